@@ -1,0 +1,41 @@
+"""A deterministic predictor for tests: scores derived from a hash of (video, question)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import ClassVar
+
+from camerabench.baselines.base import Predictor, VideoResult
+
+from camerabench.dataset import Question
+from camerabench.errors import PredictionError
+
+__all__ = ["DummyPredictor"]
+
+
+def _unit(*parts: str) -> float:
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class DummyPredictor(Predictor):
+    """Pseudo-random but reproducible scores in [0, 1).
+
+    Options:
+        fail_videos: video file names to fail on (to exercise failure handling).
+        seed: changes every score.
+    """
+
+    name: ClassVar[str] = "dummy"
+
+    def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
+        if video_path.name in set(self.options.get("fail_videos", ())):
+            raise PredictionError(f"dummy failure requested for {video_path.name}")
+        if not video_path.is_file():
+            raise PredictionError(f"{video_path}: video file not found")
+        seed = str(self.options.get("seed", 0))
+        return VideoResult({q.text: _unit(seed, video_path.name, q.text) for q in questions})
+
+    def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
+        return "The camera remains completely still."

@@ -1,0 +1,1 @@
+"""Geometric baselines: trajectories to primitive scores; COLMAP, trajectory import, fast two-view."""

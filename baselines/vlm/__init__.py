@@ -1,0 +1,1 @@
+"""Semantic baselines: Qwen2.5-VL scorer, captioner and trainer."""

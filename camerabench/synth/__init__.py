@@ -1,0 +1,1 @@
+"""Synthetic benchmark with exact ground truth (see `camerabench synth`)."""

@@ -1,0 +1,1 @@
+"""Evaluation: AP, paired VQA / retrieval, caption and trajectory metrics; reports."""

@@ -1,0 +1,112 @@
+"""Tri-state labels: from a raw CameraBench-style annotation to True / False / None.
+
+``None`` means *ambiguous / not sure*; such samples are left out of every benchmark. The
+rules follow CameraBench's derivation (design.md B2) and are applied in this order:
+
+1. a shot transition, or a clip nobody labelled -> None for all 15 primitives;
+2. a static camera (steadiness ``static``) or movement ``no`` -> every direction primitive
+   False;
+3. an arc or crane present -> every direction primitive None (the camera-centric components
+   of a compound move are not labelled on their own);
+4. otherwise an answer ``no`` becomes None when the camera is shaky or the movement is
+   ``minor`` or ``major_complex``; ``unknown`` -> None; for ``minor`` movement even ``yes``
+   -> None;
+5. Static (fixed camera) is True only when steadiness is ``static`` and movement is ``no``,
+   False otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from camerabench.taxonomy.primitives import CompoundMotion, Movement, Primitive, Steadiness
+
+__all__ = ["DIRECTION_PRIMITIVES", "Answer", "RawAnnotation", "TriState", "derive_labels"]
+
+Answer = Literal["yes", "no", "unknown"]
+TriState = bool | None
+
+#: The 14 primitives that describe a direction of motion (all but Static).
+DIRECTION_PRIMITIVES: tuple[Primitive, ...] = tuple(p for p in Primitive if p is not Primitive.STATIC)
+
+_ANSWERS = ("yes", "no", "unknown")
+
+
+@dataclass(frozen=True)
+class RawAnnotation:
+    """One annotator's description of a clip.
+
+    Attributes:
+        steadiness: steadiness level, None if unlabelled.
+        movement: amount of intentional movement, None if unlabelled.
+        directions: answer per direction primitive; a missing primitive counts as ``no``.
+        compounds: compound motions present (arcs, cranes, dolly zooms).
+        shot_transition: the clip contains a cut.
+    """
+
+    steadiness: Steadiness | None
+    movement: Movement | None
+    directions: Mapping[Primitive, Answer] = field(default_factory=dict)
+    compounds: frozenset[CompoundMotion] = frozenset()
+    shot_transition: bool = False
+
+    def __post_init__(self) -> None:
+        for prim, answer in self.directions.items():
+            if prim is Primitive.STATIC:
+                raise ValueError("Static is derived from steadiness and movement; do not annotate it")
+            if answer not in _ANSWERS:
+                raise ValueError(f"answer for {prim.value} must be one of {_ANSWERS}, got {answer!r}")
+
+    @property
+    def labeled(self) -> bool:
+        return self.steadiness is not None and self.movement is not None
+
+
+_ARC_CRANE = frozenset(
+    {
+        CompoundMotion.ARC_CLOCKWISE,
+        CompoundMotion.ARC_COUNTERCLOCKWISE,
+        CompoundMotion.CRANE_UP,
+        CompoundMotion.CRANE_DOWN,
+    }
+)
+
+
+def derive_labels(ann: RawAnnotation) -> dict[Primitive, TriState]:
+    """Per-primitive tri-state labels for one annotation (all 15 keys, in enum order).
+
+    Example:
+        >>> ann = RawAnnotation(Steadiness.SMOOTH, Movement.MAJOR_SIMPLE, {Primitive.PAN_LEFT: "yes"})
+        >>> labels = derive_labels(ann)
+        >>> labels[Primitive.PAN_LEFT], labels[Primitive.PAN_RIGHT], labels[Primitive.STATIC]
+        (True, False, False)
+    """
+    # Rule 1
+    if ann.shot_transition or not ann.labeled:
+        return {p: None for p in Primitive}
+    out: dict[Primitive, TriState] = {}
+    # Rule 5
+    out_static = ann.steadiness is Steadiness.STATIC and ann.movement is Movement.NO
+    # Rule 2
+    if ann.steadiness is Steadiness.STATIC or ann.movement is Movement.NO:
+        out = {p: False for p in DIRECTION_PRIMITIVES}
+    # Rule 3
+    elif ann.compounds & _ARC_CRANE:
+        out = {p: None for p in DIRECTION_PRIMITIVES}
+    # Rule 4
+    else:
+        shaky = ann.steadiness is not None and ann.steadiness.is_shaky
+        unsure_no = shaky or ann.movement in (Movement.MINOR, Movement.MAJOR_COMPLEX)
+        for p in DIRECTION_PRIMITIVES:
+            answer = ann.directions.get(p, "no")
+            if answer == "unknown" or ann.movement is Movement.MINOR:
+                out[p] = None
+            elif answer == "no":
+                out[p] = None if unsure_no else False
+            else:
+                out[p] = True
+    result = {p: out[p] for p in DIRECTION_PRIMITIVES}
+    result[Primitive.STATIC] = out_static
+    return {p: result[p] for p in Primitive}

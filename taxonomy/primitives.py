@@ -1,0 +1,316 @@
+"""Camera-motion primitives as enums, backed by ``primitives.yaml``.
+
+The enum members are code (so type checkers and IDEs know them); every string attached to
+them (file name, task name, question, label_name, definition, caption phrase) is data read
+once from ``primitives.yaml``. Nothing else in camerabench types these strings.
+
+Example:
+    >>> Primitive.PAN_LEFT.file
+    'Pan_Left.jsonl'
+    >>> Primitive.PAN_LEFT.question
+    'Does the camera pan to the left?'
+    >>> Primitive.PAN_LEFT.opposite is Primitive.PAN_RIGHT
+    True
+    >>> Primitive.from_name("Pan Left") is Primitive.PAN_LEFT
+    True
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "TAXONOMY_VERSION",
+    "CompoundMotion",
+    "GroundMotion",
+    "Movement",
+    "Primitive",
+    "SceneDynamics",
+    "Speed",
+    "Steadiness",
+    "TrackingKind",
+    "taxonomy_data",
+]
+
+TAXONOMY_VERSION = "1.0"
+
+
+@functools.cache
+def taxonomy_data() -> dict[str, Any]:
+    """The parsed ``primitives.yaml`` (cached)."""
+    text = resources.files("camerabench.taxonomy").joinpath("primitives.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+_SECTIONS = {
+    "Primitive": "binary",
+    "CompoundMotion": "compound",
+    "GroundMotion": "ground_centric",
+    "Steadiness": "steadiness",
+    "Movement": "movement",
+    "Speed": "speed",
+    "SceneDynamics": "scene_dynamics",
+    "TrackingKind": "tracking",
+}
+"""Enum class name -> section of ``primitives.yaml``."""
+
+
+class _DataEnum(enum.Enum):
+    """An enum whose members carry a record from one section of ``primitives.yaml``."""
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """This member's record in ``primitives.yaml``."""
+        section: dict[str, Any] = taxonomy_data()[_SECTIONS[type(self).__name__]]
+        record: dict[str, Any] = section[self.value]
+        return record
+
+    @property
+    def definition(self) -> str:
+        return str(self.info.get("definition", ""))
+
+
+class Primitive(_DataEnum):
+    """The 15 binary camera-motion primitives of CameraBench (value = file stem)."""
+
+    MOVE_IN = "Move_In"
+    MOVE_OUT = "Move_Out"
+    MOVE_UP = "Move_Up"
+    MOVE_DOWN = "Move_Down"
+    MOVE_RIGHT = "Move_Right"
+    MOVE_LEFT = "Move_Left"
+    ZOOM_IN = "Zoom_In"
+    ZOOM_OUT = "Zoom_Out"
+    PAN_RIGHT = "Pan_Right"
+    PAN_LEFT = "Pan_Left"
+    TILT_UP = "Tilt_Up"
+    TILT_DOWN = "Tilt_Down"
+    ROLL_CLOCKWISE = "Roll_Clockwise"
+    ROLL_COUNTERCLOCKWISE = "Roll_Counterclockwise"
+    STATIC = "Static"
+
+    @property
+    def stem(self) -> str:
+        """File stem, e.g. ``Move_In``."""
+        return str(self.value)
+
+    @property
+    def file(self) -> str:
+        """Binary-classification file name, e.g. ``Move_In.jsonl``."""
+        return f"{self.value}.jsonl"
+
+    @property
+    def task(self) -> str:
+        """Task name as in the public files, e.g. ``Move In``."""
+        return str(self.info["task"])
+
+    @property
+    def question(self) -> str:
+        """The verbatim CameraBench yes/no question."""
+        return str(self.info["question"])
+
+    @property
+    def label_name(self) -> str:
+        return str(self.info["label_name"])
+
+    @property
+    def opposite(self) -> Primitive | None:
+        name = self.info.get("opposite")
+        return Primitive(name) if name else None
+
+    @property
+    def confusable(self) -> tuple[Primitive, ...]:
+        return tuple(Primitive(n) for n in self.info.get("confusable", []))
+
+    @property
+    def caption_phrase(self) -> str:
+        """Verb phrase used to turn a label into caption text, e.g. ``pans left``."""
+        return str(self.info["caption_phrase"])
+
+    @property
+    def caption_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Regular expressions that find this primitive in a caption (lower-case text)."""
+        return _compiled_patterns("binary", self.value)
+
+    @property
+    def axis(self) -> str:
+        """Motion component the primitive reads: tx, ty, tz, yaw, pitch, roll, zoom or none."""
+        return str(self.info["axis"])
+
+    @property
+    def sign(self) -> int:
+        """+1 or -1: the sign of :attr:`axis` that means *yes*; 0 for Static."""
+        return int(self.info["sign"])
+
+    @property
+    def is_translation(self) -> bool:
+        return self.axis in ("tx", "ty", "tz")
+
+    @property
+    def is_rotation(self) -> bool:
+        return self.axis in ("yaw", "pitch", "roll")
+
+    @classmethod
+    def from_name(cls, name: str) -> Primitive:
+        """Look up by file stem (``Pan_Left``), task (``Pan Left``), file, question or label_name.
+
+        Raises:
+            KeyError: no primitive has that name; the message lists the valid stems.
+        """
+        key = name.strip()
+        if key.endswith(".jsonl"):
+            key = key[: -len(".jsonl")]
+        for p in cls:
+            if key in (p.value, p.task, p.question, p.label_name, p.name):
+                return p
+        valid = ", ".join(p.value for p in cls)
+        raise KeyError(f"unknown primitive {name!r}; valid names: {valid}")
+
+    @classmethod
+    def from_question(cls, question: str) -> Primitive | None:
+        """The primitive whose verbatim question this is, or None."""
+        return _question_index().get(question.strip())
+
+
+@functools.cache
+def _question_index() -> dict[str, Primitive]:
+    return {p.question: p for p in Primitive}
+
+
+@functools.cache
+def _compiled_patterns(section: str, key: str) -> tuple[re.Pattern[str], ...]:
+    pats = taxonomy_data()[section][key].get("caption_patterns", [])
+    return tuple(re.compile(r"\b" + p) for p in pats)
+
+
+class CompoundMotion(_DataEnum):
+    """Motions built from several primitives: arcs, cranes, dolly zooms."""
+
+    ARC_CLOCKWISE = "Arc_Clockwise"
+    ARC_COUNTERCLOCKWISE = "Arc_Counterclockwise"
+    CRANE_UP = "Crane_Up"
+    CRANE_DOWN = "Crane_Down"
+    DOLLY_ZOOM_IN = "Dolly_Zoom_In"
+    DOLLY_ZOOM_OUT = "Dolly_Zoom_Out"
+
+    @property
+    def question(self) -> str:
+        return str(self.info["question"])
+
+    @property
+    def opposite(self) -> CompoundMotion:
+        return CompoundMotion(self.info["opposite"])
+
+    @property
+    def caption_phrase(self) -> str:
+        return str(self.info["caption_phrase"])
+
+    @property
+    def caption_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return _compiled_patterns("compound", self.value)
+
+
+class GroundMotion(_DataEnum):
+    """Ground-centric translation variants (relative to the ground plane, not the camera)."""
+
+    FORWARD_GROUND = "Forward_Ground"
+    BACKWARD_GROUND = "Backward_Ground"
+    UPWARD_GROUND = "Upward_Ground"
+    DOWNWARD_GROUND = "Downward_Ground"
+
+    @property
+    def question(self) -> str:
+        return str(self.info["question"])
+
+    @property
+    def opposite(self) -> GroundMotion:
+        return GroundMotion(self.info["opposite"])
+
+    @property
+    def camera_centric(self) -> Primitive:
+        return Primitive(self.info["camera_centric"])
+
+
+class Steadiness(_DataEnum):
+    """Steadiness levels, from a fixed camera to very unsteady."""
+
+    STATIC = "static"
+    VERY_SMOOTH = "very_smooth"
+    SMOOTH = "smooth"
+    UNSTEADY = "unsteady"
+    VERY_UNSTEADY = "very_unsteady"
+
+    @property
+    def caption_phrase(self) -> str:
+        return str(self.info["caption_phrase"])
+
+    @property
+    def is_shaky(self) -> bool:
+        return self in (Steadiness.UNSTEADY, Steadiness.VERY_UNSTEADY)
+
+
+class Movement(_DataEnum):
+    """How much intentional movement a clip has."""
+
+    NO = "no"
+    MINOR = "minor"
+    MAJOR_SIMPLE = "major_simple"
+    MAJOR_COMPLEX = "major_complex"
+
+
+class Speed(_DataEnum):
+    """Camera-movement speed."""
+
+    SLOW = "slow"
+    REGULAR = "regular"
+    FAST = "fast"
+
+    @property
+    def question(self) -> str:
+        return str(self.info["question"])
+
+    @property
+    def caption_phrase(self) -> str:
+        """Adverb (``slowly``, ``quickly``) or empty for regular speed."""
+        return str(self.info["caption_phrase"])
+
+
+class SceneDynamics(_DataEnum):
+    """How much of the scene moves."""
+
+    STATIC = "static"
+    MOSTLY_STATIC = "mostly_static"
+    DYNAMIC = "dynamic"
+
+    @property
+    def question(self) -> str:
+        return str(self.info["question"])
+
+
+class TrackingKind(_DataEnum):
+    """Object-centric tracking shots."""
+
+    LEAD = "lead"
+    TAIL = "tail"
+    SIDE = "side"
+    FRONT_SIDE = "front_side"
+    REAR_SIDE = "rear_side"
+    AERIAL = "aerial"
+    ARC = "arc"
+    PAN = "pan"
+    TILT = "tilt"
+
+    @property
+    def question(self) -> str:
+        return str(self.info["question"])
+
+    @property
+    def caption_phrase(self) -> str:
+        return str(self.info["caption_phrase"])
