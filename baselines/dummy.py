@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from camerabench.baselines.base import Predictor, VideoResult
-
 from camerabench.dataset import Question
 from camerabench.errors import PredictionError
 
@@ -38,4 +37,6 @@ class DummyPredictor(Predictor):
         return VideoResult({q.text: _unit(seed, video_path.name, q.text) for q in questions})
 
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
+        if not video_path.is_file():
+            raise PredictionError(f"{video_path}: video file not found")
         return "The camera remains completely still."

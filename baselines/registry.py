@@ -7,8 +7,7 @@ import importlib
 from typing import Any
 
 from camerabench.baselines.base import Predictor
-
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, NotBuiltError
 
 __all__ = ["METHODS", "get_predictor", "predictor_class"]
 
@@ -33,7 +32,13 @@ def predictor_class(name: str) -> type[Predictor]:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise CameraBenchError(f"unknown method {name!r}{hint} (known: {', '.join(METHODS)})")
     module_name, cls_name = METHODS[name].split(":")
-    cls: type[Predictor] = getattr(importlib.import_module(module_name), cls_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise NotBuiltError(f"method {name!r} is not built yet in this version") from exc
+        raise
+    cls: type[Predictor] = getattr(module, cls_name)
     return cls
 
 

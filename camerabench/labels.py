@@ -184,4 +184,4 @@ def write_caption_file(path: str | Path, items: list[CaptionItem]) -> None:
     """Write in the public layout (a JSON list, 4-space indent)."""
     import json
 
-    atomic_write_text(path, json.dumps([asdict(i) for i in items], indent=4, ensure_ascii=False))
+    atomic_write_text(path, json.dumps([asdict(i) for i in items], indent=4))

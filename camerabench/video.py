@@ -136,14 +136,14 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     if max_side is None or max(width, height) <= max_side:
         return width, height
     scale = max_side / max(width, height)
-    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
 def resize_frames(frames: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
     """Resize (N, H, W, 3) frames so the longer side is at most ``max_side`` (area filter)."""
     import cv2  # OpenCV: well-kept, fast area resampling
 
-    n, h, w, _ = frames.shape
+    _, h, w, _ = frames.shape
     tw, th = _target_size(w, h, max_side)
     if (tw, th) == (w, h):
         return frames
@@ -197,7 +197,9 @@ def read_video(
     keep = sample_indices(ts, fps=fps, num_frames=num_frames)
     first = images[int(order[0])]
     tw, th = _target_size(first.width, first.height, max_side)
-    frames = np.stack([images[int(order[i])].to_ndarray(format="rgb24", width=tw, height=th) for i in keep])
+    frames: NDArray[np.uint8] = np.stack(
+        [images[int(order[i])].to_ndarray(format="rgb24", width=tw, height=th) for i in keep]
+    ).astype(np.uint8, copy=False)
     return VideoClip(frames, ts[keep], keep, native_fps, path)
 
 

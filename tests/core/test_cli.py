@@ -1,0 +1,42 @@
+"""The installed ``camerabench`` entry point."""
+
+import json
+import subprocess
+import sys
+
+from camerabench.cli import HANDLERS
+from camerabench.taxonomy import Primitive
+
+
+def run_cli(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "camerabench.cli", *args], capture_output=True, text=True, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_help_lists_every_command_of_the_contract():
+    out = run_cli("--help").stdout
+    for cmd in ("taxonomy", "synth", "predict", "evaluate", "report", "caption", "train", "make-tiny-vlm", "demo"):
+        assert cmd in out
+        assert cmd in HANDLERS
+
+
+def test_taxonomy_json():
+    rows = json.loads(run_cli("taxonomy", "--json").stdout)
+    assert [r["name"] for r in rows] == [p.value for p in Primitive]
+    for r in rows:
+        p = Primitive(r["name"])
+        assert r["question"] == p.question and r["task"] == p.task and r["definition"]
+        assert r["file"] == f"binary_classification/{p.value}.jsonl"
+
+
+def test_known_errors_are_one_line_and_exit_1(tmp_path):
+    proc = run_cli(
+        "predict", "--data", str(tmp_path / "nope"), "--method", "dummy", "--out", str(tmp_path), check=False
+    )
+    assert proc.returncode == 1
+    assert "nope: dataset folder not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run_cli("predict", "--data", str(tmp_path), "--method", "fsat", "--out", str(tmp_path), check=False)
+    assert proc.returncode == 1 and "did you mean 'fast'" in proc.stderr
