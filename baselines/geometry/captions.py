@@ -1,0 +1,151 @@
+"""Camera trajectory -> caption, through the taxonomy's caption phrases.
+
+Which primitives: each direction whose largest excursion (see
+:func:`camerabench.baselines.geometry.motion.component_excursions`) passes a visibility
+threshold. In what order: by the time that excursion starts. How fast: its mean rate, mapped to
+:class:`~camerabench.taxonomy.Speed`. Shake (high-frequency rotation) adds a steadiness phrase.
+Every word naming a motion comes from ``primitives.yaml``.
+
+Example:
+    >>> from camerabench.taxonomy import Primitive
+    >>> events = [MotionEvent(Primitive.PAN_RIGHT, 0.5, 0.0, 1.0, Speed.FAST),
+    ...           MotionEvent(Primitive.TILT_UP, 0.2, 1.0, 3.0, Speed.REGULAR)]
+    >>> caption_from_events(events, None)
+    'The camera pans right quickly, then tilts up.'
+    >>> caption_from_events([], None)
+    'The camera remains completely still.'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.baselines.geometry.motion import MotionSeries, decompose
+from camerabench.taxonomy import Primitive, Speed, Steadiness
+from camerabench.trajectory import Trajectory
+
+__all__ = [
+    "MIN_AMOUNT",
+    "SPEED_LIMITS",
+    "MotionEvent",
+    "caption_from_events",
+    "describe_trajectory",
+    "motion_events",
+    "shake_level",
+]
+
+#: Smallest excursion named in a caption, per kind of component: radians of rotation (2 deg),
+#: scene-depth units of translation, log focal ratio (5 % zoom).
+MIN_AMOUNT: dict[str, float] = {"rotation": np.deg2rad(2.0), "translation": 0.03, "zoom": np.log(1.05)}
+
+#: (slow below, fast above) mean rate per second, same units as :data:`MIN_AMOUNT`.
+SPEED_LIMITS: dict[str, tuple[float, float]] = {
+    "rotation": (np.deg2rad(5.0), np.deg2rad(25.0)),
+    "translation": (0.05, 0.3),
+    "zoom": (0.05, 0.3),
+}
+
+#: RMS of high-frequency rotation (radians) above which the camera is called unsteady / very shaky.
+SHAKE_LIMITS: tuple[float, float] = (np.deg2rad(0.15), np.deg2rad(0.6))
+
+
+def _kind(axis: str) -> str:
+    if axis in ("yaw", "pitch", "roll"):
+        return "rotation"
+    return "zoom" if axis == "zoom" else "translation"
+
+
+@dataclass(frozen=True)
+class MotionEvent:
+    """One named movement: ``amount`` in its component's units, over ``[start_s, end_s]``."""
+
+    primitive: Primitive
+    amount: float
+    start_s: float
+    end_s: float
+    speed: Speed
+
+
+def _drawup_span(series: NDArray[np.float64]) -> tuple[float, int, int]:
+    """(largest rise, index where it starts, index where it ends)."""
+    best = (0.0, 0, 0)
+    lo = 0
+    for k in range(len(series)):
+        if series[k] < series[lo]:
+            lo = k
+        rise = float(series[k] - series[lo])
+        if rise > best[0]:
+            best = (rise, lo, k)
+    return best
+
+
+def motion_events(motion: MotionSeries) -> list[MotionEvent]:
+    """The visible movements of a clip, ordered by start time."""
+    events: list[MotionEvent] = []
+    ts = motion.timestamps
+    for prim in Primitive:
+        if prim is Primitive.STATIC:
+            continue
+        kind = _kind(prim.axis)
+        amount, j, k = _drawup_span(prim.sign * motion.component(prim.axis))
+        if amount < MIN_AMOUNT[kind]:
+            continue
+        duration = float(ts[k] - ts[j])
+        rate = amount / duration if duration > 0 else float("inf")
+        slow, fast = SPEED_LIMITS[kind]
+        speed = Speed.SLOW if rate < slow else Speed.FAST if rate > fast else Speed.REGULAR
+        events.append(MotionEvent(prim, amount, float(ts[j]), float(ts[k]), speed))
+    events.sort(key=lambda e: (e.start_s, -e.amount))
+    return events
+
+
+def shake_level(motion: MotionSeries) -> Steadiness | None:
+    """UNSTEADY / VERY_UNSTEADY when rotation has visible high-frequency wobble, else None.
+
+    High frequency = the rotation path minus its 5-frame moving average.
+    """
+    rot = motion.path[:, 3:6]
+    if len(rot) < 5:
+        return None
+    kernel = np.ones(5) / 5
+    smooth = np.stack([np.convolve(np.pad(c, 2, mode="edge"), kernel, mode="valid") for c in rot.T], axis=1)
+    rms = float(np.sqrt(np.mean(np.sum((rot - smooth) ** 2, axis=1))))
+    if rms > SHAKE_LIMITS[1]:
+        return Steadiness.VERY_UNSTEADY
+    if rms > SHAKE_LIMITS[0]:
+        return Steadiness.UNSTEADY
+    return None
+
+
+def _phrase(event: MotionEvent) -> str:
+    adverb = event.speed.caption_phrase
+    return f"{event.primitive.caption_phrase} {adverb}".strip()
+
+
+def caption_from_events(events: list[MotionEvent], shake: Steadiness | None) -> str:
+    """Join events into one sentence (simultaneous ones with "while", later ones with "then")."""
+    if not events:
+        if shake is None:
+            return f"The camera {Primitive.STATIC.caption_phrase}."
+        return f"The camera makes no intentional movement but is {shake.caption_phrase}."
+    groups: list[list[MotionEvent]] = []
+    for e in events:
+        # Overlapping in time with the group's first movement -> simultaneous.
+        if groups and e.start_s < groups[-1][0].end_s:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    parts = [" while it ".join(_phrase(e) for e in g) for g in groups]
+    text = "The camera " + ", then ".join(parts) + "."
+    if shake is not None:
+        text += f" The movement is {shake.caption_phrase}."
+    return text
+
+
+def describe_trajectory(traj: Trajectory) -> str:
+    """Caption of a trajectory's camera movement."""
+    motion = decompose(traj)
+    return caption_from_events(motion_events(motion), shake_level(motion))

@@ -1,0 +1,254 @@
+"""Camera trajectory -> camera-centric motion -> one continuous score per binary primitive.
+
+Pure functions, no IO. Conventions (``taxonomy/primitives.yaml``): camera axes x right, y down,
+z forward; motion relative to the FIRST frame, ``R_rel = R_c2w[0].T @ R_c2w[i]``,
+``t_rel = R_c2w[0].T @ (C_i - C_0)``. Move_In = +t_z, Move_Right = +t_x, Move_Up = -t_y;
+Pan_Right = positive rotation about the camera +y axis, Tilt_Up = positive rotation about +x,
+Roll_Clockwise = positive rotation about +z; Zoom_In = focal length grows.
+
+Translation from monocular methods has an arbitrary scale. It is divided by the *scene scale*:
+``traj.meta["scene_depth"]`` (median depth of the scene seen from the first frame, in the
+trajectory's units) when the method knows it — then a translation of 0.1 means "a tenth of the
+way to the scene", which is comparable across videos and with rotation in radians (both move
+the image by about that fraction of the focal length). Without it the total camera path length
+is used and the trajectory's ``translation_unit`` says so.
+
+Two scorers, selected by name (:data:`SCORERS`):
+
+* ``camerabench``: the published mapping (design.md B5), verbatim: last frame relative to the
+  first, In = +dz, ..., Pan/Tilt/Roll = +/- Euler angles (degrees), Zoom = +/- (zoom - 1),
+  Static = -max(|dx|, |dy|, |dz|, |angles| / 180, |zoom - 1|).
+* ``default``: integrates frame-to-frame motion, each step expressed in the camera's own frame
+  at that time (so a pan combined with a dolly is a dolly along the optical axis, not a
+  sideways move), and scores each primitive by the largest excursion in its direction over the
+  clip (maximum draw-up of the integrated signal), so a pan right and back is a pan right *and*
+  a pan left, not static. Rotation in radians, translation in scene-depth units, zoom as the log
+  focal ratio: all three approximate image motion in focal-length units. Static is minus the
+  largest range of any component.
+
+Example:
+    >>> import numpy as np
+    >>> from camerabench.trajectory import Trajectory
+    >>> c2w = np.tile(np.eye(4), (3, 1, 1))
+    >>> c2w[:, 2, 3] = [0.0, 0.1, 0.2]          # forward along +z
+    >>> traj = Trajectory(c2w, None, np.arange(3.0), meta={"scene_depth": 1.0})
+    >>> s = trajectory_scores(traj, scorer="camerabench")
+    >>> round(s[Primitive.MOVE_IN], 3), round(s[Primitive.MOVE_OUT], 3), round(s[Primitive.STATIC], 3)
+    (0.2, -0.2, -0.2)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial.transform import Rotation
+
+from camerabench.errors import CameraBenchError, PredictionError
+from camerabench.taxonomy import Primitive
+from camerabench.trajectory import Trajectory
+
+__all__ = [
+    "COMPONENTS",
+    "META_SCENE_DEPTH",
+    "SCORERS",
+    "MotionSeries",
+    "Scorer",
+    "camerabench_scores",
+    "component_excursions",
+    "decompose",
+    "default_scores",
+    "get_scorer",
+    "max_drawup",
+    "trajectory_scores",
+]
+
+log = logging.getLogger(__name__)
+
+#: ``Trajectory.meta`` key: median depth of the scene seen from the first frame, in trajectory units.
+META_SCENE_DEPTH = "scene_depth"
+
+#: Motion components in the order of :attr:`MotionSeries.components` columns; names are the
+#: ``Primitive.axis`` values.
+COMPONENTS: tuple[str, ...] = ("tx", "ty", "tz", "pitch", "yaw", "roll", "zoom")
+
+
+@dataclass(frozen=True)
+class MotionSeries:
+    """Camera-centric motion of one trajectory, per frame.
+
+    Attributes:
+        timestamps: (N,) seconds.
+        t_rel: (N, 3) camera centre relative to the first frame, in first-camera axes, divided by
+            ``scale`` (x right, y down, z forward).
+        euler_deg: (N, 3) ``(yaw, pitch, roll)`` of ``R_rel`` in degrees, intrinsic Y-X-Z order
+            (pan about y, then tilt about the panned x, then roll about the optical axis).
+        zoom_ratio: (N,) focal length over the first frame's (all ones when focal is unknown).
+        path: (N, 7) the integrated frame-to-frame motion, columns :data:`COMPONENTS`:
+            translation steps in each previous camera's axes (scene-depth units), rotation steps as
+            rotation vectors in each previous camera's axes (radians), and log zoom ratio.
+        scale: what translation was divided by (trajectory units).
+        translation_unit: ``"scene_depth"`` or ``"path_length"`` (how ``scale`` was chosen) or
+            ``"none"`` (the camera does not move).
+        zoom_known: False when the trajectory has no intrinsics.
+    """
+
+    timestamps: NDArray[np.float64]
+    t_rel: NDArray[np.float64]
+    euler_deg: NDArray[np.float64]
+    zoom_ratio: NDArray[np.float64]
+    path: NDArray[np.float64]
+    scale: float
+    translation_unit: str
+    zoom_known: bool
+
+    def component(self, name: str) -> NDArray[np.float64]:
+        """(N,) integrated path of one component (a :data:`COMPONENTS` name)."""
+        return self.path[:, COMPONENTS.index(name)]
+
+
+def _scene_scale(traj: Trajectory) -> tuple[float, str]:
+    depth = traj.meta.get(META_SCENE_DEPTH)
+    if depth is not None:
+        depth = float(depth)
+        if not np.isfinite(depth) or depth <= 0:
+            raise CameraBenchError(f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number")
+        return depth, "scene_depth"
+    steps = np.linalg.norm(np.diff(traj.positions, axis=0), axis=1)
+    length = float(steps.sum())
+    if length <= 1e-12:
+        return 1.0, "none"
+    log.warning(
+        "trajectory has no %s: translation divided by its path length (%.4g), so translation "
+        "magnitudes are not comparable across videos",
+        META_SCENE_DEPTH,
+        length,
+    )
+    return length, "path_length"
+
+
+def decompose(traj: Trajectory) -> MotionSeries:
+    """Camera-centric motion relative to the first frame (see module docstring).
+
+    Args:
+        traj: N >= 1 camera-to-world poses (rotation parts must be rotations).
+
+    Returns:
+        The per-frame motion.
+    """
+    c2w = traj.cam_c2w
+    if not np.all(np.isfinite(c2w)):
+        raise PredictionError("the trajectory contains NaN or infinite poses")
+    rot_c2w = c2w[:, :3, :3]
+    centres = c2w[:, :3, 3]
+    scale, unit = _scene_scale(traj)
+    r0 = rot_c2w[0]
+    rel_rot = np.einsum("ji,njk->nik", r0, rot_c2w)  # R0^T @ R_i
+    t_rel = (centres - centres[0]) @ r0 / scale  # rows: R0^T (C_i - C_0)
+    euler_deg = Rotation.from_matrix(rel_rot).as_euler("YXZ", degrees=True)
+    focal = traj.focal_px
+    zoom_known = focal is not None
+    zoom_ratio = focal / focal[0] if focal is not None else np.ones(len(traj))
+
+    # Frame-to-frame steps in the previous camera's axes, integrated.
+    step_rot = np.einsum("nji,njk->nik", rot_c2w[:-1], rot_c2w[1:])  # R_{k-1}^T R_k
+    step_rotvec = Rotation.from_matrix(step_rot).as_rotvec() if len(traj) > 1 else np.zeros((0, 3))
+    step_t = np.einsum("nji,nj->ni", rot_c2w[:-1], np.diff(centres, axis=0)) / scale
+    # rotvec columns are (about x, about y, about z) = (pitch, yaw, roll)
+    steps = np.concatenate([step_t, step_rotvec, np.diff(np.log(zoom_ratio))[:, None]], axis=1)
+    path = np.concatenate([np.zeros((1, 7)), np.cumsum(steps, axis=0)], axis=0)
+    return MotionSeries(
+        timestamps=traj.timestamps,
+        t_rel=t_rel,
+        euler_deg=euler_deg,
+        zoom_ratio=zoom_ratio,
+        path=path,
+        scale=scale,
+        translation_unit=unit,
+        zoom_known=zoom_known,
+    )
+
+
+def max_drawup(series: NDArray[np.float64]) -> float:
+    """Largest rise of a series: ``max_{j <= k} (s_k - s_j)`` (0 for a non-increasing one).
+
+    Example:
+        >>> max_drawup(np.array([0.0, 2.0, 1.0, 3.0, -1.0]))
+        3.0
+        >>> max_drawup(-np.array([0.0, 2.0, 1.0, 3.0, -1.0]))
+        4.0
+    """
+    s = np.asarray(series, dtype=np.float64)
+    if s.size == 0:
+        return 0.0
+    return float(np.max(s - np.minimum.accumulate(s)))
+
+
+def component_excursions(motion: MotionSeries) -> dict[tuple[str, int], float]:
+    """(component, sign) -> the largest excursion of the integrated path in that direction.
+
+    Units: scene-depth units for translation, radians for rotation, log ratio for zoom.
+    """
+    out: dict[tuple[str, int], float] = {}
+    for name in COMPONENTS:
+        s = motion.component(name)
+        out[(name, 1)] = max_drawup(s)
+        out[(name, -1)] = max_drawup(-s)
+    return out
+
+
+Scorer = Callable[[MotionSeries], dict[Primitive, float]]
+
+
+def camerabench_scores(motion: MotionSeries) -> dict[Primitive, float]:
+    """The published CameraBench mapping (design.md B5), from the last frame's relative pose."""
+    dx, dy, dz = (float(v) for v in motion.t_rel[-1])
+    yaw, pitch, roll = (float(v) for v in motion.euler_deg[-1])
+    zoom = float(motion.zoom_ratio[-1])
+    value = {"tx": dx, "ty": dy, "tz": dz, "yaw": yaw, "pitch": pitch, "roll": roll, "zoom": zoom - 1.0}
+    scores = {p: p.sign * value[p.axis] for p in Primitive if p is not Primitive.STATIC}
+    scores[Primitive.STATIC] = -max(
+        abs(dx), abs(dy), abs(dz), abs(yaw) / 180, abs(pitch) / 180, abs(roll) / 180, abs(zoom - 1)
+    )
+    return scores
+
+
+def default_scores(motion: MotionSeries) -> dict[Primitive, float]:
+    """Integrated frame-to-frame motion, largest excursion per direction (module docstring)."""
+    exc = component_excursions(motion)
+    scores = {p: exc[(p.axis, p.sign)] for p in Primitive if p is not Primitive.STATIC}
+    ranges = [float(np.ptp(motion.component(c))) for c in COMPONENTS]
+    scores[Primitive.STATIC] = -max(ranges)
+    return scores
+
+
+#: Scorer name -> function. ``default`` is used unless a method is given ``scorer=...``.
+SCORERS: dict[str, Scorer] = {"default": default_scores, "camerabench": camerabench_scores}
+
+
+def get_scorer(name: str) -> Scorer:
+    """The scorer registered as ``name``.
+
+    Raises:
+        CameraBenchError: unknown name (the message lists the known ones).
+    """
+    if name not in SCORERS:
+        raise CameraBenchError(f"unknown scorer {name!r} (known: {', '.join(SCORERS)})")
+    return SCORERS[name]
+
+
+def trajectory_scores(traj: Trajectory, scorer: str = "default") -> dict[Primitive, float]:
+    """One finite score per primitive (higher = more likely yes) for a trajectory.
+
+    Args:
+        traj: the camera trajectory.
+        scorer: a :data:`SCORERS` name.
+    """
+    scores = get_scorer(scorer)(decompose(traj))
+    bad = [p.value for p, v in scores.items() if not np.isfinite(v)]
+    if bad:
+        raise PredictionError(f"non-finite motion scores for {bad}")
+    return scores
