@@ -1,0 +1,334 @@
+"""Render a synthetic dataset folder (design.md A3) from a preset and a seed.
+
+Each clip is rendered independently from ``numpy.random.default_rng([seed, clip_index])``,
+so the result does not depend on the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench import __version__
+from camerabench.errors import CameraBenchError
+from camerabench.fileio import read_json, write_json
+from camerabench.labels import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
+from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
+from camerabench.synth.motion import ClipSpec, camera_path, raw_annotation, rot_y, shake_offsets
+from camerabench.synth.presets import preset_specs
+from camerabench.synth.render import render_frame
+from camerabench.synth.scene import SceneOptions, Subject, build_scene
+from camerabench.synth.textures import texture_bank
+from camerabench.taxonomy import Primitive, TrackingKind, binary_records, derive_labels
+from camerabench.trajectory import Trajectory, save_npz, write_tum
+from camerabench.video import write_video
+
+__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "render_clip"]
+
+log = logging.getLogger(__name__)
+
+GENERATOR = "camerabench.synth"
+#: version of the generator's output (bump when the same seed would render differently)
+GENERATOR_VERSION = "1"
+CLIP_DURATION_S = 2.5
+_SUPERSAMPLE = 2
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    """What rendering one clip produced.
+
+    Attributes:
+        frames: (N, H, W, 3) uint8 frames (before encoding).
+        trajectory: ground truth (world frame) with per-frame intrinsics.
+    """
+
+    frames: NDArray[np.uint8]
+    trajectory: Trajectory
+
+
+def _intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
+    return np.array([[focal_px, 0.0, (width - 1) / 2], [0.0, focal_px, (height - 1) / 2], [0.0, 0.0, 1.0]])
+
+
+def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float) -> tuple[Subject, ...]:
+    subjects: list[Subject] = []
+    height = 1.5
+    if spec.tracking is not None:
+        # the subject moves exactly with the camera (constant speed), 3.5 m ahead of it
+        speed = travel_m / duration_s
+        vz = speed if spec.tracking is TrackingKind.TAIL else -speed
+        subjects.append(Subject((0.0, height - 0.85, 3.5), (0.6, 1.7, 0.45), (0.0, 0.0, vz)))
+    for _ in range(spec.moving_objects):
+        v = float(rng.uniform(1.0, 2.0)) * (1 if rng.random() < 0.5 else -1)
+        z = float(rng.uniform(2.5, 6.0))
+        size = (float(rng.uniform(0.5, 0.9)), float(rng.uniform(0.8, 1.7)), float(rng.uniform(0.4, 0.8)))
+        x0 = -v * duration_s / 2 + float(rng.uniform(-0.5, 0.5))
+        subjects.append(Subject((x0, height - size[1] / 2, z), size, (v, 0.0, 0.0)))
+    return tuple(subjects)
+
+
+def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fps: float) -> RenderedClip:
+    """Render one clip in memory.
+
+    Args:
+        spec: what the camera does.
+        seed: dataset seed.
+        index: clip index (with ``seed``, the clip's random stream).
+        size: (width, height) in pixels.
+        fps: frame rate.
+    """
+    width, height = size
+    rng_scene, rng_shake, rng_noise, rng_misc = (
+        np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(4)
+    )
+    n = max(2, round(CLIP_DURATION_S * fps))
+    sub = max(1, spec.motion_blur)
+    # motion blur: render on a finer time grid and average `sub` sub-frames per frame
+    fine_fps = fps * sub
+    n_fine = (n - 1) * sub + 1
+    path = camera_path(spec, n_fine, fine_fps)
+    if spec.tracking is not None:
+        # tracking shots move at constant speed so the subject keeps its framing exactly
+        path = camera_path(spec, n_fine, fine_fps)
+        tau = path.times_s / path.times_s[-1]
+        start, end = path.cam_c2w[0, :3, 3], path.cam_c2w[-1, :3, 3]
+        path.cam_c2w[:, :3, 3] = start + tau[:, None] * (end - start)
+    travel = float(np.linalg.norm(path.cam_c2w[-1, :3, 3] - path.cam_c2w[0, :3, 3]))
+    duration = float(path.times_s[-1])
+    scene = build_scene(
+        rng_scene,
+        SceneOptions(
+            scale=spec.scene_scale,
+            low_texture=spec.low_texture,
+            subjects=_subjects(spec, rng_misc, travel, duration),
+        ),
+    )
+    zoom_out = any(p is Primitive.ZOOM_OUT for p, _ in spec.moves)
+    focal0 = width * float(rng_misc.uniform(0.8, 1.0)) * (1.4 if zoom_out else 1.0)
+    cam_c2w = path.cam_c2w @ shake_offsets(spec.shake_deg, path.times_s, rng_shake)
+    bank = texture_bank()
+    rendered = np.stack(
+        [
+            render_frame(
+                scene,
+                bank,
+                cam_c2w[i],
+                _intrinsic(focal0 * path.focal_scale[i], width, height),
+                width,
+                height,
+                float(path.times_s[i]),
+                _SUPERSAMPLE,
+            )
+            for i in range(n_fine)
+        ]
+    )
+    frames_f = _shutter(rendered, sub) * spec.exposure * 255.0
+    if spec.noise_sigma > 0:
+        frames_f = frames_f + rng_noise.normal(0.0, spec.noise_sigma, size=frames_f.shape).astype(np.float32)
+    frames = np.clip(np.round(frames_f), 0, 255).astype(np.uint8)
+    keep = np.arange(n) * sub
+    world = _world_transform(rng_misc)
+    intrinsic = np.stack([_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
+    traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={"frame": "world"})
+    return RenderedClip(frames, traj)
+
+
+def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
+    """Average ``sub`` sub-frames centred on each frame (frame i is fine frame i * sub)."""
+    if sub == 1:
+        return rendered
+    n = (len(rendered) - 1) // sub + 1
+    half = sub // 2
+    out = np.empty((n, *rendered.shape[1:]), dtype=np.float32)
+    for i in range(n):
+        lo, hi = max(0, i * sub - half), min(len(rendered), i * sub + half + 1)
+        out[i] = rendered[lo:hi].mean(axis=0)
+    return out
+
+
+def _world_transform(rng: np.random.Generator) -> NDArray[np.float64]:
+    """A random rigid map from the clip's level frame to its world frame (yaw about gravity +
+    offset), so that ground truth never has the identity as first pose."""
+    out = np.eye(4)
+    out[:3, :3] = rot_y(float(rng.uniform(-180, 180)))
+    out[:3, 3] = rng.uniform(-5, 5, size=3) * np.array([1, 0.2, 1])
+    return out
+
+
+def _clip_stem(index: int, spec: ClipSpec) -> str:
+    return f"synth_{index:03d}_{spec.name.replace('+', '_and_')}"
+
+
+def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> dict[str, Any]:
+    spec, seed, index, size, fps, out = job
+    t0 = time.perf_counter()
+    clip = render_clip(spec, seed, index, size, fps)
+    t1 = time.perf_counter()
+    root = Path(out)
+    stem = _clip_stem(index, spec)
+    write_video(root / "videos" / f"{stem}.mp4", clip.frames, fps, crf=spec.crf)
+    save_npz(root / "gt" / f"{stem}.npz", clip.trajectory)
+    write_tum(root / "gt" / f"{stem}.txt", clip.trajectory)
+    return {"frames": len(clip.frames), "render_s": t1 - t0, "write_s": time.perf_counter() - t1}
+
+
+def _worker_init() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = (int(v) for v in size)
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise CameraBenchError(f"frame size must be even and at least 16x16, got {width}x{height}")
+    return width, height
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        manifest = out / "manifest.json"
+        data = read_json(manifest) if manifest.is_file() else None
+        if not (isinstance(data, dict) and data.get("generator") == GENERATOR):
+            raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
+        for sub in ("videos", "gt", "labels"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+        manifest.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def generate_dataset(
+    out: str | Path,
+    clips: int | None = None,
+    seed: int = 0,
+    preset: str = "standard",
+    size: tuple[int, int] = (320, 192),
+    fps: float = 10.0,
+    workers: int | None = None,
+) -> Path:
+    """Render a synthetic dataset folder.
+
+    Args:
+        out: the dataset folder (created; an earlier synthetic dataset there is replaced).
+        clips: number of clips (default: the preset's full set).
+        seed: random seed; the same seed and options give identical labels and frames.
+        preset: ``standard`` or ``hard``.
+        size: (width, height) in pixels, even.
+        fps: frame rate.
+        workers: render processes (default: all cores; 1 renders in this process).
+
+    Returns:
+        The dataset folder.
+    """
+    out = Path(out)
+    width, height = _parse_size(size)
+    if fps <= 0:
+        raise CameraBenchError(f"fps must be positive, got {fps}")
+    try:
+        specs = preset_specs(preset, clips, seed)
+    except ValueError as exc:
+        raise CameraBenchError(str(exc)) from exc
+    _prepare_out(out)
+    jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    t0 = time.perf_counter()
+    log.info(
+        "rendering %d %s clips at %dx%d, %g fps with %d worker(s) into %s",
+        len(jobs),
+        preset,
+        width,
+        height,
+        fps,
+        n_workers,
+        out,
+    )
+    stats: list[dict[str, Any]] = []
+    if n_workers == 1:
+        for job in jobs:
+            stats.append(_render_job(job))
+    else:
+        ctx = multiprocessing.get_context("spawn")  # safe even if the caller holds threads (torch)
+        with ctx.Pool(n_workers, initializer=_worker_init) as pool:
+            for done, st in enumerate(pool.imap(_render_job, jobs), start=1):
+                stats.append(st)
+                log.debug("clip %d/%d done", done, len(jobs))
+    elapsed = time.perf_counter() - t0
+    frames = sum(s["frames"] for s in stats)
+    _write_labels(out, specs, seed, preset, (width, height), fps, stats)
+    log.info("wrote %d clips (%d frames) in %.1f s (%.1f frames/s)", len(specs), frames, elapsed, frames / elapsed)
+    return out
+
+
+def _write_labels(
+    out: Path,
+    specs: list[ClipSpec],
+    seed: int,
+    preset: str,
+    size: tuple[int, int],
+    fps: float,
+    stats: list[dict[str, Any]],
+) -> None:
+    clips: list[SynthClip] = []
+    for i, spec in enumerate(specs):
+        video = f"{_clip_stem(i, spec)}.mp4"
+        clips.append(SynthClip(video, spec, derive_labels(raw_annotation(spec))))
+    labels_dir = out / "labels"
+    records = binary_records({c.video: c.labels for c in clips})
+    for prim, recs in records.items():
+        write_binary_file(labels_dir / "binary_classification" / prim.file, recs)
+    for (folder, task), pairs in vqa_pairs(clips).items():
+        write_vqa_file(labels_dir / "vqa_and_retrieval" / folder / f"{task}.jsonl", pairs)
+    write_caption_file(labels_dir / "caption_data.json", caption_items(clips, CAPTION_QUESTION))
+    manifest = {
+        "generator": GENERATOR,
+        "generator_version": GENERATOR_VERSION,
+        "package_version": __version__,
+        "seed": seed,
+        "options": {
+            "preset": preset,
+            "clips": len(specs),
+            "width": size[0],
+            "height": size[1],
+            "fps": fps,
+            "duration_s": CLIP_DURATION_S,
+            "supersample": _SUPERSAMPLE,
+        },
+        "conventions": (
+            "camera x right, y down, z forward; motion relative to the first frame (taxonomy/primitives.yaml)"
+        ),
+        "clips": [
+            {
+                "video": c.video,
+                "index": i,
+                "motion": c.spec.to_dict(),
+                "failure_mode": c.spec.failure_mode,
+                "knobs": dict(c.spec.knobs),
+                "annotation": _annotation_dict(c.spec),
+                "labels": {p.value: c.labels[p] for p in Primitive},
+                "caption": caption(c.spec),
+                "frames": stats[i]["frames"],
+            }
+            for i, c in enumerate(clips)
+        ],
+    }
+    write_json(out / "manifest.json", manifest)
+
+
+def _annotation_dict(spec: ClipSpec) -> dict[str, Any]:
+    ann = raw_annotation(spec)
+    return {
+        "steadiness": ann.steadiness.value if ann.steadiness else None,
+        "movement": ann.movement.value if ann.movement else None,
+        "directions": {p.value: a for p, a in ann.directions.items()},
+        "compounds": sorted(c.value for c in ann.compounds),
+    }

@@ -1,0 +1,290 @@
+"""Motion specs: what the camera does in a clip, its exact trajectory, and its labels.
+
+A :class:`ClipSpec` names camera-centric moves (``(primitive, magnitude)`` pairs, relative
+to the first frame), an optional compound move (arc, crane, dolly zoom), the speed class,
+hand-held shake and the difficulty knobs. :func:`camera_path` turns it into per-frame
+level-frame poses and focal lengths; :func:`raw_annotation` turns it into the
+:class:`~camerabench.taxonomy.RawAnnotation` a careful annotator would write, and
+:func:`~camerabench.taxonomy.derive_labels` gives the tri-state labels.
+
+Conventions (pinned in ``taxonomy/primitives.yaml``): camera axes x right, y down, z forward;
+``R_rel = R_c2w[0].T @ R_c2w[i]``, ``t_rel = R_c2w[0].T @ (C_i - C_0)``; Move_In = +t_z,
+Move_Right = +t_x, Move_Up = -t_y; Pan_Right = +rotation about camera y; Tilt_Up = +rotation
+about camera x; Roll_Clockwise = +rotation about camera z; Zoom_In = focal grows.
+Magnitudes: metres for translations, degrees for rotations, the focal ratio (> 1) for zoom.
+
+An arc is *clockwise seen from above* when the camera circles the subject clockwise on a map
+with x to the right and z (forward) up: it trucks left while panning right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.taxonomy import (
+    CompoundMotion,
+    Movement,
+    Primitive,
+    RawAnnotation,
+    Speed,
+    Steadiness,
+    TrackingKind,
+)
+from camerabench.taxonomy.labels import Answer
+
+__all__ = ["CameraPath", "ClipSpec", "camera_path", "ease", "raw_annotation", "rot_x", "rot_y", "rot_z"]
+
+_AXES = ("tx", "ty", "tz", "yaw", "pitch", "roll", "zoom")
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """Everything that defines one synthetic clip (besides the seed).
+
+    Attributes:
+        name: short description used in the video file name, e.g. ``pan_left_fast``.
+        moves: camera-centric moves ``(primitive, magnitude)``; magnitudes are positive, the
+            primitive gives the direction (metres, degrees, or focal ratio for zoom).
+        compound: an arc, crane or dolly zoom (with ``compound_magnitude``: degrees of arc
+            or crane elevation, metres of dolly for a dolly zoom).
+        speed: the speed class the magnitudes were chosen for.
+        minor: the motion is deliberately too small to name (labels become ambiguous).
+        shake_deg: amplitude of hand-held rotational shake in degrees (0: none).
+        tracking: lead or tail tracking of a moving subject.
+        moving_objects: number of boxes crossing the scene.
+        scene_scale: the static scene is this many times farther away (low parallax).
+        low_texture: low-contrast textures.
+        exposure: brightness multiplier (low light < 1).
+        noise_sigma: Gaussian sensor noise, in units of 8-bit levels.
+        crf: H.264 constant rate factor (compression).
+        motion_blur: shutter sub-frames averaged per frame (1: none).
+        failure_mode: the hard-preset failure mode this clip exercises, if any.
+        initial_pitch_deg: the first frame's tilt (positive = up) in the level frame.
+    """
+
+    name: str
+    moves: tuple[tuple[Primitive, float], ...] = ()
+    compound: CompoundMotion | None = None
+    compound_magnitude: float = 0.0
+    speed: Speed = Speed.REGULAR
+    minor: bool = False
+    shake_deg: float = 0.0
+    tracking: TrackingKind | None = None
+    moving_objects: int = 0
+    scene_scale: float = 1.0
+    low_texture: bool = False
+    exposure: float = 1.0
+    noise_sigma: float = 0.0
+    crf: int = 18
+    motion_blur: int = 1
+    failure_mode: str | None = None
+    initial_pitch_deg: float = 0.0
+    knobs: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_static(self) -> bool:
+        """No intentional movement (the camera may still shake)."""
+        return not self.moves and self.compound is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly description for the manifest."""
+        return {
+            "name": self.name,
+            "moves": [{"primitive": p.value, "magnitude": round(float(m), 6)} for p, m in self.moves],
+            "compound": self.compound.value if self.compound else None,
+            "compound_magnitude": self.compound_magnitude,
+            "speed": self.speed.value,
+            "minor": self.minor,
+            "shake_deg": self.shake_deg,
+            "tracking": self.tracking.value if self.tracking else None,
+            "moving_objects": self.moving_objects,
+            "scene_scale": self.scene_scale,
+            "low_texture": self.low_texture,
+            "exposure": self.exposure,
+            "noise_sigma": self.noise_sigma,
+            "crf": self.crf,
+            "motion_blur": self.motion_blur,
+            "initial_pitch_deg": self.initial_pitch_deg,
+        }
+
+
+@dataclass(frozen=True)
+class CameraPath:
+    """Per-frame camera in the clip's level frame.
+
+    Attributes:
+        cam_c2w: (N, 4, 4) camera-to-level-frame poses (without shake).
+        focal_scale: (N,) focal length relative to the first frame's.
+        times_s: (N,) frame times.
+    """
+
+    cam_c2w: NDArray[np.float64]
+    focal_scale: NDArray[np.float64]
+    times_s: NDArray[np.float64]
+
+
+def rot_x(deg: float) -> NDArray[np.float64]:
+    """Rotation about +x by ``deg`` (positive = the optical axis turns toward -y: tilt up)."""
+    a = np.deg2rad(deg)
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def rot_y(deg: float) -> NDArray[np.float64]:
+    """Rotation about +y by ``deg`` (positive = the optical axis turns toward +x: pan right)."""
+    a = np.deg2rad(deg)
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+def rot_z(deg: float) -> NDArray[np.float64]:
+    """Rotation about +z by ``deg`` (positive = x turns toward +y: roll clockwise)."""
+    a = np.deg2rad(deg)
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+def ease(tau: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Motion progress 0 -> 1: half constant speed, half smoothstep (starts moving at once).
+
+    Example:
+        >>> ease(np.array([0.0, 0.5, 1.0])).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    tau = np.clip(tau, 0.0, 1.0)
+    return 0.5 * tau + 0.5 * tau * tau * (3 - 2 * tau)
+
+
+def _pose(rot: NDArray[np.float64], centre: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.eye(4)
+    out[:3, :3] = rot
+    out[:3, 3] = centre
+    return out
+
+
+def _components(moves: tuple[tuple[Primitive, float], ...]) -> dict[str, float]:
+    comp = dict.fromkeys(_AXES, 0.0)
+    comp["zoom"] = 0.0  # log focal ratio
+    for prim, mag in moves:
+        if prim is Primitive.STATIC:
+            raise ValueError("Static is not a move")
+        if mag < 0:
+            raise ValueError(f"magnitudes are positive (the primitive gives the sign), got {mag} for {prim.value}")
+        if prim.axis == "zoom":
+            comp["zoom"] += prim.sign * float(np.log(mag))
+        else:
+            comp[prim.axis] += prim.sign * mag
+    return comp
+
+
+#: distance from the camera to the pivot of arcs, cranes and dolly zooms (metres)
+PIVOT_DISTANCE_M = 6.0
+
+
+def camera_path(spec: ClipSpec, num_frames: int, fps: float) -> CameraPath:
+    """The exact camera path of a clip in its level frame (first camera at the origin)."""
+    if num_frames < 2:
+        raise ValueError(f"a clip needs at least 2 frames, got {num_frames}")
+    times = np.arange(num_frames) / fps
+    prog = ease(times / times[-1])
+    base = _pose(rot_x(spec.initial_pitch_deg), np.zeros(3))
+    comp = _components(spec.moves)
+    poses = np.empty((num_frames, 4, 4))
+    focal = np.exp(comp["zoom"] * prog)
+    for i, s in enumerate(prog):
+        rel_rot = rot_y(comp["yaw"] * s) @ rot_x(comp["pitch"] * s) @ rot_z(comp["roll"] * s)
+        rel_t = np.array([comp["tx"], comp["ty"], comp["tz"]]) * s
+        poses[i] = base @ _pose(rel_rot, rel_t)
+    if spec.compound is not None:
+        poses, focal = _compound_path(spec, prog, base, poses, focal)
+    return CameraPath(poses, focal, times)
+
+
+def _compound_path(
+    spec: ClipSpec,
+    prog: NDArray[np.float64],
+    base: NDArray[np.float64],
+    poses: NDArray[np.float64],
+    focal: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    d = PIVOT_DISTANCE_M
+    mag = spec.compound_magnitude
+    out = poses.copy()
+    focal = focal.copy()
+    for i, s in enumerate(prog):
+        if spec.compound in (CompoundMotion.ARC_CLOCKWISE, CompoundMotion.ARC_COUNTERCLOCKWISE):
+            # camera on a circle of radius d around the pivot (0, 0, d), facing it
+            alpha = -mag * s if spec.compound is CompoundMotion.ARC_CLOCKWISE else mag * s
+            a = np.deg2rad(alpha)
+            centre = np.array([d * np.sin(a), 0.0, d - d * np.cos(a)])
+            rel = _pose(rot_y(-alpha), centre)
+        elif spec.compound in (CompoundMotion.CRANE_UP, CompoundMotion.CRANE_DOWN):
+            # camera on a vertical circle around the pivot, tilting to keep it framed; a crane
+            # down starts high (elevation = mag) and ends level
+            elev = mag * s if spec.compound is CompoundMotion.CRANE_UP else mag * (1 - s)
+            b = np.deg2rad(elev)
+            centre = np.array([0.0, -d * np.sin(b), d - d * np.cos(b)])
+            rel = _pose(rot_x(-elev), centre)
+        elif spec.compound in (CompoundMotion.DOLLY_ZOOM_IN, CompoundMotion.DOLLY_ZOOM_OUT):
+            # the pivot keeps its image size: focal grows in proportion to the distance
+            back = mag * s if spec.compound is CompoundMotion.DOLLY_ZOOM_IN else -mag * s
+            rel = _pose(np.eye(3), np.array([0.0, 0.0, -back]))
+            focal[i] = (d + back) / d
+        else:  # pragma: no cover - every CompoundMotion is handled above
+            raise ValueError(f"unsupported compound {spec.compound}")
+        out[i] = base @ rel
+    return out, focal
+
+
+def shake_offsets(amplitude_deg: float, times_s: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
+    """(N, 4, 4) hand-held shake: smooth random rotations (degrees) and translations (metres).
+
+    A sum of sinusoids at 1.5-7 Hz with random phases per axis; translation amplitude is
+    1 cm per degree of rotational amplitude.
+    """
+    n = len(times_s)
+    out = np.repeat(np.eye(4)[None], n, axis=0)
+    if amplitude_deg <= 0:
+        return out
+    freqs = rng.uniform(1.5, 7.0, size=(6, 3))
+    phases = rng.uniform(0, 2 * np.pi, size=(6, 3))
+    weights = rng.uniform(0.5, 1.0, size=(6, 3))
+    wave = (weights[None] * np.sin(2 * np.pi * freqs[None] * times_s[:, None, None] + phases[None])).sum(axis=2)
+    wave /= np.abs(wave).max(axis=0, keepdims=True) + 1e-12
+    for i in range(n):
+        r = (
+            rot_y(amplitude_deg * wave[i, 0])
+            @ rot_x(amplitude_deg * wave[i, 1])
+            @ rot_z(0.5 * amplitude_deg * wave[i, 2])
+        )
+        out[i] = _pose(r, 0.01 * amplitude_deg * wave[i, 3:6])
+    return out
+
+
+def steadiness(spec: ClipSpec) -> Steadiness:
+    """Steadiness an annotator would give: static, very smooth, unsteady or very unsteady."""
+    if spec.shake_deg >= 1.0:
+        return Steadiness.VERY_UNSTEADY
+    if spec.shake_deg > 0:
+        return Steadiness.UNSTEADY
+    return Steadiness.STATIC if spec.is_static else Steadiness.VERY_SMOOTH
+
+
+def raw_annotation(spec: ClipSpec) -> RawAnnotation:
+    """The annotation a careful CameraBench annotator would write for this clip."""
+    if spec.is_static:
+        return RawAnnotation(steadiness(spec), Movement.NO)
+    movement = Movement.MINOR if spec.minor else Movement.MAJOR_SIMPLE
+    directions: dict[Primitive, Answer] = {p: "yes" for p, _ in spec.moves}
+    compounds: frozenset[CompoundMotion] = frozenset()
+    if spec.compound is not None:
+        compounds = frozenset({spec.compound})
+        if spec.compound is CompoundMotion.DOLLY_ZOOM_IN:
+            directions.update({Primitive.MOVE_OUT: "yes", Primitive.ZOOM_IN: "yes"})
+        elif spec.compound is CompoundMotion.DOLLY_ZOOM_OUT:
+            directions.update({Primitive.MOVE_IN: "yes", Primitive.ZOOM_OUT: "yes"})
+    return RawAnnotation(steadiness(spec), movement, directions, compounds)

@@ -1,0 +1,251 @@
+"""The clip lists of the ``standard`` and ``hard`` presets.
+
+``standard``: every direction primitive alone in both directions at two speeds, static
+clips, a fixed camera that shakes, motions too small to name, and compositions (pan + dolly,
+truck + pan, tilt + pedestal, pan + tilt, zoom + pan, roll + dolly, arcs, cranes, dolly
+zooms), ordered so that any prefix is varied (``--clips N`` takes the first N; more than the
+full set adds seeded random compositions).
+
+``hard``: one knob per failure mode CameraBench reports for SfM, each on a few motions;
+every clip records ``failure_mode`` and its ``knobs``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from camerabench.synth.motion import ClipSpec
+from camerabench.taxonomy import CompoundMotion, Primitive, Speed, TrackingKind
+
+__all__ = ["FAILURE_MODES", "KNOBS", "MAGNITUDES", "PRESETS", "preset_specs"]
+
+P = Primitive
+
+#: magnitude per primitive axis and speed (metres, degrees, focal ratio); all clearly visible
+#: at 320x192 over a 2.5 s clip in scenes 3-20 m deep.
+MAGNITUDES: dict[str, dict[Speed, float]] = {
+    "tz": {Speed.SLOW: 0.8, Speed.REGULAR: 1.4, Speed.FAST: 2.2},
+    "tx": {Speed.SLOW: 0.6, Speed.REGULAR: 1.1, Speed.FAST: 1.8},
+    "ty": {Speed.SLOW: 0.4, Speed.REGULAR: 0.7, Speed.FAST: 1.0},
+    "yaw": {Speed.SLOW: 8.0, Speed.REGULAR: 15.0, Speed.FAST: 28.0},
+    "pitch": {Speed.SLOW: 6.0, Speed.REGULAR: 11.0, Speed.FAST: 18.0},
+    "roll": {Speed.SLOW: 8.0, Speed.REGULAR: 15.0, Speed.FAST: 28.0},
+    "zoom": {Speed.SLOW: 1.25, Speed.REGULAR: 1.5, Speed.FAST: 1.9},
+}
+#: magnitudes of motions too small to name (movement "minor")
+MINOR_MAGNITUDES: dict[str, float] = {
+    "tz": 0.04,
+    "tx": 0.03,
+    "ty": 0.02,
+    "yaw": 0.6,
+    "pitch": 0.5,
+    "roll": 0.6,
+    "zoom": 1.015,
+}
+
+#: hard-preset knobs (each clip of the hard preset sets exactly one to True)
+KNOBS = (
+    "low_parallax",
+    "low_texture_low_light",
+    "tracking",
+    "roll_low_parallax",
+    "moving_objects",
+    "handheld_shake",
+    "motion_blur",
+    "noise_compression",
+)
+FAILURE_MODES = KNOBS
+
+
+def _mag(prim: Primitive, speed: Speed) -> float:
+    return MAGNITUDES[prim.axis][speed]
+
+
+def _simple(prim: Primitive, speed: Speed, **kw: object) -> ClipSpec:
+    suffix = "" if speed is Speed.REGULAR else f"_{speed.value}"
+    return ClipSpec(name=f"{prim.value.lower()}{suffix}", moves=((prim, _mag(prim, speed)),), speed=speed, **kw)  # type: ignore[arg-type]
+
+
+def _combo(prims: tuple[Primitive, ...], speed: Speed = Speed.REGULAR, **kw: object) -> ClipSpec:
+    name = "+".join(p.value.lower() for p in prims)
+    return ClipSpec(name=name, moves=tuple((p, _mag(p, speed)) for p in prims), speed=speed, **kw)  # type: ignore[arg-type]
+
+
+def _compound(c: CompoundMotion, magnitude: float, **kw: object) -> ClipSpec:
+    return ClipSpec(name=c.value.lower(), compound=c, compound_magnitude=magnitude, **kw)  # type: ignore[arg-type]
+
+
+_DIRECTIONS = [p for p in Primitive if p is not Primitive.STATIC]
+
+
+def _standard() -> list[ClipSpec]:
+    first = [ClipSpec(name="static")] + [_simple(p, Speed.REGULAR) for p in _DIRECTIONS]
+    second = [ClipSpec(name="static")] + [
+        _simple(p, Speed.SLOW if i % 2 == 0 else Speed.FAST) for i, p in enumerate(_DIRECTIONS)
+    ]
+    extras = [
+        ClipSpec(name="static"),
+        ClipSpec(name="static_shaky", shake_deg=0.6),
+        ClipSpec(name="minor_pan", moves=((P.PAN_LEFT, MINOR_MAGNITUDES["yaw"]),), minor=True, speed=Speed.SLOW),
+        ClipSpec(name="minor_dolly", moves=((P.MOVE_IN, MINOR_MAGNITUDES["tz"]),), minor=True, speed=Speed.SLOW),
+        _combo((P.PAN_LEFT, P.MOVE_IN)),
+        _combo((P.PAN_RIGHT, P.MOVE_OUT)),
+        _combo((P.MOVE_RIGHT, P.PAN_RIGHT)),
+        _combo((P.MOVE_LEFT, P.PAN_LEFT)),
+        _combo((P.TILT_UP, P.MOVE_UP)),
+        _combo((P.TILT_DOWN, P.MOVE_DOWN)),
+        _combo((P.PAN_RIGHT, P.TILT_UP)),
+        _combo((P.ZOOM_IN, P.PAN_LEFT)),
+        _combo((P.ROLL_CLOCKWISE, P.MOVE_IN)),
+        _compound(CompoundMotion.ARC_CLOCKWISE, 25.0),
+        _compound(CompoundMotion.ARC_COUNTERCLOCKWISE, 25.0),
+        _compound(CompoundMotion.CRANE_UP, 18.0),
+        _compound(CompoundMotion.CRANE_DOWN, 18.0),
+        _compound(CompoundMotion.DOLLY_ZOOM_IN, 2.0),
+        _compound(CompoundMotion.DOLLY_ZOOM_OUT, 2.0),
+    ]
+    return first + second + extras
+
+
+def _with_knob(spec: ClipSpec, knob: str, **changes: object) -> ClipSpec:
+    knobs = dict.fromkeys(KNOBS, False)
+    knobs[knob] = True
+    return dataclasses.replace(spec, name=f"{knob}_{spec.name}", failure_mode=knob, knobs=knobs, **changes)  # type: ignore[arg-type]
+
+
+def _hard() -> list[ClipSpec]:
+    out: list[ClipSpec] = []
+    # low parallax: the scene is 15x farther; translations are 4x larger so they stay visible
+    for spec in [
+        _simple(P.PAN_LEFT, Speed.REGULAR),
+        _simple(P.MOVE_RIGHT, Speed.FAST),
+        _simple(P.MOVE_IN, Speed.FAST),
+        ClipSpec(name="static"),
+        _simple(P.TILT_UP, Speed.REGULAR),
+        _simple(P.MOVE_UP, Speed.FAST),
+    ]:
+        moves = tuple((p, m * 4 if p.is_translation else m) for p, m in spec.moves)
+        out.append(_with_knob(spec, "low_parallax", scene_scale=15.0, moves=moves))
+    for spec in [
+        _simple(P.PAN_RIGHT, Speed.REGULAR),
+        _simple(P.MOVE_IN, Speed.REGULAR),
+        _simple(P.ZOOM_IN, Speed.REGULAR),
+        ClipSpec(name="static"),
+        _simple(P.TILT_DOWN, Speed.REGULAR),
+        _simple(P.MOVE_LEFT, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "low_texture_low_light", low_texture=True, exposure=0.2, noise_sigma=2.0))
+    # tracking: a subject 3.5 m ahead moves with the camera and keeps its framing
+    tail = _simple(P.MOVE_IN, Speed.FAST)
+    lead = _simple(P.MOVE_OUT, Speed.FAST)
+    out.append(_with_knob(dataclasses.replace(tail, name="tail_move_in"), "tracking", tracking=TrackingKind.TAIL))
+    out.append(_with_knob(dataclasses.replace(lead, name="lead_move_out"), "tracking", tracking=TrackingKind.LEAD))
+    out.append(
+        _with_knob(
+            dataclasses.replace(_simple(P.MOVE_IN, Speed.REGULAR), name="tail_move_in_slow"),
+            "tracking",
+            tracking=TrackingKind.TAIL,
+        )
+    )
+    out.append(
+        _with_knob(
+            dataclasses.replace(_simple(P.MOVE_OUT, Speed.REGULAR), name="lead_move_out_slow"),
+            "tracking",
+            tracking=TrackingKind.LEAD,
+        )
+    )
+    for spec in [
+        _simple(P.ROLL_CLOCKWISE, Speed.REGULAR),
+        _simple(P.ROLL_COUNTERCLOCKWISE, Speed.REGULAR),
+        _simple(P.ROLL_CLOCKWISE, Speed.SLOW),
+        _simple(P.ROLL_COUNTERCLOCKWISE, Speed.FAST),
+    ]:
+        out.append(_with_knob(spec, "roll_low_parallax", scene_scale=15.0))
+    for spec in [
+        ClipSpec(name="static"),
+        _simple(P.PAN_LEFT, Speed.REGULAR),
+        _simple(P.MOVE_RIGHT, Speed.REGULAR),
+        _simple(P.MOVE_IN, Speed.REGULAR),
+        _simple(P.TILT_UP, Speed.REGULAR),
+        _simple(P.ZOOM_OUT, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "moving_objects", moving_objects=3))
+    for spec in [
+        ClipSpec(name="static"),
+        _simple(P.PAN_RIGHT, Speed.REGULAR),
+        _simple(P.MOVE_LEFT, Speed.REGULAR),
+        _simple(P.MOVE_OUT, Speed.REGULAR),
+        _simple(P.TILT_DOWN, Speed.REGULAR),
+        _simple(P.ZOOM_IN, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "handheld_shake", shake_deg=0.8))
+    for spec in [
+        _simple(P.PAN_LEFT, Speed.FAST),
+        _simple(P.PAN_RIGHT, Speed.FAST),
+        _simple(P.MOVE_RIGHT, Speed.FAST),
+        _simple(P.TILT_UP, Speed.FAST),
+        _simple(P.ROLL_CLOCKWISE, Speed.FAST),
+        _simple(P.ZOOM_OUT, Speed.FAST),
+    ]:
+        out.append(_with_knob(spec, "motion_blur", motion_blur=5))
+    for spec in [
+        ClipSpec(name="static"),
+        _simple(P.PAN_RIGHT, Speed.SLOW),
+        _simple(P.MOVE_IN, Speed.REGULAR),
+        _simple(P.MOVE_DOWN, Speed.REGULAR),
+        _simple(P.TILT_DOWN, Speed.SLOW),
+        _simple(P.ZOOM_OUT, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "noise_compression", noise_sigma=8.0, crf=36))
+    # interleave the knobs so that any prefix covers many failure modes
+    by_knob: dict[str, list[ClipSpec]] = {}
+    for spec in out:
+        by_knob.setdefault(str(spec.failure_mode), []).append(spec)
+    interleaved: list[ClipSpec] = []
+    for i in range(max(len(v) for v in by_knob.values())):
+        interleaved.extend(v[i] for v in by_knob.values() if i < len(v))
+    return interleaved
+
+
+PRESETS = ("standard", "hard")
+
+
+def preset_specs(preset: str, clips: int | None = None, seed: int = 0) -> list[ClipSpec]:
+    """The clip specs of a preset.
+
+    Args:
+        preset: ``standard`` or ``hard``.
+        clips: how many (default: the full preset). Fewer takes the first ``clips``; more
+            appends random compositions of two primitives drawn from ``seed``.
+        seed: seed for the random extras.
+
+    Example:
+        >>> [s.name for s in preset_specs("standard", 3)]
+        ['static', 'move_in', 'move_out']
+    """
+    if preset == "standard":
+        specs = _standard()
+    elif preset == "hard":
+        specs = _hard()
+    else:
+        raise ValueError(f"unknown preset {preset!r}; choose from {PRESETS}")
+    if clips is None:
+        return specs
+    if clips < 1:
+        raise ValueError(f"clips must be at least 1, got {clips}")
+    if clips <= len(specs):
+        return specs[:clips]
+    rng = np.random.default_rng([seed, 7])
+    extra: list[ClipSpec] = []
+    axes_used: set[str]
+    while len(specs) + len(extra) < clips:
+        first, second = rng.choice(len(_DIRECTIONS), size=2, replace=False)
+        p1, p2 = _DIRECTIONS[int(first)], _DIRECTIONS[int(second)]
+        axes_used = {p1.axis, p2.axis}
+        if len(axes_used) < 2:  # opposite directions on one axis cancel out
+            continue
+        speed = [Speed.SLOW, Speed.REGULAR, Speed.FAST][int(rng.integers(3))]
+        extra.append(_combo((p1, p2), speed))
+    return specs + extra
