@@ -1,0 +1,164 @@
+"""The binary-classification section of an evaluation: AP per primitive, mean, CIs, counts."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.eval.ap import (
+    FailedPolicy,
+    PrimitiveSamples,
+    average_precision,
+    bootstrap_mean_ap,
+    chance_ap,
+    mean_ignoring_nan,
+    paired_bootstrap_test,
+    resolve_failed,
+    roc_auc,
+)
+from camerabench.taxonomy import BinaryRecord, Primitive
+
+__all__ = ["ResolvedSamples", "binary_section", "chance_section", "compare_methods", "resolve_samples"]
+
+log = logging.getLogger(__name__)
+
+Resolved = tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]
+
+
+@dataclass
+class ResolvedSamples:
+    """Samples of one primitive after the failed-sample policy: what AP is computed on."""
+
+    labels: NDArray[np.bool_]
+    scores: NDArray[np.float64]
+    videos: list[str]
+
+    def as_tuple(self) -> Resolved:
+        return self.labels, self.scores, self.videos
+
+
+def resolve_samples(samples: PrimitiveSamples, policy: FailedPolicy) -> ResolvedSamples:
+    scores, keep = resolve_failed(samples.scores, samples.ok, policy)
+    videos = [v for v, k in zip(samples.videos, keep, strict=True) if k]
+    return ResolvedSamples(samples.labels[keep], scores[keep], videos)
+
+
+def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> dict[str, Any]:
+    """The chance row: AP of a constant score = prevalence, per primitive and mean."""
+    per = {p.value: chance_ap([r.label == "Yes" for r in recs]) for p, recs in binary_labels.items()}
+    return {"per_primitive": per, "mean_ap": mean_ignoring_nan(list(per.values()))}
+
+
+def binary_section(
+    samples: Mapping[Primitive, PrimitiveSamples],
+    policy: FailedPolicy = "lowest",
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+) -> tuple[dict[str, Any], dict[str, ResolvedSamples]]:
+    """AP, ROC-AUC, chance, CIs and counts for one method.
+
+    Args:
+        samples: primitive -> the method's aligned samples (see ``runs.binary_samples``).
+        policy: failed-sample policy (design.md A4); missing samples are treated as failed.
+        n_bootstrap: resamples for the 95% CIs.
+        seed: RNG seed of the bootstrap.
+
+    Returns:
+        ``(section, resolved)``: the JSON section and, per primitive stem, the samples AP was
+        computed on (for plots and paired tests).
+    """
+    resolved = {p.value: resolve_samples(s, policy) for p, s in samples.items()}
+    per_ap: dict[str, float] = {}
+    per_auc: dict[str, float] = {}
+    chance: dict[str, float] = {}
+    counts: dict[str, dict[str, int]] = {}
+    reasons: dict[str, int] = {}
+    for prim, smp in samples.items():
+        name = prim.value
+        res = resolved[name]
+        per_ap[name] = average_precision(res.labels, res.scores, name=name)
+        per_auc[name] = roc_auc(res.labels, res.scores, name=name)
+        chance[name] = chance_ap(res.labels)
+        n_failed = int((smp.status == "failed").sum())
+        n_missing = int((smp.status == "missing").sum())
+        counts[name] = {
+            "labelled": len(smp.videos),
+            "samples": len(res.videos),
+            "positives": int(res.labels.sum()),
+            "ok": int(smp.ok.sum()),
+            "failed": n_failed,
+            "missing": n_missing,
+            "dropped": len(smp.videos) - len(res.videos),
+        }
+        for reason, k in smp.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + k
+    undefined = [n for n, v in per_ap.items() if not math.isfinite(v)]
+    if undefined:
+        log.warning("mean AP leaves out %d primitive(s) with undefined AP: %s", len(undefined), ", ".join(undefined))
+    ci = bootstrap_mean_ap(
+        {n: r.as_tuple() for n, r in resolved.items() if n not in undefined}, n_bootstrap=n_bootstrap, seed=seed
+    )
+    for n in undefined:
+        ci["per_primitive"][n] = [math.nan, math.nan]
+    failed = sum(c["failed"] for c in counts.values())
+    missing = sum(c["missing"] for c in counts.values())
+    section: dict[str, Any] = {
+        "mean_ap": mean_ignoring_nan(list(per_ap.values())),
+        "per_primitive": per_ap,
+        "failed": failed,
+        "missing": missing,
+        "samples": sum(c["samples"] for c in counts.values()),
+        "roc_auc": per_auc,
+        "mean_roc_auc": mean_ignoring_nan(list(per_auc.values())),
+        "ci95": ci,
+        "chance": chance,
+        "mean_chance": mean_ignoring_nan(list(chance.values())),
+        "counts": counts,
+        "primitives_in_mean": len(per_ap) - len(undefined),
+        "failed_policy": policy,
+        "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+    }
+    if policy == "drop" and (failed or missing):
+        section["note"] = (
+            f"{failed + missing} failed/missing samples were dropped: this method was scored on "
+            "different samples than methods without failures"
+        )
+    return section, resolved
+
+
+def compare_methods(
+    resolved_a: Mapping[str, ResolvedSamples],
+    resolved_b: Mapping[str, ResolvedSamples],
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Paired bootstrap test of mean AP between two methods on their common samples.
+
+    Samples are matched per primitive by video; with ``--failed lowest`` both methods have
+    every labelled sample, with ``drop`` only the videos both scored are compared.
+    """
+    per_a: dict[str, Resolved] = {}
+    per_b: dict[str, Resolved] = {}
+    for name in resolved_a:
+        if name not in resolved_b:
+            continue
+        a, b = resolved_a[name], resolved_b[name]
+        pos_b = {v: i for i, v in enumerate(b.videos)}
+        ia = [i for i, v in enumerate(a.videos) if v in pos_b]
+        ib = [pos_b[a.videos[i]] for i in ia]
+        y = a.labels[ia]
+        if y.size == 0 or y.all() or not y.any():
+            continue
+        videos = [a.videos[i] for i in ia]
+        per_a[name] = (y, a.scores[ia], videos)
+        per_b[name] = (y, b.scores[ib], videos)
+    result = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
+    result["primitives"] = sorted(per_a)
+    result["samples"] = int(sum(len(v[2]) for v in per_a.values()))
+    return result

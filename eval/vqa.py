@@ -1,0 +1,165 @@
+"""Paired VQA and Winoground-style retrieval (design.md B4).
+
+Each :class:`~camerabench.labels.VQAPair` has 4 (video, question) cells; in the order of
+``VQAPair.cells`` their yes-scores are ``s = [s(pT,pV), s(pT,nV), s(nT,nV), s(nT,pV)]``
+(pT/nT = positive/negative question, pV/nV = positive/negative video).
+
+- VQA: a cell is answered *Yes* when its score exceeds ``yes_threshold`` and *No* when it is
+  below (a score equal to the threshold is wrong either way, as the reference's strict
+  ``yes > no``). Binary Acc = correct cells / 4; Q-Acc: a question is correct when answered
+  correctly on both videos (/2); video accuracy: a video is correct when both questions are
+  answered correctly on it (/2); group accuracy: all 4 cells correct.
+- Retrieval: Text correct if s(pT,pV) > s(nT,pV) and s(nT,nV) > s(pT,nV); Video correct if
+  s(pT,pV) > s(pT,nV) and s(nT,nV) > s(nT,pV); Group = both (chance 25 / 25 / 16.7).
+
+Failed (or missing) cells are the worst outcome with ``--failed lowest``: the cell counts as
+a wrong answer and every comparison that involves it as lost. With ``--failed drop`` pairs
+with any failed cell are left out. Per task, per skill folder (unweighted mean over its
+tasks) and overall (unweighted mean over tasks).
+
+Example:
+    >>> import numpy as np
+    >>> vqa_scores(np.array([[0.9, 0.1, 0.8, 0.2]]), np.ones((1, 4), bool), 0.5)["group_acc"]
+    1.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.eval.ap import FailedPolicy, mean_ignoring_nan
+from camerabench.eval.runs import MethodRun
+from camerabench.labels import VQAPair
+
+__all__ = [
+    "RETRIEVAL_KEYS",
+    "VQA_KEYS",
+    "pair_cells",
+    "retrieval_scores",
+    "vqa_retrieval_sections",
+    "vqa_scores",
+]
+
+VQA_KEYS = ("acc", "q_acc", "video_acc", "group_acc")
+RETRIEVAL_KEYS = ("text", "video", "group")
+
+
+def pair_cells(pairs: list[VQAPair], run: MethodRun) -> tuple[NDArray[np.float64], NDArray[np.str_]]:
+    """(P, 4) yes-scores (NaN where not ok) and (P, 4) status (``ok``/``failed``/``missing``)."""
+    scores = np.full((len(pairs), 4), math.nan)
+    status = np.full((len(pairs), 4), "missing", dtype=object)
+    table = run.scores or {}
+    for i, pair in enumerate(pairs):
+        for j, (video, question, _) in enumerate(pair.cells):
+            rec = table.get((video, question))
+            if rec is None:
+                continue
+            status[i, j] = rec.status
+            if rec.status == "ok":
+                scores[i, j] = rec.score
+    return scores, status.astype(str)
+
+
+def _mean(x: NDArray[np.bool_]) -> float:
+    return float(x.mean()) if x.size else math.nan
+
+
+def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> dict[str, float]:
+    """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above)."""
+    expected_yes = np.array([True, False, True, False])
+    with np.errstate(invalid="ignore"):
+        answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)
+    c = answered_right & ok
+    return {
+        "acc": _mean(c),
+        "q_acc": _mean(np.concatenate([c[:, 0] & c[:, 1], c[:, 2] & c[:, 3]])),
+        "video_acc": _mean(np.concatenate([c[:, 0] & c[:, 3], c[:, 1] & c[:, 2]])),
+        "group_acc": _mean(np.asarray(c.all(axis=1))),
+    }
+
+
+def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> dict[str, float]:
+    """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose."""
+
+    def gt(a: int, b: int) -> NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return np.asarray((scores[:, a] > scores[:, b]) & ok[:, a] & ok[:, b])
+
+    text = gt(0, 3) & gt(2, 1)
+    video = gt(0, 1) & gt(2, 3)
+    return {"text": _mean(text), "video": _mean(video), "group": _mean(text & video)}
+
+
+def _aggregate(per_task: Mapping[tuple[str, str], dict[str, float]], keys: tuple[str, ...]) -> dict[str, Any]:
+    skills = sorted({s for s, _ in per_task})
+    per_skill = {
+        s: {k: mean_ignoring_nan([m[k] for (sk, _), m in per_task.items() if sk == s]) for k in keys} for s in skills
+    }
+    overall = {k: mean_ignoring_nan([m[k] for m in per_task.values()]) for k in keys}
+    return {"overall": overall, "per_skill": per_skill}
+
+
+def vqa_retrieval_sections(
+    vqa_labels: Mapping[tuple[str, str], list[VQAPair]],
+    run: MethodRun,
+    policy: FailedPolicy = "lowest",
+    yes_threshold: float = 0.5,
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The ``vqa`` and ``retrieval`` sections of one method, or None if it answered no task.
+
+    A task counts as answered when the method has at least one ok record among its cells;
+    unanswered tasks are listed and left out of the means (a geometric method answers only
+    the tasks whose questions are binary-primitive questions). In answered tasks, failed
+    and missing cells follow ``policy``.
+    """
+    per_task_vqa: dict[tuple[str, str], dict[str, float]] = {}
+    per_task_ret: dict[tuple[str, str], dict[str, float]] = {}
+    counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0}
+    unanswered: list[str] = []
+    for (skill, task), pairs in sorted(vqa_labels.items()):
+        scores, status = pair_cells(pairs, run)
+        ok = status == "ok"
+        if not ok.any():
+            unanswered.append(f"{skill}/{task}")
+            continue
+        counts["failed"] += int((status == "failed").sum())
+        counts["missing"] += int((status == "missing").sum())
+        if policy == "drop":
+            keep = ok.all(axis=1)
+            counts["dropped_pairs"] += int((~keep).sum())
+            scores, ok = scores[keep], ok[keep]
+        elif policy != "lowest":
+            raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
+        counts["pairs"] += len(scores)
+        counts["cells"] += 4 * len(scores)
+        per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
+        per_task_ret[(skill, task)] = retrieval_scores(scores, ok)
+    if not per_task_vqa:
+        return None
+    tasks_total = len(vqa_labels)
+    vqa: dict[str, Any] = {
+        **_aggregate(per_task_vqa, VQA_KEYS),
+        "per_task": {f"{s}/{t}": m for (s, t), m in per_task_vqa.items()},
+        "yes_threshold": yes_threshold,
+        "tasks_answered": len(per_task_vqa),
+        "tasks_total": tasks_total,
+        "unanswered_tasks": unanswered,
+        **counts,
+        "failed_policy": policy,
+        "chance": {"acc": 0.5, "q_acc": 0.25, "video_acc": 0.25, "group_acc": 1 / 16},
+    }
+    agg = _aggregate(per_task_ret, RETRIEVAL_KEYS)
+    retrieval: dict[str, Any] = {
+        **agg["overall"],
+        "per_skill": agg["per_skill"],
+        "per_task": {f"{s}/{t}": m for (s, t), m in per_task_ret.items()},
+        "tasks_answered": len(per_task_ret),
+        "tasks_total": tasks_total,
+        "chance": {"text": 0.25, "video": 0.25, "group": 1 / 6},
+    }
+    return vqa, retrieval
