@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from camerabench.dataset import Dataset
 from camerabench.eval.ap import FailedPolicy
@@ -29,7 +32,7 @@ from camerabench.eval.trajectory import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.taxonomy import Primitive
 
-__all__ = ["Evaluation", "evaluate", "evaluate_run", "yes_threshold"]
+__all__ = ["Evaluation", "evaluate", "evaluate_run", "json_safe", "primitive_order", "strict_json", "yes_threshold"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,7 @@ def evaluate(
         comparisons.append({"a": a, "b": b, **result})
     if comparisons:
         metrics["comparisons"] = comparisons
+    ev.metrics = json_safe(metrics)
     return ev
 
 
@@ -164,3 +168,27 @@ def evaluate_run(
 def primitive_order() -> list[str]:
     """Primitive stems in taxonomy order (tables and plots use it)."""
     return [p.value for p in Primitive]
+
+
+def json_safe(obj: Any) -> Any:
+    """Plain Python containers and numbers (numpy scalars and arrays converted; NaN stays NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def strict_json(obj: Any) -> Any:
+    """Replace NaN/inf by None so the output is standard JSON (null = undefined metric)."""
+    if isinstance(obj, dict):
+        return {k: strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [strict_json(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,673 @@
+"""``write_report``: report.md + report.html with tables and PNG plots, metrics.json and CSVs.
+
+Every number in the report comes from ``metrics.json`` (written beside it) and is also in
+one of the CSVs, which in turn come from the run folder (design.md A4).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from camerabench.eval.ap import FailedPolicy, average_precision, mean_ignoring_nan
+from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order, strict_json
+from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
+from camerabench.fileio import atomic_open, atomic_write_text, write_json
+
+__all__ = ["GEOMETRIC_METHODS", "knob_ap", "method_kind", "write_report"]
+
+log = logging.getLogger(__name__)
+
+GEOMETRIC_METHODS = frozenset({"fast", "colmap", "trajectory"})
+SEMANTIC_METHODS = frozenset({"qwen-vl"})
+
+
+def method_kind(name: str, evaluation: Evaluation) -> str:
+    """``geometric`` or ``semantic``: by registry name, else by whether it wrote trajectories."""
+    if name in GEOMETRIC_METHODS:
+        return "geometric"
+    if name in SEMANTIC_METHODS:
+        return "semantic"
+    run = evaluation.runs.get(name)
+    return "geometric" if run is not None and run.has_trajectories else "semantic"
+
+
+# --------------------------------------------------------------------------- knobs
+
+
+def _clip_groups(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
+
+    Clips with no knob set form the group ``none``. Empty when the manifest has neither.
+    """
+    clips = manifest.get("clips")
+    if not isinstance(clips, list):
+        return {}
+    groups: dict[str, set[str]] = {}
+    seen_any = False
+    for clip in clips:
+        if not isinstance(clip, dict) or "video" not in clip:
+            continue
+        knobs = clip.get("knobs")
+        names: list[str] = []
+        if isinstance(knobs, dict):
+            seen_any = True
+            names = [str(k) for k, v in knobs.items() if v]
+        elif clip.get("failure_mode"):
+            seen_any = True
+            names = [str(clip["failure_mode"])]
+        elif "failure_mode" in clip:
+            seen_any = True
+        for name in names or ["none"]:
+            groups.setdefault(name, set()).add(str(clip["video"]))
+    return dict(sorted(groups.items())) if seen_any else {}
+
+
+def knob_ap(evaluation: Evaluation) -> dict[str, dict[str, dict[str, Any]]]:
+    """method -> knob -> ``{"mean_ap", "primitives", "clips", "samples"}`` on that knob's clips.
+
+    The mean is over primitives whose AP is defined on the subset (both classes present).
+    """
+    groups = _clip_groups(evaluation.dataset.manifest)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for method, resolved in evaluation.resolved.items():
+        per_knob: dict[str, dict[str, Any]] = {}
+        for knob, videos in groups.items():
+            aps: list[float] = []
+            samples = 0
+            for prim, res in resolved.items():
+                idx = [i for i, v in enumerate(res.videos) if v in videos]
+                y = res.labels[idx]
+                samples += len(idx)
+                if y.size and y.any() and not y.all():
+                    aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {knob}"))
+            per_knob[knob] = {
+                "mean_ap": mean_ignoring_nan(aps),
+                "primitives": len(aps),
+                "clips": len(videos),
+                "samples": samples,
+            }
+        out[method] = per_knob
+    return out
+
+
+# --------------------------------------------------------------------------- document model
+
+
+@dataclass
+class _Doc:
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+
+    def h(self, level: int, text: str) -> None:
+        self.blocks.append(("h", (level, text)))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.blocks.append(("table", (list(header), [list(r) for r in rows])))
+
+    def img(self, path: str, alt: str) -> None:
+        self.blocks.append(("img", (path, alt)))
+
+    def markdown(self) -> str:
+        out: list[str] = []
+        for kind, value in self.blocks:
+            if kind == "h":
+                out.append("#" * value[0] + " " + value[1])
+            elif kind == "p":
+                out.append(value)
+            elif kind == "table":
+                header, rows = value
+                out.append("| " + " | ".join(header) + " |")
+                out.append("|" + "|".join("---" for _ in header) + "|")
+                out.extend("| " + " | ".join(_cell(c) for c in r) + " |" for r in rows)
+            elif kind == "img":
+                out.append(f"![{value[1]}]({value[0]})")
+            out.append("")
+        return "\n".join(out)
+
+    def html(self, title: str) -> str:
+        out = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{html.escape(title)}</title>",
+            "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;}"
+            "table{border-collapse:collapse;margin:1em 0;font-size:90%;}"
+            "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right;}"
+            "td:first-child,th:first-child{text-align:left;}img{max-width:100%;}</style>",
+            "</head><body>",
+        ]
+        for kind, value in self.blocks:
+            if kind == "h":
+                out.append(f"<h{value[0]}>{html.escape(value[1])}</h{value[0]}>")
+            elif kind == "p":
+                out.append(f"<p>{_inline_html(value)}</p>")
+            elif kind == "table":
+                header, rows = value
+                out.append(
+                    "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>"
+                )
+                out.append("<tbody>")
+                for r in rows:
+                    out.append("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r) + "</tr>")
+                out.append("</tbody></table>")
+            elif kind == "img":
+                out.append(f'<p><img src="{html.escape(value[0])}" alt="{html.escape(value[1])}"></p>')
+        out.append("</body></html>")
+        return "\n".join(out) + "\n"
+
+
+def _inline_html(text: str) -> str:
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if not math.isfinite(value) else f"{value:.3g}"
+    return str(value)
+
+
+def _pct(x: Any) -> str:
+    """A fraction as a percentage with one decimal; NaN / non-numbers as text."""
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}"
+    return str(x)
+
+
+def _ci(pair: Sequence[float] | None) -> str:
+    if not pair or not all(isinstance(v, float) and math.isfinite(v) for v in pair):
+        return "n/a"
+    return f"[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}]"
+
+
+def _num(x: Any, digits: int = 4) -> str:
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return "n/a" if not math.isfinite(x) else f"{x:.{digits}g}"
+    return str(x)
+
+
+def _p_value(comp: dict[str, Any]) -> str:
+    p, n = comp["p_value"], comp["n_bootstrap"]
+    if isinstance(p, float) and p == 0.0 and n:
+        return f"< {1 / n:.2g}"
+    return _num(p, 3)
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_text(path, buf.getvalue())
+
+
+def _save(fig: Any, path: Path) -> None:
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    from camerabench.eval.plots import new_figure, plot_ap_bars, plot_pr_curve
+
+    methods = {n: m["binary"] for n, m in ev.metrics["methods"].items() if "binary" in m}
+    if not methods:
+        return
+    prims = [p for p in primitive_order() if any(p in b["per_primitive"] for b in methods.values())]
+    chance = ev.metrics.get("chance", {})
+    order = sorted(methods, key=lambda n: (method_kind(n, ev), n))
+    doc.h(2, "Binary classification (average precision, %)")
+    doc.p(
+        f"AP per primitive from `sklearn.metrics.average_precision_score`; mean = unweighted mean over the "
+        f"primitives with defined AP; 95% bootstrap CI over videos ({ev.metrics['n_bootstrap']} resamples). "
+        f"Failed-sample policy: `{ev.metrics['failed_policy']}`."
+    )
+    header = ["method", "kind", "mean AP", "95% CI", "mean ROC-AUC", "samples", "failed", "missing"]
+    rows = [
+        [
+            n,
+            method_kind(n, ev),
+            _pct(b["mean_ap"]),
+            _ci(b["ci95"]["mean_ap"]),
+            _pct(b["mean_roc_auc"]),
+            b["samples"],
+            b["failed"],
+            b["missing"],
+        ]
+        for n, b in ((n, methods[n]) for n in order)
+    ]
+    if chance:
+        rows.append(["chance", "", _pct(chance["mean_ap"]), "", "50.0", "", "", ""])
+    doc.table(header, rows)
+    notes = [f"{n}: {b['note']}" for n, b in methods.items() if b.get("note")]
+    for note in notes:
+        doc.p(note)
+    header = ["primitive", *order, "chance"]
+    rows = [
+        [
+            p,
+            *(_pct(methods[n]["per_primitive"].get(p, math.nan)) for n in order),
+            _pct(chance.get("per_primitive", {}).get(p, math.nan)),
+        ]
+        for p in prims
+    ]
+    doc.table(header, rows)
+    _write_csv(
+        out / "binary_ap.csv",
+        [
+            "method",
+            "kind",
+            "primitive",
+            "ap",
+            "ci95_lo",
+            "ci95_hi",
+            "roc_auc",
+            "chance",
+            "samples",
+            "positives",
+            "failed",
+            "missing",
+        ],
+        [
+            [
+                n,
+                method_kind(n, ev),
+                p,
+                methods[n]["per_primitive"][p],
+                *methods[n]["ci95"]["per_primitive"].get(p, [math.nan, math.nan]),
+                methods[n]["roc_auc"][p],
+                methods[n]["chance"][p],
+                methods[n]["counts"][p]["samples"],
+                methods[n]["counts"][p]["positives"],
+                methods[n]["counts"][p]["failed"],
+                methods[n]["counts"][p]["missing"],
+            ]
+            for n in order
+            for p in prims
+            if p in methods[n]["per_primitive"]
+        ],
+    )
+    _write_csv(
+        out / "binary_summary.csv",
+        ["method", "kind", "mean_ap", "ci95_lo", "ci95_hi", "mean_roc_auc", "samples", "failed", "missing"],
+        [
+            [
+                n,
+                method_kind(n, ev),
+                b["mean_ap"],
+                *b["ci95"]["mean_ap"],
+                b["mean_roc_auc"],
+                b["samples"],
+                b["failed"],
+                b["missing"],
+            ]
+            for n, b in ((n, methods[n]) for n in order)
+        ]
+        + ([["chance", "", chance["mean_ap"], math.nan, math.nan, 0.5, "", "", ""]] if chance else []),
+    )
+    csvs += ["binary_ap.csv", "binary_summary.csv"]
+
+    fig, axes = new_figure(12, 4.5)
+    plot_ap_bars(
+        axes[0, 0],
+        {n: methods[n]["per_primitive"] for n in order},
+        prims,
+        ci95={n: methods[n]["ci95"]["per_primitive"] for n in order},
+        chance=chance.get("per_primitive"),
+    )
+    _save(fig, out / "ap_per_primitive.png")
+    doc.img("ap_per_primitive.png", "AP per primitive")
+
+    ncols = 5
+    nrows = math.ceil(len(prims) / ncols)
+    fig, axes = new_figure(3.0 * ncols, 2.6 * nrows, nrows, ncols)
+    for k, p in enumerate(prims):
+        ax = axes[k // ncols, k % ncols]
+        for n in order:
+            res = ev.resolved.get(n, {}).get(p)
+            if res is not None:
+                plot_pr_curve(ax, res.labels, res.scores, n)
+        prevalence = chance.get("per_primitive", {}).get(p, math.nan)
+        if math.isfinite(prevalence):
+            ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
+        ax.set_title(p, fontsize=9)
+        ax.set_xlabel("recall", fontsize=7)
+        ax.set_ylabel("precision", fontsize=7)
+    for k in range(len(prims), nrows * ncols):
+        axes[k // ncols, k % ncols].set_visible(False)
+    axes[0, 0].legend(fontsize=6)
+    _save(fig, out / "pr_curves.png")
+    doc.img("pr_curves.png", "precision-recall curves")
+
+    comps = ev.metrics.get("comparisons", [])
+    if comps:
+        doc.h(3, "Paired bootstrap tests (mean AP difference, same samples)")
+        doc.table(
+            ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "samples"],
+            [[c["a"], c["b"], _pct(c["diff"]), _ci(c["ci95"]), _p_value(c), c["samples"]] for c in comps],
+        )
+        _write_csv(
+            out / "comparisons.csv",
+            ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples"],
+            [[c["a"], c["b"], c["diff"], *c["ci95"], c["p_value"], c["n_bootstrap"], c["samples"]] for c in comps],
+        )
+        csvs.append("comparisons.csv")
+
+
+def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    from camerabench.eval.plots import new_figure, plot_grouped_bars
+
+    table = knob_ap(ev)
+    ev.metrics["knobs"] = table
+    knobs = sorted({k for t in table.values() for k in t})
+    if not knobs:
+        return
+    methods = sorted(table, key=lambda n: (method_kind(n, ev), n))
+    doc.h(2, "AP per hard-case knob (%)")
+    doc.p(
+        "Mean AP over the primitives whose AP is defined on the clips with that knob "
+        "(from `manifest.json`; `none` = clips with no knob set)."
+    )
+    doc.table(
+        ["knob", "clips", *methods],
+        [[k, next(iter(table.values()))[k]["clips"], *(_pct(table[m][k]["mean_ap"]) for m in methods)] for k in knobs],
+    )
+    _write_csv(
+        out / "knobs.csv",
+        ["method", "knob", "mean_ap", "primitives", "clips", "samples"],
+        [
+            [m, k, *(table[m][k][c] for c in ("mean_ap", "primitives", "clips", "samples"))]
+            for m in methods
+            for k in knobs
+        ],
+    )
+    csvs.append("knobs.csv")
+    fig, axes = new_figure(max(6, 1.1 * len(knobs) + 2), 4)
+    plot_grouped_bars(
+        axes[0, 0], {m: {k: table[m][k]["mean_ap"] for k in knobs} for m in methods}, knobs, ylabel="mean AP (%)"
+    )
+    axes[0, 0].set_title("AP per hard-case knob")
+    _save(fig, out / "ap_per_knob.png")
+    doc.img("ap_per_knob.png", "AP per knob")
+
+
+def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    from camerabench.eval.plots import new_figure, plot_counts
+
+    rows = []
+    counts: dict[str, dict[str, int]] = {}
+    for name, m in ev.metrics["methods"].items():
+        for section in ("binary", "vqa", "captions", "trajectory"):
+            if section in m:
+                failed, missing = int(m[section].get("failed", 0)), int(m[section].get("missing", 0))
+                rows.append([name, section, failed, missing])
+                counts.setdefault(name, {})
+                counts[name][f"{section} failed"] = failed
+                counts[name][f"{section} missing"] = missing
+    if not rows:
+        return
+    doc.h(2, "Failures")
+    doc.p(
+        "Failed = the method recorded a failure with a reason; missing = no record at all (treated as failed). "
+        f"Policy `{ev.metrics['failed_policy']}`: "
+        + (
+            "failed and missing samples are ranked below every score (wrong answers in VQA)."
+            if ev.metrics["failed_policy"] == "lowest"
+            else "failed and missing samples are dropped, so methods were scored on different samples."
+        )
+    )
+    doc.table(["method", "section", "failed", "missing"], rows)
+    reasons = [
+        [n, r, k]
+        for n, m in ev.metrics["methods"].items()
+        if "binary" in m
+        for r, k in list(m["binary"]["failure_reasons"].items())[:5]
+    ]
+    if reasons:
+        doc.p("Most frequent failure reasons (binary samples):")
+        doc.table(["method", "reason", "samples"], reasons)
+    _write_csv(out / "failures.csv", ["method", "section", "failed", "missing"], rows)
+    csvs.append("failures.csv")
+    fig, axes = new_figure(max(5, 1.2 * len(counts) + 3), 3.5)
+    plot_counts(axes[0, 0], counts)
+    _save(fig, out / "failures.png")
+    doc.img("failures.png", "failure counts")
+
+
+def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    methods = {n: m for n, m in ev.metrics["methods"].items() if "vqa" in m}
+    if not methods:
+        return
+    doc.h(2, "Paired VQA and retrieval (%)")
+    doc.p(
+        "Overall and per skill = unweighted mean over tasks. VQA answers are *Yes* when the score exceeds the "
+        "method's yes-threshold. Chance: Acc 50, Q-Acc 25, video 25, group 6.25; "
+        "retrieval text 25, video 25, group 16.7."
+    )
+    header = ["method", "tasks", "Acc", "Q-Acc", "video acc", "group acc", "text", "video", "group", "threshold"]
+    rows = []
+    vqa_rows: list[list[Any]] = []
+    ret_rows: list[list[Any]] = []
+    for n, m in methods.items():
+        v, r = m["vqa"], m["retrieval"]
+        rows.append(
+            [
+                n,
+                f"{v['tasks_answered']}/{v['tasks_total']}",
+                *(_pct(v["overall"][k]) for k in VQA_KEYS),
+                *(_pct(r[k]) for k in RETRIEVAL_KEYS),
+                _num(v["yes_threshold"]),
+            ]
+        )
+        vqa_rows.append([n, "overall", "", *(v["overall"][k] for k in VQA_KEYS)])
+        vqa_rows += [[n, "skill", s, *(x[k] for k in VQA_KEYS)] for s, x in v["per_skill"].items()]
+        vqa_rows += [[n, "task", t, *(x[k] for k in VQA_KEYS)] for t, x in v["per_task"].items()]
+        ret_rows.append([n, "overall", "", *(r[k] for k in RETRIEVAL_KEYS)])
+        ret_rows += [[n, "skill", s, *(x[k] for k in RETRIEVAL_KEYS)] for s, x in r["per_skill"].items()]
+        ret_rows += [[n, "task", t, *(x[k] for k in RETRIEVAL_KEYS)] for t, x in r["per_task"].items()]
+    doc.table(header, rows)
+    skills = sorted({s for m in methods.values() for s in m["vqa"]["per_skill"]})
+    doc.h(3, "Per skill folder (VQA Acc / retrieval group, %)")
+    doc.table(
+        ["skill", *methods],
+        [
+            [
+                s,
+                *(
+                    f"{_pct(m['vqa']['per_skill'][s]['acc'])} / {_pct(m['retrieval']['per_skill'][s]['group'])}"
+                    if s in m["vqa"]["per_skill"]
+                    else "n/a"
+                    for m in methods.values()
+                ),
+            ]
+            for s in skills
+        ],
+    )
+    _write_csv(out / "vqa.csv", ["method", "level", "name", *VQA_KEYS], vqa_rows)
+    _write_csv(out / "retrieval.csv", ["method", "level", "name", *RETRIEVAL_KEYS], ret_rows)
+    csvs += ["vqa.csv", "retrieval.csv"]
+
+
+def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    methods = {n: m["captions"] for n, m in ev.metrics["methods"].items() if "captions" in m}
+    if not methods:
+        return
+    doc.h(2, "Captions")
+    doc.p(
+        "`coco` = pycocoevalcap (BLEU, ROUGE-L, CIDEr, METEOR; SPICE needs an online CoreNLP download); "
+        "`minilm` = all-MiniLM-L6-v2 similarity; `compat` = CameraBench's simplified look-alikes "
+        "(not the metrics they are named after); motion-fact F1 parses captions into primitives."
+    )
+    keys: list[tuple[str, str]] = [
+        ("coco", k) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l", "cider", "meteor", "spice")
+    ]
+    keys += [("minilm", "cosine"), ("minilm", "bertscore_f1")]
+    keys += [
+        ("camerabench_compat", k)
+        for k in (
+            "compat_bleu2",
+            "compat_rouge_l",
+            "compat_meteor_lookalike",
+            "compat_cider_lookalike",
+            "compat_spice_lookalike",
+        )
+    ]
+    keys += [("motion_facts", "vs_labels"), ("motion_facts", "vs_reference")]
+    names = list(methods)
+    rows = []
+    csv_rows = []
+    for fam, key in keys:
+        values = []
+        for n in names:
+            val = methods[n].get(fam, {}).get(key, "n/a")
+            if isinstance(val, dict):
+                val = val.get("f1", math.nan)
+            values.append(_num(val))
+            csv_rows.append([n, fam, key, val])
+        label = f"{fam}: {key}" + (" F1" if fam == "motion_facts" else "")
+        rows.append([label, *values])
+    rows.append(
+        [
+            "captions evaluated / failed / missing",
+            *(f"{methods[n]['evaluated']} / {methods[n]['failed']} / {methods[n]['missing']}" for n in names),
+        ]
+    )
+    doc.table(["metric", *names], rows)
+    _write_csv(out / "captions.csv", ["method", "family", "metric", "value"], csv_rows)
+    per_video = [
+        [
+            n,
+            *(
+                row.get(c, "")
+                for c in ("video", "status", "minilm_cosine", "compat_bleu2", "facts", "caption", "reference")
+            ),
+        ]
+        for n, rs in ev.caption_rows.items()
+        for row in rs
+    ]
+    _write_csv(
+        out / "captions_per_video.csv",
+        ["method", "video", "status", "minilm_cosine", "compat_bleu2", "facts", "caption", "reference"],
+        per_video,
+    )
+    csvs += ["captions.csv", "captions_per_video.csv"]
+
+
+def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    from camerabench.eval.plots import new_figure, plot_grouped_bars
+
+    methods = {n: m["trajectory"] for n, m in ev.metrics["methods"].items() if "trajectory" in m}
+    if not methods:
+        return
+    doc.h(2, "Trajectories (evo, Sim(3)-aligned)")
+    doc.p(
+        "APE/RPE RMSE after similarity alignment (Umeyama; clips on a line or a point are aligned with the "
+        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses."
+    )
+    cols = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
+    doc.table(
+        ["method", "clips ok/total", "failed", "missing", *(f"mean {c}" for c in cols), "mean zoom log-ratio RMSE"],
+        [
+            [
+                n,
+                f"{t['ok']}/{t['clips']}",
+                t["failed"],
+                t["missing"],
+                *(_num(t["mean"][c]) for c in cols),
+                _num(t["mean"]["zoom_log_ratio_rmse"]),
+            ]
+            for n, t in methods.items()
+        ],
+    )
+    header = ["method", "clip", "status", "reason", "alignment", "scale", "matched_poses", *cols, "zoom_log_ratio_rmse"]
+    _write_csv(
+        out / "trajectory.csv",
+        header,
+        [[n, *(row.get(c, "") for c in header[1:])] for n, rows in ev.trajectory_rows.items() for row in rows],
+    )
+    csvs.append("trajectory.csv")
+    fig, axes = new_figure(7, 3.5, 1, 2)
+    plot_grouped_bars(
+        axes[0, 0],
+        {n: {c: t["mean"][c] for c in cols[::2]} for n, t in methods.items()},
+        list(cols[::2]),
+        percent=False,
+        ylabel="GT units",
+    )
+    plot_grouped_bars(
+        axes[0, 1],
+        {n: {c: t["mean"][c] for c in cols[1::2]} for n, t in methods.items()},
+        list(cols[1::2]),
+        percent=False,
+        ylabel="degrees",
+    )
+    _save(fig, out / "trajectory_errors.png")
+    doc.img("trajectory_errors.png", "trajectory errors")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write_report(
+    data_dir: str | Path,
+    run_dir: str | Path,
+    out_dir: str | Path,
+    failed: FailedPolicy = "lowest",
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    evaluation: Evaluation | None = None,
+) -> Path:
+    """Evaluate RUN on DATA and write the report folder.
+
+    Writes ``report.md``, ``report.html``, PNG plots (AP per primitive, precision-recall
+    curves, AP per hard-case knob, failure counts, trajectory errors), ``metrics.json`` and a
+    CSV for every table.
+
+    Args:
+        data_dir: dataset folder.
+        run_dir: run folder.
+        out_dir: report folder (created).
+        failed: failed-sample policy.
+        n_bootstrap: bootstrap resamples for the CIs and paired tests.
+        seed: bootstrap seed.
+        evaluation: a ready :class:`Evaluation` (skips re-evaluating).
+
+    Returns:
+        The path of ``report.md``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
+    doc = _Doc()
+    title = "camerabench report"
+    doc.h(1, title)
+    doc.p(
+        f"Data `{ev.metrics['data']}`, run `{ev.metrics['run']}`, methods: "
+        + ", ".join(f"{n} ({method_kind(n, ev)})" for n in ev.metrics["methods"])
+        + ". All numbers are in `metrics.json` and the CSV files beside this report."
+    )
+    csvs: list[str] = []
+    _binary_part(doc, ev, out, csvs)
+    _knob_part(doc, ev, out, csvs)
+    _failures_part(doc, ev, out, csvs)
+    _vqa_part(doc, ev, out, csvs)
+    _caption_part(doc, ev, out, csvs)
+    _trajectory_part(doc, ev, out, csvs)
+    if csvs:
+        doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
+    write_json(out / "metrics.json", strict_json(ev.metrics))
+    atomic_write_text(out / "report.md", doc.markdown())
+    atomic_write_text(out / "report.html", doc.html(title))
+    log.info("report written to %s", out / "report.md")
+    return out / "report.md"
