@@ -12,6 +12,10 @@ with the orientations as well (:func:`orientation_sim3`): the rotation is the ch
 ``R_gt_i R_est_i^T`` and scale and translation the least-squares fit of the centres under
 that rotation. Every clip's record says which alignment it used; no clip is dropped.
 
+When the ground-truth camera does not translate (pan, tilt, roll, zoom, static clips), the
+translation errors are NaN with a note: a similarity alignment can shrink any estimated
+translation onto the fixed centre, so no error would be measured. Rotation errors remain.
+
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
 rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
 """
@@ -32,14 +36,28 @@ from camerabench.eval.ap import mean_ignoring_nan
 from camerabench.eval.runs import MethodRun
 from camerabench.trajectory import Trajectory, load_npz, read_tum, to_evo
 
-__all__ = ["COLLINEAR_RATIO", "gt_trajectories", "orientation_sim3", "trajectory_errors", "trajectory_section"]
+__all__ = [
+    "COLLINEAR_RATIO",
+    "STATIC_EXTENT",
+    "gt_trajectories",
+    "orientation_sim3",
+    "trajectory_errors",
+    "trajectory_section",
+]
 
 log = logging.getLogger(__name__)
 
 COLLINEAR_RATIO = 1e-6
 """Second / first singular value of the centre covariance below which a path counts as a line."""
 
+STATIC_EXTENT = 1e-9
+"""Centre spread (ground-truth units) below which a ground-truth camera counts as not translating."""
+
 _METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
+
+
+def _is_point(positions: NDArray[np.float64]) -> bool:
+    return bool(np.linalg.norm(positions - positions.mean(axis=0)) <= STATIC_EXTENT)
 
 
 def _is_line_or_point(positions: NDArray[np.float64]) -> bool:
@@ -54,8 +72,8 @@ def orientation_sim3(
     """Similarity (R, t, s) mapping the estimate onto the reference, using orientations.
 
     ``R`` = projection onto SO(3) of sum_i R_ref_i R_est_i^T (chordal L2 mean); then
-    ``s, t`` minimise sum_i |p_ref_i - (s R p_est_i + t)|^2. When the estimated centres do
-    not move, the scale is undetermined and set to 1.
+    ``s >= 0, t`` minimise sum_i |p_ref_i - (s R p_est_i + t)|^2. When the estimated centres
+    do not move, the scale is undetermined and set to 1.
 
     Args:
         est_c2w: (N, 4, 4) estimated camera-to-world poses.
@@ -72,9 +90,8 @@ def orientation_sim3(
     e_c = (p_est - p_est.mean(axis=0)) @ rot.T
     r_c = p_ref - p_ref.mean(axis=0)
     denom = float((e_c**2).sum())
-    scale = float((r_c * e_c).sum() / denom) if denom > 1e-18 else 1.0
-    if scale <= 0:
-        scale = 1.0 if denom <= 1e-18 else abs(scale)
+    # s >= 0: if the estimate runs against the reference, the best non-negative scale is 0
+    scale = max(0.0, float((r_c * e_c).sum() / denom)) if denom > 1e-18 else 1.0
     trans = p_ref.mean(axis=0) - scale * rot @ p_est.mean(axis=0)
     return rot, trans, scale
 
@@ -106,7 +123,10 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if max_diff_s is None:
         gaps = np.diff(ref.timestamps)
         max_diff_s = 0.5 * float(np.median(gaps)) if gaps.size else 0.01
-    ref_evo, est_evo = sync.associate_trajectories(to_evo(ref), to_evo(est), max_diff=max_diff_s)
+    try:
+        ref_evo, est_evo = sync.associate_trajectories(to_evo(ref), to_evo(est), max_diff=max_diff_s)
+    except sync.SyncException as exc:
+        raise ValueError(f"estimate and ground truth cannot be associated by timestamp: {exc}") from exc
     n = ref_evo.num_poses
     if n < 2:
         raise ValueError(f"only {n} pose(s) of the estimate match ground-truth timestamps within {max_diff_s:.3g} s")
@@ -124,6 +144,12 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         est_evo.scale(scale)
         est_evo.transform(se3(rot, trans))
     out: dict[str, Any] = {"alignment": alignment, "scale": float(scale), "matched_poses": int(n)}
+    gt_static = _is_point(ref_pos)
+    if gt_static:
+        out["note"] = (
+            "ground-truth camera centre does not move: translation errors are undefined (a Sim(3) "
+            "alignment may shrink any estimated translation to a point)"
+        )
     data = (ref_evo, est_evo)
     for key, cls, relation in (
         ("ape_trans_rmse", metrics.APE, metrics.PoseRelation.translation_part),
@@ -131,6 +157,9 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         ("rpe_trans_rmse", metrics.RPE, metrics.PoseRelation.translation_part),
         ("rpe_rot_deg_rmse", metrics.RPE, metrics.PoseRelation.rotation_angle_deg),
     ):
+        if gt_static and relation is metrics.PoseRelation.translation_part:
+            out[key] = math.nan
+            continue
         metric = cls(relation)
         metric.process_data(data)
         out[key] = float(metric.get_statistic(metrics.StatisticsType.rmse))
