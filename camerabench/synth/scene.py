@@ -8,6 +8,7 @@ low-parallax knob moves the whole scene far away).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,15 +97,19 @@ def box_quads(
     hx, hy, hz = np.asarray(size, dtype=np.float64) / 2
     ex, ey, ez = np.array([2 * hx, 0, 0]), np.array([0, 2 * hy, 0]), np.array([0, 0, 2 * hz])
     lo = c - [hx, hy, hz]
+    # (origin, edge_u, edge_v) with edge_u x edge_v pointing out of the box
     faces = [
-        (lo, ex, ey),  # front (z min)
-        (lo + ez, ex, ey),  # back
-        (lo, ez, ey),  # left (x min)
-        (lo + ex, ez, ey),  # right
-        (lo, ex, ez),  # top (y min: up)
-        (lo + ey, ex, ez),  # bottom
+        (lo + ex, -ex, ey),  # front (z min), normal -z
+        (lo + ez, ex, ey),  # back, normal +z
+        (lo, ez, ey),  # left (x min), normal -x
+        (lo + ex + ez, -ez, ey),  # right, normal +x
+        (lo, ex, ez),  # top (y min: up), normal -y
+        (lo + ey, ez, ex),  # bottom, normal +y
     ]
-    return [_quad(o, u, v, textures[i % len(textures)], None, rng, velocity) for i, (o, u, v) in enumerate(faces)]
+    return [
+        dataclasses.replace(_quad(o, u, v, textures[i % len(textures)], None, rng, velocity), cull_back=True)
+        for i, (o, u, v) in enumerate(faces)
+    ]
 
 
 def build_scene(rng: np.random.Generator, options: SceneOptions | None = None) -> Scene:

@@ -1,0 +1,20 @@
+"""Fixtures: one tiny rendering of the full standard preset, shared by the synth tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from camerabench.synth import generate_dataset
+
+#: small enough to render the whole standard preset in a few seconds, large enough for flow
+TINY_SIZE = (128, 96)
+TINY_FPS = 4.0
+
+
+@pytest.fixture(scope="session")
+def standard_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full standard preset (every primitive, compositions, static, minor) at 128x96, 4 fps."""
+    out = tmp_path_factory.mktemp("synth") / "standard"
+    return generate_dataset(out, seed=3, preset="standard", size=TINY_SIZE, fps=TINY_FPS, workers=1)
