@@ -1,0 +1,393 @@
+"""Loading a local Qwen2.5-VL checkpoint (current or older transformers layout) and building inputs.
+
+Two layouts exist in the wild:
+
+- **current** (transformers >= 4.5x / 5): ``config.json`` nests the language model's settings
+  under ``text_config`` (rope settings in ``rope_parameters``); the processor is one composite
+  ``processor_config.json`` (sub-dicts ``image_processor`` / ``video_processor``) or a
+  ``video_preprocessor_config.json`` beside ``preprocessor_config.json``; the chat template is
+  ``chat_template.jinja``.
+- **older** (the published Qwen2.5-VL-7B-Instruct and the CameraBench fine-tunes, saved by
+  transformers 4.49-4.51): a flat ``config.json`` (text settings at the root,
+  ``rope_scaling: {"type": "mrope", ...}``, ``torch_dtype``, vision keys such as ``in_chans``);
+  only ``preprocessor_config.json`` with ``min_pixels`` / ``max_pixels`` (a per-frame
+  limit of 12.8 Mpx that must be capped for video); the chat template in
+  ``chat_template.json`` and/or ``tokenizer_config.json``.
+
+Weight files: transformers 5 names the modules ``model.language_model.*`` / ``model.visual.*``
+in memory but reads and writes the legacy names ``model.layers.*`` / ``visual.*`` that the
+published checkpoints use (its weight-renaming conversion mapping), so weights load the same
+in both layouts. transformers 5 also converts the older flat config when loading
+(``Qwen2_5_VLConfig.__post_init__``). This module
+reads the processor settings and chat template from whichever files exist, always with
+``local_files_only=True`` (no network).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from camerabench.baselines.vlm.compat import (
+    CLIP_MEAN,
+    CLIP_STD,
+    PixelSpec,
+    VisualInputs,
+    ensure_transformers_importable,
+)
+from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.fileio import read_json
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "Encoded",
+    "QwenVL",
+    "checkpoint_folder",
+    "checkpoint_layout",
+    "load_qwen_vl",
+    "read_pixel_spec",
+]
+
+log = logging.getLogger(__name__)
+
+#: Per-frame pixel cap used by CameraBench's Qwen2.5-VL evaluation (360 x 420).
+DEFAULT_MAX_PIXELS = 360 * 420
+_DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float32": torch.float32, "fp32": torch.float32}
+_PAD_TOKENS = {"video": "<|video_pad|>", "image": "<|image_pad|>"}
+_MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, image 1, video 2
+
+
+def checkpoint_layout(path: str | Path) -> str:
+    """``"current"`` or ``"older"`` (see the module docstring), from ``config.json``.
+
+    Raises:
+        FileFormatError: no config.json, or not a Qwen2.5-VL config.
+    """
+    cfg_path = Path(path) / "config.json"
+    if not cfg_path.is_file():
+        raise FileFormatError(Path(path), "not a model checkpoint folder (no config.json)")
+    cfg = read_json(cfg_path)
+    if not isinstance(cfg, dict) or cfg.get("model_type") != "qwen2_5_vl":
+        got = cfg.get("model_type") if isinstance(cfg, dict) else type(cfg).__name__
+        raise FileFormatError(cfg_path, f"model_type must be 'qwen2_5_vl', got {got!r}")
+    return "current" if "text_config" in cfg else "older"
+
+
+@contextlib.contextmanager
+def checkpoint_folder(out: str | Path) -> Iterator[Path]:
+    """Write a checkpoint folder atomically: yields a temporary sibling folder, renamed to ``out``
+    (replacing an existing one) when the block succeeds, removed when it fails.
+
+    (``camerabench.fileio`` has atomic single files only; ``save_pretrained`` writes many.)
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        tmp.chmod(0o755)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def _processor_dict(path: Path) -> tuple[dict[str, Any], str]:
+    """The video-processing settings and the file they came from (first found wins)."""
+    composite = path / "processor_config.json"
+    if composite.is_file():
+        data = read_json(composite)
+        for key in ("video_processor", "image_processor"):
+            if isinstance(data, dict) and isinstance(data.get(key), dict):
+                return data[key], f"{composite.name}:{key}"
+    for name in ("video_preprocessor_config.json", "preprocessor_config.json"):
+        if (path / name).is_file():
+            data = read_json(path / name)
+            if not isinstance(data, dict):
+                raise FileFormatError(path / name, "must hold a JSON object")
+            return data, name
+    return {}, ""
+
+
+def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> PixelSpec:
+    """The checkpoint's vision preprocessing, with the per-frame pixel limit capped at ``max_pixels``.
+
+    Reads ``processor_config.json`` (transformers 5), else ``video_preprocessor_config.json``,
+    else ``preprocessor_config.json`` (older layout: ``min_pixels``/``max_pixels`` keys); patch
+    sizes fall back to ``config.json``'s ``vision_config``.
+    """
+    path = Path(path)
+    proc, source = _processor_dict(path)
+    cfg = read_json(path / "config.json")
+    vision = cfg.get("vision_config", {}) if isinstance(cfg, dict) else {}
+    size = proc.get("size") or {}
+    min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or 56 * 56)
+    ckpt_max = int(size.get("longest_edge") or proc.get("max_pixels") or max_pixels)
+    cap = min(ckpt_max, int(max_pixels))
+    if min_pixels > cap:
+        log.warning("%s: min_pixels %d exceeds the pixel cap %d; using the cap for both", path, min_pixels, cap)
+        min_pixels = cap
+    spec = PixelSpec(
+        patch_size=int(proc.get("patch_size") or vision.get("patch_size", 14)),
+        temporal_patch_size=int(proc.get("temporal_patch_size") or vision.get("temporal_patch_size", 2)),
+        merge_size=int(proc.get("merge_size") or vision.get("spatial_merge_size", 2)),
+        min_pixels=min_pixels,
+        max_pixels=cap,
+        image_mean=tuple(proc.get("image_mean", CLIP_MEAN)),
+        image_std=tuple(proc.get("image_std", CLIP_STD)),
+    )
+    log.debug("%s: pixel spec %s (from %s)", path, spec, source or "defaults")
+    return spec
+
+
+def _chat_template(path: Path, tokenizer: Any) -> str:
+    """``chat_template.jinja`` (current), ``chat_template.json`` (older), else the tokenizer's."""
+    if (path / "chat_template.jinja").is_file():
+        return (path / "chat_template.jinja").read_text(encoding="utf-8")
+    if (path / "chat_template.json").is_file():
+        data = read_json(path / "chat_template.json")
+        if isinstance(data, dict) and isinstance(data.get("chat_template"), str):
+            return data["chat_template"]
+        raise FileFormatError(path / "chat_template.json", "expected an object with a 'chat_template' string")
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, str):
+        return template
+    raise FileFormatError(path, "no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)")
+
+
+@dataclass
+class Encoded:
+    """One tokenised prompt with its visual inputs (batch of one).
+
+    Attributes:
+        input_ids: (L,) token ids, visual placeholders expanded.
+        mm_token_type_ids: (L,) 0 text, 1 image token, 2 video token.
+        visuals: the images/videos in prompt order.
+        labels: (L,) training targets (-100 = no loss) or None.
+    """
+
+    input_ids: torch.Tensor
+    mm_token_type_ids: torch.Tensor
+    visuals: list[VisualInputs]
+    labels: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.input_ids.shape[0])
+
+
+class QwenVL:
+    """A loaded checkpoint: model, tokenizer, chat template and pixel spec, plus input building."""
+
+    def __init__(self, path: Path, model: Any, tokenizer: Any, chat_template: str, spec: PixelSpec, layout: str):
+        self.path = path
+        self.model = model
+        self.tokenizer = tokenizer
+        self.chat_template = chat_template
+        self.spec = spec
+        self.layout = layout
+        self.video_token_id = int(model.config.video_token_id)
+        self.image_token_id = int(model.config.image_token_id)
+        self.im_end_id = self.token_id("<|im_end|>")
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.model.parameters()).dtype
+
+    def token_id(self, text: str) -> int:
+        """The id of ``text``, which must be exactly one token.
+
+        Raises:
+            CameraBenchError: ``text`` is not a single token of this tokenizer.
+        """
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        if len(ids) != 1:
+            raise CameraBenchError(f"{self.path}: {text!r} is not a single token in this tokenizer ({ids})")
+        return int(ids[0])
+
+    def render(self, content: list[VisualInputs | str], generation_prompt: bool = True) -> str:
+        """The chat-template text of one user turn (default system prompt), one placeholder per visual."""
+        items: list[dict[str, Any]] = []
+        for c in content:
+            if isinstance(c, str):
+                items.append({"type": "text", "text": c})
+            else:
+                items.append({"type": "video" if c.is_video else "image"})
+        text = self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": items}],
+            chat_template=self.chat_template,
+            tokenize=False,
+            add_generation_prompt=generation_prompt,
+        )
+        if not isinstance(text, str):
+            raise CameraBenchError(f"{self.path}: the chat template did not render to text")
+        return text
+
+    def tokenize(self, text: str, visuals: list[VisualInputs]) -> Encoded:
+        """Tokenise rendered text, expanding each visual placeholder to its number of tokens."""
+        pattern = "(" + "|".join(re.escape(t) for t in _PAD_TOKENS.values()) + ")"
+        parts = re.split(pattern, text)
+        placeholders = parts[1::2]
+        if len(placeholders) != len(visuals):
+            raise CameraBenchError(f"prompt has {len(placeholders)} visual placeholders for {len(visuals)} inputs")
+        pieces: list[str] = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pieces.append(part)
+                continue
+            visual = visuals[i // 2]
+            kind = "video" if visual.is_video else "image"
+            if part != _PAD_TOKENS[kind]:
+                raise CameraBenchError(f"visual {i // 2} is a {kind} but the prompt has {part} there")
+            pieces.append(part * visual.num_tokens)
+        ids = torch.tensor(self.tokenizer.encode("".join(pieces), add_special_tokens=False), dtype=torch.long)
+        mm = torch.zeros_like(ids)
+        mm[ids == self.image_token_id] = _MM_TYPE["image"]
+        mm[ids == self.video_token_id] = _MM_TYPE["video"]
+        expected = sum(v.num_tokens for v in visuals)
+        if int((mm > 0).sum()) != expected:
+            raise CameraBenchError(f"tokenised prompt has {int((mm > 0).sum())} visual tokens, expected {expected}")
+        return Encoded(ids, mm, list(visuals))
+
+    def encode(self, content: list[VisualInputs | str], answer: str | None = None) -> Encoded:
+        """One user turn ready for the model; with ``answer``, the assistant reply and loss labels.
+
+        The labels cover the answer tokens and the closing ``<|im_end|>`` only (the prompt is
+        masked with -100), matching the template's rendering of an assistant turn.
+        """
+        visuals = [c for c in content if not isinstance(c, str)]
+        enc = self.tokenize(self.render(content, generation_prompt=True), visuals)
+        if answer is None:
+            return enc
+        answer_ids = [*self.tokenizer.encode(answer, add_special_tokens=False), self.im_end_id]
+        target = torch.tensor(answer_ids, dtype=torch.long)
+        enc.labels = torch.cat([torch.full_like(enc.input_ids, -100), target])
+        enc.input_ids = torch.cat([enc.input_ids, target])
+        enc.mm_token_type_ids = torch.cat([enc.mm_token_type_ids, torch.zeros_like(target)])
+        return enc
+
+    def visual_kwargs(self, visuals: list[VisualInputs]) -> dict[str, torch.Tensor]:
+        """``pixel_values[_videos]``, ``*_grid_thw`` and ``second_per_grid_ts`` for the model."""
+        out: dict[str, torch.Tensor] = {}
+        device, dtype = self.device, self.dtype
+        videos = [v for v in visuals if v.is_video]
+        images = [v for v in visuals if not v.is_video]
+        if videos:
+            out["pixel_values_videos"] = torch.cat([v.pixel_values for v in videos]).to(device, dtype)
+            out["video_grid_thw"] = torch.tensor([v.grid_thw for v in videos], dtype=torch.long, device=device)
+            out["second_per_grid_ts"] = torch.tensor(
+                [v.second_per_grid_t for v in videos], dtype=torch.float32, device=device
+            )
+        if images:
+            out["pixel_values"] = torch.cat([v.pixel_values for v in images]).to(device, dtype)
+            out["image_grid_thw"] = torch.tensor([v.grid_thw for v in images], dtype=torch.long, device=device)
+        return out
+
+    def model_inputs(self, batch: list[Encoded]) -> dict[str, torch.Tensor]:
+        """Right-padded batch for a full forward pass (pixels of every item concatenated)."""
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.im_end_id
+        length = max(len(e) for e in batch)
+        ids = torch.full((len(batch), length), int(pad_id), dtype=torch.long)
+        mask = torch.zeros((len(batch), length), dtype=torch.long)
+        mm = torch.zeros((len(batch), length), dtype=torch.long)
+        labels = torch.full((len(batch), length), -100, dtype=torch.long)
+        for i, e in enumerate(batch):
+            n = len(e)
+            ids[i, :n], mask[i, :n], mm[i, :n] = e.input_ids, 1, e.mm_token_type_ids
+            if e.labels is not None:
+                labels[i, :n] = e.labels
+        device = self.device
+        out = {
+            "input_ids": ids.to(device),
+            "attention_mask": mask.to(device),
+            "mm_token_type_ids": mm.to(device),
+            **self.visual_kwargs([v for e in batch for v in e.visuals]),
+        }
+        if any(e.labels is not None for e in batch):
+            out["labels"] = labels.to(device)
+        return out
+
+    def rope_positions(self, enc: Encoded) -> torch.Tensor:
+        """(3, L) multimodal rope positions of one encoded prompt, as the model computes them."""
+        kwargs = self.visual_kwargs(enc.visuals)
+        positions, _ = self.model.model.get_rope_index(
+            enc.input_ids[None].to(self.device),
+            mm_token_type_ids=enc.mm_token_type_ids[None].to(self.device),
+            image_grid_thw=kwargs.get("image_grid_thw"),
+            video_grid_thw=kwargs.get("video_grid_thw"),
+            second_per_grid_ts=kwargs.get("second_per_grid_ts"),
+        )
+        return positions[:, 0]
+
+    def config_hash(self) -> str:
+        """sha256 of config.json (provenance for run.json)."""
+        return hashlib.sha256((self.path / "config.json").read_bytes()).hexdigest()
+
+
+def _resolve_device(device: str | None) -> torch.device:
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise CameraBenchError(f"invalid device {device!r}: {exc}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise CameraBenchError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+def resolve_dtype(dtype: str | None, device: torch.device) -> torch.dtype:
+    """``bfloat16``/``float32`` by name; default bf16 on GPU, fp32 on CPU."""
+    if dtype is None:
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    if dtype not in _DTYPES:
+        raise CameraBenchError(f"dtype must be bfloat16 or float32, got {dtype!r}")
+    return _DTYPES[dtype]
+
+
+def load_qwen_vl(
+    path: str | Path, device: str | None = None, dtype: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> QwenVL:
+    """Load a local Qwen2.5-VL checkpoint folder (current or older layout), offline.
+
+    Args:
+        path: the checkpoint folder.
+        device: torch device name; default cuda if available, else cpu.
+        dtype: "bfloat16" or "float32"; default bf16 on GPU, fp32 on CPU.
+        max_pixels: per-frame pixel cap for videos and images.
+
+    Raises:
+        FileFormatError: the folder is missing or not a Qwen2.5-VL checkpoint.
+        CameraBenchError: bad device/dtype.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise FileFormatError(path, "model checkpoint folder not found")
+    layout = checkpoint_layout(path)
+    dev = _resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, dev)
+    ensure_transformers_importable()
+    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model: Any = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
+    model.to(dev).eval()
+    spec = read_pixel_spec(path, max_pixels=max_pixels)
+    template = _chat_template(path, tokenizer)
+    log.info("loaded %s (%s layout) on %s as %s", path, layout, dev, torch_dtype)
+    return QwenVL(path, model, tokenizer, template, spec, layout)

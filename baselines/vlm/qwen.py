@@ -1,0 +1,326 @@
+"""Qwen2.5-VL as a camera-motion method: VQAScore for yes/no questions, and captions.
+
+VQAScore (design.md B6): the prompt is ``"{question} Please only answer Yes or No."`` in one
+user turn [video, text] under the model's default system prompt; the score is the softmax over
+the full vocabulary of the next-token logits, read at the token of "Yes" (no leading space).
+
+Prefix reuse: every question about a video shares the prompt up to and including the video
+tokens. :func:`yes_probabilities` runs that prefix once (the vision tower and the prefix's
+language-model pass), keeps its KV cache, and scores the questions in batches from copies of
+the cache, with each question's multimodal rope positions computed exactly as a full forward
+pass would. :func:`yes_probability_naive` is the one-question full pass it must agree with.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from camerabench.baselines.base import Predictor, VideoResult
+from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, QwenVL, load_qwen_vl
+from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
+from camerabench.dataset import Question
+from camerabench.errors import CameraBenchError, PredictionError
+from camerabench.labels import CAPTION_QUESTION
+from camerabench.video import read_video
+
+__all__ = [
+    "ANSWER_SUFFIX",
+    "QwenVLPredictor",
+    "caption_video",
+    "diffsw_caption",
+    "encode_video",
+    "vqa_prompt",
+    "yes_probabilities",
+    "yes_probability_naive",
+]
+
+log = logging.getLogger(__name__)
+
+ANSWER_SUFFIX = "Please only answer Yes or No."
+YES = "Yes"
+
+
+def vqa_prompt(question: str) -> str:
+    """The VQAScore prompt text.
+
+    Example:
+        >>> vqa_prompt("Does the camera pan to the left?")
+        'Does the camera pan to the left? Please only answer Yes or No.'
+    """
+    return f"{question} {ANSWER_SUFFIX}"
+
+
+def encode_video(
+    vl: QwenVL, video_path: str | Path, sample_fps: float = 8.0, max_side: int | None = None
+) -> VisualInputs:
+    """Decode with camerabench's video reader at ``sample_fps`` and prepare the model's pixels.
+
+    The sampled frame rate (video metadata) travels with the pixels, so temporal positions
+    follow real time.
+
+    Raises:
+        VideoError: the file cannot be decoded.
+    """
+    clip = read_video(video_path, fps=sample_fps, max_side=max_side)
+    return prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
+
+
+@torch.inference_mode()
+def yes_probability_naive(vl: QwenVL, video: VisualInputs, question: str) -> float:
+    """P("Yes") from one full forward pass over the whole prompt (the reference computation)."""
+    enc = vl.encode([video, vqa_prompt(question)])
+    out = vl.model(**vl.model_inputs([enc]), use_cache=False, logits_to_keep=1)
+    probs = torch.softmax(out.logits[0, -1].float(), dim=-1)
+    return float(probs[vl.token_id(YES)])
+
+
+def _split_prefix(vl: QwenVL, video: VisualInputs) -> tuple[str, str, str]:
+    """The rendered prompt as (shared prefix ending with the video, text before the question, text after it).
+
+    The split sits right after the last
+    ``<|vision_end|>`` (a special token), so tokenising the two halves separately gives the
+    same ids as tokenising the whole prompt.
+    """
+    marker = "\x00QUESTION\x00"
+    text = vl.render([video, marker])
+    before, after = text.split(marker)
+    cut = before.rfind("<|vision_end|>")
+    if cut < 0:
+        raise CameraBenchError(f"{vl.path}: the chat template does not close the video with <|vision_end|>")
+    cut += len("<|vision_end|>")
+    return before[:cut], before[cut:], after
+
+
+@torch.inference_mode()
+def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], batch_size: int = 16) -> list[float]:
+    """P("Yes") for every question, encoding the video prefix once (KV cache) and batching questions.
+
+    Args:
+        vl: the loaded model.
+        video: prepared pixels of the video.
+        questions: question texts (without the answer suffix).
+        batch_size: questions per forward pass.
+
+    Returns:
+        One probability per question, in order.
+    """
+    if not questions:
+        return []
+    if batch_size < 1:
+        raise CameraBenchError(f"batch_size must be >= 1, got {batch_size}")
+    prefix_text, head, after = _split_prefix(vl, video)
+    prefix = vl.tokenize(prefix_text, [video])
+    model_in = vl.model_inputs([prefix])
+    out = vl.model(**model_in, use_cache=True, logits_to_keep=1)
+    prefix_cache = out.past_key_values
+    n_prefix = len(prefix)
+    yes_id = vl.token_id(YES)
+    pad_id = vl.im_end_id
+    tails = [
+        torch.tensor(vl.tokenizer.encode(head + vqa_prompt(q) + after, add_special_tokens=False), dtype=torch.long)
+        for q in questions
+    ]
+    scores: list[float] = []
+    for start in range(0, len(questions), batch_size):
+        chunk = tails[start : start + batch_size]
+        length = max(len(t) for t in chunk)
+        ids = torch.full((len(chunk), length), pad_id, dtype=torch.long)
+        positions = torch.zeros((3, len(chunk), length), dtype=torch.long)
+        for i, tail in enumerate(chunk):
+            ids[i, : len(tail)] = tail
+            # exact positions of this question's tokens in the full prompt (video rope included)
+            full = type(prefix)(
+                torch.cat([prefix.input_ids, tail]),
+                torch.cat([prefix.mm_token_type_ids, torch.zeros_like(tail)]),
+                prefix.visuals,
+            )
+            pos = vl.rope_positions(full)[:, n_prefix:].cpu()
+            positions[:, i, : len(tail)] = pos
+            # right padding: pad positions continue the sequence; causal attention hides them
+            positions[:, i, len(tail) :] = pos[:, -1:] + torch.arange(1, length - len(tail) + 1)
+        cache = copy.deepcopy(prefix_cache)
+        cache.batch_repeat_interleave(len(chunk))
+        logits = vl.model(
+            input_ids=ids.to(vl.device),
+            position_ids=positions.to(vl.device),
+            past_key_values=cache,
+            use_cache=True,
+        ).logits
+        last = torch.tensor([len(t) - 1 for t in chunk], device=logits.device)
+        probs = torch.softmax(logits[torch.arange(len(chunk), device=logits.device), last].float(), dim=-1)
+        scores.extend(float(p) for p in probs[:, yes_id])
+    return scores
+
+
+@torch.inference_mode()
+def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens: int = 256) -> str:
+    """Greedy generation for one user turn."""
+    enc = vl.encode(content)
+    inputs = vl.model_inputs([enc])
+    out = vl.model.generate(
+        **inputs,
+        do_sample=False,
+        max_new_tokens=max_new_tokens,
+        pad_token_id=vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id,
+    )
+    new_tokens = out[0, inputs["input_ids"].shape[1] :]
+    return str(vl.tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
+
+
+def caption_video(vl: QwenVL, video: VisualInputs, question: str = CAPTION_QUESTION, max_new_tokens: int = 256) -> str:
+    """Whole-video greedy caption: one user turn [video, question]."""
+    return generate_text(vl, [video, question], max_new_tokens=max_new_tokens)
+
+
+DIFFSW_FIRST = "Describe this first frame of a video in detail, including the camera's viewpoint and framing."
+DIFFSW_DIFF = (
+    "These are two frames of a video: the previous frame at {t_prev:.1f} s and the current frame at {t_cur:.1f} s. "
+    "The description of the change up to the previous frame was: {prev}\n"
+    "Describe what changed from the previous frame to the current frame: the action, the environment, "
+    "the appearance and the camera movement."
+)
+DIFFSW_SUMMARY = (
+    "Below are timed descriptions of a video: a description of its first frame and descriptions of what changed "
+    "at later key frames.\n{timeline}\nUsing them, answer in one paragraph: {question}"
+)
+
+
+def diffsw_caption(
+    vl: QwenVL,
+    video_path: str | Path,
+    question: str = CAPTION_QUESTION,
+    keyframe_interval_s: float = 1.0,
+    max_keyframes: int = 16,
+    max_side: int | None = None,
+    max_new_tokens: int = 256,
+) -> str:
+    """ShareGPT4Video's differential sliding-window captioning (DiffSW), for long videos.
+
+    Key frames are taken every ``keyframe_interval_s`` seconds (at most ``max_keyframes``,
+    evenly spread). The first key frame is captioned fully; for each next one the model sees
+    (previous frame, current frame, previous differential caption) and says what changed
+    (action, environment, appearance, camera); finally the timed captions are summarised
+    into one caption answering ``question``.
+    """
+    if keyframe_interval_s <= 0:
+        raise CameraBenchError(f"keyframe_interval_s must be positive, got {keyframe_interval_s}")
+    clip = read_video(video_path, fps=1.0 / keyframe_interval_s, max_side=max_side)
+    keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
+    frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
+    images = [prepare_image(f, vl.spec) for f in frames]
+    first = generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens)
+    timeline = [f"[{times[0]:.1f} s, first frame] {first}"]
+    prev = first
+    for i in range(1, len(images)):
+        prompt = DIFFSW_DIFF.format(t_prev=times[i - 1], t_cur=times[i], prev=prev)
+        prev = generate_text(vl, [images[i - 1], images[i], prompt], max_new_tokens)
+        timeline.append(f"[{times[i]:.1f} s, change] {prev}")
+    summary = DIFFSW_SUMMARY.format(timeline="\n".join(timeline), question=question)
+    return generate_text(vl, [summary], max_new_tokens)
+
+
+class QwenVLPredictor(Predictor):
+    """Qwen2.5-VL (local checkpoint) as a VQAScore scorer and captioner.
+
+    Options:
+        model: checkpoint folder (required), current or older transformers layout.
+        sample_fps: frames per second decoded from each video (default 8).
+        max_pixels: per-frame pixel cap (default 360*420).
+        max_side: optional resize of decoded frames before the model's own resizing.
+        device: torch device (default cuda if available, else cpu).
+        dtype: "bfloat16" or "float32" (default bf16 on GPU, fp32 on CPU).
+        batch_size: questions per forward pass from the shared video prefix (default 16).
+        prefix_cache: reuse the video prefix's KV cache (default True; False = one full pass
+            per question, for checking).
+        max_new_tokens: caption length limit (default 256).
+        keyframe_interval_s, max_keyframes: DiffSW key frames (defaults 1.0 s, 16).
+    """
+
+    name: ClassVar[str] = "qwen-vl"
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "sample_fps": 8.0,
+        "max_pixels": DEFAULT_MAX_PIXELS,
+        "max_side": None,
+        "device": None,
+        "dtype": None,
+        "batch_size": 16,
+        "prefix_cache": True,
+        "max_new_tokens": 256,
+        "keyframe_interval_s": 1.0,
+        "max_keyframes": 16,
+    }
+
+    def __init__(self, **options: Any) -> None:
+        unknown = set(options) - set(self.DEFAULTS) - {"model"}
+        if unknown:
+            raise CameraBenchError(f"method 'qwen-vl' does not take option(s) {sorted(unknown)}")
+        if not options.get("model"):
+            raise CameraBenchError("method 'qwen-vl' needs --model PATH (a local Qwen2.5-VL checkpoint folder)")
+        super().__init__(**options)
+        self._vl: QwenVL | None = None
+
+    def opt(self, key: str) -> Any:
+        value = self.options.get(key)
+        return self.DEFAULTS[key] if value is None else value
+
+    def settings(self) -> dict[str, Any]:
+        out = {k: self.opt(k) for k in self.DEFAULTS}
+        out["model"] = str(Path(self.options["model"]).resolve())
+        if self._vl is not None:
+            out.update(layout=self._vl.layout, config_sha256=self._vl.config_hash(), dtype=str(self._vl.dtype))
+        return out
+
+    def setup(self) -> None:
+        if self._vl is None:
+            self._vl = load_qwen_vl(
+                self.options["model"],
+                device=self.opt("device"),
+                dtype=self.opt("dtype"),
+                max_pixels=int(self.opt("max_pixels")),
+            )
+
+    @property
+    def vl(self) -> QwenVL:
+        self.setup()
+        assert self._vl is not None
+        return self._vl
+
+    def encode(self, video_path: Path) -> VisualInputs:
+        return encode_video(
+            self.vl, video_path, sample_fps=float(self.opt("sample_fps")), max_side=self.opt("max_side")
+        )
+
+    def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
+        video = self.encode(Path(video_path))
+        texts = [q.text for q in questions]
+        if self.opt("prefix_cache"):
+            probs = yes_probabilities(self.vl, video, texts, batch_size=int(self.opt("batch_size")))
+        else:
+            probs = [yes_probability_naive(self.vl, video, t) for t in texts]
+        bad = [t for t, p in zip(texts, probs, strict=True) if not np.isfinite(p)]
+        if bad:
+            raise PredictionError(f"{video_path.name}: non-finite P(Yes) for {len(bad)} question(s), e.g. {bad[0]!r}")
+        info = {"frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
+        return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
+
+    def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:
+        max_new = int(self.opt("max_new_tokens"))
+        if mode == "whole":
+            return caption_video(self.vl, self.encode(Path(video_path)), question, max_new_tokens=max_new)
+        if mode == "diffsw":
+            return diffsw_caption(
+                self.vl,
+                video_path,
+                question,
+                keyframe_interval_s=float(self.opt("keyframe_interval_s")),
+                max_keyframes=int(self.opt("max_keyframes")),
+                max_side=self.opt("max_side"),
+                max_new_tokens=max_new,
+            )
+        raise CameraBenchError(f"caption mode must be 'whole' or 'diffsw', got {mode!r}")

@@ -1,0 +1,257 @@
+"""Fine-tuning Qwen2.5-VL on a dataset's labels (``camerabench train``), CameraBench's recipe.
+
+Training mixture (design.md B6): for every primitive, the clear Yes and No records of
+``labels/binary_classification`` are balanced by sampling the larger class down to the size of
+the smaller one; each kept record gives two examples, the question alone and the question with
+the VQAScore suffix ("Please only answer Yes or No."), answered "Yes" or "No". Captions from
+``labels/caption_data.json`` are added unless ``--no-captions``. The loss covers the answer
+tokens (and the closing ``<|im_end|>``) only. The vision tower and merger are frozen unless
+``--train-vision``; ``--lora`` trains LoRA adapters (peft) on the language model instead of all
+of its weights, merged back into the weights on save. Defaults follow CameraBench: lr 2e-5, 6
+epochs, cosine schedule with 5% warm-up, 8 fps video. The saved folder is a complete checkpoint
+in transformers' current layout that ``QwenVLPredictor`` (``--model``) loads.
+
+Micro-batches hold ``batch_size`` examples (right-padded, pixels concatenated); gradients are
+accumulated over ``grad_accum`` micro-batches per optimiser step. Weights are trained in the
+model dtype (float32 on CPU; bfloat16 on GPU by default), with AdamW.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import logging
+import math
+import random
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, QwenVL, checkpoint_folder, load_qwen_vl
+from camerabench.baselines.vlm.compat import VisualInputs
+from camerabench.baselines.vlm.qwen import encode_video, vqa_prompt
+from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
+from camerabench.fileio import atomic_write_text
+
+__all__ = ["TrainConfig", "TrainExample", "TrainResult", "build_examples", "train", "train_command"]
+
+log = logging.getLogger(__name__)
+
+_PROCESSOR_FILES = (
+    "processor_config.json",
+    "preprocessor_config.json",
+    "video_preprocessor_config.json",
+    "chat_template.jinja",
+    "chat_template.json",
+)
+_LORA_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
+
+
+@dataclass(frozen=True)
+class TrainExample:
+    """One supervised example: a prompt about a video and the target answer."""
+
+    video: str
+    prompt: str
+    answer: str
+    kind: str  # "binary" or "caption"
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one fine-tuning run (CameraBench defaults)."""
+
+    epochs: float = 6.0
+    lr: float = 2e-5
+    warmup: float = 0.05
+    batch_size: int = 1
+    grad_accum: int = 1
+    sample_fps: float = 8.0
+    max_side: int | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    lora: bool = False
+    lora_rank: int = 16
+    train_vision: bool = False
+    captions: bool = True
+    seed: int = 0
+    device: str | None = None
+    dtype: str | None = None
+
+
+@dataclass
+class TrainResult:
+    """What a run did: the checkpoint written and its loss history."""
+
+    out_dir: Path
+    num_examples: int
+    steps: int
+    step_losses: list[float] = field(default_factory=list)
+    epoch_losses: list[float] = field(default_factory=list)
+
+
+def build_examples(data: Dataset, captions: bool = True, seed: int = 0) -> list[TrainExample]:
+    """The training mixture of a dataset (see the module docstring), in a seeded order.
+
+    Raises:
+        CameraBenchError: the dataset yields no example at all.
+    """
+    rng = random.Random(seed)
+    examples: list[TrainExample] = []
+    for prim, records in data.binary.items():
+        yes = sorted((r for r in records if r.positive), key=lambda r: r.image)
+        no = sorted((r for r in records if not r.positive), key=lambda r: r.image)
+        n = min(len(yes), len(no))
+        if n == 0:
+            log.warning(
+                "%s: %d Yes and %d No records; cannot balance, left out of training", prim.value, len(yes), len(no)
+            )
+            continue
+        for rec in rng.sample(yes, n) + rng.sample(no, n):
+            for prompt in (rec.question, vqa_prompt(rec.question)):
+                examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
+    if captions:
+        examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
+    if not examples:
+        raise CameraBenchError(f"{data.root}: no training examples (no balanced binary labels, no captions)")
+    rng.shuffle(examples)
+    return examples
+
+
+def _freeze(vl: QwenVL, config: TrainConfig) -> Any:
+    """Set trainable parameters; returns the model to train (a peft wrapper with LoRA)."""
+    model = vl.model
+    if config.lora:
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(
+            r=config.lora_rank, lora_alpha=2 * config.lora_rank, lora_dropout=0.0, target_modules=_LORA_TARGETS
+        )
+        model = get_peft_model(model, lora)  # freezes every base weight, LoRA adapters trainable
+    visual = model.get_base_model().model.visual if config.lora else model.model.visual
+    for p in visual.parameters():  # the vision tower and its merger
+        p.requires_grad_(config.train_vision)
+    return model
+
+
+def _unwrap(model: Any) -> Any:
+    """The plain transformers model (LoRA merged into the weights)."""
+    if hasattr(model, "merge_and_unload"):
+        return model.merge_and_unload()
+    return model
+
+
+def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: TrainConfig) -> TrainResult:
+    """Fine-tune the checkpoint at ``model_dir`` on ``data_dir``'s labels and save it to ``out_dir``.
+
+    The output folder is written under a temporary name and renamed when complete.
+    """
+    from transformers import get_cosine_schedule_with_warmup
+
+    if config.epochs <= 0 or config.lr <= 0 or not 0 <= config.warmup < 1:
+        raise CameraBenchError("epochs and lr must be positive and warmup in [0, 1)")
+    if config.batch_size < 1 or config.grad_accum < 1:
+        raise CameraBenchError("batch size and gradient accumulation must be >= 1")
+    data = Dataset(data_dir)
+    examples = build_examples(data, captions=config.captions, seed=config.seed)
+    torch.manual_seed(config.seed)
+    vl = load_qwen_vl(model_dir, device=config.device, dtype=config.dtype, max_pixels=config.max_pixels)
+    model = _freeze(vl, config)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    log.info("training %d examples, %d trainable parameters", len(examples), sum(p.numel() for p in params))
+
+    @functools.lru_cache(maxsize=8)
+    def video(name: str) -> VisualInputs:
+        return encode_video(vl, data.video_path(name), sample_fps=config.sample_fps, max_side=config.max_side)
+
+    per_step = config.batch_size * config.grad_accum
+    total_steps = max(1, math.ceil(config.epochs * len(examples) / per_step))
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, round(config.warmup * total_steps), total_steps)
+    rng = random.Random(config.seed)
+    result = TrainResult(Path(out_dir), len(examples), 0)
+    epoch = 0
+    while result.steps < total_steps:
+        order = list(range(len(examples)))
+        rng.shuffle(order)
+        micro = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        epoch_loss: list[float] = []
+        for k in range(0, len(micro), config.grad_accum):
+            if result.steps >= total_steps:
+                break
+            group = micro[k : k + config.grad_accum]
+            step_loss = 0.0
+            for batch_idx in group:
+                batch = [
+                    vl.encode([video(examples[i].video), examples[i].prompt], answer=examples[i].answer)
+                    for i in batch_idx
+                ]
+                loss = model(**vl.model_inputs(batch)).loss
+                if not torch.isfinite(loss):
+                    raise CameraBenchError(f"non-finite training loss at step {result.steps} (lr {config.lr})")
+                (loss / len(group)).backward()
+                step_loss += float(loss.detach()) / len(group)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            result.steps += 1
+            result.step_losses.append(step_loss)
+            epoch_loss.append(step_loss)
+        epoch += 1
+        result.epoch_losses.append(sum(epoch_loss) / len(epoch_loss))
+        log.info("epoch %d: mean loss %.4f (%d/%d steps)", epoch, result.epoch_losses[-1], result.steps, total_steps)
+    _save(vl, model, Path(model_dir), Path(out_dir), config, result)
+    return result
+
+
+def _save(vl: QwenVL, model: Any, src: Path, out: Path, config: TrainConfig, result: TrainResult) -> None:
+    plain = _unwrap(model).eval()
+    with checkpoint_folder(out) as tmp:
+        plain.save_pretrained(tmp)
+        vl.tokenizer.save_pretrained(tmp)
+        for name in _PROCESSOR_FILES:
+            if (src / name).is_file():
+                shutil.copyfile(src / name, tmp / name)
+        info = {
+            "base_model": str(src.resolve()),
+            "config": asdict(config),
+            "num_examples": result.num_examples,
+            "steps": result.steps,
+            "epoch_losses": result.epoch_losses,
+            "step_losses": result.step_losses,
+        }
+        atomic_write_text(tmp / "camerabench_train.json", json.dumps(info, indent=2) + "\n")
+    log.info("saved fine-tuned checkpoint to %s", out)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """``camerabench train --data DATA --model PATH --out CKPT [...]`` (flags in camerabench/cli.py)."""
+    config = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        warmup=args.warmup,
+        batch_size=args.batch_size,
+        grad_accum=args.grad_accum,
+        sample_fps=args.sample_fps,
+        max_side=args.max_side,
+        lora=args.lora,
+        train_vision=args.train_vision,
+        captions=not args.no_captions,
+        seed=args.seed,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    result = train(args.data, args.model, args.out, config)
+    first, last = result.epoch_losses[0], result.epoch_losses[-1]
+    sys.stdout.write(
+        f"trained {result.steps} steps on {result.num_examples} examples: loss {first:.4f} -> {last:.4f}; "
+        f"checkpoint {result.out_dir}\n"
+    )
+    return 0
