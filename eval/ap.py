@@ -202,6 +202,15 @@ def _resample_weights(n_videos: int, n_bootstrap: int, rng: np.random.Generator)
     return rng.multinomial(n_videos, np.full(n_videos, 1.0 / n_videos), size=n_bootstrap)
 
 
+def _row_nanmean(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per replicate, the mean over the primitives defined in it (NaN if none is)."""
+    defined = np.isfinite(values)
+    total = np.where(defined, values, 0.0).sum(axis=1)
+    count = defined.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(count > 0, total / count, np.nan))
+
+
 def _percentile_ci(values: NDArray[np.float64]) -> list[float]:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -228,8 +237,9 @@ def bootstrap_mean_ap(
 
     Returns:
         ``{"per_primitive": {name: [lo, hi]}, "mean_ap": [lo, hi], "degenerate": {name: k}}``
-        where ``degenerate`` counts replicates in which a primitive had one class only (those
-        replicates are left out of that primitive's interval and of the mean's).
+        where ``degenerate`` counts replicates in which a primitive had one class only; such a
+        replicate is left out of that primitive's interval, and its mean AP is taken over the
+        primitives defined in it (as the point estimate is).
     """
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
@@ -242,7 +252,7 @@ def bootstrap_mean_ap(
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = weighted_ap_matrix(y, s, weights[:, cols])
-    mean = aps.mean(axis=1)  # NaN if any primitive is degenerate in that replicate
+    mean = _row_nanmean(aps)
     return {
         "per_primitive": {n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
         "mean_ap": _percentile_ci(mean),
@@ -259,7 +269,8 @@ def paired_bootstrap_test(
     """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
 
     Both methods must be given the same (video, label) samples per primitive in the same
-    order; each replicate resamples the videos once and scores both methods on it.
+    order; each replicate resamples the videos once and scores both methods on it; the
+    replicate's difference is averaged over the primitives defined in it.
 
     Returns:
         ``{"diff": observed mean-AP difference, "ci95": [lo, hi], "p_value": two-sided p,
@@ -281,14 +292,14 @@ def paired_bootstrap_test(
     index = _video_index([per_primitive_a[n][2] for n in names])
     rng = np.random.default_rng(seed)
     weights = _resample_weights(len(index), n_bootstrap, rng)
-    deltas = np.zeros(n_bootstrap)
-    for n in names:
+    per_delta = np.empty((n_bootstrap, len(names)))
+    for j, n in enumerate(names):
         y, sa, videos = per_primitive_a[n]
         sb = per_primitive_b[n][1]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         w = weights[:, cols]
-        deltas += weighted_ap_matrix(y, sa, w) - weighted_ap_matrix(y, sb, w)
-    deltas /= len(names)
+        per_delta[:, j] = weighted_ap_matrix(y, sa, w) - weighted_ap_matrix(y, sb, w)
+    deltas = _row_nanmean(per_delta)
     finite = deltas[np.isfinite(deltas)]
     p = math.nan if finite.size == 0 else min(1.0, 2.0 * min(float(np.mean(finite <= 0)), float(np.mean(finite >= 0))))
     return {"diff": diff, "ci95": _percentile_ci(deltas), "p_value": p, "n_bootstrap": int(finite.size)}

@@ -51,6 +51,7 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
 
 def evaluate_command(args: argparse.Namespace) -> int:
     """``camerabench evaluate --data DATA --run RUN [--json] [--failed lowest|drop] [--bootstrap N]``."""
+    logging.captureWarnings(True)  # undefined-metric warnings go through logging like the rest
     ev = evaluate(args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap)
     metrics = ev.metrics
     if args.json:
@@ -64,6 +65,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     """``camerabench report --data DATA --run RUN --out DIR [--failed ...] [--bootstrap N]``."""
+    logging.captureWarnings(True)
     path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap)
     sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
     return 0

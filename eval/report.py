@@ -573,15 +573,26 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     doc.h(2, "Trajectories (evo, Sim(3)-aligned)")
     doc.p(
         "APE/RPE RMSE after similarity alignment (Umeyama; clips on a line or a point are aligned with the "
-        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses."
+        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses. "
+        "Clips whose ground-truth camera does not translate have no translation error (a Sim(3) alignment "
+        "could shrink any estimated translation onto the fixed centre)."
     )
     cols = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
     doc.table(
-        ["method", "clips ok/total", "failed", "missing", *(f"mean {c}" for c in cols), "mean zoom log-ratio RMSE"],
+        [
+            "method",
+            "clips ok/total",
+            "with translation error",
+            "failed",
+            "missing",
+            *(f"mean {c}" for c in cols),
+            "mean zoom log-ratio RMSE",
+        ],
         [
             [
                 n,
                 f"{t['ok']}/{t['clips']}",
+                t["clips_with_translation_error"],
                 t["failed"],
                 t["missing"],
                 *(_num(t["mean"][c]) for c in cols),
@@ -590,7 +601,18 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
             for n, t in methods.items()
         ],
     )
-    header = ["method", "clip", "status", "reason", "alignment", "scale", "matched_poses", *cols, "zoom_log_ratio_rmse"]
+    header = [
+        "method",
+        "clip",
+        "status",
+        "reason",
+        "alignment",
+        "scale",
+        "matched_poses",
+        *cols,
+        "zoom_log_ratio_rmse",
+        "note",
+    ]
     _write_csv(
         out / "trajectory.csv",
         header,

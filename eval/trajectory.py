@@ -179,6 +179,12 @@ def _zoom_error(est: Trajectory, ref: Trajectory, est_ts: NDArray[np.float64], r
     return float(np.sqrt(np.mean((np.log(fe) - np.log(fr)) ** 2)))
 
 
+def _nanmedian(values: list[float]) -> float:
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    return float(np.median(arr)) if arr.size else math.nan
+
+
 def gt_trajectories(gt_dir: Path) -> dict[str, Path]:
     """Clip stem -> ground-truth file (``.npz`` preferred over ``.txt``)."""
     if not gt_dir.is_dir():
@@ -228,7 +234,8 @@ def trajectory_section(
         "failed": sum(r["status"] == "failed" for r in rows),
         "missing": sum(r["status"] == "missing" for r in rows),
         "mean": {k: mean_ignoring_nan([r[k] for r in ok]) for k in (*_METRICS, "zoom_log_ratio_rmse")},
-        "median": {k: float(np.median([r[k] for r in ok])) if ok else math.nan for k in _METRICS},
+        "median": {k: _nanmedian([r[k] for r in ok]) for k in _METRICS},
+        "clips_with_translation_error": sum(math.isfinite(r["ape_trans_rmse"]) for r in ok),
         "alignment_counts": {a: sum(r.get("alignment") == a for r in ok) for a in ("sim3_umeyama", "sim3_orientation")},
         "units": {"trans": "ground-truth units", "rot": "degrees"},
     }

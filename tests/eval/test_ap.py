@@ -177,3 +177,20 @@ def test_missing_and_failed_samples_are_counted(public_data) -> None:
     assert drop["counts"]["Pan_Left"]["positives"] == 10
     assert drop["per_primitive"]["Pan_Left"] == 1.0
     assert "different samples" in drop["note"]
+
+
+def test_bootstrap_handles_replicates_with_one_class_primitives() -> None:
+    # 12 videos, each primitive has a single positive: most resamples lose it in some primitive
+    videos = [f"v{i}" for i in range(12)]
+    per_a, per_b = {}, {}
+    for k in range(4):
+        y = np.zeros(12, bool)
+        y[k] = True
+        per_a[f"P{k}"] = (y, y.astype(float), videos)
+        per_b[f"P{k}"] = (y, np.linspace(0, 1, 12), videos)
+    ci = bootstrap_mean_ap(per_a, n_bootstrap=200, seed=0)
+    assert ci["mean_ap"] == [1.0, 1.0]  # perfect scores: 1 in every replicate where any primitive is defined
+    assert all(0 < k < 200 for k in ci["degenerate"].values())  # type: ignore[union-attr]
+    test = paired_bootstrap_test(per_a, per_b, n_bootstrap=200, seed=0)
+    assert 150 < test["n_bootstrap"] <= 200  # replicates where no primitive is defined are left out
+    assert test["p_value"] < 0.05
