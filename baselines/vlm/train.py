@@ -33,7 +33,7 @@ from typing import Any
 import torch
 
 from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, QwenVL, checkpoint_folder, load_qwen_vl
-from camerabench.baselines.vlm.compat import VisualInputs
+from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.qwen import encode_video, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
@@ -151,6 +151,7 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
 
     The output folder is written under a temporary name and renamed when complete.
     """
+    ensure_transformers_importable()
     from transformers import get_cosine_schedule_with_warmup
 
     if config.epochs <= 0 or config.lr <= 0 or not 0 <= config.warmup < 1:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -79,3 +84,31 @@ def test_pixel_cap_bounds_the_frame_size() -> None:
 def test_bad_video_input_is_rejected(frames: np.ndarray, fps: float) -> None:
     with pytest.raises(ValueError):
         prepare_video(frames, fps, SPEC)
+
+
+def test_broken_torchvision_becomes_importable_with_stand_in_operators(tmp_path: Path) -> None:
+    # a stand-in for the CUDA torchvision wheel next to CPU torch: its extension cannot load, and
+    # its import registers a fake kernel for torchvision::nms, which then does not exist
+    package = tmp_path / "torchvision"
+    package.mkdir()
+    (package / "_C.so").write_text("not a shared library")
+    (package / "__init__.py").write_text(
+        "import torch\n\n"
+        "@torch.library.register_fake('torchvision::nms')\n"
+        "def _meta_nms(dets, scores, iou_threshold):\n"
+        "    return dets.new_empty(0, dtype=torch.long)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    plain = subprocess.run([sys.executable, "-c", "import torchvision"], env=env, capture_output=True, text=True)
+    assert plain.returncode != 0 and "torchvision::nms" in plain.stderr
+    guarded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from camerabench.baselines.vlm.compat import ensure_transformers_importable as f; f(); import torchvision",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert guarded.returncode == 0, guarded.stderr
