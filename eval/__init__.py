@@ -1,27 +1,27 @@
 """Evaluation: AP, paired VQA / retrieval, caption and trajectory metrics; reports.
 
-Public API: :func:`evaluate_run` (metrics dict) and :func:`write_report` (report folder).
+Public API: :func:`evaluate_run` (the metrics dict) and :func:`write_report` (the report
+folder). ``camerabench.eval.evaluate.evaluate`` returns an :class:`Evaluation` (the metrics
+plus the per-sample material) that ``write_report(..., evaluation=...)`` reuses, so a caller
+that wants both evaluates once.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["evaluate_run", "write_report"]
+__all__ = ["Evaluation", "evaluate_run", "write_report"]
 
 if TYPE_CHECKING:
-    from camerabench.eval.evaluate import evaluate_run
+    from camerabench.eval.evaluate import Evaluation, evaluate_run
     from camerabench.eval.report import write_report
+
+_LAZY = {"Evaluation": "evaluate", "evaluate_run": "evaluate", "write_report": "report"}
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: importing camerabench.eval must not pull in scikit-learn / matplotlib.
-    if name == "evaluate_run":
-        from camerabench.eval.evaluate import evaluate_run
-
-        return evaluate_run
-    if name == "write_report":
-        from camerabench.eval.report import write_report
-
-        return write_report
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"camerabench.eval.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'camerabench.eval' has no attribute {name!r}")

@@ -59,6 +59,18 @@ def _as_arrays(labels: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_],
     return y, s
 
 
+def _defined(y: NDArray[np.bool_], metric: str, name: str) -> bool:
+    """False (after an :class:`UndefinedMetricWarning`) when the split has one class or none."""
+    if y.size and not _one_class(y):
+        return True
+    warnings.warn(
+        f"{metric}{' of ' + name if name else ''} is undefined: {int(y.sum())} positives among {y.size} samples",
+        UndefinedMetricWarning,
+        stacklevel=3,
+    )
+    return False
+
+
 def average_precision(labels: ArrayLike, scores: ArrayLike, name: str = "") -> float:
     """AP of one binary task via ``sklearn.metrics.average_precision_score``.
 
@@ -72,27 +84,13 @@ def average_precision(labels: ArrayLike, scores: ArrayLike, name: str = "") -> f
         positives or no negatives (or no samples).
     """
     y, s = _as_arrays(labels, scores)
-    if y.size == 0 or _one_class(y):
-        warnings.warn(
-            f"AP{' of ' + name if name else ''} is undefined: {int(y.sum())} positives among {y.size} samples",
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
-        return math.nan
-    return float(average_precision_score(y, s))
+    return float(average_precision_score(y, s)) if _defined(y, "AP", name) else math.nan
 
 
 def roc_auc(labels: ArrayLike, scores: ArrayLike, name: str = "") -> float:
     """ROC-AUC via ``sklearn.metrics.roc_auc_score``; NaN + warning on a one-class split."""
     y, s = _as_arrays(labels, scores)
-    if y.size == 0 or _one_class(y):
-        warnings.warn(
-            f"ROC-AUC{' of ' + name if name else ''} is undefined: {int(y.sum())} positives among {y.size} samples",
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
-        return math.nan
-    return float(roc_auc_score(y, s))
+    return float(roc_auc_score(y, s)) if _defined(y, "ROC-AUC", name) else math.nan
 
 
 def chance_ap(labels: ArrayLike) -> float:
