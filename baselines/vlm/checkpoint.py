@@ -121,8 +121,11 @@ def _processor_dict(path: Path) -> tuple[dict[str, Any], str]:
     return {}, ""
 
 
-def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> PixelSpec:
+def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_pixels: int | None = None) -> PixelSpec:
     """The checkpoint's vision preprocessing, with the per-frame pixel limit capped at ``max_pixels``.
+
+    ``min_pixels`` overrides the checkpoint's lower bound (transformers reads it from the processor
+    config: 3136 for the published 7B; qwen-vl-utils uses 128*28*28 for video).
 
     Reads ``processor_config.json`` (transformers 5), else ``video_preprocessor_config.json``,
     else ``preprocessor_config.json`` (older layout: ``min_pixels``/``max_pixels`` keys); patch
@@ -133,7 +136,8 @@ def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> P
     cfg = read_json(path / "config.json")
     vision = cfg.get("vision_config", {}) if isinstance(cfg, dict) else {}
     size = proc.get("size") or {}
-    min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or 56 * 56)
+    if min_pixels is None:
+        min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or 56 * 56)
     ckpt_max = int(size.get("longest_edge") or proc.get("max_pixels") or max_pixels)
     cap = min(ckpt_max, int(max_pixels))
     if min_pixels > cap:
@@ -361,7 +365,11 @@ def resolve_dtype(dtype: str | None, device: torch.device) -> torch.dtype:
 
 
 def load_qwen_vl(
-    path: str | Path, device: str | None = None, dtype: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+    path: str | Path,
+    device: str | None = None,
+    dtype: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_pixels: int | None = None,
 ) -> QwenVL:
     """Load a local Qwen2.5-VL checkpoint folder (current or older layout), offline.
 
@@ -370,6 +378,7 @@ def load_qwen_vl(
         device: torch device name; default cuda if available, else cpu.
         dtype: "bfloat16" or "float32"; default bf16 on GPU, fp32 on CPU.
         max_pixels: per-frame pixel cap for videos and images.
+        min_pixels: per-frame lower bound; default the checkpoint's processor config.
 
     Raises:
         FileFormatError: the folder is missing or not a Qwen2.5-VL checkpoint.
@@ -387,7 +396,7 @@ def load_qwen_vl(
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model: Any = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
     model.to(dev).eval()
-    spec = read_pixel_spec(path, max_pixels=max_pixels)
+    spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels)
     template = _chat_template(path, tokenizer)
     log.info("loaded %s (%s layout) on %s as %s", path, layout, dev, torch_dtype)
     return QwenVL(path, model, tokenizer, template, spec, layout)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from camerabench.baselines.base import Predictor, VideoResult
-from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, QwenVL, load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, Encoded, QwenVL, load_qwen_vl
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
@@ -135,7 +135,7 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         for i, tail in enumerate(chunk):
             ids[i, : len(tail)] = tail
             # exact positions of this question's tokens in the full prompt (video rope included)
-            full = type(prefix)(
+            full = Encoded(
                 torch.cat([prefix.input_ids, tail]),
                 torch.cat([prefix.mm_token_type_ids, torch.zeros_like(tail)]),
                 prefix.visuals,
@@ -232,6 +232,7 @@ class QwenVLPredictor(Predictor):
         model: checkpoint folder (required), current or older transformers layout.
         sample_fps: frames per second decoded from each video (default 8).
         max_pixels: per-frame pixel cap (default 360*420).
+        min_pixels: per-frame lower bound (default: the checkpoint's processor config).
         max_side: optional resize of decoded frames before the model's own resizing.
         device: torch device (default cuda if available, else cpu).
         dtype: "bfloat16" or "float32" (default bf16 on GPU, fp32 on CPU).
@@ -246,6 +247,7 @@ class QwenVLPredictor(Predictor):
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "sample_fps": 8.0,
         "max_pixels": DEFAULT_MAX_PIXELS,
+        "min_pixels": None,
         "max_side": None,
         "device": None,
         "dtype": None,
@@ -283,6 +285,7 @@ class QwenVLPredictor(Predictor):
                 device=self.opt("device"),
                 dtype=self.opt("dtype"),
                 max_pixels=int(self.opt("max_pixels")),
+                min_pixels=self.opt("min_pixels"),
             )
 
     @property

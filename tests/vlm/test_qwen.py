@@ -222,3 +222,13 @@ def test_bfloat16_scores_are_close_to_float32(tiny_ckpt: Path, tiny_data: tuple[
     assert bf16_p.vl.dtype == torch.bfloat16
     for q in QUESTIONS:
         assert bf16[q] == pytest.approx(fp32[q], abs=0.05)
+
+
+def test_min_pixels_option_overrides_the_checkpoint(older_ckpt: Path) -> None:
+    from camerabench.baselines.vlm.checkpoint import read_pixel_spec
+
+    assert read_pixel_spec(older_ckpt).min_pixels == 56 * 56  # from preprocessor_config.json
+    spec = read_pixel_spec(older_ckpt, min_pixels=128 * 28 * 28)  # qwen-vl-utils' video default
+    video = prepare_video(read_video_frames(), 8.0, spec)
+    height, width = video.size_hw
+    assert height * width >= 128 * 28 * 28 and height * width <= 360 * 420
