@@ -116,10 +116,15 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
     if have_java:
         from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-        tok = PTBTokenizer()
+        # one tokenizer call (one Java start) for references and candidates together
+        both: dict[tuple[str, str], list[dict[str, str]]] = {
+            ("ref", i): [{"caption": c} for c in references[i]] for i in ids
+        }
+        both |= {("cand", i): [{"caption": candidates[i]}] for i in ids}
         with _stdout_to_log():
-            gts = tok.tokenize({i: [{"caption": c} for c in references[i]] for i in ids})
-            res = tok.tokenize({i: [{"caption": candidates[i]}] for i in ids})
+            tokens = PTBTokenizer().tokenize(both)
+        gts = {i: tokens[("ref", i)] for i in ids}
+        res = {i: tokens[("cand", i)] for i in ids}
         tokenizer = "pycocoevalcap PTBTokenizer"
     else:
         gts = {i: [_simple_tokenize(c) for c in references[i]] for i in ids}

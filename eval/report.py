@@ -365,6 +365,10 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         csvs.append("comparisons.csv")
 
 
+def _knob_cell(entry: dict[str, Any]) -> str:
+    return f"{_pct(entry['mean_ap'])} ({entry['primitives']})"
+
+
 def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_grouped_bars
 
@@ -376,12 +380,13 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     methods = sorted(table, key=lambda n: (method_kind(n, ev), n))
     doc.h(2, "AP per hard-case knob (%)")
     doc.p(
-        "Mean AP over the primitives whose AP is defined on the clips with that knob "
-        "(from `manifest.json`; `none` = clips with no knob set)."
+        "Mean AP over the primitives whose AP is defined on the clips with that knob (their number in "
+        "parentheses; from `manifest.json`; `none` = clips with no knob set). Few clips per knob make "
+        "these numbers noisy."
     )
     doc.table(
         ["knob", "clips", *methods],
-        [[k, next(iter(table.values()))[k]["clips"], *(_pct(table[m][k]["mean_ap"]) for m in methods)] for k in knobs],
+        [[k, next(iter(table.values()))[k]["clips"], *(_knob_cell(table[m][k]) for m in methods)] for k in knobs],
     )
     _write_csv(
         out / "knobs.csv",
