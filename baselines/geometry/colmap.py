@@ -1,0 +1,226 @@
+"""``colmap``: incremental structure-from-motion with pycolmap 4 (design.md B9).
+
+Per video: sampled frames are written to a fresh temporary work folder; SIFT features
+(``first_octave=-1`` so that low-resolution frames still get features) go into a fresh
+database, one camera per frame (``CameraMode.PER_IMAGE``: a focal length per frame, so zoom is
+estimated); sequential matching; incremental mapping; the largest model is used.
+
+Honesty rules:
+
+* Too few registered frames (below ``min_registered`` of the sampled ones) -> PredictionError
+  with the counts. Frames missing inside the registered range are interpolated (rotation by
+  slerp, position and log focal linearly in time) and counted in ``info``; frames before the
+  first or after the last registered one are left out of the trajectory (never extrapolated).
+* Pure rotation (and zoom) defeats incremental SfM: it returns a small junk model, not nothing.
+  COLMAP's own two-view geometry tells it apart: when most verified frame pairs are
+  ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography explains them and the triangulation angle
+  is tiny), the model's translation is meaningless. Then the result is a *rotation-only
+  estimate*: the model's rotations and focal lengths with the camera centre held fixed,
+  labelled ``rotation_only: True`` in the trajectory meta and in run.json — or, with
+  ``rotation_only=False`` (option), a PredictionError.
+* Translation is divided by the median depth of the points the first frame sees (the
+  ``scene_depth`` meta), so it is measured in scene depths like every other method here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial.transform import Rotation, Slerp
+
+from camerabench.baselines.geometry.importers import colmap_median_depth
+from camerabench.baselines.geometry.motion import META_SCENE_DEPTH
+from camerabench.baselines.geometry.predictor import GeometricPredictor
+from camerabench.errors import PredictionError
+from camerabench.trajectory import Trajectory
+from camerabench.video import read_video
+
+__all__ = ["ColmapPredictor", "reconstruct_frames"]
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # silence COLMAP's log (read when pycolmap loads)
+
+#: Two-view configurations that mean "no usable parallax".
+_ROTATION_CONFIGS = ("PANORAMIC", "PLANAR_OR_PANORAMIC")
+
+
+def _silence(pycolmap: Any) -> None:
+    pycolmap.logging.minloglevel = 2
+
+
+def reconstruct_frames(
+    frames: NDArray[np.uint8],
+    work_dir: Path,
+    num_threads: int = -1,
+    max_features: int = 4096,
+    seed: int = 0,
+) -> tuple[Any | None, dict[str, int]]:
+    """Run feature extraction, sequential matching and incremental mapping on RGB frames.
+
+    Args:
+        frames: (N, H, W, 3) uint8 RGB.
+        work_dir: an empty folder (images, database and models go there).
+        num_threads: threads for every stage (-1 = all cores; 1 = bit-reproducible).
+        max_features: SIFT features per frame.
+        seed: the mapper's random seed.
+
+    Returns:
+        The largest reconstruction (None if COLMAP built none) and a count of the two-view
+        configurations of the verified frame pairs (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
+    """
+    import cv2
+    import pycolmap
+
+    _silence(pycolmap)
+    image_dir = work_dir / "images"
+    image_dir.mkdir(parents=True)
+    for i, frame in enumerate(frames):
+        if not cv2.imwrite(str(image_dir / f"frame_{i:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+            raise PredictionError(f"could not write frame {i} to {image_dir}")
+    db_path = work_dir / "database.db"  # always fresh: extraction skips images a database knows
+    extraction = pycolmap.FeatureExtractionOptions()
+    extraction.num_threads = num_threads
+    extraction.sift.first_octave = -1
+    extraction.sift.max_num_features = max_features
+    pycolmap.extract_features(
+        db_path,
+        image_dir,
+        camera_mode=pycolmap.CameraMode.PER_IMAGE,
+        reader_options=pycolmap.ImageReaderOptions(camera_model="SIMPLE_PINHOLE"),
+        extraction_options=extraction,
+        device=pycolmap.Device.cpu,
+    )
+    matching = pycolmap.FeatureMatchingOptions()
+    matching.num_threads = num_threads
+    pairing = pycolmap.SequentialPairingOptions()
+    pairing.num_threads = num_threads
+    pycolmap.match_sequential(db_path, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu)
+    db = pycolmap.Database.open(str(db_path))
+    try:
+        _, geometries = db.read_two_view_geometries()
+        configs = Counter(pycolmap.TwoViewGeometryConfiguration(g.config).name for g in geometries)
+    finally:
+        db.close()
+    mapping = pycolmap.IncrementalPipelineOptions()
+    mapping.num_threads = num_threads
+    mapping.random_seed = seed
+    mapping.ba_refine_focal_length = True
+    models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / "sparse", options=mapping)
+    if not models:
+        return None, dict(configs)
+    largest = max(models.values(), key=lambda rec: rec.num_reg_images())
+    return largest, dict(configs)
+
+
+def _trajectory_from_model(
+    rec: Any, timestamps: NDArray[np.float64], rotation_only: bool
+) -> tuple[Trajectory, dict[str, Any]]:
+    by_index: dict[int, Any] = {}
+    for image in rec.images.values():
+        if image.has_pose:
+            by_index[int(image.name.split("_")[1].split(".")[0])] = image
+    registered = np.array(sorted(by_index))
+    c2w_reg = []
+    focal_reg = []
+    for i in registered:
+        image = by_index[int(i)]
+        w2c = np.eye(4)
+        w2c[:3, :] = np.asarray(image.cam_from_world().matrix(), dtype=np.float64)
+        c2w_reg.append(np.linalg.inv(w2c))
+        focal_reg.append(float(image.camera.mean_focal_length()))
+    c2w_reg_arr = np.stack(c2w_reg)
+    if min(focal_reg) <= 0 or not np.all(np.isfinite(c2w_reg_arr)):
+        raise PredictionError(
+            f"COLMAP's model is degenerate (focal lengths {min(focal_reg):.3g}..{max(focal_reg):.3g} px)"
+        )
+    first = registered[0]
+    depth = colmap_median_depth(rec, by_index[int(first)])
+    span = np.arange(first, registered[-1] + 1)
+    t_reg, t_all = timestamps[registered], timestamps[span]
+    c2w = np.tile(np.eye(4), (len(span), 1, 1))
+    if len(registered) > 1:
+        c2w[:, :3, :3] = Slerp(t_reg, Rotation.from_matrix(c2w_reg_arr[:, :3, :3]))(t_all).as_matrix()
+    else:
+        c2w[:, :3, :3] = c2w_reg_arr[0, :3, :3]
+    for axis in range(3):
+        c2w[:, axis, 3] = np.interp(t_all, t_reg, c2w_reg_arr[:, axis, 3])
+    if rotation_only:
+        c2w[:, :3, 3] = c2w[0, :3, 3]
+    focal = np.exp(np.interp(t_all, t_reg, np.log(focal_reg)))
+    cam = rec.images[next(iter(rec.images))].camera
+    k = np.zeros((len(span), 3, 3))
+    k[:, 0, 0] = k[:, 1, 1] = focal
+    k[:, 0, 2], k[:, 1, 2], k[:, 2, 2] = cam.principal_point_x, cam.principal_point_y, 1.0
+    meta: dict[str, Any] = {"rotation_only": rotation_only}
+    if depth is not None:
+        meta[META_SCENE_DEPTH] = depth
+    info = {
+        "registered": len(registered),
+        "interpolated": int(len(span) - len(registered)),
+        "trimmed": int(len(timestamps) - len(span)),
+        "points3D": int(rec.num_points3D()),
+    }
+    return Trajectory(c2w, k, t_all, meta=meta), info
+
+
+class ColmapPredictor(GeometricPredictor):
+    """Incremental SfM with pycolmap (module docstring).
+
+    Options:
+        scorer: motion scorer name (default ``default``).
+        sample_fps: frames per second sampled from the video (default 5).
+        max_side: longer image side in pixels (default 480).
+        deterministic: one thread in every stage, for bit-identical results (~1.6x slower).
+        min_registered: smallest fraction of sampled frames COLMAP must register (default 0.6).
+        rotation_only: give the labelled rotation-only estimate when COLMAP's two-view geometry
+            says there is no parallax (default True); False makes those videos fail.
+    """
+
+    name: ClassVar[str] = "colmap"
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "scorer": "default",
+        "sample_fps": 5.0,
+        "max_side": 480,
+        "deterministic": False,
+        "min_registered": 0.6,
+        "rotation_only": True,
+    }
+
+    def setup(self) -> None:
+        import pycolmap
+
+        _silence(pycolmap)
+
+    def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
+        clip = read_video(video_path, fps=self.opt("sample_fps"), max_side=self.opt("max_side"))
+        n = len(clip)
+        if n < 3:
+            raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
+        threads = 1 if self.opt("deterministic") else -1
+        with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
+            rec, configs = reconstruct_frames(clip.frames, Path(tmp), num_threads=threads)
+            verified = sum(configs.values())
+            no_parallax = sum(configs.get(c, 0) for c in _ROTATION_CONFIGS)
+            rotation_only = verified > 0 and no_parallax > verified / 2
+            registered = 0 if rec is None else int(rec.num_reg_images())
+            if registered < max(2, self.opt("min_registered") * n):
+                raise PredictionError(
+                    f"COLMAP registered {registered} of {n} frames (needs {self.opt('min_registered'):.0%}); "
+                    f"verified pairs by two-view geometry: {configs or 'none'}"
+                )
+            if rotation_only and not self.opt("rotation_only"):
+                raise PredictionError(
+                    f"pure rotation or zoom: {no_parallax} of {verified} verified frame pairs have no parallax "
+                    f"({configs}); incremental SfM gives no trustworthy trajectory"
+                )
+            traj, info = _trajectory_from_model(rec, clip.timestamps, rotation_only)
+        info.update({"frames": n, "two_view_configs": configs, "rotation_only": rotation_only})
+        return traj, info
