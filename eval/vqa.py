@@ -153,6 +153,11 @@ def vqa_retrieval_sections(
         "failed_policy": policy,
         "chance": {"acc": 0.5, "q_acc": 0.25, "video_acc": 0.25, "group_acc": 1 / 16},
     }
+    if policy == "drop" and counts["dropped_pairs"]:
+        vqa["note"] = (
+            f"{counts['dropped_pairs']} pairs with failed/missing cells were dropped: this method was scored on "
+            "different pairs than methods without failures"
+        )
     agg = _aggregate(per_task_ret, RETRIEVAL_KEYS)
     retrieval: dict[str, Any] = {
         **agg["overall"],

@@ -128,3 +128,4 @@ def test_sections_on_public_pairs(public_data: Path) -> None:
     assert low is not None and low[0]["overall"]["acc"] == 0.5 and low[0]["failed"] == 36
     drop = vqa_retrieval_sections(pairs, half, "drop")
     assert drop is not None and drop[0]["pairs"] == 0 and drop[0]["dropped_pairs"] == 18
+    assert "different pairs" in drop[0]["note"]
