@@ -57,7 +57,8 @@ def run_demo(
         workers: processes for rendering and prediction (default: all cores).
         methods: method -> options (default :data:`DEMO_METHODS`).
     """
-    from camerabench.eval import evaluate_run, write_report
+    from camerabench.eval import write_report
+    from camerabench.eval.evaluate import evaluate
     from camerabench.synth import generate_dataset
 
     t0 = time.perf_counter()
@@ -79,9 +80,9 @@ def run_demo(
         resume = (run / method / "captions.jsonl").exists()
         run_caption(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
     log.info("[4/4] evaluating and writing the report")
-    metrics = evaluate_run(data, run)
-    report_path = write_report(data, run, report)
-    return DemoResult(out, data, run, Path(report_path), metrics, time.perf_counter() - t0)
+    evaluation = evaluate(data, run)  # once: the report reuses it
+    report_path = write_report(data, run, report, evaluation=evaluation)
+    return DemoResult(out, data, run, Path(report_path), evaluation.metrics, time.perf_counter() - t0)
 
 
 def _summary(result: DemoResult) -> str:
