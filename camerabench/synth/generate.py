@@ -32,7 +32,7 @@ from camerabench.taxonomy import Primitive, TrackingKind, binary_records, derive
 from camerabench.trajectory import Trajectory, save_npz, write_tum
 from camerabench.video import write_video
 
-__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "render_clip"]
+__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "pinhole_intrinsic", "render_clip"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class RenderedClip:
     trajectory: Trajectory
 
 
-def _intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
+def pinhole_intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
+    """K with square pixels and the principal point at the image centre (pixel centres at integers)."""
     return np.array([[focal_px, 0.0, (width - 1) / 2], [0.0, focal_px, (height - 1) / 2], [0.0, 0.0, 1.0]])
 
 
@@ -70,7 +71,7 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
         subjects.append(Subject((0.0, height - 0.85, 3.5), (0.6, 1.7, 0.45), (0.0, 0.0, vz)))
     for _ in range(spec.moving_objects):
         v = float(rng.uniform(1.0, 2.0)) * (1 if rng.random() < 0.5 else -1)
-        z = float(rng.uniform(2.5, 6.0))
+        z = float(rng.uniform(2.2, 3.2))  # in front of the static boxes (keep_clear_m)
         size = (float(rng.uniform(0.5, 0.9)), float(rng.uniform(0.8, 1.7)), float(rng.uniform(0.4, 0.8)))
         x0 = -v * duration_s / 2 + float(rng.uniform(-0.5, 0.5))
         subjects.append(Subject((x0, height - size[1] / 2, z), size, (v, 0.0, 0.0)))
@@ -123,7 +124,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
                 scene,
                 bank,
                 cam_c2w[i],
-                _intrinsic(focal0 * path.focal_scale[i], width, height),
+                pinhole_intrinsic(focal0 * path.focal_scale[i], width, height),
                 width,
                 height,
                 float(path.times_s[i]),
@@ -138,7 +139,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     frames = np.clip(np.round(frames_f), 0, 255).astype(np.uint8)
     keep = np.arange(n) * sub
     world = _world_transform(rng_misc)
-    intrinsic = np.stack([_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
+    intrinsic = np.stack([pinhole_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
     traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={"frame": "world"})
     return RenderedClip(frames, traj)
 

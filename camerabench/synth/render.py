@@ -138,26 +138,33 @@ class TextureBank:
         return len(self.level_sizes) - 1
 
     def _bilinear(
-        self, level: NDArray[np.int64], tex: NDArray[np.int64], s: NDArray[np.float32], t: NDArray[np.float32]
+        self, flat: NDArray[np.intp], s: NDArray[np.float32], t: NDArray[np.float32], shape: tuple[int, int]
     ) -> NDArray[np.float32]:
+        """Bilinear lookups; ``flat = level * count + texture``; ``shape`` (rows, cols) holds them all."""
         import cv2
 
-        size = self.level_sizes[level]
+        size = self.level_sizes.take(flat // self.count)
         # texel centres of a level of size n sit at (i + 0.5) / n, i.e. map = origin - 0.5 + s n
-        map_x = self.origin_x[level, tex] - 0.5 + s * size
-        map_y = self.origin_y[level, tex] - 0.5 + t * size
-        n = len(tex)
-        width = 1024
-        rows = -(-n // width)
-        pad = rows * width - n
-        mx = np.pad(map_x, (0, pad)).reshape(rows, width)
-        my = np.pad(map_y, (0, pad)).reshape(rows, width)
-        out = cv2.remap(self.atlas, mx, my, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        result = np.asarray(out, dtype=np.float32).reshape(-1, 3)[:n]
-        return result
+        map_x = self.origin_x.ravel().take(flat) + s * size
+        map_y = self.origin_y.ravel().take(flat) + t * size
+        map_x -= 0.5
+        map_y -= 0.5
+        n = len(flat)
+        pad = shape[0] * shape[1] - n
+        if pad:
+            map_x, map_y = np.pad(map_x, (0, pad)), np.pad(map_y, (0, pad))
+        out = cv2.remap(
+            self.atlas, map_x.reshape(shape), map_y.reshape(shape), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        return np.asarray(out, dtype=np.float32).reshape(-1, 3)[:n]
 
     def sample(
-        self, tex: NDArray[np.int64], s: NDArray[np.float32], t: NDArray[np.float32], lod: NDArray[np.float32]
+        self,
+        tex: NDArray[np.integer[Any]],
+        s: NDArray[np.float32],
+        t: NDArray[np.float32],
+        lod: NDArray[np.float32],
+        shape: tuple[int, int] | None = None,
     ) -> NDArray[np.float32]:
         """Trilinear lookup.
 
@@ -166,19 +173,27 @@ class TextureBank:
             s: (P,) horizontal coordinate in tiles (wraps).
             t: (P,) vertical coordinate in tiles (wraps).
             lod: (P,) level of detail (0 = full resolution; fractional values blend two levels).
+            shape: a (rows, cols) grid with rows * cols >= P to lay the lookups out on (OpenCV
+                needs 2-D maps); default: rows of 1024.
 
         Returns:
             (P, 3) colours.
         """
-        s = (s - np.floor(s)).astype(np.float32)
-        t = (t - np.floor(t)).astype(np.float32)
+        n = len(tex)
+        if shape is None:
+            shape = (-(-n // 1024), 1024)
+        s = np.asarray(s - np.floor(s), dtype=np.float32)
+        t = np.asarray(t - np.floor(t), dtype=np.float32)
         lod = np.clip(lod, 0.0, float(self.max_level)).astype(np.float32)
-        base = np.minimum(lod.astype(np.int64), self.max_level - 1)
+        base = np.minimum(lod.astype(np.intp), self.max_level - 1)
         frac = (lod - base)[:, None]
-        lo = self._bilinear(base, tex, s, t)
-        hi = self._bilinear(base + 1, tex, s, t)
-        out: NDArray[np.float32] = lo + (hi - lo) * frac
-        return out
+        flat = base * self.count + tex
+        lo = self._bilinear(flat, s, t, shape)
+        hi = self._bilinear(flat + self.count, s, t, shape)
+        hi -= lo
+        hi *= frac
+        hi += lo
+        return hi
 
 
 def project_points(
@@ -255,61 +270,83 @@ def render_frame(
     uu = np.einsum("ij,ij->i", u_c, u_c)
     vv = np.einsum("ij,ij->i", v_c, v_c)
 
+    # Per quad, with s = sign(n.O): the ray (x, y, 1) hits the plane at depth t = |n.O| / D,
+    # D = s n.d, and inside the quad iff the four affine "edge" functions E1..E4 of (x, y) are
+    # all >= 0 (E1 = D uu a, E3 = D uu (1 - a), E2, E4 likewise for b; E1 + E3 = uu D, so they
+    # also imply D >= 0: the hit is in front of the camera). Each costs one broadcast pass.
+    num = np.einsum("ij,ij->i", n_c, o_c)
+    sgn = np.sign(num)[:, None]
+    alpha = num[:, None] * u_c - np.einsum("ij,ij->i", u_c, o_c)[:, None] * n_c  # a = alpha.d / (uu n.d)
+    beta = num[:, None] * v_c - np.einsum("ij,ij->i", v_c, o_c)[:, None] * n_c
+    edges = np.stack([sgn * alpha, sgn * beta, sgn * (uu[:, None] * n_c - alpha), sgn * (vv[:, None] * n_c - beta)], 1)
+    front = sgn * n_c  # D = front.d
+    abs_num = np.abs(num)
+
     depth = np.full((hs, ws), np.inf, dtype=np.float32)
-    qid = np.full((hs, ws), -1, dtype=np.int32)
-    abuf = np.zeros((hs, ws), dtype=np.float32)
-    bbuf = np.zeros((hs, ws), dtype=np.float32)
-    back_facing = q["cull_back"] & (np.einsum("ij,ij->i", n_c, o_c) >= 0)  # camera behind the face
+    qid = np.full((hs, ws), -1, dtype=np.intp)
+    e1_buf = np.zeros((hs, ws), dtype=np.float32)  # E1, E2, D of the nearest hit
+    e2_buf = np.zeros((hs, ws), dtype=np.float32)
+    d_buf = np.ones((hs, ws), dtype=np.float32)
+    back_facing = q["cull_back"] & (num >= 0)  # the camera is behind an outward-facing face
     for i in range(len(o_c)):
-        if back_facing[i]:
+        if back_facing[i] or num[i] == 0:  # culled, or seen edge-on
             continue
         r0, r1, c0, c1 = _sample_window(o_c[i], u_c[i], v_c[i], fx, fy, cx, cy, ss, hs, ws)
         if r0 >= r1 or c0 >= c1:
             continue
-        x = xn[None, c0:c1]
+        x = xn[c0:c1]
         y = yn[r0:r1, None]
-        n = n_c[i]
-        denom = n[0] * x + n[1] * y + np.float32(n[2])
+        e = edges[i].astype(np.float32)
+        e1 = e[0, 0] * x + e[0, 2] + e[0, 1] * y
+        e2 = e[1, 0] * x + e[1, 2] + e[1, 1] * y
+        inside = np.minimum(
+            np.minimum(e1, e2), np.minimum(e[2, 0] * x + e[2, 2] + e[2, 1] * y, e[3, 0] * x + e[3, 2] + e[3, 1] * y)
+        )
+        f = front[i].astype(np.float32)
+        d_front = f[0] * x + f[2] + f[1] * y
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.float32(n @ o_c[i]) / denom  # camera depth Z of the hit
-        a = (t * (u_c[i, 0] * x + u_c[i, 1] * y + np.float32(u_c[i, 2])) - np.float32(u_c[i] @ o_c[i])) / np.float32(
-            uu[i]
-        )
-        b = (t * (v_c[i, 0] * x + v_c[i, 1] * y + np.float32(v_c[i, 2])) - np.float32(v_c[i] @ o_c[i])) / np.float32(
-            vv[i]
-        )
-        zwin = depth[r0:r1, c0:c1]
-        hit = (t > _NEAR_M) & (t < zwin) & (a >= 0) & (a <= 1) & (b >= 0) & (b <= 1)
-        np.copyto(zwin, t, where=hit)
-        np.copyto(qid[r0:r1, c0:c1], i, where=hit)
-        np.copyto(abuf[r0:r1, c0:c1], a, where=hit)
-        np.copyto(bbuf[r0:r1, c0:c1], b, where=hit)
+            t = np.float32(abs_num[i]) / d_front  # camera depth Z of the hit
+        win = (slice(r0, r1), slice(c0, c1))
+        hit = (inside >= 0) & (t < depth[win])
+        np.copyto(depth[win], t, where=hit)
+        np.copyto(qid[win], i, where=hit)
+        np.copyto(e1_buf[win], e1, where=hit)
+        np.copyto(e2_buf[win], e2, where=hit)
+        np.copyto(d_buf[win], d_front, where=hit)
 
-    out = np.zeros((hs, ws, 3), dtype=np.float32)
     valid = qid >= 0
-    if not valid.all():
+    all_valid = bool(valid.all())
+    if all_valid:
+        ids, e1v, e2v, dv = qid.ravel(), e1_buf.ravel(), e2_buf.ravel(), d_buf.ravel()
+        dd = (xn[None, :] ** 2 + yn[:, None] ** 2 + 1).ravel()
+    else:
         log.debug("%d of %d rays hit nothing", int((~valid).sum()), valid.size)
-    ids = qid[valid]
-    z = depth[valid]
-    xv = np.broadcast_to(xn[None, :], (hs, ws))[valid]
-    yv = np.broadcast_to(yn[:, None], (hs, ws))[valid]
-    # mip level: the sample's footprint on the surface, in texels. The ray (x, y, 1) hits at
-    # range r = Z |d|; a sample subtends 1 / (f ss) rad; the plane is seen at cos = |n.d|/(|n||d|).
-    n_unit = (n_c / np.linalg.norm(n_c, axis=1, keepdims=True)).astype(np.float32)
-    nq = n_unit[ids]
-    dd = xv * xv + yv * yv + 1
-    cos_incidence = np.abs(nq[:, 0] * xv + nq[:, 1] * yv + nq[:, 2]) / np.sqrt(dd)
-    footprint_m = z * np.sqrt(dd) / (0.5 * (fx + fy) * ss) / np.maximum(cos_incidence, 0.02)
+        ids, e1v, e2v, dv = qid[valid], e1_buf[valid], e2_buf[valid], d_buf[valid]
+        dd = (xn[None, :] ** 2 + yn[:, None] ** 2 + 1)[valid]
+    # Texture coordinates: a = E1 / (uu D), b = E2 / (vv D), times repeats, plus offsets.
+    # Mip level: a sample subtends 1 / (f ss) rad; at range r = Z |d| on a plane seen at
+    # cos = D / (|n| |d|) its footprint is r / (f ss cos) = |n.O| |n| |d|^2 / (f ss D^2) metres.
     texels_per_m = bank.size * np.maximum(q["repeat"][:, 0] / np.sqrt(uu), q["repeat"][:, 1] / np.sqrt(vv))
-    lod = np.log2(np.maximum(footprint_m * texels_per_m[ids].astype(np.float32), 1.0))
-    s = abuf[valid] * q["repeat"][ids, 0].astype(np.float32) + q["offset"][ids, 0].astype(np.float32)
-    tt = bbuf[valid] * q["repeat"][ids, 1].astype(np.float32) + q["offset"][ids, 1].astype(np.float32)
-    colour = bank.sample(q["texture"][ids], s, tt, lod)
-    out[valid] = colour * q["shade"][ids, None].astype(np.float32)
+    lod_scale = (abs_num * np.linalg.norm(n_c, axis=1) * texels_per_m / (0.5 * (fx + fy) * ss)).astype(np.float32)
+    scale_u = (q["repeat"][:, 0] / uu).astype(np.float32)
+    scale_v = (q["repeat"][:, 1] / vv).astype(np.float32)
+    inv_d = np.float32(1.0) / dv
+    s = e1v * inv_d * scale_u.take(ids) + q["offset"][:, 0].astype(np.float32).take(ids)
+    tt = e2v * inv_d * scale_v.take(ids) + q["offset"][:, 1].astype(np.float32).take(ids)
+    lod = np.log2(np.maximum(lod_scale.take(ids) * dd * inv_d * inv_d, np.float32(1.0)))
+    shape = (hs, ws) if all_valid else None
+    colour = bank.sample(q["texture"].take(ids), s, tt, lod, shape)
+    colour *= q["shade"].astype(np.float32).take(ids)[:, None]
+    out: NDArray[np.float32]
+    if all_valid:
+        out = colour.reshape(hs, ws, 3)
+    else:
+        out = np.zeros((hs, ws, 3), dtype=np.float32)
+        out[valid] = colour
     if ss > 1:
         import cv2  # OpenCV: INTER_AREA at an integer factor is the exact box average
 
-        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_AREA)
+        out = np.asarray(cv2.resize(out, (width, height), interpolation=cv2.INTER_AREA), dtype=np.float32)
     return out
 
 

@@ -46,7 +46,8 @@ class SceneOptions:
         low_texture: use the blurred, low-contrast texture variants.
         subjects: moving boxes (tracked subjects, passing objects).
         keep_clear_m: no static box is placed closer than this to the camera path's start
-            along z (room to dolly in).
+            along z (room to dolly in). With subjects, static boxes also keep out of the lane
+            ``|x| < 1 m`` in which the subjects move.
     """
 
     camera_height_m: float = 1.5
@@ -217,6 +218,8 @@ def build_scene(rng: np.random.Generator, options: SceneOptions | None = None) -
     for _ in range(int(rng.integers(4, 7))):
         size = rng.uniform([0.5, 0.5, 0.5], [1.6, 2.2, 1.6]) * k
         x = float(rng.uniform(left_x + size[0], right_x - size[0]))
+        if opt.subjects and abs(x) < 1.0 * k + size[0] / 2:  # keep the subjects' lane free
+            x = float(np.sign(x) or 1.0) * (1.0 * k + size[0] / 2)
         z = float(rng.uniform(opt.keep_clear_m * k + size[2], back_z - size[2] - 1.0 * k))
         centre = np.array([x, h - size[1] / 2, z])
         faces = [texture_index(str(rng.choice(PHOTOS + WALL)), low) for _ in range(3)]
