@@ -23,7 +23,15 @@ from camerabench.errors import CameraBenchError
 from camerabench.fileio import read_json, write_json
 from camerabench.labels import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
-from camerabench.synth.motion import ClipSpec, camera_path, raw_annotation, rot_y, shake_offsets
+from camerabench.synth.motion import (
+    PIVOT_DISTANCE_M,
+    ClipSpec,
+    camera_path,
+    raw_annotation,
+    relative_motion,
+    rot_y,
+    shake_offsets,
+)
 from camerabench.synth.presets import preset_specs
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
@@ -69,6 +77,9 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
         speed = travel_m / duration_s
         vz = speed if spec.tracking is TrackingKind.TAIL else -speed
         subjects.append(Subject((0.0, height - 0.85, 3.5), (0.6, 1.7, 0.45), (0.0, 0.0, vz)))
+    if spec.compound is not None:
+        # the subject that arcs, cranes and dolly zooms keep framed, at the pivot
+        subjects.append(Subject((0.0, height - 0.6, PIVOT_DISTANCE_M), (0.8, 1.2, 0.8), (0.0, 0.0, 0.0)))
     for _ in range(spec.moving_objects):
         v = float(rng.uniform(1.0, 2.0)) * (1 if rng.random() < 0.5 else -1)
         z = float(rng.uniform(2.2, 3.2))  # in front of the static boxes (keep_clear_m)
@@ -180,7 +191,12 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
     write_video(root / "videos" / f"{stem}.mp4", clip.frames, fps, crf=spec.crf)
     save_npz(root / "gt" / f"{stem}.npz", clip.trajectory)
     write_tum(root / "gt" / f"{stem}.txt", clip.trajectory)
-    return {"frames": len(clip.frames), "render_s": t1 - t0, "write_s": time.perf_counter() - t1}
+    return {
+        "frames": len(clip.frames),
+        "gt_motion": relative_motion(clip.trajectory.cam_c2w, clip.trajectory.focal_px),
+        "render_s": t1 - t0,
+        "write_s": time.perf_counter() - t1,
+    }
 
 
 def _worker_init() -> None:
@@ -254,15 +270,21 @@ def generate_dataset(
         out,
     )
     stats: list[dict[str, Any]] = []
+    every = max(1, len(jobs) // 10)
+
+    def progress(st: dict[str, Any]) -> None:
+        stats.append(st)
+        if len(stats) % every == 0 or len(stats) == len(jobs):
+            log.info("rendered %d/%d clips (%.0f s)", len(stats), len(jobs), time.perf_counter() - t0)
+
     if n_workers == 1:
         for job in jobs:
-            stats.append(_render_job(job))
+            progress(_render_job(job))
     else:
         ctx = multiprocessing.get_context("spawn")  # safe even if the caller holds threads (torch)
         with ctx.Pool(n_workers, initializer=_worker_init) as pool:
-            for done, st in enumerate(pool.imap(_render_job, jobs), start=1):
-                stats.append(st)
-                log.debug("clip %d/%d done", done, len(jobs))
+            for st in pool.imap(_render_job, jobs):
+                progress(st)
     elapsed = time.perf_counter() - t0
     frames = sum(s["frames"] for s in stats)
     _write_labels(out, specs, seed, preset, (width, height), fps, stats)
@@ -318,6 +340,7 @@ def _write_labels(
                 "labels": {p.value: c.labels[p] for p in Primitive},
                 "caption": caption(c.spec),
                 "frames": stats[i]["frames"],
+                "gt_motion": stats[i]["gt_motion"],
             }
             for i, c in enumerate(clips)
         ],

@@ -265,6 +265,36 @@ def shake_offsets(amplitude_deg: float, times_s: NDArray[np.float64], rng: np.ra
     return out
 
 
+def relative_motion(cam_c2w: NDArray[np.float64], focal_px: NDArray[np.float64] | None) -> dict[str, Any]:
+    """Last frame relative to the first, in the package's conventions (for the manifest).
+
+    Returns:
+        ``t_m``: [x, y, z] translation in first-camera axes (metres; Move_In = +z, Move_Up = -y);
+        ``pan_deg``, ``tilt_deg``, ``roll_deg``: the tripod-head decomposition
+        ``R_rel = R_y(pan) R_x(tilt) R_z(roll)`` (Pan_Right, Tilt_Up, Roll_Clockwise positive);
+        ``zoom_ratio``: last focal length over first.
+
+    Example:
+        >>> poses = np.stack([np.eye(4), np.eye(4)])
+        >>> poses[1, :3, :3] = rot_y(10.0)
+        >>> relative_motion(poses, np.array([100.0, 150.0]))["pan_deg"], relative_motion(poses, None)["zoom_ratio"]
+        (10.0, None)
+    """
+    from scipy.spatial.transform import Rotation  # well-kept Euler decomposition
+
+    r0 = cam_c2w[0, :3, :3]
+    r_rel = r0.T @ cam_c2w[-1, :3, :3]
+    t_rel = r0.T @ (cam_c2w[-1, :3, 3] - cam_c2w[0, :3, 3])
+    pan, tilt, roll = Rotation.from_matrix(r_rel).as_euler("YXZ", degrees=True)
+    return {
+        "t_m": [round(float(v), 6) + 0.0 for v in t_rel],
+        "pan_deg": round(float(pan), 6) + 0.0,
+        "tilt_deg": round(float(tilt), 6) + 0.0,
+        "roll_deg": round(float(roll), 6) + 0.0,
+        "zoom_ratio": None if focal_px is None else round(float(focal_px[-1] / focal_px[0]), 6),
+    }
+
+
 def steadiness(spec: ClipSpec) -> Steadiness:
     """Steadiness an annotator would give: static, very smooth, unsteady or very unsteady."""
     if spec.shake_deg >= 1.0:

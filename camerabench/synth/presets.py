@@ -99,6 +99,14 @@ def _standard() -> list[ClipSpec]:
         _combo((P.PAN_RIGHT, P.TILT_UP)),
         _combo((P.ZOOM_IN, P.PAN_LEFT)),
         _combo((P.ROLL_CLOCKWISE, P.MOVE_IN)),
+        _combo((P.ROLL_COUNTERCLOCKWISE, P.MOVE_OUT)),
+        _combo((P.MOVE_LEFT, P.TILT_DOWN)),
+        _combo((P.MOVE_DOWN, P.PAN_RIGHT)),
+        _combo((P.ZOOM_OUT, P.TILT_UP)),
+        _combo((P.MOVE_UP, P.ROLL_COUNTERCLOCKWISE)),
+        _combo((P.MOVE_RIGHT, P.ZOOM_IN)),
+        _combo((P.ROLL_CLOCKWISE, P.MOVE_LEFT)),
+        ClipSpec(name="static"),
         _compound(CompoundMotion.ARC_CLOCKWISE, 25.0),
         _compound(CompoundMotion.ARC_COUNTERCLOCKWISE, 25.0),
         _compound(CompoundMotion.CRANE_UP, 18.0),
@@ -136,7 +144,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.TILT_DOWN, Speed.REGULAR),
         _simple(P.MOVE_LEFT, Speed.REGULAR),
     ]:
-        out.append(_with_knob(spec, "low_texture_low_light", low_texture=True, exposure=0.2, noise_sigma=2.0))
+        out.append(_with_knob(spec, "low_texture_low_light", low_texture=True, exposure=0.3, noise_sigma=3.0))
     # tracking: a subject 3.5 m ahead moves with the camera and keeps its framing
     tail = _simple(P.MOVE_IN, Speed.FAST)
     lead = _simple(P.MOVE_OUT, Speed.FAST)
@@ -170,6 +178,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.MOVE_IN, Speed.REGULAR),
         _simple(P.TILT_UP, Speed.REGULAR),
         _simple(P.ZOOM_OUT, Speed.REGULAR),
+        _simple(P.ROLL_COUNTERCLOCKWISE, Speed.REGULAR),
     ]:
         out.append(_with_knob(spec, "moving_objects", moving_objects=3))
     for spec in [
@@ -179,6 +188,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.MOVE_OUT, Speed.REGULAR),
         _simple(P.TILT_DOWN, Speed.REGULAR),
         _simple(P.ZOOM_IN, Speed.REGULAR),
+        _simple(P.MOVE_UP, Speed.REGULAR),
     ]:
         out.append(_with_knob(spec, "handheld_shake", shake_deg=0.8))
     for spec in [
@@ -188,6 +198,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.TILT_UP, Speed.FAST),
         _simple(P.ROLL_CLOCKWISE, Speed.FAST),
         _simple(P.ZOOM_OUT, Speed.FAST),
+        _simple(P.MOVE_DOWN, Speed.FAST),
     ]:
         out.append(_with_knob(spec, "motion_blur", motion_blur=5))
     for spec in [
@@ -197,6 +208,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.MOVE_DOWN, Speed.REGULAR),
         _simple(P.TILT_DOWN, Speed.SLOW),
         _simple(P.ZOOM_OUT, Speed.REGULAR),
+        _simple(P.ZOOM_IN, Speed.REGULAR),
     ]:
         out.append(_with_knob(spec, "noise_compression", noise_sigma=8.0, crf=36))
     # interleave the knobs so that any prefix covers many failure modes
