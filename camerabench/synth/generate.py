@@ -111,7 +111,6 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     path = camera_path(spec, n_fine, fine_fps)
     if spec.tracking is not None:
         # tracking shots move at constant speed so the subject keeps its framing exactly
-        path = camera_path(spec, n_fine, fine_fps)
         tau = path.times_s / path.times_s[-1]
         start, end = path.cam_c2w[0, :3, 3], path.cam_c2w[-1, :3, 3]
         path.cam_c2w[:, :3, 3] = start + tau[:, None] * (end - start)
