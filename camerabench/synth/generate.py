@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from camerabench import __version__
 from camerabench.errors import CameraBenchError
-from camerabench.fileio import read_json, write_json
+from camerabench.fileio import atomic_write_text, read_json, write_json
 from camerabench.labels import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.motion import (
@@ -36,7 +36,7 @@ from camerabench.synth.presets import preset_specs
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.textures import texture_bank
-from camerabench.taxonomy import Primitive, TrackingKind, binary_records, derive_labels
+from camerabench.taxonomy import CompoundMotion, Primitive, TrackingKind, binary_records, derive_labels
 from camerabench.trajectory import Trajectory, save_npz, write_tum
 from camerabench.video import write_video
 
@@ -58,10 +58,15 @@ class RenderedClip:
     Attributes:
         frames: (N, H, W, 3) uint8 frames (before encoding).
         trajectory: ground truth (world frame) with per-frame intrinsics.
+        subject_centres_m: (N, S, 3) world position of the centre of each subject box (tracked
+            subject, arc/crane/dolly-zoom pivot, passing objects) at each frame.
+        subject_sizes_m: (S, 3) their extents along the level frame's x, y, z.
     """
 
     frames: NDArray[np.uint8]
     trajectory: Trajectory
+    subject_centres_m: NDArray[np.float64]
+    subject_sizes_m: NDArray[np.float64]
 
 
 def pinhole_intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
@@ -78,8 +83,11 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
         vz = speed if spec.tracking is TrackingKind.TAIL else -speed
         subjects.append(Subject((0.0, height - 0.85, 3.5), (0.6, 1.7, 0.45), (0.0, 0.0, vz)))
     if spec.compound is not None:
-        # the subject that arcs, cranes and dolly zooms keep framed, at the pivot
-        subjects.append(Subject((0.0, height - 0.6, PIVOT_DISTANCE_M), (0.8, 1.2, 0.8), (0.0, 0.0, 0.0)))
+        # the subject that arcs and cranes circle (centred on the pivot); a dolly zoom keeps
+        # the size of the plane through the pivot, so there the subject's front face is on it
+        dolly = spec.compound in (CompoundMotion.DOLLY_ZOOM_IN, CompoundMotion.DOLLY_ZOOM_OUT)
+        z = PIVOT_DISTANCE_M + (0.4 if dolly else 0.0)
+        subjects.append(Subject((0.0, height - 0.6, z), (0.8, 1.2, 0.8), (0.0, 0.0, 0.0)))
     for _ in range(spec.moving_objects):
         v = float(rng.uniform(1.0, 2.0)) * (1 if rng.random() < 0.5 else -1)
         z = float(rng.uniform(2.2, 3.2))  # in front of the static boxes (keep_clear_m)
@@ -116,13 +124,9 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
         path.cam_c2w[:, :3, 3] = start + tau[:, None] * (end - start)
     travel = float(np.linalg.norm(path.cam_c2w[-1, :3, 3] - path.cam_c2w[0, :3, 3]))
     duration = float(path.times_s[-1])
+    subjects = _subjects(spec, rng_misc, travel, duration)
     scene = build_scene(
-        rng_scene,
-        SceneOptions(
-            scale=spec.scene_scale,
-            low_texture=spec.low_texture,
-            subjects=_subjects(spec, rng_misc, travel, duration),
-        ),
+        rng_scene, SceneOptions(scale=spec.scene_scale, low_texture=spec.low_texture, subjects=subjects)
     )
     zoom_out = any(p is Primitive.ZOOM_OUT for p, _ in spec.moves)
     focal0 = width * float(rng_misc.uniform(0.8, 1.0)) * (1.4 if zoom_out else 1.0)
@@ -151,7 +155,12 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     world = _world_transform(rng_misc)
     intrinsic = np.stack([pinhole_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
     traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={"frame": "world"})
-    return RenderedClip(frames, traj)
+    centres = np.array(
+        [[np.add(sub.centre_m, np.multiply(sub.velocity_mps, t)) for sub in subjects] for t in traj.timestamps]
+    ).reshape(n, len(subjects), 3)
+    centres_world = centres @ world[:3, :3].T + world[:3, 3]
+    sizes = np.array([sub.size_m for sub in subjects], dtype=np.float64).reshape(-1, 3)
+    return RenderedClip(frames, traj, centres_world, sizes)
 
 
 def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
@@ -211,16 +220,27 @@ def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
     return width, height
 
 
+_INCOMPLETE = ".camerabench-synth-incomplete"  # marks a folder whose generation has not finished
+
+
 def _prepare_out(out: Path) -> None:
+    """Create ``out``, replacing an earlier (complete or interrupted) synthetic dataset there.
+
+    Raises:
+        CameraBenchError: ``out`` holds anything else (the user's files are never deleted).
+    """
     if out.exists() and any(out.iterdir()):
         manifest = out / "manifest.json"
         data = read_json(manifest) if manifest.is_file() else None
-        if not (isinstance(data, dict) and data.get("generator") == GENERATOR):
+        ours = (isinstance(data, dict) and data.get("generator") == GENERATOR) or (out / _INCOMPLETE).is_file()
+        if not ours:
             raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
         for sub in ("videos", "gt", "labels"):
-            shutil.rmtree(out / sub, ignore_errors=True)
-        manifest.unlink()
+            if (out / sub).exists():
+                shutil.rmtree(out / sub)
+        manifest.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / _INCOMPLETE, f"{GENERATOR}: generation started, not finished\n")
 
 
 def generate_dataset(
@@ -345,6 +365,7 @@ def _write_labels(
         ],
     }
     write_json(out / "manifest.json", manifest)
+    (out / _INCOMPLETE).unlink()
 
 
 def _annotation_dict(spec: ClipSpec) -> dict[str, Any]:

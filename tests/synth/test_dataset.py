@@ -217,6 +217,22 @@ def test_cli_rejects_bad_options(tmp_path: Path, extra: list[str]) -> None:
     assert main(["synth", "--out", str(tmp_path / "x"), "--workers", "1", *extra]) == 1
 
 
+def test_interrupted_generation_can_be_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import camerabench.synth.generate as gen
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "data"
+    monkeypatch.setattr(gen, "_write_labels", crash)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(out, clips=1, size=(48, 32), fps=4.0, workers=1)
+    assert (out / "videos").is_dir() and not (out / "manifest.json").exists()
+    monkeypatch.undo()
+    generate_dataset(out, clips=1, size=(48, 32), fps=4.0, workers=1)
+    assert sorted(p.name for p in out.iterdir()) == ["gt", "labels", "manifest.json", "videos"]
+
+
 def test_refuses_to_overwrite_a_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")

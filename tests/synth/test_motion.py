@@ -17,6 +17,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from camerabench.dataset import Dataset
+from camerabench.synth import preset_specs, project_points, render_clip
 from camerabench.taxonomy import Primitive
 from camerabench.video import read_video
 
@@ -149,3 +150,39 @@ def test_rendered_video_moves_as_labelled(standard_tiny: Path, prim: Primitive) 
         assert sign * fit[key] > 0, (clip["video"], fit)
         if key in ("u", "v"):  # a pan/tilt/truck/pedestal: the shift dominates the image motion
             assert abs(fit[key]) > max(others["u" if key == "v" else "v"], 0.2), (clip["video"], fit)
+
+
+@pytest.mark.parametrize("name", ["tracking_tail_move_in", "tracking_lead_move_out"])
+def test_tracked_subject_keeps_its_framing(name: str) -> None:
+    index, spec = next((i, s) for i, s in enumerate(preset_specs("hard")) if s.name == name)
+    clip = render_clip(spec, 0, index, (64, 48), 4.0)
+    traj = clip.trajectory
+    assert np.linalg.norm(traj.positions[-1] - traj.positions[0]) > 1.0  # the camera really travels
+    uv = np.array(
+        [
+            project_points(clip.subject_centres_m[i, :1], traj.cam_c2w[i], traj.intrinsic[i])[0][0]
+            for i in range(len(traj))
+        ]
+    )
+    np.testing.assert_allclose(uv, np.broadcast_to(uv[0], uv.shape), atol=1e-6)  # fixed in the image
+
+
+@pytest.mark.parametrize("name", ["dolly_zoom_in", "dolly_zoom_out"])
+def test_dolly_zoom_keeps_the_subject_size(name: str) -> None:
+    index, spec = next((i, s) for i, s in enumerate(preset_specs("standard")) if s.name == name)
+    clip = render_clip(spec, 0, index, (64, 48), 4.0)
+    traj = clip.trajectory
+    # the pivot subject's front face: its projected height stays constant while focal changes
+    heights = []
+    for i in range(len(traj)):
+        centre = clip.subject_centres_m[i, 0]
+        r0 = traj.cam_c2w[0, :3, :3]
+        half_up = r0[:, 1] * clip.subject_sizes_m[0, 1] / 2  # level frame y = first camera y
+        front = -r0[:, 2] * clip.subject_sizes_m[0, 2] / 2
+        uv, _ = project_points(
+            np.stack([centre + front - half_up, centre + front + half_up]), traj.cam_c2w[i], traj.intrinsic[i]
+        )
+        heights.append(uv[1, 1] - uv[0, 1])
+    focal = traj.focal_px
+    assert abs(np.log(focal[-1] / focal[0])) > np.log(1.2)  # the zoom really changes
+    np.testing.assert_allclose(heights, heights[0], rtol=0.02)
