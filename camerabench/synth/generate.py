@@ -32,7 +32,7 @@ from camerabench.synth.motion import (
     rot_y,
     shake_offsets,
 )
-from camerabench.synth.presets import preset_specs
+from camerabench.synth.presets import KNOBS, preset_specs
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.textures import texture_bank
@@ -354,7 +354,7 @@ def _write_labels(
                 "index": i,
                 "motion": c.spec.to_dict(),
                 "failure_mode": c.spec.failure_mode,
-                "knobs": dict(c.spec.knobs),
+                "knobs": {k: bool(c.spec.knobs.get(k, False)) for k in KNOBS},
                 "annotation": _annotation_dict(c.spec),
                 "labels": {p.value: c.labels[p] for p in Primitive},
                 "caption": caption(c.spec),

@@ -27,6 +27,8 @@ def test_folder_layout_and_loaders(standard_tiny: Path) -> None:
     videos = ds.videos()
     manifest = ds.manifest
     assert manifest["generator"] == "camerabench.synth" and manifest["seed"] == 3
+    # standard clips carry every knob, all off, so reports can group both presets alike
+    assert all(c["knobs"] == dict.fromkeys(KNOBS, False) and c["failure_mode"] is None for c in manifest["clips"])
     assert [c["video"] for c in manifest["clips"]] == videos  # every video has a manifest entry
     assert len(videos) == len(preset_specs("standard"))
     files = sorted(p.name for p in (standard_tiny / "labels" / "binary_classification").iterdir())
