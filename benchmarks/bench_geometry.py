@@ -35,8 +35,6 @@ from camerabench.video import read_video
 
 log = logging.getLogger("bench_geometry")
 
-DECODE_OPTIONS = {"fast": ("sample_fps", 5.0, "max_side", 480), "colmap": ("sample_fps", 10.0, "max_side", 480)}
-
 
 def _decode_seconds(video: Path, fps: float, max_side: int) -> float:
     start = time.perf_counter()
@@ -103,6 +101,7 @@ def main() -> None:
     parser.add_argument("--per-mode", action="store_true")
     parser.add_argument("--scorer", default="default")
     parser.add_argument("--workers", type=int, default=None, help="synth workers")
+    parser.add_argument("--only", default=None, help="comma-separated substrings: use only matching videos")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.generate:
@@ -113,6 +112,8 @@ def main() -> None:
         print(f"generated {args.generate} dataset in {time.perf_counter() - start:.1f} s")
     data = Dataset(args.data)
     videos = [v for v in data.videos() if data.video_path(v).is_file()][: args.clips]
+    if args.only:
+        videos = [v for v in videos if any(part in v for part in args.only.split(","))]
     clips = {c["video"]: c for c in data.manifest.get("clips", [])}
     print(f"{len(videos)} clips from {args.data}")
     for method in args.methods:

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation, Slerp
 
+from camerabench.baselines.geometry.fast import focal_from_fov
 from camerabench.baselines.geometry.importers import colmap_median_depth
 from camerabench.baselines.geometry.motion import META_SCENE_DEPTH
 from camerabench.baselines.geometry.predictor import GeometricPredictor
@@ -62,6 +63,10 @@ def reconstruct_frames(
     num_threads: int = -1,
     max_features: int = 4096,
     seed: int = 0,
+    prior_focal_px: float | None = None,
+    max_error_px: float = 1.0,
+    init_min_tri_angle_deg: float = 4.0,
+    per_image_camera: bool = True,
 ) -> tuple[Any | None, dict[str, int]]:
     """Run feature extraction, sequential matching and incremental mapping on RGB frames.
 
@@ -71,6 +76,14 @@ def reconstruct_frames(
         num_threads: threads for every stage (-1 = all cores; 1 = bit-reproducible).
         max_features: SIFT features per frame.
         seed: the mapper's random seed.
+        prior_focal_px: initial focal length of every frame (COLMAP's default guess is
+            1.2 x the longer side); it is refined per frame either way.
+        max_error_px: RANSAC error of two-view verification and of the initial pair (COLMAP's
+            4 px default is meant for full-resolution photos, not 320-480 px video frames).
+        init_min_tri_angle_deg: smallest triangulation angle of the initial pair (COLMAP's 16 deg
+            default rejects every pair of a slow video clip).
+        per_image_camera: one focal length per frame (``CameraMode.PER_IMAGE``, needed for zoom)
+            or one camera for all frames (``CameraMode.SINGLE``, better posed for forward motion).
 
     Returns:
         The largest reconstruction (None if COLMAP built none) and a count of the two-view
@@ -90,11 +103,15 @@ def reconstruct_frames(
     extraction.num_threads = num_threads
     extraction.sift.first_octave = -1
     extraction.sift.max_num_features = max_features
+    reader = pycolmap.ImageReaderOptions(camera_model="SIMPLE_PINHOLE")
+    if prior_focal_px is not None:
+        height, width = frames.shape[1:3]
+        reader.camera_params = f"{prior_focal_px},{(width - 1) / 2},{(height - 1) / 2}"
     pycolmap.extract_features(
         db_path,
         image_dir,
-        camera_mode=pycolmap.CameraMode.PER_IMAGE,
-        reader_options=pycolmap.ImageReaderOptions(camera_model="SIMPLE_PINHOLE"),
+        camera_mode=pycolmap.CameraMode.PER_IMAGE if per_image_camera else pycolmap.CameraMode.SINGLE,
+        reader_options=reader,
         extraction_options=extraction,
         device=pycolmap.Device.cpu,
     )
@@ -102,7 +119,16 @@ def reconstruct_frames(
     matching.num_threads = num_threads
     pairing = pycolmap.SequentialPairingOptions()
     pairing.num_threads = num_threads
-    pycolmap.match_sequential(db_path, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu)
+    verification = pycolmap.TwoViewGeometryOptions()
+    verification.ransac.max_error = max_error_px
+    verification.ransac.random_seed = seed
+    pycolmap.match_sequential(
+        db_path,
+        matching_options=matching,
+        pairing_options=pairing,
+        verification_options=verification,
+        device=pycolmap.Device.cpu,
+    )
     db = pycolmap.Database.open(str(db_path))
     try:
         _, geometries = db.read_two_view_geometries()
@@ -113,6 +139,8 @@ def reconstruct_frames(
     mapping.num_threads = num_threads
     mapping.random_seed = seed
     mapping.ba_refine_focal_length = True
+    mapping.mapper.init_min_tri_angle = init_min_tri_angle_deg
+    mapping.mapper.init_max_error = max_error_px
     models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / "sparse", options=mapping)
     if not models:
         return None, dict(configs)
@@ -137,10 +165,6 @@ def _trajectory_from_model(
         c2w_reg.append(np.linalg.inv(w2c))
         focal_reg.append(float(image.camera.mean_focal_length()))
     c2w_reg_arr = np.stack(c2w_reg)
-    if min(focal_reg) <= 0 or not np.all(np.isfinite(c2w_reg_arr)):
-        raise PredictionError(
-            f"COLMAP's model is degenerate (focal lengths {min(focal_reg):.3g}..{max(focal_reg):.3g} px)"
-        )
     first = registered[0]
     depth = colmap_median_depth(rec, by_index[int(first)])
     span = np.arange(first, registered[-1] + 1)
@@ -176,10 +200,12 @@ class ColmapPredictor(GeometricPredictor):
 
     Options:
         scorer: motion scorer name (default ``default``).
-        sample_fps: frames per second sampled from the video (default 5).
+        sample_fps: frames per second sampled from the video (default 10: at 5, consecutive frames
+            of slow clips overlap too little for COLMAP's incremental mapper).
         max_side: longer image side in pixels (default 480).
         deterministic: one thread in every stage, for bit-identical results (~1.6x slower).
         min_registered: smallest fraction of sampled frames COLMAP must register (default 0.6).
+        fov_deg: horizontal field of view giving the initial focal length (refined by COLMAP).
         rotation_only: give the labelled rotation-only estimate when COLMAP's two-view geometry
             says there is no parallax (default True); False makes those videos fail.
     """
@@ -187,11 +213,12 @@ class ColmapPredictor(GeometricPredictor):
     name: ClassVar[str] = "colmap"
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "scorer": "default",
-        "sample_fps": 5.0,
+        "sample_fps": 10.0,
         "max_side": 480,
         "deterministic": False,
         "min_registered": 0.6,
         "rotation_only": True,
+        "fov_deg": 60.0,
     }
 
     def setup(self) -> None:
@@ -205,22 +232,55 @@ class ColmapPredictor(GeometricPredictor):
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
         threads = 1 if self.opt("deterministic") else -1
-        with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-            rec, configs = reconstruct_frames(clip.frames, Path(tmp), num_threads=threads)
-            verified = sum(configs.values())
-            no_parallax = sum(configs.get(c, 0) for c in _ROTATION_CONFIGS)
-            rotation_only = verified > 0 and no_parallax > verified / 2
-            registered = 0 if rec is None else int(rec.num_reg_images())
-            if registered < max(2, self.opt("min_registered") * n):
-                raise PredictionError(
-                    f"COLMAP registered {registered} of {n} frames (needs {self.opt('min_registered'):.0%}); "
-                    f"verified pairs by two-view geometry: {configs or 'none'}"
+        width = clip.frames.shape[2]
+        problems: list[str] = []
+        # PER_IMAGE first (zoom needs a focal length per frame); forward motion with free focal
+        # lengths is ill-posed (dolly vs zoom) and can diverge, so a degenerate per-image model
+        # is retried once with a single shared camera.
+        for per_image in (True, False):
+            mode = "per-image cameras" if per_image else "single camera"
+            with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
+                rec, configs = reconstruct_frames(
+                    clip.frames,
+                    Path(tmp),
+                    num_threads=threads,
+                    prior_focal_px=focal_from_fov(width, self.opt("fov_deg")),
+                    per_image_camera=per_image,
                 )
-            if rotation_only and not self.opt("rotation_only"):
-                raise PredictionError(
-                    f"pure rotation or zoom: {no_parallax} of {verified} verified frame pairs have no parallax "
-                    f"({configs}); incremental SfM gives no trustworthy trajectory"
-                )
-            traj, info = _trajectory_from_model(rec, clip.timestamps, rotation_only)
-        info.update({"frames": n, "two_view_configs": configs, "rotation_only": rotation_only})
-        return traj, info
+                verified = sum(configs.values())
+                no_parallax = sum(configs.get(c, 0) for c in _ROTATION_CONFIGS)
+                rotation_only = verified > 0 and no_parallax > verified / 2
+                problem = _model_problem(rec, n, width, self.opt("min_registered"))
+                if problem is None:
+                    if rotation_only and not self.opt("rotation_only"):
+                        raise PredictionError(
+                            f"pure rotation or zoom: {no_parallax} of {verified} verified frame pairs have no "
+                            f"parallax ({configs}); incremental SfM gives no trustworthy trajectory"
+                        )
+                    traj, info = _trajectory_from_model(rec, clip.timestamps, rotation_only)
+                    info.update(
+                        {"frames": n, "camera_mode": mode, "two_view_configs": configs, "rotation_only": rotation_only}
+                    )
+                    if problems:
+                        info["retried_because"] = problems[0]
+                    return traj, info
+            problems.append(f"{mode}: {problem}")
+            if rotation_only:
+                break  # no parallax: a shared camera cannot help
+        detail = f"; pure rotation or zoom suspected ({no_parallax} of {verified} pairs without parallax)"
+        raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems) + (detail if rotation_only else ""))
+
+
+def _model_problem(rec: Any, n_frames: int, width: int, min_registered: float) -> str | None:
+    """Why a reconstruction cannot be used, or None when it can."""
+    if rec is None:
+        return "no model"
+    registered = int(rec.num_reg_images())
+    if registered < max(3, min_registered * n_frames):
+        return f"registered {registered} of {n_frames} frames (needs {min_registered:.0%})"
+    if rec.num_points3D() < 20:
+        return f"only {rec.num_points3D()} 3D points"
+    focal = np.array([im.camera.mean_focal_length() for im in rec.images.values() if im.has_pose])
+    if focal.min() < 0.2 * width or focal.max() > 5 * width:
+        return f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a {width} px wide frame"
+    return None

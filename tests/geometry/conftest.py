@@ -74,3 +74,55 @@ def build_motion(
 def make_motion() -> MakeTraj:
     """Factory: ``make_motion(primitive, amount, n=20, seed=0, ...)`` -> Trajectory."""
     return build_motion
+
+
+def _texture() -> NDArray[np.uint8]:
+    """A 1280x1280 photo mosaic (scikit-image sample images) for homography-warped clips."""
+    import cv2
+    from skimage import data
+
+    tiles = [cv2.resize(img, (640, 640)) for img in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())]
+    return np.concatenate([np.concatenate(tiles[:2], 1), np.concatenate(tiles[2:], 1)], 0)
+
+
+def render_rotation_clip(
+    primitive: Primitive, amount: float, n: int = 8, size: tuple[int, int] = (240, 144), focal_px: float = 200.0
+) -> NDArray[np.uint8]:
+    """Frames of a camera rotating or zooming in front of a distant photo: exact homographies.
+
+    ``amount`` is radians for yaw/pitch/roll and the log focal ratio for zoom. Frame i sees the
+    texture through ``H_i = K_i R_i^T K_tex^-1`` with ``R_i`` the camera-to-world rotation built
+    as in :func:`build_motion` (Pan_Right = rotation about +y, etc.).
+    """
+    import cv2
+
+    texture = _texture()
+    width, height = size
+    k_tex = np.array([[focal_px, 0, (texture.shape[1] - 1) / 2], [0, focal_px, (texture.shape[0] - 1) / 2], [0, 0, 1]])
+    frames = []
+    for i in range(n):
+        a = amount * i / (n - 1)
+        rotvec = np.zeros(3)
+        focal = focal_px
+        if primitive.axis == "zoom":
+            focal = focal_px * np.exp(primitive.sign * a)
+        else:
+            rotvec[{"pitch": 0, "yaw": 1, "roll": 2}[primitive.axis]] = primitive.sign * a
+        k = np.array([[focal, 0, (width - 1) / 2], [0, focal, (height - 1) / 2], [0, 0, 1]])
+        homography = k @ Rotation.from_rotvec(rotvec).as_matrix().T @ np.linalg.inv(k_tex)
+        frames.append(cv2.warpPerspective(texture, homography, (width, height), flags=cv2.INTER_AREA))
+    return np.stack(frames)
+
+
+@pytest.fixture
+def rotation_clip() -> Callable[..., NDArray[np.uint8]]:
+    """Factory: ``rotation_clip(primitive, amount, n=8, size=(240, 144), focal_px=200)`` -> frames."""
+    return render_rotation_clip
+
+
+@pytest.fixture(scope="session")
+def synth_dataset(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The first 15 clips of the standard synthetic preset (static + every primitive alone)."""
+    from camerabench.synth import generate_dataset
+
+    return generate_dataset(tmp_path_factory.mktemp("synth") / "data", clips=15, seed=0, workers=2)

@@ -1,0 +1,105 @@
+"""The fast two-view estimator: synthetic correspondences, exact homography clips, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from camerabench.baselines.geometry import fast
+from camerabench.baselines.geometry.motion import decompose, trajectory_scores
+from camerabench.dataset import Question
+from camerabench.errors import CameraBenchError, PredictionError
+from camerabench.taxonomy import Primitive
+from camerabench.video import write_video
+
+K = np.array([[250.0, 0, 160], [0, 250.0, 96], [0, 0, 1]])
+
+
+def _points(seed: int = 0, n: int = 400) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.c_[rng.uniform(-3, 3, (n, 2)), rng.uniform(4, 10, n)]
+
+
+def _project(points_cam: np.ndarray, k: np.ndarray) -> np.ndarray:
+    uv = points_cam @ k.T
+    return uv[:, :2] / uv[:, 2:]
+
+
+@pytest.mark.parametrize(
+    ("centre", "axis", "sign"),
+    [((0, 0, 0.4), 2, 1), ((0, 0, -0.4), 2, -1), ((0.4, 0, 0), 0, 1), ((0, -0.4, 0), 1, -1)],
+)
+def test_pair_translation_direction(centre: tuple[float, float, float], axis: int, sign: int) -> None:
+    pts = _points()
+    rng = np.random.default_rng(1)
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project(pts - np.asarray(centre), K) + rng.normal(0, 0.2, (len(pts), 2))
+    pair = fast.estimate_pair(a, b, K)
+    assert not pair.rotation_only
+    centre_b = -pair.rot_b_from_a.T @ pair.t_b_from_a  # camera b's centre in camera a's frame
+    direction = centre_b / np.linalg.norm(centre_b)
+    assert direction[axis] * sign > 0.99
+    # Length in scene-depth units: 0.4 m over a median depth of about 7 m.
+    assert 0.04 < np.linalg.norm(centre_b) < 0.08
+
+
+def test_pair_rotation_and_zoom() -> None:
+    pts = _points()
+    rot = Rotation.from_euler("yxz", [3.0, -2.0, 1.0], degrees=True).as_matrix()  # camera b from camera a
+    k_b = K.copy()
+    k_b[:2, :2] *= 1.05
+    rng = np.random.default_rng(2)
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project(pts @ rot.T, k_b) + rng.normal(0, 0.2, (len(pts), 2))
+    pair = fast.estimate_pair(a, b, K)
+    assert pair.rotation_only
+    angle_err = np.rad2deg(Rotation.from_matrix(pair.rot_b_from_a @ rot.T).magnitude())
+    assert angle_err < 0.05
+    assert pair.zoom == pytest.approx(1.05, rel=2e-3)
+    assert np.all(pair.t_b_from_a == 0)
+
+
+ROTATIONS = [p for p in Primitive if p.axis in ("yaw", "pitch", "roll", "zoom")]
+
+
+@pytest.mark.parametrize("prim", ROTATIONS, ids=lambda p: p.value)
+def test_rotation_and_zoom_clips(tmp_path: Path, rotation_clip, prim: Primitive) -> None:
+    amount = 0.25
+    frames = rotation_clip(prim, amount, n=6)
+    video = tmp_path / "clip.mp4"
+    write_video(video, frames, fps=5.0)  # = the default sample_fps: every frame is used
+    fov_deg = float(np.rad2deg(2 * np.arctan(0.5 * 240 / 200.0)))  # the renderer's focal length
+    predictor = fast.FastPredictor(fov_deg=fov_deg)
+    traj, info = predictor.trajectory(video)  # cached: predict and caption below reuse it
+    assert info["rotation_only"]
+    motion = decompose(traj)
+    assert np.abs(motion.t_rel).max() == 0.0
+    if prim.axis == "zoom":
+        assert np.log(motion.zoom_ratio[-1]) == pytest.approx(prim.sign * amount, rel=0.03)
+    else:
+        column = {"yaw": 0, "pitch": 1, "roll": 2}[prim.axis]
+        assert np.deg2rad(motion.euler_deg[-1, column]) == pytest.approx(prim.sign * amount, rel=0.03)
+    scores = trajectory_scores(traj)
+    best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: scores[p])
+    assert best is prim
+    result = predictor.predict(video, [Question(prim.question, prim)])
+    assert result.scores == {prim.question: scores[prim]}
+    assert prim.caption_phrase in predictor.caption(video, "Describe the camera movement in this video.")
+
+
+def test_textureless_video_fails(tmp_path: Path) -> None:
+    video = tmp_path / "grey.mp4"
+    write_video(video, np.full((6, 96, 160, 3), 128, np.uint8), fps=5.0)
+    with pytest.raises(PredictionError, match="feature matches"):
+        fast.FastPredictor().predict(video, [Question(Primitive.STATIC.question, Primitive.STATIC)])
+
+
+def test_options() -> None:
+    with pytest.raises(CameraBenchError, match=r"does not take option.*traj_dir"):
+        fast.FastPredictor(traj_dir="x")
+    with pytest.raises(CameraBenchError, match="sample_fps must be float"):
+        fast.FastPredictor(sample_fps="fast")
+    assert fast.FastPredictor(sample_fps=2).settings()["sample_fps"] == 2.0
