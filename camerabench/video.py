@@ -204,7 +204,7 @@ def read_video(
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:
-    """Encode (N, H, W, 3) uint8 RGB frames as H.264 mp4 (yuv420p), atomically.
+    """Encode (N, H, W, 3) uint8 RGB frames as H.264 mp4 (yuv420p), atomically and deterministically.
 
     Odd widths or heights are cropped by one pixel (yuv420p needs even sizes).
     """
@@ -217,7 +217,9 @@ def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: in
         stream = container.add_stream("libx264", rate=rate)
         stream.width, stream.height = w, h
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": preset}
+        # mbtree=0: libx264's macroblock-tree rate control with frame threads gives different
+        # bits run to run; without it the same frames always encode to the same video.
+        stream.options = {"crf": str(crf), "preset": preset, "x264-params": "mbtree=0"}
         stream.thread_type = "AUTO"
         for img in frames:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[:h, :w]), format="rgb24")

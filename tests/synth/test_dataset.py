@@ -157,11 +157,6 @@ def test_same_seed_same_labels_trajectories_and_frames_any_worker_count(tmp_path
     assert not np.array_equal(_render_first_clip((12, (64, 48))), remote)  # another seed, another scene
 
 
-@pytest.mark.xfail(
-    reason="camerabench.video.write_video: libx264 macroblock-tree rate control is nondeterministic here; "
-    "needs stream.options['x264-params'] = 'mbtree=0' (requested from the video.py owner; remove this mark then)",
-    strict=False,
-)
 def test_same_seed_same_decoded_frames(tmp_path: Path) -> None:
     kw = {"clips": 2, "seed": 11, "size": (320, 192), "fps": 10.0, "workers": 1}
     a = generate_dataset(tmp_path / "a", **kw)
