@@ -1,11 +1,14 @@
 """Questions per second for Qwen2.5-VL VQAScore: naive (one full pass per question) vs prefix-cached.
 
-Runs on the tiny random checkpoint (``camerabench make-tiny-vlm``) on CPU. Speed does not depend
-on the weights, only on the architecture and the number of tokens, so the tiny model measures
-the *relative* gain of prefix reuse; the absolute speed of the 7B architecture needs a GPU.
+By default it runs the tiny random checkpoint (``camerabench make-tiny-vlm``) on CPU. Speed does
+not depend on the weights, only on the architecture and the number of tokens, so ``--arch 7b``
+builds a randomly initialised model with the full Qwen2.5-VL-7B architecture (meant for a GPU in
+bfloat16; ``--text-layers``/``--vision-depth`` shrink it for a smoke run) with the tiny
+checkpoint's tokenizer and processor settings.
 
 Usage:
     python benchmarks/bench_vlm.py [--repeats 3] [--large-frames 80] [--device cpu] [--dtype float32]
+    python benchmarks/bench_vlm.py --arch 7b --device cuda --dtype bfloat16
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import torch
 
 from camerabench.baselines.vlm import qwen
-from camerabench.baselines.vlm.checkpoint import load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import QwenVL, load_qwen_vl
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.taxonomy import Primitive
 from camerabench.video import write_video
@@ -40,6 +43,51 @@ def clip(path: Path, frames: int, width: int, height: int) -> Path:
     return path
 
 
+def random_7b(vl: QwenVL, text_layers: int, vision_depth: int) -> None:
+    """Replace ``vl.model`` by a randomly initialised Qwen2.5-VL-7B (same device and dtype)."""
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    tiny = vl.model.config
+    config = Qwen2_5_VLConfig(
+        text_config={
+            "vocab_size": 152064,
+            "hidden_size": 3584,
+            "intermediate_size": 18944,
+            "num_hidden_layers": text_layers,
+            "num_attention_heads": 28,
+            "num_key_value_heads": 4,
+            "max_position_embeddings": 128000,
+            "rms_norm_eps": 1e-6,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": [16, 24, 24]},
+        },
+        vision_config={
+            "depth": vision_depth,
+            "hidden_size": 1280,
+            "intermediate_size": 3420,
+            "num_heads": 16,
+            "out_hidden_size": 3584,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "tokens_per_second": 2,
+            "window_size": 112,
+            "fullatt_block_indexes": [i for i in (7, 15, 23, 31) if i < vision_depth],
+        },
+        image_token_id=tiny.image_token_id,
+        video_token_id=tiny.video_token_id,
+        vision_start_token_id=tiny.vision_start_token_id,
+        vision_end_token_id=tiny.vision_end_token_id,
+    )
+    device, dtype = vl.device, vl.dtype
+    with torch.device(device):
+        model = Qwen2_5_VLForConditionalGeneration._from_config(config, dtype=dtype)
+    vl.model = model.eval()
+    print(
+        f"random Qwen2.5-VL-7B architecture: {text_layers} text layers, vision depth {vision_depth}, "
+        f"{sum(p.numel() for p in model.parameters()) / 1e9:.2f} B parameters"
+    )
+
+
 def timed(fn: Callable[[], None], repeats: int) -> float:
     """Median wall time of ``repeats`` calls (the machine may be shared: the median resists outliers)."""
     times = []
@@ -56,11 +104,16 @@ def main() -> None:
     parser.add_argument("--large-frames", type=int, default=80, help="frames of the large clip (8 fps)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--arch", choices=["tiny", "7b"], default="tiny")
+    parser.add_argument("--text-layers", type=int, default=28, help="7b: decoder layers (28 in the real model)")
+    parser.add_argument("--vision-depth", type=int, default=32, help="7b: vision blocks (32 in the real model)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, {args.dtype}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         vl = load_qwen_vl(make_tiny_vlm(tmp / "tiny"), device=args.device, dtype=args.dtype)
+        if args.arch == "7b":
+            random_7b(vl, args.text_layers, args.vision_depth)
         cases = {
             "8 frames 64x48": clip(tmp / "small.mp4", 8, 64, 48),
             f"{args.large_frames} frames 320x192": clip(tmp / "large.mp4", args.large_frames, 320, 192),
