@@ -10,8 +10,10 @@ Two layouts exist in the wild:
 - **older** (the published Qwen2.5-VL-7B-Instruct and the CameraBench fine-tunes, saved by
   transformers 4.49-4.51): a flat ``config.json`` (text settings at the root,
   ``rope_scaling: {"type": "mrope", ...}``, ``torch_dtype``, vision keys such as ``in_chans``);
-  only ``preprocessor_config.json`` with ``min_pixels`` / ``max_pixels`` (a per-frame
-  limit of 12.8 Mpx that must be capped for video); the chat template in
+  only ``preprocessor_config.json`` (image settings, ``min_pixels`` / ``max_pixels`` keys, a
+  12.8 Mpx per-image limit) and no video processor config, so transformers 5 gives videos the
+  video processor's class defaults (128*28*28 to 602112 pixels per frame): the cap
+  (``max_pixels``, 360*420 by default) is applied in every case; the chat template in
   ``chat_template.json`` and/or ``tokenizer_config.json``.
 
 Weight files: transformers 5 names the modules ``model.language_model.*`` / ``model.visual.*``
@@ -50,6 +52,8 @@ from camerabench.fileio import read_json
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "IMAGE_MIN_PIXELS",
+    "VIDEO_MIN_PIXELS",
     "Encoded",
     "QwenVL",
     "checkpoint_folder",
@@ -62,6 +66,9 @@ log = logging.getLogger(__name__)
 
 #: Per-frame pixel cap used by CameraBench's Qwen2.5-VL evaluation (360 x 420).
 DEFAULT_MAX_PIXELS = 360 * 420
+#: Lower bounds of transformers' Qwen2-VL video and image processors when a checkpoint sets none.
+VIDEO_MIN_PIXELS = 128 * 28 * 28
+IMAGE_MIN_PIXELS = 56 * 56
 _DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float32": torch.float32, "fp32": torch.float32}
 _PAD_TOKENS = {"video": "<|video_pad|>", "image": "<|image_pad|>"}
 _MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, image 1, video 2
@@ -104,40 +111,62 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
             shutil.rmtree(tmp)
 
 
-def _processor_dict(path: Path) -> tuple[dict[str, Any], str]:
-    """The video-processing settings and the file they came from (first found wins)."""
+def _read_object(path: Path) -> dict[str, Any]:
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise FileFormatError(path, "must hold a JSON object")
+    return data
+
+
+def _processor_dict(path: Path, kind: str) -> tuple[dict[str, Any], str]:
+    """The ``kind`` ("video" or "image") processor settings and where they came from.
+
+    transformers 5 reads video settings only from a video processor config (the composite
+    ``processor_config.json`` or ``video_preprocessor_config.json``): loading them from
+    ``preprocessor_config.json`` was removed in v5. A checkpoint without one (the older layout)
+    therefore gets ``Qwen2VLVideoProcessor``'s class defaults for the frame size; its patch sizes
+    and normalisation still come from the image settings, which are the same numbers.
+    """
+    key, own_file = (
+        ("video_processor", "video_preprocessor_config.json")
+        if kind == "video"
+        else ("image_processor", "preprocessor_config.json")
+    )
     composite = path / "processor_config.json"
     if composite.is_file():
-        data = read_json(composite)
-        for key in ("video_processor", "image_processor"):
-            if isinstance(data, dict) and isinstance(data.get(key), dict):
-                return data[key], f"{composite.name}:{key}"
-    for name in ("video_preprocessor_config.json", "preprocessor_config.json"):
-        if (path / name).is_file():
-            data = read_json(path / name)
-            if not isinstance(data, dict):
-                raise FileFormatError(path / name, "must hold a JSON object")
-            return data, name
+        data = _read_object(composite)
+        if isinstance(data.get(key), dict):
+            return data[key], f"{composite.name}:{key}"
+    if (path / own_file).is_file():
+        return _read_object(path / own_file), own_file
+    if kind == "video":
+        image, source = _processor_dict(path, "image")
+        sizes = ("size", "min_pixels", "max_pixels")
+        return {k: v for k, v in image.items() if k not in sizes}, f"{source} (sizes: video processor defaults)"
     return {}, ""
 
 
-def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_pixels: int | None = None) -> PixelSpec:
-    """The checkpoint's vision preprocessing, with the per-frame pixel limit capped at ``max_pixels``.
+def read_pixel_spec(
+    path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_pixels: int | None = None, kind: str = "video"
+) -> PixelSpec:
+    """The checkpoint's vision preprocessing for videos or images, the per-frame size capped at ``max_pixels``.
 
-    ``min_pixels`` overrides the checkpoint's lower bound (transformers reads it from the processor
-    config: 3136 for the published 7B; qwen-vl-utils uses 128*28*28 for video).
-
-    Reads ``processor_config.json`` (transformers 5), else ``video_preprocessor_config.json``,
-    else ``preprocessor_config.json`` (older layout: ``min_pixels``/``max_pixels`` keys); patch
-    sizes fall back to ``config.json``'s ``vision_config``.
+    Settings come from ``processor_config.json`` (transformers 5: ``video_processor`` /
+    ``image_processor``), else ``video_preprocessor_config.json`` / ``preprocessor_config.json``
+    (older layout: ``min_pixels``/``max_pixels`` keys). Without video settings the lower bound is
+    ``Qwen2VLVideoProcessor``'s default, 128*28*28 pixels (also qwen-vl-utils' ``VIDEO_MIN_PIXELS``);
+    ``min_pixels`` overrides the lower bound. Patch sizes fall back to ``config.json``.
     """
+    if kind not in ("video", "image"):
+        raise ValueError(f"kind must be 'video' or 'image', got {kind!r}")
     path = Path(path)
-    proc, source = _processor_dict(path)
-    cfg = read_json(path / "config.json")
-    vision = cfg.get("vision_config", {}) if isinstance(cfg, dict) else {}
+    proc, source = _processor_dict(path, kind)
+    cfg = _read_object(path / "config.json")
+    vision = cfg.get("vision_config") or {}
     size = proc.get("size") or {}
+    default_min = VIDEO_MIN_PIXELS if kind == "video" else IMAGE_MIN_PIXELS
     if min_pixels is None:
-        min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or 56 * 56)
+        min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or default_min)
     ckpt_max = int(size.get("longest_edge") or proc.get("max_pixels") or max_pixels)
     cap = min(ckpt_max, int(max_pixels))
     if min_pixels > cap:
@@ -152,7 +181,7 @@ def read_pixel_spec(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_
         image_mean=tuple(proc.get("image_mean", CLIP_MEAN)),
         image_std=tuple(proc.get("image_std", CLIP_STD)),
     )
-    log.debug("%s: pixel spec %s (from %s)", path, spec, source or "defaults")
+    log.debug("%s: %s pixel spec %s (from %s)", path, kind, spec, source or "defaults")
     return spec
 
 
@@ -194,12 +223,22 @@ class Encoded:
 class QwenVL:
     """A loaded checkpoint: model, tokenizer, chat template and pixel spec, plus input building."""
 
-    def __init__(self, path: Path, model: Any, tokenizer: Any, chat_template: str, spec: PixelSpec, layout: str):
+    def __init__(
+        self,
+        path: Path,
+        model: Any,
+        tokenizer: Any,
+        chat_template: str,
+        spec: PixelSpec,
+        layout: str,
+        image_spec: PixelSpec | None = None,
+    ):
         self.path = path
         self.model = model
         self.tokenizer = tokenizer
         self.chat_template = chat_template
-        self.spec = spec
+        self.spec = spec  # videos
+        self.image_spec = image_spec or spec  # still frames (DiffSW key frames)
         self.layout = layout
         self.video_token_id = int(model.config.video_token_id)
         self.image_token_id = int(model.config.image_token_id)
@@ -378,7 +417,8 @@ def load_qwen_vl(
         device: torch device name; default cuda if available, else cpu.
         dtype: "bfloat16" or "float32"; default bf16 on GPU, fp32 on CPU.
         max_pixels: per-frame pixel cap for videos and images.
-        min_pixels: per-frame lower bound; default the checkpoint's processor config.
+        min_pixels: per-frame lower bound; default the checkpoint's processor config (see
+            :func:`read_pixel_spec`).
 
     Raises:
         FileFormatError: the folder is missing or not a Qwen2.5-VL checkpoint.
@@ -396,7 +436,8 @@ def load_qwen_vl(
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model: Any = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
     model.to(dev).eval()
-    spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels)
+    spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="video")
+    image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
     template = _chat_template(path, tokenizer)
     log.info("loaded %s (%s layout) on %s as %s", path, layout, dev, torch_dtype)
-    return QwenVL(path, model, tokenizer, template, spec, layout)
+    return QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec)

@@ -213,7 +213,7 @@ def diffsw_caption(
     clip = read_video(video_path, fps=1.0 / keyframe_interval_s, max_side=max_side)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
-    images = [prepare_image(f, vl.spec) for f in frames]
+    images = [prepare_image(f, vl.image_spec) for f in frames]
     first = generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens)
     timeline = [f"[{times[0]:.1f} s, first frame] {first}"]
     prev = first
@@ -232,7 +232,8 @@ class QwenVLPredictor(Predictor):
         model: checkpoint folder (required), current or older transformers layout.
         sample_fps: frames per second decoded from each video (default 8).
         max_pixels: per-frame pixel cap (default 360*420).
-        min_pixels: per-frame lower bound (default: the checkpoint's processor config).
+        min_pixels: per-frame lower bound (default: the checkpoint's processor config, else
+            transformers' video default 128*28*28).
         max_side: optional resize of decoded frames before the model's own resizing.
         device: torch device (default cuda if available, else cpu).
         dtype: "bfloat16" or "float32" (default bf16 on GPU, fp32 on CPU).

@@ -179,11 +179,13 @@ def test_older_layout_checkpoint_gives_the_same_scores(
     root, _ = tiny_data
     path = root / "videos" / "still_a.mp4"
     new = qwen.QwenVLPredictor(model=str(tiny_ckpt), device="cpu")
-    old = qwen.QwenVLPredictor(model=str(older_ckpt), device="cpu")
+    # the tiny checkpoint's video processor sets min_pixels 56*56; the older layout has no video
+    # settings, so it gets the video processor's default bound unless told
+    old = qwen.QwenVLPredictor(model=str(older_ckpt), device="cpu", min_pixels=56 * 56)
     old.setup()
     assert old.vl.layout == "older" and new.vl.layout == "current"
     assert old.vl.spec.max_pixels == 360 * 420  # the 12.8 Mpx limit of preprocessor_config.json is capped
-    assert old.vl.spec == new.vl.spec
+    assert old.vl.spec == new.vl.spec and old.vl.image_spec == new.vl.image_spec
     qs = [Question(q) for q in QUESTIONS]
     a, b = new.predict(path, qs).scores, old.predict(path, qs).scores
     for q in QUESTIONS:
@@ -224,11 +226,16 @@ def test_bfloat16_scores_are_close_to_float32(tiny_ckpt: Path, tiny_data: tuple[
         assert bf16[q] == pytest.approx(fp32[q], abs=0.05)
 
 
-def test_min_pixels_option_overrides_the_checkpoint(older_ckpt: Path) -> None:
+def test_pixel_bounds_of_the_older_layout_follow_transformers_5(older_ckpt: Path, tiny_ckpt: Path) -> None:
     from camerabench.baselines.vlm.checkpoint import read_pixel_spec
 
-    assert read_pixel_spec(older_ckpt).min_pixels == 56 * 56  # from preprocessor_config.json
-    spec = read_pixel_spec(older_ckpt, min_pixels=128 * 28 * 28)  # qwen-vl-utils' video default
-    video = prepare_video(read_video_frames(), 8.0, spec)
+    # transformers 5 no longer reads video sizes from preprocessor_config.json: video processor defaults
+    video_spec = read_pixel_spec(older_ckpt, kind="video")
+    assert (video_spec.min_pixels, video_spec.max_pixels) == (128 * 28 * 28, 360 * 420)
+    image_spec = read_pixel_spec(older_ckpt, kind="image")  # images keep preprocessor_config.json's bound
+    assert (image_spec.min_pixels, image_spec.max_pixels) == (56 * 56, 360 * 420)
+    assert read_pixel_spec(tiny_ckpt, kind="video").min_pixels == 56 * 56  # its processor_config.json
+    video = prepare_video(read_video_frames(), 8.0, video_spec)  # 64x48 frames are scaled up
     height, width = video.size_hw
-    assert height * width >= 128 * 28 * 28 and height * width <= 360 * 420
+    assert 128 * 28 * 28 <= height * width <= 360 * 420
+    assert read_pixel_spec(older_ckpt, min_pixels=56 * 56).min_pixels == 56 * 56
