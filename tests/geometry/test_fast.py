@@ -73,6 +73,7 @@ def test_rotation_and_zoom_clips(tmp_path: Path, rotation_clip, prim: Primitive)
     write_video(video, frames, fps=5.0)  # = the default sample_fps: every frame is used
     fov_deg = float(np.rad2deg(2 * np.arctan(0.5 * 240 / 200.0)))  # the renderer's focal length
     predictor = fast.FastPredictor(fov_deg=fov_deg)
+    predictor.setup()
     traj, info = predictor.trajectory(video)  # cached: predict and caption below reuse it
     assert info["rotation_only"]
     motion = decompose(traj)
