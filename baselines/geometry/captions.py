@@ -41,15 +41,21 @@ __all__ = [
 #: scene-depth units of translation, log focal ratio (5 % zoom).
 MIN_AMOUNT: dict[str, float] = {"rotation": np.deg2rad(2.0), "translation": 0.03, "zoom": np.log(1.05)}
 
-#: (slow below, fast above) mean rate per second, same units as :data:`MIN_AMOUNT`.
+#: (slow below, fast above) mean rate per second over the movement, same units as
+#: :data:`MIN_AMOUNT`. Set between the rates the fast estimator measures on the synthetic
+#: standard preset's slow / regular / fast clips (speed words are perceptual; these are a guess
+#: for real footage).
 SPEED_LIMITS: dict[str, tuple[float, float]] = {
-    "rotation": (np.deg2rad(5.0), np.deg2rad(25.0)),
-    "translation": (0.05, 0.3),
-    "zoom": (0.05, 0.3),
+    "rotation": (np.deg2rad(4.0), np.deg2rad(7.5)),
+    "translation": (0.035, 0.065),
+    "zoom": (0.12, 0.22),
 }
 
-#: RMS of high-frequency rotation (radians) above which the camera is called unsteady / very shaky.
-SHAKE_LIMITS: tuple[float, float] = (np.deg2rad(0.15), np.deg2rad(0.6))
+#: RMS of high-frequency rotation (radians) above which the camera is called unsteady / very
+#: shaky. High frequency = what a quadratic Savitzky-Golay filter over 5 frames does not follow
+#: (smooth eased pans stay below 0.15 deg on the synthetic preset, 0.6-deg hand-held shake
+#: measures ~0.46 deg).
+SHAKE_LIMITS: tuple[float, float] = (np.deg2rad(0.25), np.deg2rad(1.0))
 
 
 def _kind(axis: str) -> str:
@@ -70,7 +76,12 @@ class MotionEvent:
 
 
 def _drawup_span(series: NDArray[np.float64]) -> tuple[float, int, int]:
-    """(largest rise, index where it starts, index where it ends)."""
+    """(largest rise, index where it starts, index where it ends).
+
+    The span runs from the last time the series is within 5 % of the rise above its low to the
+    first time it is within 5 % of its high, so flat stretches (and float noise on them) before
+    and after the movement do not count as part of it.
+    """
     best = (0.0, 0, 0)
     lo = 0
     for k in range(len(series)):
@@ -79,7 +90,14 @@ def _drawup_span(series: NDArray[np.float64]) -> tuple[float, int, int]:
         rise = float(series[k] - series[lo])
         if rise > best[0]:
             best = (rise, lo, k)
-    return best
+    amount, lo, hi = best
+    if amount == 0.0:
+        return best
+    tol = 0.05 * amount
+    segment = series[lo : hi + 1]
+    start = lo + int(np.flatnonzero(segment <= series[lo] + tol)[-1])
+    end = start + int(np.flatnonzero(series[start : hi + 1] >= series[hi] - tol)[0])
+    return amount, start, end
 
 
 def motion_events(motion: MotionSeries) -> list[MotionEvent]:
@@ -105,13 +123,15 @@ def motion_events(motion: MotionSeries) -> list[MotionEvent]:
 def shake_level(motion: MotionSeries) -> Steadiness | None:
     """UNSTEADY / VERY_UNSTEADY when rotation has visible high-frequency wobble, else None.
 
-    High frequency = the rotation path minus its 5-frame moving average.
+    High frequency = the rotation path minus its quadratic Savitzky-Golay smoothing over 5
+    frames (None for fewer than 5 frames: no judgement possible).
     """
+    from scipy.signal import savgol_filter
+
     rot = motion.path[:, 3:6]
     if len(rot) < 5:
         return None
-    kernel = np.ones(5) / 5
-    smooth = np.stack([np.convolve(np.pad(c, 2, mode="edge"), kernel, mode="valid") for c in rot.T], axis=1)
+    smooth = savgol_filter(rot, window_length=5, polyorder=2, axis=0, mode="interp")
     rms = float(np.sqrt(np.mean(np.sum((rot - smooth) ** 2, axis=1))))
     if rms > SHAKE_LIMITS[1]:
         return Steadiness.VERY_UNSTEADY

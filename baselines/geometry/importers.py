@@ -3,31 +3,18 @@
 ``camerabench predict --method trajectory --traj-dir DIR --format FMT`` looks up, for each
 video ``<stem>.mp4``, the file of that stem in ``DIR``:
 
-============  ==========================================================  ============================
-format        file(s) tried, in order                                     content
-============  ==========================================================  ============================
-megasam       ``<stem>.npz``, ``<stem>_sgd_cvd_hr.npz``, ``<stem>_droid.npz``  ``cam_c2w`` (N,4,4) camera-to-world,
-                                                                          ``intrinsic`` (3,3) or (N,3,3),
-                                                                          optional ``depths`` (N,H,W),
-                                                                          optional ``timestamps`` (N,)
-poses         ``<stem>.npy``, ``<stem>/poses.npy``                        (N,7) **world-to-camera**
-                                                                          ``[tx ty tz qx qy qz qw]``
-                                                                          (MegaSaM / DROID-SLAM
-                                                                          ``poses.npy``); optional
-                                                                          ``<stem>/intrinsics.npy``
-                                                                          (N,4) ``fx fy cx cy``
-poses-c2w     same files                                                  (N,7) camera-to-world
-                                                                          (DROID-SLAM's returned
-                                                                          trajectory)
-tum           ``<stem>.txt``, ``<stem>.tum``                              TUM ``t x y z qx qy qz qw``
-                                                                          camera-to-world (evo)
-kitti         ``<stem>.txt``, ``<stem>.kitti``                            KITTI 3x4 camera-to-world
-                                                                          rows (evo)
-colmap        ``<stem>/``, ``<stem>/sparse/0``, ``<stem>/0``              COLMAP sparse model
-                                                                          (``cameras``, ``images``,
-                                                                          ``points3D`` .bin or .txt);
-                                                                          images in name order
-============  ==========================================================  ============================
+* ``megasam``: ``<stem>.npz``, ``<stem>_sgd_cvd_hr.npz`` or ``<stem>_droid.npz`` holding
+  ``cam_c2w`` (N,4,4) camera-to-world, ``intrinsic`` (3,3) or (N,3,3), optionally ``depths``
+  (N,H,W) or a scalar ``scene_depth``, optionally ``timestamps`` (N,). camerabench's own
+  ``trajectories/<stem>.npz`` and ``DATA/gt/<stem>.npz`` are in this layout.
+* ``poses``: ``<stem>.npy`` or ``<stem>/poses.npy``, (N,7) **world-to-camera**
+  ``[tx ty tz qx qy qz qw]`` (MegaSaM / DROID-SLAM ``poses.npy``), and optionally
+  ``<stem>/intrinsics.npy`` (N,4) ``fx fy cx cy``.
+* ``poses-c2w``: the same files holding camera-to-world rows (DROID-SLAM's returned trajectory).
+* ``tum``: ``<stem>.txt`` or ``<stem>.tum``, TUM ``t x y z qx qy qz qw`` camera-to-world (evo).
+* ``kitti``: ``<stem>.txt`` or ``<stem>.kitti``, KITTI 3x4 camera-to-world rows (evo).
+* ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
+  .txt) at ``<stem>/sparse/0``, ``<stem>/0`` or ``<stem>/``; images in name order.
 
 Scale: MegaSaM depths and COLMAP points give the median scene depth seen from the first frame
 (``meta["scene_depth"]``), so translation is measured in scene depths; the other formats carry
@@ -148,7 +135,9 @@ def read_megasam(path: Path) -> Trajectory:
     """MegaSaM output npz; ``depths`` (if any) give the first frame's median scene depth."""
     traj = load_npz(path)
     with np.load(path, allow_pickle=False) as data:
-        if "depths" in data:
+        if "scene_depth" in data:  # written by tools that know the scale but keep no depth maps
+            traj.meta[META_SCENE_DEPTH] = float(data["scene_depth"])
+        elif "depths" in data:
             depth0 = np.asarray(data["depths"][0], dtype=np.float64)
             valid = depth0[np.isfinite(depth0) & (depth0 > 0)]
             if valid.size == 0:

@@ -78,6 +78,8 @@ def test_megasam_depth_and_poses_intrinsics(tmp_path: Path) -> None:
     importers.write_megasam(tmp_path / "clip_sgd_cvd_hr.npz", traj, depths)
     back = importers.read_trajectory(importers.find_trajectory_file(tmp_path, "clip", "megasam"), "megasam")
     assert back.meta["scene_depth"] == 7.0
+    np.savez(tmp_path / "scaled.npz", cam_c2w=traj.cam_c2w, scene_depth=2.5)
+    assert importers.read_trajectory(tmp_path / "scaled.npz", "megasam").meta["scene_depth"] == 2.5
     folder = tmp_path / "other"
     folder.mkdir()
     importers.write_pose_array(folder / "poses.npy", traj, world_to_camera=True)
