@@ -116,7 +116,8 @@ def motion_events(motion: MotionSeries) -> list[MotionEvent]:
         slow, fast = SPEED_LIMITS[kind]
         speed = Speed.SLOW if rate < slow else Speed.FAST if rate > fast else Speed.REGULAR
         events.append(MotionEvent(prim, amount, float(ts[j]), float(ts[k]), speed))
-    events.sort(key=lambda e: (e.start_s, -e.amount))
+    order = list(Primitive)
+    events.sort(key=lambda e: (e.start_s, order.index(e.primitive)))  # ties: taxonomy order
     return events
 
 
