@@ -1,1 +1,12 @@
-"""Geometric baselines: trajectories to primitive scores; COLMAP, trajectory import, fast two-view."""
+"""Geometric baselines: camera trajectories -> scores for the 15 primitives, and captions.
+
+Modules (imported lazily by the method registry, so importing this package is cheap):
+
+* :mod:`~camerabench.baselines.geometry.motion`: trajectory -> camera-centric motion -> scores;
+  scorers ``default`` (integrated motion) and ``camerabench`` (the published mapping).
+* :mod:`~camerabench.baselines.geometry.captions`: trajectory -> caption from taxonomy phrases.
+* :mod:`~camerabench.baselines.geometry.predictor`: what the three predictors share.
+* :mod:`~camerabench.baselines.geometry.fast`: ``fast``, two-view geometry chained over frames.
+* :mod:`~camerabench.baselines.geometry.colmap`: ``colmap``, incremental SfM with pycolmap.
+* :mod:`~camerabench.baselines.geometry.importers`: ``trajectory``, files from other tools.
+"""

@@ -12,9 +12,9 @@ Honesty rules:
   slerp, position and log focal linearly in time) and counted in ``info``; frames before the
   first or after the last registered one are left out of the trajectory (never extrapolated).
 * Pure rotation (and zoom) defeats incremental SfM: it returns a small junk model, not nothing.
-  COLMAP's own two-view geometry tells it apart: when most verified frame pairs are
-  ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography explains them and the triangulation angle
-  is tiny), the model's translation is meaningless. Then the result is a *rotation-only
+  COLMAP's own two-view geometry tells it apart: when (nearly, > 90 %) all verified frame
+  pairs, up to 10 frames apart, are ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography
+  explains them), the model's translation is meaningless. Then the result is a *rotation-only
   estimate*: the model's rotations and focal lengths with the camera centre held fixed,
   labelled ``rotation_only: True`` in the trajectory meta and in run.json — or, with
   ``rotation_only=False`` (option), a PredictionError.
@@ -249,7 +249,10 @@ class ColmapPredictor(GeometricPredictor):
                 )
                 verified = sum(configs.values())
                 no_parallax = sum(configs.get(c, 0) for c in _ROTATION_CONFIGS)
-                rotation_only = verified > 0 and no_parallax > verified / 2
+                # Consecutive frames of a slow move often lack parallax; the widest pairs (10
+                # frames apart) do not when the camera translates. So: rotation-only when
+                # (almost) no verified pair has parallax.
+                rotation_only = verified > 0 and verified - no_parallax < 0.1 * verified
                 problem = _model_problem(rec, n, width, self.opt("min_registered"))
                 if problem is None:
                     if rotation_only and not self.opt("rotation_only"):

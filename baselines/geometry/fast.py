@@ -204,6 +204,7 @@ def estimate_pair(
         raise PredictionError(
             f"{label}: no consistent relative pose (only {int(num_front)} points in front of both views)"
         )
+    log.debug("%s: %d of %d inliers in front of both views", label, int(num_front), num_e)
     t_unit = t_e.numpy().reshape(3)
     return PairMotion(rot_e.numpy(), t_unit / float(np.median(depth)), 1.0, False, len(pts_a), num_e, parallax)
 
