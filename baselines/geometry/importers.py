@@ -54,6 +54,7 @@ __all__ = [
     "write_kitti",
     "write_megasam",
     "write_pose_array",
+    "write_trajectory",
 ]
 
 log = logging.getLogger(__name__)
