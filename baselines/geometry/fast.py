@@ -22,6 +22,11 @@ The intrinsics are not known for a video: the focal length of the first frame is
 horizontal field of view (option ``fov_deg``, default 60) with the principal point at the
 centre. A wrong guess scales rotation angles but not their signs or ranking.
 
+Known limits (measured on the synthetic presets, see ``benchmarks/bench_geometry.py``): a dolly
+zoom (translation along the optical axis while the focal length changes) is ambiguous in two
+views — zoom and depth trade off — and comes out as a translation, often of the wrong sign;
+frames too dark or textureless for SIFT make the video fail.
+
 Pairs are chained into camera-to-world poses. A pair with too few matches (no texture, a cut,
 a motion too fast for the frame rate) makes the video fail with that reason: there is no
 honest way to bridge it.
