@@ -7,7 +7,7 @@ bfloat16; ``--text-layers``/``--vision-depth`` shrink it for a smoke run) with t
 checkpoint's tokenizer and processor settings.
 
 Usage:
-    python benchmarks/bench_vlm.py [--repeats 3] [--large-frames 80] [--device cpu] [--dtype float32]
+    python benchmarks/bench_vlm.py [--repeats 3] [--large-frames 80] [--threads N] [--device cpu] [--dtype float32]
     python benchmarks/bench_vlm.py --arch 7b --device cuda --dtype bfloat16
 """
 
@@ -88,14 +88,22 @@ def random_7b(vl: QwenVL, text_layers: int, vision_depth: int) -> None:
     )
 
 
-def timed(fn: Callable[[], None], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (the machine may be shared: the median resists outliers)."""
-    times = []
+def measure(methods: dict[str, Callable[[], None]], repeats: int) -> dict[str, tuple[float, float]]:
+    """Median wall seconds and median process CPU seconds per call of each method.
+
+    Repeats are interleaved (A B C, A B C, ...) so that load from other processes on a shared
+    machine hits every method alike; CPU time (all threads of this process) is the steadier
+    figure when the machine is busy.
+    """
+    wall: dict[str, list[float]] = {name: [] for name in methods}
+    cpu: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for name, fn in methods.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            wall[name].append(time.perf_counter() - w0)
+            cpu[name].append(time.process_time() - c0)
+    return {name: (float(np.median(wall[name])), float(np.median(cpu[name]))) for name in methods}
 
 
 def main() -> None:
@@ -107,7 +115,10 @@ def main() -> None:
     parser.add_argument("--arch", choices=["tiny", "7b"], default="tiny")
     parser.add_argument("--text-layers", type=int, default=28, help="7b: decoder layers (28 in the real model)")
     parser.add_argument("--vision-depth", type=int, default=32, help="7b: vision blocks (32 in the real model)")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, {args.dtype}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -118,9 +129,11 @@ def main() -> None:
             "8 frames 64x48": clip(tmp / "small.mp4", 8, 64, 48),
             f"{args.large_frames} frames 320x192": clip(tmp / "large.mp4", args.large_frames, 320, 192),
         }
-        print(f"{len(QUESTIONS)} questions per video; median of {args.repeats} runs; includes encoding the video")
-        header = "".join(f"{f'cached b={b} q/s':>18}" for b in BATCHES)
-        print(f"{'video':<36}{'tokens':>8}{'naive q/s':>12}{header}")
+        n = len(QUESTIONS)
+        print(f"{n} questions per video, video encoding included; median of {args.repeats} interleaved runs")
+        print("questions/s by wall time (questions per CPU-second in brackets)")
+        names = ["naive", *(f"cached b={b}" for b in BATCHES)]
+        print(f"{'video':<24}{'tokens':>8}" + "".join(f"{name:>20}" for name in names))
         for label, path in cases.items():
             video = qwen.encode_video(vl, path)
             tokens = len(vl.encode([video, qwen.vqa_prompt(QUESTIONS[0])]))
@@ -130,15 +143,17 @@ def main() -> None:
                 for q in QUESTIONS:
                     qwen.yes_probability_naive(vl, v, q)
 
-            row = f"{label:<36}{tokens:>8}{len(QUESTIONS) / timed(naive, args.repeats):>12.1f}"
+            methods: dict[str, Callable[[], None]] = {"naive": naive}
             for batch in BATCHES:
 
                 def cached(path: Path = path, batch: int = batch) -> None:
                     v = qwen.encode_video(vl, path)
                     qwen.yes_probabilities(vl, v, QUESTIONS, batch_size=batch)
 
-                row += f"{len(QUESTIONS) / timed(cached, args.repeats):>18.1f}"
-            print(row)
+                methods[f"cached b={batch}"] = cached
+            results = measure(methods, args.repeats)
+            cells = "".join(f"{f'{n / w:.1f} ({n / c:.1f})':>20}" for w, c in (results[name] for name in names))
+            print(f"{label:<24}{tokens:>8}{cells}")
 
 
 if __name__ == "__main__":

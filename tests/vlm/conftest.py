@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.labels import CaptionItem, write_binary_file, write_caption_file
@@ -146,3 +148,13 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     """A dataset folder with four clips (video name -> "pan" or "static")."""
     root = tmp_path_factory.mktemp("data")
     return root, write_dataset(root)
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _one_torch_thread() -> Iterator[None]:
+    """The tiny model is far faster single-threaded (2 intra-op threads on a busy 2-core machine
+    spin against each other); restored afterwards so other test folders are unaffected."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
