@@ -60,6 +60,8 @@ __all__ = [
     "checkpoint_layout",
     "load_qwen_vl",
     "read_pixel_spec",
+    "resolve_device",
+    "resolve_dtype",
 ]
 
 log = logging.getLogger(__name__)
@@ -382,7 +384,8 @@ class QwenVL:
         return hashlib.sha256((self.path / "config.json").read_bytes()).hexdigest()
 
 
-def _resolve_device(device: str | None) -> torch.device:
+def resolve_device(device: str | None) -> torch.device:
+    """A torch device by name; default cuda if available, else cpu."""
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
@@ -428,7 +431,7 @@ def load_qwen_vl(
     if not path.is_dir():
         raise FileFormatError(path, "model checkpoint folder not found")
     layout = checkpoint_layout(path)
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, dev)
     ensure_transformers_importable()
     from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration

@@ -12,13 +12,20 @@ epochs, cosine schedule with 5% warm-up, 8 fps video. The saved folder is a comp
 in transformers' current layout that ``QwenVLPredictor`` (``--model``) loads.
 
 Micro-batches hold ``batch_size`` examples (right-padded, pixels concatenated); gradients are
-accumulated over ``grad_accum`` micro-batches per optimiser step. Weights are trained in the
-model dtype (float32 on CPU; bfloat16 on GPU by default), with AdamW.
+accumulated over ``grad_accum`` micro-batches per optimiser step; AdamW. ``dtype`` is the
+compute dtype (default bfloat16 on GPU, float32 on CPU). With bfloat16 the trained weights are
+kept in float32 and the forward pass runs under ``torch.autocast`` (mixed precision, as
+CameraBench's DeepSpeed bf16 runs): an lr-2e-5 update is below bfloat16's resolution for most
+weights and would be lost on bfloat16 weights. With ``--lora`` the frozen base weights are loaded
+in the compute dtype and only the adapters are float32. The checkpoint is saved in the compute
+dtype. A full fine-tune of the 7B model this way needs ~16 bytes per parameter (weights,
+gradients, AdamW moments): use LoRA on a single GPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import logging
@@ -32,7 +39,14 @@ from typing import Any
 
 import torch
 
-from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, QwenVL, checkpoint_folder, load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import (
+    DEFAULT_MAX_PIXELS,
+    QwenVL,
+    checkpoint_folder,
+    load_qwen_vl,
+    resolve_device,
+    resolve_dtype,
+)
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.qwen import encode_video, vqa_prompt
 from camerabench.dataset import Dataset
@@ -161,8 +175,15 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed)
     torch.manual_seed(config.seed)
-    vl = load_qwen_vl(model_dir, device=config.device, dtype=config.dtype, max_pixels=config.max_pixels)
+    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
+    weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
+    vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
     model = _freeze(vl, config)
+    autocast = (
+        torch.autocast(vl.device.type, dtype=compute_dtype)
+        if compute_dtype != torch.float32
+        else contextlib.nullcontext()
+    )
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     log.info("training %d examples, %d trainable parameters", len(examples), sum(p.numel() for p in params))
@@ -193,7 +214,8 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
                     vl.encode([video(examples[i].video), examples[i].prompt], answer=examples[i].answer)
                     for i in batch_idx
                 ]
-                loss = model(**vl.model_inputs(batch)).loss
+                with autocast:
+                    loss = model(**vl.model_inputs(batch)).loss
                 if not torch.isfinite(loss):
                     raise CameraBenchError(f"non-finite training loss at step {result.steps} (lr {config.lr})")
                 (loss / len(group)).backward()
@@ -208,12 +230,14 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
         epoch += 1
         result.epoch_losses.append(sum(epoch_loss) / len(epoch_loss))
         log.info("epoch %d: mean loss %.4f (%d/%d steps)", epoch, result.epoch_losses[-1], result.steps, total_steps)
-    _save(vl, model, Path(model_dir), Path(out_dir), config, result)
+    _save(vl, model, Path(model_dir), Path(out_dir), config, result, compute_dtype)
     return result
 
 
-def _save(vl: QwenVL, model: Any, src: Path, out: Path, config: TrainConfig, result: TrainResult) -> None:
-    plain = _unwrap(model).eval()
+def _save(
+    vl: QwenVL, model: Any, src: Path, out: Path, config: TrainConfig, result: TrainResult, dtype: torch.dtype
+) -> None:
+    plain = _unwrap(model).eval().to(dtype)
     with checkpoint_folder(out) as tmp:
         plain.save_pretrained(tmp)
         vl.tokenizer.save_pretrained(tmp)

@@ -131,3 +131,17 @@ def test_bad_settings_are_refused(tiny_ckpt: Path, tiny_data: tuple[Path, dict[s
     with pytest.raises(CameraBenchError):
         train(root, tiny_ckpt, tmp_path / "x", TrainConfig(epochs=0))
     assert not (tmp_path / "x").exists()
+
+
+def test_bfloat16_mixed_precision_training_saves_a_bfloat16_checkpoint(
+    tiny_ckpt: Path, tiny_data: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    from safetensors.torch import load_file
+
+    root, _ = tiny_data
+    config = TrainConfig(epochs=2, lr=1e-3, batch_size=8, captions=False, device="cpu", dtype="bfloat16")
+    result = train(root, tiny_ckpt, tmp_path / "bf16", config)
+    assert all(np.isfinite(result.epoch_losses)) and result.epoch_losses[-1] < result.epoch_losses[0]
+    weights = load_file(tmp_path / "bf16" / "model.safetensors")
+    assert {t.dtype for t in weights.values()} == {torch.bfloat16}
+    assert load_qwen_vl(tmp_path / "bf16", dtype="bfloat16").dtype == torch.bfloat16
