@@ -326,21 +326,26 @@ class QwenVL:
         enc.mm_token_type_ids = torch.cat([enc.mm_token_type_ids, torch.zeros_like(target)])
         return enc
 
-    def visual_kwargs(self, visuals: list[VisualInputs]) -> dict[str, torch.Tensor]:
-        """``pixel_values[_videos]``, ``*_grid_thw`` and ``second_per_grid_ts`` for the model."""
+    def visual_kwargs(self, visuals: list[VisualInputs], pixels: bool = True) -> dict[str, torch.Tensor]:
+        """``pixel_values[_videos]``, ``*_grid_thw`` and ``second_per_grid_ts`` for the model.
+
+        With ``pixels=False`` only the grids and timing (enough for rope positions).
+        """
         out: dict[str, torch.Tensor] = {}
         device, dtype = self.device, self.dtype
         videos = [v for v in visuals if v.is_video]
         images = [v for v in visuals if not v.is_video]
         if videos:
-            out["pixel_values_videos"] = torch.cat([v.pixel_values for v in videos]).to(device, dtype)
             out["video_grid_thw"] = torch.tensor([v.grid_thw for v in videos], dtype=torch.long, device=device)
             out["second_per_grid_ts"] = torch.tensor(
                 [v.second_per_grid_t for v in videos], dtype=torch.float32, device=device
             )
+            if pixels:
+                out["pixel_values_videos"] = torch.cat([v.pixel_values for v in videos]).to(device, dtype)
         if images:
-            out["pixel_values"] = torch.cat([v.pixel_values for v in images]).to(device, dtype)
             out["image_grid_thw"] = torch.tensor([v.grid_thw for v in images], dtype=torch.long, device=device)
+            if pixels:
+                out["pixel_values"] = torch.cat([v.pixel_values for v in images]).to(device, dtype)
         return out
 
     def model_inputs(self, batch: list[Encoded]) -> dict[str, torch.Tensor]:
@@ -369,7 +374,7 @@ class QwenVL:
 
     def rope_positions(self, enc: Encoded) -> torch.Tensor:
         """(3, L) multimodal rope positions of one encoded prompt, as the model computes them."""
-        kwargs = self.visual_kwargs(enc.visuals)
+        kwargs = self.visual_kwargs(enc.visuals, pixels=False)
         positions, _ = self.model.model.get_rope_index(
             enc.input_ids[None].to(self.device),
             mm_token_type_ids=enc.mm_token_type_ids[None].to(self.device),
