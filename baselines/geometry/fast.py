@@ -1,11 +1,12 @@
 """``fast``: a two-view camera-motion estimator chained over the frames of a video.
 
-Per pair of consecutive sampled frames:
+Per pair of sampled frames (each frame against the current keyframe, see
+:func:`estimate_trajectory`):
 
 1. SIFT keypoints and descriptors (OpenCV: ~10x faster than kornia's SIFT on CPU, design.md B9),
    matched with kornia's mutual-nearest-neighbour + ratio test (``match_smnn``).
-2. Two robust models with kornia's RANSAC: a homography (what a rotating / zooming camera
-   produces) and an essential matrix on calibrated points (a translating camera).
+2. Inliers from kornia's RANSAC for an essential matrix on calibrated points: a rotating or
+   zooming camera satisfies an essential matrix too, so these are the inliers of every motion.
 3. A rotation + focal-scale model fitted to the inlier correspondences (4 parameters; kornia
    has no such model, so it is a small ``scipy.optimize.least_squares`` problem on bearing
    vectors: ~0.005 deg per pair where decomposing the homography gives ~0.08 deg, B9).
