@@ -66,3 +66,11 @@ class Predictor(abc.ABC):
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
         """Describe the camera movement of one video."""
         raise NotBuiltError(f"method {self.name!r} does not caption videos")
+
+    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
+        """Take a trajectory this method estimated earlier (same settings) for ``video_path``.
+
+        The runner calls it before :meth:`caption` when a ``predict`` run of the same method and
+        settings saved one, so a geometric method does not estimate the same trajectory twice.
+        """
+        raise NotBuiltError(f"method {self.name!r} does not work from trajectories")

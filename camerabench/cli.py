@@ -45,6 +45,9 @@ _METHOD_OPTIONS: list[tuple[str, Callable[[str], object] | None, str]] = [
     ("--device", str, "torch device for model methods (cpu, cuda, cuda:1)"),
     ("--dtype", str, "model dtype: bfloat16 or float32"),
     ("--batch-size", int, "questions scored per forward pass (qwen-vl)"),
+    ("--max-pixels", int, "pixel budget per video frame (qwen-vl; default 360*420)"),
+    ("--min-pixels", int, "minimum pixels per video frame (qwen-vl)"),
+    ("--max-new-tokens", int, "longest caption in tokens (qwen-vl)"),
     ("--deterministic", None, "single-threaded, bit-reproducible mode (colmap)"),
 ]
 

@@ -45,7 +45,7 @@ from camerabench.records import (
     write_run_info,
     write_scores,
 )
-from camerabench.trajectory import Trajectory, save_npz
+from camerabench.trajectory import Trajectory, load_npz, save_npz
 
 __all__ = ["RunSummary", "caption_command", "predict_command", "run_caption", "run_predict"]
 
@@ -141,10 +141,18 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     return _Outcome(video, time.perf_counter() - t0, records, None, result.trajectory, unanswerable, dict(result.info))
 
 
-def _caption_job(video: str, path: str, question: str, mode: str) -> _Outcome:
+def _caption_job(
+    video: str, path: str, question: str, mode: str, trajectory_path: str | None, prior_failure: str | None
+) -> _Outcome:
     predictor = _PREDICTOR
     t0 = time.perf_counter()
+    if prior_failure is not None:  # the same method and settings already failed on this video
+        reason = f"predict failed on this video: {prior_failure}"
+        rec = CaptionRecord(video, predictor.name, None, "failed", reason, question, mode)
+        return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], reason)
     try:
+        if trajectory_path is not None:
+            predictor.reuse_trajectory(Path(path), load_npz(trajectory_path))
         text = predictor.caption(Path(path), question, mode)
     except Exception as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
         reason = _failure_reason(exc)
@@ -185,6 +193,20 @@ def _iter_outcomes(
         futures = [ex.submit(job_fn, *job) for job in jobs]
         for fut in futures:
             yield fut.result()
+
+
+def _reusable_predict_run(method_dir: Path, probe: Any) -> RunInfo | None:
+    """The finished predict run in ``method_dir`` if it used the same settings, else None."""
+    path = method_dir / "run.json"
+    if not path.is_file():
+        return None
+    info = read_run_info(path)
+    same = {k: v for k, v in info.settings.items() if k != "workers"} == probe.settings()
+    if not (info.finished and same):
+        log.info("%s: the predict run's settings differ or it did not finish; estimating again", method_dir)
+        return None
+    log.info("%s: captioning from the trajectories of the predict run with the same settings", method_dir)
+    return info
 
 
 def _run(
@@ -240,7 +262,13 @@ def _run(
         job_fn: Callable[..., _Outcome] = _predict_job
     else:
         question = ds.caption_question()
-        jobs = [(v, str(ds.video_path(v)), question, mode) for v in todo]
+        earlier = _reusable_predict_run(method_dir, probe) if cls.produces_trajectories else None
+        jobs = []
+        for v in todo:
+            traj_path = method_dir / "trajectories" / f"{Path(v).stem}.npz"
+            reuse = earlier is not None and traj_path.is_file()
+            prior = earlier.failures.get(v) if earlier is not None else None
+            jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
         job_fn = _caption_job
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
 

@@ -94,6 +94,9 @@ class GeometricPredictor(Predictor):
         }
         return VideoResult(scores=scores, unanswerable=unanswerable, trajectory=traj, info=details)
 
+    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
+        self._cache = (Path(video_path), trajectory, {"reused_trajectory": True})
+
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
         if mode != "whole":
             raise NotBuiltError(f"method {self.name!r} captions from its trajectory: only mode 'whole' exists")

@@ -86,3 +86,24 @@ def test_unknown_method_and_option(tiny_data, tmp_path):
     data, _ = tiny_data
     with pytest.raises(CameraBenchError, match="did you mean 'dummy'"):
         run_predict(data, "dumy", tmp_path / "run")
+
+
+def test_caption_reuses_the_trajectories_of_a_predict_run_with_the_same_settings(tmp_path):
+    from camerabench.synth import generate_dataset
+
+    data = generate_dataset(tmp_path / "data", clips=3, seed=0, size=(64, 48), fps=4.0, workers=1)
+    traj_dir = tmp_path / "traj"
+    (data / "gt").rename(traj_dir)
+    options = {"traj_dir": str(traj_dir), "format": "megasam"}
+    run = tmp_path / "run"
+    summary = run_predict(data, "trajectory", run, options=options, progress=False)
+    assert summary.videos_ok == 3
+    for f in traj_dir.iterdir():  # from now on only the saved trajectories exist
+        f.unlink()
+    caps = run_caption(data, "trajectory", run, options=options, progress=False)
+    assert caps.videos_ok == 3, caps.failures
+    texts = [c.caption for c in read_captions(run / "trajectory" / "captions.jsonl")]
+    assert texts[0] == "The camera remains completely still."  # synth_000 is the static clip
+    # other settings: the saved trajectories are not theirs, so the method must estimate again
+    other = run_caption(data, "trajectory", tmp_path / "run2", options={**options, "scorer": "camerabench"})
+    assert other.videos_failed == 3
