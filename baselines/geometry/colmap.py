@@ -15,9 +15,11 @@ Honesty rules:
   COLMAP's own two-view geometry tells it apart: when (nearly, > 90 %) all verified frame
   pairs, up to 10 frames apart, are ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography
   explains them), the model's translation is meaningless. Then the result is a *rotation-only
-  estimate*: the model's rotations and focal lengths with the camera centre held fixed,
-  labelled ``rotation_only: True`` in the trajectory meta and in run.json — or, with
-  ``rotation_only=False`` (option), a PredictionError.
+  estimate*, labelled ``rotation_only: True`` in the trajectory meta and in run.json: the
+  model's rotations and focal lengths with the camera centre held fixed, or, when COLMAP built
+  no usable model, rotation+zoom fits to COLMAP's verified matches of consecutive frames
+  (``rotation_only_source`` says which and why). With ``rotation_only=False`` (option) such
+  videos fail instead.
 * Translation is divided by the median depth of the points the first frame sees (the
   ``scene_depth`` meta), so it is measured in scene depths like every other method here.
 """
@@ -67,7 +69,7 @@ def reconstruct_frames(
     max_error_px: float = 1.0,
     init_min_tri_angle_deg: float = 4.0,
     per_image_camera: bool = True,
-) -> tuple[Any | None, dict[str, int]]:
+) -> tuple[Any | None, dict[str, int], dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]]:
     """Run feature extraction, sequential matching and incremental mapping on RGB frames.
 
     Args:
@@ -86,8 +88,10 @@ def reconstruct_frames(
             or one camera for all frames (``CameraMode.SINGLE``, better posed for forward motion).
 
     Returns:
-        The largest reconstruction (None if COLMAP built none) and a count of the two-view
-        configurations of the verified frame pairs (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
+        The largest reconstruction (None if COLMAP built none), a count of the two-view
+        configurations of the verified frame pairs (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``),
+        and for each frame i whose pair (i, i+1) COLMAP verified, the inlier keypoints
+        ``(pixels in i (M, 2), pixels in i+1 (M, 2))``.
     """
     import cv2
     import pycolmap
@@ -130,9 +134,20 @@ def reconstruct_frames(
         device=pycolmap.Device.cpu,
     )
     db = pycolmap.Database.open(str(db_path))
+    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     try:
-        _, geometries = db.read_two_view_geometries()
+        pair_ids, geometries = db.read_two_view_geometries()
         configs = Counter(pycolmap.TwoViewGeometryConfiguration(g.config).name for g in geometries)
+        frame_of = {im.image_id: _frame_index(im.name) for im in db.read_all_images()}
+        for pair_id, geometry in zip(pair_ids, geometries, strict=True):
+            id1, id2 = pycolmap.pair_id_to_image_pair(pair_id)
+            f1, f2 = frame_of[id1], frame_of[id2]
+            if abs(f1 - f2) != 1 or len(geometry.inlier_matches) == 0:
+                continue
+            matches = np.asarray(geometry.inlier_matches)
+            pts1 = np.asarray(db.read_keypoints(id1), dtype=np.float64)[matches[:, 0], :2]
+            pts2 = np.asarray(db.read_keypoints(id2), dtype=np.float64)[matches[:, 1], :2]
+            consecutive[min(f1, f2)] = (pts1, pts2) if f2 == f1 + 1 else (pts2, pts1)
     finally:
         db.close()
     mapping = pycolmap.IncrementalPipelineOptions()
@@ -143,9 +158,44 @@ def reconstruct_frames(
     mapping.mapper.init_max_error = max_error_px
     models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / "sparse", options=mapping)
     if not models:
-        return None, dict(configs)
+        return None, dict(configs), consecutive
     largest = max(models.values(), key=lambda rec: rec.num_reg_images())
-    return largest, dict(configs)
+    return largest, dict(configs), consecutive
+
+
+def _frame_index(name: str) -> int:
+    """``frame_00012.png`` -> 12."""
+    return int(name.split("_")[1].split(".")[0])
+
+
+def rotation_only_trajectory(
+    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]],
+    timestamps: NDArray[np.float64],
+    k0: NDArray[np.float64],
+) -> Trajectory:
+    """Chain rotation+zoom fits to COLMAP's verified matches of consecutive frames.
+
+    For videos without parallax, where incremental SfM has nothing to triangulate: the camera
+    centre stays fixed and only orientation and focal length change, which is all such a video
+    shows. Labelled ``rotation_only`` in the meta.
+
+    Raises:
+        PredictionError: a consecutive pair has no verified matches (the chain would break).
+    """
+    from camerabench.baselines.geometry.fast import MIN_MATCHES, fit_rotation_zoom
+
+    n = len(timestamps)
+    c2w = np.tile(np.eye(4), (n, 1, 1))
+    intr = np.tile(k0, (n, 1, 1))
+    for i in range(n - 1):
+        if i not in consecutive or len(consecutive[i][0]) < MIN_MATCHES:
+            found = len(consecutive[i][0]) if i in consecutive else 0
+            raise PredictionError(f"COLMAP verified only {found} matches between frames {i} and {i + 1}")
+        rot, zoom, _ = fit_rotation_zoom(consecutive[i][0], consecutive[i][1], intr[i])
+        c2w[i + 1, :3, :3] = c2w[i, :3, :3] @ rot.T
+        intr[i + 1] = intr[i]
+        intr[i + 1, :2, :2] *= zoom
+    return Trajectory(c2w, intr, timestamps, meta={"rotation_only": True, META_SCENE_DEPTH: 1.0})
 
 
 def _trajectory_from_model(
@@ -240,7 +290,7 @@ class ColmapPredictor(GeometricPredictor):
         for per_image in (True, False):
             mode = "per-image cameras" if per_image else "single camera"
             with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-                rec, configs = reconstruct_frames(
+                rec, configs, consecutive = reconstruct_frames(
                     clip.frames,
                     Path(tmp),
                     num_threads=threads,
@@ -270,6 +320,20 @@ class ColmapPredictor(GeometricPredictor):
             problems.append(f"{mode}: {problem}")
             if rotation_only:
                 break  # no parallax: a shared camera cannot help
+        if rotation_only and self.opt("rotation_only"):
+            # No SfM model, but COLMAP's verified matches say the camera only turns or zooms.
+            focal0 = focal_from_fov(width, self.opt("fov_deg"))
+            height = clip.frames.shape[1]
+            k0 = np.array([[focal0, 0.0, (width - 1) / 2], [0.0, focal0, (height - 1) / 2], [0.0, 0.0, 1.0]])
+            traj = rotation_only_trajectory(consecutive, clip.timestamps, k0)
+            info = {
+                "frames": n,
+                "two_view_configs": configs,
+                "rotation_only": True,
+                "rotation_only_source": "rotation+zoom fit to COLMAP's verified matches; no SfM model: "
+                + "; ".join(problems),
+            }
+            return traj, info
         detail = f"; pure rotation or zoom suspected ({no_parallax} of {verified} pairs without parallax)"
         raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems) + (detail if rotation_only else ""))
 
