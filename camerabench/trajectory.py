@@ -73,10 +73,12 @@ class Trajectory:
 
 
 def save_npz(path: str | Path, traj: Trajectory) -> None:
-    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` atomically."""
+    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta), atomically."""
     arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
     if traj.intrinsic is not None:
         arrays["intrinsic"] = traj.intrinsic
+    if traj.meta.get("scene_depth") is not None:  # the translation scale of a monocular estimate
+        arrays["scene_depth"] = np.float64(traj.meta["scene_depth"])
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
 
@@ -99,12 +101,13 @@ def load_npz(path: str | Path, timestamps_fps: float | None = None) -> Trajector
             c2w = np.asarray(data["cam_c2w"], dtype=np.float64)
             k = np.asarray(data["intrinsic"], dtype=np.float64) if "intrinsic" in data else None
             ts = np.asarray(data["timestamps"], dtype=np.float64) if "timestamps" in data else None
+            meta = {"scene_depth": float(data["scene_depth"])} if "scene_depth" in data else {}
     except (OSError, ValueError) as exc:
         raise FileFormatError(path, f"cannot read npz: {exc}") from exc
     if ts is None:
         ts = np.arange(len(c2w), dtype=np.float64) / (timestamps_fps or 1.0)
     try:
-        return Trajectory(c2w, k, ts)
+        return Trajectory(c2w, k, ts, meta)
     except ValueError as exc:
         raise FileFormatError(path, str(exc)) from exc
 
