@@ -92,7 +92,9 @@ def _summary(result: DemoResult) -> str:
         ap = binary.get("mean_ap")
         ap_text = f"{100 * ap:.1f}" if isinstance(ap, float) else "n/a"
         parts.append(f"{method} mean AP {ap_text} ({binary.get('failed', 0)} failed of {binary.get('samples', 0)})")
-    return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {result.report}"
+    html = result.report.with_suffix(".html")
+    where = f"{result.report} and {html}" if html.is_file() else str(result.report)
+    return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"
 
 
 def demo_command(args: argparse.Namespace) -> int:
