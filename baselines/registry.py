@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import importlib
 from typing import Any
 
 from camerabench.baselines.base import Predictor
-from camerabench.errors import CameraBenchError, NotBuiltError
+from camerabench.errors import CameraBenchError
+from camerabench.lazy import import_attr
 
 __all__ = ["METHODS", "get_predictor", "predictor_class"]
 
@@ -31,14 +31,7 @@ def predictor_class(name: str) -> type[Predictor]:
         close = difflib.get_close_matches(name, METHODS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise CameraBenchError(f"unknown method {name!r}{hint} (known: {', '.join(METHODS)})")
-    module_name, cls_name = METHODS[name].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise NotBuiltError(f"method {name!r} is not built yet in this version") from exc
-        raise
-    cls: type[Predictor] = getattr(module, cls_name)
+    cls: type[Predictor] = import_attr(METHODS[name], f"method {name!r}")
     return cls
 
 

@@ -8,7 +8,6 @@ message and exit code 1.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
@@ -16,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from camerabench import __version__
 from camerabench.errors import CameraBenchError
+from camerabench.lazy import import_attr
 
 __all__ = ["build_parser", "main", "method_options"]
 
@@ -177,14 +177,7 @@ def taxonomy_command(args: argparse.Namespace) -> int:
 
 
 def _resolve(command: str) -> Callable[[argparse.Namespace], int]:
-    module_name, func_name = HANDLERS[command].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise CameraBenchError(f"'camerabench {command}' is not built yet in this version") from exc
-        raise
-    func: Callable[[argparse.Namespace], int] = getattr(module, func_name)
+    func: Callable[[argparse.Namespace], int] = import_attr(HANDLERS[command], f"'camerabench {command}'")
     return func
 
 

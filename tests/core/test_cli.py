@@ -40,3 +40,17 @@ def test_known_errors_are_one_line_and_exit_1(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = run_cli("predict", "--data", str(tmp_path), "--method", "fsat", "--out", str(tmp_path), check=False)
     assert proc.returncode == 1 and "did you mean 'fast'" in proc.stderr
+
+
+def test_a_missing_module_is_reported_as_not_built_and_inner_errors_pass_through(tmp_path, monkeypatch):
+    import pytest
+
+    from camerabench.errors import NotBuiltError
+    from camerabench.lazy import import_attr
+
+    with pytest.raises(NotBuiltError, match="'camerabench frobnicate' is not built yet"):
+        import_attr("camerabench.frobnicate:main", "'camerabench frobnicate'")
+    (tmp_path / "cb_broken_mod.py").write_text("import cb_missing_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="cb_missing_dependency"):
+        import_attr("cb_broken_mod:main", "x")
