@@ -51,12 +51,25 @@ from camerabench.errors import PredictionError
 from camerabench.trajectory import Trajectory
 from camerabench.video import read_video
 
-__all__ = ["FastPredictor", "PairMotion", "estimate_pair", "estimate_trajectory", "fit_rotation_zoom", "focal_from_fov"]
+__all__ = [
+    "FastPredictor",
+    "PairMotion",
+    "estimate_pair",
+    "estimate_trajectory",
+    "fit_rotation_zoom",
+    "focal_from_fov",
+    "fundamental_matrix",
+    "refine_pose_zoom",
+    "sampson_distance",
+]
 
 log = logging.getLogger(__name__)
 
 MIN_MATCHES = 20
 """Fewest feature matches (and RANSAC inliers) a pair needs."""
+
+FOCAL_SIGMA = 0.3
+"""Width of the log-normal prior on the guessed focal length in the rotation+zoom fit."""
 
 
 @dataclass(frozen=True)
@@ -99,37 +112,187 @@ def _project(k: NDArray[np.float64], rays: NDArray[np.float64]) -> NDArray[np.fl
 
 
 def fit_rotation_zoom(
-    pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: NDArray[np.float64]
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    focal_sigma: float | None = None,
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
     """Rotation and focal scale mapping image-a points to image-b points (no translation).
 
     Model: ``x_b ~ K_b R K_a^-1 x_a`` with ``K_b`` = ``K_a`` with focal multiplied by ``zoom``.
     Robust (soft-L1, 1 px scale) least squares over the rotation vector and log zoom.
 
+    The focal length of a video is guessed, and a rotation seen through a wrong focal length is
+    not exactly a rotation+zoom of the guessed camera: the misfit grows with the angle (11 deg of
+    tilt through a 40% wrong focal length leaves ~1 px) and would read as parallax. With
+    ``focal_sigma`` the focal length of ``k_a`` is a free parameter too, held near its guess by a
+    log-normal prior of that width (a residual of ``log(f / f_guess) / focal_sigma`` pixels);
+    small rotations leave it at the guess.
+
     Args:
         pts_a: (M, 2) pixels in image a.
         pts_b: (M, 2) matching pixels in image b.
         k_a: (3, 3) intrinsics of image a.
+        focal_sigma: width of the prior on log focal length; None keeps ``k_a``'s focal fixed.
 
     Returns:
         ``(R_b_from_a (3, 3), zoom, residual_px (M,))``.
     """
-    rays_a = np.concatenate([pts_a, np.ones((len(pts_a), 1))], axis=1) @ np.linalg.inv(k_a).T
+    homog_a = np.concatenate([pts_a, np.ones((len(pts_a), 1))], axis=1)
 
-    def k_b(log_zoom: float) -> NDArray[np.float64]:
-        k = k_a.copy()
-        k[0, 0] *= np.exp(log_zoom)
-        k[1, 1] *= np.exp(log_zoom)
-        return k
+    def scaled(k: NDArray[np.float64], log_scale: float) -> NDArray[np.float64]:
+        out = k.copy()
+        out[:2, :2] *= np.exp(log_scale)
+        return out
 
     def residual(params: NDArray[np.float64]) -> NDArray[np.float64]:
+        k = scaled(k_a, params[4]) if focal_sigma is not None else k_a
+        rays_a = homog_a @ np.linalg.inv(k).T
         rot = Rotation.from_rotvec(params[:3]).as_matrix()
-        return (_project(k_b(params[3]), rays_a @ rot.T) - pts_b).ravel()
+        res = (_project(scaled(k, params[3]), rays_a @ rot.T) - pts_b).ravel()
+        if focal_sigma is None:
+            return res
+        return np.append(res, params[4] / focal_sigma)
 
-    fit = least_squares(residual, np.zeros(4), loss="soft_l1", f_scale=1.0, method="trf")
+    x0 = np.zeros(5 if focal_sigma is not None else 4)
+    fit = least_squares(residual, x0, loss="soft_l1", f_scale=1.0, method="trf")
     rot = Rotation.from_rotvec(fit.x[:3]).as_matrix()
-    err = np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1)
+    err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
     return rot, float(np.exp(fit.x[3])), err
+
+
+ZOOM_GAIN = 0.9
+"""A translating pair gets a zoom only when freeing it cuts the robust epipolar cost to this share."""
+
+MAX_LOG_ZOOM = 0.3
+"""Largest zoom (as ``|log focal ratio|``) a translating pair may show; bounds the zoom search."""
+
+
+def fundamental_matrix(
+    k_a: NDArray[np.float64], k_b: NDArray[np.float64], rot_b_from_a: NDArray[np.float64], t: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``F = K_b^-T [t]x R K_a^-1`` (``x_b^T F x_a = 0``) for ``X_b = R X_a + t``.
+
+    Written out in numpy, like :func:`sampson_distance`, because the pose refinement evaluates it
+    thousands of times per clip on one pair of 3x3 matrices, where kornia's batched
+    ``essential_from_Rt`` + ``fundamental_from_essential`` cost ~1.6 ms a call (3x the whole
+    refinement); the tests check both against kornia.
+    """
+    tx = np.array([[0.0, -t[2], t[1]], [t[2], 0.0, -t[0]], [-t[1], t[0], 0.0]])
+    return np.linalg.inv(k_b).T @ tx @ rot_b_from_a @ np.linalg.inv(k_a)
+
+
+def sampson_distance(
+    f_mat: NDArray[np.float64], homog_a: NDArray[np.float64], homog_b: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Signed Sampson distance (pixels) of (M, 3) homogeneous pixel correspondences to ``F``.
+
+    Equals kornia's ``sampson_epipolar_distance(..., squared=False)`` up to the sign, which keeps
+    the least-squares residual smooth through zero (see :func:`fundamental_matrix` for why it is
+    written here).
+    """
+    fa = homog_a @ f_mat.T  # rows: F x_a
+    fb = homog_b @ f_mat  # rows: F^T x_b
+    return np.sum(homog_b * fa, axis=1) / np.sqrt(fa[:, 0] ** 2 + fa[:, 1] ** 2 + fb[:, 0] ** 2 + fb[:, 1] ** 2)
+
+
+def refine_pose_zoom(
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    rot_b_from_a: NDArray[np.float64],
+    t_dir: NDArray[np.float64],
+    free_zoom: bool,
+    focal_sigma: float = FOCAL_SIGMA,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
+    """Refine a relative pose on the inliers, optionally with the focal length of view b free.
+
+    Minimises the Sampson distance (:func:`sampson_distance`, in pixels, robust soft-L1 loss with a 1 px scale) of
+    ``F = K_b^-T [t]x R K_a^-1`` over the rotation, the translation direction and, with
+    ``free_zoom``, ``K_b`` = ``K_a`` with its focal length times ``zoom`` (``|log zoom| <=``
+    :data:`MAX_LOG_ZOOM`). Structure-free, so it stays as stable as the essential matrix it
+    starts from. The focal length of ``K_a`` is free too, held near its guess by the prior of
+    :func:`fit_rotation_zoom` (``focal_sigma``): otherwise the misfit of a rotation seen through a
+    wrongly guessed focal length is absorbed by the zoom (a pan with a dolly then reads as a
+    zoom). Measured in pixels, the cost is exactly flat in the zoom for a move along the
+    optical axis (zoom and such a move cannot be told apart in two views: the dolly-zoom
+    ambiguity), and falls where the zoom is visible (a sideways move with a zoom: vertical image
+    motion is then the zoom alone).
+
+    Args:
+        pts_a: (M, 2) pixels in image a (inliers).
+        pts_b: (M, 2) matching pixels in image b.
+        k_a: (3, 3) intrinsics of image a.
+        rot_b_from_a: (3, 3) initial rotation (``X_b = R X_a + t``).
+        t_dir: (3,) initial translation direction.
+        free_zoom: also fit the zoom (else it stays 1).
+
+    Returns:
+        ``(R_b_from_a, t_unit (3,), zoom, cost)`` with ``cost`` the robust cost at the optimum.
+    """
+    t0 = t_dir / np.linalg.norm(t_dir)
+    basis = np.linalg.svd(t0[None, :])[2][1:]  # two unit vectors orthogonal to t0
+    homog_a = np.c_[pts_a, np.ones(len(pts_a))]
+    homog_b = np.c_[pts_b, np.ones(len(pts_b))]
+
+    def unpack(params: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+        rot = Rotation.from_rotvec(params[:3]).as_matrix() @ rot_b_from_a
+        t = t0 + basis.T @ params[3:5]
+        return rot, t / np.linalg.norm(t), float(params[6]) if free_zoom else 0.0
+
+    def residual(params: NDArray[np.float64]) -> NDArray[np.float64]:
+        rot, t, log_zoom = unpack(params)
+        k_a_fit = k_a.copy()
+        k_a_fit[:2, :2] *= np.exp(params[5])
+        k_b = k_a_fit.copy()
+        k_b[:2, :2] *= np.exp(log_zoom)
+        f_mat = fundamental_matrix(k_a_fit, k_b, rot, t)
+        return np.append(sampson_distance(f_mat, homog_a, homog_b), params[5] / focal_sigma)
+
+    x0 = np.zeros(7 if free_zoom else 6)
+    bounds = (np.full_like(x0, -np.inf), np.full_like(x0, np.inf))
+    if free_zoom:
+        bounds[0][6], bounds[1][6] = -MAX_LOG_ZOOM, MAX_LOG_ZOOM
+    fit = least_squares(residual, x0, loss="soft_l1", f_scale=1.0, bounds=bounds)
+    rot, t, log_zoom = unpack(fit.x)
+    return rot, t, float(np.exp(log_zoom)), float(fit.cost)
+
+
+def _cheirality_depth(
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    rot_b_from_a: NDArray[np.float64],
+    t_unit: NDArray[np.float64],
+    zoom: float,
+) -> tuple[NDArray[np.float64], float, int]:
+    """The sign of ``t`` that puts more triangulated points in front of camera a, and their depths.
+
+    The epipolar cost cannot tell ``t`` from ``-t`` (a refinement may cross over); the points
+    can. Triangulation is kornia's DLT.
+
+    Returns:
+        ``(t_unit with its sign chosen, median depth in camera a of the points in front (units of
+        |t|), their count)``.
+    """
+    import torch
+    from kornia.geometry.epipolar import triangulate_points
+
+    k_b = k_a.copy()
+    k_b[:2, :2] *= zoom
+    proj_a = k_a @ np.eye(3, 4)
+    proj_b = k_b @ np.c_[rot_b_from_a, t_unit]
+    points = triangulate_points(
+        torch.from_numpy(proj_a)[None],
+        torch.from_numpy(proj_b)[None],
+        torch.from_numpy(pts_a)[None],
+        torch.from_numpy(pts_b)[None],
+    )[0].numpy()
+    depth = points[np.isfinite(points).all(axis=1), 2]
+    if np.sum(depth < 0) > np.sum(depth > 0):  # flipping t mirrors every point through camera a
+        t_unit, depth = -t_unit, -depth
+    front = depth[depth > 0]
+    return t_unit, (float(np.median(front)) if front.size else float("nan")), int(front.size)
 
 
 def _features(gray: NDArray[np.uint8], max_features: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -196,23 +359,34 @@ def estimate_pair(
     num_e = int(e_mask.sum())
     if num_e < MIN_MATCHES:
         raise PredictionError(f"{label}: only {num_e} of {len(pts_a)} matches fit a two-view model")
-    rot, zoom, err = fit_rotation_zoom(pts_a[e_mask], pts_b[e_mask], k_a)
+    in_a, in_b = pts_a[e_mask], pts_b[e_mask]
+    rot, zoom, err = fit_rotation_zoom(in_a, in_b, k_a)
     parallax = float(np.median(err))
+    if parallax > parallax_px:
+        # The misfit may come from the guessed focal length rather than from parallax: a
+        # rotation+zoom model whose focal length is free decides. Its angles are noisier (the
+        # focal length is poorly determined by small rotations), so the fixed-focal fit is kept.
+        parallax = float(np.median(fit_rotation_zoom(in_a, in_b, k_a, focal_sigma=FOCAL_SIGMA)[2]))
     if parallax <= parallax_px:
         return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num_e, parallax)
     k_t = torch.from_numpy(k_a)
-    rot_e, t_e, points, num_front = motion_from_essential_choose_solution(
+    rot_e, t_e, _, num_front = motion_from_essential_choose_solution(
         e_mat, k_t, k_t, a64, b64, mask=torch.from_numpy(e_mask)
     )
-    depth = points.numpy()[e_mask, 2]
-    depth = depth[depth > 0]
-    if int(num_front) < MIN_MATCHES or depth.size == 0:
+    if int(num_front) < MIN_MATCHES:
         raise PredictionError(
             f"{label}: no consistent relative pose (only {int(num_front)} points in front of both views)"
         )
-    log.debug("%s: %d of %d inliers in front of both views", label, int(num_front), num_e)
-    t_unit = t_e.numpy().reshape(3)
-    return PairMotion(rot_e.numpy(), t_unit / float(np.median(depth)), 1.0, False, len(pts_a), num_e, parallax)
+    rot_0, t_dir = rot_e.numpy(), t_e.numpy().reshape(3)
+    rot, t_unit, zoom, cost_fixed = refine_pose_zoom(in_a, in_b, k_a, rot_0, t_dir, free_zoom=False)
+    rot_z, t_z, zoom_z, cost_zoom = refine_pose_zoom(in_a, in_b, k_a, rot_0, t_dir, free_zoom=True)
+    if cost_zoom < ZOOM_GAIN * cost_fixed:
+        rot, t_unit, zoom = rot_z, t_z, zoom_z
+    t_unit, depth, num_front = _cheirality_depth(in_a, in_b, k_a, rot, t_unit, zoom)
+    if num_front < MIN_MATCHES:
+        raise PredictionError(f"{label}: no consistent relative pose (only {num_front} points in front of the camera)")
+    log.debug("%s: %d of %d inliers in front of camera a, zoom %.4f", label, num_front, num_e, zoom)
+    return PairMotion(rot, t_unit / depth, zoom, False, len(pts_a), num_e, parallax)
 
 
 def estimate_trajectory(
@@ -261,7 +435,25 @@ def estimate_trajectory(
         intr[b] = intr[a]
         intr[b, :2, :2] *= pair.zoom
 
+    def interpolate(a: int, b: int) -> None:
+        """Frames strictly between keyframes a and b: rotation by slerp, position and log focal
+        linearly in time."""
+        if b <= a + 1:
+            return
+        from scipy.spatial.transform import Slerp
+
+        span = timestamps[[a, b]]
+        inner = np.clip(timestamps[a + 1 : b], span[0], span[1])
+        slerp = Slerp(span, Rotation.from_matrix(c2w[[a, b], :3, :3]))
+        frac = (inner - span[0]) / (span[1] - span[0])
+        c2w[a + 1 : b, :3, :3] = slerp(inner).as_matrix()
+        c2w[a + 1 : b, :3, 3] = c2w[a, :3, 3] + frac[:, None] * (c2w[b, :3, 3] - c2w[a, :3, 3])
+        focal_ratio = intr[b, 0, 0] / intr[a, 0, 0]
+        intr[a + 1 : b] = intr[a]
+        intr[a + 1 : b, :2, :2] *= (focal_ratio**frac)[:, None, None]
+
     a = 0
+    previous_keyframe: int | None = None  # start of the last keyframe pair that showed parallax
     while a < n - 1:
         last_rotation_only = a
         first_inliers = 0
@@ -283,21 +475,25 @@ def estimate_trajectory(
                 parallax_at = b
                 break
             last_rotation_only = b
+        if parallax_at is None and last_rotation_only == n - 1 and previous_keyframe is not None:
+            # The clip ends before the last segment builds up visible parallax, although the
+            # camera was translating: a forward move would then read as a zoom. The previous
+            # keyframe gives the end a longer baseline.
+            try:
+                pair = relate(previous_keyframe, n - 1)
+            except PredictionError as exc:
+                log.debug("last segment kept as rotation-only: %s", exc)
+            else:
+                if not pair.rotation_only:
+                    pairs.append((previous_keyframe, n - 1, pair))
+                    place(previous_keyframe, n - 1, pair)
+                    parallax_at = n - 1
         if parallax_at is None:
             a = last_rotation_only
             continue
-        b = parallax_at
-        if b > a + 1:  # in-between frames: interpolate between the two keyframes
-            from scipy.spatial.transform import Slerp
-
-            span = timestamps[[a, b]]
-            inner = np.clip(timestamps[a + 1 : b], span[0], span[1])
-            slerp = Slerp(span, Rotation.from_matrix(c2w[[a, b], :3, :3]))
-            frac = (inner - span[0]) / (span[1] - span[0])
-            c2w[a + 1 : b, :3, :3] = slerp(inner).as_matrix()
-            c2w[a + 1 : b, :3, 3] = c2w[a, :3, 3] + frac[:, None] * (c2w[b, :3, 3] - c2w[a, :3, 3])
-            intr[a + 1 : b] = intr[a]
-        a = b
+        interpolate(a, parallax_at)
+        previous_keyframe = a
+        a = parallax_at
     meta = {
         META_SCENE_DEPTH: 1.0,
         "translation_unit": "median scene depth seen at each keyframe pair (two-view, per-pair scale)",
