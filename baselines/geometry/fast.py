@@ -11,11 +11,18 @@ Per pair of sampled frames (each frame against the current keyframe, see
    has no such model, so it is a small ``scipy.optimize.least_squares`` problem on bearing
    vectors: ~0.005 deg per pair where decomposing the homography gives ~0.08 deg, B9).
 4. Model choice: when the rotation+zoom model explains the essential-matrix inliers to within
-   ``parallax_px`` (median reprojection error), the pair is rotation(+zoom) only; otherwise the
-   rotation and translation direction come from the essential matrix (kornia
-   ``motion_from_essential_choose_solution``), zoom is taken as unchanged, and the translation
-   length is set to ``1 / median depth`` of the triangulated inliers — i.e. translation is
-   measured in units of the scene depth seen at that pair, the scale the motion scorers use
+   ``parallax_px`` (median reprojection error), the pair is rotation(+zoom) only. A misfit above
+   that is checked once more with the focal length free (:data:`FOCAL_SIGMA`): a rotation seen
+   through a wrongly guessed focal length is not parallax (11 deg of tilt through a focal length
+   40% off the guess leaves ~1 px).
+5. Otherwise the camera translated. The essential matrix's pose (kornia
+   ``motion_from_essential_choose_solution``) is refined on the Sampson distance with the guessed
+   focal length free, once with the zoom fixed at 1 and once with it free
+   (:func:`refine_pose_zoom`); the zoom is kept when it cuts the robust cost to
+   :data:`ZOOM_GAIN` of the fixed one (a sideways move with a zoom: 0.24-0.76 measured; no zoom:
+   0.97-1.0). The translation length is set to ``1 / median depth`` of the inliers triangulated
+   in front of the camera (kornia ``triangulate_points``) — i.e. translation is measured in
+   units of the scene depth seen at that pair, the scale the motion scorers use
    (``meta["scene_depth"] = 1``). Monocular two-view geometry has no other scale: this is
    stated in the trajectory's meta and in run.json.
 
@@ -25,8 +32,10 @@ centre. A wrong guess scales rotation angles but not their signs or ranking.
 
 Known limits (measured on the synthetic presets, see ``benchmarks/bench_geometry.py``): a dolly
 zoom (translation along the optical axis while the focal length changes) is ambiguous in two
-views — zoom and depth trade off — and comes out as a translation, often of the wrong sign;
-frames too dark or textureless for SIFT make the video fail.
+views and in more: zoom trades off exactly against a shift of every inverse depth, and both
+depth orders fit once the points are kept in front of the camera. It comes out as a pure
+translation (no zoom), often of the wrong sign. Frames too dark or textureless for SIFT make the
+video fail.
 
 Pairs are chained into camera-to-world poses. A pair with too few matches (no texture, a cut,
 a motion too fast for the frame rate) makes the video fail with that reason: there is no
@@ -404,8 +413,13 @@ def estimate_trajectory(
     that show only rotation(+zoom) relative to ``a`` get their pose from that fit; the first one
     with parallax (or the last one that still overlaps ``a`` well: ``min_overlap`` of the inliers
     of ``(a, a+1)``) becomes the next keyframe. When a keyframe pair shows parallax, its relative
-    pose comes from the essential matrix and the frames between are interpolated (rotation by
-    slerp, position linearly in time).
+    pose comes from the essential matrix (with the zoom where it is visible) and the frames
+    between are interpolated (rotation by slerp, position and log focal length linearly in time).
+
+    A translating camera whose last segment ends with the clip before parallax shows up (a slow
+    forward move looks like a zoom for a few frames) is related to the previous keyframe
+    instead, whose longer baseline shows the translation; without that, every forward move
+    ended with a small zoom in.
 
     Returns:
         The trajectory (first camera at the origin, translation in scene-depth units,

@@ -126,3 +126,11 @@ def synth_dataset(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     from camerabench.synth import generate_dataset
 
     return generate_dataset(tmp_path_factory.mktemp("synth") / "data", clips=15, seed=0, workers=2)
+
+
+@pytest.fixture(scope="session")
+def standard_dataset(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The whole standard synthetic preset (57 clips, seed 0): compositions, arcs, dolly zooms."""
+    from camerabench.synth import generate_dataset
+
+    return generate_dataset(tmp_path_factory.mktemp("standard") / "data", seed=0, workers=2)

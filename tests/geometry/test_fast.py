@@ -39,6 +39,7 @@ def test_pair_translation_direction(centre: tuple[float, float, float], axis: in
     b = _project(pts - np.asarray(centre), K) + rng.normal(0, 0.2, (len(pts), 2))
     pair = fast.estimate_pair(a, b, K)
     assert not pair.rotation_only
+    assert pair.zoom == 1.0  # no zoom is read into a translation (along the axis it cannot be seen)
     centre_b = -pair.rot_b_from_a.T @ pair.t_b_from_a  # camera b's centre in camera a's frame
     direction = centre_b / np.linalg.norm(centre_b)
     assert direction[axis] * sign > 0.99
@@ -60,6 +61,84 @@ def test_pair_rotation_and_zoom() -> None:
     assert angle_err < 0.05
     assert pair.zoom == pytest.approx(1.05, rel=2e-3)
     assert np.all(pair.t_b_from_a == 0)
+
+
+def _with_focal(k: np.ndarray, scale: float) -> np.ndarray:
+    out = k.copy()
+    out[:2, :2] *= scale
+    return out
+
+
+def test_pair_sideways_move_with_zoom() -> None:
+    # A truck with a zoom: the essential matrix (one focal length) turns the zoom into a forward
+    # move; the zoom-free refinement must find the zoom and a sideways translation.
+    pts = _points(3)
+    rng = np.random.default_rng(4)
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project(pts - np.array([0.4, 0.0, 0.0]), _with_focal(K, 1.06)) + rng.normal(0, 0.2, (len(pts), 2))
+    pair = fast.estimate_pair(a, b, K)
+    assert not pair.rotation_only
+    assert pair.zoom == pytest.approx(1.06, rel=5e-3)
+    centre_b = -pair.rot_b_from_a.T @ pair.t_b_from_a
+    assert centre_b[0] / np.linalg.norm(centre_b) > 0.99
+
+
+def test_pair_pan_and_dolly_seen_through_a_wrong_focal_guess() -> None:
+    # The guessed focal length is 20% short: the misfit of the 8 deg pan must not become a zoom.
+    pts = _points(5)
+    rot = Rotation.from_euler("y", 8.0, degrees=True).as_matrix()
+    k_true = _with_focal(K, 1.2)
+    rng = np.random.default_rng(6)
+    a = _project(pts, k_true) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project((pts - np.array([0.0, 0.0, 0.5])) @ rot.T, k_true) + rng.normal(0, 0.2, (len(pts), 2))
+    pair = fast.estimate_pair(a, b, K)
+    assert not pair.rotation_only
+    assert pair.zoom == 1.0
+    centre_b = -pair.rot_b_from_a.T @ pair.t_b_from_a
+    assert centre_b[2] / np.linalg.norm(centre_b) > 0.98
+
+
+def test_rotation_seen_through_a_wrong_focal_guess_is_not_parallax() -> None:
+    # 11 deg of tilt with a zoom out, the true focal length 40% above the guess: ~1 px of misfit
+    # for the guessed camera, none once its focal length is free.
+    pts = _points(7)
+    rot = Rotation.from_euler("x", 11.0, degrees=True).as_matrix()
+    k_true = _with_focal(K, 1.4)
+    rng = np.random.default_rng(8)
+    a = _project(pts, k_true) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project(pts @ rot.T, _with_focal(k_true, 0.8)) + rng.normal(0, 0.2, (len(pts), 2))
+    fixed = fast.fit_rotation_zoom(a, b, K)[2]
+    assert np.median(fixed) > 1.0  # the guessed focal length alone would call this parallax
+    pair = fast.estimate_pair(a, b, K)
+    assert pair.rotation_only
+    # Angles and zoom come from the guessed focal length's fit: a wrong guess biases them a little.
+    assert pair.zoom == pytest.approx(0.8, rel=0.05)
+
+
+def test_fundamental_matrix_and_sampson_distance_match_kornia() -> None:
+    import torch
+    from kornia.geometry.epipolar import essential_from_Rt, fundamental_from_essential, sampson_epipolar_distance
+
+    rng = np.random.default_rng(9)
+    rot = Rotation.random(random_state=10).as_matrix()
+    t = rng.normal(size=3)
+    k_b = _with_focal(K, 1.3)
+    f_mat = fast.fundamental_matrix(K, k_b, rot, t)
+    e_ref = essential_from_Rt(
+        torch.eye(3, dtype=torch.float64)[None],
+        torch.zeros(1, 3, 1, dtype=torch.float64),
+        torch.from_numpy(rot)[None],
+        torch.from_numpy(t)[None, :, None],
+    )
+    f_ref = fundamental_from_essential(e_ref, torch.from_numpy(K)[None], torch.from_numpy(k_b)[None])[0].numpy()
+    np.testing.assert_allclose(f_mat / np.linalg.norm(f_mat), f_ref / np.linalg.norm(f_ref), atol=1e-12)
+    pts_a, pts_b = rng.uniform(0, 320, (50, 2)), rng.uniform(0, 192, (50, 2))
+    ours = fast.sampson_distance(f_mat, np.c_[pts_a, np.ones(50)], np.c_[pts_b, np.ones(50)])
+    ref = sampson_epipolar_distance(
+        torch.from_numpy(pts_a)[None], torch.from_numpy(pts_b)[None], torch.from_numpy(f_mat)[None], squared=False
+    )[0].numpy()
+    np.testing.assert_allclose(np.abs(ours), ref, rtol=1e-9)
+    assert (ours < 0).any() and (ours > 0).any()  # signed
 
 
 ROTATIONS = [p for p in Primitive if p.axis in ("yaw", "pitch", "roll", "zoom")]
