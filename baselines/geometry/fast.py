@@ -379,12 +379,12 @@ def estimate_pair(
     if parallax <= parallax_px:
         return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num_e, parallax)
     k_t = torch.from_numpy(k_a)
-    rot_e, t_e, _, num_front = motion_from_essential_choose_solution(
+    rot_e, t_e, _, e_front = motion_from_essential_choose_solution(
         e_mat, k_t, k_t, a64, b64, mask=torch.from_numpy(e_mask)
     )
-    if int(num_front) < MIN_MATCHES:
+    if int(e_front) < MIN_MATCHES:
         raise PredictionError(
-            f"{label}: no consistent relative pose (only {int(num_front)} points in front of both views)"
+            f"{label}: no consistent relative pose (only {int(e_front)} points in front of both views)"
         )
     rot_0, t_dir = rot_e.numpy(), t_e.numpy().reshape(3)
     rot, t_unit, zoom, cost_fixed = refine_pose_zoom(in_a, in_b, k_a, rot_0, t_dir, free_zoom=False)
