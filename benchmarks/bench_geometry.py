@@ -117,6 +117,22 @@ def _videos(data: Dataset, clips: int | None, only: str | None) -> list[str]:
     return videos
 
 
+def _method_options(specs: list[str]) -> dict[str, dict[str, Any]]:
+    """``["colmap.sample_fps=5", ...]`` -> ``{"colmap": {"sample_fps": 5}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        name, sep, raw = spec.partition("=")
+        method, dot, key = name.partition(".")
+        if not sep or not dot:
+            raise SystemExit(f"--option {spec!r}: expected METHOD.KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(method, {})[key] = value
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="standard-preset dataset")
@@ -127,6 +143,13 @@ def main() -> None:
     parser.add_argument("--generate", action="store_true", help="write the datasets first")
     parser.add_argument("--scorer", default="default")
     parser.add_argument("--save", type=Path, default=None, help="write per-clip scores and failures as JSON")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="METHOD.KEY=VALUE",
+        help="a method option, e.g. colmap.sample_fps=5 (repeatable; VALUE is read as JSON, else as a string)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.generate:
@@ -147,12 +170,12 @@ def main() -> None:
         for clip in data.manifest.get("clips", []):
             modes[prefix + clip["video"]] = clip.get("failure_mode")
     print("clips: " + ", ".join(f"{len(plan[p])} from {d.root}" for p, d in sets))
+    options = _method_options(args.option)
     saved: dict[str, Any] = {}
     for method in args.methods:
-        runs = {
-            prefix: run_method(data, plan[prefix], method, {"scorer": args.scorer}, prefix) for prefix, data in sets
-        }
-        print(f"\n== {method} (scorer {args.scorer})")
+        opts = {"scorer": args.scorer, **options.get(method, {})}
+        runs = {prefix: run_method(data, plan[prefix], method, opts, prefix) for prefix, data in sets}
+        print(f"\n== {method} ({', '.join(f'{k}={v}' for k, v in opts.items())})")
         for prefix, res in runs.items():
             sec, dec = np.array(res["seconds"]), np.array(res["decode"])
             print(
@@ -179,6 +202,7 @@ def main() -> None:
                         f"{np.nanmean(list(ap.values())):.3f}"
                     )
         saved[method] = {
+            "options": opts,
             "scores": {k: None if v is None else {p.value: s for p, s in v.items()} for k, v in scores.items()},
             "failures": {k: r for res in runs.values() for k, r in res["failures"].items()},
             "seconds": {p: res["seconds"] for p, res in runs.items()},
