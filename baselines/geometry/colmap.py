@@ -3,23 +3,27 @@
 Per video: sampled frames are written to a fresh temporary work folder; SIFT features
 (``first_octave=-1`` so that low-resolution frames still get features) go into a fresh
 database, one camera per frame (``CameraMode.PER_IMAGE``: a focal length per frame, so zoom is
-estimated); sequential matching; incremental mapping; the largest model is used.
+estimated); sequential matching with two-view verification; incremental mapping; the largest
+model is used.
 
 Honesty rules:
 
+* Pure rotation (and zoom) defeats incremental SfM: it returns a small junk model (focal
+  lengths that jump, translation that is noise), not nothing. COLMAP's own two-view geometry
+  tells it apart: when (nearly, > 90 %) all verified frame pairs, up to 10 frames apart, are
+  ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography explains them), no model is built and
+  the result is a *rotation-only estimate*: rotation+zoom fits to COLMAP's verified matches of
+  consecutive frames, chained, with the camera centre fixed, labelled ``rotation_only: True`` in
+  the trajectory meta and in run.json (``rotation_only_source`` says why). With
+  ``rotation_only=False`` (option) such videos fail instead.
+* Forward motion with a free focal length per frame is ill-posed (a dolly looks like a zoom)
+  and often diverges; a model with implausible focal lengths is rebuilt once from the same
+  matches with every frame held at the guessed focal length (``camera_mode`` in run.json says
+  which model was used, ``retried_because`` why).
 * Too few registered frames (below ``min_registered`` of the sampled ones) -> PredictionError
   with the counts. Frames missing inside the registered range are interpolated (rotation by
   slerp, position and log focal linearly in time) and counted in ``info``; frames before the
   first or after the last registered one are left out of the trajectory (never extrapolated).
-* Pure rotation (and zoom) defeats incremental SfM: it returns a small junk model, not nothing.
-  COLMAP's own two-view geometry tells it apart: when (nearly, > 90 %) all verified frame
-  pairs, up to 10 frames apart, are ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography
-  explains them), the model's translation is meaningless. Then the result is a *rotation-only
-  estimate*, labelled ``rotation_only: True`` in the trajectory meta and in run.json: the
-  model's rotations and focal lengths with the camera centre held fixed, or, when COLMAP built
-  no usable model, rotation+zoom fits to COLMAP's verified matches of consecutive frames
-  (``rotation_only_source`` says which and why). With ``rotation_only=False`` (option) such
-  videos fail instead.
 * Translation is divided by the median depth of the points the first frame sees (the
   ``scene_depth`` meta), so it is measured in scene depths like every other method here.
 """
@@ -30,6 +34,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,7 +50,7 @@ from camerabench.errors import PredictionError
 from camerabench.trajectory import Trajectory
 from camerabench.video import read_video
 
-__all__ = ["ColmapPredictor", "reconstruct_frames"]
+__all__ = ["ColmapPredictor", "MatchedFrames", "map_frames", "match_frames", "rotation_only_trajectory"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,34 @@ def _silence(pycolmap: Any) -> None:
     pycolmap.logging.minloglevel = 2
 
 
-def reconstruct_frames(
+@dataclass
+class MatchedFrames:
+    """What COLMAP's feature extraction and sequential matching left in a work folder.
+
+    Attributes:
+        database: the COLMAP database (one camera per frame, keypoints, verified matches).
+        image_dir: the frames as PNG files.
+        configs: count of the two-view configurations of the verified frame pairs
+            (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
+        consecutive: for each frame i whose pair (i, i+1) COLMAP verified, the inlier keypoints
+            ``(pixels in i (M, 2), pixels in i+1 (M, 2))``.
+    """
+
+    database: Path
+    image_dir: Path
+    configs: dict[str, int]
+    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+    @property
+    def verified(self) -> int:
+        return sum(self.configs.values())
+
+    @property
+    def without_parallax(self) -> int:
+        return sum(self.configs.get(c, 0) for c in _ROTATION_CONFIGS)
+
+
+def match_frames(
     frames: NDArray[np.uint8],
     work_dir: Path,
     num_threads: int = -1,
@@ -67,31 +99,19 @@ def reconstruct_frames(
     seed: int = 0,
     prior_focal_px: float | None = None,
     max_error_px: float = 1.0,
-    init_min_tri_angle_deg: float = 4.0,
-    per_image_camera: bool = True,
-) -> tuple[Any | None, dict[str, int], dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]]:
-    """Run feature extraction, sequential matching and incremental mapping on RGB frames.
+) -> MatchedFrames:
+    """SIFT features and sequential matching with two-view verification of RGB frames.
 
     Args:
         frames: (N, H, W, 3) uint8 RGB.
-        work_dir: an empty folder (images, database and models go there).
+        work_dir: an empty folder (images and database go there).
         num_threads: threads for every stage (-1 = all cores; 1 = bit-reproducible).
         max_features: SIFT features per frame.
-        seed: the mapper's random seed.
+        seed: the verification RANSAC's random seed.
         prior_focal_px: initial focal length of every frame (COLMAP's default guess is
-            1.2 x the longer side); it is refined per frame either way.
-        max_error_px: RANSAC error of two-view verification and of the initial pair (COLMAP's
-            4 px default is meant for full-resolution photos, not 320-480 px video frames).
-        init_min_tri_angle_deg: smallest triangulation angle of the initial pair (COLMAP's 16 deg
-            default rejects every pair of a slow video clip).
-        per_image_camera: one focal length per frame (``CameraMode.PER_IMAGE``, needed for zoom)
-            or one camera for all frames (``CameraMode.SINGLE``, better posed for forward motion).
-
-    Returns:
-        The largest reconstruction (None if COLMAP built none), a count of the two-view
-        configurations of the verified frame pairs (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``),
-        and for each frame i whose pair (i, i+1) COLMAP verified, the inlier keypoints
-        ``(pixels in i (M, 2), pixels in i+1 (M, 2))``.
+            1.2 x the longer side).
+        max_error_px: RANSAC error of two-view verification (COLMAP's 4 px default is meant for
+            full-resolution photos, not 320-480 px video frames).
     """
     import cv2
     import pycolmap
@@ -114,7 +134,7 @@ def reconstruct_frames(
     pycolmap.extract_features(
         db_path,
         image_dir,
-        camera_mode=pycolmap.CameraMode.PER_IMAGE if per_image_camera else pycolmap.CameraMode.SINGLE,
+        camera_mode=pycolmap.CameraMode.PER_IMAGE,
         reader_options=reader,
         extraction_options=extraction,
         device=pycolmap.Device.cpu,
@@ -150,17 +170,50 @@ def reconstruct_frames(
             consecutive[min(f1, f2)] = (pts1, pts2) if f2 == f1 + 1 else (pts2, pts1)
     finally:
         db.close()
+    return MatchedFrames(db_path, image_dir, dict(configs), consecutive)
+
+
+def map_frames(
+    matched: MatchedFrames,
+    out_dir: Path,
+    num_threads: int = -1,
+    seed: int = 0,
+    refine_focal: bool = True,
+    max_error_px: float = 1.0,
+    init_min_tri_angle_deg: float = 4.0,
+    init_max_forward_motion: float = 0.95,
+) -> Any | None:
+    """Incremental mapping of matched frames; the largest reconstruction, or None.
+
+    Args:
+        matched: what :func:`match_frames` wrote.
+        out_dir: a folder for the models (created).
+        num_threads: mapper threads (-1 = all cores; 1 = bit-reproducible).
+        seed: the mapper's random seed.
+        refine_focal: refine each frame's focal length (zoom) or keep every frame at the prior
+            focal length (a known camera; forward motion with free focal lengths is ill-posed,
+            dolly vs zoom, and can diverge).
+        max_error_px: RANSAC error of the initial pair.
+        init_min_tri_angle_deg: smallest triangulation angle of the initial pair (COLMAP's 16 deg
+            default rejects every pair of a slow video clip).
+        init_max_forward_motion: largest forward share of the initial pair's translation
+            (COLMAP's 0.95 refuses pairs of a clip that moves straight ahead).
+    """
+    import pycolmap
+
     mapping = pycolmap.IncrementalPipelineOptions()
     mapping.num_threads = num_threads
     mapping.random_seed = seed
-    mapping.ba_refine_focal_length = True
+    mapping.ba_refine_focal_length = refine_focal
+    mapping.mapper.abs_pose_refine_focal_length = refine_focal
     mapping.mapper.init_min_tri_angle = init_min_tri_angle_deg
     mapping.mapper.init_max_error = max_error_px
-    models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / "sparse", options=mapping)
+    mapping.mapper.init_max_forward_motion = init_max_forward_motion
+    out_dir.mkdir(parents=True)
+    models = pycolmap.incremental_mapping(matched.database, matched.image_dir, out_dir, options=mapping)
     if not models:
-        return None, dict(configs), consecutive
-    largest = max(models.values(), key=lambda rec: rec.num_reg_images())
-    return largest, dict(configs), consecutive
+        return None
+    return max(models.values(), key=lambda rec: rec.num_reg_images())
 
 
 def _frame_index(name: str) -> int:
@@ -198,9 +251,7 @@ def rotation_only_trajectory(
     return Trajectory(c2w, intr, timestamps, meta={"rotation_only": True, META_SCENE_DEPTH: 1.0})
 
 
-def _trajectory_from_model(
-    rec: Any, timestamps: NDArray[np.float64], rotation_only: bool
-) -> tuple[Trajectory, dict[str, Any]]:
+def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[Trajectory, dict[str, Any]]:
     by_index: dict[int, Any] = {}
     for image in rec.images.values():
         if image.has_pose:
@@ -226,14 +277,12 @@ def _trajectory_from_model(
         c2w[:, :3, :3] = c2w_reg_arr[0, :3, :3]
     for axis in range(3):
         c2w[:, axis, 3] = np.interp(t_all, t_reg, c2w_reg_arr[:, axis, 3])
-    if rotation_only:
-        c2w[:, :3, 3] = c2w[0, :3, 3]
     focal = np.exp(np.interp(t_all, t_reg, np.log(focal_reg)))
     cam = rec.images[next(iter(rec.images))].camera
     k = np.zeros((len(span), 3, 3))
     k[:, 0, 0] = k[:, 1, 1] = focal
     k[:, 0, 2], k[:, 1, 2], k[:, 2, 2] = cam.principal_point_x, cam.principal_point_y, 1.0
-    meta: dict[str, Any] = {"rotation_only": rotation_only}
+    meta: dict[str, Any] = {"rotation_only": False}
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
     info = {
@@ -241,6 +290,7 @@ def _trajectory_from_model(
         "interpolated": int(len(span) - len(registered)),
         "trimmed": int(len(timestamps) - len(span)),
         "points3D": int(rec.num_points3D()),
+        "mean_reprojection_error_px": float(rec.compute_mean_reprojection_error()),
     }
     return Trajectory(c2w, k, t_all, meta=meta), info
 
@@ -258,6 +308,15 @@ class ColmapPredictor(GeometricPredictor):
         fov_deg: horizontal field of view giving the initial focal length (refined by COLMAP).
         rotation_only: give the labelled rotation-only estimate when COLMAP's two-view geometry
             says there is no parallax (default True); False makes those videos fail.
+        init_max_forward_motion: largest forward share of the initial pair's motion (COLMAP's
+            default 0.95).
+        max_reprojection_error_px: a model whose mean reprojection error is larger is not used
+            (default 0.4 px; on the standard preset at 256 px, 5 fps, every model with the right
+            motion stayed at or below 0.37 px and the ones that turned a dolly into a tilt were at
+            0.40-0.71 px).
+        focal_order: which models to try, in order, until one is usable: True = a focal length
+            per frame (zoom), False = every frame at the guessed focal length (default
+            ``[True, False]``).
     """
 
     name: ClassVar[str] = "colmap"
@@ -269,6 +328,9 @@ class ColmapPredictor(GeometricPredictor):
         "min_registered": 0.6,
         "rotation_only": True,
         "fov_deg": 60.0,
+        "init_max_forward_motion": 0.95,
+        "max_reprojection_error_px": 0.4,
+        "focal_order": [True, False],
     }
 
     def setup(self) -> None:
@@ -282,63 +344,62 @@ class ColmapPredictor(GeometricPredictor):
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
         threads = 1 if self.opt("deterministic") else -1
-        width = clip.frames.shape[2]
-        problems: list[str] = []
-        # PER_IMAGE first (zoom needs a focal length per frame); forward motion with free focal
-        # lengths is ill-posed (dolly vs zoom) and can diverge, so a degenerate per-image model
-        # is retried once with a single shared camera.
-        for per_image in (True, False):
-            mode = "per-image cameras" if per_image else "single camera"
-            with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-                rec, configs, consecutive = reconstruct_frames(
-                    clip.frames,
-                    Path(tmp),
-                    num_threads=threads,
-                    prior_focal_px=focal_from_fov(width, self.opt("fov_deg")),
-                    per_image_camera=per_image,
-                )
-                verified = sum(configs.values())
-                no_parallax = sum(configs.get(c, 0) for c in _ROTATION_CONFIGS)
-                # Consecutive frames of a slow move often lack parallax; the widest pairs (10
-                # frames apart) do not when the camera translates. So: rotation-only when
-                # (almost) no verified pair has parallax.
-                rotation_only = verified > 0 and verified - no_parallax < 0.1 * verified
-                problem = _model_problem(rec, n, width, self.opt("min_registered"))
-                if problem is None:
-                    if rotation_only and not self.opt("rotation_only"):
-                        raise PredictionError(
-                            f"pure rotation or zoom: {no_parallax} of {verified} verified frame pairs have no "
-                            f"parallax ({configs}); incremental SfM gives no trustworthy trajectory"
-                        )
-                    traj, info = _trajectory_from_model(rec, clip.timestamps, rotation_only)
-                    info.update(
-                        {"frames": n, "camera_mode": mode, "two_view_configs": configs, "rotation_only": rotation_only}
+        height, width = clip.frames.shape[1:3]
+        focal0 = focal_from_fov(width, self.opt("fov_deg"))
+        with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
+            matched = match_frames(clip.frames, Path(tmp), num_threads=threads, prior_focal_px=focal0)
+            info: dict[str, Any] = {"frames": n, "two_view_configs": matched.configs}
+            # Consecutive frames of a slow move often lack parallax; the widest pairs (10 frames
+            # apart) do not when the camera translates. So: no parallax when (almost) no verified
+            # pair has any.
+            verified, flat = matched.verified, matched.without_parallax
+            if verified > 0 and verified - flat < 0.1 * verified:
+                why = f"{flat} of {verified} verified frame pairs have no parallax ({matched.configs})"
+                if not self.opt("rotation_only"):
+                    raise PredictionError(
+                        f"pure rotation or zoom: {why}; incremental SfM gives no trustworthy trajectory"
                     )
+                # Incremental SfM would return a junk model here (its focal lengths jump, its
+                # translation is noise), so the model is not even built.
+                k0 = np.array([[focal0, 0.0, (width - 1) / 2], [0.0, focal0, (height - 1) / 2], [0.0, 0.0, 1.0]])
+                traj = rotation_only_trajectory(matched.consecutive, clip.timestamps, k0)
+                info.update(
+                    {
+                        "rotation_only": True,
+                        "rotation_only_source": f"rotation+zoom fit to COLMAP's verified matches: {why}",
+                    }
+                )
+                return traj, info
+            # By default a focal length per frame first (zoom); forward motion with free focal
+            # lengths is ill-posed (dolly vs zoom) and can diverge, so a degenerate model is
+            # retried with every frame held at the guessed focal length.
+            problems: list[str] = []
+            for refine in self.opt("focal_order"):
+                mode = "per-frame focal length" if refine else "fixed focal length"
+                rec = map_frames(
+                    matched,
+                    Path(tmp) / f"sparse{len(problems)}",
+                    num_threads=threads,
+                    refine_focal=refine,
+                    init_max_forward_motion=self.opt("init_max_forward_motion"),
+                )
+                problem = _model_problem(
+                    rec, n, width, self.opt("min_registered"), self.opt("max_reprojection_error_px")
+                )
+                if problem is None:
+                    traj, model_info = _trajectory_from_model(rec, clip.timestamps)
+                    info.update(model_info)
+                    info.update({"camera_mode": mode, "rotation_only": False})
                     if problems:
                         info["retried_because"] = problems[0]
                     return traj, info
-            problems.append(f"{mode}: {problem}")
-            if rotation_only:
-                break  # no parallax: a shared camera cannot help
-        if rotation_only and self.opt("rotation_only"):
-            # No SfM model, but COLMAP's verified matches say the camera only turns or zooms.
-            focal0 = focal_from_fov(width, self.opt("fov_deg"))
-            height = clip.frames.shape[1]
-            k0 = np.array([[focal0, 0.0, (width - 1) / 2], [0.0, focal0, (height - 1) / 2], [0.0, 0.0, 1.0]])
-            traj = rotation_only_trajectory(consecutive, clip.timestamps, k0)
-            info = {
-                "frames": n,
-                "two_view_configs": configs,
-                "rotation_only": True,
-                "rotation_only_source": "rotation+zoom fit to COLMAP's verified matches; no SfM model: "
-                + "; ".join(problems),
-            }
-            return traj, info
-        detail = f"; pure rotation or zoom suspected ({no_parallax} of {verified} pairs without parallax)"
-        raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems) + (detail if rotation_only else ""))
+                problems.append(f"{mode}: {problem}")
+        raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems))
 
 
-def _model_problem(rec: Any, n_frames: int, width: int, min_registered: float) -> str | None:
+def _model_problem(
+    rec: Any, n_frames: int, width: int, min_registered: float, max_reprojection_error_px: float
+) -> str | None:
     """Why a reconstruction cannot be used, or None when it can."""
     if rec is None:
         return "no model"
@@ -350,4 +411,10 @@ def _model_problem(rec: Any, n_frames: int, width: int, min_registered: float) -
     focal = np.array([im.camera.mean_focal_length() for im in rec.images.values() if im.has_pose])
     if focal.min() < 0.2 * width or focal.max() > 5 * width:
         return f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a {width} px wide frame"
+    error = float(rec.compute_mean_reprojection_error())
+    if error > max_reprojection_error_px:
+        return (
+            f"mean reprojection error {error:.2f} px (above {max_reprojection_error_px} px: the motion is bent "
+            "to fit wrong structure)"
+        )
     return None

@@ -89,12 +89,28 @@ def test_colmap_on_a_translating_and_a_static_clip(synth_dataset: Path) -> None:
     assert best is Primitive.MOVE_RIGHT
     assert result.info["registered"] >= 8 and not result.info["rotation_only"]
     assert result.trajectory is not None and np.isfinite(result.trajectory.cam_c2w).all()
-    # A fixed camera has no parallax: COLMAP builds no model; its verified matches give a
-    # rotation-only estimate, labelled as such (or, when that is refused, a failure saying why).
+    # A fixed camera has no parallax: COLMAP's two-view geometry says so, and its verified
+    # matches give a rotation-only estimate, labelled as such (or, when that is refused, a
+    # failure saying why).
     still = pred.predict(data.video_path("synth_000_static.mp4"), QUESTIONS)
-    assert still.info["rotation_only"] and "no SfM model" in still.info["rotation_only_source"]
+    assert still.info["rotation_only"] and "have no parallax" in still.info["rotation_only_source"]
     assert still.trajectory is not None and still.trajectory.meta["rotation_only"]
     assert max(abs(v) for q, v in still.scores.items() if q != Primitive.STATIC.question) < 0.01
+    # A zoom has no parallax either: the rotation-only estimate carries the zoom (x1.5 here),
+    # where an incremental-SfM model's per-frame focal lengths jump about.
+    zoom = pred.predict(data.video_path("synth_007_zoom_in.mp4"), QUESTIONS)
+    assert zoom.info["rotation_only"] and zoom.trajectory is not None
+    assert float(decompose(zoom.trajectory).zoom_ratio[-1]) == pytest.approx(1.5, rel=0.03)
+    best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: zoom.scores[p.question])
+    assert best is Primitive.ZOOM_IN
+    # Straight ahead, free per-frame focal lengths diverge (a dolly looks like a zoom); the model
+    # rebuilt at the guessed focal length is used, and run.json says why.
+    ahead = pred.predict(data.video_path("synth_001_move_in.mp4"), QUESTIONS)
+    best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: ahead.scores[p.question])
+    assert best is Primitive.MOVE_IN and not ahead.info["rotation_only"]
+    if ahead.info["camera_mode"] == "fixed focal length":
+        assert "per-frame focal length: " in ahead.info["retried_because"]
+    assert ahead.info["mean_reprojection_error_px"] <= ColmapPredictor.DEFAULTS["max_reprojection_error_px"]
     strict = ColmapPredictor(sample_fps=5.0, deterministic=True, rotation_only=False)
-    with pytest.raises(PredictionError, match=r"COLMAP gave no usable model.*without parallax"):
+    with pytest.raises(PredictionError, match=r"pure rotation or zoom: \d+ of \d+ verified frame pairs"):
         strict.predict(data.video_path("synth_000_static.mp4"), QUESTIONS)
