@@ -16,10 +16,20 @@ Honesty rules:
   consecutive frames, chained, with the camera centre fixed, labelled ``rotation_only: True`` in
   the trajectory meta and in run.json (``rotation_only_source`` says why). With
   ``rotation_only=False`` (option) such videos fail instead.
+* Where COLMAP starts matters: left to itself it may start from a short-baseline pair that a
+  homography explains (a wall seen while moving ahead), whose decomposition reads the move as a
+  tilt plus a vertical move, and the whole model follows. A model with fixed focal lengths
+  first starts from the widest pair that an essential matrix explains (``CALIBRATED``), then
+  from COLMAP's own choice. (Per-frame focal lengths started that way turn a forward move into
+  a zoom, so they always start from COLMAP's choice.)
 * Forward motion with a free focal length per frame is ill-posed (a dolly looks like a zoom)
-  and often diverges; a model with implausible focal lengths is rebuilt once from the same
-  matches with every frame held at the guessed focal length (``camera_mode`` in run.json says
-  which model was used, ``retried_because`` why).
+  and often diverges; a model with implausible focal lengths is rebuilt from the same matches
+  with every frame held at the guessed focal length (``camera_mode`` in run.json says which
+  model was used, ``retried_because`` why the others were not).
+* A model is not used when its mean reprojection error is above ``max_reprojection_error_px``
+  (observations are kept up to ``filter_max_error_px``; a dolly bent into a tilt leaves larger
+  residuals) or its camera travels more than ``max_travel_depths`` scene depths (broken scale);
+  the next model is tried, and when none is left the video fails with every model's reason.
 * Too few registered frames (below ``min_registered`` of the sampled ones) -> PredictionError
   with the counts. Frames missing inside the registered range are interpolated (rotation by
   slerp, position and log focal linearly in time) and counted in ``info``; frames before the
@@ -75,12 +85,16 @@ class MatchedFrames:
             (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
         consecutive: for each frame i whose pair (i, i+1) COLMAP verified, the inlier keypoints
             ``(pixels in i (M, 2), pixels in i+1 (M, 2))``.
+        calibrated_pair: database image ids of the ``CALIBRATED`` pair (an essential matrix
+            explains it better than a homography) farthest apart in time (the widest baseline),
+            then with the most inliers, among those with at least 100 inliers; or None.
     """
 
     database: Path
     image_dir: Path
     configs: dict[str, int]
     consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]
+    calibrated_pair: tuple[int, int] | None = None
 
     @property
     def verified(self) -> int:
@@ -99,6 +113,7 @@ def match_frames(
     seed: int = 0,
     prior_focal_px: float | None = None,
     max_error_px: float = 1.0,
+    min_init_inliers: int = 100,
 ) -> MatchedFrames:
     """SIFT features and sequential matching with two-view verification of RGB frames.
 
@@ -112,6 +127,8 @@ def match_frames(
             1.2 x the longer side).
         max_error_px: RANSAC error of two-view verification (COLMAP's 4 px default is meant for
             full-resolution photos, not 320-480 px video frames).
+        min_init_inliers: fewest inliers of a pair that may become ``calibrated_pair`` (COLMAP's
+            own least for an initial pair).
     """
     import cv2
     import pycolmap
@@ -155,6 +172,7 @@ def match_frames(
     )
     db = pycolmap.Database.open(str(db_path))
     consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+    calibrated: list[tuple[int, int, int, int]] = []
     try:
         pair_ids, geometries = db.read_two_view_geometries()
         configs = Counter(pycolmap.TwoViewGeometryConfiguration(g.config).name for g in geometries)
@@ -162,6 +180,9 @@ def match_frames(
         for pair_id, geometry in zip(pair_ids, geometries, strict=True):
             id1, id2 = pycolmap.pair_id_to_image_pair(pair_id)
             f1, f2 = frame_of[id1], frame_of[id2]
+            calibrated_geometry = pycolmap.TwoViewGeometryConfiguration(geometry.config).name == "CALIBRATED"
+            if calibrated_geometry and len(geometry.inlier_matches) >= min_init_inliers:
+                calibrated.append((abs(f1 - f2), len(geometry.inlier_matches), int(id1), int(id2)))
             if abs(f1 - f2) != 1 or len(geometry.inlier_matches) == 0:
                 continue
             matches = np.asarray(geometry.inlier_matches)
@@ -170,7 +191,8 @@ def match_frames(
             consecutive[min(f1, f2)] = (pts1, pts2) if f2 == f1 + 1 else (pts2, pts1)
     finally:
         db.close()
-    return MatchedFrames(db_path, image_dir, dict(configs), consecutive)
+    best = max(calibrated, default=None)
+    return MatchedFrames(db_path, image_dir, dict(configs), consecutive, None if best is None else best[2:])
 
 
 def map_frames(
@@ -182,6 +204,8 @@ def map_frames(
     max_error_px: float = 1.0,
     init_min_tri_angle_deg: float = 4.0,
     init_max_forward_motion: float = 0.95,
+    filter_max_error_px: float | None = None,
+    init_pair: tuple[int, int] | None = None,
 ) -> Any | None:
     """Incremental mapping of matched frames; the largest reconstruction, or None.
 
@@ -198,6 +222,10 @@ def map_frames(
             default rejects every pair of a slow video clip).
         init_max_forward_motion: largest forward share of the initial pair's translation
             (COLMAP's 0.95 refuses pairs of a clip that moves straight ahead).
+        filter_max_error_px: largest reprojection error of an observation kept in the model and
+            of a triangulation (4 px in COLMAP, made for full-resolution photos); None keeps
+            COLMAP's values. Frames are registered with 3x this error.
+        init_pair: database image ids of the initial pair (None: COLMAP chooses).
     """
     import pycolmap
 
@@ -209,6 +237,13 @@ def map_frames(
     mapping.mapper.init_min_tri_angle = init_min_tri_angle_deg
     mapping.mapper.init_max_error = max_error_px
     mapping.mapper.init_max_forward_motion = init_max_forward_motion
+    if init_pair is not None:
+        mapping.init_image_id1, mapping.init_image_id2 = init_pair
+    if filter_max_error_px is not None:
+        mapping.mapper.filter_max_reproj_error = filter_max_error_px
+        mapping.triangulation.complete_max_reproj_error = filter_max_error_px
+        mapping.triangulation.merge_max_reproj_error = filter_max_error_px
+        mapping.mapper.abs_pose_max_error = 3 * filter_max_error_px
     out_dir.mkdir(parents=True)
     models = pycolmap.incremental_mapping(matched.database, matched.image_dir, out_dir, options=mapping)
     if not models:
@@ -312,12 +347,22 @@ class ColmapPredictor(GeometricPredictor):
         init_max_forward_motion: largest forward share of the initial pair's motion (COLMAP's
             default 0.95).
         max_reprojection_error_px: a model whose mean reprojection error is larger is not used
-            (default 0.4 px; on the standard preset at 256 px, 5 fps, every model with the right
-            motion stayed at or below 0.37 px and the ones that turned a dolly into a tilt were at
-            0.40-0.71 px).
+            (default 0.25 px). Measured on the standard preset at 256 px, 5 fps, with
+            ``filter_max_error_px=1``: the models with the right motion were at 0.11-0.21 px, the
+            ones that turned a dolly into a tilt plus a vertical move at 0.26-0.35 px. A heuristic
+            fitted there, not a law: check it on your footage (run.json records each model's
+            error).
         focal_order: which models to try, in order, until one is usable: True = a focal length
             per frame (zoom), False = every frame at the guessed focal length (default
             ``[True, False]``).
+        init_from_calibrated_pair: start each model from the widest ``CALIBRATED`` pair first
+            (default True; module docstring).
+        filter_max_error_px: largest reprojection error of an observation kept in a model and of
+            a triangulation (default 1 px; COLMAP's 4 px is made for full-resolution photos and
+            lets mismatches on repeated texture bend a low-resolution model). None keeps 4 px.
+        max_travel_depths: a model whose camera path is longer than this many scene depths (the
+            median depth of the first frame's points) is not used (default 10: a broken scale;
+            on the standard preset an arc came out at ~1000).
     """
 
     name: ClassVar[str] = "colmap"
@@ -330,8 +375,11 @@ class ColmapPredictor(GeometricPredictor):
         "rotation_only": True,
         "fov_deg": 60.0,
         "init_max_forward_motion": 0.95,
-        "max_reprojection_error_px": 0.4,
+        "max_reprojection_error_px": 0.25,
         "focal_order": [True, False],
+        "filter_max_error_px": 1.0,
+        "init_from_calibrated_pair": True,
+        "max_travel_depths": 10.0,
     }
 
     def setup(self) -> None:
@@ -374,28 +422,55 @@ class ColmapPredictor(GeometricPredictor):
             # By default a focal length per frame first (zoom); forward motion with free focal
             # lengths is ill-posed (dolly vs zoom) and can diverge, so a degenerate model is
             # retried with every frame held at the guessed focal length.
+            # COLMAP left to itself may start from a short-baseline pair that a homography
+            # explains (a wall seen while moving ahead); the homography's decomposition reads the
+            # move as a tilt plus a vertical move and the whole model follows. So a try can start
+            # from the widest pair that an essential matrix explains better (allowed to be a
+            # straight-ahead move with a small triangulation angle, as such a video's pairs are).
+            starts: list[tuple[str, tuple[int, int] | None]] = [("COLMAP's initial pair", None)]
+            if self.opt("init_from_calibrated_pair") and matched.calibrated_pair is not None:
+                starts.insert(0, ("widest calibrated initial pair", matched.calibrated_pair))
             problems: list[str] = []
             for refine in self.opt("focal_order"):
-                mode = "per-frame focal length" if refine else "fixed focal length"
-                rec = map_frames(
-                    matched,
-                    Path(tmp) / f"sparse{len(problems)}",
-                    num_threads=threads,
-                    refine_focal=refine,
-                    init_max_forward_motion=self.opt("init_max_forward_motion"),
-                )
-                problem = _model_problem(
-                    rec, n, width, self.opt("min_registered"), self.opt("max_reprojection_error_px")
-                )
-                if problem is None:
-                    traj, model_info = _trajectory_from_model(rec, clip.timestamps)
-                    info.update(model_info)
-                    info.update({"camera_mode": mode, "rotation_only": False})
-                    if problems:
-                        info["retried_because"] = problems[0]
-                    return traj, info
-                problems.append(f"{mode}: {problem}")
+                # Per-frame focal lengths started on a straight-ahead pair turn the move into a
+                # zoom: only a model with fixed focal lengths gets that start.
+                for start, pair in starts[-1:] if refine else starts:
+                    mode = ("per-frame focal length" if refine else "fixed focal length") + ", " + start
+                    rec = map_frames(
+                        matched,
+                        Path(tmp) / f"sparse{len(problems)}",
+                        num_threads=threads,
+                        refine_focal=refine,
+                        init_min_tri_angle_deg=1.0 if pair else 4.0,
+                        init_max_forward_motion=1.0 if pair else self.opt("init_max_forward_motion"),
+                        filter_max_error_px=self.opt("filter_max_error_px"),
+                        init_pair=pair,
+                    )
+                    problem = _model_problem(
+                        rec, n, width, self.opt("min_registered"), self.opt("max_reprojection_error_px")
+                    )
+                    if problem is None:
+                        traj, model_info = _trajectory_from_model(rec, clip.timestamps)
+                        problem = _scale_problem(traj, self.opt("max_travel_depths"))
+                    if problem is None:
+                        info.update(model_info)
+                        info.update({"camera_mode": mode, "rotation_only": False})
+                        if problems:
+                            info["retried_because"] = "; ".join(problems)
+                        return traj, info
+                    problems.append(f"{mode}: {problem}")
         raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems))
+
+
+def _scale_problem(traj: Trajectory, max_travel_depths: float) -> str | None:
+    """A camera path longer than ``max_travel_depths`` scene depths: a model at a broken scale."""
+    depth = traj.meta.get(META_SCENE_DEPTH)
+    if depth is None:  # then translation is scored in path-length units, where scale does not matter
+        return None
+    travel = float(np.linalg.norm(np.diff(traj.cam_c2w[:, :3, 3], axis=0), axis=1).sum()) / depth
+    if not np.isfinite(travel) or travel > max_travel_depths:
+        return f"the camera travels {travel:.3g} scene depths (more than {max_travel_depths}: broken scale)"
+    return None
 
 
 def _model_problem(

@@ -104,13 +104,34 @@ def test_colmap_on_a_translating_and_a_static_clip(synth_dataset: Path) -> None:
     best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: zoom.scores[p.question])
     assert best is Primitive.ZOOM_IN
     # Straight ahead, free per-frame focal lengths diverge (a dolly looks like a zoom); the model
-    # rebuilt at the guessed focal length is used, and run.json says why.
+    # rebuilt at the guessed focal length is used, and run.json says why. Started from COLMAP's
+    # own initial pair, this clip came out as a tilt plus a vertical move.
     ahead = pred.predict(data.video_path("synth_001_move_in.mp4"), QUESTIONS)
     best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: ahead.scores[p.question])
     assert best is Primitive.MOVE_IN and not ahead.info["rotation_only"]
-    if ahead.info["camera_mode"] == "fixed focal length":
-        assert "per-frame focal length: " in ahead.info["retried_because"]
+    if ahead.info["camera_mode"].startswith("fixed focal length"):
+        assert ahead.info["retried_because"].startswith("per-frame focal length, ")
     assert ahead.info["mean_reprojection_error_px"] <= ColmapPredictor.DEFAULTS["max_reprojection_error_px"]
+    # Moving back from a wall: COLMAP's own initial pair (a homography's decomposition) read this
+    # clip as a tilt down plus a move up; started from the widest calibrated pair it is a move out.
+    back = pred.predict(data.video_path("synth_002_move_out.mp4"), QUESTIONS)
+    best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: back.scores[p.question])
+    assert best is Primitive.MOVE_OUT, back.info
     strict = ColmapPredictor(sample_fps=5.0, deterministic=True, rotation_only=False)
     with pytest.raises(PredictionError, match=r"pure rotation or zoom: \d+ of \d+ verified frame pairs"):
         strict.predict(data.video_path("synth_000_static.mp4"), QUESTIONS)
+
+
+def test_colmap_rejects_a_model_at_a_broken_scale() -> None:
+    from camerabench.baselines.geometry.colmap import _scale_problem
+    from camerabench.trajectory import Trajectory
+
+    c2w = np.tile(np.eye(4), (3, 1, 1))
+    c2w[:, 0, 3] = [0.0, 1.0, 2.0]  # 2 units of travel
+    k = np.tile(np.array([[200.0, 0, 100], [0, 200.0, 50], [0, 0, 1]]), (3, 1, 1))
+    ts = np.arange(3) / 5.0
+    assert _scale_problem(Trajectory(c2w, k, ts, meta={"scene_depth": 1.0}), 10.0) is None
+    problem = _scale_problem(Trajectory(c2w, k, ts, meta={"scene_depth": 0.1}), 10.0)
+    assert problem is not None and "travels 20 scene depths" in problem
+    # Without a scene depth translation is scored per path length: scale cannot be broken.
+    assert _scale_problem(Trajectory(c2w, k, ts, meta={}), 10.0) is None
