@@ -336,9 +336,8 @@ class ColmapPredictor(GeometricPredictor):
     Options:
         scorer: motion scorer name (default ``default``).
         sample_fps: frames per second sampled from the video (default 10). On the synthetic
-            standard preset 5 fps at 256 px measured better (mean AP 0.86-0.87; 0.61 at these
-            defaults, measured before the calibrated start and the 1 px filter) and ~6x faster;
-            ``camerabench demo`` uses that setting.
+            standard preset 5 fps at 256 px measured better (mean AP 0.86-0.87 vs 0.74 at these
+            defaults) and ~3x faster; ``camerabench demo`` uses that setting.
         max_side: longer image side in pixels (default 480).
         deterministic: one thread in every stage, for bit-identical results (~1.6x slower).
         min_registered: smallest fraction of sampled frames COLMAP must register (default 0.6).
