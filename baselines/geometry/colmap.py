@@ -23,9 +23,11 @@ Honesty rules:
   from COLMAP's own choice. (Per-frame focal lengths started that way turn a forward move into
   a zoom, so they always start from COLMAP's choice.)
 * Forward motion with a free focal length per frame is ill-posed (a dolly looks like a zoom)
-  and often diverges; a model with implausible focal lengths is rebuilt from the same matches
-  with every frame held at the guessed focal length (``camera_mode`` in run.json says which
-  model was used, ``retried_because`` why the others were not).
+  and often diverges or turns the move into a zoom; a model with implausible focal lengths is
+  rebuilt from the same matches with every frame held at the guessed focal length, and a
+  per-frame model whose focal lengths change (a zoom, > ``min_zoom_span``) is used only when no
+  fixed-focal model explains the frames within the error gate (``camera_mode`` in run.json says
+  which model was used, ``retried_because`` why the others were not).
 * A model is not used when its mean reprojection error is above ``max_reprojection_error_px``
   (observations are kept up to ``filter_max_error_px``; a dolly bent into a tilt leaves larger
   residuals) or its camera travels more than ``max_travel_depths`` scene depths (broken scale);
@@ -336,8 +338,8 @@ class ColmapPredictor(GeometricPredictor):
     Options:
         scorer: motion scorer name (default ``default``).
         sample_fps: frames per second sampled from the video (default 10). On the synthetic
-            standard preset 5 fps at 256 px measured better (mean AP 0.86-0.87 vs 0.74 at these
-            defaults) and ~3x faster; ``camerabench demo`` uses that setting.
+            standard preset 5 fps at 256 px measured about as well (mean AP 0.86-0.88 vs
+            0.85-0.90 at these defaults) and ~5x faster; ``camerabench demo`` uses that setting.
         max_side: longer image side in pixels (default 480).
         deterministic: one thread in every stage, for bit-identical results (~1.6x slower).
         min_registered: smallest fraction of sampled frames COLMAP must register (default 0.6).
@@ -363,6 +365,13 @@ class ColmapPredictor(GeometricPredictor):
         max_travel_depths: a model whose camera path is longer than this many scene depths (the
             median depth of the first frame's points) is not used (default 10: a broken scale;
             on the standard preset an arc came out at ~1000).
+        min_zoom_span: a per-frame-focal model whose largest focal length is more than this
+            times its smallest is used only when no model with fixed focal lengths is usable
+            (default 1.05). A move straight ahead with free focal lengths is ill-posed (dolly vs
+            zoom) and came out as a zoom (a move in read as a 4x zoom out); a real zoom with a
+            sideways move (x1.5) makes every fixed-focal model miss the error gate, so it keeps
+            its zoom. On the standard preset the per-frame models of clips without a zoom span
+            at most 1.03x.
     """
 
     name: ClassVar[str] = "colmap"
@@ -380,6 +389,7 @@ class ColmapPredictor(GeometricPredictor):
         "filter_max_error_px": 1.0,
         "init_from_calibrated_pair": True,
         "max_travel_depths": 10.0,
+        "min_zoom_span": 1.05,
     }
 
     def setup(self) -> None:
@@ -431,6 +441,10 @@ class ColmapPredictor(GeometricPredictor):
             if self.opt("init_from_calibrated_pair") and matched.calibrated_pair is not None:
                 starts.insert(0, ("widest calibrated initial pair", matched.calibrated_pair))
             problems: list[str] = []
+            # A per-frame-focal model whose focal lengths change is kept only when no model with
+            # fixed focal lengths explains the frames as well (under the same error gate): a move
+            # straight ahead is ill-posed with free focal lengths and often comes out as a zoom.
+            zoomed: tuple[Trajectory, dict[str, Any], str] | None = None
             for refine in self.opt("focal_order"):
                 # Per-frame focal lengths started on a straight-ahead pair turn the move into a
                 # zoom: only a model with fixed focal lengths gets that start.
@@ -452,14 +466,38 @@ class ColmapPredictor(GeometricPredictor):
                     if problem is None:
                         traj, model_info = _trajectory_from_model(rec, clip.timestamps)
                         problem = _scale_problem(traj, self.opt("max_travel_depths"))
+                    if problem is None and refine and zoomed is None:
+                        span = _focal_span(traj)
+                        if span > self.opt("min_zoom_span") and False in self.opt("focal_order"):
+                            zoomed = (traj, model_info, mode)
+                            problem = (
+                                f"focal lengths span {span:.3g}x; kept unless a model with fixed focal lengths "
+                                "fits as well"
+                            )
                     if problem is None:
-                        info.update(model_info)
-                        info.update({"camera_mode": mode, "rotation_only": False})
-                        if problems:
-                            info["retried_because"] = "; ".join(problems)
-                        return traj, info
+                        return traj, _model_info(info, model_info, mode, problems)
                     problems.append(f"{mode}: {problem}")
+            if zoomed is not None:
+                traj, model_info, mode = zoomed
+                return traj, _model_info(info, model_info, mode, problems)
         raise PredictionError("COLMAP gave no usable model: " + "; ".join(problems))
+
+
+def _model_info(info: dict[str, Any], model_info: dict[str, Any], mode: str, problems: list[str]) -> dict[str, Any]:
+    """run.json details of the model used, with why the models tried before it were not."""
+    info.update(model_info)
+    info.update({"camera_mode": mode, "rotation_only": False})
+    if problems:
+        info["retried_because"] = "; ".join(problems)
+    return info
+
+
+def _focal_span(traj: Trajectory) -> float:
+    """Largest over smallest focal length of a trajectory (1.0 without intrinsics)."""
+    if traj.intrinsic is None:
+        return 1.0
+    focal = traj.intrinsic[:, 0, 0]
+    return float(focal.max() / focal.min())
 
 
 def _scale_problem(traj: Trajectory, max_travel_depths: float) -> str | None:
