@@ -9,15 +9,29 @@ that as a failed sample with the message as its reason.
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+from camerabench.baselines.options import MethodOptions
 from camerabench.dataset import Question
 from camerabench.errors import NotBuiltError
 from camerabench.trajectory import Trajectory
 
-__all__ = ["Predictor", "VideoResult"]
+__all__ = ["CAPTION_MODES", "MethodKind", "NoOptions", "Predictor", "VideoResult"]
+
+#: What a method is: ``geometric`` (a camera trajectory, then scores), ``semantic`` (a model
+#: that reads the video and the question), ``test`` (stand-ins for the test suite).
+MethodKind = Literal["geometric", "semantic", "test"]
+
+#: Caption modes: the whole video at once, or ShareGPT4Video's differential sliding window.
+CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
+
+
+@dataclass(frozen=True)
+class NoOptions(MethodOptions):
+    """Options of a method that takes none."""
 
 
 @dataclass
@@ -40,21 +54,35 @@ class VideoResult:
 
 
 class Predictor(abc.ABC):
-    """Base class. Subclasses set ``name`` and implement :meth:`predict`.
+    """Base class. Subclasses set ``name``, ``kind`` and ``Options`` and implement :meth:`predict`.
 
-    Construction must be cheap; heavy set-up (loading a model) happens in :meth:`setup`, which
-    the runner calls once per worker process before the first video.
+    Construction must be cheap and validates every option (:class:`MethodOptions`), so a bad
+    value is reported before any video is touched; heavy set-up (loading a model) happens in
+    :meth:`setup`, which the runner calls once per worker process before the first video.
     """
 
     name: ClassVar[str]
+    kind: ClassVar[MethodKind]
+    Options: ClassVar[type[MethodOptions]] = NoOptions
     produces_trajectories: ClassVar[bool] = False
 
-    def __init__(self, **options: Any) -> None:
-        self.options = options
+    def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        if isinstance(options, MethodOptions):
+            if kwargs:
+                options = self.Options.from_mapping({**options.to_dict(), **kwargs}, method=self.name)
+            elif not isinstance(options, self.Options):
+                raise TypeError(f"method {self.name!r} takes {self.Options.__name__}, got {type(options).__name__}")
+        else:
+            options = self.Options.from_mapping({**(options or {}), **kwargs}, method=self.name)
+        self.options: MethodOptions = options
+
+    def opt(self, key: str) -> Any:
+        """The value of one option."""
+        return getattr(self.options, key)
 
     def settings(self) -> dict[str, Any]:
         """Every setting that affects results (written to run.json)."""
-        return dict(self.options)
+        return self.options.to_dict()
 
     def setup(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Load models or other heavy state (called once per worker)."""

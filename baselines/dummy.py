@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from camerabench.baselines.base import Predictor, VideoResult
+from camerabench.baselines.base import MethodKind, Predictor, VideoResult
+from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Question
 from camerabench.errors import PredictionError
 
@@ -18,22 +20,27 @@ def _unit(*parts: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-class DummyPredictor(Predictor):
-    """Pseudo-random but reproducible scores in [0, 1).
+@dataclass(frozen=True)
+class DummyOptions(MethodOptions):
+    """Options of ``dummy``."""
 
-    Options:
-        fail_videos: video file names to fail on (to exercise failure handling).
-        seed: changes every score.
-    """
+    fail_videos: list[str] = option([], "video file names to fail on (to exercise failure handling)")
+    seed: int = option(0, "changes every score")
+
+
+class DummyPredictor(Predictor):
+    """Pseudo-random but reproducible scores in [0, 1); options: :class:`DummyOptions`."""
 
     name: ClassVar[str] = "dummy"
+    kind: ClassVar[MethodKind] = "test"
+    Options: ClassVar[type[MethodOptions]] = DummyOptions
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
-        if video_path.name in set(self.options.get("fail_videos", ())):
+        if video_path.name in set(self.opt("fail_videos")):
             raise PredictionError(f"dummy failure requested for {video_path.name}")
         if not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
-        seed = str(self.options.get("seed", 0))
+        seed = str(self.opt("seed"))
         return VideoResult({q.text: _unit(seed, video_path.name, q.text) for q in questions})
 
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from camerabench.synth import generate_dataset, preset_specs
 from camerabench.synth.generate import CLIP_DURATION_S, pinhole_intrinsic
-from camerabench.synth.motion import camera_path
+from camerabench.synth.specs import camera_path
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import build_scene
 from camerabench.synth.textures import texture_bank

@@ -19,7 +19,7 @@ from typing import Any
 
 from camerabench.errors import FileFormatError
 from camerabench.fileio import read_json
-from camerabench.labels import (
+from camerabench.labelfiles import (
     CAPTION_QUESTION,
     CaptionItem,
     VQAPair,

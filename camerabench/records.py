@@ -178,6 +178,9 @@ class RunInfo:
     method: str
     command: str = "predict"
     settings: dict[str, Any] = field(default_factory=dict)
+    #: ``geometric``, ``semantic`` or ``test``: the predictor class's ``kind`` (None in files
+    #: written by other tools).
+    method_kind: str | None = None
     data: str | None = None
     model_path: str | None = None
     model_config_sha256: str | None = None

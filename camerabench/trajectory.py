@@ -1,27 +1,57 @@
-"""Camera trajectories: poses (camera-to-world) + intrinsics + timestamps, and their files.
+"""Camera trajectories: poses (camera-to-world), intrinsics, timestamps and provenance.
 
 Conventions for the whole package (OpenCV / COLMAP camera frame): x right, y down, z forward.
 ``cam_c2w[i]`` maps camera-i coordinates to world coordinates; ``intrinsic[i]`` is the 3x3 K
 of frame i in pixels at the resolution the trajectory was estimated at.
 
-Files: ``<video>.npz`` holds ``cam_c2w`` (N,4,4), ``intrinsic`` (N,3,3), ``timestamps`` (N,)
-(the MegaSaM layout plus timestamps); ``<video>.txt`` is the same poses in TUM format
-(``t x y z qx qy qz qw``), read and written through evo.
+Besides :class:`Trajectory` this module holds what every producer and consumer of trajectories
+shares: the keys of :attr:`Trajectory.meta` (``META_*``), the pinhole intrinsics of a camera
+known only by its field of view (:func:`focal_from_fov`, :func:`pinhole_intrinsic`,
+:func:`intrinsic_from_fov`) and pose interpolation between known frames
+(:func:`interpolate_poses`). Files are read and written by :mod:`camerabench.trajectory_formats`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from camerabench.errors import FileFormatError
-from camerabench.fileio import atomic_open
+__all__ = [
+    "META_ASSUMED_FOV_DEG",
+    "META_FRAME",
+    "META_IMAGE_NAMES",
+    "META_ROTATION_ONLY",
+    "META_SCENE_DEPTH",
+    "META_TIMESTAMPS",
+    "META_TRANSLATION_UNIT",
+    "TIMESTAMPS_FRAME_INDEX",
+    "Trajectory",
+    "focal_from_fov",
+    "interpolate_poses",
+    "intrinsic_from_fov",
+    "pinhole_intrinsic",
+]
 
-__all__ = ["Trajectory", "from_evo", "load_npz", "read_tum", "save_npz", "to_evo", "write_tum"]
+#: Median depth of the scene seen from the first frame, in trajectory units: the scale that
+#: translation is divided by when scoring (monocular methods know translation only up to scale).
+META_SCENE_DEPTH = "scene_depth"
+#: True when the camera centre was held fixed because the frames show no parallax.
+META_ROTATION_ONLY = "rotation_only"
+#: How the timestamps were made; :data:`TIMESTAMPS_FRAME_INDEX` when the file had none.
+META_TIMESTAMPS = "timestamps"
+#: Value of :data:`META_TIMESTAMPS`: timestamps are frame indices, to be replaced by real times.
+TIMESTAMPS_FRAME_INDEX = "frame index"
+#: Image names of the frames, in trajectory order (COLMAP models).
+META_IMAGE_NAMES = "image_names"
+#: Words saying what unit translation is in (for methods whose scale changes along the path).
+META_TRANSLATION_UNIT = "translation_unit"
+#: Horizontal field of view (degrees) assumed for the first frame's intrinsics.
+META_ASSUMED_FOV_DEG = "assumed_fov_deg"
+#: Coordinate frame of the poses (``"world"`` for ground truth).
+META_FRAME = "frame"
 
 
 @dataclass
@@ -32,7 +62,8 @@ class Trajectory:
         cam_c2w: (N, 4, 4) camera-to-world poses.
         intrinsic: (N, 3, 3) pinhole intrinsics per frame (None if unknown, e.g. TUM files).
         timestamps: (N,) seconds.
-        meta: free-form provenance (e.g. ``{"rotation_only": True}``).
+        meta: provenance, under the ``META_*`` keys of this module (e.g.
+            ``{META_ROTATION_ONLY: True}``).
     """
 
     cam_c2w: NDArray[np.float64]
@@ -72,78 +103,93 @@ class Trajectory:
         return 0.5 * (self.intrinsic[:, 0, 0] + self.intrinsic[:, 1, 1])
 
 
-def save_npz(path: str | Path, traj: Trajectory) -> None:
-    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta), atomically."""
-    arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
-    if traj.intrinsic is not None:
-        arrays["intrinsic"] = traj.intrinsic
-    if traj.meta.get("scene_depth") is not None:  # the translation scale of a monocular estimate
-        arrays["scene_depth"] = np.float64(traj.meta["scene_depth"])
-    with atomic_open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+def focal_from_fov(width_px: int, fov_deg: float) -> float:
+    """Focal length in pixels of a pinhole camera with this horizontal field of view.
+
+    Example:
+        >>> round(focal_from_fov(320, 90.0), 6)
+        160.0
+    """
+    return 0.5 * width_px / float(np.tan(np.deg2rad(fov_deg) / 2))
 
 
-def load_npz(path: str | Path, timestamps_fps: float | None = None) -> Trajectory:
-    """Read a MegaSaM-style npz (``cam_c2w`` and ``intrinsic``; ``timestamps`` optional).
+def pinhole_intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
+    """K with square pixels and the principal point at the image centre (pixel centres at integers).
+
+    Example:
+        >>> pinhole_intrinsic(100.0, 5, 3).tolist()
+        [[100.0, 0.0, 2.0], [0.0, 100.0, 1.0], [0.0, 0.0, 1.0]]
+    """
+    return np.array([[focal_px, 0.0, (width - 1) / 2], [0.0, focal_px, (height - 1) / 2], [0.0, 0.0, 1.0]])
+
+
+def intrinsic_from_fov(width: int, height: int, fov_deg: float) -> NDArray[np.float64]:
+    """K of a ``width`` x ``height`` camera known only by its horizontal field of view.
+
+    The guess for a video whose intrinsics are unknown: :func:`focal_from_fov` with the principal
+    point at the image centre (:func:`pinhole_intrinsic`).
+
+    Example:
+        >>> intrinsic_from_fov(321, 181, 90.0).tolist()
+        [[160.5, 0.0, 160.0], [0.0, 160.5, 90.0], [0.0, 0.0, 1.0]]
+    """
+    return pinhole_intrinsic(focal_from_fov(width, fov_deg), width, height)
+
+
+def interpolate_poses(
+    times: ArrayLike,
+    cam_c2w: NDArray[np.float64],
+    query_times: ArrayLike,
+    intrinsic: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Poses (and intrinsics) at ``query_times`` from the poses known at ``times``.
+
+    Between two known frames the rotation is interpolated by slerp, the camera centre linearly
+    in time and the focal length geometrically (log-linearly) in time: a constant-rate pan,
+    dolly or zoom stays constant-rate. Query times outside ``[times[0], times[-1]]`` are clamped
+    to that range: a trajectory is never extrapolated.
 
     Args:
-        path: the file.
-        timestamps_fps: when the file has no ``timestamps``, use ``arange(N) / fps``; without it
-            frame indices are used as timestamps.
+        times: (K,) increasing times of the known frames (K >= 1).
+        cam_c2w: (K, 4, 4) their camera-to-world poses.
+        query_times: (M,) times to interpolate at.
+        intrinsic: (K, 3, 3) their intrinsics, or None. The interpolated K is the earlier known
+            frame's with its 2x2 focal block scaled (the principal point stays).
+
+    Returns:
+        ``(cam_c2w (M, 4, 4), intrinsic (M, 3, 3) or None)``.
+
+    Example:
+        >>> c2w = np.tile(np.eye(4), (2, 1, 1))
+        >>> c2w[1, :3, 3] = [0.0, 0.0, 2.0]
+        >>> k = np.stack([np.eye(3), np.diag([4.0, 4.0, 1.0])])
+        >>> poses, ks = interpolate_poses([0.0, 1.0], c2w, [0.5, 3.0], k)
+        >>> poses[:, 2, 3].tolist(), ks[:, 0, 0].tolist()
+        ([1.0, 2.0], [2.0, 4.0])
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if "cam_c2w" not in data:
-                raise FileFormatError(path, f"no 'cam_c2w' array (found {sorted(data.files)})")
-            c2w = np.asarray(data["cam_c2w"], dtype=np.float64)
-            k = np.asarray(data["intrinsic"], dtype=np.float64) if "intrinsic" in data else None
-            ts = np.asarray(data["timestamps"], dtype=np.float64) if "timestamps" in data else None
-            meta = {"scene_depth": float(data["scene_depth"])} if "scene_depth" in data else {}
-    except (OSError, ValueError) as exc:
-        raise FileFormatError(path, f"cannot read npz: {exc}") from exc
-    if ts is None:
-        ts = np.arange(len(c2w), dtype=np.float64) / (timestamps_fps or 1.0)
-    try:
-        return Trajectory(c2w, k, ts, meta)
-    except ValueError as exc:
-        raise FileFormatError(path, str(exc)) from exc
+    from scipy.spatial.transform import Rotation, Slerp
 
-
-def to_evo(traj: Trajectory) -> Any:
-    """An ``evo.core.trajectory.PoseTrajectory3D`` with the same poses and timestamps."""
-    from evo.core.trajectory import PoseTrajectory3D
-
-    return PoseTrajectory3D(poses_se3=[p.copy() for p in traj.cam_c2w], timestamps=traj.timestamps.copy())
-
-
-def from_evo(evo_traj: Any, intrinsic: NDArray[np.float64] | None = None) -> Trajectory:
-    poses = np.stack(evo_traj.poses_se3)
-    return Trajectory(poses, intrinsic, np.asarray(evo_traj.timestamps, dtype=np.float64))
-
-
-def write_tum(path: str | Path, traj: Trajectory) -> None:
-    """TUM file (``t x y z qx qy qz qw``) through evo, atomically."""
-    from evo.tools import file_interface
-
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    file_interface.write_tum_trajectory_file(str(tmp), to_evo(traj))
-    tmp.replace(path)
-
-
-def read_tum(path: str | Path) -> Trajectory:
-    """Read a TUM file through evo (no intrinsics)."""
-    from evo.tools import file_interface
-    from evo.tools.file_interface import FileInterfaceException
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
-    try:
-        return from_evo(file_interface.read_tum_trajectory_file(str(path)))
-    except FileInterfaceException as exc:
-        raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
+    known = np.asarray(times, dtype=np.float64)
+    c2w = np.asarray(cam_c2w, dtype=np.float64)
+    query = np.clip(np.asarray(query_times, dtype=np.float64), known[0], known[-1])
+    out = np.tile(np.eye(4), (len(query), 1, 1))
+    k_out = None if intrinsic is None else np.empty((len(query), 3, 3))
+    if len(known) == 1:
+        out[:] = c2w[0]
+        if k_out is not None and intrinsic is not None:
+            k_out[:] = intrinsic[0]
+        return out, k_out
+    segment = np.clip(np.searchsorted(known, query, side="right") - 1, 0, len(known) - 2)
+    for j in np.unique(segment):
+        sel = segment == j
+        span = known[[j, j + 1]]
+        inner = query[sel]
+        frac = (inner - span[0]) / (span[1] - span[0])
+        out[sel, :3, :3] = Slerp(span, Rotation.from_matrix(c2w[[j, j + 1], :3, :3]))(inner).as_matrix()
+        out[sel, :3, 3] = c2w[j, :3, 3] + frac[:, None] * (c2w[j + 1, :3, 3] - c2w[j, :3, 3])
+        if k_out is not None and intrinsic is not None:
+            focal_ratio = intrinsic[j + 1, 0, 0] / intrinsic[j, 0, 0]
+            k_seg = np.broadcast_to(intrinsic[j], (len(inner), 3, 3)).copy()
+            k_seg[:, :2, :2] *= (focal_ratio**frac)[:, None, None]
+            k_out[sel] = k_seg
+    return out, k_out

@@ -4,8 +4,8 @@ Point estimates come from scikit-learn (``average_precision_score``, ``roc_auc_s
 split with no positives or no negatives has no defined AP / ROC-AUC: the result is NaN and a
 :class:`UndefinedMetricWarning` is issued (never 0, unlike the reference scripts).
 
-Failed samples follow design.md A4 (:func:`resolve_failed`): with ``"lowest"`` they are ranked
-below every successful score; with ``"drop"`` they are removed.
+Failed samples follow the policy of :mod:`camerabench.eval.failed` (:func:`resolve_failed`):
+with ``"lowest"`` they are ranked below every successful score; with ``"drop"`` they are removed.
 
 Example:
     >>> average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1])
@@ -18,14 +18,15 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from camerabench.eval.failed import FailedPolicy, apply_failed_policy, lowest_scores
+from camerabench.eval.results import BinaryCI, PairedTest
+
 __all__ = [
-    "FailedPolicy",
     "PrimitiveSamples",
     "UndefinedMetricWarning",
     "average_precision",
@@ -37,9 +38,6 @@ __all__ = [
     "roc_auc",
     "weighted_ap_matrix",
 ]
-
-FailedPolicy = Literal["lowest", "drop"]
-
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on this split (e.g. AP with no positives); the value is NaN."""
@@ -108,7 +106,7 @@ def chance_ap(labels: ArrayLike) -> float:
 def resolve_failed(
     scores: ArrayLike, ok: ArrayLike, policy: FailedPolicy
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Apply the failed-sample policy (design.md A4).
+    """The failed-sample policy on binary scores (:func:`~camerabench.eval.failed.apply_failed_policy`).
 
     Args:
         scores: (N,) scores; entries where ``ok`` is False are ignored (may be NaN).
@@ -122,16 +120,8 @@ def resolve_failed(
     >>> resolve_failed([0.5, float("nan"), 0.2], [True, False, True], "lowest")[0].tolist()
     [0.5, -0.8, 0.2]
     """
-    s = np.asarray(scores, dtype=np.float64).copy()
-    ok_mask = np.asarray(ok, dtype=bool)
-    if policy == "lowest":
-        lowest = float(s[ok_mask].min()) - 1.0 if ok_mask.any() else 0.0
-        s[~ok_mask] = lowest
-        return s, np.ones_like(ok_mask)
-    if policy == "drop":
-        s[~ok_mask] = 0.0
-        return s, ok_mask
-    raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
+    keep = apply_failed_policy(ok, policy)
+    return lowest_scores(scores, ok), keep
 
 
 @dataclass
@@ -209,19 +199,19 @@ def _row_nanmean(values: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(np.where(count > 0, total / count, np.nan))
 
 
-def _percentile_ci(values: NDArray[np.float64]) -> list[float]:
+def _percentile_ci(values: NDArray[np.float64]) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return [math.nan, math.nan]
+        return (math.nan, math.nan)
     lo, hi = np.percentile(finite, [2.5, 97.5])
-    return [float(lo), float(hi)]
+    return (float(lo), float(hi))
 
 
 def bootstrap_mean_ap(
     per_primitive: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_bootstrap: int = 1000,
     seed: int = 0,
-) -> dict[str, object]:
+) -> BinaryCI:
     """95% percentile bootstrap CIs of each primitive's AP and of their unweighted mean.
 
     Videos are resampled jointly across primitives (a video counts once per replicate in
@@ -234,14 +224,14 @@ def bootstrap_mean_ap(
         seed: RNG seed.
 
     Returns:
-        ``{"per_primitive": {name: [lo, hi]}, "mean_ap": [lo, hi], "degenerate": {name: k}}``
-        where ``degenerate`` counts replicates in which a primitive had one class only; such a
-        replicate is left out of that primitive's interval, and its mean AP is taken over the
-        primitives defined in it (as the point estimate is).
+        The intervals; ``degenerate`` counts replicates in which a primitive had one class
+        only: such a replicate is left out of that primitive's interval, and its mean AP is
+        taken over the primitives defined in it (as the point estimate is). Without resamples
+        the intervals are NaN and ``degenerate`` is None.
     """
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
-        return {"per_primitive": {n: [math.nan, math.nan] for n in names}, "mean_ap": [math.nan, math.nan]}
+        return BinaryCI({n: (math.nan, math.nan) for n in names}, (math.nan, math.nan))
     index = _video_index([v for _, _, v in per_primitive.values()])
     rng = np.random.default_rng(seed)
     weights = _resample_weights(len(index), n_bootstrap, rng)
@@ -251,11 +241,11 @@ def bootstrap_mean_ap(
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = weighted_ap_matrix(y, s, weights[:, cols])
     mean = _row_nanmean(aps)
-    return {
-        "per_primitive": {n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
-        "mean_ap": _percentile_ci(mean),
-        "degenerate": {n: int(np.isnan(aps[:, j]).sum()) for j, n in enumerate(names)},
-    }
+    return BinaryCI(
+        per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
+        mean_ap=_percentile_ci(mean),
+        degenerate={n: int(np.isnan(aps[:, j]).sum()) for j, n in enumerate(names)},
+    )
 
 
 def paired_bootstrap_test(
@@ -263,7 +253,7 @@ def paired_bootstrap_test(
     per_primitive_b: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_bootstrap: int = 1000,
     seed: int = 0,
-) -> dict[str, object]:
+) -> PairedTest:
     """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
 
     Both methods must be given the same (video, label) samples per primitive in the same
@@ -271,8 +261,8 @@ def paired_bootstrap_test(
     replicate's difference is averaged over the primitives defined in it.
 
     Returns:
-        ``{"diff": observed mean-AP difference, "ci95": [lo, hi], "p_value": two-sided p,
-        "n_bootstrap": B}``; p = min(1, 2 * min(P*(diff <= 0), P*(diff >= 0))).
+        The observed mean-AP difference, its percentile interval, the two-sided p-value
+        min(1, 2 * min(P*(diff <= 0), P*(diff >= 0))) and the replicates it rests on.
     """
     names = [n for n in per_primitive_a if n in per_primitive_b]
     for n in names:
@@ -286,7 +276,7 @@ def paired_bootstrap_test(
     obs_b = [average_precision(*per_primitive_b[n][:2], name=n) for n in names]
     diff = float(np.mean(obs_a) - np.mean(obs_b))
     if n_bootstrap <= 0:
-        return {"diff": diff, "ci95": [math.nan, math.nan], "p_value": math.nan, "n_bootstrap": 0}
+        return PairedTest(diff, (math.nan, math.nan), math.nan, 0)
     index = _video_index([per_primitive_a[n][2] for n in names])
     rng = np.random.default_rng(seed)
     weights = _resample_weights(len(index), n_bootstrap, rng)
@@ -300,7 +290,7 @@ def paired_bootstrap_test(
     deltas = _row_nanmean(per_delta)
     finite = deltas[np.isfinite(deltas)]
     p = math.nan if finite.size == 0 else min(1.0, 2.0 * min(float(np.mean(finite <= 0)), float(np.mean(finite >= 0))))
-    return {"diff": diff, "ci95": _percentile_ci(deltas), "p_value": p, "n_bootstrap": int(finite.size)}
+    return PairedTest(diff, _percentile_ci(deltas), p, int(finite.size))
 
 
 def mean_ignoring_nan(values: Sequence[float]) -> float:

@@ -22,9 +22,10 @@ from camerabench.eval.ap import (
     resolve_failed,
     roc_auc,
 )
+from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, Primitive
 
-__all__ = ["ResolvedSamples", "binary_section", "chance_section", "compare_methods", "resolve_samples"]
+__all__ = ["ResolvedSamples", "binary_samples", "binary_section", "chance_section", "compare_methods", "resolve_samples"]
 
 log = logging.getLogger(__name__)
 
@@ -162,3 +163,27 @@ def compare_methods(
     result["primitives"] = sorted(per_a)
     result["samples"] = int(sum(len(v[2]) for v in per_a.values()))
     return result
+
+
+def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> PrimitiveSamples:
+    """Align one primitive's labels with a method's score records by (video, question).
+
+    A label with no record is ``missing``; a record with status failed is ``failed``.
+    """
+    n = len(records)
+    labels = np.fromiter((r.label == "Yes" for r in records), dtype=bool, count=n)
+    scores = np.full(n, math.nan)
+    status = np.full(n, "missing", dtype=object)
+    reasons: dict[str, int] = {}
+    table = run.scores or {}
+    for i, r in enumerate(records):
+        rec = table.get((r.image, question))
+        if rec is None:
+            continue
+        status[i] = rec.status
+        if rec.status == "ok":
+            scores[i] = float(rec.score)  # type: ignore[arg-type]
+        else:
+            reason = rec.reason or "unknown"
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return PrimitiveSamples([r.image for r in records], labels, scores, status.astype(str), reasons)

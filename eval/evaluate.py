@@ -25,11 +25,11 @@ import numpy as np
 
 from camerabench.dataset import Dataset
 from camerabench.eval.ap import FailedPolicy
-from camerabench.eval.binary import ResolvedSamples, binary_section, chance_section, compare_methods
-from camerabench.eval.captions import caption_section
-from camerabench.eval.runs import MethodRun, binary_samples, read_run
-from camerabench.eval.trajectory import gt_trajectories, trajectory_section
+from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
+from camerabench.eval.caption_metrics import caption_section
+from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
+from camerabench.runfolder import MethodRun, read_run
 from camerabench.taxonomy import Primitive
 
 __all__ = ["Evaluation", "evaluate", "evaluate_run", "json_safe", "primitive_order", "strict_json", "yes_threshold"]

@@ -1,6 +1,6 @@
 """Paired VQA and Winoground-style retrieval (design.md B4).
 
-Each :class:`~camerabench.labels.VQAPair` has 4 (video, question) cells; in the order of
+Each :class:`~camerabench.labelfiles.VQAPair` has 4 (video, question) cells; in the order of
 ``VQAPair.cells`` their yes-scores are ``s = [s(pT,pV), s(pT,nV), s(nT,nV), s(nT,pV)]``
 (pT/nT = positive/negative question, pV/nV = positive/negative video).
 
@@ -33,8 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.eval.ap import FailedPolicy, mean_ignoring_nan
-from camerabench.eval.runs import MethodRun
-from camerabench.labels import VQAPair
+from camerabench.labelfiles import VQAPair
+from camerabench.runfolder import MethodRun
 
 __all__ = [
     "RETRIEVAL_KEYS",

@@ -1,6 +1,5 @@
-"""The CameraBench camera-motion taxonomy: primitives, tri-state labels and binary tasks."""
+"""The CameraBench camera-motion taxonomy: primitives, tri-state labels, binary and VQA tasks."""
 
-from camerabench.taxonomy.labels import DIRECTION_PRIMITIVES, RawAnnotation, TriState, derive_labels
 from camerabench.taxonomy.primitives import (
     TAXONOMY_VERSION,
     CompoundMotion,
@@ -12,7 +11,9 @@ from camerabench.taxonomy.primitives import (
     Steadiness,
     TrackingKind,
 )
+from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES, RawAnnotation, TriState, derive_labels
 from camerabench.taxonomy.tasks import BinaryRecord, binary_records, labels_from_binary_records
+from camerabench.taxonomy.vqa_tasks import TaxonomyDataError, VQATask, vqa_task, vqa_tasks
 
 __all__ = [
     "DIRECTION_PRIMITIVES",
@@ -26,9 +27,13 @@ __all__ = [
     "SceneDynamics",
     "Speed",
     "Steadiness",
+    "TaxonomyDataError",
     "TrackingKind",
     "TriState",
+    "VQATask",
     "binary_records",
     "derive_labels",
     "labels_from_binary_records",
+    "vqa_task",
+    "vqa_tasks",
 ]

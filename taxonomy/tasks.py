@@ -1,6 +1,6 @@
 """Binary tasks: per-video tri-state labels -> CameraBench ``binary_classification`` records.
 
-Pure functions; reading and writing the files lives in :mod:`camerabench.labels`.
+Pure functions; reading and writing the files lives in :mod:`camerabench.labelfiles`.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Modules (imported lazily by the method registry, so importing this package is cheap):
 
-* :mod:`~camerabench.baselines.geometry.motion`: trajectory -> camera-centric motion -> scores;
+* :mod:`~camerabench.baselines.geometry.scoring`: trajectory -> camera-centric motion -> scores;
   scorers ``default`` (integrated motion) and ``camerabench`` (the published mapping).
-* :mod:`~camerabench.baselines.geometry.captions`: trajectory -> caption from taxonomy phrases.
+* :mod:`~camerabench.baselines.geometry.describe`: trajectory -> caption from taxonomy phrases.
 * :mod:`~camerabench.baselines.geometry.predictor`: what the three predictors share.
 * :mod:`~camerabench.baselines.geometry.fast`: ``fast``, two-view geometry chained over frames.
 * :mod:`~camerabench.baselines.geometry.colmap`: ``colmap``, incremental SfM with pycolmap.

@@ -56,9 +56,10 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from camerabench.baselines.geometry.fast import focal_from_fov
 from camerabench.baselines.geometry.importers import colmap_median_depth
-from camerabench.baselines.geometry.motion import META_SCENE_DEPTH
-from camerabench.baselines.geometry.predictor import GeometricPredictor
-from camerabench.errors import PredictionError
+from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
+from camerabench.baselines.geometry.scoring import META_SCENE_DEPTH
+from camerabench.baselines.options import MethodOptions, option
+from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.trajectory import Trajectory
 from camerabench.video import read_video
 
@@ -332,65 +333,68 @@ def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[T
     return Trajectory(c2w, k, t_all, meta=meta), info
 
 
-class ColmapPredictor(GeometricPredictor):
-    """Incremental SfM with pycolmap (module docstring).
+@dataclass(frozen=True)
+class ColmapOptions(GeometricOptions):
+    """Options of ``colmap``.
 
-    Options:
-        scorer: motion scorer name (default ``default``).
-        sample_fps: frames per second sampled from the video (default 10). On the synthetic
-            standard preset 5 fps at 256 px measured about as well (mean AP 0.86-0.88 vs
-            0.85-0.90 at these defaults) and ~5x faster; ``camerabench demo`` uses that setting.
-        max_side: longer image side in pixels (default 480).
-        deterministic: one thread in every stage, for bit-identical results (~1.6x slower).
-        min_registered: smallest fraction of sampled frames COLMAP must register (default 0.6).
-        fov_deg: horizontal field of view giving the initial focal length (refined by COLMAP).
-        rotation_only: give the labelled rotation-only estimate when COLMAP's two-view geometry
-            says there is no parallax (default True); False makes those videos fail.
-        init_max_forward_motion: largest forward share of the initial pair's motion (COLMAP's
-            default 0.95).
-        max_reprojection_error_px: a model whose mean reprojection error is larger is not used
-            (default 0.25 px). Measured on the standard preset at 256 px, 5 fps, with
-            ``filter_max_error_px=1``: the models with the right motion were at 0.11-0.21 px, the
-            ones that turned a dolly into a tilt plus a vertical move at 0.26-0.35 px. A heuristic
-            fitted there, not a law: check it on your footage (run.json records each model's
-            error).
-        focal_order: which models to try, in order, until one is usable: True = a focal length
-            per frame (zoom), False = every frame at the guessed focal length (default
-            ``[True, False]``).
-        init_from_calibrated_pair: start each model from the widest ``CALIBRATED`` pair first
-            (default True; module docstring).
-        filter_max_error_px: largest reprojection error of an observation kept in a model and of
-            a triangulation (default 1 px; COLMAP's 4 px is made for full-resolution photos and
-            lets mismatches on repeated texture bend a low-resolution model). None keeps 4 px.
-        max_travel_depths: a model whose camera path is longer than this many scene depths (the
-            median depth of the first frame's points) is not used (default 10: a broken scale;
-            on the standard preset an arc came out at ~1000).
-        min_zoom_span: a per-frame-focal model whose largest focal length is more than this
-            times its smallest is used only when no model with fixed focal lengths is usable
-            (default 1.05). A move straight ahead with free focal lengths is ill-posed (dolly vs
-            zoom) and came out as a zoom (a move in read as a 4x zoom out); a real zoom with a
-            sideways move (x1.5) makes every fixed-focal model miss the error gate, so it keeps
-            its zoom. On the standard preset the per-frame models of clips without a zoom span
-            at most 1.03x.
+    ``max_reprojection_error_px`` and ``min_zoom_span`` are heuristics measured on the
+    synthetic standard preset (the README gives the figures); run.json records every model's
+    reprojection error and focal span, so check them on your own footage.
     """
 
+    sample_fps: float = option(10.0, "frames per second sampled from the video", gt=0)
+    max_side: int = option(480, "longer image side in pixels", gt=0)
+    deterministic: bool = option(False, "one thread in every stage, for bit-identical results (slower)")
+    min_registered: float = option(0.6, "smallest fraction of sampled frames COLMAP must register", gt=0, le=1)
+    rotation_only: bool = option(
+        True,
+        "give the labelled rotation-only estimate when COLMAP's two-view geometry shows no parallax "
+        "(False makes those videos fail)",
+    )
+    fov_deg: float = option(60.0, "horizontal field of view giving the initial focal length, degrees", gt=0, lt=180)
+    init_max_forward_motion: float = option(
+        0.95, "largest forward share of the initial pair's motion (COLMAP's default 0.95)", ge=0, le=1
+    )
+    max_reprojection_error_px: float = option(
+        0.25,
+        "a model whose mean reprojection error is larger is not used (a dolly bent into a tilt fits worse "
+        "than the right motion)",
+        gt=0,
+    )
+    focal_order: list[bool] = option(
+        [True, False],
+        "models to try in order until one is usable: true = a focal length per frame (zoom), "
+        "false = every frame at the guessed focal length",
+    )
+    filter_max_error_px: float | None = option(
+        1.0,
+        "largest reprojection error of an observation kept in a model and of a triangulation "
+        "(COLMAP's 4 px is made for full-resolution photos; none keeps 4 px)",
+        gt=0,
+    )
+    init_from_calibrated_pair: bool = option(
+        True, "start each model from the widest CALIBRATED pair first (module docstring)"
+    )
+    max_travel_depths: float = option(
+        10.0, "a model whose camera path is longer than this many scene depths is not used (broken scale)", gt=0
+    )
+    min_zoom_span: float = option(
+        1.05,
+        "a per-frame-focal model whose focal lengths span more than this ratio is used only when no "
+        "fixed-focal model is usable (a move straight ahead with free focal lengths reads as a zoom)",
+        ge=1,
+    )
+
+    def validate(self, method: str) -> None:
+        if not self.focal_order:
+            raise CameraBenchError(f"method {method!r}: option focal_order must name at least one model")
+
+
+class ColmapPredictor(GeometricPredictor):
+    """Incremental SfM with pycolmap (module docstring); options: :class:`ColmapOptions`."""
+
     name: ClassVar[str] = "colmap"
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "scorer": "default",
-        "sample_fps": 10.0,
-        "max_side": 480,
-        "deterministic": False,
-        "min_registered": 0.6,
-        "rotation_only": True,
-        "fov_deg": 60.0,
-        "init_max_forward_motion": 0.95,
-        "max_reprojection_error_px": 0.25,
-        "focal_order": [True, False],
-        "filter_max_error_px": 1.0,
-        "init_from_calibrated_pair": True,
-        "max_travel_depths": 10.0,
-        "min_zoom_span": 1.05,
-    }
+    Options: ClassVar[type[MethodOptions]] = ColmapOptions
 
     def setup(self) -> None:
         import pycolmap

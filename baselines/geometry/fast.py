@@ -54,8 +54,9 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-from camerabench.baselines.geometry.motion import META_SCENE_DEPTH
-from camerabench.baselines.geometry.predictor import GeometricPredictor
+from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
+from camerabench.baselines.geometry.scoring import META_SCENE_DEPTH
+from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import PredictionError
 from camerabench.trajectory import Trajectory
 from camerabench.video import read_video
@@ -517,28 +518,24 @@ def estimate_trajectory(
     return Trajectory(c2w, intr, timestamps, meta=meta), pairs
 
 
-class FastPredictor(GeometricPredictor):
-    """Two-view geometry chained over frames (module docstring).
+@dataclass(frozen=True)
+class FastOptions(GeometricOptions):
+    """Options of ``fast``."""
 
-    Options:
-        scorer: motion scorer name (default ``default``).
-        sample_fps: frames per second sampled from the video (default 5).
-        max_side: longer image side in pixels after resizing (default 480).
-        fov_deg: assumed horizontal field of view of the first frame (default 60).
-        parallax_px: rotation-only decision threshold in pixels (default 1.0).
-        deterministic: single-threaded OpenCV too (results are reproducible either way: RANSAC
-            is seeded).
-    """
+    sample_fps: float = option(5.0, "frames per second sampled from each video", gt=0)
+    max_side: int = option(480, "longer image side in pixels after resizing", gt=0)
+    fov_deg: float = option(60.0, "assumed horizontal field of view of the first frame, degrees", gt=0, lt=180)
+    parallax_px: float = option(1.0, "rotation-only decision threshold in pixels", gt=0)
+    deterministic: bool = option(
+        False, "single-threaded OpenCV too (results are reproducible either way: RANSAC is seeded)"
+    )
+
+
+class FastPredictor(GeometricPredictor):
+    """Two-view geometry chained over frames (module docstring); options: :class:`FastOptions`."""
 
     name: ClassVar[str] = "fast"
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "scorer": "default",
-        "sample_fps": 5.0,
-        "max_side": 480,
-        "fov_deg": 60.0,
-        "parallax_px": 1.0,
-        "deterministic": False,
-    }
+    Options: ClassVar[type[MethodOptions]] = FastOptions
 
     def setup(self) -> None:
         """One torch thread: the tensors are small and thread start-up costs more than it saves

@@ -1,67 +1,53 @@
 """What the geometric predictors share: option checking, trajectory -> scores, captions.
 
 A geometric method estimates (or reads) a camera trajectory per video; everything after that is
-the same for all of them: :func:`~camerabench.baselines.geometry.motion.trajectory_scores` for
+the same for all of them: :func:`~camerabench.baselines.geometry.scoring.trajectory_scores` for
 the 15 primitive questions, "unanswerable" for every other question, and a caption through
-:func:`~camerabench.baselines.geometry.captions.describe_trajectory`.
+:func:`~camerabench.baselines.geometry.describe.describe_trajectory`.
 """
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from camerabench.baselines.base import Predictor, VideoResult
-from camerabench.baselines.geometry.captions import describe_trajectory
-from camerabench.baselines.geometry.motion import decompose, get_scorer, trajectory_scores
+from camerabench.baselines.base import MethodKind, Predictor, VideoResult
+from camerabench.baselines.geometry.describe import describe_trajectory
+from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
+from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Question
-from camerabench.errors import CameraBenchError, NotBuiltError
+from camerabench.errors import NotBuiltError
 from camerabench.trajectory import Trajectory
 
-__all__ = ["UNANSWERABLE_REASON", "GeometricPredictor"]
+__all__ = ["UNANSWERABLE_REASON", "GeometricOptions", "GeometricPredictor"]
 
 UNANSWERABLE_REASON = "geometric methods answer only the 15 primitive questions"
+
+
+@dataclass(frozen=True)
+class GeometricOptions(MethodOptions):
+    """Options every geometric method takes."""
+
+    scorer: str = option("default", "trajectory -> score mapping", choices=tuple(SCORERS))
 
 
 class GeometricPredictor(Predictor):
     """Base of ``fast``, ``colmap`` and ``trajectory``.
 
-    Subclasses set ``name``, extend :attr:`DEFAULTS` (option name -> default value; the type of
-    the default is the option's type) and implement :meth:`estimate`.
+    Subclasses set ``name`` and ``Options`` (a subclass of :class:`GeometricOptions`) and
+    implement :meth:`estimate`.
     """
 
+    kind: ClassVar[MethodKind] = "geometric"
     produces_trajectories: ClassVar[bool] = True
-    DEFAULTS: ClassVar[dict[str, Any]] = {"scorer": "default"}
+    Options: ClassVar[type[MethodOptions]] = GeometricOptions
 
-    def __init__(self, **options: Any) -> None:
-        unknown = sorted(set(options) - set(self.DEFAULTS))
-        if unknown:
-            raise CameraBenchError(
-                f"method {self.name!r} does not take option(s) {', '.join(unknown)}; "
-                f"it takes: {', '.join(sorted(self.DEFAULTS))}"
-            )
-        checked: dict[str, Any] = {}
-        for key, value in options.items():
-            default = self.DEFAULTS[key]
-            if default is not None and not isinstance(value, type(default)):
-                if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-                    value = float(value)
-                else:
-                    raise CameraBenchError(
-                        f"method {self.name!r}: option {key} must be {type(default).__name__}, got {value!r}"
-                    )
-            checked[key] = value
-        super().__init__(**checked)
-        get_scorer(self.opt("scorer"))  # fail at construction for an unknown scorer
+    def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(options, **kwargs)
         self._cache: tuple[Path, Trajectory, dict[str, Any]] | None = None
-
-    def opt(self, key: str) -> Any:
-        """The value of an option (the user's, else the default)."""
-        return self.options.get(key, self.DEFAULTS[key])
-
-    def settings(self) -> dict[str, Any]:
-        return {**self.DEFAULTS, **self.options}
 
     @abc.abstractmethod
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:

@@ -47,6 +47,7 @@ from camerabench.baselines.vlm.compat import (
     VisualInputs,
     ensure_transformers_importable,
 )
+from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import read_json
 
@@ -66,8 +67,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Per-frame pixel cap used by CameraBench's Qwen2.5-VL evaluation (360 x 420).
-DEFAULT_MAX_PIXELS = 360 * 420
 #: Lower bounds of transformers' Qwen2-VL video and image processors when a checkpoint sets none.
 VIDEO_MIN_PIXELS = 128 * 28 * 28
 IMAGE_MIN_PIXELS = 56 * 56

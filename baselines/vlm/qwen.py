@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from camerabench.baselines.base import Predictor, VideoResult
-from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, Encoded, QwenVL, load_qwen_vl
+from camerabench.baselines.base import MethodKind, Predictor, VideoResult
+from camerabench.baselines.options import MethodOptions, option
+from camerabench.baselines.vlm.checkpoint import DEFAULT_MAX_PIXELS, DTYPES, Encoded, QwenVL, load_qwen_vl
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
-from camerabench.labels import CAPTION_QUESTION
+from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.video import read_video
 
 __all__ = [
@@ -225,56 +228,48 @@ def diffsw_caption(
     return generate_text(vl, [summary], max_new_tokens)
 
 
-class QwenVLPredictor(Predictor):
-    """Qwen2.5-VL (local checkpoint) as a VQAScore scorer and captioner.
+@dataclass(frozen=True)
+class QwenVLOptions(MethodOptions):
+    """Options of ``qwen-vl``."""
 
-    Options:
-        model: checkpoint folder (required), current or older transformers layout.
-        sample_fps: frames per second decoded from each video (default 8).
-        max_pixels: per-frame pixel cap (default 360*420).
-        min_pixels: per-frame lower bound (default: the checkpoint's processor config, else
-            transformers' video default 128*28*28).
-        max_side: optional resize of decoded frames before the model's own resizing.
-        device: torch device (default cuda if available, else cpu).
-        dtype: "bfloat16" or "float32" (default bf16 on GPU, fp32 on CPU).
-        batch_size: questions per forward pass from the shared video prefix (default 16).
-        prefix_cache: reuse the video prefix's KV cache (default True; False = one full pass
-            per question, for checking).
-        max_new_tokens: caption length limit (default 256).
-        keyframe_interval_s, max_keyframes: DiffSW key frames (defaults 1.0 s, 16).
-    """
+    sample_fps: float = option(8.0, "frames per second decoded from each video", gt=0)
+    max_pixels: int = option(DEFAULT_MAX_PIXELS, "per-frame pixel budget", gt=0)
+    min_pixels: int | None = option(
+        None,
+        "per-frame lower bound (default: the checkpoint's processor config, else transformers' video default)",
+        gt=0,
+    )
+    max_side: int | None = option(
+        None, "resize decoded frames so the longer side is at most this (before the model's own resizing)", gt=0
+    )
+    device: str | None = option(None, "torch device (default cuda if available, else cpu)")
+    dtype: str | None = option(None, "model dtype (default bfloat16 on GPU, float32 on CPU)", choices=DTYPES)
+    batch_size: int = option(16, "questions per forward pass from the shared video prefix", ge=1)
+    prefix_cache: bool = option(
+        True, "reuse the video prefix's KV cache (false: one full pass per question, for checking)"
+    )
+    max_new_tokens: int = option(256, "longest caption in tokens", ge=1)
+    keyframe_interval_s: float = option(1.0, "seconds between DiffSW key frames", gt=0)
+    max_keyframes: int = option(16, "most DiffSW key frames", ge=1)
+    model: str | None = option(
+        None, "local Qwen2.5-VL checkpoint folder (current or older transformers layout)", required=True
+    )
+
+
+class QwenVLPredictor(Predictor):
+    """Qwen2.5-VL (local checkpoint) as a VQAScore scorer and captioner; options: :class:`QwenVLOptions`."""
 
     name: ClassVar[str] = "qwen-vl"
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "sample_fps": 8.0,
-        "max_pixels": DEFAULT_MAX_PIXELS,
-        "min_pixels": None,
-        "max_side": None,
-        "device": None,
-        "dtype": None,
-        "batch_size": 16,
-        "prefix_cache": True,
-        "max_new_tokens": 256,
-        "keyframe_interval_s": 1.0,
-        "max_keyframes": 16,
-    }
+    kind: ClassVar[MethodKind] = "semantic"
+    Options: ClassVar[type[MethodOptions]] = QwenVLOptions
 
-    def __init__(self, **options: Any) -> None:
-        unknown = set(options) - set(self.DEFAULTS) - {"model"}
-        if unknown:
-            raise CameraBenchError(f"method 'qwen-vl' does not take option(s) {sorted(unknown)}")
-        if not options.get("model"):
-            raise CameraBenchError("method 'qwen-vl' needs --model PATH (a local Qwen2.5-VL checkpoint folder)")
-        super().__init__(**options)
+    def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(options, **kwargs)
         self._vl: QwenVL | None = None
 
-    def opt(self, key: str) -> Any:
-        value = self.options.get(key)
-        return self.DEFAULTS[key] if value is None else value
-
     def settings(self) -> dict[str, Any]:
-        out = {k: self.opt(k) for k in self.DEFAULTS}
-        out["model"] = str(Path(self.options["model"]).resolve())
+        out = self.options.to_dict()
+        out["model"] = str(Path(str(self.opt("model"))).resolve())
         if self._vl is not None:
             out.update(layout=self._vl.layout, config_sha256=self._vl.config_hash(), dtype=str(self._vl.dtype))
         return out
@@ -282,7 +277,7 @@ class QwenVLPredictor(Predictor):
     def setup(self) -> None:
         if self._vl is None:
             self._vl = load_qwen_vl(
-                self.options["model"],
+                str(self.opt("model")),
                 device=self.opt("device"),
                 dtype=self.opt("dtype"),
                 max_pixels=int(self.opt("max_pixels")),

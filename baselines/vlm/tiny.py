@@ -12,10 +12,8 @@ without a 15 GB download.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from camerabench.baselines.vlm.checkpoint import checkpoint_folder
 from camerabench.baselines.vlm.compat import CLIP_MEAN, CLIP_STD, ensure_transformers_importable
 from camerabench.fileio import atomic_write_text
 
-__all__ = ["QWEN_CHAT_TEMPLATE", "QWEN_SPECIAL_TOKENS", "make_tiny_command", "make_tiny_vlm"]
+__all__ = ["QWEN_CHAT_TEMPLATE", "QWEN_SPECIAL_TOKENS", "make_tiny_vlm"]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +72,7 @@ _YES_NO_GAIN = 5.0
 
 
 def _corpus() -> list[str]:
-    from camerabench.labels import CAPTION_QUESTION
+    from camerabench.labelfiles import CAPTION_QUESTION
     from camerabench.taxonomy import Primitive
 
     lines = [
@@ -222,10 +220,3 @@ def make_tiny_vlm(out_dir: str | Path, seed: int = 0) -> Path:
         atomic_write_text(tmp / "chat_template.jinja", QWEN_CHAT_TEMPLATE)
     log.info("tiny Qwen2.5-VL written to %s (%d parameters)", out, sum(p.numel() for p in model.parameters()))
     return out
-
-
-def make_tiny_command(args: argparse.Namespace) -> int:
-    """``camerabench make-tiny-vlm --out DIR [--seed S]``."""
-    out = make_tiny_vlm(args.out, seed=args.seed)
-    sys.stdout.write(f"wrote a tiny random Qwen2.5-VL checkpoint to {out}\n")
-    return 0

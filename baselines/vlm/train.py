@@ -24,7 +24,6 @@ gradients, AdamW moments): use LoRA on a single GPU.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import json
@@ -32,7 +31,6 @@ import logging
 import math
 import random
 import shutil
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,6 @@ from typing import Any
 import torch
 
 from camerabench.baselines.vlm.checkpoint import (
-    DEFAULT_MAX_PIXELS,
     QwenVL,
     checkpoint_folder,
     load_qwen_vl,
@@ -48,12 +45,13 @@ from camerabench.baselines.vlm.checkpoint import (
     resolve_dtype,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
+from camerabench.baselines.vlm.config import TrainConfig
 from camerabench.baselines.vlm.qwen import encode_video, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text
 
-__all__ = ["TrainConfig", "TrainExample", "TrainResult", "build_examples", "train", "train_command"]
+__all__ = ["TrainConfig", "TrainExample", "TrainResult", "build_examples", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -75,27 +73,6 @@ class TrainExample:
     prompt: str
     answer: str
     kind: str  # "binary" or "caption"
-
-
-@dataclass
-class TrainConfig:
-    """Settings of one fine-tuning run (CameraBench defaults)."""
-
-    epochs: float = 6.0
-    lr: float = 2e-5
-    warmup: float = 0.05
-    batch_size: int = 1
-    grad_accum: int = 1
-    sample_fps: float = 8.0
-    max_side: int | None = None
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    lora: bool = False
-    lora_rank: int = 16
-    train_vision: bool = False
-    captions: bool = True
-    seed: int = 0
-    device: str | None = None
-    dtype: str | None = None
 
 
 @dataclass
@@ -254,29 +231,3 @@ def _save(
         }
         atomic_write_text(tmp / "camerabench_train.json", json.dumps(info, indent=2) + "\n")
     log.info("saved fine-tuned checkpoint to %s", out)
-
-
-def train_command(args: argparse.Namespace) -> int:
-    """``camerabench train --data DATA --model PATH --out CKPT [...]`` (flags in camerabench/cli.py)."""
-    config = TrainConfig(
-        epochs=args.epochs,
-        lr=args.lr,
-        warmup=args.warmup,
-        batch_size=args.batch_size,
-        grad_accum=args.grad_accum,
-        sample_fps=args.sample_fps,
-        max_side=args.max_side,
-        lora=args.lora,
-        train_vision=args.train_vision,
-        captions=not args.no_captions,
-        seed=args.seed,
-        device=args.device,
-        dtype=args.dtype,
-    )
-    result = train(args.data, args.model, args.out, config)
-    first, last = result.epoch_losses[0], result.epoch_losses[-1]
-    sys.stdout.write(
-        f"trained {result.steps} steps on {result.num_examples} examples: loss {first:.4f} -> {last:.4f}; "
-        f"checkpoint {result.out_dir}\n"
-    )
-    return 0

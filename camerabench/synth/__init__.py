@@ -8,9 +8,9 @@ pinhole model.
 
 from camerabench.synth.annotate import VQA_TASKS, SynthClip, caption, vqa_pairs
 from camerabench.synth.generate import CLIP_DURATION_S, GENERATOR_VERSION, RenderedClip, generate_dataset, render_clip
-from camerabench.synth.motion import ClipSpec, camera_path, raw_annotation
 from camerabench.synth.presets import FAILURE_MODES, KNOBS, MAGNITUDES, preset_specs
 from camerabench.synth.render import Quad, Scene, TextureBank, project_points, render_frame
+from camerabench.synth.specs import ClipSpec, camera_path, raw_annotation
 
 __all__ = [
     "CLIP_DURATION_S",

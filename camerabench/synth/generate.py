@@ -21,9 +21,12 @@ from numpy.typing import NDArray
 from camerabench import __version__
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text, read_json, write_json
-from camerabench.labels import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
+from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
-from camerabench.synth.motion import (
+from camerabench.synth.presets import KNOBS, preset_specs
+from camerabench.synth.render import render_frame
+from camerabench.synth.scene import SceneOptions, Subject, build_scene
+from camerabench.synth.specs import (
     PIVOT_DISTANCE_M,
     ClipSpec,
     camera_path,
@@ -32,9 +35,6 @@ from camerabench.synth.motion import (
     rot_y,
     shake_offsets,
 )
-from camerabench.synth.presets import KNOBS, preset_specs
-from camerabench.synth.render import render_frame
-from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.textures import texture_bank
 from camerabench.taxonomy import CompoundMotion, Primitive, TrackingKind, binary_records, derive_labels
 from camerabench.trajectory import Trajectory, save_npz, write_tum

@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from camerabench.synth.motion import ClipSpec
+from camerabench.synth.specs import ClipSpec
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, TrackingKind
 
 __all__ = ["FAILURE_MODES", "KNOBS", "MAGNITUDES", "PRESETS", "preset_specs"]

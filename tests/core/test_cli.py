@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from camerabench.cli import HANDLERS
+from camerabench.cli import COMMANDS
 from camerabench.taxonomy import Primitive
 
 
@@ -19,7 +19,7 @@ def test_help_lists_every_command_of_the_contract():
     out = run_cli("--help").stdout
     for cmd in ("taxonomy", "synth", "predict", "evaluate", "report", "caption", "train", "make-tiny-vlm", "demo"):
         assert cmd in out
-        assert cmd in HANDLERS
+        assert cmd in COMMANDS
 
 
 def test_taxonomy_json():

@@ -7,7 +7,7 @@ import pytest
 
 from camerabench.dataset import Dataset
 from camerabench.errors import FileFormatError
-from camerabench.labels import (
+from camerabench.labelfiles import (
     read_binary_dir,
     read_binary_file,
     read_caption_file,

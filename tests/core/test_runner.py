@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from camerabench.errors import CameraBenchError
-from camerabench.labels import read_binary_file, write_binary_file
+from camerabench.jobs.runner import run_caption, run_predict
+from camerabench.labelfiles import read_binary_file, write_binary_file
 from camerabench.records import read_captions, read_run_info, read_scores
-from camerabench.runner import run_caption, run_predict
 from camerabench.taxonomy import Primitive
 from camerabench.video import write_video
 

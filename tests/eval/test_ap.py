@@ -18,10 +18,10 @@ from camerabench.eval.ap import (
     roc_auc,
     weighted_ap_matrix,
 )
-from camerabench.eval.binary import binary_section, chance_section
-from camerabench.eval.runs import MethodRun, binary_samples
-from camerabench.labels import read_binary_dir
+from camerabench.eval.binary import binary_samples, binary_section, chance_section
+from camerabench.labelfiles import read_binary_dir
 from camerabench.records import ScoreRecord
+from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import Primitive
 
 PUBLISHED_CHANCE = {

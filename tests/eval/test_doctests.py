@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["ap", "vqa", "captions"])
+@pytest.mark.parametrize("name", ["ap", "vqa", "caption_metrics"])
 def test_module_doctests(name: str) -> None:
     module = importlib.import_module(f"camerabench.eval.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -16,10 +16,10 @@ from camerabench.baselines.dummy import DummyPredictor
 from camerabench.cli import main
 from camerabench.dataset import Dataset
 from camerabench.errors import FileFormatError
-from camerabench.eval import captions as cap
+from camerabench.eval import caption_metrics as cap
 from camerabench.eval import evaluate_run, write_report
 from camerabench.fileio import write_json
-from camerabench.labels import (
+from camerabench.labelfiles import (
     read_binary_dir,
     read_caption_file,
     read_vqa_dir,

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from camerabench.eval.runs import MethodRun
 from camerabench.eval.vqa import retrieval_scores, vqa_retrieval_sections, vqa_scores
-from camerabench.labels import VQAPair, read_vqa_dir
+from camerabench.labelfiles import VQAPair, read_vqa_dir
 from camerabench.records import ScoreRecord
+from camerabench.runfolder import MethodRun
 
 # cell order: s(pT,pV), s(pT,nV), s(nT,nV), s(nT,pV); expected answers Yes, No, Yes, No
 OK4 = np.ones((1, 4), bool)

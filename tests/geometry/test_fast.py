@@ -9,7 +9,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry import fast
-from camerabench.baselines.geometry.motion import decompose, trajectory_scores
+from camerabench.baselines.geometry.scoring import decompose, trajectory_scores
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive

@@ -107,7 +107,7 @@ def test_predictor(tmp_path: Path) -> None:
 def test_predictor_options(tmp_path: Path) -> None:
     with pytest.raises(CameraBenchError, match="does not take option"):
         importers.TrajectoryPredictor(traj_dir=str(tmp_path), max_side=3)
-    with pytest.raises(CameraBenchError, match="needs --traj-dir"):
+    with pytest.raises(CameraBenchError, match="needs option traj_dir"):
         importers.TrajectoryPredictor()
     with pytest.raises(CameraBenchError, match="unknown trajectory format"):
         importers.TrajectoryPredictor(traj_dir=str(tmp_path), format="ply")

@@ -11,7 +11,7 @@ from sklearn.metrics import average_precision_score
 from camerabench.baselines.geometry.colmap import ColmapPredictor
 from camerabench.baselines.geometry.fast import FastPredictor
 from camerabench.baselines.geometry.importers import TrajectoryPredictor
-from camerabench.baselines.geometry.motion import SCORERS, decompose
+from camerabench.baselines.geometry.scoring import SCORERS, decompose
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import PredictionError
 from camerabench.taxonomy import Primitive

@@ -11,11 +11,11 @@ import pytest
 
 from camerabench.cli import main
 from camerabench.dataset import Dataset
-from camerabench.labels import read_binary_file, read_vqa_file
+from camerabench.labelfiles import read_binary_file, read_vqa_file
 from camerabench.synth import ClipSpec, generate_dataset, preset_specs, raw_annotation, render_clip
 from camerabench.synth.presets import KNOBS
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, derive_labels
-from camerabench.taxonomy.labels import DIRECTION_PRIMITIVES
+from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES
 from camerabench.trajectory import read_tum
 from camerabench.video import read_video
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from camerabench.labels import read_binary_file, write_binary_file
+from camerabench.labelfiles import read_binary_file, write_binary_file
 from camerabench.taxonomy import Primitive, binary_records, labels_from_binary_records
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
-from camerabench.labels import CaptionItem, write_binary_file, write_caption_file
+from camerabench.labelfiles import CaptionItem, write_binary_file, write_caption_file
 from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.video import write_video
 

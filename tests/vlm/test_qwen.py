@@ -161,10 +161,10 @@ def test_whole_and_diffsw_captions_are_text(
 ) -> None:
     root, _ = tiny_data
     path = root / "videos" / "pan_a.mp4"
-    predictor.options["max_new_tokens"] = 8
+    predictor.options = predictor.options.replace(max_new_tokens=8)
     whole = predictor.caption(path, "Describe the camera movement in this video.", mode="whole")
     diffsw = predictor.caption(path, "Describe the camera movement in this video.", mode="diffsw")
-    predictor.options.pop("max_new_tokens")
+    predictor.options = predictor.options.replace(max_new_tokens=256)
     assert isinstance(whole, str) and whole
     assert isinstance(diffsw, str) and diffsw
     with pytest.raises(CameraBenchError, match="mode"):

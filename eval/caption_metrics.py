@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from camerabench.eval.ap import FailedPolicy
-from camerabench.eval.runs import MethodRun
-from camerabench.labels import CaptionItem
+from camerabench.labelfiles import CaptionItem
+from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, CompoundMotion, Primitive
 
 __all__ = [

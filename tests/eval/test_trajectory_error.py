@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from camerabench.eval.runs import MethodRun
-from camerabench.eval.trajectory import gt_trajectories, orientation_sim3, trajectory_errors, trajectory_section
+from camerabench.eval.trajectory_error import gt_trajectories, orientation_sim3, trajectory_errors, trajectory_section
+from camerabench.runfolder import MethodRun
 from camerabench.trajectory import Trajectory, save_npz, to_evo, write_tum
 
 

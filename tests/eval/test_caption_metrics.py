@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-from camerabench.eval import captions as cap
-from camerabench.eval.captions import (
+from camerabench.eval import caption_metrics as cap
+from camerabench.eval.caption_metrics import (
     caption_facts,
     caption_section,
     coco_metrics,
@@ -21,9 +21,9 @@ from camerabench.eval.captions import (
     compat_spice_lookalike,
     minilm_metrics,
 )
-from camerabench.eval.runs import MethodRun
-from camerabench.labels import CaptionItem
+from camerabench.labelfiles import CaptionItem
 from camerabench.records import CaptionRecord
+from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, Primitive
 
 REFS = {

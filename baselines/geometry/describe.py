@@ -1,7 +1,7 @@
 """Camera trajectory -> caption, through the taxonomy's caption phrases.
 
 Which primitives: each direction whose largest excursion (see
-:func:`camerabench.baselines.geometry.motion.component_excursions`) passes a visibility
+:func:`camerabench.baselines.geometry.scoring.component_excursions`) passes a visibility
 threshold. In what order: by the time that excursion starts. How fast: its mean rate, mapped to
 :class:`~camerabench.taxonomy.Speed`. Shake (high-frequency rotation) adds a steadiness phrase.
 Every word naming a motion comes from ``primitives.yaml``.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.motion import MotionSeries, decompose
+from camerabench.baselines.geometry.scoring import MotionSeries, decompose
 from camerabench.taxonomy import Primitive, Speed, Steadiness
 from camerabench.trajectory import Trajectory
 

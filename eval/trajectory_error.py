@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from camerabench.errors import FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
-from camerabench.eval.runs import MethodRun
+from camerabench.runfolder import MethodRun
 from camerabench.trajectory import Trajectory, load_npz, read_tum, to_evo
 
 __all__ = [

@@ -34,7 +34,7 @@ from camerabench.taxonomy import (
     Steadiness,
     TrackingKind,
 )
-from camerabench.taxonomy.labels import Answer
+from camerabench.taxonomy.rules import Answer
 
 __all__ = ["CameraPath", "ClipSpec", "camera_path", "ease", "raw_annotation", "rot_x", "rot_y", "rot_z"]
 

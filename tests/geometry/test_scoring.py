@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from camerabench.baselines.geometry import motion
+from camerabench.baselines.geometry import scoring as motion
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
 from camerabench.trajectory import Trajectory

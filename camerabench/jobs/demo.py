@@ -11,7 +11,6 @@ Every step is resumable: run it again after an interruption and finished work is
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import time
@@ -19,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from camerabench.runner import run_caption, run_predict
+from camerabench.jobs.runner import run_caption, run_predict
+from camerabench.runfolder import MethodFolder
 
-__all__ = ["DEMO_METHODS", "DemoResult", "demo_command", "run_demo"]
+__all__ = ["DEMO_METHODS", "DemoResult", "run_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def run_demo(
     clips: int | None = None,
     workers: int | None = None,
     methods: dict[str, dict[str, Any]] | None = None,
-    progress: bool = True,
+    progress: bool = False,
 ) -> DemoResult:
     """Run the whole pipeline on the standard synthetic benchmark.
 
@@ -73,31 +73,13 @@ def run_demo(
     methods = DEMO_METHODS if methods is None else methods
     for i, (method, options) in enumerate(methods.items(), start=1):
         log.info("[2/4] predict %s (%d/%d)", method, i, len(methods))
-        resume = (run / method / "scores.jsonl").exists()
+        resume = MethodFolder.of(run, method).scores.exists()
         run_predict(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
     for method, options in methods.items():
         log.info("[3/4] caption %s", method)
-        resume = (run / method / "captions.jsonl").exists()
+        resume = MethodFolder.of(run, method).captions.exists()
         run_caption(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
     log.info("[4/4] evaluating and writing the report")
     evaluation = evaluate(data, run)  # once: the report reuses it
     report_path = write_report(data, run, report, evaluation=evaluation)
     return DemoResult(out, data, run, Path(report_path), evaluation.metrics, time.perf_counter() - t0)
-
-
-def _summary(result: DemoResult) -> str:
-    parts = []
-    for method, m in result.metrics.get("methods", {}).items():
-        binary = m.get("binary", {})
-        ap = binary.get("mean_ap")
-        ap_text = f"{100 * ap:.1f}" if isinstance(ap, float) else "n/a"
-        parts.append(f"{method} mean AP {ap_text} ({binary.get('failed', 0)} failed of {binary.get('samples', 0)})")
-    html = result.report.with_suffix(".html")
-    where = f"{result.report} and {html}" if html.is_file() else str(result.report)
-    return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"
-
-
-def demo_command(args: argparse.Namespace) -> int:
-    result = run_demo(args.out, clips=args.clips, workers=args.workers)
-    print(_summary(result))  # noqa: T201 - the command's summary line
-    return 0

@@ -1,4 +1,4 @@
-"""The job runner behind ``camerabench predict`` and ``camerabench caption``.
+"""The ``predict`` and ``caption`` jobs as library functions (the CLI wraps them).
 
 One job per video, optionally in ``workers`` processes. Every video ends as records: scores
 (or captions) when the method handled it, failed records with the reason when it did not —
@@ -6,20 +6,17 @@ a failure never aborts the run. Results are appended per video (fsync'd) so an i
 run resumes with ``--resume``; at the end the files are rewritten sorted, atomically, so their
 content does not depend on worker scheduling.
 
-Output (design.md A3), for method M in run folder RUN:
-``RUN/M/scores.jsonl`` or ``RUN/M/captions.jsonl``, ``RUN/M/trajectories/<stem>.npz``,
-``RUN/M/run.json`` (``caption_run.json`` for captions).
+Output: the method's folder of the run folder, laid out by :class:`camerabench.runfolder.MethodFolder`.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -28,6 +25,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from camerabench.baselines.base import CAPTION_MODES, Predictor
+from camerabench.baselines.options import MethodOptions
+from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import append_jsonl
@@ -45,9 +45,10 @@ from camerabench.records import (
     write_run_info,
     write_scores,
 )
+from camerabench.runfolder import JobKind, MethodFolder
 from camerabench.trajectory import Trajectory, load_npz, save_npz
 
-__all__ = ["RunSummary", "caption_command", "predict_command", "run_caption", "run_predict"]
+__all__ = ["RunSummary", "run_caption", "run_predict"]
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +92,12 @@ class _Outcome:
 _PREDICTOR: Any = None
 
 
-def _init_worker(method: str, options: dict[str, Any], threads: int | None) -> None:
+def _init_worker(method: str, options: MethodOptions, threads: int | None) -> None:
     global _PREDICTOR
     if threads is not None:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[var] = str(threads)
-    from camerabench.baselines.registry import get_predictor
-
-    _PREDICTOR = get_predictor(method, **options)
+    _PREDICTOR = get_predictor(method, options)
     _PREDICTOR.setup()
 
 
@@ -178,7 +177,7 @@ def _repair_tail(path: Path) -> None:
 
 
 def _iter_outcomes(
-    method: str, options: dict[str, Any], workers: int, jobs: list[tuple[Any, ...]], job_fn: Callable[..., _Outcome]
+    method: str, options: MethodOptions, workers: int, jobs: list[tuple[Any, ...]], job_fn: Callable[..., _Outcome]
 ) -> Iterator[_Outcome]:
     if workers <= 1:
         _init_worker(method, options, None)
@@ -195,43 +194,38 @@ def _iter_outcomes(
             yield fut.result()
 
 
-def _reusable_predict_run(method_dir: Path, probe: Any) -> RunInfo | None:
-    """The finished predict run in ``method_dir`` if it used the same settings, else None."""
-    path = method_dir / "run.json"
-    if not path.is_file():
+def _reusable_predict_run(folder: MethodFolder, probe: Predictor) -> RunInfo | None:
+    """The finished predict run in ``folder`` if it used the same settings, else None."""
+    if not folder.run_info.is_file():
         return None
-    info = read_run_info(path)
+    info = read_run_info(folder.run_info)
     same = {k: v for k, v in info.settings.items() if k != "workers"} == probe.settings()
     if not (info.finished and same):
-        log.info("%s: the predict run's settings differ or it did not finish; estimating again", method_dir)
+        log.info("%s: the predict run's settings differ or it did not finish; estimating again", folder.path)
         return None
-    log.info("%s: captioning from the trajectories of the predict run with the same settings", method_dir)
+    log.info("%s: captioning from the trajectories of the predict run with the same settings", folder.path)
     return info
 
 
 def _run(
-    kind: str,
+    kind: JobKind,
     data_dir: str | Path,
     method: str,
     out_dir: str | Path,
     workers: int,
     resume: bool,
-    options: dict[str, Any],
+    options: MethodOptions | Mapping[str, Any] | None,
     mode: str = "whole",
-    progress: bool = True,
+    progress: bool = False,
 ) -> RunSummary:
-    from camerabench.baselines.registry import predictor_class
-
+    if workers < 1:
+        raise CameraBenchError(f"workers must be >= 1, got {workers}")
     ds = Dataset(data_dir)
     cls = predictor_class(method)
-    try:
-        probe = cls(**options)  # validates options in the main process; cheap by contract
-    except TypeError as exc:
-        raise CameraBenchError(f"method {method!r} does not accept these options: {exc}") from exc
-    method_dir = Path(out_dir) / method
-    out_name = "scores.jsonl" if kind == "predict" else "captions.jsonl"
-    info_name = "run.json" if kind == "predict" else "caption_run.json"
-    out_path, info_path = method_dir / out_name, method_dir / info_name
+    probe = cls(options)  # validates every option in the main process; cheap by contract
+    folder = MethodFolder.of(out_dir, method)
+    method_dir = folder.path
+    out_path, info_path = folder.output(kind), folder.info(kind)
     if out_path.exists() and not resume:
         raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
 
@@ -246,8 +240,9 @@ def _run(
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
+    info.method_kind = cls.kind
     info.data = str(Path(data_dir).resolve())
-    model = options.get("model")
+    model = getattr(probe.options, "model", None)
     info.model_path = str(model) if model else None
     info.model_config_sha256 = config_hash(model) if model else None
     info.git_commit = git_commit()
@@ -262,10 +257,10 @@ def _run(
         job_fn: Callable[..., _Outcome] = _predict_job
     else:
         question = ds.caption_question()
-        earlier = _reusable_predict_run(method_dir, probe) if cls.produces_trajectories else None
+        earlier = _reusable_predict_run(folder, probe) if cls.produces_trajectories else None
         jobs = []
         for v in todo:
-            traj_path = method_dir / "trajectories" / f"{Path(v).stem}.npz"
+            traj_path = folder.trajectory(v)
             reuse = earlier is not None and traj_path.is_file()
             prior = earlier.failures.get(v) if earlier is not None else None
             jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
@@ -275,9 +270,9 @@ def _run(
     t0 = time.perf_counter()
     unanswerable = 0
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
-    for outcome in _iter_outcomes(method, options, workers, jobs, job_fn):
+    for outcome in _iter_outcomes(method, probe.options, workers, jobs, job_fn):
         if outcome.trajectory is not None:
-            save_npz(method_dir / "trajectories" / f"{Path(outcome.video).stem}.npz", outcome.trajectory)
+            save_npz(folder.trajectory(outcome.video), outcome.trajectory)
         append_jsonl(out_path, outcome.records)
         info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
         if outcome.failure:
@@ -319,20 +314,26 @@ def run_predict(
     out_dir: str | Path,
     workers: int = 1,
     resume: bool = False,
-    options: dict[str, Any] | None = None,
-    progress: bool = True,
+    options: MethodOptions | Mapping[str, Any] | None = None,
+    progress: bool = False,
 ) -> RunSummary:
     """Score every labelled question of every video in ``data_dir`` with ``method``.
 
     Args:
         data_dir: dataset folder (design.md A3).
-        method: registered method name (``fast``, ``colmap``, ``trajectory``, ``qwen-vl``, ``dummy``).
+        method: registered method name (``camerabench.baselines.registry.METHODS``).
         out_dir: run folder; results go to ``out_dir/<method>/``.
         workers: processes (1 = in this process).
         resume: continue an earlier run, skipping videos already recorded.
-        options: keyword options for the method.
+        options: the method's options (its ``Options`` dataclass, or a mapping of option name to
+            value), validated before any video is touched.
+        progress: show a progress bar (stderr).
+
+    Raises:
+        CameraBenchError: unknown method, invalid options, a missing dataset, or an existing
+            output without ``resume``.
     """
-    return _run("predict", data_dir, method, out_dir, workers, resume, dict(options or {}), progress=progress)
+    return _run("predict", data_dir, method, out_dir, workers, resume, options, progress=progress)
 
 
 def run_caption(
@@ -342,28 +343,14 @@ def run_caption(
     mode: str = "whole",
     workers: int = 1,
     resume: bool = False,
-    options: dict[str, Any] | None = None,
-    progress: bool = True,
+    options: MethodOptions | Mapping[str, Any] | None = None,
+    progress: bool = False,
 ) -> RunSummary:
-    """Caption every video of ``data_dir`` with ``method`` into ``out_dir/<method>/captions.jsonl``."""
-    return _run("caption", data_dir, method, out_dir, workers, resume, dict(options or {}), mode, progress)
+    """Caption every video of ``data_dir`` with ``method`` into ``out_dir/<method>/captions.jsonl``.
 
-
-def predict_command(args: argparse.Namespace) -> int:
-    from camerabench.cli import method_options
-
-    summary = run_predict(args.data, args.method, args.out, args.workers, args.resume, method_options(args))
-    if summary.unanswerable_questions:
-        log.info(
-            "%d (video, question) pairs are outside what %s can answer", summary.unanswerable_questions, args.method
-        )
-    print(summary.line("predict", "scores.jsonl"))  # noqa: T201 - the command's summary line
-    return 0
-
-
-def caption_command(args: argparse.Namespace) -> int:
-    from camerabench.cli import method_options
-
-    summary = run_caption(args.data, args.method, args.out, args.mode, args.workers, args.resume, method_options(args))
-    print(summary.line("caption", "captions.jsonl"))  # noqa: T201 - the command's summary line
-    return 0
+    Arguments as :func:`run_predict`; ``mode`` is one of
+    :data:`camerabench.baselines.base.CAPTION_MODES`.
+    """
+    if mode not in CAPTION_MODES:
+        raise CameraBenchError(f"caption mode must be one of {', '.join(CAPTION_MODES)}, got {mode!r}")
+    return _run("caption", data_dir, method, out_dir, workers, resume, options, mode, progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from camerabench.baselines.geometry.captions import describe_trajectory
+from camerabench.baselines.geometry.describe import describe_trajectory
 from camerabench.taxonomy import Primitive
 from camerabench.trajectory import Trajectory
 

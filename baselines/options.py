@@ -1,0 +1,283 @@
+"""Typed method options: one frozen dataclass per predictor, validated once.
+
+Each predictor declares ``Options``, a subclass of :class:`MethodOptions` whose fields are made
+with :func:`option` (default, help text, allowed range or choices). Options arrive as Python
+values (library calls, the demo's table) or as strings (``--option KEY=VALUE`` on the command
+line); :meth:`MethodOptions.from_mapping` converts and checks them all before any video is
+touched, and :meth:`MethodOptions.to_dict` is what run.json records.
+
+A value of ``None`` means "not set": the field's default is used.
+
+Example:
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Opts(MethodOptions):
+    ...     sample_fps: float = option(5.0, "frames per second", gt=0)
+    ...     exact: bool = option(False, "single-threaded")
+    >>> Opts.from_mapping({"sample_fps": "2", "exact": "true"}, method="demo").to_dict()
+    {'sample_fps': 2.0, 'exact': True}
+    >>> Opts.from_mapping({"sample_fps": 0}, method="demo")
+    Traceback (most recent call last):
+    ...
+    camerabench.errors.CameraBenchError: method 'demo': option sample_fps must be > 0, got 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from camerabench.errors import CameraBenchError
+
+__all__ = ["MethodOptions", "OptionSpec", "option", "parse_assignments"]
+
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+_NONE = {"none", "null"}
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """What :func:`option` records about a field: help text and allowed values."""
+
+    help: str
+    gt: float | None = None
+    ge: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    choices: tuple[str, ...] | None = None
+    required: bool = False
+
+
+def option(
+    default: Any,
+    help: str,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    choices: Sequence[str] | None = None,
+    required: bool = False,
+) -> Any:
+    """A dataclass field of a :class:`MethodOptions` subclass.
+
+    Args:
+        default: the value used when the option is not set (a list is copied per instance).
+        help: one line for ``--help`` and the docs.
+        gt, ge, le, lt: bounds for numbers (every element of a list of numbers).
+        choices: allowed values of a string option.
+        required: the option has no usable default and must be set.
+    """
+    spec = OptionSpec(help, gt, ge, le, lt, tuple(choices) if choices is not None else None, required)
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: list(default), metadata={"option": spec})
+    return dataclasses.field(default=default, metadata={"option": spec})
+
+
+def parse_assignments(items: Sequence[str], where: str = "--option") -> dict[str, str]:
+    """``["key=value", ...]`` -> ``{"key": "value"}`` (keys with ``-`` become ``_``).
+
+    Raises:
+        CameraBenchError: an item without ``=`` or a key given twice.
+
+    Example:
+        >>> parse_assignments(["max-side=256", "focal_order=[true]"])
+        {'max_side': '256', 'focal_order': '[true]'}
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise CameraBenchError(f"{where} {item!r}: expected KEY=VALUE")
+        if key in out:
+            raise CameraBenchError(f"{where}: {key} is given twice")
+        out[key] = value.strip()
+    return out
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _split_optional(tp: Any) -> tuple[Any, bool]:
+    """(the type without ``None``, whether ``None`` is allowed)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], len(args) < len(typing.get_args(tp))
+    return tp, False
+
+
+class MethodOptions:
+    """Base of every predictor's options dataclass (subclasses are ``@dataclass(frozen=True)``)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @classmethod
+    def fields(cls) -> list[dataclasses.Field[Any]]:
+        return list(dataclasses.fields(cls))
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Option names in declaration order."""
+        return [f.name for f in cls.fields()]
+
+    @classmethod
+    def spec(cls, name: str) -> OptionSpec:
+        spec = cls.__dataclass_fields__[name].metadata.get("option")
+        return spec if isinstance(spec, OptionSpec) else OptionSpec("")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, method: str) -> Self:
+        """Convert, check and build the options of ``method`` from ``values``.
+
+        Strings are parsed by the field's type (``--option KEY=VALUE``): numbers, booleans
+        (true/false/yes/no/1/0), ``none``/``null`` for optional fields, JSON or comma-separated
+        lists. ``None`` values are "not set".
+
+        Raises:
+            CameraBenchError: an unknown option, a value of the wrong type, outside its range
+                (0, negative and NaN included where a positive number is expected), not one of
+                the choices, or a required option missing; one line naming the method and option.
+        """
+        names = cls.names()
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise CameraBenchError(
+                f"method {method!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(sorted(names))}"
+            )
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            kwargs[name] = cls._convert(method, name, hints[name], value)
+        for name in names:
+            if cls.spec(name).required and kwargs.get(name) is None:
+                flag = "--" + name.replace("_", "-")
+                raise CameraBenchError(f"method {method!r} needs option {name} ({flag}): {cls.spec(name).help}")
+        obj = cls(**kwargs)
+        for name in names:
+            cls._check_range(method, name, getattr(obj, name))
+        obj.validate(method)
+        return obj
+
+    def validate(self, method: str) -> None:
+        """Checks across fields or against the outside world (override; raise CameraBenchError)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every option with its value, JSON-able (what run.json records as settings)."""
+        return {name: _jsonable(getattr(self, name)) for name in self.names()}
+
+    def replace(self, **changes: Any) -> Self:
+        return dataclasses.replace(self, **changes)
+
+    # --- conversion ---------------------------------------------------------------------------
+
+    @classmethod
+    def _convert(cls, method: str, name: str, tp: Any, value: Any) -> Any:
+        base, nullable = _split_optional(tp)
+
+        def bad(why: str = "") -> CameraBenchError:
+            return CameraBenchError(f"method {method!r}: option {name} must be {_type_name(tp)}{why}, got {value!r}")
+
+        if isinstance(value, str) and nullable and value.strip().lower() in _NONE:
+            return None
+        origin = typing.get_origin(base)
+        if origin in (list, tuple):
+            (item_tp, *_) = typing.get_args(base) or (str,)
+            items: Any = value
+            if isinstance(value, str):
+                text = value.strip()
+                if text.startswith("["):
+                    try:
+                        items = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise bad(f" (JSON list: {exc.msg})") from exc
+                else:
+                    items = [p.strip() for p in text.split(",") if p.strip()]
+            if not isinstance(items, list | tuple):
+                raise bad()
+            converted = [cls._scalar(item_tp, item, bad) for item in items]
+            return converted if origin is list else tuple(converted)
+        return cls._scalar(base, value, bad)
+
+    @staticmethod
+    def _scalar(tp: Any, value: Any, bad: Any) -> Any:
+        if tp is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+                return value.strip().lower() in _TRUE
+            raise bad()
+        if tp is int:
+            if isinstance(value, bool):
+                raise bad()
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str):
+                try:
+                    return int(value.strip())
+                except ValueError:
+                    raise bad() from None
+            raise bad()
+        if tp is float:
+            if isinstance(value, bool):
+                raise bad()
+            if isinstance(value, int | float):
+                return float(value)
+            if isinstance(value, str):
+                try:
+                    return float(value.strip())
+                except ValueError:
+                    raise bad() from None
+            raise bad()
+        if tp is str:
+            if isinstance(value, str):
+                return value
+            if hasattr(value, "__fspath__"):
+                return str(value)
+            raise bad()
+        return value
+
+    @classmethod
+    def _check_range(cls, method: str, name: str, value: Any) -> None:
+        spec = cls.spec(name)
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if v is None:
+                continue
+            if spec.choices is not None and v not in spec.choices:
+                raise CameraBenchError(
+                    f"method {method!r}: option {name} must be one of {', '.join(spec.choices)}, got {v!r}"
+                )
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            checks = (
+                (spec.gt, lambda x, b: x > b, ">"),
+                (spec.ge, lambda x, b: x >= b, ">="),
+                (spec.lt, lambda x, b: x < b, "<"),
+                (spec.le, lambda x, b: x <= b, "<="),
+            )
+            if isinstance(v, float) and not math.isfinite(v):
+                raise CameraBenchError(f"method {method!r}: option {name} must be a finite number, got {value!r}")
+            for bound, ok, sign in checks:
+                if bound is not None and not ok(v, bound):
+                    raise CameraBenchError(f"method {method!r}: option {name} must be {sign} {bound:g}, got {value!r}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value

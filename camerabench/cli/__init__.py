@@ -1,0 +1,69 @@
+"""The ``camerabench`` command line (design.md A2 is the contract).
+
+One module per command, each with ``add_parser(subparsers)`` (its flags, with defaults and
+choices taken from the library) and ``run(args) -> int`` (calls the library and prints the
+one-line summary). Known errors (:class:`~camerabench.errors.CameraBenchError`) become a
+one-line message and exit code 1. Command modules import heavy libraries inside ``run`` so
+``camerabench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from camerabench import __version__
+from camerabench.errors import CameraBenchError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+log = logging.getLogger("camerabench")
+
+#: command -> the module that defines it (design.md A2 order).
+COMMANDS: dict[str, str] = {
+    "taxonomy": "camerabench.cli.taxonomy",
+    "synth": "camerabench.cli.synth",
+    "predict": "camerabench.cli.predict",
+    "evaluate": "camerabench.cli.evaluate",
+    "report": "camerabench.cli.report",
+    "caption": "camerabench.cli.caption",
+    "train": "camerabench.cli.train",
+    "make-tiny-vlm": "camerabench.cli.make_tiny_vlm",
+    "demo": "camerabench.cli.demo",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: global flags plus every command's subparser."""
+    parser = argparse.ArgumentParser(
+        prog="camerabench", description="Camera-motion understanding in video, geometric and semantic."
+    )
+    parser.add_argument("--version", action="version", version=f"camerabench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMANDS.values():
+        module = importlib.import_module(module_name)
+        p = module.add_parser(sub)
+        p.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return int(handler(args))
+    except CameraBenchError as exc:
+        log.error("%s", exc)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

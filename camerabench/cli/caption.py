@@ -1,0 +1,36 @@
+"""``camerabench caption``: caption every video of a dataset with one method."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from camerabench.baselines.base import CAPTION_MODES
+from camerabench.baselines.registry import METHODS
+from camerabench.cli.method_flags import add_method_flags, method_options
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser("caption", help="caption every video with one method")
+    p.add_argument("--data", required=True, help="dataset folder")
+    p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
+    p.add_argument("--out", required=True, help="run folder; captions go to OUT/<method>/captions.jsonl")
+    p.add_argument("--mode", choices=CAPTION_MODES, default=CAPTION_MODES[0])
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--resume", action="store_true", help="skip videos already captioned")
+    add_method_flags(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from camerabench.jobs.runner import run_caption
+    from camerabench.runfolder import CAPTIONS_FILE
+
+    summary = run_caption(
+        args.data, args.method, args.out, args.mode, args.workers, args.resume, method_options(args), progress=True
+    )
+    sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")
+    return 0

@@ -1,0 +1,40 @@
+"""``camerabench demo``: the main job (synthesise, predict, caption, evaluate, report)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["add_parser", "run", "summary_line"]
+
+if TYPE_CHECKING:
+    from camerabench.jobs.demo import DemoResult
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser("demo", help="the main job: synthesise, predict, evaluate and report")
+    p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
+    p.add_argument("--clips", type=int, default=None, help="synthetic clips (default: the standard preset's full set)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    return p
+
+
+def summary_line(result: DemoResult) -> str:
+    parts = []
+    for method, m in result.metrics.get("methods", {}).items():
+        binary = m.get("binary", {})
+        ap = binary.get("mean_ap")
+        ap_text = f"{100 * ap:.1f}" if isinstance(ap, float) else "n/a"
+        parts.append(f"{method} mean AP {ap_text} ({binary.get('failed', 0)} failed of {binary.get('samples', 0)})")
+    html = result.report.with_suffix(".html")
+    where = f"{result.report} and {html}" if html.is_file() else str(result.report)
+    return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from camerabench.jobs.demo import run_demo
+
+    result = run_demo(args.out, clips=args.clips, workers=args.workers, progress=True)
+    sys.stdout.write(summary_line(result) + "\n")
+    return 0

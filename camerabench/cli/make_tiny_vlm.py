@@ -1,0 +1,26 @@
+"""``camerabench make-tiny-vlm``: a tiny random Qwen2.5-VL checkpoint for smoke tests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "make-tiny-vlm", help="write a tiny random Qwen2.5-VL checkpoint for smoke tests"
+    )
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from camerabench.baselines.vlm.tiny import make_tiny_vlm
+
+    out = make_tiny_vlm(args.out, seed=args.seed)
+    sys.stdout.write(f"wrote a tiny random Qwen2.5-VL checkpoint to {out}\n")
+    return 0

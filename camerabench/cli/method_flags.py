@@ -1,0 +1,72 @@
+"""The method flags ``predict`` and ``caption`` share, and how they become method options.
+
+The common flags are shortcuts for options of the methods' ``Options`` dataclasses
+(:mod:`camerabench.baselines.options`); ``--option KEY=VALUE`` (repeatable) sets any option,
+including those without a flag. Values stay strings here: the method's options class converts
+and checks them, so a bad value is reported once, in one way, before any video is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from camerabench.baselines.options import parse_assignments
+from camerabench.errors import CameraBenchError
+
+__all__ = ["METHOD_FLAGS", "add_method_flags", "method_options"]
+
+#: (flag, help). The option key is the flag without dashes, ``-`` as ``_``.
+METHOD_FLAGS: list[tuple[str, str]] = [
+    ("--model", "local checkpoint directory (qwen-vl)"),
+    ("--scorer", "trajectory -> score mapping: 'default' (integrated motion) or 'camerabench' (published)"),
+    ("--traj-dir", "folder of trajectory files (trajectory method)"),
+    ("--format", "trajectory file format: megasam, poses, tum, kitti, colmap (trajectory method)"),
+    ("--sample-fps", "frames per second sampled from each video"),
+    ("--max-side", "resize frames so the longer side is at most this many pixels"),
+    ("--device", "torch device for model methods (cpu, cuda, cuda:1)"),
+    ("--dtype", "model dtype: bfloat16 or float32"),
+    ("--batch-size", "questions scored per forward pass (qwen-vl)"),
+    ("--max-pixels", "pixel budget per video frame (qwen-vl)"),
+    ("--min-pixels", "minimum pixels per video frame (qwen-vl)"),
+    ("--max-new-tokens", "longest caption in tokens (qwen-vl)"),
+]
+_SWITCHES: list[tuple[str, str]] = [("--deterministic", "single-threaded, bit-reproducible mode (fast, colmap)")]
+
+
+def _key(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def add_method_flags(p: argparse.ArgumentParser) -> None:
+    """Add the common method flags and ``--option`` to a subparser."""
+    group = p.add_argument_group("method options (see the method's Options class for all of them)")
+    for flag, help_ in METHOD_FLAGS:
+        group.add_argument(flag, default=None, metavar=_key(flag).upper(), help=help_)
+    for flag, help_ in _SWITCHES:
+        group.add_argument(flag, action="store_true", default=None, help=help_)
+    group.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any option of the method (repeatable), e.g. --option min_registered=0.5 --option focal_order=false",
+    )
+
+
+def method_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the user set (flags and ``--option``), keyed by option name, values unparsed.
+
+    Raises:
+        CameraBenchError: the same option set by a flag and by ``--option``.
+    """
+    out: dict[str, Any] = {}
+    for flag, _ in [*METHOD_FLAGS, *_SWITCHES]:
+        value = getattr(args, _key(flag), None)
+        if value is not None:
+            out[_key(flag)] = value
+    for key, value in parse_assignments(getattr(args, "option", None) or []).items():
+        if key in out:
+            raise CameraBenchError(f"option {key} is set both by a flag and by --option")
+        out[key] = value
+    return out

@@ -1,0 +1,43 @@
+"""``camerabench predict``: score every labelled question of a dataset with one method."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from camerabench.baselines.registry import METHODS
+from camerabench.cli.method_flags import add_method_flags, method_options
+
+__all__ = ["add_parser", "run"]
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "predict", help="score every labelled question of a dataset with one method"
+    )
+    p.add_argument("--data", required=True, help="dataset folder")
+    p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
+    p.add_argument("--out", required=True, help="run folder; results go to OUT/<method>/")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--resume", action="store_true", help="skip videos already recorded")
+    add_method_flags(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from camerabench.jobs.runner import run_predict
+    from camerabench.runfolder import SCORES_FILE
+
+    summary = run_predict(
+        args.data, args.method, args.out, args.workers, args.resume, method_options(args), progress=True
+    )
+    if summary.unanswerable_questions:
+        log.info(
+            "%d (video, question) pairs are outside what %s can answer", summary.unanswerable_questions, args.method
+        )
+    sys.stdout.write(summary.line("predict", SCORES_FILE) + "\n")
+    return 0

@@ -1,0 +1,205 @@
+"""The run-folder layout (design.md A3): the one place its file names are spelled.
+
+A run folder ``RUN`` holds one subfolder per method::
+
+    RUN/<method>/scores.jsonl             one ScoreRecord per (video, question)   (predict)
+    RUN/<method>/run.json                 RunInfo of the predict run
+    RUN/<method>/captions.jsonl           one CaptionRecord per video            (caption)
+    RUN/<method>/caption_run.json         RunInfo of the caption run
+    RUN/<method>/trajectories/<stem>.npz  estimated trajectories (geometric methods)
+
+:class:`MethodFolder` names those paths; the job runner writes through it and
+:func:`read_run` / :func:`read_method` read through it (records via :mod:`camerabench.records`).
+A method folder is any subfolder of RUN holding at least one of those files.
+
+Example:
+    >>> folder = MethodFolder.of("runs/std", "fast")
+    >>> folder.scores.as_posix(), folder.trajectory("clip.mp4").as_posix()
+    ('runs/std/fast/scores.jsonl', 'runs/std/fast/trajectories/clip.npz')
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from camerabench.errors import FileFormatError
+from camerabench.records import CaptionRecord, RunInfo, ScoreRecord, read_captions, read_run_info, read_scores
+
+__all__ = [
+    "CAPTIONS_FILE",
+    "CAPTION_RUN_INFO_FILE",
+    "RUN_INFO_FILE",
+    "SCORES_FILE",
+    "TRAJECTORIES_DIR",
+    "JobKind",
+    "MethodFolder",
+    "MethodRun",
+    "read_method",
+    "read_run",
+]
+
+log = logging.getLogger(__name__)
+
+SCORES_FILE = "scores.jsonl"
+RUN_INFO_FILE = "run.json"
+CAPTIONS_FILE = "captions.jsonl"
+CAPTION_RUN_INFO_FILE = "caption_run.json"
+TRAJECTORIES_DIR = "trajectories"
+_RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
+
+#: The two jobs that write into a method folder.
+JobKind = Literal["predict", "caption"]
+
+
+@dataclass(frozen=True)
+class MethodFolder:
+    """The paths of one method's folder ``RUN/<method>``."""
+
+    path: Path
+
+    @classmethod
+    def of(cls, run_dir: str | Path, method: str) -> MethodFolder:
+        """The folder of ``method`` in run folder ``run_dir``."""
+        return cls(Path(run_dir) / method)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def scores(self) -> Path:
+        return self.path / SCORES_FILE
+
+    @property
+    def captions(self) -> Path:
+        return self.path / CAPTIONS_FILE
+
+    @property
+    def run_info(self) -> Path:
+        return self.path / RUN_INFO_FILE
+
+    @property
+    def caption_run_info(self) -> Path:
+        return self.path / CAPTION_RUN_INFO_FILE
+
+    @property
+    def trajectories(self) -> Path:
+        return self.path / TRAJECTORIES_DIR
+
+    def trajectory(self, video: str) -> Path:
+        """Where the estimated trajectory of ``video`` (a file name as in the labels) is kept."""
+        return self.trajectories / f"{Path(video).stem}.npz"
+
+    def output(self, kind: JobKind) -> Path:
+        """The records file a ``predict`` or ``caption`` job writes."""
+        return self.scores if kind == "predict" else self.captions
+
+    def info(self, kind: JobKind) -> Path:
+        """The run.json a ``predict`` or ``caption`` job writes."""
+        return self.run_info if kind == "predict" else self.caption_run_info
+
+    def holds_outputs(self) -> bool:
+        """Whether this folder holds any run file (what makes a subfolder of RUN a method folder)."""
+        return any((self.path / f).exists() for f in _RUN_FILES)
+
+
+@dataclass
+class MethodRun:
+    """One method's outputs in a run folder.
+
+    Attributes:
+        name: the method folder name.
+        folder: ``RUN/<method>``.
+        scores: (video, question) -> record (None when there is no ``scores.jsonl``).
+        captions: video -> caption record (None when there is no ``captions.jsonl``).
+        info: ``run.json`` if present.
+        duplicates: number of (video, question) keys recorded more than once (an ok record
+            wins over a failed one; otherwise the later line wins).
+    """
+
+    name: str
+    folder: Path
+    scores: dict[tuple[str, str], ScoreRecord] | None = None
+    captions: dict[str, CaptionRecord] | None = None
+    info: RunInfo | None = None
+    duplicates: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def layout(self) -> MethodFolder:
+        return MethodFolder(self.folder)
+
+    @property
+    def trajectories_dir(self) -> Path:
+        return self.layout.trajectories
+
+    def trajectory_path(self, video: str) -> Path:
+        return self.layout.trajectory(video)
+
+    @property
+    def has_trajectories(self) -> bool:
+        return self.trajectories_dir.is_dir() and any(self.trajectories_dir.glob("*.npz"))
+
+    def settings(self) -> dict[str, object]:
+        return dict(self.info.settings) if self.info else {}
+
+
+def _index_scores(path: Path) -> tuple[dict[tuple[str, str], ScoreRecord], int]:
+    out: dict[tuple[str, str], ScoreRecord] = {}
+    duplicates = 0
+    for rec in read_scores(path):
+        key = (rec.video, rec.question)
+        old = out.get(key)
+        if old is not None:
+            duplicates += 1
+            if old.status == "ok" and rec.status != "ok":
+                continue
+        out[key] = rec
+    if duplicates:
+        log.warning("%s: %d (video, question) pairs are recorded more than once; ok records win", path, duplicates)
+    return out, duplicates
+
+
+def _index_captions(path: Path) -> dict[str, CaptionRecord]:
+    out: dict[str, CaptionRecord] = {}
+    for rec in read_captions(path):
+        old = out.get(rec.video)
+        if old is not None and old.status == "ok" and rec.status != "ok":
+            continue
+        out[rec.video] = rec
+    return out
+
+
+def read_method(folder: str | Path) -> MethodRun:
+    """Read one ``RUN/<method>`` folder."""
+    layout = MethodFolder(Path(folder))
+    run = MethodRun(layout.name, layout.path)
+    if layout.scores.is_file():
+        run.scores, run.duplicates = _index_scores(layout.scores)
+    if layout.captions.is_file():
+        run.captions = _index_captions(layout.captions)
+    if layout.run_info.is_file():
+        run.info = read_run_info(layout.run_info)
+    return run
+
+
+def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
+    """Every method folder of a run, by name (sorted).
+
+    Raises:
+        FileFormatError: RUN is not a folder or holds no method folder.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileFormatError(run_dir, "run folder not found")
+    methods = {
+        p.name: read_method(p)
+        for p in sorted(run_dir.iterdir())
+        if p.is_dir() and not p.name.startswith(".") and MethodFolder(p).holds_outputs()
+    }
+    if not methods:
+        raise FileFormatError(run_dir, "no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found")
+    return methods

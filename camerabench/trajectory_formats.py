@@ -1,0 +1,548 @@
+"""Every trajectory file format camerabench reads or writes, as read/write pairs.
+
+Each reader returns a :class:`~camerabench.trajectory.Trajectory` and raises
+:class:`~camerabench.errors.FileFormatError` (naming the file, and the line for text formats)
+for a missing or malformed file; each writer writes atomically. The formats, by name
+(:data:`FORMATS`, what ``camerabench predict --method trajectory --format`` takes):
+
+* ``megasam``: MegaSaM / camerabench npz: ``cam_c2w`` (N,4,4) camera-to-world, ``intrinsic``
+  (3,3) or (N,3,3), optionally ``timestamps`` (N,), ``depths`` (N,H,W) or a scalar
+  ``scene_depth``. camerabench's own ``trajectories/<stem>.npz`` and ``DATA/gt/<stem>.npz``
+  are this layout (:func:`save_npz` / :func:`load_npz`).
+* ``poses``: (N,7) **world-to-camera** ``[tx ty tz qx qy qz qw]`` rows as ``.npy`` or text
+  (MegaSaM / DROID-SLAM ``poses.npy``), with ``intrinsics.npy`` (N,4) ``fx fy cx cy`` beside a
+  ``poses.npy``.
+* ``poses-c2w``: the same rows camera-to-world (DROID-SLAM's returned trajectory).
+* ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world, through evo.
+* ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
+* ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
+  .txt) through pycolmap; registered images in name order.
+
+Quaternions: evo uses wxyz internally, the pose arrays, TUM files and pycolmap xyzw; every
+reader and writer here says which, and the round trips are tested. Formats without timestamps
+get frame indices and ``meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX``, so that a caller who
+knows the frame rate can replace them. MegaSaM depths and COLMAP points give
+``meta[META_SCENE_DEPTH]`` (median depth seen from the first frame).
+"""
+
+from __future__ import annotations
+
+import functools
+import zipfile
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.fileio import atomic_open
+from camerabench.trajectory import (
+    META_IMAGE_NAMES,
+    META_SCENE_DEPTH,
+    META_TIMESTAMPS,
+    TIMESTAMPS_FRAME_INDEX,
+    Trajectory,
+)
+
+__all__ = [
+    "FORMATS",
+    "TrajectoryFormat",
+    "c2w_to_pose_array",
+    "candidate_paths",
+    "colmap_c2w",
+    "colmap_median_depth",
+    "find_trajectory_file",
+    "from_evo",
+    "load_npz",
+    "pose_array_to_c2w",
+    "read_colmap_model",
+    "read_kitti",
+    "read_megasam",
+    "read_pose_array",
+    "read_trajectory",
+    "read_tum",
+    "save_npz",
+    "to_evo",
+    "write_colmap_model",
+    "write_kitti",
+    "write_megasam",
+    "write_pose_array",
+    "write_trajectory",
+    "write_tum",
+]
+
+PathLike = str | Path
+
+
+# --------------------------------------------------------------------------- helpers
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise FileFormatError(path, "file not found")
+
+
+def _read_npz(path: Path, names: Collection[str]) -> tuple[dict[str, NDArray[Any]], list[str]]:
+    """The arrays ``names`` that an npz archive holds, and the names of all its arrays."""
+    _require_file(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise FileFormatError(path, f"cannot read npz: {exc}") from exc
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise FileFormatError(path, "not an npz archive (a single .npy array?)")
+    try:
+        with data:
+            found = sorted(data.files)
+            return {name: np.asarray(data[name]) for name in names if name in found}, found
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise FileFormatError(path, f"cannot read npz: {exc}") from exc
+
+
+def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64], list[int]]:
+    """(N, columns) numbers of a text file with one row per line, split by single spaces.
+
+    The rules are evo's (lines starting with ``#`` are comments, no trailing delimiter), so a
+    file that passes here reads through evo; the difference is that the error names the line.
+
+    Returns:
+        The rows and the (1-based) line number of each.
+    """
+    _require_file(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileFormatError(path, f"cannot read text: {exc}") from exc
+    rows: list[list[float]] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#"):
+            continue
+        fields = line.split(" ")
+        if len(fields) != columns:
+            raise FileFormatError(
+                path, f"{what} lines hold {columns} numbers separated by single spaces; found {len(fields)}", number
+            )
+        try:
+            row = [float(f) for f in fields]
+        except ValueError:
+            raise FileFormatError(path, f"not a number in {line.strip()!r}", number) from None
+        if not all(np.isfinite(row)):
+            raise FileFormatError(path, "NaN or infinite value", number)
+        rows.append(row)
+        lines.append(number)
+    if not rows:
+        raise FileFormatError(path, f"no {what} line")
+    return np.asarray(rows, dtype=np.float64), lines
+
+
+def _frame_index_timestamps(n: int) -> NDArray[np.float64]:
+    return np.arange(n, dtype=np.float64)
+
+
+def _trajectory(path: Path, *args: Any, **kwargs: Any) -> Trajectory:
+    """A :class:`Trajectory`, its shape errors reported against ``path``."""
+    try:
+        return Trajectory(*args, **kwargs)
+    except ValueError as exc:
+        raise FileFormatError(path, str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- npz (camerabench, MegaSaM)
+def save_npz(path: PathLike, traj: Trajectory) -> None:
+    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta)."""
+    arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
+    if traj.intrinsic is not None:
+        arrays["intrinsic"] = traj.intrinsic
+    if traj.meta.get(META_SCENE_DEPTH) is not None:  # the translation scale of a monocular estimate
+        arrays["scene_depth"] = np.float64(traj.meta[META_SCENE_DEPTH])
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
+    """Read an npz with ``cam_c2w`` and optionally ``intrinsic``, ``timestamps``, ``scene_depth``.
+
+    Args:
+        path: the file.
+        timestamps_fps: when the file has no ``timestamps``, use ``arange(N) / fps``; without it
+            frame indices are used as timestamps.
+    """
+    path = Path(path)
+    arrays, found = _read_npz(path, ("cam_c2w", "intrinsic", "timestamps", "scene_depth"))
+    if "cam_c2w" not in arrays:
+        raise FileFormatError(path, f"no 'cam_c2w' array (found {found})")
+    meta: dict[str, Any] = {}
+    try:
+        c2w = arrays["cam_c2w"].astype(np.float64)
+        k = arrays["intrinsic"].astype(np.float64) if "intrinsic" in arrays else None
+        ts = arrays["timestamps"].astype(np.float64) if "timestamps" in arrays else None
+        if "scene_depth" in arrays:
+            meta[META_SCENE_DEPTH] = float(arrays["scene_depth"])
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(path, f"bad array: {exc}") from exc
+    if ts is None:
+        ts = np.arange(len(c2w), dtype=np.float64) / (timestamps_fps or 1.0)
+    return _trajectory(path, c2w, k, ts, meta)
+
+
+def read_megasam(path: PathLike) -> Trajectory:
+    """MegaSaM output npz; ``depths`` (if any) give the first frame's median scene depth."""
+    path = Path(path)
+    traj = load_npz(path)
+    arrays, found = _read_npz(path, ("depths",) if META_SCENE_DEPTH not in traj.meta else ())
+    if "depths" in arrays:
+        if arrays["depths"].ndim < 3 or len(arrays["depths"]) == 0:
+            raise FileFormatError(path, f"depths must be (N, H, W), got {arrays['depths'].shape}")
+        depth0 = np.asarray(arrays["depths"][0], dtype=np.float64)
+        valid = depth0[np.isfinite(depth0) & (depth0 > 0)]
+        if valid.size == 0:
+            raise FileFormatError(path, "depths[0] has no positive finite value")
+        traj.meta[META_SCENE_DEPTH] = float(np.median(valid))
+    if "timestamps" not in found:
+        traj.meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
+    return traj
+
+
+def write_megasam(path: PathLike, traj: Trajectory, depths: NDArray[np.float64] | None = None) -> None:
+    """Write the MegaSaM layout (``cam_c2w``, ``intrinsic``, ``timestamps``, optional ``depths``)."""
+    if depths is None:
+        save_npz(path, traj)
+        return
+    arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps, "depths": depths}
+    if traj.intrinsic is not None:
+        arrays["intrinsic"] = traj.intrinsic
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+# --------------------------------------------------------------------------- TUM (evo)
+def to_evo(traj: Trajectory) -> Any:
+    """An ``evo.core.trajectory.PoseTrajectory3D`` with the same poses and timestamps."""
+    from evo.core.trajectory import PoseTrajectory3D
+
+    return PoseTrajectory3D(poses_se3=[p.copy() for p in traj.cam_c2w], timestamps=traj.timestamps.copy())
+
+
+def from_evo(evo_traj: Any, intrinsic: NDArray[np.float64] | None = None) -> Trajectory:
+    """A :class:`Trajectory` from an evo ``PoseTrajectory3D`` (poses and timestamps)."""
+    poses = np.stack(evo_traj.poses_se3)
+    return Trajectory(poses, intrinsic, np.asarray(evo_traj.timestamps, dtype=np.float64))
+
+
+def write_tum(path: PathLike, traj: Trajectory) -> None:
+    """TUM file (``t x y z qx qy qz qw``, camera-to-world) through evo."""
+    from evo.tools import file_interface
+
+    with atomic_open(path, "w") as fh:
+        file_interface.write_tum_trajectory_file(fh, to_evo(traj))
+
+
+def read_tum(path: PathLike) -> Trajectory:
+    """Read a TUM file through evo (no intrinsics)."""
+    from evo.tools import file_interface
+    from evo.tools.file_interface import FileInterfaceException
+
+    path = Path(path)
+    rows, lines = _numeric_rows(path, 8, "TUM")
+    zero = np.flatnonzero(np.linalg.norm(rows[:, 4:], axis=1) == 0)
+    if zero.size:
+        raise FileFormatError(path, "the quaternion is zero", lines[int(zero[0])])
+    try:
+        return from_evo(file_interface.read_tum_trajectory_file(str(path)))
+    except (FileInterfaceException, ValueError) as exc:
+        raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- KITTI (evo)
+def read_kitti(path: PathLike) -> Trajectory:
+    """KITTI pose file (3x4 camera-to-world per line) through evo; frame indices as timestamps."""
+    from evo.tools import file_interface
+    from evo.tools.file_interface import FileInterfaceException
+
+    path = Path(path)
+    _numeric_rows(path, 12, "KITTI")
+    try:
+        evo_path = file_interface.read_kitti_poses_file(str(path))
+    except (FileInterfaceException, ValueError) as exc:
+        raise FileFormatError(path, f"not a KITTI pose file: {exc}") from exc
+    poses = np.stack(evo_path.poses_se3)
+    return Trajectory(
+        poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX}
+    )
+
+
+def write_kitti(path: PathLike, traj: Trajectory) -> None:
+    """KITTI pose file through evo."""
+    from evo.core.trajectory import PosePath3D
+    from evo.tools import file_interface
+
+    with atomic_open(path, "w") as fh:
+        file_interface.write_kitti_poses_file(fh, PosePath3D(poses_se3=list(traj.cam_c2w)))
+
+
+# --------------------------------------------------------------------------- pose arrays
+def pose_array_to_c2w(poses: NDArray[np.float64], world_to_camera: bool) -> NDArray[np.float64]:
+    """(N, 7) ``[tx ty tz qx qy qz qw]`` rows -> (N, 4, 4) camera-to-world.
+
+    Args:
+        poses: the rows (quaternion scalar-last, as scipy and DROID-SLAM write it).
+        world_to_camera: True if a row maps world to camera coordinates (MegaSaM ``poses.npy``).
+
+    Example:
+        >>> row = np.array([[1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 1.0]])
+        >>> pose_array_to_c2w(row, world_to_camera=True)[0, :3, 3].tolist()
+        [-1.0, -2.0, -3.0]
+    """
+    from scipy.spatial.transform import Rotation
+
+    poses = np.asarray(poses, dtype=np.float64)
+    mats = np.tile(np.eye(4), (len(poses), 1, 1))
+    mats[:, :3, :3] = Rotation.from_quat(poses[:, 3:7]).as_matrix()
+    mats[:, :3, 3] = poses[:, :3]
+    out = np.asarray(np.linalg.inv(mats) if world_to_camera else mats, dtype=np.float64)
+    return out
+
+
+def c2w_to_pose_array(cam_c2w: NDArray[np.float64], world_to_camera: bool) -> NDArray[np.float64]:
+    """Inverse of :func:`pose_array_to_c2w`."""
+    from scipy.spatial.transform import Rotation
+
+    mats = np.linalg.inv(cam_c2w) if world_to_camera else np.asarray(cam_c2w)
+    quat_xyzw = Rotation.from_matrix(mats[:, :3, :3]).as_quat()
+    return np.concatenate([mats[:, :3, 3], quat_xyzw], axis=1)
+
+
+def _intrinsics_path(path: Path) -> Path | None:
+    """``intrinsics.npy`` (N,4) beside a ``poses.npy`` (``.txt`` beside ``.txt``), else None."""
+    if path.stem != "poses":
+        return None
+    return path.with_name("intrinsics" + path.suffix)
+
+
+def _load_array(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64], list[int] | None]:
+    """An (N, columns) array from ``.npy`` or from text (one row per line, with line numbers)."""
+    if path.suffix != ".npy":
+        return _numeric_rows(path, columns, what)
+    _require_file(path)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise FileFormatError(path, f"cannot read npy: {exc}") from exc
+    if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] != columns or len(arr) == 0:
+        shape = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+        raise FileFormatError(path, f"expected an (N, {columns}) {what} array, got {shape}")
+    if not np.issubdtype(arr.dtype, np.number):
+        raise FileFormatError(path, f"expected numbers, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        raise FileFormatError(path, f"{what} array contains NaN or inf")
+    return np.asarray(arr, dtype=np.float64), None
+
+
+def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
+    """(N,7) ``[t, q_xyzw]`` rows from ``.npy`` or text, with ``intrinsics`` (N,4) beside ``poses.*``.
+
+    Args:
+        path: the file.
+        world_to_camera: True if the rows map world to camera coordinates (MegaSaM ``poses.npy``).
+    """
+    path = Path(path)
+    poses, lines = _load_array(path, 7, "pose [t, q_xyzw]")
+    norms = np.linalg.norm(poses[:, 3:7], axis=1)
+    if np.any(np.abs(norms - 1.0) > 1e-3):
+        bad = int(np.argmax(np.abs(norms - 1.0)))
+        line = lines[bad] if lines is not None else None
+        raise FileFormatError(path, f"row {bad}: quaternion norm {norms[bad]:.4f} is not 1 (is it [t, q_xyzw]?)", line)
+    intrinsic = None
+    k_path = _intrinsics_path(path)
+    if k_path is not None and k_path.is_file():
+        fxfycxcy, _ = _load_array(k_path, 4, "intrinsics [fx fy cx cy]")
+        if len(fxfycxcy) != len(poses):
+            raise FileFormatError(k_path, f"{len(fxfycxcy)} rows of [fx fy cx cy] for {len(poses)} poses")
+        intrinsic = np.zeros((len(poses), 3, 3))
+        intrinsic[:, 0, 0], intrinsic[:, 1, 1] = fxfycxcy[:, 0], fxfycxcy[:, 1]
+        intrinsic[:, 0, 2], intrinsic[:, 1, 2], intrinsic[:, 2, 2] = fxfycxcy[:, 2], fxfycxcy[:, 3], 1.0
+    c2w = pose_array_to_c2w(poses, world_to_camera)
+    return Trajectory(
+        c2w, intrinsic, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX}
+    )
+
+
+def _save_array(path: Path, array: NDArray[np.float64]) -> None:
+    if path.suffix == ".npy":
+        with atomic_open(path, "wb") as fh:
+            np.save(fh, array)
+    else:
+        with atomic_open(path, "w") as fh:
+            np.savetxt(fh, array, fmt="%.17g", delimiter=" ")
+
+
+def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) -> None:
+    """Write (N,7) ``[t, q_xyzw]`` rows (world-to-camera if asked) as ``.npy`` or text.
+
+    A file named ``poses.*`` gets ``intrinsics.*`` (N,4) ``fx fy cx cy`` beside it when the
+    trajectory has intrinsics.
+    """
+    path = Path(path)
+    _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
+    k_path = _intrinsics_path(path)
+    if k_path is not None and traj.intrinsic is not None:
+        k = traj.intrinsic
+        _save_array(k_path, np.stack([k[:, 0, 0], k[:, 1, 1], k[:, 0, 2], k[:, 1, 2]], axis=1))
+
+
+# --------------------------------------------------------------------------- COLMAP model (pycolmap)
+def colmap_c2w(image: Any) -> NDArray[np.float64]:
+    """(4, 4) camera-to-world pose of a registered ``pycolmap.Image``."""
+    w2c = np.eye(4)
+    w2c[:3, :] = np.asarray(image.cam_from_world().matrix(), dtype=np.float64)
+    c2w = np.asarray(np.linalg.inv(w2c), dtype=np.float64)
+    return c2w
+
+
+def colmap_median_depth(rec: Any, image: Any) -> float | None:
+    """Median depth (in model units) of the 3D points seen by ``image``; None if it sees none."""
+    w2c = np.asarray(image.cam_from_world().matrix(), dtype=np.float64)
+    pts = [rec.points3D[p.point3D_id].xyz for p in image.points2D if p.has_point3D()]
+    if not pts:
+        return None
+    depth = (np.asarray(pts) @ w2c[:3, :3].T + w2c[:3, 3])[:, 2]
+    depth = depth[depth > 0]
+    return float(np.median(depth)) if depth.size else None
+
+
+def _is_colmap_model(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / f"cameras.{ext}").is_file() for ext in ("bin", "txt"))
+
+
+def read_colmap_model(folder: PathLike) -> Trajectory:
+    """A COLMAP sparse model: registered images in name order, per-image K, median first-frame depth."""
+    import pycolmap
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileFormatError(folder, "folder not found")
+    if not _is_colmap_model(folder):
+        raise FileFormatError(folder, "no cameras.bin or cameras.txt: not a COLMAP sparse model folder")
+    try:
+        rec = pycolmap.Reconstruction(str(folder))
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise FileFormatError(folder, f"cannot read COLMAP model: {exc}") from exc
+    images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: im.name)
+    if not images:
+        raise FileFormatError(folder, "the COLMAP model has no registered image")
+    c2w = np.stack([colmap_c2w(im) for im in images])
+    intrinsic = np.stack([np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images])
+    meta: dict[str, Any] = {
+        META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX,
+        META_IMAGE_NAMES: [im.name for im in images],
+    }
+    depth = colmap_median_depth(rec, images[0])
+    if depth is not None:
+        meta[META_SCENE_DEPTH] = depth
+    return Trajectory(c2w, intrinsic, _frame_index_timestamps(len(images)), meta=meta)
+
+
+def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int] = (320, 192)) -> None:
+    """Write poses and intrinsics as a COLMAP sparse model (one PINHOLE camera per image, no points).
+
+    Images are named ``frame_00000.png``, ... so that name order is frame order; ``size`` is the
+    (width, height) of every camera.
+    """
+    import pycolmap
+
+    if traj.intrinsic is None:
+        raise CameraBenchError("a COLMAP model needs intrinsics")
+    folder = Path(folder)
+    rec = pycolmap.Reconstruction()
+    for i, (pose, k) in enumerate(zip(traj.cam_c2w, traj.intrinsic, strict=True)):
+        cam = pycolmap.Camera(
+            model="PINHOLE", width=size[0], height=size[1], params=[k[0, 0], k[1, 1], k[0, 2], k[1, 2]], camera_id=i + 1
+        )
+        rec.add_camera_with_trivial_rig(cam)
+        w2c = np.linalg.inv(pose)
+        cam_from_world = pycolmap.Rigid3d(pycolmap.Rotation3d(w2c[:3, :3]), w2c[:3, 3])
+        image = pycolmap.Image(name=f"frame_{i:05d}.png", camera_id=i + 1, image_id=i + 1)
+        rec.add_image_with_trivial_frame(image, cam_from_world)
+    folder.mkdir(parents=True, exist_ok=True)
+    rec.write(str(folder))
+
+
+# --------------------------------------------------------------------------- by format name
+@dataclass(frozen=True)
+class TrajectoryFormat:
+    """One trajectory format: its reader, writer and where a video's file is looked for.
+
+    Attributes:
+        name: the format's name (a :data:`FORMATS` key).
+        read: path -> trajectory.
+        write: (path, trajectory) -> None.
+        patterns: candidate paths relative to a trajectory folder, ``{stem}`` replaced by the
+            video's file stem; the first existing one is used.
+        folder: the trajectory is a folder (a COLMAP model), not a file.
+    """
+
+    name: str
+    read: Callable[[Path], Trajectory]
+    write: Callable[[Path, Trajectory], None]
+    patterns: tuple[str, ...]
+    folder: bool = False
+
+
+#: Format name -> :class:`TrajectoryFormat`.
+FORMATS: dict[str, TrajectoryFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        TrajectoryFormat(
+            "megasam", read_megasam, write_megasam, ("{stem}.npz", "{stem}_sgd_cvd_hr.npz", "{stem}_droid.npz")
+        ),
+        TrajectoryFormat(
+            "poses",
+            functools.partial(read_pose_array, world_to_camera=True),
+            functools.partial(write_pose_array, world_to_camera=True),
+            ("{stem}.npy", "{stem}/poses.npy"),
+        ),
+        TrajectoryFormat(
+            "poses-c2w",
+            functools.partial(read_pose_array, world_to_camera=False),
+            functools.partial(write_pose_array, world_to_camera=False),
+            ("{stem}.npy", "{stem}/poses.npy"),
+        ),
+        TrajectoryFormat("tum", read_tum, write_tum, ("{stem}.txt", "{stem}.tum")),
+        TrajectoryFormat("kitti", read_kitti, write_kitti, ("{stem}.txt", "{stem}.kitti")),
+        TrajectoryFormat(
+            "colmap", read_colmap_model, write_colmap_model, ("{stem}/sparse/0", "{stem}/0", "{stem}"), folder=True
+        ),
+    )
+}
+
+
+def _format(fmt: str) -> TrajectoryFormat:
+    if fmt not in FORMATS:
+        raise CameraBenchError(f"unknown trajectory format {fmt!r} (known: {', '.join(FORMATS)})")
+    return FORMATS[fmt]
+
+
+def candidate_paths(folder: PathLike, stem: str, fmt: str) -> list[Path]:
+    """Where a video's trajectory of format ``fmt`` is looked for in ``folder``, in order."""
+    return [Path(folder) / pattern.format(stem=stem) for pattern in _format(fmt).patterns]
+
+
+def find_trajectory_file(folder: PathLike, stem: str, fmt: str) -> Path | None:
+    """The first existing :func:`candidate_paths` entry (a model folder for ``colmap``), or None."""
+    is_folder = _format(fmt).folder
+    for path in candidate_paths(folder, stem, fmt):
+        if (is_folder and _is_colmap_model(path)) or (not is_folder and path.is_file()):
+            return path
+    return None
+
+
+def read_trajectory(path: PathLike, fmt: str) -> Trajectory:
+    """Read one trajectory file (or COLMAP folder) of format ``fmt`` (a :data:`FORMATS` key)."""
+    return _format(fmt).read(Path(path))
+
+
+def write_trajectory(path: PathLike, traj: Trajectory, fmt: str) -> None:
+    """Write ``traj`` in format ``fmt`` (a :data:`FORMATS` key)."""
+    _format(fmt).write(Path(path), traj)

@@ -1,0 +1,82 @@
+"""The failed-sample policy (design.md A4), applied by every section through one function.
+
+A sample is *failed* when the method recorded a failure for it and *missing* when it has no
+record at all; both are treated alike. :func:`apply_failed_policy` decides which units are
+evaluated:
+
+- ``"lowest"``: every unit is kept and each failed entry counts as the worst outcome its
+  metric has: a score below every successful one in AP (:func:`lowest_scores`), a wrong
+  answer and a lost comparison in paired VQA / retrieval, the empty caption in caption
+  metrics. Methods with and without failures are then scored on the same samples.
+- ``"drop"``: units with any failed entry are left out, so a method with failures is scored
+  on fewer samples than one without (the sections say so in a ``note``).
+
+Trajectory errors have no worst value, so the trajectory section averages its errors over
+the clips that could be evaluated under either policy and counts the others.
+
+Example:
+    >>> apply_failed_policy([[True, True], [True, False]], "drop").tolist()
+    [True, False]
+    >>> lowest_scores([0.5, float("nan"), 0.2], [True, False, True]).tolist()
+    [0.5, -0.8, 0.2]
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["FAILED_POLICIES", "FailedPolicy", "apply_failed_policy", "check_failed_policy", "lowest_scores"]
+
+FailedPolicy = Literal["lowest", "drop"]
+
+#: The policies, in the order the command line lists them (the first is the default).
+FAILED_POLICIES: tuple[str, ...] = get_args(FailedPolicy)
+
+
+def check_failed_policy(policy: str) -> FailedPolicy:
+    """``policy`` if it is a known policy.
+
+    Raises:
+        ValueError: any other value.
+    """
+    if policy == "lowest" or policy == "drop":
+        return policy
+    raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
+
+
+def apply_failed_policy(ok: ArrayLike, policy: str) -> NDArray[np.bool_]:
+    """Which units are evaluated under ``policy``.
+
+    Args:
+        ok: (N,) or (N, K) True where the method produced an output; a unit is one row (one
+            sample, or one VQA pair of 4 cells).
+        policy: ``"lowest"`` keeps every unit (the caller scores failed entries as the worst
+            outcome); ``"drop"`` keeps the units whose entries are all ok.
+
+    Returns:
+        (N,) mask of the units to evaluate.
+
+    Raises:
+        ValueError: unknown policy.
+    """
+    mask = np.asarray(ok, dtype=bool)
+    if mask.ndim == 0:
+        raise ValueError("ok must have one row per unit")
+    if check_failed_policy(policy) == "lowest":
+        return np.ones(mask.shape[0], dtype=bool)
+    return np.asarray(mask.all(axis=tuple(range(1, mask.ndim))))
+
+
+def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
+    """Scores with every failed entry set strictly below every successful one.
+
+    Failed entries tie with each other at the bottom of the ranking (all of them get the
+    lowest successful score minus 1, or 0 when nothing succeeded).
+    """
+    s = np.asarray(scores, dtype=np.float64).copy()
+    ok_mask = np.asarray(ok, dtype=bool)
+    s[~ok_mask] = float(s[ok_mask].min()) - 1.0 if ok_mask.any() else 0.0
+    return s

@@ -1,0 +1,603 @@
+"""The typed evaluation result: one dataclass per section of ``metrics.json``.
+
+:func:`camerabench.eval.evaluate.evaluate` computes an :class:`EvaluationResult`; reports,
+the command line and the demo read its attributes. ``to_dict()`` gives the JSON document
+(``camerabench evaluate --json`` and the report's ``metrics.json`` are both
+``strict_json(result.to_dict())``) and ``from_dict()`` reads it back. The document::
+
+    {"data", "run", "failed_policy", "n_bootstrap", "seed",
+     "methods": {NAME: {"run_info", "duplicate_records", "binary", "vqa", "retrieval",
+                        "captions", "trajectory"}},
+     "chance": {"per_primitive", "mean_ap"},
+     "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples"}],
+     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples"}}}}
+
+A field whose value is None is left out of the document (a section without labels or
+outputs, an optional note). AP, accuracies and similarities are fractions in [0, 1];
+undefined values are NaN in memory (with an ``UndefinedMetricWarning`` where they arise)
+and ``null`` in strict JSON (:func:`strict_json`); ``from_dict`` turns ``null`` back into
+NaN wherever a number is expected.
+
+Example:
+    >>> KnobAP(mean_ap=0.5, primitives=3, clips=4, samples=12).to_dict()
+    {'mean_ap': 0.5, 'primitives': 3, 'clips': 4, 'samples': 12}
+    >>> strict_json(Chance({"Pan_Left": float("nan")}, float("nan")).to_dict())
+    {'per_primitive': {'Pan_Left': None}, 'mean_ap': None}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar, Union
+
+import numpy as np
+
+__all__ = [
+    "BinaryCI",
+    "BinaryResult",
+    "CaptionResult",
+    "Chance",
+    "CocoMetrics",
+    "CompatMetrics",
+    "Comparison",
+    "EvaluationResult",
+    "FactScores",
+    "KnobAP",
+    "MethodResult",
+    "MiniLMMetrics",
+    "MotionFacts",
+    "PairedTest",
+    "PrimitiveCounts",
+    "RetrievalResult",
+    "RetrievalScores",
+    "RunInfoSummary",
+    "TrajectoryErrors",
+    "TrajectoryMeans",
+    "TrajectoryResult",
+    "VQAResult",
+    "VQAScores",
+    "json_safe",
+    "strict_json",
+]
+
+#: Metadata of a field that is kept in memory but not written to the document.
+_NOT_SERIALISED = {"serialise": False}
+
+S = TypeVar("S", bound="Section")
+
+
+# --------------------------------------------------------------------------- (de)serialisation
+
+
+def json_safe(obj: Any) -> Any:
+    """Plain Python containers and numbers (numpy scalars and arrays converted; NaN stays NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def strict_json(obj: Any) -> Any:
+    """Replace NaN/inf by None so the output is standard JSON (null = undefined metric)."""
+    if isinstance(obj, dict):
+        return {k: strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [strict_json(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, Section):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): _to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_plain(v) for v in value]
+    return json_safe(value)
+
+
+def _from_plain(tp: Any, value: Any) -> Any:
+    """``value`` (parsed JSON) converted to type ``tp``; null becomes NaN where a number is expected."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None:
+            return None if type(None) in args else math.nan
+        for arg in args:
+            if arg is type(None):
+                continue
+            if arg is str and isinstance(value, str):
+                return value
+            if arg is not str and not isinstance(value, str):
+                return _from_plain(arg, value)
+        raise ValueError(f"{value!r} does not fit {tp}")
+    if origin is dict:
+        _, value_type = typing.get_args(tp)
+        return {k: _from_plain(value_type, v) for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(tp)
+        return [_from_plain(item_type, v) for v in value]
+    if origin is tuple:
+        return tuple(_from_plain(t, v) for t, v in zip(typing.get_args(tp), value, strict=True))
+    if isinstance(tp, type) and issubclass(tp, Section):
+        return tp.from_dict(value)
+    if tp is float:
+        return math.nan if value is None else float(value)
+    return value
+
+
+class Section:
+    """Mixin of the result dataclasses: ``to_dict`` in field order, ``from_dict`` by type hints."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """This section as the JSON-able dict of ``metrics.json`` (NaN kept; see :func:`strict_json`)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is None or not f.metadata.get("serialise", True):
+                continue
+            out[f.name] = _to_plain(value)
+        return out
+
+    @classmethod
+    def from_dict(cls: type[S], obj: dict[str, Any]) -> S:
+        """The section from its dict (as ``to_dict`` writes it, or parsed strict JSON)."""
+        hints = typing.get_type_hints(cls)
+        kwargs = {
+            f.name: _from_plain(hints[f.name], obj[f.name])
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.init and f.name in obj and f.metadata.get("serialise", True)
+        }
+        return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------- binary
+
+
+@dataclass
+class PrimitiveCounts(Section):
+    """Sample counts of one primitive for one method.
+
+    Attributes:
+        labelled: samples with a clear label.
+        samples: samples AP was computed on (after the failed-sample policy).
+        positives: positives among them.
+        ok: samples the method scored.
+        failed: samples with a recorded failure.
+        missing: samples with no record.
+        dropped: samples left out by ``--failed drop``.
+    """
+
+    labelled: int
+    samples: int
+    positives: int
+    ok: int
+    failed: int
+    missing: int
+    dropped: int
+
+
+@dataclass
+class BinaryCI(Section):
+    """95% percentile bootstrap intervals over videos.
+
+    Attributes:
+        per_primitive: primitive -> (lo, hi); NaN where AP is undefined or no bootstrap ran.
+        mean_ap: (lo, hi) of the unweighted mean AP.
+        degenerate: primitive -> replicates in which it had one class only (left out of its
+            interval); None when no bootstrap ran.
+    """
+
+    per_primitive: dict[str, tuple[float, float]]
+    mean_ap: tuple[float, float]
+    degenerate: dict[str, int] | None = None
+
+
+@dataclass
+class BinaryResult(Section):
+    """Binary classification of one method (design.md B3): AP per primitive and their mean.
+
+    Attributes:
+        mean_ap: unweighted mean over the primitives whose AP is defined.
+        per_primitive: primitive file stem -> AP (NaN when undefined).
+        failed: samples with a recorded failure, over all primitives.
+        missing: samples with no record, over all primitives.
+        samples: samples AP was computed on, over all primitives.
+        roc_auc: primitive -> ROC-AUC.
+        mean_roc_auc: unweighted mean ROC-AUC.
+        ci95: bootstrap intervals.
+        chance: primitive -> prevalence of the evaluated samples (AP of a constant score).
+        mean_chance: their mean.
+        counts: primitive -> sample counts.
+        primitives_in_mean: primitives with defined AP.
+        failed_policy: ``lowest`` or ``drop``.
+        failure_reasons: reason -> failed samples, most frequent first.
+        note: set when ``drop`` left samples out.
+    """
+
+    mean_ap: float
+    per_primitive: dict[str, float]
+    failed: int
+    missing: int
+    samples: int
+    roc_auc: dict[str, float]
+    mean_roc_auc: float
+    ci95: BinaryCI
+    chance: dict[str, float]
+    mean_chance: float
+    counts: dict[str, PrimitiveCounts]
+    primitives_in_mean: int
+    failed_policy: str
+    failure_reasons: dict[str, int]
+    note: str | None = None
+
+
+@dataclass
+class Chance(Section):
+    """The chance row: AP of a constant score (= prevalence) per primitive, and its mean."""
+
+    per_primitive: dict[str, float]
+    mean_ap: float
+
+
+@dataclass
+class PairedTest(Section):
+    """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
+
+    Attributes:
+        diff: observed difference of the mean APs.
+        ci95: (lo, hi) percentile interval of the difference.
+        p_value: two-sided p = min(1, 2 min(P*(diff <= 0), P*(diff >= 0))).
+        n_bootstrap: replicates in which the difference was defined.
+    """
+
+    diff: float
+    ci95: tuple[float, float]
+    p_value: float
+    n_bootstrap: int
+
+
+@dataclass
+class Comparison(Section):
+    """A paired test between methods ``a`` and ``b`` on their common samples."""
+
+    a: str
+    b: str
+    diff: float
+    ci95: tuple[float, float]
+    p_value: float
+    n_bootstrap: int
+    primitives: list[str]
+    samples: int
+
+    @classmethod
+    def of(cls, a: str, b: str, test: PairedTest, primitives: list[str], samples: int) -> Comparison:
+        return cls(a, b, test.diff, test.ci95, test.p_value, test.n_bootstrap, primitives, samples)
+
+
+@dataclass
+class KnobAP(Section):
+    """Mean AP of one method on the clips with one hard-case knob (from ``manifest.json``).
+
+    Attributes:
+        mean_ap: mean over the primitives whose AP is defined on those clips.
+        primitives: how many primitives that is.
+        clips: clips with the knob.
+        samples: evaluated samples of those clips, over all primitives.
+    """
+
+    mean_ap: float
+    primitives: int
+    clips: int
+    samples: int
+
+
+# --------------------------------------------------------------------------- VQA and retrieval
+
+
+@dataclass
+class VQAScores(Section):
+    """Paired VQA accuracies (design.md B4): binary Acc, Q-Acc, video and group accuracy."""
+
+    acc: float
+    q_acc: float
+    video_acc: float
+    group_acc: float
+
+
+@dataclass
+class RetrievalScores(Section):
+    """Winoground-style retrieval accuracies: text, video and group."""
+
+    text: float
+    video: float
+    group: float
+
+
+#: Chance levels of paired VQA and retrieval.
+VQA_CHANCE = VQAScores(acc=0.5, q_acc=0.25, video_acc=0.25, group_acc=1 / 16)
+RETRIEVAL_CHANCE = RetrievalScores(text=0.25, video=0.25, group=1 / 6)
+
+
+@dataclass
+class VQAResult(Section):
+    """Paired VQA of one method: overall, per skill folder and per task (``skill/task``).
+
+    Attributes:
+        overall: unweighted mean over the answered tasks.
+        per_skill: skill folder -> mean over its answered tasks.
+        per_task: ``skill/task`` -> scores.
+        yes_threshold: score above which an answer counts as *Yes*.
+        tasks_answered: tasks with at least one ok cell.
+        tasks_total: tasks in the labels.
+        unanswered_tasks: ``skill/task`` of the others (left out of the means).
+        pairs: pairs evaluated.
+        cells: cells evaluated.
+        failed: failed cells in the answered tasks.
+        missing: missing cells in the answered tasks.
+        dropped_pairs: pairs left out by ``--failed drop``.
+        failed_policy: ``lowest`` or ``drop``.
+        chance: chance levels.
+        note: set when ``drop`` left pairs out.
+        yes_threshold_source: where ``yes_threshold`` came from.
+    """
+
+    overall: VQAScores
+    per_skill: dict[str, VQAScores]
+    per_task: dict[str, VQAScores]
+    yes_threshold: float
+    tasks_answered: int
+    tasks_total: int
+    unanswered_tasks: list[str]
+    pairs: int
+    cells: int
+    failed: int
+    missing: int
+    dropped_pairs: int
+    failed_policy: str
+    chance: VQAScores = field(default_factory=lambda: dataclasses.replace(VQA_CHANCE))
+    note: str | None = None
+    yes_threshold_source: str | None = None
+
+
+@dataclass
+class RetrievalResult(Section):
+    """Winoground-style retrieval of one method; ``text``, ``video``, ``group`` are overall."""
+
+    text: float
+    video: float
+    group: float
+    per_skill: dict[str, RetrievalScores]
+    per_task: dict[str, RetrievalScores]
+    tasks_answered: int
+    tasks_total: int
+    chance: RetrievalScores = field(default_factory=lambda: dataclasses.replace(RETRIEVAL_CHANCE))
+
+    @property
+    def overall(self) -> RetrievalScores:
+        return RetrievalScores(self.text, self.video, self.group)
+
+
+# --------------------------------------------------------------------------- captions
+
+
+@dataclass
+class CocoMetrics(Section):
+    """pycocoevalcap corpus scores; ``meteor`` / ``spice`` are ``"unavailable"`` when they cannot run."""
+
+    bleu1: float
+    bleu2: float
+    bleu3: float
+    bleu4: float
+    rouge_l: float
+    cider: float
+    meteor: float | str
+    spice: float | str
+    tokenizer: str
+    n: int
+
+
+@dataclass
+class CompatMetrics(Section):
+    """Means of CameraBench's simplified caption look-alikes (not the metrics they are named after)."""
+
+    compat_spice_lookalike: float
+    compat_cider_lookalike: float
+    compat_bleu2: float
+    compat_rouge_l: float
+    compat_meteor_lookalike: float
+
+
+@dataclass
+class MiniLMMetrics(Section):
+    """Mean all-MiniLM-L6-v2 sentence cosine and BERTScore-style F1."""
+
+    cosine: float
+    bertscore_f1: float
+    model: str
+
+
+@dataclass
+class FactScores(Section):
+    """Micro precision / recall / F1 of caption motion facts, with the counts and videos."""
+
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+    videos: int
+
+
+@dataclass
+class MotionFacts(Section):
+    """Motion-fact F1 against the reference captions and (when present) the binary labels."""
+
+    vs_reference: FactScores
+    vs_labels: FactScores | None = None
+
+
+@dataclass
+class CaptionResult(Section):
+    """Caption metrics of one method (design.md B7); metric families are None when not computed.
+
+    Attributes:
+        videos: videos with a reference caption.
+        evaluated: captions evaluated (after the failed-sample policy).
+        failed: videos whose caption failed.
+        missing: videos with no caption record.
+        failed_policy: ``lowest`` or ``drop``.
+        note: set when no caption could be evaluated.
+    """
+
+    videos: int
+    evaluated: int
+    failed: int
+    missing: int
+    failed_policy: str
+    note: str | None = None
+    coco: CocoMetrics | None = None
+    camerabench_compat: CompatMetrics | None = None
+    minilm: MiniLMMetrics | None = None
+    motion_facts: MotionFacts | None = None
+
+
+# --------------------------------------------------------------------------- trajectories
+
+
+@dataclass
+class TrajectoryErrors(Section):
+    """APE / RPE RMSE (translation in ground-truth units, rotation in degrees)."""
+
+    ape_trans_rmse: float
+    ape_rot_deg_rmse: float
+    rpe_trans_rmse: float
+    rpe_rot_deg_rmse: float
+
+
+@dataclass
+class TrajectoryMeans(TrajectoryErrors):
+    """Mean errors over clips, with the zoom error (RMSE of log focal ratios)."""
+
+    zoom_log_ratio_rmse: float
+
+
+@dataclass
+class TrajectoryResult(Section):
+    """Trajectory errors of one method over the ground-truth clips.
+
+    Attributes:
+        clips: ground-truth clips.
+        ok: clips evaluated.
+        failed: clips the method failed on or that could not be evaluated.
+        missing: clips with no estimate.
+        mean: mean errors over the evaluated clips (NaN-aware).
+        median: median errors.
+        clips_with_translation_error: evaluated clips whose ground truth translates.
+        alignment_counts: alignment -> clips.
+        units: units of the translation and rotation errors.
+    """
+
+    clips: int
+    ok: int
+    failed: int
+    missing: int
+    mean: TrajectoryMeans
+    median: TrajectoryErrors
+    clips_with_translation_error: int
+    alignment_counts: dict[str, int]
+    units: dict[str, str]
+
+
+# --------------------------------------------------------------------------- method and top level
+
+
+@dataclass
+class RunInfoSummary(Section):
+    """Provenance of a method's predict run, from its ``run.json``."""
+
+    method: str
+    settings: dict[str, Any]
+    model_path: str | None
+    package_version: str
+    git_commit: str | None
+    videos_ok: int
+    videos_failed: int
+    started: str
+    finished: str | None
+    method_kind: str | None = None
+
+
+@dataclass
+class MethodResult(Section):
+    """Every section of one method; a section is None when its labels or outputs are absent.
+
+    Attributes:
+        run_info: provenance, when the method has a ``run.json``.
+        duplicate_records: (video, question) keys recorded more than once (None when none).
+        kind: what the method is (``geometric``, ``semantic``, ...): ``run.json``'s
+            ``method_kind``, else ``geometric`` when it wrote trajectories and ``semantic``
+            otherwise. Not part of the document; :meth:`from_dict` reads ``run_info``.
+    """
+
+    run_info: RunInfoSummary | None = None
+    duplicate_records: int | None = None
+    binary: BinaryResult | None = None
+    vqa: VQAResult | None = None
+    retrieval: RetrievalResult | None = None
+    captions: CaptionResult | None = None
+    trajectory: TrajectoryResult | None = None
+    kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> MethodResult:
+        result = super().from_dict(obj)
+        if result.run_info is not None:
+            result.kind = result.run_info.method_kind
+        return result
+
+
+@dataclass
+class EvaluationResult(Section):
+    """Every metric of every method of a run folder on a dataset.
+
+    Attributes:
+        data: the dataset folder.
+        run: the run folder.
+        failed_policy: ``lowest`` or ``drop``.
+        n_bootstrap: bootstrap resamples of the intervals and paired tests.
+        seed: bootstrap seed.
+        methods: method folder name -> its sections.
+        chance: the chance row (None without binary labels).
+        comparisons: paired tests between every two methods with binary results.
+        knobs: method -> hard-case knob -> mean AP on those clips (empty without a manifest
+            that names knobs).
+    """
+
+    data: str
+    run: str
+    failed_policy: str
+    n_bootstrap: int
+    seed: int
+    methods: dict[str, MethodResult] = field(default_factory=dict)
+    chance: Chance | None = None
+    comparisons: list[Comparison] | None = None
+    knobs: dict[str, dict[str, KnobAP]] = field(default_factory=dict)
+
+    def to_json(self) -> Any:
+        """The document as standard JSON values (``null`` for undefined metrics)."""
+        return strict_json(self.to_dict())
