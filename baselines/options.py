@@ -19,7 +19,7 @@ Example:
     >>> Opts.from_mapping({"sample_fps": 0}, method="demo")
     Traceback (most recent call last):
     ...
-    camerabench.errors.CameraBenchError: method 'demo': option sample_fps must be > 0, got 0
+    camerabench.errors.CameraBenchError: method 'demo': option sample_fps must be > 0, got 0.0
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from camerabench.baselines.base import Predictor
+from camerabench.baselines.options import MethodOptions
 from camerabench.errors import CameraBenchError
 from camerabench.lazy import import_attr
 
@@ -35,5 +37,6 @@ def predictor_class(name: str) -> type[Predictor]:
     return cls
 
 
-def get_predictor(name: str, **options: Any) -> Predictor:
-    return predictor_class(name)(**options)
+def get_predictor(name: str, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> Predictor:
+    """A predictor of method ``name`` built from its options (validated; see :class:`MethodOptions`)."""
+    return predictor_class(name)(options, **kwargs)

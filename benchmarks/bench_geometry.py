@@ -2,9 +2,14 @@
 
 Prints, per method: seconds per clip, that time divided by the time to just decode the same
 frames (same sampling rate and size), failures with their reasons, and average precision per
-primitive (``sklearn.metrics.average_precision_score`` on the dataset's binary labels; a failed
-video gets the lowest score, as ``camerabench evaluate --failed lowest`` does) with the mean
-over the 15 primitives.
+primitive with the mean over the 15 primitives.
+
+Everything goes through the package: the selected clips are linked into one combined dataset
+folder, each method runs on it with ``camerabench.jobs.runner.run_predict`` (in this process,
+one video at a time) into a run folder, whose ``run.json`` gives the seconds per video and the
+failures; AP comes from ``camerabench.eval.evaluate.evaluate`` (``--failed lowest``: a failed
+video ranks below every scored one) on label-only views of that dataset holding the clips each
+figure is about.
 
 With ``--hard HARD_DATA`` (a hard-preset dataset) the methods also run on those clips, and AP is
 given per failure mode over the standard clips plus that mode's clips (so every primitive has
@@ -13,101 +18,67 @@ both classes and the drop from the standard AP is the mode's cost), with the fai
 Usage::
 
     python benchmarks/bench_geometry.py --data DATA [--hard HARD_DATA] [--methods fast colmap]
-        [--clips N] [--only SUBSTRINGS] [--generate] [--scorer default|camerabench] [--save FILE]
+        [--clips N] [--only SUBSTRINGS] [--generate] [--scorer default|camerabench]
+        [--option METHOD.KEY=VALUE ...] [--save FILE] [--work DIR]
 
 ``--generate`` first writes the datasets with ``camerabench.synth`` (standard preset to
-``--data``, hard preset to ``--hard``).
+``--data``, hard preset to ``--hard``). ``--work`` keeps the combined dataset, the views and
+the run folders there (default: a temporary folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import logging
+import math
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import average_precision_score
 
-from camerabench.baselines.registry import get_predictor
-from camerabench.dataset import Dataset, Question
-from camerabench.errors import PredictionError, VideoError
+from camerabench.dataset import Dataset
+from camerabench.eval.evaluate import evaluate
+from camerabench.eval.results import BinaryResult
+from camerabench.fileio import write_json
+from camerabench.jobs.runner import run_predict
+from camerabench.labelfiles import write_binary_file
+from camerabench.records import RunInfo
+from camerabench.runfolder import MethodRun, read_method
 from camerabench.taxonomy import Primitive
 from camerabench.video import read_video
 
 log = logging.getLogger("bench_geometry")
 
-Scores = dict[str, dict[Primitive, float] | None]
-"""clip key -> scores per primitive, None for a failed video."""
+#: Source tag -> prefix of its clips in the printed keys and in the saved JSON.
+PREFIXES = {"std": "std/", "hard": "hard/"}
 
 
-def _decode_seconds(video: Path, fps: float, max_side: int) -> float:
-    start = time.perf_counter()
-    read_video(video, fps=fps, max_side=max_side)
-    return time.perf_counter() - start
+@dataclass(frozen=True)
+class Clip:
+    """One selected clip: where it comes from and its name in the combined dataset."""
 
+    source: str
+    video: str
+    path: Path
+    failure_mode: str | None
 
-def run_method(data: Dataset, videos: list[str], method: str, options: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """Scores per clip key ``prefix + video``, seconds per clip, decode seconds, failures."""
-    predictor = get_predictor(method, **options)
-    predictor.setup()
-    settings = predictor.settings()
-    questions = [Question(p.question, p) for p in Primitive]
-    scores: Scores = {}
-    seconds: list[float] = []
-    decode: list[float] = []
-    failures: dict[str, str] = {}
-    for video in videos:
-        key = prefix + video
-        path = data.video_path(video)
-        decode.append(_decode_seconds(path, float(settings["sample_fps"]), int(settings["max_side"])))
-        start = time.perf_counter()
-        try:
-            result = predictor.predict(path, questions)
-        except (PredictionError, VideoError) as exc:
-            failures[key] = str(exc)
-            scores[key] = None
-        else:
-            scores[key] = {Primitive.from_name(q): s for q, s in result.scores.items()}
-        seconds.append(time.perf_counter() - start)
-        log.info("%s %s %.2fs %s", method, key, seconds[-1], failures.get(key, "ok"))
-    return {"scores": scores, "seconds": seconds, "decode": decode, "failures": failures}
+    @property
+    def key(self) -> str:
+        """``std/<video>`` or ``hard/<video>``: the clip as printed and saved."""
+        return PREFIXES[self.source] + self.video
 
-
-def labels_of(data: Dataset, videos: list[str], prefix: str) -> dict[Primitive, dict[str, bool]]:
-    """Primitive -> clip key -> label, for the labelled clips among ``videos``."""
-    keep = set(videos)
-    return {
-        prim: {prefix + r.image: r.positive for r in records if r.image in keep}
-        for prim, records in data.binary.items()
-    }
-
-
-def average_precision(
-    labels: dict[Primitive, dict[str, bool]], scores: Scores, keys: set[str]
-) -> dict[Primitive, float]:
-    """AP per primitive over the clips in ``keys``; failures get a score below every other one."""
-    out: dict[Primitive, float] = {}
-    for prim in Primitive:
-        clips = [k for k in labels.get(prim, {}) if k in keys]
-        y = np.array([labels[prim][k] for k in clips], dtype=int)
-        ok = [s[prim] for s in (scores[k] for k in clips) if s is not None]
-        floor = (min(ok) - 1.0) if ok else 0.0
-        values = [s[prim] if (s := scores[k]) is not None else floor for k in clips]
-        if y.size == 0 or y.min() == y.max():
-            warnings.warn(f"{prim.value}: one-class split ({y.size} clips): AP undefined", stacklevel=2)
-            out[prim] = float("nan")
-        else:
-            out[prim] = float(average_precision_score(y, values))
-    return out
-
-
-def _print_ap(title: str, ap: dict[Primitive, float]) -> None:
-    print(f"  {title}: mean AP {np.nanmean(list(ap.values())):.3f}")
-    print("    " + "  ".join(f"{p.value}={v:.3f}" for p, v in ap.items()))
+    @property
+    def name(self) -> str:
+        """The clip's file name in the combined dataset (unique across sources)."""
+        return f"{self.source}_{self.video}"
 
 
 def _videos(data: Dataset, clips: int | None, only: str | None) -> list[str]:
@@ -115,6 +86,86 @@ def _videos(data: Dataset, clips: int | None, only: str | None) -> list[str]:
     if only:
         videos = [v for v in videos if any(part in v for part in only.split(","))]
     return videos
+
+
+def select_clips(sets: dict[str, Dataset], clips: int | None, only: str | None) -> list[Clip]:
+    """The clips of every source dataset, after ``--clips`` and ``--only``."""
+    out: list[Clip] = []
+    for source, data in sets.items():
+        modes = {c["video"]: c.get("failure_mode") for c in data.manifest.get("clips", [])}
+        out += [Clip(source, v, data.video_path(v).resolve(), modes.get(v)) for v in _videos(data, clips, only)]
+    return out
+
+
+def _write_labels(folder: Path, sets: dict[str, Dataset], clips: list[Clip]) -> None:
+    """The binary label files of ``clips``, under their combined names."""
+    by_source = {(c.source, c.video): c.name for c in clips}
+    for prim in Primitive:
+        records = [
+            dataclasses.replace(r, image=by_source[(source, r.image)])
+            for source, data in sets.items()
+            for r in data.binary.get(prim, [])
+            if (source, r.image) in by_source
+        ]
+        if records:
+            write_binary_file(folder / "labels" / "binary_classification" / prim.file, records)
+
+
+def build_combined(root: Path, sets: dict[str, Dataset], clips: list[Clip]) -> Path:
+    """A dataset folder with every selected clip (linked) and its binary labels.
+
+    Only binary labels are written, so a method is asked the primitive questions of each clip.
+    """
+    data = root / "data"
+    (data / "videos").mkdir(parents=True, exist_ok=True)
+    for clip in clips:
+        link = data / "videos" / clip.name
+        if not link.exists():
+            link.symlink_to(clip.path)
+    _write_labels(data, sets, clips)
+    write_json(data / "manifest.json", {"clips": [{"video": c.name, "failure_mode": c.failure_mode} for c in clips]})
+    return data
+
+
+def build_view(root: Path, name: str, sets: dict[str, Dataset], clips: list[Clip]) -> Path:
+    """A label-only dataset folder: the binary labels of ``clips`` (what AP is computed on)."""
+    folder = root / "views" / name
+    _write_labels(folder, sets, clips)
+    return folder
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence undefined-AP warnings (small per-mode subsets often lack a class)."""
+    eval_log = logging.getLogger("camerabench.eval")
+    level = eval_log.level
+    eval_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        eval_log.setLevel(level)
+
+
+def binary_ap(view: Path, run_dir: Path, method: str) -> BinaryResult | None:
+    """The binary section of ``method`` evaluated on a view (failed videos ranked lowest)."""
+    result = evaluate(view, run_dir, failed="lowest", n_bootstrap=0, captions_minilm=False).result
+    return result.methods[method].binary if method in result.methods else None
+
+
+def _print_ap(title: str, binary: BinaryResult | None) -> None:
+    if binary is None:
+        print(f"  {title}: no scores")
+        return
+    print(f"  {title}: mean AP {binary.mean_ap:.3f}")
+    print("    " + "  ".join(f"{p.value}={binary.per_primitive.get(p.value, math.nan):.3f}" for p in Primitive))
+
+
+def _decode_seconds(video: Path, fps: float, max_side: int) -> float:
+    start = time.perf_counter()
+    read_video(video, fps=fps, max_side=max_side)
+    return time.perf_counter() - start
 
 
 def _method_options(specs: list[str]) -> dict[str, dict[str, Any]]:
@@ -131,6 +182,75 @@ def _method_options(specs: list[str]) -> dict[str, dict[str, Any]]:
             value = raw
         out.setdefault(method, {})[key] = value
     return out
+
+
+def _timings(info: RunInfo, clips: list[Clip], data: Path) -> dict[str, dict[str, list[float]]]:
+    """Per source: the method's seconds per clip (from run.json) and the decode-only seconds."""
+    fps, max_side = float(info.settings["sample_fps"]), int(info.settings["max_side"])
+    out: dict[str, dict[str, list[float]]] = {}
+    for clip in clips:
+        entry = out.setdefault(clip.source, {"seconds": [], "decode": []})
+        entry["seconds"].append(float(info.seconds_per_video[clip.name]))
+        entry["decode"].append(_decode_seconds(data / "videos" / clip.name, fps, max_side))
+    return out
+
+
+def _saved_scores(run: MethodRun, clips: list[Clip]) -> dict[str, dict[str, float] | None]:
+    """clip key -> primitive -> score (None for a failed video), from scores.jsonl."""
+    failures = run.info.failures if run.info else {}
+    by_name: dict[str, dict[str, float]] = {}
+    for rec in (run.scores or {}).values():
+        if rec.status == "ok" and rec.primitive is not None and rec.score is not None:
+            by_name.setdefault(rec.video, {})[rec.primitive] = float(rec.score)
+    return {c.key: None if c.name in failures else by_name.get(c.name, {}) for c in clips}
+
+
+def bench_method(
+    method: str, options: dict[str, Any], root: Path, data: Path, sets: dict[str, Dataset], clips: list[Clip]
+) -> dict[str, Any]:
+    """Run one method on the combined dataset, print its figures, return what ``--save`` keeps."""
+    run_dir = root / "runs" / method  # one run folder per method: evaluate sees this method only
+    run_predict(data, method, run_dir, workers=1, options=options, progress=False)
+    run = read_method(run_dir / method)
+    if run.info is None:
+        raise SystemExit(f"{run_dir / method}: the run wrote no run.json")
+    failures = run.info.failures
+    print(f"\n== {method} ({', '.join(f'{k}={v}' for k, v in options.items())})")
+    timings = _timings(run.info, clips, data)
+    for source, t in timings.items():
+        sec, dec = np.array(t["seconds"]), np.array(t["decode"])
+        members = [c for c in clips if c.source == source]
+        failed = [c for c in members if c.name in failures]
+        print(
+            f"  {PREFIXES[source]} seconds per clip: mean {sec.mean():.2f}, median {np.median(sec):.2f},"
+            f" max {sec.max():.2f}; decode only: mean {dec.mean():.3f}; method / decode = {sec.sum() / dec.sum():.1f}x;"
+            f" failures {len(failed)} of {len(sec)}"
+        )
+        for c in failed:
+            print(f"    {c.key}: {failures[c.name]}")
+    std = [c for c in clips if c.source == "std"]
+    hard = [c for c in clips if c.source == "hard"]
+    _print_ap("standard preset", binary_ap(build_view(root, "std", sets, std), run_dir, method))
+    if hard:
+        with _quiet():
+            _print_ap("standard + hard", binary_ap(build_view(root, "all", sets, clips), run_dir, method))
+            for mode in sorted({c.failure_mode for c in hard if c.failure_mode}):
+                members = [c for c in hard if c.failure_mode == mode]
+                binary = binary_ap(build_view(root, f"mode_{mode}", sets, std + members), run_dir, method)
+                n_failed = sum(1 for c in members if c.name in failures)
+                mean = binary.mean_ap if binary is not None else math.nan
+                print(
+                    f"  mode {mode}: {len(members)} clips, {n_failed} failed; mean AP over standard + mode clips "
+                    f"{mean:.3f}"
+                )
+    return {
+        "options": options,
+        "scores": _saved_scores(run, clips),
+        "failures": {c.key: failures[c.name] for c in clips if c.name in failures},
+        "seconds": {PREFIXES[s]: t["seconds"] for s, t in timings.items()},
+        "decode_seconds": {PREFIXES[s]: t["decode"] for s, t in timings.items()},
+        "run_dir": str(run_dir),
+    }
 
 
 def main() -> None:
@@ -150,6 +270,9 @@ def main() -> None:
         metavar="METHOD.KEY=VALUE",
         help="a method option, e.g. colmap.sample_fps=5 (repeatable; VALUE is read as JSON, else as a string)",
     )
+    parser.add_argument(
+        "--work", type=Path, default=None, help="keep the combined dataset and run folders here (default: temporary)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.generate:
@@ -160,54 +283,25 @@ def main() -> None:
                 start = time.perf_counter()
                 generate_dataset(folder, preset=preset)
                 print(f"generated the {preset} preset in {time.perf_counter() - start:.1f} s -> {folder}")
-    sets = [("std/", Dataset(args.data))] + ([("hard/", Dataset(args.hard))] if args.hard else [])
-    plan = {prefix: _videos(data, args.clips, args.only) for prefix, data in sets}
-    labels: dict[Primitive, dict[str, bool]] = {p: {} for p in Primitive}
-    modes: dict[str, str | None] = {}
-    for prefix, data in sets:
-        for prim, by_clip in labels_of(data, plan[prefix], prefix).items():
-            labels[prim].update(by_clip)
-        for clip in data.manifest.get("clips", []):
-            modes[prefix + clip["video"]] = clip.get("failure_mode")
-    print("clips: " + ", ".join(f"{len(plan[p])} from {d.root}" for p, d in sets))
+    sets = {"std": Dataset(args.data)} | ({"hard": Dataset(args.hard)} if args.hard else {})
+    clips = select_clips(sets, args.clips, args.only)
+    print("clips: " + ", ".join(f"{sum(c.source == s for c in clips)} from {d.root}" for s, d in sets.items()))
     options = _method_options(args.option)
-    saved: dict[str, Any] = {}
-    for method in args.methods:
-        opts = {"scorer": args.scorer, **options.get(method, {})}
-        runs = {prefix: run_method(data, plan[prefix], method, opts, prefix) for prefix, data in sets}
-        print(f"\n== {method} ({', '.join(f'{k}={v}' for k, v in opts.items())})")
-        for prefix, res in runs.items():
-            sec, dec = np.array(res["seconds"]), np.array(res["decode"])
-            print(
-                f"  {prefix} seconds per clip: mean {sec.mean():.2f}, median {np.median(sec):.2f}, max {sec.max():.2f};"
-                f" decode only: mean {dec.mean():.3f}; method / decode = {sec.sum() / dec.sum():.1f}x;"
-                f" failures {len(res['failures'])} of {len(sec)}"
-            )
-            for key, reason in res["failures"].items():
-                print(f"    {key}: {reason}")
-        scores: Scores = {k: v for res in runs.values() for k, v in res["scores"].items()}
-        std_keys = {"std/" + v for v in plan["std/"]}
-        _print_ap("standard preset", average_precision(labels, scores, std_keys))
-        if args.hard:
-            hard_keys = {"hard/" + v for v in plan["hard/"]}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _print_ap("standard + hard", average_precision(labels, scores, std_keys | hard_keys))
-                for mode in sorted({m for k in hard_keys if (m := modes.get(k))}):
-                    members = {k for k in hard_keys if modes.get(k) == mode}
-                    ap = average_precision(labels, scores, std_keys | members)
-                    failed = sum(1 for k in members if scores[k] is None)
-                    print(
-                        f"  mode {mode}: {len(members)} clips, {failed} failed; mean AP over standard + mode clips "
-                        f"{np.nanmean(list(ap.values())):.3f}"
-                    )
-        saved[method] = {
-            "options": opts,
-            "scores": {k: None if v is None else {p.value: s for p, s in v.items()} for k, v in scores.items()},
-            "failures": {k: r for res in runs.values() for k, r in res["failures"].items()},
-            "seconds": {p: res["seconds"] for p, res in runs.items()},
-            "decode_seconds": {p: res["decode"] for p, res in runs.items()},
+    with contextlib.ExitStack() as stack:
+        if args.work is not None:
+            if args.work.exists() and any(args.work.iterdir()):
+                raise SystemExit(f"--work {args.work} is not empty")
+            root = args.work
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_geometry_")))
+        data = build_combined(root, sets, clips)
+        saved = {
+            method: bench_method(method, {"scorer": args.scorer, **options.get(method, {})}, root, data, sets, clips)
+            for method in args.methods
         }
+    if args.work is None:
+        for entry in saved.values():
+            entry.pop("run_dir")
     if args.save:
         args.save.write_text(json.dumps(saved, indent=1))
         print(f"\nsaved per-clip results to {args.save}")

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from camerabench.synth import generate_dataset, preset_specs
-from camerabench.synth.generate import CLIP_DURATION_S, pinhole_intrinsic
-from camerabench.synth.specs import camera_path
+from camerabench.synth.generate import CLIP_DURATION_S
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import build_scene
+from camerabench.synth.specs import camera_path
 from camerabench.synth.textures import texture_bank
+from camerabench.trajectory import pinhole_intrinsic
 
 
 def render_rate(frames: int, supersample: int, size: tuple[int, int] = (320, 192)) -> float:

@@ -28,7 +28,8 @@ from camerabench.labelfiles import (
     read_vqa_dir,
 )
 from camerabench.taxonomy import BinaryRecord, Primitive
-from camerabench.trajectory import Trajectory, load_npz
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import load_npz
 
 __all__ = ["Dataset", "Question"]
 

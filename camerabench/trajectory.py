@@ -130,7 +130,7 @@ def intrinsic_from_fov(width: int, height: int, fov_deg: float) -> NDArray[np.fl
     point at the image centre (:func:`pinhole_intrinsic`).
 
     Example:
-        >>> intrinsic_from_fov(321, 181, 90.0).tolist()
+        >>> intrinsic_from_fov(321, 181, 90.0).round(6).tolist()
         [[160.5, 0.0, 160.0], [0.0, 160.5, 90.0], [0.0, 0.0, 1.0]]
     """
     return pinhole_intrinsic(focal_from_fov(width, fov_deg), width, height)
@@ -146,8 +146,9 @@ def interpolate_poses(
 
     Between two known frames the rotation is interpolated by slerp, the camera centre linearly
     in time and the focal length geometrically (log-linearly) in time: a constant-rate pan,
-    dolly or zoom stays constant-rate. Query times outside ``[times[0], times[-1]]`` are clamped
-    to that range: a trajectory is never extrapolated.
+    dolly or zoom stays constant-rate. At a known time the known pose is returned as it is.
+    Query times outside ``[times[0], times[-1]]`` are clamped to that range: a trajectory is
+    never extrapolated.
 
     Args:
         times: (K,) increasing times of the known frames (K >= 1).
@@ -192,4 +193,9 @@ def interpolate_poses(
             k_seg = np.broadcast_to(intrinsic[j], (len(inner), 3, 3)).copy()
             k_seg[:, :2, :2] *= (focal_ratio**frac)[:, None, None]
             k_out[sel] = k_seg
+    index = np.minimum(np.searchsorted(known, query), len(known) - 1)
+    hit = known[index] == query
+    out[hit] = c2w[index[hit]]
+    if k_out is not None and intrinsic is not None:
+        k_out[hit] = intrinsic[index[hit]]
     return out, k_out

@@ -268,9 +268,7 @@ def read_kitti(path: PathLike) -> Trajectory:
     except (FileInterfaceException, ValueError) as exc:
         raise FileFormatError(path, f"not a KITTI pose file: {exc}") from exc
     poses = np.stack(evo_path.poses_se3)
-    return Trajectory(
-        poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX}
-    )
+    return Trajectory(poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
 
 
 def write_kitti(path: PathLike, traj: Trajectory) -> None:
@@ -427,7 +425,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         raise FileFormatError(folder, "no cameras.bin or cameras.txt: not a COLMAP sparse model folder")
     try:
         rec = pycolmap.Reconstruction(str(folder))
-    except (RuntimeError, ValueError, OSError) as exc:
+    except (RuntimeError, ValueError, OSError, MemoryError) as exc:  # MemoryError: a corrupt length field
         raise FileFormatError(folder, f"cannot read COLMAP model: {exc}") from exc
     images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: im.name)
     if not images:

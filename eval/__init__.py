@@ -1,9 +1,9 @@
 """Evaluation: AP, paired VQA / retrieval, caption and trajectory metrics; reports.
 
-Public API: :func:`evaluate_run` (the metrics dict) and :func:`write_report` (the report
-folder). ``camerabench.eval.evaluate.evaluate`` returns an :class:`Evaluation` (the metrics
-plus the per-sample material) that ``write_report(..., evaluation=...)`` reuses, so a caller
-that wants both evaluates once.
+Public API: :func:`evaluate_run` (the metrics document as a dict) and :func:`write_report`
+(the report folder). ``camerabench.eval.evaluate.evaluate`` returns an :class:`Evaluation`:
+the typed :class:`~camerabench.eval.results.EvaluationResult` plus the per-sample material,
+which ``write_report(..., evaluation=...)`` reuses, so a caller that wants both evaluates once.
 """
 
 from __future__ import annotations
@@ -11,13 +11,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Evaluation", "evaluate_run", "write_report"]
+__all__ = ["DEFAULT_N_BOOTSTRAP", "Evaluation", "EvaluationResult", "evaluate_run", "write_report"]
+
+#: Bootstrap resamples of the confidence intervals and paired tests unless told otherwise.
+DEFAULT_N_BOOTSTRAP = 1000
 
 if TYPE_CHECKING:
     from camerabench.eval.evaluate import Evaluation, evaluate_run
     from camerabench.eval.report import write_report
+    from camerabench.eval.results import EvaluationResult
 
-_LAZY = {"Evaluation": "evaluate", "evaluate_run": "evaluate", "write_report": "report"}
+_LAZY = {"Evaluation": "evaluate", "evaluate_run": "evaluate", "write_report": "report", "EvaluationResult": "results"}
 
 
 def __getattr__(name: str) -> Any:

@@ -39,6 +39,7 @@ __all__ = [
     "weighted_ap_matrix",
 ]
 
+
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on this split (e.g. AP with no positives); the value is NaN."""
 
@@ -151,8 +152,8 @@ def weighted_ap_matrix(labels: ArrayLike, scores: ArrayLike, weights: ArrayLike)
 
     Implements the step-wise AP of ``sklearn.metrics.average_precision_score`` with
     ``sample_weight`` (tied scores form one threshold), vectorised over resamples. Written by
-    hand because calling scikit-learn once per resample costs ~1.3 ms, i.e. ~20 s per method
-    for 15 primitives x 1000 resamples; the tests check it equals scikit-learn.
+    hand because one scikit-learn call per resample and primitive makes the bootstrap the
+    slowest part of an evaluation; the tests check it equals scikit-learn.
 
     Args:
         labels: (N,) binary labels.

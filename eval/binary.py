@@ -6,13 +6,11 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.eval.ap import (
-    FailedPolicy,
     PrimitiveSamples,
     average_precision,
     bootstrap_mean_ap,
@@ -22,10 +20,19 @@ from camerabench.eval.ap import (
     resolve_failed,
     roc_auc,
 )
+from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.results import BinaryResult, Chance, Comparison, PrimitiveCounts
 from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, Primitive
 
-__all__ = ["ResolvedSamples", "binary_samples", "binary_section", "chance_section", "compare_methods", "resolve_samples"]
+__all__ = [
+    "ResolvedSamples",
+    "binary_samples",
+    "binary_section",
+    "chance_section",
+    "compare_methods",
+    "resolve_samples",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +52,16 @@ class ResolvedSamples:
 
 
 def resolve_samples(samples: PrimitiveSamples, policy: FailedPolicy) -> ResolvedSamples:
+    """The samples AP is computed on: the failed-sample policy applied to one primitive."""
     scores, keep = resolve_failed(samples.scores, samples.ok, policy)
     videos = [v for v, k in zip(samples.videos, keep, strict=True) if k]
     return ResolvedSamples(samples.labels[keep], scores[keep], videos)
 
 
-def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> dict[str, Any]:
+def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> Chance:
     """The chance row: AP of a constant score = prevalence, per primitive and mean."""
     per = {p.value: chance_ap([r.label == "Yes" for r in recs]) for p, recs in binary_labels.items()}
-    return {"per_primitive": per, "mean_ap": mean_ignoring_nan(list(per.values()))}
+    return Chance(per, mean_ignoring_nan(list(per.values())))
 
 
 def binary_section(
@@ -61,24 +69,24 @@ def binary_section(
     policy: FailedPolicy = "lowest",
     n_bootstrap: int = 1000,
     seed: int = 0,
-) -> tuple[dict[str, Any], dict[str, ResolvedSamples]]:
+) -> tuple[BinaryResult, dict[str, ResolvedSamples]]:
     """AP, ROC-AUC, chance, CIs and counts for one method.
 
     Args:
-        samples: primitive -> the method's aligned samples (see ``runs.binary_samples``).
+        samples: primitive -> the method's aligned samples (see :func:`binary_samples`).
         policy: failed-sample policy (design.md A4); missing samples are treated as failed.
         n_bootstrap: resamples for the 95% CIs.
         seed: RNG seed of the bootstrap.
 
     Returns:
-        ``(section, resolved)``: the JSON section and, per primitive stem, the samples AP was
-        computed on (for plots and paired tests).
+        ``(section, resolved)``: the section and, per primitive stem, the samples AP was
+        computed on (for plots, per-knob AP and paired tests).
     """
     resolved = {p.value: resolve_samples(s, policy) for p, s in samples.items()}
     per_ap: dict[str, float] = {}
     per_auc: dict[str, float] = {}
     chance: dict[str, float] = {}
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, PrimitiveCounts] = {}
     reasons: dict[str, int] = {}
     for prim, smp in samples.items():
         name = prim.value
@@ -88,15 +96,15 @@ def binary_section(
         chance[name] = chance_ap(res.labels)
         n_failed = int((smp.status == "failed").sum())
         n_missing = int((smp.status == "missing").sum())
-        counts[name] = {
-            "labelled": len(smp.videos),
-            "samples": len(res.videos),
-            "positives": int(res.labels.sum()),
-            "ok": int(smp.ok.sum()),
-            "failed": n_failed,
-            "missing": n_missing,
-            "dropped": len(smp.videos) - len(res.videos),
-        }
+        counts[name] = PrimitiveCounts(
+            labelled=len(smp.videos),
+            samples=len(res.videos),
+            positives=int(res.labels.sum()),
+            ok=int(smp.ok.sum()),
+            failed=n_failed,
+            missing=n_missing,
+            dropped=len(smp.videos) - len(res.videos),
+        )
         for reason, k in smp.reasons.items():
             reasons[reason] = reasons.get(reason, 0) + k
     undefined = [n for n, v in per_ap.items() if not math.isfinite(v)]
@@ -106,63 +114,66 @@ def binary_section(
         {n: r.as_tuple() for n, r in resolved.items() if n not in undefined}, n_bootstrap=n_bootstrap, seed=seed
     )
     for n in undefined:
-        ci["per_primitive"][n] = [math.nan, math.nan]
-    failed = sum(c["failed"] for c in counts.values())
-    missing = sum(c["missing"] for c in counts.values())
-    section: dict[str, Any] = {
-        "mean_ap": mean_ignoring_nan(list(per_ap.values())),
-        "per_primitive": per_ap,
-        "failed": failed,
-        "missing": missing,
-        "samples": sum(c["samples"] for c in counts.values()),
-        "roc_auc": per_auc,
-        "mean_roc_auc": mean_ignoring_nan(list(per_auc.values())),
-        "ci95": ci,
-        "chance": chance,
-        "mean_chance": mean_ignoring_nan(list(chance.values())),
-        "counts": counts,
-        "primitives_in_mean": len(per_ap) - len(undefined),
-        "failed_policy": policy,
-        "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
-    }
+        ci.per_primitive[n] = (math.nan, math.nan)
+    failed = sum(c.failed for c in counts.values())
+    missing = sum(c.missing for c in counts.values())
+    note = None
     if policy == "drop" and (failed or missing):
-        section["note"] = (
+        note = (
             f"{failed + missing} failed/missing samples were dropped: this method was scored on "
             "different samples than methods without failures"
         )
+    section = BinaryResult(
+        mean_ap=mean_ignoring_nan(list(per_ap.values())),
+        per_primitive=per_ap,
+        failed=failed,
+        missing=missing,
+        samples=sum(c.samples for c in counts.values()),
+        roc_auc=per_auc,
+        mean_roc_auc=mean_ignoring_nan(list(per_auc.values())),
+        ci95=ci,
+        chance=chance,
+        mean_chance=mean_ignoring_nan(list(chance.values())),
+        counts=counts,
+        primitives_in_mean=len(per_ap) - len(undefined),
+        failed_policy=policy,
+        failure_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+        note=note,
+    )
     return section, resolved
 
 
 def compare_methods(
+    a: str,
+    b: str,
     resolved_a: Mapping[str, ResolvedSamples],
     resolved_b: Mapping[str, ResolvedSamples],
     n_bootstrap: int = 1000,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Paired bootstrap test of mean AP between two methods on their common samples.
+) -> Comparison:
+    """Paired bootstrap test of mean AP between methods ``a`` and ``b`` on their common samples.
 
     Samples are matched per primitive by video; with ``--failed lowest`` both methods have
-    every labelled sample, with ``drop`` only the videos both scored are compared.
+    every labelled sample, with ``drop`` only the videos both scored are compared. Primitives
+    whose common samples have one class only are left out.
     """
     per_a: dict[str, Resolved] = {}
     per_b: dict[str, Resolved] = {}
     for name in resolved_a:
         if name not in resolved_b:
             continue
-        a, b = resolved_a[name], resolved_b[name]
-        pos_b = {v: i for i, v in enumerate(b.videos)}
-        ia = [i for i, v in enumerate(a.videos) if v in pos_b]
-        ib = [pos_b[a.videos[i]] for i in ia]
-        y = a.labels[ia]
+        ra, rb = resolved_a[name], resolved_b[name]
+        pos_b = {v: i for i, v in enumerate(rb.videos)}
+        ia = [i for i, v in enumerate(ra.videos) if v in pos_b]
+        ib = [pos_b[ra.videos[i]] for i in ia]
+        y = ra.labels[ia]
         if y.size == 0 or y.all() or not y.any():
             continue
-        videos = [a.videos[i] for i in ia]
-        per_a[name] = (y, a.scores[ia], videos)
-        per_b[name] = (y, b.scores[ib], videos)
-    result = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
-    result["primitives"] = sorted(per_a)
-    result["samples"] = int(sum(len(v[2]) for v in per_a.values()))
-    return result
+        videos = [ra.videos[i] for i in ia]
+        per_a[name] = (y, ra.scores[ia], videos)
+        per_b[name] = (y, rb.scores[ib], videos)
+    test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
+    return Comparison.of(a, b, test, sorted(per_a), int(sum(len(v[2]) for v in per_a.values())))
 
 
 def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> PrimitiveSamples:

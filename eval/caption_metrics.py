@@ -19,9 +19,9 @@ Plus the **motion-fact F1**: captions are parsed into primitives with the taxono
 patterns (:func:`caption_facts`) and compared with the binary labels of the same video and
 with the facts of the reference caption.
 
-Failed or missing captions: with ``--failed lowest`` they are evaluated as the empty caption
-(every n-gram metric gives it 0; the MiniLM similarities count it as 0); with ``drop`` they
-are left out.
+Failed or missing captions follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
+``--failed lowest`` they are evaluated as the empty caption (every n-gram metric gives it 0;
+the MiniLM similarities count it as 0); with ``drop`` they are left out.
 """
 
 from __future__ import annotations
@@ -42,7 +42,15 @@ from typing import Any
 
 import numpy as np
 
-from camerabench.eval.ap import FailedPolicy
+from camerabench.eval.failed import FailedPolicy, apply_failed_policy
+from camerabench.eval.results import (
+    CaptionResult,
+    CocoMetrics,
+    CompatMetrics,
+    FactScores,
+    MiniLMMetrics,
+    MotionFacts,
+)
 from camerabench.labelfiles import CaptionItem
 from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, CompoundMotion, Primitive
@@ -92,7 +100,7 @@ def _stdout_to_log() -> Any:
             log.debug("pycocoevalcap: %s", line)
 
 
-def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[str, str]) -> dict[str, Any]:
+def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[str, str]) -> CocoMetrics:
     """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
 
     Args:
@@ -100,8 +108,7 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         candidates: id -> the candidate caption (same ids).
 
     Returns:
-        ``{"bleu1".."bleu4", "rouge_l", "cider", "meteor", "spice", "tokenizer", "n"}``;
-        ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
+        The scores; ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
     """
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
@@ -131,24 +138,29 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         res = {i: [_simple_tokenize(candidates[i])] for i in ids}
         tokenizer = "lower-case, punctuation removed (PTBTokenizer needs Java)"
         log.warning("java not found: METEOR is unavailable and captions are tokenised without the PTB tokenizer")
-    out: dict[str, Any] = {}
+    meteor_score: float | str = UNAVAILABLE
     with _stdout_to_log():
         bleu, _ = Bleu(4).compute_score(gts, res)
-        out.update({f"bleu{k + 1}": float(bleu[k]) for k in range(4)})
-        out["rouge_l"] = float(Rouge().compute_score(gts, res)[0])
-        out["cider"] = float(Cider().compute_score(gts, res)[0])
+        rouge_l = float(Rouge().compute_score(gts, res)[0])
+        cider = float(Cider().compute_score(gts, res)[0])
         if have_java:
             from pycocoevalcap.meteor.meteor import Meteor
 
             meteor = Meteor()
-            out["meteor"] = float(meteor.compute_score(gts, res)[0])
+            meteor_score = float(meteor.compute_score(gts, res)[0])
             del meteor  # its __del__ stops the Java subprocess
-        else:
-            out["meteor"] = UNAVAILABLE
-    out["spice"] = UNAVAILABLE
-    out["tokenizer"] = tokenizer
-    out["n"] = len(ids)
-    return out
+    return CocoMetrics(
+        bleu1=float(bleu[0]),
+        bleu2=float(bleu[1]),
+        bleu3=float(bleu[2]),
+        bleu4=float(bleu[3]),
+        rouge_l=rouge_l,
+        cider=cider,
+        meteor=meteor_score,
+        spice=UNAVAILABLE,
+        tokenizer=tokenizer,
+        n=len(ids),
+    )
 
 
 # --------------------------------------------------------------------------- MiniLM
@@ -314,12 +326,14 @@ _COMPAT = {
 }
 
 
-def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict[str, float]:
+def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> CompatMetrics:
     """Mean of each camerabench-compat metric over (reference, candidate) pairs."""
-    return {
-        name: float(np.mean([fn(r, c) for r, c in zip(references, candidates, strict=True)]))
-        for name, fn in _COMPAT.items()
-    }
+    return CompatMetrics(
+        **{
+            name: float(np.mean([fn(r, c) for r, c in zip(references, candidates, strict=True)]))
+            for name, fn in _COMPAT.items()
+        }
+    )
 
 
 # --------------------------------------------------------------------------- motion facts
@@ -348,19 +362,19 @@ def caption_facts(caption: str) -> set[str]:
     return facts
 
 
-def fact_f1(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    """Micro precision, recall and F1 from counts (NaN where undefined).
+def fact_f1(tp: int, fp: int, fn: int, videos: int = 0) -> FactScores:
+    """Micro precision, recall and F1 from counts (NaN where undefined), over ``videos`` videos.
 
-    >>> fact_f1(2, 1, 1)["f1"]
+    >>> fact_f1(2, 1, 1).f1
     0.6666666666666666
     """
     p = tp / (tp + fp) if tp + fp else math.nan
     r = tp / (tp + fn) if tp + fn else math.nan
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan
-    return {"precision": p, "recall": r, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+    return FactScores(precision=p, recall=r, f1=f1, tp=tp, fp=fp, fn=fn, videos=videos)
 
 
-def _facts_vs_labels(candidates: Mapping[str, str], labels: Mapping[str, Mapping[str, bool]]) -> dict[str, float | int]:
+def _facts_vs_labels(candidates: Mapping[str, str], labels: Mapping[str, Mapping[str, bool]]) -> FactScores:
     tp = fp = fn = 0
     videos = 0
     for video, caption in candidates.items():
@@ -376,10 +390,10 @@ def _facts_vs_labels(candidates: Mapping[str, str], labels: Mapping[str, Mapping
                 fn += 1
             elif prim in said:
                 fp += 1
-    return {**fact_f1(tp, fp, fn), "videos": videos}
+    return fact_f1(tp, fp, fn, videos)
 
 
-def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]) -> FactScores:
     tp = fp = fn = 0
     for video, caption in candidates.items():
         gold = set().union(*(caption_facts(r) for r in references[video]))
@@ -387,7 +401,7 @@ def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, 
         tp += len(said & gold)
         fp += len(said - gold)
         fn += len(gold - said)
-    return {**fact_f1(tp, fp, fn), "videos": len(candidates)}
+    return fact_f1(tp, fp, fn, len(candidates))
 
 
 def labels_by_video(binary: Mapping[Primitive, list[BinaryRecord]]) -> dict[str, dict[str, bool]]:
@@ -408,64 +422,63 @@ def caption_section(
     binary: Mapping[Primitive, list[BinaryRecord]] | None = None,
     policy: FailedPolicy = "lowest",
     with_minilm: bool = True,
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+) -> tuple[CaptionResult, list[dict[str, Any]]] | None:
     """The ``captions`` section of one method (None when it has no ``captions.jsonl``).
 
     Returns:
-        ``(section, per_video_rows)``.
+        ``(section, per_video_rows)``; a row per evaluated video with its caption, reference,
+        status and per-video scores.
     """
     if run.captions is None or not items:
         return None
     references: dict[str, list[str]] = {}
     for item in items:
         references.setdefault(item.video, []).append(item.answer)
-    candidates: dict[str, str] = {}
     status: dict[str, str] = {}
+    produced: dict[str, str] = {}
     for video in sorted(references):
         rec = run.captions.get(video)
         status[video] = "missing" if rec is None else rec.status
         if rec is not None and rec.status == "ok" and rec.caption is not None:
-            candidates[video] = rec.caption
-        elif policy == "lowest":
-            candidates[video] = ""
-        elif policy != "drop":
-            raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
-    failed = sum(s == "failed" for s in status.values())
-    missing = sum(s == "missing" for s in status.values())
-    section: dict[str, Any] = {
-        "videos": len(references),
-        "evaluated": len(candidates),
-        "failed": failed,
-        "missing": missing,
-        "failed_policy": policy,
-    }
+            produced[video] = rec.caption
+    keep = apply_failed_policy([v in produced for v in status], policy)
+    # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
+    candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}
+    section = CaptionResult(
+        videos=len(references),
+        evaluated=len(candidates),
+        failed=sum(s == "failed" for s in status.values()),
+        missing=sum(s == "missing" for s in status.values()),
+        failed_policy=policy,
+    )
     if not candidates:
-        section["note"] = "no caption could be evaluated"
+        section.note = "no caption could be evaluated"
         return section, []
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
-    section["coco"] = coco_metrics(refs, cands)
+    section.coco = coco_metrics(refs, cands)
     first_refs = [refs[v][0] for v in videos]
     cand_list = [cands[v] for v in videos]
-    section["camerabench_compat"] = compat_metrics(first_refs, cand_list)
+    section.camerabench_compat = compat_metrics(first_refs, cand_list)
     rows: list[dict[str, Any]] = [
         {"video": v, "status": status[v], "caption": cands[v], "reference": refs[v][0]} for v in videos
     ]
     if with_minilm:
         sims = minilm_metrics(first_refs, cand_list)
-        section["minilm"] = {
-            "cosine": float(np.mean(sims["cosine"])),
-            "bertscore_f1": float(np.mean(sims["bertscore_f1"])),
-            "model": sims["model"],
-        }
+        section.minilm = MiniLMMetrics(
+            cosine=float(np.mean(sims["cosine"])),
+            bertscore_f1=float(np.mean(sims["bertscore_f1"])),
+            model=sims["model"],
+        )
         for row, cos, f1 in zip(rows, sims["cosine"], sims["bertscore_f1"], strict=True):
             row["minilm_cosine"], row["minilm_bertscore_f1"] = cos, f1
     for row in rows:
         for name, fn in _COMPAT.items():
             row[name] = fn(row["reference"], row["caption"])
         row["facts"] = " ".join(sorted(caption_facts(row["caption"])))
-    section["motion_facts"] = {"vs_reference": _facts_vs_reference(cands, refs)}
-    if binary:
-        section["motion_facts"]["vs_labels"] = _facts_vs_labels(cands, labels_by_video(binary))
+    section.motion_facts = MotionFacts(
+        vs_reference=_facts_vs_reference(cands, refs),
+        vs_labels=_facts_vs_labels(cands, labels_by_video(binary)) if binary else None,
+    )
     return section, rows

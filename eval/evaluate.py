@@ -1,38 +1,35 @@
-"""``evaluate_run``: every metric for every method of a run folder, as one JSON-able dict.
+"""``evaluate``: every metric for every method of a run folder, as one typed result.
 
-Structure (design.md A2, issue 5)::
-
-    {"data": ..., "run": ..., "failed_policy": ..., "n_bootstrap": ..., "seed": ...,
-     "chance": {"per_primitive": {...}, "mean_ap": x},
-     "methods": {NAME: {"binary": {...}, "vqa": {...}, "retrieval": {...},
-                        "captions": {...}, "trajectory": {...}, "run_info": {...}}},
-     "comparisons": [{"a": NAME, "b": NAME, "diff": x, "ci95": [lo, hi], "p_value": p}]}
+:func:`evaluate` returns an :class:`Evaluation`: the :class:`EvaluationResult` (the document
+of ``camerabench evaluate --json`` and of the report's ``metrics.json``; see
+:mod:`camerabench.eval.results` for its structure) plus the per-sample material that reports
+draw from. :func:`evaluate_run` returns the document as a plain dict.
 
 A section is absent when its labels or the method's outputs are. AP, accuracies and
-similarities are fractions in [0, 1]; undefined values are NaN (``NaN`` in the JSON text).
+similarities are fractions in [0, 1]; undefined values are NaN (``null`` in strict JSON).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from camerabench.dataset import Dataset
-from camerabench.eval.ap import FailedPolicy
+from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
 from camerabench.eval.caption_metrics import caption_section
+from camerabench.eval.failed import FailedPolicy, check_failed_policy
+from camerabench.eval.knobs import knob_section
+from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.runfolder import MethodRun, read_run
 from camerabench.taxonomy import Primitive
 
-__all__ = ["Evaluation", "evaluate", "evaluate_run", "json_safe", "primitive_order", "strict_json", "yes_threshold"]
+__all__ = ["Evaluation", "evaluate", "evaluate_run", "method_kind", "primitive_order", "yes_threshold"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +38,18 @@ DEFAULT_YES_THRESHOLD = 0.5
 
 @dataclass
 class Evaluation:
-    """The metrics dict plus the per-sample material reports draw from."""
+    """The typed result plus the per-sample material reports draw from.
 
-    metrics: dict[str, Any]
+    Attributes:
+        result: every metric (the ``metrics.json`` document).
+        dataset: the dataset evaluated on.
+        runs: method name -> its run-folder contents.
+        resolved: method -> primitive stem -> the samples AP was computed on.
+        caption_rows: method -> one row per evaluated caption.
+        trajectory_rows: method -> one row per ground-truth clip.
+    """
+
+    result: EvaluationResult
     dataset: Dataset
     runs: dict[str, MethodRun]
     resolved: dict[str, dict[str, ResolvedSamples]] = field(default_factory=dict)
@@ -63,92 +69,44 @@ def yes_threshold(run: MethodRun) -> tuple[float, str]:
     return DEFAULT_YES_THRESHOLD, "default (score read as P(Yes))"
 
 
-def _run_info(run: MethodRun) -> dict[str, Any]:
-    if run.info is None:
-        return {}
+def method_kind(run: MethodRun) -> str:
+    """What a method is: ``run.json``'s ``method_kind`` (set from the predictor class).
+
+    A run.json without it is read by what the method wrote: ``geometric`` when it has
+    trajectories, ``semantic`` otherwise.
+    """
+    if run.info is not None and run.info.method_kind:
+        return run.info.method_kind
+    return "geometric" if run.has_trajectories else "semantic"
+
+
+def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
-    return {
-        "method": info.method,
-        "settings": info.settings,
-        "model_path": info.model_path,
-        "package_version": info.package_version,
-        "git_commit": info.git_commit,
-        "videos_ok": info.videos_ok,
-        "videos_failed": info.videos_failed,
-        "started": info.started,
-        "finished": info.finished,
-    }
+    if info is None:
+        return None
+    return RunInfoSummary(
+        method=info.method,
+        settings=info.settings,
+        model_path=info.model_path,
+        package_version=info.package_version,
+        git_commit=info.git_commit,
+        videos_ok=info.videos_ok,
+        videos_failed=info.videos_failed,
+        started=info.started,
+        finished=info.finished,
+        method_kind=info.method_kind,
+    )
 
 
 def evaluate(
     data_dir: str | Path,
     run_dir: str | Path,
     failed: FailedPolicy = "lowest",
-    n_bootstrap: int = 1000,
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     seed: int = 0,
     captions_minilm: bool = True,
 ) -> Evaluation:
-    """Evaluate every method of RUN on every label file of DATA (see :func:`evaluate_run`)."""
-    if failed not in ("lowest", "drop"):
-        raise ValueError(f"failed must be 'lowest' or 'drop', got {failed!r}")
-    dataset = Dataset(data_dir)
-    runs = read_run(run_dir)
-    binary = dataset.binary
-    metrics: dict[str, Any] = {
-        "data": str(Path(data_dir)),
-        "run": str(Path(run_dir)),
-        "failed_policy": failed,
-        "n_bootstrap": n_bootstrap,
-        "seed": seed,
-        "methods": {},
-    }
-    if binary:
-        metrics["chance"] = chance_section(binary)
-    gt_files = gt_trajectories(dataset.gt_dir)
-    ev = Evaluation(metrics, dataset, runs)
-    for name, run in runs.items():
-        log.info("evaluating %s", name)
-        out: dict[str, Any] = {}
-        if run.info is not None:
-            out["run_info"] = _run_info(run)
-        if run.duplicates:
-            out["duplicate_records"] = run.duplicates
-        if binary and run.scores is not None:
-            samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
-            if any((s.status != "missing").any() for s in samples.values()):
-                out["binary"], ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
-        if dataset.vqa and run.scores is not None:
-            threshold, source = yes_threshold(run)
-            sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold)
-            if sections is not None:
-                out["vqa"], out["retrieval"] = sections
-                out["vqa"]["yes_threshold_source"] = source
-        if dataset.captions:
-            cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
-            if cap is not None:
-                out["captions"], ev.caption_rows[name] = cap
-        traj = trajectory_section(gt_files, run)
-        if traj is not None:
-            out["trajectory"], ev.trajectory_rows[name] = traj
-        metrics["methods"][name] = out
-    comparisons = []
-    for a, b in itertools.combinations(sorted(ev.resolved), 2):
-        result = compare_methods(ev.resolved[a], ev.resolved[b], n_bootstrap, seed)
-        comparisons.append({"a": a, "b": b, **result})
-    if comparisons:
-        metrics["comparisons"] = comparisons
-    ev.metrics = json_safe(metrics)
-    return ev
-
-
-def evaluate_run(
-    data_dir: str | Path,
-    run_dir: str | Path,
-    failed: FailedPolicy = "lowest",
-    n_bootstrap: int = 1000,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Every metric for every method in RUN on every label file present in DATA.
+    """Evaluate every method of RUN on every label file of DATA.
 
     Args:
         data_dir: dataset folder (design.md A3).
@@ -157,38 +115,72 @@ def evaluate_run(
             or ``"drop"`` (left out; methods are then scored on different samples).
         n_bootstrap: resamples for the 95% confidence intervals and the paired tests.
         seed: bootstrap seed.
+        captions_minilm: compute the MiniLM caption similarities (loads a sentence model).
 
     Returns:
-        The metrics dict described in this module's docstring; per primitive keys are file
-        stems (``Pan_Left``), skill keys folder names.
+        The result and the per-sample material; per primitive keys are file stems
+        (``Pan_Left``), skill keys folder names.
+
+    Raises:
+        ValueError: unknown failed-sample policy.
+        FileFormatError: RUN is not a run folder, or a file in it or in DATA is malformed.
     """
-    return evaluate(data_dir, run_dir, failed, n_bootstrap, seed).metrics
+    failed = check_failed_policy(failed)
+    dataset = Dataset(data_dir)
+    runs = read_run(run_dir)
+    binary = dataset.binary
+    result = EvaluationResult(
+        data=str(Path(data_dir)), run=str(Path(run_dir)), failed_policy=failed, n_bootstrap=n_bootstrap, seed=seed
+    )
+    if binary:
+        result.chance = chance_section(binary)
+    gt_files = gt_trajectories(dataset.gt_dir)
+    ev = Evaluation(result, dataset, runs)
+    for name, run in runs.items():
+        log.info("evaluating %s", name)
+        out = MethodResult(run_info=_run_info(run), duplicate_records=run.duplicates or None, kind=method_kind(run))
+        if binary and run.scores is not None:
+            samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
+            if any((s.status != "missing").any() for s in samples.values()):
+                out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
+        if dataset.vqa and run.scores is not None:
+            threshold, source = yes_threshold(run)
+            sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold)
+            if sections is not None:
+                out.vqa, out.retrieval = sections
+                out.vqa.yes_threshold_source = source
+        if dataset.captions:
+            cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
+            if cap is not None:
+                out.captions, ev.caption_rows[name] = cap
+        traj = trajectory_section(gt_files, run)
+        if traj is not None:
+            out.trajectory, ev.trajectory_rows[name] = traj
+        result.methods[name] = out
+    comparisons = [
+        compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed)
+        for a, b in itertools.combinations(sorted(ev.resolved), 2)
+    ]
+    result.comparisons = comparisons or None
+    result.knobs = knob_section(ev.resolved, dataset.manifest)
+    return ev
+
+
+def evaluate_run(
+    data_dir: str | Path,
+    run_dir: str | Path,
+    failed: FailedPolicy = "lowest",
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Every metric for every method in RUN on every label file present in DATA, as a dict.
+
+    The dict is ``evaluate(...).result.to_dict()`` (NaN where a metric is undefined); see
+    :func:`evaluate` for the arguments.
+    """
+    return evaluate(data_dir, run_dir, failed, n_bootstrap, seed).result.to_dict()
 
 
 def primitive_order() -> list[str]:
     """Primitive stems in taxonomy order (tables and plots use it)."""
     return [p.value for p in Primitive]
-
-
-def json_safe(obj: Any) -> Any:
-    """Plain Python containers and numbers (numpy scalars and arrays converted; NaN stays NaN)."""
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return obj
-
-
-def strict_json(obj: Any) -> Any:
-    """Replace NaN/inf by None so the output is standard JSON (null = undefined metric)."""
-    if isinstance(obj, dict):
-        return {k: strict_json(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [strict_json(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

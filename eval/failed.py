@@ -23,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -42,8 +42,8 @@ def check_failed_policy(policy: str) -> FailedPolicy:
     Raises:
         ValueError: any other value.
     """
-    if policy == "lowest" or policy == "drop":
-        return policy
+    if policy in FAILED_POLICIES:
+        return cast(FailedPolicy, policy)
     raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
 
 

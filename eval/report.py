@@ -1,7 +1,9 @@
 """``write_report``: report.md + report.html with tables and PNG plots, metrics.json and CSVs.
 
-Every number in the report comes from ``metrics.json`` (written beside it) and is also in
-one of the CSVs, which in turn come from the run folder (design.md A4).
+This module only renders: every number comes from the :class:`~camerabench.eval.results.
+EvaluationResult` of :func:`~camerabench.eval.evaluate.evaluate` (written beside the report
+as ``metrics.json``, the document ``camerabench evaluate --json`` prints) or from its
+per-sample material (precision-recall curves, per-video CSVs), and is also in one of the CSVs.
 """
 
 from __future__ import annotations
@@ -16,86 +18,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from camerabench.eval.ap import FailedPolicy, average_precision, mean_ignoring_nan
-from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order, strict_json
+from camerabench.eval import DEFAULT_N_BOOTSTRAP
+from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order
+from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.results import (
+    BinaryResult,
+    CaptionResult,
+    Comparison,
+    EvaluationResult,
+    FactScores,
+    KnobAP,
+    RetrievalResult,
+    TrajectoryResult,
+    VQAResult,
+)
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, write_json
 
-__all__ = ["GEOMETRIC_METHODS", "knob_ap", "method_kind", "write_report"]
+__all__ = ["write_report"]
 
 log = logging.getLogger(__name__)
 
-GEOMETRIC_METHODS = frozenset({"fast", "colmap", "trajectory"})
-SEMANTIC_METHODS = frozenset({"qwen-vl"})
+
+def _kind(result: EvaluationResult, name: str) -> str:
+    """The method's kind as the tables show it (see :func:`camerabench.eval.evaluate.method_kind`)."""
+    return result.methods[name].kind or ""
 
 
-def method_kind(name: str, evaluation: Evaluation) -> str:
-    """``geometric`` or ``semantic``: by registry name, else by whether it wrote trajectories."""
-    if name in GEOMETRIC_METHODS:
-        return "geometric"
-    if name in SEMANTIC_METHODS:
-        return "semantic"
-    run = evaluation.runs.get(name)
-    return "geometric" if run is not None and run.has_trajectories else "semantic"
-
-
-# --------------------------------------------------------------------------- knobs
-
-
-def _clip_groups(manifest: dict[str, Any]) -> dict[str, set[str]]:
-    """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
-
-    Clips with no knob set form the group ``none``. Empty when the manifest has neither.
-    """
-    clips = manifest.get("clips")
-    if not isinstance(clips, list):
-        return {}
-    groups: dict[str, set[str]] = {}
-    seen_any = False
-    for clip in clips:
-        if not isinstance(clip, dict) or "video" not in clip:
-            continue
-        knobs = clip.get("knobs")
-        names: list[str] = []
-        if isinstance(knobs, dict):
-            seen_any = True
-            names = [str(k) for k, v in knobs.items() if v]
-        elif clip.get("failure_mode"):
-            seen_any = True
-            names = [str(clip["failure_mode"])]
-        elif "failure_mode" in clip:
-            seen_any = True
-        for name in names or ["none"]:
-            groups.setdefault(name, set()).add(str(clip["video"]))
-    return dict(sorted(groups.items())) if seen_any else {}
-
-
-def knob_ap(evaluation: Evaluation) -> dict[str, dict[str, dict[str, Any]]]:
-    """method -> knob -> ``{"mean_ap", "primitives", "clips", "samples"}`` on that knob's clips.
-
-    The mean is over primitives whose AP is defined on the subset (both classes present).
-    """
-    groups = _clip_groups(evaluation.dataset.manifest)
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for method, resolved in evaluation.resolved.items():
-        per_knob: dict[str, dict[str, Any]] = {}
-        for knob, videos in groups.items():
-            aps: list[float] = []
-            samples = 0
-            for prim, res in resolved.items():
-                idx = [i for i, v in enumerate(res.videos) if v in videos]
-                y = res.labels[idx]
-                samples += len(idx)
-                if y.size and y.any() and not y.all():
-                    aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {knob}"))
-            per_knob[knob] = {
-                "mean_ap": mean_ignoring_nan(aps),
-                "primitives": len(aps),
-                "clips": len(videos),
-                "samples": samples,
-            }
-        out[method] = per_knob
-    return out
+def _by_kind(result: EvaluationResult, names: Sequence[str] | dict[str, Any]) -> list[str]:
+    """Method names grouped by kind, then by name."""
+    return sorted(names, key=lambda n: (_kind(result, n), n))
 
 
 # --------------------------------------------------------------------------- document model
@@ -195,11 +147,10 @@ def _num(x: Any, digits: int = 4) -> str:
     return str(x)
 
 
-def _p_value(comp: dict[str, Any]) -> str:
-    p, n = comp["p_value"], comp["n_bootstrap"]
-    if isinstance(p, float) and p == 0.0 and n:
-        return f"< {1 / n:.2g}"
-    return _num(p, 3)
+def _p_value(comp: Comparison) -> str:
+    if comp.p_value == 0.0 and comp.n_bootstrap:
+        return f"< {1 / comp.n_bootstrap:.2g}"
+    return _num(comp.p_value, 3)
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -221,44 +172,46 @@ def _save(fig: Any, path: Path) -> None:
 def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_ap_bars, plot_pr_curve
 
-    methods = {n: m["binary"] for n, m in ev.metrics["methods"].items() if "binary" in m}
+    result = ev.result
+    methods: dict[str, BinaryResult] = {n: m.binary for n, m in result.methods.items() if m.binary is not None}
     if not methods:
         return
-    prims = [p for p in primitive_order() if any(p in b["per_primitive"] for b in methods.values())]
-    chance = ev.metrics.get("chance", {})
-    order = sorted(methods, key=lambda n: (method_kind(n, ev), n))
+    prims = [p for p in primitive_order() if any(p in b.per_primitive for b in methods.values())]
+    chance = result.chance
+    chance_per: dict[str, float] = chance.per_primitive if chance is not None else {}
+    order = _by_kind(result, methods)
     doc.h(2, "Binary classification (average precision, %)")
     doc.p(
         f"AP per primitive from `sklearn.metrics.average_precision_score`; mean = unweighted mean over the "
-        f"primitives with defined AP; 95% bootstrap CI over videos ({ev.metrics['n_bootstrap']} resamples). "
-        f"Failed-sample policy: `{ev.metrics['failed_policy']}`."
+        f"primitives with defined AP; 95% bootstrap CI over videos ({result.n_bootstrap} resamples). "
+        f"Failed-sample policy: `{result.failed_policy}`."
     )
     header = ["method", "kind", "mean AP", "95% CI", "mean ROC-AUC", "samples", "failed", "missing"]
-    rows = [
+    rows: list[list[Any]] = [
         [
             n,
-            method_kind(n, ev),
-            _pct(b["mean_ap"]),
-            _ci(b["ci95"]["mean_ap"]),
-            _pct(b["mean_roc_auc"]),
-            b["samples"],
-            b["failed"],
-            b["missing"],
+            _kind(result, n),
+            _pct(b.mean_ap),
+            _ci(b.ci95.mean_ap),
+            _pct(b.mean_roc_auc),
+            b.samples,
+            b.failed,
+            b.missing,
         ]
         for n, b in ((n, methods[n]) for n in order)
     ]
-    if chance:
-        rows.append(["chance", "", _pct(chance["mean_ap"]), "", "50.0", "", "", ""])
+    if chance is not None:
+        rows.append(["chance", "", _pct(chance.mean_ap), "", "50.0", "", "", ""])
     doc.table(header, rows)
-    notes = [f"{n}: {b['note']}" for n, b in methods.items() if b.get("note")]
-    for note in notes:
-        doc.p(note)
+    for n, b in methods.items():
+        if b.note:
+            doc.p(f"{n}: {b.note}")
     header = ["primitive", *order, "chance"]
     rows = [
         [
             p,
-            *(_pct(methods[n]["per_primitive"].get(p, math.nan)) for n in order),
-            _pct(chance.get("per_primitive", {}).get(p, math.nan)),
+            *(_pct(methods[n].per_primitive.get(p, math.nan)) for n in order),
+            _pct(chance_per.get(p, math.nan)),
         ]
         for p in prims
     ]
@@ -282,20 +235,20 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         [
             [
                 n,
-                method_kind(n, ev),
+                _kind(result, n),
                 p,
-                methods[n]["per_primitive"][p],
-                *methods[n]["ci95"]["per_primitive"].get(p, [math.nan, math.nan]),
-                methods[n]["roc_auc"][p],
-                methods[n]["chance"][p],
-                methods[n]["counts"][p]["samples"],
-                methods[n]["counts"][p]["positives"],
-                methods[n]["counts"][p]["failed"],
-                methods[n]["counts"][p]["missing"],
+                methods[n].per_primitive[p],
+                *methods[n].ci95.per_primitive.get(p, (math.nan, math.nan)),
+                methods[n].roc_auc[p],
+                methods[n].chance[p],
+                methods[n].counts[p].samples,
+                methods[n].counts[p].positives,
+                methods[n].counts[p].failed,
+                methods[n].counts[p].missing,
             ]
             for n in order
             for p in prims
-            if p in methods[n]["per_primitive"]
+            if p in methods[n].per_primitive
         ],
     )
     _write_csv(
@@ -304,27 +257,27 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         [
             [
                 n,
-                method_kind(n, ev),
-                b["mean_ap"],
-                *b["ci95"]["mean_ap"],
-                b["mean_roc_auc"],
-                b["samples"],
-                b["failed"],
-                b["missing"],
+                _kind(result, n),
+                b.mean_ap,
+                *b.ci95.mean_ap,
+                b.mean_roc_auc,
+                b.samples,
+                b.failed,
+                b.missing,
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
-        + ([["chance", "", chance["mean_ap"], math.nan, math.nan, 0.5, "", "", ""]] if chance else []),
+        + ([["chance", "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", ""]] if chance is not None else []),
     )
     csvs += ["binary_ap.csv", "binary_summary.csv"]
 
     fig, axes = new_figure(12, 4.5)
     plot_ap_bars(
         axes[0, 0],
-        {n: methods[n]["per_primitive"] for n in order},
+        {n: methods[n].per_primitive for n in order},
         prims,
-        ci95={n: methods[n]["ci95"]["per_primitive"] for n in order},
-        chance=chance.get("per_primitive"),
+        ci95={n: methods[n].ci95.per_primitive for n in order},
+        chance=chance.per_primitive if chance is not None else None,
     )
     _save(fig, out / "ap_per_primitive.png")
     doc.img("ap_per_primitive.png", "AP per primitive")
@@ -338,7 +291,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             res = ev.resolved.get(n, {}).get(p)
             if res is not None:
                 plot_pr_curve(ax, res.labels, res.scores, n)
-        prevalence = chance.get("per_primitive", {}).get(p, math.nan)
+        prevalence = chance_per.get(p, math.nan)
         if math.isfinite(prevalence):
             ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
         ax.set_title(p, fontsize=9)
@@ -350,49 +303,49 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     _save(fig, out / "pr_curves.png")
     doc.img("pr_curves.png", "precision-recall curves")
 
-    comps = ev.metrics.get("comparisons", [])
+    comps = result.comparisons or []
     if comps:
         doc.h(3, "Paired bootstrap tests (mean AP difference, same samples)")
         doc.table(
             ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "samples"],
-            [[c["a"], c["b"], _pct(c["diff"]), _ci(c["ci95"]), _p_value(c), c["samples"]] for c in comps],
+            [[c.a, c.b, _pct(c.diff), _ci(c.ci95), _p_value(c), c.samples] for c in comps],
         )
         _write_csv(
             out / "comparisons.csv",
             ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples"],
-            [[c["a"], c["b"], c["diff"], *c["ci95"], c["p_value"], c["n_bootstrap"], c["samples"]] for c in comps],
+            [[c.a, c.b, c.diff, *c.ci95, c.p_value, c.n_bootstrap, c.samples] for c in comps],
         )
         csvs.append("comparisons.csv")
 
 
-def _knob_cell(entry: dict[str, Any]) -> str:
-    return f"{_pct(entry['mean_ap'])} ({entry['primitives']})"
+def _knob_cell(entry: KnobAP) -> str:
+    return f"{_pct(entry.mean_ap)} ({entry.primitives})"
 
 
 def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_grouped_bars
 
-    table = knob_ap(ev)
-    ev.metrics["knobs"] = table
+    table = ev.result.knobs
     knobs = sorted({k for t in table.values() for k in t})
     if not knobs:
         return
-    methods = sorted(table, key=lambda n: (method_kind(n, ev), n))
+    methods = _by_kind(ev.result, table)
     doc.h(2, "AP per hard-case knob (%)")
     doc.p(
         "Mean AP over the primitives whose AP is defined on the clips with that knob (their number in "
         "parentheses; from `manifest.json`; `none` = clips with no knob set). Few clips per knob make "
         "these numbers noisy."
     )
+    first = next(iter(table.values()))
     doc.table(
         ["knob", "clips", *methods],
-        [[k, next(iter(table.values()))[k]["clips"], *(_knob_cell(table[m][k]) for m in methods)] for k in knobs],
+        [[k, first[k].clips, *(_knob_cell(table[m][k]) for m in methods)] for k in knobs],
     )
     _write_csv(
         out / "knobs.csv",
         ["method", "knob", "mean_ap", "primitives", "clips", "samples"],
         [
-            [m, k, *(table[m][k][c] for c in ("mean_ap", "primitives", "clips", "samples"))]
+            [m, k, table[m][k].mean_ap, table[m][k].primitives, table[m][k].clips, table[m][k].samples]
             for m in methods
             for k in knobs
         ],
@@ -400,7 +353,7 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     csvs.append("knobs.csv")
     fig, axes = new_figure(max(6, 1.1 * len(knobs) + 2), 4)
     plot_grouped_bars(
-        axes[0, 0], {m: {k: table[m][k]["mean_ap"] for k in knobs} for m in methods}, knobs, ylabel="mean AP (%)"
+        axes[0, 0], {m: {k: table[m][k].mean_ap for k in knobs} for m in methods}, knobs, ylabel="mean AP (%)"
     )
     axes[0, 0].set_title("AP per hard-case knob")
     _save(fig, out / "ap_per_knob.png")
@@ -410,34 +363,40 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
 def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_counts
 
+    result = ev.result
     rows = []
     counts: dict[str, dict[str, int]] = {}
-    for name, m in ev.metrics["methods"].items():
-        for section in ("binary", "vqa", "captions", "trajectory"):
-            if section in m:
-                failed, missing = int(m[section].get("failed", 0)), int(m[section].get("missing", 0))
-                rows.append([name, section, failed, missing])
+    for name, m in result.methods.items():
+        sections: list[tuple[str, BinaryResult | VQAResult | CaptionResult | TrajectoryResult | None]] = [
+            ("binary", m.binary),
+            ("vqa", m.vqa),
+            ("captions", m.captions),
+            ("trajectory", m.trajectory),
+        ]
+        for section, value in sections:
+            if value is not None:
+                rows.append([name, section, value.failed, value.missing])
                 counts.setdefault(name, {})
-                counts[name][f"{section} failed"] = failed
-                counts[name][f"{section} missing"] = missing
+                counts[name][f"{section} failed"] = value.failed
+                counts[name][f"{section} missing"] = value.missing
     if not rows:
         return
     doc.h(2, "Failures")
     doc.p(
         "Failed = the method recorded a failure with a reason; missing = no record at all (treated as failed). "
-        f"Policy `{ev.metrics['failed_policy']}`: "
+        f"Policy `{result.failed_policy}`: "
         + (
             "failed and missing samples are ranked below every score (wrong answers in VQA)."
-            if ev.metrics["failed_policy"] == "lowest"
+            if result.failed_policy == "lowest"
             else "failed and missing samples are dropped, so methods were scored on different samples."
         )
     )
     doc.table(["method", "section", "failed", "missing"], rows)
     reasons = [
         [n, r, k]
-        for n, m in ev.metrics["methods"].items()
-        if "binary" in m
-        for r, k in list(m["binary"]["failure_reasons"].items())[:5]
+        for n, m in result.methods.items()
+        if m.binary is not None
+        for r, k in list(m.binary.failure_reasons.items())[:5]
     ]
     if reasons:
         doc.p("Most frequent failure reasons (binary samples):")
@@ -451,7 +410,9 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
 
 
 def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    methods = {n: m for n, m in ev.metrics["methods"].items() if "vqa" in m}
+    methods: dict[str, tuple[VQAResult, RetrievalResult]] = {
+        n: (m.vqa, m.retrieval) for n, m in ev.result.methods.items() if m.vqa is not None and m.retrieval is not None
+    }
     if not methods:
         return
     doc.h(2, "Paired VQA and retrieval (%)")
@@ -464,25 +425,24 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     rows = []
     vqa_rows: list[list[Any]] = []
     ret_rows: list[list[Any]] = []
-    for n, m in methods.items():
-        v, r = m["vqa"], m["retrieval"]
+    for n, (v, r) in methods.items():
         rows.append(
             [
                 n,
-                f"{v['tasks_answered']}/{v['tasks_total']}",
-                *(_pct(v["overall"][k]) for k in VQA_KEYS),
-                *(_pct(r[k]) for k in RETRIEVAL_KEYS),
-                _num(v["yes_threshold"]),
+                f"{v.tasks_answered}/{v.tasks_total}",
+                *(_pct(getattr(v.overall, k)) for k in VQA_KEYS),
+                *(_pct(getattr(r, k)) for k in RETRIEVAL_KEYS),
+                _num(v.yes_threshold),
             ]
         )
-        vqa_rows.append([n, "overall", "", *(v["overall"][k] for k in VQA_KEYS)])
-        vqa_rows += [[n, "skill", s, *(x[k] for k in VQA_KEYS)] for s, x in v["per_skill"].items()]
-        vqa_rows += [[n, "task", t, *(x[k] for k in VQA_KEYS)] for t, x in v["per_task"].items()]
-        ret_rows.append([n, "overall", "", *(r[k] for k in RETRIEVAL_KEYS)])
-        ret_rows += [[n, "skill", s, *(x[k] for k in RETRIEVAL_KEYS)] for s, x in r["per_skill"].items()]
-        ret_rows += [[n, "task", t, *(x[k] for k in RETRIEVAL_KEYS)] for t, x in r["per_task"].items()]
+        vqa_rows.append([n, "overall", "", *(getattr(v.overall, k) for k in VQA_KEYS)])
+        vqa_rows += [[n, "skill", s, *(getattr(x, k) for k in VQA_KEYS)] for s, x in v.per_skill.items()]
+        vqa_rows += [[n, "task", t, *(getattr(x, k) for k in VQA_KEYS)] for t, x in v.per_task.items()]
+        ret_rows.append([n, "overall", "", *(getattr(r, k) for k in RETRIEVAL_KEYS)])
+        ret_rows += [[n, "skill", s, *(getattr(x, k) for k in RETRIEVAL_KEYS)] for s, x in r.per_skill.items()]
+        ret_rows += [[n, "task", t, *(getattr(x, k) for k in RETRIEVAL_KEYS)] for t, x in r.per_task.items()]
     doc.table(header, rows)
-    skills = sorted({s for m in methods.values() for s in m["vqa"]["per_skill"]})
+    skills = sorted({s for v, _ in methods.values() for s in v.per_skill})
     doc.h(3, "Per skill folder (VQA Acc / retrieval group, %)")
     doc.table(
         ["skill", *methods],
@@ -490,10 +450,8 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             [
                 s,
                 *(
-                    f"{_pct(m['vqa']['per_skill'][s]['acc'])} / {_pct(m['retrieval']['per_skill'][s]['group'])}"
-                    if s in m["vqa"]["per_skill"]
-                    else "n/a"
-                    for m in methods.values()
+                    f"{_pct(v.per_skill[s].acc)} / {_pct(r.per_skill[s].group)}" if s in v.per_skill else "n/a"
+                    for v, r in methods.values()
                 ),
             ]
             for s in skills
@@ -504,21 +462,12 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     csvs += ["vqa.csv", "retrieval.csv"]
 
 
-def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    methods = {n: m["captions"] for n, m in ev.metrics["methods"].items() if "captions" in m}
-    if not methods:
-        return
-    doc.h(2, "Captions")
-    doc.p(
-        "`coco` = pycocoevalcap (BLEU, ROUGE-L, CIDEr, METEOR; SPICE needs an online CoreNLP download); "
-        "`minilm` = all-MiniLM-L6-v2 similarity; `compat` = CameraBench's simplified look-alikes "
-        "(not the metrics they are named after); motion-fact F1 parses captions into primitives."
-    )
-    keys: list[tuple[str, str]] = [
-        ("coco", k) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l", "cider", "meteor", "spice")
-    ]
-    keys += [("minilm", "cosine"), ("minilm", "bertscore_f1")]
-    keys += [
+#: Caption metrics in table order: (family = a section of CaptionResult, metric = its field).
+_CAPTION_METRICS: list[tuple[str, str]] = [
+    *(("coco", k) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l", "cider", "meteor", "spice")),
+    ("minilm", "cosine"),
+    ("minilm", "bertscore_f1"),
+    *(
         ("camerabench_compat", k)
         for k in (
             "compat_bleu2",
@@ -527,17 +476,38 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
             "compat_cider_lookalike",
             "compat_spice_lookalike",
         )
-    ]
-    keys += [("motion_facts", "vs_labels"), ("motion_facts", "vs_reference")]
+    ),
+    ("motion_facts", "vs_labels"),
+    ("motion_facts", "vs_reference"),
+]
+
+
+def _caption_value(section: CaptionResult, family: str, metric: str) -> Any:
+    """One caption metric (a fact score as its F1), ``"n/a"`` when not computed."""
+    group = getattr(section, family)
+    value = getattr(group, metric, None) if group is not None else None
+    if value is None:
+        return "n/a"
+    return value.f1 if isinstance(value, FactScores) else value
+
+
+def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    methods = {n: m.captions for n, m in ev.result.methods.items() if m.captions is not None}
+    if not methods:
+        return
+    doc.h(2, "Captions")
+    doc.p(
+        "`coco` = pycocoevalcap (BLEU, ROUGE-L, CIDEr, METEOR; SPICE needs an online CoreNLP download); "
+        "`minilm` = all-MiniLM-L6-v2 similarity; `compat` = CameraBench's simplified look-alikes "
+        "(not the metrics they are named after); motion-fact F1 parses captions into primitives."
+    )
     names = list(methods)
     rows = []
     csv_rows = []
-    for fam, key in keys:
+    for fam, key in _CAPTION_METRICS:
         values = []
         for n in names:
-            val = methods[n].get(fam, {}).get(key, "n/a")
-            if isinstance(val, dict):
-                val = val.get("f1", math.nan)
+            val = _caption_value(methods[n], fam, key)
             values.append(_num(val))
             csv_rows.append([n, fam, key, val])
         label = f"{fam}: {key}" + (" F1" if fam == "motion_facts" else "")
@@ -545,7 +515,7 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
     rows.append(
         [
             "captions evaluated / failed / missing",
-            *(f"{methods[n]['evaluated']} / {methods[n]['failed']} / {methods[n]['missing']}" for n in names),
+            *(f"{methods[n].evaluated} / {methods[n].failed} / {methods[n].missing}" for n in names),
         ]
     )
     doc.table(["metric", *names], rows)
@@ -569,10 +539,15 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
     csvs += ["captions.csv", "captions_per_video.csv"]
 
 
+_TRAJECTORY_ERRORS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
+
+
 def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_grouped_bars
 
-    methods = {n: m["trajectory"] for n, m in ev.metrics["methods"].items() if "trajectory" in m}
+    methods: dict[str, TrajectoryResult] = {
+        n: m.trajectory for n, m in ev.result.methods.items() if m.trajectory is not None
+    }
     if not methods:
         return
     doc.h(2, "Trajectories (evo, Sim(3)-aligned)")
@@ -582,7 +557,7 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         "Clips whose ground-truth camera does not translate have no translation error (a Sim(3) alignment "
         "could shrink any estimated translation onto the fixed centre)."
     )
-    cols = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
+    cols = _TRAJECTORY_ERRORS
     doc.table(
         [
             "method",
@@ -596,12 +571,12 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         [
             [
                 n,
-                f"{t['ok']}/{t['clips']}",
-                t["clips_with_translation_error"],
-                t["failed"],
-                t["missing"],
-                *(_num(t["mean"][c]) for c in cols),
-                _num(t["mean"]["zoom_log_ratio_rmse"]),
+                f"{t.ok}/{t.clips}",
+                t.clips_with_translation_error,
+                t.failed,
+                t.missing,
+                *(_num(getattr(t.mean, c)) for c in cols),
+                _num(t.mean.zoom_log_ratio_rmse),
             ]
             for n, t in methods.items()
         ],
@@ -627,14 +602,14 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     fig, axes = new_figure(7, 3.5, 1, 2)
     plot_grouped_bars(
         axes[0, 0],
-        {n: {c: t["mean"][c] for c in cols[::2]} for n, t in methods.items()},
+        {n: {c: getattr(t.mean, c) for c in cols[::2]} for n, t in methods.items()},
         list(cols[::2]),
         percent=False,
         ylabel="GT units",
     )
     plot_grouped_bars(
         axes[0, 1],
-        {n: {c: t["mean"][c] for c in cols[1::2]} for n, t in methods.items()},
+        {n: {c: getattr(t.mean, c) for c in cols[1::2]} for n, t in methods.items()},
         list(cols[1::2]),
         percent=False,
         ylabel="degrees",
@@ -651,15 +626,16 @@ def write_report(
     run_dir: str | Path,
     out_dir: str | Path,
     failed: FailedPolicy = "lowest",
-    n_bootstrap: int = 1000,
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     seed: int = 0,
     evaluation: Evaluation | None = None,
 ) -> Path:
-    """Evaluate RUN on DATA and write the report folder.
+    """Write the report folder of RUN on DATA (evaluating first unless ``evaluation`` is given).
 
     Writes ``report.md``, ``report.html``, PNG plots (AP per primitive, precision-recall
-    curves, AP per hard-case knob, failure counts, trajectory errors), ``metrics.json`` and a
-    CSV for every table.
+    curves, AP per hard-case knob, failure counts, trajectory errors), ``metrics.json`` (the
+    same document as ``camerabench evaluate --json``) and a CSV for every table. Every number
+    comes from the evaluation; this module only formats it.
 
     Args:
         data_dir: dataset folder.
@@ -676,12 +652,13 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
+    result = ev.result
     doc = _Doc()
     title = "camerabench report"
     doc.h(1, title)
     doc.p(
-        f"Data `{ev.metrics['data']}`, run `{ev.metrics['run']}`, methods: "
-        + ", ".join(f"{n} ({method_kind(n, ev)})" for n in ev.metrics["methods"])
+        f"Data `{result.data}`, run `{result.run}`, methods: "
+        + ", ".join(f"{n} ({_kind(result, n)})" for n in result.methods)
         + ". All numbers are in `metrics.json` and the CSV files beside this report."
     )
     csvs: list[str] = []
@@ -693,7 +670,7 @@ def write_report(
     _trajectory_part(doc, ev, out, csvs)
     if csvs:
         doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
-    write_json(out / "metrics.json", strict_json(ev.metrics))
+    write_json(out / "metrics.json", result.to_json())
     atomic_write_text(out / "report.md", doc.markdown())
     atomic_write_text(out / "report.html", doc.html(title))
     log.info("report written to %s", out / "report.md")

@@ -13,10 +13,11 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
      "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples"}}}}
 
 A field whose value is None is left out of the document (a section without labels or
-outputs, an optional note). AP, accuracies and similarities are fractions in [0, 1];
-undefined values are NaN in memory (with an ``UndefinedMetricWarning`` where they arise)
-and ``null`` in strict JSON (:func:`strict_json`); ``from_dict`` turns ``null`` back into
-NaN wherever a number is expected.
+outputs, an optional note), except the provenance fields of ``run_info``, written as
+``null``. AP, accuracies and similarities are fractions in [0, 1]; undefined values are NaN
+in memory (with an ``UndefinedMetricWarning`` where they arise) and ``null`` in strict JSON
+(:func:`strict_json`); ``from_dict`` turns ``null`` back into NaN wherever a number is
+expected.
 
 Example:
     >>> KnobAP(mean_ap=0.5, primitives=3, clips=4, samples=12).to_dict()
@@ -37,13 +38,15 @@ from typing import Any, ClassVar, TypeVar, Union
 import numpy as np
 
 __all__ = [
+    "RETRIEVAL_CHANCE",
+    "VQA_CHANCE",
     "BinaryCI",
     "BinaryResult",
     "CaptionResult",
     "Chance",
     "CocoMetrics",
-    "CompatMetrics",
     "Comparison",
+    "CompatMetrics",
     "EvaluationResult",
     "FactScores",
     "KnobAP",
@@ -66,6 +69,8 @@ __all__ = [
 
 #: Metadata of a field that is kept in memory but not written to the document.
 _NOT_SERIALISED = {"serialise": False}
+#: Metadata of a field written as ``null`` when None (other None fields are left out).
+_NULLABLE = {"nullable": True}
 
 S = TypeVar("S", bound="Section")
 
@@ -145,9 +150,9 @@ class Section:
     def to_dict(self) -> dict[str, Any]:
         """This section as the JSON-able dict of ``metrics.json`` (NaN kept; see :func:`strict_json`)."""
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value is None or not f.metadata.get("serialise", True):
+            if (value is None and not f.metadata.get("nullable")) or not f.metadata.get("serialise", True):
                 continue
             out[f.name] = _to_plain(value)
         return out
@@ -158,7 +163,7 @@ class Section:
         hints = typing.get_type_hints(cls)
         kwargs = {
             f.name: _from_plain(hints[f.name], obj[f.name])
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            for f in dataclasses.fields(cls)
             if f.init and f.name in obj and f.metadata.get("serialise", True)
         }
         return cls(**kwargs)
@@ -532,13 +537,13 @@ class RunInfoSummary(Section):
 
     method: str
     settings: dict[str, Any]
-    model_path: str | None
+    model_path: str | None = field(metadata=_NULLABLE)
     package_version: str
-    git_commit: str | None
+    git_commit: str | None = field(metadata=_NULLABLE)
     videos_ok: int
     videos_failed: int
     started: str
-    finished: str | None
+    finished: str | None = field(metadata=_NULLABLE)
     method_kind: str | None = None
 
 

@@ -33,8 +33,10 @@ from numpy.typing import NDArray
 
 from camerabench.errors import FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
+from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult
 from camerabench.runfolder import MethodRun
-from camerabench.trajectory import Trajectory, load_npz, read_tum, to_evo
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
     "COLLINEAR_RATIO",
@@ -200,11 +202,13 @@ def _load_gt(path: Path) -> Trajectory:
 
 def trajectory_section(
     gt_files: Mapping[str, Path], run: MethodRun
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+) -> tuple[TrajectoryResult, list[dict[str, Any]]] | None:
     """The ``trajectory`` section of one method (None if it wrote no trajectories).
 
     Every ground-truth clip gets a row: ``ok`` with its errors, ``failed`` with the reason
-    (the method's recorded failure, or why evaluation was impossible) or ``missing``.
+    (the method's recorded failure, or why evaluation was impossible) or ``missing``. Errors
+    are aggregated over the ``ok`` clips under either failed-sample policy (an error has no
+    worst value to stand in for a failure); failed and missing clips are counted.
     """
     if not gt_files or not run.has_trajectories:
         return None
@@ -228,15 +232,15 @@ def trajectory_section(
             row.update({"status": "ok", **errors})
         rows.append(row)
     ok = [r for r in rows if r["status"] == "ok"]
-    section: dict[str, Any] = {
-        "clips": len(rows),
-        "ok": len(ok),
-        "failed": sum(r["status"] == "failed" for r in rows),
-        "missing": sum(r["status"] == "missing" for r in rows),
-        "mean": {k: mean_ignoring_nan([r[k] for r in ok]) for k in (*_METRICS, "zoom_log_ratio_rmse")},
-        "median": {k: _nanmedian([r[k] for r in ok]) for k in _METRICS},
-        "clips_with_translation_error": sum(math.isfinite(r["ape_trans_rmse"]) for r in ok),
-        "alignment_counts": {a: sum(r.get("alignment") == a for r in ok) for a in ("sim3_umeyama", "sim3_orientation")},
-        "units": {"trans": "ground-truth units", "rot": "degrees"},
-    }
+    section = TrajectoryResult(
+        clips=len(rows),
+        ok=len(ok),
+        failed=sum(r["status"] == "failed" for r in rows),
+        missing=sum(r["status"] == "missing" for r in rows),
+        mean=TrajectoryMeans(**{k: mean_ignoring_nan([r[k] for r in ok]) for k in (*_METRICS, "zoom_log_ratio_rmse")}),
+        median=TrajectoryErrors(**{k: _nanmedian([r[k] for r in ok]) for k in _METRICS}),
+        clips_with_translation_error=sum(math.isfinite(r["ape_trans_rmse"]) for r in ok),
+        alignment_counts={a: sum(r.get("alignment") == a for r in ok) for a in ("sim3_umeyama", "sim3_orientation")},
+        units={"trans": "ground-truth units", "rot": "degrees"},
+    )
     return section, rows

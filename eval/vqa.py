@@ -12,27 +12,31 @@ Each :class:`~camerabench.labelfiles.VQAPair` has 4 (video, question) cells; in 
 - Retrieval: Text correct if s(pT,pV) > s(nT,pV) and s(nT,nV) > s(pT,nV); Video correct if
   s(pT,pV) > s(pT,nV) and s(nT,nV) > s(nT,pV); Group = both (chance 25 / 25 / 16.7).
 
-Failed (or missing) cells are the worst outcome with ``--failed lowest``: the cell counts as
-a wrong answer and every comparison that involves it as lost. With ``--failed drop`` pairs
-with any failed cell are left out. Per task, per skill folder (unweighted mean over its
-tasks) and overall (unweighted mean over tasks).
+Failed (or missing) cells follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
+``--failed lowest`` a failed cell counts as a wrong answer and every comparison that involves
+it as lost; with ``--failed drop`` pairs with any failed cell are left out. Scores are given
+per task, per skill folder (unweighted mean over its tasks) and overall (unweighted mean over
+tasks).
 
 Example:
     >>> import numpy as np
-    >>> vqa_scores(np.array([[0.9, 0.1, 0.8, 0.2]]), np.ones((1, 4), bool), 0.5)["group_acc"]
+    >>> vqa_scores(np.array([[0.9, 0.1, 0.8, 0.2]]), np.ones((1, 4), bool), 0.5).group_acc
     1.0
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.eval.ap import FailedPolicy, mean_ignoring_nan
+from camerabench.eval.ap import mean_ignoring_nan
+from camerabench.eval.failed import FailedPolicy, apply_failed_policy
+from camerabench.eval.results import RetrievalResult, RetrievalScores, VQAResult, VQAScores
 from camerabench.labelfiles import VQAPair
 from camerabench.runfolder import MethodRun
 
@@ -45,8 +49,11 @@ __all__ = [
     "vqa_scores",
 ]
 
-VQA_KEYS = ("acc", "q_acc", "video_acc", "group_acc")
-RETRIEVAL_KEYS = ("text", "video", "group")
+#: The VQA and retrieval scores, in table order.
+VQA_KEYS = tuple(f.name for f in dataclasses.fields(VQAScores))
+RETRIEVAL_KEYS = tuple(f.name for f in dataclasses.fields(RetrievalScores))
+
+Scores = TypeVar("Scores", VQAScores, RetrievalScores)
 
 
 def pair_cells(pairs: list[VQAPair], run: MethodRun) -> tuple[NDArray[np.float64], NDArray[np.str_]]:
@@ -69,21 +76,21 @@ def _mean(x: NDArray[np.bool_]) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
-def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> dict[str, float]:
+def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> VQAScores:
     """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above)."""
     expected_yes = np.array([True, False, True, False])
     with np.errstate(invalid="ignore"):
         answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)
     c = answered_right & ok
-    return {
-        "acc": _mean(c),
-        "q_acc": _mean(np.concatenate([c[:, 0] & c[:, 1], c[:, 2] & c[:, 3]])),
-        "video_acc": _mean(np.concatenate([c[:, 0] & c[:, 3], c[:, 1] & c[:, 2]])),
-        "group_acc": _mean(np.asarray(c.all(axis=1))),
-    }
+    return VQAScores(
+        acc=_mean(c),
+        q_acc=_mean(np.concatenate([c[:, 0] & c[:, 1], c[:, 2] & c[:, 3]])),
+        video_acc=_mean(np.concatenate([c[:, 0] & c[:, 3], c[:, 1] & c[:, 2]])),
+        group_acc=_mean(np.asarray(c.all(axis=1))),
+    )
 
 
-def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> dict[str, float]:
+def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> RetrievalScores:
     """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose."""
 
     def gt(a: int, b: int) -> NDArray[np.bool_]:
@@ -92,16 +99,20 @@ def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> dict
 
     text = gt(0, 3) & gt(2, 1)
     video = gt(0, 1) & gt(2, 3)
-    return {"text": _mean(text), "video": _mean(video), "group": _mean(text & video)}
+    return RetrievalScores(text=_mean(text), video=_mean(video), group=_mean(text & video))
 
 
-def _aggregate(per_task: Mapping[tuple[str, str], dict[str, float]], keys: tuple[str, ...]) -> dict[str, Any]:
+def _mean_scores(scores: list[Scores]) -> Scores:
+    """Field-wise unweighted mean (NaN-aware) of task scores of one type."""
+    cls = type(scores[0])
+    return cls(**{f.name: mean_ignoring_nan([getattr(s, f.name) for s in scores]) for f in dataclasses.fields(cls)})
+
+
+def _aggregate(per_task: Mapping[tuple[str, str], Scores]) -> tuple[Scores, dict[str, Scores]]:
+    """(overall, per skill): unweighted means over tasks."""
     skills = sorted({s for s, _ in per_task})
-    per_skill = {
-        s: {k: mean_ignoring_nan([m[k] for (sk, _), m in per_task.items() if sk == s]) for k in keys} for s in skills
-    }
-    overall = {k: mean_ignoring_nan([m[k] for m in per_task.values()]) for k in keys}
-    return {"overall": overall, "per_skill": per_skill}
+    per_skill = {s: _mean_scores([m for (sk, _), m in per_task.items() if sk == s]) for s in skills}
+    return _mean_scores(list(per_task.values())), per_skill
 
 
 def vqa_retrieval_sections(
@@ -109,7 +120,7 @@ def vqa_retrieval_sections(
     run: MethodRun,
     policy: FailedPolicy = "lowest",
     yes_threshold: float = 0.5,
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+) -> tuple[VQAResult, RetrievalResult] | None:
     """The ``vqa`` and ``retrieval`` sections of one method, or None if it answered no task.
 
     A task counts as answered when the method has at least one ok record among its cells;
@@ -117,8 +128,8 @@ def vqa_retrieval_sections(
     the tasks whose questions are binary-primitive questions). In answered tasks, failed
     and missing cells follow ``policy``.
     """
-    per_task_vqa: dict[tuple[str, str], dict[str, float]] = {}
-    per_task_ret: dict[tuple[str, str], dict[str, float]] = {}
+    per_task_vqa: dict[tuple[str, str], VQAScores] = {}
+    per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
     counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0}
     unanswered: list[str] = []
     for (skill, task), pairs in sorted(vqa_labels.items()):
@@ -129,12 +140,9 @@ def vqa_retrieval_sections(
             continue
         counts["failed"] += int((status == "failed").sum())
         counts["missing"] += int((status == "missing").sum())
-        if policy == "drop":
-            keep = ok.all(axis=1)
-            counts["dropped_pairs"] += int((~keep).sum())
-            scores, ok = scores[keep], ok[keep]
-        elif policy != "lowest":
-            raise ValueError(f"failed-sample policy must be 'lowest' or 'drop', got {policy!r}")
+        keep = apply_failed_policy(ok, policy)
+        counts["dropped_pairs"] += int((~keep).sum())
+        scores, ok = scores[keep], ok[keep]
         counts["pairs"] += len(scores)
         counts["cells"] += 4 * len(scores)
         per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
@@ -142,29 +150,37 @@ def vqa_retrieval_sections(
     if not per_task_vqa:
         return None
     tasks_total = len(vqa_labels)
-    vqa: dict[str, Any] = {
-        **_aggregate(per_task_vqa, VQA_KEYS),
-        "per_task": {f"{s}/{t}": m for (s, t), m in per_task_vqa.items()},
-        "yes_threshold": yes_threshold,
-        "tasks_answered": len(per_task_vqa),
-        "tasks_total": tasks_total,
-        "unanswered_tasks": unanswered,
-        **counts,
-        "failed_policy": policy,
-        "chance": {"acc": 0.5, "q_acc": 0.25, "video_acc": 0.25, "group_acc": 1 / 16},
-    }
+    note = None
     if policy == "drop" and counts["dropped_pairs"]:
-        vqa["note"] = (
+        note = (
             f"{counts['dropped_pairs']} pairs with failed/missing cells were dropped: this method was scored on "
             "different pairs than methods without failures"
         )
-    agg = _aggregate(per_task_ret, RETRIEVAL_KEYS)
-    retrieval: dict[str, Any] = {
-        **agg["overall"],
-        "per_skill": agg["per_skill"],
-        "per_task": {f"{s}/{t}": m for (s, t), m in per_task_ret.items()},
-        "tasks_answered": len(per_task_ret),
-        "tasks_total": tasks_total,
-        "chance": {"text": 0.25, "video": 0.25, "group": 1 / 6},
-    }
+    overall, per_skill = _aggregate(per_task_vqa)
+    vqa = VQAResult(
+        overall=overall,
+        per_skill=per_skill,
+        per_task={f"{s}/{t}": m for (s, t), m in per_task_vqa.items()},
+        yes_threshold=yes_threshold,
+        tasks_answered=len(per_task_vqa),
+        tasks_total=tasks_total,
+        unanswered_tasks=unanswered,
+        pairs=counts["pairs"],
+        cells=counts["cells"],
+        failed=counts["failed"],
+        missing=counts["missing"],
+        dropped_pairs=counts["dropped_pairs"],
+        failed_policy=policy,
+        note=note,
+    )
+    ret_overall, ret_per_skill = _aggregate(per_task_ret)
+    retrieval = RetrievalResult(
+        text=ret_overall.text,
+        video=ret_overall.video,
+        group=ret_overall.group,
+        per_skill=ret_per_skill,
+        per_task={f"{s}/{t}": m for (s, t), m in per_task_ret.items()},
+        tasks_answered=len(per_task_ret),
+        tasks_total=tasks_total,
+    )
     return vqa, retrieval

@@ -33,8 +33,8 @@ Honesty rules:
   residuals) or its camera travels more than ``max_travel_depths`` scene depths (broken scale);
   the next model is tried, and when none is left the video fails with every model's reason.
 * Too few registered frames (below ``min_registered`` of the sampled ones) -> PredictionError
-  with the counts. Frames missing inside the registered range are interpolated (rotation by
-  slerp, position and log focal linearly in time) and counted in ``info``; frames before the
+  with the counts. Frames missing inside the registered range are interpolated
+  (:func:`~camerabench.trajectory.interpolate_poses`) and counted in ``info``; frames before the
   first or after the last registered one are left out of the trajectory (never extrapolated).
 * Translation is divided by the median depth of the points the first frame sees (the
   ``scene_depth`` meta), so it is measured in scene depths like every other method here.
@@ -52,15 +52,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial.transform import Rotation, Slerp
 
-from camerabench.baselines.geometry.fast import focal_from_fov
-from camerabench.baselines.geometry.importers import colmap_median_depth
 from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
-from camerabench.baselines.geometry.scoring import META_SCENE_DEPTH
+from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import (
+    META_ROTATION_ONLY,
+    META_SCENE_DEPTH,
+    Trajectory,
+    focal_from_fov,
+    interpolate_poses,
+    pinhole_intrinsic,
+)
+from camerabench.trajectory_formats import colmap_c2w, colmap_median_depth
 from camerabench.video import read_video
 
 __all__ = ["ColmapPredictor", "MatchedFrames", "map_frames", "match_frames", "rotation_only_trajectory"]
@@ -273,8 +278,6 @@ def rotation_only_trajectory(
     Raises:
         PredictionError: a consecutive pair has no verified matches (the chain would break).
     """
-    from camerabench.baselines.geometry.fast import MIN_MATCHES, fit_rotation_zoom
-
     n = len(timestamps)
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k0, (n, 1, 1))
@@ -286,41 +289,25 @@ def rotation_only_trajectory(
         c2w[i + 1, :3, :3] = c2w[i, :3, :3] @ rot.T
         intr[i + 1] = intr[i]
         intr[i + 1, :2, :2] *= zoom
-    return Trajectory(c2w, intr, timestamps, meta={"rotation_only": True, META_SCENE_DEPTH: 1.0})
+    return Trajectory(c2w, intr, timestamps, meta={META_ROTATION_ONLY: True, META_SCENE_DEPTH: 1.0})
 
 
 def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[Trajectory, dict[str, Any]]:
     by_index: dict[int, Any] = {}
     for image in rec.images.values():
         if image.has_pose:
-            by_index[int(image.name.split("_")[1].split(".")[0])] = image
+            by_index[_frame_index(image.name)] = image
     registered = np.array(sorted(by_index))
-    c2w_reg = []
-    focal_reg = []
-    for i in registered:
-        image = by_index[int(i)]
-        w2c = np.eye(4)
-        w2c[:3, :] = np.asarray(image.cam_from_world().matrix(), dtype=np.float64)
-        c2w_reg.append(np.linalg.inv(w2c))
-        focal_reg.append(float(image.camera.mean_focal_length()))
-    c2w_reg_arr = np.stack(c2w_reg)
-    first = registered[0]
-    depth = colmap_median_depth(rec, by_index[int(first)])
-    span = np.arange(first, registered[-1] + 1)
-    t_reg, t_all = timestamps[registered], timestamps[span]
-    c2w = np.tile(np.eye(4), (len(span), 1, 1))
-    if len(registered) > 1:
-        c2w[:, :3, :3] = Slerp(t_reg, Rotation.from_matrix(c2w_reg_arr[:, :3, :3]))(t_all).as_matrix()
-    else:
-        c2w[:, :3, :3] = c2w_reg_arr[0, :3, :3]
-    for axis in range(3):
-        c2w[:, axis, 3] = np.interp(t_all, t_reg, c2w_reg_arr[:, axis, 3])
-    focal = np.exp(np.interp(t_all, t_reg, np.log(focal_reg)))
+    images = [by_index[int(i)] for i in registered]
     cam = rec.images[next(iter(rec.images))].camera
-    k = np.zeros((len(span), 3, 3))
-    k[:, 0, 0] = k[:, 1, 1] = focal
-    k[:, 0, 2], k[:, 1, 2], k[:, 2, 2] = cam.principal_point_x, cam.principal_point_y, 1.0
-    meta: dict[str, Any] = {"rotation_only": False}
+    k_reg = np.zeros((len(images), 3, 3))
+    k_reg[:, 0, 0] = k_reg[:, 1, 1] = [float(image.camera.mean_focal_length()) for image in images]
+    k_reg[:, 0, 2], k_reg[:, 1, 2], k_reg[:, 2, 2] = cam.principal_point_x, cam.principal_point_y, 1.0
+    depth = colmap_median_depth(rec, images[0])
+    span = np.arange(registered[0], registered[-1] + 1)
+    t_all = timestamps[span]
+    c2w, k = interpolate_poses(timestamps[registered], np.stack([colmap_c2w(im) for im in images]), t_all, k_reg)
+    meta: dict[str, Any] = {META_ROTATION_ONLY: False}
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
     info = {
@@ -424,7 +411,7 @@ class ColmapPredictor(GeometricPredictor):
                     )
                 # Incremental SfM would return a junk model here (its focal lengths jump, its
                 # translation is noise), so the model is not even built.
-                k0 = np.array([[focal0, 0.0, (width - 1) / 2], [0.0, focal0, (height - 1) / 2], [0.0, 0.0, 1.0]])
+                k0 = pinhole_intrinsic(focal0, width, height)
                 traj = rotation_only_trajectory(matched.consecutive, clip.timestamps, k0)
                 info.update(
                     {

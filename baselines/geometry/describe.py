@@ -52,9 +52,8 @@ SPEED_LIMITS: dict[str, tuple[float, float]] = {
 }
 
 #: RMS of high-frequency rotation (radians) above which the camera is called unsteady / very
-#: shaky. High frequency = what a quadratic Savitzky-Golay filter over 5 frames does not follow
-#: (smooth eased pans stay below 0.15 deg on the synthetic preset, 0.6-deg hand-held shake
-#: measures ~0.46 deg).
+#: shaky. High frequency = what a quadratic Savitzky-Golay filter over 5 frames does not follow.
+#: Set between what smooth eased pans and hand-held shake measure on the synthetic preset.
 SHAKE_LIMITS: tuple[float, float] = (np.deg2rad(0.25), np.deg2rad(1.0))
 
 

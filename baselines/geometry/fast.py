@@ -3,28 +3,29 @@
 Per pair of sampled frames (each frame against the current keyframe, see
 :func:`estimate_trajectory`):
 
-1. SIFT keypoints and descriptors (OpenCV: ~10x faster than kornia's SIFT on CPU, design.md B9),
+1. SIFT keypoints and descriptors (OpenCV's, faster on CPU than kornia's SIFT, design.md B9),
    matched with kornia's mutual-nearest-neighbour + ratio test (``match_smnn``).
 2. Inliers from kornia's RANSAC for an essential matrix on calibrated points: a rotating or
    zooming camera satisfies an essential matrix too, so these are the inliers of every motion.
-3. A rotation + focal-scale model fitted to the inlier correspondences (4 parameters; kornia
-   has no such model, so it is a small ``scipy.optimize.least_squares`` problem on bearing
-   vectors: ~0.005 deg per pair where decomposing the homography gives ~0.08 deg, B9).
+3. A rotation + focal-scale model fitted to the inlier correspondences
+   (:func:`~camerabench.baselines.geometry.twoview.fit_rotation_zoom`: 4 parameters fitted on
+   bearing vectors, more accurate than decomposing the homography, B9).
 4. Model choice: when the rotation+zoom model explains the essential-matrix inliers to within
    ``parallax_px`` (median reprojection error), the pair is rotation(+zoom) only. A misfit above
    that is checked once more with the focal length free (:data:`FOCAL_SIGMA`): a rotation seen
-   through a wrongly guessed focal length is not parallax (11 deg of tilt through a focal length
-   40% off the guess leaves ~1 px).
+   through a wrongly guessed focal length is not parallax, although its misfit can exceed
+   ``parallax_px`` for large angles.
 5. Otherwise the camera translated. The essential matrix's pose (kornia
    ``motion_from_essential_choose_solution``) is refined on the Sampson distance with the guessed
    focal length free, once with the zoom fixed at 1 and once with it free
    (:func:`refine_pose_zoom`); the zoom is kept when it cuts the robust cost to
-   :data:`ZOOM_GAIN` of the fixed one (a sideways move with a zoom: 0.24-0.76 measured; no zoom:
-   0.97-1.0). The translation length is set to ``1 / median depth`` of the inliers triangulated
-   in front of the camera (kornia ``triangulate_points``) — i.e. translation is measured in
-   units of the scene depth seen at that pair, the scale the motion scorers use
-   (``meta["scene_depth"] = 1``). Monocular two-view geometry has no other scale: this is
-   stated in the trajectory's meta and in run.json.
+   :data:`ZOOM_GAIN` of the fixed one (set between the cost ratios measured on the synthetic
+   presets for sideways moves with and without a zoom). The translation length is set to
+   ``1 / median depth`` of the inliers triangulated in front of the camera (kornia
+   ``triangulate_points``) — i.e. translation is measured in units of the scene depth seen at
+   that pair, the scale the motion scorers use (``meta[META_SCENE_DEPTH] = 1``). Monocular
+   two-view geometry has no other scale: this is stated in the trajectory's meta and in
+   run.json.
 
 The intrinsics are not known for a video: the focal length of the first frame is assumed from a
 horizontal field of view (option ``fov_deg``, default 60) with the principal point at the
@@ -55,10 +56,18 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
-from camerabench.baselines.geometry.scoring import META_SCENE_DEPTH
+from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import PredictionError
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import (
+    META_ASSUMED_FOV_DEG,
+    META_ROTATION_ONLY,
+    META_SCENE_DEPTH,
+    META_TRANSLATION_UNIT,
+    Trajectory,
+    interpolate_poses,
+    intrinsic_from_fov,
+)
 from camerabench.video import read_video
 
 __all__ = [
@@ -66,17 +75,12 @@ __all__ = [
     "PairMotion",
     "estimate_pair",
     "estimate_trajectory",
-    "fit_rotation_zoom",
-    "focal_from_fov",
     "fundamental_matrix",
     "refine_pose_zoom",
     "sampson_distance",
 ]
 
 log = logging.getLogger(__name__)
-
-MIN_MATCHES = 20
-"""Fewest feature matches (and RANSAC inliers) a pair needs."""
 
 FOCAL_SIGMA = 0.3
 """Width of the log-normal prior on the guessed focal length in the rotation+zoom fit."""
@@ -106,71 +110,6 @@ class PairMotion:
     parallax_px: float
 
 
-def focal_from_fov(width_px: int, fov_deg: float) -> float:
-    """Focal length in pixels for a horizontal field of view.
-
-    Example:
-        >>> round(focal_from_fov(320, 90.0), 6)
-        160.0
-    """
-    return 0.5 * width_px / float(np.tan(np.deg2rad(fov_deg) / 2))
-
-
-def _project(k: NDArray[np.float64], rays: NDArray[np.float64]) -> NDArray[np.float64]:
-    uvw = rays @ k.T
-    return uvw[:, :2] / uvw[:, 2:3]
-
-
-def fit_rotation_zoom(
-    pts_a: NDArray[np.float64],
-    pts_b: NDArray[np.float64],
-    k_a: NDArray[np.float64],
-    focal_sigma: float | None = None,
-) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
-    """Rotation and focal scale mapping image-a points to image-b points (no translation).
-
-    Model: ``x_b ~ K_b R K_a^-1 x_a`` with ``K_b`` = ``K_a`` with focal multiplied by ``zoom``.
-    Robust (soft-L1, 1 px scale) least squares over the rotation vector and log zoom.
-
-    The focal length of a video is guessed, and a rotation seen through a wrong focal length is
-    not exactly a rotation+zoom of the guessed camera: the misfit grows with the angle (11 deg of
-    tilt through a 40% wrong focal length leaves ~1 px) and would read as parallax. With
-    ``focal_sigma`` the focal length of ``k_a`` is a free parameter too, held near its guess by a
-    log-normal prior of that width (a residual of ``log(f / f_guess) / focal_sigma`` pixels);
-    small rotations leave it at the guess.
-
-    Args:
-        pts_a: (M, 2) pixels in image a.
-        pts_b: (M, 2) matching pixels in image b.
-        k_a: (3, 3) intrinsics of image a.
-        focal_sigma: width of the prior on log focal length; None keeps ``k_a``'s focal fixed.
-
-    Returns:
-        ``(R_b_from_a (3, 3), zoom, residual_px (M,))``.
-    """
-    homog_a = np.concatenate([pts_a, np.ones((len(pts_a), 1))], axis=1)
-
-    def scaled(k: NDArray[np.float64], log_scale: float) -> NDArray[np.float64]:
-        out = k.copy()
-        out[:2, :2] *= np.exp(log_scale)
-        return out
-
-    def residual(params: NDArray[np.float64]) -> NDArray[np.float64]:
-        k = scaled(k_a, params[4]) if focal_sigma is not None else k_a
-        rays_a = homog_a @ np.linalg.inv(k).T
-        rot = Rotation.from_rotvec(params[:3]).as_matrix()
-        res = (_project(scaled(k, params[3]), rays_a @ rot.T) - pts_b).ravel()
-        if focal_sigma is None:
-            return res
-        return np.append(res, params[4] / focal_sigma)
-
-    x0 = np.zeros(5 if focal_sigma is not None else 4)
-    fit = least_squares(residual, x0, loss="soft_l1", f_scale=1.0, method="trf")
-    rot = Rotation.from_rotvec(fit.x[:3]).as_matrix()
-    err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
-    return rot, float(np.exp(fit.x[3])), err
-
-
 ZOOM_GAIN = 0.9
 """A translating pair gets a zoom only when freeing it cuts the robust epipolar cost to this share."""
 
@@ -184,9 +123,9 @@ def fundamental_matrix(
     """``F = K_b^-T [t]x R K_a^-1`` (``x_b^T F x_a = 0``) for ``X_b = R X_a + t``.
 
     Written out in numpy, like :func:`sampson_distance`, because the pose refinement evaluates it
-    thousands of times per clip on one pair of 3x3 matrices, where kornia's batched
-    ``essential_from_Rt`` + ``fundamental_from_essential`` cost ~1.6 ms a call (3x the whole
-    refinement); the tests check both against kornia.
+    thousands of times per clip on one pair of 3x3 matrices, where the overhead of kornia's
+    batched ``essential_from_Rt`` + ``fundamental_from_essential`` costs more than the whole
+    refinement; the tests check both against kornia.
     """
     tx = np.array([[0.0, -t[2], t[1]], [t[2], 0.0, -t[0]], [-t[1], t[0], 0.0]])
     return np.linalg.inv(k_b).T @ tx @ rot_b_from_a @ np.linalg.inv(k_a)
@@ -217,17 +156,18 @@ def refine_pose_zoom(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
     """Refine a relative pose on the inliers, optionally with the focal length of view b free.
 
-    Minimises the Sampson distance (:func:`sampson_distance`, in pixels, robust soft-L1 loss with a 1 px scale) of
-    ``F = K_b^-T [t]x R K_a^-1`` over the rotation, the translation direction and, with
-    ``free_zoom``, ``K_b`` = ``K_a`` with its focal length times ``zoom`` (``|log zoom| <=``
-    :data:`MAX_LOG_ZOOM`). Structure-free, so it stays as stable as the essential matrix it
-    starts from. The focal length of ``K_a`` is free too, held near its guess by the prior of
-    :func:`fit_rotation_zoom` (``focal_sigma``): otherwise the misfit of a rotation seen through a
-    wrongly guessed focal length is absorbed by the zoom (a pan with a dolly then reads as a
-    zoom). Measured in pixels, the cost is exactly flat in the zoom for a move along the
-    optical axis (zoom and such a move cannot be told apart in two views: the dolly-zoom
-    ambiguity), and falls where the zoom is visible (a sideways move with a zoom: vertical image
-    motion is then the zoom alone).
+    Minimises the Sampson distance (:func:`sampson_distance`, in pixels, robust soft-L1 loss
+    with a 1 px scale) of ``F = K_b^-T [t]x R K_a^-1`` over the rotation, the translation
+    direction and, with ``free_zoom``, ``K_b`` = ``K_a`` with its focal length times ``zoom``
+    (``|log zoom| <=`` :data:`MAX_LOG_ZOOM`). Structure-free, so it stays as stable as the
+    essential matrix it starts from. The focal length of ``K_a`` is free too, held near its
+    guess by the prior of :func:`~camerabench.baselines.geometry.twoview.fit_rotation_zoom`
+    (``focal_sigma``): otherwise the misfit of a rotation seen through a wrongly guessed focal
+    length is absorbed by the zoom (a pan with a dolly then reads as a zoom). Measured in
+    pixels, the cost is exactly flat in the zoom for a move along the optical axis (zoom and
+    such a move cannot be told apart in two views: the dolly-zoom ambiguity), and falls where
+    the zoom is visible (a sideways move with a zoom: vertical image motion is then the zoom
+    alone).
 
     Args:
         pts_a: (M, 2) pixels in image a (inliers).
@@ -360,7 +300,8 @@ def estimate_pair(
     # One robust model selects the inliers of every motion: a pure rotation satisfies any
     # essential matrix, and a pure zoom the one of a forward translation, so the essential
     # matrix's inliers are the support of the rotation+zoom fit as well. Small sample batches:
-    # after the ratio test most matches are inliers and the default 2048-sample batches cost ~10x.
+    # after the ratio test most matches are inliers, so kornia's default 2048-sample batches
+    # only cost time.
     ransac = RANSAC(
         "essential", inl_th=1.0 / focal, batch_size=64, max_iter=2, max_lo_iters=0, refine_iters=1, seed=seed
     )
@@ -419,8 +360,8 @@ def estimate_trajectory(
 
     A translating camera whose last segment ends with the clip before parallax shows up (a slow
     forward move looks like a zoom for a few frames) is related to the previous keyframe
-    instead, whose longer baseline shows the translation; without that, every forward move
-    ended with a small zoom in.
+    instead, whose longer baseline shows the translation; otherwise a forward move would end
+    with a small zoom in.
 
     Returns:
         The trajectory (first camera at the origin, translation in scene-depth units,
@@ -430,8 +371,7 @@ def estimate_trajectory(
     import cv2
 
     n, height, width = frames.shape[:3]
-    focal0 = focal_from_fov(width, fov_deg)
-    k = np.array([[focal0, 0.0, (width - 1) / 2], [0.0, focal0, (height - 1) / 2], [0.0, 0.0, 1.0]])
+    k = intrinsic_from_fov(width, height, fov_deg)
     feats = [_features(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), max_features) for f in frames]
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k, (n, 1, 1))
@@ -451,21 +391,13 @@ def estimate_trajectory(
         intr[b, :2, :2] *= pair.zoom
 
     def interpolate(a: int, b: int) -> None:
-        """Frames strictly between keyframes a and b: rotation by slerp, position and log focal
-        linearly in time."""
+        """Frames strictly between keyframes a and b (:func:`~camerabench.trajectory.interpolate_poses`)."""
         if b <= a + 1:
             return
-        from scipy.spatial.transform import Slerp
-
-        span = timestamps[[a, b]]
-        inner = np.clip(timestamps[a + 1 : b], span[0], span[1])
-        slerp = Slerp(span, Rotation.from_matrix(c2w[[a, b], :3, :3]))
-        frac = (inner - span[0]) / (span[1] - span[0])
-        c2w[a + 1 : b, :3, :3] = slerp(inner).as_matrix()
-        c2w[a + 1 : b, :3, 3] = c2w[a, :3, 3] + frac[:, None] * (c2w[b, :3, 3] - c2w[a, :3, 3])
-        focal_ratio = intr[b, 0, 0] / intr[a, 0, 0]
-        intr[a + 1 : b] = intr[a]
-        intr[a + 1 : b, :2, :2] *= (focal_ratio**frac)[:, None, None]
+        inner_c2w, inner_k = interpolate_poses(timestamps[[a, b]], c2w[[a, b]], timestamps[a + 1 : b], intr[[a, b]])
+        c2w[a + 1 : b, :3, :] = inner_c2w[:, :3, :]
+        assert inner_k is not None
+        intr[a + 1 : b] = inner_k
 
     a = 0
     previous_keyframe: int | None = None  # start of the last keyframe pair that showed parallax
@@ -511,9 +443,9 @@ def estimate_trajectory(
         a = parallax_at
     meta = {
         META_SCENE_DEPTH: 1.0,
-        "translation_unit": "median scene depth seen at each keyframe pair (two-view, per-pair scale)",
-        "rotation_only": all(p.rotation_only for _, _, p in pairs),
-        "assumed_fov_deg": fov_deg,
+        META_TRANSLATION_UNIT: "median scene depth seen at each keyframe pair (two-view, per-pair scale)",
+        META_ROTATION_ONLY: all(p.rotation_only for _, _, p in pairs),
+        META_ASSUMED_FOV_DEG: fov_deg,
     }
     return Trajectory(c2w, intr, timestamps, meta=meta), pairs
 
@@ -538,8 +470,8 @@ class FastPredictor(GeometricPredictor):
     Options: ClassVar[type[MethodOptions]] = FastOptions
 
     def setup(self) -> None:
-        """One torch thread: the tensors are small and thread start-up costs more than it saves
-        (measured 1.7x faster per clip on 2 busy cores); one OpenCV thread when deterministic."""
+        """One torch thread: the tensors are small and thread start-up costs more than it saves;
+        one OpenCV thread when deterministic."""
         import torch
 
         torch.set_num_threads(1)
@@ -559,7 +491,7 @@ class FastPredictor(GeometricPredictor):
             "frames": len(clip),
             "keyframes": sorted({0, *(b for _, b, p in pairs if not p.rotation_only)}),
             "parallax_pairs": sum(not p.rotation_only for _, _, p in pairs),
-            "rotation_only": bool(traj.meta["rotation_only"]),
+            "rotation_only": bool(traj.meta[META_ROTATION_ONLY]),
             "median_inliers": float(np.median([p.num_inliers for _, _, p in pairs])),
         }
         return traj, info

@@ -7,11 +7,11 @@ Pan_Right = positive rotation about the camera +y axis, Tilt_Up = positive rotat
 Roll_Clockwise = positive rotation about +z; Zoom_In = focal length grows.
 
 Translation from monocular methods has an arbitrary scale. It is divided by the *scene scale*:
-``traj.meta["scene_depth"]`` (median depth of the scene seen from the first frame, in the
+``traj.meta[META_SCENE_DEPTH]`` (median depth of the scene seen from the first frame, in the
 trajectory's units) when the method knows it — then a translation of 0.1 means "a tenth of the
 way to the scene", which is comparable across videos and with rotation in radians (both move
 the image by about that fraction of the focal length). Without it the total camera path length
-is used and the trajectory's ``translation_unit`` says so.
+is used and :attr:`MotionSeries.translation_unit` says so.
 
 Two scorers, selected by name (:data:`SCORERS`):
 
@@ -28,10 +28,10 @@ Two scorers, selected by name (:data:`SCORERS`):
 
 Example:
     >>> import numpy as np
-    >>> from camerabench.trajectory import Trajectory
+    >>> from camerabench.trajectory import META_SCENE_DEPTH, Trajectory
     >>> c2w = np.tile(np.eye(4), (3, 1, 1))
     >>> c2w[:, 2, 3] = [0.0, 0.1, 0.2]          # forward along +z
-    >>> traj = Trajectory(c2w, None, np.arange(3.0), meta={"scene_depth": 1.0})
+    >>> traj = Trajectory(c2w, None, np.arange(3.0), meta={META_SCENE_DEPTH: 1.0})
     >>> s = trajectory_scores(traj, scorer="camerabench")
     >>> round(s[Primitive.MOVE_IN], 3), round(s[Primitive.MOVE_OUT], 3), round(s[Primitive.STATIC], 3)
     (0.2, -0.2, -0.2)
@@ -49,11 +49,10 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import META_SCENE_DEPTH, Trajectory
 
 __all__ = [
     "COMPONENTS",
-    "META_SCENE_DEPTH",
     "SCORERS",
     "MotionSeries",
     "Scorer",
@@ -67,9 +66,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: ``Trajectory.meta`` key: median depth of the scene seen from the first frame, in trajectory units.
-META_SCENE_DEPTH = "scene_depth"
 
 #: Motion components in the order of :attr:`MotionSeries.components` columns; names are the
 #: ``Primitive.axis`` values.

@@ -22,11 +22,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def summary_line(result: DemoResult) -> str:
     parts = []
-    for method, m in result.metrics.get("methods", {}).items():
-        binary = m.get("binary", {})
-        ap = binary.get("mean_ap")
-        ap_text = f"{100 * ap:.1f}" if isinstance(ap, float) else "n/a"
-        parts.append(f"{method} mean AP {ap_text} ({binary.get('failed', 0)} failed of {binary.get('samples', 0)})")
+    for method, m in result.metrics.methods.items():
+        binary = m.binary
+        if binary is None:
+            parts.append(f"{method} mean AP n/a (0 failed of 0)")
+            continue
+        parts.append(f"{method} mean AP {100 * binary.mean_ap:.1f} ({binary.failed} failed of {binary.samples})")
     html = result.report.with_suffix(".html")
     where = f"{result.report} and {html}" if html.is_file() else str(result.report)
     return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"

@@ -1,4 +1,4 @@
-"""CLI handlers: ``camerabench evaluate`` and ``camerabench report``."""
+"""``camerabench evaluate``: every metric for every method in a run folder."""
 
 from __future__ import annotations
 
@@ -7,65 +7,75 @@ import json
 import logging
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from camerabench.eval.evaluate import evaluate, strict_json
-from camerabench.eval.report import write_report
+from camerabench.eval import DEFAULT_N_BOOTSTRAP
+from camerabench.eval.failed import FAILED_POLICIES
 
-__all__ = ["evaluate_command", "report_command", "summary_lines"]
+if TYPE_CHECKING:
+    from camerabench.eval.results import EvaluationResult
 
-log = logging.getLogger(__name__)
-
-
-def _pct(x: Any) -> str:
-    return f"{100 * x:.1f}" if isinstance(x, float) and math.isfinite(x) else "n/a"
+__all__ = ["add_evaluation_flags", "add_parser", "run", "summary_lines"]
 
 
-def summary_lines(metrics: dict[str, Any]) -> list[str]:
+def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
+    """``--failed`` and ``--bootstrap``, shared by ``evaluate`` and ``report``."""
+    p.add_argument(
+        "--failed", choices=FAILED_POLICIES, default=FAILED_POLICIES[0], help="how failed samples are scored"
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=DEFAULT_N_BOOTSTRAP, help="bootstrap resamples for confidence intervals"
+    )
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser("evaluate", help="metrics for every method in a run folder")
+    p.add_argument("--data", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_evaluation_flags(p)
+    return p
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}" if math.isfinite(x) else "n/a"
+
+
+def summary_lines(result: EvaluationResult) -> list[str]:
     """A short human-readable table of the headline numbers, one line per method."""
     lines = []
-    chance = metrics.get("chance")
-    if chance:
-        lines.append(f"{'chance':<16} mean AP {_pct(chance['mean_ap'])}")
-    for name, m in metrics["methods"].items():
+    if result.chance is not None:
+        lines.append(f"{'chance':<16} mean AP {_pct(result.chance.mean_ap)}")
+    for name, m in result.methods.items():
         parts = [f"{name:<16}"]
-        if "binary" in m:
-            b = m["binary"]
-            lo, hi = b["ci95"]["mean_ap"]
-            parts.append(
-                f"mean AP {_pct(b['mean_ap'])} [{_pct(lo)}, {_pct(hi)}] ({b['failed']} failed, {b['missing']} missing)"
-            )
-        if "vqa" in m:
-            parts.append(f"VQA acc {_pct(m['vqa']['overall']['acc'])} group {_pct(m['vqa']['overall']['group_acc'])}")
-        if "retrieval" in m:
-            parts.append(f"retrieval group {_pct(m['retrieval']['group'])}")
-        if "captions" in m and "minilm" in m["captions"]:
-            parts.append(f"caption MiniLM cos {m['captions']['minilm']['cosine']:.3f}")
-        if "trajectory" in m:
-            t = m["trajectory"]
-            ape = t["mean"]["ape_trans_rmse"]
-            parts.append(f"APE {ape:.4g} ({t['ok']}/{t['clips']} clips)" if math.isfinite(ape) else "APE n/a")
+        if m.binary is not None:
+            b = m.binary
+            lo, hi = b.ci95.mean_ap
+            parts.append(f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}] ({b.failed} failed, {b.missing} missing)")
+        if m.vqa is not None:
+            parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")
+        if m.retrieval is not None:
+            parts.append(f"retrieval group {_pct(m.retrieval.group)}")
+        if m.captions is not None and m.captions.minilm is not None:
+            parts.append(f"caption MiniLM cos {m.captions.minilm.cosine:.3f}")
+        if m.trajectory is not None:
+            t = m.trajectory
+            ape = t.mean.ape_trans_rmse
+            parts.append(f"APE {ape:.4g} ({t.ok}/{t.clips} clips)" if math.isfinite(ape) else "APE n/a")
         lines.append("  ".join(parts))
     return lines
 
 
-def evaluate_command(args: argparse.Namespace) -> int:
-    """``camerabench evaluate --data DATA --run RUN [--json] [--failed lowest|drop] [--bootstrap N]``."""
+def run(args: argparse.Namespace) -> int:
+    """Evaluate; print the JSON document (``--json``) or the summary lines."""
+    from camerabench.eval.evaluate import evaluate
+
     logging.captureWarnings(True)  # undefined-metric warnings go through logging like the rest
-    ev = evaluate(args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap)
-    metrics = ev.metrics
+    result = evaluate(args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap).result
     if args.json:
-        sys.stdout.write(json.dumps(strict_json(metrics), allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False) + "\n")
     else:
-        for line in summary_lines(metrics):
+        for line in summary_lines(result):
             sys.stdout.write(line + "\n")
-        sys.stdout.write(f"evaluated {len(metrics['methods'])} method(s) in {args.run} on {args.data}\n")
-    return 0
-
-
-def report_command(args: argparse.Namespace) -> int:
-    """``camerabench report --data DATA --run RUN --out DIR [--failed ...] [--bootstrap N]``."""
-    logging.captureWarnings(True)
-    path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap)
-    sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
+        sys.stdout.write(f"evaluated {len(result.methods)} method(s) in {args.run} on {args.data}\n")
     return 0

@@ -16,10 +16,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.runfolder import MethodFolder
+
+if TYPE_CHECKING:
+    from camerabench.eval.results import EvaluationResult
 
 __all__ = ["DEMO_METHODS", "DemoResult", "run_demo"]
 
@@ -38,7 +41,7 @@ class DemoResult:
     data: Path
     run: Path
     report: Path
-    metrics: dict[str, Any]
+    metrics: EvaluationResult
     seconds: float
 
 
@@ -82,4 +85,4 @@ def run_demo(
     log.info("[4/4] evaluating and writing the report")
     evaluation = evaluate(data, run)  # once: the report reuses it
     report_path = write_report(data, run, report, evaluation=evaluation)
-    return DemoResult(out, data, run, Path(report_path), evaluation.metrics, time.perf_counter() - t0)
+    return DemoResult(out, data, run, Path(report_path), evaluation.result, time.perf_counter() - t0)

@@ -46,7 +46,8 @@ from camerabench.records import (
     write_scores,
 )
 from camerabench.runfolder import JobKind, MethodFolder
-from camerabench.trajectory import Trajectory, load_npz, save_npz
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import load_npz, save_npz
 
 __all__ = ["RunSummary", "run_caption", "run_predict"]
 

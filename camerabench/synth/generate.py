@@ -37,10 +37,11 @@ from camerabench.synth.specs import (
 )
 from camerabench.synth.textures import texture_bank
 from camerabench.taxonomy import CompoundMotion, Primitive, TrackingKind, binary_records, derive_labels
-from camerabench.trajectory import Trajectory, save_npz, write_tum
+from camerabench.trajectory import META_FRAME, Trajectory, pinhole_intrinsic
+from camerabench.trajectory_formats import save_npz, write_tum
 from camerabench.video import write_video
 
-__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "pinhole_intrinsic", "render_clip"]
+__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "render_clip"]
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,6 @@ class RenderedClip:
     trajectory: Trajectory
     subject_centres_m: NDArray[np.float64]
     subject_sizes_m: NDArray[np.float64]
-
-
-def pinhole_intrinsic(focal_px: float, width: int, height: int) -> NDArray[np.float64]:
-    """K with square pixels and the principal point at the image centre (pixel centres at integers)."""
-    return np.array([[focal_px, 0.0, (width - 1) / 2], [0.0, focal_px, (height - 1) / 2], [0.0, 0.0, 1.0]])
 
 
 def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float) -> tuple[Subject, ...]:
@@ -154,7 +150,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     keep = np.arange(n) * sub
     world = _world_transform(rng_misc)
     intrinsic = np.stack([pinhole_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
-    traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={"frame": "world"})
+    traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={META_FRAME: "world"})
     centres = np.array(
         [[np.add(sub.centre_m, np.multiply(sub.velocity_mps, t)) for sub in subjects] for t in traj.timestamps]
     ).reshape(n, len(subjects), 3)

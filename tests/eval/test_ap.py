@@ -86,7 +86,7 @@ def test_resolve_failed_lowest_ranks_failures_last_and_drop_removes_them() -> No
     s, _ = resolve_failed(np.array([0.9, np.nan, 0.5, 0.1]), np.array([True, False, True, True]), "lowest")
     assert average_precision(y, s) == pytest.approx((1 + 2 / 4) / 2)
     with pytest.raises(ValueError):
-        resolve_failed(scores, ok, "ignore")  # type: ignore[arg-type]
+        resolve_failed(scores, ok, "ignore")  # type: ignore[arg-type, unused-ignore]
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -114,7 +114,7 @@ def test_bootstrap_ci_brackets_the_estimate_and_is_seeded() -> None:
         per[name] = (y, s, videos)
     ci = bootstrap_mean_ap(per, n_bootstrap=300, seed=1)
     mean = np.mean([average_precision(y, s) for y, s, _ in per.values()])
-    lo, hi = ci["mean_ap"]  # type: ignore[index]
+    lo, hi = ci.mean_ap
     assert lo < mean < hi
     assert bootstrap_mean_ap(per, n_bootstrap=300, seed=1) == ci
     assert bootstrap_mean_ap(per, n_bootstrap=300, seed=2) != ci
@@ -127,10 +127,10 @@ def test_paired_bootstrap_test() -> None:
     good = {"P": (y, y + rng.normal(scale=0.3, size=300), videos)}
     bad = {"P": (y, rng.normal(size=300), videos)}
     result = paired_bootstrap_test(good, bad, n_bootstrap=300, seed=0)
-    assert result["diff"] > 0.3
-    assert result["p_value"] < 0.01
+    assert result.diff > 0.3
+    assert result.p_value < 0.01
     same = paired_bootstrap_test(good, good, n_bootstrap=100, seed=0)
-    assert same["diff"] == 0.0 and same["p_value"] == 1.0
+    assert same.diff == 0.0 and same.p_value == 1.0
     other = {"P": (y, good["P"][1], list(reversed(videos)))}
     with pytest.raises(ValueError, match="same samples"):
         paired_bootstrap_test(good, other, n_bootstrap=10)
@@ -147,14 +147,14 @@ def test_constant_scores_on_public_labels_give_the_published_chance_row(public_d
     run = MethodRun("const", public_data, scores=records)
     samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
     section, _ = binary_section(samples, "lowest", n_bootstrap=0)
-    got = {p: round(100 * ap, 1) for p, ap in section["per_primitive"].items()}
+    got = {p: round(100 * ap, 1) for p, ap in section.per_primitive.items()}
     assert got == PUBLISHED_CHANCE
-    assert round(100 * section["mean_ap"], 1) == 12.2
-    assert section["failed"] == section["missing"] == 0
-    assert section["samples"] == 7679
+    assert round(100 * section.mean_ap, 1) == 12.2
+    assert section.failed == section.missing == 0
+    assert section.samples == 7679
     chance = chance_section(binary)
-    assert {p: round(100 * v, 1) for p, v in chance["per_primitive"].items()} == PUBLISHED_CHANCE
-    assert section["mean_roc_auc"] == 0.5
+    assert {p: round(100 * v, 1) for p, v in chance.per_primitive.items()} == PUBLISHED_CHANCE
+    assert section.mean_roc_auc == 0.5
 
 
 def test_missing_and_failed_samples_are_counted(public_data) -> None:
@@ -168,15 +168,15 @@ def test_missing_and_failed_samples_are_counted(public_data) -> None:
     run = MethodRun("m", public_data, scores=scores)
     smp = binary_samples(recs, q, run)
     low, _ = binary_section({Primitive.PAN_LEFT: smp}, "lowest", n_bootstrap=0)
-    assert (low["failed"], low["missing"], low["samples"]) == (5, 5, 40)
-    assert low["failure_reasons"] == {"no features": 5}
+    assert (low.failed, low.missing, low.samples) == (5, 5, 40)
+    assert low.failure_reasons == {"no features": 5}
     # the 10 scored positives rank first; the 5 failed/missing ones below all 25 negatives
-    assert low["per_primitive"]["Pan_Left"] == pytest.approx(10 / 15 + 5 / 15 * 15 / 40)
+    assert low.per_primitive["Pan_Left"] == pytest.approx(10 / 15 + 5 / 15 * 15 / 40)
     drop, _ = binary_section({Primitive.PAN_LEFT: smp}, "drop", n_bootstrap=0)
-    assert drop["samples"] == 30
-    assert drop["counts"]["Pan_Left"]["positives"] == 10
-    assert drop["per_primitive"]["Pan_Left"] == 1.0
-    assert "different samples" in drop["note"]
+    assert drop.samples == 30
+    assert drop.counts["Pan_Left"].positives == 10
+    assert drop.per_primitive["Pan_Left"] == 1.0
+    assert drop.note is not None and "different samples" in drop.note
 
 
 def test_bootstrap_handles_replicates_with_one_class_primitives() -> None:
@@ -189,8 +189,8 @@ def test_bootstrap_handles_replicates_with_one_class_primitives() -> None:
         per_a[f"P{k}"] = (y, y.astype(float), videos)
         per_b[f"P{k}"] = (y, np.linspace(0, 1, 12), videos)
     ci = bootstrap_mean_ap(per_a, n_bootstrap=200, seed=0)
-    assert ci["mean_ap"] == [1.0, 1.0]  # perfect scores: 1 in every replicate where any primitive is defined
-    assert all(0 < k < 200 for k in ci["degenerate"].values())  # type: ignore[union-attr]
+    assert ci.mean_ap == (1.0, 1.0)  # perfect scores: 1 in every replicate where any primitive is defined
+    assert ci.degenerate is not None and all(0 < k < 200 for k in ci.degenerate.values())
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=200, seed=0)
-    assert 150 < test["n_bootstrap"] <= 200  # replicates where no primitive is defined are left out
-    assert test["p_value"] < 0.05
+    assert 150 < test.n_bootstrap <= 200  # replicates where no primitive is defined are left out
+    assert test.p_value < 0.05

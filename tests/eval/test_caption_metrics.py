@@ -21,6 +21,7 @@ from camerabench.eval.caption_metrics import (
     compat_spice_lookalike,
     minilm_metrics,
 )
+from camerabench.eval.results import CocoMetrics
 from camerabench.labelfiles import CaptionItem
 from camerabench.records import CaptionRecord
 from camerabench.runfolder import MethodRun
@@ -65,12 +66,12 @@ def test_compat_bleu2_equals_nltk_directly() -> None:
 
 
 @pytest.fixture(scope="module")
-def coco() -> dict[str, object]:
+def coco() -> CocoMetrics:
     return coco_metrics(REFS, CANDS)
 
 
 @needs_java
-def test_coco_metrics_equal_pycocoevalcap_called_directly(coco: dict[str, object]) -> None:
+def test_coco_metrics_equal_pycocoevalcap_called_directly(coco: CocoMetrics) -> None:
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.rouge.rouge import Rouge
@@ -80,28 +81,28 @@ def test_coco_metrics_equal_pycocoevalcap_called_directly(coco: dict[str, object
            "c": ["the camera moves forward while tilting up"]}  # fmt: skip
     res = {"a": ["the camera pans to the left"], "b": ["the camera remains still"], "c": ["the camera dollies in"]}
     bleu, _ = Bleu(4).compute_score(gts, res)
-    assert [coco[f"bleu{k}"] for k in range(1, 5)] == pytest.approx(bleu)
-    assert coco["rouge_l"] == pytest.approx(Rouge().compute_score(gts, res)[0])
-    assert coco["cider"] == pytest.approx(Cider().compute_score(gts, res)[0])
+    assert [coco.bleu1, coco.bleu2, coco.bleu3, coco.bleu4] == pytest.approx(bleu)
+    assert coco.rouge_l == pytest.approx(Rouge().compute_score(gts, res)[0])
+    assert coco.cider == pytest.approx(Cider().compute_score(gts, res)[0])
     # METEOR runs the same jar a second time for a direct comparison costs ~10 s: range check only
-    assert 0.0 < coco["meteor"] < 1.0  # type: ignore[operator]
-    assert coco["spice"] == "unavailable"
-    assert coco["tokenizer"] == "pycocoevalcap PTBTokenizer"
+    assert isinstance(coco.meteor, float) and 0.0 < coco.meteor < 1.0
+    assert coco.spice == "unavailable"
+    assert coco.tokenizer == "pycocoevalcap PTBTokenizer"
 
 
 @needs_java
-def test_coco_bleu1_hand_worked(coco: dict[str, object]) -> None:
+def test_coco_bleu1_hand_worked(coco: CocoMetrics) -> None:
     # matched unigrams: a 4/6 (the, camera, pans, left - "the" clipped to 1), b 4/4, c 2/4 -> 10/14;
     # candidate length 14 < reference length 5 + 5 + 7 = 17 -> brevity penalty exp(1 - 17/14)
-    assert coco["bleu1"] == pytest.approx(10 / 14 * math.exp(1 - 17 / 14), rel=1e-6)
+    assert coco.bleu1 == pytest.approx(10 / 14 * math.exp(1 - 17 / 14), rel=1e-6)
 
 
 def test_meteor_unavailable_without_java(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cap.shutil, "which", lambda name: None)
     out = coco_metrics(REFS, CANDS)
-    assert out["meteor"] == "unavailable"
-    assert "Java" in out["tokenizer"]
-    assert 0 < out["bleu1"] < 1  # type: ignore[operator]
+    assert out.meteor == "unavailable"
+    assert "Java" in out.tokenizer
+    assert 0 < out.bleu1 < 1
 
 
 def test_minilm_similarity() -> None:
@@ -151,16 +152,16 @@ def test_caption_section_counts_facts_and_failures(monkeypatch: pytest.MonkeyPat
     result = caption_section(items, run, binary, "lowest", with_minilm=False)
     assert result is not None
     section, rows = result
-    assert (section["failed"], section["missing"], section["evaluated"]) == (1, 1, 3)
+    assert (section.failed, section.missing, section.evaluated) == (1, 1, 3)
     # vs labels (video a only): said Pan_Left (yes -> TP), Tilt_Up (no -> FP); Static unsaid (no)
-    assert section["motion_facts"]["vs_labels"]["tp"] == 1
-    assert section["motion_facts"]["vs_labels"]["fp"] == 1
-    assert section["motion_facts"]["vs_labels"]["fn"] == 0
+    assert section.motion_facts is not None and section.motion_facts.vs_labels is not None
+    labels = section.motion_facts.vs_labels
+    assert (labels.tp, labels.fp, labels.fn) == (1, 1, 0)
     # vs reference: a: {Pan_Left} vs {Pan_Left, Tilt_Up}; b: {} vs {Static}; c: {} vs {Move_In, Tilt_Up}
-    ref = section["motion_facts"]["vs_reference"]
-    assert (ref["tp"], ref["fp"], ref["fn"]) == (1, 1, 3)
+    ref = section.motion_facts.vs_reference
+    assert (ref.tp, ref.fp, ref.fn) == (1, 1, 3)
     assert [r["status"] for r in rows] == ["ok", "failed", "missing"]
     assert rows[1]["caption"] == "" and rows[1]["compat_bleu2"] == 0.0
     dropped = caption_section(items, run, binary, "drop", with_minilm=False)
-    assert dropped is not None and dropped[0]["evaluated"] == 1
+    assert dropped is not None and dropped[0].evaluated == 1
     assert caption_section(items, MethodRun("x", Path(".")), binary) is None

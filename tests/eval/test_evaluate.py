@@ -1,4 +1,4 @@
-"""evaluate_run / write_report / the CLI end to end on a tiny run built from the public label files."""
+"""evaluate / write_report / the CLI end to end on a tiny run built from the public label files."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from camerabench.dataset import Dataset
 from camerabench.errors import FileFormatError
 from camerabench.eval import caption_metrics as cap
 from camerabench.eval import evaluate_run, write_report
+from camerabench.eval.evaluate import evaluate
+from camerabench.eval.results import EvaluationResult, TrajectoryResult
 from camerabench.fileio import write_json
 from camerabench.labelfiles import (
     read_binary_dir,
@@ -29,7 +31,8 @@ from camerabench.labelfiles import (
 )
 from camerabench.records import CaptionRecord, RunInfo, ScoreRecord, write_captions, write_run_info, write_scores
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import Trajectory, save_npz
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import save_npz
 
 VQA_TASKS = [("motion_and_steadiness", "is_the_camera_fixed_or_moving"), ("tracking_shot", "is_tracking")]
 FAIL_VIDEO_INDEX = 3
@@ -203,3 +206,73 @@ def test_write_report(tiny: dict[str, Any], tmp_path: Path) -> None:
     assert f"{100 * dummy_ap:.1f}" in text
     assert (out / "ap_per_primitive.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<table>" in (out / "report.html").read_text()
+
+
+def _with_knobs(tiny: dict[str, Any], tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(tiny["data"], data)
+    write_json(
+        data / "manifest.json",
+        {"clips": [{"video": v, "knobs": {"motion_blur": i % 3 == 0}} for i, v in enumerate(tiny["videos"])]},
+    )
+    return data
+
+
+@pytest.mark.parametrize("failed", ["lowest", "drop"])
+def test_evaluate_json_is_the_report_metrics_json(
+    tiny: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], failed: str
+) -> None:
+    data = _with_knobs(tiny, tmp_path)
+    args = ["--data", str(data), "--run", str(tiny["run"]), "--failed", failed, "--bootstrap", "20"]
+    assert main(["evaluate", "--json", *args]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert main(["report", *args, "--out", str(tmp_path / "report")]) == 0
+    written = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert printed == written
+    assert set(printed["knobs"]["dummy"]) == {"motion_blur", "none"}
+
+
+def test_result_round_trips_through_dict_and_strict_json(tiny: dict[str, Any], tmp_path: Path) -> None:
+    data = _with_knobs(tiny, tmp_path)
+    for failed in ("lowest", "drop"):
+        result = evaluate(data, tiny["run"], failed=failed, n_bootstrap=20, captions_minilm=False).result
+        as_dict = result.to_dict()
+        again = EvaluationResult.from_dict(as_dict)
+        assert json.dumps(again.to_dict()) == json.dumps(as_dict)  # NaN written as NaN on both sides
+        text = json.dumps(result.to_json(), allow_nan=False)
+        parsed = EvaluationResult.from_dict(json.loads(text))
+        assert json.dumps(parsed.to_json(), allow_nan=False) == text
+        # typed values come back typed: null -> NaN where a number is expected
+        binary = parsed.methods["geom"].binary
+        assert binary is not None and isinstance(binary.ci95.mean_ap, tuple)
+        assert all(isinstance(v, float) for v in binary.per_primitive.values())
+        assert isinstance(parsed.methods["geom"].trajectory, TrajectoryResult)
+        assert parsed.knobs["dummy"]["motion_blur"].clips == len(tiny["videos"][::3])
+
+
+def test_method_kind_comes_from_run_json(tiny: dict[str, Any], tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(tiny["run"], run)
+    ev = evaluate(tiny["data"], run, n_bootstrap=0, captions_minilm=False)
+    # run.json without method_kind: read by what the method wrote
+    assert ev.result.methods["dummy"].kind == "semantic"  # no trajectories
+    assert ev.result.methods["geom"].kind == "geometric"  # trajectories
+    assert "method_kind" not in ev.result.to_dict()["methods"]["dummy"]["run_info"]
+    write_run_info(run / "dummy" / "run.json", RunInfo("dummy", method_kind="test"))
+    write_run_info(run / "geom" / "run.json", RunInfo("geom", method_kind="semantic"))
+    result = evaluate(tiny["data"], run, n_bootstrap=0, captions_minilm=False).result
+    assert (result.methods["dummy"].kind, result.methods["geom"].kind) == ("test", "semantic")
+    assert EvaluationResult.from_dict(result.to_dict()).methods["geom"].kind == "semantic"
+    path = write_report(tiny["data"], run, tmp_path / "report", n_bootstrap=0)
+    assert "| geom | semantic |" in path.read_text()
+
+
+def test_summary_lines_read_the_typed_result(tiny: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--data", str(tiny["data"]), "--run", str(tiny["run"]), "--bootstrap", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("chance") and "mean AP 50.0" in lines[0]
+    dummy = next(line for line in lines if line.startswith("dummy"))
+    assert "VQA acc" in dummy and "retrieval group" in dummy and "caption MiniLM cos" in dummy
+    geom = next(line for line in lines if line.startswith("geom"))
+    assert "APE" in geom and "(2/3 clips)" in geom
+    assert lines[-1].startswith("evaluated 2 method(s)")

@@ -11,7 +11,8 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.eval.trajectory_error import gt_trajectories, orientation_sim3, trajectory_errors, trajectory_section
 from camerabench.runfolder import MethodRun
-from camerabench.trajectory import Trajectory, save_npz, to_evo, write_tum
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import save_npz, to_evo, write_tum
 
 
 def _poses(positions: np.ndarray, rotvecs: np.ndarray) -> np.ndarray:
@@ -144,7 +145,7 @@ def test_section_reports_every_clip(tmp_path: Path) -> None:
     assert result is not None
     section, rows = result
     assert [r["status"] for r in rows] == ["ok", "ok", "failed", "missing"]
-    assert (section["ok"], section["failed"], section["missing"], section["clips"]) == (2, 1, 1, 4)
-    assert section["mean"]["ape_trans_rmse"] == pytest.approx(0.0, abs=1e-6)
-    assert section["alignment_counts"] == {"sim3_umeyama": 1, "sim3_orientation": 1}
+    assert (section.ok, section.failed, section.missing, section.clips) == (2, 1, 1, 4)
+    assert section.mean.ape_trans_rmse == pytest.approx(0.0, abs=1e-6)
+    assert section.alignment_counts == {"sim3_umeyama": 1, "sim3_orientation": 1}
     assert trajectory_section(gt_files, MethodRun("n", tmp_path / "run" / "n")) is None

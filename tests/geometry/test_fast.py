@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from camerabench.baselines.geometry import fast
+from camerabench.baselines.geometry import fast, twoview
 from camerabench.baselines.geometry.scoring import decompose, trajectory_scores
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
@@ -107,7 +107,7 @@ def test_rotation_seen_through_a_wrong_focal_guess_is_not_parallax() -> None:
     rng = np.random.default_rng(8)
     a = _project(pts, k_true) + rng.normal(0, 0.2, (len(pts), 2))
     b = _project(pts @ rot.T, _with_focal(k_true, 0.8)) + rng.normal(0, 0.2, (len(pts), 2))
-    fixed = fast.fit_rotation_zoom(a, b, K)[2]
+    fixed = twoview.fit_rotation_zoom(a, b, K)[2]
     assert np.median(fixed) > 1.0  # the guessed focal length alone would call this parallax
     pair = fast.estimate_pair(a, b, K)
     assert pair.rotation_only

@@ -8,7 +8,7 @@ import pytest
 from camerabench.baselines.geometry import scoring as motion
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import META_SCENE_DEPTH, Trajectory
 
 DIRECTIONS = [p for p in Primitive if p is not Primitive.STATIC]
 AMOUNT = {"yaw": 0.3, "pitch": 0.3, "roll": 0.3, "tx": 0.3, "ty": 0.3, "tz": 0.3, "zoom": 0.3}
@@ -78,7 +78,7 @@ def test_dolly_during_pan_is_forward_in_default(make_motion) -> None:
 def test_scale_normalisation() -> None:
     c2w = np.tile(np.eye(4), (5, 1, 1))
     c2w[:, 0, 3] = np.arange(5) * 2.0  # 8 units to the right
-    near = Trajectory(c2w, None, np.arange(5.0), meta={motion.META_SCENE_DEPTH: 4.0})
+    near = Trajectory(c2w, None, np.arange(5.0), meta={META_SCENE_DEPTH: 4.0})
     assert motion.trajectory_scores(near)[Primitive.MOVE_RIGHT] == pytest.approx(2.0)
     no_depth = Trajectory(c2w, None, np.arange(5.0))
     series = motion.decompose(no_depth)

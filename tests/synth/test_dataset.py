@@ -16,7 +16,7 @@ from camerabench.synth import ClipSpec, generate_dataset, preset_specs, raw_anno
 from camerabench.synth.presets import KNOBS
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, derive_labels
 from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES
-from camerabench.trajectory import read_tum
+from camerabench.trajectory_formats import read_tum
 from camerabench.video import read_video
 
 P = Primitive

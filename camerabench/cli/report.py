@@ -1,0 +1,31 @@
+"""``camerabench report``: report.md / report.html with tables and plots, metrics.json and CSVs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from camerabench.cli.evaluate import add_evaluation_flags
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser("report", help="write report.md / report.html with tables and plots")
+    p.add_argument("--data", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    add_evaluation_flags(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and write the report folder; print where it is."""
+    from camerabench.eval.report import write_report
+
+    logging.captureWarnings(True)
+    path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap)
+    sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
+    return 0

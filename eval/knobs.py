@@ -1,0 +1,83 @@
+"""Mean AP per hard-case knob: how each method does on the clips where one knob is turned on.
+
+The synthetic hard preset writes, per clip of ``manifest.json``, either ``"knobs": {name:
+value}`` (a knob counts as on when its value is truthy) or ``"failure_mode": name``. Clips
+with no knob on form the group ``none``. AP is computed on the samples AP was computed on for
+the whole dataset (after the failed-sample policy), restricted to each group's clips.
+
+Example:
+    >>> clip_groups({"clips": [{"video": "a.mp4", "knobs": {"blur": True}}, {"video": "b.mp4", "knobs": {}}]})
+    {'blur': {'a.mp4'}, 'none': {'b.mp4'}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from camerabench.eval.ap import average_precision, mean_ignoring_nan
+from camerabench.eval.binary import ResolvedSamples
+from camerabench.eval.results import KnobAP
+
+__all__ = ["clip_groups", "knob_section", "subset_ap"]
+
+
+def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
+
+    Clips with no knob set form the group ``none``. Empty when the manifest names neither.
+    """
+    clips = manifest.get("clips")
+    if not isinstance(clips, list):
+        return {}
+    groups: dict[str, set[str]] = {}
+    seen_any = False
+    for clip in clips:
+        if not isinstance(clip, dict) or "video" not in clip:
+            continue
+        knobs = clip.get("knobs")
+        names: list[str] = []
+        if isinstance(knobs, dict):
+            seen_any = True
+            names = [str(k) for k, v in knobs.items() if v]
+        elif clip.get("failure_mode"):
+            seen_any = True
+            names = [str(clip["failure_mode"])]
+        elif "failure_mode" in clip:
+            seen_any = True
+        for name in names or ["none"]:
+            groups.setdefault(name, set()).add(str(clip["video"]))
+    return dict(sorted(groups.items())) if seen_any else {}
+
+
+def subset_ap(resolved: Mapping[str, ResolvedSamples], videos: Collection[str], name: str = "") -> KnobAP:
+    """Mean AP of one method over the samples of ``videos``.
+
+    Primitives whose samples on these videos have one class only are left out (silently:
+    small groups often lack one class); the mean is over the others.
+
+    Args:
+        resolved: primitive stem -> the samples AP was computed on.
+        videos: the clips of the group.
+        name: the group's name, for warning texts.
+    """
+    aps: list[float] = []
+    samples = 0
+    for prim, res in resolved.items():
+        idx = [i for i, v in enumerate(res.videos) if v in videos]
+        y = res.labels[idx]
+        samples += len(idx)
+        if y.size and y.any() and not y.all():
+            aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {name}"))
+    return KnobAP(mean_ap=mean_ignoring_nan(aps), primitives=len(aps), clips=len(videos), samples=samples)
+
+
+def knob_section(
+    resolved: Mapping[str, Mapping[str, ResolvedSamples]], manifest: Mapping[str, Any]
+) -> dict[str, dict[str, KnobAP]]:
+    """method -> knob -> mean AP on that knob's clips, for every method with binary results."""
+    groups = clip_groups(manifest)
+    return {
+        method: {knob: subset_ap(res, videos, knob) for knob, videos in groups.items()}
+        for method, res in resolved.items()
+    }
