@@ -26,8 +26,8 @@ import torch
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, load_qwen_vl
-from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
+from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.labelfiles import CAPTION_QUESTION
