@@ -33,6 +33,7 @@ __all__ = [
     "interpolate_poses",
     "intrinsic_from_fov",
     "pinhole_intrinsic",
+    "pose_problem",
 ]
 
 #: Median depth of the scene seen from the first frame, in trajectory units: the scale that
@@ -52,6 +53,12 @@ META_TRANSLATION_UNIT = "translation_unit"
 META_ASSUMED_FOV_DEG = "assumed_fov_deg"
 #: Coordinate frame of the poses (``"world"`` for ground truth).
 META_FRAME = "frame"
+
+#: Largest deviation accepted in a pose's rotation block, both max |R^T R - I| and |det R - 1|.
+#: Rotations stored in float32 (MegaSaM files) deviate by ~1e-7; a similarity transform with its
+#: scale folded into R (scale 1.001 already gives 2e-3), a transposed or corrupt row, or a
+#: reflection is far above it.
+POSE_TOLERANCE = 1e-3
 
 
 @dataclass
@@ -199,3 +206,55 @@ def interpolate_poses(
     if k_out is not None and intrinsic is not None:
         k_out[hit] = intrinsic[index[hit]]
     return out, k_out
+
+
+def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
+    """Why ``traj`` is not a usable rigid camera trajectory, or None when it is.
+
+    Checks: at least ``min_poses`` poses; finite poses and timestamps; each pose's bottom row
+    ``[0, 0, 0, 1]``; its rotation block orthonormal with determinant +1 within
+    :data:`POSE_TOLERANCE`; timestamps strictly increasing; intrinsics, when known, finite with
+    positive focal lengths. The first problem found is named with its frame index.
+
+    Example:
+        >>> import numpy as np
+        >>> poses = np.stack([np.eye(4), np.eye(4)])
+        >>> pose_problem(Trajectory(poses, None, np.array([0.0, 0.1]))) is None
+        True
+        >>> poses[1, :3, :3] *= 1.1  # a scale folded into the rotation
+        >>> pose_problem(Trajectory(poses, None, np.array([0.0, 0.1])))
+        'frame 1: rotation block is not orthonormal (max |R^T R - I| = 0.21)'
+    """
+    n = len(traj)
+    if n < min_poses:
+        return f"{n} pose(s); at least {min_poses} are needed"
+    c2w, ts = traj.cam_c2w, traj.timestamps
+    bad = ~np.isfinite(c2w).all(axis=(1, 2))
+    if bad.any():
+        return f"frame {int(np.argmax(bad))}: pose is not finite"
+    if not np.isfinite(ts).all():
+        return f"frame {int(np.argmax(~np.isfinite(ts)))}: timestamp is not finite"
+    bottom = np.abs(c2w[:, 3, :] - np.array([0.0, 0.0, 0.0, 1.0])).max(axis=1)
+    if (bottom > POSE_TOLERANCE).any():
+        i = int(np.argmax(bottom > POSE_TOLERANCE))
+        return f"frame {i}: bottom row is {c2w[i, 3].tolist()}, not [0, 0, 0, 1]"
+    rot = c2w[:, :3, :3]
+    ortho = np.abs(np.einsum("nji,njk->nik", rot, rot) - np.eye(3)).max(axis=(1, 2))
+    if (ortho > POSE_TOLERANCE).any():
+        i = int(np.argmax(ortho > POSE_TOLERANCE))
+        return f"frame {i}: rotation block is not orthonormal (max |R^T R - I| = {ortho[i]:.2g})"
+    det = np.linalg.det(rot)
+    if (np.abs(det - 1.0) > POSE_TOLERANCE).any():
+        i = int(np.argmax(np.abs(det - 1.0) > POSE_TOLERANCE))
+        return f"frame {i}: rotation block has determinant {det[i]:.3g}, not +1 (a reflection)"
+    if n > 1 and not (np.diff(ts) > 0).all():
+        i = int(np.argmax(~(np.diff(ts) > 0))) + 1
+        return f"frame {i}: timestamp {ts[i]:g} does not increase (previous {ts[i - 1]:g})"
+    if traj.intrinsic is not None:
+        k = traj.intrinsic
+        if not np.isfinite(k).all():
+            return f"frame {int(np.argmax(~np.isfinite(k).all(axis=(1, 2))))}: intrinsics are not finite"
+        focal_ok = (k[:, 0, 0] > 0) & (k[:, 1, 1] > 0)
+        if not focal_ok.all():
+            return f"frame {int(np.argmax(~focal_ok))}: focal length is not positive"
+    return None

@@ -45,6 +45,7 @@ from camerabench.trajectory import (
     META_TIMESTAMPS,
     TIMESTAMPS_FRAME_INDEX,
     Trajectory,
+    pose_problem,
 )
 
 __all__ = [
@@ -537,8 +538,20 @@ def find_trajectory_file(folder: PathLike, stem: str, fmt: str) -> Path | None:
 
 
 def read_trajectory(path: PathLike, fmt: str) -> Trajectory:
-    """Read one trajectory file (or COLMAP folder) of format ``fmt`` (a :data:`FORMATS` key)."""
-    return _format(fmt).read(Path(path))
+    """Read one trajectory file (or COLMAP folder) of format ``fmt`` (a :data:`FORMATS` key).
+
+    The poses are checked to be rigid camera poses (:func:`camerabench.trajectory.pose_problem`).
+
+    Raises:
+        FileFormatError: the file cannot be read as ``fmt``, or its poses are not rigid, finite
+            and in time order (the message names the first bad frame).
+    """
+    path = Path(path)
+    traj = _format(fmt).read(path)
+    problem = pose_problem(traj)
+    if problem is not None:
+        raise FileFormatError(path, problem)
+    return traj
 
 
 def write_trajectory(path: PathLike, traj: Trajectory, fmt: str) -> None:

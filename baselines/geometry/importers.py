@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.trajectory import META_TIMESTAMPS, TIMESTAMPS_FRAME_INDEX, Trajectory
+from camerabench.trajectory import META_TIMESTAMPS, TIMESTAMPS_FRAME_INDEX, Trajectory, pose_problem
 from camerabench.trajectory_formats import FORMATS, candidate_paths, find_trajectory_file, read_trajectory
 
 __all__ = ["TrajectoryOptions", "TrajectoryPredictor"]
@@ -73,6 +73,9 @@ class TrajectoryPredictor(GeometricPredictor):
             raise PredictionError(str(exc)) from exc
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(video_path, len(traj)), traj.meta)
+        problem = pose_problem(traj, min_poses=2)  # one pose shows no motion at all: not "static"
+        if problem is not None:
+            raise PredictionError(f"{path}: {problem}")
         return traj, {"trajectory_file": str(path), "format": fmt}
 
     def _timestamps(self, video_path: Path, n: int) -> NDArray[np.float64]:

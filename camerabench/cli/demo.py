@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from camerabench.cli.args import positive_int
+
 __all__ = ["add_parser", "run", "summary_line"]
 
 if TYPE_CHECKING:
@@ -15,8 +17,10 @@ if TYPE_CHECKING:
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("demo", help="the main job: synthesise, predict, evaluate and report")
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
-    p.add_argument("--clips", type=int, default=None, help="synthetic clips (default: the standard preset's full set)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument(
+        "--clips", type=positive_int, default=None, help="synthetic clips (default: the standard preset's full set)"
+    )
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     return p
 
 

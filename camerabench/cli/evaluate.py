@@ -9,6 +9,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
+from camerabench.cli.args import positive_int
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
@@ -24,7 +25,10 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
         "--failed", choices=FAILED_POLICIES, default=FAILED_POLICIES[0], help="how failed samples are scored"
     )
     p.add_argument(
-        "--bootstrap", type=int, default=DEFAULT_N_BOOTSTRAP, help="bootstrap resamples for confidence intervals"
+        "--bootstrap",
+        type=positive_int,
+        default=DEFAULT_N_BOOTSTRAP,
+        help="bootstrap resamples for confidence intervals",
     )
 
 

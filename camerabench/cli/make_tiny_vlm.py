@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from camerabench.cli.args import non_negative_int
+
 __all__ = ["add_parser", "run"]
 
 
@@ -14,7 +16,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "make-tiny-vlm", help="write a tiny random Qwen2.5-VL checkpoint for smoke tests"
     )
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)
     return p
 
 

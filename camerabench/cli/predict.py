@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.baselines.registry import METHODS
+from camerabench.cli.args import positive_int
 from camerabench.cli.method_flags import add_method_flags, method_options
 
 __all__ = ["add_parser", "run"]
@@ -22,7 +23,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="dataset folder")
     p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
     p.add_argument("--out", required=True, help="run folder; results go to OUT/<method>/")
-    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
     p.add_argument("--resume", action="store_true", help="skip videos already recorded")
     add_method_flags(p)
     return p

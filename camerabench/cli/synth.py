@@ -7,6 +7,7 @@ import inspect
 import sys
 from typing import Any
 
+from camerabench.cli.args import non_negative_int, positive_float, positive_int
 from camerabench.errors import CameraBenchError
 from camerabench.synth.generate import generate_dataset
 from camerabench.synth.presets import PRESETS
@@ -35,12 +36,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "synth", help="generate the synthetic benchmark with exact ground truth"
     )
     p.add_argument("--out", required=True, help="dataset folder to write")
-    p.add_argument("--clips", type=int, default=None, help="number of clips (default: the preset's full set)")
-    p.add_argument("--seed", type=int, default=_DEFAULTS["seed"])
+    p.add_argument("--clips", type=positive_int, default=None, help="number of clips (default: the preset's full set)")
+    p.add_argument("--seed", type=non_negative_int, default=_DEFAULTS["seed"])
     p.add_argument("--preset", choices=PRESETS, default=_DEFAULTS["preset"])
     p.add_argument("--size", default=None, help=f"frame size WxH (default {width}x{height})")
-    p.add_argument("--fps", type=float, default=None, help=f"frame rate (default {_DEFAULTS['fps']:g})")
-    p.add_argument("--workers", type=int, default=None, help="render processes (default: all cores)")
+    p.add_argument("--fps", type=positive_float, default=None, help=f"frame rate (default {_DEFAULTS['fps']:g})")
+    p.add_argument("--workers", type=positive_int, default=None, help="render processes (default: all cores)")
     return p
 
 

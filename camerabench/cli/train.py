@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.baselines.vlm.config import TrainConfig
+from camerabench.cli.args import fraction, non_negative_int, positive_float, positive_int
 
 __all__ = ["add_parser", "run"]
 
@@ -23,16 +24,16 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--lora", action="store_true")
-    p.add_argument("--epochs", type=float, default=d["epochs"])
-    p.add_argument("--lr", type=float, default=d["lr"])
-    p.add_argument("--warmup", type=float, default=d["warmup"])
-    p.add_argument("--batch-size", type=int, default=d["batch_size"])
-    p.add_argument("--grad-accum", type=int, default=d["grad_accum"])
-    p.add_argument("--sample-fps", type=float, default=d["sample_fps"])
-    p.add_argument("--max-side", type=int, default=d["max_side"])
+    p.add_argument("--epochs", type=positive_float, default=d["epochs"])
+    p.add_argument("--lr", type=positive_float, default=d["lr"])
+    p.add_argument("--warmup", type=fraction, default=d["warmup"])
+    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    p.add_argument("--grad-accum", type=positive_int, default=d["grad_accum"])
+    p.add_argument("--sample-fps", type=positive_float, default=d["sample_fps"])
+    p.add_argument("--max-side", type=positive_int, default=d["max_side"])
     p.add_argument("--train-vision", action="store_true", help="also train the vision tower and merger")
     p.add_argument("--no-captions", action="store_true", help="leave caption examples out of the mixture")
-    p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument("--seed", type=non_negative_int, default=d["seed"])
     p.add_argument("--device", default=d["device"])
     p.add_argument("--dtype", default=d["dtype"])
     return p

@@ -7,6 +7,7 @@ so the result does not depend on the number of worker processes.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import shutil
@@ -209,11 +210,33 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)
 
 
+#: Largest frame side rendered (4K UHD width): beyond it one frame alone takes over a gigabyte to
+#: ray-cast, which is a typing error rather than a benchmark.
+MAX_SIDE = 4096
+#: Highest frame rate (high-speed consumer cameras): a clip is CLIP_DURATION_S long, so the frame
+#: count grows with it.
+MAX_FPS = 240.0
+
+
 def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
     width, height = (int(v) for v in size)
     if width < 16 or height < 16 or width % 2 or height % 2:
         raise CameraBenchError(f"frame size must be even and at least 16x16, got {width}x{height}")
+    if max(width, height) > MAX_SIDE:
+        raise CameraBenchError(f"frame size {width}x{height} is larger than {MAX_SIDE} pixels on a side")
     return width, height
+
+
+def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | None) -> None:
+    """Reject values that cannot make a dataset, before anything is written."""
+    if clips is not None and (isinstance(clips, bool) or not isinstance(clips, int) or clips < 1):
+        raise CameraBenchError(f"clips must be an integer >= 1, got {clips!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise CameraBenchError(f"seed must be an integer >= 0, got {seed!r}")
+    if not isinstance(fps, int | float) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
+        raise CameraBenchError(f"fps must be a finite number in (0, {MAX_FPS:g}], got {fps!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise CameraBenchError(f"workers must be an integer >= 1, got {workers!r}")
 
 
 _INCOMPLETE = ".camerabench-synth-incomplete"  # marks a folder whose generation has not finished
@@ -263,9 +286,8 @@ def generate_dataset(
         The dataset folder.
     """
     out = Path(out)
+    _check_arguments(clips, seed, fps, workers)
     width, height = _parse_size(size)
-    if fps <= 0:
-        raise CameraBenchError(f"fps must be positive, got {fps}")
     try:
         specs = preset_specs(preset, clips, seed)
     except ValueError as exc:
