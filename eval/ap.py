@@ -191,13 +191,26 @@ def _resample_weights(n_videos: int, n_bootstrap: int, rng: np.random.Generator)
     return rng.multinomial(n_videos, np.full(n_videos, 1.0 / n_videos), size=n_bootstrap)
 
 
-def _row_nanmean(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Per replicate, the mean over the primitives defined in it (NaN if none is)."""
-    defined = np.isfinite(values)
-    total = np.where(defined, values, 0.0).sum(axis=1)
-    count = defined.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.where(count > 0, total / count, np.nan))
+def _row_mean_of(values: NDArray[np.float64], columns: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Per replicate, the mean over ``columns`` when every one of them is defined in it, else NaN.
+
+    ``columns`` are the primitives the point estimate averages (those with both classes in the
+    full sample). A replicate in which one of them lost a class estimates the mean over fewer
+    primitives, a different quantity: averaging what is left would shift the interval (away
+    from a point estimate held down by a rare-positive primitive, for instance), so such a
+    replicate is left out of the mean's interval instead.
+    """
+    if not columns.any():
+        return np.full(values.shape[0], np.nan)
+    chosen = values[:, columns]
+    complete = np.isfinite(chosen).all(axis=1)
+    out = np.full(values.shape[0], np.nan)
+    out[complete] = chosen[complete].mean(axis=1)
+    return out
+
+
+def _two_classes(y: NDArray[np.bool_]) -> bool:
+    return bool(y.any() and not y.all())
 
 
 def _percentile_ci(values: NDArray[np.float64]) -> tuple[float, float]:
@@ -226,9 +239,9 @@ def bootstrap_mean_ap(
 
     Returns:
         The intervals; ``degenerate`` counts replicates in which a primitive had one class
-        only: such a replicate is left out of that primitive's interval, and its mean AP is
-        taken over the primitives defined in it (as the point estimate is). Without resamples
-        the intervals are NaN and ``degenerate`` is None.
+        only: such a replicate is left out of that primitive's interval and of the mean's
+        (whose replicates must average the same primitives as the point estimate). Without
+        resamples the intervals are NaN and ``degenerate`` is None.
     """
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
@@ -241,7 +254,7 @@ def bootstrap_mean_ap(
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = weighted_ap_matrix(y, s, weights[:, cols])
-    mean = _row_nanmean(aps)
+    mean = _row_mean_of(aps, np.array([_two_classes(per_primitive[n][0]) for n in names], dtype=bool))
     return BinaryCI(
         per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
         mean_ap=_percentile_ci(mean),
@@ -258,8 +271,8 @@ def paired_bootstrap_test(
     """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
 
     Both methods must be given the same (video, label) samples per primitive in the same
-    order; each replicate resamples the videos once and scores both methods on it; the
-    replicate's difference is averaged over the primitives defined in it.
+    order; each replicate resamples the videos once and scores both methods on it; a
+    replicate counts when every primitive of the observed difference is defined in it.
 
     Returns:
         The observed mean-AP difference, its percentile interval, the two-sided p-value
@@ -288,7 +301,7 @@ def paired_bootstrap_test(
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         w = weights[:, cols]
         per_delta[:, j] = weighted_ap_matrix(y, sa, w) - weighted_ap_matrix(y, sb, w)
-    deltas = _row_nanmean(per_delta)
+    deltas = _row_mean_of(per_delta, np.array([_two_classes(per_primitive_a[n][0]) for n in names], dtype=bool))
     finite = deltas[np.isfinite(deltas)]
     p = math.nan if finite.size == 0 else min(1.0, 2.0 * min(float(np.mean(finite <= 0)), float(np.mean(finite >= 0))))
     return PairedTest(diff, _percentile_ci(deltas), p, int(finite.size))

@@ -189,8 +189,29 @@ def test_bootstrap_handles_replicates_with_one_class_primitives() -> None:
         per_a[f"P{k}"] = (y, y.astype(float), videos)
         per_b[f"P{k}"] = (y, np.linspace(0, 1, 12), videos)
     ci = bootstrap_mean_ap(per_a, n_bootstrap=200, seed=0)
-    assert ci.mean_ap == (1.0, 1.0)  # perfect scores: 1 in every replicate where any primitive is defined
+    assert ci.mean_ap == (1.0, 1.0)  # perfect scores: 1 in every replicate that keeps all four primitives
     assert ci.degenerate is not None and all(0 < k < 200 for k in ci.degenerate.values())
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=200, seed=0)
-    assert 150 < test.n_bootstrap <= 200  # replicates where no primitive is defined are left out
+    # only replicates that keep every primitive's positive count (about (1 - 1/e)^4 of them)
+    assert 10 < test.n_bootstrap < 100
     assert test.p_value < 0.05
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mean_ap_interval_averages_the_same_primitives_as_the_estimate(seed: int) -> None:
+    # Six primitives with one positive each, ranked last, hold the mean down to ~0.17. Most
+    # replicates lose one of those positives; averaging what is left would put the interval at
+    # ~[0.18, 0.4-0.5], above the estimate. Averaging the same primitives keeps it beside it.
+    rng = np.random.default_rng(seed)
+    n = 30
+    videos = [f"v{i}" for i in range(n)]
+    common = rng.random(n) < 0.5
+    per = {"common": (common, common + rng.normal(0, 0.3, n), videos)}
+    for j in range(6):
+        rare = np.zeros(n, bool)
+        rare[rng.integers(n)] = True
+        per[f"rare{j}"] = (rare, np.where(rare, 0.0, rng.random(n) + 0.1), videos)
+    point = float(np.mean([average_precision(y, s) for y, s, _ in per.values()]))
+    lo, hi = bootstrap_mean_ap(per, n_bootstrap=1000, seed=seed).mean_ap
+    assert abs(lo - point) < 0.01
+    assert point < hi < point + 0.06

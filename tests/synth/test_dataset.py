@@ -206,12 +206,18 @@ def test_cli_writes_the_folder(tmp_path: Path) -> None:
     assert len(list((out / "videos").glob("*.mp4"))) == 1
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [["--size", "48by32"], ["--size", "47x32"], ["--preset", "standard", "--clips", "0"], ["--fps", "0"]],
-)
+@pytest.mark.parametrize("extra", [["--size", "48by32"], ["--size", "47x32"]])
 def test_cli_rejects_bad_options(tmp_path: Path, extra: list[str]) -> None:
     assert main(["synth", "--out", str(tmp_path / "x"), "--workers", "1", *extra]) == 1
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("extra", [["--preset", "standard", "--clips", "0"], ["--fps", "0"]])
+def test_cli_rejects_out_of_range_numbers_while_parsing(tmp_path: Path, extra: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:  # argparse: usage line, the flag and why, status 2
+        main(["synth", "--out", str(tmp_path / "x"), "--workers", "1", *extra])
+    assert info.value.code == 2
+    assert not (tmp_path / "x").exists()
 
 
 def test_interrupted_generation_can_be_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
