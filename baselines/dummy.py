@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -25,6 +29,10 @@ class DummyOptions(MethodOptions):
     """Options of ``dummy``."""
 
     fail_videos: list[str] = option([], "video file names to fail on (to exercise failure handling)")
+    die_videos: list[str] = option(
+        [], "video file names on which the worker process kills itself with SIGKILL (to exercise worker deaths)"
+    )
+    delay_s: float = option(0.0, "seconds to spend on each video (to exercise interruptions)", ge=0, le=3600)
     seed: int = option(0, "changes every score")
 
 
@@ -36,6 +44,12 @@ class DummyPredictor(Predictor):
     Options: ClassVar[type[MethodOptions]] = DummyOptions
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
+        if video_path.name in set(self.opt("die_videos")):
+            if multiprocessing.parent_process() is None:  # never kill the caller's own process
+                raise PredictionError(f"dummy death requested for {video_path.name}, but not in a worker process")
+            os.kill(os.getpid(), signal.SIGKILL)
+        if self.opt("delay_s"):
+            time.sleep(float(self.opt("delay_s")))
         if video_path.name in set(self.opt("fail_videos")):
             raise PredictionError(f"dummy failure requested for {video_path.name}")
         if not video_path.is_file():

@@ -8,6 +8,9 @@ DATA/labels/caption_data.json
 DATA/gt/<video>.npz, DATA/gt/<video>.txt     (synthetic only)
 DATA/manifest.json                           (synthetic only)
 ```
+
+Labels are parsed on first use and cached; :meth:`Dataset.validate` parses every label file
+and the manifest at once, so a job can refuse a broken dataset before it touches a video.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from camerabench.errors import FileFormatError
-from camerabench.fileio import read_json
+from camerabench.fileio import JsonDocument, read_json_document
 from camerabench.labelfiles import (
     CAPTION_QUESTION,
     CaptionItem,
     VQAPair,
+    check_video_name,
     read_binary_dir,
     read_caption_file,
     read_vqa_dir,
@@ -69,29 +73,47 @@ class Dataset:
     def video_path(self, video: str) -> Path:
         return self.videos_dir / video
 
+    def _labels(self, name: str) -> Path | None:
+        """``labels/<name>`` when it exists (None when it does not); ``labels`` must be a folder."""
+        if self.labels_dir.exists() and not self.labels_dir.is_dir():
+            raise FileFormatError(self.labels_dir, "is a file, not a folder")
+        path = self.labels_dir / name
+        return path if path.exists() or path.is_symlink() else None
+
     @functools.cached_property
     def binary(self) -> dict[Primitive, list[BinaryRecord]]:
-        folder = self.labels_dir / "binary_classification"
-        return read_binary_dir(folder) if folder.is_dir() else {}
+        folder = self._labels("binary_classification")
+        return read_binary_dir(folder) if folder is not None else {}
 
     @functools.cached_property
     def vqa(self) -> dict[tuple[str, str], list[VQAPair]]:
-        folder = self.labels_dir / "vqa_and_retrieval"
-        return read_vqa_dir(folder) if folder.is_dir() else {}
+        folder = self._labels("vqa_and_retrieval")
+        return read_vqa_dir(folder) if folder is not None else {}
 
     @functools.cached_property
     def captions(self) -> list[CaptionItem]:
-        path = self.labels_dir / "caption_data.json"
-        return read_caption_file(path) if path.is_file() else []
+        path = self._labels("caption_data.json")
+        return read_caption_file(path) if path is not None else []
 
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:
-        if not self.manifest_path.is_file():
+        """``manifest.json`` (empty when absent), checked: an object whose ``clips`` list names videos."""
+        if not (self.manifest_path.exists() or self.manifest_path.is_symlink()):
             return {}
-        data = read_json(self.manifest_path)
-        if not isinstance(data, dict):
-            raise FileFormatError(self.manifest_path, "manifest must be a JSON object")
+        doc = read_json_document(self.manifest_path)
+        _check_manifest(doc)
+        data: dict[str, Any] = doc.value
         return data
+
+    def validate(self) -> None:
+        """Parse every label file and the manifest now (they are cached for later use).
+
+        Raises:
+            FileFormatError: the first problem found, naming the file and line.
+        """
+        if self.videos_dir.exists() and not self.videos_dir.is_dir():
+            raise FileFormatError(self.videos_dir, "is a file, not a folder")
+        _ = self.binary, self.vqa, self.captions, self.manifest
 
     def videos(self) -> list[str]:
         """Every video named by a label file or present in ``videos/``, sorted."""
@@ -130,3 +152,36 @@ class Dataset:
         """Ground truth ``gt/<stem>.npz`` if present, else None."""
         path = self.gt_dir / f"{Path(video).stem}.npz"
         return load_npz(path) if path.is_file() else None
+
+
+def _check_manifest(doc: JsonDocument) -> None:
+    """A manifest is an object; its ``clips``, when present, a list of objects naming a video.
+
+    A clip's ``knobs`` (when present) is an object and its ``failure_mode`` a string or null:
+    the per-knob evaluation reads them.
+    """
+    if not isinstance(doc.value, dict):
+        raise doc.error(f"the manifest must hold a JSON object, got {type(doc.value).__name__}")
+    if "clips" not in doc.value:
+        return
+    clips = doc.value["clips"]
+    if not isinstance(clips, list):
+        raise doc.error(f"'clips' must be a list, got {type(clips).__name__}", "clips")
+    for i, clip in enumerate(clips):
+        if not isinstance(clip, dict):
+            raise doc.error(f"clips[{i}] must be an object, got {type(clip).__name__}", "clips", i)
+        try:
+            check_video_name(clip.get("video"), f"clips[{i}].video")
+        except ValueError as exc:
+            raise doc.error(str(exc), "clips", i) from exc
+        knobs = clip.get("knobs")
+        if knobs is not None and not isinstance(knobs, dict):
+            raise doc.error(f"clips[{i}].knobs must be an object, got {type(knobs).__name__}", "clips", i, "knobs")
+        mode = clip.get("failure_mode")
+        if mode is not None and not isinstance(mode, str):
+            raise doc.error(
+                f"clips[{i}].failure_mode must be a string or null, got {type(mode).__name__}",
+                "clips",
+                i,
+                "failure_mode",
+            )

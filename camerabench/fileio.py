@@ -1,42 +1,139 @@
 """Atomic file writes and validated JSON / JSONL reading.
 
 Every file camerabench writes goes to a temporary name in the same folder and is renamed
-into place, so an interrupted run never leaves a half-written file behind.
+into place, so an interrupted run never leaves a half-written file behind. New files and
+folders get the permissions the process umask gives them. A write that fails (a file where a
+folder belongs, a read-only location, a full disk) is a :class:`WriteError` naming the path
+and the operating system's reason.
+
+Every text file camerabench reads goes through :func:`read_text`, :func:`read_json` or
+:func:`iter_jsonl`: text is UTF-8, and anything a reader cannot use (a missing file, a
+folder where a file belongs, bytes that are not UTF-8, invalid JSON, a line that is not a JSON
+object, a record that does not fit its schema) is a :class:`FileFormatError` naming the file,
+the line and the problem. A UTF-8 byte-order mark at the start of a file (what some Windows
+editors write) is accepted: it is skipped with a warning, since the text after it is plain
+UTF-8. :class:`JsonDocument` keeps the text of a JSON file so that a problem found after
+parsing (a wrong type deep in the document) can still name its line.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from camerabench.errors import FileFormatError
+from camerabench.errors import CameraBenchError, FileFormatError
 
 __all__ = [
+    "JsonDocument",
+    "WriteError",
     "append_jsonl",
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_text",
     "iter_jsonl",
+    "iter_jsonl_numbered",
+    "make_folder",
     "read_json",
+    "read_json_document",
     "read_jsonl",
+    "read_text",
+    "write_error",
     "write_json",
     "write_jsonl",
 ]
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class WriteError(CameraBenchError):
+    """A file or folder cannot be written; the message names the path and the reason."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first existing component of ``path`` that is not a folder (None if there is none)."""
+    for p in (*reversed(path.parents), path):
+        if p.exists() and not p.is_dir():
+            return p
+    return None
+
+
+def write_error(path: str | Path, exc: OSError) -> WriteError:
+    """The one-line :class:`WriteError` for an ``OSError`` raised while writing ``path``.
+
+    Example:
+        >>> str(write_error("run/x.json", OSError(28, "No space left on device")))
+        'run/x.json: cannot write: No space left on device'
+    """
+    path = Path(path)
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        blocker = _file_in_the_way(path)
+        if blocker == path:
+            return WriteError(path, "is a file, not a folder")
+        if blocker is not None:
+            return WriteError(path, f"cannot create the folder: {blocker} is a file, not a folder")
+    if isinstance(exc, IsADirectoryError):
+        return WriteError(path, "is a folder, not a file")
+    return WriteError(path, f"cannot write: {exc.strerror or exc}")
+
+
+def make_folder(path: str | Path) -> Path:
+    """Create ``path`` and its parents if missing (permissions from the umask).
+
+    Raises:
+        WriteError: a component is a file, or the location is read-only or full.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    return path
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new, empty temporary file beside ``path``, created with mode 0666 less the umask.
+
+    (``tempfile.mkstemp`` would create it 0600, and the rename would keep that mode.)
+    """
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(tmp)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise write_error(path, exc) from exc
+    raise WriteError(path, "cannot create a temporary file beside it (100 names taken)")
 
 
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``."""
+    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
+
+    The file gets the permissions of any new file (0666 less the umask). When writing fails
+    (a read-only location, a full disk, a folder in the way) the temporary file is removed,
+    an existing ``path`` is left as it was, and the error is a :class:`WriteError` naming
+    ``path`` and the reason.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    make_folder(path.parent)
+    fd, tmp = _create_temp(path)
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(fd, mode, encoding=encoding) as fh:
@@ -44,6 +141,8 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -63,15 +162,177 @@ def write_json(path: str | Path, obj: Any, indent: int | None = 2) -> None:
     atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
 
 
-def read_json(path: str | Path) -> Any:
-    """Parse a JSON file; a syntax error names the file and line."""
-    path = Path(path)
-    if not path.is_file():
+def _check_readable(path: Path) -> None:
+    """Raise a :class:`FileFormatError` unless ``path`` is a regular file."""
+    if path.is_dir():
+        raise FileFormatError(path, "is a folder, not a file")
+    if not path.exists():
         raise FileFormatError(path, "file not found")
+    if not path.is_file():
+        raise FileFormatError(path, "is not a regular file")
+
+
+def _strip_bom(path: Path, data: bytes) -> bytes:
+    if data.startswith(_BOM):
+        log.warning("%s: starts with a UTF-8 byte-order mark; reading the text after it", path)
+        return data[len(_BOM) :]
+    return data
+
+
+def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError, line: int | None = None) -> FileFormatError:
+    """The error for bytes that are not UTF-8, naming the line and the byte."""
+    start = exc.start
+    if line is None:
+        line = data.count(b"\n", 0, start) + 1
+    column = start - data.rfind(b"\n", 0, start)
+    return FileFormatError(path, f"not UTF-8 text: byte 0x{data[start]:02x} at column {column}", line)
+
+
+def _invalid_json(path: Path, exc: json.JSONDecodeError, line: int | None = None) -> FileFormatError:
+    return FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno if line is None else line)
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a UTF-8 file (a leading byte-order mark is skipped with a warning).
+
+    Raises:
+        FileFormatError: the path is missing, a folder or unreadable, or its bytes are not
+            UTF-8 (naming the line and the byte).
+    """
+    path = Path(path)
+    _check_readable(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = _strip_bom(path, data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, data, exc) from None
+
+
+_DECODER = json.JSONDecoder()
+_JSON_SPACE = " \t\n\r"
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _JSON_SPACE:
+        i += 1
+    return i
+
+
+def _member_start(text: str, i: int, key: str | int) -> int | None:
+    """Where the value of member ``key`` of the object or array starting at ``i`` starts."""
+    if i >= len(text):
+        return None
+    found = None
+    if text[i] == "{" and isinstance(key, str):
+        i = _skip_space(text, i + 1)
+        while i < len(text) and text[i] == '"':
+            name, i = _DECODER.raw_decode(text, i)
+            start = _skip_space(text, _skip_space(text, i) + 1)  # past the colon
+            if name == key:
+                found = start  # the last of repeated keys, as json.loads keeps
+            _, i = _DECODER.raw_decode(text, start)
+            i = _skip_space(text, i)
+            if i >= len(text) or text[i] != ",":
+                break
+            i = _skip_space(text, i + 1)
+    elif text[i] == "[" and isinstance(key, int):
+        for index, start in enumerate(_item_starts(text, i)):
+            if index == key:
+                return start
+    return found
+
+
+def _item_starts(text: str, i: int) -> Iterator[int]:
+    """Where each item of the array starting at ``i`` starts."""
+    i = _skip_space(text, i + 1)
+    while i < len(text) and text[i] != "]":
+        yield i
+        _, i = _DECODER.raw_decode(text, i)
+        i = _skip_space(text, i)
+        if i >= len(text) or text[i] != ",":
+            break
+        i = _skip_space(text, i + 1)
+
+
+@dataclass(frozen=True)
+class JsonDocument:
+    r"""A parsed JSON file that can name the line of any of its members (for error messages).
+
+    Example:
+        >>> doc = JsonDocument(Path("run.json"), '{"a": 1,\n "settings": [\n  2]}', {"a": 1, "settings": [2]})
+        >>> doc.line_of("settings"), doc.line_of("settings", 0), doc.line_of("missing")
+        (2, 3, None)
+        >>> doc.item_lines("settings")
+        [3]
+        >>> str(doc.error("settings must be a JSON object", "settings"))
+        'run.json:2: settings must be a JSON object'
+    """
+
+    path: Path
+    text: str
+    value: Any
+
+    def line_of(self, *keys: str | int) -> int | None:
+        """The line where the member reached through ``keys`` (object keys, array indices) starts.
+
+        None when there is no such member; the whole document's first line when no key is given.
+        """
+        i: int | None = _skip_space(self.text, 0)
+        for key in keys:
+            if i is None:
+                return None
+            i = _member_start(self.text, i, key)
+        return None if i is None else self.text.count("\n", 0, i) + 1
+
+    def item_lines(self, *keys: str | int) -> list[int]:
+        """The line of every item of the array reached through ``keys`` (empty if it is not an array)."""
+        i: int | None = _skip_space(self.text, 0)
+        for key in keys:
+            if i is None:
+                return []
+            i = _member_start(self.text, i, key)
+        if i is None or i >= len(self.text) or self.text[i] != "[":
+            return []
+        lines, last, line = [], 0, 1
+        for start in _item_starts(self.text, i):
+            line += self.text.count("\n", last, start)
+            last = start
+            lines.append(line)
+        return lines
+
+    def error(self, problem: str, *keys: str | int) -> FileFormatError:
+        """A :class:`FileFormatError` naming this file and the line of the member at ``keys``."""
+        return FileFormatError(self.path, problem, self.line_of(*keys))
+
+
+def read_json_document(path: str | Path) -> JsonDocument:
+    """Parse a JSON file, keeping its text so that later checks can name lines.
+
+    Raises:
+        FileFormatError: as :func:`read_text`, or the text is empty or not JSON (naming the line).
+    """
+    path = Path(path)
+    text = read_text(path)
+    if not text.strip():
+        raise FileFormatError(path, "empty file (expected JSON)")
+    try:
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+        raise _invalid_json(path, exc) from exc
+    except RecursionError:
+        raise FileFormatError(path, "JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise FileFormatError(path, f"invalid JSON: {exc}") from exc
+    return JsonDocument(path, text, value)
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file; every problem names the file (and the line, where there is one)."""
+    return read_json_document(path).value
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -84,42 +345,73 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
 def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     """Append complete lines and fsync (used for resumable per-video results).
 
-    Each call writes whole lines in one ``write``; a reader ignores nothing - a torn last
-    line (power loss) is reported as a format error naming the line.
+    Each call writes whole lines in one ``write``. A write that fails part-way (a full disk,
+    power loss) can leave a torn last line: readers report it as a format error naming the
+    line, and the job runner drops it on ``--resume`` (that video is then run again).
+
+    Raises:
+        WriteError: the file cannot be written (naming it and the reason).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise write_error(path, exc) from exc
 
 
-def iter_jsonl(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[T]:
-    """Yield ``parse(obj)`` for each non-empty line; errors name file and line.
+def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[tuple[int, T]]:
+    """Yield ``(line number, parse(obj))`` for each non-empty line; errors name file and line.
 
-    ``parse`` may raise ``ValueError``/``KeyError``/``TypeError`` for a record that does not
-    fit its schema; the error is re-raised as :class:`FileFormatError` with the line number.
+    Lines are read one at a time (a large file is never held whole). ``parse`` may raise
+    ``ValueError``, ``KeyError``, ``TypeError`` or ``OverflowError`` for a record that does
+    not fit its schema; the error is re-raised as :class:`FileFormatError` with the line number.
+
+    Raises:
+        FileFormatError: as :func:`read_text`, or a line is not UTF-8, not JSON, not a JSON
+            object, or not accepted by ``parse``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    _check_readable(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            data = _strip_bom(path, raw) if lineno == 1 else raw
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, data, exc, lineno) from None
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", lineno) from exc
+                raise _invalid_json(path, exc, lineno) from exc
+            except RecursionError:
+                raise FileFormatError(path, "JSON nested too deeply", lineno) from None
+            except ValueError as exc:  # e.g. an integer longer than Python converts
+                raise FileFormatError(path, f"invalid JSON: {exc}", lineno) from exc
             if not isinstance(obj, dict):
                 raise FileFormatError(path, f"expected a JSON object, got {type(obj).__name__}", lineno)
             try:
-                yield parse(obj)
-            except (KeyError, ValueError, TypeError) as exc:
+                item = parse(obj)
+            except (KeyError, ValueError, TypeError, OverflowError) as exc:
                 msg = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 raise FileFormatError(path, msg, lineno) from exc
+            yield lineno, item
+
+
+def iter_jsonl(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[T]:
+    """Yield ``parse(obj)`` for each non-empty line (see :func:`iter_jsonl_numbered`)."""
+    for _, item in iter_jsonl_numbered(path, parse):
+        yield item
 
 
 def read_jsonl(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> list[T]:

@@ -5,22 +5,30 @@
 - ``caption_data.json``: :class:`CaptionItem`
 
 Writing a file that was read reproduces it line for line.
+
+Readers check every record against its format (field names, JSON types, video names that are
+file names inside ``videos/``, questions that are the primitive's question) and name the file
+and line of anything wrong. A record repeated exactly is dropped with a warning naming both
+lines; the same (video, question) labelled both *Yes* and *No* is an error naming both lines.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
 from camerabench.errors import FileFormatError
-from camerabench.fileio import atomic_write_text, read_json, read_jsonl, write_jsonl
+from camerabench.fileio import atomic_write_text, iter_jsonl_numbered, read_json_document, write_jsonl
 from camerabench.taxonomy import BinaryRecord, Primitive
 
 __all__ = [
     "CAPTION_QUESTION",
     "CaptionItem",
     "VQAPair",
+    "check_video_name",
     "read_binary_dir",
     "read_binary_file",
     "read_caption_file",
@@ -31,23 +39,69 @@ __all__ = [
     "write_vqa_file",
 ]
 
+log = logging.getLogger(__name__)
+
 CAPTION_QUESTION = "Describe the camera movement in this video."
 
 _BINARY_FIELDS = ("image", "question", "label", "task", "label_name")
 
+R = TypeVar("R")
 
-def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
-    missing = [f for f in _BINARY_FIELDS if f not in obj]
+
+def _show(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, shortened for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_fields(obj: dict[str, Any], fields: Iterable[str]) -> None:
+    """Every field present, no other field."""
+    fields = tuple(fields)
+    missing = [f for f in fields if f not in obj]
     if missing:
         raise ValueError(f"missing field(s) {missing}")
-    extra = sorted(set(obj) - set(_BINARY_FIELDS))
+    extra = sorted(set(obj) - set(fields))
     if extra:
         raise ValueError(f"unexpected field(s) {extra}")
+
+
+def _string(obj: dict[str, Any], field: str) -> str:
+    """``obj[field]`` if it is a non-empty string."""
+    value = obj[field]
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{field!r} must be a non-empty string, got {_show(value)}")
+    return value
+
+
+def check_video_name(value: Any, field: str = "video") -> str:
+    """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``).
+
+    Example:
+        >>> check_video_name("clip.mp4")
+        'clip.mp4'
+        >>> check_video_name("")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'video' must be a video file name, got ''
+
+    Raises:
+        ValueError: anything else, naming ``field``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
+    parts = PurePosixPath(value.replace("\\", "/"))
+    if parts.is_absolute() or ".." in parts.parts:
+        raise ValueError(f"{field!r} must name a file inside videos/, got {_show(value)}")
+    return value
+
+
+def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
+    _check_fields(obj, _BINARY_FIELDS)
+    check_video_name(obj["image"], "image")
+    for f in _BINARY_FIELDS[1:]:
+        _string(obj, f)
     if obj["label"] not in ("Yes", "No"):
-        raise ValueError(f"label must be 'Yes' or 'No', got {obj['label']!r}")
-    for f in _BINARY_FIELDS:
-        if not isinstance(obj[f], str):
-            raise ValueError(f"field {f!r} must be a string")
+        raise ValueError(f"label must be 'Yes' or 'No', got {_show(obj['label'])}")
     rec = BinaryRecord(**{f: obj[f] for f in _BINARY_FIELDS})
     try:
         prim = Primitive.from_name(rec.task)
@@ -55,13 +109,50 @@ def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
         raise ValueError(str(exc.args[0])) from exc
     if rec.question != prim.question:
         raise ValueError(f"question {rec.question!r} is not the {prim.task} question {prim.question!r}")
+    if rec.label_name != prim.label_name:
+        raise ValueError(f"label_name {rec.label_name!r} is not the {prim.task} label name {prim.label_name!r}")
     return rec
 
 
+def _without_repeats(
+    path: Path, numbered: Iterable[tuple[int, R]], key: Callable[[R], Hashable], conflict: Callable[[R, R], str]
+) -> list[R]:
+    """The records of a file in order, an exact repeat dropped with a warning.
+
+    Two records with the same ``key`` that differ are an error: ``conflict(first, later)``
+    says how, and the error names the lines of both.
+    """
+    first: dict[Hashable, tuple[int, R]] = {}
+    out: list[R] = []
+    for line, rec in numbered:
+        k = key(rec)
+        seen = first.get(k)
+        if seen is None:
+            first[k] = (line, rec)
+            out.append(rec)
+        elif seen[1] == rec:
+            log.warning("%s:%d: repeats line %d exactly; the repeat is dropped", path, line, seen[0])
+        else:
+            raise FileFormatError(path, f"{conflict(seen[1], rec)} (line {seen[0]} and this line)", line)
+    return out
+
+
 def read_binary_file(path: str | Path) -> list[BinaryRecord]:
-    """All records of one binary-classification file, in file order, validated."""
+    """All records of one binary-classification file, in file order, validated.
+
+    An exact repeat of a record is dropped with a warning naming both lines.
+
+    Raises:
+        FileFormatError: a malformed record, the same video labelled both Yes and No (naming
+            both lines), or records of more than one task.
+    """
     path = Path(path)
-    recs = read_jsonl(path, _parse_binary)
+    recs = _without_repeats(
+        path,
+        iter_jsonl_numbered(path, _parse_binary),
+        key=lambda r: (r.image, r.question),
+        conflict=lambda a, b: f"{b.image} is labelled both {a.label!r} and {b.label!r} for {b.question!r}",
+    )
     tasks = {r.task for r in recs}
     if len(tasks) > 1:
         raise FileFormatError(path, f"one file must hold one task, found {sorted(tasks)}")
@@ -76,10 +167,11 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
     """Every ``<Primitive>.jsonl`` present in a folder (absent primitives are absent keys).
 
     Raises:
-        FileFormatError: a ``.jsonl`` file whose name is not a primitive, or whose records
-            belong to another primitive.
+        FileFormatError: ``folder`` is not a folder, a ``.jsonl`` file whose name is not a
+            primitive, or whose records belong to another primitive.
     """
     folder = Path(folder)
+    _check_folder(folder)
     out: dict[Primitive, list[BinaryRecord]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         try:
@@ -132,22 +224,37 @@ _VQA_FIELDS = tuple(VQAPair.__dataclass_fields__)
 
 
 def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
-    missing = [f for f in _VQA_FIELDS if f not in obj]
-    if missing:
-        raise ValueError(f"missing field(s) {missing}")
+    _check_fields(obj, _VQA_FIELDS)
     for f in ("images", "texts"):
-        if not (isinstance(obj[f], list) and len(obj[f]) == 2):
-            raise ValueError(f"{f!r} must be a list of two strings")
+        value = obj[f]
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+            raise ValueError(f"{f!r} must be a list of two strings, got {_show(value)}")
+    for f in ("pos_video", "neg_video"):
+        check_video_name(obj[f], f)
+    for f in ("skill", "task", "pos_text", "neg_text", "pos_question", "neg_question"):
+        _string(obj, f)
     pair = VQAPair(**{**obj, "images": tuple(obj["images"]), "texts": tuple(obj["texts"])})
     if pair.images != (pair.pos_video, pair.neg_video):
         raise ValueError("images must be [pos_video, neg_video]")
     if pair.texts != (pair.pos_text, pair.neg_text):
         raise ValueError("texts must be [pos_text, neg_text]")
+    if pair.pos_video == pair.neg_video:
+        raise ValueError(f"pos_video and neg_video are the same video {pair.pos_video!r}")
+    if pair.pos_question == pair.neg_question:
+        raise ValueError(f"pos_question and neg_question are the same question {pair.pos_question!r}")
     return pair
 
 
 def read_vqa_file(path: str | Path) -> list[VQAPair]:
-    return read_jsonl(path, _parse_vqa)
+    """The pairs of one VQA task file, validated; an exact repeat is dropped with a warning.
+
+    Raises:
+        FileFormatError: a malformed pair (naming the line).
+    """
+    path = Path(path)
+    return _without_repeats(
+        path, iter_jsonl_numbered(path, _parse_vqa), key=lambda p: p, conflict=lambda a, b: "unreachable"
+    )
 
 
 def write_vqa_file(path: str | Path, pairs: list[VQAPair]) -> None:
@@ -155,9 +262,22 @@ def write_vqa_file(path: str | Path, pairs: list[VQAPair]) -> None:
 
 
 def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
-    """``(skill folder, task file stem)`` -> pairs, for every ``<skill>/<task>.jsonl``."""
+    """``(skill folder, task file stem)`` -> pairs, for every ``<skill>/<task>.jsonl``.
+
+    Raises:
+        FileFormatError: ``folder`` is not a folder, or a file in it is malformed.
+    """
     folder = Path(folder)
+    _check_folder(folder)
+    stray = sorted(p.name for p in folder.glob("*.jsonl"))
+    if stray:
+        log.warning("%s: %s not inside a <skill>/ folder; not read", folder, ", ".join(stray))
     return {(p.parent.name, p.stem): read_vqa_file(p) for p in sorted(folder.glob("*/*.jsonl"))}
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise FileFormatError(folder, "is a file, not a folder" if folder.exists() else "folder not found")
 
 
 @dataclass(frozen=True)
@@ -167,17 +287,38 @@ class CaptionItem:
     answer: str
 
 
+_CAPTION_FIELDS = ("video", "question", "answer")
+
+
+def _parse_caption(obj: Any) -> CaptionItem:
+    if not isinstance(obj, dict):
+        raise ValueError(f"an item must be an object with keys video, question, answer, got {_show(obj)}")
+    _check_fields(obj, _CAPTION_FIELDS)
+    return CaptionItem(check_video_name(obj["video"]), _string(obj, "question"), _string(obj, "answer"))
+
+
 def read_caption_file(path: str | Path) -> list[CaptionItem]:
-    """Items of ``caption_data.json`` (a JSON list of {video, question, answer})."""
-    data = read_json(path)
-    if not isinstance(data, list):
-        raise FileFormatError(path, "caption_data.json must hold a JSON list")
+    """Items of ``caption_data.json`` (a JSON list of {video, question, answer}), validated.
+
+    An exact repeat of an item is dropped with a warning; a video may have several reference
+    captions.
+
+    Raises:
+        FileFormatError: not a JSON list, or an item that is malformed (naming its line).
+    """
+    doc = read_json_document(path)
+    if not isinstance(doc.value, list):
+        raise doc.error(f"{doc.path.name} must hold a JSON list, got {type(doc.value).__name__}")
     items = []
-    for i, obj in enumerate(data):
-        if not isinstance(obj, dict) or set(obj) != {"video", "question", "answer"}:
-            raise FileFormatError(path, f"item {i} must be an object with keys video, question, answer")
-        items.append(CaptionItem(str(obj["video"]), str(obj["question"]), str(obj["answer"])))
-    return items
+    for i, obj in enumerate(doc.value):
+        try:
+            items.append(_parse_caption(obj))
+        except ValueError as exc:
+            raise doc.error(f"item {i}: {exc}", i) from exc
+    if len(set(items)) == len(items):
+        return items
+    numbered = list(zip(doc.item_lines(), items, strict=True))
+    return _without_repeats(doc.path, numbered, key=lambda c: c, conflict=lambda a, b: "unreachable")
 
 
 def write_caption_file(path: str | Path, items: list[CaptionItem]) -> None:

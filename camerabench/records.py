@@ -2,7 +2,9 @@
 
 ``RUN/<method>/scores.jsonl`` holds one :class:`ScoreRecord` per (video, question);
 ``captions.jsonl`` one :class:`CaptionRecord` per video; ``run.json`` one :class:`RunInfo`.
-Readers validate every line and name the file and line of anything malformed.
+Readers validate every line (fields present, JSON types as documented, finite scores) and
+name the file and line of anything malformed; in ``run.json`` the line of the offending field.
+Fields a record does not define are ignored, so other tools may add their own.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from camerabench import __version__
-from camerabench.errors import FileFormatError
-from camerabench.fileio import read_json, read_jsonl, write_json, write_jsonl
+from camerabench.fileio import read_json_document, read_jsonl, write_json, write_jsonl
 from camerabench.taxonomy import Primitive
 
 __all__ = [
@@ -40,16 +41,40 @@ __all__ = [
 SCHEMA_VERSION = 1
 Status = Literal["ok", "failed"]
 _STATUSES = ("ok", "failed")
+_PRIMITIVE_STEMS = frozenset(p.value for p in Primitive)
+
+
+class _FieldError(ValueError):
+    """A field of a JSON object has the wrong type or value; ``keys`` leads to it."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _text(obj: dict[str, Any], key: str, optional: bool = False) -> Any:
+    """``obj[key]`` if it is a non-empty string (or, when ``optional``, absent / null)."""
+    if optional and obj.get(key) is None:
+        return None
+    value = obj[key]
+    if not isinstance(value, str) or not value:
+        raise _FieldError(f"{key} must be a non-empty string{' or null' if optional else ''}, got {_show(value)}", key)
+    return value
 
 
 def _check_common(obj: dict[str, Any], kind: str) -> None:
     version = obj.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise ValueError(f"{kind} schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
     if obj.get("status") not in _STATUSES:
-        raise ValueError(f"status must be 'ok' or 'failed', got {obj.get('status')!r}")
+        raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
     if not isinstance(obj.get("video"), str) or not obj["video"]:
-        raise ValueError("video must be a non-empty string")
+        raise ValueError(f"video must be a non-empty string, got {_show(obj.get('video'))}")
 
 
 @dataclass(frozen=True)
@@ -92,15 +117,20 @@ class ScoreRecord:
         _check_common(obj, "score record")
         score = obj.get("score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
-            raise ValueError(f"score must be a number or null, got {score!r}")
+            raise ValueError(f"score must be a number or null, got {_show(score)}")
+        primitive = _text(obj, "primitive", optional=True)
+        if primitive is not None and primitive not in _PRIMITIVE_STEMS:
+            raise ValueError(f"primitive {primitive!r} is not a primitive file stem (e.g. 'Pan_Left') or null")
+        if score is not None and not _is_number(score) and isinstance(score, int):
+            raise ValueError("score is an integer too large to be a finite number")
         return cls(
             video=obj["video"],
-            question=str(obj["question"]),
-            method=str(obj["method"]),
+            question=_text(obj, "question"),
+            method=_text(obj, "method"),
             score=None if score is None else float(score),
             status=obj["status"],
-            reason=obj.get("reason"),
-            primitive=obj.get("primitive"),
+            reason=_text(obj, "reason", optional=True),
+            primitive=primitive,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,14 +163,17 @@ class CaptionRecord:
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> CaptionRecord:
         _check_common(obj, "caption record")
+        caption = obj.get("caption")
+        if caption is not None and not isinstance(caption, str):
+            raise ValueError(f"caption must be a string or null, got {_show(caption)}")
         return cls(
             video=obj["video"],
-            method=str(obj["method"]),
-            caption=obj.get("caption"),
+            method=_text(obj, "method"),
+            caption=caption,
             status=obj["status"],
-            reason=obj.get("reason"),
-            question=obj.get("question", "Describe the camera movement in this video."),
-            mode=obj.get("mode", "whole"),
+            reason=_text(obj, "reason", optional=True),
+            question=_text(obj, "question") if "question" in obj else "Describe the camera movement in this video.",
+            mode=_text(obj, "mode") if "mode" in obj else "whole",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -199,12 +232,27 @@ class RunInfo:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> RunInfo:
-        if obj.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"run.json schema_version {obj.get('schema_version')!r} is not {SCHEMA_VERSION}")
+        """A run.json object, every field checked against its type.
+
+        ``settings`` is free-form (each method's options), except ``settings.yes_threshold``,
+        which evaluation reads as the score above which a VQA answer is *Yes*: when present it
+        must be a finite number.
+
+        Raises:
+            ValueError: a missing ``method``, an unknown field, or a field of the wrong type
+                (the message names the field).
+        """
+        version = obj.get("schema_version")
+        if isinstance(version, bool) or version != SCHEMA_VERSION:
+            raise _FieldError(f"run.json schema_version {version!r} is not {SCHEMA_VERSION}", "schema_version")
         known = set(cls.__dataclass_fields__)
         unknown = set(obj) - known
         if unknown:
-            raise ValueError(f"unknown fields {sorted(unknown)}")
+            raise _FieldError(f"unknown fields {sorted(unknown)}", sorted(unknown)[0])
+        if "method" not in obj:
+            raise ValueError("missing field 'method'")
+        for key, value in obj.items():
+            _check_run_field(key, value)
         return cls(**obj)
 
 
@@ -224,14 +272,66 @@ def write_captions(path: str | Path, records: list[CaptionRecord]) -> None:
     write_jsonl(path, (r.to_dict() for r in records))
 
 
-def read_run_info(path: str | Path) -> RunInfo:
-    obj = read_json(path)
-    if not isinstance(obj, dict):
-        raise FileFormatError(path, "run.json must hold a JSON object")
+_RUN_TEXT = ("method", "command", "package_version", "started")
+_RUN_OPTIONAL_TEXT = ("method_kind", "data", "model_path", "model_config_sha256", "git_commit", "finished")
+_RUN_COUNTS = ("videos_ok", "videos_failed", "schema_version")
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (an integer too large for a float is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
     try:
-        return RunInfo.from_dict(obj)
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _check_run_field(key: str, value: Any) -> None:
+    """Raise a :class:`_FieldError` when ``value`` is not what run.json field ``key`` holds."""
+    kind = type(value).__name__
+    if key in _RUN_TEXT and not isinstance(value, str):
+        raise _FieldError(f"{key} must be a string, got {kind}", key)
+    if key in _RUN_OPTIONAL_TEXT and value is not None and not isinstance(value, str):
+        raise _FieldError(f"{key} must be a string or null, got {kind}", key)
+    if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise _FieldError(f"{key} must be a count (an integer >= 0), got {_show(value)}", key)
+    if key in ("settings", "failures", "seconds_per_video") and not isinstance(value, dict):
+        raise _FieldError(f"{key} must be a JSON object, got {kind}", key)
+    if key == "settings" and "yes_threshold" in value and not _is_number(value["yes_threshold"]):
+        raise _FieldError(
+            f"settings.yes_threshold must be a finite number, got {_show(value['yes_threshold'])}",
+            key,
+            "yes_threshold",
+        )
+    if key == "failures":
+        for video, reason in value.items():
+            if not isinstance(reason, str):
+                raise _FieldError(f"failures[{video!r}] must be a string (the reason), got {_show(reason)}", key, video)
+    if key == "seconds_per_video":
+        for video, seconds in value.items():
+            if not _is_number(seconds) or seconds < 0:
+                raise _FieldError(
+                    f"seconds_per_video[{video!r}] must be a number >= 0, got {_show(seconds)}", key, video
+                )
+
+
+def read_run_info(path: str | Path) -> RunInfo:
+    """A ``run.json`` / ``caption_run.json``, checked field by field.
+
+    Raises:
+        FileFormatError: unreadable, not JSON, not an object, or a field that does not fit
+            (naming the line of that field).
+    """
+    doc = read_json_document(path)
+    if not isinstance(doc.value, dict):
+        raise doc.error(f"{doc.path.name} must hold a JSON object, got {type(doc.value).__name__}")
+    try:
+        return RunInfo.from_dict(doc.value)
+    except _FieldError as exc:
+        raise doc.error(str(exc), *exc.keys) from exc
     except (TypeError, ValueError) as exc:
-        raise FileFormatError(path, str(exc)) from exc
+        raise doc.error(str(exc)) from exc
 
 
 def write_run_info(path: str | Path, info: RunInfo) -> None:

@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
+import math
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +52,7 @@ from camerabench.baselines.vlm.compat import (
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import read_json
+from camerabench.fileio import read_json, read_text
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -57,6 +60,7 @@ __all__ = [
     "VIDEO_MIN_PIXELS",
     "Encoded",
     "QwenVL",
+    "check_checkpoint",
     "checkpoint_folder",
     "checkpoint_layout",
     "load_qwen_vl",
@@ -388,6 +392,247 @@ class QwenVL:
         return hashlib.sha256((self.path / "config.json").read_bytes()).hexdigest()
 
 
+# --- cheap up-front check that a checkpoint folder will load ---------------------------------
+
+#: Bytes per element of the safetensors dtypes.
+_SAFETENSORS_BYTES = {
+    "BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+    "U16": 2, "I16": 2, "F16": 2, "BF16": 2,
+    "U32": 4, "I32": 4, "F32": 4,
+    "U64": 8, "I64": 8, "F64": 8,
+}  # fmt: skip
+_MAX_SAFETENSORS_HEADER = 100_000_000  # the safetensors format's own limit
+#: Weight files transformers loads, in its order of preference.
+_WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+
+
+def _safetensors_shapes(path: Path) -> dict[str, list[int]]:
+    """Tensor name -> shape from a safetensors file's header; checks that the file is complete.
+
+    Reads the header only (a few kilobytes), never the tensor data.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            n = int.from_bytes(head, "little") if len(head) == 8 else -1
+            if n < 2 or n > min(_MAX_SAFETENSORS_HEADER, size - 8):
+                raise FileFormatError(path, f"corrupt weights: not a safetensors file ({size} bytes)")
+            raw = fh.read(n)
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        header = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise FileFormatError(path, "corrupt weights: the safetensors header is not JSON") from None
+    if not isinstance(header, dict):
+        raise FileFormatError(path, "corrupt weights: the safetensors header is not a JSON object")
+    shapes: dict[str, list[int]] = {}
+    end = 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if (
+            not isinstance(shape, list)
+            or not all(isinstance(d, int) and d >= 0 for d in shape)
+            or not isinstance(offsets, list)
+            or len(offsets) != 2
+            or not all(isinstance(o, int) for o in offsets)
+            or not 0 <= offsets[0] <= offsets[1]
+        ):
+            raise FileFormatError(path, f"corrupt weights: bad header entry for tensor {name!r}")
+        itemsize = _SAFETENSORS_BYTES.get(str(entry.get("dtype")))
+        if itemsize is not None and offsets[1] - offsets[0] != math.prod(shape) * itemsize:
+            raise FileFormatError(
+                path, f"corrupt weights: tensor {name} {shape} {entry['dtype']} does not fit its byte range {offsets}"
+            )
+        shapes[name] = shape
+        end = max(end, offsets[1])
+    data = size - 8 - n
+    if end != data:
+        raise FileFormatError(
+            path,
+            f"corrupt or truncated weights: the header describes {end} bytes of tensor data, the file holds {data}",
+        )
+    return shapes
+
+
+def _torch_zip(path: Path) -> None:
+    """A ``pytorch_model*.bin`` must be a complete torch zip archive (checked from its directory)."""
+    try:
+        ok = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if not ok:
+        raise FileFormatError(path, "corrupt or truncated weights: not a complete torch zip archive")
+
+
+def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
+    """(tensor name -> shape, tensor name -> file) of the weights transformers would load.
+
+    Shapes are known for safetensors files only; a torch ``.bin`` is checked for completeness.
+    """
+    found = next((name for name in _WEIGHT_FILES if (path / name).is_file()), None)
+    if found is None:
+        raise FileFormatError(path, f"no model weights ({', '.join(_WEIGHT_FILES)})")
+    shapes: dict[str, list[int]] = {}
+    files: dict[str, Path] = {}
+    if not found.endswith(".index.json"):
+        if found.endswith(".bin"):
+            _torch_zip(path / found)
+            return shapes, files
+        shapes = _safetensors_shapes(path / found)
+        return shapes, dict.fromkeys(shapes, path / found)
+    index = path / found
+    weight_map = _read_object(index).get("weight_map")
+    if not isinstance(weight_map, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in weight_map.items()
+    ):
+        raise FileFormatError(index, "weight_map must be an object of tensor name -> shard file")
+    for shard in sorted(set(weight_map.values())):
+        shard_path = path / shard
+        if not shard_path.is_file():
+            raise FileFormatError(index, f"weight shard {shard} is missing")
+        if shard.endswith(".bin"):
+            _torch_zip(shard_path)
+            continue
+        these = _safetensors_shapes(shard_path)
+        shapes.update(these)
+        files.update(dict.fromkeys(these, shard_path))
+    for name, shard in weight_map.items():
+        if not shard.endswith(".bin") and name not in shapes:
+            raise FileFormatError(path / shard, f"tensor {name} (listed in {found}) is not in this shard")
+    return shapes, files
+
+
+def _positive_int(cfg: dict[str, Any], key: str) -> int | None:
+    value = cfg.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _expected_shapes(cfg: dict[str, Any]) -> list[tuple[re.Pattern[str], list[int | None], str]]:
+    """(tensor-name pattern, expected shape, the config keys it comes from); None = not checked."""
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    vision = cfg["vision_config"] if isinstance(cfg.get("vision_config"), dict) else {}
+    vocab, hidden = _positive_int(text, "vocab_size"), _positive_int(text, "hidden_size")
+    heads = _positive_int(text, "num_attention_heads")
+    kv_heads = _positive_int(text, "num_key_value_heads") or heads
+    head_dim = _positive_int(text, "head_dim") or (hidden // heads if hidden and heads else None)
+    inter = _positive_int(text, "intermediate_size")
+    v_hidden = _positive_int(vision, "hidden_size")
+    channels = _positive_int(vision, "in_channels") or _positive_int(vision, "in_chans") or 3
+    patch, t_patch = _positive_int(vision, "patch_size"), _positive_int(vision, "temporal_patch_size")
+    out_hidden = _positive_int(vision, "out_hidden_size")
+
+    def mul(a: int | None, b: int | None) -> int | None:
+        return a * b if a is not None and b is not None else None
+
+    layer = r"(?<!visual\.)(?:^|\.)layers\.0\."  # the first text decoder layer
+    rows: list[tuple[str, list[int | None], str]] = [
+        (r"(?:^|\.)embed_tokens\.weight$", [vocab, hidden], "vocab_size, hidden_size"),
+        (r"^lm_head\.weight$", [vocab, hidden], "vocab_size, hidden_size"),
+        (layer + r"self_attn\.q_proj\.weight$", [mul(heads, head_dim), hidden], "num_attention_heads, hidden_size"),
+        (layer + r"self_attn\.k_proj\.weight$", [mul(kv_heads, head_dim), hidden], "num_key_value_heads"),
+        (layer + r"mlp\.gate_proj\.weight$", [inter, hidden], "intermediate_size, hidden_size"),
+        (r"visual\.patch_embed\.proj\.weight$", [v_hidden, channels, t_patch, patch, patch], "vision_config"),
+        (r"visual\.merger\.mlp\.2\.weight$", [out_hidden, None], "vision_config.out_hidden_size"),
+    ]
+    return [(re.compile(pattern), shape, keys) for pattern, shape, keys in rows]
+
+
+def _check_shapes(cfg_path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]], files: dict[str, Path]) -> None:
+    """The weights' sizes must be the ones config.json describes (a config of another model size)."""
+    if not shapes:
+        return
+    for pattern, expected, keys in _expected_shapes(cfg):
+        for name in (n for n in shapes if pattern.search(n)):
+            got = shapes[name]
+            if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got, strict=False)):
+                want = [e if e is not None else "*" for e in expected]
+                raise FileFormatError(
+                    files[name], f"tensor {name} has shape {got}, but {cfg_path.name} ({keys}) gives {want}"
+                )
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    vision = cfg["vision_config"] if isinstance(cfg.get("vision_config"), dict) else {}
+    counts = (
+        (r"(?<!visual\.)(?:^|\.)layers\.(\d+)\.", _positive_int(text, "num_hidden_layers"), "num_hidden_layers"),
+        (r"visual\.blocks\.(\d+)\.", _positive_int(vision, "depth"), "vision_config.depth"),
+    )
+    for layer_pattern, expected_count, key in counts:
+        found = {int(m.group(1)) for n in shapes if (m := re.search(layer_pattern, n))}
+        if expected_count is not None and found and len(found) != expected_count:
+            raise FileFormatError(cfg_path, f"{key} is {expected_count}, but the weights hold {len(found)} such layers")
+
+
+def _check_tokenizer(path: Path) -> None:
+    """A tokenizer transformers can load: ``tokenizer.json``, or ``vocab.json`` with ``merges.txt``."""
+    fast = path / "tokenizer.json"
+    if fast.is_file():
+        if not isinstance(_read_object(fast).get("model"), dict):
+            raise FileFormatError(fast, "not a tokenizers file (no 'model' object)")
+    elif (path / "vocab.json").is_file() and (path / "merges.txt").is_file():
+        _read_object(path / "vocab.json")
+        read_text(path / "merges.txt")
+    else:
+        raise FileFormatError(path, "no tokenizer (tokenizer.json, or vocab.json and merges.txt)")
+    if (path / "tokenizer_config.json").is_file():
+        _read_object(path / "tokenizer_config.json")
+
+
+def _check_chat_template(path: Path) -> None:
+    """One of the places :func:`_chat_template` reads the template from must have it."""
+    if (path / "chat_template.jinja").is_file():
+        read_text(path / "chat_template.jinja")
+        return
+    if (path / "chat_template.json").is_file():
+        data = _read_object(path / "chat_template.json")
+        if not isinstance(data.get("chat_template"), str):
+            raise FileFormatError(path / "chat_template.json", "expected an object with a 'chat_template' string")
+        return
+    tok_cfg = path / "tokenizer_config.json"
+    if not (tok_cfg.is_file() and isinstance(_read_object(tok_cfg).get("chat_template"), str)):
+        raise FileFormatError(
+            path, "no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)"
+        )
+
+
+def check_checkpoint(path: str | Path) -> str:
+    """Check, without building the model, that a checkpoint folder has what loading it needs.
+
+    Cheap (it reads the JSON files and the weight files' headers, never the tensors), so it runs
+    before any worker process starts: a missing or unreadable file, a truncated or corrupt
+    weight file, weights whose sizes do not match ``config.json`` (a config of another model
+    size), a missing tokenizer or chat template each give one error naming the file.
+
+    Returns:
+        The layout (:func:`checkpoint_layout`).
+
+    Raises:
+        FileFormatError: naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileFormatError(path, "model checkpoint folder not found")
+    if not path.is_dir():
+        raise FileFormatError(path, "is a file; a model is a checkpoint folder (config.json, weights, tokenizer)")
+    layout = checkpoint_layout(path)
+    cfg = _read_object(path / "config.json")
+    _check_tokenizer(path)
+    _check_chat_template(path)
+    read_pixel_spec(path, kind="video")
+    read_pixel_spec(path, kind="image")
+    shapes, files = _weight_shapes(path)
+    _check_shapes(path / "config.json", cfg, shapes, files)
+    return layout
+
+
 def resolve_device(device: str | None) -> torch.device:
     """A torch device by name; default cuda if available, else cpu."""
     if device is None:
@@ -428,13 +673,12 @@ def load_qwen_vl(
             :func:`read_pixel_spec`).
 
     Raises:
-        FileFormatError: the folder is missing or not a Qwen2.5-VL checkpoint.
+        FileFormatError: the folder is missing, not a Qwen2.5-VL checkpoint, or a file in it is
+            missing or broken (:func:`check_checkpoint`).
         CameraBenchError: bad device/dtype.
     """
     path = Path(path)
-    if not path.is_dir():
-        raise FileFormatError(path, "model checkpoint folder not found")
-    layout = checkpoint_layout(path)
+    layout = check_checkpoint(path)
     dev = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, dev)
     ensure_transformers_importable()

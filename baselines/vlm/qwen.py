@@ -25,7 +25,7 @@ import torch
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoint, load_qwen_vl
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
@@ -255,6 +255,15 @@ class QwenVLOptions(MethodOptions):
     model: str | None = option(
         None, "local Qwen2.5-VL checkpoint folder (current or older transformers layout)", required=True
     )
+
+    def validate(self, method: str) -> None:
+        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`).
+
+        Checked here, in the main process, so that a missing or broken file is one error
+        before any worker starts, whatever the number of workers.
+        """
+        if self.model is not None:
+            check_checkpoint(self.model)
 
 
 class QwenVLPredictor(Predictor):

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "synth": "camerabench.cli.synth",
     "predict": "camerabench.cli.predict",
     "evaluate": "camerabench.cli.evaluate",
+    "calibrate": "camerabench.cli.calibrate",
     "report": "camerabench.cli.report",
     "caption": "camerabench.cli.caption",
     "train": "camerabench.cli.train",
@@ -63,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CameraBenchError as exc:
         log.error("%s", exc)
         return 1
+    except KeyboardInterrupt:
+        # Jobs save what they finished and log how to continue before this reaches here.
+        log.error("interrupted")
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,25 +1,37 @@
 """The ``predict`` and ``caption`` jobs as library functions (the CLI wraps them).
 
-One job per video, optionally in ``workers`` processes. Every video ends as records: scores
-(or captions) when the method handled it, failed records with the reason when it did not —
-a failure never aborts the run. Results are appended per video (fsync'd) so an interrupted
-run resumes with ``--resume``; at the end the files are rewritten sorted, atomically, so their
-content does not depend on worker scheduling.
+One job per video, optionally in ``workers`` processes (:mod:`camerabench.jobs.workers`). Every
+video ends as records: scores (or captions) when the method handled it, failed records with the
+reason when it did not, a worker process that died on it included - a failure never aborts the
+run. Results are appended per video (fsync'd) so an interrupted run resumes with ``--resume``;
+at the end the files are rewritten sorted, atomically, so their content does not depend on
+worker scheduling or on where the run was interrupted.
+
+Guards: a run holds :class:`~camerabench.locks.FolderLock` on its method folder (a second
+``predict`` or ``caption`` of the same method into the same run folder is refused, naming the
+holder's pid; the lock dies with its process); ``--resume`` with settings other than the earlier
+run's (``workers`` aside) is refused, listing the differences; run.json is kept up to date
+during the run and counts every video of the run, earlier parts included; SIGTERM unwinds like
+Ctrl-C (workers stopped, run.json saved). An output that cannot be written (a file in the way, a
+read-only location, a full disk) stops the run with one line naming the path and the reason;
+what was recorded stays, and ``--resume`` completes it.
 
 Output: the method's folder of the run folder, laid out by :class:`camerabench.runfolder.MethodFolder`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
 import os
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +42,9 @@ from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
-from camerabench.fileio import append_jsonl
+from camerabench.fileio import WriteError, append_jsonl, write_error
+from camerabench.jobs.workers import one_line, run_in_workers
+from camerabench.locks import FolderLock
 from camerabench.records import (
     CaptionRecord,
     RunInfo,
@@ -108,6 +122,33 @@ def _failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _predict_failed(
+    method: str, seconds: float, reason: str, video: str, path: str, questions: list[Question]
+) -> _Outcome:
+    """Every question of the video recorded as failed with ``reason`` (the job's arguments follow)."""
+    records = [
+        ScoreRecord.failed(video, q.text, method, reason, q.primitive.value if q.primitive else None).to_dict()
+        for q in questions
+    ]
+    return _Outcome(video, seconds, records, reason)
+
+
+def _caption_failed(
+    method: str,
+    seconds: float,
+    reason: str,
+    video: str,
+    path: str,
+    question: str,
+    mode: str,
+    trajectory_path: str | None = None,
+    prior_failure: str | None = None,
+) -> _Outcome:
+    """The video's caption recorded as failed with ``reason`` (the job's arguments follow)."""
+    rec = CaptionRecord(video, method, None, "failed", reason, question, mode)
+    return _Outcome(video, seconds, [rec.to_dict()], reason)
+
+
 def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     predictor = _PREDICTOR
     method = predictor.name
@@ -118,11 +159,7 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
         reason = _failure_reason(exc)
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", method, video, traceback.format_exc())
-        records = [
-            ScoreRecord.failed(video, q.text, method, reason, q.primitive.value if q.primitive else None).to_dict()
-            for q in questions
-        ]
-        return _Outcome(video, time.perf_counter() - t0, records, reason)
+        return _predict_failed(method, time.perf_counter() - t0, reason, video, path, questions)
     records = []
     unanswerable = 0
     for q in questions:
@@ -148,8 +185,7 @@ def _caption_job(
     t0 = time.perf_counter()
     if prior_failure is not None:  # the same method and settings already failed on this video
         reason = f"predict failed on this video: {prior_failure}"
-        rec = CaptionRecord(video, predictor.name, None, "failed", reason, question, mode)
-        return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], reason)
+        return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
     try:
         if trajectory_path is not None:
             predictor.reuse_trajectory(Path(path), load_npz(trajectory_path))
@@ -158,8 +194,7 @@ def _caption_job(
         reason = _failure_reason(exc)
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", predictor.name, video, traceback.format_exc())
-        rec = CaptionRecord(video, predictor.name, None, "failed", reason, question, mode)
-        return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], reason)
+        return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
     rec = CaptionRecord(video, predictor.name, str(text), "ok", None, question, mode)
     return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None)
 
@@ -169,30 +204,53 @@ def _caption_job(
 
 def _repair_tail(path: Path) -> None:
     """Drop a torn last line left by a crash mid-append (that video is then run again)."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        log.warning("%s: dropping an incomplete last line (%d bytes) from an interrupted run", path, len(data) - keep)
-        with open(path, "r+b") as fh:
-            fh.truncate(keep)
+    try:
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            log.warning(
+                "%s: dropping an incomplete last line (%d bytes) from an interrupted run", path, len(data) - keep
+            )
+            with open(path, "r+b") as fh:
+                fh.truncate(keep)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+
+
+def _init(method: str, options: MethodOptions, threads: int | None) -> None:
+    """Set the method up in this process; a failure is one line naming the method."""
+    try:
+        _init_worker(method, options, threads)
+    except CameraBenchError:
+        raise
+    except Exception as exc:  # re-raised as the one-line error of the run
+        reason = one_line(f"{type(exc).__name__}: {exc}")
+        raise CameraBenchError(f"method {method!r} could not be set up: {reason}") from exc
 
 
 def _iter_outcomes(
-    method: str, options: MethodOptions, workers: int, jobs: list[tuple[Any, ...]], job_fn: Callable[..., _Outcome]
-) -> Iterator[_Outcome]:
+    method: str,
+    options: MethodOptions,
+    workers: int,
+    jobs: list[tuple[Any, ...]],
+    job_fn: Callable[..., _Outcome],
+    failed_fn: Callable[..., _Outcome],
+) -> Generator[_Outcome, None, None]:
+    if not jobs:
+        return
     if workers <= 1:
-        _init_worker(method, options, None)
+        _init(method, options, None)
         for job in jobs:
             yield job_fn(*job)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(method, options, threads)
-    ) as ex:
-        futures = [ex.submit(job_fn, *job) for job in jobs]
-        for fut in futures:
-            yield fut.result()
+    what = f"method {method!r}"
+    with contextlib.closing(run_in_workers(jobs, workers, _init, (method, options, threads), job_fn, what)) as dones:
+        for done in dones:
+            if done.died is None:
+                yield done.result
+            else:
+                yield failed_fn(method, done.seconds, done.died, *jobs[done.index])
 
 
 def _reusable_predict_run(folder: MethodFolder, probe: Predictor) -> RunInfo | None:
@@ -206,6 +264,113 @@ def _reusable_predict_run(folder: MethodFolder, probe: Predictor) -> RunInfo | N
         return None
     log.info("%s: captioning from the trajectories of the predict run with the same settings", folder.path)
     return info
+
+
+#: Settings that may change between an interrupted run and its resumption.
+_RESUMABLE_SETTINGS = frozenset({"workers"})
+
+
+def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """``key: old -> new`` for every setting that differs (``workers`` aside), in the old order.
+
+    Example:
+        >>> _settings_differences({"seed": 0, "workers": 1}, {"seed": 2, "workers": 4, "x": [1]})
+        ['seed: 0 -> 2', 'x: (not set) -> [1]']
+    """
+    keys = [k for k in old if k not in _RESUMABLE_SETTINGS]
+    keys += [k for k in new if k not in old and k not in _RESUMABLE_SETTINGS]
+    missing = object()
+
+    def show(value: Any) -> str:
+        return "(not set)" if value is missing else json.dumps(value, ensure_ascii=False)
+
+    return [
+        f"{k}: {show(old.get(k, missing))} -> {show(new.get(k, missing))}"
+        for k in keys
+        if old.get(k, missing) != new.get(k, missing)
+    ]
+
+
+def _video_failure(records: list[ScoreRecord | CaptionRecord]) -> str | None:
+    """The failure of a video, read back from its records: all failed (with the first reason)."""
+    if records and all(r.status == "failed" for r in records):
+        return records[0].reason or "failed"
+    return None
+
+
+def _by_video(records: Sequence[ScoreRecord | CaptionRecord]) -> dict[str, list[ScoreRecord | CaptionRecord]]:
+    out: dict[str, list[ScoreRecord | CaptionRecord]] = {}
+    for rec in records:
+        out.setdefault(rec.video, []).append(rec)
+    return out
+
+
+def _count(info: RunInfo, recorded: Mapping[str, list[ScoreRecord | CaptionRecord]]) -> None:
+    """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
+
+    A video in the output file that run.json does not know (the earlier run was killed before it
+    updated run.json) gets its failure from its records.
+    """
+    for video, recs in recorded.items():
+        if video not in info.seconds_per_video and video not in info.failures:
+            failure = _video_failure(recs)
+            if failure is not None:
+                info.failures[video] = failure
+    videos = set(info.seconds_per_video) | set(recorded)
+    info.videos_failed = len(videos & set(info.failures))
+    info.videos_ok = len(videos) - info.videos_failed
+
+
+class _Progress:
+    """Keeps run.json up to date during a run, at most every ``_PROGRESS_EVERY_S`` seconds.
+
+    So a run killed outright (SIGKILL, power loss) keeps the timings and failures of all but
+    its last seconds; one stopped by an error, SIGINT or SIGTERM keeps them all.
+    """
+
+    def __init__(self, path: Path, info: RunInfo) -> None:
+        self.path, self.info = path, info
+        self.last = time.monotonic()
+
+    def maybe_save(self) -> None:
+        if time.monotonic() - self.last >= _PROGRESS_EVERY_S:
+            self.save()
+
+    def save(self) -> None:
+        write_run_info(self.path, self.info)
+        self.last = time.monotonic()
+
+
+_PROGRESS_EVERY_S = 2.0
+
+
+class _Terminated(SystemExit):
+    """SIGTERM arrived: unwind (workers stopped, progress saved), then exit with 128 + 15."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated(128 + signum)
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While running, SIGTERM unwinds like Ctrl-C instead of ending the process on the spot.
+
+    Only in the main thread and only where SIGTERM has its default action (a caller's own
+    handler is left alone).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(
@@ -222,32 +387,57 @@ def _run(
     if workers < 1:
         raise CameraBenchError(f"workers must be >= 1, got {workers}")
     ds = Dataset(data_dir)
+    ds.validate()  # every label file and the manifest, before any video is touched
     cls = predictor_class(method)
-    probe = cls(options)  # validates every option in the main process; cheap by contract
+    probe = cls(options)  # validates every option (and a model folder) in the main process
     folder = MethodFolder.of(out_dir, method)
-    method_dir = folder.path
+    with FolderLock(folder.path, what="method folder"), _sigterm_unwinds():
+        return _run_locked(kind, ds, cls, probe, folder, workers, resume, mode, progress)
+
+
+def _run_locked(
+    kind: JobKind,
+    ds: Dataset,
+    cls: type[Predictor],
+    probe: Predictor,
+    folder: MethodFolder,
+    workers: int,
+    resume: bool,
+    mode: str,
+    progress: bool,
+) -> RunSummary:
+    method = probe.name
     out_path, info_path = folder.output(kind), folder.info(kind)
     if out_path.exists() and not resume:
         raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
+    settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
 
     done: set[str] = set()
     info: RunInfo
     if resume and out_path.exists():
+        earlier = read_run_info(info_path) if info_path.exists() else None
+        if earlier is None:
+            log.warning("%s is missing: the earlier run's settings cannot be compared with these", info_path)
+        else:
+            differences = _settings_differences(earlier.settings, settings)
+            if differences:
+                raise CameraBenchError(
+                    f"{info_path}: cannot --resume with settings that differ from the earlier run "
+                    f"({'; '.join(differences)}); use the earlier settings, or another --out for a new run"
+                )
         _repair_tail(out_path)
-        reader = read_scores if kind == "predict" else read_captions
-        done = {r.video for r in reader(out_path)}
-        info = read_run_info(info_path) if info_path.exists() else RunInfo(method=method, command=kind)
+        done = {r.video for r in (read_scores(out_path) if kind == "predict" else read_captions(out_path))}
+        info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
     else:
         info = RunInfo(method=method, command=kind)
-    info.settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
+    info.settings = settings
     info.method_kind = cls.kind
-    info.data = str(Path(data_dir).resolve())
+    info.data = str(ds.root.resolve())
     model = getattr(probe.options, "model", None)
     info.model_path = str(model) if model else None
     info.model_config_sha256 = config_hash(model) if model else None
     info.git_commit = git_commit()
-    method_dir.mkdir(parents=True, exist_ok=True)
     write_run_info(info_path, info)
 
     videos = ds.videos()
@@ -256,48 +446,63 @@ def _run(
         questions = ds.questions()
         jobs: list[tuple[Any, ...]] = [(v, str(ds.video_path(v)), questions[v]) for v in todo]
         job_fn: Callable[..., _Outcome] = _predict_job
+        failed_fn: Callable[..., _Outcome] = _predict_failed
     else:
         question = ds.caption_question()
-        earlier = _reusable_predict_run(folder, probe) if cls.produces_trajectories else None
+        earlier_predict = _reusable_predict_run(folder, probe) if cls.produces_trajectories else None
         jobs = []
         for v in todo:
             traj_path = folder.trajectory(v)
-            reuse = earlier is not None and traj_path.is_file()
-            prior = earlier.failures.get(v) if earlier is not None else None
+            reuse = earlier_predict is not None and traj_path.is_file()
+            prior = earlier_predict.failures.get(v) if earlier_predict is not None else None
             jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
-        job_fn = _caption_job
+        job_fn, failed_fn = _caption_job, _caption_failed
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
 
     t0 = time.perf_counter()
     unanswerable = 0
+    ran = 0
+    saver = _Progress(info_path, info)
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
-    for outcome in _iter_outcomes(method, probe.options, workers, jobs, job_fn):
-        if outcome.trajectory is not None:
-            save_npz(folder.trajectory(outcome.video), outcome.trajectory)
-        append_jsonl(out_path, outcome.records)
-        info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
-        if outcome.failure:
-            info.failures[outcome.video] = outcome.failure
+    try:
+        with contextlib.closing(_iter_outcomes(method, probe.options, workers, jobs, job_fn, failed_fn)) as outcomes:
+            for outcome in outcomes:
+                if outcome.trajectory is not None:
+                    save_npz(folder.trajectory(outcome.video), outcome.trajectory)
+                append_jsonl(out_path, outcome.records)
+                ran += 1
+                info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
+                if outcome.failure:
+                    info.failures[outcome.video] = outcome.failure
+                else:
+                    info.failures.pop(outcome.video, None)
+                unanswerable += outcome.unanswerable
+                bar.update(1)
+                saver.maybe_save()
+        bar.close()
+        # Rewrite sorted (deterministic content), atomically.
+        if kind == "predict":
+            scores = read_scores(out_path) if out_path.exists() else []
+            write_scores(out_path, sorted(scores, key=lambda r: (r.video, r.question)))
+            _count(info, _by_video(scores))
         else:
-            info.failures.pop(outcome.video, None)
-        unanswerable += outcome.unanswerable
-        bar.update(1)
-    bar.close()
-
-    # Rewrite sorted (deterministic content), atomically.
-    if kind == "predict":
-        recs = read_scores(out_path) if out_path.exists() else []
-        write_scores(out_path, sorted(recs, key=lambda r: (r.video, r.question)))
-    else:
-        caps = read_captions(out_path) if out_path.exists() else []
-        write_captions(out_path, sorted(caps, key=lambda r: r.video))
-    info.videos_failed = len(info.failures)
-    info.videos_ok = len(info.seconds_per_video) - info.videos_failed
-    info.finished = now_iso()
-    write_run_info(info_path, info)
+            caps = read_captions(out_path) if out_path.exists() else []
+            write_captions(out_path, sorted(caps, key=lambda r: r.video))
+            _count(info, _by_video(caps))
+        info.finished = now_iso()
+        saver.save()
+    except BaseException as exc:
+        bar.close()
+        _stopped(kind, method, exc, saver, len(done) + ran, len(videos), out_path)
+        if isinstance(exc, WriteError):
+            raise CameraBenchError(
+                f"{exc} (the {len(done) + ran} videos recorded so far are kept: fix this, "
+                "then rerun with --resume to complete the run)"
+            ) from exc
+        raise
     return RunSummary(
         method=method,
-        method_dir=method_dir,
+        method_dir=folder.path,
         videos_total=len(videos),
         videos_run=len(todo),
         videos_skipped=len(done),
@@ -307,6 +512,27 @@ def _run(
         unanswerable_questions=unanswerable,
         failures=dict(info.failures),
     )
+
+
+def _stopped(
+    kind: str, method: str, exc: BaseException, saver: _Progress, recorded: int, total: int, out_path: Path
+) -> None:
+    """A run stops early: keep what it did in run.json and say how to complete it."""
+    try:
+        saver.save()
+    except WriteError as save_exc:  # the original error is the one raised; this one is reported
+        log.warning("%s: run.json not updated: %s", saver.path, save_exc)
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+        log.warning(
+            "%s %s %s with %d of %d videos recorded in %s; continue with --resume",
+            kind,
+            method,
+            why,
+            recorded,
+            total,
+            out_path,
+        )
 
 
 def run_predict(

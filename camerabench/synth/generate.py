@@ -23,6 +23,7 @@ from camerabench import __version__
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text, read_json, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
+from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.presets import KNOBS, preset_specs
 from camerabench.synth.render import render_frame
@@ -242,18 +243,35 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
 _INCOMPLETE = ".camerabench-synth-incomplete"  # marks a folder whose generation has not finished
 
 
+def _check_out(out: Path) -> bool:
+    """Whether ``out`` holds an earlier synthetic dataset (False: missing or empty).
+
+    Raises:
+        CameraBenchError: ``out`` is a file, or a folder holding anything else (the user's
+            files are never deleted).
+    """
+    if out.exists() and not out.is_dir():
+        raise CameraBenchError(f"{out}: is a file, not a folder")
+    if not out.exists() or all(p.name == LOCK_FILE for p in out.iterdir()):
+        return False
+    manifest = out / "manifest.json"
+    data = read_json(manifest) if manifest.is_file() else None
+    ours = (isinstance(data, dict) and data.get("generator") == GENERATOR) or (out / _INCOMPLETE).is_file()
+    if not ours:
+        raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
+    return True
+
+
 def _prepare_out(out: Path) -> None:
     """Create ``out``, replacing an earlier (complete or interrupted) synthetic dataset there.
+
+    Called with the folder's lock held (:func:`generate_dataset`).
 
     Raises:
         CameraBenchError: ``out`` holds anything else (the user's files are never deleted).
     """
-    if out.exists() and any(out.iterdir()):
+    if _check_out(out):
         manifest = out / "manifest.json"
-        data = read_json(manifest) if manifest.is_file() else None
-        ours = (isinstance(data, dict) and data.get("generator") == GENERATOR) or (out / _INCOMPLETE).is_file()
-        if not ours:
-            raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
         for sub in ("videos", "gt", "labels"):
             if (out / sub).exists():
                 shutil.rmtree(out / sub)
@@ -292,41 +310,43 @@ def generate_dataset(
         specs = preset_specs(preset, clips, seed)
     except ValueError as exc:
         raise CameraBenchError(str(exc)) from exc
-    _prepare_out(out)
-    jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    t0 = time.perf_counter()
-    log.info(
-        "rendering %d %s clips at %dx%d, %g fps with %d worker(s) into %s",
-        len(jobs),
-        preset,
-        width,
-        height,
-        fps,
-        n_workers,
-        out,
-    )
-    stats: list[dict[str, Any]] = []
-    every = max(1, len(jobs) // 10)
+    _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours
+    with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
+        _prepare_out(out)
+        jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
+        n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+        t0 = time.perf_counter()
+        log.info(
+            "rendering %d %s clips at %dx%d, %g fps with %d worker(s) into %s",
+            len(jobs),
+            preset,
+            width,
+            height,
+            fps,
+            n_workers,
+            out,
+        )
+        stats: list[dict[str, Any]] = []
+        every = max(1, len(jobs) // 10)
 
-    def progress(st: dict[str, Any]) -> None:
-        stats.append(st)
-        if len(stats) % every == 0 or len(stats) == len(jobs):
-            log.info("rendered %d/%d clips (%.0f s)", len(stats), len(jobs), time.perf_counter() - t0)
+        def progress(st: dict[str, Any]) -> None:
+            stats.append(st)
+            if len(stats) % every == 0 or len(stats) == len(jobs):
+                log.info("rendered %d/%d clips (%.0f s)", len(stats), len(jobs), time.perf_counter() - t0)
 
-    if n_workers == 1:
-        for job in jobs:
-            progress(_render_job(job))
-    else:
-        ctx = multiprocessing.get_context("spawn")  # safe even if the caller holds threads (torch)
-        with ctx.Pool(n_workers, initializer=_worker_init) as pool:
-            for st in pool.imap(_render_job, jobs):
-                progress(st)
-    elapsed = time.perf_counter() - t0
-    frames = sum(s["frames"] for s in stats)
-    _write_labels(out, specs, seed, preset, (width, height), fps, stats)
-    log.info("wrote %d clips (%d frames) in %.1f s (%.1f frames/s)", len(specs), frames, elapsed, frames / elapsed)
-    return out
+        if n_workers == 1:
+            for job in jobs:
+                progress(_render_job(job))
+        else:
+            ctx = multiprocessing.get_context("spawn")  # safe even if the caller holds threads (torch)
+            with ctx.Pool(n_workers, initializer=_worker_init) as pool:
+                for st in pool.imap(_render_job, jobs):
+                    progress(st)
+        elapsed = time.perf_counter() - t0
+        frames = sum(s["frames"] for s in stats)
+        _write_labels(out, specs, seed, preset, (width, height), fps, stats)
+        log.info("wrote %d clips (%d frames) in %.1f s (%.1f frames/s)", len(specs), frames, elapsed, frames / elapsed)
+        return out
 
 
 def _write_labels(

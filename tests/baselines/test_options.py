@@ -30,14 +30,19 @@ def tiny_dataset(tmp_path: Path, public_data: Path) -> Path:
     return data
 
 
-# Options that need a value from outside (a folder, a checkpoint) to construct.
-_REQUIRED = {"trajectory": {"traj_dir": "."}, "qwen-vl": {"model": "some/checkpoint"}}
+@pytest.fixture(scope="module")
+def required(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Options that need something real from outside (a folder, a checkpoint) to validate."""
+    from camerabench.baselines.vlm.tiny import make_tiny_vlm
+
+    model = make_tiny_vlm(tmp_path_factory.mktemp("tiny") / "vlm")
+    return {"trajectory": {"traj_dir": "."}, "qwen-vl": {"model": str(model)}}
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
-def test_defaults_validate_and_round_trip(method: str) -> None:
+def test_defaults_validate_and_round_trip(method: str, required: dict[str, dict[str, str]]) -> None:
     cls = predictor_class(method)
-    opts = cls.Options.from_mapping(_REQUIRED.get(method, {}), method=method)
+    opts = cls.Options.from_mapping(required.get(method, {}), method=method)
     as_dict = opts.to_dict()
     assert list(as_dict) == cls.Options.names()
     json.dumps(as_dict, allow_nan=False)  # run.json must be standard JSON
@@ -49,9 +54,9 @@ def test_defaults_validate_and_round_trip(method: str) -> None:
 
 @pytest.mark.parametrize("method", ["fast", "colmap", "qwen-vl"])
 @pytest.mark.parametrize("bad", [0, -1.0, math.nan, math.inf, "0", "nan", "-3"])
-def test_sample_fps_must_be_positive_and_finite(method: str, bad: object) -> None:
+def test_sample_fps_must_be_positive_and_finite(method: str, bad: object, required: dict[str, dict[str, str]]) -> None:
     with pytest.raises(CameraBenchError, match=f"method '{method}': option sample_fps must be") as info:
-        predictor_class(method)({**_REQUIRED.get(method, {}), "sample_fps": bad})
+        predictor_class(method)({**required.get(method, {}), "sample_fps": bad})
     assert "\n" not in str(info.value)
 
 

@@ -101,5 +101,5 @@ def test_malformed_vqa_and_caption(tmp_path):
         read_vqa_file(path)
     cap = tmp_path / "caption_data.json"
     cap.write_text('[{"video": "a.mp4"}]')
-    with pytest.raises(FileFormatError, match="item 0 must be an object"):
+    with pytest.raises(FileFormatError, match=r"caption_data.json:1: item 0: missing field"):
         read_caption_file(cap)

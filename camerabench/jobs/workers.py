@@ -1,0 +1,238 @@
+"""Worker processes for the job runner: one job at a time per worker, deaths contained.
+
+:func:`run_in_workers` starts ``workers`` processes (``spawn``), each set up once by ``init``,
+and hands every worker one job at a time, so the main process always knows which job each
+worker holds. That makes three promises possible:
+
+- **A worker that dies mid-job costs that job only.** Killed by the out-of-memory killer or a
+  crash in native code, it is reported as ``(index, None, reason)`` ("worker process died
+  (signal 9, SIGKILL) while processing this video"); a new worker takes its place and the
+  remaining jobs go on.
+- **No worker outlives the main process.** Workers ask the kernel to kill them when their
+  parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, Linux only; elsewhere an idle worker
+  still exits when its pipe to the main process closes), ignore SIGINT (a Ctrl-C reaches the
+  whole process group: the main process decides), and are terminated when the caller stops
+  iterating for any reason (an exception, KeyboardInterrupt, ``close()``).
+- **A method that cannot be set up stops the run with one line** (the worker reports the
+  exception of ``init``), instead of a broken pool and a traceback per job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from camerabench.errors import CameraBenchError
+
+__all__ = ["JobDone", "describe_exit", "one_line", "run_in_workers"]
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+#: Seconds a worker gets to exit after the last job (or after SIGTERM) before it is killed.
+_JOIN_TIMEOUT_S = 10.0
+
+
+@dataclass
+class JobDone:
+    """One finished job: ``result`` from the job function, or ``None`` and why the worker died."""
+
+    index: int
+    result: Any
+    died: str | None
+    seconds: float
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """How a process ended, for a failure reason.
+
+    Example:
+        >>> describe_exit(-9), describe_exit(1)
+        ('signal 9, SIGKILL', 'exit code 1')
+    """
+    if exitcode is None:
+        return "unknown exit status"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            return f"signal {-exitcode}"
+        return f"signal {-exitcode}, {name}"
+    return f"exit code {exitcode}"
+
+
+def one_line(text: str) -> str:
+    r"""The first non-empty line of ``text``, saying how many lines followed (for error messages).
+
+    Example:
+        >>> one_line("Error(s) in loading state_dict:\n\tsize mismatch for a\n\tsize mismatch for b")
+        'Error(s) in loading state_dict: (+2 more lines)'
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else text
+    return f"{lines[0]} (+{len(lines) - 1} more lines)"
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux); exit if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(err)}")
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _worker_main(
+    conn: Connection,
+    parent_pid: int,
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+) -> None:
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        init(*init_args)
+    except Exception as exc:  # noqa: BLE001 - sent to the main process, which stops the run with it
+        reason = str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}"
+        conn.send(("init_failed", one_line(reason)))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:  # the main process is gone
+            return
+        if message is None:
+            return
+        index, job = message
+        conn.send(("done", (index, job_fn(*job))))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    job: int | None = None
+    sent_at: float = 0.0
+
+
+def run_in_workers(
+    jobs: Sequence[tuple[Any, ...]],
+    workers: int,
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+    what: str,
+) -> Generator[JobDone, None, None]:
+    """Run ``job_fn(*job)`` for every job in up to ``workers`` processes; yield as they finish.
+
+    ``init``, ``job_fn`` and the jobs must be picklable (module-level functions); ``init`` runs
+    once in each worker before its first job. ``what`` names the work in error messages.
+
+    Raises:
+        CameraBenchError: ``init`` raised in a worker, or a worker died while setting up.
+    """
+    ctx = get_context("spawn")  # safe even if the caller holds threads (torch)
+    pending: deque[int] = deque(range(len(jobs)))
+    live: list[_Worker] = []
+    finished = False
+
+    def start() -> None:
+        parent_conn, child_conn = ctx.Pipe()
+        args = (child_conn, os.getpid(), init, init_args, job_fn)
+        process = ctx.Process(target=_worker_main, args=args, name=f"camerabench-worker-{len(live)}")
+        process.start()
+        child_conn.close()
+        live.append(_Worker(process, parent_conn))
+
+    def next_job(w: _Worker) -> bool:
+        """Give ``w`` the next job; False when there is none (the worker is then told to exit)."""
+        while pending:
+            index = pending.popleft()
+            try:
+                w.conn.send((index, jobs[index]))
+            except OSError:  # it died while idle: the job goes back, the death shows up below
+                pending.appendleft(index)
+                return True
+            w.job, w.sent_at = index, time.perf_counter()
+            return True
+        with contextlib.suppress(OSError):  # already gone is as good as exiting
+            w.conn.send(None)
+        return False
+
+    def bury(w: _Worker) -> JobDone | None:
+        """A worker that died: its job (if any) is reported, a new worker takes its place."""
+        live.remove(w)
+        w.process.join()
+        w.conn.close()
+        how = describe_exit(w.process.exitcode)
+        if not w.ready:
+            raise CameraBenchError(f"{what}: a worker process died ({how}) while setting up the method")
+        done = None
+        if w.job is not None:
+            log.warning("%s: worker process %s died (%s) on job %d", what, w.process.pid, how, w.job)
+            hint = " - e.g. killed for lack of memory" if w.process.exitcode == -signal.SIGKILL else ""
+            reason = f"worker process died ({how}{hint}) while processing this video"
+            done = JobDone(w.job, None, reason, time.perf_counter() - w.sent_at)
+        if pending:
+            start()
+        return done
+
+    try:
+        for _ in range(min(workers, len(jobs))):
+            start()
+        while live:
+            ready = wait([w.conn for w in live] + [w.process.sentinel for w in live])
+            for w in list(live):
+                if w.conn not in ready and w.process.sentinel not in ready:
+                    continue
+                try:
+                    kind, payload = w.conn.recv()
+                except (EOFError, OSError):  # the pipe closed: the process is gone
+                    done = bury(w)
+                    if done is not None:
+                        yield done
+                    continue
+                if kind == "init_failed":
+                    raise CameraBenchError(f"{what}: {payload}")
+                if kind == "done":
+                    index, result = payload
+                    w.job = None
+                    yield JobDone(index, result, None, time.perf_counter() - w.sent_at)
+                else:  # "ready"
+                    w.ready = True
+                if not next_job(w):
+                    live.remove(w)
+                    _stop(w, terminate=False)
+        finished = True
+    finally:
+        for w in live:
+            _stop(w, terminate=not finished)
+
+
+def _stop(w: _Worker, terminate: bool) -> None:
+    """Wait for a worker to exit (SIGTERM first when ``terminate``); SIGKILL it if it does not."""
+    if terminate and w.process.is_alive():
+        w.process.terminate()
+    w.process.join(_JOIN_TIMEOUT_S)
+    if w.process.is_alive():
+        w.process.kill()
+        w.process.join()
+    w.conn.close()

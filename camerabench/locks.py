@@ -1,0 +1,138 @@
+"""Exclusive use of an output folder by one process at a time (Linux and other POSIX systems).
+
+A job that writes into a folder (``predict`` / ``caption`` into ``RUN/<method>``, ``synth`` into
+its dataset folder) holds :class:`FolderLock` on it for as long as it writes. The lock is an
+``fcntl.flock`` on the file :data:`LOCK_FILE` inside the folder, so the kernel releases it when
+the holding process ends for any reason, ``SIGKILL`` included: a killed run never leaves the
+folder locked. A second writer gets a one-line :class:`FolderInUseError` naming the folder and
+the holder's process id (written into the lock file). The holder removes the lock file when it
+releases the lock (a taker checks that the file it locked is still the one at the path, so the
+removal cannot let two writers in); a killed holder leaves it behind, unlocked and harmless.
+
+flock locks are advisory and local: they keep camerabench processes apart on one machine (and
+on network file systems only where those implement flock).
+
+Example:
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "run" / "fast"
+    >>> with FolderLock(folder) as lock:
+    ...     lock.path.name, lock.path.exists()
+    ('.camerabench.lock', True)
+    >>> lock.path.exists()
+    False
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from camerabench.errors import CameraBenchError
+from camerabench.fileio import make_folder, write_error
+
+__all__ = ["LOCK_FILE", "FolderInUseError", "FolderLock"]
+
+#: The lock file's name inside a locked folder.
+LOCK_FILE = ".camerabench.lock"
+
+
+class FolderInUseError(CameraBenchError):
+    """Another process holds the lock on the folder."""
+
+
+class FolderLock:
+    """An exclusive, non-blocking lock on ``folder`` (created when missing); a context manager.
+
+    Args:
+        folder: the folder to lock.
+        what: how the folder is named in the error message (e.g. ``"run folder"``).
+
+    Raises (on acquiring):
+        FolderInUseError: another process holds it.
+        CameraBenchError: the folder cannot be created or the lock file cannot be written
+            (naming the path and the operating system's reason).
+    """
+
+    def __init__(self, folder: str | Path, what: str = "folder") -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_FILE
+        self.what = what
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            return
+        make_folder(self.folder)
+        while True:
+            fd = self._lock_once()
+            if fd is not None:
+                break
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as exc:
+            self._fd = fd
+            self.release()
+            raise write_error(self.path, exc) from exc
+        self._fd = fd
+
+    def _lock_once(self) -> int | None:
+        """The locked file descriptor, or None when the lock file was replaced meanwhile (retry)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            who = f"pid {holder}" if holder else "a process that has not written its pid yet"
+            raise FolderInUseError(
+                f"{self.folder}: {self.what} in use by another camerabench process ({who}); "
+                "wait for it to finish or choose another output folder"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise write_error(self.path, exc) from exc
+        # The holder before us removes the file when it releases: the lock we got may be on that
+        # removed file. It counts only if the path still names the file we locked.
+        try:
+            same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:
+            os.close(fd)
+            return None
+        return fd
+
+    def release(self) -> None:
+        """Give the lock up: remove the lock file, then close it (which releases the flock)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                self.path.unlink(missing_ok=True)
+            finally:
+                os.close(fd)
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    """The pid the holder wrote into the lock file ('' while it has not written it yet)."""
+    data = os.pread(fd, 64, 0).decode("ascii", errors="replace").strip()
+    return data if data.isdigit() else ""
