@@ -31,6 +31,7 @@ from camerabench.labelfiles import (
     read_caption_file,
     read_vqa_dir,
 )
+from camerabench.runfolder import video_file_stem
 from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz
@@ -149,8 +150,8 @@ class Dataset:
         return self.captions[0].question if self.captions else CAPTION_QUESTION
 
     def gt_trajectory(self, video: str) -> Trajectory | None:
-        """Ground truth ``gt/<stem>.npz`` if present, else None."""
-        path = self.gt_dir / f"{Path(video).stem}.npz"
+        """Ground truth ``gt/<name>.npz`` if present, else None (``<name>``: :func:`video_file_stem`)."""
+        path = self.gt_dir / f"{video_file_stem(video)}.npz"
         return load_npz(path) if path.is_file() else None
 
 

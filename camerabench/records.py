@@ -225,6 +225,9 @@ class RunInfo:
     videos_failed: int = 0
     failures: dict[str, str] = field(default_factory=dict)
     seconds_per_video: dict[str, float] = field(default_factory=dict)
+    #: video -> what the method reported about it (decoding notes such as frames declared vs
+    #: decoded, display rotation; the model it chose, e.g. rotation-only).
+    video_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -296,7 +299,7 @@ def _check_run_field(key: str, value: Any) -> None:
         raise _FieldError(f"{key} must be a string or null, got {kind}", key)
     if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise _FieldError(f"{key} must be a count (an integer >= 0), got {_show(value)}", key)
-    if key in ("settings", "failures", "seconds_per_video") and not isinstance(value, dict):
+    if key in ("settings", "failures", "seconds_per_video", "video_info") and not isinstance(value, dict):
         raise _FieldError(f"{key} must be a JSON object, got {kind}", key)
     if key == "settings" and "yes_threshold" in value and not _is_number(value["yes_threshold"]):
         raise _FieldError(
@@ -308,6 +311,10 @@ def _check_run_field(key: str, value: Any) -> None:
         for video, reason in value.items():
             if not isinstance(reason, str):
                 raise _FieldError(f"failures[{video!r}] must be a string (the reason), got {_show(reason)}", key, video)
+    if key == "video_info":
+        for video, details in value.items():
+            if not isinstance(details, dict):
+                raise _FieldError(f"video_info[{video!r}] must be a JSON object, got {_show(details)}", key, video)
     if key == "seconds_per_video":
         for video, seconds in value.items():
             if not _is_number(seconds) or seconds < 0:

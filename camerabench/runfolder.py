@@ -6,7 +6,12 @@ A run folder ``RUN`` holds one subfolder per method::
     RUN/<method>/run.json                 RunInfo of the predict run
     RUN/<method>/captions.jsonl           one CaptionRecord per video            (caption)
     RUN/<method>/caption_run.json         RunInfo of the caption run
-    RUN/<method>/trajectories/<stem>.npz  estimated trajectories (geometric methods)
+    RUN/<method>/trajectories/<key>.npz   estimated trajectories (geometric methods)
+    RUN/<method>/calibration.json         score -> P(yes) maps per primitive    (calibrate)
+
+where ``<key>`` is :func:`video_file_stem` of the video's name: its stem for a plain
+``<stem>.mp4``, otherwise the whole name encoded, so two videos never share a file (the
+dataset's ground truth ``DATA/gt/<key>.npz`` is named the same way).
 
 :class:`MethodFolder` names those paths; the job runner writes through it and
 :func:`read_run` / :func:`read_method` read through it (records via :mod:`camerabench.records`).
@@ -16,19 +21,24 @@ Example:
     >>> folder = MethodFolder.of("runs/std", "fast")
     >>> folder.scores.as_posix(), folder.trajectory("clip.mp4").as_posix()
     ('runs/std/fast/scores.jsonl', 'runs/std/fast/trajectories/clip.npz')
+    >>> folder.trajectory("clip.mov").name, folder.trajectory("a/clip.mp4").name
+    ('%clip.mov.npz', '%a%2Fclip.mp4.npz')
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from camerabench.errors import FileFormatError
 from camerabench.records import CaptionRecord, RunInfo, ScoreRecord, read_captions, read_run_info, read_scores
 
 __all__ = [
+    "CALIBRATION_FILE",
     "CAPTIONS_FILE",
     "CAPTION_RUN_INFO_FILE",
     "RUN_INFO_FILE",
@@ -39,6 +49,7 @@ __all__ = [
     "MethodRun",
     "read_method",
     "read_run",
+    "video_file_stem",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,7 +59,36 @@ RUN_INFO_FILE = "run.json"
 CAPTIONS_FILE = "captions.jsonl"
 CAPTION_RUN_INFO_FILE = "caption_run.json"
 TRAJECTORIES_DIR = "trajectories"
+CALIBRATION_FILE = "calibration.json"
 _RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
+
+#: Encoded names longer than this end in a hash of the video name instead (file names are
+#: limited to 255 bytes).
+_MAX_KEY_CHARS = 200
+
+
+def video_file_stem(video: str) -> str:
+    """The file stem under which the per-video files of ``video`` (a name as in the labels) are kept.
+
+    A plain name ``<stem>.mp4`` (no folder, not starting with ``%``) keeps its stem. Any other
+    name (another extension, a folder prefix, no extension) is percent-encoded whole
+    (:func:`urllib.parse.quote` with no safe characters, so ``/`` becomes ``%2F`` and ``%``
+    ``%25``) behind a leading ``%``, which no plain stem has; ``clip.mp4``, ``clip.mov``,
+    ``a/clip.mp4`` and ``b/clip.mp4`` thus get four different files. An encoded name longer
+    than 200 characters is cut to 150 and ends with ``%%`` and 16 hex digits of the name's
+    SHA-256 (an encoded name has ``%%`` nowhere but at its start).
+
+    Example:
+        >>> [video_file_stem(v) for v in ("clip.mp4", "clip.mov", "a/clip.mp4", "100%.mp4", "%x.mp4")]
+        ['clip', '%clip.mov', '%a%2Fclip.mp4', '100%', '%%25x.mp4']
+    """
+    if "/" not in video and video.endswith(".mp4") and len(video) > len(".mp4") and not video.startswith("%"):
+        return video[: -len(".mp4")]
+    key = "%" + quote(video, safe="")
+    if len(key) > _MAX_KEY_CHARS:
+        key = key[:150] + "%%" + hashlib.sha256(video.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return key
+
 
 #: The two jobs that write into a method folder.
 JobKind = Literal["predict", "caption"]
@@ -89,9 +129,15 @@ class MethodFolder:
     def trajectories(self) -> Path:
         return self.path / TRAJECTORIES_DIR
 
+    @property
+    def calibration(self) -> Path:
+        """The method's score calibration (written by ``calibrate``, read by ``evaluate``)."""
+        return self.path / CALIBRATION_FILE
+
     def trajectory(self, video: str) -> Path:
-        """Where the estimated trajectory of ``video`` (a file name as in the labels) is kept."""
-        return self.trajectories / f"{Path(video).stem}.npz"
+        """Where the estimated trajectory of ``video`` (a file name as in the labels) is kept
+        (named by :func:`video_file_stem`)."""
+        return self.trajectories / f"{video_file_stem(video)}.npz"
 
     def output(self, kind: JobKind) -> Path:
         """The records file a ``predict`` or ``caption`` job writes."""
@@ -173,16 +219,31 @@ def _index_captions(path: Path) -> dict[str, CaptionRecord]:
     return out
 
 
+def _present(path: Path) -> bool:
+    """Whether a run file is there (a folder or a broken link in its place is then an error when read)."""
+    return path.exists() or path.is_symlink()
+
+
 def read_method(folder: str | Path) -> MethodRun:
-    """Read one ``RUN/<method>`` folder."""
+    """Read one ``RUN/<method>`` folder.
+
+    A predict run's ``run.json`` without ``scores.jsonl`` (a run stopped before its first
+    video) reads as an empty score table, so every labelled sample is counted missing.
+
+    Raises:
+        FileFormatError: a run file that is malformed or is not a file.
+    """
     layout = MethodFolder(Path(folder))
     run = MethodRun(layout.name, layout.path)
-    if layout.scores.is_file():
-        run.scores, run.duplicates = _index_scores(layout.scores)
-    if layout.captions.is_file():
-        run.captions = _index_captions(layout.captions)
-    if layout.run_info.is_file():
+    if _present(layout.run_info):
         run.info = read_run_info(layout.run_info)
+    if _present(layout.scores):
+        run.scores, run.duplicates = _index_scores(layout.scores)
+    elif run.info is not None:
+        log.warning("%s: run.json but no %s; every labelled sample counts as missing", layout.path, SCORES_FILE)
+        run.scores = {}
+    if _present(layout.captions):
+        run.captions = _index_captions(layout.captions)
     return run
 
 

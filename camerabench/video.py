@@ -1,36 +1,69 @@
 """Video decoding with per-frame timestamps, sampling, resizing, and H.264 encoding (PyAV).
 
+Decoding streams: frames are decoded one at a time and only the sampled ones are kept (resized
+as they are chosen), so memory follows the sampled frames, not the length of the video. Frames
+are turned upright as a player shows them (the display matrix a phone writes, or an old-style
+``rotate`` tag), and a file that decodes fewer frames than its container declares is flagged
+(a warning and :attr:`VideoClip.notes`, which the methods pass on to run.json).
+
 Example:
     >>> import numpy as np, tempfile, os
     >>> frames = np.zeros((10, 32, 48, 3), dtype=np.uint8)
     >>> path = os.path.join(tempfile.mkdtemp(), "x.mp4")
     >>> write_video(path, frames, fps=10)
     >>> clip = read_video(path, max_side=24)
-    >>> clip.frames.shape, clip.timestamps[1].round(3)
-    ((10, 16, 24, 3), np.float64(0.1))
+    >>> clip.frames.shape, clip.timestamps[1].round(3), clip.notes
+    ((10, 16, 24, 3), np.float64(0.1), {})
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+from av.sidedata.sidedata import Type as SideDataType
 from numpy.typing import NDArray
 
 from camerabench.errors import VideoError
 from camerabench.fileio import atomic_open
 
-__all__ = ["VideoClip", "VideoInfo", "probe_video", "read_video", "resize_frames", "sample_indices", "write_video"]
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "VideoClip",
+    "VideoInfo",
+    "probe_video",
+    "read_video",
+    "resize_frames",
+    "sample_indices",
+    "write_video",
+]
 
 log = logging.getLogger(__name__)
+
+#: File extensions (lower case) of the video containers people keep clips in; used to tell a
+#: video from other files beside it (trajectories, subtitles, thumbnails).
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".flv", ".3gp", ".gif"}
+)
+
+#: A display matrix within this many degrees of a multiple of 90 is taken as that multiple.
+_ANGLE_TOLERANCE_DEG = 1.0
+
+#: At most this much memory is reserved up front for the kept frames of one video.
+_RESERVE_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
 class VideoInfo:
+    """What :func:`probe_video` measures; ``width`` and ``height`` as displayed (upright)."""
+
     path: Path
     num_frames: int
     fps: float
@@ -44,11 +77,15 @@ class VideoClip:
     """Decoded frames of one video.
 
     Attributes:
-        frames: (N, H, W, 3) uint8 RGB.
+        frames: (N, H, W, 3) uint8 RGB, upright as displayed.
         timestamps: (N,) presentation time of each frame in seconds.
         indices: (N,) index of each frame in the full decoded stream.
         native_fps: the stream's average frame rate.
         path: the file decoded.
+        notes: facts about the file worth keeping with the results (empty for a clean file):
+            ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
+            container declares; ``display_rotation_cw_deg`` (90, 180 or 270) and
+            ``display_mirrored`` when the frames were turned upright.
     """
 
     frames: NDArray[np.uint8]
@@ -56,6 +93,7 @@ class VideoClip:
     indices: NDArray[np.int64]
     native_fps: float
     path: Path
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
@@ -82,16 +120,6 @@ def _open(path: Path) -> av.container.InputContainer:
     return container
 
 
-def probe_video(path: str | Path) -> VideoInfo:
-    """Frame count, rate and size, by decoding timestamps (exact, not the header's guess)."""
-    clip = read_video(path, max_side=16)
-    with _open(Path(path)) as container:
-        stream = container.streams.video[0]
-        width, height = stream.codec_context.width, stream.codec_context.height
-    dur = float(clip.timestamps[-1] - clip.timestamps[0]) + 1.0 / clip.native_fps
-    return VideoInfo(Path(path), len(clip), clip.native_fps, width, height, dur)
-
-
 def sample_indices(
     timestamps: NDArray[np.float64], fps: float | None = None, num_frames: int | None = None
 ) -> NDArray[np.int64]:
@@ -110,13 +138,10 @@ def sample_indices(
         [0, 4, 9]
     """
     n = len(timestamps)
-    if fps is not None and num_frames is not None:
-        raise ValueError("give fps or num_frames, not both")
+    _check_sampling(fps, num_frames)
     if fps is not None:
-        if fps <= 0:
-            raise ValueError(f"fps must be positive, got {fps}")
         t0, t1 = float(timestamps[0]), float(timestamps[-1])
-        ticks = t0 + np.arange(int(np.floor((t1 - t0) * fps + 1e-6)) + 1) / fps
+        ticks = t0 + np.arange(_last_tick(t0, t1, fps) + 1) / fps
         idx = np.searchsorted(timestamps, ticks)
         idx = np.clip(idx, 0, n - 1)
         prev = np.clip(idx - 1, 0, n - 1)
@@ -124,12 +149,63 @@ def sample_indices(
         idx = np.where(use_prev, prev, idx)
         return np.unique(idx).astype(np.int64)
     if num_frames is not None:
-        if num_frames <= 0:
-            raise ValueError(f"num_frames must be positive, got {num_frames}")
         if num_frames >= n:
             return np.arange(n, dtype=np.int64)
         return np.unique(np.round(np.linspace(0, n - 1, num_frames)).astype(np.int64))
     return np.arange(n, dtype=np.int64)
+
+
+def _check_sampling(fps: float | None, num_frames: int | None) -> None:
+    if fps is not None and num_frames is not None:
+        raise ValueError("give fps or num_frames, not both")
+    if fps is not None and not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be positive, got {fps}")
+    if num_frames is not None and num_frames <= 0:
+        raise ValueError(f"num_frames must be positive, got {num_frames}")
+
+
+def _last_tick(t0: float, t1: float, fps: float) -> int:
+    """Index of the last tick of the ``fps`` clock started at ``t0`` that :func:`sample_indices` uses."""
+    return int(np.floor((t1 - t0) * fps + 1e-6))
+
+
+class _TickPicker:
+    """Chooses frame by frame, in decoding order, the frames :func:`sample_indices` would.
+
+    Frames must arrive with finite, non-decreasing timestamps. :meth:`push` takes the next
+    frame's time and returns the positions it settles (the previous frame or this one, for each
+    tick of the clock up to this time); :meth:`finish` settles the ticks after the last frame.
+    Without ``fps`` every frame is kept.
+    """
+
+    def __init__(self, fps: float | None) -> None:
+        self.fps = fps
+        self.times: list[float] = []
+        self.tick = 0
+
+    def _nearer(self, i: int, tick: float) -> int:
+        prev = max(i - 1, 0)
+        return prev if abs(self.times[prev] - tick) <= abs(self.times[i] - tick) else i
+
+    def push(self, t: float) -> list[int]:
+        i = len(self.times)
+        self.times.append(t)
+        if self.fps is None:
+            return [i]
+        t0, out = self.times[0], []
+        while (tick := t0 + self.tick / self.fps) <= t:
+            out.append(self._nearer(i, tick))
+            self.tick += 1
+        return out
+
+    def finish(self) -> list[int]:
+        if self.fps is None or not self.times:
+            return []
+        t0, n, out = self.times[0], len(self.times), []
+        while self.tick <= _last_tick(t0, self.times[-1], self.fps):
+            out.append(self._nearer(n - 1, t0 + self.tick / self.fps))
+            self.tick += 1
+        return out
 
 
 def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -150,13 +226,326 @@ def resize_frames(frames: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]
     return np.stack([cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA) for f in frames])
 
 
+# --- display orientation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Orientation:
+    """How decoded pixels are turned upright: transpose, then flip rows and/or columns.
+
+    Built from the 2x2 part ``(a, b, c, d)`` of FFmpeg's display matrix, which maps a source
+    pixel ``(x, y)`` to the displayed ``(a x + c y, b x + d y)`` (up to an offset).
+    """
+
+    transpose: bool = False
+    flip_rows: bool = False
+    flip_cols: bool = False
+    rotation_cw_deg: int = 0
+    mirrored: bool = False
+
+    @classmethod
+    def from_matrix(cls, a: float, b: float, c: float, d: float, path: Path) -> _Orientation:
+        scale = max(abs(a), abs(b), abs(c), abs(d))
+        if not math.isfinite(scale) or scale == 0:
+            log.warning("%s: ignoring a degenerate display matrix (%g, %g, %g, %g)", path, a, b, c, d)
+            return cls()
+        m = np.array([a, b, c, d]) / scale
+        r = np.round(m)
+        mirrored = a * d - b * c < 0
+        ccw = math.degrees(math.atan2(-m[1], -m[0] if mirrored else m[0]))
+        tol = math.sin(math.radians(_ANGLE_TOLERANCE_DEG))
+        if np.abs(m - r).max() > tol or abs(r[0] * r[3] - r[1] * r[2]) != 1 or (r[0] != 0) == (r[1] != 0):
+            turn = f"{-ccw:.1f} degrees clockwise" if ccw <= 0 else f"{ccw:.1f} degrees counter-clockwise"
+            raise VideoError(
+                f"{path}: the display matrix rotates the picture by {turn}{' and mirrors it' if mirrored else ''}; "
+                "only multiples of 90 degrees are supported"
+            )
+        ra, rb, rc, rd = (int(v) for v in r)
+        cw = round(-ccw) % 360
+        if rb == 0:
+            return cls(False, rd < 0, ra < 0, cw, mirrored)
+        return cls(True, rb < 0, rc < 0, cw, mirrored)
+
+    @property
+    def identity(self) -> bool:
+        return not (self.transpose or self.flip_rows or self.flip_cols)
+
+    def apply(self, img: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        if self.identity:
+            return img
+        out = img.transpose(1, 0, 2) if self.transpose else img
+        if self.flip_rows:
+            out = out[::-1]
+        if self.flip_cols:
+            out = out[:, ::-1]
+        return np.ascontiguousarray(out)
+
+    def notes(self) -> dict[str, Any]:
+        if self.identity:
+            return {}
+        return {"display_rotation_cw_deg": self.rotation_cw_deg, "display_mirrored": self.mirrored}
+
+
+def _orientation(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path) -> _Orientation:
+    """The display matrix of the frame (FFmpeg exports the container's onto every frame), else
+    the stream's ``rotate`` tag (degrees clockwise, as older FFmpeg versions wrote it)."""
+    side_data: Any = frame.side_data  # PyAV's stub types it as a str mapping; it yields SideData
+    data = next((d for d in side_data if d.type == SideDataType.DISPLAYMATRIX), None)
+    if data is not None:
+        m = np.frombuffer(bytes(data), dtype=np.int32).astype(np.float64)
+        return _Orientation.from_matrix(m[0], m[1], m[3], m[4], path)
+    tag = next((v for k, v in stream.metadata.items() if k.lower() == "rotate"), None)  # mkv: ROTATE
+    if tag is None:
+        return _Orientation()
+    try:
+        cw = float(tag)
+    except ValueError:
+        raise VideoError(f"{path}: the rotate tag {tag!r} is not a number of degrees") from None
+    theta = math.radians(-cw)  # FFmpeg's av_display_rotation_set(-cw)
+    return _Orientation.from_matrix(math.cos(theta), -math.sin(theta), math.sin(theta), math.cos(theta), path)
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+
+class _Decoder:
+    """Decodes the first video stream of an open file frame by frame, in decoding order.
+
+    A packet the demuxer flags as corrupt (one the file ends inside, or one damaged in
+    transport) is skipped and counted; a packet the decoder rejects ends decoding with a
+    :class:`VideoError`.
+    """
+
+    def __init__(self, container: av.container.InputContainer, path: Path) -> None:
+        self.container, self.path = container, path
+        self.stream = container.streams.video[0]
+        self.stream.thread_type = "AUTO"
+        self.decoded = 0
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[av.VideoFrame]:
+        try:
+            for packet in self.container.demux(self.stream):
+                if packet.is_corrupt:
+                    self.skipped += 1
+                    continue
+                for frame in self.stream.decode(packet):
+                    self.decoded += 1
+                    yield frame
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{self.path}: corrupt video stream after {self.decoded} frames ({exc})") from exc
+
+    def notes(self) -> dict[str, Any]:
+        """Flag (warning + notes) a file that decodes fewer frames than its container declares
+        (0 = not declared) or had damaged packets skipped."""
+        declared, decoded = self.stream.frames, self.decoded
+        short = 0 < decoded < declared
+        if not (short or self.skipped):
+            return {}
+        what = f"decoded {decoded} frames" + (f" but the container declares {declared}" if short else "")
+        skipped = f", skipped {self.skipped} damaged packet(s)" if self.skipped else ""
+        log.warning(
+            "%s: %s%s (truncated or damaged file); using the %d decoded frames", self.path, what, skipped, decoded
+        )
+        notes: dict[str, Any] = {"frames_decoded": decoded}
+        if declared > 0:
+            notes["frames_declared"] = declared
+        if self.skipped:
+            notes["damaged_packets_skipped"] = self.skipped
+        return notes
+
+
+def _native_fps(stream: av.video.stream.VideoStream) -> float:
+    rate = stream.average_rate or stream.guessed_rate
+    return float(rate) if rate else 0.0
+
+
+def _fps_from_times(ts: NDArray[np.float64]) -> float:
+    return (len(ts) - 1) / float(ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 1.0
+
+
+@dataclass
+class _Converter:
+    """Decoded frame -> (H, W, 3) uint8 RGB at the target size, upright."""
+
+    width: int
+    height: int
+    orientation: _Orientation
+
+    @classmethod
+    def of(
+        cls, frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path, max_side: int | None
+    ) -> _Converter:
+        tw, th = _target_size(frame.width, frame.height, max_side)
+        return cls(tw, th, _orientation(frame, stream, path))
+
+    def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
+        img = np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
+        return self.orientation.apply(img)
+
+
+class _FrameStack:
+    """Frames appended one at a time into one (N, H, W, 3) array, with no copy at the end.
+
+    The array is reserved for the expected number of frames (memory that is never written is
+    not resident; the reservation is capped at :data:`_RESERVE_BYTES`) and doubles when more
+    frames come.
+    """
+
+    def __init__(self, expected: int) -> None:
+        self.expected = max(1, expected)
+        self.data: NDArray[np.uint8] | None = None
+        self.size = 0
+
+    def append(self, img: NDArray[np.uint8]) -> None:
+        if self.data is None:
+            self.data = np.empty((min(self.expected, max(1, _RESERVE_BYTES // img.nbytes)), *img.shape), np.uint8)
+        elif self.size == len(self.data):
+            grown = np.empty((2 * len(self.data), *img.shape), np.uint8)
+            grown[: self.size] = self.data
+            self.data = grown
+        self.data[self.size] = img
+        self.size += 1
+
+    def array(self) -> NDArray[np.uint8]:
+        assert self.data is not None
+        return self.data[: self.size]
+
+
+def _expected_frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, fps: float | None
+) -> int:
+    """How many frames :func:`_read_streaming` will probably keep, from the header (0 if unknown)."""
+    if stream.duration is not None and stream.time_base is not None:
+        seconds = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        seconds = container.duration / av.time_base
+    else:
+        return stream.frames
+    rate = fps if fps is not None else _native_fps(stream)
+    if not (math.isfinite(seconds) and seconds >= 0 and rate > 0):
+        return stream.frames
+    return int(seconds * rate) + 2
+
+
+def _read_streaming(path: Path, fps: float | None, max_side: int | None) -> VideoClip | None:
+    """One pass: decide frame by frame which frames to keep (None if timestamps go backwards or
+    are missing, which needs every timestamp first)."""
+    picker = _TickPicker(fps)
+    kept: list[int] = []  # decoding positions of the kept frames, increasing
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        native_fps = _native_fps(stream)
+        stack = _FrameStack(_expected_frames(container, stream, fps))
+        convert: _Converter | None = None
+        last: list[av.VideoFrame] = []  # the two latest frames (a tick may settle on either)
+
+        def keep(positions: list[int], newest: int) -> None:
+            assert convert is not None
+            for pos in positions:  # non-decreasing: a later tick never settles on an earlier frame
+                if not kept or pos > kept[-1]:
+                    stack.append(convert(last[pos - newest - 1 + len(last)]))
+                    kept.append(pos)
+
+        decoder = _Decoder(container, path)
+        for frame in decoder:
+            t = frame.time
+            if t is None or not math.isfinite(t) or (picker.times and t < picker.times[-1]):
+                return None
+            if convert is None:
+                convert = _Converter.of(frame, stream, path, max_side)
+            last = [*last[-1:], frame]
+            newest = len(picker.times)
+            keep(picker.push(float(t)), newest)
+        n = len(picker.times)
+        if n == 0 or convert is None:
+            raise VideoError(f"{path}: the video has no decodable frames")
+        keep(picker.finish(), n - 1)
+    ts = np.asarray(picker.times, dtype=np.float64)
+    idx = np.asarray(kept, dtype=np.int64)
+    notes = {**decoder.notes(), **convert.orientation.notes()}
+    return VideoClip(stack.array(), ts[idx], idx, native_fps if native_fps > 0 else _fps_from_times(ts), path, notes)
+
+
+@dataclass
+class _Scan:
+    """Timestamps of every frame, in presentation order, from one decoding pass."""
+
+    times: NDArray[np.float64]  # sorted
+    order: NDArray[np.int64]  # decoding position of each sorted frame
+    native_fps: float
+    width: int
+    height: int
+    orientation: _Orientation
+    notes: dict[str, Any]  # the decoder's (frames decoded vs declared, damaged packets)
+
+
+def _scan(path: Path) -> _Scan:
+    times: list[float] = []
+    first: tuple[int, int, _Orientation] | None = None
+    with _open(path) as container:
+        decoder = _Decoder(container, path)
+        native_fps = _native_fps(decoder.stream)
+        for frame in decoder:
+            if first is None:
+                first = (frame.width, frame.height, _orientation(frame, decoder.stream, path))
+            t = frame.time
+            times.append(float(t) if t is not None else float("nan"))
+    if first is None:
+        raise VideoError(f"{path}: the video has no decodable frames")
+    notes = decoder.notes()
+    ts = np.asarray(times, dtype=np.float64)
+    if not np.all(np.isfinite(ts)):  # streams without timestamps: use the nominal rate
+        if native_fps <= 0:
+            raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
+        ts = np.arange(len(times)) / native_fps
+    order = np.argsort(ts, kind="stable").astype(np.int64)
+    ts = ts[order]
+    return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts), *first, notes)
+
+
+def _read_two_pass(path: Path, fps: float | None, num_frames: int | None, max_side: int | None) -> VideoClip:
+    """Timestamps of every frame first, then a second decoding that keeps the chosen frames."""
+    scan = _scan(path)
+    keep = sample_indices(scan.times, fps=fps, num_frames=num_frames)
+    slot = {int(scan.order[k]): j for j, k in enumerate(keep)}  # decoding position -> output slot
+    tw, th = _target_size(scan.width, scan.height, max_side)
+    convert = _Converter(tw, th, scan.orientation)
+    frames: NDArray[np.uint8] | None = None
+    with _open(path) as container:
+        decoder = _Decoder(container, path)
+        for i, frame in enumerate(decoder):
+            if i in slot:
+                img = convert(frame)
+                if frames is None:
+                    frames = np.empty((len(keep), *img.shape), np.uint8)
+                frames[slot[i]] = img
+    if decoder.decoded != len(scan.times) or frames is None:
+        raise VideoError(
+            f"{path}: decoded {len(scan.times)} frames, then {decoder.decoded}: decoding is not repeatable"
+        )
+    return VideoClip(frames, scan.times[keep], keep, scan.native_fps, path, {**scan.notes, **scan.orientation.notes()})
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Frame count, rate and displayed size, by decoding timestamps (exact, not the header's guess).
+
+    Warns, as :func:`read_video` does, about a file that decodes fewer frames than it declares.
+    """
+    path = Path(path)
+    scan = _scan(path)
+    dur = float(scan.times[-1] - scan.times[0]) + 1.0 / scan.native_fps
+    w, h = (scan.height, scan.width) if scan.orientation.transpose else (scan.width, scan.height)
+    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur)
+
+
 def read_video(
     path: str | Path,
     fps: float | None = None,
     num_frames: int | None = None,
     max_side: int | None = None,
 ) -> VideoClip:
-    """Decode a video to RGB frames with timestamps.
+    """Decode a video to upright RGB frames with timestamps, keeping only the sampled frames.
 
     Args:
         path: the video file.
@@ -164,43 +553,21 @@ def read_video(
         num_frames: sample this many frames evenly.
         max_side: resize so the longer side is at most this many pixels.
 
+    One decoding pass when the frames carry increasing timestamps and ``num_frames`` is not
+    given; otherwise a first pass reads the timestamps and a second keeps the chosen frames.
+
     Raises:
-        VideoError: the file is missing, cannot be decoded, or has no frames; the message
-            names the file.
+        VideoError: the file is missing, cannot be decoded, has no frames, or asks for a
+            display rotation that is not a multiple of 90 degrees; the message names the file.
+        ValueError: invalid ``fps`` or ``num_frames``.
     """
     path = Path(path)
-    with _open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        rate = stream.average_rate or stream.guessed_rate
-        native_fps = float(rate) if rate else 0.0
-        times: list[float] = []
-        images: list[av.VideoFrame] = []
-        try:
-            for frame in container.decode(stream):
-                t = frame.time
-                times.append(float(t) if t is not None else float("nan"))
-                images.append(frame)
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"{path}: corrupt video stream after {len(images)} frames ({exc})") from exc
-    if not images:
-        raise VideoError(f"{path}: the video has no decodable frames")
-    ts = np.asarray(times, dtype=np.float64)
-    if not np.all(np.isfinite(ts)):  # streams without timestamps: use the nominal rate
-        if native_fps <= 0:
-            raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
-        ts = np.arange(len(images)) / native_fps
-    order = np.argsort(ts, kind="stable")
-    ts = ts[order]
-    if native_fps <= 0:
-        native_fps = (len(ts) - 1) / float(ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 1.0
-    keep = sample_indices(ts, fps=fps, num_frames=num_frames)
-    first = images[int(order[0])]
-    tw, th = _target_size(first.width, first.height, max_side)
-    frames: NDArray[np.uint8] = np.stack(
-        [images[int(order[i])].to_ndarray(format="rgb24", width=tw, height=th) for i in keep]
-    ).astype(np.uint8, copy=False)
-    return VideoClip(frames, ts[keep], keep, native_fps, path)
+    _check_sampling(fps, num_frames)
+    if num_frames is None:
+        clip = _read_streaming(path, fps, max_side)
+        if clip is not None:
+            return clip
+    return _read_two_pass(path, fps, num_frames, max_side)
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from camerabench.errors import FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
 from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult
-from camerabench.runfolder import MethodRun
+from camerabench.runfolder import MethodRun, video_file_stem
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
@@ -213,7 +213,7 @@ def trajectory_section(
     if not gt_files or not run.has_trajectories:
         return None
     failures = run.info.failures if run.info else {}
-    failures_by_stem = {Path(v).stem: r for v, r in failures.items()}
+    failures_by_stem = {video_file_stem(v): r for v, r in failures.items()}
     rows: list[dict[str, Any]] = []
     for stem, gt_path in gt_files.items():
         row: dict[str, Any] = {"clip": stem}

@@ -398,7 +398,7 @@ class ColmapPredictor(GeometricPredictor):
         focal0 = focal_from_fov(width, self.opt("fov_deg"))
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
             matched = match_frames(clip.frames, Path(tmp), num_threads=threads, prior_focal_px=focal0)
-            info: dict[str, Any] = {"frames": n, "two_view_configs": matched.configs}
+            info: dict[str, Any] = {**clip.notes, "frames": n, "two_view_configs": matched.configs}
             # Consecutive frames of a slow move often lack parallax; the widest pairs (10 frames
             # apart) do not when the camera translates. So: no parallax when (almost) no verified
             # pair has any.

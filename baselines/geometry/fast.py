@@ -245,23 +245,36 @@ def _cheirality_depth(
     return t_unit, (float(np.median(front)) if front.size else float("nan")), int(front.size)
 
 
-def _features(gray: NDArray[np.uint8], max_features: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def _features(gray: NDArray[np.uint8], max_features: int) -> tuple[NDArray[np.float32], NDArray[Any]]:
+    """Keypoints (K, 2) and SIFT descriptors (K, 128) of one frame.
+
+    OpenCV's float descriptors hold whole numbers in [0, 255]; they are kept as uint8 (a quarter
+    of the memory, which matters when every sampled frame of a long clip keeps its features)
+    and widened again for matching, which gives the same numbers. Descriptors that are not whole
+    bytes stay float32.
+    """
     import cv2
 
     sift = cv2.SIFT_create(nfeatures=max_features)  # type: ignore[attr-defined]
     kps, desc = sift.detectAndCompute(gray, None)
     if desc is None:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
-    return np.array([kp.pt for kp in kps], dtype=np.float32), desc.astype(np.float32)
+        return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8)
+    pts = np.array([kp.pt for kp in kps], dtype=np.float32)
+    as_bytes = desc.astype(np.uint8)
+    if np.array_equal(as_bytes, desc):
+        return pts, as_bytes
+    return pts, desc.astype(np.float32)
 
 
-def _match(desc_a: NDArray[np.float32], desc_b: NDArray[np.float32]) -> NDArray[np.int64]:
+def _match(desc_a: NDArray[Any], desc_b: NDArray[Any]) -> NDArray[np.int64]:
     import torch
     from kornia.feature import match_smnn
 
     if len(desc_a) < 2 or len(desc_b) < 2:
         return np.zeros((0, 2), np.int64)
-    _, idx = match_smnn(torch.from_numpy(desc_a), torch.from_numpy(desc_b), th=0.85)
+    a = torch.from_numpy(np.asarray(desc_a, dtype=np.float32))
+    b = torch.from_numpy(np.asarray(desc_b, dtype=np.float32))
+    _, idx = match_smnn(a, b, th=0.85)
     return idx.numpy().astype(np.int64)
 
 
@@ -488,6 +501,7 @@ class FastPredictor(GeometricPredictor):
             clip.frames, clip.timestamps, fov_deg=self.opt("fov_deg"), parallax_px=self.opt("parallax_px")
         )
         info = {
+            **clip.notes,
             "frames": len(clip),
             "keyframes": sorted({0, *(b for _, b, p in pairs if not p.rotation_only)}),
             "parallax_pairs": sum(not p.rotation_only for _, _, p in pairs),

@@ -14,6 +14,7 @@ the poses spread evenly over its duration, or ``sample_fps`` when given.
 
 from __future__ import annotations
 
+import glob
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.trajectory import META_TIMESTAMPS, TIMESTAMPS_FRAME_INDEX, Trajectory, pose_problem
 from camerabench.trajectory_formats import FORMATS, candidate_paths, find_trajectory_file, read_trajectory
+from camerabench.video import VIDEO_EXTENSIONS
 
 __all__ = ["TrajectoryOptions", "TrajectoryPredictor"]
 
@@ -62,8 +64,25 @@ class TrajectoryPredictor(GeometricPredictor):
 
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         fmt = self.opt("format")
-        traj_dir, stem = Path(self.opt("traj_dir")), Path(video_path).stem
-        path = find_trajectory_file(traj_dir, stem, fmt)
+        video_path = Path(video_path)
+        traj_dir, stem = Path(self.opt("traj_dir")), video_path.stem
+        # A file named by the whole video name ("clip.mov.npz") wins; a stem match is used only
+        # when no other video beside this one has that stem (clip.mp4 and clip.mov would
+        # otherwise share one trajectory).
+        path = find_trajectory_file(traj_dir, video_path.name, fmt)
+        if path is None:
+            twins = sorted(
+                p.name
+                for p in video_path.parent.glob(f"{glob.escape(stem)}.*")
+                if p.name != video_path.name and p.stem == stem and p.suffix.lower() in VIDEO_EXTENSIONS
+            )
+            if twins:
+                by_name = candidate_paths(traj_dir, video_path.name, fmt)[0]
+                raise PredictionError(
+                    f"{video_path.name} shares the stem {stem!r} with {', '.join(twins)}: name its {fmt} trajectory "
+                    f"by the whole video name ({by_name}) so the two are not confused"
+                )
+            path = find_trajectory_file(traj_dir, stem, fmt)
         if path is None:
             tried = ", ".join(str(p) for p in candidate_paths(traj_dir, stem, fmt))
             raise PredictionError(f"no {fmt} trajectory for {stem!r}; tried {tried}")

@@ -133,6 +133,8 @@ class VisualInputs:
         fps: sampled frame rate of the frames given (None for an image).
         frame_times_s: (N,) timestamps of the frames given (video metadata; empty for an image).
         size_hw: (height, width) after resizing.
+        notes: what decoding noticed about the file (``VideoClip.notes``: frames declared vs
+            decoded, display rotation), kept for run.json.
     """
 
     pixel_values: torch.Tensor
@@ -142,6 +144,7 @@ class VisualInputs:
     fps: float | None
     frame_times_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     size_hw: tuple[int, int] = (0, 0)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_video(self) -> bool:

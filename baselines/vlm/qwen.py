@@ -14,6 +14,7 @@ pass would. :func:`yes_probability_naive` is the one-question full pass it must 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ def encode_video(
         VideoError: the file cannot be decoded.
     """
     clip = read_video(video_path, fps=sample_fps, max_side=max_side)
-    return prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
+    prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
+    return dataclasses.replace(prepared, notes=dict(clip.notes))
 
 
 @torch.inference_mode()
@@ -315,7 +317,7 @@ class QwenVLPredictor(Predictor):
         bad = [t for t, p in zip(texts, probs, strict=True) if not np.isfinite(p)]
         if bad:
             raise PredictionError(f"{video_path.name}: non-finite P(Yes) for {len(bad)} question(s), e.g. {bad[0]!r}")
-        info = {"frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
+        info = {**video.notes, "frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
         return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
 
     def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:

@@ -73,3 +73,44 @@ def test_bad_files_raise_naming_the_file(tmp_path):
         read_video(zero)
     with pytest.raises(ValueError, match="non-empty"):
         write_video(tmp_path / "x.mp4", np.zeros((0, 8, 8, 3), np.uint8), fps=5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_streaming_choice_matches_sample_indices(seed):
+    """The frame-by-frame choice of read_video equals sample_indices on the whole timeline."""
+    from camerabench.video import _TickPicker
+
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([0.0, 1 / 30, 1 / 24, 0.04, 0.1], size=int(rng.integers(1, 120)))
+    times = np.cumsum(np.concatenate([[rng.uniform(0, 2)], steps]))  # with repeated timestamps
+    for fps in (None, 0.7, 1.0, 5.0, 8.0, 29.97, 1000.0):
+        picker = _TickPicker(fps)
+        chosen = [pos for t in times for pos in picker.push(float(t))] + picker.finish()
+        assert sorted(set(chosen)) == sample_indices(times, fps=fps).tolist(), fps
+        assert chosen == sorted(chosen)  # settled in order: frames can be kept as they come
+
+
+def test_one_pass_and_two_pass_decoding_agree(tmp_path, monkeypatch):
+    from camerabench import video
+
+    path = tmp_path / "clip.mp4"
+    write_video(path, _frames(30, 60, 80), fps=30)
+    monkeypatch.setattr(video, "_RESERVE_BYTES", 1)  # the frame buffer starts at one frame and grows
+    for kw in ({"fps": 7.0, "max_side": 40}, {}, {"fps": 1000.0}):
+        one = video._read_streaming(path, kw.get("fps"), kw.get("max_side"))
+        two = video._read_two_pass(path, kw.get("fps"), None, kw.get("max_side"))
+        assert one is not None
+        np.testing.assert_array_equal(one.frames, two.frames)
+        np.testing.assert_array_equal(one.timestamps, two.timestamps)
+        np.testing.assert_array_equal(one.indices, two.indices)
+
+
+def test_invalid_sampling_is_rejected_before_decoding(tmp_path):
+    for kw, msg in [
+        ({"fps": 0.0}, "fps must be positive"),
+        ({"fps": float("nan")}, "fps must be positive"),
+        ({"num_frames": 0}, "num_frames must be positive"),
+        ({"fps": 1.0, "num_frames": 2}, "not both"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            read_video(tmp_path / "never-opened.mp4", **kw)

@@ -139,11 +139,12 @@ def test_tum_timestamps_out_of_order_and_kitti_nan_are_file_errors(tmp_path: Pat
 
 
 def test_a_single_pose_is_a_failure_not_a_static_camera(tmp_path: Path) -> None:
-    _megasam(tmp_path / "clip.npz", _poses(1))
-    predictor = predictor_class("trajectory")(traj_dir=str(tmp_path), format="megasam", sample_fps=10)
+    (tmp_path / "traj").mkdir()
+    _megasam(tmp_path / "traj" / "clip.npz", _poses(1))
+    predictor = predictor_class("trajectory")(traj_dir=str(tmp_path / "traj"), format="megasam", sample_fps=10)
     questions = [Question(p.question, p) for p in Primitive]
     with pytest.raises(PredictionError, match=r"clip\.npz: 1 pose\(s\); at least 2 are needed"):
-        predictor.predict(tmp_path / "clip.mp4", questions)
+        predictor.predict(tmp_path / "videos" / "clip.mp4", questions)
 
 
 def test_bad_imported_files_are_recorded_failures_with_their_reasons(tmp_path: Path) -> None:
@@ -173,3 +174,20 @@ def test_bad_imported_files_are_recorded_failures_with_their_reasons(tmp_path: P
 def test_trajectory_of_rigid_poses_still_reads() -> None:
     traj = Trajectory(_poses(), None, np.arange(5) / 10)
     assert traj.cam_c2w.shape == (5, 4, 4)
+
+
+def test_imported_trajectories_of_videos_sharing_a_stem_are_not_confused(tmp_path: Path) -> None:
+    videos, traj_dir = tmp_path / "videos", tmp_path / "traj"
+    videos.mkdir()
+    traj_dir.mkdir()
+    for name in ("clip.mp4", "clip.mov", "solo.mp4"):
+        (videos / name).write_bytes(b"")
+    _megasam(traj_dir / "clip.npz", _poses())
+    _megasam(traj_dir / "solo.npz", _poses())
+    predictor = predictor_class("trajectory")(traj_dir=str(traj_dir), format="megasam", sample_fps=10)
+    questions = [Question(p.question, p) for p in Primitive]
+    with pytest.raises(PredictionError, match=r"clip\.mov shares the stem 'clip' with clip\.mp4: name its megasam"):
+        predictor.predict(videos / "clip.mov", questions)
+    assert predictor.predict(videos / "solo.mp4", questions).info["trajectory_file"] == str(traj_dir / "solo.npz")
+    _megasam(traj_dir / "clip.mov.npz", _poses())  # named by the whole video name: used
+    assert predictor.predict(videos / "clip.mov", questions).info["trajectory_file"] == str(traj_dir / "clip.mov.npz")
