@@ -5,6 +5,7 @@ DATA/videos/<video>.mp4
 DATA/labels/binary_classification/<Primitive>.jsonl
 DATA/labels/vqa_and_retrieval/<skill>/<task>.jsonl
 DATA/labels/caption_data.json
+DATA/labels/shotbench/<name>.tsv|.xlsx  (ShotBench multiple-choice tables; media paths relative to DATA)
 DATA/gt/<video>.npz, DATA/gt/<video>.txt     (synthetic only)
 DATA/manifest.json                           (synthetic only)
 ```
@@ -32,6 +33,7 @@ from camerabench.labelfiles import (
     read_vqa_dir,
 )
 from camerabench.runfolder import video_file_stem
+from camerabench.shotbench import MCQRow, read_mcq_dir
 from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz
@@ -97,6 +99,12 @@ class Dataset:
         return read_caption_file(path) if path is not None else []
 
     @functools.cached_property
+    def mcq(self) -> dict[str, list[MCQRow]]:
+        """ShotBench-format tables in ``labels/shotbench/`` by file stem (media checked to exist)."""
+        folder = self._labels("shotbench")
+        return read_mcq_dir(folder, data_root=self.root) if folder is not None else {}
+
+    @functools.cached_property
     def manifest(self) -> dict[str, Any]:
         """``manifest.json`` (empty when absent), checked: an object whose ``clips`` list names videos."""
         if not (self.manifest_path.exists() or self.manifest_path.is_symlink()):
@@ -114,7 +122,7 @@ class Dataset:
         """
         if self.videos_dir.exists() and not self.videos_dir.is_dir():
             raise FileFormatError(self.videos_dir, "is a file, not a folder")
-        _ = self.binary, self.vqa, self.captions, self.manifest
+        _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
 
     def videos(self) -> list[str]:
         """Every video named by a label file or present in ``videos/``, sorted."""

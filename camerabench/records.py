@@ -23,6 +23,7 @@ from camerabench.taxonomy import Primitive
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AnswerRecord",
     "CaptionRecord",
     "RunInfo",
     "ScoreRecord",
@@ -30,9 +31,11 @@ __all__ = [
     "config_hash",
     "git_commit",
     "now_iso",
+    "read_answers",
     "read_captions",
     "read_run_info",
     "read_scores",
+    "write_answers",
     "write_captions",
     "write_run_info",
     "write_scores",
@@ -180,6 +183,63 @@ class CaptionRecord:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One method's answer to one multiple-choice row (``RUN/<method>/answers.jsonl``).
+
+    Attributes:
+        index: the row's ``index`` in its table (text; a JSON number is read as its text).
+        method: method name.
+        answer: the raw answer text (a letter, a sentence, a ``<think>``/``<answer>`` reply);
+            None when failed. Which option it names is decided at evaluation.
+        status: ``ok`` or ``failed``.
+        reason: why the row failed (required when failed), or why a method does not answer it.
+        table: the table's file stem, when a data folder holds several tables (else None).
+    """
+
+    index: str
+    method: str
+    answer: str | None
+    status: Status = "ok"
+    reason: str | None = None
+    table: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if self.status == "ok" and not isinstance(self.answer, str):
+            raise ValueError("an ok answer record needs the answer text")
+        if self.status == "failed":
+            if self.answer is not None:
+                raise ValueError("a failed record carries no answer")
+            if not self.reason:
+                raise ValueError("a failed record needs a reason")
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> AnswerRecord:
+        version = obj.get("schema_version", SCHEMA_VERSION)
+        if isinstance(version, bool) or version != SCHEMA_VERSION:
+            raise ValueError(f"answer record schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+        if obj.get("status") not in _STATUSES:
+            raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
+        index = obj.get("index")
+        if isinstance(index, bool) or not isinstance(index, int | str) or not str(index).strip():
+            raise ValueError(f"index must be a non-empty string or an integer, got {_show(index)}")
+        answer = obj.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            raise ValueError(f"answer must be a string or null, got {_show(answer)}")
+        return cls(
+            index=str(index).strip(),
+            method=_text(obj, "method"),
+            answer=answer,
+            status=obj["status"],
+            reason=_text(obj, "reason", optional=True),
+            table=_text(obj, "table", optional=True),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -228,6 +288,9 @@ class RunInfo:
     #: video -> what the method reported about it (decoding notes such as frames declared vs
     #: decoded, display rotation; the model it chose, e.g. rotation-only).
     video_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: where the latest part of the run ran: ``name`` (``local`` or ``ray``) and the size of the
+    #: machine or cluster (``nodes``, ``cpus``, ``gpus``, workers), as the job runner writes it.
+    backend: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,6 +338,14 @@ def write_captions(path: str | Path, records: list[CaptionRecord]) -> None:
     write_jsonl(path, (r.to_dict() for r in records))
 
 
+def read_answers(path: str | Path) -> list[AnswerRecord]:
+    return read_jsonl(path, AnswerRecord.from_dict)
+
+
+def write_answers(path: str | Path, records: list[AnswerRecord]) -> None:
+    write_jsonl(path, (r.to_dict() for r in records))
+
+
 _RUN_TEXT = ("method", "command", "package_version", "started")
 _RUN_OPTIONAL_TEXT = ("method_kind", "data", "model_path", "model_config_sha256", "git_commit", "finished")
 _RUN_COUNTS = ("videos_ok", "videos_failed", "schema_version")
@@ -299,7 +370,7 @@ def _check_run_field(key: str, value: Any) -> None:
         raise _FieldError(f"{key} must be a string or null, got {kind}", key)
     if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise _FieldError(f"{key} must be a count (an integer >= 0), got {_show(value)}", key)
-    if key in ("settings", "failures", "seconds_per_video", "video_info") and not isinstance(value, dict):
+    if key in ("settings", "failures", "seconds_per_video", "video_info", "backend") and not isinstance(value, dict):
         raise _FieldError(f"{key} must be a JSON object, got {kind}", key)
     if key == "settings" and "yes_threshold" in value and not _is_number(value["yes_threshold"]):
         raise _FieldError(

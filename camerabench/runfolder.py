@@ -35,9 +35,19 @@ from typing import Literal
 from urllib.parse import quote
 
 from camerabench.errors import FileFormatError
-from camerabench.records import CaptionRecord, RunInfo, ScoreRecord, read_captions, read_run_info, read_scores
+from camerabench.records import (
+    AnswerRecord,
+    CaptionRecord,
+    RunInfo,
+    ScoreRecord,
+    read_answers,
+    read_captions,
+    read_run_info,
+    read_scores,
+)
 
 __all__ = [
+    "ANSWERS_FILE",
     "CALIBRATION_FILE",
     "CAPTIONS_FILE",
     "CAPTION_RUN_INFO_FILE",
@@ -60,7 +70,9 @@ CAPTIONS_FILE = "captions.jsonl"
 CAPTION_RUN_INFO_FILE = "caption_run.json"
 TRAJECTORIES_DIR = "trajectories"
 CALIBRATION_FILE = "calibration.json"
-_RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
+#: Answers to multiple-choice rows (ShotBench tables), one AnswerRecord per row.
+ANSWERS_FILE = "answers.jsonl"
+_RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, ANSWERS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
 
 #: Encoded names longer than this end in a hash of the video name instead (file names are
 #: limited to 255 bytes).
@@ -118,6 +130,10 @@ class MethodFolder:
         return self.path / CAPTIONS_FILE
 
     @property
+    def answers(self) -> Path:
+        return self.path / ANSWERS_FILE
+
+    @property
     def run_info(self) -> Path:
         return self.path / RUN_INFO_FILE
 
@@ -161,6 +177,8 @@ class MethodRun:
         folder: ``RUN/<method>``.
         scores: (video, question) -> record (None when there is no ``scores.jsonl``).
         captions: video -> caption record (None when there is no ``captions.jsonl``).
+        answers: (table or None, row index) -> answer record (None when there is no
+            ``answers.jsonl``; an ok record wins over a failed one, else the later line).
         info: ``run.json`` if present.
         duplicates: number of (video, question) keys recorded more than once (an ok record
             wins over a failed one; otherwise the later line wins).
@@ -170,6 +188,7 @@ class MethodRun:
     folder: Path
     scores: dict[tuple[str, str], ScoreRecord] | None = None
     captions: dict[str, CaptionRecord] | None = None
+    answers: dict[tuple[str | None, str], AnswerRecord] | None = None
     info: RunInfo | None = None
     duplicates: int = 0
     extra: dict[str, object] = field(default_factory=dict)
@@ -219,6 +238,22 @@ def _index_captions(path: Path) -> dict[str, CaptionRecord]:
     return out
 
 
+def _index_answers(path: Path) -> dict[tuple[str | None, str], AnswerRecord]:
+    out: dict[tuple[str | None, str], AnswerRecord] = {}
+    repeated = 0
+    for rec in read_answers(path):
+        key = (rec.table, rec.index)
+        old = out.get(key)
+        if old is not None:
+            repeated += 1
+            if old.status == "ok" and rec.status != "ok":
+                continue
+        out[key] = rec
+    if repeated:
+        log.warning("%s: %d rows are answered more than once; ok records win, else the later line", path, repeated)
+    return out
+
+
 def _present(path: Path) -> bool:
     """Whether a run file is there (a folder or a broken link in its place is then an error when read)."""
     return path.exists() or path.is_symlink()
@@ -239,11 +274,13 @@ def read_method(folder: str | Path) -> MethodRun:
         run.info = read_run_info(layout.run_info)
     if _present(layout.scores):
         run.scores, run.duplicates = _index_scores(layout.scores)
-    elif run.info is not None:
+    elif run.info is not None and not _present(layout.answers):
         log.warning("%s: run.json but no %s; every labelled sample counts as missing", layout.path, SCORES_FILE)
         run.scores = {}
     if _present(layout.captions):
         run.captions = _index_captions(layout.captions)
+    if _present(layout.answers):
+        run.answers = _index_answers(layout.answers)
     return run
 
 

@@ -37,6 +37,8 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.eval.failed",
     "camerabench.eval.results",
     "camerabench.eval.knobs",
+    "camerabench.eval.mcq",
+    "camerabench.shotbench",
 )
 
 #: Floor on the examples attempted over the whole package (a walk that misses a folder drops below).

@@ -33,10 +33,17 @@ def tiny_dataset(tmp_path: Path, public_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def required(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """Options that need something real from outside (a folder, a checkpoint) to validate."""
+    from camerabench.baselines.fusion import FusionModel
     from camerabench.baselines.vlm.tiny import make_tiny_vlm
 
     model = make_tiny_vlm(tmp_path_factory.mktemp("tiny") / "vlm")
-    return {"trajectory": {"traj_dir": "."}, "qwen-vl": {"model": str(model)}}
+    fusion = tmp_path_factory.mktemp("fusion")
+    FusionModel(["fast"], {"fast": False}, ["fast.score", "fast.failed"], ".", ".", {}, {}).save(fusion)
+    return {
+        "trajectory": {"traj_dir": "."},
+        "qwen-vl": {"model": str(model)},
+        "fusion": {"model": str(fusion), "inputs_run": "."},
+    }
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))

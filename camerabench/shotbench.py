@@ -1,0 +1,279 @@
+"""ShotBench's multiple-choice table (design.md B10): reading, checking and writing it.
+
+A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>.tsv`` (or
+``.xlsx``), with the columns ``index, type, path, question, options, answer, category``:
+
+- ``type``: a JSON list such as ``["video"]`` (a bare word is accepted too);
+- ``path``: a Python-literal list of media paths relative to the data folder (ShotBench's
+  ``image/...`` and ``video/...`` folders go into ``DATA``); a bare path is accepted too;
+- ``options``: a JSON object from option letter to option text;
+- ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions.
+
+Every row is checked when read: a bad row (an answer that is not one of its option letters,
+options that are not a JSON object, a media file that does not exist, a repeated index) is a
+:class:`~camerabench.errors.FileFormatError` naming the file and line.
+
+Example:
+    >>> row = MCQRow("7", "demo", ("video",), ("video/a.mp4",), "How does the camera move?",
+    ...              {"A": "Pan left", "B": "Tilt up"}, "B", "camera movement", 2)
+    >>> row.kind, row.option_text("B")
+    ('video', 'Tilt up')
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from camerabench.errors import FileFormatError
+from camerabench.fileio import atomic_write_text, read_text
+
+__all__ = ["CATEGORIES", "COLUMNS", "MCQRow", "read_mcq_dir", "read_mcq_table", "write_mcq_table"]
+
+#: ShotBench's columns, in its order.
+COLUMNS = ("index", "type", "path", "question", "options", "answer", "category")
+
+#: ShotBench's 8 categories (its "Avg" is the unweighted mean of their accuracies); a table may
+#: hold other categories, which are scored the same way.
+CATEGORIES = (
+    "shot size",
+    "shot framing",
+    "camera angle",
+    "lens size",
+    "lighting type",
+    "lighting conditions",
+    "composition",
+    "camera movement",
+)
+
+_LETTER = re.compile(r"^[A-Z]$")
+
+
+@dataclass(frozen=True)
+class MCQRow:
+    """One multiple-choice question.
+
+    Attributes:
+        index: the row's ``index`` as text (the key answers are matched on).
+        table: the table's file stem.
+        types: media types (``image`` or ``video``), one per path.
+        paths: media paths relative to the data folder.
+        question: the question text.
+        options: option letter -> option text, in the table's order.
+        answer: the right option's letter.
+        category: the dimension the question tests (e.g. ``camera movement``).
+        line: the line of the table the row starts on (2 for the first row after the header).
+    """
+
+    index: str
+    table: str
+    types: tuple[str, ...]
+    paths: tuple[str, ...]
+    question: str
+    options: dict[str, str]
+    answer: str
+    category: str
+    line: int
+
+    @property
+    def kind(self) -> str:
+        """``video`` when any medium is a video, else ``image``."""
+        return "video" if "video" in self.types else "image"
+
+    def option_text(self, letter: str) -> str:
+        return self.options[letter]
+
+    def media(self, data_root: str | Path) -> list[Path]:
+        """The media files, resolved against the data folder."""
+        return [Path(data_root) / p for p in self.paths]
+
+    def to_columns(self) -> dict[str, str]:
+        """The row as the table's cells (what :func:`write_mcq_table` writes)."""
+        return {
+            "index": self.index,
+            "type": json.dumps(list(self.types)),
+            "path": repr(list(self.paths)),
+            "question": self.question,
+            "options": json.dumps(self.options, ensure_ascii=False),
+            "answer": self.answer,
+            "category": self.category,
+        }
+
+
+def _list_cell(text: str, column: str, parse: Any) -> tuple[str, ...]:
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError(f"{column} is empty")
+    if not stripped.startswith("["):
+        return (stripped,)
+    try:
+        value = parse(stripped)
+    except (ValueError, SyntaxError) as exc:
+        raise ValueError(f"{column} is not a list: {stripped[:60]!r} ({exc})") from None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{column} must be a non-empty list of strings, got {stripped[:60]!r}")
+    return tuple(value)
+
+
+def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | None) -> MCQRow:
+    index = cells["index"].strip()
+    if not index:
+        raise ValueError("index is empty")
+    types = _list_cell(cells["type"], "type", json.loads)
+    bad_types = sorted(set(types) - {"image", "video"})
+    if bad_types:
+        raise ValueError(f"type must list 'image' or 'video', got {bad_types}")
+    paths = _list_cell(cells["path"], "path", ast.literal_eval)
+    if len(types) not in (1, len(paths)):
+        raise ValueError(f"type lists {len(types)} media types for {len(paths)} path(s)")
+    if len(types) == 1:
+        types = types * len(paths)
+    question = cells["question"]
+    if not question.strip():
+        raise ValueError("question is empty")
+    try:
+        options = json.loads(cells["options"])
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"options is not a JSON object: {cells['options'][:60]!r} ({exc.msg})") from None
+    if not isinstance(options, dict) or len(options) < 2:
+        raise ValueError(f"options must be a JSON object of at least two options, got {cells['options'][:60]!r}")
+    for letter, text in options.items():
+        if not _LETTER.match(letter) or not isinstance(text, str) or not text.strip():
+            raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
+    answer = cells["answer"].strip()
+    if answer not in options:
+        raise ValueError(f"answer {answer!r} is not one of the option letters {', '.join(options)}")
+    category = cells["category"].strip()
+    if not category:
+        raise ValueError("category is empty")
+    if data_root is not None:
+        missing = [p for p in paths if not (data_root / p).is_file()]
+        if missing:
+            raise ValueError(f"media not found in {data_root}: {', '.join(missing)}")
+    return MCQRow(index, table, types, paths, question, options, answer, category, line)
+
+
+def _tsv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter="\t")
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileFormatError(path, "empty table (no header row)") from None
+    except csv.Error as exc:
+        raise FileFormatError(path, f"not a TSV table: {exc}", 1) from None
+    yield from _rows_with_header(path, header, reader)
+
+
+def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tuple[int, dict[str, str]]]:
+    names = [h.strip() for h in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise FileFormatError(path, f"missing column(s) {missing}; found {names}", 1)
+    where = {c: names.index(c) for c in COLUMNS}
+    start = 2
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileFormatError(path, f"not a TSV row: {exc}", start) from None
+        end = getattr(reader, "line_num", start)
+        if not any(c.strip() for c in cells):
+            start = end + 1
+            continue
+        if len(cells) < len(names):
+            raise FileFormatError(path, f"{len(cells)} cells, the header has {len(names)}", start)
+        yield start, {c: cells[i] for c, i in where.items()}
+        start = end + 1
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        import pandas as pd
+
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+    except ImportError as exc:
+        raise FileFormatError(path, f"reading .xlsx needs pandas and openpyxl ({exc})") from None
+    except (ValueError, OSError) as exc:  # pandas' and openpyxl's errors for a file that is not a workbook
+        raise FileFormatError(path, f"not an xlsx table: {exc}") from None
+    rows = iter(frame.itertuples(index=False, name=None))
+    yield from _rows_with_header(path, [str(c) for c in frame.columns], _Numbered(rows))
+
+
+class _Numbered:
+    """Rows of a sheet with the spreadsheet's line numbers (header on line 1)."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self.line_num = 1
+
+    def __next__(self) -> list[str]:
+        row = next(self._rows)
+        self.line_num += 1
+        return ["" if v is None else str(v) for v in row]
+
+
+def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:
+    """Every row of one ShotBench table (``.tsv`` or ``.xlsx``), checked.
+
+    Args:
+        path: the table.
+        data_root: the data folder the ``path`` column is relative to; when given, every
+            medium must exist there.
+
+    Raises:
+        FileFormatError: the file cannot be read, a column is missing, or a row is bad (file:line).
+    """
+    path = Path(path)
+    root = Path(data_root) if data_root is not None else None
+    rows_in = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _tsv_rows(path)
+    rows: list[MCQRow] = []
+    seen: dict[str, int] = {}
+    for line, cells in rows_in:
+        try:
+            row = _parse_row(cells, path.stem, line, root)
+        except ValueError as exc:
+            raise FileFormatError(path, str(exc), line) from None
+        if row.index in seen:
+            raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
+        seen[row.index] = line
+        rows.append(row)
+    return rows
+
+
+def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dict[str, list[MCQRow]]:
+    """Every table in ``folder`` (``*.tsv``, ``*.xlsx``), by file stem.
+
+    Raises:
+        FileFormatError: a table is bad, two tables share a stem, or ``folder`` is a file.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileFormatError(folder, "must be a folder of ShotBench tables, but it is a file")
+    tables: dict[str, list[MCQRow]] = {}
+    for path in sorted(folder.glob("*")):
+        if path.name.startswith(".") or path.suffix.lower() not in (".tsv", ".xlsx"):
+            continue
+        if path.stem in tables:
+            raise FileFormatError(path, f"another table in {folder} has the stem {path.stem!r}")
+        tables[path.stem] = read_mcq_table(path, data_root)
+    return tables
+
+
+def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:
+    """Write rows as a ShotBench TSV table (atomically); :func:`read_mcq_table` reads it back."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        cells = row.to_columns()
+        writer.writerow([cells[c] for c in COLUMNS])
+    atomic_write_text(path, out.getvalue())
