@@ -17,13 +17,15 @@ from typing import Any, ClassVar, Literal
 from camerabench.baselines.options import MethodOptions
 from camerabench.dataset import Question
 from camerabench.errors import NotBuiltError
+from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 
 __all__ = ["CAPTION_MODES", "MethodKind", "NoOptions", "Predictor", "VideoResult"]
 
 #: What a method is: ``geometric`` (a camera trajectory, then scores), ``semantic`` (a model
-#: that reads the video and the question), ``test`` (stand-ins for the test suite).
-MethodKind = Literal["geometric", "semantic", "test"]
+#: that reads the video and the question), ``fusion`` (a model over other methods' outputs),
+#: ``test`` (stand-ins for the test suite).
+MethodKind = Literal["geometric", "semantic", "fusion", "test"]
 
 #: Caption modes: the whole video at once, or ShareGPT4Video's differential sliding window.
 CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
@@ -94,6 +96,22 @@ class Predictor(abc.ABC):
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
         """Describe the camera movement of one video."""
         raise NotBuiltError(f"method {self.name!r} does not caption videos")
+
+    def answer(self, row: MCQRow, media: list[Path]) -> str | None:
+        """The raw reply to one multiple-choice row (e.g. ``"B"`` or a ``<think>/<answer>`` text).
+
+        Args:
+            row: the question, its options and its category.
+            media: the row's image or video files, resolved against the data folder.
+
+        Returns:
+            The reply, or None when the row is outside what the method answers (a geometric
+            method and a lighting question): that is coverage, not a failure.
+
+        Raises:
+            PredictionError / VideoError: the method could not answer this row (recorded as failed).
+        """
+        return None
 
     def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
         """Take a trajectory this method estimated earlier (same settings) for ``video_path``.

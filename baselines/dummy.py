@@ -15,8 +15,13 @@ from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Question
 from camerabench.errors import PredictionError
+from camerabench.shotbench import MCQRow
 
-__all__ = ["DummyPredictor"]
+__all__ = ["DISPOSABLE_WORKER_ENV", "DummyPredictor"]
+
+#: Set to ``"1"`` by the job runner in worker processes that are not ``multiprocessing``
+#: children (Ray workers): ``die_videos`` may kill those too.
+DISPOSABLE_WORKER_ENV = "CAMERABENCH_DISPOSABLE_WORKER"
 
 
 def _unit(*parts: str) -> float:
@@ -45,7 +50,8 @@ class DummyPredictor(Predictor):
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         if video_path.name in set(self.opt("die_videos")):
-            if multiprocessing.parent_process() is None:  # never kill the caller's own process
+            # never kill the caller's own process
+            if multiprocessing.parent_process() is None and os.environ.get(DISPOSABLE_WORKER_ENV) != "1":
                 raise PredictionError(f"dummy death requested for {video_path.name}, but not in a worker process")
             os.kill(os.getpid(), signal.SIGKILL)
         if self.opt("delay_s"):
@@ -61,3 +67,12 @@ class DummyPredictor(Predictor):
         if not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
         return "The camera remains completely still."
+
+    def answer(self, row: MCQRow, media: list[Path]) -> str | None:
+        """A reproducible letter from a hash of (seed, table, index), as ``<answer>X</answer>``."""
+        missing = [m for m in media if not m.is_file()]
+        if missing:
+            raise PredictionError(f"{missing[0]}: media file not found")
+        letters = sorted(row.options)
+        pick = letters[int(_unit(str(self.opt("seed")), row.table, row.index) * len(letters))]
+        return f"<answer>{pick}</answer>"

@@ -19,6 +19,7 @@ METHODS: dict[str, str] = {
     "colmap": "camerabench.baselines.geometry.colmap:ColmapPredictor",
     "trajectory": "camerabench.baselines.geometry.importers:TrajectoryPredictor",
     "qwen-vl": "camerabench.baselines.vlm.qwen:QwenVLPredictor",
+    "fusion": "camerabench.baselines.fusion:FusionPredictor",
     "dummy": "camerabench.baselines.dummy:DummyPredictor",
 }
 

@@ -21,7 +21,7 @@ from camerabench.eval.ap import (
     roc_auc,
 )
 from camerabench.eval.failed import FailedPolicy
-from camerabench.eval.results import BinaryResult, Chance, Comparison, PrimitiveCounts
+from camerabench.eval.results import BinaryResult, Chance, Comparison, PairedTest, PrimitiveCounts
 from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, Primitive
 
@@ -41,11 +41,16 @@ Resolved = tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]
 
 @dataclass
 class ResolvedSamples:
-    """Samples of one primitive after the failed-sample policy: what AP is computed on."""
+    """Samples of one primitive after the failed-sample policy: what AP is computed on.
+
+    ``answered`` is False when the method has no record (ok or failed) for any sample of the
+    primitive: its samples are all missing, and a paired test leaves the primitive out.
+    """
 
     labels: NDArray[np.bool_]
     scores: NDArray[np.float64]
     videos: list[str]
+    answered: bool = True
 
     def as_tuple(self) -> Resolved:
         return self.labels, self.scores, self.videos
@@ -55,7 +60,8 @@ def resolve_samples(samples: PrimitiveSamples, policy: FailedPolicy) -> Resolved
     """The samples AP is computed on: the failed-sample policy applied to one primitive."""
     scores, keep = resolve_failed(samples.scores, samples.ok, policy)
     videos = [v for v, k in zip(samples.videos, keep, strict=True) if k]
-    return ResolvedSamples(samples.labels[keep], scores[keep], videos)
+    answered = bool((samples.status != "missing").any())
+    return ResolvedSamples(samples.labels[keep], scores[keep], videos, answered)
 
 
 def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> Chance:
@@ -155,14 +161,21 @@ def compare_methods(
 
     Samples are matched per primitive by video; with ``--failed lowest`` both methods have
     every labelled sample, with ``drop`` only the videos both scored are compared. Primitives
-    whose common samples have one class only are left out.
+    whose common samples have one class only are left out, and so are primitives one of the
+    methods has no record for at all (named in the note). Without a common primitive (e.g. one
+    method answered only VQA questions) no test runs: the comparison carries NaN and a note
+    saying why.
     """
     per_a: dict[str, Resolved] = {}
     per_b: dict[str, Resolved] = {}
+    unanswered: list[str] = []
     for name in resolved_a:
         if name not in resolved_b:
             continue
         ra, rb = resolved_a[name], resolved_b[name]
+        if not (ra.answered and rb.answered):
+            unanswered.append(name)
+            continue
         pos_b = {v: i for i, v in enumerate(rb.videos)}
         ia = [i for i, v in enumerate(ra.videos) if v in pos_b]
         ib = [pos_b[ra.videos[i]] for i in ia]
@@ -172,8 +185,20 @@ def compare_methods(
         videos = [ra.videos[i] for i in ia]
         per_a[name] = (y, ra.scores[ia], videos)
         per_b[name] = (y, rb.scores[ib], videos)
+    note = None
+    if unanswered:
+        note = f"left out {len(unanswered)} primitive(s) that one method has no record for: {', '.join(unanswered)}"
+    if not per_a:
+        why = "no primitive that both methods answered with both classes among their common samples"
+        if unanswered and len(unanswered) == len(set(resolved_a) & set(resolved_b)):
+            silent = [m for m, res in ((a, resolved_a), (b, resolved_b)) if not any(r.answered for r in res.values())]
+            if silent:
+                why = f"{' and '.join(silent)} answered none of the binary questions"
+        log.warning("paired test %s vs %s skipped: %s", a, b, why)
+        skipped = PairedTest(math.nan, (math.nan, math.nan), math.nan, 0)
+        return Comparison.of(a, b, skipped, [], 0, note=f"not tested: {why}")
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
-    return Comparison.of(a, b, test, sorted(per_a), int(sum(len(v[2]) for v in per_a.values())))
+    return Comparison.of(a, b, test, sorted(per_a), int(sum(len(v[2]) for v in per_a.values())), note=note)
 
 
 def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> PrimitiveSamples:

@@ -5,8 +5,12 @@ of ``camerabench evaluate --json`` and of the report's ``metrics.json``; see
 :mod:`camerabench.eval.results` for its structure) plus the per-sample material that reports
 draw from. :func:`evaluate_run` returns the document as a plain dict.
 
-A section is absent when its labels or the method's outputs are. AP, accuracies and
-similarities are fractions in [0, 1]; undefined values are NaN (``null`` in strict JSON).
+A section is absent when its labels or the method's outputs are. A method that has a
+``scores.jsonl`` (even an empty one) always gets the binary section when there are binary
+labels: labels without a record count as missing, and when no record matches any label a
+warning (and the section's note) names the likely cause, such as video names with a folder
+prefix or edited question text. AP, accuracies and similarities are fractions in [0, 1];
+undefined values are NaN (``null`` in strict JSON).
 """
 
 from __future__ import annotations
@@ -14,22 +18,31 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from camerabench.dataset import Dataset
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
+from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
 from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
-from camerabench.runfolder import MethodRun, read_run
+from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
 from camerabench.taxonomy import Primitive
 
-__all__ = ["Evaluation", "evaluate", "evaluate_run", "method_kind", "primitive_order", "yes_threshold"]
+__all__ = [
+    "Evaluation",
+    "evaluate",
+    "evaluate_run",
+    "method_kind",
+    "primitive_order",
+    "unmatched_records_note",
+    "yes_threshold",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +82,21 @@ def yes_threshold(run: MethodRun) -> tuple[float, str]:
     return DEFAULT_YES_THRESHOLD, "default (score read as P(Yes))"
 
 
+#: The yes/no decision on calibrated probabilities: answer *Yes* when P(yes) > 1/2, the
+#: decision that maximises expected accuracy.
+CALIBRATED_THRESHOLD = 0.5
+
+
+def _calibrated(run: MethodRun, data_dir: str | Path) -> CalibratedRun | None:
+    """The method's scores as calibrated P(yes) when its folder holds a calibration."""
+    path = run.layout.calibration
+    if not path.is_file():
+        return None
+    calibrated = calibrated_run(run, read_calibration(path), data_dir)
+    log.info("%s: VQA answers from calibrated P(yes) (%s)", run.name, calibrated.source)
+    return calibrated
+
+
 def method_kind(run: MethodRun) -> str:
     """What a method is: ``run.json``'s ``method_kind`` (set from the predictor class).
 
@@ -78,6 +106,69 @@ def method_kind(run: MethodRun) -> str:
     if run.info is not None and run.info.method_kind:
         return run.info.method_kind
     return "geometric" if run.has_trajectories else "semantic"
+
+
+def _label_keys(dataset: Dataset) -> set[tuple[str, str]]:
+    """Every labelled (video, question): binary labels and VQA cells."""
+    keys = {(r.image, p.question) for p, recs in dataset.binary.items() for r in recs}
+    keys |= {(video, q) for pairs in dataset.vqa.values() for pair in pairs for video, q, _ in pair.cells}
+    return keys
+
+
+def _file_name(video: str) -> str:
+    return PurePosixPath(video.replace("\\", "/")).name
+
+
+def _normalised(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
+def unmatched_records_note(run: MethodRun, dataset: Dataset) -> str | None:
+    """Why none of a method's score records matches a labelled (video, question), or None.
+
+    None when the method has no ``scores.jsonl``, when there are no labels, or when at least
+    one record matches. Otherwise the note names the likely cause: an empty file, video names
+    with a folder prefix (``videos/clip.mp4`` against ``clip.mp4``) or another spelling, or
+    question texts that differ from the labels' (edited, or only in case and spacing).
+    """
+    table = run.scores
+    if table is None:
+        return None
+    labelled = _label_keys(dataset)
+    if not labelled or any(key in labelled for key in table):
+        return None
+    if not table:
+        return f"no score record ({SCORES_FILE} is empty or absent): every labelled sample counts as missing"
+    head = "no score record matches a labelled (video, question), so every sample counts as missing"
+    label_videos = {v for v, _ in labelled}
+    label_questions = {q for _, q in labelled}
+    rec_videos = sorted({v for v, _ in table})
+    rec_questions = sorted({q for _, q in table})
+    if not label_videos.intersection(rec_videos):
+        by_name = {_file_name(v): v for v in sorted(label_videos)}
+        for v in rec_videos:
+            if _file_name(v) in by_name:
+                return (
+                    f"{head}: the records name videos with a different folder prefix than the labels "
+                    f"(records {v!r}, labels {by_name[_file_name(v)]!r}); write video names as the label files do"
+                )
+        return (
+            f"{head}: no record names a labelled video "
+            f"(records e.g. {rec_videos[0]!r}, labels e.g. {min(label_videos)!r})"
+        )
+    if not label_questions.intersection(rec_questions):
+        normal = {_normalised(q): q for q in sorted(label_questions)}
+        for q in rec_questions:
+            if _normalised(q) in normal:
+                return (
+                    f"{head}: the question texts differ from the labels' in case or spacing "
+                    f"(records {q!r}, labels {normal[_normalised(q)]!r})"
+                )
+        return (
+            f"{head}: no record asks a labelled question; was the question text edited? "
+            f"(records e.g. {rec_questions[0]!r}, labels e.g. {min(label_questions)!r})"
+        )
+    return f"{head}: no record pairs a labelled video with a question it is labelled for"
 
 
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
@@ -127,6 +218,7 @@ def evaluate(
     """
     failed = check_failed_policy(failed)
     dataset = Dataset(data_dir)
+    dataset.validate()
     runs = read_run(run_dir)
     binary = dataset.binary
     result = EvaluationResult(
@@ -139,16 +231,35 @@ def evaluate(
     for name, run in runs.items():
         log.info("evaluating %s", name)
         out = MethodResult(run_info=_run_info(run), duplicate_records=run.duplicates or None, kind=method_kind(run))
+        unmatched = unmatched_records_note(run, dataset)
+        if unmatched is not None:
+            log.warning("%s: %s", name, unmatched)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
-            if any((s.status != "missing").any() for s in samples.values()):
-                out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
+            out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
+            if unmatched is not None:
+                out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
+            elif not any(r.answered for r in ev.resolved[name].values()):
+                log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
+        calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:
             threshold, source = yes_threshold(run)
             sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold)
             if sections is not None:
                 out.vqa, out.retrieval = sections
                 out.vqa.yes_threshold_source = source
+                if calibrated is not None:
+                    cal_sections = vqa_retrieval_sections(dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD)
+                    if cal_sections is not None:
+                        uncalibrated = out.vqa.overall
+                        out.vqa = cal_sections[0]
+                        out.vqa.uncalibrated = uncalibrated
+                        out.vqa.yes_threshold_source = (
+                            f"calibrated P(yes) > 0.5 ({calibrated.source}, "
+                            f"{run.layout.calibration}, fitted on {calibrated.calibration.fitted_on_data})"
+                        )
+        if binary and run.scores is not None:
+            out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
         if dataset.captions:
             cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
             if cap is not None:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["new_figure", "plot_ap_bars", "plot_counts", "plot_grouped_bars", "plot_pr_curve"]
+__all__ = ["new_figure", "plot_ap_bars", "plot_counts", "plot_grouped_bars", "plot_pr_curve", "plot_reliability"]
 
 
 def new_figure(width_in: float, height_in: float, nrows: int = 1, ncols: int = 1) -> tuple[Any, Any]:
@@ -115,4 +115,18 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
     if kinds:
         ax.legend(fontsize=7)
     ax.tick_params(axis="x", rotation=30)
+    return ax
+
+
+def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str) -> Any:
+    """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal."""
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
+    if len(prob_pred):
+        ax.plot(prob_pred, prob_true, marker="o", markersize=3, linewidth=1.0, label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean P(yes) in bin")
+    ax.set_ylabel("fraction of positives")
+    ax.set_title("Reliability")
+    ax.legend(fontsize=7)
     return ax

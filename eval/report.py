@@ -310,10 +310,13 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "samples"],
             [[c.a, c.b, _pct(c.diff), _ci(c.ci95), _p_value(c), c.samples] for c in comps],
         )
+        for c in comps:
+            if c.note:
+                doc.p(f"{c.a} vs {c.b}: {c.note}")
         _write_csv(
             out / "comparisons.csv",
-            ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples"],
-            [[c.a, c.b, c.diff, *c.ci95, c.p_value, c.n_bootstrap, c.samples] for c in comps],
+            ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples", "note"],
+            [[c.a, c.b, c.diff, *c.ci95, c.p_value, c.n_bootstrap, c.samples, c.note or ""] for c in comps],
         )
         csvs.append("comparisons.csv")
 
@@ -432,7 +435,8 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 f"{v.tasks_answered}/{v.tasks_total}",
                 *(_pct(getattr(v.overall, k)) for k in VQA_KEYS),
                 *(_pct(getattr(r, k)) for k in RETRIEVAL_KEYS),
-                _num(v.yes_threshold),
+                _num(v.yes_threshold)
+                + (f" on calibrated P(yes) (raw: Acc {_pct(v.uncalibrated.acc)})" if v.uncalibrated else ""),
             ]
         )
         vqa_rows.append([n, "overall", "", *(getattr(v.overall, k) for k in VQA_KEYS)])
@@ -618,6 +622,31 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     doc.img("trajectory_errors.png", "trajectory errors")
 
 
+def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    from camerabench.eval.plots import new_figure, plot_reliability
+
+    cal = {n: m.calibration for n, m in ev.result.methods.items() if m.calibration is not None}
+    if not cal:
+        return
+    doc.h(2, "Calibration of P(yes)")
+    doc.p(
+        "Brier score and expected calibration error (ECE, over the reliability bins) of each method's "
+        "P(yes) on the binary samples it scored: from its `calibration.json` (cross-fitted on the data it "
+        "was fitted on: each video calibrated by the fold that left it out), or the raw scores when they "
+        "are probabilities. Lower is better."
+    )
+    rows = [[n, c.source, c.samples, _num(c.brier), _num(c.ece), c.fitted_on_data or ""] for n, c in cal.items()]
+    header = ["method", "probabilities", "samples", "Brier", "ECE", "calibration fitted on"]
+    doc.table(header, rows)
+    _write_csv(out / "calibration.csv", header, rows)
+    csvs.append("calibration.csv")
+    fig, axes = new_figure(5, 4.5)
+    for n, c in cal.items():
+        plot_reliability(axes[0, 0], c.reliability.prob_pred, c.reliability.prob_true, n)
+    _save(fig, out / "reliability.png")
+    doc.img("reliability.png", "reliability diagram")
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -666,6 +695,7 @@ def write_report(
     _knob_part(doc, ev, out, csvs)
     _failures_part(doc, ev, out, csvs)
     _vqa_part(doc, ev, out, csvs)
+    _calibration_part(doc, ev, out, csvs)
     _caption_part(doc, ev, out, csvs)
     _trajectory_part(doc, ev, out, csvs)
     if csvs:

@@ -7,9 +7,9 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
 
     {"data", "run", "failed_policy", "n_bootstrap", "seed",
      "methods": {NAME: {"run_info", "duplicate_records", "binary", "vqa", "retrieval",
-                        "captions", "trajectory"}},
+                        "captions", "trajectory", "calibration"}},
      "chance": {"per_primitive", "mean_ap"},
-     "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples"}],
+     "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
      "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples"}}}}
 
 A field whose value is None is left out of the document (a section without labels or
@@ -42,6 +42,7 @@ __all__ = [
     "VQA_CHANCE",
     "BinaryCI",
     "BinaryResult",
+    "CalibrationResult",
     "CaptionResult",
     "Chance",
     "CocoMetrics",
@@ -55,6 +56,7 @@ __all__ = [
     "MotionFacts",
     "PairedTest",
     "PrimitiveCounts",
+    "Reliability",
     "RetrievalResult",
     "RetrievalScores",
     "RunInfoSummary",
@@ -230,7 +232,8 @@ class BinaryResult(Section):
         primitives_in_mean: primitives with defined AP.
         failed_policy: ``lowest`` or ``drop``.
         failure_reasons: reason -> failed samples, most frequent first.
-        note: set when ``drop`` left samples out.
+        note: set when ``drop`` left samples out, or when no score record matched a label
+            (with the likely cause).
     """
 
     mean_ap: float
@@ -277,7 +280,11 @@ class PairedTest(Section):
 
 @dataclass
 class Comparison(Section):
-    """A paired test between methods ``a`` and ``b`` on their common samples."""
+    """A paired test between methods ``a`` and ``b`` on their common samples.
+
+    ``note`` says which primitives were left out, or why no test ran (no common primitive;
+    the numbers are then NaN).
+    """
 
     a: str
     b: str
@@ -287,10 +294,13 @@ class Comparison(Section):
     n_bootstrap: int
     primitives: list[str]
     samples: int
+    note: str | None = None
 
     @classmethod
-    def of(cls, a: str, b: str, test: PairedTest, primitives: list[str], samples: int) -> Comparison:
-        return cls(a, b, test.diff, test.ci95, test.p_value, test.n_bootstrap, primitives, samples)
+    def of(
+        cls, a: str, b: str, test: PairedTest, primitives: list[str], samples: int, note: str | None = None
+    ) -> Comparison:
+        return cls(a, b, test.diff, test.ci95, test.p_value, test.n_bootstrap, primitives, samples, note)
 
 
 @dataclass
@@ -346,9 +356,10 @@ class VQAResult(Section):
         per_skill: skill folder -> mean over its answered tasks.
         per_task: ``skill/task`` -> scores.
         yes_threshold: score above which an answer counts as *Yes*.
-        tasks_answered: tasks with at least one ok cell.
+        tasks_answered: tasks with at least one record (ok or failed) among their cells.
         tasks_total: tasks in the labels.
-        unanswered_tasks: ``skill/task`` of the others (left out of the means).
+        unanswered_tasks: ``skill/task`` of the others, with no record at all (left out of
+            the means).
         pairs: pairs evaluated.
         cells: cells evaluated.
         failed: failed cells in the answered tasks.
@@ -356,8 +367,10 @@ class VQAResult(Section):
         dropped_pairs: pairs left out by ``--failed drop``.
         failed_policy: ``lowest`` or ``drop``.
         chance: chance levels.
-        note: set when ``drop`` left pairs out.
+        note: set when ``drop`` left pairs out (a task left with no pair has NaN scores).
         yes_threshold_source: where ``yes_threshold`` came from.
+        uncalibrated: overall scores of the raw scores at ``run.json``'s threshold (or 0.5),
+            when the method's calibration decided the answers (None otherwise).
     """
 
     overall: VQAScores
@@ -376,6 +389,7 @@ class VQAResult(Section):
     chance: VQAScores = field(default_factory=lambda: dataclasses.replace(VQA_CHANCE))
     note: str | None = None
     yes_threshold_source: str | None = None
+    uncalibrated: VQAScores | None = None
 
 
 @dataclass
@@ -528,6 +542,60 @@ class TrajectoryResult(Section):
     units: dict[str, str]
 
 
+# --------------------------------------------------------------------------- calibration
+
+
+@dataclass
+class Reliability(Section):
+    """Reliability-diagram data (:func:`sklearn.calibration.calibration_curve`, uniform bins).
+
+    Attributes:
+        n_bins: equal-width bins over [0, 1].
+        prob_pred: mean predicted P(yes) of each non-empty bin.
+        prob_true: fraction of positives in each non-empty bin.
+        counts: samples in each non-empty bin.
+    """
+
+    n_bins: int
+    prob_pred: list[float]
+    prob_true: list[float]
+    counts: list[int]
+
+
+@dataclass
+class CalibrationResult(Section):
+    """How well one method's P(yes) is calibrated on the binary samples it scored.
+
+    Attributes:
+        source: where the probabilities came from: ``cross-fitted`` (the method folder's
+            ``calibration.json`` fitted on this dataset, each video calibrated by the fold that
+            left it out), ``fitted on other data`` (its full maps), or ``raw scores`` (no
+            calibration; the scores read as P(yes), only when all lie in [0, 1]).
+        brier: :func:`sklearn.metrics.brier_score_loss` over every scored binary sample.
+        ece: expected calibration error: sum over the reliability bins of
+            (bin samples / samples) x |fraction of positives - mean P(yes)|.
+        samples: scored binary samples (failed and missing ones have no probability).
+        per_primitive_brier: primitive -> Brier score (NaN with a warning for a primitive with
+            one class only).
+        reliability: the reliability-diagram data.
+        fitted_on_data: the dataset the calibration was fitted on (None for raw scores).
+        calibration_file: the calibration file used (None for raw scores).
+        copied_from: the file the calibration was copied from, when applied from another run.
+        maps: primitive -> map kind (``platt``, ``isotonic``, ``undefined``; ``pooled`` too).
+    """
+
+    source: str
+    brier: float
+    ece: float
+    samples: int
+    per_primitive_brier: dict[str, float]
+    reliability: Reliability
+    fitted_on_data: str | None = None
+    calibration_file: str | None = None
+    copied_from: str | None = None
+    maps: dict[str, str] | None = None
+
+
 # --------------------------------------------------------------------------- method and top level
 
 
@@ -566,6 +634,7 @@ class MethodResult(Section):
     retrieval: RetrievalResult | None = None
     captions: CaptionResult | None = None
     trajectory: TrajectoryResult | None = None
+    calibration: CalibrationResult | None = None
     kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
 
     @classmethod

@@ -12,11 +12,15 @@ Each :class:`~camerabench.labelfiles.VQAPair` has 4 (video, question) cells; in 
 - Retrieval: Text correct if s(pT,pV) > s(nT,pV) and s(nT,nV) > s(pT,nV); Video correct if
   s(pT,pV) > s(pT,nV) and s(nT,nV) > s(nT,pV); Group = both (chance 25 / 25 / 16.7).
 
-Failed (or missing) cells follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
+A task is answered when the method has a record (ok or failed) for at least one of its
+cells; a task with no record at all is outside the method's coverage (a geometric method
+answers only the binary-primitive questions) and is listed, not scored. In answered tasks,
+failed (or missing) cells follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
 ``--failed lowest`` a failed cell counts as a wrong answer and every comparison that involves
-it as lost; with ``--failed drop`` pairs with any failed cell are left out. Scores are given
-per task, per skill folder (unweighted mean over its tasks) and overall (unweighted mean over
-tasks).
+it as lost, so a task whose cells all failed scores 0; with ``--failed drop`` pairs with any
+failed cell are left out, and a task left with no pair is NaN (with a warning). Scores are
+given per task, per skill folder (unweighted mean over its tasks) and overall (unweighted
+mean over tasks).
 
 Example:
     >>> import numpy as np
@@ -28,13 +32,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping
 from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.eval.ap import mean_ignoring_nan
+from camerabench.eval.ap import UndefinedMetricWarning, mean_ignoring_nan
 from camerabench.eval.failed import FailedPolicy, apply_failed_policy
 from camerabench.eval.results import RetrievalResult, RetrievalScores, VQAResult, VQAScores
 from camerabench.labelfiles import VQAPair
@@ -123,10 +128,11 @@ def vqa_retrieval_sections(
 ) -> tuple[VQAResult, RetrievalResult] | None:
     """The ``vqa`` and ``retrieval`` sections of one method, or None if it answered no task.
 
-    A task counts as answered when the method has at least one ok record among its cells;
-    unanswered tasks are listed and left out of the means (a geometric method answers only
-    the tasks whose questions are binary-primitive questions). In answered tasks, failed
-    and missing cells follow ``policy``.
+    A task counts as answered when the method has at least one record (ok or failed) among
+    its cells; unanswered tasks are listed and left out of the means (a geometric method
+    answers only the tasks whose questions are binary-primitive questions). In answered
+    tasks, failed and missing cells follow ``policy``: a task whose cells all failed is
+    scored as wrong under ``lowest``.
     """
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
     per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
@@ -135,13 +141,20 @@ def vqa_retrieval_sections(
     for (skill, task), pairs in sorted(vqa_labels.items()):
         scores, status = pair_cells(pairs, run)
         ok = status == "ok"
-        if not ok.any():
+        if (status == "missing").all():
             unanswered.append(f"{skill}/{task}")
             continue
         counts["failed"] += int((status == "failed").sum())
         counts["missing"] += int((status == "missing").sum())
         keep = apply_failed_policy(ok, policy)
         counts["dropped_pairs"] += int((~keep).sum())
+        if pairs and not keep.any():
+            warnings.warn(
+                f"VQA task {skill}/{task} is undefined: every pair has a failed or missing cell "
+                f"and --failed {policy} drops them",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
         scores, ok = scores[keep], ok[keep]
         counts["pairs"] += len(scores)
         counts["cells"] += 4 * len(scores)

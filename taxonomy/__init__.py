@@ -10,6 +10,7 @@ from camerabench.taxonomy.primitives import (
     Speed,
     Steadiness,
     TrackingKind,
+    primitives_named,
 )
 from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES, RawAnnotation, TriState, derive_labels
 from camerabench.taxonomy.tasks import BinaryRecord, binary_records, labels_from_binary_records
@@ -34,6 +35,7 @@ __all__ = [
     "binary_records",
     "derive_labels",
     "labels_from_binary_records",
+    "primitives_named",
     "vqa_task",
     "vqa_tasks",
 ]

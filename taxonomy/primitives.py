@@ -35,6 +35,7 @@ __all__ = [
     "Speed",
     "Steadiness",
     "TrackingKind",
+    "primitives_named",
     "taxonomy_data",
 ]
 
@@ -188,6 +189,19 @@ def _question_index() -> dict[str, Primitive]:
 def _compiled_patterns(section: str, key: str) -> tuple[re.Pattern[str], ...]:
     pats = taxonomy_data()[section][key].get("caption_patterns", [])
     return tuple(re.compile(r"\b" + p) for p in pats)
+
+
+def primitives_named(text: str) -> list[Primitive]:
+    """The primitives a piece of text names, through their caption patterns (taxonomy order).
+
+    Example:
+        >>> [p.value for p in primitives_named("Pan left while dollying in")]
+        ['Move_In', 'Pan_Left']
+        >>> primitives_named("Handheld")
+        []
+    """
+    lowered = text.lower()
+    return [p for p in Primitive if any(pattern.search(lowered) for pattern in p.caption_patterns)]
 
 
 class CompoundMotion(_DataEnum):

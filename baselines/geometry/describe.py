@@ -34,6 +34,7 @@ __all__ = [
     "caption_from_events",
     "describe_trajectory",
     "motion_events",
+    "motion_strengths",
     "shake_level",
 ]
 
@@ -118,6 +119,26 @@ def motion_events(motion: MotionSeries) -> list[MotionEvent]:
     order = list(Primitive)
     events.sort(key=lambda e: (e.start_s, order.index(e.primitive)))  # ties: taxonomy order
     return events
+
+
+def motion_strengths(motion: MotionSeries) -> dict[Primitive, float]:
+    """How visible each primitive is, in multiples of its visibility threshold (:data:`MIN_AMOUNT`).
+
+    A direction's strength is its largest excursion divided by the threshold of its kind, so
+    rotation, translation and zoom compare on one scale (1 = just visible). Static is the
+    inverse of the strongest movement: above 1 exactly when nothing is visible. This is what a
+    choice between named motions (a multiple-choice question) compares; the binary scores are
+    rankings within one primitive and do not compare across primitives.
+    """
+    out: dict[Primitive, float] = {}
+    for prim in Primitive:
+        if prim is Primitive.STATIC:
+            continue
+        amount, _, _ = _drawup_span(prim.sign * motion.component(prim.axis))
+        out[prim] = float(amount / MIN_AMOUNT[_kind(prim.axis)])
+    strongest = max(out.values(), default=0.0)
+    out[Primitive.STATIC] = float("inf") if strongest <= 0 else 1.0 / strongest
+    return out
 
 
 def shake_level(motion: MotionSeries) -> Steadiness | None:

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
-from camerabench.baselines.geometry.describe import describe_trajectory
+from camerabench.baselines.geometry.describe import describe_trajectory, motion_strengths
 from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Question
 from camerabench.errors import NotBuiltError
+from camerabench.shotbench import MCQRow
+from camerabench.taxonomy import Primitive, primitives_named
 from camerabench.trajectory import Trajectory
 
-__all__ = ["UNANSWERABLE_REASON", "GeometricOptions", "GeometricPredictor"]
+__all__ = ["CAMERA_MOVEMENT", "UNANSWERABLE_REASON", "GeometricOptions", "GeometricPredictor", "choose_option"]
 
 UNANSWERABLE_REASON = "geometric methods answer only the 15 primitive questions"
 
@@ -32,6 +34,40 @@ class GeometricOptions(MethodOptions):
     """Options every geometric method takes."""
 
     scorer: str = option("default", "trajectory -> score mapping", choices=tuple(SCORERS))
+
+
+#: ShotBench's category of camera-movement questions (the only one a trajectory answers).
+CAMERA_MOVEMENT = "camera movement"
+
+
+def choose_option(options: Mapping[str, str], scores: Mapping[Primitive, float]) -> str | None:
+    """The letter of the option whose named primitives have the highest mean score.
+
+    ``scores`` must compare across primitives (e.g.
+    :func:`~camerabench.baselines.geometry.describe.motion_strengths`).
+
+    An option's text names primitives through the taxonomy's caption patterns
+    (:func:`~camerabench.taxonomy.primitives_named`); options that name none are not
+    candidates, and when no option names any primitive the row is outside what scores can
+    answer (None). Ties go to the first option in the table's order.
+
+    Example:
+        >>> from camerabench.taxonomy import Primitive
+        >>> scores = {p: 0.0 for p in Primitive} | {Primitive.TILT_UP: 0.9, Primitive.PAN_LEFT: 0.2}
+        >>> choose_option({"A": "Pan left", "B": "Tilt up", "C": "Handheld"}, scores)
+        'B'
+        >>> choose_option({"A": "Handheld", "B": "Aerial"}, scores) is None
+        True
+    """
+    best: tuple[float, str] | None = None
+    for letter, text in options.items():
+        named = primitives_named(text)
+        if not named:
+            continue
+        value = sum(scores[p] for p in named) / len(named)
+        if best is None or value > best[0]:
+            best = (value, letter)
+    return best[1] if best is not None else None
 
 
 class GeometricPredictor(Predictor):
@@ -79,6 +115,17 @@ class GeometricPredictor(Predictor):
             "zoom_known": motion.zoom_known,
         }
         return VideoResult(scores=scores, unanswerable=unanswerable, trajectory=traj, info=details)
+
+    def answer(self, row: MCQRow, media: list[Path]) -> str | None:
+        """Camera-movement rows of one video: the option whose named motions are most visible.
+
+        Other categories (shot size, lighting, ...) and image rows are outside what a camera
+        trajectory tells, so they return None (coverage, not failure).
+        """
+        if row.category != CAMERA_MOVEMENT or len(media) != 1 or row.types[0] != "video":
+            return None
+        traj, _ = self.trajectory(media[0])
+        return choose_option(row.options, motion_strengths(decompose(traj)))
 
     def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
         self._cache = (Path(video_path), trajectory, {"reused_trajectory": True})

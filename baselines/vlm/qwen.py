@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions, option
@@ -30,8 +31,9 @@ from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoi
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
-from camerabench.errors import CameraBenchError, PredictionError
+from camerabench.errors import CameraBenchError, PredictionError, VideoError
 from camerabench.labelfiles import CAPTION_QUESTION
+from camerabench.shotbench import MCQRow
 from camerabench.video import read_video
 
 __all__ = [
@@ -231,6 +233,77 @@ def diffsw_caption(
     return generate_text(vl, [summary], max_new_tokens)
 
 
+#: ShotBench's media budget: 12 fps, at most 360 x 640 pixels per frame (design.md B10).
+MCQ_FPS = 12.0
+MCQ_MAX_PIXELS = 360 * 640
+MCQ_INSTRUCTION = "Answer with the option's letter from the given choices directly."
+MCQ_REASONING_INSTRUCTION = (
+    "First think about the question step by step inside <think></think>, then give the option's letter "
+    "inside <answer></answer>."
+)
+
+
+def mcq_prompt(row: MCQRow, reasoning: bool = False) -> str:
+    """The question, its lettered options and the answer instruction.
+
+    Example:
+        >>> from camerabench.shotbench import MCQRow
+        >>> row = MCQRow("0", "t", ("video",), ("v.mp4",), "How does the camera move?",
+        ...              {"A": "Pan left", "B": "Tilt up"}, "B", "camera movement", 2)
+        >>> print(mcq_prompt(row))
+        How does the camera move?
+        A. Pan left
+        B. Tilt up
+        Answer with the option's letter from the given choices directly.
+    """
+    options = "\n".join(f"{letter}. {text}" for letter, text in row.options.items())
+    instruction = MCQ_REASONING_INSTRUCTION if reasoning else MCQ_INSTRUCTION
+    return f"{row.question}\n{options}\n{instruction}"
+
+
+def read_image(path: str | Path) -> NDArray[np.uint8]:
+    """An image file as (H, W, 3) uint8 RGB.
+
+    Raises:
+        VideoError: the file is missing or not an image OpenCV can decode.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise VideoError(f"{path}: image not found")
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise VideoError(f"{path}: not an image OpenCV can decode")
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def encode_media(
+    vl: QwenVL, row: MCQRow, media: list[Path], fps: float = MCQ_FPS, max_pixels: int = MCQ_MAX_PIXELS
+) -> list[VisualInputs]:
+    """The model's pixels for a row's images and videos, at ``fps`` and ``max_pixels`` per frame."""
+    video_spec = dataclasses.replace(vl.spec, max_pixels=max_pixels)
+    image_spec = dataclasses.replace(vl.image_spec, max_pixels=max_pixels)
+    out: list[VisualInputs] = []
+    for path, kind in zip(media, row.types, strict=True):
+        if kind == "video":
+            clip = read_video(path, fps=fps)
+            prepared = prepare_video(clip.frames, clip.sampled_fps, video_spec, frame_times_s=clip.timestamps)
+            out.append(dataclasses.replace(prepared, notes=dict(clip.notes)))
+        else:
+            out.append(prepare_image(read_image(path), image_spec))
+    return out
+
+
+@torch.inference_mode()
+def option_probabilities(vl: QwenVL, content: list[VisualInputs | str], letters: list[str]) -> dict[str, float]:
+    """P(next token = letter) for each option letter after the prompt (softmax over the vocabulary)."""
+    enc = vl.encode(content)
+    out = vl.model(**vl.model_inputs([enc]), use_cache=False, logits_to_keep=1)
+    probs = torch.softmax(out.logits[0, -1].float(), dim=-1)
+    return {letter: float(probs[vl.token_id(letter)]) for letter in letters}
+
+
 @dataclass(frozen=True)
 class QwenVLOptions(MethodOptions):
     """Options of ``qwen-vl``."""
@@ -254,6 +327,18 @@ class QwenVLOptions(MethodOptions):
     max_new_tokens: int = option(256, "longest caption in tokens", ge=1)
     keyframe_interval_s: float = option(1.0, "seconds between DiffSW key frames", gt=0)
     max_keyframes: int = option(16, "most DiffSW key frames", ge=1)
+    mcq_mode: str = option(
+        "generate",
+        "multiple-choice rows: 'generate' (greedy reply, parsed at evaluation) or 'likelihood' (the option "
+        "letter with the highest next-token probability)",
+        choices=("generate", "likelihood"),
+    )
+    mcq_reasoning: bool = option(False, "multiple-choice prompt asks for <think>...</think><answer>...</answer>")
+    mcq_fps: float = option(MCQ_FPS, "frames per second decoded for multiple-choice videos (ShotBench: 12)", gt=0)
+    mcq_max_pixels: int = option(
+        MCQ_MAX_PIXELS, "per-frame pixel budget for multiple-choice media (ShotBench: 360*640)", gt=0
+    )
+    mcq_max_new_tokens: int = option(1024, "longest multiple-choice reply in tokens (ShotBench: 1024)", ge=1)
     model: str | None = option(
         None, "local Qwen2.5-VL checkpoint folder (current or older transformers layout)", required=True
     )
@@ -319,6 +404,19 @@ class QwenVLPredictor(Predictor):
             raise PredictionError(f"{video_path.name}: non-finite P(Yes) for {len(bad)} question(s), e.g. {bad[0]!r}")
         info = {**video.notes, "frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
         return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
+
+    def answer(self, row: MCQRow, media: list[Path]) -> str | None:
+        """A greedy reply to the row's prompt, or (``mcq_mode=likelihood``) the most probable letter."""
+        content: list[VisualInputs | str] = [
+            *encode_media(self.vl, row, media, float(self.opt("mcq_fps")), int(self.opt("mcq_max_pixels"))),
+            mcq_prompt(row, reasoning=bool(self.opt("mcq_reasoning"))),
+        ]
+        if self.opt("mcq_mode") == "likelihood":
+            probs = option_probabilities(self.vl, content, list(row.options))
+            if not all(np.isfinite(p) for p in probs.values()):
+                raise PredictionError(f"row {row.index}: non-finite option probabilities {probs}")
+            return max(probs, key=lambda letter: probs[letter])
+        return generate_text(self.vl, content, max_new_tokens=int(self.opt("mcq_max_new_tokens")))
 
     def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:
         max_new = int(self.opt("max_new_tokens"))

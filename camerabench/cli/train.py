@@ -1,4 +1,8 @@
-"""``camerabench train``: fine-tune a Qwen2.5-VL checkpoint on a dataset's labels."""
+"""``camerabench train``: fine-tune a Qwen2.5-VL checkpoint, or fit a fusion model, on a dataset's labels.
+
+``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``; ``--method fusion``
+fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run`` into ``--out``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ from typing import Any
 
 from camerabench.baselines.vlm.config import TrainConfig
 from camerabench.cli.args import fraction, non_negative_int, positive_float, positive_int
+from camerabench.errors import CameraBenchError
 
-__all__ = ["add_parser", "run"]
+__all__ = ["TRAINABLE", "add_parser", "run"]
+
+#: Methods ``train`` can train.
+TRAINABLE: tuple[str, ...] = ("qwen-vl", "fusion")
 
 
 def _defaults() -> dict[str, Any]:
@@ -19,10 +27,16 @@ def _defaults() -> dict[str, Any]:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     d = _defaults()
-    p: argparse.ArgumentParser = sub.add_parser("train", help="fine-tune a Qwen2.5-VL checkpoint on a dataset's labels")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "train", help="fine-tune a Qwen2.5-VL checkpoint, or fit a fusion model, on a dataset's labels"
+    )
+    p.add_argument("--method", choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)")
     p.add_argument("--data", required=True)
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", default=None, help="checkpoint to fine-tune (qwen-vl)")
     p.add_argument("--out", required=True)
+    p.add_argument("--run", default=None, help="run folder holding the inputs' method folders (fusion)")
+    p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
+    p.add_argument("--folds", type=positive_int, default=5, help="video-level cross-fitting folds (fusion)")
     p.add_argument("--lora", action="store_true")
     p.add_argument("--epochs", type=positive_float, default=d["epochs"])
     p.add_argument("--lr", type=positive_float, default=d["lr"])
@@ -39,7 +53,26 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _run_fusion(args: argparse.Namespace) -> int:
+    from camerabench.baselines.fusion import train_fusion
+
+    if not args.run or not args.inputs:
+        raise CameraBenchError("train --method fusion needs --run RUN and --inputs A,B")
+    inputs = [x.strip() for x in args.inputs.split(",") if x.strip()]
+    result = train_fusion(args.data, args.run, inputs, args.out, n_splits=args.folds)
+    n = len(result.model.primitives)
+    sys.stdout.write(
+        f"trained fusion of {', '.join(inputs)} on {n} primitives ({len(result.model.video_folds)} videos, "
+        f"{len(set(result.model.video_folds.values()))} folds) -> {result.path}\n"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.method == "fusion":
+        return _run_fusion(args)
+    if not args.model:
+        raise CameraBenchError("train --method qwen-vl needs --model PATH")
     from camerabench.baselines.vlm.train import train
 
     config = TrainConfig(

@@ -268,7 +268,7 @@ def test_method_kind_comes_from_run_json(tiny: dict[str, Any], tmp_path: Path) -
 
 
 def test_summary_lines_read_the_typed_result(tiny: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "--data", str(tiny["data"]), "--run", str(tiny["run"]), "--bootstrap", "0"]) == 0
+    assert main(["evaluate", "--data", str(tiny["data"]), "--run", str(tiny["run"]), "--bootstrap", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("chance") and "mean AP 50.0" in lines[0]
     dummy = next(line for line in lines if line.startswith("dummy"))

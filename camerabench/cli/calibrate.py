@@ -1,0 +1,49 @@
+"""``camerabench calibrate``: fit a method's score -> P(yes) maps and save them in its folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from camerabench.cli.args import positive_int
+
+__all__ = ["add_parser", "run"]
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    from camerabench.eval.calibration import DEFAULT_N_SPLITS
+
+    p: argparse.ArgumentParser = sub.add_parser(
+        "calibrate",
+        help="fit per-primitive score -> P(yes) maps of a method (RUN/<method>/calibration.json)",
+    )
+    p.add_argument("--data", required=True, help="labelled dataset the run scored")
+    p.add_argument("--run", required=True, help="run folder")
+    p.add_argument("--method", required=True, help="method folder name in RUN")
+    p.add_argument("--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level folds for cross-fitting")
+    p.add_argument(
+        "--from",
+        dest="copy_from",
+        default=None,
+        metavar="RUN2|FILE",
+        help="apply the calibration of another run (its <method>/calibration.json, or a file) instead of fitting",
+    )
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from camerabench.eval.calibration import calibrate_run
+
+    logging.captureWarnings(True)
+    cal, path = calibrate_run(args.data, args.run, args.method, n_splits=args.folds, copy_from=args.copy_from)
+    kinds: dict[str, int] = {}
+    for c in cal.per_primitive.values():
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    what = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    verb = f"copied from {cal.copied_from}" if cal.copied_from else f"fitted on {cal.fitted_on_data}"
+    sys.stdout.write(f"calibrated {args.method}: {what} ({verb}) -> {path}\n")
+    return 0
