@@ -28,6 +28,7 @@ from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibrat
 from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
+from camerabench.eval.mcq import mcq_section
 from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
@@ -267,6 +268,8 @@ def evaluate(
         traj = trajectory_section(gt_files, run)
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj
+        if dataset.mcq and run.answers is not None:
+            out.mcq = mcq_section([row for rows in dataset.mcq.values() for row in rows], run.answers, failed)
         result.methods[name] = out
     comparisons = [
         compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed)

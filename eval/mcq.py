@@ -13,7 +13,10 @@ its model judge and random fallback, which make the official scores irreproducib
 
 Accuracy is reported per category, as the unweighted mean over categories (ShotBench's "Avg")
 and pooled over all rows. Failed rows (a recorded failure) and missing rows (no record) count as
-wrong under ``--failed lowest`` and are left out under ``--failed drop``; both are counted.
+wrong under ``--failed lowest`` and are left out under ``--failed drop``; both are counted. A
+category none of whose rows has a record is outside the method's coverage (a geometric method
+and the lighting questions): its accuracy is NaN, it is left out of the mean and the pooled
+accuracy, and the section names it.
 
 Example:
     >>> options = {"A": "Pan left", "B": "Tilt up", "C": "Static"}
@@ -31,10 +34,11 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.results import CategoryAccuracy, MCQResult
 from camerabench.records import AnswerRecord
 from camerabench.shotbench import MCQRow
 
@@ -71,57 +75,6 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     return Choice(None, "unparsed")
 
 
-@dataclass
-class CategoryAccuracy:
-    """Accuracy over one category's rows.
-
-    Attributes:
-        accuracy: correct / scored rows (NaN when no row is scored).
-        rows: rows in the labels; scored: rows in the denominator (all under ``lowest``).
-        correct, unparsed, failed, missing: counts (unparsed, failed and missing are wrong
-            under ``lowest``; failed and missing are left out under ``drop``).
-    """
-
-    accuracy: float
-    rows: int
-    scored: int
-    correct: int
-    unparsed: int
-    failed: int
-    missing: int
-
-
-@dataclass
-class MCQResult:
-    """The ``mcq`` section of one method.
-
-    Attributes:
-        per_category: category -> :class:`CategoryAccuracy` (categories in first-seen order).
-        mean_accuracy: unweighted mean over the categories with a defined accuracy (ShotBench's "Avg").
-        pooled_accuracy: correct / scored over all rows.
-        rows, correct, unparsed, failed, missing: totals.
-        extraction: rule -> rows it decided (``letter``, ``text``, ``unparsed``).
-        note: set when ``drop`` scored methods on different rows.
-    """
-
-    per_category: dict[str, CategoryAccuracy]
-    mean_accuracy: float
-    pooled_accuracy: float
-    rows: int
-    correct: int
-    unparsed: int
-    failed: int
-    missing: int
-    extraction: dict[str, int] = field(default_factory=dict)
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        if self.note is None:
-            out.pop("note")
-        return out
-
-
 def _accuracy(correct: int, scored: int) -> float:
     return correct / scored if scored else math.nan
 
@@ -147,11 +100,10 @@ def mcq_section(
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
-        t = tally.setdefault(
-            row.category, dict.fromkeys(("rows", "scored", "correct", "unparsed", "failed", "missing"), 0)
-        )
+        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records"), 0))
         t["rows"] += 1
         rec = answers.get((row.table, row.index)) or answers.get((None, row.index))
+        t["records"] += rec is not None
         if rec is None or rec.status == "failed" or rec.answer is None:
             t["missing" if rec is None else "failed"] += 1
             if failed == "lowest":
@@ -162,27 +114,35 @@ def mcq_section(
         t["scored"] += 1
         t["unparsed"] += choice.letter is None
         t["correct"] += choice.letter == row.answer
-    per_category = {cat: CategoryAccuracy(_accuracy(t["correct"], t["scored"]), **t) for cat, t in tally.items()}
-    defined = [c.accuracy for c in per_category.values() if math.isfinite(c.accuracy)]
-    if len(defined) < len(per_category):
-        undefined = [cat for cat, c in per_category.items() if not math.isfinite(c.accuracy)]
+    uncovered = [cat for cat, t in tally.items() if t["records"] == 0]
+    per_category: dict[str, CategoryAccuracy] = {}
+    for cat, t in tally.items():
+        scored = 0 if cat in uncovered else t["scored"]
+        counts = {k: t[k] for k in _COUNTS if k != "scored"}
+        per_category[cat] = CategoryAccuracy(
+            _accuracy(t["correct"], scored), scored=scored, covered=cat not in uncovered, **counts
+        )
+    covered = {cat: c for cat, c in per_category.items() if c.covered}
+    undefined = [cat for cat, c in covered.items() if not math.isfinite(c.accuracy)]
+    if undefined:
         warnings.warn(f"MCQ accuracy undefined (no scored row) for {', '.join(undefined)}", stacklevel=2)
-    totals = {
-        k: sum(t[k] for t in tally.values()) for k in ("rows", "scored", "correct", "unparsed", "failed", "missing")
-    }
-    note = None
+    defined = [c.accuracy for c in covered.values() if math.isfinite(c.accuracy)]
+    totals = {k: sum(getattr(c, k) for c in covered.values()) for k in _COUNTS}
+    notes = []
+    if uncovered:
+        notes.append(f"outside the method's coverage (no answer recorded): {', '.join(uncovered)}")
     if failed == "drop" and (totals["failed"] or totals["missing"]):
         left_out = totals["failed"] + totals["missing"]
-        note = f"{left_out} failed or missing rows left out: methods are scored on different rows"
+        notes.append(f"{left_out} failed or missing rows left out: methods are scored on different rows")
     return MCQResult(
         per_category=per_category,
         mean_accuracy=sum(defined) / len(defined) if defined else math.nan,
         pooled_accuracy=_accuracy(totals["correct"], totals["scored"]),
-        rows=totals["rows"],
+        rows=sum(c.rows for c in per_category.values()),
         correct=totals["correct"],
         unparsed=totals["unparsed"],
         failed=totals["failed"],
         missing=totals["missing"],
         extraction=extraction,
-        note=note,
+        note="; ".join(notes) or None,
     )

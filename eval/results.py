@@ -44,6 +44,7 @@ __all__ = [
     "BinaryResult",
     "CalibrationResult",
     "CaptionResult",
+    "CategoryAccuracy",
     "Chance",
     "CocoMetrics",
     "Comparison",
@@ -51,6 +52,7 @@ __all__ = [
     "EvaluationResult",
     "FactScores",
     "KnobAP",
+    "MCQResult",
     "MethodResult",
     "MiniLMMetrics",
     "MotionFacts",
@@ -616,6 +618,54 @@ class RunInfoSummary(Section):
 
 
 @dataclass
+class CategoryAccuracy(Section):
+    """Multiple-choice accuracy over one category's rows.
+
+    Attributes:
+        accuracy: correct / scored (NaN when nothing is scored or the category is not covered).
+        rows: rows in the labels; scored: rows in the denominator (all under ``lowest``).
+        correct, unparsed, failed, missing: counts (unparsed, failed and missing are wrong
+            under ``lowest``; failed and missing are left out under ``drop``).
+        covered: False when the method recorded no answer for any row of the category.
+    """
+
+    accuracy: float
+    rows: int
+    scored: int
+    correct: int
+    unparsed: int
+    failed: int
+    missing: int
+    covered: bool = True
+
+
+@dataclass
+class MCQResult(Section):
+    """The ``mcq`` section of one method (ShotBench-style multiple-choice tables).
+
+    Attributes:
+        per_category: category -> :class:`CategoryAccuracy` (in the tables' order).
+        mean_accuracy: unweighted mean over the covered categories with a defined accuracy
+            (ShotBench's "Avg").
+        pooled_accuracy: correct / scored over the covered categories' rows.
+        rows: all rows; correct, unparsed, failed, missing: totals over covered categories.
+        extraction: rule -> replies it decided (``letter``, ``text``, ``unparsed``).
+        note: categories outside coverage; rows left out under ``drop``.
+    """
+
+    per_category: dict[str, CategoryAccuracy]
+    mean_accuracy: float
+    pooled_accuracy: float
+    rows: int
+    correct: int
+    unparsed: int
+    failed: int
+    missing: int
+    extraction: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass
 class MethodResult(Section):
     """Every section of one method; a section is None when its labels or outputs are absent.
 
@@ -635,6 +685,7 @@ class MethodResult(Section):
     captions: CaptionResult | None = None
     trajectory: TrajectoryResult | None = None
     calibration: CalibrationResult | None = None
+    mcq: MCQResult | None = None
     kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
 
     @classmethod

@@ -62,6 +62,8 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             parts.append(f"retrieval group {_pct(m.retrieval.group)}")
         if m.captions is not None and m.captions.minilm is not None:
             parts.append(f"caption MiniLM cos {m.captions.minilm.cosine:.3f}")
+        if m.mcq is not None:
+            parts.append(f"MCQ avg {_pct(m.mcq.mean_accuracy)} pooled {_pct(m.mcq.pooled_accuracy)}")
         if m.trajectory is not None:
             t = m.trajectory
             ape = t.mean.ape_trans_rmse

@@ -79,9 +79,39 @@ def test_failed_and_missing_rows_under_both_policies() -> None:
 
 def test_a_category_with_nothing_scored_is_nan_with_a_warning() -> None:
     rows = [_row("0", "composition"), _row("1", "shot size")]
-    answers = {(None, "1"): AnswerRecord("1", "m", "A")}
+    answers = {
+        (None, "0"): AnswerRecord("0", "m", None, "failed", "image could not be decoded"),
+        (None, "1"): AnswerRecord("1", "m", "A"),
+    }
     with pytest.warns(UserWarning, match="undefined .* for composition"):
         res = mcq_section(rows, answers, "drop")
     assert res is not None and math.isnan(res.per_category["composition"].accuracy)
+    assert res.per_category["composition"].covered
     assert res.mean_accuracy == 1.0  # over the categories where accuracy is defined
     assert mcq_section([], answers) is None
+
+
+def test_categories_without_any_answer_are_outside_coverage() -> None:
+    # a geometric method answers camera movement only; lighting is not counted against it
+    rows = [_row("0", "camera movement"), _row("1", "camera movement"), _row("2", "lighting type")]
+    answers = {(None, "0"): AnswerRecord("0", "fast", "A"), (None, "1"): AnswerRecord("1", "fast", "B")}
+    res = mcq_section(rows, answers, "lowest")
+    assert res is not None
+    lighting = res.per_category["lighting type"]
+    assert not lighting.covered and math.isnan(lighting.accuracy) and lighting.scored == 0
+    assert res.mean_accuracy == 0.5 and res.pooled_accuracy == 0.5
+    assert res.rows == 3 and res.missing == 0
+    assert res.note == "outside the method's coverage (no answer recorded): lighting type"
+
+
+def test_the_section_round_trips_through_the_json_document() -> None:
+    from camerabench.eval.results import MCQResult, strict_json
+
+    rows = [_row("0", "camera movement"), _row("1", "lighting type")]
+    res = mcq_section(rows, {(None, "0"): AnswerRecord("0", "m", "A")})
+    assert res is not None
+    doc = strict_json(res.to_dict())
+    assert doc["per_category"]["lighting type"]["accuracy"] is None
+    back = MCQResult.from_dict(doc)
+    assert back.per_category["camera movement"] == res.per_category["camera movement"]
+    assert math.isnan(back.per_category["lighting type"].accuracy)
