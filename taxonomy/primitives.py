@@ -136,6 +136,11 @@ class Primitive(_DataEnum):
         return str(self.info["caption_phrase"])
 
     @property
+    def mcq_option(self) -> str:
+        """How a multiple-choice option names this motion, cinematography-style (``Truck left``)."""
+        return str(self.info["mcq_option"])
+
+    @property
     def caption_patterns(self) -> tuple[re.Pattern[str], ...]:
         """Regular expressions that find this primitive in a caption (lower-case text)."""
         return _compiled_patterns("binary", self.value)

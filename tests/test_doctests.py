@@ -39,6 +39,8 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.eval.knobs",
     "camerabench.eval.mcq",
     "camerabench.shotbench",
+    "camerabench.synth.mcq",
+    "camerabench.baselines.geometry.predictor",
 )
 
 #: Floor on the examples attempted over the whole package (a walk that misses a folder drops below).

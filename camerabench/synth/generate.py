@@ -24,7 +24,9 @@ from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text, read_json, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
+from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
+from camerabench.synth.mcq import MCQ_TABLE, camera_movement_rows
 from camerabench.synth.presets import KNOBS, preset_specs
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
@@ -369,6 +371,9 @@ def _write_labels(
     for (folder, task), pairs in vqa_pairs(clips).items():
         write_vqa_file(labels_dir / "vqa_and_retrieval" / folder / f"{task}.jsonl", pairs)
     write_caption_file(labels_dir / "caption_data.json", caption_items(clips, CAPTION_QUESTION))
+    mcq_rows = camera_movement_rows([(c.video, c.labels) for c in clips], seed)
+    if mcq_rows:
+        write_mcq_table(labels_dir / "shotbench" / f"{MCQ_TABLE}.tsv", mcq_rows)
     manifest = {
         "generator": GENERATOR,
         "generator_version": GENERATOR_VERSION,

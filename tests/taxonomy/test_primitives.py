@@ -127,3 +127,10 @@ def test_extended_questions_come_from_public_vqa_files(public_data):
     for m in CompoundMotion:
         assert m.opposite.opposite is m
         assert any(p.search(f"the camera {m.caption_phrase}.") for p in m.caption_patterns)
+
+
+def test_each_multiple_choice_wording_names_exactly_its_primitive() -> None:
+    from camerabench.taxonomy import primitives_named
+
+    for prim in Primitive:
+        assert primitives_named(prim.mcq_option) == [prim], prim
