@@ -9,6 +9,7 @@ from typing import Any
 from camerabench.baselines.base import CAPTION_MODES
 from camerabench.baselines.registry import METHODS
 from camerabench.cli.args import positive_int
+from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
 
 __all__ = ["add_parser", "run"]
@@ -20,9 +21,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
     p.add_argument("--out", required=True, help="run folder; captions go to OUT/<method>/captions.jsonl")
     p.add_argument("--mode", choices=CAPTION_MODES, default=CAPTION_MODES[0])
-    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes (default 1); with --backend ray, actors for model methods",
+    )
     p.add_argument("--resume", action="store_true", help="skip videos already captioned")
     add_method_flags(p)
+    add_backend_flags(p)
     return p
 
 
@@ -31,7 +38,15 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.runfolder import CAPTIONS_FILE
 
     summary = run_caption(
-        args.data, args.method, args.out, args.mode, args.workers, args.resume, method_options(args), progress=True
+        args.data,
+        args.method,
+        args.out,
+        args.mode,
+        args.workers,
+        args.resume,
+        method_options(args),
+        progress=True,
+        **backend_options(args),
     )
     sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")
     return 0

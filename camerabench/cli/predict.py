@@ -7,8 +7,9 @@ import logging
 import sys
 from typing import Any
 
-from camerabench.baselines.registry import METHODS
+from camerabench.baselines.registry import METHODS, predictor_class
 from camerabench.cli.args import positive_int
+from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
 
 __all__ = ["add_parser", "run"]
@@ -23,9 +24,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="dataset folder")
     p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
     p.add_argument("--out", required=True, help="run folder; results go to OUT/<method>/")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="processes (default 1); with --backend ray, actors for model methods",
+    )
     p.add_argument("--resume", action="store_true", help="skip videos already recorded")
     add_method_flags(p)
+    add_backend_flags(p)
     return p
 
 
@@ -33,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.jobs.runner import run_predict
     from camerabench.runfolder import SCORES_FILE
 
+    options = method_options(args)
+    if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
+        options.setdefault("inputs_run", args.out)  # a method over other methods' outputs reads them from --out
     summary = run_predict(
-        args.data, args.method, args.out, args.workers, args.resume, method_options(args), progress=True
+        args.data, args.method, args.out, args.workers, args.resume, options, progress=True, **backend_options(args)
     )
     if summary.unanswerable_questions:
         log.info(

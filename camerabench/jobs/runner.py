@@ -1,11 +1,15 @@
 """The ``predict`` and ``caption`` jobs as library functions (the CLI wraps them).
 
-One job per video, optionally in ``workers`` processes (:mod:`camerabench.jobs.workers`). Every
-video ends as records: scores (or captions) when the method handled it, failed records with the
-reason when it did not, a worker process that died on it included - a failure never aborts the
-run. Results are appended per video (fsync'd) so an interrupted run resumes with ``--resume``;
-at the end the files are rewritten sorted, atomically, so their content does not depend on
-worker scheduling or on where the run was interrupted.
+One job per video, run on a backend: ``local`` (in this process, or in ``workers`` processes,
+:mod:`camerabench.jobs.workers`) or ``ray`` (tasks or an actor pool on a Ray cluster,
+:mod:`camerabench.jobs.ray_backend`). Each backend only produces one result per video as it
+finishes; recording them (append, run.json, progress bar, summary) is one code path for both, so
+a run interrupted on one backend resumes on the other. Every video ends as records: scores (or
+captions) when the method handled it, failed records with the reason when it did not, a worker
+process (or Ray task or actor) that died on it included - a failure never aborts the run.
+Results are appended per video (fsync'd) as they arrive, so an interrupted run resumes with
+``--resume``; at the end the files are rewritten sorted, atomically, so their content does not
+depend on worker scheduling, the backend, or where the run was interrupted.
 
 Guards: a run holds :class:`~camerabench.locks.FolderLock` on its method folder (a second
 ``predict`` or ``caption`` of the same method into the same run folder is refused, naming the
@@ -33,7 +37,7 @@ import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tqdm import tqdm
 
@@ -43,7 +47,8 @@ from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import WriteError, append_jsonl, write_error
-from camerabench.jobs.workers import one_line, run_in_workers
+from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
+from camerabench.jobs.workers import JobDone, one_line, run_in_workers
 from camerabench.locks import FolderLock
 from camerabench.records import (
     CaptionRecord,
@@ -63,7 +68,11 @@ from camerabench.runfolder import JobKind, MethodFolder
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz, save_npz
 
-__all__ = ["RunSummary", "run_caption", "run_predict"]
+__all__ = ["BACKENDS", "Backend", "RunSummary", "run_caption", "run_predict"]
+
+#: Where the videos of a run are processed.
+Backend = Literal["local", "ray"]
+BACKENDS: tuple[Backend, ...] = ("local", "ray")
 
 log = logging.getLogger(__name__)
 
@@ -228,24 +237,54 @@ def _init(method: str, options: MethodOptions, threads: int | None) -> None:
         raise CameraBenchError(f"method {method!r} could not be set up: {reason}") from exc
 
 
+@dataclass(frozen=True)
+class _Execution:
+    """How a run's jobs are executed: the backend and its settings."""
+
+    backend: Backend
+    workers: int
+    ray: RayOptions
+    #: positions of file paths in each job (sent as bytes with ``ray.ship_videos``)
+    file_fields: tuple[int, ...] = ()
+    #: the Ray actor pool (model methods) rather than one task per video
+    actors: bool = False
+
+
 def _iter_outcomes(
     method: str,
     options: MethodOptions,
-    workers: int,
+    execution: _Execution,
     jobs: list[tuple[Any, ...]],
     job_fn: Callable[..., _Outcome],
     failed_fn: Callable[..., _Outcome],
 ) -> Generator[_Outcome, None, None]:
+    """One outcome per job as it finishes, from whichever backend runs them."""
     if not jobs:
         return
-    if workers <= 1:
+    what = f"method {method!r}"
+    dones: Generator[JobDone, None, None]
+    if execution.backend == "ray":
+        threads = max(1, int(execution.ray.cpus_per_task))
+        dones = run_on_ray(
+            jobs,
+            _init,
+            (method, options, threads),
+            job_fn,
+            what,
+            execution.ray,
+            execution.actors,
+            execution.workers,
+            execution.file_fields,
+        )
+    elif execution.workers <= 1:
         _init(method, options, None)
         for job in jobs:
             yield job_fn(*job)
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    what = f"method {method!r}"
-    with contextlib.closing(run_in_workers(jobs, workers, _init, (method, options, threads), job_fn, what)) as dones:
+    else:
+        threads = max(1, (os.cpu_count() or 1) // execution.workers)
+        dones = run_in_workers(jobs, execution.workers, _init, (method, options, threads), job_fn, what)
+    with contextlib.closing(dones):
         for done in dones:
             if done.died is None:
                 yield done.result
@@ -383,16 +422,58 @@ def _run(
     options: MethodOptions | Mapping[str, Any] | None,
     mode: str = "whole",
     progress: bool = False,
+    backend: Backend = "local",
+    ray: RayOptions | None = None,
 ) -> RunSummary:
     if workers < 1:
         raise CameraBenchError(f"workers must be >= 1, got {workers}")
+    if backend not in BACKENDS:
+        raise CameraBenchError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "ray":
+        require_ray()
     ds = Dataset(data_dir)
     ds.validate()  # every label file and the manifest, before any video is touched
     cls = predictor_class(method)
     probe = cls(options)  # validates every option (and a model folder) in the main process
     folder = MethodFolder.of(out_dir, method)
-    with FolderLock(folder.path, what="method folder"), _sigterm_unwinds():
-        return _run_locked(kind, ds, cls, probe, folder, workers, resume, mode, progress)
+    ray_options = ray if ray is not None else RayOptions()
+    execution = _Execution(
+        backend,
+        workers,
+        ray_options,
+        file_fields=(1,) if kind == "predict" else (1, 4),
+        actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
+    )
+    with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
+        cluster = None
+        if backend == "ray":
+            cluster = stack.enter_context(connect(ray_options.address))
+            check_fits(ray_options, execution.actors)
+        return _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+
+
+def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[str, Any]:
+    """run.json's ``backend``: where this part of the run ran, and on how much.
+
+    Example:
+        >>> _backend_record(_Execution("local", 2, RayOptions()), None)["workers"]
+        2
+    """
+    if cluster is None:
+        return {"name": "local", "workers": execution.workers, "nodes": 1, "cpus": os.cpu_count()}
+    ray = execution.ray
+    return {
+        "name": "ray",
+        "address": cluster.address,
+        "nodes": cluster.nodes,
+        "cpus": cluster.cpus,
+        "gpus": cluster.gpus,
+        "pool": "actors" if execution.actors else "tasks",
+        **({"actors": execution.workers, "videos_per_call": ray.videos_per_call} if execution.actors else {}),
+        "cpus_per_task": ray.cpus_per_task,
+        "gpus_per_worker": ray.gpus_per_worker,
+        "ship_videos": ray.ship_videos,
+    }
 
 
 def _run_locked(
@@ -401,12 +482,14 @@ def _run_locked(
     cls: type[Predictor],
     probe: Predictor,
     folder: MethodFolder,
-    workers: int,
+    execution: _Execution,
+    cluster: ClusterInfo | None,
     resume: bool,
     mode: str,
     progress: bool,
 ) -> RunSummary:
     method = probe.name
+    workers = execution.workers
     out_path, info_path = folder.output(kind), folder.info(kind)
     if out_path.exists() and not resume:
         raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
@@ -438,6 +521,7 @@ def _run_locked(
     info.model_path = str(model) if model else None
     info.model_config_sha256 = config_hash(model) if model else None
     info.git_commit = git_commit()
+    info.backend = _backend_record(execution, cluster)
     write_run_info(info_path, info)
 
     videos = ds.videos()
@@ -465,13 +549,17 @@ def _run_locked(
     saver = _Progress(info_path, info)
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
     try:
-        with contextlib.closing(_iter_outcomes(method, probe.options, workers, jobs, job_fn, failed_fn)) as outcomes:
+        with contextlib.closing(_iter_outcomes(method, probe.options, execution, jobs, job_fn, failed_fn)) as outcomes:
             for outcome in outcomes:
                 if outcome.trajectory is not None:
                     save_npz(folder.trajectory(outcome.video), outcome.trajectory)
                 append_jsonl(out_path, outcome.records)
                 ran += 1
                 info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
+                if outcome.info:  # per-video details (decoding notes, model choices) for run.json
+                    info.video_info[outcome.video] = outcome.info
+                else:
+                    info.video_info.pop(outcome.video, None)
                 if outcome.failure:
                     info.failures[outcome.video] = outcome.failure
                 else:
@@ -543,6 +631,8 @@ def run_predict(
     resume: bool = False,
     options: MethodOptions | Mapping[str, Any] | None = None,
     progress: bool = False,
+    backend: Backend = "local",
+    ray: RayOptions | None = None,
 ) -> RunSummary:
     """Score every labelled question of every video in ``data_dir`` with ``method``.
 
@@ -550,17 +640,21 @@ def run_predict(
         data_dir: dataset folder (design.md A3).
         method: registered method name (``camerabench.baselines.registry.METHODS``).
         out_dir: run folder; results go to ``out_dir/<method>/``.
-        workers: processes (1 = in this process).
-        resume: continue an earlier run, skipping videos already recorded.
+        workers: processes (1 = in this process) with the local backend; actors for model
+            methods with the Ray backend.
+        resume: continue an earlier run (on either backend), skipping videos already recorded.
         options: the method's options (its ``Options`` dataclass, or a mapping of option name to
             value), validated before any video is touched.
         progress: show a progress bar (stderr).
+        backend: ``local`` or ``ray``.
+        ray: how the Ray backend runs (:class:`~camerabench.jobs.ray_backend.RayOptions`;
+            default: a local Ray instance, one CPU per task).
 
     Raises:
-        CameraBenchError: unknown method, invalid options, a missing dataset, or an existing
-            output without ``resume``.
+        CameraBenchError: unknown method, invalid options, a missing dataset, an existing
+            output without ``resume``, or the Ray backend without Ray installed.
     """
-    return _run("predict", data_dir, method, out_dir, workers, resume, options, progress=progress)
+    return _run("predict", data_dir, method, out_dir, workers, resume, options, "whole", progress, backend, ray)
 
 
 def run_caption(
@@ -572,6 +666,8 @@ def run_caption(
     resume: bool = False,
     options: MethodOptions | Mapping[str, Any] | None = None,
     progress: bool = False,
+    backend: Backend = "local",
+    ray: RayOptions | None = None,
 ) -> RunSummary:
     """Caption every video of ``data_dir`` with ``method`` into ``out_dir/<method>/captions.jsonl``.
 
@@ -580,4 +676,4 @@ def run_caption(
     """
     if mode not in CAPTION_MODES:
         raise CameraBenchError(f"caption mode must be one of {', '.join(CAPTION_MODES)}, got {mode!r}")
-    return _run("caption", data_dir, method, out_dir, workers, resume, options, mode, progress)
+    return _run("caption", data_dir, method, out_dir, workers, resume, options, mode, progress, backend, ray)

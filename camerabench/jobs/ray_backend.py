@@ -1,0 +1,421 @@
+"""The Ray backend of the job runner: the same jobs as :mod:`camerabench.jobs.workers`, on a cluster.
+
+:func:`run_on_ray` takes what :func:`~camerabench.jobs.workers.run_in_workers` takes (jobs,
+a set-up function, a job function) and yields the same :class:`~camerabench.jobs.workers.JobDone`
+per job as it finishes, so the runner records Ray results through the same code as local ones
+(append, run.json, progress bar). Two ways to run:
+
+- **tasks** (geometric methods): one Ray task per video, ``cpus_per_task`` CPUs each; the method
+  is set up once per Ray worker process and kept for the next task with the same settings.
+- **actors** (model methods): ``workers`` actors, each loading the model once
+  (``gpus_per_worker`` GPUs each) and taking ``videos_per_call`` videos per call.
+
+A video whose task or actor dies (the out-of-memory killer, a crash in native code, a lost node)
+is run once more - alone, when it died in a call holding several videos, so the culprit is
+known - and recorded as failed with the reason when it dies again. A method that cannot be set
+up stops the run with one line, as locally.
+
+Data access: workers read videos (and trajectories) by path, so the data must be on storage every
+node sees; with ``ship_videos`` the driver reads each video and sends its bytes through Ray's
+object store, and the worker runs the method on a temporary copy with the same file name.
+Outputs always come back to the driver, which alone writes the run folder.
+
+Ray is an optional dependency, imported only inside these functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import math
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
+from camerabench.errors import CameraBenchError
+from camerabench.jobs.workers import JobDone, one_line
+
+__all__ = ["INSTALL_HINT", "ClusterInfo", "RayOptions", "check_fits", "connect", "require_ray", "run_on_ray"]
+
+log = logging.getLogger(__name__)
+
+#: How to install the backend's dependency (the whole error message when it is missing).
+INSTALL_HINT = "the Ray backend needs Ray, which is not installed: pip install -c constraints.txt 'camerabench[ray]'"
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """How a run uses Ray.
+
+    Attributes:
+        address: ``None`` starts a Ray instance on this machine for the run (all its CPUs and
+            GPUs); ``"auto"`` joins the cluster started on this machine with ``ray start``;
+            ``HOST:PORT`` joins that cluster's head. A Ray instance already running in this
+            process (``ray.init`` by the caller) is used as it is.
+        cpus_per_task: CPUs each task (geometric methods) or actor (model methods) reserves.
+        gpus_per_worker: GPUs each actor reserves (model methods; 0 = CPU only).
+        videos_per_call: videos an actor takes per call (model methods).
+        ship_videos: send video bytes through the object store instead of reading them by path.
+        actors: run on an actor pool (True) or one task per video (False); ``None`` picks
+            actors for model methods (a ``semantic`` method) and tasks for the others.
+    """
+
+    address: str | None = None
+    cpus_per_task: float = 1.0
+    gpus_per_worker: float = 0.0
+    videos_per_call: int = 4
+    ship_videos: bool = False
+    actors: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cpus_per_task) and self.cpus_per_task > 0):
+            raise CameraBenchError(f"cpus_per_task must be a number > 0, got {self.cpus_per_task}")
+        if not (math.isfinite(self.gpus_per_worker) and self.gpus_per_worker >= 0):
+            raise CameraBenchError(f"gpus_per_worker must be a number >= 0, got {self.gpus_per_worker}")
+        if self.videos_per_call < 1:
+            raise CameraBenchError(f"videos_per_call must be >= 1, got {self.videos_per_call}")
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """The Ray cluster a run used (recorded in run.json under ``backend``)."""
+
+    address: str
+    nodes: int
+    cpus: float
+    gpus: float
+
+
+def require_ray() -> None:
+    """Raise the one-line install hint when Ray cannot be imported."""
+    try:
+        found = importlib.util.find_spec("ray") is not None
+    except ValueError:  # ``sys.modules["ray"]`` is None: imports of ray are blocked
+        found = False
+    if not found:
+        raise CameraBenchError(INSTALL_HINT)
+
+
+@contextlib.contextmanager
+def connect(address: str | None) -> Iterator[ClusterInfo]:
+    """Connect to Ray for the duration of a run (see :attr:`RayOptions.address`).
+
+    An instance this function starts or joins is shut down (left) at the end; one the caller
+    started is left running.
+    """
+    require_ray()
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
+        try:
+            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
+            raise CameraBenchError(f"could not {where}: {one_line(str(exc))}") from exc
+    try:
+        alive = [n for n in ray.nodes() if n.get("Alive")]
+        resources = ray.cluster_resources()
+        info = ClusterInfo(
+            address=str(ray.get_runtime_context().gcs_address),
+            nodes=len(alive),
+            cpus=float(resources.get("CPU", 0.0)),
+            gpus=float(resources.get("GPU", 0.0)),
+        )
+        log.info("ray: %d node(s), %g CPUs, %g GPUs", info.nodes, info.cpus, info.gpus)
+        yield info
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# --- worker side ---------------------------------------------------------------------------
+
+#: (init, init_args) this Ray worker process was last set up with (tasks reuse it).
+_SET_UP: tuple[Any, ...] | None = None
+
+
+def _setup(init: Callable[..., None], init_args: tuple[Any, ...]) -> str | None:
+    """Run ``init`` in this worker; the one-line reason when it raised, else None."""
+    os.environ[DISPOSABLE_WORKER_ENV] = "1"
+    try:
+        init(*init_args)
+    except Exception as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
+        return one_line(str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}")
+    return None
+
+
+@contextlib.contextmanager
+def _materialised(job: tuple[Any, ...], shipped: dict[int, Any]) -> Iterator[tuple[Any, ...]]:
+    """``job`` with each shipped file (field index -> object ref of its bytes) written to a
+    temporary folder under its own file name, and that field pointing there."""
+    if not shipped:
+        yield job
+        return
+    import ray
+
+    fields = list(job)
+    with tempfile.TemporaryDirectory(prefix="camerabench-ship-") as tmp:
+        for pos, data in zip(shipped, ray.get(list(shipped.values())), strict=True):
+            folder = Path(tmp) / str(pos)
+            folder.mkdir()
+            local = folder / Path(fields[pos]).name
+            local.write_bytes(data)
+            fields[pos] = str(local)
+        yield tuple(fields)
+
+
+def _task(
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+    job: tuple[Any, ...],
+    shipped: dict[int, Any],
+) -> tuple[str, Any]:
+    """One video as a Ray task: ``("done", result)`` or ``("init_failed", reason)``."""
+    global _SET_UP
+    if (init, init_args) != _SET_UP:
+        _SET_UP = None
+        reason = _setup(init, init_args)
+        if reason is not None:
+            return "init_failed", reason
+        _SET_UP = (init, init_args)
+    with _materialised(job, shipped) as local_job:
+        return "done", job_fn(*local_job)
+
+
+class _VideoActor:
+    """Sets the method up once (loading its model), then runs calls of several videos."""
+
+    def __init__(self, init: Callable[..., None], init_args: tuple[Any, ...]) -> None:
+        self.error = _setup(init, init_args)
+
+    def ready(self) -> str | None:
+        """None when the method is set up, else why it could not be."""
+        return self.error
+
+    def run(
+        self, job_fn: Callable[..., Any], calls: list[tuple[int, tuple[Any, ...], dict[int, Any]]]
+    ) -> list[tuple[int, Any]]:
+        out = []
+        for index, job, shipped in calls:
+            with _materialised(job, shipped) as local_job:
+                out.append((index, job_fn(*local_job)))
+        return out
+
+
+# --- driver side ---------------------------------------------------------------------------
+
+
+def _ship(job: tuple[Any, ...], file_fields: Sequence[int], enabled: bool) -> dict[int, Any]:
+    """Object refs of the bytes of ``job``'s file fields (those the driver can read)."""
+    if not enabled:
+        return {}
+    import ray
+
+    refs = {}
+    for pos in file_fields:
+        path = job[pos]
+        if path is not None and Path(path).is_file():  # a missing file fails in the method, as locally
+            refs[pos] = ray.put(Path(path).read_bytes())
+    return refs
+
+
+def _death_reason(exc: BaseException, what: str) -> str:
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+    return f"Ray {what} died while processing this video, again when retried ({type(exc).__name__}: {first})"
+
+
+def run_on_ray(
+    jobs: Sequence[tuple[Any, ...]],
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+    what: str,
+    options: RayOptions,
+    actors: bool,
+    workers: int,
+    file_fields: Sequence[int] = (),
+) -> Generator[JobDone, None, None]:
+    """Run ``job_fn(*job)`` for every job on Ray (connected by :func:`connect`); yield as they finish.
+
+    ``actors`` picks the actor pool (``workers`` actors) over one task per job; ``file_fields``
+    are the positions in each job of file paths that ``options.ship_videos`` sends as bytes.
+    Stopping the iteration (an exception, ``close()``) cancels the tasks and kills the actors.
+
+    Raises:
+        CameraBenchError: ``init`` raised on a worker, or an actor died while setting up.
+    """
+    if not jobs:
+        return
+    if actors:
+        yield from _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields)
+    else:
+        yield from _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields)
+
+
+def check_fits(options: RayOptions, actors: bool) -> None:
+    """Refuse a task or actor that no node of the connected cluster can hold (Ray would wait
+    for such a node forever), before any file of the run is written."""
+    import ray
+
+    cpus, gpus = options.cpus_per_task, options.gpus_per_worker if actors else 0.0
+    what = "an actor" if actors else "a task"
+
+    nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+    if not any(r.get("CPU", 0.0) >= cpus and r.get("GPU", 0.0) >= gpus for r in nodes):
+        largest = ", ".join(f"{r.get('CPU', 0.0):g} CPUs and {r.get('GPU', 0.0):g} GPUs" for r in nodes) or "none"
+        raise CameraBenchError(
+            f"{what} needs {cpus:g} CPUs and {gpus:g} GPUs on one node, but no node of the Ray cluster has them "
+            f"(nodes: {largest}); lower --cpus-per-task / --gpus-per-worker or add nodes"
+        )
+
+
+def _run_tasks(
+    jobs: Sequence[tuple[Any, ...]],
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+    what: str,
+    options: RayOptions,
+    file_fields: Sequence[int],
+) -> Generator[JobDone, None, None]:
+    import ray
+    from ray.exceptions import RayError, RayTaskError
+
+    remote = ray.remote(_task).options(num_cpus=options.cpus_per_task, max_retries=0)
+    slots = max(1, int(ray.cluster_resources().get("CPU", 1.0) // options.cpus_per_task))
+    limit = 2 * slots  # tasks submitted ahead of the results (bounds the shipped bytes in memory)
+    pending: deque[int] = deque(range(len(jobs)))
+    deaths = [0] * len(jobs)
+    running: dict[Any, tuple[int, float]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < limit:
+                index = pending.popleft()
+                shipped = _ship(jobs[index], file_fields, options.ship_videos)
+                ref = remote.remote(init, init_args, job_fn, jobs[index], shipped)
+                running[ref] = (index, time.perf_counter())
+            [ref], _ = ray.wait(list(running), num_returns=1)
+            index, sent = running.pop(ref)
+            seconds = time.perf_counter() - sent
+            try:
+                kind, payload = ray.get(ref)
+            except RayTaskError as exc:  # an error outside the method's own (caught) errors
+                yield JobDone(index, None, f"Ray task failed: {one_line(str(exc.cause))}", seconds)
+                continue
+            except RayError as exc:  # the worker process or its node died
+                deaths[index] += 1
+                if deaths[index] < 2:
+                    log.warning(
+                        "%s: the Ray task of job %d died (%s); running it again", what, index, type(exc).__name__
+                    )
+                    pending.appendleft(index)
+                    continue
+                yield JobDone(index, None, _death_reason(exc, "task"), seconds)
+                continue
+            if kind == "init_failed":
+                raise CameraBenchError(f"{what}: {payload}")
+            yield JobDone(index, payload, None, seconds)
+    finally:
+        for ref in running:
+            ray.cancel(ref, force=True)
+
+
+@dataclass
+class _Call:
+    actor: Any
+    indices: list[int]
+    sent: float
+
+
+def _run_actors(
+    jobs: Sequence[tuple[Any, ...]],
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job_fn: Callable[..., Any],
+    what: str,
+    options: RayOptions,
+    workers: int,
+    file_fields: Sequence[int],
+) -> Generator[JobDone, None, None]:
+    import ray
+    from ray.exceptions import RayActorError, RayError, RayTaskError
+
+    actor_cls = ray.remote(_VideoActor).options(
+        num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_restarts=0, max_task_retries=0
+    )
+    size = max(1, min(options.videos_per_call, math.ceil(len(jobs) / workers)))
+    batches: deque[list[int]] = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
+    deaths = [0] * len(jobs)
+    starting: dict[Any, Any] = {}  # ready() ref -> actor
+    calls: dict[Any, _Call] = {}  # run() ref -> call
+    idle: list[Any] = []
+
+    def start() -> None:
+        actor = actor_cls.remote(init, init_args)
+        starting[actor.ready.remote()] = actor  # type: ignore[attr-defined]
+
+    try:
+        for _ in range(min(workers, len(batches))):
+            start()
+        while batches or calls:
+            while idle and batches:
+                actor, indices = idle.pop(), batches.popleft()
+                payload = [(i, jobs[i], _ship(jobs[i], file_fields, options.ship_videos)) for i in indices]
+                calls[actor.run.remote(job_fn, payload)] = _Call(actor, indices, time.perf_counter())
+            if not starting and not calls:  # every actor died and none is starting: start one
+                start()
+            [ref], _ = ray.wait([*starting, *calls], num_returns=1)
+            if ref in starting:
+                actor = starting.pop(ref)
+                try:
+                    reason = ray.get(ref)
+                except RayActorError as exc:
+                    raise CameraBenchError(
+                        f"{what}: a Ray actor died while setting up the method ({one_line(str(exc))})"
+                    ) from exc
+                if reason is not None:
+                    raise CameraBenchError(f"{what}: {reason}")
+                idle.append(actor)
+                continue
+            call = calls.pop(ref)
+            seconds = time.perf_counter() - call.sent
+            try:
+                results = ray.get(ref)
+            except RayTaskError as exc:  # an error outside the method's own (caught) errors
+                for index in call.indices:
+                    yield JobDone(index, None, f"Ray actor call failed: {one_line(str(exc.cause))}", seconds)
+                idle.append(call.actor)
+                continue
+            except RayError as exc:  # the actor's process or its node died
+                ray.kill(call.actor)
+                start()
+                for index in call.indices:
+                    deaths[index] += 1
+                alone = len(call.indices) == 1
+                if alone and deaths[call.indices[0]] >= 2:
+                    yield JobDone(call.indices[0], None, _death_reason(exc, "actor"), seconds)
+                    continue
+                log.warning(
+                    "%s: a Ray actor died on a call of %d video(s) (%s); running each again alone",
+                    what,
+                    len(call.indices),
+                    type(exc).__name__,
+                )
+                batches.extendleft([i] for i in reversed(call.indices))
+                continue
+            idle.append(call.actor)
+            for index, result in results:
+                yield JobDone(index, result, None, seconds)
+    finally:
+        for actor in [*idle, *starting.values(), *(c.actor for c in calls.values())]:
+            ray.kill(actor)

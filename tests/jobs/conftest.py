@@ -1,0 +1,22 @@
+"""Fixtures for the job tests: one Ray instance for the whole session (starting one takes seconds)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ray_instance() -> Iterator[None]:
+    """A local Ray instance on 2 CPUs, shared by every test that runs the Ray backend.
+
+    The runner uses a Ray instance already running in its process as it is, so tests do not
+    pay Ray's start-up per run.
+    """
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    yield
+    ray.shutdown()
