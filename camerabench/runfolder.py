@@ -6,6 +6,8 @@ A run folder ``RUN`` holds one subfolder per method::
     RUN/<method>/run.json                 RunInfo of the predict run
     RUN/<method>/captions.jsonl           one CaptionRecord per video            (caption)
     RUN/<method>/caption_run.json         RunInfo of the caption run
+    RUN/<method>/answers.jsonl            one AnswerRecord per multiple-choice row  (predict)
+    RUN/<method>/answer_run.json          RunInfo of the answering pass
     RUN/<method>/trajectories/<key>.npz   estimated trajectories (geometric methods)
     RUN/<method>/calibration.json         score -> P(yes) maps per primitive    (calibrate)
 
@@ -48,6 +50,7 @@ from camerabench.records import (
 
 __all__ = [
     "ANSWERS_FILE",
+    "ANSWER_RUN_INFO_FILE",
     "CALIBRATION_FILE",
     "CAPTIONS_FILE",
     "CAPTION_RUN_INFO_FILE",
@@ -70,8 +73,9 @@ CAPTIONS_FILE = "captions.jsonl"
 CAPTION_RUN_INFO_FILE = "caption_run.json"
 TRAJECTORIES_DIR = "trajectories"
 CALIBRATION_FILE = "calibration.json"
-#: Answers to multiple-choice rows (ShotBench tables), one AnswerRecord per row.
+#: Answers to multiple-choice rows (ShotBench tables), one AnswerRecord per row, and their run.json.
 ANSWERS_FILE = "answers.jsonl"
+ANSWER_RUN_INFO_FILE = "answer_run.json"
 _RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, ANSWERS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
 
 #: Encoded names longer than this end in a hash of the video name instead (file names are
@@ -102,8 +106,8 @@ def video_file_stem(video: str) -> str:
     return key
 
 
-#: The two jobs that write into a method folder.
-JobKind = Literal["predict", "caption"]
+#: The jobs that write into a method folder: scores, captions, answers to multiple-choice rows.
+JobKind = Literal["predict", "caption", "answer"]
 
 
 @dataclass(frozen=True)
@@ -155,13 +159,17 @@ class MethodFolder:
         (named by :func:`video_file_stem`)."""
         return self.trajectories / f"{video_file_stem(video)}.npz"
 
+    @property
+    def answer_run_info(self) -> Path:
+        return self.path / ANSWER_RUN_INFO_FILE
+
     def output(self, kind: JobKind) -> Path:
-        """The records file a ``predict`` or ``caption`` job writes."""
-        return self.scores if kind == "predict" else self.captions
+        """The records file a ``predict``, ``caption`` or ``answer`` job writes."""
+        return {"predict": self.scores, "caption": self.captions, "answer": self.answers}[kind]
 
     def info(self, kind: JobKind) -> Path:
-        """The run.json a ``predict`` or ``caption`` job writes."""
-        return self.run_info if kind == "predict" else self.caption_run_info
+        """The run.json a ``predict``, ``caption`` or ``answer`` job writes."""
+        return {"predict": self.run_info, "caption": self.caption_run_info, "answer": self.answer_run_info}[kind]
 
     def holds_outputs(self) -> bool:
         """Whether this folder holds any run file (what makes a subfolder of RUN a method folder)."""

@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.jobs.runner import run_predict
-    from camerabench.runfolder import SCORES_FILE
+    from camerabench.runfolder import ANSWERS_FILE, SCORES_FILE
 
     options = method_options(args)
     if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
@@ -51,4 +51,12 @@ def run(args: argparse.Namespace) -> int:
             "%d (video, question) pairs are outside what %s can answer", summary.unanswerable_questions, args.method
         )
     sys.stdout.write(summary.line("predict", SCORES_FILE) + "\n")
+    if summary.answers is not None:
+        if summary.answers.unanswerable_questions:
+            log.info(
+                "%d multiple-choice rows are outside what %s answers",
+                summary.answers.unanswerable_questions,
+                args.method,
+            )
+        sys.stdout.write(summary.answers.line("answer", ANSWERS_FILE, unit="rows") + "\n")
     return 0

@@ -51,20 +51,24 @@ from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, co
 from camerabench.jobs.workers import JobDone, one_line, run_in_workers
 from camerabench.locks import FolderLock
 from camerabench.records import (
+    AnswerRecord,
     CaptionRecord,
     RunInfo,
     ScoreRecord,
     config_hash,
     git_commit,
     now_iso,
+    read_answers,
     read_captions,
     read_run_info,
     read_scores,
+    write_answers,
     write_captions,
     write_run_info,
     write_scores,
 )
 from camerabench.runfolder import JobKind, MethodFolder
+from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz, save_npz
 
@@ -91,11 +95,14 @@ class RunSummary:
     seconds: float
     unanswerable_questions: int = 0
     failures: dict[str, str] = field(default_factory=dict)
+    #: the answering pass over the dataset's multiple-choice rows (``videos_*`` count rows),
+    #: when the dataset has ShotBench tables
+    answers: RunSummary | None = None
 
-    def line(self, what: str, output: str) -> str:
+    def line(self, what: str, output: str, unit: str = "videos") -> str:
         skipped = f", {self.videos_skipped} already done" if self.videos_skipped else ""
         return (
-            f"{what} {self.method}: {self.videos_total} videos ({self.videos_ok} ok, {self.videos_failed} failed"
+            f"{what} {self.method}: {self.videos_total} {unit} ({self.videos_ok} ok, {self.videos_failed} failed"
             f"{skipped}) in {self.seconds:.1f} s -> {self.method_dir / output}"
         )
 
@@ -206,6 +213,43 @@ def _caption_job(
         return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
     rec = CaptionRecord(video, predictor.name, str(text), "ok", None, question, mode)
     return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None)
+
+
+def _answer_failed(
+    method: str,
+    seconds: float,
+    reason: str,
+    key: str,
+    row: MCQRow,
+    media: list[str],
+    trajectory_path: str | None = None,
+) -> _Outcome:
+    """The row recorded as failed with ``reason`` (the job's arguments follow)."""
+    rec = AnswerRecord(row.index, method, None, "failed", reason, table=row.table)
+    return _Outcome(key, seconds, [rec.to_dict()], reason)
+
+
+def _answer_job(key: str, row: MCQRow, media: list[str], trajectory_path: str | None) -> _Outcome:
+    predictor = _PREDICTOR
+    t0 = time.perf_counter()
+    try:
+        if trajectory_path is not None:
+            predictor.reuse_trajectory(Path(media[0]), load_npz(trajectory_path))
+        reply = predictor.answer(row, [Path(m) for m in media])
+    except Exception as exc:  # noqa: BLE001 - any per-row error becomes a recorded failure
+        reason = _failure_reason(exc)
+        if not isinstance(exc, CameraBenchError):
+            log.warning("%s failed on row %s:\n%s", predictor.name, key, traceback.format_exc())
+        return _answer_failed(predictor.name, time.perf_counter() - t0, reason, key, row, media)
+    if reply is None:  # outside what the method answers: coverage, not a failure, so no record
+        return _Outcome(key, time.perf_counter() - t0, [], None, unanswerable=1)
+    rec = AnswerRecord(row.index, predictor.name, str(reply), table=row.table)
+    return _Outcome(key, time.perf_counter() - t0, [rec.to_dict()], None)
+
+
+def _row_key(table: str | None, index: str) -> str:
+    """How a multiple-choice row is named in answer_run.json (``table:index``)."""
+    return f"{table}:{index}"
 
 
 # --- driver side ---------------------------------------------------------------------------
@@ -330,21 +374,29 @@ def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> lis
     ]
 
 
-def _video_failure(records: list[ScoreRecord | CaptionRecord]) -> str | None:
+_Record = ScoreRecord | CaptionRecord | AnswerRecord
+
+
+def _video_failure(records: list[_Record]) -> str | None:
     """The failure of a video, read back from its records: all failed (with the first reason)."""
     if records and all(r.status == "failed" for r in records):
         return records[0].reason or "failed"
     return None
 
 
-def _by_video(records: Sequence[ScoreRecord | CaptionRecord]) -> dict[str, list[ScoreRecord | CaptionRecord]]:
-    out: dict[str, list[ScoreRecord | CaptionRecord]] = {}
+def _record_key(rec: _Record) -> str:
+    """The unit a record belongs to: its video, or ``table:index`` for an answer."""
+    return _row_key(rec.table, rec.index) if isinstance(rec, AnswerRecord) else rec.video
+
+
+def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
+    out: dict[str, list[_Record]] = {}
     for rec in records:
-        out.setdefault(rec.video, []).append(rec)
+        out.setdefault(_record_key(rec), []).append(rec)
     return out
 
 
-def _count(info: RunInfo, recorded: Mapping[str, list[ScoreRecord | CaptionRecord]]) -> None:
+def _count(info: RunInfo, recorded: Mapping[str, list[_Record]]) -> None:
     """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
 
     A video in the output file that run.json does not know (the earlier run was killed before it
@@ -441,7 +493,8 @@ def _run(
         backend,
         workers,
         ray_options,
-        file_fields=(1,) if kind == "predict" else (1, 4),
+        # answer jobs carry a list of media paths: Ray workers read them from shared storage
+        file_fields={"predict": (1,), "caption": (1, 4), "answer": ()}[kind],
         actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
     )
     with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
@@ -449,7 +502,10 @@ def _run(
         if backend == "ray":
             cluster = stack.enter_context(connect(ray_options.address))
             check_fits(ray_options, execution.actors)
-        return _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+        summary = _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+        if kind == "predict" and ds.mcq:  # the dataset's multiple-choice rows, into answers.jsonl
+            summary.answers = _run_locked("answer", ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+        return summary
 
 
 def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[str, Any]:
@@ -474,6 +530,23 @@ def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[
         "gpus_per_worker": ray.gpus_per_worker,
         "ship_videos": ray.ship_videos,
     }
+
+
+def _saved_trajectory(folder: MethodFolder, ds: Dataset, row: MCQRow, cls: type[Predictor]) -> str | None:
+    """The trajectory this method saved for a row's video in the predict pass, if there is one.
+
+    A row whose one medium is a video of ``DATA/videos`` that the score pass of the same run
+    estimated is answered from that trajectory instead of estimating it again.
+    """
+    if not cls.produces_trajectories or len(row.paths) != 1 or row.types[0] != "video":
+        return None
+    media = row.media(ds.root)[0]
+    try:
+        video = media.resolve().relative_to(ds.videos_dir.resolve()).as_posix()
+    except ValueError:
+        return None
+    path = folder.trajectory(video)
+    return str(path) if path.is_file() else None
 
 
 def _run_locked(
@@ -509,7 +582,14 @@ def _run_locked(
                     f"({'; '.join(differences)}); use the earlier settings, or another --out for a new run"
                 )
         _repair_tail(out_path)
-        done = {r.video for r in (read_scores(out_path) if kind == "predict" else read_captions(out_path))}
+        earlier_records: Sequence[_Record] = (
+            read_scores(out_path)
+            if kind == "predict"
+            else read_captions(out_path)
+            if kind == "caption"
+            else read_answers(out_path)
+        )
+        done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
     else:
@@ -524,13 +604,24 @@ def _run_locked(
     info.backend = _backend_record(execution, cluster)
     write_run_info(info_path, info)
 
-    videos = ds.videos()
+    jobs: list[tuple[Any, ...]]
+    job_fn: Callable[..., _Outcome]
+    failed_fn: Callable[..., _Outcome]
+    rows = [row for table in ds.mcq.values() for row in table] if kind == "answer" else []
+    videos = [_row_key(r.table, r.index) for r in rows] if kind == "answer" else ds.videos()
     todo = [v for v in videos if v not in done]
-    if kind == "predict":
+    if kind == "answer":
+        by_key = {_row_key(r.table, r.index): r for r in rows}
+        jobs = []
+        for key in todo:
+            row = by_key[key]
+            media = [str(m) for m in row.media(ds.root)]
+            jobs.append((key, row, media, _saved_trajectory(folder, ds, row, cls)))
+        job_fn, failed_fn = _answer_job, _answer_failed
+    elif kind == "predict":
         questions = ds.questions()
-        jobs: list[tuple[Any, ...]] = [(v, str(ds.video_path(v)), questions[v]) for v in todo]
-        job_fn: Callable[..., _Outcome] = _predict_job
-        failed_fn: Callable[..., _Outcome] = _predict_failed
+        jobs = [(v, str(ds.video_path(v)), questions[v]) for v in todo]
+        job_fn, failed_fn = _predict_job, _predict_failed
     else:
         question = ds.caption_question()
         earlier_predict = _reusable_predict_run(folder, probe) if cls.produces_trajectories else None
@@ -573,6 +664,11 @@ def _run_locked(
             scores = read_scores(out_path) if out_path.exists() else []
             write_scores(out_path, sorted(scores, key=lambda r: (r.video, r.question)))
             _count(info, _by_video(scores))
+        elif kind == "answer":
+            answers = read_answers(out_path) if out_path.exists() else []
+            order = {key: i for i, key in enumerate(videos)}
+            write_answers(out_path, sorted(answers, key=lambda r: order.get(_record_key(r), len(order))))
+            _count(info, _by_video(answers))
         else:
             caps = read_captions(out_path) if out_path.exists() else []
             write_captions(out_path, sorted(caps, key=lambda r: r.video))
@@ -635,6 +731,10 @@ def run_predict(
     ray: RayOptions | None = None,
 ) -> RunSummary:
     """Score every labelled question of every video in ``data_dir`` with ``method``.
+
+    When the dataset has ShotBench tables (``labels/shotbench/``), the method then answers their
+    rows into ``answers.jsonl`` (``answer_run.json``); rows outside what it answers get no record
+    and are counted in ``answers.unanswerable_questions``.
 
     Args:
         data_dir: dataset folder (design.md A3).
