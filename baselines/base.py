@@ -20,7 +20,7 @@ from camerabench.errors import NotBuiltError
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 
-__all__ = ["CAPTION_MODES", "MethodKind", "NoOptions", "Predictor", "VideoResult"]
+__all__ = ["CAPTION_MODES", "MethodKind", "NoOptions", "Predictor", "VideoResult", "dataset_video_name"]
 
 #: What a method is: ``geometric`` (a camera trajectory, then scores), ``semantic`` (a model
 #: that reads the video and the question), ``fusion`` (a model over other methods' outputs),
@@ -29,6 +29,23 @@ MethodKind = Literal["geometric", "semantic", "fusion", "test"]
 
 #: Caption modes: the whole video at once, or ShareGPT4Video's differential sliding window.
 CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
+
+
+def dataset_video_name(video_path: Path) -> tuple[str, Path | None]:
+    """(the video's name as in the labels, its dataset folder): the path below ``videos/``.
+
+    Methods that read another run's per-video files (a trajectory, scores) key them by this
+    name. A path outside any ``videos/`` folder gives its file name and no dataset.
+
+    Example:
+        >>> dataset_video_name(Path("data/videos/sub/a.mp4"))
+        ('sub/a.mp4', PosixPath('data'))
+    """
+    parts = video_path.parts
+    if "videos" in parts[:-1]:
+        i = len(parts) - 1 - parts[::-1].index("videos", 1)
+        return "/".join(parts[i + 1 :]), Path(*parts[:i]) if i else Path(".")
+    return video_path.name, None
 
 
 @dataclass(frozen=True)

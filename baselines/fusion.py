@@ -1,36 +1,54 @@
-"""``fusion``: a per-primitive stacked classifier over other methods' scores and motion features.
+"""``fusion``: one stacked classifier, shared by the primitives, over other methods' scores.
 
 Geometric methods fail on some shots (low parallax, low texture, forward motion, dolly zooms)
-and semantic ones on others; a method that knows *when* each input is reliable can take the
-better one per shot. For each of the 15 primitives, ``fusion`` is a logistic regression
-(scikit-learn, L2 with ``C`` = 1, scikit-learn's default, on standardised features) whose
-features, per input method, are:
+and semantic ones on others; a method that combines them can rank a shot by whichever input
+still answers it. Labelled data is scarce, though: the hard synthetic preset has 2-6 positives
+per primitive, so a model per primitive sees one or two positives per training fold. ``fusion``
+therefore fits *one* logistic regression (scikit-learn) on every primitive's samples together,
+over features built to mean the same thing for every primitive. Per input method:
 
-- ``score``: the input's score for the primitive, as ``asinh(s / m)`` with ``m`` the median
-  absolute score of that input and primitive on the training videos. Geometric scores are
-  magnitudes with heavy tails (a broken COLMAP scale gives hundreds of scene depths); asinh is
-  linear near 0 and logarithmic in the tails. The logistic layer on this feature *is* a Platt
-  calibration of the input (a sigmoid of an affine function of its score), learnt inside each
-  training fold; a ``calibration.json`` fitted on the same labels is not used, since it has
-  seen every training video and would leak their labels into the stack.
-- ``failed``: 1 when the input failed on the video or has no record for it (its score is then
-  0): a failure is a feature, never a crash.
-- from the input's trajectory, when it saved one: ``zero_translation`` (the estimate has no
-  translation: a rotation-only or zoom-only explanation of the frames), ``rotation_deg``
-  (angle between the first and last camera orientation), ``translation_depths`` (first-to-last
-  camera displacement in scene depths, 0 when the depth is unknown) and ``abs_log_zoom``
-  (|log| of the last-to-first focal ratio, 0 without intrinsics), each through asinh.
+- ``z``: the input's score standardised per primitive. A score ``s`` becomes
+  ``asinh(s / m)`` (``m`` the median absolute score of that input and primitive on the
+  training videos: geometric scores are magnitudes with heavy tails, and asinh is linear near 0
+  and logarithmic in the tails), then ``(x - mean) / sd`` over the same training scores. A
+  z of +2 means "well above this input's usual score for this primitive" whatever the
+  primitive's unit (degrees, scene depths, zoom ratios, probabilities).
+- ``failed``: 1 when the input failed on the video or has no record for it (a failure is a
+  feature, never a crash). Its ``z`` is then 0, the primitive's average score: a failure says
+  nothing about which way the camera moved, so a clip every input failed on ranks between the
+  clips the inputs call clearly yes and clearly no (not last, as a failed input alone ranks
+  it), and the model learns from the flag how much a failure itself says.
+
+Optionally (``interactions``), per-primitive weights on each input's ``z`` and ``failed`` (the
+feature times the primitive's indicator), for when the data can tell per primitive which input
+to trust and what its failure means.
+
+Model choice (regularisation and whether to add the per-primitive interactions) is made inside
+each training set by cross-validation over its videos: :data:`INNER_REPEATS` repetitions of
+shuffled :data:`INNER_SPLITS`-fold splits of the training videos (a video is never in an inner
+training and test part at once), scored by log loss, the proper scoring rule for P(yes) (AP on
+one or two positives per inner fold is too noisy to choose by). The one-standard-error rule
+(Hastie, Tibshirani & Friedman, *Elements of Statistical Learning*, 7.10) then takes the
+simplest candidate (shared before per-primitive weights, then the strongest L2 penalty) whose
+mean log loss is within one standard error of the best: with a few positives, cross-validated
+differences smaller than that are noise.
 
 Training (:func:`train_fusion`) uses video-level cross-fitting: the videos are split into
-folds (scikit-learn ``GroupKFold``, one group per video, the same folds for every primitive);
-the model folder keeps, besides the model fitted on every video, the model fitted without
-each fold. Predicting on the training dataset (same resolved folder) gives each training
-video the model that never saw it, so evaluating those predictions measures held-out
-performance; on other data the full model is used. A primitive whose training labels have one
-class only gets its Laplace-smoothed prevalence (positives + 1) / (n + 2).
+folds (scikit-learn ``GroupKFold``, one group per video); the model folder keeps, besides the
+model fitted on every video, the model fitted without each fold (the standardisation, the model
+choice and the fit all see only that fold's training videos). Predicting on the training
+dataset (same resolved folder) gives each training video the model that never saw it, so
+evaluating those predictions measures held-out performance; on other data the full model is
+used. A training set whose labels have one class only gets its Laplace-smoothed prevalence
+(positives + 1) / (n + 2).
 
-The model folder holds one JSON file (:data:`FUSION_FILE`): inputs, feature names, per
-primitive and fold the scaler and coefficients, the training data and run folders. No pickle.
+Motion features of the inputs' trajectories (angles, translation, zoom) are not used: they
+are not comparable across primitives (a rotation angle speaks to pans, not dollies), and
+per-primitive models that used them lost to their own inputs on the hard preset.
+
+The model folder holds one JSON file (:data:`FUSION_FILE`): inputs, feature names, per fold the
+standardisation, the model choice with its cross-validated log losses, and the coefficients;
+the training data and run folders. No pickle.
 
 Predicting (``predict --method fusion --model DIR --data D --out RUN``) reads the inputs'
 scores from ``RUN/<input>/`` (the ``inputs_run`` option, by default predict's ``--out``): run
@@ -50,92 +68,74 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.base import MethodKind, Predictor, VideoResult
+from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import read_json, write_json
 from camerabench.records import ScoreRecord, now_iso
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
-from camerabench.trajectory_formats import load_npz
 
 __all__ = [
+    "C_GRID",
     "FUSION_FILE",
     "FusionModel",
     "FusionOptions",
     "FusionPredictor",
     "InputFeatures",
+    "SharedStack",
     "feature_names",
+    "fit_shared_stack",
     "train_fusion",
 ]
 
 log = logging.getLogger(__name__)
 
 FUSION_FILE = "fusion.json"
-FUSION_SCHEMA_VERSION = 1
-#: Video-level folds: scikit-learn's default number for cross-validation.
+FUSION_SCHEMA_VERSION = 2
+#: Video-level folds of the cross-fitting: scikit-learn's default number for cross-validation.
 DEFAULT_N_SPLITS = 5
-#: Inverse L2 strength of the stacked logistic regression: scikit-learn's default.
-DEFAULT_C = 1.0
-#: Per-input features besides the score, from its trajectory.
-_TRAJ_FEATURES = ("zero_translation", "rotation_deg", "translation_depths", "abs_log_zoom")
+#: Inverse L2 strengths tried, strongest penalty first: a log grid from near-equal weights of
+#: the inputs (0.003: coefficients ~0.25 on the hard preset) to almost no penalty (10).
+C_GRID: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0)
+#: Inner model choice: shuffled K-fold over the training videos, repeated with seeds 0..R-1;
+#: repetition lowers the variance of the choice on a few dozen videos.
+INNER_SPLITS = 5
+INNER_REPEATS = 3
+#: Model variants, simplest first (the order the one-standard-error rule prefers).
+VARIANTS: tuple[str, ...] = ("shared", "interactions")
 
 
-def feature_names(inputs: Sequence[str], with_trajectory: Mapping[str, bool]) -> list[str]:
+def feature_names(inputs: Sequence[str], primitives: Sequence[str] = (), interactions: bool = False) -> list[str]:
     """``<input>.<feature>`` in the order of the feature vector.
 
     Example:
-        >>> feature_names(["fast", "qwen-vl"], {"fast": True, "qwen-vl": False})[:3]
-        ['fast.score', 'fast.failed', 'fast.zero_translation']
+        >>> feature_names(["fast", "colmap"])
+        ['fast.z', 'colmap.z', 'fast.failed', 'colmap.failed']
+        >>> feature_names(["fast"], ["Pan_Left"], interactions=True)
+        ['fast.z', 'fast.failed', 'fast.z*Pan_Left', 'fast.failed*Pan_Left']
     """
-    out: list[str] = []
-    for name in inputs:
-        out += [f"{name}.score", f"{name}.failed"]
-        if with_trajectory.get(name):
-            out += [f"{name}.{f}" for f in _TRAJ_FEATURES]
+    out = [f"{n}.z" for n in inputs] + [f"{n}.failed" for n in inputs]
+    if interactions:
+        out += [f"{n}.z*{p}" for p in primitives for n in inputs]
+        out += [f"{n}.failed*{p}" for p in primitives for n in inputs]
     return out
 
 
-# --------------------------------------------------------------------------- per-video input features
-
-
-def _trajectory_features(path: Path) -> tuple[float, ...] | None:
-    """(zero_translation, rotation_deg, translation_depths, abs_log_zoom) of a saved trajectory."""
-    if not path.is_file():
-        return None
-    try:
-        traj = load_npz(path)
-    except FileFormatError as exc:
-        log.warning("%s: unreadable trajectory, used as missing: %s", path, exc)
-        return None
-    c2w = traj.cam_c2w
-    r_rel = c2w[0, :3, :3].T @ c2w[-1, :3, :3]
-    angle = math.degrees(math.acos(float(np.clip((np.trace(r_rel) - 1) / 2, -1, 1))))
-    t = c2w[-1, :3, 3] - c2w[0, :3, 3]
-    zero_t = float(np.abs(c2w[:, :3, 3] - c2w[0, :3, 3]).max() == 0.0)
-    depth = traj.meta.get("scene_depth")
-    trans = float(np.linalg.norm(t) / depth) if depth else 0.0
-    zoom = 0.0
-    if traj.intrinsic is not None:
-        f0, f1 = float(traj.intrinsic[0, 0, 0]), float(traj.intrinsic[-1, 0, 0])
-        zoom = abs(math.log(f1 / f0)) if f0 > 0 and f1 > 0 else 0.0
-    return zero_t, angle, trans, zoom
+# --------------------------------------------------------------------------- per-video input scores
 
 
 @dataclass
 class InputFeatures:
-    """One input method's outputs, read from its method folder.
+    """One input method's scores, read from its method folder.
 
     Attributes:
         name: the input's method folder name.
         run: its scores (and run.json).
-        with_trajectory: whether it saved trajectories (then the trajectory features are used).
     """
 
     name: str
     run: MethodRun
-    with_trajectory: bool
-    _traj_cache: dict[str, tuple[float, ...] | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, run_dir: str | Path, name: str) -> InputFeatures:
@@ -150,8 +150,7 @@ class InputFeatures:
                 f"fusion input {name!r} has no scores in {folder.path}: run "
                 f"`camerabench predict --method {name} --data DATA --out {run_dir}` first"
             )
-        run = read_method(folder.path)
-        return cls(name, run, run.has_trajectories)
+        return cls(name, read_method(folder.path))
 
     def score(self, video: str, question: str) -> float | None:
         """The input's score, or None when it failed or has no record."""
@@ -160,98 +159,209 @@ class InputFeatures:
             return None
         return float(rec.score)
 
-    def trajectory(self, video: str) -> tuple[float, ...] | None:
-        if video not in self._traj_cache:
-            self._traj_cache[video] = _trajectory_features(self.run.layout.trajectory(video))
-        return self._traj_cache[video]
+
+def _scores(inputs: Sequence[InputFeatures], video: str, question: str) -> list[float]:
+    """Each input's score (NaN = failed or missing)."""
+    return [math.nan if (s := i.score(video, question)) is None else s for i in inputs]
 
 
-def _raw_row(inputs: Sequence[InputFeatures], video: str, question: str) -> tuple[list[float | None], list[float]]:
-    """(scores per input (None = failed), the other features in feature order without the scores)."""
-    scores: list[float | None] = []
-    rest: list[float] = []
-    for inp in inputs:
-        s = inp.score(video, question)
-        scores.append(s)
-        rest.append(float(s is None))
-        if inp.with_trajectory:
-            tf = inp.trajectory(video)
-            rest += [tf[0], *(math.asinh(x) for x in tf[1:])] if tf is not None else [0.0] * len(_TRAJ_FEATURES)
-    return scores, rest
+# --------------------------------------------------------------------------- the shared stack
 
 
-def _assemble(
-    scores: list[float | None], rest: list[float], scales: list[float], inputs: Sequence[InputFeatures]
-) -> list[float]:
-    """The feature vector in :func:`feature_names` order."""
-    out: list[float] = []
-    k = 0
-    for i, inp in enumerate(inputs):
-        s = scores[i]
-        out.append(math.asinh(s / scales[i]) if s is not None else 0.0)
-        width = 1 + (len(_TRAJ_FEATURES) if inp.with_trajectory else 0)
-        out += rest[k : k + width]
-        k += width
+def _standardiser(prim: NDArray[np.int64], s: NDArray[np.float64], n_prims: int) -> NDArray[np.float64]:
+    """(n_prims, k, 3): per primitive and input, (m, mean, sd) of ``asinh(s / m)`` on its ok scores.
+
+    ``m`` is the median absolute score (1 when it is 0 or there is no score); mean 0 and sd 1
+    when there are too few scores to estimate them (none, or one / all equal).
+    """
+    k = s.shape[1]
+    out = np.tile(np.array([1.0, 0.0, 1.0]), (n_prims, k, 1))
+    for p in range(n_prims):
+        for i in range(k):
+            ok = s[(prim == p) & ~np.isnan(s[:, i]), i]
+            if ok.size == 0:
+                continue
+            m = float(np.median(np.abs(ok))) or 1.0
+            a = np.arcsinh(ok / m)
+            sd = float(a.std())
+            out[p, i] = (m, float(a.mean()), sd if sd > 0 else 1.0)
     return out
 
 
-# --------------------------------------------------------------------------- the model
+def _features(
+    prim: NDArray[np.int64], s: NDArray[np.float64], std: NDArray[np.float64], interactions: bool
+) -> NDArray[np.float64]:
+    """The feature matrix (:func:`feature_names` order) of primitive indices and raw scores."""
+    par = std[prim]  # (N, k, 3)
+    failed = np.isnan(s)
+    with np.errstate(invalid="ignore"):
+        z = np.where(failed, 0.0, (np.arcsinh(s / par[..., 0]) - par[..., 1]) / par[..., 2])
+    flags = failed.astype(np.float64)
+    cols = [z, flags]
+    if interactions:
+        onehot = np.eye(std.shape[0])[prim]  # (N, P)
+        cols.append((onehot[:, :, None] * z[:, None, :]).reshape(len(prim), -1))
+        cols.append((onehot[:, :, None] * flags[:, None, :]).reshape(len(prim), -1))
+    return np.hstack(cols)
 
 
 @dataclass(frozen=True)
-class _Stack:
-    """One fitted per-primitive model (``logistic``) or a constant P (one-class training labels)."""
+class SharedStack:
+    """One fitted stack: the standardisation, the chosen model and its coefficients.
+
+    Attributes:
+        kind: ``logistic``, or ``constant`` (training labels of one class only).
+        primitives: primitive stems, in the order of ``standardiser`` and the interactions.
+        standardiser: per primitive, per input, ``[m, mean, sd]`` (:func:`_standardiser`).
+        variant: ``shared`` or ``interactions``.
+        c: the chosen inverse L2 strength.
+        coef: coefficients in feature order; intercept: the intercept.
+        p: the constant probability (``constant`` only).
+        cv_log_loss: ``"<variant>@<C>"`` -> [mean, standard error] of the inner log loss.
+    """
 
     kind: str
-    params: dict[str, Any]
+    primitives: list[str]
+    standardiser: list[list[list[float]]]
+    variant: str = "shared"
+    c: float = math.nan
+    coef: list[float] = field(default_factory=list)
+    intercept: float = 0.0
+    p: float = math.nan
+    cv_log_loss: dict[str, list[float]] = field(default_factory=dict)
 
-    def probability(self, scores: list[float | None], rest: list[float], inputs: Sequence[InputFeatures]) -> float:
+    def probability(self, primitive: str, scores: Sequence[float]) -> float:
+        """P(yes) of one sample: its primitive stem and each input's score (NaN = failed)."""
         if self.kind == "constant":
-            return float(self.params["p"])
-        x = np.array(_assemble(scores, rest, self.params["score_scale"], inputs))
-        z = (x - np.array(self.params["mean"])) / np.array(self.params["scale"])
-        logit = float(z @ np.array(self.params["coef"]) + self.params["intercept"])
+            return float(self.p)
+        if primitive not in self.primitives:
+            raise KeyError(f"fusion stack has no primitive {primitive!r}")
+        prim = np.array([self.primitives.index(primitive)])
+        x = _features(prim, np.array([scores], dtype=np.float64), np.array(self.standardiser), self.variant != "shared")
+        logit = float(x[0] @ np.array(self.coef) + self.intercept)
         return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.params}
+        out: dict[str, Any] = {"kind": self.kind, "primitives": self.primitives, "standardiser": self.standardiser}
+        if self.kind == "constant":
+            out["p"] = self.p
+        else:
+            out.update(
+                variant=self.variant, c=self.c, coef=self.coef, intercept=self.intercept, cv_log_loss=self.cv_log_loss
+            )
+        return out
 
     @classmethod
-    def from_dict(cls, obj: Mapping[str, Any]) -> _Stack:
+    def from_dict(cls, obj: Mapping[str, Any]) -> SharedStack:
         kind = str(obj["kind"])
-        keys = ("p",) if kind == "constant" else ("score_scale", "mean", "scale", "coef", "intercept")
-        return cls(kind, {k: obj[k] for k in keys})
+        primitives = [str(p) for p in obj["primitives"]]
+        standardiser = [[[float(v) for v in t] for t in row] for row in obj["standardiser"]]
+        if kind == "constant":
+            return cls("constant", primitives, standardiser, p=float(obj["p"]))
+        if kind != "logistic":
+            raise ValueError(f"unknown fusion stack kind {kind!r}")
+        return cls(
+            "logistic",
+            primitives,
+            standardiser,
+            variant=str(obj["variant"]),
+            c=float(obj["c"]),
+            coef=[float(v) for v in obj["coef"]],
+            intercept=float(obj["intercept"]),
+            cv_log_loss={str(k): [float(x) for x in v] for k, v in obj["cv_log_loss"].items()},
+        )
 
 
-def _fit_stack(
-    raw: list[tuple[list[float | None], list[float]]],
-    labels: NDArray[np.bool_],
-    inputs: Sequence[InputFeatures],
-    c: float,
-) -> _Stack:
+def _fit_logistic(
+    prim: NDArray[np.int64], s: NDArray[np.float64], y: NDArray[np.bool_], n_prims: int, interactions: bool, c: float
+) -> tuple[NDArray[np.float64], Any]:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
 
-    n, n_pos = len(labels), int(labels.sum())
+    std = _standardiser(prim, s, n_prims)
+    lr = LogisticRegression(C=c, max_iter=5000).fit(_features(prim, s, std, interactions), y.astype(int))
+    return std, lr
+
+
+def _inner_choice(
+    prim: NDArray[np.int64],
+    s: NDArray[np.float64],
+    y: NDArray[np.bool_],
+    videos: Sequence[str],
+    n_prims: int,
+    repeats: int,
+) -> tuple[str, float, dict[str, list[float]]]:
+    """(variant, C, table) chosen by repeated video-level K-fold log loss and the 1-SE rule."""
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import KFold
+
+    names = np.array(sorted(set(videos)))
+    video_arr = np.asarray(videos)
+    k = min(INNER_SPLITS, len(names))
+    splits: list[NDArray[np.bool_]] = []
+    if k >= 2:
+        for r in range(repeats):
+            for _, test in KFold(k, shuffle=True, random_state=r).split(names):
+                is_test = np.isin(video_arr, names[test])
+                if y[~is_test].any() and not y[~is_test].all():
+                    splits.append(is_test)
+    candidates = [(v, c) for v in VARIANTS for c in C_GRID]
+    table: dict[str, list[float]] = {}
+    means: list[float] = []
+    for variant, c in candidates:
+        losses = []
+        for is_test in splits:
+            tr = ~is_test
+            std, lr = _fit_logistic(prim[tr], s[tr], y[tr], n_prims, variant != "shared", c)
+            p = lr.predict_proba(_features(prim[is_test], s[is_test], std, variant != "shared"))[:, 1]
+            losses.append(float(log_loss(y[is_test].astype(int), p, labels=[0, 1])))
+        arr = np.array(losses)
+        mean = float(arr.mean()) if arr.size else math.nan
+        se = float(arr.std(ddof=1) / math.sqrt(arr.size)) if arr.size >= 2 else 0.0
+        table[f"{variant}@{c:g}"] = [mean, se]
+        means.append(mean)
+    if not splits:  # too few videos (or one class in every inner training part): no choice to make
+        return VARIANTS[0], C_GRID[0], table
+    best = int(np.nanargmin(means))
+    limit = means[best] + table[f"{candidates[best][0]}@{candidates[best][1]:g}"][1]
+    chosen = next(i for i, m in enumerate(means) if m <= limit)
+    return candidates[chosen][0], candidates[chosen][1], table
+
+
+def fit_shared_stack(
+    primitive_of: Sequence[str],
+    scores: NDArray[np.float64],
+    labels: NDArray[np.bool_],
+    videos: Sequence[str],
+    inner_repeats: int = INNER_REPEATS,
+) -> SharedStack:
+    """Choose (inner CV) and fit one stack on samples of every primitive together.
+
+    Args:
+        primitive_of: (N,) primitive stem of each sample.
+        scores: (N, k) each input's score, NaN where it failed.
+        labels: (N,) binary labels.
+        videos: (N,) each sample's video (inner folds are by video).
+        inner_repeats: repetitions of the inner K-fold split.
+    """
+    primitives = sorted(set(primitive_of))
+    prim = np.array([primitives.index(p) for p in primitive_of], dtype=np.int64)
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=bool)
+    std = _standardiser(prim, s, len(primitives))
+    n, n_pos = len(y), int(y.sum())
     if n_pos in (0, n):
-        return _Stack("constant", {"p": (n_pos + 1) / (n + 2)})
-    scales = []
-    for i in range(len(inputs)):
-        ok = np.array([abs(v) for s, _ in raw if (v := s[i]) is not None])
-        med = float(np.median(ok)) if ok.size else 0.0
-        scales.append(med if med > 0 else 1.0)
-    x = np.array([_assemble(s, r, scales, inputs) for s, r in raw])
-    scaler = StandardScaler().fit(x)
-    lr = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(x), labels.astype(int))
-    return _Stack(
+        return SharedStack("constant", primitives, std.tolist(), p=(n_pos + 1) / (n + 2))
+    variant, c, table = _inner_choice(prim, s, y, videos, len(primitives), inner_repeats)
+    std, lr = _fit_logistic(prim, s, y, len(primitives), variant != "shared", c)
+    return SharedStack(
         "logistic",
-        {
-            "score_scale": scales,
-            "mean": scaler.mean_.tolist(),
-            "scale": scaler.scale_.tolist(),
-            "coef": lr.coef_[0].tolist(),
-            "intercept": float(lr.intercept_[0]),
-        },
+        primitives,
+        std.tolist(),
+        variant=variant,
+        c=c,
+        coef=lr.coef_[0].tolist(),
+        intercept=float(lr.intercept_[0]),
+        cv_log_loss=table,
     )
 
 
@@ -270,53 +380,53 @@ def _video_folds(videos: Sequence[str], n_splits: int) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+# --------------------------------------------------------------------------- the model
+
+
 @dataclass
 class FusionModel:
     """A trained fusion model (the content of ``DIR/fusion.json``).
 
     Attributes:
         inputs: input method folder names, in feature order.
-        with_trajectory: input -> whether its trajectory features are used.
-        features: feature names (:func:`feature_names`).
         trained_on_data: resolved dataset folder whose labels it was trained on.
         trained_on_run: resolved run folder whose inputs it was trained on.
         video_folds: training video -> fold.
-        primitives: primitive stem -> {"full": model, "folds": {fold: model}, "samples", "positives"}.
-        c: inverse L2 strength of the logistic regressions.
+        primitives: primitive stem -> {"samples", "positives"} of the training labels.
+        full: the stack fitted on every training video (None: an untrained placeholder).
+        folds: fold -> the stack fitted without that fold's videos.
         created: when it was trained.
     """
 
     inputs: list[str]
-    with_trajectory: dict[str, bool]
-    features: list[str]
-    trained_on_data: str
-    trained_on_run: str
-    video_folds: dict[str, int]
-    primitives: dict[str, dict[str, Any]]
-    c: float = DEFAULT_C
+    trained_on_data: str = ""
+    trained_on_run: str = ""
+    video_folds: dict[str, int] = field(default_factory=dict)
+    primitives: dict[str, dict[str, int]] = field(default_factory=dict)
+    full: SharedStack | None = None
+    folds: dict[int, SharedStack] = field(default_factory=dict)
     created: str = field(default_factory=now_iso)
+
+    @property
+    def features(self) -> list[str]:
+        """Feature names of the full stack."""
+        inter = self.full is not None and self.full.variant == "interactions"
+        return feature_names(self.inputs, sorted(self.primitives), inter)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": FUSION_SCHEMA_VERSION,
             "method": "fusion",
             "inputs": self.inputs,
-            "with_trajectory": self.with_trajectory,
             "features": self.features,
             "trained_on_data": self.trained_on_data,
             "trained_on_run": self.trained_on_run,
-            "c": self.c,
+            "c_grid": list(C_GRID),
             "created": self.created,
             "video_folds": self.video_folds,
-            "primitives": {
-                p: {
-                    "samples": e["samples"],
-                    "positives": e["positives"],
-                    "full": e["full"].to_dict(),
-                    "folds": {str(k): m.to_dict() for k, m in e["folds"].items()},
-                }
-                for p, e in self.primitives.items()
-            },
+            "primitives": self.primitives,
+            "full": self.full.to_dict() if self.full is not None else None,
+            "folds": {str(k): m.to_dict() for k, m in self.folds.items()},
         }
 
     @classmethod
@@ -325,21 +435,12 @@ class FusionModel:
             raise ValueError(f"fusion schema_version {obj.get('schema_version')!r} is not {FUSION_SCHEMA_VERSION}")
         return cls(
             inputs=[str(x) for x in obj["inputs"]],
-            with_trajectory={str(k): bool(v) for k, v in obj["with_trajectory"].items()},
-            features=[str(x) for x in obj["features"]],
             trained_on_data=str(obj["trained_on_data"]),
             trained_on_run=str(obj["trained_on_run"]),
             video_folds={str(k): int(v) for k, v in obj["video_folds"].items()},
-            primitives={
-                p: {
-                    "samples": int(e["samples"]),
-                    "positives": int(e["positives"]),
-                    "full": _Stack.from_dict(e["full"]),
-                    "folds": {int(k): _Stack.from_dict(m) for k, m in e["folds"].items()},
-                }
-                for p, e in obj["primitives"].items()
-            },
-            c=float(obj.get("c", DEFAULT_C)),
+            primitives={str(p): {str(k): int(v) for k, v in e.items()} for p, e in obj["primitives"].items()},
+            full=SharedStack.from_dict(obj["full"]) if obj.get("full") else None,
+            folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
             created=str(obj.get("created", "")),
         )
 
@@ -360,23 +461,31 @@ class FusionModel:
             raise CameraBenchError(f"{path}: no fusion model (train one with `camerabench train --method fusion`)")
         try:
             return cls.from_dict(read_json(path))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise FileFormatError(path, f"malformed fusion model: {exc}") from exc
+
+    def stack(self, video: str, cross_fit: bool) -> SharedStack:
+        """The stack for ``video``: the one fitted without its fold when ``cross_fit``.
+
+        Raises:
+            CameraBenchError: the model was never trained.
+        """
+        fold = self.video_folds.get(video) if cross_fit else None
+        chosen = self.folds.get(fold, self.full) if fold is not None else self.full
+        if chosen is None:
+            raise CameraBenchError("fusion model has no fitted stack: train it (`camerabench train --method fusion`)")
+        return chosen
 
     def probability(
         self, primitive: str, inputs: Sequence[InputFeatures], video: str, question: str, cross_fit: bool
     ) -> float:
-        """P(yes) of one (video, primitive question); the out-of-fold model when ``cross_fit``."""
-        entry = self.primitives[primitive]
-        fold = self.video_folds.get(video) if cross_fit else None
-        model: _Stack = entry["folds"].get(fold, entry["full"]) if fold is not None else entry["full"]
-        scores, rest = _raw_row(inputs, video, question)
-        return model.probability(scores, rest, inputs)
+        """P(yes) of one (video, primitive question); the out-of-fold stack when ``cross_fit``."""
+        return self.stack(video, cross_fit).probability(primitive, _scores(inputs, video, question))
 
 
 @dataclass
 class FusionTrainResult:
-    """What :func:`train_fusion` did: the model file and, per primitive, samples and positives."""
+    """What :func:`train_fusion` wrote: the model file and the model."""
 
     path: Path
     model: FusionModel
@@ -388,9 +497,9 @@ def train_fusion(
     inputs: Sequence[str],
     out_dir: str | Path,
     n_splits: int = DEFAULT_N_SPLITS,
-    c: float = DEFAULT_C,
+    inner_repeats: int = INNER_REPEATS,
 ) -> FusionTrainResult:
-    """Train the per-primitive stacks on DATA's binary labels and the inputs' outputs in RUN.
+    """Train the shared stack on DATA's binary labels and the inputs' scores in RUN.
 
     Args:
         data_dir: labelled dataset (binary labels are the training targets).
@@ -398,7 +507,7 @@ def train_fusion(
         inputs: input method folder names (at least one).
         out_dir: model folder (``fusion.json`` is written there).
         n_splits: video-level folds of the cross-fitting.
-        c: inverse L2 strength of the logistic regressions.
+        inner_repeats: repetitions of the inner K-fold split that chooses the model.
 
     Raises:
         CameraBenchError: no inputs, an input without scores, or no binary labels.
@@ -412,33 +521,34 @@ def train_fusion(
     if not ds.binary:
         raise CameraBenchError(f"{data_dir}: no binary labels to train fusion on")
     feats = [InputFeatures.read(run_dir, name) for name in inputs]
-    folds = _video_folds([r.image for recs in ds.binary.values() for r in recs], n_splits)
-    primitives: dict[str, dict[str, Any]] = {}
+    prims: list[str] = []
+    videos: list[str] = []
+    scores: list[list[float]] = []
+    labels: list[bool] = []
+    counts: dict[str, dict[str, int]] = {}
     for prim, recs in ds.binary.items():
-        videos = [r.image for r in recs]
-        labels = np.array([r.label == "Yes" for r in recs], dtype=bool)
-        raw = [_raw_row(feats, r.image, prim.question) for r in recs]
-        fold = np.array([folds[v] for v in videos])
-        per_fold = {}
-        for f in sorted(set(folds.values())):
-            train = np.flatnonzero(fold != f)
-            per_fold[f] = _fit_stack([raw[i] for i in train], labels[train], feats, c)
-        primitives[prim.value] = {
-            "samples": len(labels),
-            "positives": int(labels.sum()),
-            "full": _fit_stack(raw, labels, feats, c),
-            "folds": per_fold,
-        }
-    with_traj = {f.name: f.with_trajectory for f in feats}
+        for r in recs:
+            prims.append(prim.value)
+            videos.append(r.image)
+            scores.append(_scores(feats, r.image, prim.question))
+            labels.append(r.label == "Yes")
+        counts[prim.value] = {"samples": len(recs), "positives": sum(r.label == "Yes" for r in recs)}
+    folds = _video_folds(videos, n_splits)
+    s = np.array(scores, dtype=np.float64)
+    y = np.array(labels, dtype=bool)
+    fold = np.array([folds[v] for v in videos])
+    per_fold: dict[int, SharedStack] = {}
+    for f in sorted(set(folds.values())):
+        tr = np.flatnonzero(fold != f)
+        per_fold[f] = fit_shared_stack([prims[i] for i in tr], s[tr], y[tr], [videos[i] for i in tr], inner_repeats)
     model = FusionModel(
         inputs=list(inputs),
-        with_trajectory=with_traj,
-        features=feature_names(inputs, with_traj),
         trained_on_data=str(Path(data_dir).resolve()),
         trained_on_run=str(Path(run_dir).resolve()),
         video_folds=folds,
-        primitives=primitives,
-        c=c,
+        primitives=counts,
+        full=fit_shared_stack(prims, s, y, videos, inner_repeats),
+        folds=per_fold,
     )
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return FusionTrainResult(model.save(out_dir), model)
@@ -461,17 +571,8 @@ class FusionOptions(MethodOptions):
         FusionModel.load(str(self.model))
 
 
-def _video_name(video_path: Path) -> tuple[str, Path | None]:
-    """(the video's name as in the labels, the dataset folder): the path below ``videos/``."""
-    parts = video_path.parts
-    if "videos" in parts[:-1]:
-        i = len(parts) - 1 - parts[::-1].index("videos", 1)
-        return "/".join(parts[i + 1 :]), Path(*parts[:i]) if i else Path(".")
-    return video_path.name, None
-
-
 class FusionPredictor(Predictor):
-    """Stacked per-primitive logistic regression over other methods' outputs (see the module doc).
+    """One shared stacked logistic regression over other methods' scores (see the module doc).
 
     Its kind is ``fusion``: it estimates no trajectory (not geometric) and reads no pixels (not
     semantic), so reports keep it apart from both.
@@ -495,7 +596,7 @@ class FusionPredictor(Predictor):
             self.setup()
         model = self._model
         assert model is not None
-        video, data_dir = _video_name(Path(video_path))
+        video, data_dir = dataset_video_name(Path(video_path))
         cross_fit = (
             data_dir is not None and str(data_dir.resolve()) == model.trained_on_data and video in model.video_folds
         )

@@ -9,6 +9,15 @@ tokens. :func:`yes_probabilities` runs that prefix once (the vision tower and th
 language-model pass), keeps its KV cache, and scores the questions in batches from copies of
 the cache, with each question's multimodal rope positions computed exactly as a full forward
 pass would. :func:`yes_probability_naive` is the one-question full pass it must agree with.
+
+Geometry in the prompt (option ``geometry_run``): the question is preceded by a one-sentence
+summary of the camera motion that a geometric method estimated for the clip (the caption
+:func:`~camerabench.baselines.geometry.describe.describe_trajectory` writes from that method's
+saved trajectory), as the CVPR 2026 follow-up to CameraBench feeds geometric camera features
+to a VLM. It is the prompt-level counterpart of the ``fusion`` method (which stacks scores):
+the two can be compared on the same runs. The trajectory is read from an existing run (e.g.
+``RUN/fast``), so this method never runs the geometric one; a clip without a readable
+trajectory there is a recorded failure, not a prompt without the summary.
 """
 
 from __future__ import annotations
@@ -25,23 +34,28 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from camerabench.baselines.base import MethodKind, Predictor, VideoResult
+from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoint, load_qwen_vl
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
-from camerabench.errors import CameraBenchError, PredictionError, VideoError
+from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
 from camerabench.labelfiles import CAPTION_QUESTION
+from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
+from camerabench.trajectory_formats import load_npz
 from camerabench.video import read_video
 
 __all__ = [
     "ANSWER_SUFFIX",
+    "GEOMETRY_HINT",
     "QwenVLPredictor",
     "caption_video",
     "diffsw_caption",
     "encode_video",
+    "geometry_question",
+    "geometry_summary",
     "vqa_prompt",
     "yes_probabilities",
     "yes_probability_naive",
@@ -61,6 +75,39 @@ def vqa_prompt(question: str) -> str:
         'Does the camera pan to the left? Please only answer Yes or No.'
     """
     return f"{question} {ANSWER_SUFFIX}"
+
+
+#: How the geometric summary is introduced before the question.
+GEOMETRY_HINT = "Geometric estimate of the camera motion: {summary}"
+
+
+def geometry_question(question: str, summary: str) -> str:
+    """The question preceded by the geometric motion summary (the VQA suffix is added later).
+
+    Example:
+        >>> print(geometry_question("Does the camera pan to the left?", "The camera pans left."))
+        Geometric estimate of the camera motion: The camera pans left. Does the camera pan to the left?
+    """
+    return f"{GEOMETRY_HINT.format(summary=summary)} {question}"
+
+
+def geometry_summary(method_dir: str | Path, video: str) -> str:
+    """The motion caption of ``video``'s trajectory saved in a geometric method folder.
+
+    Raises:
+        PredictionError: no trajectory of that video there (the method failed on it or never
+            ran), or an unreadable one.
+    """
+    from camerabench.baselines.geometry.describe import describe_trajectory
+
+    path = MethodFolder(Path(method_dir)).trajectory(video)
+    if not path.is_file():
+        raise PredictionError(f"{video}: no trajectory in {method_dir} for the geometry prompt (expected {path})")
+    try:
+        traj = load_npz(path)
+    except FileFormatError as exc:
+        raise PredictionError(f"{video}: unreadable trajectory for the geometry prompt: {exc}") from exc
+    return describe_trajectory(traj)
 
 
 def encode_video(
@@ -342,15 +389,28 @@ class QwenVLOptions(MethodOptions):
     model: str | None = option(
         None, "local Qwen2.5-VL checkpoint folder (current or older transformers layout)", required=True
     )
+    geometry_run: str | None = option(
+        None,
+        "method folder of a geometric run (e.g. RUN/fast): its trajectory of each video, described in one "
+        "sentence, precedes every yes/no question (a video without one there fails)",
+    )
 
     def validate(self, method: str) -> None:
-        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`).
+        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), and
+        ``geometry_run`` must be a method folder with trajectories.
 
         Checked here, in the main process, so that a missing or broken file is one error
         before any worker starts, whatever the number of workers.
         """
         if self.model is not None:
             check_checkpoint(self.model)
+        if self.geometry_run is not None:
+            folder = MethodFolder(Path(self.geometry_run))
+            if not folder.trajectories.is_dir():
+                raise CameraBenchError(
+                    f"geometry_run={self.geometry_run}: no trajectories folder ({folder.trajectories}); give a "
+                    "geometric method's folder, e.g. RUN/fast after `camerabench predict --method fast`"
+                )
 
 
 class QwenVLPredictor(Predictor):
@@ -367,6 +427,8 @@ class QwenVLPredictor(Predictor):
     def settings(self) -> dict[str, Any]:
         out = self.options.to_dict()
         out["model"] = str(Path(str(self.opt("model"))).resolve())
+        if self.opt("geometry_run") is not None:
+            out["geometry_run"] = str(Path(str(self.opt("geometry_run"))).resolve())
         if self._vl is not None:
             out.update(layout=self._vl.layout, config_sha256=self._vl.config_hash(), dtype=str(self._vl.dtype))
         return out
@@ -393,16 +455,22 @@ class QwenVLPredictor(Predictor):
         )
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
+        summary = None
+        if self.opt("geometry_run") is not None:
+            summary = geometry_summary(str(self.opt("geometry_run")), dataset_video_name(Path(video_path))[0])
         video = self.encode(Path(video_path))
         texts = [q.text for q in questions]
+        asked = texts if summary is None else [geometry_question(t, summary) for t in texts]
         if self.opt("prefix_cache"):
-            probs = yes_probabilities(self.vl, video, texts, batch_size=int(self.opt("batch_size")))
+            probs = yes_probabilities(self.vl, video, asked, batch_size=int(self.opt("batch_size")))
         else:
-            probs = [yes_probability_naive(self.vl, video, t) for t in texts]
+            probs = [yes_probability_naive(self.vl, video, t) for t in asked]
         bad = [t for t, p in zip(texts, probs, strict=True) if not np.isfinite(p)]
         if bad:
             raise PredictionError(f"{video_path.name}: non-finite P(Yes) for {len(bad)} question(s), e.g. {bad[0]!r}")
         info = {**video.notes, "frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
+        if summary is not None:
+            info["geometry_summary"] = summary
         return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:

@@ -38,7 +38,7 @@ def required(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, st
 
     model = make_tiny_vlm(tmp_path_factory.mktemp("tiny") / "vlm")
     fusion = tmp_path_factory.mktemp("fusion")
-    FusionModel(["fast"], {"fast": False}, ["fast.score", "fast.failed"], ".", ".", {}, {}).save(fusion)
+    FusionModel(["fast"]).save(fusion)
     return {
         "trajectory": {"traj_dir": "."},
         "qwen-vl": {"model": str(model)},

@@ -239,3 +239,62 @@ def test_pixel_bounds_of_the_older_layout_follow_transformers_5(older_ckpt: Path
     height, width = video.size_hw
     assert 128 * 28 * 28 <= height * width <= 360 * 420
     assert read_pixel_spec(older_ckpt, min_pixels=56 * 56).min_pixels == 56 * 56
+
+
+def _pan_trajectory(path: Path) -> None:
+    """A 2 s camera rotation of 30 degrees about the vertical axis, saved as a method's npz."""
+    from camerabench.trajectory import Trajectory
+    from camerabench.trajectory_formats import save_npz
+
+    n = 20
+    c2w = np.tile(np.eye(4), (n, 1, 1))
+    for i, a in enumerate(np.radians(np.linspace(0.0, 30.0, n))):
+        c2w[i, :3, :3] = [[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_npz(path, Trajectory(c2w, None, np.arange(n) / 10.0))
+
+
+def test_geometry_in_the_prompt(
+    tiny_ckpt: Path, tiny_data: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast trajectory's caption precedes every question; a clip without one fails with a reason."""
+    from camerabench.jobs.runner import run_predict
+    from camerabench.runfolder import MethodFolder, read_method
+
+    root, kinds = tiny_data
+    geometry = MethodFolder.of(tmp_path / "geo", "fast")
+    with_traj = sorted(kinds)[0]
+    _pan_trajectory(geometry.trajectory(with_traj))
+    summary = qwen.geometry_summary(geometry.path, with_traj)
+    assert summary.startswith("The camera")
+
+    asked: list[str] = []
+    real = qwen.yes_probabilities
+
+    def spy(vl: object, video: object, questions: list[str], batch_size: int = 16) -> list[float]:
+        asked.extend(questions)
+        return real(vl, video, questions, batch_size=batch_size)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qwen, "yes_probabilities", spy)
+    p = qwen.QwenVLPredictor(model=str(tiny_ckpt), device="cpu", geometry_run=str(geometry.path))
+    result = p.predict(root / "videos" / with_traj, [Question(q) for q in QUESTIONS])
+    assert asked == [qwen.geometry_question(q, summary) for q in QUESTIONS]
+    assert all(summary in q for q in asked)
+    assert set(result.scores) == set(QUESTIONS) and all(0.0 <= s <= 1.0 for s in result.scores.values())
+    assert result.info["geometry_summary"] == summary
+
+    monkeypatch.setattr(qwen, "yes_probabilities", real)
+    out = tmp_path / "run"
+    options = {"model": str(tiny_ckpt), "device": "cpu", "geometry_run": str(geometry.path)}
+    run_predict(root, "qwen-vl", out, options=options)
+    scores = read_method(out / "qwen-vl").scores or {}
+    for (video, _), rec in scores.items():
+        if video == with_traj:
+            assert rec.status == "ok" and rec.score is not None and 0.0 <= rec.score <= 1.0
+        else:
+            assert rec.status == "failed" and "no trajectory" in (rec.reason or ""), rec
+
+
+def test_geometry_run_without_trajectories_is_refused(tiny_ckpt: Path, tmp_path: Path) -> None:
+    with pytest.raises(CameraBenchError, match="no trajectories folder"):
+        qwen.QwenVLPredictor(model=str(tiny_ckpt), geometry_run=str(tmp_path))
