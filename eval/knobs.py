@@ -12,14 +12,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from camerabench.eval.ap import average_precision, mean_ignoring_nan
 from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.results import KnobAP
+from camerabench.runfolder import video_file_stem
 
-__all__ = ["clip_groups", "knob_section", "subset_ap"]
+__all__ = ["clip_groups", "knob_section", "knob_trajectory_errors", "subset_ap"]
 
 
 def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
@@ -81,3 +83,34 @@ def knob_section(
         method: {knob: subset_ap(res, videos, knob) for knob, videos in groups.items()}
         for method, res in resolved.items()
     }
+
+
+def knob_trajectory_errors(
+    rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any], metrics: Sequence[str] = ("ape_rot_deg_rmse",)
+) -> dict[str, dict[str, float]]:
+    """knob -> metric -> mean over that knob's evaluated clips, plus ``clips`` and ``ok`` counts.
+
+    ``rows`` are one method's per-clip trajectory rows (``Evaluation.trajectory_rows[method]``,
+    keyed by ``clip`` = :func:`~camerabench.runfolder.video_file_stem`); a mean ignores NaN
+    (e.g. translation errors of clips whose camera does not translate) and is NaN when no clip
+    of the group has a value.
+
+    Example:
+        >>> rows = [{"clip": "a", "status": "ok", "ape_rot_deg_rmse": 2.0}, {"clip": "b", "status": "failed"}]
+        >>> knob_trajectory_errors(rows, {"clips": [{"video": "a.mp4", "knobs": {"blur": True}},
+        ...                                         {"video": "b.mp4", "knobs": {"blur": True}}]})
+        {'blur': {'ape_rot_deg_rmse': 2.0, 'clips': 2, 'ok': 1}}
+    """
+    by_clip = {str(r.get("clip")): r for r in rows}
+    out: dict[str, dict[str, float]] = {}
+    for knob, videos in clip_groups(manifest).items():
+        group = [by_clip[s] for s in (video_file_stem(v) for v in sorted(videos)) if s in by_clip]
+        ok = [r for r in group if r.get("status") == "ok"]
+        entry: dict[str, float] = {}
+        for m in metrics:
+            values = [float(r[m]) for r in ok if isinstance(r.get(m), int | float) and math.isfinite(float(r[m]))]
+            entry[m] = mean_ignoring_nan(values) if values else math.nan
+        entry["clips"] = len(videos)
+        entry["ok"] = len(ok)
+        out[knob] = entry
+    return out

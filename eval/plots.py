@@ -8,22 +8,44 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["new_figure", "plot_ap_bars", "plot_counts", "plot_grouped_bars", "plot_pr_curve", "plot_reliability"]
+if TYPE_CHECKING:
+    from camerabench.eval.gallery import MotionCurves
+
+__all__ = [
+    "new_figure",
+    "plot_ap_bars",
+    "plot_counts",
+    "plot_frame_strip",
+    "plot_grouped_bars",
+    "plot_motion",
+    "plot_pr_curve",
+    "plot_reliability",
+]
 
 
-def new_figure(width_in: float, height_in: float, nrows: int = 1, ncols: int = 1) -> tuple[Any, Any]:
-    """``(figure, axes)`` on the Agg canvas, without touching pyplot's global state."""
+def new_figure(
+    width_in: float,
+    height_in: float,
+    nrows: int = 1,
+    ncols: int = 1,
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+) -> tuple[Any, Any]:
+    """``(figure, axes)`` on the Agg canvas, without touching pyplot's global state.
+
+    ``nrows=0`` gives no axes (``None``), for callers that lay out their own; ``layout=None``
+    skips matplotlib's constrained layout (about half the drawing time of a small figure).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), layout="constrained")
+    fig = Figure(figsize=(width_in, height_in), layout=layout)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    axes = fig.subplots(nrows, ncols, squeeze=False) if nrows > 0 else None
     return fig, axes
 
 
@@ -129,4 +151,68 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
     ax.set_ylabel("fraction of positives")
     ax.set_title("Reliability")
     ax.legend(fontsize=7)
+    return ax
+
+
+def plot_frame_strip(ax: Any, frames: ArrayLike | None, title: str = "", gap_px: int = 2) -> Any:
+    """Frames (N, H, W, 3) side by side, left to right in time; "no frames" when None or empty."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=7)
+    arr = None if frames is None else np.asarray(frames)
+    if arr is None or arr.ndim != 4 or len(arr) == 0:
+        ax.text(0.5, 0.5, "no frames", ha="center", va="center", fontsize=7, transform=ax.transAxes)
+        return ax
+    _, h, _, c = arr.shape
+    sep = np.full((h, gap_px, c), 255, dtype=arr.dtype)
+    ax.imshow(np.concatenate([x for f in arr for x in (f, sep)][:-1], axis=1))
+    return ax
+
+
+#: What :func:`plot_motion` draws per component: the curves' attribute, its labels and units.
+_MOTION_COMPONENTS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "rotation": ("rotation_deg", ("pan R", "tilt U", "roll CW"), "degrees"),
+    "translation": ("translation", ("right", "up", "forward"), "GT units"),
+    "zoom": ("zoom", ("zoom",), "focal / first"),
+}
+
+
+def plot_motion(
+    ax: Any,
+    truth: MotionCurves | None,
+    estimate: MotionCurves | None,
+    component: str = "rotation",
+    estimate_label: str = "estimate",
+    legend: bool = True,
+) -> Any:
+    """One component of camera motion over time: the truth solid, the estimate dashed.
+
+    Args:
+        ax: matplotlib Axes.
+        truth: the ground truth's :class:`~camerabench.eval.gallery.MotionCurves` (or None).
+        estimate: the method's (or None); scale its translation beforehand if it is up to scale.
+        component: ``rotation`` (pan, tilt, roll in degrees), ``translation`` (right, up,
+            forward in the first camera's axes) or ``zoom`` (focal-length ratio).
+        estimate_label: legend name of the estimate.
+        legend: name the components (colours) in a legend.
+    """
+    attr, names, unit = _MOTION_COMPONENTS[component]
+    colours = ("tab:blue", "tab:orange", "tab:green")
+    named = False
+    for curves, style in ((truth, "-"), (estimate, "--")):
+        if curves is None:
+            continue
+        values = np.asarray(getattr(curves, attr), dtype=float).reshape(len(curves.t), -1)
+        for k in range(values.shape[1]):
+            ax.plot(curves.t, values[:, k], style, color=colours[k], linewidth=1.0, label=None if named else names[k])
+        named = True
+    if not named:
+        ax.text(0.5, 0.5, "no trajectory", ha="center", va="center", fontsize=7, transform=ax.transAxes)
+    elif legend and len(names) > 1:
+        ax.legend(fontsize=5, loc="best")
+    ax.set_title(f"{component} ({unit}); solid true, dashed {estimate_label}", fontsize=7)
+    ax.set_xlabel("s", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.grid(alpha=0.3)
     return ax

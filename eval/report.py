@@ -21,6 +21,7 @@ from typing import Any
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order
 from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.gallery import DEFAULT_MAX_CLIPS, GalleryEntry
 from camerabench.eval.results import (
     BinaryResult,
     CaptionResult,
@@ -34,6 +35,7 @@ from camerabench.eval.results import (
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, write_json
+from camerabench.runfolder import video_file_stem
 
 __all__ = ["write_report"]
 
@@ -51,6 +53,14 @@ def _by_kind(result: EvaluationResult, names: Sequence[str] | dict[str, Any]) ->
 
 
 # --------------------------------------------------------------------------- document model
+
+
+@dataclass(frozen=True)
+class _Img:
+    """An image inside a table cell (a path relative to the report folder)."""
+
+    path: str
+    alt: str
 
 
 @dataclass
@@ -80,7 +90,7 @@ class _Doc:
                 header, rows = value
                 out.append("| " + " | ".join(header) + " |")
                 out.append("|" + "|".join("---" for _ in header) + "|")
-                out.extend("| " + " | ".join(_cell(c) for c in r) + " |" for r in rows)
+                out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows)
             elif kind == "img":
                 out.append(f"![{value[1]}]({value[0]})")
             out.append("")
@@ -94,7 +104,8 @@ class _Doc:
             "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;}"
             "table{border-collapse:collapse;margin:1em 0;font-size:90%;}"
             "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right;}"
-            "td:first-child,th:first-child{text-align:left;}img{max-width:100%;}</style>",
+            "td:first-child,th:first-child{text-align:left;}img{max-width:100%;}"
+            "td{max-width:16em;overflow-wrap:anywhere;}td:has(img){max-width:none;}td img{width:480px;}</style>",
             "</head><body>",
         ]
         for kind, value in self.blocks:
@@ -109,10 +120,10 @@ class _Doc:
                 )
                 out.append("<tbody>")
                 for r in rows:
-                    out.append("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r) + "</tr>")
+                    out.append("<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in r) + "</tr>")
                 out.append("</tbody></table>")
             elif kind == "img":
-                out.append(f'<p><img src="{html.escape(value[0])}" alt="{html.escape(value[1])}"></p>')
+                out.append(f"<p>{_img_tag(value[0], value[1])}</p>")
         out.append("</body></html>")
         return "\n".join(out) + "\n"
 
@@ -120,6 +131,20 @@ class _Doc:
 def _inline_html(text: str) -> str:
     parts = html.escape(text).split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _img_tag(path: str, alt: str) -> str:
+    return f'<img src="{html.escape(path)}" alt="{html.escape(alt)}">'
+
+
+def _md_cell(value: Any) -> str:
+    if isinstance(value, _Img):
+        return f"![{value.alt}]({value.path})"
+    return _cell(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _html_cell(value: Any) -> str:
+    return _img_tag(value.path, value.alt) if isinstance(value, _Img) else html.escape(_cell(value))
 
 
 def _cell(value: Any) -> str:
@@ -161,9 +186,9 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]])
     atomic_write_text(path, buf.getvalue())
 
 
-def _save(fig: Any, path: Path) -> None:
+def _save(fig: Any, path: Path, dpi: int = 110) -> None:
     with atomic_open(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=110)
+        fig.savefig(fh, format="png", dpi=dpi)
 
 
 # --------------------------------------------------------------------------- sections
@@ -647,6 +672,109 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     doc.img("reliability.png", "reliability diagram")
 
 
+#: Frames per strip in the failure gallery, and their longer side in pixels.
+GALLERY_FRAMES = 4
+GALLERY_FRAME_SIDE = 160
+
+
+def _shorten(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _gallery_figure(entry: GalleryEntry, frames: Any, ev: Evaluation, path: Path) -> None:
+    """One gallery image: the clip's frame strip above its true and estimated motion."""
+    from camerabench.eval.gallery import load_motion
+    from camerabench.eval.plots import new_figure, plot_frame_strip, plot_motion
+
+    truth_path = ev.dataset.gt_dir / f"{video_file_stem(entry.video)}.npz"
+    truth = load_motion(truth_path)
+    estimate = load_motion(entry.trajectory)
+    if truth is not None and estimate is not None and estimate.path_length > 0 and truth.path_length > 1e-9:
+        estimate = estimate.scaled(truth.path_length / estimate.path_length)
+    fig = new_figure(7.5, 3.2, nrows=0, layout=None)[0]
+    grid = fig.add_gridspec(
+        2, 3, height_ratios=[1.0, 1.1], left=0.05, right=0.99, top=0.99, bottom=0.1, wspace=0.25, hspace=0.3
+    )
+    plot_frame_strip(fig.add_subplot(grid[0, :]), frames)
+    if truth is not None or estimate is not None:  # else the strip alone
+        for k, component in enumerate(("rotation", "translation", "zoom")):
+            plot_motion(fig.add_subplot(grid[1, k]), truth, estimate, component, entry.method, legend=k < 2)
+    _save(fig, path, dpi=80)
+
+
+def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_clips: int) -> None:
+    from camerabench.eval.gallery import DEFAULT_PER_CLASS, clip_frames, worst_clips
+
+    if max_clips <= 0 or not ev.resolved:
+        return
+    every = worst_clips(ev, DEFAULT_PER_CLASS, None, _by_kind(ev.result, ev.resolved))
+    gallery = {m: entries[:max_clips] for m, entries in every.items()}
+    with_knobs = any(k != "none" for entries in gallery.values() for e in entries for k in e.knobs)
+    doc.h(2, "Failure gallery")
+    doc.p(
+        f"Per method, its worst-ranked binary samples: for each primitive the {DEFAULT_PER_CLASS} positives with "
+        f"the lowest scores and the {DEFAULT_PER_CLASS} negatives with the highest, kept when ranked past at "
+        "least one sample of the other class; `misranked` = the fraction of the other class ranked at or beyond "
+        f"the sample (1 = worst). At most {max_clips} per method, the most misranked first (`gallery.csv` lists "
+        "every primitive's). Each image: "
+        f"{GALLERY_FRAMES} frames of the clip, then its motion relative to the first frame (solid: ground truth; "
+        "dashed: the method's trajectory, its translation scaled to the true path length)."
+    )
+    frames_cache: dict[str, Any] = {}
+    drawn: set[str] = set()
+    for method, entries in gallery.items():
+        doc.h(3, f"{method} ({_kind(ev.result, method)})")
+        if not entries:
+            doc.p("No misranked sample: every positive scored above every negative.")
+            continue
+        rows: list[list[Any]] = []
+        for e in entries:
+            stem = video_file_stem(e.video)
+            image = f"gallery/{method}/{stem}.png"
+            if image not in drawn:
+                if e.video not in frames_cache:
+                    frames_cache[e.video] = clip_frames(
+                        ev.dataset.video_path(e.video), GALLERY_FRAMES, GALLERY_FRAME_SIDE
+                    )
+                (out / image).parent.mkdir(parents=True, exist_ok=True)
+                _gallery_figure(e, frames_cache[e.video], ev, out / image)
+                drawn.add(image)
+            status = e.status if e.reason is None else f"{e.status}: {_shorten(e.reason)}"
+            rows.append(
+                [
+                    e.primitive,
+                    "yes" if e.positive else "no",
+                    e.video,
+                    *([", ".join(e.knobs)] if with_knobs else []),
+                    _num(e.score, 3) if e.status == "ok" else f"{e.status} (ranked lowest)",
+                    _num(e.misranked, 2),
+                    status,
+                    _num(e.ape_rot_deg, 3),
+                    _Img(image, f"{method} on {e.video}"),
+                ]
+            )
+        doc.table(
+            ["primitive", "label", "clip", *(["knobs"] if with_knobs else []), "score", "misranked", "status",
+             "APE rot (deg)", "frames and motion"],
+            rows,
+        )  # fmt: skip
+    drawn_of = {(e.method, e.primitive, e.video) for entries in gallery.values() for e in entries}
+    rows_csv = [
+        [e.method, e.primitive, int(e.positive), e.video, " ".join(e.knobs), e.score, e.misranked, e.status,
+         e.reason or "", e.ape_rot_deg, e.ape_trans,
+         f"gallery/{e.method}/{video_file_stem(e.video)}.png" if (e.method, e.primitive, e.video) in drawn_of else ""]
+        for entries in every.values()
+        for e in entries
+    ]  # fmt: skip
+    _write_csv(
+        out / "gallery.csv",
+        ["method", "primitive", "positive", "video", "knobs", "score", "misranked", "status", "reason",
+         "ape_rot_deg_rmse", "ape_trans_rmse", "image"],
+        rows_csv,
+    )  # fmt: skip
+    csvs.append("gallery.csv")
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -658,11 +786,13 @@ def write_report(
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     seed: int = 0,
     evaluation: Evaluation | None = None,
+    gallery: int = DEFAULT_MAX_CLIPS,
 ) -> Path:
     """Write the report folder of RUN on DATA (evaluating first unless ``evaluation`` is given).
 
     Writes ``report.md``, ``report.html``, PNG plots (AP per primitive, precision-recall
-    curves, AP per hard-case knob, failure counts, trajectory errors), ``metrics.json`` (the
+    curves, AP per hard-case knob, failure counts, trajectory errors, the failure gallery's
+    frame strips and trajectories under ``gallery/``), ``metrics.json`` (the
     same document as ``camerabench evaluate --json``) and a CSV for every table. Every number
     comes from the evaluation; this module only formats it.
 
@@ -674,6 +804,7 @@ def write_report(
         n_bootstrap: bootstrap resamples for the CIs and paired tests.
         seed: bootstrap seed.
         evaluation: a ready :class:`Evaluation` (skips re-evaluating).
+        gallery: failure-gallery entries per method (0: no gallery).
 
     Returns:
         The path of ``report.md``.
@@ -698,6 +829,7 @@ def write_report(
     _calibration_part(doc, ev, out, csvs)
     _caption_part(doc, ev, out, csvs)
     _trajectory_part(doc, ev, out, csvs)
+    _gallery_part(doc, ev, out, csvs, gallery)
     if csvs:
         doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
     write_json(out / "metrics.json", result.to_json())

@@ -37,6 +37,7 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.eval.failed",
     "camerabench.eval.results",
     "camerabench.eval.knobs",
+    "camerabench.eval.gallery",
     "camerabench.eval.mcq",
     "camerabench.shotbench",
     "camerabench.synth.mcq",

@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+from camerabench.cli.args import non_negative_int
 from camerabench.cli.evaluate import add_evaluation_flags
 
 __all__ = ["add_parser", "run"]
@@ -18,6 +19,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--run", required=True)
     p.add_argument("--out", required=True)
     add_evaluation_flags(p)
+    p.add_argument(
+        "--gallery",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="failure gallery: the N worst-ranked samples per method with frames and trajectories (default 8; 0: none)",
+    )
     return p
 
 
@@ -26,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.eval.report import write_report
 
     logging.captureWarnings(True)
-    path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap)
+    gallery = {} if args.gallery is None else {"gallery": args.gallery}
+    path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap, **gallery)
     sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
     return 0

@@ -1,6 +1,19 @@
-"""Every notebook runs top to bottom on the public API and is committed without outputs."""
+"""Every notebook runs top to bottom on the public API, is committed without outputs, and computes
+what it says it does.
 
+Each notebook ends by printing ``SUMMARY {json}``: the figures it computed. The test executes the
+notebook (nbclient, on the small synthetic set the notebook builds) and checks those figures with
+the notebook's entry in ``CHECKS``; a notebook without an entry fails, so a new notebook needs one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -8,20 +21,87 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
+#: Hard-preset knobs (the first 16 clips of the preset have two clips of each).
+HARD_KNOBS = {
+    "handheld_shake",
+    "low_parallax",
+    "low_texture_low_light",
+    "motion_blur",
+    "moving_objects",
+    "noise_compression",
+    "roll_low_parallax",
+    "tracking",
+}
 
-def test_there_are_notebooks():
+
+def _check_sfm_failure_cases(s: dict[str, Any]) -> None:
+    assert set(s["knobs"]) == HARD_KNOBS | {"clean (standard preset)"}
+    assert 0 < s["clean_mean_ap"] <= 100 and 0 < s["hard_mean_ap"] <= 100
+    assert 0 <= s["clean_ape_rot_deg"] < 5  # fast's rotation error on clean clips is a fraction of a degree
+    assert s["worst"] > 0  # low texture and light makes fast fail on some clips
+
+
+def _check_sfm_vs_vlm(s: dict[str, Any]) -> None:
+    assert s["methods"] == ["fast", "qwen-vl"]
+    assert all(0 < v <= 100 for v in s["mean_ap"].values())
+    assert s["primitives"] == 15
+    assert 0 < s["top_disagreement"] <= 1
+    # every family has clips that show exactly one of its two look-alikes, for both methods
+    assert len(s["confusion_clips"]) == 6 and all(n >= 2 for n in s["confusion_clips"].values())
+
+
+def _check_calibration_and_fusion(s: dict[str, Any]) -> None:
+    assert s["calibration_source"] == "cross-fitted"
+    assert set(s["maps"]) <= {"platt", "isotonic", "undefined"} and s["maps"]
+    assert 0 <= s["brier"] <= 0.25 and 0 <= s["ece"] <= 1
+    assert s["uncalibrated_recorded"] == pytest.approx(s["vqa_acc_before"])
+    assert 0 <= s["vqa_acc_after"] <= 1
+    assert 0 < s["fusion_mean_ap"] <= 100
+    assert s["input_mean_ap"]["fast"] > s["input_mean_ap"]["dummy"]
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "sfm_failure_cases.ipynb": _check_sfm_failure_cases,
+    "sfm_vs_vlm.ipynb": _check_sfm_vs_vlm,
+    "calibration_and_fusion.ipynb": _check_calibration_and_fusion,
+}
+
+
+def test_every_notebook_is_checked() -> None:
     assert NOTEBOOKS
+    assert {p.name for p in NOTEBOOKS} == set(CHECKS)
+
+
+def _summary(nb: Any, name: str) -> dict[str, Any]:
+    lines = [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.get("output_type") == "stream"
+        for line in out.get("text", "").splitlines()
+        if line.startswith("SUMMARY ")
+    ]
+    assert len(lines) == 1, f"{name}: expected one SUMMARY line, got {len(lines)}"
+    summary: dict[str, Any] = json.loads(lines[0].removeprefix("SUMMARY "))
+    return summary
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes_and_is_clean(path, tmp_path):
+def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None, f"{path.name}: commit notebooks without outputs"
+    start = time.monotonic()
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    text = "\n".join(
-        out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
-    )
-    assert "mean AP" in text
+    errors = [
+        out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
+    ]
+    assert not errors
+    summary = _summary(nb, path.name)
+    assert all(not isinstance(v, float) or math.isfinite(v) for v in summary.values()), summary
+    CHECKS[path.name](summary)
+    print(f"{path.name}: {time.monotonic() - start:.1f} s")

@@ -1,0 +1,277 @@
+"""The failure gallery: per method and primitive, the clips it scored worst, with what to draw.
+
+For each primitive a method has binary results for, :func:`worst_clips` takes the positives
+with the lowest scores and the negatives with the highest (the samples AP was computed on,
+after the failed-sample policy), keeps those ranked past at least one sample of the other
+class (the ones that cost AP), and orders them by how far they were misranked:
+``misranked`` is the fraction of the other class ranked at or beyond the sample (ties count
+half), so 1.0 is a positive below every negative or a negative above every positive.
+Failed and missing samples carry the recorded status and reason.
+
+:func:`motion_curves` turns a trajectory into what a person reads off a clip: rotation (pan,
+tilt, roll in degrees), translation in the first camera's axes (right, up, forward) and the
+focal-length ratio, over time. :func:`clip_frames` decodes a few frames of a clip for a strip.
+Reports and notebooks draw them with :mod:`camerabench.eval.plots`.
+
+Example:
+    >>> import numpy as np
+    >>> from camerabench.trajectory import Trajectory
+    >>> c2w = np.stack([np.eye(4)] * 2)
+    >>> c2w[1, :3, 3] = [1.0, 0.0, 0.0]  # the camera moves right
+    >>> motion_curves(Trajectory(c2w, None, np.array([0.0, 1.0]))).translation[-1].tolist()
+    [1.0, -0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.errors import CameraBenchError
+from camerabench.eval.binary import ResolvedSamples
+from camerabench.eval.evaluate import Evaluation, primitive_order
+from camerabench.eval.knobs import clip_groups
+from camerabench.runfolder import video_file_stem
+from camerabench.taxonomy import Primitive
+from camerabench.trajectory import Trajectory
+from camerabench.trajectory_formats import load_npz
+
+__all__ = [
+    "DEFAULT_MAX_CLIPS",
+    "DEFAULT_PER_CLASS",
+    "GalleryEntry",
+    "MotionCurves",
+    "clip_frames",
+    "load_motion",
+    "misranked_fraction",
+    "motion_curves",
+    "worst_clips",
+]
+
+log = logging.getLogger(__name__)
+
+#: Positives (lowest scores) and negatives (highest scores) looked at per primitive.
+DEFAULT_PER_CLASS = 3
+#: Entries kept per method (the most misranked first), so a report stays quick to write and read.
+DEFAULT_MAX_CLIPS = 8
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    """One badly ranked (method, primitive, clip) sample.
+
+    Attributes:
+        method: method folder name.
+        primitive: primitive file stem (``Pan_Left``).
+        video: the video's name as in the labels.
+        positive: the label (True = the clip shows the primitive).
+        score: the score AP was computed on (a failed sample's stand-in under ``lowest``).
+        status: ``ok``, ``failed`` or ``missing``.
+        reason: why the sample failed (None when ok).
+        misranked: fraction of the other class ranked at or beyond this sample (ties half).
+        knobs: the clip's hard-case knobs from ``manifest.json`` (``["none"]`` when none is on;
+            empty without a manifest that names knobs).
+        trajectory: the method's estimated trajectory file (None when it wrote none).
+        ape_rot_deg: the clip's APE rotation RMSE in degrees (NaN when not evaluated).
+        ape_trans: the clip's APE translation RMSE in ground-truth units (NaN when undefined).
+    """
+
+    method: str
+    primitive: str
+    video: str
+    positive: bool
+    score: float
+    status: str
+    reason: str | None
+    misranked: float
+    knobs: tuple[str, ...] = ()
+    trajectory: Path | None = None
+    ape_rot_deg: float = math.nan
+    ape_trans: float = math.nan
+
+
+def misranked_fraction(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per sample, the fraction of the other class ranked at or beyond it (ties count half).
+
+    A positive's value is the share of negatives scored above it; a negative's the share of
+    positives scored below it. NaN when the other class is empty.
+
+    Example:
+        >>> misranked_fraction(np.array([True, True, False]), np.array([0.9, 0.1, 0.5])).tolist()
+        [0.0, 1.0, 0.5]
+    """
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    pos, neg = s[y], s[~y]
+    out = np.full(s.shape, math.nan)
+    if neg.size:
+        above = (neg[None, :] > s[y][:, None]).sum(1) + 0.5 * (neg[None, :] == s[y][:, None]).sum(1)
+        out[y] = above / neg.size
+    if pos.size:
+        below = (pos[None, :] < s[~y][:, None]).sum(1) + 0.5 * (pos[None, :] == s[~y][:, None]).sum(1)
+        out[~y] = below / pos.size
+    return out
+
+
+def _knobs_by_video(manifest: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for knob, videos in clip_groups(manifest).items():
+        for v in videos:
+            out.setdefault(v, []).append(knob)
+    return {v: tuple(sorted(k)) for v, k in out.items()}
+
+
+def _primitive_entries(
+    ev: Evaluation, method: str, primitive: str, res: ResolvedSamples, per_class: int
+) -> list[GalleryEntry]:
+    y, s = res.labels, res.scores
+    if not y.any() or y.all():
+        return []
+    bad = misranked_fraction(y, s)
+    run = ev.runs[method]
+    question = Primitive(primitive).question
+    knobs = _knobs_by_video(ev.dataset.manifest)
+    traj_rows = {r["clip"]: r for r in ev.trajectory_rows.get(method, [])}
+    pos = [i for i in np.argsort(s, kind="stable") if y[i]][:per_class]
+    neg = [i for i in np.argsort(-s, kind="stable") if not y[i]][:per_class]
+    out = []
+    for i in (*pos, *neg):
+        if bad[i] <= 0:
+            continue
+        video = res.videos[i]
+        rec = (run.scores or {}).get((video, question))
+        status = "missing" if rec is None else rec.status
+        traj = run.trajectory_path(video)
+        row = traj_rows.get(video_file_stem(video), {})
+        out.append(
+            GalleryEntry(
+                method=method,
+                primitive=primitive,
+                video=video,
+                positive=bool(y[i]),
+                score=float(s[i]),
+                status=status,
+                reason=None if rec is None else rec.reason,
+                misranked=float(bad[i]),
+                knobs=knobs.get(video, ()),
+                trajectory=traj if traj.is_file() else None,
+                ape_rot_deg=float(row.get("ape_rot_deg_rmse", math.nan)),
+                ape_trans=float(row.get("ape_trans_rmse", math.nan)),
+            )
+        )
+    return out
+
+
+def worst_clips(
+    ev: Evaluation,
+    per_class: int = DEFAULT_PER_CLASS,
+    max_clips: int | None = DEFAULT_MAX_CLIPS,
+    methods: Sequence[str] | None = None,
+) -> dict[str, list[GalleryEntry]]:
+    """method -> its worst-ranked samples, the most misranked first (see the module docstring).
+
+    Args:
+        ev: an evaluation (:func:`camerabench.eval.evaluate.evaluate`).
+        per_class: positives and negatives looked at per primitive.
+        max_clips: entries kept per method (None: all).
+        methods: the methods (default: every method with binary results).
+
+    Returns:
+        Entries sorted by ``misranked`` (descending), then primitive order, positives first, and
+        the score (the lowest positive, the highest negative first); methods
+        with nothing misranked map to an empty list.
+    """
+    order = {p: k for k, p in enumerate(primitive_order())}
+    out: dict[str, list[GalleryEntry]] = {}
+    for method in methods if methods is not None else sorted(ev.resolved):
+        entries = [
+            e
+            for p, res in ev.resolved.get(method, {}).items()
+            for e in _primitive_entries(ev, method, p, res, per_class)
+        ]
+        entries.sort(
+            key=lambda e: (
+                -e.misranked,
+                order.get(e.primitive, len(order)),
+                not e.positive,
+                e.score if e.positive else -e.score,
+            )
+        )
+        out[method] = entries if max_clips is None else entries[:max_clips]
+    return out
+
+
+@dataclass(frozen=True)
+class MotionCurves:
+    """A trajectory as camera-centric motion over time, relative to its first frame.
+
+    Attributes:
+        t: (N,) seconds from the first pose.
+        rotation_deg: (N, 3) pan (right +), tilt (up +), roll (clockwise +) in degrees:
+            intrinsic Y-X-Z Euler angles of the rotation from the first camera.
+        translation: (N, 3) camera centre in the first camera's axes: right, up, forward
+            (the trajectory's units).
+        zoom: (N,) focal length over the first frame's (ones when the intrinsics are unknown).
+    """
+
+    t: NDArray[np.float64]
+    rotation_deg: NDArray[np.float64]
+    translation: NDArray[np.float64]
+    zoom: NDArray[np.float64]
+
+    def scaled(self, factor: float) -> MotionCurves:
+        """The same motion with the translation multiplied by ``factor``."""
+        return MotionCurves(self.t, self.rotation_deg, self.translation * factor, self.zoom)
+
+    @property
+    def path_length(self) -> float:
+        """Length of the camera path (sum of the steps between poses)."""
+        if len(self.t) < 2:
+            return 0.0
+        return float(np.linalg.norm(np.diff(self.translation, axis=0), axis=1).sum())
+
+
+def motion_curves(traj: Trajectory) -> MotionCurves:
+    """The camera-centric motion of ``traj`` (see :class:`MotionCurves`; conventions as in README)."""
+    from scipy.spatial.transform import Rotation
+
+    c2w = traj.cam_c2w
+    r0 = c2w[0, :3, :3]
+    rel = np.einsum("ji,njk->nik", r0, c2w[:, :3, :3])
+    yxz = Rotation.from_matrix(rel).as_euler("YXZ", degrees=True)
+    t_cam = (c2w[:, :3, 3] - c2w[0, :3, 3]) @ r0  # rows: R0^T (p - p0)
+    translation = np.stack([t_cam[:, 0], -t_cam[:, 1], t_cam[:, 2]], axis=1)
+    focal = traj.focal_px
+    zoom = focal / focal[0] if focal is not None and focal[0] > 0 else np.ones(len(traj))
+    return MotionCurves(traj.timestamps - traj.timestamps[0], yxz, translation, np.asarray(zoom, dtype=np.float64))
+
+
+def load_motion(path: Path | None) -> MotionCurves | None:
+    """:func:`motion_curves` of a trajectory file, None when absent or unreadable (logged)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return motion_curves(load_npz(path))
+    except (ValueError, CameraBenchError) as exc:
+        log.warning("%s: cannot read the trajectory: %s", path, exc)
+        return None
+
+
+def clip_frames(path: Path, count: int = 4, max_side: int = 160) -> NDArray[np.uint8] | None:
+    """``count`` evenly spaced frames of a video, (count, H, W, 3), None when it cannot be decoded."""
+    from camerabench.video import read_video
+
+    if not path.is_file():
+        return None
+    try:
+        return read_video(path, num_frames=count, max_side=max_side).frames
+    except (ValueError, CameraBenchError) as exc:
+        log.warning("%s: no frames for the gallery: %s", path, exc)
+        return None
