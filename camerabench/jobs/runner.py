@@ -26,6 +26,7 @@ Output: the method's folder of the run folder, laid out by :class:`camerabench.r
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -493,8 +494,7 @@ def _run(
         backend,
         workers,
         ray_options,
-        # answer jobs carry a list of media paths: Ray workers read them from shared storage
-        file_fields={"predict": (1,), "caption": (1, 4), "answer": ()}[kind],
+        file_fields=(1,) if kind == "predict" else (1, 4),
         actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
     )
     with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
@@ -504,7 +504,9 @@ def _run(
             check_fits(ray_options, execution.actors)
         summary = _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress)
         if kind == "predict" and ds.mcq:  # the dataset's multiple-choice rows, into answers.jsonl
-            summary.answers = _run_locked("answer", ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+            # answer jobs carry a list of media paths: Ray workers read them from shared storage
+            answering = dataclasses.replace(execution, file_fields=())
+            summary.answers = _run_locked("answer", ds, cls, probe, folder, answering, cluster, resume, mode, progress)
         return summary
 
 
