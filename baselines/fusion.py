@@ -70,6 +70,7 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
+from camerabench.crossfit import video_folds
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import read_json, write_json
@@ -365,21 +366,6 @@ def fit_shared_stack(
     )
 
 
-def _video_folds(videos: Sequence[str], n_splits: int) -> dict[str, int]:
-    """Video -> fold: ``GroupKFold`` over the sorted video names, each video its own group."""
-    from sklearn.model_selection import GroupKFold
-
-    names = sorted(set(videos))
-    k = min(n_splits, len(names))
-    if k < 2:
-        return dict.fromkeys(names, 0)
-    out: dict[str, int] = {}
-    for fold, (_, test) in enumerate(GroupKFold(n_splits=k).split(names, groups=names)):
-        for i in test:
-            out[names[i]] = fold
-    return dict(sorted(out.items()))
-
-
 # --------------------------------------------------------------------------- the model
 
 
@@ -533,7 +519,7 @@ def train_fusion(
             scores.append(_scores(feats, r.image, prim.question))
             labels.append(r.label == "Yes")
         counts[prim.value] = {"samples": len(recs), "positives": sum(r.label == "Yes" for r in recs)}
-    folds = _video_folds(videos, n_splits)
+    folds = video_folds(videos, n_splits)
     s = np.array(scores, dtype=np.float64)
     y = np.array(labels, dtype=bool)
     fold = np.array([folds[v] for v in videos])

@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.crossfit import video_folds
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval.ap import UndefinedMetricWarning
@@ -74,7 +75,6 @@ __all__ = [
     "calibration_section",
     "fit_calibration",
     "read_calibration",
-    "video_folds",
     "write_calibration",
 ]
 
@@ -174,29 +174,6 @@ class CalibrationMap:
 
 
 # --------------------------------------------------------------------------- model choice and folds
-
-
-def video_folds(videos: Sequence[str], n_splits: int = DEFAULT_N_SPLITS) -> dict[str, int]:
-    """Video -> fold in ``range(k)``, ``k = min(n_splits, number of videos)``.
-
-    :class:`sklearn.model_selection.GroupKFold` over the sorted video names with each video its
-    own group (deterministic: the same videos always get the same folds).
-
-    Example:
-        >>> video_folds(["a.mp4", "b.mp4", "c.mp4"], 2)
-        {'a.mp4': 0, 'b.mp4': 1, 'c.mp4': 0}
-    """
-    from sklearn.model_selection import GroupKFold
-
-    names = sorted(set(videos))
-    k = min(n_splits, len(names))
-    if k < 2:
-        return dict.fromkeys(names, 0)
-    out: dict[str, int] = {}
-    for fold, (_, test) in enumerate(GroupKFold(n_splits=k).split(names, groups=names)):
-        for i in test:
-            out[names[i]] = fold
-    return dict(sorted(out.items()))
 
 
 def _log_loss(labels: NDArray[np.bool_], p: NDArray[np.float64]) -> float:

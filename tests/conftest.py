@@ -25,3 +25,36 @@ def public_data_dir() -> Path:
 @pytest.fixture(scope="session")
 def public_data() -> Path:
     return public_data_dir()
+
+
+#: The six tiny videos of :func:`six_videos` (dark 16x16 frames; the dummy method scores them).
+SIX_VIDEOS = [f"v{i}.mp4" for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def six_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dataset of six tiny videos, each labelled on two primitives (for the job-runner tests)."""
+    import numpy as np
+
+    from camerabench.labelfiles import write_binary_file
+    from camerabench.taxonomy import BinaryRecord, Primitive
+    from camerabench.video import write_video
+
+    root = tmp_path_factory.mktemp("six") / "data"
+    for prim in (Primitive.PAN_LEFT, Primitive.TILT_UP):
+        recs = [BinaryRecord.make(v, prim, i % 2 == 0) for i, v in enumerate(SIX_VIDEOS)]
+        write_binary_file(root / "labels" / "binary_classification" / prim.file, recs)
+    frames = np.zeros((4, 16, 16, 3), np.uint8)
+    for v in SIX_VIDEOS:
+        write_video(root / "videos" / v, frames, fps=4)
+    return root
+
+
+@pytest.fixture(scope="module")
+def six_videos_reference(six_videos: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """scores.jsonl of an uninterrupted local ``dummy`` run on :func:`six_videos`."""
+    from camerabench.jobs.runner import run_predict
+
+    run = tmp_path_factory.mktemp("reference")
+    run_predict(six_videos, "dummy", run)
+    return (run / "dummy" / "scores.jsonl").read_bytes()

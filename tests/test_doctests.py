@@ -41,6 +41,7 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.eval.mcq",
     "camerabench.shotbench",
     "camerabench.synth.mcq",
+    "camerabench.crossfit",
     "camerabench.baselines.geometry.predictor",
 )
 

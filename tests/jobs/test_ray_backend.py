@@ -30,28 +30,17 @@ from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.video import write_video
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VIDEOS = [f"v{i}.mp4" for i in range(6)]
+VIDEOS = [f"v{i}.mp4" for i in range(6)]  # the videos of the six_videos fixture (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Six tiny videos, each labelled on two primitives (for the dummy method)."""
-    root = tmp_path_factory.mktemp("ray") / "data"
-    for prim in (Primitive.PAN_LEFT, Primitive.TILT_UP):
-        recs = [BinaryRecord.make(v, prim, i % 2 == 0) for i, v in enumerate(VIDEOS)]
-        write_binary_file(root / "labels" / "binary_classification" / prim.file, recs)
-    frames = np.zeros((4, 16, 16, 3), np.uint8)
-    for v in VIDEOS:
-        write_video(root / "videos" / v, frames, fps=4)
-    return root
+def data(six_videos: Path) -> Path:
+    return six_videos
 
 
 @pytest.fixture(scope="module")
-def reference(data: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """scores.jsonl of an uninterrupted local dummy run."""
-    run = tmp_path_factory.mktemp("reference")
-    run_predict(data, "dummy", run)
-    return (run / "dummy" / "scores.jsonl").read_bytes()
+def reference(six_videos_reference: bytes) -> bytes:
+    return six_videos_reference
 
 
 @pytest.fixture(scope="module")
