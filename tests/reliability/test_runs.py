@@ -446,17 +446,23 @@ def test_a_synth_output_that_is_a_file(tmp_path: Path) -> None:
     assert _one_line(exc) == f"{tmp_path / 'data'}: is a file, not a folder"
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_run_folder(data: Path, tmp_path: Path) -> None:
+def test_a_read_only_run_folder(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = tmp_path / "run"
     run.mkdir()
-    run.chmod(0o555)
-    try:
-        with pytest.raises(CameraBenchError) as exc:
-            run_predict(data, "dummy", run)
-    finally:
-        run.chmod(0o755)
-    assert _one_line(exc) == f"{run}/dummy: cannot write: Permission denied"
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> None:
+        # what the OS answers in a folder without write permission (root would be let in,
+        # so the refusal is simulated rather than made with chmod)
+        if self.parent == run:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(CameraBenchError) as exc:
+        run_predict(data, "dummy", run)
+    assert _one_line(exc).startswith(f"{run}/dummy: ") and _one_line(exc).endswith("Permission denied")
+    assert list(run.iterdir()) == []
 
 
 # (fsync calls before the failure, the file named, what was recorded)
