@@ -672,6 +672,38 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     doc.img("reliability.png", "reliability diagram")
 
 
+def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
+    """ShotBench-style multiple choice: accuracy per category, ShotBench's Avg and pooled."""
+    mcq = {n: m.mcq for n, m in ev.result.methods.items() if m.mcq is not None}
+    if not mcq:
+        return
+    doc.h(2, "Multiple choice (ShotBench tables)")
+    doc.p(
+        "Accuracy per category; **Avg** is the unweighted mean over the categories a method answers "
+        "(ShotBench's published figure), **pooled** is over all their rows. Replies are parsed without a "
+        "model judge or a random pick: unparsed replies, failed and missing rows count as wrong "
+        "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—)."
+    )
+    categories = list(dict.fromkeys(c for m in mcq.values() for c in m.per_category))
+    header = ["method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", *categories]
+    rows = []
+    for name in _by_kind(ev.result, mcq):
+        m = mcq[name]
+        cells = [
+            _pct(m.per_category[c].accuracy) if c in m.per_category and m.per_category[c].covered else "—"
+            for c in categories
+        ]
+        rows.append(
+            [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing, *cells]
+        )
+    doc.table(header, rows)
+    for name, m in mcq.items():
+        if m.note:
+            doc.p(f"{name}: {m.note}.")
+    _write_csv(out / "mcq.csv", header, rows)
+    csvs.append("mcq.csv")
+
+
 #: Frames per strip in the failure gallery, and their longer side in pixels.
 GALLERY_FRAMES = 4
 GALLERY_FRAME_SIDE = 160
@@ -827,6 +859,7 @@ def write_report(
     _failures_part(doc, ev, out, csvs)
     _vqa_part(doc, ev, out, csvs)
     _calibration_part(doc, ev, out, csvs)
+    _mcq_part(doc, ev, out, csvs)
     _caption_part(doc, ev, out, csvs)
     _trajectory_part(doc, ev, out, csvs)
     _gallery_part(doc, ev, out, csvs, gallery)

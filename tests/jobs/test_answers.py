@@ -90,3 +90,16 @@ def test_the_score_pass_trajectory_is_reused_for_rows_of_its_videos(data: Path, 
     assert _saved_trajectory(folder, ds, rows[0], FastPredictor) == str(folder.trajectory("a.mp4"))
     assert _saved_trajectory(folder, ds, rows[1], FastPredictor) is None  # video/ is not videos/
     assert _saved_trajectory(folder, ds, rows[2], FastPredictor) is None  # an image
+
+
+def test_the_report_has_the_mcq_table(data: Path, tmp_path: Path) -> None:
+    from camerabench.eval.report import write_report
+
+    run = tmp_path / "run"
+    run_predict(data, "fast", run)
+    report = write_report(data, run, tmp_path / "report", n_bootstrap=10, gallery=0)
+    text = report.read_text()
+    assert "## Multiple choice (ShotBench tables)" in text
+    assert "| method | Avg | pooled | rows | unparsed | failed | missing | camera movement | shot size |" in text
+    assert "outside the method's coverage (no answer recorded): shot size" in text
+    assert (tmp_path / "report" / "mcq.csv").is_file()
