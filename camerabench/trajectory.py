@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "META_ASSUMED_FOV_DEG",
+    "META_DENSE_FLOW_PAIRS",
     "META_FRAME",
     "META_IMAGE_NAMES",
     "META_ROTATION_ONLY",
@@ -53,6 +54,8 @@ META_TRANSLATION_UNIT = "translation_unit"
 META_ASSUMED_FOV_DEG = "assumed_fov_deg"
 #: Coordinate frame of the poses (``"world"`` for ground truth).
 META_FRAME = "frame"
+#: How many frame pairs were related by dense optical flow instead of feature matches.
+META_DENSE_FLOW_PAIRS = "dense_flow_pairs"
 
 #: Largest deviation accepted in a pose's rotation block, both max |R^T R - I| and |det R - 1|.
 #: Rotations stored in float32 (MegaSaM files) deviate by ~1e-7; a similarity transform with its

@@ -42,6 +42,7 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.shotbench",
     "camerabench.synth.mcq",
     "camerabench.crossfit",
+    "camerabench.baselines.geometry.fast",
     "camerabench.baselines.geometry.predictor",
 )
 

@@ -35,12 +35,13 @@ Known limits (measured on the synthetic presets, see ``benchmarks/bench_geometry
 zoom (translation along the optical axis while the focal length changes) is ambiguous in two
 views and in more: zoom trades off exactly against a shift of every inverse depth, and both
 depth orders fit once the points are kept in front of the camera. It comes out as a pure
-translation (no zoom), often of the wrong sign. Frames too dark or textureless for SIFT make the
-video fail.
+translation (no zoom), often of the wrong sign.
 
-Pairs are chained into camera-to-world poses. A pair with too few matches (no texture, a cut,
-a motion too fast for the frame rate) makes the video fail with that reason: there is no
-honest way to bridge it.
+Pairs are chained into camera-to-world poses. A pair with too few SIFT matches (weak texture,
+dim light) is related by dense optical flow instead (:func:`dense_correspondences`: OpenCV DIS
+both ways, kept where forward and backward flow agree and the image has structure above its
+noise); only a pair that neither relates (a black or uniform frame, a cut, a motion too fast
+for the frame rate) makes the video fail, with that reason: there is no honest way to bridge it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import PredictionError
 from camerabench.trajectory import (
     META_ASSUMED_FOV_DEG,
+    META_DENSE_FLOW_PAIRS,
     META_ROTATION_ONLY,
     META_SCENE_DEPTH,
     META_TRANSLATION_UNIT,
@@ -278,6 +280,76 @@ def _match(desc_a: NDArray[Any], desc_b: NDArray[Any]) -> NDArray[np.int64]:
     return idx.numpy().astype(np.int64)
 
 
+#: Grid step (pixels) of the dense-flow correspondences used when SIFT finds too few matches.
+FLOW_GRID_PX = 8
+#: Largest forward-backward disagreement (pixels) of a dense-flow correspondence that is kept:
+#: flow through a flat region is interpolated, not measured, and does not come back to its start.
+FLOW_FB_PX = 0.5
+#: A grid point is used only where the image gradient is this many times what the frame's noise
+#: (Immerkaer's estimate from the Laplacian) gives, so flow rests on image structure, not noise.
+FLOW_GRADIENT_SNR = 3.0
+#: Scale (Gaussian sigma, pixels) at which image structure is judged for dense flow.
+FLOW_SMOOTH_PX = 2.0
+
+
+def noise_sigma(gray: NDArray[np.uint8]) -> float:
+    """Immerkaer's estimate of the standard deviation of additive noise in a grey image.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> flat = np.clip(128 + rng.normal(0, 4.0, (200, 200)), 0, 255).astype(np.uint8)
+        >>> round(noise_sigma(flat), 1)
+        4.0
+    """
+    import cv2
+
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float64)
+    response = cv2.filter2D(gray.astype(np.float64), -1, kernel)[1:-1, 1:-1]
+    h, w = response.shape
+    return float(np.sqrt(np.pi / 2) * np.abs(response).sum() / (6.0 * max(h * w, 1)))
+
+
+def dense_correspondences(
+    gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Pixel correspondences from dense optical flow (OpenCV DIS) where SIFT finds too few.
+
+    Flow is computed both ways; a grid point (:data:`FLOW_GRID_PX`) is kept where the flow
+    comes back to within :data:`FLOW_FB_PX` and the image gradient is :data:`FLOW_GRADIENT_SNR`
+    times the noise level. Weak texture (a wall, a street seen from above in the dark) still
+    moves coherently under the camera, and a still camera gives flow near zero everywhere;
+    a black or uniform frame keeps no point, so the pair still cannot be related.
+
+    Returns:
+        (M, 2) pixels in frame a and their (M, 2) matches in frame b.
+    """
+    import cv2
+
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    forward = dis.calc(gray_a, gray_b, None)
+    backward = dis.calc(gray_b, gray_a, None)
+    h, w = gray_a.shape
+    ys, xs = np.mgrid[FLOW_GRID_PX // 2 : h : FLOW_GRID_PX, FLOW_GRID_PX // 2 : w : FLOW_GRID_PX]
+    pts_a = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float64)
+    flow = forward[ys.ravel(), xs.ravel()].astype(np.float64)
+    pts_b = pts_a + flow
+    inside = (pts_b[:, 0] >= 0) & (pts_b[:, 0] <= w - 1) & (pts_b[:, 1] >= 0) & (pts_b[:, 1] <= h - 1)
+    back = np.zeros_like(pts_b)
+    bx = np.clip(np.round(pts_b[:, 0]).astype(int), 0, w - 1)
+    by = np.clip(np.round(pts_b[:, 1]).astype(int), 0, h - 1)
+    back = backward[by, bx].astype(np.float64)
+    consistent = np.linalg.norm(flow + back, axis=1) < FLOW_FB_PX
+    # Structure is judged on the image smoothed at the scale flow works at: a Gaussian of sigma
+    # FLOW_SMOOTH_PX leaves white noise of sigma s at s / (2 sqrt(pi) FLOW_SMOOTH_PX), and a 3x3
+    # Sobel answers that with a standard deviation of about 4.9 times it.
+    smooth = cv2.GaussianBlur(gray_a.astype(np.float64), (0, 0), FLOW_SMOOTH_PX)
+    gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_64F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_64F, 0, 1, ksize=3))
+    noise_gradient = 4.9 * max(noise_sigma(gray_a), 0.5) / (2 * np.sqrt(np.pi) * FLOW_SMOOTH_PX)
+    structured = gradient[ys.ravel(), xs.ravel()] > FLOW_GRADIENT_SNR * noise_gradient
+    keep = inside & consistent & structured
+    return pts_a[keep], pts_b[keep]
+
+
 def estimate_pair(
     pts_a: NDArray[np.float64],
     pts_b: NDArray[np.float64],
@@ -385,15 +457,26 @@ def estimate_trajectory(
 
     n, height, width = frames.shape[:3]
     k = intrinsic_from_fov(width, height, fov_deg)
-    feats = [_features(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), max_features) for f in frames]
+    grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    feats = [_features(g, max_features) for g in grays]
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k, (n, 1, 1))
     pairs: list[tuple[int, int, PairMotion]] = []
+    dense_pairs: set[tuple[int, int]] = set()
 
     def relate(a: int, b: int) -> PairMotion:
         idx = _match(feats[a][1], feats[b][1])
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
         pts_a, pts_b = feats[a][0][idx[:, 0]].astype(np.float64), feats[b][0][idx[:, 1]].astype(np.float64)
+        if len(pts_a) < MIN_MATCHES:  # weak texture: relate the frames by dense flow instead
+            flow_a, flow_b = dense_correspondences(grays[a], grays[b])
+            if len(flow_a) >= MIN_MATCHES:
+                dense_pairs.add((a, b))
+                return estimate_pair(flow_a, flow_b, intr[a], parallax_px=parallax_px, seed=a * n + b, label=label)
+            raise PredictionError(
+                f"{label}: only {len(pts_a)} feature matches and {len(flow_a)} dense-flow points on image "
+                "structure (a black or uniform frame, a cut, or motion too fast for the frame rate)"
+            )
         return estimate_pair(pts_a, pts_b, intr[a], parallax_px=parallax_px, seed=a * n + b, label=label)
 
     def place(a: int, b: int, pair: PairMotion) -> None:
@@ -459,6 +542,7 @@ def estimate_trajectory(
         META_TRANSLATION_UNIT: "median scene depth seen at each keyframe pair (two-view, per-pair scale)",
         META_ROTATION_ONLY: all(p.rotation_only for _, _, p in pairs),
         META_ASSUMED_FOV_DEG: fov_deg,
+        META_DENSE_FLOW_PAIRS: sum((a, b) in dense_pairs for a, b, _ in pairs),
     }
     return Trajectory(c2w, intr, timestamps, meta=meta), pairs
 
@@ -507,5 +591,6 @@ class FastPredictor(GeometricPredictor):
             "parallax_pairs": sum(not p.rotation_only for _, _, p in pairs),
             "rotation_only": bool(traj.meta[META_ROTATION_ONLY]),
             "median_inliers": float(np.median([p.num_inliers for _, _, p in pairs])),
+            "dense_flow_pairs": int(traj.meta[META_DENSE_FLOW_PAIRS]),
         }
         return traj, info
