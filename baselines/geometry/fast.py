@@ -325,7 +325,7 @@ def dense_correspondences(
     """
     import cv2
 
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
     forward = dis.calc(gray_a, gray_b, None)
     backward = dis.calc(gray_b, gray_a, None)
     h, w = gray_a.shape
