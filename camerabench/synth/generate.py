@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_ca
 from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
-from camerabench.synth.mcq import MCQ_TABLE, camera_movement_rows
+from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
 from camerabench.synth.presets import KNOBS, preset_specs
 from camerabench.synth.render import render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
@@ -66,12 +66,16 @@ class RenderedClip:
         subject_centres_m: (N, S, 3) world position of the centre of each subject box (tracked
             subject, arc/crane/dolly-zoom pivot, passing objects) at each frame.
         subject_sizes_m: (S, 3) their extents along the level frame's x, y, z.
+        level_to_world: (4, 4) the rigid map from the level frame (boxes axis-aligned) to the world.
+        tracked_subject: index of the tracked subject among the subjects (None: no tracking).
     """
 
     frames: NDArray[np.uint8]
     trajectory: Trajectory
     subject_centres_m: NDArray[np.float64]
     subject_sizes_m: NDArray[np.float64]
+    level_to_world: NDArray[np.float64] = field(default_factory=lambda: np.eye(4))
+    tracked_subject: int | None = None
 
 
 def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float) -> tuple[Subject, ...]:
@@ -160,7 +164,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     ).reshape(n, len(subjects), 3)
     centres_world = centres @ world[:3, :3].T + world[:3, 3]
     sizes = np.array([sub.size_m for sub in subjects], dtype=np.float64).reshape(-1, 3)
-    return RenderedClip(frames, traj, centres_world, sizes)
+    return RenderedClip(frames, traj, centres_world, sizes, world, 0 if spec.tracking is not None else None)
 
 
 def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
@@ -202,9 +206,25 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
     return {
         "frames": len(clip.frames),
         "gt_motion": relative_motion(clip.trajectory.cam_c2w, clip.trajectory.focal_px),
+        "shot": _shot(clip, f"{stem}.mp4", size).to_dict(),
         "render_s": t1 - t0,
         "write_s": time.perf_counter() - t1,
     }
+
+
+def _shot(clip: RenderedClip, video: str, size: tuple[int, int]) -> ShotGeometry:
+    traj = clip.trajectory
+    assert traj.intrinsic is not None  # rendered clips always have intrinsics
+    s = clip.tracked_subject
+    return shot_geometry(
+        video,
+        traj.cam_c2w,
+        traj.intrinsic,
+        size,
+        clip.level_to_world,
+        None if s is None else clip.subject_centres_m[:, s],
+        None if s is None else clip.subject_sizes_m[s],
+    )
 
 
 def _worker_init() -> None:
@@ -374,6 +394,9 @@ def _write_labels(
     mcq_rows = camera_movement_rows([(c.video, c.labels) for c in clips], seed)
     if mcq_rows:
         write_mcq_table(labels_dir / "shotbench" / f"{MCQ_TABLE}.tsv", mcq_rows)
+    shot = shot_rows([ShotGeometry.from_dict(st["shot"]) for st in stats], seed)
+    if shot:
+        write_mcq_table(labels_dir / "shotbench" / f"{SHOT_TABLE}.tsv", shot)
     manifest = {
         "generator": GENERATOR,
         "generator_version": GENERATOR_VERSION,

@@ -6,8 +6,17 @@ primitives is a clear *yes* for it, and its three distractors are primitives tha
 taxonomy order), so every row has one right option. Option texts are the taxonomy's
 ``mcq_option`` wording (``Truck left``, ``Static shot``); the letters are shuffled by a seed.
 
-Lens size, camera angle and shot size are left out: their answers would need ShotBench's exact
-option vocabulary and thresholds, which are not published with the table.
+The other dimensions the renderer defines exactly get rows in a second table
+(:data:`SHOT_TABLE`, :func:`shot_rows`) from the clip's geometry (:func:`shot_geometry`): lens
+size from the focal length, camera angle from the pitch, and, for the tracked person-sized
+subject, shot size from how much of it the frame shows and composition from where it stands.
+Option texts follow ShotBench's vocabulary (ShotDeck's categories, which ShotBench's questions
+use: ``Wide``, ``Medium Close Up``, ``Long Lens / Telephoto``, ``Eye level`` ...). ShotBench
+publishes no numeric boundaries between its classes, so ours are stated here, from photographic
+convention, and a row is written only where the answer holds with a margin at the first, middle
+and last frame (a zoom or tilt that crosses a boundary gets no row). Lighting, shot framing and
+the compositions not defined by one subject's position (balanced, symmetrical, short side) get
+no rows: the renderer does not define them.
 
 Example:
     >>> rows = camera_movement_rows([("pan.mp4", {p: p is Primitive.PAN_LEFT for p in Primitive})], seed=0)
@@ -18,13 +27,36 @@ Example:
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive, TriState
 
-__all__ = ["CAMERA_MOVEMENT_QUESTION", "MCQ_TABLE", "camera_movement_rows"]
+__all__ = [
+    "ANGLE_CLASSES",
+    "CAMERA_MOVEMENT_QUESTION",
+    "COMPOSITION_CLASSES",
+    "LENS_CLASSES",
+    "MCQ_TABLE",
+    "SHOT_QUESTIONS",
+    "SHOT_SIZE_CLASSES",
+    "SHOT_TABLE",
+    "ShotGeometry",
+    "angle_class",
+    "camera_movement_rows",
+    "composition_class",
+    "lens_class",
+    "shot_geometry",
+    "shot_rows",
+    "shot_size_class",
+]
 
 #: File stem of the table ``synth`` writes (``labels/shotbench/<stem>.tsv``).
 MCQ_TABLE = "synth_camera_movement"
@@ -67,4 +99,288 @@ def camera_movement_rows(clips: Sequence[tuple[str, Mapping[Primitive, TriState]
                 index, MCQ_TABLE, ("video",), media, CAMERA_MOVEMENT_QUESTION, options, answer, "camera movement", line
             )
         )
+    return rows
+
+
+#: File stem of the table of lens size, camera angle, shot size and composition rows.
+SHOT_TABLE = "synth_shot"
+
+#: The question per category (ShotBench's categories, lower case as in its table).
+SHOT_QUESTIONS = {
+    "lens size": "What is the lens size of this shot?",
+    "camera angle": "What is the camera angle of this shot?",
+    "shot size": "What is the shot size of this shot?",
+    "composition": "What is the composition of this shot?",
+}
+
+#: Lens size by 35 mm-equivalent focal length (diagonal crop factor: 43.27 mm full-frame
+#: diagonal): ultra wide below 24 mm, wide 24-35 mm, medium (normal) 35-70 mm, long lens above
+#: 70 mm — the usual photographic classes; no row within 8% of a boundary.
+LENS_CLASSES = (
+    ("Ultra Wide / Fisheye", 0.0, 24.0),
+    ("Wide", 24.0, 35.0),
+    ("Medium", 35.0, 70.0),
+    ("Long Lens / Telephoto", 70.0, math.inf),
+)
+_LENS_MARGIN = 1.08
+_FULL_FRAME_DIAGONAL_MM = 43.27
+
+#: Camera angle by pitch of the optical axis (degrees, up positive) for a camera at a person's
+#: eye height: eye level within 5 degrees of horizontal, high angle 15-60 degrees down, low angle
+#: 15-60 degrees up; 5-15 degrees is no row, and so is beyond 60 (overhead / worm's eye, which
+#: this renderer's paths never reach). "Aerial" (a camera in the air) is a clear no for the
+#: renderer's camera, which stays at a person's height.
+ANGLE_CLASSES = ("Aerial", "High angle", "Eye level", "Low angle")
+_EYE_LEVEL_DEG = 5.0
+_ANGLED_DEG = (15.0, 60.0)
+
+#: Shot size by how much of a standing person (the tracked subject, 1.7 m) the frame shows, from
+#: the top of the head down: the whole body small in the frame (under 20% of the frame height)
+#: is extreme wide, the whole body larger (over 30%) wide; cut at the knees (60-85% visible)
+#: medium wide, at the waist (40-55%) medium, at the chest (25-35%) medium close up, head and
+#: shoulders (10-20%) close up, part of the face (under 7%) extreme close up. A head cut by the
+#: top of the frame, or a subject in the gaps between classes, gets no row.
+SHOT_SIZE_CLASSES = (
+    "Extreme Wide",
+    "Wide",
+    "Medium Wide",
+    "Medium",
+    "Medium Close Up",
+    "Close Up",
+    "Extreme Close Up",
+)
+_VISIBLE_BANDS = (
+    ("Medium Wide", 0.60, 0.85),
+    ("Medium", 0.40, 0.55),
+    ("Medium Close Up", 0.25, 0.35),
+    ("Close Up", 0.10, 0.20),
+    ("Extreme Close Up", 0.0, 0.07),
+)
+
+#: Composition by the horizontal centre of the subject (fraction of the frame width): centre
+#: within 6% of the middle, left heavy left of 40%, right heavy right of 60%.
+COMPOSITION_CLASSES = ("Center", "Left heavy", "Right heavy")
+
+
+def lens_class(focal_35mm: float) -> str | None:
+    """The lens class of a 35 mm-equivalent focal length; None within 8% of a boundary.
+
+    Example:
+        >>> lens_class(28.0), lens_class(50.0), lens_class(34.0), lens_class(135.0)
+        ('Wide', 'Medium', None, 'Long Lens / Telephoto')
+    """
+    for name, lo, hi in LENS_CLASSES:
+        if lo * _LENS_MARGIN <= focal_35mm <= hi / _LENS_MARGIN:
+            return name
+    return None
+
+
+def angle_class(pitch_deg: float) -> str | None:
+    """The camera angle of a pitch (degrees, up positive); None between classes.
+
+    Example:
+        >>> angle_class(2.0), angle_class(-30.0), angle_class(20.0), angle_class(10.0)
+        ('Eye level', 'High angle', 'Low angle', None)
+    """
+    if abs(pitch_deg) <= _EYE_LEVEL_DEG:
+        return "Eye level"
+    lo, hi = _ANGLED_DEG
+    if lo <= abs(pitch_deg) <= hi:
+        return "High angle" if pitch_deg < 0 else "Low angle"
+    return None
+
+
+def shot_size_class(visible: float, height_fraction: float) -> str | None:
+    """Shot size from the visible fraction of the person (from the head down) and, when all of
+    it is visible, its height as a fraction of the frame's; None between classes.
+
+    Example:
+        >>> shot_size_class(1.0, 0.5), shot_size_class(1.0, 0.1), shot_size_class(0.45, 1.0)
+        ('Wide', 'Extreme Wide', 'Medium')
+    """
+    if visible >= 0.999:
+        if height_fraction < 0.2:
+            return "Extreme Wide"
+        return "Wide" if height_fraction > 0.3 else None
+    for name, lo, hi in _VISIBLE_BANDS:
+        if lo <= visible <= hi:
+            return name
+    return None
+
+
+def composition_class(centre_x: float) -> str | None:
+    """Composition from the subject's horizontal centre (fraction of the width); None between.
+
+    Example:
+        >>> composition_class(0.5), composition_class(0.3), composition_class(0.58)
+        ('Center', 'Left heavy', None)
+    """
+    if abs(centre_x - 0.5) <= 0.06:
+        return "Center"
+    if centre_x <= 0.4:
+        return "Left heavy"
+    return "Right heavy" if centre_x >= 0.6 else None
+
+
+@dataclass(frozen=True)
+class ShotGeometry:
+    """What a clip's ground truth says about its shot, at its first, middle and last frame.
+
+    Attributes:
+        video: the video file name inside ``videos/``.
+        focal_35mm: 35 mm-equivalent focal lengths.
+        pitch_deg: pitch of the optical axis (up positive).
+        subject_visible: visible fraction of the tracked subject from its top down (None: no
+            tracked subject, or it is behind the camera or cut at the top or sides).
+        subject_height_fraction: the subject's image height over the frame height.
+        subject_centre_x: the subject's horizontal centre over the frame width.
+    """
+
+    video: str
+    focal_35mm: tuple[float, ...]
+    pitch_deg: tuple[float, ...]
+    subject_visible: tuple[float, ...] | None = None
+    subject_height_fraction: tuple[float, ...] | None = None
+    subject_centre_x: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly (the generator keeps it with the clip's statistics)."""
+        return {k: v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ShotGeometry:
+        """Inverse of :meth:`to_dict`."""
+
+        def tup(v: Any) -> tuple[float, ...] | None:
+            return None if v is None else tuple(float(x) for x in v)
+
+        return cls(
+            str(d["video"]),
+            tup(d["focal_35mm"]) or (),
+            tup(d["pitch_deg"]) or (),
+            tup(d.get("subject_visible")),
+            tup(d.get("subject_height_fraction")),
+            tup(d.get("subject_centre_x")),
+        )
+
+
+def _box_corners(
+    centre: NDArray[np.float64], size: NDArray[np.float64], rot: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    signs = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)])
+    return np.asarray(centre + (signs * size) @ rot.T, dtype=np.float64)
+
+
+def shot_geometry(
+    video: str,
+    cam_c2w: NDArray[np.float64],
+    intrinsics: NDArray[np.float64],
+    size: tuple[int, int],
+    level_to_world: NDArray[np.float64],
+    subject_centres: NDArray[np.float64] | None = None,
+    subject_size: NDArray[np.float64] | None = None,
+) -> ShotGeometry:
+    """Measure a rendered clip's shot at its first, middle and last frame.
+
+    Args:
+        video: the video's file name.
+        cam_c2w: (N, 4, 4) camera-to-world poses (OpenCV axes: x right, y down, z forward; the
+            world's y axis points down, as in the renderer's level frame).
+        intrinsics: (N, 3, 3) per-frame K.
+        size: (width, height) in pixels.
+        level_to_world: the rigid map from the renderer's level frame (boxes are axis-aligned
+            there) to the world frame.
+        subject_centres: (N, 3) world centre of the tracked subject per frame, if any.
+        subject_size: (3,) its extents along the level frame's axes.
+
+    Example:
+        >>> poses = np.repeat(np.eye(4)[None], 3, axis=0)
+        >>> k = np.repeat(np.array([[320.0, 0, 159.5], [0, 320.0, 95.5], [0, 0, 1]])[None], 3, axis=0)
+        >>> g = shot_geometry("a.mp4", poses, k, (320, 192), np.eye(4))
+        >>> round(g.focal_35mm[0], 1), g.pitch_deg[0]
+        (37.1, 0.0)
+    """
+    width, height = size
+    n = len(cam_c2w)
+    picks = sorted({0, n // 2, n - 1})
+    diag = math.hypot(width, height)
+    focal = tuple(float(intrinsics[i][0, 0]) * _FULL_FRAME_DIAGONAL_MM / diag for i in picks)
+    pitch = tuple(float(np.degrees(np.arcsin(np.clip(-cam_c2w[i][1, 2], -1.0, 1.0)))) + 0.0 for i in picks)
+    if subject_centres is None or subject_size is None:
+        return ShotGeometry(video, focal, pitch)
+    visible, height_fraction, centre_x = [], [], []
+    for i in picks:
+        corners = _box_corners(subject_centres[i], subject_size, level_to_world[:3, :3])
+        w2c = np.linalg.inv(cam_c2w[i])
+        cam = corners @ w2c[:3, :3].T + w2c[:3, 3]
+        if np.any(cam[:, 2] <= 0.05):
+            return ShotGeometry(video, focal, pitch)
+        pix = cam @ intrinsics[i].T
+        u, v = pix[:, 0] / pix[:, 2], pix[:, 1] / pix[:, 2]
+        top, bottom = float(v.min()), float(v.max())
+        if top < 0 or u.min() < 0 or u.max() > width - 1:
+            return ShotGeometry(video, focal, pitch)  # head or sides cut: no clear shot size
+        visible.append(min(1.0, (height - 1 - top) / (bottom - top)))
+        height_fraction.append((bottom - top) / height)
+        centre_x.append(float(np.clip((u.min() + u.max()) / 2, 0, width - 1)) / width)
+    return ShotGeometry(video, focal, pitch, tuple(visible), tuple(height_fraction), tuple(centre_x))
+
+
+def _same(classes: Sequence[str | None]) -> str | None:
+    return classes[0] if classes and classes[0] is not None and len(set(classes)) == 1 else None
+
+
+def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
+    """Lens size, camera angle, shot size and composition rows with exact answers.
+
+    A clip gets a row in a category when the class is the same, with its margin, at the first,
+    middle and last frame; the options are every class of the category (four for lens size,
+    camera angle and, drawn at random among the other classes, shot size; three for
+    composition), letters shuffled by ``seed``.
+
+    Example:
+        >>> g = ShotGeometry("a.mp4", (28.0, 28.0, 28.0), (0.0, 1.0, 0.0))
+        >>> [(r.category, r.options[r.answer]) for r in shot_rows([g], seed=0)]
+        [('lens size', 'Wide'), ('camera angle', 'Eye level')]
+    """
+    rows: list[MCQRow] = []
+    for shot in shots:
+        found: list[tuple[str, str, tuple[str, ...]]] = []
+        lens = _same([lens_class(f) for f in shot.focal_35mm])
+        if lens is not None:
+            found.append(("lens size", lens, tuple(name for name, _, _ in LENS_CLASSES)))
+        angle = _same([angle_class(p) for p in shot.pitch_deg])
+        if angle is not None:
+            found.append(("camera angle", angle, ANGLE_CLASSES))
+        if shot.subject_visible is not None and shot.subject_height_fraction is not None:
+            size = _same(
+                [shot_size_class(v, h) for v, h in zip(shot.subject_visible, shot.subject_height_fraction, strict=True)]
+            )
+            if size is not None:
+                rng = random.Random(f"{seed}:{shot.video}:shot size")
+                others = rng.sample([c for c in SHOT_SIZE_CLASSES if c != size], _OPTIONS - 1)
+                found.append(("shot size", size, (size, *others)))
+        if shot.subject_centre_x is not None:
+            comp = _same([composition_class(x) for x in shot.subject_centre_x])
+            if comp is not None:
+                found.append(("composition", comp, COMPOSITION_CLASSES))
+        for category, truth, classes in found:
+            choices = list(classes)
+            random.Random(f"{seed}:{shot.video}:{category}").shuffle(choices)
+            letters = "ABCDEFGHIJ"[: len(choices)]
+            options = dict(zip(letters, choices, strict=True))
+            answer = letters[choices.index(truth)]
+            rows.append(
+                MCQRow(
+                    str(len(rows)),
+                    SHOT_TABLE,
+                    ("video",),
+                    (f"videos/{shot.video}",),
+                    SHOT_QUESTIONS[category],
+                    options,
+                    answer,
+                    category,
+                    len(rows) + 2,
+                )
+            )
     return rows
