@@ -89,7 +89,8 @@ def _summary(nb: Any, name: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path) -> None:
+def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAMERABENCH_NOTEBOOK_OUT", str(tmp_path / "work"))  # the kernel inherits it
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     for cell in nb.cells:
@@ -104,4 +105,5 @@ def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path) -> None:
     summary = _summary(nb, path.name)
     assert all(not isinstance(v, float) or math.isfinite(v) for v in summary.values()), summary
     CHECKS[path.name](summary)
+    assert any((tmp_path / "work").iterdir())  # the notebook wrote where it was told, not to a new temp folder
     print(f"{path.name}: {time.monotonic() - start:.1f} s")
