@@ -1,6 +1,11 @@
-"""Loading a local Qwen2.5-VL checkpoint (current or older transformers layout) and building inputs.
+"""Loading a local Qwen2.5-VL or Qwen3-VL checkpoint (current or older transformers layout) and building inputs.
 
-Two layouts exist in the wild:
+The generation is ``config.json``'s ``model_type`` (``qwen2_5_vl`` or ``qwen3_vl``; anything else is
+refused): it picks the transformers class and the :class:`~camerabench.baselines.vlm.arch.QwenArch`
+that the pixel preparation and the prompt building follow. Qwen3-VL checkpoints (published with
+transformers 4.57) nest ``text_config``/``vision_config`` and ship ``preprocessor_config.json``,
+``video_preprocessor_config.json`` and ``chat_template.json``; their weights are named
+``model.language_model.*`` / ``model.visual.*``. Two Qwen2.5-VL layouts exist in the wild:
 
 - **current** (transformers >= 4.5x / 5): ``config.json`` nests the language model's settings
   under ``text_config`` (rope settings in ``rope_parameters``); the processor is one composite
@@ -41,14 +46,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
+from camerabench.baselines.vlm.arch import QWEN25_VL, QwenArch, arch_for_model_type
 from camerabench.baselines.vlm.compat import (
-    CLIP_MEAN,
-    CLIP_STD,
     PixelSpec,
     VisualInputs,
     ensure_transformers_importable,
+    patch_timestamps,
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError
@@ -61,6 +67,7 @@ __all__ = [
     "Encoded",
     "QwenVL",
     "check_checkpoint",
+    "checkpoint_arch",
     "checkpoint_folder",
     "checkpoint_layout",
     "load_qwen_vl",
@@ -72,26 +79,40 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Lower bounds of transformers' Qwen2-VL video and image processors when a checkpoint sets none.
-VIDEO_MIN_PIXELS = 128 * 28 * 28
-IMAGE_MIN_PIXELS = 56 * 56
+VIDEO_MIN_PIXELS = QWEN25_VL.video_min_pixels
+IMAGE_MIN_PIXELS = QWEN25_VL.image_min_pixels
 _DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float32": torch.float32, "fp32": torch.float32}
 _PAD_TOKENS = {"video": "<|video_pad|>", "image": "<|image_pad|>"}
+_VISION_START, _VISION_END = "<|vision_start|>", "<|vision_end|>"
 _MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, image 1, video 2
+
+
+def checkpoint_arch(path: str | Path) -> QwenArch:
+    """The Qwen-VL generation of a checkpoint folder, from ``config.json``'s ``model_type``.
+
+    Raises:
+        FileFormatError: no config.json, or a ``model_type`` other than ``qwen2_5_vl`` /
+            ``qwen3_vl`` (the message names the file and the supported types).
+    """
+    cfg_path = Path(path) / "config.json"
+    if not cfg_path.is_file():
+        raise FileFormatError(Path(path), "not a model checkpoint folder (no config.json)")
+    cfg = read_json(cfg_path)
+    got = cfg.get("model_type") if isinstance(cfg, dict) else type(cfg).__name__
+    try:
+        return arch_for_model_type(got)
+    except CameraBenchError as exc:
+        raise FileFormatError(cfg_path, str(exc)) from None
 
 
 def checkpoint_layout(path: str | Path) -> str:
     """``"current"`` or ``"older"`` (see the module docstring), from ``config.json``.
 
     Raises:
-        FileFormatError: no config.json, or not a Qwen2.5-VL config.
+        FileFormatError: no config.json, or not a Qwen2.5-VL / Qwen3-VL config.
     """
-    cfg_path = Path(path) / "config.json"
-    if not cfg_path.is_file():
-        raise FileFormatError(Path(path), "not a model checkpoint folder (no config.json)")
-    cfg = read_json(cfg_path)
-    if not isinstance(cfg, dict) or cfg.get("model_type") != "qwen2_5_vl":
-        got = cfg.get("model_type") if isinstance(cfg, dict) else type(cfg).__name__
-        raise FileFormatError(cfg_path, f"model_type must be 'qwen2_5_vl', got {got!r}")
+    checkpoint_arch(path)
+    cfg = _read_object(Path(path) / "config.json")
     return "current" if "text_config" in cfg else "older"
 
 
@@ -160,31 +181,50 @@ def read_pixel_spec(
     ``image_processor``), else ``video_preprocessor_config.json`` / ``preprocessor_config.json``
     (older layout: ``min_pixels``/``max_pixels`` keys). Without video settings the lower bound is
     ``Qwen2VLVideoProcessor``'s default, 128*28*28 pixels (also qwen-vl-utils' ``VIDEO_MIN_PIXELS``);
-    ``min_pixels`` overrides the lower bound. Patch sizes fall back to ``config.json``.
+    ``min_pixels`` overrides the lower bound. Patch sizes fall back to ``config.json``, then to
+    the generation's processor defaults (:class:`~camerabench.baselines.vlm.arch.QwenArch`).
+
+    Qwen3-VL videos: the video processor's ``size`` bounds the whole clip (frames x pixels), so it
+    becomes the spec's ``clip_min_pixels`` / ``clip_max_pixels`` (``Qwen3VLVideoProcessor``'s
+    defaults when the checkpoint has no video settings); ``max_pixels`` still caps each frame and
+    ``min_pixels`` (default: none) is a per-frame floor (:meth:`PixelSpec.clip_bounds`).
     """
     if kind not in ("video", "image"):
         raise ValueError(f"kind must be 'video' or 'image', got {kind!r}")
     path = Path(path)
+    arch = checkpoint_arch(path)
     proc, source = _processor_dict(path, kind)
     cfg = _read_object(path / "config.json")
     vision = cfg.get("vision_config") or {}
     size = proc.get("size") or {}
-    default_min = VIDEO_MIN_PIXELS if kind == "video" else IMAGE_MIN_PIXELS
-    if min_pixels is None:
-        min_pixels = int(size.get("shortest_edge") or proc.get("min_pixels") or default_min)
-    ckpt_max = int(size.get("longest_edge") or proc.get("max_pixels") or max_pixels)
-    cap = min(ckpt_max, int(max_pixels))
+    default_min = arch.video_min_pixels if kind == "video" else arch.image_min_pixels
+    ckpt_min = int(size.get("shortest_edge") or proc.get("min_pixels") or default_min)
+    ckpt_max = size.get("longest_edge") or proc.get("max_pixels")
+    clip = kind == "video" and arch.clip_pixel_budget
+    if clip:
+        clip_min, clip_max = ckpt_min, int(ckpt_max or arch.video_max_pixels)
+        cap = int(max_pixels)
+        min_pixels = 0 if min_pixels is None else min_pixels
+    else:
+        clip_min, clip_max = 0, None
+        cap = min(int(ckpt_max or max_pixels), int(max_pixels))
+        min_pixels = ckpt_min if min_pixels is None else min_pixels
     if min_pixels > cap:
         log.warning("%s: min_pixels %d exceeds the pixel cap %d; using the cap for both", path, min_pixels, cap)
         min_pixels = cap
     spec = PixelSpec(
-        patch_size=int(proc.get("patch_size") or vision.get("patch_size", 14)),
-        temporal_patch_size=int(proc.get("temporal_patch_size") or vision.get("temporal_patch_size", 2)),
-        merge_size=int(proc.get("merge_size") or vision.get("spatial_merge_size", 2)),
+        patch_size=int(proc.get("patch_size") or vision.get("patch_size") or arch.patch_size),
+        temporal_patch_size=int(
+            proc.get("temporal_patch_size") or vision.get("temporal_patch_size") or arch.temporal_patch_size
+        ),
+        merge_size=int(proc.get("merge_size") or vision.get("spatial_merge_size") or arch.merge_size),
         min_pixels=min_pixels,
         max_pixels=cap,
-        image_mean=tuple(proc.get("image_mean", CLIP_MEAN)),
-        image_std=tuple(proc.get("image_std", CLIP_STD)),
+        image_mean=tuple(proc.get("image_mean", arch.image_mean)),
+        image_std=tuple(proc.get("image_std", arch.image_std)),
+        clip_budget=clip,
+        clip_min_pixels=clip_min,
+        clip_max_pixels=clip_max,
     )
     log.debug("%s: %s pixel spec %s (from %s)", path, kind, spec, source or "defaults")
     return spec
@@ -226,7 +266,11 @@ class Encoded:
 
 
 class QwenVL:
-    """A loaded checkpoint: model, tokenizer, chat template and pixel spec, plus input building."""
+    """A loaded checkpoint: model, tokenizer, chat template and pixel spec, plus input building.
+
+    ``arch`` (default Qwen2.5-VL) says how visual placeholders are expanded and which timing the
+    model takes (:class:`~camerabench.baselines.vlm.arch.QwenArch`).
+    """
 
     def __init__(
         self,
@@ -237,8 +281,10 @@ class QwenVL:
         spec: PixelSpec,
         layout: str,
         image_spec: PixelSpec | None = None,
+        arch: QwenArch = QWEN25_VL,
     ):
         self.path = path
+        self.arch = arch
         self.model = model
         self.tokenizer = tokenizer
         self.chat_template = chat_template
@@ -286,10 +332,43 @@ class QwenVL:
             raise CameraBenchError(f"{self.path}: the chat template did not render to text")
         return text
 
+    def video_placeholder(self, video: VisualInputs) -> str:
+        """The text a video's placeholder becomes (before tokenisation).
+
+        Qwen2.5-VL: ``num_tokens`` video pads (inside the template's vision start/end tokens).
+        Qwen3-VL: for each temporal patch, its time (:func:`~camerabench.baselines.vlm.compat.patch_timestamps`,
+        one decimal, as the processor writes it) and its own vision start/end around its pads;
+        this replaces the template's whole ``<|vision_start|><|video_pad|><|vision_end|>``.
+        """
+        pad = _PAD_TOKENS["video"]
+        if not self.arch.video_timestamps:
+            return pad * video.num_tokens
+        grid_t, t_patch = video.grid_thw[0], self.spec.temporal_patch_size
+        times = video.frame_times_s
+        if not len(times):  # no metadata: frames at the sampled rate
+            times = np.arange(grid_t * t_patch) / float(video.fps or 1.0)
+        stamps = patch_timestamps(times, t_patch)
+        if len(stamps) != grid_t:
+            raise CameraBenchError(f"video has {grid_t} temporal patches but {len(times)} frame times")
+        per_patch = pad * (video.num_tokens // grid_t)
+        return "".join(f"<{t:.1f} seconds>{_VISION_START}{per_patch}{_VISION_END}" for t in stamps)
+
     def tokenize(self, text: str, visuals: list[VisualInputs]) -> Encoded:
-        """Tokenise rendered text, expanding each visual placeholder to its number of tokens."""
-        pattern = "(" + "|".join(re.escape(t) for t in _PAD_TOKENS.values()) + ")"
-        parts = re.split(pattern, text)
+        """Tokenise rendered text, expanding each visual placeholder as the checkpoint's processor does.
+
+        Images: ``<|image_pad|>`` becomes ``num_tokens`` pads. Videos: :meth:`video_placeholder`.
+        For Qwen3-VL the template's ``<|vision_start|><|video_pad|><|vision_end|>`` is replaced
+        as a whole (a bare ``<|video_pad|>`` by the same text), as Qwen3-VL's own processor does
+        (transformers 4.57, the version Qwen3-VL shipped with; also qwen-vl-utils and vLLM).
+        transformers 5.24's processor replaces only the pad and so leaves the template's start
+        and end tokens around the per-patch ones (two extra tokens per video): a departure from
+        the prompt format the model was trained on, not followed here (tests/vlm/test_compat.py
+        compares both).
+        """
+        alternatives = [re.escape(t) for t in _PAD_TOKENS.values()]
+        if self.arch.video_timestamps:
+            alternatives.insert(0, re.escape(_VISION_START + _PAD_TOKENS["video"] + _VISION_END))
+        parts = re.split("(" + "|".join(alternatives) + ")", text)
         placeholders = parts[1::2]
         if len(placeholders) != len(visuals):
             raise CameraBenchError(f"prompt has {len(placeholders)} visual placeholders for {len(visuals)} inputs")
@@ -300,9 +379,9 @@ class QwenVL:
                 continue
             visual = visuals[i // 2]
             kind = "video" if visual.is_video else "image"
-            if part != _PAD_TOKENS[kind]:
+            if _PAD_TOKENS[kind] not in part:
                 raise CameraBenchError(f"visual {i // 2} is a {kind} but the prompt has {part} there")
-            pieces.append(part * visual.num_tokens)
+            pieces.append(part * visual.num_tokens if kind == "image" else self.video_placeholder(visual))
         ids = torch.tensor(self.tokenizer.encode("".join(pieces), add_special_tokens=False), dtype=torch.long)
         mm = torch.zeros_like(ids)
         mm[ids == self.image_token_id] = _MM_TYPE["image"]
@@ -330,7 +409,7 @@ class QwenVL:
         return enc
 
     def visual_kwargs(self, visuals: list[VisualInputs], pixels: bool = True) -> dict[str, torch.Tensor]:
-        """``pixel_values[_videos]``, ``*_grid_thw`` and ``second_per_grid_ts`` for the model.
+        """``pixel_values[_videos]``, ``*_grid_thw`` and (Qwen2.5-VL) ``second_per_grid_ts`` for the model.
 
         With ``pixels=False`` only the grids and timing (enough for rope positions).
         """
@@ -340,9 +419,10 @@ class QwenVL:
         images = [v for v in visuals if not v.is_video]
         if videos:
             out["video_grid_thw"] = torch.tensor([v.grid_thw for v in videos], dtype=torch.long, device=device)
-            out["second_per_grid_ts"] = torch.tensor(
-                [v.second_per_grid_t for v in videos], dtype=torch.float32, device=device
-            )
+            if self.arch.second_per_grid:
+                out["second_per_grid_ts"] = torch.tensor(
+                    [v.second_per_grid_t for v in videos], dtype=torch.float32, device=device
+                )
             if pixels:
                 out["pixel_values_videos"] = torch.cat([v.pixel_values for v in videos]).to(device, dtype)
         if images:
@@ -518,7 +598,12 @@ def _positive_int(cfg: dict[str, Any], key: str) -> int | None:
 
 
 def _expected_shapes(cfg: dict[str, Any]) -> list[tuple[re.Pattern[str], list[int | None], str]]:
-    """(tensor-name pattern, expected shape, the config keys it comes from); None = not checked."""
+    """(tensor-name pattern, expected shape, the config keys it comes from); None = not checked.
+
+    The names of both generations are listed; each pattern matches one generation's names only
+    (Qwen2.5-VL's merger is ``merger.mlp.*``, Qwen3-VL's ``merger.linear_fc*``, and only Qwen3-VL
+    has ``pos_embed``, deepstack mergers and q/k norms).
+    """
     text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
     vision = cfg["vision_config"] if isinstance(cfg.get("vision_config"), dict) else {}
     vocab, hidden = _positive_int(text, "vocab_size"), _positive_int(text, "hidden_size")
@@ -530,6 +615,7 @@ def _expected_shapes(cfg: dict[str, Any]) -> list[tuple[re.Pattern[str], list[in
     channels = _positive_int(vision, "in_channels") or _positive_int(vision, "in_chans") or 3
     patch, t_patch = _positive_int(vision, "patch_size"), _positive_int(vision, "temporal_patch_size")
     out_hidden = _positive_int(vision, "out_hidden_size")
+    n_positions = _positive_int(vision, "num_position_embeddings")
 
     def mul(a: int | None, b: int | None) -> int | None:
         return a * b if a is not None and b is not None else None
@@ -543,6 +629,15 @@ def _expected_shapes(cfg: dict[str, Any]) -> list[tuple[re.Pattern[str], list[in
         (layer + r"mlp\.gate_proj\.weight$", [inter, hidden], "intermediate_size, hidden_size"),
         (r"visual\.patch_embed\.proj\.weight$", [v_hidden, channels, t_patch, patch, patch], "vision_config"),
         (r"visual\.merger\.mlp\.2\.weight$", [out_hidden, None], "vision_config.out_hidden_size"),
+        # Qwen3-VL
+        (layer + r"self_attn\.q_norm\.weight$", [head_dim], "head_dim"),
+        (r"visual\.merger\.linear_fc2\.weight$", [out_hidden, None], "vision_config.out_hidden_size"),
+        (
+            r"visual\.deepstack_merger_list\.\d+\.linear_fc2\.weight$",
+            [out_hidden, None],
+            "vision_config.out_hidden_size",
+        ),
+        (r"visual\.pos_embed\.weight$", [n_positions, v_hidden], "vision_config.num_position_embeddings, hidden_size"),
     ]
     return [(re.compile(pattern), shape, keys) for pattern, shape, keys in rows]
 
@@ -561,9 +656,15 @@ def _check_shapes(cfg_path: Path, cfg: dict[str, Any], shapes: dict[str, list[in
                 )
     text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
     vision = cfg["vision_config"] if isinstance(cfg.get("vision_config"), dict) else {}
+    deepstack = vision.get("deepstack_visual_indexes")
     counts = (
         (r"(?<!visual\.)(?:^|\.)layers\.(\d+)\.", _positive_int(text, "num_hidden_layers"), "num_hidden_layers"),
         (r"visual\.blocks\.(\d+)\.", _positive_int(vision, "depth"), "vision_config.depth"),
+        (
+            r"visual\.deepstack_merger_list\.(\d+)\.",
+            len(deepstack) if isinstance(deepstack, list) else None,
+            "vision_config.deepstack_visual_indexes",
+        ),
     )
     for layer_pattern, expected_count, key in counts:
         found = {int(m.group(1)) for n in shapes if (m := re.search(layer_pattern, n))}
@@ -662,7 +763,10 @@ def load_qwen_vl(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_pixels: int | None = None,
 ) -> QwenVL:
-    """Load a local Qwen2.5-VL checkpoint folder (current or older layout), offline.
+    """Load a local Qwen2.5-VL (current or older layout) or Qwen3-VL checkpoint folder, offline.
+
+    The transformers class is the one of ``config.json``'s ``model_type``
+    (``Qwen2_5_VLForConditionalGeneration`` or ``Qwen3VLForConditionalGeneration``).
 
     Args:
         path: the checkpoint folder.
@@ -673,22 +777,25 @@ def load_qwen_vl(
             :func:`read_pixel_spec`).
 
     Raises:
-        FileFormatError: the folder is missing, not a Qwen2.5-VL checkpoint, or a file in it is
-            missing or broken (:func:`check_checkpoint`).
+        FileFormatError: the folder is missing, not a Qwen2.5-VL / Qwen3-VL checkpoint, or a file
+            in it is missing or broken (:func:`check_checkpoint`).
         CameraBenchError: bad device/dtype.
     """
     path = Path(path)
     layout = check_checkpoint(path)
     dev = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, dev)
+    arch = checkpoint_arch(path)
     ensure_transformers_importable()
-    from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
+    import transformers
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model: Any = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
+    model_class = getattr(transformers, arch.model_class)
+    model: Any = model_class.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
     model.to(dev).eval()
     spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="video")
     image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
     template = _chat_template(path, tokenizer)
-    log.info("loaded %s (%s layout) on %s as %s", path, layout, dev, torch_dtype)
-    return QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec)
+    log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
+    return QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)

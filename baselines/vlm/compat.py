@@ -1,20 +1,24 @@
-"""The one place for CPU-environment workarounds around Qwen2.5-VL in transformers 5.
+"""The one place for CPU-environment workarounds around Qwen-VL (2.5 and 3) in transformers 5.
 
 Why this module exists
 ----------------------
-transformers' Qwen2.5-VL *video* processor (``Qwen2VLVideoProcessor``) and its "fast" image
-processor are built on torchvision (``torchvision.transforms.v2.functional``); the
-``BaseVideoProcessor`` class refuses to instantiate without it. On these machines torch is
-the CPU build, and the torchvision / torchcodec wheels on PyPI are CUDA builds: installed next
-to CPU torch they fail at import time (torchvision registers a fake kernel for its
-``torchvision::nms`` operator, which does not exist when its CUDA extension cannot load). So:
+transformers' Qwen2.5-VL and Qwen3-VL *video* processors (``Qwen2VLVideoProcessor``,
+``Qwen3VLVideoProcessor``) and their "fast" image processor are built on torchvision
+(``torchvision.transforms.v2.functional``); the ``BaseVideoProcessor`` class cannot process a
+video without it. On these machines torch is the CPU build, and the torchvision / torchcodec
+wheels on PyPI are CUDA builds: installed next to CPU torch they fail at import time
+(torchvision registers a fake kernel for its ``torchvision::nms`` operator, which does not exist
+when its CUDA extension cannot load). So:
 
 1. camerabench does not depend on torchvision at all. :func:`prepare_video` and
    :func:`prepare_image` reproduce the processor's pixel pipeline in plain torch:
    ``smart_resize`` (imported from transformers, not copied) -> bicubic antialiased resize
    (what torchvision's tensor ``resize`` does on CPU: float interpolation, clamp, round to
    uint8) -> rescale by 1/255 -> normalise with the checkpoint's mean/std -> the Qwen2-VL patch
-   layout (the same reshape/permute as ``Qwen2VLVideoProcessor.patchify``). Frames come from
+   layout (the same reshape/permute as ``Qwen2VLVideoProcessor.patchify``, which
+   ``Qwen3VLVideoProcessor.patchify`` repeats). Qwen3-VL's video size rule differs: its pixel
+   bounds hold for the whole clip, so the frame size is Qwen3-VL's own ``smart_resize(num_frames,
+   ...)`` (also imported); see :class:`PixelSpec`. Frames come from
    :func:`camerabench.video.read_video`, never from transformers' video decoders (which would
    need torchcodec/torchvision too), and the caller passes the sampled frame rate explicitly,
    so the temporal rope positions are right: the transformers processor assumes 24 fps
@@ -42,13 +46,20 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-__all__ = ["PixelSpec", "VisualInputs", "ensure_transformers_importable", "prepare_image", "prepare_video"]
+from camerabench.baselines.vlm.arch import CLIP_MEAN, CLIP_STD
+
+__all__ = [
+    "CLIP_MEAN",
+    "CLIP_STD",
+    "PixelSpec",
+    "VisualInputs",
+    "ensure_transformers_importable",
+    "patch_timestamps",
+    "prepare_image",
+    "prepare_video",
+]
 
 log = logging.getLogger(__name__)
-
-#: CLIP normalisation, the Qwen2-VL processors' defaults (transformers.utils.constants).
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 _STANDINS: list[Any] = []  # keeps the torch.library.Library objects alive
 
@@ -95,8 +106,16 @@ def ensure_transformers_importable() -> None:
 class PixelSpec:
     """The checkpoint's vision preprocessing parameters.
 
+    Frame size: with ``clip_budget`` False (images, Qwen2.5-VL videos) each frame is resized by
+    Qwen2-VL's ``smart_resize`` into ``[min_pixels, max_pixels]``. With ``clip_budget`` True
+    (Qwen3-VL videos) the bounds hold for the clip: Qwen3-VL's ``smart_resize(num_frames, ...)``
+    with the clip bounds of :meth:`clip_bounds`, which combine the checkpoint's clip bounds with
+    the per-frame ones times the number of frames. (Qwen3-VL's rule with a clip bound of
+    ``max_pixels * num_frames`` is the per-frame rule: the per-frame cap this package applies
+    keeps its meaning for both generations.)
+
     Attributes:
-        patch_size: spatial patch side in pixels (14 for Qwen2.5-VL).
+        patch_size: spatial patch side in pixels (14 for Qwen2.5-VL, 16 for Qwen3-VL).
         temporal_patch_size: frames per temporal patch (2).
         merge_size: spatial merge factor of the vision merger (2): one LLM token per
             ``merge_size**2`` patches.
@@ -104,6 +123,11 @@ class PixelSpec:
         max_pixels: upper bound on pixels per frame after resizing (360*420 by default here).
         image_mean: per-channel normalisation mean.
         image_std: per-channel normalisation std.
+        clip_budget: resize videos with Qwen3-VL's whole-clip rule (see above).
+        clip_min_pixels: lower bound on frames x pixels of a clip (the Qwen3-VL video
+            processor's ``size.shortest_edge``); 0 = none.
+        clip_max_pixels: upper bound on frames x pixels of a clip (its ``size.longest_edge``);
+            None = none.
     """
 
     patch_size: int = 14
@@ -113,11 +137,31 @@ class PixelSpec:
     max_pixels: int = 360 * 420
     image_mean: tuple[float, float, float] = CLIP_MEAN
     image_std: tuple[float, float, float] = CLIP_STD
+    clip_budget: bool = False
+    clip_min_pixels: int = 0
+    clip_max_pixels: int | None = None
 
     @property
     def factor(self) -> int:
         """Frame sides are rounded to multiples of this many pixels."""
         return self.patch_size * self.merge_size
+
+    def clip_bounds(self, num_frames: int) -> tuple[int, int]:
+        """(lower, upper) bound on frames x pixels for a clip of ``num_frames`` frames (``clip_budget``).
+
+        The upper bound is the smaller of the clip cap and ``max_pixels`` per frame; the lower
+        bound the larger of the clip floor and ``min_pixels`` per frame, never above the upper.
+
+        Example:
+            >>> PixelSpec(min_pixels=0, max_pixels=1000, clip_budget=True, clip_min_pixels=4096,
+            ...           clip_max_pixels=10**7).clip_bounds(8)
+            (4096, 8000)
+        """
+        upper = self.max_pixels * num_frames
+        if self.clip_max_pixels is not None:
+            upper = min(upper, self.clip_max_pixels)
+        lower = max(self.clip_min_pixels, self.min_pixels * num_frames)
+        return min(lower, upper), upper
 
 
 @dataclass
@@ -151,14 +195,39 @@ class VisualInputs:
         return self.second_per_grid_t is not None
 
 
+def _target_size(num_frames: int, height: int, width: int, spec: PixelSpec) -> tuple[int, int]:
+    """The processor's resized (height, width): Qwen2-VL's per-frame rule or Qwen3-VL's clip rule.
+
+    Qwen3-VL's rule refuses fewer frames than ``temporal_patch_size``; such a clip is sized as
+    the padded clip the model sees (the last frame repeated), as a still image is.
+    """
+    if not spec.clip_budget:
+        from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+        size: tuple[int, int] = smart_resize(
+            height, width, factor=spec.factor, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels
+        )
+        return size
+    from transformers.models.qwen3_vl.video_processing_qwen3_vl import smart_resize as clip_smart_resize
+
+    frames = max(num_frames, spec.temporal_patch_size)
+    lower, upper = spec.clip_bounds(frames)
+    new_h, new_w = clip_smart_resize(
+        frames,
+        height,
+        width,
+        temporal_factor=spec.temporal_patch_size,
+        factor=spec.factor,
+        min_pixels=lower,
+        max_pixels=upper,
+    )
+    return int(new_h), int(new_w)
+
+
 def _resize_normalise(frames: NDArray[np.uint8], spec: PixelSpec) -> torch.Tensor:
     """(N, H, W, 3) uint8 -> (N, 3, H', W') float32, resized and normalised."""
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
-
-    _, height, width, _ = frames.shape
-    new_h, new_w = smart_resize(
-        height, width, factor=spec.factor, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels
-    )
+    num_frames, height, width, _ = frames.shape
+    new_h, new_w = _target_size(num_frames, height, width, spec)
     video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
     if (new_h, new_w) != (height, width):
         # torchvision's tensor resize for uint8 bicubic on CPU: float interpolation with
@@ -192,14 +261,17 @@ def _patchify(video: torch.Tensor, spec: PixelSpec) -> tuple[torch.Tensor, tuple
 def prepare_video(
     frames: NDArray[np.uint8], sampled_fps: float, spec: PixelSpec, frame_times_s: NDArray[np.float64] | None = None
 ) -> VisualInputs:
-    """Pixels of a video for Qwen2.5-VL.
+    """Pixels of a video for Qwen2.5-VL or Qwen3-VL (``spec`` says which).
 
     Args:
         frames: (N, H, W, 3) uint8 RGB, already sampled (e.g. 8 fps by ``read_video``).
         sampled_fps: the rate of ``frames`` in frames per second (video metadata); sets the
-            temporal rope spacing through ``second_per_grid_t = temporal_patch_size / fps``.
+            temporal rope spacing through ``second_per_grid_t = temporal_patch_size / fps``
+            (Qwen2.5-VL) and the default frame times.
         spec: the checkpoint's preprocessing parameters.
-        frame_times_s: (N,) frame timestamps, kept as metadata.
+        frame_times_s: (N,) frame timestamps (default ``arange(N) / sampled_fps``): video
+            metadata, and the source of Qwen3-VL's ``<t seconds>`` prompt text
+            (:func:`patch_timestamps`).
 
     Example:
         >>> frames = np.zeros((3, 48, 64, 3), dtype=np.uint8)
@@ -224,6 +296,28 @@ def prepare_video(
         frame_times_s=times.astype(np.float64),
         size_hw=(int(video.shape[2]), int(video.shape[3])),
     )
+
+
+def patch_timestamps(frame_times_s: NDArray[np.float64], temporal_patch_size: int = 2) -> list[float]:
+    """Seconds of each temporal patch, from the first frame: the mean of its first and last frame's time.
+
+    Qwen3-VL's processor writes these into the prompt (``Qwen3VLProcessor._calculate_timestamps``
+    on ``frames_indices / fps``: an odd count repeats the last frame); here they come from the
+    decoded frames' own times, relative to the first frame (the processor counts frame indices
+    from the start of the video, and camerabench decodes from the start).
+
+    Example:
+        >>> patch_timestamps(np.array([0.0, 0.125, 0.25]))
+        [0.0625, 0.25]
+    """
+    times = np.asarray(frame_times_s, dtype=np.float64)
+    if times.ndim != 1 or len(times) == 0:
+        raise ValueError(f"frame_times_s must be a non-empty 1-D array, got shape {times.shape}")
+    times = times - times[0]
+    if pad := -len(times) % temporal_patch_size:
+        times = np.concatenate([times, np.repeat(times[-1:], pad)])
+    groups = times.reshape(-1, temporal_patch_size)
+    return [float((g[0] + g[-1]) / 2) for g in groups]
 
 
 def prepare_image(frame: NDArray[np.uint8], spec: PixelSpec) -> VisualInputs:

@@ -1,8 +1,13 @@
-"""Qwen2.5-VL as a camera-motion method: VQAScore for yes/no questions, and captions.
+"""Qwen2.5-VL or Qwen3-VL as a camera-motion method: VQAScore for yes/no questions, captions, MCQ.
+
+Both generations run through the same code; the checkpoint's ``model_type`` decides what differs
+(pixels, how the video appears in the prompt, the model's timing inputs:
+:mod:`camerabench.baselines.vlm.arch`).
 
 VQAScore (design.md B6): the prompt is ``"{question} Please only answer Yes or No."`` in one
-user turn [video, text] under the model's default system prompt; the score is the softmax over
-the full vocabulary of the next-token logits, read at the token of "Yes" (no leading space).
+user turn [video, text] under the checkpoint's chat template (Qwen2.5-VL's adds a default system
+prompt, Qwen3-VL's none); the score is the softmax over the full vocabulary of the next-token
+logits, read at the token of "Yes" (no leading space).
 
 Prefix reuse: every question about a video shares the prompt up to and including the video
 tokens. :func:`yes_probabilities` runs that prefix once (the vision tower and the prefix's
@@ -140,7 +145,8 @@ def _split_prefix(vl: QwenVL, video: VisualInputs) -> tuple[str, str, str]:
 
     The split sits right after the last
     ``<|vision_end|>`` (a special token), so tokenising the two halves separately gives the
-    same ids as tokenising the whole prompt.
+    same ids as tokenising the whole prompt. (Qwen3-VL's per-patch timestamps are added when
+    the prefix is tokenised, so they belong to the prefix.)
     """
     marker = "\x00QUESTION\x00"
     text = vl.render([video, marker])
@@ -173,7 +179,7 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
     prefix = vl.tokenize(prefix_text, [video])
     model_in = vl.model_inputs([prefix])
     out = vl.model(**model_in, use_cache=True, logits_to_keep=1)
-    prefix_cache = out.past_key_values
+    prefix_cache = out.cache
     n_prefix = len(prefix)
     yes_id = vl.token_id(YES)
     pad_id = vl.im_end_id
@@ -204,7 +210,7 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         logits = vl.model(
             input_ids=ids.to(vl.device),
             position_ids=positions.to(vl.device),
-            past_key_values=cache,
+            cache=cache,
             use_cache=True,
         ).logits
         last = torch.tensor([len(t) - 1 for t in chunk], device=logits.device)
@@ -387,7 +393,9 @@ class QwenVLOptions(MethodOptions):
     )
     mcq_max_new_tokens: int = option(1024, "longest multiple-choice reply in tokens (ShotBench: 1024)", ge=1)
     model: str | None = option(
-        None, "local Qwen2.5-VL checkpoint folder (current or older transformers layout)", required=True
+        None,
+        "local Qwen2.5-VL (current or older transformers layout) or Qwen3-VL checkpoint folder",
+        required=True,
     )
     geometry_run: str | None = option(
         None,
@@ -414,7 +422,10 @@ class QwenVLOptions(MethodOptions):
 
 
 class QwenVLPredictor(Predictor):
-    """Qwen2.5-VL (local checkpoint) as a VQAScore scorer and captioner; options: :class:`QwenVLOptions`."""
+    """Qwen2.5-VL or Qwen3-VL (local checkpoint) as a VQAScore scorer, captioner and MCQ answerer.
+
+    Options: :class:`QwenVLOptions`.
+    """
 
     name: ClassVar[str] = "qwen-vl"
     kind: ClassVar[MethodKind] = "semantic"
@@ -430,7 +441,12 @@ class QwenVLPredictor(Predictor):
         if self.opt("geometry_run") is not None:
             out["geometry_run"] = str(Path(str(self.opt("geometry_run"))).resolve())
         if self._vl is not None:
-            out.update(layout=self._vl.layout, config_sha256=self._vl.config_hash(), dtype=str(self._vl.dtype))
+            out.update(
+                arch=self._vl.arch.name,
+                layout=self._vl.layout,
+                config_sha256=self._vl.config_hash(),
+                dtype=str(self._vl.dtype),
+            )
         return out
 
     def setup(self) -> None:

@@ -1,4 +1,4 @@
-"""``camerabench make-tiny-vlm``: a tiny random Qwen2.5-VL checkpoint for smoke tests."""
+"""``camerabench make-tiny-vlm``: a tiny random Qwen2.5-VL or Qwen3-VL checkpoint for smoke tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from camerabench.baselines.vlm.arch import ARCHS
 from camerabench.cli.args import non_negative_int
 
 __all__ = ["add_parser", "run"]
@@ -13,16 +14,22 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
-        "make-tiny-vlm", help="write a tiny random Qwen2.5-VL checkpoint for smoke tests"
+        "make-tiny-vlm", help="write a tiny random Qwen2.5-VL or Qwen3-VL checkpoint for smoke tests"
     )
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--arch",
+        choices=[a.name for a in ARCHS.values()],
+        default="qwen2.5-vl",
+        help="model generation (default qwen2.5-vl)",
+    )
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.baselines.vlm.tiny import make_tiny_vlm
 
-    out = make_tiny_vlm(args.out, seed=args.seed)
-    sys.stdout.write(f"wrote a tiny random Qwen2.5-VL checkpoint to {out}\n")
+    out = make_tiny_vlm(args.out, seed=args.seed, arch=args.arch)
+    sys.stdout.write(f"wrote a tiny random {args.arch} checkpoint to {out}\n")
     return 0

@@ -136,6 +136,12 @@ def tiny_ckpt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_qwen3_ckpt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny random Qwen3-VL checkpoint."""
+    return make_tiny_vlm(tmp_path_factory.mktemp("ckpt3") / "tiny_qwen3", arch="qwen3-vl")
+
+
+@pytest.fixture(scope="session")
 def older_ckpt(tiny_ckpt: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same weights in the published 7B's (transformers 4.49) layout."""
     dst = tmp_path_factory.mktemp("old") / "tiny_old"
