@@ -13,11 +13,19 @@ Every row is checked when read: a bad row (an answer that is not one of its opti
 options that are not a JSON object, a media file that does not exist, a repeated index) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line.
 
+Answer extraction (:func:`extract_choice`) is deterministic: it lives here, beside the
+table, so that both the scorer (``eval/mcq.py``, which re-exports it) and the GRPO trainer's
+correctness reward (``baselines/vlm/grpo.py``) use the same rule.
+
 Example:
     >>> row = MCQRow("7", "demo", ("video",), ("video/a.mp4",), "How does the camera move?",
     ...              {"A": "Pan left", "B": "Tilt up"}, "B", "camera movement", 2)
     >>> row.kind, row.option_text("B")
     ('video', 'Tilt up')
+    >>> extract_choice("<think>the view rises</think><answer>(B)</answer>", row.options)
+    Choice(letter='B', rule='letter')
+    >>> answer_text("<answer> Yes. </answer>")
+    'Yes'
 """
 
 from __future__ import annotations
@@ -27,15 +35,25 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from camerabench.errors import FileFormatError
 from camerabench.fileio import atomic_write_text, read_text
 
-__all__ = ["CATEGORIES", "COLUMNS", "MCQRow", "read_mcq_dir", "read_mcq_table", "write_mcq_table"]
+__all__ = [
+    "CATEGORIES",
+    "COLUMNS",
+    "Choice",
+    "MCQRow",
+    "answer_text",
+    "extract_choice",
+    "read_mcq_dir",
+    "read_mcq_table",
+    "write_mcq_table",
+]
 
 #: ShotBench's columns, in its order.
 COLUMNS = ("index", "type", "path", "question", "options", "answer", "category")
@@ -277,3 +295,50 @@ def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:
         cells = row.to_columns()
         writer.writerow([cells[c] for c in COLUMNS])
     atomic_write_text(path, out.getvalue())
+
+
+# --- deterministic answer extraction (ShotBench's rule without its model judge) ---------------
+
+_PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}"})
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The option a reply names: ``letter`` (None when unparsed) and the rule that found it."""
+
+    letter: str | None
+    rule: Literal["letter", "text", "unparsed"]
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.translate(_PUNCTUATION).split())
+
+
+def answer_text(reply: str) -> str:
+    """The part of a reply that answers: the text inside ``<answer>...</answer>`` when present,
+    else the whole reply, with the characters ``.()[],:;!*#{}`` turned into spaces and runs of
+    white space collapsed."""
+    tagged = _ANSWER_TAG.search(reply)
+    return _clean(tagged.group(1) if tagged else reply)
+
+
+def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
+    """The option letter a free-text ``reply`` names.
+
+    1. :func:`answer_text` of the reply;
+    2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
+       letters are upper case, so the English article "a" is not option A;
+    3. else accepted when exactly one option's text appears in it (case-insensitive, same
+       punctuation rule);
+    4. else ``unparsed``.
+    """
+    text = answer_text(reply)
+    letters = {token for token in text.split(" ") if token in options}
+    if len(letters) == 1:
+        return Choice(letters.pop(), "letter")
+    lowered = f" {text.lower()} "
+    named = [k for k, v in options.items() if f" {_clean(v).lower()} " in lowered]
+    if len(named) == 1:
+        return Choice(named[0], "text")
+    return Choice(None, "unparsed")

@@ -1,6 +1,7 @@
 """Multiple-choice accuracy (ShotBench, design.md B10): answer extraction and the ``mcq`` section.
 
-Answer extraction is deterministic (:func:`extract_choice`), following ShotBench's rule without
+Answer extraction is deterministic (:func:`extract_choice`, defined in
+:mod:`camerabench.shotbench` and re-exported here), following ShotBench's rule without
 its model judge and random fallback, which make the official scores irreproducible:
 
 1. the text inside ``<answer>...</answer>`` when present, else the whole reply;
@@ -31,48 +32,17 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from camerabench.eval.failed import FailedPolicy
 from camerabench.eval.results import CategoryAccuracy, MCQResult
 from camerabench.records import AnswerRecord
-from camerabench.shotbench import MCQRow
+from camerabench.shotbench import Choice, MCQRow, extract_choice
 
 __all__ = ["CategoryAccuracy", "Choice", "MCQResult", "extract_choice", "mcq_section"]
 
-_PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}"})
 _COUNTS = ("rows", "scored", "correct", "unparsed", "failed", "missing")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The option a reply names: ``letter`` (None when unparsed) and the rule that found it."""
-
-    letter: str | None
-    rule: Literal["letter", "text", "unparsed"]
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.translate(_PUNCTUATION).split())
-
-
-def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
-    """The option letter a free-text ``reply`` names (see the module docstring for the rule)."""
-    tagged = _ANSWER_TAG.search(reply)
-    text = _clean(tagged.group(1) if tagged else reply)
-    letters = {token for token in text.split(" ") if token in options}
-    if len(letters) == 1:
-        return Choice(letters.pop(), "letter")
-    lowered = f" {text.lower()} "
-    named = [k for k, v in options.items() if f" {_clean(v).lower()} " in lowered]
-    if len(named) == 1:
-        return Choice(named[0], "text")
-    return Choice(None, "unparsed")
 
 
 def _accuracy(correct: int, scored: int) -> float:

@@ -44,6 +44,12 @@ KNOWN_WITH_EXAMPLES = (
     "camerabench.crossfit",
     "camerabench.baselines.geometry.fast",
     "camerabench.baselines.geometry.predictor",
+    "camerabench.baselines.geometry.overlay",
+    "camerabench.baselines.geometry.shots",
+    "camerabench.synth.nuisances",
+    "camerabench.synth.specs",
+    "camerabench.baselines.vlm.arch",
+    "camerabench.baselines.vlm.grpo",
 )
 
 #: Floor on the examples attempted over the whole package (a walk that misses a folder drops below).

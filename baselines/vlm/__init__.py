@@ -11,5 +11,6 @@ Modules (imported lazily by the registry and the CLI; none imports transformers 
 - ``compat``: the CPU-environment workarounds (pixel preparation without torchvision, stand-in
   torchvision operators); nothing else knows about them.
 - ``tiny``: a tiny random Qwen2.5-VL or Qwen3-VL checkpoint (``camerabench make-tiny-vlm``).
-- ``train``: fine-tuning (``camerabench train``).
+- ``train``: supervised fine-tuning (``camerabench train``).
+- ``grpo``: GRPO after SFT (``camerabench train --stage grpo``).
 """

@@ -2,20 +2,32 @@
 
 ``DEFAULT_MAX_PIXELS`` is the per-frame pixel cap of CameraBench's Qwen2.5-VL evaluation
 (360 x 420); :class:`TrainConfig` holds the CameraBench fine-tuning recipe's defaults
-(design.md B6).
+(design.md B6); :class:`GRPOConfig` the reinforcement stage after it (design.md B11).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DTYPES", "TrainConfig"]
+from camerabench.errors import CameraBenchError
+
+__all__ = ["DEFAULT_FORMAT_PATTERN", "DEFAULT_MAX_PIXELS", "DTYPES", "GRPOConfig", "TrainConfig"]
 
 #: Per-frame pixel cap used by CameraBench's Qwen2.5-VL evaluation (360 x 420).
 DEFAULT_MAX_PIXELS = 360 * 420
 
 #: dtype names accepted by ``--dtype``.
 DTYPES: tuple[str, ...] = ("bfloat16", "bf16", "float32", "fp32")
+
+#: ShotBench's media budget for multiple-choice rows (the same numbers as ``qwen.MCQ_FPS`` and
+#: ``qwen.MCQ_MAX_PIXELS``, repeated here because this module must not import torch).
+MCQ_FPS = 12.0
+MCQ_MAX_PIXELS = 360 * 640
+
+#: The reply format the GRPO format reward checks: a ``<think>`` block then an ``<answer>``
+#: block and nothing else (white space allowed around them), the format the reasoning prompts ask for.
+DEFAULT_FORMAT_PATTERN = r"\s*<think>.*?</think>\s*<answer>.*?</answer>\s*"
 
 
 @dataclass
@@ -34,6 +46,87 @@ class TrainConfig:
     lora_rank: int = 16
     train_vision: bool = False
     captions: bool = True
+    mcq: bool = True
+    mcq_fps: float = MCQ_FPS
+    mcq_max_pixels: int = MCQ_MAX_PIXELS
     seed: int = 0
     device: str | None = None
     dtype: str | None = None
+
+    def check(self) -> None:
+        """Raise :class:`CameraBenchError` naming the first bad setting."""
+        if self.epochs <= 0 or self.lr <= 0 or not 0 <= self.warmup < 1:
+            raise CameraBenchError("epochs and lr must be positive and warmup in [0, 1)")
+        if self.batch_size < 1 or self.grad_accum < 1:
+            raise CameraBenchError("batch size and gradient accumulation must be >= 1")
+        if self.mcq_fps <= 0 or self.mcq_max_pixels <= 0 or self.sample_fps <= 0 or self.max_pixels <= 0:
+            raise CameraBenchError("frame rates and pixel budgets must be positive")
+
+
+@dataclass
+class GRPOConfig:
+    """Settings of one GRPO run after SFT (design.md B11; see ``baselines/vlm/grpo.py``).
+
+    Defaults and where they come from: reward weights 0.9 accuracy + 0.1 format and the
+    learning rate 2e-6 are CamReasoner's; ``kl_coef`` 0.04, the clipping range 0.2 and the
+    group size 8 are DeepSeekMath's GRPO / TRL's ``GRPOTrainer`` values (TRL's current default
+    beta is 0; CamReasoner does not state its own); temperature 1.0 is TRL's sampling default.
+    """
+
+    steps: int = 200
+    prompts_per_step: int = 4
+    group_size: int = 8
+    lr: float = 2e-6
+    kl_coef: float = 0.04
+    clip_eps: float = 0.2
+    updates_per_batch: int = 1
+    accuracy_weight: float = 0.9
+    format_weight: float = 0.1
+    format_pattern: str = DEFAULT_FORMAT_PATTERN
+    reasoning: bool = True
+    max_new_tokens: int = 256
+    temperature: float = 1.0
+    filter_groups: bool = True
+    micro_batch: int = 4
+    binary: bool = True
+    mcq: bool = True
+    sample_fps: float = 8.0
+    max_side: int | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    mcq_fps: float = MCQ_FPS
+    mcq_max_pixels: int = MCQ_MAX_PIXELS
+    lora: bool = False
+    lora_rank: int = 16
+    train_vision: bool = False
+    seed: int = 0
+    device: str | None = None
+    dtype: str | None = None
+
+    def check(self) -> None:
+        """Raise :class:`CameraBenchError` naming the first bad setting."""
+        positive_ints = ("steps", "prompts_per_step", "updates_per_batch", "max_new_tokens", "micro_batch")
+        for name in positive_ints:
+            if getattr(self, name) < 1:
+                raise CameraBenchError(f"GRPO: {name} must be >= 1, got {getattr(self, name)}")
+        if self.group_size < 2:
+            raise CameraBenchError(
+                f"GRPO: group_size must be >= 2 (advantages compare completions), got {self.group_size}"
+            )
+        positive = ("lr", "temperature", "sample_fps", "max_pixels", "mcq_fps", "mcq_max_pixels")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise CameraBenchError(f"GRPO: {name} must be > 0, got {getattr(self, name)}")
+        non_negative = ("kl_coef", "accuracy_weight", "format_weight")
+        for name in non_negative:
+            if not getattr(self, name) >= 0:
+                raise CameraBenchError(f"GRPO: {name} must be >= 0, got {getattr(self, name)}")
+        if self.accuracy_weight + self.format_weight <= 0:
+            raise CameraBenchError("GRPO: the reward weights are both 0: there is nothing to learn")
+        if not 0 < self.clip_eps < 1:
+            raise CameraBenchError(f"GRPO: clip_eps must be in (0, 1), got {self.clip_eps}")
+        if not (self.binary or self.mcq):
+            raise CameraBenchError("GRPO: binary and mcq are both off: no prompts to train on")
+        try:
+            re.compile(self.format_pattern)
+        except re.error as exc:
+            raise CameraBenchError(f"GRPO: format_pattern is not a regular expression: {exc}") from None

@@ -4,7 +4,13 @@ Training mixture (design.md B6): for every primitive, the clear Yes and No recor
 ``labels/binary_classification`` are balanced by sampling the larger class down to the size of
 the smaller one; each kept record gives two examples, the question alone and the question with
 the VQAScore suffix ("Please only answer Yes or No."), answered "Yes" or "No". Captions from
-``labels/caption_data.json`` are added unless ``--no-captions``. The loss covers the answer
+``labels/caption_data.json`` are added unless ``--no-captions``. Multiple-choice rows of
+``labels/shotbench/*.tsv`` (ShotBench tables; ``camerabench synth`` writes camera-movement
+ones) are added unless ``--no-mcq``: the prompt is ``qwen.mcq_prompt`` (question, lettered
+options, "Answer with the option's letter ...") over the row's images/videos at ShotBench's
+media budget (12 fps, 360 x 640 pixels per frame), answered with the right option's letter, so
+the fine-tuned model answers MCQ rows the way ``predict`` asks them (and the GRPO stage,
+``grpo.py``, starts from a model that names a letter). The loss covers the answer
 tokens (and the closing ``<|im_end|>``) only. The vision tower and merger are frozen unless
 ``--train-vision``; ``--lora`` trains LoRA adapters (peft) on the language model instead of all
 of its weights, merged back into the weights on save. Defaults follow CameraBench: lr 2e-5, 6
@@ -46,12 +52,24 @@ from camerabench.baselines.vlm.checkpoint import (
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.config import TrainConfig
-from camerabench.baselines.vlm.qwen import encode_video, vqa_prompt
+from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text
+from camerabench.shotbench import MCQRow
+from camerabench.taxonomy import BinaryRecord
 
-__all__ = ["TrainConfig", "TrainExample", "TrainResult", "build_examples", "train"]
+__all__ = [
+    "TrainConfig",
+    "TrainExample",
+    "TrainResult",
+    "balanced_binary",
+    "build_examples",
+    "freeze",
+    "mcq_rows",
+    "save_checkpoint",
+    "train",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +85,17 @@ _LORA_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_
 
 @dataclass(frozen=True)
 class TrainExample:
-    """One supervised example: a prompt about a video and the target answer."""
+    """One supervised example: a prompt about a video (or an MCQ row's media) and the target answer.
+
+    ``video`` is the clip's name in the data folder (binary, caption) or the row's first media
+    path (mcq); ``row`` is the MCQ row, whose media are all encoded.
+    """
 
     video: str
     prompt: str
     answer: str
-    kind: str  # "binary" or "caption"
+    kind: str  # "binary", "caption" or "mcq"
+    row: MCQRow | None = None
 
 
 @dataclass
@@ -86,14 +109,12 @@ class TrainResult:
     epoch_losses: list[float] = field(default_factory=list)
 
 
-def build_examples(data: Dataset, captions: bool = True, seed: int = 0) -> list[TrainExample]:
-    """The training mixture of a dataset (see the module docstring), in a seeded order.
+def balanced_binary(data: Dataset, rng: random.Random) -> list[BinaryRecord]:
+    """Per primitive, the clear Yes and No records, the larger class sampled down to the smaller.
 
-    Raises:
-        CameraBenchError: the dataset yields no example at all.
+    A primitive with no Yes or no No record is left out (with a warning).
     """
-    rng = random.Random(seed)
-    examples: list[TrainExample] = []
+    kept: list[BinaryRecord] = []
     for prim, records in data.binary.items():
         yes = sorted((r for r in records if r.positive), key=lambda r: r.image)
         no = sorted((r for r in records if not r.positive), key=lambda r: r.image)
@@ -103,30 +124,49 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0) -> list[
                 "%s: %d Yes and %d No records; cannot balance, left out of training", prim.value, len(yes), len(no)
             )
             continue
-        for rec in rng.sample(yes, n) + rng.sample(no, n):
-            for prompt in (rec.question, vqa_prompt(rec.question)):
-                examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
+        kept += rng.sample(yes, n) + rng.sample(no, n)
+    return kept
+
+
+def mcq_rows(data: Dataset) -> list[MCQRow]:
+    """Every multiple-choice row of the data folder's ShotBench tables, in table order."""
+    return [row for name in sorted(data.mcq) for row in data.mcq[name]]
+
+
+def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: bool = True) -> list[TrainExample]:
+    """The training mixture of a dataset (see the module docstring), in a seeded order.
+
+    Raises:
+        CameraBenchError: the dataset yields no example at all.
+    """
+    rng = random.Random(seed)
+    examples: list[TrainExample] = []
+    for rec in balanced_binary(data, rng):
+        for prompt in (rec.question, vqa_prompt(rec.question)):
+            examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
     if captions:
         examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
+    if mcq:
+        examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in mcq_rows(data)]
     if not examples:
-        raise CameraBenchError(f"{data.root}: no training examples (no balanced binary labels, no captions)")
+        raise CameraBenchError(
+            f"{data.root}: no training examples (no balanced binary labels, no captions, no MCQ rows)"
+        )
     rng.shuffle(examples)
     return examples
 
 
-def _freeze(vl: QwenVL, config: TrainConfig) -> Any:
+def freeze(vl: QwenVL, lora: bool, lora_rank: int, train_vision: bool) -> Any:
     """Set trainable parameters; returns the model to train (a peft wrapper with LoRA)."""
     model = vl.model
-    if config.lora:
+    if lora:
         from peft import LoraConfig, get_peft_model
 
-        lora = LoraConfig(
-            r=config.lora_rank, lora_alpha=2 * config.lora_rank, lora_dropout=0.0, target_modules=_LORA_TARGETS
-        )
-        model = get_peft_model(model, lora)  # freezes every base weight, LoRA adapters trainable
-    visual = model.get_base_model().model.visual if config.lora else model.model.visual
+        config = LoraConfig(r=lora_rank, lora_alpha=2 * lora_rank, lora_dropout=0.0, target_modules=_LORA_TARGETS)
+        model = get_peft_model(model, config)  # freezes every base weight, LoRA adapters trainable
+    visual = model.get_base_model().model.visual if lora else model.model.visual
     for p in visual.parameters():  # the vision tower and its merger
-        p.requires_grad_(config.train_vision)
+        p.requires_grad_(train_vision)
     return model
 
 
@@ -145,17 +185,14 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     ensure_transformers_importable()
     from transformers import get_cosine_schedule_with_warmup
 
-    if config.epochs <= 0 or config.lr <= 0 or not 0 <= config.warmup < 1:
-        raise CameraBenchError("epochs and lr must be positive and warmup in [0, 1)")
-    if config.batch_size < 1 or config.grad_accum < 1:
-        raise CameraBenchError("batch size and gradient accumulation must be >= 1")
+    config.check()
     data = Dataset(data_dir)
-    examples = build_examples(data, captions=config.captions, seed=config.seed)
+    examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     torch.manual_seed(config.seed)
     compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
     vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
-    model = _freeze(vl, config)
+    model = freeze(vl, config.lora, config.lora_rank, config.train_vision)
     autocast = (
         torch.autocast(vl.device.type, dtype=compute_dtype)
         if compute_dtype != torch.float32
@@ -168,6 +205,18 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     @functools.lru_cache(maxsize=8)
     def video(name: str) -> VisualInputs:
         return encode_video(vl, data.video_path(name), sample_fps=config.sample_fps, max_side=config.max_side)
+
+    @functools.lru_cache(maxsize=8)
+    def media(row_key: tuple[str, str]) -> list[VisualInputs]:
+        row = rows[row_key]
+        return encode_media(vl, row, row.media(data.root), fps=config.mcq_fps, max_pixels=config.mcq_max_pixels)
+
+    rows = {(e.row.table, e.row.index): e.row for e in examples if e.row is not None}
+
+    def content(e: TrainExample) -> list[VisualInputs | str]:
+        if e.row is not None:
+            return [*media((e.row.table, e.row.index)), e.prompt]
+        return [video(e.video), e.prompt]
 
     per_step = config.batch_size * config.grad_accum
     total_steps = max(1, math.ceil(config.epochs * len(examples) / per_step))
@@ -187,10 +236,7 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
             group = micro[k : k + config.grad_accum]
             step_loss = 0.0
             for batch_idx in group:
-                batch = [
-                    vl.encode([video(examples[i].video), examples[i].prompt], answer=examples[i].answer)
-                    for i in batch_idx
-                ]
+                batch = [vl.encode(content(examples[i]), answer=examples[i].answer) for i in batch_idx]
                 with autocast:
                     loss = model(**vl.model_inputs(batch)).loss
                 if not torch.isfinite(loss):
@@ -207,13 +253,22 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
         epoch += 1
         result.epoch_losses.append(sum(epoch_loss) / len(epoch_loss))
         log.info("epoch %d: mean loss %.4f (%d/%d steps)", epoch, result.epoch_losses[-1], result.steps, total_steps)
-    _save(vl, model, Path(model_dir), Path(out_dir), config, result, compute_dtype)
+    info = {
+        "stage": "sft",
+        "base_model": str(Path(model_dir).resolve()),
+        "config": asdict(config),
+        "num_examples": result.num_examples,
+        "steps": result.steps,
+        "epoch_losses": result.epoch_losses,
+        "step_losses": result.step_losses,
+    }
+    save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
     return result
 
 
-def _save(
-    vl: QwenVL, model: Any, src: Path, out: Path, config: TrainConfig, result: TrainResult, dtype: torch.dtype
-) -> None:
+def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str, Any], dtype: torch.dtype) -> None:
+    """Save the trained ``model`` (LoRA merged) in ``dtype`` with ``src``'s tokenizer and processor
+    files, and ``info`` as ``camerabench_train.json``, to ``out`` (atomically)."""
     plain = _unwrap(model).eval().to(dtype)
     with checkpoint_folder(out) as tmp:
         plain.save_pretrained(tmp)
@@ -221,13 +276,5 @@ def _save(
         for name in _PROCESSOR_FILES:
             if (src / name).is_file():
                 shutil.copyfile(src / name, tmp / name)
-        info = {
-            "base_model": str(src.resolve()),
-            "config": asdict(config),
-            "num_examples": result.num_examples,
-            "steps": result.steps,
-            "epoch_losses": result.epoch_losses,
-            "step_losses": result.step_losses,
-        }
         atomic_write_text(tmp / "camerabench_train.json", json.dumps(info, indent=2) + "\n")
     log.info("saved fine-tuned checkpoint to %s", out)

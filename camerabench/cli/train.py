@@ -1,36 +1,54 @@
-"""``camerabench train``: fine-tune a Qwen2.5-VL checkpoint, or fit a fusion model, on a dataset's labels.
+"""``camerabench train``: fine-tune a Qwen-VL checkpoint, or fit a fusion model, on a dataset's labels.
 
-``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``; ``--method fusion``
-fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run`` into ``--out``.
+``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``: ``--stage sft`` (the
+default) by supervised fine-tuning (``baselines/vlm/train.py``), ``--stage grpo`` by GRPO from
+an SFT checkpoint (``baselines/vlm/grpo.py``). ``--method fusion`` fits the per-primitive
+stacks over the outputs of ``--inputs`` in ``--run`` into ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 from typing import Any
 
-from camerabench.baselines.vlm.config import TrainConfig
+from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
 from camerabench.cli.args import fraction, non_negative_int, positive_float, positive_int
 from camerabench.errors import CameraBenchError
 
-__all__ = ["TRAINABLE", "add_parser", "run"]
+__all__ = ["STAGES", "TRAINABLE", "add_parser", "run"]
 
 #: Methods ``train`` can train.
 TRAINABLE: tuple[str, ...] = ("qwen-vl", "fusion")
+#: Training stages of ``qwen-vl``.
+STAGES: tuple[str, ...] = ("sft", "grpo")
 
 
-def _defaults() -> dict[str, Any]:
-    return {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+def _defaults(cls: Any = TrainConfig) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls)}
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    d = _defaults()
+    d, g = _defaults(), _defaults(GRPOConfig)
     p: argparse.ArgumentParser = sub.add_parser(
-        "train", help="fine-tune a Qwen2.5-VL checkpoint, or fit a fusion model, on a dataset's labels"
+        "train", help="fine-tune a Qwen-VL checkpoint (SFT, then GRPO), or fit a fusion model, on a dataset's labels"
     )
     p.add_argument("--method", choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)")
+    p.add_argument(
+        "--stage", choices=STAGES, default=STAGES[0], help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)"
+    )
     p.add_argument("--data", required=True)
     p.add_argument("--model", default=None, help="checkpoint to fine-tune (qwen-vl)")
     p.add_argument("--out", required=True)
@@ -38,8 +56,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
     p.add_argument("--folds", type=positive_int, default=5, help="video-level cross-fitting folds (fusion)")
     p.add_argument("--lora", action="store_true")
-    p.add_argument("--epochs", type=positive_float, default=d["epochs"])
-    p.add_argument("--lr", type=positive_float, default=d["lr"])
+    p.add_argument("--epochs", type=positive_float, default=d["epochs"], help="sft")
+    p.add_argument(
+        "--lr", type=positive_float, default=None, help=f"learning rate (default sft {d['lr']:g}, grpo {g['lr']:g})"
+    )
     p.add_argument("--warmup", type=fraction, default=d["warmup"])
     p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
     p.add_argument("--grad-accum", type=positive_int, default=d["grad_accum"])
@@ -47,6 +67,25 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--max-side", type=positive_int, default=d["max_side"])
     p.add_argument("--train-vision", action="store_true", help="also train the vision tower and merger")
     p.add_argument("--no-captions", action="store_true", help="leave caption examples out of the mixture")
+    p.add_argument("--no-mcq", action="store_true", help="leave the multiple-choice rows (labels/shotbench) out")
+    p.add_argument("--mcq-fps", type=positive_float, default=d["mcq_fps"], help="frame rate of MCQ videos")
+    p.add_argument("--mcq-max-pixels", type=positive_int, default=d["mcq_max_pixels"], help="MCQ pixels per frame")
+    grpo = p.add_argument_group("GRPO (--stage grpo)")
+    grpo.add_argument("--steps", type=positive_int, default=g["steps"], help="optimiser steps")
+    grpo.add_argument("--prompts-per-step", type=positive_int, default=g["prompts_per_step"])
+    grpo.add_argument("--group-size", type=positive_int, default=g["group_size"], help="completions per prompt")
+    grpo.add_argument("--kl-coef", type=_non_negative_float, default=g["kl_coef"], help="beta of the KL penalty")
+    grpo.add_argument("--clip-eps", type=positive_float, default=g["clip_eps"], help="ratio clipping range")
+    grpo.add_argument("--updates-per-batch", type=positive_int, default=g["updates_per_batch"])
+    grpo.add_argument("--accuracy-weight", type=_non_negative_float, default=g["accuracy_weight"])
+    grpo.add_argument("--format-weight", type=_non_negative_float, default=g["format_weight"])
+    grpo.add_argument("--format-pattern", default=g["format_pattern"], help="regex the whole completion must match")
+    grpo.add_argument("--no-reasoning", action="store_true", help="prompts ask for the answer only, no <think>")
+    grpo.add_argument("--max-new-tokens", type=positive_int, default=g["max_new_tokens"])
+    grpo.add_argument("--temperature", type=positive_float, default=g["temperature"])
+    grpo.add_argument("--no-filter", action="store_true", help="keep groups whose rewards are all equal")
+    grpo.add_argument("--micro-batch", type=positive_int, default=g["micro_batch"], help="completions per forward")
+    grpo.add_argument("--no-binary", action="store_true", help="leave the yes/no questions out")
     p.add_argument("--seed", type=non_negative_int, default=d["seed"])
     p.add_argument("--device", default=d["device"])
     p.add_argument("--dtype", default=d["dtype"])
@@ -68,16 +107,61 @@ def _run_fusion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_grpo(args: argparse.Namespace) -> int:
+    from camerabench.baselines.vlm.grpo import grpo
+
+    config = GRPOConfig(
+        steps=args.steps,
+        prompts_per_step=args.prompts_per_step,
+        group_size=args.group_size,
+        lr=args.lr if args.lr is not None else GRPOConfig.lr,
+        kl_coef=args.kl_coef,
+        clip_eps=args.clip_eps,
+        updates_per_batch=args.updates_per_batch,
+        accuracy_weight=args.accuracy_weight,
+        format_weight=args.format_weight,
+        format_pattern=args.format_pattern,
+        reasoning=not args.no_reasoning,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        filter_groups=not args.no_filter,
+        micro_batch=args.micro_batch,
+        binary=not args.no_binary,
+        mcq=not args.no_mcq,
+        sample_fps=args.sample_fps,
+        max_side=args.max_side,
+        mcq_fps=args.mcq_fps,
+        mcq_max_pixels=args.mcq_max_pixels,
+        lora=args.lora,
+        train_vision=args.train_vision,
+        seed=args.seed,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    result = grpo(args.data, args.model, args.out, config)
+    k = max(1, len(result.history) // 10)
+    first = sum(s.reward for s in result.history[:k]) / k
+    last = sum(s.reward for s in result.history[-k:]) / k
+    filtered = sum(s.filtered for s in result.history)
+    sys.stdout.write(
+        f"GRPO {len(result.history)} steps on {result.num_prompts} prompts: mean reward {first:.3f} -> {last:.3f} "
+        f"(first/last {k} steps), {filtered} groups filtered; checkpoint {result.out_dir}\n"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.method == "fusion":
         return _run_fusion(args)
     if not args.model:
         raise CameraBenchError("train --method qwen-vl needs --model PATH")
+    if args.stage == "grpo":
+        return _run_grpo(args)
     from camerabench.baselines.vlm.train import train
 
     config = TrainConfig(
         epochs=args.epochs,
-        lr=args.lr,
+        lr=args.lr if args.lr is not None else TrainConfig.lr,
         warmup=args.warmup,
         batch_size=args.batch_size,
         grad_accum=args.grad_accum,
@@ -86,6 +170,9 @@ def run(args: argparse.Namespace) -> int:
         lora=args.lora,
         train_vision=args.train_vision,
         captions=not args.no_captions,
+        mcq=not args.no_mcq,
+        mcq_fps=args.mcq_fps,
+        mcq_max_pixels=args.mcq_max_pixels,
         seed=args.seed,
         device=args.device,
         dtype=args.dtype,

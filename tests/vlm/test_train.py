@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import numpy as np
 import pytest
 import torch
 
+from camerabench.baselines.vlm import config as vlm_config
 from camerabench.baselines.vlm import qwen
 from camerabench.baselines.vlm.checkpoint import load_qwen_vl
 from camerabench.baselines.vlm.train import TrainConfig, build_examples, train
 from camerabench.cli import main
 from camerabench.dataset import Dataset, Question
+from camerabench.shotbench import MCQRow, write_mcq_table
 from camerabench.taxonomy import Primitive
 
 PRIMS = (Primitive.PAN_RIGHT, Primitive.STATIC)
@@ -145,3 +148,54 @@ def test_bfloat16_mixed_precision_training_saves_a_bfloat16_checkpoint(
     weights = load_file(tmp_path / "bf16" / "model.safetensors")
     assert {t.dtype for t in weights.values()} == {torch.bfloat16}
     assert load_qwen_vl(tmp_path / "bf16", dtype="bfloat16").dtype == torch.bfloat16
+
+
+def add_mcq_table(src: Path, dst: Path, kinds: dict[str, str]) -> list[MCQRow]:
+    """A copy of the dataset at ``src`` plus a camera-movement table: the right option is "Pan right"
+    for the panning clips and "Static shot" for the still ones, with the letters alternating."""
+    shutil.copytree(src, dst)
+    rows = []
+    for i, (name, kind) in enumerate(sorted(kinds.items())):
+        texts = ["Pan right", "Static shot"] if i % 2 == 0 else ["Static shot", "Pan right"]
+        options = dict(zip("AB", texts, strict=True))
+        answer = next(k for k, v in options.items() if v == ("Pan right" if kind == "pan" else "Static shot"))
+        q = "Which camera movement does this video show?"
+        rows.append(MCQRow(str(i), "cm", ("video",), (f"videos/{name}",), q, options, answer, "camera movement", 0))
+    write_mcq_table(dst / "labels" / "shotbench" / "cm.tsv", rows)
+    return rows
+
+
+def test_sft_learns_to_answer_mcq_rows_with_their_letter(
+    tiny_ckpt: Path, tiny_data: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    src, kinds = tiny_data
+    root = tmp_path / "data"
+    rows = add_mcq_table(src, root, kinds)
+    examples = build_examples(Dataset(root), captions=False)
+    mcq = [e for e in examples if e.kind == "mcq"]
+    assert sorted((e.prompt, e.answer) for e in mcq) == sorted((qwen.mcq_prompt(r), r.answer) for r in rows)
+    assert len(build_examples(Dataset(root), captions=False, mcq=False)) == 16
+    shutil.rmtree(root / "labels" / "binary_classification")  # train on the MCQ rows alone
+    assert [e.kind for e in build_examples(Dataset(root), captions=False)] == ["mcq"] * 4
+
+    def letter_mass(ckpt: Path) -> float:
+        """Mean next-token probability of an option letter after the MCQ prompt (at the predictor's
+        MCQ media budget): the model answers with a letter."""
+        vl = load_qwen_vl(ckpt, device="cpu")
+        mass = []
+        for r in rows:
+            content = [*qwen.encode_media(vl, r, r.media(root)), qwen.mcq_prompt(r)]
+            mass.append(sum(qwen.option_probabilities(vl, content, list(r.options)).values()))
+        return float(np.mean(mass))
+
+    mass_before = letter_mass(tiny_ckpt)
+    config = TrainConfig(epochs=8, lr=5e-3, batch_size=1, captions=False, device="cpu")
+    result = train(root, tiny_ckpt, tmp_path / "ft", config)
+    assert result.num_examples == 4 and result.epoch_losses[-1] < 0.5 * result.epoch_losses[0]
+    mass_after = letter_mass(tmp_path / "ft")
+    assert mass_before < 0.01 and mass_after > 0.5, (mass_before, mass_after)
+
+
+def test_mcq_media_budget_matches_the_predictor() -> None:
+    assert (vlm_config.MCQ_FPS, vlm_config.MCQ_MAX_PIXELS) == (qwen.MCQ_FPS, qwen.MCQ_MAX_PIXELS)
+    assert (TrainConfig().mcq_fps, TrainConfig().mcq_max_pixels) == (qwen.MCQ_FPS, qwen.MCQ_MAX_PIXELS)

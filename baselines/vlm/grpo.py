@@ -1,0 +1,504 @@
+"""GRPO after SFT (``camerabench train --stage grpo``): ShotVL's and CamReasoner's second stage.
+
+Recipe (design.md B11). Prompts come from a data folder: the balanced yes/no records of
+``labels/binary_classification`` (as in SFT, :func:`~camerabench.baselines.vlm.train.balanced_binary`:
+CameraBench's binary set is mostly "No", so an unbalanced pool rewards answering "No") and the
+multiple-choice rows of ``labels/shotbench/*.tsv``. Each step takes ``prompts_per_step``
+prompts; for each it samples a group of ``group_size`` completions from the current policy
+(plain temperature sampling: the checkpoint's own top-k/top-p/repetition settings are switched
+off, so that the sampling distribution is the softmax of logits / temperature whose log
+probabilities the loss uses; the image and video placeholder tokens are suppressed in both, as
+a completion holding one would not fit the model's visual inputs) and scores every completion
+with a verifiable reward:
+
+``reward = accuracy_weight * correct + format_weight * format_ok`` (CamReasoner: 0.9 / 0.1)
+
+- ``correct``: MCQ rows by :func:`camerabench.shotbench.extract_choice` (the deterministic rule
+  ``evaluate`` scores with) equal to the row's letter; yes/no questions by
+  :func:`extract_yes_no` (exactly one of "yes"/"no" among the answer's words, inside
+  ``<answer>…</answer>`` when present) equal to the label. An unparseable answer is wrong.
+- ``format_ok``: the whole completion matches ``format_pattern`` (default
+  ``<think>…</think><answer>…</answer>``; CamReasoner's adds an ``<observation>`` block first).
+  With ``reasoning`` on (the default) the prompts ask for that format
+  (:data:`BINARY_REASONING_INSTRUCTION`, ``qwen.mcq_prompt(row, reasoning=True)``).
+
+Advantages are group-normalised, ``(r - mean_group) / (std_group + 1e-4)`` with the sample
+standard deviation (TRL's ``scale_rewards="group"``). Online filtering (``filter_groups``):
+a group whose rewards are all equal has no advantage signal and is dropped from the update
+(counted as ``filtered`` in the log); CamReasoner's equivalent filters groups whose mean
+accuracy is outside (0.01, 0.99). A step whose groups are all filtered makes no update.
+
+Loss (DeepSeekMath's GRPO, per sequence then averaged over the kept sequences):
+``-mean_t[min(ratio_t * A, clip(ratio_t, 1 - clip_eps, 1 + clip_eps) * A)] + kl_coef * mean_t KL_t``
+with ``ratio_t = pi(o_t) / pi_old(o_t)`` (exactly 1 with ``updates_per_batch = 1``, where the
+gradient is the plain policy gradient) and the per-token k3 estimator
+``KL_t = exp(ref_t - logp_t) - (ref_t - logp_t) - 1`` of KL(policy || reference). The
+reference is the SFT checkpoint: a frozen copy in the policy's weight dtype run under the same
+autocast, or, with ``lora``, the same model with its adapters disabled; either way the KL is
+exactly 0 before the first update. (A bfloat16 copy beside float32 weights under bfloat16
+autocast differs by rounding outside the matrix products; on the tiny model that spurious KL
+gave a first Adam step that drove the KL to 19.) Adam (AdamW without weight decay), gradient norm clipped
+at 1, constant learning rate. Mixed precision and freezing (vision tower frozen unless
+``train_vision``) as in SFT (``train.py``).
+
+Log, one line per step (logger ``camerabench.baselines.vlm.grpo``, INFO): mean reward,
+accuracy and format rate over all sampled completions, the mean KL to the reference over the
+sequences used in the update (NaN when the step made no update), the number of filtered
+groups and the loss (about 0 with ``updates_per_batch = 1``, where the ratio is 1 and the
+advantages of a group sum to 0: its value is the KL term, its gradient is the policy gradient).
+The history is saved in the checkpoint's ``camerabench_train.json``.
+
+Why not TRL's ``GRPOTrainer`` (TRL 1.16.0, read after installing it beside torch 2.13 /
+transformers 5.24 here: it installs, adding datasets 5.2, pyarrow 26, dill, multiprocess and
+xxhash): its vision-language path handles images only. The dataset columns it reads are
+``image``/``images``; ``_tokenize_prompts`` collects only content parts of type ``"image"``;
+the scoring forward pass (``_get_per_token_logps_and_entropies``) takes ``pixel_values`` /
+``image_grid_thw`` and no ``pixel_values_videos`` / ``video_grid_thw`` /
+``second_per_grid_ts``, and its inputs are rebuilt with ``processing_class(images=..., text=...)``
+with no videos, so a video prompt's ``<|video_pad|>`` tokens would be scored without the video.
+It also preprocesses through transformers' processors (the video processor needs torchvision,
+which this package avoids: ``compat.py``) rather than camerabench's reader at a fixed frame
+rate. Passing the frames as a list of images (design B11's fallback) would train the model on
+independent pictures while ``predict`` asks it about one video (temporal patches and positions
+differ): the trained policy would not be the one evaluated. Hence this compact trainer on the
+:class:`~camerabench.baselines.vlm.checkpoint.QwenVL` wrapper, whose encoding ``predict`` and
+SFT share; TRL is not a dependency.
+
+Example:
+    >>> extract_yes_no("<think>the view slides</think><answer>Yes.</answer>")
+    'Yes'
+    >>> extract_yes_no("yes or no"), extract_yes_no("maybe")
+    (None, None)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import logging
+import math
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, load_qwen_vl, resolve_device, resolve_dtype
+from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
+from camerabench.baselines.vlm.config import GRPOConfig
+from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
+from camerabench.baselines.vlm.train import balanced_binary, freeze, mcq_rows, save_checkpoint
+from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
+from camerabench.shotbench import MCQRow, answer_text, extract_choice
+
+__all__ = [
+    "BINARY_REASONING_INSTRUCTION",
+    "GRPOConfig",
+    "GRPOPrompt",
+    "GRPOResult",
+    "Reward",
+    "StepStats",
+    "build_prompts",
+    "extract_yes_no",
+    "group_advantages",
+    "grpo",
+    "score_completion",
+]
+
+log = logging.getLogger(__name__)
+
+#: What a yes/no question asks for under ``reasoning``.
+BINARY_REASONING_INSTRUCTION = (
+    "First think about the question step by step inside <think></think>, then answer Yes or No inside "
+    "<answer></answer>."
+)
+_ADV_EPS = 1e-4  # TRL's and DeepSeekMath's guard against a zero group standard deviation
+
+
+def extract_yes_no(reply: str) -> str | None:
+    """``"Yes"`` or ``"No"`` when exactly one of the two appears among the words (runs of letters,
+    case-insensitive) of :func:`~camerabench.shotbench.answer_text` of the reply, else None (unparsed)."""
+    words = set(re.findall(r"[a-z]+", answer_text(reply).lower()))
+    found = words & {"yes", "no"}
+    return found.pop().capitalize() if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class GRPOPrompt:
+    """One training prompt: its text, the right answer and where its media come from.
+
+    Attributes:
+        prompt: the user text after the media.
+        answer: ``"Yes"``/``"No"`` (binary) or the right option's letter (mcq).
+        kind: ``"binary"`` or ``"mcq"``.
+        video: the clip's name in the data folder (binary).
+        row: the multiple-choice row (mcq); its options decide correctness.
+    """
+
+    prompt: str
+    answer: str
+    kind: str
+    video: str | None = None
+    row: MCQRow | None = None
+
+
+@dataclass(frozen=True)
+class Reward:
+    """The reward of one completion and its two terms."""
+
+    value: float
+    correct: bool
+    format_ok: bool
+
+
+def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Reward:
+    """``accuracy_weight * correct + format_weight * format_ok`` for one completion (module docstring)."""
+    if target.kind == "mcq":
+        if target.row is None:
+            raise CameraBenchError("an mcq prompt needs its row")
+        correct = extract_choice(text, target.row.options).letter == target.answer
+    elif target.kind == "binary":
+        correct = extract_yes_no(text) == target.answer
+    else:
+        raise CameraBenchError(f"prompt kind must be 'binary' or 'mcq', got {target.kind!r}")
+    format_ok = re.fullmatch(config.format_pattern, text, flags=re.DOTALL) is not None
+    value = config.accuracy_weight * float(correct) + config.format_weight * float(format_ok)
+    return Reward(value, correct, format_ok)
+
+
+def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Group-normalised advantages and which groups take part in the update.
+
+    Args:
+        rewards: (num_groups, group_size) rewards.
+        filter_groups: drop groups whose rewards are all equal.
+
+    Returns:
+        ``(advantages, keep)``: (num_groups, group_size) ``(r - mean) / (std + 1e-4)`` with the
+        sample standard deviation (0 for a group of equal rewards), and a (num_groups,) bool mask.
+
+    Example:
+        >>> adv, keep = group_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5]]))
+        >>> [round(a, 4) for a in adv[0].tolist()], keep.tolist()
+        ([0.8659, -0.8659, -0.8659, 0.8659], [True, False])
+    """
+    if rewards.ndim != 2 or rewards.shape[1] < 2:
+        raise CameraBenchError(f"rewards must be (groups, group_size >= 2), got {tuple(rewards.shape)}")
+    mean = rewards.mean(dim=1, keepdim=True)
+    std = rewards.std(dim=1, keepdim=True)
+    advantages = (rewards - mean) / (std + _ADV_EPS)
+    equal = (rewards == rewards[:, :1]).all(dim=1)
+    keep = ~equal if filter_groups else torch.ones_like(equal)
+    return advantages, keep
+
+
+def _binary_prompt(question: str, reasoning: bool) -> str:
+    return f"{question} {BINARY_REASONING_INSTRUCTION}" if reasoning else vqa_prompt(question)
+
+
+def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
+    """The prompt pool of a data folder: balanced yes/no records and MCQ rows, in a seeded order.
+
+    Raises:
+        CameraBenchError: the folder yields no prompt.
+    """
+    rng = random.Random(config.seed)
+    prompts: list[GRPOPrompt] = []
+    if config.binary:
+        prompts += [
+            GRPOPrompt(_binary_prompt(r.question, config.reasoning), r.label, "binary", video=r.image)
+            for r in balanced_binary(data, rng)
+        ]
+    if config.mcq:
+        prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in mcq_rows(data)]
+    if not prompts:
+        raise CameraBenchError(f"{data.root}: no GRPO prompts (no balanced binary labels, no MCQ rows)")
+    rng.shuffle(prompts)
+    return prompts
+
+
+@dataclass
+class StepStats:
+    """What one step did (one log line)."""
+
+    step: int
+    reward: float
+    accuracy: float
+    format_rate: float
+    kl: float
+    filtered: int
+    groups: int
+    loss: float
+
+
+@dataclass
+class GRPOResult:
+    """The checkpoint written and the per-step history."""
+
+    out_dir: Path
+    num_prompts: int
+    history: list[StepStats] = field(default_factory=list)
+
+
+def _eos_ids(vl: QwenVL) -> list[int]:
+    configured = getattr(vl.model.generation_config, "eos_token_id", None)
+    ids = configured if isinstance(configured, list) else [configured] if configured is not None else []
+    return list(dict.fromkeys([vl.im_end_id, *(int(i) for i in ids)]))
+
+
+@torch.no_grad()
+def _sample(model: Any, vl: QwenVL, enc: Encoded, config: GRPOConfig, eos: list[int]) -> list[torch.Tensor]:
+    """``group_size`` completions of one prompt, each cut after its first end token."""
+    inputs = vl.model_inputs([enc])
+    pad = vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id
+    out = model.generate(
+        **inputs,
+        do_sample=True,
+        temperature=config.temperature,
+        top_k=0,
+        top_p=1.0,
+        repetition_penalty=1.0,
+        suppress_tokens=_suppressed(vl),
+        max_new_tokens=config.max_new_tokens,
+        num_return_sequences=config.group_size,
+        eos_token_id=eos,
+        pad_token_id=pad,
+    )
+    completions = []
+    is_eos = torch.isin(out[:, len(enc) :], torch.tensor(eos, device=out.device))
+    for seq, ends in zip(out[:, len(enc) :].cpu(), is_eos.cpu(), strict=True):
+        stop = int(ends.nonzero()[0, 0]) + 1 if bool(ends.any()) else len(seq)
+        completions.append(seq[:stop])
+    return completions
+
+
+def _suppressed(vl: QwenVL) -> list[int]:
+    """Tokens a completion must not hold: the visual placeholders (they must match the visual inputs)."""
+    return [vl.image_token_id, vl.video_token_id]
+
+
+def _logps(
+    model: Any, vl: QwenVL, enc: Encoded, completions: Sequence[torch.Tensor], temperature: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, C) log-probabilities of the completion tokens under ``model`` (logits / temperature) and their mask."""
+    batch = [
+        Encoded(
+            torch.cat([enc.input_ids, c]),
+            torch.cat([enc.mm_token_type_ids, torch.zeros_like(c)]),
+            enc.visuals,
+        )
+        for c in completions
+    ]
+    width = max(len(c) for c in completions)
+    inputs = vl.model_inputs(batch)
+    # every sequence shares the prompt, so the completions start at the same position: the last
+    # width + 1 logits (right padding) hold the predictions of all completion tokens
+    logits = model(**inputs, use_cache=False, logits_to_keep=width + 1).logits[:, :width].float()
+    logits[..., _suppressed(vl)] = -math.inf  # as in sampling
+    targets = torch.zeros((len(completions), width), dtype=torch.long)
+    mask = torch.zeros((len(completions), width), dtype=torch.float32)
+    for i, c in enumerate(completions):
+        targets[i, : len(c)], mask[i, : len(c)] = c, 1.0
+    targets, mask = targets.to(logits.device), mask.to(logits.device)
+    logp = torch.log_softmax(logits / temperature, dim=-1).gather(-1, targets[..., None])[..., 0]
+    return logp, mask
+
+
+@dataclass
+class _Group:
+    """One prompt's rollouts, ready for the update."""
+
+    enc: Encoded
+    completions: list[torch.Tensor]
+    advantages: torch.Tensor
+    old: list[torch.Tensor] = field(default_factory=list)  # per micro-batch, when updates_per_batch > 1
+    ref: list[torch.Tensor] = field(default_factory=list)  # per micro-batch, when kl_coef > 0
+
+
+def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: GRPOConfig) -> GRPOResult:
+    """Train the SFT checkpoint at ``model_dir`` with GRPO on ``data_dir``'s labels; save to ``out_dir``.
+
+    The output folder is written under a temporary name and renamed when complete.
+
+    Raises:
+        CameraBenchError: a bad setting, no prompts, or a non-finite loss.
+    """
+    config.check()
+    ensure_transformers_importable()
+    data = Dataset(data_dir)
+    prompts = build_prompts(data, config)
+    if not config.reasoning and config.format_weight > 0:
+        log.warning(
+            "reasoning is off: the prompts do not ask for the format the format term (weight %g) rewards",
+            config.format_weight,
+        )
+    torch.manual_seed(config.seed)
+    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
+    weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
+    vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
+    reference: Any = None
+    if config.kl_coef > 0 and not config.lora:
+        reference = copy.deepcopy(vl.model).eval().requires_grad_(False)
+    model = freeze(vl, config.lora, config.lora_rank, config.train_vision)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
+    autocast = (
+        torch.autocast(vl.device.type, dtype=compute_dtype)
+        if compute_dtype != torch.float32
+        else contextlib.nullcontext()
+    )
+
+    @functools.lru_cache(maxsize=8)
+    def video(name: str) -> VisualInputs:
+        return encode_video(vl, data.video_path(name), sample_fps=config.sample_fps, max_side=config.max_side)
+
+    @functools.lru_cache(maxsize=8)
+    def media(key: tuple[str, str]) -> list[VisualInputs]:
+        row = rows[key]
+        return encode_media(vl, row, row.media(data.root), fps=config.mcq_fps, max_pixels=config.mcq_max_pixels)
+
+    rows = {(p.row.table, p.row.index): p.row for p in prompts if p.row is not None}
+
+    def encode(p: GRPOPrompt) -> Encoded:
+        visuals = media((p.row.table, p.row.index)) if p.row is not None else [video(str(p.video))]
+        return vl.encode([*visuals, p.prompt])
+
+    def reference_logps(enc: Encoded, chunk: list[torch.Tensor]) -> torch.Tensor:
+        if reference is not None:
+            return _logps(reference, vl, enc, chunk, config.temperature)[0]
+        with model.disable_adapter():  # LoRA: the base weights are the SFT model
+            return _logps(model, vl, enc, chunk, config.temperature)[0]
+
+    log.info(
+        "GRPO on %d prompts: %d steps x %d prompts x %d completions, %d trainable parameters",
+        len(prompts),
+        config.steps,
+        config.prompts_per_step,
+        config.group_size,
+        sum(p.numel() for p in params),
+    )
+    eos = _eos_ids(vl)
+    order: list[int] = []
+    rng = random.Random(config.seed)
+    result = GRPOResult(Path(out_dir), len(prompts))
+    for step in range(1, config.steps + 1):
+        batch: list[GRPOPrompt] = []
+        while len(batch) < config.prompts_per_step:
+            if not order:
+                order = list(range(len(prompts)))
+                rng.shuffle(order)
+            batch.append(prompts[order.pop()])
+        stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
+        stats.step = step
+        result.history.append(stats)
+        log.info(
+            "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d loss %.4f",
+            step,
+            config.steps,
+            stats.reward,
+            stats.accuracy,
+            stats.format_rate,
+            stats.kl,
+            stats.filtered,
+            stats.groups,
+            stats.loss,
+        )
+    info = {
+        "stage": "grpo",
+        "base_model": str(Path(model_dir).resolve()),
+        "config": asdict(config),
+        "num_prompts": len(prompts),
+        "steps": config.steps,
+        "history": [asdict(s) for s in result.history],
+    }
+    save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
+    return result
+
+
+def _chunks(items: list[torch.Tensor], size: int) -> list[list[torch.Tensor]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _step(
+    model: Any,
+    vl: QwenVL,
+    batch: list[GRPOPrompt],
+    encode: Callable[[GRPOPrompt], Encoded],
+    reference_logps: Callable[[Encoded, list[torch.Tensor]], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    params: list[torch.nn.Parameter],
+    autocast: Any,
+    config: GRPOConfig,
+    eos: list[int],
+) -> StepStats:
+    """Rollouts, rewards, filtering and ``updates_per_batch`` policy updates for one batch of prompts."""
+    encoded = [encode(p) for p in batch]
+    model.eval()
+    with autocast:
+        completions = [_sample(model, vl, enc, config, eos) for enc in encoded]
+    rewards = [
+        [score_completion(vl.tokenizer.decode(c, skip_special_tokens=True), p, config) for c in group]
+        for p, group in zip(batch, completions, strict=True)
+    ]
+    values = torch.tensor([[r.value for r in group] for group in rewards], dtype=torch.float32)
+    advantages, keep = group_advantages(values, config.filter_groups)
+    flat = [r for group in rewards for r in group]
+    stats = StepStats(
+        step=0,
+        reward=float(values.mean()),
+        accuracy=sum(r.correct for r in flat) / len(flat),
+        format_rate=sum(r.format_ok for r in flat) / len(flat),
+        kl=math.nan,
+        filtered=int((~keep).sum()),
+        groups=len(batch),
+        loss=math.nan,
+    )
+    groups = [
+        _Group(enc, comps, adv) for enc, comps, adv, k in zip(encoded, completions, advantages, keep, strict=True) if k
+    ]
+    if not groups:
+        return stats  # every group filtered: no update this step
+    n_seq = sum(len(g.completions) for g in groups)
+    with torch.no_grad(), autocast:
+        for g in groups:
+            for chunk in _chunks(g.completions, config.micro_batch):
+                if config.kl_coef > 0:
+                    g.ref.append(reference_logps(g.enc, chunk))
+                if config.updates_per_batch > 1:
+                    g.old.append(_logps(model, vl, g.enc, chunk, config.temperature)[0])
+    model.train()
+    loss_total = kl_total = 0.0
+    for _ in range(config.updates_per_batch):
+        loss_total = kl_total = 0.0
+        for g in groups:
+            for k, chunk in enumerate(_chunks(g.completions, config.micro_batch)):
+                with autocast:
+                    logp, mask = _logps(model, vl, g.enc, chunk, config.temperature)
+                old = g.old[k] if g.old else logp.detach()
+                adv = g.advantages[k * config.micro_batch : k * config.micro_batch + len(chunk)].to(logp.device)
+                ratio = torch.exp(logp - old)
+                clipped = torch.clamp(ratio, 1 - config.clip_eps, 1 + config.clip_eps)
+                per_token = -torch.min(ratio * adv[:, None], clipped * adv[:, None])
+                if g.ref:
+                    delta = g.ref[k].float() - logp
+                    kl = torch.exp(delta) - delta - 1
+                    per_token = per_token + config.kl_coef * kl
+                    kl_total += float(((kl.detach() * mask).sum(1) / mask.sum(1)).sum())
+                per_seq = (per_token * mask).sum(1) / mask.sum(1)
+                loss = per_seq.sum() / n_seq
+                if not torch.isfinite(loss):
+                    raise CameraBenchError(f"non-finite GRPO loss (lr {config.lr})")
+                loss.backward()
+                loss_total += float(loss.detach())
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    model.eval()
+    stats.loss = loss_total
+    stats.kl = kl_total / n_seq if config.kl_coef > 0 else math.nan
+    return stats
