@@ -1,10 +1,13 @@
 """Video decoding with per-frame timestamps, sampling, resizing, and H.264 encoding (PyAV).
 
 Decoding streams: frames are decoded one at a time and only the sampled ones are kept (resized
-as they are chosen), so memory follows the sampled frames, not the length of the video. Frames
-are turned upright as a player shows them (the display matrix a phone writes, or an old-style
-``rotate`` tag), and a file that decodes fewer frames than its container declares is flagged
-(a warning and :attr:`VideoClip.notes`, which the methods pass on to run.json).
+as they are chosen), so memory follows the sampled frames, not the length of the video. The
+decoder runs its frame and slice threads, and only the kept frames are converted from the
+codec's YUV to RGB, by libswscale straight at the target size (``benchmarks/bench_speed.py``
+measures what that costs against decoding alone). Frames are turned upright as a player shows
+them (the display matrix a phone writes, or an old-style ``rotate`` tag), and a file that decodes
+fewer frames than its container declares is flagged (a warning and :attr:`VideoClip.notes`,
+which the methods pass on to run.json).
 
 Example:
     >>> import numpy as np, tempfile, os
