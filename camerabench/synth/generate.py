@@ -6,6 +6,7 @@ so the result does not depend on the number of worker processes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -27,13 +28,15 @@ from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
+from camerabench.synth.nuisances import apply_overlays, distortion_maps, distortion_margin, flicker_gains, row_times
 from camerabench.synth.presets import KNOBS, preset_specs
-from camerabench.synth.render import render_frame
+from camerabench.synth.render import Scene, TextureBank, project_points, render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.specs import (
     PIVOT_DISTANCE_M,
     ClipSpec,
     camera_path,
+    camera_path_at,
     raw_annotation,
     relative_motion,
     rot_y,
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 
 GENERATOR = "camerabench.synth"
 #: version of the generator's output (bump when the same seed would render differently)
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 CLIP_DURATION_S = 2.5
 _SUPERSAMPLE = 2
 
@@ -68,6 +71,8 @@ class RenderedClip:
         subject_sizes_m: (S, 3) their extents along the level frame's x, y, z.
         level_to_world: (4, 4) the rigid map from the level frame (boxes axis-aligned) to the world.
         tracked_subject: index of the tracked subject among the subjects (None: no tracking).
+        nuisances: what the internet-video knobs did (overlay boxes and bars, the cut frame,
+            exposure gains, the large subject's smallest frame coverage), for the manifest.
     """
 
     frames: NDArray[np.uint8]
@@ -76,6 +81,7 @@ class RenderedClip:
     subject_sizes_m: NDArray[np.float64]
     level_to_world: NDArray[np.float64] = field(default_factory=lambda: np.eye(4))
     tracked_subject: int | None = None
+    nuisances: dict[str, Any] = field(default_factory=dict)
 
 
 def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float) -> tuple[Subject, ...]:
@@ -98,24 +104,111 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
         size = (float(rng.uniform(0.5, 0.9)), float(rng.uniform(0.8, 1.7)), float(rng.uniform(0.4, 0.8)))
         x0 = -v * duration_s / 2 + float(rng.uniform(-0.5, 0.5))
         subjects.append(Subject((x0, height - size[1] / 2, z), size, (v, 0.0, 0.0)))
+    if spec.large_subject:
+        # a 1.4 m x 2 m board 2 m ahead crosses 1 m sideways: it covers at least 40% of the
+        # frame throughout (checked per frame: RenderedClip.nuisances["subject_coverage_min"])
+        direction = 1.0 if rng.random() < 0.5 else -1.0
+        size = (1.4, 2.0, 0.3)
+        v = direction * LARGE_SUBJECT_TRAVEL_M / max(duration_s, 1e-9)
+        subjects.append(Subject((-direction * LARGE_SUBJECT_TRAVEL_M / 2, height - 1.0, 2.0), size, (v, 0.0, 0.0)))
     return tuple(subjects)
+
+
+#: how far the large subject crosses in front of the camera (metres over the clip)
+LARGE_SUBJECT_TRAVEL_M = 1.0
 
 
 def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fps: float) -> RenderedClip:
     """Render one clip in memory.
 
     Args:
-        spec: what the camera does.
+        spec: what the camera does (its own ``fps`` and ``duration_s``, when set, win).
         seed: dataset seed.
         index: clip index (with ``seed``, the clip's random stream).
         size: (width, height) in pixels.
         fps: frame rate.
     """
-    width, height = size
+    fps = float(spec.fps or fps)
+    n = max(2, round((spec.duration_s or CLIP_DURATION_S) * fps))
     rng_scene, rng_shake, rng_noise, rng_misc = (
         np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(4)
     )
-    n = max(2, round(CLIP_DURATION_S * fps))
+    nuisances: dict[str, Any] = {}
+    if spec.scene_cut:
+        # two shots of their own scene, camera and world frame; the cut is at frame n // 2
+        cut = n // 2
+        if cut < 2 or n - cut < 2:
+            raise ValueError(f"a scene cut needs at least 4 frames, got {n}")
+        shot_a = _render_shot(spec, (rng_scene, rng_shake, rng_misc), cut, fps, size, 0.0)
+        rngs_b = tuple(np.random.default_rng(s) for s in np.random.SeedSequence([seed, index, 1]).spawn(3))
+        spec_b = dataclasses.replace(spec, moves=spec.cut_moves, scene_cut=False)
+        shot_b = _render_shot(spec_b, rngs_b, n - cut, fps, size, cut / fps)  # type: ignore[arg-type]
+        shots = [shot_a, shot_b]
+        nuisances["cut_frame"] = cut
+    else:
+        shots = [_render_shot(spec, (rng_scene, rng_shake, rng_misc), n, fps, size, 0.0)]
+    frames_f = np.concatenate([sh.frames for sh in shots]) * spec.exposure * 255.0
+    if spec.flicker > 0:
+        gains = flicker_gains(n, spec.flicker, rng_misc)
+        frames_f *= gains.astype(np.float32)[:, None, None, None]
+        nuisances["exposure_gains"] = [round(float(g), 4) for g in gains]
+    if spec.noise_sigma > 0:
+        frames_f = frames_f + rng_noise.normal(0.0, spec.noise_sigma, size=frames_f.shape).astype(np.float32)
+    frames = np.clip(np.round(frames_f), 0, 255).astype(np.uint8)
+    if spec.overlays:
+        nuisances["overlays"] = apply_overlays(frames, spec.overlays, fps)
+    for key in ("subject_coverage_min", "distortion_margin_px"):
+        if key in shots[0].nuisances:
+            nuisances[key] = shots[0].nuisances[key]
+    traj = Trajectory(
+        np.concatenate([sh.cam_c2w for sh in shots]),
+        np.concatenate([sh.intrinsic for sh in shots]),
+        np.concatenate([sh.times_s for sh in shots]),
+        meta={META_FRAME: "world"},
+    )
+    centres = np.concatenate([sh.subject_centres_m for sh in shots])
+    return RenderedClip(
+        frames,
+        traj,
+        centres,
+        shots[0].subject_sizes_m,
+        level_to_world=shots[0].level_to_world,
+        tracked_subject=0 if spec.tracking is not None else None,  # _subjects puts it first
+        nuisances=nuisances,
+    )
+
+
+@dataclass(frozen=True)
+class _Shot:
+    frames: NDArray[np.float32]  # (N, H, W, 3) linear colours before exposure, noise and overlays
+    cam_c2w: NDArray[np.float64]  # (N, 4, 4) world frame
+    intrinsic: NDArray[np.float64]  # (N, 3, 3)
+    times_s: NDArray[np.float64]
+    subject_centres_m: NDArray[np.float64]
+    subject_sizes_m: NDArray[np.float64]
+    level_to_world: NDArray[np.float64]
+    nuisances: dict[str, Any]
+
+
+#: Rows rendered with one camera pose under a rolling shutter. With the hard preset's readout
+#: (0.9 of a 10 fps frame interval) a band of 4 of 192 rows spans 1.9 ms; the fastest preset
+#: rotation (28 degrees eased over 2.5 s, peak about 17 deg/s) turns 0.03 degrees in that time,
+#: under 0.1 px at the band's edge for a 300 px focal length: per-row poses to that accuracy, at
+#: about twice the cost of a global-shutter frame (one render call per band).
+RS_BAND_ROWS = 4
+
+
+def _render_shot(
+    spec: ClipSpec,
+    rngs: tuple[np.random.Generator, np.random.Generator, np.random.Generator],
+    n: int,
+    fps: float,
+    size: tuple[int, int],
+    t_offset: float,
+) -> _Shot:
+    """One continuous shot of ``n`` frames (a clip, or one side of a scene cut)."""
+    width, height = size
+    rng_scene, rng_shake, rng_misc = rngs
     sub = max(1, spec.motion_blur)
     # motion blur: render on a finer time grid and average `sub` sub-frames per frame
     fine_fps = fps * sub
@@ -136,35 +229,124 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     focal0 = width * float(rng_misc.uniform(0.8, 1.0)) * (1.4 if zoom_out else 1.0)
     cam_c2w = path.cam_c2w @ shake_offsets(spec.shake_deg, path.times_s, rng_shake)
     bank = texture_bank()
-    rendered = np.stack(
-        [
-            render_frame(
-                scene,
-                bank,
-                cam_c2w[i],
-                pinhole_intrinsic(focal0 * path.focal_scale[i], width, height),
-                width,
-                height,
-                float(path.times_s[i]),
-                _SUPERSAMPLE,
-            )
-            for i in range(n_fine)
-        ]
-    )
-    frames_f = _shutter(rendered, sub) * spec.exposure * 255.0
-    if spec.noise_sigma > 0:
-        frames_f = frames_f + rng_noise.normal(0.0, spec.noise_sigma, size=frames_f.shape).astype(np.float32)
-    frames = np.clip(np.round(frames_f), 0, 255).astype(np.uint8)
+    nuisances: dict[str, Any] = {}
+    cache: dict[bytes, NDArray[np.float32]] = {}
+    still_scene = not any(np.any(q.velocity_mps) for q in scene.quads)
+
+    def frame(i: int) -> NDArray[np.float32]:
+        intrinsic = pinhole_intrinsic(focal0 * path.focal_scale[i], width, height)
+        key = np.round(np.r_[cam_c2w[i].ravel(), intrinsic.ravel()], 9).tobytes()
+        if still_scene and key in cache:  # a camera back where it was (a move there and back)
+            return cache[key]
+        if spec.rolling_shutter > 0:
+            img = _rolling_shutter_frame(spec, scene, bank, path.times_s[i], duration, focal0, size, fps)
+        elif spec.lens_k1 != 0:
+            img, margin = _distorted_frame(scene, bank, cam_c2w[i], intrinsic, size, spec.lens_k1, path.times_s[i])
+            nuisances["distortion_margin_px"] = list(margin)
+        else:
+            img = render_frame(scene, bank, cam_c2w[i], intrinsic, width, height, float(path.times_s[i]), _SUPERSAMPLE)
+        if still_scene:
+            cache[key] = img
+        return img
+
+    rendered = np.stack([frame(i) for i in range(n_fine)])
     keep = np.arange(n) * sub
     world = _world_transform(rng_misc)
     intrinsic = np.stack([pinhole_intrinsic(focal0 * path.focal_scale[i], width, height) for i in keep])
-    traj = Trajectory(world @ cam_c2w[keep], intrinsic, path.times_s[keep], meta={META_FRAME: "world"})
-    centres = np.array(
-        [[np.add(sub.centre_m, np.multiply(sub.velocity_mps, t)) for sub in subjects] for t in traj.timestamps]
-    ).reshape(n, len(subjects), 3)
+    times = path.times_s[keep]
+    centres = np.array([[np.add(s.centre_m, np.multiply(s.velocity_mps, t)) for s in subjects] for t in times])
+    centres = centres.reshape(n, len(subjects), 3)
+    if spec.large_subject:
+        coverage = [
+            _box_coverage(cam_c2w[k], intrinsic[j], centres[j, -1], subjects[-1].size_m, size)
+            for j, k in enumerate(keep)
+        ]
+        nuisances["subject_coverage_min"] = round(min(coverage), 4)
     centres_world = centres @ world[:3, :3].T + world[:3, 3]
-    sizes = np.array([sub.size_m for sub in subjects], dtype=np.float64).reshape(-1, 3)
-    return RenderedClip(frames, traj, centres_world, sizes, world, 0 if spec.tracking is not None else None)
+    sizes = np.array([s.size_m for s in subjects], dtype=np.float64).reshape(-1, 3)
+    return _Shot(
+        _shutter(rendered, sub),
+        world @ cam_c2w[keep],
+        intrinsic,
+        times + t_offset,
+        centres_world,
+        sizes,
+        world,
+        nuisances,
+    )
+
+
+def _rolling_shutter_frame(
+    spec: ClipSpec,
+    scene: Scene,
+    bank: TextureBank,
+    frame_time_s: float,
+    duration_s: float,
+    focal0: float,
+    size: tuple[int, int],
+    fps: float,
+) -> NDArray[np.float32]:
+    """A frame whose rows are exposed at :func:`~camerabench.synth.nuisances.row_times`, each
+    band of :data:`RS_BAND_ROWS` rows rendered with the camera pose and focal length of its
+    middle row's instant (a band of rows is a pinhole image whose principal point is shifted)."""
+    width, height = size
+    times = row_times(height, frame_time_s, spec.rolling_shutter / fps)
+    out = np.empty((height, width, 3), dtype=np.float32)
+    starts = list(range(0, height, RS_BAND_ROWS))
+    mids = np.array([times[r0 : r0 + RS_BAND_ROWS].mean() for r0 in starts])
+    band_path = camera_path_at(spec, mids, duration_s)
+    for j, r0 in enumerate(starts):
+        r1 = min(height, r0 + RS_BAND_ROWS)
+        k = pinhole_intrinsic(focal0 * band_path.focal_scale[j], width, height)
+        k[1, 2] -= r0
+        out[r0:r1] = render_frame(scene, bank, band_path.cam_c2w[j], k, width, r1 - r0, float(mids[j]), _SUPERSAMPLE)
+    return out
+
+
+def _distorted_frame(
+    scene: Scene,
+    bank: TextureBank,
+    cam_c2w: NDArray[np.float64],
+    intrinsic: NDArray[np.float64],
+    size: tuple[int, int],
+    k1: float,
+    time_s: float,
+) -> tuple[NDArray[np.float32], tuple[int, int]]:
+    """A frame through a lens with radial distortion ``k1``: a pinhole render with a margin,
+    resampled by ``cv2.remap`` (:func:`~camerabench.synth.nuisances.distortion_maps`)."""
+    import cv2
+
+    width, height = size
+    mx, my = distortion_margin(intrinsic, width, height, k1)
+    big = intrinsic.copy()
+    big[0, 2] += mx
+    big[1, 2] += my
+    img = render_frame(scene, bank, cam_c2w, big, width + 2 * mx, height + 2 * my, time_s, _SUPERSAMPLE)
+    map_x, map_y = distortion_maps(intrinsic, width, height, k1, (mx, my))
+    out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(out, dtype=np.float32), (mx, my)
+
+
+def _box_coverage(
+    cam_c2w: NDArray[np.float64],
+    intrinsic: NDArray[np.float64],
+    centre_m: NDArray[np.float64],
+    size_m: tuple[float, float, float],
+    size: tuple[int, int],
+) -> float:
+    """Share of the frame covered by a box's front face (level frame; the camera looks along +z)."""
+    import cv2
+
+    width, height = size
+    c = np.asarray(centre_m, dtype=np.float64)
+    hx, hy, hz = (v / 2 for v in size_m)
+    corners = c + np.array([[-hx, -hy, -hz], [hx, -hy, -hz], [hx, hy, -hz], [-hx, hy, -hz]])
+    uv, depth = project_points(corners, cam_c2w, intrinsic)
+    if np.any(depth <= 0):
+        return 0.0
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [np.round(uv).astype(np.int32)], 1)
+    return float(mask.mean())
 
 
 def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
@@ -200,13 +382,14 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
     t1 = time.perf_counter()
     root = Path(out)
     stem = _clip_stem(index, spec)
-    write_video(root / "videos" / f"{stem}.mp4", clip.frames, fps, crf=spec.crf)
+    write_video(root / "videos" / f"{stem}.mp4", clip.frames, float(spec.fps or fps), crf=spec.crf)
     save_npz(root / "gt" / f"{stem}.npz", clip.trajectory)
     write_tum(root / "gt" / f"{stem}.txt", clip.trajectory)
     return {
         "frames": len(clip.frames),
         "gt_motion": relative_motion(clip.trajectory.cam_c2w, clip.trajectory.focal_px),
         "shot": _shot(clip, f"{stem}.mp4", size).to_dict(),
+        "nuisances": clip.nuisances,
         "render_s": t1 - t0,
         "write_s": time.perf_counter() - t1,
     }
@@ -425,6 +608,7 @@ def _write_labels(
                 "labels": {p.value: c.labels[p] for p in Primitive},
                 "caption": caption(c.spec),
                 "frames": stats[i]["frames"],
+                **({"nuisances": stats[i]["nuisances"]} if stats[i].get("nuisances") else {}),
                 "gt_motion": stats[i]["gt_motion"],
             }
             for i, c in enumerate(clips)

@@ -55,8 +55,28 @@ KNOBS = (
     "handheld_shake",
     "motion_blur",
     "noise_compression",
+    "rolling_shutter",
+    "lens_distortion",
+    "static_overlay",
+    "large_subject",
+    "exposure_flicker",
+    "scene_cut",
+    "low_fps_fast_motion",
+    "long_changing_motion",
 )
 FAILURE_MODES = KNOBS
+
+#: rolling-shutter readout time, as a fraction of the frame interval (a phone sensor reads its
+#: rows out over most of a 30 fps frame interval)
+ROLLING_SHUTTER_READOUT = 0.9
+#: barrel distortion (OpenCV's k1 on normalised coordinates): about 8% of the radius at the
+#: frame corners for the presets' 58-64 degree fields of view, an action-camera look
+LENS_K1 = -0.25
+#: the low-frame-rate knob's frame rate and how much faster than the ``fast`` speed class it moves
+LOW_FPS = 4.0
+LOW_FPS_SPEEDUP = 1.6
+#: the changing-motion knob's clip length (seconds): a move over 10 s, a 10 s hold, back over 10 s
+LONG_CLIP_S = 30.0
 
 
 def _mag(prim: Primitive, speed: Speed) -> float:
@@ -211,6 +231,7 @@ def _hard() -> list[ClipSpec]:
         _simple(P.ZOOM_IN, Speed.REGULAR),
     ]:
         out.append(_with_knob(spec, "noise_compression", noise_sigma=8.0, crf=36))
+    out.extend(_internet_video())
     # interleave the knobs so that any prefix covers many failure modes
     by_knob: dict[str, list[ClipSpec]] = {}
     for spec in out:
@@ -219,6 +240,72 @@ def _hard() -> list[ClipSpec]:
     for i in range(max(len(v) for v in by_knob.values())):
         interleaved.extend(v[i] for v in by_knob.values() if i < len(v))
     return interleaved
+
+
+def _internet_video() -> list[ClipSpec]:
+    """Nuisances of footage from the internet (issue 14): the camera motion, and so the labels,
+    are those of the clip without the nuisance, except for a scene cut (every label ambiguous)."""
+    out: list[ClipSpec] = []
+    for spec in [
+        _simple(P.PAN_LEFT, Speed.FAST),
+        _simple(P.PAN_RIGHT, Speed.REGULAR),
+        _simple(P.TILT_UP, Speed.FAST),
+        _simple(P.MOVE_RIGHT, Speed.FAST),
+        ClipSpec(name="static"),
+        _simple(P.ROLL_CLOCKWISE, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "rolling_shutter", rolling_shutter=ROLLING_SHUTTER_READOUT))
+    for spec in [
+        _simple(P.PAN_RIGHT, Speed.REGULAR),
+        _simple(P.ZOOM_IN, Speed.REGULAR),
+        _simple(P.MOVE_IN, Speed.REGULAR),
+        ClipSpec(name="static"),
+        _simple(P.TILT_DOWN, Speed.REGULAR),
+        _simple(P.MOVE_LEFT, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "lens_distortion", lens_k1=LENS_K1))
+    for spec, overlays in [
+        (_simple(P.PAN_LEFT, Speed.SLOW), ("logo",)),
+        (_simple(P.MOVE_IN, Speed.REGULAR), ("subtitles",)),
+        (_simple(P.TILT_UP, Speed.REGULAR), ("letterbox",)),
+        (_simple(P.ZOOM_OUT, Speed.REGULAR), ("pillarbox",)),
+        (ClipSpec(name="static"), ("logo", "subtitles")),
+        (_simple(P.MOVE_RIGHT, Speed.REGULAR), ("logo", "letterbox")),
+        (_simple(P.PAN_RIGHT, Speed.SLOW), ("subtitles", "pillarbox")),
+        (_simple(P.ROLL_COUNTERCLOCKWISE, Speed.REGULAR), ("logo", "subtitles", "letterbox")),
+    ]:
+        out.append(_with_knob(spec, "static_overlay", overlays=overlays))
+    for i in range(4):
+        out.append(_with_knob(ClipSpec(name=f"static_{i}"), "large_subject", large_subject=True))
+    for spec in [
+        ClipSpec(name="static"),
+        _simple(P.PAN_RIGHT, Speed.SLOW),
+        _simple(P.MOVE_IN, Speed.REGULAR),
+        _simple(P.ZOOM_IN, Speed.REGULAR),
+        _simple(P.TILT_DOWN, Speed.REGULAR),
+    ]:
+        out.append(_with_knob(spec, "exposure_flicker", flicker=0.25))
+    for spec, after in [
+        (_simple(P.PAN_LEFT, Speed.REGULAR), ((P.MOVE_IN, _mag(P.MOVE_IN, Speed.REGULAR)),)),
+        (ClipSpec(name="static"), ((P.PAN_RIGHT, _mag(P.PAN_RIGHT, Speed.REGULAR)),)),
+        (_simple(P.MOVE_RIGHT, Speed.REGULAR), ()),
+    ]:
+        out.append(_with_knob(spec, "scene_cut", scene_cut=True, cut_moves=after))
+    for prim in (P.PAN_LEFT, P.PAN_RIGHT, P.MOVE_LEFT, P.TILT_DOWN, P.MOVE_IN):
+        spec = _simple(prim, Speed.FAST)
+        moves = tuple((p, m * LOW_FPS_SPEEDUP) for p, m in spec.moves)
+        out.append(_with_knob(spec, "low_fps_fast_motion", fps=LOW_FPS, moves=moves))
+    for prim in (P.PAN_RIGHT, P.PAN_LEFT):
+        spec = _simple(prim, Speed.FAST)
+        out.append(
+            _with_knob(
+                dataclasses.replace(spec, name=f"{prim.value.lower()}_hold_back"),
+                "long_changing_motion",
+                duration_s=LONG_CLIP_S,
+                profile="there_hold_back",
+            )
+        )
+    return out
 
 
 PRESETS = ("standard", "hard")

@@ -36,9 +36,26 @@ from camerabench.taxonomy import (
 )
 from camerabench.taxonomy.rules import Answer
 
-__all__ = ["CameraPath", "ClipSpec", "camera_path", "ease", "raw_annotation", "rot_x", "rot_y", "rot_z"]
+__all__ = [
+    "OVERLAYS",
+    "PROFILES",
+    "CameraPath",
+    "ClipSpec",
+    "camera_path",
+    "camera_path_at",
+    "ease",
+    "progress",
+    "raw_annotation",
+    "rot_x",
+    "rot_y",
+    "rot_z",
+]
 
 _AXES = ("tx", "ty", "tz", "yaw", "pitch", "roll", "zoom")
+#: static overlays a clip may carry (:attr:`ClipSpec.overlays`)
+OVERLAYS = ("logo", "subtitles", "letterbox", "pillarbox")
+#: motion profiles (:attr:`ClipSpec.profile`)
+PROFILES = ("ease", "there_hold_back")
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,23 @@ class ClipSpec:
         motion_blur: shutter sub-frames averaged per frame (1: none).
         failure_mode: the hard-preset failure mode this clip exercises, if any.
         initial_pitch_deg: the first frame's tilt (positive = up) in the level frame.
+        rolling_shutter: sensor readout time as a fraction of the frame interval (0: global
+            shutter); row ``r`` of ``H`` is exposed ``((r + 0.5) / H - 0.5) * rolling_shutter / fps``
+            seconds after the frame time, with the camera pose of that instant.
+        lens_k1: first radial distortion coefficient of the Brown model (OpenCV's ``k1``, in
+            normalised image coordinates); negative is barrel distortion.
+        overlays: static content burnt in after rendering: ``logo`` (a picture in the top-right
+            corner), ``subtitles`` (text at the bottom, changing every 2 s),
+            ``letterbox`` (black bars top and bottom), ``pillarbox`` (black bars left and right).
+        large_subject: a textured box covering at least 40% of the frame crosses in front of
+            the camera.
+        flicker: per-frame exposure gain ``exp(flicker * u)``, ``u`` uniform in [-1, 1] (time-lapse).
+        scene_cut: halfway through, the clip cuts to another scene and camera (a shot transition).
+        cut_moves: the camera moves of the shot after the cut.
+        fps: the clip's own frame rate (default: the dataset's).
+        duration_s: the clip's length (default: the dataset's clip duration).
+        profile: ``ease`` (one eased move over the clip) or ``there_hold_back`` (the move over
+            the first third, a hold, and the same move back over the last third).
     """
 
     name: str
@@ -83,7 +117,28 @@ class ClipSpec:
     motion_blur: int = 1
     failure_mode: str | None = None
     initial_pitch_deg: float = 0.0
+    rolling_shutter: float = 0.0
+    lens_k1: float = 0.0
+    overlays: tuple[str, ...] = ()
+    large_subject: bool = False
+    flicker: float = 0.0
+    scene_cut: bool = False
+    cut_moves: tuple[tuple[Primitive, float], ...] = ()
+    fps: float | None = None
+    duration_s: float | None = None
+    profile: str = "ease"
     knobs: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.overlays) - set(OVERLAYS)
+        if unknown:
+            raise ValueError(f"unknown overlays {sorted(unknown)}; choose from {OVERLAYS}")
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; choose from {PROFILES}")
+        if not 0.0 <= self.rolling_shutter <= 1.0:
+            raise ValueError(f"rolling_shutter is a share of the frame interval in [0, 1], got {self.rolling_shutter}")
+        if self.rolling_shutter and (self.motion_blur > 1 or self.shake_deg > 0 or self.tracking is not None):
+            raise ValueError("rolling shutter is rendered for plain moves only (no blur, shake or tracking)")
 
     @property
     def is_static(self) -> bool:
@@ -109,6 +164,16 @@ class ClipSpec:
             "crf": self.crf,
             "motion_blur": self.motion_blur,
             "initial_pitch_deg": self.initial_pitch_deg,
+            "rolling_shutter": self.rolling_shutter,
+            "lens_k1": self.lens_k1,
+            "overlays": list(self.overlays),
+            "large_subject": self.large_subject,
+            "flicker": self.flicker,
+            "scene_cut": self.scene_cut,
+            "cut_moves": [{"primitive": p.value, "magnitude": round(float(m), 6)} for p, m in self.cut_moves],
+            "fps": self.fps,
+            "duration_s": self.duration_s,
+            "profile": self.profile,
         }
 
 
@@ -185,15 +250,39 @@ def _components(moves: tuple[tuple[Primitive, float], ...]) -> dict[str, float]:
 PIVOT_DISTANCE_M = 6.0
 
 
+def progress(spec: ClipSpec, tau: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Motion progress (0 at the first pose, 1 at the full move) at clip fractions ``tau``.
+
+    ``ease``: :func:`ease` over the clip. ``there_hold_back``: eased to 1 over the first third,
+    held, eased back to 0 over the last third (frames at ``tau`` and ``1 - tau`` share a pose).
+
+    Example:
+        >>> spec = ClipSpec("x", profile="there_hold_back")
+        >>> progress(spec, np.array([0.0, 1 / 3, 0.5, 2 / 3, 1.0])).round(6).tolist()
+        [0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    tau = np.asarray(tau, dtype=np.float64)
+    if spec.profile == "there_hold_back":
+        return np.minimum(ease(3.0 * tau), ease(3.0 * (1.0 - tau)))
+    return ease(tau)
+
+
 def camera_path(spec: ClipSpec, num_frames: int, fps: float) -> CameraPath:
     """The exact camera path of a clip in its level frame (first camera at the origin)."""
     if num_frames < 2:
         raise ValueError(f"a clip needs at least 2 frames, got {num_frames}")
     times = np.arange(num_frames) / fps
-    prog = ease(times / times[-1])
+    return camera_path_at(spec, times, float(times[-1]))
+
+
+def camera_path_at(spec: ClipSpec, times_s: NDArray[np.float64], duration_s: float) -> CameraPath:
+    """The camera at any times of a clip lasting ``duration_s`` (before 0 and after the end it
+    holds still); rolling shutter asks for the pose of each row's instant."""
+    times = np.asarray(times_s, dtype=np.float64)
+    prog = progress(spec, times / duration_s)
     base = _pose(rot_x(spec.initial_pitch_deg), np.zeros(3))
     comp = _components(spec.moves)
-    poses = np.empty((num_frames, 4, 4))
+    poses = np.empty((len(times), 4, 4))
     focal = np.exp(comp["zoom"] * prog)
     for i, s in enumerate(prog):
         rel_rot = rot_y(comp["yaw"] * s) @ rot_x(comp["pitch"] * s) @ rot_z(comp["roll"] * s)
@@ -305,11 +394,25 @@ def steadiness(spec: ClipSpec) -> Steadiness:
 
 
 def raw_annotation(spec: ClipSpec) -> RawAnnotation:
-    """The annotation a careful CameraBench annotator would write for this clip."""
+    """The annotation a careful CameraBench annotator would write for this clip.
+
+    A scene cut is a shot transition (every label ambiguous, the taxonomy's rule 1). A move that
+    goes there and back (profile ``there_hold_back``) is annotated with both directions ``yes``
+    and movement ``major_complex`` (its direction changes), so under rule 4 every other
+    direction is ambiguous.
+    """
+    if spec.scene_cut:
+        return RawAnnotation(steadiness(spec), Movement.MAJOR_COMPLEX, shot_transition=True)
     if spec.is_static:
         return RawAnnotation(steadiness(spec), Movement.NO)
     movement = Movement.MINOR if spec.minor else Movement.MAJOR_SIMPLE
     directions: dict[Primitive, Answer] = {p: "yes" for p, _ in spec.moves}
+    if spec.profile == "there_hold_back":
+        movement = Movement.MAJOR_COMPLEX
+        for p, _ in spec.moves:
+            back = p.opposite
+            if back is not None:
+                directions[back] = "yes"
     compounds: frozenset[CompoundMotion] = frozenset()
     if spec.compound is not None:
         compounds = frozenset({spec.compound})

@@ -1,0 +1,254 @@
+"""Static overlays and bars: pixels whose content stays put while the scene moves.
+
+Internet video carries content that is not part of the scene: a station logo in a corner,
+burnt-in subtitles, black letterbox (top and bottom) or pillarbox (left and right) bars. Their
+features do not move with the camera, so they vote for a still camera; bars do not give features
+themselves, but their edges against the picture do. :func:`static_mask` finds them on the
+sampled grey frames so that the geometric methods leave them out (``fast`` passes the mask to
+OpenCV SIFT and drops dense-flow points on it; ``colmap`` writes it as COLMAP's per-image mask).
+
+Two detectors, both on the frames the method samples:
+
+1. **Bars**: runs of rows (columns) from a border that are flat in every frame and constant over
+   time: spatial range within a row, over all frames, at most :data:`BAR_RANGE` grey levels.
+2. **Overlays**: corner pixels (2-D image structure) that keep their grey level (within
+   :data:`STILL_LEVELS`) in at least :data:`STILL_SHARE` of the frame pairs in which the picture
+   moves (at least :data:`MOVING_SHARE` of its corner pixels change), and in at least
+   :data:`FAR_STILL_SHARE` of the pairs about a second apart, in the top and bottom
+   :data:`OVERLAY_BAND` of the picture (where logos and subtitles go). A pair in which the
+   picture does not move says nothing (a still camera and a logo agree). The pixels found are
+   closed into blobs and grown by :data:`OVERLAY_MARGIN_PX` (a SIFT keypoint next to a logo sees
+   the logo). When they add up to more than :data:`MAX_OVERLAY_SHARE` of the frame's structured
+   pixels, what stays put is the scene itself (a still camera with a large subject moving in
+   front of it), and nothing is masked as an overlay.
+
+Thresholds, measured on the hard synthetic preset (seed 0, 320x192, H.264 crf 18-36, sensor
+noise up to 8 levels) where the overlays are burnt in after noise, as an editor adds them:
+overlay pixels change by at most 1-3 levels between frames (compression), textured scene pixels
+of a moving picture change by tens of levels in most pairs; black bars decoded from H.264 vary by
+at most 2 levels across a row. Real footage is still to check (issue 14 point 4).
+
+Example:
+    >>> rng = np.random.default_rng(0)
+    >>> frames = rng.integers(0, 255, size=(6, 60, 80)).astype(np.uint8)  # a picture that changes
+    >>> frames[:, :8] = 0                                                  # a letterbox bar
+    >>> frames[:, 10:20, 50:70] = rng.integers(0, 255, size=(10, 20))      # a static logo
+    >>> m = static_mask(frames)
+    >>> m.bars["top"], bool(m.usable[15, 60]), bool(m.usable[40, 20])
+    (8, False, True)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "BAR_RANGE",
+    "MAX_OVERLAY_SHARE",
+    "MOVING_SHARE",
+    "STILL_LEVELS",
+    "STILL_SHARE",
+    "StaticMask",
+    "detect_bars",
+    "static_mask",
+]
+
+log = logging.getLogger(__name__)
+
+#: Largest grey-level range along a row (column), over all frames, of a bar (H.264 keeps a black
+#: bar within 2 levels; a textured picture row spans tens of levels).
+BAR_RANGE = 6
+#: Pixels masked beyond a bar: SIFT keypoints on the bar's edge move along it with the picture.
+BAR_MARGIN_PX = 4
+#: Largest share of the frame side a bar may take (a 2.39:1 film boxed into 4:3 takes 22% per bar).
+MAX_BAR_SHARE = 0.3
+#: A pixel keeps its grey level in a pair when it changes by at most this many levels.
+STILL_LEVELS = 6
+#: ... in at least this share of the pairs in which the picture moves (subtitles change text
+#: every couple of seconds, so not in all of them).
+STILL_SHARE = 0.8
+#: ... and in at least this share of the pairs ``gap_frames`` apart spanning a moving picture
+#: (subtitles of 2 s hold for about half of the pairs a second apart).
+FAR_STILL_SHARE = 0.5
+#: A pair of frames shows a moving picture when this share of its structured pixels changes.
+MOVING_SHARE = 0.6
+#: A pixel has 2-D structure (a corner) when OpenCV's ``cornerMinEigenVal`` (5x5 block, 3x3
+#: Sobel, on grey levels) exceeds this. Edges are not enough: an edge along the motion (a
+#: horizontal edge in a pan) keeps its grey levels while the picture moves. On the hard preset
+#: the logo's pixels reach 710 at their 90th percentile, the whole frame's 157.
+CORNER_MIN_EIG = 300.0
+#: Overlay blobs are grown by this many pixels (about SIFT's descriptor radius at small scales).
+OVERLAY_MARGIN_PX = 6
+#: Blobs smaller than this many pixels are left alone (a few still pixels of the scene).
+MIN_OVERLAY_PX = 40
+#: Above this share of the structured pixels, what stays put is the scene, not an overlay.
+MAX_OVERLAY_SHARE = 0.2
+#: Overlays are looked for only in this share of the picture's height at its top and bottom
+#: (inside any bars): where broadcasters put logos, tickers and subtitles. In the middle of the
+#: picture, what stays put is the scene (the focus of expansion of a dolly, the centre of a
+#: roll, a far background), which the methods need.
+OVERLAY_BAND = 0.25
+#: Frame pairs in which the picture moves needed to call anything an overlay.
+MIN_MOVING_PAIRS = 2
+
+
+@dataclass(frozen=True)
+class StaticMask:
+    """Where features may be used.
+
+    Attributes:
+        usable: (H, W) bool, True where features and flow may be taken.
+        bars: thickness in pixels of the bar found on each side (``top``, ``bottom``, ``left``,
+            ``right``; 0 for none), before the margin.
+        overlay_px: pixels masked as static overlays (beyond the bars and their margins).
+        moving_pairs: frame pairs in which the picture moved.
+        note: why no overlay was masked although pixels stayed put (empty otherwise).
+    """
+
+    usable: NDArray[np.bool_]
+    bars: dict[str, int] = field(default_factory=dict)
+    overlay_px: int = 0
+    moving_pairs: int = 0
+    note: str = ""
+
+    @property
+    def masked_fraction(self) -> float:
+        """Share of the frame left out."""
+        return float(1.0 - self.usable.mean())
+
+    @property
+    def any(self) -> bool:
+        """Something is masked."""
+        return not bool(self.usable.all())
+
+    def cv_mask(self) -> NDArray[np.uint8]:
+        """OpenCV's convention (``detectAndCompute(img, mask)``): 255 where features may be found."""
+        return self.usable.astype(np.uint8) * 255
+
+    def info(self) -> dict[str, Any]:
+        """What was masked, for a method's per-video metadata (run.json)."""
+        out: dict[str, Any] = {
+            "masked_fraction": round(self.masked_fraction, 4),
+            "bars_px": dict(self.bars),
+            "overlay_px": self.overlay_px,
+        }
+        if self.note:
+            out["overlay_note"] = self.note
+        return out
+
+
+def _as_stack(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> NDArray[np.uint8]:
+    stack = np.asarray(frames)
+    if stack.ndim == 4:  # RGB: luma as OpenCV computes it
+        stack = np.round(stack[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+    if stack.ndim != 3 or len(stack) == 0:
+        raise ValueError(f"frames must be (N, H, W) grey or (N, H, W, 3) RGB, got shape {stack.shape}")
+    return stack.astype(np.uint8, copy=False)
+
+
+def _run_from_border(flat: NDArray[np.bool_], limit: int) -> int:
+    """Length of the run of True from index 0, capped at ``limit`` (0 when it reaches it)."""
+    run = int(np.argmin(flat)) if not flat.all() else len(flat)
+    return run if run <= limit else 0
+
+
+def detect_bars(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> dict[str, int]:
+    """Thickness of flat, constant bars on each side of (N, H, W) grey frames.
+
+    A row (column) belongs to a bar when the range of its grey levels over all frames is at most
+    :data:`BAR_RANGE`; a bar is the run of such rows from the border, if it is thinner than
+    :data:`MAX_BAR_SHARE` of the frame (a uniform picture is not a bar).
+
+    Example:
+        >>> f = np.full((3, 40, 50), 90, np.uint8)
+        >>> f[:, 5:35] = np.random.default_rng(1).integers(0, 255, size=(3, 30, 50))
+        >>> detect_bars(f)
+        {'top': 5, 'bottom': 5, 'left': 0, 'right': 0}
+    """
+    stack = _as_stack(frames)
+    hi, lo = stack.max(axis=0).astype(np.int16), stack.min(axis=0).astype(np.int16)
+    h, w = hi.shape
+    flat_rows = (hi.max(axis=1) - lo.min(axis=1)) <= BAR_RANGE
+    flat_cols = (hi.max(axis=0) - lo.min(axis=0)) <= BAR_RANGE
+    lim_r, lim_c = int(MAX_BAR_SHARE * h), int(MAX_BAR_SHARE * w)
+    return {
+        "top": _run_from_border(flat_rows, lim_r),
+        "bottom": _run_from_border(flat_rows[::-1], lim_r),
+        "left": _run_from_border(flat_cols, lim_c),
+        "right": _run_from_border(flat_cols[::-1], lim_c),
+    }
+
+
+def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_frames: int = 5) -> StaticMask:
+    """Bars and static overlays of a clip's sampled frames (module docstring).
+
+    Args:
+        frames: (N, H, W) grey or (N, H, W, 3) RGB uint8 frames, in time order.
+        gap_frames: frames in about a second (the long-gap test; ``fast`` samples 5 per second).
+
+    Returns:
+        The mask; without bars or overlays every pixel is usable.
+    """
+    import cv2
+
+    stack = _as_stack(frames)
+    n, h, w = stack.shape
+    usable = np.ones((h, w), dtype=bool)
+    bars = detect_bars(stack)
+    if bars["top"]:
+        usable[: bars["top"] + BAR_MARGIN_PX] = False
+    if bars["bottom"]:
+        usable[h - bars["bottom"] - BAR_MARGIN_PX :] = False
+    if bars["left"]:
+        usable[:, : bars["left"] + BAR_MARGIN_PX] = False
+    if bars["right"]:
+        usable[:, w - bars["right"] - BAR_MARGIN_PX :] = False
+    if n < MIN_MOVING_PAIRS + 1:
+        return StaticMask(usable, bars)
+
+    structured = np.zeros((n, h, w), dtype=bool)
+    for i, g in enumerate(stack):
+        structured[i] = (cv2.cornerMinEigenVal(g.astype(np.float32), 5, ksize=3) > CORNER_MIN_EIG) & usable
+    still = np.abs(np.diff(stack.astype(np.int16), axis=0)) <= STILL_LEVELS  # (n - 1, h, w)
+    either = structured[:-1] | structured[1:]
+    counts = either.reshape(n - 1, -1).sum(axis=1)
+    moving_share = np.where(counts > 0, (~still & either).reshape(n - 1, -1).sum(axis=1) / np.maximum(counts, 1), 0.0)
+    moving = moving_share >= MOVING_SHARE
+    num_moving = int(moving.sum())
+    if num_moving < MIN_MOVING_PAIRS:
+        return StaticMask(usable, bars, moving_pairs=num_moving)
+    still_share = still[moving].mean(axis=0)
+    # ... and over a longer gap (about a second of sampled frames): a slow move changes a
+    # smooth texture by little from one frame to the next, but not over a second
+    gap = max(2, min(n // 3, gap_frames))
+    far_still = np.abs(stack[gap:].astype(np.int16) - stack[:-gap]) <= STILL_LEVELS
+    far_moving = np.array([moving[k : k + gap].any() for k in range(n - gap)])
+    far_share = far_still[far_moving].mean(axis=0) if far_moving.any() else still_share
+    candidate = (still_share >= STILL_SHARE) & (far_share >= FAR_STILL_SHARE) & structured[:-1][moving].any(axis=0)
+    top, bottom = bars["top"], h - bars["bottom"]
+    band = round(OVERLAY_BAND * (bottom - top))
+    candidate[top + band : bottom - band] = False
+    num_structured = max(int(structured.any(axis=0).sum()), 1)
+    if candidate.sum() > MAX_OVERLAY_SHARE * num_structured:
+        note = (
+            f"{int(candidate.sum())} structured pixels stay put while the picture moves "
+            f"(over {MAX_OVERLAY_SHARE:.0%} of {num_structured}): a still scene part, not an overlay"
+        )
+        log.debug(note)
+        return StaticMask(usable, bars, moving_pairs=num_moving, note=note)
+    blobs = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_OVERLAY_PX
+    overlay = keep[labels].astype(np.uint8)
+    size = 2 * OVERLAY_MARGIN_PX + 1
+    overlay = cv2.dilate(overlay, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
+    overlay_px = int((overlay & usable).sum())
+    usable &= ~overlay
+    return StaticMask(usable, bars, overlay_px=overlay_px, moving_pairs=num_moving)
