@@ -111,7 +111,9 @@ def test_colmap_on_a_translating_and_a_static_clip(synth_dataset: Path) -> None:
     assert best is Primitive.MOVE_IN and not ahead.info["rotation_only"]
     if ahead.info["camera_mode"].startswith("fixed focal length"):
         assert ahead.info["retried_because"].startswith("per-frame focal length, ")
-    assert ahead.info["mean_reprojection_error_px"] <= ColmapOptions().max_reprojection_error_px
+    # The reprojection gate is in the clip's noise units, never below the pixel floor.
+    assert ahead.info["max_reprojection_error_px"] >= ColmapOptions().max_reprojection_error_px
+    assert ahead.info["mean_reprojection_error_px"] <= ahead.info["max_reprojection_error_px"]
     # Moving back from a wall: COLMAP's own initial pair (a homography's decomposition) read this
     # clip as a tilt down plus a move up; started from the widest calibrated pair it is a move out.
     back = pred.predict(data.video_path("synth_002_move_out.mp4"), QUESTIONS)
