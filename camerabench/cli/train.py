@@ -14,6 +14,7 @@ import math
 import sys
 from typing import Any
 
+from camerabench.baselines.fusion import DEFAULT_N_SPLITS
 from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
 from camerabench.cli.args import fraction, non_negative_int, positive_float, positive_int
 from camerabench.errors import CameraBenchError
@@ -54,7 +55,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--run", default=None, help="run folder holding the inputs' method folders (fusion)")
     p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
-    p.add_argument("--folds", type=positive_int, default=5, help="video-level cross-fitting folds (fusion)")
+    p.add_argument(
+        "--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level cross-fitting folds (fusion)"
+    )
     p.add_argument("--lora", action="store_true")
     p.add_argument("--epochs", type=positive_float, default=d["epochs"], help="sft")
     p.add_argument(

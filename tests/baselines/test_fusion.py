@@ -170,3 +170,49 @@ def test_missing_input_run_is_named(tmp_path: Path, trained: dict[str, Any]) -> 
 def test_train_needs_inputs(trained: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(Exception, match="input"):
         train_fusion(trained["data"], trained["run"], [], tmp_path / "m")
+
+
+def _held_out_ap(scores: np.ndarray, labels: np.ndarray, n_train: int) -> tuple[dict[str, float], str]:
+    """Mean AP over primitives on the videos after the first ``n_train`` of each input (columns
+    ``a``, ``b`` of ``scores[video, primitive]``) and of a stack fitted on the first ``n_train``
+    videos only, and the variant that stack chose."""
+    from sklearn.metrics import average_precision_score
+
+    from camerabench.baselines.fusion import fit_shared_stack
+
+    n_videos, n_prims, _ = scores.shape
+    video = np.repeat(np.arange(n_videos), n_prims)
+    prim = np.array([f"P{p}" for p in np.tile(np.arange(n_prims), n_videos)])
+    s, y = scores.reshape(-1, 2), labels.reshape(-1)
+    train = video < n_train
+    stack = fit_shared_stack(list(prim[train]), s[train], y[train], [f"v{v}" for v in video[train]], inner_repeats=1)
+    test = {"a": s[~train, 0], "b": s[~train, 1], "fusion": stack.probabilities(list(prim[~train]), s[~train])}
+    ap = {
+        name: float(
+            np.mean([average_precision_score(y[~train][prim[~train] == p], col[prim[~train] == p]) for p in set(prim)])
+        )
+        for name, col in test.items()
+    }
+    return ap, stack.variant
+
+
+def test_a_noise_input_does_not_hurt() -> None:
+    """``b`` is pure noise: the stack's weight on it is small enough that fusion keeps ``a``'s AP."""
+    rng = np.random.default_rng(0)
+    labels = rng.random((120, 3)) < 0.3
+    scores = np.stack([1.5 * labels + rng.normal(size=labels.shape), rng.normal(size=labels.shape)], axis=-1)
+    ap, _ = _held_out_ap(scores, labels, n_train=80)
+    assert ap["a"] > 0.6 and abs(ap["fusion"] - ap["a"]) < 0.02 and ap["b"] < 0.45, ap
+
+
+def test_inputs_right_on_different_halves() -> None:
+    """``a`` knows the odd videos, ``b`` the even ones (each is noise on the other half): a
+    positive stands out in one input or the other, so their shared sum beats both."""
+    rng = np.random.default_rng(1)
+    labels = rng.random((120, 3)) < 0.3
+    odd = (np.arange(120) % 2 == 1)[:, None]
+    a = np.where(odd, 6.0 * labels, 0.0) + rng.normal(size=labels.shape)
+    b = np.where(~odd, 6.0 * labels, 0.0) + rng.normal(size=labels.shape)
+    ap, variant = _held_out_ap(np.stack([a, b], axis=-1), labels, n_train=80)
+    assert variant == "shared"
+    assert ap["fusion"] > max(ap["a"], ap["b"]) + 0.05, ap
