@@ -183,3 +183,32 @@ def test_options() -> None:
     with pytest.raises(CameraBenchError, match="sample_fps must be float"):
         fast.FastPredictor(sample_fps="fast")
     assert fast.FastPredictor(sample_fps=2).settings()["sample_fps"] == 2.0
+
+
+def test_still_camera_with_large_moving_subject() -> None:
+    """Half the matches at zero flow over the frame, half on a subject moving 12 px: still."""
+    from camerabench.baselines.geometry.fast import still_camera
+
+    rng = np.random.default_rng(3)
+    k = np.array([[400.0, 0.0, 240.0], [0.0, 400.0, 135.0], [0.0, 0.0, 1.0]])
+    scene = rng.uniform([0, 0], [480, 270], (150, 2))
+    subject = rng.uniform([100, 50], [350, 250], (250, 2))
+    pts_a = np.r_[scene, subject]
+    pts_b = np.r_[scene, subject + np.array([12.0, 0.0])] + rng.normal(0.0, 0.02, (400, 2))
+    pair = still_camera(pts_a, pts_b, k)
+    assert pair is not None and pair.still and pair.rotation_only
+    assert np.allclose(pair.rot_b_from_a, np.eye(3)) and pair.zoom == 1.0
+    assert pair.num_inliers >= 140 and pair.moving_share > 0.5
+
+
+def test_still_camera_rejects_slow_zoom_and_pan() -> None:
+    """A moving camera's flow is continuous: its slow part near zero is no still scene."""
+    from camerabench.baselines.geometry.fast import still_camera
+
+    rng = np.random.default_rng(4)
+    k = np.array([[400.0, 0.0, 240.0], [0.0, 400.0, 135.0], [0.0, 0.0, 1.0]])
+    pts_a = rng.uniform([0, 0], [480, 270], (400, 2))
+    zoom = (pts_a - k[:2, 2]) * 1.004 + k[:2, 2] + rng.normal(0.0, 0.03, (400, 2))
+    assert still_camera(pts_a, zoom, k) is None
+    pan = pts_a + np.array([3.0, 0.0]) + rng.normal(0.0, 0.03, (400, 2))
+    assert still_camera(pts_a, pan, k) is None
