@@ -50,6 +50,11 @@ Honesty rules:
   is what the rotation+zoom chain measures (any translation is lost and the meta says
   ``rotation_only``). The video fails only when consecutive frames have too few verified
   matches to be related at all (a cut, a black frame), or with ``rotation_only=False``.
+* A scene cut (:func:`~camerabench.baselines.geometry.shots.detect_cuts` on the sampled
+  frames) makes every label ambiguous (taxonomy rule 1) and no camera motion relates the frames
+  across it: only the frames of the longest shot go to COLMAP, and ``cuts_s`` / ``shot_s`` in
+  run.json say where the cuts are and which shot was used, as ``fast`` does. The video fails
+  only when no shot has the 3 sampled frames COLMAP needs.
 * Short clips: at least ``min_frames`` frames are sampled (a 12-frame clip at 30 fps gives 4
   at 10 fps), spread evenly over the clip, so the gates see the same amount of evidence.
 * Translation is divided by the median depth of the points the first frame sees (the
@@ -71,6 +76,7 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
+from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
@@ -521,19 +527,29 @@ class ColmapPredictor(GeometricPredictor):
         _silence(pycolmap)
 
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
+        import cv2
+
         clip = read_video(video_path, fps=self.opt("sample_fps"), max_side=self.opt("max_side"))
         if len(clip) < self.opt("min_frames"):  # a short clip: sample it densely instead
             clip = read_video(video_path, num_frames=self.opt("min_frames"), max_side=self.opt("max_side"))
         n = len(clip)
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
+        # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
+        cuts = detect_cuts(clip.frames)
+        start, stop = longest_shot(cuts, n)
+        if stop - start < 3:
+            raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has the 3 sampled frames COLMAP needs")
+        frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
+        shot_n = len(frames)
         threads = 1 if self.opt("deterministic") else -1
-        height, width = clip.frames.shape[1:3]
+        height, width = frames.shape[1:3]
         focal0 = focal_from_fov(width, self.opt("fov_deg"))
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-            mask = static_mask(clip.frames)
+            # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
+            mask = static_mask(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]))
             matched = match_frames(
-                clip.frames,
+                frames,
                 Path(tmp),
                 num_threads=threads,
                 prior_focal_px=focal0,
@@ -547,6 +563,9 @@ class ColmapPredictor(GeometricPredictor):
                 "noise_px": matched.noise_px,
                 "two_view_configs_widest": matched.wide_configs,
             }
+            if cuts:
+                info["cuts_s"] = [round(float(clip.timestamps[c]), 3) for c in cuts]
+                info["shot_s"] = [round(float(timestamps[0]), 3), round(float(timestamps[-1]), 3)]
             max_error_px = reprojection_gate_px(
                 matched.noise_px, self.opt("reprojection_noise_ratio"), self.opt("max_reprojection_error_px")
             )
@@ -564,7 +583,7 @@ class ColmapPredictor(GeometricPredictor):
                 # Incremental SfM would return a junk model here (its focal lengths jump, its
                 # translation is noise), so the model is not even built.
                 k0 = pinhole_intrinsic(focal0, width, height)
-                traj = rotation_only_trajectory(matched.consecutive, clip.timestamps, k0)
+                traj = rotation_only_trajectory(matched.consecutive, timestamps, k0)
                 info.update(
                     {
                         "rotation_only": True,
@@ -603,9 +622,9 @@ class ColmapPredictor(GeometricPredictor):
                         filter_max_error_px=self.opt("filter_max_error_px"),
                         init_pair=pair,
                     )
-                    problem = _model_problem(rec, n, width, self.opt("min_registered"), max_error_px)
+                    problem = _model_problem(rec, shot_n, width, self.opt("min_registered"), max_error_px)
                     if problem is None:
-                        traj, model_info = _trajectory_from_model(rec, clip.timestamps)
+                        traj, model_info = _trajectory_from_model(rec, timestamps)
                         problem = _scale_problem(traj, self.opt("max_travel_depths"))
                     if problem is None and refine and zoomed is None:
                         span = _focal_span(traj)
@@ -628,7 +647,7 @@ class ColmapPredictor(GeometricPredictor):
             # rotation + zoom rather than fail; only frames that cannot be related fail.
             k0 = pinhole_intrinsic(focal0, width, height)
             try:
-                traj = rotation_only_trajectory(matched.consecutive, clip.timestamps, k0)
+                traj = rotation_only_trajectory(matched.consecutive, timestamps, k0)
             except PredictionError as exc:
                 raise PredictionError(f"{refused}; no rotation-only estimate either: {exc}") from exc
             info.update({"rotation_only": True, "rotation_only_source": f"fallback: {refused}"})

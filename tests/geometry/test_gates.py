@@ -134,11 +134,31 @@ def test_colmap_falls_back_to_a_pan_when_no_model_is_usable(
 
 
 def test_colmap_still_fails_on_a_black_frame(tmp_path: Path, rotation_clip: Callable[..., NDArray[np.uint8]]) -> None:
-    frames = rotation_clip(Primitive.PAN_LEFT, np.deg2rad(4.0))
-    frames[4] = 0  # a black frame: consecutive frames 3-4 and 4-5 share nothing
+    # grey frames, so that the black one is no colour cut (shots.detect_cuts): consecutive
+    # frames 3-4 and 4-5 share nothing and cannot be related
+    grey = rotation_clip(Primitive.PAN_LEFT, np.deg2rad(4.0)).mean(axis=-1, keepdims=True)
+    frames = np.repeat(grey.astype(np.uint8), 3, axis=-1)
+    frames[4] = 0
     video = _write(tmp_path, frames, "cut.mp4")
     with pytest.raises(PredictionError, match="verified only 0 matches between frames 3 and 4"):
         colmap.ColmapPredictor(sample_fps=5.0, deterministic=True).estimate(video)
+
+
+def test_colmap_reconstructs_the_longest_shot_of_a_cut(
+    tmp_path: Path, rotation_clip: Callable[..., NDArray[np.uint8]]
+) -> None:
+    # 8 frames of a pan, then a cut to 4 frames of another scene (a tilt over the negative image)
+    pan = rotation_clip(Primitive.PAN_RIGHT, np.deg2rad(6.0))
+    other = 255 - rotation_clip(Primitive.TILT_UP, np.deg2rad(4.0), n=4)
+    pred = colmap.ColmapPredictor(sample_fps=5.0, deterministic=True)
+    traj, info = pred.estimate(_write(tmp_path, np.concatenate([pan, other]), "cut.mp4"))
+    assert info["cuts_s"] == [1.6] and info["shot_s"] == [0.0, 1.4]
+    assert len(traj.timestamps) == 8
+    assert np.rad2deg(decompose(traj).component("yaw")[-1]) == pytest.approx(6.0, abs=0.5)
+    # cuts every 2 frames: no shot has the 3 frames COLMAP needs
+    short = np.concatenate([pan[:2], other[:2], pan[2:4], other[2:]])
+    with pytest.raises(PredictionError, match=r"cuts at frames \[2, 4, 6\]; no shot has the 3"):
+        pred.estimate(_write(tmp_path, short, "cuts.mp4"))
 
 
 def test_a_clip_shorter_than_the_sampling_step_is_sampled_densely(
