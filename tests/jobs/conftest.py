@@ -17,6 +17,7 @@ def ray_instance() -> Iterator[None]:
     """
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    # a small object store (the tests move a few MB): by default Ray reserves 30% of the memory
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, object_store_memory=256 * 2**20)
     yield
     ray.shutdown()
