@@ -57,6 +57,7 @@ for the frame rate) makes the video fail, with that reason: there is no honest w
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -378,6 +379,11 @@ def _cheirality_depth(
     return t_unit, (float(np.median(front)) if front.size else float("nan")), int(front.size)
 
 
+#: Threads computing SIFT features ahead of the frame-relating loop. 720p pan, 50 sampled
+#: frames, 2 cores: SIFT 0.8 s and the pair geometry 1.3 s ran one after the other before.
+FEATURE_THREADS = 2
+
+
 def _features(
     gray: NDArray[np.uint8], max_features: int, mask: NDArray[np.uint8] | None = None
 ) -> tuple[NDArray[np.float32], NDArray[Any]]:
@@ -657,21 +663,47 @@ def estimate_trajectory(
     """
     import cv2
 
-    n, height, width = frames.shape[:3]
+    height, width = frames.shape[1:3]
     k = intrinsic_from_fov(width, height, fov_deg)
     if grays is None:
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
     cv_mask = None if usable is None else usable.astype(np.uint8) * 255
-    feats = [_features(g, max_features, cv_mask) for g in grays]
+    # SIFT runs in threads (OpenCV releases the GIL) while this thread relates the frames whose
+    # features are ready: the two overlap, and each frame's features are what a loop would give.
+    pool = ThreadPoolExecutor(max_workers=FEATURE_THREADS, thread_name_prefix="camerabench-sift")
+    futures = [pool.submit(_features, g, max_features, cv_mask) for g in grays]
+    try:
+        return _chain(
+            frames, timestamps, k, grays, usable, futures, parallax_px, min_overlap, parallax_noise_ratio, fov_deg
+        )
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _chain(
+    frames: NDArray[np.uint8],
+    timestamps: NDArray[np.float64],
+    k: NDArray[np.float64],
+    grays: list[NDArray[np.uint8]],
+    usable: NDArray[np.bool_] | None,
+    feats: list[Future[tuple[NDArray[np.float32], NDArray[Any]]]],
+    parallax_px: float,
+    min_overlap: float,
+    parallax_noise_ratio: float,
+    fov_deg: float,
+) -> tuple[Trajectory, list[tuple[int, int, PairMotion]]]:
+    """The keyframe chaining of :func:`estimate_trajectory`, on features computed elsewhere."""
+    n = len(frames)
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k, (n, 1, 1))
     pairs: list[tuple[int, int, PairMotion]] = []
     dense_pairs: set[tuple[int, int]] = set()
 
     def relate(a: int, b: int) -> PairMotion:
-        idx = _match(feats[a][1], feats[b][1])
+        (kp_a, desc_a), (kp_b, desc_b) = feats[a].result(), feats[b].result()
+        idx = _match(desc_a, desc_b)
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
-        pts_a, pts_b = feats[a][0][idx[:, 0]].astype(np.float64), feats[b][0][idx[:, 1]].astype(np.float64)
+        pts_a, pts_b = kp_a[idx[:, 0]].astype(np.float64), kp_b[idx[:, 1]].astype(np.float64)
         if len(pts_a) < MIN_MATCHES:  # weak texture: relate the frames by dense flow instead
             flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
             if len(flow_a) >= MIN_MATCHES:
