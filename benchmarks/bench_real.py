@@ -108,6 +108,9 @@ class RealClip:
     description: str
     reverse: bool = False
     test_copy: dict[str, Any] | None = field(default=None)
+    #: (crop factor at the first frame, at the last): an in-camera digital zoom (see
+    #: :func:`digital_zoom`); None: the frames as the package has them.
+    digital_zoom: tuple[float, float] | None = None
 
     @property
     def video(self) -> str:
@@ -139,6 +142,37 @@ def _labels(spec: Any, where: str) -> dict[Primitive, bool]:
     return out
 
 
+def _zoom(spec: Any, where: str) -> tuple[float, float] | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or set(spec) != {"from", "to"}:
+        raise SystemExit(f"{where}: 'digital_zoom' must be a mapping with the keys from and to")
+    first, last = float(spec["from"]), float(spec["to"])
+    if min(first, last) < 1.0 or first == last:
+        raise SystemExit(f"{where}: digital_zoom crop factors must be >= 1 and differ (from={first}, to={last})")
+    return first, last
+
+
+def digital_zoom(frames: np.ndarray, first: float, last: float) -> np.ndarray:
+    """The frames as a camera's digital zoom makes them: frame i is its centre, magnified by a
+    crop factor going geometrically from ``first`` to ``last`` (a constant zoom speed), and
+    interpolated back to the full size (bicubic, as cameras and phones do).
+
+    The camera's position and orientation stay those of the source, so a still source gives a
+    clip whose only motion is the zoom: Zoom_In when the factor grows, Zoom_Out when it shrinks.
+    """
+    import cv2
+
+    n, height, width = frames.shape[:3]
+    centre_x, centre_y = (width - 1) / 2.0, (height - 1) / 2.0
+    out = np.empty_like(frames)
+    for i, factor in enumerate(np.geomspace(first, last, n)):
+        # dst = factor * (src - centre) + centre
+        warp = np.array([[factor, 0.0, (1.0 - factor) * centre_x], [0.0, factor, (1.0 - factor) * centre_y]])
+        out[i] = cv2.warpAffine(frames[i], warp, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return out
+
+
 def load_clips(path: Path = CLIPS_FILE) -> list[RealClip]:
     """The clips of ``path``, checked (unknown primitives, bad ranges, duplicate ids name the clip)."""
     doc = yaml.safe_load(path.read_text())
@@ -166,6 +200,7 @@ def load_clips(path: Path = CLIPS_FILE) -> list[RealClip]:
                 description=str(c.get("description", "")),
                 reverse=bool(c.get("reverse", False)),
                 test_copy=c.get("test_copy"),
+                digital_zoom=_zoom(c.get("digital_zoom"), where),
             )
         )
     ids = [c.id for c in clips]
@@ -278,6 +313,8 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
             )
         if clip.reverse:
             frames = np.ascontiguousarray(frames[::-1])
+        if clip.digital_zoom is not None:
+            frames = digital_zoom(frames, *clip.digital_zoom)
         if max_side is not None and max(frames.shape[1:3]) > max_side:
             frames = resize_frames(frames, int(max_side))
         write_video(out / "videos" / clip.video, frames, fps=clip.fps / step)
@@ -292,6 +329,9 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
                     "licence": clip.package.licence,
                 },
                 "frames": {"start": start, "end": end, "step": step, "count": len(frames), "reversed": clip.reverse},
+                "digital_zoom": None
+                if clip.digital_zoom is None
+                else {"from": clip.digital_zoom[0], "to": clip.digital_zoom[1]},
                 "fps": clip.fps / step,
                 "resolution": [int(frames.shape[2]), int(frames.shape[1])],
                 "description": clip.description,
