@@ -48,8 +48,11 @@ Honesty rules:
   or a tripod shot has little or no parallax, so incremental SfM registers a handful of frames
   or triangulates a single point; that is normal footage, not a failure, and its camera motion
   is what the rotation+zoom chain measures (any translation is lost and the meta says
-  ``rotation_only``). The video fails only when consecutive frames have too few verified
-  matches to be related at all (a cut, a black frame), or with ``rotation_only=False``.
+  ``rotation_only``). Where consecutive frames have too few verified matches (a hand filling
+  the frame), the nearest later frame with a verified pair is used and the frames between are
+  interpolated (``bridged_frames`` in run.json). The video fails only when a frame has no
+  verified pair with any of the next 10, or one to bridge has none at all (a cut, a black
+  frame), or with ``rotation_only=False``.
 * A scene cut (:func:`~camerabench.baselines.geometry.shots.detect_cuts` on the sampled
   frames) makes every label ambiguous (taxonomy rule 1) and no camera motion relates the frames
   across it: only the frames of the longest shot go to COLMAP, and ``cuts_s`` / ``shot_s`` in
@@ -124,8 +127,10 @@ class MatchedFrames:
         image_dir: the frames as PNG files.
         configs: count of the two-view configurations of the verified frame pairs
             (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
-        consecutive: for each frame i whose pair (i, i+1) COLMAP verified, the inlier keypoints
-            ``(pixels in i (M, 2), pixels in i+1 (M, 2))``.
+        pairs: for each frame pair ``(i, j)``, ``i < j``, that COLMAP verified (consecutive ones
+            with any inliers, wider ones, up to sequential matching's overlap of 10 frames, with
+            at least :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES`), the inlier
+            keypoints ``(pixels in i (M, 2), pixels in j (M, 2))``.
         calibrated_pair: database image ids of the ``CALIBRATED`` pair (an essential matrix
             explains it better than a homography) farthest apart in time (the widest baseline),
             then with the most inliers, among those with at least 100 inliers; or None.
@@ -142,7 +147,7 @@ class MatchedFrames:
     database: Path
     image_dir: Path
     configs: dict[str, int]
-    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]]
+    pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]]
     calibrated_pair: tuple[int, int] | None = None
     noise_px: float = float("nan")
     wide_configs: dict[str, int] | None = None
@@ -233,7 +238,7 @@ def match_frames(
         device=pycolmap.Device.cpu,
     )
     db = pycolmap.Database.open(str(db_path))
-    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+    verified_pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     calibrated: list[tuple[int, int, int, int]] = []
     noise_by_gap: list[tuple[int, float, str]] = []
     keypoints: dict[int, NDArray[np.float64]] = {}
@@ -259,8 +264,7 @@ def match_frames(
             if len(matches) >= MIN_MATCHES:
                 config = pycolmap.TwoViewGeometryConfiguration(geometry.config).name
                 noise_by_gap.append((abs(f1 - f2), localisation_noise_px(pts1, pts2), config))
-            if abs(f1 - f2) == 1:
-                consecutive[min(f1, f2)] = (pts1, pts2) if f2 == f1 + 1 else (pts2, pts1)
+            verified_pairs[(min(f1, f2), max(f1, f2))] = (pts1, pts2) if f1 < f2 else (pts2, pts1)
     finally:
         db.close()
     best = max(calibrated, default=None)
@@ -273,7 +277,7 @@ def match_frames(
         db_path,
         image_dir,
         dict(configs),
-        consecutive,
+        verified_pairs,
         None if best is None else best[2:],
         float(np.median(noise)) if noise else float("nan"),
         dict(wide_configs),
@@ -342,7 +346,7 @@ def _frame_index(name: str) -> int:
 
 
 def rotation_only_trajectory(
-    consecutive: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]],
+    pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]],
     timestamps: NDArray[np.float64],
     k0: NDArray[np.float64],
 ) -> Trajectory:
@@ -352,21 +356,68 @@ def rotation_only_trajectory(
     centre stays fixed and only orientation and focal length change, which is all such a video
     shows. Labelled ``rotation_only`` in the meta.
 
+    Where COLMAP verified too few matches (:data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES`)
+    between frames i and i+1 (a hand or a moving object filling the frame, motion blur), frame i
+    is related to the nearest later frame j it has a verified pair with (sequential matching
+    pairs frames up to 10 apart) and the frames between are interpolated
+    (:func:`~camerabench.trajectory.interpolate_poses`); their count is ``meta["bridged_frames"]``.
+    A frame between that has no verified pair with any frame (black, blank) is not bridged: the
+    video fails, as ``fast`` does.
+    Measured: a still desk camera with a hand pushing a cube around (ViSP ``mbt/cube``) had
+    0 verified matches between two consecutive frames and failed before.
+
     Raises:
-        PredictionError: a consecutive pair has no verified matches (the chain would break).
+        PredictionError: frame i has no verified pair with any later frame, or a frame to bridge
+            has none with any frame (the chain would break).
+
+    Example:
+        >>> k = np.array([[300.0, 0, 160], [0, 300.0, 120], [0, 0, 1]])
+        >>> pts = np.random.default_rng(0).uniform(0, 300, (40, 2))
+        >>> half, shift = pts + [3.0, 0.0], pts + [6.0, 0.0]  # content moving right: a pan left
+        >>> pairs = {(0, 1): (pts[:5], half[:5]), (0, 2): (pts, shift), (1, 2): (half, shift)}
+        >>> traj = rotation_only_trajectory(pairs, np.array([0.0, 0.1, 0.2]), k)
+        >>> traj.meta["bridged_frames"], bool(traj.cam_c2w[2, 0, 2] < 0 < traj.cam_c2w[2, 2, 2])
+        (1, True)
     """
     n = len(timestamps)
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k0, (n, 1, 1))
-    for i in range(n - 1):
-        if i not in consecutive or len(consecutive[i][0]) < MIN_MATCHES:
-            found = len(consecutive[i][0]) if i in consecutive else 0
-            raise PredictionError(f"COLMAP verified only {found} matches between frames {i} and {i + 1}")
-        rot, zoom, _ = fit_rotation_zoom(consecutive[i][0], consecutive[i][1], intr[i])
-        c2w[i + 1, :3, :3] = c2w[i, :3, :3] @ rot.T
-        intr[i + 1] = intr[i]
-        intr[i + 1, :2, :2] *= zoom
-    return Trajectory(c2w, intr, timestamps, meta={META_ROTATION_ONLY: True, META_SCENE_DEPTH: 1.0})
+    later: dict[int, list[int]] = {}
+    related: set[int] = set()  # frames with a verified pair at all
+    for (i, j), (pts_i, _) in pairs.items():
+        if len(pts_i) >= MIN_MATCHES:
+            later.setdefault(i, []).append(j)
+            related |= {i, j}
+    bridged = 0
+    i = 0
+    while i < n - 1:
+        found = len(pairs[(i, i + 1)][0]) if (i, i + 1) in pairs else 0
+        if not later.get(i):
+            raise PredictionError(
+                f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and none between "
+                f"frame {i} and a later one"
+            )
+        j = min(later[i])
+        lost = [k for k in range(i + 1, j) if k not in related]
+        if lost:  # a frame related to nothing (black, blank) is not bridged: it shows no camera
+            raise PredictionError(
+                f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and frame {lost[0]} has "
+                "no verified pair with any frame (a black or blank frame?)"
+            )
+        rot, zoom, _ = fit_rotation_zoom(pairs[(i, j)][0], pairs[(i, j)][1], intr[i])
+        c2w[j, :3, :3] = c2w[i, :3, :3] @ rot.T
+        intr[j] = intr[i]
+        intr[j, :2, :2] *= zoom
+        if j > i + 1:
+            inner_c2w, inner_k = interpolate_poses(timestamps[[i, j]], c2w[[i, j]], timestamps[i + 1 : j], intr[[i, j]])
+            c2w[i + 1 : j] = inner_c2w
+            assert inner_k is not None
+            intr[i + 1 : j] = inner_k
+            bridged += j - i - 1
+        i = j
+    return Trajectory(
+        c2w, intr, timestamps, meta={META_ROTATION_ONLY: True, META_SCENE_DEPTH: 1.0, "bridged_frames": bridged}
+    )
 
 
 def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[Trajectory, dict[str, Any]]:
@@ -583,10 +634,11 @@ class ColmapPredictor(GeometricPredictor):
                 # Incremental SfM would return a junk model here (its focal lengths jump, its
                 # translation is noise), so the model is not even built.
                 k0 = pinhole_intrinsic(focal0, width, height)
-                traj = rotation_only_trajectory(matched.consecutive, timestamps, k0)
+                traj = rotation_only_trajectory(matched.pairs, timestamps, k0)
                 info.update(
                     {
                         "rotation_only": True,
+                        "bridged_frames": traj.meta["bridged_frames"],
                         "rotation_only_source": f"rotation+zoom fit to COLMAP's verified matches: {why}",
                     }
                 )
@@ -647,10 +699,16 @@ class ColmapPredictor(GeometricPredictor):
             # rotation + zoom rather than fail; only frames that cannot be related fail.
             k0 = pinhole_intrinsic(focal0, width, height)
             try:
-                traj = rotation_only_trajectory(matched.consecutive, timestamps, k0)
+                traj = rotation_only_trajectory(matched.pairs, timestamps, k0)
             except PredictionError as exc:
                 raise PredictionError(f"{refused}; no rotation-only estimate either: {exc}") from exc
-            info.update({"rotation_only": True, "rotation_only_source": f"fallback: {refused}"})
+            info.update(
+                {
+                    "rotation_only": True,
+                    "bridged_frames": traj.meta["bridged_frames"],
+                    "rotation_only_source": f"fallback: {refused}",
+                }
+            )
             return traj, info
 
 

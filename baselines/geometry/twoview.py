@@ -25,6 +25,7 @@ __all__ = [
     "ROTATION_RESIDUAL_PER_SIGMA",
     "fit_rotation_zoom",
     "localisation_noise_px",
+    "rotation_zoom_residual",
     "sigma_from_sampson",
 ]
 
@@ -193,3 +194,25 @@ def fit_rotation_zoom(
     rot = cv2.Rodrigues(fit.x[:3])[0]
     err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
     return rot, float(np.exp(fit.x[3])), err
+
+
+def rotation_zoom_residual(
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    rot_b_from_a: NDArray[np.float64],
+    zoom: float,
+) -> NDArray[np.float64]:
+    """(M,) transfer error (pixels) of matches under a rotation+zoom (:func:`fit_rotation_zoom`'s model).
+
+    Example:
+        >>> k = np.array([[200.0, 0.0, 100.0], [0.0, 200.0, 80.0], [0.0, 0.0, 1.0]])
+        >>> pts = np.array([[50.0, 40.0], [150.0, 120.0]])
+        >>> rotation_zoom_residual(pts, (pts - k[:2, 2]) * 1.1 + k[:2, 2] + [0.0, 3.0], k, np.eye(3), 1.1).round(6)
+        array([3., 3.])
+    """
+    k_b = k_a.copy()
+    k_b[:2, :2] *= zoom
+    rays = np.c_[pts_a, np.ones(len(pts_a))] @ np.linalg.inv(k_a).T @ rot_b_from_a.T
+    proj = rays @ k_b.T
+    return np.asarray(np.linalg.norm(proj[:, :2] / proj[:, 2:3] - pts_b, axis=1))

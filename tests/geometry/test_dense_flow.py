@@ -70,3 +70,36 @@ def test_noise_estimate_on_known_noise() -> None:
     for sigma in (1.0, 3.0, 8.0):
         grey = np.clip(128 + rng.normal(0, sigma, (256, 256)), 0, 255).astype(np.uint8)
         assert noise_sigma(grey) == pytest.approx(sigma, rel=0.15)
+
+
+def test_a_panning_camera_with_a_large_mover_is_a_rotation_not_parallax(rotation_clip) -> None:  # type: ignore[no-untyped-def]
+    # A pan (0.5 degree between the two frames, focal 300 px) over a photo mosaic, and a textured
+    # object a third of the frame in size moving 24 px across it, the other way: its flow is no
+    # rotation of the scene's, and the scene's rotation+zoom holds the rest of the frame.
+    from camerabench.baselines.geometry.fast import rotation_with_movers
+
+    frames = rotation_clip(Primitive.PAN_LEFT, np.deg2rad(0.5), n=2, size=(480, 270), focal_px=300.0)
+    patch = np.ascontiguousarray(rotation_clip(Primitive.ZOOM_IN, 0.0, n=2, size=(170, 150), focal_px=90.0)[0])
+    frames[0, 60:210, 120:290] = patch
+    frames[1, 60:210, 144:314] = patch
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    k = np.array([[300.0, 0, 239.5], [0, 300.0, 134.5], [0, 0, 1]])
+    pair = rotation_with_movers(grey[0], grey[1], k)
+    assert pair is not None and pair.with_movers and pair.rotation_only
+    assert 0.1 < pair.moving_share < 0.45  # the object's points
+    yaw = np.rad2deg(np.arctan2(pair.rot_b_from_a[0, 2], pair.rot_b_from_a[2, 2]))
+    assert yaw == pytest.approx(0.5, abs=0.05)  # X_b = R X_a: the camera turned left by 0.5 degree
+    assert pair.zoom == pytest.approx(1.0, abs=0.005)
+
+
+def test_a_translating_camera_is_not_taken_for_a_rotation_with_movers(synth_dataset) -> None:  # type: ignore[no-untyped-def]
+    # The standard preset's truck right: parallax spread continuously by depth, no mover.
+    from camerabench.baselines.geometry.fast import rotation_with_movers
+    from camerabench.trajectory import intrinsic_from_fov
+    from camerabench.video import read_video
+
+    clip = read_video(synth_dataset / "videos" / "synth_005_move_right.mp4", fps=5.0)
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in clip.frames]
+    k = intrinsic_from_fov(grey[0].shape[1], grey[0].shape[0], 60.0)
+    for a, b in ((0, 2), (4, 6), (6, 8)):
+        assert rotation_with_movers(grey[a], grey[b], k) is None, (a, b)

@@ -173,3 +173,34 @@ def test_a_clip_shorter_than_the_sampling_step_is_sampled_densely(
     assert info["frames"] == 6
     assert np.rad2deg(decompose(traj).component("yaw")[-1]) == pytest.approx(2.0, abs=0.2)
     assert len(read_video(path, fps=5.0)) == 1  # what sampling at the clip's rate alone gives
+
+
+def _pan_pair(deg: float, seed: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    pts = _scene(seed, n=60)
+    rot = Rotation.from_euler("y", deg, degrees=True).as_matrix()  # camera b from camera a
+    return _project(pts, K), _project(pts @ rot.T, K)
+
+
+def test_colmap_rotation_chain_bridges_a_pair_it_could_not_verify() -> None:
+    # A pan of 1 degree a frame; COLMAP verified only 5 matches between frames 1 and 2 (a hand
+    # filling the frame), but frames 1 and 3, and 2 and 3, are verified: frame 2 is interpolated.
+    pairs = {(0, 1): _pan_pair(-1.0, 0), (1, 2): tuple(p[:5] for p in _pan_pair(-1.0, 1))}
+    pairs |= {(1, 3): _pan_pair(-2.0, 2), (2, 3): _pan_pair(-1.0, 3), (3, 4): _pan_pair(-1.0, 4)}
+    times = np.arange(5) * 0.2
+    traj = colmap.rotation_only_trajectory(pairs, times, K)
+    assert traj.meta["bridged_frames"] == 1
+    yaw = np.rad2deg(decompose(traj).component("yaw"))
+    assert yaw == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0], abs=1e-6)  # Pan_Right positive
+
+
+def test_colmap_rotation_chain_does_not_bridge_a_frame_related_to_nothing() -> None:
+    # Frame 2 is verified with no frame at all (black): 1 -> 3 would jump over it, so no estimate.
+    pairs = {(0, 1): _pan_pair(-1.0, 0), (1, 3): _pan_pair(-2.0, 2), (3, 4): _pan_pair(-1.0, 4)}
+    with pytest.raises(PredictionError, match="only 0 matches between frames 1 and 2, and frame 2 has no verified"):
+        colmap.rotation_only_trajectory(pairs, np.arange(5) * 0.2, K)
+    with pytest.raises(
+        PredictionError, match="only 0 matches between frames 2 and 3, and none between frame 2 and a later one"
+    ):
+        colmap.rotation_only_trajectory(
+            {(0, 1): _pan_pair(-1.0, 0)} | {(1, 2): _pan_pair(-1.0, 1)}, np.arange(5) * 0.2, K
+        )
