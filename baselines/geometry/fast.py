@@ -800,7 +800,14 @@ def _chain(
     pairs: list[tuple[int, int, PairMotion]] = []
     dense_pairs: set[tuple[int, int]] = set()
 
+    related: dict[tuple[int, int], PairMotion] = {}
+
     def relate(a: int, b: int) -> PairMotion:
+        if (a, b) not in related:
+            related[(a, b)] = _relate(a, b)
+        return related[(a, b)]
+
+    def _relate(a: int, b: int) -> PairMotion:
         (kp_a, desc_a), (kp_b, desc_b) = feats[a].result(), feats[b].result()
         idx = _match(desc_a, desc_b)
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
@@ -838,6 +845,13 @@ def _chain(
                 return with_movers
         return pair
 
+    def with_movers(a: int, b: int) -> bool:
+        """Whether frames a and b relate as a turning camera with objects moving in front."""
+        try:
+            return relate(a, b).with_movers
+        except PredictionError:
+            return False
+
     def place(a: int, b: int, pair: PairMotion) -> None:
         b_from_a = np.eye(4)
         b_from_a[:3, :3], b_from_a[:3, 3] = pair.rot_b_from_a, pair.t_b_from_a
@@ -866,6 +880,11 @@ def _chain(
             except PredictionError:
                 if b == a + 1:
                     raise  # consecutive frames that cannot be related: nothing to bridge with
+                break
+            if not pair.rotation_only and b > a + 1 and with_movers(b - 1, b):
+                # Parallax that shows only against an older keyframe, while the last two frames
+                # are a turning camera with objects moving in front: the objects entered since
+                # (a hand reaching in). The segment ends at b - 1 and the next starts there.
                 break
             if b == a + 1:
                 first_inliers = pair.num_inliers
