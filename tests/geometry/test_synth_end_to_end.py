@@ -138,12 +138,11 @@ def test_colmap_prefers_fixed_focal_lengths_to_a_zoom_they_explain(standard_data
     assert best is Primitive.MOVE_IN
     assert result.trajectory is not None
     assert float(decompose(result.trajectory).zoom_ratio[-1]) == pytest.approx(1.0)
-    # Without the fixed-focal alternative the zoomed model is what there is, and it is used.
-    only_zoom = ColmapPredictor(deterministic=True, focal_order=[True])
-    zoomed = only_zoom.predict(Dataset(standard_dataset).video_path("synth_016_move_in_slow.mp4"), QUESTIONS)
-    assert zoomed.info["camera_mode"].startswith("per-frame focal length"), zoomed.info
-    assert zoomed.trajectory is not None
-    assert float(decompose(zoomed.trajectory).zoom_ratio[-1]) < 0.8
+    # The zoomed model was built and set aside for the fixed-focal one (its span is in the reason).
+    # (A second single-thread COLMAP run with focal_order=[True], which then uses the zoomed model,
+    # was dropped to keep the suite under 10 minutes: 30 s for a branch the reason already shows.)
+    span = float(result.info["retried_because"].split("focal lengths span ")[1].split("x")[0])
+    assert span > ColmapPredictor(deterministic=True).opt("min_zoom_span")
 
 
 def test_colmap_rejects_a_model_at_a_broken_scale() -> None:
