@@ -150,8 +150,11 @@ def _zoom(spec: Any, where: str) -> tuple[float, float] | None:
         return None
     if not isinstance(spec, dict) or set(spec) != {"from", "to"}:
         raise SystemExit(f"{where}: 'digital_zoom' must be a mapping with the keys from and to")
-    first, last = float(spec["from"]), float(spec["to"])
-    if min(first, last) < 1.0 or first == last:
+    try:
+        first, last = float(spec["from"]), float(spec["to"])
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"{where}: digital_zoom crop factors must be numbers ({exc})") from exc
+    if not (math.isfinite(first) and math.isfinite(last)) or min(first, last) < 1.0 or first == last:
         raise SystemExit(f"{where}: digital_zoom crop factors must be >= 1 and differ (from={first}, to={last})")
     return first, last
 
@@ -184,8 +187,12 @@ def _rotation(spec: Any, where: str) -> tuple[float, float, float, float] | None
         return None
     if not isinstance(spec, dict) or not set(spec) <= _ROTATION_KEYS or "fov_deg" not in spec:
         raise SystemExit(f"{where}: 'digital_rotation' takes fov_deg and any of pan_deg, tilt_deg, roll_deg")
-    pan, tilt, roll, fov = (float(spec.get(k, 0.0)) for k in ("pan_deg", "tilt_deg", "roll_deg", "fov_deg"))
-    if not 10.0 <= fov <= 120.0 or not any((pan, tilt, roll)) or max(abs(pan), abs(tilt), abs(roll)) > 30.0:
+    try:
+        pan, tilt, roll, fov = (float(spec.get(k, 0.0)) for k in ("pan_deg", "tilt_deg", "roll_deg", "fov_deg"))
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"{where}: digital_rotation values must be numbers ({exc})") from exc
+    angles_ok = all(math.isfinite(a) and abs(a) <= 30.0 for a in (pan, tilt, roll)) and any((pan, tilt, roll))
+    if not 10.0 <= fov <= 120.0 or not angles_ok:  # NaN fails both comparisons
         raise SystemExit(f"{where}: digital_rotation needs a field of view in [10, 120] and angles up to 30 degrees")
     return pan, tilt, roll, fov
 
