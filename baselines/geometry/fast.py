@@ -24,7 +24,11 @@ Per pair of sampled frames (each frame against the current keyframe, see
    ``parallax_px`` (clean renders have almost no noise; :data:`PARALLAX_NOISE_RATIO` gives the
    measurements). A misfit above the gate is checked once more with the focal length free
    (:data:`FOCAL_SIGMA`): a rotation seen through a wrongly guessed focal length is not
-   parallax, although its misfit can exceed the gate for large angles.
+   parallax, although its misfit can exceed the gate for large angles. A misfit that is still
+   above the gate is checked for gross mismatches (:func:`rotation_with_mismatches`): a
+   rotation+zoom refitted without them that holds most inliers within the gate, spread over the
+   frame, with a clear gap to the rest, is the motion (radial mismatches under a large zoom fit
+   the essential matrix of a forward move).
 5. Otherwise the pair shows more than rotation+zoom: parallax, or objects moving in front of
    a turning camera. Dense flow decides (:func:`rotation_with_movers`): when most of the
    frame's weak structure, spread over it, fits one rotation+zoom with a clear gap to the rest,
@@ -103,6 +107,7 @@ __all__ = [
     "estimate_trajectory",
     "fundamental_matrix",
     "refine_pose_zoom",
+    "rotation_with_mismatches",
     "sampson_distance",
     "still_camera",
 ]
@@ -390,9 +395,19 @@ def _cheirality_depth(
     return t_unit, (float(np.median(front)) if front.size else float("nan")), int(front.size)
 
 
-#: Threads computing SIFT features ahead of the frame-relating loop. 720p pan, 50 sampled
-#: frames, 2 cores: SIFT 0.8 s and the pair geometry 1.3 s ran one after the other before.
+#: Fewest threads computing SIFT features ahead of the frame-relating loop. 720p pan, 50
+#: sampled frames, 2 cores: SIFT 0.8 s and the pair geometry 1.3 s ran one after the other
+#: before. More run where OpenCV has more threads (:func:`feature_threads`).
 FEATURE_THREADS = 2
+
+
+def feature_threads() -> int:
+    """Threads for SIFT: OpenCV's thread count (the machine's cores, or what a worker of a
+    parallel run was given), at least :data:`FEATURE_THREADS`; each frame's features are the
+    same whatever the count."""
+    import cv2
+
+    return max(FEATURE_THREADS, int(cv2.getNumThreads()))
 
 
 def _features(
@@ -584,6 +599,63 @@ def rotation_with_movers(
     )
 
 
+#: :func:`rotation_with_mismatches`: the share of a pair's inliers that must fit the refitted
+#: rotation+zoom within the parallax gate, the cells of the 4x4 grid they must reach, and the
+#: largest share just above the gate (up to 4 gates) relative to it. Measured as (share,
+#: band / share, cells) on every pair ``fast`` read as parallax. Standard and hard presets
+#: (seed 0, 297 pairs): translating pairs reached shares up to 0.60 (an arc, in 9-10 cells at
+#: band ratios 0.19-0.24); the three with a share >= 0.5 in >= 12 cells had band ratios
+#: 0.49-0.56 (a tracking shot, a roll with a move). Real set (``bench_real.py``, 22 clips, 57
+#: pairs): shares up to 0.62 (a city time-lapse widening, 9 cells, 0.22); in >= 12 cells at
+#: most 0.45 (band ratio 1.16). What passes: a zoom out by 0.5-0.6 under motion blur (hard
+#: preset ``motion_blur_zoom_out_fast``, frames 0-9 and 0-12: 0.57-0.75 of the inliers in
+#: 13-15 cells, band ratios 0.00-0.02), where 26-49 of 105-115 inliers were radial mismatches
+#: 10-60 px off that fit the essential matrix of a forward move.
+MISMATCH_MIN_SHARE = 0.5
+MISMATCH_MIN_CELLS = 12
+MISMATCH_BAND_RATIO = 0.1
+
+
+def rotation_with_mismatches(
+    pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: NDArray[np.float64], gate: float
+) -> tuple[NDArray[np.float64], float, float] | None:
+    """A rotation+zoom that the essential-matrix inliers hold apart from gross mismatches, or None.
+
+    An essential matrix of a forward move accepts any match displaced along a line through the
+    image centre, so under a large zoom radial mismatches (repeated or blurred texture) join
+    the inliers, pull the rotation+zoom fit (soft-L1 still gives them a linear weight) and push
+    its median residual above the gate; when they agree with each other they can even be the
+    largest group near the frame's edge. The consensus set of OpenCV's RANSAC homography (a
+    rotation+zoom is one; threshold three gates) is fitted instead
+    (:func:`~camerabench.baselines.geometry.twoview.fit_rotation_zoom`). The pair is
+    rotation+zoom when at least :data:`MISMATCH_MIN_SHARE` of the inliers are then within the
+    gate, spread over :data:`MISMATCH_MIN_CELLS` of 16 cells, with at most
+    :data:`MISMATCH_BAND_RATIO` of that share just above it (a translating camera's residuals
+    spread continuously with depth).
+
+    Returns:
+        ``(R_b_from_a, zoom, median residual over all inliers in pixels)`` or None.
+    """
+    import cv2
+
+    if len(pts_a) < MIN_MATCHES:
+        return None
+    _, inl = cv2.findHomography(pts_a, pts_b, cv2.RANSAC, 3.0 * gate, maxIters=2000, confidence=0.999)
+    if inl is None or int(inl.sum()) < MIN_MATCHES:
+        return None
+    consensus = inl.ravel().astype(bool)
+    rot, zoom, _ = fit_rotation_zoom(pts_a[consensus], pts_b[consensus], k_a)
+    residual = rotation_zoom_residual(pts_a, pts_b, k_a, rot, zoom)
+    near = residual <= gate
+    share = float(near.mean())
+    band = float(((residual > gate) & (residual <= STILL_BAND * gate)).mean())
+    if share < MISMATCH_MIN_SHARE or band > MISMATCH_BAND_RATIO * share:
+        return None
+    if _cells(pts_a[near], 2.0 * k_a[0, 2], 2.0 * k_a[1, 2]) < MISMATCH_MIN_CELLS:
+        return None
+    return rot, zoom, float(np.median(residual))
+
+
 def _near_zero(distance: NDArray[np.float64], noise: float) -> tuple[float, NDArray[np.bool_], float, float]:
     """The still test's radius (:data:`STILL_NOISE_RATIO` times the noise, clipped), which
     distances are within it, their share, and the share just above it (up to :data:`STILL_BAND`
@@ -700,6 +772,14 @@ def estimate_pair(
         # rotation+zoom model whose focal length is free decides. Its angles are noisier (the
         # focal length is poorly determined by small rotations), so the fixed-focal fit is kept.
         parallax = float(np.median(fit_rotation_zoom(in_a, in_b, k_a, focal_sigma=FOCAL_SIGMA)[2]))
+    if parallax > gate:
+        # Gross mismatches that lie on the epipolar lines of a forward move (radial ones, under
+        # a large zoom) pass the essential matrix and pull the fit: a rotation+zoom that holds
+        # most inliers exactly, with a gap to the rest, is the motion.
+        consensus = rotation_with_mismatches(in_a, in_b, k_a, gate)
+        if consensus is not None:
+            rot, zoom, parallax = consensus
+            log.debug("%s: rotation+zoom with gross mismatches (median residual %.2f px)", label, parallax)
     if parallax <= gate:
         return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num_e, parallax, noise, gate)
     k_t = torch.from_numpy(k_a)
@@ -771,7 +851,7 @@ def estimate_trajectory(
     cv_mask = None if usable is None else usable.astype(np.uint8) * 255
     # SIFT runs in threads (OpenCV releases the GIL) while this thread relates the frames whose
     # features are ready: the two overlap, and each frame's features are what a loop would give.
-    pool = ThreadPoolExecutor(max_workers=FEATURE_THREADS, thread_name_prefix="camerabench-sift")
+    pool = ThreadPoolExecutor(max_workers=feature_threads(), thread_name_prefix="camerabench-sift")
     futures = [pool.submit(_features, g, max_features, cv_mask) for g in grays]
     try:
         return _chain(

@@ -129,6 +129,9 @@ def _init_worker(method: str, options: MethodOptions, threads: int | None) -> No
     if threads is not None:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[var] = str(threads)
+        import cv2  # its own pool ignores those variables once loaded; fast sizes its SIFT threads by it
+
+        cv2.setNumThreads(threads)
     _PREDICTOR = get_predictor(method, options)
     _PREDICTOR.setup()
 

@@ -115,6 +115,45 @@ def test_rotation_seen_through_a_wrong_focal_guess_is_not_parallax() -> None:
     assert pair.zoom == pytest.approx(0.8, rel=0.05)
 
 
+def _zoom_with_radial_mismatches(share_bad: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A zoom out by 0.6 whose outer matches are partly gross mismatches 10-30 px further out
+    along their ray from the centre: they fit the essential matrix of a forward move."""
+    pts = _points(seed)
+    rng = np.random.default_rng(seed + 1)
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    b = _project(pts, _with_focal(K, 0.6)) + rng.normal(0, 0.2, (len(pts), 2))
+    offset = a - K[:2, 2]
+    radius = np.linalg.norm(offset, axis=1)
+    outer = np.flatnonzero(radius > np.quantile(radius, 1.0 - 1.5 * share_bad))
+    bad = rng.choice(outer, int(share_bad * len(pts)), replace=False)
+    b[bad] += offset[bad] / radius[bad, None] * rng.uniform(10.0, 30.0, (len(bad), 1))
+    return a, b
+
+
+@pytest.mark.parametrize("share_bad", [0.25, 0.4])
+def test_zoom_with_radial_mismatches_stays_a_zoom(share_bad: float) -> None:
+    a, b = _zoom_with_radial_mismatches(share_bad, seed=11)
+    # the plain fit is pulled by the mismatches: its median residual alone would read as parallax
+    assert np.median(twoview.fit_rotation_zoom(a, b, K)[2]) > 1.0
+    pair = fast.estimate_pair(a, b, K)
+    assert pair.rotation_only
+    assert pair.zoom == pytest.approx(0.6, rel=2e-3)
+    assert np.rad2deg(Rotation.from_matrix(pair.rot_b_from_a).magnitude()) < 0.05
+    assert pair.parallax_px <= pair.parallax_gate_px
+
+
+def test_mismatch_check_leaves_translations_alone() -> None:
+    # A forward move and a sideways move (depths 4-10): residuals to a rotation+zoom spread
+    # continuously with depth, with no gap to a consensus.
+    pts = _points(12)
+    rng = np.random.default_rng(13)
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    for centre in ([0.0, 0.0, 0.6], [0.3, 0.0, 0.0]):
+        b = _project(pts - np.array(centre), K) + rng.normal(0, 0.2, (len(pts), 2))
+        assert fast.rotation_with_mismatches(a, b, K, gate=1.0) is None
+        assert not fast.estimate_pair(a, b, K).rotation_only
+
+
 def test_fundamental_matrix_and_sampson_distance_match_kornia() -> None:
     import torch
     from kornia.geometry.epipolar import essential_from_Rt, fundamental_from_essential, sampson_epipolar_distance
