@@ -24,7 +24,9 @@ Per pair of sampled frames (each frame against the current keyframe, see
    ``parallax_px`` (clean renders have almost no noise; :data:`PARALLAX_NOISE_RATIO` gives the
    measurements). A misfit above the gate is checked once more with the focal length free
    (:data:`FOCAL_SIGMA`): a rotation seen through a wrongly guessed focal length is not
-   parallax, although its misfit can exceed the gate for large angles. A misfit that is still
+   parallax, although its misfit can exceed the gate for large angles (the focal length stays
+   within real fields of view, :data:`~camerabench.baselines.geometry.twoview.FOCAL_FOV_RANGE_DEG`:
+   beyond them a rotation+zoom mimics a dolly toward a slanted plane). A misfit that is still
    above the gate is checked for gross mismatches (:func:`rotation_with_mismatches`): a
    rotation+zoom refitted without them that holds most inliers within the gate, spread over the
    frame, with a clear gap to the rest, is the motion (radial mismatches under a large zoom fit

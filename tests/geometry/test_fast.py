@@ -154,6 +154,26 @@ def test_mismatch_check_leaves_translations_alone() -> None:
         assert not fast.estimate_pair(a, b, K).rotation_only
 
 
+@pytest.mark.parametrize(("slant_deg", "advance"), [(20.0, 0.2), (35.0, 0.4), (50.0, 0.2)])
+def test_dolly_toward_a_slanted_plane_is_a_move_not_a_zoom(slant_deg: float, advance: float) -> None:
+    # A dolly toward a poster on a wall seen at an angle: every match lies on one plane. A
+    # rotation+zoom whose focal length may go anywhere explains that homography (with a focal
+    # length of ~2 % of the guess, a 178 deg pinhole); within real fields of view it cannot.
+    rng = np.random.default_rng(int(slant_deg))
+    k = np.array([[400.0, 0, 240], [0, 400.0, 180], [0, 0, 1]])
+    on_plane = np.c_[rng.uniform(-6, 6, (800, 2)), np.zeros(800)]
+    pts = on_plane @ Rotation.from_euler("y", slant_deg, degrees=True).as_matrix().T + [0.0, 0.0, 5.0]
+    a, b = _project(pts, k), _project(pts - [0.0, 0.0, advance * 5.0], k)
+    seen = np.all((a > 0) & (a < [480, 360]) & (b > 0) & (b < [480, 360]), axis=1)
+    a = a[seen] + rng.normal(0, 0.2, (seen.sum(), 2))
+    b = b[seen] + rng.normal(0, 0.2, (seen.sum(), 2))
+    pair = fast.estimate_pair(a, b, k)
+    assert not pair.rotation_only
+    centre_b = -pair.rot_b_from_a.T @ pair.t_b_from_a
+    # forward; a plane leaves two-view geometry a second, tilted solution, so not exactly
+    assert centre_b[2] / np.linalg.norm(centre_b) > 0.7
+
+
 def test_fundamental_matrix_and_sampson_distance_match_kornia() -> None:
     import torch
     from kornia.geometry.epipolar import essential_from_Rt, fundamental_from_essential, sampson_epipolar_distance
