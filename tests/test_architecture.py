@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import copy_source_tree
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "camerabench"
 
@@ -57,7 +59,7 @@ def installed_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(target),
             ".",
         ],
-        cwd=REPO_ROOT,
+        cwd=copy_source_tree(tmp_path_factory.mktemp("src")),
     )
     return target
 

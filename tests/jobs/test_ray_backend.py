@@ -40,8 +40,9 @@ def _ray_log_tails(lines: int = 15) -> str:
 
 
 def _run_child(report: Path) -> subprocess.CompletedProcess[str]:
+    # -n 0: the cases share one local Ray instance, so one process (not the suite's xdist workers)
     cmd = [
-        sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-o", "python_files=ray_cases.py",
+        sys.executable, "-m", "pytest", "-v", "-n", "0", "-p", "no:cacheprovider", "-o", "python_files=ray_cases.py",
         f"--junitxml={report}", str(CASES),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
