@@ -323,6 +323,9 @@ class _Decoder:
         self.container, self.path = container, path
         self.stream = container.streams.video[0]
         self.stream.thread_type = "AUTO"
+        # read while the file is open: once the container is closed, PyAV's stream reads freed
+        # memory (a clean 151-frame file then "declared" 4604300115038500291 frames)
+        self.declared = int(self.stream.frames)
         self.decoded = 0
         self.skipped = 0
 
@@ -341,7 +344,7 @@ class _Decoder:
     def notes(self) -> dict[str, Any]:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
         (0 = not declared) or had damaged packets skipped."""
-        declared, decoded = self.stream.frames, self.decoded
+        declared, decoded = self.declared, self.decoded
         short = 0 < decoded < declared
         if not (short or self.skipped):
             return {}
