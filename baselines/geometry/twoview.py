@@ -97,6 +97,10 @@ def localisation_noise_px(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64]
     and 1.03-1.13 on raw matches with moving objects; every gate was measured with LMedS, and
     the still desk with a hand pushing a cube (ViSP ``mbt/cube``) lost some of its stillness
     (Static AP 1.0 -> 0.967 on that set), so the estimator stays until the gates are re-measured.
+    Also measured and not kept: fitting the LMedS model to 150 / 250 / 400 evenly spaced matches
+    and taking the Sampson distances of all: 7.0 / 8.0 / 9.1 ms against 10.1 ms a pair on 368
+    real-set pairs (median 418 matches; the 7-point samples cost the time, not the residuals),
+    for noise estimates 0.91-1.22 / 0.92-1.15 / 0.92-1.09 of the full fit (5th-95th percentile).
 
     Example:
         >>> rng = np.random.default_rng(1)
