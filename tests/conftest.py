@@ -10,20 +10,20 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-#: What a build of the package reads: the metadata and the folders ``package-dir`` maps.
-SOURCE_TREE = ("pyproject.toml", "README.md", "camerabench", "taxonomy", "baselines", "eval")
-
-
 def copy_source_tree(dest: Path) -> Path:
-    """The package's sources copied to ``dest`` (returned), for tests that build or install it.
+    """The package's sources copied to ``dest`` (returned), for tests that build or install it:
+    ``pyproject.toml``, its readme and the folders its ``package-dir`` maps.
 
     A build writes ``build/`` and ``*.egg-info`` into the folder it builds; two such tests running
     at once in the checkout (the suite runs on several pytest-xdist workers) would share them.
     """
     import shutil
+    import tomllib
 
+    meta = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    names = {"pyproject.toml", meta["project"]["readme"], *meta["tool"]["setuptools"]["package-dir"].values()}
     dest.mkdir(parents=True, exist_ok=True)
-    for name in SOURCE_TREE:
+    for name in sorted(names):
         src = REPO_ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
