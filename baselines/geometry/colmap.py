@@ -78,7 +78,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
+from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor, sampled_clip
 from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
@@ -92,7 +92,6 @@ from camerabench.trajectory import (
     pinhole_intrinsic,
 )
 from camerabench.trajectory_formats import colmap_c2w, colmap_median_depth
-from camerabench.video import read_video
 
 __all__ = [
     "ColmapPredictor",
@@ -580,9 +579,7 @@ class ColmapPredictor(GeometricPredictor):
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
-        clip = read_video(video_path, fps=self.opt("sample_fps"), max_side=self.opt("max_side"))
-        if len(clip) < self.opt("min_frames"):  # a short clip: sample it densely instead
-            clip = read_video(video_path, num_frames=self.opt("min_frames"), max_side=self.opt("max_side"))
+        clip = sampled_clip(video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"))
         n = len(clip)
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")

@@ -83,7 +83,7 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
+from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor, sampled_clip
 from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
@@ -104,7 +104,6 @@ from camerabench.trajectory import (
     interpolate_poses,
     intrinsic_from_fov,
 )
-from camerabench.video import read_video
 
 __all__ = [
     "FastPredictor",
@@ -1136,9 +1135,7 @@ class FastPredictor(GeometricPredictor):
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
-        clip = read_video(video_path, fps=self.opt("sample_fps"), max_side=self.opt("max_side"))
-        if len(clip) < self.opt("min_frames"):  # a short clip: sample it densely instead
-            clip = read_video(video_path, num_frames=self.opt("min_frames"), max_side=self.opt("max_side"))
+        clip = sampled_clip(video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"))
         if len(clip) < 2:
             raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated

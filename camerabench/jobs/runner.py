@@ -491,6 +491,10 @@ def _run(
     ds.validate()  # every label file and the manifest, before any video is touched
     cls = predictor_class(method)
     probe = cls(options)  # validates every option (and a model folder) in the main process
+    if not ds.videos() and not (kind == "predict" and ds.mcq):  # a mistyped --data, not an empty run
+        raise CameraBenchError(
+            f"{ds.root}: no videos to {kind}: {ds.videos_dir} holds no files and no label file names a video"
+        )
     folder = MethodFolder.of(out_dir, method)
     ray_options = ray if ray is not None else RayOptions()
     execution = _Execution(

@@ -69,6 +69,22 @@ def test_generate_dataset_checks_its_arguments_before_writing(tmp_path: Path, kw
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("kind", ["predict", "caption"])
+@pytest.mark.parametrize("layout", ["no videos folder", "empty videos folder"])
+def test_a_dataset_without_videos_is_an_error_not_an_empty_run(tmp_path: Path, kind: str, layout: str) -> None:
+    """A mistyped --data used to give a run of 0 videos, reported as success."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if layout == "empty videos folder":
+        (data / "videos").mkdir()
+    proc = _cli(kind, "--data", str(data), "--method", "fast", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1, proc.stderr
+    expected = f"{data}: no videos to {kind}: {data / 'videos'} holds no files and no label file names a video"
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_size_beyond_the_limit_is_one_line(tmp_path: Path) -> None:
     proc = _cli("synth", "--out", str(tmp_path / "out"), "--size", "100000x100000")
     assert proc.returncode == 1

@@ -279,3 +279,27 @@ def test_methods_see_a_sideways_phone_video_upright(tmp_path):
     assert with_matrix.info["display_rotation_cw_deg"] == 270
     without = fast.predict(_write(tmp_path / "raw.mp4", sideways), questions)  # what was seen before
     assert max(questions, key=lambda q: without.scores[q.text]).primitive != Primitive("Pan_Right")
+
+
+# --- frames too small to relate --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["fast", "colmap"])
+@pytest.mark.parametrize(
+    ("size", "analysed"),
+    [((16, 16), "16x16"), ((1600, 16), "480x4"), ((480, 12), "480x12")],
+    ids=["tiny", "thin-strip-resized", "thin"],
+)
+def test_frames_too_small_to_relate_are_a_failure_that_names_the_size(tmp_path, method, size, analysed):
+    """A 16 px tall frame stopped OpenCV's dense flow with an exception and a 16x16 one was
+    read as a cut at every frame; both are recorded failures that say what is wrong."""
+    width, height = size
+    tex = _texture(1, height + 4, width + SHIFT * N)
+    frames = np.stack([tex[:height, SHIFT * i : SHIFT * i + width] for i in range(N)])
+    video = _write(tmp_path / "data" / "videos" / "small.mp4", frames)
+    summary = run_predict(tmp_path / "data", method, tmp_path / "run")
+    assert (summary.videos_ok, summary.videos_failed) == (0, 1)
+    reason = json.loads(MethodFolder.of(tmp_path / "run", method).run_info.read_text())["failures"]["small.mp4"]
+    assert f"frames analysed at {analysed} px" in reason
+    assert "at least 32 px on each side" in reason
+    assert str(video) in reason or "small.mp4" in reason
