@@ -120,7 +120,25 @@ def _open(path: Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path}: no video stream")
+    if not _moving_pictures(container):
+        container.close()
+        raise VideoError(f"{path}: no video stream, only an attached (cover) picture")
     return container
+
+
+def _moving_pictures(container: av.container.InputContainer) -> list[av.video.stream.VideoStream]:
+    attached = av.stream.Disposition.attached_pic
+    return [s for s in container.streams.video if not s.disposition & attached]
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The stream a player shows: FFmpeg's choice (``av_find_best_stream``: the most frames and
+    pixels among the decodable ones), never a cover picture. A file with a cover stored as the
+    first video stream (a JPEG stream ahead of the film in a Matroska file) had its one picture
+    read as the whole video."""
+    candidates = _moving_pictures(container)
+    best = container.streams.best("video")
+    return best if best is not None and best in candidates else candidates[0]
 
 
 def sample_indices(
@@ -312,7 +330,7 @@ def _orientation(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path
 
 
 class _Decoder:
-    """Decodes the first video stream of an open file frame by frame, in decoding order.
+    """Decodes the video stream of an open file (:func:`_video_stream`) frame by frame, in decoding order.
 
     A packet the demuxer flags as corrupt (one the file ends inside, or one damaged in
     transport) is skipped and counted; a packet the decoder rejects ends decoding with a
@@ -321,7 +339,7 @@ class _Decoder:
 
     def __init__(self, container: av.container.InputContainer, path: Path) -> None:
         self.container, self.path = container, path
-        self.stream = container.streams.video[0]
+        self.stream = _video_stream(container)
         self.stream.thread_type = "AUTO"
         # read while the file is open: once the container is closed, PyAV's stream reads freed
         # memory (a clean 151-frame file then "declared" 4604300115038500291 frames)
@@ -440,7 +458,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None) -> Vide
     picker = _TickPicker(fps)
     kept: list[int] = []  # decoding positions of the kept frames, increasing
     with _open(path) as container:
-        stream = container.streams.video[0]
+        stream = _video_stream(container)
         native_fps = _native_fps(stream)
         stack = _FrameStack(_expected_frames(container, stream, fps))
         convert: _Converter | None = None

@@ -74,3 +74,57 @@ def test_the_declared_frame_count_is_read_while_the_file_is_open(clip_path, capl
         assert read_video(clip_path, num_frames=4).notes == {}
         assert video.probe_video(clip_path).num_frames == 30
     assert "declares" not in caplog.text
+
+
+def _with_picture(path, frames, fmt, disposition):
+    """A file whose first video stream is one JPEG picture and whose second is the film."""
+    import av
+
+    with av.open(str(path), "w", format=fmt) as container:
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 24, "yuvj420p"
+        if disposition:
+            cover.disposition = av.stream.Disposition.attached_pic
+        film = None
+        if frames is not None:
+            film = container.add_stream("libx264", rate=30)
+            film.height, film.width = frames.shape[1:3]
+            film.pix_fmt = "yuv420p"
+        else:  # a song with its cover: no moving picture at all
+            audio = container.add_stream("aac", rate=44100)
+        picture = av.VideoFrame.from_ndarray(np.full((24, 32, 3), 200, np.uint8), format="rgb24")
+        container.mux(cover.encode(picture))
+        container.mux(cover.encode(None))
+        if film is not None:
+            for img in frames:
+                container.mux(film.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")))
+            container.mux(film.encode(None))
+        else:
+            sound = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            sound.sample_rate, sound.pts = 44100, 0
+            container.mux(audio.encode(sound))
+            container.mux(audio.encode(None))
+    return path
+
+
+def test_the_film_is_read_not_a_picture_stored_ahead_of_it(tmp_path):
+    frames = np.repeat(np.repeat(_frames(h=12, w=16), 4, axis=1), 4, axis=2)  # 4x4 blocks: survives x264
+    path = _with_picture(tmp_path / "cover_first.mkv", frames, "matroska", disposition=False)
+    import av
+
+    with av.open(str(path)) as container:  # the picture is the first video stream of the file
+        assert [s.codec_context.name for s in container.streams.video] == ["mjpeg", "h264"]
+    info = video.probe_video(path)
+    assert (info.num_frames, info.width, info.height) == (30, 64, 48)
+    for sampling in ({"fps": 10.0}, {"num_frames": 4}):
+        clip = read_video(path, **sampling)
+        assert clip.frames.shape[1:3] == (48, 64)
+        assert clip.indices.tolist() == ([0, 3, 6, 9, 12, 15, 18, 21, 24, 27] if "fps" in sampling else [0, 10, 19, 29])
+        # the film's pictures, not the uniform grey cover
+        assert np.corrcoef(clip.frames.ravel(), frames[clip.indices].ravel())[0, 1] > 0.9
+
+
+def test_a_file_with_only_a_cover_picture_is_an_error(tmp_path):
+    path = _with_picture(tmp_path / "song.m4a", None, "mp4", disposition=True)
+    with pytest.raises(video.VideoError, match=r"song\.m4a: no video stream, only an attached \(cover\) picture"):
+        read_video(path)
