@@ -452,9 +452,20 @@ def _expected_frames(
     return int(seconds * rate) + 2
 
 
-def _read_streaming(path: Path, fps: float | None, max_side: int | None) -> VideoClip | None:
+def _too_many(path: Path, max_frames: int, fps: float | None, num_frames: int | None, kept: int | None) -> VideoError:
+    how = f"{fps:g} frames a second" if fps is not None else "every frame"
+    how = f"{num_frames} evenly spaced frames" if num_frames is not None else how
+    count = f"{kept} frames, more than" if kept is not None else "more than"
+    return VideoError(
+        f"{path}: sampling {how} keeps {count} max_frames={max_frames}, more than a clip of one shot "
+        "needs: split the video into shots, or sample fewer frames"
+    )
+
+
+def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_frames: int | None) -> VideoClip | None:
     """One pass: decide frame by frame which frames to keep (None if timestamps go backwards or
-    are missing, which needs every timestamp first)."""
+    are missing, which needs every timestamp first). Stops as soon as more than ``max_frames``
+    would be kept, so a film given for a clip costs that many frames of memory, not the film's."""
     picker = _TickPicker(fps)
     kept: list[int] = []  # decoding positions of the kept frames, increasing
     with _open(path) as container:
@@ -468,6 +479,8 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None) -> Vide
             assert convert is not None
             for pos in positions:  # non-decreasing: a later tick never settles on an earlier frame
                 if not kept or pos > kept[-1]:
+                    if max_frames is not None and len(kept) == max_frames:
+                        raise _too_many(path, max_frames, fps, None, None)
                     stack.append(convert(last[pos - newest - 1 + len(last)]))
                     kept.append(pos)
 
@@ -528,10 +541,14 @@ def _scan(path: Path) -> _Scan:
     return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts), *first, notes)
 
 
-def _read_two_pass(path: Path, fps: float | None, num_frames: int | None, max_side: int | None) -> VideoClip:
+def _read_two_pass(
+    path: Path, fps: float | None, num_frames: int | None, max_side: int | None, max_frames: int | None
+) -> VideoClip:
     """Timestamps of every frame first, then a second decoding that keeps the chosen frames."""
     scan = _scan(path)
     keep = sample_indices(scan.times, fps=fps, num_frames=num_frames)
+    if max_frames is not None and len(keep) > max_frames:
+        raise _too_many(path, max_frames, fps, num_frames, len(keep))
     slot = {int(scan.order[k]): j for j, k in enumerate(keep)}  # decoding position -> output slot
     tw, th = _target_size(scan.width, scan.height, max_side)
     convert = _Converter(tw, th, scan.orientation)
@@ -568,6 +585,7 @@ def read_video(
     fps: float | None = None,
     num_frames: int | None = None,
     max_side: int | None = None,
+    max_frames: int | None = None,
 ) -> VideoClip:
     """Decode a video to upright RGB frames with timestamps, keeping only the sampled frames.
 
@@ -576,6 +594,8 @@ def read_video(
         fps: sample at this rate (see :func:`sample_indices`).
         num_frames: sample this many frames evenly.
         max_side: resize so the longer side is at most this many pixels.
+        max_frames: keep at most this many frames: a sampling that keeps more is an error,
+            raised as soon as it is known (memory stays bounded whatever the file's length).
 
     One decoding pass when the frames carry increasing timestamps and ``num_frames`` is not
     given; otherwise a first pass reads the timestamps and a second keeps the chosen frames.
@@ -583,15 +603,18 @@ def read_video(
     Raises:
         VideoError: the file is missing, cannot be decoded, has no frames, or asks for a
             display rotation that is not a multiple of 90 degrees; the message names the file.
-        ValueError: invalid ``fps`` or ``num_frames``.
+            Also: the sampling keeps more than ``max_frames`` frames.
+        ValueError: invalid ``fps``, ``num_frames`` or ``max_frames``.
     """
     path = Path(path)
     _check_sampling(fps, num_frames)
+    if max_frames is not None and not (isinstance(max_frames, int) and max_frames >= 1):
+        raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
     if num_frames is None:
-        clip = _read_streaming(path, fps, max_side)
+        clip = _read_streaming(path, fps, max_side, max_frames)
         if clip is not None:
             return clip
-    return _read_two_pass(path, fps, num_frames, max_side)
+    return _read_two_pass(path, fps, num_frames, max_side, max_frames)
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:

@@ -78,7 +78,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor, sampled_clip
+from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
 from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
@@ -481,7 +481,7 @@ margin, which is why run.json records ``noise_px`` and the gate for every video.
 
 
 @dataclass(frozen=True)
-class ColmapOptions(GeometricOptions):
+class ColmapOptions(VideoGeometryOptions):
     """Options of ``colmap``.
 
     Where the gates come from (run.json records, per video, ``noise_px``, every model's
@@ -579,7 +579,9 @@ class ColmapPredictor(GeometricPredictor):
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
-        clip = sampled_clip(video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"))
+        clip = sampled_clip(
+            video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"), self.opt("max_frames")
+        )
         n = len(clip)
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")

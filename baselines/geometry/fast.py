@@ -83,7 +83,7 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor, sampled_clip
+from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
 from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
@@ -1088,7 +1088,7 @@ def _chain(
 
 
 @dataclass(frozen=True)
-class FastOptions(GeometricOptions):
+class FastOptions(VideoGeometryOptions):
     """Options of ``fast``."""
 
     sample_fps: float = option(5.0, "frames per second sampled from each video", gt=0)
@@ -1135,7 +1135,9 @@ class FastPredictor(GeometricPredictor):
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
-        clip = sampled_clip(video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"))
+        clip = sampled_clip(
+            video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"), self.opt("max_frames")
+        )
         if len(clip) < 2:
             raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated

@@ -31,6 +31,7 @@ __all__ = [
     "UNANSWERABLE_REASON",
     "GeometricOptions",
     "GeometricPredictor",
+    "VideoGeometryOptions",
     "choose_option",
     "sampled_clip",
 ]
@@ -43,6 +44,18 @@ class GeometricOptions(MethodOptions):
     """Options every geometric method takes."""
 
     scorer: str = option("default", "trajectory -> score mapping", choices=tuple(SCORERS))
+
+
+@dataclass(frozen=True)
+class VideoGeometryOptions(GeometricOptions):
+    """Options of the geometric methods that decode the video themselves (:func:`sampled_clip`)."""
+
+    max_frames: int = option(
+        3000,
+        "most frames sampled from one video (10 min at 5 a second; ~0.4 MB each at 480x270): a longer "
+        "sampling is a recorded failure, decided before memory runs out",
+        ge=2,
+    )
 
 
 MIN_FRAME_SIDE_PX = 32
@@ -58,15 +71,16 @@ standard video format (SQCIF) is 128x96.
 """
 
 
-def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side: int) -> VideoClip:
+def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side: int, max_frames: int) -> VideoClip:
     """The frames a geometric method analyses: ``sample_fps`` frames a second, or ``min_frames``
     evenly spaced ones when that gives fewer (a short clip), longer side at most ``max_side``.
 
     Raises:
         PredictionError: the frames are smaller than :data:`MIN_FRAME_SIDE_PX` on a side.
-        VideoError: the file cannot be decoded.
+        VideoError: the file cannot be decoded, or the sampling keeps more than ``max_frames``
+            frames (a film given for a clip: decoding stops there, before memory runs out).
     """
-    clip = read_video(video_path, fps=sample_fps, max_side=max_side)
+    clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames)
     if len(clip) < min_frames:  # a short clip: sample it densely instead
         clip = read_video(video_path, num_frames=min_frames, max_side=max_side)
     height, width = clip.frames.shape[1:3]

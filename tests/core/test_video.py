@@ -97,8 +97,8 @@ def test_one_pass_and_two_pass_decoding_agree(tmp_path, monkeypatch):
     write_video(path, _frames(30, 60, 80), fps=30)
     monkeypatch.setattr(video, "_RESERVE_BYTES", 1)  # the frame buffer starts at one frame and grows
     for kw in ({"fps": 7.0, "max_side": 40}, {}, {"fps": 1000.0}):
-        one = video._read_streaming(path, kw.get("fps"), kw.get("max_side"))
-        two = video._read_two_pass(path, kw.get("fps"), None, kw.get("max_side"))
+        one = video._read_streaming(path, kw.get("fps"), kw.get("max_side"), None)
+        two = video._read_two_pass(path, kw.get("fps"), None, kw.get("max_side"), None)
         assert one is not None
         np.testing.assert_array_equal(one.frames, two.frames)
         np.testing.assert_array_equal(one.timestamps, two.timestamps)

@@ -303,3 +303,32 @@ def test_frames_too_small_to_relate_are_a_failure_that_names_the_size(tmp_path, 
     assert f"frames analysed at {analysed} px" in reason
     assert "at least 32 px on each side" in reason
     assert str(video) in reason or "small.mp4" in reason
+
+
+# --- a film given for a clip -----------------------------------------------------------------
+
+
+def test_a_sampling_beyond_max_frames_stops_decoding_and_is_a_recorded_failure(tmp_path, monkeypatch):
+    """A two-hour film sampled at 5 frames a second would keep 36,000 frames (14 GB at 480x270);
+    decoding stops at ``max_frames`` with a reason, and the run records it."""
+    from camerabench import video
+
+    path = _write(tmp_path / "data" / "videos" / "film.mp4", _pan("right", n=60))  # 6 s at 10 fps
+    converted = []
+    original = video._Converter.__call__
+    monkeypatch.setattr(video._Converter, "__call__", lambda self, f: converted.append(1) or original(self, f))
+    message = r"film\.mp4: sampling 5 frames a second keeps more than max_frames=20, .*split the video into shots"
+    with pytest.raises(VideoError, match=message):
+        read_video(path, fps=5.0, max_frames=20)
+    assert len(converted) == 20  # stopped at the limit, not after the whole file
+    with pytest.raises(
+        VideoError, match=r"film\.mp4: sampling 60 evenly spaced frames keeps 60 frames, more than max_frames=20"
+    ):
+        read_video(path, num_frames=60, max_frames=20)  # two passes: known after the first
+    assert len(read_video(path, fps=5.0, max_frames=30)) == 30  # exactly the limit is kept
+    summary = run_predict(tmp_path / "data", "fast", tmp_path / "run", options={"max_frames": 20})
+    assert (summary.videos_ok, summary.videos_failed) == (0, 1)
+    reason = json.loads(MethodFolder.of(tmp_path / "run", "fast").run_info.read_text())["failures"]["film.mp4"]
+    assert re.search(message, reason)
+    summary = run_predict(tmp_path / "data", "fast", tmp_path / "run2")  # the default (3000) reads it
+    assert (summary.videos_ok, summary.videos_failed) == (1, 0)
