@@ -125,10 +125,14 @@ class Dataset:
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
 
     def videos(self) -> list[str]:
-        """Every video named by a label file or present in ``videos/``, sorted."""
+        """Every video named by a label file or present in ``videos/`` (subfolders included, as
+        ``sub/clip.mp4``; hidden files and folders left out), sorted."""
         names: set[str] = set()
         if self.videos_dir.is_dir():
-            names |= {p.name for p in self.videos_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
+            for path in self.videos_dir.rglob("*"):
+                relative = path.relative_to(self.videos_dir)
+                if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                    names.add(relative.as_posix())
         for recs in self.binary.values():
             names |= {r.image for r in recs}
         for pairs in self.vqa.values():

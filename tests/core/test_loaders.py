@@ -103,3 +103,16 @@ def test_malformed_vqa_and_caption(tmp_path):
     cap.write_text('[{"video": "a.mp4"}]')
     with pytest.raises(FileFormatError, match=r"caption_data.json:1: item 0: missing field"):
         read_caption_file(cap)
+
+
+def test_videos_in_subfolders_are_found_and_hidden_files_left_out(tmp_path):
+    """Videos sorted into folders (by source, by day) were left out without a word."""
+    for name in ("top.mp4", "drone/a.mp4", "drone/2024/b.mov", ".DS_Store", "drone/.c.mp4", ".cache/d.mp4"):
+        path = tmp_path / "videos" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    (tmp_path / "videos" / "empty_folder").mkdir()
+    ds = Dataset(tmp_path)
+    assert ds.videos() == ["drone/2024/b.mov", "drone/a.mp4", "top.mp4"]
+    assert ds.video_path("drone/a.mp4") == tmp_path / "videos" / "drone" / "a.mp4"
+    assert set(ds.questions()) == {"drone/2024/b.mov", "drone/a.mp4", "top.mp4"}
