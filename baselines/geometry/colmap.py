@@ -12,7 +12,9 @@ Honesty rules:
   lengths that jump, translation that is noise), not nothing. COLMAP's own two-view geometry
   tells it apart: when (nearly, > 90 %) all verified frame pairs, up to 10 frames apart, are
   ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography explains them) or ``WATERMARK`` (a pure
-  image shift: what a still camera gives behind moving objects), no model is built and
+  image shift: what a still camera gives behind moving objects), and a rotation+zoom explains
+  the widest of those pairs within the parallax gate (:func:`wide_pair_parallax`: a homography
+  also explains any motion in front of a plane, a dolly toward a poster), no model is built and
   the result is a *rotation-only estimate*: rotation+zoom fits to COLMAP's verified matches of
   consecutive frames, chained, with the camera centre fixed, labelled ``rotation_only: True`` in
   the trajectory meta and in run.json (``rotation_only_source`` says why). With
@@ -543,6 +545,9 @@ class ColmapOptions(VideoGeometryOptions):
       ``PLANAR_OR_PANORAMIC`` or ``WATERMARK``): translating renders had 50 % (consecutive
       pairs lack parallax, wider ones show it), still/panning renders 100 %; real still shots
       79-100 %, so those below 90 % go through the mapper and, when it fails, the fallback.
+      Above 90 %, the widest pairs must also fit a rotation+zoom (:func:`wide_pair_parallax` at
+      most 1): a dolly toward a cube on a poster (real, ViSP ``cube.mpg``) had 87 of 89 pairs
+      ``PLANAR_OR_PANORAMIC`` and was read as a zoom (Move_In / Move_Out AP 0.05 on the real set).
     * ``min_zoom_span`` 1.05: per-frame focal models of renders without a zoom span at most
       1.03x, a move straight ahead read as a ~4x zoom, a real zoom during a sideways move 1.5x.
     * ``max_travel_depths`` 10: a broken scale once put an arc at ~1000 scene depths.
