@@ -526,7 +526,8 @@ class ColmapOptions(VideoGeometryOptions):
     """Options of ``colmap``.
 
     Where the gates come from (run.json records, per video, ``noise_px``, every model's
-    reprojection error, registered count and focal span, so check them on your own footage):
+    reprojection error, registered count and focal span, and ``wide_pair_parallax``, so check them on
+    your own footage):
 
     * ``reprojection_noise_ratio`` / ``max_reprojection_error_px``: see
       :data:`REPROJECTION_NOISE_RATIO` (measured on real clips and renders).
@@ -671,10 +672,9 @@ class ColmapPredictor(GeometricPredictor):
             # too: the rotation+zoom fit of the widest pairs tells it from a rotation.
             verified, flat = matched.verified, matched.without_parallax
             k0 = pinhole_intrinsic(focal0, width, height)
-            parallax = wide_pair_parallax(matched, k0) if verified > 0 and verified - flat < 0.1 * verified else None
-            if parallax is not None:
-                info["wide_pair_parallax"] = parallax
-            if parallax is not None and not parallax > 1.0:
+            parallax = wide_pair_parallax(matched, k0)
+            info["wide_pair_parallax"] = parallax
+            if verified > 0 and verified - flat < 0.1 * verified and not parallax > 1.0:
                 why = f"{flat} of {verified} verified frame pairs have no parallax ({matched.configs})"
                 if np.isfinite(parallax):
                     why += f", nor has a rotation+zoom fit of the widest ({parallax:.2f} of the parallax gate)"

@@ -88,12 +88,15 @@ def test_colmap_on_a_translating_and_a_static_clip(synth_dataset: Path) -> None:
     best = max((p for p in Primitive if p is not Primitive.STATIC), key=lambda p: result.scores[p.question])
     assert best is Primitive.MOVE_RIGHT
     assert result.info["registered"] >= 8 and not result.info["rotation_only"]
+    assert result.info["wide_pair_parallax"] > 1.0  # the widest pairs show parallax
     assert result.trajectory is not None and np.isfinite(result.trajectory.cam_c2w).all()
     # A fixed camera has no parallax: COLMAP's two-view geometry says so, and its verified
     # matches give a rotation-only estimate, labelled as such (or, when that is refused, a
     # failure saying why).
     still = pred.predict(data.video_path("synth_000_static.mp4"), QUESTIONS)
     assert still.info["rotation_only"] and "have no parallax" in still.info["rotation_only_source"]
+    assert still.info["wide_pair_parallax"] < 1.0
+    assert "nor has a rotation+zoom fit" in still.info["rotation_only_source"]
     assert still.trajectory is not None and still.trajectory.meta["rotation_only"]
     assert max(abs(v) for q, v in still.scores.items() if q != Primitive.STATIC.question) < 0.01
     # A zoom has no parallax either: the rotation-only estimate carries the zoom (x1.5 here),
