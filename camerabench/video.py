@@ -463,8 +463,8 @@ def _too_many(path: Path, max_frames: int, fps: float | None, num_frames: int | 
 
 
 def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_frames: int | None) -> VideoClip | None:
-    """One pass: decide frame by frame which frames to keep (None if timestamps go backwards or
-    are missing, which needs every timestamp first). Stops as soon as more than ``max_frames``
+    """One pass: decide frame by frame which frames to keep (None if timestamps go backwards, are
+    missing or repeat, which needs every timestamp first). Stops as soon as more than ``max_frames``
     would be kept, so a film given for a clip costs that many frames of memory, not the film's."""
     picker = _TickPicker(fps)
     kept: list[int] = []  # decoding positions of the kept frames, increasing
@@ -497,6 +497,8 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         n = len(picker.times)
         if n == 0 or convert is None:
             raise VideoError(f"{path}: the video has no decodable frames")
+        if len(set(picker.times)) < n:  # frames sharing a time: :func:`_scan` times them by the frame rate
+            return None
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
@@ -532,7 +534,20 @@ def _scan(path: Path) -> _Scan:
         raise VideoError(f"{path}: the video has no decodable frames")
     notes = decoder.notes()
     ts = np.asarray(times, dtype=np.float64)
-    if not np.all(np.isfinite(ts)):  # streams without timestamps: use the nominal rate
+    repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
+    if repeated:  # a broken muxer: frames that share a time cannot be placed in time
+        if native_fps <= 0:
+            raise VideoError(f"{path}: {repeated + 1} frames share timestamps and the stream has no frame rate")
+        log.warning(
+            "%s: %d of %d frames repeat another frame's timestamp; timing the frames by the stream's "
+            "frame rate (%.3g fps) in decoding order instead",
+            path,
+            repeated,
+            len(ts),
+            native_fps,
+        )
+        notes = {**notes, "timestamps_repeated": repeated}
+    if repeated or not np.all(np.isfinite(ts)):  # streams without usable timestamps: the nominal rate
         if native_fps <= 0:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
         ts = np.arange(len(times)) / native_fps

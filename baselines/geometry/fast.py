@@ -1146,7 +1146,8 @@ class FastPredictor(GeometricPredictor):
         if stop - start < 2:
             raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has two sampled frames")
         frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
-        per_second = round(1.0 / float(np.median(np.diff(timestamps)))) if len(timestamps) > 1 else 1
+        steps = np.diff(timestamps)
+        per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
         # grey once, with OpenCV, for the overlay mask and SIFT alike (not again in static_mask)
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
         mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None

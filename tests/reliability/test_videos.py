@@ -332,3 +332,46 @@ def test_a_sampling_beyond_max_frames_stops_decoding_and_is_a_recorded_failure(t
     assert re.search(message, reason)
     summary = run_predict(tmp_path / "data", "fast", tmp_path / "run2")  # the default (3000) reads it
     assert (summary.videos_ok, summary.videos_failed) == (1, 0)
+
+
+# --- frames that share a timestamp -----------------------------------------------------------
+
+
+def _with_times(path: Path, frames: np.ndarray, times_ms: list[int]) -> Path:
+    """A Matroska file whose frames carry the given presentation times (ms), as a broken muxer wrote them."""
+    import fractions
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="matroska") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.height, stream.width = frames.shape[1:3]
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = fractions.Fraction(1, 1000)
+        for img, t in zip(frames, times_ms, strict=True):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+            frame.pts, frame.time_base = t, fractions.Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("times_ms", "repeated"),
+    [([0] * N, N - 1), ([200 * (i // 2) for i in range(N)], N // 2)],
+    ids=["all-at-zero", "each-twice"],
+)
+def test_frames_sharing_a_timestamp_are_timed_by_the_frame_rate(tmp_path, caplog, times_ms, repeated):
+    """All frames at time 0 gave one sampled frame, then a ZeroDivisionError in ``fast``."""
+    path = _with_times(tmp_path / "data" / "videos" / "stamps.mkv", _pan("right"), times_ms)
+    with caplog.at_level(logging.WARNING):
+        clip = read_video(path, fps=5.0)
+    assert f"stamps.mkv: {repeated} of {N} frames repeat another frame's timestamp" in caplog.text
+    assert clip.notes["timestamps_repeated"] == repeated
+    np.testing.assert_allclose(clip.timestamps, np.arange(0, N, 2) / 10)  # 10 fps, every second frame
+    assert clip.indices.tolist() == list(range(0, N, 2))
+    even = read_video(path, num_frames=4)
+    assert np.all(np.diff(even.timestamps) > 0)
+    summary = run_predict(tmp_path / "data", "fast", tmp_path / "run")
+    assert (summary.videos_ok, summary.videos_failed) == (1, 0)
+    scores = {r["question"]: r["score"] for r in map(json.loads, (tmp_path / "run/fast/scores.jsonl").open())}
+    assert scores[PAN_RIGHT] == max(scores.values())
