@@ -388,6 +388,34 @@ def _fps_from_times(ts: NDArray[np.float64]) -> float:
     return (len(ts) - 1) / float(ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 1.0
 
 
+#: Sample aspect ratios (pixel width over height) outside this range are taken for damage and
+#: ignored with a warning; real ones run from 8:9 (NTSC 4:3) to 2:1 (anamorphic HDV / DV 16:9 is 4:3).
+_SAR_RANGE = (0.25, 4.0)
+
+
+def _display_size(width: int, height: int, stream: av.video.stream.VideoStream, path: Path) -> tuple[int, int]:
+    """The frame's size as a player shows it: pixels that are not square (the stream's sample
+    aspect ratio: DVD, DV and broadcast video, anamorphic recordings) are stretched to square
+    ones, widening (or, below 1, heightening) the picture. Geometry assumes square pixels: a
+    camera roll stored 2:1 anamorphic read as a move up with half the roll before."""
+    sar = stream.sample_aspect_ratio
+    if sar is None or sar == 1 or sar <= 0:
+        return width, height
+    if not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
+        log.warning("%s: ignoring an implausible sample aspect ratio %s", path, sar)
+        return width, height
+    if sar > 1:
+        return max(2, round(width * sar)), height
+    return width, max(2, round(height / sar))
+
+
+def _aspect_notes(stream: av.video.stream.VideoStream, width: int, height: int) -> dict[str, Any]:
+    sar = stream.sample_aspect_ratio
+    if sar is None or sar == 1 or sar <= 0 or not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
+        return {}
+    return {"sample_aspect_ratio": f"{sar.numerator}:{sar.denominator}", "display_size": [width, height]}
+
+
 @dataclass
 class _Converter:
     """Decoded frame -> (H, W, 3) uint8 RGB at the target size, upright."""
@@ -395,13 +423,15 @@ class _Converter:
     width: int
     height: int
     orientation: _Orientation
+    aspect: dict[str, Any] = field(default_factory=dict)  # :func:`_aspect_notes`
 
     @classmethod
     def of(
         cls, frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path, max_side: int | None
     ) -> _Converter:
-        tw, th = _target_size(frame.width, frame.height, max_side)
-        return cls(tw, th, _orientation(frame, stream, path))
+        display = _display_size(frame.width, frame.height, stream, path)
+        tw, th = _target_size(*display, max_side)
+        return cls(tw, th, _orientation(frame, stream, path), _aspect_notes(stream, *display))
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
         img = np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
@@ -502,7 +532,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
-    notes = {**decoder.notes(), **convert.orientation.notes()}
+    notes = {**decoder.notes(), **convert.orientation.notes(), **convert.aspect}
     return VideoClip(stack.array(), ts[idx], idx, native_fps if native_fps > 0 else _fps_from_times(ts), path, notes)
 
 
@@ -527,12 +557,14 @@ def _scan(path: Path) -> _Scan:
         native_fps = _native_fps(decoder.stream)
         for frame in decoder:
             if first is None:
-                first = (frame.width, frame.height, _orientation(frame, decoder.stream, path))
+                size = _display_size(frame.width, frame.height, decoder.stream, path)
+                first = (*size, _orientation(frame, decoder.stream, path))
+                aspect = _aspect_notes(decoder.stream, *size)
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
     if first is None:
         raise VideoError(f"{path}: the video has no decodable frames")
-    notes = decoder.notes()
+    notes = {**decoder.notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
     if repeated:  # a broken muxer: frames that share a time cannot be placed in time

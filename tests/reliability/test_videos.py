@@ -375,3 +375,51 @@ def test_frames_sharing_a_timestamp_are_timed_by_the_frame_rate(tmp_path, caplog
     assert (summary.videos_ok, summary.videos_failed) == (1, 0)
     scores = {r["question"]: r["score"] for r in map(json.loads, (tmp_path / "run/fast/scores.jsonl").open())}
     assert scores[PAN_RIGHT] == max(scores.values())
+
+
+# --- pixels that are not square --------------------------------------------------------------
+
+
+def _rolling(n: int, width: int, height: int, deg_per_frame: float) -> np.ndarray:
+    """Display frames of a camera rolling about its optical axis over a textured wall."""
+    big = _texture(3, 2 * height, 2 * width)
+    frames = []
+    for i in range(n):
+        turn = cv2.getRotationMatrix2D((width, height), deg_per_frame * i, 1.0)
+        frames.append(
+            cv2.warpAffine(big, turn, (2 * width, 2 * height))[height // 2 : -height // 2, width // 2 : -width // 2]
+        )
+    return np.stack(frames)
+
+
+@pytest.mark.parametrize("sar", [(2, 1), (1, 2)], ids=["anamorphic-wide", "tall-pixels"])
+def test_pixels_that_are_not_square_are_stretched_as_a_player_shows_them(tmp_path, sar):
+    """A roll stored 2:1 anamorphic was read as a move up with half the roll."""
+    import fractions
+
+    display = _rolling(20, 256, 128, 0.6)
+    stored_w, stored_h = (128, 128) if sar == (2, 1) else (256, 256)
+    path = tmp_path / "data" / "videos" / "roll.mp4"
+    path.parent.mkdir(parents=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = stored_w, stored_h, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = fractions.Fraction(*sar)
+        for img in display:
+            squeezed = cv2.resize(img, (stored_w, stored_h), interpolation=cv2.INTER_AREA)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(squeezed, format="rgb24")))
+        container.mux(stream.encode(None))
+    info = probe_video(path)
+    assert (info.width, info.height) == ((256, 128) if sar == (2, 1) else (256, 512))
+    for sampling in ({"fps": 5.0}, {"num_frames": 4}):
+        clip = read_video(path, **sampling)
+        assert clip.frames.shape[1:3] == (info.height, info.width)
+        assert clip.notes["sample_aspect_ratio"] == f"{sar[0]}:{sar[1]}"
+    if sar == (2, 1):  # the roll, not a move: the frames are as filmed
+        first = read_video(path, num_frames=1).frames[0]
+        assert np.corrcoef(first.ravel(), display[0].ravel())[0, 1] > 0.8
+        summary = run_predict(tmp_path / "data", "fast", tmp_path / "run")
+        assert summary.videos_ok == 1
+        scores = {r["question"]: r["score"] for r in map(json.loads, (tmp_path / "run/fast/scores.jsonl").open())}
+        best = max(scores, key=scores.get)
+        assert "roll" in best.lower(), scores
