@@ -368,6 +368,10 @@ def wide_pair_parallax(matched: MatchedFrames, k0: NDArray[np.float64], parallax
     a dolly toward a cube on a desk and back (ViSP ``cube.mpg``; 87 of 89 verified pairs
     ``PLANAR_OR_PANORAMIC``) 5.3 / 4.9; a truck along a pavement both ways 0.97 / 1.01; city
     time-lapses 1.7 / 3.0; still, panning, tilting, rolling and digitally zoomed clips 0.15-0.47.
+    On the standard and hard presets (seed 0), the 76 of 144 clips whose verified pairs are
+    (nearly) all without parallax measured 0.01-0.65 (the highest: a fast pan under rolling
+    shutter), so none of them changed from the rotation-only estimate; the two dolly clips
+    above did.
     """
     ratios = []
     for pair, noise in (matched.wide_pairs or {}).items():
