@@ -63,7 +63,7 @@ MIN_FRAME_SIDE_PX = 32
 
 Measured with ``fast`` on crops of a textured image panning 1-2 px a frame, 40 frames at 30 fps:
 at 24x18 the cut detector reads every sampled frame as a cut; 12-16 px tall frames (480x12, and
-a 1600x16 strip resized to 480x6) stopped OpenCV's DIS flow with an exception ("width or height
+a 1600x16 strip resized to 480x4) stopped OpenCV's DIS flow with an exception ("width or height
 >= 12", a pyramid level of zero size); 32x24 and 48x36 crops are recorded failures for too
 little structure, which is what they are; 64x48 relates a slow pan and 96x72 both. Below this
 size a clip is a recorded failure that names the size, not a wrong cut or a crash. The smallest
