@@ -1,9 +1,13 @@
 """Every notebook runs top to bottom on the public API, is committed without outputs, and computes
 what it says it does.
 
-Each notebook ends by printing ``SUMMARY {json}``: the figures it computed. The test executes the
-notebook (nbclient, on the small synthetic set the notebook builds) and checks those figures with
-the notebook's entry in ``CHECKS``; a notebook without an entry fails, so a new notebook needs one.
+Each notebook ends by writing the figures it computed to ``summary.json`` in its output folder and
+printing them as ``SUMMARY {json}`` for the reader. The test executes the notebook (nbclient, on the
+small synthetic set the notebook builds) and checks the file's figures with the notebook's entry in
+``CHECKS``; a notebook without an entry fails, so a new notebook needs one. The file, not the printed
+line, is what is checked: with ipykernel 7 a print in the last cell reached nbclient in most runs but
+not in one CI run (no SUMMARY line, no error), so the printed line is compared with the file only
+when it arrived.
 """
 
 from __future__ import annotations
@@ -65,18 +69,23 @@ def test_every_notebook_is_checked() -> None:
     assert {p.name for p in NOTEBOOKS} == set(CHECKS)
 
 
-def _summary(nb: Any, name: str) -> dict[str, Any]:
-    lines = [
+def _summary(nb: Any, out: Path, name: str) -> dict[str, Any]:
+    path = out / "summary.json"
+    assert path.is_file(), f"{name}: the last cell did not write {path.name}"
+    summary: dict[str, Any] = json.loads(path.read_text())
+    printed = [
         line
         for cell in nb.cells
         if cell.cell_type == "code"
-        for out in cell.outputs
-        if out.get("output_type") == "stream"
-        for line in out.get("text", "").splitlines()
+        for out_ in cell.outputs
+        if out_.get("output_type") == "stream"
+        for line in out_.get("text", "").splitlines()
         if line.startswith("SUMMARY ")
     ]
-    assert len(lines) == 1, f"{name}: expected one SUMMARY line, got {len(lines)}"
-    summary: dict[str, Any] = json.loads(lines[0].removeprefix("SUMMARY "))
+    assert len(printed) <= 1, f"{name}: {len(printed)} SUMMARY lines"
+    if printed:
+        same = json.loads(printed[0].removeprefix("SUMMARY ")) == summary
+        assert same, f"{name}: the printed and the written summaries differ"
     return summary
 
 
@@ -95,7 +104,7 @@ def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path, monkeypatch:
         out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
     ]
     assert not errors
-    summary = _summary(nb, path.name)
+    summary = _summary(nb, tmp_path / "work", path.name)
     assert all(not isinstance(v, float) or math.isfinite(v) for v in summary.values()), summary
     CHECKS[path.name](summary)
     assert any((tmp_path / "work").iterdir())  # the notebook wrote where it was told, not to a new temp folder
