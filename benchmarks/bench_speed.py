@@ -169,11 +169,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import camerabench.baselines.geometry.fast as fast_module
+    import camerabench.baselines.geometry.predictor as predictor_module  # fast reads its clip through it
 
     if args.video_module is not None:
-        fast_module.read_video = load_video_module(args.video_module).read_video
+        predictor_module.read_video = load_video_module(args.video_module).read_video
         print(f"video module: {args.video_module}")
-    read_video = fast_module.read_video
+    read_video = predictor_module.read_video
     predictor = fast_module.FastPredictor()
     predictor.setup()
     sample_fps, max_side = predictor.opt("sample_fps"), predictor.opt("max_side")
