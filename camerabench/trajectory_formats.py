@@ -28,7 +28,10 @@ knows the frame rate can replace them. MegaSaM depths and COLMAP points give
 from __future__ import annotations
 
 import functools
+import struct
+import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +129,8 @@ def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float
                 path, f"{what} lines hold {columns} numbers separated by single spaces; found {len(fields)}", number
             )
         try:
+            if "_" in line:  # float() takes "1_000"; no trajectory writer does
+                raise ValueError(line)
             row = [float(f) for f in fields]
         except ValueError:
             raise FileFormatError(path, f"not a number in {line.strip()!r}", number) from None
@@ -140,6 +145,29 @@ def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float
 
 def _frame_index_timestamps(n: int) -> NDArray[np.float64]:
     return np.arange(n, dtype=np.float64)
+
+
+#: How far from 1 a stored quaternion's norm may be before it is an error, not rounding.
+QUATERNION_NORM_TOLERANCE = 1e-3
+
+
+def _real(path: Path, name: str, array: NDArray[Any]) -> NDArray[np.float64]:
+    """``array`` as float64, refusing dtypes whose conversion would change or invent values.
+
+    Complex numbers would lose their imaginary part, booleans and strings are not numbers.
+    """
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise FileFormatError(path, f"{name}: expected real numbers, got dtype {array.dtype}")
+    return np.asarray(array, dtype=np.float64)
+
+
+def _quaternion_norm_problem(norm: float) -> str | None:
+    """Why a quaternion of this norm is not a stored rotation (None when it is one, up to rounding)."""
+    if abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE:
+        return None
+    return f"quaternion norm {norm:.4g} is not 1"
 
 
 def _trajectory(path: Path, *args: Any, **kwargs: Any) -> Trajectory:
@@ -175,14 +203,16 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
     if "cam_c2w" not in arrays:
         raise FileFormatError(path, f"no 'cam_c2w' array (found {found})")
     meta: dict[str, Any] = {}
-    try:
-        c2w = arrays["cam_c2w"].astype(np.float64)
-        k = arrays["intrinsic"].astype(np.float64) if "intrinsic" in arrays else None
-        ts = arrays["timestamps"].astype(np.float64) if "timestamps" in arrays else None
-        if "scene_depth" in arrays:
-            meta[META_SCENE_DEPTH] = float(arrays["scene_depth"])
-    except (TypeError, ValueError) as exc:
-        raise FileFormatError(path, f"bad array: {exc}") from exc
+    c2w = _real(path, "cam_c2w", arrays["cam_c2w"])
+    k = _real(path, "intrinsic", arrays["intrinsic"]) if "intrinsic" in arrays else None
+    ts = _real(path, "timestamps", arrays["timestamps"]) if "timestamps" in arrays else None
+    if "scene_depth" in arrays:
+        depth = _real(path, "scene_depth", arrays["scene_depth"])
+        if depth.shape != ():
+            raise FileFormatError(path, f"bad array: scene_depth must be a scalar, got shape {depth.shape}")
+        if not (np.isfinite(depth) and depth > 0):
+            raise FileFormatError(path, f"scene_depth is {float(depth)}, not a positive finite depth")
+        meta[META_SCENE_DEPTH] = float(depth)
     if ts is None:
         ts = np.arange(len(c2w), dtype=np.float64) / (timestamps_fps or 1.0)
     return _trajectory(path, c2w, k, ts, meta)
@@ -194,9 +224,10 @@ def read_megasam(path: PathLike) -> Trajectory:
     traj = load_npz(path)
     arrays, found = _read_npz(path, ("depths",) if META_SCENE_DEPTH not in traj.meta else ())
     if "depths" in arrays:
-        if arrays["depths"].ndim < 3 or len(arrays["depths"]) == 0:
-            raise FileFormatError(path, f"depths must be (N, H, W), got {arrays['depths'].shape}")
-        depth0 = np.asarray(arrays["depths"][0], dtype=np.float64)
+        depths = arrays["depths"]
+        if depths.ndim < 3 or len(depths) != len(traj):
+            raise FileFormatError(path, f"depths must be ({len(traj)}, H, W) like cam_c2w, got {depths.shape}")
+        depth0 = _real(path, "depths", depths[0])
         valid = depth0[np.isfinite(depth0) & (depth0 > 0)]
         if valid.size == 0:
             raise FileFormatError(path, "depths[0] has no positive finite value")
@@ -247,9 +278,12 @@ def read_tum(path: PathLike) -> Trajectory:
 
     path = Path(path)
     rows, lines = _numeric_rows(path, 8, "TUM")
-    zero = np.flatnonzero(np.linalg.norm(rows[:, 4:], axis=1) == 0)
-    if zero.size:
-        raise FileFormatError(path, "the quaternion is zero", lines[int(zero[0])])
+    for norm, line in zip(np.linalg.norm(rows[:, 4:], axis=1), lines, strict=True):
+        if norm == 0:
+            raise FileFormatError(path, "the quaternion is zero", line)
+        problem = _quaternion_norm_problem(float(norm))
+        if problem is not None:  # evo would normalise it without a word
+            raise FileFormatError(path, f"{problem} (is it qx qy qz qw?)", line)
     try:
         return from_evo(file_interface.read_tum_trajectory_file(str(path)))
     except (FileInterfaceException, ValueError) as exc:
@@ -332,11 +366,10 @@ def _load_array(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64
     if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.shape[1] != columns or len(arr) == 0:
         shape = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
         raise FileFormatError(path, f"expected an (N, {columns}) {what} array, got {shape}")
-    if not np.issubdtype(arr.dtype, np.number):
-        raise FileFormatError(path, f"expected numbers, got dtype {arr.dtype}")
-    if not np.all(np.isfinite(arr)):
+    values = _real(path, what, arr)
+    if not np.all(np.isfinite(values)):
         raise FileFormatError(path, f"{what} array contains NaN or inf")
-    return np.asarray(arr, dtype=np.float64), None
+    return values, None
 
 
 def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
@@ -349,7 +382,7 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
     path = Path(path)
     poses, lines = _load_array(path, 7, "pose [t, q_xyzw]")
     norms = np.linalg.norm(poses[:, 3:7], axis=1)
-    if np.any(np.abs(norms - 1.0) > 1e-3):
+    if np.any(np.abs(norms - 1.0) > QUATERNION_NORM_TOLERANCE):
         bad = int(np.argmax(np.abs(norms - 1.0)))
         line = lines[bad] if lines is not None else None
         raise FileFormatError(path, f"row {bad}: quaternion norm {norms[bad]:.4f} is not 1 (is it [t, q_xyzw]?)", line)
@@ -411,6 +444,150 @@ def colmap_median_depth(rec: Any, image: Any) -> float | None:
     return float(np.median(depth)) if depth.size else None
 
 
+class _BinaryCursor:
+    """Reads a COLMAP binary file front to back; running out of bytes is an error naming the file.
+
+    pycolmap does not check for the end of a binary file: a truncated one reads as zeros, as
+    fewer records, or loops forever on an image name that never ends.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.data = path.read_bytes()
+        except OSError as exc:
+            raise FileFormatError(path, f"cannot read: {exc}") from exc
+        self.offset = 0
+
+    def _need(self, size: int) -> None:
+        if self.offset + size > len(self.data):
+            left = len(self.data) - self.offset
+            raise FileFormatError(self.path, f"truncated: {size} bytes needed at byte {self.offset}, {left} left")
+
+    def take(self, fmt: str) -> tuple[Any, ...]:
+        size = struct.calcsize(fmt)
+        self._need(size)
+        values = struct.unpack_from(fmt, self.data, self.offset)
+        self.offset += size
+        return values
+
+    def count(self) -> int:
+        return int(self.take("<Q")[0])
+
+    def skip(self, count: int, size: int) -> None:
+        self._need(count * size)
+        self.offset += count * size
+
+    def skip_name(self) -> None:
+        end = self.data.find(b"\0", self.offset)
+        if end < 0:
+            raise FileFormatError(self.path, f"truncated: the image name at byte {self.offset} never ends")
+        self.offset = end + 1
+
+    def check_quaternion(self, what: str, qvec: tuple[float, ...]) -> None:
+        problem = _quaternion_norm_problem(float(np.linalg.norm(qvec)))
+        if problem is not None:  # pycolmap would normalise it without a word
+            raise FileFormatError(self.path, f"{what}: {problem}")
+
+    def finish(self) -> None:
+        if self.offset != len(self.data):
+            extra = len(self.data) - self.offset
+            raise FileFormatError(
+                self.path, f"{extra} bytes after its last record: a wrong record count or a corrupt file"
+            )
+
+
+def _camera_num_params(path: Path, model_id: int) -> int:
+    import pycolmap
+
+    models = {int(m): m for m in pycolmap.CameraModelId.__members__.values() if int(m) >= 0}
+    if model_id not in models:
+        raise FileFormatError(path, f"unknown camera model id {model_id}")
+    return len(pycolmap.Camera.create_from_model_id(1, models[model_id], 1.0, 1, 1).params)
+
+
+def _check_colmap_binary(folder: Path) -> None:
+    """Walk every binary file of the model (layout of COLMAP's ``reconstruction_io_binary.cc``)."""
+    if (folder / "rigs.bin").is_file():
+        cur = _BinaryCursor(folder / "rigs.bin")
+        for _ in range(cur.count()):
+            rig_id, num_sensors = cur.take("<II")
+            if num_sensors > 0:
+                cur.take("<iI")  # the reference sensor
+            for _ in range(max(num_sensors - 1, 0)):
+                *_, has_pose = cur.take("<iIB")
+                if has_pose:
+                    cur.check_quaternion(f"rig {rig_id} sensor_from_rig", cur.take("<7d")[:4])
+        cur.finish()
+    cur = _BinaryCursor(folder / "cameras.bin")
+    for _ in range(cur.count()):
+        _, model_id, _, _ = cur.take("<IiQQ")
+        cur.skip(_camera_num_params(cur.path, model_id), 8)
+    cur.finish()
+    if (folder / "frames.bin").is_file():
+        cur = _BinaryCursor(folder / "frames.bin")
+        for _ in range(cur.count()):
+            frame_id, _, *pose, num_data = cur.take("<II7dI")
+            cur.check_quaternion(f"frame {frame_id}", tuple(pose[:4]))
+            cur.skip(num_data, 16)
+        cur.finish()
+    cur = _BinaryCursor(folder / "images.bin")
+    for _ in range(cur.count()):
+        image_id, *pose, _ = cur.take("<I7dI")
+        cur.check_quaternion(f"image {image_id}", tuple(pose[:4]))
+        cur.skip_name()
+        cur.skip(cur.count(), 24)  # points2D: x, y, point3D_id
+    cur.finish()
+    cur = _BinaryCursor(folder / "points3D.bin")
+    for _ in range(cur.count()):
+        cur.skip(cur.take("<Q3d3BdQ")[-1], 8)  # the track: image_id, point2D_idx
+    cur.finish()
+
+
+def _check_colmap_text(folder: Path, fixed: Path) -> Path:
+    """Check the quaternions of ``images.txt`` and ``frames.txt``; the model folder pycolmap can read.
+
+    Returns ``folder``, or ``fixed`` holding copies of its text files without the UTF-8
+    byte-order mark that COLMAP's reader does not skip.
+    """
+    texts: dict[str, str] = {}
+    for name in ("rigs.txt", "cameras.txt", "frames.txt", "images.txt", "points3D.txt"):
+        if (folder / name).is_file():
+            try:
+                texts[name] = (folder / name).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise FileFormatError(folder / name, f"cannot read text: {exc}") from exc
+    data = {
+        name: [(n, line.strip()) for n, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1)]
+        for name, text in texts.items()
+    }
+    for name, first, what in (("images.txt", 1, "image"), ("frames.txt", 2, "frame")):
+        lines = iter(data.get(name, []))
+        for number, line in lines:
+            if not line or line.startswith("#"):
+                continue
+            fields = line.split()
+            try:
+                qvec = [float(f) for f in fields[first : first + 4]]
+            except ValueError:
+                raise FileFormatError(folder / name, f"not a number in {line!r}", number) from None
+            problem = _quaternion_norm_problem(float(np.linalg.norm(qvec))) if len(qvec) == 4 else None
+            if problem is not None:  # pycolmap would normalise it without a word
+                raise FileFormatError(folder / name, f"{what} {fields[0]}: {problem}", number)
+            if name == "images.txt":  # the next line (which may be empty) lists the image's points2D;
+                # pycolmap drops an image whose points2D line is missing at the end of the file
+                number, points = next(lines, (number + 1, "# the end of the file"))
+                if points.startswith("#") or len(points.split()) % 3:
+                    raise FileFormatError(
+                        folder / name, "expected the image's POINTS2D line (X Y POINT3D_ID ...)", number
+                    )
+    if not any(text.startswith("\ufeff") for text in texts.values()):
+        return folder
+    for name, text in texts.items():
+        (fixed / name).write_text(text.lstrip("\ufeff"), encoding="utf-8")
+    return fixed
+
+
 def _is_colmap_model(folder: Path) -> bool:
     return folder.is_dir() and any((folder / f"cameras.{ext}").is_file() for ext in ("bin", "txt"))
 
@@ -424,23 +601,34 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         raise FileFormatError(folder, "folder not found")
     if not _is_colmap_model(folder):
         raise FileFormatError(folder, "no cameras.bin or cameras.txt: not a COLMAP sparse model folder")
-    try:
-        rec = pycolmap.Reconstruction(str(folder))
-    except (RuntimeError, ValueError, OSError, MemoryError) as exc:  # MemoryError: a corrupt length field
-        raise FileFormatError(folder, f"cannot read COLMAP model: {exc}") from exc
-    images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: im.name)
-    if not images:
+    binary = all((folder / f"{name}.bin").is_file() for name in ("cameras", "images", "points3D"))
+    if binary:
+        _check_colmap_binary(folder)
+    with tempfile.TemporaryDirectory() as fixed:
+        source = folder if binary else _check_colmap_text(folder, Path(fixed))
+        # pycolmap reports a missing rig, camera or point (an inconsistent model) as IndexError or
+        # KeyError when it is used; MemoryError: a corrupt length field.
+        try:
+            rec = pycolmap.Reconstruction(str(source))
+            images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: im.name)
+            c2w = np.stack([colmap_c2w(im) for im in images]) if images else None
+            intrinsic = [np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images]
+            depth = colmap_median_depth(rec, images[0]) if images else None
+        except (RuntimeError, ValueError, OSError, MemoryError, IndexError, KeyError) as exc:
+            raise FileFormatError(folder, f"cannot read COLMAP model: {exc}") from exc
+    if c2w is None:
         raise FileFormatError(folder, "the COLMAP model has no registered image")
-    c2w = np.stack([colmap_c2w(im) for im in images])
-    intrinsic = np.stack([np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images])
+    names = [im.name for im in images]
+    twice = sorted(name for name, n in Counter(names).items() if n > 1)
+    if twice:  # name order is frame order: two images of one name leave it undefined
+        raise FileFormatError(folder, f"image name(s) used twice: {', '.join(twice[:3])}")
     meta: dict[str, Any] = {
         META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX,
-        META_IMAGE_NAMES: [im.name for im in images],
+        META_IMAGE_NAMES: names,
     }
-    depth = colmap_median_depth(rec, images[0])
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
-    return Trajectory(c2w, intrinsic, _frame_index_timestamps(len(images)), meta=meta)
+    return Trajectory(c2w, np.stack(intrinsic), _frame_index_timestamps(len(images)), meta=meta)
 
 
 def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int] = (320, 192)) -> None:
