@@ -17,6 +17,7 @@ and the manifest at once, so a job can refuse a broken dataset before it touches
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,11 +168,25 @@ class Dataset:
         return load_npz(path) if path.is_file() else None
 
 
-def _check_manifest(doc: JsonDocument) -> None:
-    """A manifest is an object; its ``clips``, when present, a list of objects naming a video.
+def _knob_value(value: Any) -> bool:
+    """Whether a knob value is one the per-knob evaluation reads right (it tests truth): a
+    boolean, null or a finite number; not a string ("false" would count as on) nor NaN."""
+    if value is None or isinstance(value, bool):
+        return True
+    return isinstance(value, int | float) and math.isfinite(value)
 
-    A clip's ``knobs`` (when present) is an object and its ``failure_mode`` a string or null:
-    the per-knob evaluation reads them.
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_manifest(doc: JsonDocument) -> None:
+    """A manifest is an object; its ``clips``, when present, a list of objects each naming a
+    different video.
+
+    A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
+    accepted) and its ``failure_mode`` a string or null: the per-knob evaluation reads them.
     """
     if not isinstance(doc.value, dict):
         raise doc.error(f"the manifest must hold a JSON object, got {type(doc.value).__name__}")
@@ -180,16 +195,25 @@ def _check_manifest(doc: JsonDocument) -> None:
     clips = doc.value["clips"]
     if not isinstance(clips, list):
         raise doc.error(f"'clips' must be a list, got {type(clips).__name__}", "clips")
+    first: dict[str, int] = {}
     for i, clip in enumerate(clips):
         if not isinstance(clip, dict):
             raise doc.error(f"clips[{i}] must be an object, got {type(clip).__name__}", "clips", i)
         try:
-            check_video_name(clip.get("video"), f"clips[{i}].video")
+            video = check_video_name(clip.get("video"), f"clips[{i}].video")
         except ValueError as exc:
             raise doc.error(str(exc), "clips", i) from exc
+        if video in first:
+            raise doc.error(f"clips[{i}] repeats the video {video!r} of clips[{first[video]}]", "clips", i)
+        first[video] = i
         knobs = clip.get("knobs")
         if knobs is not None and not isinstance(knobs, dict):
             raise doc.error(f"clips[{i}].knobs must be an object, got {type(knobs).__name__}", "clips", i, "knobs")
+        for name, value in (knobs or {}).items():
+            if not _knob_value(value):
+                raise doc.error(
+                    f"clips[{i}].knobs[{name!r}] must be true or false, got {_show(value)}", "clips", i, "knobs", name
+                )
         mode = clip.get("failure_mode")
         if mode is not None and not isinstance(mode, str):
             raise doc.error(

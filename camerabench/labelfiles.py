@@ -140,7 +140,8 @@ def _without_repeats(
 def read_binary_file(path: str | Path) -> list[BinaryRecord]:
     """All records of one binary-classification file, in file order, validated.
 
-    An exact repeat of a record is dropped with a warning naming both lines.
+    An exact repeat of a record is dropped with a warning naming both lines; a file without
+    records reads as an empty list, with a warning.
 
     Raises:
         FileFormatError: a malformed record, the same video labelled both Yes and No (naming
@@ -156,6 +157,8 @@ def read_binary_file(path: str | Path) -> list[BinaryRecord]:
     tasks = {r.task for r in recs}
     if len(tasks) > 1:
         raise FileFormatError(path, f"one file must hold one task, found {sorted(tasks)}")
+    if not recs:
+        log.warning("%s: holds no record (an empty label file); no video is labelled for it", path)
     return recs
 
 
@@ -166,12 +169,16 @@ def write_binary_file(path: str | Path, records: list[BinaryRecord]) -> None:
 def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
     """Every ``<Primitive>.jsonl`` present in a folder (absent primitives are absent keys).
 
+    Other visible files are left out with a warning, as is a folder without label files.
+
     Raises:
         FileFormatError: ``folder`` is not a folder, a ``.jsonl`` file whose name is not a
-            primitive, or whose records belong to another primitive.
+            primitive, or whose records belong to another primitive, or a file named
+            ``.json`` / ``.JSONL`` (which would otherwise be left out).
     """
     folder = Path(folder)
     _check_folder(folder)
+    _check_misnamed(folder.iterdir())
     out: dict[Primitive, list[BinaryRecord]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         try:
@@ -182,6 +189,8 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
         if recs and recs[0].primitive is not prim:
             raise FileFormatError(path, f"file holds {recs[0].task} records, not {prim.task}")
         out[prim] = recs
+    if not out:
+        log.warning("%s: holds no <Primitive>.jsonl label file", folder)
     return {p: out[p] for p in Primitive if p in out}
 
 
@@ -252,9 +261,12 @@ def read_vqa_file(path: str | Path) -> list[VQAPair]:
         FileFormatError: a malformed pair (naming the line).
     """
     path = Path(path)
-    return _without_repeats(
+    pairs = _without_repeats(
         path, iter_jsonl_numbered(path, _parse_vqa), key=lambda p: p, conflict=lambda a, b: "unreachable"
     )
+    if not pairs:
+        log.warning("%s: holds no pair (an empty task file)", path)
+    return pairs
 
 
 def write_vqa_file(path: str | Path, pairs: list[VQAPair]) -> None:
@@ -265,19 +277,35 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
     """``(skill folder, task file stem)`` -> pairs, for every ``<skill>/<task>.jsonl``.
 
     Raises:
-        FileFormatError: ``folder`` is not a folder, or a file in it is malformed.
+        FileFormatError: ``folder`` is not a folder, a file in it is malformed, or a task file
+            is named ``.json`` / ``.JSONL`` (which would otherwise be left out).
     """
     folder = Path(folder)
     _check_folder(folder)
     stray = sorted(p.name for p in folder.glob("*.jsonl"))
     if stray:
         log.warning("%s: %s not inside a <skill>/ folder; not read", folder, ", ".join(stray))
-    return {(p.parent.name, p.stem): read_vqa_file(p) for p in sorted(folder.glob("*/*.jsonl"))}
+    _check_misnamed(folder.glob("*/*"))
+    tasks = {(p.parent.name, p.stem): read_vqa_file(p) for p in sorted(folder.glob("*/*.jsonl"))}
+    if not tasks:
+        log.warning("%s: holds no <skill>/<task>.jsonl task file", folder)
+    return tasks
 
 
 def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise FileFormatError(folder, "is a file, not a folder" if folder.exists() else "folder not found")
+
+
+def _check_misnamed(paths: Iterable[Path]) -> None:
+    """Refuse a label file whose name ends in ``.json`` or ``.JSONL`` (it would not be read); warn
+    about any other visible file that is not a ``.jsonl`` file."""
+    for path in sorted(paths):
+        if path.name.startswith(".") or path.suffix == ".jsonl" or not path.is_file():
+            continue
+        if path.suffix.lower() in (".jsonl", ".json"):
+            raise FileFormatError(path, "label files end in '.jsonl' (lower case); this one would not be read")
+        log.warning("%s: not a .jsonl label file; not read", path)
 
 
 @dataclass(frozen=True)
@@ -315,6 +343,8 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
             items.append(_parse_caption(obj))
         except ValueError as exc:
             raise doc.error(f"item {i}: {exc}", i) from exc
+    if not items:
+        log.warning("%s: holds no caption item (an empty list)", doc.path)
     if len(set(items)) == len(items):
         return items
     numbered = list(zip(doc.item_lines(), items, strict=True))

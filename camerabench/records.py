@@ -124,6 +124,9 @@ class ScoreRecord:
         primitive = _text(obj, "primitive", optional=True)
         if primitive is not None and primitive not in _PRIMITIVE_STEMS:
             raise ValueError(f"primitive {primitive!r} is not a primitive file stem (e.g. 'Pan_Left') or null")
+        asked = Primitive.from_question(obj["question"]) if isinstance(obj.get("question"), str) else None
+        if primitive is not None and asked is not None and asked.value != primitive:
+            raise ValueError(f"primitive {primitive!r} does not match the question, the {asked.value} question")
         if score is not None and not _is_number(score) and isinstance(score, int):
             raise ValueError("score is an integer too large to be a finite number")
         return cls(
@@ -160,8 +163,11 @@ class CaptionRecord:
     def __post_init__(self) -> None:
         if self.status == "ok" and not isinstance(self.caption, str):
             raise ValueError("an ok caption record needs a caption string")
-        if self.status == "failed" and not self.reason:
-            raise ValueError("a failed record needs a reason")
+        if self.status == "failed":
+            if self.caption is not None:
+                raise ValueError("a failed record carries no caption")
+            if not self.reason:
+                raise ValueError("a failed record needs a reason")
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> CaptionRecord:
@@ -366,6 +372,8 @@ def _check_run_field(key: str, value: Any) -> None:
     kind = type(value).__name__
     if key in _RUN_TEXT and not isinstance(value, str):
         raise _FieldError(f"{key} must be a string, got {kind}", key)
+    if key == "method" and not value.strip():
+        raise _FieldError(f"method must be a non-empty string, got {_show(value)}", key)
     if key in _RUN_OPTIONAL_TEXT and value is not None and not isinstance(value, str):
         raise _FieldError(f"{key} must be a string or null, got {kind}", key)
     if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):

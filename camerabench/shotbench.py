@@ -10,8 +10,10 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 - ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions.
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
-options that are not a JSON object, a media file that does not exist, a repeated index) is a
-:class:`~camerabench.errors.FileFormatError` naming the file and line.
+options that are not a JSON object or repeat a letter, a media path outside the data folder or
+a media file that does not exist, a repeated index, more cells than the header) is a
+:class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
+and no row reads as no question, with a warning.
 
 Answer extraction (:func:`extract_choice`) is deterministic: it lives here, beside the
 table, so that both the scorer (``eval/mcq.py``, which re-exports it) and the GRPO trainer's
@@ -34,10 +36,12 @@ import ast
 import csv
 import io
 import json
+import logging
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from camerabench.errors import FileFormatError
@@ -71,7 +75,9 @@ CATEGORIES = (
     "camera movement",
 )
 
-_LETTER = re.compile(r"^[A-Z]$")
+log = logging.getLogger(__name__)
+
+_LETTER = re.compile(r"[A-Z]")
 
 
 @dataclass(frozen=True)
@@ -133,11 +139,40 @@ def _list_cell(text: str, column: str, parse: Any) -> tuple[str, ...]:
         return (stripped,)
     try:
         value = parse(stripped)
-    except (ValueError, SyntaxError) as exc:
+    except (ValueError, SyntaxError, TypeError) as exc:  # TypeError: literal_eval of e.g. [{[]: 1}]
         raise ValueError(f"{column} is not a list: {stripped[:60]!r} ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{column} is nested too deeply: {stripped[:60]!r}") from None
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{column} must be a non-empty list of strings, got {stripped[:60]!r}")
     return tuple(value)
+
+
+def _check_relative(paths: tuple[str, ...]) -> None:
+    """Every media path is relative to the data folder and stays inside it."""
+    for p in paths:
+        pure = PurePosixPath(p.replace("\\", "/"))
+        if pure.is_absolute() or ".." in pure.parts:
+            raise ValueError(f"path {p!r} must be relative to the data folder and inside it")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` that refuses a repeated key (``json.loads`` would keep the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"options repeats the key {key!r}")
+        out[key] = value
+    return out
+
+
+def _options(text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError(f"options is nested too deeply: {text[:60]!r}") from None
 
 
 def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | None) -> MCQRow:
@@ -149,6 +184,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     if bad_types:
         raise ValueError(f"type must list 'image' or 'video', got {bad_types}")
     paths = _list_cell(cells["path"], "path", ast.literal_eval)
+    _check_relative(paths)
     if len(types) not in (1, len(paths)):
         raise ValueError(f"type lists {len(types)} media types for {len(paths)} path(s)")
     if len(types) == 1:
@@ -156,14 +192,11 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     question = cells["question"]
     if not question.strip():
         raise ValueError("question is empty")
-    try:
-        options = json.loads(cells["options"])
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"options is not a JSON object: {cells['options'][:60]!r} ({exc.msg})") from None
+    options = _options(cells["options"])
     if not isinstance(options, dict) or len(options) < 2:
         raise ValueError(f"options must be a JSON object of at least two options, got {cells['options'][:60]!r}")
     for letter, text in options.items():
-        if not _LETTER.match(letter) or not isinstance(text, str) or not text.strip():
+        if not _LETTER.fullmatch(letter) or not isinstance(text, str) or not text.strip():
             raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
     answer = cells["answer"].strip()
     if answer not in options:
@@ -194,6 +227,9 @@ def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tu
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise FileFormatError(path, f"missing column(s) {missing}; found {names}", 1)
+    repeated = [c for c in COLUMNS if names.count(c) > 1]
+    if repeated:
+        raise FileFormatError(path, f"column(s) {repeated} appear more than once in the header", 1)
     where = {c: names.index(c) for c in COLUMNS}
     start = 2
     while True:
@@ -207,7 +243,7 @@ def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tu
         if not any(c.strip() for c in cells):
             start = end + 1
             continue
-        if len(cells) < len(names):
+        if len(cells) < len(names) or any(c.strip() for c in cells[len(names) :]):
             raise FileFormatError(path, f"{len(cells)} cells, the header has {len(names)}", start)
         yield start, {c: cells[i] for c, i in where.items()}
         start = end + 1
@@ -220,7 +256,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
     except ImportError as exc:
         raise FileFormatError(path, f"reading .xlsx needs pandas and openpyxl ({exc})") from None
-    except (ValueError, OSError) as exc:  # pandas' and openpyxl's errors for a file that is not a workbook
+    except (ValueError, OSError, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
+        # pandas' and openpyxl's errors for a file that is not a workbook: a truncated or foreign
+        # zip (BadZipFile, KeyError), a damaged part (xml ParseError, a SyntaxError)
         raise FileFormatError(path, f"not an xlsx table: {exc}") from None
     rows = iter(frame.itertuples(index=False, name=None))
     yield from _rows_with_header(path, [str(c) for c in frame.columns], _Numbered(rows))
@@ -264,6 +302,8 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
             raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
         seen[row.index] = line
         rows.append(row)
+    if not rows:
+        log.warning("%s: holds no question (a header without rows)", path)
     return rows
 
 
