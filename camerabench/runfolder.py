@@ -307,5 +307,7 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
         if p.is_dir() and not p.name.startswith(".") and MethodFolder(p).holds_outputs()
     }
     if not methods:
+        if MethodFolder(run_dir).holds_outputs():
+            raise FileFormatError(run_dir, "is a method folder, not a run folder: pass the folder that holds it")
         raise FileFormatError(run_dir, "no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found")
     return methods

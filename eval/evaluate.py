@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
 from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
@@ -48,6 +49,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_YES_THRESHOLD = 0.5
+#: The metric sections of a MethodResult (a method with none of them got no number).
+_SECTIONS = ("binary", "vqa", "retrieval", "captions", "trajectory", "calibration", "mcq")
 
 
 @dataclass
@@ -216,21 +219,30 @@ def evaluate(
     Raises:
         ValueError: unknown failed-sample policy.
         FileFormatError: RUN is not a run folder, or a file in it or in DATA is malformed.
+        CameraBenchError: DATA has no labels and no ground-truth trajectories.
     """
     failed = check_failed_policy(failed)
     dataset = Dataset(data_dir)
     dataset.validate()
     runs = read_run(run_dir)
+    gt_files = gt_trajectories(dataset.gt_dir)
+    if not (dataset.binary or dataset.vqa or dataset.captions or dataset.mcq or gt_files):
+        raise CameraBenchError(
+            f"{dataset.root}: nothing to evaluate against: no label file in {dataset.labels_dir} "
+            f"and no ground-truth trajectory in {dataset.gt_dir}"
+        )
     binary = dataset.binary
     result = EvaluationResult(
         data=str(Path(data_dir)), run=str(Path(run_dir)), failed_policy=failed, n_bootstrap=n_bootstrap, seed=seed
     )
     if binary:
         result.chance = chance_section(binary)
-    gt_files = gt_trajectories(dataset.gt_dir)
     ev = Evaluation(result, dataset, runs)
+    data_path = str(Path(data_dir).resolve())
     for name, run in runs.items():
         log.info("evaluating %s", name)
+        if run.info is not None and run.info.data is not None and run.info.data != data_path:
+            log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
         out = MethodResult(run_info=_run_info(run), duplicate_records=run.duplicates or None, kind=method_kind(run))
         unmatched = unmatched_records_note(run, dataset)
         if unmatched is not None:
@@ -270,6 +282,8 @@ def evaluate(
             out.trajectory, ev.trajectory_rows[name] = traj
         if dataset.mcq and run.answers is not None:
             out.mcq = mcq_section([row for rows in dataset.mcq.values() for row in rows], run.answers, failed)
+        if all(getattr(out, section) is None for section in _SECTIONS):
+            log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
         result.methods[name] = out
     comparisons = [
         compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed)

@@ -54,7 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        # building the parser imports every command module: a Ctrl-C there is an interrupt too
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("camerabench: interrupted\n")
+        return 130
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )

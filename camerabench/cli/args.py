@@ -1,4 +1,4 @@
-"""Argument types for numeric flags: out-of-range values stop the command before any work.
+"""Argument types for numeric and path flags: bad values stop the command before any work.
 
 Each type raises ``argparse.ArgumentTypeError``, so argparse prints the flag, the value and why,
 with the usage line, and exits with status 2.
@@ -10,6 +10,8 @@ Example:
     Traceback (most recent call last):
     ...
     argparse.ArgumentTypeError: must be a finite number > 0, got 'nan'
+    >>> path_arg("runs/a b")
+    'runs/a b'
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["fraction", "non_negative_int", "positive_float", "positive_int"]
+__all__ = ["fraction", "non_negative_int", "path_arg", "positive_float", "positive_int"]
 
 
 def _float(text: str, why: str) -> float:
@@ -67,3 +69,10 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
     return value
+
+
+def path_arg(text: str) -> str:
+    """A file or folder path that is not empty (``--out "$UNSET"`` would otherwise mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a path, got {text!r}")
+    return text

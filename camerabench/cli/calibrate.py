@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from camerabench.cli.args import positive_int
+from camerabench.cli.args import path_arg, positive_int
 
 __all__ = ["add_parser", "run"]
 
@@ -21,8 +21,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "calibrate",
         help="fit per-primitive score -> P(yes) maps of a method (RUN/<method>/calibration.json)",
     )
-    p.add_argument("--data", required=True, help="labelled dataset the run scored")
-    p.add_argument("--run", required=True, help="run folder")
+    p.add_argument("--data", type=path_arg, required=True, help="labelled dataset the run scored")
+    p.add_argument("--run", type=path_arg, required=True, help="run folder")
     p.add_argument("--method", required=True, help="method folder name in RUN")
     p.add_argument("--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level folds for cross-fitting")
     p.add_argument(

@@ -8,7 +8,7 @@ from typing import Any
 
 from camerabench.baselines.base import CAPTION_MODES
 from camerabench.baselines.registry import METHODS
-from camerabench.cli.args import positive_int
+from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
 
@@ -17,9 +17,9 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("caption", help="caption every video with one method")
-    p.add_argument("--data", required=True, help="dataset folder")
+    p.add_argument("--data", type=path_arg, required=True, help="dataset folder")
     p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
-    p.add_argument("--out", required=True, help="run folder; captions go to OUT/<method>/captions.jsonl")
+    p.add_argument("--out", type=path_arg, required=True, help="run folder; captions go to OUT/<method>/captions.jsonl")
     p.add_argument("--mode", choices=CAPTION_MODES, default=CAPTION_MODES[0])
     p.add_argument(
         "--workers",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from camerabench.cli.args import positive_int
+from camerabench.cli.args import path_arg, positive_int
 
 __all__ = ["add_parser", "run", "summary_line"]
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("demo", help="the main job: synthesise, predict, evaluate and report")
-    p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
+    p.add_argument("--out", type=path_arg, default="demo_out", help="output folder (default demo_out)")
     p.add_argument(
         "--clips", type=positive_int, default=None, help="synthetic clips (default: the standard preset's full set)"
     )

@@ -9,7 +9,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
-from camerabench.cli.args import positive_int
+from camerabench.cli.args import path_arg, positive_int
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
@@ -34,8 +34,8 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("evaluate", help="metrics for every method in a run folder")
-    p.add_argument("--data", required=True)
-    p.add_argument("--run", required=True)
+    p.add_argument("--data", type=path_arg, required=True)
+    p.add_argument("--run", type=path_arg, required=True)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_evaluation_flags(p)
     return p

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from camerabench.baselines.vlm.arch import ARCHS
-from camerabench.cli.args import non_negative_int
+from camerabench.cli.args import non_negative_int, path_arg
 
 __all__ = ["add_parser", "run"]
 
@@ -16,7 +16,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "make-tiny-vlm", help="write a tiny random Qwen2.5-VL or Qwen3-VL checkpoint for smoke tests"
     )
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", type=path_arg, required=True)
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument(
         "--arch",

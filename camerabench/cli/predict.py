@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.baselines.registry import METHODS, predictor_class
-from camerabench.cli.args import positive_int
+from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
 
@@ -21,9 +21,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "predict", help="score every labelled question of a dataset with one method"
     )
-    p.add_argument("--data", required=True, help="dataset folder")
+    p.add_argument("--data", type=path_arg, required=True, help="dataset folder")
     p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
-    p.add_argument("--out", required=True, help="run folder; results go to OUT/<method>/")
+    p.add_argument("--out", type=path_arg, required=True, help="run folder; results go to OUT/<method>/")
     p.add_argument(
         "--workers",
         type=positive_int,

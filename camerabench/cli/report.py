@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from camerabench.cli.args import non_negative_int
+from camerabench.cli.args import non_negative_int, path_arg
 from camerabench.cli.evaluate import add_evaluation_flags
 
 __all__ = ["add_parser", "run"]
@@ -15,9 +15,9 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("report", help="write report.md / report.html with tables and plots")
-    p.add_argument("--data", required=True)
-    p.add_argument("--run", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--data", type=path_arg, required=True)
+    p.add_argument("--run", type=path_arg, required=True)
+    p.add_argument("--out", type=path_arg, required=True)
     add_evaluation_flags(p)
     p.add_argument(
         "--gallery",
@@ -32,8 +32,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Evaluate and write the report folder; print where it is."""
     from camerabench.eval.report import write_report
+    from camerabench.fileio import make_folder
 
     logging.captureWarnings(True)
+    make_folder(args.out)  # a file in the way or a read-only location stops here, before the evaluation
     gallery = {} if args.gallery is None else {"gallery": args.gallery}
     path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap, **gallery)
     sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")

@@ -7,7 +7,7 @@ import inspect
 import sys
 from typing import Any
 
-from camerabench.cli.args import non_negative_int, positive_float, positive_int
+from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
 from camerabench.errors import CameraBenchError
 from camerabench.synth.generate import generate_dataset
 from camerabench.synth.presets import PRESETS
@@ -35,7 +35,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "synth", help="generate the synthetic benchmark with exact ground truth"
     )
-    p.add_argument("--out", required=True, help="dataset folder to write")
+    p.add_argument("--out", type=path_arg, required=True, help="dataset folder to write")
     p.add_argument("--clips", type=positive_int, default=None, help="number of clips (default: the preset's full set)")
     p.add_argument("--seed", type=non_negative_int, default=_DEFAULTS["seed"])
     p.add_argument("--preset", choices=PRESETS, default=_DEFAULTS["preset"])

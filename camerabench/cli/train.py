@@ -16,7 +16,7 @@ from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
 from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
-from camerabench.cli.args import fraction, non_negative_int, positive_float, positive_int
+from camerabench.cli.args import fraction, non_negative_int, path_arg, positive_float, positive_int
 from camerabench.errors import CameraBenchError
 
 __all__ = ["STAGES", "TRAINABLE", "add_parser", "run"]
@@ -50,10 +50,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--stage", choices=STAGES, default=STAGES[0], help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)"
     )
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", type=path_arg, required=True)
     p.add_argument("--model", default=None, help="checkpoint to fine-tune (qwen-vl)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--run", default=None, help="run folder holding the inputs' method folders (fusion)")
+    p.add_argument("--out", type=path_arg, required=True)
+    p.add_argument("--run", type=path_arg, default=None, help="run folder holding the inputs' method folders (fusion)")
     p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
     p.add_argument(
         "--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level cross-fitting folds (fusion)"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
 from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.runfolder import MethodFolder
 
@@ -45,6 +47,22 @@ class DemoResult:
     seconds: float
 
 
+def _check_existing_clips(data: Path, clips: int | None) -> None:
+    """Refuse ``clips`` other than the existing dataset's (it is reused, not regenerated).
+
+    Raises:
+        CameraBenchError: the dataset in ``data`` has another number of clips.
+    """
+    if clips is None:
+        return
+    have = len(Dataset(data).manifest.get("clips", []))
+    if have != clips:
+        raise CameraBenchError(
+            f"{data} holds {have} synthetic clips, not the {clips} asked for: "
+            "choose another --out, or remove that folder to regenerate it"
+        )
+
+
 def run_demo(
     out: str | Path = "demo_out",
     clips: int | None = None,
@@ -69,6 +87,7 @@ def run_demo(
     data, run, report = out / "data", out / "run", out / "report"
     workers = workers or os.cpu_count() or 1
     if (data / "manifest.json").is_file():
+        _check_existing_clips(data, clips)
         log.info("using the existing synthetic dataset in %s", data)
     else:
         log.info("[1/4] generating the standard synthetic benchmark in %s", data)

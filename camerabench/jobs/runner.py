@@ -14,7 +14,9 @@ depend on worker scheduling, the backend, or where the run was interrupted.
 Guards: a run holds :class:`~camerabench.locks.FolderLock` on its method folder (a second
 ``predict`` or ``caption`` of the same method into the same run folder is refused, naming the
 holder's pid; the lock dies with its process); ``--resume`` with settings other than the earlier
-run's (``workers`` aside) is refused, listing the differences; run.json is kept up to date
+run's (``workers`` aside) is refused, listing the differences, and so is ``--resume`` over files of
+another method or of another dataset that still exists; a run folder inside the dataset's videos
+folder is refused; run.json is kept up to date
 during the run and counts every video of the run, earlier parts included; SIGTERM unwinds like
 Ctrl-C (workers stopped, run.json saved). An output that cannot be written (a file in the way, a
 read-only location, a full disk) stops the run with one line naming the path and the reason;
@@ -400,18 +402,19 @@ def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return out
 
 
-def _count(info: RunInfo, recorded: Mapping[str, list[_Record]]) -> None:
+def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str]) -> None:
     """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
 
     A video in the output file that run.json does not know (the earlier run was killed before it
-    updated run.json) gets its failure from its records.
+    updated run.json) gets its failure from its records. Only ``units`` (the videos, or rows, of
+    the dataset now) are counted: records of one since removed from the dataset are kept, not counted.
     """
     for video, recs in recorded.items():
         if video not in info.seconds_per_video and video not in info.failures:
             failure = _video_failure(recs)
             if failure is not None:
                 info.failures[video] = failure
-    videos = set(info.seconds_per_video) | set(recorded)
+    videos = (set(info.seconds_per_video) | set(recorded)) & units
     info.videos_failed = len(videos & set(info.failures))
     info.videos_ok = len(videos) - info.videos_failed
 
@@ -496,6 +499,8 @@ def _run(
             f"{ds.root}: no videos to {kind}: {ds.videos_dir} holds no files and no label file names a video"
         )
     folder = MethodFolder.of(out_dir, method)
+    if folder.path.resolve().is_relative_to(ds.videos_dir.resolve()):  # its files would become videos
+        raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's videos folder {ds.videos_dir}")
     ray_options = ray if ray is not None else RayOptions()
     execution = _Execution(
         backend,
@@ -584,6 +589,18 @@ def _run_locked(
         if earlier is None:
             log.warning("%s is missing: the earlier run's settings cannot be compared with these", info_path)
         else:
+            if earlier.method != method:
+                raise CameraBenchError(f"{info_path}: is a run of method {earlier.method!r}, not {method!r}")
+            data = str(ds.root.resolve())
+            if earlier.data is not None and earlier.data != data:
+                if Path(earlier.data).exists():
+                    raise CameraBenchError(
+                        f"{info_path}: cannot --resume a run of another dataset ({earlier.data}, not {data}); "
+                        "use that --data, or another --out for a new run"
+                    )
+                log.warning(
+                    "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
+                )
             differences = _settings_differences(earlier.settings, settings)
             if differences:
                 raise CameraBenchError(
@@ -598,6 +615,11 @@ def _run_locked(
             if kind == "caption"
             else read_answers(out_path)
         )
+        foreign = next((r for r in earlier_records if r.method != method), None)
+        if foreign is not None:  # e.g. a file copied from another method's folder
+            raise CameraBenchError(
+                f"{out_path}: holds records of method {foreign.method!r}, not {method!r}; cannot --resume from it"
+            )
         done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
@@ -619,6 +641,16 @@ def _run_locked(
     rows = [row for table in ds.mcq.values() for row in table] if kind == "answer" else []
     videos = [_row_key(r.table, r.index) for r in rows] if kind == "answer" else ds.videos()
     todo = [v for v in videos if v not in done]
+    gone = done.difference(videos)
+    if gone:
+        log.warning(
+            "%s: %d recorded %s no longer in the dataset (e.g. %s): their records are kept, not counted",
+            out_path,
+            len(gone),
+            "videos are" if kind != "answer" else "rows are",
+            min(gone),
+        )
+    done -= gone
     if kind == "answer":
         by_key = {_row_key(r.table, r.index): r for r in rows}
         jobs = []
@@ -672,16 +704,16 @@ def _run_locked(
         if kind == "predict":
             scores = read_scores(out_path) if out_path.exists() else []
             write_scores(out_path, sorted(scores, key=lambda r: (r.video, r.question)))
-            _count(info, _by_video(scores))
+            _count(info, _by_video(scores), set(videos))
         elif kind == "answer":
             answers = read_answers(out_path) if out_path.exists() else []
             order = {key: i for i, key in enumerate(videos)}
             write_answers(out_path, sorted(answers, key=lambda r: order.get(_record_key(r), len(order))))
-            _count(info, _by_video(answers))
+            _count(info, _by_video(answers), set(videos))
         else:
             caps = read_captions(out_path) if out_path.exists() else []
             write_captions(out_path, sorted(caps, key=lambda r: r.video))
-            _count(info, _by_video(caps))
+            _count(info, _by_video(caps), set(videos))
         info.finished = now_iso()
         saver.save()
     except BaseException as exc:
@@ -761,7 +793,8 @@ def run_predict(
 
     Raises:
         CameraBenchError: unknown method, invalid options, a missing dataset, an existing
-            output without ``resume``, or the Ray backend without Ray installed.
+            output without ``resume``, ``resume`` over another method's or dataset's run, an
+            ``out_dir`` inside the dataset's videos folder, or the Ray backend without Ray installed.
     """
     return _run("predict", data_dir, method, out_dir, workers, resume, options, "whole", progress, backend, ray)
 
