@@ -32,6 +32,7 @@ from camerabench.errors import CameraBenchError, FileFormatError
 
 __all__ = [
     "JsonDocument",
+    "RepeatedKeyError",
     "WriteError",
     "append_jsonl",
     "atomic_open",
@@ -44,6 +45,7 @@ __all__ = [
     "read_json_document",
     "read_jsonl",
     "read_text",
+    "unique_keys",
     "write_error",
     "write_json",
     "write_jsonl",
@@ -309,20 +311,52 @@ class JsonDocument:
         return FileFormatError(self.path, problem, self.line_of(*keys))
 
 
+class RepeatedKeyError(ValueError):
+    """A JSON object names one key twice (``json.loads`` would silently keep the last value)."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads`: the object, refusing a repeated key.
+
+    Example:
+        >>> json.loads('{"score": 0.2, "score": 0.9}', object_pairs_hook=unique_keys)
+        Traceback (most recent call last):
+        ...
+        camerabench.fileio.RepeatedKeyError: the key 'score' appears twice in one object (values 0.2 and 0.9)
+    """
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise RepeatedKeyError(
+                    f"the key {key!r} appears twice in one object (values {seen[key]!r:.40} and {value!r:.40})"
+                )
+            seen[key] = value
+    return obj
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=unique_keys)
+
+
 def read_json_document(path: str | Path) -> JsonDocument:
     """Parse a JSON file, keeping its text so that later checks can name lines.
 
     Raises:
-        FileFormatError: as :func:`read_text`, or the text is empty or not JSON (naming the line).
+        FileFormatError: as :func:`read_text`, or the text is empty or not JSON (naming the line), or
+            an object repeats a key (``json.loads`` would keep the last value without a word).
     """
     path = Path(path)
     text = read_text(path)
     if not text.strip():
         raise FileFormatError(path, "empty file (expected JSON)")
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError as exc:
         raise _invalid_json(path, exc) from exc
+    except RepeatedKeyError as exc:
+        raise FileFormatError(path, str(exc)) from None
     except RecursionError:
         raise FileFormatError(path, "JSON nested too deeply") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
@@ -373,7 +407,7 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
 
     Raises:
         FileFormatError: as :func:`read_text`, or a line is not UTF-8, not JSON, not a JSON
-            object, or not accepted by ``parse``.
+            object, repeats a key within an object, or is not accepted by ``parse``.
     """
     path = Path(path)
     _check_readable(path)
@@ -391,9 +425,11 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = _loads(line)
             except json.JSONDecodeError as exc:
                 raise _invalid_json(path, exc, lineno) from exc
+            except RepeatedKeyError as exc:
+                raise FileFormatError(path, str(exc), lineno) from None
             except RecursionError:
                 raise FileFormatError(path, "JSON nested too deeply", lineno) from None
             except ValueError as exc:  # e.g. an integer longer than Python converts

@@ -45,7 +45,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from camerabench.errors import FileFormatError
-from camerabench.fileio import atomic_write_text, read_text
+from camerabench.fileio import RepeatedKeyError, atomic_write_text, read_text, unique_keys
 
 __all__ = [
     "CATEGORIES",
@@ -156,19 +156,11 @@ def _check_relative(paths: tuple[str, ...]) -> None:
             raise ValueError(f"path {p!r} must be relative to the data folder and inside it")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` that refuses a repeated key (``json.loads`` would keep the last)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"options repeats the key {key!r}")
-        out[key] = value
-    return out
-
-
 def _options(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(text, object_pairs_hook=unique_keys)
+    except RepeatedKeyError as exc:
+        raise ValueError(f"options: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc.msg})") from None
     except RecursionError:

@@ -34,7 +34,7 @@ from camerabench.eval.results import (
     VQAResult,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
-from camerabench.fileio import atomic_open, atomic_write_text, write_json
+from camerabench.fileio import atomic_open, atomic_write_text, make_folder, write_json
 from camerabench.runfolder import video_file_stem
 
 __all__ = ["write_report"]
@@ -840,9 +840,11 @@ def write_report(
 
     Returns:
         The path of ``report.md``.
+
+    Raises:
+        WriteError: ``out_dir`` cannot be made (a file is in the way, a read-only place).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
     result = ev.result
     doc = _Doc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,9 @@ def summary_line(result: DemoResult) -> str:
         if binary is None:
             parts.append(f"{method} mean AP n/a (0 failed of 0)")
             continue
-        parts.append(f"{method} mean AP {100 * binary.mean_ap:.1f} ({binary.failed} failed of {binary.samples})")
+        undefined = "undefined (no primitive with both classes)"
+        ap = f"{100 * binary.mean_ap:.1f}" if math.isfinite(binary.mean_ap) else undefined
+        parts.append(f"{method} mean AP {ap} ({binary.failed} failed of {binary.samples})")
     html = result.report.with_suffix(".html")
     where = f"{result.report} and {html}" if html.is_file() else str(result.report)
     return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"

@@ -137,7 +137,7 @@ def test_other_files_beside_binary_labels_are_left_out_with_a_warning(
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (ROW.replace(OPTIONS, '{"A": "Pan left", "B": "Tilt up", "B": "Zoom in"}'), "options repeats the key 'B'"),
+        (ROW.replace(OPTIONS, '{"A": "Pan left", "B": "Tilt up", "B": "Zoom in"}'), "the key 'B' appears twice"),
         (ROW.replace(OPTIONS, '{"A\\n": "Pan left", "B": "Tilt up"}'), "keys must be letters A-Z"),
         (ROW.replace(OPTIONS, "[" * 100000), "options is nested too deeply"),
         (ROW.replace('["video"]', "[" * 100000), "type is nested too deeply"),

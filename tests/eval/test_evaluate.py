@@ -20,7 +20,7 @@ from camerabench.eval import caption_metrics as cap
 from camerabench.eval import evaluate_run, write_report
 from camerabench.eval.evaluate import evaluate
 from camerabench.eval.results import EvaluationResult, TrajectoryResult
-from camerabench.fileio import write_json
+from camerabench.fileio import WriteError, write_json
 from camerabench.labelfiles import (
     read_binary_dir,
     read_caption_file,
@@ -206,6 +206,15 @@ def test_write_report(tiny: dict[str, Any], tmp_path: Path) -> None:
     assert f"{100 * dummy_ap:.1f}" in text
     assert (out / "ap_per_primitive.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<table>" in (out / "report.html").read_text()
+
+
+def test_write_report_into_a_file_is_a_write_error_before_the_evaluation(tmp_path: Path) -> None:
+    in_the_way = tmp_path / "report"
+    in_the_way.write_text("not a folder")
+    # the data and run folders do not exist: the error comes before anything is evaluated
+    with pytest.raises(WriteError, match=r"report/sub: cannot create the folder: .*report is a file") as info:
+        write_report(tmp_path / "no-data", tmp_path / "no-run", in_the_way / "sub")
+    assert str(in_the_way) in str(info.value) and "\n" not in str(info.value)
 
 
 def _with_knobs(tiny: dict[str, Any], tmp_path: Path) -> Path:

@@ -179,6 +179,9 @@ CASES: list[tuple[str, str, Callable[[Path], Any], bytes, str]] = [
      r"scores\.jsonl:2: reason must be a non-empty string or null, got 5"),
     ("scores-primitive-unknown", "scores.jsonl", read_scores, _jsonl(_edit(_score_rows(), 1, primitive="Pan")),
      r"scores\.jsonl:2: primitive 'Pan' is not a primitive file stem"),
+    ("scores-score-twice", "scores.jsonl", read_scores,
+     _replace_line(_jsonl(_score_rows()), 2, _jsonl(_score_rows()[1:2]).replace(b'"score"', b'"score": 0.99, "score"')),
+     r"scores\.jsonl:2: the key 'score' appears twice in one object \(values 0\.99 and "),
     # captions.jsonl
     ("captions-jsonl-caption-number", "captions.jsonl", read_captions, _jsonl(_edit(_caption_rows(), 1, caption=3)),
      r"captions\.jsonl:2: caption must be a string or null, got 3"),
@@ -199,6 +202,8 @@ CASES: list[tuple[str, str, Callable[[Path], Any], bytes, str]] = [
      r"run\.json:6: settings\.yes_threshold must be a finite number"),
     ("run-no-method", "run.json", read_run_info, _json({k: v for k, v in _run_info().items() if k != "method"}),
      r"run\.json:1: missing field 'method'"),
+    ("run-method-twice", "run.json", read_run_info, _json(_run_info()).replace(b'"method"', b'"method": "n", "method"'),
+     r"run\.json: the key 'method' appears twice in one object \(values 'n' and 'm'\)"),
     ("run-list", "run.json", read_run_info, _json([_run_info()]), r"run\.json:1: run\.json must hold a JSON object"),
     ("run-not-utf8", "run.json", read_run_info, _json(_run_info()).replace(b'"m"', b'"\xfe"'),
      r"run\.json:3: not UTF-8 text: byte 0xfe at column 14"),
