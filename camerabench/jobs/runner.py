@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -563,6 +564,48 @@ def _saved_trajectory(folder: MethodFolder, ds: Dataset, row: MCQRow, cls: type[
     return str(path) if path.is_file() else None
 
 
+def questions_sha256(questions: Sequence[Question]) -> str:
+    """SHA-256 of the question texts asked of one video (sorted).
+
+    A resumed ``predict`` skips the videos that have records; were a video's questions to change
+    in between (a label file added, a video regenerated under its name with other labels), it
+    would keep the old questions' answers and miss the new ones without a word, so run.json keeps
+    this digest per video and ``--resume`` runs such a video again.
+    """
+    return hashlib.sha256(json.dumps(sorted(q.text for q in questions)).encode()).hexdigest()
+
+
+def _rerun_changed_questions(
+    out_path: Path, info: RunInfo, records: Sequence[_Record], asked: Mapping[str, str]
+) -> set[str]:
+    """Videos of an earlier ``predict`` whose questions have changed since: their records are
+    dropped from ``out_path`` (rewritten atomically) and from ``info``, and they are returned to
+    be run again. A video without a digest in run.json (a run.json written before they were kept)
+    is taken as unchanged."""
+    changed = set()
+    for video in {_record_key(r) for r in records}:
+        if video not in asked:
+            continue  # no longer in the dataset: kept, not counted
+        before = info.questions_sha256.get(video)
+        if before is not None and before != asked[video]:
+            changed.add(video)
+    if not changed:
+        return changed
+    log.warning(
+        "%s: the questions of %d video(s) changed since the earlier run (e.g. %s): they are run again",
+        out_path,
+        len(changed),
+        min(changed),
+    )
+    kept = [r for r in records if _record_key(r) not in changed]
+    write_scores(out_path, [r for r in kept if isinstance(r, ScoreRecord)])
+    for video in changed:
+        info.failures.pop(video, None)
+        info.seconds_per_video.pop(video, None)
+        info.video_info.pop(video, None)
+    return changed
+
+
 def _run_locked(
     kind: JobKind,
     ds: Dataset,
@@ -581,6 +624,7 @@ def _run_locked(
     if out_path.exists() and not resume:
         raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
     settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
+    asked = {v: questions_sha256(qs) for v, qs in ds.questions().items()} if kind == "predict" else {}
 
     done: set[str] = set()
     info: RunInfo
@@ -623,11 +667,14 @@ def _run_locked(
         done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
+        if kind == "predict":
+            done -= _rerun_changed_questions(out_path, info, earlier_records, asked)
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
     info.method_kind = cls.kind
     info.data = str(ds.root.resolve())
+    info.questions_sha256 = {**info.questions_sha256, **asked} if kind == "predict" else {}
     model = getattr(probe.options, "model", None)
     info.model_path = str(model) if model else None
     info.model_config_sha256 = config_hash(model) if model else None

@@ -11,6 +11,7 @@ import errno
 import json
 import operator
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -90,6 +91,38 @@ def test_resume_with_other_workers_is_allowed(data: Path, tmp_path: Path, refere
     summary = run_predict(data, "dummy", tmp_path, resume=True, workers=2)
     assert summary.videos_run == 4
     assert (tmp_path / "dummy" / "scores.jsonl").read_bytes() == reference
+
+
+def test_resume_runs_again_the_videos_whose_questions_changed(data: Path, tmp_path: Path) -> None:
+    """A label file added between the runs asks v2 and v3 a new question: a resume that skipped
+    them would leave that question unanswered without a word."""
+    from camerabench.labelfiles import write_binary_file
+    from camerabench.taxonomy import BinaryRecord, Primitive
+
+    own = tmp_path / "data"
+    shutil.copytree(data, own)
+    run = tmp_path / "run"
+    run_predict(own, "dummy", run)
+    scores = run / "dummy" / "scores.jsonl"
+    before = [json.loads(ln) for ln in scores.read_text().splitlines()]
+    zoom = Primitive.ZOOM_IN
+    recs = [BinaryRecord.make(v, zoom, v == "v2.mp4") for v in ("v2.mp4", "v3.mp4")]
+    write_binary_file(own / "labels" / "binary_classification" / zoom.file, recs)
+
+    summary = run_predict(own, "dummy", run, resume=True)
+    assert (summary.videos_run, summary.videos_skipped) == (2, 4)
+    after = [json.loads(ln) for ln in scores.read_text().splitlines()]
+    keys = [(r["video"], r["question"]) for r in after]
+    assert len(keys) == len(set(keys))  # the old records of v2 and v3 were replaced, not doubled
+    assert {q for v, q in keys if v in ("v2.mp4", "v3.mp4")} == {
+        p.question for p in (Primitive.PAN_LEFT, Primitive.TILT_UP, zoom)
+    }
+    assert [r for r in after if r["video"] not in ("v2.mp4", "v3.mp4")] == [
+        r for r in before if r["video"] not in ("v2.mp4", "v3.mp4")
+    ]
+    info = read_run_info(run / "dummy" / "run.json")
+    assert (info.videos_ok, info.videos_failed) == (6, 0)
+    assert run_predict(own, "dummy", run, resume=True).videos_run == 0  # now up to date
 
 
 def test_caption_resume_with_another_mode_is_refused(data: Path, tmp_path: Path) -> None:
