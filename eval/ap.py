@@ -48,8 +48,25 @@ def _one_class(labels: NDArray[np.bool_]) -> bool:
     return bool(labels.all() or not labels.any())
 
 
+def _binary_labels(labels: ArrayLike) -> NDArray[np.bool_]:
+    """``labels`` as booleans: they must be booleans or the numbers 0 and 1.
+
+    Raises:
+        ValueError: any other label (``"No"``, 2, -1, 0.5, NaN): casting it to bool would
+            silently make it a positive.
+    """
+    y = np.asarray(labels)
+    if y.dtype == np.bool_:
+        return y
+    if y.size == 0:
+        return y.astype(bool)
+    if y.dtype.kind not in "iuf" or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"labels must be booleans or 0/1, got values such as {np.unique(y)[:5].tolist()!r}")
+    return y.astype(bool)
+
+
 def _as_arrays(labels: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    y = np.asarray(labels).astype(bool)
+    y = _binary_labels(labels)
     s = np.asarray(scores, dtype=np.float64)
     if y.shape != s.shape or y.ndim != 1:
         raise ValueError(f"labels and scores must be 1-D of the same length, got {y.shape} and {s.shape}")
@@ -98,7 +115,7 @@ def chance_ap(labels: ArrayLike) -> float:
     >>> chance_ap([1, 0, 0, 0])
     0.25
     """
-    y = np.asarray(labels).astype(bool)
+    y = _binary_labels(labels)
     if y.size == 0 or _one_class(y):
         return math.nan
     return float(y.mean())
@@ -161,11 +178,21 @@ def weighted_ap_matrix(labels: ArrayLike, scores: ArrayLike, weights: ArrayLike)
         weights: (B, N) non-negative weights, one row per resample.
 
     Returns:
-        (B,) AP per row; NaN for rows whose weighted split has no positives or no negatives.
+        (B,) AP per row; NaN for rows whose weighted split has no positives or no negatives
+        (every row when there are no samples).
+
+    Raises:
+        ValueError: labels other than 0/1, non-finite scores, or weights that are not (B, N)
+            finite non-negative numbers.
     """
-    y = np.asarray(labels).astype(bool)
-    s = np.asarray(scores, dtype=np.float64)
+    y, s = _as_arrays(labels, scores)
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    if w.ndim != 2 or w.shape[1] != y.size:
+        raise ValueError(f"weights must be (B, {y.size}), got {w.shape}")
+    if not (np.isfinite(w) & (w >= 0)).all():
+        raise ValueError("weights must be finite and non-negative")
+    if y.size == 0:
+        return np.full(w.shape[0], np.nan)
     order = np.argsort(-s, kind="mergesort")
     s_sorted = s[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])  # first index of each tie group
@@ -188,6 +215,8 @@ def _video_index(video_lists: Sequence[Sequence[str]]) -> dict[str, int]:
 
 def _resample_weights(n_videos: int, n_bootstrap: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """(B, n_videos) multiplicities of a with-replacement resample of the videos."""
+    if n_videos == 0:
+        return np.zeros((n_bootstrap, 0), dtype=np.int64)
     return rng.multinomial(n_videos, np.full(n_videos, 1.0 / n_videos), size=n_bootstrap)
 
 
@@ -254,7 +283,7 @@ def bootstrap_mean_ap(
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = weighted_ap_matrix(y, s, weights[:, cols])
-    mean = _row_mean_of(aps, np.array([_two_classes(per_primitive[n][0]) for n in names], dtype=bool))
+    mean = _row_mean_of(aps, np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool))
     return BinaryCI(
         per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
         mean_ap=_percentile_ci(mean),
@@ -275,7 +304,8 @@ def paired_bootstrap_test(
     replicate counts when every primitive of the observed difference is defined in it.
 
     Returns:
-        The observed mean-AP difference, its percentile interval, the two-sided p-value
+        The observed mean-AP difference (over the primitives with both classes, those the
+        replicates average; NaN when there is none), its percentile interval, the two-sided p-value
         min(1, 2 * min(P*(diff <= 0), P*(diff >= 0))) and the replicates it rests on.
     """
     names = [n for n in per_primitive_a if n in per_primitive_b]
@@ -286,9 +316,11 @@ def paired_bootstrap_test(
             raise ValueError(f"paired test needs the same samples for both methods ({n} differs)")
     if not names:
         raise ValueError("paired test needs at least one common primitive")
-    obs_a = [average_precision(*per_primitive_a[n][:2], name=n) for n in names]
-    obs_b = [average_precision(*per_primitive_b[n][:2], name=n) for n in names]
-    diff = float(np.mean(obs_a) - np.mean(obs_b))
+    obs_a = np.array([average_precision(*per_primitive_a[n][:2], name=n) for n in names])
+    obs_b = np.array([average_precision(*per_primitive_b[n][:2], name=n) for n in names])
+    # the observed difference averages the primitives the replicates average (both classes)
+    defined = np.array([_two_classes(_binary_labels(per_primitive_a[n][0])) for n in names], dtype=bool)
+    diff = float(np.mean(obs_a[defined]) - np.mean(obs_b[defined])) if defined.any() else math.nan
     if n_bootstrap <= 0:
         return PairedTest(diff, (math.nan, math.nan), math.nan, 0)
     index = _video_index([per_primitive_a[n][2] for n in names])
@@ -301,14 +333,17 @@ def paired_bootstrap_test(
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         w = weights[:, cols]
         per_delta[:, j] = weighted_ap_matrix(y, sa, w) - weighted_ap_matrix(y, sb, w)
-    deltas = _row_mean_of(per_delta, np.array([_two_classes(per_primitive_a[n][0]) for n in names], dtype=bool))
+    deltas = _row_mean_of(per_delta, defined)
     finite = deltas[np.isfinite(deltas)]
     p = math.nan if finite.size == 0 else min(1.0, 2.0 * min(float(np.mean(finite <= 0)), float(np.mean(finite >= 0))))
     return PairedTest(diff, _percentile_ci(deltas), p, int(finite.size))
 
 
 def mean_ignoring_nan(values: Sequence[float]) -> float:
-    """Unweighted mean of the defined values; NaN if none is defined."""
+    """Unweighted mean of the defined (not NaN) values; NaN if none is defined.
+
+    An infinite value is not left out: it makes the mean infinite.
+    """
     arr = np.asarray(values, dtype=np.float64)
-    arr = arr[np.isfinite(arr)]
+    arr = arr[~np.isnan(arr)]
     return float(arr.mean()) if arr.size else math.nan

@@ -551,11 +551,16 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     return CalibratedRun(copy, calibration, cross_fit, pooled, undefined)
 
 
+def _bin_ids(p: NDArray[np.float64], n_bins: int) -> NDArray[np.int64]:
+    """Equal-width bin of each probability, as ``sklearn.calibration.calibration_curve(strategy=
+    "uniform")`` bins them: bin i is (i/n, (i+1)/n] (the first also holds 0)."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return np.asarray(np.searchsorted(edges[1:-1], p))
+
+
 def _ece(labels: NDArray[np.bool_], p: NDArray[np.float64], n_bins: int) -> float:
     """Sum over equal-width bins of (bin share) x |fraction of positives - mean P(yes)|."""
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    # The same binning as sklearn.calibration.calibration_curve(strategy="uniform").
-    bins = np.searchsorted(edges[1:-1], p, side="right")
+    bins = _bin_ids(p, n_bins)
     total = 0.0
     for b in np.unique(bins):
         m = bins == b
@@ -598,8 +603,7 @@ def calibration_section(
         brier = float(brier_score_loss(y, p))
         ece = _ece(y, p, RELIABILITY_BINS)
         prob_true, prob_pred = calibration_curve(y, p, n_bins=RELIABILITY_BINS, strategy="uniform")
-        edges = np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)
-        counts = np.bincount(np.searchsorted(edges[1:-1], p, side="right"), minlength=RELIABILITY_BINS)
+        counts = np.bincount(_bin_ids(p, RELIABILITY_BINS), minlength=RELIABILITY_BINS)
         reliability = Reliability(
             RELIABILITY_BINS, prob_pred.tolist(), prob_true.tolist(), [int(c) for c in counts if c > 0]
         )

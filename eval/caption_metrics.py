@@ -327,7 +327,15 @@ _COMPAT = {
 
 
 def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> CompatMetrics:
-    """Mean of each camerabench-compat metric over (reference, candidate) pairs."""
+    """Mean of each camerabench-compat metric over (reference, candidate) pairs.
+
+    Raises:
+        ValueError: no pairs, or references and candidates of different lengths.
+    """
+    if len(references) != len(candidates):
+        raise ValueError("references and candidates must have the same length")
+    if not references:
+        raise ValueError("no captions to evaluate")
     return CompatMetrics(
         **{
             name: float(np.mean([fn(r, c) for r, c in zip(references, candidates, strict=True)]))

@@ -74,9 +74,16 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
     """Scores with every failed entry set strictly below every successful one.
 
     Failed entries tie with each other at the bottom of the ranking (all of them get the
-    lowest successful score minus 1, or 0 when nothing succeeded).
+    lowest successful score minus 1, or 0 when nothing succeeded). Where subtracting 1 does not
+    change the lowest score (``|score| >= 2**53``), the next float below it is used instead, so
+    a failure never ties with a successful sample.
     """
     s = np.asarray(scores, dtype=np.float64).copy()
     ok_mask = np.asarray(ok, dtype=bool)
-    s[~ok_mask] = float(s[ok_mask].min()) - 1.0 if ok_mask.any() else 0.0
+    if not ok_mask.any():
+        s[~ok_mask] = 0.0
+        return s
+    lowest = float(s[ok_mask].min())
+    below = lowest - 1.0
+    s[~ok_mask] = below if below < lowest else float(np.nextafter(lowest, -np.inf))
     return s

@@ -13,8 +13,11 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from camerabench.eval.ap import average_precision, mean_ignoring_nan
 from camerabench.eval.binary import ResolvedSamples
@@ -22,6 +25,11 @@ from camerabench.eval.results import KnobAP
 from camerabench.runfolder import video_file_stem
 
 __all__ = ["clip_groups", "knob_section", "knob_trajectory_errors", "subset_ap"]
+
+
+def _is_number(value: Any) -> bool:
+    """A real number (numpy's included), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
@@ -108,7 +116,7 @@ def knob_trajectory_errors(
         ok = [r for r in group if r.get("status") == "ok"]
         entry: dict[str, float] = {}
         for m in metrics:
-            values = [float(r[m]) for r in ok if isinstance(r.get(m), int | float) and math.isfinite(float(r[m]))]
+            values = [float(r[m]) for r in ok if _is_number(r.get(m)) and not math.isnan(float(r[m]))]
             entry[m] = mean_ignoring_nan(values) if values else math.nan
         entry["clips"] = len(videos)
         entry["ok"] = len(ok)

@@ -35,7 +35,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 
-from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.results import CategoryAccuracy, MCQResult
 from camerabench.records import AnswerRecord
 from camerabench.shotbench import Choice, MCQRow, extract_choice
@@ -64,9 +64,21 @@ def mcq_section(
 
     Returns:
         The section, or None when ``rows`` is empty.
+
+    Raises:
+        ValueError: an unknown policy, a row whose answer is not one of its options, or a
+            (table, index) given twice (it would be counted twice).
     """
+    check_failed_policy(failed)
     if not rows:
         return None
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        if row.answer not in row.options:
+            raise ValueError(f"row {row.table}/{row.index}: answer {row.answer!r} is not one of its options")
+        if (row.table, row.index) in seen:
+            raise ValueError(f"row {row.table}/{row.index} is given twice")
+        seen.add((row.table, row.index))
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:

@@ -96,13 +96,16 @@ def json_safe(obj: Any) -> Any:
 
 
 def strict_json(obj: Any) -> Any:
-    """Replace NaN/inf by None so the output is standard JSON (null = undefined metric)."""
+    """Replace NaN/inf by None so the output is standard JSON (null = undefined metric).
+
+    Tuples become lists and numpy floats Python floats, as in JSON.
+    """
     if isinstance(obj, dict):
         return {k: strict_json(v) for k, v in obj.items()}
-    if isinstance(obj, list):
+    if isinstance(obj, list | tuple):
         return [strict_json(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
     return obj
 
 

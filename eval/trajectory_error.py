@@ -35,7 +35,7 @@ from camerabench.errors import FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
 from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult
 from camerabench.runfolder import MethodRun, video_file_stem
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import Trajectory, pose_problem
 from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
@@ -83,7 +83,12 @@ def orientation_sim3(
 
     Returns:
         ``(R (3, 3), t (3,), s)`` such that ``x_ref = s R x_est + t``.
+
+    Raises:
+        ValueError: the pose arrays are not both (N, 4, 4) with N > 0.
     """
+    if est_c2w.ndim != 3 or est_c2w.shape[1:] != (4, 4) or est_c2w.shape != ref_c2w.shape or not len(est_c2w):
+        raise ValueError(f"poses must both be (N, 4, 4) with N > 0, got {est_c2w.shape} and {ref_c2w.shape}")
     m = np.einsum("nij,nkj->ik", ref_c2w[:, :3, :3], est_c2w[:, :3, :3])
     u, _, vt = np.linalg.svd(m)
     d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
@@ -116,12 +121,19 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         "alignment", "scale", "matched_poses", "zoom_log_ratio_rmse"}``.
 
     Raises:
-        ValueError: fewer than 2 poses could be associated by timestamp.
+        ValueError: either trajectory is not a rigid camera trajectory
+            (:func:`~camerabench.trajectory.pose_problem`: non-finite poses, rotation blocks
+            that are not rotations, timestamps that do not increase, non-positive focal
+            lengths), or fewer than 2 poses could be associated by timestamp.
     """
     from evo.core import metrics, sync
     from evo.core.geometry import GeometryException
     from evo.core.lie_algebra import se3
 
+    for what, traj in (("estimate", est), ("ground truth", ref)):
+        problem = pose_problem(traj)
+        if problem is not None:
+            raise ValueError(f"{what}: {problem}")
     if max_diff_s is None:
         gaps = np.diff(ref.timestamps)
         max_diff_s = 0.5 * float(np.median(gaps)) if gaps.size else 0.01

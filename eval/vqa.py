@@ -81,8 +81,27 @@ def _mean(x: NDArray[np.bool_]) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
+def _check_cells(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> None:
+    """(P, 4) scores and (P, 4) ok mask, with a number in every ok cell.
+
+    Raises:
+        ValueError: other shapes, or an ok cell whose score is NaN (a failure must be marked
+            as one, not counted as a wrong answer by accident).
+    """
+    if scores.ndim != 2 or scores.shape[1:] != (4,) or ok.shape != scores.shape:
+        raise ValueError(f"scores and ok must both be (P, 4), got {scores.shape} and {ok.shape}")
+    if np.isnan(scores[ok]).any():
+        raise ValueError("an ok cell has a NaN score (mark failed cells as not ok)")
+
+
 def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> VQAScores:
-    """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above)."""
+    """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above).
+
+    Raises:
+        ValueError: see :func:`_check_cells`.
+    """
+    scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    _check_cells(scores, ok)
     expected_yes = np.array([True, False, True, False])
     with np.errstate(invalid="ignore"):
         answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)
@@ -96,7 +115,13 @@ def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold
 
 
 def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> RetrievalScores:
-    """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose."""
+    """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose.
+
+    Raises:
+        ValueError: see :func:`_check_cells`.
+    """
+    scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    _check_cells(scores, ok)
 
     def gt(a: int, b: int) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
