@@ -33,6 +33,7 @@ reads the processor settings and chat template from whichever files exist, alway
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -85,6 +86,12 @@ _DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float32": torch.
 _PAD_TOKENS = {"video": "<|video_pad|>", "image": "<|image_pad|>"}
 _VISION_START, _VISION_END = "<|vision_start|>", "<|vision_end|>"
 _MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, image 1, video 2
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line (library messages can span several), cut at ``limit`` characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def checkpoint_arch(path: str | Path) -> QwenArch:
@@ -172,6 +179,59 @@ def _processor_dict(path: Path, kind: str) -> tuple[dict[str, Any], str]:
     return {}, ""
 
 
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: object) -> None:
+    """The processor settings :func:`read_pixel_spec` uses must be usable and agree with ``config.json``.
+
+    Raises:
+        FileFormatError: naming the processor file (or config.json) and the bad setting.
+    """
+    where = path / source.split(":")[0].split(" ")[0] if source else path / "config.json"
+    composite = source.startswith("processor_config.json:")
+    where_in = source.split(":", 1)[1] + ": " if composite else ""  # the composite file's sub-object
+    if not isinstance(vision, dict):
+        raise FileFormatError(path / "config.json", f"vision_config must be an object, got {type(vision).__name__}")
+    size = proc.get("size")
+    if size is not None and not isinstance(size, dict):
+        raise FileFormatError(where, f"{where_in}'size' must be an object, got {size!r}")
+    bounds = {**{k: proc.get(k) for k in ("min_pixels", "max_pixels")}, **(size or {})}
+    for key in ("shortest_edge", "longest_edge", "min_pixels", "max_pixels"):
+        if bounds.get(key) is not None and not _is_positive_int(bounds[key]):
+            raise FileFormatError(where, f"{where_in}{key} must be a positive integer, got {bounds[key]!r}")
+    pairs = (
+        ("patch_size", "patch_size"),
+        ("temporal_patch_size", "temporal_patch_size"),
+        ("merge_size", "spatial_merge_size"),
+    )
+    for key, cfg_key in pairs:
+        ours, theirs = proc.get(key), vision.get(cfg_key)
+        if theirs is not None and not _is_positive_int(theirs):
+            raise FileFormatError(
+                path / "config.json", f"vision_config.{cfg_key} must be a positive integer, got {theirs!r}"
+            )
+        if ours is None:
+            continue
+        if not _is_positive_int(ours):
+            raise FileFormatError(where, f"{where_in}{key} must be a positive integer, got {ours!r}")
+        if theirs is not None and ours != theirs:
+            raise FileFormatError(
+                where, f"{where_in}{key} is {ours}, but config.json's vision_config.{cfg_key} is {theirs}"
+            )
+    for key in ("image_mean", "image_std"):
+        value = proc.get(key)
+        if value is None:
+            continue
+        numbers = isinstance(value, list) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
+        )
+        if not numbers or len(value) != 3 or (key == "image_std" and min(value) <= 0):
+            want = "three positive finite numbers" if key == "image_std" else "three finite numbers"
+            raise FileFormatError(where, f"{where_in}{key} must be {want} (one per RGB channel), got {value!r}")
+
+
 def read_pixel_spec(
     path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_pixels: int | None = None, kind: str = "video"
 ) -> PixelSpec:
@@ -196,6 +256,7 @@ def read_pixel_spec(
     proc, source = _processor_dict(path, kind)
     cfg = _read_object(path / "config.json")
     vision = cfg.get("vision_config") or {}
+    _check_processor(path, proc, source, vision)
     size = proc.get("size") or {}
     default_min = arch.video_min_pixels if kind == "video" else arch.image_min_pixels
     ckpt_min = int(size.get("shortest_edge") or proc.get("min_pixels") or default_min)
@@ -209,6 +270,14 @@ def read_pixel_spec(
         clip_min, clip_max = 0, None
         cap = min(int(ckpt_max or max_pixels), int(max_pixels))
         min_pixels = ckpt_min if min_pixels is None else min_pixels
+    factor = int(proc.get("patch_size") or vision.get("patch_size") or arch.patch_size) * int(
+        proc.get("merge_size") or vision.get("spatial_merge_size") or arch.merge_size
+    )
+    if cap < factor * factor:
+        raise CameraBenchError(
+            f"max_pixels {cap} is below the smallest frame this model takes ({factor}x{factor} = "
+            f"{factor * factor} pixels, {path})"
+        )
     if min_pixels > cap:
         log.warning("%s: min_pixels %d exceeds the pixel cap %d; using the cap for both", path, min_pixels, cap)
         min_pixels = cap
@@ -322,12 +391,17 @@ class QwenVL:
                 items.append({"type": "text", "text": c})
             else:
                 items.append({"type": "video" if c.is_video else "image"})
-        text = self.tokenizer.apply_chat_template(
-            [{"role": "user", "content": items}],
-            chat_template=self.chat_template,
-            tokenize=False,
-            add_generation_prompt=generation_prompt,
-        )
+        from jinja2 import TemplateError
+
+        try:
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": items}],
+                chat_template=self.chat_template,
+                tokenize=False,
+                add_generation_prompt=generation_prompt,
+            )
+        except TemplateError as exc:
+            raise FileFormatError(self.path, f"the chat template does not render: {_one_line(exc)}") from exc
         if not isinstance(text, str):
             raise CameraBenchError(f"{self.path}: the chat template did not render to text")
         return text
@@ -704,6 +778,18 @@ def _check_chat_template(path: Path) -> None:
         )
 
 
+def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
+    """config.json's nested settings must be objects and its visual token ids integers (transformers
+    would refuse them with a multi-line validation error)."""
+    for key in ("text_config", "vision_config"):
+        if key in cfg and not isinstance(cfg[key], dict):
+            raise FileFormatError(cfg_path, f"{key} must be an object, got {type(cfg[key]).__name__}")
+    for key in ("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id"):
+        value = cfg.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise FileFormatError(cfg_path, f"{key} must be a token id (an integer >= 0), got {value!r}")
+
+
 def check_checkpoint(path: str | Path) -> str:
     """Check, without building the model, that a checkpoint folder has what loading it needs.
 
@@ -725,6 +811,9 @@ def check_checkpoint(path: str | Path) -> str:
         raise FileFormatError(path, "is a file; a model is a checkpoint folder (config.json, weights, tokenizer)")
     layout = checkpoint_layout(path)
     cfg = _read_object(path / "config.json")
+    _check_config(path / "config.json", cfg)
+    if (path / "generation_config.json").is_file():
+        _read_object(path / "generation_config.json")
     _check_tokenizer(path)
     _check_chat_template(path)
     read_pixel_spec(path, kind="video")
@@ -790,12 +879,45 @@ def load_qwen_vl(
     import transformers
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except Exception as exc:  # tokenizers raises plain Exception on a malformed file; re-raised naming it
+        files = "tokenizer.json" if (path / "tokenizer.json").is_file() else "vocab.json / merges.txt"
+        raise FileFormatError(path, f"the tokenizer ({files}) does not load: {_one_line(exc)}") from exc
     model_class = getattr(transformers, arch.model_class)
-    model: Any = model_class.from_pretrained(path, local_files_only=True, dtype=torch_dtype)
+    model, info = model_class.from_pretrained(path, local_files_only=True, dtype=torch_dtype, output_loading_info=True)
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        weights = next((name for name in _WEIGHT_FILES if (path / name).is_file()), "weights")
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise FileFormatError(path / weights, f"{len(missing)} tensor(s) of the model are missing: {shown}")
     model.to(dev).eval()
     spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="video")
     image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
     template = _chat_template(path, tokenizer)
+    vl = QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)
+    _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
-    return QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)
+    return vl
+
+
+def _check_tokens_and_template(vl: QwenVL) -> None:
+    """The tokenizer's visual pad tokens must be config.json's ids, and the chat template must render a
+    video and an image as one placeholder each (else every prompt would fail, one video at a time)."""
+    for kind, want in (("video", vl.video_token_id), ("image", vl.image_token_id)):
+        ids = vl.tokenizer.encode(_PAD_TOKENS[kind], add_special_tokens=False)
+        if ids != [want]:
+            got = f"token {ids[0]}" if len(ids) == 1 else f"not one token ({len(ids)} tokens)"
+            raise FileFormatError(
+                vl.path / "config.json", f"{kind}_token_id is {want}, but the tokenizer's {_PAD_TOKENS[kind]} is {got}"
+            )
+    probe = VisualInputs(torch.zeros(0), (1, 1, 1), 1, 1.0, 1.0)
+    image = dataclasses.replace(probe, second_per_grid_t=None, fps=None)
+    for visual, pad in ((probe, _PAD_TOKENS["video"]), (image, _PAD_TOKENS["image"])):
+        text = vl.render([visual, "?"])
+        if text.count(pad) != 1 or text.count(_VISION_END) < 1:
+            raise FileFormatError(
+                vl.path,
+                f"the chat template renders a {'video' if visual.is_video else 'image'} as {text.count(pad)} "
+                f"{pad} placeholder(s) and {text.count(_VISION_END)} {_VISION_END}; expected one of each",
+            )

@@ -47,6 +47,7 @@ import torch
 from numpy.typing import NDArray
 
 from camerabench.baselines.vlm.arch import CLIP_MEAN, CLIP_STD
+from camerabench.errors import PredictionError
 
 __all__ = [
     "CLIP_MEAN",
@@ -227,7 +228,10 @@ def _target_size(num_frames: int, height: int, width: int, spec: PixelSpec) -> t
 def _resize_normalise(frames: NDArray[np.uint8], spec: PixelSpec) -> torch.Tensor:
     """(N, H, W, 3) uint8 -> (N, 3, H', W') float32, resized and normalised."""
     num_frames, height, width, _ = frames.shape
-    new_h, new_w = _target_size(num_frames, height, width, spec)
+    try:
+        new_h, new_w = _target_size(num_frames, height, width, spec)
+    except ValueError as exc:  # transformers' smart_resize refuses e.g. an aspect ratio above 200
+        raise PredictionError(f"{width}x{height} frames cannot be resized for the model: {exc}") from exc
     video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
     if (new_h, new_w) != (height, width):
         # torchvision's tensor resize for uint8 bicubic on CPU: float interpolation with
@@ -272,6 +276,9 @@ def prepare_video(
         frame_times_s: (N,) frame timestamps (default ``arange(N) / sampled_fps``): video
             metadata, and the source of Qwen3-VL's ``<t seconds>`` prompt text
             (:func:`patch_timestamps`).
+
+    Raises:
+        PredictionError: frames the processor's resizing refuses (an aspect ratio above 200).
 
     Example:
         >>> frames = np.zeros((3, 48, 64, 3), dtype=np.uint8)
@@ -324,7 +331,8 @@ def prepare_image(frame: NDArray[np.uint8], spec: PixelSpec) -> VisualInputs:
     """Pixels of one image (a frame used as a picture, e.g. by DiffSW captioning).
 
     The image processor tiles a still image over the temporal patch; padding the single frame
-    to ``temporal_patch_size`` frames does exactly that.
+    to ``temporal_patch_size`` frames does exactly that. Raises :class:`PredictionError` as
+    :func:`prepare_video` does.
 
     Example:
         >>> v = prepare_image(np.zeros((48, 64, 3), dtype=np.uint8), PixelSpec())

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -55,12 +56,44 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise :class:`CameraBenchError` naming the first bad setting."""
-        if self.epochs <= 0 or self.lr <= 0 or not 0 <= self.warmup < 1:
+        _check_types(self, "training", ("epochs", "lr", "warmup", "sample_fps", "mcq_fps"))
+        if not (self.epochs > 0 and self.lr > 0 and 0 <= self.warmup < 1):
             raise CameraBenchError("epochs and lr must be positive and warmup in [0, 1)")
         if self.batch_size < 1 or self.grad_accum < 1:
             raise CameraBenchError("batch size and gradient accumulation must be >= 1")
-        if self.mcq_fps <= 0 or self.mcq_max_pixels <= 0 or self.sample_fps <= 0 or self.max_pixels <= 0:
+        if not (self.mcq_fps > 0 and self.mcq_max_pixels > 0 and self.sample_fps > 0 and self.max_pixels > 0):
             raise CameraBenchError("frame rates and pixel budgets must be positive")
+        if self.lora_rank < 1 or (self.max_side is not None and self.max_side < 1):
+            raise CameraBenchError(f"lora_rank and max_side must be >= 1, got {self.lora_rank} and {self.max_side}")
+
+
+_INT_SETTINGS = (
+    "batch_size",
+    "grad_accum",
+    "max_side",
+    "max_pixels",
+    "lora_rank",
+    "mcq_max_pixels",
+    "seed",
+    "steps",
+    "prompts_per_step",
+    "group_size",
+    "updates_per_batch",
+    "max_new_tokens",
+    "micro_batch",
+)
+
+
+def _check_types(config: object, what: str, floats: tuple[str, ...]) -> None:
+    """Integer settings must be integers (``max_side`` may be None) and ``floats`` finite numbers."""
+    for name in _INT_SETTINGS:
+        value = getattr(config, name, 0)
+        if (value is not None or name != "max_side") and (not isinstance(value, int) or isinstance(value, bool)):
+            raise CameraBenchError(f"{what}: {name} must be an integer, got {value!r}")
+    for name in floats:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise CameraBenchError(f"{what}: {name} must be a finite number, got {value!r}")
 
 
 @dataclass
@@ -104,6 +137,21 @@ class GRPOConfig:
 
     def check(self) -> None:
         """Raise :class:`CameraBenchError` naming the first bad setting."""
+        floats = (
+            "lr",
+            "kl_coef",
+            "clip_eps",
+            "accuracy_weight",
+            "format_weight",
+            "temperature",
+            "sample_fps",
+            "mcq_fps",
+        )
+        _check_types(self, "GRPO", floats)
+        if self.lora_rank < 1 or (self.max_side is not None and self.max_side < 1):
+            raise CameraBenchError(
+                f"GRPO: lora_rank and max_side must be >= 1, got {self.lora_rank} and {self.max_side}"
+            )
         positive_ints = ("steps", "prompts_per_step", "updates_per_batch", "max_new_tokens", "micro_batch")
         for name in positive_ints:
             if getattr(self, name) < 1:

@@ -91,7 +91,14 @@ from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, load_qwen_vl, 
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.config import GRPOConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
-from camerabench.baselines.vlm.train import balanced_binary, freeze, mcq_rows, save_checkpoint
+from camerabench.baselines.vlm.train import (
+    balanced_binary,
+    binary_label_file,
+    freeze,
+    mcq_rows,
+    require_video,
+    save_checkpoint,
+)
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.shotbench import MCQRow, answer_text, extract_choice
@@ -206,13 +213,16 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
 
     Raises:
         CameraBenchError: the folder yields no prompt.
+        FileFormatError: a label file names a video that is not in the data folder.
     """
     rng = random.Random(config.seed)
     prompts: list[GRPOPrompt] = []
     if config.binary:
+        records = balanced_binary(data, rng)
+        for r in records:
+            require_video(data, r.image, binary_label_file(data, r))
         prompts += [
-            GRPOPrompt(_binary_prompt(r.question, config.reasoning), r.label, "binary", video=r.image)
-            for r in balanced_binary(data, rng)
+            GRPOPrompt(_binary_prompt(r.question, config.reasoning), r.label, "binary", video=r.image) for r in records
         ]
     if config.mcq:
         prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in mcq_rows(data)]

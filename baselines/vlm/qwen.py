@@ -27,10 +27,11 @@ trajectory there is a recorded failure, not a prompt without the summary.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,7 +42,7 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoint, load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoint, load_qwen_vl, read_pixel_spec
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
@@ -125,10 +126,21 @@ def encode_video(
 
     Raises:
         VideoError: the file cannot be decoded.
+        PredictionError: frames the model cannot take (an aspect ratio above 200).
     """
     clip = read_video(video_path, fps=sample_fps, max_side=max_side)
-    prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
+    with _naming(video_path):
+        prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
     return dataclasses.replace(prepared, notes=dict(clip.notes))
+
+
+@contextlib.contextmanager
+def _naming(path: str | Path) -> Iterator[None]:
+    """Prefix the file name to a :class:`PredictionError` of the pixel preparation (which sees frames only)."""
+    try:
+        yield
+    except PredictionError as exc:
+        raise PredictionError(f"{Path(path).name}: {exc}") from exc
 
 
 @torch.inference_mode()
@@ -219,9 +231,23 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
     return scores
 
 
+def _refuse_nan_logits(input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+    """A generation logits processor: NaN or +inf next-token logits (broken weights or inputs) would be
+    decoded as a reply made of arbitrary tokens; raise instead. (-inf is a suppressed token.)"""
+    if bool(torch.isnan(scores).any() or torch.isposinf(scores).any()):
+        raise PredictionError(f"non-finite next-token logits after {input_ids.shape[-1]} tokens: no reply")
+    return scores
+
+
 @torch.inference_mode()
 def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens: int = 256) -> str:
-    """Greedy generation for one user turn."""
+    """Greedy generation for one user turn.
+
+    Raises:
+        PredictionError: the model's logits are not finite (the reply would be arbitrary tokens).
+    """
+    from transformers import LogitsProcessorList
+
     enc = vl.encode(content)
     inputs = vl.model_inputs([enc])
     out = vl.model.generate(
@@ -229,6 +255,7 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
         do_sample=False,
         max_new_tokens=max_new_tokens,
         pad_token_id=vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id,
+        logits_processor=LogitsProcessorList([_refuse_nan_logits]),
     )
     new_tokens = out[0, inputs["input_ids"].shape[1] :]
     return str(vl.tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
@@ -274,7 +301,8 @@ def diffsw_caption(
     clip = read_video(video_path, fps=1.0 / keyframe_interval_s, max_side=max_side)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
-    images = [prepare_image(f, vl.image_spec) for f in frames]
+    with _naming(video_path):
+        images = [prepare_image(f, vl.image_spec) for f in frames]
     first = generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens)
     timeline = [f"[{times[0]:.1f} s, first frame] {first}"]
     prev = first
@@ -341,10 +369,13 @@ def encode_media(
     for path, kind in zip(media, row.types, strict=True):
         if kind == "video":
             clip = read_video(path, fps=fps)
-            prepared = prepare_video(clip.frames, clip.sampled_fps, video_spec, frame_times_s=clip.timestamps)
+            with _naming(path):
+                prepared = prepare_video(clip.frames, clip.sampled_fps, video_spec, frame_times_s=clip.timestamps)
             out.append(dataclasses.replace(prepared, notes=dict(clip.notes)))
         else:
-            out.append(prepare_image(read_image(path), image_spec))
+            image = read_image(path)
+            with _naming(path):
+                out.append(prepare_image(image, image_spec))
     return out
 
 
@@ -412,6 +443,13 @@ class QwenVLOptions(MethodOptions):
         """
         if self.model is not None:
             check_checkpoint(self.model)
+            smallest = read_pixel_spec(self.model).factor ** 2
+            for name in ("max_pixels", "mcq_max_pixels"):
+                if getattr(self, name) < smallest:
+                    raise CameraBenchError(
+                        f"method {method!r}: option {name} must be >= {smallest} (the smallest frame "
+                        f"{self.model} takes), got {getattr(self, name)}"
+                    )
         if self.geometry_run is not None:
             folder = MethodFolder(Path(self.geometry_run))
             if not folder.trajectories.is_dir():

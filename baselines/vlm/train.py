@@ -54,7 +54,7 @@ from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_i
 from camerabench.baselines.vlm.config import TrainConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
 from camerabench.dataset import Dataset
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import atomic_write_text
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
@@ -64,9 +64,11 @@ __all__ = [
     "TrainExample",
     "TrainResult",
     "balanced_binary",
+    "binary_label_file",
     "build_examples",
     "freeze",
     "mcq_rows",
+    "require_video",
     "save_checkpoint",
     "train",
 ]
@@ -128,6 +130,17 @@ def balanced_binary(data: Dataset, rng: random.Random) -> list[BinaryRecord]:
     return kept
 
 
+def binary_label_file(data: Dataset, record: BinaryRecord) -> Path:
+    """The label file a yes/no record comes from (``labels/binary_classification/<Primitive>.jsonl``)."""
+    return data.labels_dir / "binary_classification" / f"{record.primitive.value}.jsonl"
+
+
+def require_video(data: Dataset, video: str, label_file: Path) -> None:
+    """Refuse a training label whose video is not in the data folder, naming the label file."""
+    if not data.video_path(video).is_file():
+        raise FileFormatError(label_file, f"names video {video!r}, which is not in {data.videos_dir}")
+
+
 def mcq_rows(data: Dataset) -> list[MCQRow]:
     """Every multiple-choice row of the data folder's ShotBench tables, in table order."""
     return [row for name in sorted(data.mcq) for row in data.mcq[name]]
@@ -138,13 +151,18 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
 
     Raises:
         CameraBenchError: the dataset yields no example at all.
+        FileFormatError: a label file names a video that is not in the data folder (checked before
+            any training starts).
     """
     rng = random.Random(seed)
     examples: list[TrainExample] = []
     for rec in balanced_binary(data, rng):
+        require_video(data, rec.image, binary_label_file(data, rec))
         for prompt in (rec.question, vqa_prompt(rec.question)):
             examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
     if captions:
+        for c in data.captions:
+            require_video(data, c.video, data.labels_dir / "caption_data.json")
         examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
     if mcq:
         examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in mcq_rows(data)]
