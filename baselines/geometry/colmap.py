@@ -432,7 +432,8 @@ def rotation_only_trajectory(
         if not later.get(i):
             raise PredictionError(
                 f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and none between "
-                f"frame {i} and a later one"
+                f"frame {i} and a later one (a black or uniform frame, a cut, or motion too fast for the "
+                "frame rate)"
             )
         j = min(later[i])
         lost = [k for k in range(i + 1, j) if k not in related]
