@@ -187,6 +187,20 @@ class InputFeatures:
             )
         return cls(name, read_method(folder.path))
 
+    def check_dataset(self, data_dir: str | Path) -> None:
+        """Refuse an input whose run.json says it scored another dataset (one that still exists).
+
+        Raises:
+            CameraBenchError: the input's run is of another dataset.
+        """
+        info = self.run.info
+        data = str(Path(data_dir).resolve())
+        if info is not None and info.data is not None and info.data != data and Path(info.data).exists():
+            raise CameraBenchError(
+                f"fusion input {self.name!r} in {self.run.folder} is a run of another dataset "
+                f"({info.data}, not {data}): run the inputs on this --data"
+            )
+
     def score(self, video: str, question: str) -> float | None:
         """The input's score, or None when it failed or has no record."""
         rec: ScoreRecord | None = (self.run.scores or {}).get((video, question))
@@ -301,10 +315,18 @@ class SharedStack:
         kind = str(obj["kind"])
         primitives = [str(p) for p in obj["primitives"]]
         standardiser = [[[float(v) for v in t] for t in row] for row in obj["standardiser"]]
+        if not all(math.isfinite(v) for row in standardiser for t in row for v in t):
+            raise ValueError("standardiser holds a value that is not a finite number")
         if kind == "constant":
-            return cls("constant", primitives, standardiser, p=float(obj["p"]))
+            p = float(obj["p"])
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"constant probability must be in [0, 1], got {p!r}")
+            return cls("constant", primitives, standardiser, p=p)
         if kind != "logistic":
             raise ValueError(f"unknown fusion stack kind {kind!r}")
+        numbers = [float(obj["c"]), float(obj["intercept"]), *(float(v) for v in obj["coef"])]
+        if not all(math.isfinite(v) for v in numbers):
+            raise ValueError("c, intercept or a coefficient is not a finite number")
         return cls(
             "logistic",
             primitives,
@@ -475,7 +497,7 @@ class FusionModel:
     def from_dict(cls, obj: Mapping[str, Any]) -> FusionModel:
         if obj.get("schema_version") != FUSION_SCHEMA_VERSION:
             raise ValueError(f"fusion schema_version {obj.get('schema_version')!r} is not {FUSION_SCHEMA_VERSION}")
-        return cls(
+        model = cls(
             inputs=[str(x) for x in obj["inputs"]],
             trained_on_data=str(obj["trained_on_data"]),
             trained_on_run=str(obj["trained_on_run"]),
@@ -485,6 +507,19 @@ class FusionModel:
             folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
             created=str(obj.get("created", "")),
         )
+        if not model.inputs or len(set(model.inputs)) != len(model.inputs):
+            raise ValueError(f"inputs must be distinct method names, at least one, got {model.inputs!r}")
+        for stack in [model.full, *model.folds.values()]:
+            if stack is None or stack.kind != "logistic":
+                continue
+            n_features = len(feature_names(model.inputs, stack.primitives, stack.interactions))
+            if len(stack.coef) != n_features:
+                raise ValueError(f"a stack has {len(stack.coef)} coefficients for {n_features} features")
+            if len(stack.standardiser) != len(stack.primitives) or any(
+                len(row) != len(model.inputs) for row in stack.standardiser
+            ):
+                raise ValueError("a stack's standardiser does not match its primitives and inputs")
+        return model
 
     def save(self, out_dir: str | Path) -> Path:
         path = Path(out_dir) / FUSION_FILE
@@ -556,6 +591,10 @@ def train_fusion(
     """
     if not inputs:
         raise CameraBenchError("fusion needs at least one input method (--inputs fast,colmap)")
+    if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 1:
+        raise CameraBenchError(f"fusion n_splits must be an integer >= 1, got {n_splits!r}")
+    if isinstance(inner_repeats, bool) or not isinstance(inner_repeats, int) or inner_repeats < 1:
+        raise CameraBenchError(f"fusion inner_repeats must be an integer >= 1, got {inner_repeats!r}")
     if len(set(inputs)) != len(inputs):
         raise CameraBenchError(f"fusion inputs repeat a method: {', '.join(inputs)}")
     ds = Dataset(data_dir)
@@ -563,6 +602,8 @@ def train_fusion(
     if not ds.binary:
         raise CameraBenchError(f"{data_dir}: no binary labels to train fusion on")
     feats = [InputFeatures.read(run_dir, name) for name in inputs]
+    for feat in feats:
+        feat.check_dataset(data_dir)
     prims: list[str] = []
     videos: list[str] = []
     scores: list[list[float]] = []
@@ -575,8 +616,14 @@ def train_fusion(
             scores.append(_scores(feats, r.image, prim.question))
             labels.append(r.label == "Yes")
         counts[prim.value] = {"samples": len(recs), "positives": sum(r.label == "Yes" for r in recs)}
+    s = np.array(scores, dtype=np.float64).reshape(len(labels), len(feats))
+    for i, feat in enumerate(feats):
+        if np.isnan(s[:, i]).all():
+            raise CameraBenchError(
+                f"fusion input {feat.name!r} in {feat.run.folder} has no ok score for any labelled sample of "
+                f"{data_dir}: run it on this dataset, or leave it out of --inputs"
+            )
     folds = video_folds(videos, n_splits)
-    s = np.array(scores, dtype=np.float64)
     y = np.array(labels, dtype=bool)
     fold = np.array([folds[v] for v in videos])
     per_fold: dict[int, SharedStack] = {}
@@ -628,6 +675,7 @@ class FusionPredictor(Predictor):
         super().__init__(options, **kwargs)
         self._model: FusionModel | None = None
         self._inputs: list[InputFeatures] = []
+        self._checked: set[str] = set()  # dataset folders the inputs were checked against
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))
@@ -639,6 +687,10 @@ class FusionPredictor(Predictor):
         model = self._model
         assert model is not None
         video, data_dir = dataset_video_name(Path(video_path))
+        if data_dir is not None and str(data_dir) not in self._checked:
+            for feat in self._inputs:
+                feat.check_dataset(data_dir)
+            self._checked.add(str(data_dir))
         cross_fit = (
             data_dir is not None and str(data_dir.resolve()) == model.trained_on_data and video in model.video_folds
         )

@@ -424,8 +424,15 @@ MAX_SIDE = 4096
 MAX_FPS = 240.0
 
 
+#: Most clips one dataset may hold: the preset's full set plus random extras, each a rendered video.
+MAX_CLIPS = 10_000
+
+
 def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
-    width, height = (int(v) for v in size)
+    values = tuple(size) if isinstance(size, tuple | list) else ()
+    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise CameraBenchError(f"frame size must be two integers (width, height), got {size!r}")
+    width, height = values
     if width < 16 or height < 16 or width % 2 or height % 2:
         raise CameraBenchError(f"frame size must be even and at least 16x16, got {width}x{height}")
     if max(width, height) > MAX_SIDE:
@@ -437,6 +444,8 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
     """Reject values that cannot make a dataset, before anything is written."""
     if clips is not None and (isinstance(clips, bool) or not isinstance(clips, int) or clips < 1):
         raise CameraBenchError(f"clips must be an integer >= 1, got {clips!r}")
+    if clips is not None and clips > MAX_CLIPS:
+        raise CameraBenchError(f"clips must be at most {MAX_CLIPS}, got {clips}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise CameraBenchError(f"seed must be an integer >= 0, got {seed!r}")
     if not isinstance(fps, int | float) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
@@ -515,6 +524,13 @@ def generate_dataset(
         specs = preset_specs(preset, clips, seed)
     except ValueError as exc:
         raise CameraBenchError(str(exc)) from exc
+    for spec in specs:
+        n = max(2, round((spec.duration_s or CLIP_DURATION_S) * float(spec.fps or fps)))
+        if spec.scene_cut and n < 4:
+            raise CameraBenchError(
+                f"fps {fps:g} gives {spec.name!r} {n} frames; a scene cut needs at least 4 "
+                f"(fps >= {4 / CLIP_DURATION_S:g})"
+            )
     _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours
     with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
         _prepare_out(out)
