@@ -284,6 +284,10 @@ class RunInfo:
     #: ``predict``: video -> SHA-256 of the questions the dataset asks of it (the job runner
     #: writes it); ``--resume`` runs again a video whose questions have changed since.
     questions_sha256: dict[str, str] = field(default_factory=dict)
+    #: ``predict`` and ``caption``: video -> fingerprint of its file
+    #: (:func:`~camerabench.jobs.runner.video_fingerprint`); ``--resume`` runs again a video
+    #: whose file has changed since (a dataset regenerated in place under the same names).
+    video_sha256: dict[str, str] = field(default_factory=dict)
     model_path: str | None = None
     model_config_sha256: str | None = None
     package_version: str = __version__
@@ -389,12 +393,12 @@ def _check_run_field(key: str, value: Any) -> None:
             key,
             "yes_threshold",
         )
-    if key == "questions_sha256":
+    if key in ("questions_sha256", "video_sha256"):
         if not isinstance(value, dict):
             raise _FieldError(f"{key} must be a JSON object, got {kind}", key)
         for video, digest in value.items():
             if not isinstance(digest, str):
-                raise _FieldError(f"questions_sha256[{video!r}] must be a string, got {_show(digest)}", key, video)
+                raise _FieldError(f"{key}[{video!r}] must be a string, got {_show(digest)}", key, video)
     if key == "failures":
         for video, reason in value.items():
             if not isinstance(reason, str):

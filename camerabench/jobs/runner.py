@@ -575,30 +575,81 @@ def questions_sha256(questions: Sequence[Question]) -> str:
     return hashlib.sha256(json.dumps(sorted(q.text for q in questions)).encode()).hexdigest()
 
 
-def _rerun_changed_questions(
-    out_path: Path, info: RunInfo, records: Sequence[_Record], asked: Mapping[str, str]
+#: Bytes read from each end of a video file for its fingerprint (:func:`video_fingerprint`).
+FINGERPRINT_BYTES = 64 * 1024
+
+
+def video_fingerprint(path: Path) -> str | None:
+    """SHA-256 of a video file's size and its first and last :data:`FINGERPRINT_BYTES` bytes;
+    None when the file cannot be read (the run records that video's failure itself).
+
+    A resumed run skips the videos that have records; a dataset regenerated in place under the
+    same names would keep the old videos' answers without a word, so run.json keeps this per
+    video and ``--resume`` runs a changed video again. Both ends of the file: an mp4's index (the
+    size of every frame) sits at one of them, so a re-encoded clip changes it; reading 128 KiB a
+    video instead of the whole file keeps the check cheap on a thousand-clip benchmark. A copy or
+    a move of the dataset keeps the fingerprints (unlike modification times).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = Path(tmp) / "v.mp4"
+        ...     _ = clip.write_bytes(b"frames")
+        ...     first = video_fingerprint(clip)
+        ...     _ = clip.write_bytes(b"framez")
+        ...     first != video_fingerprint(clip), video_fingerprint(Path(tmp) / "missing.mp4")
+        (True, None)
+    """
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            digest = hashlib.sha256(str(size).encode() + b"\0" + fh.read(FINGERPRINT_BYTES))
+            if size > FINGERPRINT_BYTES:
+                fh.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+                digest.update(fh.read(FINGERPRINT_BYTES))
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _rerun_changed(
+    kind: JobKind,
+    out_path: Path,
+    info: RunInfo,
+    records: Sequence[_Record],
+    asked: Mapping[str, str],
+    prints: Mapping[str, str | None],
 ) -> set[str]:
-    """Videos of an earlier ``predict`` whose questions have changed since: their records are
-    dropped from ``out_path`` (rewritten atomically) and from ``info``, and they are returned to
-    be run again. A video without a digest in run.json (a run.json written before they were kept)
-    is taken as unchanged."""
-    changed = set()
+    """Videos of an earlier ``predict`` or ``caption`` whose questions (``asked``) or file
+    (``prints``) have changed since: their records are dropped from ``out_path`` (rewritten
+    atomically) and from ``info``, and they are returned to be run again. A video without a
+    digest in run.json (a run.json written before they were kept) is taken as unchanged."""
+    changed_questions, changed_files = set(), set()
     for video in {_record_key(r) for r in records}:
-        if video not in asked:
-            continue  # no longer in the dataset: kept, not counted
         before = info.questions_sha256.get(video)
-        if before is not None and before != asked[video]:
-            changed.add(video)
+        if video in asked and before is not None and before != asked[video]:
+            changed_questions.add(video)
+        before = info.video_sha256.get(video)
+        now = prints.get(video)
+        if now is not None and before is not None and before != now:
+            changed_files.add(video)
+    for changed, what in ((changed_questions, "questions"), (changed_files, "video files")):
+        if changed:
+            log.warning(
+                "%s: the %s of %d video(s) changed since the earlier run (e.g. %s): they are run again",
+                out_path,
+                what,
+                len(changed),
+                min(changed),
+            )
+    changed = changed_questions | changed_files
     if not changed:
         return changed
-    log.warning(
-        "%s: the questions of %d video(s) changed since the earlier run (e.g. %s): they are run again",
-        out_path,
-        len(changed),
-        min(changed),
-    )
     kept = [r for r in records if _record_key(r) not in changed]
-    write_scores(out_path, [r for r in kept if isinstance(r, ScoreRecord)])
+    if kind == "predict":
+        write_scores(out_path, [r for r in kept if isinstance(r, ScoreRecord)])
+    else:
+        write_captions(out_path, [r for r in kept if isinstance(r, CaptionRecord)])
     for video in changed:
         info.failures.pop(video, None)
         info.seconds_per_video.pop(video, None)
@@ -625,6 +676,7 @@ def _run_locked(
         raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
     settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
     asked = {v: questions_sha256(qs) for v, qs in ds.questions().items()} if kind == "predict" else {}
+    prints = {v: video_fingerprint(ds.video_path(v)) for v in ds.videos()} if kind != "answer" else {}
 
     done: set[str] = set()
     info: RunInfo
@@ -667,14 +719,16 @@ def _run_locked(
         done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
-        if kind == "predict":
-            done -= _rerun_changed_questions(out_path, info, earlier_records, asked)
+        if kind != "answer":
+            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints)
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
     info.method_kind = cls.kind
     info.data = str(ds.root.resolve())
     info.questions_sha256 = {**info.questions_sha256, **asked} if kind == "predict" else {}
+    known = {v: digest for v, digest in prints.items() if digest is not None}
+    info.video_sha256 = {**info.video_sha256, **known} if kind != "answer" else {}
     model = getattr(probe.options, "model", None)
     info.model_path = str(model) if model else None
     info.model_config_sha256 = config_hash(model) if model else None
@@ -716,8 +770,10 @@ def _run_locked(
         jobs = []
         for v in todo:
             traj_path = folder.trajectory(v)
-            reuse = earlier_predict is not None and traj_path.is_file()
-            prior = earlier_predict.failures.get(v) if earlier_predict is not None else None
+            # the predict run's trajectory, unless the video file changed since it ran
+            same_file = earlier_predict is not None and earlier_predict.video_sha256.get(v, prints[v]) == prints[v]
+            reuse = same_file and traj_path.is_file()
+            prior = earlier_predict.failures.get(v) if earlier_predict is not None and same_file else None
             jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
         job_fn, failed_fn = _caption_job, _caption_failed
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))

@@ -125,6 +125,33 @@ def test_resume_runs_again_the_videos_whose_questions_changed(data: Path, tmp_pa
     assert run_predict(own, "dummy", run, resume=True).videos_run == 0  # now up to date
 
 
+@pytest.mark.parametrize("kind", ["predict", "caption"])
+def test_resume_runs_again_the_videos_whose_file_changed(data: Path, tmp_path: Path, kind: str) -> None:
+    """A dataset regenerated in place under the same names (same questions): a resume that
+    skipped the changed video would keep the old video's answers without a word."""
+    own = tmp_path / "data"
+    shutil.copytree(data, own)
+    run = tmp_path / "run"
+    job = run_predict if kind == "predict" else run_caption
+    job(own, "dummy", run)
+    info_file = run / "dummy" / ("run.json" if kind == "predict" else "caption_run.json")
+    before = read_run_info(info_file).video_sha256
+    assert sorted(before) == VIDEOS
+    from camerabench.video import write_video
+
+    write_video(own / "videos" / "v2.mp4", np.full((4, 16, 16, 3), 200, np.uint8), fps=4)  # another clip
+
+    summary = job(own, "dummy", run, resume=True)
+    assert (summary.videos_run, summary.videos_skipped) == (1, 5)
+    after = read_run_info(info_file).video_sha256
+    assert after["v2.mp4"] != before["v2.mp4"]
+    assert {v: d for v, d in after.items() if v != "v2.mp4"} == {v: d for v, d in before.items() if v != "v2.mp4"}
+    assert job(own, "dummy", run, resume=True).videos_run == 0  # now up to date
+    shutil.copytree(own, tmp_path / "moved")  # a copy keeps the fingerprints: nothing to run again
+    shutil.rmtree(own)
+    assert job(tmp_path / "moved", "dummy", run, resume=True).videos_run == 0
+
+
 def test_caption_resume_with_another_mode_is_refused(data: Path, tmp_path: Path) -> None:
     run_caption(data, "dummy", tmp_path, mode="whole")
     with pytest.raises(CameraBenchError, match='mode: "whole" -> "diffsw"') as exc:
@@ -559,3 +586,26 @@ def test_files_are_created_with_the_umask(data: Path, tmp_path: Path, umask: int
     for path in (tmp_path / "dummy" / "scores.jsonl", tmp_path / "dummy" / "run.json", tmp_path / "other.json"):
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
     assert (tmp_path / "dummy").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_caption_does_not_reuse_the_predict_result_of_a_changed_video(data: Path, tmp_path: Path) -> None:
+    """``fast`` fails on the 16 px clips; v2 is then replaced by a textured 128 px clip: caption
+    must estimate it afresh, not repeat the predict run's failure for the old file."""
+    from camerabench.video import write_video
+
+    own = tmp_path / "data"
+    shutil.copytree(data, own)
+    run = tmp_path / "run"
+    run_predict(own, "fast", run)
+    old_reason = read_run_info(run / "fast" / "run.json").failures["v2.mp4"]
+    assert "16x16" in old_reason
+    import cv2
+
+    blobs = np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    texture = cv2.resize(blobs, (128, 128), interpolation=cv2.INTER_CUBIC)
+    write_video(own / "videos" / "v2.mp4", np.stack([texture] * 12), fps=4)
+
+    run_caption(own, "fast", run)
+    caption_info = read_run_info(run / "fast" / "caption_run.json")
+    assert "v2.mp4" not in caption_info.failures  # estimated afresh: a still camera
+    assert caption_info.failures["v3.mp4"] == f"predict failed on this video: {old_reason.replace('v2', 'v3')}"
