@@ -94,6 +94,7 @@ from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_promp
 from camerabench.baselines.vlm.train import (
     balanced_binary,
     binary_label_file,
+    check_media_decode,
     freeze,
     mcq_rows,
     require_video,
@@ -342,6 +343,7 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)
+    check_media_decode(data, {p.video for p in prompts if p.video}, [p.row for p in prompts if p.row is not None])
     if not config.reasoning and config.format_weight > 0:
         log.warning(
             "reasoning is off: the prompts do not ask for the format the format term (weight %g) rewards",

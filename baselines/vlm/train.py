@@ -37,6 +37,7 @@ import logging
 import math
 import random
 import shutil
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,13 @@ from camerabench.baselines.vlm.checkpoint import (
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.config import TrainConfig
-from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
+from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
-from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.errors import CameraBenchError, FileFormatError, VideoError
 from camerabench.fileio import atomic_write_text
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
+from camerabench.video import probe_video
 
 __all__ = [
     "TrainConfig",
@@ -66,6 +68,7 @@ __all__ = [
     "balanced_binary",
     "binary_label_file",
     "build_examples",
+    "check_media_decode",
     "freeze",
     "mcq_rows",
     "require_video",
@@ -141,6 +144,39 @@ def require_video(data: Dataset, video: str, label_file: Path) -> None:
         raise FileFormatError(label_file, f"names video {video!r}, which is not in {data.videos_dir}")
 
 
+def check_media_decode(data: Dataset, videos: Iterable[str], rows: Iterable[MCQRow]) -> None:
+    """Decode every training video (``videos``, names in the data folder) and every medium of
+    the MCQ ``rows`` once, before the model loads.
+
+    A damaged clip would otherwise stop training when an epoch reaches it, after hours, with
+    nothing saved. Videos are decoded to their timestamps (:func:`~camerabench.video.probe_video`,
+    no colour conversion: about one decode of each clip, where training decodes each once per
+    epoch); images are read as training reads them.
+
+    Raises:
+        VideoError: one or more media do not decode; the message names the first few and counts all.
+    """
+    media: dict[Path, str] = {data.video_path(v): "video" for v in videos}
+    for row in rows:
+        media.update(zip(row.media(data.root), row.types, strict=True))
+    problems: list[str] = []
+    for path, kind in media.items():
+        try:
+            if kind == "video":
+                probe_video(path)
+            else:
+                read_image(path)
+        except VideoError as exc:  # collected, then raised together below
+            problems.append(str(exc))
+    if problems:
+        shown = "; ".join(problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise VideoError(
+            f"{len(problems)} of {len(media)} training media do not decode: {shown}{more}; "
+            "repair or remove them (and their labels) before training"
+        )
+
+
 def mcq_rows(data: Dataset) -> list[MCQRow]:
     """Every multiple-choice row of the data folder's ShotBench tables, in table order."""
     return [row for name in sorted(data.mcq) for row in data.mcq[name]]
@@ -206,6 +242,8 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     config.check()
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
+    mcq = [e.row for e in examples if e.row is not None]
+    check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
     torch.manual_seed(config.seed)
     compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32

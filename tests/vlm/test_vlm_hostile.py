@@ -193,3 +193,33 @@ def test_training_labels_naming_missing_videos_are_refused_before_training(
         f.unlink()
     with pytest.raises(FileFormatError, match=r"caption_data\.json: names video 'pan_a\.mp4'"):
         build_examples(Dataset(data_missing_videos), captions=True, mcq=False)
+
+
+def test_training_media_that_do_not_decode_are_refused_before_the_model_loads(
+    tiny_data: tuple[Path, dict[str, str]], tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged clip would stop training when an epoch reached it, with nothing saved."""
+    import camerabench.baselines.vlm.grpo as grpo_module
+    import camerabench.baselines.vlm.train as train_module
+    from camerabench.errors import VideoError
+
+    root, _ = tiny_data
+    data = tmp_path / "data"
+    shutil.copytree(root, data)
+    damaged = sorted((data / "videos").glob("*.mp4"))[:2]
+    for path in damaged:
+        path.write_bytes(path.read_bytes()[:300])  # cut inside the header: no frame decodes
+
+    def no_load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model must not be loaded")
+
+    monkeypatch.setattr(train_module, "load_qwen_vl", no_load)
+    monkeypatch.setattr(grpo_module, "load_qwen_vl", no_load)
+    for run in (
+        lambda: train(data, tiny_ckpt, tmp_path / "out", TrainConfig(captions=False, device="cpu")),
+        lambda: grpo(data, tiny_ckpt, tmp_path / "out", GRPOConfig(device="cpu")),
+    ):
+        with pytest.raises(VideoError, match=r"^2 of \d+ training media do not decode") as exc:
+            run()
+        assert all(str(path) in str(exc.value) for path in damaged)
+        assert not (tmp_path / "out").exists()
