@@ -11,13 +11,25 @@ DATA/manifest.json                           (synthetic only)
 ```
 
 Labels are parsed on first use and cached; :meth:`Dataset.validate` parses every label file
-and the manifest at once, so a job can refuse a broken dataset before it touches a video.
+and the manifest, lists ``videos/`` and reads every ground-truth file at once, so a job can
+refuse a broken dataset before it touches a video.
+
+``videos/`` is walked once (and cached): subfolders and symbolic links to files or folders are
+followed; hidden files and folders (``.DS_Store``, AppleDouble ``._clip.mp4``, ``.cache/``) and
+files without a video extension (``notes.txt``, thumbnails) are left out, the latter with a
+warning. A broken or looping link, an unreadable folder, a name holding a control character or
+two names that differ only in letter case are errors naming the path.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
+import os
+import posixpath
+import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +48,15 @@ from camerabench.labelfiles import (
 from camerabench.runfolder import video_file_stem
 from camerabench.shotbench import MCQRow, read_mcq_dir
 from camerabench.taxonomy import BinaryRecord, Primitive
-from camerabench.trajectory import Trajectory
-from camerabench.trajectory_formats import load_npz
+from camerabench.trajectory import Trajectory, pose_problem
+from camerabench.trajectory_formats import load_npz, read_trajectory
 
 __all__ = ["Dataset", "Question"]
+
+log = logging.getLogger(__name__)
+
+#: How many names a warning about several files lists before "and N more".
+_SHOWN = 3
 
 
 @dataclass(frozen=True, order=True)
@@ -56,7 +73,12 @@ class Dataset:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
-            raise FileFormatError(self.root, "dataset folder not found")
+            if self.root.exists():
+                raise FileFormatError(self.root, "is a file, not a dataset folder")
+            what = "is a broken symbolic link" if self.root.is_symlink() else "dataset folder not found"
+            raise FileFormatError(self.root, what)
+        if not os.access(self.root, os.R_OK | os.X_OK):  # every look inside would fail
+            raise FileFormatError(self.root, "cannot read the dataset folder (permission denied)")
 
     @property
     def videos_dir(self) -> Path:
@@ -75,6 +97,13 @@ class Dataset:
         return self.root / "manifest.json"
 
     def video_path(self, video: str) -> Path:
+        """``videos/<video>``; a name that would lead out of ``videos/`` is refused."""
+        try:
+            check_video_name(video)
+        except ValueError as exc:
+            raise FileFormatError(self.videos_dir, str(exc)) from exc
+        if _control(video):  # NUL would fail in every open(); a newline breaks the one-line records
+            raise FileFormatError(self.videos_dir, f"the video name {video!r} holds a control character")
         return self.videos_dir / video
 
     def _labels(self, name: str) -> Path | None:
@@ -116,31 +145,190 @@ class Dataset:
         return data
 
     def validate(self) -> None:
-        """Parse every label file and the manifest now (they are cached for later use).
+        """Parse every label file and the manifest, list ``videos/`` and read every ground-truth
+        file now (all cached for later use), so that a job refuses a broken dataset up front.
+
+        Video names are checked across ``videos/`` and the labels (:meth:`videos`); each
+        ``gt/<stem>.npz`` is read and its poses checked, it must belong to a video of the
+        dataset and have as many poses as the manifest says that clip has frames. A video
+        without ground truth in a dataset that has some is a warning.
 
         Raises:
-            FileFormatError: the first problem found, naming the file and line.
+            FileFormatError: the first problem found, naming the file (and line when known).
         """
-        if self.videos_dir.exists() and not self.videos_dir.is_dir():
-            raise FileFormatError(self.videos_dir, "is a file, not a folder")
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
+        videos = self.videos()
+        self._check_gt(videos)
+
+    @functools.cached_property
+    def _video_files(self) -> _VideoFiles:
+        """What a walk of ``videos/`` finds (see the module)."""
+        files = _VideoFiles({}, [], [])
+        if not (self.videos_dir.exists() or self.videos_dir.is_symlink()):
+            return files
+        if not self.videos_dir.is_dir():
+            what = "is a broken symbolic link" if not self.videos_dir.exists() else "is a file, not a folder"
+            raise FileFormatError(self.videos_dir, what)
+        _walk_videos(self.videos_dir, "", {os.path.realpath(self.videos_dir)}, files, _video_extensions())
+        by_file: dict[str, list[str]] = {}
+        for name, real in files.found.items():
+            by_file.setdefault(real, []).append(name)
+        for names in by_file.values():
+            if len(names) > 1:  # a link to another clip, or one folder linked twice
+                log.warning(
+                    "%s: %s are the same file (through a symbolic link); it is scored under each name",
+                    self.videos_dir,
+                    " and ".join(repr(n) for n in sorted(names)),
+                )
+        return files
+
+    def _label_videos(self) -> dict[str, Path]:
+        """Every video named by a label file -> the (first) label file naming it."""
+        out: dict[str, Path] = {}
+        binary_dir = self.labels_dir / "binary_classification"
+        for prim, recs in self.binary.items():
+            for r in recs:
+                out.setdefault(r.image, binary_dir / prim.file)
+        for (skill, task), pairs in self.vqa.items():
+            for pair in pairs:
+                for image in pair.images:
+                    out.setdefault(image, self.labels_dir / "vqa_and_retrieval" / skill / f"{task}.jsonl")
+        for c in self.captions:
+            out.setdefault(c.video, self.labels_dir / "caption_data.json")
+        return out
 
     def videos(self) -> list[str]:
         """Every video named by a label file or present in ``videos/`` (subfolders included, as
-        ``sub/clip.mp4``; hidden files and folders left out), sorted."""
-        names: set[str] = set()
-        if self.videos_dir.is_dir():
-            for path in self.videos_dir.rglob("*"):
-                relative = path.relative_to(self.videos_dir)
-                if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-                    names.add(relative.as_posix())
-        for recs in self.binary.values():
-            names |= {r.image for r in recs}
-        for pairs in self.vqa.values():
-            for pair in pairs:
-                names |= set(pair.images)
-        names |= {c.video for c in self.captions}
-        return sorted(names)
+        ``sub/clip.mp4``; hidden files and folders and files without a video extension left
+        out unless a label names them, the latter two with a warning), sorted.
+
+        Raises:
+            FileFormatError: ``videos/`` holds a broken link, a link loop, an unreadable folder or
+                a name with a control character; a label names a video in another spelling than
+                its file (``./clip.mp4``, ``sub//clip.mp4``, a trailing space, ``\\`` for ``/``)
+                or a folder; or two names differ only in letter case or Unicode form (their
+                per-video files would be one file on macOS and Windows).
+        """
+        return list(self._videos)
+
+    @functools.cached_property
+    def _videos(self) -> list[str]:
+        files = self._video_files
+        named = self._label_videos()
+        for video, label_file in named.items():
+            problem = self._label_name_problem(video, files.found)
+            if problem is not None:
+                raise FileFormatError(label_file, f"the video {video!r} {problem}")
+        names = sorted(set(files.found) | set(named))
+        folded: dict[str, str] = {}
+        for name in names:
+            key = unicodedata.normalize("NFC", name).casefold()
+            if key in folded:
+                other = folded[key]
+                where = named.get(name) or named.get(other) or self.videos_dir
+                how = "letter case" if name.casefold() == other.casefold() else f"Unicode form ({other!a}, {name!a})"
+                raise FileFormatError(
+                    where,
+                    f"the videos {other!r} and {name!r} differ only in {how}: their per-video files would be "
+                    "one file on macOS and Windows; rename one",
+                )
+            folded[key] = name
+        others = [name for name in files.others if name not in named]
+        if others:  # README, subtitles, thumbnails beside the clips: not videos
+            log.warning(
+                "%s: %d file(s) without a video extension left out: %s (video extensions: %s)",
+                self.videos_dir,
+                len(others),
+                _names(others),
+                " ".join(sorted(_video_extensions())),
+            )
+        hidden = [name for name in files.hidden if name not in named]
+        if hidden:  # a clip hidden by hand looks like one: say it is not scored
+            log.warning("%s: hidden file(s) %s left out (rename them to score them)", self.videos_dir, _names(hidden))
+        return names
+
+    def _label_name_problem(self, video: str, files: Container[str]) -> str | None:
+        """Why a label's video name would not name its file, or None."""
+        if _control(video):
+            return "holds a control character"
+        if video != video.strip():
+            return "begins or ends with a space"
+        if video != posixpath.normpath(video) or video.endswith("/"):
+            return f"is not written as its file is (write {posixpath.normpath(video)!r})"
+        path = self.videos_dir / video
+        if "\\" in video and not (path.exists() or path.is_symlink()):
+            return "separates folders with '\\'; write '/'"
+        if video not in files and path.is_dir():
+            return f"is a folder in {self.videos_dir}, not a video file"
+        return None
+
+    def _check_gt(self, videos: list[str]) -> None:
+        """Read every ``gt/`` file (see :meth:`validate`)."""
+        gt = self.gt_dir
+        if not (gt.exists() or gt.is_symlink()):
+            return
+        if not gt.is_dir():
+            raise FileFormatError(gt, "is a broken symbolic link" if not gt.exists() else "is a file, not a folder")
+        stems = {video_file_stem(v): v for v in videos}
+        frames = {
+            c["video"]: c["frames"]
+            for c in self.manifest.get("clips", [])
+            if isinstance(c.get("frames"), int) and not isinstance(c.get("frames"), bool)
+        }
+        npz: set[str] = set()
+        other: list[str] = []
+        try:
+            entries = sorted(gt.iterdir())
+        except OSError as exc:
+            raise FileFormatError(gt, f"cannot list the folder: {exc.strerror or exc}") from exc
+        names = {p.name for p in entries}
+        for path in entries:
+            if path.name.startswith("."):
+                continue
+            if path.is_dir():
+                raise FileFormatError(
+                    path, "a folder: ground-truth files sit directly in gt/ as <stem>.npz (see video_file_stem)"
+                )
+            if path.suffix.lower() not in (".npz", ".txt"):
+                other.append(path.name)  # notes, or ground truth in a format not read here: say so
+                continue
+            if path.suffix not in (".npz", ".txt"):
+                raise FileFormatError(
+                    path, f"ground-truth files end in '.npz' or '.txt' (lower case), not {path.suffix!r}"
+                )
+            _check_gt_file(path)
+            if path.suffix == ".txt" and f"{path.stem}.npz" in names:
+                continue  # a TUM copy of the .npz beside it (what evo users read); not used here
+            video = stems.get(path.stem)
+            if video is None and videos:
+                raise FileFormatError(
+                    path, f"ground truth of no video in the dataset: {_expected_video(path.stem, videos)}"
+                )
+            traj = self._read_gt(path) if path.suffix == ".npz" else read_trajectory(path, "tum")
+            npz.add(path.stem)
+            if video is not None and video in frames and len(traj) != frames[video]:
+                raise FileFormatError(
+                    path, f"{len(traj)} poses, but {self.manifest_path.name} says {video!r} has {frames[video]} frames"
+                )
+        if other:
+            log.warning("%s: %s not a ground-truth file (<stem>.npz or <stem>.txt); not read", gt, _names(other))
+        missing = [v for v in videos if video_file_stem(v) not in npz]
+        if npz and missing:
+            log.warning(
+                "%s: no ground truth for %d of %d videos (%s); their trajectories are not evaluated",
+                gt,
+                len(missing),
+                len(videos),
+                _names(missing),
+            )
+
+    @staticmethod
+    def _read_gt(path: Path) -> Trajectory:
+        traj = load_npz(path)
+        problem = pose_problem(traj)
+        if problem is not None:
+            raise FileFormatError(path, problem)
+        return traj
 
     def questions(self) -> dict[str, list[Question]]:
         """Video -> the distinct questions its labels ask (binary and VQA), sorted.
@@ -163,9 +351,101 @@ class Dataset:
         return self.captions[0].question if self.captions else CAPTION_QUESTION
 
     def gt_trajectory(self, video: str) -> Trajectory | None:
-        """Ground truth ``gt/<name>.npz`` if present, else None (``<name>``: :func:`video_file_stem`)."""
+        """Ground truth ``gt/<name>.npz`` if present, else None (``<name>``: :func:`video_file_stem`).
+
+        Raises:
+            FileFormatError: the file cannot be read, or its poses are not rigid, finite and in
+                time order (:func:`~camerabench.trajectory.pose_problem`).
+        """
         path = self.gt_dir / f"{video_file_stem(video)}.npz"
-        return load_npz(path) if path.is_file() else None
+        if not (path.exists() or path.is_symlink()):
+            return None
+        _check_gt_file(path)
+        return self._read_gt(path)
+
+
+def _check_gt_file(path: Path) -> None:
+    """Refuse a ground-truth path that is not a file (a broken link, a pipe)."""
+    if not path.is_file():
+        what = "a broken symbolic link" if not path.exists() else "not a regular file"
+        raise FileFormatError(path, f"is {what}, not a ground-truth file")
+
+
+def _control(name: str) -> bool:
+    """Whether ``name`` holds a control character (a newline, a tab, NUL, ...)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in name)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_SHOWN])
+    return shown if len(names) <= _SHOWN else f"{shown} and {len(names) - _SHOWN} more"
+
+
+def _expected_video(stem: str, videos: list[str]) -> str:
+    """What a ``gt/<stem>`` file is missing, naming the file name a video of that stem needs."""
+    near = [v for v in videos if Path(v).stem == stem or v == stem]
+    if near:
+        return f"the ground truth of {near[0]!r} is named {video_file_stem(near[0])!r} + '.npz'"
+    return f"no video is named {stem + '.mp4'!r} (ground truth is gt/<stem>.npz, see video_file_stem)"
+
+
+@dataclass
+class _VideoFiles:
+    """A walk of ``videos/``: video files (name -> real path), and the names left out."""
+
+    found: dict[str, str]
+    others: list[str]  # files without a video extension
+    hidden: list[str]  # hidden files with a video extension (not AppleDouble ``._`` files)
+
+
+def _video_extensions() -> frozenset[str]:
+    from camerabench.video import VIDEO_EXTENSIONS  # imported here: it loads PyAV
+
+    return VIDEO_EXTENSIONS
+
+
+def _walk_videos(
+    folder: Path, prefix: str, ancestors: set[str], files: _VideoFiles, extensions: frozenset[str]
+) -> None:
+    """Add the files under ``folder`` (named ``prefix`` + relative path) to ``files``.
+
+    Symbolic links are followed; ``ancestors`` (the real paths of the folders above) catch a
+    link back up the tree, which would never end.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise FileFormatError(folder, f"cannot list the folder: {exc.strerror or exc}") from exc
+    for entry in entries:
+        path, name = Path(entry.path), prefix + entry.name
+        is_video = Path(entry.name).suffix.lower() in extensions
+        if entry.name.startswith("."):  # .DS_Store, AppleDouble ._clip.mp4, .cache/: never videos
+            if is_video and not entry.name.startswith("._"):
+                files.hidden.append(name)
+            continue
+        if _control(entry.name):
+            raise FileFormatError(folder, f"the file name {entry.name!r} holds a control character; rename it")
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise FileFormatError(folder, f"the file name {entry.name!a} is not valid UTF-8; rename it") from None
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+            if entry.is_symlink() and not (is_dir or is_file):
+                os.stat(path)  # raises for a link that leads nowhere or loops
+        except OSError as exc:
+            raise FileFormatError(path, f"a broken symbolic link ({exc.strerror or exc})") from exc
+        if is_dir:
+            real = os.path.realpath(path)
+            if real in ancestors:
+                raise FileFormatError(path, f"a symbolic link to {real}, a folder above it: the folder tree never ends")
+            _walk_videos(path, name + "/", ancestors | {real}, files, extensions)
+        elif not is_file:
+            raise FileFormatError(path, "not a regular file (a pipe, socket or device)")
+        elif is_video:
+            files.found[name] = os.path.realpath(path)
+        else:
+            files.others.append(name)
 
 
 def _knob_value(value: Any) -> bool:
