@@ -111,12 +111,16 @@ def misranked_fraction(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -
     s = np.asarray(scores, dtype=np.float64)
     pos, neg = s[y], s[~y]
     out = np.full(s.shape, math.nan)
+    # sorted look-ups, not an (n_pos, n_neg) comparison matrix: a large dataset stays fast; a
+    # NaN score compares false with everything, as with ``>``, ``<`` and ``==``
     if neg.size:
-        above = (neg[None, :] > s[y][:, None]).sum(1) + 0.5 * (neg[None, :] == s[y][:, None]).sum(1)
-        out[y] = above / neg.size
+        other = np.sort(neg[~np.isnan(neg)])
+        left, right = np.searchsorted(other, pos, "left"), np.searchsorted(other, pos, "right")
+        out[y] = np.where(np.isnan(pos), 0.0, other.size - right + 0.5 * (right - left)) / neg.size
     if pos.size:
-        below = (pos[None, :] < s[~y][:, None]).sum(1) + 0.5 * (pos[None, :] == s[~y][:, None]).sum(1)
-        out[~y] = below / pos.size
+        other = np.sort(pos[~np.isnan(pos)])
+        left, right = np.searchsorted(other, neg, "left"), np.searchsorted(other, neg, "right")
+        out[~y] = np.where(np.isnan(neg), 0.0, left + 0.5 * (right - left)) / pos.size
     return out
 
 

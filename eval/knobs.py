@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 from collections.abc import Collection, Mapping, Sequence
@@ -26,6 +27,8 @@ from camerabench.runfolder import video_file_stem
 
 __all__ = ["clip_groups", "knob_section", "knob_trajectory_errors", "subset_ap"]
 
+log = logging.getLogger(__name__)
+
 
 def _is_number(value: Any) -> bool:
     """A real number (numpy's included), not a bool."""
@@ -35,28 +38,38 @@ def _is_number(value: Any) -> bool:
 def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
     """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
 
-    Clips with no knob set form the group ``none``. Empty when the manifest names neither.
+    Clips with no knob set form the group ``none``. Empty when the manifest names neither. A
+    clip whose ``video`` is not a name (a number, null, empty) is left out with a warning; a
+    video listed twice is in the groups of every knob either entry turns on (``none`` only when
+    neither does).
     """
     clips = manifest.get("clips")
     if not isinstance(clips, list):
         return {}
-    groups: dict[str, set[str]] = {}
+    on: dict[str, set[str]] = {}  # video -> its knobs that are on
     seen_any = False
-    for clip in clips:
+    for k, clip in enumerate(clips):
         if not isinstance(clip, dict) or "video" not in clip:
+            continue
+        video = clip["video"]
+        if not isinstance(video, str) or not video:
+            log.warning("manifest.json clips[%d]: video %r is not a file name; the clip is in no knob group", k, video)
             continue
         knobs = clip.get("knobs")
         names: list[str] = []
         if isinstance(knobs, dict):
             seen_any = True
-            names = [str(k) for k, v in knobs.items() if v]
+            names = [str(name) for name, v in knobs.items() if v]
         elif clip.get("failure_mode"):
             seen_any = True
             names = [str(clip["failure_mode"])]
         elif "failure_mode" in clip:
             seen_any = True
-        for name in names or ["none"]:
-            groups.setdefault(name, set()).add(str(clip["video"]))
+        on.setdefault(video, set()).update(names)
+    groups: dict[str, set[str]] = {}
+    for video, knobs_on in on.items():
+        for name in sorted(knobs_on) or ["none"]:
+            groups.setdefault(name, set()).add(video)
     return dict(sorted(groups.items())) if seen_any else {}
 
 

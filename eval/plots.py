@@ -59,7 +59,10 @@ def plot_grouped_bars(
     ylabel: str = "",
     percent: bool = True,
 ) -> Any:
-    """Bars per category, one colour per series; NaN values are drawn as an empty slot.
+    """Bars per category, one colour per series; an undefined value (NaN, or infinite) gets no bar.
+
+    Its empty slot is marked ``n/a`` at the foot of the axes, so that it does not read as a
+    bar of height 0.
 
     Args:
         ax: matplotlib Axes.
@@ -76,7 +79,11 @@ def plot_grouped_bars(
     for k, name in enumerate(series):
         v = np.array([values[name].get(c, math.nan) for c in categories], dtype=float) * scale
         pos = x - 0.4 + width * (k + 0.5)
-        ax.bar(pos, np.nan_to_num(v, nan=0.0), width, label=name)
+        defined = np.isfinite(v)
+        ax.bar(pos[defined], v[defined], width, label=name)  # keeps its colour and legend entry when empty
+        for at in pos[~defined]:
+            ax.text(at, 0.01, "n/a", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
+                    fontsize=6, color="0.4")  # fmt: skip
         if errors and name in errors:
             lo = np.array([errors[name].get(c, [math.nan, math.nan])[0] for c in categories], dtype=float) * scale
             hi = np.array([errors[name].get(c, [math.nan, math.nan])[1] for c in categories], dtype=float) * scale
@@ -90,7 +97,8 @@ def plot_grouped_bars(
     ax.set_xticks(x)
     ax.set_xticklabels(categories, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, ncols=min(len(series) + 1, 4))
+    if series or reference:
+        ax.legend(fontsize=7, ncols=min(len(series) + 1, 4))
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -110,13 +118,26 @@ def plot_ap_bars(
 
 
 def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> Any:
-    """Precision-recall curve (``sklearn.metrics.precision_recall_curve``) of one method."""
+    """Precision-recall curve (``sklearn.metrics.precision_recall_curve``) of one method.
+
+    Nothing is drawn when the labels have one class only (the curve is undefined).
+
+    Raises:
+        ValueError: a score is NaN or infinite, or scores and labels differ in length.
+    """
     from sklearn.metrics import precision_recall_curve
 
     y = np.asarray(labels).astype(bool)
+    s = np.asarray(scores, dtype=float)
+    if s.shape != y.shape:
+        raise ValueError(f"{name}: {s.size} scores for {y.size} labels")
+    if not np.isfinite(s).all():
+        raise ValueError(
+            f"{name}: {int((~np.isfinite(s)).sum())} scores are NaN or infinite; a curve needs every score"
+        )
     if y.size == 0 or y.all() or not y.any():
         return ax
-    precision, recall, _ = precision_recall_curve(y, np.asarray(scores, dtype=float))
+    precision, recall, _ = precision_recall_curve(y, s)
     ax.step(recall, precision, where="post", label=name, linewidth=1.0)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
@@ -197,6 +218,8 @@ def plot_motion(
         estimate_label: legend name of the estimate.
         legend: name the components (colours) in a legend.
     """
+    if component not in _MOTION_COMPONENTS:
+        raise ValueError(f"component must be one of {', '.join(_MOTION_COMPONENTS)}, got {component!r}")
     attr, names, unit = _MOTION_COMPONENTS[component]
     colours = ("tab:blue", "tab:orange", "tab:green")
     named = False

@@ -13,6 +13,8 @@ import html
 import io
 import logging
 import math
+import re
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from camerabench.eval.results import (
     EvaluationResult,
     FactScores,
     KnobAP,
+    MCQResult,
     RetrievalResult,
     TrajectoryResult,
     VQAResult,
@@ -83,16 +86,16 @@ class _Doc:
         out: list[str] = []
         for kind, value in self.blocks:
             if kind == "h":
-                out.append("#" * value[0] + " " + value[1])
+                out.append("#" * value[0] + " " + _one_line(value[1]))
             elif kind == "p":
-                out.append(value)
+                out.append(_one_line(value))
             elif kind == "table":
                 header, rows = value
-                out.append("| " + " | ".join(header) + " |")
+                out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
                 out.append("|" + "|".join("---" for _ in header) + "|")
                 out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows)
             elif kind == "img":
-                out.append(f"![{value[1]}]({value[0]})")
+                out.append(_md_img(value[0], value[1]))
             out.append("")
         return "\n".join(out)
 
@@ -133,14 +136,37 @@ def _inline_html(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
+#: Line breaks in CommonMark (a CR alone ends a line too), replaced by a space in one-line text.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks as spaces, so that it cannot end a table row or a paragraph."""
+    return _LINE_BREAK.sub(" ", text)
+
+
+def _url(path: str) -> str:
+    """A relative file path as a URL, percent-encoded but for ``/``.
+
+    The files of a video with a folder prefix are named with ``%``, and a method folder may hold
+    spaces, ``#`` or ``?``: written raw, a browser would look for another file.
+    """
+    return urllib.parse.quote(path, safe="/")
+
+
 def _img_tag(path: str, alt: str) -> str:
-    return f'<img src="{html.escape(path)}" alt="{html.escape(alt)}">'
+    return f'<img src="{html.escape(_url(path))}" alt="{html.escape(alt)}">'
+
+
+def _md_img(path: str, alt: str) -> str:
+    alt = re.sub(r"([\\\[\]|])", r"\\\1", _one_line(alt))
+    return f"![{alt}]({_url(path)})"
 
 
 def _md_cell(value: Any) -> str:
     if isinstance(value, _Img):
-        return f"![{value.alt}]({value.path})"
-    return _cell(value).replace("|", "\\|").replace("\n", " ")
+        return _md_img(value.path, value.alt)
+    return _one_line(_cell(value)).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def _html_cell(value: Any) -> str:
@@ -195,13 +221,15 @@ def _save(fig: Any, path: Path, dpi: int = 110) -> None:
 
 
 def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    from camerabench.eval.plots import new_figure, plot_ap_bars, plot_pr_curve
+    from camerabench.eval.plots import new_figure, plot_ap_bars
 
     result = ev.result
     methods: dict[str, BinaryResult] = {n: m.binary for n, m in result.methods.items() if m.binary is not None}
     if not methods:
         return
-    prims = [p for p in primitive_order() if any(p in b.per_primitive for b in methods.values())]
+    known = primitive_order()
+    prims = [p for p in known if any(p in b.per_primitive for b in methods.values())]
+    prims += sorted({p for b in methods.values() for p in b.per_primitive} - set(known))
     chance = result.chance
     chance_per: dict[str, float] = chance.per_primitive if chance is not None else {}
     order = _by_kind(result, methods)
@@ -264,12 +292,13 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 p,
                 methods[n].per_primitive[p],
                 *methods[n].ci95.per_primitive.get(p, (math.nan, math.nan)),
-                methods[n].roc_auc[p],
-                methods[n].chance[p],
-                methods[n].counts[p].samples,
-                methods[n].counts[p].positives,
-                methods[n].counts[p].failed,
-                methods[n].counts[p].missing,
+                methods[n].roc_auc.get(p, math.nan),
+                methods[n].chance.get(p, math.nan),
+                *(
+                    (c.samples, c.positives, c.failed, c.missing)
+                    if (c := methods[n].counts.get(p)) is not None
+                    else ("", "", "", "")
+                ),
             ]
             for n in order
             for p in prims
@@ -307,6 +336,16 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     _save(fig, out / "ap_per_primitive.png")
     doc.img("ap_per_primitive.png", "AP per primitive")
 
+    if prims:
+        _pr_figure(doc, ev, out, prims, order, chance_per)
+    _comparisons(doc, result.comparisons or [], out, csvs)
+
+
+def _pr_figure(
+    doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
+) -> None:
+    from camerabench.eval.plots import new_figure, plot_pr_curve
+
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
     fig, axes = new_figure(3.0 * ncols, 2.6 * nrows, nrows, ncols)
@@ -324,11 +363,15 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ax.set_ylabel("precision", fontsize=7)
     for k in range(len(prims), nrows * ncols):
         axes[k // ncols, k % ncols].set_visible(False)
-    axes[0, 0].legend(fontsize=6)
+    # the legend on the first panel with a curve (a primitive with one class has none)
+    with_curves = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
+    if with_curves:
+        with_curves[0].legend(fontsize=6)
     _save(fig, out / "pr_curves.png")
     doc.img("pr_curves.png", "precision-recall curves")
 
-    comps = result.comparisons or []
+
+def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str]) -> None:
     if comps:
         doc.h(3, "Paired bootstrap tests (mean AP difference, same samples)")
         doc.table(
@@ -346,8 +389,8 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         csvs.append("comparisons.csv")
 
 
-def _knob_cell(entry: KnobAP) -> str:
-    return f"{_pct(entry.mean_ap)} ({entry.primitives})"
+def _knob_cell(entry: KnobAP | None) -> str:
+    return "n/a" if entry is None else f"{_pct(entry.mean_ap)} ({entry.primitives})"
 
 
 def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
@@ -364,10 +407,10 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         "parentheses; from `manifest.json`; `none` = clips with no knob set). Few clips per knob make "
         "these numbers noisy."
     )
-    first = next(iter(table.values()))
+    clips = {k: next(t[k].clips for t in table.values() if k in t) for k in knobs}
     doc.table(
         ["knob", "clips", *methods],
-        [[k, first[k].clips, *(_knob_cell(table[m][k]) for m in methods)] for k in knobs],
+        [[k, clips[k], *(_knob_cell(table[m].get(k)) for m in methods)] for k in knobs],
     )
     _write_csv(
         out / "knobs.csv",
@@ -376,12 +419,16 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             [m, k, table[m][k].mean_ap, table[m][k].primitives, table[m][k].clips, table[m][k].samples]
             for m in methods
             for k in knobs
+            if k in table[m]
         ],
     )
     csvs.append("knobs.csv")
     fig, axes = new_figure(max(6, 1.1 * len(knobs) + 2), 4)
     plot_grouped_bars(
-        axes[0, 0], {m: {k: table[m][k].mean_ap for k in knobs} for m in methods}, knobs, ylabel="mean AP (%)"
+        axes[0, 0],
+        {m: {k: table[m][k].mean_ap for k in knobs if k in table[m]} for m in methods},
+        knobs,
+        ylabel="mean AP (%)",
     )
     axes[0, 0].set_title("AP per hard-case knob")
     _save(fig, out / "ap_per_knob.png")
@@ -395,11 +442,12 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
     rows = []
     counts: dict[str, dict[str, int]] = {}
     for name, m in result.methods.items():
-        sections: list[tuple[str, BinaryResult | VQAResult | CaptionResult | TrajectoryResult | None]] = [
+        sections: list[tuple[str, BinaryResult | VQAResult | CaptionResult | TrajectoryResult | MCQResult | None]] = [
             ("binary", m.binary),
             ("vqa", m.vqa),
             ("captions", m.captions),
             ("trajectory", m.trajectory),
+            ("mcq", m.mcq),
         ]
         for section, value in sections:
             if value is not None:
@@ -407,6 +455,10 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
                 counts.setdefault(name, {})
                 counts[name][f"{section} failed"] = value.failed
                 counts[name][f"{section} missing"] = value.missing
+        if name not in counts and m.run_info is not None and m.run_info.videos_failed:
+            # no metric section counts its failures: the videos its run.json says failed
+            rows.append([name, "videos (run.json)", m.run_info.videos_failed, ""])
+            counts[name] = {"videos failed": m.run_info.videos_failed}
     if not rows:
         return
     doc.h(2, "Failures")
@@ -768,7 +820,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
                     frames_cache[e.video] = clip_frames(
                         ev.dataset.video_path(e.video), GALLERY_FRAMES, GALLERY_FRAME_SIDE
                     )
-                (out / image).parent.mkdir(parents=True, exist_ok=True)
+                make_folder((out / image).parent)  # a file in the way is a one-line WriteError
                 _gallery_figure(e, frames_cache[e.video], ev, out / image)
                 drawn.add(image)
             status = e.status if e.reason is None else f"{e.status}: {_shorten(e.reason)}"

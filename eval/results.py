@@ -33,9 +33,13 @@ import math
 import types
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar, Union
 
 import numpy as np
+
+from camerabench.eval.failed import FAILED_POLICIES
+from camerabench.fileio import read_json_document
 
 __all__ = [
     "RETRIEVAL_CHANCE",
@@ -59,6 +63,7 @@ __all__ = [
     "PairedTest",
     "PrimitiveCounts",
     "Reliability",
+    "ResultFormatError",
     "RetrievalResult",
     "RetrievalScores",
     "RunInfoSummary",
@@ -68,6 +73,7 @@ __all__ = [
     "VQAResult",
     "VQAScores",
     "json_safe",
+    "read_metrics",
     "strict_json",
 ]
 
@@ -119,33 +125,98 @@ def _to_plain(value: Any) -> Any:
     return json_safe(value)
 
 
-def _from_plain(tp: Any, value: Any) -> Any:
-    """``value`` (parsed JSON) converted to type ``tp``; null becomes NaN where a number is expected."""
+class ResultFormatError(ValueError):
+    """A document that does not fit the result's schema; ``keys`` lead to the member at fault.
+
+    The message starts with the member's path (``methods.dummy.binary.mean_ap: ...``).
+    """
+
+    def __init__(self, problem: str, keys: tuple[str | int, ...] = ()) -> None:
+        self.problem = problem
+        self.keys = keys
+        super().__init__(f"{_key_path(keys)}: {problem}" if keys else problem)
+
+
+def _key_path(keys: tuple[str | int, ...]) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else (f".{k}" if i else k) for i, k in enumerate(keys))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"a string ({value!r:.40})"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    return f"{value!r:.40}"
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+
+
+def _from_plain(tp: Any, value: Any, keys: tuple[str | int, ...] = ()) -> Any:
+    """``value`` (parsed JSON) converted to type ``tp``; null becomes NaN where a number is expected.
+
+    Raises:
+        ResultFormatError: ``value`` does not fit ``tp`` (naming the path ``keys``).
+    """
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None:
-            return None if type(None) in args else math.nan
-        for arg in args:
-            if arg is type(None):
-                continue
-            if arg is str and isinstance(value, str):
-                return value
-            if arg is not str and not isinstance(value, str):
-                return _from_plain(arg, value)
-        raise ValueError(f"{value!r} does not fit {tp}")
-    if origin is dict:
-        _, value_type = typing.get_args(tp)
-        return {k: _from_plain(value_type, v) for k, v in value.items()}
+            if type(None) in args or float in args:
+                return None if type(None) in args else math.nan
+            raise ResultFormatError("expected a value, got null", keys)
+        if str in args and isinstance(value, str):
+            return value
+        others = [a for a in args if a not in (type(None), str)]
+        if len(others) == 1 and not isinstance(value, str):
+            return _from_plain(others[0], value, keys)
+        raise ResultFormatError(f"{_type_name(value)} does not fit {tp}", keys)
+    if tp is Any:
+        return value
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ResultFormatError(f"expected an object, got {_type_name(value)}", keys)
+        value_type = typing.get_args(tp)[1] if typing.get_args(tp) else Any
+        return {str(k): _from_plain(value_type, v, (*keys, str(k))) for k, v in value.items()}
     if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ResultFormatError(f"expected a list, got {_type_name(value)}", keys)
         (item_type,) = typing.get_args(tp)
-        return [_from_plain(item_type, v) for v in value]
+        return [_from_plain(item_type, v, (*keys, i)) for i, v in enumerate(value)]
     if origin is tuple:
-        return tuple(_from_plain(t, v) for t, v in zip(typing.get_args(tp), value, strict=True))
+        item_types = typing.get_args(tp)
+        if not isinstance(value, list | tuple) or len(value) != len(item_types):
+            raise ResultFormatError(f"expected a list of {len(item_types)}, got {_type_name(value)}", keys)
+        return tuple(_from_plain(t, v, (*keys, i)) for i, (t, v) in enumerate(zip(item_types, value, strict=True)))
     if isinstance(tp, type) and issubclass(tp, Section):
-        return tp.from_dict(value)
+        return tp._from_dict_at(value, keys)
     if tp is float:
-        return math.nan if value is None else float(value)
+        if value is None:
+            return math.nan
+        if not _is_real(value):
+            raise ResultFormatError(f"expected a number or null, got {_type_name(value)}", keys)
+        return float(value)
+    if tp is int:
+        if not isinstance(value, int | np.integer) or isinstance(value, bool | np.bool_):
+            raise ResultFormatError(f"expected a whole number, got {_type_name(value)}", keys)
+        if value < 0:
+            raise ResultFormatError(f"expected a count (0 or more), got {value}", keys)
+        return int(value)
+    if tp is bool:
+        if not isinstance(value, bool | np.bool_):
+            raise ResultFormatError(f"expected true or false, got {_type_name(value)}", keys)
+        return bool(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ResultFormatError(f"expected a string, got {_type_name(value)}", keys)
+        return value
     return value
 
 
@@ -166,14 +237,35 @@ class Section:
 
     @classmethod
     def from_dict(cls: type[S], obj: dict[str, Any]) -> S:
-        """The section from its dict (as ``to_dict`` writes it, or parsed strict JSON)."""
+        """The section from its dict (as ``to_dict`` writes it, or parsed strict JSON).
+
+        Raises:
+            ResultFormatError: a required key is missing, a key is unknown, or a value has the
+                wrong type (the message names the key's path).
+        """
+        return cls._from_dict_at(obj, ())
+
+    @classmethod
+    def _from_dict_at(cls: type[S], obj: Any, keys: tuple[str | int, ...]) -> S:
+        if not isinstance(obj, dict):
+            raise ResultFormatError(f"expected an object, got {_type_name(obj)}", keys)
         hints = typing.get_type_hints(cls)
-        kwargs = {
-            f.name: _from_plain(hints[f.name], obj[f.name])
-            for f in dataclasses.fields(cls)
-            if f.init and f.name in obj and f.metadata.get("serialise", True)
-        }
-        return cls(**kwargs)
+        fields = [f for f in dataclasses.fields(cls) if f.init and f.metadata.get("serialise", True)]
+        known = {f.name for f in fields}
+        unknown = [k for k in obj if k not in known]
+        if unknown:
+            raise ResultFormatError(f"unknown key {unknown[0]!r} (expected the keys {', '.join(sorted(known))})", keys)
+        for f in fields:
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if required and f.name not in obj:
+                raise ResultFormatError(f"missing key {f.name!r}", keys)
+        kwargs = {f.name: _from_plain(hints[f.name], obj[f.name], (*keys, f.name)) for f in fields if f.name in obj}
+        section = cls(**kwargs)
+        section._check(keys)
+        return section
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        """Checks across fields that the types alone cannot express (none by default)."""
 
 
 # --------------------------------------------------------------------------- binary
@@ -256,6 +348,13 @@ class BinaryResult(Section):
     failed_policy: str
     failure_reasons: dict[str, int]
     note: str | None = None
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        if self.failed_policy not in FAILED_POLICIES:
+            raise ResultFormatError(
+                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
+                (*keys, "failed_policy"),
+            )
 
 
 @dataclass
@@ -396,6 +495,13 @@ class VQAResult(Section):
     yes_threshold_source: str | None = None
     uncalibrated: VQAScores | None = None
 
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        if self.failed_policy not in FAILED_POLICIES:
+            raise ResultFormatError(
+                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
+                (*keys, "failed_policy"),
+            )
+
 
 @dataclass
 class RetrievalResult(Section):
@@ -498,6 +604,13 @@ class CaptionResult(Section):
     camerabench_compat: CompatMetrics | None = None
     minilm: MiniLMMetrics | None = None
     motion_facts: MotionFacts | None = None
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        if self.failed_policy not in FAILED_POLICIES:
+            raise ResultFormatError(
+                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
+                (*keys, "failed_policy"),
+            )
 
 
 # --------------------------------------------------------------------------- trajectories
@@ -692,8 +805,8 @@ class MethodResult(Section):
     kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
 
     @classmethod
-    def from_dict(cls, obj: dict[str, Any]) -> MethodResult:
-        result = super().from_dict(obj)
+    def _from_dict_at(cls, obj: Any, keys: tuple[str | int, ...]) -> MethodResult:
+        result = super()._from_dict_at(obj, keys)
         if result.run_info is not None:
             result.kind = result.run_info.method_kind
         return result
@@ -726,6 +839,51 @@ class EvaluationResult(Section):
     comparisons: list[Comparison] | None = None
     knobs: dict[str, dict[str, KnobAP]] = field(default_factory=dict)
 
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        if self.failed_policy not in FAILED_POLICIES:
+            raise ResultFormatError(
+                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
+                (*keys, "failed_policy"),
+            )
+
     def to_json(self) -> Any:
         """The document as standard JSON values (``null`` for undefined metrics)."""
         return strict_json(self.to_dict())
+
+
+def _first_infinite(value: Any, keys: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """The path of the first infinite number in a parsed document, or None."""
+    if isinstance(value, float) and math.isinf(value):
+        return keys
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _first_infinite(v, (*keys, k))
+        if found is not None:
+            return found
+    return None
+
+
+def read_metrics(path: str | Path) -> EvaluationResult:
+    """The :class:`EvaluationResult` of a ``metrics.json`` file (``camerabench evaluate --json``).
+
+    ``null`` (and a ``NaN`` literal, which is not standard JSON) reads as an undefined metric.
+
+    Raises:
+        FileFormatError: the file cannot be read, is not JSON, repeats a key, holds an
+            ``Infinity`` literal (no metric is infinite; write ``null`` for an undefined one), or does
+            not fit the document's schema (a missing or unknown key, a wrong type); the message names
+            the file, the line where there is one, and the key's path.
+    """
+    doc = read_json_document(path)
+    infinite = _first_infinite(doc.value)
+    if infinite is not None:
+        raise doc.error(
+            f"{_key_path(infinite)}: an infinite number is not a metric (write null for an undefined one)", *infinite
+        )
+    try:
+        return EvaluationResult.from_dict(doc.value)
+    except ResultFormatError as exc:
+        keys = exc.keys
+        while keys and doc.line_of(*keys) is None:  # a missing key: the line of the object that lacks it
+            keys = keys[:-1]
+        raise doc.error(str(exc), *keys) from None
