@@ -13,7 +13,8 @@ the other, in turns, so that load from other processes falls on all alike) of:
 - ``decode``: every frame decoded with the decoder's threads and no colour conversion, as a
   player would (the reference the ratio is taken against);
 - ``read_video``: :func:`camerabench.video.read_video` at ``fast``'s sampling (``sample_fps``
-  and ``max_side`` defaults): every frame decoded, only the sampled ones converted to RGB;
+  and ``max_side`` defaults): frames that are neither sampled nor referred to by other frames
+  are not decoded, and only the sampled ones are converted to RGB;
 - ``fast``: ``FastPredictor.estimate`` on the clip (reading plus geometry), and
   ``fast / decode``.
 

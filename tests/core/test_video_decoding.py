@@ -49,15 +49,17 @@ def test_only_kept_frames_are_converted(clip_path, conversions, sampling, expect
 
 def test_decoding_uses_the_decoders_threads(clip_path, monkeypatch):
     seen = []
-    original = video._Decoder.__iter__
+    original = video._Decoder.frames
 
-    def recording(self):
+    def recording(self, in_full=None):
         seen.append(self.stream.thread_type.name)
-        yield from original(self)
+        yield from original(self, in_full)
 
-    monkeypatch.setattr(video._Decoder, "__iter__", recording)
-    read_video(clip_path, fps=5.0)
-    assert seen == ["AUTO"]
+    monkeypatch.setattr(video._Decoder, "frames", recording)
+    read_video(clip_path, fps=5.0)  # one pass, skipping unneeded frames
+    read_video(clip_path)  # one pass, every frame
+    read_video(clip_path, num_frames=4)  # two passes
+    assert seen == ["AUTO"] * 4
 
 
 def test_the_declared_frame_count_is_read_while_the_file_is_open(clip_path, caplog):
@@ -128,3 +130,50 @@ def test_a_file_with_only_a_cover_picture_is_an_error(tmp_path):
     path = _with_picture(tmp_path / "song.m4a", None, "mp4", disposition=True)
     with pytest.raises(video.VideoError, match=r"song\.m4a: no video stream, only an attached \(cover\) picture"):
         read_video(path)
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 12.5, 29.0])
+def test_frames_nothing_needs_are_not_decoded_and_the_kept_ones_are_identical(tmp_path, monkeypatch, fps):
+    """x264's B-frames that no other frame refers to are skipped unless kept; the clip equals
+    what decoding every frame gives (frames, times, positions, notes)."""
+    path = tmp_path / "long.mp4"
+    write_video(path, _frames(n=90), fps=30)
+    decoded = []
+    original = video._Decoder.frames
+
+    def counting(self, in_full=None):
+        for frame in original(self, in_full):
+            decoded.append(frame.pts)
+            yield frame
+
+    monkeypatch.setattr(video._Decoder, "frames", counting)
+    clip = read_video(path, fps=fps, max_side=48)
+    skipping = len(decoded)
+    monkeypatch.setattr(video, "_read_skipping", lambda *args: None)
+    decoded.clear()
+    full = read_video(path, fps=fps, max_side=48)
+    assert len(decoded) == 90
+    # measured: 46, 61, 60 and 87 frames decoded for 15, 30, 38 and 87 kept
+    assert skipping < 70 if fps <= 12.5 else len(clip) <= skipping < 90
+    np.testing.assert_array_equal(clip.frames, full.frames)
+    np.testing.assert_array_equal(clip.timestamps, full.timestamps)
+    np.testing.assert_array_equal(clip.indices, full.indices)
+    assert (clip.native_fps, clip.notes) == (full.native_fps, full.notes)
+
+
+def test_check_video_finds_what_read_video_would_refuse(clip_path, tmp_path):
+    assert video.check_video(clip_path) == 30
+    whole = clip_path.read_bytes()
+    cases = {
+        "empty.mp4": b"",
+        "text.mp4": b"not a video at all\n" * 100,
+        "cut.mp4": whole[: len(whole) // 2],  # the index (moov) at the end is gone
+    }
+    for name, data in cases.items():
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        with pytest.raises(video.VideoError, match=name) as checked:
+            video.check_video(bad)
+        with pytest.raises(video.VideoError):
+            read_video(bad, fps=5.0)
+        assert str(bad) in str(checked.value)
