@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _own_info(record: logging.LogRecord) -> bool:
+    """What a command prints: camerabench's INFO lines and every library's warnings and errors.
+
+    Other libraries' INFO lines (absl's "Using default tokenizer", sentence-transformers' model
+    loading during ``evaluate``) are noise in a command's output; ``--verbose`` shows them all.
+    """
+    return record.levelno >= logging.WARNING or record.name.split(".")[0] == "camerabench"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code."""
     try:
@@ -60,9 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("camerabench: interrupted\n")
         return 130
+    root = logging.getLogger()
+    fresh = not root.handlers  # a program of its own (a caller's logging setup is left alone)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
+    if fresh and not args.verbose:
+        for printer in root.handlers:
+            printer.addFilter(_own_info)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return int(handler(args))

@@ -54,3 +54,35 @@ def test_a_missing_module_is_reported_as_not_built_and_inner_errors_pass_through
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError, match="cb_missing_dependency"):
         import_attr("cb_broken_mod:main", "x")
+
+
+_CHATTY_TAXONOMY = """
+import logging, sys
+import camerabench.cli.taxonomy as command
+
+plain = command.run
+
+def run(args):
+    logging.getLogger("absl").info("third-party chatter")
+    logging.getLogger("absl").warning("third-party warning")
+    logging.getLogger("camerabench.jobs").info("own progress")
+    return plain(args)
+
+command.run = run
+from camerabench.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_command_line_prints_its_own_info_and_every_warning(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "chatty.py"
+    script.write_text(_CHATTY_TAXONOMY)
+    quiet = subprocess.run([sys.executable, str(script), "taxonomy"], capture_output=True, text=True, timeout=120)
+    loud = subprocess.run([sys.executable, str(script), "-v", "taxonomy"], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == loud.returncode == 0, quiet.stderr + loud.stderr
+    assert "own progress" in quiet.stderr and "third-party warning" in quiet.stderr
+    assert "third-party chatter" not in quiet.stderr
+    assert "third-party chatter" in loud.stderr and "own progress" in loud.stderr
