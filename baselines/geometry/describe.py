@@ -82,17 +82,16 @@ def _drawup_span(series: NDArray[np.float64]) -> tuple[float, int, int]:
     first time it is within 5 % of its high, so flat stretches (and float noise on them) before
     and after the movement do not count as part of it.
     """
-    best = (0.0, 0, 0)
-    lo = 0
-    for k in range(len(series)):
-        if series[k] < series[lo]:
-            lo = k
-        rise = float(series[k] - series[lo])
-        if rise > best[0]:
-            best = (rise, lo, k)
-    amount, lo, hi = best
-    if amount == 0.0:
-        return best
+    series = np.asarray(series, dtype=np.float64)
+    if series.size == 0:
+        return 0.0, 0, 0
+    low = np.minimum.accumulate(series)
+    rises = series - low
+    hi = int(np.argmax(rises))  # the first end of the largest rise
+    amount = float(rises[hi])
+    if amount <= 0.0:
+        return 0.0, 0, 0
+    lo = int(np.argmax(series[: hi + 1] == low[hi]))  # the first time the low before it is reached
     tol = 0.05 * amount
     segment = series[lo : hi + 1]
     start = lo + int(np.flatnonzero(segment <= series[lo] + tol)[-1])

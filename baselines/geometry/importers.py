@@ -10,6 +10,13 @@ Scale: MegaSaM depths and COLMAP points give the median scene depth seen from th
 no depth and translation is divided by the path length (see
 :mod:`camerabench.baselines.geometry.scoring`). Formats without timestamps get the video's:
 the poses spread evenly over its duration, or ``sample_fps`` when given.
+
+Timestamps are checked against the video when it is there (they set the speed words of a
+caption). A file whose timestamps span much more than the video (:data:`SPAN_TOLERANCE`) does
+not hold seconds of this video: frame indices, nanoseconds (EuRoC / ROS TUM files) and the like
+are treated as frame-index timestamps are, spread over the video's duration keeping their
+relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
+error; a trajectory covering under half the video is scored, with a warning.
 """
 
 from __future__ import annotations
@@ -30,9 +37,14 @@ from camerabench.trajectory import META_TIMESTAMPS, TIMESTAMPS_FRAME_INDEX, Traj
 from camerabench.trajectory_formats import FORMATS, candidate_paths, find_trajectory_file, read_trajectory
 from camerabench.video import VIDEO_EXTENSIONS
 
-__all__ = ["TrajectoryOptions", "TrajectoryPredictor"]
+__all__ = ["SPAN_TOLERANCE", "TrajectoryOptions", "TrajectoryPredictor"]
 
 log = logging.getLogger(__name__)
+
+#: Largest ratio of a trajectory's time span to its video's duration taken as seconds of that
+#: video. Poses estimated from a video's frames span at most its duration (ratio <= 1); frame
+#: indices written as timestamps give the sampling rate (2 and more), nanoseconds 1e9.
+SPAN_TOLERANCE = 1.5
 
 
 @dataclass(frozen=True)
@@ -91,19 +103,59 @@ class TrajectoryPredictor(GeometricPredictor):
         except FileFormatError as exc:
             raise PredictionError(str(exc)) from exc
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
-            traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(video_path, len(traj)), traj.meta)
+            traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, len(traj)), traj.meta)
+        elif len(traj) > 1 and video_path.is_file():
+            traj = _fit_to_video(path, traj, _video_duration(video_path))
         problem = pose_problem(traj, min_poses=2)  # one pose shows no motion at all: not "static"
         if problem is not None:
             raise PredictionError(f"{path}: {problem}")
         return traj, {"trajectory_file": str(path), "format": fmt}
 
-    def _timestamps(self, video_path: Path, n: int) -> NDArray[np.float64]:
+    def _timestamps(self, path: Path, video_path: Path, n: int) -> NDArray[np.float64]:
         fps = self.opt("sample_fps")
         if fps is not None:
-            return np.arange(n, dtype=np.float64) / float(fps)
-        if Path(video_path).is_file():
-            from camerabench.video import probe_video
-
-            return np.arange(n, dtype=np.float64) * (probe_video(video_path).duration_s / n)
+            ts = np.arange(n, dtype=np.float64) / float(fps)
+            if n > 1 and video_path.is_file():
+                duration = _video_duration(video_path)
+                if ts[-1] > SPAN_TOLERANCE * duration:
+                    raise PredictionError(
+                        f"{path}: {n} poses at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
+                        f"{duration:.3g} s: is sample_fps the rate of these poses, and the file this video's?"
+                    )
+            return ts
+        if video_path.is_file():
+            return np.arange(n, dtype=np.float64) * (_video_duration(video_path) / n)
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return np.arange(n, dtype=np.float64)
+
+
+def _video_duration(video_path: Path) -> float:
+    from camerabench.video import probe_video
+
+    duration = float(probe_video(video_path).duration_s)
+    if not (np.isfinite(duration) and duration > 0):
+        raise PredictionError(f"{video_path}: duration {duration:g} s is not positive: cannot time the poses")
+    return duration
+
+
+def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
+    """``traj`` with timestamps in seconds of a video of ``duration`` (see the module docstring)."""
+    ts = traj.timestamps
+    span = float(ts[-1] - ts[0])
+    n = len(traj)
+    if span > SPAN_TOLERANCE * duration:
+        log.warning(
+            "%s: timestamps span %.4g but the video lasts %.4g s: not seconds of this video (frame indices? "
+            "nanoseconds?); spreading the poses over the video keeping their relative spacing",
+            path,
+            span,
+            duration,
+        )
+        # For evenly spaced poses this is what formats without timestamps get (arange(n) * duration / n).
+        fitted = (ts - ts[0]) * (duration * (n - 1) / n / span)
+        return Trajectory(traj.cam_c2w, traj.intrinsic, fitted, traj.meta)
+    if span < 0.5 * duration * (n - 1) / n:
+        log.warning(
+            "%s: timestamps span %.4g s of the %.4g s video: the scores describe that part only", path, span, duration
+        )
+    return traj

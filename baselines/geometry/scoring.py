@@ -11,7 +11,14 @@ Translation from monocular methods has an arbitrary scale. It is divided by the 
 trajectory's units) when the method knows it — then a translation of 0.1 means "a tenth of the
 way to the scene", which is comparable across videos and with rotation in radians (both move
 the image by about that fraction of the focal length). Without it the total camera path length
-is used and :attr:`MotionSeries.translation_unit` says so.
+is used and :attr:`MotionSeries.translation_unit` says so. A camera centre that moves by no more
+than noise (:func:`translation_noise_floor`) does not move: its translation is zero, not float32
+rounding blown up to a unit path.
+
+:func:`decompose` refuses (``PredictionError``) what is no rigid camera path
+(:func:`camerabench.trajectory.pose_problem`): a reflection or a scaled rotation, timestamps out
+of order, a focal length that is not positive and finite. Such input would otherwise give
+numbers that look like motion.
 
 Two scorers, selected by name (:data:`SCORERS`):
 
@@ -49,7 +56,7 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import META_SCENE_DEPTH, Trajectory
+from camerabench.trajectory import META_SCENE_DEPTH, Trajectory, pose_problem
 
 __all__ = [
     "COMPONENTS",
@@ -63,6 +70,7 @@ __all__ = [
     "get_scorer",
     "max_drawup",
     "trajectory_scores",
+    "translation_noise_floor",
 ]
 
 log = logging.getLogger(__name__)
@@ -106,41 +114,85 @@ class MotionSeries:
         return self.path[:, COMPONENTS.index(name)]
 
 
-def _scene_scale(traj: Trajectory) -> tuple[float, str]:
+#: Camera-centre displacement, relative to the largest camera-centre coordinate, that is rounding
+#: noise, not motion. Measured with rotation-only trajectories (2-300 poses, centres 1e-3 to 1e6
+#: from the world origin, pans up to 720 deg) stored as float32 world-to-camera matrices or
+#: float32 ``[t, q_xyzw]`` rows (MegaSaM / DROID-SLAM ``poses.npy``) and turned back into
+#: camera-to-world poses: the centre then wanders by at most 2.7e-7 of its coordinates; the floor
+#: is 37 times that.
+TRANSLATION_NOISE_RELATIVE = 1e-5
+
+#: Camera-centre displacement (trajectory units) that is no motion when the trajectory has no
+#: scene depth. The scale-free formats read here are metric (TUM, KITTI, CUT3R) or normalised to
+#: a scene depth of about 1 (DROID-SLAM), where 1e-6 is a micrometre or a millionth of the way to
+#: the scene: never a camera movement, but without this floor any such jitter on a pure pan is
+#: divided by its own path length and reads as a full-size move.
+TRANSLATION_NOISE_ABSOLUTE = 1e-6
+
+
+def translation_noise_floor(traj: Trajectory) -> float:
+    """Largest camera-centre displacement (trajectory units) of ``traj`` that is noise, not motion.
+
+    :data:`TRANSLATION_NOISE_RELATIVE` of the largest centre coordinate (float32 rounding of
+    poses far from the world origin), and without a scene depth at least
+    :data:`TRANSLATION_NOISE_ABSOLUTE`.
+    """
+    floor = TRANSLATION_NOISE_RELATIVE * float(np.abs(traj.positions).max())
+    if traj.meta.get(META_SCENE_DEPTH) is None:
+        floor = max(floor, TRANSLATION_NOISE_ABSOLUTE)
+    return floor
+
+
+def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
+    """(what translation is divided by, its :attr:`MotionSeries.translation_unit`, whether the
+    camera centre moves more than :func:`translation_noise_floor`)."""
     depth = traj.meta.get(META_SCENE_DEPTH)
+    displacement = float(np.linalg.norm(traj.positions - traj.positions[0], axis=1).max())
+    moves = displacement > translation_noise_floor(traj)
     if depth is not None:
-        depth = float(depth)
+        try:
+            depth = float(depth)
+        except (TypeError, ValueError):
+            raise CameraBenchError(f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number") from None
         if not np.isfinite(depth) or depth <= 0:
             raise CameraBenchError(f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number")
-        return depth, "scene_depth"
+        return depth, "scene_depth", moves
+    if not moves:
+        return 1.0, "none", False
     steps = np.linalg.norm(np.diff(traj.positions, axis=0), axis=1)
     length = float(steps.sum())
-    if length <= 1e-12:
-        return 1.0, "none"
     log.warning(
         "trajectory has no %s: translation divided by its path length (%.4g), so translation "
         "magnitudes are not comparable across videos",
         META_SCENE_DEPTH,
         length,
     )
-    return length, "path_length"
+    return length, "path_length", True
 
 
 def decompose(traj: Trajectory) -> MotionSeries:
     """Camera-centric motion relative to the first frame (see module docstring).
 
     Args:
-        traj: N >= 1 camera-to-world poses (rotation parts must be rotations).
+        traj: N >= 1 camera-to-world poses.
 
     Returns:
         The per-frame motion.
+
+    Raises:
+        PredictionError: the trajectory is not a rigid camera path in time order with positive
+            finite focal lengths (the message names the first bad frame).
     """
     c2w = traj.cam_c2w
     if not np.all(np.isfinite(c2w)):
         raise PredictionError("the trajectory contains NaN or infinite poses")
+    problem = pose_problem(traj)
+    if problem is not None:
+        raise PredictionError(f"not a usable camera trajectory: {problem}")
     rot_c2w = c2w[:, :3, :3]
-    centres = c2w[:, :3, 3]
-    scale, unit = _scene_scale(traj)
+    scale, unit, moves = _scene_scale(traj)
+    # A centre that moves by rounding noise only is held still (see translation_noise_floor).
+    centres = c2w[:, :3, 3] if moves else np.broadcast_to(c2w[0, :3, 3], (len(traj), 3))
     r0 = rot_c2w[0]
     rel_rot = np.einsum("ji,njk->nik", r0, rot_c2w)  # R0^T @ R_i
     t_rel = (centres - centres[0]) @ r0 / scale  # rows: R0^T (C_i - C_0)

@@ -22,6 +22,8 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -47,10 +49,29 @@ def _histogram(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return (hist / np.float32(max(float(hist.sum()), 1.0))).astype(np.float32)
 
 
+def _check_frames(frames: NDArray[np.uint8]) -> None:
+    """Refuse what the histograms would misread: other than (N, H, W, 3) uint8 RGB.
+
+    OpenCV's hue is 0-180 and saturation 0-255 for uint8 images but 0-360 and 0-1 for float ones:
+    a float clip fills one saturation bin and half the hue range, and cuts are missed. A grey
+    image fails inside OpenCV.
+    """
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"frames must be (N, H, W, 3) RGB, got shape {frames.shape}")
+    if frames.dtype != np.uint8:
+        raise ValueError(f"frames must be uint8 RGB (0-255), got dtype {frames.dtype}")
+
+
 def cut_distances(frames: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """(N - 1,) Bhattacharyya distances between the colour histograms of consecutive RGB frames."""
+    """(N - 1,) Bhattacharyya distances between the colour histograms of consecutive RGB frames.
+
+    Raises:
+        ValueError: ``frames`` is not (N, H, W, 3) uint8.
+    """
     import cv2
 
+    _check_frames(frames)
     hists = [_histogram(f) for f in frames]
     return np.array(
         [cv2.compareHist(hists[i], hists[i + 1], cv2.HISTCMP_BHATTACHARYYA) for i in range(len(hists) - 1)],
@@ -59,7 +80,12 @@ def cut_distances(frames: NDArray[np.uint8]) -> NDArray[np.float64]:
 
 
 def detect_cuts(frames: NDArray[np.uint8]) -> list[int]:
-    """Indices ``k`` of (N, H, W, 3) RGB frames that start a new shot (a cut between k-1 and k)."""
+    """Indices ``k`` of (N, H, W, 3) uint8 RGB frames that start a new shot (a cut between k-1 and k).
+
+    Raises:
+        ValueError: ``frames`` is not (N, H, W, 3) uint8.
+    """
+    _check_frames(frames)
     if len(frames) < 2:
         return []
     return [int(i) + 1 for i in np.flatnonzero(cut_distances(frames) > CUT_DISTANCE)]
@@ -71,7 +97,16 @@ def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
     Example:
         >>> longest_shot([], 10), longest_shot([3, 8], 10)
         ((0, 10), (3, 8))
+
+    Raises:
+        ValueError: ``cuts`` are not increasing frame indices in ``1 .. num_frames - 1`` (as
+            :func:`detect_cuts` gives): a shot range computed from them would be empty or run
+            past the frames.
     """
+    if num_frames < 0:
+        raise ValueError(f"num_frames must be >= 0, got {num_frames}")
+    if any(not 0 < c < num_frames for c in cuts) or any(b <= a for a, b in itertools.pairwise(cuts)):
+        raise ValueError(f"cuts must be increasing frame indices in 1..{num_frames - 1}, got {list(cuts)}")
     bounds = [0, *cuts, num_frames]
     lengths = np.diff(bounds)
     i = int(np.argmax(lengths))
