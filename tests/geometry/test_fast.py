@@ -300,3 +300,46 @@ def test_still_camera_rejects_slow_zoom_and_pan() -> None:
     assert still_camera(pts_a, zoom, k) is None
     pan = pts_a + np.array([3.0, 0.0]) + rng.normal(0.0, 0.03, (400, 2))
     assert still_camera(pts_a, pan, k) is None
+
+
+def _textured(seed: int, h: int = 144, w: int = 240) -> np.ndarray:
+    import cv2
+
+    noise = np.random.default_rng(seed).random((h, w)) * 255
+    return np.asarray(cv2.GaussianBlur(noise, (0, 0), 1.5), dtype=np.uint8)
+
+
+# 150: fewer than the frame has, so the mask applies after the cap
+@pytest.mark.parametrize("max_features", [1000, 150])
+def test_features_outside_a_mask_are_those_of_opencvs_masked_sift(max_features: int) -> None:
+    """Computing a frame's features before its clip's overlay mask is known (then dropping those
+    on masked pixels) gives exactly what OpenCV's SIFT with the mask gives."""
+    import cv2
+
+    gray = _textured(1)
+    mask = np.full(gray.shape, 255, np.uint8)
+    mask[:40] = 0  # a bar
+    mask[100:, 180:] = 0  # a corner logo
+    kps, desc = cv2.SIFT_create(nfeatures=max_features).detectAndCompute(gray, mask)
+    pts, ours = fast._features(gray, max_features, mask)
+    assert 20 < len(kps) < max_features
+    np.testing.assert_array_equal(pts, np.array([kp.pt for kp in kps], np.float32))
+    np.testing.assert_array_equal(ours, desc.astype(np.uint8))
+
+
+def test_frame_features_recomputes_a_frame_that_changed() -> None:
+    """Features started on a frame as it decoded are used only when the final frame has the same
+    grey levels (a reading that falls back to another pass may deliver other frames)."""
+    import cv2
+
+    frames = [np.repeat(_textured(seed)[..., None], 3, axis=2) for seed in (2, 3, 4)]
+    grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    with fast.FrameFeatures(max_features=300) as sift:
+        sift.on_frame(0, frames[0])
+        sift.on_frame(1, frames[2])  # a first pass put another frame at position 1
+        sift.on_frame(2, frames[2])
+        got = [f.result() for f in sift.of(grays[1:], first=1)]
+    for (pts, desc), gray in zip(got, grays[1:], strict=True):
+        want_pts, want_desc = fast._features(gray, 300)
+        np.testing.assert_array_equal(pts, want_pts)
+        np.testing.assert_array_equal(desc, want_desc)
