@@ -12,8 +12,16 @@ per job as it finishes, so the runner records Ray results through the same code 
 
 A video whose task or actor dies (the out-of-memory killer, a crash in native code, a lost node)
 is run once more - alone, when it died in a call holding several videos, so the culprit is
-known - and recorded as failed with the reason when it dies again. A method that cannot be set
-up stops the run with one line, as locally.
+known - and recorded as failed with the reason when it dies again. A job that raises is that
+job's failure with the exception as reason (:func:`~camerabench.jobs.workers.job_error`, as
+locally), never the failure of the other videos of its actor call; a call that fails as a whole
+(a result Ray cannot serialise) runs each of its videos again alone. A method that cannot be
+set up stops the run with one line, as locally.
+
+``HOST:PORT`` addresses are tried with a plain TCP connection first: ``ray.init`` retries a head
+that does not answer for ever (and ignores SIGTERM meanwhile), so nothing listening there is an
+error at once. A local instance started for the run keeps the caller's SIGTERM handler (``ray.init``
+would replace it with its own).
 
 Data access: workers read videos (and trajectories) by path, so the data must be on storage every
 node sees; with ``ship_videos`` the driver reads each video and sends its bytes through Ray's
@@ -30,7 +38,10 @@ import importlib.util
 import logging
 import math
 import os
+import signal
+import socket
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -40,7 +51,7 @@ from typing import Any
 
 from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
 from camerabench.errors import CameraBenchError
-from camerabench.jobs.workers import JobDone, one_line
+from camerabench.jobs.workers import JobDone, check_workers, job_error, one_line
 
 __all__ = ["INSTALL_HINT", "ClusterInfo", "RayOptions", "check_fits", "connect", "require_ray", "run_on_ray"]
 
@@ -75,12 +86,26 @@ class RayOptions:
     actors: bool | None = None
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.cpus_per_task) and self.cpus_per_task > 0):
-            raise CameraBenchError(f"cpus_per_task must be a number > 0, got {self.cpus_per_task}")
-        if not (math.isfinite(self.gpus_per_worker) and self.gpus_per_worker >= 0):
-            raise CameraBenchError(f"gpus_per_worker must be a number >= 0, got {self.gpus_per_worker}")
+        if self.address is not None and (not isinstance(self.address, str) or not self.address.strip()):
+            raise CameraBenchError(f"address must be 'auto' or HOST:PORT (or None), got {self.address!r}")
+        for name, low in (("cpus_per_task", "> 0"), ("gpus_per_worker", ">= 0")):
+            value = getattr(self, name)
+            number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if not (number and (value > 0 if low == "> 0" else value >= 0)):
+                raise CameraBenchError(f"{name} must be a number {low}, got {value!r}")
+            if 0 < value < _RESOURCE_UNIT:  # Ray refuses it when the first task is submitted
+                least = f"{'' if low == '> 0' else '0 or '}at least {_RESOURCE_UNIT:g}"
+                raise CameraBenchError(f"{name} must be {least} (the smallest fraction Ray schedules), got {value!r}")
+        if isinstance(self.videos_per_call, bool) or not isinstance(self.videos_per_call, int):
+            raise CameraBenchError(f"videos_per_call must be an integer >= 1, got {self.videos_per_call!r}")
         if self.videos_per_call < 1:
             raise CameraBenchError(f"videos_per_call must be >= 1, got {self.videos_per_call}")
+
+
+#: The smallest fraction of a CPU or GPU Ray schedules.
+_RESOURCE_UNIT = 1e-4
+#: Seconds a TCP connection to a ``HOST:PORT`` head may take before the head is taken as unreachable.
+_PROBE_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,37 @@ def require_ray() -> None:
         raise CameraBenchError(INSTALL_HINT)
 
 
+def _check_reachable(address: str) -> None:
+    """Refuse a ``HOST:PORT`` where no head answers, before ``ray.init`` waits for it for ever.
+
+    ``auto`` and ``ray://`` addresses, and ones that do not parse, are left to Ray (it reports
+    those at once).
+    """
+    host, sep, port_text = address.strip().rpartition(":")
+    if address.strip() == "auto" or "://" in address or not sep or not host or not port_text.isdigit():
+        return
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise CameraBenchError(f"could not reach the Ray cluster at {address}: port {port} is not in 1-65535")
+    host = host.strip("[]")  # [::1]:6379
+    hosts = [host]
+    if host in ("localhost", "127.0.0.1", "::1"):  # Ray reaches it by this node's address: either will do
+        import ray.util
+
+        hosts.append(ray.util.get_node_ip_address())
+    errors = []
+    for candidate in hosts:
+        try:
+            with socket.create_connection((candidate, port), timeout=_PROBE_TIMEOUT_S):
+                return
+        except OSError as exc:
+            errors.append(exc.strerror or str(exc) or type(exc).__name__)
+    raise CameraBenchError(
+        f"could not reach the Ray cluster at {address}: nothing answers there ({errors[0]}); "
+        f"start its head there with 'ray start --head --port {port}', or check the address"
+    )
+
+
 @contextlib.contextmanager
 def connect(address: str | None) -> Iterator[ClusterInfo]:
     """Connect to Ray for the duration of a run (see :attr:`RayOptions.address`).
@@ -116,11 +172,18 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
     started = not ray.is_initialized()
     if started:
         log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
+        if address is not None:
+            _check_reachable(address)
+        main_thread = threading.current_thread() is threading.main_thread()
+        sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
         try:
             ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
             raise CameraBenchError(f"could not {where}: {one_line(str(exc))}") from exc
+        finally:
+            if callable(sigterm):  # ray.init installs its own (exit code 15, no unwinding of ours)
+                signal.signal(signal.SIGTERM, sigterm)
     try:
         alive = [n for n in ray.nodes() if n.get("Alive")]
         resources = ray.cluster_resources()
@@ -149,8 +212,18 @@ def _setup(init: Callable[..., None], init_args: tuple[Any, ...]) -> str | None:
     try:
         init(*init_args)
     except Exception as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
-        return one_line(str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}")
+        return job_error(exc)
     return None
+
+
+def _run_job(job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int, Any]) -> tuple[str, Any]:
+    """``("done", result)``, or ``("failed", reason)`` when the job raised (logged here)."""
+    try:
+        with _materialised(job, shipped) as local_job:
+            return "done", job_fn(*local_job)
+    except Exception as exc:  # this job's failure, returned to the driver (logged here)
+        log.warning("a job raised", exc_info=True)
+        return "failed", job_error(exc)
 
 
 @contextlib.contextmanager
@@ -180,7 +253,7 @@ def _task(
     job: tuple[Any, ...],
     shipped: dict[int, Any],
 ) -> tuple[str, Any]:
-    """One video as a Ray task: ``("done", result)`` or ``("init_failed", reason)``."""
+    """One video as a Ray task: ``("done", result)``, ``("failed", reason)`` or ``("init_failed", reason)``."""
     global _SET_UP
     if (init, init_args) != _SET_UP:
         _SET_UP = None
@@ -188,8 +261,7 @@ def _task(
         if reason is not None:
             return "init_failed", reason
         _SET_UP = (init, init_args)
-    with _materialised(job, shipped) as local_job:
-        return "done", job_fn(*local_job)
+    return _run_job(job_fn, job, shipped)
 
 
 class _VideoActor:
@@ -204,12 +276,9 @@ class _VideoActor:
 
     def run(
         self, job_fn: Callable[..., Any], calls: list[tuple[int, tuple[Any, ...], dict[int, Any]]]
-    ) -> list[tuple[int, Any]]:
-        out = []
-        for index, job, shipped in calls:
-            with _materialised(job, shipped) as local_job:
-                out.append((index, job_fn(*local_job)))
-        return out
+    ) -> list[tuple[int, str, Any]]:
+        """``(index, "done", result)`` or ``(index, "failed", reason)`` per video of the call."""
+        return [(index, *_run_job(job_fn, job, shipped)) for index, job, shipped in calls]
 
 
 # --- driver side ---------------------------------------------------------------------------
@@ -252,8 +321,10 @@ def run_on_ray(
     Stopping the iteration (an exception, ``close()``) cancels the tasks and kills the actors.
 
     Raises:
-        CameraBenchError: ``init`` raised on a worker, or an actor died while setting up.
+        CameraBenchError: ``workers`` is not an integer >= 1, ``init`` raised on a worker, or an
+            actor died while setting up.
     """
+    check_workers(workers)
     if not jobs:
         return
     if actors:
@@ -324,7 +395,10 @@ def _run_tasks(
                 continue
             if kind == "init_failed":
                 raise CameraBenchError(f"{what}: {payload}")
-            yield JobDone(index, payload, None, seconds)
+            if kind == "failed":
+                yield JobDone(index, None, payload, seconds)
+            else:
+                yield JobDone(index, payload, None, seconds)
     finally:
         for ref in running:
             ray.cancel(ref, force=True)
@@ -391,10 +465,18 @@ def _run_actors(
             seconds = time.perf_counter() - call.sent
             try:
                 results = ray.get(ref)
-            except RayTaskError as exc:  # an error outside the method's own (caught) errors
-                for index in call.indices:
-                    yield JobDone(index, None, f"Ray actor call failed: {one_line(str(exc.cause))}", seconds)
+            except RayTaskError as exc:  # the call as a whole (e.g. a result Ray cannot serialise)
                 idle.append(call.actor)
+                if len(call.indices) == 1:
+                    yield JobDone(call.indices[0], None, f"Ray actor call failed: {one_line(str(exc.cause))}", seconds)
+                    continue
+                log.warning(
+                    "%s: a Ray actor call of %d videos failed (%s); running each again alone",
+                    what,
+                    len(call.indices),
+                    one_line(str(exc.cause)),
+                )
+                batches.extendleft([i] for i in reversed(call.indices))
                 continue
             except RayError as exc:  # the actor's process or its node died
                 ray.kill(call.actor)
@@ -414,8 +496,11 @@ def _run_actors(
                 batches.extendleft([i] for i in reversed(call.indices))
                 continue
             idle.append(call.actor)
-            for index, result in results:
-                yield JobDone(index, result, None, seconds)
+            for index, kind, payload in results:
+                if kind == "failed":
+                    yield JobDone(index, None, payload, seconds)
+                else:
+                    yield JobDone(index, payload, None, seconds)
     finally:
         for actor in [*idle, *starting.values(), *(c.actor for c in calls.values())]:
             ray.kill(actor)

@@ -52,7 +52,7 @@ from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import WriteError, append_jsonl, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
-from camerabench.jobs.workers import JobDone, one_line, run_in_workers
+from camerabench.jobs.workers import JobDone, check_workers, job_error, one_line, run_in_workers
 from camerabench.locks import FolderLock
 from camerabench.records import (
     AnswerRecord,
@@ -330,7 +330,13 @@ def _iter_outcomes(
     elif execution.workers <= 1:
         _init(method, options, None)
         for job in jobs:
-            yield job_fn(*job)
+            t0 = time.perf_counter()
+            try:
+                outcome = job_fn(*job)
+            except Exception as exc:  # that video's failure, as in a worker process (logged)
+                log.warning("%s: a job raised", what, exc_info=True)
+                outcome = failed_fn(method, time.perf_counter() - t0, job_error(exc), *job)
+            yield outcome
         return
     else:
         threads = max(1, (os.cpu_count() or 1) // execution.workers)
@@ -465,9 +471,20 @@ def _sigterm_unwinds() -> Iterator[None]:
     if previous is not signal.SIG_DFL:
         yield
         return
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    received: list[int] = []
+
+    def terminated(signum: int, frame: Any) -> None:
+        received.append(signum)
+        _raise_terminated(signum, frame)
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         yield
+    except SystemExit as exc:
+        # Ray turns an exception raised by a signal handler inside ray.wait / ray.get into SystemExit(1)
+        if received and not isinstance(exc, _Terminated):
+            raise _Terminated(128 + received[0]) from exc
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -485,8 +502,7 @@ def _run(
     backend: Backend = "local",
     ray: RayOptions | None = None,
 ) -> RunSummary:
-    if workers < 1:
-        raise CameraBenchError(f"workers must be >= 1, got {workers}")
+    check_workers(workers)
     if backend not in BACKENDS:
         raise CameraBenchError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
@@ -510,6 +526,11 @@ def _run(
         file_fields=(1,) if kind == "predict" else (1, 4),
         actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
     )
+    if backend == "ray" and not execution.actors and ray_options.gpus_per_worker > 0:
+        raise CameraBenchError(
+            f"gpus_per_worker (--gpus-per-worker) is for the Ray actors of model methods; method {method!r} "
+            "runs one Ray task per video, on CPUs only"
+        )
     with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
         cluster = None
         if backend == "ray":

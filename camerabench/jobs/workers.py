@@ -15,6 +15,9 @@ worker holds. That makes three promises possible:
   iterating for any reason (an exception, KeyboardInterrupt, ``close()``).
 - **A method that cannot be set up stops the run with one line** (the worker reports the
   exception of ``init``), instead of a broken pool and a traceback per job.
+- **A job that raises, or whose result cannot cross the pipe, costs that job only**: it is
+  reported as ``(index, None, reason)`` with the exception (:func:`job_error`), the worker
+  goes on, and the traceback goes to the log; it is not taken for a death of the worker.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["JobDone", "describe_exit", "one_line", "run_in_workers"]
+__all__ = ["JobDone", "check_workers", "describe_exit", "job_error", "one_line", "run_in_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,8 @@ _JOIN_TIMEOUT_S = 10.0
 
 @dataclass
 class JobDone:
-    """One finished job: ``result`` from the job function, or ``None`` and why the worker died."""
+    """One finished job: ``result`` from the job function, or ``None`` and why there is none in
+    ``died`` (the worker died on it, or the job raised: :func:`job_error`)."""
 
     index: int
     result: Any
@@ -86,6 +90,32 @@ def one_line(text: str) -> str:
     return f"{lines[0]} (+{len(lines) - 1} more lines)"
 
 
+def job_error(exc: BaseException) -> str:
+    r"""The one-line reason recorded for a job (or a set-up) that raised ``exc``.
+
+    Example:
+        >>> job_error(ValueError("bad\nframe")), job_error(CameraBenchError("clip.mp4: no frames"))
+        ('ValueError: bad (+1 more lines)', 'clip.mp4: no frames')
+    """
+    return one_line(str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}")
+
+
+def check_workers(workers: object) -> int:
+    """``workers`` as a count of processes or actors: an integer >= 1 (not a bool).
+
+    Example:
+        >>> check_workers(2)
+        2
+        >>> check_workers(2.5)
+        Traceback (most recent call last):
+        ...
+        camerabench.errors.CameraBenchError: workers must be an integer >= 1, got 2.5
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise CameraBenchError(f"workers must be an integer >= 1, got {workers!r}")
+    return workers
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux); exit if it already has."""
     if sys.platform.startswith("linux"):
@@ -109,8 +139,7 @@ def _worker_main(
     try:
         init(*init_args)
     except Exception as exc:  # noqa: BLE001 - sent to the main process, which stops the run with it
-        reason = str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}"
-        conn.send(("init_failed", one_line(reason)))
+        conn.send(("init_failed", job_error(exc)))
         return
     conn.send(("ready", None))
     while True:
@@ -121,7 +150,18 @@ def _worker_main(
         if message is None:
             return
         index, job = message
-        conn.send(("done", (index, job_fn(*job))))
+        try:
+            result = job_fn(*job)
+        except Exception as exc:  # this job's failure, sent to the main process (logged here)
+            log.warning("job %d raised", index, exc_info=True)
+            conn.send(("failed", (index, job_error(exc))))
+            continue
+        try:
+            conn.send(("done", (index, result)))  # pickled whole before a byte is written
+        except OSError:  # the main process is gone
+            return
+        except Exception as exc:  # noqa: BLE001 - the result cannot be pickled: this job's failure
+            conn.send(("failed", (index, f"its result could not be sent to the main process ({job_error(exc)})")))
 
 
 @dataclass
@@ -147,19 +187,33 @@ def run_in_workers(
     once in each worker before its first job. ``what`` names the work in error messages.
 
     Raises:
-        CameraBenchError: ``init`` raised in a worker, or a worker died while setting up.
+        CameraBenchError: ``workers`` is not an integer >= 1, ``init`` raised in a worker, a
+            worker died while setting up, or a worker process could not be started.
     """
+    check_workers(workers)
     ctx = get_context("spawn")  # safe even if the caller holds threads (torch)
     pending: deque[int] = deque(range(len(jobs)))
     live: list[_Worker] = []
     finished = False
 
     def start() -> None:
-        parent_conn, child_conn = ctx.Pipe()
+        try:
+            parent_conn, child_conn = ctx.Pipe()
+        except OSError as exc:  # e.g. too many open files for this many workers
+            raise CameraBenchError(
+                f"{what}: could not start worker process {len(live) + 1} of {workers} ({exc}); use fewer workers"
+            ) from exc
         args = (child_conn, os.getpid(), init, init_args, job_fn)
         process = ctx.Process(target=_worker_main, args=args, name=f"camerabench-worker-{len(live)}")
-        process.start()
-        child_conn.close()
+        try:
+            process.start()
+        except OSError as exc:  # no more processes or file descriptors
+            parent_conn.close()
+            raise CameraBenchError(
+                f"{what}: could not start worker process {len(live) + 1} of {workers} ({exc}); use fewer workers"
+            ) from exc
+        finally:
+            child_conn.close()
         live.append(_Worker(process, parent_conn))
 
     def next_job(w: _Worker) -> bool:
@@ -210,12 +264,20 @@ def run_in_workers(
                     if done is not None:
                         yield done
                     continue
+                except Exception as exc:  # a message read whole that does not unpickle here
+                    if w.job is None:
+                        raise CameraBenchError(f"{what}: unreadable message from a worker ({job_error(exc)})") from exc
+                    kind, payload = "failed", (w.job, f"its result could not be read ({job_error(exc)})")
                 if kind == "init_failed":
                     raise CameraBenchError(f"{what}: {payload}")
                 if kind == "done":
                     index, result = payload
                     w.job = None
                     yield JobDone(index, result, None, time.perf_counter() - w.sent_at)
+                elif kind == "failed":
+                    index, reason = payload
+                    w.job = None
+                    yield JobDone(index, None, reason, time.perf_counter() - w.sent_at)
                 else:  # "ready"
                     w.ready = True
                 if not next_job(w):
@@ -223,6 +285,10 @@ def run_in_workers(
                     _stop(w, terminate=False)
         finished = True
     finally:
+        if not finished:  # all of them at once, so that they stop together, not one per join timeout
+            for w in live:
+                if w.process.is_alive():
+                    w.process.terminate()
         for w in live:
             _stop(w, terminate=not finished)
 

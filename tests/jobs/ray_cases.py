@@ -179,6 +179,18 @@ def test_a_method_that_cannot_be_set_up_on_ray_stops_with_one_line(ray_instance:
     assert str(exc.value) == "work: ZeroDivisionError: division by zero"
 
 
+@pytest.mark.parametrize("actors", [False, True], ids=["tasks", "actors"])
+def test_a_job_that_raises_on_ray_costs_that_job_only_with_the_local_reason(ray_instance: None, actors: bool) -> None:
+    """Not the other videos of its actor call; the reason reads as with the local backend."""
+    jobs = [(4, 2), (1, 0), (6, 3)]
+    ray = RayOptions(videos_per_call=3)
+    done = {
+        d.index: (d.result, d.died)
+        for d in run_on_ray(jobs, operator.add, (1, 2), operator.truediv, "w", ray, actors, 1)
+    }
+    assert done == {0: (2.0, None), 1: (None, "ZeroDivisionError: division by zero"), 2: (2.0, None)}
+
+
 @pytest.mark.parametrize(
     ("ray", "message"),
     [
