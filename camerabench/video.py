@@ -43,6 +43,7 @@ __all__ = [
     "VideoClip",
     "VideoInfo",
     "check_video",
+    "declared_duration",
     "probe_video",
     "read_video",
     "resize_frames",
@@ -769,6 +770,24 @@ def check_video(path: str | Path) -> int:
     if not first:
         raise VideoError(f"{path}: the video has no decodable frames")
     return packets
+
+
+def declared_duration(path: str | Path) -> float | None:
+    """Seconds the file's header declares for its video stream (the container's when the stream
+    declares none), without decoding; None when neither declares a positive finite duration.
+
+    Raises:
+        VideoError: the file is missing, cannot be opened or has no video stream.
+    """
+    path = Path(path)
+    with _open(path) as container:
+        stream = _video_stream(container)
+        seconds: float | None = None
+        if stream.duration is not None and stream.time_base is not None:
+            seconds = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            seconds = container.duration / av.time_base
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds > 0 else None
 
 
 def probe_video(path: str | Path) -> VideoInfo:

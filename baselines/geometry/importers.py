@@ -104,8 +104,10 @@ class TrajectoryPredictor(GeometricPredictor):
             raise PredictionError(str(exc)) from exc
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, len(traj)), traj.meta)
-        elif len(traj) > 1 and video_path.is_file():
-            traj = _fit_to_video(path, traj, _video_duration(video_path))
+        elif len(traj) > 1:
+            duration = _declared_duration(path, video_path)
+            if duration is not None:
+                traj = _fit_to_video(path, traj, duration)
         problem = pose_problem(traj, min_poses=2)  # one pose shows no motion at all: not "static"
         if problem is not None:
             raise PredictionError(f"{path}: {problem}")
@@ -115,18 +117,36 @@ class TrajectoryPredictor(GeometricPredictor):
         fps = self.opt("sample_fps")
         if fps is not None:
             ts = np.arange(n, dtype=np.float64) / float(fps)
-            if n > 1 and video_path.is_file():
-                duration = _video_duration(video_path)
-                if ts[-1] > SPAN_TOLERANCE * duration:
-                    raise PredictionError(
-                        f"{path}: {n} poses at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
-                        f"{duration:.3g} s: is sample_fps the rate of these poses, and the file this video's?"
-                    )
+            duration = _declared_duration(path, video_path) if n > 1 else None
+            if duration is not None and ts[-1] > SPAN_TOLERANCE * duration:
+                raise PredictionError(
+                    f"{path}: {n} poses at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
+                    f"{duration:.3g} s: is sample_fps the rate of these poses, and the file this video's?"
+                )
             return ts
         if video_path.is_file():
             return np.arange(n, dtype=np.float64) * (_video_duration(video_path) / n)
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return np.arange(n, dtype=np.float64)
+
+
+def _declared_duration(path: Path, video_path: Path) -> float | None:
+    """The video's duration from its header, to check the poses' time span against (no decoding:
+    a trajectory is scored without reading its video). None, with a warning, when the video is
+    not there, cannot be opened or declares no duration: the poses are then scored unchecked."""
+    from camerabench.errors import VideoError
+    from camerabench.video import declared_duration
+
+    if not video_path.is_file():
+        return None
+    try:
+        duration = declared_duration(video_path)
+    except VideoError as exc:
+        log.warning("%s: time span not checked against the video: %s", path, exc)
+        return None
+    if duration is None:
+        log.warning("%s: time span not checked: %s declares no duration", path, video_path)
+    return duration
 
 
 def _video_duration(video_path: Path) -> float:
