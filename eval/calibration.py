@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import math
 import warnings
@@ -52,12 +53,13 @@ from numpy.typing import NDArray
 
 from camerabench.crossfit import video_folds
 from camerabench.dataset import Dataset
-from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
 from camerabench.eval.results import CalibrationResult, Reliability
-from camerabench.fileio import read_json, write_json
+from camerabench.fileio import read_json_document, write_json
 from camerabench.records import ScoreRecord, now_iso
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
+from camerabench.taxonomy import Primitive
 
 __all__ = [
     "CALIBRATION_SCHEMA_VERSION",
@@ -105,13 +107,28 @@ def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     target = np.where(labels, t_pos, t_neg)
     # Each sample enters once as a positive with weight t and once as a negative with 1 - t:
     # the weighted log loss is the cross-entropy against the soft target t.
-    x = np.concatenate([scores, scores])[:, None]
+    # Centre and scale the score, u = (s - centre) / (peak * spread), so the solver's tolerance
+    # means the same for degrees and for fractions, and neither scores of 1e-200 nor of 1e200
+    # under- or overflow (np.std of 1e200 is inf, of 1e-200 is 0): the spread is the standard
+    # deviation of the deviations divided by their largest magnitude.
+    centre = float(np.median(scores))
+    dev = scores - centre
+    peak = float(np.max(np.abs(dev)))
+    if peak == 0.0 or not math.isfinite(peak):  # every score equal: the fit is a constant
+        peak, spread = 1.0, 1.0
+    else:
+        spread = float(np.std(dev / peak)) or 1.0
+    u = dev / peak / spread
+    x = np.concatenate([u, u])[:, None]
     y = np.concatenate([np.ones(len(scores)), np.zeros(len(scores))])
     w = np.concatenate([target, 1 - target])
-    # Scale the score so the solver's tolerance means the same for degrees and for fractions.
-    scale = float(np.std(scores)) or 1.0
-    lr = LogisticRegression(C=math.inf, max_iter=1000).fit(x / scale, y, sample_weight=w)
-    return float(lr.coef_[0, 0]) / scale, float(lr.intercept_[0])
+    lr = LogisticRegression(C=math.inf, max_iter=1000).fit(x, y, sample_weight=w)
+    # P = sigmoid(c u + d) = sigmoid(a s + b) with a = c / (peak spread), b = d - a centre
+    a = float(lr.coef_[0, 0]) / spread / peak
+    b = float(lr.intercept_[0]) - a * centre
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"Platt scaling gave a non-finite map (a={a}, b={b})")
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,10 @@ class CalibrationMap:
         scores = np.asarray(scores, dtype=np.float64)
         labels = np.asarray(labels, dtype=bool)
         n, n_pos = len(labels), int(labels.sum())
+        if n == 0 or len(scores) != n:
+            raise ValueError(f"a calibration map needs scores and labels of one length >= 1, got {len(scores)} and {n}")
+        if not np.isfinite(scores).all():
+            raise ValueError("a calibration map is fitted on finite scores only")
         if n_pos in (0, n):
             return cls("constant", {"p": (n_pos + 1) / (n + 2)})
         if kind == "platt":
@@ -163,14 +184,69 @@ class CalibrationMap:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> CalibrationMap:
+        """The map a :meth:`to_dict` object describes, checked (a hand-edited file can hold anything).
+
+        Raises:
+            ValueError: not an object, unknown kind, a missing parameter, a parameter that is not a
+                finite number, isotonic thresholds that are empty, of unequal lengths or not
+                ascending, or a probability outside [0, 1].
+        """
+        if not isinstance(obj, Mapping):
+            raise ValueError(f"a calibration map must be a JSON object, got {_show(obj)}")
         kind = obj.get("kind")
         keys = {"platt": ("a", "b"), "isotonic": ("x", "y"), "constant": ("p",)}.get(str(kind))
         if keys is None:
-            raise ValueError(f"unknown calibration map kind {kind!r}")
+            raise ValueError(f"unknown calibration map kind {kind!r} (known: platt, isotonic, constant)")
         missing = [k for k in keys if k not in obj]
         if missing:
             raise ValueError(f"calibration map {kind!r} lacks {missing}")
-        return cls(kind, {k: obj[k] for k in keys})  # type: ignore[arg-type]
+        if kind == "platt":
+            return cls("platt", {k: _finite(obj[k], k) for k in keys})
+        if kind == "constant":
+            return cls("constant", {"p": _probability(obj["p"], "p")})
+        x, y = obj["x"], obj["y"]
+        if not isinstance(x, list) or not isinstance(y, list) or not x or len(x) != len(y):
+            raise ValueError(f"isotonic x and y must be non-empty lists of one length, got {_show(x)} and {_show(y)}")
+        xs = [_finite(v, "x") for v in x]
+        ys = [_probability(v, "y") for v in y]
+        if any(b < a for a, b in itertools.pairwise(xs)):
+            raise ValueError("isotonic thresholds x must be ascending")
+        if any(b < a for a, b in itertools.pairwise(ys)):
+            raise ValueError("isotonic probabilities y must be non-decreasing")
+        return cls("isotonic", {"x": xs, "y": ys})
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _finite(value: Any, name: str) -> float:
+    """``value`` if it is a finite JSON number (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {_show(value)}")
+    return float(value)
+
+
+def _probability(value: Any, name: str) -> float:
+    p = _finite(value, name)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {_show(value)}")
+    return p
+
+
+def _count(value: Any, name: str) -> int:
+    """``value`` if it is a non-negative JSON integer (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {_show(value)}")
+    return value
+
+
+def _fold_key(value: Any) -> int:
+    """A fold number written as a JSON object key ("0", "1", ...)."""
+    if not isinstance(value, str) or not value.isdigit() or not value.isascii():
+        raise ValueError(f"a fold must be a non-negative integer, got {_show(value)}")
+    return int(value)
 
 
 # --------------------------------------------------------------------------- model choice and folds
@@ -245,15 +321,58 @@ class PrimitiveCalibration:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> PrimitiveCalibration:
-        full = obj.get("full")
+        """Raises :class:`_FieldError` (a ValueError naming the member) for anything malformed."""
+        if not isinstance(obj, Mapping):
+            raise _FieldError(f"must be a JSON object, got {_show(obj)}")
+        full = _member(("full",), CalibrationMap.from_dict, obj["full"]) if obj.get("full") is not None else None
+        folds = obj.get("folds") or {}
+        if not isinstance(folds, Mapping):
+            raise _FieldError(f"folds must be a JSON object, got {_show(folds)}", "folds")
+        if folds and full is None:
+            raise _FieldError("holds fold maps but no full map", "folds")
+        losses = obj.get("cv_log_loss") or {}
+        if not isinstance(losses, Mapping):
+            raise _FieldError(f"cv_log_loss must be a JSON object, got {_show(losses)}", "cv_log_loss")
+        samples = _member(("samples",), _count, obj.get("samples", 0), "samples")
+        positives = _member(("positives",), _count, obj.get("positives", 0), "positives")
+        if positives > samples:
+            raise _FieldError(f"positives ({positives}) exceed samples ({samples})", "positives")
+        note = obj.get("note")
+        if note is not None and not isinstance(note, str):
+            raise _FieldError(f"note must be a string or null, got {_show(note)}", "note")
         return cls(
-            full=CalibrationMap.from_dict(full) if full else None,
-            folds={int(k): CalibrationMap.from_dict(m) for k, m in (obj.get("folds") or {}).items()},
-            cv_log_loss={k: (math.nan if v is None else float(v)) for k, v in (obj.get("cv_log_loss") or {}).items()},
-            samples=int(obj.get("samples", 0)),
-            positives=int(obj.get("positives", 0)),
-            note=obj.get("note"),
+            full=full,
+            folds={
+                _member(("folds", k), _fold_key, k): _member(("folds", k), CalibrationMap.from_dict, m)
+                for k, m in folds.items()
+            },
+            cv_log_loss={
+                k: (math.nan if v is None else _member(("cv_log_loss", k), _finite, v, f"cv_log_loss {k}"))
+                for k, v in losses.items()
+            },
+            samples=samples,
+            positives=positives,
+            note=note,
         )
+
+
+class _FieldError(ValueError):
+    """A member of a calibration file is malformed; ``keys`` lead to it (to name its line)."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def _member(keys: tuple[str, ...], parse: Any, value: Any, *args: Any) -> Any:
+    """``parse(value, *args)``; a ValueError becomes a :class:`_FieldError` at ``keys`` (below any
+    keys it already names)."""
+    try:
+        return parse(value, *args)
+    except _FieldError as exc:
+        raise _FieldError(str(exc), *keys, *exc.keys) from None
+    except ValueError as exc:
+        raise _FieldError(str(exc), *keys) from None
 
 
 def _fit_primitive(
@@ -270,6 +389,8 @@ def _fit_primitive(
     per_fold: dict[int, CalibrationMap] = {}
     for f in sorted(set(folds_of.values())):
         train = fold != f
+        if not train.any():  # every sample is in fold f: its videos get the pooled map of fold f
+            continue
         train_videos = [v for v, t in zip(videos, train, strict=True) if t]
         if len(train_videos) >= 2:
             per_fold[f], _ = _choose_and_fit(scores[train], labels[train], train_videos, n_splits)
@@ -290,8 +411,16 @@ def fit_calibration(
 
     Returns:
         ``(per_key, folds)``: primitive stem (and :data:`POOLED`) -> calibration; video -> fold.
+
+    Raises:
+        ValueError: fewer than 2 folds or fewer than 2 videos (no video could be cross-fitted:
+            a map fitted without its fold would be fitted on nothing).
     """
+    if n_splits < 2:
+        raise ValueError(f"cross-fitting needs at least 2 folds, got {n_splits}")
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
+    if len(videos) < 2:
+        raise ValueError(f"cross-fitting needs scored samples of at least 2 videos, got {len(videos)}")
     folds_of = video_folds(videos, n_splits)
     out = {name: _fit_primitive(s, y, list(v), folds_of, name) for name, (y, s, v) in samples.items()}
     if samples:
@@ -343,14 +472,42 @@ class Calibration:
     def from_dict(cls, obj: Mapping[str, Any]) -> Calibration:
         version = obj.get("schema_version")
         if version != CALIBRATION_SCHEMA_VERSION:
-            raise ValueError(f"calibration schema_version {version!r} is not {CALIBRATION_SCHEMA_VERSION}")
+            raise _FieldError(
+                f"calibration schema_version {version!r} is not {CALIBRATION_SCHEMA_VERSION}", "schema_version"
+            )
+        for key in ("method", "fitted_on_data", "fitted_on_run"):
+            if not isinstance(obj.get(key), str) or not obj[key]:
+                raise _FieldError(f"{key} must be a non-empty string, got {_show(obj.get(key))}", key)
+        for key in ("created", "copied_from"):
+            if obj.get(key) is not None and not isinstance(obj[key], str):
+                raise _FieldError(f"{key} must be a string or null, got {_show(obj[key])}", key)
+        folds, per = obj.get("video_folds"), obj.get("per_primitive")
+        if not isinstance(folds, Mapping):
+            raise _FieldError(f"video_folds must be a JSON object (video -> fold), got {_show(folds)}", "video_folds")
+        if not isinstance(per, Mapping):
+            raise _FieldError(f"per_primitive must be a JSON object, got {_show(per)}", "per_primitive")
+        video_folds = {str(k): _member(("video_folds", k), _count, v, "fold") for k, v in folds.items()}
+        known = {p.value for p in Primitive} | {POOLED}
+        per_primitive = {}
+        for key, value in per.items():
+            if key not in known:
+                raise _FieldError(
+                    f"{key!r} is not a primitive file stem (e.g. 'Pan_Left') or {POOLED!r}", "per_primitive", key
+                )
+            cal = _member(("per_primitive", key), PrimitiveCalibration.from_dict, value)
+            stray = sorted(set(cal.folds) - set(video_folds.values()))
+            if stray:
+                raise _FieldError(
+                    f"{key}: fold {stray[0]} is the fold of no video in video_folds", "per_primitive", key, "folds"
+                )
+            per_primitive[key] = cal
         return cls(
-            method=str(obj["method"]),
-            fitted_on_data=str(obj["fitted_on_data"]),
-            fitted_on_run=str(obj["fitted_on_run"]),
-            video_folds={str(k): int(v) for k, v in obj["video_folds"].items()},
-            per_primitive={k: PrimitiveCalibration.from_dict(v) for k, v in obj["per_primitive"].items()},
-            created=str(obj.get("created", "")),
+            method=obj["method"],
+            fitted_on_data=obj["fitted_on_data"],
+            fitted_on_run=obj["fitted_on_run"],
+            video_folds=video_folds,
+            per_primitive=per_primitive,
+            created=obj.get("created") or "",
             copied_from=obj.get("copied_from"),
         )
 
@@ -359,16 +516,18 @@ class Calibration:
         return str(Path(data_dir).resolve()) == self.fitted_on_data
 
     def _map(self, key: str, video: str, cross_fit: bool) -> tuple[CalibrationMap | None, str]:
-        cal = self.per_primitive.get(key)
-        used = key
-        if cal is None or cal.full is None:
-            cal, used = self.per_primitive.get(POOLED), POOLED
-        if cal is None or cal.full is None:
-            return None, used
+        """The primitive's map, else the pooled one. A video of the fitting dataset (cross-fit)
+        only ever gets a map fitted without its fold, never the full map that saw its label."""
         fold = self.video_folds.get(video) if cross_fit else None
-        if fold is not None and fold in cal.folds:
-            return cal.folds[fold], used
-        return cal.full, used
+        for used in (key, POOLED):
+            cal = self.per_primitive.get(used)
+            if cal is None or cal.full is None:
+                continue
+            if fold is None:
+                return cal.full, used
+            if fold in cal.folds:
+                return cal.folds[fold], used
+        return None, POOLED
 
     def probability(self, score: float, primitive: str | None, video: str, cross_fit: bool) -> tuple[float, str]:
         """P(yes) of one score and the map used (the primitive's, or :data:`POOLED`).
@@ -400,13 +559,17 @@ def read_calibration(path: str | Path) -> Calibration:
     Raises:
         FileFormatError: not a calibration file.
     """
-    obj = read_json(path)
-    if not isinstance(obj, dict):
-        raise FileFormatError(Path(path), "a calibration must be a JSON object")
+    doc = read_json_document(path)
+    if not isinstance(doc.value, dict):
+        raise doc.error(f"a calibration must be a JSON object, got {type(doc.value).__name__}")
     try:
-        return Calibration.from_dict(obj)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FileFormatError(Path(path), f"malformed calibration: {exc}") from exc
+        return Calibration.from_dict(doc.value)
+    except _FieldError as exc:
+        keys = list(exc.keys)
+        if keys and str(exc).startswith(f"{keys[-1]} "):  # the message names its own member
+            keys.pop()
+        where = ".".join(str(k) for k in keys)
+        raise doc.error(f"malformed calibration: {where + ': ' if where else ''}{exc}", *exc.keys) from None
 
 
 # --------------------------------------------------------------------------- from a run folder
@@ -461,13 +624,24 @@ def calibrate_run(
     folder = MethodFolder.of(run_dir, method)
     if not folder.path.is_dir():
         raise CameraBenchError(f"{folder.path}: no such method folder")
+    if copy_from is None and n_splits < 2:
+        raise CameraBenchError(
+            f"calibration is cross-fitted over video folds: it needs at least 2 folds, got {n_splits}"
+        )
     if copy_from is not None:
         source = Path(copy_from)
         if source.is_dir():
             source = MethodFolder.of(source, method).calibration
         if not source.is_file():
             raise CameraBenchError(f"{source}: no calibration file (run `camerabench calibrate` on that run first)")
+        if source.resolve() == folder.calibration.resolve():
+            raise CameraBenchError(f"{source}: is the calibration of {folder.path} itself; nothing to copy")
         cal = read_calibration(source)
+        if cal.method != method:
+            raise CameraBenchError(
+                f"{source}: calibrates the scores of method {cal.method!r}, not {method!r} "
+                "(scores of different methods do not share a scale)"
+            )
         cal.copied_from = str(source.resolve())
         write_calibration(folder.calibration, cal)
         log.info("%s: calibration fitted on %s applied to %s", folder.path, cal.fitted_on_data, data_dir)
@@ -481,7 +655,26 @@ def calibrate_run(
         raise CameraBenchError(f"{folder.scores}: no scores to calibrate")
     samples = calibration_samples(dataset, run)
     if not any(len(y) for y, _, _ in samples.values()):
-        raise CameraBenchError(f"{folder.scores}: no scored sample matches a binary label of {data_dir}")
+        table = run.scores
+        failed = sum(1 for p, recs in dataset.binary.items() for r in recs if (r.image, p.question) in table)
+        why = (
+            f"all {failed} records that match a binary label are failed"
+            if failed
+            else "no record matches a binary label"
+        )
+        raise CameraBenchError(f"{folder.scores}: no scored sample to calibrate on: {why} of {data_dir}")
+    videos = {v for _, _, vs in samples.values() for v in vs}
+    if len(videos) < 2:
+        raise CameraBenchError(
+            f"{folder.scores}: scored binary samples of {len(videos)} video only; calibration is cross-fitted "
+            "over video folds and needs at least 2 videos"
+        )
+    labels = np.concatenate([y for y, _, _ in samples.values()])
+    if labels.all() or not labels.any():
+        raise CameraBenchError(
+            f"{data_dir}: every scored binary sample is labelled {'Yes' if labels.all() else 'No'}: "
+            "a score -> P(yes) map cannot be fitted on one class"
+        )
     per, folds = fit_calibration(samples, n_splits)
     cal = Calibration(
         method=method,
@@ -532,6 +725,11 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     it out (cross-fitting); elsewhere the full maps. A record with no map (no per-primitive and
     no pooled map) becomes failed with that reason.
     """
+    if calibration.method != run.name:
+        raise CameraBenchError(
+            f"{run.folder}: a calibration of method {calibration.method!r} cannot calibrate the scores of "
+            f"{run.name!r} (scores of different methods do not share a scale)"
+        )
     cross_fit = calibration.fitted_on(data_dir)
     table = run.scores or {}
     out: dict[tuple[str, str], ScoreRecord] = {}
@@ -547,6 +745,12 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         else:
             undefined += 1
             out[key] = ScoreRecord.failed(rec.video, rec.question, rec.method, "no calibration map", rec.primitive)
+    if undefined:
+        log.warning(
+            "%s: %d scores have no calibration map (neither their primitive's nor the pooled one): counted as failed",
+            run.name,
+            undefined,
+        )
     copy = dataclasses.replace(run, scores=out)
     return CalibratedRun(copy, calibration, cross_fit, pooled, undefined)
 

@@ -36,12 +36,17 @@ import os
 import re
 import shutil
 import string
+import subprocess
+import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from camerabench.errors import CameraBenchError
+from camerabench.eval.ap import UndefinedMetricWarning
 from camerabench.eval.failed import FailedPolicy, apply_failed_policy
 from camerabench.eval.results import (
     CaptionResult,
@@ -70,6 +75,7 @@ __all__ = [
     "fact_f1",
     "java_available",
     "minilm_metrics",
+    "normalise_caption",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,6 +93,16 @@ def java_available() -> bool:
 
 def _simple_tokenize(text: str) -> str:
     return " ".join(compat_tokens(text))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every run of whitespace (line breaks included) as one space.
+
+    The PTB tokenizer reads one caption per line and pycocoevalcap pairs its output lines with
+    the captions in order: a caption holding a line break it does not replace (``\r``,
+    ``\v``, ``\f``, U+2028, U+2029) would shift every later caption onto another's scores.
+    """
+    return " ".join(text.split())
 
 
 @contextlib.contextmanager
@@ -125,9 +141,9 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
 
         # one tokenizer call (one Java start) for references and candidates together
         both: dict[tuple[str, str], list[dict[str, str]]] = {
-            ("ref", i): [{"caption": c} for c in references[i]] for i in ids
+            ("ref", i): [{"caption": _one_line(c)} for c in references[i]] for i in ids
         }
-        both |= {("cand", i): [{"caption": candidates[i]}] for i in ids}
+        both |= {("cand", i): [{"caption": _one_line(candidates[i])}] for i in ids}
         with _stdout_to_log():
             tokens = PTBTokenizer().tokenize(both)
         gts = {i: tokens[("ref", i)] for i in ids}
@@ -142,13 +158,17 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
     with _stdout_to_log():
         bleu, _ = Bleu(4).compute_score(gts, res)
         rouge_l = float(Rouge().compute_score(gts, res)[0])
-        cider = float(Cider().compute_score(gts, res)[0])
+        if len(ids) >= 2:
+            cider = float(Cider().compute_score(gts, res)[0])
+        else:  # its idf over one video's references is log(1) = 0: every caption would score 0
+            warnings.warn(
+                "CIDEr is undefined on one video (its n-gram weights come from the other videos' references)",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
+            cider = math.nan
         if have_java:
-            from pycocoevalcap.meteor.meteor import Meteor
-
-            meteor = Meteor()
-            meteor_score = float(meteor.compute_score(gts, res)[0])
-            del meteor  # its __del__ stops the Java subprocess
+            meteor_score = _meteor(gts, res)
     return CocoMetrics(
         bleu1=float(bleu[0]),
         bleu2=float(bleu[1]),
@@ -161,6 +181,42 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         tokenizer=tokenizer,
         n=len(ids),
     )
+
+
+def _meteor(gts: Mapping[str, list[str]], res: Mapping[str, list[str]]) -> float | str:
+    """pycocoevalcap's METEOR, or ``"unavailable"`` (with a warning) when its Java process dies.
+
+    METEOR's aligner can run out of its 2 GB Java heap on a very long, repetitive caption; the
+    process then exits, and pycocoevalcap's wrapper fails while holding its lock, so that its
+    ``__del__`` would wait for that lock for ever. Here the lock is released and the process
+    reaped before the wrapper is dropped.
+    """
+    from pycocoevalcap.meteor.meteor import Meteor
+
+    meteor = Meteor()
+    proc = meteor.meteor_p
+    try:
+        return float(meteor.compute_score(gts, res)[0])
+    except (OSError, ValueError) as exc:  # a broken pipe, or an empty line read as a score
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            raise exc from None  # the process is alive: another failure, not handled here
+        err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
+        why = next((line for line in err if "Error" in line or "Exception" in line), err[-1] if err else "")
+        log.warning(
+            "METEOR is unavailable: its Java process exited with status %s (%s); the other metrics are computed",
+            proc.returncode,
+            why or "no message",
+        )
+        return UNAVAILABLE
+    finally:
+        if meteor.lock.locked():
+            meteor.lock.release()
+        del meteor  # its __del__ stops the Java subprocess
+        for pipe in (proc.stdout, proc.stderr):  # which that __del__ leaves open
+            if pipe is not None:
+                pipe.close()
 
 
 # --------------------------------------------------------------------------- MiniLM
@@ -423,6 +479,29 @@ def labels_by_video(binary: Mapping[Primitive, list[BinaryRecord]]) -> dict[str,
 
 # --------------------------------------------------------------------------- section
 
+#: C0 and C1 control characters (Unicode category Cc), read as spaces.
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+
+
+def normalise_caption(text: str) -> str:
+    r"""``text`` as the caption metrics compare it: Unicode NFC, so that canonically equal texts
+    are equal (a precomposed "é" and "e" + combining acute accent), and control characters
+    (tabs, line breaks, escape sequences' ESC, NUL) as spaces.
+
+    >>> normalise_caption("The cam\u0065\u0301ra\x00pans") == "The cam\u00e9ra pans"
+    True
+    """
+    return unicodedata.normalize("NFC", text).translate(_CONTROLS)
+
+
+def _check_text(text: str, what: str) -> None:
+    """Refuse a text that is not valid Unicode (a lone surrogate, which a JSON ``\\ud800`` escape
+    can hold): no metric can tokenise it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CameraBenchError(f"{what} is not valid Unicode text ({exc.reason} at character {exc.start})") from None
+
 
 def caption_section(
     items: list[CaptionItem],
@@ -441,14 +520,16 @@ def caption_section(
         return None
     references: dict[str, list[str]] = {}
     for item in items:
-        references.setdefault(item.video, []).append(item.answer)
+        _check_text(item.answer, f"caption_data.json: the reference caption of {item.video}")
+        references.setdefault(item.video, []).append(normalise_caption(item.answer))
     status: dict[str, str] = {}
     produced: dict[str, str] = {}
     for video in sorted(references):
         rec = run.captions.get(video)
         status[video] = "missing" if rec is None else rec.status
         if rec is not None and rec.status == "ok" and rec.caption is not None:
-            produced[video] = rec.caption
+            _check_text(rec.caption, f"{run.layout.captions}: the caption of {video}")
+            produced[video] = normalise_caption(rec.caption)
     keep = apply_failed_policy([v in produced for v in status], policy)
     # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
     candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}

@@ -94,7 +94,7 @@ CALIBRATED_THRESHOLD = 0.5
 def _calibrated(run: MethodRun, data_dir: str | Path) -> CalibratedRun | None:
     """The method's scores as calibrated P(yes) when its folder holds a calibration."""
     path = run.layout.calibration
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a folder or a broken link in its place is an error
         return None
     calibrated = calibrated_run(run, read_calibration(path), data_dir)
     log.info("%s: VQA answers from calibrated P(yes) (%s)", run.name, calibrated.source)

@@ -218,8 +218,22 @@ def _caption_job(
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", predictor.name, video, traceback.format_exc())
         return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
-    rec = CaptionRecord(video, predictor.name, str(text), "ok", None, question, mode)
+    problem = _caption_problem(text)
+    if problem is not None:  # recorded as that video's failure (str() would record "None" as a caption)
+        return _caption_failed(predictor.name, time.perf_counter() - t0, problem, video, path, question, mode)
+    rec = CaptionRecord(video, predictor.name, text, "ok", None, question, mode)
     return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None)
+
+
+def _caption_problem(text: object) -> str | None:
+    """Why a method's return value cannot be recorded as a caption (None when it can)."""
+    if not isinstance(text, str):
+        return f"the method returned {type(text).__name__}, not a caption string"
+    try:
+        text.encode("utf-8")  # captions.jsonl is UTF-8: a lone surrogate cannot be written
+    except UnicodeEncodeError as exc:
+        return f"the caption is not valid Unicode text ({exc.reason} at character {exc.start})"
+    return None
 
 
 def _answer_failed(
