@@ -71,7 +71,6 @@ for the frame rate) makes the video fail, with that reason: there is no honest w
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -492,16 +491,15 @@ class FrameFeatures:
     each frame's SIFT starts as soon as the frame is decoded, so feature extraction overlaps
     decoding instead of following it. :meth:`of` then gives the features of the frames the
     trajectory is estimated on; a frame whose grey levels differ from those of the frame SIFT
-    ran on (a reading that fell back to another pass; compared by a BLAKE2 digest, so no second
-    copy of the frames is held) gets its features computed again, so the result is what
-    computing them after decoding gives. Use as a context manager: leaving it cancels what has
-    not started.
+    ran on (a reading that fell back to another pass) gets its features computed again, so the
+    result is what computing them after decoding gives. Use as a context manager: leaving it
+    cancels what has not started.
     """
 
     def __init__(self, max_features: int = MAX_FEATURES, threads: int | None = None) -> None:
         self.max_features = max_features
         self._pool = ThreadPoolExecutor(max_workers=threads or feature_threads(), thread_name_prefix="camerabench-sift")
-        self._early: dict[int, tuple[bytes, Future[Features]]] = {}
+        self._early: dict[int, Future[tuple[NDArray[np.uint8], Features]]] = {}
 
     def __enter__(self) -> FrameFeatures:
         return self
@@ -512,36 +510,29 @@ class FrameFeatures:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    @staticmethod
-    def _digest(gray: NDArray[np.uint8]) -> bytes:
-        return hashlib.blake2b(np.ascontiguousarray(gray).data, digest_size=16).digest() + bytes(
-            str(gray.shape), "ascii"
-        )
-
-    def on_frame(self, position: int, rgb: NDArray[np.uint8]) -> None:
-        """:data:`~camerabench.video.FrameCallback`: start the SIFT of the frame at ``position``.
-
-        The grey conversion happens here (a tenth of a millisecond), so what waits for a thread
-        is a third of the frame."""
+    def _gray_sift(self, rgb: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Features]:
         import cv2
 
         gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-        self._early[position] = (self._digest(gray), self._pool.submit(_sift, gray, self.max_features))
+        return gray, _sift(gray, self.max_features)
+
+    def on_frame(self, position: int, rgb: NDArray[np.uint8]) -> None:
+        """:data:`~camerabench.video.FrameCallback`: start the SIFT of the frame at ``position``."""
+        self._early[position] = self._pool.submit(self._gray_sift, rgb)
 
     def of(self, grays: list[NDArray[np.uint8]], first: int = 0) -> list[Future[Features]]:
         """Features of ``grays``, the grey levels of the clip's frames ``first, first + 1, ...``
         (whole frames: :func:`estimate_trajectory` leaves out masked ones)."""
-        out: list[Future[Features]] = []
-        for i, gray in enumerate(grays):
-            digest, early = self._early.pop(first + i, (b"", None))
-            if early is not None and digest == self._digest(gray):
-                out.append(early)
-            else:
-                out.append(self._pool.submit(_sift, gray, self.max_features))
-        for _, unread in self._early.values():  # frames outside the shot: nothing reads them
-            unread.cancel()
-        self._early.clear()
-        return out
+        return [
+            self._pool.submit(self._checked, gray, self._early.pop(first + i, None)) for i, gray in enumerate(grays)
+        ]
+
+    def _checked(self, gray: NDArray[np.uint8], early: Future[tuple[NDArray[np.uint8], Features]] | None) -> Features:
+        if early is not None:
+            seen, features = early.result()
+            if np.array_equal(seen, gray):
+                return features
+        return _sift(gray, self.max_features)
 
 
 def _match(desc_a: NDArray[Any], desc_b: NDArray[Any]) -> NDArray[np.int64]:
