@@ -39,7 +39,6 @@ from camerabench.fileio import atomic_open
 
 __all__ = [
     "VIDEO_EXTENSIONS",
-    "FrameCallback",
     "VideoClip",
     "VideoInfo",
     "check_video",
@@ -61,10 +60,6 @@ VIDEO_EXTENSIONS = frozenset(
 
 #: A display matrix within this many degrees of a multiple of 90 is taken as that multiple.
 _ANGLE_TOLERANCE_DEG = 1.0
-
-#: :func:`read_video`'s ``on_frame``: called with a kept frame's position in the clip and the
-#: (H, W, 3) uint8 frame as soon as it is decoded.
-FrameCallback = Callable[[int, NDArray[np.uint8]], None]
 
 #: At most this much memory is reserved up front for the kept frames of one video.
 _RESERVE_BYTES = 1 << 30
@@ -515,9 +510,7 @@ def _frame_time(pts: int, time_base: Fraction) -> float:
     return float(pts) * time_base.numerator / time_base.denominator
 
 
-def _read_skipping(
-    path: Path, fps: float, max_side: int | None, max_frames: int | None, on_frame: FrameCallback | None = None
-) -> VideoClip | None:
+def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int | None) -> VideoClip | None:
     """:func:`_read_streaming` for a sampling by ``fps``, without decoding the frames nothing needs.
 
     The packets' timestamps are read first (demuxing, no decoding), which tells which frames
@@ -587,8 +580,6 @@ def _read_skipping(
                 if frames is None:
                     frames = np.empty((len(keep), *img.shape), np.uint8)
                 frames[j] = img
-                if on_frame is not None:
-                    on_frame(j, img)
         except VideoError:
             return None  # a stream the decoder rejects: the full decoding reports it, with its frame count
     seen = set(shown)
@@ -601,9 +592,7 @@ def _read_skipping(
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
 
-def _read_streaming(
-    path: Path, fps: float | None, max_side: int | None, max_frames: int | None, on_frame: FrameCallback | None = None
-) -> VideoClip | None:
+def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_frames: int | None) -> VideoClip | None:
     """One pass: decide frame by frame which frames to keep (None if timestamps go backwards, are
     missing or repeat, which needs every timestamp first). Stops as soon as more than ``max_frames``
     would be kept, so a film given for a clip costs that many frames of memory, not the film's."""
@@ -622,11 +611,8 @@ def _read_streaming(
                 if not kept or pos > kept[-1]:
                     if max_frames is not None and len(kept) == max_frames:
                         raise _too_many(path, max_frames, fps, None, None)
-                    img = convert(last[pos - newest - 1 + len(last)])
-                    stack.append(img)
+                    stack.append(convert(last[pos - newest - 1 + len(last)]))
                     kept.append(pos)
-                    if on_frame is not None:
-                        on_frame(len(kept) - 1, img)
 
         decoder = _Decoder(container, path)
         for frame in decoder:
@@ -703,12 +689,7 @@ def _scan(path: Path) -> _Scan:
 
 
 def _read_two_pass(
-    path: Path,
-    fps: float | None,
-    num_frames: int | None,
-    max_side: int | None,
-    max_frames: int | None,
-    on_frame: FrameCallback | None = None,
+    path: Path, fps: float | None, num_frames: int | None, max_side: int | None, max_frames: int | None
 ) -> VideoClip:
     """Timestamps of every frame first, then a second decoding that keeps the chosen frames."""
     scan = _scan(path)
@@ -727,8 +708,6 @@ def _read_two_pass(
                 if frames is None:
                     frames = np.empty((len(keep), *img.shape), np.uint8)
                 frames[slot[i]] = img
-                if on_frame is not None:
-                    on_frame(slot[i], img)
     if decoder.decoded != len(scan.times) or frames is None:
         raise VideoError(
             f"{path}: decoded {len(scan.times)} frames, then {decoder.decoded}: decoding is not repeatable"
@@ -808,7 +787,6 @@ def read_video(
     num_frames: int | None = None,
     max_side: int | None = None,
     max_frames: int | None = None,
-    on_frame: FrameCallback | None = None,
 ) -> VideoClip:
     """Decode a video to upright RGB frames with timestamps, keeping only the sampled frames.
 
@@ -819,11 +797,6 @@ def read_video(
         max_side: resize so the longer side is at most this many pixels.
         max_frames: keep at most this many frames: a sampling that keeps more is an error,
             raised as soon as it is known (memory stays bounded whatever the file's length).
-        on_frame: called as ``on_frame(position, frame)`` with each kept frame as soon as it is
-            decoded and converted (its position in the returned clip, the (H, W, 3) frame), so
-            that work on it can start while the rest decodes. A reading that has to fall back to
-            another pass (see below) calls it again, possibly with other frames at a position:
-            what was computed from a frame must be checked against the returned clip.
 
     One decoding pass when the frames carry increasing timestamps and ``num_frames`` is not
     given; otherwise a first pass reads the timestamps and a second keeps the chosen frames.
@@ -841,12 +814,12 @@ def read_video(
     if max_frames is not None and not (isinstance(max_frames, int) and max_frames >= 1):
         raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
     if num_frames is None:
-        clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames, on_frame)
+        clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
         if clip is None:
-            clip = _read_streaming(path, fps, max_side, max_frames, on_frame)
+            clip = _read_streaming(path, fps, max_side, max_frames)
         if clip is not None:
             return clip
-    return _read_two_pass(path, fps, num_frames, max_side, max_frames, on_frame)
+    return _read_two_pass(path, fps, num_frames, max_side, max_frames)
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:

@@ -422,9 +422,6 @@ def _cheirality_depth(
 #: before. More run where OpenCV has more threads (:func:`feature_threads`).
 FEATURE_THREADS = 2
 
-#: SIFT keypoints kept per frame (OpenCV's ``nfeatures``: the strongest responses).
-MAX_FEATURES = 1000
-
 
 def feature_threads() -> int:
     """Threads for SIFT: OpenCV's thread count (the machine's cores, or what a worker of a
@@ -435,11 +432,10 @@ def feature_threads() -> int:
     return max(FEATURE_THREADS, int(cv2.getNumThreads()))
 
 
-Features = tuple[NDArray[np.float32], NDArray[Any]]
-
-
-def _sift(gray: NDArray[np.uint8], max_features: int) -> Features:
-    """Keypoints (K, 2) and SIFT descriptors (K, 128) of one frame, the whole frame.
+def _features(
+    gray: NDArray[np.uint8], max_features: int, mask: NDArray[np.uint8] | None = None
+) -> tuple[NDArray[np.float32], NDArray[Any]]:
+    """Keypoints (K, 2) and SIFT descriptors (K, 128) of one frame.
 
     OpenCV's float descriptors hold whole numbers in [0, 255]; they are kept as uint8 (a quarter
     of the memory, which matters when every sampled frame of a long clip keeps its features)
@@ -449,90 +445,14 @@ def _sift(gray: NDArray[np.uint8], max_features: int) -> Features:
     import cv2
 
     sift = cv2.SIFT_create(nfeatures=max_features)  # type: ignore[attr-defined]
-    kps, desc = sift.detectAndCompute(gray, None)
+    kps, desc = sift.detectAndCompute(gray, mask)  # mask: 0 on static overlays and bars
     if desc is None:
         return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8)
-    pts = np.array([kp.pt for kp in kps], dtype=np.float32).reshape(-1, 2)
+    pts = np.array([kp.pt for kp in kps], dtype=np.float32)
     as_bytes = desc.astype(np.uint8)
     if np.array_equal(as_bytes, desc):
         return pts, as_bytes
     return pts, desc.astype(np.float32)
-
-
-def _in_mask(features: Features, mask: NDArray[np.uint8] | None) -> Features:
-    """The features whose keypoint lies where ``mask`` (OpenCV's convention, 255 = usable) is set.
-
-    This is what OpenCV's SIFT does with a mask: it keeps the ``nfeatures`` strongest keypoints
-    of the whole frame and then drops those on a masked pixel (``KeyPointsFilter::runByPixelsMask``,
-    the pixel at ``(int)(y + 0.5f), (int)(x + 0.5f)``), so a frame's features can be computed
-    before its clip's mask is known. Checked to give the same keypoints and descriptors as
-    ``detectAndCompute(gray, mask)`` (``tests/geometry/test_fast.py``).
-    """
-    pts, desc = features
-    if mask is None or not len(pts):
-        return features
-    half = np.float32(0.5)
-    rows = np.clip((pts[:, 1] + half).astype(np.int64), 0, mask.shape[0] - 1)
-    cols = np.clip((pts[:, 0] + half).astype(np.int64), 0, mask.shape[1] - 1)
-    keep = mask[rows, cols] != 0
-    return pts[keep], desc[keep]
-
-
-def _features(gray: NDArray[np.uint8], max_features: int, mask: NDArray[np.uint8] | None = None) -> Features:
-    """Keypoints (K, 2) and SIFT descriptors (K, 128) of one frame, outside ``mask`` (0 on static
-    overlays and bars): :func:`_sift` then :func:`_in_mask`."""
-    return _in_mask(_sift(gray, max_features), mask)
-
-
-class FrameFeatures:
-    """SIFT features of a clip's sampled frames, computed in threads while the clip still decodes.
-
-    Pass :meth:`on_frame` to :func:`~camerabench.baselines.geometry.predictor.sampled_clip`:
-    each frame's SIFT starts as soon as the frame is decoded, so feature extraction overlaps
-    decoding instead of following it. :meth:`of` then gives the features of the frames the
-    trajectory is estimated on; a frame whose grey levels differ from those of the frame SIFT
-    ran on (a reading that fell back to another pass) gets its features computed again, so the
-    result is what computing them after decoding gives. Use as a context manager: leaving it
-    cancels what has not started.
-    """
-
-    def __init__(self, max_features: int = MAX_FEATURES, threads: int | None = None) -> None:
-        self.max_features = max_features
-        self._pool = ThreadPoolExecutor(max_workers=threads or feature_threads(), thread_name_prefix="camerabench-sift")
-        self._early: dict[int, Future[tuple[NDArray[np.uint8], Features]]] = {}
-
-    def __enter__(self) -> FrameFeatures:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _gray_sift(self, rgb: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], Features]:
-        import cv2
-
-        gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-        return gray, _sift(gray, self.max_features)
-
-    def on_frame(self, position: int, rgb: NDArray[np.uint8]) -> None:
-        """:data:`~camerabench.video.FrameCallback`: start the SIFT of the frame at ``position``."""
-        self._early[position] = self._pool.submit(self._gray_sift, rgb)
-
-    def of(self, grays: list[NDArray[np.uint8]], first: int = 0) -> list[Future[Features]]:
-        """Features of ``grays``, the grey levels of the clip's frames ``first, first + 1, ...``
-        (whole frames: :func:`estimate_trajectory` leaves out masked ones)."""
-        return [
-            self._pool.submit(self._checked, gray, self._early.pop(first + i, None)) for i, gray in enumerate(grays)
-        ]
-
-    def _checked(self, gray: NDArray[np.uint8], early: Future[tuple[NDArray[np.uint8], Features]] | None) -> Features:
-        if early is not None:
-            seen, features = early.result()
-            if np.array_equal(seen, gray):
-                return features
-        return _sift(gray, self.max_features)
 
 
 def _match(desc_a: NDArray[Any], desc_b: NDArray[Any]) -> NDArray[np.int64]:
@@ -985,12 +905,11 @@ def estimate_trajectory(
     timestamps: NDArray[np.float64],
     fov_deg: float = 60.0,
     parallax_px: float = 1.0,
-    max_features: int = MAX_FEATURES,
+    max_features: int = 1000,
     min_overlap: float = 0.35,
     parallax_noise_ratio: float = PARALLAX_NOISE_RATIO,
     usable: NDArray[np.bool_] | None = None,
     grays: list[NDArray[np.uint8]] | None = None,
-    features: list[Future[Features]] | None = None,
 ) -> tuple[Trajectory, list[tuple[int, int, PairMotion]]]:
     """Chain two-view motion over (N, H, W, 3) RGB frames into a trajectory.
 
@@ -1010,9 +929,6 @@ def estimate_trajectory(
     ``grays``, when given, are the frames' grey levels (OpenCV's RGB to grey), computed once by
     the caller. ``usable`` (H, W), when given, is where features and flow may be taken (False on static
     overlays and bars: :func:`~camerabench.baselines.geometry.overlay.static_mask`).
-    ``features``, when given, are the frames' whole-frame SIFT features computed elsewhere
-    (:meth:`FrameFeatures.of`, with ``max_features`` per frame); features on unusable pixels
-    are left out here.
 
     Returns:
         The trajectory (first camera at the origin, translation in scene-depth units,
@@ -1028,27 +944,14 @@ def estimate_trajectory(
     cv_mask = None if usable is None else usable.astype(np.uint8) * 255
     # SIFT runs in threads (OpenCV releases the GIL) while this thread relates the frames whose
     # features are ready: the two overlap, and each frame's features are what a loop would give.
-    with FrameFeatures(max_features) as own:
-        whole = features if features is not None else own.of(grays)
-        if len(whole) != len(frames):
-            raise ValueError(f"features of {len(whole)} frames for {len(frames)} frames")
-        feats = [_MaskedFeatures(f, cv_mask) for f in whole]
+    pool = ThreadPoolExecutor(max_workers=feature_threads(), thread_name_prefix="camerabench-sift")
+    futures = [pool.submit(_features, g, max_features, cv_mask) for g in grays]
+    try:
         return _chain(
-            frames, timestamps, k, grays, usable, feats, parallax_px, min_overlap, parallax_noise_ratio, fov_deg
+            frames, timestamps, k, grays, usable, futures, parallax_px, min_overlap, parallax_noise_ratio, fov_deg
         )
-
-
-class _MaskedFeatures:
-    """A frame's features (a future of whole-frame ones) without those on unusable pixels."""
-
-    def __init__(self, whole: Future[Features], mask: NDArray[np.uint8] | None) -> None:
-        self._whole, self._mask = whole, mask
-        self._kept: Features | None = None
-
-    def result(self) -> Features:
-        if self._kept is None:
-            self._kept = _in_mask(self._whole.result(), self._mask)
-        return self._kept
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _chain(
@@ -1057,7 +960,7 @@ def _chain(
     k: NDArray[np.float64],
     grays: list[NDArray[np.uint8]],
     usable: NDArray[np.bool_] | None,
-    feats: list[_MaskedFeatures],
+    feats: list[Future[tuple[NDArray[np.float32], NDArray[Any]]]],
     parallax_px: float,
     min_overlap: float,
     parallax_noise_ratio: float,
@@ -1246,39 +1149,31 @@ class FastPredictor(GeometricPredictor):
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
-        # SIFT starts on each sampled frame as soon as it is decoded (FrameFeatures)
-        with FrameFeatures() as sift:
-            clip = sampled_clip(
-                video_path,
-                self.opt("sample_fps"),
-                self.opt("min_frames"),
-                self.opt("max_side"),
-                self.opt("max_frames"),
-                on_frame=sift.on_frame,
-            )
-            if len(clip) < 2:
-                raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
-            # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
-            cuts = detect_cuts(clip.frames)
-            start, stop = longest_shot(cuts, len(clip))
-            if stop - start < 2:
-                raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has two sampled frames")
-            frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
-            steps = np.diff(timestamps)
-            per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
-            # grey once, with OpenCV, for the overlay mask and SIFT alike (not again in static_mask)
-            grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
-            mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None
-            traj, pairs = estimate_trajectory(
-                frames,
-                timestamps,
-                grays=grays,
-                usable=None if mask is None or not mask.any else mask.usable,
-                fov_deg=self.opt("fov_deg"),
-                parallax_px=self.opt("parallax_px"),
-                parallax_noise_ratio=self.opt("parallax_noise_ratio"),
-                features=sift.of(grays, start),
-            )
+        clip = sampled_clip(
+            video_path, self.opt("sample_fps"), self.opt("min_frames"), self.opt("max_side"), self.opt("max_frames")
+        )
+        if len(clip) < 2:
+            raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
+        # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
+        cuts = detect_cuts(clip.frames)
+        start, stop = longest_shot(cuts, len(clip))
+        if stop - start < 2:
+            raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has two sampled frames")
+        frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
+        steps = np.diff(timestamps)
+        per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
+        # grey once, with OpenCV, for the overlay mask and SIFT alike (not again in static_mask)
+        grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+        mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None
+        traj, pairs = estimate_trajectory(
+            frames,
+            timestamps,
+            grays=grays,
+            usable=None if mask is None or not mask.any else mask.usable,
+            fov_deg=self.opt("fov_deg"),
+            parallax_px=self.opt("parallax_px"),
+            parallax_noise_ratio=self.opt("parallax_noise_ratio"),
+        )
         info = {
             **clip.notes,
             "frames": len(clip),

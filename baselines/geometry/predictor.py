@@ -23,7 +23,7 @@ from camerabench.errors import NotBuiltError, PredictionError
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive, primitives_named
 from camerabench.trajectory import Trajectory
-from camerabench.video import FrameCallback, VideoClip, read_video
+from camerabench.video import VideoClip, read_video
 
 __all__ = [
     "CAMERA_MOVEMENT",
@@ -71,28 +71,18 @@ standard video format (SQCIF) is 128x96.
 """
 
 
-def sampled_clip(
-    video_path: Path,
-    sample_fps: float,
-    min_frames: int,
-    max_side: int,
-    max_frames: int,
-    on_frame: FrameCallback | None = None,
-) -> VideoClip:
+def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side: int, max_frames: int) -> VideoClip:
     """The frames a geometric method analyses: ``sample_fps`` frames a second, or ``min_frames``
     evenly spaced ones when that gives fewer (a short clip), longer side at most ``max_side``.
-
-    ``on_frame`` is :func:`~camerabench.video.read_video`'s: called with each kept frame as it
-    is decoded (again, possibly with other frames, when a short clip is read a second time).
 
     Raises:
         PredictionError: the frames are smaller than :data:`MIN_FRAME_SIDE_PX` on a side.
         VideoError: the file cannot be decoded, or the sampling keeps more than ``max_frames``
             frames (a film given for a clip: decoding stops there, before memory runs out).
     """
-    clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames, on_frame=on_frame)
+    clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames)
     if len(clip) < min_frames:  # a short clip: sample it densely instead
-        clip = read_video(video_path, num_frames=min_frames, max_side=max_side, on_frame=on_frame)
+        clip = read_video(video_path, num_frames=min_frames, max_side=max_side)
     height, width = clip.frames.shape[1:3]
     if len(clip) and min(height, width) < MIN_FRAME_SIDE_PX:
         raise PredictionError(
