@@ -4,21 +4,26 @@
 ``captions.jsonl`` one :class:`CaptionRecord` per video; ``run.json`` one :class:`RunInfo`.
 Readers validate every line (fields present, JSON types as documented, finite scores) and
 name the file and line of anything malformed; in ``run.json`` the line of the offending field.
+A last line that does not parse and has no line break after it (a run stopped while appending)
+is reported as an incomplete last line; ``--resume`` drops it and runs that video again.
 Fields a record does not define are ignored, so other tools may add their own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from camerabench import __version__
-from camerabench.fileio import read_json_document, read_jsonl, write_json, write_jsonl
+from camerabench.errors import FileFormatError
+from camerabench.fileio import iter_jsonl_numbered, read_json_document, write_json, write_jsonl
 from camerabench.taxonomy import Primitive
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "Status",
     "config_hash",
     "git_commit",
+    "iter_records",
     "now_iso",
     "read_answers",
     "read_captions",
@@ -335,8 +341,52 @@ class RunInfo:
         return cls(**obj)
 
 
+_R = TypeVar("_R")
+
+
+def _ends_mid_line(path: Path, line: int) -> bool:
+    """Whether ``line`` is the last line of ``path`` and no line break follows it."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if size == 0:
+            return False
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return False
+        fh.seek(0)
+        breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return line == breaks + 1
+
+
+def iter_records(path: str | Path, parse: Callable[[dict[str, Any]], _R]) -> Iterator[tuple[int, _R]]:
+    """``(line number, record)`` for each non-blank line of a records file (JSONL).
+
+    Raises:
+        FileFormatError: as :func:`~camerabench.fileio.iter_jsonl_numbered`; a malformed last
+            line without a line break after it is named as an incomplete last line (a run
+            stopped while writing it).
+    """
+    path = Path(path)
+    try:
+        yield from iter_jsonl_numbered(path, parse)
+    except FileFormatError as exc:
+        torn = isinstance(exc.__cause__, json.JSONDecodeError)  # a cut record is not JSON
+        if not torn or exc.line is None or exc.path != path or not _ends_mid_line(path, exc.line):
+            raise
+        raise FileFormatError(
+            path,
+            f"incomplete last line, with no line break after it (a run stopped while writing it?): {exc.problem}; "
+            "`--resume` drops it and runs that video again",
+            exc.line,
+        ) from exc
+
+
+def _read_records(path: str | Path, parse: Callable[[dict[str, Any]], _R]) -> list[_R]:
+    return [rec for _, rec in iter_records(path, parse)]
+
+
 def read_scores(path: str | Path) -> list[ScoreRecord]:
-    return read_jsonl(path, ScoreRecord.from_dict)
+    return _read_records(path, ScoreRecord.from_dict)
 
 
 def write_scores(path: str | Path, records: list[ScoreRecord]) -> None:
@@ -344,7 +394,7 @@ def write_scores(path: str | Path, records: list[ScoreRecord]) -> None:
 
 
 def read_captions(path: str | Path) -> list[CaptionRecord]:
-    return read_jsonl(path, CaptionRecord.from_dict)
+    return _read_records(path, CaptionRecord.from_dict)
 
 
 def write_captions(path: str | Path, records: list[CaptionRecord]) -> None:
@@ -352,7 +402,7 @@ def write_captions(path: str | Path, records: list[CaptionRecord]) -> None:
 
 
 def read_answers(path: str | Path) -> list[AnswerRecord]:
-    return read_jsonl(path, AnswerRecord.from_dict)
+    return _read_records(path, AnswerRecord.from_dict)
 
 
 def write_answers(path: str | Path, records: list[AnswerRecord]) -> None:

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from camerabench.errors import FileFormatError
@@ -42,10 +43,8 @@ from camerabench.records import (
     CaptionRecord,
     RunInfo,
     ScoreRecord,
-    read_answers,
-    read_captions,
+    iter_records,
     read_run_info,
-    read_scores,
 )
 
 __all__ = [
@@ -77,6 +76,9 @@ CALIBRATION_FILE = "calibration.json"
 ANSWERS_FILE = "answers.jsonl"
 ANSWER_RUN_INFO_FILE = "answer_run.json"
 _RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, ANSWERS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
+
+_R = TypeVar("_R", ScoreRecord, CaptionRecord, AnswerRecord)
+_K = TypeVar("_K")
 
 #: Encoded names longer than this end in a hash of the video name instead (file names are
 #: limited to 255 bytes).
@@ -190,6 +192,8 @@ class MethodRun:
         info: ``run.json`` if present.
         duplicates: number of (video, question) keys recorded more than once (an ok record
             wins over a failed one; otherwise the later line wins).
+        caption_duplicates: number of videos captioned more than once (same rule).
+        answer_duplicates: number of multiple-choice rows answered more than once (same rule).
     """
 
     name: str
@@ -199,6 +203,8 @@ class MethodRun:
     answers: dict[tuple[str | None, str], AnswerRecord] | None = None
     info: RunInfo | None = None
     duplicates: int = 0
+    caption_duplicates: int = 0
+    answer_duplicates: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -220,46 +226,70 @@ class MethodRun:
         return dict(self.info.settings) if self.info else {}
 
 
-def _index_scores(path: Path) -> tuple[dict[tuple[str, str], ScoreRecord], int]:
-    out: dict[tuple[str, str], ScoreRecord] = {}
-    duplicates = 0
-    for rec in read_scores(path):
-        key = (rec.video, rec.question)
-        old = out.get(key)
+_Record = ScoreRecord | CaptionRecord | AnswerRecord
+
+
+class _MethodCheck:
+    """Refuses a records file that mixes methods, or whose method is not run.json's.
+
+    Such a file is usually two runs concatenated or a file copied from another method's
+    folder; evaluating it as one method would blend two methods' numbers.
+    """
+
+    def __init__(self, path: Path, info: RunInfo | None) -> None:
+        self.path, self.info = path, info
+        self.first: tuple[int, str] | None = None
+
+    def __call__(self, line: int, method: str) -> None:
+        if self.first is None:
+            self.first = (line, method)
+            if self.info is not None and method != self.info.method:
+                raise FileFormatError(
+                    self.path,
+                    f"a record of method {method!r}, but {RUN_INFO_FILE} beside it is a run of method "
+                    f"{self.info.method!r} (a file from another method's folder?)",
+                    line,
+                )
+        elif method != self.first[1]:
+            raise FileFormatError(
+                self.path,
+                f"a record of method {method!r} in a file of method {self.first[1]!r} (line {self.first[0]}): "
+                "one file holds one method's records (two runs concatenated?)",
+                line,
+            )
+
+
+def _index(
+    path: Path, parse: Callable[[dict[str, Any]], _R], key: Callable[[_R], _K], info: RunInfo | None, what: str
+) -> tuple[dict[_K, _R], int]:
+    """Records by ``key``, and how many keys are recorded more than once.
+
+    Of two records of one key, an ok record wins over a failed one; otherwise the later line
+    wins. Repeats are counted (exact repeats of a line among them) and logged.
+    """
+    out: dict[_K, _R] = {}
+    repeated: set[_K] = set()
+    exact = 0
+    check = _MethodCheck(path, info)
+    for line, rec in iter_records(path, parse):
+        check(line, rec.method)
+        k = key(rec)
+        old = out.get(k)
         if old is not None:
-            duplicates += 1
+            repeated.add(k)
+            exact += old == rec
             if old.status == "ok" and rec.status != "ok":
                 continue
-        out[key] = rec
-    if duplicates:
-        log.warning("%s: %d (video, question) pairs are recorded more than once; ok records win", path, duplicates)
-    return out, duplicates
-
-
-def _index_captions(path: Path) -> dict[str, CaptionRecord]:
-    out: dict[str, CaptionRecord] = {}
-    for rec in read_captions(path):
-        old = out.get(rec.video)
-        if old is not None and old.status == "ok" and rec.status != "ok":
-            continue
-        out[rec.video] = rec
-    return out
-
-
-def _index_answers(path: Path) -> dict[tuple[str | None, str], AnswerRecord]:
-    out: dict[tuple[str | None, str], AnswerRecord] = {}
-    repeated = 0
-    for rec in read_answers(path):
-        key = (rec.table, rec.index)
-        old = out.get(key)
-        if old is not None:
-            repeated += 1
-            if old.status == "ok" and rec.status != "ok":
-                continue
-        out[key] = rec
+        out[k] = rec
     if repeated:
-        log.warning("%s: %d rows are answered more than once; ok records win, else the later line", path, repeated)
-    return out
+        log.warning(
+            "%s: %d %s recorded more than once (%d exact repeats of a line); ok records win, else the later line",
+            path,
+            len(repeated),
+            what,
+            exact,
+        )
+    return out, len(repeated)
 
 
 def _present(path: Path) -> bool:
@@ -273,22 +303,33 @@ def read_method(folder: str | Path) -> MethodRun:
     A predict run's ``run.json`` without ``scores.jsonl`` (a run stopped before its first
     video) reads as an empty score table, so every labelled sample is counted missing.
 
+    Records of one key given more than once are counted (``duplicates``,
+    ``caption_duplicates``, ``answer_duplicates``) and logged; an ok record wins over a failed
+    one, otherwise the later line.
+
     Raises:
-        FileFormatError: a run file that is malformed or is not a file.
+        FileFormatError: a run file that is malformed or is not a file (naming its line); a
+            records file that mixes methods, or whose method is not run.json's.
     """
     layout = MethodFolder(Path(folder))
     run = MethodRun(layout.name, layout.path)
     if _present(layout.run_info):
         run.info = read_run_info(layout.run_info)
     if _present(layout.scores):
-        run.scores, run.duplicates = _index_scores(layout.scores)
+        run.scores, run.duplicates = _index(
+            layout.scores, ScoreRecord.from_dict, lambda r: (r.video, r.question), run.info, "(video, question) pairs"
+        )
     elif run.info is not None and not _present(layout.answers):
         log.warning("%s: run.json but no %s; every labelled sample counts as missing", layout.path, SCORES_FILE)
         run.scores = {}
     if _present(layout.captions):
-        run.captions = _index_captions(layout.captions)
+        run.captions, run.caption_duplicates = _index(
+            layout.captions, CaptionRecord.from_dict, lambda r: r.video, run.info, "videos"
+        )
     if _present(layout.answers):
-        run.answers = _index_answers(layout.answers)
+        run.answers, run.answer_duplicates = _index(
+            layout.answers, AnswerRecord.from_dict, lambda r: (r.table, r.index), run.info, "rows"
+        )
     return run
 
 

@@ -175,6 +175,25 @@ def unmatched_records_note(run: MethodRun, dataset: Dataset) -> str | None:
     return f"{head}: no record pairs a labelled video with a question it is labelled for"
 
 
+def _warn_unknown_videos(name: str, run: MethodRun, dataset: Dataset, scores: bool = True) -> None:
+    """Log how many score (when ``scores``) and caption records name a video the dataset does not have."""
+    known = set(dataset.videos())
+    tables: list[tuple[str, list[str]]] = [("caption", list(run.captions or {}))]
+    if scores:
+        tables.insert(0, ("score", [video for video, _ in run.scores or {}]))
+    for what, videos in tables:
+        unknown = [v for v in videos if v not in known]
+        if unknown:
+            log.warning(
+                "%s: %d %s record(s) name %d video(s) not in the dataset (e.g. %r): they are not evaluated",
+                name,
+                len(unknown),
+                what,
+                len(set(unknown)),
+                min(unknown),
+            )
+
+
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
     if info is None:
@@ -243,10 +262,17 @@ def evaluate(
         log.info("evaluating %s", name)
         if run.info is not None and run.info.data is not None and run.info.data != data_path:
             log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
-        out = MethodResult(run_info=_run_info(run), duplicate_records=run.duplicates or None, kind=method_kind(run))
+        out = MethodResult(
+            run_info=_run_info(run),
+            duplicate_records=run.duplicates or None,
+            duplicate_captions=run.caption_duplicates or None,
+            duplicate_answers=run.answer_duplicates or None,
+            kind=method_kind(run),
+        )
         unmatched = unmatched_records_note(run, dataset)
         if unmatched is not None:
             log.warning("%s: %s", name, unmatched)
+        _warn_unknown_videos(name, run, dataset, scores=unmatched is None)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
             out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)

@@ -6,7 +6,8 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
 ``strict_json(result.to_dict())``) and ``from_dict()`` reads it back. The document::
 
     {"data", "run", "failed_policy", "n_bootstrap", "seed",
-     "methods": {NAME: {"run_info", "duplicate_records", "binary", "vqa", "retrieval",
+     "methods": {NAME: {"run_info", "duplicate_records", "duplicate_captions", "duplicate_answers",
+                        "binary", "vqa", "retrieval",
                         "captions", "trajectory", "calibration"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
@@ -788,6 +789,8 @@ class MethodResult(Section):
     Attributes:
         run_info: provenance, when the method has a ``run.json``.
         duplicate_records: (video, question) keys recorded more than once (None when none).
+        duplicate_captions: videos captioned more than once (None when none).
+        duplicate_answers: multiple-choice rows answered more than once (None when none).
         kind: what the method is (``geometric``, ``semantic``, ...): ``run.json``'s
             ``method_kind``, else ``geometric`` when it wrote trajectories and ``semantic``
             otherwise. Not part of the document; :meth:`from_dict` reads ``run_info``.
@@ -795,6 +798,8 @@ class MethodResult(Section):
 
     run_info: RunInfoSummary | None = None
     duplicate_records: int | None = None
+    duplicate_captions: int | None = None
+    duplicate_answers: int | None = None
     binary: BinaryResult | None = None
     vqa: VQAResult | None = None
     retrieval: RetrievalResult | None = None

@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import threading
 import time
@@ -41,7 +42,7 @@ import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from tqdm import tqdm
 
@@ -276,19 +277,63 @@ def _row_key(table: str | None, index: str) -> str:
 # --- driver side ---------------------------------------------------------------------------
 
 
-def _repair_tail(path: Path) -> None:
-    """Drop a torn last line left by a crash mid-append (that video is then run again)."""
+_CUT_VIDEO = re.compile(rb'\s*\{"video": ("(?:[^"\\]|\\.)*")')
+
+
+def _repair_tail(path: Path) -> tuple[bool, str | None]:
+    """Mend a last line left without its line break by a crash mid-append.
+
+    A whole record there gets its line break back; a torn one is dropped (its video is then
+    run again). Returns whether the last line was cut, and the video it was a record of when
+    that can be read (a predict run appends a video's records in one write, so that video may
+    have lost records after it).
+    """
     try:
         data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data.rfind(b"\n") + 1
-            log.warning(
-                "%s: dropping an incomplete last line (%d bytes) from an interrupted run", path, len(data) - keep
-            )
-            with open(path, "r+b") as fh:
+        if not data or data.endswith(b"\n"):
+            return False, None
+        keep = data.rfind(b"\n") + 1
+        tail = data[keep:]
+        try:
+            record = json.loads(tail)
+        except ValueError:  # torn mid-record: dropped below
+            record = None
+        with open(path, "r+b") as fh:
+            if isinstance(record, dict):
+                log.warning("%s: the last line has no line break (an interrupted run); adding it", path)
+                fh.seek(len(data))
+                fh.write(b"\n")
+            else:
+                log.warning("%s: dropping an incomplete last line (%d bytes) from an interrupted run", path, len(tail))
                 fh.truncate(keep)
     except OSError as exc:
         raise write_error(path, exc) from exc
+    if isinstance(record, dict):
+        video = record.get("video")
+        return True, video if isinstance(video, str) else None
+    match = _CUT_VIDEO.match(tail)
+    try:
+        return True, json.loads(match.group(1)) if match else None
+    except ValueError:  # not a name json.dumps writes: the video is not known
+        return True, None
+
+
+def _cut_short(
+    cut: tuple[bool, str | None], records: Sequence[ScoreRecord], questions: Mapping[str, list[Question]]
+) -> set[str]:
+    """The video whose score records an interrupted append may have cut short (see :func:`_repair_tail`).
+
+    When the cut line names no video (torn within its name), the video of the last whole
+    record is suspect if it lacks a record for any question the dataset asks of it.
+    """
+    was_cut, video = cut
+    if not was_cut or not records:
+        return set()
+    if video is not None:
+        return {video}
+    last = records[-1].video
+    recorded = {r.question for r in records if r.video == last}
+    return {last} if any(q.text not in recorded for q in questions.get(last, [])) else set()
 
 
 def _init(method: str, options: MethodOptions, threads: int | None) -> None:
@@ -414,6 +459,21 @@ def _video_failure(records: list[_Record]) -> str | None:
 def _record_key(rec: _Record) -> str:
     """The unit a record belongs to: its video, or ``table:index`` for an answer."""
     return _row_key(rec.table, rec.index) if isinstance(rec, AnswerRecord) else rec.video
+
+
+_R = TypeVar("_R", ScoreRecord, CaptionRecord, AnswerRecord)
+
+
+def _unique(path: Path, records: list[_R]) -> list[_R]:
+    """``records`` less exact repeats (an earlier file's repeated lines), counted in the log.
+
+    Records that differ but share a key are all kept (what evaluation reads is decided, and
+    counted, when the run folder is read).
+    """
+    unique = list(dict.fromkeys(records))
+    if len(unique) < len(records):
+        log.warning("%s: dropping %d exact repeats of a record", path, len(records) - len(unique))
+    return unique
 
 
 def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
@@ -654,12 +714,15 @@ def _rerun_changed(
     records: Sequence[_Record],
     asked: Mapping[str, str],
     prints: Mapping[str, str | None],
+    cut_short: set[str],
 ) -> set[str]:
     """Videos of an earlier ``predict`` or ``caption`` whose questions (``asked``) or file
-    (``prints``) have changed since: their records are dropped from ``out_path`` (rewritten
-    atomically) and from ``info``, and they are returned to be run again. A video without a
-    digest in run.json (a run.json written before they were kept) is taken as unchanged."""
+    (``prints``) have changed since, or whose records an interrupted append cut short
+    (``cut_short``): their records are dropped from ``out_path`` (rewritten atomically) and
+    from ``info``, and they are returned to be run again. A video without a digest in
+    run.json (a run.json written before they were kept) is taken as unchanged."""
     changed_questions, changed_files = set(), set()
+    cut_short = cut_short & {_record_key(r) for r in records}
     for video in {_record_key(r) for r in records}:
         before = info.questions_sha256.get(video)
         if video in asked and before is not None and before != asked[video]:
@@ -677,7 +740,10 @@ def _rerun_changed(
                 len(changed),
                 min(changed),
             )
-    changed = changed_questions | changed_files
+    if cut_short:
+        video = min(cut_short)
+        log.warning("%s: the records of %s may be cut short by the interruption: it is run again", out_path, video)
+    changed = changed_questions | changed_files | cut_short
     if not changed:
         return changed
     kept = [r for r in records if _record_key(r) not in changed]
@@ -738,7 +804,7 @@ def _run_locked(
                     f"{info_path}: cannot --resume with settings that differ from the earlier run "
                     f"({'; '.join(differences)}); use the earlier settings, or another --out for a new run"
                 )
-        _repair_tail(out_path)
+        cut = _repair_tail(out_path)
         earlier_records: Sequence[_Record] = (
             read_scores(out_path)
             if kind == "predict"
@@ -755,7 +821,9 @@ def _run_locked(
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
         if kind != "answer":
-            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints)
+            scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
+            cut_short = _cut_short(cut, scores, ds.questions()) if kind == "predict" else set()
+            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short)
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
@@ -840,16 +908,16 @@ def _run_locked(
         bar.close()
         # Rewrite sorted (deterministic content), atomically.
         if kind == "predict":
-            scores = read_scores(out_path) if out_path.exists() else []
+            scores = _unique(out_path, read_scores(out_path) if out_path.exists() else [])
             write_scores(out_path, sorted(scores, key=lambda r: (r.video, r.question)))
             _count(info, _by_video(scores), set(videos))
         elif kind == "answer":
-            answers = read_answers(out_path) if out_path.exists() else []
+            answers = _unique(out_path, read_answers(out_path) if out_path.exists() else [])
             order = {key: i for i, key in enumerate(videos)}
             write_answers(out_path, sorted(answers, key=lambda r: order.get(_record_key(r), len(order))))
             _count(info, _by_video(answers), set(videos))
         else:
-            caps = read_captions(out_path) if out_path.exists() else []
+            caps = _unique(out_path, read_captions(out_path) if out_path.exists() else [])
             write_captions(out_path, sorted(caps, key=lambda r: r.video))
             _count(info, _by_video(caps), set(videos))
         info.finished = now_iso()
