@@ -1054,6 +1054,12 @@ def _chain(
                 if b == a + 1:
                     raise  # consecutive frames that cannot be related: nothing to bridge with
                 break
+            if b > a + 1 and (a, b) in dense_pairs and (a, a + 1) not in dense_pairs:
+                # SIFT related the keyframe to the next frame but no longer to this one: the
+                # overlap with the keyframe has run out (the min_overlap rule below, which the
+                # dense-flow points cannot be counted against). Dense flow across such a gap
+                # (a x4 zoom out) is not trustworthy; the segment ends at b - 1.
+                break
             if not pair.rotation_only and b > a + 1 and with_movers(b - 1, b):
                 # Parallax that shows only against an older keyframe, while the last two frames
                 # are a turning camera with objects moving in front: the objects entered since

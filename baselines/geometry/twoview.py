@@ -219,6 +219,30 @@ def fit_rotation_zoom(
         )
         lower[4], upper[4] = min(widest, -1e-6), max(narrowest, 1e-6)
     fit = least_squares(residual, x0, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper))
+    # A field of view for camera b (after the zoom) within FOCAL_FOV_RANGE_DEG, widened to the guess.
+    f_lo, f_hi = (centre[0] / np.tan(np.deg2rad(fov) / 2.0) for fov in FOCAL_FOV_RANGE_DEG[::-1])
+    f_lo, f_hi = min(f_lo, focal[0]), max(f_hi, focal[0])
+
+    def folded(params: NDArray[np.float64]) -> bool:
+        f_b, _, _, _, q, _ = model(params)
+        return bool((q[:, 2] <= 0).any() or not f_lo <= float(f_b[0]) <= f_hi)
+
+    if len(pts_a) >= 2 and folded(fit.x):
+        # Started at no motion, a large roll (a half turn between sampled frames) can end in a
+        # projective fold: a turn of ~170 deg about a tilted axis seen through a x0.003 "zoom",
+        # rays behind camera b, which no camera does. Refit from the roll and scale of the
+        # matches' 2D similarity about the principal point; keep it unless it fits worse and
+        # is no more plausible.
+        similarity, _ = cv2.estimateAffinePartial2D(offsets, pts_b - centre, method=cv2.LMEDS)
+        if similarity is not None:
+            start = x0.copy()
+            start[2] = np.arctan2(similarity[1, 0], similarity[0, 0])
+            start[3] = np.log(max(float(np.hypot(similarity[0, 0], similarity[1, 0])), 1e-6))
+            refit = least_squares(
+                residual, start, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper)
+            )
+            if not folded(refit.x) or refit.cost <= fit.cost:
+                fit = refit
     rot = cv2.Rodrigues(fit.x[:3])[0]
     err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
     return rot, float(np.exp(fit.x[3])), err
