@@ -334,14 +334,21 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 def cli_run(data: Path, tmp_path: Path) -> Iterator[Callable[[], tuple[subprocess.Popen[str], set[int]]]]:
     """Start ``camerabench predict --workers 2`` (slow dummy) and wait until its workers are busy.
 
-    1 s a video: after the first records 4 of the 6 videos are left, 2 s of work, so the signal
-    lands mid-run even on a loaded machine (at 0.4 s a video one CI run finished all 6 first)."""
+    The command gets SIGINT's default action back: a suite started in the background by a shell
+    without job control inherits SIGINT ignored, and Python then installs no Ctrl-C handler (the
+    SIGINT case then ran all 6 videos to the end)."""
     procs: list[subprocess.Popen[str]] = []
 
     def start() -> tuple[subprocess.Popen[str], set[int]]:
         cmd = [sys.executable, "-m", "camerabench.cli", "predict", "--data", str(data), "--method", "dummy"]
-        cmd += ["--out", str(tmp_path), "--workers", "2", "--option", "delay_s=1.0"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cmd += ["--out", str(tmp_path), "--workers", "2", "--option", "delay_s=0.4"]
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         procs.append(proc)
         scores = tmp_path / "dummy" / "scores.jsonl"
         _wait_until(lambda: scores.exists() and scores.read_text().count("\n") >= 2)
@@ -377,7 +384,7 @@ def test_no_worker_outlives_the_main_process_and_resume_completes(
         recorded = {r.video for r in read_scores(tmp_path / "dummy" / "scores.jsonl")}
         assert info.finished is None and set(info.seconds_per_video) <= recorded
         assert len(recorded - set(info.seconds_per_video)) <= 1  # the signal may land between the two
-    summary = run_predict(data, "dummy", tmp_path, resume=True, options={"delay_s": 1.0}, workers=3)
+    summary = run_predict(data, "dummy", tmp_path, resume=True, options={"delay_s": 0.4}, workers=3)
     assert summary.videos_skipped >= 1 and summary.videos_ok == len(VIDEOS)
     assert (tmp_path / "dummy" / "scores.jsonl").read_bytes() == reference
 
