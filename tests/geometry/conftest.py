@@ -121,14 +121,6 @@ def rotation_clip() -> Callable[..., NDArray[np.uint8]]:
 
 
 @pytest.fixture(scope="session")
-def synth_dataset(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The first 15 clips of the standard synthetic preset (static + every primitive alone)."""
-    from camerabench.synth import generate_dataset
-
-    return generate_dataset(tmp_path_factory.mktemp("synth") / "data", clips=15, seed=0, workers=2)
-
-
-@pytest.fixture(scope="session")
 def standard_dataset(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The whole standard synthetic preset (57 clips, seed 0): compositions, arcs, dolly zooms."""
     from camerabench.synth import generate_dataset

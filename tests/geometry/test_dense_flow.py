@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -92,13 +94,15 @@ def test_a_panning_camera_with_a_large_mover_is_a_rotation_not_parallax(rotation
     assert pair.zoom == pytest.approx(1.0, abs=0.005)
 
 
-def test_a_translating_camera_is_not_taken_for_a_rotation_with_movers(synth_dataset) -> None:  # type: ignore[no-untyped-def]
+def test_a_translating_camera_is_not_taken_for_a_rotation_with_movers(tmp_path: Path) -> None:
     # The standard preset's truck right: parallax spread continuously by depth, no mover.
     from camerabench.baselines.geometry.fast import rotation_with_movers
+    from camerabench.synth import generate_dataset
     from camerabench.trajectory import intrinsic_from_fov
     from camerabench.video import read_video
 
-    clip = read_video(synth_dataset / "videos" / "synth_005_move_right.mp4", fps=5.0)
+    data = generate_dataset(tmp_path / "data", clips=6, seed=0, workers=1)  # clip 5 is the truck right
+    clip = read_video(data / "videos" / "synth_005_move_right.mp4", fps=5.0)
     grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in clip.frames]
     k = intrinsic_from_fov(grey[0].shape[1], grey[0].shape[0], 60.0)
     for a, b in ((0, 2), (4, 6), (6, 8)):
