@@ -105,10 +105,13 @@ def _read_npz(path: Path, names: Collection[str]) -> tuple[dict[str, NDArray[Any
 
 
 def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64], list[int]]:
-    """(N, columns) numbers of a text file with one row per line, split by single spaces.
+    """(N, columns) numbers of a text file with one row per line.
 
-    The rules are evo's (lines starting with ``#`` are comments, no trailing delimiter), so a
-    file that passes here reads through evo; the difference is that the error names the line.
+    The rules are those of the TUM RGB-D benchmark's own tools (``associate.py``,
+    ``evaluate_ate.py``): fields are separated by spaces, tabs or commas, in any number;
+    leading and trailing white space, blank lines and lines starting with ``#`` are ignored.
+    evo's reader is stricter (single spaces only, a trailing space or a blank line makes it fail
+    or miscount), so the readers below hand evo :func:`_canonical_text` of these rows.
 
     Returns:
         The rows and the (1-based) line number of each.
@@ -121,19 +124,19 @@ def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float
     rows: list[list[float]] = []
     lines: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("#"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
             continue
-        fields = line.split(" ")
+        fields = stripped.replace(",", " ").split()
         if len(fields) != columns:
-            raise FileFormatError(
-                path, f"{what} lines hold {columns} numbers separated by single spaces; found {len(fields)}", number
-            )
+            problem = f"{what} lines hold {columns} numbers (separated by spaces, tabs or commas); found {len(fields)}"
+            raise FileFormatError(path, problem, number)
         try:
-            if "_" in line:  # float() takes "1_000"; no trajectory writer does
-                raise ValueError(line)
+            if "_" in stripped:  # float() takes "1_000"; no trajectory writer does
+                raise ValueError(stripped)
             row = [float(f) for f in fields]
         except ValueError:
-            raise FileFormatError(path, f"not a number in {line.strip()!r}", number) from None
+            raise FileFormatError(path, f"not a number in {stripped!r}", number) from None
         if not all(np.isfinite(row)):
             raise FileFormatError(path, "NaN or infinite value", number)
         rows.append(row)
@@ -141,6 +144,16 @@ def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float
     if not rows:
         raise FileFormatError(path, f"no {what} line")
     return np.asarray(rows, dtype=np.float64), lines
+
+
+def _canonical_text(path: Path, folder: Path) -> Path:
+    """A copy of text file ``path`` in ``folder`` as evo reads it: its data lines only (comments,
+    blank lines dropped), fields separated by single spaces; the numbers' text is unchanged."""
+    text = path.read_text(encoding="utf-8-sig")
+    kept = [line.strip().replace(",", " ").split() for line in text.splitlines()]
+    out = folder / path.name
+    out.write_text("".join(" ".join(f) + "\n" for f in kept if f and not f[0].startswith("#")), encoding="utf-8")
+    return out
 
 
 def _frame_index_timestamps(n: int) -> NDArray[np.float64]:
@@ -285,7 +298,8 @@ def read_tum(path: PathLike) -> Trajectory:
         if problem is not None:  # evo would normalise it without a word
             raise FileFormatError(path, f"{problem} (is it qx qy qz qw?)", line)
     try:
-        return from_evo(file_interface.read_tum_trajectory_file(str(path)))
+        with tempfile.TemporaryDirectory(prefix="camerabench-tum-") as tmp:
+            return from_evo(file_interface.read_tum_trajectory_file(str(_canonical_text(path, Path(tmp)))))
     except (FileInterfaceException, ValueError) as exc:
         raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
 
@@ -299,7 +313,8 @@ def read_kitti(path: PathLike) -> Trajectory:
     path = Path(path)
     _numeric_rows(path, 12, "KITTI")
     try:
-        evo_path = file_interface.read_kitti_poses_file(str(path))
+        with tempfile.TemporaryDirectory(prefix="camerabench-kitti-") as tmp:
+            evo_path = file_interface.read_kitti_poses_file(str(_canonical_text(path, Path(tmp))))
     except (FileInterfaceException, ValueError) as exc:
         raise FileFormatError(path, f"not a KITTI pose file: {exc}") from exc
     poses = np.stack(evo_path.poses_se3)

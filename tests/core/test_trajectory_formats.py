@@ -204,11 +204,11 @@ def test_npz_problems(tmp_path: Path) -> None:
         ("tum", "0 0 0 0 0 0 0 1\n# comment\n1 0 0 0 0 0 1\n", 3, "8 numbers"),
         ("tum", "0 0 0 0 0 0 0 1\n1 0 0 zero 0 0 0 1\n", 2, "not a number"),
         ("tum", "0 0 0 0 0 0 0 1\n1 0 0 0 0 0 0 0\n", 2, "quaternion is zero"),
-        ("tum", "0 0 0 0 0 0 0 1 \n", 1, "found 9"),  # a trailing space
+        ("tum", "0 0 0 0 0 0 0 1 \n0 0 0 0 0 0 0 1 2\n", 2, "found 9"),
         ("tum", "0 0 0 nan 0 0 0 1\n", 1, "NaN"),
         ("kitti", "1 0 0 0 0 1 0 0 0 0 1\n", 1, "12 numbers"),
         ("poses", "0 0 0 0 0 0 1\n0 0 0 0 0 0 2\n", 2, "quaternion norm"),
-        ("poses-c2w", "0 0 0 0 0 0 1\n\n", 2, "7 numbers"),
+        ("poses-c2w", "0 0 0 0 0 0 1\n\n0 0 0 0 0 1\n", 3, "7 numbers"),
     ],
 )
 def test_text_problems_name_file_and_line(tmp_path: Path, fmt: str, text: str, line: int, problem: str) -> None:
@@ -218,6 +218,34 @@ def test_text_problems_name_file_and_line(tmp_path: Path, fmt: str, text: str, l
         tf.read_trajectory(path, fmt)
     assert info.value.line == line
     assert str(info.value).startswith(f"{path}:{line}: ")
+
+
+@pytest.mark.parametrize("fmt", ["tum", "kitti", "poses-c2w"])
+def test_white_space_as_the_tum_tools_take_it(tmp_path: Path, fmt: str) -> None:
+    # Tabs, runs of spaces, commas, trailing spaces, CRLF and blank lines: the TUM benchmark's own
+    # scripts read such files, and so do we (evo alone would fail or miscount on them).
+    columns = {"tum": 8, "kitti": 12, "poses-c2w": 7}[fmt]
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(4, columns)).round(6)
+    if fmt == "tum":
+        rows[:, 0] = np.arange(4) / 10.0
+    if fmt == "kitti":
+        rows = np.c_[np.eye(3).ravel()[None].repeat(4, 0).reshape(4, 3, 3), rows[:, :3, None]].reshape(4, 12)
+    if fmt in ("tum", "poses-c2w"):
+        quat = rng.normal(size=(4, 4))
+        rows[:, -4:] = quat / np.linalg.norm(quat, axis=1, keepdims=True)
+    clean = "".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows)
+    seps = [" ", "\t", "  ", ", "]
+    messy = "# header\r\n\r\n" + "".join(
+        "  " + seps[i % 4].join(repr(float(v)) for v in r) + " \t\r\n\n" for i, r in enumerate(rows)
+    )
+    (tmp_path / "clean.txt").write_text(clean)
+    (tmp_path / "messy.txt").write_bytes(messy.encode())
+    a = tf.read_trajectory(tmp_path / "clean.txt", fmt)
+    b = tf.read_trajectory(tmp_path / "messy.txt", fmt)
+    assert len(b.cam_c2w) == 4
+    np.testing.assert_array_equal(a.cam_c2w, b.cam_c2w)
+    np.testing.assert_array_equal(a.timestamps, b.timestamps)
 
 
 @pytest.mark.parametrize("fmt", ["tum", "kitti"])
