@@ -45,6 +45,7 @@ __all__ = [
     "read_json_document",
     "read_jsonl",
     "read_text",
+    "repeated_key_line",
     "unique_keys",
     "write_error",
     "write_json",
@@ -336,6 +337,54 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def repeated_key_line(text: str) -> int | None:
+    r"""The line of the first repeated key :func:`unique_keys` meets when ``text`` is parsed.
+
+    The objects are visited in the order ``json.loads`` completes them (inner objects before the
+    object holding them), and the line is that of the key's second appearance. None when no
+    object repeats a key (or the text is not JSON).
+
+    Example:
+        >>> repeated_key_line('{"a": 1,\n "b": {"c": 1,\n  "c": 2},\n "a": 3}')
+        3
+    """
+
+    def value(i: int) -> tuple[int, int | None]:
+        i = _skip_space(text, i)
+        if text[i] == "{":
+            i, first_repeat, seen = _skip_space(text, i + 1), None, set()
+            while text[i] == '"':
+                key, end = _DECODER.raw_decode(text, i)
+                if key in seen and first_repeat is None:
+                    first_repeat = text.count("\n", 0, i) + 1
+                seen.add(key)
+                i, inner = value(_skip_space(text, end) + 1)  # past the colon
+                if inner is not None:
+                    return i, inner
+                i = _skip_space(text, i)
+                if text[i] != ",":
+                    break
+                i = _skip_space(text, i + 1)
+            return i + 1, first_repeat  # past the closing brace
+        if text[i] == "[":
+            i = _skip_space(text, i + 1)
+            while text[i] != "]":
+                i, inner = value(i)
+                if inner is not None:
+                    return i, inner
+                i = _skip_space(text, i)
+                if text[i] != ",":
+                    break
+                i = _skip_space(text, i + 1)
+            return i + 1, None
+        return _DECODER.raw_decode(text, i)[1], None
+
+    try:
+        return value(0)[1]
+    except (ValueError, IndexError, RecursionError):
+        return None
+
+
 def _loads(text: str) -> Any:
     return json.loads(text, object_pairs_hook=unique_keys)
 
@@ -356,7 +405,7 @@ def read_json_document(path: str | Path) -> JsonDocument:
     except json.JSONDecodeError as exc:
         raise _invalid_json(path, exc) from exc
     except RepeatedKeyError as exc:
-        raise FileFormatError(path, str(exc)) from None
+        raise FileFormatError(path, str(exc), repeated_key_line(text)) from None
     except RecursionError:
         raise FileFormatError(path, "JSON nested too deeply") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts

@@ -299,7 +299,10 @@ def _edit(path: tuple[str | int, ...], value: Any = None, drop: bool = False) ->
         (_edit(("comparisons", 0, "a"), drop=True), r"comparisons\[0\]: missing key 'a'"),
         (_edit(("comparsions",), []), r"unknown key 'comparsions'"),
         (json.dumps(_document(), indent=2).replace('"mean_ap": 0.5', '"mean_ap": Infinity', 1), r":\d+: .*infinite"),
-        (json.dumps(_document(), indent=2).replace('"seed": 0', '"seed": 0, "seed": 1', 1), r"'seed' appears twice"),
+        (
+            json.dumps(_document(), indent=2).replace('"seed": 0', '"seed": 0, "seed": 1', 1),
+            r":\d+: the key 'seed' appears twice",
+        ),
         (json.dumps(_document(), indent=2)[:200], r":\d+: invalid JSON"),
         ("[1, 2]", r"expected an object, got a list of 2"),
     ],

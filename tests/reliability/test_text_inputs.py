@@ -203,7 +203,7 @@ CASES: list[tuple[str, str, Callable[[Path], Any], bytes, str]] = [
     ("run-no-method", "run.json", read_run_info, _json({k: v for k, v in _run_info().items() if k != "method"}),
      r"run\.json:1: missing field 'method'"),
     ("run-method-twice", "run.json", read_run_info, _json(_run_info()).replace(b'"method"', b'"method": "n", "method"'),
-     r"run\.json: the key 'method' appears twice in one object \(values 'n' and 'm'\)"),
+     r"run\.json:3: the key 'method' appears twice in one object \(values 'n' and 'm'\)"),
     ("run-list", "run.json", read_run_info, _json([_run_info()]), r"run\.json:1: run\.json must hold a JSON object"),
     ("run-not-utf8", "run.json", read_run_info, _json(_run_info()).replace(b'"m"', b'"\xfe"'),
      r"run\.json:3: not UTF-8 text: byte 0xfe at column 14"),
