@@ -484,14 +484,18 @@ _CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
 
 
 def normalise_caption(text: str) -> str:
-    r"""``text`` as the caption metrics compare it: Unicode NFC, so that canonically equal texts
-    are equal (a precomposed "é" and "e" + combining acute accent), and control characters
-    (tabs, line breaks, escape sequences' ESC, NUL) as spaces.
+    r"""``text`` as the caption metrics compare it: Unicode NFKC, so that canonically equal texts
+    are equal (a precomposed "é" and "e" + combining acute accent) and so are compatibility
+    forms that read the same (full-width letters and punctuation, which models trained on
+    Chinese text emit, ligatures such as "ﬁ", a no-break space), and control characters (tabs,
+    line breaks, escape sequences' ESC, NUL) as spaces.
 
     >>> normalise_caption("The cam\u0065\u0301ra\x00pans") == "The cam\u00e9ra pans"
     True
+    >>> normalise_caption("Ｔｈｅ camera pans left，then tilts up\u00a0ﬁrmly")
+    'The camera pans left,then tilts up firmly'
     """
-    return unicodedata.normalize("NFC", text).translate(_CONTROLS)
+    return unicodedata.normalize("NFKC", text).translate(_CONTROLS)
 
 
 def _check_text(text: str, what: str) -> None:

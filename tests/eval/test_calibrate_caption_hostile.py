@@ -232,7 +232,7 @@ def _no_java(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cap.shutil, "which", lambda name: None)
 
 
-def test_canonically_equal_and_control_characters_compare_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_equivalent_unicode_and_control_characters_compare_equal(monkeypatch: pytest.MonkeyPatch) -> None:
     _no_java(monkeypatch)
     items = [
         CaptionItem("a.mp4", "Describe.", "The cam\u00e9ra pans left."),
@@ -243,9 +243,11 @@ def test_canonically_equal_and_control_characters_compare_equal(monkeypatch: pyt
         Path("."),
         captions={
             "a.mp4": CaptionRecord("a.mp4", "m", "The cam\u0065\u0301ra\x00pans\x1b left."),
-            "b.mp4": CaptionRecord("b.mp4", "m", "The camera stays still."),
+            # full-width letters and comma, a no-break space: what a model trained on Chinese text writes
+            "b.mp4": CaptionRecord("b.mp4", "m", "Ｔｈｅ camera\u00a0stays still，"),
         },
     )
+    items[1] = CaptionItem("b.mp4", "Describe.", "The camera stays still,")
     result = caption_section_or_fail(items, run)
     assert result.camerabench_compat is not None
     assert result.camerabench_compat.compat_bleu2 == pytest.approx(1.0)
