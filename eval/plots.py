@@ -109,9 +109,10 @@ def plot_ap_bars(
     primitives: Sequence[str],
     ci95: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     chance: Mapping[str, float] | None = None,
+    chance_label: str = "chance",
 ) -> Any:
     """AP (%) per primitive, methods side by side, with 95% CIs and the chance level."""
-    plot_grouped_bars(ax, ap, primitives, errors=ci95, reference=chance, ylabel="AP (%)")
+    plot_grouped_bars(ax, ap, primitives, errors=ci95, reference=chance, reference_label=chance_label, ylabel="AP (%)")
     ax.set_ylim(0, 100)
     ax.set_title("Average precision per primitive")
     return ax

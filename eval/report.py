@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +220,21 @@ def _save(fig: Any, path: Path, dpi: int = 110) -> None:
 # --------------------------------------------------------------------------- sections
 
 
+def chance_label(methods: Iterable[str]) -> str:
+    """The name of the chance row in tables and plots: "chance", bracketed until no method
+    folder of the run has that name (a folder may be called "chance").
+
+    Example:
+        >>> chance_label(["fast", "colmap"]), chance_label(["chance", "(chance)"])
+        ('chance', '((chance))')
+    """
+    names = set(methods)
+    label = "chance"
+    while label in names:
+        label = f"({label})"
+    return label
+
+
 def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_ap_bars
 
@@ -233,6 +248,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     chance = result.chance
     chance_per: dict[str, float] = chance.per_primitive if chance is not None else {}
     order = _by_kind(result, methods)
+    chance_name = chance_label(result.methods)
     doc.h(2, "Binary classification (average precision, %)")
     doc.p(
         f"AP per primitive from `sklearn.metrics.average_precision_score`; mean = unweighted mean over the "
@@ -254,12 +270,12 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         for n, b in ((n, methods[n]) for n in order)
     ]
     if chance is not None:
-        rows.append(["chance", "", _pct(chance.mean_ap), "", "50.0", "", "", ""])
+        rows.append([chance_name, "", _pct(chance.mean_ap), "", "50.0", "", "", ""])
     doc.table(header, rows)
     for n, b in methods.items():
         if b.note:
             doc.p(f"{n}: {b.note}")
-    header = ["primitive", *order, "chance"]
+    header = ["primitive", *order, chance_name]
     rows = [
         [
             p,
@@ -321,7 +337,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
-        + ([["chance", "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", ""]] if chance is not None else []),
+        + ([[chance_name, "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", ""]] if chance is not None else []),
     )
     csvs += ["binary_ap.csv", "binary_summary.csv"]
 
@@ -332,6 +348,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         prims,
         ci95={n: methods[n].ci95.per_primitive for n in order},
         chance=chance.per_primitive if chance is not None else None,
+        chance_label=chance_name,
     )
     _save(fig, out / "ap_per_primitive.png")
     doc.img("ap_per_primitive.png", "AP per primitive")

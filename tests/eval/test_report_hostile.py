@@ -3,6 +3,7 @@ and reading a hand-edited ``metrics.json`` back (``read_metrics``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -218,6 +219,27 @@ def test_gallery_image_links_resolve_for_odd_video_and_method_names(odd_names: d
     assert all((out / urllib.parse.unquote(s)).is_file() for s in sources)
     assert _table_rows_match_headers(md) == []
     assert "| my method (v2) | binary | 1 | 0 |" in md
+
+
+def test_a_method_folder_named_chance_keeps_its_row_apart_from_the_chance_level(tmp_path: Path) -> None:
+    data, run = tmp_path / "data", tmp_path / "run"
+    videos = [f"v{k}.mp4" for k in range(4)]
+    write_binary_file(
+        data / "labels" / "binary_classification" / PAN.file,
+        [BinaryRecord.make(v, PAN, k < 1) for k, v in enumerate(videos)],
+    )
+    for method, scores in (("chance", [0.9, 0.1, 0.2, 0.3]), ("m", [0.1, 0.9, 0.2, 0.3])):
+        write_scores(
+            run / method / "scores.jsonl",
+            [ScoreRecord(v, PAN.question, method, s, primitive=PAN.value) for v, s in zip(videos, scores, strict=True)],
+        )
+    md = write_report(data, run, tmp_path / "report").read_text()
+    assert "| chance | semantic | 100.0 |" in md  # the method: its one positive ranked first
+    assert "| (chance) |  | 25.0 |" in md  # the chance level: one positive in four videos
+    assert "| primitive | chance | m | (chance) |" in md
+    with (tmp_path / "report" / "binary_summary.csv").open() as fh:
+        rows = {r["method"]: r for r in csv.DictReader(fh)}
+    assert float(rows["chance"]["mean_ap"]) == 1.0 and float(rows["(chance)"]["mean_ap"]) == 0.25
 
 
 def test_a_file_in_place_of_the_gallery_folder_is_a_write_error(odd_names: dict[str, Path], tmp_path: Path) -> None:
