@@ -31,7 +31,9 @@ METHOD_FLAGS: list[tuple[str, str]] = [
     ("--min-pixels", "minimum pixels per video frame (qwen-vl)"),
     ("--max-new-tokens", "longest caption in tokens (qwen-vl)"),
 ]
-_SWITCHES: list[tuple[str, str]] = [("--deterministic", "single-threaded, bit-reproducible mode (fast, colmap)")]
+_SWITCHES: list[tuple[str, str]] = [
+    ("--deterministic", "single-threaded, bit-reproducible mode (fast; colmap runs so by default)")
+]
 
 
 def _key(flag: str) -> str:
