@@ -10,6 +10,33 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+#: Test files that take a minute or more on 2 cores (``pytest --durations``), longest first.
+#: The suite runs on two xdist workers one file at a time (``--dist loadfile``), and xdist hands
+#: out the files with the most tests first: these long files of few tests came last, one worker
+#: busy for minutes while the other had nothing left. Collected first (and kept in that order by
+#: ``--no-loadscope-reorder``), the workers start on them and the short files fill in around them.
+LONG_FILES = (
+    "geometry/test_synth_end_to_end.py",  # ~250 s: the standard preset rendered, fast on all of it
+    "notebooks/test_notebooks.py",  # ~160 s: three notebooks
+    "geometry/test_colmap_end_to_end.py",  # ~140 s: single-threaded COLMAP on 6 clips
+    "jobs/test_ray_backend.py",  # ~80 s: a local Ray instance
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put :data:`LONG_FILES` first (a stable sort: everything else keeps its order)."""
+    tests_dir = Path(__file__).resolve().parent
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+
+    def key(item: pytest.Item) -> int:
+        path = Path(str(item.path)).resolve()
+        if not path.is_relative_to(tests_dir):  # doctests of the package
+            return len(rank)
+        return rank.get(path.relative_to(tests_dir).as_posix(), len(rank))
+
+    items.sort(key=key)
+
+
 def copy_source_tree(dest: Path) -> Path:
     """The package's sources copied to ``dest`` (returned), for tests that build or install it:
     ``pyproject.toml``, its readme and the folders its ``package-dir`` maps.

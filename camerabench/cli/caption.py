@@ -28,6 +28,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="processes (default 1); with --backend ray, actors for model methods",
     )
     p.add_argument("--resume", action="store_true", help="skip videos already captioned")
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: run again the videos the earlier run recorded as failed (run.json's failures)",
+    )
     add_method_flags(p)
     add_backend_flags(p)
     return p
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         args.resume,
         method_options(args),
         progress=True,
+        retry_failed=args.retry_failed,
         **backend_options(args),
     )
     sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")

@@ -31,6 +31,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="processes (default 1); with --backend ray, actors for model methods",
     )
     p.add_argument("--resume", action="store_true", help="skip videos already recorded")
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: run again the videos the earlier run recorded as failed (run.json's failures)",
+    )
     add_method_flags(p)
     add_backend_flags(p)
     return p
@@ -44,7 +49,15 @@ def run(args: argparse.Namespace) -> int:
     if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
         options.setdefault("inputs_run", args.out)  # a method over other methods' outputs reads them from --out
     summary = run_predict(
-        args.data, args.method, args.out, args.workers, args.resume, options, progress=True, **backend_options(args)
+        args.data,
+        args.method,
+        args.out,
+        args.workers,
+        args.resume,
+        options,
+        progress=True,
+        retry_failed=args.retry_failed,
+        **backend_options(args),
     )
     if summary.unanswerable_questions:
         log.info(

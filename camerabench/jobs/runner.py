@@ -575,8 +575,11 @@ def _run(
     progress: bool = False,
     backend: Backend = "local",
     ray: RayOptions | None = None,
+    retry_failed: bool = False,
 ) -> RunSummary:
     check_workers(workers)
+    if retry_failed and not resume:
+        raise CameraBenchError("retrying failed videos (--retry-failed) continues an earlier run: pass --resume too")
     if backend not in BACKENDS:
         raise CameraBenchError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
@@ -610,11 +613,13 @@ def _run(
         if backend == "ray":
             cluster = stack.enter_context(connect(ray_options.address))
             check_fits(ray_options, execution.actors)
-        summary = _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress)
+        summary = _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress, retry_failed)
         if kind == "predict" and ds.mcq:  # the dataset's multiple-choice rows, into answers.jsonl
             # answer jobs carry a list of media paths: Ray workers read them from shared storage
             answering = dataclasses.replace(execution, file_fields=())
-            summary.answers = _run_locked("answer", ds, cls, probe, folder, answering, cluster, resume, mode, progress)
+            summary.answers = _run_locked(
+                "answer", ds, cls, probe, folder, answering, cluster, resume, mode, progress, retry_failed
+            )
         return summary
 
 
@@ -715,12 +720,14 @@ def _rerun_changed(
     asked: Mapping[str, str],
     prints: Mapping[str, str | None],
     cut_short: set[str],
+    retry: set[str] | None = None,
 ) -> set[str]:
-    """Videos of an earlier ``predict`` or ``caption`` whose questions (``asked``) or file
-    (``prints``) have changed since, or whose records an interrupted append cut short
-    (``cut_short``): their records are dropped from ``out_path`` (rewritten atomically) and
-    from ``info``, and they are returned to be run again. A video without a digest in
-    run.json (a run.json written before they were kept) is taken as unchanged."""
+    """Videos (rows, for ``answer``) of an earlier run whose questions (``asked``) or file
+    (``prints``) have changed since, whose records an interrupted append cut short
+    (``cut_short``), or that failed and are to be tried again (``retry``): their records are
+    dropped from ``out_path`` (rewritten atomically) and from ``info``, and they are returned to
+    be run again. A video without a digest in run.json (a run.json written before they were
+    kept) is taken as unchanged."""
     changed_questions, changed_files = set(), set()
     cut_short = cut_short & {_record_key(r) for r in records}
     for video in {_record_key(r) for r in records}:
@@ -743,14 +750,20 @@ def _rerun_changed(
     if cut_short:
         video = min(cut_short)
         log.warning("%s: the records of %s may be cut short by the interruption: it is run again", out_path, video)
-    changed = changed_questions | changed_files | cut_short
+    retry = (retry or set()) & {_record_key(r) for r in records}
+    if retry:
+        what = "rows are" if kind == "answer" else "videos are"
+        log.info("%s: %d failed %s tried again (e.g. %s)", out_path, len(retry), what, min(retry))
+    changed = changed_questions | changed_files | cut_short | retry
     if not changed:
         return changed
     kept = [r for r in records if _record_key(r) not in changed]
     if kind == "predict":
         write_scores(out_path, [r for r in kept if isinstance(r, ScoreRecord)])
-    else:
+    elif kind == "caption":
         write_captions(out_path, [r for r in kept if isinstance(r, CaptionRecord)])
+    else:
+        write_answers(out_path, [r for r in kept if isinstance(r, AnswerRecord)])
     for video in changed:
         info.failures.pop(video, None)
         info.seconds_per_video.pop(video, None)
@@ -769,6 +782,7 @@ def _run_locked(
     resume: bool,
     mode: str,
     progress: bool,
+    retry_failed: bool = False,
 ) -> RunSummary:
     method = probe.name
     workers = execution.workers
@@ -820,10 +834,13 @@ def _run_locked(
         done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
+        retry = set(info.failures) if retry_failed else set()
         if kind != "answer":
             scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
             cut_short = _cut_short(cut, scores, ds.questions()) if kind == "predict" else set()
-            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short)
+            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry)
+        elif retry:
+            done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
@@ -976,6 +993,7 @@ def run_predict(
     progress: bool = False,
     backend: Backend = "local",
     ray: RayOptions | None = None,
+    retry_failed: bool = False,
 ) -> RunSummary:
     """Score every labelled question of every video in ``data_dir`` with ``method``.
 
@@ -990,6 +1008,9 @@ def run_predict(
         workers: processes (1 = in this process) with the local backend; actors for model
             methods with the Ray backend.
         resume: continue an earlier run (on either backend), skipping videos already recorded.
+        retry_failed: with ``resume``, run again the videos (and multiple-choice rows) the
+            earlier run recorded as failed (run.json's ``failures``: a model out of memory, a
+            file that was missing); their failure records are replaced.
         options: the method's options (its ``Options`` dataclass, or a mapping of option name to
             value), validated before any video is touched.
         progress: show a progress bar (stderr).
@@ -1002,7 +1023,9 @@ def run_predict(
             output without ``resume``, ``resume`` over another method's or dataset's run, an
             ``out_dir`` inside the dataset's videos folder, or the Ray backend without Ray installed.
     """
-    return _run("predict", data_dir, method, out_dir, workers, resume, options, "whole", progress, backend, ray)
+    return _run(
+        "predict", data_dir, method, out_dir, workers, resume, options, "whole", progress, backend, ray, retry_failed
+    )
 
 
 def run_caption(
@@ -1016,6 +1039,7 @@ def run_caption(
     progress: bool = False,
     backend: Backend = "local",
     ray: RayOptions | None = None,
+    retry_failed: bool = False,
 ) -> RunSummary:
     """Caption every video of ``data_dir`` with ``method`` into ``out_dir/<method>/captions.jsonl``.
 
@@ -1024,4 +1048,6 @@ def run_caption(
     """
     if mode not in CAPTION_MODES:
         raise CameraBenchError(f"caption mode must be one of {', '.join(CAPTION_MODES)}, got {mode!r}")
-    return _run("caption", data_dir, method, out_dir, workers, resume, options, mode, progress, backend, ray)
+    return _run(
+        "caption", data_dir, method, out_dir, workers, resume, options, mode, progress, backend, ray, retry_failed
+    )

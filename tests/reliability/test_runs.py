@@ -152,6 +152,52 @@ def test_resume_runs_again_the_videos_whose_file_changed(data: Path, tmp_path: P
     assert job(tmp_path / "moved", "dummy", run, resume=True).videos_run == 0
 
 
+@pytest.mark.parametrize("kind", ["predict", "caption"])
+def test_retry_failed_runs_again_only_the_videos_that_failed(data: Path, tmp_path: Path, kind: str) -> None:
+    """A failure that goes away (a video file restored, a model that ran out of memory): a plain
+    resume keeps the recorded failure; ``retry_failed`` replaces it, and the run ends as an
+    uninterrupted run on the complete data would."""
+    own = tmp_path / "data"
+    shutil.copytree(data, own)
+    job = run_predict if kind == "predict" else run_caption
+    output, info_name = ("scores.jsonl", "run.json") if kind == "predict" else ("captions.jsonl", "caption_run.json")
+    complete = tmp_path / "complete"
+    job(own, "dummy", complete)
+    (own / "videos" / "v2.mp4").rename(tmp_path / "v2.mp4")
+    run = tmp_path / "run"
+    assert job(own, "dummy", run).videos_failed == 1
+    (tmp_path / "v2.mp4").rename(own / "videos" / "v2.mp4")
+    assert job(own, "dummy", run, resume=True).videos_run == 0  # a plain resume keeps the failure
+    with pytest.raises(CameraBenchError, match="pass --resume too") as exc:
+        job(own, "dummy", run, retry_failed=True)
+    _one_line(exc)
+
+    summary = job(own, "dummy", run, resume=True, retry_failed=True)
+    assert (summary.videos_run, summary.videos_skipped, summary.videos_failed) == (1, 5, 0)
+    assert (run / "dummy" / output).read_bytes() == (complete / "dummy" / output).read_bytes()
+    info = read_run_info(run / "dummy" / info_name)
+    assert info.failures == {} and (info.videos_ok, info.videos_failed) == (6, 0)
+    assert job(own, "dummy", run, resume=True, retry_failed=True).videos_run == 0  # nothing failed is left
+
+
+def test_retry_failed_from_the_command_line(data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from camerabench.cli import main
+
+    run = tmp_path / "run"
+    assert main(["predict", "--method", "dummy", "--data", str(data), "--out", str(run),
+                 "--option", "fail_videos=[\"v1.mp4\"]"]) == 0  # fmt: skip
+    before = (run / "dummy" / "scores.jsonl").read_bytes()
+    # the failure is in the method's settings, so trying again records it again, unchanged
+    with caplog.at_level(logging.INFO, logger="camerabench.jobs.runner"):
+        assert main(["predict", "--method", "dummy", "--data", str(data), "--out", str(run),
+                     "--option", "fail_videos=[\"v1.mp4\"]", "--resume", "--retry-failed"]) == 0  # fmt: skip
+    assert any("1 failed videos are tried again (e.g. v1.mp4)" in r.getMessage() for r in caplog.records)
+    assert (run / "dummy" / "scores.jsonl").read_bytes() == before
+    assert read_run_info(run / "dummy" / "run.json").failures == {"v1.mp4": "dummy failure requested for v1.mp4"}
+
+
 def test_caption_resume_with_another_mode_is_refused(data: Path, tmp_path: Path) -> None:
     run_caption(data, "dummy", tmp_path, mode="whole")
     with pytest.raises(CameraBenchError, match='mode: "whole" -> "diffsw"') as exc:
