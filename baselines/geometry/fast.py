@@ -139,9 +139,11 @@ class PairMotion:
         num_inliers: essential-matrix RANSAC inliers.
         parallax_px: median reprojection error of the rotation+zoom model on those inliers.
         noise_px: localisation noise of the inliers (standard deviation per coordinate, pixels)
-            from their Sampson distances to a fundamental matrix.
+            from their Sampson distances to a fundamental matrix; NaN when not measured (a pair
+            whose residual is under the floor of every gate, see :func:`estimate_pair`).
         parallax_gate_px: the median residual above which the pair counted as showing parallax
-            (for a still pair: the zero-flow radius, :func:`still_camera`).
+            (for a still pair: the zero-flow radius, :func:`still_camera`); NaN when the noise
+            was not measured.
         still: True when the pair was found to be a still camera with moving objects
             (:func:`still_camera`); ``num_inliers`` then counts the matches at zero flow.
         moving_share: for a still pair, the share of matches moving well away from zero flow;
@@ -797,6 +799,7 @@ def estimate_pair(
     seed: int = 0,
     label: str = "",
     parallax_noise_ratio: float = PARALLAX_NOISE_RATIO,
+    measure_noise: bool = True,
 ) -> PairMotion:
     """Motion between two frames from matched pixels (see module docstring).
 
@@ -810,6 +813,10 @@ def estimate_pair(
         label: names the pair in error messages.
         parallax_noise_ratio: the gate in units of the residual noise alone leaves (module
             docstring, :data:`PARALLAX_NOISE_RATIO`).
+        measure_noise: False skips the noise measurement (an OpenCV LMedS fit, ~10 ms, a third
+            of a pair's time) where it cannot change the result: a rotation+zoom residual at
+            most ``parallax_px`` is under every gate. ``noise_px`` and ``parallax_gate_px`` are
+            then NaN. The chain measures the first pair of every keyframe segment.
 
     Raises:
         PredictionError: too few matches or inliers.
@@ -846,13 +853,16 @@ def estimate_pair(
     if num_e < MIN_MATCHES:
         raise PredictionError(f"{label}: only {num_e} of {len(pts_a)} matches fit a two-view model")
     in_a, in_b = pts_a[e_mask], pts_b[e_mask]
+    rot, zoom, err = fit_rotation_zoom(in_a, in_b, k_a)
+    parallax = float(np.median(err))
+    if parallax <= parallax_px and not measure_noise:
+        # Under the floor every gate passes, whatever the noise: the pair is rotation-only.
+        return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num_e, parallax)
     # The pair's localisation noise: what a fundamental matrix (which explains every rigid
     # motion, a zoom during a move included, where the essential matrix of one focal length
     # does not) leaves of the inliers.
     noise = localisation_noise_px(in_a, in_b)
     gate = parallax_gate_px(noise, parallax_px, parallax_noise_ratio)
-    rot, zoom, err = fit_rotation_zoom(in_a, in_b, k_a)
-    parallax = float(np.median(err))
     if parallax > gate:
         # The misfit may come from the guessed focal length rather than from parallax: a
         # rotation+zoom model whose focal length is free decides. Its angles are noisier (the
@@ -1010,6 +1020,7 @@ def _chain(
             seed=a * n + b,
             label=label,
             parallax_noise_ratio=parallax_noise_ratio,
+            measure_noise=b == a + 1,
         )
         if not pair.rotation_only:  # parallax, or objects moving in front of a turning camera?
             with_movers = rotation_with_movers(grays[a], grays[b], intr[a], usable)
@@ -1107,6 +1118,12 @@ def _chain(
     return Trajectory(c2w, intr, timestamps, meta=meta), pairs
 
 
+def _median_measured(values: list[float]) -> float | None:
+    """The median of the measured (finite) values; None (JSON null) when none was measured."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.median(finite)) if finite else None
+
+
 @dataclass(frozen=True)
 class FastOptions(VideoGeometryOptions):
     """Options of ``fast``."""
@@ -1187,7 +1204,7 @@ class FastPredictor(GeometricPredictor):
             "parallax_pairs": sum(not p.rotation_only for _, _, p in pairs),
             "rotation_only": bool(traj.meta[META_ROTATION_ONLY]),
             "median_inliers": float(np.median([p.num_inliers for _, _, p in pairs])),
-            "noise_px": float(np.nanmedian([p.noise_px for _, _, p in pairs])),
+            "noise_px": _median_measured([p.noise_px for _, _, p in pairs]),
             "dense_flow_pairs": int(traj.meta[META_DENSE_FLOW_PAIRS]),
             "movers_pairs": sum(p.with_movers for _, _, p in pairs),
             **({} if mask is None else mask.info()),

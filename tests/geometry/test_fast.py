@@ -63,6 +63,28 @@ def test_pair_rotation_and_zoom() -> None:
     assert np.all(pair.t_b_from_a == 0)
 
 
+def test_pair_skips_the_noise_only_where_it_cannot_change_the_result() -> None:
+    # measure_noise=False (what the chain passes after a segment's first pair) must give the
+    # same motion: a rotation under the 1 px floor skips the LMedS noise fit (NaN noise and
+    # gate), a translation measures it all the same.
+    pts = _points(7)
+    rng = np.random.default_rng(8)
+    rot = Rotation.from_euler("yx", [4.0, 1.0], degrees=True).as_matrix()
+    a = _project(pts, K) + rng.normal(0, 0.2, (len(pts), 2))
+    turned = _project(pts @ rot.T, K) + rng.normal(0, 0.2, (len(pts), 2))
+    moved = _project(pts - np.array([0.4, 0.0, 0.0]), K) + rng.normal(0, 0.2, (len(pts), 2))
+    for b, skipped in ((turned, True), (moved, False)):
+        measured = fast.estimate_pair(a, b, K)
+        lazy = fast.estimate_pair(a, b, K, measure_noise=False)
+        assert lazy.rotation_only is measured.rotation_only is skipped
+        np.testing.assert_array_equal(lazy.rot_b_from_a, measured.rot_b_from_a)
+        np.testing.assert_array_equal(lazy.t_b_from_a, measured.t_b_from_a)
+        assert (lazy.zoom, lazy.parallax_px) == (measured.zoom, measured.parallax_px)
+        assert measured.noise_px == pytest.approx(0.2, rel=0.3)
+        assert bool(np.isnan(lazy.noise_px)) is skipped
+        assert bool(np.isnan(lazy.parallax_gate_px)) is skipped
+
+
 def _with_focal(k: np.ndarray, scale: float) -> np.ndarray:
     out = k.copy()
     out[:2, :2] *= scale
