@@ -843,7 +843,10 @@ def estimate_pair(
     # 10.6 ms a pair, but on the standard preset's move_right_and_zoom_in it kept 5 gross
     # mismatches (up to 130 px off the flow) that lie along the epipolar lines of a forward
     # move, which held the zoom refinement in the forward-move explanation (Move_In AP 0.82 ->
-    # 0.78); not adopted.
+    # 0.78); not adopted. OpenCV's plain RANSAC (cv2.findEssentialMat, 1 px, 0.8 against 15 ms
+    # a pair at 720p) was measured too (2026-12-03): real set 0.821 -> 0.859 (one desk clip),
+    # standard preset 0.956 -> 0.946, 0.895 -> 0.893, 0.925 -> 0.919 on seeds 0 / 1 / 2 (dolly
+    # zooms and forward moves); not adopted.
     ransac = RANSAC(
         "essential", inl_th=1.0 / focal, batch_size=64, max_iter=2, max_lo_iters=0, refine_iters=1, seed=seed
     )
