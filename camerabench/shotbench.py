@@ -331,7 +331,8 @@ def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:
 
 # --- deterministic answer extraction (ShotBench's rule without its model judge) ---------------
 
-_PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}"})
+#: Punctuation around an option letter or text (quotes too: a reply ``"B"`` or `` `B` `` names B).
+_PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}\"'`\u2018\u2019\u201c\u201d"})
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
 
 
@@ -349,8 +350,8 @@ def _clean(text: str) -> str:
 
 def answer_text(reply: str) -> str:
     """The part of a reply that answers: the text inside ``<answer>...</answer>`` when present,
-    else the whole reply, with the characters ``.()[],:;!*#{}`` turned into spaces and runs of
-    white space collapsed."""
+    else the whole reply, with the characters ``.()[],:;!*#{}``, straight and curly quotes and
+    backticks turned into spaces and runs of white space collapsed."""
     tagged = _ANSWER_TAG.search(reply)
     return _clean(tagged.group(1) if tagged else reply)
 

@@ -34,6 +34,7 @@ from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSumm
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
+from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
 
 __all__ = [
@@ -194,6 +195,54 @@ def _warn_unknown_videos(name: str, run: MethodRun, dataset: Dataset, scores: bo
             )
 
 
+def _warn_unasked_questions(name: str, run: MethodRun, dataset: Dataset) -> None:
+    """Log how many score records pair a labelled video with a question its labels do not ask.
+
+    Such a record (a question edited by hand, or scored on another version of the labels)
+    matches no label and is not evaluated; records of videos without any label are left to
+    :func:`_warn_unknown_videos` (a video in ``videos/`` without labels is scored on the 15
+    binary questions).
+    """
+    labelled = _label_keys(dataset)
+    labelled_videos = {v for v, _ in labelled}
+    unasked = sorted(k for k in run.scores or {} if k[0] in labelled_videos and k not in labelled)
+    if unasked:
+        video, question = unasked[0]
+        log.warning(
+            "%s: %d score record(s) ask a labelled video a question its labels do not ask (e.g. %r of %r): "
+            "they are not evaluated",
+            name,
+            len(unasked),
+            question,
+            video,
+        )
+
+
+def _warn_unmatched_answers(name: str, run: MethodRun, rows: list[MCQRow]) -> None:
+    """Log how many answer records match no multiple-choice row (an unknown table or index).
+
+    A record with a table matches the row of that table with its index; one without a table
+    matches a row of any table with its index (as :func:`~camerabench.eval.mcq.mcq_section`
+    reads them).
+    """
+    keys = {(row.table, row.index) for row in rows}
+    indices = {row.index for row in rows}
+    unmatched = sorted(
+        (k for k in run.answers or {} if (k not in keys if k[0] is not None else k[1] not in indices)),
+        key=lambda k: (k[0] or "", k[1]),
+    )
+    if unmatched:
+        table, index = unmatched[0]
+        log.warning(
+            "%s: %d answer record(s) match no multiple-choice row of the dataset (e.g. table %r, index %r): "
+            "they are not evaluated",
+            name,
+            len(unmatched),
+            table,
+            index,
+        )
+
+
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
     if info is None:
@@ -273,6 +322,8 @@ def evaluate(
         if unmatched is not None:
             log.warning("%s: %s", name, unmatched)
         _warn_unknown_videos(name, run, dataset, scores=unmatched is None)
+        if unmatched is None:
+            _warn_unasked_questions(name, run, dataset)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
             out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
@@ -307,7 +358,9 @@ def evaluate(
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj
         if dataset.mcq and run.answers is not None:
-            out.mcq = mcq_section([row for rows in dataset.mcq.values() for row in rows], run.answers, failed)
+            mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
+            _warn_unmatched_answers(name, run, mcq_rows)
+            out.mcq = mcq_section(mcq_rows, run.answers, failed)
         if all(getattr(out, section) is None for section in _SECTIONS):
             log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
         result.methods[name] = out

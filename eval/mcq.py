@@ -5,7 +5,7 @@ Answer extraction is deterministic (:func:`extract_choice`, defined in
 its model judge and random fallback, which make the official scores irreproducible:
 
 1. the text inside ``<answer>...</answer>`` when present, else the whole reply;
-2. the characters ``.()[],:;!*#{}`` become spaces;
+2. the characters ``.()[],:;!*#{}``, quotes and backticks become spaces;
 3. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``); letters
    are upper case, so the English article "a" is not option A;
 4. else accepted when exactly one option's text appears in it (case-insensitive, same

@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,22 @@ def chance_label(methods: Iterable[str]) -> str:
     return label
 
 
+def _left_out_of_mean(doc: _Doc, methods: Mapping[str, BinaryResult]) -> None:
+    """Name the primitives each method's mean AP leaves out (undefined AP), methods that leave
+    out the same ones together."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for n, b in methods.items():
+        undefined = tuple(p for p, v in b.per_primitive.items() if not math.isfinite(v))
+        if undefined:
+            groups.setdefault(undefined, []).append(n)
+    for undefined, names in groups.items():
+        total = len(methods[names[0]].per_primitive)
+        doc.p(
+            f"Mean AP of {', '.join(names)} averages {total - len(undefined)} of {total} primitives; it leaves out "
+            f"{len(undefined)} with undefined AP (one class among the samples): {', '.join(undefined)}."
+        )
+
+
 def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_ap_bars
 
@@ -272,6 +288,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     if chance is not None:
         rows.append([chance_name, "", _pct(chance.mean_ap), "", "50.0", "", "", ""])
     doc.table(header, rows)
+    _left_out_of_mean(doc, {n: methods[n] for n in order})
     for n, b in methods.items():
         if b.note:
             doc.p(f"{n}: {b.note}")
@@ -323,7 +340,19 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     )
     _write_csv(
         out / "binary_summary.csv",
-        ["method", "kind", "mean_ap", "ci95_lo", "ci95_hi", "mean_roc_auc", "samples", "failed", "missing"],
+        [
+            "method",
+            "kind",
+            "mean_ap",
+            "ci95_lo",
+            "ci95_hi",
+            "mean_roc_auc",
+            "samples",
+            "failed",
+            "missing",
+            "primitives_in_mean",
+            "primitives",
+        ],
         [
             [
                 n,
@@ -334,10 +363,16 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 b.samples,
                 b.failed,
                 b.missing,
+                b.primitives_in_mean,
+                len(b.per_primitive),
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
-        + ([[chance_name, "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", ""]] if chance is not None else []),
+        + (
+            [[chance_name, "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", "", "", ""]]
+            if chance is not None
+            else []
+        ),
     )
     csvs += ["binary_ap.csv", "binary_summary.csv"]
 

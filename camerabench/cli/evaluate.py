@@ -55,7 +55,11 @@ def summary_lines(result: EvaluationResult) -> list[str]:
         if m.binary is not None:
             b = m.binary
             lo, hi = b.ci95.mean_ap
-            parts.append(f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}] ({b.failed} failed, {b.missing} missing)")
+            # the mean averages the primitives with defined AP: say over how many
+            over = f"over {b.primitives_in_mean}/{len(b.per_primitive)} primitives"
+            parts.append(
+                f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}] ({over}, {b.failed} failed, {b.missing} missing)"
+            )
         if m.vqa is not None:
             parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")
         if m.retrieval is not None:
