@@ -164,7 +164,7 @@ def sample_indices(
     _check_sampling(fps, num_frames)
     if fps is not None:
         t0, t1 = float(timestamps[0]), float(timestamps[-1])
-        ticks = t0 + np.arange(_last_tick(t0, t1, fps) + 1) / fps
+        ticks = t0 + _candidate_ticks(timestamps, t0, _last_tick(t0, t1, fps), fps) / fps
         idx = np.searchsorted(timestamps, ticks)
         idx = np.clip(idx, 0, n - 1)
         prev = np.clip(idx - 1, 0, n - 1)
@@ -185,6 +185,20 @@ def _check_sampling(fps: float | None, num_frames: int | None) -> None:
         raise ValueError(f"fps must be positive, got {fps}")
     if num_frames is not None and num_frames <= 0:
         raise ValueError(f"num_frames must be positive, got {num_frames}")
+
+
+def _candidate_ticks(timestamps: NDArray[np.float64], t0: float, last: int, fps: float) -> NDArray[np.int64]:
+    """The indices (0 to ``last``) of the ticks that settle on every frame that any tick settles on.
+
+    The frame nearest a tick only moves forward as the tick does, so a frame that some tick settles
+    on is also settled on by the last tick at or before its time or the first one after it. Only
+    those (with a tick to spare either side for rounding) are looked at: a jump of years in a damaged
+    file's timestamps made a 20-frame video enumerate 500 million ticks (numpy ran out of memory).
+    """
+    last = min(last, 1 << 60)  # in int64's range, whatever the timestamps
+    near = np.floor((np.asarray(timestamps, dtype=np.float64) - t0) * fps)
+    ks = (np.clip(near, -2, last + 1).astype(np.int64)[:, None] + np.arange(-1, 3)).ravel()
+    return np.unique(np.clip(ks, 0, last))
 
 
 def _last_tick(t0: float, t1: float, fps: float) -> int:
@@ -218,7 +232,10 @@ class _TickPicker:
         t0, out = self.times[0], []
         while (tick := t0 + self.tick / self.fps) <= t:
             out.append(self._nearer(i, tick))
-            self.tick += 1
+            # The ticks between this one and the last ones up to ``t`` settle on the frames that
+            # those do (the nearer frame changes once, at the midpoint): skipped, so a jump of
+            # years in a damaged file's timestamps costs a few ticks, not one per tick.
+            self.tick = max(self.tick + 1, math.floor((t - t0) * self.fps) - 1)
         return out
 
     def finish(self) -> list[int]:
@@ -274,7 +291,7 @@ class _Orientation:
             return cls()
         m = np.array([a, b, c, d]) / scale
         r = np.round(m)
-        mirrored = a * d - b * c < 0
+        mirrored = bool(a * d - b * c < 0)  # a Python bool: the notes go to run.json (np.bool_ stopped the run)
         ccw = math.degrees(math.atan2(-m[1], -m[0] if mirrored else m[0]))
         tol = math.sin(math.radians(_ANGLE_TOLERANCE_DEG))
         if np.abs(m - r).max() > tol or abs(r[0] * r[3] - r[1] * r[2]) != 1 or (r[0] != 0) == (r[1] != 0):
@@ -428,13 +445,25 @@ def _aspect_notes(stream: av.video.stream.VideoStream, width: int, height: int) 
     return {"sample_aspect_ratio": f"{sar.numerator}:{sar.denominator}", "display_size": [width, height]}
 
 
+#: A frame whose stored width / height differs from the first frame's by more than this share is
+#: of another shape (a crop, a resized window), not the same picture at another resolution.
+_SHAPE_TOLERANCE = 0.02
+
+
 @dataclass
 class _Converter:
-    """Decoded frame -> (H, W, 3) uint8 RGB at the target size, upright."""
+    """Decoded frame -> (H, W, 3) uint8 RGB at the target size, upright.
+
+    A frame stored at another size than the first (a stream that switches resolution) is scaled
+    to the target size as well; one of another shape is a :class:`VideoError`: stretched to the
+    first frame's shape, a pan of a 96x96 part of a 128x96 picture was read as a move sideways.
+    """
 
     width: int
     height: int
     orientation: _Orientation
+    source: tuple[int, int]  # the first frame's stored (width, height)
+    path: Path
     aspect: dict[str, Any] = field(default_factory=dict)  # :func:`_aspect_notes`
 
     @classmethod
@@ -443,9 +472,17 @@ class _Converter:
     ) -> _Converter:
         display = _display_size(frame.width, frame.height, stream, path)
         tw, th = _target_size(*display, max_side)
-        return cls(tw, th, _orientation(frame, stream, path), _aspect_notes(stream, *display))
+        orientation = _orientation(frame, stream, path)
+        return cls(tw, th, orientation, (frame.width, frame.height), path, _aspect_notes(stream, *display))
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
+        if (frame.width, frame.height) != self.source:
+            (w0, h0), (w, h) = self.source, (frame.width, frame.height)
+            if abs((w * h0) / (h * w0) - 1) > _SHAPE_TOLERANCE:
+                raise VideoError(
+                    f"{self.path}: the frame size changes from {w0}x{h0} to {w}x{h}, another shape, within "
+                    "the video stream; frames of different shapes cannot be related"
+                )
         img = np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
         return self.orientation.apply(img)
 
@@ -646,19 +683,20 @@ class _Scan:
     width: int
     height: int
     orientation: _Orientation
+    source: tuple[int, int]  # the first frame's stored (width, height)
     notes: dict[str, Any]  # the decoder's (frames decoded vs declared, damaged packets)
 
 
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
-    first: tuple[int, int, _Orientation] | None = None
+    first: tuple[int, int, _Orientation, tuple[int, int]] | None = None
     with _open(path) as container:
         decoder = _Decoder(container, path)
         native_fps = _native_fps(decoder.stream)
         for frame in decoder:
             if first is None:
                 size = _display_size(frame.width, frame.height, decoder.stream, path)
-                first = (*size, _orientation(frame, decoder.stream, path))
+                first = (*size, _orientation(frame, decoder.stream, path), (frame.width, frame.height))
                 aspect = _aspect_notes(decoder.stream, *size)
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
@@ -698,7 +736,7 @@ def _read_two_pass(
         raise _too_many(path, max_frames, fps, num_frames, len(keep))
     slot = {int(scan.order[k]): j for j, k in enumerate(keep)}  # decoding position -> output slot
     tw, th = _target_size(scan.width, scan.height, max_side)
-    convert = _Converter(tw, th, scan.orientation)
+    convert = _Converter(tw, th, scan.orientation, scan.source, path)
     frames: NDArray[np.uint8] | None = None
     with _open(path) as container:
         decoder = _Decoder(container, path)

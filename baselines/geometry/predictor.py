@@ -76,13 +76,18 @@ def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side:
     evenly spaced ones when that gives fewer (a short clip), longer side at most ``max_side``.
 
     Raises:
-        PredictionError: the frames are smaller than :data:`MIN_FRAME_SIDE_PX` on a side.
+        PredictionError: the frames are smaller than :data:`MIN_FRAME_SIDE_PX` on a side, or
+            the video has a single frame (saying so when the file declares more: truncated).
         VideoError: the file cannot be decoded, or the sampling keeps more than ``max_frames``
             frames (a film given for a clip: decoding stops there, before memory runs out).
     """
     clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames)
     if len(clip) < min_frames:  # a short clip: sample it densely instead
         clip = read_video(video_path, num_frames=min_frames, max_side=max_side)
+    if len(clip) < 2:
+        declared = clip.notes.get("frames_declared", 0)
+        cause = f" of the {declared} its container declares (truncated or damaged file)" if declared > 1 else ""
+        raise PredictionError(f"{video_path}: the video decodes {len(clip)} frame{cause}; relating frames needs two")
     height, width = clip.frames.shape[1:3]
     if len(clip) and min(height, width) < MIN_FRAME_SIDE_PX:
         raise PredictionError(
