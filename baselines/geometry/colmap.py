@@ -82,7 +82,7 @@ from numpy.typing import NDArray
 from camerabench.baselines.geometry.fast import FOCAL_SIGMA, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
-from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
+from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
@@ -568,7 +568,9 @@ class ColmapOptions(VideoGeometryOptions):
         "give the labelled rotation-only estimate when COLMAP's two-view geometry shows no parallax "
         "(False makes those videos fail)",
     )
-    fov_deg: float = option(60.0, "horizontal field of view giving the initial focal length, degrees", gt=0, lt=180)
+    fov_deg: float = option(
+        60.0, "field of view across the frame's longer side giving the initial focal length, degrees", gt=0, lt=180
+    )
     init_max_forward_motion: float = option(
         0.95, "largest forward share of the initial pair's motion (COLMAP's default 0.95)", ge=0, le=1
     )
@@ -636,7 +638,7 @@ class ColmapPredictor(GeometricPredictor):
         cuts = detect_cuts(clip.frames)
         start, stop = longest_shot(cuts, n)
         if stop - start < 3:
-            raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has the 3 sampled frames COLMAP needs")
+            raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has the 3 sampled frames COLMAP needs")
         frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
         shot_n = len(frames)
         # One thread in every stage by default: multi-threaded COLMAP gives another model from
@@ -648,7 +650,7 @@ class ColmapPredictor(GeometricPredictor):
         # cores, or what a worker of a parallel run was given).
         threads = 1 if self.opt("deterministic") else max(1, int(cv2.getNumThreads()))
         height, width = frames.shape[1:3]
-        focal0 = focal_from_fov(width, self.opt("fov_deg"))
+        focal0 = focal_from_fov(max(width, height), self.opt("fov_deg"))  # the longer side's, as fast's
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
             # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
             mask = static_mask(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]))

@@ -49,8 +49,10 @@ Per pair of sampled frames (each frame against the current keyframe, see
    run.json.
 
 The intrinsics are not known for a video: the focal length of the first frame is assumed from a
-horizontal field of view (option ``fov_deg``, default 60) with the principal point at the
-centre. A wrong guess scales rotation angles but not their signs or ranking.
+field of view across the frame's longer side (option ``fov_deg``, default 60; the width of a
+landscape frame, the height of a portrait one: :func:`~camerabench.trajectory.intrinsic_from_fov`)
+with the principal point at the centre. A wrong guess scales rotation angles but not their
+signs or ranking.
 
 Known limits (measured on the synthetic presets, see ``benchmarks/bench_geometry.py``): a dolly
 zoom (translation along the optical axis while the focal length changes) is ambiguous in two
@@ -84,7 +86,7 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
-from camerabench.baselines.geometry.shots import detect_cuts, longest_shot
+from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
     ROTATION_RESIDUAL_PER_SIGMA,
@@ -826,7 +828,9 @@ def estimate_pair(
     from kornia.geometry.ransac import RANSAC
 
     if len(pts_a) < MIN_MATCHES:
-        raise PredictionError(f"{label}: only {len(pts_a)} feature matches (too little texture or too fast motion)")
+        raise PredictionError(
+            f"{label}: only {len(pts_a)} feature matches ({MIN_MATCHES} needed: too little texture or too fast motion)"
+        )
     still = still_camera(pts_a, pts_b, k_a)
     if still is not None:
         return still
@@ -854,7 +858,9 @@ def estimate_pair(
     e_mask = e_inl.numpy()
     num_e = int(e_mask.sum())
     if num_e < MIN_MATCHES:
-        raise PredictionError(f"{label}: only {num_e} of {len(pts_a)} matches fit a two-view model")
+        raise PredictionError(
+            f"{label}: only {num_e} of {len(pts_a)} matches fit a two-view model ({MIN_MATCHES} needed)"
+        )
     in_a, in_b = pts_a[e_mask], pts_b[e_mask]
     rot, zoom, err = fit_rotation_zoom(in_a, in_b, k_a)
     parallax = float(np.median(err))
@@ -1139,7 +1145,7 @@ class FastOptions(VideoGeometryOptions):
         ge=2,
     )
     max_side: int = option(480, "longer image side in pixels after resizing", gt=0)
-    fov_deg: float = option(60.0, "assumed horizontal field of view of the first frame, degrees", gt=0, lt=180)
+    fov_deg: float = option(60.0, "assumed field of view across the first frame's longer side, degrees", gt=0, lt=180)
     parallax_px: float = option(
         1.0, "smallest parallax gate in pixels (a median rotation+zoom residual up to it is rotation-only)", gt=0
     )
@@ -1184,22 +1190,25 @@ class FastPredictor(GeometricPredictor):
         cuts = detect_cuts(clip.frames)
         start, stop = longest_shot(cuts, len(clip))
         if stop - start < 2:
-            raise PredictionError(f"{video_path}: cuts at frames {cuts}; no shot has two sampled frames")
+            raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has two sampled frames")
         frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
         steps = np.diff(timestamps)
         per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
         # grey once, with OpenCV, for the overlay mask and SIFT alike (not again in static_mask)
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
         mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None
-        traj, pairs = estimate_trajectory(
-            frames,
-            timestamps,
-            grays=grays,
-            usable=None if mask is None or not mask.any else mask.usable,
-            fov_deg=self.opt("fov_deg"),
-            parallax_px=self.opt("parallax_px"),
-            parallax_noise_ratio=self.opt("parallax_noise_ratio"),
-        )
+        try:
+            traj, pairs = estimate_trajectory(
+                frames,
+                timestamps,
+                grays=grays,
+                usable=None if mask is None or not mask.any else mask.usable,
+                fov_deg=self.opt("fov_deg"),
+                parallax_px=self.opt("parallax_px"),
+                parallax_noise_ratio=self.opt("parallax_noise_ratio"),
+            )
+        except PredictionError as exc:  # the pair's reason, with the file it is about
+            raise PredictionError(f"{video_path}: {exc}") from exc
         info = {
             **clip.notes,
             "frames": len(clip),

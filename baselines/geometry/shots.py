@@ -27,7 +27,7 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CUT_DISTANCE", "cut_distances", "detect_cuts", "histogram_bins", "longest_shot"]
+__all__ = ["CUT_DISTANCE", "cut_distances", "cuts_text", "detect_cuts", "histogram_bins", "longest_shot"]
 
 CUT_DISTANCE = 0.35
 """Bhattacharyya distance (0 same, 1 disjoint) of hue-saturation histograms above which two
@@ -136,3 +136,18 @@ def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
     lengths = np.diff(bounds)
     i = int(np.argmax(lengths))
     return bounds[i], bounds[i + 1]
+
+
+def cuts_text(cuts: list[int], shown: int = 8) -> str:
+    """The cut frames for a message, the first ``shown`` of them when there are more.
+
+    A clip cut at every sampled frame (a slide show, a damaged file) would otherwise put
+    thousands of frame numbers into run.json's failure reason.
+
+    Example:
+        >>> cuts_text([2, 4]), cuts_text(list(range(1, 500)), shown=3)
+        ('cuts at frames [2, 4]', 'cuts at 499 frames (the first 3: [1, 2, 3])')
+    """
+    if len(cuts) <= shown:
+        return f"cuts at frames {list(cuts)}"
+    return f"cuts at {len(cuts)} frames (the first {shown}: {list(cuts[:shown])})"

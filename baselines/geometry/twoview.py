@@ -51,7 +51,9 @@ _MEDIAN_ABS_NORMAL = 0.6744897501960817
 
 
 FOCAL_FOV_RANGE_DEG = (5.0, 120.0)
-"""Horizontal fields of view (degrees) a free focal length may take in :func:`fit_rotation_zoom`.
+"""Fields of view (degrees, across the frame's longer side, as
+:func:`~camerabench.trajectory.intrinsic_from_fov` takes them) a free focal length may take in
+:func:`fit_rotation_zoom`.
 
 From a long telephoto (5 deg) to an ultra-wide phone or action camera (120 deg; a pinhole that
 is wider is a fisheye, which no pinhole model fits). Without the bound the fit explains a
@@ -211,16 +213,17 @@ def fit_rotation_zoom(
             jac[-1, 4] = 1.0 / prior_width
         return jac
 
+    half_side = float(max(centre))  # the fields of view are across the longer side (intrinsic_from_fov)
     x0 = np.zeros(5 if focal_sigma is not None else 4)
     lower, upper = np.full_like(x0, -np.inf), np.full_like(x0, np.inf)
     if free_focal:  # the focal length within FOCAL_FOV_RANGE_DEG (and never excluding the guess)
         widest, narrowest = (
-            np.log(centre[0] / np.tan(np.deg2rad(fov) / 2.0) / focal[0]) for fov in FOCAL_FOV_RANGE_DEG[::-1]
+            np.log(half_side / np.tan(np.deg2rad(fov) / 2.0) / focal[0]) for fov in FOCAL_FOV_RANGE_DEG[::-1]
         )
         lower[4], upper[4] = min(widest, -1e-6), max(narrowest, 1e-6)
     fit = least_squares(residual, x0, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper))
     # A field of view for camera b (after the zoom) within FOCAL_FOV_RANGE_DEG, widened to the guess.
-    f_lo, f_hi = (centre[0] / np.tan(np.deg2rad(fov) / 2.0) for fov in FOCAL_FOV_RANGE_DEG[::-1])
+    f_lo, f_hi = (half_side / np.tan(np.deg2rad(fov) / 2.0) for fov in FOCAL_FOV_RANGE_DEG[::-1])
     f_lo, f_hi = min(f_lo, focal[0]), max(f_hi, focal[0])
 
     def folded(params: NDArray[np.float64]) -> bool:

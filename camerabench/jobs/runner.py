@@ -184,6 +184,12 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", method, video, traceback.format_exc())
         return _predict_failed(method, time.perf_counter() - t0, reason, video, path, questions)
+    try:  # the details go to run.json with every other video's: one that JSON cannot hold is this video's failure
+        json.dumps(result.info)
+    except (TypeError, ValueError) as exc:
+        reason = f"the method's details for run.json are not JSON ({type(exc).__name__}: {exc})"
+        log.warning("%s failed on %s: %s", method, video, reason)
+        return _predict_failed(method, time.perf_counter() - t0, reason, video, path, questions)
     records = []
     unanswerable = 0
     for q in questions:

@@ -280,6 +280,24 @@ def test_rotation_and_zoom_clips(tmp_path: Path, rotation_clip, prim: Primitive)
     assert prim.caption_phrase in predictor.caption(video, "Describe the camera movement in this video.")
 
 
+@pytest.mark.parametrize("prim", [Primitive.PAN_RIGHT, Primitive.TILT_UP], ids=lambda p: p.value)
+def test_portrait_clip_takes_the_field_of_view_across_its_height(
+    tmp_path: Path, rotation_clip, prim: Primitive
+) -> None:
+    # An upright 144x240 clip of a lens whose 240 px side spans fov_deg: the angle comes out
+    # right only when the field of view is taken across the longer side (across the width,
+    # the focal length would be 0.6 of the true one, and the pan 1.6 times too large).
+    amount = 0.2
+    video = tmp_path / "upright.mp4"
+    write_video(video, rotation_clip(prim, amount, n=6, size=(144, 240), focal_px=200.0), fps=5.0)
+    fov_deg = float(np.rad2deg(2 * np.arctan(0.5 * 240 / 200.0)))
+    traj, info = fast.FastPredictor(fov_deg=fov_deg).estimate(video)
+    assert info["rotation_only"]
+    column = {"yaw": 0, "pitch": 1}[prim.axis]
+    assert np.deg2rad(decompose(traj).euler_deg[-1, column]) == pytest.approx(prim.sign * amount, rel=0.03)
+    assert traj.intrinsic[0, 0, 0] == pytest.approx(200.0)  # the guess is the lens itself
+
+
 def test_textureless_video_fails(tmp_path: Path) -> None:
     video = tmp_path / "grey.mp4"
     write_video(video, np.full((6, 96, 160, 3), 128, np.uint8), fps=5.0)

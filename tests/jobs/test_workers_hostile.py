@@ -148,6 +148,32 @@ def test_a_job_that_raises_in_the_main_process_is_a_recorded_failure(
     assert read_run_info(tmp_path / "dummy" / "run.json").finished is not None
 
 
+def test_details_that_json_cannot_hold_fail_that_video_only(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A method's run.json details with a numpy bool (display rotation once did this) stopped
+    the whole run at writing run.json; now that video fails with the reason."""
+    import numpy as np
+
+    from camerabench.baselines.dummy import DummyPredictor
+
+    real = DummyPredictor.predict
+
+    def with_details(self: DummyPredictor, video_path: Path, questions: Any) -> Any:
+        result = real(self, video_path, questions)
+        if video_path.name == "v3.mp4":
+            result.info = {"mirrored": np.bool_(False)}
+        return result
+
+    monkeypatch.setattr(DummyPredictor, "predict", with_details)
+    summary = run_predict(data, "dummy", tmp_path)
+    assert (summary.videos_ok, summary.videos_failed) == (5, 1)
+    reason = summary.failures["v3.mp4"]
+    assert reason.startswith("the method's details for run.json are not JSON (TypeError:") and "bool" in reason
+    info = read_run_info(tmp_path / "dummy" / "run.json")
+    assert info.finished is not None and set(info.failures) == {"v3.mp4"}
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
