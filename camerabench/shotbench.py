@@ -363,7 +363,9 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
        letters are upper case, so the English article "a" is not option A;
     3. else accepted when exactly one option's text appears in it (case-insensitive, same
-       punctuation rule);
+       punctuation rule), not counting a text that appears only inside another option's text
+       that the reply names (``Extreme close-up`` names that option, not ``Close-up`` too:
+       ShotBench's shot sizes nest so);
     4. else ``unparsed``.
     """
     text = answer_text(reply)
@@ -371,7 +373,22 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     if len(letters) == 1:
         return Choice(letters.pop(), "letter")
     lowered = f" {text.lower()} "
-    named = [k for k, v in options.items() if f" {_clean(v).lower()} " in lowered]
+    spans = {k: _spans(lowered, f" {_clean(v).lower()} ") for k, v in options.items()}
+    named = [k for k, found in spans.items() if found]
+    named = [
+        k
+        for k in named
+        if not all(any(o[0] <= s[0] and s[1] <= o[1] and o != s for j in named for o in spans[j]) for s in spans[k])
+    ]
     if len(named) == 1:
         return Choice(named[0], "text")
     return Choice(None, "unparsed")
+
+
+def _spans(text: str, part: str) -> list[tuple[int, int]]:
+    """The (start, end) of every occurrence of ``part`` in ``text``, overlapping ones included."""
+    out, start = [], text.find(part)
+    while start >= 0:
+        out.append((start, start + len(part)))
+        start = text.find(part, start + 1)
+    return out

@@ -9,7 +9,8 @@ its model judge and random fallback, which make the official scores irreproducib
 3. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``); letters
    are upper case, so the English article "a" is not option A;
 4. else accepted when exactly one option's text appears in it (case-insensitive, same
-   punctuation rule);
+   punctuation rule), a text that appears only inside a longer option text the reply names
+   not counting (``Extreme close-up`` is that option, not ``Close-up`` as well);
 5. else the reply is ``unparsed``: wrong, and counted as such.
 
 Accuracy is reported per category, as the unweighted mean over categories (ShotBench's "Avg")

@@ -27,7 +27,9 @@ OPTIONS = {"A": "Close-up", "B": "Extreme close-up", "C": "Medium shot", "D": "W
         ("It is a wide shot.", Choice("D", "text")),
         ("medium SHOT", Choice("C", "text")),
         ("a medium shot", Choice("C", "text")),  # the article 'a' is not option A
-        ("Extreme close-up", Choice(None, "unparsed")),  # 'Close-up' appears inside it too: two texts
+        ("Extreme close-up", Choice("B", "text")),  # 'Close-up' appears only inside it
+        ("An extreme close-up, not a close-up", Choice(None, "unparsed")),  # 'close-up' on its own too
+        ("close-up", Choice("A", "text")),
         ("A or B", Choice(None, "unparsed")),
         ("I cannot tell.", Choice(None, "unparsed")),
         ("", Choice(None, "unparsed")),
