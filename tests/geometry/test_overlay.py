@@ -81,3 +81,21 @@ def test_cut_is_found_and_flicker_is_not_a_cut() -> None:
     cut = np.concatenate([rgb_a[:4], rgb_b[:7]])
     assert detect_cuts(cut) == [4]
     assert longest_shot([4], len(cut)) == (4, 11)
+
+
+def test_mask_memory_is_a_few_frames_not_the_clip_many_times_over() -> None:
+    """The test runs frame by frame: beyond the frames themselves it holds a few frames' worth
+    (the earlier whole-clip int16 differences held ~7x the clip: 270 MB for 300 frames at 480x270)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (300, 72, 96), dtype=np.uint8)  # every pair moves
+    static_mask(frames[:8])  # imports done outside the measurement
+    tracemalloc.start()
+    try:
+        mask = static_mask(frames)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert mask.moving_pairs == len(frames) - 1
+    assert peak < 0.5 * frames.nbytes
