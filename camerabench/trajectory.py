@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "MAX_COORDINATE",
     "META_ASSUMED_FOV_DEG",
     "META_DENSE_FLOW_PAIRS",
     "META_FRAME",
@@ -62,6 +63,11 @@ META_DENSE_FLOW_PAIRS = "dense_flow_pairs"
 #: scale folded into R (scale 1.001 already gives 2e-3), a transposed or corrupt row, or a
 #: reflection is far above it.
 POSE_TOLERANCE = 1e-3
+
+#: Largest camera-centre coordinate accepted. No unit puts a camera this far from the origin
+#: (1e100 nanometres are 1e82 light years); beyond it, path lengths and the squares of an
+#: alignment overflow float64 and the scores would come out as silent zeros.
+MAX_COORDINATE = 1e100
 
 
 @dataclass
@@ -222,7 +228,8 @@ def interpolate_poses(
 def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
     """Why ``traj`` is not a usable rigid camera trajectory, or None when it is.
 
-    Checks: at least ``min_poses`` poses; finite poses and timestamps; each pose's bottom row
+    Checks: at least ``min_poses`` poses; finite poses and timestamps; camera centres within
+    :data:`MAX_COORDINATE`; each pose's bottom row
     ``[0, 0, 0, 1]``; its rotation block orthonormal with determinant +1 within
     :data:`POSE_TOLERANCE`; timestamps strictly increasing; intrinsics, when known, finite with
     positive focal lengths. The first problem found is named with its frame index.
@@ -245,6 +252,10 @@ def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
         return f"frame {int(np.argmax(bad))}: pose is not finite"
     if not np.isfinite(ts).all():
         return f"frame {int(np.argmax(~np.isfinite(ts)))}: timestamp is not finite"
+    far = np.abs(c2w[:, :3, 3]).max(axis=1)
+    if (far > MAX_COORDINATE).any():
+        i = int(np.argmax(far > MAX_COORDINATE))
+        return f"frame {i}: camera centre coordinate {far[i]:.3g} is beyond {MAX_COORDINATE:g} (a corrupt value?)"
     bottom = np.abs(c2w[:, 3, :] - np.array([0.0, 0.0, 0.0, 1.0])).max(axis=1)
     if (bottom > POSE_TOLERANCE).any():
         i = int(np.argmax(bottom > POSE_TOLERANCE))

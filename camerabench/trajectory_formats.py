@@ -16,7 +16,7 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
 * ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world, through evo.
 * ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
 * ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
-  .txt) through pycolmap; registered images in name order.
+  .txt) through pycolmap; registered images in name order, numbers in names compared as numbers.
 
 Quaternions: evo uses wxyz internally, the pose arrays, TUM files and pycolmap xyzw; every
 reader and writer here says which, and the round trips are tested. Formats without timestamps
@@ -28,6 +28,7 @@ knows the frame rate can replace them. MegaSaM depths and COLMAP points give
 from __future__ import annotations
 
 import functools
+import re
 import struct
 import tempfile
 import zipfile
@@ -603,12 +604,24 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
     return fixed
 
 
+def _frame_order_key(name: str) -> tuple[tuple[Any, ...], str]:
+    """Sort key putting image names in frame order: runs of digits compare as numbers.
+
+    Example:
+        >>> sorted(["f_10.png", "f_9.png", "f_1.png"], key=_frame_order_key)
+        ['f_1.png', 'f_9.png', 'f_10.png']
+    """
+    parts = re.split(r"(\d+)", name)  # text, digits, text, ...: the same type at each position
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
+
+
 def _is_colmap_model(folder: Path) -> bool:
     return folder.is_dir() and any((folder / f"cameras.{ext}").is_file() for ext in ("bin", "txt"))
 
 
 def read_colmap_model(folder: PathLike) -> Trajectory:
-    """A COLMAP sparse model: registered images in name order, per-image K, median first-frame depth."""
+    """A COLMAP sparse model: registered images in name order (numbers in names compared as
+    numbers, so that ``frame_10`` follows ``frame_9``), per-image K, median first-frame depth."""
     import pycolmap
 
     folder = Path(folder)
@@ -625,7 +638,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         # KeyError when it is used; MemoryError: a corrupt length field.
         try:
             rec = pycolmap.Reconstruction(str(source))
-            images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: im.name)
+            images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: _frame_order_key(im.name))
             c2w = np.stack([colmap_c2w(im) for im in images]) if images else None
             intrinsic = [np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images]
             depth = colmap_median_depth(rec, images[0]) if images else None

@@ -15,6 +15,8 @@ that rotation. Every clip's record says which alignment it used; no clip is drop
 When the ground-truth camera does not translate (pan, tilt, roll, zoom, static clips), the
 translation errors are NaN with a note: a similarity alignment can shrink any estimated
 translation onto the fixed centre, so no error would be measured. Rotation errors remain.
+When the estimated camera does not translate, any scale aligns it equally well: the errors are
+measured, the reported ``scale`` is NaN with a note.
 
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
 rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
@@ -158,12 +160,19 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         est_evo.scale(scale)
         est_evo.transform(se3(rot, trans))
     out: dict[str, Any] = {"alignment": alignment, "scale": float(scale), "matched_poses": int(n)}
+    notes = []
+    if alignment == "sim3_orientation" and _is_point(est_pos):  # orientation_sim3 took scale 1
+        out["scale"] = math.nan
+        notes.append("estimated camera centre does not move: the alignment scale is undefined")
     gt_static = _is_point(ref_pos)
     if gt_static:
-        out["note"] = (
+        notes.append(
             "ground-truth camera centre does not move: translation errors are undefined (a Sim(3) "
             "alignment may shrink any estimated translation to a point)"
         )
+    if notes:
+        out["note"] = "; ".join(notes)
+        log.warning("trajectory error: %s", out["note"])
     data = (ref_evo, est_evo)
     for key, cls, relation in (
         ("ape_trans_rmse", metrics.APE, metrics.PoseRelation.translation_part),
