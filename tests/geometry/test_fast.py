@@ -298,6 +298,19 @@ def test_portrait_clip_takes_the_field_of_view_across_its_height(
     assert traj.intrinsic[0, 0, 0] == pytest.approx(200.0)  # the guess is the lens itself
 
 
+def test_a_large_zoom_is_chained_through_keyframes_zoomed_at_most_x13(rotation_clip) -> None:
+    # x1.8 over 10 frames: no frame is related to a keyframe zoomed more than x1.3 from it, and
+    # the chained zoom is the clip's.
+    amount = float(np.log(1.8))
+    frames = rotation_clip(Primitive.ZOOM_IN, amount, n=10)
+    traj, pairs = fast.estimate_trajectory(frames, np.arange(10) / 5.0, fov_deg=float(np.rad2deg(2 * np.arctan(0.6))))
+    assert all(p.rotation_only for _, _, p in pairs)
+    steps = {a for a, _, _ in pairs}
+    assert len(steps) >= 2  # more than one keyframe
+    assert max(abs(np.log(p.zoom)) for _, _, p in pairs) < fast.MAX_SEGMENT_LOG_ZOOM + amount / 9 + 0.01
+    assert np.log(traj.intrinsic[-1, 0, 0] / traj.intrinsic[0, 0, 0]) == pytest.approx(amount, rel=0.03)
+
+
 def test_textureless_video_fails(tmp_path: Path) -> None:
     video = tmp_path / "grey.mp4"
     write_video(video, np.full((6, 96, 160, 3), 128, np.uint8), fps=5.0)
