@@ -15,10 +15,8 @@ Timestamps are checked against the video when it is there (they set the speed wo
 caption). A file whose timestamps span much more than the video (:data:`SPAN_TOLERANCE`) does
 not hold seconds of this video: frame indices, nanoseconds (EuRoC / ROS TUM files) and the like
 are treated as frame-index timestamps are, spread over the video's duration keeping their
-relative spacing, with a warning; timestamps that fit the video's length but lie outside it
-(negative, or the Unix times of TUM RGB-D files) are shifted to start at 0, with a warning.
-``sample_fps`` that puts the poses past the video's end is an error; a trajectory covering under
-half the video is scored, with a warning.
+relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
+error; a trajectory covering under half the video is scored, with a warning.
 """
 
 from __future__ import annotations
@@ -176,16 +174,6 @@ def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
         # For evenly spaced poses this is what formats without timestamps get (arange(n) * duration / n).
         fitted = (ts - ts[0]) * (duration * (n - 1) / n / span)
         return Trajectory(traj.cam_c2w, traj.intrinsic, fitted, traj.meta)
-    if ts[0] < 0 or ts[-1] > SPAN_TOLERANCE * duration:
-        log.warning(
-            "%s: timestamps %.6g to %.6g s lie outside the %.4g s video: another clock (Unix time, as in TUM "
-            "RGB-D files?); shifting them to start at 0",
-            path,
-            ts[0],
-            ts[-1],
-            duration,
-        )
-        traj = Trajectory(traj.cam_c2w, traj.intrinsic, ts - ts[0], traj.meta)
     if span < 0.5 * duration * (n - 1) / n:
         log.warning(
             "%s: timestamps span %.4g s of the %.4g s video: the scores describe that part only", path, span, duration
