@@ -123,14 +123,41 @@ def checkpoint_layout(path: str | Path) -> str:
     return "current" if "text_config" in cfg else "older"
 
 
+def check_checkpoint_out(out: str | Path) -> None:
+    """Refuse a checkpoint destination whose replacement would delete something else.
+
+    ``out`` may be new, an empty folder or an earlier checkpoint (a folder with ``config.json``),
+    which is replaced. A file, or a folder holding anything but a checkpoint, is refused:
+    ``make-tiny-vlm --out`` given a dataset folder had deleted the dataset. Training calls this
+    before it starts, so the refusal does not come after the training.
+
+    Raises:
+        CameraBenchError: naming ``out`` and why.
+    """
+    out = Path(out)
+    if not (out.exists() or out.is_symlink()):
+        return
+    if not out.is_dir():
+        raise CameraBenchError(f"{out}: is a file, not a checkpoint folder; refusing to replace it")
+    if any(out.iterdir()) and not (out / "config.json").is_file():
+        raise CameraBenchError(
+            f"{out}: a folder that is not a checkpoint (no config.json); refusing to replace it "
+            "(choose a new or empty folder)"
+        )
+
+
 @contextlib.contextmanager
 def checkpoint_folder(out: str | Path) -> Iterator[Path]:
     """Write a checkpoint folder atomically: yields a temporary sibling folder, renamed to ``out``
     (replacing an existing one) when the block succeeds, removed when it fails.
 
     (``camerabench.fileio`` has atomic single files only; ``save_pretrained`` writes many.)
+
+    Raises:
+        CameraBenchError: ``out`` cannot be replaced (:func:`check_checkpoint_out`).
     """
     out = Path(out)
+    check_checkpoint_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -87,7 +87,14 @@ from typing import Any
 
 import torch
 
-from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, load_qwen_vl, resolve_device, resolve_dtype
+from camerabench.baselines.vlm.checkpoint import (
+    Encoded,
+    QwenVL,
+    check_checkpoint_out,
+    load_qwen_vl,
+    resolve_device,
+    resolve_dtype,
+)
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.config import GRPOConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
@@ -340,6 +347,7 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
         CameraBenchError: a bad setting, no prompts, or a non-finite loss.
     """
     config.check()
+    check_checkpoint_out(out_dir)
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.vlm.arch import ARCHS, QWEN3_VL, QwenArch, arch_by_name
-from camerabench.baselines.vlm.checkpoint import checkpoint_folder
+from camerabench.baselines.vlm.checkpoint import check_checkpoint_out, checkpoint_folder
 from camerabench.baselines.vlm.compat import ensure_transformers_importable
 from camerabench.fileio import atomic_write_text
 
@@ -364,7 +364,8 @@ def make_tiny_vlm(out_dir: str | Path, seed: int = 0, arch: str = "qwen2.5-vl") 
     """Write a tiny random Qwen2.5-VL or Qwen3-VL checkpoint to ``out_dir`` (replaced atomically).
 
     Args:
-        out_dir: folder to create; an existing folder is replaced.
+        out_dir: folder to create; an earlier checkpoint or an empty folder there is replaced,
+            anything else refused (:func:`~camerabench.baselines.vlm.checkpoint.check_checkpoint_out`).
         seed: torch seed of the random weights (same seed, same checkpoint).
         arch: ``"qwen2.5-vl"`` or ``"qwen3-vl"``.
 
@@ -377,6 +378,7 @@ def make_tiny_vlm(out_dir: str | Path, seed: int = 0, arch: str = "qwen2.5-vl") 
 
     generation = arch_by_name(arch)
     out = Path(out_dir)
+    check_checkpoint_out(out)
     tokenizer = _train_tokenizer()
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_SPECIAL_TOKENS}
     config = _config(generation, len(tokenizer), ids)

@@ -46,6 +46,7 @@ import torch
 
 from camerabench.baselines.vlm.checkpoint import (
     QwenVL,
+    check_checkpoint_out,
     checkpoint_folder,
     load_qwen_vl,
     resolve_device,
@@ -240,6 +241,7 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     from transformers import get_cosine_schedule_with_warmup
 
     config.check()
+    check_checkpoint_out(out_dir)
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]

@@ -599,8 +599,10 @@ def _run(
             f"{ds.root}: no videos to {kind}: {ds.videos_dir} holds no files and no label file names a video"
         )
     folder = MethodFolder.of(out_dir, method)
-    if folder.path.resolve().is_relative_to(ds.videos_dir.resolve()):  # its files would become videos
-        raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's videos folder {ds.videos_dir}")
+    for inside, what in ((ds.videos_dir, "videos"), (ds.gt_dir, "ground-truth"), (ds.labels_dir, "labels")):
+        # its files would become videos, or break the ground truth or label folder for later runs
+        if folder.path.resolve().is_relative_to(inside.resolve()):
+            raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's {what} folder {inside}")
     ray_options = ray if ray is not None else RayOptions()
     execution = _Execution(
         backend,

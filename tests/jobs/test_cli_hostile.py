@@ -132,6 +132,14 @@ def test_a_run_folder_inside_the_videos_folder_is_refused(data: Path) -> None:
     assert sorted(p.name for p in (data / "videos").iterdir()) == [f"v{i}.mp4" for i in range(6)]
 
 
+@pytest.mark.parametrize(("sub", "what"), [("gt", "ground-truth"), ("labels", "labels")])
+def test_a_run_folder_inside_the_ground_truth_or_labels_folder_is_refused(data: Path, sub: str, what: str) -> None:
+    # a run folder in gt/ made every later run fail ("ground-truth files sit directly in gt/")
+    with pytest.raises(CameraBenchError, match=f"inside the dataset's {what} folder"):
+        run_predict(data, "dummy", data / sub / "run")
+    assert not (data / sub / "run").exists()
+
+
 def test_evaluate_refuses_a_dataset_with_nothing_to_evaluate(data: Path, run: Path) -> None:
     shutil.rmtree(data / "labels")
     with pytest.raises(CameraBenchError, match="nothing to evaluate against"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
@@ -51,3 +52,25 @@ def test_cli_writes_the_same_checkpoint_for_the_same_seed(tiny_ckpt: Path, tmp_p
     assert main(["make-tiny-vlm", "--out", str(tmp_path / "other"), "--seed", "1"]) == 0
     c = load_file(tmp_path / "other" / "model.safetensors")
     assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_an_out_folder_that_is_not_a_checkpoint_is_refused_and_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # make-tiny-vlm --out given a dataset folder had replaced it with a checkpoint (the dataset lost).
+    dataset = tmp_path / "data"
+    (dataset / "videos").mkdir(parents=True)
+    (dataset / "manifest.json").write_text("{}\n")
+    assert main(["make-tiny-vlm", "--out", str(dataset)]) != 0
+    assert "not a checkpoint (no config.json); refusing to replace it" in caplog.text
+    assert sorted(p.name for p in dataset.iterdir()) == ["manifest.json", "videos"]
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me\n")
+    assert main(["make-tiny-vlm", "--out", str(a_file)]) != 0
+    assert "is a file, not a checkpoint folder" in caplog.text
+    assert a_file.read_text() == "keep me\n"
+    # an empty folder, and then the checkpoint written there, are replaced
+    (tmp_path / "empty").mkdir()
+    assert main(["make-tiny-vlm", "--out", str(tmp_path / "empty")]) == 0
+    assert main(["make-tiny-vlm", "--out", str(tmp_path / "empty"), "--seed", "1"]) == 0
+    assert (tmp_path / "empty" / "config.json").is_file()
