@@ -19,6 +19,9 @@ followed; hidden files and folders (``.DS_Store``, AppleDouble ``._clip.mp4``, `
 files without a video extension (``notes.txt``, thumbnails) are left out, the latter with a
 warning. A broken or looping link, an unreadable folder, a name holding a control character or
 two names that differ only in letter case are errors naming the path.
+
+Label folders and files belong in ``labels/``: one at the dataset root (``binary_classification/``
+beside ``videos/``, as the public download ships them) would never be read, and is an error.
 """
 
 from __future__ import annotations
@@ -110,6 +113,9 @@ class Dataset:
         """``labels/<name>`` when it exists (None when it does not); ``labels`` must be a folder."""
         if self.labels_dir.exists() and not self.labels_dir.is_dir():
             raise FileFormatError(self.labels_dir, "is a file, not a folder")
+        stray = self.root / name
+        if stray.exists() or stray.is_symlink():  # the public download's layout: it would never be read
+            raise FileFormatError(stray, f"label files are read from {self.labels_dir}: move it to labels/{name}")
         path = self.labels_dir / name
         return path if path.exists() or path.is_symlink() else None
 
@@ -465,7 +471,8 @@ def _check_manifest(doc: JsonDocument) -> None:
     """A manifest is an object; its ``clips``, when present, a list of objects each naming a
     different video.
 
-    A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
+    A clip's ``frames`` (when present) is an integer >= 1 (ground truth must have that many
+    poses). A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
     accepted) and its ``failure_mode`` a string or null: the per-knob evaluation reads them.
     """
     if not isinstance(doc.value, dict):
@@ -486,6 +493,10 @@ def _check_manifest(doc: JsonDocument) -> None:
         if video in first:
             raise doc.error(f"clips[{i}] repeats the video {video!r} of clips[{first[video]}]", "clips", i)
         first[video] = i
+        frames = clip.get("frames")
+        if frames is not None and (isinstance(frames, bool) or not isinstance(frames, int) or frames < 1):
+            # the ground-truth pose count is checked against it (Dataset.validate)
+            raise doc.error(f"clips[{i}].frames must be an integer >= 1, got {_show(frames)}", "clips", i, "frames")
         knobs = clip.get("knobs")
         if knobs is not None and not isinstance(knobs, dict):
             raise doc.error(f"clips[{i}].knobs must be an object, got {type(knobs).__name__}", "clips", i, "knobs")
