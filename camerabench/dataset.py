@@ -471,8 +471,9 @@ def _check_manifest(doc: JsonDocument) -> None:
     """A manifest is an object; its ``clips``, when present, a list of objects each naming a
     different video.
 
-    A clip's ``frames`` (when present) is an integer >= 1 (ground truth must have that many
-    poses). A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
+    A clip's ``frames``, when it is a number or a string, is an integer >= 1 (ground truth must
+    have that many poses; an object there is a source frame range, as in the real-footage
+    clips). A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
     accepted) and its ``failure_mode`` a string or null: the per-knob evaluation reads them.
     """
     if not isinstance(doc.value, dict):
@@ -494,8 +495,9 @@ def _check_manifest(doc: JsonDocument) -> None:
             raise doc.error(f"clips[{i}] repeats the video {video!r} of clips[{first[video]}]", "clips", i)
         first[video] = i
         frames = clip.get("frames")
-        if frames is not None and (isinstance(frames, bool) or not isinstance(frames, int) or frames < 1):
-            # the ground-truth pose count is checked against it (Dataset.validate)
+        if isinstance(frames, bool | int | float | str) and (isinstance(frames, bool | float | str) or frames < 1):
+            # a count (the ground-truth pose count is checked against it, Dataset.validate); an
+            # object is a source frame range (the real-footage clips' manifest) and is left alone
             raise doc.error(f"clips[{i}].frames must be an integer >= 1, got {_show(frames)}", "clips", i, "frames")
         knobs = clip.get("knobs")
         if knobs is not None and not isinstance(knobs, dict):
