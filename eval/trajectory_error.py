@@ -172,7 +172,7 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         )
     if notes:
         out["note"] = "; ".join(notes)
-        log.warning("trajectory error: %s", out["note"])
+        log.debug("trajectory error: %s", out["note"])  # counted in one warning by trajectory_section
     data = (ref_evo, est_evo)
     for key, cls, relation in (
         ("ape_trans_rmse", metrics.APE, metrics.PoseRelation.translation_part),
@@ -253,6 +253,18 @@ def trajectory_section(
             row.update({"status": "ok", **errors})
         rows.append(row)
     ok = [r for r in rows if r["status"] == "ok"]
+    no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
+    no_scale = sum(not math.isfinite(r["scale"]) for r in ok)
+    if no_translation or no_scale:
+        log.warning(
+            "%s: of %d evaluated trajectories, %d have undefined translation errors (the ground-truth camera "
+            "centre does not move) and %d an undefined alignment scale (the estimated one does not): NaN, "
+            "left out of the means (each clip's note says which)",
+            run.name,
+            len(ok),
+            no_translation,
+            no_scale,
+        )
     section = TrajectoryResult(
         clips=len(rows),
         ok=len(ok),

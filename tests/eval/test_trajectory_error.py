@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -149,3 +150,27 @@ def test_section_reports_every_clip(tmp_path: Path) -> None:
     assert section.mean.ape_trans_rmse == pytest.approx(0.0, abs=1e-6)
     assert section.alignment_counts == {"sim3_umeyama": 1, "sim3_orientation": 1}
     assert trajectory_section(gt_files, MethodRun("n", tmp_path / "run" / "n")) is None
+
+
+def test_section_warns_once_with_the_clips_whose_errors_are_undefined(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # one warning for the method, not one per clip (a demo printed 56), with the counts
+    gt_dir = tmp_path / "gt"
+    save_npz(gt_dir / "a.npz", Trajectory(CURVE, None, TS))
+    save_npz(gt_dir / "b.npz", Trajectory(PAN, None, TS))
+    save_npz(gt_dir / "c.npz", Trajectory(PAN, None, TS))
+    method = tmp_path / "run" / "m"
+    save_npz(method / "trajectories" / "a.npz", Trajectory(_similarity(CURVE)[0], None, TS))
+    save_npz(method / "trajectories" / "b.npz", Trajectory(PAN, None, TS))  # neither centre moves
+    save_npz(method / "trajectories" / "c.npz", Trajectory(PAN, None, TS))
+    with caplog.at_level(logging.DEBUG, logger="camerabench.eval.trajectory_error"):
+        result = trajectory_section(gt_trajectories(gt_dir), MethodRun("m", method))
+    assert result is not None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "m: of 3 evaluated trajectories, 2 have undefined translation errors (the ground-truth camera centre "
+        "does not move) and 2 an undefined alignment scale (the estimated one does not): NaN, left out of the "
+        "means (each clip's note says which)"
+    ]
+    assert result[0].clips_with_translation_error == 1

@@ -64,7 +64,7 @@ def test_a_static_estimate_has_no_alignment_scale_but_its_errors(caplog: pytest.
     with caplog.at_level(logging.WARNING):
         errors = trajectory_errors(static, gt)
     assert math.isnan(errors["scale"])  # was 1.0: any scale aligns a point equally well
-    assert "scale is undefined" in errors["note"] and "scale is undefined" in caplog.text
+    assert "scale is undefined" in errors["note"]  # the section's one warning counts such clips
     # every scale puts the estimate on the centroid of the ground truth: the error is its spread
     spread = gt.positions - gt.positions.mean(axis=0)
     assert errors["ape_trans_rmse"] == pytest.approx(float(np.sqrt((spread**2).sum(axis=1).mean())), rel=1e-9)
