@@ -31,7 +31,8 @@ def predictor_class(name: str) -> type[Predictor]:
         CameraBenchError: unknown name (with a "did you mean" suggestion).
     """
     if name not in METHODS:
-        close = difflib.get_close_matches(name, METHODS, n=1)
+        by_lower = {m.lower(): m for m in METHODS}
+        close = [by_lower[name.lower()]] if name.lower() in by_lower else difflib.get_close_matches(name, METHODS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise CameraBenchError(f"unknown method {name!r}{hint} (known: {', '.join(METHODS)})")
     cls: type[Predictor] = import_attr(METHODS[name], f"method {name!r}")

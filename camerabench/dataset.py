@@ -165,6 +165,34 @@ class Dataset:
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
         videos = self.videos()
         self._check_gt(videos)
+        _ = self.known_manifest
+
+    @functools.cached_property
+    def known_manifest(self) -> dict[str, Any]:
+        """The manifest with only the clips of videos of the dataset (:meth:`videos`).
+
+        A clip naming another video (a typo, or a video left out of a partial copy) is dropped
+        with a warning naming it: it would otherwise be counted in the clips of its knob groups
+        although nothing of it is evaluated.
+        """
+        manifest = self.manifest
+        clips = manifest.get("clips")
+        if not clips:
+            return manifest
+        videos = set(self.videos())
+        unknown = [(i, c["video"]) for i, c in enumerate(clips) if c["video"] not in videos]
+        if not unknown:
+            return manifest
+        shown = ", ".join(f"clips[{i}] {v!r}" for i, v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        log.warning(
+            "%s: %d of %d clips name no video of the dataset (%s; no file in videos/ and no label names "
+            "it); they are left out of the knob groups",
+            self.manifest_path,
+            len(unknown),
+            len(clips),
+            shown,
+        )
+        return {**manifest, "clips": [c for c in clips if c["video"] in videos]}
 
     @functools.cached_property
     def _video_files(self) -> _VideoFiles:

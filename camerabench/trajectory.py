@@ -35,6 +35,7 @@ __all__ = [
     "interpolate_poses",
     "intrinsic_from_fov",
     "pinhole_intrinsic",
+    "pose_issue",
     "pose_problem",
 ]
 
@@ -243,40 +244,47 @@ def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
         >>> pose_problem(Trajectory(poses, None, np.array([0.0, 0.1])))
         'frame 1: rotation block is not orthonormal (max |R^T R - I| = 0.21)'
     """
+    issue = pose_issue(traj, min_poses)
+    return None if issue is None else (issue[1] if issue[0] is None else f"frame {issue[0]}: {issue[1]}")
+
+
+def pose_issue(traj: Trajectory, min_poses: int = 1) -> tuple[int | None, str] | None:
+    """What :func:`pose_problem` finds, as ``(frame index, problem)`` (the index None when the
+    problem is not one frame's), so a reader can name the line the frame came from."""
     n = len(traj)
     if n < min_poses:
-        return f"{n} pose(s); at least {min_poses} are needed"
+        return None, f"{n} pose(s); at least {min_poses} are needed"
     c2w, ts = traj.cam_c2w, traj.timestamps
     bad = ~np.isfinite(c2w).all(axis=(1, 2))
     if bad.any():
-        return f"frame {int(np.argmax(bad))}: pose is not finite"
+        return int(np.argmax(bad)), "pose is not finite"
     if not np.isfinite(ts).all():
-        return f"frame {int(np.argmax(~np.isfinite(ts)))}: timestamp is not finite"
+        return int(np.argmax(~np.isfinite(ts))), "timestamp is not finite"
     far = np.abs(c2w[:, :3, 3]).max(axis=1)
     if (far > MAX_COORDINATE).any():
         i = int(np.argmax(far > MAX_COORDINATE))
-        return f"frame {i}: camera centre coordinate {far[i]:.3g} is beyond {MAX_COORDINATE:g} (a corrupt value?)"
+        return i, f"camera centre coordinate {far[i]:.3g} is beyond {MAX_COORDINATE:g} (a corrupt value?)"
     bottom = np.abs(c2w[:, 3, :] - np.array([0.0, 0.0, 0.0, 1.0])).max(axis=1)
     if (bottom > POSE_TOLERANCE).any():
         i = int(np.argmax(bottom > POSE_TOLERANCE))
-        return f"frame {i}: bottom row is {c2w[i, 3].tolist()}, not [0, 0, 0, 1]"
+        return i, f"bottom row is {c2w[i, 3].tolist()}, not [0, 0, 0, 1]"
     rot = c2w[:, :3, :3]
     ortho = np.abs(np.einsum("nji,njk->nik", rot, rot) - np.eye(3)).max(axis=(1, 2))
     if (ortho > POSE_TOLERANCE).any():
         i = int(np.argmax(ortho > POSE_TOLERANCE))
-        return f"frame {i}: rotation block is not orthonormal (max |R^T R - I| = {ortho[i]:.2g})"
+        return i, f"rotation block is not orthonormal (max |R^T R - I| = {ortho[i]:.2g})"
     det = np.linalg.det(rot)
     if (np.abs(det - 1.0) > POSE_TOLERANCE).any():
         i = int(np.argmax(np.abs(det - 1.0) > POSE_TOLERANCE))
-        return f"frame {i}: rotation block has determinant {det[i]:.3g}, not +1 (a reflection)"
+        return i, f"rotation block has determinant {det[i]:.3g}, not +1 (a reflection)"
     if n > 1 and not (np.diff(ts) > 0).all():
         i = int(np.argmax(~(np.diff(ts) > 0))) + 1
-        return f"frame {i}: timestamp {ts[i]:g} does not increase (previous {ts[i - 1]:g})"
+        return i, f"timestamp {ts[i]:g} does not increase (previous {ts[i - 1]:g})"
     if traj.intrinsic is not None:
         k = traj.intrinsic
         if not np.isfinite(k).all():
-            return f"frame {int(np.argmax(~np.isfinite(k).all(axis=(1, 2))))}: intrinsics are not finite"
+            return int(np.argmax(~np.isfinite(k).all(axis=(1, 2)))), "intrinsics are not finite"
         focal_ok = (k[:, 0, 0] > 0) & (k[:, 1, 1] > 0)
         if not focal_ok.all():
-            return f"frame {int(np.argmax(~focal_ok))}: focal length is not positive"
+            return int(np.argmax(~focal_ok)), "focal length is not positive"
     return None

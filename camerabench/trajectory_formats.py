@@ -49,6 +49,7 @@ from camerabench.trajectory import (
     META_TIMESTAMPS,
     TIMESTAMPS_FRAME_INDEX,
     Trajectory,
+    pose_issue,
     pose_problem,
 )
 
@@ -300,9 +301,22 @@ def read_tum(path: PathLike) -> Trajectory:
             raise FileFormatError(path, f"{problem} (is it qx qy qz qw?)", line)
     try:
         with tempfile.TemporaryDirectory(prefix="camerabench-tum-") as tmp:
-            return from_evo(file_interface.read_tum_trajectory_file(str(_canonical_text(path, Path(tmp)))))
+            traj = from_evo(file_interface.read_tum_trajectory_file(str(_canonical_text(path, Path(tmp)))))
     except (FileInterfaceException, ValueError) as exc:
         raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
+    _check_poses(path, traj, lines)
+    return traj
+
+
+def _check_poses(path: Path, traj: Trajectory, lines: list[int]) -> None:
+    """The poses of a text file with one pose per data line (``lines``: each pose's line number)
+    checked by :func:`~camerabench.trajectory.pose_issue`; the error names the bad pose's line."""
+    issue = pose_issue(traj)
+    if issue is not None:
+        frame, problem = issue
+        if frame is None or len(lines) != len(traj):
+            raise FileFormatError(path, problem if frame is None else f"frame {frame}: {problem}")
+        raise FileFormatError(path, f"pose {frame}: {problem}", lines[frame])
 
 
 # --------------------------------------------------------------------------- KITTI (evo)
@@ -312,14 +326,16 @@ def read_kitti(path: PathLike) -> Trajectory:
     from evo.tools.file_interface import FileInterfaceException
 
     path = Path(path)
-    _numeric_rows(path, 12, "KITTI")
+    _, lines = _numeric_rows(path, 12, "KITTI")
     try:
         with tempfile.TemporaryDirectory(prefix="camerabench-kitti-") as tmp:
             evo_path = file_interface.read_kitti_poses_file(str(_canonical_text(path, Path(tmp))))
     except (FileInterfaceException, ValueError) as exc:
         raise FileFormatError(path, f"not a KITTI pose file: {exc}") from exc
     poses = np.stack(evo_path.poses_se3)
-    return Trajectory(poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
+    traj = Trajectory(poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
+    _check_poses(path, traj, lines)
+    return traj
 
 
 def write_kitti(path: PathLike, traj: Trajectory) -> None:

@@ -369,7 +369,7 @@ def evaluate(
         for a, b in itertools.combinations(sorted(ev.resolved), 2)
     ]
     result.comparisons = comparisons or None
-    result.knobs = knob_section(ev.resolved, dataset.manifest)
+    result.knobs = knob_section(ev.resolved, dataset.known_manifest)
     return ev
 
 

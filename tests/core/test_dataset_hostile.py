@@ -281,3 +281,24 @@ def test_unreadable_subfolder_of_videos_is_an_error(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(os, "scandir", refuse)
     with pytest.raises(FileFormatError, match=rf"^{locked}: cannot list the folder: Permission denied$"):
         Dataset(tmp_path).validate()
+
+
+def test_manifest_clip_of_no_video_is_left_out_of_the_knob_groups_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from camerabench.eval.knobs import clip_groups
+
+    _video(tmp_path, "a.mp4")
+    _video(tmp_path, "b.mp4")
+    clips = [
+        {"video": "a.mp4", "knobs": {"blur": True}},
+        {"video": "b.mp4", "knobs": {"blur": False}},
+        {"video": "typo.mp4", "knobs": {"blur": True}},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"clips": clips}))
+    ds = Dataset(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        ds.validate()
+    assert "1 of 3 clips name no video" in caplog.text and "clips[2] 'typo.mp4'" in caplog.text
+    assert clip_groups(ds.known_manifest) == {"blur": {"a.mp4"}, "none": {"b.mp4"}}
+    assert len(ds.manifest["clips"]) == 3  # the file as written is still there to read

@@ -86,6 +86,8 @@ def test_unknown_method_and_option(tiny_data, tmp_path):
     data, _ = tiny_data
     with pytest.raises(CameraBenchError, match="did you mean 'dummy'"):
         run_predict(data, "dumy", tmp_path / "run")
+    with pytest.raises(CameraBenchError, match="did you mean 'dummy'"):  # letter case
+        run_predict(data, "DUMMY", tmp_path / "run")
 
 
 def test_caption_reuses_the_trajectories_of_a_predict_run_with_the_same_settings(tmp_path):

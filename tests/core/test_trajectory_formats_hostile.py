@@ -284,3 +284,27 @@ def test_a_text_colmap_model_with_a_bom_and_crlf_is_read(tmp_path: Path) -> None
     traj = tf.read_trajectory(model, "colmap")
     np.testing.assert_allclose(traj.cam_c2w[:, :3, 3], [[0, 0, 0], [1, 0, 0]])
     assert (model / "images.txt").read_text(encoding="utf-8").startswith("\ufeff")  # the files are left alone
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "where"),
+    [
+        # a comment and a blank line before: the line is the file's, not the pose's index
+        (
+            "tum",
+            "# t x y z qx qy qz qw\n0 0 0 0 0 0 0 1\n\n1 0 0 0 0 0 0 1\n0.5 0 0 0 0 0 0 1\n",
+            r":5: pose 2: timestamp 0\.5 does not increase",
+        ),
+        (
+            "kitti",
+            "1 0 0 0 0 1 0 0 0 0 1 0\n1 0 0 0 0 1 0 0 0 0 1 0\n2 0 0 0 0 1 0 0 0 0 1 0\n",
+            r":3: pose 2: rotation block is not orthonormal",
+        ),
+    ],
+)
+def test_a_bad_pose_in_a_text_file_names_its_line(tmp_path: Path, fmt: str, text: str, where: str) -> None:
+    path = tmp_path / "poses.txt"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=r"poses\.txt" + where) as info:
+        tf.read_trajectory(path, fmt)
+    assert info.value.line == int(where.split(":")[1])

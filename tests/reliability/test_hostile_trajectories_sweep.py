@@ -49,10 +49,10 @@ def test_colmap_names_with_unpadded_frame_numbers_are_in_frame_order(tmp_path: P
 
 def test_camera_centres_too_far_to_compute_with_fail_the_video(tmp_path: Path) -> None:
     tf.write_trajectory(tmp_path / "clip.txt", _dolly_right(scale=1e307), "tum")
-    with pytest.raises(FileFormatError, match=r"clip\.txt: frame 1: camera centre coordinate 9.09e\+305 is beyond"):
+    with pytest.raises(FileFormatError, match=r"clip\.txt:2: pose 1: camera centre coordinate 9.09e\+305 is beyond"):
         tf.read_trajectory(tmp_path / "clip.txt", "tum")
     pred = importers.TrajectoryPredictor(traj_dir=str(tmp_path), format="tum")
-    with pytest.raises(PredictionError, match=r"clip\.txt: frame 1: camera centre"):  # was: "no motion"
+    with pytest.raises(PredictionError, match=r"clip\.txt:2: pose 1: camera centre"):  # was: "no motion"
         pred.predict(tmp_path / "clip.mp4", [Question(Primitive.MOVE_RIGHT.question, Primitive.MOVE_RIGHT)])
 
 
