@@ -918,6 +918,7 @@ def load_qwen_vl(
         weights = next((name for name in _WEIGHT_FILES if (path / name).is_file()), "weights")
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise FileFormatError(path / weights, f"{len(missing)} tensor(s) of the model are missing: {shown}")
+    _refuse_non_finite_weights(path, model)
     model.to(dev).eval()
     spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="video")
     image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
@@ -926,6 +927,18 @@ def load_qwen_vl(
     _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
     return vl
+
+
+def _refuse_non_finite_weights(path: Path, model: torch.nn.Module) -> None:
+    """A checkpoint with a NaN or infinite weight (a training run that diverged and saved anyway)
+    is refused at load, naming the first such tensor: otherwise every video would fail on its own,
+    one NaN score after another. One pass over the weights (a few seconds for 3B parameters on CPU,
+    against the tens of seconds loading them takes)."""
+    bad = [name for name, p in model.named_parameters() if not bool(torch.isfinite(p).all())]
+    if bad:
+        weights = next((name for name in _WEIGHT_FILES if (path / name).is_file()), "weights")
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise FileFormatError(path / weights, f"{len(bad)} tensor(s) hold NaN or infinite values: {shown}")
 
 
 def _check_tokens_and_template(vl: QwenVL) -> None:

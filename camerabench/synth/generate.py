@@ -476,6 +476,17 @@ def _check_out(out: Path) -> bool:
     return True
 
 
+def _describe_existing(manifest: Path) -> str:
+    """What an earlier synthetic dataset's manifest says it is, for the notice that replaces it."""
+    data = read_json(manifest) if manifest.is_file() else None
+    if not isinstance(data, dict):
+        return "an interrupted generation"
+    options = data.get("options")
+    if not isinstance(options, dict):
+        options = {}
+    return f"preset {options.get('preset')!r}, seed {data.get('seed')!r}, {options.get('clips')!r} clips"
+
+
 def _prepare_out(out: Path) -> None:
     """Create ``out``, replacing an earlier (complete or interrupted) synthetic dataset there.
 
@@ -486,6 +497,7 @@ def _prepare_out(out: Path) -> None:
     """
     if _check_out(out):
         manifest = out / "manifest.json"
+        log.warning("%s: replacing the synthetic dataset there (%s)", out, _describe_existing(manifest))
         for sub in ("videos", "gt", "labels"):
             if (out / sub).exists():
                 shutil.rmtree(out / sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def test_hard_preset_records_one_knob_per_clip(tmp_path: Path) -> None:
     assert by_mode["tracking"]["motion"]["tracking"] in ("lead", "tail")
 
 
-def test_cli_writes_the_folder(tmp_path: Path) -> None:
+def test_cli_writes_the_folder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     out = tmp_path / "cli"
     args = [
         "synth",
@@ -201,9 +202,11 @@ def test_cli_writes_the_folder(tmp_path: Path) -> None:
     assert main(args) == 0
     assert len(list((out / "videos").glob("*.mp4"))) == 2
     assert json.loads((out / "manifest.json").read_text())["options"]["width"] == 48
-    # regenerating over an earlier synthetic dataset replaces it
-    assert main([*args[:4], "1", *args[5:]]) == 0
+    # regenerating over an earlier synthetic dataset replaces it, saying what was there
+    with caplog.at_level(logging.WARNING):
+        assert main([*args[:4], "1", *args[5:]]) == 0
     assert len(list((out / "videos").glob("*.mp4"))) == 1
+    assert "replacing the synthetic dataset there (preset 'standard', seed 1, 2 clips)" in caplog.text
 
 
 @pytest.mark.parametrize("extra", [["--size", "48by32"], ["--size", "47x32"]])

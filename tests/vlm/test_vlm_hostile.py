@@ -223,3 +223,19 @@ def test_training_media_that_do_not_decode_are_refused_before_the_model_loads(
             run()
         assert all(str(path) in str(exc.value) for path in damaged)
         assert not (tmp_path / "out").exists()
+
+
+def test_checkpoint_with_nan_weights_is_refused_at_load(tiny_ckpt: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    def poison(folder: Path) -> None:
+        weights = load_file(folder / "model.safetensors")
+        name = sorted(weights)[0]
+        weights[name] = weights[name].clone()
+        weights[name].view(-1)[0] = float("nan")
+        save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+
+    ckpt = damaged(tiny_ckpt, tmp_path / "diverged", poison)
+    with pytest.raises(FileFormatError, match=r"model\.safetensors: 1 tensor\(s\) hold NaN or infinite values: "):
+        load_qwen_vl(ckpt, device="cpu")
+    load_qwen_vl(tiny_ckpt, device="cpu")  # the healthy copy loads
