@@ -17,7 +17,9 @@ over features built to mean the same thing for every primitive. Per input method
   feature, never a crash). Its ``z`` is then 0, the primitive's average score: a failure says
   nothing about which way the camera moved, so a clip every input failed on ranks between the
   clips the inputs call clearly yes and clearly no (not last, as a failed input alone ranks
-  it), and the model learns from the flag how much a failure itself says.
+  it), and the model learns from the flag how much a failure itself says. (Training warns about
+  the labelled videos an input has no record of at all; a video that no input has a record of
+  is a failure of fusion, not a score made of its inputs' absence.)
 
 Optionally (``interactions``), per-primitive weights on each input's ``z`` and ``failed`` (the
 feature times the primitive's indicator), for when the data can tell per primitive which input
@@ -104,7 +106,7 @@ from camerabench.baselines.options import MethodOptions, option
 from camerabench.crossfit import video_folds
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.fileio import read_json, write_json
+from camerabench.fileio import make_folder, read_json, write_json
 from camerabench.records import ScoreRecord, now_iso
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
 
@@ -171,10 +173,20 @@ class InputFeatures:
 
     name: str
     run: MethodRun
+    _videos: set[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def read(cls, run_dir: str | Path, name: str) -> InputFeatures:
         """The input ``name`` of run folder ``run_dir``.
+
+        Raises:
+            CameraBenchError: it has no scores there (the message says how to make them).
+        """
+        return cls(name, read_method(cls.folder(run_dir, name).path))
+
+    @staticmethod
+    def folder(run_dir: str | Path, name: str) -> MethodFolder:
+        """The method folder of input ``name`` in ``run_dir``.
 
         Raises:
             CameraBenchError: it has no scores there (the message says how to make them).
@@ -185,7 +197,7 @@ class InputFeatures:
                 f"fusion input {name!r} has no scores in {folder.path}: run "
                 f"`camerabench predict --method {name} --data DATA --out {run_dir}` first"
             )
-        return cls(name, read_method(folder.path))
+        return folder
 
     def check_dataset(self, data_dir: str | Path) -> None:
         """Refuse an input whose run.json says it scored another dataset (one that still exists).
@@ -200,6 +212,12 @@ class InputFeatures:
                 f"fusion input {self.name!r} in {self.run.folder} is a run of another dataset "
                 f"({info.data}, not {data}): run the inputs on this --data"
             )
+
+    def has_record(self, video: str) -> bool:
+        """Whether the input has any record (ok or failed) of ``video``: whether it ran on it."""
+        if self._videos is None:
+            self._videos = {v for v, _ in self.run.scores or {}}
+        return video in self._videos
 
     def score(self, video: str, question: str) -> float | None:
         """The input's score, or None when it failed or has no record."""
@@ -634,6 +652,18 @@ def train_fusion(
                 f"fusion input {feat.name!r} in {feat.run.folder} has no ok score for any labelled sample of "
                 f"{data_dir}: run it on this dataset, or leave it out of --inputs"
             )
+        unrun = sorted({r.image for recs in ds.binary.values() for r in recs if not feat.has_record(r.image)})
+        if unrun:  # not a failure of the input: it never ran on them (an interrupted or partial run)
+            log.warning(
+                "fusion input %r in %s has no record of %d of the %d labelled videos (e.g. %s): they are trained "
+                "on as its failures; run it on every video (--resume completes an interrupted run)",
+                feat.name,
+                feat.run.folder,
+                len(unrun),
+                len(set(videos)),
+                unrun[0],
+            )
+    make_folder(out_dir)  # a file in the way or a read-only location stops here, before the fits
     folds = video_folds(videos, n_splits)
     y = np.array(labels, dtype=bool)
     fold = np.array([folds[v] for v in videos])
@@ -650,7 +680,6 @@ def train_fusion(
         full=fit_shared_stack(prims, s, y, videos, inner_repeats),
         folds=per_fold,
     )
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     return FusionTrainResult(model.save(out_dir), model)
 
 
@@ -684,6 +713,9 @@ class FusionPredictor(Predictor):
 
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
+        # every input's scores must be there before a run starts (not a failure in every worker's setup)
+        for name in FusionModel.load(str(self.opt("model"))).inputs:
+            InputFeatures.folder(str(self.opt("inputs_run")), name)
         self._model: FusionModel | None = None
         self._inputs: list[InputFeatures] = []
         self._checked: set[str] = set()  # dataset folders the inputs were checked against
@@ -708,9 +740,15 @@ class FusionPredictor(Predictor):
         scores: dict[str, float] = {}
         unanswerable: dict[str, str] = {}
         failed_inputs = [i.name for i in self._inputs if all(i.score(video, q.text) is None for q in questions)]
+        unrun = [i.name for i in self._inputs if not i.has_record(video)]
         for q in questions:
             prim = q.primitive.value if q.primitive is not None else None
             if prim is not None and prim in model.primitives:
+                if len(unrun) == len(self._inputs):  # its score would be the model's guess for "all failed"
+                    raise PredictionError(
+                        f"no fusion input has a record of {video} in {self.opt('inputs_run')} "
+                        f"({', '.join(unrun)}): run them on this video first"
+                    )
                 scores[q.text] = model.probability(prim, self._inputs, video, q.text, cross_fit)
                 continue
             passed = next((s for i in self._inputs if (s := i.score(video, q.text)) is not None), None)
@@ -722,5 +760,5 @@ class FusionPredictor(Predictor):
                 unanswerable[q.text] = "none of the fusion's inputs answers this question"
         if not scores and not unanswerable:
             raise PredictionError(f"every input failed on {video}: {', '.join(failed_inputs)}")
-        info = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs}
+        info = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs, **({"inputs_unrun": unrun} if unrun else {})}
         return VideoResult(scores=scores, unanswerable=unanswerable, info=info)

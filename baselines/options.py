@@ -104,6 +104,10 @@ def parse_assignments(items: Sequence[str], where: str = "--option") -> dict[str
 
 
 def _type_name(tp: Any) -> str:
+    """How a type is named in an error: ``int``, ``list of str`` (not ``list``: ``[1, 2]`` is one)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (list, tuple) and args:
+        return f"{origin.__name__} of {_type_name(args[0])}"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 

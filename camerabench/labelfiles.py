@@ -261,12 +261,32 @@ def read_vqa_file(path: str | Path) -> list[VQAPair]:
         FileFormatError: a malformed pair (naming the line).
     """
     path = Path(path)
-    pairs = _without_repeats(
-        path, iter_jsonl_numbered(path, _parse_vqa), key=lambda p: p, conflict=lambda a, b: "unreachable"
-    )
+    numbered = list(iter_jsonl_numbered(path, _parse_vqa))
+    pairs = _without_repeats(path, numbered, key=lambda p: p, conflict=lambda a, b: "unreachable")
+    _check_cell_answers(path, numbered)
     if not pairs:
         log.warning("%s: holds no pair (an empty task file)", path)
     return pairs
+
+
+def _check_cell_answers(path: Path, numbered: Iterable[tuple[int, VQAPair]]) -> None:
+    """Refuse a (video, question) cell that one pair expects *Yes* and another *No*.
+
+    Every metric counts both cells, so one of them would be scored wrong whatever the method
+    answers (as a video labelled both Yes and No in a binary file).
+    """
+    first: dict[tuple[str, str], tuple[int, bool]] = {}
+    for line, pair in numbered:
+        for video, question, expected in pair.cells:
+            seen = first.setdefault((video, question), (line, expected))
+            if seen[1] != expected:
+                answers = ("'No'", "'Yes'")
+                raise FileFormatError(
+                    path,
+                    f"{video} is expected to answer {answers[seen[1]]} and {answers[expected]} to {question!r} "
+                    f"(line {seen[0]} and this line)",
+                    line,
+                )
 
 
 def write_vqa_file(path: str | Path, pairs: list[VQAPair]) -> None:
@@ -322,7 +342,12 @@ def _parse_caption(obj: Any) -> CaptionItem:
     if not isinstance(obj, dict):
         raise ValueError(f"an item must be an object with keys video, question, answer, got {_show(obj)}")
     _check_fields(obj, _CAPTION_FIELDS)
-    return CaptionItem(check_video_name(obj["video"]), _string(obj, "question"), _string(obj, "answer"))
+    answer = _string(obj, "answer")
+    if not any(ch.isalnum() for ch in answer):
+        # no word to compare: an empty caption would match it (pycocoevalcap's ROUGE-L scores
+        # two empty texts 1), so a failed caption would score as a right one
+        raise ValueError(f"'answer' must be a reference caption with words, got {_show(answer)}")
+    return CaptionItem(check_video_name(obj["video"]), _string(obj, "question"), answer)
 
 
 def read_caption_file(path: str | Path) -> list[CaptionItem]:

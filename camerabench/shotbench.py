@@ -7,7 +7,8 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 - ``path``: a Python-literal list of media paths relative to the data folder (ShotBench's
   ``image/...`` and ``video/...`` folders go into ``DATA``); a bare path is accepted too;
 - ``options``: a JSON object from option letter to option text;
-- ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions.
+- ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions
+  (read in its lower-case spelling whatever its case and spacing; another category is kept as written).
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder or
@@ -76,6 +77,11 @@ CATEGORIES = (
 )
 
 log = logging.getLogger(__name__)
+
+#: ShotBench's categories by their lower-case, single-spaced spelling: ``Camera Movement`` or
+#: ``camera  movement`` is read as ``camera movement``, so that one dimension is not split in two
+#: (and counted twice in the mean) and the methods that answer one dimension find its rows.
+_CANONICAL_CATEGORY = {c: c for c in CATEGORIES}
 
 _LETTER = re.compile(r"[A-Z]")
 
@@ -193,7 +199,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     answer = cells["answer"].strip()
     if answer not in options:
         raise ValueError(f"answer {answer!r} is not one of the option letters {', '.join(options)}")
-    category = cells["category"].strip()
+    category = _CANONICAL_CATEGORY.get(" ".join(cells["category"].lower().split()), cells["category"].strip())
     if not category:
         raise ValueError("category is empty")
     if data_root is not None:
@@ -361,7 +367,9 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
 
     1. :func:`answer_text` of the reply;
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
-       letters are upper case, so the English article "a" is not option A;
+       letters are upper case, so the English article "a" is not option A; an ``A`` (or ``I``)
+       followed by a word with no punctuation between (``A medium shot.``) is read as the
+       article (the pronoun) when the reply names exactly one option's text (rule 3);
     3. else accepted when exactly one option's text appears in it (case-insensitive, same
        punctuation rule), not counting a text that appears only inside another option's text
        that the reply names (``Extreme close-up`` names that option, not ``Close-up`` too:
@@ -371,7 +379,34 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     text = answer_text(reply)
     letters = {token for token in text.split(" ") if token in options}
     if len(letters) == 1:
-        return Choice(letters.pop(), "letter")
+        letter = letters.pop()
+        if letter in _WORD_LETTERS and _used_as_word(letter, reply):
+            # "A medium shot." names option "Medium shot", not option A: the article leads a
+            # sentence; when the reply names no option text (or several), A stays the answer
+            named = _named_by_text(text, options)
+            if named is not None:
+                return Choice(named, "text")
+        return Choice(letter, "letter")
+    named = _named_by_text(text, options)
+    return Choice(None, "unparsed") if named is None else Choice(named, "text")
+
+
+#: Option letters that are also English words at the start of a sentence (the article "A",
+#: the pronoun "I").
+_WORD_LETTERS = frozenset("AI")
+
+
+def _used_as_word(letter: str, reply: str) -> bool:
+    """Whether every standalone ``letter`` in the answering part of ``reply`` is followed by a
+    space and a word, with no punctuation between (``A medium shot``, not ``A. Medium shot``)."""
+    tagged = _ANSWER_TAG.search(reply)
+    part = tagged.group(1) if tagged else reply
+    found = list(re.finditer(rf"(?<![^\W_]){letter}(?![^\W_])", part))
+    return bool(found) and all(re.match(r"[ \t]+[^\W\d_]", part[m.end() :]) for m in found)
+
+
+def _named_by_text(text: str, options: Mapping[str, str]) -> str | None:
+    """The one option whose text appears in ``text`` (see :func:`extract_choice`, rule 3), or None."""
     lowered = f" {text.lower()} "
     spans = {k: _spans(lowered, f" {_clean(v).lower()} ") for k, v in options.items()}
     named = [k for k, found in spans.items() if found]
@@ -380,9 +415,7 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
         for k in named
         if not all(any(o[0] <= s[0] and s[1] <= o[1] and o != s for j in named for o in spans[j]) for s in spans[k])
     ]
-    if len(named) == 1:
-        return Choice(named[0], "text")
-    return Choice(None, "unparsed")
+    return named[0] if len(named) == 1 else None
 
 
 def _spans(text: str, part: str) -> list[tuple[int, int]]:

@@ -90,7 +90,10 @@ class VideoClip:
         notes: facts about the file worth keeping with the results (empty for a clean file):
             ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
             container declares; ``display_rotation_cw_deg`` (90, 180 or 270) and
-            ``display_mirrored`` when the frames were turned upright.
+            ``display_mirrored`` when the frames were turned upright; ``timestamp_gaps`` and
+            ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
+            (frames lost from a damaged file); ``timestamps_backwards`` when the frame times go
+            back in decoding order (the frames are then put in timestamp order).
     """
 
     frames: NDArray[np.uint8]
@@ -417,6 +420,39 @@ def _fps_from_times(ts: NDArray[np.float64]) -> float:
     return (len(ts) - 1) / float(ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 1.0
 
 
+#: Consecutive frames further apart than this many intervals of the stream's average frame rate
+#: are a gap: frames lost from a damaged file (a Matroska cluster the demuxer resynchronised past
+#: drops its frames without a word) or a recording that paused. Real variable-rate recordings
+#: (phones in low light) stretch an interval to about twice the average.
+_GAP_INTERVALS = 4.0
+
+
+def _gap_notes(times: NDArray[np.float64], native_fps: float, path: Path) -> dict[str, Any]:
+    """Flag (warning + notes) gaps in the sorted frame ``times``: a damaged file whose container
+    declares no frame count lost frames in its middle silently, and the motion across the gap
+    was estimated as one step."""
+    if native_fps <= 0 or len(times) < 2 or not np.all(np.isfinite(times)):
+        return {}
+    steps = np.diff(times)
+    gaps = np.flatnonzero(steps > _GAP_INTERVALS / native_fps)
+    if not len(gaps):
+        return {}
+    worst = int(gaps[np.argmax(steps[gaps])])
+    longest = float(steps[worst])
+    log.warning(
+        "%s: %d gap(s) in the frame timestamps, the longest %.3g s (from %.3f s to %.3f s, %.1f frame intervals "
+        "at the stream's %.3g fps): frames missing from a damaged file, or a recording that paused",
+        path,
+        len(gaps),
+        longest,
+        float(times[worst]),
+        float(times[worst + 1]),
+        longest * native_fps,
+        native_fps,
+    )
+    return {"timestamp_gaps": len(gaps), "longest_timestamp_gap_s": round(longest, 6)}
+
+
 #: Sample aspect ratios (pixel width over height) outside this range are taken for damage and
 #: ignored with a warning; real ones run from 8:9 (NTSC 4:3) to 2:1 (anamorphic HDV / DV 16:9 is 4:3).
 _SAR_RANGE = (0.25, 4.0)
@@ -623,8 +659,8 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     if frames is None or convert is None or not in_full <= seen or not seen <= set(order):
         return None
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
-    notes = {**decoder.notes(), **convert.orientation.notes(), **convert.aspect}
     native_fps = _native_fps(decoder.stream)
+    notes = {**decoder.notes(), **_gap_notes(times, native_fps, path), **convert.orientation.notes(), **convert.aspect}
     rate = native_fps if native_fps > 0 else _fps_from_times(times)
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
@@ -669,7 +705,8 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
-    notes = {**decoder.notes(), **convert.orientation.notes(), **convert.aspect}
+    gaps = _gap_notes(ts, native_fps, path)
+    notes = {**decoder.notes(), **gaps, **convert.orientation.notes(), **convert.aspect}
     return VideoClip(stack.array(), ts[idx], idx, native_fps if native_fps > 0 else _fps_from_times(ts), path, notes)
 
 
@@ -721,8 +758,18 @@ def _scan(path: Path) -> _Scan:
         if native_fps <= 0:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
         ts = np.arange(len(times)) / native_fps
+    backwards = int(np.count_nonzero(np.diff(ts) < 0))
+    if backwards:  # the decoder returns frames in presentation order: only a damaged file's times go back
+        log.warning(
+            "%s: the frame timestamps go backwards %d time(s) in decoding order (a damaged or badly muxed file); "
+            "the frames are put in timestamp order",
+            path,
+            backwards,
+        )
+        notes = {**notes, "timestamps_backwards": backwards}
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
+    notes = {**notes, **_gap_notes(ts, native_fps, path)}
     return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts), *first, notes)
 
 

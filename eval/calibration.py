@@ -42,6 +42,7 @@ import dataclasses
 import itertools
 import logging
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
 from camerabench.eval.results import CalibrationResult, Reliability
 from camerabench.fileio import read_json_document, write_json
+from camerabench.locks import FolderLock
 from camerabench.records import ScoreRecord, now_iso
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
 from camerabench.taxonomy import Primitive
@@ -619,11 +621,29 @@ def calibrate_run(
         ``(calibration, path written)``.
 
     Raises:
-        CameraBenchError: no such method folder, no binary labels, or no scored sample.
+        CameraBenchError: no such method folder, no binary labels, no scored sample, a run
+            (its run.json) of another dataset that still exists, or a method folder that a
+            running ``predict`` or ``caption`` holds (:class:`~camerabench.locks.FolderInUseError`).
     """
-    folder = MethodFolder.of(run_dir, method)
+    # "fast/" (a shell's completion), "./fast": the calibration is of the folder's method, by the
+    # name evaluation reads it under (evaluation refuses a calibration of another name)
+    folder = MethodFolder(Path(os.path.normpath(MethodFolder.of(run_dir, method).path)))
+    method = folder.name or folder.path.resolve().name
     if not folder.path.is_dir():
         raise CameraBenchError(f"{folder.path}: no such method folder")
+    # a predict (or caption) still writing the scores would be calibrated on the part it has written
+    with FolderLock(folder.path, what="method folder"):
+        return _calibrate_locked(folder, data_dir, run_dir, method, n_splits, copy_from)
+
+
+def _calibrate_locked(
+    folder: MethodFolder,
+    data_dir: str | Path,
+    run_dir: str | Path,
+    method: str,
+    n_splits: int,
+    copy_from: str | Path | None,
+) -> tuple[Calibration, Path]:
     if copy_from is None and n_splits < 2:
         raise CameraBenchError(
             f"calibration is cross-fitted over video folds: it needs at least 2 folds, got {n_splits}"
@@ -653,6 +673,15 @@ def calibrate_run(
     run = read_method(folder.path)
     if run.scores is None:
         raise CameraBenchError(f"{folder.scores}: no scores to calibrate")
+    scored = run.info.data if run.info is not None else None
+    data = str(Path(data_dir).resolve())
+    if scored is not None and scored != data:
+        if Path(scored).exists():  # its labels are not the labels of the videos the run scored
+            raise CameraBenchError(
+                f"{folder.run_info}: the run scored another dataset ({scored}, not {data}): calibrate it "
+                "with that --data"
+            )
+        log.warning("%s: the run scored %s, which is gone; taking %s as it moved", folder.run_info, scored, data)
     samples = calibration_samples(dataset, run)
     if not any(len(y) for y, _, _ in samples.values()):
         table = run.scores

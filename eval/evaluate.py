@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from camerabench.dataset import Dataset
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
 from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
@@ -243,6 +243,29 @@ def _warn_unmatched_answers(name: str, run: MethodRun, rows: list[MCQRow]) -> No
         )
 
 
+def _check_answer_tables(run: MethodRun, tables: dict[str, list[MCQRow]]) -> None:
+    """Refuse an answer record without a table whose index is a row of several tables.
+
+    Such a record would be counted as the answer to the row of every one of those tables (the
+    job runner writes the table of every record; a file made by hand or by another tool may not).
+
+    Raises:
+        FileFormatError: naming the answers file, the index and the tables.
+    """
+    where: dict[str, list[str]] = {}
+    for table, rows in sorted(tables.items()):
+        for row in rows:
+            where.setdefault(row.index, []).append(table)
+    for key in sorted(run.answers or {}, key=lambda k: (k[0] or "", k[1])):
+        index = key[1]
+        if key[0] is None and len(where.get(index, ())) > 1:
+            raise FileFormatError(
+                run.layout.answers,
+                f"the answer to index {index!r} names no table, but tables {', '.join(where[index])} all have a "
+                "row of that index: give each record its 'table' (the table's file stem)",
+            )
+
+
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
     if info is None:
@@ -286,7 +309,8 @@ def evaluate(
 
     Raises:
         ValueError: unknown failed-sample policy.
-        FileFormatError: RUN is not a run folder, or a file in it or in DATA is malformed.
+        FileFormatError: RUN is not a run folder, a file in it or in DATA is malformed, or an
+            answer record without a table matches rows of several multiple-choice tables.
         CameraBenchError: DATA has no labels and no ground-truth trajectories.
     """
     failed = check_failed_policy(failed)
@@ -299,6 +323,8 @@ def evaluate(
             f"{dataset.root}: nothing to evaluate against: no label file in {dataset.labels_dir} "
             f"and no ground-truth trajectory in {dataset.gt_dir}"
         )
+    for run in runs.values():
+        _check_answer_tables(run, dataset.mcq)
     binary = dataset.binary
     result = EvaluationResult(
         data=str(Path(data_dir)), run=str(Path(run_dir)), failed_policy=failed, n_bootstrap=n_bootstrap, seed=seed
@@ -354,7 +380,7 @@ def evaluate(
             cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
             if cap is not None:
                 out.captions, ev.caption_rows[name] = cap
-        traj = trajectory_section(gt_files, run)
+        traj = trajectory_section(gt_files, run, dataset.videos())
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj
         if dataset.mcq and run.answers is not None:

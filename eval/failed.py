@@ -76,14 +76,27 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
     Failed entries tie with each other at the bottom of the ranking (all of them get the
     lowest successful score minus 1, or 0 when nothing succeeded). Where subtracting 1 does not
     change the lowest score (``|score| >= 2**53``), the next float below it is used instead, so
-    a failure never ties with a successful sample.
+    a failure never ties with a successful sample. When the lowest score is the most negative
+    float, the successful samples that have it get the next float above it instead (when there
+    is a failure), and the failures that lowest score.
     """
     s = np.asarray(scores, dtype=np.float64).copy()
     ok_mask = np.asarray(ok, dtype=bool)
     if not ok_mask.any():
         s[~ok_mask] = 0.0
         return s
+    if ok_mask.all():
+        return s
     lowest = float(s[ok_mask].min())
     below = lowest - 1.0
-    s[~ok_mask] = below if below < lowest else float(np.nextafter(lowest, -np.inf))
+    if below >= lowest:
+        with np.errstate(over="ignore"):
+            below = float(np.nextafter(lowest, -np.inf))
+    if not np.isfinite(below):
+        # the lowest score is the most negative float (a sentinel such as -sys.float_info.max):
+        # no finite score lies below it, so it moves one step up and the failures take its place
+        # (the order of the scores, all that a ranking metric reads, is kept unless a score is that next float)
+        below = lowest
+        s[ok_mask & (s == lowest)] = float(np.nextafter(lowest, np.inf))
+    s[~ok_mask] = below
     return s

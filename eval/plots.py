@@ -172,7 +172,8 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
     ax.set_xlabel("mean P(yes) in bin")
     ax.set_ylabel("fraction of positives")
     ax.set_title("Reliability")
-    ax.legend(fontsize=7)
+    if len(prob_pred):  # nothing binned (no scored sample): no line to name
+        ax.legend(fontsize=7)
     return ax
 
 

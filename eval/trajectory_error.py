@@ -18,6 +18,11 @@ translation onto the fixed centre, so no error would be measured. Rotation error
 When the estimated camera does not translate, any scale aligns it equally well: the errors are
 measured, the reported ``scale`` is NaN with a note.
 
+When the associated poses cover only part of the ground truth's time (an estimate of part of
+the clip, timestamps in frames rather than seconds) or of the estimate's, the errors are those of
+that part: the clip's record says so in its ``note`` (and ``partial``), and one warning counts
+such clips.
+
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
 rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
 """
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +169,10 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if alignment == "sim3_orientation" and _is_point(est_pos):  # orientation_sim3 took scale 1
         out["scale"] = math.nan
         notes.append("estimated camera centre does not move: the alignment scale is undefined")
+    coverage = _coverage_note(est.timestamps, ref.timestamps, ref_evo.timestamps)
+    if coverage is not None:
+        out["partial"] = True
+        notes.append(coverage)
     gt_static = _is_point(ref_pos)
     if gt_static:
         notes.append(
@@ -188,6 +197,35 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         out[key] = float(metric.get_statistic(metrics.StatisticsType.rmse))
     out["zoom_log_ratio_rmse"] = _zoom_error(est, ref, est_evo.timestamps, ref_evo.timestamps)
     return out
+
+
+def _span(ts: NDArray[np.float64]) -> str:
+    return f"{float(ts[0]):.3g}-{float(ts[-1]):.3g} s"
+
+
+def _coverage_note(
+    est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64], matched_ts: NDArray[np.float64]
+) -> str | None:
+    """Why the associated poses cover only part of the ground truth or of the estimate, or None.
+
+    The errors are measured on the associated poses only; an estimate of the first second of a
+    ten-second clip (a run that decoded part of the video) would otherwise get the errors of
+    that second as the clip's, with no sign. A part shorter than one frame gap of either
+    trajectory (a lower frame rate ends a little earlier) does not count.
+    """
+    gaps = [float(np.median(np.diff(t))) for t in (est_ts, ref_ts) if len(t) > 1]
+    slack = 1e-9 + sum(gaps)
+    first, last = float(matched_ts[0]), float(matched_ts[-1])
+    parts = []
+    for what, ts in (("ground truth", ref_ts), ("estimate", est_ts)):
+        if first - float(ts[0]) > slack or float(ts[-1]) - last > slack:
+            parts.append(f"the {what} spans {_span(ts)}")
+    if not parts:
+        return None
+    return (
+        f"errors measured on the associated poses only ({len(matched_ts)} over {_span(matched_ts)}), "
+        f"but {' and '.join(parts)}"
+    )
 
 
 def _zoom_error(est: Trajectory, ref: Trajectory, est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> float:
@@ -222,7 +260,7 @@ def _load_gt(path: Path) -> Trajectory:
 
 
 def trajectory_section(
-    gt_files: Mapping[str, Path], run: MethodRun
+    gt_files: Mapping[str, Path], run: MethodRun, videos: Collection[str] | None = None
 ) -> tuple[TrajectoryResult, list[dict[str, Any]]] | None:
     """The ``trajectory`` section of one method (None if it wrote no trajectories).
 
@@ -230,9 +268,26 @@ def trajectory_section(
     (the method's recorded failure, or why evaluation was impossible) or ``missing``. Errors
     are aggregated over the ``ok`` clips under either failed-sample policy (an error has no
     worst value to stand in for a failure); failed and missing clips are counted.
+
+    Trajectory files named for no video of the dataset (``videos``; without them, for no
+    ground-truth clip), such as ``clip.npz`` for a video ``clip.mov`` whose file is
+    ``%clip.mov.npz``, are named in a warning: their clips would otherwise count as missing
+    with no sign why.
     """
     if not gt_files or not run.has_trajectories:
         return None
+    known = set(gt_files) if videos is None else {video_file_stem(v) for v in videos}
+    stray = sorted(p.stem for p in run.trajectories_dir.glob("*.npz") if p.stem not in known)
+    if stray:
+        log.warning(
+            "%s: %d trajectory file(s) in %s are named for no video of the dataset (e.g. %s.npz): not "
+            "evaluated; a video's file is named by camerabench.runfolder.video_file_stem (e.g. %s.npz)",
+            run.name,
+            len(stray),
+            run.trajectories_dir,
+            stray[0],
+            next(iter(gt_files)),
+        )
     failures = run.info.failures if run.info else {}
     failures_by_stem = {video_file_stem(v): r for v, r in failures.items()}
     rows: list[dict[str, Any]] = []
@@ -253,6 +308,16 @@ def trajectory_section(
             row.update({"status": "ok", **errors})
         rows.append(row)
     ok = [r for r in rows if r["status"] == "ok"]
+    partial = [r["clip"] for r in ok if r.get("partial")]
+    if partial:
+        log.warning(
+            "%s: %d of %d evaluated trajectories cover only part of their ground truth's time (or it only part "
+            "of theirs), e.g. %s: their errors are over the associated poses only (each clip's note says which)",
+            run.name,
+            len(partial),
+            len(ok),
+            partial[0],
+        )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
     no_scale = sum(not math.isfinite(r["scale"]) for r in ok)
     if no_translation or no_scale:

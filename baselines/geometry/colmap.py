@@ -626,6 +626,14 @@ class ColmapPredictor(GeometricPredictor):
         _silence(pycolmap)
 
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
+        try:
+            return self._estimate(video_path)
+        except PredictionError as exc:  # the reason, with the file it is about (as ``fast`` gives it)
+            if str(exc).startswith(f"{video_path}: "):
+                raise
+            raise PredictionError(f"{video_path}: {exc}") from exc
+
+    def _estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
         clip = sampled_clip(

@@ -817,6 +817,22 @@ def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
             raise FileFormatError(cfg_path, f"{key} must be a token id (an integer >= 0), got {value!r}")
 
 
+def _check_generation_config(gen_path: Path) -> None:
+    """generation_config.json's special token ids must be token ids (``eos_token_id`` may be a
+    list of them): generation would fail on every caption and reply with a raw TypeError."""
+    gen = _read_object(gen_path)
+    for key in ("bos_token_id", "eos_token_id", "pad_token_id"):
+        value = gen.get(key)
+        ids = value if key == "eos_token_id" and isinstance(value, list) else [value]
+        if value is not None and not all(_is_token_id(i) for i in ids):
+            want = "a token id or a list of token ids" if key == "eos_token_id" else "a token id"
+            raise FileFormatError(gen_path, f"{key} must be {want} (integers >= 0), got {value!r}")
+
+
+def _is_token_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def check_checkpoint(path: str | Path) -> str:
     """Check, without building the model, that a checkpoint folder has what loading it needs.
 
@@ -840,7 +856,7 @@ def check_checkpoint(path: str | Path) -> str:
     cfg = _read_object(path / "config.json")
     _check_config(path / "config.json", cfg)
     if (path / "generation_config.json").is_file():
-        _read_object(path / "generation_config.json")
+        _check_generation_config(path / "generation_config.json")
     _check_tokenizer(path)
     _check_chat_template(path)
     read_pixel_spec(path, kind="video")
@@ -906,19 +922,41 @@ def load_qwen_vl(
     import transformers
     from transformers import AutoTokenizer
 
+    model_class = getattr(transformers, arch.model_class)
+    try:
+        model_config = model_class.config_class.from_pretrained(path, local_files_only=True)
+    except Exception as exc:  # transformers' strict config validation raises several types; re-raised naming the file
+        raise FileFormatError(path / "config.json", f"transformers refuses it: {_one_line(exc)}") from exc
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     except Exception as exc:  # tokenizers raises plain Exception on a malformed file; re-raised naming it
         files = "tokenizer.json" if (path / "tokenizer.json").is_file() else "vocab.json / merges.txt"
         raise FileFormatError(path, f"the tokenizer ({files}) does not load: {_one_line(exc)}") from exc
-    model_class = getattr(transformers, arch.model_class)
-    model, info = model_class.from_pretrained(path, local_files_only=True, dtype=torch_dtype, output_loading_info=True)
+    # mismatched sizes are collected (the model is then refused below) instead of transformers'
+    # RuntimeError that points at a report in the log
+    model, info = model_class.from_pretrained(
+        path,
+        config=model_config,
+        local_files_only=True,
+        dtype=torch_dtype,
+        output_loading_info=True,
+        ignore_mismatched_sizes=True,
+    )
+    weights = next((name for name in _WEIGHT_FILES if (path / name).is_file()), "weights")
+    mismatched = sorted(info.get("mismatched_keys") or [])
+    if mismatched:
+        name, got, want = mismatched[0]
+        more = f" (and {len(mismatched) - 1} more)" if len(mismatched) > 1 else ""
+        raise FileFormatError(
+            path / weights,
+            f"tensor {name} has shape {list(got)}, but config.json gives the model {list(want)}{more}",
+        )
     missing = sorted(info.get("missing_keys") or [])
     if missing:
-        weights = next((name for name in _WEIGHT_FILES if (path / name).is_file()), "weights")
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise FileFormatError(path / weights, f"{len(missing)} tensor(s) of the model are missing: {shown}")
     _refuse_non_finite_weights(path, model)
+    _check_attention_config(path, model)
     model.to(dev).eval()
     spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="video")
     image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
@@ -927,6 +965,31 @@ def load_qwen_vl(
     _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
     return vl
+
+
+def _check_attention_config(path: Path, model: torch.nn.Module) -> None:
+    """Settings of config.json that no weight shape shows but every forward pass needs: the
+    vision tower's ``hidden_size`` divisible by its ``num_heads``, and the text model's
+    ``mrope_section`` summing to half its attention head size (transformers' default
+    ``mrope_section`` applies when ``rope_parameters`` has none). Otherwise every video would
+    fail on its own with a raw reshape or split error."""
+    vision = getattr(model.config, "vision_config", None)
+    hidden, heads = getattr(vision, "hidden_size", None), getattr(vision, "num_heads", None)
+    if isinstance(hidden, int) and isinstance(heads, int) and heads > 0 and hidden % heads:
+        raise FileFormatError(
+            path / "config.json",
+            f"vision_config.hidden_size {hidden} is not divisible by vision_config.num_heads {heads}",
+        )
+    for module in model.modules():
+        section, inv_freq = getattr(module, "mrope_section", None), getattr(module, "inv_freq", None)
+        if isinstance(section, list | tuple) and isinstance(inv_freq, torch.Tensor):
+            half = int(inv_freq.shape[-1])
+            if sum(int(s) for s in section) != half:
+                raise FileFormatError(
+                    path / "config.json",
+                    f"the text model's rope mrope_section {list(section)} sums to {sum(int(s) for s in section)}, "
+                    f"but its attention heads take {half} frequencies (half the head size)",
+                )
 
 
 def _refuse_non_finite_weights(path: Path, model: torch.nn.Module) -> None:

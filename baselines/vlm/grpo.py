@@ -104,6 +104,7 @@ from camerabench.baselines.vlm.train import (
     check_media_decode,
     freeze,
     mcq_rows,
+    refuse_out_is_model,
     require_video,
     save_checkpoint,
 )
@@ -348,6 +349,7 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
     """
     config.check()
     check_checkpoint_out(out_dir)
+    refuse_out_is_model(model_dir, out_dir)
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)

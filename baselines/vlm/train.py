@@ -72,6 +72,7 @@ __all__ = [
     "check_media_decode",
     "freeze",
     "mcq_rows",
+    "refuse_out_is_model",
     "require_video",
     "save_checkpoint",
     "train",
@@ -137,6 +138,20 @@ def balanced_binary(data: Dataset, rng: random.Random) -> list[BinaryRecord]:
 def binary_label_file(data: Dataset, record: BinaryRecord) -> Path:
     """The label file a yes/no record comes from (``labels/binary_classification/<Primitive>.jsonl``)."""
     return data.labels_dir / "binary_classification" / f"{record.primitive.value}.jsonl"
+
+
+def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
+    """The trained checkpoint must not replace the one it starts from (the base model would be
+    deleted, and ``camerabench_train.json``'s ``base_model`` would name the result itself).
+
+    Raises:
+        CameraBenchError: ``out_dir`` is ``model_dir`` (after resolving links).
+    """
+    if Path(out_dir).resolve() == Path(model_dir).resolve():
+        raise CameraBenchError(
+            f"{out_dir}: the output folder is the checkpoint training starts from; refusing to replace "
+            "it (choose a new folder)"
+        )
 
 
 def require_video(data: Dataset, video: str, label_file: Path) -> None:
@@ -242,6 +257,7 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
 
     config.check()
     check_checkpoint_out(out_dir)
+    refuse_out_is_model(model_dir, out_dir)
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]
@@ -276,8 +292,12 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
             return [*media((e.row.table, e.row.index)), e.prompt]
         return [video(e.video), e.prompt]
 
-    per_step = config.batch_size * config.grad_accum
-    total_steps = max(1, math.ceil(config.epochs * len(examples) / per_step))
+    # optimiser steps per pass over the data, counting the last short micro-batch and the last
+    # short accumulation group as the loop below runs them (as transformers' Trainer counts):
+    # examples / (batch * accumulation) ran fewer epochs than asked when it did not divide
+    # (4 examples at batch 32 for 6 epochs ran 1 step, one epoch)
+    steps_per_epoch = math.ceil(math.ceil(len(examples) / config.batch_size) / config.grad_accum)
+    total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     scheduler = get_cosine_schedule_with_warmup(optimizer, round(config.warmup * total_steps), total_steps)
     rng = random.Random(config.seed)

@@ -45,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     what = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     verb = f"copied from {cal.copied_from}" if cal.copied_from else f"fitted on {cal.fitted_on_data}"
-    sys.stdout.write(f"calibrated {args.method}: {what} ({verb}) -> {path}\n")
+    sys.stdout.write(f"calibrated {cal.method}: {what} ({verb}) -> {path}\n")
     return 0

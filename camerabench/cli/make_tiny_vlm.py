@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.vlm.arch import ARCHS
@@ -29,7 +30,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.baselines.vlm.tiny import make_tiny_vlm
+    from camerabench.fileio import make_folder
 
+    make_folder(Path(args.out).parent)  # a file in the way: one line naming it, not a raw OSError
     out = make_tiny_vlm(args.out, seed=args.seed, arch=args.arch)
     sys.stdout.write(f"wrote a tiny random {args.arch} checkpoint to {out}\n")
     return 0

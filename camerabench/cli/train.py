@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
@@ -153,11 +154,24 @@ def _run_grpo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_out_parent(out: str) -> None:
+    """Create the folder the checkpoint goes into now: a file in its way would otherwise stop the
+    run only when the trained model is saved, after all the training."""
+    from camerabench.fileio import make_folder
+
+    make_folder(Path(out).parent)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.method == "fusion":
+        if args.model:
+            raise CameraBenchError("--model is for --method qwen-vl; fusion is trained on --run RUN --inputs A,B")
         return _run_fusion(args)
+    if args.run or args.inputs:  # a fusion command without --method fusion
+        raise CameraBenchError("--run and --inputs are for --method fusion (the default method is qwen-vl)")
     if not args.model:
         raise CameraBenchError("train --method qwen-vl needs --model PATH")
+    _check_out_parent(args.out)
     if args.stage == "grpo":
         return _run_grpo(args)
     from camerabench.baselines.vlm.train import train

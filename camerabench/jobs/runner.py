@@ -106,9 +106,11 @@ class RunSummary:
 
     def line(self, what: str, output: str, unit: str = "videos") -> str:
         skipped = f", {self.videos_skipped} already done" if self.videos_skipped else ""
+        unanswered = self.videos_total - self.videos_ok - self.videos_failed
+        outside = f", {unanswered} outside what it answers" if unanswered > 0 and unit == "rows" else ""
         return (
             f"{what} {self.method}: {self.videos_total} {unit} ({self.videos_ok} ok, {self.videos_failed} failed"
-            f"{skipped}) in {self.seconds:.1f} s -> {self.method_dir / output}"
+            f"{outside}{skipped}) in {self.seconds:.1f} s -> {self.method_dir / output}"
         )
 
 
@@ -489,12 +491,14 @@ def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return out
 
 
-def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str]) -> None:
+def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str], answered_only: bool = False) -> None:
     """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
 
     A video in the output file that run.json does not know (the earlier run was killed before it
     updated run.json) gets its failure from its records. Only ``units`` (the videos, or rows, of
     the dataset now) are counted: records of one since removed from the dataset are kept, not counted.
+    With ``answered_only`` (multiple-choice rows) a unit without a record (outside what the method
+    answers) is neither ok nor failed.
     """
     for video, recs in recorded.items():
         if video not in info.seconds_per_video and video not in info.failures:
@@ -502,6 +506,8 @@ def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str]
             if failure is not None:
                 info.failures[video] = failure
     videos = (set(info.seconds_per_video) | set(recorded)) & units
+    if answered_only:
+        videos &= set(recorded) | set(info.failures)
     info.videos_failed = len(videos & set(info.failures))
     info.videos_ok = len(videos) - info.videos_failed
 
@@ -593,6 +599,8 @@ def _run(
     ds = Dataset(data_dir)
     ds.validate()  # every label file and the manifest, before any video is touched
     cls = predictor_class(method)
+    if kind == "caption" and cls.caption is Predictor.caption:  # every video would be recorded as failed
+        raise CameraBenchError(f"method {method!r} does not caption videos (it scores them: camerabench predict)")
     probe = cls(options)  # validates every option (and a model folder) in the main process
     if not ds.videos() and not (kind == "predict" and ds.mcq):  # a mistyped --data, not an empty run
         raise CameraBenchError(
@@ -940,7 +948,7 @@ def _run_locked(
             answers = _unique(out_path, read_answers(out_path) if out_path.exists() else [])
             order = {key: i for i, key in enumerate(videos)}
             write_answers(out_path, sorted(answers, key=lambda r: order.get(_record_key(r), len(order))))
-            _count(info, _by_video(answers), set(videos))
+            _count(info, _by_video(answers), set(videos), answered_only=True)
         else:
             caps = _unique(out_path, read_captions(out_path) if out_path.exists() else [])
             write_captions(out_path, sorted(caps, key=lambda r: r.video))

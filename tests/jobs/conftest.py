@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from camerabench.jobs.runner import run_predict
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +25,17 @@ def ray_instance() -> Iterator[None]:
     ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, object_store_memory=256 * 2**20)
     yield
     ray.shutdown()
+
+
+@pytest.fixture()
+def data(six_videos: Path, tmp_path: Path) -> Path:
+    """A private copy of the six-video dataset (a test may write next to it)."""
+    return Path(shutil.copytree(six_videos, tmp_path / "data"))
+
+
+@pytest.fixture()
+def run(data: Path, tmp_path: Path) -> Path:
+    """A finished dummy run on :func:`data`."""
+    out = tmp_path / "run"
+    run_predict(data, "dummy", out)
+    return out

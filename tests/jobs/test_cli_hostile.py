@@ -17,20 +17,6 @@ from camerabench.jobs.runner import run_predict
 from camerabench.runfolder import MethodFolder, read_run
 
 
-@pytest.fixture()
-def data(six_videos: Path, tmp_path: Path) -> Path:
-    """A private copy of the six-video dataset (a test may write next to it)."""
-    return Path(shutil.copytree(six_videos, tmp_path / "data"))
-
-
-@pytest.fixture()
-def run(data: Path, tmp_path: Path) -> Path:
-    """A finished dummy run on :func:`data`."""
-    out = tmp_path / "run"
-    run_predict(data, "dummy", out)
-    return out
-
-
 def test_ctrl_c_while_the_commands_are_imported_is_an_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt

@@ -155,7 +155,7 @@ def test_megasam_poses_that_are_not_rigid_are_file_errors(tmp_path: Path, corrup
 def test_tum_timestamps_out_of_order_and_kitti_nan_are_file_errors(tmp_path: Path) -> None:
     tum = tmp_path / "clip.txt"
     tum.write_text("0.0 0 0 0 0 0 0 1\n0.2 0 0 1 0 0 0 1\n0.1 0 0 2 0 0 0 1\n")
-    with pytest.raises(FileFormatError, match=r"frame 2: timestamp 0\.1 does not increase"):
+    with pytest.raises(FileFormatError, match=r"clip\.txt:3: pose 2: timestamp 0\.1 does not increase"):
         read_trajectory(tum, "tum")
     kitti = tmp_path / "k.txt"
     kitti.write_text("1 0 0 0 0 1 0 0 0 0 1 0\n1 0 0 nan 0 1 0 0 0 0 1 0\n")
