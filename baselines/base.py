@@ -83,6 +83,8 @@ class Predictor(abc.ABC):
     name: ClassVar[str]
     kind: ClassVar[MethodKind]
     Options: ClassVar[type[MethodOptions]] = NoOptions
+    #: The :data:`CAPTION_MODES` its :meth:`caption` implements (checked before a caption run starts).
+    caption_modes: ClassVar[tuple[str, ...]] = CAPTION_MODES
     produces_trajectories: ClassVar[bool] = False
 
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:

@@ -40,10 +40,10 @@ Training (:func:`train_fusion`) uses video-level cross-fitting: the videos are s
 folder keeps, besides the model fitted on every video, the model fitted without each fold
 (the standardisation, the model choice and the fit all see only that fold's training
 videos). Predicting on the training
-dataset (same resolved folder) gives each training video the model that never saw it, so
-evaluating those predictions measures held-out performance; on other data the full model is
-used. A training set whose labels have one class only gets its Laplace-smoothed prevalence
-(positives + 1) / (n + 2).
+dataset (the same folder, or a moved or copied one: same video, same labels) gives each training
+video the model that never saw it, so evaluating those predictions measures held-out
+performance; other videos get the full model. A training set whose labels have one class only
+gets its Laplace-smoothed prevalence (positives + 1) / (n + 2).
 
 Motion features of the inputs' trajectories (angles, translation, zoom) are not used: they
 are not comparable across primitives (a rotation angle speaks to pans, not dollies), and
@@ -103,7 +103,7 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.crossfit import video_folds
+from camerabench.crossfit import held_out_videos, label_digests, video_folds
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import make_folder, read_json, write_json
@@ -485,6 +485,8 @@ class FusionModel:
         trained_on_data: resolved dataset folder whose labels it was trained on.
         trained_on_run: resolved run folder whose inputs it was trained on.
         video_folds: training video -> fold.
+        video_labels: training video -> digest of its binary labels (a moved or copied training
+            dataset is recognised by them; empty in older model files).
         primitives: primitive stem -> {"samples", "positives"} of the training labels.
         full: the stack fitted on every training video (None: an untrained placeholder).
         folds: fold -> the stack fitted without that fold's videos.
@@ -495,6 +497,7 @@ class FusionModel:
     trained_on_data: str = ""
     trained_on_run: str = ""
     video_folds: dict[str, int] = field(default_factory=dict)
+    video_labels: dict[str, str] = field(default_factory=dict)
     primitives: dict[str, dict[str, int]] = field(default_factory=dict)
     full: SharedStack | None = None
     folds: dict[int, SharedStack] = field(default_factory=dict)
@@ -517,6 +520,7 @@ class FusionModel:
             "c_grid": list(C_GRID),
             "created": self.created,
             "video_folds": self.video_folds,
+            "video_labels": self.video_labels,
             "primitives": self.primitives,
             "full": self.full.to_dict() if self.full is not None else None,
             "folds": {str(k): m.to_dict() for k, m in self.folds.items()},
@@ -531,6 +535,7 @@ class FusionModel:
             trained_on_data=str(obj["trained_on_data"]),
             trained_on_run=str(obj["trained_on_run"]),
             video_folds={str(k): int(v) for k, v in obj["video_folds"].items()},
+            video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
             primitives={str(p): {str(k): int(v) for k, v in e.items()} for p, e in obj["primitives"].items()},
             full=SharedStack.from_dict(obj["full"]) if obj.get("full") else None,
             folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
@@ -616,12 +621,15 @@ def train_fusion(
         inner_repeats: repetitions of the inner K-fold split that chooses the model.
 
     Raises:
-        CameraBenchError: no inputs, an input without scores, or no binary labels.
+        CameraBenchError: no inputs, an input without scores, no binary labels (or of one video
+            only), or fewer than 2 folds.
     """
     if not inputs:
         raise CameraBenchError("fusion needs at least one input method (--inputs fast,colmap)")
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 1:
         raise CameraBenchError(f"fusion n_splits must be an integer >= 1, got {n_splits!r}")
+    if n_splits == 1:  # its out-of-fold model is fitted on no video: every training video gets a constant
+        raise CameraBenchError("fusion is cross-fitted over video folds: it needs at least 2 folds (--folds), got 1")
     if isinstance(inner_repeats, bool) or not isinstance(inner_repeats, int) or inner_repeats < 1:
         raise CameraBenchError(f"fusion inner_repeats must be an integer >= 1, got {inner_repeats!r}")
     if len(set(inputs)) != len(inputs):
@@ -663,6 +671,11 @@ def train_fusion(
                 len(set(videos)),
                 unrun[0],
             )
+    if len(set(videos)) < 2:
+        raise CameraBenchError(
+            f"{data_dir}: binary labels of {len(set(videos))} video only; fusion is cross-fitted over video "
+            "folds and needs at least 2 videos"
+        )
     make_folder(out_dir)  # a file in the way or a read-only location stops here, before the fits
     folds = video_folds(videos, n_splits)
     y = np.array(labels, dtype=bool)
@@ -676,6 +689,7 @@ def train_fusion(
         trained_on_data=str(Path(data_dir).resolve()),
         trained_on_run=str(Path(run_dir).resolve()),
         video_folds=folds,
+        video_labels=label_digests(ds.binary.values()),
         primitives=counts,
         full=fit_shared_stack(prims, s, y, videos, inner_repeats),
         folds=per_fold,
@@ -719,6 +733,7 @@ class FusionPredictor(Predictor):
         self._model: FusionModel | None = None
         self._inputs: list[InputFeatures] = []
         self._checked: set[str] = set()  # dataset folders the inputs were checked against
+        self._held: dict[str, set[str]] = {}  # dataset folder -> its videos that get their fold's model
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))
@@ -734,9 +749,7 @@ class FusionPredictor(Predictor):
             for feat in self._inputs:
                 feat.check_dataset(data_dir)
             self._checked.add(str(data_dir))
-        cross_fit = (
-            data_dir is not None and str(data_dir.resolve()) == model.trained_on_data and video in model.video_folds
-        )
+        cross_fit = self._cross_fit(model, video, data_dir)
         scores: dict[str, float] = {}
         unanswerable: dict[str, str] = {}
         failed_inputs = [i.name for i in self._inputs if all(i.score(video, q.text) is None for q in questions)]
@@ -762,3 +775,35 @@ class FusionPredictor(Predictor):
             raise PredictionError(f"every input failed on {video}: {', '.join(failed_inputs)}")
         info = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs, **({"inputs_unrun": unrun} if unrun else {})}
         return VideoResult(scores=scores, unanswerable=unanswerable, info=info)
+
+    def _cross_fit(self, model: FusionModel, video: str, data_dir: Path | None) -> bool:
+        """Whether ``video`` gets its fold's model: a training video, on the training dataset or
+        on a moved or copied one (:func:`~camerabench.crossfit.held_out_videos`)."""
+        key = str(data_dir) if data_dir is not None else ""
+        if key not in self._held:
+            same = data_dir is not None and str(data_dir.resolve()) == model.trained_on_data
+            digests: dict[str, str] = {}
+            if data_dir is not None and not same and model.video_folds:
+                try:
+                    digests = label_digests(Dataset(data_dir).binary.values())
+                except CameraBenchError:  # unreadable labels: not recognisable as the training dataset
+                    digests = {}
+            self._held[key] = held_out_videos(model.video_folds, model.video_labels, same, digests)
+            if self._held[key] and not same:
+                log.warning(
+                    "fusion: %d videos of %s are videos the model was trained on (on %s; same names and labels: "
+                    "a moved or copied dataset): each gets the model of the fold that left it out, never the "
+                    "model that saw its labels",
+                    len(self._held[key]),
+                    data_dir,
+                    model.trained_on_data,
+                )
+            elif not same and not model.video_labels and set(digests) & set(model.video_folds):
+                log.warning(
+                    "fusion: %s holds videos named as the model's training videos (on %s), and the model file is "
+                    "too old to tell by their labels whether they are those videos: they get the full model; "
+                    "train it again to have held-out scores for them",
+                    data_dir,
+                    model.trained_on_data,
+                )
+        return video in self._held[key]

@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Self
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["MethodOptions", "OptionSpec", "option", "parse_assignments"]
+__all__ = ["METHOD_FLAGS", "METHOD_SWITCHES", "MethodOptions", "OptionSpec", "option", "parse_assignments"]
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -79,6 +79,35 @@ def option(
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda: list(default), metadata={"option": spec})
     return dataclasses.field(default=default, metadata={"option": spec})
+
+
+#: The command line's shortcuts for method options (``predict`` / ``caption``), as (flag, help); the
+#: option key is the flag without dashes, ``-`` as ``_``. Other options are set with ``--option KEY=VALUE``.
+METHOD_FLAGS: list[tuple[str, str]] = [
+    ("--model", "local checkpoint directory (qwen-vl)"),
+    ("--scorer", "trajectory -> score mapping: 'default' (integrated motion) or 'camerabench' (published)"),
+    ("--traj-dir", "folder of trajectory files (trajectory method)"),
+    ("--format", "trajectory file format: megasam, poses, tum, kitti, colmap (trajectory method)"),
+    ("--sample-fps", "frames per second sampled from each video"),
+    ("--max-side", "resize frames so the longer side is at most this many pixels"),
+    ("--device", "torch device for model methods (cpu, cuda, cuda:1)"),
+    ("--dtype", "model dtype: bfloat16 or float32"),
+    ("--batch-size", "questions scored per forward pass (qwen-vl)"),
+    ("--max-pixels", "pixel budget per video frame (qwen-vl)"),
+    ("--min-pixels", "minimum pixels per video frame (qwen-vl)"),
+    ("--max-new-tokens", "longest caption in tokens (qwen-vl)"),
+]
+METHOD_SWITCHES: list[tuple[str, str]] = [
+    ("--deterministic", "single-threaded, bit-reproducible mode (fast; colmap runs so by default)")
+]
+
+
+def _how_to_set(name: str) -> str:
+    """How the command line sets option ``name``: its flag, else ``--option NAME=VALUE``."""
+    flag = "--" + name.replace("_", "-")
+    if any(f == flag for f, _ in [*METHOD_FLAGS, *METHOD_SWITCHES]):
+        return flag
+    return f"--option {name}=VALUE"
 
 
 def parse_assignments(items: Sequence[str], where: str = "--option") -> dict[str, str]:
@@ -167,8 +196,9 @@ class MethodOptions:
             kwargs[name] = cls._convert(method, name, hints[name], value)
         for name in names:
             if cls.spec(name).required and kwargs.get(name) is None:
-                flag = "--" + name.replace("_", "-")
-                raise CameraBenchError(f"method {method!r} needs option {name} ({flag}): {cls.spec(name).help}")
+                raise CameraBenchError(
+                    f"method {method!r} needs option {name} ({_how_to_set(name)}): {cls.spec(name).help}"
+                )
         obj = cls(**kwargs)
         for name in names:
             cls._check_range(method, name, getattr(obj, name))

@@ -3,13 +3,21 @@
 Methods fitted on a labelled dataset (score calibration, the fusion model) are evaluated on the
 same dataset with video-level cross-fitting: each video is scored by a model that never saw it.
 The folds must be the same for every piece fitted on a dataset, so they come from here.
+
+Whether a video is one the model was fitted on is decided by the video and its labels
+(:func:`label_digests`, :func:`held_out_videos`), not only by the dataset's folder: a training
+dataset that was moved or copied keeps its videos and labels, and its videos must still get
+the model of the fold that left them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
-__all__ = ["video_folds"]
+__all__ = ["held_out_videos", "label_digests", "video_folds"]
 
 
 def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
@@ -33,3 +41,64 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
         for i in test:
             out[names[i]] = fold
     return dict(sorted(out.items()))
+
+
+class _Labelled(Protocol):
+    @property
+    def image(self) -> str: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+
+def label_digests(records: Iterable[Iterable[_Labelled]]) -> dict[str, str]:
+    """Video -> a short digest of its binary labels (its sorted (question, label) pairs).
+
+    ``records``: the binary records, e.g. ``Dataset.binary.values()``.
+
+    Example:
+        >>> from types import SimpleNamespace as R
+        >>> d = label_digests([[R(image="a.mp4", question="q", label="Yes")]])
+        >>> list(d), len(d["a.mp4"])
+        (['a.mp4'], 16)
+    """
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for recs in records:
+        for r in recs:
+            pairs.setdefault(r.image, []).append((r.question, r.label))
+    return {v: hashlib.sha256(json.dumps(sorted(p)).encode()).hexdigest()[:16] for v, p in sorted(pairs.items())}
+
+
+def held_out_videos(
+    fitted_folds: Mapping[str, int],
+    fitted_digests: Mapping[str, str],
+    same_dataset: bool,
+    digests: Mapping[str, str],
+) -> set[str]:
+    """The videos that must get their fold's model: those whose labels the model may have seen.
+
+    Every training video on the fitting dataset (same folder). On another folder, the training
+    videos when it is a moved or copied fitting dataset: more of the training videos it holds
+    carry the labels they were fitted with than other labels (``digests`` against
+    ``fitted_digests``); those, and its training videos without labels now, are held out. On
+    another dataset that reuses some names (synthetic clips of another seed) a few videos match
+    by chance and the rest differ: none is held out. A model file without label digests (older
+    files) cannot tell: none is held out, as before (the callers warn).
+
+    Example:
+        >>> folds, fitted = {"a": 0, "b": 1, "c": 0}, {"a": "1", "b": "2", "c": "3"}
+        >>> sorted(held_out_videos(folds, fitted, False, {"a": "1", "b": "2", "c": "9", "d": "4"}))
+        ['a', 'b']
+        >>> held_out_videos(folds, fitted, False, {"a": "1", "b": "8", "c": "9"})
+        set()
+    """
+    if same_dataset:
+        return set(fitted_folds)
+    if not fitted_digests:
+        return set()
+    same = {v for v in fitted_folds if v in digests and digests[v] == fitted_digests.get(v)}
+    other = {v for v in fitted_folds if v in digests and v in fitted_digests and digests[v] != fitted_digests[v]}
+    if len(same) <= len(other):
+        return set()
+    return same | {v for v in fitted_folds if v not in digests}

@@ -157,15 +157,48 @@ class Dataset:
         Video names are checked across ``videos/`` and the labels (:meth:`videos`); each
         ``gt/<stem>.npz`` is read and its poses checked, it must belong to a video of the
         dataset and have as many poses as the manifest says that clip has frames. A video
-        without ground truth in a dataset that has some is a warning.
+        without ground truth in a dataset that has some is a warning. A (video, question) that
+        two label files (binary and VQA, or two VQA task files) expect different answers to is
+        an error naming both files.
 
         Raises:
             FileFormatError: the first problem found, naming the file (and line when known).
         """
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
+        self._check_cell_answers()
         videos = self.videos()
         self._check_gt(videos)
         _ = self.known_manifest
+
+    def _check_cell_answers(self) -> None:
+        """Refuse a (video, question) that two label files expect different answers to.
+
+        A VQA task file may ask a binary question (``Does the camera pan to the left?``) of a
+        video with a binary label, and two task files may share a cell; a method answers the
+        question once, so one of the two would be scored wrong whatever it answers. Each file
+        is checked on its own when read; this checks them against each other.
+
+        Raises:
+            FileFormatError: naming the later file, the earlier one, the video and the question.
+        """
+        first: dict[tuple[str, str], tuple[Path, bool]] = {}
+        binary_dir = self.labels_dir / "binary_classification"
+        for prim, recs in self.binary.items():
+            for r in recs:
+                first.setdefault((r.image, r.question), (binary_dir / prim.file, r.label == "Yes"))
+        answers = ("'No'", "'Yes'")
+        for (skill, task), pairs in self.vqa.items():
+            path = self.labels_dir / "vqa_and_retrieval" / skill / f"{task}.jsonl"
+            for pair in pairs:
+                for video, question, expected in pair.cells:
+                    seen = first.setdefault((video, question), (path, expected))
+                    if seen[1] != expected:
+                        raise FileFormatError(
+                            path,
+                            f"expects {answers[expected]} from {video} to {question!r}, but {seen[0]} expects "
+                            f"{answers[seen[1]]}: one of the two label files is wrong (a method answers the "
+                            "question once)",
+                        )
 
     @functools.cached_property
     def known_manifest(self) -> dict[str, Any]:

@@ -199,6 +199,12 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     answer = cells["answer"].strip()
     if answer not in options:
         raise ValueError(f"answer {answer!r} is not one of the option letters {', '.join(options)}")
+    alike = [k for k, v in options.items() if k != answer and _clean(v).lower() == _clean(options[answer]).lower()]
+    if alike:  # a reply naming the right text names both: unparsed, scored wrong whatever the model knew
+        raise ValueError(
+            f"the answer {answer}'s text {options[answer]!r} is also option {alike[0]}'s "
+            f"({options[alike[0]]!r}): a reply naming it could not be told apart"
+        )
     category = _CANONICAL_CATEGORY.get(" ".join(cells["category"].lower().split()), cells["category"].strip())
     if not category:
         raise ValueError("category is empty")

@@ -16,7 +16,8 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
 * ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world, through evo.
 * ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
 * ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
-  .txt) through pycolmap; registered images in name order, numbers in names compared as numbers.
+  .txt) through pycolmap; registered images in name order, numbers in names compared as numbers;
+  two images of one frame number (a multi-camera model) are an error.
 
 Quaternions: evo uses wxyz internally, the pose arrays, TUM files and pycolmap xyzw; every
 reader and writer here says which, and the round trips are tested. Formats without timestamps
@@ -28,6 +29,7 @@ knows the frame rate can replace them. MegaSaM depths and COLMAP points give
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import struct
 import tempfile
@@ -81,6 +83,8 @@ __all__ = [
 ]
 
 PathLike = str | Path
+
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -631,6 +635,37 @@ def _frame_order_key(name: str) -> tuple[tuple[Any, ...], str]:
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
 
 
+def _check_frame_numbers(folder: Path, names: list[str]) -> None:
+    """Refuse image names (in frame order) that hold more than one sequence of frames.
+
+    The frame number of a name is its last run of digits that is not the same in every name
+    (``img_0007_x2.png``: 7). Two images with one frame number are two views of one frame: a
+    multi-camera model (``cam0/0001.png``, ``cam1/0001.png``) or several videos, whose name
+    order would join their paths end to end. Names without digits give no frame order: a warning.
+    """
+    if len(names) < 2:
+        return
+    runs = [[int(d) for d in re.findall(r"\d+", name)] for name in names]
+    if not any(runs):
+        log.warning("%s: the image names hold no frame numbers; the frames are taken in name order", folder)
+        return
+    if len({len(r) for r in runs}) != 1:
+        return  # names of different patterns: nothing to compare position by position
+    varying = [i for i in range(len(runs[0])) if len({r[i] for r in runs}) > 1]
+    if not varying:
+        return
+    seen: dict[int, str] = {}
+    for name, r in zip(names, runs, strict=True):
+        number = r[varying[-1]]
+        if number in seen:
+            raise FileFormatError(
+                folder,
+                f"images {seen[number]} and {name} carry the same frame number {number}: several cameras or "
+                "videos in one model? The trajectory method reads one camera's frames of one video",
+            )
+        seen[number] = name
+
+
 def _is_colmap_model(folder: Path) -> bool:
     return folder.is_dir() and any((folder / f"cameras.{ext}").is_file() for ext in ("bin", "txt"))
 
@@ -666,6 +701,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     twice = sorted(name for name, n in Counter(names).items() if n > 1)
     if twice:  # name order is frame order: two images of one name leave it undefined
         raise FileFormatError(folder, f"image name(s) used twice: {', '.join(twice[:3])}")
+    _check_frame_numbers(folder, names)
     meta: dict[str, Any] = {
         META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX,
         META_IMAGE_NAMES: names,

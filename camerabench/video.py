@@ -75,6 +75,9 @@ class VideoInfo:
     width: int
     height: int
     duration_s: float
+    notes: dict[str, Any] = field(default_factory=dict)
+    """What :attr:`VideoClip.notes` says about the whole file (frames missing, timestamps
+    repeated or going backwards, ...)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,11 @@ class VideoClip:
             ``display_mirrored`` when the frames were turned upright; ``timestamp_gaps`` and
             ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
             (frames lost from a damaged file); ``timestamps_backwards`` when the frame times go
-            back in decoding order (the frames are then put in timestamp order).
+            back in decoding order (the frames are then put in timestamp order);
+            ``timestamps_repeated`` when frames share timestamps (they are then timed by the
+            stream's frame rate), with ``time_base_s`` when that rate's frame interval is
+            shorter than the container's time base can store (the rate, not a broken muxer,
+            made the timestamps collide: the file holds no usable frame timing).
     """
 
     frames: NDArray[np.uint8]
@@ -730,6 +737,7 @@ def _scan(path: Path) -> _Scan:
     with _open(path) as container:
         decoder = _Decoder(container, path)
         native_fps = _native_fps(decoder.stream)
+        time_base = decoder.stream.time_base
         for frame in decoder:
             if first is None:
                 size = _display_size(frame.width, frame.height, decoder.stream, path)
@@ -745,15 +753,24 @@ def _scan(path: Path) -> _Scan:
     if repeated:  # a broken muxer: frames that share a time cannot be placed in time
         if native_fps <= 0:
             raise VideoError(f"{path}: {repeated + 1} frames share timestamps and the stream has no frame rate")
+        # A frame interval shorter than the time base: the rate cannot be stored, so it is no more
+        # trustworthy than the timestamps it made collide (a 100,000 fps header in Matroska's 1 ms).
+        tick = float(time_base) if time_base is not None and native_fps * float(time_base) > 1.0 else None
         log.warning(
             "%s: %d of %d frames repeat another frame's timestamp; timing the frames by the stream's "
-            "frame rate (%.3g fps) in decoding order instead",
+            "frame rate (%.3g fps) in decoding order instead%s",
             path,
             repeated,
             len(ts),
             native_fps,
+            ""
+            if tick is None
+            else f", but its frame interval is shorter than the container's time base ({tick:.3g} s) can store: "
+            "the frame timing is unknown",
         )
         notes = {**notes, "timestamps_repeated": repeated}
+        if tick is not None:
+            notes["time_base_s"] = tick
     if repeated or not np.all(np.isfinite(ts)):  # streams without usable timestamps: the nominal rate
         if native_fps <= 0:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
@@ -863,7 +880,7 @@ def probe_video(path: str | Path) -> VideoInfo:
     scan = _scan(path)
     dur = float(scan.times[-1] - scan.times[0]) + 1.0 / scan.native_fps
     w, h = (scan.height, scan.width) if scan.orientation.transpose else (scan.width, scan.height)
-    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur)
+    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes)
 
 
 def read_video(

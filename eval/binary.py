@@ -124,6 +124,12 @@ def binary_section(
     failed = sum(c.failed for c in counts.values())
     missing = sum(c.missing for c in counts.values())
     note = None
+    if policy == "lowest" and failed and not any(c.ok for c in counts.values()):
+        # every sample ties below every score: each AP is the prevalence, a number no score made
+        note = (
+            f"no binary sample was scored ({failed} failed, {missing} missing): every AP is that of a "
+            "constant score (the chance level), not a measurement of the method"
+        )
     if policy == "drop" and (failed or missing):
         note = (
             f"{failed + missing} failed/missing samples were dropped: this method was scored on "
@@ -164,7 +170,9 @@ def compare_methods(
     whose common samples have one class only are left out, and so are primitives one of the
     methods has no record for at all (named in the note). Without a common primitive (e.g. one
     method answered only VQA questions) no test runs: the comparison carries NaN and a note
-    saying why.
+    saying why. A test over so few videos that they have fewer distinct resamples than the
+    replicates drawn (6 videos or fewer for 1000) says so in its note and a warning: its
+    replicates repeat a few resamples, and p can be 0 for a difference seen on one pair.
     """
     per_a: dict[str, Resolved] = {}
     per_b: dict[str, Resolved] = {}
@@ -198,6 +206,18 @@ def compare_methods(
         skipped = PairedTest(math.nan, (math.nan, math.nan), math.nan, 0)
         return Comparison.of(a, b, skipped, [], 0, note=f"not tested: {why}")
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
+    n_videos = len({v for _, _, vs in per_a.values() for v in vs})
+    # distinct multisets of n_videos drawn from n_videos (past 30 videos, more than any bootstrap)
+    resamples = math.comb(2 * n_videos - 1, n_videos) if n_videos <= 30 else None
+    if resamples is not None and resamples < n_bootstrap:
+        # two videos have 3 resamples, one with both classes: every replicate repeats the observed
+        # difference, and the test reports p = 0 for a difference seen on one pair of clips
+        few = (
+            f"only {n_videos} videos in common, which have {resamples} distinct resamples for "
+            f"{n_bootstrap} replicates: the interval and p-value rest on repeats of a few resamples"
+        )
+        log.warning("paired test %s vs %s: %s", a, b, few)
+        note = "; ".join(n for n in (note, few) if n)
     return Comparison.of(a, b, test, sorted(per_a), int(sum(len(v[2]) for v in per_a.values())), note=note)
 
 

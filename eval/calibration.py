@@ -52,7 +52,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.crossfit import video_folds
+from camerabench.crossfit import held_out_videos, label_digests, video_folds
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
@@ -446,6 +446,9 @@ class Calibration:
         created: when it was fitted.
         copied_from: the calibration file this one was copied from (applied to another
             dataset), or None.
+        video_labels: video of the fitting dataset -> digest of its binary labels
+            (:func:`~camerabench.crossfit.label_digests`): a moved or copied fitting dataset is
+            recognised by its videos and labels, not its folder (empty in older files).
         schema_version: version of this file's layout.
     """
 
@@ -456,6 +459,7 @@ class Calibration:
     per_primitive: dict[str, PrimitiveCalibration]
     created: str = field(default_factory=now_iso)
     copied_from: str | None = None
+    video_labels: dict[str, str] = field(default_factory=dict)
     schema_version: int = CALIBRATION_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -466,6 +470,7 @@ class Calibration:
             "fitted_on_run": self.fitted_on_run,
             "created": self.created,
             "copied_from": self.copied_from,
+            "video_labels": dict(self.video_labels),
             "video_folds": dict(self.video_folds),
             "per_primitive": {k: v.to_dict() for k, v in self.per_primitive.items()},
         }
@@ -489,6 +494,12 @@ class Calibration:
         if not isinstance(per, Mapping):
             raise _FieldError(f"per_primitive must be a JSON object, got {_show(per)}", "per_primitive")
         video_folds = {str(k): _member(("video_folds", k), _count, v, "fold") for k, v in folds.items()}
+        digests = obj.get("video_labels") or {}
+        if not isinstance(digests, Mapping) or not all(isinstance(v, str) for v in digests.values()):
+            raise _FieldError(
+                f"video_labels must be a JSON object (video -> label digest string), got {_show(digests)}",
+                "video_labels",
+            )
         known = {p.value for p in Primitive} | {POOLED}
         per_primitive = {}
         for key, value in per.items():
@@ -511,6 +522,7 @@ class Calibration:
             per_primitive=per_primitive,
             created=obj.get("created") or "",
             copied_from=obj.get("copied_from"),
+            video_labels={str(k): str(v) for k, v in digests.items()},
         )
 
     def fitted_on(self, data_dir: str | Path) -> bool:
@@ -614,8 +626,8 @@ def calibrate_run(
         n_splits: video-level folds for the model choice and the cross-fitting.
         copy_from: instead of fitting, apply the calibration of another run: a run folder
             (its ``<method>/calibration.json``) or a calibration file. It is copied unchanged
-            except for ``copied_from``, so evaluation uses its full maps (no video of this
-            dataset is in its folds unless it is the same dataset).
+            except for ``copied_from``, so evaluation uses its full maps (except on the videos
+            it was fitted on: the fitting dataset, or a copy of it with the same labels).
 
     Returns:
         ``(calibration, path written)``.
@@ -711,6 +723,7 @@ def _calibrate_locked(
         fitted_on_run=str(Path(run_dir).resolve()),
         video_folds=folds,
         per_primitive=per,
+        video_labels={v: d for v, d in label_digests(dataset.binary.values()).items() if v in folds},
     )
     write_calibration(folder.calibration, cal)
     return cal, folder.calibration
@@ -730,7 +743,7 @@ class CalibratedRun:
     Attributes:
         run: a copy of the method's run whose ok scores are P(yes).
         calibration: the calibration used.
-        cross_fit: whether each video of the fitting dataset got its out-of-fold map.
+        cross_fit: whether videos the calibration was fitted on got their out-of-fold maps.
         pooled: records calibrated by the pooled map (not a primitive question, or a primitive
             without a map of its own).
         undefined: records left without a probability (no map at all); they count as failed.
@@ -741,33 +754,66 @@ class CalibratedRun:
     cross_fit: bool
     pooled: int = 0
     undefined: int = 0
+    held_out: int = 0
+    videos: int = 0
 
     @property
     def source(self) -> str:
-        return "cross-fitted" if self.cross_fit else "fitted on other data"
+        if not self.cross_fit:
+            return "fitted on other data"
+        if self.held_out < self.videos:  # a dataset that gained videos since the fit
+            return f"cross-fitted on {self.held_out} of {self.videos} videos, fitted on other data elsewhere"
+        return "cross-fitted"
 
 
 def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Path) -> CalibratedRun:
     """``run`` with every ok score replaced by its calibrated P(yes).
 
-    On the dataset the calibration was fitted on, each video gets the map of the fold that left
-    it out (cross-fitting); elsewhere the full maps. A record with no map (no per-primitive and
-    no pooled map) becomes failed with that reason.
+    Each video the calibration was fitted on gets the map of the fold that left it out
+    (cross-fitting): on the fitting dataset, and on a moved or copied one (same video, same
+    labels; :func:`~camerabench.crossfit.held_out_videos`); other videos get the full maps. A record
+    with no map (no per-primitive and no pooled map) becomes failed with that reason.
     """
     if calibration.method != run.name:
         raise CameraBenchError(
             f"{run.folder}: a calibration of method {calibration.method!r} cannot calibrate the scores of "
             f"{run.name!r} (scores of different methods do not share a scale)"
         )
-    cross_fit = calibration.fitted_on(data_dir)
+    same = calibration.fitted_on(data_dir)
     table = run.scores or {}
+    dataset = Dataset(data_dir)
+    digests = label_digests(dataset.binary.values())
+    # the videos with an ok score of a binary sample: those the calibration metrics are computed on
+    scored = {v for _, _, videos in calibration_samples(dataset, run).values() for v in videos}
+    seen = held_out_videos(calibration.video_folds, calibration.video_labels, same, digests)
+    held = seen & scored
+    if held and not same:
+        log.warning(
+            "%s: %d of the videos scored on %s are videos the calibration was fitted on (on %s; same names and "
+            "labels: a moved or copied dataset): each gets the map of the fold that left it out, never the map "
+            "that saw its label",
+            run.name,
+            len(held),
+            data_dir,
+            calibration.fitted_on_data,
+        )
+    elif not same and not calibration.video_labels and scored & set(calibration.video_folds):
+        log.warning(
+            "%s: %s holds videos named as those the calibration was fitted on (on %s), and the calibration "
+            "file is too old to tell by their labels whether they are those videos (a moved dataset): they get "
+            "the full maps; calibrate again to have held-out maps for them",
+            run.name,
+            data_dir,
+            calibration.fitted_on_data,
+        )
+    cross_fit = bool(held)
     out: dict[tuple[str, str], ScoreRecord] = {}
     pooled = undefined = 0
     for key, rec in table.items():
         if rec.status != "ok" or rec.score is None:
             out[key] = rec
             continue
-        p, used = calibration.probability(float(rec.score), rec.primitive, rec.video, cross_fit)
+        p, used = calibration.probability(float(rec.score), rec.primitive, rec.video, rec.video in seen)
         pooled += used == POOLED
         if math.isfinite(p):
             out[key] = dataclasses.replace(rec, score=p)
@@ -781,7 +827,7 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             undefined,
         )
     copy = dataclasses.replace(run, scores=out)
-    return CalibratedRun(copy, calibration, cross_fit, pooled, undefined)
+    return CalibratedRun(copy, calibration, cross_fit, pooled, undefined, len(held), len(scored))
 
 
 def _bin_ids(p: NDArray[np.float64], n_bins: int) -> NDArray[np.int64]:

@@ -507,6 +507,37 @@ def _check_text(text: str, what: str) -> None:
         raise CameraBenchError(f"{what} is not valid Unicode text ({exc.reason} at character {exc.start})") from None
 
 
+def _other_prompt_note(items: list[CaptionItem], run: MethodRun) -> str | None:
+    """How many of a method's ok captions of labelled videos answer another prompt than the
+    question of that video's reference captions, or None when every one answers it.
+
+    Such a caption (made with ``--prompt``, or with an older caption_data.json) is still
+    evaluated, against references written for another question.
+    """
+    asked: dict[str, set[str]] = {}
+    for item in items:
+        asked.setdefault(item.video, set()).add(item.question)
+    other = sorted(
+        (video, rec.question)
+        for video, rec in (run.captions or {}).items()
+        if video in asked and rec.status == "ok" and rec.question not in asked[video]
+    )
+    if not other:
+        return None
+    video, question = other[0]
+    ok = sum(1 for v, r in (run.captions or {}).items() if v in asked and r.status == "ok")
+    return (
+        f"{len(other)} of {ok} captions were made with another prompt than caption_data.json's question "
+        f"(e.g. {video!r} asked {_show_text(question)}, not {_show_text(min(asked[video]))}): they are "
+        "compared with references written for another question"
+    )
+
+
+def _show_text(text: str, limit: int = 80) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
 def caption_section(
     items: list[CaptionItem],
     run: MethodRun,
@@ -534,6 +565,9 @@ def caption_section(
         if rec is not None and rec.status == "ok" and rec.caption is not None:
             _check_text(rec.caption, f"{run.layout.captions}: the caption of {video}")
             produced[video] = normalise_caption(rec.caption)
+    prompt_note = _other_prompt_note(items, run)
+    if prompt_note is not None:
+        log.warning("%s: %s", run.name, prompt_note)
     keep = apply_failed_policy([v in produced for v in status], policy)
     # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
     candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}
@@ -545,8 +579,9 @@ def caption_section(
         failed_policy=policy,
     )
     if not candidates:
-        section.note = "no caption could be evaluated"
+        section.note = "; ".join(n for n in ("no caption could be evaluated", prompt_note) if n)
         return section, []
+    section.note = prompt_note
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}

@@ -15,8 +15,11 @@ undefined values are NaN (``null`` in strict JSON).
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import logging
+import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,6 +36,7 @@ from camerabench.eval.mcq import mcq_section
 from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
+from camerabench.locks import LOCK_FILE
 from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
@@ -48,6 +52,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Fewest bootstrap resamples whose 2.5th and 97.5th percentiles are different resamples (1 / 0.025):
+#: below it the 95% interval's ends are the extreme resamples, and an interval from a handful of
+#: them need not even hold the point estimate.
+MIN_RESAMPLES_FOR_CI = 40
 
 DEFAULT_YES_THRESHOLD = 0.5
 #: The metric sections of a MethodResult (a method with none of them got no number).
@@ -65,6 +74,8 @@ class Evaluation:
         resolved: method -> primitive stem -> the samples AP was computed on.
         caption_rows: method -> one row per evaluated caption.
         trajectory_rows: method -> one row per ground-truth clip.
+        in_progress: method -> why its counts are partial (a running ``predict`` or ``caption``
+            held its folder when it was read).
     """
 
     result: EvaluationResult
@@ -73,6 +84,7 @@ class Evaluation:
     resolved: dict[str, dict[str, ResolvedSamples]] = field(default_factory=dict)
     caption_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     trajectory_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    in_progress: dict[str, str] = field(default_factory=dict)
 
 
 def yes_threshold(run: MethodRun) -> tuple[float, str]:
@@ -150,6 +162,10 @@ def unmatched_records_note(run: MethodRun, dataset: Dataset) -> str | None:
     rec_videos = sorted({v for v, _ in table})
     rec_questions = sorted({q for _, q in table})
     if not label_videos.intersection(rec_videos):
+        by_form = {unicodedata.normalize("NFC", v): v for v in sorted(label_videos)}
+        for v in rec_videos:
+            if unicodedata.normalize("NFC", v) in by_form:
+                return f"{head}: the records {_other_form_hint(v, by_form)}"
         by_name = {_file_name(v): v for v in sorted(label_videos)}
         for v in rec_videos:
             if _file_name(v) in by_name:
@@ -177,13 +193,24 @@ def unmatched_records_note(run: MethodRun, dataset: Dataset) -> str | None:
 
 
 def _warn_unknown_videos(name: str, run: MethodRun, dataset: Dataset, scores: bool = True) -> None:
-    """Log how many score (when ``scores``) and caption records name a video the dataset does not have."""
+    """Log how many score (when ``scores``) and caption records name a video the dataset does not have.
+
+    Records naming a video of the dataset in another Unicode form (``e`` + combining accent
+    for ``é``) get their own warning showing the code points, as the two names print alike.
+    """
     known = set(dataset.videos())
     tables: list[tuple[str, list[str]]] = [("caption", list(run.captions or {}))]
     if scores:
         tables.insert(0, ("score", [video for video, _ in run.scores or {}]))
+    by_form = {unicodedata.normalize("NFC", v): v for v in known}  # one per form: Dataset.videos refuses two
     for what, videos in tables:
         unknown = [v for v in videos if v not in known]
+        other_form = [v for v in unknown if unicodedata.normalize("NFC", v) in by_form]
+        if other_form:
+            log.warning(
+                "%s: %d %s record(s) %s", name, len(other_form), what, _other_form_hint(min(other_form), by_form)
+            )
+            unknown = [v for v in unknown if unicodedata.normalize("NFC", v) not in by_form]
         if unknown:
             log.warning(
                 "%s: %d %s record(s) name %d video(s) not in the dataset (e.g. %r): they are not evaluated",
@@ -193,6 +220,23 @@ def _warn_unknown_videos(name: str, run: MethodRun, dataset: Dataset, scores: bo
                 len(set(unknown)),
                 min(unknown),
             )
+
+
+def _other_form_hint(record: str, by_form: dict[str, str]) -> str:
+    """Why a record naming ``record`` (a video of the dataset in another Unicode form) is not evaluated.
+
+    The names print alike; their code points (``ascii``) show the difference. Records are not
+    matched to the video: they were made on another copy of the data (one whose file names a
+    Mac wrote decomposed), and every table of the run (scores, captions, trajectories,
+    calibration) would have to be renamed alike.
+    """
+    video = by_form[unicodedata.normalize("NFC", record)]
+    return (
+        f"name videos that differ from the dataset's only in Unicode form (e.g. record {record!a}, dataset "
+        f"{video!a}: the same letters, accents composed differently, as in file names written on macOS): they "
+        "are not evaluated; spell the names in the records as the dataset does (unicodedata.normalize) or rerun "
+        "the method on this dataset"
+    )
 
 
 def _warn_unasked_questions(name: str, run: MethodRun, dataset: Dataset) -> None:
@@ -266,6 +310,31 @@ def _check_answer_tables(run: MethodRun, tables: dict[str, list[MCQRow]]) -> Non
             )
 
 
+def _writer_of(run: MethodRun) -> str | None:
+    """Who is writing a method folder now: ``"pid N"`` when a running job holds its lock
+    (:class:`~camerabench.locks.FolderLock`), else None.
+
+    The lock is tested, not taken: a shared non-blocking flock, given up at once, fails only
+    while a writer holds the exclusive lock (a killed writer's stale lock file is unlocked).
+    """
+    try:
+        fd = os.open(run.folder / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no lock file: no writer
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", errors="replace").strip()
+            return f"pid {holder}" if holder.isdigit() else "a process"
+        except OSError:  # a file system without flock: nothing to tell
+            return None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
     if info is None:
@@ -326,6 +395,14 @@ def evaluate(
     for run in runs.values():
         _check_answer_tables(run, dataset.mcq)
     binary = dataset.binary
+    if 0 < n_bootstrap < MIN_RESAMPLES_FOR_CI:  # 0: no intervals asked for
+        log.warning(
+            "%d bootstrap resamples: the 95%% confidence intervals and paired tests rest on too few to mean much "
+            "(the 2.5th and 97.5th percentiles need at least %d to be distinct resamples; the default is %d)",
+            n_bootstrap,
+            MIN_RESAMPLES_FOR_CI,
+            DEFAULT_N_BOOTSTRAP,
+        )
     result = EvaluationResult(
         data=str(Path(data_dir)), run=str(Path(run_dir)), failed_policy=failed, n_bootstrap=n_bootstrap, seed=seed
     )
@@ -335,6 +412,13 @@ def evaluate(
     data_path = str(Path(data_dir).resolve())
     for name, run in runs.items():
         log.info("evaluating %s", name)
+        writer = _writer_of(run)
+        if writer is not None:
+            ev.in_progress[name] = (
+                f"a running predict or caption ({writer}) was writing {run.folder} when it was read: "
+                "its counts are partial (records still to come count as missing)"
+            )
+            log.warning("%s: %s", name, ev.in_progress[name])
         if run.info is not None and run.info.data is not None and run.info.data != data_path:
             log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
         out = MethodResult(
@@ -357,6 +441,8 @@ def evaluate(
                 out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
             elif not any(r.answered for r in ev.resolved[name].values()):
                 log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
+            elif out.binary.failed and not any(c.ok for c in out.binary.counts.values()) and out.binary.note:
+                log.warning("%s: %s", name, out.binary.note)  # every sample failed: chance-level APs
         calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:
             threshold, source = yes_threshold(run)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from camerabench.eval.gallery import MotionCurves
 
 __all__ = [
+    "legend",
     "new_figure",
     "plot_ap_bars",
     "plot_counts",
@@ -25,7 +26,41 @@ __all__ = [
     "plot_motion",
     "plot_pr_curve",
     "plot_reliability",
+    "short_label",
 ]
+
+#: The longest series name a plot shows whole; a longer one keeps its head and tail.
+LABEL_LIMIT = 40
+#: Legend entries drawn inside the axes; more go beside it, in columns of LEGEND_ROWS.
+LEGEND_INSIDE = 8
+LEGEND_ROWS = 20
+
+
+def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
+    """``name`` for a legend or tick label: whole up to ``limit`` characters, else its head and
+    tail around an ellipsis (a 240-character method name would push the axes out of the figure;
+    the report's tables carry the whole name).
+
+    Example:
+        >>> short_label("fast")
+        'fast'
+        >>> short_label("a" * 30 + "_variant_" + "b" * 30, limit=21)
+        'aaaaaaaaaa…bbbbbbbbbb'
+    """
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
+
+
+def legend(ax: Any, fontsize: float = 7, ncols: int = 1) -> None:
+    """The axes' legend: inside it for a few entries, beside it (in columns) for many, so
+    that 50 methods do not cover the plot or push it out of the figure."""
+    n = len(ax.get_legend_handles_labels()[1])
+    if n <= LEGEND_INSIDE:
+        ax.legend(fontsize=fontsize, ncols=ncols)
+    else:
+        ax.legend(fontsize=fontsize, ncols=math.ceil(n / LEGEND_ROWS), loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def new_figure(
@@ -80,7 +115,7 @@ def plot_grouped_bars(
         v = np.array([values[name].get(c, math.nan) for c in categories], dtype=float) * scale
         pos = x - 0.4 + width * (k + 0.5)
         defined = np.isfinite(v)
-        ax.bar(pos[defined], v[defined], width, label=name)  # keeps its colour and legend entry when empty
+        ax.bar(pos[defined], v[defined], width, label=short_label(name))  # keeps its colour and legend entry when empty
         for at in pos[~defined]:
             ax.text(at, 0.01, "n/a", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
                     fontsize=6, color="0.4")  # fmt: skip
@@ -98,7 +133,7 @@ def plot_grouped_bars(
     ax.set_xticklabels(categories, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if series or reference:
-        ax.legend(fontsize=7, ncols=min(len(series) + 1, 4))
+        legend(ax, fontsize=7, ncols=min(len(series) + 1, 4))
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -139,7 +174,7 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
     if y.size == 0 or y.all() or not y.any():
         return ax
     precision, recall, _ = precision_recall_curve(y, s)
-    ax.step(recall, precision, where="post", label=name, linewidth=1.0)
+    ax.step(recall, precision, where="post", label=short_label(name), linewidth=1.0)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     return ax
@@ -152,13 +187,13 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
     bottom = np.zeros(len(methods))
     for kind in kinds:
         v = np.array([counts[m].get(kind, 0) for m in methods], dtype=float)
-        ax.bar(methods, v, bottom=bottom, label=kind)
+        ax.bar(range(len(methods)), v, bottom=bottom, label=kind)
         bottom += v
     ax.set_title(title)
     ax.set_ylabel("count")
     if kinds:
         ax.legend(fontsize=7)
-    ax.tick_params(axis="x", rotation=30)
+    ax.set_xticks(range(len(methods)), [short_label(m) for m in methods], rotation=30, ha="right")
     return ax
 
 
@@ -166,14 +201,14 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
     """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal."""
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
     if len(prob_pred):
-        ax.plot(prob_pred, prob_true, marker="o", markersize=3, linewidth=1.0, label=name)
+        ax.plot(prob_pred, prob_true, marker="o", markersize=3, linewidth=1.0, label=short_label(name))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("mean P(yes) in bin")
     ax.set_ylabel("fraction of positives")
     ax.set_title("Reliability")
-    if len(prob_pred):  # nothing binned (no scored sample): no line to name
-        ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[1]:  # nothing binned (no scored sample): no line to name
+        legend(ax, fontsize=7)
     return ax
 
 

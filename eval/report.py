@@ -396,7 +396,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
 def _pr_figure(
     doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
 ) -> None:
-    from camerabench.eval.plots import new_figure, plot_pr_curve
+    from camerabench.eval.plots import legend, new_figure, plot_pr_curve
 
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
@@ -418,7 +418,7 @@ def _pr_figure(
     # the legend on the first panel with a curve (a primitive with one class has none)
     with_curves = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
     if with_curves:
-        with_curves[0].legend(fontsize=6)
+        legend(with_curves[0], fontsize=6)
     _save(fig, out / "pr_curves.png")
     doc.img("pr_curves.png", "precision-recall curves")
 
@@ -652,6 +652,9 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
         ]
     )
     doc.table(["metric", *names], rows)
+    for n in names:
+        if methods[n].note:
+            doc.p(f"{n}: {methods[n].note}.")
     _write_csv(out / "captions.csv", ["method", "family", "metric", "value"], csv_rows)
     per_video = [
         [
@@ -959,6 +962,8 @@ def write_report(
         + ", ".join(f"{n} ({_kind(result, n)})" for n in result.methods)
         + ". All numbers are in `metrics.json` and the CSV files beside this report."
     )
+    for name, why in ev.in_progress.items():
+        doc.p(f"Partial results: {name}: {why}.")
     csvs: list[str] = []
     _binary_part(doc, ev, out, csvs)
     _knob_part(doc, ev, out, csvs)

@@ -330,8 +330,9 @@ class BinaryResult(Section):
         primitives_in_mean: primitives with defined AP.
         failed_policy: ``lowest`` or ``drop``.
         failure_reasons: reason -> failed samples, most frequent first.
-        note: set when ``drop`` left samples out, or when no score record matched a label
-            (with the likely cause).
+        note: set when ``drop`` left samples out, when no score record matched a label
+            (with the likely cause), or when every sample failed under ``lowest`` (each AP is
+            then the chance level).
     """
 
     mean_ap: float
@@ -592,7 +593,8 @@ class CaptionResult(Section):
         failed: videos whose caption failed.
         missing: videos with no caption record.
         failed_policy: ``lowest`` or ``drop``.
-        note: set when no caption could be evaluated.
+        note: set when no caption could be evaluated, or when captions answer another prompt
+            than the references' question.
     """
 
     videos: int

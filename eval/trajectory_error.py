@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -288,6 +289,18 @@ def trajectory_section(
             stray[0],
             next(iter(gt_files)),
         )
+        by_form = {unicodedata.normalize("NFC", k): k for k in known}
+        other = [s for s in stray if unicodedata.normalize("NFC", s) in by_form]
+        if other:  # the names print alike: show their code points
+            log.warning(
+                "%s: %d of them differ from a video's file name only in Unicode form (e.g. %a.npz, the video's "
+                "%a.npz: accents composed differently, as in file names written on macOS); rename them as the "
+                "dataset spells its videos",
+                run.name,
+                len(other),
+                other[0],
+                by_form[unicodedata.normalize("NFC", other[0])],
+            )
     failures = run.info.failures if run.info else {}
     failures_by_stem = {video_file_stem(v): r for v, r in failures.items()}
     rows: list[dict[str, Any]] = []

@@ -610,6 +610,7 @@ class ColmapOptions(VideoGeometryOptions):
     )
 
     def validate(self, method: str) -> None:
+        super().validate(method)
         if not self.focal_order:
             raise CameraBenchError(f"method {method!r}: option focal_order must name at least one model")
 

@@ -12,11 +12,16 @@ no depth and translation is divided by the path length (see
 the poses spread evenly over its duration, or ``sample_fps`` when given.
 
 Timestamps are checked against the video when it is there (they set the speed words of a
-caption). A file whose timestamps span much more than the video (:data:`SPAN_TOLERANCE`) does
+caption): against its header's duration, and against its decoded frames' where the two could
+disagree (a header can declare one frame's duration for frames that all carry timestamp 0). A
+video whose frame rate is finer than its container's time base holds no frame timing: poses with
+timestamps are then scored unchecked, poses without them need ``sample_fps``. A file whose
+timestamps span much more than the video (:data:`SPAN_TOLERANCE`) does
 not hold seconds of this video: frame indices, nanoseconds (EuRoC / ROS TUM files) and the like
 are treated as frame-index timestamps are, spread over the video's duration keeping their
 relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
-error; a trajectory covering under half the video is scored, with a warning.
+error; a trajectory covering under half the video (timestamps or ``sample_fps``) is scored, with
+a warning.
 """
 
 from __future__ import annotations
@@ -105,7 +110,8 @@ class TrajectoryPredictor(GeometricPredictor):
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, len(traj)), traj.meta)
         elif len(traj) > 1:
-            duration = _declared_duration(path, video_path)
+            span = float(traj.timestamps[-1] - traj.timestamps[0])
+            duration = _checked_duration(path, video_path, span, len(traj))
             if duration is not None:
                 traj = _fit_to_video(path, traj, duration)
         problem = pose_problem(traj, min_poses=2)  # one pose shows no motion at all: not "static"
@@ -117,11 +123,20 @@ class TrajectoryPredictor(GeometricPredictor):
         fps = self.opt("sample_fps")
         if fps is not None:
             ts = np.arange(n, dtype=np.float64) / float(fps)
-            duration = _declared_duration(path, video_path) if n > 1 else None
+            duration = _checked_duration(path, video_path, float(ts[-1]), n) if n > 1 else None
             if duration is not None and ts[-1] > SPAN_TOLERANCE * duration:
                 raise PredictionError(
                     f"{path}: {n} poses at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
                     f"{duration:.3g} s: is sample_fps the rate of these poses, and the file this video's?"
+                )
+            if duration is not None and not _agrees(float(ts[-1]), duration, n):
+                log.warning(
+                    "%s: %d poses at sample_fps %g span %.4g s of the %.4g s video: the scores describe that part only",
+                    path,
+                    n,
+                    fps,
+                    ts[-1],
+                    duration,
                 )
             return ts
         if video_path.is_file():
@@ -130,29 +145,67 @@ class TrajectoryPredictor(GeometricPredictor):
         return np.arange(n, dtype=np.float64)
 
 
-def _declared_duration(path: Path, video_path: Path) -> float | None:
-    """The video's duration from its header, to check the poses' time span against (no decoding:
-    a trajectory is scored without reading its video). None, with a warning, when the video is
-    not there, cannot be opened or declares no duration: the poses are then scored unchecked."""
+def _agrees(span: float, duration: float, n: int) -> bool:
+    """Whether ``n`` poses spanning ``span`` seconds are taken as covering a ``duration`` s video
+    (no warning, no refitting; see :func:`_fit_to_video`)."""
+    return 0.5 * duration * (n - 1) / n <= span <= SPAN_TOLERANCE * duration
+
+
+def _checked_duration(path: Path, video_path: Path, span: float, n: int) -> float | None:
+    """The video's duration, to check ``n`` poses spanning ``span`` s against.
+
+    The header's when the span agrees with it: no decoding, a trajectory is scored without
+    reading its video. Otherwise, or when the header declares none, the decoded frames'
+    (:func:`~camerabench.video.probe_video`): a header can be wrong (frames that all carry
+    timestamp 0 declare one frame's duration), and poses must not be refitted into it. None,
+    with a warning, when the video is not there, cannot be read or holds no usable frame
+    timing: the poses are then scored unchecked.
+    """
     from camerabench.errors import VideoError
-    from camerabench.video import declared_duration
+    from camerabench.video import declared_duration, probe_video
 
     if not video_path.is_file():
         return None
     try:
-        duration = declared_duration(video_path)
+        declared = declared_duration(video_path)
     except VideoError as exc:
         log.warning("%s: time span not checked against the video: %s", path, exc)
         return None
-    if duration is None:
-        log.warning("%s: time span not checked: %s declares no duration", path, video_path)
-    return duration
+    if declared is not None and _agrees(span, declared, n):
+        return declared
+    try:
+        info = probe_video(video_path)
+    except VideoError as exc:
+        what = "its header's duration only" if declared is not None else "nothing: the video declares no duration"
+        log.warning("%s: time span checked against %s: %s", path, what, exc)
+        return declared
+    if "time_base_s" in info.notes:
+        log.warning("%s: time span not checked: %s holds no usable frame timing", path, video_path)
+        return None
+    decoded = float(info.duration_s)
+    if declared is not None and not declared / SPAN_TOLERANCE <= decoded <= declared * SPAN_TOLERANCE:
+        log.warning(
+            "%s: its header declares %.4g s but its %d frames decode to %.4g s: checking the poses against the "
+            "decoded frames",
+            video_path,
+            declared,
+            info.num_frames,
+            decoded,
+        )
+    return decoded
 
 
 def _video_duration(video_path: Path) -> float:
     from camerabench.video import probe_video
 
-    duration = float(probe_video(video_path).duration_s)
+    info = probe_video(video_path)
+    if "time_base_s" in info.notes:
+        raise PredictionError(
+            f"{video_path}: its frames share timestamps and its frame rate ({info.fps:.3g} fps) is finer than the "
+            f"container's time base ({info.notes['time_base_s']:.3g} s): the video holds no usable timing for "
+            "poses without timestamps; give sample_fps, the rate of the poses"
+        )
+    duration = float(info.duration_s)
     if not (np.isfinite(duration) and duration > 0):
         raise PredictionError(f"{video_path}: duration {duration:g} s is not positive: cannot time the poses")
     return duration

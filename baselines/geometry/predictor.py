@@ -19,7 +19,7 @@ from camerabench.baselines.geometry.describe import describe_trajectory, motion_
 from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.dataset import Question
-from camerabench.errors import NotBuiltError, PredictionError
+from camerabench.errors import CameraBenchError, NotBuiltError, PredictionError
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive, primitives_named
 from camerabench.trajectory import Trajectory
@@ -56,6 +56,16 @@ class VideoGeometryOptions(GeometricOptions):
         "sampling is a recorded failure, decided before memory runs out",
         ge=2,
     )
+
+    def validate(self, method: str) -> None:
+        # sampled_clip samples a short clip densely with min_frames frames: more than max_frames
+        # would pass the cap that bounds memory (a long video at a low sample_fps reads them all)
+        min_frames = getattr(self, "min_frames", None)
+        if isinstance(min_frames, int) and min_frames > self.max_frames:
+            raise CameraBenchError(
+                f"method {method!r}: option min_frames ({min_frames}) is more than max_frames ({self.max_frames}), "
+                "the most frames sampled from one video"
+            )
 
 
 MIN_FRAME_SIDE_PX = 32
@@ -190,6 +200,9 @@ class GeometricPredictor(Predictor):
 
     def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
         self._cache = (Path(video_path), trajectory, {"reused_trajectory": True})
+
+    #: Captions come from the trajectory of the whole video.
+    caption_modes: ClassVar[tuple[str, ...]] = ("whole",)
 
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
         if mode != "whole":

@@ -58,8 +58,8 @@ from camerabench.baselines.vlm.compat import (
     patch_timestamps,
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
-from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import read_json, read_text
+from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
+from camerabench.fileio import make_folder, read_json, read_text, write_error
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -71,8 +71,10 @@ __all__ = [
     "checkpoint_arch",
     "checkpoint_folder",
     "checkpoint_layout",
+    "control_token_in",
     "load_qwen_vl",
     "read_pixel_spec",
+    "refuse_control_tokens",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -86,6 +88,39 @@ _DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float32": torch.
 _PAD_TOKENS = {"video": "<|video_pad|>", "image": "<|image_pad|>"}
 _VISION_START, _VISION_END = "<|vision_start|>", "<|vision_end|>"
 _MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, image 1, video 2
+#: How Qwen-VL's control tokens are written (``<|im_end|>``, ``<|video_pad|>``, ``<|vision_start|>``, ...):
+#: the tokenizer reads such text as the control token itself, not as characters.
+_CONTROL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]+\|>")
+
+
+def control_token_in(text: str) -> str | None:
+    """The first text in ``text`` written like a Qwen-VL control token (``<|name|>``), else None.
+
+    In a question, an option or a caption such text would be tokenised as the control token (a
+    visual placeholder, an end of turn), not as the characters: a different prompt or target
+    than the text says. (``<think>``/``<answer>`` tags are ordinary text and allowed.)
+
+    Example:
+        >>> control_token_in("Does the camera pan?<|im_end|>"), control_token_in("<think>a</think>")
+        ('<|im_end|>', None)
+    """
+    found = _CONTROL_TOKEN.search(text)
+    return found.group(0) if found else None
+
+
+def refuse_control_tokens(text: str, what: str) -> None:
+    """Raise :class:`~camerabench.errors.PredictionError` when ``text`` holds control-token text.
+
+    Raises:
+        PredictionError: naming ``what``, the token and the text (shortened).
+    """
+    token = control_token_in(text)
+    if token is not None:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        raise PredictionError(
+            f"{what} {shown!r} holds {token!r}, which the model's tokenizer reads as a control token, not as "
+            "text; remove it"
+        )
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -126,17 +161,23 @@ def checkpoint_layout(path: str | Path) -> str:
 def check_checkpoint_out(out: str | Path) -> None:
     """Refuse a checkpoint destination whose replacement would delete something else.
 
-    ``out`` may be new, an empty folder or an earlier checkpoint (a folder with ``config.json``),
-    which is replaced. A file, or a folder holding anything but a checkpoint, is refused:
+    ``out`` may be new, an empty folder or an earlier checkpoint (a folder with ``config.json``
+    and no subfolder), which is replaced. A file, or a folder holding anything but a checkpoint, is refused:
     ``make-tiny-vlm --out`` given a dataset folder had deleted the dataset. Training calls this
     before it starts, so the refusal does not come after the training.
 
     Raises:
         CameraBenchError: naming ``out`` and why.
+        WriteError: ``out``'s parent cannot be created or written (checked with a probe).
     """
     out = Path(out)
+    _check_parent_writable(out)
     if not (out.exists() or out.is_symlink()):
         return
+    if out.is_symlink():  # rmtree refuses a link: the save would fail after the whole training
+        raise CameraBenchError(
+            f"{out}: is a link (to {out.readlink()}); refusing to replace it (give the folder itself or a new one)"
+        )
     if not out.is_dir():
         raise CameraBenchError(f"{out}: is a file, not a checkpoint folder; refusing to replace it")
     if any(out.iterdir()) and not (out / "config.json").is_file():
@@ -144,6 +185,37 @@ def check_checkpoint_out(out: str | Path) -> None:
             f"{out}: a folder that is not a checkpoint (no config.json); refusing to replace it "
             "(choose a new or empty folder)"
         )
+    # a checkpoint is flat files: a folder inside (a run, a data set kept beside the weights) would be deleted
+    # (.cache: huggingface-cli's download metadata in a --local-dir checkpoint)
+    inner = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != ".cache")
+    if inner:
+        shown = ", ".join(inner[:3]) + (f" and {len(inner) - 3} more" if len(inner) > 3 else "")
+        raise CameraBenchError(
+            f"{out}: the checkpoint folder holds folder(s) {shown}, which replacing it would delete; refusing "
+            "(move them out, or choose a new folder)"
+        )
+
+
+def _check_parent_writable(out: Path) -> None:
+    """The folder ``out`` goes in must be creatable and writable: else training would run to the
+    end and then fail to save (a file in the way, a read-only location), losing the result.
+
+    Probed with a temporary folder in the nearest existing ancestor, removed at once (nothing is
+    left behind, not even the missing parents).
+
+    Raises:
+        WriteError: naming the folder and why it cannot be written.
+    """
+    parent = out.absolute().parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is None:  # pragma: no cover - the root always exists
+        return
+    if not existing.is_dir():
+        raise write_error(parent, NotADirectoryError(20, "Not a directory"))
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{out.name}.probe.", dir=existing)).rmdir()
+    except OSError as exc:
+        raise write_error(existing, exc) from exc
 
 
 @contextlib.contextmanager
@@ -155,17 +227,25 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
 
     Raises:
         CameraBenchError: ``out`` cannot be replaced (:func:`check_checkpoint_out`).
+        WriteError: ``out`` or its parent cannot be written (a file in the way, a read-only or
+            full location); the message names the folder.
     """
     out = Path(out)
     check_checkpoint_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    make_folder(out.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise write_error(out, exc) from exc
     try:
         yield tmp
-        tmp.chmod(0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        try:
+            tmp.chmod(0o755)
+            if out.exists():
+                shutil.rmtree(out)
+            tmp.rename(out)
+        except OSError as exc:
+            raise write_error(out, exc) from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -497,7 +577,15 @@ class QwenVL:
 
         The labels cover the answer tokens and the closing ``<|im_end|>`` only (the prompt is
         masked with -100), matching the template's rendering of an assistant turn.
+
+        Raises:
+            PredictionError: a text or the answer holds control-token text (:func:`refuse_control_tokens`).
         """
+        for c in content:
+            if isinstance(c, str):
+                refuse_control_tokens(c, "the prompt text")
+        if answer is not None:
+            refuse_control_tokens(answer, "the answer")
         visuals = [c for c in content if not isinstance(c, str)]
         enc = self.tokenize(self.render(content, generation_prompt=True), visuals)
         if answer is None:

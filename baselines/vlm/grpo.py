@@ -34,7 +34,8 @@ with ``ratio_t = pi(o_t) / pi_old(o_t)`` (exactly 1 with ``updates_per_batch = 1
 gradient is the plain policy gradient) and the per-token k3 estimator
 ``KL_t = exp(ref_t - logp_t) - (ref_t - logp_t) - 1`` of KL(policy || reference). The
 reference is the SFT checkpoint: a frozen copy in the policy's weight dtype run under the same
-autocast, or, with ``lora``, the same model with its adapters disabled; either way the KL is
+autocast, or, with ``lora``, the same model with its adapters disabled (not with ``train_vision``
+as well: the vision tower it trains is shared, so a frozen copy is kept then); either way the KL is
 exactly 0 before the first update. (A bfloat16 copy beside float32 weights under bfloat16
 autocast differs by rounding outside the matrix products; on the tiny model that spurious KL
 gave a first Adam step that drove the KL to 19.) Adam (AdamW without weight decay), gradient norm clipped
@@ -102,8 +103,11 @@ from camerabench.baselines.vlm.train import (
     balanced_binary,
     binary_label_file,
     check_media_decode,
+    check_pixel_budgets,
     freeze,
     mcq_rows,
+    refuse_control_text,
+    refuse_mcq_control_text,
     refuse_out_is_model,
     require_video,
     save_checkpoint,
@@ -230,11 +234,15 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
         records = balanced_binary(data, rng)
         for r in records:
             require_video(data, r.image, binary_label_file(data, r))
+            refuse_control_text(binary_label_file(data, r), [r.question])
         prompts += [
             GRPOPrompt(_binary_prompt(r.question, config.reasoning), r.label, "binary", video=r.image) for r in records
         ]
     if config.mcq:
-        prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in mcq_rows(data)]
+        rows = mcq_rows(data)
+        for r in rows:
+            refuse_mcq_control_text(data, r)
+        prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in rows]
     if not prompts:
         raise CameraBenchError(f"{data.root}: no GRPO prompts (no balanced binary labels, no MCQ rows)")
     rng.shuffle(prompts)
@@ -348,8 +356,9 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
         CameraBenchError: a bad setting, no prompts, or a non-finite loss.
     """
     config.check()
-    check_checkpoint_out(out_dir)
     refuse_out_is_model(model_dir, out_dir)
+    check_checkpoint_out(out_dir)
+    check_pixel_budgets(model_dir, config, "GRPO")
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)
@@ -364,7 +373,9 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
     vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
     reference: Any = None
-    if config.kl_coef > 0 and not config.lora:
+    # LoRA alone: the base weights are the reference (adapters disabled); but a vision tower trained
+    # beside the adapters (train_vision) is not behind an adapter, so it would drift in the reference too
+    if config.kl_coef > 0 and (not config.lora or config.train_vision):
         reference = copy.deepcopy(vl.model).eval().requires_grad_(False)
     model = freeze(vl, config.lora, config.lora_rank, config.train_vision)
     params = [p for p in model.parameters() if p.requires_grad]

@@ -31,6 +31,7 @@ import contextlib
 import copy
 import dataclasses
 import logging
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,15 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.baselines.vlm.checkpoint import Encoded, QwenVL, check_checkpoint, load_qwen_vl, read_pixel_spec
+from camerabench.baselines.vlm.checkpoint import (
+    Encoded,
+    QwenVL,
+    check_checkpoint,
+    control_token_in,
+    load_qwen_vl,
+    read_pixel_spec,
+    refuse_control_tokens,
+)
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
@@ -187,6 +196,8 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         return []
     if batch_size < 1:
         raise CameraBenchError(f"batch_size must be >= 1, got {batch_size}")
+    for q in questions:
+        refuse_control_tokens(q, "the question")
     prefix_text, head, after = _split_prefix(vl, video)
     prefix = vl.tokenize(prefix_text, [video])
     model_in = vl.model_inputs([prefix])
@@ -279,6 +290,14 @@ DIFFSW_SUMMARY = (
 )
 
 
+def _plain(reply: str) -> str:
+    """A generated caption fed back into the next DiffSW prompt, without control-token text (which the
+    tokenizer would read as control tokens: a reply spelling ``<|im_end|>`` would end the next turn)."""
+    while (token := control_token_in(reply)) is not None:
+        reply = reply.replace(token, "")
+    return reply
+
+
 def diffsw_caption(
     vl: QwenVL,
     video_path: str | Path,
@@ -296,19 +315,22 @@ def diffsw_caption(
     (action, environment, appearance, camera); finally the timed captions are summarised
     into one caption answering ``question``.
     """
-    if keyframe_interval_s <= 0:
-        raise CameraBenchError(f"keyframe_interval_s must be positive, got {keyframe_interval_s}")
+    if not (math.isfinite(keyframe_interval_s) and keyframe_interval_s > 0):
+        raise CameraBenchError(f"keyframe_interval_s must be a positive finite number, got {keyframe_interval_s}")
+    if isinstance(max_keyframes, bool) or not isinstance(max_keyframes, int) or max_keyframes < 1:
+        raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
+    refuse_control_tokens(question, "the caption question")
     clip = read_video(video_path, fps=1.0 / keyframe_interval_s, max_side=max_side)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
     with _naming(video_path):
         images = [prepare_image(f, vl.image_spec) for f in frames]
-    first = generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens)
+    first = _plain(generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens))
     timeline = [f"[{times[0]:.1f} s, first frame] {first}"]
     prev = first
     for i in range(1, len(images)):
         prompt = DIFFSW_DIFF.format(t_prev=times[i - 1], t_cur=times[i], prev=prev)
-        prev = generate_text(vl, [images[i - 1], images[i], prompt], max_new_tokens)
+        prev = _plain(generate_text(vl, [images[i - 1], images[i], prompt], max_new_tokens))
         timeline.append(f"[{times[i]:.1f} s, change] {prev}")
     summary = DIFFSW_SUMMARY.format(timeline="\n".join(timeline), question=question)
     return generate_text(vl, [summary], max_new_tokens)
@@ -513,7 +535,17 @@ class QwenVLPredictor(Predictor):
         if self.opt("geometry_run") is not None:
             summary = geometry_summary(str(self.opt("geometry_run")), dataset_video_name(Path(video_path))[0])
         video = self.encode(Path(video_path))
-        texts = [q.text for q in questions]
+        # a question holding control-token text (e.g. "<|im_end|>") cannot be asked as text: it gets
+        # no score (the run records it as failed) and the reason goes to run.json and the log
+        refused = {q.text: token for q in questions if (token := control_token_in(q.text)) is not None}
+        for text, token in refused.items():
+            log.warning(
+                "%s: question %r holds %r, a control token of the model's tokenizer: not asked",
+                video_path.name,
+                text,
+                token,
+            )
+        texts = [q.text for q in questions if q.text not in refused]
         asked = texts if summary is None else [geometry_question(t, summary) for t in texts]
         if self.opt("prefix_cache"):
             probs = yes_probabilities(self.vl, video, asked, batch_size=int(self.opt("batch_size")))
@@ -525,6 +557,11 @@ class QwenVLPredictor(Predictor):
         info = {**video.notes, "frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
         if summary is not None:
             info["geometry_summary"] = summary
+        if refused:
+            info["questions_not_asked"] = {
+                text: f"holds {token!r}, which the model's tokenizer reads as a control token, not as text"
+                for text, token in refused.items()
+            }
         return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:

@@ -48,12 +48,14 @@ from camerabench.baselines.vlm.checkpoint import (
     QwenVL,
     check_checkpoint_out,
     checkpoint_folder,
+    control_token_in,
     load_qwen_vl,
+    read_pixel_spec,
     resolve_device,
     resolve_dtype,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
-from camerabench.baselines.vlm.config import TrainConfig
+from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, VideoError
@@ -70,8 +72,11 @@ __all__ = [
     "binary_label_file",
     "build_examples",
     "check_media_decode",
+    "check_pixel_budgets",
     "freeze",
     "mcq_rows",
+    "refuse_control_text",
+    "refuse_mcq_control_text",
     "refuse_out_is_model",
     "require_video",
     "save_checkpoint",
@@ -154,6 +159,45 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
         )
 
 
+def check_pixel_budgets(model_dir: str | Path, config: TrainConfig | GRPOConfig, what: str = "training") -> None:
+    """``max_pixels`` and ``mcq_max_pixels`` must hold at least the smallest frame the model takes
+    (as ``predict`` requires): a smaller ``mcq_max_pixels`` was silently raised to one
+    ``factor x factor`` frame, so the model trained on other pixels than asked for.
+
+    Raises:
+        CameraBenchError: naming the setting, the smallest frame and the checkpoint.
+        FileFormatError: the checkpoint's config or processor files are unreadable.
+    """
+    smallest = read_pixel_spec(model_dir).factor ** 2
+    for name in ("max_pixels", "mcq_max_pixels"):
+        if getattr(config, name) < smallest:
+            raise CameraBenchError(
+                f"{what}: {name} must be >= {smallest} (the smallest frame {model_dir} takes), "
+                f"got {getattr(config, name)}"
+            )
+
+
+def refuse_control_text(path: Path, texts: Iterable[str], line: int | None = None) -> None:
+    """Refuse training text (a question, an option, an answer, a caption) from the label file
+    ``path`` that holds control-token text such as ``<|im_end|>`` or ``<|video_pad|>``: the
+    tokenizer would read it as the control token (an end of turn, a visual placeholder), so the
+    model would be trained on another prompt or target than the text says, or fail mid-training.
+
+    Raises:
+        FileFormatError: naming the file (and line), the token and the text.
+    """
+    for text in texts:
+        token = control_token_in(text)
+        if token is not None:
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise FileFormatError(
+                path,
+                f"{shown!r} holds {token!r}, which the model's tokenizer reads as a control token, not as "
+                "text; remove it before training",
+                line=line,
+            )
+
+
 def require_video(data: Dataset, video: str, label_file: Path) -> None:
     """Refuse a training label whose video is not in the data folder, naming the label file."""
     if not data.video_path(video).is_file():
@@ -193,6 +237,12 @@ def check_media_decode(data: Dataset, videos: Iterable[str], rows: Iterable[MCQR
         )
 
 
+def refuse_mcq_control_text(data: Dataset, row: MCQRow) -> None:
+    """:func:`refuse_control_text` for a multiple-choice row's question and options (its table and line)."""
+    table = data.labels_dir / "shotbench" / f"{row.table}.tsv"
+    refuse_control_text(table, [row.question, *row.options.values()], line=row.line)
+
+
 def mcq_rows(data: Dataset) -> list[MCQRow]:
     """Every multiple-choice row of the data folder's ShotBench tables, in table order."""
     return [row for name in sorted(data.mcq) for row in data.mcq[name]]
@@ -210,14 +260,19 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
     examples: list[TrainExample] = []
     for rec in balanced_binary(data, rng):
         require_video(data, rec.image, binary_label_file(data, rec))
+        refuse_control_text(binary_label_file(data, rec), [rec.question])
         for prompt in (rec.question, vqa_prompt(rec.question)):
             examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
     if captions:
         for c in data.captions:
             require_video(data, c.video, data.labels_dir / "caption_data.json")
+            refuse_control_text(data.labels_dir / "caption_data.json", [c.question, c.answer])
         examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
     if mcq:
-        examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in mcq_rows(data)]
+        rows = mcq_rows(data)
+        for r in rows:
+            refuse_mcq_control_text(data, r)
+        examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in rows]
     if not examples:
         raise CameraBenchError(
             f"{data.root}: no training examples (no balanced binary labels, no captions, no MCQ rows)"
@@ -256,8 +311,9 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     from transformers import get_cosine_schedule_with_warmup
 
     config.check()
-    check_checkpoint_out(out_dir)
     refuse_out_is_model(model_dir, out_dir)
+    check_checkpoint_out(out_dir)
+    check_pixel_budgets(model_dir, config)
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]
@@ -299,7 +355,10 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     steps_per_epoch = math.ceil(math.ceil(len(examples) / config.batch_size) / config.grad_accum)
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, round(config.warmup * total_steps), total_steps)
+    # warm-up steps run at lr * step / warmup_steps, the first at lr 0: a warm-up as long as the whole
+    # run (1 step, warmup >= 0.5) trained at lr 0 and saved the base model unchanged
+    warmup_steps = min(round(config.warmup * total_steps), total_steps - 1)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, warmup_steps, total_steps)
     rng = random.Random(config.seed)
     result = TrainResult(Path(out_dir), len(examples), 0)
     epoch = 0

@@ -8,6 +8,7 @@ refused with the local backend, so a forgotten ``--backend ray`` does not pass u
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 from typing import Any
 
@@ -15,6 +16,8 @@ from camerabench.cli.args import positive_float, positive_int
 from camerabench.errors import CameraBenchError
 
 __all__ = ["add_backend_flags", "backend_options"]
+
+log = logging.getLogger(__name__)
 
 #: (flag, attribute) of the flags that only the Ray backend reads.
 _RAY_FLAGS = (
@@ -95,6 +98,7 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     from camerabench.jobs.ray_backend import RayOptions, require_ray
 
     require_ray()
+    _warn_unused_by_tasks(args)
     defaults = RayOptions()
     ray = RayOptions(
         address=args.ray_address,
@@ -104,3 +108,32 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
         ship_videos=bool(args.ship_videos),
     )
     return {"backend": "ray", "ray": ray}
+
+
+def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
+    """Warn of ``--workers`` / ``--videos-per-call`` given for a method that runs as Ray tasks.
+
+    Only the actors of model methods read them; a geometric method runs one Ray task per video,
+    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each).
+    """
+    from camerabench.baselines.registry import predictor_class
+
+    try:
+        kind = predictor_class(str(getattr(args, "method", ""))).kind
+    except CameraBenchError:  # an unknown method: the runner reports it
+        return
+    if kind == "semantic":
+        return
+    given = [
+        flag
+        for flag, attr in (("--workers", "workers"), ("--videos-per-call", "videos_per_call"))
+        if getattr(args, attr, None) is not None
+    ]
+    if given:
+        log.warning(
+            "%s ignored: with --backend ray, method %r runs one Ray task per video, as many at once as the "
+            "cluster's CPUs allow (--cpus-per-task each); only model methods' actors read %s",
+            ", ".join(given),
+            args.method,
+            " and ".join(given),
+        )

@@ -11,29 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from camerabench.baselines.options import parse_assignments
+from camerabench.baselines.options import METHOD_FLAGS, METHOD_SWITCHES, parse_assignments
 from camerabench.errors import CameraBenchError
 
 __all__ = ["METHOD_FLAGS", "add_method_flags", "method_options"]
-
-#: (flag, help). The option key is the flag without dashes, ``-`` as ``_``.
-METHOD_FLAGS: list[tuple[str, str]] = [
-    ("--model", "local checkpoint directory (qwen-vl)"),
-    ("--scorer", "trajectory -> score mapping: 'default' (integrated motion) or 'camerabench' (published)"),
-    ("--traj-dir", "folder of trajectory files (trajectory method)"),
-    ("--format", "trajectory file format: megasam, poses, tum, kitti, colmap (trajectory method)"),
-    ("--sample-fps", "frames per second sampled from each video"),
-    ("--max-side", "resize frames so the longer side is at most this many pixels"),
-    ("--device", "torch device for model methods (cpu, cuda, cuda:1)"),
-    ("--dtype", "model dtype: bfloat16 or float32"),
-    ("--batch-size", "questions scored per forward pass (qwen-vl)"),
-    ("--max-pixels", "pixel budget per video frame (qwen-vl)"),
-    ("--min-pixels", "minimum pixels per video frame (qwen-vl)"),
-    ("--max-new-tokens", "longest caption in tokens (qwen-vl)"),
-]
-_SWITCHES: list[tuple[str, str]] = [
-    ("--deterministic", "single-threaded, bit-reproducible mode (fast; colmap runs so by default)")
-]
 
 
 def _key(flag: str) -> str:
@@ -45,7 +26,7 @@ def add_method_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("method options (see the method's Options class for all of them)")
     for flag, help_ in METHOD_FLAGS:
         group.add_argument(flag, default=None, metavar=_key(flag).upper(), help=help_)
-    for flag, help_ in _SWITCHES:
+    for flag, help_ in METHOD_SWITCHES:
         group.add_argument(flag, action="store_true", default=None, help=help_)
     group.add_argument(
         "--option",
@@ -63,7 +44,7 @@ def method_options(args: argparse.Namespace) -> dict[str, Any]:
         CameraBenchError: the same option set by a flag and by ``--option``.
     """
     out: dict[str, Any] = {}
-    for flag, _ in [*METHOD_FLAGS, *_SWITCHES]:
+    for flag, _ in [*METHOD_FLAGS, *METHOD_SWITCHES]:
         value = getattr(args, _key(flag), None)
         if value is not None:
             out[_key(flag)] = value

@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=positive_int,
-        default=1,
+        default=None,  # None: not given (ignored by methods that run as Ray tasks, with a warning)
         help="processes (default 1); with --backend ray, actors for model methods",
     )
     p.add_argument("--resume", action="store_true", help="skip videos already recorded")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         args.data,
         args.method,
         args.out,
-        args.workers,
+        args.workers if args.workers is not None else 1,
         args.resume,
         options,
         progress=True,

@@ -48,14 +48,24 @@ class DemoResult:
 
 
 def _check_existing_clips(data: Path, clips: int | None) -> None:
-    """Refuse ``clips`` other than the existing dataset's (it is reused, not regenerated).
+    """Refuse an existing dataset that is not the demo's (it is reused, not regenerated): another
+    preset than ``standard`` (e.g. ``camerabench synth --preset hard --out OUT/data``), or
+    ``clips`` other than its number of clips.
 
     Raises:
-        CameraBenchError: the dataset in ``data`` has another number of clips.
+        CameraBenchError: the dataset in ``data`` is of another preset or has another number of clips.
     """
+    manifest = Dataset(data).manifest
+    options = manifest.get("options")
+    preset = options.get("preset") if isinstance(options, dict) else None
+    if preset != "standard":  # the report would call it the standard benchmark
+        raise CameraBenchError(
+            f"{data / 'manifest.json'}: holds a synthetic dataset of preset {preset!r}, not the demo's 'standard': "
+            "choose another --out, or remove that folder to regenerate it"
+        )
     if clips is None:
         return
-    have = len(Dataset(data).manifest.get("clips", []))
+    have = len(manifest.get("clips", []))
     if have != clips:
         raise CameraBenchError(
             f"{data} holds {have} synthetic clips, not the {clips} asked for: "

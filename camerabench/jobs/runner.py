@@ -601,6 +601,10 @@ def _run(
     cls = predictor_class(method)
     if kind == "caption" and cls.caption is Predictor.caption:  # every video would be recorded as failed
         raise CameraBenchError(f"method {method!r} does not caption videos (it scores them: camerabench predict)")
+    if kind == "caption" and mode not in cls.caption_modes:  # every video would be recorded as failed
+        raise CameraBenchError(
+            f"method {method!r} has no caption mode {mode!r}: it captions with --mode {', '.join(cls.caption_modes)}"
+        )
     probe = cls(options)  # validates every option (and a model folder) in the main process
     if not ds.videos() and not (kind == "predict" and ds.mcq):  # a mistyped --data, not an empty run
         raise CameraBenchError(

@@ -422,6 +422,10 @@ MAX_SIDE = 4096
 #: Highest frame rate (high-speed consumer cameras): a clip is CLIP_DURATION_S long, so the frame
 #: count grows with it.
 MAX_FPS = 240.0
+#: Lowest frame rate: 2 frames per CLIP_DURATION_S clip at least. Below it a clip still got 2
+#: frames, the second one 1 / fps seconds along the camera path (1e300 s at 1e-300 fps), far past
+#: the clip whose motion its labels describe.
+MIN_FPS = 1.0
 
 
 #: Most clips one dataset may hold: the preset's full set plus random extras, each a rendered video.
@@ -448,8 +452,12 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
         raise CameraBenchError(f"clips must be at most {MAX_CLIPS}, got {clips}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise CameraBenchError(f"seed must be an integer >= 0, got {seed!r}")
-    if not isinstance(fps, int | float) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
+    if not isinstance(fps, int | float) or isinstance(fps, bool) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
         raise CameraBenchError(f"fps must be a finite number in (0, {MAX_FPS:g}], got {fps!r}")
+    if fps < MIN_FPS:
+        raise CameraBenchError(
+            f"fps must be at least {MIN_FPS:g} (2 frames in a {CLIP_DURATION_S:g} s clip), got {fps:g}"
+        )
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise CameraBenchError(f"workers must be an integer >= 1, got {workers!r}")
 

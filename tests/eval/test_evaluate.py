@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 from pathlib import Path
@@ -285,3 +286,14 @@ def test_summary_lines_read_the_typed_result(tiny: dict[str, Any], capsys: pytes
     geom = next(line for line in lines if line.startswith("geom"))
     assert "APE" in geom and "(2/3 clips)" in geom
     assert lines[-1].startswith("evaluated 2 method(s)")
+
+
+def test_too_few_bootstrap_resamples_are_named(tiny: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    """An interval from 2 resamples printed 'mean AP 67.2 [77.0, 90.0]' without a word."""
+    with caplog.at_level(logging.WARNING):
+        evaluate(tiny["data"], tiny["run"], n_bootstrap=2)
+    assert "2 bootstrap resamples: the 95% confidence intervals and paired tests rest on too few" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        evaluate(tiny["data"], tiny["run"], n_bootstrap=40)
+    assert "bootstrap resamples" not in caplog.text
