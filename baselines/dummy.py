@@ -37,7 +37,9 @@ class DummyOptions(MethodOptions):
     die_videos: list[str] = option(
         [], "video file names on which the worker process kills itself with SIGKILL (to exercise worker deaths)"
     )
-    delay_s: float = option(0.0, "seconds to spend on each video (to exercise interruptions)", ge=0, le=3600)
+    delay_s: float = option(
+        0.0, "seconds to spend on each video, caption and row (to exercise interruptions)", ge=0, le=3600
+    )
     seed: int = option(0, "changes every score")
 
 
@@ -64,12 +66,16 @@ class DummyPredictor(Predictor):
         return VideoResult({q.text: _unit(seed, video_path.name, q.text) for q in questions})
 
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
+        if self.opt("delay_s"):
+            time.sleep(float(self.opt("delay_s")))
         if not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
         return "The camera remains completely still."
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:
         """A reproducible letter from a hash of (seed, table, index), as ``<answer>X</answer>``."""
+        if self.opt("delay_s"):
+            time.sleep(float(self.opt("delay_s")))
         missing = [m for m in media if not m.is_file()]
         if missing:
             raise PredictionError(f"{missing[0]}: media file not found")

@@ -428,23 +428,44 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
 def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     """Append complete lines and fsync (used for resumable per-video results).
 
-    Each call writes whole lines in one ``write``. A write that fails part-way (a full disk,
-    power loss) can leave a torn last line: readers report it as a format error naming the
-    line, and the job runner drops it on ``--resume`` (that video is then run again).
+    Each call appends whole lines or nothing: a write that fails part-way (a full disk, a file
+    size limit, an interrupt between two partial writes) is undone, the file cut back to its
+    size before the call, so the lines of earlier calls stay and no torn or partial set of lines
+    is left for a reader. (Only a crash of the process or machine mid-write can leave a torn
+    last line: readers report it as a format error naming the line, and the job runner drops it
+    on ``--resume``, running that video again.)
 
     Raises:
         WriteError: the file cannot be written (naming it and the reason).
     """
     path = Path(path)
     make_folder(path.parent)
-    payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     try:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # the umask applies, as open()
     except OSError as exc:
         raise write_error(path, exc) from exc
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:  # a write may take only part of the bytes (a disk filling up)
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException as exc:
+            try:
+                if start == 0:  # created by this call (or empty): not left behind as an empty output
+                    os.unlink(path)
+                os.ftruncate(fd, start)
+            except OSError as undo_exc:
+                log.warning("%s: cannot remove the part of a failed append: %s", path, undo_exc)
+            if isinstance(exc, OSError):
+                raise write_error(path, exc) from exc
+            raise
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    finally:
+        os.close(fd)
 
 
 def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[tuple[int, T]]:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-from camerabench.errors import FileFormatError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.records import (
     AnswerRecord,
     CaptionRecord,
@@ -55,10 +55,13 @@ __all__ = [
     "CAPTION_RUN_INFO_FILE",
     "RUN_INFO_FILE",
     "SCORES_FILE",
+    "SYNTH_INCOMPLETE_FILE",
     "TRAJECTORIES_DIR",
     "JobKind",
     "MethodFolder",
     "MethodRun",
+    "check_dataset_finished",
+    "check_outside_dataset",
     "read_method",
     "read_run",
     "video_file_stem",
@@ -83,6 +86,54 @@ _K = TypeVar("_K")
 #: Encoded names longer than this end in a hash of the video name instead (file names are
 #: limited to 255 bytes).
 _MAX_KEY_CHARS = 200
+
+
+#: The file ``camerabench synth`` keeps in a dataset folder until its generation has finished.
+SYNTH_INCOMPLETE_FILE = ".camerabench-synth-incomplete"
+
+
+def check_dataset_finished(data: str | Path) -> None:
+    """Refuse a synthetic dataset whose generation has not finished (interrupted, or running).
+
+    Its clips, ground truth and labels are only part of the set (labels are written last), so a
+    job on it would score a subset of the benchmark without a word.
+
+    Raises:
+        CameraBenchError: ``data`` holds :data:`SYNTH_INCOMPLETE_FILE`.
+    """
+    if (Path(data) / SYNTH_INCOMPLETE_FILE).exists():
+        raise CameraBenchError(
+            f"{data}: a synthetic dataset whose generation did not finish (interrupted, or still running): "
+            "run camerabench synth into it again, or wait for it to finish"
+        )
+
+
+#: A dataset's own folders (``DATA/<name>``) and how an error names them.
+_DATASET_FOLDERS = (("videos", "videos"), ("gt", "ground-truth"), ("labels", "labels"))
+
+
+def check_outside_dataset(out: str | Path, data: str | Path, what: str) -> None:
+    """Refuse an output folder ``out`` inside the dataset's videos, ground-truth or labels folder.
+
+    Files written there would become videos, or break the ground truth or label folder (or be
+    left out with a warning on every later run). ``what`` names the output in the error
+    (``"run folder"``, ``"report folder"``, ...).
+
+    Raises:
+        CameraBenchError: ``out`` is (inside) ``DATA/videos``, ``DATA/gt`` or ``DATA/labels``.
+
+    Example:
+        >>> check_outside_dataset("runs/a", "d", "run folder")
+        >>> check_outside_dataset("d/gt/r", "d", "run folder")
+        Traceback (most recent call last):
+        ...
+        camerabench.errors.CameraBenchError: d/gt/r: the run folder is inside the dataset's ground-truth folder d/gt
+    """
+    resolved = Path(out).resolve()
+    for name, shown in _DATASET_FOLDERS:
+        inside = Path(data) / name
+        if resolved.is_relative_to(inside.resolve()):
+            raise CameraBenchError(f"{out}: the {what} is inside the dataset's {shown} folder {inside}")
 
 
 def video_file_stem(video: str) -> str:
@@ -330,7 +381,30 @@ def read_method(folder: str | Path) -> MethodRun:
         run.answers, run.answer_duplicates = _index(
             layout.answers, AnswerRecord.from_dict, lambda r: (r.table, r.index), run.info, "rows"
         )
+    _warn_unfinished(layout, run.info)
     return run
+
+
+def _warn_unfinished(layout: MethodFolder, info: RunInfo | None) -> None:
+    """Warn of each job of the folder whose run.json has no finish time: an interrupted run (or
+    one still being written), whose unrecorded videos or rows would otherwise count as missing
+    (or, for multiple-choice rows, unanswered) without a word."""
+    passes = (
+        (layout.run_info, "predict run", "videos"),
+        (layout.caption_run_info, "caption run", "videos"),
+        (layout.answer_run_info, "answering pass of the predict run", "rows"),
+    )
+    for path, what, unit in passes:
+        job = info if path == layout.run_info else read_run_info(path) if path.is_file() else None
+        if job is not None and job.finished is None:
+            log.warning(
+                "%s: the %s did not finish (%s has no finish time: interrupted, or still running); "
+                "%s it did not record count as missing: complete it with --resume",
+                layout.path,
+                what,
+                path.name,
+                unit,
+            )
 
 
 def read_run(run_dir: str | Path) -> dict[str, MethodRun]:

@@ -117,7 +117,7 @@ class Trajectory:
         """(N,) mean of fx, fy per frame, or None."""
         if self.intrinsic is None:
             return None
-        return 0.5 * (self.intrinsic[:, 0, 0] + self.intrinsic[:, 1, 1])
+        return 0.5 * self.intrinsic[:, 0, 0] + 0.5 * self.intrinsic[:, 1, 1]  # no overflow near 1e308
 
 
 def focal_from_fov(width_px: int, fov_deg: float) -> float:

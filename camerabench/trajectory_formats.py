@@ -17,7 +17,9 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
 * ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
 * ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
   .txt) through pycolmap; registered images in name order, numbers in names compared as numbers;
-  two images of one frame number (a multi-camera model) are an error.
+  two images of one frame number (a multi-camera model) are an error. Its frame-index
+  timestamps are the frame numbers the image names carry (``frame_0007.png``: 7), so frames
+  that were not registered leave a gap in time.
 
 Quaternions: evo uses wxyz internally, the pose arrays, TUM files and pycolmap xyzw; every
 reader and writer here says which, and the round trips are tested. Formats without timestamps
@@ -635,28 +637,41 @@ def _frame_order_key(name: str) -> tuple[tuple[Any, ...], str]:
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
 
 
+def _frame_numbers(names: list[str]) -> list[int] | None:
+    """The frame number of each image name, or None when the names hold none to compare.
+
+    The frame number of a name is its last run of digits that is not the same in every name
+    (``img_0007_x2.png``: 7). None for fewer than two names, names without digits, names of
+    different patterns (different counts of digit runs) or names whose digits never vary.
+    """
+    if len(names) < 2:
+        return None
+    runs = [[int(d) for d in re.findall(r"\d+", name)] for name in names]
+    if not any(runs) or len({len(r) for r in runs}) != 1:
+        return None
+    varying = [i for i in range(len(runs[0])) if len({r[i] for r in runs}) > 1]
+    if not varying:
+        return None
+    return [r[varying[-1]] for r in runs]
+
+
 def _check_frame_numbers(folder: Path, names: list[str]) -> None:
     """Refuse image names (in frame order) that hold more than one sequence of frames.
 
-    The frame number of a name is its last run of digits that is not the same in every name
-    (``img_0007_x2.png``: 7). Two images with one frame number are two views of one frame: a
+    Two images with one frame number (:func:`_frame_numbers`) are two views of one frame: a
     multi-camera model (``cam0/0001.png``, ``cam1/0001.png``) or several videos, whose name
     order would join their paths end to end. Names without digits give no frame order: a warning.
     """
     if len(names) < 2:
         return
-    runs = [[int(d) for d in re.findall(r"\d+", name)] for name in names]
-    if not any(runs):
+    if not any(re.search(r"\d", name) for name in names):
         log.warning("%s: the image names hold no frame numbers; the frames are taken in name order", folder)
         return
-    if len({len(r) for r in runs}) != 1:
-        return  # names of different patterns: nothing to compare position by position
-    varying = [i for i in range(len(runs[0])) if len({r[i] for r in runs}) > 1]
-    if not varying:
+    numbers = _frame_numbers(names)
+    if numbers is None:
         return
     seen: dict[int, str] = {}
-    for name, r in zip(names, runs, strict=True):
-        number = r[varying[-1]]
+    for name, number in zip(names, numbers, strict=True):
         if number in seen:
             raise FileFormatError(
                 folder,
@@ -664,6 +679,25 @@ def _check_frame_numbers(folder: Path, names: list[str]) -> None:
                 "videos in one model? The trajectory method reads one camera's frames of one video",
             )
         seen[number] = name
+
+
+def _colmap_frame_times(folder: Path, names: list[str]) -> NDArray[np.float64]:
+    """Frame-index timestamps of a model's images (in frame order): their frame numbers when the
+    names carry them, so that a model that registered frames 0-2 and 7-9 keeps the gap (indices
+    0-5 would spread the six poses evenly over the video and halve the speed of the movement);
+    else 0, 1, 2, ..."""
+    numbers = _frame_numbers(names)
+    if numbers is None:
+        return _frame_index_timestamps(len(names))
+    times = np.asarray(numbers, dtype=np.float64)
+    if not (np.diff(times) > 0).all():
+        log.warning(
+            "%s: the frame numbers of the image names do not increase in name order; the frames are taken as "
+            "evenly spaced",
+            folder,
+        )
+        return _frame_index_timestamps(len(names))
+    return times
 
 
 def _is_colmap_model(folder: Path) -> bool:
@@ -708,7 +742,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     }
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
-    return Trajectory(c2w, np.stack(intrinsic), _frame_index_timestamps(len(images)), meta=meta)
+    return Trajectory(c2w, np.stack(intrinsic), _colmap_frame_times(folder, names), meta=meta)
 
 
 def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int] = (320, 192)) -> None:

@@ -14,10 +14,13 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +30,7 @@ from camerabench.eval.failed import FailedPolicy, apply_failed_policy, lowest_sc
 from camerabench.eval.results import BinaryCI, PairedTest
 
 __all__ = [
+    "BootstrapCache",
     "PrimitiveSamples",
     "UndefinedMetricWarning",
     "average_precision",
@@ -208,6 +212,79 @@ def weighted_ap_matrix(labels: ArrayLike, scores: ArrayLike, weights: ArrayLike)
     return np.asarray(ap)
 
 
+class BootstrapCache:
+    """Bootstrap results shared by the intervals and paired tests of one evaluation.
+
+    Testing every pair of M methods computes each method's replicate APs on each primitive
+    M - 1 times over: same labels, scores, videos and resamples. This cache keeps them, keyed
+    by the exact inputs (labels, scores, the videos' columns, the resample count and seed), so
+    that each is computed once and every number is the one computed without it. Held by
+    :func:`~camerabench.eval.evaluate.evaluate` for one evaluation; its size is bounded (the
+    least recently used entries are dropped first).
+
+    Args:
+        max_values: most replicate APs kept (8 bytes each); the default keeps 128 MB.
+    """
+
+    def __init__(self, max_values: int = 1 << 24) -> None:
+        self.max_values = max_values
+        self._weights: tuple[tuple[int, int, int], NDArray[np.int64]] | None = None
+        self._aps: OrderedDict[bytes, NDArray[np.float64]] = OrderedDict()
+        self._points: dict[bytes, float] = {}
+        self._stored = 0
+
+    def weights(self, n_videos: int, n_bootstrap: int, seed: int) -> NDArray[np.int64]:
+        """(B, n_videos) resample multiplicities of ``seed``: those of :func:`_resample_weights`
+        on a new ``default_rng(seed)``, as every caller draws them (the last one is kept)."""
+        key = (n_videos, n_bootstrap, seed)
+        if self._weights is None or self._weights[0] != key:
+            self._weights = (key, _resample_weights(n_videos, n_bootstrap, np.random.default_rng(seed)))
+        return self._weights[1]
+
+    def ap_matrix(
+        self,
+        y: NDArray[np.bool_],
+        s: NDArray[np.float64],
+        cols: NDArray[np.int64],
+        n_videos: int,
+        n_bootstrap: int,
+        seed: int,
+    ) -> NDArray[np.float64]:
+        """:func:`weighted_ap_matrix` of ``y``, ``s`` on the columns ``cols`` of :meth:`weights`."""
+        key = _digest(b"ap", y, s, cols, np.array([n_videos, n_bootstrap, seed], dtype=np.int64))
+        found = self._aps.get(key)
+        if found is not None:
+            self._aps.move_to_end(key)
+            return found
+        aps = weighted_ap_matrix(y, s, self.weights(n_videos, n_bootstrap, seed)[:, cols])
+        aps.flags.writeable = False
+        self._aps[key] = aps
+        self._stored += aps.size
+        while self._stored > self.max_values and len(self._aps) > 1:
+            self._stored -= self._aps.popitem(last=False)[1].size
+        return aps
+
+    def point_ap(self, y: NDArray[np.bool_], s: NDArray[np.float64], name: str) -> float:
+        """:func:`average_precision` of ``y``, ``s`` (kept only where defined: an undefined
+        one warns each time, as without the cache)."""
+        if y.size == 0 or _one_class(_binary_labels(y)):
+            return average_precision(y, s, name=name)
+        key = _digest(b"point", y, s)
+        if key not in self._points:
+            self._points[key] = average_precision(y, s, name=name)
+        return self._points[key]
+
+
+def _digest(tag: bytes, *arrays: NDArray[Any]) -> bytes:
+    """A key of the exact contents of ``arrays`` (dtype, shape and bytes of each)."""
+    h = hashlib.blake2b(tag, digest_size=32)
+    for a in arrays:
+        arr = np.ascontiguousarray(a)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.digest()
+
+
 def _video_index(video_lists: Sequence[Sequence[str]]) -> dict[str, int]:
     videos = sorted({v for vs in video_lists for v in vs})
     return {v: i for i, v in enumerate(videos)}
@@ -254,6 +331,7 @@ def bootstrap_mean_ap(
     per_primitive: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_bootstrap: int = 1000,
     seed: int = 0,
+    cache: BootstrapCache | None = None,
 ) -> BinaryCI:
     """95% percentile bootstrap CIs of each primitive's AP and of their unweighted mean.
 
@@ -265,6 +343,7 @@ def bootstrap_mean_ap(
         per_primitive: name -> (labels (N,), finite scores (N,), videos (N,)).
         n_bootstrap: resamples (0 disables, giving NaN intervals).
         seed: RNG seed.
+        cache: replicate APs shared with other intervals and paired tests (the same numbers).
 
     Returns:
         The intervals; ``degenerate`` counts replicates in which a primitive had one class
@@ -276,13 +355,12 @@ def bootstrap_mean_ap(
     if n_bootstrap <= 0 or not names:
         return BinaryCI({n: (math.nan, math.nan) for n in names}, (math.nan, math.nan))
     index = _video_index([v for _, _, v in per_primitive.values()])
-    rng = np.random.default_rng(seed)
-    weights = _resample_weights(len(index), n_bootstrap, rng)
+    cache = cache if cache is not None else BootstrapCache()
     aps = np.empty((n_bootstrap, len(names)))
     for j, name in enumerate(names):
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
-        aps[:, j] = weighted_ap_matrix(y, s, weights[:, cols])
+        aps[:, j] = cache.ap_matrix(*_as_arrays(y, s), cols, len(index), n_bootstrap, seed)
     mean = _row_mean_of(aps, np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool))
     return BinaryCI(
         per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
@@ -296,12 +374,15 @@ def paired_bootstrap_test(
     per_primitive_b: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_bootstrap: int = 1000,
     seed: int = 0,
+    cache: BootstrapCache | None = None,
 ) -> PairedTest:
     """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
 
     Both methods must be given the same (video, label) samples per primitive in the same
     order; each replicate resamples the videos once and scores both methods on it; a
     replicate counts when every primitive of the observed difference is defined in it.
+    ``cache`` shares each method's replicate APs between the tests of one evaluation (the same
+    numbers, computed once).
 
     Returns:
         The observed mean-AP difference (over the primitives with both classes, those the
@@ -316,23 +397,22 @@ def paired_bootstrap_test(
             raise ValueError(f"paired test needs the same samples for both methods ({n} differs)")
     if not names:
         raise ValueError("paired test needs at least one common primitive")
-    obs_a = np.array([average_precision(*per_primitive_a[n][:2], name=n) for n in names])
-    obs_b = np.array([average_precision(*per_primitive_b[n][:2], name=n) for n in names])
+    cache = cache if cache is not None else BootstrapCache()
+    obs_a = np.array([cache.point_ap(*_as_arrays(*per_primitive_a[n][:2]), name=n) for n in names])
+    obs_b = np.array([cache.point_ap(*_as_arrays(*per_primitive_b[n][:2]), name=n) for n in names])
     # the observed difference averages the primitives the replicates average (both classes)
     defined = np.array([_two_classes(_binary_labels(per_primitive_a[n][0])) for n in names], dtype=bool)
     diff = float(np.mean(obs_a[defined]) - np.mean(obs_b[defined])) if defined.any() else math.nan
     if n_bootstrap <= 0:
         return PairedTest(diff, (math.nan, math.nan), math.nan, 0)
     index = _video_index([per_primitive_a[n][2] for n in names])
-    rng = np.random.default_rng(seed)
-    weights = _resample_weights(len(index), n_bootstrap, rng)
     per_delta = np.empty((n_bootstrap, len(names)))
     for j, n in enumerate(names):
         y, sa, videos = per_primitive_a[n]
         sb = per_primitive_b[n][1]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
-        w = weights[:, cols]
-        per_delta[:, j] = weighted_ap_matrix(y, sa, w) - weighted_ap_matrix(y, sb, w)
+        ap_a = cache.ap_matrix(*_as_arrays(y, sa), cols, len(index), n_bootstrap, seed)
+        per_delta[:, j] = ap_a - cache.ap_matrix(*_as_arrays(y, sb), cols, len(index), n_bootstrap, seed)
     deltas = _row_mean_of(per_delta, defined)
     finite = deltas[np.isfinite(deltas)]
     p = math.nan if finite.size == 0 else min(1.0, 2.0 * min(float(np.mean(finite <= 0)), float(np.mean(finite >= 0))))

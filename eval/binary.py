@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.eval.ap import (
+    BootstrapCache,
     PrimitiveSamples,
     average_precision,
     bootstrap_mean_ap,
@@ -75,6 +76,7 @@ def binary_section(
     policy: FailedPolicy = "lowest",
     n_bootstrap: int = 1000,
     seed: int = 0,
+    cache: BootstrapCache | None = None,
 ) -> tuple[BinaryResult, dict[str, ResolvedSamples]]:
     """AP, ROC-AUC, chance, CIs and counts for one method.
 
@@ -83,6 +85,7 @@ def binary_section(
         policy: failed-sample policy (design.md A4); missing samples are treated as failed.
         n_bootstrap: resamples for the 95% CIs.
         seed: RNG seed of the bootstrap.
+        cache: replicate APs shared with the paired tests of the same evaluation.
 
     Returns:
         ``(section, resolved)``: the section and, per primitive stem, the samples AP was
@@ -117,7 +120,10 @@ def binary_section(
     if undefined:
         log.warning("mean AP leaves out %d primitive(s) with undefined AP: %s", len(undefined), ", ".join(undefined))
     ci = bootstrap_mean_ap(
-        {n: r.as_tuple() for n, r in resolved.items() if n not in undefined}, n_bootstrap=n_bootstrap, seed=seed
+        {n: r.as_tuple() for n, r in resolved.items() if n not in undefined},
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        cache=cache,
     )
     for n in undefined:
         ci.per_primitive[n] = (math.nan, math.nan)
@@ -162,6 +168,7 @@ def compare_methods(
     resolved_b: Mapping[str, ResolvedSamples],
     n_bootstrap: int = 1000,
     seed: int = 0,
+    cache: BootstrapCache | None = None,
 ) -> Comparison:
     """Paired bootstrap test of mean AP between methods ``a`` and ``b`` on their common samples.
 
@@ -173,6 +180,9 @@ def compare_methods(
     saying why. A test over so few videos that they have fewer distinct resamples than the
     replicates drawn (6 videos or fewer for 1000) says so in its note and a warning: its
     replicates repeat a few resamples, and p can be 0 for a difference seen on one pair.
+
+    Testing many pairs, give every test one ``cache``: each method's replicate APs are then
+    computed once instead of once per pair (the numbers are the same).
     """
     per_a: dict[str, Resolved] = {}
     per_b: dict[str, Resolved] = {}
@@ -205,7 +215,7 @@ def compare_methods(
         log.warning("paired test %s vs %s skipped: %s", a, b, why)
         skipped = PairedTest(math.nan, (math.nan, math.nan), math.nan, 0)
         return Comparison.of(a, b, skipped, [], 0, note=f"not tested: {why}")
-    test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed)
+    test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed, cache=cache)
     n_videos = len({v for _, _, vs in per_a.values() for v in vs})
     # distinct multisets of n_videos drawn from n_videos (past 30 videos, more than any bootstrap)
     resamples = math.comb(2 * n_videos - 1, n_videos) if n_videos <= 30 else None

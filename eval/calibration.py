@@ -39,7 +39,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import json
 import logging
 import math
 import os
@@ -79,6 +81,7 @@ __all__ = [
     "calibration_section",
     "fit_calibration",
     "read_calibration",
+    "scores_digest",
     "write_calibration",
 ]
 
@@ -446,6 +449,9 @@ class Calibration:
         created: when it was fitted.
         copied_from: the calibration file this one was copied from (applied to another
             dataset), or None.
+        scores_digest: digest of the scored samples it was fitted on (:func:`scores_digest`):
+            evaluation on the fitting dataset warns when the method's scores have changed since
+            (None in older files).
         video_labels: video of the fitting dataset -> digest of its binary labels
             (:func:`~camerabench.crossfit.label_digests`): a moved or copied fitting dataset is
             recognised by its videos and labels, not its folder (empty in older files).
@@ -460,6 +466,7 @@ class Calibration:
     created: str = field(default_factory=now_iso)
     copied_from: str | None = None
     video_labels: dict[str, str] = field(default_factory=dict)
+    scores_digest: str | None = None
     schema_version: int = CALIBRATION_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -471,6 +478,7 @@ class Calibration:
             "created": self.created,
             "copied_from": self.copied_from,
             "video_labels": dict(self.video_labels),
+            "scores_digest": self.scores_digest,
             "video_folds": dict(self.video_folds),
             "per_primitive": {k: v.to_dict() for k, v in self.per_primitive.items()},
         }
@@ -494,6 +502,10 @@ class Calibration:
         if not isinstance(per, Mapping):
             raise _FieldError(f"per_primitive must be a JSON object, got {_show(per)}", "per_primitive")
         video_folds = {str(k): _member(("video_folds", k), _count, v, "fold") for k, v in folds.items()}
+        if obj.get("scores_digest") is not None and not isinstance(obj["scores_digest"], str):
+            raise _FieldError(
+                f"scores_digest must be a string or null, got {_show(obj['scores_digest'])}", "scores_digest"
+            )
         digests = obj.get("video_labels") or {}
         if not isinstance(digests, Mapping) or not all(isinstance(v, str) for v in digests.values()):
             raise _FieldError(
@@ -523,6 +535,7 @@ class Calibration:
             created=obj.get("created") or "",
             copied_from=obj.get("copied_from"),
             video_labels={str(k): str(v) for k, v in digests.items()},
+            scores_digest=obj.get("scores_digest"),
         )
 
     def fitted_on(self, data_dir: str | Path) -> bool:
@@ -608,6 +621,17 @@ def calibration_samples(
             videos.append(r.image)
         out[prim.value] = (np.array(labels, dtype=bool), np.array(scores, dtype=np.float64), videos)
     return out
+
+
+def scores_digest(samples: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]) -> str:
+    """SHA-256 of scored samples (as :func:`calibration_samples` gives them): primitive, video,
+    label and the exact score of each, in a fixed order."""
+    rows = sorted(
+        (name, video, bool(label), float(score).hex())
+        for name, (labels, scores, videos) in samples.items()
+        for label, score, video in zip(labels, scores, videos, strict=True)
+    )
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
 def calibrate_run(
@@ -724,6 +748,7 @@ def _calibrate_locked(
         video_folds=folds,
         per_primitive=per,
         video_labels={v: d for v, d in label_digests(dataset.binary.values()).items() if v in folds},
+        scores_digest=scores_digest(samples),
     )
     write_calibration(folder.calibration, cal)
     return cal, folder.calibration
@@ -784,7 +809,8 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     dataset = Dataset(data_dir)
     digests = label_digests(dataset.binary.values())
     # the videos with an ok score of a binary sample: those the calibration metrics are computed on
-    scored = {v for _, _, videos in calibration_samples(dataset, run).values() for v in videos}
+    samples = calibration_samples(dataset, run)
+    scored = {v for _, _, videos in samples.values() for v in videos}
     seen = held_out_videos(calibration.video_folds, calibration.video_labels, same, digests)
     held = seen & scored
     if held and not same:
@@ -806,6 +832,16 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             data_dir,
             calibration.fitted_on_data,
         )
+    fitted_digest = calibration.scores_digest if same and calibration.copied_from is None else None
+    if fitted_digest is not None and scores_digest(samples) != fitted_digest:
+        log.warning(
+            "%s: its scored binary samples are not those its calibration was fitted on (%s, fitted %s): its "
+            "scores.jsonl or the labels changed since, and the maps may not fit the scores' scale; run "
+            "`camerabench calibrate` again",
+            run.name,
+            run.layout.calibration,
+            calibration.created or "at an unknown time",
+        )
     cross_fit = bool(held)
     out: dict[tuple[str, str], ScoreRecord] = {}
     pooled = undefined = 0
@@ -813,7 +849,11 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         if rec.status != "ok" or rec.score is None:
             out[key] = rec
             continue
-        p, used = calibration.probability(float(rec.score), rec.primitive, rec.video, rec.video in seen)
+        # a record written without its primitive (by another tool) is still its question's: the
+        # calibration was fitted on it by question (calibration_samples), so it gets that map
+        asked = Primitive.from_question(rec.question)
+        primitive = rec.primitive or (asked.value if asked is not None else None)
+        p, used = calibration.probability(float(rec.score), primitive, rec.video, rec.video in seen)
         pooled += used == POOLED
         if math.isfinite(p):
             out[key] = dataclasses.replace(rec, score=p)

@@ -533,6 +533,52 @@ def _other_prompt_note(items: list[CaptionItem], run: MethodRun) -> str | None:
     )
 
 
+def _empty_captions_note(produced: Mapping[str, str], run: MethodRun) -> str | None:
+    """How many of a method's ok captions of labelled videos hold no word (``""``, spaces,
+    punctuation only), or None when every one has a letter or digit.
+
+    Such a caption is a real output (the model said nothing), evaluated as the empty caption,
+    which scores as a failed one does under ``--failed lowest``; it is counted here so that it
+    does not pass for a caption that was merely poor.
+    """
+    empty = sorted(video for video, caption in produced.items() if not any(ch.isalnum() for ch in caption))
+    if not empty:
+        return None
+    record = (run.captions or {}).get(empty[0])
+    shown = _show_text(record.caption if record is not None and record.caption is not None else produced[empty[0]])
+    return (
+        f"{len(empty)} of {len(produced)} ok captions hold no word (e.g. {empty[0]!r}: {shown}): they are "
+        "evaluated as the empty caption, which scores 0 on every n-gram metric"
+    )
+
+
+#: What rouge-score's tokenizer keeps of a lower-cased text: every other character is a space.
+_ROUGE_READS = re.compile(r"[a-z0-9]")
+
+
+def _rouge_unread_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """How many evaluated (reference, caption) pairs hold words that rouge-score cannot read, or None.
+
+    rouge-score (``compat_rouge_l``, as CameraBench computes it) keeps only ASCII letters and
+    digits: a text in another script (Chinese, Cyrillic, Greek...) is no tokens at all, and its
+    ``compat_rouge_l`` is 0 even against an identical text.
+    """
+    unread = sorted(
+        row["video"]
+        for row in rows
+        if any(
+            any(ch.isalnum() for ch in text) and not _ROUGE_READS.search(text.lower())
+            for text in (row["reference"], row["caption"])
+        )
+    )
+    if not unread:
+        return None
+    return (
+        f"{len(unread)} of {len(rows)} caption pairs hold a text with words but no ASCII letter or digit (e.g. "
+        f"{unread[0]!r}): rouge-score reads only a-z and 0-9, so their compat_rouge_l is 0 whatever the texts"
+    )
+
+
 def _show_text(text: str, limit: int = 80) -> str:
     shown = repr(text)
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
@@ -568,6 +614,9 @@ def caption_section(
     prompt_note = _other_prompt_note(items, run)
     if prompt_note is not None:
         log.warning("%s: %s", run.name, prompt_note)
+    empty_note = _empty_captions_note(produced, run)
+    if empty_note is not None:
+        log.warning("%s: %s", run.name, empty_note)
     keep = apply_failed_policy([v in produced for v in status], policy)
     # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
     candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}
@@ -581,7 +630,7 @@ def caption_section(
     if not candidates:
         section.note = "; ".join(n for n in ("no caption could be evaluated", prompt_note) if n)
         return section, []
-    section.note = prompt_note
+    section.note = "; ".join(n for n in (prompt_note, empty_note) if n) or None
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
@@ -605,6 +654,10 @@ def caption_section(
         for name, fn in _COMPAT.items():
             row[name] = fn(row["reference"], row["caption"])
         row["facts"] = " ".join(sorted(caption_facts(row["caption"])))
+    unread = _rouge_unread_note(rows)
+    if unread is not None:
+        log.warning("%s: %s", run.name, unread)
+        section.note = "; ".join(n for n in (section.note, unread) if n)
     section.motion_facts = MotionFacts(
         vs_reference=_facts_vs_reference(cands, refs),
         vs_labels=_facts_vs_labels(cands, labels_by_video(binary)) if binary else None,

@@ -27,6 +27,7 @@ from typing import Any
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
+from camerabench.eval.ap import BootstrapCache
 from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
 from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
 from camerabench.eval.caption_metrics import caption_section
@@ -409,6 +410,7 @@ def evaluate(
     if binary:
         result.chance = chance_section(binary)
     ev = Evaluation(result, dataset, runs)
+    cache = BootstrapCache()  # each method's replicate APs, shared by its interval and its paired tests
     data_path = str(Path(data_dir).resolve())
     for name, run in runs.items():
         log.info("evaluating %s", name)
@@ -423,6 +425,7 @@ def evaluate(
             log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
         out = MethodResult(
             run_info=_run_info(run),
+            in_progress=ev.in_progress.get(name),
             duplicate_records=run.duplicates or None,
             duplicate_captions=run.caption_duplicates or None,
             duplicate_answers=run.answer_duplicates or None,
@@ -436,7 +439,7 @@ def evaluate(
             _warn_unasked_questions(name, run, dataset)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
-            out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed)
+            out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
             if unmatched is not None:
                 out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
             elif not any(r.answered for r in ev.resolved[name].values()):
@@ -477,7 +480,7 @@ def evaluate(
             log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
         result.methods[name] = out
     comparisons = [
-        compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed)
+        compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed, cache)
         for a, b in itertools.combinations(sorted(ev.resolved), 2)
     ]
     result.comparisons = comparisons or None

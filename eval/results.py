@@ -8,7 +8,7 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
     {"data", "run", "failed_policy", "n_bootstrap", "seed",
      "methods": {NAME: {"run_info", "duplicate_records", "duplicate_captions", "duplicate_answers",
                         "binary", "vqa", "retrieval",
-                        "captions", "trajectory", "calibration"}},
+                        "captions", "trajectory", "calibration", "mcq", "in_progress"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
      "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples"}}}}
@@ -593,8 +593,10 @@ class CaptionResult(Section):
         failed: videos whose caption failed.
         missing: videos with no caption record.
         failed_policy: ``lowest`` or ``drop``.
-        note: set when no caption could be evaluated, or when captions answer another prompt
-            than the references' question.
+        note: set when no caption could be evaluated, when captions answer another prompt
+            than the references' question, when ok captions hold no word (evaluated as the
+            empty caption), or when texts hold no letter rouge-score reads (``compat_rouge_l``
+            0 whatever they say).
     """
 
     videos: int
@@ -793,6 +795,10 @@ class MethodResult(Section):
         duplicate_records: (video, question) keys recorded more than once (None when none).
         duplicate_captions: videos captioned more than once (None when none).
         duplicate_answers: multiple-choice rows answered more than once (None when none).
+        in_progress: why the method's counts are partial: a running ``predict`` or ``caption``
+            held its folder when it was read (None when no writer held it). Like every optional
+            field it is left out of the document when None, so documents of finished runs read
+            in older versions of camerabench too (an older version refuses the unknown key).
         kind: what the method is (``geometric``, ``semantic``, ...): ``run.json``'s
             ``method_kind``, else ``geometric`` when it wrote trajectories and ``semantic``
             otherwise. Not part of the document; :meth:`from_dict` reads ``run_info``.
@@ -809,6 +815,7 @@ class MethodResult(Section):
     trajectory: TrajectoryResult | None = None
     calibration: CalibrationResult | None = None
     mcq: MCQResult | None = None
+    in_progress: str | None = None
     kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
 
     @classmethod

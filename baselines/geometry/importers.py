@@ -9,7 +9,11 @@ Scale: MegaSaM depths and COLMAP points give the median scene depth seen from th
 (``meta[META_SCENE_DEPTH]``), so translation is measured in scene depths; the other formats carry
 no depth and translation is divided by the path length (see
 :mod:`camerabench.baselines.geometry.scoring`). Formats without timestamps get the video's:
-the poses spread evenly over its duration, or ``sample_fps`` when given.
+the poses spread evenly over its duration, or ``sample_fps`` when given. A COLMAP model's
+poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7), so
+frames it did not register leave a gap: frame ``k`` is at ``k / sample_fps`` s, or without
+``sample_fps`` the numbered frames from the first to the last registered one are taken as
+covering the video.
 
 Timestamps are checked against the video when it is there (they set the speed words of a
 caption): against its header's duration, and against its decoded frames' where the two could
@@ -108,7 +112,9 @@ class TrajectoryPredictor(GeometricPredictor):
         except FileFormatError as exc:
             raise PredictionError(str(exc)) from exc
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
-            traj = Trajectory(traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, len(traj)), traj.meta)
+            traj = Trajectory(
+                traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, traj.timestamps), traj.meta
+            )
         elif len(traj) > 1:
             span = float(traj.timestamps[-1] - traj.timestamps[0])
             duration = _checked_duration(path, video_path, span, len(traj))
@@ -119,30 +125,42 @@ class TrajectoryPredictor(GeometricPredictor):
             raise PredictionError(f"{path}: {problem}")
         return traj, {"trajectory_file": str(path), "format": fmt}
 
-    def _timestamps(self, path: Path, video_path: Path, n: int) -> NDArray[np.float64]:
+    def _timestamps(self, path: Path, video_path: Path, frames: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
+        numbers, which keep the gaps of frames it did not register)."""
+        n = len(frames)
+        numbered = not np.array_equal(frames, np.arange(n))
+        what = (
+            f"{n} poses (frame numbers {frames[0]:g} to {frames[-1]:g} in their image names)"
+            if numbered
+            else f"{n} poses"
+        )
         fps = self.opt("sample_fps")
         if fps is not None:
-            ts = np.arange(n, dtype=np.float64) / float(fps)
-            duration = _checked_duration(path, video_path, float(ts[-1]), n) if n > 1 else None
+            ts = frames / float(fps)
+            duration = _checked_duration(path, video_path, float(ts[-1] - ts[0]), n) if n > 1 else None
             if duration is not None and ts[-1] > SPAN_TOLERANCE * duration:
                 raise PredictionError(
-                    f"{path}: {n} poses at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
+                    f"{path}: {what} at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
                     f"{duration:.3g} s: is sample_fps the rate of these poses, and the file this video's?"
                 )
-            if duration is not None and not _agrees(float(ts[-1]), duration, n):
+            if duration is not None and not _agrees(float(ts[-1] - ts[0]), duration, n):
                 log.warning(
-                    "%s: %d poses at sample_fps %g span %.4g s of the %.4g s video: the scores describe that part only",
+                    "%s: %s at sample_fps %g span %.4g s of the %.4g s video: the scores describe that part only",
                     path,
-                    n,
+                    what,
                     fps,
-                    ts[-1],
+                    ts[-1] - ts[0],
                     duration,
                 )
             return ts
+        # Evenly spaced frames from the first to the last one numbered, covering the video
+        # (0, 1, ..., n - 1 -> arange(n) * duration / n).
+        steps = frames - frames[0]
         if video_path.is_file():
-            return np.arange(n, dtype=np.float64) * (_video_duration(video_path) / n)
+            return steps * (_video_duration(video_path) / (steps[-1] + 1))
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
-        return np.arange(n, dtype=np.float64)
+        return steps
 
 
 def _agrees(span: float, duration: float, n: int) -> bool:

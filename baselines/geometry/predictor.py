@@ -29,6 +29,7 @@ __all__ = [
     "CAMERA_MOVEMENT",
     "MIN_FRAME_SIDE_PX",
     "UNANSWERABLE_REASON",
+    "ZOOM_UNKNOWN_REASON",
     "GeometricOptions",
     "GeometricPredictor",
     "VideoGeometryOptions",
@@ -37,6 +38,12 @@ __all__ = [
 ]
 
 UNANSWERABLE_REASON = "geometric methods answer only the 15 primitive questions"
+
+#: Why a zoom question of a trajectory without intrinsics (TUM, KITTI, poses without
+#: ``intrinsics.npy``) has no score: its focal length, and so its zoom, is unknown.
+ZOOM_UNKNOWN_REASON = "the trajectory has no intrinsics: its focal length, and so its zoom, is unknown"
+
+ZOOM_PRIMITIVES = frozenset({Primitive.ZOOM_IN, Primitive.ZOOM_OUT})
 
 
 @dataclass(frozen=True)
@@ -176,9 +183,12 @@ class GeometricPredictor(Predictor):
         traj, info = self.trajectory(video_path)
         scorer = self.opt("scorer")
         by_primitive = trajectory_scores(traj, scorer)
-        scores = {q.text: by_primitive[q.primitive] for q in questions if q.primitive is not None}
-        unanswerable = {q.text: UNANSWERABLE_REASON for q in questions if q.primitive is None}
         motion = decompose(traj)
+        # Without intrinsics every video's zoom score would be the same made-up 0: no answer.
+        unknown = set() if motion.zoom_known else ZOOM_PRIMITIVES
+        scores = {q.text: by_primitive[q.primitive] for q in questions if q.primitive not in (None, *unknown)}
+        unanswerable = {q.text: UNANSWERABLE_REASON for q in questions if q.primitive is None}
+        unanswerable |= {q.text: ZOOM_UNKNOWN_REASON for q in questions if q.primitive in unknown}
         details = {
             **info,
             "scorer": scorer,
@@ -191,12 +201,17 @@ class GeometricPredictor(Predictor):
         """Camera-movement rows of one video: the option whose named motions are most visible.
 
         Other categories (shot size, lighting, ...) and image rows are outside what a camera
-        trajectory tells, so they return None (coverage, not failure).
+        trajectory tells, so they return None (coverage, not failure); so are rows with an
+        option naming a zoom when the trajectory has no intrinsics (its zoom is unknown, and
+        would read as none).
         """
         if row.category != CAMERA_MOVEMENT or len(media) != 1 or row.types[0] != "video":
             return None
         traj, _ = self.trajectory(media[0])
-        return choose_option(row.options, motion_strengths(decompose(traj)))
+        motion = decompose(traj)
+        if not motion.zoom_known and any(ZOOM_PRIMITIVES & set(primitives_named(t)) for t in row.options.values()):
+            return None
+        return choose_option(row.options, motion_strengths(motion))
 
     def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
         self._cache = (Path(video_path), trajectory, {"reused_trajectory": True})

@@ -65,6 +65,7 @@ __all__ = [
     "Scorer",
     "camerabench_scores",
     "component_excursions",
+    "continuous_euler_deg",
     "decompose",
     "default_scores",
     "get_scorer",
@@ -89,7 +90,9 @@ class MotionSeries:
         t_rel: (N, 3) camera centre relative to the first frame, in first-camera axes, divided by
             ``scale`` (x right, y down, z forward).
         euler_deg: (N, 3) ``(yaw, pitch, roll)`` of ``R_rel`` in degrees, intrinsic Y-X-Z order
-            (pan about y, then tilt about the panned x, then roll about the optical axis).
+            (pan about y, then tilt about the panned x, then roll about the optical axis),
+            continuous along the clip (:func:`continuous_euler_deg`): a 360 deg pan ends at yaw
+            360, not 0, and a tilt past 90 deg stays a tilt.
         zoom_ratio: (N,) focal length over the first frame's (all ones when focal is unknown).
         path: (N, 7) the integrated frame-to-frame motion, columns :data:`COMPONENTS`:
             translation steps in each previous camera's axes (scene-depth units), rotation steps as
@@ -170,6 +173,39 @@ def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
     return length, "path_length", True
 
 
+def continuous_euler_deg(rel_rot: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(N, 3) intrinsic Y-X-Z ``(yaw, pitch, roll)`` degrees of (N, 3, 3) rotations, continuous in N.
+
+    Each rotation has two Euler triples, ``(y, p, r)`` and ``(y + 180, 180 - p, r + 180)``, each
+    angle up to multiples of 360. scipy gives the one with ``|p| <= 90`` and angles in
+    ``[-180, 180]``: a 360 deg pan ends at yaw 0 (static), a 180 deg tilt at yaw 180 and roll 180
+    with no tilt. Here each frame takes the triple nearest the previous frame's (the first
+    frame's is scipy's), which follows the camera as long as it turns less than 180 deg about
+    an axis between two poses.
+
+    Example:
+        >>> yaw = Rotation.from_euler("Y", np.linspace(0.0, 360.0, 13)[:, None], degrees=True).as_matrix()
+        >>> float(continuous_euler_deg(yaw)[-1, 0].round(6))
+        360.0
+        >>> tilt = Rotation.from_euler("X", np.linspace(0.0, 150.0, 7)[:, None], degrees=True).as_matrix()
+        >>> continuous_euler_deg(tilt)[-1].round(6).tolist()
+        [0.0, 150.0, 0.0]
+    """
+    raw = Rotation.from_matrix(rel_rot).as_euler("YXZ", degrees=True)
+    alt = np.stack([raw[:, 0] + 180.0, 180.0 - raw[:, 1], raw[:, 2] + 180.0], axis=1)
+    out = raw.copy()
+    for i in range(1, len(raw)):
+        prev = out[i - 1]
+        best: NDArray[np.float64] | None = None
+        for cand in (raw[i], alt[i]):
+            near = prev + (cand - prev + 180.0) % 360.0 - 180.0  # each angle within 180 of prev
+            if best is None or np.abs(near - prev).sum() < np.abs(best - prev).sum():
+                best = near
+        assert best is not None
+        out[i] = best
+    return out
+
+
 def decompose(traj: Trajectory) -> MotionSeries:
     """Camera-centric motion relative to the first frame (see module docstring).
 
@@ -184,8 +220,12 @@ def decompose(traj: Trajectory) -> MotionSeries:
             finite focal lengths (the message names the first bad frame).
     """
     c2w = traj.cam_c2w
-    if not np.all(np.isfinite(c2w)):
-        raise PredictionError("the trajectory contains NaN or infinite poses")
+    finite = np.isfinite(c2w).all(axis=(1, 2))
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise PredictionError(
+            f"the trajectory contains NaN or infinite poses: {len(bad)} of {len(traj)}, the first at frame {bad[0]}"
+        )
     problem = pose_problem(traj)
     if problem is not None:
         raise PredictionError(f"not a usable camera trajectory: {problem}")
@@ -195,19 +235,34 @@ def decompose(traj: Trajectory) -> MotionSeries:
     centres = c2w[:, :3, 3] if moves else np.broadcast_to(c2w[0, :3, 3], (len(traj), 3))
     r0 = rot_c2w[0]
     rel_rot = np.einsum("ji,njk->nik", r0, rot_c2w)  # R0^T @ R_i
-    t_rel = (centres - centres[0]) @ r0 / scale  # rows: R0^T (C_i - C_0)
-    euler_deg = Rotation.from_matrix(rel_rot).as_euler("YXZ", degrees=True)
+    euler_deg = continuous_euler_deg(rel_rot)
     focal = traj.focal_px
     zoom_known = focal is not None
-    zoom_ratio = focal / focal[0] if focal is not None else np.ones(len(traj))
-
-    # Frame-to-frame steps in the previous camera's axes, integrated.
     step_rot = np.einsum("nji,njk->nik", rot_c2w[:-1], rot_c2w[1:])  # R_{k-1}^T R_k
     step_rotvec = Rotation.from_matrix(step_rot).as_rotvec() if len(traj) > 1 else np.zeros((0, 3))
-    step_t = np.einsum("nji,nj->ni", rot_c2w[:-1], np.diff(centres, axis=0)) / scale
-    # rotvec columns are (about x, about y, about z) = (pitch, yaw, roll)
-    steps = np.concatenate([step_t, step_rotvec, np.diff(np.log(zoom_ratio))[:, None]], axis=1)
-    path = np.concatenate([np.zeros((1, 7)), np.cumsum(steps, axis=0)], axis=0)
+    # Overflow (a focal length of 1e-320 px, a translation of 1e99 over a scene depth of 1e-300)
+    # is refused below with its reason, not warned about and scored as inf or NaN.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        t_rel = (centres - centres[0]) @ r0 / scale  # rows: R0^T (C_i - C_0)
+        zoom_ratio = focal / focal[0] if focal is not None else np.ones(len(traj))
+        log_zoom = np.log(zoom_ratio)
+        # Frame-to-frame steps in the previous camera's axes, integrated.
+        step_t = np.einsum("nji,nj->ni", rot_c2w[:-1], np.diff(centres, axis=0)) / scale
+        # rotvec columns are (about x, about y, about z) = (pitch, yaw, roll)
+        steps = np.concatenate([step_t, step_rotvec, np.diff(log_zoom)[:, None]], axis=1)
+        path = np.concatenate([np.zeros((1, 7)), np.cumsum(steps, axis=0)], axis=0)
+        drawups = np.abs(path - path[0]).max(axis=0) * 2  # max_drawup reaches at most twice this
+    if focal is not None and not (np.isfinite(log_zoom).all() and np.isfinite(drawups[6])):
+        i = int(np.argmax(~np.isfinite(log_zoom))) if not np.isfinite(log_zoom).all() else len(traj) - 1
+        raise PredictionError(
+            f"frame {i}: focal length {focal[i]:.3g} px against the first frame's {focal[0]:.3g} px: a zoom "
+            "ratio beyond what can be computed with (a corrupt focal length?)"
+        )
+    if not (np.isfinite(t_rel).all() and np.isfinite(drawups[:3]).all()):
+        raise PredictionError(
+            f"camera translation of up to {float(np.abs(centres - centres[0]).max()):.3g} over a scale of "
+            f"{scale:.3g} ({unit}) is beyond what can be computed with (a corrupt {META_SCENE_DEPTH}?)"
+        )
     return MotionSeries(
         timestamps=traj.timestamps,
         t_rel=t_rel,

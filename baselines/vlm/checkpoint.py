@@ -93,6 +93,10 @@ _MM_TYPE = {"image": 1, "video": 2}  # transformers' mm_token_type_ids: text 0, 
 _CONTROL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]+\|>")
 
 
+#: A special token written as a markup tag (``<think>``, ``</answer>``, ``<observation>``): reply text.
+_TAG_TOKEN = re.compile(r"</?[A-Za-z][A-Za-z0-9_-]*>")
+
+
 def control_token_in(text: str) -> str | None:
     """The first text in ``text`` written like a Qwen-VL control token (``<|name|>``), else None.
 
@@ -470,6 +474,27 @@ class QwenVL:
         self.video_token_id = int(model.config.video_token_id)
         self.image_token_id = int(model.config.image_token_id)
         self.im_end_id = self.token_id("<|im_end|>")
+        self._dropped_in_replies: frozenset[int] | None = None
+
+    def decode(self, ids: torch.Tensor | list[int]) -> str:
+        """Generated token ids as reply text: the tokenizer's special tokens are left out, except
+        those written as markup tags (``<think>``, ``</answer>``).
+
+        A tokenizer may mark the reasoning tags as special tokens; ``skip_special_tokens=True``
+        then dropped them from every reply, so the GRPO format reward never matched (a format rate
+        of 0 without a word) and the answer was read from the whole reply, thinking included,
+        instead of from inside ``<answer>...</answer>``.
+        """
+        if self._dropped_in_replies is None:
+            tok = self.tokenizer
+            special = set(tok.all_special_ids) | {i for i, t in tok.added_tokens_decoder.items() if t.special}
+            named = {getattr(tok, f"{n}_token_id", None) for n in ("bos", "eos", "unk", "pad", "sep", "cls", "mask")}
+            self._dropped_in_replies = frozenset(
+                i for i in special if i in named or not _TAG_TOKEN.fullmatch(str(tok.convert_ids_to_tokens(i)))
+            )
+        flat = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        kept = [int(i) for i in flat if int(i) not in self._dropped_in_replies]
+        return str(self.tokenizer.decode(kept, skip_special_tokens=False))
 
     @property
     def device(self) -> torch.device:
@@ -1093,8 +1118,10 @@ def _refuse_non_finite_weights(path: Path, model: torch.nn.Module) -> None:
 
 
 def _check_tokens_and_template(vl: QwenVL) -> None:
-    """The tokenizer's visual pad tokens must be config.json's ids, and the chat template must render a
-    video and an image as one placeholder each (else every prompt would fail, one video at a time)."""
+    """The tokenizer's visual pad tokens must be config.json's ids, its tokens must all have embedding
+    rows, and the chat template must render a video and an image as one placeholder each and write the
+    assistant header when asked (else every prompt would fail, or be scored at the wrong place, one
+    video at a time)."""
     for kind, want in (("video", vl.video_token_id), ("image", vl.image_token_id)):
         ids = vl.tokenizer.encode(_PAD_TOKENS[kind], add_special_tokens=False)
         if ids != [want]:
@@ -1102,6 +1129,16 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
             raise FileFormatError(
                 vl.path / "config.json", f"{kind}_token_id is {want}, but the tokenizer's {_PAD_TOKENS[kind]} is {got}"
             )
+    rows = int(vl.model.get_input_embeddings().num_embeddings)
+    if len(vl.tokenizer) > rows:
+        tok_file = vl.path / "tokenizer.json" if (vl.path / "tokenizer.json").is_file() else vl.path
+        last = str(vl.tokenizer.convert_ids_to_tokens(len(vl.tokenizer) - 1))
+        raise FileFormatError(
+            tok_file,
+            f"the tokenizer has {len(vl.tokenizer)} tokens (the last {last!r}), but the model's embeddings "
+            f"have {rows} rows (config.json vocab_size): text holding a token past them would fail; "
+            "a tokenizer of another model, or tokens added without resizing the model",
+        )
     probe = VisualInputs(torch.zeros(0), (1, 1, 1), 1, 1.0, 1.0)
     image = dataclasses.replace(probe, second_per_grid_t=None, fps=None)
     for visual, pad in ((probe, _PAD_TOKENS["video"]), (image, _PAD_TOKENS["image"])):
@@ -1112,3 +1149,9 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
                 f"the chat template renders a {'video' if visual.is_video else 'image'} as {text.count(pad)} "
                 f"{pad} placeholder(s) and {text.count(_VISION_END)} {_VISION_END}; expected one of each",
             )
+    if vl.render([probe, "?"], generation_prompt=True) == vl.render([probe, "?"], generation_prompt=False):
+        raise FileFormatError(
+            vl.path,
+            "the chat template ignores add_generation_prompt (it writes no assistant header): the "
+            "yes/no and option probabilities would be read where the next turn starts, not the reply",
+        )

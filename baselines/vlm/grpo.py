@@ -21,6 +21,8 @@ with a verifiable reward:
   ``<think>…</think><answer>…</answer>``; CamReasoner's adds an ``<observation>`` block first).
   With ``reasoning`` on (the default) the prompts ask for that format
   (:data:`BINARY_REASONING_INSTRUCTION`, ``qwen.mcq_prompt(row, reasoning=True)``).
+  Completions are read as text by :meth:`~camerabench.baselines.vlm.checkpoint.QwenVL.decode`,
+  which keeps the tags even when the tokenizer marks them as special tokens.
 
 Advantages are group-normalised, ``(r - mean_group) / (std_group + 1e-4)`` with the sample
 standard deviation (TRL's ``scale_rewards="group"``). Online filtering (``filter_groups``):
@@ -98,7 +100,7 @@ from camerabench.baselines.vlm.checkpoint import (
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
 from camerabench.baselines.vlm.config import GRPOConfig
-from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, vqa_prompt
+from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
     balanced_binary,
     binary_label_file,
@@ -273,9 +275,7 @@ class GRPOResult:
 
 
 def _eos_ids(vl: QwenVL) -> list[int]:
-    configured = getattr(vl.model.generation_config, "eos_token_id", None)
-    ids = configured if isinstance(configured, list) else [configured] if configured is not None else []
-    return list(dict.fromkeys([vl.im_end_id, *(int(i) for i in ids)]))
+    return reply_end_ids(vl)
 
 
 @torch.no_grad()
@@ -475,8 +475,7 @@ def _step(
     with autocast:
         completions = [_sample(model, vl, enc, config, eos) for enc in encoded]
     rewards = [
-        [score_completion(vl.tokenizer.decode(c, skip_special_tokens=True), p, config) for c in group]
-        for p, group in zip(batch, completions, strict=True)
+        [score_completion(vl.decode(c), p, config) for c in group] for p, group in zip(batch, completions, strict=True)
     ]
     values = torch.tensor([[r.value for r in group] for group in rewards], dtype=torch.float32)
     advantages, keep = group_advantages(values, config.filter_groups)

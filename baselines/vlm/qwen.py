@@ -60,7 +60,7 @@ from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory_formats import load_npz
-from camerabench.video import read_video
+from camerabench.video import probe_video, read_video
 
 __all__ = [
     "ANSWER_SUFFIX",
@@ -71,6 +71,7 @@ __all__ = [
     "encode_video",
     "geometry_question",
     "geometry_summary",
+    "reply_end_ids",
     "vqa_prompt",
     "yes_probabilities",
     "yes_probability_naive",
@@ -198,13 +199,13 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         raise CameraBenchError(f"batch_size must be >= 1, got {batch_size}")
     for q in questions:
         refuse_control_tokens(q, "the question")
+    yes_id = vl.token_id(YES)  # before any work
     prefix_text, head, after = _split_prefix(vl, video)
     prefix = vl.tokenize(prefix_text, [video])
     model_in = vl.model_inputs([prefix])
     out = vl.model(**model_in, use_cache=True, logits_to_keep=1)
     prefix_cache = out.cache
     n_prefix = len(prefix)
-    yes_id = vl.token_id(YES)
     pad_id = vl.im_end_id
     tails = [
         torch.tensor(vl.tokenizer.encode(head + vqa_prompt(q) + after, add_special_tokens=False), dtype=torch.long)
@@ -250,9 +251,21 @@ def _refuse_nan_logits(input_ids: torch.Tensor, scores: torch.Tensor) -> torch.T
     return scores
 
 
+def reply_end_ids(vl: QwenVL) -> list[int]:
+    """The tokens that end a reply: ``<|im_end|>`` (the end of the assistant turn) and the
+    checkpoint's configured end tokens."""
+    configured = getattr(vl.model.generation_config, "eos_token_id", None)
+    ids = configured if isinstance(configured, list) else [configured] if configured is not None else []
+    return list(dict.fromkeys([vl.im_end_id, *(int(i) for i in ids)]))
+
+
 @torch.inference_mode()
 def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens: int = 256) -> str:
-    """Greedy generation for one user turn.
+    """Greedy generation for one user turn, up to the end of the assistant's turn.
+
+    Generation stops at ``<|im_end|>`` whatever the checkpoint's generation config lists (one that
+    names only ``<|endoftext|>`` let the model write past its turn: a next user turn and more,
+    all in the caption), and the reply is cut at the first end token.
 
     Raises:
         PredictionError: the model's logits are not finite (the reply would be arbitrary tokens).
@@ -261,15 +274,18 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
 
     enc = vl.encode(content)
     inputs = vl.model_inputs([enc])
+    ends = reply_end_ids(vl)
     out = vl.model.generate(
         **inputs,
         do_sample=False,
         max_new_tokens=max_new_tokens,
+        eos_token_id=ends,
         pad_token_id=vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id,
         logits_processor=LogitsProcessorList([_refuse_nan_logits]),
     )
-    new_tokens = out[0, inputs["input_ids"].shape[1] :]
-    return str(vl.tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
+    new_tokens = out[0, inputs["input_ids"].shape[1] :].tolist()
+    stop = next((i for i, t in enumerate(new_tokens) if t in ends), len(new_tokens))
+    return vl.decode(new_tokens[:stop]).strip()
 
 
 def caption_video(vl: QwenVL, video: VisualInputs, question: str = CAPTION_QUESTION, max_new_tokens: int = 256) -> str:
@@ -309,18 +325,33 @@ def diffsw_caption(
 ) -> str:
     """ShareGPT4Video's differential sliding-window captioning (DiffSW), for long videos.
 
-    Key frames are taken every ``keyframe_interval_s`` seconds (at most ``max_keyframes``,
-    evenly spread). The first key frame is captioned fully; for each next one the model sees
-    (previous frame, current frame, previous differential caption) and says what changed
-    (action, environment, appearance, camera); finally the timed captions are summarised
-    into one caption answering ``question``.
+    Key frames are taken every ``keyframe_interval_s`` seconds; when that gives more than
+    ``max_keyframes``, ``max_keyframes`` frames evenly spread over the whole video are taken
+    instead (:func:`~camerabench.video.read_video`'s ``num_frames``: from the first frame to
+    the last, no longer on the interval's ticks). The first key frame is captioned fully; for
+    each next one the model sees (previous frame, current frame, previous differential caption)
+    and says what changed (action, environment, appearance, camera); finally the timed
+    captions are summarised into one caption answering ``question``.
+
+    Memory: the video's length is measured first (:func:`~camerabench.video.probe_video`, a
+    decoding pass that keeps no frame), and only the key frames used are kept (at most
+    ``max_keyframes``, resized to ``max_side``). Decoding every tick first and picking among
+    them afterwards held a whole long video in memory (an hour of 1080p at 1 s: 22 GB).
     """
     if not (math.isfinite(keyframe_interval_s) and keyframe_interval_s > 0):
         raise CameraBenchError(f"keyframe_interval_s must be a positive finite number, got {keyframe_interval_s}")
     if isinstance(max_keyframes, bool) or not isinstance(max_keyframes, int) or max_keyframes < 1:
         raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
     refuse_control_tokens(question, "the caption question")
-    clip = read_video(video_path, fps=1.0 / keyframe_interval_s, max_side=max_side)
+    rate = 1.0 / keyframe_interval_s
+    info = probe_video(video_path)
+    # the ticks read_video(fps=rate) would settle on (the last within the frames' span, as it counts them)
+    ticks = math.floor((info.duration_s - 1.0 / info.fps) * rate + 1e-6) + 1
+    if min(ticks, info.num_frames) <= max_keyframes:
+        clip = read_video(video_path, fps=rate, max_side=max_side)
+    else:
+        clip = read_video(video_path, num_frames=max_keyframes, max_side=max_side)
+    # (a no-op unless rounding at the last tick kept one frame more than counted)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
     with _naming(video_path):
@@ -457,27 +488,43 @@ class QwenVLOptions(MethodOptions):
     )
 
     def validate(self, method: str) -> None:
-        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), and
-        ``geometry_run`` must be a method folder with trajectories.
+        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), the pixel
+        settings must allow one frame of the model's smallest size, the multiple-choice settings
+        must agree, and ``geometry_run`` must be a method folder with trajectories.
 
         Checked here, in the main process, so that a missing or broken file is one error
         before any worker starts, whatever the number of workers.
         """
+        if self.mcq_mode == "likelihood" and self.mcq_reasoning:
+            raise CameraBenchError(
+                f"method {method!r}: mcq_mode='likelihood' reads the option letter as the reply's first token, "
+                "but mcq_reasoning asks the model to think inside <think></think> first; use one or the other"
+            )
         if self.model is not None:
             check_checkpoint(self.model)
-            smallest = read_pixel_spec(self.model).factor ** 2
+            factor = read_pixel_spec(self.model).factor
             for name in ("max_pixels", "mcq_max_pixels"):
-                if getattr(self, name) < smallest:
+                if getattr(self, name) < factor**2:
                     raise CameraBenchError(
-                        f"method {method!r}: option {name} must be >= {smallest} (the smallest frame "
+                        f"method {method!r}: option {name} must be >= {factor**2} (the smallest frame "
                         f"{self.model} takes), got {getattr(self, name)}"
                     )
+            if self.max_side is not None and self.max_side < factor:
+                raise CameraBenchError(
+                    f"method {method!r}: option max_side must be >= {factor} (the smallest frame side "
+                    f"{self.model} takes; smaller frames are blown up to it), got {self.max_side}"
+                )
         if self.geometry_run is not None:
             folder = MethodFolder(Path(self.geometry_run))
             if not folder.trajectories.is_dir():
                 raise CameraBenchError(
                     f"geometry_run={self.geometry_run}: no trajectories folder ({folder.trajectories}); give a "
                     "geometric method's folder, e.g. RUN/fast after `camerabench predict --method fast`"
+                )
+            if not any(folder.trajectories.glob("*.npz")):  # every video would fail, one by one
+                raise CameraBenchError(
+                    f"geometry_run={self.geometry_run}: no trajectory in {folder.trajectories} (the geometric "
+                    "method failed on every video, or has not saved any yet)"
                 )
 
 
@@ -518,6 +565,12 @@ class QwenVLPredictor(Predictor):
                 max_pixels=int(self.opt("max_pixels")),
                 min_pixels=self.opt("min_pixels"),
             )
+            try:
+                self._vl.token_id(YES)
+            except CameraBenchError as exc:
+                log.warning(
+                    "%s: yes/no scoring (predict) will fail on every video; captions and replies are unaffected", exc
+                )
 
     @property
     def vl(self) -> QwenVL:
@@ -534,6 +587,7 @@ class QwenVLPredictor(Predictor):
         summary = None
         if self.opt("geometry_run") is not None:
             summary = geometry_summary(str(self.opt("geometry_run")), dataset_video_name(Path(video_path))[0])
+        self.vl.token_id(YES)  # a tokenizer without a one-token "Yes": no video decoded for nothing
         video = self.encode(Path(video_path))
         # a question holding control-token text (e.g. "<|im_end|>") cannot be asked as text: it gets
         # no score (the run records it as failed) and the reason goes to run.json and the log

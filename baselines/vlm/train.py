@@ -162,19 +162,25 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
 def check_pixel_budgets(model_dir: str | Path, config: TrainConfig | GRPOConfig, what: str = "training") -> None:
     """``max_pixels`` and ``mcq_max_pixels`` must hold at least the smallest frame the model takes
     (as ``predict`` requires): a smaller ``mcq_max_pixels`` was silently raised to one
-    ``factor x factor`` frame, so the model trained on other pixels than asked for.
+    ``factor x factor`` frame, so the model trained on other pixels than asked for. Likewise
+    ``max_side`` must be at least ``factor`` (smaller decoded frames were blown up to it).
 
     Raises:
         CameraBenchError: naming the setting, the smallest frame and the checkpoint.
         FileFormatError: the checkpoint's config or processor files are unreadable.
     """
-    smallest = read_pixel_spec(model_dir).factor ** 2
+    factor = read_pixel_spec(model_dir).factor
     for name in ("max_pixels", "mcq_max_pixels"):
-        if getattr(config, name) < smallest:
+        if getattr(config, name) < factor**2:
             raise CameraBenchError(
-                f"{what}: {name} must be >= {smallest} (the smallest frame {model_dir} takes), "
+                f"{what}: {name} must be >= {factor**2} (the smallest frame {model_dir} takes), "
                 f"got {getattr(config, name)}"
             )
+    if config.max_side is not None and config.max_side < factor:
+        raise CameraBenchError(
+            f"{what}: max_side must be >= {factor} (the smallest frame side {model_dir} takes; smaller "
+            f"frames are blown up to it), got {config.max_side}"
+        )
 
 
 def refuse_control_text(path: Path, texts: Iterable[str], line: int | None = None) -> None:

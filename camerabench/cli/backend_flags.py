@@ -114,7 +114,8 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
     """Warn of ``--workers`` / ``--videos-per-call`` given for a method that runs as Ray tasks.
 
     Only the actors of model methods read them; a geometric method runs one Ray task per video,
-    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each).
+    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each). A ``--workers`` warned
+    of is cleared from ``args`` (the job runner would warn of it again).
     """
     from camerabench.baselines.registry import predictor_class
 
@@ -137,3 +138,4 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
             args.method,
             " and ".join(given),
         )
+        args.workers = None

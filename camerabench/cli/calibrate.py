@@ -37,8 +37,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.eval.calibration import calibrate_run
+    from camerabench.runfolder import check_dataset_finished
 
     logging.captureWarnings(True)
+    check_dataset_finished(args.data)  # a synth run interrupted or still running: part of the labels
     cal, path = calibrate_run(args.data, args.run, args.method, n_splits=args.folds, copy_from=args.copy_from)
     kinds: dict[str, int] = {}
     for c in cal.per_primitive.values():

@@ -42,17 +42,18 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.jobs.runner import run_caption
     from camerabench.runfolder import CAPTIONS_FILE
 
+    backend = backend_options(args)  # first: it clears a --workers it warned is ignored
     summary = run_caption(
         args.data,
         args.method,
         args.out,
         args.mode,
-        args.workers if args.workers is not None else 1,
+        args.workers,  # None: not given (1)
         args.resume,
         method_options(args),
         progress=True,
         retry_failed=args.retry_failed,
-        **backend_options(args),
+        **backend,
     )
     sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")
     return 0

@@ -79,8 +79,10 @@ def summary_lines(result: EvaluationResult) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Evaluate; print the JSON document (``--json``) or the summary lines."""
     from camerabench.eval.evaluate import evaluate
+    from camerabench.runfolder import check_dataset_finished
 
     logging.captureWarnings(True)  # undefined-metric warnings go through logging like the rest
+    check_dataset_finished(args.data)  # a synth run interrupted or still running: part of the labels
     result = evaluate(args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap).result
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), allow_nan=False) + "\n")

@@ -48,16 +48,17 @@ def run(args: argparse.Namespace) -> int:
     options = method_options(args)
     if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
         options.setdefault("inputs_run", args.out)  # a method over other methods' outputs reads them from --out
+    backend = backend_options(args)  # first: it clears a --workers it warned is ignored
     summary = run_predict(
         args.data,
         args.method,
         args.out,
-        args.workers if args.workers is not None else 1,
+        args.workers,  # None: not given (1)
         args.resume,
         options,
         progress=True,
         retry_failed=args.retry_failed,
-        **backend_options(args),
+        **backend,
     )
     if summary.unanswerable_questions:
         log.info(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from camerabench.cli.args import non_negative_int, path_arg
@@ -33,17 +32,16 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Evaluate and write the report folder; print where it is."""
     from camerabench.dataset import Dataset
-    from camerabench.errors import CameraBenchError
     from camerabench.eval.report import write_report
     from camerabench.fileio import make_folder
+    from camerabench.runfolder import check_dataset_finished, check_outside_dataset
 
     logging.captureWarnings(True)
-    ds = Dataset(args.data)
-    for inside, what in ((ds.videos_dir, "videos"), (ds.gt_dir, "ground-truth"), (ds.labels_dir, "labels")):
-        # its files would be left out of the dataset with a warning on every later run (or, a gallery
-        # clip with a video extension, taken as a video)
-        if Path(args.out).resolve().is_relative_to(inside.resolve()):
-            raise CameraBenchError(f"{args.out}: the report folder is inside the dataset's {what} folder {inside}")
+    Dataset(args.data)  # a missing dataset is named first
+    check_dataset_finished(args.data)  # a synth run interrupted or still running
+    # its files would be left out of the dataset with a warning on every later run (or, a gallery
+    # clip with a video extension, taken as a video)
+    check_outside_dataset(args.out, args.data, "report folder")
     make_folder(args.out)  # a file in the way or a read-only location stops here, before the evaluation
     gallery = {} if args.gallery is None else {"gallery": args.gallery}
     path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap, **gallery)

@@ -162,7 +162,19 @@ def _check_out_parent(out: str) -> None:
     make_folder(Path(out).parent)
 
 
+def _check_out_outside_dataset(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` inside the dataset's videos, ground-truth or labels folder, for every
+    method, before any work: the model files would be taken as videos or break those folders."""
+    from camerabench.dataset import Dataset
+    from camerabench.runfolder import check_dataset_finished, check_outside_dataset
+
+    Dataset(args.data)  # a missing dataset is named first
+    check_dataset_finished(args.data)  # a synth run interrupted or still running
+    check_outside_dataset(args.out, args.data, "model folder")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_out_outside_dataset(args)
     if args.method == "fusion":
         if args.model:
             raise CameraBenchError("--model is for --method qwen-vl; fusion is trained on --run RUN --inputs A,B")

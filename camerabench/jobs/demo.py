@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.runner import run_caption, run_predict
-from camerabench.runfolder import MethodFolder
+from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, MethodFolder
 
 if TYPE_CHECKING:
     from camerabench.eval.results import EvaluationResult
@@ -96,7 +96,7 @@ def run_demo(
     out = Path(out)
     data, run, report = out / "data", out / "run", out / "report"
     workers = workers or os.cpu_count() or 1
-    if (data / "manifest.json").is_file():
+    if (data / "manifest.json").is_file() and not (data / SYNTH_INCOMPLETE_FILE).exists():  # else regenerated
         _check_existing_clips(data, clips)
         log.info("using the existing synthetic dataset in %s", data)
     else:

@@ -72,7 +72,7 @@ from camerabench.records import (
     write_run_info,
     write_scores,
 )
-from camerabench.runfolder import JobKind, MethodFolder
+from camerabench.runfolder import JobKind, MethodFolder, check_dataset_finished
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz, save_npz
@@ -580,7 +580,7 @@ def _run(
     data_dir: str | Path,
     method: str,
     out_dir: str | Path,
-    workers: int,
+    workers: int | None,
     resume: bool,
     options: MethodOptions | Mapping[str, Any] | None,
     mode: str = "whole",
@@ -589,7 +589,8 @@ def _run(
     ray: RayOptions | None = None,
     retry_failed: bool = False,
 ) -> RunSummary:
-    check_workers(workers)
+    workers_given = workers is not None
+    workers = check_workers(workers) if workers is not None else 1
     if retry_failed and not resume:
         raise CameraBenchError("retrying failed videos (--retry-failed) continues an earlier run: pass --resume too")
     if backend not in BACKENDS:
@@ -597,6 +598,7 @@ def _run(
     if backend == "ray":
         require_ray()
     ds = Dataset(data_dir)
+    check_dataset_finished(ds.root)  # a synth run interrupted or still running: part of the clips and labels
     ds.validate()  # every label file and the manifest, before any video is touched
     cls = predictor_class(method)
     if kind == "caption" and cls.caption is Predictor.caption:  # every video would be recorded as failed
@@ -623,6 +625,12 @@ def _run(
         file_fields=(1,) if kind == "predict" else (1, 4),
         actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
     )
+    if backend == "ray" and not execution.actors and workers_given:  # only the actors of model methods read it
+        log.warning(
+            "workers ignored: with backend 'ray', method %r runs one Ray task per video, as many at once as the "
+            "cluster's CPUs allow (cpus_per_task each); only model methods' actors read workers",
+            method,
+        )
     if backend == "ray" and not execution.actors and ray_options.gpus_per_worker > 0:
         raise CameraBenchError(
             f"gpus_per_worker (--gpus-per-worker) is for the Ray actors of model methods; method {method!r} "
@@ -963,10 +971,9 @@ def _run_locked(
         bar.close()
         _stopped(kind, method, exc, saver, len(done) + ran, len(videos), out_path)
         if isinstance(exc, WriteError):
-            raise CameraBenchError(
-                f"{exc} (the {len(done) + ran} videos recorded so far are kept: fix this, "
-                "then rerun with --resume to complete the run)"
-            ) from exc
+            unit = "rows" if kind == "answer" else "videos"
+            kept = f"the {len(done) + ran} {unit} recorded so far are kept" if done or ran else f"no {unit} recorded"
+            raise CameraBenchError(f"{exc} ({kept}: fix this, then rerun with --resume to complete the run)") from exc
         raise
     return RunSummary(
         method=method,
@@ -993,12 +1000,13 @@ def _stopped(
     if isinstance(exc, KeyboardInterrupt | SystemExit):
         why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
         log.warning(
-            "%s %s %s with %d of %d videos recorded in %s; continue with --resume",
+            "%s %s %s with %d of %d %s recorded in %s; continue with --resume",
             kind,
             method,
             why,
             recorded,
             total,
+            "rows" if kind == "answer" else "videos",
             out_path,
         )
 
@@ -1007,7 +1015,7 @@ def run_predict(
     data_dir: str | Path,
     method: str,
     out_dir: str | Path,
-    workers: int = 1,
+    workers: int | None = None,
     resume: bool = False,
     options: MethodOptions | Mapping[str, Any] | None = None,
     progress: bool = False,
@@ -1026,7 +1034,8 @@ def run_predict(
         method: registered method name (``camerabench.baselines.registry.METHODS``).
         out_dir: run folder; results go to ``out_dir/<method>/``.
         workers: processes (1 = in this process) with the local backend; actors for model
-            methods with the Ray backend.
+            methods with the Ray backend (default 1). A method run as Ray tasks (one per video)
+            ignores it: given there, it is ignored with a warning.
         resume: continue an earlier run (on either backend), skipping videos already recorded.
         retry_failed: with ``resume``, run again the videos (and multiple-choice rows) the
             earlier run recorded as failed (run.json's ``failures``: a model out of memory, a
@@ -1053,7 +1062,7 @@ def run_caption(
     method: str,
     out_dir: str | Path,
     mode: str = "whole",
-    workers: int = 1,
+    workers: int | None = None,
     resume: bool = False,
     options: MethodOptions | Mapping[str, Any] | None = None,
     progress: bool = False,

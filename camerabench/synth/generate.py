@@ -25,6 +25,7 @@ from camerabench.errors import CameraBenchError
 from camerabench.fileio import atomic_write_text, read_json, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
+from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
 from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
@@ -462,7 +463,7 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
         raise CameraBenchError(f"workers must be an integer >= 1, got {workers!r}")
 
 
-_INCOMPLETE = ".camerabench-synth-incomplete"  # marks a folder whose generation has not finished
+_INCOMPLETE = SYNTH_INCOMPLETE_FILE  # marks a folder whose generation has not finished
 
 
 def _check_out(out: Path) -> bool:

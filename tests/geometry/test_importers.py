@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from camerabench.baselines.geometry import importers
-from camerabench.baselines.geometry.predictor import UNANSWERABLE_REASON
+from camerabench.baselines.geometry.predictor import UNANSWERABLE_REASON, ZOOM_UNKNOWN_REASON
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
@@ -24,8 +24,13 @@ def test_predictor(tmp_path: Path) -> None:
     questions = [Question(p.question, p) for p in Primitive] + [Question("Is the scene dynamic?")]
     result = pred.predict(tmp_path / "walk.mp4", questions)
     assert result.scores[Primitive.MOVE_IN.question] > result.scores[Primitive.MOVE_OUT.question]
-    assert len(result.scores) == 15
-    assert result.unanswerable == {"Is the scene dynamic?": UNANSWERABLE_REASON}
+    # a TUM file has no intrinsics: the zoom questions have no score (not a made-up 0)
+    assert len(result.scores) == 13
+    assert result.unanswerable == {
+        "Is the scene dynamic?": UNANSWERABLE_REASON,
+        Primitive.ZOOM_IN.question: ZOOM_UNKNOWN_REASON,
+        Primitive.ZOOM_OUT.question: ZOOM_UNKNOWN_REASON,
+    }
     assert result.info["translation_unit"] == "path_length"
     assert "moves forward" in pred.caption(tmp_path / "walk.mp4", "Describe the camera movement.")
     with pytest.raises(PredictionError, match="no tum trajectory for 'missing'"):
