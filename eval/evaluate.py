@@ -9,7 +9,9 @@ A section is absent when its labels or the method's outputs are. A method that h
 ``scores.jsonl`` (even an empty one) always gets the binary section when there are binary
 labels: labels without a record count as missing, and when no record matches any label a
 warning (and the section's note) names the likely cause, such as video names with a folder
-prefix or edited question text. AP, accuracies and similarities are fractions in [0, 1];
+prefix or edited question text. A method whose ``predict`` stopped in or before its answering
+pass of the multiple-choice tables gets the ``mcq`` section with the rows never asked counted as
+missing, and a warning. AP, accuracies and similarities are fractions in [0, 1];
 undefined values are NaN (``null`` in strict JSON).
 """
 
@@ -38,6 +40,7 @@ from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSumm
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.locks import LOCK_FILE
+from camerabench.records import read_run_info
 from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
@@ -311,6 +314,41 @@ def _check_answer_tables(run: MethodRun, tables: dict[str, list[MCQRow]]) -> Non
             )
 
 
+def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, str]], str] | None:
+    """The multiple-choice rows the method was never asked, and why, when its answering pass did not run to the end.
+
+    ``answer_run.json`` names every row the pass asked (its ``seconds_per_video``, keyed
+    ``table:index``, holds rows answered, failed and outside the method's coverage alike). A pass
+    without a finish time (interrupted, or still running) leaves the rows it did not ask without
+    a record: they are not outside the method's coverage, and count as missing. A predict run
+    (``run.json``) with neither ``answer_run.json`` nor ``answers.jsonl`` stopped before its
+    answering pass began: every row counts as missing. None when the pass finished, or when the
+    folder holds no predict run (answers written by hand or by another tool are read as they are).
+    """
+    info_path = run.layout.answer_run_info
+    if info_path.is_file():
+        info = read_run_info(info_path)
+        if info.finished is not None:
+            return None
+        recorded = set(run.answers or {})
+        asked = set(info.seconds_per_video)
+        unasked = {
+            (row.table, row.index)
+            for row in rows
+            if f"{row.table}:{row.index}" not in asked
+            and (row.table, row.index) not in recorded
+            and (None, row.index) not in recorded
+        }
+        return (
+            (unasked, f"its answering pass did not finish ({info_path.name} has no finish time)") if unasked else None
+        )
+    if run.answers is None and run.info is not None and run.info.command == "predict":
+        return {(row.table, row.index) for row in rows}, (
+            f"its predict run stopped before answering them (no {info_path.name}, no {run.layout.answers.name})"
+        )
+    return None
+
+
 def _writer_of(run: MethodRun) -> str | None:
     """Who is writing a method folder now: ``"pid N"`` when a running job holds its lock
     (:class:`~camerabench.locks.FolderLock`), else None.
@@ -472,10 +510,23 @@ def evaluate(
         traj = trajectory_section(gt_files, run, dataset.videos())
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj
-        if dataset.mcq and run.answers is not None:
-            mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
+        mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
+        unasked = _unasked_rows(run, mcq_rows) if mcq_rows else None
+        if unasked is not None:
+            log.warning(
+                "%s: %d of %d multiple-choice rows have no answer because %s: they count as missing%s; "
+                "complete the run with predict --resume",
+                name,
+                len(unasked[0]),
+                len(mcq_rows),
+                unasked[1],
+                " (wrong)" if failed == "lowest" else " (left out)",
+            )
+        if mcq_rows and (run.answers is not None or unasked is not None):
             _warn_unmatched_answers(name, run, mcq_rows)
-            out.mcq = mcq_section(mcq_rows, run.answers, failed)
+            out.mcq = mcq_section(
+                mcq_rows, run.answers or {}, failed, unasked=unasked[0] if unasked is not None else frozenset()
+            )
         if all(getattr(out, section) is None for section in _SECTIONS):
             log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
         result.methods[name] = out

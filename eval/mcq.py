@@ -18,7 +18,9 @@ and pooled over all rows. Failed rows (a recorded failure) and missing rows (no 
 wrong under ``--failed lowest`` and are left out under ``--failed drop``; both are counted. A
 category none of whose rows has a record is outside the method's coverage (a geometric method
 and the lighting questions): its accuracy is NaN, it is left out of the mean and the pooled
-accuracy, and the section names it.
+accuracy, and the section names it. Rows the method was never asked (``evaluate`` reads them
+from an ``answer_run.json`` without a finish time: a ``predict`` interrupted in its answering
+pass) are missing, whatever their category: an unfinished pass is not a coverage gap.
 
 Example:
     >>> options = {"A": "Pan left", "B": "Tilt up", "C": "Static"}
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.results import CategoryAccuracy, MCQResult
@@ -54,6 +56,7 @@ def mcq_section(
     rows: Sequence[MCQRow],
     answers: Mapping[tuple[str | None, str], AnswerRecord],
     failed: FailedPolicy = "lowest",
+    unasked: Collection[tuple[str, str]] = frozenset(),
 ) -> MCQResult | None:
     """Accuracy of one method's answers on multiple-choice rows.
 
@@ -62,6 +65,8 @@ def mcq_section(
         answers: (table or None, index) -> record; a record without a table matches a row of
             any table with that index.
         failed: ``lowest`` (failed and missing rows are wrong) or ``drop`` (left out).
+        unasked: (table, index) of rows the method was never asked (an answering pass that
+            did not finish): missing, and their category is not outside the method's coverage.
 
     Returns:
         The section, or None when ``rows`` is empty.
@@ -83,10 +88,11 @@ def mcq_section(
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
-        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records"), 0))
+        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked"), 0))
         t["rows"] += 1
         rec = answers.get((row.table, row.index)) or answers.get((None, row.index))
         t["records"] += rec is not None
+        t["unasked"] += rec is None and (row.table, row.index) in unasked
         if rec is None or rec.status == "failed" or rec.answer is None:
             t["missing" if rec is None else "failed"] += 1
             if failed == "lowest":
@@ -97,7 +103,7 @@ def mcq_section(
         t["scored"] += 1
         t["unparsed"] += choice.letter is None
         t["correct"] += choice.letter == row.answer
-    uncovered = [cat for cat, t in tally.items() if t["records"] == 0]
+    uncovered = [cat for cat, t in tally.items() if t["records"] == 0 and t["unasked"] == 0]
     per_category: dict[str, CategoryAccuracy] = {}
     for cat, t in tally.items():
         scored = 0 if cat in uncovered else t["scored"]
@@ -114,6 +120,11 @@ def mcq_section(
     notes = []
     if uncovered:
         notes.append(f"outside the method's coverage (no answer recorded): {', '.join(uncovered)}")
+    n_unasked = sum(t["unasked"] for t in tally.values())
+    if n_unasked:
+        notes.append(
+            f"{n_unasked} of {len(rows)} rows never asked (the answering pass did not finish): counted as missing"
+        )
     if failed == "drop" and (totals["failed"] or totals["missing"]):
         left_out = totals["failed"] + totals["missing"]
         notes.append(f"{left_out} failed or missing rows left out: methods are scored on different rows")

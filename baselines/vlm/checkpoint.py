@@ -475,6 +475,9 @@ class QwenVL:
         self.image_token_id = int(model.config.image_token_id)
         self.im_end_id = self.token_id("<|im_end|>")
         self._dropped_in_replies: frozenset[int] | None = None
+        #: text appended after the generation prompt of a template that opens a think block there
+        #: (Qwen3-VL "Thinking" checkpoints): closes it empty (:func:`_check_tokens_and_template`)
+        self.think_close = ""
 
     def decode(self, ids: torch.Tensor | list[int]) -> str:
         """Generated token ids as reply text: the tokenizer's special tokens are left out, except
@@ -516,7 +519,11 @@ class QwenVL:
         return int(ids[0])
 
     def render(self, content: list[VisualInputs | str], generation_prompt: bool = True) -> str:
-        """The chat-template text of one user turn (default system prompt), one placeholder per visual."""
+        """The chat-template text of one user turn (default system prompt), one placeholder per visual.
+
+        With the generation prompt, a think block the template opens there is closed empty
+        (:attr:`think_close`).
+        """
         items: list[dict[str, Any]] = []
         for c in content:
             if isinstance(c, str):
@@ -536,7 +543,7 @@ class QwenVL:
             raise FileFormatError(self.path, f"the chat template does not render: {_one_line(exc)}") from exc
         if not isinstance(text, str):
             raise CameraBenchError(f"{self.path}: the chat template did not render to text")
-        return text
+        return text + self.think_close if generation_prompt else text
 
     def video_placeholder(self, video: VisualInputs) -> str:
         """The text a video's placeholder becomes (before tokenisation).
@@ -1149,9 +1156,49 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
                 f"the chat template renders a {'video' if visual.is_video else 'image'} as {text.count(pad)} "
                 f"{pad} placeholder(s) and {text.count(_VISION_END)} {_VISION_END}; expected one of each",
             )
-    if vl.render([probe, "?"], generation_prompt=True) == vl.render([probe, "?"], generation_prompt=False):
+    with_header = vl.render([probe, "?"], generation_prompt=True)
+    without = vl.render([probe, "?"], generation_prompt=False)
+    if with_header == without:
         raise FileFormatError(
             vl.path,
             "the chat template ignores add_generation_prompt (it writes no assistant header): the "
             "yes/no and option probabilities would be read where the next turn starts, not the reply",
         )
+    _close_think_block(vl, with_header[len(without) :] if with_header.startswith(without) else "")
+
+
+#: How Qwen3's templates write a reply without thinking (``enable_thinking=False``, and every
+#: earlier assistant turn of a conversation): an empty closed think block before the answer.
+CLOSED_THINK = "<think>\n\n</think>\n\n"
+_ASSISTANT_HEADER = "<|im_start|>assistant\n"
+
+
+def _close_think_block(vl: QwenVL, generation_prompt: str) -> None:
+    r"""A template whose generation prompt opens a think block (Qwen3-VL "Thinking" checkpoints write
+    ``<|im_start|>assistant\n<think>\n``): every prompt then ends with that block closed empty,
+    ``<think>\n\n</think>\n\n`` (:data:`CLOSED_THINK`).
+
+    Left open, P("Yes"), the option letters' probabilities and a caption's first token were read where
+    the model starts thinking, not where it answers: scores that mean nothing, without a word. Closing
+    it empty rather than refusing the checkpoint: it is exactly how the Qwen3 family's templates
+    write an answer without thinking (``enable_thinking=False``; earlier turns of a conversation), so
+    the score is read at the answer's first token as with an Instruct checkpoint, and the same
+    prompt serves captions, multiple choice and training. What is scored is then the Thinking
+    model's answer without reasoning (it was trained to always think first); the run records this
+    (``closed_think_block`` in run.json's settings) so that such scores are not taken for an
+    Instruct checkpoint's. A template that writes anything after the open tag (a reply already
+    begun) is refused: no closed form of it is known.
+    """
+    if not generation_prompt.startswith(_ASSISTANT_HEADER):
+        return
+    after = generation_prompt[len(_ASSISTANT_HEADER) :]
+    if not after.startswith("<think>") or "</think>" in after:
+        return
+    if not CLOSED_THINK.startswith(after):
+        raise FileFormatError(
+            vl.path,
+            f"the chat template starts every reply with {after!r} (an open think block with text in it): "
+            "the yes/no and option probabilities would be read inside the model's thinking, not at its answer",
+        )
+    vl.think_close = CLOSED_THINK[len(after) :]
+    log.info("%s: the chat template opens a think block for the reply; scoring after it, closed empty", vl.path)

@@ -7,7 +7,10 @@ Both generations run through the same code; the checkpoint's ``model_type`` deci
 VQAScore (design.md B6): the prompt is ``"{question} Please only answer Yes or No."`` in one
 user turn [video, text] under the checkpoint's chat template (Qwen2.5-VL's adds a default system
 prompt, Qwen3-VL's none); the score is the softmax over the full vocabulary of the next-token
-logits, read at the token of "Yes" (no leading space).
+logits, read at the token of "Yes" (no leading space). A template that opens a think block after the
+assistant header (Qwen3-VL "Thinking" checkpoints) has it closed empty first, so the score is read
+at the answer, not at the first thinking token
+(:func:`~camerabench.baselines.vlm.checkpoint._close_think_block` says why).
 
 Prefix reuse: every question about a video shares the prompt up to and including the video
 tokens. :func:`yes_probabilities` runs that prefix once (the vision tower and the prefix's
@@ -314,6 +317,32 @@ def _plain(reply: str) -> str:
     return reply
 
 
+@contextlib.contextmanager
+def _warned_once(logger: str = "camerabench.video") -> Iterator[None]:
+    """Hold back the video reader's log records inside the block and emit each distinct message
+    once at its end (also when the block raises): a video's timing warnings (frames missing,
+    repeated or backward timestamps) came once from :func:`~camerabench.video.probe_video` and
+    again from :func:`~camerabench.video.read_video`."""
+    target = logging.getLogger(logger)
+    held: list[logging.LogRecord] = []
+
+    def hold(record: logging.LogRecord) -> bool:
+        held.append(record)
+        return False
+
+    target.addFilter(hold)
+    try:
+        yield
+    finally:
+        target.removeFilter(hold)
+        seen: set[tuple[int, str]] = set()
+        for record in held:
+            key = (record.levelno, record.getMessage())
+            if key not in seen:
+                seen.add(key)
+                target.handle(record)
+
+
 def diffsw_caption(
     vl: QwenVL,
     video_path: str | Path,
@@ -344,13 +373,14 @@ def diffsw_caption(
         raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
     refuse_control_tokens(question, "the caption question")
     rate = 1.0 / keyframe_interval_s
-    info = probe_video(video_path)
-    # the ticks read_video(fps=rate) would settle on (the last within the frames' span, as it counts them)
-    ticks = math.floor((info.duration_s - 1.0 / info.fps) * rate + 1e-6) + 1
-    if min(ticks, info.num_frames) <= max_keyframes:
-        clip = read_video(video_path, fps=rate, max_side=max_side)
-    else:
-        clip = read_video(video_path, num_frames=max_keyframes, max_side=max_side)
+    with _warned_once():  # probe_video and read_video warn about the same damaged timing
+        info = probe_video(video_path)
+        # the ticks read_video(fps=rate) would settle on (the last within the frames' span, as it counts them)
+        ticks = math.floor((info.duration_s - 1.0 / info.fps) * rate + 1e-6) + 1
+        if min(ticks, info.num_frames) <= max_keyframes:
+            clip = read_video(video_path, fps=rate, max_side=max_side)
+        else:
+            clip = read_video(video_path, num_frames=max_keyframes, max_side=max_side)
     # (a no-op unless rounding at the last tick kept one frame more than counted)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
@@ -554,6 +584,8 @@ class QwenVLPredictor(Predictor):
                 config_sha256=self._vl.config_hash(),
                 dtype=str(self._vl.dtype),
             )
+            if self._vl.think_close:
+                out["closed_think_block"] = True
         return out
 
     def setup(self) -> None:

@@ -104,7 +104,7 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
         address=args.ray_address,
         cpus_per_task=args.cpus_per_task if args.cpus_per_task is not None else defaults.cpus_per_task,
         gpus_per_worker=args.gpus_per_worker if args.gpus_per_worker is not None else defaults.gpus_per_worker,
-        videos_per_call=args.videos_per_call if args.videos_per_call is not None else defaults.videos_per_call,
+        videos_per_call=args.videos_per_call,
         ship_videos=bool(args.ship_videos),
     )
     return {"backend": "ray", "ray": ray}
@@ -114,8 +114,8 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
     """Warn of ``--workers`` / ``--videos-per-call`` given for a method that runs as Ray tasks.
 
     Only the actors of model methods read them; a geometric method runs one Ray task per video,
-    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each). A ``--workers`` warned
-    of is cleared from ``args`` (the job runner would warn of it again).
+    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each). A flag warned of is
+    cleared from ``args`` (the job runner would warn of it again).
     """
     from camerabench.baselines.registry import predictor_class
 
@@ -139,3 +139,4 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
             " and ".join(given),
         )
         args.workers = None
+        args.videos_per_call = None

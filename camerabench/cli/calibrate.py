@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from camerabench.eval.calibration import DEFAULT_N_SPLITS
-
+    # the --folds default is taken in run(): importing camerabench.eval.calibration here (scikit-learn,
+    # about 1.5 s) would slow every command, which all build this parser
     p: argparse.ArgumentParser = sub.add_parser(
         "calibrate",
         help="fit per-primitive score -> P(yes) maps of a method (RUN/<method>/calibration.json)",
@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", type=path_arg, required=True, help="labelled dataset the run scored")
     p.add_argument("--run", type=path_arg, required=True, help="run folder")
     p.add_argument("--method", required=True, help="method folder name in RUN")
-    p.add_argument("--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level folds for cross-fitting")
+    p.add_argument("--folds", type=positive_int, default=None, help="video-level folds for cross-fitting")
     p.add_argument(
         "--from",
         dest="copy_from",
@@ -36,12 +36,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from camerabench.eval.calibration import calibrate_run
+    from camerabench.eval.calibration import DEFAULT_N_SPLITS, calibrate_run
     from camerabench.runfolder import check_dataset_finished
 
     logging.captureWarnings(True)
     check_dataset_finished(args.data)  # a synth run interrupted or still running: part of the labels
-    cal, path = calibrate_run(args.data, args.run, args.method, n_splits=args.folds, copy_from=args.copy_from)
+    cal, path = calibrate_run(
+        args.data,
+        args.run,
+        args.method,
+        n_splits=args.folds if args.folds is not None else DEFAULT_N_SPLITS,
+        copy_from=args.copy_from,
+    )
     kinds: dict[str, int] = {}
     for c in cal.per_primitive.values():
         kinds[c.kind] = kinds.get(c.kind, 0) + 1

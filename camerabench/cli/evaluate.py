@@ -67,7 +67,9 @@ def summary_lines(result: EvaluationResult) -> list[str]:
         if m.captions is not None and m.captions.minilm is not None:
             parts.append(f"caption MiniLM cos {m.captions.minilm.cosine:.3f}")
         if m.mcq is not None:
-            parts.append(f"MCQ avg {_pct(m.mcq.mean_accuracy)} pooled {_pct(m.mcq.pooled_accuracy)}")
+            q = m.mcq
+            counts = f"({q.failed} failed, {q.missing} missing)"
+            parts.append(f"MCQ avg {_pct(q.mean_accuracy)} pooled {_pct(q.pooled_accuracy)} {counts}")
         if m.trajectory is not None:
             t = m.trajectory
             ape = t.mean.ape_trans_rmse

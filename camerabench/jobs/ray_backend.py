@@ -53,12 +53,25 @@ from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.workers import JobDone, check_workers, job_error, one_line
 
-__all__ = ["INSTALL_HINT", "ClusterInfo", "RayOptions", "check_fits", "connect", "require_ray", "run_on_ray"]
+__all__ = [
+    "DEFAULT_VIDEOS_PER_CALL",
+    "INSTALL_HINT",
+    "ClusterInfo",
+    "RayOptions",
+    "check_fits",
+    "connect",
+    "require_ray",
+    "run_on_ray",
+]
 
 log = logging.getLogger(__name__)
 
 #: How to install the backend's dependency (the whole error message when it is missing).
 INSTALL_HINT = "the Ray backend needs Ray, which is not installed: pip install -c constraints.txt 'camerabench[ray]'"
+
+
+#: Videos a Ray actor takes per call when ``videos_per_call`` is not given.
+DEFAULT_VIDEOS_PER_CALL = 4
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,8 @@ class RayOptions:
             process (``ray.init`` by the caller) is used as it is.
         cpus_per_task: CPUs each task (geometric methods) or actor (model methods) reserves.
         gpus_per_worker: GPUs each actor reserves (model methods; 0 = CPU only).
-        videos_per_call: videos an actor takes per call (model methods).
+        videos_per_call: videos an actor takes per call (model methods); ``None`` (not given):
+            :data:`DEFAULT_VIDEOS_PER_CALL` (:attr:`per_call` is the value used).
         ship_videos: send video bytes through the object store instead of reading them by path.
         actors: run on an actor pool (True) or one task per video (False); ``None`` picks
             actors for model methods (a ``semantic`` method) and tasks for the others.
@@ -81,7 +95,7 @@ class RayOptions:
     address: str | None = None
     cpus_per_task: float = 1.0
     gpus_per_worker: float = 0.0
-    videos_per_call: int = 4
+    videos_per_call: int | None = None
     ship_videos: bool = False
     actors: bool | None = None
 
@@ -96,10 +110,22 @@ class RayOptions:
             if 0 < value < _RESOURCE_UNIT:  # Ray refuses it when the first task is submitted
                 least = f"{'' if low == '> 0' else '0 or '}at least {_RESOURCE_UNIT:g}"
                 raise CameraBenchError(f"{name} must be {least} (the smallest fraction Ray schedules), got {value!r}")
+        if self.videos_per_call is None:
+            return
         if isinstance(self.videos_per_call, bool) or not isinstance(self.videos_per_call, int):
             raise CameraBenchError(f"videos_per_call must be an integer >= 1, got {self.videos_per_call!r}")
         if self.videos_per_call < 1:
             raise CameraBenchError(f"videos_per_call must be >= 1, got {self.videos_per_call}")
+
+    @property
+    def per_call(self) -> int:
+        """The videos an actor takes per call: ``videos_per_call``, or the default when not given.
+
+        Example:
+            >>> RayOptions().per_call, RayOptions(videos_per_call=2).per_call
+            (4, 2)
+        """
+        return self.videos_per_call if self.videos_per_call is not None else DEFAULT_VIDEOS_PER_CALL
 
 
 #: The smallest fraction of a CPU or GPU Ray schedules.
@@ -427,7 +453,7 @@ def _run_actors(
     actor_cls = ray.remote(_VideoActor).options(
         num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_restarts=0, max_task_retries=0
     )
-    size = max(1, min(options.videos_per_call, math.ceil(len(jobs) / workers)))
+    size = max(1, min(options.per_call, math.ceil(len(jobs) / workers)))
     batches: deque[list[int]] = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
     deaths = [0] * len(jobs)
     starting: dict[Any, Any] = {}  # ready() ref -> actor

@@ -625,11 +625,19 @@ def _run(
         file_fields=(1,) if kind == "predict" else (1, 4),
         actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
     )
-    if backend == "ray" and not execution.actors and workers_given:  # only the actors of model methods read it
+    # only the actors of model methods read them
+    unused = [
+        name
+        for name, given in (("workers", workers_given), ("videos_per_call", ray_options.videos_per_call is not None))
+        if given
+    ]
+    if backend == "ray" and not execution.actors and unused:
         log.warning(
-            "workers ignored: with backend 'ray', method %r runs one Ray task per video, as many at once as the "
-            "cluster's CPUs allow (cpus_per_task each); only model methods' actors read workers",
+            "%s ignored: with backend 'ray', method %r runs one Ray task per video, as many at once as the "
+            "cluster's CPUs allow (cpus_per_task each); only model methods' actors read %s",
+            ", ".join(unused),
             method,
+            " and ".join(unused),
         )
     if backend == "ray" and not execution.actors and ray_options.gpus_per_worker > 0:
         raise CameraBenchError(
@@ -668,7 +676,7 @@ def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[
         "cpus": cluster.cpus,
         "gpus": cluster.gpus,
         "pool": "actors" if execution.actors else "tasks",
-        **({"actors": execution.workers, "videos_per_call": ray.videos_per_call} if execution.actors else {}),
+        **({"actors": execution.workers, "videos_per_call": ray.per_call} if execution.actors else {}),
         "cpus_per_task": ray.cpus_per_task,
         "gpus_per_worker": ray.gpus_per_worker,
         "ship_videos": ray.ship_videos,

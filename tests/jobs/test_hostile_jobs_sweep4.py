@@ -90,7 +90,13 @@ def _full_after(monkeypatch: pytest.MonkeyPatch, path: Path, appends: int) -> No
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(fd, data)
 
-    monkeypatch.setattr(fileio.os, "write", write)
+    class _Os:  # fileio's own view of os: patching os.write itself would reach pytest-xdist's pipe too
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+    proxy = _Os()
+    proxy.write = write  # type: ignore[attr-defined]
+    monkeypatch.setattr(fileio, "os", proxy)
 
 
 @pytest.mark.parametrize("appends", [0, 2])
