@@ -107,3 +107,37 @@ def six_videos_reference(six_videos: Path, tmp_path_factory: pytest.TempPathFact
     run = tmp_path_factory.mktemp("reference")
     run_predict(six_videos, "dummy", run)
     return (run / "dummy" / "scores.jsonl").read_bytes()
+
+
+@pytest.fixture
+def write_mjpeg():  # type: ignore[no-untyped-def]
+    """``write(path, frames, times_ms) -> path``: a Matroska file of JPEG frames (RGB (N, H, W, 3)
+    uint8, even sizes), muxed in the given order with the given presentation times (ms). Real
+    damaged files have gaps and times that go backwards, which the encoders' own muxing does not
+    produce; packets are muxed by hand here."""
+    import fractions
+
+    import av
+    import numpy as np
+
+    ms = fractions.Fraction(1, 1000)
+
+    def write(path: Path, frames: np.ndarray, times_ms: list[int]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with av.open(str(path), "w", format="matroska") as container:
+            stream = container.add_stream("mjpeg", rate=10)
+            stream.height, stream.width = frames.shape[1:3]
+            stream.pix_fmt, stream.time_base = "yuvj420p", ms
+            codec = av.CodecContext.create("mjpeg", "w")
+            codec.width, codec.height = stream.width, stream.height
+            codec.pix_fmt, codec.time_base = "yuvj420p", fractions.Fraction(1, 10)
+            for i, (img, t) in enumerate(zip(frames, times_ms, strict=True)):
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+                frame.pts = i
+                for packet in codec.encode(frame):
+                    packet.stream = stream
+                    packet.pts, packet.dts, packet.time_base = t, i - 5000, ms
+                    container.mux(packet)
+        return path
+
+    return write

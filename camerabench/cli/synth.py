@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from typing import Any
 
 from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
 from camerabench.errors import CameraBenchError
-from camerabench.synth.generate import generate_dataset
-from camerabench.synth.presets import PRESETS
+from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, PRESETS
 
 __all__ = ["add_parser", "parse_size", "run"]
-
-_DEFAULTS = {k: v.default for k, v in inspect.signature(generate_dataset).parameters.items()}
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -31,23 +27,25 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    width, height = _DEFAULTS["size"]
+    width, height = DEFAULT_SIZE
     p: argparse.ArgumentParser = sub.add_parser(
         "synth", help="generate the synthetic benchmark with exact ground truth"
     )
     p.add_argument("--out", type=path_arg, required=True, help="dataset folder to write")
     p.add_argument("--clips", type=positive_int, default=None, help="number of clips (default: the preset's full set)")
-    p.add_argument("--seed", type=non_negative_int, default=_DEFAULTS["seed"])
-    p.add_argument("--preset", choices=PRESETS, default=_DEFAULTS["preset"])
+    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED)
+    p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET)
     p.add_argument("--size", default=None, help=f"frame size WxH (default {width}x{height})")
-    p.add_argument("--fps", type=positive_float, default=None, help=f"frame rate (default {_DEFAULTS['fps']:g})")
+    p.add_argument("--fps", type=positive_float, default=None, help=f"frame rate (default {DEFAULT_FPS:g})")
     p.add_argument("--workers", type=positive_int, default=None, help="render processes (default: all cores)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    size = parse_size(args.size) if args.size else _DEFAULTS["size"]
-    fps = args.fps if args.fps is not None else _DEFAULTS["fps"]
+    from camerabench.synth.generate import generate_dataset
+
+    size = parse_size(args.size) if args.size else DEFAULT_SIZE
+    fps = args.fps if args.fps is not None else DEFAULT_FPS
     out = generate_dataset(
         args.out, clips=args.clips, seed=args.seed, preset=args.preset, size=size, fps=fps, workers=args.workers
     )

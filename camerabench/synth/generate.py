@@ -30,7 +30,7 @@ from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
 from camerabench.synth.nuisances import apply_overlays, distortion_maps, distortion_margin, flicker_gains, row_times
-from camerabench.synth.presets import KNOBS, preset_specs
+from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, KNOBS, preset_specs
 from camerabench.synth.render import Scene, TextureBank, project_points, render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.specs import (
@@ -518,10 +518,10 @@ def _prepare_out(out: Path) -> None:
 def generate_dataset(
     out: str | Path,
     clips: int | None = None,
-    seed: int = 0,
-    preset: str = "standard",
-    size: tuple[int, int] = (320, 192),
-    fps: float = 10.0,
+    seed: int = DEFAULT_SEED,
+    preset: str = DEFAULT_PRESET,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    fps: float = DEFAULT_FPS,
     workers: int | None = None,
 ) -> Path:
     """Render a synthetic dataset folder.

@@ -309,6 +309,13 @@ def _internet_video() -> list[ClipSpec]:
 
 
 PRESETS = ("standard", "hard")
+#: :func:`~camerabench.synth.generate.generate_dataset`'s defaults (here, so the command line
+#: shows them without importing the renderer): the preset, the frame size (width, height) in
+#: pixels, the frame rate and the seed.
+DEFAULT_PRESET = "standard"
+DEFAULT_SIZE = (320, 192)
+DEFAULT_FPS = 10.0
+DEFAULT_SEED = 0
 
 
 def preset_specs(preset: str, clips: int | None = None, seed: int = 0) -> list[ClipSpec]:

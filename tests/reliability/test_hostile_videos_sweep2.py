@@ -52,26 +52,6 @@ def _encode(path: Path, frames: NDArray[np.uint8], codec: str, pix_fmt: str, rot
     return path
 
 
-def _mjpeg(path: Path, frames: NDArray[np.uint8], times_ms: list[int]) -> Path:
-    """A Matroska file of JPEG frames, muxed in the given order with the given presentation times."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w", format="matroska") as container:
-        stream = container.add_stream("mjpeg", rate=10)
-        stream.height, stream.width = frames.shape[1:3]
-        stream.pix_fmt, stream.time_base = "yuvj420p", MS
-        codec = av.CodecContext.create("mjpeg", "w")
-        codec.width, codec.height = stream.width, stream.height
-        codec.pix_fmt, codec.time_base = "yuvj420p", fractions.Fraction(1, 10)
-        for i, (img, t) in enumerate(zip(frames, times_ms, strict=True)):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            frame.pts = i
-            for packet in codec.encode(frame):
-                packet.stream = stream
-                packet.pts, packet.dts, packet.time_base = t, i - 5000, MS
-                container.mux(packet)
-    return path
-
-
 def _luma(frames: NDArray[np.uint8]) -> NDArray[np.int64]:
     return np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]).astype(np.int64)
 
@@ -87,11 +67,11 @@ GAP_TIMES = [100 * i for i in range(6)] + [100 * i for i in range(12, 16)]  # fr
 
 
 @pytest.mark.parametrize("sampling", [{}, {"fps": 5.0}, {"num_frames": 4}])
-def test_frames_missing_from_the_middle_are_flagged(tmp_path: Path, caplog, sampling) -> None:
+def test_frames_missing_from_the_middle_are_flagged(write_mjpeg, tmp_path: Path, caplog, sampling) -> None:
     """A Matroska file declares no frame count: frames lost in its middle (0.5 s -> 1.2 s at
     10 fps) were estimated as one step without a word, in the warnings or in run.json."""
     frames = _pan()
-    path = _mjpeg(tmp_path / "gap.mkv", frames[[*range(6), *range(12, 16)]], GAP_TIMES)
+    path = write_mjpeg(tmp_path / "gap.mkv", frames[[*range(6), *range(12, 16)]], GAP_TIMES)
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
         clip = read_video(path, **sampling)
     assert clip.notes == {"timestamp_gaps": 1, "longest_timestamp_gap_s": 0.7}
@@ -114,18 +94,18 @@ def test_a_damaged_matroska_cluster_is_flagged_not_silently_skipped(tmp_path: Pa
     assert "damaged.mkv: " in caplog.text and "frames missing from a damaged file" in caplog.text
 
 
-def test_the_gap_reaches_run_json(tmp_path: Path) -> None:
+def test_the_gap_reaches_run_json(write_mjpeg, tmp_path: Path) -> None:
     frames = _pan()
-    _mjpeg(tmp_path / "data" / "videos" / "gap.mkv", frames[[*range(6), *range(12, 16)]], GAP_TIMES)
+    write_mjpeg(tmp_path / "data" / "videos" / "gap.mkv", frames[[*range(6), *range(12, 16)]], GAP_TIMES)
     summary = run_predict(tmp_path / "data", "fast", tmp_path / "run")
     assert (summary.videos_ok, summary.videos_failed) == (1, 0)
     info = json.loads(MethodFolder.of(tmp_path / "run", "fast").run_info.read_text())["video_info"]["gap.mkv"]
     assert info["timestamp_gaps"] == 1 and info["longest_timestamp_gap_s"] == 0.7
 
 
-def test_a_variable_frame_rate_is_not_a_gap(tmp_path: Path) -> None:
+def test_a_variable_frame_rate_is_not_a_gap(write_mjpeg, tmp_path: Path) -> None:
     times = [0, 100, 150, 400, 420, 700, 710, 720, 1000, 1100, 1150, 1400, 1500, 1600, 1700, 1800]
-    clip = read_video(_mjpeg(tmp_path / "vfr.mkv", _pan(), times), fps=5.0)
+    clip = read_video(write_mjpeg(tmp_path / "vfr.mkv", _pan(), times), fps=5.0)
     assert clip.notes == {}
     assert clip.timestamps.tolist() == [0.0, 0.15, 0.4, 0.7, 0.72, 1.0, 1.15, 1.4, 1.6, 1.8]
 
@@ -133,11 +113,11 @@ def test_a_variable_frame_rate_is_not_a_gap(tmp_path: Path) -> None:
 # --- timestamps that go backwards ------------------------------------------------------------
 
 
-def test_timestamps_that_go_backwards_are_ordered_and_flagged(tmp_path: Path, caplog) -> None:
+def test_timestamps_that_go_backwards_are_ordered_and_flagged(write_mjpeg, tmp_path: Path, caplog) -> None:
     """Frames muxed last to first with times 1.6 s down to 0.1 s were put in time order
     silently: a pan right read as a pan left, nothing said."""
     frames = _pan()
-    path = _mjpeg(tmp_path / "reversed.mkv", frames, [100 * (N - i) for i in range(N)])
+    path = write_mjpeg(tmp_path / "reversed.mkv", frames, [100 * (N - i) for i in range(N)])
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
         clip = read_video(path, fps=5.0)
     assert clip.notes == {"timestamps_backwards": N - 1}
@@ -148,8 +128,8 @@ def test_timestamps_that_go_backwards_are_ordered_and_flagged(tmp_path: Path, ca
     assert np.abs(first - _luma(frames[-1:])).mean() < 4 < 10 < np.abs(first - _luma(frames[:1])).mean()
 
 
-def test_increasing_timestamps_are_not_flagged(tmp_path: Path, caplog) -> None:
-    path = _mjpeg(tmp_path / "clean.mkv", _pan(), [100 * i for i in range(N)])
+def test_increasing_timestamps_are_not_flagged(write_mjpeg, tmp_path: Path, caplog) -> None:
+    path = write_mjpeg(tmp_path / "clean.mkv", _pan(), [100 * i for i in range(N)])
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
         assert read_video(path, num_frames=5).notes == {}
         assert probe_video(path).num_frames == N

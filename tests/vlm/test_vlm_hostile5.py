@@ -3,13 +3,11 @@ block opened after the assistant header), DiffSW's timing warnings logged twice.
 
 from __future__ import annotations
 
-import fractions
 import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 import pytest
 import torch
@@ -104,32 +102,17 @@ def test_template_that_already_closes_the_think_block_is_left_as_it_is(tiny_qwen
 
 # --- DiffSW: a damaged file's timing warning, once ------------------------------------------
 
-MS = fractions.Fraction(1, 1000)
+GAP_TIMES = [100 * i for i in range(6)] + [100 * i for i in range(12, 16)]  # frames 6-11 missing
 
 
-def _mjpeg_with_gap(path: Path) -> Path:
-    """A Matroska file of 10 JPEG frames at 10 fps with frames 6-11 missing (0.5 s -> 1.2 s)."""
-    frames = clip_frames("pan", seed=1, frames=10)[:, :, :WIDTH]
-    times = [100 * i for i in range(6)] + [100 * i for i in range(12, 16)]
-    with av.open(str(path), "w", format="matroska") as container:
-        stream = container.add_stream("mjpeg", rate=10)
-        stream.height, stream.width = frames.shape[1:3]
-        stream.pix_fmt, stream.time_base = "yuvj420p", MS
-        codec = av.CodecContext.create("mjpeg", "w")
-        codec.width, codec.height = stream.width, stream.height
-        codec.pix_fmt, codec.time_base = "yuvj420p", fractions.Fraction(1, 10)
-        for i, (img, t) in enumerate(zip(frames, times, strict=True)):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            frame.pts = i
-            for packet in codec.encode(frame):
-                packet.stream = stream
-                packet.pts, packet.dts, packet.time_base = t, i - 5000, MS
-                container.mux(packet)
-    return path
+def _gap_frames() -> np.ndarray:
+    """10 frames at 10 fps with frames 6-11 missing (0.5 s -> 1.2 s) when muxed at GAP_TIMES."""
+    return clip_frames("pan", seed=1, frames=10)[:, :, :WIDTH]
 
 
 @pytest.mark.parametrize("max_keyframes", [16, 2])  # the interval's ticks / evenly spread frames
 def test_diffsw_logs_a_damaged_files_timing_warning_once(
+    write_mjpeg: Any,
     tiny_ckpt: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -138,7 +121,7 @@ def test_diffsw_logs_a_damaged_files_timing_warning_once(
 ) -> None:
     """The gap warning came once from probe_video and again from read_video."""
     vl = load_qwen_vl(tiny_ckpt, device="cpu")
-    path = _mjpeg_with_gap(tmp_path / "gap.mkv")
+    path = write_mjpeg(tmp_path / "gap.mkv", _gap_frames(), GAP_TIMES)
     monkeypatch.setattr(qwen, "generate_text", lambda *a, **k: "x")
     gap = "gap.mkv: 1 gap(s) in the frame timestamps, the longest 0.7 s"
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
@@ -148,11 +131,11 @@ def test_diffsw_logs_a_damaged_files_timing_warning_once(
 
 
 def test_diffsw_still_logs_the_warning_when_reading_fails(
-    tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    write_mjpeg: Any, tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Warnings held back during the reads are not lost when a read raises."""
     vl = load_qwen_vl(tiny_ckpt, device="cpu")
-    path = _mjpeg_with_gap(tmp_path / "gap.mkv")
+    path = write_mjpeg(tmp_path / "gap.mkv", _gap_frames(), GAP_TIMES)
 
     def broken_read(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("read failed")
