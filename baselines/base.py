@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from camerabench.baselines.options import MethodOptions
 from camerabench.dataset import Question
 from camerabench.errors import NotBuiltError
+from camerabench.records import CAPTION_MODES
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 
@@ -26,9 +27,6 @@ __all__ = ["CAPTION_MODES", "MethodKind", "NoOptions", "Predictor", "VideoResult
 #: that reads the video and the question), ``fusion`` (a model over other methods' outputs),
 #: ``test`` (stand-ins for the test suite).
 MethodKind = Literal["geometric", "semantic", "fusion", "test"]
-
-#: Caption modes: the whole video at once, or ShareGPT4Video's differential sliding window.
-CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
 
 
 def dataset_video_name(video_path: Path) -> tuple[str, Path | None]:
@@ -107,6 +105,24 @@ class Predictor(abc.ABC):
 
     def setup(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Load models or other heavy state (called once per worker)."""
+
+    def check_videos(self, videos: Mapping[str, Path]) -> None:  # noqa: B027 - optional hook, empty by default
+        """Refuse, before a ``predict`` run starts, a set-up that would fail every one of ``videos``.
+
+        The runner calls it once, in the main process, after the options are validated and before
+        any video is dispatched (to worker processes or Ray as well). A method that reads other
+        runs' per-video files (a trajectory folder, a method folder) checks here that some of them
+        belong to these videos: a folder of another dataset is then one clear error up front
+        instead of a recorded failure per video. It must stay cheap: file-name look-ups only, no
+        decoding. Videos of which only some lack their file are not refused: those are recorded
+        failures with their reason. Empty by default.
+
+        Args:
+            videos: the dataset's video names (as in the labels) -> their paths.
+
+        Raises:
+            CameraBenchError: no video could be run (the message names the folder it looked in).
+        """
 
     @abc.abstractmethod
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:

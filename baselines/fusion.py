@@ -235,6 +235,29 @@ def _scores(inputs: Sequence[InputFeatures], video: str, question: str) -> list[
 # --------------------------------------------------------------------------- the shared stack
 
 
+def _asinh_ratio(s: NDArray[np.float64], m: NDArray[np.float64] | float) -> NDArray[np.float64]:
+    """``asinh(s / m)`` without overflow: where ``s / m`` is not finite (a score of 1e308 over a
+    median of 1e-3, or any score over a denormal median) it is ``sign(s) (log 2 + log|s| - log m)``,
+    asinh's own value for a large argument, so the order of the scores is kept.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ratio = s / m
+        big = np.isinf(ratio)
+        if not big.any():
+            return np.asarray(np.arcsinh(ratio))
+        safe = np.where(big, 0.0, ratio)
+        logs = np.log(2.0) + np.log(np.abs(np.where(big, s, 1.0))) - np.log(m)
+        return np.asarray(np.where(big, np.sign(s) * logs, np.arcsinh(safe)))
+
+
+def _median_abs(values: NDArray[np.float64]) -> float:
+    """Median absolute value, without the overflow of averaging two huge middle values."""
+    a = np.abs(values)
+    with np.errstate(over="ignore"):
+        m = float(np.median(a))
+    return m if math.isfinite(m) else 2.0 * float(np.median(a / 2.0))
+
+
 def _standardiser(prim: NDArray[np.int64], s: NDArray[np.float64], n_prims: int) -> NDArray[np.float64]:
     """(n_prims, k, 3): per primitive and input, (m, mean, sd) of ``asinh(s / m)`` on its ok scores.
 
@@ -248,8 +271,8 @@ def _standardiser(prim: NDArray[np.int64], s: NDArray[np.float64], n_prims: int)
             ok = s[(prim == p) & ~np.isnan(s[:, i]), i]
             if ok.size == 0:
                 continue
-            m = float(np.median(np.abs(ok))) or 1.0
-            a = np.arcsinh(ok / m)
+            m = _median_abs(ok) or 1.0
+            a = _asinh_ratio(ok, m)
             sd = float(a.std())
             out[p, i] = (m, float(a.mean()), sd if sd > 0 else 1.0)
     return out
@@ -262,7 +285,7 @@ def _features(
     par = std[prim]  # (N, k, 3)
     failed = np.isnan(s)
     with np.errstate(invalid="ignore"):
-        z = np.where(failed, 0.0, (np.arcsinh(s / par[..., 0]) - par[..., 1]) / par[..., 2])
+        z = np.where(failed, 0.0, (_asinh_ratio(s, par[..., 0]) - par[..., 1]) / par[..., 2])
     flags = failed.astype(np.float64)
     cols = [z, flags]
     if interactions:

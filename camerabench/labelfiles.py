@@ -15,6 +15,7 @@ lines; the same (video, question) labelled both *Yes* and *No* is an error namin
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -74,7 +75,8 @@ def _string(obj: dict[str, Any], field: str) -> str:
 
 
 def check_video_name(value: Any, field: str = "video") -> str:
-    """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``).
+    """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``
+    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself).
 
     Example:
         >>> check_video_name("clip.mp4")
@@ -90,9 +92,15 @@ def check_video_name(value: Any, field: str = "video") -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
     parts = PurePosixPath(value.replace("\\", "/"))
-    if parts.is_absolute() or ".." in parts.parts:
+    if parts.is_absolute() or ".." in parts.parts or _WINDOWS_DRIVE.match(value):
         raise ValueError(f"{field!r} must name a file inside videos/, got {_show(value)}")
+    if not parts.parts:  # "." or "./": the folder itself
+        raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
     return value
+
+
+#: A Windows drive path (``C:\\clips\\a.mp4``, ``C:/a.mp4``): absolute there, so outside ``videos/``.
+_WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
 
 def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
@@ -179,6 +187,7 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
     folder = Path(folder)
     _check_folder(folder)
     _check_misnamed(folder.iterdir())
+    _warn_subfolders(folder.iterdir(), f"label files sit directly in {folder}")
     out: dict[Primitive, list[BinaryRecord]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         try:
@@ -251,6 +260,8 @@ def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
         raise ValueError(f"pos_video and neg_video are the same video {pair.pos_video!r}")
     if pair.pos_question == pair.neg_question:
         raise ValueError(f"pos_question and neg_question are the same question {pair.pos_question!r}")
+    if pair.pos_text == pair.neg_text:  # retrieval ranks the two texts: it could not tell them apart
+        raise ValueError(f"pos_text and neg_text are the same text {pair.pos_text!r}")
     return pair
 
 
@@ -306,6 +317,7 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
     if stray:
         log.warning("%s: %s not inside a <skill>/ folder; not read", folder, ", ".join(stray))
     _check_misnamed(folder.glob("*/*"))
+    _warn_subfolders(folder.glob("*/*"), f"task files sit in {folder}/<skill>/, one level down")
     tasks = {(p.parent.name, p.stem): read_vqa_file(p) for p in sorted(folder.glob("*/*.jsonl"))}
     if not tasks:
         log.warning("%s: holds no <skill>/<task>.jsonl task file", folder)
@@ -315,6 +327,14 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
 def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise FileFormatError(folder, "is a file, not a folder" if folder.exists() else "folder not found")
+
+
+def _warn_subfolders(paths: Iterable[Path], rule: str) -> None:
+    """Warn about visible folders among ``paths``: label files inside them are not read."""
+    for path in sorted(paths):
+        if not path.name.startswith(".") and path.is_dir():
+            inside = sum(1 for p in path.rglob("*.jsonl") if p.is_file())
+            log.warning("%s: a folder (holding %d .jsonl file(s)); not read: %s", path, inside, rule)
 
 
 def _check_misnamed(paths: Iterable[Path]) -> None:
@@ -357,7 +377,8 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
     captions.
 
     Raises:
-        FileFormatError: not a JSON list, or an item that is malformed (naming its line).
+        FileFormatError: not a JSON list, an item that is malformed (naming its line), or items
+            asking different questions (the caption run asks one question of every video).
     """
     doc = read_json_document(path)
     if not isinstance(doc.value, list):
@@ -370,6 +391,13 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
             raise doc.error(f"item {i}: {exc}", i) from exc
     if not items:
         log.warning("%s: holds no caption item (an empty list)", doc.path)
+    for i, item in enumerate(items):
+        if item.question != items[0].question:  # the caption run asks one question of every video
+            raise doc.error(
+                f"item {i} asks {item.question!r}, item 0 asks {items[0].question!r}: a caption file holds one "
+                "question (it is the one asked of every video)",
+                i,
+            )
     if len(set(items)) == len(items):
         return items
     numbered = list(zip(doc.item_lines(), items, strict=True))

@@ -27,6 +27,7 @@ from camerabench.fileio import iter_jsonl_numbered, read_json_document, write_js
 from camerabench.taxonomy import Primitive
 
 __all__ = [
+    "CAPTION_MODES",
     "SCHEMA_VERSION",
     "AnswerRecord",
     "CaptionRecord",
@@ -71,7 +72,7 @@ def _text(obj: dict[str, Any], key: str, optional: bool = False) -> Any:
     if optional and obj.get(key) is None:
         return None
     value = obj[key]
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():  # "  " names no method, question or reason
         raise _FieldError(f"{key} must be a non-empty string{' or null' if optional else ''}, got {_show(value)}", key)
     return value
 
@@ -82,7 +83,7 @@ def _check_common(obj: dict[str, Any], kind: str) -> None:
         raise ValueError(f"{kind} schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
     if obj.get("status") not in _STATUSES:
         raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
-    if not isinstance(obj.get("video"), str) or not obj["video"]:
+    if not isinstance(obj.get("video"), str) or not obj["video"].strip():
         raise ValueError(f"video must be a non-empty string, got {_show(obj.get('video'))}")
 
 
@@ -153,6 +154,11 @@ class ScoreRecord:
         return cls(video, question, method, None, "failed", reason, primitive)
 
 
+#: Caption modes: the whole video at once, or ShareGPT4Video's differential sliding window
+#: (the modes a caption record may name; methods implement some of them).
+CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
+
+
 @dataclass(frozen=True)
 class CaptionRecord:
     """One caption of one video by one method (``caption`` is None when failed)."""
@@ -174,6 +180,8 @@ class CaptionRecord:
                 raise ValueError("a failed record carries no caption")
             if not self.reason:
                 raise ValueError("a failed record needs a reason")
+        if self.mode not in CAPTION_MODES:
+            raise ValueError(f"mode must be one of {', '.join(CAPTION_MODES)}, got {_show(self.mode)}")
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> CaptionRecord:
@@ -412,6 +420,14 @@ def write_answers(path: str | Path, records: list[AnswerRecord]) -> None:
 _RUN_TEXT = ("method", "command", "package_version", "started")
 _RUN_OPTIONAL_TEXT = ("method_kind", "data", "model_path", "model_config_sha256", "git_commit", "finished")
 _RUN_COUNTS = ("videos_ok", "videos_failed", "schema_version")
+#: What ``run.json`` may say in ``command`` (the job kinds, :data:`camerabench.runfolder.JobKind`)
+#: and ``method_kind`` (the predictor classes' ``kind``): evaluation reads both (a run of
+#: ``"Predict"`` would not be read as a predict run; a ``"Geometric"`` method would head a table
+#: of its own).
+_RUN_CHOICES = {
+    "command": ("predict", "caption", "answer"),
+    "method_kind": ("geometric", "semantic", "fusion", "test"),
+}
 
 
 def _is_number(value: Any) -> bool:
@@ -433,6 +449,8 @@ def _check_run_field(key: str, value: Any) -> None:
         raise _FieldError(f"method must be a non-empty string, got {_show(value)}", key)
     if key in _RUN_OPTIONAL_TEXT and value is not None and not isinstance(value, str):
         raise _FieldError(f"{key} must be a string or null, got {kind}", key)
+    if key in _RUN_CHOICES and value is not None and value not in _RUN_CHOICES[key]:
+        raise _FieldError(f"{key} must be one of {', '.join(_RUN_CHOICES[key])}, got {_show(value)}", key)
     if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise _FieldError(f"{key} must be a count (an integer >= 0), got {_show(value)}", key)
     if key in ("settings", "failures", "seconds_per_video", "video_info", "backend") and not isinstance(value, dict):

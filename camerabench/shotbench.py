@@ -39,6 +39,7 @@ import io
 import json
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -158,8 +159,17 @@ def _check_relative(paths: tuple[str, ...]) -> None:
     """Every media path is relative to the data folder and stays inside it."""
     for p in paths:
         pure = PurePosixPath(p.replace("\\", "/"))
-        if pure.is_absolute() or ".." in pure.parts:
+        if pure.is_absolute() or ".." in pure.parts or _WINDOWS_DRIVE.match(p):
             raise ValueError(f"path {p!r} must be relative to the data folder and inside it")
+        if not pure.parts:
+            raise ValueError(f"path {p!r} names the data folder, not a media file")
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise ValueError(f"path lists {repeated[0]!r} more than once")
+
+
+#: A Windows drive path (``C:\\media\\a.mp4``): absolute there, outside the data folder.
+_WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
 
 def _options(text: str) -> Any:
@@ -190,12 +200,16 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     question = cells["question"]
     if not question.strip():
         raise ValueError("question is empty")
+    if not any(ch.isalnum() for ch in question):
+        raise ValueError(f"question has no word: {question[:60]!r}")
     options = _options(cells["options"])
     if not isinstance(options, dict) or len(options) < 2:
         raise ValueError(f"options must be a JSON object of at least two options, got {cells['options'][:60]!r}")
     for letter, text in options.items():
         if not _LETTER.fullmatch(letter) or not isinstance(text, str) or not text.strip():
             raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
+        if not _clean(text):  # "...": a reply could name it only by its letter, and an empty reply names it
+            raise ValueError(f"option {letter}'s text {text!r} has no word")
     answer = cells["answer"].strip()
     if answer not in options:
         raise ValueError(f"answer {answer!r} is not one of the option letters {', '.join(options)}")
@@ -213,6 +227,14 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
         if missing:
             raise ValueError(f"media not found in {data_root}: {', '.join(missing)}")
     return MCQRow(index, table, types, paths, question, options, answer, category, line)
+
+
+def _repeated_options(options: dict[str, str]) -> list[str]:
+    """The letters of the first group of options whose texts read alike (empty when none do)."""
+    groups: dict[str, list[str]] = {}
+    for letter, text in options.items():
+        groups.setdefault(_clean(text).lower(), []).append(letter)
+    return next((letters for letters in groups.values() if len(letters) > 1), [])
 
 
 def _tsv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -306,6 +328,15 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
             raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
         seen[row.index] = line
         rows.append(row)
+        repeated = _repeated_options(row.options)
+        if repeated:  # not the answer's text (an error above): scored right, but fewer real choices
+            log.warning(
+                "%s:%d: options %s have the same text %r; the question has fewer distinct choices than options",
+                path,
+                line,
+                " and ".join(repeated),
+                row.options[repeated[0]],
+            )
     if not rows:
         log.warning("%s: holds no question (a header without rows)", path)
     return rows
@@ -321,12 +352,24 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
     if folder.exists() and not folder.is_dir():
         raise FileFormatError(folder, "must be a folder of ShotBench tables, but it is a file")
     tables: dict[str, list[MCQRow]] = {}
+    skipped: list[str] = []
     for path in sorted(folder.glob("*")):
-        if path.name.startswith(".") or path.suffix.lower() not in (".tsv", ".xlsx"):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix.lower() not in (".tsv", ".xlsx"):
+            skipped.append(path.name + ("/" if path.is_dir() else ""))  # a .csv export, a subfolder: not read
             continue
         if path.stem in tables:
             raise FileFormatError(path, f"another table in {folder} has the stem {path.stem!r}")
         tables[path.stem] = read_mcq_table(path, data_root)
+    if skipped:
+        log.warning(
+            "%s: %d entr%s not a .tsv or .xlsx table directly in the folder; not read: %s",
+            folder,
+            len(skipped),
+            "y is" if len(skipped) == 1 else "ies are",
+            ", ".join(skipped),
+        )
     return tables
 
 
@@ -362,10 +405,11 @@ def _clean(text: str) -> str:
 
 def answer_text(reply: str) -> str:
     """The part of a reply that answers: the text inside ``<answer>...</answer>`` when present,
-    else the whole reply, with the characters ``.()[],:;!*#{}``, straight and curly quotes and
-    backticks turned into spaces and runs of white space collapsed."""
+    else the whole reply, in Unicode's compatibility form (NFKC: a full-width ``Ｂ`` is ``B``), with
+    the characters ``.()[],:;!*#{}``, straight and curly quotes and backticks turned into spaces
+    and runs of white space collapsed."""
     tagged = _ANSWER_TAG.search(reply)
-    return _clean(tagged.group(1) if tagged else reply)
+    return _clean(unicodedata.normalize("NFKC", tagged.group(1) if tagged else reply))
 
 
 def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
@@ -373,7 +417,8 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
 
     1. :func:`answer_text` of the reply;
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
-       letters are upper case, so the English article "a" is not option A; an ``A`` (or ``I``)
+       letters are upper case, so the English article "a" is not option A, except in a reply
+       that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``); an ``A`` (or ``I``)
        followed by a word with no punctuation between (``A medium shot.``) is read as the
        article (the pronoun) when the reply names exactly one option's text (rule 3);
     3. else accepted when exactly one option's text appears in it (case-insensitive, same
@@ -383,6 +428,8 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     4. else ``unparsed``.
     """
     text = answer_text(reply)
+    if len(text) == 1 and text.upper() in options:  # the reply is one letter: no sentence to misread
+        return Choice(text.upper(), "letter")
     letters = {token for token in text.split(" ") if token in options}
     if len(letters) == 1:
         letter = letters.pop()

@@ -21,8 +21,10 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -122,9 +124,35 @@ class VideoClip:
         return (len(self) - 1) / span if span > 0 else self.native_fps
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` (not a regular file) cannot be read as a video. "Not found" sent people looking
+    for a file that was there: a folder named ``clip.mp4``, a link pointing at itself, a pipe."""
+    try:
+        path.stat()
+    except RuntimeError:  # pathlib's own report of a loop, on some Python versions
+        return "a symbolic link that loops back on itself, not a video file"
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link that loops back on itself, not a video file"
+            return f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+        if exc.errno == errno.ENOENT:
+            return "video file not found"
+        return f"cannot read the video file ({exc.strerror or exc})"
+    if path.is_dir():
+        return "a directory, not a video file"
+    return "not a regular file (a pipe, socket or device), not a video file"
+
+
+def _is_still_image(container: av.container.InputContainer) -> bool:
+    """An image file (PNG, JPEG, ... under a video's name): FFmpeg's image demuxers."""
+    names = container.format.name.split(",")
+    return any(n == "image2" or n.endswith("_pipe") for n in names)
+
+
 def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
-        raise VideoError(f"{path}: video file not found")
+        raise VideoError(f"{path}: {_not_a_file(path)}")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
@@ -132,6 +160,12 @@ def _open(path: Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path}: no video stream")
+    if _is_still_image(container):
+        # one picture read as a one-frame video at FFmpeg's default 25 fps: the methods then
+        # said "decodes 1 frame", as of a truncated video, not that the file is an image
+        kind = container.format.name.split(",")[0].removesuffix("_pipe")
+        container.close()
+        raise VideoError(f"{path}: a still image ({kind}), not a video")
     if not _moving_pictures(container):
         container.close()
         raise VideoError(f"{path}: no video stream, only an attached (cover) picture")
@@ -375,6 +409,14 @@ class _Decoder:
         self.declared = int(self.stream.frames)
         self.decoded = 0
         self.skipped = 0
+        # several moving-picture streams (a second camera angle, a picture-in-picture): the
+        # one read is said, which the results belong to
+        moving = _moving_pictures(container)
+        self.streams = len(moving)
+        self.stream_index = int(self.stream.index)
+        self.others = [
+            f"#{s.index} {s.codec_context.width}x{s.codec_context.height}" for s in moving if s is not self.stream
+        ]
 
     def __iter__(self) -> Iterator[av.VideoFrame]:
         return self.frames()
@@ -401,10 +443,11 @@ class _Decoder:
     def notes(self) -> dict[str, Any]:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
         (0 = not declared) or had damaged packets skipped."""
+        streams = self._stream_notes()
         declared, decoded = self.declared, self.decoded
         short = 0 < decoded < declared
         if not (short or self.skipped):
-            return {}
+            return streams
         what = f"decoded {decoded} frames" + (f" but the container declares {declared}" if short else "")
         skipped = f", skipped {self.skipped} damaged packet(s)" if self.skipped else ""
         log.warning(
@@ -415,7 +458,22 @@ class _Decoder:
             notes["frames_declared"] = declared
         if self.skipped:
             notes["damaged_packets_skipped"] = self.skipped
-        return notes
+        return {**notes, **streams}
+
+    def _stream_notes(self) -> dict[str, Any]:
+        if self.streams < 2:
+            return {}
+        w, h = self.stream.codec_context.width, self.stream.codec_context.height
+        log.warning(
+            "%s: %d video streams; reading stream #%d (%dx%d), the one a player shows, not %s",
+            self.path,
+            self.streams,
+            self.stream_index,
+            w,
+            h,
+            ", ".join(self.others),
+        )
+        return {"video_streams": self.streams, "video_stream_read": self.stream_index}
 
 
 def _native_fps(stream: av.video.stream.VideoStream) -> float:

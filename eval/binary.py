@@ -194,9 +194,22 @@ def compare_methods(
         if not (ra.answered and rb.answered):
             unanswered.append(name)
             continue
-        pos_b = {v: i for i, v in enumerate(rb.videos)}
-        ia = [i for i, v in enumerate(ra.videos) if v in pos_b]
-        ib = [pos_b[ra.videos[i]] for i in ia]
+        # a video may hold several samples of one primitive: the k-th of ``a`` pairs with the k-th of
+        # ``b`` (a dict of first or last positions would pair both with one of ``b``'s scores)
+        pos_b: dict[str, list[int]] = {}
+        for i, v in enumerate(rb.videos):
+            pos_b.setdefault(v, []).append(i)
+        seen: dict[str, int] = {}
+        ia: list[int] = []
+        ib: list[int] = []
+        for i, v in enumerate(ra.videos):
+            k = seen.get(v, 0)
+            seen[v] = k + 1
+            if k < len(pos_b.get(v, ())):
+                ia.append(i)
+                ib.append(pos_b[v][k])
+        if not np.array_equal(ra.labels[ia], rb.labels[ib]):
+            raise ValueError(f"paired test {a} vs {b}: the two methods' samples of {name} have different labels")
         y = ra.labels[ia]
         if y.size == 0 or y.all() or not y.any():
             continue

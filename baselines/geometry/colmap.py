@@ -569,7 +569,11 @@ class ColmapOptions(VideoGeometryOptions):
         "(False makes those videos fail)",
     )
     fov_deg: float = option(
-        60.0, "field of view across the frame's longer side giving the initial focal length, degrees", gt=0, lt=180
+        60.0,
+        "field of view across the frame's longer side giving the initial focal length, degrees (a pinhole "
+        "camera: 1 to 150, from a 1,400 mm telephoto to the widest rectilinear lenses)",
+        ge=1,
+        le=150,
     )
     init_max_forward_motion: float = option(
         0.95, "largest forward share of the initial pair's motion (COLMAP's default 0.95)", ge=0, le=1
@@ -644,7 +648,7 @@ class ColmapPredictor(GeometricPredictor):
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
-        cuts = detect_cuts(clip.frames)
+        cuts = detect_cuts(clip.frames, str(video_path))
         start, stop = longest_shot(cuts, n)
         if stop - start < 3:
             raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has the 3 sampled frames COLMAP needs")

@@ -1165,7 +1165,13 @@ class FastOptions(VideoGeometryOptions):
         ge=2,
     )
     max_side: int = option(480, "longer image side in pixels after resizing", gt=0)
-    fov_deg: float = option(60.0, "assumed field of view across the first frame's longer side, degrees", gt=0, lt=180)
+    fov_deg: float = option(
+        60.0,
+        "assumed field of view across the first frame's longer side, degrees (a pinhole camera: 1 to 150, "
+        "from a 1,400 mm telephoto to the widest rectilinear lenses; fisheye footage is outside the model)",
+        ge=1,
+        le=150,
+    )
     parallax_px: float = option(
         1.0, "smallest parallax gate in pixels (a median rotation+zoom residual up to it is rotation-only)", gt=0
     )
@@ -1207,7 +1213,7 @@ class FastPredictor(GeometricPredictor):
         if len(clip) < 2:
             raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
-        cuts = detect_cuts(clip.frames)
+        cuts = detect_cuts(clip.frames, str(video_path))
         start, stop = longest_shot(cuts, len(clip))
         if stop - start < 2:
             raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has two sampled frames")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import glob
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -82,6 +83,39 @@ class TrajectoryPredictor(GeometricPredictor):
 
     name: ClassVar[str] = "trajectory"
     Options: ClassVar[type[MethodOptions]] = TrajectoryOptions
+
+    def check_videos(self, videos: Mapping[str, Path]) -> None:
+        """Refuse a ``traj_dir`` holding no trajectory of any of ``videos`` (another dataset's
+        folder, or the wrong ``format``): every video would fail with "no trajectory".
+
+        A video's file is looked for as :meth:`estimate` does (by its whole name, then by its
+        stem; :func:`~camerabench.trajectory_formats.find_trajectory_file`), stopping at the first
+        found: file-name look-ups only.
+        """
+        if not videos:
+            return
+        fmt = self.opt("format")
+        traj_dir = Path(self.opt("traj_dir"))
+        for path in videos.values():
+            path = Path(path)
+            if find_trajectory_file(traj_dir, path.name, fmt) or find_trajectory_file(traj_dir, path.stem, fmt):
+                return
+        try:
+            entries = sorted(traj_dir.iterdir(), key=lambda p: p.name)
+        except OSError as exc:
+            raise CameraBenchError(f"{traj_dir}: cannot list the trajectory folder: {exc}") from exc
+        stems = sorted({Path(p).stem for p in videos.values()})
+        looked = ", ".join(stems[:3]) + (", ..." if len(stems) > 3 else "")
+        patterns = ", ".join(p.relative_to(traj_dir).as_posix() for p in candidate_paths(traj_dir, stems[0], fmt))
+        folders = sum(p.is_dir() for p in entries)
+        held = _count_words(len(entries) - folders, "file") + _count_words(folders, "folder")
+        examples = ", ".join(p.name for p in entries[:3])
+        found = f"it holds {' and '.join(held)} (e.g. {examples})" if entries else "it is empty"
+        raise CameraBenchError(
+            f"{traj_dir}: no {fmt} trajectory of any of the {len(videos)} videos of this dataset: looked for the "
+            f"stems {looked} (for {stems[0]}: {patterns}), but {found}; is it the trajectory folder of another "
+            "dataset, or of another --format? (every video would fail with 'no trajectory')"
+        )
 
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         fmt = self.opt("format")
@@ -161,6 +195,11 @@ class TrajectoryPredictor(GeometricPredictor):
             return steps * (_video_duration(video_path) / (steps[-1] + 1))
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return steps
+
+
+def _count_words(n: int, noun: str) -> list[str]:
+    """``["3 files"]``, ``["1 folder"]``, or ``[]`` for none."""
+    return [f"{n} {noun}{'s' if n != 1 else ''}"] if n else []
 
 
 def _agrees(span: float, duration: float, n: int) -> bool:

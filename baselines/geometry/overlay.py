@@ -153,8 +153,10 @@ def _as_stack(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> NDArra
     stack = np.asarray(frames)
     if stack.ndim == 4:  # RGB: luma as OpenCV computes it
         stack = np.round(stack[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
-    if stack.ndim != 3 or len(stack) == 0:
-        raise ValueError(f"frames must be (N, H, W) grey or (N, H, W, 3) RGB, got shape {stack.shape}")
+    if stack.ndim != 3 or stack.size == 0:  # frames without pixels: numpy's "zero-size array" before
+        raise ValueError(
+            f"frames must be (N, H, W) grey or (N, H, W, 3) RGB with N, H, W >= 1, got shape {stack.shape}"
+        )
     return stack.astype(np.uint8, copy=False)
 
 

@@ -604,6 +604,25 @@ class QwenVLPredictor(Predictor):
                     "%s: yes/no scoring (predict) will fail on every video; captions and replies are unaffected", exc
                 )
 
+    def check_videos(self, videos: Mapping[str, Path]) -> None:
+        """Refuse a ``geometry_run`` folder holding no trajectory of any of ``videos`` (a run on
+        another dataset): every video would fail with "no trajectory". Looked up as
+        :meth:`predict` does (:func:`geometry_summary`), stopping at the first found."""
+        if self.opt("geometry_run") is None or not videos:
+            return
+        folder = MethodFolder(Path(str(self.opt("geometry_run"))))
+        names = sorted(dataset_video_name(Path(path))[0] for path in videos.values())
+        if any(folder.trajectory(name).is_file() for name in names):
+            return
+        held = sorted(p.name for p in folder.trajectories.glob("*.npz"))
+        expected = ", ".join(folder.trajectory(name).name for name in names[:3]) + (", ..." if len(names) > 3 else "")
+        found = f"found e.g. {', '.join(held[:3])}" if held else "found none"
+        raise CameraBenchError(
+            f"geometry_run={self.opt('geometry_run')}: none of the {len(held)} trajectories in {folder.trajectories} "
+            f"is of a video of this dataset ({len(names)} videos): looked for {expected}, {found}; "
+            "is it a run on another dataset? (every video would fail with 'no trajectory')"
+        )
+
     @property
     def vl(self) -> QwenVL:
         self.setup()

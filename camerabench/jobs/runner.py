@@ -617,6 +617,8 @@ def _run(
         # its files would become videos, or break the ground truth or label folder for later runs
         if folder.path.resolve().is_relative_to(inside.resolve()):
             raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's {what} folder {inside}")
+    if kind == "predict":  # e.g. another dataset's trajectory folder: one error now, not a failure per video
+        probe.check_videos({v: ds.video_path(v) for v in ds.videos()})
     ray_options = ray if ray is not None else RayOptions()
     execution = _Execution(
         backend,

@@ -77,8 +77,15 @@ def test_types_choices_and_unknown_names_are_one_line_errors() -> None:
         fast(scorer="nope")
     with pytest.raises(CameraBenchError, match=r"does not take option.* traj_dir; it takes: "):
         fast(traj_dir="x")
-    with pytest.raises(CameraBenchError, match="option fov_deg must be < 180"):
+    with pytest.raises(CameraBenchError, match="option fov_deg must be <= 150"):
         fast(fov_deg=200)
+    # 179 deg was taken: a focal length of 2 px at 480 px, every angle a guess
+    for method in ("fast", "colmap"):
+        with pytest.raises(CameraBenchError, match="option fov_deg must be <= 150"):
+            predictor_class(method)(fov_deg=179)
+        with pytest.raises(CameraBenchError, match="option fov_deg must be >= 1"):
+            predictor_class(method)(fov_deg=0.01)
+        assert predictor_class(method)(fov_deg=150).opt("fov_deg") == 150
     colmap = predictor_class("colmap")
     with pytest.raises(CameraBenchError, match="option min_registered must be <= 1"):
         colmap(min_registered=1.5)

@@ -23,7 +23,7 @@ OPTIONS = {"A": "Close-up", "B": "Extreme close-up", "C": "Medium shot", "D": "W
         ("The answer is [D]!", Choice("D", "letter")),
         ("D; final answer: D", Choice("D", "letter")),  # the same letter twice is one letter
         ("<think>A or B? The face fills the frame.</think><answer>B</answer>", Choice("B", "letter")),
-        ("<ANSWER> c </ANSWER>", Choice(None, "unparsed")),  # letters are upper case: 'c' is no option
+        ("<ANSWER> c </ANSWER>", Choice("C", "letter")),  # a reply of one letter and nothing else, in any case
         ("It is a wide shot.", Choice("D", "text")),
         ("medium SHOT", Choice("C", "text")),
         ("a medium shot", Choice("C", "text")),  # the article 'a' is not option A
