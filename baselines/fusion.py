@@ -511,6 +511,9 @@ class FusionModel:
         video_labels: training video -> digest of its binary labels (a moved or copied training
             dataset is recognised by them; empty in older model files).
         primitives: primitive stem -> {"samples", "positives"} of the training labels.
+        input_samples: input -> {"ok", "failed", "no_record"}: of the labelled samples, how many
+            the input scored, failed on, or has no record of (trained on as failures); empty in
+            older model files.
         full: the stack fitted on every training video (None: an untrained placeholder).
         folds: fold -> the stack fitted without that fold's videos.
         created: when it was trained.
@@ -522,6 +525,7 @@ class FusionModel:
     video_folds: dict[str, int] = field(default_factory=dict)
     video_labels: dict[str, str] = field(default_factory=dict)
     primitives: dict[str, dict[str, int]] = field(default_factory=dict)
+    input_samples: dict[str, dict[str, int]] = field(default_factory=dict)
     full: SharedStack | None = None
     folds: dict[int, SharedStack] = field(default_factory=dict)
     created: str = field(default_factory=now_iso)
@@ -545,6 +549,7 @@ class FusionModel:
             "video_folds": self.video_folds,
             "video_labels": self.video_labels,
             "primitives": self.primitives,
+            "input_samples": self.input_samples,
             "full": self.full.to_dict() if self.full is not None else None,
             "folds": {str(k): m.to_dict() for k, m in self.folds.items()},
         }
@@ -560,6 +565,9 @@ class FusionModel:
             video_folds={str(k): int(v) for k, v in obj["video_folds"].items()},
             video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
             primitives={str(p): {str(k): int(v) for k, v in e.items()} for p, e in obj["primitives"].items()},
+            input_samples={
+                str(i): {str(k): int(v) for k, v in e.items()} for i, e in (obj.get("input_samples") or {}).items()
+            },
             full=SharedStack.from_dict(obj["full"]) if obj.get("full") else None,
             folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
             created=str(obj.get("created", "")),
@@ -694,6 +702,25 @@ def train_fusion(
                 len(set(videos)),
                 unrun[0],
             )
+    input_samples = {
+        feat.name: {
+            "ok": int((~np.isnan(s[:, i])).sum()),
+            "failed": sum(bool(np.isnan(s[j, i])) and feat.has_record(videos[j]) for j in range(len(videos))),
+            "no_record": sum(not feat.has_record(v) for v in videos),
+        }
+        for i, feat in enumerate(feats)
+    }
+    one_class = sorted(p for p, c in counts.items() if c["positives"] in (0, c["samples"]))
+    if one_class:
+        log.warning(
+            "fusion: %d of %d primitives have training labels of one class only (e.g. %s: %d of %d positive): "
+            "the shared stack is fitted on them with the others, but their labels alone could not rank anything",
+            len(one_class),
+            len(counts),
+            one_class[0],
+            counts[one_class[0]]["positives"],
+            counts[one_class[0]]["samples"],
+        )
     if len(set(videos)) < 2:
         raise CameraBenchError(
             f"{data_dir}: binary labels of {len(set(videos))} video only; fusion is cross-fitted over video "
@@ -707,6 +734,15 @@ def train_fusion(
     for f in sorted(set(folds.values())):
         tr = np.flatnonzero(fold != f)
         per_fold[f] = fit_shared_stack([prims[i] for i in tr], s[tr], y[tr], [videos[i] for i in tr], inner_repeats)
+    constant = sorted(f for f, stack in per_fold.items() if stack.kind == "constant")
+    if constant:
+        log.warning(
+            "fusion: %d of %d folds have training videos whose labels are of one class only (e.g. fold %d): "
+            "each of their held-out videos gets the same constant P(yes) (the smoothed prevalence), tied",
+            len(constant),
+            len(per_fold),
+            constant[0],
+        )
     model = FusionModel(
         inputs=list(inputs),
         trained_on_data=str(Path(data_dir).resolve()),
@@ -714,6 +750,7 @@ def train_fusion(
         video_folds=folds,
         video_labels=label_digests(ds.binary.values()),
         primitives=counts,
+        input_samples=input_samples,
         full=fit_shared_stack(prims, s, y, videos, inner_repeats),
         folds=per_fold,
     )

@@ -69,11 +69,23 @@ class WriteError(CameraBenchError):
 
 
 def _file_in_the_way(path: Path) -> Path | None:
-    """The first existing component of ``path`` that is not a folder (None if there is none)."""
+    """The first component of ``path`` that is there but is not a folder: a file, or a link to
+    nothing (None if there is none)."""
     for p in (*reversed(path.parents), path):
-        if p.exists() and not p.is_dir():
+        if (p.exists() or p.is_symlink()) and not p.is_dir():
             return p
     return None
+
+
+def _in_the_way(blocker: Path) -> str:
+    """What ``blocker`` (from :func:`_file_in_the_way`) is, for an error message."""
+    if blocker.is_symlink() and not blocker.exists():
+        try:
+            target = f" {os.readlink(blocker)}"
+        except OSError:  # gone meanwhile, or unreadable: the link is still named
+            target = ""
+        return f"a link to{target}, which does not exist (a broken link), not a folder"
+    return "a file, not a folder"
 
 
 def write_error(path: str | Path, exc: OSError) -> WriteError:
@@ -87,9 +99,9 @@ def write_error(path: str | Path, exc: OSError) -> WriteError:
     if isinstance(exc, FileExistsError | NotADirectoryError):
         blocker = _file_in_the_way(path)
         if blocker == path:
-            return WriteError(path, "is a file, not a folder")
+            return WriteError(path, f"is {_in_the_way(blocker)}")
         if blocker is not None:
-            return WriteError(path, f"cannot create the folder: {blocker} is a file, not a folder")
+            return WriteError(path, f"cannot create the folder: {blocker} is {_in_the_way(blocker)}")
     if isinstance(exc, IsADirectoryError):
         return WriteError(path, "is a folder, not a file")
     return WriteError(path, f"cannot write: {exc.strerror or exc}")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,16 @@ CALIBRATION_FILE = "calibration.json"
 #: Answers to multiple-choice rows (ShotBench tables), one AnswerRecord per row, and their run.json.
 ANSWERS_FILE = "answers.jsonl"
 ANSWER_RUN_INFO_FILE = "answer_run.json"
-_RUN_FILES = (SCORES_FILE, CAPTIONS_FILE, ANSWERS_FILE, RUN_INFO_FILE, TRAJECTORIES_DIR)
+#: A caption run (or answering pass) stopped before its first record leaves only its run.json.
+_RUN_FILES = (
+    SCORES_FILE,
+    CAPTIONS_FILE,
+    ANSWERS_FILE,
+    RUN_INFO_FILE,
+    CAPTION_RUN_INFO_FILE,
+    ANSWER_RUN_INFO_FILE,
+    TRAJECTORIES_DIR,
+)
 
 _R = TypeVar("_R", ScoreRecord, CaptionRecord, AnswerRecord)
 _K = TypeVar("_K")
@@ -414,11 +424,23 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
         FileFormatError: RUN is not a folder or holds no method folder.
     """
     run_dir = Path(run_dir)
+    if run_dir.is_file():  # e.g. RUN/<method>/scores.jsonl given for RUN
+        raise FileFormatError(run_dir, "is a file, not a run folder: pass the folder that holds RUN/<method>/")
     if not run_dir.is_dir():
         raise FileFormatError(run_dir, "run folder not found")
+    entries = sorted(run_dir.iterdir())
+    broken = [p for p in entries if p.is_symlink() and not p.exists() and not p.name.startswith(".")]
+    if broken:  # e.g. a method folder linked from a run that has since moved: not evaluated, so said
+        log.warning(
+            "%s: %d link(s) to nothing left out (e.g. %s -> %s): a method folder linked from a moved or deleted run?",
+            run_dir,
+            len(broken),
+            broken[0].name,
+            os.readlink(broken[0]),
+        )
     methods = {
         p.name: read_method(p)
-        for p in sorted(run_dir.iterdir())
+        for p in entries
         if p.is_dir() and not p.name.startswith(".") and MethodFolder(p).holds_outputs()
     }
     if not methods:

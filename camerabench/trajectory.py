@@ -89,15 +89,15 @@ class Trajectory:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.cam_c2w = np.asarray(self.cam_c2w, dtype=np.float64)
-        self.timestamps = np.asarray(self.timestamps, dtype=np.float64)
+        self.cam_c2w = _real_array(self.cam_c2w, "cam_c2w")
+        self.timestamps = _real_array(self.timestamps, "timestamps")
         n = self.cam_c2w.shape[0]
         if self.cam_c2w.shape != (n, 4, 4) or n == 0:
             raise ValueError(f"cam_c2w must be (N, 4, 4) with N > 0, got {self.cam_c2w.shape}")
         if self.timestamps.shape != (n,):
             raise ValueError(f"timestamps must be ({n},), got {self.timestamps.shape}")
         if self.intrinsic is not None:
-            k = np.asarray(self.intrinsic, dtype=np.float64)
+            k = _real_array(self.intrinsic, "intrinsic")
             if k.shape == (3, 3):
                 k = np.broadcast_to(k, (n, 3, 3)).copy()
             if k.shape != (n, 3, 3):
@@ -120,13 +120,34 @@ class Trajectory:
         return 0.5 * self.intrinsic[:, 0, 0] + 0.5 * self.intrinsic[:, 1, 1]  # no overflow near 1e308
 
 
+def _real_array(value: Any, name: str) -> NDArray[np.float64]:
+    """``value`` as float64, refusing complex numbers (numpy would drop their imaginary part with
+    only a warning) and values that are not numbers."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    try:
+        return np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}: {exc}") from None
+
+
 def focal_from_fov(width_px: int, fov_deg: float) -> float:
     """Focal length in pixels of a pinhole camera with this horizontal field of view.
 
     Example:
         >>> round(focal_from_fov(320, 90.0), 6)
         160.0
+
+    Raises:
+        ValueError: ``fov_deg`` is not in (0, 180) (a pinhole camera sees less than a half
+            space: 0 gave a division by zero, 180 a focal length of 1e-14 px) or ``width_px``
+            is not positive.
     """
+    if not 0.0 < float(fov_deg) < 180.0:  # NaN fails too
+        raise ValueError(f"field of view must be between 0 and 180 degrees (a pinhole camera), got {fov_deg}")
+    if not width_px > 0:
+        raise ValueError(f"image width must be positive, got {width_px} px")
     return 0.5 * width_px / float(np.tan(np.deg2rad(fov_deg) / 2))
 
 
@@ -185,6 +206,12 @@ def interpolate_poses(
     Returns:
         ``(cam_c2w (M, 4, 4), intrinsic (M, 3, 3) or None)``.
 
+    Raises:
+        ValueError: no known frame, known times that are not finite and strictly increasing (two
+            frames at one time gave NaN poses through a division by zero), poses or intrinsics
+            that do not match the times, a focal length that is not positive and finite, or a
+            query time that is not finite.
+
     Example:
         >>> c2w = np.tile(np.eye(4), (2, 1, 1))
         >>> c2w[1, :3, 3] = [0.0, 0.0, 2.0]
@@ -197,7 +224,9 @@ def interpolate_poses(
 
     known = np.asarray(times, dtype=np.float64)
     c2w = np.asarray(cam_c2w, dtype=np.float64)
-    query = np.clip(np.asarray(query_times, dtype=np.float64), known[0], known[-1])
+    query = np.asarray(query_times, dtype=np.float64)
+    _check_interpolation(known, c2w, query, intrinsic)
+    query = np.clip(query, known[0], known[-1])
     out = np.tile(np.eye(4), (len(query), 1, 1))
     k_out = None if intrinsic is None else np.empty((len(query), 3, 3))
     if len(known) == 1:
@@ -224,6 +253,38 @@ def interpolate_poses(
     if k_out is not None and intrinsic is not None:
         k_out[hit] = intrinsic[index[hit]]
     return out, k_out
+
+
+def _check_interpolation(
+    known: NDArray[np.float64],
+    c2w: NDArray[np.float64],
+    query: NDArray[np.float64],
+    intrinsic: NDArray[np.float64] | None,
+) -> None:
+    """What :func:`interpolate_poses` refuses (see there)."""
+    if known.ndim != 1 or len(known) == 0:
+        raise ValueError(f"times must be a non-empty 1-D array, got shape {known.shape}")
+    if c2w.shape != (len(known), 4, 4):
+        raise ValueError(f"cam_c2w must be ({len(known)}, 4, 4) for {len(known)} times, got {c2w.shape}")
+    if intrinsic is not None:
+        k = np.asarray(intrinsic, dtype=np.float64)
+        if k.shape != (len(known), 3, 3):
+            raise ValueError(f"intrinsic must be ({len(known)}, 3, 3) for {len(known)} times, got {k.shape}")
+        focal = k[:, 0, 0]
+        if not (np.isfinite(focal).all() and (focal > 0).all()):
+            i = int(np.argmax(~(np.isfinite(focal) & (focal > 0))))
+            raise ValueError(f"known frame {i}: focal length {focal[i]:g} is not positive and finite")
+    if not np.isfinite(known).all():
+        raise ValueError(f"known time {int(np.argmax(~np.isfinite(known)))} is not finite")
+    steps = np.diff(known)
+    if not (steps > 0).all():
+        i = int(np.argmax(~(steps > 0))) + 1
+        raise ValueError(
+            f"known times must be strictly increasing: time {i} is {known[i]:g} after {known[i - 1]:g} "
+            "(two poses at one time cannot be interpolated between)"
+        )
+    if not np.isfinite(query).all():
+        raise ValueError(f"query time {int(np.argmax(~np.isfinite(query.ravel())))} is not finite")
 
 
 def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
@@ -280,6 +341,14 @@ def pose_issue(traj: Trajectory, min_poses: int = 1) -> tuple[int | None, str] |
     if n > 1 and not (np.diff(ts) > 0).all():
         i = int(np.argmax(~(np.diff(ts) > 0))) + 1
         return i, f"timestamp {ts[i]:g} does not increase (previous {ts[i - 1]:g})"
+    with np.errstate(over="ignore"):
+        span = ts[-1] - ts[0]
+    if not np.isfinite(span):  # durations and rates would be inf and 0: a corrupt timestamp
+        i = int(np.argmax(np.abs(ts)))
+        return i, (
+            f"timestamps run from {ts[0]:g} to {ts[-1]:g} s, a duration beyond what can be computed with "
+            "(a corrupt timestamp?)"
+        )
     if traj.intrinsic is not None:
         k = traj.intrinsic
         if not np.isfinite(k).all():

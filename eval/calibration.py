@@ -887,6 +887,25 @@ def _ece(labels: NDArray[np.bool_], p: NDArray[np.float64], n_bins: int) -> floa
     return float(total)
 
 
+def _left_out(dataset: Dataset, run: MethodRun, calibrated: CalibratedRun | None) -> tuple[int, int, int]:
+    """Labelled binary samples left out of the calibration metrics: (failed, no score record,
+    ok score without a calibration map)."""
+    table = run.scores or {}
+    after = calibrated.run.scores or {} if calibrated is not None else table
+    failed = missing = no_map = 0
+    for prim, recs in dataset.binary.items():
+        for r in recs:
+            key = (r.image, prim.question)
+            rec = table.get(key)
+            if rec is None:
+                missing += 1
+            elif rec.status != "ok" or rec.score is None:
+                failed += 1
+            elif (cal := after.get(key)) is None or cal.status != "ok" or cal.score is None:
+                no_map += 1
+    return failed, missing, no_map
+
+
 def calibration_section(
     dataset: Dataset, run: MethodRun, calibrated: CalibratedRun | None, calibration_file: Path | None = None
 ) -> CalibrationResult | None:
@@ -907,27 +926,37 @@ def calibration_section(
         return None
     if calibrated is None and not ((p >= 0) & (p <= 1)).all():
         return None
+    # Brier score and ECE need no second class (a mean squared error, a sum of per-bin gaps):
+    # a primitive whose scored samples all share one label has both, as scikit-learn computes them
     per: dict[str, float] = {}
     for name, (yy, pp, _) in samples.items():
-        if len(yy) == 0 or yy.all() or not yy.any():
-            warnings.warn(f"Brier score of {name} is undefined: one class only", UndefinedMetricWarning, stacklevel=2)
+        if len(yy) == 0:
+            warnings.warn(f"Brier score of {name} is undefined: no scored sample", UndefinedMetricWarning, stacklevel=2)
             per[name] = math.nan
         else:
-            per[name] = float(brier_score_loss(yy, pp))
-    if y.all() or not y.any():
-        warnings.warn("calibration metrics are undefined: one class only", UndefinedMetricWarning, stacklevel=2)
-        brier, ece = math.nan, math.nan
-        reliability = Reliability(RELIABILITY_BINS, [], [], [])
-    else:
-        brier = float(brier_score_loss(y, p))
-        ece = _ece(y, p, RELIABILITY_BINS)
-        prob_true, prob_pred = calibration_curve(y, p, n_bins=RELIABILITY_BINS, strategy="uniform")
-        counts = np.bincount(_bin_ids(p, RELIABILITY_BINS), minlength=RELIABILITY_BINS)
-        reliability = Reliability(
-            RELIABILITY_BINS, prob_pred.tolist(), prob_true.tolist(), [int(c) for c in counts if c > 0]
+            per[name] = float(brier_score_loss(yy.astype(np.int64), pp, pos_label=1))
+    brier = float(brier_score_loss(y.astype(np.int64), p, pos_label=1))
+    ece = _ece(y, p, RELIABILITY_BINS)
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=RELIABILITY_BINS, strategy="uniform")
+    counts = np.bincount(_bin_ids(p, RELIABILITY_BINS), minlength=RELIABILITY_BINS)
+    nonempty = [int(c) for c in counts if c > 0]
+    reliability = Reliability(RELIABILITY_BINS, prob_pred.tolist(), prob_true.tolist(), nonempty)
+    failed, missing, no_map = _left_out(dataset, run, calibrated)
+    if failed or missing or no_map:
+        log.warning(
+            "%s: of %d labelled binary samples, %d failed, %d have no score record and %d have no calibration "
+            "map: left out of the Brier score and ECE (computed on the %d others)",
+            run.name,
+            failed + missing + no_map + len(y),
+            failed,
+            missing,
+            no_map,
+            len(y),
         )
     if calibrated is None:
-        return CalibrationResult("raw scores", brier, ece, len(y), per, reliability)
+        return CalibrationResult(
+            "raw scores", brier, ece, len(y), per, reliability, failed=failed, missing=missing, no_calibration_map=0
+        )
     cal = calibrated.calibration
     return CalibrationResult(
         calibrated.source,
@@ -940,4 +969,7 @@ def calibration_section(
         calibration_file=str(calibration_file) if calibration_file else None,
         copied_from=cal.copied_from,
         maps={k: v.kind for k, v in cal.per_primitive.items()},
+        failed=failed,
+        missing=missing,
+        no_calibration_map=no_map,
     )

@@ -247,7 +247,9 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
         candidates: (N,) candidates; an empty candidate scores 0 on both.
 
     Returns:
-        ``{"cosine": [N], "bertscore_f1": [N], "model": name}``.
+        ``{"cosine": [N], "bertscore_f1": [N], "model": name, "truncated": [indices]}``;
+        ``truncated`` lists the pairs with a text longer than the model's input (its
+        ``max_seq_length`` word pieces): the model reads only the beginning of such a text.
     """
     if len(references) != len(candidates):
         raise ValueError("references and candidates must have the same length")
@@ -257,6 +259,9 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
     f1 = [0.0] * n
     todo = [i for i in range(n) if candidates[i].strip()]  # an empty candidate scores 0
     texts = sorted({references[i] for i in todo} | {candidates[i] for i in todo})
+    limit = int(model.max_seq_length)
+    too_long = {t for t in texts if len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) > limit}
+    truncated = [i for i in todo if references[i] in too_long or candidates[i] in too_long]
     if texts:
         outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
         emb = {t: o for t, o in zip(texts, outputs, strict=True)}
@@ -266,7 +271,13 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
             sim = _normalised_tokens(cand["token_embeddings"]) @ _normalised_tokens(ref["token_embeddings"]).T
             p, r = float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
             f1[i] = 2 * p * r / (p + r) if p + r > 0 else 0.0
-    return {"cosine": cosine, "bertscore_f1": f1, "model": "sentence-transformers/all-MiniLM-L6-v2"}
+    return {
+        "cosine": cosine,
+        "bertscore_f1": f1,
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "truncated": truncated,
+        "max_tokens": limit,
+    }
 
 
 def _numpy(x: Any) -> np.ndarray:
@@ -611,6 +622,14 @@ def caption_section(
         if rec is not None and rec.status == "ok" and rec.caption is not None:
             _check_text(rec.caption, f"{run.layout.captions}: the caption of {video}")
             produced[video] = normalise_caption(rec.caption)
+    unreferenced = sorted(v for v in run.captions if v not in references)
+    section_notes: list[str] = []
+    if unreferenced:
+        section_notes.append(
+            f"{len(unreferenced)} caption record(s) are of videos with no reference caption in caption_data.json "
+            f"(e.g. {unreferenced[0]!r}): not evaluated"
+        )
+        log.warning("%s: %s", run.name, section_notes[-1])
     prompt_note = _other_prompt_note(items, run)
     if prompt_note is not None:
         log.warning("%s: %s", run.name, prompt_note)
@@ -626,11 +645,12 @@ def caption_section(
         failed=sum(s == "failed" for s in status.values()),
         missing=sum(s == "missing" for s in status.values()),
         failed_policy=policy,
+        unreferenced=len(unreferenced),
     )
     if not candidates:
-        section.note = "; ".join(n for n in ("no caption could be evaluated", prompt_note) if n)
+        section.note = "; ".join(n for n in ("no caption could be evaluated", prompt_note, *section_notes) if n)
         return section, []
-    section.note = "; ".join(n for n in (prompt_note, empty_note) if n) or None
+    section.note = "; ".join(n for n in (prompt_note, empty_note, *section_notes) if n) or None
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
@@ -650,6 +670,14 @@ def caption_section(
         )
         for row, cos, f1 in zip(rows, sims["cosine"], sims["bertscore_f1"], strict=True):
             row["minilm_cosine"], row["minilm_bertscore_f1"] = cos, f1
+        if sims["truncated"]:
+            long_note = (
+                f"{len(sims['truncated'])} of {len(rows)} caption pairs hold a text longer than MiniLM reads "
+                f"({sims['max_tokens']} word pieces; e.g. {videos[sims['truncated'][0]]!r}): their MiniLM "
+                "similarities compare the beginnings only"
+            )
+            log.warning("%s: %s", run.name, long_note)
+            section.note = "; ".join(n for n in (section.note, long_note) if n)
     for row in rows:
         for name, fn in _COMPAT.items():
             row[name] = fn(row["reference"], row["caption"])

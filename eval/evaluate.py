@@ -35,7 +35,7 @@ from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibrat
 from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
-from camerabench.eval.mcq import mcq_section
+from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
 from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
@@ -273,12 +273,8 @@ def _warn_unmatched_answers(name: str, run: MethodRun, rows: list[MCQRow]) -> No
     matches a row of any table with its index (as :func:`~camerabench.eval.mcq.mcq_section`
     reads them).
     """
-    keys = {(row.table, row.index) for row in rows}
-    indices = {row.index for row in rows}
-    unmatched = sorted(
-        (k for k in run.answers or {} if (k not in keys if k[0] is not None else k[1] not in indices)),
-        key=lambda k: (k[0] or "", k[1]),
-    )
+    used = set(match_answers(rows, run.answers or {}).values())
+    unmatched = sorted((k for k in run.answers or {} if k not in used), key=lambda k: (k[0] or "", k[1]))
     if unmatched:
         table, index = unmatched[0]
         log.warning(
@@ -301,17 +297,45 @@ def _check_answer_tables(run: MethodRun, tables: dict[str, list[MCQRow]]) -> Non
         FileFormatError: naming the answers file, the index and the tables.
     """
     where: dict[str, list[str]] = {}
+    by_number: dict[int, set[str]] = {}
     for table, rows in sorted(tables.items()):
         for row in rows:
             where.setdefault(row.index, []).append(table)
+            number = whole_number(row.index)
+            if number is not None:
+                by_number.setdefault(number, set()).add(table)
     for key in sorted(run.answers or {}, key=lambda k: (k[0] or "", k[1])):
         index = key[1]
-        if key[0] is None and len(where.get(index, ())) > 1:
+        if key[0] is not None:
+            continue
+        number = whole_number(index)
+        # by number too: the record 1 would answer the row 1 of one table and the row 01 of another
+        named = where.get(index, []) if number is None else sorted(by_number.get(number, ()))
+        if len(named) > 1:
             raise FileFormatError(
                 run.layout.answers,
-                f"the answer to index {index!r} names no table, but tables {', '.join(where[index])} all have a "
+                f"the answer to index {index!r} names no table, but tables {', '.join(named)} all have a "
                 "row of that index: give each record its 'table' (the table's file stem)",
             )
+
+
+def _check_row_numbers(dataset: Dataset) -> None:
+    """Refuse a table holding two rows whose indexes spell one number (``1`` and ``01``), naming
+    the table file and the lines: an answer of index ``1`` could be either's
+    (:func:`~camerabench.eval.mcq.match_answers`)."""
+    for stem, rows in sorted(dataset.mcq.items()):
+        clash = same_number_rows(rows)
+        if clash is None:
+            continue
+        a, b = clash
+        folder = dataset.labels_dir / "shotbench"
+        path = next((p for p in (folder / f"{stem}.tsv", folder / f"{stem}.xlsx") if p.exists()), folder / stem)
+        raise FileFormatError(
+            path,
+            f"index {b.index!r} is the same number as index {a.index!r} (line {a.line}): an answer whose index is "
+            "that number could be either row's; give the rows distinct numbers",
+            b.line,
+        )
 
 
 def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, str]], str] | None:
@@ -431,6 +455,8 @@ def evaluate(
             f"{dataset.root}: nothing to evaluate against: no label file in {dataset.labels_dir} "
             f"and no ground-truth trajectory in {dataset.gt_dir}"
         )
+    if any(run.answers for run in runs.values()):
+        _check_row_numbers(dataset)
     for run in runs.values():
         _check_answer_tables(run, dataset.mcq)
     binary = dataset.binary

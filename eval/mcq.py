@@ -22,6 +22,13 @@ accuracy, and the section names it. Rows the method was never asked (``evaluate`
 from an ``answer_run.json`` without a finish time: a ``predict`` interrupted in its answering
 pass) are missing, whatever their category: an unfinished pass is not a coverage gap.
 
+Answers are matched to rows by table and index: a record naming the row's table, else one
+naming no table, with the row's index as text (``answers.jsonl`` holds it as text; a JSON number
+is read as its text). A row no record names so gets the record whose index is the same whole
+number (a record of index ``1``, as a tool that read the index column as numbers writes it, for
+the row ``01``), when exactly one such record is left. A table holding two rows of the same
+number (``1`` and ``01``) is refused: an answer by number could not tell them apart.
+
 Example:
     >>> options = {"A": "Pan left", "B": "Tilt up", "C": "Static"}
     >>> extract_choice("<think>the view rises</think><answer>(B)</answer>", options)
@@ -43,13 +50,98 @@ from camerabench.eval.results import CategoryAccuracy, MCQResult
 from camerabench.records import AnswerRecord
 from camerabench.shotbench import Choice, MCQRow, extract_choice
 
-__all__ = ["CategoryAccuracy", "Choice", "MCQResult", "extract_choice", "mcq_section"]
+__all__ = [
+    "CategoryAccuracy",
+    "Choice",
+    "MCQResult",
+    "extract_choice",
+    "match_answers",
+    "mcq_section",
+    "same_number_rows",
+    "whole_number",
+]
 
 _COUNTS = ("rows", "scored", "correct", "unparsed", "failed", "missing")
 
 
 def _accuracy(correct: int, scored: int) -> float:
     return correct / scored if scored else math.nan
+
+
+def whole_number(index: str) -> int | None:
+    """The whole number an index spells in ASCII digits (``"01"`` and ``"1"`` are both 1), or None.
+
+    >>> whole_number("007"), whole_number("a1"), whole_number("1.0")
+    (7, None, None)
+    """
+    return int(index) if index.isascii() and index.isdigit() else None
+
+
+def same_number_rows(rows: Sequence[MCQRow]) -> tuple[MCQRow, MCQRow] | None:
+    """Two rows of one table whose indexes differ as text but spell the same whole number
+    (``1`` and ``01``), or None: answers by number cannot tell them apart."""
+    first: dict[tuple[str, int], MCQRow] = {}
+    for row in rows:
+        number = whole_number(row.index)
+        if number is None:
+            continue
+        other = first.setdefault((row.table, number), row)
+        if other is not row and other.index != row.index:
+            return other, row
+    return None
+
+
+def match_answers(
+    rows: Sequence[MCQRow], answers: Mapping[tuple[str | None, str], AnswerRecord]
+) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """Row ``(table, index)`` -> the key of the answer record that answers it (rows without one left out).
+
+    First by text: the record of the row's table and index, else the record of no table with that
+    index. Then, for a row still unanswered, by number: the one record not matched yet whose index
+    is the row's whole number (that of the row's table, else of no table).
+
+    Raises:
+        ValueError: two rows of one table spell the same number (:func:`same_number_rows`), or
+            several unmatched records spell a row's number (``1`` and ``001`` for the row ``01``).
+    """
+    clash = same_number_rows(rows)
+    if clash is not None:
+        a, b = clash
+        raise ValueError(
+            f"table {a.table!r}: the rows on lines {a.line} and {b.line} have the indexes {a.index!r} and "
+            f"{b.index!r}, the same number: an answer whose index is that number could be either's; give "
+            "them distinct numbers"
+        )
+    out: dict[tuple[str, str], tuple[str | None, str]] = {}
+    for row in rows:
+        keys: tuple[tuple[str | None, str], ...] = ((row.table, row.index), (None, row.index))
+        for key in keys:
+            if key in answers:
+                out[(row.table, row.index)] = key
+                break
+    used = set(out.values())
+    by_number: dict[tuple[str | None, int], list[tuple[str | None, str]]] = {}
+    for key in answers:
+        number = whole_number(key[1])
+        if number is not None and key not in used:
+            by_number.setdefault((key[0], number), []).append(key)
+    for row in rows:
+        number = whole_number(row.index)
+        if (row.table, row.index) in out or number is None:
+            continue
+        for table in (row.table, None):
+            found = [k for k in by_number.get((table, number), []) if k not in used]
+            if len(found) > 1:
+                raise ValueError(
+                    f"row {row.table}/{row.index}: the answer records of indexes "
+                    f"{', '.join(repr(k[1]) for k in sorted(found, key=lambda k: k[1]))} all spell its number "
+                    f"{number}, and none its index {row.index!r}: which answers it is ambiguous"
+                )
+            if found:
+                out[(row.table, row.index)] = found[0]
+                used.add(found[0])
+                break
+    return out
 
 
 def mcq_section(
@@ -63,7 +155,7 @@ def mcq_section(
     Args:
         rows: the labelled rows (all tables of the dataset).
         answers: (table or None, index) -> record; a record without a table matches a row of
-            any table with that index.
+            any table with that index (:func:`match_answers` says how they are matched).
         failed: ``lowest`` (failed and missing rows are wrong) or ``drop`` (left out).
         unasked: (table, index) of rows the method was never asked (an answering pass that
             did not finish): missing, and their category is not outside the method's coverage.
@@ -72,8 +164,9 @@ def mcq_section(
         The section, or None when ``rows`` is empty.
 
     Raises:
-        ValueError: an unknown policy, a row whose answer is not one of its options, or a
-            (table, index) given twice (it would be counted twice).
+        ValueError: an unknown policy, a row whose answer is not one of its options, a
+            (table, index) given twice (it would be counted twice), or rows and records that
+            cannot be matched unambiguously (:func:`match_answers`).
     """
     check_failed_policy(failed)
     if not rows:
@@ -85,12 +178,14 @@ def mcq_section(
         if (row.table, row.index) in seen:
             raise ValueError(f"row {row.table}/{row.index} is given twice")
         seen.add((row.table, row.index))
+    matched = match_answers(rows, answers)
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
         t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked"), 0))
         t["rows"] += 1
-        rec = answers.get((row.table, row.index)) or answers.get((None, row.index))
+        key = matched.get((row.table, row.index))
+        rec = answers[key] if key is not None else None
         t["records"] += rec is not None
         t["unasked"] += rec is None and (row.table, row.index) in unasked
         if rec is None or rec.status == "failed" or rec.answer is None:

@@ -651,6 +651,12 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
             *(f"{methods[n].evaluated} / {methods[n].failed} / {methods[n].missing}" for n in names),
         ]
     )
+    rows.append(
+        [
+            "captions without a reference (not evaluated)",
+            *(str(_count_or_unknown(methods[n].unreferenced)) for n in names),
+        ]
+    )
     doc.table(["metric", *names], rows)
     for n in names:
         if methods[n].note:
@@ -754,6 +760,11 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     doc.img("trajectory_errors.png", "trajectory errors")
 
 
+def _count_or_unknown(value: int | None) -> int | str:
+    """A count, or ``"not recorded"`` for one a ``metrics.json`` written before it was kept lacks."""
+    return "not recorded" if value is None else value
+
+
 def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_reliability
 
@@ -765,10 +776,34 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
         "Brier score and expected calibration error (ECE, over the reliability bins) of each method's "
         "P(yes) on the binary samples it scored: from its `calibration.json` (cross-fitted on the data it "
         "was fitted on: each video calibrated by the fold that left it out), or the raw scores when they "
-        "are probabilities. Lower is better."
+        "are probabilities. Lower is better. Samples whose score failed, that have no score record or "
+        "whose score has no calibration map are left out of both, and counted in their columns."
     )
-    rows = [[n, c.source, c.samples, _num(c.brier), _num(c.ece), c.fitted_on_data or ""] for n, c in cal.items()]
-    header = ["method", "probabilities", "samples", "Brier", "ECE", "calibration fitted on"]
+    rows = [
+        [
+            n,
+            c.source,
+            c.samples,
+            _count_or_unknown(c.failed),
+            _count_or_unknown(c.missing),
+            _count_or_unknown(c.no_calibration_map),
+            _num(c.brier),
+            _num(c.ece),
+            c.fitted_on_data or "",
+        ]
+        for n, c in cal.items()
+    ]
+    header = [
+        "method",
+        "probabilities",
+        "samples",
+        "failed (left out)",
+        "missing (left out)",
+        "no calibration map (left out)",
+        "Brier",
+        "ECE",
+        "calibration fitted on",
+    ]
     doc.table(header, rows)
     _write_csv(out / "calibration.csv", header, rows)
     csvs.append("calibration.csv")

@@ -593,7 +593,10 @@ class CaptionResult(Section):
         failed: videos whose caption failed.
         missing: videos with no caption record.
         failed_policy: ``lowest`` or ``drop``.
-        note: set when no caption could be evaluated, when captions answer another prompt
+        unreferenced: caption records of videos with no reference caption (not evaluated; None
+            in a ``metrics.json`` written before this count was kept).
+        note: set when no caption could be evaluated, when captions have no reference, when
+            MiniLM reads only the beginning of long texts, when captions answer another prompt
             than the references' question, when ok captions hold no word (evaluated as the
             empty caption), or when texts hold no letter rouge-score reads (``compat_rouge_l``
             0 whatever they say).
@@ -609,6 +612,7 @@ class CaptionResult(Section):
     camerabench_compat: CompatMetrics | None = None
     minilm: MiniLMMetrics | None = None
     motion_facts: MotionFacts | None = None
+    unreferenced: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         if self.failed_policy not in FAILED_POLICIES:
@@ -699,12 +703,18 @@ class CalibrationResult(Section):
             (bin samples / samples) x |fraction of positives - mean P(yes)|.
         samples: scored binary samples (failed and missing ones have no probability).
         per_primitive_brier: primitive -> Brier score (NaN with a warning for a primitive with
-            one class only).
+            no scored sample; a primitive whose samples share one label has one, as a Brier
+            score needs no second class).
         reliability: the reliability-diagram data.
         fitted_on_data: the dataset the calibration was fitted on (None for raw scores).
         calibration_file: the calibration file used (None for raw scores).
         copied_from: the file the calibration was copied from, when applied from another run.
         maps: primitive -> map kind (``platt``, ``isotonic``, ``undefined``; ``pooled`` too).
+        failed: labelled binary samples left out of Brier and ECE because the method's score
+            failed (None in a ``metrics.json`` written before this count was kept).
+        missing: labelled binary samples left out because the method wrote no score record.
+        no_calibration_map: labelled binary samples whose ok score has no calibration map
+            (neither its primitive's nor the pooled one), left out; 0 for raw scores.
     """
 
     source: str
@@ -717,6 +727,9 @@ class CalibrationResult(Section):
     calibration_file: str | None = None
     copied_from: str | None = None
     maps: dict[str, str] | None = None
+    failed: int | None = None
+    missing: int | None = None
+    no_calibration_map: int | None = None
 
 
 # --------------------------------------------------------------------------- method and top level

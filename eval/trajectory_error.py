@@ -170,6 +170,11 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if alignment == "sim3_orientation" and _is_point(est_pos):  # orientation_sim3 took scale 1
         out["scale"] = math.nan
         notes.append("estimated camera centre does not move: the alignment scale is undefined")
+    elif scale == 0.0:  # orientation_sim3's best non-negative scale for an estimate moving against the reference
+        notes.append(
+            "the estimated centres move against the ground truth's: the best non-negative scale is 0, which "
+            "shrinks the estimate to a point (translation errors are the ground truth's spread)"
+        )
     coverage = _coverage_note(est.timestamps, ref.timestamps, ref_evo.timestamps)
     if coverage is not None:
         out["partial"] = True
@@ -212,10 +217,12 @@ def _coverage_note(
     The errors are measured on the associated poses only; an estimate of the first second of a
     ten-second clip (a run that decoded part of the video) would otherwise get the errors of
     that second as the clip's, with no sign. A part shorter than one frame gap of either
-    trajectory (a lower frame rate ends a little earlier) does not count.
+    trajectory (a lower frame rate ends a little earlier), plus the association tolerance (half
+    a ground-truth frame gap), does not count; two frames of the same rate left out do.
     """
     gaps = [float(np.median(np.diff(t))) for t in (est_ts, ref_ts) if len(t) > 1]
-    slack = 1e-9 + sum(gaps)
+    ref_gap = float(np.median(np.diff(ref_ts))) if len(ref_ts) > 1 else 0.0
+    slack = 1e-9 + max(gaps, default=0.0) + 0.5 * ref_gap
     first, last = float(matched_ts[0]), float(matched_ts[-1])
     parts = []
     for what, ts in (("ground truth", ref_ts), ("estimate", est_ts)):

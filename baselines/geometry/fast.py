@@ -85,8 +85,19 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
-from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot
+from camerabench.baselines.geometry.predictor import (
+    MIN_FRAME_SIDE_PX,
+    GeometricPredictor,
+    VideoGeometryOptions,
+    sampled_clip,
+)
+from camerabench.baselines.geometry.shots import (
+    COLOURLESS_SHARE,
+    cuts_text,
+    detect_cuts,
+    histogram_bins,
+    longest_shot,
+)
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
     ROTATION_RESIDUAL_PER_SIGMA,
@@ -95,7 +106,7 @@ from camerabench.baselines.geometry.twoview import (
     rotation_zoom_residual,
 )
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.errors import PredictionError
+from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.trajectory import (
     META_ASSUMED_FOV_DEG,
     META_DENSE_FLOW_PAIRS,
@@ -110,6 +121,9 @@ from camerabench.trajectory import (
 __all__ = [
     "FastPredictor",
     "PairMotion",
+    "blank_ends",
+    "blank_frame",
+    "colourless_pairs",
     "estimate_pair",
     "estimate_trajectory",
     "fundamental_matrix",
@@ -544,7 +558,7 @@ def dense_correspondences(
     forward = dis.calc(gray_a, gray_b, None)
     backward = dis.calc(gray_b, gray_a, None)
     h, w = gray_a.shape
-    ys, xs = np.mgrid[FLOW_GRID_PX // 2 : h : FLOW_GRID_PX, FLOW_GRID_PX // 2 : w : FLOW_GRID_PX]
+    ys, xs, structured = _structured_grid(gray_a)
     pts_a = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float64)
     flow = forward[ys.ravel(), xs.ravel()].astype(np.float64)
     pts_b = pts_a + flow
@@ -554,17 +568,93 @@ def dense_correspondences(
     by = np.clip(np.round(pts_b[:, 1]).astype(int), 0, h - 1)
     back = backward[by, bx].astype(np.float64)
     consistent = np.linalg.norm(flow + back, axis=1) < FLOW_FB_PX
-    # Structure is judged on the image smoothed at the scale flow works at: a Gaussian of sigma
-    # FLOW_SMOOTH_PX leaves white noise of sigma s at s / (2 sqrt(pi) FLOW_SMOOTH_PX), and a 3x3
-    # Sobel answers that with a standard deviation of about 4.9 times it.
-    smooth = cv2.GaussianBlur(gray_a.astype(np.float64), (0, 0), FLOW_SMOOTH_PX)
-    gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_64F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_64F, 0, 1, ksize=3))
-    noise_gradient = 4.9 * max(noise_sigma(gray_a), 0.5) / (2 * np.sqrt(np.pi) * FLOW_SMOOTH_PX)
-    structured = gradient[ys.ravel(), xs.ravel()] > FLOW_GRADIENT_SNR * noise_gradient
     keep = inside & consistent & structured
     if usable is not None:  # not on static overlays or bars (overlay.static_mask)
         keep &= usable[ys.ravel(), xs.ravel()]
     return pts_a[keep], pts_b[keep]
+
+
+def _structured_grid(gray: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+    """The dense-flow grid (:data:`FLOW_GRID_PX`) of a frame: its rows, its columns (both (h, w)
+    grids) and, per point (raveled), whether the image has structure there above its noise
+    (:data:`FLOW_GRADIENT_SNR`)."""
+    import cv2
+
+    h, w = gray.shape
+    ys, xs = np.mgrid[FLOW_GRID_PX // 2 : h : FLOW_GRID_PX, FLOW_GRID_PX // 2 : w : FLOW_GRID_PX]
+    # Structure is judged on the image smoothed at the scale flow works at: a Gaussian of sigma
+    # FLOW_SMOOTH_PX leaves white noise of sigma s at s / (2 sqrt(pi) FLOW_SMOOTH_PX), and a 3x3
+    # Sobel answers that with a standard deviation of about 4.9 times it.
+    smooth = cv2.GaussianBlur(gray.astype(np.float64), (0, 0), FLOW_SMOOTH_PX)
+    gradient = np.hypot(cv2.Sobel(smooth, cv2.CV_64F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_64F, 0, 1, ksize=3))
+    noise_gradient = 4.9 * max(noise_sigma(gray), 0.5) / (2 * np.sqrt(np.pi) * FLOW_SMOOTH_PX)
+    return ys, xs, gradient[ys.ravel(), xs.ravel()] > FLOW_GRADIENT_SNR * noise_gradient
+
+
+def blank_frame(gray: NDArray[np.uint8]) -> bool:
+    """Whether a grey frame is blank: fewer than ``MIN_MATCHES`` points of the dense-flow grid
+    on image structure (a black, white or uniform frame, the dark start of a fade-in), so that
+    neither features nor dense flow (:func:`dense_correspondences`) can relate it to any frame.
+
+    Example:
+        >>> blank_frame(np.zeros((64, 64), np.uint8))
+        True
+        >>> blank_frame(np.tile(np.arange(64, dtype=np.uint8) % 16 * 16, (64, 1)))
+        False
+    """
+    return int(np.count_nonzero(_structured_grid(gray)[2])) < MIN_MATCHES
+
+
+def blank_ends(grays: list[NDArray[np.uint8]]) -> tuple[int, int]:
+    """How many frames at the start and at the end of a clip are blank (:func:`blank_frame`).
+
+    A video that fades in from black (or out to it), or opens on a black leader, carries no camera
+    motion in those frames: nothing in them can be related, so they are left out and counted
+    rather than failing the video (or, when the dark part is the longest stretch between colour
+    changes, estimating it instead of the picture). Only the ends are tested, frame by frame
+    until one has structure: on most clips that is the first and the last frame alone. All
+    frames blank: ``(N, 0)``.
+    """
+    leading = 0
+    while leading < len(grays) and blank_frame(grays[leading]):
+        leading += 1
+    trailing = 0
+    while trailing < len(grays) - leading and blank_frame(grays[len(grays) - 1 - trailing]):
+        trailing += 1
+    return leading, trailing
+
+
+def colourless_pairs(frames: NDArray[np.uint8]) -> int:
+    """How many consecutive pairs of (N, H, W, 3) uint8 RGB frames are both without colour.
+
+    A frame is colourless when at least :data:`~camerabench.baselines.geometry.shots.COLOURLESS_SHARE`
+    of its pixels fall in the lowest saturation bin of the cut detector's hue-saturation histogram
+    (:func:`~camerabench.baselines.geometry.shots.histogram_bins`, OpenCV HSV, saturation 0-255):
+    the pairs whose cut :func:`~camerabench.baselines.geometry.shots.detect_cuts` cannot see
+    (it warns about them). One HSV conversion a frame.
+
+    Example:
+        >>> grey = np.full((3, 40, 60, 3), 128, np.uint8)
+        >>> colour = grey.copy(); colour[1, ..., 0] = 250
+        >>> colourless_pairs(grey), colourless_pairs(colour)
+        (2, 0)
+    """
+    import cv2
+
+    if len(frames) < 2:
+        return 0
+    _, sat_bins = histogram_bins(*frames.shape[1:3])
+    # calcHist's uniform bins over [0, 256): saturation s falls in bin floor(s * bins / 256)
+    lowest = np.uint8(min(255, int(np.ceil(256 / sat_bins)) - 1))
+    pixels = frames.shape[1] * frames.shape[2]
+    grey = np.array(
+        [
+            np.count_nonzero(cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2HSV)[..., 1] <= lowest)
+            >= COLOURLESS_SHARE * pixels
+            for f in frames
+        ]
+    )
+    return int(np.count_nonzero(grey[1:] & grey[:-1]))
 
 
 #: :func:`rotation_with_movers`: the dense-flow share that must fit one rotation+zoom, the
@@ -971,9 +1061,18 @@ def estimate_trajectory(
         The trajectory (first camera at the origin, translation in scene-depth units,
         ``intrinsic`` with the focal length changing by the estimated zoom) and every estimated
         pair as ``(a, b, motion)``.
+
+    Raises:
+        CameraBenchError: ``frames`` are not (N >= 2, H, W, 3) uint8, or ``timestamps`` are not
+            N finite, strictly increasing seconds (two frames at one time: no time step to
+            interpolate over).
+        PredictionError: frames smaller than
+            :data:`~camerabench.baselines.geometry.predictor.MIN_FRAME_SIDE_PX` on a side (too small
+            for features and flow), or a pair of frames that cannot be related.
     """
     import cv2
 
+    _check_clip(frames, timestamps)
     height, width = frames.shape[1:3]
     k = intrinsic_from_fov(width, height, fov_deg)
     if grays is None:
@@ -989,6 +1088,33 @@ def estimate_trajectory(
         )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _check_clip(frames: NDArray[np.uint8], timestamps: NDArray[np.float64]) -> None:
+    """What :func:`estimate_trajectory` refuses before any work (see there)."""
+    shape = np.shape(frames)
+    if len(shape) != 4 or shape[-1] != 3 or np.asarray(frames).dtype != np.uint8:
+        raise CameraBenchError(
+            f"frames must be (N, H, W, 3) uint8 RGB, got shape {shape} dtype {np.asarray(frames).dtype}"
+        )
+    if shape[0] < 2:
+        raise CameraBenchError(f"{shape[0]} frame(s) given; relating frames needs two")
+    if min(shape[1:3]) < MIN_FRAME_SIDE_PX:
+        raise PredictionError(
+            f"frames of {shape[2]}x{shape[1]} px: relating frames needs at least {MIN_FRAME_SIDE_PX} px on each side"
+        )
+    ts = np.asarray(timestamps)
+    if ts.shape != (shape[0],) or not np.issubdtype(ts.dtype, np.number) or np.iscomplexobj(ts):
+        raise CameraBenchError(f"timestamps must be {shape[0]} real numbers (one a frame), got shape {ts.shape}")
+    if not np.isfinite(ts).all():
+        raise CameraBenchError(f"timestamp of frame {int(np.argmax(~np.isfinite(ts)))} is not finite")
+    steps = np.diff(ts)
+    if not (steps > 0).all():
+        i = int(np.argmax(~(steps > 0))) + 1
+        why = " (two frames at one time have no time step between them)" if ts[i] == ts[i - 1] else ""
+        raise CameraBenchError(
+            f"timestamps must increase: frame {i} at {ts[i]:g} s follows frame {i - 1} at {ts[i - 1]:g} s{why}"
+        )
 
 
 def _chain(
@@ -1212,16 +1338,43 @@ class FastPredictor(GeometricPredictor):
         )
         if len(clip) < 2:
             raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
+        # grey once, with OpenCV, for the blank ends, the overlay mask and SIFT alike
+        all_grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in clip.frames]
+        # a fade from or to black, a black leader: nothing there to relate (blank_ends)
+        leading, trailing = blank_ends(all_grays)
+        if leading == len(clip):
+            raise PredictionError(
+                f"{video_path}: every one of the {len(clip)} sampled frames is blank (black, white or uniform: "
+                f"fewer than {MIN_MATCHES} points of image structure, so neither feature matches nor dense flow can "
+                "relate them); there is no motion to estimate"
+            )
+        if leading or trailing:
+            log.warning(
+                "%s: %d blank frame(s) at the start and %d at the end (black, white or uniform: a fade or a "
+                "leader) are left out; the motion is estimated from %.3g s to %.3g s",
+                video_path,
+                leading,
+                trailing,
+                clip.timestamps[leading],
+                clip.timestamps[len(clip) - 1 - trailing],
+            )
+        seen = slice(leading, len(clip) - trailing)
+        shown, shown_ts, shown_grays = clip.frames[seen], clip.timestamps[seen], all_grays[seen]
+        if len(shown) < 2:
+            raise PredictionError(
+                f"{video_path}: only {len(shown)} of the {len(clip)} sampled frames is not blank (black, white or "
+                "uniform); relating frames needs two"
+            )
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
-        cuts = detect_cuts(clip.frames, str(video_path))
-        start, stop = longest_shot(cuts, len(clip))
+        cuts = detect_cuts(shown, str(video_path))
+        start, stop = longest_shot(cuts, len(shown))
         if stop - start < 2:
-            raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has two sampled frames")
-        frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
+            raise PredictionError(
+                f"{video_path}: {cuts_text([c + leading for c in cuts])}; no shot has two sampled frames"
+            )
+        frames, timestamps, grays = shown[start:stop], shown_ts[start:stop], shown_grays[start:stop]
         steps = np.diff(timestamps)
         per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
-        # grey once, with OpenCV, for the overlay mask and SIFT alike (not again in static_mask)
-        grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
         mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None
         try:
             traj, pairs = estimate_trajectory(
@@ -1245,9 +1398,12 @@ class FastPredictor(GeometricPredictor):
             "noise_px": _median_measured([p.noise_px for _, _, p in pairs]),
             "dense_flow_pairs": int(traj.meta[META_DENSE_FLOW_PAIRS]),
             "movers_pairs": sum(p.with_movers for _, _, p in pairs),
+            # consecutive frame pairs whose cut the colour cue cannot see (shots.detect_cuts warns)
+            "colourless_pairs": colourless_pairs(shown),
+            "blank_frames_skipped": {"start": leading, "end": trailing},
             **({} if mask is None else mask.info()),
         }
         if cuts:
-            info["cuts_s"] = [round(float(clip.timestamps[c]), 3) for c in cuts]
+            info["cuts_s"] = [round(float(shown_ts[c]), 3) for c in cuts]
             info["shot_s"] = [round(float(timestamps[0]), 3), round(float(timestamps[-1]), 3)]
         return traj, info

@@ -312,6 +312,14 @@ def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: obje
     for key in ("shortest_edge", "longest_edge", "min_pixels", "max_pixels"):
         if bounds.get(key) is not None and not _is_positive_int(bounds[key]):
             raise FileFormatError(where, f"{where_in}{key} must be a positive integer, got {bounds[key]!r}")
+    # a lower bound above the upper one: was a warning and the cap used for both (or, for a
+    # Qwen3-VL clip, the lower bound silently lowered), so frames were sized by neither number
+    for low, high in (("shortest_edge", "longest_edge"), ("min_pixels", "max_pixels")):
+        if bounds.get(low) is not None and bounds.get(high) is not None and bounds[low] > bounds[high]:
+            raise FileFormatError(
+                where,
+                f"{where_in}{low} {bounds[low]} exceeds {high} {bounds[high]}: the pixel bounds contradict each other",
+            )
     pairs = (
         ("patch_size", "patch_size"),
         ("temporal_patch_size", "temporal_patch_size"),
@@ -362,6 +370,11 @@ def read_pixel_spec(
     """
     if kind not in ("video", "image"):
         raise ValueError(f"kind must be 'video' or 'image', got {kind!r}")
+    if min_pixels is not None and min_pixels > max_pixels:
+        raise CameraBenchError(
+            f"min_pixels {min_pixels} exceeds max_pixels {max_pixels}: no frame size satisfies both "
+            "(the cap was used for both, ignoring min_pixels)"
+        )
     path = Path(path)
     arch = checkpoint_arch(path)
     proc, source = _processor_dict(path, kind)
@@ -602,7 +615,29 @@ class QwenVL:
         expected = sum(v.num_tokens for v in visuals)
         if int((mm > 0).sum()) != expected:
             raise CameraBenchError(f"tokenised prompt has {int((mm > 0).sum())} visual tokens, expected {expected}")
+        self.check_length(len(ids), expected)
         return Encoded(ids, mm, list(visuals))
+
+    @property
+    def max_positions(self) -> int | None:
+        """The text model's ``max_position_embeddings`` (config.json), None when it sets none."""
+        value = getattr(self.model.config.get_text_config(), "max_position_embeddings", None)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+    def check_length(self, num_tokens: int, visual_tokens: int = 0) -> None:
+        """Refuse a prompt longer than the model's ``max_position_embeddings``: rope positions past
+        the length it was trained for were scored and generated from without a word.
+
+        Raises:
+            PredictionError: naming the token counts and the settings that shorten a prompt.
+        """
+        limit = self.max_positions
+        if limit is not None and num_tokens > limit:
+            raise PredictionError(
+                f"the prompt is {num_tokens} tokens ({visual_tokens} of them visual), longer than the "
+                f"{limit} positions of {self.path} (config.json max_position_embeddings); lower sample_fps, "
+                "max_pixels or max_side, or shorten the text"
+            )
 
     def encode(self, content: list[VisualInputs | str], answer: str | None = None) -> Encoded:
         """One user turn ready for the model; with ``answer``, the assistant reply and loss labels.
@@ -623,6 +658,7 @@ class QwenVL:
         if answer is None:
             return enc
         answer_ids = [*self.tokenizer.encode(answer, add_special_tokens=False), self.im_end_id]
+        self.check_length(len(enc) + len(answer_ids), sum(v.num_tokens for v in visuals))
         target = torch.tensor(answer_ids, dtype=torch.long)
         enc.labels = torch.cat([torch.full_like(enc.input_ids, -100), target])
         enc.input_ids = torch.cat([enc.input_ids, target])
@@ -927,14 +963,33 @@ def _check_chat_template(path: Path) -> None:
 
 def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
     """config.json's nested settings must be objects and its visual token ids integers (transformers
-    would refuse them with a multi-line validation error)."""
+    would refuse them with a multi-line validation error); a Qwen2.5-VL config must state its
+    vision ``tokens_per_second`` (:data:`_QWEN25_TOKENS_PER_SECOND` says why)."""
     for key in ("text_config", "vision_config"):
         if key in cfg and not isinstance(cfg[key], dict):
             raise FileFormatError(cfg_path, f"{key} must be an object, got {type(cfg[key]).__name__}")
+    if cfg.get("model_type") == QWEN25_VL.model_type:
+        vision = cfg.get("vision_config")
+        tps = vision.get("tokens_per_second") if isinstance(vision, dict) else None
+        if tps is None:
+            raise FileFormatError(
+                cfg_path,
+                "vision_config.tokens_per_second is missing: transformers would space the video's temporal "
+                f"positions for {_QWEN25_TOKENS_PER_SECOND[1]} tokens per second, Qwen2.5-VL checkpoints are "
+                f"trained with {_QWEN25_TOKENS_PER_SECOND[0]}; add the value of the checkpoint this one comes from",
+            )
+        if isinstance(tps, bool) or not isinstance(tps, int | float) or not (math.isfinite(tps) and tps > 0):
+            raise FileFormatError(cfg_path, f"vision_config.tokens_per_second must be a positive number, got {tps!r}")
     for key in ("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id"):
         value = cfg.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise FileFormatError(cfg_path, f"{key} must be a token id (an integer >= 0), got {value!r}")
+
+
+#: Qwen2.5-VL's ``tokens_per_second`` in every published checkpoint (3B to 72B), and the default
+#: transformers 5 gives a config without one (``Qwen2_5_VLVisionConfig``): a checkpoint missing
+#: the key loaded with twice the temporal rope spacing it was trained with, scoring without a word.
+_QWEN25_TOKENS_PER_SECOND = (2, 4)
 
 
 def _check_generation_config(gen_path: Path) -> None:

@@ -110,6 +110,7 @@ from camerabench.baselines.vlm.train import (
     mcq_rows,
     refuse_control_text,
     refuse_mcq_control_text,
+    refuse_non_finite_gradients,
     refuse_out_is_model,
     require_video,
     save_checkpoint,
@@ -263,6 +264,8 @@ class StepStats:
     filtered: int
     groups: int
     loss: float
+    #: groups whose completions all got the same reward: no advantage signal (filtered or not)
+    equal_rewards: int = 0
 
 
 @dataclass
@@ -426,7 +429,10 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
                 order = list(range(len(prompts)))
                 rng.shuffle(order)
             batch.append(prompts[order.pop()])
-        stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
+        try:
+            stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
+        except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and that nothing is saved
+            raise CameraBenchError(f"GRPO step {step} of {config.steps}: {exc}; nothing saved to {out_dir}") from exc
         stats.step = step
         result.history.append(stats)
         log.info(
@@ -440,6 +446,17 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
             stats.filtered,
             stats.groups,
             stats.loss,
+        )
+    if all(s.equal_rewards == s.groups for s in result.history):
+        # every advantage was 0: the policy gradient is 0 and the KL to the unchanged policy too,
+        # so the "trained" checkpoint would be the SFT model, saved as a GRPO result without a word
+        example = result.history[-1].reward
+        raise CameraBenchError(
+            f"GRPO made no update in {config.steps} step(s): in every group all {config.group_size} completions "
+            f"got the same reward (e.g. {example:.3g}), so every advantage is 0 (accuracy weight "
+            f"{config.accuracy_weight}, format weight {config.format_weight}; a reward that cannot vary, or a "
+            f"model always right or always wrong); nothing saved to {out_dir}. Sample more (group_size, "
+            "temperature, max_new_tokens), run more steps, or check the prompts and the format_pattern"
         )
     info = {
         "stage": "grpo",
@@ -489,6 +506,7 @@ def _step(
         filtered=int((~keep).sum()),
         groups=len(batch),
         loss=math.nan,
+        equal_rewards=int((values == values[:, :1]).all(dim=1).sum()),
     )
     groups = [
         _Group(enc, comps, adv) for enc, comps, adv, k in zip(encoded, completions, advantages, keep, strict=True) if k
@@ -524,10 +542,10 @@ def _step(
                 per_seq = (per_token * mask).sum(1) / mask.sum(1)
                 loss = per_seq.sum() / n_seq
                 if not torch.isfinite(loss):
-                    raise CameraBenchError(f"non-finite GRPO loss (lr {config.lr})")
+                    raise CameraBenchError(f"non-finite GRPO loss ({float(loss.detach())}) (lr {config.lr})")
                 loss.backward()
                 loss_total += float(loss.detach())
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        refuse_non_finite_gradients(model, params, "the update", out_dir="")
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
     model.eval()

@@ -214,6 +214,8 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         torch.tensor(vl.tokenizer.encode(head + vqa_prompt(q) + after, add_special_tokens=False), dtype=torch.long)
         for q in questions
     ]
+    longest = max(len(t) for t in tails)
+    vl.check_length(n_prefix + longest, video.num_tokens)
     scores: list[float] = []
     for start in range(0, len(questions), batch_size):
         chunk = tails[start : start + batch_size]
@@ -288,7 +290,18 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
     )
     new_tokens = out[0, inputs["input_ids"].shape[1] :].tolist()
     stop = next((i for i, t in enumerate(new_tokens) if t in ends), len(new_tokens))
-    return vl.decode(new_tokens[:stop]).strip()
+    reply = vl.decode(new_tokens[:stop]).strip()
+    if not reply:
+        # recorded as ok, an empty caption or reply was scored as the model's answer (and fed
+        # into the next DiffSW prompt as a description)
+        what = (
+            "ended its turn at once"
+            if stop == 0
+            else f"wrote only special tokens or white space ({stop} tokens: "
+            f"{vl.tokenizer.convert_ids_to_tokens(new_tokens[: min(stop, 5)])}{' ...' if stop > 5 else ''})"
+        )
+        raise PredictionError(f"the model's reply is empty: it {what}")
+    return reply
 
 
 def caption_video(vl: QwenVL, video: VisualInputs, question: str = CAPTION_QUESTION, max_new_tokens: int = 256) -> str:
@@ -529,6 +542,11 @@ class QwenVLOptions(MethodOptions):
             raise CameraBenchError(
                 f"method {method!r}: mcq_mode='likelihood' reads the option letter as the reply's first token, "
                 "but mcq_reasoning asks the model to think inside <think></think> first; use one or the other"
+            )
+        if self.min_pixels is not None and self.min_pixels > self.max_pixels:
+            raise CameraBenchError(
+                f"method {method!r}: option min_pixels ({self.min_pixels}) exceeds max_pixels ({self.max_pixels}): "
+                "no frame size satisfies both"
             )
         if self.model is not None:
             check_checkpoint(self.model)

@@ -77,6 +77,7 @@ __all__ = [
     "mcq_rows",
     "refuse_control_text",
     "refuse_mcq_control_text",
+    "refuse_non_finite_gradients",
     "refuse_out_is_model",
     "require_video",
     "save_checkpoint",
@@ -383,10 +384,15 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
                 with autocast:
                     loss = model(**vl.model_inputs(batch)).loss
                 if not torch.isfinite(loss):
-                    raise CameraBenchError(f"non-finite training loss at step {result.steps} (lr {config.lr})")
+                    value = float(loss.detach())
+                    raise CameraBenchError(
+                        f"non-finite training loss ({value}) at step {result.steps + 1} of {total_steps} "
+                        f"(lr {config.lr}), on {_describe([examples[i] for i in batch_idx])}; stopped, nothing "
+                        f"saved to {out_dir}"
+                    )
                 (loss / len(group)).backward()
                 step_loss += float(loss.detach()) / len(group)
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            refuse_non_finite_gradients(model, params, f"step {result.steps + 1} of {total_steps}", out_dir)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -409,10 +415,52 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     return result
 
 
+def _describe(batch: list[TrainExample]) -> str:
+    """The examples of a micro-batch, for an error message (kind and video, at most three)."""
+    shown = ", ".join(f"{e.kind} example of {e.video}" for e in batch[:3])
+    return shown + (f" and {len(batch) - 3} more" if len(batch) > 3 else "")
+
+
+def refuse_non_finite_gradients(model: Any, params: list[torch.nn.Parameter], where: str, out_dir: str | Path) -> None:
+    """Clip the gradients' norm to 1 and refuse a non-finite norm before the optimiser step.
+
+    A NaN or infinite gradient behind a finite loss went into the weights (clipping multiplies by
+    NaN); on the last step, the checkpoint was saved with NaN weights and the run reported success.
+
+    Raises:
+        CameraBenchError: naming the step, the output folder (not written) and the first such parameter.
+    """
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.nn.utils.get_total_norm(grads)
+    if bool(torch.isfinite(norm)):
+        torch.nn.utils.clip_grads_with_norm_(params, 1.0, norm)  # as clip_grad_norm_(params, 1.0)
+    else:
+        bad = next(
+            (n for n, p in model.named_parameters() if p.grad is not None and not bool(torch.isfinite(p.grad).all())),
+            None,
+        )
+        which = f" (first in {bad})" if bad is not None else ""
+        saved = f"; nothing saved to {out_dir}" if out_dir else ""
+        raise CameraBenchError(
+            f"non-finite gradients at {where}{which} behind a finite loss; stopped before the update{saved}"
+        )
+
+
 def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str, Any], dtype: torch.dtype) -> None:
     """Save the trained ``model`` (LoRA merged) in ``dtype`` with ``src``'s tokenizer and processor
-    files, and ``info`` as ``camerabench_train.json``, to ``out`` (atomically)."""
+    files, and ``info`` as ``camerabench_train.json``, to ``out`` (atomically).
+
+    Raises:
+        CameraBenchError: a weight is NaN or infinite (nothing is written; the checkpoint would be
+            refused when loaded).
+    """
     plain = _unwrap(model).eval().to(dtype)
+    bad = [name for name, p in plain.named_parameters() if not bool(torch.isfinite(p).all())]
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise CameraBenchError(
+            f"{len(bad)} trained tensor(s) hold NaN or infinite values ({shown}); nothing saved to {out}"
+        )
     with checkpoint_folder(out) as tmp:
         plain.save_pretrained(tmp)
         vl.tokenizer.save_pretrained(tmp)

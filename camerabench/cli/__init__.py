@@ -3,8 +3,8 @@
 One module per command, each with ``add_parser(subparsers)`` (its flags, with defaults and
 choices taken from the library) and ``run(args) -> int`` (calls the library and prints the
 one-line summary). Known errors (:class:`~camerabench.errors.CameraBenchError`) become a
-one-line message and exit code 1. Command modules import heavy libraries inside ``run`` so
-``camerabench --help`` stays fast.
+one-line message and exit code 1, and so does running out of memory. Command modules import
+heavy libraries inside ``run`` so ``camerabench --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Jobs save what they finished and log how to continue before this reaches here.
         log.error("interrupted")
         return 130
+    except MemoryError as exc:  # an input too large for this machine: one line, not the allocator's traceback
+        detail = f" ({exc})" if str(exc) else ""
+        log.error("out of memory%s: use smaller inputs or settings, or a machine with more memory", detail)
+        return 1
 
 
 if __name__ == "__main__":

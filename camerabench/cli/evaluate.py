@@ -9,14 +9,19 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
-from camerabench.cli.args import path_arg, positive_int
+from camerabench.cli.args import bounded_int, path_arg
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
 if TYPE_CHECKING:
     from camerabench.eval.results import EvaluationResult
 
-__all__ = ["add_evaluation_flags", "add_parser", "run", "summary_lines"]
+__all__ = ["MAX_BOOTSTRAP", "add_evaluation_flags", "add_parser", "run", "summary_lines"]
+
+#: The most bootstrap resamples ``--bootstrap`` takes (100 times the default): the resamples are held
+#: in memory at once, so a mistyped count (``--bootstrap 1000000000000``) would end in a traceback
+#: from the allocator, or an evaluation that never finishes, instead of a usage error.
+MAX_BOOTSTRAP = 100 * DEFAULT_N_BOOTSTRAP
 
 
 def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
@@ -26,9 +31,9 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bootstrap",
-        type=positive_int,
+        type=bounded_int(MAX_BOOTSTRAP),
         default=DEFAULT_N_BOOTSTRAP,
-        help="bootstrap resamples for confidence intervals",
+        help=f"bootstrap resamples for confidence intervals (default {DEFAULT_N_BOOTSTRAP}, at most {MAX_BOOTSTRAP})",
     )
 
 

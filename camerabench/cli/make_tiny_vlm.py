@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.vlm.arch import ARCHS
-from camerabench.cli.args import non_negative_int, path_arg
+from camerabench.cli.args import path_arg, torch_seed
 
 __all__ = ["add_parser", "run"]
 
@@ -18,7 +18,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "make-tiny-vlm", help="write a tiny random Qwen2.5-VL or Qwen3-VL checkpoint for smoke tests"
     )
     p.add_argument("--out", type=path_arg, required=True)
-    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--seed", type=torch_seed, default=0)
     p.add_argument(
         "--arch",
         choices=[a.name for a in ARCHS.values()],

@@ -17,7 +17,7 @@ from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
 from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
-from camerabench.cli.args import fraction, non_negative_int, path_arg, positive_float, positive_int
+from camerabench.cli.args import fraction, path_arg, positive_float, positive_int, torch_seed
 from camerabench.errors import CameraBenchError
 
 __all__ = ["STAGES", "TRAINABLE", "add_parser", "run"]
@@ -90,7 +90,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     grpo.add_argument("--no-filter", action="store_true", help="keep groups whose rewards are all equal")
     grpo.add_argument("--micro-batch", type=positive_int, default=g["micro_batch"], help="completions per forward")
     grpo.add_argument("--no-binary", action="store_true", help="leave the yes/no questions out")
-    p.add_argument("--seed", type=non_negative_int, default=d["seed"])
+    p.add_argument("--seed", type=torch_seed, default=d["seed"])
     p.add_argument("--device", default=d["device"])
     p.add_argument("--dtype", default=d["dtype"])
     return p

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.runner import run_caption, run_predict
+from camerabench.jobs.workers import check_workers
 from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, MethodFolder
 
 if TYPE_CHECKING:
@@ -73,6 +74,28 @@ def _check_existing_clips(data: Path, clips: int | None) -> None:
         )
 
 
+def _check_other_methods(run: Path, methods: dict[str, dict[str, Any]]) -> None:
+    """Refuse a run folder holding method folders the demo does not run (a run of another job
+    copied or written there): its evaluation and report take every method folder of the run, so
+    they would show that method beside the demo's, maybe scored on another dataset.
+
+    Raises:
+        CameraBenchError: ``run`` holds a method folder other than those of ``methods``.
+    """
+    if not run.is_dir():
+        return
+    others = sorted(
+        p.name
+        for p in run.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in methods and MethodFolder(p).holds_outputs()
+    )
+    if others:
+        raise CameraBenchError(
+            f"{run} holds the results of {len(others)} method(s) the demo does not run ({', '.join(others)}): "
+            "its report would include them; choose another --out, or move them away"
+        )
+
+
 def run_demo(
     out: str | Path = "demo_out",
     clips: int | None = None,
@@ -85,7 +108,7 @@ def run_demo(
     Args:
         out: output folder.
         clips: number of synthetic clips (default: the standard preset's full set).
-        workers: processes for rendering and prediction (default: all cores).
+        workers: processes for rendering and prediction, an integer >= 1 (default: all cores).
         methods: method -> options (default :data:`DEMO_METHODS`).
     """
     from camerabench.eval import write_report
@@ -95,14 +118,16 @@ def run_demo(
     t0 = time.perf_counter()
     out = Path(out)
     data, run, report = out / "data", out / "run", out / "report"
-    workers = workers or os.cpu_count() or 1
+    # given, it is checked like the jobs' own (0 would otherwise mean "all cores" without a word)
+    workers = check_workers(workers) if workers is not None else os.cpu_count() or 1
+    methods = DEMO_METHODS if methods is None else methods
+    _check_other_methods(run, methods)
     if (data / "manifest.json").is_file() and not (data / SYNTH_INCOMPLETE_FILE).exists():  # else regenerated
         _check_existing_clips(data, clips)
         log.info("using the existing synthetic dataset in %s", data)
     else:
         log.info("[1/4] generating the standard synthetic benchmark in %s", data)
         generate_dataset(data, clips=clips, preset="standard", workers=workers)
-    methods = DEMO_METHODS if methods is None else methods
     for i, (method, options) in enumerate(methods.items(), start=1):
         log.info("[2/4] predict %s (%d/%d)", method, i, len(methods))
         resume = MethodFolder.of(run, method).scores.exists()

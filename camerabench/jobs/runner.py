@@ -16,7 +16,8 @@ Guards: a run holds :class:`~camerabench.locks.FolderLock` on its method folder 
 holder's pid; the lock dies with its process); ``--resume`` with settings other than the earlier
 run's (``workers`` aside) is refused, listing the differences, and so is ``--resume`` over files of
 another method or of another dataset that still exists; a run folder inside the dataset's videos
-folder is refused; run.json is kept up to date
+folder is refused, and so are an ``--out`` that is itself a method folder (``RUN/<method>`` for
+``RUN``) and one whose method folder would be the dataset folder itself; run.json is kept up to date
 during the run and counts every video of the run, earlier parts included; SIGTERM unwinds like
 Ctrl-C (workers stopped, run.json saved). An output that cannot be written (a file in the way, a
 read-only location, a full disk) stops the run with one line naming the path and the reason;
@@ -613,6 +614,15 @@ def _run(
             f"{ds.root}: no videos to {kind}: {ds.videos_dir} holds no files and no label file names a video"
         )
     folder = MethodFolder.of(out_dir, method)
+    if MethodFolder(Path(out_dir)).holds_outputs():  # RUN/<method> given for RUN: RUN/<method>/<method>/...
+        raise CameraBenchError(
+            f"{out_dir}: is the method folder of a run, not a run folder: pass the folder that holds it "
+            f"(results go to --out/{method}/)"
+        )
+    if folder.path.resolve() == ds.root.resolve():  # e.g. --data RUN/dummy --out RUN: run files among the dataset's
+        raise CameraBenchError(
+            f"{out_dir}: the run folder's {method}/ folder is the dataset {ds.root} itself; choose another --out"
+        )
     for inside, what in ((ds.videos_dir, "videos"), (ds.gt_dir, "ground-truth"), (ds.labels_dir, "labels")):
         # its files would become videos, or break the ground truth or label folder for later runs
         if folder.path.resolve().is_relative_to(inside.resolve()):
@@ -1060,7 +1070,8 @@ def run_predict(
     Raises:
         CameraBenchError: unknown method, invalid options, a missing dataset, an existing
             output without ``resume``, ``resume`` over another method's or dataset's run, an
-            ``out_dir`` inside the dataset's videos folder, or the Ray backend without Ray installed.
+            ``out_dir`` inside the dataset's videos folder, that is a method folder, or whose
+            method folder is the dataset itself, or the Ray backend without Ray installed.
     """
     return _run(
         "predict", data_dir, method, out_dir, workers, resume, options, "whole", progress, backend, ray, retry_failed

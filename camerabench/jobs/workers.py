@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import operator
 import os
 import signal
 import sys
@@ -101,19 +102,26 @@ def job_error(exc: BaseException) -> str:
 
 
 def check_workers(workers: object) -> int:
-    """``workers`` as a count of processes or actors: an integer >= 1 (not a bool).
+    """``workers`` as a count of processes or actors: an integer >= 1 (not a bool), returned as a
+    Python ``int``; an integer of another type (``numpy.int64`` from a computed configuration) is
+    taken as its value (run.json, which records it, holds plain JSON numbers only).
 
     Example:
-        >>> check_workers(2)
-        2
+        >>> import numpy as np
+        >>> check_workers(2), type(check_workers(np.int64(3)))
+        (2, <class 'int'>)
         >>> check_workers(2.5)
         Traceback (most recent call last):
         ...
         camerabench.errors.CameraBenchError: workers must be an integer >= 1, got 2.5
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    try:
+        count = None if isinstance(workers, bool) else operator.index(workers)  # type: ignore[arg-type]
+    except TypeError:
+        count = None
+    if count is None or count < 1:
         raise CameraBenchError(f"workers must be an integer >= 1, got {workers!r}")
-    return workers
+    return count
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -439,7 +439,14 @@ def test_no_worker_outlives_the_main_process_and_resume_completes(
 
 _TEXT = {"vocab_size": 32, "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 2}
 _TEXT |= {"num_attention_heads": 2, "num_key_value_heads": 1}
-_VISION = {"depth": 1, "hidden_size": 8, "out_hidden_size": 16, "patch_size": 14, "temporal_patch_size": 2}
+_VISION = {
+    "depth": 1,
+    "hidden_size": 8,
+    "out_hidden_size": 16,
+    "patch_size": 14,
+    "temporal_patch_size": 2,
+    "tokens_per_second": 2,
+}
 
 
 def _fake_checkpoint(path: Path) -> Path:

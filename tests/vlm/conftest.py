@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -57,6 +60,15 @@ def write_dataset(root: Path) -> dict[str, str]:
     ]
     write_caption_file(root / "labels" / "caption_data.json", captions)
     return kinds
+
+
+def edited_copy(src: Path, dst: Path, file: str, change: Callable[[Any], None]) -> Path:
+    """A copy of checkpoint folder ``src`` at ``dst`` whose JSON ``file`` is edited in place by ``change``."""
+    shutil.copytree(src, dst)
+    data = json.loads((dst / file).read_text())
+    change(data)
+    (dst / file).write_text(json.dumps(data))
+    return dst
 
 
 def to_older_layout(src: Path, dst: Path) -> None:

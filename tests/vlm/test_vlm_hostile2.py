@@ -26,13 +26,7 @@ from camerabench.baselines.vlm.train import build_examples, train
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError
 
-
-def damaged(src: Path, dst: Path, file: str, change: Callable[[Any], None]) -> Path:
-    shutil.copytree(src, dst)
-    data = json.loads((dst / file).read_text())
-    change(data)
-    (dst / file).write_text(json.dumps(data))
-    return dst
+from .conftest import edited_copy
 
 
 @pytest.mark.parametrize(
@@ -71,7 +65,7 @@ def damaged(src: Path, dst: Path, file: str, change: Callable[[Any], None]) -> P
 def test_config_that_cannot_run_is_refused_at_load(
     tiny_ckpt: Path, tmp_path: Path, change: Callable[[Any], None], match: str
 ) -> None:
-    folder = damaged(tiny_ckpt, tmp_path / "ckpt", "config.json", change)
+    folder = edited_copy(tiny_ckpt, tmp_path / "ckpt", "config.json", change)
     with pytest.raises(FileFormatError, match=match) as exc:
         load_qwen_vl(folder, device="cpu")
     assert "tokenizer" not in str(exc.value)
@@ -90,7 +84,7 @@ def test_generation_config_with_a_bad_token_id_is_refused_before_work(
     tiny_ckpt: Path, tmp_path: Path, key: str, value: Any, match: str
 ) -> None:
     """Was loaded, then every caption failed with ``TypeError: new(): invalid data type 'str'``."""
-    folder = damaged(tiny_ckpt, tmp_path / "ckpt", "generation_config.json", lambda g: g.__setitem__(key, value))
+    folder = edited_copy(tiny_ckpt, tmp_path / "ckpt", "generation_config.json", lambda g: g.__setitem__(key, value))
     with pytest.raises(FileFormatError, match=rf"generation_config\.json: {match}"):
         check_checkpoint(folder)
     with pytest.raises(FileFormatError, match=rf"generation_config\.json: {match}"):
