@@ -85,8 +85,15 @@ the training data and run folders. No pickle.
 
 Predicting (``predict --method fusion --model DIR --data D --out RUN``) reads the inputs'
 scores from ``RUN/<input>/`` (the ``inputs_run`` option, by default predict's ``--out``): run
-the inputs first. Questions that are not one of the 15 primitives get the score of the first
-input (in ``inputs`` order) that answered them, unchanged.
+the inputs first. Fusion scores only the primitives it was trained on (those with binary
+labels in its training data): a question that is not one of the 15 primitives, or a primitive
+it has no training label of, is outside its coverage (``VideoResult.unanswerable``: no record,
+counted by the runner), never an input's raw score under fusion's name (a different scale from
+P(yes)). ``predict`` warns up front naming the model file and those primitives, and refuses a
+dataset that asks none of the trained ones. A training video whose fold model saw no sample of
+a primitive (every label of it is in that video's fold) gets no held-out score for it: the
+question is recorded as failed (``info["no_held_out_model"]`` names it), not scored by the full
+model that saw its label.
 """
 
 from __future__ import annotations
@@ -727,6 +734,14 @@ def train_fusion(
             "folds and needs at least 2 videos"
         )
     make_folder(out_dir)  # a file in the way or a read-only location stops here, before the fits
+    n_videos = len(set(videos))
+    if n_splits > n_videos:
+        log.warning(
+            "fusion: %d folds asked (--folds) but the labels are of %d videos: using %d folds (one video each)",
+            n_splits,
+            n_videos,
+            n_videos,
+        )
     folds = video_folds(videos, n_splits)
     y = np.array(labels, dtype=bool)
     fold = np.array([folds[v] for v in videos])
@@ -742,6 +757,22 @@ def train_fusion(
             len(constant),
             len(per_fold),
             constant[0],
+        )
+    confined = sorted(
+        (prim, f)
+        for f, stack in per_fold.items()
+        if stack.kind != "constant"
+        for prim in counts
+        if prim not in stack.primitives
+    )
+    if confined:
+        log.warning(
+            "fusion: %d primitives have every training label in one fold's videos (e.g. %s, fold %d): the model "
+            "of that fold never saw them, so those videos get no held-out score for them (recorded as failed on "
+            "this dataset)",
+            len({p for p, _ in confined}),
+            confined[0][0],
+            confined[0][1],
         )
     model = FusionModel(
         inputs=list(inputs),
@@ -772,6 +803,12 @@ class FusionOptions(MethodOptions):
     def validate(self, method: str) -> None:
         """The model file must be readable before any video is touched."""
         FusionModel.load(str(self.model))
+
+
+def _untrained_reason(model_file: Path, model: FusionModel, primitive: str | None) -> str:
+    """Why fusion does not answer a question: a primitive (or question) it was not trained on."""
+    what = f"primitive {primitive}" if primitive is not None else "this question (not one of the 15 primitives)"
+    return f"the fusion model {model_file} was not trained on {what}; it scores {', '.join(sorted(model.primitives))}"
 
 
 class FusionPredictor(Predictor):
@@ -810,31 +847,95 @@ class FusionPredictor(Predictor):
                 feat.check_dataset(data_dir)
             self._checked.add(str(data_dir))
         cross_fit = self._cross_fit(model, video, data_dir)
+        stack = model.stack(video, cross_fit)
         scores: dict[str, float] = {}
         unanswerable: dict[str, str] = {}
+        no_held_out: list[str] = []
         failed_inputs = [i.name for i in self._inputs if all(i.score(video, q.text) is None for q in questions)]
         unrun = [i.name for i in self._inputs if not i.has_record(video)]
         for q in questions:
             prim = q.primitive.value if q.primitive is not None else None
-            if prim is not None and prim in model.primitives:
-                if len(unrun) == len(self._inputs):  # its score would be the model's guess for "all failed"
-                    raise PredictionError(
-                        f"no fusion input has a record of {video} in {self.opt('inputs_run')} "
-                        f"({', '.join(unrun)}): run them on this video first"
-                    )
-                scores[q.text] = model.probability(prim, self._inputs, video, q.text, cross_fit)
+            if prim is None or prim not in model.primitives:
+                # an input's raw score is on another scale than P(yes): not fusion's answer
+                unanswerable[q.text] = _untrained_reason(self._model_file, model, prim)
                 continue
-            passed = next((s for i in self._inputs if (s := i.score(video, q.text)) is not None), None)
-            if passed is not None:
-                scores[q.text] = passed
-            elif any((i.run.scores or {}).get((video, q.text)) is not None for i in self._inputs):
-                continue  # every input that answers it failed: recorded as failed by the runner
-            else:
-                unanswerable[q.text] = "none of the fusion's inputs answers this question"
-        if not scores and not unanswerable:
+            if len(unrun) == len(self._inputs):  # its score would be the model's guess for "all failed"
+                raise PredictionError(
+                    f"no fusion input has a record of {video} in {self.opt('inputs_run')} "
+                    f"({', '.join(unrun)}): run them on this video first"
+                )
+            if stack.kind != "constant" and prim not in stack.primitives:
+                # every training label of prim is in this video's fold: its held-out model never saw
+                # prim, and the full model saw this video's label (recorded failed by the runner)
+                no_held_out.append(prim)
+                continue
+            scores[q.text] = stack.probability(prim, _scores(self._inputs, video, q.text))
+        if not scores and not unanswerable and not no_held_out:
             raise PredictionError(f"every input failed on {video}: {', '.join(failed_inputs)}")
-        info = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs, **({"inputs_unrun": unrun} if unrun else {})}
+        info: dict[str, Any] = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs}
+        if unrun:
+            info["inputs_unrun"] = unrun
+        if no_held_out:
+            info["no_held_out_model"] = sorted(no_held_out)
+            log.warning(
+                "fusion: %s is a training video of %s and the model of its fold saw no sample of %s (every "
+                "training label of it is in this fold): no held-out score, recorded as failed",
+                video,
+                self._model_file,
+                ", ".join(sorted(no_held_out)),
+            )
         return VideoResult(scores=scores, unanswerable=unanswerable, info=info)
+
+    @property
+    def _model_file(self) -> Path:
+        return Path(str(self.opt("model"))) / FUSION_FILE
+
+    def check_videos(self, videos: Mapping[str, Path]) -> None:
+        """Warn, before a run, about the dataset's questions the model was not trained on (they get
+        no fusion score); refuse a dataset none of whose questions is a trained primitive.
+
+        Raises:
+            CameraBenchError: no question of the dataset is a primitive the model was trained on
+                (the message names the model file, what it was trained on and what is asked).
+        """
+        if not videos:
+            return
+        data_dir = dataset_video_name(Path(next(iter(videos.values()))))[1]
+        if data_dir is None:
+            return
+        model = FusionModel.load(str(self.opt("model")))
+        untrained: dict[str, int] = {}  # primitive stem ("" for other questions) -> (video, question) pairs
+        trained = 0
+        for video, questions in Dataset(data_dir).questions().items():
+            if video not in videos:
+                continue
+            for q in questions:
+                prim = q.primitive.value if q.primitive is not None else None
+                if prim is not None and prim in model.primitives:
+                    trained += 1
+                else:
+                    untrained[prim or ""] = untrained.get(prim or "", 0) + 1
+        if not untrained:
+            return
+        prims = sorted(p for p in untrained if p)
+        parts = [f"primitives {', '.join(prims)}"] if prims else []
+        if "" in untrained:
+            parts.append(f"{untrained['']} (video, question) pairs that are not one of the 15 primitives")
+        what = ", ".join(parts)
+        if not trained:
+            raise CameraBenchError(
+                f"{self._model_file}: the fusion model was trained on {', '.join(sorted(model.primitives))} only, and "
+                f"{data_dir} asks none of them ({what}): fusion has nothing to score there; train it on labels "
+                "of those primitives"
+            )
+        log.warning(
+            "%s: the fusion model was not trained on %s of %s: those %d (video, question) pairs get no fusion "
+            "score (outside its coverage; never an input's raw score); train it on labels of them to score them",
+            self._model_file,
+            what,
+            data_dir,
+            sum(untrained.values()),
+        )
 
     def _cross_fit(self, model: FusionModel, video: str, data_dir: Path | None) -> bool:
         """Whether ``video`` gets its fold's model: a training video, on the training dataset or

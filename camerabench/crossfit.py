@@ -32,6 +32,8 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
     """
     from sklearn.model_selection import GroupKFold
 
+    if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 1:
+        raise ValueError(f"n_splits must be an integer >= 1, got {n_splits!r}")
     names = sorted(set(videos))
     k = min(n_splits, len(names))
     if k < 2:

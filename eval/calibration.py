@@ -115,9 +115,15 @@ def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     # Centre and scale the score, u = (s - centre) / (peak * spread), so the solver's tolerance
     # means the same for degrees and for fractions, and neither scores of 1e-200 nor of 1e200
     # under- or overflow (np.std of 1e200 is inf, of 1e-200 is 0): the spread is the standard
-    # deviation of the deviations divided by their largest magnitude.
-    centre = float(np.median(scores))
-    dev = scores - centre
+    # deviation of the deviations divided by their largest magnitude. The scores are first divided
+    # by their largest magnitude: the deviations of scores spanning -1.7e308..1.7e308 (and the
+    # median of two huge middle scores) would overflow to inf.
+    top = float(np.max(np.abs(scores)))
+    if top == 0.0 or not math.isfinite(top):
+        top = 1.0
+    norm = scores / top
+    centre = float(np.median(norm))
+    dev = norm - centre
     peak = float(np.max(np.abs(dev)))
     if peak == 0.0 or not math.isfinite(peak):  # every score equal: the fit is a constant
         peak, spread = 1.0, 1.0
@@ -128,9 +134,10 @@ def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     y = np.concatenate([np.ones(len(scores)), np.zeros(len(scores))])
     w = np.concatenate([target, 1 - target])
     lr = LogisticRegression(C=math.inf, max_iter=1000).fit(x, y, sample_weight=w)
-    # P = sigmoid(c u + d) = sigmoid(a s + b) with a = c / (peak spread), b = d - a centre
-    a = float(lr.coef_[0, 0]) / spread / peak
-    b = float(lr.intercept_[0]) - a * centre
+    # P = sigmoid(c u + d) = sigmoid(a s + b) with a = c / (peak spread top), b = d - c centre / (peak spread)
+    c, d = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    a = c / spread / peak / top
+    b = d - c * centre / (spread * peak)
     if not (math.isfinite(a) and math.isfinite(b)):
         raise ValueError(f"Platt scaling gave a non-finite map (a={a}, b={b})")
     return a, b
@@ -169,8 +176,14 @@ class CalibrationMap:
         if kind == "isotonic":
             from sklearn.isotonic import IsotonicRegression
 
-            iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, labels.astype(float))
-            return cls("isotonic", {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()})
+            # fitted on the ranks of the distinct scores, thresholds mapped back to scores:
+            # scikit-learn merges scores closer than 1e-15 (its float resolution, in absolute
+            # terms), so probabilities of 1e-20 and 6e-20 would become one score
+            distinct = np.unique(scores)
+            rank = np.searchsorted(distinct, scores).astype(np.float64)
+            iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(rank, labels.astype(float))
+            x = distinct[np.rint(iso.X_thresholds_).astype(np.int64)]
+            return cls("isotonic", {"x": x.tolist(), "y": iso.y_thresholds_.tolist()})
         raise ValueError(f"unknown calibration map {kind!r} (known: {', '.join(MAP_KINDS)})")
 
     def apply(self, scores: NDArray[np.float64] | Sequence[float]) -> NDArray[np.float64]:
@@ -404,6 +417,17 @@ def _fit_primitive(
     return PrimitiveCalibration(full, per_fold, losses, n, n_pos)
 
 
+def _check_n_splits(n_splits: Any) -> int:
+    """``n_splits`` as an int; refuse one that is not an integer >= 2 (a float, a bool, 1, 0, a negative)."""
+    if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer):
+        raise CameraBenchError(f"calibration folds must be an integer >= 2, got {n_splits!r}")
+    if n_splits < 2:
+        raise CameraBenchError(
+            f"calibration is cross-fitted over video folds: it needs at least 2 folds (--folds), got {n_splits}"
+        )
+    return int(n_splits)
+
+
 def fit_calibration(
     samples: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_splits: int = DEFAULT_N_SPLITS,
@@ -418,14 +442,24 @@ def fit_calibration(
         ``(per_key, folds)``: primitive stem (and :data:`POOLED`) -> calibration; video -> fold.
 
     Raises:
-        ValueError: fewer than 2 folds or fewer than 2 videos (no video could be cross-fitted:
-            a map fitted without its fold would be fitted on nothing).
+        CameraBenchError: ``n_splits`` is not an integer >= 2.
+        ValueError: fewer than 2 videos (no video could be cross-fitted: a map fitted without
+            its fold would be fitted on nothing).
+
+    More folds than videos are one fold per video (leave one video out), with a warning.
     """
-    if n_splits < 2:
-        raise ValueError(f"cross-fitting needs at least 2 folds, got {n_splits}")
+    n_splits = _check_n_splits(n_splits)
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
     if len(videos) < 2:
         raise ValueError(f"cross-fitting needs scored samples of at least 2 videos, got {len(videos)}")
+    if n_splits > len(videos):
+        log.warning(
+            "calibration: %d folds asked (--folds) but the scored binary samples are of %d videos: using %d folds "
+            "(one video each)",
+            n_splits,
+            len(videos),
+            len(videos),
+        )
     folds_of = video_folds(videos, n_splits)
     out = {name: _fit_primitive(s, y, list(v), folds_of, name) for name, (y, s, v) in samples.items()}
     if samples:
@@ -680,10 +714,8 @@ def _calibrate_locked(
     n_splits: int,
     copy_from: str | Path | None,
 ) -> tuple[Calibration, Path]:
-    if copy_from is None and n_splits < 2:
-        raise CameraBenchError(
-            f"calibration is cross-fitted over video folds: it needs at least 2 folds, got {n_splits}"
-        )
+    if copy_from is None:
+        _check_n_splits(n_splits)
     if copy_from is not None:
         source = Path(copy_from)
         if source.is_dir():

@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 _COUNTS = ("rows", "scored", "correct", "unparsed", "failed", "missing")
+#: Digits converted at once by :func:`whole_number` (below Python's 4300-digit limit of int()).
+_DIGITS = 4000
 
 
 def _accuracy(correct: int, scored: int) -> float:
@@ -73,8 +75,17 @@ def whole_number(index: str) -> int | None:
 
     >>> whole_number("007"), whole_number("a1"), whole_number("1.0")
     (7, None, None)
+    >>> whole_number("1" + "0" * 5000) == 10**5000
+    True
     """
-    return int(index) if index.isascii() and index.isdigit() else None
+    if not (index.isascii() and index.isdigit()):
+        return None
+    # in chunks: int() refuses a text of more than 4300 digits (sys.get_int_max_str_digits())
+    number = 0
+    for i in range(0, len(index), _DIGITS):
+        chunk = index[i : i + _DIGITS]
+        number = number * 10 ** len(chunk) + int(chunk)
+    return number
 
 
 def same_number_rows(rows: Sequence[MCQRow]) -> tuple[MCQRow, MCQRow] | None:

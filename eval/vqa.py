@@ -98,10 +98,13 @@ def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold
     """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above).
 
     Raises:
-        ValueError: see :func:`_check_cells`.
+        ValueError: see :func:`_check_cells`; or a NaN ``yes_threshold`` (every comparison with it
+            is false: every cell would be answered wrong).
     """
     scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
     _check_cells(scores, ok)
+    if math.isnan(yes_threshold):
+        raise ValueError("the VQA yes threshold is NaN: no score is above or below it")
     expected_yes = np.array([True, False, True, False])
     with np.errstate(invalid="ignore"):
         answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)

@@ -74,6 +74,7 @@ __all__ = [
     "control_token_in",
     "load_qwen_vl",
     "read_pixel_spec",
+    "refuse_blank",
     "refuse_control_tokens",
     "resolve_device",
     "resolve_dtype",
@@ -125,6 +126,17 @@ def refuse_control_tokens(text: str, what: str) -> None:
             f"{what} {shown!r} holds {token!r}, which the model's tokenizer reads as a control token, not as "
             "text; remove it"
         )
+
+
+def refuse_blank(text: str, what: str) -> None:
+    """Raise :class:`~camerabench.errors.PredictionError` when ``text`` is empty or white space only:
+    a turn without its question was captioned or scored as if one had been asked.
+
+    Raises:
+        PredictionError: naming ``what`` and the text.
+    """
+    if not text.strip():
+        raise PredictionError(f"{what} is empty or white space only ({text!r}): there is nothing to ask the model")
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -646,10 +658,14 @@ class QwenVL:
         masked with -100), matching the template's rendering of an assistant turn.
 
         Raises:
-            PredictionError: a text or the answer holds control-token text (:func:`refuse_control_tokens`).
+            PredictionError: a text or the answer holds control-token text (:func:`refuse_control_tokens`),
+                or a text is empty or white space only (the model would answer no question).
         """
+        if not any(isinstance(c, str) for c in content):
+            raise PredictionError("the prompt has no text: there is nothing to ask the model")
         for c in content:
             if isinstance(c, str):
+                refuse_blank(c, "the prompt text")
                 refuse_control_tokens(c, "the prompt text")
         if answer is not None:
             refuse_control_tokens(answer, "the answer")
@@ -984,6 +1000,13 @@ def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
         value = cfg.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise FileFormatError(cfg_path, f"{key} must be a token id (an integer >= 0), got {value!r}")
+    # 0 or below read as "no limit" (max_positions), so no prompt or reply length was checked
+    for where, section in (("", cfg), ("text_config.", cfg.get("text_config") or {})):
+        value = section.get("max_position_embeddings")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise FileFormatError(
+                cfg_path, f"{where}max_position_embeddings must be an integer >= 1 (positions), got {value!r}"
+            )
 
 
 #: Qwen2.5-VL's ``tokens_per_second`` in every published checkpoint (3B to 72B), and the default
@@ -1002,6 +1025,15 @@ def _check_generation_config(gen_path: Path) -> None:
         if value is not None and not all(_is_token_id(i) for i in ids):
             want = "a token id or a list of token ids" if key == "eos_token_id" else "a token id"
             raise FileFormatError(gen_path, f"{key} must be {want} (integers >= 0), got {value!r}")
+    # the rest as transformers validates it when the model loads (there a raw ValueError, e.g.
+    # for max_new_tokens 0): one error naming the file, before any worker starts
+    ensure_transformers_importable()
+    from transformers import GenerationConfig
+
+    try:
+        GenerationConfig.from_dict(gen)
+    except (ValueError, TypeError) as exc:
+        raise FileFormatError(gen_path, f"transformers refuses it: {_one_line(exc)}") from exc
 
 
 def _is_token_id(value: object) -> bool:

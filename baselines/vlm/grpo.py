@@ -281,9 +281,40 @@ def _eos_ids(vl: QwenVL) -> list[int]:
     return reply_end_ids(vl)
 
 
+#: (checkpoint, prompt length) pairs whose cut completions were warned about (:func:`_sample`).
+_CUT_WARNED: set[tuple[str, int]] = set()
+
+
 @torch.no_grad()
 def _sample(model: Any, vl: QwenVL, enc: Encoded, config: GRPOConfig, eos: list[int]) -> list[torch.Tensor]:
-    """``group_size`` completions of one prompt, each cut after its first end token."""
+    """``group_size`` completions of one prompt, each cut after its first end token.
+
+    A completion is at most ``max_new_tokens`` long, and shorter where the model's positions
+    (``max_position_embeddings``) leave less room after the prompt: every completion token is fed
+    to the model when its log-probabilities are computed (:func:`_logps`), so prompt and completion
+    must fit together. (Sampling went on past the limit, on rope positions the model never had.)
+
+    Raises:
+        CameraBenchError: the prompt fills the model's positions, leaving no room for a completion.
+    """
+    limit = vl.max_positions
+    room = config.max_new_tokens if limit is None else min(config.max_new_tokens, limit - len(enc))
+    if room < 1:
+        raise CameraBenchError(
+            f"a prompt of {len(enc)} tokens fills the {limit} positions of {vl.path} (config.json "
+            "max_position_embeddings), leaving no room for a completion; lower sample_fps, max_pixels or max_side"
+        )
+    if room < config.max_new_tokens and (str(vl.path), len(enc)) not in _CUT_WARNED:
+        _CUT_WARNED.add((str(vl.path), len(enc)))  # once per prompt length, not at every step
+        log.warning(
+            "completions of a %d-token prompt are cut at %d tokens, not max_new_tokens=%d: the %d positions of %s "
+            "(config.json max_position_embeddings) leave no more",
+            len(enc),
+            room,
+            config.max_new_tokens,
+            limit,
+            vl.path,
+        )
     inputs = vl.model_inputs([enc])
     pad = vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id
     out = model.generate(
@@ -294,7 +325,7 @@ def _sample(model: Any, vl: QwenVL, enc: Encoded, config: GRPOConfig, eos: list[
         top_p=1.0,
         repetition_penalty=1.0,
         suppress_tokens=_suppressed(vl),
-        max_new_tokens=config.max_new_tokens,
+        max_new_tokens=room,
         num_return_sequences=config.group_size,
         eos_token_id=eos,
         pad_token_id=pad,

@@ -53,6 +53,7 @@ from camerabench.baselines.vlm.checkpoint import (
     control_token_in,
     load_qwen_vl,
     read_pixel_spec,
+    refuse_blank,
     refuse_control_tokens,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
@@ -141,10 +142,17 @@ def encode_video(
         VideoError: the file cannot be decoded.
         PredictionError: frames the model cannot take (an aspect ratio above 200).
     """
+    _check_fps(sample_fps, "sample_fps")
     clip = read_video(video_path, fps=sample_fps, max_side=max_side)
     with _naming(video_path):
         prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
     return dataclasses.replace(prepared, notes=dict(clip.notes))
+
+
+def _check_fps(fps: float, name: str) -> None:
+    """A frame rate must be a positive finite number (the video reader's own check was a bare ValueError)."""
+    if isinstance(fps, bool) or not isinstance(fps, int | float) or not (math.isfinite(fps) and fps > 0):
+        raise CameraBenchError(f"{name} must be a positive finite number, got {fps!r}")
 
 
 @contextlib.contextmanager
@@ -159,6 +167,7 @@ def _naming(path: str | Path) -> Iterator[None]:
 @torch.inference_mode()
 def yes_probability_naive(vl: QwenVL, video: VisualInputs, question: str) -> float:
     """P("Yes") from one full forward pass over the whole prompt (the reference computation)."""
+    refuse_blank(question, "the question")
     enc = vl.encode([video, vqa_prompt(question)])
     out = vl.model(**vl.model_inputs([enc]), use_cache=False, logits_to_keep=1)
     probs = torch.softmax(out.logits[0, -1].float(), dim=-1)
@@ -196,11 +205,12 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
     Returns:
         One probability per question, in order.
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise CameraBenchError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     if not questions:
         return []
-    if batch_size < 1:
-        raise CameraBenchError(f"batch_size must be >= 1, got {batch_size}")
     for q in questions:
+        refuse_blank(q, "the question")
         refuse_control_tokens(q, "the question")
     yes_id = vl.token_id(YES)  # before any work
     prefix_text, head, after = _split_prefix(vl, video)
@@ -272,24 +282,48 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
     names only ``<|endoftext|>`` let the model write past its turn: a next user turn and more,
     all in the caption), and the reply is cut at the first end token.
 
+    No sampling (``do_sample=False``), but the rest of the checkpoint's ``generation_config.json``
+    applies, as in the model's own inference: its ``repetition_penalty``, for instance, and a
+    ``num_beams`` above 1 gives beam search.
+
+    The model's positions (``max_position_embeddings``) bound the reply: every generated token
+    but the last is fed back to the model, so a prompt of ``n`` tokens leaves room for
+    ``limit - n + 1`` of them. When that is fewer than ``max_new_tokens``, generation stops
+    there (``transformers`` went on past the limit without a word, on extrapolated rope
+    positions); a reply that ends its turn within the room is exactly the one an unbounded
+    generation gives (greedy), one that does not is refused rather than returned cut short.
+
     Raises:
-        PredictionError: the model's logits are not finite (the reply would be arbitrary tokens).
+        CameraBenchError: ``max_new_tokens`` is not an integer >= 1.
+        PredictionError: the model's logits are not finite (the reply would be arbitrary tokens),
+            the reply is empty, or it had not ended when it reached the model's positions.
     """
     from transformers import LogitsProcessorList
 
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise CameraBenchError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}")
     enc = vl.encode(content)
     inputs = vl.model_inputs([enc])
     ends = reply_end_ids(vl)
+    limit = vl.max_positions
+    room = max_new_tokens if limit is None else min(max_new_tokens, limit - len(enc) + 1)
     out = vl.model.generate(
         **inputs,
         do_sample=False,
-        max_new_tokens=max_new_tokens,
+        max_new_tokens=room,
         eos_token_id=ends,
         pad_token_id=vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id,
         logits_processor=LogitsProcessorList([_refuse_nan_logits]),
     )
     new_tokens = out[0, inputs["input_ids"].shape[1] :].tolist()
     stop = next((i for i, t in enumerate(new_tokens) if t in ends), len(new_tokens))
+    if room < max_new_tokens and stop == len(new_tokens) >= room:
+        raise PredictionError(
+            f"the reply had not ended after {room} tokens, where it reached the {limit} positions of "
+            f"{vl.path} (config.json max_position_embeddings) with a prompt of {len(enc)} tokens; "
+            f"max_new_tokens={max_new_tokens} would take it past them: shorten the prompt (lower sample_fps, "
+            "max_pixels or max_side) to leave the reply room"
+        )
     reply = vl.decode(new_tokens[:stop]).strip()
     if not reply:
         # recorded as ok, an empty caption or reply was scored as the model's answer (and fed
@@ -384,6 +418,7 @@ def diffsw_caption(
         raise CameraBenchError(f"keyframe_interval_s must be a positive finite number, got {keyframe_interval_s}")
     if isinstance(max_keyframes, bool) or not isinstance(max_keyframes, int) or max_keyframes < 1:
         raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
+    refuse_blank(question, "the caption question")
     refuse_control_tokens(question, "the caption question")
     rate = 1.0 / keyframe_interval_s
     with _warned_once():  # probe_video and read_video warn about the same damaged timing
@@ -459,6 +494,7 @@ def encode_media(
     vl: QwenVL, row: MCQRow, media: list[Path], fps: float = MCQ_FPS, max_pixels: int = MCQ_MAX_PIXELS
 ) -> list[VisualInputs]:
     """The model's pixels for a row's images and videos, at ``fps`` and ``max_pixels`` per frame."""
+    _check_fps(fps, "fps")
     video_spec = dataclasses.replace(vl.spec, max_pixels=max_pixels)
     image_spec = dataclasses.replace(vl.image_spec, max_pixels=max_pixels)
     out: list[VisualInputs] = []

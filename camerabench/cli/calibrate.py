@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.cli.args import path_arg, positive_int
+from camerabench.errors import CameraBenchError
 
 __all__ = ["add_parser", "run"]
 
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.eval.calibration import DEFAULT_N_SPLITS, calibrate_run
     from camerabench.runfolder import check_dataset_finished
 
+    if args.copy_from is not None and args.folds is not None:
+        # a copied calibration is applied as it was fitted: the folds would be ignored without a word
+        raise CameraBenchError("--folds only applies when fitting; --from copies a fitted calibration as it is")
     logging.captureWarnings(True)
     check_dataset_finished(args.data)  # a synth run interrupted or still running: part of the labels
     cal, path = calibrate_run(
