@@ -77,10 +77,75 @@ def _text(obj: dict[str, Any], key: str, optional: bool = False) -> Any:
     return value
 
 
-def _check_common(obj: dict[str, Any], kind: str) -> None:
-    version = obj.get("schema_version", SCHEMA_VERSION)
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
-        raise ValueError(f"{kind} schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+def _version_problem(kind: str, version: Any) -> str | None:
+    """Why ``schema_version`` ``version`` of a ``kind`` cannot be read here (None when it can).
+
+    A newer number is a file written by a newer camerabench (upgrade to read it); an older one
+    (there is none before 1) or anything that is not a whole number was not written by camerabench.
+    """
+    if isinstance(version, bool) or not isinstance(version, int):
+        if version is None:
+            return f"{kind} has no schema_version (expected {SCHEMA_VERSION}); was it written by camerabench?"
+        return (
+            f"{kind} schema_version must be an integer, got {_show(version)} "
+            f"(this camerabench {__version__} reads version {SCHEMA_VERSION})"
+        )
+    if version > SCHEMA_VERSION:
+        return (
+            f"{kind} schema_version {version}: written by a newer camerabench than this one "
+            f"({__version__}, which reads version {SCHEMA_VERSION}); upgrade camerabench to read it"
+        )
+    if version < SCHEMA_VERSION:
+        return (
+            f"{kind} schema_version {version}: older than any this camerabench ({__version__}) "
+            f"reads (version {SCHEMA_VERSION}); it was not written by a released camerabench"
+        )
+    return None
+
+
+def _unwritable_text(value: Any, where: str = "") -> tuple[str, str] | None:
+    """``(where, text)`` of the first string in ``value`` (keys and items of nested objects and
+    lists included) that UTF-8 cannot hold: a lone surrogate, which JSON writes as an escape
+    (``"\\ud800"``) and Python reads, but which no UTF-8 file holds, so rewriting the record
+    (``--resume``) would fail with a UnicodeEncodeError."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where, value
+        return None
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        items = [(k, v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, item in items:
+        here = f"{where}[{key!r}]" if where else str(key)
+        if isinstance(key, str) and _unwritable_text(key) is not None:
+            return (f"a key of {where}" if where else "a key"), key
+        found = _unwritable_text(item, here)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_text(obj: dict[str, Any], keys: Any) -> None:
+    """Refuse a lone surrogate in the fields ``keys`` of ``obj`` (see :func:`_unwritable_text`)."""
+    for key in keys:
+        found = _unwritable_text(obj.get(key), key)
+        if found is not None:
+            raise _FieldError(
+                f"{found[0]} holds {_show(found[1])}, a lone surrogate escape that is not text "
+                "(no UTF-8 file can hold it)",
+                key,
+            )
+
+
+def _check_common(obj: dict[str, Any], kind: str, keys: Any = ()) -> None:
+    problem = _version_problem(kind, obj.get("schema_version", SCHEMA_VERSION))
+    if problem:
+        raise ValueError(problem)
+    _check_text(obj, keys)
     if obj.get("status") not in _STATUSES:
         raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
     if not isinstance(obj.get("video"), str) or not obj["video"].strip():
@@ -124,7 +189,7 @@ class ScoreRecord:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> ScoreRecord:
-        _check_common(obj, "score record")
+        _check_common(obj, "score record", cls.__dataclass_fields__)
         score = obj.get("score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             raise ValueError(f"score must be a number or null, got {_show(score)}")
@@ -185,7 +250,7 @@ class CaptionRecord:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> CaptionRecord:
-        _check_common(obj, "caption record")
+        _check_common(obj, "caption record", cls.__dataclass_fields__)
         caption = obj.get("caption")
         if caption is not None and not isinstance(caption, str):
             raise ValueError(f"caption must be a string or null, got {_show(caption)}")
@@ -236,9 +301,10 @@ class AnswerRecord:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> AnswerRecord:
-        version = obj.get("schema_version", SCHEMA_VERSION)
-        if isinstance(version, bool) or version != SCHEMA_VERSION:
-            raise ValueError(f"answer record schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+        problem = _version_problem("answer record", obj.get("schema_version", SCHEMA_VERSION))
+        if problem:
+            raise ValueError(problem)
+        _check_text(obj, cls.__dataclass_fields__)
         if obj.get("status") not in _STATUSES:
             raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
         index = obj.get("index")
@@ -335,9 +401,9 @@ class RunInfo:
             ValueError: a missing ``method``, an unknown field, or a field of the wrong type
                 (the message names the field).
         """
-        version = obj.get("schema_version")
-        if isinstance(version, bool) or version != SCHEMA_VERSION:
-            raise _FieldError(f"run.json schema_version {version!r} is not {SCHEMA_VERSION}", "schema_version")
+        problem = _version_problem("run.json", obj.get("schema_version"))
+        if problem:
+            raise _FieldError(problem, *(["schema_version"] if "schema_version" in obj else []))
         known = set(cls.__dataclass_fields__)
         unknown = set(obj) - known
         if unknown:
@@ -346,6 +412,7 @@ class RunInfo:
             raise ValueError("missing field 'method'")
         for key, value in obj.items():
             _check_run_field(key, value)
+        _check_text(obj, obj)  # run.json is written again by --resume
         return cls(**obj)
 
 

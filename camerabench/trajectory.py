@@ -13,6 +13,7 @@ known only by its field of view (:func:`focal_from_fov`, :func:`pinhole_intrinsi
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,8 @@ class Trajectory:
     def __post_init__(self) -> None:
         self.cam_c2w = _real_array(self.cam_c2w, "cam_c2w")
         self.timestamps = _real_array(self.timestamps, "timestamps")
+        if not isinstance(self.meta, dict):  # readers call meta.get
+            raise ValueError(f"meta must be a dict, got {type(self.meta).__name__}")
         n = self.cam_c2w.shape[0]
         if self.cam_c2w.shape != (n, 4, 4) or n == 0:
             raise ValueError(f"cam_c2w must be (N, 4, 4) with N > 0, got {self.cam_c2w.shape}")
@@ -132,6 +135,11 @@ def _real_array(value: Any, name: str) -> NDArray[np.float64]:
         raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}: {exc}") from None
 
 
+def _is_real(value: Any) -> bool:
+    """A real number (NumPy scalars included), not a bool or a string."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def focal_from_fov(width_px: int, fov_deg: float) -> float:
     """Focal length in pixels of a pinhole camera with this horizontal field of view.
 
@@ -144,10 +152,10 @@ def focal_from_fov(width_px: int, fov_deg: float) -> float:
             space: 0 gave a division by zero, 180 a focal length of 1e-14 px) or ``width_px``
             is not positive.
     """
-    if not 0.0 < float(fov_deg) < 180.0:  # NaN fails too
+    if not _is_real(fov_deg) or not 0.0 < float(fov_deg) < 180.0:  # NaN fails too
         raise ValueError(f"field of view must be between 0 and 180 degrees (a pinhole camera), got {fov_deg}")
-    if not width_px > 0:
-        raise ValueError(f"image width must be positive, got {width_px} px")
+    if not _is_real(width_px) or not 0 < width_px < np.inf:  # an infinite width gave an infinite focal length
+        raise ValueError(f"image width must be positive and finite, got {width_px} px")
     return 0.5 * width_px / float(np.tan(np.deg2rad(fov_deg) / 2))
 
 
@@ -201,7 +209,8 @@ def interpolate_poses(
         cam_c2w: (K, 4, 4) their camera-to-world poses.
         query_times: (M,) times to interpolate at.
         intrinsic: (K, 3, 3) their intrinsics, or None. The interpolated K is the earlier known
-            frame's with its 2x2 focal block scaled (the principal point stays).
+            frame's with its fx row and fy row each scaled geometrically (the principal point
+            stays).
 
     Returns:
         ``(cam_c2w (M, 4, 4), intrinsic (M, 3, 3) or None)``.
@@ -209,8 +218,8 @@ def interpolate_poses(
     Raises:
         ValueError: no known frame, known times that are not finite and strictly increasing (two
             frames at one time gave NaN poses through a division by zero), poses or intrinsics
-            that do not match the times, a focal length that is not positive and finite, or a
-            query time that is not finite.
+            that do not match the times, a focal length (fx or fy) that is not positive and finite,
+            or query times that are not a 1-D array of finite numbers.
 
     Example:
         >>> c2w = np.tile(np.eye(4), (2, 1, 1))
@@ -243,9 +252,10 @@ def interpolate_poses(
         out[sel, :3, :3] = Slerp(span, Rotation.from_matrix(c2w[[j, j + 1], :3, :3]))(inner).as_matrix()
         out[sel, :3, 3] = c2w[j, :3, 3] + frac[:, None] * (c2w[j + 1, :3, 3] - c2w[j, :3, 3])
         if k_out is not None and intrinsic is not None:
-            focal_ratio = intrinsic[j + 1, 0, 0] / intrinsic[j, 0, 0]
+            # fx and fy each geometrically: one ratio for both gave fy the zoom of fx
+            focal_ratio = np.diagonal(intrinsic[j + 1, :2, :2]) / np.diagonal(intrinsic[j, :2, :2])
             k_seg = np.broadcast_to(intrinsic[j], (len(inner), 3, 3)).copy()
-            k_seg[:, :2, :2] *= (focal_ratio**frac)[:, None, None]
+            k_seg[:, :2, :2] *= (focal_ratio[None, :] ** frac[:, None])[:, :, None]
             k_out[sel] = k_seg
     index = np.minimum(np.searchsorted(known, query), len(known) - 1)
     hit = known[index] == query
@@ -270,10 +280,13 @@ def _check_interpolation(
         k = np.asarray(intrinsic, dtype=np.float64)
         if k.shape != (len(known), 3, 3):
             raise ValueError(f"intrinsic must be ({len(known)}, 3, 3) for {len(known)} times, got {k.shape}")
-        focal = k[:, 0, 0]
-        if not (np.isfinite(focal).all() and (focal > 0).all()):
-            i = int(np.argmax(~(np.isfinite(focal) & (focal > 0))))
-            raise ValueError(f"known frame {i}: focal length {focal[i]:g} is not positive and finite")
+        focal = np.diagonal(k[:, :2, :2], axis1=1, axis2=2)  # (K, 2): fx, fy
+        good = (np.isfinite(focal) & (focal > 0)).all(axis=1)
+        if not good.all():
+            i = int(np.argmax(~good))
+            fx, fy = focal[i]
+            bad = fx if not (np.isfinite(fx) and fx > 0) else fy
+            raise ValueError(f"known frame {i}: focal length {bad:g} is not positive and finite (fx {fx:g}, fy {fy:g})")
     if not np.isfinite(known).all():
         raise ValueError(f"known time {int(np.argmax(~np.isfinite(known)))} is not finite")
     steps = np.diff(known)
@@ -283,6 +296,8 @@ def _check_interpolation(
             f"known times must be strictly increasing: time {i} is {known[i]:g} after {known[i - 1]:g} "
             "(two poses at one time cannot be interpolated between)"
         )
+    if query.ndim != 1:  # a (M, 1) column indexed the poses as a 4-D array
+        raise ValueError(f"query_times must be a 1-D array, got shape {query.shape}")
     if not np.isfinite(query).all():
         raise ValueError(f"query time {int(np.argmax(~np.isfinite(query.ravel())))} is not finite")
 
@@ -294,7 +309,9 @@ def pose_problem(traj: Trajectory, min_poses: int = 1) -> str | None:
     :data:`MAX_COORDINATE`; each pose's bottom row
     ``[0, 0, 0, 1]``; its rotation block orthonormal with determinant +1 within
     :data:`POSE_TOLERANCE`; timestamps strictly increasing; intrinsics, when known, finite with
-    positive focal lengths. The first problem found is named with its frame index.
+    positive focal lengths, a pinhole K (bottom row ``[0, 0, 1]``, ``K[1, 0]`` = 0, within
+    :data:`INTRINSIC_TOLERANCE`) and fx / fy within :data:`MAX_FOCAL_RATIO` of each other. The
+    first problem found is named with its frame index.
 
     Example:
         >>> import numpy as np
@@ -355,5 +372,43 @@ def pose_issue(traj: Trajectory, min_poses: int = 1) -> tuple[int | None, str] |
             return int(np.argmax(~np.isfinite(k).all(axis=(1, 2)))), "intrinsics are not finite"
         focal_ok = (k[:, 0, 0] > 0) & (k[:, 1, 1] > 0)
         if not focal_ok.all():
-            return int(np.argmax(~focal_ok)), "focal length is not positive"
+            i = int(np.argmax(~focal_ok))
+            return i, f"focal length is not positive (fx {k[i, 0, 0]:g}, fy {k[i, 1, 1]:g})"
+        return _intrinsic_issue(k)
+    return None
+
+
+#: Largest deviation accepted where a pinhole K holds 0 or 1: its bottom row ``[0, 0, 1]``
+#: (absolute) and ``K[1, 0]`` (relative to fy). K stored in float32 holds 0 and 1 exactly; a K
+#: scaled as a whole (``K[2, 2]`` = 2: a homogeneous matrix, or a transposed K) is far beyond it.
+INTRINSIC_TOLERANCE = 1e-6
+
+#: Largest ratio fx / fy (or fy / fx) accepted. Real cameras have square or nearly square
+#: pixels (fx / fy = 1; NTSC DV's 0.9 and PAL widescreen's 1.46 are the oddest digital video
+#: formats), and anamorphic lenses squeeze by at most 2x (1.33x, 1.5x, 1.8x and 2x are sold); 4
+#: leaves room for an estimated focal pair that disagrees, while a 10x or 20x ratio is a unit
+#: mix-up or a corrupt value that would make the mean focal length (zoom) meaningless.
+MAX_FOCAL_RATIO = 4.0
+
+
+def _intrinsic_issue(k: NDArray[np.float64]) -> tuple[int, str] | None:
+    """The first frame whose finite K with positive focal lengths is not a pinhole K."""
+    fx, fy = k[:, 0, 0], k[:, 1, 1]
+    bottom = np.abs(k[:, 2, :] - np.array([0.0, 0.0, 1.0])).max(axis=1)
+    if (bottom > INTRINSIC_TOLERANCE).any():
+        i = int(np.argmax(bottom > INTRINSIC_TOLERANCE))
+        return i, f"intrinsics' bottom row is {k[i, 2].tolist()}, not [0, 0, 1] (not a pinhole K)"
+    shear = np.abs(k[:, 1, 0]) > INTRINSIC_TOLERANCE * fy
+    if shear.any():
+        i = int(np.argmax(shear))
+        return i, f"intrinsics' K[1, 0] is {k[i, 1, 0]:g}, not 0 (not a pinhole K; a transposed K?)"
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = np.maximum(fx / fy, fy / fx)  # fx/fy both > 0: no NaN; 1e300/1e-300 is inf, refused
+    uneven = ratio > MAX_FOCAL_RATIO
+    if uneven.any():
+        i = int(np.argmax(uneven))
+        return i, (
+            f"focal lengths fx {fx[i]:g} and fy {fy[i]:g} differ by a factor {ratio[i]:.3g}, beyond "
+            f"{MAX_FOCAL_RATIO:g} (pixels are square or nearly; anamorphic lenses reach 2x)"
+        )
     return None

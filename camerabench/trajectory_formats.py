@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 import re
 import struct
 import tempfile
@@ -220,6 +221,10 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
             frame indices are used as timestamps.
     """
     path = Path(path)
+    fps = timestamps_fps
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not 0 < fps < np.inf):
+        # 0 meant frame indices, NaN NaN times, a negative rate times running backwards, inf all zero
+        raise ValueError(f"timestamps_fps must be a positive finite frame rate or None, got {timestamps_fps!r}")
     arrays, found = _read_npz(path, ("cam_c2w", "intrinsic", "timestamps", "scene_depth"))
     if "cam_c2w" not in arrays:
         raise FileFormatError(path, f"no 'cam_c2w' array (found {found})")
@@ -235,7 +240,7 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
             raise FileFormatError(path, f"scene_depth is {float(depth)}, not a positive finite depth")
         meta[META_SCENE_DEPTH] = float(depth)
     if ts is None:
-        ts = np.arange(len(c2w), dtype=np.float64) / (timestamps_fps or 1.0)
+        ts = np.arange(len(c2w), dtype=np.float64) / (1.0 if timestamps_fps is None else float(timestamps_fps))
     return _trajectory(path, c2w, k, ts, meta)
 
 

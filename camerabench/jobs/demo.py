@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,38 @@ def _check_other_methods(run: Path, methods: dict[str, dict[str, Any]]) -> None:
         )
 
 
+def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, Any]]) -> None:
+    """Refuse demo arguments that cannot run, before anything is logged or written (the synth
+    step would refuse a clip count only after the demo announced it, and an unknown method only
+    after the dataset was rendered).
+
+    Raises:
+        CameraBenchError: ``clips`` not an integer in [1, MAX_CLIPS]; ``out`` (or its data, run or
+            report folder) a file; ``methods`` empty, or naming an unknown method or options it
+            does not take.
+    """
+    from camerabench.synth.generate import MAX_CLIPS  # the synth step's own bound
+
+    if clips is not None:
+        if isinstance(clips, bool) or not isinstance(clips, int) or clips < 1:
+            raise CameraBenchError(f"clips must be an integer >= 1, got {clips!r}")
+        if clips > MAX_CLIPS:
+            raise CameraBenchError(f"clips must be at most {MAX_CLIPS} (the synthetic benchmark's limit), got {clips}")
+    for folder in (out, out / "data", out / "run", out / "report"):
+        if folder.exists() and not folder.is_dir():
+            raise CameraBenchError(f"{folder}: is a file, not a folder; choose another --out")
+    if not isinstance(methods, Mapping) or not methods:
+        raise CameraBenchError(f"methods must name at least one method (method -> options), got {methods!r:.60}")
+    from camerabench.baselines.registry import predictor_class
+
+    for method, options in methods.items():
+        if not isinstance(method, str):
+            raise CameraBenchError(f"method names must be strings, got {method!r:.60}")
+        if options is not None and not isinstance(options, Mapping):
+            raise CameraBenchError(f"method {method!r}: options must be a mapping (name -> value), got {options!r:.60}")
+        predictor_class(method)(options)  # an unknown method or option, a value out of range
+
+
 def run_demo(
     out: str | Path = "demo_out",
     clips: int | None = None,
@@ -111,17 +144,19 @@ def run_demo(
         workers: processes for rendering and prediction, an integer >= 1 (default: all cores).
         methods: method -> options (default :data:`DEMO_METHODS`).
     """
-    from camerabench.eval import write_report
-    from camerabench.eval.evaluate import evaluate
-    from camerabench.synth import generate_dataset
-
     t0 = time.perf_counter()
     out = Path(out)
     data, run, report = out / "data", out / "run", out / "report"
     # given, it is checked like the jobs' own (0 would otherwise mean "all cores" without a word)
     workers = check_workers(workers) if workers is not None else os.cpu_count() or 1
     methods = DEMO_METHODS if methods is None else methods
+    _check_arguments(out, clips, methods)
     _check_other_methods(run, methods)
+
+    from camerabench.eval import write_report  # after the checks: the report's plotting takes a second
+    from camerabench.eval.evaluate import evaluate
+    from camerabench.synth import generate_dataset
+
     if (data / "manifest.json").is_file() and not (data / SYNTH_INCOMPLETE_FILE).exists():  # else regenerated
         _check_existing_clips(data, clips)
         log.info("using the existing synthetic dataset in %s", data)

@@ -37,6 +37,7 @@ import contextlib
 import importlib.util
 import logging
 import math
+import numbers
 import os
 import signal
 import socket
@@ -104,18 +105,30 @@ class RayOptions:
             raise CameraBenchError(f"address must be 'auto' or HOST:PORT (or None), got {self.address!r}")
         for name, low in (("cpus_per_task", "> 0"), ("gpus_per_worker", ">= 0")):
             value = getattr(self, name)
-            number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            if not (number and (value > 0 if low == "> 0" else value >= 0)):
-                raise CameraBenchError(f"{name} must be a number {low}, got {value!r}")
-            if 0 < value < _RESOURCE_UNIT:  # Ray refuses it when the first task is submitted
+            number = _real(value)
+            if number is None or not (number > 0 if low == "> 0" else number >= 0):
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."  # 10**400
+                raise CameraBenchError(f"{name} must be a number {low}, got {shown}")
+            if 0 < number < _RESOURCE_UNIT:  # Ray refuses it when the first task is submitted
                 least = f"{'' if low == '> 0' else '0 or '}at least {_RESOURCE_UNIT:g}"
                 raise CameraBenchError(f"{name} must be {least} (the smallest fraction Ray schedules), got {value!r}")
+            # a plain float: Ray's resource requests and run.json (json.dumps refuses np.float32) take it
+            object.__setattr__(self, name, number)
+        for name, optional in (("ship_videos", False), ("actors", True)):
+            value = getattr(self, name)
+            if optional and value is None:
+                continue
+            flag = _flag(value)
+            if flag is None:  # "no" or "false" would be true here and ship the videos / use actors
+                raise CameraBenchError(f"{name} must be True or False{' (or None)' if optional else ''}, got {value!r}")
+            object.__setattr__(self, name, flag)
         if self.videos_per_call is None:
             return
-        if isinstance(self.videos_per_call, bool) or not isinstance(self.videos_per_call, int):
+        if isinstance(self.videos_per_call, bool) or not isinstance(self.videos_per_call, numbers.Integral):
             raise CameraBenchError(f"videos_per_call must be an integer >= 1, got {self.videos_per_call!r}")
         if self.videos_per_call < 1:
             raise CameraBenchError(f"videos_per_call must be >= 1, got {self.videos_per_call}")
+        object.__setattr__(self, "videos_per_call", int(self.videos_per_call))
 
     @property
     def per_call(self) -> int:
@@ -126,6 +139,26 @@ class RayOptions:
             (4, 2)
         """
         return self.videos_per_call if self.videos_per_call is not None else DEFAULT_VIDEOS_PER_CALL
+
+
+def _real(value: Any) -> float | None:
+    """``value`` as a finite float when it is a real number (NumPy scalars included, bools not)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy's bool_ is no Real
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _flag(value: Any) -> bool | None:
+    """``value`` as a bool when it is one (NumPy's ``bool_`` included), else None."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):  # np.True_
+        return bool(value)
+    return None
 
 
 #: The smallest fraction of a CPU or GPU Ray schedules.
@@ -177,6 +210,9 @@ def _check_reachable(address: str) -> None:
         try:
             with socket.create_connection((candidate, port), timeout=_PROBE_TIMEOUT_S):
                 return
+        except UnicodeError as exc:  # a host name IDNA cannot encode (a label over 63 characters)
+            problem = f"its host is no host name ({exc})"
+            raise CameraBenchError(f"could not reach the Ray cluster at {address}: {problem}") from exc
         except OSError as exc:
             errors.append(exc.strerror or str(exc) or type(exc).__name__)
     raise CameraBenchError(
