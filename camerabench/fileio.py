@@ -58,6 +58,14 @@ T = TypeVar("T")
 
 _BOM = b"\xef\xbb\xbf"
 
+#: Byte-order marks of the wider Unicode encodings (UTF-32's first: UTF-16 LE's is its prefix).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 text (it starts with the byte-order mark ff fe 00 00)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 text (it starts with the byte-order mark 00 00 fe ff)"),
+    (b"\xff\xfe", "UTF-16 text (it starts with the byte-order mark ff fe)"),
+    (b"\xfe\xff", "UTF-16 text (it starts with the byte-order mark fe ff)"),
+)
+
 
 class WriteError(CameraBenchError):
     """A file or folder cannot be written; the message names the path and the reason."""
@@ -187,7 +195,29 @@ def _check_readable(path: Path) -> None:
         raise FileFormatError(path, "is not a regular file")
 
 
+def _wide_ascii(sample: bytes) -> bool:
+    """Whether ``sample`` reads as ASCII text in UTF-16 or UTF-32 (either byte order): each
+    character's one non-zero byte at the same place in its 2 or 4 bytes, zeros in the others."""
+    if len(sample) < 4:
+        return False
+    for width in (2, 4):
+        for at in range(width):
+            lanes = [sample[k::width] for k in range(width)]
+            if all(lanes[at]) and not any(any(lane) for k, lane in enumerate(lanes) if k != at):
+                return True
+    return False
+
+
 def _strip_bom(path: Path, data: bytes) -> bytes:
+    """``data`` (a file's first bytes, or all of them) without a UTF-8 byte-order mark, which is
+    skipped with a warning; UTF-16 or UTF-32 text (what Windows tools write as "Unicode") is a
+    :class:`FileFormatError` that says so: it was reported as a stray byte 0xff, or, without a
+    byte-order mark, as invalid JSON or missing table columns."""
+    wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is None and _wide_ascii(data[:200]):
+        wide = "UTF-16 or UTF-32 text without a byte-order mark (every second or fourth byte is 0)"
+    if wide is not None:
+        raise FileFormatError(path, f"is {wide}, not UTF-8: save it as UTF-8", 1)
     if data.startswith(_BOM):
         log.warning("%s: starts with a UTF-8 byte-order mark; reading the text after it", path)
         return data[len(_BOM) :]

@@ -76,7 +76,8 @@ def _string(obj: dict[str, Any], field: str) -> str:
 
 def check_video_name(value: Any, field: str = "video") -> str:
     """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``
-    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself).
+    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself; text that UTF-8 can
+    hold, not a lone surrogate escape such as ``"\\ud800"``).
 
     Example:
         >>> check_video_name("clip.mp4")
@@ -96,6 +97,10 @@ def check_video_name(value: Any, field: str = "video") -> str:
         raise ValueError(f"{field!r} must name a file inside videos/, got {_show(value)}")
     if not parts.parts:  # "." or "./": the folder itself
         raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file
+        # can record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
+        raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {value!a}")
     return value
 
 

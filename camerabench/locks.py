@@ -24,8 +24,10 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -53,7 +55,9 @@ class FolderLock:
     Raises (on acquiring):
         FolderInUseError: another process holds it.
         CameraBenchError: the folder cannot be created or the lock file cannot be written
-            (naming the path and the operating system's reason).
+            (naming the path and the operating system's reason), or a symbolic link, pipe or
+            device is in the lock file's place (a link is never followed: its target was
+            truncated and overwritten with the pid).
     """
 
     def __init__(self, folder: str | Path, what: str = "folder") -> None:
@@ -86,9 +90,17 @@ class FolderLock:
     def _lock_once(self) -> int | None:
         """The locked file descriptor, or None when the lock file was replaced meanwhile (retry)."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            # O_NOFOLLOW: a symbolic link in the lock file's place is never followed, so its target
+            # (a file of the user's) is not truncated and overwritten with a pid; O_NONBLOCK: a pipe
+            # there is not waited on (both are refused below)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
         except OSError as exc:
+            if exc.errno == errno.ELOOP and self.path.is_symlink():
+                raise self._not_a_lock_file("a symbolic link") from None
             raise write_error(self.path, exc) from exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise self._not_a_lock_file("not a regular file (a pipe, socket or device)")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -112,6 +124,12 @@ class FolderLock:
             os.close(fd)
             return None
         return fd
+
+    def _not_a_lock_file(self, what: str) -> CameraBenchError:
+        return CameraBenchError(
+            f"{self.path}: is {what}, not the lock file camerabench writes (a plain file); "
+            f"remove it to use the {self.what}"
+        )
 
     def release(self) -> None:
         """Give the lock up: remove the lock file, then close it (which releases the flock)."""

@@ -235,8 +235,13 @@ class MethodFolder:
         return {"predict": self.run_info, "caption": self.caption_run_info, "answer": self.answer_run_info}[kind]
 
     def holds_outputs(self) -> bool:
-        """Whether this folder holds any run file (what makes a subfolder of RUN a method folder)."""
-        return any((self.path / f).exists() for f in _RUN_FILES)
+        """Whether this folder holds any run file (what makes a subfolder of RUN a method folder).
+
+        A run file that is a link to nothing counts (reading it is then an error naming it): a
+        method folder whose ``scores.jsonl`` links into a moved run was left out of ``evaluate``
+        without a word, as if the method had never run.
+        """
+        return any(_present(self.path / f) for f in _RUN_FILES)
 
 
 @dataclass

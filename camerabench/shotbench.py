@@ -163,6 +163,10 @@ def _check_relative(paths: tuple[str, ...]) -> None:
             raise ValueError(f"path {p!r} must be relative to the data folder and inside it")
         if not pure.parts:
             raise ValueError(f"path {p!r} names the data folder, not a media file")
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in p):
+            # a NUL or newline, or half a UTF-16 pair ("\ud800"): no file has that name; opening
+            # it stopped the run with a traceback, and UTF-8 (run files) cannot hold a surrogate
+            raise ValueError(f"path {p!a} holds a control character or a lone surrogate, not a file name")
     repeated = sorted({p for p in paths if paths.count(p) > 1})
     if repeated:
         raise ValueError(f"path lists {repeated[0]!r} more than once")
@@ -181,6 +185,8 @@ def _options(text: str) -> Any:
         raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc.msg})") from None
     except RecursionError:
         raise ValueError(f"options is nested too deeply: {text[:60]!r}") from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc})") from None
 
 
 def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | None) -> MCQRow:
@@ -208,6 +214,8 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     for letter, text in options.items():
         if not _LETTER.fullmatch(letter) or not isinstance(text, str) or not text.strip():
             raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
+        if any("\ud800" <= ch <= "\udfff" for ch in text):  # JSON's "\ud800": no text a prompt can carry
+            raise ValueError(f"option {letter}'s text {text!a} holds a lone surrogate escape, not text")
         if not _clean(text):  # "...": a reply could name it only by its letter, and an empty reply names it
             raise ValueError(f"option {letter}'s text {text!r} has no word")
     answer = cells["answer"].strip()

@@ -129,6 +129,8 @@ def _not_a_file(path: Path) -> str:
     for a file that was there: a folder named ``clip.mp4``, a link pointing at itself, a pipe."""
     try:
         path.stat()
+    except ValueError as exc:  # a NUL byte or a lone surrogate: no file can have that name
+        return f"not a file name the system can open ({exc}), not a video file"
     except RuntimeError:  # pathlib's own report of a loop, on some Python versions
         return "a symbolic link that loops back on itself, not a video file"
     except OSError as exc:
@@ -150,9 +152,20 @@ def _is_still_image(container: av.container.InputContainer) -> bool:
     return any(n == "image2" or n.endswith("_pipe") for n in names)
 
 
+def _shown(path: Path) -> str:
+    """``path`` for a message: as it is, or escaped (``ascii``) when UTF-8 cannot hold it (a lone
+    surrogate), so that the message can still be printed and written into run.json."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ascii(text)
+    return text
+
+
 def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
-        raise VideoError(f"{path}: {_not_a_file(path)}")
+        raise VideoError(f"{_shown(path)}: {_not_a_file(path)}")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
