@@ -102,6 +102,27 @@ MapKind = Literal["platt", "isotonic", "constant"]
 # --------------------------------------------------------------------------- maps
 
 
+def _interp(s: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.interp(s, x, y)`` (constant beyond the ends) by the fraction of each segment:
+    ``np.interp`` takes the slope first, which for thresholds 3e-323 apart is 1 / 3e-323 = inf
+    (P(yes) came out inf); the fraction of two tiny differences is finite."""
+    if len(x) == 1:
+        return np.where(np.isnan(s), np.nan, y[0])
+    clipped = np.clip(s, x[0], x[-1])
+    i = np.clip(np.searchsorted(x, clipped, side="right") - 1, 0, len(x) - 2)
+    width = x[i + 1] - x[i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(width > 0, (clipped - x[i]) / width, 1.0)  # a step (repeated threshold): its right value
+    out = y[i] + frac * (y[i + 1] - y[i])
+    out = np.where(s < x[0], y[0], np.where(s > x[-1], y[-1], out))
+    return np.asarray(np.where(np.isnan(s), np.nan, out))
+
+
+class MapUndefinedError(ValueError):
+    """A map of this kind cannot be written in floats for these scores (a Platt slope past
+    1e308 for scores of 1e-323): model choice leaves the kind out, with a warning."""
+
+
 def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[float, float]:
     """(a, b) of Platt's sigmoid P = 1/(1+exp(-(a s + b))) on smoothed targets."""
     from sklearn.linear_model import LogisticRegression
@@ -139,7 +160,9 @@ def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     a = c / spread / peak / top
     b = d - c * centre / (spread * peak)
     if not (math.isfinite(a) and math.isfinite(b)):
-        raise ValueError(f"Platt scaling gave a non-finite map (a={a}, b={b})")
+        raise MapUndefinedError(
+            f"Platt scaling gave a non-finite map (a={a}, b={b}): the scores' scale is beyond a float's range"
+        )
     return a, b
 
 
@@ -193,7 +216,7 @@ class CalibrationMap:
             with np.errstate(over="ignore"):
                 return np.asarray(1.0 / (1.0 + np.exp(-(self.params["a"] * s + self.params["b"]))))
         if self.kind == "isotonic":
-            out = np.interp(s, self.params["x"], self.params["y"])
+            out = _interp(s, np.asarray(self.params["x"], np.float64), np.asarray(self.params["y"], np.float64))
             return np.where(np.isnan(s), np.nan, out)
         return np.where(np.isnan(s), np.nan, float(self.params["p"]))
 
@@ -292,10 +315,20 @@ def _choose_and_fit(
     folds_of = video_folds(videos, n_splits)
     folds = np.array([folds_of[v] for v in videos])
     losses: dict[str, float] = {}
+    undefined: dict[str, str] = {}
     if len(np.unique(folds)) >= 2:
         for kind in MAP_KINDS:
-            losses[kind] = _cv_log_loss(kind, scores, labels, folds)
-    best = min(MAP_KINDS, key=lambda k: (losses.get(k, math.inf), MAP_KINDS.index(k)))
+            try:
+                losses[kind] = _cv_log_loss(kind, scores, labels, folds)
+            except MapUndefinedError as exc:  # left out of the choice, said why
+                undefined[kind] = str(exc)
+    usable = [k for k in MAP_KINDS if k not in undefined]
+    if not usable:
+        raise MapUndefinedError("; ".join(f"{k}: {why}" for k, why in undefined.items()))
+    for kind, why in undefined.items():
+        log.warning("%s map left out of the choice: %s", kind, why)
+        losses[kind] = math.nan
+    best = min(usable, key=lambda k: (losses.get(k, math.inf), MAP_KINDS.index(k)))
     return CalibrationMap.fit(best, scores, labels), losses
 
 

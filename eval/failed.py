@@ -77,8 +77,8 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
     lowest successful score minus 1, or 0 when nothing succeeded). Where subtracting 1 does not
     change the lowest score (``|score| >= 2**53``), the next float below it is used instead, so
     a failure never ties with a successful sample. When the lowest score is the most negative
-    float, the successful samples that have it get the next float above it instead (when there
-    is a failure), and the failures that lowest score.
+    float (and there is a failure), no float lies below it: the successful scores are then
+    replaced by their dense ranks (1 for the lowest; order and ties kept) and failures get 0.
     """
     s = np.asarray(scores, dtype=np.float64).copy()
     ok_mask = np.asarray(ok, dtype=bool)
@@ -94,9 +94,11 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
             below = float(np.nextafter(lowest, -np.inf))
     if not np.isfinite(below):
         # the lowest score is the most negative float (a sentinel such as -sys.float_info.max):
-        # no finite score lies below it, so it moves one step up and the failures take its place
-        # (the order of the scores, all that a ranking metric reads, is kept unless a score is that next float)
-        below = lowest
-        s[ok_mask & (s == lowest)] = float(np.nextafter(lowest, np.inf))
+        # no finite score lies below it. Moving it one step up would tie it with a score that is
+        # that next float, so the successful scores become their dense ranks 1, 2, ... instead
+        # (their order and ties, all that a ranking metric reads, exactly kept) and failures 0
+        ranks = np.unique(s[ok_mask], return_inverse=True)[1]
+        s[ok_mask] = np.asarray(ranks, dtype=np.float64).reshape(-1) + 1.0
+        below = 0.0
     s[~ok_mask] = below
     return s

@@ -160,7 +160,10 @@ def _primitive_entries(
                 primitive=primitive,
                 video=video,
                 positive=bool(y[i]),
-                score=float(s[i]),
+                # the method's own score (the resolved one may be a rank: see lowest_scores)
+                score=float(rec.score)
+                if rec is not None and rec.status == "ok" and rec.score is not None
+                else float(s[i]),
                 status=status,
                 reason=None if rec is None else rec.reason,
                 misranked=float(bad[i]),

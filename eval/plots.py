@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "legend",
     "new_figure",
+    "plain_text",
     "plot_ap_bars",
     "plot_counts",
     "plot_frame_strip",
@@ -47,10 +48,24 @@ def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
         >>> short_label("a" * 30 + "_variant_" + "b" * 30, limit=21)
         'aaaaaaaaaa…bbbbbbbbbb'
     """
-    if len(name) <= limit:
-        return name
-    head = (limit - 1) // 2
-    return name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
+    if len(name) > limit:
+        head = (limit - 1) // 2
+        name = name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
+    return plain_text(name)
+
+
+def plain_text(text: str) -> str:
+    """``text`` as matplotlib draws it literally: each ``$`` escaped.
+
+    Two unescaped dollar signs make matplotlib read what lies between them as mathtext: a
+    method named ``a$x$`` would be drawn as an italic *x*, and one named ``a$\\frac$`` would
+    stop the report with a parse error when the figure is saved.
+
+    Example:
+        >>> print(plain_text("cost $5 or $6"))
+        cost \\$5 or \\$6
+    """
+    return text.replace("$", r"\$")
 
 
 def legend(ax: Any, fontsize: float = 7, ncols: int = 1) -> None:
@@ -128,9 +143,9 @@ def plot_grouped_bars(
                 ax.errorbar(pos[ok], v[ok], yerr=yerr, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=1.5)
     if reference:
         ref = np.array([reference.get(c, math.nan) for c in categories], dtype=float) * scale
-        ax.scatter(x, ref, marker="_", s=200, color="black", zorder=3, label=reference_label)
+        ax.scatter(x, ref, marker="_", s=200, color="black", zorder=3, label=plain_text(reference_label))
     ax.set_xticks(x)
-    ax.set_xticklabels(categories, rotation=45, ha="right", fontsize=8)
+    ax.set_xticklabels([plain_text(c) for c in categories], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if series or reference:
         legend(ax, fontsize=7, ncols=min(len(series) + 1, 4))
@@ -217,7 +232,7 @@ def plot_frame_strip(ax: Any, frames: ArrayLike | None, title: str = "", gap_px:
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title, fontsize=7)
+        ax.set_title(plain_text(title), fontsize=7)
     arr = None if frames is None else np.asarray(frames)
     if arr is None or arr.ndim != 4 or len(arr) == 0:
         ax.text(0.5, 0.5, "no frames", ha="center", va="center", fontsize=7, transform=ax.transAxes)
@@ -271,7 +286,7 @@ def plot_motion(
         ax.text(0.5, 0.5, "no trajectory", ha="center", va="center", fontsize=7, transform=ax.transAxes)
     elif legend and len(names) > 1:
         ax.legend(fontsize=5, loc="best")
-    ax.set_title(f"{component} ({unit}); solid true, dashed {estimate_label}", fontsize=7)
+    ax.set_title(f"{component} ({unit}); solid true, dashed {short_label(estimate_label)}", fontsize=7)
     ax.set_xlabel("s", fontsize=7)
     ax.tick_params(labelsize=6)
     ax.grid(alpha=0.3)

@@ -86,9 +86,9 @@ class _Doc:
         out: list[str] = []
         for kind, value in self.blocks:
             if kind == "h":
-                out.append("#" * value[0] + " " + _one_line(value[1]))
+                out.append("#" * value[0] + " " + _md_text(_one_line(value[1])))
             elif kind == "p":
-                out.append(_one_line(value))
+                out.append(_md_text(_one_line(value)))
             elif kind == "table":
                 header, rows = value
                 out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
@@ -158,15 +158,29 @@ def _img_tag(path: str, alt: str) -> str:
     return f'<img src="{html.escape(_url(path))}" alt="{html.escape(alt)}">'
 
 
+#: What starts raw HTML (``<script>``, ``<img onerror=...>``) or a character reference (``&lt;``)
+#: in CommonMark: escaped with a backslash in the markdown report, so that a method, video or
+#: failure reason holding one is shown as written, not run or rendered by the viewer.
+_MD_HTML = re.compile(r"([<&])")
+
+
+def _md_text(text: str) -> str:
+    """Text with ``<`` and ``&`` escaped outside its `code spans` (everywhere when its backticks
+    do not pair up: an unmatched one is no code span, and what follows it would be raw HTML)."""
+    parts = text.split("`")
+    paired = len(parts) % 2 == 1
+    return "`".join(p if i % 2 and paired else _MD_HTML.sub(r"\\\1", p) for i, p in enumerate(parts))
+
+
 def _md_img(path: str, alt: str) -> str:
-    alt = re.sub(r"([\\\[\]|])", r"\\\1", _one_line(alt))
+    alt = re.sub(r"([\\\[\]|<&])", r"\\\1", _one_line(alt))
     return f"![{alt}]({_url(path)})"
 
 
 def _md_cell(value: Any) -> str:
     if isinstance(value, _Img):
         return _md_img(value.path, value.alt)
-    return _one_line(_cell(value)).replace("\\", "\\\\").replace("|", "\\|")
+    return _md_text(_one_line(_cell(value)).replace("\\", "\\\\")).replace("|", "\\|")
 
 
 def _html_cell(value: Any) -> str:
@@ -396,7 +410,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
 def _pr_figure(
     doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
 ) -> None:
-    from camerabench.eval.plots import legend, new_figure, plot_pr_curve
+    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve
 
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
@@ -410,7 +424,7 @@ def _pr_figure(
         prevalence = chance_per.get(p, math.nan)
         if math.isfinite(prevalence):
             ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
-        ax.set_title(p, fontsize=9)
+        ax.set_title(plain_text(p), fontsize=9)
         ax.set_xlabel("recall", fontsize=7)
         ax.set_ylabel("precision", fontsize=7)
     for k in range(len(prims), nrows * ncols):

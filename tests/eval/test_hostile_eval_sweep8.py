@@ -238,3 +238,32 @@ def test_calibrate_from_another_run_refuses_folds(tmp_path: Path, caplog: pytest
     with caplog.at_level(logging.ERROR):
         assert main([*args, "--folds", "3"]) == 1
     assert "--folds only applies when fitting" in caplog.text
+
+
+def test_scores_near_the_smallest_float_leave_platt_out_of_the_choice(caplog: pytest.LogCaptureFixture) -> None:
+    """Scores of ~1e-323 need a Platt slope past 1e308: that aborted calibrate; now isotonic is chosen."""
+    labels = np.arange(40) % 2 == 0
+    scores = np.where(labels, 4e-323, 1e-323) + np.where(np.arange(40) % 5 == 0, 1e-323, 0.0)
+    videos = [f"v{i}.mp4" for i in range(40)]
+    with caplog.at_level(logging.WARNING, logger="camerabench.eval.calibration"):
+        per_key, _ = fit_calibration({"pan_left": (labels, scores, videos)}, n_splits=4)
+    cal = per_key["pan_left"]
+    assert cal.kind == "isotonic"
+    assert math.isnan(cal.cv_log_loss["platt"]) and math.isfinite(cal.cv_log_loss["isotonic"])
+    assert "platt map left out of the choice" in caplog.text
+    assert cal.full is not None
+    p = cal.full.apply(scores)
+    assert np.isfinite(p).all() and (p[labels] > p[~labels].max()).all()
+
+
+def test_isotonic_maps_interpolate_as_numpy_does() -> None:
+    """The segment-fraction interpolation (finite between thresholds 1e-323 apart) equals np.interp
+    elsewhere: steps (repeated thresholds), both ends, NaN."""
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        x = np.sort(rng.integers(0, 6, rng.integers(1, 8)).astype(float))
+        y = np.sort(rng.random(len(x)))
+        s = np.r_[rng.uniform(-1, 7, 20), x, np.nan]
+        got = CalibrationMap("isotonic", {"x": x.tolist(), "y": y.tolist()}).apply(s)
+        np.testing.assert_allclose(got[:-1], np.interp(s[:-1], x, y), atol=1e-12, rtol=0)
+        assert np.isnan(got[-1])  # a NaN score stays NaN (np.interp of one point gives its value)
