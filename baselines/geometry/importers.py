@@ -19,7 +19,8 @@ Timestamps are checked against the video when it is there (they set the speed wo
 caption): against its header's duration, and against its decoded frames' where the two could
 disagree (a header can declare one frame's duration for frames that all carry timestamp 0). A
 video whose frame rate is finer than its container's time base holds no frame timing: poses with
-timestamps are then scored unchecked, poses without them need ``sample_fps``. A file whose
+timestamps are then scored unchecked, poses without them need ``sample_fps``; so with a video that
+decodes a single frame (its duration is that frame's, which times no motion). A file whose
 timestamps span much more than the video (:data:`SPAN_TOLERANCE`) does
 not hold seconds of this video: frame indices, nanoseconds (EuRoC / ROS TUM files) and the like
 are treated as frame-index timestamps are, spread over the video's duration keeping their
@@ -239,6 +240,11 @@ def _checked_duration(path: Path, video_path: Path, span: float, n: int) -> floa
     if "time_base_s" in info.notes:
         log.warning("%s: time span not checked: %s holds no usable frame timing", path, video_path)
         return None
+    if info.num_frames < 2:  # its duration is one frame's: poses refitted into it would move at any speed
+        log.warning(
+            "%s: time span not checked: %s decodes %d frame, which times no motion", path, video_path, info.num_frames
+        )
+        return None
     decoded = float(info.duration_s)
     if declared is not None and not declared / SPAN_TOLERANCE <= decoded <= declared * SPAN_TOLERANCE:
         log.warning(
@@ -261,6 +267,11 @@ def _video_duration(video_path: Path) -> float:
             f"{video_path}: its frames share timestamps and its frame rate ({info.fps:.3g} fps) is finer than the "
             f"container's time base ({info.notes['time_base_s']:.3g} s): the video holds no usable timing for "
             "poses without timestamps; give sample_fps, the rate of the poses"
+        )
+    if info.num_frames < 2:
+        raise PredictionError(
+            f"{video_path}: the video decodes {info.num_frames} frame: its duration ({info.duration_s:.3g} s) is one "
+            "frame's and times no motion; give sample_fps, the rate of the poses"
         )
     duration = float(info.duration_s)
     if not (np.isfinite(duration) and duration > 0):

@@ -150,14 +150,20 @@ class StaticMask:
 
 
 def _as_stack(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> NDArray[np.uint8]:
+    if not isinstance(frames, np.ndarray) and len({np.shape(f) for f in frames}) > 1:
+        shapes = sorted({str(np.shape(f)) for f in frames})
+        raise ValueError(f"frames must all have one size, got shapes {', '.join(shapes[:4])}")
     stack = np.asarray(frames)
-    if stack.ndim == 4:  # RGB: luma as OpenCV computes it
-        stack = np.round(stack[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
-    if stack.ndim != 3 or stack.size == 0:  # frames without pixels: numpy's "zero-size array" before
+    grey, rgb = stack.ndim == 3, stack.ndim == 4 and stack.shape[-1] in (3, 4)
+    if not (grey or rgb) or stack.size == 0:  # frames without pixels: numpy's "zero-size array" before
         raise ValueError(
             f"frames must be (N, H, W) grey or (N, H, W, 3) RGB with N, H, W >= 1, got shape {stack.shape}"
         )
-    return stack.astype(np.uint8, copy=False)
+    if stack.dtype != np.uint8:  # the thresholds are grey levels: a float clip (0-1) read as black, no bars
+        raise ValueError(f"frames must be uint8 (grey levels 0-255), got dtype {stack.dtype}")
+    if rgb:  # luma as OpenCV computes it
+        stack = np.round(stack[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+    return stack
 
 
 def _run_from_border(flat: NDArray[np.bool_], limit: int) -> int:
