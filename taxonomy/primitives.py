@@ -170,6 +170,8 @@ class Primitive(_DataEnum):
         Raises:
             KeyError: no primitive has that name; the message lists the valid stems.
         """
+        if not isinstance(name, str):
+            raise TypeError(f"a primitive name is a string, got {name!r}")
         key = name.strip()
         if key.endswith(".jsonl"):
             key = key[: -len(".jsonl")]
@@ -182,6 +184,8 @@ class Primitive(_DataEnum):
     @classmethod
     def from_question(cls, question: str) -> Primitive | None:
         """The primitive whose verbatim question this is, or None."""
+        if not isinstance(question, str):
+            raise TypeError(f"a question is a string, got {question!r}")
         return _question_index().get(question.strip())
 
 

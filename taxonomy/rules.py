@@ -53,7 +53,24 @@ class RawAnnotation:
     shot_transition: bool = False
 
     def __post_init__(self) -> None:
+        # a plain string here (``"static"``, ``"Pan_Left"``) was never equal to the member it names:
+        # a static camera got Static False, a direction keyed by name was read as "no"
+        if self.steadiness is not None and not isinstance(self.steadiness, Steadiness):
+            raise ValueError(f"steadiness must be a Steadiness or None, got {self.steadiness!r}")
+        if self.movement is not None and not isinstance(self.movement, Movement):
+            raise ValueError(f"movement must be a Movement or None, got {self.movement!r}")
+        if not isinstance(self.directions, Mapping):
+            raise ValueError(f"directions must map Primitive -> answer, got {self.directions!r}")
+        if not isinstance(self.compounds, frozenset | set | tuple | list):
+            raise ValueError(f"compounds must be a set of CompoundMotion, got {self.compounds!r}")
+        for compound in self.compounds:
+            if not isinstance(compound, CompoundMotion):
+                raise ValueError(f"compounds must be CompoundMotion members, got {compound!r}")
+        if not isinstance(self.shot_transition, bool):
+            raise ValueError(f"shot_transition must be True or False, got {self.shot_transition!r}")
         for prim, answer in self.directions.items():
+            if not isinstance(prim, Primitive):
+                raise ValueError(f"directions are keyed by Primitive members, got {prim!r}")
             if prim is Primitive.STATIC:
                 raise ValueError("Static is derived from steadiness and movement; do not annotate it")
             if answer not in _ANSWERS:

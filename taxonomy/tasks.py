@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+import numpy as np
+
 from camerabench.taxonomy.primitives import Primitive
 
 __all__ = ["BinaryRecord", "binary_records", "labels_from_binary_records"]
@@ -23,6 +25,11 @@ class BinaryRecord:
     label: Literal["Yes", "No"]
     task: str
     label_name: str
+
+    def __post_init__(self) -> None:
+        if self.label not in ("Yes", "No"):
+            # anything else (``"yes"``, True) read as a negative
+            raise ValueError(f"label must be 'Yes' or 'No', got {self.label!r}")
 
     @property
     def primitive(self) -> Primitive:
@@ -65,6 +72,13 @@ def binary_records(
     """
     out: dict[Primitive, list[BinaryRecord]] = {p: [] for p in Primitive}
     for video, per_prim in labels.items():
+        for key, value in per_prim.items():
+            # a key by name ("Pan_Left") was never looked up, so its label was left out; a value
+            # outside the tri-state ("False", NaN, 2) became "Yes" through bool()
+            if not isinstance(key, Primitive):
+                raise ValueError(f"{video}: labels are keyed by Primitive members, got {key!r}")
+            if value is not None and not isinstance(value, bool | np.bool_):
+                raise ValueError(f"{video}: label of {key.value} must be True, False or None, got {value!r}")
         for prim in Primitive:
             value = per_prim.get(prim)
             if value is not None:
@@ -76,5 +90,10 @@ def labels_from_binary_records(records: Iterable[BinaryRecord]) -> dict[str, dic
     """Invert :func:`binary_records`: video -> primitive -> label (ambiguous ones absent)."""
     out: dict[str, dict[Primitive, bool]] = {}
     for rec in records:
-        out.setdefault(rec.image, {})[rec.primitive] = rec.positive
+        per_video = out.setdefault(rec.image, {})
+        prim = rec.primitive
+        if per_video.get(prim, rec.positive) != rec.positive:
+            # the later record silently won
+            raise ValueError(f"{rec.image}: {prim.value} is labelled both Yes and No")
+        per_video[prim] = rec.positive
     return out

@@ -316,6 +316,8 @@ def caption(spec: ClipSpec) -> str:
         'The camera pans left slowly.'
         >>> caption(ClipSpec("still"))
         'The camera remains completely still.'
+        >>> caption(ClipSpec("cut", scene_cut=True, cut_moves=((Primitive.PAN_RIGHT, 10.0),)))
+        'The camera remains completely still. Then the video cuts to another scene, where the camera pans right.'
     """
     from camerabench.synth.specs import steadiness
 
@@ -340,6 +342,11 @@ def caption(spec: ClipSpec) -> str:
             sentences.append(f"The motion is {steadiness(spec).caption_phrase}.")
     if spec.moving_objects:
         sentences.append("Objects move through the scene.")
+    if spec.scene_cut:  # the second shot (the caption described only the first)
+        after = [p.caption_phrase for p, _ in spec.cut_moves]
+        speed = spec.speed.caption_phrase if after else ""
+        what = _join(after) + (f" {speed}" if speed else "") if after else Primitive.STATIC.caption_phrase
+        sentences.append(f"Then the video cuts to another scene, where the camera {what}.")
     return " ".join(sentences)
 
 

@@ -142,7 +142,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
             raise ValueError(f"a scene cut needs at least 4 frames, got {n}")
         shot_a = _render_shot(spec, (rng_scene, rng_shake, rng_misc), cut, fps, size, 0.0)
         rngs_b = tuple(np.random.default_rng(s) for s in np.random.SeedSequence([seed, index, 1]).spawn(3))
-        spec_b = dataclasses.replace(spec, moves=spec.cut_moves, scene_cut=False)
+        spec_b = dataclasses.replace(spec, moves=spec.cut_moves, cut_moves=(), scene_cut=False)
         shot_b = _render_shot(spec_b, rngs_b, n - cut, fps, size, cut / fps)  # type: ignore[arg-type]
         shots = [shot_a, shot_b]
         nuisances["cut_frame"] = cut
@@ -475,6 +475,10 @@ def _check_out(out: Path) -> bool:
     """
     if out.exists() and not out.is_dir():
         raise CameraBenchError(f"{out}: is a file, not a folder")
+    outer = _enclosing_dataset(out)
+    if outer is not None:
+        # regenerating the outer dataset deleted this one with its labels/ or videos/ folder
+        raise CameraBenchError(f"{out}: is inside the synthetic dataset folder {outer}; choose a folder outside it")
     if not out.exists() or all(p.name == LOCK_FILE for p in out.iterdir()):
         return False
     manifest = out / "manifest.json"
@@ -483,6 +487,14 @@ def _check_out(out: Path) -> bool:
     if not ours:
         raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
     return True
+
+
+def _enclosing_dataset(out: Path) -> Path | None:
+    """The nearest folder above ``out`` that holds a synthetic dataset (complete or interrupted), if any."""
+    for parent in out.resolve().parents:
+        if (parent / _INCOMPLETE).is_file() or ((parent / "manifest.json").is_file() and (parent / "labels").is_dir()):
+            return parent
+    return None
 
 
 def _describe_existing(manifest: Path) -> str:

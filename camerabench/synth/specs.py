@@ -19,6 +19,8 @@ with x to the right and z (forward) up: it trucks left while panning right.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,42 @@ _AXES = ("tx", "ty", "tz", "yaw", "pitch", "roll", "zoom")
 OVERLAYS = ("logo", "subtitles", "letterbox", "pillarbox")
 #: motion profiles (:attr:`ClipSpec.profile`)
 PROFILES = ("ease", "there_hold_back")
+
+
+#: what a clip name may hold (it becomes part of the video's file name)
+_SPEC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+\-]*")
+
+
+def _check_number(key: str, value: object, low: float | None = None, inclusive: bool = True) -> None:
+    """A finite real number (``>= low``, or ``> low`` when not ``inclusive``); else ValueError naming ``key``."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+    if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        raise ValueError(f"{key} must be a finite number, got {value!r}")
+    if low is not None and (float(value) < low or (not inclusive and float(value) == low)):  # type: ignore[arg-type]
+        raise ValueError(f"{key} must be {'>=' if inclusive else '>'} {low:g}, got {value!r}")
+
+
+def _check_moves(key: str, moves: object) -> None:
+    """Moves the renderer draws as their labels say: ``(primitive, magnitude)`` pairs, one per axis
+    (opposite directions on one axis cancel out, yet both were labelled yes), a magnitude that moves
+    the camera (a zoom's focal ratio above 1: below it Zoom_In zoomed out)."""
+    if not isinstance(moves, tuple):
+        raise ValueError(f"{key} must be a tuple of (primitive, magnitude) pairs, got {moves!r}")
+    axes: dict[str, Primitive] = {}
+    for move in moves:
+        if not isinstance(move, tuple) or len(move) != 2 or not isinstance(move[0], Primitive):
+            raise ValueError(f"{key}: each move is a (Primitive, magnitude) pair, got {move!r}")
+        prim, mag = move
+        if prim is Primitive.STATIC:
+            raise ValueError(f"{key}: Static is not a move")
+        where = f"{key}: magnitude of {prim.value}"
+        if prim.axis == "zoom":
+            _check_number(where, mag, low=1.0, inclusive=False)
+        else:
+            _check_number(where, mag, low=0.0, inclusive=False)
+        if prim.axis in axes:
+            raise ValueError(f"{key}: {axes[prim.axis].value} and {prim.value} move along the same axis ({prim.axis})")
+        axes[prim.axis] = prim
 
 
 @dataclass(frozen=True)
@@ -130,6 +168,42 @@ class ClipSpec:
     knobs: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _SPEC_NAME.fullmatch(self.name):
+            # the name becomes part of the video's file name (a "/" wrote outside videos/)
+            raise ValueError(f"clip name must be letters, digits, '_', '+' or '-', got {self.name!r}")
+        _check_moves("moves", self.moves)
+        _check_moves("cut_moves", self.cut_moves)
+        for key in ("shake_deg", "noise_sigma", "flicker", "rolling_shutter"):
+            _check_number(key, getattr(self, key), low=0.0)
+        for key in ("scene_scale", "exposure"):
+            _check_number(key, getattr(self, key), low=0.0, inclusive=False)
+        for key in ("initial_pitch_deg", "lens_k1"):
+            _check_number(key, getattr(self, key))
+        for key in ("fps", "duration_s"):
+            if getattr(self, key) is not None:
+                _check_number(key, getattr(self, key), low=0.0, inclusive=False)
+        for key, low in (("motion_blur", 1), ("moving_objects", 0), ("crf", 0)):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+                raise ValueError(f"{key} must be an integer >= {low}, got {value!r}")
+        if self.compound is not None:
+            if not isinstance(self.compound, CompoundMotion):
+                raise ValueError(f"compound must be a CompoundMotion, got {self.compound!r}")
+            if self.moves or self.cut_moves:
+                # the compound's path replaces the moves' poses: they would be labelled, not rendered
+                moves = self.moves or self.cut_moves
+                raise ValueError(f"a compound move ({self.compound.value}) takes no other moves, got {moves!r}")
+            highest = _COMPOUND_LIMITS[self.compound]
+            mag = self.compound_magnitude
+            _check_number("compound_magnitude", mag, low=0.0, inclusive=False)
+            if mag >= highest:
+                raise ValueError(f"compound_magnitude of {self.compound.value} must be below {highest:g}, got {mag!r}")
+        if self.cut_moves and not self.scene_cut:
+            raise ValueError(f"cut_moves are the moves after a scene cut; this clip has none: {self.cut_moves!r}")
+        if self.tracking is not None and not isinstance(self.tracking, TrackingKind):
+            raise ValueError(f"tracking must be a TrackingKind, got {self.tracking!r}")
+        if not isinstance(self.speed, Speed):
+            raise ValueError(f"speed must be a Speed, got {self.speed!r}")
         unknown = set(self.overlays) - set(OVERLAYS)
         if unknown:
             raise ValueError(f"unknown overlays {sorted(unknown)}; choose from {OVERLAYS}")
@@ -248,6 +322,17 @@ def _components(moves: tuple[tuple[Primitive, float], ...]) -> dict[str, float]:
 
 #: distance from the camera to the pivot of arcs, cranes and dolly zooms (metres)
 PIVOT_DISTANCE_M = 6.0
+#: compound magnitudes a clip may ask for (exclusive): an arc of half a circle, a crane to straight
+#: overhead, a dolly zoom out (the camera moves forward) that stops before the pivot, where the
+#: focal length reached 0 and then turned negative
+_COMPOUND_LIMITS: dict[CompoundMotion, float] = {
+    CompoundMotion.ARC_CLOCKWISE: 180.0,
+    CompoundMotion.ARC_COUNTERCLOCKWISE: 180.0,
+    CompoundMotion.CRANE_UP: 90.0,
+    CompoundMotion.CRANE_DOWN: 90.0,
+    CompoundMotion.DOLLY_ZOOM_IN: math.inf,
+    CompoundMotion.DOLLY_ZOOM_OUT: PIVOT_DISTANCE_M,
+}
 
 
 def progress(spec: ClipSpec, tau: NDArray[np.float64]) -> NDArray[np.float64]:
