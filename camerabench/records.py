@@ -386,6 +386,13 @@ class RunInfo:
     backend: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
+    def __post_init__(self) -> None:
+        """Every field checked as :meth:`from_dict` checks it, so that a RunInfo built in code
+        (a negative count, a count no JSON reader holds) cannot be written to run.json."""
+        for name in self.__dataclass_fields__:
+            _check_run_field(name, getattr(self, name))
+        _check_run_counts(self.finished, self.videos_failed, self.failures)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -413,7 +420,7 @@ class RunInfo:
         for key, value in obj.items():
             _check_run_field(key, value)
         _check_text(obj, obj)  # run.json is written again by --resume
-        return cls(**obj)
+        return cls(**obj)  # __post_init__: the counts against the failures listed
 
 
 _R = TypeVar("_R")
@@ -507,6 +514,30 @@ def _is_number(value: Any) -> bool:
         return False
 
 
+#: The largest count run.json may hold: integers above 2**53 are not exact in JSON readers that
+#: read numbers as doubles (RFC 8259, section 6), so other tools would read another count.
+_MAX_COUNT = 2**53
+
+
+def _check_run_counts(finished: Any, videos_failed: Any, failures: Any) -> None:
+    """Refuse a finished run whose ``videos_failed`` exceeds the failures it lists.
+
+    The job runner counts, when a run finishes, the videos of the dataset that are in
+    ``failures``; ``failures`` may list more (videos since removed from the dataset: their
+    records are kept, not counted), never fewer. A run not finished keeps the counts of its
+    last finished part while ``failures`` changes (earlier camerabench versions), so it is
+    not checked.
+    """
+    if finished is None or not isinstance(failures, dict) or not isinstance(videos_failed, int):
+        return
+    if videos_failed > len(failures):
+        raise _FieldError(
+            f"videos_failed is {videos_failed} but failures lists {len(failures)} video(s): a finished run "
+            "lists the reason of every failed video it counts",
+            "videos_failed",
+        )
+
+
 def _check_run_field(key: str, value: Any) -> None:
     """Raise a :class:`_FieldError` when ``value`` is not what run.json field ``key`` holds."""
     kind = type(value).__name__
@@ -520,6 +551,10 @@ def _check_run_field(key: str, value: Any) -> None:
         raise _FieldError(f"{key} must be one of {', '.join(_RUN_CHOICES[key])}, got {_show(value)}", key)
     if key in _RUN_COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise _FieldError(f"{key} must be a count (an integer >= 0), got {_show(value)}", key)
+    if key in _RUN_COUNTS and value > _MAX_COUNT:
+        raise _FieldError(
+            f"{key} must be a count of at most 2**53 (what a JSON number holds exactly), got {_show(value)}", key
+        )
     if key in ("settings", "failures", "seconds_per_video", "video_info", "backend") and not isinstance(value, dict):
         raise _FieldError(f"{key} must be a JSON object, got {kind}", key)
     if key == "settings" and "yes_threshold" in value and not _is_number(value["yes_threshold"]):

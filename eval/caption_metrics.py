@@ -61,9 +61,11 @@ from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, CompoundMotion, Primitive
 
 __all__ = [
+    "MAX_CAPTION_TOKENS",
     "UNAVAILABLE",
     "caption_facts",
     "caption_section",
+    "caption_tokens",
     "coco_metrics",
     "compat_bleu2",
     "compat_cider_lookalike",
@@ -76,16 +78,91 @@ __all__ = [
     "java_available",
     "minilm_metrics",
     "normalise_caption",
+    "truncate_caption",
 ]
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "unavailable"
 
+#: The longest caption the metrics score whole, in tokens (see :func:`caption_tokens`).
+#:
+#: ROUGE-L (rouge-score and pycocoevalcap alike) fills a table of the two texts' lengths
+#: multiplied, in pure Python: a 100,000-character candidate took ~20 s against a normal
+#: reference, and two of them exhausted the memory. Camera-motion captions are short: the
+#: CameraBench references (caption_data.json, 1,071 captions) hold 17 words at the median,
+#: 56 at the 99th percentile and 96 at most (617 characters). 2,000 tokens is 20 times the
+#: longest of them, more than any real description of a clip's camera motion, and two texts
+#: of this length score in about a second.
+MAX_CAPTION_TOKENS = 2000
+
+#: A token as :func:`caption_tokens` counts it: a run of ASCII letters and digits, or any other
+#: character that is not a space on its own. Every tokenizer the metrics use (PTB, rouge-score,
+#: compat) splits a text into at most as many tokens, so the bound holds for each of them.
+_TOKEN = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9]")
+
 
 def java_available() -> bool:
     """Whether a ``java`` executable is on PATH (METEOR and the PTB tokenizer need it)."""
     return shutil.which("java") is not None
+
+
+def caption_tokens(text: str) -> int:
+    """An upper bound on the tokens any caption metric reads in ``text``: its runs of ASCII
+    letters and digits, plus every other character that is not a space (punctuation, emoji,
+    each Chinese character) counted apart.
+
+    >>> caption_tokens("The camera pans left, slowly.")
+    7
+    >>> caption_tokens("相机向左平移")
+    6
+    """
+    return sum(1 for _ in _TOKEN.finditer(text))
+
+
+def truncate_caption(text: str, limit: int = MAX_CAPTION_TOKENS) -> str:
+    """``text`` up to the end of its ``limit``-th token (:func:`caption_tokens`); whole when shorter.
+
+    >>> truncate_caption("the camera pans left and right", 3)
+    'the camera pans'
+    """
+    end = 0
+    for k, match in enumerate(_TOKEN.finditer(text)):
+        if k == limit:  # a token past the limit: cut after the one before it
+            return text[:end]
+        end = match.end()
+    return text
+
+
+def _bounded_candidate(text: str, what: str) -> str:
+    """``text``, or its first :data:`MAX_CAPTION_TOKENS` tokens with a warning when it is longer.
+
+    A candidate is a method's output: a runaway one (a model repeating itself) is a real,
+    poor answer, scored on its beginning (where its precision is already near 0) rather than
+    stopping the evaluation of every other caption. A reference is the dataset's and is
+    refused instead (:func:`_check_length`).
+    """
+    n = caption_tokens(text)
+    if n <= MAX_CAPTION_TOKENS:
+        return text
+    log.warning(
+        "%s is %s tokens long (%s characters): scored on its first %s tokens",
+        what,
+        f"{n:,}",
+        f"{len(text):,}",
+        f"{MAX_CAPTION_TOKENS:,}",
+    )
+    return truncate_caption(text)
+
+
+def _check_length(text: str, what: str) -> None:
+    """Refuse a text longer than :data:`MAX_CAPTION_TOKENS` before ROUGE-L's quadratic work starts."""
+    n = caption_tokens(text)
+    if n > MAX_CAPTION_TOKENS:
+        raise CameraBenchError(
+            f"{what} is {n:,} tokens long ({len(text):,} characters), over the {MAX_CAPTION_TOKENS:,} a caption "
+            "may have (ROUGE-L's time and memory grow with the product of the two texts' lengths)"
+        )
 
 
 # --------------------------------------------------------------------------- pycocoevalcap
@@ -125,6 +202,12 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
 
     Returns:
         The scores; ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
+
+    A candidate longer than :data:`MAX_CAPTION_TOKENS` is scored on its first tokens, with a
+    warning naming its id (see :func:`caption_section`).
+
+    Raises:
+        CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS` (named by its id).
     """
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
@@ -135,6 +218,10 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         raise ValueError("references and candidates must have the same ids")
     if not ids:
         raise ValueError("no captions to evaluate")
+    for i in ids:
+        for k, ref in enumerate(references[i]):
+            _check_length(ref, f"reference caption {k} of {i}")
+    candidates = {i: _bounded_candidate(candidates[i], f"the candidate caption of {i}") for i in ids}
     have_java = java_available()
     if have_java:
         from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
@@ -355,7 +442,16 @@ def _rouge_scorer() -> Any:
 
 
 def compat_rouge_l(reference: str, candidate: str) -> float:
-    """ROUGE-L F by rouge-score with stemming, on the raw texts (as CameraBench does)."""
+    """ROUGE-L F by rouge-score with stemming, on the raw texts (as CameraBench does).
+
+    A candidate longer than :data:`MAX_CAPTION_TOKENS` is scored on its first tokens, with a
+    warning (the longest common subsequence of two such texts would take minutes and gigabytes).
+
+    Raises:
+        CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS`.
+    """
+    _check_length(reference, "the reference caption")
+    candidate = _bounded_candidate(candidate, "the candidate caption")
     if not reference or not candidate:
         return 0.0
     return float(_rouge_scorer().score(reference, candidate)["rougeL"].fmeasure)
@@ -613,15 +709,23 @@ def caption_section(
     references: dict[str, list[str]] = {}
     for item in items:
         _check_text(item.answer, f"caption_data.json: the reference caption of {item.video}")
-        references.setdefault(item.video, []).append(normalise_caption(item.answer))
+        answer = normalise_caption(item.answer)
+        _check_length(answer, f"caption_data.json: the reference caption of {item.video}")
+        references.setdefault(item.video, []).append(answer)
     status: dict[str, str] = {}
     produced: dict[str, str] = {}
+    too_long: dict[str, int] = {}  # video -> tokens of its caption, truncated to MAX_CAPTION_TOKENS
     for video in sorted(references):
         rec = run.captions.get(video)
         status[video] = "missing" if rec is None else rec.status
         if rec is not None and rec.status == "ok" and rec.caption is not None:
             _check_text(rec.caption, f"{run.layout.captions}: the caption of {video}")
-            produced[video] = normalise_caption(rec.caption)
+            caption = normalise_caption(rec.caption)
+            tokens = caption_tokens(caption)
+            if tokens > MAX_CAPTION_TOKENS:
+                too_long[video] = tokens
+                caption = truncate_caption(caption)
+            produced[video] = caption
     unreferenced = sorted(v for v in run.captions if v not in references)
     section_notes: list[str] = []
     if unreferenced:
@@ -636,6 +740,13 @@ def caption_section(
     empty_note = _empty_captions_note(produced, run)
     if empty_note is not None:
         log.warning("%s: %s", run.name, empty_note)
+    if too_long:
+        video = max(too_long, key=lambda v: (too_long[v], v))
+        section_notes.append(
+            f"{len(too_long)} of {len(produced)} ok captions are longer than {MAX_CAPTION_TOKENS:,} tokens "
+            f"(e.g. {video!r}: {too_long[video]:,} tokens): every metric scores their first {MAX_CAPTION_TOKENS:,}"
+        )
+        log.warning("%s: %s", run.name, section_notes[-1])
     keep = apply_failed_policy([v in produced for v in status], policy)
     # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
     candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}

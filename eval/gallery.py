@@ -271,14 +271,28 @@ def load_motion(path: Path | None) -> MotionCurves | None:
         return None
 
 
-def clip_frames(path: Path, count: int = 4, max_side: int = 160) -> NDArray[np.uint8] | None:
-    """``count`` evenly spaced frames of a video, (count, H, W, 3), None when it cannot be decoded."""
+def clip_frames(
+    path: Path, count: int = 4, max_side: int = 160, without: list[str] | None = None
+) -> NDArray[np.uint8] | None:
+    """``count`` evenly spaced frames of a video, (count, H, W, 3), None when it cannot be decoded.
+
+    A video file that is missing (deleted after the run, a dataset copied without its videos)
+    or cannot be decoded is logged as a warning naming the file, and, when ``without`` is
+    given, a line saying which file and why is appended to it, so that the caller can count
+    the gallery images drawn without frames (their strip reads "no frames").
+    """
     from camerabench.video import read_video
 
     if not path.is_file():
+        why = "the video file does not exist" if not path.exists() else "the video path is not a file"
+        log.warning("%s: no frames for the gallery: %s", path, why)
+        if without is not None:
+            without.append(f"{path}: {why}")
         return None
     try:
         return read_video(path, num_frames=count, max_side=max_side).frames
     except (ValueError, CameraBenchError) as exc:
         log.warning("%s: no frames for the gallery: %s", path, exc)
+        if without is not None:
+            without.append(f"{path}: {exc}")
         return None

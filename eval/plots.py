@@ -7,6 +7,7 @@ backend (reports are written headless).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -47,7 +48,12 @@ def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
         'fast'
         >>> short_label("a" * 30 + "_variant_" + "b" * 30, limit=21)
         'aaaaaaaaaa…bbbbbbbbbb'
+
+    Raises:
+        ValueError: ``limit`` is below 1 (no label fits).
     """
+    if limit < 1:
+        raise ValueError(f"short_label: limit must be at least 1 character, got {limit}")
     if len(name) > limit:
         head = (limit - 1) // 2
         name = name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
@@ -120,8 +126,13 @@ def plot_grouped_bars(
         categories: x-axis order.
         errors: series -> category -> [lo, hi] (drawn as error bars when finite).
         reference: category -> value drawn as a black tick (e.g. chance).
+
+    Raises:
+        ValueError: an interval in ``errors`` is not a pair ``[lo, hi]`` (one value, three
+            values, a bare number) or has ``lo > hi``; the message names the series and category.
     """
     scale = 100.0 if percent else 1.0
+    intervals = {name: _intervals(name, errors[name], categories) for name in values if errors and name in errors}
     series = list(values)
     n = max(len(series), 1)
     width = 0.8 / n
@@ -134,9 +145,8 @@ def plot_grouped_bars(
         for at in pos[~defined]:
             ax.text(at, 0.01, "n/a", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
                     fontsize=6, color="0.4")  # fmt: skip
-        if errors and name in errors:
-            lo = np.array([errors[name].get(c, [math.nan, math.nan])[0] for c in categories], dtype=float) * scale
-            hi = np.array([errors[name].get(c, [math.nan, math.nan])[1] for c in categories], dtype=float) * scale
+        if name in intervals:
+            lo, hi = intervals[name][0] * scale, intervals[name][1] * scale
             ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(v)
             if ok.any():
                 yerr = np.vstack([np.clip(v[ok] - lo[ok], 0, None), np.clip(hi[ok] - v[ok], 0, None)])
@@ -145,12 +155,42 @@ def plot_grouped_bars(
         ref = np.array([reference.get(c, math.nan) for c in categories], dtype=float) * scale
         ax.scatter(x, ref, marker="_", s=200, color="black", zorder=3, label=plain_text(reference_label))
     ax.set_xticks(x)
-    ax.set_xticklabels([plain_text(c) for c in categories], rotation=45, ha="right", fontsize=8)
+    # shortened as legend entries are: a 300-character knob name would squeeze the axes to nothing
+    ax.set_xticklabels([short_label(c) for c in categories], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if series or reference:
         legend(ax, fontsize=7, ncols=min(len(series) + 1, 4))
     ax.grid(axis="y", alpha=0.3)
     return ax
+
+
+def _intervals(
+    name: str, errors: Mapping[str, Sequence[float]], categories: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` arrays over ``categories`` of one series' intervals (NaN where none is given).
+
+    Raises:
+        ValueError: an interval is not two numbers, or its ``lo`` exceeds its ``hi``.
+    """
+    lo = np.full(len(categories), math.nan)
+    hi = np.full(len(categories), math.nan)
+    for k, c in enumerate(categories):
+        if c not in errors:
+            continue
+        interval = errors[c]
+        try:
+            pair = np.asarray(interval, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: the interval of {c!r} must be two numbers [lo, hi], got {interval!r}") from None
+        if pair.shape != (2,):
+            raise ValueError(
+                f"{name}: the interval of {c!r} must be two numbers [lo, hi], "
+                f"got {np.size(pair)} value(s): {interval!r}"
+            )
+        if pair[0] > pair[1]:  # NaN compares false: an undefined bound is drawn as no error bar
+            raise ValueError(f"{name}: the interval of {c!r} has lo {pair[0]:g} above hi {pair[1]:g}")
+        lo[k], hi[k] = pair
+    return lo, hi
 
 
 def plot_ap_bars(
@@ -174,12 +214,16 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
     Nothing is drawn when the labels have one class only (the curve is undefined).
 
     Raises:
-        ValueError: a score is NaN or infinite, or scores and labels differ in length.
+        ValueError: a label is not a boolean or 0/1 (a 2, -1, 0.5, NaN or ``"yes"`` would
+            otherwise be read as a positive), the labels or scores are not one-dimensional,
+            a score is NaN or infinite, or scores and labels differ in length.
     """
     from sklearn.metrics import precision_recall_curve
 
-    y = np.asarray(labels).astype(bool)
+    y = _binary_labels(labels, name)
     s = np.asarray(scores, dtype=float)
+    if s.ndim != 1:
+        raise ValueError(f"{name}: scores must be one-dimensional, got shape {s.shape}")
     if s.shape != y.shape:
         raise ValueError(f"{name}: {s.size} scores for {y.size} labels")
     if not np.isfinite(s).all():
@@ -195,9 +239,45 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
     return ax
 
 
+def _binary_labels(labels: ArrayLike, name: str) -> np.ndarray:
+    """``labels`` as a 1-D boolean array; each must be a boolean or the number 0 or 1.
+
+    Raises:
+        ValueError: another value (the first is named), or not one-dimensional.
+    """
+    raw = np.asarray(labels)
+    if raw.ndim != 1:
+        raise ValueError(f"{name}: labels must be one-dimensional, got shape {raw.shape}")
+    if raw.dtype == np.bool_:
+        return raw
+    if raw.dtype.kind in "iuf":
+        bad = ~np.isin(raw, (0, 1))  # NaN is in neither
+    else:  # strings, objects: only Python/numpy booleans and the numbers 0 and 1
+        bad = np.array(
+            [not (isinstance(v, bool | np.bool_) or (isinstance(v, int | float | np.number) and v in (0, 1)))
+             for v in raw.tolist()],
+            dtype=bool,
+        )  # fmt: skip
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}: labels must be booleans or 0/1; {int(bad.sum())} are not (label {k} is {raw.tolist()[k]!r})"
+        )
+    return raw.astype(bool)
+
+
 def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "Failed and missing samples") -> Any:
-    """Stacked bars: method -> {kind: count}."""
+    """Stacked bars: method -> {kind: count}.
+
+    Raises:
+        ValueError: a count that is not a whole number >= 0 (NaN, negative, fractional): a NaN
+            would turn every bar stacked above it into NaN.
+    """
     methods = list(counts)
+    for m in methods:
+        for kind, n in counts[m].items():
+            if isinstance(n, bool) or not isinstance(n, numbers.Real) or not (n >= 0 and float(n).is_integer()):
+                raise ValueError(f"{m}: the count of {kind!r} must be a whole number >= 0, got {n!r}")
     kinds = sorted({k for c in counts.values() for k in c})
     bottom = np.zeros(len(methods))
     for kind in kinds:
@@ -213,9 +293,19 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
 
 
 def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str) -> Any:
-    """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal."""
+    """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal.
+
+    Raises:
+        ValueError: ``prob_pred`` and ``prob_true`` differ in length (one point per bin each).
+    """
+    if len(prob_pred) != len(prob_true):
+        raise ValueError(
+            f"{name}: reliability needs one fraction of positives per bin: {len(prob_pred)} mean P(yes) values "
+            f"for {len(prob_true)} fractions"
+        )
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
-    if len(prob_pred):
+    defined = np.isfinite(np.asarray(prob_pred, dtype=float)) & np.isfinite(np.asarray(prob_true, dtype=float))
+    if defined.any():  # a NaN-only series draws nothing: no legend entry for an invisible line
         ax.plot(prob_pred, prob_true, marker="o", markersize=3, linewidth=1.0, label=short_label(name))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -228,17 +318,39 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
 
 
 def plot_frame_strip(ax: Any, frames: ArrayLike | None, title: str = "", gap_px: int = 2) -> Any:
-    """Frames (N, H, W, 3) side by side, left to right in time; "no frames" when None or empty."""
+    """Frames (N, H, W, C) side by side, left to right in time; "no frames" when None or empty.
+
+    ``C`` is 3 (RGB), 4 (RGBA) or 1 (grey); integer frames hold 0..255, float frames 0..1.
+
+    Raises:
+        ValueError: frames that are not (N, H, W, C) with C in 1, 3, 4 (a grey stack (N, H, W)
+            included), of a dtype that is not a number, with a value outside that range, or NaN.
+    """
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(plain_text(title), fontsize=7)
     arr = None if frames is None else np.asarray(frames)
-    if arr is None or arr.ndim != 4 or len(arr) == 0:
+    if arr is None or arr.size == 0:
         ax.text(0.5, 0.5, "no frames", ha="center", va="center", fontsize=7, transform=ax.transAxes)
         return ax
+    if arr.ndim != 4 or arr.shape[3] not in (1, 3, 4):
+        raise ValueError(f"frames must be (N, H, W, C) with C = 3 (RGB), 4 (RGBA) or 1 (grey), got shape {arr.shape}")
+    if arr.dtype.kind in "iu":
+        top = 255
+    elif arr.dtype.kind == "f":
+        top = 1
+        if not np.isfinite(arr).all():
+            raise ValueError(f"frames: {int((~np.isfinite(arr)).sum())} float values are NaN or infinite")
+    else:
+        raise ValueError(f"frames must hold numbers, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() > top:
+        raise ValueError(
+            f"frames of dtype {arr.dtype} must lie in 0..{top}, got {arr.min():g}..{arr.max():g}"
+            + (" (float frames in 0..255: divide by 255)" if top == 1 and arr.max() <= 255 else "")
+        )
     _, h, _, c = arr.shape
-    sep = np.full((h, gap_px, c), 255, dtype=arr.dtype)
+    sep = np.full((h, gap_px, c), top, dtype=arr.dtype)
     ax.imshow(np.concatenate([x for f in arr for x in (f, sep)][:-1], axis=1))
     return ax
 
@@ -269,16 +381,29 @@ def plot_motion(
             forward in the first camera's axes) or ``zoom`` (focal-length ratio).
         estimate_label: legend name of the estimate.
         legend: name the components (colours) in a legend.
+
+    Curves of no pose are drawn as absent ("no trajectory" when neither has a pose).
+
+    Raises:
+        ValueError: an unknown ``component``, or curves whose values are not one row of
+            ``len(names)`` columns per time (e.g. rotation of shape (N, 5)).
     """
     if component not in _MOTION_COMPONENTS:
         raise ValueError(f"component must be one of {', '.join(_MOTION_COMPONENTS)}, got {component!r}")
     attr, names, unit = _MOTION_COMPONENTS[component]
     colours = ("tab:blue", "tab:orange", "tab:green")
     named = False
-    for curves, style in ((truth, "-"), (estimate, "--")):
-        if curves is None:
+    for curves, style, which in ((truth, "-", "truth"), (estimate, "--", "estimate")):
+        if curves is None or len(curves.t) == 0:
             continue
-        values = np.asarray(getattr(curves, attr), dtype=float).reshape(len(curves.t), -1)
+        values = np.asarray(getattr(curves, attr), dtype=float)
+        shapes = {(len(curves.t), len(names))} | ({(len(curves.t),)} if len(names) == 1 else set())
+        if values.shape not in shapes:
+            raise ValueError(
+                f"the {which}'s {attr} must be ({len(curves.t)}, {len(names)}) for {len(curves.t)} times "
+                f"({', '.join(names)}), got shape {values.shape}"
+            )
+        values = values.reshape(len(curves.t), -1)
         for k in range(values.shape[1]):
             ax.plot(curves.t, values[:, k], style, color=colours[k], linewidth=1.0, label=None if named else names[k])
         named = True

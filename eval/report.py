@@ -910,6 +910,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     )
     frames_cache: dict[str, Any] = {}
     drawn: set[str] = set()
+    without: list[tuple[str, str]] = []  # (video, why) of clips whose video is gone or cannot be decoded
     for method, entries in gallery.items():
         doc.h(3, f"{method} ({_kind(ev.result, method)})")
         if not entries:
@@ -921,9 +922,11 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
             image = f"gallery/{method}/{stem}.png"
             if image not in drawn:
                 if e.video not in frames_cache:
+                    why: list[str] = []
                     frames_cache[e.video] = clip_frames(
-                        ev.dataset.video_path(e.video), GALLERY_FRAMES, GALLERY_FRAME_SIDE
+                        ev.dataset.video_path(e.video), GALLERY_FRAMES, GALLERY_FRAME_SIDE, why
                     )
+                    without.extend((e.video, w) for w in why)
                 make_folder((out / image).parent)  # a file in the way is a one-line WriteError
                 _gallery_figure(e, frames_cache[e.video], ev, out / image)
                 drawn.add(image)
@@ -946,6 +949,12 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
              "APE rot (deg)", "frames and motion"],
             rows,
         )  # fmt: skip
+    if without:
+        doc.p(
+            f'{len(without)} gallery clip(s) drawn without frames (their strip reads "no frames"): '
+            + "; ".join(_shorten(w.replace(f"{ev.dataset.video_path(v)}:", f"{v}:")) for v, w in without[:3])
+            + ("; ..." if len(without) > 3 else "")
+        )
     drawn_of = {(e.method, e.primitive, e.video) for entries in gallery.values() for e in entries}
     rows_csv = [
         [e.method, e.primitive, int(e.positive), e.video, " ".join(e.knobs), e.score, e.misranked, e.status,

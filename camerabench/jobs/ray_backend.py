@@ -191,11 +191,17 @@ def _check_reachable(address: str) -> None:
     """Refuse a ``HOST:PORT`` where no head answers, before ``ray.init`` waits for it for ever.
 
     ``auto`` and ``ray://`` addresses, and ones that do not parse, are left to Ray (it reports
-    those at once).
+    those at once). A port of digits other than ASCII 0-9 (``host:６３７９``, full-width) is
+    refused: Python reads it as 6379, which is not the address Ray would be given.
     """
     host, sep, port_text = address.strip().rpartition(":")
     if address.strip() == "auto" or "://" in address or not sep or not host or not port_text.isdigit():
         return
+    if not port_text.isascii():
+        raise CameraBenchError(
+            f"could not reach the Ray cluster at {address}: its port {port_text!r} is not written in the "
+            "digits 0-9; retype the address"
+        )
     port = int(port_text)
     if not 0 < port < 65536:
         raise CameraBenchError(f"could not reach the Ray cluster at {address}: port {port} is not in 1-65535")

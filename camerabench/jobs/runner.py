@@ -47,7 +47,7 @@ from typing import Any, Literal, TypeVar
 
 from tqdm import tqdm
 
-from camerabench.baselines.base import CAPTION_MODES, Predictor
+from camerabench.baselines.base import CAPTION_MODES, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
@@ -149,10 +149,23 @@ def _failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _writable(reason: str) -> str:
+    r"""``reason`` as UTF-8 can hold it: a lone surrogate (an undecodable byte of a file name in an
+    exception's message) written as its escape, so that the failure record and run.json can be
+    written.
+
+    Example:
+        >>> _writable("cannot open clip_\udcff.mp4")
+        'cannot open clip_\\udcff.mp4'
+    """
+    return reason.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _predict_failed(
     method: str, seconds: float, reason: str, video: str, path: str, questions: list[Question]
 ) -> _Outcome:
     """Every question of the video recorded as failed with ``reason`` (the job's arguments follow)."""
+    reason = _writable(reason)
     records = [
         ScoreRecord.failed(video, q.text, method, reason, q.primitive.value if q.primitive else None).to_dict()
         for q in questions
@@ -172,6 +185,7 @@ def _caption_failed(
     prior_failure: str | None = None,
 ) -> _Outcome:
     """The video's caption recorded as failed with ``reason`` (the job's arguments follow)."""
+    reason = _writable(reason)
     rec = CaptionRecord(video, method, None, "failed", reason, question, mode)
     return _Outcome(video, seconds, [rec.to_dict()], reason)
 
@@ -187,8 +201,12 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", method, video, traceback.format_exc())
         return _predict_failed(method, time.perf_counter() - t0, reason, video, path, questions)
+    problem = _result_problem(result)
+    if problem is not None:  # e.g. None or a bare dict of scores: this video's failure, said plainly
+        log.warning("%s failed on %s: %s", method, video, problem)
+        return _predict_failed(method, time.perf_counter() - t0, problem, video, path, questions)
     try:  # the details go to run.json with every other video's: one that JSON cannot hold is this video's failure
-        json.dumps(result.info)
+        json.dumps(result.info, ensure_ascii=False).encode("utf-8")  # as run.json is written (no lone surrogate)
     except (TypeError, ValueError) as exc:
         reason = f"the method's details for run.json are not JSON ({type(exc).__name__}: {exc})"
         log.warning("%s failed on %s: %s", method, video, reason)
@@ -198,17 +216,52 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     for q in questions:
         prim = q.primitive.value if q.primitive else None
         if q.text in result.scores:
-            score = float(result.scores[q.text])
-            if math.isfinite(score):
+            score, reason = _score_of(result.scores[q.text])
+            if score is not None:
                 records.append(ScoreRecord(video, q.text, method, score, primitive=prim).to_dict())
             else:
-                records.append(ScoreRecord.failed(video, q.text, method, f"non-finite score {score}", prim).to_dict())
+                records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
         elif q.text in result.unanswerable:
             unanswerable += 1
         else:
             reason = "the method returned no score for this question"
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
-    return _Outcome(video, time.perf_counter() - t0, records, None, result.trajectory, unanswerable, dict(result.info))
+    # every question it was asked failed (NaN scores, no scores): the video failed, as it reads back
+    failure = records[0]["reason"] if records and all(r["status"] == "failed" for r in records) else None
+    return _Outcome(
+        video, time.perf_counter() - t0, records, failure, result.trajectory, unanswerable, dict(result.info)
+    )
+
+
+def _result_problem(result: object) -> str | None:
+    """Why a method's return value from ``predict`` is not a :class:`VideoResult` of scores (None when it is)."""
+    if not isinstance(result, VideoResult):
+        return f"the method returned {type(result).__name__}, not a VideoResult"
+    for name in ("scores", "unanswerable", "info"):
+        if not isinstance(getattr(result, name), Mapping):
+            return f"the method's VideoResult.{name} is a {type(getattr(result, name)).__name__}, not a dict"
+    if result.trajectory is not None and not isinstance(result.trajectory, Trajectory):
+        return f"the method's VideoResult.trajectory is a {type(result.trajectory).__name__}, not a Trajectory"
+    return None
+
+
+def _score_of(value: object) -> tuple[float | None, str]:
+    """``(score, "")`` for a finite real number (a numpy or torch scalar included), else
+    ``(None, why it is not recorded)``: that question's failure, not the whole video's.
+
+    Text (``"0.7"``) is not taken for a number: a method that returns text has a bug, and
+    ``float`` would read ``"nan"`` or ``"1_000"`` too.
+    """
+    what = type(value).__name__
+    if isinstance(value, str | bytes | complex):
+        return None, f"the method's score is a {what}, not a real number: {one_line(repr(value))[:60]}"
+    try:
+        score = float(value)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError) as exc:  # an int beyond a float, an array, None
+        return None, f"the method's score ({what}) is not a real number: {job_error(exc)}"
+    if not math.isfinite(score):
+        return None, f"non-finite score {score}"
+    return score, ""
 
 
 def _caption_job(
@@ -228,21 +281,22 @@ def _caption_job(
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", predictor.name, video, traceback.format_exc())
         return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
-    problem = _caption_problem(text)
+    problem = _text_problem(text, "a caption")
     if problem is not None:  # recorded as that video's failure (str() would record "None" as a caption)
         return _caption_failed(predictor.name, time.perf_counter() - t0, problem, video, path, question, mode)
     rec = CaptionRecord(video, predictor.name, text, "ok", None, question, mode)
     return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None)
 
 
-def _caption_problem(text: object) -> str | None:
-    """Why a method's return value cannot be recorded as a caption (None when it can)."""
+def _text_problem(text: object, what: str) -> str | None:
+    """Why a method's return value cannot be recorded as ``what`` (``a caption``, ``an answer``;
+    None when it can)."""
     if not isinstance(text, str):
-        return f"the method returned {type(text).__name__}, not a caption string"
+        return f"the method returned {type(text).__name__}, not {what} string"
     try:
-        text.encode("utf-8")  # captions.jsonl is UTF-8: a lone surrogate cannot be written
+        text.encode("utf-8")  # the records are UTF-8: a lone surrogate cannot be written
     except UnicodeEncodeError as exc:
-        return f"the caption is not valid Unicode text ({exc.reason} at character {exc.start})"
+        return f"the {what.split()[-1]} is not valid Unicode text ({exc.reason} at character {exc.start})"
     return None
 
 
@@ -256,6 +310,7 @@ def _answer_failed(
     trajectory_path: str | None = None,
 ) -> _Outcome:
     """The row recorded as failed with ``reason`` (the job's arguments follow)."""
+    reason = _writable(reason)
     rec = AnswerRecord(row.index, method, None, "failed", reason, table=row.table)
     return _Outcome(key, seconds, [rec.to_dict()], reason)
 
@@ -274,7 +329,10 @@ def _answer_job(key: str, row: MCQRow, media: list[str], trajectory_path: str | 
         return _answer_failed(predictor.name, time.perf_counter() - t0, reason, key, row, media)
     if reply is None:  # outside what the method answers: coverage, not a failure, so no record
         return _Outcome(key, time.perf_counter() - t0, [], None, unanswerable=1)
-    rec = AnswerRecord(row.index, predictor.name, str(reply), table=row.table)
+    problem = _text_problem(reply, "an answer")  # str(b"A") would record "b'A'" as the answer
+    if problem is not None:  # a lone surrogate would stop the run when appended
+        return _answer_failed(predictor.name, time.perf_counter() - t0, problem, key, row, media)
+    rec = AnswerRecord(row.index, predictor.name, reply, table=row.table)
     return _Outcome(key, time.perf_counter() - t0, [rec.to_dict()], None)
 
 
@@ -492,6 +550,16 @@ def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return out
 
 
+def _failures_from_records(info: RunInfo, recorded: Mapping[str, list[_Record]]) -> None:
+    """Add to ``info.failures`` the recorded videos that run.json does not know (the earlier run
+    was killed before it updated run.json) and whose records all failed."""
+    for video, recs in recorded.items():
+        if video not in info.seconds_per_video and video not in info.failures:
+            failure = _video_failure(recs)
+            if failure is not None:
+                info.failures[video] = failure
+
+
 def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str], answered_only: bool = False) -> None:
     """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
 
@@ -501,11 +569,7 @@ def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str]
     With ``answered_only`` (multiple-choice rows) a unit without a record (outside what the method
     answers) is neither ok nor failed.
     """
-    for video, recs in recorded.items():
-        if video not in info.seconds_per_video and video not in info.failures:
-            failure = _video_failure(recs)
-            if failure is not None:
-                info.failures[video] = failure
+    _failures_from_records(info, recorded)
     videos = (set(info.seconds_per_video) | set(recorded)) & units
     if answered_only:
         videos &= set(recorded) | set(info.failures)
@@ -520,8 +584,11 @@ class _Progress:
     its last seconds; one stopped by an error, SIGINT or SIGTERM keeps them all.
     """
 
-    def __init__(self, path: Path, info: RunInfo) -> None:
+    def __init__(self, path: Path, info: RunInfo, counted: set[str] | None = None) -> None:
         self.path, self.info = path, info
+        #: the videos (rows) recorded so far, of the dataset now: run.json's counts, at each save
+        #: (None: ``info`` holds its counts already)
+        self.counted = counted
         self.last = time.monotonic()
 
     def maybe_save(self) -> None:
@@ -529,6 +596,9 @@ class _Progress:
             self.save()
 
     def save(self) -> None:
+        if self.counted is not None:
+            self.info.videos_failed = len(self.counted & self.info.failures.keys())
+            self.info.videos_ok = len(self.counted) - self.info.videos_failed
         write_run_info(self.path, self.info)
         self.last = time.monotonic()
 
@@ -656,19 +726,30 @@ def _run(
             f"gpus_per_worker (--gpus-per-worker) is for the Ray actors of model methods; method {method!r} "
             "runs one Ray task per video, on CPUs only"
         )
-    with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
-        cluster = None
-        if backend == "ray":
-            cluster = stack.enter_context(connect(ray_options.address))
-            check_fits(ray_options, execution.actors)
-        summary = _run_locked(kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress, retry_failed)
-        if kind == "predict" and ds.mcq:  # the dataset's multiple-choice rows, into answers.jsonl
-            # answer jobs carry a list of media paths: Ray workers read them from shared storage
-            answering = dataclasses.replace(execution, file_fields=())
-            summary.answers = _run_locked(
-                "answer", ds, cls, probe, folder, answering, cluster, resume, mode, progress, retry_failed
+    try:
+        with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
+            cluster = None
+            if backend == "ray":
+                cluster = stack.enter_context(connect(ray_options.address))
+                check_fits(ray_options, execution.actors)
+            summary = _run_locked(
+                kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress, retry_failed
             )
-        return summary
+            if kind == "predict" and ds.mcq:  # the dataset's multiple-choice rows, into answers.jsonl
+                # answer jobs carry a list of media paths: Ray workers read them from shared storage
+                answering = dataclasses.replace(execution, file_fields=())
+                summary.answers = _run_locked(
+                    "answer", ds, cls, probe, folder, answering, cluster, resume, mode, progress, retry_failed
+                )
+            return summary
+    except SystemExit as exc:
+        if isinstance(exc, _Terminated) or exc.code not in (None, 0):
+            raise  # SIGTERM (exit 143), or a failing exit status already
+        # a method (or a library) called sys.exit() mid-run: exit status 0 would pass an unfinished run for done
+        raise CameraBenchError(
+            f"{kind} {method}: a call to sys.exit({exc.code!r}) (the method's, or a library's it uses) stopped the "
+            "run before it finished; what was recorded is kept: rerun with --resume to complete it"
+        ) from exc
 
 
 def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[str, Any]:
@@ -889,6 +970,7 @@ def _run_locked(
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry)
         elif retry:
             done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
+        _failures_from_records(info, _by_video([r for r in earlier_records if _record_key(r) in done]))
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
@@ -902,7 +984,6 @@ def _run_locked(
     info.model_config_sha256 = config_hash(model) if model else None
     info.git_commit = git_commit()
     info.backend = _backend_record(execution, cluster)
-    write_run_info(info_path, info)
 
     jobs: list[tuple[Any, ...]]
     job_fn: Callable[..., _Outcome]
@@ -920,6 +1001,11 @@ def _run_locked(
             min(gone),
         )
     done -= gone
+    # run.json counts what is recorded so far, kept up to date as videos finish (an interrupted
+    # run's run.json does not keep the counts of its last finished part, or none)
+    counted = set(done)
+    saver = _Progress(info_path, info, counted)
+    saver.save()
     if kind == "answer":
         by_key = {_row_key(r.table, r.index): r for r in rows}
         jobs = []
@@ -941,7 +1027,8 @@ def _run_locked(
             # the predict run's trajectory, unless the video file changed since it ran
             same_file = earlier_predict is not None and earlier_predict.video_sha256.get(v, prints[v]) == prints[v]
             reuse = same_file and traj_path.is_file()
-            prior = earlier_predict.failures.get(v) if earlier_predict is not None and same_file else None
+            # a trajectory saved (every score of the video failed, e.g. NaN) is captioned from all the same
+            prior = earlier_predict.failures.get(v) if earlier_predict is not None and same_file and not reuse else None
             jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
         job_fn, failed_fn = _caption_job, _caption_failed
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
@@ -949,13 +1036,18 @@ def _run_locked(
     t0 = time.perf_counter()
     unanswerable = 0
     ran = 0
-    saver = _Progress(info_path, info)
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
     try:
         with contextlib.closing(_iter_outcomes(method, probe.options, execution, jobs, job_fn, failed_fn)) as outcomes:
             for outcome in outcomes:
                 if outcome.trajectory is not None:
-                    save_npz(folder.trajectory(outcome.video), outcome.trajectory)
+                    try:
+                        save_npz(folder.trajectory(outcome.video), outcome.trajectory)
+                    except (AttributeError, TypeError, ValueError) as exc:  # e.g. meta scene_depth that is no number
+                        reason = f"the method's trajectory cannot be saved ({job_error(exc)})"
+                        log.warning("%s failed on %s: %s", method, outcome.video, reason)
+                        job = next(j for j in jobs if j[0] == outcome.video)
+                        outcome = failed_fn(method, outcome.seconds, reason, *job)
                 append_jsonl(out_path, outcome.records)
                 ran += 1
                 info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
@@ -968,6 +1060,8 @@ def _run_locked(
                 else:
                     info.failures.pop(outcome.video, None)
                 unanswerable += outcome.unanswerable
+                if kind != "answer" or outcome.records or outcome.failure:  # a row outside it: not counted
+                    counted.add(outcome.video)
                 bar.update(1)
                 saver.maybe_save()
         bar.close()
@@ -986,6 +1080,7 @@ def _run_locked(
             write_captions(out_path, sorted(caps, key=lambda r: r.video))
             _count(info, _by_video(caps), set(videos))
         info.finished = now_iso()
+        saver.counted = None  # counted from the files just rewritten
         saver.save()
     except BaseException as exc:
         bar.close()
@@ -1018,7 +1113,13 @@ def _stopped(
     except WriteError as save_exc:  # the original error is the one raised; this one is reported
         log.warning("%s: run.json not updated: %s", saver.path, save_exc)
     if isinstance(exc, KeyboardInterrupt | SystemExit):
-        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+        why = (
+            "interrupted"
+            if isinstance(exc, KeyboardInterrupt)
+            else "terminated (SIGTERM)"
+            if isinstance(exc, _Terminated)
+            else f"stopped by a call to sys.exit({exc.code!r}) (the method's, or a library's it uses)"
+        )
         log.warning(
             "%s %s %s with %d of %d %s recorded in %s; continue with --resume",
             kind,

@@ -229,3 +229,16 @@ def test_report_draws_the_gallery_and_its_html_is_well_formed(gallery_run: dict[
     none = write_report(gallery_run["data"], gallery_run["run"], tmp_path / "none", n_bootstrap=0, gallery=0).parent
     assert not (none / "gallery").exists() and "Failure gallery" not in (none / "report.md").read_text()
     check_report_html(none / "report.html")
+
+
+def test_gallery_clips_whose_video_is_gone_are_counted_in_the_report(
+    gallery_run: dict[str, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(gallery_run["data"], data)
+    (data / "videos" / "clip2.mp4").unlink()  # deleted after the run
+    out = write_report(data, gallery_run["run"], tmp_path / "r", n_bootstrap=0, gallery=1).parent
+    text = (out / "report.md").read_text()
+    assert "1 gallery clip(s) drawn without frames" in text and "clip2.mp4: the video file does not exist" in text
