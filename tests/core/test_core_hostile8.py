@@ -303,8 +303,7 @@ def test_trajectory_meta_must_be_a_dict() -> None:
 
 
 def test_a_cluster_address_whose_host_is_no_host_name_is_one_error() -> None:
-    pytest.importorskip("ray")
-    from camerabench.jobs.ray_backend import connect
+    from camerabench.jobs.ray_backend import connect  # Ray is a dev dependency (camerabench[ray])
 
     # was a UnicodeError traceback from the IDNA codec (a label over 63 characters), before ray.init
     refused = pytest.raises(CameraBenchError, match=r"at a+:6379: its host is no host name")
