@@ -136,6 +136,16 @@ def binary_section(
             f"no binary sample was scored ({failed} failed, {missing} missing): every AP is that of a "
             "constant score (the chance level), not a measurement of the method"
         )
+    unscored = [n for n, c in counts.items() if c.labelled and not c.ok]
+    if policy == "lowest" and unscored and any(c.ok for c in counts.values()):
+        # a primitive whose every sample failed or is missing: its AP is the prevalence, which the
+        # mean AP averages in as if the method had scored it (the whole method's case is above)
+        shown = ", ".join(f"{n} ({counts[n].failed} failed, {counts[n].missing} missing)" for n in unscored[:5])
+        more = f" and {len(unscored) - 5} more" if len(unscored) > 5 else ""
+        note = (
+            f"{len(unscored)} primitive(s) with no scored sample: {shown}{more}: their AP is that of a constant "
+            "score (the chance level), not a measurement of the method; the mean AP includes them"
+        )
     if policy == "drop" and (failed or missing):
         note = (
             f"{failed + missing} failed/missing samples were dropped: this method was scored on "

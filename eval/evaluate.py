@@ -508,8 +508,9 @@ def evaluate(
                 out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
             elif not any(r.answered for r in ev.resolved[name].values()):
                 log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
-            elif out.binary.failed and not any(c.ok for c in out.binary.counts.values()) and out.binary.note:
-                log.warning("%s: %s", name, out.binary.note)  # every sample failed: chance-level APs
+            elif failed == "lowest" and out.binary.note:
+                # every sample, or every sample of some primitives, failed: chance-level APs
+                log.warning("%s: %s", name, out.binary.note)
         calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:
             threshold, source = yes_threshold(run)

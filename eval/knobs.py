@@ -1,7 +1,8 @@
 """Mean AP per hard-case knob: how each method does on the clips where one knob is turned on.
 
 The synthetic hard preset writes, per clip of ``manifest.json``, either ``"knobs": {name:
-value}`` (a knob counts as on when its value is truthy) or ``"failure_mode": name``. Clips
+value}`` (a knob counts as on when its value is true or a non-zero number; null and 0 are off,
+anything else, such as NaN or the string ``"false"``, is an error) or ``"failure_mode": name``. Clips
 with no knob on form the group ``none``. AP is computed on the samples AP was computed on for
 the whole dataset (after the failed-sample policy), restricted to each group's clips.
 
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from camerabench.errors import FileFormatError
 from camerabench.eval.ap import average_precision, mean_ignoring_nan
 from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.results import KnobAP
@@ -35,13 +37,39 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
+def _knob_on(value: Any) -> bool | None:
+    """Whether a knob value turns its knob on; None when it is no knob value.
+
+    A knob value is a boolean, null (off) or a finite number (on when not 0), as
+    :class:`~camerabench.dataset.Dataset` accepts them; NaN is no value (it is truthy) and a
+    string neither (``"false"`` is truthy).
+    """
+    if value is None:
+        return False
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if _is_number(value) and math.isfinite(float(value)):
+        return float(value) != 0.0
+    return None
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dict[str, set[str]]:
     """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
 
     Clips with no knob set form the group ``none``. Empty when the manifest names neither. A
     clip whose ``video`` is not a name (a number, null, empty) is left out with a warning; a
     video listed twice is in the groups of every knob either entry turns on (``none`` only when
     neither does).
+
+    Raises:
+        FileFormatError: naming ``path`` and the clip, when a knob value is no boolean, null or
+            finite number (NaN, a string: its truth would turn the knob on) or a
+            ``failure_mode`` is no string or null.
     """
     clips = manifest.get("clips")
     if not isinstance(clips, list):
@@ -57,10 +85,24 @@ def clip_groups(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
             continue
         knobs = clip.get("knobs")
         names: list[str] = []
+        mode = clip.get("failure_mode")
+        if mode is not None and not isinstance(mode, str):
+            raise FileFormatError(
+                path, f"clips[{k}] (video {video!r}): failure_mode must be a string or null, got {_show(mode)}"
+            )
         if isinstance(knobs, dict):
             seen_any = True
-            names = [str(name) for name, v in knobs.items() if v]
-        elif clip.get("failure_mode"):
+            for name, v in knobs.items():
+                is_on = _knob_on(v)
+                if is_on is None:
+                    raise FileFormatError(
+                        path,
+                        f"clips[{k}] (video {video!r}): knobs[{str(name)!r}] must be true or false (or a finite "
+                        f"number), got {_show(v)}",
+                    )
+                if is_on:
+                    names.append(str(name))
+        elif mode:
             seen_any = True
             names = [str(clip["failure_mode"])]
         elif "failure_mode" in clip:
@@ -114,13 +156,15 @@ def knob_trajectory_errors(
     ``rows`` are one method's per-clip trajectory rows (``Evaluation.trajectory_rows[method]``,
     keyed by ``clip`` = :func:`~camerabench.runfolder.video_file_stem`); a mean ignores NaN
     (e.g. translation errors of clips whose camera does not translate) and is NaN when no clip
-    of the group has a value.
+    of the group has a value. An infinite error (no trajectory evaluation gives one: a row
+    edited or read from elsewhere) is no figure to average: it is left out of the mean, counted
+    under ``<metric>_not_finite`` and named in a warning.
 
     Example:
         >>> rows = [{"clip": "a", "status": "ok", "ape_rot_deg_rmse": 2.0}, {"clip": "b", "status": "failed"}]
         >>> knob_trajectory_errors(rows, {"clips": [{"video": "a.mp4", "knobs": {"blur": True}},
         ...                                         {"video": "b.mp4", "knobs": {"blur": True}}]})
-        {'blur': {'ape_rot_deg_rmse': 2.0, 'clips': 2, 'ok': 1}}
+        {'blur': {'ape_rot_deg_rmse': 2.0, 'ape_rot_deg_rmse_not_finite': 0, 'clips': 2, 'ok': 1}}
     """
     by_clip = {str(r.get("clip")): r for r in rows}
     out: dict[str, dict[str, float]] = {}
@@ -129,8 +173,22 @@ def knob_trajectory_errors(
         ok = [r for r in group if r.get("status") == "ok"]
         entry: dict[str, float] = {}
         for m in metrics:
-            values = [float(r[m]) for r in ok if _is_number(r.get(m)) and not math.isnan(float(r[m]))]
+            numbers = [(str(r.get("clip")), float(r[m])) for r in ok if _is_number(r.get(m))]
+            infinite = [clip for clip, x in numbers if math.isinf(x)]
+            values = [x for _, x in numbers if math.isfinite(x)]
+            if infinite:
+                log.warning(
+                    "knob %s: %d of %d evaluated clips have an infinite %s (e.g. %s): left out of its mean, "
+                    "counted under %s_not_finite",
+                    knob,
+                    len(infinite),
+                    len(ok),
+                    m,
+                    infinite[0],
+                    m,
+                )
             entry[m] = mean_ignoring_nan(values) if values else math.nan
+            entry[f"{m}_not_finite"] = len(infinite)
         entry["clips"] = len(videos)
         entry["ok"] = len(ok)
         out[knob] = entry

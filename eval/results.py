@@ -255,7 +255,11 @@ class Section:
         known = {f.name for f in fields}
         unknown = [k for k in obj if k not in known]
         if unknown:
-            raise ResultFormatError(f"unknown key {unknown[0]!r} (expected the keys {', '.join(sorted(known))})", keys)
+            raise ResultFormatError(
+                f"unknown key {unknown[0]!r} (expected the keys {', '.join(sorted(known))}; a document written "
+                "by a newer camerabench, or a hand edit?)",
+                (*keys, unknown[0]),
+            )
         for f in fields:
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             if required and f.name not in obj:
@@ -331,8 +335,8 @@ class BinaryResult(Section):
         failed_policy: ``lowest`` or ``drop``.
         failure_reasons: reason -> failed samples, most frequent first.
         note: set when ``drop`` left samples out, when no score record matched a label
-            (with the likely cause), or when every sample failed under ``lowest`` (each AP is
-            then the chance level).
+            (with the likely cause), or when every sample, or every sample of some primitives,
+            failed under ``lowest`` (those APs are then the chance level).
     """
 
     mean_ap: float
