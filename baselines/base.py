@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from camerabench.baselines.options import MethodOptions
 from camerabench.dataset import Question
-from camerabench.errors import NotBuiltError
+from camerabench.errors import CameraBenchError, NotBuiltError
 from camerabench.records import CAPTION_MODES
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
@@ -88,10 +88,25 @@ class Predictor(abc.ABC):
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         if isinstance(options, MethodOptions):
             if kwargs:
-                options = self.Options.from_mapping({**options.to_dict(), **kwargs}, method=self.name)
+                # an option set to None (nullable: "none") stays None, not the default that None means
+                # in a mapping (colmap's filter_max_error_px=None, no filter, came back as 1.0 px);
+                # a keyword set to None changes nothing
+                kept = {k: "none" if v is None else v for k, v in options.to_dict().items()}
+                changes = {k: v for k, v in kwargs.items() if v is not None}
+                options = self.Options.from_mapping({**kept, **changes}, method=self.name)
             elif not isinstance(options, self.Options):
                 raise TypeError(f"method {self.name!r} takes {self.Options.__name__}, got {type(options).__name__}")
+            else:  # perhaps built by the dataclass constructor or replace(), which check nothing
+                options.check_values(self.name)
         else:
+            if options is not None and not isinstance(options, Mapping):
+                raise TypeError(
+                    f"method {self.name!r} takes its options as a mapping or {self.Options.__name__}, "
+                    f"got {type(options).__name__} {options!r}"
+                )
+            twice = sorted(set(options or {}) & set(kwargs))
+            if twice:  # which one wins would be silent
+                raise CameraBenchError(f"method {self.name!r}: option(s) {', '.join(map(str, twice))} given twice")
             options = self.Options.from_mapping({**(options or {}), **kwargs}, method=self.name)
         self.options: MethodOptions = options
 

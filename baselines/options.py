@@ -182,6 +182,14 @@ class MethodOptions:
                 (0, negative and NaN included where a positive number is expected), not one of
                 the choices, or a required option missing; one line naming the method and option.
         """
+        if not isinstance(values, Mapping):
+            raise CameraBenchError(
+                f"method {method!r}: options must be a mapping of option name to value, got {type(values).__name__} "
+                f"{values!r}"
+            )
+        not_names = [key for key in values if not isinstance(key, str)]
+        if not_names:
+            raise CameraBenchError(f"method {method!r}: option names must be strings, got {not_names[0]!r}")
         names = cls.names()
         unknown = sorted(set(values) - set(names))
         if unknown:
@@ -200,10 +208,36 @@ class MethodOptions:
                     f"method {method!r} needs option {name} ({_how_to_set(name)}): {cls.spec(name).help}"
                 )
         obj = cls(**kwargs)
-        for name in names:
-            cls._check_range(method, name, getattr(obj, name))
+        obj.check_values(method)
         obj.validate(method)
         return obj
+
+    def check_values(self, method: str) -> None:
+        """Check every value's type and range, as :meth:`from_mapping` does, but not :meth:`validate`.
+
+        An instance made by the dataclass constructor or :meth:`replace` is not converted or
+        checked: a ``sample_fps=-1`` or ``sample_fps="abc"`` set so reached the method unseen
+        (the predictor checks it with this; :meth:`validate`'s look at the outside world, a
+        checkpoint or a run folder, is left to :meth:`from_mapping`).
+
+        Raises:
+            CameraBenchError: a value of the wrong type or outside its range, or a required option unset.
+        """
+        hints = typing.get_type_hints(type(self))
+        for name in self.names():
+            value = getattr(self, name)
+            if value is None:
+                if self.spec(name).required:
+                    raise CameraBenchError(
+                        f"method {method!r} needs option {name} ({_how_to_set(name)}): {self.spec(name).help}"
+                    )
+                continue
+            converted = self._convert(method, name, hints[name], value)
+            if isinstance(value, str) and not isinstance(converted, str):  # text is parsed by from_mapping only
+                raise CameraBenchError(
+                    f"method {method!r}: option {name} must be {_type_name(hints[name])}, got {value!r}"
+                )
+            self._check_range(method, name, converted)
 
     def validate(self, method: str) -> None:
         """Checks across fields or against the outside world (override; raise CameraBenchError)."""

@@ -31,6 +31,17 @@ MCQ_MAX_PIXELS = 360 * 640
 DEFAULT_FORMAT_PATTERN = r"\s*<think>.*?</think>\s*<answer>.*?</answer>\s*"
 
 
+#: The lowest GRPO sampling temperature: below it sampling is greedy in effect, and the logits
+#: divided by it overflow (1e-300 stopped GRPO with torch's "probability tensor contains either
+#: inf, nan or element < 0" traceback from the first generation).
+MIN_TEMPERATURE = 0.01
+
+#: The most optimizer steps a run may plan: 10 million is far beyond any fine-tuning run (the
+#: CameraBench SFT recipe is a few thousand steps); ``epochs=1e300`` planned ~1e300 steps and ran
+#: without end or word.
+MAX_STEPS = 10_000_000
+
+
 @dataclass
 class TrainConfig:
     """Settings of one fine-tuning run (CameraBench defaults)."""
@@ -59,6 +70,8 @@ class TrainConfig:
         _check_types(self, "training", ("epochs", "lr", "warmup", "sample_fps", "mcq_fps"))
         if not (self.epochs > 0 and self.lr > 0 and 0 <= self.warmup < 1):
             raise CameraBenchError("epochs and lr must be positive and warmup in [0, 1)")
+        if not self.epochs <= MAX_STEPS:
+            raise CameraBenchError(f"epochs must be at most {MAX_STEPS:,}, got {self.epochs}")
         if self.batch_size < 1 or self.grad_accum < 1:
             raise CameraBenchError("batch size and gradient accumulation must be >= 1")
         if not (self.mcq_fps > 0 and self.mcq_max_pixels > 0 and self.sample_fps > 0 and self.max_pixels > 0):
@@ -84,12 +97,32 @@ _INT_SETTINGS = (
 )
 
 
-def _check_types(config: object, what: str, floats: tuple[str, ...]) -> None:
-    """Integer settings must be integers (``max_side`` may be None) and ``floats`` finite numbers."""
+_BOOL_SETTINGS = ("lora", "train_vision", "captions", "mcq", "binary", "reasoning", "filter_groups")
+
+#: The seeds ``torch.manual_seed`` takes (a larger one failed with a bare ``ValueError`` after the
+#: training media were checked).
+_SEED_RANGE = (-(2**63), 2**64 - 1)
+
+
+def _check_types(config: TrainConfig | GRPOConfig, what: str, floats: tuple[str, ...]) -> None:
+    """Integer settings must be integers (``max_side`` may be None), ``floats`` finite numbers,
+    switches booleans (a string such as ``"no"`` is true), ``device``/``dtype`` None or text,
+    and the seed one that torch takes."""
     for name in _INT_SETTINGS:
         value = getattr(config, name, 0)
         if (value is not None or name != "max_side") and (not isinstance(value, int) or isinstance(value, bool)):
             raise CameraBenchError(f"{what}: {name} must be an integer, got {value!r}")
+    for name in _BOOL_SETTINGS:
+        value = getattr(config, name, False)
+        if not isinstance(value, bool):
+            raise CameraBenchError(f"{what}: {name} must be true or false, got {value!r}")
+    for name in ("device", "dtype"):
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, str):
+            raise CameraBenchError(f"{what}: {name} must be text or unset, got {value!r}")
+    seed = config.seed
+    if not _SEED_RANGE[0] <= seed <= _SEED_RANGE[1]:
+        raise CameraBenchError(f"{what}: seed must be in [{_SEED_RANGE[0]}, {_SEED_RANGE[1]}], got {seed}")
     for name in floats:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -160,6 +193,12 @@ class GRPOConfig:
             raise CameraBenchError(
                 f"GRPO: group_size must be >= 2 (advantages compare completions), got {self.group_size}"
             )
+        if not self.temperature >= MIN_TEMPERATURE:
+            raise CameraBenchError(
+                f"GRPO: temperature must be >= {MIN_TEMPERATURE} (lower overflows the logits), got {self.temperature}"
+            )
+        if self.steps > MAX_STEPS:
+            raise CameraBenchError(f"GRPO: steps must be at most {MAX_STEPS:,}, got {self.steps}")
         positive = ("lr", "temperature", "sample_fps", "max_pixels", "mcq_fps", "mcq_max_pixels")
         for name in positive:
             if not getattr(self, name) > 0:
@@ -174,6 +213,10 @@ class GRPOConfig:
             raise CameraBenchError(f"GRPO: clip_eps must be in (0, 1), got {self.clip_eps}")
         if not (self.binary or self.mcq):
             raise CameraBenchError("GRPO: binary and mcq are both off: no prompts to train on")
+        if not isinstance(self.format_pattern, str):
+            raise CameraBenchError(
+                f"GRPO: format_pattern must be a regular expression's text, got {self.format_pattern!r}"
+            )
         try:
             re.compile(self.format_pattern)
         except re.error as exc:

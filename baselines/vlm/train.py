@@ -55,7 +55,7 @@ from camerabench.baselines.vlm.checkpoint import (
     resolve_dtype,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
-from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
+from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, VideoError
@@ -150,13 +150,28 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
     """The trained checkpoint must not replace the one it starts from (the base model would be
     deleted, and ``camerabench_train.json``'s ``base_model`` would name the result itself).
 
+    Nor may either folder hold the other: an output inside the checkpoint wrote the new model into
+    the folder being read (a checkpoint is flat files), and a checkpoint inside the output (say in
+    its ``.cache``, which replacing an earlier checkpoint does not refuse) was deleted by the save.
+
     Raises:
-        CameraBenchError: ``out_dir`` is ``model_dir`` (after resolving links).
+        CameraBenchError: ``out_dir`` is ``model_dir``, or one holds the other (after resolving links).
     """
-    if Path(out_dir).resolve() == Path(model_dir).resolve():
+    out, model = Path(out_dir).resolve(), Path(model_dir).resolve()
+    if out == model:
         raise CameraBenchError(
             f"{out_dir}: the output folder is the checkpoint training starts from; refusing to replace "
             "it (choose a new folder)"
+        )
+    if out.is_relative_to(model):
+        raise CameraBenchError(
+            f"{out_dir}: the output folder is inside the checkpoint training starts from ({model_dir}); "
+            "refusing to write into it (choose a folder outside it)"
+        )
+    if model.is_relative_to(out):
+        raise CameraBenchError(
+            f"{out_dir}: the output folder holds the checkpoint training starts from ({model_dir}), which "
+            "saving would delete; refusing (choose another folder)"
         )
 
 
@@ -361,6 +376,11 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     # (4 examples at batch 32 for 6 epochs ran 1 step, one epoch)
     steps_per_epoch = math.ceil(math.ceil(len(examples) / config.batch_size) / config.grad_accum)
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
+    if total_steps > MAX_STEPS:  # it would run without end (epochs=1e300), saying nothing
+        raise CameraBenchError(
+            f"{config.epochs:g} epochs of {steps_per_epoch} steps are {total_steps:,} optimizer steps, more than "
+            f"the {MAX_STEPS:,} a run may plan; lower --epochs"
+        )
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     # warm-up steps run at lr * step / warmup_steps, the first at lr 0: a warm-up as long as the whole
     # run (1 step, warmup >= 0.5) trained at lr 0 and saved the base model unchanged

@@ -10,15 +10,17 @@ heavy libraries inside ``run`` so ``camerabench --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from camerabench import __version__
 from camerabench.errors import CameraBenchError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main", "method_output_to_stderr"]
 
 log = logging.getLogger("camerabench")
 
@@ -59,6 +61,38 @@ def _own_info(record: logging.LogRecord) -> bool:
     loading during ``evaluate``) are noise in a command's output; ``--verbose`` shows them all.
     """
     return record.levelno >= logging.WARNING or record.name.split(".")[0] == "camerabench"
+
+
+@contextlib.contextmanager
+def method_output_to_stderr() -> Iterator[None]:
+    """While a command runs methods, what they print goes to stderr, so that stdout holds only
+    the command's summary line (a script reads it; a method's ``print("loading...", end="")``
+    ran into it: ``loading...predict dummy: 6 videos ...``).
+
+    Stderr, not nowhere: a method's output is diagnostics, like the log and the progress bar,
+    and is still seen. Both ``print`` (``sys.stdout``) and what native code writes to file
+    descriptor 1 are redirected; worker processes started meanwhile inherit the redirection.
+    Where descriptor 1 cannot be redirected (no such descriptor), ``sys.stdout`` still is.
+    """
+    for stream in (sys.stdout, sys.__stdout__):
+        if stream is not None:
+            stream.flush()  # what was printed before goes to stdout, in order
+    try:
+        saved: int | None = os.dup(1)
+    except OSError:  # stdout closed: nothing at the descriptor level to redirect
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for stream in (sys.stdout, sys.__stdout__):  # a method's output still buffered goes to stderr too
+            if stream is not None:
+                stream.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

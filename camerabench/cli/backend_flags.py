@@ -45,6 +45,24 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _ray_address(text: str) -> str:
+    """``auto`` or ``HOST:PORT``, without the spaces around it that a copied address brings
+    (``"auto "`` would reach Ray, which says only "Invalid address format").
+
+    Example:
+        >>> _ray_address(" auto "), _ray_address("10.0.0.2:6379\t")
+        ('auto', '10.0.0.2:6379')
+        >>> _ray_address("10.0.0.2: 6379")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be 'auto' or HOST:PORT without spaces, got '10.0.0.2: 6379'
+    """
+    address = text.strip()
+    if not address or any(c.isspace() or not c.isprintable() for c in address):
+        raise argparse.ArgumentTypeError(f"must be 'auto' or HOST:PORT without spaces, got {text!r}")
+    return address
+
+
 def add_backend_flags(p: argparse.ArgumentParser) -> None:
     """Add ``--backend`` and the Ray flags to a subparser."""
     group = p.add_argument_group("backend (where the videos are processed)")
@@ -56,6 +74,7 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--ray-address",
+        type=_ray_address,
         default=None,
         metavar="ADDR",
         help="Ray cluster to join: 'auto' (started on this machine with 'ray start') or HOST:PORT of its head; "

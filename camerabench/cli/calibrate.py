@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import PurePath
 from typing import Any
 
 from camerabench.cli.args import path_arg, positive_int
@@ -13,6 +14,27 @@ from camerabench.errors import CameraBenchError
 __all__ = ["add_parser", "run"]
 
 log = logging.getLogger(__name__)
+
+
+def _folder_name(text: str) -> str:
+    """The name of a method folder in ``--run``: one folder name, not a path (``--method ../run2/fast``
+    calibrated another run's folder and wrote its calibration.json there; ``--method ""`` read the run
+    folder itself as a method folder).
+
+    Example:
+        >>> _folder_name("fast"), _folder_name("./fast/")
+        ('fast', './fast/')
+        >>> _folder_name("../run2/fast")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be the name of a method folder in --run (e.g. fast), not a path: '../run2/fast'
+    """
+    parts = PurePath(text).parts  # "dummy/" and "./dummy" (a shell's completion) are the folder dummy
+    if len(parts) != 1 or parts[0] in ("/", "..") or not text.strip() or not text.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"must be the name of a method folder in --run (e.g. fast), not a path: {text!r}"
+        )
+    return text
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -24,11 +46,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--data", type=path_arg, required=True, help="labelled dataset the run scored")
     p.add_argument("--run", type=path_arg, required=True, help="run folder")
-    p.add_argument("--method", required=True, help="method folder name in RUN")
+    p.add_argument("--method", type=_folder_name, required=True, help="method folder name in RUN")
     p.add_argument("--folds", type=positive_int, default=None, help="video-level folds for cross-fitting")
     p.add_argument(
         "--from",
         dest="copy_from",
+        type=path_arg,
         default=None,
         metavar="RUN2|FILE",
         help="apply the calibration of another run (its <method>/calibration.json, or a file) instead of fitting",

@@ -8,6 +8,7 @@ from typing import Any
 
 from camerabench.baselines.base import CAPTION_MODES
 from camerabench.baselines.registry import METHODS
+from camerabench.cli import method_output_to_stderr
 from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
@@ -43,17 +44,18 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.runfolder import CAPTIONS_FILE
 
     backend = backend_options(args)  # first: it clears a --workers it warned is ignored
-    summary = run_caption(
-        args.data,
-        args.method,
-        args.out,
-        args.mode,
-        args.workers,  # None: not given (1)
-        args.resume,
-        method_options(args),
-        progress=True,
-        retry_failed=args.retry_failed,
-        **backend,
-    )
+    with method_output_to_stderr():  # stdout keeps only the summary line
+        summary = run_caption(
+            args.data,
+            args.method,
+            args.out,
+            args.mode,
+            args.workers,  # None: not given (1)
+            args.resume,
+            method_options(args),
+            progress=True,
+            retry_failed=args.retry_failed,
+            **backend,
+        )
     sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")
     return 0

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.baselines.registry import METHODS, predictor_class
+from camerabench.cli import method_output_to_stderr
 from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import add_method_flags, method_options
@@ -49,17 +50,18 @@ def run(args: argparse.Namespace) -> int:
     if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
         options.setdefault("inputs_run", args.out)  # a method over other methods' outputs reads them from --out
     backend = backend_options(args)  # first: it clears a --workers it warned is ignored
-    summary = run_predict(
-        args.data,
-        args.method,
-        args.out,
-        args.workers,  # None: not given (1)
-        args.resume,
-        options,
-        progress=True,
-        retry_failed=args.retry_failed,
-        **backend,
-    )
+    with method_output_to_stderr():  # stdout keeps only the summary line
+        summary = run_predict(
+            args.data,
+            args.method,
+            args.out,
+            args.workers,  # None: not given (1)
+            args.resume,
+            options,
+            progress=True,
+            retry_failed=args.retry_failed,
+            **backend,
+        )
     if summary.unanswerable_questions:
         log.info(
             "%d (video, question) pairs are outside what %s can answer", summary.unanswerable_questions, args.method

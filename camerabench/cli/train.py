@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
-from camerabench.baselines.vlm.config import GRPOConfig, TrainConfig
+from camerabench.baselines.vlm.config import MIN_TEMPERATURE, GRPOConfig, TrainConfig
 from camerabench.cli.args import fraction, path_arg, positive_float, positive_int, torch_seed
 from camerabench.errors import CameraBenchError
 
@@ -39,6 +39,28 @@ def _non_negative_float(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _temperature(text: str) -> float:
+    """A sampling temperature: a finite number >= :data:`MIN_TEMPERATURE`.
+
+    Example:
+        >>> _temperature("0.7")
+        0.7
+        >>> _temperature("1e-300")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a finite number >= 0.01 (lower overflows the logits), got '1e-300'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= MIN_TEMPERATURE):
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number >= {MIN_TEMPERATURE:g} (lower overflows the logits), got {text!r}"
+        )
     return value
 
 
@@ -86,7 +108,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     grpo.add_argument("--format-pattern", default=g["format_pattern"], help="regex the whole completion must match")
     grpo.add_argument("--no-reasoning", action="store_true", help="prompts ask for the answer only, no <think>")
     grpo.add_argument("--max-new-tokens", type=positive_int, default=g["max_new_tokens"])
-    grpo.add_argument("--temperature", type=positive_float, default=g["temperature"])
+    grpo.add_argument("--temperature", type=_temperature, default=g["temperature"], help="sampling temperature")
     grpo.add_argument("--no-filter", action="store_true", help="keep groups whose rewards are all equal")
     grpo.add_argument("--micro-batch", type=positive_int, default=g["micro_batch"], help="completions per forward")
     grpo.add_argument("--no-binary", action="store_true", help="leave the yes/no questions out")

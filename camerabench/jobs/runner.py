@@ -668,6 +668,17 @@ def _run(
         raise CameraBenchError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
         require_ray()
+    if backend == "ray" and ray is not None and isinstance(ray.address, str) and ray.address != ray.address.strip():
+        # "auto " pasted with a space: Ray's own "Invalid address format" would not say what is wrong
+        ray = dataclasses.replace(ray, address=ray.address.strip())
+    cpus = os.cpu_count() or 1
+    if backend == "local" and workers > cpus:  # once per run (the answering pass included)
+        log.warning(
+            "workers=%d is more than the %d CPUs of this machine: the processes share them (at most one "
+            "process per video is started); fewer workers run as fast with less memory",
+            workers,
+            cpus,
+        )
     ds = Dataset(data_dir)
     check_dataset_finished(ds.root)  # a synth run interrupted or still running: part of the clips and labels
     ds.validate()  # every label file and the manifest, before any video is touched
@@ -750,6 +761,31 @@ def _run(
             f"{kind} {method}: a call to sys.exit({exc.code!r}) (the method's, or a library's it uses) stopped the "
             "run before it finished; what was recorded is kept: rerun with --resume to complete it"
         ) from exc
+
+
+def _processes(execution: _Execution, jobs: int) -> int:
+    """The worker processes (local) or actors (Ray) that run ``jobs`` jobs: ``workers`` is an upper
+    bound (no more than one process per job; Ray actors take ``videos_per_call`` jobs per call,
+    split as :func:`camerabench.jobs.ray_backend.run_on_ray` splits them). 1 for a run in this
+    process or with no job left, and for Ray tasks (their count is the cluster's).
+
+    Example:
+        >>> _processes(_Execution("local", 10**20, RayOptions()), 6)
+        6
+        >>> _processes(_Execution("local", 4, RayOptions()), 0)
+        1
+        >>> _processes(_Execution("ray", 4, RayOptions(videos_per_call=4), actors=True), 9)
+        3
+    """
+    workers = execution.workers
+    if jobs == 0 or workers <= 1:
+        return 1
+    if execution.backend == "ray":
+        if not execution.actors:
+            return workers
+        size = max(1, min(execution.ray.per_call, math.ceil(jobs / workers)))
+        return min(workers, math.ceil(jobs / size))
+    return min(workers, jobs)
 
 
 def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[str, Any]:
@@ -931,6 +967,12 @@ def _run_locked(
         else:
             if earlier.method != method:
                 raise CameraBenchError(f"{info_path}: is a run of method {earlier.method!r}, not {method!r}")
+            if earlier.command != kind:  # e.g. caption_run.json copied over run.json: not "settings differ: mode"
+                raise CameraBenchError(
+                    f"{info_path}: holds a {earlier.command} run of method {method!r}, not a {kind} run; "
+                    f"cannot --resume the {kind} run from it (a {kind} run keeps its own "
+                    f"{folder.info(kind).name}: restore that file, or choose another --out for a new run)"
+                )
             data = str(ds.root.resolve())
             if earlier.data is not None and earlier.data != data:
                 if Path(earlier.data).exists():
@@ -991,6 +1033,9 @@ def _run_locked(
     rows = [row for table in ds.mcq.values() for row in table] if kind == "answer" else []
     videos = [_row_key(r.table, r.index) for r in rows] if kind == "answer" else ds.videos()
     todo = [v for v in videos if v not in done]
+    # what runs, not what was asked: --workers 10**20 starts one process per video to run
+    info.settings["workers"] = _processes(execution, len(todo))
+    info.backend = _backend_record(dataclasses.replace(execution, workers=info.settings["workers"]), cluster)
     gone = done.difference(videos)
     if gone:
         log.warning(
