@@ -396,7 +396,26 @@ def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:
 
 #: Punctuation around an option letter or text (quotes too: a reply ``"B"`` or `` `B` `` names B).
 _PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}\"'`\u2018\u2019\u201c\u201d"})
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
+#: The tags of a reasoning reply, found one by one (a regular expression pairing them took time
+#: quadratic in the number of unclosed ``<answer>`` tags: 28 s for a 160,000-character reply).
+_TAG = re.compile(r"<(/?)(think|answer)>", re.IGNORECASE)
+#: Cyrillic and Greek capitals (and Cyrillic small letters) drawn like a Latin letter: read as
+#: that letter when they stand alone in a reply written otherwise in Latin letters.
+_LOOKALIKES = dict(
+    zip(
+        "\u0410\u0412\u0421\u0415\u041d\u041a\u041c\u041e\u0420\u0422\u0425\u0430\u0441\u0435\u043e\u0440\u0445"
+        "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7",
+        "ABCEHKMOPTXaceopxABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
+_LONE_LOOKALIKE = re.compile(rf"(?<![^\W_])[{''.join(_LOOKALIKES)}](?![^\W_])")
+#: A word that negates what follows it (``not B``, ``isn't static``), before optional filler words.
+_NEGATION = (
+    r"(?:(?<![^\W_])(?i:not|no|nor|neither|never)|(?i:n)['\u2019](?i:t))"
+    r"[\s*\"'`\u2018\u2019\u201c\u201d]+(?:(?i:a|an|the|option|choice|answer)[\s*\"'`\u2018\u2019\u201c\u201d]+)*"
+    r"[(\[*\"'`\u2018\u201c]*"
+)
 
 
 @dataclass(frozen=True)
@@ -411,13 +430,63 @@ def _clean(text: str) -> str:
     return " ".join(text.translate(_PUNCTUATION).split())
 
 
+def _answer_part(reply: str) -> str:
+    """The part of ``reply`` that answers, punctuation kept (see :func:`answer_text`)."""
+    text = unicodedata.normalize("NFKC", reply)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width spaces, joiners
+    outside: list[str] = []  # the reply outside its think blocks
+    answers: list[str] = []  # the contents of its answer tags
+    pos, thinking, answering = 0, False, False
+    tags = list(_TAG.finditer(text))
+    # a chat template that opens the think block itself: the reply starts thinking and only closes it
+    first = next((t for t in tags if t.group(2).lower() == "think"), None)
+    if first is not None and first.group(1):
+        thinking = True
+    for tag in tags:
+        closing, name = bool(tag.group(1)), tag.group(2).lower()
+        chunk = text[pos : tag.start()]
+        if name == "think":
+            if not thinking:
+                outside.append(chunk)
+                if answering:
+                    answers.append(chunk)
+            thinking = not closing
+            pos = tag.end()
+            continue
+        if thinking:
+            continue  # an answer tag inside the thinking is thinking
+        outside.append(chunk)
+        if answering:
+            answers.append(chunk)
+        answering = not closing
+        if not closing:
+            answers.append("\n")  # each answer tag's content on its own
+        pos = tag.end()
+    if not thinking:  # an unclosed think block (a reply cut off while thinking) answers nothing
+        outside.append(text[pos:])
+        if answering:  # an unclosed answer tag (the stop string ``</answer>`` cut off) runs to the end
+            answers.append(text[pos:])
+    opened = any(not t.group(1) and t.group(2).lower() == "answer" for t in tags)
+    part = "".join(answers) if opened else " ".join(outside)
+    lone = _LONE_LOOKALIKE.sub("", part)
+    if not any(c.isalpha() and not c.isascii() for c in lone):  # no Cyrillic or Greek word around them
+        part = _LONE_LOOKALIKE.sub(lambda m: _LOOKALIKES[m.group()], part)
+    return part
+
+
 def answer_text(reply: str) -> str:
-    """The part of a reply that answers: the text inside ``<answer>...</answer>`` when present,
-    else the whole reply, in Unicode's compatibility form (NFKC: a full-width ``Ｂ`` is ``B``), with
-    the characters ``.()[],:;!*#{}``, straight and curly quotes and backticks turned into spaces
-    and runs of white space collapsed."""
-    tagged = _ANSWER_TAG.search(reply)
-    return _clean(unicodedata.normalize("NFKC", tagged.group(1) if tagged else reply))
+    """The part of a reply that answers, in Unicode's compatibility form (NFKC: a full-width ``Ｂ``
+    is ``B``) without zero-width characters, with the characters ``.()[],:;!*#{}``, straight and
+    curly quotes and backticks turned into spaces and runs of white space collapsed.
+
+    The part that answers: the reply without its ``<think>...</think>`` blocks (a reply with a
+    ``</think>`` but no ``<think>`` before it, as from a chat template that opens the block,
+    thinks up to it; a reply cut off inside a think block answers nothing), then the text inside
+    its ``<answer>...</answer>`` tags when it has any (all of them, each on its own; one left
+    unclosed runs to the end of the reply), else all of it. A Cyrillic or Greek letter drawn like a
+    Latin one (Cyrillic ``А``) standing alone in a reply with no other Cyrillic or Greek letter is
+    read as that Latin letter."""
+    return _clean(_answer_part(reply))
 
 
 def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
@@ -428,28 +497,37 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
        letters are upper case, so the English article "a" is not option A, except in a reply
        that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``); an ``A`` (or ``I``)
        followed by a word with no punctuation between (``A medium shot.``) is read as the
-       article (the pronoun) when the reply names exactly one option's text (rule 3);
+       article (the pronoun) when the reply names exactly one option's text (rule 3); two or
+       more different option letters (``A or B``, ``B. Option A would pan left``) are
+       ``unparsed``, whatever option texts the reply names;
     3. else accepted when exactly one option's text appears in it (case-insensitive, same
        punctuation rule), not counting a text that appears only inside another option's text
        that the reply names (``Extreme close-up`` names that option, not ``Close-up`` too:
        ShotBench's shot sizes nest so);
-    4. else ``unparsed``.
+    4. else ``unparsed``. A letter or text found by rule 2 or 3 right after a negation (``not B``,
+       ``isn't static``, ``neither the close-up``) is ``unparsed`` too: the reply rejects it.
     """
-    text = answer_text(reply)
+    part = _answer_part(reply)
+    text = _clean(part)
     if len(text) == 1 and text.upper() in options:  # the reply is one letter: no sentence to misread
         return Choice(text.upper(), "letter")
     letters = {token for token in text.split(" ") if token in options}
+    if len(letters) > 1:  # names several options by letter: which one it means is a guess
+        return Choice(None, "unparsed")
     if len(letters) == 1:
         letter = letters.pop()
-        if letter in _WORD_LETTERS and _used_as_word(letter, reply):
+        if letter in _WORD_LETTERS and _used_as_word(letter, part):
             # "A medium shot." names option "Medium shot", not option A: the article leads a
-            # sentence; when the reply names no option text (or several), A stays the answer
-            named = _named_by_text(text, options)
-            if named is not None:
-                return Choice(named, "text")
-        return Choice(letter, "letter")
-    named = _named_by_text(text, options)
-    return Choice(None, "unparsed") if named is None else Choice(named, "text")
+            # sentence; when the reply names no option text, A stays the answer ("A is correct");
+            # when it names several ("A wide shot, not a close-up"), which one it means is a guess
+            texts = _texts_named(text, options)
+            if len(texts) > 1:
+                return Choice(None, "unparsed")
+            if texts:
+                return _unless_negated(texts[0], "text", part, options)
+        return _unless_negated(letter, "letter", part, options)
+    texts = _texts_named(text, options)
+    return _unless_negated(texts[0], "text", part, options) if len(texts) == 1 else Choice(None, "unparsed")
 
 
 #: Option letters that are also English words at the start of a sentence (the article "A",
@@ -457,17 +535,27 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
 _WORD_LETTERS = frozenset("AI")
 
 
-def _used_as_word(letter: str, reply: str) -> bool:
-    """Whether every standalone ``letter`` in the answering part of ``reply`` is followed by a
+def _used_as_word(letter: str, part: str) -> bool:
+    """Whether every standalone ``letter`` in the answering ``part`` of a reply is followed by a
     space and a word, with no punctuation between (``A medium shot``, not ``A. Medium shot``)."""
-    tagged = _ANSWER_TAG.search(reply)
-    part = tagged.group(1) if tagged else reply
     found = list(re.finditer(rf"(?<![^\W_]){letter}(?![^\W_])", part))
     return bool(found) and all(re.match(r"[ \t]+[^\W\d_]", part[m.end() :]) for m in found)
 
 
-def _named_by_text(text: str, options: Mapping[str, str]) -> str | None:
-    """The one option whose text appears in ``text`` (see :func:`extract_choice`, rule 3), or None."""
+def _unless_negated(letter: str, rule: Literal["letter", "text"], part: str, options: Mapping[str, str]) -> Choice:
+    """The option ``letter`` found by ``rule``, or ``unparsed`` when the answering ``part`` names
+    it (by that rule) right after a negation."""
+    if rule == "letter":
+        named = rf"{letter}(?![^\W_])"
+    else:  # the option text's words, any run of spaces and punctuation between them
+        words = _clean(options[letter]).split(" ")
+        named = r"[\s.()\[\],:;!*#{}\"'`\u2018\u2019\u201c\u201d]+".join(map(re.escape, words)) + r"(?![^\W_])"
+        named = f"(?i:{named})"
+    return Choice(None, "unparsed") if re.search(_NEGATION + named, part) else Choice(letter, rule)
+
+
+def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
+    """The options whose texts appear in ``text`` (see :func:`extract_choice`, rule 3)."""
     lowered = f" {text.lower()} "
     spans = {k: _spans(lowered, f" {_clean(v).lower()} ") for k, v in options.items()}
     named = [k for k, found in spans.items() if found]
@@ -476,7 +564,7 @@ def _named_by_text(text: str, options: Mapping[str, str]) -> str | None:
         for k in named
         if not all(any(o[0] <= s[0] and s[1] <= o[1] and o != s for j in named for o in spans[j]) for s in spans[k])
     ]
-    return named[0] if len(named) == 1 else None
+    return named
 
 
 def _spans(text: str, part: str) -> list[tuple[int, int]]:

@@ -509,25 +509,132 @@ def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> Comp
 
 # --------------------------------------------------------------------------- motion facts
 
-_NEGATION = re.compile(r"\b(?:not|no|never|without|n't|nor)\b(?:\s+\w+){0,2}\s*$")
+_NEGATION = re.compile(
+    r"\b(?:not(?!\s+(?:only|just|merely)\b)|no|never|without|neither|nor|rather than|instead of)\b"
+    r"(?:\s+(?!(?:but|while|whereas|then|yet|although|though|however|instead|as)\b)\w+){0,2}\s*$"
+)
+"""A negation whose scope reaches the end of the text: at most two words after it, none of
+them a clause-opening word (``but``, ``while``, ``then``, ...), no punctuation in between."""
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*(?:(?:[-*+\u2022]|\d+[.)])\s+)?")
+_MARKUP = re.compile(r"[*_#>|]+")
+_ADVERB = (
+    r"(?:(?:very|quite|rather|extremely|fairly)\s+)?(?:slowly|smoothly|quickly|rapidly|slightly|steadily|gradually|"
+    r"gently|gracefully|swiftly|continuously|briefly|subtly|fluidly|carefully|sharply|abruptly)"
+)
+_MANNER = re.compile(rf"\b{_ADVERB}(?:,?\s+(?:and\s+)?{_ADVERB})*\s+")
+"""Manner adverbs ("slowly and smoothly"), dropped so that "arcs slowly clockwise" meets the patterns."""
+_DIRECTION_PHRASE = re.compile(
+    r"\bin an? ((?:counter-?|anti-?)?clockwise) (?:direction|manner|motion|fashion|rotation)\b"
+)
+_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "dollies forward" / "tracks backward": the taxonomy's patterns only know "dollies in/out".
+    (re.compile(r"\b(?:doll(?:y|ys|ies|ying)|track(?:s|ing)?) (forward|backward)s?\b"), r"moves \1"),
+    (re.compile(r"\bswivel(?:s|ing|led|ed)?\b(?= (?:to the )?(?:left|right))"), "pans"),
+    (re.compile(r"\brotat(?:e|es|ing) ((?:counter-?|anti-?)?clockwise)\b(?! (?:around|about|round)\b)"), r"rolls \1"),
+    (re.compile(r"\blocked[- ](?:off|down)\b"), "static camera"),
+    (re.compile(r"\b(?:stays|remains|holds) (?:put|in place|its position)\b"), "stays still"),
+    (
+        re.compile(r"\b(?:is|does) not (?:mov(?:e|ing)|in motion)(?: at all)?(?=\s*(?:[.,;:!?]|$|throughout\b))"),
+        "stays still",
+    ),
+    # "zoom-in", "pedestal-down"
+    (re.compile(r"\b(zoom|pan|tilt|truck|pedestal|dolly)-(in|out|up|down|left|right)\b"), r"\1 \2"),
+    # noun forms: "a slight leftward pan", "a subtle counterclockwise roll", "a forward movement"
+    (re.compile(r"\b(left|right)(?:ward)? (pan|truck)\b"), r"\2 \1"),
+    (re.compile(r"\b(up|down)(?:ward)? (tilt|pedestal)\b"), r"\2 \1"),
+    (re.compile(r"\b((?:counter-?|anti-?)?clockwise) (roll|arc)\b"), r"\2 \1"),
+    (re.compile(r"\b(forward|backward|upward|downward) (?:movement|motion)\b"), r"move \1"),
+)
+_MOTION_VERB = (
+    r"(?:pans?|panning|tilts?|tilting|trucks?|trucking|moves?|moving|zooms?|zooming|rolls?|rolling|"
+    r"pedestals?|pedestal(?:l)?ing|dolly|dollies|dollying|arcs?|arcing|cranes?|craning)"
+)
+_DIRECTION = r"(?:left|right|up|down|upward|downward|forward|backward|in|out|clockwise|counter-?clockwise)"
+_ELIDED_VERB = re.compile(
+    rf"\b({_MOTION_VERB}) ((?:to the )?{_DIRECTION})((?:,\s*|\s+)(?:and\s+|then\s+|before\s+|followed by\s+)*"
+    rf"(?:back\s+)?)((?:to the )?{_DIRECTION})(?=\s*(?:[.,;:!?]|$|(?:and|while|before|as|with|then|\w+ly)\b))"
+)
+"""``pans left, then right``: the verb of the second direction is left out."""
+
+_CAMERA_WORDS = r"(?:camera|shot|view|lens|drone|pov|perspective|viewpoint|frame|footage|video|it)"
+_OTHER_SUBJECT = re.compile(
+    r"\b(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)"
+    rf"(?:\s+(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)\w+){{1,2}})\s*$"
+)
+"""A subject that is not the camera (``the car``, ``she``) right before a motion verb."""
+_FINITE_VERB = re.compile(r"\w+[^s\W]s\b")
+"""``pans``, ``moves`` (not ``pan``, ``panning``): a verb with its own subject."""
+_VERB_FORM = re.compile(r"\w+(?:s|ing)\b")
+"""``moves``, ``moving``: a verb with a subject (``a slight pan to the right`` is a noun)."""
+
+_STILL_AS_ADVERB = re.compile(r"\s+(?:\w+ing\b|on\b|upon\b)")
+"""After ``is still`` / ``remains fixed``: ``still moving``, ``fixed on the dancer`` are not Static."""
+
+
+def _normalise_caption(caption: str) -> str:
+    """Lower-cased caption with the wordings the taxonomy's patterns miss rewritten to ones they know."""
+    text = unicodedata.normalize("NFKC", caption).translate(_APOSTROPHES).lower()
+    text = re.sub(r"n't\b", " not", text)
+    text = _LINE_BREAK.sub(". ", text.strip())
+    text = _MARKUP.sub(" ", text)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = _MANNER.sub("", text)
+    text = _DIRECTION_PHRASE.sub(r"\1", text)
+    for pattern, replacement in _SYNONYMS:
+        text = pattern.sub(replacement, text)
+    for _ in range(8):  # "pans left, then right, then left again"
+        expanded = _ELIDED_VERB.sub(r"\1 \2\3\1 \4", text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
+
+
+def _asserted(text: str, member: Primitive | CompoundMotion, match: re.Match[str]) -> bool:
+    """Whether ``match`` states ``member`` of the camera: not negated, not another subject's motion."""
+    before = text[max(0, match.start() - 80) : match.start()]
+    scope = before
+    if _FINITE_VERB.match(match.group()):  # "does not zoom and pans left": "and" starts a new predicate
+        scope = re.split(r"\band\b", before)[-1]
+    if _NEGATION.search(scope):
+        return False
+    if _VERB_FORM.match(match.group()) and _OTHER_SUBJECT.search(before):
+        return False
+    return not (
+        member is Primitive.STATIC
+        and match.group().rstrip().endswith(("still", "fixed"))
+        and _STILL_AS_ADVERB.match(text, match.end())
+    )
 
 
 def caption_facts(caption: str) -> set[str]:
-    """Primitives (file stems) and compound motions a caption asserts.
+    """Primitives (file stems) and compound motions a caption asserts of the camera.
 
-    Every :attr:`Primitive.caption_patterns` / :attr:`CompoundMotion.caption_patterns` is
-    searched in the lower-cased caption; a match preceded within three words by a negation
-    ("not", "no", "never", "without", "n't", "nor") does not count.
+    The caption is lower-cased and normalised (curly apostrophes, ``n't``, line breaks and
+    markdown bullets as sentence breaks, manner adverbs such as "slowly" dropped, "in a
+    clockwise direction", "dollies forward", "swivels", "rotates clockwise", "locked-off" and
+    "pans left, then right" rewritten to wordings the patterns know); then every
+    :attr:`Primitive.caption_patterns` / :attr:`CompoundMotion.caption_patterns` is searched.
+    A match does not count when
+
+    - a negation ("not", "no", "never", "without", "neither", "nor", "rather than", "instead
+      of"; not "not only") precedes it within two words of the same clause;
+    - its clause names another subject and not the camera ("the car moves left");
+    - it is "still"/"fixed" used otherwise ("is still moving", "fixed on the dancer").
 
     >>> sorted(caption_facts("The camera pans left while dollying in. It does not tilt up."))
     ['Move_In', 'Pan_Left']
+    >>> sorted(caption_facts("The car moves left while the camera stays still."))
+    ['Static']
     """
-    text = caption.lower()
+    text = _normalise_caption(caption)
     facts: set[str] = set()
     members: Iterable[Primitive | CompoundMotion] = [*Primitive, *CompoundMotion]
     for member in members:
         for pattern in member.caption_patterns:
-            if any(not _NEGATION.search(text[max(0, m.start() - 40) : m.start()]) for m in pattern.finditer(text)):
+            if any(_asserted(text, member, m) for m in pattern.finditer(text)):
                 facts.add(str(member.value))
                 break
     return facts

@@ -4,14 +4,17 @@ Answer extraction is deterministic (:func:`extract_choice`, defined in
 :mod:`camerabench.shotbench` and re-exported here), following ShotBench's rule without
 its model judge and random fallback, which make the official scores irreproducible:
 
-1. the text inside ``<answer>...</answer>`` when present, else the whole reply;
+1. the reply without its ``<think>...</think>`` blocks (one cut off unclosed answers nothing),
+   then the text inside its ``<answer>...</answer>`` tags when present (all of them), else all of it;
 2. the characters ``.()[],:;!*#{}``, quotes and backticks become spaces;
 3. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``); letters
-   are upper case, so the English article "a" is not option A;
+   are upper case, so the English article "a" is not option A; two different letters are
+   ``unparsed`` (``A or B``; ``B. Option A would pan left`` is not read by its text either);
 4. else accepted when exactly one option's text appears in it (case-insensitive, same
    punctuation rule), a text that appears only inside a longer option text the reply names
    not counting (``Extreme close-up`` is that option, not ``Close-up`` as well);
-5. else the reply is ``unparsed``: wrong, and counted as such.
+5. else, or when the letter or text found follows a negation (``not B``, ``isn't static``), the
+   reply is ``unparsed``: wrong, and counted as such (``extraction`` in the section).
 
 Accuracy is reported per category, as the unweighted mean over categories (ShotBench's "Avg")
 and pooled over all rows. Failed rows (a recorded failure) and missing rows (no record) count as
@@ -36,6 +39,8 @@ Example:
     >>> extract_choice("The camera tilts up. Tilt up.", options)
     Choice(letter='B', rule='text')
     >>> extract_choice("A or B", options)
+    Choice(letter=None, rule='unparsed')
+    >>> extract_choice("Not B", options)
     Choice(letter=None, rule='unparsed')
 """
 
