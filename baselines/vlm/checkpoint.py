@@ -405,6 +405,16 @@ def read_pixel_spec(
     else:
         clip_min, clip_max = 0, None
         cap = min(int(ckpt_max or max_pixels), int(max_pixels))
+        if cap < int(max_pixels):  # the asked budget was cut without a word
+            log.warning(
+                "%s: the checkpoint's processor takes at most %d pixels a %s frame; max_pixels %d is above it, so "
+                "%d is used",
+                path,
+                cap,
+                kind,
+                int(max_pixels),
+                cap,
+            )
         min_pixels = ckpt_min if min_pixels is None else min_pixels
     factor = int(proc.get("patch_size") or vision.get("patch_size") or arch.patch_size) * int(
         proc.get("merge_size") or vision.get("spatial_merge_size") or arch.merge_size

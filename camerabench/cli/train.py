@@ -205,6 +205,9 @@ def run(args: argparse.Namespace) -> int:
         raise CameraBenchError("--run and --inputs are for --method fusion (the default method is qwen-vl)")
     if not args.model:
         raise CameraBenchError("train --method qwen-vl needs --model PATH")
+    from camerabench.baselines.vlm.train import refuse_out_is_model
+
+    refuse_out_is_model(args.model, args.out)  # before _check_out_parent creates folders inside the model
     _check_out_parent(args.out)
     if args.stage == "grpo":
         return _run_grpo(args)

@@ -4,6 +4,7 @@ type, and an output folder that holds, or sits inside, the checkpoint training r
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,33 @@ def test_grpo_temperature_below_the_floor_is_refused_in_the_config_too(temperatu
 def test_grpo_steps_beyond_any_run_are_refused() -> None:
     with pytest.raises(CameraBenchError, match=r"steps must be at most 10,000,000"):
         GRPOConfig(steps=10**20).check()
+
+
+def test_train_cli_creates_no_folder_inside_the_checkpoint_it_refuses(
+    tiny_ckpt: Path, tiny_data: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """--out base/a/b was refused by train(), but the CLI had created base/a first."""
+    from camerabench.cli import main
+
+    root, _ = tiny_data
+    base = tmp_path / "base"
+    shutil.copytree(tiny_ckpt, base)
+    before = sorted(p.name for p in base.iterdir())
+    assert main(["train", "--data", str(root), "--model", str(base), "--out", str(base / "a" / "b")]) == 1
+    assert sorted(p.name for p in base.iterdir()) == before
+
+
+def test_max_pixels_above_the_checkpoints_bound_says_which_is_used(
+    tiny_ckpt: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The checkpoint's processor bound was used instead, without a word."""
+    from camerabench.baselines.vlm.checkpoint import read_pixel_spec
+
+    with caplog.at_level(logging.WARNING, logger="camerabench.baselines.vlm.checkpoint"):
+        spec = read_pixel_spec(tiny_ckpt, max_pixels=10**7, kind="image")
+    assert spec.max_pixels < 10**7
+    assert f"max_pixels 10000000 is above it, so {spec.max_pixels} is used" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="camerabench.baselines.vlm.checkpoint"):
+        read_pixel_spec(tiny_ckpt, max_pixels=spec.max_pixels, kind="image")
+    assert "is above it" not in caplog.text
