@@ -418,6 +418,14 @@ _NEGATION = (
 )
 
 
+#: A letter given as an option's label (``E.``, ``(E)``, ``E:``) where the answering part starts
+#: or after ``answer is`` / ``Answer:`` / ``option``; not ``A wide shot``, ``I think``, ``e.g.``.
+_LABEL = re.compile(
+    r"(?:\A|(?<![^\W_])(?i:answer|option|choice)(?:\s+(?i:is))?\s*:?)"
+    r"[\s*_#>\"'`\u2018\u201c(\[]*([A-Za-z])[*_]*[.):\]](?=[\s*_\"'`\u2019\u201d]|\Z)"
+)
+
+
 @dataclass(frozen=True)
 class Choice:
     """The option a reply names: ``letter`` (None when unparsed) and the rule that found it."""
@@ -505,9 +513,17 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
        that the reply names (``Extreme close-up`` names that option, not ``Close-up`` too:
        ShotBench's shot sizes nest so);
     4. else ``unparsed``. A letter or text found by rule 2 or 3 right after a negation (``not B``,
-       ``isn't static``, ``neither the close-up``) is ``unparsed`` too: the reply rejects it.
+       ``isn't static``, ``neither the close-up``) is ``unparsed`` too: the reply rejects it; a
+       ``No`` followed by punctuation (``No, B``, ``No - the answer is B``) is an interjection.
+
+    Before all of these: a reply whose answering part starts with (or says ``answer is``,
+    ``Answer:``, ``option`` before) a letter given as a label (``E.``, ``(E)``, ``E:``) that is no
+    option names an option that does not exist: ``unparsed``, not the option whose text follows
+    (``E. Pan left`` with options A-D is not A).
     """
     part = _answer_part(reply)
+    if any(m.group(1).upper() not in options for m in _LABEL.finditer(part)):
+        return Choice(None, "unparsed")  # "E. Pan left" with options A-D: names no option, not A
     text = _clean(part)
     if len(text) == 1 and text.upper() in options:  # the reply is one letter: no sentence to misread
         return Choice(text.upper(), "letter")

@@ -181,3 +181,62 @@ def test_the_section_counts_hostile_replies_as_unparsed() -> None:
     assert (section.correct, section.unparsed, section.rows) == (2, 3, 5)
     assert section.extraction == {"letter": 1, "text": 1, "unparsed": 3}
     assert section.pooled_accuracy == pytest.approx(2 / 5)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "E. Pan left",
+        "E) Pan left",
+        "E: pan left",
+        "(E) Pan left",
+        "**E.** Pan left",
+        "e. pan left",
+        "<answer>E. Pan left</answer>",
+        "<think>it pans</think>\nE. Pan left",
+        "The answer is E. Pan left",
+        "Answer: (E) pan left",
+        "Option E: pan left",
+    ],
+)
+def test_a_label_letter_that_is_no_option_is_unparsed(reply: str) -> None:
+    """Was A (by the text "Pan left"): the reply names option E, which does not exist."""
+    assert extract_choice(reply, MOVES) == Choice(None, "unparsed")
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "expected"),
+    [
+        ("A wide shot", SHOT_SIZES, Choice("D", "text")),  # the article, not a label
+        ("I think pan left", MOVES, Choice("A", "text")),  # the pronoun
+        ("e.g. pan left", MOVES, Choice("A", "text")),  # an abbreviation, not a label
+        ("A. Pan left", MOVES, Choice("A", "letter")),
+        ("Answer: B. Pan right", MOVES, Choice("B", "letter")),
+        ("E. Pan left", {**MOVES, "E": "Pan up"}, Choice("E", "letter")),  # E exists: the letter wins
+        ("E. Truck left", {**MOVES, "E": "Truck left"}, Choice("E", "letter")),
+    ],
+)
+def test_label_letters_that_are_options_or_words_are_read_as_before(
+    reply: str, options: dict[str, str], expected: Choice
+) -> None:
+    assert extract_choice(reply, options) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("No, B", Choice("B", "letter")),
+        ("No. B", Choice("B", "letter")),
+        ("No - the answer is B", Choice("B", "letter")),
+        ("No! (B)", Choice("B", "letter")),
+        ("No, pan right", Choice("B", "text")),
+        ("No. Static.", Choice("D", "text")),
+    ],
+)
+def test_a_no_followed_by_punctuation_is_an_interjection(reply: str, expected: Choice) -> None:
+    assert extract_choice(reply, MOVES) == expected
+
+
+@pytest.mark.parametrize("reply", ["No B", "No static", "No, not B", "No. It isn't static"])
+def test_a_no_or_not_right_before_the_option_still_rejects_it(reply: str) -> None:
+    assert extract_choice(reply, MOVES) == Choice(None, "unparsed")
