@@ -473,7 +473,9 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     Each call appends whole lines or nothing: a write that fails part-way (a full disk, a file
     size limit, an interrupt between two partial writes) is undone, the file cut back to its
     size before the call, so the lines of earlier calls stay and no torn or partial set of lines
-    is left for a reader. (Only a crash of the process or machine mid-write can leave a torn
+    is left for a reader. An interrupt that comes after every line was written (during the fsync)
+    keeps them: they are whole, and undoing them lost a computed record. (Only a crash of the
+    process or machine mid-write can leave a torn
     last line: readers report it as a format error naming the line, and the job runner drops it
     on ``--resume``, running that video again.)
 
@@ -489,12 +491,16 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
         raise write_error(path, exc) from exc
     try:
         start = os.fstat(fd).st_size
+        view = memoryview(data)
         try:
-            view = memoryview(data)
             while view:  # a write may take only part of the bytes (a disk filling up)
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
         except BaseException as exc:
+            if not view and not isinstance(exc, OSError):
+                # every line written whole, the interrupt (Ctrl-C, SIGTERM) came during fsync: the
+                # lines are complete and kept (undoing them lost a computed record)
+                raise
             try:
                 if start == 0:  # created by this call (or empty): not left behind as an empty output
                     os.unlink(path)

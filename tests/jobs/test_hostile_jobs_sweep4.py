@@ -122,6 +122,35 @@ def test_a_disk_filling_up_mid_append_leaves_only_whole_videos(
     assert scores.read_bytes() == six_videos_reference
 
 
+def test_an_interrupt_during_fsync_keeps_the_whole_lines_and_one_mid_write_undoes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after the lines were written whole (during fsync) undid them: a computed record
+    lost (seen as 2 answers recorded after the third was on disk). Mid-write it still undoes."""
+    path = tmp_path / "a.jsonl"
+    fileio.append_jsonl(path, [{"n": 1}])
+
+    class _Os:
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    proxy = _Os()
+    proxy.fsync = interrupted  # type: ignore[attr-defined]
+    monkeypatch.setattr(fileio, "os", proxy)
+    with pytest.raises(KeyboardInterrupt):
+        fileio.append_jsonl(path, [{"n": 2}, {"n": 3}])
+    assert path.read_text() == '{"n": 1}\n{"n": 2}\n{"n": 3}\n'
+    proxy = _Os()
+    proxy.write = interrupted  # type: ignore[attr-defined]
+    monkeypatch.setattr(fileio, "os", proxy)
+    with pytest.raises(KeyboardInterrupt):
+        fileio.append_jsonl(path, [{"n": 4}])
+    assert path.read_text() == '{"n": 1}\n{"n": 2}\n{"n": 3}\n'
+
+
 # --- real interruptions ----------------------------------------------------------------------
 
 
