@@ -573,6 +573,22 @@ _STILL_AS_ADVERB = re.compile(r"\s+(?:\w+ing\b|on\b|upon\b)")
 """After ``is still`` / ``remains fixed``: ``still moving``, ``fixed on the dancer`` are not Static."""
 
 
+def _negated(before: str, verb: str) -> bool:
+    """Whether the text ``before`` a motion phrase (starting with ``verb``) negates it."""
+    if _FINITE_VERB.match(verb):  # "does not zoom and pans left": "and" starts a new predicate
+        before = re.split(r"\band\b", before)[-1]
+    return _NEGATION.search(before) is not None
+
+
+def _expand_elided(match: re.Match[str]) -> str:
+    """``pans left, then right`` -> ``pans left, then pans right``; a negation of the first verb
+    carries over to the second (``does not pan left and then right`` -> ``... then not pan right``)."""
+    verb, first, joint, second = match.groups()
+    before = match.string[max(0, match.start() - 80) : match.start()]
+    negated = "not " if _negated(before, match.group()) else ""
+    return f"{verb} {first}{joint}{negated}{verb} {second}"
+
+
 def _normalise_caption(caption: str) -> str:
     """Lower-cased caption with the wordings the taxonomy's patterns miss rewritten to ones they know."""
     text = unicodedata.normalize("NFKC", caption).translate(_APOSTROPHES).lower()
@@ -585,7 +601,7 @@ def _normalise_caption(caption: str) -> str:
     for pattern, replacement in _SYNONYMS:
         text = pattern.sub(replacement, text)
     for _ in range(8):  # "pans left, then right, then left again"
-        expanded = _ELIDED_VERB.sub(r"\1 \2\3\1 \4", text)
+        expanded = _ELIDED_VERB.sub(_expand_elided, text)
         if expanded == text:
             break
         text = expanded
@@ -595,10 +611,7 @@ def _normalise_caption(caption: str) -> str:
 def _asserted(text: str, member: Primitive | CompoundMotion, match: re.Match[str]) -> bool:
     """Whether ``match`` states ``member`` of the camera: not negated, not another subject's motion."""
     before = text[max(0, match.start() - 80) : match.start()]
-    scope = before
-    if _FINITE_VERB.match(match.group()):  # "does not zoom and pans left": "and" starts a new predicate
-        scope = re.split(r"\band\b", before)[-1]
-    if _NEGATION.search(scope):
+    if _negated(before, match.group()):
         return False
     if _VERB_FORM.match(match.group()) and _OTHER_SUBJECT.search(before):
         return False

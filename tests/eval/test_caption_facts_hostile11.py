@@ -124,6 +124,11 @@ def test_static_wordings(caption: str, facts: set[str]) -> None:
         ("It adds a subtle counterclockwise roll.", {"Roll_Counterclockwise"}),
         ("It ends with a slight forward movement.", {"Move_In"}),
         ("There is no upward tilt.", set()),
+        # a negated first verb carries over to the direction whose verb is left out
+        ("The camera doesn't pan left and then right.", set()),
+        ("The camera does not pan left, then right.", set()),
+        ("It never pans left and then right; it only tilts up.", {"Tilt_Up"}),
+        ("The camera does not zoom and pans left, then right.", {"Pan_Left", "Pan_Right"}),
     ],
 )
 def test_wordings_the_patterns_missed(caption: str, facts: set[str]) -> None:
