@@ -213,7 +213,8 @@ class MethodOptions:
         return obj
 
     def check_values(self, method: str) -> None:
-        """Check every value's type and range, as :meth:`from_mapping` does, but not :meth:`validate`.
+        """Check every value's type and range and the fields against each other
+        (:meth:`check_fields`), as :meth:`from_mapping` does, but not :meth:`validate`.
 
         An instance made by the dataclass constructor or :meth:`replace` is not converted or
         checked: a ``sample_fps=-1`` or ``sample_fps="abc"`` set so reached the method unseen
@@ -238,9 +239,15 @@ class MethodOptions:
                     f"method {method!r}: option {name} must be {_type_name(hints[name])}, got {value!r}"
                 )
             self._check_range(method, name, converted)
+        self.check_fields(method)
+
+    def check_fields(self, method: str) -> None:
+        """Checks of the fields against each other, reading nothing outside the options (override;
+        raise CameraBenchError). Run for options built in code too (:meth:`check_values`)."""
 
     def validate(self, method: str) -> None:
-        """Checks across fields or against the outside world (override; raise CameraBenchError)."""
+        """Checks against the outside world: files, checkpoints, run folders (override; raise
+        CameraBenchError). Run by :meth:`from_mapping` only."""
 
     def to_dict(self) -> dict[str, Any]:
         """Every option with its value, JSON-able (what run.json records as settings)."""

@@ -613,8 +613,8 @@ class ColmapOptions(VideoGeometryOptions):
         ge=1,
     )
 
-    def validate(self, method: str) -> None:
-        super().validate(method)
+    def check_fields(self, method: str) -> None:
+        super().check_fields(method)
         if not self.focal_order:
             raise CameraBenchError(f"method {method!r}: option focal_order must name at least one model")
 

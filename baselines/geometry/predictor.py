@@ -64,7 +64,8 @@ class VideoGeometryOptions(GeometricOptions):
         ge=2,
     )
 
-    def validate(self, method: str) -> None:
+    def check_fields(self, method: str) -> None:
+        super().check_fields(method)
         # sampled_clip samples a short clip densely with min_frames frames: more than max_frames
         # would pass the cap that bounds memory (a long video at a low sample_fps reads them all)
         min_frames = getattr(self, "min_frames", None)

@@ -566,14 +566,9 @@ class QwenVLOptions(MethodOptions):
         "sentence, precedes every yes/no question (a video without one there fails)",
     )
 
-    def validate(self, method: str) -> None:
-        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), the pixel
-        settings must allow one frame of the model's smallest size, the multiple-choice settings
-        must agree, and ``geometry_run`` must be a method folder with trajectories.
-
-        Checked here, in the main process, so that a missing or broken file is one error
-        before any worker starts, whatever the number of workers.
-        """
+    def check_fields(self, method: str) -> None:
+        """The multiple-choice settings must agree and ``min_pixels`` must not exceed ``max_pixels``."""
+        super().check_fields(method)
         if self.mcq_mode == "likelihood" and self.mcq_reasoning:
             raise CameraBenchError(
                 f"method {method!r}: mcq_mode='likelihood' reads the option letter as the reply's first token, "
@@ -584,6 +579,15 @@ class QwenVLOptions(MethodOptions):
                 f"method {method!r}: option min_pixels ({self.min_pixels}) exceeds max_pixels ({self.max_pixels}): "
                 "no frame size satisfies both"
             )
+
+    def validate(self, method: str) -> None:
+        """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), the pixel
+        settings must allow one frame of the model's smallest size, and ``geometry_run`` must be a
+        method folder with trajectories.
+
+        Checked here, in the main process, so that a missing or broken file is one error
+        before any worker starts, whatever the number of workers.
+        """
         if self.model is not None:
             check_checkpoint(self.model)
             factor = read_pixel_spec(self.model).factor
