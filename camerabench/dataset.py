@@ -323,9 +323,13 @@ class Dataset:
         if video != posixpath.normpath(video) or video.endswith("/"):
             return f"is not written as its file is (write {posixpath.normpath(video)!r})"
         path = self.videos_dir / video
-        if "\\" in video and not (path.exists() or path.is_symlink()):
+        try:
+            there, is_dir = path.exists() or path.is_symlink(), path.is_dir()
+        except OSError as exc:  # a path longer than the system allows (ENAMETOOLONG) stopped validate
+            return f"cannot be looked up in {self.videos_dir} ({exc.strerror or exc})"
+        if "\\" in video and not there:
             return "separates folders with '\\'; write '/'"
-        if video not in files and path.is_dir():
+        if video not in files and is_dir:
             return f"is a folder in {self.videos_dir}, not a video file"
         return None
 

@@ -76,8 +76,9 @@ def _string(obj: dict[str, Any], field: str) -> str:
 
 def check_video_name(value: Any, field: str = "video") -> str:
     """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``
-    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself; text that UTF-8 can
-    hold, not a lone surrogate escape such as ``"\\ud800"``).
+    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself; no file or folder name
+    in it longer than 255 bytes; text that UTF-8 can hold, not a lone surrogate escape such as
+    ``"\\ud800"``).
 
     Example:
         >>> check_video_name("clip.mp4")
@@ -97,12 +98,18 @@ def check_video_name(value: Any, field: str = "video") -> str:
         raise ValueError(f"{field!r} must name a file inside videos/, got {_show(value)}")
     if not parts.parts:  # "." or "./": the folder itself
         raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
+    if any(len(part.encode("utf-8", "surrogatepass")) > _NAME_MAX for part in parts.parts):
+        # no file system holds such a name: looking the file up stopped the run with an OSError
+        raise ValueError(f"{field!r} has a name longer than {_NAME_MAX} bytes, which no file can have: {_show(value)}")
     if any("\ud800" <= ch <= "\udfff" for ch in value):
         # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file
         # can record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
         raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {value!a}")
     return value
 
+
+#: The longest file or folder name (in UTF-8 bytes) of the common file systems (ext4, APFS, NTFS).
+_NAME_MAX = 255
 
 #: A Windows drive path (``C:\\clips\\a.mp4``, ``C:/a.mp4``): absolute there, so outside ``videos/``.
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
@@ -120,6 +127,8 @@ def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
         prim = Primitive.from_name(rec.task)
     except KeyError as exc:
         raise ValueError(str(exc.args[0])) from exc
+    if rec.task != prim.task:  # " Pan Left " or "Pan_Left": split one file into two tasks, or took a question
+        raise ValueError(f"task {rec.task!r} is not written as the primitive's task {prim.task!r}")
     if rec.question != prim.question:
         raise ValueError(f"question {rec.question!r} is not the {prim.task} question {prim.question!r}")
     if rec.label_name != prim.label_name:
@@ -256,6 +265,8 @@ def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
         check_video_name(obj[f], f)
     for f in ("skill", "task", "pos_text", "neg_text", "pos_question", "neg_question"):
         _string(obj, f)
+    for f in ("pos_question", "neg_question"):
+        _check_question(obj[f], f)
     pair = VQAPair(**{**obj, "images": tuple(obj["images"]), "texts": tuple(obj["texts"])})
     if pair.images != (pair.pos_video, pair.neg_video):
         raise ValueError("images must be [pos_video, neg_video]")
@@ -270,15 +281,48 @@ def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
     return pair
 
 
+def _check_question(question: str, field: str) -> None:
+    """Refuse a question written with other spacing, or a primitive's question in other letter
+    case: it was asked of a video as a question of its own, beside the one it is (the video asked
+    twice), and a Yes here against a No in the binary file was not seen as a contradiction."""
+    spaced = " ".join(question.split())
+    if spaced != question:
+        raise ValueError(f"{field!r} {_show(question)} has white space at an end or a run of it; write {_show(spaced)}")
+    prim = next((p for p in Primitive if p.question.casefold() == question.casefold()), None)
+    if prim is not None and question != prim.question:
+        raise ValueError(f"{field!r} {question!r} is the {prim.task} question in other letter case {prim.question!r}")
+
+
 def read_vqa_file(path: str | Path) -> list[VQAPair]:
-    """The pairs of one VQA task file, validated; an exact repeat is dropped with a warning.
+    """The pairs of one VQA task file, validated; a repeat is dropped with a warning.
+
+    A repeat is a pair written exactly as another, or with its two sides swapped (positive video,
+    question and text written as the negative ones and the other way round): the same test, which
+    would be counted twice. A pair asking the same 4 (video, question) cells with other texts is
+    kept (its texts are another retrieval test).
 
     Raises:
         FileFormatError: a malformed pair (naming the line).
     """
     path = Path(path)
     numbered = list(iter_jsonl_numbered(path, _parse_vqa))
-    pairs = _without_repeats(path, numbered, key=lambda p: p, conflict=lambda a, b: "unreachable")
+    first: dict[Hashable, tuple[int, VQAPair]] = {}
+    pairs: list[VQAPair] = []
+    for line, pair in numbered:
+        key = (
+            pair.skill,
+            pair.task,
+            frozenset(
+                {(pair.pos_video, pair.pos_question, pair.pos_text), (pair.neg_video, pair.neg_question, pair.neg_text)}
+            ),
+        )
+        if key in first:
+            seen_line, seen = first[key]
+            how = "line %d exactly" if pair == seen else "the pair of line %d with its two sides swapped"
+            log.warning(f"%s:%d: repeats {how}; the repeat is dropped", path, line, seen_line)
+            continue
+        first[key] = (line, pair)
+        pairs.append(pair)
     _check_cell_answers(path, numbered)
     if not pairs:
         log.warning("%s: holds no pair (an empty task file)", path)

@@ -12,7 +12,9 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder or
-a media file that does not exist, a repeated index, more cells than the header) is a
+a media file that does not exist, one medium listed twice (``./video/a.mp4`` beside
+``video/a.mp4`` too), a repeated index, more cells than the header, a cell that opens a quote
+and does not close it as TSV quoting does) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
 and no row reads as no question, with a warning.
 
@@ -38,6 +40,7 @@ import csv
 import io
 import json
 import logging
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -167,9 +170,13 @@ def _check_relative(paths: tuple[str, ...]) -> None:
             # a NUL or newline, or half a UTF-16 pair ("\ud800"): no file has that name; opening
             # it stopped the run with a traceback, and UTF-8 (run files) cannot hold a surrogate
             raise ValueError(f"path {p!a} holds a control character or a lone surrogate, not a file name")
-    repeated = sorted({p for p in paths if paths.count(p) > 1})
-    if repeated:
-        raise ValueError(f"path lists {repeated[0]!r} more than once")
+    first: dict[str, str] = {}
+    for p in paths:  # "video/a.mp4" and "./video/a.mp4" are one medium: the model was shown it twice
+        key = posixpath.normpath(p.replace("\\", "/"))
+        if key in first:
+            shown = repr(p) if p == first[key] else f"{first[key]!r} and {p!r} (one file)"
+            raise ValueError(f"path lists {shown} more than once")
+        first[key] = p
 
 
 #: A Windows drive path (``C:\\media\\a.mp4``): absolute there, outside the data folder.
@@ -246,14 +253,27 @@ def _repeated_options(options: dict[str, str]) -> list[str]:
 
 
 def _tsv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter="\t")
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter="\t", strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise FileFormatError(path, "empty table (no header row)") from None
     except csv.Error as exc:
-        raise FileFormatError(path, f"not a TSV table: {exc}", 1) from None
+        raise FileFormatError(path, f"not a TSV table: {_csv_problem(exc)}", 1) from None
     yield from _rows_with_header(path, header, reader)
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The reader's complaint, with what a cell's quotes must be when it is about them.
+
+    The reader is strict: a cell that starts with ``"`` is quoted to its closing ``"`` (as pandas
+    and :func:`write_mcq_table` write it); one that was not (``"Wide" or close?``) lost its quotes
+    without a word, and an unclosed one swallowed the rows after it.
+    """
+    text = str(exc).replace("\t", "\\t")
+    if "expected after" in text or "end of data" in text:
+        text += ": a cell that starts with '\"' must end with '\"', each '\"' inside it written twice"
+    return text
 
 
 def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tuple[int, dict[str, str]]]:
@@ -272,7 +292,7 @@ def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tu
         except StopIteration:
             return
         except csv.Error as exc:
-            raise FileFormatError(path, f"not a TSV row: {exc}", start) from None
+            raise FileFormatError(path, f"not a TSV row: {_csv_problem(exc)}", start) from None
         end = getattr(reader, "line_num", start)
         if not any(c.strip() for c in cells):
             start = end + 1

@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import atomic_open
 from camerabench.trajectory import (
+    INTRINSIC_TOLERANCE,
     META_IMAGE_NAMES,
     META_SCENE_DEPTH,
     META_TIMESTAMPS,
@@ -241,7 +242,34 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
         meta[META_SCENE_DEPTH] = float(depth)
     if ts is None:
         ts = np.arange(len(c2w), dtype=np.float64) / (1.0 if timestamps_fps is None else float(timestamps_fps))
+    else:
+        _check_timestamp_resolution(path, arrays["timestamps"].dtype, ts)
     return _trajectory(path, c2w, k, ts, meta)
+
+
+#: Coarsest rounding of timestamps (s) taken without checking it against their spacing.
+TIMESTAMP_RESOLUTION = 1e-4
+
+
+def _check_timestamp_resolution(path: Path, dtype: np.dtype[Any], ts: NDArray[np.float64]) -> None:
+    """Refuse timestamps stored in a type too coarse for their magnitude: float32 seconds of a
+    clock at 1e6 s are rounded to 1/16 s, so 10 fps poses came out 0.0625 and 0.125 s apart
+    (silently wrong speeds), and at Unix time (1.7e9 s) every pose of a clip had one time."""
+    if ts.ndim != 1 or len(ts) < 2 or not np.isfinite(ts).all():
+        return  # Trajectory and pose_problem say what is wrong
+    biggest = float(np.abs(ts).max())
+    resolution = float(np.spacing(biggest))  # integers are exact in float64 up to 2**53
+    if np.issubdtype(dtype, np.floating):
+        resolution = max(resolution, float(np.spacing(dtype.type(biggest))))
+    with np.errstate(over="ignore"):  # a span beyond float64: pose_problem's
+        step = float(ts[-1] - ts[0]) / (len(ts) - 1)
+    # Below 0.1 ms, equal or decreasing times are the file's own (pose_problem names them).
+    if resolution >= TIMESTAMP_RESOLUTION and resolution > 0.1 * abs(step):
+        raise FileFormatError(
+            path,
+            f"timestamps of magnitude {biggest:.4g} held as {dtype} are rounded to {resolution:.3g} s, "
+            f"beyond a tenth of their mean step {step:.3g} s: store them as times from the first frame",
+        )
 
 
 def read_megasam(path: PathLike) -> Trajectory:
@@ -304,6 +332,7 @@ def read_tum(path: PathLike) -> Trajectory:
 
     path = Path(path)
     rows, lines = _numeric_rows(path, 8, "TUM")
+    _check_timestamp_resolution(path, np.dtype(np.float64), rows[:, 0])  # 19-digit times that differ past float64
     for norm, line in zip(np.linalg.norm(rows[:, 4:], axis=1), lines, strict=True):
         if norm == 0:
             raise FileFormatError(path, "the quaternion is zero", line)
@@ -460,11 +489,23 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
     trajectory has intrinsics.
     """
     path = Path(path)
-    _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
     k_path = _intrinsics_path(path)
-    if k_path is not None and traj.intrinsic is not None:
-        k = traj.intrinsic
-        _save_array(k_path, np.stack([k[:, 0, 0], k[:, 1, 1], k[:, 0, 2], k[:, 1, 2]], axis=1))
+    fxfycxcy = _pinhole_params(traj, "intrinsics rows") if k_path is not None and traj.intrinsic is not None else None
+    _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
+    if k_path is not None and fxfycxcy is not None:
+        _save_array(k_path, fxfycxcy)
+
+
+def _pinhole_params(traj: Trajectory, what: str) -> NDArray[np.float64]:
+    """(N, 4) ``fx fy cx cy`` of ``traj``'s intrinsics, refusing a skew ``K[0, 1]`` they cannot hold
+    (it was dropped without a word)."""
+    k = traj.intrinsic
+    assert k is not None
+    skew = np.abs(k[:, 0, 1]) > INTRINSIC_TOLERANCE * np.abs(k[:, 0, 0])
+    if skew.any():
+        i = int(np.argmax(skew))
+        raise CameraBenchError(f"{what} hold fx fy cx cy and no skew, but frame {i} has K[0, 1] = {k[i, 0, 1]:g}")
+    return np.stack([k[:, 0, 0], k[:, 1, 1], k[:, 0, 2], k[:, 1, 2]], axis=1)
 
 
 # --------------------------------------------------------------------------- COLMAP model (pycolmap)
@@ -549,6 +590,46 @@ def _camera_num_params(path: Path, model_id: int) -> int:
     return len(pycolmap.Camera.create_from_model_id(1, models[model_id], 1.0, 1, 1).params)
 
 
+def _colmap_text_lines(text: str) -> list[str]:
+    """The lines of a COLMAP text file as its reader splits them (at ``\n`` only: a form feed or
+    ``\x85`` in an image name is no line break), after dropping a byte-order mark and turning
+    ``\r\n`` and lone ``\r`` (old Mac line ends, which COLMAP would read as one long line) into ``\n``."""
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def _check_colmap_cameras(folder: Path, lines: list[tuple[int, str]]) -> None:
+    """Each ``cameras.txt`` line holds as many finite parameters as its model takes (COLMAP's
+    reader says only ``Check failed: camera.VerifyParams()``)."""
+    import pycolmap
+
+    for number, line in lines:
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split()
+        where = f"cannot read COLMAP model: cameras.txt line {number}"
+        model = pycolmap.CameraModelId.__members__.get(fields[1]) if len(fields) > 1 else None
+        if model is None or int(model) < 0:
+            raise FileFormatError(folder, f"{where}: no known camera model in {line!r}")
+        expected = _camera_num_params(folder / "cameras.txt", int(model))
+        if len(fields) - 4 != expected:
+            raise FileFormatError(
+                folder,
+                f"{where}: camera {fields[0]}: {fields[1]} takes {expected} parameters after WIDTH HEIGHT, "
+                f"found {max(len(fields) - 4, 0)}",
+            )
+        try:
+            params = [float(f) for f in fields[4:]]
+        except ValueError:
+            raise FileFormatError(folder, f"{where}: not a number in {line!r}") from None
+        if not np.isfinite(params).all():
+            raise FileFormatError(folder, f"{where}: camera {fields[0]}: a parameter is NaN or infinite")
+
+
+#: Fields of an ``images.txt`` image line: IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME.
+_IMAGE_FIELDS = 10
+
+
 def _check_colmap_binary(folder: Path) -> None:
     """Walk every binary file of the model (layout of COLMAP's ``reconstruction_io_binary.cc``)."""
     if (folder / "rigs.bin").is_file():
@@ -588,10 +669,12 @@ def _check_colmap_binary(folder: Path) -> None:
 
 
 def _check_colmap_text(folder: Path, fixed: Path) -> Path:
-    """Check the quaternions of ``images.txt`` and ``frames.txt``; the model folder pycolmap can read.
+    """Check ``cameras.txt`` and the poses of ``images.txt`` and ``frames.txt``; the model folder
+    pycolmap can read.
 
     Returns ``folder``, or ``fixed`` holding copies of its text files without the UTF-8
-    byte-order mark that COLMAP's reader does not skip.
+    byte-order mark that COLMAP's reader does not skip and with ``\n`` line ends
+    (:func:`_colmap_text_lines`).
     """
     texts: dict[str, str] = {}
     for name in ("rigs.txt", "cameras.txt", "frames.txt", "images.txt", "points3D.txt"):
@@ -601,19 +684,35 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
             except (OSError, UnicodeDecodeError) as exc:
                 raise FileFormatError(folder / name, f"cannot read text: {exc}") from exc
     data = {
-        name: [(n, line.strip()) for n, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1)]
+        name: [(n, line.strip()) for n, line in enumerate(_colmap_text_lines(text), start=1)]
         for name, text in texts.items()
     }
+    _check_colmap_cameras(folder, data.get("cameras.txt", []))
     for name, first, what in (("images.txt", 1, "image"), ("frames.txt", 2, "frame")):
         lines = iter(data.get(name, []))
         for number, line in lines:
             if not line or line.startswith("#"):
                 continue
-            fields = line.split()
+            fields = [f.decode() for f in line.encode().split()]  # at ASCII white space, as C++ >> does
+            if name == "images.txt" and len(fields) != _IMAGE_FIELDS:
+                raise FileFormatError(
+                    folder / name,
+                    f"image line of {len(fields)} fields, not {_IMAGE_FIELDS} (IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID "
+                    "NAME)"
+                    + (
+                        ": white space in the image name? COLMAP's text format reads a name up to the first space"
+                        if len(fields) > _IMAGE_FIELDS  # COLMAP would cut the name there without a word
+                        else ""
+                    ),
+                    number,
+                )
             try:
                 qvec = [float(f) for f in fields[first : first + 4]]
+                pose = [float(f) for f in fields[first : first + 7]]
             except ValueError:
                 raise FileFormatError(folder / name, f"not a number in {line!r}", number) from None
+            if not np.isfinite(pose).all():  # COLMAP's reader says only "Check failed: line_stream1 >> ..."
+                raise FileFormatError(folder / name, f"{what} {fields[0]}: a pose value is NaN or infinite", number)
             problem = _quaternion_norm_problem(float(np.linalg.norm(qvec))) if len(qvec) == 4 else None
             if problem is not None:  # pycolmap would normalise it without a word
                 raise FileFormatError(folder / name, f"{what} {fields[0]}: {problem}", number)
@@ -624,10 +723,10 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
                     raise FileFormatError(
                         folder / name, "expected the image's POINTS2D line (X Y POINT3D_ID ...)", number
                     )
-    if not any(text.startswith("\ufeff") for text in texts.values()):
+    if not any(text.startswith("\ufeff") or "\r" in text for text in texts.values()):
         return folder
     for name, text in texts.items():
-        (fixed / name).write_text(text.lstrip("\ufeff"), encoding="utf-8")
+        (fixed / name).write_text("".join(line + "\n" for line in _colmap_text_lines(text)), encoding="utf-8")
     return fixed
 
 
@@ -760,12 +859,11 @@ def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int]
 
     if traj.intrinsic is None:
         raise CameraBenchError("a COLMAP model needs intrinsics")
+    params = _pinhole_params(traj, "a COLMAP model's PINHOLE cameras")
     folder = Path(folder)
     rec = pycolmap.Reconstruction()
-    for i, (pose, k) in enumerate(zip(traj.cam_c2w, traj.intrinsic, strict=True)):
-        cam = pycolmap.Camera(
-            model="PINHOLE", width=size[0], height=size[1], params=[k[0, 0], k[1, 1], k[0, 2], k[1, 2]], camera_id=i + 1
-        )
+    for i, (pose, fxfycxcy) in enumerate(zip(traj.cam_c2w, params, strict=True)):
+        cam = pycolmap.Camera(model="PINHOLE", width=size[0], height=size[1], params=fxfycxcy.tolist(), camera_id=i + 1)
         rec.add_camera_with_trivial_rig(cam)
         w2c = np.linalg.inv(pose)
         cam_from_world = pycolmap.Rigid3d(pycolmap.Rotation3d(w2c[:3, :3]), w2c[:3, 3])

@@ -244,6 +244,12 @@ def _check_sampling(fps: float | None, num_frames: int | None) -> None:
         raise ValueError(f"num_frames must be positive, got {num_frames}")
 
 
+def _check_max_side(max_side: int | None) -> None:
+    """Frames are resized to even sides of at least 2 pixels: a smaller ``max_side`` gave 2x2 frames."""
+    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 2):
+        raise ValueError(f"max_side must be an integer >= 2 (frames are resized to even sides), got {max_side!r}")
+
+
 def _candidate_ticks(timestamps: NDArray[np.float64], t0: float, last: int, fps: float) -> NDArray[np.int64]:
     """The indices (0 to ``last``) of the ticks that settle on every frame that any tick settles on.
 
@@ -309,13 +315,17 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     if max_side is None or max(width, height) <= max_side:
         return width, height
     scale = max_side / max(width, height)
-    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+    # even sides, rounded to the nearest but never past ``max_side`` (round(127.5) is 128: a 1920 px
+    # wide video read with max_side=255 came back 256 px wide)
+    cap = max(2, max_side // 2 * 2)
+    return min(cap, max(2, round(width * scale / 2) * 2)), min(cap, max(2, round(height * scale / 2) * 2))
 
 
 def resize_frames(frames: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
     """Resize (N, H, W, 3) frames so the longer side is at most ``max_side`` (area filter)."""
     import cv2  # OpenCV: well-kept, fast area resampling
 
+    _check_max_side(max_side)
     _, h, w, _ = frames.shape
     tw, th = _target_size(w, h, max_side)
     if (tw, th) == (w, h):
@@ -427,6 +437,8 @@ class _Decoder:
         moving = _moving_pictures(container)
         self.streams = len(moving)
         self.stream_index = int(self.stream.index)
+        self.size = (int(self.stream.codec_context.width), int(self.stream.codec_context.height))
+        self.native_fps = _native_fps(self.stream)
         self.others = [
             f"#{s.index} {s.codec_context.width}x{s.codec_context.height}" for s in moving if s is not self.stream
         ]
@@ -476,7 +488,7 @@ class _Decoder:
     def _stream_notes(self) -> dict[str, Any]:
         if self.streams < 2:
             return {}
-        w, h = self.stream.codec_context.width, self.stream.codec_context.height
+        w, h = self.size  # not the stream's: :meth:`notes` is called once the file is closed
         log.warning(
             "%s: %d video streams; reading stream #%d (%dx%d), the one a player shows, not %s",
             self.path,
@@ -494,8 +506,15 @@ def _native_fps(stream: av.video.stream.VideoStream) -> float:
     return float(rate) if rate else 0.0
 
 
-def _fps_from_times(ts: NDArray[np.float64]) -> float:
-    return (len(ts) - 1) / float(ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 1.0
+def _fps_from_times(ts: NDArray[np.float64], path: Path) -> float:
+    """The rate of frames at times ``ts``, for a stream that declares none."""
+    if len(ts) > 1 and ts[-1] > ts[0]:
+        return (len(ts) - 1) / float(ts[-1] - ts[0])
+    # it was 1 fps (a one-frame video then lasted 1 s): a number no file said
+    raise VideoError(
+        f"{path}: the stream declares no frame rate and its {len(ts)} frame(s) at one time give none: "
+        "the frame rate and duration are unknown"
+    )
 
 
 #: Consecutive frames further apart than this many intervals of the stream's average frame rate
@@ -737,9 +756,9 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     if frames is None or convert is None or not in_full <= seen or not seen <= set(order):
         return None
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
-    native_fps = _native_fps(decoder.stream)
+    native_fps = decoder.native_fps  # read while the file was open: the closed stream's memory is freed
     notes = {**decoder.notes(), **_gap_notes(times, native_fps, path), **convert.orientation.notes(), **convert.aspect}
-    rate = native_fps if native_fps > 0 else _fps_from_times(times)
+    rate = native_fps if native_fps > 0 else _fps_from_times(times, path)
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
 
@@ -785,7 +804,8 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
     idx = np.asarray(kept, dtype=np.int64)
     gaps = _gap_notes(ts, native_fps, path)
     notes = {**decoder.notes(), **gaps, **convert.orientation.notes(), **convert.aspect}
-    return VideoClip(stack.array(), ts[idx], idx, native_fps if native_fps > 0 else _fps_from_times(ts), path, notes)
+    rate = native_fps if native_fps > 0 else _fps_from_times(ts, path)
+    return VideoClip(stack.array(), ts[idx], idx, rate, path, notes)
 
 
 @dataclass
@@ -858,7 +878,7 @@ def _scan(path: Path) -> _Scan:
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
     notes = {**notes, **_gap_notes(ts, native_fps, path)}
-    return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts), *first, notes)
+    return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts, path), *first, notes)
 
 
 def _read_two_pass(
@@ -980,12 +1000,14 @@ def read_video(
         VideoError: the file is missing, cannot be decoded, has no frames, or asks for a
             display rotation that is not a multiple of 90 degrees; the message names the file.
             Also: the sampling keeps more than ``max_frames`` frames.
-        ValueError: invalid ``fps``, ``num_frames`` or ``max_frames``.
+            Also: a one-frame stream that declares no frame rate (its rate is unknown).
+        ValueError: invalid ``fps``, ``num_frames``, ``max_side`` (an integer >= 2) or ``max_frames``.
     """
     path = Path(path)
     _check_sampling(fps, num_frames)
     if max_frames is not None and not (isinstance(max_frames, int) and max_frames >= 1):
         raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
+    _check_max_side(max_side)
     if num_frames is None:
         clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
         if clip is None:

@@ -64,8 +64,12 @@ def _binary_labels(labels: ArrayLike) -> NDArray[np.bool_]:
         return y
     if y.size == 0:
         return y.astype(bool)
+    if y.dtype == object and all(isinstance(v, bool | int | float | np.bool_ | np.number) for v in y.flat):
+        y = y.astype(np.float64)  # Python or numpy bools and numbers in an object array (a pandas column)
     if y.dtype.kind not in "iuf" or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"labels must be booleans or 0/1, got values such as {np.unique(y)[:5].tolist()!r}")
+        # examples by their text: np.unique of an object array holding None and numbers cannot sort them
+        bad = sorted({repr(v) for v in y.ravel().tolist() if isinstance(v, str) or v not in (0, 1)})
+        raise ValueError(f"labels must be booleans or 0/1, got values such as {', '.join(bad[:5])}")
     return y.astype(bool)
 
 

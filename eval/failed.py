@@ -79,9 +79,17 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
     a failure never ties with a successful sample. When the lowest score is the most negative
     float (and there is a failure), no float lies below it: the successful scores are then
     replaced by their dense ranks (1 for the lowest; order and ties kept) and failures get 0.
+
+    Raises:
+        ValueError: ``scores`` and ``ok`` of different shapes, or a NaN score where ``ok``.
     """
     s = np.asarray(scores, dtype=np.float64).copy()
     ok_mask = np.asarray(ok, dtype=bool)
+    if s.shape != ok_mask.shape:
+        raise ValueError(f"scores and ok must have one shape, got {s.shape} and {ok_mask.shape}")
+    if np.isnan(s[ok_mask]).any():
+        # np.unique sorts NaN last: its dense rank would put the sample above every score
+        raise ValueError("a successful sample has a NaN score (mark failed samples as not ok)")
     if not ok_mask.any():
         s[~ok_mask] = 0.0
         return s

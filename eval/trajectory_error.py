@@ -48,7 +48,7 @@ from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
     "COLLINEAR_RATIO",
-    "STATIC_EXTENT",
+    "STATIC_RATIO",
     "gt_trajectories",
     "orientation_sim3",
     "trajectory_errors",
@@ -60,20 +60,26 @@ log = logging.getLogger(__name__)
 COLLINEAR_RATIO = 1e-6
 """Second / first singular value of the centre covariance below which a path counts as a line."""
 
-STATIC_EXTENT = 1e-9
-"""Centre spread (ground-truth units) below which a ground-truth camera counts as not translating."""
+STATIC_RATIO = 1e-10
+"""Largest offset of a camera centre from their mean, as a fraction of the largest centre coordinate,
+at or below which a camera counts as not translating: its centres then differ by float round-off
+only (0.6 mm at the 6.4e6 m of an Earth-centred position). Relative, not a length: a trajectory in
+kilometres and the same one in millimetres, or a monocular estimate at any scale, are judged alike."""
 
 _METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
 
 
 def _is_point(positions: NDArray[np.float64]) -> bool:
-    return bool(np.linalg.norm(positions - positions.mean(axis=0)) <= STATIC_EXTENT)
+    """Whether the centres differ by no more than :data:`STATIC_RATIO` of their largest coordinate."""
+    spread = float(np.max(np.abs(positions - positions.mean(axis=0))))
+    return spread <= STATIC_RATIO * float(np.max(np.abs(positions)))
 
 
 def _is_line_or_point(positions: NDArray[np.float64]) -> bool:
-    centred = positions - positions.mean(axis=0)
-    sv = np.linalg.svd(centred, compute_uv=False)
-    return bool(sv[0] <= 1e-12 or sv[1] <= COLLINEAR_RATIO * sv[0])
+    if _is_point(positions):
+        return True
+    sv = np.linalg.svd(positions - positions.mean(axis=0), compute_uv=False)
+    return bool(sv[1] <= COLLINEAR_RATIO * sv[0])
 
 
 def orientation_sim3(
@@ -83,7 +89,7 @@ def orientation_sim3(
 
     ``R`` = projection onto SO(3) of sum_i R_ref_i R_est_i^T (chordal L2 mean); then
     ``s >= 0, t`` minimise sum_i |p_ref_i - (s R p_est_i + t)|^2. When the estimated centres
-    do not move, the scale is undetermined and set to 1.
+    do not move (:data:`STATIC_RATIO`), the scale is undetermined and set to 1.
 
     Args:
         est_c2w: (N, 4, 4) estimated camera-to-world poses.
@@ -104,9 +110,14 @@ def orientation_sim3(
     p_est, p_ref = est_c2w[:, :3, 3], ref_c2w[:, :3, 3]
     e_c = (p_est - p_est.mean(axis=0)) @ rot.T
     r_c = p_ref - p_ref.mean(axis=0)
-    denom = float((e_c**2).sum())
-    # s >= 0: if the estimate runs against the reference, the best non-negative scale is 0
-    scale = max(0.0, float((r_c * e_c).sum() / denom)) if denom > 1e-18 else 1.0
+    if _is_point(p_est):
+        scale = 1.0
+    else:
+        # s >= 0: if the estimate runs against the reference, the best non-negative scale is 0;
+        # e_c divided by its largest coordinate first, so that its squares neither under- nor overflow
+        size = float(np.max(np.abs(e_c)))
+        e_n = e_c / size
+        scale = max(0.0, float((r_c * e_n).sum() / (e_n**2).sum()) / size)
     trans = p_ref.mean(axis=0) - scale * rot @ p_est.mean(axis=0)
     return rot, trans, scale
 

@@ -98,13 +98,17 @@ def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold
     """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above).
 
     Raises:
-        ValueError: see :func:`_check_cells`; or a NaN ``yes_threshold`` (every comparison with it
-            is false: every cell would be answered wrong).
+        ValueError: see :func:`_check_cells`; or a ``yes_threshold`` that is not finite (NaN: every
+            comparison with it is false, every cell would be answered wrong; +-inf: every *Yes*, or
+            every *No*, would be).
     """
     scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
     _check_cells(scores, ok)
     if math.isnan(yes_threshold):
         raise ValueError("the VQA yes threshold is NaN: no score is above or below it")
+    if math.isinf(yes_threshold):
+        answer = "No" if yes_threshold > 0 else "Yes"
+        raise ValueError(f"the VQA yes threshold is {yes_threshold}: every cell would be answered {answer}")
     expected_yes = np.array([True, False, True, False])
     with np.errstate(invalid="ignore"):
         answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)

@@ -81,7 +81,12 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.fast import FOCAL_SIGMA, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
-from camerabench.baselines.geometry.predictor import GeometricPredictor, VideoGeometryOptions, sampled_clip
+from camerabench.baselines.geometry.predictor import (
+    MIN_FRAME_SIDE_PX,
+    GeometricPredictor,
+    VideoGeometryOptions,
+    sampled_clip,
+)
 from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
@@ -556,7 +561,11 @@ class ColmapOptions(VideoGeometryOptions):
     min_frames: int = option(
         8, "fewest frames sampled: a shorter sampling is replaced by this many frames spread evenly", ge=3
     )
-    max_side: int = option(480, "longer image side in pixels", gt=0)
+    max_side: int = option(
+        480,
+        f"longer image side in pixels (at least {MIN_FRAME_SIDE_PX}: smaller frames cannot be related)",
+        ge=MIN_FRAME_SIDE_PX,
+    )
     deterministic: bool = option(
         True,
         "one thread in every stage, for bit-identical results (multi-threaded COLMAP gives another model from "

@@ -1317,7 +1317,11 @@ class FastOptions(VideoGeometryOptions):
         "spread evenly, so pairs are not a whole clip apart",
         ge=2,
     )
-    max_side: int = option(480, "longer image side in pixels after resizing", gt=0)
+    max_side: int = option(
+        480,
+        f"longer image side in pixels after resizing (at least {MIN_FRAME_SIDE_PX}: smaller frames cannot be related)",
+        ge=MIN_FRAME_SIDE_PX,
+    )
     fov_deg: float = option(
         60.0,
         "assumed field of view across the first frame's longer side, degrees (a pinhole camera: 1 to 150, "

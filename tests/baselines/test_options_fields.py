@@ -35,3 +35,12 @@ def test_qwen_fields_checked_without_reading_the_checkpoint() -> None:
         QwenVLOptions(model="/nonexistent", min_pixels=10_000, max_pixels=5_000).check_values("qwen")
     with pytest.raises(CameraBenchError, match="mcq_reasoning"):
         QwenVLOptions(model="/nonexistent", mcq_mode="likelihood", mcq_reasoning=True).check_values("qwen")
+
+
+@pytest.mark.parametrize("predictor", [FastPredictor, ColmapPredictor])
+def test_max_side_below_the_smallest_frame_is_refused_up_front(predictor: type) -> None:
+    # frames under 32 px a side fail on every video ("relating frames needs at least 32 px"); a
+    # max_side of 1 reached read_video, which cannot make frames smaller than 2x2
+    with pytest.raises(CameraBenchError, match="max_side must be >= 32"):
+        predictor(max_side=16)
+    predictor(max_side=32)

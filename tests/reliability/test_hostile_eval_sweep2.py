@@ -59,10 +59,13 @@ def test_a_vqa_cell_expected_both_yes_and_no_is_an_error_naming_both_lines(tmp_p
     assert "(line 1 and this line)" in str(exc.value)
 
 
-def test_vqa_pairs_that_share_cells_consistently_are_read(tmp_path: Path) -> None:
-    # the same cells, answered the same way, from a pair with its videos and questions swapped
+def test_vqa_pairs_that_share_cells_consistently_are_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # the same cells, answered the same way, from a pair with its videos, questions and texts
+    # swapped: the same test, read once (it was counted twice); a pair sharing a cell is read
     rows = [_pair("a.mp4", "b.mp4"), _pair("b.mp4", "a.mp4", NEG_Q, POS_Q), _pair("a.mp4", "c.mp4")]
-    assert len(read_vqa_file(_jsonl(tmp_path / "moving.jsonl", rows))) == 3
+    pairs = read_vqa_file(_jsonl(tmp_path / "moving.jsonl", rows))
+    assert [(p.pos_video, p.neg_video) for p in pairs] == [("a.mp4", "b.mp4"), ("a.mp4", "c.mp4")]
+    assert "moving.jsonl:2: repeats the pair of line 1 with its two sides swapped" in caplog.text
 
 
 # --------------------------------------------------------------------------- caption references
