@@ -141,13 +141,19 @@ class Dataset:
         return read_mcq_dir(folder, data_root=self.root) if folder is not None else {}
 
     @functools.cached_property
-    def manifest(self) -> dict[str, Any]:
-        """``manifest.json`` (empty when absent), checked: an object whose ``clips`` list names videos."""
+    def _manifest_doc(self) -> JsonDocument | None:
+        """``manifest.json`` as read (None when absent), checked (see :attr:`manifest`)."""
         if not (self.manifest_path.exists() or self.manifest_path.is_symlink()):
-            return {}
+            return None
         doc = read_json_document(self.manifest_path)
         _check_manifest(doc)
-        data: dict[str, Any] = doc.value
+        return doc
+
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json`` (empty when absent), checked: an object whose ``clips`` list names videos."""
+        doc = self._manifest_doc
+        data: dict[str, Any] = doc.value if doc is not None else {}
         return data
 
     def validate(self) -> None:
@@ -207,6 +213,10 @@ class Dataset:
         A clip naming another video (a typo, or a video left out of a partial copy) is dropped
         with a warning naming it: it would otherwise be counted in the clips of its knob groups
         although nothing of it is evaluated.
+
+        Raises:
+            FileFormatError: a clip names a video of the dataset in another spelling (``./a.mp4``,
+                ``A.mp4`` for ``a.mp4``), naming the manifest's line: it was left out as unknown.
         """
         manifest = self.manifest
         clips = manifest.get("clips")
@@ -216,6 +226,17 @@ class Dataset:
         unknown = [(i, c["video"]) for i, c in enumerate(clips) if c["video"] not in videos]
         if not unknown:
             return manifest
+        folded = {unicodedata.normalize("NFC", v).casefold(): v for v in videos}
+        for i, video in unknown:
+            plain = posixpath.normpath(video.strip().replace("\\", "/"))
+            file = plain if plain in videos else folded.get(unicodedata.normalize("NFC", plain).casefold())
+            if file is not None and self._manifest_doc is not None:
+                raise self._manifest_doc.error(
+                    f"clips[{i}].video {video!r} is not written as the dataset's video {file!r} is; write {file!r}",
+                    "clips",
+                    i,
+                    "video",
+                )
         shown = ", ".join(f"clips[{i}] {v!r}" for i, v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         log.warning(
             "%s: %d of %d clips name no video of the dataset (%s; no file in videos/ and no label names "

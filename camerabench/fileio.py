@@ -129,13 +129,20 @@ def make_folder(path: str | Path) -> Path:
     return path
 
 
+#: The bytes of a file's name kept in the name of its temporary file (255 less the 14 added).
+_TEMP_NAME_BYTES = 200
+
+
 def _create_temp(path: Path) -> tuple[int, str]:
     """A new, empty temporary file beside ``path``, created with mode 0666 less the umask.
 
     (``tempfile.mkstemp`` would create it 0600, and the rename would keep that mode.)
     """
+    # a name near the 255-byte limit (a video's own name, kept as its trajectory's) is cut: the
+    # temporary name adds 14 bytes, and ENAMETOOLONG refused a name the file system holds
+    name = os.fsdecode(os.fsencode(path.name)[:_TEMP_NAME_BYTES])
     for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        tmp = path.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(tmp)
         except FileExistsError:
@@ -467,6 +474,11 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+#: Set (True) on an interrupt that :func:`append_jsonl` let through after its lines were written
+#: whole: they are on disk, and a caller counting what it recorded counts them.
+APPENDED_ATTR = "camerabench_lines_kept"
+
+
 def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     """Append complete lines and fsync (used for resumable per-video results).
 
@@ -499,7 +511,9 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
         except BaseException as exc:
             if not view and not isinstance(exc, OSError):
                 # every line written whole, the interrupt (Ctrl-C, SIGTERM) came during fsync: the
-                # lines are complete and kept (undoing them lost a computed record)
+                # lines are complete and kept (undoing them lost a computed record); the caller
+                # counts them as recorded (APPENDED_ATTR)
+                setattr(exc, APPENDED_ATTR, True)
                 raise
             try:
                 if start == 0:  # created by this call (or empty): not left behind as an empty output
@@ -538,8 +552,8 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
             data = _strip_bom(path, raw) if lineno == 1 else raw
             try:
                 line = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, data, exc, lineno) from None
+            except UnicodeDecodeError as exc:  # chained: a line cut mid-character is told from a non-UTF-8 one
+                raise _not_utf8(path, data, exc, lineno) from exc
             if not line.strip():
                 continue
             try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import stat
 from pathlib import Path
@@ -36,6 +37,8 @@ from camerabench.errors import CameraBenchError
 from camerabench.fileio import make_folder, write_error
 
 __all__ = ["LOCK_FILE", "FolderInUseError", "FolderLock"]
+
+log = logging.getLogger(__name__)
 
 #: The lock file's name inside a locked folder.
 LOCK_FILE = ".camerabench.lock"
@@ -116,11 +119,7 @@ class FolderLock:
             raise write_error(self.path, exc) from exc
         # The holder before us removes the file when it releases: the lock we got may be on that
         # removed file. It counts only if the path still names the file we locked.
-        try:
-            same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if not same:
+        if not _same_file(self.path, fd):
             os.close(fd)
             return None
         return fd
@@ -132,11 +131,22 @@ class FolderLock:
         )
 
     def release(self) -> None:
-        """Give the lock up: remove the lock file, then close it (which releases the flock)."""
+        """Give the lock up: remove the lock file, then close it (which releases the flock).
+
+        The file at the path is removed only while it is the one locked: one removed by hand
+        during the run and made anew by another process is that process's lock (removing it
+        let a third writer in). A lock file that cannot be removed (a folder made read-only
+        during the run) is left with a warning, unlocked and harmless: the error was raised
+        instead of the run's own (its result, or the reason it stopped).
+        """
         if self._fd is not None:
             fd, self._fd = self._fd, None
             try:
-                self.path.unlink(missing_ok=True)
+                if _same_file(self.path, fd):
+                    self.path.unlink()
+            except OSError as exc:
+                reason = exc.strerror or exc
+                log.warning("%s: cannot remove the lock file (%s); it is left, unlocked", self.path, reason)
             finally:
                 os.close(fd)
 
@@ -154,3 +164,13 @@ def _read_holder(fd: int) -> str:
     """The pid the holder wrote into the lock file ('' while it has not written it yet)."""
     data = os.pread(fd, 64, 0).decode("ascii", errors="replace").strip()
     return data if data.isdigit() else ""
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Whether ``path`` names the file open as ``fd`` (False when nothing is at ``path``)."""
+    try:
+        at_path = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (at_path.st_dev, at_path.st_ino) == (mine.st_dev, mine.st_ino)

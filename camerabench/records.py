@@ -452,7 +452,11 @@ def iter_records(path: str | Path, parse: Callable[[dict[str, Any]], _R]) -> Ite
     try:
         yield from iter_jsonl_numbered(path, parse)
     except FileFormatError as exc:
-        torn = isinstance(exc.__cause__, json.JSONDecodeError)  # a cut record is not JSON
+        cause = exc.__cause__
+        # a cut record is not JSON, or, cut within a character, not UTF-8 (its last character unfinished)
+        torn = isinstance(cause, json.JSONDecodeError) or (
+            isinstance(cause, UnicodeDecodeError) and cause.reason == "unexpected end of data"
+        )
         if not torn or exc.line is None or exc.path != path or not _ends_mid_line(path, exc.line):
             raise
         raise FileFormatError(

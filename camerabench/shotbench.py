@@ -13,7 +13,8 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder or
 a media file that does not exist, one medium listed twice (``./video/a.mp4`` beside
-``video/a.mp4`` too), a repeated index, more cells than the header, a cell that opens a quote
+``video/a.mp4`` too), a type that contradicts its medium's extension (``["image"]`` for an
+``.mp4``), a repeated index, more cells than the header, a cell that opens a quote
 and does not close it as TSV quoting does) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
 and no row reads as no question, with a warning.
@@ -179,6 +180,27 @@ def _check_relative(paths: tuple[str, ...]) -> None:
         first[key] = p
 
 
+#: Extensions (lower case) of still images (what OpenCV reads); ``.gif`` is neither this nor a
+#: video only: a GIF may be one picture or an animation, and is accepted as either.
+_IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".webp", ".tif", ".tiff", ".jp2", ".pbm", ".pgm", ".ppm", ".avif"}
+)
+
+
+def _check_kinds(types: tuple[str, ...], paths: tuple[str, ...]) -> None:
+    """Each medium's type agrees with its file's extension: the runner opens a ``video`` as a
+    video and an ``image`` as one picture (an ``.mp4`` typed ``image`` was opened as an image)."""
+    from camerabench.video import VIDEO_EXTENSIONS  # imported here: it loads PyAV
+
+    for kind, p in zip(types, paths, strict=True):
+        suffix = PurePosixPath(p.replace("\\", "/")).suffix.lower()
+        if suffix == ".gif":
+            continue
+        if (kind == "image" and suffix in VIDEO_EXTENSIONS) or (kind == "video" and suffix in _IMAGE_EXTENSIONS):
+            other = "a video" if kind == "image" else "an image"
+            raise ValueError(f"type says {kind!r} for {p!r}, but {suffix!r} is {other} extension")
+
+
 #: A Windows drive path (``C:\\media\\a.mp4``): absolute there, outside the data folder.
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
@@ -210,6 +232,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
         raise ValueError(f"type lists {len(types)} media types for {len(paths)} path(s)")
     if len(types) == 1:
         types = types * len(paths)
+    _check_kinds(types, paths)
     question = cells["question"]
     if not question.strip():
         raise ValueError("question is empty")

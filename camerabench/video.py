@@ -90,7 +90,8 @@ class VideoClip:
         frames: (N, H, W, 3) uint8 RGB, upright as displayed.
         timestamps: (N,) presentation time of each frame in seconds.
         indices: (N,) index of each frame in the full decoded stream.
-        native_fps: the stream's average frame rate.
+        native_fps: the stream's average frame rate as the container declares it; without one,
+            the rate of the frame times (a cut-off file) or, for one frame, the codec's declared rate.
         path: the file decoded.
         notes: facts about the file worth keeping with the results (empty for a clean file):
             ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
@@ -197,7 +198,16 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     read as the whole video."""
     candidates = _moving_pictures(container)
     best = container.streams.best("video")
-    return best if best is not None and best in candidates else candidates[0]
+    stream = best if best is not None and best in candidates else candidates[0]
+    if container.format.name in _RAW_FORMATS and not stream.codec_context.framerate:
+        # FFmpeg's raw reader times the frames at its default 25 fps (its average rate and, for
+        # some codecs, the frame times): a rate no part of the file gave
+        raise VideoError(
+            f"{container.name}: a raw {container.format.name} stream whose headers declare no frame rate: "
+            "FFmpeg's reader would assume 25 fps and time the frames by it, so the rate is unknown; put it "
+            "in a container with its rate, e.g. ffmpeg -framerate 30 -i in.h264 -c copy out.mp4"
+        )
+    return stream
 
 
 def sample_indices(
@@ -439,6 +449,7 @@ class _Decoder:
         self.stream_index = int(self.stream.index)
         self.size = (int(self.stream.codec_context.width), int(self.stream.codec_context.height))
         self.native_fps = _native_fps(self.stream)
+        self.averaged = _averaged(self.stream)
         self.others = [
             f"#{s.index} {s.codec_context.width}x{s.codec_context.height}" for s in moving if s is not self.stream
         ]
@@ -501,9 +512,36 @@ class _Decoder:
         return {"video_streams": self.streams, "video_stream_read": self.stream_index}
 
 
+#: FFmpeg's readers of raw elementary streams (``.h264``, ``.265``, ...): the frames carry no
+#: times of their own; the reader's average rate is its ``framerate`` option (25 by default), an
+#: assumption, so only the rate the stream's headers declare (H.264/HEVC VUI timing) is the file's.
+_RAW_FORMATS = frozenset(
+    {"h264", "hevc", "vvc", "mjpeg", "mpegvideo", "cavsvideo", "avs2", "avs3", "h261", "h263", "vc1", "dirac", "obu"}
+)
+
+
 def _native_fps(stream: av.video.stream.VideoStream) -> float:
-    rate = stream.average_rate or stream.guessed_rate
+    """The frame rate the file declares: the container's average rate, else (a file cut off before
+    the demuxer measured one, a raw stream) the rate the codec's headers declare; 0.0 when neither
+    does. Never FFmpeg's guess (``guessed_rate``): a cut-off 10 fps H.264 ``.ts`` file was guessed
+    20 fps, its field rate, while its frames lie 0.1 s apart."""
+    raw = stream.container.format.name in _RAW_FORMATS
+    rate = (None if raw else stream.average_rate) or stream.codec_context.framerate
     return float(rate) if rate else 0.0
+
+
+def _measured(native_fps: float, averaged: bool, ts: NDArray[np.float64], path: Path) -> float:
+    """The rate reported for frames at times ``ts``: the container's average rate (``averaged``);
+    without one, the rate of the frame times, which are what a player shows (``native_fps``, the
+    codec's declared rate, only when fewer than two frame times give none)."""
+    if native_fps > 0 and (averaged or not (len(ts) > 1 and ts[-1] > ts[0])):
+        return native_fps
+    return _fps_from_times(ts, path)
+
+
+def _averaged(stream: av.video.stream.VideoStream) -> bool:
+    """Whether the container gives the stream an average rate (a raw stream's is an assumption)."""
+    return bool(stream.average_rate) and stream.container.format.name not in _RAW_FORMATS
 
 
 def _fps_from_times(ts: NDArray[np.float64], path: Path) -> float:
@@ -756,9 +794,9 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     if frames is None or convert is None or not in_full <= seen or not seen <= set(order):
         return None
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
-    native_fps = decoder.native_fps  # read while the file was open: the closed stream's memory is freed
-    notes = {**decoder.notes(), **_gap_notes(times, native_fps, path), **convert.orientation.notes(), **convert.aspect}
-    rate = native_fps if native_fps > 0 else _fps_from_times(times, path)
+    # native_fps was read while the file was open: the closed stream's memory is freed
+    rate = _measured(decoder.native_fps, decoder.averaged, times, path)
+    notes = {**decoder.notes(), **_gap_notes(times, rate, path), **convert.orientation.notes(), **convert.aspect}
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
 
@@ -770,7 +808,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
     kept: list[int] = []  # decoding positions of the kept frames, increasing
     with _open(path) as container:
         stream = _video_stream(container)
-        native_fps = _native_fps(stream)
+        native_fps, averaged = _native_fps(stream), _averaged(stream)
         stack = _FrameStack(_expected_frames(container, stream, fps))
         convert: _Converter | None = None
         last: list[av.VideoFrame] = []  # the two latest frames (a tick may settle on either)
@@ -802,9 +840,8 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
-    gaps = _gap_notes(ts, native_fps, path)
-    notes = {**decoder.notes(), **gaps, **convert.orientation.notes(), **convert.aspect}
-    rate = native_fps if native_fps > 0 else _fps_from_times(ts, path)
+    rate = _measured(native_fps, averaged, ts, path)
+    notes = {**decoder.notes(), **_gap_notes(ts, rate, path), **convert.orientation.notes(), **convert.aspect}
     return VideoClip(stack.array(), ts[idx], idx, rate, path, notes)
 
 
@@ -827,7 +864,7 @@ def _scan(path: Path) -> _Scan:
     first: tuple[int, int, _Orientation, tuple[int, int]] | None = None
     with _open(path) as container:
         decoder = _Decoder(container, path)
-        native_fps = _native_fps(decoder.stream)
+        native_fps, averaged = _native_fps(decoder.stream), _averaged(decoder.stream)
         time_base = decoder.stream.time_base
         for frame in decoder:
             if first is None:
@@ -866,6 +903,7 @@ def _scan(path: Path) -> _Scan:
         if native_fps <= 0:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
         ts = np.arange(len(times)) / native_fps
+        averaged = True  # the frames are timed by that rate: it is theirs
     backwards = int(np.count_nonzero(np.diff(ts) < 0))
     if backwards:  # the decoder returns frames in presentation order: only a damaged file's times go back
         log.warning(
@@ -877,8 +915,8 @@ def _scan(path: Path) -> _Scan:
         notes = {**notes, "timestamps_backwards": backwards}
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
-    notes = {**notes, **_gap_notes(ts, native_fps, path)}
-    return _Scan(ts, order, native_fps if native_fps > 0 else _fps_from_times(ts, path), *first, notes)
+    rate = _measured(native_fps, averaged, ts, path)
+    return _Scan(ts, order, rate, *first, {**notes, **_gap_notes(ts, rate, path)})
 
 
 def _read_two_pass(

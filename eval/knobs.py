@@ -137,13 +137,43 @@ def subset_ap(resolved: Mapping[str, ResolvedSamples], videos: Collection[str], 
     return KnobAP(mean_ap=mean_ignoring_nan(aps), primitives=len(aps), clips=len(videos), samples=samples)
 
 
+def _named_knobs(manifest: Mapping[str, Any]) -> set[str]:
+    """Every knob name a clip of ``manifest`` lists in its ``knobs``, on or off."""
+    clips = manifest.get("clips")
+    return {
+        str(name)
+        for clip in (clips if isinstance(clips, list) else [])
+        if isinstance(clip, dict) and isinstance(clip.get("video"), str) and clip["video"]
+        if isinstance(clip.get("knobs"), dict)
+        for name in clip["knobs"]
+    }
+
+
 def knob_section(
     resolved: Mapping[str, Mapping[str, ResolvedSamples]], manifest: Mapping[str, Any]
 ) -> dict[str, dict[str, KnobAP]]:
-    """method -> knob -> mean AP on that knob's clips, for every method with binary results."""
+    """method -> knob -> mean AP on that knob's clips, for every method with binary results.
+
+    A knob the manifest names but no clip turns on is kept, with 0 clips and an undefined (NaN)
+    mean AP, and named in a warning: left out, a reader could not tell a knob never tested from
+    one never named.
+    """
     groups = clip_groups(manifest)
+    never = sorted(_named_knobs(manifest) - set(groups)) if groups else []
+    if never and resolved:
+        log.warning(
+            "manifest.json names %d knob(s) that no clip turns on (%s): they have no clip to compute an AP on "
+            "(0 clips, AP undefined)",
+            len(never),
+            ", ".join(never),
+        )
     return {
-        method: {knob: subset_ap(res, videos, knob) for knob, videos in groups.items()}
+        method: dict(
+            sorted(
+                [(knob, subset_ap(res, videos, knob)) for knob, videos in groups.items()]
+                + [(knob, KnobAP(mean_ap=math.nan, primitives=0, clips=0, samples=0)) for knob in never]
+            )
+        )
         for method, res in resolved.items()
     }
 

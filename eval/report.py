@@ -194,16 +194,31 @@ def _cell(value: Any) -> str:
 
 
 def _pct(x: Any) -> str:
-    """A fraction as a percentage with one decimal; NaN / non-numbers as text."""
+    """A fraction as a percentage with one decimal; NaN / non-numbers as text.
+
+    A fraction short of 1 (or above 0) that one decimal would round to ``100.0`` (``0.0``)
+    reads ``>99.9`` (``<0.1``): 0.9996 is not the perfect score that ``100.0`` stands for.
+
+    Example:
+        >>> [_pct(x) for x in (1.0, 0.9996, 0.9994, 0.0, 0.0004, -0.0004, float("nan"))]
+        ['100.0', '>99.9', '99.9', '0.0', '<0.1', '>-0.1', 'n/a']
+    """
     if isinstance(x, int | float) and not isinstance(x, bool):
-        return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}"
+        if not math.isfinite(x):
+            return "n/a"
+        text = f"{100 * x:.1f}"
+        if text in ("100.0", "-100.0") and abs(x) < 1:
+            return ">99.9" if x > 0 else "<-99.9"
+        if text in ("0.0", "-0.0") and x != 0:
+            return "<0.1" if x > 0 else ">-0.1"
+        return text
     return str(x)
 
 
 def _ci(pair: Sequence[float] | None) -> str:
     if not pair or not all(isinstance(v, float) and math.isfinite(v) for v in pair):
         return "n/a"
-    return f"[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}]"
+    return f"[{_pct(pair[0])}, {_pct(pair[1])}]"
 
 
 def _num(x: Any, digits: int = 4) -> str:
@@ -474,6 +489,9 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         "these numbers noisy."
     )
     clips = {k: next(t[k].clips for t in table.values() if k in t) for k in knobs}
+    never = [k for k in knobs if clips[k] == 0]
+    if never:
+        doc.p(f"Named in `manifest.json` but turned on by no clip (0 clips, no AP): {', '.join(never)}.")
     doc.table(
         ["knob", "clips", *methods],
         [[k, clips[k], *(_knob_cell(table[m].get(k)) for m in methods)] for k in knobs],
@@ -783,44 +801,61 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     from camerabench.eval.plots import new_figure, plot_reliability
 
     cal = {n: m.calibration for n, m in ev.result.methods.items() if m.calibration is not None}
-    if not cal:
+    # methods with binary results but no row: said, not dropped without a word
+    left_out = {
+        n: "no binary sample was scored"
+        if sum(c.ok for c in m.binary.counts.values()) == 0
+        else "its scores are not all probabilities in [0, 1] and no calibration map applies to them"
+        for n, m in ev.result.methods.items()
+        if m.binary is not None and m.calibration is None
+    }
+    if not cal and not left_out:
         return
     doc.h(2, "Calibration of P(yes)")
-    doc.p(
-        "Brier score and expected calibration error (ECE, over the reliability bins) of each method's "
-        "P(yes) on the binary samples it scored: from its `calibration.json` (cross-fitted on the data it "
-        "was fitted on: each video calibrated by the fold that left it out), or the raw scores when they "
-        "are probabilities. Lower is better. Samples whose score failed, that have no score record or "
-        "whose score has no calibration map are left out of both, and counted in their columns."
-    )
-    rows = [
-        [
-            n,
-            c.source,
-            c.samples,
-            _count_or_unknown(c.failed),
-            _count_or_unknown(c.missing),
-            _count_or_unknown(c.no_calibration_map),
-            _num(c.brier),
-            _num(c.ece),
-            c.fitted_on_data or "",
+    if cal:
+        doc.p(
+            "Brier score and expected calibration error (ECE, over the reliability bins) of each method's "
+            "P(yes) on the binary samples it scored: from its `calibration.json` (cross-fitted on the data it "
+            "was fitted on: each video calibrated by the fold that left it out), or the raw scores when they "
+            "are probabilities. Lower is better. Samples whose score failed, that have no score record or "
+            "whose score has no calibration map are left out of both, and counted in their columns."
+        )
+        rows = [
+            [
+                n,
+                c.source,
+                c.samples,
+                _count_or_unknown(c.failed),
+                _count_or_unknown(c.missing),
+                _count_or_unknown(c.no_calibration_map),
+                _num(c.brier),
+                _num(c.ece),
+                c.fitted_on_data or "",
+            ]
+            for n, c in cal.items()
         ]
-        for n, c in cal.items()
-    ]
-    header = [
-        "method",
-        "probabilities",
-        "samples",
-        "failed (left out)",
-        "missing (left out)",
-        "no calibration map (left out)",
-        "Brier",
-        "ECE",
-        "calibration fitted on",
-    ]
-    doc.table(header, rows)
-    _write_csv(out / "calibration.csv", header, rows)
-    csvs.append("calibration.csv")
+        header = [
+            "method",
+            "probabilities",
+            "samples",
+            "failed (left out)",
+            "missing (left out)",
+            "no calibration map (left out)",
+            "Brier",
+            "ECE",
+            "calibration fitted on",
+        ]
+        doc.table(header, rows)
+        _write_csv(out / "calibration.csv", header, rows)
+        csvs.append("calibration.csv")
+    if left_out:
+        doc.p(
+            "No Brier score or ECE (no P(yes) to assess) for "
+            + "; ".join(f"{n}: {why}" for n, why in left_out.items())
+            + "."
+        )
+    if not cal:
+        return
     fig, axes = new_figure(5, 4.5)
     for n, c in cal.items():
         plot_reliability(axes[0, 0], c.reliability.prob_pred, c.reliability.prob_true, n)
@@ -974,6 +1009,70 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
 
 # --------------------------------------------------------------------------- entry point
 
+#: Every table and plot file a report may write beside ``report.md`` (gallery images aside).
+_OUTPUT_FILES = (
+    "binary_ap.csv",
+    "binary_summary.csv",
+    "comparisons.csv",
+    "knobs.csv",
+    "failures.csv",
+    "vqa.csv",
+    "retrieval.csv",
+    "calibration.csv",
+    "mcq.csv",
+    "captions.csv",
+    "captions_per_video.csv",
+    "trajectory.csv",
+    "gallery.csv",
+    "ap_per_primitive.png",
+    "pr_curves.png",
+    "ap_per_knob.png",
+    "failures.png",
+    "trajectory_errors.png",
+    "reliability.png",
+)
+
+
+def _written(doc: _Doc, csvs: Sequence[str]) -> set[str]:
+    """The files of this report: its CSVs and every image it shows (gallery images included)."""
+    images = {value[0] for kind, value in doc.blocks if kind == "img"}
+    images |= {c.path for kind, value in doc.blocks if kind == "table" for row in value[1] for c in row
+               if isinstance(c, _Img)}  # fmt: skip
+    return images | set(csvs)
+
+
+def _remove_stale(out: Path, written: set[str]) -> None:
+    """Remove the tables, plots and gallery images an earlier report wrote in ``out`` that this one
+    did not (a method, section or gallery clip gone since): left there, they would lie beside a
+    report that says its numbers are in the CSV files beside it. Named in a warning."""
+    stale = [name for name in _OUTPUT_FILES if name not in written and (out / name).is_file()]
+    gallery = out / "gallery"
+    own_gallery = gallery.is_dir() and not gallery.is_symlink()  # not a folder elsewhere linked in
+    if own_gallery:
+        stale += [
+            image
+            for image in sorted(
+                p.relative_to(out).as_posix()
+                for p in gallery.glob("*/*.png")
+                if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+            )
+            if image not in written
+        ]
+    for name in stale:
+        (out / name).unlink()
+    if own_gallery:
+        for folder in [*(d for d in gallery.iterdir() if d.is_dir() and not d.is_symlink()), gallery]:
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    if stale:
+        log.warning(
+            "%s: removed %d file(s) an earlier report wrote there that this one does not (%s%s)",
+            out,
+            len(stale),
+            ", ".join(stale[:5]),
+            ", ..." if len(stale) > 5 else "",
+        )
+
 
 def write_report(
     data_dir: str | Path,
@@ -1037,5 +1136,6 @@ def write_report(
     write_json(out / "metrics.json", result.to_json())
     atomic_write_text(out / "report.md", doc.markdown())
     atomic_write_text(out / "report.html", doc.html(title))
+    _remove_stale(out, _written(doc, csvs))
     log.info("report written to %s", out / "report.md")
     return out / "report.md"

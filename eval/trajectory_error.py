@@ -48,6 +48,7 @@ from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
     "COLLINEAR_RATIO",
+    "STATIC_FLOOR",
     "STATIC_RATIO",
     "gt_trajectories",
     "orientation_sim3",
@@ -65,14 +66,20 @@ STATIC_RATIO = 1e-10
 at or below which a camera counts as not translating: its centres then differ by float round-off
 only (0.6 mm at the 6.4e6 m of an Earth-centred position). Relative, not a length: a trajectory in
 kilometres and the same one in millimetres, or a monocular estimate at any scale, are judged alike."""
+STATIC_FLOOR = 1e-15
+"""Centres at the origin that differ by at most this are not translating whatever their largest
+coordinate: the round-off left where unit-size translations cancel (a pose times its inverse, a
+rotation-only chain) is a few times 2.2e-16, and its largest coordinate is that round-off itself,
+so the relative test alone called such an estimate moving and fitted a scale to the round-off."""
 
 _METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
 
 
 def _is_point(positions: NDArray[np.float64]) -> bool:
-    """Whether the centres differ by no more than :data:`STATIC_RATIO` of their largest coordinate."""
+    """Whether the centres differ by no more than :data:`STATIC_RATIO` of their largest coordinate
+    (or :data:`STATIC_FLOOR`)."""
     spread = float(np.max(np.abs(positions - positions.mean(axis=0))))
-    return spread <= STATIC_RATIO * float(np.max(np.abs(positions)))
+    return spread <= max(STATIC_RATIO * float(np.max(np.abs(positions))), STATIC_FLOOR)
 
 
 def _is_line_or_point(positions: NDArray[np.float64]) -> bool:

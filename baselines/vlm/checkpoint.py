@@ -154,6 +154,11 @@ def checkpoint_arch(path: str | Path) -> QwenArch:
     """
     cfg_path = Path(path) / "config.json"
     if not cfg_path.is_file():
+        if (Path(path) / _ADAPTER_CONFIG).is_file():
+            raise FileFormatError(
+                Path(path),
+                f"a LoRA/PEFT adapter ({_ADAPTER_CONFIG}), not a model checkpoint (no config.json); {_MERGE}",
+            )
         raise FileFormatError(Path(path), "not a model checkpoint folder (no config.json)")
     cfg = read_json(cfg_path)
     got = cfg.get("model_type") if isinstance(cfg, dict) else type(cfg).__name__
@@ -990,10 +995,21 @@ def _check_chat_template(path: Path) -> None:
 def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
     """config.json's nested settings must be objects and its visual token ids integers (transformers
     would refuse them with a multi-line validation error); a Qwen2.5-VL config must state its
-    vision ``tokens_per_second`` (:data:`_QWEN25_TOKENS_PER_SECOND` says why)."""
+    vision ``tokens_per_second`` (:data:`_QWEN25_TOKENS_PER_SECOND` says why). A quantized checkpoint
+    (``quantization_config``: AWQ, GPTQ, bitsandbytes, FP8) is refused: this package loads, trains
+    and saves weights in bfloat16 or float32 (``dtype``); loading one stopped with a raw ImportError
+    from inside transformers (AWQ: "requires gptqmodel"), or quietly dequantised it on CPU."""
     for key in ("text_config", "vision_config"):
         if key in cfg and not isinstance(cfg[key], dict):
             raise FileFormatError(cfg_path, f"{key} must be an object, got {type(cfg[key]).__name__}")
+    quant = cfg.get("quantization_config")
+    if quant is not None:
+        method = quant.get("quant_method", "unknown method") if isinstance(quant, dict) else quant
+        raise FileFormatError(
+            cfg_path,
+            f"a quantized checkpoint (quantization_config: {method}); only unquantized bfloat16/float32 weights "
+            "are supported: use the checkpoint it was quantized from",
+        )
     if cfg.get("model_type") == QWEN25_VL.model_type:
         vision = cfg.get("vision_config")
         tps = vision.get("tokens_per_second") if isinstance(vision, dict) else None
@@ -1046,6 +1062,17 @@ def _check_generation_config(gen_path: Path) -> None:
         raise FileFormatError(gen_path, f"transformers refuses it: {_one_line(exc)}") from exc
 
 
+#: Names of unmerged LoRA/PEFT adapter tensors (``...q_proj.lora_A.weight``, ``...base_layer.weight``).
+_ADAPTER_TENSOR = re.compile(r"(?:^|\.)(?:lora_[A-Za-z]+|base_layer|lora_magnitude_vector)(?:\.|$)")
+
+#: peft's adapter settings file (``adapter_model.safetensors`` beside it holds the adapter weights).
+_ADAPTER_CONFIG = "adapter_config.json"
+_MERGE = (
+    "merge it into its base model (peft's merge_and_unload, then save_pretrained) and give that folder, "
+    "or move the adapter files out"
+)
+
+
 def _is_token_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -1056,7 +1083,8 @@ def check_checkpoint(path: str | Path) -> str:
     Cheap (it reads the JSON files and the weight files' headers, never the tensors), so it runs
     before any worker process starts: a missing or unreadable file, a truncated or corrupt
     weight file, weights whose sizes do not match ``config.json`` (a config of another model
-    size), a missing tokenizer or chat template each give one error naming the file.
+    size), a missing tokenizer or chat template, a quantized checkpoint, a LoRA adapter beside
+    the weights each give one error naming the file.
 
     Returns:
         The layout (:func:`checkpoint_layout`).
@@ -1070,6 +1098,12 @@ def check_checkpoint(path: str | Path) -> str:
     if not path.is_dir():
         raise FileFormatError(path, "is a file; a model is a checkpoint folder (config.json, weights, tokenizer)")
     layout = checkpoint_layout(path)
+    if (path / _ADAPTER_CONFIG).is_file():
+        raise FileFormatError(
+            path / _ADAPTER_CONFIG,
+            "the checkpoint folder holds a LoRA/PEFT adapter beside the model weights: transformers would apply "
+            f"it, unmerged, when loading the model (and a model trained from it could not be saved whole); {_MERGE}",
+        )
     cfg = _read_object(path / "config.json")
     _check_config(path / "config.json", cfg)
     if (path / "generation_config.json").is_file():
@@ -1172,6 +1206,28 @@ def load_qwen_vl(
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise FileFormatError(path / weights, f"{len(missing)} tensor(s) of the model are missing: {shown}")
+    # tensors the model has no place for were dropped with a transformers log line only. Unmerged
+    # LoRA weights mean the model run is not the one the weights describe: refused. Other leftovers
+    # (a published checkpoint may carry a module this transformers version does not build; none
+    # could be checked offline) are warned about by name.
+    unexpected = sorted(info.get("unexpected_keys") or [])
+    if unexpected:
+        adapter = [k for k in unexpected if _ADAPTER_TENSOR.search(k)]
+        listed = adapter or unexpected
+        shown = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+        if adapter:
+            raise FileFormatError(
+                path / weights,
+                f"{len(adapter)} LoRA/PEFT adapter tensor(s) in the weights, which the {arch.name} model does not "
+                f"apply: {shown}; {_MERGE}",
+            )
+        log.warning(
+            "%s: %d tensor(s) in the weights are not part of the %s model config.json describes and are not used: %s",
+            path / weights,
+            len(unexpected),
+            arch.name,
+            shown,
+        )
     _refuse_non_finite_weights(path, model)
     _check_attention_config(path, model)
     model.to(dev).eval()

@@ -26,9 +26,15 @@ DTYPES: tuple[str, ...] = ("bfloat16", "bf16", "float32", "fp32")
 MCQ_FPS = 12.0
 MCQ_MAX_PIXELS = 360 * 640
 
+#: Any text without a ``<think>``, ``</think>``, ``<answer>`` or ``</answer>`` tag in it.
+_NO_TAG = r"(?:(?!</?(?:think|answer)>).)*"
+
 #: The reply format the GRPO format reward checks: a ``<think>`` block then an ``<answer>``
 #: block and nothing else (white space allowed around them), the format the reasoning prompts ask for.
-DEFAULT_FORMAT_PATTERN = r"\s*<think>.*?</think>\s*<answer>.*?</answer>\s*"
+#: The blocks hold no such tag themselves: with ``.*?`` a reply of two rounds
+#: (``<think>..</think><answer>B</answer><think>..</think><answer>B</answer>``), or of nested or
+#: crossed tags, matched as a whole and was rewarded as well formed.
+DEFAULT_FORMAT_PATTERN = rf"\s*<think>{_NO_TAG}</think>\s*<answer>{_NO_TAG}</answer>\s*"
 
 
 #: The lowest GRPO sampling temperature: below it sampling is greedy in effect, and the logits
@@ -120,6 +126,9 @@ def _check_types(config: TrainConfig | GRPOConfig, what: str, floats: tuple[str,
         value = getattr(config, name)
         if value is not None and not isinstance(value, str):
             raise CameraBenchError(f"{what}: {name} must be text or unset, got {value!r}")
+    # else refused only when the model loads, after every training medium was decoded
+    if config.dtype is not None and config.dtype not in DTYPES:
+        raise CameraBenchError(f"{what}: dtype must be one of {', '.join(DTYPES)} or unset, got {config.dtype!r}")
     seed = config.seed
     if not _SEED_RANGE[0] <= seed <= _SEED_RANGE[1]:
         raise CameraBenchError(f"{what}: seed must be in [{_SEED_RANGE[0]}, {_SEED_RANGE[1]}], got {seed}")

@@ -390,6 +390,8 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
         CameraBenchError: a bad setting, no prompts, or a non-finite loss.
     """
     config.check()
+    # the device and dtype before the data: a bad device was refused after every medium was decoded
+    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
     check_pixel_budgets(model_dir, config, "GRPO")
@@ -403,7 +405,6 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
             config.format_weight,
         )
     torch.manual_seed(config.seed)
-    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
     vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
     reference: Any = None

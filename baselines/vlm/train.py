@@ -333,6 +333,8 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     from transformers import get_cosine_schedule_with_warmup
 
     config.check()
+    # the device and dtype before the data: a bad --device was refused after every medium was decoded
+    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
     check_pixel_budgets(model_dir, config)
@@ -341,7 +343,6 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     mcq = [e.row for e in examples if e.row is not None]
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
     torch.manual_seed(config.seed)
-    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
     vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
     model = freeze(vl, config.lora, config.lora_rank, config.train_vision)

@@ -130,11 +130,13 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
-    """Warn of ``--workers`` / ``--videos-per-call`` given for a method that runs as Ray tasks.
+    """Warn of ``--workers`` / ``--videos-per-call`` / ``--gpus-per-worker`` given for a method
+    that runs as Ray tasks.
 
     Only the actors of model methods read them; a geometric method runs one Ray task per video,
-    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each). A flag warned of is
-    cleared from ``args`` (the job runner would warn of it again).
+    as many at once as the cluster's CPUs allow (``--cpus-per-task`` each), and reserves no GPU
+    (``--gpus-per-worker`` was dropped without a word). A flag warned of is cleared from ``args``
+    (the job runner would warn of it again).
     """
     from camerabench.baselines.registry import predictor_class
 
@@ -144,11 +146,12 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
         return
     if kind == "semantic":
         return
-    given = [
-        flag
-        for flag, attr in (("--workers", "workers"), ("--videos-per-call", "videos_per_call"))
-        if getattr(args, attr, None) is not None
-    ]
+    flags = (
+        ("--workers", "workers"),
+        ("--videos-per-call", "videos_per_call"),
+        ("--gpus-per-worker", "gpus_per_worker"),
+    )
+    given = [flag for flag, attr in flags if getattr(args, attr, None) is not None]
     if given:
         log.warning(
             "%s ignored: with --backend ray, method %r runs one Ray task per video, as many at once as the "
@@ -157,5 +160,5 @@ def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
             args.method,
             " and ".join(given),
         )
-        args.workers = None
-        args.videos_per_call = None
+        for _, attr in flags:
+            setattr(args, attr, None)

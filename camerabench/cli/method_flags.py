@@ -12,9 +12,15 @@ import argparse
 from typing import Any
 
 from camerabench.baselines.options import METHOD_FLAGS, METHOD_SWITCHES, parse_assignments
+from camerabench.cli.args import path_arg
 from camerabench.errors import CameraBenchError
 
 __all__ = ["METHOD_FLAGS", "add_method_flags", "method_options"]
+
+
+#: Flags that name a file or folder: an empty one (``--model "$UNSET"``) was read as the current
+#: folder ("``.``: not a model checkpoint folder", or its files searched for trajectories).
+_PATH_FLAGS = ("--model", "--traj-dir")
 
 
 def _key(flag: str) -> str:
@@ -25,7 +31,8 @@ def add_method_flags(p: argparse.ArgumentParser) -> None:
     """Add the common method flags and ``--option`` to a subparser."""
     group = p.add_argument_group("method options (see the method's Options class for all of them)")
     for flag, help_ in METHOD_FLAGS:
-        group.add_argument(flag, default=None, metavar=_key(flag).upper(), help=help_)
+        kind = path_arg if flag in _PATH_FLAGS else str
+        group.add_argument(flag, type=kind, default=None, metavar=_key(flag).upper(), help=help_)
     for flag, help_ in METHOD_SWITCHES:
         group.add_argument(flag, action="store_true", default=None, help=help_)
     group.add_argument(
@@ -41,7 +48,8 @@ def method_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options the user set (flags and ``--option``), keyed by option name, values unparsed.
 
     Raises:
-        CameraBenchError: the same option set by a flag and by ``--option``.
+        CameraBenchError: the same option set by a flag and by ``--option``, or an empty path
+            given by ``--option`` (``--option model=``).
     """
     out: dict[str, Any] = {}
     for flag, _ in [*METHOD_FLAGS, *METHOD_SWITCHES]:
@@ -51,5 +59,7 @@ def method_options(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in parse_assignments(getattr(args, "option", None) or []).items():
         if key in out:
             raise CameraBenchError(f"option {key} is set both by a flag and by --option")
+        if f"--{key.replace('_', '-')}" in _PATH_FLAGS and not value.strip():
+            raise CameraBenchError(f"--option {key}= must name a path, got an empty value")
         out[key] = value
     return out

@@ -16,12 +16,19 @@ __all__ = ["add_parser", "parse_size", "run"]
 def parse_size(text: str) -> tuple[int, int]:
     """``"320x192"`` -> ``(320, 192)``.
 
+    Digits are ASCII only: ``str.isdigit`` also takes ``"²"``, which ``int`` then refuses with a
+    traceback.
+
     Example:
         >>> parse_size("320x192")
         (320, 192)
+        >>> parse_size("²x²")
+        Traceback (most recent call last):
+        ...
+        camerabench.errors.CameraBenchError: --size must look like WIDTHxHEIGHT (e.g. 320x192), got '²x²'
     """
-    parts = text.lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+    parts = [p.strip() for p in text.lower().split("x")]
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
         raise CameraBenchError(f"--size must look like WIDTHxHEIGHT (e.g. 320x192), got {text!r}")
     return int(parts[0]), int(parts[1])
 
@@ -44,7 +51,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from camerabench.synth.generate import generate_dataset
 
-    size = parse_size(args.size) if args.size else DEFAULT_SIZE
+    # "is not None": an empty --size (--size "$UNSET") is refused, not read as the default size
+    size = parse_size(args.size) if args.size is not None else DEFAULT_SIZE
     fps = args.fps if args.fps is not None else DEFAULT_FPS
     out = generate_dataset(
         args.out, clips=args.clips, seed=args.seed, preset=args.preset, size=size, fps=fps, workers=args.workers

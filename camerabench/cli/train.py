@@ -28,6 +28,63 @@ TRAINABLE: tuple[str, ...] = ("qwen-vl", "fusion")
 STAGES: tuple[str, ...] = ("sft", "grpo")
 
 
+#: The flags (``args`` attributes) only ``--method qwen-vl`` reads, in both stages, only its SFT
+#: stage, only its GRPO stage, and only ``--method fusion``. They default to ``None`` (not given;
+#: :func:`_fill_defaults` sets the configs' defaults) so that one given to a method or stage that
+#: does not read it is refused: ``--method fusion --epochs 3`` or ``--stage sft --steps 50`` ran
+#: without it, without a word.
+_QWEN_VL = (
+    "stage", "lora", "lr", "sample_fps", "max_side", "train_vision", "no_mcq", "mcq_fps", "mcq_max_pixels", "seed",
+    "device", "dtype",
+)  # fmt: skip
+_SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions")
+_GRPO = (
+    "steps", "prompts_per_step", "group_size", "kl_coef", "clip_eps", "updates_per_batch", "accuracy_weight",
+    "format_weight", "format_pattern", "no_reasoning", "max_new_tokens", "temperature", "no_filter", "micro_batch",
+    "no_binary",
+)  # fmt: skip
+_FUSION = ("folds",)
+
+
+def _given(args: argparse.Namespace, attrs: tuple[str, ...]) -> list[str]:
+    """The flags of ``attrs`` given on the command line, as typed (``--batch-size``)."""
+    return ["--" + attr.replace("_", "-") for attr in attrs if getattr(args, attr) is not None]
+
+
+def _check_flags_apply(args: argparse.Namespace) -> None:
+    """Refuse flags that the method (and stage) trained does not read.
+
+    Raises:
+        CameraBenchError: a qwen-vl flag with ``--method fusion``, ``--folds`` with qwen-vl, or a
+            flag of the other stage.
+    """
+    if args.method == "fusion":
+        other = _given(args, (*_QWEN_VL, *_SFT, *_GRPO))
+        if other:
+            raise CameraBenchError(
+                f"{', '.join(other)}: for --method qwen-vl; fusion is trained with --run, --inputs and --folds"
+            )
+        return
+    other = _given(args, _FUSION)
+    if other:
+        raise CameraBenchError(f"{', '.join(other)}: for --method fusion (the default method is qwen-vl)")
+    stage = args.stage or STAGES[0]
+    other = _given(args, _GRPO if stage == "sft" else _SFT)
+    if other:
+        reads = "grpo" if stage == "sft" else "sft (the default stage)"
+        raise CameraBenchError(f"{', '.join(other)}: for --stage {reads}; this is --stage {stage}")
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """Set the flags not given to their defaults: the configs' own, ``False`` for a switch
+    (``--no-mcq``); ``--lr`` is left to the stage's config."""
+    d, g = _defaults(), _defaults(GRPOConfig)
+    fixed = {"stage": STAGES[0], "folds": DEFAULT_N_SPLITS, "lr": None}
+    for attr in (*_QWEN_VL, *_SFT, *_GRPO, *_FUSION):
+        if getattr(args, attr) is None:
+            setattr(args, attr, fixed[attr] if attr in fixed else d[attr] if attr in d else g.get(attr, False))
+
+
 def _defaults(cls: Any = TrainConfig) -> dict[str, Any]:
     return {f.name: f.default for f in dataclasses.fields(cls)}
 
@@ -71,50 +128,52 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)")
     p.add_argument(
-        "--stage", choices=STAGES, default=STAGES[0], help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)"
+        "--stage", choices=STAGES, default=None, help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)"
     )
     p.add_argument("--data", type=path_arg, required=True)
     p.add_argument("--model", default=None, help="checkpoint to fine-tune (qwen-vl)")
     p.add_argument("--out", type=path_arg, required=True)
     p.add_argument("--run", type=path_arg, default=None, help="run folder holding the inputs' method folders (fusion)")
     p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
-    p.add_argument(
-        "--folds", type=positive_int, default=DEFAULT_N_SPLITS, help="video-level cross-fitting folds (fusion)"
-    )
-    p.add_argument("--lora", action="store_true")
-    p.add_argument("--epochs", type=positive_float, default=d["epochs"], help="sft")
+    p.add_argument("--folds", type=positive_int, default=None, help="video-level cross-fitting folds (fusion)")
+    p.add_argument("--lora", action="store_true", default=None)
+    p.add_argument("--epochs", type=positive_float, default=None, help="sft")
     p.add_argument(
         "--lr", type=positive_float, default=None, help=f"learning rate (default sft {d['lr']:g}, grpo {g['lr']:g})"
     )
-    p.add_argument("--warmup", type=fraction, default=d["warmup"])
-    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
-    p.add_argument("--grad-accum", type=positive_int, default=d["grad_accum"])
-    p.add_argument("--sample-fps", type=positive_float, default=d["sample_fps"])
-    p.add_argument("--max-side", type=positive_int, default=d["max_side"])
-    p.add_argument("--train-vision", action="store_true", help="also train the vision tower and merger")
-    p.add_argument("--no-captions", action="store_true", help="leave caption examples out of the mixture")
-    p.add_argument("--no-mcq", action="store_true", help="leave the multiple-choice rows (labels/shotbench) out")
-    p.add_argument("--mcq-fps", type=positive_float, default=d["mcq_fps"], help="frame rate of MCQ videos")
-    p.add_argument("--mcq-max-pixels", type=positive_int, default=d["mcq_max_pixels"], help="MCQ pixels per frame")
+    p.add_argument("--warmup", type=fraction, default=None)
+    p.add_argument("--batch-size", type=positive_int, default=None)
+    p.add_argument("--grad-accum", type=positive_int, default=None)
+    p.add_argument("--sample-fps", type=positive_float, default=None)
+    p.add_argument("--max-side", type=positive_int, default=None)
+    p.add_argument("--train-vision", action="store_true", default=None, help="also train the vision tower and merger")
+    p.add_argument("--no-captions", action="store_true", default=None, help="leave caption examples out of the mixture")
+    p.add_argument(
+        "--no-mcq", action="store_true", default=None, help="leave the multiple-choice rows (labels/shotbench) out"
+    )
+    p.add_argument("--mcq-fps", type=positive_float, default=None, help="frame rate of MCQ videos")
+    p.add_argument("--mcq-max-pixels", type=positive_int, default=None, help="MCQ pixels per frame")
     grpo = p.add_argument_group("GRPO (--stage grpo)")
-    grpo.add_argument("--steps", type=positive_int, default=g["steps"], help="optimiser steps")
-    grpo.add_argument("--prompts-per-step", type=positive_int, default=g["prompts_per_step"])
-    grpo.add_argument("--group-size", type=positive_int, default=g["group_size"], help="completions per prompt")
-    grpo.add_argument("--kl-coef", type=_non_negative_float, default=g["kl_coef"], help="beta of the KL penalty")
-    grpo.add_argument("--clip-eps", type=positive_float, default=g["clip_eps"], help="ratio clipping range")
-    grpo.add_argument("--updates-per-batch", type=positive_int, default=g["updates_per_batch"])
-    grpo.add_argument("--accuracy-weight", type=_non_negative_float, default=g["accuracy_weight"])
-    grpo.add_argument("--format-weight", type=_non_negative_float, default=g["format_weight"])
-    grpo.add_argument("--format-pattern", default=g["format_pattern"], help="regex the whole completion must match")
-    grpo.add_argument("--no-reasoning", action="store_true", help="prompts ask for the answer only, no <think>")
-    grpo.add_argument("--max-new-tokens", type=positive_int, default=g["max_new_tokens"])
-    grpo.add_argument("--temperature", type=_temperature, default=g["temperature"], help="sampling temperature")
-    grpo.add_argument("--no-filter", action="store_true", help="keep groups whose rewards are all equal")
-    grpo.add_argument("--micro-batch", type=positive_int, default=g["micro_batch"], help="completions per forward")
-    grpo.add_argument("--no-binary", action="store_true", help="leave the yes/no questions out")
-    p.add_argument("--seed", type=torch_seed, default=d["seed"])
-    p.add_argument("--device", default=d["device"])
-    p.add_argument("--dtype", default=d["dtype"])
+    grpo.add_argument("--steps", type=positive_int, default=None, help="optimiser steps")
+    grpo.add_argument("--prompts-per-step", type=positive_int, default=None)
+    grpo.add_argument("--group-size", type=positive_int, default=None, help="completions per prompt")
+    grpo.add_argument("--kl-coef", type=_non_negative_float, default=None, help="beta of the KL penalty")
+    grpo.add_argument("--clip-eps", type=positive_float, default=None, help="ratio clipping range")
+    grpo.add_argument("--updates-per-batch", type=positive_int, default=None)
+    grpo.add_argument("--accuracy-weight", type=_non_negative_float, default=None)
+    grpo.add_argument("--format-weight", type=_non_negative_float, default=None)
+    grpo.add_argument("--format-pattern", default=None, help="regex the whole completion must match")
+    grpo.add_argument(
+        "--no-reasoning", action="store_true", default=None, help="prompts ask for the answer only, no <think>"
+    )
+    grpo.add_argument("--max-new-tokens", type=positive_int, default=None)
+    grpo.add_argument("--temperature", type=_temperature, default=None, help="sampling temperature")
+    grpo.add_argument("--no-filter", action="store_true", default=None, help="keep groups whose rewards are all equal")
+    grpo.add_argument("--micro-batch", type=positive_int, default=None, help="completions per forward")
+    grpo.add_argument("--no-binary", action="store_true", default=None, help="leave the yes/no questions out")
+    p.add_argument("--seed", type=torch_seed, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--dtype", default=None)
     return p
 
 
@@ -200,9 +259,13 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "fusion":
         if args.model:
             raise CameraBenchError("--model is for --method qwen-vl; fusion is trained on --run RUN --inputs A,B")
+        _check_flags_apply(args)
+        _fill_defaults(args)
         return _run_fusion(args)
     if args.run or args.inputs:  # a fusion command without --method fusion
         raise CameraBenchError("--run and --inputs are for --method fusion (the default method is qwen-vl)")
+    _check_flags_apply(args)
+    _fill_defaults(args)
     if not args.model:
         raise CameraBenchError("train --method qwen-vl needs --model PATH")
     from camerabench.baselines.vlm.train import refuse_out_is_model

@@ -37,6 +37,7 @@ import math
 import os
 import re
 import signal
+import stat
 import threading
 import time
 import traceback
@@ -52,9 +53,9 @@ from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
-from camerabench.fileio import WriteError, append_jsonl, write_error
+from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
-from camerabench.jobs.workers import JobDone, check_workers, job_error, one_line, run_in_workers
+from camerabench.jobs.workers import STOPS, JobDone, check_workers, job_error, one_line, run_in_workers
 from camerabench.locks import FolderLock
 from camerabench.records import (
     AnswerRecord,
@@ -196,7 +197,9 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     t0 = time.perf_counter()
     try:
         result = predictor.predict(Path(path), questions)
-    except Exception as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
         reason = _failure_reason(exc)
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", method, video, traceback.format_exc())
@@ -276,7 +279,9 @@ def _caption_job(
         if trajectory_path is not None:
             predictor.reuse_trajectory(Path(path), load_npz(trajectory_path))
         text = predictor.caption(Path(path), question, mode)
-    except Exception as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
         reason = _failure_reason(exc)
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on %s:\n%s", predictor.name, video, traceback.format_exc())
@@ -322,7 +327,9 @@ def _answer_job(key: str, row: MCQRow, media: list[str], trajectory_path: str | 
         if trajectory_path is not None:
             predictor.reuse_trajectory(Path(media[0]), load_npz(trajectory_path))
         reply = predictor.answer(row, [Path(m) for m in media])
-    except Exception as exc:  # noqa: BLE001 - any per-row error becomes a recorded failure
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any per-row error becomes a recorded failure
         reason = _failure_reason(exc)
         if not isinstance(exc, CameraBenchError):
             log.warning("%s failed on row %s:\n%s", predictor.name, key, traceback.format_exc())
@@ -356,16 +363,23 @@ def _repair_tail(path: Path) -> tuple[bool, str | None]:
     have lost records after it).
     """
     try:
-        data = path.read_bytes()
-        if not data or data.endswith(b"\n"):
-            return False, None
-        keep = data.rfind(b"\n") + 1
-        tail = data[keep:]
-        try:
-            record = json.loads(tail)
-        except ValueError:  # torn mid-record: dropped below
-            record = None
-        with open(path, "r+b") as fh:
+        # opened for writing before any video runs: a file this run cannot append to is refused now,
+        # not after the first video's work; O_NONBLOCK: a pipe there is not waited on (refused below)
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # reading a pipe waited without end
+            os.close(fd)
+            problem = "is not a regular file (a pipe, socket or device): remove it to run into this folder"
+            raise WriteError(path, problem)
+        with open(fd, "r+b") as fh:
+            data = fh.read()
+            if not data or data.endswith(b"\n"):
+                return False, None
+            keep = data.rfind(b"\n") + 1
+            tail = data[keep:]
+            try:
+                record = json.loads(tail)
+            except ValueError:  # torn mid-record: dropped below
+                record = None
             if isinstance(record, dict):
                 log.warning("%s: the last line has no line break (an interrupted run); adding it", path)
                 fh.seek(len(data))
@@ -409,7 +423,9 @@ def _init(method: str, options: MethodOptions, threads: int | None) -> None:
         _init_worker(method, options, threads)
     except CameraBenchError:
         raise
-    except Exception as exc:  # re-raised as the one-line error of the run
+    except STOPS:
+        raise
+    except BaseException as exc:  # re-raised as the one-line error of the run
         reason = one_line(f"{type(exc).__name__}: {exc}")
         raise CameraBenchError(f"method {method!r} could not be set up: {reason}") from exc
 
@@ -459,7 +475,9 @@ def _iter_outcomes(
             t0 = time.perf_counter()
             try:
                 outcome = job_fn(*job)
-            except Exception as exc:  # that video's failure, as in a worker process (logged)
+            except STOPS:
+                raise
+            except BaseException as exc:  # that video's failure, as in a worker process (logged)
                 log.warning("%s: a job raised", what, exc_info=True)
                 outcome = failed_fn(method, time.perf_counter() - t0, job_error(exc), *job)
             yield outcome
@@ -1093,6 +1111,8 @@ def _run_locked(
                         log.warning("%s failed on %s: %s", method, outcome.video, reason)
                         job = next(j for j in jobs if j[0] == outcome.video)
                         outcome = failed_fn(method, outcome.seconds, reason, *job)
+                if kind == "predict" and outcome.trajectory is None:
+                    _remove_stale_trajectory(folder, outcome.video)
                 append_jsonl(out_path, outcome.records)
                 ran += 1
                 info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
@@ -1129,6 +1149,8 @@ def _run_locked(
         saver.save()
     except BaseException as exc:
         bar.close()
+        if getattr(exc, APPENDED_ATTR, False):  # the interrupt came once the video's records were on disk
+            ran += 1
         _stopped(kind, method, exc, saver, len(done) + ran, len(videos), out_path)
         if isinstance(exc, WriteError):
             unit = "rows" if kind == "answer" else "videos"
@@ -1147,6 +1169,20 @@ def _run_locked(
         unanswerable_questions=unanswerable,
         failures=dict(info.failures),
     )
+
+
+def _remove_stale_trajectory(folder: MethodFolder, video: str) -> None:
+    """Remove the trajectory an earlier run saved for ``video``, which this run estimated none for
+    (it failed on the video: a changed file, a worker that died): evaluation took that trajectory,
+    of another file or run, for this run's estimate."""
+    path = folder.trajectory(video)
+    if not (path.is_file() or path.is_symlink()):
+        return
+    log.warning("%s: removing the trajectory of an earlier run: this run has none for %s", path, video)
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise write_error(path, exc) from exc
 
 
 def _stopped(

@@ -40,7 +40,7 @@ from typing import Any
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["JobDone", "check_workers", "describe_exit", "job_error", "one_line", "run_in_workers"]
+__all__ = ["STOPS", "JobDone", "check_workers", "describe_exit", "job_error", "one_line", "run_in_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,13 @@ def job_error(exc: BaseException) -> str:
     return one_line(str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}")
 
 
+#: What stops a run rather than failing one job: Ctrl-C, SIGTERM, sys.exit(). Any other exception
+#: of a job, ``BaseException`` subclasses included (``asyncio.CancelledError`` from a method's own
+#: event loop), is that job's failure: caught as ``Exception`` only, it stopped the whole run with
+#: a traceback (or killed the worker process, recorded as a death with exit code 1).
+STOPS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+
+
 def check_workers(workers: object) -> int:
     """``workers`` as a count of processes or actors: an integer >= 1 (not a bool), returned as a
     Python ``int``; an integer of another type (``numpy.int64`` from a computed configuration) is
@@ -146,7 +153,9 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         init(*init_args)
-    except Exception as exc:  # noqa: BLE001 - sent to the main process, which stops the run with it
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - sent to the main process, which stops the run with it
         conn.send(("init_failed", job_error(exc)))
         return
     conn.send(("ready", None))
@@ -160,7 +169,9 @@ def _worker_main(
         index, job = message
         try:
             result = job_fn(*job)
-        except Exception as exc:  # this job's failure, sent to the main process (logged here)
+        except STOPS:
+            raise
+        except BaseException as exc:  # this job's failure, sent to the main process (logged here)
             log.warning("job %d raised", index, exc_info=True)
             conn.send(("failed", (index, job_error(exc))))
             continue

@@ -116,3 +116,13 @@ def test_a_static_estimate_far_from_the_origin_still_has_no_scale() -> None:
     errors = _errors(est, LINE)
     assert math.isnan(errors["scale"])
     assert "estimated camera centre does not move" in errors["note"]
+
+
+def test_a_rotation_only_estimate_with_round_off_translations_has_no_scale() -> None:
+    # centres at the origin up to the round-off of cancelled unit translations (a few 1e-16): the
+    # relative test alone called it moving (its largest coordinate is the round-off) and fitted a scale
+    rng = np.random.default_rng(2)
+    est = rng.normal(size=(N, 3)) * 3e-17
+    errors = _errors(est, LINE)
+    assert math.isnan(errors["scale"])
+    assert "estimated camera centre does not move" in errors["note"]
