@@ -269,7 +269,7 @@ def _standardiser(prim: NDArray[np.int64], s: NDArray[np.float64], n_prims: int)
     """(n_prims, k, 3): per primitive and input, (m, mean, sd) of ``asinh(s / m)`` on its ok scores.
 
     ``m`` is the median absolute score (1 when it is 0 or there is no score); mean 0 and sd 1
-    when there are too few scores to estimate them (none, or one / all equal).
+    when there is no score, sd 1 when the scores do not vary (one score, or all equal).
     """
     k = s.shape[1]
     out = np.tile(np.array([1.0, 0.0, 1.0]), (n_prims, k, 1))
@@ -280,8 +280,13 @@ def _standardiser(prim: NDArray[np.int64], s: NDArray[np.float64], n_prims: int)
                 continue
             m = _median_abs(ok) or 1.0
             a = _asinh_ratio(ok, m)
-            sd = float(a.std())
-            out[p, i] = (m, float(a.mean()), sd if sd > 0 else 1.0)
+            mean, sd = float(a.mean()), float(a.std())
+            # Equal scores have an sd of the mean's round-off (1e-16 for a constant nonzero score),
+            # not 0: it made any other score at prediction a z of 1e15, P(yes) exactly 0 or 1. The
+            # bound on that round-off is scikit-learn StandardScaler's (_is_constant_feature).
+            n, eps = a.size, float(np.finfo(np.float64).eps)
+            constant = sd * sd <= n * eps * sd * sd + (n * mean * eps) ** 2
+            out[p, i] = (m, mean, 1.0 if constant else sd)
     return out
 
 
@@ -353,38 +358,86 @@ class SharedStack:
         if self.kind == "constant":
             out["p"] = self.p
         else:
-            out.update(
-                variant=self.variant, c=self.c, coef=self.coef, intercept=self.intercept, cv_log_loss=self.cv_log_loss
-            )
+            # an undefined inner log loss (no inner split to score) is null: NaN is not JSON
+            losses = {k: [x if math.isfinite(x) else None for x in v] for k, v in self.cv_log_loss.items()}
+            out.update(variant=self.variant, c=self.c, coef=self.coef, intercept=self.intercept, cv_log_loss=losses)
         return out
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> SharedStack:
+        # a hand-edited file can hold anything: "coef": "1234" was read as [1, 2, 3, 4], an sd of 0
+        # divided by zero at prediction, a standardiser triple of two numbers was an IndexError there
         kind = str(obj["kind"])
-        primitives = [str(p) for p in obj["primitives"]]
-        standardiser = [[[float(v) for v in t] for t in row] for row in obj["standardiser"]]
-        if not all(math.isfinite(v) for row in standardiser for t in row for v in t):
-            raise ValueError("standardiser holds a value that is not a finite number")
+        primitives = [_text(p, "primitives") for p in _array(obj["primitives"], "primitives")]
+        standardiser = [
+            [_triple(t) for t in _array(row, "standardiser row")] for row in _array(obj["standardiser"], "standardiser")
+        ]
         if kind == "constant":
-            p = float(obj["p"])
+            p = _number(obj["p"], "constant probability p")
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"constant probability must be in [0, 1], got {p!r}")
             return cls("constant", primitives, standardiser, p=p)
         if kind != "logistic":
             raise ValueError(f"unknown fusion stack kind {kind!r}")
-        numbers = [float(obj["c"]), float(obj["intercept"]), *(float(v) for v in obj["coef"])]
-        if not all(math.isfinite(v) for v in numbers):
-            raise ValueError("c, intercept or a coefficient is not a finite number")
+        variant = obj["variant"]
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown fusion variant {variant!r} (known: {', '.join(VARIANTS)})")
+        losses = obj["cv_log_loss"]
+        if not isinstance(losses, Mapping):
+            raise ValueError(f"cv_log_loss must be a JSON object, got {type(losses).__name__}")
         return cls(
             "logistic",
             primitives,
             standardiser,
-            variant=str(obj["variant"]),
-            c=float(obj["c"]),
-            coef=[float(v) for v in obj["coef"]],
-            intercept=float(obj["intercept"]),
-            cv_log_loss={str(k): [float(x) for x in v] for k, v in obj["cv_log_loss"].items()},
+            variant=variant,
+            c=_number(obj["c"], "c"),
+            coef=[_number(v, "a coefficient") for v in _array(obj["coef"], "coef")],
+            intercept=_number(obj["intercept"], "intercept"),
+            # null: no inner split had both classes in its training part (undefined; older files wrote NaN)
+            cv_log_loss={
+                str(k): [
+                    math.nan if x is None or x != x else _number(x, "cv_log_loss") for x in _array(v, "cv_log_loss")
+                ]
+                for k, v in losses.items()
+            },
         )
+
+
+def _array(value: Any, name: str) -> list[Any]:
+    """``value`` if it is a JSON array (a string is not: ``list("ab")`` is two inputs)."""
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a JSON array, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must hold non-empty strings, got {value!r:.60}")
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    """``value`` if it is a finite JSON number (not a string, a boolean, NaN or an infinity)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r:.60}")
+    return float(value)
+
+
+def _fold(value: Any) -> int:
+    """A fold number: a non-negative JSON integer (1.7 was read as fold 1, true as fold 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a video's fold must be a non-negative integer, got {value!r:.60}")
+    return value
+
+
+def _triple(value: Any) -> list[float]:
+    """A standardiser entry ``[m, mean, sd]``: m and sd are divisors, so positive."""
+    entry = [_number(v, "standardiser") for v in _array(value, "standardiser entry")]
+    if len(entry) != 3:
+        raise ValueError(f"a standardiser entry must be [m, mean, sd], got {value!r:.60}")
+    if entry[0] <= 0 or entry[2] <= 0:
+        raise ValueError(f"a standardiser entry's m and sd must be positive, got {value!r:.60}")
+    return entry
 
 
 def _logistic(x: NDArray[np.float64], y: NDArray[np.bool_], c: float) -> Any:
@@ -566,10 +619,10 @@ class FusionModel:
         if obj.get("schema_version") != FUSION_SCHEMA_VERSION:
             raise ValueError(f"fusion schema_version {obj.get('schema_version')!r} is not {FUSION_SCHEMA_VERSION}")
         model = cls(
-            inputs=[str(x) for x in obj["inputs"]],
+            inputs=[_text(x, "inputs") for x in _array(obj["inputs"], "inputs")],
             trained_on_data=str(obj["trained_on_data"]),
             trained_on_run=str(obj["trained_on_run"]),
-            video_folds={str(k): int(v) for k, v in obj["video_folds"].items()},
+            video_folds={str(k): _fold(v) for k, v in obj["video_folds"].items()},
             video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
             primitives={str(p): {str(k): int(v) for k, v in e.items()} for p, e in obj["primitives"].items()},
             input_samples={
@@ -581,7 +634,14 @@ class FusionModel:
         )
         if not model.inputs or len(set(model.inputs)) != len(model.inputs):
             raise ValueError(f"inputs must be distinct method names, at least one, got {model.inputs!r}")
+        unfitted = sorted(set(model.video_folds.values()) - set(model.folds))
+        if unfitted:  # stack() would give those training videos the full model, which saw their labels
+            raise ValueError(
+                f"video_folds puts videos in fold {unfitted[0]}, which has no stack in folds (fitted without them)"
+            )
         for stack in [model.full, *model.folds.values()]:
+            if stack is not None and len(set(stack.primitives)) != len(stack.primitives):
+                raise ValueError(f"a stack names a primitive twice: {stack.primitives!r}")
             if stack is None or stack.kind != "logistic":
                 continue
             n_features = len(feature_names(model.inputs, stack.primitives, stack.interactions))

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.scoring import MotionSeries, decompose
+from camerabench.errors import PredictionError
 from camerabench.taxonomy import Primitive, Speed, Steadiness
 from camerabench.trajectory import Trajectory
 
@@ -186,6 +187,13 @@ def caption_from_events(events: list[MotionEvent], shake: Steadiness | None) -> 
 
 
 def describe_trajectory(traj: Trajectory) -> str:
-    """Caption of a trajectory's camera movement."""
+    """Caption of a trajectory's camera movement.
+
+    Raises:
+        PredictionError: ``traj`` has a single pose (it shows no motion at all, and would be
+            captioned as a still camera), or is no usable camera path (:func:`decompose`).
+    """
+    if len(traj) < 2:
+        raise PredictionError(f"a trajectory of {len(traj)} pose shows no motion: describing it needs two poses")
     motion = decompose(traj)
     return caption_from_events(motion_events(motion), shake_level(motion))

@@ -173,12 +173,23 @@ class GeometricPredictor(Predictor):
         """
 
     def trajectory(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
-        """:meth:`estimate`, remembered for the last video (predict then caption reuse it)."""
+        """:meth:`estimate`, remembered for the last video (predict then caption reuse it).
+
+        Raises:
+            PredictionError: the trajectory (estimated, or reused from a saved file) has a
+                single pose: it shows no motion at all, and scored it would read as a still camera.
+        """
         video_path = Path(video_path)
         if self._cache is None or self._cache[0] != video_path:
             traj, info = self.estimate(video_path)
             self._cache = (video_path, traj, info)
-        return self._cache[1], self._cache[2]
+        traj = self._cache[1]
+        if len(traj) < 2:
+            raise PredictionError(
+                f"{video_path}: the trajectory has {len(traj)} pose, which shows no motion; scoring or describing "
+                "camera motion needs two"
+            )
+        return traj, self._cache[2]
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         traj, info = self.trajectory(video_path)

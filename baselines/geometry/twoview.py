@@ -114,6 +114,8 @@ def localisation_noise_px(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64]
     """
     import cv2
 
+    if not (np.isfinite(pts_a).all() and np.isfinite(pts_b).all()):  # OpenCV fits them and returns noise ~0
+        raise ValueError("matched points must be finite")
     if len(pts_a) < 8:
         return float("nan")
     f_mat, _ = cv2.findFundamentalMat(
@@ -156,6 +158,11 @@ def fit_rotation_zoom(
     Returns:
         ``(R_b_from_a (3, 3), zoom, residual_px (M,))``.
 
+    Raises:
+        ValueError: fewer than 2 matches (the 4-5 parameters are not determined: no matches
+            would give "no rotation, no zoom" from nothing), points of other shapes, or
+            non-finite points or focal lengths.
+
     Example:
         >>> k = np.array([[200.0, 0.0, 100.0], [0.0, 200.0, 80.0], [0.0, 0.0, 1.0]])
         >>> grid = np.stack(np.meshgrid(np.linspace(0, 200, 6), np.linspace(0, 160, 5)), -1)
@@ -169,6 +176,12 @@ def fit_rotation_zoom(
 
     pts_a = np.asarray(pts_a, dtype=np.float64)
     pts_b = np.asarray(pts_b, dtype=np.float64)
+    if pts_a.ndim != 2 or pts_a.shape[1:] != (2,) or pts_b.shape != pts_a.shape:
+        raise ValueError(f"matches must be two (M, 2) arrays of one shape, got {pts_a.shape} and {pts_b.shape}")
+    if len(pts_a) < 2:
+        raise ValueError(f"{len(pts_a)} match(es): a rotation and zoom needs at least 2")
+    if not (np.isfinite(pts_a).all() and np.isfinite(pts_b).all() and np.isfinite(k_a).all() and k_a[0, 0] > 0):
+        raise ValueError("matches and intrinsics must be finite, with a positive focal length")
     free_focal = focal_sigma is not None
     prior_width = focal_sigma if focal_sigma is not None else 1.0
     focal, centre = np.array([k_a[0, 0], k_a[1, 1]]), k_a[:2, 2]

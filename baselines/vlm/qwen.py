@@ -127,7 +127,10 @@ def geometry_summary(method_dir: str | Path, video: str) -> str:
         traj = load_npz(path)
     except FileFormatError as exc:
         raise PredictionError(f"{video}: unreadable trajectory for the geometry prompt: {exc}") from exc
-    return describe_trajectory(traj)
+    try:
+        return describe_trajectory(traj)
+    except PredictionError as exc:  # said nothing of which file, nor that it is the geometry prompt's
+        raise PredictionError(f"{video}: trajectory {path} cannot be described for the geometry prompt: {exc}") from exc
 
 
 def encode_video(
@@ -149,6 +152,17 @@ def encode_video(
     return dataclasses.replace(prepared, notes=dict(clip.notes))
 
 
+def _refuse_unencodable(text: str, what: str) -> None:
+    """A text UTF-8 cannot hold (a lone surrogate, as a JSON escape ``"\\ud800"`` reads) made the
+    tokenizer fail with "TextEncodeInput must be Union[...]", naming neither the text nor the cause."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PredictionError(
+            f"{what} {ascii(text)[:200]} holds a lone surrogate escape at character {exc.start}, not text"
+        ) from exc
+
+
 def _check_fps(fps: float, name: str) -> None:
     """A frame rate must be a positive finite number (the video reader's own check was a bare ValueError)."""
     if isinstance(fps, bool) or not isinstance(fps, int | float) or not (math.isfinite(fps) and fps > 0):
@@ -168,6 +182,7 @@ def _naming(path: str | Path) -> Iterator[None]:
 def yes_probability_naive(vl: QwenVL, video: VisualInputs, question: str) -> float:
     """P("Yes") from one full forward pass over the whole prompt (the reference computation)."""
     refuse_blank(question, "the question")
+    _refuse_unencodable(question, "the question")
     enc = vl.encode([video, vqa_prompt(question)])
     out = vl.model(**vl.model_inputs([enc]), use_cache=False, logits_to_keep=1)
     probs = torch.softmax(out.logits[0, -1].float(), dim=-1)
@@ -211,6 +226,7 @@ def yes_probabilities(vl: QwenVL, video: VisualInputs, questions: list[str], bat
         return []
     for q in questions:
         refuse_blank(q, "the question")
+        _refuse_unencodable(q, "the question")
         refuse_control_tokens(q, "the question")
     yes_id = vl.token_id(YES)  # before any work
     prefix_text, head, after = _split_prefix(vl, video)
@@ -302,6 +318,9 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
 
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise CameraBenchError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}")
+    for c in content:
+        if isinstance(c, str):
+            _refuse_unencodable(c, "the prompt text")
     enc = vl.encode(content)
     inputs = vl.model_inputs([enc])
     ends = reply_end_ids(vl)
@@ -358,9 +377,17 @@ DIFFSW_SUMMARY = (
 
 def _plain(reply: str) -> str:
     """A generated caption fed back into the next DiffSW prompt, without control-token text (which the
-    tokenizer would read as control tokens: a reply spelling ``<|im_end|>`` would end the next turn)."""
+    tokenizer would read as control tokens: a reply spelling ``<|im_end|>`` would end the next turn).
+
+    Raises:
+        PredictionError: nothing but white space is left (it went into the timeline as an empty
+            description, without a word).
+    """
+    original = reply
     while (token := control_token_in(reply)) is not None:
         reply = reply.replace(token, "")
+    if not reply.strip():
+        raise PredictionError(f"the model's reply {original[:200]!r} is only control-token text: no description")
     return reply
 
 
@@ -419,8 +446,13 @@ def diffsw_caption(
     if isinstance(max_keyframes, bool) or not isinstance(max_keyframes, int) or max_keyframes < 1:
         raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
     refuse_blank(question, "the caption question")
+    _refuse_unencodable(question, "the caption question")
     refuse_control_tokens(question, "the caption question")
     rate = 1.0 / keyframe_interval_s
+    if not math.isfinite(rate):  # a subnormal interval: OverflowError "cannot convert float infinity to integer"
+        raise CameraBenchError(
+            f"keyframe_interval_s {keyframe_interval_s!r} is too small: key frames at an infinite rate"
+        )
     with _warned_once():  # probe_video and read_video warn about the same damaged timing
         info = probe_video(video_path)
         # the ticks read_video(fps=rate) would settle on (the last within the frames' span, as it counts them)
@@ -512,12 +544,41 @@ def encode_media(
 
 
 @torch.inference_mode()
-def option_probabilities(vl: QwenVL, content: list[VisualInputs | str], letters: list[str]) -> dict[str, float]:
-    """P(next token = letter) for each option letter after the prompt (softmax over the vocabulary)."""
+def option_log_probabilities(vl: QwenVL, content: list[VisualInputs | str], letters: list[str]) -> dict[str, float]:
+    """log P(next token = letter) for each option letter after the prompt (log-softmax over the
+    vocabulary): unlike the probabilities, they do not underflow to a tie at 0."""
+    for c in content:
+        if isinstance(c, str):
+            _refuse_unencodable(c, "the prompt text")
     enc = vl.encode(content)
     out = vl.model(**vl.model_inputs([enc]), use_cache=False, logits_to_keep=1)
-    probs = torch.softmax(out.logits[0, -1].float(), dim=-1)
-    return {letter: float(probs[vl.token_id(letter)]) for letter in letters}
+    logp = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+    return {letter: float(logp[vl.token_id(letter)]) for letter in letters}
+
+
+def option_probabilities(vl: QwenVL, content: list[VisualInputs | str], letters: list[str]) -> dict[str, float]:
+    """P(next token = letter) for each option letter after the prompt (softmax over the vocabulary)."""
+    return {k: math.exp(v) for k, v in option_log_probabilities(vl, content, letters).items()}
+
+
+def most_likely_option(log_probs: Mapping[str, float], row: str) -> str:
+    """The letter of the highest log-probability.
+
+    Raises:
+        PredictionError: a log-probability is NaN or +inf, none is finite, or the highest is
+            shared (``max`` took the first letter of the table: a tie, e.g. of bf16 logits or of
+            probabilities underflowing to 0, was answered "A").
+    """
+    values = list(log_probs.values())
+    if any(math.isnan(v) or v == math.inf for v in values) or not any(math.isfinite(v) for v in values):
+        raise PredictionError(f"row {row}: non-finite option log-probabilities {log_probs}")
+    best = max(values)
+    tied = [letter for letter, v in log_probs.items() if v == best]
+    if len(tied) > 1:
+        raise PredictionError(
+            f"row {row}: options {', '.join(tied)} are equally likely (log-probability {best:.6g}): no answer"
+        )
+    return tied[0]
 
 
 @dataclass(frozen=True)
@@ -734,10 +795,7 @@ class QwenVLPredictor(Predictor):
             mcq_prompt(row, reasoning=bool(self.opt("mcq_reasoning"))),
         ]
         if self.opt("mcq_mode") == "likelihood":
-            probs = option_probabilities(self.vl, content, list(row.options))
-            if not all(np.isfinite(p) for p in probs.values()):
-                raise PredictionError(f"row {row.index}: non-finite option probabilities {probs}")
-            return max(probs, key=lambda letter: probs[letter])
+            return most_likely_option(option_log_probabilities(self.vl, content, list(row.options)), row.index)
         return generate_text(self.vl, content, max_new_tokens=int(self.opt("mcq_max_new_tokens")))
 
     def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:

@@ -12,6 +12,7 @@ Every step is resumable: run it again after an interruption and finished work is
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import time
 from collections.abc import Mapping
@@ -97,6 +98,17 @@ def _check_other_methods(run: Path, methods: dict[str, dict[str, Any]]) -> None:
         )
 
 
+def _count(value: object) -> int | None:
+    """``value`` as a Python ``int`` when it is an integer (``numpy.int64`` from a computed
+    configuration included, as for ``workers``; a bool not), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
 def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, Any]]) -> None:
     """Refuse demo arguments that cannot run, before anything is logged or written (the synth
     step would refuse a clip count only after the demo announced it, and an unknown method only
@@ -110,7 +122,7 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
     from camerabench.synth.generate import MAX_CLIPS  # the synth step's own bound
 
     if clips is not None:
-        if isinstance(clips, bool) or not isinstance(clips, int) or clips < 1:
+        if _count(clips) is None or clips < 1:
             raise CameraBenchError(f"clips must be an integer >= 1, got {clips!r}")
         if clips > MAX_CLIPS:
             raise CameraBenchError(f"clips must be at most {MAX_CLIPS} (the synthetic benchmark's limit), got {clips}")
@@ -151,6 +163,7 @@ def run_demo(
     workers = check_workers(workers) if workers is not None else os.cpu_count() or 1
     methods = DEMO_METHODS if methods is None else methods
     _check_arguments(out, clips, methods)
+    clips = _count(clips) if clips is not None else None  # a plain int for the manifest and the checks
     _check_other_methods(run, methods)
 
     from camerabench.eval import write_report  # after the checks: the report's plotting takes a second

@@ -18,10 +18,12 @@ locally), never the failure of the other videos of its actor call; a call that f
 (a result Ray cannot serialise) runs each of its videos again alone. A method that cannot be
 set up stops the run with one line, as locally.
 
-``HOST:PORT`` addresses are tried with a plain TCP connection first: ``ray.init`` retries a head
-that does not answer for ever (and ignores SIGTERM meanwhile), so nothing listening there is an
-error at once. A local instance started for the run keeps the caller's SIGTERM handler (``ray.init``
-would replace it with its own).
+``HOST:PORT`` addresses (``RAY_ADDRESS`` too, which ``ray.init`` joins when no address is given)
+are tried first, as Ray will reach them (``localhost`` by this node's address), with a TCP
+connection and the opening of an HTTP/2 (gRPC) exchange: ``ray.init`` retries a head that does
+not answer for some 10 minutes (and ignores SIGTERM meanwhile), so nothing listening there, or
+something that is not a Ray head, is an error at once. A local instance started for the run
+keeps the caller's SIGTERM handler (``ray.init`` would replace it with its own).
 
 Data access: workers read videos (and trajectories) by path, so the data must be on storage every
 node sees; with ``ship_videos`` the driver reads each video and sends its bytes through Ray's
@@ -52,7 +54,7 @@ from typing import Any
 
 from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
 from camerabench.errors import CameraBenchError
-from camerabench.jobs.workers import JobDone, check_workers, job_error, one_line
+from camerabench.jobs.workers import STOPS, JobDone, check_workers, job_error, one_line
 
 __all__ = [
     "DEFAULT_VIDEOS_PER_CALL",
@@ -178,13 +180,22 @@ class ClusterInfo:
 
 
 def require_ray() -> None:
-    """Raise the one-line install hint when Ray cannot be imported."""
+    """Raise the one-line install hint when Ray is not installed, and a one-line error naming
+    the cause when it is installed but does not import (e.g. a protobuf or grpcio of another
+    version: that was an ImportError traceback from the first ``import ray``)."""
     try:
         found = importlib.util.find_spec("ray") is not None
     except ValueError:  # ``sys.modules["ray"]`` is None: imports of ray are blocked
         found = False
     if not found:
         raise CameraBenchError(INSTALL_HINT)
+    try:
+        import ray  # noqa: F401 - imported here only to see that it imports
+    except ImportError as exc:
+        raise CameraBenchError(
+            f"the Ray backend needs Ray, which is installed but cannot be imported ({job_error(exc)}); "
+            "reinstall it: pip install -c constraints.txt --force-reinstall 'camerabench[ray]'"
+        ) from exc
 
 
 def _check_reachable(address: str) -> None:
@@ -207,24 +218,63 @@ def _check_reachable(address: str) -> None:
         raise CameraBenchError(f"could not reach the Ray cluster at {address}: port {port} is not in 1-65535")
     host = host.strip("[]")  # [::1]:6379
     hosts = [host]
-    if host in ("localhost", "127.0.0.1", "::1"):  # Ray reaches it by this node's address: either will do
+    if host in ("localhost", "127.0.0.1", "::1"):
+        # Ray connects to it by this node's address: a head (or a tunnel) on the loopback only is not reached
         import ray.util
 
-        hosts.append(ray.util.get_node_ip_address())
+        hosts = [ray.util.get_node_ip_address()]
     errors = []
     for candidate in hosts:
         try:
-            with socket.create_connection((candidate, port), timeout=_PROBE_TIMEOUT_S):
-                return
+            with socket.create_connection((candidate, port), timeout=_PROBE_TIMEOUT_S) as conn:
+                answer = _grpc_answer(conn)
         except UnicodeError as exc:  # a host name IDNA cannot encode (a label over 63 characters)
             problem = f"its host is no host name ({exc})"
             raise CameraBenchError(f"could not reach the Ray cluster at {address}: {problem}") from exc
         except OSError as exc:
             errors.append(exc.strerror or str(exc) or type(exc).__name__)
+            continue
+        if answer is not None:  # ray.init retried it for some 10 minutes (20 tries of 30 s)
+            raise CameraBenchError(
+                f"could not reach the Ray cluster at {address}: something listens there but is not a Ray head "
+                f"({answer}); give the head's GCS port (6379 unless 'ray start --head --port' said otherwise, "
+                "not the dashboard's 8265 or the Ray client's 10001)"
+            )
+        return
     raise CameraBenchError(
         f"could not reach the Ray cluster at {address}: nothing answers there ({errors[0]}); "
         f"start its head there with 'ray start --head --port {port}', or check the address"
     )
+
+
+#: An HTTP/2 client's opening (connection preface and an empty SETTINGS frame): a Ray head's GCS
+#: (a gRPC server) answers it with a SETTINGS frame of its own at once.
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _grpc_answer(conn: socket.socket) -> str | None:
+    """None when the server on ``conn`` answers as a gRPC server (HTTP/2) does, else what it did.
+
+    Not checked (None) with ``RAY_USE_TLS`` set: a head using TLS answers a plain opening otherwise.
+    """
+    if os.environ.get("RAY_USE_TLS", "0").strip().lower() not in ("", "0", "false"):
+        return None
+    conn.settimeout(_PROBE_TIMEOUT_S)
+    try:
+        conn.sendall(_HTTP2_PREFACE)
+        header = b""
+        while len(header) < 9:  # a frame header: length (3 bytes), type (1), flags (1), stream (4)
+            chunk = conn.recv(9 - len(header))
+            if not chunk:
+                break
+            header += chunk
+    except TimeoutError:
+        return f"no answer within {_PROBE_TIMEOUT_S:g} s"
+    except OSError as exc:
+        return f"it dropped the connection ({exc.strerror or exc})"
+    if len(header) == 9 and header[3] == 4:  # a SETTINGS frame
+        return None
+    return f"it answered {header[:40]!r}" if header else "it closed the connection without an answer"
 
 
 @contextlib.contextmanager
@@ -240,7 +290,13 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
     started = not ray.is_initialized()
     if started:
         log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
-        if address is not None:
+        from_env = os.environ.get("RAY_ADDRESS", "").strip() if address in (None, "auto") else ""
+        if from_env:  # ray.init joins that cluster instead (and waited some 10 minutes for a dead one)
+            try:
+                _check_reachable(from_env)
+            except CameraBenchError as exc:
+                raise CameraBenchError(f"{exc} (the address in the environment variable RAY_ADDRESS)") from exc
+        elif address is not None:
             _check_reachable(address)
         main_thread = threading.current_thread() is threading.main_thread()
         sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
@@ -279,19 +335,37 @@ def _setup(init: Callable[..., None], init_args: tuple[Any, ...]) -> str | None:
     os.environ[DISPOSABLE_WORKER_ENV] = "1"
     try:
         init(*init_args)
-    except Exception as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
         return job_error(exc)
     return None
 
 
 def _run_job(job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int, Any]) -> tuple[str, Any]:
-    """``("done", result)``, or ``("failed", reason)`` when the job raised (logged here)."""
+    """``("done", result)``, or ``("failed", reason)`` when the job raised (logged here) or its
+    result cannot be serialised (as with the local backend's worker processes).
+
+    Any exception but :data:`~camerabench.jobs.workers.STOPS` is the job's failure, as locally:
+    ``asyncio.CancelledError`` and other ``BaseException`` subclasses escaped as a Ray error (a
+    reason other than the local one, and the whole call of an actor failed and was run again).
+    """
+    import ray.cloudpickle
+
     try:
         with _materialised(job, shipped) as local_job:
-            return "done", job_fn(*local_job)
-    except Exception as exc:  # this job's failure, returned to the driver (logged here)
+            result = job_fn(*local_job)
+    except STOPS:
+        raise
+    except BaseException as exc:  # this job's failure, returned to the driver (logged here)
         log.warning("a job raised", exc_info=True)
         return "failed", job_error(exc)
+    try:  # here, not when Ray sends it: that failed the task, or every video of the actor call
+        ray.cloudpickle.dumps(result)
+    except Exception as exc:  # this job's failure (logged here)
+        log.warning("a job's result could not be serialised", exc_info=True)
+        return "failed", f"its result could not be sent to the driver ({job_error(exc)})"
+    return "done", result
 
 
 @contextlib.contextmanager

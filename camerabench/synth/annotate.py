@@ -324,7 +324,8 @@ def caption(spec: ClipSpec) -> str:
     sentences: list[str] = []
     if spec.is_static:
         if spec.shake_deg > 0:
-            sentences.append(f"The camera stays in place, but it is {steadiness(spec).caption_phrase}.")
+            # not "stays in place": that reads as Static, which a shaking camera is not (rule 5)
+            sentences.append(f"The camera makes no intentional movement, but it is {steadiness(spec).caption_phrase}.")
         else:
             sentences.append(f"The camera {Primitive.STATIC.caption_phrase}.")
     elif spec.minor:
@@ -335,6 +336,11 @@ def caption(spec: ClipSpec) -> str:
             phrases.append(spec.compound.caption_phrase)
         speed = spec.speed.caption_phrase
         sentence = f"The camera {_join(phrases)}" + (f" {speed}" if speed else "")
+        if spec.profile == "there_hold_back":  # the way back is labelled too (raw_annotation)
+            back = [p.opposite.caption_phrase for p, _ in spec.moves if p.opposite is not None]
+            if spec.compound is not None:
+                back.append(spec.compound.opposite.caption_phrase)
+            sentence += f", pauses, and then {_join(back)}, returning to where it started"
         if spec.tracking is not None:
             sentence += f"; it {spec.tracking.caption_phrase}"
         sentences.append(sentence + ".")

@@ -35,6 +35,7 @@ from camerabench.synth.render import Scene, TextureBank, project_points, render_
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.specs import (
     PIVOT_DISTANCE_M,
+    CameraPath,
     ClipSpec,
     camera_path,
     camera_path_at,
@@ -237,6 +238,11 @@ def _render_shot(
     def frame(i: int) -> NDArray[np.float32]:
         intrinsic = pinhole_intrinsic(focal0 * path.focal_scale[i], width, height)
         key = np.round(np.r_[cam_c2w[i].ravel(), intrinsic.ravel()], 9).tobytes()
+        if spec.rolling_shutter > 0:
+            # each band of rows has its own pose: a frame back at an earlier frame's pose while
+            # moving the other way (a move there and back) is skewed the other way
+            bands = _band_path(spec, path.times_s[i], duration, height, fps)
+            key = np.round(np.r_[bands.cam_c2w.ravel(), bands.focal_scale], 9).tobytes()
         if still_scene and key in cache:  # a camera back where it was (a move there and back)
             return cache[key]
         if spec.rolling_shutter > 0:
@@ -291,10 +297,9 @@ def _rolling_shutter_frame(
     band of :data:`RS_BAND_ROWS` rows rendered with the camera pose and focal length of its
     middle row's instant (a band of rows is a pinhole image whose principal point is shifted)."""
     width, height = size
-    times = row_times(height, frame_time_s, spec.rolling_shutter / fps)
     out = np.empty((height, width, 3), dtype=np.float32)
     starts = list(range(0, height, RS_BAND_ROWS))
-    mids = np.array([times[r0 : r0 + RS_BAND_ROWS].mean() for r0 in starts])
+    mids = _band_times(spec, frame_time_s, height, fps)
     band_path = camera_path_at(spec, mids, duration_s)
     for j, r0 in enumerate(starts):
         r1 = min(height, r0 + RS_BAND_ROWS)
@@ -302,6 +307,17 @@ def _rolling_shutter_frame(
         k[1, 2] -= r0
         out[r0:r1] = render_frame(scene, bank, band_path.cam_c2w[j], k, width, r1 - r0, float(mids[j]), _SUPERSAMPLE)
     return out
+
+
+def _band_times(spec: ClipSpec, frame_time_s: float, height: int, fps: float) -> NDArray[np.float64]:
+    """The exposure instant of the middle row of each band of :data:`RS_BAND_ROWS` rows."""
+    times = row_times(height, frame_time_s, spec.rolling_shutter / fps)
+    return np.array([times[r0 : r0 + RS_BAND_ROWS].mean() for r0 in range(0, height, RS_BAND_ROWS)])
+
+
+def _band_path(spec: ClipSpec, frame_time_s: float, duration_s: float, height: int, fps: float) -> CameraPath:
+    """The camera of each band of rows of a rolling-shutter frame (:func:`_rolling_shutter_frame`)."""
+    return camera_path_at(spec, _band_times(spec, frame_time_s, height, fps), duration_s)
 
 
 def _distorted_frame(

@@ -115,11 +115,13 @@ def bar_sizes(overlays: tuple[str, ...], width: int, height: int) -> dict[str, i
 
 @functools.lru_cache(maxsize=4)
 def _logo(width: int) -> NDArray[np.uint8]:
-    """A station logo: a photograph in a white frame, about a sixth of the frame width wide."""
+    """A station logo: a photograph in a white frame, about a sixth of the frame width wide
+    (at least 16 pixels, or half the frame's width where that is less: in a frame under 32
+    pixels wide it did not fit, and the frame's overlay failed), at least 10 pixels high."""
     import cv2
     import skimage.data
 
-    w = max(16, width // 6)
+    w = max(min(16, width // 2), width // 6)
     h = max(10, int(w * 0.6))
     img = cv2.resize(np.asarray(skimage.data.rocket()), (w, h), interpolation=cv2.INTER_AREA)
     out = np.asarray(img, dtype=np.uint8).copy()

@@ -16,10 +16,10 @@ import dataclasses
 
 import numpy as np
 
-from camerabench.synth.specs import ClipSpec
+from camerabench.synth.specs import MINOR_MAGNITUDES, ClipSpec
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, TrackingKind
 
-__all__ = ["FAILURE_MODES", "KNOBS", "MAGNITUDES", "PRESETS", "preset_specs"]
+__all__ = ["FAILURE_MODES", "KNOBS", "MAGNITUDES", "MINOR_MAGNITUDES", "PRESETS", "preset_specs"]
 
 P = Primitive
 
@@ -34,17 +34,6 @@ MAGNITUDES: dict[str, dict[Speed, float]] = {
     "roll": {Speed.SLOW: 8.0, Speed.REGULAR: 15.0, Speed.FAST: 28.0},
     "zoom": {Speed.SLOW: 1.25, Speed.REGULAR: 1.5, Speed.FAST: 1.9},
 }
-#: magnitudes of motions too small to name (movement "minor")
-MINOR_MAGNITUDES: dict[str, float] = {
-    "tz": 0.04,
-    "tx": 0.03,
-    "ty": 0.02,
-    "yaw": 0.6,
-    "pitch": 0.5,
-    "roll": 0.6,
-    "zoom": 1.015,
-}
-
 #: hard-preset knobs (each clip of the hard preset sets exactly one to True)
 KNOBS = (
     "low_parallax",

@@ -39,6 +39,7 @@ from camerabench.taxonomy import (
 from camerabench.taxonomy.rules import Answer
 
 __all__ = [
+    "MINOR_MAGNITUDES",
     "OVERLAYS",
     "PROFILES",
     "CameraPath",
@@ -71,6 +72,24 @@ def _check_number(key: str, value: object, low: float | None = None, inclusive: 
         raise ValueError(f"{key} must be a finite number, got {value!r}")
     if low is not None and (float(value) < low or (not inclusive and float(value) == low)):  # type: ignore[arg-type]
         raise ValueError(f"{key} must be {'>=' if inclusive else '>'} {low:g}, got {value!r}")
+
+
+#: Largest magnitude of a move too small to name, per axis (metres, degrees, focal ratio): a clip
+#: whose moves are all at most these is ``minor`` (every label ambiguous), one with a move above
+#: them is not. A 0.001 degree pan not marked minor was labelled a clear Pan_Left over frames that
+#: do not change, and a 28 degree pan marked minor was captioned "moves only very slightly".
+MINOR_MAGNITUDES: dict[str, float] = {
+    "tz": 0.04,
+    "tx": 0.03,
+    "ty": 0.02,
+    "yaw": 0.6,
+    "pitch": 0.5,
+    "roll": 0.6,
+    "zoom": 1.015,
+}
+
+#: the one move each rendered tracking shot makes (the subject moves with it, ahead of the camera)
+_TRACKING_MOVES = {TrackingKind.TAIL: Primitive.MOVE_IN, TrackingKind.LEAD: Primitive.MOVE_OUT}
 
 
 def _check_moves(key: str, moves: object) -> None:
@@ -173,6 +192,19 @@ class ClipSpec:
             raise ValueError(f"clip name must be letters, digits, '_', '+' or '-', got {self.name!r}")
         _check_moves("moves", self.moves)
         _check_moves("cut_moves", self.cut_moves)
+        if not isinstance(self.minor, bool):
+            raise ValueError(f"minor must be True or False, got {self.minor!r}")
+        for prim, mag in self.moves:
+            limit = MINOR_MAGNITUDES[prim.axis]
+            if self.minor and mag > limit:
+                raise ValueError(
+                    f"a minor move is at most {limit:g} along {prim.axis}; {prim.value} {mag:g} is not minor"
+                )
+            if not self.minor and mag <= limit:
+                raise ValueError(
+                    f"{prim.value} {mag:g} is too small to name (at most {limit:g} along {prim.axis}); "
+                    "set minor=True (its labels are then ambiguous)"
+                )
         for key in ("shake_deg", "noise_sigma", "flicker", "rolling_shutter"):
             _check_number(key, getattr(self, key), low=0.0)
         for key in ("scene_scale", "exposure"):
@@ -200,8 +232,23 @@ class ClipSpec:
                 raise ValueError(f"compound_magnitude of {self.compound.value} must be below {highest:g}, got {mag!r}")
         if self.cut_moves and not self.scene_cut:
             raise ValueError(f"cut_moves are the moves after a scene cut; this clip has none: {self.cut_moves!r}")
-        if self.tracking is not None and not isinstance(self.tracking, TrackingKind):
-            raise ValueError(f"tracking must be a TrackingKind, got {self.tracking!r}")
+        if self.tracking is not None:
+            if not isinstance(self.tracking, TrackingKind):
+                raise ValueError(f"tracking must be a TrackingKind, got {self.tracking!r}")
+            # the renderer moves the subject along the camera's dolly: only a lone dolly in
+            # (tail) or out (lead) keeps it framed; anything else was labelled a tracking shot
+            # of a subject the camera leaves behind (a side or pan tracking shot rendered as lead)
+            move = _TRACKING_MOVES.get(self.tracking)
+            if move is None:
+                kinds = ", ".join(k.value for k in _TRACKING_MOVES)
+                raise ValueError(f"tracking {self.tracking.value!r} is not rendered; choose from {kinds}")
+            if len(self.moves) != 1 or self.moves[0][0] is not move or self.scene_cut or self.profile != "ease":
+                # (a move there and back ends where it started: the constant-speed path between
+                # its ends stood still)
+                raise ValueError(
+                    f"a {self.tracking.value} tracking shot is one {move.value} move, profile 'ease', "
+                    f"no scene cut; got moves {self.moves!r}, profile {self.profile!r}, scene_cut {self.scene_cut}"
+                )
         if not isinstance(self.speed, Speed):
             raise ValueError(f"speed must be a Speed, got {self.speed!r}")
         unknown = set(self.overlays) - set(OVERLAYS)
@@ -211,8 +258,13 @@ class ClipSpec:
             raise ValueError(f"unknown profile {self.profile!r}; choose from {PROFILES}")
         if not 0.0 <= self.rolling_shutter <= 1.0:
             raise ValueError(f"rolling_shutter is a share of the frame interval in [0, 1], got {self.rolling_shutter}")
-        if self.rolling_shutter and (self.motion_blur > 1 or self.shake_deg > 0 or self.tracking is not None):
-            raise ValueError("rolling shutter is rendered for plain moves only (no blur, shake or tracking)")
+        if self.rolling_shutter and (
+            self.motion_blur > 1 or self.shake_deg > 0 or self.tracking is not None or self.lens_k1 != 0
+        ):
+            # a lens distortion was dropped from the frames (the manifest still listed it)
+            raise ValueError(
+                "rolling shutter is rendered for plain moves only (no blur, shake, tracking or lens distortion)"
+            )
 
     @property
     def is_static(self) -> bool:

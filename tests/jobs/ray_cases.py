@@ -24,7 +24,7 @@ import camerabench.jobs.runner as runner
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.cli import main
 from camerabench.errors import CameraBenchError
-from camerabench.jobs.ray_backend import INSTALL_HINT, RayOptions, run_on_ray
+from camerabench.jobs.ray_backend import INSTALL_HINT, RayOptions, _check_reachable, run_on_ray
 from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.labelfiles import write_binary_file
 from camerabench.records import read_run_info, read_scores
@@ -246,3 +246,79 @@ def test_ray_is_imported_only_inside_the_jobs_layer_functions() -> None:
             if any(n == "ray" or n.startswith("ray.") for n in names):
                 assert path.parent.name == "jobs", f"{path}: imports ray outside camerabench/jobs"
                 assert node.col_offset > 0, f"{path}:{node.lineno}: imports ray at module level"
+
+
+# --- hostile jobs (round 14): errors that are not Exception, results that cannot be sent --------
+# The jobs are built-ins (``eval`` of an expression) so that Ray workers need not import this module.
+
+
+def _raise(exc: str) -> str:
+    """An expression for ``eval`` that raises ``exc`` (an expression of the exception)."""
+    return f"(_ for _ in ()).throw({exc})"
+
+
+CANCELLED = _raise("__import__('asyncio').CancelledError('stopped by its loop')")
+OWN_BASE = _raise("type('Halt', (BaseException,), {'__module__': 'plugin'})('a BaseException of its own')")
+# a BaseException that holds a lock: it cannot be pickled, so it could not even travel as the cause
+LOCKED = _raise("__import__('asyncio').CancelledError('holding', __import__('threading').Lock())")
+UNSENDABLE = "[1.0, __import__('threading').Lock()]"  # a result no pickler takes
+
+
+def _run_eval(
+    jobs: list[str], actors: bool, caplog: pytest.LogCaptureFixture, init: str = "None"
+) -> dict[int, tuple[object, str | None]]:
+    with caplog.at_level(logging.WARNING, logger="camerabench.jobs.ray_backend"):
+        ray = RayOptions(videos_per_call=8)
+        done = run_on_ray([(j, {}) for j in jobs], eval, (init, {}), eval, "w", ray, actors, 1)
+        return {d.index: (d.result, d.died) for d in done}
+
+
+@pytest.mark.parametrize("actors", [False, True], ids=["tasks", "actors"])
+def test_a_base_exception_of_a_job_is_that_jobs_failure_with_the_local_reason(
+    ray_instance: None, actors: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As with the local backend (workers.STOPS): CancelledError and the like were a Ray error,
+    'Ray task failed: stopped by its loop', and failed every video of the actor call with it
+    (each then run again alone: computed work thrown away)."""
+    done = _run_eval(["6 // 3", CANCELLED, OWN_BASE, LOCKED, "7 - 2"], actors, caplog)
+    locked = done.pop(3)
+    assert done == {
+        0: (2, None),
+        1: (None, "CancelledError: stopped by its loop"),
+        2: (None, "Halt: a BaseException of its own"),
+        4: (5, None),
+    }
+    assert locked[0] is None and (locked[1] or "").startswith("CancelledError: ('holding', <unlocked _thread.lock")
+    assert "again alone" not in caplog.text
+
+
+@pytest.mark.parametrize("actors", [False, True], ids=["tasks", "actors"])
+def test_a_result_that_cannot_be_sent_is_that_jobs_failure_with_the_local_reason(
+    ray_instance: None, actors: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Was 'Ray task failed: cannot pickle ...', or the failure of the whole actor call (its
+    other videos run again)."""
+    done = _run_eval(["6 // 3", UNSENDABLE, "7 - 2"], actors, caplog)
+    assert done == {
+        0: (2, None),
+        1: (None, "its result could not be sent to the driver (TypeError: cannot pickle '_thread.lock' object)"),
+        2: (5, None),
+    }
+    assert "again alone" not in caplog.text
+
+
+@pytest.mark.parametrize("actors", [False, True], ids=["tasks", "actors"])
+def test_a_set_up_that_raises_a_base_exception_stops_the_run_with_one_line(
+    ray_instance: None, actors: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As locally: tasks recorded every video as 'Ray task failed: ...'; actors said one died."""
+    with pytest.raises(CameraBenchError) as exc:
+        cancelled = _raise("__import__('asyncio').CancelledError('set-up cancelled')")
+        _run_eval(["1", "2", "3"], actors, caplog, init=cancelled)
+    assert str(exc.value) == "w: CancelledError: set-up cancelled"
+
+
+def test_a_real_head_passes_the_probe(ray_instance: None) -> None:
+    import ray
+
+    _check_reachable(ray.get_runtime_context().gcs_address)  # answers as gRPC: no error

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).with_name("ray_cases.py")
 #: Tests in ray_cases.py (parametrised cases counted): the child must run every one.
-EXPECTED_CASES = 18
+EXPECTED_CASES = 25
 #: Where a local Ray instance writes its logs (``ray.init``'s default temporary folder).
 RAY_LOGS = Path("/tmp/ray/session_latest/logs")
 
