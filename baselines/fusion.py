@@ -89,8 +89,10 @@ the inputs first. Fusion scores only the primitives it was trained on (those wit
 labels in its training data): a question that is not one of the 15 primitives, or a primitive
 it has no training label of, is outside its coverage (``VideoResult.unanswerable``: no record,
 counted by the runner), never an input's raw score under fusion's name (a different scale from
-P(yes)). ``predict`` warns up front naming the model file and those primitives, and refuses a
-dataset that asks none of the trained ones. A training video whose fold model saw no sample of
+P(yes)). So is a question no input has a record of on the video (a question added to the
+dataset after the inputs ran): that is no question every input failed. ``predict`` warns up
+front naming the model file and those primitives, and refuses a dataset that asks none of the
+trained ones. A training video whose fold model saw no sample of
 a primitive (every label of it is in that video's fold) gets no held-out score for it: the
 question is recorded as failed (``info["no_held_out_model"]`` names it), not scored by the full
 model that saw its label.
@@ -225,6 +227,10 @@ class InputFeatures:
         if self._videos is None:
             self._videos = {v for v, _ in self.run.scores or {}}
         return video in self._videos
+
+    def asked(self, video: str, question: str) -> bool:
+        """Whether the input has a record (ok or failed) of ``question`` on ``video``: was asked it."""
+        return (video, question) in (self.run.scores or {})
 
     def score(self, video: str, question: str) -> float | None:
         """The input's score, or None when it failed or has no record."""
@@ -871,6 +877,15 @@ def _untrained_reason(model_file: Path, model: FusionModel, primitive: str | Non
     return f"the fusion model {model_file} was not trained on {what}; it scores {', '.join(sorted(model.primitives))}"
 
 
+def _unasked_reason(inputs: Sequence[InputFeatures], video: str, inputs_run: str) -> str:
+    """Why fusion does not answer a question none of its inputs has a record of on ``video``."""
+    return (
+        f"no fusion input has a record of this question on {video} in {inputs_run} "
+        f"({', '.join(i.name for i in inputs)}): nothing to combine; run the inputs on it first "
+        "(predict --resume)"
+    )
+
+
 class FusionPredictor(Predictor):
     """One shared stacked logistic regression over other methods' scores (see the module doc).
 
@@ -924,6 +939,11 @@ class FusionPredictor(Predictor):
                     f"no fusion input has a record of {video} in {self.opt('inputs_run')} "
                     f"({', '.join(unrun)}): run them on this video first"
                 )
+            if not any(i.asked(video, q.text) for i in self._inputs):
+                # no input was asked it (a question added after they ran): not "every input failed",
+                # which is what a score of all-NaN features would stand for
+                unanswerable[q.text] = _unasked_reason(self._inputs, video, str(self.opt("inputs_run")))
+                continue
             if stack.kind != "constant" and prim not in stack.primitives:
                 # every training label of prim is in this video's fold: its held-out model never saw
                 # prim, and the full model saw this video's label (recorded failed by the runner)

@@ -4,6 +4,8 @@
 ``captions.jsonl`` one :class:`CaptionRecord` per video; ``run.json`` one :class:`RunInfo`.
 Readers validate every line (fields present, JSON types as documented, finite scores) and
 name the file and line of anything malformed; in ``run.json`` the line of the offending field.
+``run.json`` is written as standard JSON: a number that is not finite in the free-form
+``video_info`` is ``null`` there (an undefined value, as in ``metrics.json``).
 A last line that does not parse and has no line break after it (a run stopped while appending)
 is reported as an incomplete last line; ``--resume`` drops it and runs that video again.
 Fields a record does not define are ignored, so other tools may add their own.
@@ -379,7 +381,9 @@ class RunInfo:
     failures: dict[str, str] = field(default_factory=dict)
     seconds_per_video: dict[str, float] = field(default_factory=dict)
     #: video -> what the method reported about it (decoding notes such as frames declared vs
-    #: decoded, display rotation; the model it chose, e.g. rotation-only).
+    #: decoded, display rotation; the model it chose, e.g. rotation-only). A number there that is
+    #: not finite (NaN: undefined) is written as ``null`` (:func:`write_run_info`); files written
+    #: before hold a bare ``NaN``, which is read as NaN and written as ``null`` again.
     video_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: where the latest part of the run ran: ``name`` (``local`` or ``ray``) and the size of the
     #: machine or cluster (``nodes``, ``cpus``, ``gpus``, workers), as the job runner writes it.
@@ -607,5 +611,26 @@ def read_run_info(path: str | Path) -> RunInfo:
         raise doc.error(str(exc)) from exc
 
 
+def _standard_json(value: Any) -> Any:
+    """``value`` with every float that is not finite (NaN, infinities) replaced by None: JSON has
+    no such numbers, and Python's bare ``NaN`` is refused by other readers (jq, ``JSON.parse``).
+
+    Example:
+        >>> _standard_json({"noise": float("nan"), "frames": [1, float("inf")], "gain": 2.5})
+        {'noise': None, 'frames': [1, None], 'gain': 2.5}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _standard_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_standard_json(v) for v in value]
+    return value
+
+
 def write_run_info(path: str | Path, info: RunInfo) -> None:
-    write_json(path, info.to_dict())
+    """Write ``info`` as standard JSON: a number that is not finite (NaN, an undefined value; an
+    infinity) is written as ``null``, as ``metrics.json`` writes undefined metrics. Only the
+    free-form fields can hold one (``video_info``, the methods' details, in practice): the
+    counts, timings and ``settings.yes_threshold`` are checked finite."""
+    write_json(path, _standard_json(info.to_dict()))

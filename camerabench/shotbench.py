@@ -562,12 +562,17 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     Before all of these: a reply whose answering part starts with (or says ``answer is``,
     ``Answer:``, ``option`` before) a letter given as a label (``E.``, ``(E)``, ``E:``) that is no
     option names an option that does not exist: ``unparsed``, not the option whose text follows
-    (``E. Pan left`` with options A-D is not A).
+    (``E. Pan left`` with options A-D is not A). So is a reply with any other capital letter
+    standing alone (as rule 2 finds letters) that is no option (``The answer is not E. Pan left``,
+    ``E - Pan left``, ``B, not E``), except ``A`` and ``I`` (English words) and a letter that stands
+    alone in an option's text.
     """
     part = _answer_part(reply)
     if any(m.group(1).upper() not in options for m in _LABEL.finditer(part)):
         return Choice(None, "unparsed")  # "E. Pan left" with options A-D: names no option, not A
     text = _clean(part)
+    if _names_no_option(text, options):
+        return Choice(None, "unparsed")  # "not E. Pan left", "E - Pan left": as "E. Pan left"
     if len(text) == 1 and text.upper() in options:  # the reply is one letter: no sentence to misread
         return Choice(text.upper(), "letter")
     letters = {token for token in text.split(" ") if token in options}
@@ -592,6 +597,17 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
 #: Option letters that are also English words at the start of a sentence (the article "A",
 #: the pronoun "I").
 _WORD_LETTERS = frozenset("AI")
+
+
+def _names_no_option(text: str, options: Mapping[str, str]) -> bool:
+    """Whether the cleaned answering ``text`` has a capital letter A-Z as a token (as rule 2 finds
+    option letters) that is no option's letter: not ``A`` or ``I`` (English words), nor a letter
+    standing alone in an option's text."""
+    in_texts = {t for v in options.values() for t in _clean(v).split(" ") if len(t) == 1}
+    return any(
+        len(t) == 1 and "A" <= t <= "Z" and t not in options and t not in _WORD_LETTERS and t not in in_texts
+        for t in text.split(" ")
+    )
 
 
 def _used_as_word(letter: str, part: str) -> bool:

@@ -188,7 +188,8 @@ def knob_trajectory_errors(
     (e.g. translation errors of clips whose camera does not translate) and is NaN when no clip
     of the group has a value. An infinite error (no trajectory evaluation gives one: a row
     edited or read from elsewhere) is no figure to average: it is left out of the mean, counted
-    under ``<metric>_not_finite`` and named in a warning.
+    under ``<metric>_not_finite`` and named in a warning. A knob the manifest names but no clip
+    turns on is kept with 0 clips and NaN means, as :func:`knob_section` keeps it.
 
     Example:
         >>> rows = [{"clip": "a", "status": "ok", "ape_rot_deg_rmse": 2.0}, {"clip": "b", "status": "failed"}]
@@ -198,7 +199,9 @@ def knob_trajectory_errors(
     """
     by_clip = {str(r.get("clip")): r for r in rows}
     out: dict[str, dict[str, float]] = {}
-    for knob, videos in clip_groups(manifest).items():
+    groups = clip_groups(manifest)
+    never = _named_knobs(manifest) - set(groups) if groups else set()
+    for knob, videos in sorted([*groups.items(), *((k, set[str]()) for k in never)], key=lambda kv: kv[0]):
         group = [by_clip[s] for s in (video_file_stem(v) for v in sorted(videos)) if s in by_clip]
         ok = [r for r in group if r.get("status") == "ok"]
         entry: dict[str, float] = {}

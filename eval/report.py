@@ -88,7 +88,7 @@ class _Doc:
             if kind == "h":
                 out.append("#" * value[0] + " " + _md_text(_one_line(value[1])))
             elif kind == "p":
-                out.append(_md_text(_one_line(value)))
+                out.append(_md_paragraph(_one_line(value)))
             elif kind == "table":
                 header, rows = value
                 out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
@@ -131,9 +131,68 @@ class _Doc:
         return "\n".join(out) + "\n"
 
 
+#: A run of backticks, or a backslash-escaped backtick (a literal one, see :func:`_plain`).
+_TICKS = re.compile(r"\\`|`+")
+
+
+def _inline(text: str) -> list[tuple[bool, str]]:
+    """A paragraph's text as (is code, text) segments, read as CommonMark reads code spans.
+
+    A run of n backticks opens a code span that the next run of exactly n backticks closes
+    (its content read raw; one space stripped from both ends when it has one at both); a run
+    with no such match, and ``\\``` outside a code span, is literal backticks. So a paragraph
+    holding :func:`_code` and :func:`_plain` text reads the same in markdown and HTML whatever
+    backticks the names in it hold.
+
+    Example:
+        >>> _inline("a " + _code("x`y") + " " + _plain("b`c") + " `d")
+        [(False, 'a '), (True, 'x`y'), (False, ' b`c `d')]
+    """
+    out: list[tuple[bool, str]] = []
+    plain: list[str] = []
+    pos = 0
+    while (m := _TICKS.search(text, pos)) is not None:
+        plain.append(text[pos : m.start()])
+        pos = m.end()
+        run = m.group()
+        if run == "\\`":
+            plain.append("`")
+            continue
+        close = next((c for c in re.finditer("`+", text[pos:]) if len(c.group()) == len(run)), None)
+        if close is None:
+            plain.append(run)
+            continue
+        content = text[pos : pos + close.start()]
+        if len(content) > 1 and content[0] == content[-1] == " " and content.strip(" "):
+            content = content[1:-1]
+        out.append((False, "".join(plain)))
+        out.append((True, content))
+        plain = []
+        pos += close.end()
+    out.append((False, "".join(plain) + text[pos:]))
+    return [(code, t) for code, t in out if t or code]
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span of a paragraph: fenced by one backtick more than its longest run
+    of them, padded with a space when it begins or ends with a backtick (or a space at both ends).
+
+    Example:
+        >>> _code("run"), _code("a`b"), _code("`x")
+        ('`run`', '``a`b``', '`` `x ``')
+    """
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " " and text.strip(" ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _plain(text: str) -> str:
+    """``text`` (a method name, a path) for a paragraph, its backticks literal: they open no code span."""
+    return text.replace("`", "\\`")
+
+
 def _inline_html(text: str) -> str:
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return "".join(f"<code>{html.escape(t)}</code>" if code else html.escape(t) for code, t in _inline(_one_line(text)))
 
 
 #: Line breaks in CommonMark (a CR alone ends a line too), replaced by a space in one-line text.
@@ -170,6 +229,13 @@ def _md_text(text: str) -> str:
     parts = text.split("`")
     paired = len(parts) % 2 == 1
     return "`".join(p if i % 2 and paired else _MD_HTML.sub(r"\\\1", p) for i, p in enumerate(parts))
+
+
+def _md_paragraph(text: str) -> str:
+    """A paragraph in markdown: its code spans fenced by :func:`_code`; backslashes, backticks,
+    ``<`` and ``&`` escaped outside them (a backslash before ``<`` would otherwise escape the
+    escape, and the ``<`` start raw HTML)."""
+    return "".join(_code(t) if code else re.sub(r"([\\`<&])", r"\\\1", t) for code, t in _inline(text))
 
 
 def _md_img(path: str, alt: str) -> str:
@@ -474,6 +540,26 @@ def _knob_cell(entry: KnobAP | None) -> str:
     return "n/a" if entry is None else f"{_pct(entry.mean_ap)} ({entry.primitives})"
 
 
+def _chance_knobs(binary: BinaryResult | None) -> str | None:
+    """Why a method's knob APs are (partly) the chance level, not a measurement: its samples, or
+    every sample of some primitives, failed or are missing and ``--failed lowest`` ranked them as
+    one constant score (None when it scored some sample of every primitive)."""
+    if binary is None or binary.failed_policy != "lowest":
+        return None
+    if not any(c.ok for c in binary.counts.values()):
+        return (
+            "no binary sample was scored: its knob APs are those of a constant score (the chance level on "
+            "each knob's clips), not a measurement of the method"
+        )
+    unscored = [p for p, c in binary.counts.items() if c.labelled and not c.ok]
+    if unscored:
+        return (
+            f"{len(unscored)} primitive(s) with no scored sample ({', '.join(unscored)}): their AP on each knob's "
+            "clips is that of a constant score (the chance level), and its knob means include them"
+        )
+    return None
+
+
 def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_grouped_bars
 
@@ -496,6 +582,10 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ["knob", "clips", *methods],
         [[k, clips[k], *(_knob_cell(table[m].get(k)) for m in methods)] for k in knobs],
     )
+    for m in methods:
+        why = _chance_knobs(ev.result.methods[m].binary) if m in ev.result.methods else None
+        if why is not None:
+            doc.p(f"{_plain(m)}: {why}.")
     _write_csv(
         out / "knobs.csv",
         ["method", "knob", "mean_ap", "primitives", "clips", "samples"],
@@ -577,9 +667,23 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     methods: dict[str, tuple[VQAResult, RetrievalResult]] = {
         n: (m.vqa, m.retrieval) for n, m in ev.result.methods.items() if m.vqa is not None and m.retrieval is not None
     }
-    if not methods:
+    # methods with scores that answered no VQA task have no row: said, not dropped without a word
+    unanswered = [
+        n
+        for n, m in ev.result.methods.items()
+        if n not in methods and (run := ev.runs.get(n)) is not None and run.scores is not None
+    ]
+    tasks = len(ev.dataset.vqa) if unanswered else 0
+    if not methods and not tasks:
         return
     doc.h(2, "Paired VQA and retrieval (%)")
+    if tasks:
+        doc.p(
+            f"Not in the VQA and retrieval tables: {', '.join(_plain(n) for n in unanswered)} (answered no task: "
+            f"its `scores.jsonl` has no record, ok or failed, of any question of the {tasks} paired-VQA task(s))."
+        )
+    if not methods:
+        return
     doc.p(
         "Overall and per skill = unweighted mean over tasks. VQA answers are *Yes* when the score exceeds the "
         "method's yes-threshold. Chance: Acc 50, Q-Acc 25, video 25, group 6.25; "
@@ -1115,12 +1219,12 @@ def write_report(
     title = "camerabench report"
     doc.h(1, title)
     doc.p(
-        f"Data `{result.data}`, run `{result.run}`, methods: "
-        + ", ".join(f"{n} ({_kind(result, n)})" for n in result.methods)
+        f"Data {_code(result.data)}, run {_code(result.run)}, methods: "
+        + ", ".join(f"{_plain(n)} ({_plain(_kind(result, n))})" for n in result.methods)
         + ". All numbers are in `metrics.json` and the CSV files beside this report."
     )
     for name, why in ev.in_progress.items():
-        doc.p(f"Partial results: {name}: {why}.")
+        doc.p(f"Partial results: {_plain(name)}: {_plain(why)}.")
     csvs: list[str] = []
     _binary_part(doc, ev, out, csvs)
     _knob_part(doc, ev, out, csvs)

@@ -610,6 +610,30 @@ def _structured_grid(gray: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray
     return ys, xs, gradient[ys.ravel(), xs.ravel()] > FLOW_GRADIENT_SNR * noise_gradient
 
 
+def _mask_shortage(gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8], usable: NDArray[np.bool_]) -> str | None:
+    """Why a pair of frames with image structure leaves too little of it to relate them once the
+    static overlays and bars are masked (``usable`` False there), or None when the mask is not the
+    reason: without it, too, one frame has fewer than ``MIN_MATCHES`` points of the dense-flow grid
+    on image structure, or with it both keep that many (then the frames themselves do not relate).
+
+    Only the reason of a pair that failed: nothing is estimated from it.
+    """
+    counts = []
+    for gray in (gray_a, gray_b):
+        ys, xs, structured = _structured_grid(gray)
+        counts.append((int((structured & usable[ys.ravel(), xs.ravel()]).sum()), int(structured.sum())))
+    kept, whole = min(counts)
+    if min(total for _, total in counts) < MIN_MATCHES or kept >= MIN_MATCHES:
+        return None
+    if not usable.any():
+        return "the mask of static overlays and bars covers the whole frame: nothing is left to analyse"
+    covered = int(100 * (1.0 - float(usable.mean())))  # rounded down: 100% only for the whole frame, above
+    return (
+        f"the mask of static overlays and bars covers {covered}% of the frame and leaves "
+        f"{kept} of the {whole} points of image structure ({MIN_MATCHES} needed): too little to analyse"
+    )
+
+
 def blank_frame(gray: NDArray[np.uint8]) -> bool:
     """Whether a grey frame is blank: fewer than ``MIN_MATCHES`` points of the dense-flow grid
     on image structure (a black, white or uniform frame, the dark start of a fade-in), so that
@@ -1101,6 +1125,12 @@ def estimate_trajectory(
 
     _check_clip(frames, timestamps)
     height, width = frames.shape[1:3]
+    if usable is not None and (np.shape(usable) != (height, width) or np.asarray(usable).dtype != np.bool_):
+        # OpenCV's SIFT takes a mask of another size without a word (and ignores it)
+        raise CameraBenchError(
+            f"usable must be an ({height}, {width}) bool mask like the frames, got shape {np.shape(usable)} "
+            f"dtype {np.asarray(usable).dtype}"
+        )
     k = intrinsic_from_fov(width, height, fov_deg)
     if grays is None:
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
@@ -1188,9 +1218,12 @@ def _chain(
                     label=label,
                     parallax_noise_ratio=parallax_noise_ratio,
                 )
+            found = f"only {len(pts_a)} feature matches and {len(flow_a)} dense-flow points on image structure"
+            masked = None if usable is None else _mask_shortage(grays[a], grays[b], usable)
+            if masked is not None:  # the picture has structure, but the mask leaves out (almost) all of it
+                raise PredictionError(f"{label}: {found}: {masked}")
             raise PredictionError(
-                f"{label}: only {len(pts_a)} feature matches and {len(flow_a)} dense-flow points on image "
-                "structure (a black or uniform frame, a cut, or motion too fast for the frame rate)"
+                f"{label}: {found} (a black or uniform frame, a cut, or motion too fast for the frame rate)"
             )
         pair = estimate_pair(
             pts_a,

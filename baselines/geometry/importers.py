@@ -146,6 +146,9 @@ class TrajectoryPredictor(GeometricPredictor):
             traj = read_trajectory(path, fmt)
         except FileFormatError as exc:
             raise PredictionError(str(exc)) from exc
+        # What is refused is refused before its timing is looked at (a warning about it, the
+        # video decoded for it, or the video's timing given as the reason)
+        _refuse_unusable(path, traj)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             traj = Trajectory(
                 traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, traj.timestamps), traj.meta
@@ -155,9 +158,7 @@ class TrajectoryPredictor(GeometricPredictor):
             duration = _checked_duration(path, video_path, span, len(traj))
             if duration is not None:
                 traj = _fit_to_video(path, traj, duration)
-        problem = pose_problem(traj, min_poses=2)  # one pose shows no motion at all: not "static"
-        if problem is not None:
-            raise PredictionError(f"{path}: {problem}")
+        _refuse_unusable(path, traj)  # the timestamps again, as they are now in seconds of the video
         return traj, {"trajectory_file": str(path), "format": fmt}
 
     def _timestamps(self, path: Path, video_path: Path, frames: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -196,6 +197,15 @@ class TrajectoryPredictor(GeometricPredictor):
             return steps * (_video_duration(video_path) / (steps[-1] + 1))
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return steps
+
+
+def _refuse_unusable(path: Path, traj: Trajectory) -> None:
+    """Refuse a trajectory of ``path`` that is no usable camera path
+    (:func:`~camerabench.trajectory.pose_problem`) or has a single pose: one pose shows no motion
+    at all, which is not a still camera."""
+    problem = pose_problem(traj, min_poses=2)
+    if problem is not None:
+        raise PredictionError(f"{path}: {problem}")
 
 
 def _count_words(n: int, noun: str) -> list[str]:

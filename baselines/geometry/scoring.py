@@ -18,7 +18,8 @@ rounding blown up to a unit path.
 :func:`decompose` refuses (``PredictionError``) what is no rigid camera path
 (:func:`camerabench.trajectory.pose_problem`): a reflection or a scaled rotation, timestamps out
 of order, a focal length that is not positive and finite. Such input would otherwise give
-numbers that look like motion.
+numbers that look like motion. So is a single pose: it shows no motion at all, and would score
+as a still camera.
 
 Two scorers, selected by name (:data:`SCORERS`):
 
@@ -153,6 +154,11 @@ def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
     displacement = float(np.linalg.norm(traj.positions - traj.positions[0], axis=1).max())
     moves = displacement > translation_noise_floor(traj)
     if depth is not None:
+        # float() reads True and "1" as 1.0: a flag or a text is no depth, however it converts
+        if isinstance(depth, (str, bytes)) or np.asarray(depth).dtype.kind in "bUS" or np.ndim(depth) != 0:
+            raise CameraBenchError(
+                f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number, not a {type(depth).__name__}"
+            )
         try:
             depth = float(depth)
         except (TypeError, ValueError):
@@ -210,15 +216,21 @@ def decompose(traj: Trajectory) -> MotionSeries:
     """Camera-centric motion relative to the first frame (see module docstring).
 
     Args:
-        traj: N >= 1 camera-to-world poses.
+        traj: N >= 2 camera-to-world poses.
 
     Returns:
         The per-frame motion.
 
     Raises:
-        PredictionError: the trajectory is not a rigid camera path in time order with positive
+        PredictionError: the trajectory has a single pose (it shows no motion at all, which is
+            not a still camera), or is not a rigid camera path in time order with positive
             finite focal lengths (the message names the first bad frame).
+        CameraBenchError: ``traj.meta[META_SCENE_DEPTH]`` is not a positive number.
     """
+    if len(traj) < 2:
+        raise PredictionError(
+            f"a trajectory of {len(traj)} pose shows no motion at all (not a still camera): scoring it needs two poses"
+        )
     c2w = traj.cam_c2w
     finite = np.isfinite(c2w).all(axis=(1, 2))
     if not finite.all():
@@ -239,7 +251,7 @@ def decompose(traj: Trajectory) -> MotionSeries:
     focal = traj.focal_px
     zoom_known = focal is not None
     step_rot = np.einsum("nji,njk->nik", rot_c2w[:-1], rot_c2w[1:])  # R_{k-1}^T R_k
-    step_rotvec = Rotation.from_matrix(step_rot).as_rotvec() if len(traj) > 1 else np.zeros((0, 3))
+    step_rotvec = Rotation.from_matrix(step_rot).as_rotvec()
     # Overflow (a focal length of 1e-320 px, a translation of 1e99 over a scene depth of 1e-300)
     # is refused below with its reason, not warned about and scored as inf or NaN.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):

@@ -41,6 +41,7 @@ import math
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ __all__ = [
     "checkpoint_folder",
     "checkpoint_layout",
     "control_token_in",
+    "is_blank",
     "load_qwen_vl",
     "read_pixel_spec",
     "refuse_blank",
@@ -128,14 +130,31 @@ def refuse_control_tokens(text: str, what: str) -> None:
         )
 
 
+#: Unicode categories that show nothing: format characters (zero-width space U+200B, word joiner
+#: U+2060, byte order mark U+FEFF, ...), space separators and control characters.
+_INVISIBLE = frozenset({"Cf", "Zs", "Cc"})
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, or only white space, zero-width and other format characters.
+
+    Example:
+        >>> is_blank(" \u200b\u2060\ufeff "), is_blank("\u200bPan?")
+        (True, False)
+    """
+    return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in text)
+
+
 def refuse_blank(text: str, what: str) -> None:
-    """Raise :class:`~camerabench.errors.PredictionError` when ``text`` is empty or white space only:
-    a turn without its question was captioned or scored as if one had been asked.
+    """Raise :class:`~camerabench.errors.PredictionError` when ``text`` is blank (:func:`is_blank`):
+    a turn without its question was captioned or scored as if one had been asked. (``str.isspace``
+    does not count zero-width characters: a question of only U+200B was scored.)
 
     Raises:
         PredictionError: naming ``what`` and the text.
     """
-    if not text.strip():
+    if is_blank(text):
+        # (repr writes invisible characters as escapes: '\u200b')
         raise PredictionError(f"{what} is empty or white space only ({text!r}): there is nothing to ask the model")
 
 
@@ -369,7 +388,11 @@ def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: obje
 
 
 def read_pixel_spec(
-    path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, min_pixels: int | None = None, kind: str = "video"
+    path: str | Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_pixels: int | None = None,
+    kind: str = "video",
+    name: str = "max_pixels",
 ) -> PixelSpec:
     """The checkpoint's vision preprocessing for videos or images, the per-frame size capped at ``max_pixels``.
 
@@ -384,12 +407,16 @@ def read_pixel_spec(
     becomes the spec's ``clip_min_pixels`` / ``clip_max_pixels`` (``Qwen3VLVideoProcessor``'s
     defaults when the checkpoint has no video settings); ``max_pixels`` still caps each frame and
     ``min_pixels`` (default: none) is a per-frame floor (:meth:`PixelSpec.clip_bounds`).
+
+    A ``max_pixels`` above the checkpoint's own per-frame cap is lowered to it, and a floor above
+    the cap is lowered to the cap, each with a warning naming the value used; ``name`` is the
+    setting ``max_pixels`` came from (e.g. ``mcq_max_pixels``), for the messages.
     """
     if kind not in ("video", "image"):
         raise ValueError(f"kind must be 'video' or 'image', got {kind!r}")
     if min_pixels is not None and min_pixels > max_pixels:
         raise CameraBenchError(
-            f"min_pixels {min_pixels} exceeds max_pixels {max_pixels}: no frame size satisfies both "
+            f"min_pixels {min_pixels} exceeds {name} {max_pixels}: no frame size satisfies both "
             "(the cap was used for both, ignoring min_pixels)"
         )
     path = Path(path)
@@ -412,11 +439,11 @@ def read_pixel_spec(
         cap = min(int(ckpt_max or max_pixels), int(max_pixels))
         if cap < int(max_pixels):  # the asked budget was cut without a word
             log.warning(
-                "%s: the checkpoint's processor takes at most %d pixels a %s frame; max_pixels %d is above it, so "
-                "%d is used",
+                "%s: the checkpoint's processor takes at most %d pixels a %s frame; %s %d is above it, so %d is used",
                 path,
                 cap,
                 kind,
+                name,
                 int(max_pixels),
                 cap,
             )
@@ -426,11 +453,19 @@ def read_pixel_spec(
     )
     if cap < factor * factor:
         raise CameraBenchError(
-            f"max_pixels {cap} is below the smallest frame this model takes ({factor}x{factor} = "
+            f"{name} {cap} is below the smallest frame this model takes ({factor}x{factor} = "
             f"{factor * factor} pixels, {path})"
         )
     if min_pixels > cap:
-        log.warning("%s: min_pixels %d exceeds the pixel cap %d; using the cap for both", path, min_pixels, cap)
+        log.warning(
+            "%s: the %s frame floor min_pixels %d exceeds the pixel cap %d (%s); %d is used for both",
+            path,
+            kind,
+            min_pixels,
+            cap,
+            name,
+            cap,
+        )
         min_pixels = cap
     spec = PixelSpec(
         patch_size=int(proc.get("patch_size") or vision.get("patch_size") or arch.patch_size),
@@ -518,6 +553,27 @@ class QwenVL:
         #: text appended after the generation prompt of a template that opens a think block there
         #: (Qwen3-VL "Thinking" checkpoints): closes it empty (:func:`_check_tokens_and_template`)
         self.think_close = ""
+        #: the ``min_pixels`` setting ``spec`` and ``image_spec`` were read with (None: the checkpoint's floor)
+        self.min_pixels: int | None = None
+        self._specs_by_cap: dict[tuple[int, str], tuple[PixelSpec, PixelSpec]] = {}
+
+    def pixel_specs(self, max_pixels: int, name: str = "max_pixels") -> tuple[PixelSpec, PixelSpec]:
+        """(video, image) specs of this checkpoint with another per-frame cap (e.g. ``mcq_max_pixels``),
+        by :func:`read_pixel_spec`'s rules, as ``spec`` and ``image_spec`` were read: a cap above the
+        checkpoint's own is lowered to it and a floor above the cap is lowered to the cap, each with a
+        warning (once per cap); swapping the cap into ``spec`` did neither, without a word.
+
+        Raises:
+            CameraBenchError: ``min_pixels`` exceeds ``max_pixels``, or ``max_pixels`` is below the
+                model's smallest frame.
+        """
+        key = (int(max_pixels), name)
+        if key not in self._specs_by_cap:
+            self._specs_by_cap[key] = (
+                read_pixel_spec(self.path, max_pixels, self.min_pixels, kind="video", name=name),
+                read_pixel_spec(self.path, max_pixels, self.min_pixels, kind="image", name=name),
+            )
+        return self._specs_by_cap[key]
 
     def decode(self, ids: torch.Tensor | list[int]) -> str:
         """Generated token ids as reply text: the tokenizer's special tokens are left out, except
@@ -1235,6 +1291,7 @@ def load_qwen_vl(
     image_spec = read_pixel_spec(path, max_pixels=max_pixels, min_pixels=min_pixels, kind="image")
     template = _chat_template(path, tokenizer)
     vl = QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)
+    vl.min_pixels = min_pixels
     _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
     return vl

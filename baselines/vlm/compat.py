@@ -58,6 +58,7 @@ __all__ = [
     "patch_timestamps",
     "prepare_image",
     "prepare_video",
+    "video_token_count",
 ]
 
 log = logging.getLogger(__name__)
@@ -225,13 +226,36 @@ def _target_size(num_frames: int, height: int, width: int, spec: PixelSpec) -> t
     return int(new_h), int(new_w)
 
 
+def _resized(num_frames: int, height: int, width: int, spec: PixelSpec) -> tuple[int, int]:
+    """:func:`_target_size`, its refusal as a :class:`PredictionError`."""
+    try:
+        return _target_size(num_frames, height, width, spec)
+    except ValueError as exc:  # transformers' smart_resize refuses e.g. an aspect ratio above 200
+        raise PredictionError(f"{width}x{height} frames cannot be resized for the model: {exc}") from exc
+
+
+def video_token_count(num_frames: int, height: int, width: int, spec: PixelSpec) -> int:
+    """The visual tokens :func:`prepare_video` gives ``num_frames`` frames of ``height`` x ``width``
+    pixels, computed without any pixels: what a video will cost the prompt, known before decoding it.
+
+    Raises:
+        PredictionError: frames the processor's resizing refuses (an aspect ratio above 200).
+
+    Example:
+        >>> video_token_count(3, 48, 64, PixelSpec())
+        8
+    """
+    if num_frames < 1 or height < 1 or width < 1:
+        raise ValueError(f"num_frames, height and width must be >= 1, got {num_frames}, {height}, {width}")
+    new_h, new_w = _resized(num_frames, height, width, spec)
+    grid_t = -(-num_frames // spec.temporal_patch_size)  # an odd count is padded with the last frame
+    return grid_t * (new_h // spec.patch_size) * (new_w // spec.patch_size) // spec.merge_size**2
+
+
 def _resize_normalise(frames: NDArray[np.uint8], spec: PixelSpec) -> torch.Tensor:
     """(N, H, W, 3) uint8 -> (N, 3, H', W') float32, resized and normalised."""
     num_frames, height, width, _ = frames.shape
-    try:
-        new_h, new_w = _target_size(num_frames, height, width, spec)
-    except ValueError as exc:  # transformers' smart_resize refuses e.g. an aspect ratio above 200
-        raise PredictionError(f"{width}x{height} frames cannot be resized for the model: {exc}") from exc
+    new_h, new_w = _resized(num_frames, height, width, spec)
     video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
     if (new_h, new_w) != (height, width):
         # torchvision's tensor resize for uint8 bicubic on CPU: float interpolation with

@@ -56,7 +56,13 @@ from camerabench.baselines.vlm.checkpoint import (
     refuse_blank,
     refuse_control_tokens,
 )
-from camerabench.baselines.vlm.compat import VisualInputs, prepare_image, prepare_video
+from camerabench.baselines.vlm.compat import (
+    PixelSpec,
+    VisualInputs,
+    prepare_image,
+    prepare_video,
+    video_token_count,
+)
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
@@ -64,7 +70,8 @@ from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory_formats import load_npz
-from camerabench.video import probe_video, read_video
+from camerabench.video import VideoInfo, declared_duration, probe_video, read_video
+from camerabench.video import _target_size as _read_size  # the frame size read_video's max_side gives
 
 __all__ = [
     "ANSWER_SUFFIX",
@@ -75,6 +82,7 @@ __all__ = [
     "encode_video",
     "geometry_question",
     "geometry_summary",
+    "refuse_too_long",
     "reply_end_ids",
     "vqa_prompt",
     "yes_probabilities",
@@ -141,15 +149,96 @@ def encode_video(
     The sampled frame rate (video metadata) travels with the pixels, so temporal positions
     follow real time.
 
+    The video's length is measured first (:func:`refuse_too_long`): one whose frames alone take
+    more positions than the model has is refused before any frame is kept.
+
     Raises:
         VideoError: the file cannot be decoded.
-        PredictionError: frames the model cannot take (an aspect ratio above 200).
+        PredictionError: frames the model cannot take (an aspect ratio above 200), or more of them
+            than fit in the model's positions.
     """
     _check_fps(sample_fps, "sample_fps")
-    clip = read_video(video_path, fps=sample_fps, max_side=max_side)
+    with _warned_once():  # probe_video and read_video warn about the same damaged timing
+        refuse_too_long(vl, video_path, sample_fps, vl.spec, max_side=max_side)
+        clip = read_video(video_path, fps=sample_fps, max_side=max_side)
     with _naming(video_path):
         prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
     return dataclasses.replace(prepared, notes=dict(clip.notes))
+
+
+def _sampled_count(info: VideoInfo, fps: float) -> int:
+    """The frames :func:`~camerabench.video.read_video` keeps of a probed video at ``fps``: the ticks
+    within the frames' span (as it counts them), never more than the frames there are."""
+    ticks = math.floor((info.duration_s - 1.0 / info.fps) * fps + 1e-6) + 1
+    return max(1, min(ticks, info.num_frames))
+
+
+#: :func:`_surely_fits` trusts a header's duration up to this factor (a header that understates the
+#: length more than this lets a long video be decoded before its prompt is found too long).
+HEADER_DURATION_MARGIN = 2.0
+
+
+def _surely_fits(video_path: str | Path, fps: float, spec: PixelSpec, room: int) -> bool:
+    """Whether the video fits in ``room`` positions whatever its frame size, judged from the duration
+    its header declares (no decoding): frames at ``fps`` over :data:`HEADER_DURATION_MARGIN` times
+    that duration, each at most ``max(max_pixels, min_pixels)`` pixels after resizing."""
+    declared = declared_duration(video_path)
+    if declared is None:
+        return False
+    frames = math.floor(HEADER_DURATION_MARGIN * declared * fps) + 2
+    grid_t = -(-frames // spec.temporal_patch_size)
+    factor = spec.patch_size * spec.merge_size
+    per_frame = max(spec.max_pixels, spec.min_pixels or 0)
+    return grid_t * (-(-per_frame // factor**2) + 1) <= room
+
+
+def refuse_too_long(
+    vl: QwenVL,
+    video_path: str | Path,
+    fps: float,
+    spec: PixelSpec,
+    max_side: int | None = None,
+    tokens_before: int = 0,
+) -> None:
+    """Refuse, before decoding, a video whose frames at ``fps`` take more positions than the model has.
+
+    The length, frame rate and size come from :func:`~camerabench.video.probe_video` (a decoding
+    pass that keeps no frame), the tokens per frame from ``spec``
+    (:func:`~camerabench.baselines.vlm.compat.video_token_count`). Decoding first and checking the
+    prompt's length afterwards held every sampled frame in memory: an hour of 1080p at 8 fps is
+    about 170 GB, which killed the worker instead of failing the video. The refusal counts one frame
+    fewer than the estimate (which may differ from the decoder's by one at the end), so that a video
+    that fits is not refused here; the full prompt is still checked when it is tokenised. (A damaged
+    file whose timestamps jump over a gap is counted by its span, which may be more frames than
+    decoding keeps.)
+
+    Args:
+        tokens_before: visual tokens of the prompt's other media (a multiple-choice row's).
+
+    Raises:
+        PredictionError: naming the video, its duration, the frames and tokens it would need and
+            the model's limit.
+    """
+    limit = vl.max_positions
+    if limit is None:
+        return
+    if _surely_fits(video_path, fps, spec, limit - tokens_before):
+        return  # the probe decodes the whole video once more: skipped where the header settles it
+    info = probe_video(video_path)
+    frames = _sampled_count(info, fps)
+    width, height = _read_size(info.width, info.height, max_side)
+    with _naming(video_path):
+        fewest = video_token_count(max(1, frames - 1), height, width, spec)
+        if tokens_before + fewest <= limit:
+            return
+        tokens = video_token_count(frames, height, width, spec)
+    others = f" (and {tokens_before} of the prompt's other media)" if tokens_before else ""
+    raise PredictionError(
+        f"{Path(video_path).name}: {info.duration_s:.1f} s of {info.width}x{info.height} video at {fps:g} fps "
+        f"is {frames} frames, {tokens} visual tokens{others}, more than the {limit} positions of {vl.path} "
+        "(config.json max_position_embeddings); not decoded: lower the frame rate, the pixels per frame or "
+        "max_side, or cut the video shorter"
+    )
 
 
 def _refuse_unencodable(text: str, what: str) -> None:
@@ -525,14 +614,25 @@ def read_image(path: str | Path) -> NDArray[np.uint8]:
 def encode_media(
     vl: QwenVL, row: MCQRow, media: list[Path], fps: float = MCQ_FPS, max_pixels: int = MCQ_MAX_PIXELS
 ) -> list[VisualInputs]:
-    """The model's pixels for a row's images and videos, at ``fps`` and ``max_pixels`` per frame."""
+    """The model's pixels for a row's images and videos, at ``fps`` and ``max_pixels`` per frame.
+
+    ``max_pixels`` (option ``mcq_max_pixels``) is held to the checkpoint's pixel bounds as the
+    model's own ``max_pixels`` is (:meth:`QwenVL.pixel_specs`: lowered to the processor's cap, a
+    floor above it lowered to it, each with a warning). Each video's length is checked before it
+    is decoded (:func:`refuse_too_long`, counting the row's media before it).
+
+    Raises:
+        VideoError: a file cannot be decoded.
+        PredictionError: media the model cannot take, or more visual tokens than its positions.
+    """
     _check_fps(fps, "fps")
-    video_spec = dataclasses.replace(vl.spec, max_pixels=max_pixels)
-    image_spec = dataclasses.replace(vl.image_spec, max_pixels=max_pixels)
+    video_spec, image_spec = vl.pixel_specs(max_pixels, "mcq_max_pixels")
     out: list[VisualInputs] = []
     for path, kind in zip(media, row.types, strict=True):
         if kind == "video":
-            clip = read_video(path, fps=fps)
+            with _warned_once():
+                refuse_too_long(vl, path, fps, video_spec, tokens_before=sum(v.num_tokens for v in out))
+                clip = read_video(path, fps=fps)
             with _naming(path):
                 prepared = prepare_video(clip.frames, clip.sampled_fps, video_spec, frame_times_s=clip.timestamps)
             out.append(dataclasses.replace(prepared, notes=dict(clip.notes)))

@@ -22,8 +22,13 @@ set up stops the run with one line, as locally.
 are tried first, as Ray will reach them (``localhost`` by this node's address), with a TCP
 connection and the opening of an HTTP/2 (gRPC) exchange: ``ray.init`` retries a head that does
 not answer for some 10 minutes (and ignores SIGTERM meanwhile), so nothing listening there, or
-something that is not a Ray head, is an error at once. A local instance started for the run
-keeps the caller's SIGTERM handler (``ray.init`` would replace it with its own).
+something that is not a Ray head, is an error at once. So is the head's address that ``ray start``
+left in ``/tmp/ray/ray_current_cluster``, which ``ray.init`` joins when given no address (or
+``auto``): when that head is gone, ``auto`` is an error and no address starts a local instance.
+A local instance started for the run keeps the caller's SIGTERM handler (``ray.init`` would
+replace it with its own), and the environment variables and SIGTERM handler ``ray.init`` set
+(``PYTHONBREAKPOINT``: a later ``breakpoint()`` went to Ray's remote debugger) are put back when
+the run shuts the instance it started or joined down.
 
 Data access: workers read videos (and trajectories) by path, so the data must be on storage every
 node sees; with ``ship_videos`` the driver reads each video and sends its bytes through Ray's
@@ -43,6 +48,7 @@ import numbers
 import os
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -281,33 +287,49 @@ def _grpc_answer(conn: socket.socket) -> str | None:
 def connect(address: str | None) -> Iterator[ClusterInfo]:
     """Connect to Ray for the duration of a run (see :attr:`RayOptions.address`).
 
-    An instance this function starts or joins is shut down (left) at the end; one the caller
-    started is left running.
+    An instance this function starts or joins is shut down (left) at the end, and what
+    ``ray.init`` changed in the environment and the SIGTERM handler is put back; one the caller
+    started is left running, as it is.
     """
     require_ray()
     import ray
 
     started = not ray.is_initialized()
+    env_before: dict[str, str] = {}
+    env_set: dict[str, str] = {}
+    sigterm: Any = None  # the caller's SIGTERM handler
+    ray_sigterm: Any = None  # the one ray.init installed
     if started:
         log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
         from_env = os.environ.get("RAY_ADDRESS", "").strip() if address in (None, "auto") else ""
+        init_address = address
         if from_env:  # ray.init joins that cluster instead (and waited some 10 minutes for a dead one)
             try:
                 _check_reachable(from_env)
             except CameraBenchError as exc:
                 raise CameraBenchError(f"{exc} (the address in the environment variable RAY_ADDRESS)") from exc
-        elif address is not None:
+        elif address is not None and address.strip() != "auto":
             _check_reachable(address)
+        else:
+            init_address = _check_current_cluster(address)
         main_thread = threading.current_thread() is threading.main_thread()
         sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
+        env_before = dict(os.environ)
         try:
-            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+            ray.init(address=init_address, include_dashboard=False, logging_level=logging.WARNING)
+            ray_sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
         except (ConnectionError, RuntimeError, ValueError) as exc:
+            _restore_env(env_before, dict(os.environ))
             where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
             raise CameraBenchError(f"could not {where}: {one_line(str(exc))}") from exc
+        except BaseException:
+            _restore_env(env_before, dict(os.environ))
+            raise
         finally:
-            if callable(sigterm):  # ray.init installs its own (exit code 15, no unwinding of ours)
+            # ray.init installs its own (exit code 15, no unwinding of ours); SIG_DFL is put back at the end
+            if callable(sigterm) or (sigterm is not None and ray_sigterm is None):  # or ray.init failed
                 signal.signal(signal.SIGTERM, sigterm)
+        env_set = dict(os.environ)
     try:
         alive = [n for n in ray.nodes() if n.get("Alive")]
         resources = ray.cluster_resources()
@@ -321,7 +343,80 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
         yield info
     finally:
         if started:
-            ray.shutdown()
+            try:
+                ray.shutdown()
+            finally:
+                # ray.init set PYTHONBREAKPOINT (a breakpoint() went to Ray's remote debugger),
+                # RAY_AUTH_MODE, RAY_USAGE_STATS_ENABLED and a SIGTERM handler; ray.shutdown keeps them
+                _restore_env(env_before, env_set)
+                if (
+                    sigterm is not None  # SIG_DFL or SIG_IGN: Ray's was kept for the run
+                    and threading.current_thread() is threading.main_thread()
+                    and signal.getsignal(signal.SIGTERM) is ray_sigterm
+                ):
+                    signal.signal(signal.SIGTERM, sigterm)
+
+
+def _restore_env(before: dict[str, str], after: dict[str, str]) -> None:
+    """Undo the changes from ``before`` to ``after`` of the environment, except a variable changed
+    again since ``after`` (by someone else)."""
+    for key in set(before) | set(after):
+        if before.get(key) == after.get(key) or os.environ.get(key) != after.get(key):
+            continue
+        if key in before:
+            os.environ[key] = before[key]
+        else:
+            os.environ.pop(key, None)
+
+
+def _ray_address_file() -> Path:
+    """The file where ``ray start`` writes its head's address, which ``ray.init`` joins when given
+    no address: ``ray_current_cluster`` in Ray's temporary folder (``$RAY_TMPDIR/ray``, else
+    ``$TMPDIR/ray`` on Linux, else ``/tmp/ray``, as Ray picks it)."""
+    root = os.environ.get("RAY_TMPDIR")
+    if root is None:
+        root = os.environ.get("TMPDIR") if sys.platform.startswith("linux") else None
+    if root is None:
+        root = "/tmp" if sys.platform.startswith(("linux", "darwin")) else tempfile.gettempdir()
+    return Path(root) / "ray" / "ray_current_cluster"
+
+
+def _check_current_cluster(address: str | None) -> str | None:
+    """The address to give ``ray.init`` for ``address`` None or ``"auto"`` (no ``RAY_ADDRESS``).
+
+    ``ray.init`` joins the cluster whose head ``ray start`` wrote to :func:`_ray_address_file`
+    without a check, and waited some 10 minutes for one that is gone (a head that crashed or was
+    killed leaves the file behind). That address is probed as a given one is: with ``"auto"`` a
+    dead one is an error; with None a local instance is started instead (``"local"``), with a
+    warning, as :attr:`RayOptions.address` says.
+    """
+    path = _ray_address_file()
+    if not path.exists():
+        return address
+    try:
+        recorded = path.read_bytes().decode("utf-8", "replace").strip()
+    except OSError as exc:  # ray.init would read it too, and fail with a traceback
+        raise CameraBenchError(
+            f"could not read {path} (the address of the cluster 'ray start' started on this machine): "
+            f"{exc.strerror or exc}; remove it, or give the cluster's address"
+        ) from exc
+    if not recorded:
+        return address
+    try:
+        _check_reachable(recorded)
+    except CameraBenchError as exc:
+        if address is not None:
+            raise CameraBenchError(
+                f"{exc} (the address in {path}, left by 'ray start'; when that cluster is gone, "
+                "'ray stop' removes the file)"
+            ) from exc
+        log.warning(
+            "ray: the cluster in %s (left by 'ray start') is gone (%s); starting a local instance instead",
+            path,
+            exc,
+        )
+        return "local"
+    return address
 
 
 # --- worker side ---------------------------------------------------------------------------

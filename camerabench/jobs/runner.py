@@ -55,7 +55,15 @@ from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
-from camerabench.jobs.workers import STOPS, JobDone, check_workers, job_error, one_line, run_in_workers
+from camerabench.jobs.workers import (
+    STOPS,
+    JobDone,
+    check_workers,
+    exception_reason,
+    job_error,
+    one_line,
+    run_in_workers,
+)
 from camerabench.locks import FolderLock
 from camerabench.records import (
     AnswerRecord,
@@ -145,9 +153,8 @@ def _init_worker(method: str, options: MethodOptions, threads: int | None) -> No
 
 
 def _failure_reason(exc: BaseException) -> str:
-    if isinstance(exc, CameraBenchError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    """The reason a video's records give for ``exc`` (whole, not cut to one line)."""
+    return exception_reason(exc)
 
 
 def _writable(reason: str) -> str:
@@ -426,8 +433,7 @@ def _init(method: str, options: MethodOptions, threads: int | None) -> None:
     except STOPS:
         raise
     except BaseException as exc:  # re-raised as the one-line error of the run
-        reason = one_line(f"{type(exc).__name__}: {exc}")
-        raise CameraBenchError(f"method {method!r} could not be set up: {reason}") from exc
+        raise CameraBenchError(f"method {method!r} could not be set up: {job_error(exc)}") from exc
 
 
 @dataclass(frozen=True)
@@ -568,26 +574,43 @@ def _by_video(records: Sequence[_Record]) -> dict[str, list[_Record]]:
     return out
 
 
-def _failures_from_records(info: RunInfo, recorded: Mapping[str, list[_Record]]) -> None:
-    """Add to ``info.failures`` the recorded videos that run.json does not know (the earlier run
-    was killed before it updated run.json) and whose records all failed."""
+def _failures_from_records(info: RunInfo, recorded: Mapping[str, list[_Record]], info_path: Path) -> None:
+    """Make ``info.failures`` (of ``info_path``) follow the records: a recorded video whose records all
+    failed is a failure (with its records' first reason when run.json does not list it: the
+    earlier run was killed before it updated run.json, or run.json was edited), and one with an
+    ok record is not (a ``failures`` entry left by a hand edit is dropped, with a warning, so that
+    it is not counted as failed)."""
+    listed_ok: list[str] = []
     for video, recs in recorded.items():
-        if video not in info.seconds_per_video and video not in info.failures:
-            failure = _video_failure(recs)
-            if failure is not None:
-                info.failures[video] = failure
+        failure = _video_failure(recs)
+        if failure is None and video in info.failures:
+            del info.failures[video]
+            listed_ok.append(video)
+        elif failure is not None and video not in info.failures:
+            info.failures[video] = failure
+    if listed_ok:
+        log.warning(
+            "%s: lists %d %s as failed whose records are ok (e.g. %s): counted as ok, as recorded",
+            info_path,
+            len(listed_ok),
+            "row(s)" if info.command == "answer" else "video(s)",
+            min(listed_ok),
+        )
 
 
-def _count(info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str], answered_only: bool = False) -> None:
+def _count(
+    info: RunInfo, recorded: Mapping[str, list[_Record]], units: set[str], info_path: Path, answered_only: bool = False
+) -> None:
     """Set ``videos_ok`` / ``videos_failed`` over every video of the run, earlier parts included.
 
-    A video in the output file that run.json does not know (the earlier run was killed before it
-    updated run.json) gets its failure from its records. Only ``units`` (the videos, or rows, of
+    Failures follow the records (:func:`_failures_from_records`): a video in the
+    output file that run.json does not know (the earlier run was killed before it updated
+    run.json) gets its failure from its records. Only ``units`` (the videos, or rows, of
     the dataset now) are counted: records of one since removed from the dataset are kept, not counted.
     With ``answered_only`` (multiple-choice rows) a unit without a record (outside what the method
     answers) is neither ok nor failed.
     """
-    _failures_from_records(info, recorded)
+    _failures_from_records(info, recorded, info_path)
     videos = (set(info.seconds_per_video) | set(recorded)) & units
     if answered_only:
         videos &= set(recorded) | set(info.failures)
@@ -1023,14 +1046,20 @@ def _run_locked(
         done = {_record_key(r) for r in earlier_records}
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
-        retry = set(info.failures) if retry_failed else set()
+        _failures_from_records(info, _by_video(earlier_records), info_path)
+        # the failures of videos (rows) still in the dataset: one since removed keeps its records
+        units = (
+            {_row_key(r.table, r.index) for table in ds.mcq.values() for r in table}
+            if kind == "answer"
+            else set(ds.videos())
+        )
+        retry = set(info.failures) & units if retry_failed else set()
         if kind != "answer":
             scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
             cut_short = _cut_short(cut, scores, ds.questions()) if kind == "predict" else set()
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry)
         elif retry:
             done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
-        _failures_from_records(info, _by_video([r for r in earlier_records if _record_key(r) in done]))
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
@@ -1134,16 +1163,16 @@ def _run_locked(
         if kind == "predict":
             scores = _unique(out_path, read_scores(out_path) if out_path.exists() else [])
             write_scores(out_path, sorted(scores, key=lambda r: (r.video, r.question)))
-            _count(info, _by_video(scores), set(videos))
+            _count(info, _by_video(scores), set(videos), info_path)
         elif kind == "answer":
             answers = _unique(out_path, read_answers(out_path) if out_path.exists() else [])
             order = {key: i for i, key in enumerate(videos)}
             write_answers(out_path, sorted(answers, key=lambda r: order.get(_record_key(r), len(order))))
-            _count(info, _by_video(answers), set(videos), answered_only=True)
+            _count(info, _by_video(answers), set(videos), info_path, answered_only=True)
         else:
             caps = _unique(out_path, read_captions(out_path) if out_path.exists() else [])
             write_captions(out_path, sorted(caps, key=lambda r: r.video))
-            _count(info, _by_video(caps), set(videos))
+            _count(info, _by_video(caps), set(videos), info_path)
         info.finished = now_iso()
         saver.counted = None  # counted from the files just rewritten
         saver.save()
@@ -1240,8 +1269,9 @@ def run_predict(
             ignores it: given there, it is ignored with a warning.
         resume: continue an earlier run (on either backend), skipping videos already recorded.
         retry_failed: with ``resume``, run again the videos (and multiple-choice rows) the
-            earlier run recorded as failed (run.json's ``failures``: a model out of memory, a
-            file that was missing); their failure records are replaced.
+            earlier run recorded as failed (their records all failed: a model out of memory, a
+            file that was missing); their failure records are replaced. Those of videos no longer
+            in the dataset are kept, as every record of such a video is.
         options: the method's options (its ``Options`` dataclass, or a mapping of option name to
             value), validated before any video is touched.
         progress: show a progress bar (stderr).

@@ -40,7 +40,16 @@ from typing import Any
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["STOPS", "JobDone", "check_workers", "describe_exit", "job_error", "one_line", "run_in_workers"]
+__all__ = [
+    "STOPS",
+    "JobDone",
+    "check_workers",
+    "describe_exit",
+    "exception_reason",
+    "job_error",
+    "one_line",
+    "run_in_workers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,21 +100,45 @@ def one_line(text: str) -> str:
     return f"{lines[0]} (+{len(lines) - 1} more lines)"
 
 
-def job_error(exc: BaseException) -> str:
-    r"""The one-line reason recorded for a job (or a set-up) that raised ``exc``.
-
-    Example:
-        >>> job_error(ValueError("bad\nframe")), job_error(CameraBenchError("clip.mp4: no frames"))
-        ('ValueError: bad (+1 more lines)', 'clip.mp4: no frames')
-    """
-    return one_line(str(exc) if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {exc}")
-
-
 #: What stops a run rather than failing one job: Ctrl-C, SIGTERM, sys.exit(). Any other exception
 #: of a job, ``BaseException`` subclasses included (``asyncio.CancelledError`` from a method's own
 #: event loop), is that job's failure: caught as ``Exception`` only, it stopped the whole run with
 #: a traceback (or killed the worker process, recorded as a death with exit code 1).
 STOPS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+
+
+def exception_reason(exc: BaseException) -> str:
+    """The reason recorded for ``exc``: ``Type: message``, or a :class:`CameraBenchError`'s message
+    alone (it names what failed). An exception whose message cannot be read (its ``__str__``
+    raises, or returns no string) is its type name and a note saying so: ``str()`` raised again
+    inside the handler that records the failure, which lost the video's failure (a worker that
+    died, a Ray task error) or recorded the ``__str__``'s own error as the reason.
+
+    Example:
+        >>> class Opaque(Exception):
+        ...     def __str__(self):
+        ...         raise RuntimeError("no message")
+        >>> exception_reason(Opaque())
+        'Opaque (its message could not be read: str() raised RuntimeError)'
+    """
+    try:
+        text = str(exc)
+    except STOPS:
+        raise
+    except BaseException as inner:  # noqa: BLE001 - the note below is the reason recorded
+        return f"{type(exc).__name__} (its message could not be read: str() raised {type(inner).__name__})"
+    return text if isinstance(exc, CameraBenchError) else f"{type(exc).__name__}: {text}"
+
+
+def job_error(exc: BaseException) -> str:
+    r"""The one-line reason recorded for a job (or a set-up) that raised ``exc``
+    (:func:`exception_reason`, on one line).
+
+    Example:
+        >>> job_error(ValueError("bad\nframe")), job_error(CameraBenchError("clip.mp4: no frames"))
+        ('ValueError: bad (+1 more lines)', 'clip.mp4: no frames')
+    """
+    return one_line(exception_reason(exc))
 
 
 def check_workers(workers: object) -> int:

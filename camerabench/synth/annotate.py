@@ -111,13 +111,19 @@ def _versus(a: Primitive, b: Primitive, ground: bool = False) -> Predicates:
     return pos, neg
 
 
+def _clear_compound(comp: CompoundMotion) -> Predicate:
+    """Clearly this compound move: not minor (a 0.001 degree arc was a positive), nor there and
+    back (an arc clockwise and back is counterclockwise too) or cut to another shot."""
+    return lambda c: c.spec.compound is comp and c.movement is Movement.MAJOR_SIMPLE
+
+
 def _compound_has(comp: CompoundMotion) -> Predicates:
     """This arc / crane vs a clear clip without it."""
-    return (lambda c: c.spec.compound is comp), (lambda c: c.spec.compound is not comp and c.clear)
+    return _clear_compound(comp), (lambda c: c.spec.compound is not comp and c.clear)
 
 
 def _compound_versus(a: CompoundMotion, b: CompoundMotion) -> Predicates:
-    return (lambda c: c.spec.compound is a), (lambda c: c.spec.compound is b)
+    return _clear_compound(a), _clear_compound(b)
 
 
 def _only_vs_more(prim: Primitive) -> Predicates:

@@ -120,6 +120,34 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
 LARGE_SUBJECT_TRAVEL_M = 1.0
 
 
+#: The first frame's focal length is the frame width times a number drawn from this range (a
+#: clip that zooms out starts 1.4 times longer).
+FOCAL_PER_WIDTH = (0.8, 1.0)
+#: Widest field of view across either side of a frame (degrees): the widest rectilinear (pinhole)
+#: lenses see about this much; a wider picture is a fisheye's. With the focal length set from the
+#: width, a 16x4096 frame saw 179 degrees vertically.
+MAX_FOV_DEG = 120.0
+
+
+def _check_fov(width: int, height: int) -> None:
+    """Refuse a frame whose field of view across either side may pass :data:`MAX_FOV_DEG`.
+
+    Raises:
+        CameraBenchError: the frame is too tall for its width (the message gives the largest height).
+    """
+    short_focal = FOCAL_PER_WIDTH[0] * width
+    fov = 2 * math.degrees(math.atan(max(width, height) / (2 * short_focal)))
+    if fov > MAX_FOV_DEG:
+        tallest = 2 * short_focal * math.tan(math.radians(MAX_FOV_DEG / 2))
+        raise CameraBenchError(
+            f"frame size {width}x{height}: the focal length is set from the width "
+            f"({FOCAL_PER_WIDTH[0]:g}-{FOCAL_PER_WIDTH[1]:g} times it), so the frame would see up to {fov:.0f} degrees "
+            f"vertically, wider than a pinhole (rectilinear) camera shows without stretching the picture "
+            f"(at most {MAX_FOV_DEG:g} degrees); use a height of at most {int(tallest) // 2 * 2} pixels for a width "
+            f"of {width}"
+        )
+
+
 def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fps: float) -> RenderedClip:
     """Render one clip in memory.
 
@@ -129,7 +157,11 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
         index: clip index (with ``seed``, the clip's random stream).
         size: (width, height) in pixels.
         fps: frame rate.
+
+    Raises:
+        CameraBenchError: the frame is too tall for a pinhole camera (:func:`_check_fov`).
     """
+    _check_fov(*size)
     fps = float(spec.fps or fps)
     n = max(2, round((spec.duration_s or CLIP_DURATION_S) * fps))
     rng_scene, rng_shake, rng_noise, rng_misc = (
@@ -159,9 +191,11 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     frames = np.clip(np.round(frames_f), 0, 255).astype(np.uint8)
     if spec.overlays:
         nuisances["overlays"] = apply_overlays(frames, spec.overlays, fps)
-    for key in ("subject_coverage_min", "distortion_margin_px"):
-        if key in shots[0].nuisances:
-            nuisances[key] = shots[0].nuisances[key]
+    coverage = [sh.nuisances["subject_coverage_min"] for sh in shots if "subject_coverage_min" in sh.nuisances]
+    if coverage:  # over both shots of a scene cut (the first shot's alone hid a smaller one)
+        nuisances["subject_coverage_min"] = min(coverage)
+    if "distortion_margin_px" in shots[0].nuisances:
+        nuisances["distortion_margin_px"] = shots[0].nuisances["distortion_margin_px"]
     traj = Trajectory(
         np.concatenate([sh.cam_c2w for sh in shots]),
         np.concatenate([sh.intrinsic for sh in shots]),
@@ -228,7 +262,7 @@ def _render_shot(
         rng_scene, SceneOptions(scale=spec.scene_scale, low_texture=spec.low_texture, subjects=subjects)
     )
     zoom_out = any(p is Primitive.ZOOM_OUT for p, _ in spec.moves)
-    focal0 = width * float(rng_misc.uniform(0.8, 1.0)) * (1.4 if zoom_out else 1.0)
+    focal0 = width * float(rng_misc.uniform(*FOCAL_PER_WIDTH)) * (1.4 if zoom_out else 1.0)
     cam_c2w = path.cam_c2w @ shake_offsets(spec.shake_deg, path.times_s, rng_shake)
     bank = texture_bank()
     nuisances: dict[str, Any] = {}
@@ -367,7 +401,15 @@ def _box_coverage(
 
 
 def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
-    """Average ``sub`` sub-frames centred on each frame (frame i is fine frame i * sub)."""
+    """Average ``sub`` sub-frames centred on each frame (frame i is fine frame i * sub).
+
+    An odd ``sub`` averages sub-frames ``i * sub - sub // 2`` to ``i * sub + sub // 2``. An even
+    ``sub`` has no ``sub`` sub-frames centred on the frame: it averages the ``sub + 1`` from
+    ``i * sub - sub // 2`` to ``i * sub + sub // 2`` with the two at the ends counting half each,
+    an exposure of ``sub`` sub-frame intervals as long as an odd ``sub``'s (all ``sub + 1`` at
+    full weight made it one sub-frame interval longer). At the clip's ends the sub-frames past
+    them are left out.
+    """
     if sub == 1:
         return rendered
     n = (len(rendered) - 1) // sub + 1
@@ -375,7 +417,15 @@ def _shutter(rendered: NDArray[np.float32], sub: int) -> NDArray[np.float32]:
     out = np.empty((n, *rendered.shape[1:]), dtype=np.float32)
     for i in range(n):
         lo, hi = max(0, i * sub - half), min(len(rendered), i * sub + half + 1)
-        out[i] = rendered[lo:hi].mean(axis=0)
+        if sub % 2:
+            out[i] = rendered[lo:hi].mean(axis=0)
+            continue
+        weights = np.ones(hi - lo, dtype=np.float32)
+        if lo == i * sub - half:
+            weights[0] = 0.5
+        if hi - 1 == i * sub + half:
+            weights[-1] = 0.5
+        out[i] = np.tensordot(weights / weights.sum(), rendered[lo:hi], axes=1)
     return out
 
 
@@ -458,6 +508,7 @@ def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
         raise CameraBenchError(f"frame size must be even and at least 16x16, got {width}x{height}")
     if max(width, height) > MAX_SIDE:
         raise CameraBenchError(f"frame size {width}x{height} is larger than {MAX_SIDE} pixels on a side")
+    _check_fov(width, height)
     return width, height
 
 

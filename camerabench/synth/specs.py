@@ -39,6 +39,7 @@ from camerabench.taxonomy import (
 from camerabench.taxonomy.rules import Answer
 
 __all__ = [
+    "MINOR_COMPOUND_MAGNITUDES",
     "MINOR_MAGNITUDES",
     "OVERLAYS",
     "PROFILES",
@@ -126,7 +127,8 @@ class ClipSpec:
         compound: an arc, crane or dolly zoom (with ``compound_magnitude``: degrees of arc
             or crane elevation, metres of dolly for a dolly zoom).
         speed: the speed class the magnitudes were chosen for.
-        minor: the motion is deliberately too small to name (labels become ambiguous).
+        minor: the motion is deliberately too small to name (labels become ambiguous): every move
+            within :data:`MINOR_MAGNITUDES`, a compound within :data:`MINOR_COMPOUND_MAGNITUDES`.
         shake_deg: amplitude of hand-held rotational shake in degrees (0: none).
         tracking: lead or tail tracking of a moving subject.
         moving_objects: number of boxes crossing the scene.
@@ -230,6 +232,17 @@ class ClipSpec:
             _check_number("compound_magnitude", mag, low=0.0, inclusive=False)
             if mag >= highest:
                 raise ValueError(f"compound_magnitude of {self.compound.value} must be below {highest:g}, got {mag!r}")
+            # like a move's: a 0.001 degree arc was a clear Arc positive over frames that do not change
+            limit = MINOR_COMPOUND_MAGNITUDES[self.compound]
+            if self.minor and mag > limit:
+                raise ValueError(
+                    f"a minor {self.compound.value} is at most {limit:g}; compound_magnitude {mag:g} is not minor"
+                )
+            if not self.minor and mag <= limit:
+                raise ValueError(
+                    f"{self.compound.value} {mag:g} is too small to name (at most {limit:g}); "
+                    "set minor=True (its labels are then ambiguous)"
+                )
         if self.cut_moves and not self.scene_cut:
             raise ValueError(f"cut_moves are the moves after a scene cut; this clip has none: {self.cut_moves!r}")
         if self.tracking is not None:
@@ -384,6 +397,28 @@ _COMPOUND_LIMITS: dict[CompoundMotion, float] = {
     CompoundMotion.CRANE_DOWN: 90.0,
     CompoundMotion.DOLLY_ZOOM_IN: math.inf,
     CompoundMotion.DOLLY_ZOOM_OUT: PIVOT_DISTANCE_M,
+}
+
+
+#: Largest magnitude of a compound move too small to name (degrees of arc or crane elevation,
+#: metres of dolly for a dolly zoom): the magnitude up to which one of the moves that make it up
+#: is within :data:`MINOR_MAGNITUDES` (an arc: the pan and the truck; a crane: the tilt and the
+#: pedestal; a dolly zoom: the dolly and the zoom, whose focal ratio is the distances' ratio). A
+#: clip with a compound at most this is ``minor``, one above it is not. (Rounded to 1e-6: the dolly
+#: zoom in's 0.09 m, a focal ratio of exactly 1.015, came out as 0.0899....)
+_ARC_MINOR = max(MINOR_MAGNITUDES["yaw"], math.degrees(math.asin(MINOR_MAGNITUDES["tx"] / PIVOT_DISTANCE_M)))
+_CRANE_MINOR = max(MINOR_MAGNITUDES["pitch"], math.degrees(math.asin(MINOR_MAGNITUDES["ty"] / PIVOT_DISTANCE_M)))
+# a dolly zoom in backs off by m, its focal length growing by (d + m) / d; a dolly zoom out moves
+# in by m, its focal length shrinking by (d - m) / d
+_DOLLY_ZOOM_IN_MINOR = max(MINOR_MAGNITUDES["tz"], PIVOT_DISTANCE_M * (MINOR_MAGNITUDES["zoom"] - 1))
+_DOLLY_ZOOM_OUT_MINOR = max(MINOR_MAGNITUDES["tz"], PIVOT_DISTANCE_M * (1 - 1 / MINOR_MAGNITUDES["zoom"]))
+MINOR_COMPOUND_MAGNITUDES: dict[CompoundMotion, float] = {
+    CompoundMotion.ARC_CLOCKWISE: round(_ARC_MINOR, 6),
+    CompoundMotion.ARC_COUNTERCLOCKWISE: round(_ARC_MINOR, 6),
+    CompoundMotion.CRANE_UP: round(_CRANE_MINOR, 6),
+    CompoundMotion.CRANE_DOWN: round(_CRANE_MINOR, 6),
+    CompoundMotion.DOLLY_ZOOM_IN: round(_DOLLY_ZOOM_IN_MINOR, 6),
+    CompoundMotion.DOLLY_ZOOM_OUT: round(_DOLLY_ZOOM_OUT_MINOR, 6),
 }
 
 

@@ -148,7 +148,7 @@ def test_worst_clips_selects_the_misranked_samples(gallery_run: dict[str, Path])
     assert [e.video for e in worst_clips(ev, max_clips=2)["geom"]] == ["clip2.mp4", "clip1.mp4"]
     assert [e.video for e in worst_clips(ev, per_class=1)["geom"]] == ["clip2.mp4", "clip5.mp4"]
     errors = knob_trajectory_errors(ev.trajectory_rows["geom"], ev.dataset.manifest)
-    assert set(errors) == {"motion_blur", "none"}
+    assert set(errors) == {"low_parallax", "motion_blur", "none"}  # low_parallax: named, no clip on
     assert (errors["motion_blur"]["clips"], errors["motion_blur"]["ok"]) == (3, 2)  # clip2 has no estimate
 
 

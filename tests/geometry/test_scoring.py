@@ -102,6 +102,9 @@ def test_errors(make_motion) -> None:
 
 
 def test_single_frame() -> None:
+    # one pose shows no motion at all: not a still camera (all-zero scores, Static -0)
     traj = Trajectory(np.eye(4)[None], None, np.zeros(1))
-    scores = motion.trajectory_scores(traj)
-    assert all(v == 0.0 for v in scores.values())
+    with pytest.raises(PredictionError, match="1 pose shows no motion"):
+        motion.trajectory_scores(traj)
+    with pytest.raises(PredictionError, match="1 pose shows no motion"):
+        motion.decompose(traj)
