@@ -116,6 +116,16 @@ def _check_moves(key: str, moves: object) -> None:
         axes[prim.axis] = prim
 
 
+def _check_minor(minor: bool, what: str, mag: float, limit: float, where: str = "") -> None:
+    """A move (or compound) at most ``limit`` must be ``minor`` (its labels ambiguous), one above it must not."""
+    if minor and mag > limit:
+        raise ValueError(f"a minor move is at most {limit:g}{where}; {what} is not minor")
+    if not minor and mag <= limit:
+        raise ValueError(
+            f"{what} is too small to name (at most {limit:g}{where}); set minor=True (its labels are then ambiguous)"
+        )
+
+
 @dataclass(frozen=True)
 class ClipSpec:
     """Everything that defines one synthetic clip (besides the seed).
@@ -197,16 +207,7 @@ class ClipSpec:
         if not isinstance(self.minor, bool):
             raise ValueError(f"minor must be True or False, got {self.minor!r}")
         for prim, mag in self.moves:
-            limit = MINOR_MAGNITUDES[prim.axis]
-            if self.minor and mag > limit:
-                raise ValueError(
-                    f"a minor move is at most {limit:g} along {prim.axis}; {prim.value} {mag:g} is not minor"
-                )
-            if not self.minor and mag <= limit:
-                raise ValueError(
-                    f"{prim.value} {mag:g} is too small to name (at most {limit:g} along {prim.axis}); "
-                    "set minor=True (its labels are then ambiguous)"
-                )
+            _check_minor(self.minor, f"{prim.value} {mag:g}", mag, MINOR_MAGNITUDES[prim.axis], f" along {prim.axis}")
         for key in ("shake_deg", "noise_sigma", "flicker", "rolling_shutter"):
             _check_number(key, getattr(self, key), low=0.0)
         for key in ("scene_scale", "exposure"):
@@ -233,16 +234,7 @@ class ClipSpec:
             if mag >= highest:
                 raise ValueError(f"compound_magnitude of {self.compound.value} must be below {highest:g}, got {mag!r}")
             # like a move's: a 0.001 degree arc was a clear Arc positive over frames that do not change
-            limit = MINOR_COMPOUND_MAGNITUDES[self.compound]
-            if self.minor and mag > limit:
-                raise ValueError(
-                    f"a minor {self.compound.value} is at most {limit:g}; compound_magnitude {mag:g} is not minor"
-                )
-            if not self.minor and mag <= limit:
-                raise ValueError(
-                    f"{self.compound.value} {mag:g} is too small to name (at most {limit:g}); "
-                    "set minor=True (its labels are then ambiguous)"
-                )
+            _check_minor(self.minor, f"{self.compound.value} {mag:g}", mag, MINOR_COMPOUND_MAGNITUDES[self.compound])
         if self.cut_moves and not self.scene_cut:
             raise ValueError(f"cut_moves are the moves after a scene cut; this clip has none: {self.cut_moves!r}")
         if self.tracking is not None:
