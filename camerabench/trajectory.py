@@ -125,9 +125,14 @@ class Trajectory:
 
 def _real_array(value: Any, name: str) -> NDArray[np.float64]:
     """``value`` as float64, refusing complex numbers (numpy would drop their imaginary part with
-    only a warning) and values that are not numbers."""
+    only a warning) and values that are not numbers: booleans, strings (``"1.0"`` was read as
+    1.0), dates and durations (whose unit numpy drops), as the file readers refuse them."""
     arr = np.asarray(value)
-    if np.iscomplexobj(arr):
+    if arr.dtype == object:  # e.g. a list mixing Python and NumPy numbers: each must be a number
+        odd = next((v for v in arr.flat if not _is_real(v)), None)
+        if odd is not None:
+            raise ValueError(f"{name} must be real numbers, got {odd!r} ({type(odd).__name__})")
+    elif arr.dtype.kind not in "iuf":  # NumPy counts timedelta64 as an integer type
         raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
     try:
         return np.asarray(arr, dtype=np.float64)

@@ -177,11 +177,11 @@ QUATERNION_NORM_TOLERANCE = 1e-3
 def _real(path: Path, name: str, array: NDArray[Any]) -> NDArray[np.float64]:
     """``array`` as float64, refusing dtypes whose conversion would change or invent values.
 
-    Complex numbers would lose their imaginary part, booleans and strings are not numbers.
+    Complex numbers would lose their imaginary part, booleans and strings are not numbers, and
+    durations (timedelta64, which NumPy counts as integers) would lose their unit: 1 ms was read
+    as 1 s.
     """
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
-    ):
+    if array.dtype.kind not in "iuf":
         raise FileFormatError(path, f"{name}: expected real numbers, got dtype {array.dtype}")
     return np.asarray(array, dtype=np.float64)
 
@@ -203,14 +203,40 @@ def _trajectory(path: Path, *args: Any, **kwargs: Any) -> Trajectory:
 
 # --------------------------------------------------------------------------- npz (camerabench, MegaSaM)
 def save_npz(path: PathLike, traj: Trajectory) -> None:
-    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta)."""
+    """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta).
+
+    Raises:
+        ValueError: ``meta[META_SCENE_DEPTH]`` is not what :func:`load_npz` reads back as the
+            same depth: a positive finite real number held exactly in float64 (``True`` and
+            ``"2"`` were written as 1.0 and 2.0; a NaN, 0 or (1,) array made a file its reader
+            refuses). Nothing is written then.
+    """
     arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
     if traj.intrinsic is not None:
         arrays["intrinsic"] = traj.intrinsic
     if traj.meta.get(META_SCENE_DEPTH) is not None:  # the translation scale of a monocular estimate
-        arrays["scene_depth"] = np.float64(traj.meta[META_SCENE_DEPTH])
+        arrays["scene_depth"] = _scene_depth_to_save(traj.meta[META_SCENE_DEPTH])
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
+
+
+def _scene_depth_to_save(value: Any) -> np.float64:
+    """``value`` as the float64 :func:`load_npz` accepts and reads back equal to it (see :func:`save_npz`)."""
+    depth = np.asarray(value)
+    what = f"trajectory meta {META_SCENE_DEPTH}={value!r}"
+    if depth.dtype.kind not in "iuf":  # as _real: no bool, text, complex number or duration
+        raise ValueError(
+            f"{what} must be a real number (int or float), got {type(value).__name__} of dtype {depth.dtype}"
+        )
+    if depth.shape != ():
+        raise ValueError(f"{what} must be a single number, got shape {depth.shape}")
+    saved = np.float64(depth)
+    if not (np.isfinite(saved) and saved > 0):
+        raise ValueError(f"{what} is not a positive finite depth")
+    exact = int(saved) == int(depth) if depth.dtype.kind in "iu" else saved == depth  # 2**53 + 1, a long double
+    if not exact:
+        raise ValueError(f"{what} is not held exactly in float64 (it would be read back as {float(saved)!r})")
+    return saved
 
 
 def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:

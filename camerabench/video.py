@@ -48,6 +48,7 @@ __all__ = [
     "probe_video",
     "read_video",
     "resize_frames",
+    "resized_size",
     "sample_indices",
     "write_video",
 ]
@@ -69,7 +70,31 @@ _RESERVE_BYTES = 1 << 30
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What :func:`probe_video` measures; ``width`` and ``height`` as displayed (upright)."""
+    """What :func:`probe_video` measures by decoding the whole file.
+
+    Attributes:
+        path: the file.
+        num_frames: the frames that decode (not the count the header declares).
+        fps: as :attr:`VideoClip.native_fps`: the container's average frame rate; without one,
+            the rate of the frame times (first to last, gaps included) or, for one frame, the
+            codec's declared rate. A stream that gives none is a :class:`VideoError`, never a
+            made-up rate.
+        width: frame width as displayed (upright, square pixels).
+        height: frame height as displayed.
+        duration_s: from the first frame's time to the last one's, plus one frame interval
+            (``1 / fps``, the last frame's display time): a one-frame video lasts ``1 / fps``.
+            A gap in a damaged file's timestamps is part of it (``notes["timestamp_gaps"]``):
+            ``num_frames`` frames can span far more than ``num_frames / fps``, so count the
+            frames a sampling keeps from :attr:`timestamps`, not from the duration.
+        notes: what :attr:`VideoClip.notes` says about the whole file (frames missing,
+            timestamps repeated or going backwards, gaps, ...).
+        timestamps: (num_frames,) the frames' presentation times in seconds, increasing, as
+            :func:`read_video` samples from them (``len(sample_indices(info.timestamps,
+            fps=2.0))`` frames are kept at 2 fps). The container's times, not shifted: they may
+            start after 0 or before it. Frames whose timestamps are missing or repeated are
+            timed by the stream's rate (``notes["timestamps_repeated"]``). Read-only; None
+            only for a VideoInfo not made by :func:`probe_video`.
+    """
 
     path: Path
     num_frames: int
@@ -78,8 +103,7 @@ class VideoInfo:
     height: int
     duration_s: float
     notes: dict[str, Any] = field(default_factory=dict)
-    """What :attr:`VideoClip.notes` says about the whole file (frames missing, timestamps
-    repeated or going backwards, ...)."""
+    timestamps: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -88,7 +112,8 @@ class VideoClip:
 
     Attributes:
         frames: (N, H, W, 3) uint8 RGB, upright as displayed.
-        timestamps: (N,) presentation time of each frame in seconds.
+        timestamps: (N,) presentation time of each frame in seconds, as the container gives
+            it (not shifted to start at 0: it may start later, or before 0).
         indices: (N,) index of each frame in the full decoded stream.
         native_fps: the stream's average frame rate as the container declares it; without one,
             the rate of the frame times (a cut-off file) or, for one frame, the codec's declared rate.
@@ -329,6 +354,30 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     # wide video read with max_side=255 came back 256 px wide)
     cap = max(2, max_side // 2 * 2)
     return min(cap, max(2, round(width * scale / 2) * 2)), min(cap, max(2, round(height * scale / 2) * 2))
+
+
+def resized_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """The (width, height) of the frames that :func:`read_video` (and :func:`resize_frames`) give
+    for ``width`` x ``height`` frames (as displayed: :attr:`VideoInfo.width`, ``height``) and
+    ``max_side``: unchanged when the longer side fits (or ``max_side`` is None), else scaled to
+    it with both sides even, rounded to the nearest even number but never past ``max_side``.
+
+    Example:
+        >>> resized_size(1920, 1080, 448)
+        (448, 252)
+        >>> resized_size(1920, 1080, 255)  # not 256 wide: never past max_side
+        (254, 144)
+        >>> resized_size(320, 180, None), resized_size(320, 180, 640)
+        ((320, 180), (320, 180))
+
+    Raises:
+        ValueError: ``max_side`` is not None or an integer >= 2, or a side is not a positive integer.
+    """
+    _check_max_side(max_side)
+    for name, side in (("width", width), ("height", height)):
+        if isinstance(side, bool) or not isinstance(side, int | np.integer) or side < 1:
+            raise ValueError(f"{name} must be a positive integer (pixels), got {side!r}")
+    return _target_size(int(width), int(height), max_side)
 
 
 def resize_frames(frames: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
@@ -1001,7 +1050,8 @@ def declared_duration(path: str | Path) -> float | None:
 
 
 def probe_video(path: str | Path) -> VideoInfo:
-    """Frame count, rate and displayed size, by decoding timestamps (exact, not the header's guess).
+    """Frame count, times, rate and displayed size, by decoding the whole file (exact, not the
+    header's guess); see :class:`VideoInfo` for what each is for odd files.
 
     Warns, as :func:`read_video` does, about a file that decodes fewer frames than it declares.
     """
@@ -1009,7 +1059,9 @@ def probe_video(path: str | Path) -> VideoInfo:
     scan = _scan(path)
     dur = float(scan.times[-1] - scan.times[0]) + 1.0 / scan.native_fps
     w, h = (scan.height, scan.width) if scan.orientation.transpose else (scan.width, scan.height)
-    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes)
+    times = scan.times.copy()
+    times.setflags(write=False)
+    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes, times)
 
 
 def read_video(

@@ -219,6 +219,8 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
     if not ids:
         raise ValueError("no captions to evaluate")
     for i in ids:
+        if not references[i]:  # pycocoevalcap would stop on a bare KeyError or assertion
+            raise ValueError(f"video {i!r} has no reference caption (an empty list)")
         for k, ref in enumerate(references[i]):
             _check_length(ref, f"reference caption {k} of {i}")
     candidates = {i: _bounded_candidate(candidates[i], f"the candidate caption of {i}") for i in ids}
@@ -245,15 +247,24 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
     with _stdout_to_log():
         bleu, _ = Bleu(4).compute_score(gts, res)
         rouge_l = float(Rouge().compute_score(gts, res)[0])
-        if len(ids) >= 2:
-            cider = float(Cider().compute_score(gts, res)[0])
-        else:  # its idf over one video's references is log(1) = 0: every caption would score 0
+        if len(ids) < 2:  # its idf over one video's references is log(1) = 0: every caption would score 0
             warnings.warn(
                 "CIDEr is undefined on one video (its n-gram weights come from the other videos' references)",
                 UndefinedMetricWarning,
                 stacklevel=2,
             )
             cider = math.nan
+        elif not _cider_weighted(gts):
+            warnings.warn(
+                f"CIDEr is undefined on these {len(ids)} videos: every n-gram of their references is in every "
+                "video's references (as when they are identical), so its idf weights are all 0 and every caption "
+                "would score 0",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
+            cider = math.nan
+        else:
+            cider = float(Cider().compute_score(gts, res)[0])
         if have_java:
             meteor_score = _meteor(gts, res)
     return CocoMetrics(
@@ -268,6 +279,18 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         tokenizer=tokenizer,
         n=len(ids),
     )
+
+
+def _cider_weighted(gts: Mapping[str, Sequence[str]]) -> bool:
+    """Whether some 1- to 4-gram of the tokenised references is missing from some video's
+    references: CIDEr weighs an n-gram by log(videos / videos whose references hold it), so
+    without one every reference vector is 0 and so is every caption's CIDEr."""
+    held = [
+        {tuple(words[k : k + n]) for ref in refs for words in [ref.split()] for n in range(1, 5)
+         for k in range(len(words) - n + 1)}
+        for refs in gts.values()
+    ]  # fmt: skip
+    return any(held) and set().union(*held) != set.intersection(*held)
 
 
 def _meteor(gts: Mapping[str, list[str]], res: Mapping[str, list[str]]) -> float | str:
@@ -331,7 +354,8 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
 
     Args:
         references: (N,) one reference per pair.
-        candidates: (N,) candidates; an empty candidate scores 0 on both.
+        candidates: (N,) candidates; an empty candidate, or one of no word piece (spaces,
+            zero-width characters), scores 0 on both.
 
     Returns:
         ``{"cosine": [N], "bertscore_f1": [N], "model": name, "truncated": [indices]}``;
@@ -344,10 +368,14 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
     n = len(references)
     cosine = [0.0] * n
     f1 = [0.0] * n
-    todo = [i for i in range(n) if candidates[i].strip()]  # an empty candidate scores 0
-    texts = sorted({references[i] for i in todo} | {candidates[i] for i in todo})
     limit = int(model.max_seq_length)
-    too_long = {t for t in texts if len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) > limit}
+    special = int(model.tokenizer.num_special_tokens_to_add())
+    lengths = {t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) for t in {*references, *candidates}}
+    # an empty candidate scores 0, and so does one of no word piece (spaces, zero-width or control
+    # characters, which the tokenizer drops): its only tokens would be [CLS] and [SEP]
+    todo = [i for i in range(n) if lengths[candidates[i]] > special]
+    texts = sorted({references[i] for i in todo} | {candidates[i] for i in todo})
+    too_long = {t for t in texts if lengths[t] > limit}
     truncated = [i for i in todo if references[i] in too_long or candidates[i] in too_long]
     if texts:
         outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
@@ -653,8 +681,9 @@ def caption_facts(caption: str) -> set[str]:
     return facts
 
 
-def fact_f1(tp: int, fp: int, fn: int, videos: int = 0) -> FactScores:
-    """Micro precision, recall and F1 from counts (NaN where undefined), over ``videos`` videos.
+def fact_f1(tp: int, fp: int, fn: int, videos: int = 0, what: str = "motion facts") -> FactScores:
+    """Micro precision, recall and F1 from counts (NaN where undefined, with an
+    :class:`~camerabench.eval.ap.UndefinedMetricWarning` naming ``what``), over ``videos`` videos.
 
     >>> fact_f1(2, 1, 1).f1
     0.6666666666666666
@@ -662,6 +691,14 @@ def fact_f1(tp: int, fp: int, fn: int, videos: int = 0) -> FactScores:
     p = tp / (tp + fp) if tp + fp else math.nan
     r = tp / (tp + fn) if tp + fn else math.nan
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan
+    undefined = [name for name, value in (("precision", p), ("recall", r), ("F1", f1)) if math.isnan(value)]
+    if undefined:
+        warnings.warn(
+            f"{what}: {', '.join(undefined)} undefined over {videos} video(s) (the captions state {tp + fp} "
+            f"fact(s), the truth holds {tp + fn})",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
     return FactScores(precision=p, recall=r, f1=f1, tp=tp, fp=fp, fn=fn, videos=videos)
 
 
@@ -681,7 +718,7 @@ def _facts_vs_labels(candidates: Mapping[str, str], labels: Mapping[str, Mapping
                 fn += 1
             elif prim in said:
                 fp += 1
-    return fact_f1(tp, fp, fn, videos)
+    return fact_f1(tp, fp, fn, videos, "motion facts against the binary labels")
 
 
 def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]) -> FactScores:
@@ -692,7 +729,7 @@ def _facts_vs_reference(candidates: Mapping[str, str], references: Mapping[str, 
         tp += len(said & gold)
         fp += len(said - gold)
         fn += len(gold - said)
-    return fact_f1(tp, fp, fn, len(candidates))
+    return fact_f1(tp, fp, fn, len(candidates), "motion facts against the reference captions")
 
 
 def labels_by_video(binary: Mapping[Primitive, list[BinaryRecord]]) -> dict[str, dict[str, bool]]:
@@ -870,6 +907,17 @@ def caption_section(
     keep = apply_failed_policy([v in produced for v in status], policy)
     # a failed caption that is kept is evaluated as the empty caption (the worst outcome)
     candidates = {v: produced.get(v, "") for v, k in zip(status, keep, strict=True) if k}
+    if all(s == "missing" for s in status.values()):
+        # no record of any labelled video (a run of another dataset): outside the method's
+        # coverage, as an MCQ category without a record, not a method whose every caption scored 0
+        candidates = {}
+        section_notes.insert(0, f"none of the {len(status)} videos with a reference caption has a caption record")
+    elif not produced:
+        section_notes.insert(
+            0,
+            f"no caption was produced ({sum(s == 'failed' for s in status.values())} failed, "
+            f"{sum(s == 'missing' for s in status.values())} missing): every score is that of the empty caption",
+        )
     section = CaptionResult(
         videos=len(references),
         evaluated=len(candidates),
@@ -917,8 +965,17 @@ def caption_section(
     if unread is not None:
         log.warning("%s: %s", run.name, unread)
         section.note = "; ".join(n for n in (section.note, unread) if n)
+    labels = labels_by_video(binary) if binary else None
     section.motion_facts = MotionFacts(
         vs_reference=_facts_vs_reference(cands, refs),
-        vs_labels=_facts_vs_labels(cands, labels_by_video(binary)) if binary else None,
+        vs_labels=_facts_vs_labels(cands, labels) if labels is not None else None,
     )
+    unlabelled = [v for v in videos if labels is not None and not labels.get(v)]
+    if unlabelled:
+        note = (
+            f"{len(unlabelled)} of {len(videos)} evaluated videos have no binary label (e.g. {unlabelled[0]!r}): "
+            "left out of the motion facts against the labels"
+        )
+        log.warning("%s: %s", run.name, note)
+        section.note = "; ".join(n for n in (section.note, note) if n)
     return section, rows

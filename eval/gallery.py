@@ -143,8 +143,10 @@ def _primitive_entries(
     question = Primitive(primitive).question
     knobs = _knobs_by_video(ev.dataset.manifest)
     traj_rows = {r["clip"]: r for r in ev.trajectory_rows.get(method, [])}
-    pos = [i for i in np.argsort(s, kind="stable") if y[i]][:per_class]
-    neg = [i for i in np.argsort(-s, kind="stable") if not y[i]][:per_class]
+    # tied scores by video name, not by the label file's order (NaN, compared false, last)
+    names = np.asarray(res.videos, dtype=str)
+    pos = [i for i in np.lexsort((names, s)) if y[i]][:per_class]
+    neg = [i for i in np.lexsort((names, -s)) if not y[i]][:per_class]
     out = []
     for i in (*pos, *neg):
         if bad[i] <= 0:
@@ -191,8 +193,8 @@ def worst_clips(
         methods: the methods (default: every method with binary results).
 
     Returns:
-        Entries sorted by ``misranked`` (descending), then primitive order, positives first, and
-        the score (the lowest positive, the highest negative first); methods
+        Entries sorted by ``misranked`` (descending), then primitive order, positives first,
+        the score (the lowest positive, the highest negative first) and the video name; methods
         with nothing misranked map to an empty list.
     """
     order = {p: k for k, p in enumerate(primitive_order())}
@@ -209,6 +211,7 @@ def worst_clips(
                 order.get(e.primitive, len(order)),
                 not e.positive,
                 e.score if e.positive else -e.score,
+                e.video,
             )
         )
         out[method] = entries if max_clips is None else entries[:max_clips]

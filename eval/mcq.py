@@ -231,6 +231,17 @@ def mcq_section(
     notes = []
     if uncovered:
         notes.append(f"outside the method's coverage (no answer recorded): {', '.join(uncovered)}")
+    spellings: dict[str, list[str]] = {}
+    for cat in tally:
+        spellings.setdefault(" ".join(cat.casefold().split()), []).append(cat)
+    alike = [sorted(group) for group in spellings.values() if len(group) > 1]
+    if alike:  # e.g. "Lens type" and "lens  type" in a table of one's own: two categories of the mean
+        shown = ", ".join(repr(c) for c in alike[0])
+        notes.append(
+            f"{sum(map(len, alike))} categories differ only in case or spacing (e.g. {shown}): counted as "
+            "different categories, each its own share of the mean accuracy"
+        )
+        warnings.warn(f"MCQ categories that differ only in case or spacing: {shown}", stacklevel=2)
     n_unasked = sum(t["unasked"] for t in tally.values())
     if n_unasked:
         notes.append(

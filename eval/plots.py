@@ -201,7 +201,16 @@ def plot_ap_bars(
     chance: Mapping[str, float] | None = None,
     chance_label: str = "chance",
 ) -> Any:
-    """AP (%) per primitive, methods side by side, with 95% CIs and the chance level."""
+    """AP (%) per primitive, methods side by side, with 95% CIs and the chance level.
+
+    Raises:
+        ValueError: an AP or chance level outside 0..1 (an AP given in percent would be drawn
+            as a bar cut off at the top of the 0-100 axes, reading as 100%).
+    """
+    for name, per in (*ap.items(), *([("chance", chance)] if chance else [])):
+        for p, value in per.items():
+            if math.isfinite(value) and not 0 <= value <= 1:
+                raise ValueError(f"{name}: the AP of {p!r} must lie in 0..1, got {value:g}")
     plot_grouped_bars(ax, ap, primitives, errors=ci95, reference=chance, reference_label=chance_label, ylabel="AP (%)")
     ax.set_ylim(0, 100)
     ax.set_title("Average precision per primitive")
@@ -211,7 +220,8 @@ def plot_ap_bars(
 def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> Any:
     """Precision-recall curve (``sklearn.metrics.precision_recall_curve``) of one method.
 
-    Nothing is drawn when the labels have one class only (the curve is undefined).
+    No curve is drawn when the labels have one class only (the curve is undefined); the axes
+    say so instead of being left blank.
 
     Raises:
         ValueError: a label is not a boolean or 0/1 (a 2, -1, 0.5, NaN or ``"yes"`` would
@@ -231,6 +241,10 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
             f"{name}: {int((~np.isfinite(s)).sum())} scores are NaN or infinite; a curve needs every score"
         )
     if y.size == 0 or y.all() or not y.any():
+        why = "no labels" if y.size == 0 else "labels of one class"
+        below = sum(t.get_gid() == "no curve" for t in ax.texts)  # one line per method, stacked
+        ax.text(0.5, 0.9 - 0.08 * below, f"{short_label(name)}: no curve ({why})", ha="center", va="center",
+                fontsize=6, color="0.4", transform=ax.transAxes, gid="no curve")  # fmt: skip
         return ax
     precision, recall, _ = precision_recall_curve(y, s)
     ax.step(recall, precision, where="post", label=short_label(name), linewidth=1.0)

@@ -79,7 +79,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FOCAL_SIGMA, parallax_gate_px
+from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import (
     MIN_FRAME_SIDE_PX,
@@ -438,14 +438,15 @@ def rotation_only_trajectory(
             raise PredictionError(
                 f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and none between "
                 f"frame {i} and a later one (a black or uniform frame, a cut, or motion too fast for the "
-                "frame rate)"
+                f"frame rate); frames {i} and {i + 1} are at t={timestamps[i]:.2f} and {timestamps[i + 1]:.2f} s"
             )
         j = min(later[i])
         lost = [k for k in range(i + 1, j) if k not in related]
         if lost:  # a frame related to nothing (black, blank) is not bridged: it shows no camera
             raise PredictionError(
                 f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and frame {lost[0]} has "
-                "no verified pair with any frame (a black or blank frame?)"
+                f"no verified pair with any frame (a black or blank frame?); frame {lost[0]} is at "
+                f"t={timestamps[lost[0]]:.2f} s, frame {i} at t={timestamps[i]:.2f} s"
             )
         rot, zoom, _ = fit_rotation_zoom(pairs[(i, j)][0], pairs[(i, j)][1], intr[i])
         c2w[j, :3, :3] = c2w[i, :3, :3] @ rot.T
@@ -673,9 +674,16 @@ class ColmapPredictor(GeometricPredictor):
         threads = 1 if self.opt("deterministic") else max(1, int(cv2.getNumThreads()))
         height, width = frames.shape[1:3]
         focal0 = focal_from_fov(max(width, height), self.opt("fov_deg"))  # the longer side's, as fast's
+        # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
+        grays = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+        if blank_ends(list(grays))[0] == shot_n:  # nothing to match: COLMAP would map twice for nothing
+            raise PredictionError(
+                f"{video_path}: every one of the {shot_n} sampled frames{' of the longest shot' if cuts else ''} is "
+                f"blank (black, white or uniform: fewer than {MIN_MATCHES} points of image structure, so there are "
+                "no features to match); there is no motion to estimate"
+            )
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-            # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
-            mask = static_mask(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]))
+            mask = static_mask(grays)
             matched = match_frames(
                 frames,
                 Path(tmp),

@@ -566,7 +566,11 @@ def dense_correspondences(
     comes back to within :data:`FLOW_FB_PX` and the image gradient is :data:`FLOW_GRADIENT_SNR`
     times the noise level. Weak texture (a wall, a street seen from above in the dark) still
     moves coherently under the camera, and a still camera gives flow near zero everywhere;
-    a black or uniform frame keeps no point, so the pair still cannot be related.
+    a black or uniform frame a keeps no point, so the pair still cannot be related. Flow *into*
+    a blank frame b is zero and comes back consistently (the field is free there): such points
+    relate a to nothing, and read as a still camera for that pair. Not refused: a frame whose
+    structure is near the :func:`blank_frame` bound inside a weakly textured clip (a dark street
+    seen from above) would fail the whole clip, where a flash in a grey clip costs one pose.
 
     Returns:
         (M, 2) pixels in frame a and their (M, 2) matches in frame b.

@@ -16,7 +16,8 @@ with a verifiable reward:
 - ``correct``: MCQ rows by :func:`camerabench.shotbench.extract_choice` (the deterministic rule
   ``evaluate`` scores with) equal to the row's letter; yes/no questions by
   :func:`extract_yes_no` (exactly one of "yes"/"no" among the answer's words, inside
-  ``<answer>…</answer>`` when present) equal to the label. An unparseable answer is wrong.
+  ``<answer>…</answer>`` when present, none right after a negation) equal to the label. An
+  unparseable answer is wrong (and counted: ``unparsed`` in the log).
 - ``format_ok``: the whole completion matches ``format_pattern`` (default
   ``<think>…</think><answer>…</answer>``; CamReasoner's adds an ``<observation>`` block first).
   With ``reasoning`` on (the default) the prompts ask for that format
@@ -47,8 +48,9 @@ at 1, constant learning rate. Mixed precision and freezing (vision tower frozen 
 Log, one line per step (logger ``camerabench.baselines.vlm.grpo``, INFO): mean reward,
 accuracy and format rate over all sampled completions, the mean KL to the reference over the
 sequences used in the update (NaN when the step made no update), the number of filtered
-groups and the loss (about 0 with ``updates_per_batch = 1``, where the ratio is 1 and the
-advantages of a group sum to 0: its value is the KL term, its gradient is the policy gradient).
+groups, the loss (about 0 with ``updates_per_batch = 1``, where the ratio is 1 and the
+advantages of a group sum to 0: its value is the KL term, its gradient is the policy gradient)
+and the number of completions whose answer could not be read (scored wrong, never guessed).
 The history is saved in the checkpoint's ``camerabench_train.json``.
 
 Why not TRL's ``GRPOTrainer`` (TRL 1.16.0, read after installing it beside torch 2.13 /
@@ -117,7 +119,7 @@ from camerabench.baselines.vlm.train import (
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
-from camerabench.shotbench import MCQRow, answer_text, extract_choice
+from camerabench.shotbench import MCQRow, _answer_part, answer_text, extract_choice
 
 __all__ = [
     "BINARY_REASONING_INSTRUCTION",
@@ -143,12 +145,46 @@ BINARY_REASONING_INSTRUCTION = (
 _ADV_EPS = 1e-4  # TRL's and DeepSeekMath's guard against a zero group standard deviation
 
 
+#: Quotes, emphasis and brackets around a word (``not "yes"``, ``not **yes**``, ``not (yes)``).
+_MARKS = r"[\s*\"'`\u2018\u2019\u201c\u201d(\[]+"
+#: Words that may stand between a negation and the answer it negates (``can't say yes``,
+#: ``not the answer yes``, ``wouldn't really say yes``); punctuation ends a negation's reach
+#: (``Not sure, but yes``, ``Not at all. No.``).
+_FILLER = (
+    "a|an|the|answer|answers|reply|say|says|said|saying|think|believe|guess|is|be|been|that|it|s|quite|really|"
+    "exactly|simply|just|definitely|necessarily|certainly|clearly|sure|to|i|would|could|can|will|going|with|as"
+)
+#: A yes/no right after a negation (``not yes``, ``I can't say yes``, ``hardly a yes``), as
+#: :func:`camerabench.shotbench.extract_choice` reads ``not B``: the reply rejects that answer. (A
+#: ``no`` before the word is not counted: ``no ... yes`` already names both answers.)
+_NEGATED_ANSWER = re.compile(
+    rf"(?:(?<![a-z])(?:not|nor|neither|never|hardly|cannot)|n['\u2019]t)(?:{_MARKS}(?:{_FILLER})(?![a-z]))"
+    rf"{{0,4}}{_MARKS}(?:yes|no)(?![a-z])"
+)
+#: A "Yes" whose own clause then says the question's auxiliary is not so (``Yes, it does not pan
+#: left``, ``Yes, the camera doesn't``): a short answer repeats the answer's polarity.
+_YES_THEN_NOT = re.compile(
+    r"(?<![a-z])yes(?![a-z])[\s,;:\u2013\u2014-]+(?:[a-z]+\s+){1,3}?"
+    r"(?:(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)(?:\s+not|n['\u2019]t)|cannot)(?![a-z])"
+)
+
+
 def extract_yes_no(reply: str) -> str | None:
     """``"Yes"`` or ``"No"`` when exactly one of the two appears among the words (runs of letters,
-    case-insensitive) of :func:`~camerabench.shotbench.answer_text` of the reply, else None (unparsed)."""
+    case-insensitive) of :func:`~camerabench.shotbench.answer_text` of the reply, else None (unparsed).
+
+    Also unparsed: a reply whose yes/no comes right after a negation (``not``, ``n't``, ``never``,
+    ``hardly``, ``nor``, ``neither``, ``cannot``; up to four filler words such as ``say``, ``the
+    answer`` between, no punctuation): ``not yes``, ``I can't say yes``, ``I would not say no``
+    reject that answer without giving the other; and a "Yes" whose clause goes on with a negated
+    auxiliary (``Yes, it does not pan left``), which contradicts itself. ``No, it does not`` is No.
+    """
+    part = _answer_part(reply).lower()
     words = set(re.findall(r"[a-z]+", answer_text(reply).lower()))
     found = words & {"yes", "no"}
-    return found.pop().capitalize() if len(found) == 1 else None
+    if len(found) != 1 or _NEGATED_ANSWER.search(part) or _YES_THEN_NOT.search(part):
+        return None
+    return found.pop().capitalize()
 
 
 @dataclass(frozen=True)
@@ -172,11 +208,13 @@ class GRPOPrompt:
 
 @dataclass(frozen=True)
 class Reward:
-    """The reward of one completion and its two terms."""
+    """The reward of one completion and its two terms; ``parsed`` is False when no answer could be
+    read from it (counted as wrong: an unparsed reply is never guessed)."""
 
     value: float
     correct: bool
     format_ok: bool
+    parsed: bool = True
 
 
 def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Reward:
@@ -184,14 +222,15 @@ def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Rewar
     if target.kind == "mcq":
         if target.row is None:
             raise CameraBenchError("an mcq prompt needs its row")
-        correct = extract_choice(text, target.row.options).letter == target.answer
+        answer = extract_choice(text, target.row.options).letter
     elif target.kind == "binary":
-        correct = extract_yes_no(text) == target.answer
+        answer = extract_yes_no(text)
     else:
         raise CameraBenchError(f"prompt kind must be 'binary' or 'mcq', got {target.kind!r}")
+    correct = answer == target.answer
     format_ok = re.fullmatch(config.format_pattern, text, flags=re.DOTALL) is not None
     value = config.accuracy_weight * float(correct) + config.format_weight * float(format_ok)
-    return Reward(value, correct, format_ok)
+    return Reward(value, correct, format_ok, parsed=answer is not None)
 
 
 def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,7 +242,13 @@ def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple
 
     Returns:
         ``(advantages, keep)``: (num_groups, group_size) ``(r - mean) / (std + 1e-4)`` with the
-        sample standard deviation (0 for a group of equal rewards), and a (num_groups,) bool mask.
+        sample standard deviation (exactly 0 for a group of equal rewards: their mean, rounded,
+        may differ from them by a unit in the last place, which the 1e-4 guard turned into an
+        advantage of the same sign for the whole group), and a (num_groups,) bool mask.
+
+    Raises:
+        CameraBenchError: ``rewards`` is not (groups, group_size >= 2), or holds NaN or an
+            infinity (the advantages would be NaN; the loss stopped the step, blaming the lr).
 
     Example:
         >>> adv, keep = group_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5]]))
@@ -212,10 +257,16 @@ def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple
     """
     if rewards.ndim != 2 or rewards.shape[1] < 2:
         raise CameraBenchError(f"rewards must be (groups, group_size >= 2), got {tuple(rewards.shape)}")
+    finite = torch.isfinite(rewards)
+    if not bool(finite.all()):
+        group, k = (int(i) for i in (~finite).nonzero()[0])
+        raise CameraBenchError(
+            f"rewards must be finite numbers, got {float(rewards[group, k])} in group {group} (completion {k})"
+        )
     mean = rewards.mean(dim=1, keepdim=True)
     std = rewards.std(dim=1, keepdim=True)
-    advantages = (rewards - mean) / (std + _ADV_EPS)
     equal = (rewards == rewards[:, :1]).all(dim=1)
+    advantages = torch.where(equal[:, None], 0.0, (rewards - mean) / (std + _ADV_EPS))
     keep = ~equal if filter_groups else torch.ones_like(equal)
     return advantages, keep
 
@@ -266,6 +317,8 @@ class StepStats:
     loss: float
     #: groups whose completions all got the same reward: no advantage signal (filtered or not)
     equal_rewards: int = 0
+    #: completions whose answer could not be read (scored wrong), of ``groups * group_size``
+    unparsed: int = 0
 
 
 @dataclass
@@ -468,7 +521,7 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
         stats.step = step
         result.history.append(stats)
         log.info(
-            "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d loss %.4f",
+            "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d loss %.4f unparsed %d/%d",
             step,
             config.steps,
             stats.reward,
@@ -478,6 +531,8 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
             stats.filtered,
             stats.groups,
             stats.loss,
+            stats.unparsed,
+            stats.groups * config.group_size,
         )
     if all(s.equal_rewards == s.groups for s in result.history):
         # every advantage was 0: the policy gradient is 0 and the KL to the unchanged policy too,
@@ -539,6 +594,7 @@ def _step(
         groups=len(batch),
         loss=math.nan,
         equal_rewards=int((values == values[:, :1]).all(dim=1).sum()),
+        unparsed=sum(not r.parsed for r in flat),
     )
     groups = [
         _Group(enc, comps, adv) for enc, comps, adv, k in zip(encoded, completions, advantages, keep, strict=True) if k

@@ -70,8 +70,8 @@ from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory_formats import load_npz
-from camerabench.video import VideoInfo, declared_duration, probe_video, read_video
-from camerabench.video import _target_size as _read_size  # the frame size read_video's max_side gives
+from camerabench.video import VideoInfo, declared_duration, probe_video, read_video, sample_indices
+from camerabench.video import resized_size as _read_size  # the frame size read_video's max_side gives
 
 __all__ = [
     "ANSWER_SUFFIX",
@@ -169,6 +169,8 @@ def encode_video(
 def _sampled_count(info: VideoInfo, fps: float) -> int:
     """The frames :func:`~camerabench.video.read_video` keeps of a probed video at ``fps``: the ticks
     within the frames' span (as it counts them), never more than the frames there are."""
+    if info.timestamps is not None:  # exact, a file with gaps included (its span counts more ticks)
+        return max(1, len(sample_indices(info.timestamps, fps=fps)))
     ticks = math.floor((info.duration_s - 1.0 / info.fps) * fps + 1e-6) + 1
     return max(1, min(ticks, info.num_frames))
 

@@ -135,9 +135,15 @@ def _only_vs_only(a: Primitive, b: Primitive) -> Predicates:
     return (lambda c: c.only(a)), (lambda c: c.only(b))
 
 
+def _tracks(c: SynthClip, kind: TrackingKind | None = None) -> bool:
+    """Clearly a tracking shot (of this kind): not one whose move is too small to name (``minor``),
+    which was a positive of the tracking tasks."""
+    return c.spec.tracking is not None and (kind is None or c.spec.tracking is kind) and not c.spec.minor
+
+
 def _tracking(kind: TrackingKind) -> Predicates:
     """This kind of tracking shot vs a clear clip that is not one."""
-    return (lambda c: c.spec.tracking is kind), (lambda c: c.spec.tracking is not kind and c.clear)
+    return (lambda c: _tracks(c, kind)), (lambda c: c.spec.tracking is not kind and c.clear)
 
 
 #: Task name -> predicates; exactly the tasks of ``taxonomy/vqa_tasks.yaml``.
@@ -179,8 +185,8 @@ PREDICATES: dict[str, Predicates] = {
     "crane_up_vs_crane_down": _compound_versus(CompoundMotion.CRANE_UP, CompoundMotion.CRANE_DOWN),
     "dolly_zoom_in_vs_dolly_zoom_out": _compound_versus(CompoundMotion.DOLLY_ZOOM_IN, CompoundMotion.DOLLY_ZOOM_OUT),
     "lead_tracking_vs_tail_tracking": (
-        lambda c: c.spec.tracking is TrackingKind.LEAD,
-        lambda c: c.spec.tracking is TrackingKind.TAIL,
+        lambda c: _tracks(c, TrackingKind.LEAD),
+        lambda c: _tracks(c, TrackingKind.TAIL),
     ),
     # only_motion
     "only_forward_vs_has_forward_and_not_only": _only_vs_more(P.MOVE_IN),
@@ -237,7 +243,7 @@ PREDICATES: dict[str, Predicates] = {
     ),
     # tracking_shot
     "is_tracking": (
-        lambda c: c.spec.tracking is not None,
+        _tracks,
         lambda c: c.spec.tracking is None and c.clear,
     ),
     "has_lead_tracking": _tracking(TrackingKind.LEAD),

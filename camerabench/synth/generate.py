@@ -74,7 +74,8 @@ class RenderedClip:
         level_to_world: (4, 4) the rigid map from the level frame (boxes axis-aligned) to the world.
         tracked_subject: index of the tracked subject among the subjects (None: no tracking).
         nuisances: what the internet-video knobs did (overlay boxes and bars, the cut frame,
-            exposure gains, the large subject's smallest frame coverage), for the manifest.
+            exposure gains, the large subject's smallest frame coverage, the smallest lens-distortion
+            margin over every frame), for the manifest.
     """
 
     frames: NDArray[np.uint8]
@@ -86,7 +87,11 @@ class RenderedClip:
     nuisances: dict[str, Any] = field(default_factory=dict)
 
 
-def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float) -> tuple[Subject, ...]:
+def _subjects(
+    spec: ClipSpec, rng: np.random.Generator, travel_m: float, duration_s: float, pivot: CompoundMotion | None
+) -> tuple[Subject, ...]:
+    """The boxes of a shot; ``pivot``: the clip's compound move, whose pivot holds a box (in the
+    shot after a scene cut too, where it is scenery: both shots have the same subjects)."""
     subjects: list[Subject] = []
     height = 1.5
     if spec.tracking is not None:
@@ -94,10 +99,10 @@ def _subjects(spec: ClipSpec, rng: np.random.Generator, travel_m: float, duratio
         speed = travel_m / duration_s
         vz = speed if spec.tracking is TrackingKind.TAIL else -speed
         subjects.append(Subject((0.0, height - 0.85, 3.5), (0.6, 1.7, 0.45), (0.0, 0.0, vz)))
-    if spec.compound is not None:
+    if pivot is not None:
         # the subject that arcs and cranes circle (centred on the pivot); a dolly zoom keeps
         # the size of the plane through the pivot, so there the subject's front face is on it
-        dolly = spec.compound in (CompoundMotion.DOLLY_ZOOM_IN, CompoundMotion.DOLLY_ZOOM_OUT)
+        dolly = pivot in (CompoundMotion.DOLLY_ZOOM_IN, CompoundMotion.DOLLY_ZOOM_OUT)
         z = PIVOT_DISTANCE_M + (0.4 if dolly else 0.0)
         subjects.append(Subject((0.0, height - 0.6, z), (0.8, 1.2, 0.8), (0.0, 0.0, 0.0)))
     for _ in range(spec.moving_objects):
@@ -129,6 +134,13 @@ FOCAL_PER_WIDTH = (0.8, 1.0)
 MAX_FOV_DEG = 120.0
 
 
+def _widest_fov(width: int, height: int, focal_scale: float = 1.0) -> float:
+    """The widest field of view (degrees) across either side of a frame whose focal length is
+    ``focal_scale`` times the shortest a first frame gets (:data:`FOCAL_PER_WIDTH`)."""
+    short_focal = FOCAL_PER_WIDTH[0] * width * focal_scale
+    return 2 * math.degrees(math.atan(max(width, height) / (2 * short_focal)))
+
+
 def _check_fov(width: int, height: int) -> None:
     """Refuse a frame whose field of view across either side may pass :data:`MAX_FOV_DEG`.
 
@@ -136,7 +148,7 @@ def _check_fov(width: int, height: int) -> None:
         CameraBenchError: the frame is too tall for its width (the message gives the largest height).
     """
     short_focal = FOCAL_PER_WIDTH[0] * width
-    fov = 2 * math.degrees(math.atan(max(width, height) / (2 * short_focal)))
+    fov = _widest_fov(width, height)
     if fov > MAX_FOV_DEG:
         tallest = 2 * short_focal * math.tan(math.radians(MAX_FOV_DEG / 2))
         raise CameraBenchError(
@@ -146,6 +158,54 @@ def _check_fov(width: int, height: int) -> None:
             f"(at most {MAX_FOV_DEG:g} degrees); use a height of at most {int(tallest) // 2 * 2} pixels for a width "
             f"of {width}"
         )
+
+
+#: a clip that zooms out starts with this times a longer focal length (:data:`FOCAL_PER_WIDTH`)
+ZOOM_OUT_FOCAL_FACTOR = 1.4
+
+
+def _focal_factor(spec: ClipSpec) -> float:
+    """The first frame's focal length over the one drawn from :data:`FOCAL_PER_WIDTH`."""
+    return ZOOM_OUT_FOCAL_FACTOR if any(p is Primitive.ZOOM_OUT for p, _ in spec.moves) else 1.0
+
+
+def _shots(spec: ClipSpec, n: int) -> list[tuple[ClipSpec, int]]:
+    """The shots of a clip of ``n`` frames, each ``(spec, frames)``: the clip, or the two sides of
+    a scene cut at frame ``n // 2``. The shot after a cut makes ``cut_moves`` and nothing else (it
+    repeated the first shot's arc, crane or dolly zoom, captioned as a still camera)."""
+    if not spec.scene_cut:
+        return [(spec, n)]
+    cut = n // 2
+    if cut < 2 or n - cut < 2:
+        raise ValueError(f"a scene cut needs at least 4 frames, got {n}")
+    after = dataclasses.replace(
+        spec, moves=spec.cut_moves, cut_moves=(), scene_cut=False, compound=None, compound_magnitude=0.0, minor=False
+    )
+    return [(spec, cut), (after, n - cut)]
+
+
+def _check_clip_fov(spec: ClipSpec, size: tuple[int, int], fps: float, n: int) -> None:
+    """Refuse a clip of ``n`` frames at ``fps`` one of whose frames (motion-blur sub-frames included)
+    may see more than :data:`MAX_FOV_DEG`: a zoom or dolly zoom out shortens the focal length
+    (a dolly zoom out of 5.9 m ended at 177 degrees; :func:`_check_fov` covers the first frame).
+
+    Raises:
+        CameraBenchError: naming the clip, the shortest focal length and the field of view.
+    """
+    width, height = size
+    for shot, frames in _shots(spec, n):
+        sub = max(1, shot.motion_blur)
+        path = camera_path(shot, (frames - 1) * sub + 1, fps * sub)
+        scale = float(path.focal_scale.min()) * _focal_factor(shot)
+        fov = _widest_fov(width, height, scale)
+        if fov > MAX_FOV_DEG:
+            taller = ", or use a less tall frame" if height > width else ""
+            raise CameraBenchError(
+                f"clip {spec.name!r}: its focal length falls to {FOCAL_PER_WIDTH[0] * scale:.3g} times the "
+                f"frame width, so at {width}x{height} a frame would see up to {fov:.0f} degrees, wider than a "
+                f"pinhole (rectilinear) camera shows (at most {MAX_FOV_DEG:g} degrees); zoom or dolly zoom out "
+                f"less{taller}"
+            )
 
 
 def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fps: float) -> RenderedClip:
@@ -159,24 +219,23 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
         fps: frame rate.
 
     Raises:
-        CameraBenchError: the frame is too tall for a pinhole camera (:func:`_check_fov`).
+        CameraBenchError: a frame is too wide for a pinhole camera (:func:`_check_fov`,
+            :func:`_check_clip_fov`).
     """
     _check_fov(*size)
     fps = float(spec.fps or fps)
     n = max(2, round((spec.duration_s or CLIP_DURATION_S) * fps))
+    _check_clip_fov(spec, size, fps, n)
     rng_scene, rng_shake, rng_noise, rng_misc = (
         np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(4)
     )
     nuisances: dict[str, Any] = {}
     if spec.scene_cut:
         # two shots of their own scene, camera and world frame; the cut is at frame n // 2
-        cut = n // 2
-        if cut < 2 or n - cut < 2:
-            raise ValueError(f"a scene cut needs at least 4 frames, got {n}")
+        (_, cut), (spec_b, _) = _shots(spec, n)
         shot_a = _render_shot(spec, (rng_scene, rng_shake, rng_misc), cut, fps, size, 0.0)
         rngs_b = tuple(np.random.default_rng(s) for s in np.random.SeedSequence([seed, index, 1]).spawn(3))
-        spec_b = dataclasses.replace(spec, moves=spec.cut_moves, cut_moves=(), scene_cut=False)
-        shot_b = _render_shot(spec_b, rngs_b, n - cut, fps, size, cut / fps)  # type: ignore[arg-type]
+        shot_b = _render_shot(spec_b, rngs_b, n - cut, fps, size, cut / fps, spec.compound)  # type: ignore[arg-type]
         shots = [shot_a, shot_b]
         nuisances["cut_frame"] = cut
     else:
@@ -194,8 +253,9 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
     coverage = [sh.nuisances["subject_coverage_min"] for sh in shots if "subject_coverage_min" in sh.nuisances]
     if coverage:  # over both shots of a scene cut (the first shot's alone hid a smaller one)
         nuisances["subject_coverage_min"] = min(coverage)
-    if "distortion_margin_px" in shots[0].nuisances:
-        nuisances["distortion_margin_px"] = shots[0].nuisances["distortion_margin_px"]
+    margins = [sh.nuisances["distortion_margin_px"] for sh in shots if "distortion_margin_px" in sh.nuisances]
+    if margins:  # the smallest over both shots of a scene cut (the first shot's alone was reported)
+        nuisances["distortion_margin_px"] = np.min(margins, axis=0).tolist()
     traj = Trajectory(
         np.concatenate([sh.cam_c2w for sh in shots]),
         np.concatenate([sh.intrinsic for sh in shots]),
@@ -241,8 +301,10 @@ def _render_shot(
     fps: float,
     size: tuple[int, int],
     t_offset: float,
+    pivot: CompoundMotion | None = None,
 ) -> _Shot:
-    """One continuous shot of ``n`` frames (a clip, or one side of a scene cut)."""
+    """One continuous shot of ``n`` frames (a clip, or one side of a scene cut); ``pivot``: the
+    clip's compound move when ``spec`` is the shot after a cut (:func:`_subjects`)."""
     width, height = size
     rng_scene, rng_shake, rng_misc = rngs
     sub = max(1, spec.motion_blur)
@@ -257,12 +319,11 @@ def _render_shot(
         path.cam_c2w[:, :3, 3] = start + tau[:, None] * (end - start)
     travel = float(np.linalg.norm(path.cam_c2w[-1, :3, 3] - path.cam_c2w[0, :3, 3]))
     duration = float(path.times_s[-1])
-    subjects = _subjects(spec, rng_misc, travel, duration)
+    subjects = _subjects(spec, rng_misc, travel, duration, spec.compound or pivot)
     scene = build_scene(
         rng_scene, SceneOptions(scale=spec.scene_scale, low_texture=spec.low_texture, subjects=subjects)
     )
-    zoom_out = any(p is Primitive.ZOOM_OUT for p, _ in spec.moves)
-    focal0 = width * float(rng_misc.uniform(*FOCAL_PER_WIDTH)) * (1.4 if zoom_out else 1.0)
+    focal0 = width * float(rng_misc.uniform(*FOCAL_PER_WIDTH)) * _focal_factor(spec)
     cam_c2w = path.cam_c2w @ shake_offsets(spec.shake_deg, path.times_s, rng_shake)
     bank = texture_bank()
     nuisances: dict[str, Any] = {}
@@ -283,7 +344,9 @@ def _render_shot(
             img = _rolling_shutter_frame(spec, scene, bank, path.times_s[i], duration, focal0, size, fps)
         elif spec.lens_k1 != 0:
             img, margin = _distorted_frame(scene, bank, cam_c2w[i], intrinsic, size, spec.lens_k1, path.times_s[i])
-            nuisances["distortion_margin_px"] = list(margin)
+            # the smallest over the shot's frames (a zoom changes it; the last frame's was reported)
+            old = nuisances.get("distortion_margin_px", margin)
+            nuisances["distortion_margin_px"] = [min(a, b) for a, b in zip(old, margin, strict=True)]
         else:
             img = render_frame(scene, bank, cam_c2w[i], intrinsic, width, height, float(path.times_s[i]), _SUPERSAMPLE)
         if still_scene:
@@ -631,6 +694,7 @@ def generate_dataset(
                 f"fps {fps:g} gives {spec.name!r} {n} frames; a scene cut needs at least 4 "
                 f"(fps >= {4 / CLIP_DURATION_S:g})"
             )
+        _check_clip_fov(spec, (width, height), float(spec.fps or fps), n)  # before anything is written
     _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours
     with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
         _prepare_out(out)

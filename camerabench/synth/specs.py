@@ -162,7 +162,8 @@ class ClipSpec:
             the camera.
         flicker: per-frame exposure gain ``exp(flicker * u)``, ``u`` uniform in [-1, 1] (time-lapse).
         scene_cut: halfway through, the clip cuts to another scene and camera (a shot transition).
-        cut_moves: the camera moves of the shot after the cut.
+        cut_moves: the camera moves of the shot after the cut (none: a still camera); ``moves``,
+            ``compound`` and ``minor`` are the first shot's.
         fps: the clip's own frame rate (default: the dataset's).
         duration_s: the clip's length (default: the dataset's clip duration).
         profile: ``ease`` (one eased move over the clip) or ``there_hold_back`` (the move over
@@ -208,6 +209,15 @@ class ClipSpec:
             raise ValueError(f"minor must be True or False, got {self.minor!r}")
         for prim, mag in self.moves:
             _check_minor(self.minor, f"{prim.value} {mag:g}", mag, MINOR_MAGNITUDES[prim.axis], f" along {prim.axis}")
+        for prim, mag in self.cut_moves:
+            # the shot after the cut is rendered as a clip of its own, not minor (``minor`` is the
+            # first shot's): a move too small to name failed there with a message about ``minor``
+            # and was captioned as a named move
+            if mag <= MINOR_MAGNITUDES[prim.axis]:
+                raise ValueError(
+                    f"cut_moves: {prim.value} {mag:g} is too small to name (at most {MINOR_MAGNITUDES[prim.axis]:g} "
+                    f"along {prim.axis}); the shot after a cut moves clearly or not at all"
+                )
         for key in ("shake_deg", "noise_sigma", "flicker", "rolling_shutter"):
             _check_number(key, getattr(self, key), low=0.0)
         for key in ("scene_scale", "exposure"):
