@@ -23,21 +23,12 @@ from camerabench.synth import generate as gen
 from camerabench.synth.annotate import SynthClip, vqa_pairs
 from camerabench.synth.generate import _parse_size, _shutter, generate_dataset, render_clip
 from camerabench.synth.presets import preset_specs
-from camerabench.synth.render import TextureBank
 from camerabench.synth.specs import MINOR_COMPOUND_MAGNITUDES, MINOR_MAGNITUDES, ClipSpec, raw_annotation
-from camerabench.synth.textures import TEXTURE_NAMES
 from camerabench.taxonomy import CompoundMotion, Primitive, derive_labels
 from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES
 
 P = Primitive
 C = CompoundMotion
-
-
-@pytest.fixture
-def tiny_textures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """4x4 random textures in place of the real ones (3 s to build): these tests need geometry only."""
-    bank = TextureBank(np.random.default_rng(0).random((2 * len(TEXTURE_NAMES), 4, 4, 3), dtype=np.float32))
-    monkeypatch.setattr(gen, "texture_bank", lambda: bank)
 
 
 @pytest.mark.usefixtures("tiny_textures")

@@ -27,18 +27,10 @@ from camerabench.synth.generate import generate_dataset, render_clip
 from camerabench.synth.nuisances import distortion_margin
 from camerabench.synth.render import TextureBank
 from camerabench.synth.specs import ClipSpec, raw_annotation
-from camerabench.synth.textures import TEXTURE_NAMES
 from camerabench.taxonomy import CompoundMotion, Primitive, TrackingKind, derive_labels
 
 P = Primitive
 C = CompoundMotion
-
-
-@pytest.fixture
-def tiny_textures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """4x4 random textures in place of the real ones (3 s to build): these tests need geometry only."""
-    bank = TextureBank(np.random.default_rng(0).random((2 * len(TEXTURE_NAMES), 4, 4, 3), dtype=np.float32))
-    monkeypatch.setattr(gen, "texture_bank", lambda: bank)
 
 
 def _clip(spec: ClipSpec) -> SynthClip:
