@@ -25,8 +25,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import json
 import math
+import numbers
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -150,6 +152,26 @@ def _split_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+_SCALARS = (bool, int, float, str)
+
+
+def _supported(tp: Any) -> bool:
+    """Whether :meth:`MethodOptions.from_mapping` can convert a value to ``tp``: bool, int, float,
+    str, a list or tuple of one of these, each optionally ``| None``."""
+    base, _ = _split_optional(tp)
+    if typing.get_origin(base) in (list, tuple):
+        args = typing.get_args(base)
+        if typing.get_origin(base) is tuple and len(args) == 2 and args[1] is Ellipsis:
+            args = args[:1]
+        return len(set(args)) <= 1 and all(a in _SCALARS for a in args)
+    return base in _SCALARS
+
+
+def _numpy_bool(value: Any) -> bool:
+    """Whether ``value`` is a numpy boolean scalar (``np.True_``), without importing numpy."""
+    return type(value).__name__ == "bool" and type(value).__module__ == "numpy"
+
+
 class MethodOptions:
     """Base of every predictor's options dataclass (subclasses are ``@dataclass(frozen=True)``)."""
 
@@ -163,6 +185,26 @@ class MethodOptions:
     def names(cls) -> list[str]:
         """Option names in declaration order."""
         return [f.name for f in cls.fields()]
+
+    @classmethod
+    def _hints(cls) -> dict[str, Any]:
+        """Each field's type, after checking that every one is a type options can hold.
+
+        Raises:
+            TypeError: a field of another type (a ``Literal``, a ``dict``, a ``Path``, a nested
+                dataclass): its values would be taken unconverted and unchecked.
+        """
+        hints = typing.get_type_hints(cls)
+        for name in cls.names():
+            if not _supported(hints[name]):
+                tp = hints[name]
+                shown = tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
+                raise TypeError(
+                    f"{cls.__name__}.{name}: an option cannot be of type {shown}; options are "
+                    "bool, int, float or str (a path is a str; a fixed set is str with choices=), a list or "
+                    "tuple of one of these, each optionally | None"
+                )
+        return hints
 
     @classmethod
     def spec(cls, name: str) -> OptionSpec:
@@ -196,7 +238,7 @@ class MethodOptions:
             raise CameraBenchError(
                 f"method {method!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(sorted(names))}"
             )
-        hints = typing.get_type_hints(cls)
+        hints = cls._hints()
         kwargs: dict[str, Any] = {}
         for name, value in values.items():
             if value is None:
@@ -224,7 +266,7 @@ class MethodOptions:
         Raises:
             CameraBenchError: a value of the wrong type or outside its range, or a required option unset.
         """
-        hints = typing.get_type_hints(type(self))
+        hints = self._hints()
         for name in self.names():
             value = getattr(self, name)
             if value is None:
@@ -239,6 +281,8 @@ class MethodOptions:
                     f"method {method!r}: option {name} must be {_type_name(hints[name])}, got {value!r}"
                 )
             self._check_range(method, name, converted)
+            if converted is not value:  # Path("a.mp4") kept would not equal the video name "a.mp4"; np.int64 not JSON
+                object.__setattr__(self, name, converted)
         self.check_fields(method)
 
     def check_fields(self, method: str) -> None:
@@ -291,6 +335,8 @@ class MethodOptions:
         if tp is bool:
             if isinstance(value, bool):
                 return value
+            if _numpy_bool(value):
+                return bool(value)
             if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
                 return value.strip().lower() in _TRUE
             raise bad()
@@ -299,8 +345,10 @@ class MethodOptions:
                 raise bad()
             if isinstance(value, int):
                 return value
-            if isinstance(value, float) and value.is_integer():
+            if isinstance(value, numbers.Integral):  # np.int64
                 return int(value)
+            if isinstance(value, float | numbers.Real | decimal.Decimal) and float(value).is_integer():
+                return int(float(value))
             if isinstance(value, str):
                 try:
                     return int(value.strip())
@@ -310,8 +358,8 @@ class MethodOptions:
         if tp is float:
             if isinstance(value, bool):
                 raise bad()
-            if isinstance(value, int | float):
-                return float(value)
+            if isinstance(value, int | float | numbers.Real | decimal.Decimal) and not _numpy_bool(value):
+                return float(value)  # np.float32, Decimal, Fraction
             if isinstance(value, str):
                 try:
                     return float(value.strip())

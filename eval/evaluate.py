@@ -485,6 +485,14 @@ def evaluate(
                 "its counts are partial (records still to come count as missing)"
             )
             log.warning("%s: %s", name, ev.in_progress[name])
+        if run.info is not None and run.info.method != name:
+            log.warning(
+                "%s: its run.json is a run of method %r: a folder copied or renamed from another method's? "
+                "(evaluated under the folder's name %r)",
+                name,
+                run.info.method,
+                name,
+            )
         if run.info is not None and run.info.data is not None and run.info.data != data_path:
             log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
         out = MethodResult(
@@ -511,6 +519,16 @@ def evaluate(
             elif failed == "lowest" and out.binary.note:
                 # every sample, or every sample of some primitives, failed: chance-level APs
                 log.warning("%s: %s", name, out.binary.note)
+            if unmatched is None and out.binary.missing and any(r.answered for r in ev.resolved[name].values()):
+                # e.g. videos labelled after the run, or a run that did not cover them: said, not only counted
+                log.warning(
+                    "%s: %d of %d labelled binary samples have no score record (labels added after the run, or "
+                    "an unfinished run?): they count as missing (%s)",
+                    name,
+                    out.binary.missing,
+                    sum(c.labelled for c in out.binary.counts.values()),
+                    "ranked below every score" if failed == "lowest" else "left out",
+                )
         calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:
             threshold, source = yes_threshold(run)

@@ -10,9 +10,14 @@ rules follow CameraBench's derivation (design.md B2) and are applied in this ord
    of a compound move are not labelled on their own);
 4. otherwise an answer ``no`` becomes None when the camera is shaky or the movement is
    ``minor`` or ``major_complex``; ``unknown`` -> None; for ``minor`` movement even ``yes``
-   -> None;
+   -> None; for ``major_simple`` movement a ``yes`` on both a primitive and its opposite
+   (a pan left *and* right) -> None for both, since a simple move has one direction;
 5. Static (fixed camera) is True only when steadiness is ``static`` and movement is ``no``,
    False otherwise.
+
+An annotation that contradicts itself - a direction answered ``yes`` on a camera annotated
+``static`` or with movement ``no`` - is refused (``ValueError``) rather than given rule 2's
+clear False.
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ class RawAnnotation:
         for compound in self.compounds:
             if not isinstance(compound, CompoundMotion):
                 raise ValueError(f"compounds must be CompoundMotion members, got {compound!r}")
+        # a list or tuple was accepted here but broke ``compounds & ...`` in derive_labels
+        object.__setattr__(self, "compounds", frozenset(self.compounds))
         if not isinstance(self.shot_transition, bool):
             raise ValueError(f"shot_transition must be True or False, got {self.shot_transition!r}")
         for prim, answer in self.directions.items():
@@ -75,10 +82,20 @@ class RawAnnotation:
                 raise ValueError("Static is derived from steadiness and movement; do not annotate it")
             if answer not in _ANSWERS:
                 raise ValueError(f"answer for {prim.value} must be one of {_ANSWERS}, got {answer!r}")
+            if answer == "yes" and (self.steadiness is Steadiness.STATIC or self.movement is Movement.NO):
+                # rule 2 silently turned this "yes" into a clear False
+                raise ValueError(
+                    f"{prim.value} is answered 'yes' but the camera is annotated as not moving "
+                    f"(steadiness {_value(self.steadiness)}, movement {_value(self.movement)})"
+                )
 
     @property
     def labeled(self) -> bool:
         return self.steadiness is not None and self.movement is not None
+
+
+def _value(member: Steadiness | Movement | None) -> str:
+    return "unlabelled" if member is None else str(member.value)
 
 
 _ARC_CRANE = frozenset(
@@ -122,6 +139,13 @@ def derive_labels(ann: RawAnnotation) -> dict[Primitive, TriState]:
                 out[p] = None
             elif answer == "no":
                 out[p] = None if unsure_no else False
+            elif (
+                ann.movement is Movement.MAJOR_SIMPLE
+                and p.opposite is not None
+                and ann.directions.get(p.opposite) == "yes"
+            ):
+                # a simple move cannot go both ways (there-and-back is major_complex): ambiguous
+                out[p] = None
             else:
                 out[p] = True
     result = {p: out[p] for p in DIRECTION_PRIMITIVES}
