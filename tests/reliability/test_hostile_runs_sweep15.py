@@ -122,7 +122,6 @@ def test_in_a_worker_process_the_job_fails_and_the_worker_goes_on(jobs_module: M
 
 def test_in_a_ray_worker_the_job_fails() -> None:
     """The Ray worker's handler (run here, without a cluster): it raised, failing the Ray task."""
-    pytest.importorskip("ray")
 
     def job() -> None:
         raise OpaqueError()

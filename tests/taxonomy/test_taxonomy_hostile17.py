@@ -19,7 +19,6 @@ from camerabench.taxonomy import (
 )
 
 P = Primitive
-DATA = Path("/work/shared/data/camerabench")
 
 
 def test_compounds_as_list_does_not_crash_derive_labels() -> None:
@@ -91,22 +90,20 @@ def test_from_name_accepts_every_public_spelling_of_the_right_primitive() -> Non
             assert P.from_name(spelling) is p
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="public CameraBench files not present")
-def test_names_match_the_public_binary_files() -> None:
+def test_names_match_the_public_binary_files(public_data: Path) -> None:
     for attr in ("question", "task", "label_name", "file", "caption_phrase"):
         values = [getattr(p, attr) for p in P]
         assert len(set(values)) == len(values), attr
     for p in P:
-        lines = (DATA / "binary_classification" / p.file).read_text("utf-8").splitlines()
+        lines = (public_data / "binary_classification" / p.file).read_text("utf-8").splitlines()
         records = [json.loads(line) for line in lines if line.strip()]
         assert records, p.file
         assert {(r["question"], r["task"], r["label_name"]) for r in records} == {(p.question, p.task, p.label_name)}
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="public CameraBench files not present")
-def test_vqa_tasks_match_the_public_files() -> None:
+def test_vqa_tasks_match_the_public_files(public_data: Path) -> None:
     for task in vqa_tasks():
-        path = DATA / "vqa_and_retrieval" / task.file
+        path = public_data / "vqa_and_retrieval" / task.file
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
         assert records, task.file
         found = {(r["skill"], r["pos_question"], r["neg_question"]) for r in records}
