@@ -17,7 +17,8 @@ dataset's ground truth ``DATA/gt/<key>.npz`` is named the same way).
 
 :class:`MethodFolder` names those paths; the job runner writes through it and
 :func:`read_run` / :func:`read_method` read through it (records via :mod:`camerabench.records`).
-A method folder is any subfolder of RUN holding at least one of those files.
+A method folder is any subfolder of RUN holding at least one of those files; :func:`read_run`
+warns of every other entry that looks meant as one (a misspelt ``scores.json``, a nested run).
 
 Example:
     >>> folder = MethodFolder.of("runs/std", "fast")
@@ -29,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -396,6 +398,9 @@ def read_method(folder: str | Path) -> MethodRun:
         run.answers, run.answer_duplicates = _index(
             layout.answers, AnswerRecord.from_dict, lambda r: (r.table, r.index), run.info, "rows"
         )
+    if _present(layout.trajectories) and not layout.trajectories.is_dir():  # else its trajectories go unevaluated
+        what = _link_problem(layout.trajectories) if layout.trajectories.is_symlink() else "a file"
+        raise FileFormatError(layout.trajectories, f"is {what}, not the folder of the method's trajectories")
     _warn_unfinished(layout, run.info)
     return run
 
@@ -410,7 +415,7 @@ def _warn_unfinished(layout: MethodFolder, info: RunInfo | None) -> None:
         (layout.answer_run_info, "answering pass of the predict run", "rows"),
     )
     for path, what, unit in passes:
-        job = info if path == layout.run_info else read_run_info(path) if path.is_file() else None
+        job = info if path == layout.run_info else read_run_info(path) if _present(path) else None
         if job is not None and job.finished is None:
             log.warning(
                 "%s: the %s did not finish (%s has no finish time: interrupted, or still running); "
@@ -425,16 +430,29 @@ def _warn_unfinished(layout: MethodFolder, info: RunInfo | None) -> None:
 def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
     """Every method folder of a run, by name (sorted).
 
+    Entries of RUN that are not method folders are left out with a warning naming each and why
+    (a folder holding a misspelt ``scores.json`` or ``Scores.jsonl``, a run file put directly in
+    RUN, a link to nothing or a link loop), so that a method does not drop out of a report
+    without a word; hidden entries (``.name``) are left out silently.
+
     Raises:
-        FileFormatError: RUN is not a folder or holds no method folder.
+        FileFormatError: RUN is not a folder or holds no method folder; RUN, or a folder in it,
+            cannot be read (permissions); a method folder's file cannot be read.
     """
     run_dir = Path(run_dir)
     if run_dir.is_file():  # e.g. RUN/<method>/scores.jsonl given for RUN
         raise FileFormatError(run_dir, "is a file, not a run folder: pass the folder that holds RUN/<method>/")
     if not run_dir.is_dir():
+        if run_dir.is_symlink():
+            raise FileFormatError(run_dir, f"run folder is {_link_problem(run_dir)}")
         raise FileFormatError(run_dir, "run folder not found")
-    entries = sorted(run_dir.iterdir())
+    try:
+        entries = sorted(run_dir.iterdir())
+    except OSError as exc:  # e.g. a folder without read permission: not "no method folder"
+        raise FileFormatError(run_dir, f"cannot read the run folder: {exc.strerror or exc}") from exc
     broken = [p for p in entries if p.is_symlink() and not p.exists() and not p.name.startswith(".")]
+    loops = [p for p in broken if _link_loops(p)]
+    broken = [p for p in broken if p not in loops]
     if broken:  # e.g. a method folder linked from a run that has since moved: not evaluated, so said
         log.warning(
             "%s: %d link(s) to nothing left out (e.g. %s -> %s): a method folder linked from a moved or deleted run?",
@@ -443,13 +461,103 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
             broken[0].name,
             os.readlink(broken[0]),
         )
-    methods = {
-        p.name: read_method(p)
-        for p in entries
-        if p.is_dir() and not p.name.startswith(".") and MethodFolder(p).holds_outputs()
-    }
+    if loops:  # reading through one would fail (ELOOP): said as what it is, not as a link to nothing
+        log.warning(
+            "%s: %d link loop(s) left out (e.g. %s -> %s): a link that leads back to itself",
+            run_dir,
+            len(loops),
+            loops[0].name,
+            os.readlink(loops[0]),
+        )
+    methods: dict[str, MethodRun] = {}
+    skipped: list[tuple[Path, str]] = []
+    for p in entries:
+        if p.name.startswith(".") or p in broken or p in loops:
+            continue
+        why = _not_a_method_folder(p, run_dir)
+        if why is None:
+            methods[p.name] = read_method(p)
+        elif why:
+            skipped.append((p, why))
+    for p, why in skipped:  # a method folder with a misspelt file would drop out of the report unsaid
+        log.warning("%s: not a method folder, left out: %s", p, why)
     if not methods:
         if MethodFolder(run_dir).holds_outputs():
             raise FileFormatError(run_dir, "is a method folder, not a run folder: pass the folder that holds it")
-        raise FileFormatError(run_dir, "no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found")
+        hint = f" ({len(skipped)} entry(ies) left out, e.g. {skipped[0][0].name}: {skipped[0][1]})" if skipped else ""
+        raise FileFormatError(run_dir, f"no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found{hint}")
     return methods
+
+
+def _link_loops(path: Path) -> bool:
+    """Whether the link ``path`` leads back to itself (resolving it fails with ELOOP)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _link_problem(path: Path) -> str:
+    """What is wrong with a link that does not lead to a file or folder."""
+    what = "a link loop" if _link_loops(path) else "a link to nothing"
+    return f"{what} (-> {os.readlink(path)})"
+
+
+#: The stems of the run files (``scores`` of ``scores.jsonl``, ...), to tell a misspelt one.
+_RUN_STEMS = {name.split(".")[0]: name for name in _RUN_FILES}
+
+
+def _near_run_file(name: str) -> str | None:
+    """The run file ``name`` looks like a misspelling of (other case, extension), or None.
+
+    Example:
+        >>> _near_run_file("Scores.jsonl"), _near_run_file("scores.json"), _near_run_file("notes.txt")
+        ('scores.jsonl', 'scores.jsonl', None)
+    """
+    if name in _RUN_FILES:
+        return None
+    lower = name.casefold()
+    for run_file in _RUN_FILES:
+        if lower == run_file:
+            return run_file
+    return _RUN_STEMS.get(lower.split(".")[0])
+
+
+def _listing(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _not_a_method_folder(path: Path, run_dir: Path) -> str | None:
+    """Why the entry ``path`` of a run folder is not read as a method folder: None when it is one,
+    ``""`` for a file that says nothing of a method (a note, a report), else the reason.
+
+    Raises:
+        FileFormatError: the entry, or the folder it is, cannot be read (permissions).
+    """
+    try:
+        if not path.is_dir():
+            near = _near_run_file(path.name) if path.name not in _RUN_FILES else path.name
+            if near is not None:  # e.g. RUN/scores.jsonl: a method's files belong in RUN/<method>/
+                return f"a run file directly in the run folder (expected {near} in a method folder RUN/<method>/)"
+            return ""
+        if MethodFolder(path).holds_outputs():
+            return None
+        if path.is_symlink() and run_dir.resolve().is_relative_to(path.resolve()):  # read, it would nest without end
+            return f"a link to the run folder itself, or a folder above it (-> {os.readlink(path)})"
+        names = sorted(q.name for q in path.iterdir())
+        nested = sorted(q.name for q in path.iterdir() if q.is_dir() and MethodFolder(q).holds_outputs())
+    except OSError as exc:  # a method folder that cannot be read is not left out as if absent
+        raise FileFormatError(
+            path, f"cannot read: {exc.strerror or exc} (fix its permissions, or move it out of the run folder)"
+        ) from exc
+    expected = ", ".join(f for f in _RUN_FILES if f != TRAJECTORIES_DIR)
+    if not names:
+        return f"an empty folder (a method folder holds {expected} or {TRAJECTORIES_DIR}/)"
+    misspelt = [f"{n} (for {_near_run_file(n)}?)" for n in names if _near_run_file(n) is not None]
+    if misspelt:
+        return f"holds {_listing(misspelt)}, not {expected}: rename the file to be evaluated"
+    if nested:
+        return f"holds the method folder(s) {_listing(nested)}: a run folder inside the run folder?"
+    return f"holds no run file ({expected} or {TRAJECTORIES_DIR}/), only {_listing(names)}"

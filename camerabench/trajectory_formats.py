@@ -11,7 +11,10 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
   are this layout (:func:`save_npz` / :func:`load_npz`).
 * ``poses``: (N,7) **world-to-camera** ``[tx ty tz qx qy qz qw]`` rows as ``.npy`` or text
   (MegaSaM / DROID-SLAM ``poses.npy``), with ``intrinsics.npy`` (N,4) ``fx fy cx cy`` beside a
-  ``poses.npy``.
+  ``poses.npy``, and ``tstamps.npy`` (N,) beside it: the frame indices of DROID-SLAM's keyframes
+  (its ``save_reconstruction`` keeps only those), used as the poses' frame-index timestamps.
+  Beside ``tstamps.npy`` the intrinsics are DROID-SLAM's, at 1/8 resolution, and are scaled by
+  :data:`DROID_INTRINSICS_SCALE`; MegaSaM's (no ``tstamps.npy``) are read as they are.
 * ``poses-c2w``: the same rows camera-to-world (DROID-SLAM's returned trajectory).
 * ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world, through evo.
 * ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
@@ -20,6 +23,10 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
   two images of one frame number (a multi-camera model) are an error. Its frame-index
   timestamps are the frame numbers the image names carry (``frame_0007.png``: 7), so frames
   that were not registered leave a gap in time.
+* ``cut3r``: a CUT3R demo output folder (``demo.py --output_dir``), one per video: ``camera/``
+  holds ``000000.npz``, ``000001.npz``, ... (the frame index, as a number), each with ``pose``
+  (4,4) camera-to-world and ``intrinsics`` (3,3) at CUT3R's processing resolution;
+  ``depth/000000.npy`` gives the scene depth. Frame numbers are the frame-index timestamps.
 
 Quaternions: evo uses wxyz internally, the pose arrays, TUM files and pycolmap xyzw; every
 reader and writer here says which, and the round trips are tested. Formats without timestamps
@@ -60,6 +67,7 @@ from camerabench.trajectory import (
 )
 
 __all__ = [
+    "DROID_INTRINSICS_SCALE",
     "FORMATS",
     "TrajectoryFormat",
     "c2w_to_pose_array",
@@ -71,6 +79,7 @@ __all__ = [
     "load_npz",
     "pose_array_to_c2w",
     "read_colmap_model",
+    "read_cut3r",
     "read_kitti",
     "read_megasam",
     "read_pose_array",
@@ -79,6 +88,7 @@ __all__ = [
     "save_npz",
     "to_evo",
     "write_colmap_model",
+    "write_cut3r",
     "write_kitti",
     "write_megasam",
     "write_pose_array",
@@ -97,9 +107,29 @@ def _require_file(path: Path) -> None:
         raise FileFormatError(path, "file not found")
 
 
+#: First bytes of an .npy array and of an npz archive (a zip file; ``PK\x05\x06`` when empty).
+_NPY_MAGIC, _ZIP_MAGIC = b"\x93NUMPY", b"PK"
+
+
+def _check_numpy_file(path: Path, what: str) -> None:
+    """Refuse a file that is neither an .npy array nor an npz archive by its first bytes: NumPy
+    takes anything else for a pickle and says the file "contains pickled (object) data" (an empty
+    file, or a text file saved under an .npz or .npy name)."""
+    _require_file(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(_NPY_MAGIC))
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read {what}: {exc}") from exc
+    if not head:
+        raise FileFormatError(path, f"empty file, not an {what}")
+    if not (head.startswith(_NPY_MAGIC) or head.startswith(_ZIP_MAGIC)):
+        raise FileFormatError(path, f"not an {what}: it starts with {head!r}, neither a NumPy array nor a zip archive")
+
+
 def _read_npz(path: Path, names: Collection[str]) -> tuple[dict[str, NDArray[Any]], list[str]]:
     """The arrays ``names`` that an npz archive holds, and the names of all its arrays."""
-    _require_file(path)
+    _check_numpy_file(path, "npz archive")
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -452,11 +482,70 @@ def _intrinsics_path(path: Path) -> Path | None:
     return path.with_name("intrinsics" + path.suffix)
 
 
+#: Factor from the ``intrinsics.npy`` DROID-SLAM's ``save_reconstruction`` writes to those of the
+#: images it tracked. Checked in princeton-vl/DROID-SLAM: ``droid_slam/motion_filter.py``
+#: appends ``intrinsics / 8.0`` to the ``DepthVideo`` (its 1/8-resolution feature maps), and
+#: ``save_reconstruction`` in ``demo.py`` saves ``droid.video.intrinsics[:t]`` with
+#: ``tstamps.npy`` beside them. MegaSaM's ``save_full_reconstruction``
+#: (``camera_tracking_scripts/test_demo.py``) saves ``intrinsics * 8.0`` and no ``tstamps.npy``.
+#: Either way the images are the ones DROID-SLAM tracked (resized to about 384x512), not the
+#: video's frames.
+DROID_INTRINSICS_SCALE = 8.0
+
+
+def _tstamps_path(path: Path) -> Path | None:
+    """``tstamps.npy`` (N,) beside a ``poses.npy`` (``.txt`` beside ``.txt``), else None."""
+    if path.stem != "poses":
+        return None
+    return path.with_name("tstamps" + path.suffix)
+
+
+def _read_frame_numbers(path: Path, n: int) -> NDArray[np.float64]:
+    """The frame index of each of ``n`` poses from a DROID-SLAM ``tstamps`` file.
+
+    DROID-SLAM's ``save_reconstruction`` keeps only its keyframes: ``poses.npy`` holds them and
+    ``tstamps.npy`` their indices in the image stream it read (float32 whole numbers, increasing,
+    with gaps). Without them the keyframes were spread evenly over the video, which made a camera
+    that moved in a burst move steadily.
+    """
+    what = "tstamps (frame indices)"
+    if path.suffix == ".npy":
+        _check_numpy_file(path, ".npy array")
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise FileFormatError(path, f"cannot read npy: {exc}") from exc
+        if not isinstance(arr, np.ndarray) or not (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1)):
+            shape = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+            raise FileFormatError(path, f"expected an (N,) {what} array, got {shape}")
+        frames = _real(path, what, arr.reshape(-1))
+        lines: list[int] | None = None
+    else:
+        rows, lines = _numeric_rows(path, 1, what)
+        frames = rows[:, 0]
+    if len(frames) != n:
+        raise FileFormatError(path, f"{len(frames)} {what} for {n} poses")
+    bad = ~np.isfinite(frames) | (frames < 0) | (frames != np.round(frames))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise FileFormatError(
+            path, f"entry {i}: {frames[i]:g} is not a frame index (a whole number >= 0)", lines[i] if lines else None
+        )
+    if n > 1 and not (np.diff(frames) > 0).all():
+        i = int(np.argmax(~(np.diff(frames) > 0))) + 1
+        raise FileFormatError(
+            path,
+            f"entry {i}: frame index {frames[i]:g} does not increase (previous {frames[i - 1]:g})",
+            lines[i] if lines else None,
+        )
+    return np.asarray(frames, dtype=np.float64)
+
+
 def _load_array(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64], list[int] | None]:
     """An (N, columns) array from ``.npy`` or from text (one row per line, with line numbers)."""
     if path.suffix != ".npy":
         return _numeric_rows(path, columns, what)
-    _require_file(path)
+    _check_numpy_file(path, ".npy array")
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -473,6 +562,12 @@ def _load_array(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64
 def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
     """(N,7) ``[t, q_xyzw]`` rows from ``.npy`` or text, with ``intrinsics`` (N,4) beside ``poses.*``.
 
+    Beside a ``poses.*``, ``tstamps.*`` marks DROID-SLAM's ``save_reconstruction`` layout: its
+    entries are the poses' frame indices and ``intrinsics.*`` are at 1/8 resolution, so they are
+    multiplied by :data:`DROID_INTRINSICS_SCALE`. Without ``tstamps.*`` (MegaSaM's
+    ``save_full_reconstruction``, which writes none and saves its intrinsics already times 8) they
+    are taken as they are.
+
     Args:
         path: the file.
         world_to_camera: True if the rows map world to camera coordinates (MegaSaM ``poses.npy``).
@@ -484,19 +579,26 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         bad = int(np.argmax(np.abs(norms - 1.0)))
         line = lines[bad] if lines is not None else None
         raise FileFormatError(path, f"row {bad}: quaternion norm {norms[bad]:.4f} is not 1 (is it [t, q_xyzw]?)", line)
+    t_path = _tstamps_path(path)
+    droid = t_path is not None and t_path.is_file()  # DROID-SLAM's save_reconstruction layout
     intrinsic = None
     k_path = _intrinsics_path(path)
     if k_path is not None and k_path.is_file():
         fxfycxcy, _ = _load_array(k_path, 4, "intrinsics [fx fy cx cy]")
         if len(fxfycxcy) != len(poses):
             raise FileFormatError(k_path, f"{len(fxfycxcy)} rows of [fx fy cx cy] for {len(poses)} poses")
+        if droid:  # DROID-SLAM keeps them at its 1/8 feature resolution (see DROID_INTRINSICS_SCALE)
+            fxfycxcy = fxfycxcy * DROID_INTRINSICS_SCALE
         intrinsic = np.zeros((len(poses), 3, 3))
         intrinsic[:, 0, 0], intrinsic[:, 1, 1] = fxfycxcy[:, 0], fxfycxcy[:, 1]
         intrinsic[:, 0, 2], intrinsic[:, 1, 2], intrinsic[:, 2, 2] = fxfycxcy[:, 2], fxfycxcy[:, 3], 1.0
+    if droid:  # DROID-SLAM keyframes: their frame indices
+        assert t_path is not None
+        frames = _read_frame_numbers(t_path, len(poses))
+    else:
+        frames = _frame_index_timestamps(len(poses))
     c2w = pose_array_to_c2w(poses, world_to_camera)
-    return Trajectory(
-        c2w, intrinsic, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX}
-    )
+    return Trajectory(c2w, intrinsic, frames, meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
 
 
 def _save_array(path: Path, array: NDArray[np.float64]) -> None:
@@ -508,18 +610,42 @@ def _save_array(path: Path, array: NDArray[np.float64]) -> None:
             np.savetxt(fh, array, fmt="%.17g", delimiter=" ")
 
 
+def _whole_frame_numbers(ts: NDArray[np.float64]) -> bool:
+    """Whether timestamps ``ts`` are frame indices: whole numbers >= 0 (increasing: Trajectory's)."""
+    return bool(np.isfinite(ts).all() and (ts >= 0).all() and (ts == np.round(ts)).all())
+
+
 def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) -> None:
     """Write (N,7) ``[t, q_xyzw]`` rows (world-to-camera if asked) as ``.npy`` or text.
 
-    A file named ``poses.*`` gets ``intrinsics.*`` (N,4) ``fx fy cx cy`` beside it when the
-    trajectory has intrinsics.
+    A file named ``poses.*`` is written in DROID-SLAM's ``save_reconstruction`` layout when the
+    timestamps are frame indices (whole numbers >= 0): ``tstamps.*`` (N,) holds them, so frames
+    with gaps between them keep their frame numbers, and ``intrinsics.*`` (N,4) ``fx fy cx cy``
+    (when the trajectory has intrinsics) are at DROID-SLAM's 1/8 resolution, as
+    :func:`read_pose_array` reads them beside ``tstamps.*``. Other timestamps (seconds) are not
+    written, with a warning (the format holds frame indices only), and the intrinsics are written
+    as they are, as MegaSaM writes them.
     """
     path = Path(path)
     k_path = _intrinsics_path(path)
+    t_path = _tstamps_path(path)
     fxfycxcy = _pinhole_params(traj, "intrinsics rows") if k_path is not None and traj.intrinsic is not None else None
+    frames = t_path is not None and _whole_frame_numbers(traj.timestamps)
+    if t_path is not None and not frames:
+        log.warning(
+            "%s: timestamps (%s, ...) are no frame indices: not written (tstamps hold frame indices); the poses "
+            "will be read as frames 0, 1, 2, ...",
+            path,
+            ", ".join(f"{t:g}" for t in traj.timestamps[:3]),
+        )
     _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
     if k_path is not None and fxfycxcy is not None:
-        _save_array(k_path, fxfycxcy)
+        _save_array(k_path, fxfycxcy / DROID_INTRINSICS_SCALE if frames else fxfycxcy)
+    if t_path is not None:
+        if frames:
+            _save_array(t_path, np.asarray(traj.timestamps, dtype=np.float64))
+        elif t_path.is_file():  # an old one would time these poses with another trajectory's frames
+            t_path.unlink()
 
 
 def _pinhole_params(traj: Trajectory, what: str) -> NDArray[np.float64]:
@@ -899,6 +1025,116 @@ def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int]
     rec.write(str(folder))
 
 
+# --------------------------------------------------------------------------- CUT3R demo output
+#: File name of one frame's camera in a CUT3R output folder's ``camera/``: its frame number.
+_CUT3R_NAME = re.compile(r"(\d+)\.npz")
+
+
+def _is_cut3r_output(folder: Path) -> bool:
+    return folder.is_dir() and (folder / "camera").is_dir()
+
+
+def _cut3r_array(path: Path, arrays: dict[str, NDArray[Any]], name: str, shape: tuple[int, ...]) -> NDArray[np.float64]:
+    array = _real(path, name, arrays[name])
+    if array.shape != shape:
+        raise FileFormatError(path, f"{name} must be {shape}, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise FileFormatError(path, f"{name} holds NaN or infinite values")
+    return array
+
+
+def read_cut3r(folder: PathLike) -> Trajectory:
+    """A CUT3R demo output folder (``demo.py --output_dir``): one ``camera/NNNNNN.npz`` per frame.
+
+    As CUT3R's ``demo.py`` (``prepare_output``) writes them: ``pose`` (4,4) camera-to-world (its
+    ``cam2world_tosave``, from ``pose_encoding_to_camera``) and ``intrinsics`` (3,3) at the
+    resolution CUT3R ran at (``--size``, 512 by default), named by the frame's index, ``000000.npz``
+    on. Frames are ordered by their number as a number; the numbers are the frame-index
+    timestamps, so a missing file leaves a gap in time. ``depth/NNNNNN.npy`` of the first frame,
+    when there, gives the median scene depth (``meta[META_SCENE_DEPTH]``).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileFormatError(folder, "folder not found")
+    camera = folder / "camera"
+    if not camera.is_dir():
+        raise FileFormatError(folder, "no camera/ folder: not a CUT3R output folder (demo.py --output_dir)")
+    numbered: dict[int, Path] = {}
+    for entry in sorted(camera.iterdir(), key=lambda p: p.name):
+        if entry.suffix.lower() != ".npz":
+            continue
+        match = _CUT3R_NAME.fullmatch(entry.name)
+        if match is None:
+            raise FileFormatError(entry, "a CUT3R camera file is named by its frame number (000000.npz, ...)")
+        number = int(match.group(1))
+        if number in numbered:
+            raise FileFormatError(
+                entry, f"frame number {number} is also the number of {numbered[number].name}: two cameras of one frame"
+            )
+        numbered[number] = entry
+    if not numbered:
+        raise FileFormatError(camera, "no camera file (NNNNNN.npz): CUT3R wrote no frame here")
+    frames = sorted(numbered)
+    c2w = np.empty((len(frames), 4, 4))
+    intrinsic = np.empty((len(frames), 3, 3))
+    for i, number in enumerate(frames):
+        path = numbered[number]
+        arrays, found = _read_npz(path, ("pose", "intrinsics"))
+        missing = [name for name in ("pose", "intrinsics") if name not in arrays]
+        if missing:
+            raise FileFormatError(path, f"no {' or '.join(repr(m) for m in missing)} array (found {found})")
+        c2w[i] = _cut3r_array(path, arrays, "pose", (4, 4))
+        intrinsic[i] = _cut3r_array(path, arrays, "intrinsics", (3, 3))
+    traj = _trajectory(camera, c2w, intrinsic, np.asarray(frames, dtype=np.float64), {})
+    issue = pose_issue(traj)
+    if issue is not None:
+        frame, problem = issue
+        raise FileFormatError(numbered[frames[frame]] if frame is not None else camera, problem)
+    traj.meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
+    depth_path = folder / "depth" / numbered[frames[0]].with_suffix(".npy").name
+    if depth_path.is_file():
+        _check_numpy_file(depth_path, ".npy array")
+        try:
+            depth = np.load(depth_path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise FileFormatError(depth_path, f"cannot read npy: {exc}") from exc
+        if not isinstance(depth, np.ndarray) or depth.ndim != 2:
+            shape = depth.shape if isinstance(depth, np.ndarray) else type(depth).__name__
+            raise FileFormatError(depth_path, f"expected an (H, W) depth map, got {shape}")
+        depth = _real(depth_path, "depth", depth)
+        valid = depth[np.isfinite(depth) & (depth > 0)]
+        if valid.size == 0:
+            raise FileFormatError(depth_path, "the depth map has no positive finite value")
+        traj.meta[META_SCENE_DEPTH] = float(np.median(valid))
+    return traj
+
+
+def write_cut3r(folder: PathLike, traj: Trajectory) -> None:
+    """Write ``traj`` as CUT3R's demo does: ``camera/NNNNNN.npz`` with ``pose`` (camera-to-world)
+    and ``intrinsics`` (3,3), in float64, named by the frame number (six digits): the timestamps
+    when they are frame indices (whole numbers >= 0), so gaps survive; else (seconds, which the
+    format cannot hold) 0, 1, 2, ..., with a warning, as the other frame-index formats write them.
+
+    Raises:
+        CameraBenchError: no intrinsics (CUT3R writes them for every frame).
+    """
+    if traj.intrinsic is None:
+        raise CameraBenchError("a CUT3R output folder holds intrinsics for every frame; the trajectory has none")
+    frames = traj.timestamps
+    if not _whole_frame_numbers(frames):
+        log.warning(
+            "%s: timestamps (%s, ...) are no frame indices: the camera files are numbered 0, 1, 2, ...",
+            folder,
+            ", ".join(f"{t:g}" for t in frames[:3]),
+        )
+        frames = _frame_index_timestamps(len(traj))
+    camera = Path(folder) / "camera"
+    camera.mkdir(parents=True, exist_ok=True)
+    for pose, k, number in zip(traj.cam_c2w, traj.intrinsic, frames, strict=True):
+        with atomic_open(camera / f"{int(number):06d}.npz", "wb") as fh:
+            np.savez(fh, pose=pose, intrinsics=k)
+
+
 # --------------------------------------------------------------------------- by format name
 @dataclass(frozen=True)
 class TrajectoryFormat:
@@ -910,7 +1146,8 @@ class TrajectoryFormat:
         write: (path, trajectory) -> None.
         patterns: candidate paths relative to a trajectory folder, ``{stem}`` replaced by the
             video's file stem; the first existing one is used.
-        folder: the trajectory is a folder (a COLMAP model), not a file.
+        folder: the trajectory is a folder (a COLMAP model, a CUT3R output folder), not a file.
+        is_folder_of: for a folder format, whether a folder holds one trajectory of it.
     """
 
     name: str
@@ -918,6 +1155,7 @@ class TrajectoryFormat:
     write: Callable[[Path, Trajectory], None]
     patterns: tuple[str, ...]
     folder: bool = False
+    is_folder_of: Callable[[Path], bool] = Path.is_dir
 
 
 #: Format name -> :class:`TrajectoryFormat`.
@@ -942,8 +1180,14 @@ FORMATS: dict[str, TrajectoryFormat] = {
         TrajectoryFormat("tum", read_tum, write_tum, ("{stem}.txt", "{stem}.tum")),
         TrajectoryFormat("kitti", read_kitti, write_kitti, ("{stem}.txt", "{stem}.kitti")),
         TrajectoryFormat(
-            "colmap", read_colmap_model, write_colmap_model, ("{stem}/sparse/0", "{stem}/0", "{stem}"), folder=True
+            "colmap",
+            read_colmap_model,
+            write_colmap_model,
+            ("{stem}/sparse/0", "{stem}/0", "{stem}"),
+            folder=True,
+            is_folder_of=_is_colmap_model,
         ),
+        TrajectoryFormat("cut3r", read_cut3r, write_cut3r, ("{stem}",), folder=True, is_folder_of=_is_cut3r_output),
     )
 }
 
@@ -960,10 +1204,11 @@ def candidate_paths(folder: PathLike, stem: str, fmt: str) -> list[Path]:
 
 
 def find_trajectory_file(folder: PathLike, stem: str, fmt: str) -> Path | None:
-    """The first existing :func:`candidate_paths` entry (a model folder for ``colmap``), or None."""
-    is_folder = _format(fmt).folder
+    """The first existing :func:`candidate_paths` entry (a model folder for ``colmap``, a folder
+    holding ``camera/`` for ``cut3r``), or None."""
+    form = _format(fmt)
     for path in candidate_paths(folder, stem, fmt):
-        if (is_folder and _is_colmap_model(path)) or (not is_folder and path.is_file()):
+        if (form.folder and form.is_folder_of(path)) or (not form.folder and path.is_file()):
             return path
     return None
 

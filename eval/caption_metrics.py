@@ -19,6 +19,11 @@ Plus the **motion-fact F1**: captions are parsed into primitives with the taxono
 patterns (:func:`caption_facts`) and compared with the binary labels of the same video and
 with the facts of the reference caption.
 
+A video with several reference captions is scored against all of them: the COCO metrics by
+their own multi-reference definitions, ``compat_bleu2`` and ``compat_rouge_l`` by their library's
+(nltk, rouge-score ``score_multi``), the MiniLM similarities and the compat look-alikes as the
+best match over the references.
+
 Failed or missing captions follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
 ``--failed lowest`` they are evaluated as the empty caption (every n-gram metric gives it 0;
 the MiniLM similarities count it as 0); with ``drop`` they are left out.
@@ -40,7 +45,7 @@ import subprocess
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -343,8 +348,20 @@ def _minilm() -> Any:
     return SentenceTransformer(str(get_model_path()), device="cpu")
 
 
-def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict[str, Any]:
-    """Sentence cosine similarity and BERTScore-style F1 with all-MiniLM-L6-v2, per pair.
+References = str | Sequence[str]
+"""The reference captions of one video: one text, or all of them."""
+
+
+def _reference_list(references: References) -> list[str]:
+    """``references`` as a list (one text is a list of one); no reference is an error."""
+    refs = [references] if isinstance(references, str) else list(references)
+    if not refs:
+        raise ValueError("a video has no reference caption (an empty list)")
+    return refs
+
+
+def minilm_metrics(references: Sequence[References], candidates: Sequence[str]) -> dict[str, Any]:
+    """Sentence cosine similarity and BERTScore-style F1 with all-MiniLM-L6-v2, per video.
 
     The BERTScore-style F1 follows Zhang et al. (2020) without idf weighting or baseline
     rescaling: token embeddings (special tokens removed) are L2-normalised; precision is the
@@ -352,40 +369,54 @@ def minilm_metrics(references: Sequence[str], candidates: Sequence[str]) -> dict
     way round, F1 their harmonic mean. Written here because the ``bert-score`` package is not
     a dependency and cannot load this model's files offline as they are packaged.
 
+    A video with several references scores the **best match over its references**: its cosine
+    is the highest cosine with any of them and its F1 the highest F1 with any of them (as
+    ``bert-score`` scores a candidate against several references).
+
     Args:
-        references: (N,) one reference per pair.
+        references: (N,) the reference caption, or the list of reference captions, of each video.
         candidates: (N,) candidates; an empty candidate, or one of no word piece (spaces,
             zero-width characters), scores 0 on both.
 
     Returns:
         ``{"cosine": [N], "bertscore_f1": [N], "model": name, "truncated": [indices]}``;
-        ``truncated`` lists the pairs with a text longer than the model's input (its
-        ``max_seq_length`` word pieces): the model reads only the beginning of such a text.
+        ``truncated`` lists the videos with a text (candidate or any reference) longer than the
+        model's input (its ``max_seq_length`` word pieces): the model reads only the beginning
+        of such a text.
     """
     if len(references) != len(candidates):
         raise ValueError("references and candidates must have the same length")
+    ref_lists = [_reference_list(r) for r in references]
     model = _minilm()
-    n = len(references)
+    n = len(ref_lists)
     cosine = [0.0] * n
     f1 = [0.0] * n
     limit = int(model.max_seq_length)
     special = int(model.tokenizer.num_special_tokens_to_add())
-    lengths = {t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) for t in {*references, *candidates}}
+    lengths = {
+        t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"])
+        for t in {*itertools.chain.from_iterable(ref_lists), *candidates}
+    }
     # an empty candidate scores 0, and so does one of no word piece (spaces, zero-width or control
     # characters, which the tokenizer drops): its only tokens would be [CLS] and [SEP]
     todo = [i for i in range(n) if lengths[candidates[i]] > special]
-    texts = sorted({references[i] for i in todo} | {candidates[i] for i in todo})
+    texts = sorted({r for i in todo for r in ref_lists[i]} | {candidates[i] for i in todo})
     too_long = {t for t in texts if lengths[t] > limit}
-    truncated = [i for i in todo if references[i] in too_long or candidates[i] in too_long]
+    truncated = [i for i in todo if candidates[i] in too_long or any(r in too_long for r in ref_lists[i])]
     if texts:
         outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
         emb = {t: o for t, o in zip(texts, outputs, strict=True)}
         for i in todo:
-            ref, cand = emb[references[i]], emb[candidates[i]]
-            cosine[i] = _cosine(ref["sentence_embedding"], cand["sentence_embedding"])
-            sim = _normalised_tokens(cand["token_embeddings"]) @ _normalised_tokens(ref["token_embeddings"]).T
-            p, r = float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
-            f1[i] = 2 * p * r / (p + r) if p + r > 0 else 0.0
+            cand = emb[candidates[i]]
+            cand_tokens = _normalised_tokens(cand["token_embeddings"])
+            cosines, f1s = [], []
+            for ref_text in ref_lists[i]:
+                ref = emb[ref_text]
+                cosines.append(_cosine(ref["sentence_embedding"], cand["sentence_embedding"]))
+                sim = cand_tokens @ _normalised_tokens(ref["token_embeddings"]).T
+                p, r = float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
+                f1s.append(2 * p * r / (p + r) if p + r > 0 else 0.0)
+            cosine[i], f1[i] = max(cosines), max(f1s)
     return {
         "cosine": cosine,
         "bertscore_f1": f1,
@@ -425,12 +456,18 @@ def compat_tokens(text: str) -> list[str]:
     return text.lower().translate(str.maketrans("", "", string.punctuation)).split()
 
 
-def compat_spice_lookalike(reference: str, candidate: str) -> float:
-    """CameraBench's "SPICE": F1 of the word *sets* (not SPICE).
+def compat_spice_lookalike(reference: References, candidate: str) -> float:
+    """CameraBench's "SPICE": F1 of the word *sets* (not SPICE); the best over several references.
 
     >>> compat_spice_lookalike("the camera pans left", "the camera pans right")
     0.75
+    >>> compat_spice_lookalike(["a shot", "the camera pans right"], "the camera pans right")
+    1.0
     """
+    return max(_spice_lookalike(ref, candidate) for ref in _reference_list(reference))
+
+
+def _spice_lookalike(reference: str, candidate: str) -> float:
     ref, cand = set(compat_tokens(reference)), set(compat_tokens(candidate))
     if not ref or not cand:
         return 0.0
@@ -439,12 +476,16 @@ def compat_spice_lookalike(reference: str, candidate: str) -> float:
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
-def compat_cider_lookalike(reference: str, candidate: str) -> float:
-    """CameraBench's "CIDEr": cosine of word-count vectors (not CIDEr).
+def compat_cider_lookalike(reference: References, candidate: str) -> float:
+    """CameraBench's "CIDEr": cosine of word-count vectors (not CIDEr); the best over several references.
 
     >>> round(compat_cider_lookalike("a a b", "a b"), 6)
     0.948683
     """
+    return max(_cider_lookalike(ref, candidate) for ref in _reference_list(reference))
+
+
+def _cider_lookalike(reference: str, candidate: str) -> float:
     ref, cand = Counter(compat_tokens(reference)), Counter(compat_tokens(candidate))
     if not ref or not cand:
         return 0.0
@@ -452,14 +493,20 @@ def compat_cider_lookalike(reference: str, candidate: str) -> float:
     return float(dot / (math.sqrt(sum(v * v for v in ref.values())) * math.sqrt(sum(v * v for v in cand.values()))))
 
 
-def compat_bleu2(reference: str, candidate: str) -> float:
-    """BLEU-2 by nltk ``sentence_bleu`` (weights 0.5/0.5, smoothing method1) on compat tokens."""
+def compat_bleu2(reference: References, candidate: str) -> float:
+    """BLEU-2 by nltk ``sentence_bleu`` (weights 0.5/0.5, smoothing method1) on compat tokens.
+
+    Several references are BLEU's own multi-reference score (nltk's: n-gram counts clipped by
+    their most frequent occurrence in any reference, brevity against the closest reference
+    length). A reference with no token is left out; with none left the score is 0.
+    """
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-    ref, cand = compat_tokens(reference), compat_tokens(candidate)
-    if not ref or not cand:
+    refs = [tokens for tokens in map(compat_tokens, _reference_list(reference)) if tokens]
+    cand = compat_tokens(candidate)
+    if not refs or not cand:
         return 0.0
-    return float(sentence_bleu([ref], cand, weights=(0.5, 0.5), smoothing_function=SmoothingFunction().method1))
+    return float(sentence_bleu(refs, cand, weights=(0.5, 0.5), smoothing_function=SmoothingFunction().method1))
 
 
 @functools.cache
@@ -469,8 +516,11 @@ def _rouge_scorer() -> Any:
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
 
 
-def compat_rouge_l(reference: str, candidate: str) -> float:
+def compat_rouge_l(reference: References, candidate: str) -> float:
     """ROUGE-L F by rouge-score with stemming, on the raw texts (as CameraBench does).
+
+    Several references are rouge-score's multi-reference score (``score_multi``: the F of the
+    best-matching reference). An empty reference is left out; with none left the score is 0.
 
     A candidate longer than :data:`MAX_CAPTION_TOKENS` is scored on its first tokens, with a
     warning (the longest common subsequence of two such texts would take minutes and gigabytes).
@@ -478,21 +528,29 @@ def compat_rouge_l(reference: str, candidate: str) -> float:
     Raises:
         CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS`.
     """
-    _check_length(reference, "the reference caption")
+    refs = _reference_list(reference)
+    for k, ref in enumerate(refs):
+        _check_length(ref, "the reference caption" if len(refs) == 1 else f"reference caption {k}")
     candidate = _bounded_candidate(candidate, "the candidate caption")
-    if not reference or not candidate:
+    refs = [ref for ref in refs if ref]
+    if not refs or not candidate:
         return 0.0
-    return float(_rouge_scorer().score(reference, candidate)["rougeL"].fmeasure)
+    return float(_rouge_scorer().score_multi(refs, candidate)["rougeL"].fmeasure)
 
 
-def compat_meteor_lookalike(reference: str, candidate: str) -> float:
-    """CameraBench's "METEOR": set-based unigram/bigram P and R weighted 0.8/0.2, 10PR/(R+9P).
+def compat_meteor_lookalike(reference: References, candidate: str) -> float:
+    """CameraBench's "METEOR": set-based unigram/bigram P and R weighted 0.8/0.2, 10PR/(R+9P);
+    the best over several references.
 
     Not METEOR (no stemming, synonyms, alignment or fragmentation penalty).
 
     >>> compat_meteor_lookalike("the camera pans left", "the camera pans left")
     1.0
     """
+    return max(_meteor_lookalike(ref, candidate) for ref in _reference_list(reference))
+
+
+def _meteor_lookalike(reference: str, candidate: str) -> float:
     ref, cand = compat_tokens(reference), compat_tokens(candidate)
     if not ref or not cand:
         return 0.0
@@ -517,11 +575,16 @@ _COMPAT = {
 }
 
 
-def compat_metrics(references: Sequence[str], candidates: Sequence[str]) -> CompatMetrics:
-    """Mean of each camerabench-compat metric over (reference, candidate) pairs.
+def compat_metrics(references: Sequence[References], candidates: Sequence[str]) -> CompatMetrics:
+    """Mean over videos of each camerabench-compat metric.
+
+    Each video's references are one text or all of its reference captions; with several,
+    ``compat_bleu2`` and ``compat_rouge_l`` are their library's multi-reference scores (nltk's
+    BLEU, rouge-score's ``score_multi``) and each look-alike the best over the references.
 
     Raises:
-        ValueError: no pairs, or references and candidates of different lengths.
+        ValueError: no videos, a video without a reference, or references and candidates of
+            different lengths.
     """
     if len(references) != len(candidates):
         raise ValueError("references and candidates must have the same length")
@@ -553,12 +616,30 @@ _ADVERB = (
 )
 _MANNER = re.compile(rf"\b{_ADVERB}(?:,?\s+(?:and\s+)?{_ADVERB})*\s+")
 """Manner adverbs ("slowly and smoothly"), dropped so that "arcs slowly clockwise" meets the patterns."""
+_CLOCKWISE = re.compile(r"\b(?:(counter|anti)[\s-]*)?clock[\s-]?wise\b")
+"""``counter clockwise``, ``anti clockwise``, ``clock-wise``: spelt as the patterns know them."""
 _DIRECTION_PHRASE = re.compile(
     r"\bin an? ((?:counter-?|anti-?)?clockwise) (?:direction|manner|motion|fashion|rotation)\b"
 )
-_SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
+_MOVE_FORMS = {"": "move", "e": "move", "s": "moves", "es": "moves", "ing": "moving"}
+"""``move`` in the form of the verb it replaces (``glides`` -> ``moves``, ``pushing`` -> ``moving``)."""
+_SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "dollies forward" / "tracks backward": the taxonomy's patterns only know "dollies in/out".
     (re.compile(r"\b(?:doll(?:y|ys|ies|ying)|track(?:s|ing)?) (forward|backward)s?\b"), r"moves \1"),
+    # "glides forward", "travels to the left", "drifts backward": a translation, as "moves" is
+    # (not before a path: "glides down the hallway" is no downward move)
+    # (the verb's form is kept: "does not zoom and glide forward" negates both)
+    (
+        re.compile(
+            r"\b(?:glid(e|es|ing)|travel(|s|ing)|drift(|s|ing)) ((?:to the )?(?:left|right)(?:wards?)?|"
+            r"(?:forward|backward|upward|downward)s?|up|down)\b(?! (?:the|a|an|this|that|its|his|her|their)\b)"
+        ),
+        lambda m: f"{_MOVE_FORMS[m.group(1) or m.group(2) or m.group(3) or '']} {m.group(4)}",
+    ),
+    (re.compile(r"\bpush(es|ing|) (?:forwards?|ahead)\b"), lambda m: f"{_MOVE_FORMS[m.group(1)]} forward"),
+    # "tracks in" is a dolly in; "tracks left" / "dollies to the right" a truck
+    (re.compile(r"\btrack(?:s|ing)? (in|out)\b(?! of\b)"), r"dollies \1"),
+    (re.compile(r"\b(?:track(?:s|ing)?|doll(?:y|ies|ying)) ((?:to the )?(?:left|right))"), r"trucks \1"),
     (re.compile(r"\bswivel(?:s|ing|led|ed)?\b(?= (?:to the )?(?:left|right))"), "pans"),
     (re.compile(r"\brotat(?:e|es|ing) ((?:counter-?|anti-?)?clockwise)\b(?! (?:around|about|round)\b)"), r"rolls \1"),
     (re.compile(r"\blocked[- ](?:off|down)\b"), "static camera"),
@@ -575,6 +656,31 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b((?:counter-?|anti-?)?clockwise) (roll|arc)\b"), r"\2 \1"),
     (re.compile(r"\b(forward|backward|upward|downward) (?:movement|motion)\b"), r"move \1"),
 )
+_FROM_TO = re.compile(
+    r"\b(pans?|panning|tilts?|tilting|trucks?|trucking|mov(?:e|es|ing)) (?:from )?(?:the )?(left|right|top|bottom)"
+    r"(?: side| edge)? to (?:the )?(left|right|top|bottom)\b(?: side| edge)?( and back(?: again)?\b)?"
+)
+"""``pans from right to left``: a pan to the left (its first direction is where it starts)."""
+_TOWARD = {"left": "left", "right": "right", "top": "up", "bottom": "down"}
+_BOTH_WAYS = (
+    # "pans back and forth" / "from side to side": the taxonomy labels a move there and back
+    # with both directions (as the synthetic captions' "pans left, ..., and then pans right")
+    (
+        re.compile(r"\b(pans?|panning|trucks?|trucking) (?:back and forth|to and fro|(?:from )?side to side)\b"),
+        r"\1 left and right",
+    ),
+    (re.compile(r"\b(tilts?|tilting) (?:back and forth|to and fro)\b"), r"\1 up and down"),
+)
+
+
+def _from_to(match: re.Match[str]) -> str:
+    """``pans from left to right (and back)`` -> ``pans right (and back left)``."""
+    verb, start, end, back = match.groups()
+    if _TOWARD[start] == _TOWARD[end]:
+        return match.group()
+    return f"{verb} {_TOWARD[end]}" + (f" and back {_TOWARD[start]}" if back else "")
+
+
 _MOTION_VERB = (
     r"(?:pans?|panning|tilts?|tilting|trucks?|trucking|moves?|moving|zooms?|zooming|rolls?|rolling|"
     r"pedestals?|pedestal(?:l)?ing|dolly|dollies|dollying|arcs?|arcing|cranes?|craning)"
@@ -625,8 +731,12 @@ def _normalise_caption(caption: str) -> str:
     text = _MARKUP.sub(" ", text)
     text = re.sub(r"[ \t]+", " ", text)
     text = _MANNER.sub("", text)
+    text = _CLOCKWISE.sub(r"\1clockwise", text)
     text = _DIRECTION_PHRASE.sub(r"\1", text)
     for pattern, replacement in _SYNONYMS:
+        text = pattern.sub(replacement, text)
+    text = _FROM_TO.sub(_from_to, text)
+    for pattern, replacement in _BOTH_WAYS:
         text = pattern.sub(replacement, text)
     for _ in range(8):  # "pans left, then right, then left again"
         expanded = _ELIDED_VERB.sub(_expand_elided, text)
@@ -655,8 +765,10 @@ def caption_facts(caption: str) -> set[str]:
 
     The caption is lower-cased and normalised (curly apostrophes, ``n't``, line breaks and
     markdown bullets as sentence breaks, manner adverbs such as "slowly" dropped, "in a
-    clockwise direction", "dollies forward", "swivels", "rotates clockwise", "locked-off" and
-    "pans left, then right" rewritten to wordings the patterns know); then every
+    clockwise direction", "counter clockwise", "dollies forward", "glides forward", "pushes
+    forward", "tracks left", "tracks in", "swivels", "rotates clockwise", "locked-off", "pans from
+    right to left" (a pan left), "pans back and forth" (both ways, as a move there and back is
+    labelled) and "pans left, then right" rewritten to wordings the patterns know); then every
     :attr:`Primitive.caption_patterns` / :attr:`CompoundMotion.caption_patterns` is searched.
     A match does not count when
 
@@ -821,25 +933,25 @@ _ROUGE_READS = re.compile(r"[a-z0-9]")
 
 
 def _rouge_unread_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
-    """How many evaluated (reference, caption) pairs hold words that rouge-score cannot read, or None.
+    """How many evaluated videos' caption, or every one of its references, holds words that
+    rouge-score cannot read, or None.
 
     rouge-score (``compat_rouge_l``, as CameraBench computes it) keeps only ASCII letters and
     digits: a text in another script (Chinese, Cyrillic, Greek...) is no tokens at all, and its
     ``compat_rouge_l`` is 0 even against an identical text.
     """
-    unread = sorted(
-        row["video"]
-        for row in rows
-        if any(
-            any(ch.isalnum() for ch in text) and not _ROUGE_READS.search(text.lower())
-            for text in (row["reference"], row["caption"])
-        )
+
+    def unread(text: str) -> bool:
+        return any(ch.isalnum() for ch in text) and not _ROUGE_READS.search(text.lower())
+
+    videos = sorted(
+        row["video"] for row in rows if unread(row["caption"]) or all(unread(ref) for ref in row["references"])
     )
-    if not unread:
+    if not videos:
         return None
     return (
-        f"{len(unread)} of {len(rows)} caption pairs hold a text with words but no ASCII letter or digit (e.g. "
-        f"{unread[0]!r}): rouge-score reads only a-z and 0-9, so their compat_rouge_l is 0 whatever the texts"
+        f"{len(videos)} of {len(rows)} caption pairs hold a text with words but no ASCII letter or digit (e.g. "
+        f"{videos[0]!r}): rouge-score reads only a-z and 0-9, so their compat_rouge_l is 0 whatever the texts"
     )
 
 
@@ -857,9 +969,15 @@ def caption_section(
 ) -> tuple[CaptionResult, list[dict[str, Any]]] | None:
     """The ``captions`` section of one method (None when it has no ``captions.jsonl``).
 
+    Every metric compares a caption with all the reference captions of its video: the COCO
+    metrics by their own multi-reference definitions (pycocoevalcap), ``compat_bleu2`` and
+    ``compat_rouge_l`` by their library's (nltk's BLEU, rouge-score's ``score_multi``), the MiniLM
+    similarities and the compat look-alikes as the best match over the references, and the
+    motion facts against the facts of all the references together.
+
     Returns:
-        ``(section, per_video_rows)``; a row per evaluated video with its caption, reference,
-        status and per-video scores.
+        ``(section, per_video_rows)``; a row per evaluated video with its caption, status,
+        per-video scores, ``references`` (all of its references) and ``reference`` (the first).
     """
     if run.captions is None or not items:
         return None
@@ -934,14 +1052,15 @@ def caption_section(
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
     section.coco = coco_metrics(refs, cands)
-    first_refs = [refs[v][0] for v in videos]
+    ref_lists = [refs[v] for v in videos]
     cand_list = [cands[v] for v in videos]
-    section.camerabench_compat = compat_metrics(first_refs, cand_list)
+    section.camerabench_compat = compat_metrics(ref_lists, cand_list)
     rows: list[dict[str, Any]] = [
-        {"video": v, "status": status[v], "caption": cands[v], "reference": refs[v][0]} for v in videos
+        {"video": v, "status": status[v], "caption": cands[v], "reference": refs[v][0], "references": refs[v]}
+        for v in videos
     ]
     if with_minilm:
-        sims = minilm_metrics(first_refs, cand_list)
+        sims = minilm_metrics(ref_lists, cand_list)
         section.minilm = MiniLMMetrics(
             cosine=float(np.mean(sims["cosine"])),
             bertscore_f1=float(np.mean(sims["bertscore_f1"])),
@@ -959,7 +1078,7 @@ def caption_section(
             section.note = "; ".join(n for n in (section.note, long_note) if n)
     for row in rows:
         for name, fn in _COMPAT.items():
-            row[name] = fn(row["reference"], row["caption"])
+            row[name] = fn(row["references"], row["caption"])
         row["facts"] = " ".join(sorted(caption_facts(row["caption"])))
     unread = _rouge_unread_note(rows)
     if unread is not None:

@@ -5,15 +5,19 @@ video ``<stem>.mp4``, the trajectory of that stem in ``DIR`` and reads it with t
 that format; the formats, the file names looked for and how each is read are in
 :mod:`camerabench.trajectory_formats`.
 
-Scale: MegaSaM depths and COLMAP points give the median scene depth seen from the first frame
-(``meta[META_SCENE_DEPTH]``), so translation is measured in scene depths; the other formats carry
-no depth and translation is divided by the path length (see
+Scale: MegaSaM depths, CUT3R's first depth map and COLMAP points give the median scene depth
+seen from the first frame (``meta[META_SCENE_DEPTH]``), so translation is measured in scene
+depths; the other formats carry no depth and translation is divided by the path length (see
 :mod:`camerabench.baselines.geometry.scoring`). Formats without timestamps get the video's:
 the poses spread evenly over its duration, or ``sample_fps`` when given. A COLMAP model's
-poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7), so
-frames it did not register leave a gap: frame ``k`` is at ``k / sample_fps`` s, or without
-``sample_fps`` the numbered frames from the first to the last registered one are taken as
-covering the video.
+poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7), a
+CUT3R output folder's by its camera file names (``camera/000007.npz``) and DROID-SLAM keyframes
+by their ``tstamps.npy``, so frames without a pose leave a gap: frame ``k`` is at
+``k / sample_fps`` s, or without ``sample_fps`` the numbered frames from the first to the last
+one with a pose are taken as covering the video.
+
+Per video stem the ``cut3r`` format looks for ``DIR/<stem>/camera/*.npz`` (``<stem>`` the folder
+given to CUT3R's ``demo.py --output_dir``).
 
 Timestamps are checked against the video when it is there (they set the speed words of a
 caption): against its header's duration, and against its decoded frames' where the two could
@@ -26,7 +30,10 @@ not hold seconds of this video: frame indices, nanoseconds (EuRoC / ROS TUM file
 are treated as frame-index timestamps are, spread over the video's duration keeping their
 relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
 error; a trajectory covering under half the video (timestamps or ``sample_fps``) is scored, with
-a warning.
+a warning; so are poses without timestamps that number far more frames than the video decodes.
+Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:`TIMESTAMPS_SAMPLE_FPS`,
+:data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`); it stays ``TIMESTAMPS_FRAME_INDEX``
+only while the timestamps are frame indices (no video and no ``sample_fps``).
 """
 
 from __future__ import annotations
@@ -44,11 +51,24 @@ from numpy.typing import NDArray
 from camerabench.baselines.geometry.predictor import GeometricOptions, GeometricPredictor
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.trajectory import META_TIMESTAMPS, TIMESTAMPS_FRAME_INDEX, Trajectory, pose_problem
+from camerabench.trajectory import (
+    META_IMAGE_NAMES,
+    META_TIMESTAMPS,
+    TIMESTAMPS_FRAME_INDEX,
+    Trajectory,
+    pose_problem,
+)
 from camerabench.trajectory_formats import FORMATS, candidate_paths, find_trajectory_file, read_trajectory
 from camerabench.video import VIDEO_EXTENSIONS
 
-__all__ = ["SPAN_TOLERANCE", "TrajectoryOptions", "TrajectoryPredictor"]
+__all__ = [
+    "SPAN_TOLERANCE",
+    "TIMESTAMPS_FITTED",
+    "TIMESTAMPS_SAMPLE_FPS",
+    "TIMESTAMPS_VIDEO_DURATION",
+    "TrajectoryOptions",
+    "TrajectoryPredictor",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +76,14 @@ log = logging.getLogger(__name__)
 #: video. Poses estimated from a video's frames span at most its duration (ratio <= 1); frame
 #: indices written as timestamps give the sampling rate (2 and more), nanoseconds 1e9.
 SPAN_TOLERANCE = 1.5
+
+#: ``meta[META_TIMESTAMPS]`` of poses read with frame indices once they are seconds: frame index
+#: divided by ``sample_fps``.
+TIMESTAMPS_SAMPLE_FPS = "frame index / sample_fps"
+#: ... frames spread evenly over the video's duration.
+TIMESTAMPS_VIDEO_DURATION = "frame index spread over the video's duration"
+#: ... the file's timestamps, which were no seconds of the video, spread over its duration.
+TIMESTAMPS_FITTED = "file timestamps spread over the video's duration"
 
 
 @dataclass(frozen=True)
@@ -150,9 +178,18 @@ class TrajectoryPredictor(GeometricPredictor):
         # video decoded for it, or the video's timing given as the reason)
         _refuse_unusable(path, traj)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
-            traj = Trajectory(
-                traj.cam_c2w, traj.intrinsic, self._timestamps(path, video_path, traj.timestamps), traj.meta
+            numbered_by = (
+                "their image names"
+                if META_IMAGE_NAMES in traj.meta
+                else "their camera/ file names"
+                if fmt == "cut3r"
+                else "the file"
             )
+            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by)
+            # The flag says the timestamps are still frame indices: it goes with them (a reader of
+            # the flag would take these seconds for frame indices); ``how`` says what they are now.
+            meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
+            traj = Trajectory(traj.cam_c2w, traj.intrinsic, seconds, meta)
         elif len(traj) > 1:
             span = float(traj.timestamps[-1] - traj.timestamps[0])
             duration = _checked_duration(path, video_path, span, len(traj))
@@ -161,15 +198,18 @@ class TrajectoryPredictor(GeometricPredictor):
         _refuse_unusable(path, traj)  # the timestamps again, as they are now in seconds of the video
         return traj, {"trajectory_file": str(path), "format": fmt}
 
-    def _timestamps(self, path: Path, video_path: Path, frames: NDArray[np.float64]) -> NDArray[np.float64]:
+    def _timestamps(
+        self, path: Path, video_path: Path, frames: NDArray[np.float64], numbered_by: str = "the file"
+    ) -> tuple[NDArray[np.float64], str | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
-        numbers, which keep the gaps of frames it did not register)."""
+        numbers, which keep the gaps of frames it did not register), and how they were made (the
+        new ``meta[META_TIMESTAMPS]``): :data:`TIMESTAMPS_SAMPLE_FPS` or
+        :data:`TIMESTAMPS_VIDEO_DURATION`; None when there is neither video nor ``sample_fps`` and
+        the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`)."""
         n = len(frames)
         numbered = not np.array_equal(frames, np.arange(n))
         what = (
-            f"{n} poses (frame numbers {frames[0]:g} to {frames[-1]:g} in their image names)"
-            if numbered
-            else f"{n} poses"
+            f"{n} poses (frame numbers {frames[0]:g} to {frames[-1]:g} in {numbered_by})" if numbered else f"{n} poses"
         )
         fps = self.opt("sample_fps")
         if fps is not None:
@@ -189,14 +229,27 @@ class TrajectoryPredictor(GeometricPredictor):
                     ts[-1] - ts[0],
                     duration,
                 )
-            return ts
+            return ts, TIMESTAMPS_SAMPLE_FPS
         # Evenly spaced frames from the first to the last one numbered, covering the video
         # (0, 1, ..., n - 1 -> arange(n) * duration / n).
         steps = frames - frames[0]
         if video_path.is_file():
-            return steps * (_video_duration(video_path) / (steps[-1] + 1))
+            duration, num_frames = _video_duration(video_path)
+            if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
+                log.warning(
+                    "%s: %s cover %d frames but %s decodes %d: the trajectory of a longer video, or of frames "
+                    "extracted at a higher rate than the video's? Spreading them over its %.4g s; give sample_fps, "
+                    "the rate of the poses, if that is wrong",
+                    path,
+                    what,
+                    int(steps[-1]) + 1,
+                    video_path.name,
+                    num_frames,
+                    duration,
+                )
+            return steps * (duration / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
-        return steps
+        return steps, None
 
 
 def _refuse_unusable(path: Path, traj: Trajectory) -> None:
@@ -268,7 +321,8 @@ def _checked_duration(path: Path, video_path: Path, span: float, n: int) -> floa
     return decoded
 
 
-def _video_duration(video_path: Path) -> float:
+def _video_duration(video_path: Path) -> tuple[float, int]:
+    """The duration (s) of the video and the number of frames it decodes."""
     from camerabench.video import probe_video
 
     info = probe_video(video_path)
@@ -286,7 +340,7 @@ def _video_duration(video_path: Path) -> float:
     duration = float(info.duration_s)
     if not (np.isfinite(duration) and duration > 0):
         raise PredictionError(f"{video_path}: duration {duration:g} s is not positive: cannot time the poses")
-    return duration
+    return duration, int(info.num_frames)
 
 
 def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
@@ -304,7 +358,7 @@ def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
         )
         # For evenly spaced poses this is what formats without timestamps get (arange(n) * duration / n).
         fitted = (ts - ts[0]) * (duration * (n - 1) / n / span)
-        return Trajectory(traj.cam_c2w, traj.intrinsic, fitted, traj.meta)
+        return Trajectory(traj.cam_c2w, traj.intrinsic, fitted, {**traj.meta, META_TIMESTAMPS: TIMESTAMPS_FITTED})
     if span < 0.5 * duration * (n - 1) / n:
         log.warning(
             "%s: timestamps span %.4g s of the %.4g s video: the scores describe that part only", path, span, duration

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from dataclasses import dataclass
 
 from camerabench.errors import CameraBenchError
@@ -26,8 +27,10 @@ DTYPES: tuple[str, ...] = ("bfloat16", "bf16", "float32", "fp32")
 MCQ_FPS = 12.0
 MCQ_MAX_PIXELS = 360 * 640
 
-#: Any text without a ``<think>``, ``</think>``, ``<answer>`` or ``</answer>`` tag in it.
-_NO_TAG = r"(?:(?!</?(?:think|answer)>).)*"
+#: Any text without a ``<think>``, ``</think>``, ``<answer>`` or ``</answer>`` tag in it, in any
+#: case: the answer parser (:func:`camerabench.shotbench.answer_text`) reads ``<ANSWER>`` as a tag too,
+#: so ``<answer>No<ANSWER>Yes</answer>`` (two answers) was rewarded as well formed.
+_NO_TAG = r"(?:(?!(?i:</?(?:think|answer)>)).)*"
 
 #: The reply format the GRPO format reward checks: a ``<think>`` block then an ``<answer>``
 #: block and nothing else (white space allowed around them), the format the reasoning prompts ask for.
@@ -46,6 +49,38 @@ MIN_TEMPERATURE = 0.01
 #: CameraBench SFT recipe is a few thousand steps); ``epochs=1e300`` planned ~1e300 steps and ran
 #: without end or word.
 MAX_STEPS = 10_000_000
+
+#: The largest float32: GRPO's rewards, its loss and Adam's updates are float32 numbers, so a setting
+#: finite in float64 but above this (``accuracy_weight=1e39``) became inf there (inf or NaN rewards).
+FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
+
+#: TRL's and DeepSeekMath's guard against a zero group standard deviation, added to it when the
+#: GRPO advantages are normalised (``grpo.group_advantages``).
+ADV_EPS = 1e-4
+
+
+def as_float32(value: float) -> float:
+    """``value`` rounded to float32 (``inf`` with its sign beyond float32's range)."""
+    if abs(value) > FLOAT32_MAX:  # struct refuses to pack it (OverflowError); float32 casts give inf
+        return math.copysign(math.inf, value)
+    return float(struct.unpack("<f", struct.pack("<f", value))[0])
+
+
+def _check_float32(what: str, config: TrainConfig | GRPOConfig, names: tuple[str, ...]) -> None:
+    """Settings computed with in float32 must be finite there, and a positive one must not round to 0."""
+    for name in names:
+        value = getattr(config, name)
+        rounded = as_float32(value)
+        if not math.isfinite(rounded):
+            raise CameraBenchError(
+                f"{what}: {name} must be a number within float32's range (at most {FLOAT32_MAX:.6g} in size; "
+                f"training computes in float32, where it is {rounded}), got {value!r}"
+            )
+        if value != 0 and rounded == 0:
+            raise CameraBenchError(
+                f"{what}: {name} {value!r} is 0 in float32, where training computes with it (the smallest "
+                "positive float32 is about 1.4e-45): it would have no effect; give 0 to mean 0, or a larger value"
+            )
 
 
 @dataclass
@@ -84,6 +119,7 @@ class TrainConfig:
             raise CameraBenchError("frame rates and pixel budgets must be positive")
         if self.lora_rank < 1 or (self.max_side is not None and self.max_side < 1):
             raise CameraBenchError(f"lora_rank and max_side must be >= 1, got {self.lora_rank} and {self.max_side}")
+        _check_float32("training", self, ("lr",))
 
 
 _INT_SETTINGS = (
@@ -216,8 +252,31 @@ class GRPOConfig:
         for name in non_negative:
             if not getattr(self, name) >= 0:
                 raise CameraBenchError(f"GRPO: {name} must be >= 0, got {getattr(self, name)}")
-        if self.accuracy_weight + self.format_weight <= 0:
+        _check_float32("GRPO", self, ("lr", "kl_coef", "clip_eps", "accuracy_weight", "format_weight", "temperature"))
+        total = self.accuracy_weight + self.format_weight
+        if total <= 0:
             raise CameraBenchError("GRPO: the reward weights are both 0: there is nothing to learn")
+        if not math.isfinite(as_float32(total)):  # a right, well formed completion's reward
+            raise CameraBenchError(
+                f"GRPO: accuracy_weight + format_weight = {total:g} is beyond float32's range ({FLOAT32_MAX:.6g}), "
+                "where the rewards are computed: a right, well formed completion would get an infinite reward"
+            )
+        if total < ADV_EPS:
+            raise CameraBenchError(
+                f"GRPO: the reward weights sum to {total:g}, below the advantage guard {ADV_EPS:g} added to each "
+                "group's reward standard deviation: every advantage would be shrunk to nearly 0 (no learning); "
+                "scale the weights up (the advantages are normalised, so only their ratio matters)"
+            )
+        if self.steps * self.updates_per_batch > MAX_STEPS:
+            raise CameraBenchError(
+                f"GRPO: steps x updates_per_batch = {self.steps} x {self.updates_per_batch} optimizer steps, more "
+                f"than the {MAX_STEPS:,} a run may plan"
+            )
+        if self.prompts_per_step * self.group_size > MAX_STEPS:
+            raise CameraBenchError(
+                f"GRPO: prompts_per_step x group_size = {self.prompts_per_step} x {self.group_size} completions "
+                f"sampled at every step, more than {MAX_STEPS:,}: the step would not end"
+            )
         if not 0 < self.clip_eps < 1:
             raise CameraBenchError(f"GRPO: clip_eps must be in (0, 1), got {self.clip_eps}")
         if not (self.binary or self.mcq):

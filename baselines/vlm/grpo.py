@@ -101,7 +101,7 @@ from camerabench.baselines.vlm.checkpoint import (
     resolve_dtype,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
-from camerabench.baselines.vlm.config import GRPOConfig
+from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
     balanced_binary,
@@ -142,7 +142,7 @@ BINARY_REASONING_INSTRUCTION = (
     "First think about the question step by step inside <think></think>, then answer Yes or No inside "
     "<answer></answer>."
 )
-_ADV_EPS = 1e-4  # TRL's and DeepSeekMath's guard against a zero group standard deviation
+_ADV_EPS = ADV_EPS  # TRL's and DeepSeekMath's guard against a zero group standard deviation
 
 
 #: Quotes, emphasis and brackets around a word (``not "yes"``, ``not **yes**``, ``not (yes)``).
@@ -218,12 +218,30 @@ class Reward:
 
 
 def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Reward:
-    """``accuracy_weight * correct + format_weight * format_ok`` for one completion (module docstring)."""
+    """``accuracy_weight * correct + format_weight * format_ok`` for one completion (module docstring).
+
+    Raises:
+        CameraBenchError: ``text`` is not a string (it raised a TypeError from deep in the answer
+            parser), or ``target``'s answer is one the readers never give (``"yes"`` for a yes/no
+            question, ``"b"`` or a letter that is no option for a multiple-choice row): every
+            completion was scored wrong against it, without a word.
+    """
+    if not isinstance(text, str):
+        raise CameraBenchError(f"a completion must be text, got {type(text).__name__} {text!r:.200}")
     if target.kind == "mcq":
         if target.row is None:
             raise CameraBenchError("an mcq prompt needs its row")
+        if target.answer not in target.row.options:
+            raise CameraBenchError(
+                f"mcq prompt of row {target.row.index}: answer {target.answer!r} can never be read from a completion "
+                f"(the row's option letters are {', '.join(target.row.options)})"
+            )
         answer = extract_choice(text, target.row.options).letter
     elif target.kind == "binary":
+        if target.answer not in ("Yes", "No"):
+            raise CameraBenchError(
+                f"binary prompt: answer {target.answer!r} can never be read from a completion (it is 'Yes' or 'No')"
+            )
         answer = extract_yes_no(text)
     else:
         raise CameraBenchError(f"prompt kind must be 'binary' or 'mcq', got {target.kind!r}")
@@ -236,6 +254,10 @@ def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Rewar
 def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Group-normalised advantages and which groups take part in the update.
 
+    Computed in float64 (integer or bool rewards included) and returned in the rewards' floating
+    dtype (float32 for integer or bool rewards): in half precision the squared deviations of rewards
+    of 6e4 overflowed, giving an infinite standard deviation and an advantage of 0 to every completion.
+
     Args:
         rewards: (num_groups, group_size) rewards.
         filter_groups: drop groups whose rewards are all equal.
@@ -247,26 +269,32 @@ def group_advantages(rewards: torch.Tensor, filter_groups: bool = True) -> tuple
         advantage of the same sign for the whole group), and a (num_groups,) bool mask.
 
     Raises:
-        CameraBenchError: ``rewards`` is not (groups, group_size >= 2), or holds NaN or an
-            infinity (the advantages would be NaN; the loss stopped the step, blaming the lr).
+        CameraBenchError: ``rewards`` is not a real tensor of shape (groups >= 1, group_size >= 2), or
+            holds NaN or an infinity (the advantages would be NaN; the loss stopped the step, blaming the lr).
 
     Example:
         >>> adv, keep = group_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5]]))
         >>> [round(a, 4) for a in adv[0].tolist()], keep.tolist()
         ([0.8659, -0.8659, -0.8659, 0.8659], [True, False])
     """
-    if rewards.ndim != 2 or rewards.shape[1] < 2:
-        raise CameraBenchError(f"rewards must be (groups, group_size >= 2), got {tuple(rewards.shape)}")
+    if not isinstance(rewards, torch.Tensor) or rewards.is_complex():
+        raise CameraBenchError(
+            f"rewards must be a tensor of real numbers, got {type(rewards).__name__} {rewards!r:.200}"
+        )
+    if rewards.ndim != 2 or rewards.shape[0] < 1 or rewards.shape[1] < 2:
+        raise CameraBenchError(f"rewards must be (groups >= 1, group_size >= 2), got {tuple(rewards.shape)}")
+    out_dtype = rewards.dtype if rewards.is_floating_point() else torch.float32
     finite = torch.isfinite(rewards)
     if not bool(finite.all()):
         group, k = (int(i) for i in (~finite).nonzero()[0])
         raise CameraBenchError(
             f"rewards must be finite numbers, got {float(rewards[group, k])} in group {group} (completion {k})"
         )
-    mean = rewards.mean(dim=1, keepdim=True)
-    std = rewards.std(dim=1, keepdim=True)
+    wide = rewards.double()
+    mean = wide.mean(dim=1, keepdim=True)
+    std = wide.std(dim=1, keepdim=True)
     equal = (rewards == rewards[:, :1]).all(dim=1)
-    advantages = torch.where(equal[:, None], 0.0, (rewards - mean) / (std + _ADV_EPS))
+    advantages = torch.where(equal[:, None], 0.0, (wide - mean) / (std + _ADV_EPS)).to(out_dtype)
     keep = ~equal if filter_groups else torch.ones_like(equal)
     return advantages, keep
 
@@ -586,7 +614,7 @@ def _step(
     flat = [r for group in rewards for r in group]
     stats = StepStats(
         step=0,
-        reward=float(values.mean()),
+        reward=float(values.double().mean()),  # a float32 sum of the step's rewards may overflow
         accuracy=sum(r.correct for r in flat) / len(flat),
         format_rate=sum(r.format_ok for r in flat) / len(flat),
         kl=math.nan,
@@ -630,7 +658,9 @@ def _step(
                 per_seq = (per_token * mask).sum(1) / mask.sum(1)
                 loss = per_seq.sum() / n_seq
                 if not torch.isfinite(loss):
-                    raise CameraBenchError(f"non-finite GRPO loss ({float(loss.detach())}) (lr {config.lr})")
+                    raise CameraBenchError(
+                        f"non-finite GRPO loss ({float(loss.detach())}) (lr {config.lr}, kl_coef {config.kl_coef})"
+                    )
                 loss.backward()
                 loss_total += float(loss.detach())
         refuse_non_finite_gradients(model, params, "the update", out_dir="")

@@ -742,6 +742,14 @@ class QwenVLOptions(MethodOptions):
                 f"method {method!r}: option min_pixels ({self.min_pixels}) exceeds max_pixels ({self.max_pixels}): "
                 "no frame size satisfies both"
             )
+        if self.min_pixels is not None and self.min_pixels > self.mcq_max_pixels:
+            # the floor applies to multiple-choice media too: every row failed with this, one by one
+            default = ", its default" if self.mcq_max_pixels == MCQ_MAX_PIXELS else ""
+            raise CameraBenchError(
+                f"method {method!r}: option min_pixels ({self.min_pixels}) exceeds option mcq_max_pixels "
+                f"({self.mcq_max_pixels}{default}), the per-frame cap of multiple-choice media: no frame size "
+                "satisfies both, so every multiple-choice row would fail; raise mcq_max_pixels or lower min_pixels"
+            )
 
     def validate(self, method: str) -> None:
         """The checkpoint folder must have what loading needs (:func:`check_checkpoint`), the pixel

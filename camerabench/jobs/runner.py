@@ -110,6 +110,8 @@ class RunSummary:
     seconds: float
     unanswerable_questions: int = 0
     failures: dict[str, str] = field(default_factory=dict)
+    #: scores the method returned for questions it was not asked (not recorded; warned of)
+    unasked_scores: int = 0
     #: the answering pass over the dataset's multiple-choice rows (``videos_*`` count rows),
     #: when the dataset has ShotBench tables
     answers: RunSummary | None = None
@@ -133,6 +135,8 @@ class _Outcome:
     trajectory: Trajectory | None = None
     unanswerable: int = 0
     info: dict[str, Any] = field(default_factory=dict)
+    #: keys of the method's scores that name no question it was asked (shown as repr), not recorded
+    unasked: list[str] = field(default_factory=list)
 
 
 # --- worker side ---------------------------------------------------------------------------
@@ -223,7 +227,11 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
         return _predict_failed(method, time.perf_counter() - t0, reason, video, path, questions)
     records = []
     unanswerable = 0
+    texts: set[str] = set()
     for q in questions:
+        if q.text in texts:  # one record per (video, question): a second would read as a duplicate
+            continue
+        texts.add(q.text)
         prim = q.primitive.value if q.primitive else None
         if q.text in result.scores:
             score, reason = _score_of(result.scores[q.text])
@@ -238,8 +246,11 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
     # every question it was asked failed (NaN scores, no scores): the video failed, as it reads back
     failure = records[0]["reason"] if records and all(r["status"] == "failed" for r in records) else None
+    # scores for questions it was not asked (another video's, a misspelt question, Question objects
+    # for keys): not recorded, counted for the run's warning
+    unasked = [one_line(repr(k))[:120] for k in result.scores if not (isinstance(k, str) and k in texts)]
     return _Outcome(
-        video, time.perf_counter() - t0, records, failure, result.trajectory, unanswerable, dict(result.info)
+        video, time.perf_counter() - t0, records, failure, result.trajectory, unanswerable, dict(result.info), unasked
     )
 
 
@@ -741,13 +752,14 @@ def _run(
             f"{out_dir}: is the method folder of a run, not a run folder: pass the folder that holds it "
             f"(results go to --out/{method}/)"
         )
-    if folder.path.resolve() == ds.root.resolve():  # e.g. --data RUN/dummy --out RUN: run files among the dataset's
+    resolved = _resolved(folder.path)
+    if resolved == ds.root.resolve():  # e.g. --data RUN/dummy --out RUN: run files among the dataset's
         raise CameraBenchError(
             f"{out_dir}: the run folder's {method}/ folder is the dataset {ds.root} itself; choose another --out"
         )
     for inside, what in ((ds.videos_dir, "videos"), (ds.gt_dir, "ground-truth"), (ds.labels_dir, "labels")):
         # its files would become videos, or break the ground truth or label folder for later runs
-        if folder.path.resolve().is_relative_to(inside.resolve()):
+        if resolved.is_relative_to(inside.resolve()):
             raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's {what} folder {inside}")
     if kind == "predict":  # e.g. another dataset's trajectory folder: one error now, not a failure per video
         probe.check_videos({v: ds.video_path(v) for v in ds.videos()})
@@ -801,6 +813,22 @@ def _run(
         raise CameraBenchError(
             f"{kind} {method}: a call to sys.exit({exc.code!r}) (the method's, or a library's it uses) stopped the "
             "run before it finished; what was recorded is kept: rerun with --resume to complete it"
+        ) from exc
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its links followed; a link loop on the way (``RUN/<method>`` linking to
+    itself) is an error naming it, not a RuntimeError traceback.
+
+    Raises:
+        CameraBenchError: a link on ``path`` leads back to itself.
+    """
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: Python 3.11's "Symlink loop from ..."
+        raise CameraBenchError(
+            f"{path}: a link loop (a link that leads back to itself) on the way to the method folder: "
+            "remove it, or choose another --out"
         ) from exc
 
 
@@ -1127,6 +1155,7 @@ def _run_locked(
 
     t0 = time.perf_counter()
     unanswerable = 0
+    unasked = _Unasked(method)
     ran = 0
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
     try:
@@ -1154,11 +1183,13 @@ def _run_locked(
                 else:
                     info.failures.pop(outcome.video, None)
                 unanswerable += outcome.unanswerable
+                unasked.add(outcome)
                 if kind != "answer" or outcome.records or outcome.failure:  # a row outside it: not counted
                     counted.add(outcome.video)
                 bar.update(1)
                 saver.maybe_save()
         bar.close()
+        unasked.warn()
         # Rewrite sorted (deterministic content), atomically.
         if kind == "predict":
             scores = _unique(out_path, read_scores(out_path) if out_path.exists() else [])
@@ -1178,6 +1209,7 @@ def _run_locked(
         saver.save()
     except BaseException as exc:
         bar.close()
+        unasked.warn()
         if getattr(exc, APPENDED_ATTR, False):  # the interrupt came once the video's records were on disk
             ran += 1
         _stopped(kind, method, exc, saver, len(done) + ran, len(videos), out_path)
@@ -1197,7 +1229,44 @@ def _run_locked(
         seconds=time.perf_counter() - t0,
         unanswerable_questions=unanswerable,
         failures=dict(info.failures),
+        unasked_scores=unasked.count,
     )
+
+
+class _Unasked:
+    """Counts the scores a method returned for questions it was not asked, for one warning per run.
+
+    They are not recorded (no question of the run is theirs): a method keying its scores by
+    another text than the question asked (a misspelling, another video's name, a Question
+    object) lost them without a word, its questions recorded as failed for no score.
+    """
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.count = 0
+        self.videos = 0
+        self.example: tuple[str, str] | None = None
+        self.warned = False
+
+    def add(self, outcome: _Outcome) -> None:
+        if outcome.unasked:
+            self.count += len(outcome.unasked)
+            self.videos += 1
+            if self.example is None:
+                self.example = (outcome.video, outcome.unasked[0])
+
+    def warn(self) -> None:
+        if self.example is None or self.warned:
+            return
+        self.warned = True
+        log.warning(
+            "method %r returned %d score(s) on %d video(s) for questions it was not asked, not recorded "
+            "(e.g. on %s: %s); a score is kept under the exact text of a question asked of that video",
+            self.method,
+            self.count,
+            self.videos,
+            *self.example,
+        )
 
 
 def _remove_stale_trajectory(folder: MethodFolder, video: str) -> None:
