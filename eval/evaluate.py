@@ -36,7 +36,7 @@ from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
-from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary
+from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary, escaped_text
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.locks import LOCK_FILE
@@ -416,6 +416,30 @@ def _run_info(run: MethodRun) -> RunInfoSummary | None:
     )
 
 
+def _shown_names(runs: dict[str, MethodRun]) -> dict[str, MethodRun]:
+    """The method folders by the names the result shows: a folder name that is not valid UTF-8
+    (a byte such as 0xff, read as a lone surrogate) or holds control characters (a newline, a
+    tab) is evaluated under its escaped form (``bad\\xff``, ``a\\nb``), with a warning naming
+    the folder; written as it is, it could not be written in a UTF-8 file (``metrics.json``, the
+    report) or would break a line of a table. A form another folder already has gets ``~2``,
+    ``~3``, ... appended."""
+    shown: dict[str, MethodRun] = {}
+    for name, run in runs.items():
+        label = escaped_text(name)
+        if label != name:
+            base, k = label, 2
+            while label in runs or label in shown:
+                label, k = f"{base}~{k}", k + 1
+            log.warning(
+                "%s: the method folder's name %s; evaluated and reported as %r",
+                escaped_text(str(run.folder)),
+                "is not valid UTF-8" if escaped_text(name, controls=False) != name else "holds control characters",
+                label,
+            )
+        shown[label] = run
+    return shown
+
+
 def evaluate(
     data_dir: str | Path,
     run_dir: str | Path,
@@ -448,7 +472,7 @@ def evaluate(
     failed = check_failed_policy(failed)
     dataset = Dataset(data_dir)
     dataset.validate()
-    runs = read_run(run_dir)
+    runs = _shown_names(read_run(run_dir))
     gt_files = gt_trajectories(dataset.gt_dir)
     if not (dataset.binary or dataset.vqa or dataset.captions or dataset.mcq or gt_files):
         raise CameraBenchError(

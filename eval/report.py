@@ -9,8 +9,10 @@ per-sample material (precision-recall curves, per-video CSVs), and is also in on
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
+import json
 import logging
 import math
 import re
@@ -35,6 +37,7 @@ from camerabench.eval.results import (
     RetrievalResult,
     TrajectoryResult,
     VQAResult,
+    escaped_text,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, make_folder, write_json
@@ -299,12 +302,47 @@ def _p_value(comp: Comparison) -> str:
     return _num(comp.p_value, 3)
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write a report file as UTF-8, a lone surrogate in it (a path or name holding a byte that is
+    not UTF-8, in a hand-made result) escaped as ``\\xff``: as it is, no UTF-8 file can hold it."""
+    atomic_write_text(path, escaped_text(text, controls=False))
+
+
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    atomic_write_text(path, buf.getvalue())
+    _write_text(path, buf.getvalue())
+
+
+#: Longest method-folder name under ``gallery/`` kept as it is (a file name holds 255 bytes).
+_MAX_GALLERY_FOLDER_BYTES = 200
+
+
+def _gallery_folder(method: str) -> str:
+    """The folder under ``gallery/`` of a method's images: its name, unless that cannot be a folder
+    name or is unsafe to show (a ``/``, ``.`` or ``..``, a control character, a byte that is not
+    UTF-8, over 200 bytes, or a leading ``%``): then percent-encoded behind a ``%``, a long one cut
+    and ended by ``%%`` and 16 hex digits of its SHA-256 (as :func:`video_file_stem` names files).
+
+    Example:
+        >>> _gallery_folder("fast"), _gallery_folder("a/b"), _gallery_folder("..")
+        ('fast', '%a%2Fb', '%..')
+    """
+    shown = escaped_text(method)
+    if (
+        shown == method
+        and "/" not in method
+        and method not in (".", "..")
+        and not method.startswith("%")
+        and len(method.encode("utf-8")) <= _MAX_GALLERY_FOLDER_BYTES
+    ):
+        return method
+    key = "%" + urllib.parse.quote(shown, safe="")
+    if len(key) > _MAX_GALLERY_FOLDER_BYTES:
+        key = key[:150] + "%%" + hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
+    return key
 
 
 def _save(fig: Any, path: Path, dpi: int = 110) -> None:
@@ -760,6 +798,18 @@ def _caption_value(section: CaptionResult, family: str, metric: str) -> Any:
     return value.f1 if isinstance(value, FactScores) else value
 
 
+def _references_cells(row: Mapping[str, Any]) -> list[Any]:
+    """The count and the JSON list of every reference caption a caption was scored against
+    (``reference`` is only the first): a JSON array keeps each one whole and unambiguous
+    whatever commas, quotes, tabs or line breaks it holds (its line breaks written ``\\n``).
+    Rows without ``references`` (one reference) list their ``reference``."""
+    refs = row.get("references")
+    if refs is None:
+        refs = [row["reference"]] if "reference" in row else []
+    refs = [refs] if isinstance(refs, str) else list(refs)
+    return [len(refs), json.dumps(refs, ensure_ascii=False)]
+
+
 def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     methods = {n: m.captions for n, m in ev.result.methods.items() if m.captions is not None}
     if not methods:
@@ -805,15 +855,17 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
                 row.get(c, "")
                 for c in ("video", "status", "minilm_cosine", "compat_bleu2", "facts", "caption", "reference")
             ),
+            *_references_cells(row),
         ]
         for n, rs in ev.caption_rows.items()
         for row in rs
     ]
     _write_csv(
         out / "captions_per_video.csv",
-        ["method", "video", "status", "minilm_cosine", "compat_bleu2", "facts", "caption", "reference"],
+        ["method", "video", "status", "minilm_cosine", "compat_bleu2", "facts", "caption", "reference",
+         "n_references", "references"],
         per_video,
-    )
+    )  # fmt: skip
     csvs += ["captions.csv", "captions_per_video.csv"]
 
 
@@ -1058,7 +1110,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
         rows: list[list[Any]] = []
         for e in entries:
             stem = video_file_stem(e.video)
-            image = f"gallery/{method}/{stem}.png"
+            image = f"gallery/{_gallery_folder(method)}/{stem}.png"
             if image not in drawn:
                 if e.video not in frames_cache:
                     why: list[str] = []
@@ -1098,7 +1150,8 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     rows_csv = [
         [e.method, e.primitive, int(e.positive), e.video, " ".join(e.knobs), e.score, e.misranked, e.status,
          e.reason or "", e.ape_rot_deg, e.ape_trans,
-         f"gallery/{e.method}/{video_file_stem(e.video)}.png" if (e.method, e.primitive, e.video) in drawn_of else ""]
+         f"gallery/{_gallery_folder(e.method)}/{video_file_stem(e.video)}.png"
+         if (e.method, e.primitive, e.video) in drawn_of else ""]
         for entries in every.values()
         for e in entries
     ]  # fmt: skip
@@ -1238,8 +1291,8 @@ def write_report(
     if csvs:
         doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
     write_json(out / "metrics.json", result.to_json())
-    atomic_write_text(out / "report.md", doc.markdown())
-    atomic_write_text(out / "report.html", doc.html(title))
+    _write_text(out / "report.md", doc.markdown())
+    _write_text(out / "report.html", doc.html(title))
     _remove_stale(out, _written(doc, csvs))
     log.info("report written to %s", out / "report.md")
     return out / "report.md"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ __all__ = [
     "TrajectoryResult",
     "VQAResult",
     "VQAScores",
+    "escaped_text",
     "json_safe",
     "read_metrics",
     "strict_json",
@@ -102,17 +104,48 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
+#: A lone surrogate: what ``os.fsdecode`` makes of a byte of a file name that is not UTF-8
+#: (``0xff`` reads ``\udcff``); no UTF-8 file, JSON document or terminal can hold one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: What a name shown on one line must not hold as it is: lone surrogates, control characters
+#: (newline, tab, escape, NUL, ...) and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): shown as that byte
+        return f"\\x{code - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")
+
+
+def escaped_text(text: str, controls: bool = True) -> str:
+    r"""``text`` with lone surrogates (a file name's bytes that are not UTF-8) shown as ``\xff``
+    and, when ``controls``, control characters and line separators as ``\n``, ``\t``,
+    ``\x1b``: printable on one line and writable as UTF-8.
+
+    Example:
+        >>> escaped_text("bad\udcff"), escaped_text("a\nb\tc"), escaped_text("a\nb", controls=False)
+        ('bad\\xff', 'a\\nb\\tc', 'a\nb')
+    """
+    return (_UNPRINTABLE if controls else _SURROGATE).sub(lambda m: _escape_char(m.group()), text)
+
+
 def strict_json(obj: Any) -> Any:
     """Replace NaN/inf by None so the output is standard JSON (null = undefined metric).
 
-    Tuples become lists and numpy floats Python floats, as in JSON.
+    Tuples become lists and numpy floats Python floats, as in JSON. A lone surrogate in a
+    string or key (a path with a byte that is not UTF-8) is escaped (:func:`escaped_text`):
+    no UTF-8 document can hold it.
     """
     if isinstance(obj, dict):
-        return {k: strict_json(v) for k, v in obj.items()}
+        return {strict_json(k): strict_json(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [strict_json(v) for v in obj]
     if isinstance(obj, float | np.floating):
         return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, str):
+        return escaped_text(obj, controls=False)
     return obj
 
 

@@ -194,10 +194,60 @@ def _question_index() -> dict[str, Primitive]:
     return {p.question: p for p in Primitive}
 
 
+_MACRO = re.compile(r"\{([a-z_]+)\}")
+"""``{camera_subject}`` in a caption pattern: a fragment from ``caption_macros``."""
+
+
+def _macro_fragment(name: str, spec: Any) -> str:
+    """The regular-expression fragment of one ``caption_macros`` entry of ``primitives.yaml``.
+
+    A string is the fragment itself; a mapping lists what may come right before the pattern
+    (``after_words``, ``after_marks``, ``after_suffixes``, ``at_start``) and becomes an
+    alternation of fixed-width look-behinds.
+    """
+    if isinstance(spec, str):
+        return spec
+    if not isinstance(spec, dict):
+        raise ValueError(f"primitives.yaml: caption_macros.{name} is a string or a mapping, got {spec!r}")
+    unknown = set(spec) - {"after_words", "after_marks", "after_suffixes", "at_start"}
+    if unknown:
+        raise ValueError(f"primitives.yaml: caption_macros.{name} has unknown keys {sorted(unknown)}")
+    options = ["^"] if spec.get("at_start") else []
+    options += [rf"(?<=\b{re.escape(w)} )" for w in spec.get("after_words", [])]
+    for mark in spec.get("after_marks", []):
+        options += [f"(?<={re.escape(mark)} )", f"(?<={re.escape(mark)})"]
+    options += [rf"(?<=\w{re.escape(s)} )" for s in spec.get("after_suffixes", [])]
+    if not options:
+        raise ValueError(f"primitives.yaml: caption_macros.{name} allows nothing before the pattern")
+    return "(?:" + "|".join(options) + ")"
+
+
+@functools.cache
+def _macros() -> dict[str, str]:
+    specs: dict[str, Any] = taxonomy_data().get("caption_macros", {})
+    return {name: _macro_fragment(name, spec) for name, spec in specs.items()}
+
+
+def _expand(section: str, key: str, pattern: str) -> str:
+    macros = _macros()
+
+    def fragment(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in macros:
+            raise ValueError(
+                f"primitives.yaml: {section}.{key}: caption pattern {pattern!r} names {{{name}}}, "
+                f"which caption_macros does not define (defined: {', '.join(sorted(macros))})"
+            )
+        return macros[name]
+
+    return _MACRO.sub(fragment, pattern)
+
+
 @functools.cache
 def _compiled_patterns(section: str, key: str) -> tuple[re.Pattern[str], ...]:
+    """``caption_patterns`` of one entry, macros expanded, each after a word boundary."""
     pats = taxonomy_data()[section][key].get("caption_patterns", [])
-    return tuple(re.compile(r"\b" + p) for p in pats)
+    return tuple(re.compile(r"\b" + _expand(section, key, p)) for p in pats)
 
 
 def primitives_named(text: str) -> list[Primitive]:

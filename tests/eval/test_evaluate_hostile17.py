@@ -24,16 +24,6 @@ from camerabench.video import write_video
 PRIMS = (Primitive.PAN_LEFT, Primitive.TILT_UP)
 
 
-@pytest.fixture(scope="module")
-def dummy_run(six_videos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished local ``dummy`` run on :func:`six_videos` (copied, never edited, by the tests)."""
-    from camerabench.jobs.runner import run_predict
-
-    run = tmp_path_factory.mktemp("run17") / "run"
-    run_predict(six_videos, "dummy", run)
-    return run
-
-
 def _copy(src: Path, tmp_path: Path, name: str) -> Path:
     dest = tmp_path / name
     shutil.copytree(src, dest)
