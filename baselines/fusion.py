@@ -15,11 +15,16 @@ over features built to mean the same thing for every primitive. Per input method
   primitive's unit (degrees, scene depths, zoom ratios, probabilities).
 - ``failed``: 1 when the input failed on the video or has no record for it (a failure is a
   feature, never a crash). Its ``z`` is then 0, the primitive's average score: a failure says
-  nothing about which way the camera moved, so a clip every input failed on ranks between the
-  clips the inputs call clearly yes and clearly no (not last, as a failed input alone ranks
-  it), and the model learns from the flag how much a failure itself says. (Training warns about
-  the labelled videos an input has no record of at all; a video that no input has a record of
-  is a failure of fusion, not a score made of its inputs' absence.)
+  nothing about which way the camera moved, and the model learns from the flag how much a
+  failure itself says. A question is scored from the inputs that answered it, and
+  ``info["inputs_failed_on"]`` names the inputs it lacked; a question *every* input failed on
+  gets no score (its value would be the same for every such clip of the primitive, a default
+  score): it is recorded as failed, ``info["all_inputs_failed"]`` giving each input's reason,
+  and a video with no question left to score is a failure of fusion with those reasons.
+  (Training warns about the labelled videos an input has no record of at all; a video that no
+  input has a record of is a failure of fusion, not a score made of its inputs' absence.)
+- An input is read from ``RUN/<name>/``, whose ``run.json`` and records must be of method
+  ``name``: a folder renamed or copied over another method's is refused, not read as ``name``.
 
 Optionally (``interactions``), per-primitive weights on each input's ``z`` and ``failed`` (the
 feature times the primitive's indicator), for when the data can tell per primitive which input
@@ -191,7 +196,18 @@ class InputFeatures:
         Raises:
             CameraBenchError: it has no scores there (the message says how to make them).
         """
-        return cls(name, read_method(cls.folder(run_dir, name).path))
+        run = read_method(cls.folder(run_dir, name).path)
+        # a method folder is named after its method (predict writes RUN/<method>/): a folder renamed or
+        # copied over another (colmap's scores in fast/) would be read as the named input, silently
+        recorded = run.info.method if run.info is not None else None
+        if recorded is None and run.scores:
+            recorded = next(iter(run.scores.values())).method
+        if recorded is not None and recorded != name:
+            raise CameraBenchError(
+                f"fusion input {name!r}: {run.folder} holds a run of method {recorded!r}, not {name!r} (a renamed "
+                f"or copied folder?): name the input by its method (--inputs {recorded}) or run {name} there"
+            )
+        return cls(name, run)
 
     @staticmethod
     def folder(run_dir: str | Path, name: str) -> MethodFolder:
@@ -238,6 +254,15 @@ class InputFeatures:
         if rec is None or rec.status != "ok" or rec.score is None:
             return None
         return float(rec.score)
+
+    def failure(self, video: str, question: str) -> str | None:
+        """Why the input has no score of ``question`` on ``video`` (None when it has one)."""
+        rec: ScoreRecord | None = (self.run.scores or {}).get((video, question))
+        if rec is None:
+            return f"{self.name}: no record"
+        if rec.status != "ok" or rec.score is None:
+            return f"{self.name}: {rec.reason or 'failed'}"
+        return None
 
 
 def _scores(inputs: Sequence[InputFeatures], video: str, question: str) -> list[float]:
@@ -926,6 +951,8 @@ class FusionPredictor(Predictor):
         scores: dict[str, float] = {}
         unanswerable: dict[str, str] = {}
         no_held_out: list[str] = []
+        all_failed: dict[str, str] = {}  # question -> every input's reason (no score: nothing to combine)
+        failed_on: dict[str, list[str]] = {}  # input -> scored questions it has no score of
         failed_inputs = [i.name for i in self._inputs if all(i.score(video, q.text) is None for q in questions)]
         unrun = [i.name for i in self._inputs if not i.has_record(video)]
         for q in questions:
@@ -949,10 +976,24 @@ class FusionPredictor(Predictor):
                 # prim, and the full model saw this video's label (recorded failed by the runner)
                 no_held_out.append(prim)
                 continue
+            why = [r for i in self._inputs if (r := i.failure(video, q.text)) is not None]
+            if len(why) == len(self._inputs):
+                # nothing to combine: the stack's value for "every input failed" is the same for every
+                # such clip of the primitive, a default score, not a measurement of this clip
+                all_failed[q.text] = "; ".join(why)
+                continue
+            for i in self._inputs:
+                if i.score(video, q.text) is None:  # scored from the other inputs: say which one it lacked
+                    failed_on.setdefault(i.name, []).append(q.text)
             scores[q.text] = stack.probability(prim, _scores(self._inputs, video, q.text))
-        if not scores and not unanswerable and not no_held_out:
-            raise PredictionError(f"every input failed on {video}: {', '.join(failed_inputs)}")
+        if not scores and (all_failed or not (unanswerable or no_held_out)):
+            detail = "; ".join(sorted(set(all_failed.values()))) or ", ".join(failed_inputs)
+            raise PredictionError(f"every fusion input failed on {video}: {detail}"[:2000])
         info: dict[str, Any] = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs}
+        if failed_on:
+            info["inputs_failed_on"] = {k: sorted(v) for k, v in sorted(failed_on.items())}
+        if all_failed:
+            info["all_inputs_failed"] = dict(sorted(all_failed.items()))
         if unrun:
             info["inputs_unrun"] = unrun
         if no_held_out:

@@ -58,7 +58,7 @@ from camerabench.crossfit import held_out_videos, label_digests, video_folds
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
-from camerabench.eval.results import CalibrationResult, Reliability
+from camerabench.eval.results import CalibrationResult, Reliability, escaped_text
 from camerabench.fileio import read_json_document, write_json
 from camerabench.locks import FolderLock
 from camerabench.records import ScoreRecord, now_iso
@@ -866,8 +866,8 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     """
     if calibration.method != run.name:
         raise CameraBenchError(
-            f"{run.folder}: a calibration of method {calibration.method!r} cannot calibrate the scores of "
-            f"{run.name!r} (scores of different methods do not share a scale)"
+            f"{escaped_text(str(run.folder))}: a calibration of method {escaped_text(calibration.method)!r} cannot "
+            f"calibrate the scores of {escaped_text(run.name)!r} (scores of different methods do not share a scale)"
         )
     same = calibration.fitted_on(data_dir)
     table = run.scores or {}
@@ -883,19 +883,19 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             "%s: %d of the videos scored on %s are videos the calibration was fitted on (on %s; same names and "
             "labels: a moved or copied dataset): each gets the map of the fold that left it out, never the map "
             "that saw its label",
-            run.name,
+            escaped_text(run.name),
             len(held),
-            data_dir,
-            calibration.fitted_on_data,
+            escaped_text(str(data_dir)),
+            escaped_text(calibration.fitted_on_data),
         )
     elif not same and not calibration.video_labels and scored & set(calibration.video_folds):
         log.warning(
             "%s: %s holds videos named as those the calibration was fitted on (on %s), and the calibration "
             "file is too old to tell by their labels whether they are those videos (a moved dataset): they get "
             "the full maps; calibrate again to have held-out maps for them",
-            run.name,
-            data_dir,
-            calibration.fitted_on_data,
+            escaped_text(run.name),
+            escaped_text(str(data_dir)),
+            escaped_text(calibration.fitted_on_data),
         )
     fitted_digest = calibration.scores_digest if same and calibration.copied_from is None else None
     if fitted_digest is not None and scores_digest(samples) != fitted_digest:
@@ -903,8 +903,8 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             "%s: its scored binary samples are not those its calibration was fitted on (%s, fitted %s): its "
             "scores.jsonl or the labels changed since, and the maps may not fit the scores' scale; run "
             "`camerabench calibrate` again",
-            run.name,
-            run.layout.calibration,
+            escaped_text(run.name),
+            escaped_text(str(run.layout.calibration)),
             calibration.created or "at an unknown time",
         )
     cross_fit = bool(held)
@@ -928,7 +928,7 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     if undefined:
         log.warning(
             "%s: %d scores have no calibration map (neither their primitive's nor the pooled one): counted as failed",
-            run.name,
+            escaped_text(run.name),
             undefined,
         )
     copy = dataclasses.replace(run, scores=out)
@@ -1011,7 +1011,7 @@ def calibration_section(
         log.warning(
             "%s: of %d labelled binary samples, %d failed, %d have no score record and %d have no calibration "
             "map: left out of the Brier score and ECE (computed on the %d others)",
-            run.name,
+            escaped_text(run.name),
             failed + missing + no_map + len(y),
             failed,
             missing,

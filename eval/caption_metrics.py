@@ -621,32 +621,55 @@ _CLOCKWISE = re.compile(r"\b(?:(counter|anti)[\s-]*)?clock[\s-]?wise\b")
 _DIRECTION_PHRASE = re.compile(
     r"\bin an? ((?:counter-?|anti-?)?clockwise) (?:direction|manner|motion|fashion|rotation)\b"
 )
-_MOVE_FORMS = {"": "move", "e": "move", "s": "moves", "es": "moves", "ing": "moving"}
-"""``move`` in the form of the verb it replaces (``glides`` -> ``moves``, ``pushing`` -> ``moving``)."""
+_MOVE_FORMS = {
+    "": "move",
+    "e": "move",
+    "s": "moves",
+    "es": "moves",
+    "ing": "moving",
+    "ed": "moved",
+    "led": "moved",
+}
+"""``move`` in the form of the verb it replaces (``glides`` -> ``moves``, ``pushing`` -> ``moving``,
+``glided`` -> ``moved``: the taxonomy reads ``moved`` of the camera only, as it reads ``glided``)."""
+_OPERATOR = re.compile(
+    r"(?:^|(?<=[.!?;:]\s)|(?<=[.!?;:]))the (?:camera[\s-]?(?:operator|person|man|woman)|camera(?:man|woman|person))\b"
+)
+"""``The camera operator tilts up`` (the subject of a sentence): the camera's own motion, as
+the taxonomy labels it (``the camera tilts up``); ``tracks a cameraman who moves left`` is kept."""
 _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "dollies forward" / "tracks backward": the taxonomy's patterns only know "dollies in/out".
     (re.compile(r"\b(?:doll(?:y|ys|ies|ying)|track(?:s|ing)?) (forward|backward)s?\b"), r"moves \1"),
+    # ... and in the past tense, "moved" (of the camera only, as the taxonomy reads "tracked forward")
+    (re.compile(r"\b(?:dollied|tracked) (forward|backward)s?\b"), r"moved \1"),
     # "glides forward", "travels to the left", "drifts backward": a translation, as "moves" is
     # (not before a path: "glides down the hallway" is no downward move)
     # (the verb's form is kept: "does not zoom and glide forward" negates both)
     (
         re.compile(
-            r"\b(?:glid(e|es|ing)|travel(|s|ing)|drift(|s|ing)) ((?:to the )?(?:left|right)(?:wards?)?|"
+            r"\b(?:glid(e|es|ing|ed)|travel(|s|ing|ed|led)|drift(|s|ing|ed)) ((?:to the )?(?:left|right)(?:wards?)?|"
             r"(?:forward|backward|upward|downward)s?|up|down)\b(?! (?:the|a|an|this|that|its|his|her|their)\b)"
         ),
         lambda m: f"{_MOVE_FORMS[m.group(1) or m.group(2) or m.group(3) or '']} {m.group(4)}",
     ),
-    (re.compile(r"\bpush(es|ing|) (?:forwards?|ahead)\b"), lambda m: f"{_MOVE_FORMS[m.group(1)]} forward"),
+    (re.compile(r"\bpush(es|ing|ed|) (?:forwards?|ahead)\b"), lambda m: f"{_MOVE_FORMS[m.group(1)]} forward"),
     # "tracks in" is a dolly in; "tracks left" / "dollies to the right" a truck
     (re.compile(r"\btrack(?:s|ing)? (in|out)\b(?! of\b)"), r"dollies \1"),
     (re.compile(r"\b(?:track(?:s|ing)?|doll(?:y|ies|ying)) ((?:to the )?(?:left|right))"), r"trucks \1"),
+    (re.compile(r"\bdollied ((?:to the )?(?:left|right))"), r"trucked \1"),
     (re.compile(r"\bswivel(?:s|ing|led|ed)?\b(?= (?:to the )?(?:left|right))"), "pans"),
     (re.compile(r"\brotat(?:e|es|ing) ((?:counter-?|anti-?)?clockwise)\b(?! (?:around|about|round)\b)"), r"rolls \1"),
+    (re.compile(r"\brotated ((?:counter-?|anti-?)?clockwise)\b(?! (?:around|about|round)\b)"), r"rolled \1"),
     (re.compile(r"\blocked[- ](?:off|down)\b"), "static camera"),
     (re.compile(r"\b(?:stays|remains|holds) (?:put|in place|its position)\b"), "stays still"),
+    (re.compile(r"\b(?:stayed|remained|held) (?:put|in place|its position)\b"), "stayed still"),
     (
         re.compile(r"\b(?:is|does) not (?:mov(?:e|ing)|in motion)(?: at all)?(?=\s*(?:[.,;:!?]|$|throughout\b))"),
         "stays still",
+    ),
+    (
+        re.compile(r"\b(?:was|did) not (?:mov(?:e|ing)|in motion)(?: at all)?(?=\s*(?:[.,;:!?]|$|throughout\b))"),
+        "stayed still",
     ),
     # "zoom-in", "pedestal-down"
     (re.compile(r"\b(zoom|pan|tilt|truck|pedestal|dolly)-(in|out|up|down|left|right)\b"), r"\1 \2"),
@@ -657,7 +680,8 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (re.compile(r"\b(forward|backward|upward|downward) (?:movement|motion)\b"), r"move \1"),
 )
 _FROM_TO = re.compile(
-    r"\b(pans?|panning|tilts?|tilting|trucks?|trucking|mov(?:e|es|ing)) (?:from )?(?:the )?(left|right|top|bottom)"
+    r"\b(pans?|panning|panned|tilts?|tilting|tilted|trucks?|trucking|trucked|mov(?:e|es|ing|ed)) (?:from )?(?:the )?"
+    r"(left|right|top|bottom)"
     r"(?: side| edge)? to (?:the )?(left|right|top|bottom)\b(?: side| edge)?( and back(?: again)?\b)?"
 )
 """``pans from right to left``: a pan to the left (its first direction is where it starts)."""
@@ -666,10 +690,12 @@ _BOTH_WAYS = (
     # "pans back and forth" / "from side to side": the taxonomy labels a move there and back
     # with both directions (as the synthetic captions' "pans left, ..., and then pans right")
     (
-        re.compile(r"\b(pans?|panning|trucks?|trucking) (?:back and forth|to and fro|(?:from )?side to side)\b"),
+        re.compile(
+            r"\b(pans?|panning|panned|trucks?|trucking|trucked) (?:back and forth|to and fro|(?:from )?side to side)\b"
+        ),
         r"\1 left and right",
     ),
-    (re.compile(r"\b(tilts?|tilting) (?:back and forth|to and fro)\b"), r"\1 up and down"),
+    (re.compile(r"\b(tilts?|tilting|tilted) (?:back and forth|to and fro)\b"), r"\1 up and down"),
 )
 
 
@@ -681,9 +707,12 @@ def _from_to(match: re.Match[str]) -> str:
     return f"{verb} {_TOWARD[end]}" + (f" and back {_TOWARD[start]}" if back else "")
 
 
+_PAST_MOTION_VERB = r"(?:panned|tilted|trucked|moved|zoomed|rolled|pedestall?ed|dollied|arced|craned|orbited|slid|rose)"
+"""The past of the motion verbs: ``moved``, ``rolled`` ... (as the taxonomy's patterns read them)."""
 _MOTION_VERB = (
     r"(?:pans?|panning|tilts?|tilting|trucks?|trucking|moves?|moving|zooms?|zooming|rolls?|rolling|"
-    r"pedestals?|pedestal(?:l)?ing|dolly|dollies|dollying|arcs?|arcing|cranes?|craning)"
+    r"pedestals?|pedestal(?:l)?ing|dolly|dollies|dollying|arcs?|arcing|cranes?|craning|orbits?|orbiting|"
+    rf"slides?|sliding|rises?|rising|{_PAST_MOTION_VERB})"
 )
 _DIRECTION = r"(?:left|right|up|down|upward|downward|forward|backward|in|out|clockwise|counter-?clockwise)"
 _ELIDED_VERB = re.compile(
@@ -698,8 +727,15 @@ _OTHER_SUBJECT = re.compile(
     rf"(?:\s+(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)\w+){{1,2}})\s*$"
 )
 """A subject that is not the camera (``the car``, ``she``) right before a motion verb."""
-_FINITE_VERB = re.compile(r"\w+[^s\W]s\b")
-"""``pans``, ``moves`` (not ``pan``, ``panning``): a verb with its own subject."""
+_FINITE_VERB = re.compile(rf"(?:\w+[^s\W]s|{_PAST_MOTION_VERB}|remained|stayed)\b")
+"""``pans``, ``moves``, ``panned``, ``rose`` (not ``pan``, ``panning``): a verb with its own subject."""
+_PERFECT_NEGATION = re.compile(r"\b(?:has|have|had|is|are|was|were|be|been)\s+(?:not|never)\b")
+"""``has not zoomed and panned``: the ``-ed`` after it is a participle under the negation."""
+_NEGATED_LIST = re.compile(
+    r"\b(?:not(?!\s+(?:only|just|merely)\b)|never|no|without)\b(?:\s+(?!(?:but|while|whereas|then|yet|although|though|however|instead|as|and)\b)"
+    r"\w+){1,4}\s+or\s*$"
+)
+"""``does not pan left or tilt up``: the negation reaches across ``or`` (no clause break between)."""
 _VERB_FORM = re.compile(r"\w+(?:s|ing)\b")
 """``moves``, ``moving``: a verb with a subject (``a slight pan to the right`` is a noun)."""
 
@@ -710,8 +746,10 @@ _STILL_AS_ADVERB = re.compile(r"\s+(?:\w+ing\b|on\b|upon\b)")
 def _negated(before: str, verb: str) -> bool:
     """Whether the text ``before`` a motion phrase (starting with ``verb``) negates it."""
     if _FINITE_VERB.match(verb):  # "does not zoom and pans left": "and" starts a new predicate
-        before = re.split(r"\band\b", before)[-1]
-    return _NEGATION.search(before) is not None
+        parts = re.split(r"\band\b", before)
+        if len(parts) > 1 and not (re.match(r"\w+ed\b", verb) and _PERFECT_NEGATION.search(parts[-2])):
+            before = parts[-1]
+    return _NEGATION.search(before) is not None or _NEGATED_LIST.search(before) is not None
 
 
 def _expand_elided(match: re.Match[str]) -> str:
@@ -719,7 +757,13 @@ def _expand_elided(match: re.Match[str]) -> str:
     carries over to the second (``does not pan left and then right`` -> ``... then not pan right``)."""
     verb, first, joint, second = match.groups()
     before = match.string[max(0, match.start() - 80) : match.start()]
+    if (_VERB_FORM.match(verb) or re.fullmatch(_PAST_MOTION_VERB, verb)) and _OTHER_SUBJECT.search(before):
+        # "the car moves left and right": not the camera's motion either way
+        return match.group()
     negated = "not " if _negated(before, match.group()) else ""
+    # "moved left and back right" -> "moved left and moved right": the taxonomy reads "moved" only
+    # after a clause joint, not after "back"
+    joint = re.sub(r"\bback\s+$", "", joint)
     return f"{verb} {first}{joint}{negated}{verb} {second}"
 
 
@@ -727,6 +771,7 @@ def _normalise_caption(caption: str) -> str:
     """Lower-cased caption with the wordings the taxonomy's patterns miss rewritten to ones they know."""
     text = unicodedata.normalize("NFKC", caption).translate(_APOSTROPHES).lower()
     text = re.sub(r"n't\b", " not", text)
+    text = _OPERATOR.sub("the camera", text)
     text = _LINE_BREAK.sub(". ", text.strip())
     text = _MARKUP.sub(" ", text)
     text = re.sub(r"[ \t]+", " ", text)
@@ -768,12 +813,16 @@ def caption_facts(caption: str) -> set[str]:
     clockwise direction", "counter clockwise", "dollies forward", "glides forward", "pushes
     forward", "tracks left", "tracks in", "swivels", "rotates clockwise", "locked-off", "pans from
     right to left" (a pan left), "pans back and forth" (both ways, as a move there and back is
-    labelled) and "pans left, then right" rewritten to wordings the patterns know); then every
+    labelled), "pans left, then right" and "the camera operator pans" rewritten to wordings the
+    patterns know, each in the present and the past tense: "panned left, then right", "moved
+    forward and down", "trucked back and forth"); then every
     :attr:`Primitive.caption_patterns` / :attr:`CompoundMotion.caption_patterns` is searched.
     A match does not count when
 
     - a negation ("not", "no", "never", "without", "neither", "nor", "rather than", "instead
-      of"; not "not only") precedes it within two words of the same clause;
+      of"; not "not only") precedes it within two words of the same clause, or across "or"
+      ("does not pan left or tilt up"); a finite verb after "and" ("did not zoom and panned
+      left", "does not zoom and pans left") starts a new, unnegated predicate;
     - its clause names another subject and not the camera ("the car moves left");
     - it is "still"/"fixed" used otherwise ("is still moving", "fixed on the dancer").
 

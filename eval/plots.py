@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from camerabench.eval.results import escaped_text
+
 if TYPE_CHECKING:
     from camerabench.eval.gallery import MotionCurves
 
@@ -41,7 +43,7 @@ LEGEND_ROWS = 20
 def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
     """``name`` for a legend or tick label: whole up to ``limit`` characters, else its head and
     tail around an ellipsis (a 240-character method name would push the axes out of the figure;
-    the report's tables carry the whole name).
+    the report's tables carry the whole name). Escaped first, as :func:`plain_text` does.
 
     Example:
         >>> short_label("fast")
@@ -54,6 +56,7 @@ def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
     """
     if limit < 1:
         raise ValueError(f"short_label: limit must be at least 1 character, got {limit}")
+    name = escaped_text(name)  # before cutting: an escape is not cut in two
     if len(name) > limit:
         head = (limit - 1) // 2
         name = name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
@@ -61,7 +64,9 @@ def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
 
 
 def plain_text(text: str) -> str:
-    """``text`` as matplotlib draws it literally: each ``$`` escaped.
+    """``text`` as matplotlib draws it literally: each ``$`` escaped, a lone surrogate (a folder
+    name's byte that is not UTF-8) and a control character shown as ``\\xff``, ``\\n``
+    (:func:`~camerabench.eval.results.escaped_text`).
 
     Two unescaped dollar signs make matplotlib read what lies between them as mathtext: a
     method named ``a$x$`` would be drawn as an italic *x*, and one named ``a$\\frac$`` would
@@ -70,8 +75,11 @@ def plain_text(text: str) -> str:
     Example:
         >>> print(plain_text("cost $5 or $6"))
         cost \\$5 or \\$6
+
+    A lone surrogate would stop the drawing with a ``TypeError`` from matplotlib's font code
+    (a method named by a hand-made result or ``metrics.json`` holding ``"\\udcff"``).
     """
-    return text.replace("$", r"\$")
+    return escaped_text(text).replace("$", r"\$")
 
 
 def legend(ax: Any, fontsize: float = 7, ncols: int = 1) -> None:
@@ -296,9 +304,9 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
     bottom = np.zeros(len(methods))
     for kind in kinds:
         v = np.array([counts[m].get(kind, 0) for m in methods], dtype=float)
-        ax.bar(range(len(methods)), v, bottom=bottom, label=kind)
+        ax.bar(range(len(methods)), v, bottom=bottom, label=short_label(kind))
         bottom += v
-    ax.set_title(title)
+    ax.set_title(plain_text(title))
     ax.set_ylabel("count")
     if kinds:
         ax.legend(fontsize=7)

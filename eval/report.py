@@ -15,7 +15,9 @@ import io
 import json
 import logging
 import math
+import os
 import re
+import tempfile
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from camerabench.eval.results import (
     escaped_text,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
-from camerabench.fileio import atomic_open, atomic_write_text, make_folder, write_json
+from camerabench.fileio import atomic_open, atomic_write_text, make_folder, write_error, write_json
 from camerabench.runfolder import video_file_stem
 
 __all__ = ["write_report"]
@@ -343,6 +345,41 @@ def _gallery_folder(method: str) -> str:
     if len(key) > _MAX_GALLERY_FOLDER_BYTES:
         key = key[:150] + "%%" + hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
     return key
+
+
+def _check_writable(out: Path) -> None:
+    """Create and remove a file in ``out``, so that a folder nothing can be written in (read-only,
+    another user's) is a one-line WriteError before the evaluation, not after it.
+
+    Raises:
+        WriteError: the file cannot be created in ``out``.
+    """
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".report-write-check.", dir=out)
+    except OSError as exc:
+        raise write_error(out, exc) from exc
+    os.close(fd)
+    os.unlink(probe)
+
+
+#: Said under the first table when a table shows an undefined value.
+_NA_NOTE = (
+    "n/a: undefined (NaN or infinite in `metrics.json`, null in its JSON): no scored sample, one class "
+    "only, or no reference; never counted as 0 and left out of the means."
+)
+
+
+def _note_undefined(doc: _Doc) -> None:
+    """Say what ``n/a`` stands for, after the introduction, when a table cell shows it."""
+    shown = any(
+        isinstance(c, str) and c.startswith("n/a")
+        for kind, value in doc.blocks
+        if kind == "table"
+        for row in value[1]
+        for c in row
+    )
+    if shown:
+        doc.blocks.insert(min(2, len(doc.blocks)), ("p", _NA_NOTE))
 
 
 def _save(fig: Any, path: Path, dpi: int = 110) -> None:
@@ -1263,9 +1300,11 @@ def write_report(
         The path of ``report.md``.
 
     Raises:
-        WriteError: ``out_dir`` cannot be made (a file is in the way, a read-only place).
+        WriteError: ``out_dir`` cannot be made or written in (a file is in the way, a read-only
+            place): raised before the evaluation.
     """
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
+    _check_writable(out)  # and so is a folder nothing can be written in
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
     result = ev.result
     doc = _Doc()
@@ -1290,6 +1329,7 @@ def write_report(
     _gallery_part(doc, ev, out, csvs, gallery)
     if csvs:
         doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
+    _note_undefined(doc)
     write_json(out / "metrics.json", result.to_json())
     _write_text(out / "report.md", doc.markdown())
     _write_text(out / "report.html", doc.html(title))

@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from camerabench.errors import FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
-from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult
+from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult, escaped_text
 from camerabench.runfolder import MethodRun, video_file_stem
 from camerabench.trajectory import Trajectory, pose_problem
 from camerabench.trajectory_formats import load_npz, read_tum, to_evo
@@ -308,11 +308,11 @@ def trajectory_section(
         log.warning(
             "%s: %d trajectory file(s) in %s are named for no video of the dataset (e.g. %s.npz): not "
             "evaluated; a video's file is named by camerabench.runfolder.video_file_stem (e.g. %s.npz)",
-            run.name,
+            escaped_text(run.name),
             len(stray),
-            run.trajectories_dir,
-            stray[0],
-            next(iter(gt_files)),
+            escaped_text(str(run.trajectories_dir)),
+            escaped_text(stray[0]),
+            escaped_text(next(iter(gt_files))),
         )
         by_form = {unicodedata.normalize("NFC", k): k for k in known}
         other = [s for s in stray if unicodedata.normalize("NFC", s) in by_form]
@@ -321,7 +321,7 @@ def trajectory_section(
                 "%s: %d of them differ from a video's file name only in Unicode form (e.g. %a.npz, the video's "
                 "%a.npz: accents composed differently, as in file names written on macOS); rename them as the "
                 "dataset spells its videos",
-                run.name,
+                escaped_text(run.name),
                 len(other),
                 other[0],
                 by_form[unicodedata.normalize("NFC", other[0])],
@@ -340,7 +340,7 @@ def trajectory_section(
         try:
             errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path))
         except (ValueError, FileFormatError) as exc:
-            log.warning("%s: trajectory of %s cannot be evaluated: %s", run.name, stem, exc)
+            log.warning("%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), exc)
             row.update({"status": "failed", "reason": str(exc)})
         else:
             row.update({"status": "ok", **errors})
@@ -351,10 +351,10 @@ def trajectory_section(
         log.warning(
             "%s: %d of %d evaluated trajectories cover only part of their ground truth's time (or it only part "
             "of theirs), e.g. %s: their errors are over the associated poses only (each clip's note says which)",
-            run.name,
+            escaped_text(run.name),
             len(partial),
             len(ok),
-            partial[0],
+            escaped_text(partial[0]),
         )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
     no_scale = sum(not math.isfinite(r["scale"]) for r in ok)
@@ -363,7 +363,7 @@ def trajectory_section(
             "%s: of %d evaluated trajectories, %d have undefined translation errors (the ground-truth camera "
             "centre does not move) and %d an undefined alignment scale (the estimated one does not): NaN, "
             "left out of the means (each clip's note says which)",
-            run.name,
+            escaped_text(run.name),
             len(ok),
             no_translation,
             no_scale,

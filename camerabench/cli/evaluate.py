@@ -51,12 +51,19 @@ def _pct(x: float) -> str:
 
 
 def summary_lines(result: EvaluationResult) -> list[str]:
-    """A short human-readable table of the headline numbers, one line per method."""
+    """A short human-readable table of the headline numbers, one line per method.
+
+    A method name is shown escaped (:func:`~camerabench.eval.results.escaped_text`): one of a
+    hand-made result may hold a lone surrogate (a byte that is not UTF-8), which a UTF-8 stdout
+    cannot print, or a line break, which would split its line.
+    """
+    from camerabench.eval.results import escaped_text
+
     lines = []
     if result.chance is not None:
         lines.append(f"{'chance':<16} mean AP {_pct(result.chance.mean_ap)}")
     for name, m in result.methods.items():
-        parts = [f"{name:<16}"]
+        parts = [f"{escaped_text(name):<16}"]
         if m.binary is not None:
             b = m.binary
             lo, hi = b.ci95.mean_ap
@@ -84,8 +91,14 @@ def summary_lines(result: EvaluationResult) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate; print the JSON document (``--json``) or the summary lines."""
+    """Evaluate; print the JSON document (``--json``) or the summary lines.
+
+    Paths are printed escaped (``\\xff`` for a byte that is not UTF-8, ``\\n`` for a line
+    break): as given, a path with such a byte stops a strict UTF-8 stdout with a
+    ``UnicodeEncodeError`` after the whole evaluation, or writes bytes no UTF-8 reader takes.
+    """
     from camerabench.eval.evaluate import evaluate
+    from camerabench.eval.results import escaped_text
     from camerabench.runfolder import check_dataset_finished
 
     logging.captureWarnings(True)  # undefined-metric warnings go through logging like the rest
@@ -96,5 +109,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for line in summary_lines(result):
             sys.stdout.write(line + "\n")
-        sys.stdout.write(f"evaluated {len(result.methods)} method(s) in {args.run} on {args.data}\n")
+        run_dir, data_dir = escaped_text(str(args.run)), escaped_text(str(args.data))
+        sys.stdout.write(f"evaluated {len(result.methods)} method(s) in {run_dir} on {data_dir}\n")
     return 0
