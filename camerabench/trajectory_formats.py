@@ -493,6 +493,37 @@ def _intrinsics_path(path: Path) -> Path | None:
 DROID_INTRINSICS_SCALE = 8.0
 
 
+def _droid_intrinsics_scale(k_path: Path, fxfycxcy: NDArray[np.float64]) -> float:
+    """:data:`DROID_INTRINSICS_SCALE`, unless the ``images.npy`` DROID-SLAM's
+    ``save_reconstruction`` writes beside them (N, 3, H, W: the tracked images) says the
+    intrinsics are already at image resolution (a fork): then 1, with a warning. The principal
+    point is near the image centre: ``cx`` is compared with W/2 at both scales (only the array's
+    header is read)."""
+    images = k_path.with_name("images.npy")
+    if k_path.suffix != ".npy" or not images.is_file() or not len(fxfycxcy):
+        return DROID_INTRINSICS_SCALE
+    try:
+        shape = np.load(images, mmap_mode="r", allow_pickle=False).shape
+    except (OSError, ValueError, EOFError) as exc:
+        log.warning("%s: not read (%s): DROID-SLAM's intrinsics are taken at 1/8 resolution", images, exc)
+        return DROID_INTRINSICS_SCALE
+    if len(shape) != 4 or shape[-1] < 2:
+        return DROID_INTRINSICS_SCALE
+    half_width = shape[-1] / 2.0
+    cx = float(np.median(fxfycxcy[:, 2]))
+    if abs(cx - half_width) < abs(cx * DROID_INTRINSICS_SCALE - half_width):
+        log.warning(
+            "%s: principal point x %.4g is near half the width of the images in %s (%d px): intrinsics already "
+            "at image resolution (not DROID-SLAM's 1/8), taken as they are",
+            k_path,
+            cx,
+            images.name,
+            shape[-1],
+        )
+        return 1.0
+    return DROID_INTRINSICS_SCALE
+
+
 def _tstamps_path(path: Path) -> Path | None:
     """``tstamps.npy`` (N,) beside a ``poses.npy`` (``.txt`` beside ``.txt``), else None."""
     if path.stem != "poses":
@@ -588,7 +619,7 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         if len(fxfycxcy) != len(poses):
             raise FileFormatError(k_path, f"{len(fxfycxcy)} rows of [fx fy cx cy] for {len(poses)} poses")
         if droid:  # DROID-SLAM keeps them at its 1/8 feature resolution (see DROID_INTRINSICS_SCALE)
-            fxfycxcy = fxfycxcy * DROID_INTRINSICS_SCALE
+            fxfycxcy = fxfycxcy * _droid_intrinsics_scale(k_path, fxfycxcy)
         intrinsic = np.zeros((len(poses), 3, 3))
         intrinsic[:, 0, 0], intrinsic[:, 1, 1] = fxfycxcy[:, 0], fxfycxcy[:, 1]
         intrinsic[:, 0, 2], intrinsic[:, 1, 2], intrinsic[:, 2, 2] = fxfycxcy[:, 2], fxfycxcy[:, 3], 1.0

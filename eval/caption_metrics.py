@@ -64,6 +64,7 @@ from camerabench.eval.results import (
 from camerabench.labelfiles import CaptionItem
 from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, CompoundMotion, Primitive
+from camerabench.taxonomy.primitives import caption_macro
 
 __all__ = [
     "MAX_CAPTION_TOKENS",
@@ -643,12 +644,13 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     # ... and in the past tense, "moved" (of the camera only, as the taxonomy reads "tracked forward")
     (re.compile(r"\b(?:dollied|tracked) (forward|backward)s?\b"), r"moved \1"),
     # "glides forward", "travels to the left", "drifts backward": a translation, as "moves" is
-    # (not before a path: "glides down the hallway" is no downward move)
+    # (not before a path, as the taxonomy's {not_path} reads "moves down the hallway": "glides
+    # down the hallway" is no downward move, "glides up the stairs" is an upward one)
     # (the verb's form is kept: "does not zoom and glide forward" negates both)
     (
         re.compile(
             r"\b(?:glid(e|es|ing|ed)|travel(|s|ing|ed|led)|drift(|s|ing|ed)) ((?:to the )?(?:left|right)(?:wards?)?|"
-            r"(?:forward|backward|upward|downward)s?|up|down)\b(?! (?:the|a|an|this|that|its|his|her|their)\b)"
+            r"(?:forward|backward|upward|downward)s?|up|down)\b" + caption_macro("not_path")
         ),
         lambda m: f"{_MOVE_FORMS[m.group(1) or m.group(2) or m.group(3) or '']} {m.group(4)}",
     ),
@@ -722,11 +724,30 @@ _ELIDED_VERB = re.compile(
 """``pans left, then right``: the verb of the second direction is left out."""
 
 _CAMERA_WORDS = r"(?:camera|shot|view|lens|drone|pov|perspective|viewpoint|frame|footage|video|it)"
-_OTHER_SUBJECT = re.compile(
-    r"\b(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)"
-    rf"(?:\s+(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)\w+){{1,2}})\s*$"
+_SUBJECT = (
+    r"(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)"
+    rf"(?:\s+(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)\w+){{1,2}})"
 )
-"""A subject that is not the camera (``the car``, ``she``) right before a motion verb."""
+_OTHER_SUBJECT = re.compile(rf"\b{_SUBJECT}(?:\s+\w+ly)*\s*$")
+"""A subject that is not the camera (``the car``, ``she``) right before a motion verb, an
+``-ly`` adverb between them (``the car suddenly moves left``)."""
+_OTHER_SUBJECT_FIRST_VERB = re.compile(
+    r"(?:^|[.!?;:,(]\s*|\b(?:as|while|when|whereas|but|then|after|before|until|once|because)\s+)"
+    rf"{_SUBJECT}(?:\s+\w+ly)*\s+(?:\w+[^s\W]s|\w+ed)"
+    r"(?:\s+(?:around|away|back|over|off|up|down|left|right|forward|backward))?\s+and\s*$"
+)
+"""``the car turns and moves left``, ``the car turned and moved left``: the other subject of a
+first verb, joined by ``and``. The subject opens its clause (``passes the parked cars and moves
+left`` names an object)."""
+
+
+def _other_subject(text: str, start: int) -> bool:
+    """Whether the motion verb at ``start`` of ``text`` has a subject that is not the camera."""
+    if _OTHER_SUBJECT.search(text[max(0, start - 80) : start]):
+        return True
+    return _OTHER_SUBJECT_FIRST_VERB.search(text, max(0, start - 120), start) is not None
+
+
 _FINITE_VERB = re.compile(rf"(?:\w+[^s\W]s|{_PAST_MOTION_VERB}|remained|stayed)\b")
 """``pans``, ``moves``, ``panned``, ``rose`` (not ``pan``, ``panning``): a verb with its own subject."""
 _PERFECT_NEGATION = re.compile(r"\b(?:has|have|had|is|are|was|were|be|been)\s+(?:not|never)\b")
@@ -738,6 +759,11 @@ _NEGATED_LIST = re.compile(
 """``does not pan left or tilt up``: the negation reaches across ``or`` (no clause break between)."""
 _VERB_FORM = re.compile(r"\w+(?:s|ing)\b")
 """``moves``, ``moving``: a verb with a subject (``a slight pan to the right`` is a noun)."""
+
+_FINITE_OR_PARTICIPLE = re.compile(r"\w+(?:s|ing|ed)\b|(?:rose|slid)\b")
+"""``moves``, ``moving``, ``moved``: a verb whose subject may be another (``the car moved left``
+counts only after a clause joint in the taxonomy: ``the car then moved left``, ``the car turned
+and moved left``)."""
 
 _STILL_AS_ADVERB = re.compile(r"\s+(?:\w+ing\b|on\b|upon\b)")
 """After ``is still`` / ``remains fixed``: ``still moving``, ``fixed on the dancer`` are not Static."""
@@ -757,7 +783,8 @@ def _expand_elided(match: re.Match[str]) -> str:
     carries over to the second (``does not pan left and then right`` -> ``... then not pan right``)."""
     verb, first, joint, second = match.groups()
     before = match.string[max(0, match.start() - 80) : match.start()]
-    if (_VERB_FORM.match(verb) or re.fullmatch(_PAST_MOTION_VERB, verb)) and _OTHER_SUBJECT.search(before):
+    finite = _VERB_FORM.match(verb) or re.fullmatch(_PAST_MOTION_VERB, verb)
+    if finite and _other_subject(match.string, match.start()):
         # "the car moves left and right": not the camera's motion either way
         return match.group()
     negated = "not " if _negated(before, match.group()) else ""
@@ -796,7 +823,7 @@ def _asserted(text: str, member: Primitive | CompoundMotion, match: re.Match[str
     before = text[max(0, match.start() - 80) : match.start()]
     if _negated(before, match.group()):
         return False
-    if _VERB_FORM.match(match.group()) and _OTHER_SUBJECT.search(before):
+    if _FINITE_OR_PARTICIPLE.match(match.group()) and _other_subject(text, match.start()):
         return False
     return not (
         member is Primitive.STATIC
@@ -823,7 +850,8 @@ def caption_facts(caption: str) -> set[str]:
       of"; not "not only") precedes it within two words of the same clause, or across "or"
       ("does not pan left or tilt up"); a finite verb after "and" ("did not zoom and panned
       left", "does not zoom and pans left") starts a new, unnegated predicate;
-    - its clause names another subject and not the camera ("the car moves left");
+    - its clause names another subject and not the camera ("the car moves left", "the car
+      suddenly moved left", "the car turns and moves left");
     - it is "still"/"fixed" used otherwise ("is still moving", "fixed on the dancer").
 
     >>> sorted(caption_facts("The camera pans left while dollying in. It does not tilt up."))

@@ -35,6 +35,7 @@ __all__ = [
     "Speed",
     "Steadiness",
     "TrackingKind",
+    "caption_macro",
     "primitives_named",
     "taxonomy_data",
 ]
@@ -226,6 +227,21 @@ def _macro_fragment(name: str, spec: Any) -> str:
 def _macros() -> dict[str, str]:
     specs: dict[str, Any] = taxonomy_data().get("caption_macros", {})
     return {name: _macro_fragment(name, spec) for name, spec in specs.items()}
+
+
+def caption_macro(name: str) -> str:
+    """The regular-expression fragment ``{name}`` stands for in a caption pattern.
+
+    For code that rewrites captions before the patterns read them (``caption_facts``), so that a
+    rewrite and a pattern agree on, e.g., what ``{not_path}`` leaves out.
+
+    Raises:
+        KeyError: ``caption_macros`` of ``primitives.yaml`` has no such entry (the message lists them).
+    """
+    macros = _macros()
+    if name not in macros:
+        raise KeyError(f"primitives.yaml: caption_macros has no {name!r} (defined: {', '.join(sorted(macros))})")
+    return macros[name]
 
 
 def _expand(section: str, key: str, pattern: str) -> str:

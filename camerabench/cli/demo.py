@@ -17,7 +17,17 @@ if TYPE_CHECKING:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("demo", help="the main job: synthesise, predict, evaluate and report")
-    p.add_argument("--out", type=path_arg, default="demo_out", help="output folder (default demo_out)")
+    p.add_argument(
+        "--out",
+        type=path_arg,
+        default="demo_out",
+        help=(
+            "output folder (default demo_out): data/, run/ and report/. Run again into the same folder, "
+            "after an interruption or a finished demo, it resumes: the dataset is reused, finished predictions "
+            "and captions are kept, the report is rewritten. A folder holding another dataset (preset, clips, "
+            "seed, size, fps or generator version) or another method's results is refused, never mixed in"
+        ),
+    )
     p.add_argument(
         "--clips", type=positive_int, default=None, help="synthetic clips (default: the standard preset's full set)"
     )
@@ -26,15 +36,32 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def summary_line(result: DemoResult) -> str:
+    """One line per demo: each method's mean AP with what it leaves out, never hidden: videos whose
+    prediction failed, primitives whose AP is undefined (left out of the mean), samples failed or
+    with no record, and a method read while a run still held it."""
+    from camerabench.eval.results import escaped_text
+
     parts = []
     for method, m in result.metrics.methods.items():
+        part = escaped_text(method)
+        info = m.run_info
+        if info is not None:
+            part += f" {info.videos_failed} of {info.videos_ok + info.videos_failed} videos failed,"
         binary = m.binary
         if binary is None:
-            parts.append(f"{method} mean AP n/a (0 failed of 0)")
-            continue
-        undefined = "undefined (no primitive with both classes)"
-        ap = f"{100 * binary.mean_ap:.1f}" if math.isfinite(binary.mean_ap) else undefined
-        parts.append(f"{method} mean AP {ap} ({binary.failed} failed of {binary.samples})")
+            part += " mean AP n/a (no binary-classification scores)"
+        else:
+            total = len(binary.per_primitive)
+            if math.isfinite(binary.mean_ap):
+                ap = f"{100 * binary.mean_ap:.1f} over {binary.primitives_in_mean} of {total} primitives"
+                if binary.primitives_in_mean < total:
+                    ap += f" ({total - binary.primitives_in_mean} undefined)"
+            else:
+                ap = f"undefined (no primitive of {total} with both classes)"
+            part += f" mean AP {ap} ({binary.failed} failed, {binary.missing} missing of {binary.samples} samples)"
+        if m.in_progress is not None:
+            part += f" [partial: {m.in_progress}]"
+        parts.append(part)
     html = result.report.with_suffix(".html")
     where = f"{result.report} and {html}" if html.is_file() else str(result.report)
     return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"

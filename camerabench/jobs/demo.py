@@ -6,7 +6,11 @@ Everything goes under one output folder (default ``demo_out/``)::
     OUT/run/      one folder per method (scores, trajectories, captions, run.json)
     OUT/report/   report.md, report.html, metrics.json, CSVs and plots
 
-Every step is resumable: run it again after an interruption and finished work is kept.
+Every step is resumable: run it again into the same ``OUT`` after an interruption (or a finished
+demo) and finished work is kept: the dataset is reused, predictions and captions continue where
+they stopped, and the report is written anew. A folder that holds anything else is refused, never
+mixed in: a dataset of another preset, clip count, seed, frame size or rate, or generator version;
+another method's results; a folder inside a dataset or inside camerabench's own source.
 """
 
 from __future__ import annotations
@@ -50,14 +54,28 @@ class DemoResult:
     seconds: float
 
 
+def _synth_options() -> dict[str, Any]:
+    """The synthetic benchmark the demo renders and accepts: the standard preset's default seed,
+    frame size and rate (the numbers the README reports)."""
+    from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_SEED, DEFAULT_SIZE
+
+    return {"seed": DEFAULT_SEED, "size": DEFAULT_SIZE, "fps": DEFAULT_FPS}
+
+
 def _check_existing_clips(data: Path, clips: int | None) -> None:
     """Refuse an existing dataset that is not the demo's (it is reused, not regenerated): another
-    preset than ``standard`` (e.g. ``camerabench synth --preset hard --out OUT/data``), or
-    ``clips`` other than its number of clips.
+    preset than ``standard`` (e.g. ``camerabench synth --preset hard --out OUT/data``), another
+    number of clips than ``clips`` (when None, than the standard preset's full set), or another
+    seed, frame size, frame rate or generator version than the demo renders (e.g.
+    ``camerabench synth --seed 3 --out OUT/data``): its report would be read as the standard one.
 
     Raises:
-        CameraBenchError: the dataset in ``data`` is of another preset or has another number of clips.
+        CameraBenchError: the dataset in ``data`` is not the one the demo would render.
     """
+    from camerabench.synth.generate import GENERATOR_VERSION
+    from camerabench.synth.presets import preset_specs
+
+    synth = _synth_options()
     manifest = Dataset(data).manifest
     options = manifest.get("options")
     preset = options.get("preset") if isinstance(options, dict) else None
@@ -66,12 +84,32 @@ def _check_existing_clips(data: Path, clips: int | None) -> None:
             f"{data / 'manifest.json'}: holds a synthetic dataset of preset {preset!r}, not the demo's 'standard': "
             "choose another --out, or remove that folder to regenerate it"
         )
-    if clips is None:
-        return
     have = len(manifest.get("clips", []))
-    if have != clips:
+    if clips is None:  # the full set, as the demo would render it
+        full = len(preset_specs("standard", None, synth["seed"]))
+        if have != full:
+            raise CameraBenchError(
+                f"{data} holds {have} synthetic clips, not the standard preset's full set of {full}: "
+                f"pass --clips {have} to continue with them, choose another --out, "
+                "or remove that folder to regenerate it"
+            )
+    elif have != clips:
         raise CameraBenchError(
             f"{data} holds {have} synthetic clips, not the {clips} asked for: "
+            "choose another --out, or remove that folder to regenerate it"
+        )
+    width, height = synth["size"]
+    expected = {
+        "generator version": (manifest.get("generator_version"), GENERATOR_VERSION),
+        "seed": (manifest.get("seed"), synth["seed"]),
+        "width": (options.get("width") if isinstance(options, dict) else None, width),
+        "height": (options.get("height") if isinstance(options, dict) else None, height),
+        "fps": (options.get("fps") if isinstance(options, dict) else None, synth["fps"]),
+    }
+    differences = [f"{name} {got!r}, not {want!r}" for name, (got, want) in expected.items() if got != want]
+    if differences:
+        raise CameraBenchError(
+            f"{data / 'manifest.json'}: holds another synthetic dataset than the demo's ({'; '.join(differences)}): "
             "choose another --out, or remove that folder to regenerate it"
         )
 
@@ -109,6 +147,51 @@ def _count(value: object) -> int | None:
         return None
 
 
+def _source_folders() -> list[Path]:
+    """The folders of camerabench's own packages (``camerabench.eval`` and others live outside
+    ``camerabench/`` in a source checkout), found without importing them."""
+    import importlib.util
+
+    folders = []
+    for name in ("camerabench", "camerabench.taxonomy", "camerabench.baselines", "camerabench.eval"):
+        spec = importlib.util.find_spec(name)
+        folders += [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
+    return folders
+
+
+def _check_location(out: Path) -> None:
+    """Refuse an ``out`` whose files would land where they do harm, before anything is written.
+
+    Raises:
+        CameraBenchError: ``out`` is inside camerabench's own source folder; is (inside) a
+            synthetic dataset folder (``--out OUT/data``: the new dataset would be nested in the
+            old one); is inside the videos, ground-truth or labels folder of any dataset (its
+            videos would become that dataset's videos); or cannot be written (permission denied
+            on it, on its data, run or report folder, or on the folder it would be created in).
+    """
+    from camerabench.runfolder import check_outside_dataset
+
+    resolved = out.resolve()
+    for source in _source_folders():
+        if resolved.is_relative_to(source):
+            raise CameraBenchError(f"{out}: is inside camerabench's own source folder {source}; choose another --out")
+    for folder in (resolved, *resolved.parents):
+        if (folder / SYNTH_INCOMPLETE_FILE).exists() or (
+            (folder / "manifest.json").is_file() and (folder / "labels").is_dir()
+        ):  # a synthetic dataset (as the generator tells one): the demo's data would be nested in it
+            raise CameraBenchError(
+                f"{out}: is inside the synthetic dataset folder {folder}; choose an --out outside it"
+            )
+        if folder != resolved and (folder / "videos").is_dir() and (folder / "labels").is_dir():  # any dataset
+            check_outside_dataset(resolved, folder, "demo folder")
+    existing = next((p for p in (resolved, *resolved.parents) if p.exists()), None)
+    targets = [existing] if existing is not None else []
+    targets += [resolved / sub for sub in ("data", "run", "report") if (resolved / sub).is_dir()]
+    for folder in targets:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CameraBenchError(f"{out}: cannot write there (permission denied on {folder}); choose another --out")
+
+
 def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, Any]]) -> None:
     """Refuse demo arguments that cannot run, before anything is logged or written (the synth
     step would refuse a clip count only after the demo announced it, and an unknown method only
@@ -129,6 +212,7 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
     for folder in (out, out / "data", out / "run", out / "report"):
         if folder.exists() and not folder.is_dir():
             raise CameraBenchError(f"{folder}: is a file, not a folder; choose another --out")
+    _check_location(out)
     if not isinstance(methods, Mapping) or not methods:
         raise CameraBenchError(f"methods must name at least one method (method -> options), got {methods!r:.60}")
     from camerabench.baselines.registry import predictor_class
@@ -157,6 +241,8 @@ def run_demo(
         methods: method -> options (default :data:`DEMO_METHODS`).
     """
     t0 = time.perf_counter()
+    if isinstance(out, str) and not out.strip():  # Path("") is the current folder
+        raise CameraBenchError(f"out must be a folder path, got {out!r}")
     out = Path(out)
     data, run, report = out / "data", out / "run", out / "report"
     # given, it is checked like the jobs' own (0 would otherwise mean "all cores" without a word)
@@ -175,7 +261,7 @@ def run_demo(
         log.info("using the existing synthetic dataset in %s", data)
     else:
         log.info("[1/4] generating the standard synthetic benchmark in %s", data)
-        generate_dataset(data, clips=clips, preset="standard", workers=workers)
+        generate_dataset(data, clips=clips, preset="standard", workers=workers, **_synth_options())
     for i, (method, options) in enumerate(methods.items(), start=1):
         log.info("[2/4] predict %s (%d/%d)", method, i, len(methods))
         resume = MethodFolder.of(run, method).scores.exists()

@@ -29,7 +29,14 @@ from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
 from camerabench.shotbench import write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
-from camerabench.synth.nuisances import apply_overlays, distortion_maps, distortion_margin, flicker_gains, row_times
+from camerabench.synth.nuisances import (
+    apply_overlays,
+    check_lens_fold,
+    distortion_maps,
+    distortion_margin,
+    flicker_gains,
+    row_times,
+)
 from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, KNOBS, preset_specs
 from camerabench.synth.render import Scene, TextureBank, project_points, render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
@@ -187,10 +194,13 @@ def _shots(spec: ClipSpec, n: int) -> list[tuple[ClipSpec, int]]:
 def _check_clip_fov(spec: ClipSpec, size: tuple[int, int], fps: float, n: int) -> None:
     """Refuse a clip of ``n`` frames at ``fps`` one of whose frames (motion-blur sub-frames included)
     may see more than :data:`MAX_FOV_DEG`: a zoom or dolly zoom out shortens the focal length
-    (a dolly zoom out of 5.9 m ended at 177 degrees; :func:`_check_fov` covers the first frame).
+    (a dolly zoom out of 5.9 m ended at 177 degrees; :func:`_check_fov` covers the first frame),
+    or whose lens distortion folds back inside a frame
+    (:func:`~camerabench.synth.nuisances.check_lens_fold`, at the shortest focal length it may get).
 
     Raises:
-        CameraBenchError: naming the clip, the shortest focal length and the field of view.
+        CameraBenchError: naming the clip, the shortest focal length and the field of view, or
+            the clip, its ``lens_k1`` and the radius where the distortion folds back.
     """
     width, height = size
     for shot, frames in _shots(spec, n):
@@ -206,6 +216,9 @@ def _check_clip_fov(spec: ClipSpec, size: tuple[int, int], fps: float, n: int) -
                 f"pinhole (rectilinear) camera shows (at most {MAX_FOV_DEG:g} degrees); zoom or dolly zoom out "
                 f"less{taller}"
             )
+        if shot.lens_k1 < 0:  # refused before anything is rendered or written
+            shortest = pinhole_intrinsic(FOCAL_PER_WIDTH[0] * width * scale, width, height)
+            check_lens_fold(shortest, width, height, shot.lens_k1, f"clip {spec.name!r}: ")
 
 
 def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fps: float) -> RenderedClip:
@@ -220,7 +233,7 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
 
     Raises:
         CameraBenchError: a frame is too wide for a pinhole camera (:func:`_check_fov`,
-            :func:`_check_clip_fov`).
+            :func:`_check_clip_fov`), or the lens distortion folds back inside it.
     """
     _check_fov(*size)
     fps = float(spec.fps or fps)

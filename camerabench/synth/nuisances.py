@@ -9,18 +9,23 @@ through OpenCV (``cv2.undistortPoints`` inverts the distortion model, ``cv2.rema
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.errors import CameraBenchError
+
 __all__ = [
     "SUBTITLE_PERIOD_S",
     "apply_overlays",
     "bar_sizes",
+    "check_lens_fold",
     "distortion_maps",
     "distortion_margin",
     "flicker_gains",
+    "fold_radius",
     "row_times",
 ]
 
@@ -45,14 +50,70 @@ def row_times(height: int, frame_time_s: float, readout_s: float) -> NDArray[np.
     return frame_time_s + ((rows + 0.5) / height - 0.5) * readout_s
 
 
+def fold_radius(k1: float) -> float:
+    """The largest normalised radius a lens with radial distortion ``k1`` draws (``inf`` for ``k1 >= 0``).
+
+    ``r_d = r (1 + k1 r^2)`` grows with ``r`` only up to ``r^2 = 1 / (3 |k1|)`` when ``k1 < 0``,
+    where it reaches ``r_d = 2 / (3 sqrt(3 |k1|))``; farther out it shrinks again (the picture
+    folds back: two scene points on one pixel, mirrored), which no real lens draws.
+
+    Example:
+        >>> round(fold_radius(-0.25), 4)
+        0.7698
+    """
+    if k1 >= 0:
+        return math.inf
+    return 2.0 / (3.0 * math.sqrt(-3.0 * k1))
+
+
+def _corner_radius(intrinsic: NDArray[np.float64], width: int, height: int) -> float:
+    """The largest normalised radius of a frame's corner pixels."""
+    fx, fy, cx, cy = intrinsic[0, 0], intrinsic[1, 1], intrinsic[0, 2], intrinsic[1, 2]
+    dx = max(abs(0.0 - cx), abs(width - 1.0 - cx)) / fx
+    dy = max(abs(0.0 - cy), abs(height - 1.0 - cy)) / fy
+    return float(math.hypot(dx, dy))
+
+
+def check_lens_fold(intrinsic: NDArray[np.float64], width: int, height: int, k1: float, what: str = "") -> None:
+    """Refuse a barrel distortion ``k1`` whose fold (:func:`fold_radius`) is inside the frame.
+
+    Pixels beyond the fold have no scene point under the model: ``cv2.undistortPoints`` returned
+    points that do not map back to them (tens of pixels off, the picture mirrored in the
+    corners), and the labels described a lens image that was not drawn.
+
+    Args:
+        intrinsic: the pinhole camera (the shortest focal length the clip reaches).
+        width, height: the frame size in pixels.
+        k1: the radial distortion coefficient.
+        what: names the clip in the message (e.g. ``"clip 'x': "``).
+
+    Raises:
+        CameraBenchError: naming ``k1``, the frame size, the fold's radius and the corners'.
+    """
+    limit = fold_radius(k1)
+    corner = _corner_radius(intrinsic, width, height)
+    if corner < limit:
+        return
+    raise CameraBenchError(
+        f"{what}lens_k1 {k1:g} folds the picture back inside a {width}x{height} frame with a focal length of "
+        f"{float(intrinsic[0, 0]):.4g} px: the radial model r_d = r (1 + k1 r^2) draws normalised radii only up "
+        f"to {limit:.4g} (where it folds back) and the frame's corners are at {corner:.4g}; use a lens_k1 "
+        f"above {-4.0 / (27.0 * corner**2):.4g}, a longer focal length (zoom out less) or a wider, less tall frame"
+    )
+
+
 def distortion_margin(intrinsic: NDArray[np.float64], width: int, height: int, k1: float) -> tuple[int, int]:
     """Pixels to render beyond each side so that a distorted frame has no empty border.
 
     Barrel distortion (``k1 < 0``) shows, at the frame's border, scene points from beyond the
     pinhole frame; this is how far beyond (x, y), from the undistorted border pixels.
+
+    Raises:
+        CameraBenchError: the distortion folds back inside the frame (:func:`check_lens_fold`).
     """
     if k1 >= 0:
         return 0, 0
+    check_lens_fold(intrinsic, width, height, k1)
     u = np.r_[np.arange(width), np.arange(width), np.zeros(height), np.full(height, width - 1.0)]
     v = np.r_[np.zeros(width), np.full(width, height - 1.0), np.arange(height), np.arange(height)]
     und = _undistort(np.c_[u, v], intrinsic, k1)
@@ -80,7 +141,11 @@ def distortion_maps(
     Output pixel ``p_d`` shows the scene point that the pinhole camera ``intrinsic`` sees at
     ``p_u`` with ``p_d = K distort(K^-1 p_u)``, ``distort(x) = x (1 + k1 |x|^2)`` (OpenCV's model
     with only ``k1``); the source is a render ``margin`` pixels larger on every side.
+
+    Raises:
+        CameraBenchError: the distortion folds back inside the frame (:func:`check_lens_fold`).
     """
+    check_lens_fold(intrinsic, width, height, k1)
     us, vs = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
     und = _undistort(np.c_[us.ravel(), vs.ravel()], intrinsic, k1)
     map_x = (und[:, 0] + margin[0]).reshape(height, width).astype(np.float32)

@@ -31,7 +31,7 @@ def test_size_must_be_two_integers(tmp_path: Path, size: Any) -> None:
 
 def test_scene_cut_at_too_low_fps_is_refused_before_work(tmp_path: Path) -> None:
     with pytest.raises(CameraBenchError, match="scene cut needs at least 4"):
-        generate_dataset(tmp_path / "d", clips=14, preset="hard", size=(32, 32), fps=1.0, workers=1)
+        generate_dataset(tmp_path / "d", clips=14, preset="hard", size=(48, 32), fps=1.0, workers=1)
     assert not (tmp_path / "d").exists()
 
 
