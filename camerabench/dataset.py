@@ -15,10 +15,19 @@ and the manifest, lists ``videos/`` and reads every ground-truth file at once, s
 refuse a broken dataset before it touches a video.
 
 ``videos/`` is walked once (and cached): subfolders and symbolic links to files or folders are
-followed; hidden files and folders (``.DS_Store``, AppleDouble ``._clip.mp4``, ``.cache/``) and
-files without a video extension (``notes.txt``, thumbnails) are left out, the latter with a
-warning. A broken or looping link, an unreadable folder, a name holding a control character or
-two names that differ only in letter case are errors naming the path.
+followed. Left out, each kind counted in one warning: hidden files and folders and the files
+other systems leave (``.DS_Store``, AppleDouble ``._clip.mp4``, ``.cache/``, ``Thumbs.db``,
+``desktop.ini``, Office's ``~$clip.mp4``, Finder's ``Icon\r``); unfinished downloads
+(``clip.mp4.part``, ``.crdownload``, Safari's ``clip.mp4.download/`` bundle); files without a
+video extension (``notes.txt``, thumbnails). A broken or looping link, an unreadable folder, a
+name holding a control character or two names that differ only in letter case are errors
+naming the path.
+
+A label must name its file: one naming a video that is not there while a file of the same stem
+with another extension (``clip`` or ``clip.mp4`` for ``clip.mov``) or of the same name in a
+subfolder (``clip.mp4`` for ``drone/clip.mp4``) is, or in another Unicode form (NFC in the label,
+NFD as macOS writes names), is an error naming both. Labelled videos not in ``videos/`` are
+counted in a warning (a run records each as failed), videos no label names in a note.
 
 Label folders and files belong in ``labels/``: one at the dataset root (``binary_classification/``
 beside ``videos/``, as the public download ships them) would never be read, and is an error.
@@ -26,6 +35,7 @@ beside ``videos/``, as the public download ships them) would never be read, and 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -303,8 +313,9 @@ class Dataset:
     def _videos(self) -> list[str]:
         files = self._video_files
         named = self._label_videos()
+        near = _NearNames(files.found)
         for video, label_file in named.items():
-            problem = self._label_name_problem(video, files.found)
+            problem = self._label_name_problem(video, files.found) or self._other_file(video, files.found, near)
             if problem is not None:
                 raise FileFormatError(label_file, f"the video {video!r} {problem}")
         names = sorted(set(files.found) | set(named))
@@ -314,6 +325,15 @@ class Dataset:
             if key in folded:
                 other = folded[key]
                 where = named.get(name) or named.get(other) or self.videos_dir
+                label, file = (name, other) if other in files.found else (other, name)
+                if label.casefold() != file.casefold() and label not in files.found and file in files.found:
+                    # a label written in NFC for a file macOS named in NFD (or the other way round)
+                    raise FileFormatError(
+                        named[label],
+                        f"the video {label!a} is written in another Unicode form than its file {file!a} in "
+                        f"{self.videos_dir} (macOS writes names decomposed, NFD): write the name as the file "
+                        "is, or rename the file",
+                    )
                 how = "letter case" if name.casefold() == other.casefold() else f"Unicode form ({other!a}, {name!a})"
                 raise FileFormatError(
                     where,
@@ -330,10 +350,52 @@ class Dataset:
                 _names(others),
                 " ".join(sorted(_video_extensions())),
             )
+        self._warn_left_out(files, named)
+        return names
+
+    def _warn_left_out(self, files: _VideoFiles, named: dict[str, Path]) -> None:
+        """Count what the walk left out and what the labels and files miss of each other."""
+        parts = []
         hidden = [name for name in files.hidden if name not in named]
         if hidden:  # a clip hidden by hand looks like one: say it is not scored
-            log.warning("%s: hidden file(s) %s left out (rename them to score them)", self.videos_dir, _names(hidden))
-        return names
+            parts.append(f"hidden file(s) {_names(hidden)} left out (rename them to score them)")
+        system = [name for name in files.system if name not in named]
+        if system:  # a copy through macOS or Windows: one line, however many there are
+            parts.append(f"{len(system)} hidden or system file(s) left out, not videos: {_names(system)}")
+        if parts:
+            log.warning("%s: %s", self.videos_dir, "; ".join(parts))
+        missing = [v for v in named if v not in files.found and not os.path.lexists(self.videos_dir / v)]
+        partial = [name for name in files.partial if name not in named]
+        if partial:
+            stems = {posixpath.splitext(name)[0] for name in partial}
+            waiting = [v for v in missing if v in stems]
+            log.warning(
+                "%s: %d unfinished download(s) left out: %s (finish or delete them)%s",
+                self.videos_dir,
+                len(partial),
+                _names(partial),
+                f"; labels name {len(waiting)} of them: {_names(waiting)}" if waiting else "",
+            )
+        if missing:  # each is recorded as a failed prediction: say so before the run
+            log.warning(
+                "%s: %d of %d videos the labels name are not there: %s; a run records each as failed "
+                "(video file not found)",
+                self.videos_dir,
+                len(missing),
+                len(named),
+                _names(sorted(missing)),
+            )
+        if named and files.found:
+            media = {p.removeprefix("videos/") for rows in self.mcq.values() for row in rows for p in row.paths}
+            unlabelled = [v for v in files.found if v not in named and v not in media]
+            if unlabelled:  # a dataset of one's own clips, a few labelled: a note, not a problem
+                log.info(
+                    "%s: %d of %d video files are named by no label file: %s; they are run, but no label scores them",
+                    self.videos_dir,
+                    len(unlabelled),
+                    len(files.found),
+                    _names(sorted(unlabelled)),
+                )
 
     def _label_name_problem(self, video: str, files: Container[str]) -> str | None:
         """Why a label's video name would not name its file, or None."""
@@ -353,6 +415,22 @@ class Dataset:
         if video not in files and is_dir:
             return f"is a folder in {self.videos_dir}, not a video file"
         return None
+
+    def _other_file(self, video: str, files: Container[str], near: _NearNames) -> str | None:
+        """A label naming no file while a file of its stem with another extension, or of its name
+        in another folder, is there: which file(s), or None."""
+        if video in files or os.path.lexists(self.videos_dir / video):
+            return None
+        found = near.of(video)
+        if not found:
+            return None
+        if len(found) == 1:
+            return (
+                f"is not in {self.videos_dir}, but {found[0]!r} is: write {found[0]!r} in the label file, or "
+                f"move the file to videos/{video}"
+            )
+        shown = " and ".join(repr(f) for f in found)
+        return f"is not in {self.videos_dir}, but {shown} are: write the name of its file in the label file"
 
     def _check_gt(self, videos: list[str]) -> None:
         """Read every ``gt/`` file (see :meth:`validate`)."""
@@ -488,6 +566,51 @@ class _VideoFiles:
     found: dict[str, str]
     others: list[str]  # files without a video extension
     hidden: list[str]  # hidden files with a video extension (not AppleDouble ``._`` files)
+    system: list[str] = dataclasses.field(default_factory=list)  # hidden and other systems' files
+    partial: list[str] = dataclasses.field(default_factory=list)  # unfinished downloads
+
+
+#: Files Windows and macOS leave in folders (compared in lower case): never videos.
+_SYSTEM_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r"})
+
+#: What browsers and download tools name a file (or Safari a folder) while it downloads.
+_PARTIAL_SUFFIXES = frozenset(
+    {".part", ".partial", ".crdownload", ".download", ".opdownload", ".filepart", ".aria2", ".!qb", ".!ut"}
+)
+
+
+class _NearNames:
+    """The files a label naming no file may mean: its stem with another extension in its folder
+    (``clip``, ``clip.mp4`` -> ``clip.mov``), or its name at the top or in a subfolder
+    (``clip.mp4`` -> ``drone/clip.mp4``; ``drone/clip.mp4`` -> ``clip.mp4``)."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.by_stem: dict[str, list[str]] = {}
+        self.by_base: dict[str, list[str]] = {}
+        for name in sorted(files):
+            self.by_stem.setdefault(_key(_stem(name)), []).append(name)
+            self.by_base.setdefault(_key(posixpath.basename(name)), []).append(name)
+
+    def of(self, video: str) -> list[str]:
+        same = _key(video)  # the same name in other letter case or Unicode form: Dataset._videos names it
+        found = [f for f in self.by_stem.get(_key(_stem(video)), []) if _key(f) != same]
+        base = posixpath.basename(video)
+        found += [
+            f
+            for f in self.by_base.get(_key(base), [])
+            if ("/" in f) != ("/" in video) and _key(f) != same and f not in found
+        ]
+        return sorted(found)
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _stem(name: str) -> str:
+    """``name`` without its video extension (``sub/clip.MOV`` -> ``sub/clip``; ``clip`` as it is)."""
+    root, ext = posixpath.splitext(name)
+    return root if ext.lower() in _video_extensions() else name
 
 
 def _video_extensions() -> frozenset[str]:
@@ -514,6 +637,11 @@ def _walk_videos(
         if entry.name.startswith("."):  # .DS_Store, AppleDouble ._clip.mp4, .cache/: never videos
             if is_video and not entry.name.startswith("._"):
                 files.hidden.append(name)
+            else:
+                files.system.append(name + "/" if _is_folder(entry) else name)
+            continue
+        if entry.name.lower() in _SYSTEM_NAMES or entry.name.startswith("~$"):  # Office's owner file ~$clip.mp4
+            files.system.append(name)
             continue
         if _control(entry.name):
             raise FileFormatError(folder, f"the file name {entry.name!r} holds a control character; rename it")
@@ -527,7 +655,9 @@ def _walk_videos(
                 os.stat(path)  # raises for a link that leads nowhere or loops
         except OSError as exc:
             raise FileFormatError(path, f"a broken symbolic link ({exc.strerror or exc})") from exc
-        if is_dir:
+        if Path(entry.name).suffix.lower() in _PARTIAL_SUFFIXES:  # Safari's clip.mp4.download/ holds clip.mp4
+            files.partial.append(name)
+        elif is_dir:
             real = os.path.realpath(path)
             if real in ancestors:
                 raise FileFormatError(path, f"a symbolic link to {real}, a folder above it: the folder tree never ends")
@@ -538,6 +668,14 @@ def _walk_videos(
             files.found[name] = os.path.realpath(path)
         else:
             files.others.append(name)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether a hidden entry is a folder (shown with a ``/``); a broken link is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _knob_value(value: Any) -> bool:

@@ -120,8 +120,11 @@ class VideoClip:
         path: the file decoded.
         notes: facts about the file worth keeping with the results (empty for a clean file):
             ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
-            container declares; ``display_rotation_cw_deg`` (90, 180 or 270) and
-            ``display_mirrored`` when the frames were turned upright; ``timestamp_gaps`` and
+            container declares (frames before an MP4 edit list's start, which no player shows,
+            are not counted as declared); ``display_rotation_cw_deg`` (90, 180 or 270) and
+            ``display_mirrored`` when the frames were turned upright; ``sample_aspect_ratio``
+            (``"32:27"``) and ``display_size`` (upright [width, height], before ``max_side``)
+            when pixels that are not square were stretched to square ones; ``timestamp_gaps`` and
             ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
             (frames lost from a damaged file); ``timestamps_backwards`` when the frame times go
             back in decoding order (the frames are then put in timestamp order);
@@ -479,7 +482,9 @@ class _Decoder:
 
     A packet the demuxer flags as corrupt (one the file ends inside, or one damaged in
     transport) is skipped and counted; a packet the decoder rejects ends decoding with a
-    :class:`VideoError`.
+    :class:`VideoError`. A packet flagged for discarding (before the start of an MP4 edit list:
+    a clip cut without re-encoding, ``ffmpeg -ss ... -c copy``, or a phone's trim) is decoded,
+    as later frames may refer to it, but shows no frame, as in a player; it is counted too.
     """
 
     def __init__(self, container: av.container.InputContainer, path: Path) -> None:
@@ -491,6 +496,7 @@ class _Decoder:
         self.declared = int(self.stream.frames)
         self.decoded = 0
         self.skipped = 0
+        self.discarded = 0  # packets before the edit list's start: frames the container declares, never shown
         # several moving-picture streams (a second camera angle, a picture-in-picture): the
         # one read is said, which the results belong to
         moving = _moving_pictures(container)
@@ -517,6 +523,7 @@ class _Decoder:
                 if packet.is_corrupt:
                     self.skipped += 1
                     continue
+                self.discarded += packet.is_discard
                 if in_full is not None:  # the flush packet (no pts) is always decoded in full
                     codec.skip_frame = "DEFAULT" if packet.pts is None or in_full(packet) else "NONREF"
                 for frame in self.stream.decode(packet):
@@ -527,9 +534,10 @@ class _Decoder:
 
     def notes(self) -> dict[str, Any]:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
-        (0 = not declared) or had damaged packets skipped."""
+        (0 = not declared) or had damaged packets skipped. The frames an edit list cuts off are
+        not among those declared: a trimmed clip was reported as a truncated file."""
         streams = self._stream_notes()
-        declared, decoded = self.declared, self.decoded
+        declared, decoded = max(0, self.declared - self.discarded) if self.declared > 0 else 0, self.decoded
         short = 0 < decoded < declared
         if not (short or self.skipped):
             return streams
@@ -658,11 +666,18 @@ def _display_size(width: int, height: int, stream: av.video.stream.VideoStream, 
     return width, max(2, round(height / sar))
 
 
-def _aspect_notes(stream: av.video.stream.VideoStream, width: int, height: int) -> dict[str, Any]:
+def _aspect_notes(
+    stream: av.video.stream.VideoStream, width: int, height: int, orientation: _Orientation
+) -> dict[str, Any]:
+    """``sample_aspect_ratio`` and ``display_size`` (width, height of the picture as shown: square
+    pixels, upright, before any ``max_side``) for a stream whose pixels are not square. The size
+    was the stretched one before turning upright: a 90-degree phone clip said 64x48 for its 48x64
+    frames."""
     sar = stream.sample_aspect_ratio
     if sar is None or sar == 1 or sar <= 0 or not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
         return {}
-    return {"sample_aspect_ratio": f"{sar.numerator}:{sar.denominator}", "display_size": [width, height]}
+    shown = [height, width] if orientation.transpose else [width, height]
+    return {"sample_aspect_ratio": f"{sar.numerator}:{sar.denominator}", "display_size": shown}
 
 
 #: A frame whose stored width / height differs from the first frame's by more than this share is
@@ -693,7 +708,7 @@ class _Converter:
         display = _display_size(frame.width, frame.height, stream, path)
         tw, th = _target_size(*display, max_side)
         orientation = _orientation(frame, stream, path)
-        return cls(tw, th, orientation, (frame.width, frame.height), path, _aspect_notes(stream, *display))
+        return cls(tw, th, orientation, (frame.width, frame.height), path, _aspect_notes(stream, *display, orientation))
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
         if (frame.width, frame.height) != self.source:
@@ -919,7 +934,7 @@ def _scan(path: Path) -> _Scan:
             if first is None:
                 size = _display_size(frame.width, frame.height, decoder.stream, path)
                 first = (*size, _orientation(frame, decoder.stream, path), (frame.width, frame.height))
-                aspect = _aspect_notes(decoder.stream, *size)
+                aspect = _aspect_notes(decoder.stream, *size, first[2])
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
     if first is None:

@@ -245,7 +245,8 @@ class MotionCurves:
         """Length of the camera path (sum of the steps between poses)."""
         if len(self.t) < 2:
             return 0.0
-        return float(np.linalg.norm(np.diff(self.translation, axis=0), axis=1).sum())
+        # the steps between finite poses (a NaN pose is a gap, not an undefined length)
+        return float(np.nansum(np.linalg.norm(np.diff(self.translation, axis=0), axis=1)))
 
 
 def motion_curves(traj: Trajectory) -> MotionCurves:
@@ -253,25 +254,52 @@ def motion_curves(traj: Trajectory) -> MotionCurves:
     from scipy.spatial.transform import Rotation
 
     c2w = traj.cam_c2w
+    # a pose holding NaN or inf (a method that lost track) is a gap in the curves, not an error
+    finite = np.asarray(np.isfinite(c2w).all(axis=(1, 2)), dtype=bool)
+    if not finite[0]:
+        raise ValueError("its first pose is not finite (NaN or inf): no motion relative to it")
     r0 = c2w[0, :3, :3]
-    rel = np.einsum("ji,njk->nik", r0, c2w[:, :3, :3])
-    yxz = Rotation.from_matrix(rel).as_euler("YXZ", degrees=True)
+    rel = np.einsum("ji,njk->nik", r0, c2w[finite, :3, :3])
+    yxz = np.full((len(c2w), 3), math.nan)
+    yxz[finite] = Rotation.from_matrix(rel).as_euler("YXZ", degrees=True)
     t_cam = (c2w[:, :3, 3] - c2w[0, :3, 3]) @ r0  # rows: R0^T (p - p0)
+    t_cam[~finite] = math.nan
     translation = np.stack([t_cam[:, 0], -t_cam[:, 1], t_cam[:, 2]], axis=1)
     focal = traj.focal_px
     zoom = focal / focal[0] if focal is not None and focal[0] > 0 else np.ones(len(traj))
     return MotionCurves(traj.timestamps - traj.timestamps[0], yxz, translation, np.asarray(zoom, dtype=np.float64))
 
 
-def load_motion(path: Path | None) -> MotionCurves | None:
-    """:func:`motion_curves` of a trajectory file, None when absent or unreadable (logged)."""
-    if path is None or not path.is_file():
+def load_motion(path: Path | None, without: list[str] | None = None) -> MotionCurves | None:
+    """:func:`motion_curves` of a trajectory file, None when absent or unreadable (logged).
+
+    A file that is gone (deleted after the run) or unreadable, and one whose poses are not all
+    finite (drawn with gaps), are logged as a warning naming the file and, when ``without`` is
+    given, said in a line appended to it (``path: why``), so that the caller can say so.
+    """
+    if path is None:
+        return None
+    if not path.is_file():
+        why = "the trajectory file does not exist" if not path.exists() else "the trajectory path is not a file"
+        log.warning("%s: no trajectory for the gallery: %s", path, why)
+        if without is not None:
+            without.append(f"{path}: {why}")
         return None
     try:
-        return motion_curves(load_npz(path))
+        traj = load_npz(path)
+        curves = motion_curves(traj)
     except (ValueError, CameraBenchError) as exc:
         log.warning("%s: cannot read the trajectory: %s", path, exc)
+        if without is not None:
+            without.append(f"{path}: cannot read the trajectory: {exc}")
         return None
+    bad = int((~np.isfinite(traj.cam_c2w).all(axis=(1, 2))).sum())
+    if bad:
+        why = f"{bad} of {len(traj)} poses are not finite (NaN or inf): drawn as gaps"
+        log.warning("%s: %s", path, why)
+        if without is not None:
+            without.append(f"{path}: {why}")
+    return curves
 
 
 def clip_frames(
@@ -296,6 +324,6 @@ def clip_frames(
         return read_video(path, num_frames=count, max_side=max_side).frames
     except (ValueError, CameraBenchError) as exc:
         log.warning("%s: no frames for the gallery: %s", path, exc)
-        if without is not None:
-            without.append(f"{path}: {exc}")
+        if without is not None:  # the decoder's message may name the file already
+            without.append(str(exc) if str(exc).startswith(f"{path}:") else f"{path}: {exc}")
         return None

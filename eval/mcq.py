@@ -180,8 +180,8 @@ def mcq_section(
         The section, or None when ``rows`` is empty.
 
     Raises:
-        ValueError: an unknown policy, a row whose answer is not one of its options, a
-            (table, index) given twice (it would be counted twice), or rows and records that
+        ValueError: an unknown policy, a row whose answer is not one of its options or whose
+            category is empty, a (table, index) given twice (it would be counted twice), or rows and records that
             cannot be matched unambiguously (:func:`match_answers`).
     """
     check_failed_policy(failed)
@@ -191,6 +191,9 @@ def mcq_section(
     for row in rows:
         if row.answer not in row.options:
             raise ValueError(f"row {row.table}/{row.index}: answer {row.answer!r} is not one of its options")
+        if not row.category.strip():
+            # the loader refuses it; a hand-made row would head a nameless column of the tables
+            raise ValueError(f"row {row.table}/{row.index}: its category is empty")
         if (row.table, row.index) in seen:
             raise ValueError(f"row {row.table}/{row.index} is given twice")
         seen.add((row.table, row.index))

@@ -1056,6 +1056,22 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     doc.img("reliability.png", "reliability diagram")
 
 
+def _category_cell(method: str, category: str, acc: Any) -> str:
+    """A category's accuracy cell: ``—`` outside the method's coverage (or not in its section);
+    ``n/a`` when no row was scored, whatever accuracy a hand-made document gives (an accuracy
+    over no row is no number)."""
+    if acc is None or not acc.covered:
+        return "—"
+    if not (isinstance(acc.scored, int) and acc.scored > 0):
+        if isinstance(acc.accuracy, float) and math.isfinite(acc.accuracy):
+            log.warning(
+                "%s: MCQ category %r has accuracy %s over %r scored rows: shown as undefined",
+                escaped_text(method), category, acc.accuracy, acc.scored,
+            )  # fmt: skip
+        return "n/a"
+    return _pct(acc.accuracy)
+
+
 def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     """ShotBench-style multiple choice: accuracy per category, ShotBench's Avg and pooled."""
     mcq = {n: m.mcq for n, m in ev.result.methods.items() if m.mcq is not None}
@@ -1073,17 +1089,20 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     rows = []
     for name in _by_kind(ev.result, mcq):
         m = mcq[name]
-        cells = [
-            _pct(m.per_category[c].accuracy) if c in m.per_category and m.per_category[c].covered else "—"
-            for c in categories
-        ]
+        cells = [_category_cell(name, c, m.per_category.get(c)) for c in categories]
         rows.append(
             [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing, *cells]
         )
     doc.table(header, rows)
     for name, m in mcq.items():
         if m.note:
-            doc.p(f"{name}: {m.note}.")
+            doc.p(f"{_plain(name)}: {_plain(m.note)}.")
+        twice = ev.result.methods[name].duplicate_answers
+        if twice:
+            doc.p(
+                f"{_plain(name)}: {twice} row(s) answered more than once in its answers file; one answer of "
+                "each is scored (an ok answer over a failed one, else the last), the others are not counted."
+            )
     _write_csv(out / "mcq.csv", header, rows)
     csvs.append("mcq.csv")
 
@@ -1097,14 +1116,18 @@ def _shorten(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _gallery_figure(entry: GalleryEntry, frames: Any, ev: Evaluation, path: Path) -> None:
-    """One gallery image: the clip's frame strip above its true and estimated motion."""
+def _gallery_figure(entry: GalleryEntry, frames: Any, ev: Evaluation, path: Path, without: list[str]) -> None:
+    """One gallery image: the clip's frame strip above its true and estimated motion.
+
+    A trajectory that is gone or unreadable now, or holds poses that are not finite, is said in a
+    line appended to ``without`` (a dataset without a ground-truth file for the clip is not).
+    """
     from camerabench.eval.gallery import load_motion
     from camerabench.eval.plots import new_figure, plot_frame_strip, plot_motion
 
     truth_path = ev.dataset.gt_dir / f"{video_file_stem(entry.video)}.npz"
-    truth = load_motion(truth_path)
-    estimate = load_motion(entry.trajectory)
+    truth = load_motion(truth_path if truth_path.exists() else None, without)
+    estimate = load_motion(entry.trajectory, without)
     if truth is not None and estimate is not None and estimate.path_length > 0 and truth.path_length > 1e-9:
         estimate = estimate.scaled(truth.path_length / estimate.path_length)
     fig = new_figure(7.5, 3.2, nrows=0, layout=None)[0]
@@ -1139,6 +1162,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     frames_cache: dict[str, Any] = {}
     drawn: set[str] = set()
     without: list[tuple[str, str]] = []  # (video, why) of clips whose video is gone or cannot be decoded
+    no_motion: list[str] = []  # trajectories gone, unreadable or with poses that are not finite
     for method, entries in gallery.items():
         doc.h(3, f"{method} ({_kind(ev.result, method)})")
         if not entries:
@@ -1156,7 +1180,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
                     )
                     without.extend((e.video, w) for w in why)
                 make_folder((out / image).parent)  # a file in the way is a one-line WriteError
-                _gallery_figure(e, frames_cache[e.video], ev, out / image)
+                _gallery_figure(e, frames_cache[e.video], ev, out / image, no_motion)
                 drawn.add(image)
             status = e.status if e.reason is None else f"{e.status}: {_shorten(e.reason)}"
             rows.append(
@@ -1182,6 +1206,12 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
             f'{len(without)} gallery clip(s) drawn without frames (their strip reads "no frames"): '
             + "; ".join(_shorten(w.replace(f"{ev.dataset.video_path(v)}:", f"{v}:")) for v, w in without[:3])
             + ("; ..." if len(without) > 3 else "")
+        )
+    if no_motion:
+        doc.p(
+            f"{len(no_motion)} gallery trajectory file(s) drawn without their motion or with gaps: "
+            + "; ".join(_plain(_shorten(w, 160)) for w in no_motion[:3])
+            + ("; ..." if len(no_motion) > 3 else "")
         )
     drawn_of = {(e.method, e.primitive, e.video) for entries in gallery.values() for e in entries}
     rows_csv = [
@@ -1268,6 +1298,26 @@ def _remove_stale(out: Path, written: set[str]) -> None:
         )
 
 
+#: The files that say a report folder is complete and whose numbers its tables hold.
+_CLAIM_FILES = ("report.md", "report.html", "metrics.json")
+
+
+def _unclaim(out: Path) -> None:
+    """Remove an earlier report's ``report.md``, ``report.html`` and ``metrics.json`` before this
+    report overwrites its first table or plot.
+
+    Each file is written atomically, but the folder is not: interrupted (Ctrl-C, a full disk)
+    halfway, an earlier ``report.md`` would sit beside the new tables that disagree with it,
+    claiming they are its numbers. Without them the folder is plainly unfinished; ``report.md`` is
+    written last.
+    """
+    removed = [name for name in _CLAIM_FILES if (out / name).is_file() or (out / name).is_symlink()]
+    for name in removed:
+        (out / name).unlink()
+    if removed:
+        log.info("%s: removed the earlier report (%s) before writing this one", out, ", ".join(removed))
+
+
 def write_report(
     data_dir: str | Path,
     run_dir: str | Path,
@@ -1306,6 +1356,7 @@ def write_report(
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
+    _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result
     doc = _Doc()
     title = "camerabench report"
@@ -1330,9 +1381,9 @@ def write_report(
     if csvs:
         doc.p("CSV files: " + ", ".join(f"`{c}`" for c in csvs) + ".")
     _note_undefined(doc)
-    write_json(out / "metrics.json", result.to_json())
-    _write_text(out / "report.md", doc.markdown())
-    _write_text(out / "report.html", doc.html(title))
     _remove_stale(out, _written(doc, csvs))
+    write_json(out / "metrics.json", result.to_json())
+    _write_text(out / "report.html", doc.html(title))
+    _write_text(out / "report.md", doc.markdown())  # last: report.md says the folder is complete
     log.info("report written to %s", out / "report.md")
     return out / "report.md"
