@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,8 +190,38 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         fh.write(data)
 
 
+def _json_text(path: Path, obj: Any, indent: int | None = None, record: int | None = None) -> str:
+    """``obj`` as standard JSON text that UTF-8 can hold (non-ASCII kept, as the public files have it).
+
+    Raises:
+        WriteError: ``obj`` holds a number that is not finite (``json.dumps`` wrote the bare
+            ``NaN`` / ``Infinity`` no standard JSON reader accepts, and camerabench's own readers
+            refuse as a score) or a lone surrogate escape (an undecodable byte of a file name),
+            which no UTF-8 file holds (it was a UnicodeEncodeError traceback, or a half-written
+            temporary file); ``record`` (1-based) names the record of a JSONL file.
+    """
+    where = "" if record is None else f"record {record} "
+    try:
+        text = json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+        raise WriteError(
+            path, f"{where}holds a number that is not finite (NaN or an infinity): JSON has no such number"
+        ) from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        around = text[max(exc.start - 30, 0) : exc.end + 30]
+        raise WriteError(
+            path, f"{where}holds a lone surrogate escape, not text (no UTF-8 file can hold it): {around!a}"
+        ) from None
+    return text
+
+
 def write_json(path: str | Path, obj: Any, indent: int | None = 2) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
+    """Write ``obj`` as standard UTF-8 JSON (see :func:`_json_text` for what is refused)."""
+    atomic_write_text(path, _json_text(Path(path), obj, indent) + "\n")
 
 
 def _check_readable(path: Path) -> None:
@@ -434,8 +466,34 @@ def repeated_key_line(text: str) -> int | None:
         return None
 
 
+class _LongIntegerError(ValueError):
+    """A JSON integer with more digits than Python converts (``sys.get_int_max_str_digits``)."""
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+        super().__init__(
+            f"Exceeds the limit ({sys.get_int_max_str_digits()} digits) of a number: an integer of "
+            f"{len(literal.lstrip('-'))} digits ({literal[:12]}...)"
+        )
+
+
+def _parse_int(literal: str) -> int:
+    """``parse_int`` for :func:`json.loads`: ``int``, the error naming the number (it was Python's
+    advice to call ``sys.set_int_max_str_digits()``, with no line in a JSON file)."""
+    try:
+        return int(literal)
+    except ValueError:
+        raise _LongIntegerError(literal) from None
+
+
+def _literal_line(text: str, literal: str) -> int | None:
+    """The line of the number ``literal`` in ``text`` (a run of digits standing alone)."""
+    found = re.search(rf"(?<![\w.\-]){re.escape(literal)}(?![\w.])", text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=unique_keys)
+    return json.loads(text, object_pairs_hook=unique_keys, parse_int=_parse_int)
 
 
 def read_json_document(path: str | Path) -> JsonDocument:
@@ -457,6 +515,8 @@ def read_json_document(path: str | Path) -> JsonDocument:
         raise FileFormatError(path, str(exc), repeated_key_line(text)) from None
     except RecursionError:
         raise FileFormatError(path, "JSON nested too deeply") from None
+    except _LongIntegerError as exc:
+        raise FileFormatError(path, f"invalid JSON: {exc}", _literal_line(text, exc.literal)) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
         raise FileFormatError(path, f"invalid JSON: {exc}") from exc
     return JsonDocument(path, text, value)
@@ -468,10 +528,16 @@ def read_json(path: str | Path) -> Any:
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write one JSON object per line (UTF-8 kept, as the public files have it)."""
-    with atomic_open(path, "w") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    """Write one JSON object per line (UTF-8 kept, as the public files have it).
+
+    Raises:
+        WriteError: the file cannot be written, or a record holds what standard UTF-8 JSON
+            cannot (a number that is not finite, a lone surrogate): nothing is written then.
+    """
+    path = Path(path)
+    with atomic_open(path, "w") as fh:  # a record refused: the temporary file removed, ``path`` as it was
+        for number, row in enumerate(rows, start=1):
+            fh.write(_json_text(path, row, record=number) + "\n")
 
 
 #: Set (True) on an interrupt that :func:`append_jsonl` let through after its lines were written
@@ -492,11 +558,12 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     on ``--resume``, running that video again.)
 
     Raises:
-        WriteError: the file cannot be written (naming it and the reason).
+        WriteError: the file cannot be written (naming it and the reason), or a record holds
+            what standard UTF-8 JSON cannot (see :func:`write_jsonl`): nothing is appended then.
     """
     path = Path(path)
     make_folder(path.parent)
-    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    data = "".join(_json_text(path, r, record=n) + "\n" for n, r in enumerate(rows, start=1)).encode("utf-8")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # the umask applies, as open()
     except OSError as exc:

@@ -8,7 +8,8 @@ name the file and line of anything malformed; in ``run.json`` the line of the of
 ``video_info`` is ``null`` there (an undefined value, as in ``metrics.json``).
 A last line that does not parse and has no line break after it (a run stopped while appending)
 is reported as an incomplete last line; ``--resume`` drops it and runs that video again.
-Fields a record does not define are ignored, so other tools may add their own.
+Fields a record does not define are ignored, so other tools may add their own; a key that differs
+from a field's name only in case (``"Score"``, a hand edit) is refused.
 """
 
 from __future__ import annotations
@@ -143,11 +144,25 @@ def _check_text(obj: dict[str, Any], keys: Any) -> None:
             )
 
 
+def _check_case(obj: dict[str, Any], fields: Any) -> None:
+    """Refuse a key that differs from a field's name only in case (``"Score"``, a hand edit):
+    it was ignored as another tool's field, the record read without its score (or, beside
+    ``"score"``, with the other of the two values)."""
+    names = {name.casefold(): name for name in fields}
+    for key in obj:
+        name = names.get(key.casefold()) if isinstance(key, str) else None
+        if name is not None and key != name:
+            raise _FieldError(
+                f"the key {key!r} differs from the field {name!r} only in case (keys are case-sensitive)", key
+            )
+
+
 def _check_common(obj: dict[str, Any], kind: str, keys: Any = ()) -> None:
     problem = _version_problem(kind, obj.get("schema_version", SCHEMA_VERSION))
     if problem:
         raise ValueError(problem)
     _check_text(obj, keys)
+    _check_case(obj, keys)
     if obj.get("status") not in _STATUSES:
         raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
     if not isinstance(obj.get("video"), str) or not obj["video"].strip():
@@ -307,6 +322,7 @@ class AnswerRecord:
         if problem:
             raise ValueError(problem)
         _check_text(obj, cls.__dataclass_fields__)
+        _check_case(obj, cls.__dataclass_fields__)
         if obj.get("status") not in _STATUSES:
             raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
         index = obj.get("index")
@@ -418,6 +434,7 @@ class RunInfo:
         known = set(cls.__dataclass_fields__)
         unknown = set(obj) - known
         if unknown:
+            _check_case(obj, known)  # "Method": named as a field's name in the wrong case
             raise _FieldError(f"unknown fields {sorted(unknown)}", sorted(unknown)[0])
         if "method" not in obj:
             raise ValueError("missing field 'method'")

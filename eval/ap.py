@@ -32,6 +32,7 @@ from camerabench.eval.results import BinaryCI, PairedTest
 __all__ = [
     "BootstrapCache",
     "PrimitiveSamples",
+    "ThinClassWarning",
     "UndefinedMetricWarning",
     "average_precision",
     "bootstrap_mean_ap",
@@ -46,6 +47,10 @@ __all__ = [
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on this split (e.g. AP with no positives); the value is NaN."""
+
+
+class ThinClassWarning(UserWarning):
+    """A bootstrap interval rests on one video of a class: it shows no spread of that class."""
 
 
 def _one_class(labels: NDArray[np.bool_]) -> bool:
@@ -143,9 +148,18 @@ def resolve_failed(
     Returns:
         ``(scores, keep)``: finite scores for every sample and the mask of samples to evaluate.
 
+    Raises:
+        ValueError: an ok sample whose score is not finite. Score files refuse one when read;
+            +-inf here was ranked as an extreme score when the primitive had a failure (the
+            scores became ranks) and refused without one.
+
     >>> resolve_failed([0.5, float("nan"), 0.2], [True, False, True], "lowest")[0].tolist()
     [0.5, -0.8, 0.2]
     """
+    s, ok_mask = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    if s.shape == ok_mask.shape and np.isinf(s[ok_mask]).any():
+        bad = sorted({float(v) for v in s[ok_mask] if np.isinf(v)})
+        raise ValueError(f"a scored sample has the score {bad[0]}: scores must be finite (NaN only where failed)")
     keep = apply_failed_policy(ok, policy)
     return lowest_scores(scores, ok), keep
 
@@ -323,6 +337,12 @@ def _two_classes(y: NDArray[np.bool_]) -> bool:
     return bool(y.any() and not y.all())
 
 
+def _thin_class(labels: NDArray[np.bool_], videos: Sequence[str]) -> bool:
+    """True when the positives, or the negatives, lie on fewer than 2 distinct videos (a
+    bootstrap replicate resamples videos, so two samples of one video are one draw)."""
+    return any(len({v for v, y in zip(videos, labels, strict=True) if y == cls}) < 2 for cls in (True, False))
+
+
 def _percentile_ci(values: NDArray[np.float64]) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -353,11 +373,21 @@ def bootstrap_mean_ap(
         The intervals; ``degenerate`` counts replicates in which a primitive had one class
         only: such a replicate is left out of that primitive's interval and of the mean's
         (whose replicates must average the same primitives as the point estimate). Without
-        resamples the intervals are NaN and ``degenerate`` is None.
+        resamples the intervals are NaN and ``degenerate`` is None. A primitive whose
+        positives, or negatives, lie on a single video is named in a :class:`ThinClassWarning`:
+        every replicate that keeps both classes holds copies of that one video, so its interval
+        (and the mean's) shows no spread of that class (one positive ranked first gives the
+        zero-width interval (1, 1)).
     """
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
         return BinaryCI({n: (math.nan, math.nan) for n in names}, (math.nan, math.nan))
+    # a primitive with one class has no interval anyway (every replicate is degenerate)
+    thin = [
+        n
+        for n in names
+        if _two_classes(y := _binary_labels(per_primitive[n][0])) and _thin_class(y, per_primitive[n][2])
+    ]
     index = _video_index([v for _, _, v in per_primitive.values()])
     cache = cache if cache is not None else BootstrapCache()
     aps = np.empty((n_bootstrap, len(names)))
@@ -365,7 +395,15 @@ def bootstrap_mean_ap(
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = cache.ap_matrix(*_as_arrays(y, s), cols, len(index), n_bootstrap, seed)
-    mean = _row_mean_of(aps, np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool))
+    in_mean = np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool)
+    mean = _row_mean_of(aps, in_mean)
+    if thin:
+        warnings.warn(
+            f"bootstrap interval of AP of {', '.join(thin)} (and of the mean AP) rests on a class held by "
+            "one video: its replicates show no spread of that class",
+            ThinClassWarning,
+            stacklevel=2,
+        )
     return BinaryCI(
         per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
         mean_ap=_percentile_ci(mean),

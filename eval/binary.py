@@ -258,7 +258,16 @@ def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -
     """Align one primitive's labels with a method's score records by (video, question).
 
     A label with no record is ``missing``; a record with status failed is ``failed``.
+
+    Raises:
+        ValueError: a video labelled both *Yes* and *No* (its one score would be ranked as a
+            positive and as a negative: half of it right whatever the method answers). The
+            label readers refuse such a file; this guards records built otherwise.
     """
+    seen: dict[str, str] = {}
+    for r in records:
+        if seen.setdefault(r.image, r.label) != r.label:
+            raise ValueError(f"{r.image} is labelled both 'Yes' and 'No' for {question!r}")
     n = len(records)
     labels = np.fromiter((r.label == "Yes" for r in records), dtype=bool, count=n)
     scores = np.full(n, math.nan)

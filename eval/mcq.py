@@ -23,7 +23,9 @@ category none of whose rows has a record is outside the method's coverage (a geo
 and the lighting questions): its accuracy is NaN, it is left out of the mean and the pooled
 accuracy, and the section names it. Rows the method was never asked (``evaluate`` reads them
 from an ``answer_run.json`` without a finish time: a ``predict`` interrupted in its answering
-pass) are missing, whatever their category: an unfinished pass is not a coverage gap.
+pass) are missing, whatever their category: an unfinished pass is not a coverage gap. Answer
+records that match no row (a table the dataset lacks, an index not in its table) are not
+evaluated; they are counted (``unmatched_answers``) and named in the section's note.
 
 Answers are matched to rows by table and index: a record naming the row's table, else one
 naming no table, with the row's index as text (``answers.jsonl`` holds it as text; a JSON number
@@ -198,6 +200,8 @@ def mcq_section(
             raise ValueError(f"row {row.table}/{row.index} is given twice")
         seen.add((row.table, row.index))
     matched = match_answers(rows, answers)
+    used = set(matched.values())
+    unmatched = sorted((k for k in answers if k not in used), key=lambda k: (k[0] or "", k[1]))
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
@@ -250,6 +254,14 @@ def mcq_section(
         notes.append(
             f"{n_unasked} of {len(rows)} rows never asked (the answering pass did not finish): counted as missing"
         )
+    if unmatched:  # a row of another version of the table, a table the dataset lacks: not evaluated
+        table, index = unmatched[0]
+        where = f"table {table!r}" if table is not None else "no table"
+        notes.append(
+            f"{len(unmatched)} answer record{'s' if len(unmatched) > 1 else ''} "
+            f"match{'' if len(unmatched) > 1 else 'es'} no row of the multiple-choice tables "
+            f"(e.g. {where}, index {index!r}): not evaluated"
+        )
     if failed == "drop" and (totals["failed"] or totals["missing"]):
         left_out = totals["failed"] + totals["missing"]
         notes.append(f"{left_out} failed or missing rows left out: methods are scored on different rows")
@@ -263,5 +275,6 @@ def mcq_section(
         failed=totals["failed"],
         missing=totals["missing"],
         extraction=extraction,
+        unmatched_answers=len(unmatched) or None,
         note="; ".join(notes) or None,
     )

@@ -1072,6 +1072,19 @@ def _category_cell(method: str, category: str, acc: Any) -> str:
     return _pct(acc.accuracy)
 
 
+def _count(value: Any) -> int:
+    """A row count of a category (0 for what a hand-made document gives that is no count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _counted_cell(cell: str, acc: Any) -> str:
+    """A category's cell with its failed and missing rows, when it has any: ``70.0 (2 failed, 1 missing)``."""
+    if acc is None:
+        return cell
+    counts = [f"{n} {what}" for what in ("failed", "missing") if (n := _count(getattr(acc, what)))]
+    return f"{cell} ({', '.join(counts)})" if counts else cell
+
+
 def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     """ShotBench-style multiple choice: accuracy per category, ShotBench's Avg and pooled."""
     mcq = {n: m.mcq for n, m in ev.result.methods.items() if m.mcq is not None}
@@ -1082,17 +1095,25 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         "Accuracy per category; **Avg** is the unweighted mean over the categories a method answers "
         "(ShotBench's published figure), **pooled** is over all their rows. Replies are parsed without a "
         "model judge or a random pick: unparsed replies, failed and missing rows count as wrong "
-        "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—)."
+        "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—). A "
+        "category's failed and missing rows follow its accuracy; **missing** counts the rows of categories "
+        "outside coverage too (they are not scored). `mcq.csv` gives them in columns of their own."
     )
     categories = list(dict.fromkeys(c for m in mcq.values() for c in m.per_category))
     header = ["method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", *categories]
-    rows = []
+    counts_header = [f"{c}: {what}" for c in categories for what in ("failed", "missing")]
+    rows, csv_rows = [], []
     for name in _by_kind(ev.result, mcq):
         m = mcq[name]
-        cells = [_category_cell(name, c, m.per_category.get(c)) for c in categories]
-        rows.append(
-            [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing, *cells]
-        )
+        found = [m.per_category.get(c) for c in categories]
+        cells = [_category_cell(name, c, acc) for c, acc in zip(categories, found, strict=True)]
+        # rows of a category outside coverage have no record either: missing, though not scored
+        uncovered = sum(_count(acc.missing) for acc in found if acc is not None and not acc.covered)
+        missing = m.missing + uncovered if isinstance(m.missing, int) else m.missing
+        totals = [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, missing]
+        rows.append([*totals, *(_counted_cell(cell, acc) for cell, acc in zip(cells, found, strict=True))])
+        counts = ["" if acc is None else _count(getattr(acc, what)) for acc in found for what in ("failed", "missing")]
+        csv_rows.append([*totals, *cells, *counts])
     doc.table(header, rows)
     for name, m in mcq.items():
         if m.note:
@@ -1103,7 +1124,7 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 f"{_plain(name)}: {twice} row(s) answered more than once in its answers file; one answer of "
                 "each is scored (an ok answer over a failed one, else the last), the others are not counted."
             )
-    _write_csv(out / "mcq.csv", header, rows)
+    _write_csv(out / "mcq.csv", [*header, *counts_header], csv_rows)
     csvs.append("mcq.csv")
 
 

@@ -819,9 +819,14 @@ class MCQResult(Section):
         mean_accuracy: unweighted mean over the covered categories with a defined accuracy
             (ShotBench's "Avg").
         pooled_accuracy: correct / scored over the covered categories' rows.
-        rows: all rows; correct, unparsed, failed, missing: totals over covered categories.
+        rows: all rows; correct, unparsed, failed, missing: totals over covered categories
+            (the rows of a category outside coverage are in its own ``missing``, not here: they
+            are not scored).
         extraction: rule -> replies it decided (``letter``, ``text``, ``unparsed``).
-        note: categories outside coverage; rows left out under ``drop``.
+        unmatched_answers: answer records that match no row of the tables (not evaluated); None
+            when every record matches one, and in a document of a camerabench that did not count
+            them (left out of the document when None, so older versions read it).
+        note: categories outside coverage; rows left out under ``drop``; answers matching no row.
     """
 
     per_category: dict[str, CategoryAccuracy]
@@ -834,6 +839,7 @@ class MCQResult(Section):
     missing: int
     extraction: dict[str, int] = field(default_factory=dict)
     note: str | None = None
+    unmatched_answers: int | None = None
 
 
 @dataclass

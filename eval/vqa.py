@@ -11,6 +11,11 @@ Each :class:`~camerabench.labelfiles.VQAPair` has 4 (video, question) cells; in 
   answered correctly on it (/2); group accuracy: all 4 cells correct.
 - Retrieval: Text correct if s(pT,pV) > s(nT,pV) and s(nT,nV) > s(pT,nV); Video correct if
   s(pT,pV) > s(pT,nV) and s(nT,nV) > s(nT,pV); Group = both (chance 25 / 25 / 16.7).
+  Equal scores are a lost comparison for both cells, never broken by pair or file order.
+
+:func:`vqa_retrieval_sections` counts the cells scored exactly at the threshold and the
+comparisons between equal scores, in its note and a warning (a method answering 0.5 everywhere
+scores 0 with the threshold 0.5, and every comparison ties).
 
 A task is answered when the method has a record (ok or failed) for at least one of its
 cells; a task with no record at all is outside the method's coverage (a geometric method
@@ -31,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import warnings
 from collections.abc import Mapping
@@ -60,6 +66,8 @@ RETRIEVAL_KEYS = tuple(f.name for f in dataclasses.fields(RetrievalScores))
 
 Scores = TypeVar("Scores", VQAScores, RetrievalScores)
 
+log = logging.getLogger(__name__)
+
 
 def pair_cells(pairs: list[VQAPair], run: MethodRun) -> tuple[NDArray[np.float64], NDArray[np.str_]]:
     """(P, 4) yes-scores (NaN where not ok) and (P, 4) status (``ok``/``failed``/``missing``)."""
@@ -86,12 +94,15 @@ def _check_cells(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> None:
 
     Raises:
         ValueError: other shapes, or an ok cell whose score is NaN (a failure must be marked
-            as one, not counted as a wrong answer by accident).
+            as one, not counted as a wrong answer by accident) or infinite (score files refuse
+            one, and AP refuses it: two cells of +inf would tie and lose every comparison).
     """
     if scores.ndim != 2 or scores.shape[1:] != (4,) or ok.shape != scores.shape:
         raise ValueError(f"scores and ok must both be (P, 4), got {scores.shape} and {ok.shape}")
     if np.isnan(scores[ok]).any():
         raise ValueError("an ok cell has a NaN score (mark failed cells as not ok)")
+    if np.isinf(scores[ok]).any():
+        raise ValueError("an ok cell has an infinite score: scores must be finite")
 
 
 def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> VQAScores:
@@ -121,6 +132,10 @@ def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold
     )
 
 
+#: The cell pairs (``a``, ``b``) retrieval compares (a wins when ``s[a] > s[b]``): text, then video.
+_COMPARED = ((0, 3), (2, 1), (0, 1), (2, 3))
+
+
 def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> RetrievalScores:
     """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose.
 
@@ -134,8 +149,9 @@ def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> Retr
         with np.errstate(invalid="ignore"):
             return np.asarray((scores[:, a] > scores[:, b]) & ok[:, a] & ok[:, b])
 
-    text = gt(0, 3) & gt(2, 1)
-    video = gt(0, 1) & gt(2, 3)
+    (t1, t2, v1, v2) = (gt(a, b) for a, b in _COMPARED)
+    text = t1 & t2
+    video = v1 & v2
     return RetrievalScores(text=_mean(text), video=_mean(video), group=_mean(text & video))
 
 
@@ -168,7 +184,7 @@ def vqa_retrieval_sections(
     """
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
     per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
-    counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0}
+    counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0, "at_threshold": 0, "tied": 0}
     unanswered: list[str] = []
     for (skill, task), pairs in sorted(vqa_labels.items()):
         scores, status = pair_cells(pairs, run)
@@ -188,6 +204,8 @@ def vqa_retrieval_sections(
                 stacklevel=2,
             )
         scores, ok = scores[keep], ok[keep]
+        counts["at_threshold"] += int((ok & (scores == yes_threshold)).sum())
+        counts["tied"] += sum(int((ok[:, a] & ok[:, b] & (scores[:, a] == scores[:, b])).sum()) for a, b in _COMPARED)
         counts["pairs"] += len(scores)
         counts["cells"] += 4 * len(scores)
         per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
@@ -201,6 +219,20 @@ def vqa_retrieval_sections(
             f"{counts['dropped_pairs']} pairs with failed/missing cells were dropped: this method was scored on "
             "different pairs than methods without failures"
         )
+    ties = []
+    if counts["at_threshold"]:
+        ties.append(
+            f"{counts['at_threshold']} of {counts['cells']} cells scored exactly the yes threshold {yes_threshold:g} "
+            "(neither above nor below it: answered wrong)"
+        )
+    if counts["tied"]:
+        ties.append(
+            f"{counts['tied']} of {4 * counts['pairs']} retrieval comparisons between equal scores "
+            "(neither cell ranks first: lost)"
+        )
+    if ties:
+        log.warning("VQA/retrieval: %s", "; ".join(ties))
+        note = "; ".join(n for n in (note, *ties) if n)
     overall, per_skill = _aggregate(per_task_vqa)
     vqa = VQAResult(
         overall=overall,

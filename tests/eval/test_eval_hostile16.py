@@ -187,7 +187,10 @@ def test_mcq_categories_spelled_alike_are_named_in_a_note_and_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clean = mcq_section([_row("0", "Camera Rig"), _row("2", "Lens")], answers)
-    assert clean is not None and clean.note is None
+    # the answer to index 1 matches no row of these two: counted and said, nothing of case or spacing
+    assert clean is not None and clean.note == (
+        "1 answer record matches no row of the multiple-choice tables (e.g. no table, index '1'): not evaluated"
+    )
 
 
 # --------------------------------------------------------------------------- plots
