@@ -41,6 +41,7 @@ __all__ = [
     "paired_bootstrap_test",
     "resolve_failed",
     "roc_auc",
+    "thin_class",
     "weighted_ap_matrix",
 ]
 
@@ -49,8 +50,9 @@ class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on this split (e.g. AP with no positives); the value is NaN."""
 
 
-class ThinClassWarning(UserWarning):
-    """A bootstrap interval rests on one video of a class: it shows no spread of that class."""
+class ThinClassWarning(UndefinedMetricWarning):
+    """A class of a primitive is held by fewer than 2 videos: its bootstrap interval (and a paired
+    test on it) is undefined, NaN, since every replicate resamples that one video or none."""
 
 
 def _one_class(labels: NDArray[np.bool_]) -> bool:
@@ -337,10 +339,43 @@ def _two_classes(y: NDArray[np.bool_]) -> bool:
     return bool(y.any() and not y.all())
 
 
-def _thin_class(labels: NDArray[np.bool_], videos: Sequence[str]) -> bool:
-    """True when the positives, or the negatives, lie on fewer than 2 distinct videos (a
-    bootstrap replicate resamples videos, so two samples of one video are one draw)."""
-    return any(len({v for v, y in zip(videos, labels, strict=True) if y == cls}) < 2 for cls in (True, False))
+def thin_class(labels: ArrayLike, videos: Sequence[str]) -> str | None:
+    """Why a bootstrap of this primitive has no interval, or None when it has one.
+
+    A bootstrap replicate resamples videos (two samples of one video are one draw). When the
+    positives, or the negatives, lie on fewer than 2 distinct videos, every replicate holds
+    copies of that one video or none of the class: its "interval" is zero-width (one positive
+    ranked first gives (1, 1)) or rests on replicates with one class. A primitive with one
+    class only (or no sample) is not thin: its AP itself is undefined.
+
+    Returns:
+        e.g. ``"its positives lie on 1 video"``, or None.
+
+    >>> thin_class([1, 0, 0], ["a", "b", "c"])
+    'its positives lie on 1 video'
+    """
+    y = _binary_labels(labels)
+    if y.size != len(videos):
+        raise ValueError(f"labels and videos must have the same length, got {y.size} and {len(videos)}")
+    if not _two_classes(y):
+        return None
+    for cls, what in ((True, "positives"), (False, "negatives")):
+        held = len({v for v, lab in zip(videos, y.tolist(), strict=True) if lab == cls})
+        if held < 2:
+            return f"its {what} lie on {held} video"
+    return None
+
+
+def _warn_thin(what: str, thin: Mapping[str, str], used: int, total: int, stacklevel: int) -> None:
+    """One :class:`ThinClassWarning` naming each thin primitive and why, and what was left out."""
+    named = "; ".join(f"{n} ({why})" for n, why in thin.items())
+    rest = f"{what} uses {used} of {total} primitive(s)" if used else f"{what} is undefined (NaN): no primitive left"
+    warnings.warn(
+        f"bootstrap interval of AP is undefined (NaN) for {len(thin)} primitive(s) whose class is held by fewer "
+        f"than 2 videos, as every replicate resamples that one video or none: {named}; {rest}",
+        ThinClassWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _percentile_ci(values: NDArray[np.float64]) -> tuple[float, float]:
@@ -372,22 +407,19 @@ def bootstrap_mean_ap(
     Returns:
         The intervals; ``degenerate`` counts replicates in which a primitive had one class
         only: such a replicate is left out of that primitive's interval and of the mean's
-        (whose replicates must average the same primitives as the point estimate). Without
-        resamples the intervals are NaN and ``degenerate`` is None. A primitive whose
-        positives, or negatives, lie on a single video is named in a :class:`ThinClassWarning`:
-        every replicate that keeps both classes holds copies of that one video, so its interval
-        (and the mean's) shows no spread of that class (one positive ranked first gives the
-        zero-width interval (1, 1)).
+        (whose replicates average the same primitives in every replicate). Without resamples
+        the intervals are NaN and ``degenerate`` is None. A primitive whose positives, or
+        negatives, lie on fewer than 2 videos (:func:`thin_class`) has no interval: it is NaN,
+        named in a :class:`ThinClassWarning`, and the mean's interval averages the other
+        primitives with both classes (the warning says how many), NaN when none is left; as
+        the mean AP leaves out primitives whose AP is undefined. The other primitives'
+        intervals are those computed with it (videos are resampled over all primitives).
     """
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
         return BinaryCI({n: (math.nan, math.nan) for n in names}, (math.nan, math.nan))
     # a primitive with one class has no interval anyway (every replicate is degenerate)
-    thin = [
-        n
-        for n in names
-        if _two_classes(y := _binary_labels(per_primitive[n][0])) and _thin_class(y, per_primitive[n][2])
-    ]
+    thin = {n: why for n in names if (why := thin_class(per_primitive[n][0], per_primitive[n][2])) is not None}
     index = _video_index([v for _, _, v in per_primitive.values()])
     cache = cache if cache is not None else BootstrapCache()
     aps = np.empty((n_bootstrap, len(names)))
@@ -395,17 +427,14 @@ def bootstrap_mean_ap(
         y, s, videos = per_primitive[name]
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
         aps[:, j] = cache.ap_matrix(*_as_arrays(y, s), cols, len(index), n_bootstrap, seed)
-    in_mean = np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool)
+    two = np.array([_two_classes(_binary_labels(per_primitive[n][0])) for n in names], dtype=bool)
+    in_mean = two & np.array([n not in thin for n in names], dtype=bool)
     mean = _row_mean_of(aps, in_mean)
     if thin:
-        warnings.warn(
-            f"bootstrap interval of AP of {', '.join(thin)} (and of the mean AP) rests on a class held by "
-            "one video: its replicates show no spread of that class",
-            ThinClassWarning,
-            stacklevel=2,
-        )
+        _warn_thin("the mean AP interval", thin, int(in_mean.sum()), int(two.sum()), stacklevel=2)
+    nan_ci = (math.nan, math.nan)
     return BinaryCI(
-        per_primitive={n: _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
+        per_primitive={n: nan_ci if n in thin else _percentile_ci(aps[:, j]) for j, n in enumerate(names)},
         mean_ap=_percentile_ci(mean),
         degenerate={n: int(np.isnan(aps[:, j]).sum()) for j, n in enumerate(names)},
     )
@@ -426,10 +455,17 @@ def paired_bootstrap_test(
     ``cache`` shares each method's replicate APs between the tests of one evaluation (the same
     numbers, computed once).
 
+    A primitive whose positives, or negatives, lie on fewer than 2 videos (:func:`thin_class`)
+    has no bootstrap (every replicate resamples that one video or none): the replicates leave it
+    out, and a :class:`ThinClassWarning` names it and says how many primitives the interval and
+    p-value use; with no other primitive they are NaN. Its observed difference is defined and
+    stays in ``diff``, as the mean AP keeps a primitive whose interval is undefined.
+
     Returns:
-        The observed mean-AP difference (over the primitives with both classes, those the
-        replicates average; NaN when there is none), its percentile interval, the two-sided p-value
-        min(1, 2 * min(P*(diff <= 0), P*(diff >= 0))) and the replicates it rests on.
+        The observed mean-AP difference (over the primitives with both classes; NaN when there
+        is none), the percentile interval of the replicates' difference (over those primitives
+        but the thin ones), the two-sided p-value min(1, 2 * min(P*(diff <= 0), P*(diff >= 0)))
+        of the replicates and how many replicates they rest on.
     """
     names = [n for n in per_primitive_a if n in per_primitive_b]
     for n in names:
@@ -442,11 +478,17 @@ def paired_bootstrap_test(
     cache = cache if cache is not None else BootstrapCache()
     obs_a = np.array([cache.point_ap(*_as_arrays(*per_primitive_a[n][:2]), name=n) for n in names])
     obs_b = np.array([cache.point_ap(*_as_arrays(*per_primitive_b[n][:2]), name=n) for n in names])
-    # the observed difference averages the primitives the replicates average (both classes)
-    defined = np.array([_two_classes(_binary_labels(per_primitive_a[n][0])) for n in names], dtype=bool)
-    diff = float(np.mean(obs_a[defined]) - np.mean(obs_b[defined])) if defined.any() else math.nan
+    # the observed difference averages the primitives with a defined AP (both classes)
+    two = np.array([_two_classes(_binary_labels(per_primitive_a[n][0])) for n in names], dtype=bool)
+    diff = float(np.mean(obs_a[two]) - np.mean(obs_b[two])) if two.any() else math.nan
     if n_bootstrap <= 0:
         return PairedTest(diff, (math.nan, math.nan), math.nan, 0)
+    # the replicates average those of them whose classes each lie on 2 videos or more (a class on
+    # one video is copied or lost by every replicate: no spread to test)
+    thin = {n: why for n in names if (why := thin_class(per_primitive_a[n][0], per_primitive_a[n][2])) is not None}
+    defined = two & np.array([n not in thin for n in names], dtype=bool)
+    if thin:
+        _warn_thin("the paired test's interval and p-value", thin, int(defined.sum()), int(two.sum()), stacklevel=2)
     index = _video_index([per_primitive_a[n][2] for n in names])
     per_delta = np.empty((n_bootstrap, len(names)))
     for j, n in enumerate(names):

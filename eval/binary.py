@@ -20,6 +20,7 @@ from camerabench.eval.ap import (
     paired_bootstrap_test,
     resolve_failed,
     roc_auc,
+    thin_class,
 )
 from camerabench.eval.failed import FailedPolicy
 from camerabench.eval.results import BinaryResult, Chance, Comparison, PairedTest, PrimitiveCounts
@@ -151,6 +152,17 @@ def binary_section(
             f"{failed + missing} failed/missing samples were dropped: this method was scored on "
             "different samples than methods without failures"
         )
+    thin = [n for n, r in resolved.items() if n not in undefined and thin_class(r.labels, r.videos) is not None]
+    if thin and n_bootstrap > 0:
+        # bootstrap_mean_ap warned; the report says it too, beside the interval it changes
+        kept = len(per_ap) - len(undefined) - len(thin)
+        shown = ", ".join(thin[:5]) + (f" and {len(thin) - 5} more" if len(thin) > 5 else "")
+        thin_note = (
+            f"{len(thin)} primitive(s) have a class held by fewer than 2 videos ({shown}): their bootstrap "
+            f"interval is undefined, and the mean AP interval averages the other {kept} primitive(s)"
+            + ("" if kept else " (none: it is undefined)")
+        )
+        note = "; ".join(x for x in (note, thin_note) if x)
     section = BinaryResult(
         mean_ap=mean_ignoring_nan(list(per_ap.values())),
         per_primitive=per_ap,
@@ -185,11 +197,16 @@ def compare_methods(
     Samples are matched per primitive by video; with ``--failed lowest`` both methods have
     every labelled sample, with ``drop`` only the videos both scored are compared. Primitives
     whose common samples have one class only are left out, and so are primitives one of the
-    methods has no record for at all (named in the note). Without a common primitive (e.g. one
-    method answered only VQA questions) no test runs: the comparison carries NaN and a note
-    saying why. A test over so few videos that they have fewer distinct resamples than the
-    replicates drawn (6 videos or fewer for 1000) says so in its note and a warning: its
-    replicates repeat a few resamples, and p can be 0 for a difference seen on one pair.
+    methods has no record for at all (named in the note). A primitive whose common samples have
+    a class held by fewer than 2 videos stays in the difference but not in its interval and
+    p-value (no spread to resample): the note and a
+    :class:`~camerabench.eval.ap.ThinClassWarning` name it and say how many primitives the
+    interval and p-value rest on (none: they are NaN).
+    Without a common primitive (e.g. one method answered only VQA questions) no test runs: the
+    comparison carries NaN and a note saying why. A test over so few videos that they have
+    fewer distinct resamples than the replicates drawn (6 videos or fewer for 1000) says so in
+    its note and a warning: its replicates repeat a few resamples, and p can be 0 for a
+    difference seen on one pair.
 
     Testing many pairs, give every test one ``cache``: each method's replicate APs are then
     computed once instead of once per pair (the numbers are the same).
@@ -197,6 +214,7 @@ def compare_methods(
     per_a: dict[str, Resolved] = {}
     per_b: dict[str, Resolved] = {}
     unanswered: list[str] = []
+    thin: dict[str, str] = {}  # primitive -> why its common samples cannot be bootstrapped
     for name in resolved_a:
         if name not in resolved_b:
             continue
@@ -224,11 +242,28 @@ def compare_methods(
         if y.size == 0 or y.all() or not y.any():
             continue
         videos = [ra.videos[i] for i in ia]
+        why_thin = thin_class(y, videos) if n_bootstrap > 0 else None
+        if why_thin is not None:
+            thin[name] = why_thin  # tested without it: paired_bootstrap_test warns
         per_a[name] = (y, ra.scores[ia], videos)
         per_b[name] = (y, rb.scores[ib], videos)
     note = None
     if unanswered:
         note = f"left out {len(unanswered)} primitive(s) that one method has no record for: {', '.join(unanswered)}"
+    if thin:
+        # a class on one video: every replicate resamples that video or none, so no spread to test
+        named = "; ".join(f"{n} ({why})" for n, why in thin.items())
+        used = len(per_a) - len(thin)
+        thin_note = (
+            f"{len(thin)} primitive(s) have a class held by fewer than 2 of the common videos: {named}; "
+            + (
+                f"the interval and p-value rest on the other {used} of {len(per_a)} primitive(s)"
+                if used
+                else "no interval or p-value (undefined)"
+            )
+            + " (the difference averages all of them)"
+        )
+        note = "; ".join(x for x in (note, thin_note) if x)
     if not per_a:
         why = "no primitive that both methods answered with both classes among their common samples"
         if unanswered and len(unanswered) == len(set(resolved_a) & set(resolved_b)):
@@ -242,7 +277,7 @@ def compare_methods(
     n_videos = len({v for _, _, vs in per_a.values() for v in vs})
     # distinct multisets of n_videos drawn from n_videos (past 30 videos, more than any bootstrap)
     resamples = math.comb(2 * n_videos - 1, n_videos) if n_videos <= 30 else None
-    if resamples is not None and resamples < n_bootstrap:
+    if resamples is not None and resamples < n_bootstrap and len(thin) < len(per_a):
         # two videos have 3 resamples, one with both classes: every replicate repeats the observed
         # difference, and the test reports p = 0 for a difference seen on one pair of clips
         few = (

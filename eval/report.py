@@ -1079,7 +1079,7 @@ def _count(value: Any) -> int:
 
 def _counted_cell(cell: str, acc: Any) -> str:
     """A category's cell with its failed and missing rows, when it has any: ``70.0 (2 failed, 1 missing)``."""
-    if acc is None:
+    if acc is None or not acc.covered:
         return cell
     counts = [f"{n} {what}" for what in ("failed", "missing") if (n := _count(getattr(acc, what)))]
     return f"{cell} ({', '.join(counts)})" if counts else cell
@@ -1095,9 +1095,10 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         "Accuracy per category; **Avg** is the unweighted mean over the categories a method answers "
         "(ShotBench's published figure), **pooled** is over all their rows. Replies are parsed without a "
         "model judge or a random pick: unparsed replies, failed and missing rows count as wrong "
-        "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—). A "
-        "category's failed and missing rows follow its accuracy; **missing** counts the rows of categories "
-        "outside coverage too (they are not scored). `mcq.csv` gives them in columns of their own."
+        "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—: a "
+        "geometric method answers only camera-movement rows), and its rows are neither scored nor counted "
+        "as missing. A covered category's failed and missing rows follow its accuracy; `mcq.csv` gives "
+        "every category's failed and missing rows in columns of their own."
     )
     categories = list(dict.fromkeys(c for m in mcq.values() for c in m.per_category))
     header = ["method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", *categories]
@@ -1107,10 +1108,8 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         m = mcq[name]
         found = [m.per_category.get(c) for c in categories]
         cells = [_category_cell(name, c, acc) for c, acc in zip(categories, found, strict=True)]
-        # rows of a category outside coverage have no record either: missing, though not scored
-        uncovered = sum(_count(acc.missing) for acc in found if acc is not None and not acc.covered)
-        missing = m.missing + uncovered if isinstance(m.missing, int) else m.missing
-        totals = [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, missing]
+        # rows of a category outside coverage (a method that answers none of it) are not its missing rows
+        totals = [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing]
         rows.append([*totals, *(_counted_cell(cell, acc) for cell, acc in zip(cells, found, strict=True))])
         counts = ["" if acc is None else _count(getattr(acc, what)) for acc in found for what in ("failed", "missing")]
         csv_rows.append([*totals, *cells, *counts])

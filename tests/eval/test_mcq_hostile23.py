@@ -115,8 +115,10 @@ def test_per_category_failed_and_missing_in_the_table_and_the_csv(tmp_path: Path
     line = next(x for x in md.split("## Multiple choice", 1)[1].split("\n") if x.startswith("| m |"))
     cells = [c.strip() for c in line.split("|")[1:-1]]
     # method, Avg, pooled, rows, unparsed, failed, missing, shot size, lighting
-    # was: missing 2 (the lighting rows left out of it) and the category cells without their counts
-    assert cells == ["m", "25.0", "25.0", "6", "0", "1", "4", "25.0 (1 failed, 2 missing)", "— (2 missing)"]
+    # was: the category cells without their counts. The lighting rows, a category the method
+    # answers none of, are outside its coverage, not missing (a geometric method answers only
+    # camera-movement rows): the total stays 2 and their cell "—"; mcq.csv gives their count
+    assert cells == ["m", "25.0", "25.0", "6", "0", "1", "2", "25.0 (1 failed, 2 missing)", "—"]
     assert "outside the method's coverage" in md
     header, values = table
     # the earlier columns kept as they were, per-category counts appended
@@ -124,7 +126,7 @@ def test_per_category_failed_and_missing_in_the_table_and_the_csv(tmp_path: Path
         "method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", "shot size", "lighting",
         "shot size: failed", "shot size: missing", "lighting: failed", "lighting: missing",
     ]  # fmt: skip
-    assert values == ["m", "25.0", "25.0", "6", "0", "1", "4", "25.0", "—", "1", "2", "0", "2"]
+    assert values == ["m", "25.0", "25.0", "6", "0", "1", "2", "25.0", "—", "1", "2", "0", "2"]
 
 
 def test_a_category_without_failed_or_missing_rows_keeps_its_plain_cell(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ intervals resting on one video of a class, a video labelled Yes and No in memory
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from pathlib import Path
 
@@ -100,17 +101,20 @@ def _videos(n: int) -> list[str]:
     return [f"v{i}" for i in range(n)]
 
 
-def test_a_bootstrap_interval_on_one_positive_video_warns_and_keeps_its_numbers() -> None:
+def test_a_bootstrap_interval_on_one_positive_video_warns_and_is_nan() -> None:
+    # Round 24 changed this (was: warns and keeps its numbers, (1.0, 1.0)): the positive ranks
+    # first in every replicate that keeps it, AP 1 in each, a zero-width "interval" that is no
+    # interval; it is now undefined (NaN), and so is the mean's with no other primitive
     y = np.array([1, 0, 0, 0, 0, 0, 0, 0], bool)
     s = np.linspace(1, 0, 8)
     with pytest.warns(ThinClassWarning, match="one video"):
         ci = bootstrap_mean_ap({"a": (y, s, _videos(8))}, n_bootstrap=200, seed=3)
-    # the positive ranks first in every replicate that keeps it: AP 1 in each (zero width)
-    assert ci.per_primitive["a"] == (1.0, 1.0) and ci.mean_ap == (1.0, 1.0)
+    assert all(math.isnan(v) for v in (*ci.per_primitive["a"], *ci.mean_ap))
     # two positive samples of one video are one draw: still one video of the class
     y2 = np.array([1, 1, 0, 0, 0, 0], bool)
-    with pytest.warns(ThinClassWarning):
-        bootstrap_mean_ap({"b": (y2, np.linspace(1, 0, 6), ["v0", "v0", "v1", "v2", "v3", "v4"])}, 50, seed=0)
+    with pytest.warns(ThinClassWarning, match=r"b \(its positives lie on 1 video\)"):
+        ci2 = bootstrap_mean_ap({"b": (y2, np.linspace(1, 0, 6), ["v0", "v0", "v1", "v2", "v3", "v4"])}, 50, seed=0)
+    assert all(math.isnan(v) for v in ci2.per_primitive["b"])
 
 
 def test_a_bootstrap_with_two_videos_of_each_class_is_silent_and_reproducible() -> None:

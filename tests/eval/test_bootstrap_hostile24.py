@@ -1,0 +1,188 @@
+"""Hostile inputs, round 24: a bootstrap interval (or paired test) of a primitive whose positives,
+or negatives, lie on fewer than 2 videos is no interval: NaN with a warning, and the mean-AP
+interval / the paired test average only the primitives that have one (saying how many).
+
+References are computed independently: each replicate expanded by its multiplicities and scored
+with ``sklearn.metrics.average_precision_score``."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from sklearn.metrics import average_precision_score
+
+from camerabench.eval.ap import (
+    PrimitiveSamples,
+    ThinClassWarning,
+    UndefinedMetricWarning,
+    average_precision,
+    bootstrap_mean_ap,
+    paired_bootstrap_test,
+    thin_class,
+)
+from camerabench.eval.binary import ResolvedSamples, binary_section, compare_methods
+from camerabench.taxonomy import Primitive
+
+N = 12
+VIDEOS = [f"v{i:02d}" for i in range(N)]  # sorted by name = index order of the bootstrap
+
+
+def _weights(n_bootstrap: int, seed: int) -> NDArray[np.int64]:
+    return np.random.default_rng(seed).multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap)
+
+
+def _replicate_aps(y: NDArray[np.bool_], s: NDArray[np.float64], w: NDArray[np.int64]) -> NDArray[np.float64]:
+    """AP of each replicate by sklearn on the samples repeated by their multiplicities (NaN: one class)."""
+    out = np.full(w.shape[0], np.nan)
+    for b, row in enumerate(w):
+        yr, sr = np.repeat(y, row), np.repeat(s, row)
+        if yr.any() and not yr.all():
+            out[b] = average_precision_score(yr, sr)
+    return out
+
+
+def _ci(values: NDArray[np.float64]) -> tuple[float, float]:
+    lo, hi = np.percentile(values[np.isfinite(values)], [2.5, 97.5])
+    return (float(lo), float(hi))
+
+
+def _data() -> dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]:
+    rng = np.random.default_rng(5)
+    normal = np.array([1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0], bool)  # 4 positive videos
+    one_pos = np.zeros(N, bool)
+    one_pos[3] = True
+    return {
+        "normal": (normal, normal + rng.normal(0, 0.6, N), VIDEOS),
+        "one_pos": (one_pos, np.linspace(1, 0, N), VIDEOS),  # the positive is v03, ranked 4th
+    }
+
+
+def test_a_thin_primitive_has_a_nan_interval_and_the_mean_interval_averages_the_others() -> None:
+    per = _data()
+    with pytest.warns(
+        ThinClassWarning, match=r"one_pos \(its positives lie on 1 video\).*mean AP interval uses 1 of 2"
+    ):
+        ci = bootstrap_mean_ap(per, n_bootstrap=300, seed=4)
+    assert issubclass(ThinClassWarning, UndefinedMetricWarning)
+    assert all(math.isnan(v) for v in ci.per_primitive["one_pos"])
+    y, s, _ = per["normal"]
+    ref = _ci(_replicate_aps(y, s, _weights(300, 4)))
+    assert ci.per_primitive["normal"] == pytest.approx(ref, abs=1e-12)
+    # the mean's interval is that of the one primitive left (the old one mixed in one_pos's copies)
+    assert ci.mean_ap == ci.per_primitive["normal"]
+    # replicates with one class are still counted for it (about (11/12)^12 of them lose v03)
+    assert ci.degenerate is not None and 50 < ci.degenerate["one_pos"] < 150
+
+
+def test_one_negative_video_is_thin_too_and_nothing_left_makes_the_mean_nan() -> None:
+    y = np.ones(N, bool)
+    y[7] = False
+    with pytest.warns(UndefinedMetricWarning, match=r"neg \(its negatives lie on 1 video\).*is undefined \(NaN\)"):
+        ci = bootstrap_mean_ap({"neg": (y, np.linspace(1, 0, N), VIDEOS)}, n_bootstrap=100, seed=0)
+    assert all(math.isnan(v) for v in (*ci.per_primitive["neg"], *ci.mean_ap))
+
+
+def test_two_videos_of_each_class_keep_their_interval_silently() -> None:
+    y = np.zeros(N, bool)
+    y[[2, 9]] = True
+    s = np.random.default_rng(1).random(N)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ci = bootstrap_mean_ap({"two": (y, s, VIDEOS)}, n_bootstrap=200, seed=2)
+    ref = _ci(_replicate_aps(y, s, _weights(200, 2)))
+    assert ci.per_primitive["two"] == pytest.approx(ref, abs=1e-12) and ci.mean_ap == ci.per_primitive["two"]
+
+
+def test_thin_class_says_why_and_leaves_one_class_primitives_to_the_ap_warning() -> None:
+    assert thin_class([1, 0, 0], ["a", "b", "c"]) == "its positives lie on 1 video"
+    assert thin_class([1, 1, 0, 0], ["a", "a", "b", "c"]) == "its positives lie on 1 video"
+    assert thin_class([1, 1, 0], ["a", "b", "c"]) == "its negatives lie on 1 video"
+    assert thin_class([1, 1, 0, 0], ["a", "b", "c", "d"]) is None
+    assert thin_class([0, 0, 0], ["a", "b", "c"]) is None  # AP itself undefined: not this case
+    with pytest.raises(ValueError, match="same length"):
+        thin_class([1, 0], ["a"])
+
+
+Per = dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]
+
+
+def _observed_diff(per_a: Per, per_b: Per) -> float:
+    return float(np.mean([average_precision(*per_a[n][:2]) - average_precision(*per_b[n][:2]) for n in per_a]))
+
+
+def test_a_paired_test_leaves_a_thin_primitive_out_of_its_replicates_and_matches_sklearn() -> None:
+    per_a = _data()
+    rng = np.random.default_rng(9)
+    per_b = {n: (y, rng.random(N), v) for n, (y, _, v) in per_a.items()}
+    with pytest.warns(ThinClassWarning, match=r"one_pos .*paired test's interval and p-value uses 1 of 2"):
+        test = paired_bootstrap_test(per_a, per_b, n_bootstrap=300, seed=6)
+    # the observed difference averages both primitives (both APs are defined), by sklearn
+    expected = np.mean(
+        [average_precision_score(y, s) - average_precision_score(y, per_b[n][1]) for n, (y, s, _) in per_a.items()]
+    )
+    assert test.diff == pytest.approx(expected, abs=1e-12)
+    # the replicates rest on "normal" alone
+    y, sa, _ = per_a["normal"]
+    sb = per_b["normal"][1]
+    w = _weights(300, 6)
+    d = _replicate_aps(y, sa, w) - _replicate_aps(y, sb, w)
+    d = d[np.isfinite(d)]
+    assert test.n_bootstrap == d.size
+    assert test.p_value == pytest.approx(min(1.0, 2 * min(np.mean(d <= 0), np.mean(d >= 0))), abs=1e-12)
+    assert test.ci95 == pytest.approx(_ci(d), abs=1e-12)
+    # only thin primitives: no interval or p-value (was p from replicates that copy one video)
+    only_a, only_b = {"one_pos": per_a["one_pos"]}, {"one_pos": per_b["one_pos"]}
+    with pytest.warns(ThinClassWarning, match="interval and p-value is undefined"):
+        alone = paired_bootstrap_test(only_a, only_b, n_bootstrap=300, seed=6)
+    assert math.isnan(alone.p_value) and all(math.isnan(v) for v in alone.ci95) and alone.n_bootstrap == 0
+    assert alone.diff == pytest.approx(_observed_diff(only_a, only_b), abs=1e-12)
+    # without resamples nothing is tested and nothing warns
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        none = paired_bootstrap_test(per_a, per_b, n_bootstrap=0)
+    assert none.diff == test.diff and math.isnan(none.p_value)
+
+
+def _resolved(per: dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]) -> dict[str, ResolvedSamples]:
+    return {n: ResolvedSamples(y, s, list(v)) for n, (y, s, v) in per.items()}
+
+
+def test_compare_methods_says_how_many_primitives_its_interval_and_p_value_rest_on() -> None:
+    per_a = _data()
+    rng = np.random.default_rng(9)
+    per_b = {n: (y, rng.random(N), v) for n, (y, _, v) in per_a.items()}
+    with pytest.warns(ThinClassWarning, match="uses 1 of 2"):
+        comp = compare_methods("a", "b", _resolved(per_a), _resolved(per_b), n_bootstrap=300, seed=6)
+    assert comp.primitives == ["normal", "one_pos"] and comp.samples == 2 * N
+    assert comp.diff == pytest.approx(_observed_diff(per_a, per_b), abs=1e-12)
+    assert comp.note is not None and "one_pos (its positives lie on 1 video)" in comp.note
+    assert "the interval and p-value rest on the other 1 of 2 primitive(s)" in comp.note
+    direct = paired_bootstrap_test({"normal": per_a["normal"]}, {"normal": per_b["normal"]}, n_bootstrap=300, seed=6)
+    assert (comp.ci95, comp.p_value, comp.n_bootstrap) == (direct.ci95, direct.p_value, direct.n_bootstrap)
+    # every primitive thin: the difference only, and the note says why (not that it rests on repeats)
+    only_a, only_b = {"one_pos": per_a["one_pos"]}, {"one_pos": per_b["one_pos"]}
+    with pytest.warns(ThinClassWarning):
+        thin = compare_methods("a", "b", _resolved(only_a), _resolved(only_b), n_bootstrap=300, seed=6)
+    assert math.isnan(thin.p_value) and all(math.isnan(v) for v in thin.ci95) and thin.n_bootstrap == 0
+    assert thin.diff == pytest.approx(_observed_diff(only_a, only_b), abs=1e-12)
+    assert thin.note is not None and "no interval or p-value (undefined)" in thin.note
+
+
+def test_binary_section_keeps_the_estimate_and_notes_the_interval() -> None:
+    per = _data()
+    prims = {"normal": Primitive.from_name("Pan_Left"), "one_pos": Primitive.from_name("Tilt_Up")}
+    samples = {prims[n]: PrimitiveSamples(list(v), y, s, np.full(N, "ok")) for n, (y, s, v) in per.items()}
+    with pytest.warns(ThinClassWarning):
+        section, _ = binary_section(samples, n_bootstrap=300, seed=4)
+    # the estimate averages both primitives (both APs are defined), by sklearn
+    expected = np.mean([average_precision_score(y, s) for y, s, _ in per.values()])
+    assert section.mean_ap == pytest.approx(expected, abs=1e-12) and section.primitives_in_mean == 2
+    ci = section.ci95
+    assert all(math.isnan(v) for v in ci.per_primitive["Tilt_Up"])
+    assert ci.mean_ap == ci.per_primitive["Pan_Left"]
+    assert section.note is not None and "Tilt_Up" in section.note
+    assert "mean AP interval averages the other 1 primitive(s)" in section.note
