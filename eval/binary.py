@@ -130,10 +130,10 @@ def binary_section(
         ci.per_primitive[n] = (math.nan, math.nan)
     failed = sum(c.failed for c in counts.values())
     missing = sum(c.missing for c in counts.values())
-    note = None
+    notes: list[str] = []  # every branch appends: no note replaces an earlier one
     if policy == "lowest" and failed and not any(c.ok for c in counts.values()):
         # every sample ties below every score: each AP is the prevalence, a number no score made
-        note = (
+        notes.append(
             f"no binary sample was scored ({failed} failed, {missing} missing): every AP is that of a "
             "constant score (the chance level), not a measurement of the method"
         )
@@ -143,12 +143,12 @@ def binary_section(
         # mean AP averages in as if the method had scored it (the whole method's case is above)
         shown = ", ".join(f"{n} ({counts[n].failed} failed, {counts[n].missing} missing)" for n in unscored[:5])
         more = f" and {len(unscored) - 5} more" if len(unscored) > 5 else ""
-        note = (
+        notes.append(
             f"{len(unscored)} primitive(s) with no scored sample: {shown}{more}: their AP is that of a constant "
             "score (the chance level), not a measurement of the method; the mean AP includes them"
         )
     if policy == "drop" and (failed or missing):
-        note = (
+        notes.append(
             f"{failed + missing} failed/missing samples were dropped: this method was scored on "
             "different samples than methods without failures"
         )
@@ -157,12 +157,12 @@ def binary_section(
         # bootstrap_mean_ap warned; the report says it too, beside the interval it changes
         kept = len(per_ap) - len(undefined) - len(thin)
         shown = ", ".join(thin[:5]) + (f" and {len(thin) - 5} more" if len(thin) > 5 else "")
-        thin_note = (
+        notes.append(
             f"{len(thin)} primitive(s) have a class held by fewer than 2 videos ({shown}): their bootstrap "
             f"interval is undefined, and the mean AP interval averages the other {kept} primitive(s)"
             + ("" if kept else " (none: it is undefined)")
         )
-        note = "; ".join(x for x in (note, thin_note) if x)
+    note = "; ".join(notes) or None
     section = BinaryResult(
         mean_ap=mean_ignoring_nan(list(per_ap.values())),
         per_primitive=per_ap,
@@ -196,8 +196,9 @@ def compare_methods(
 
     Samples are matched per primitive by video; with ``--failed lowest`` both methods have
     every labelled sample, with ``drop`` only the videos both scored are compared. Primitives
-    whose common samples have one class only are left out, and so are primitives one of the
-    methods has no record for at all (named in the note). A primitive whose common samples have
+    whose common samples have one class only (or none in common) are left out, and so are
+    primitives one of the methods has no record for at all or that only one method was evaluated
+    on: the note gives the count and names of each kind. A primitive whose common samples have
     a class held by fewer than 2 videos stays in the difference but not in its interval and
     p-value (no spread to resample): the note and a
     :class:`~camerabench.eval.ap.ThinClassWarning` name it and say how many primitives the
@@ -215,6 +216,7 @@ def compare_methods(
     per_b: dict[str, Resolved] = {}
     unanswered: list[str] = []
     thin: dict[str, str] = {}  # primitive -> why its common samples cannot be bootstrapped
+    one_class: dict[str, str] = {}  # primitive -> which single class its common samples hold
     for name in resolved_a:
         if name not in resolved_b:
             continue
@@ -240,6 +242,10 @@ def compare_methods(
             raise ValueError(f"paired test {a} vs {b}: the two methods' samples of {name} have different labels")
         y = ra.labels[ia]
         if y.size == 0 or y.all() or not y.any():
+            # no AP to compare: left out, and named in the note
+            one_class[name] = (
+                "no common sample" if y.size == 0 else f"{y.size} common, all {'Yes' if y.all() else 'No'}"
+            )
             continue
         videos = [ra.videos[i] for i in ia]
         why_thin = thin_class(y, videos) if n_bootstrap > 0 else None
@@ -247,9 +253,21 @@ def compare_methods(
             thin[name] = why_thin  # tested without it: paired_bootstrap_test warns
         per_a[name] = (y, ra.scores[ia], videos)
         per_b[name] = (y, rb.scores[ib], videos)
-    note = None
+    notes: list[str] = []  # every left-out primitive is named: none is dropped silently
+    unmatched = [n for n in resolved_a if n not in resolved_b] + [n for n in resolved_b if n not in resolved_a]
+    if unmatched:
+        # a primitive evaluated for one method only: nothing to pair it with
+        notes.append(f"left out {len(unmatched)} primitive(s) evaluated for one method only: {', '.join(unmatched)}")
+    unanswered_note = None
     if unanswered:
-        note = f"left out {len(unanswered)} primitive(s) that one method has no record for: {', '.join(unanswered)}"
+        unanswered_note = (
+            f"left out {len(unanswered)} primitive(s) that one method has no record for: {', '.join(unanswered)}"
+        )
+        notes.append(unanswered_note)
+    if one_class:
+        # no AP on one class: the primitive cannot enter the difference
+        named = ", ".join(f"{n} ({why})" for n, why in one_class.items())
+        notes.append(f"left out {len(one_class)} primitive(s) whose common samples have one class only: {named}")
     if thin:
         # a class on one video: every replicate resamples that video or none, so no spread to test
         named = "; ".join(f"{n} ({why})" for n, why in thin.items())
@@ -263,16 +281,17 @@ def compare_methods(
             )
             + " (the difference averages all of them)"
         )
-        note = "; ".join(x for x in (note, thin_note) if x)
+        notes.append(thin_note)
     if not per_a:
         why = "no primitive that both methods answered with both classes among their common samples"
         if unanswered and len(unanswered) == len(set(resolved_a) & set(resolved_b)):
             silent = [m for m, res in ((a, resolved_a), (b, resolved_b)) if not any(r.answered for r in res.values())]
             if silent:
                 why = f"{' and '.join(silent)} answered none of the binary questions"
+                notes = [n for n in notes if n != unanswered_note]  # all of them: the reason says so
         log.warning("paired test %s vs %s skipped: %s", a, b, why)
         skipped = PairedTest(math.nan, (math.nan, math.nan), math.nan, 0)
-        return Comparison.of(a, b, skipped, [], 0, note=f"not tested: {why}")
+        return Comparison.of(a, b, skipped, [], 0, note="; ".join([f"not tested: {why}", *notes]))
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed, cache=cache)
     n_videos = len({v for _, _, vs in per_a.values() for v in vs})
     # distinct multisets of n_videos drawn from n_videos (past 30 videos, more than any bootstrap)
@@ -285,8 +304,9 @@ def compare_methods(
             f"{n_bootstrap} replicates: the interval and p-value rest on repeats of a few resamples"
         )
         log.warning("paired test %s vs %s: %s", a, b, few)
-        note = "; ".join(n for n in (note, few) if n)
-    return Comparison.of(a, b, test, sorted(per_a), int(sum(len(v[2]) for v in per_a.values())), note=note)
+        notes.append(few)
+    samples = int(sum(len(v[2]) for v in per_a.values()))
+    return Comparison.of(a, b, test, sorted(per_a), samples, note="; ".join(notes) or None)
 
 
 def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> PrimitiveSamples:

@@ -178,13 +178,33 @@ def checkpoint_arch(path: str | Path) -> QwenArch:
                 Path(path),
                 f"a LoRA/PEFT adapter ({_ADAPTER_CONFIG}), not a model checkpoint (no config.json); {_MERGE}",
             )
-        raise FileFormatError(Path(path), "not a model checkpoint folder (no config.json)")
-    cfg = read_json(cfg_path)
-    got = cfg.get("model_type") if isinstance(cfg, dict) else type(cfg).__name__
+        raise FileFormatError(Path(path), f"not a model checkpoint folder (no config.json){_what_it_holds(Path(path))}")
+    cfg = _read_object(cfg_path)
     try:
-        return arch_for_model_type(got)
+        return arch_for_model_type(cfg.get("model_type"))
     except CameraBenchError as exc:
         raise FileFormatError(cfg_path, str(exc)) from None
+
+
+#: Tokenizer files (``save_pretrained`` of a tokenizer alone writes these and no config.json).
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json")
+
+
+def _what_it_holds(path: Path) -> str:
+    """What a folder without config.json holds of a checkpoint (a tokenizer only, weights only), for
+    the message: a tokenizer saved alone, or weights copied without their config, were reported only
+    as "no config.json"."""
+    if not path.is_dir():
+        return ""
+    tokenizer = [name for name in _TOKENIZER_FILES if (path / name).is_file()]
+    weights = [name for name in _WEIGHT_FILES if (path / name).is_file()]
+    if tokenizer and not weights:
+        return f": it holds only a tokenizer ({', '.join(tokenizer)}), no model config or weights"
+    if weights and not tokenizer:
+        return f": it holds only model weights ({', '.join(weights)}), no config.json or tokenizer"
+    if weights:
+        return f": it holds model weights ({', '.join(weights)}) and a tokenizer but no config.json"
+    return ""
 
 
 def checkpoint_layout(path: str | Path) -> str:
@@ -1031,6 +1051,46 @@ def _check_tokenizer(path: Path) -> None:
         _read_object(path / "tokenizer_config.json")
 
 
+def _tokenizer_file(path: Path) -> Path:
+    """The tokenizer's file in a checkpoint folder, for messages (the folder when there is no tokenizer.json)."""
+    return path / "tokenizer.json" if (path / "tokenizer.json").is_file() else path
+
+
+def _check_tokenizer_range(path: Path, cfg: dict[str, Any]) -> None:
+    """Every token id of ``tokenizer.json`` must have a row in the embeddings config.json sizes
+    (``vocab_size``): else the load succeeded and each prompt holding such a token failed on its own
+    with an index error deep in torch (a tokenizer of a larger model). Read from the file, before the
+    model is built; the loaded tokenizer is checked again (:func:`_check_tokens_and_template`)."""
+    fast = path / "tokenizer.json"
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    vocab_size = _positive_int(text, "vocab_size")
+    if vocab_size is None or not fast.is_file():
+        return
+    data = _read_object(fast)
+    model = data.get("model")
+    vocab = model.get("vocab") if isinstance(model, dict) else None
+    ids: dict[str, int] = {}
+    if isinstance(vocab, dict):
+        ids.update((str(t), i) for t, i in vocab.items() if _is_token_id(i))
+    elif isinstance(vocab, list):  # unigram: [token, score] pairs, the id is the position
+        ids.update((str(entry[0]) if isinstance(entry, list) and entry else str(i), i) for i, entry in enumerate(vocab))
+    added = data.get("added_tokens")
+    for entry in added if isinstance(added, list) else []:
+        if isinstance(entry, dict) and _is_token_id(entry.get("id")):
+            ids[str(entry.get("content"))] = int(entry["id"])
+    if not ids:
+        return
+    token, top = max(ids.items(), key=lambda item: item[1])
+    if top >= vocab_size:
+        where = "text_config.vocab_size" if text is not cfg else "vocab_size"
+        raise FileFormatError(
+            fast,
+            f"the tokenizer has {top + 1} tokens (the last {token!r}), but the model's embeddings have "
+            f"{vocab_size} rows (config.json {where}): text holding a token past them would fail with an "
+            "index error; a tokenizer of another model, or tokens added without resizing the model",
+        )
+
+
 def _check_chat_template(path: Path) -> None:
     """One of the places :func:`_chat_template` reads the template from must have it."""
     if (path / "chat_template.jinja").is_file():
@@ -1170,6 +1230,7 @@ def check_checkpoint(path: str | Path) -> str:
     read_pixel_spec(path, kind="image")
     shapes, files = _weight_shapes(path)
     _check_shapes(path / "config.json", cfg, shapes, files)
+    _check_tokenizer_range(path, cfg)
     return layout
 
 
@@ -1346,9 +1407,24 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
             raise FileFormatError(
                 vl.path / "config.json", f"{kind}_token_id is {want}, but the tokenizer's {_PAD_TOKENS[kind]} is {got}"
             )
+    # the vision start/end tokens around every visual: a tokenizer without them read the template's
+    # "<|vision_start|>" as a dozen ordinary tokens, a prompt the model was never trained on, without a word
+    for key, token in (("vision_start_token_id", _VISION_START), ("vision_end_token_id", _VISION_END)):
+        ids = vl.tokenizer.encode(token, add_special_tokens=False)
+        if len(ids) != 1:
+            raise FileFormatError(
+                _tokenizer_file(vl.path),
+                f"the tokenizer has no {token} token (it reads it as {len(ids)} tokens); the prompts need it: "
+                "a tokenizer of another model",
+            )
+        configured = getattr(vl.model.config, key, None)
+        if isinstance(configured, int) and ids[0] != configured:
+            raise FileFormatError(
+                vl.path / "config.json", f"{key} is {configured}, but the tokenizer's {token} is token {ids[0]}"
+            )
     rows = int(vl.model.get_input_embeddings().num_embeddings)
     if len(vl.tokenizer) > rows:
-        tok_file = vl.path / "tokenizer.json" if (vl.path / "tokenizer.json").is_file() else vl.path
+        tok_file = _tokenizer_file(vl.path)
         last = str(vl.tokenizer.convert_ids_to_tokens(len(vl.tokenizer) - 1))
         raise FileFormatError(
             tok_file,
