@@ -68,7 +68,8 @@ def test_per_video_caption_csv_lists_every_reference_whatever_it_holds(tmp_path:
 
 
 def test_per_video_caption_csv_reads_back_with_pandas(tmp_path: Path) -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a dependency (pyproject.toml)
+
     refs = ["a,b", 'say "hi"', "line\nbreak"]
     _caption_report(
         tmp_path, [{"video": "v.mp4", "status": "ok", "caption": "c", "reference": "a,b", "references": refs}]
