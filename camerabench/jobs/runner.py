@@ -1154,9 +1154,31 @@ def _run_locked(
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
 
     t0 = time.perf_counter()
-    unanswerable = 0
     unasked = _Unasked(method)
-    ran = 0
+    # per video run here: its unanswerable questions; a video is in it once its records are on disk
+    # and run.json's entries for it are made (book), which an interrupt completes (below)
+    booked: dict[str, int] = {}
+    pending: _Outcome | None = None  # the video whose records are being appended
+    appended = False
+    size_before = 0  # of the records file before that append
+
+    def book(outcome: _Outcome) -> None:
+        """run.json's entries for a video whose records are on disk (repeatable: an interrupt may
+        have stopped it part-way)."""
+        info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
+        if outcome.info:  # per-video details (decoding notes, model choices) for run.json
+            info.video_info[outcome.video] = outcome.info
+        else:
+            info.video_info.pop(outcome.video, None)
+        if outcome.failure:
+            info.failures[outcome.video] = outcome.failure
+        else:
+            info.failures.pop(outcome.video, None)
+        unasked.add(outcome)
+        if kind != "answer" or outcome.records or outcome.failure:  # a row outside it: not counted
+            counted.add(outcome.video)
+        booked[outcome.video] = outcome.unanswerable
+
     bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
     try:
         with contextlib.closing(_iter_outcomes(method, probe.options, execution, jobs, job_fn, failed_fn)) as outcomes:
@@ -1171,21 +1193,11 @@ def _run_locked(
                         outcome = failed_fn(method, outcome.seconds, reason, *job)
                 if kind == "predict" and outcome.trajectory is None:
                     _remove_stale_trajectory(folder, outcome.video)
+                pending, appended, size_before = outcome, False, _file_size(out_path)
                 append_jsonl(out_path, outcome.records)
-                ran += 1
-                info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
-                if outcome.info:  # per-video details (decoding notes, model choices) for run.json
-                    info.video_info[outcome.video] = outcome.info
-                else:
-                    info.video_info.pop(outcome.video, None)
-                if outcome.failure:
-                    info.failures[outcome.video] = outcome.failure
-                else:
-                    info.failures.pop(outcome.video, None)
-                unanswerable += outcome.unanswerable
-                unasked.add(outcome)
-                if kind != "answer" or outcome.records or outcome.failure:  # a row outside it: not counted
-                    counted.add(outcome.video)
+                appended = True
+                book(outcome)
+                pending = None
                 bar.update(1)
                 saver.maybe_save()
         bar.close()
@@ -1209,9 +1221,16 @@ def _run_locked(
         saver.save()
     except BaseException as exc:
         bar.close()
+        if pending is not None and (
+            appended or getattr(exc, APPENDED_ATTR, False) or _file_size(out_path) > size_before
+        ):
+            # the interrupt came once the video's records were on disk (during the append, which
+            # keeps whole lines or none, just after it, or before its run.json entries were all
+            # made): they are completed, so that the run.json saved below holds every recorded
+            # video's timing
+            book(pending)
         unasked.warn()
-        if getattr(exc, APPENDED_ATTR, False):  # the interrupt came once the video's records were on disk
-            ran += 1
+        ran = len(booked)
         _stopped(kind, method, exc, saver, len(done) + ran, len(videos), out_path)
         if isinstance(exc, WriteError):
             unit = "rows" if kind == "answer" else "videos"
@@ -1227,10 +1246,18 @@ def _run_locked(
         videos_ok=info.videos_ok,
         videos_failed=info.videos_failed,
         seconds=time.perf_counter() - t0,
-        unanswerable_questions=unanswerable,
+        unanswerable_questions=sum(booked.values()),
         failures=dict(info.failures),
         unasked_scores=unasked.count,
     )
+
+
+def _file_size(path: Path) -> int:
+    """The size of the records file (0 while there is none)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 class _Unasked:
@@ -1247,9 +1274,12 @@ class _Unasked:
         self.videos = 0
         self.example: tuple[str, str] | None = None
         self.warned = False
+        self.seen: set[str] = set()
 
     def add(self, outcome: _Outcome) -> None:
-        if outcome.unasked:
+        """Count a video's unasked scores (once per video: adding it again changes nothing)."""
+        if outcome.unasked and outcome.video not in self.seen:
+            self.seen.add(outcome.video)
             self.count += len(outcome.unasked)
             self.videos += 1
             if self.example is None:
