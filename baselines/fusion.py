@@ -23,6 +23,11 @@ over features built to mean the same thing for every primitive. Per input method
   and a video with no question left to score is a failure of fusion with those reasons.
   (Training warns about the labelled videos an input has no record of at all; a video that no
   input has a record of is a failure of fusion, not a score made of its inputs' absence.)
+  Training leaves out, likewise, the labelled samples no input scored (every input failed or
+  has no record): such a row's features are the same for every such sample of its primitive,
+  so it could only teach the stack the class prior of the clips the inputs fail on, and fusion
+  never scores such a question anyway. They are counted, with a warning, and the count is kept
+  in the model file (``samples_all_inputs_failed``, and per primitive ``all_inputs_failed``).
 - An input is read from ``RUN/<name>/``, whose ``run.json`` and records must be of method
   ``name``: a folder renamed or copied over another method's is refused, not read as ``name``.
 
@@ -100,11 +105,16 @@ front naming the model file and those primitives, and refuses a dataset that ask
 trained ones. A training video whose fold model saw no sample of
 a primitive (every label of it is in that video's fold) gets no held-out score for it: the
 question is recorded as failed (``info["no_held_out_model"]`` names it), not scored by the full
-model that saw its label.
+model that saw its label. A run's ``run.json`` settings hold ``model_sha256``, the digest of the
+model's content (:func:`model_digest`): ``predict --resume`` continues a run of the same model
+(trained again on the same data counts as the same) and refuses one of a model trained since on
+other inputs, folds or labels, whose scores would otherwise be kept beside the new model's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -134,6 +144,7 @@ __all__ = [
     "SharedStack",
     "feature_names",
     "fit_shared_stack",
+    "model_digest",
     "train_fusion",
 ]
 
@@ -454,6 +465,13 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
+def _count(value: Any, name: str) -> int:
+    """A count: a non-negative JSON integer (not a boolean, not 1.5)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r:.60}")
+    return value
+
+
 def _fold(value: Any) -> int:
     """A fold number: a non-negative JSON integer (1.7 was read as fold 1, true as fold 1)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -555,15 +573,25 @@ def fit_shared_stack(
 
     Args:
         primitive_of: (N,) primitive stem of each sample.
-        scores: (N, k) each input's score, NaN where it failed.
+        scores: (N, k) each input's score, NaN where it failed (at least one score per sample).
         labels: (N,) binary labels.
         videos: (N,) each sample's video (inner folds are by video).
         inner_repeats: repetitions of the inner K-fold split.
+
+    Raises:
+        ValueError: a sample no input scored (all NaN).
     """
     primitives = sorted(set(primitive_of))
     prim = np.array([primitives.index(p) for p in primitive_of], dtype=np.int64)
-    s = np.asarray(scores, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64).reshape(len(prim), -1)
     y = np.asarray(labels, dtype=bool)
+    blank = np.isnan(s).all(axis=1)
+    if blank.any():
+        # its features are the same for every such sample of the primitive: it only teaches the prior
+        raise ValueError(
+            f"{int(blank.sum())} of {len(y)} samples have no input score at all (every input failed): they carry "
+            "no information from the inputs; leave them out (train_fusion does)"
+        )
     std = _standardiser(prim, s, len(primitives))
     n, n_pos = len(y), int(y.sum())
     if n_pos in (0, n):
@@ -601,10 +629,14 @@ class FusionModel:
         video_folds: training video -> fold.
         video_labels: training video -> digest of its binary labels (a moved or copied training
             dataset is recognised by them; empty in older model files).
-        primitives: primitive stem -> {"samples", "positives"} of the training labels.
-        input_samples: input -> {"ok", "failed", "no_record"}: of the labelled samples, how many
+        primitives: primitive stem -> {"samples", "positives"} of the samples trained on, and
+            ``all_inputs_failed``: its labelled samples no input scored (left out of training).
+            A primitive none of whose labelled samples any input scored is not trained on.
+        input_samples: input -> {"ok", "failed", "no_record"}: of the samples trained on, how many
             the input scored, failed on, or has no record of (trained on as failures); empty in
             older model files.
+        samples_all_inputs_failed: labelled samples left out of training because no input scored
+            them (0 in older model files).
         full: the stack fitted on every training video (None: an untrained placeholder).
         folds: fold -> the stack fitted without that fold's videos.
         created: when it was trained.
@@ -617,6 +649,7 @@ class FusionModel:
     video_labels: dict[str, str] = field(default_factory=dict)
     primitives: dict[str, dict[str, int]] = field(default_factory=dict)
     input_samples: dict[str, dict[str, int]] = field(default_factory=dict)
+    samples_all_inputs_failed: int = 0
     full: SharedStack | None = None
     folds: dict[int, SharedStack] = field(default_factory=dict)
     created: str = field(default_factory=now_iso)
@@ -641,6 +674,7 @@ class FusionModel:
             "video_labels": self.video_labels,
             "primitives": self.primitives,
             "input_samples": self.input_samples,
+            "samples_all_inputs_failed": self.samples_all_inputs_failed,
             "full": self.full.to_dict() if self.full is not None else None,
             "folds": {str(k): m.to_dict() for k, m in self.folds.items()},
         }
@@ -659,6 +693,8 @@ class FusionModel:
             input_samples={
                 str(i): {str(k): int(v) for k, v in e.items()} for i, e in (obj.get("input_samples") or {}).items()
             },
+            # absent in files written before training left such samples out
+            samples_all_inputs_failed=_count(obj.get("samples_all_inputs_failed", 0), "samples_all_inputs_failed"),
             full=SharedStack.from_dict(obj["full"]) if obj.get("full") else None,
             folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
             created=str(obj.get("created", "")),
@@ -723,6 +759,19 @@ class FusionModel:
         return self.stack(video, cross_fit).probability(primitive, _scores(inputs, video, question))
 
 
+def model_digest(model_dir: str | Path) -> str:
+    """SHA-256 of the fusion model in ``model_dir`` as its content: every member of its file but
+    ``created`` (the same training data, inputs and folds give the same digest when trained again).
+
+    Raises:
+        CameraBenchError: no fusion model there, or a malformed one.
+    """
+    model = FusionModel.load(model_dir)  # checked: a malformed file is named, not hashed
+    content = model.to_dict()
+    content.pop("created")
+    return hashlib.sha256(json.dumps(content, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
 @dataclass
 class FusionTrainResult:
     """What :func:`train_fusion` wrote: the model file and the model."""
@@ -751,7 +800,8 @@ def train_fusion(
 
     Raises:
         CameraBenchError: no inputs, an input without scores, no binary labels (or of one video
-            only), or fewer than 2 folds.
+            only, or samples of fewer than 2 videos once those no input scored are left out), or
+            fewer than 2 folds.
     """
     if not inputs:
         raise CameraBenchError("fusion needs at least one input method (--inputs fast,colmap)")
@@ -774,15 +824,14 @@ def train_fusion(
     videos: list[str] = []
     scores: list[list[float]] = []
     labels: list[bool] = []
-    counts: dict[str, dict[str, int]] = {}
     for prim, recs in ds.binary.items():
         for r in recs:
             prims.append(prim.value)
             videos.append(r.image)
             scores.append(_scores(feats, r.image, prim.question))
             labels.append(r.label == "Yes")
-        counts[prim.value] = {"samples": len(recs), "positives": sum(r.label == "Yes" for r in recs)}
     s = np.array(scores, dtype=np.float64).reshape(len(labels), len(feats))
+    n_labelled_videos = len(set(videos))
     for i, feat in enumerate(feats):
         if np.isnan(s[:, i]).all():
             raise CameraBenchError(
@@ -793,13 +842,50 @@ def train_fusion(
         if unrun:  # not a failure of the input: it never ran on them (an interrupted or partial run)
             log.warning(
                 "fusion input %r in %s has no record of %d of the %d labelled videos (e.g. %s): they are trained "
-                "on as its failures; run it on every video (--resume completes an interrupted run)",
+                "on as its failures (where another input scored them); run it on every video (--resume completes "
+                "an interrupted run)",
                 feat.name,
                 feat.run.folder,
                 len(unrun),
-                len(set(videos)),
+                n_labelled_videos,
                 unrun[0],
             )
+    # A sample no input scored is the same feature row (z 0, every flag 1) for every such sample of its
+    # primitive: it can only teach the stack the class prior of the clips the inputs fail on (and fusion
+    # never scores such a question: it is a recorded failure). Left out, counted, and kept in the model.
+    blank = np.isnan(s).all(axis=1)
+    blank_per_prim: dict[str, int] = {}
+    for j in np.flatnonzero(blank):
+        blank_per_prim[prims[j]] = blank_per_prim.get(prims[j], 0) + 1
+    n_blank = int(blank.sum())
+    if n_blank:
+        keep = np.flatnonzero(~blank)
+        dropped_videos = sorted({videos[j] for j in np.flatnonzero(blank)})
+        prims_all = set(prims)
+        prims = [prims[j] for j in keep]
+        videos = [videos[j] for j in keep]
+        labels = [labels[j] for j in keep]
+        s = s[keep]
+        untrained = sorted(prims_all - set(prims))
+        log.warning(
+            "fusion: %d of %d labelled samples (on %d videos, e.g. %s) have no score from any input (every input "
+            "failed or has no record): left out of training (they carry no information from the inputs, only the "
+            "class prior of the clips the inputs fail on)%s",
+            n_blank,
+            n_blank + len(labels),
+            len(dropped_videos),
+            dropped_videos[0],
+            f"; {len(untrained)} primitives have no other sample and are not trained on ({', '.join(untrained)})"
+            if untrained
+            else "",
+        )
+    counts: dict[str, dict[str, int]] = {}
+    for p_name, y_j in zip(prims, labels, strict=True):
+        c = counts.setdefault(p_name, {"samples": 0, "positives": 0, "all_inputs_failed": 0})
+        c["samples"] += 1
+        c["positives"] += int(y_j)
+    for p_name in counts:
+        counts[p_name]["all_inputs_failed"] = blank_per_prim.get(p_name, 0)
     input_samples = {
         feat.name: {
             "ok": int((~np.isnan(s[:, i])).sum()),
@@ -820,8 +906,14 @@ def train_fusion(
             counts[one_class[0]]["samples"],
         )
     if len(set(videos)) < 2:
+        left = (
+            f" ({n_blank} labelled samples no input scored are left out: the inputs scored samples of "
+            f"{len(set(videos))} of the {n_labelled_videos} labelled videos; run them on the others)"
+            if n_blank
+            else ""
+        )
         raise CameraBenchError(
-            f"{data_dir}: binary labels of {len(set(videos))} video only; fusion is cross-fitted over video "
+            f"{data_dir}: binary labels of {len(set(videos))} video only{left}; fusion is cross-fitted over video "
             "folds and needs at least 2 videos"
         )
     make_folder(out_dir)  # a file in the way or a read-only location stops here, before the fits
@@ -873,6 +965,7 @@ def train_fusion(
         video_labels=label_digests(ds.binary.values()),
         primitives=counts,
         input_samples=input_samples,
+        samples_all_inputs_failed=n_blank,
         full=fit_shared_stack(prims, s, y, videos, inner_repeats),
         folds=per_fold,
     )
@@ -931,6 +1024,15 @@ class FusionPredictor(Predictor):
         self._inputs: list[InputFeatures] = []
         self._checked: set[str] = set()  # dataset folders the inputs were checked against
         self._held: dict[str, set[str]] = {}  # dataset folder -> its videos that get their fold's model
+
+    def settings(self) -> dict[str, Any]:
+        """The options and ``model_sha256``, the digest of the model file's content (its training
+        time aside): ``--resume`` refuses a run whose scores came from another model in the same
+        folder (retrained on other inputs or folds), and resumes one whose model was trained again
+        on the same data (the notebooks rerun into one folder)."""
+        out = self.options.to_dict()
+        out["model_sha256"] = model_digest(str(self.opt("model")))
+        return out
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))

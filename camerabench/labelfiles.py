@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -159,6 +159,47 @@ def _without_repeats(
     return out
 
 
+def _jsonl_records(path: Path, parse: Callable[[dict[str, Any]], R]) -> Iterator[tuple[int, R]]:
+    """:func:`iter_jsonl_numbered`, its error saying so when the file is not JSON Lines but another
+    JSON layout (a JSON array, an object written over several lines, two records on one line), or
+    when the bad line is a last line cut short (it was JSON's complaint about the first character,
+    e.g. ``invalid JSON: Expecting value (column 1)`` for the ``[`` of a pretty-printed array)."""
+    try:
+        yield from iter_jsonl_numbered(path, parse)
+    except FileFormatError as exc:
+        better = _layout_problem(path, exc)
+        if better is None:
+            raise
+        raise FileFormatError(path, better, exc.line) from exc
+
+
+#: How a label file holds one record per line (said in each layout error).
+_JSONL_RULE = "a label .jsonl file holds one JSON object per line (JSON Lines)"
+
+
+def _layout_problem(path: Path, exc: FileFormatError) -> str | None:
+    """What :func:`_jsonl_records` says instead of ``exc`` (None: ``exc`` as it is)."""
+    if exc.line is None or not exc.problem.startswith(("invalid JSON", "expected a JSON object, got list")):
+        return None
+    before_blank, raw, last = True, b"", False
+    with open(path, "rb") as fh:  # read up to this line before: it opens, and is UTF-8 so far
+        for number, line in enumerate(fh, start=1):
+            if number == exc.line:
+                raw, last = line, fh.read(1) == b""
+                break
+            before_blank = before_blank and not line.strip()
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+    if text.startswith("[") and before_blank:
+        return f"holds a JSON array (a .json document), not JSON Lines: {_JSONL_RULE}, not in a list"
+    if text.startswith("{") and text.endswith(("{", ",", "[")) and not last:  # "{" or '{"image": "a.mp4",'
+        return f"holds a JSON object written over several lines: {_JSONL_RULE}, each on one line ({exc.problem})"
+    if exc.problem.startswith("invalid JSON: Extra data") and text.startswith("{"):
+        return f"holds more than one JSON value on this line (records joined without a newline?): {_JSONL_RULE}"
+    if last and not raw.endswith(b"\n"):
+        return f"{exc.problem}; it is the last line and ends without a newline: the file may be cut short"
+    return None
+
+
 def read_binary_file(path: str | Path) -> list[BinaryRecord]:
     """All records of one binary-classification file, in file order, validated.
 
@@ -172,7 +213,7 @@ def read_binary_file(path: str | Path) -> list[BinaryRecord]:
     path = Path(path)
     recs = _without_repeats(
         path,
-        iter_jsonl_numbered(path, _parse_binary),
+        _jsonl_records(path, _parse_binary),
         key=lambda r: (r.image, r.question),
         conflict=lambda a, b: f"{b.image} is labelled both {a.label!r} and {b.label!r} for {b.question!r}",
     )
@@ -305,7 +346,7 @@ def read_vqa_file(path: str | Path) -> list[VQAPair]:
         FileFormatError: a malformed pair (naming the line).
     """
     path = Path(path)
-    numbered = list(iter_jsonl_numbered(path, _parse_vqa))
+    numbered = list(_jsonl_records(path, _parse_vqa))
     first: dict[Hashable, tuple[int, VQAPair]] = {}
     pairs: list[VQAPair] = []
     for line, pair in numbered:
@@ -429,7 +470,18 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
         FileFormatError: not a JSON list, an item that is malformed (naming its line), or items
             asking different questions (the caption run asks one question of every video).
     """
-    doc = read_json_document(path)
+    try:
+        doc = read_json_document(path)
+    except FileFormatError as exc:
+        if exc.problem.startswith("invalid JSON: Extra data") and _starts_with(exc.path, b"{"):
+            # JSON Lines (one item per line, as the other label files are): it was "Extra data"
+            raise FileFormatError(
+                exc.path,
+                "holds one JSON object per line (JSON Lines); a caption file, as caption_data.json, holds one "
+                "JSON list of {video, question, answer} items",
+                exc.line,
+            ) from exc
+        raise
     if not isinstance(doc.value, list):
         raise doc.error(f"{doc.path.name} must hold a JSON list, got {type(doc.value).__name__}")
     items = []
@@ -451,6 +503,13 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
         return items
     numbered = list(zip(doc.item_lines(), items, strict=True))
     return _without_repeats(doc.path, numbered, key=lambda c: c, conflict=lambda a, b: "unreachable")
+
+
+def _starts_with(path: Path, start: bytes) -> bool:
+    """Whether the text of ``path`` starts with ``start`` (after a byte-order mark and white space)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(start)
 
 
 def write_caption_file(path: str | Path, items: list[CaptionItem]) -> None:

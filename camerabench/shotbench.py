@@ -12,7 +12,8 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder or
-a media file that does not exist, one medium listed twice (``./video/a.mp4`` beside
+with white space at an end, media files that do not exist (all of them counted and named in one
+error, with the line of the first), one medium listed twice (``./video/a.mp4`` beside
 ``video/a.mp4`` too), a type that contradicts its medium's extension (``["image"]`` for an
 ``.mp4``), a repeated index, more cells than the header, a cell that opens a quote
 and does not close it as TSV quoting does) is a
@@ -167,6 +168,8 @@ def _check_relative(paths: tuple[str, ...]) -> None:
             raise ValueError(f"path {p!r} must be relative to the data folder and inside it")
         if not pure.parts:
             raise ValueError(f"path {p!r} names the data folder, not a media file")
+        if p != p.strip():  # inside a list (a bare path is stripped): it was "media not found: video/a.mp4 "
+            raise ValueError(f"path {p!r} begins or ends with white space; write {p.strip()!r}")
         if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in p):
             # a NUL or newline, or half a UTF-16 pair ("\ud800"): no file has that name; opening
             # it stopped the run with a traceback, and UTF-8 (run files) cannot hold a surrogate
@@ -250,7 +253,9 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
             raise ValueError(f"option {letter}'s text {text!r} has no word")
     answer = cells["answer"].strip()
     if answer not in options:
-        raise ValueError(f"answer {answer!r} is not one of the option letters {', '.join(options)}")
+        raise ValueError(
+            f"answer {answer!r} is not one of the option letters {', '.join(options)}{_answer_hint(answer, options)}"
+        )
     alike = [k for k, v in options.items() if k != answer and _clean(v).lower() == _clean(options[answer]).lower()]
     if alike:  # a reply naming the right text names both: unparsed, scored wrong whatever the model knew
         raise ValueError(
@@ -260,11 +265,21 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     category = _CANONICAL_CATEGORY.get(" ".join(cells["category"].lower().split()), cells["category"].strip())
     if not category:
         raise ValueError("category is empty")
-    if data_root is not None:
-        missing = [p for p in paths if not (data_root / p).is_file()]
-        if missing:
-            raise ValueError(f"media not found in {data_root}: {', '.join(missing)}")
     return MCQRow(index, table, types, paths, question, options, answer, category, line)
+
+
+def _answer_hint(answer: str, options: dict[str, str]) -> str:
+    """What an ``answer`` cell that is no option letter may mean, for its error: an option's letter
+    in other case or with punctuation (``b``, ``(B)``, ``B.``), or an option's text with or without
+    its letter (``Tilt up``, ``B. Tilt up``). The cell holds the letter alone."""
+    cleaned = _clean(answer)
+    if len(cleaned) == 1 and cleaned.upper() in options:
+        return f" (write the letter alone: {cleaned.upper()!r})"
+    head, _, rest = cleaned.partition(" ")
+    for letter, text in options.items():
+        if _clean(text).lower() in (cleaned.lower(), rest.lower() if head.upper() == letter else None):
+            return f" (it gives option {letter}'s text {text!r}: write its letter {letter!r})"
+    return ""
 
 
 def _repeated_options(options: dict[str, str]) -> list[str]:
@@ -370,6 +385,7 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     rows_in = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _tsv_rows(path)
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
+    missing: list[tuple[int, str]] = []  # (line, medium) not in the data folder, all named at once
     for line, cells in rows_in:
         try:
             row = _parse_row(cells, path.stem, line, root)
@@ -379,6 +395,8 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
             raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
         seen[row.index] = line
         rows.append(row)
+        if root is not None:
+            missing += [(line, p) for p in row.paths if not (root / p).is_file()]
         repeated = _repeated_options(row.options)
         if repeated:  # not the answer's text (an error above): scored right, but fewer real choices
             log.warning(
@@ -388,9 +406,25 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
                 " and ".join(repeated),
                 row.options[repeated[0]],
             )
+    if missing:
+        # every missing medium counted and named at once, before any work (it was the first one
+        # only: a copy missing 300 clips was found out one run at a time)
+        lines = sorted({line for line, _ in missing})
+        shown = ", ".join(f"{p} (line {line})" for line, p in missing[:_SHOWN_MEDIA])
+        more = f" and {len(missing) - _SHOWN_MEDIA} more" if len(missing) > _SHOWN_MEDIA else ""
+        raise FileFormatError(
+            path,
+            f"media not found in {root}: {len(missing)} file(s), named by {len(lines)} of {len(rows)} rows: "
+            f"{shown}{more}",
+            lines[0],
+        )
     if not rows:
         log.warning("%s: holds no question (a header without rows)", path)
     return rows
+
+
+#: How many missing media the error of :func:`read_mcq_table` names before "and N more".
+_SHOWN_MEDIA = 5
 
 
 def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dict[str, list[MCQRow]]:

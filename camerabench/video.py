@@ -494,6 +494,10 @@ class _Decoder:
         # read while the file is open: once the container is closed, PyAV's stream reads freed
         # memory (a clean 151-frame file then "declared" 4604300115038500291 frames)
         self.declared = int(self.stream.frames)
+        # Matroska and WebM declare no frame count, only a duration: a file cut short is then
+        # told by the seconds its frames cover (:meth:`duration_notes`)
+        self.declared_s, self.declared_by = _declared_seconds(container, self.stream)
+        self.other_streams = len(container.streams) > 1  # read now: see ``declared`` above
         self.decoded = 0
         self.skipped = 0
         self.discarded = 0  # packets before the edit list's start: frames the container declares, never shown
@@ -553,6 +557,30 @@ class _Decoder:
             notes["damaged_packets_skipped"] = self.skipped
         return {**notes, **streams}
 
+    def duration_notes(self, times: NDArray[np.float64], rate: float) -> dict[str, Any]:
+        """Flag (warning + notes) a file that declares no frame count (Matroska, WebM) whose
+        frames, at ``times`` with frame rate ``rate``, cover clearly less than the duration it
+        declares (by :data:`SHORT_DURATION_S` and :data:`SHORT_DURATION_FRAMES` frame intervals):
+        a file cut off in a download or copy decodes its first part without an error."""
+        if self.declared > 0 or self.declared_s is None or len(times) == 0 or not np.all(np.isfinite(times)):
+            return {}
+        interval = 1.0 / rate if rate > 0 else 0.0
+        covered = float(times[-1] - times[0]) + interval
+        if self.declared_s - covered <= max(SHORT_DURATION_S, SHORT_DURATION_FRAMES * interval):
+            return {}
+        others = self.other_streams and self.declared_by == "container"
+        log.warning(
+            "%s: the video's %d decoded frames cover %.2f s but the %s declares %.2f s (truncated or damaged "
+            "file%s); using the decoded frames",
+            self.path,
+            self.decoded,
+            covered,
+            self.declared_by,
+            self.declared_s,
+            ", or another stream runs longer than the video" if others else "",
+        )
+        return {"frames_decoded": self.decoded, "seconds_covered": covered, "seconds_declared": self.declared_s}
+
     def _stream_notes(self) -> dict[str, Any]:
         if self.streams < 2:
             return {}
@@ -585,6 +613,30 @@ def _native_fps(stream: av.video.stream.VideoStream) -> float:
     raw = stream.container.format.name in _RAW_FORMATS
     rate = (None if raw else stream.average_rate) or stream.codec_context.framerate
     return float(rate) if rate else 0.0
+
+
+#: :meth:`_Decoder.duration_notes`: how much shorter than the declared duration the frames of a
+#: file without a frame count may be before it is flagged as cut short: 0.5 s, or 3 frame
+#: intervals at low rates. Clean Matroska/WebM files from FFmpeg cover their declared duration
+#: to within one frame interval (the last frame's display time); a file cut at half its length
+#: falls short by half of it.
+SHORT_DURATION_S = 0.5
+SHORT_DURATION_FRAMES = 3.0
+
+
+def _declared_seconds(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> tuple[float | None, str]:
+    """Seconds the video stream declares (else the container), and which declared them."""
+    if stream.duration is not None and stream.time_base is not None:
+        seconds = float(stream.duration * stream.time_base)
+        if math.isfinite(seconds) and seconds > 0:
+            return seconds, "stream"
+    if container.duration is not None:
+        seconds = container.duration / av.time_base
+        if math.isfinite(seconds) and seconds > 0:
+            return seconds, "container"
+    return None, ""
 
 
 def _measured(native_fps: float, averaged: bool, ts: NDArray[np.float64], path: Path) -> float:
@@ -860,7 +912,13 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
     # native_fps was read while the file was open: the closed stream's memory is freed
     rate = _measured(decoder.native_fps, decoder.averaged, times, path)
-    notes = {**decoder.notes(), **_gap_notes(times, rate, path), **convert.orientation.notes(), **convert.aspect}
+    notes = {
+        **decoder.notes(),
+        **decoder.duration_notes(times, rate),
+        **_gap_notes(times, rate, path),
+        **convert.orientation.notes(),
+        **convert.aspect,
+    }
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
 
@@ -905,7 +963,13 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
     rate = _measured(native_fps, averaged, ts, path)
-    notes = {**decoder.notes(), **_gap_notes(ts, rate, path), **convert.orientation.notes(), **convert.aspect}
+    notes = {
+        **decoder.notes(),
+        **decoder.duration_notes(ts, rate),
+        **_gap_notes(ts, rate, path),
+        **convert.orientation.notes(),
+        **convert.aspect,
+    }
     return VideoClip(stack.array(), ts[idx], idx, rate, path, notes)
 
 
@@ -980,7 +1044,8 @@ def _scan(path: Path) -> _Scan:
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
     rate = _measured(native_fps, averaged, ts, path)
-    return _Scan(ts, order, rate, *first, {**notes, **_gap_notes(ts, rate, path)})
+    notes = {**notes, **decoder.duration_notes(ts, rate), **_gap_notes(ts, rate, path)}
+    return _Scan(ts, order, rate, *first, notes)
 
 
 def _read_two_pass(
@@ -1053,15 +1118,8 @@ def declared_duration(path: str | Path) -> float | None:
     Raises:
         VideoError: the file is missing, cannot be opened or has no video stream.
     """
-    path = Path(path)
-    with _open(path) as container:
-        stream = _video_stream(container)
-        seconds: float | None = None
-        if stream.duration is not None and stream.time_base is not None:
-            seconds = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            seconds = container.duration / av.time_base
-    return seconds if seconds is not None and math.isfinite(seconds) and seconds > 0 else None
+    with _open(Path(path)) as container:
+        return _declared_seconds(container, _video_stream(container))[0]
 
 
 def probe_video(path: str | Path) -> VideoInfo:

@@ -461,6 +461,40 @@ def _check_n_splits(n_splits: Any) -> int:
     return int(n_splits)
 
 
+def _checked_samples(
+    name: Any, labels: Any, scores: Any, videos: Any
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]:
+    """One primitive's (labels, scores, videos), checked and as arrays (see :func:`fit_calibration`)."""
+    if name == POOLED:  # it was silently replaced by the map of every primitive's samples
+        raise ValueError(
+            f"calibration samples: {POOLED!r} is not a primitive: its map is fitted here on every primitive's samples"
+        )
+    y = np.asarray(labels)
+    s = np.asarray(scores)
+    v = list(videos)
+    if y.ndim != 1 or s.ndim != 1 or not len(y) == len(s) == len(v):
+        raise ValueError(
+            f"calibration samples of {name}: labels, scores and videos must be 1-D of one length, got "
+            f"{y.shape}, {s.shape} and {len(v)}"
+        )
+    # 2 or 0.5 as a label was a positive of its own kind: np.sum counted 0.5, astype(bool) True
+    if y.dtype != np.bool_ and not (np.isin(y, (0, 1)).all() and y.dtype.kind in "iuf"):
+        raise ValueError(
+            f"calibration samples of {name}: labels must be booleans (or 0 and 1), got {_show(y.tolist())}"
+        )
+    if s.dtype.kind not in "iuf" or s.dtype.kind == "b":
+        raise ValueError(f"calibration samples of {name}: scores must be numbers, got dtype {s.dtype}")
+    s = s.astype(np.float64)
+    bad = ~np.isfinite(s)
+    if bad.any():
+        raise ValueError(
+            f"calibration samples of {name}: {int(bad.sum())} of {len(s)} scores are not finite (e.g. "
+            f"{float(s[bad][0])!r} on {v[int(np.flatnonzero(bad)[0])]}): a score -> P(yes) map is fitted on "
+            "finite scores"
+        )
+    return y.astype(bool), s, v
+
+
 def fit_calibration(
     samples: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_splits: int = DEFAULT_N_SPLITS,
@@ -477,11 +511,15 @@ def fit_calibration(
     Raises:
         CameraBenchError: ``n_splits`` is not an integer >= 2.
         ValueError: fewer than 2 videos (no video could be cross-fitted: a map fitted without
-            its fold would be fitted on nothing).
+            its fold would be fitted on nothing); a key :data:`POOLED` (that map is fitted
+            here, on every primitive's samples); labels, scores and videos
+            of different lengths; labels other than booleans (or 0 and 1); scores that are not
+            finite (NaN or infinite). The message names the primitive.
 
     More folds than videos are one fold per video (leave one video out), with a warning.
     """
     n_splits = _check_n_splits(n_splits)
+    samples = {name: _checked_samples(name, *value) for name, value in samples.items()}
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
     if len(videos) < 2:
         raise ValueError(f"cross-fitting needs scored samples of at least 2 videos, got {len(videos)}")
@@ -552,10 +590,29 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> Calibration:
+        if "per_primitive" not in obj and "video_folds" not in obj:
+            # another JSON file (a run.json, a fusion model) given as a calibration: not "schema_version
+            # 2 is not 1" (a fusion.json) or "schema_version None is not 1" (a run.json)
+            what = f" (a {obj['method']} model?)" if obj.get("method") == "fusion" else ""
+            raise _FieldError(
+                f"not a calibration file{what}: it has neither per_primitive nor video_folds; a calibration is "
+                "the calibration.json that `camerabench calibrate` writes in RUN/<method>/"
+            )
         version = obj.get("schema_version")
+        # true == 1 in Python: a boolean was read as version 1
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise _FieldError(f"schema_version must be an integer, got {_show(version)}", "schema_version")
+        if version > CALIBRATION_SCHEMA_VERSION:
+            raise _FieldError(
+                f"calibration schema_version {version} is newer than this camerabench reads "
+                f"({CALIBRATION_SCHEMA_VERSION}): written by a newer version; update camerabench or calibrate again",
+                "schema_version",
+            )
         if version != CALIBRATION_SCHEMA_VERSION:
             raise _FieldError(
-                f"calibration schema_version {version!r} is not {CALIBRATION_SCHEMA_VERSION}", "schema_version"
+                f"calibration schema_version {version} is not {CALIBRATION_SCHEMA_VERSION} (an unknown layout): "
+                "calibrate again",
+                "schema_version",
             )
         for key in ("method", "fitted_on_data", "fitted_on_run"):
             if not isinstance(obj.get(key), str) or not obj[key]:
@@ -764,7 +821,19 @@ def _calibrate_locked(
                 "(scores of different methods do not share a scale)"
             )
         cal.copied_from = str(source.resolve())
+        unfitted = sorted(p.value for p in Dataset(data_dir).binary if p.value not in cal.per_primitive)
         write_calibration(folder.calibration, cal)
+        if unfitted:
+            log.warning(
+                "%s: the calibration copied from %s was fitted on no sample of %d primitives labelled in %s (%s): "
+                "their scores will be calibrated by its pooled map of the primitives it was fitted on (%s)",
+                folder.path,
+                source,
+                len(unfitted),
+                data_dir,
+                ", ".join(unfitted),
+                ", ".join(sorted(k for k in cal.per_primitive if k != POOLED)) or "none",
+            )
         log.info("%s: calibration fitted on %s applied to %s", folder.path, cal.fitted_on_data, data_dir)
         return cal, folder.calibration
     dataset = Dataset(data_dir)
@@ -837,6 +906,9 @@ class CalibratedRun:
         pooled: records calibrated by the pooled map (not a primitive question, or a primitive
             without a map of its own).
         undefined: records left without a probability (no map at all); they count as failed.
+        unfitted: primitive -> its records calibrated by the pooled map although the calibration
+            was fitted on no sample of that primitive (a calibration of other data, applied to
+            primitives it did not have): counted among ``pooled`` too, and warned about.
     """
 
     run: MethodRun
@@ -846,6 +918,7 @@ class CalibratedRun:
     undefined: int = 0
     held_out: int = 0
     videos: int = 0
+    unfitted: dict[str, int] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -910,6 +983,7 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     cross_fit = bool(held)
     out: dict[tuple[str, str], ScoreRecord] = {}
     pooled = undefined = 0
+    unfitted: dict[str, int] = {}
     for key, rec in table.items():
         if rec.status != "ok" or rec.score is None:
             out[key] = rec
@@ -920,6 +994,8 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         primitive = rec.primitive or (asked.value if asked is not None else None)
         p, used = calibration.probability(float(rec.score), primitive, rec.video, rec.video in seen)
         pooled += used == POOLED
+        if used == POOLED and math.isfinite(p) and primitive is not None and primitive not in calibration.per_primitive:
+            unfitted[primitive] = unfitted.get(primitive, 0) + 1
         if math.isfinite(p):
             out[key] = dataclasses.replace(rec, score=p)
         else:
@@ -931,8 +1007,23 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             escaped_text(run.name),
             undefined,
         )
+    if unfitted:
+        # the pooled map is of the other primitives' scores: scores of another primitive may be on another
+        # scale (degrees, zoom ratios), so its P(yes) is an extrapolation the reader has to know about
+        log.warning(
+            "%s: its calibration (fitted on %s) has no sample of %s: %d scores of %s were calibrated by the pooled "
+            "map of the primitives it was fitted on (%s); calibrate on labels of them for maps of their own",
+            escaped_text(run.name),
+            escaped_text(calibration.fitted_on_data),
+            "primitive " + ", ".join(sorted(unfitted)) if len(unfitted) == 1 else f"{len(unfitted)} primitives",
+            sum(unfitted.values()),
+            "it" if len(unfitted) == 1 else ", ".join(sorted(unfitted)),
+            ", ".join(sorted(k for k in calibration.per_primitive if k != POOLED)) or "none",
+        )
     copy = dataclasses.replace(run, scores=out)
-    return CalibratedRun(copy, calibration, cross_fit, pooled, undefined, len(held), len(scored))
+    return CalibratedRun(
+        copy, calibration, cross_fit, pooled, undefined, len(held), len(scored), dict(sorted(unfitted.items()))
+    )
 
 
 def _bin_ids(p: NDArray[np.float64], n_bins: int) -> NDArray[np.int64]:

@@ -633,12 +633,22 @@ _MOVE_FORMS = {
 }
 """``move`` in the form of the verb it replaces (``glides`` -> ``moves``, ``pushing`` -> ``moving``,
 ``glided`` -> ``moved``: the taxonomy reads ``moved`` of the camera only, as it reads ``glided``)."""
+_ORBIT_FORMS = {"": "orbit", "e": "orbit", "s": "orbits", "es": "orbits", "ing": "orbiting", "ed": "orbited"}
+"""``orbit`` in the form of the verb it replaces (``circles`` -> ``orbits``)."""
 _OPERATOR = re.compile(
     r"(?:^|(?<=[.!?;:]\s)|(?<=[.!?;:]))the (?:camera[\s-]?(?:operator|person|man|woman)|camera(?:man|woman|person))\b"
 )
 """``The camera operator tilts up`` (the subject of a sentence): the camera's own motion, as
 the taxonomy labels it (``the camera tilts up``); ``tracks a cameraman who moves left`` is kept."""
 _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    # "pans 90 degrees to the right", "rolls 45° clockwise": the angle says how far, not which way
+    (
+        re.compile(
+            r"\b(pans?|panning|panned|tilts?|tilting|tilted|rolls?|rolling|rolled|rotat(?:e|es|ing|ed)) (?:by )?"
+            r"(?:about |around |approximately |roughly |nearly |almost )?\d+(?:\.\d+)?\s*(?:degrees?|°)\s*"
+        ),
+        r"\1 ",
+    ),
     # "dollies forward" / "tracks backward": the taxonomy's patterns only know "dollies in/out".
     (re.compile(r"\b(?:doll(?:y|ys|ies|ying)|track(?:s|ing)?) (forward|backward)s?\b"), r"moves \1"),
     # ... and in the past tense, "moved" (of the camera only, as the taxonomy reads "tracked forward")
@@ -666,15 +676,33 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (re.compile(r"\b(?:stays|remains|holds) (?:put|in place|its position)\b"), "stays still"),
     (re.compile(r"\b(?:stayed|remained|held) (?:put|in place|its position)\b"), "stayed still"),
     (
-        re.compile(r"\b(?:is|does) not (?:mov(?:e|ing)|in motion)(?: at all)?(?=\s*(?:[.,;:!?]|$|throughout\b))"),
+        re.compile(
+            r"\b(?:(?:is|does) not (?:mov(?:e|ing)|in motion)|never moves)(?: at all)?"
+            r"(?=\s*(?:[.,;:!?]|$|throughout\b))"
+        ),
         "stays still",
     ),
     (
-        re.compile(r"\b(?:was|did) not (?:mov(?:e|ing)|in motion)(?: at all)?(?=\s*(?:[.,;:!?]|$|throughout\b))"),
+        re.compile(
+            r"\b(?:(?:was|did) not (?:mov(?:e|ing)|in motion)|never moved)(?: at all)?"
+            r"(?=\s*(?:[.,;:!?]|$|throughout\b))"
+        ),
         "stayed still",
     ),
     # "zoom-in", "pedestal-down"
     (re.compile(r"\b(zoom|pan|tilt|truck|pedestal|dolly)-(in|out|up|down|left|right)\b"), r"\1 \2"),
+    # "a slow push-in", "a pull-back to reveal the room": the taxonomy's "push in", "pull back"
+    (re.compile(r"\b(push)-(in)\b|\b(pull)-(back|out)\b"), lambda m: " ".join(g for g in m.groups() if g)),
+    # "moves closer to the subject": forward (and of another subject, "the man moves closer", none)
+    (re.compile(r"\bmov(e|es|ing|ed) closer\b"), lambda m: f"{_MOVE_FORMS[m.group(1)]} forward"),
+    # "circles the statue clockwise", "orbits around the car counterclockwise": an arc
+    (
+        re.compile(
+            r"\b(?:orbit|circl)(e|es|s|ing|ed|) (?:(?:a)?round )?(?:(?:the|a|an|his|her|its|their)(?: [\w'-]+){1,2} )?"
+            r"((?:counter-?|anti-?)?clockwise)\b"
+        ),
+        lambda m: f"{_ORBIT_FORMS[m.group(1)]} {m.group(2)}",
+    ),
     # noun forms: "a slight leftward pan", "a subtle counterclockwise roll", "a forward movement"
     (re.compile(r"\b(left|right)(?:ward)? (pan|truck)\b"), r"\2 \1"),
     (re.compile(r"\b(up|down)(?:ward)? (tilt|pedestal)\b"), r"\2 \1"),
@@ -724,26 +752,48 @@ _ELIDED_VERB = re.compile(
 """``pans left, then right``: the verb of the second direction is left out."""
 
 _CAMERA_WORDS = r"(?:camera|shot|view|lens|drone|pov|perspective|viewpoint|frame|footage|video|it)"
-_SUBJECT = (
-    r"(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)"
-    rf"(?:\s+(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)\w+){{1,2}})"
+_NOT_SUBJECT_WORD = (
+    rf"(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|"
+    r"while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)"
 )
+_SUBJECT = rf"(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})"
+_SUBJECT_ADVERB = r"(?:\w+ly|then|also|later|again|first|next|now|soon|still|just|too)"
+"""What may stand between a subject that opens its clause and its verb: ``the car then moved left``."""
+_CLAUSE_OPENING = r"(?:^|[.!?;:,(]\s*|\b(?:as|while|when|whereas|but|then|after|before|until|once|because)\s+)"
 _OTHER_SUBJECT = re.compile(rf"\b{_SUBJECT}(?:\s+\w+ly)*\s*$")
 """A subject that is not the camera (``the car``, ``she``) right before a motion verb, an
 ``-ly`` adverb between them (``the car suddenly moves left``)."""
+_OTHER_SUBJECT_THEN = re.compile(rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})+\s*$")
+"""``the camera follows the car; the car then moved left``: another subject opening its clause,
+``then``, ``also``, ``later`` ... before its verb (which the taxonomy reads after ``then``). Only
+at a clause opening: ``follows the car then moves left`` names an object, the camera moves."""
 _OTHER_SUBJECT_FIRST_VERB = re.compile(
-    r"(?:^|[.!?;:,(]\s*|\b(?:as|while|when|whereas|but|then|after|before|until|once|because)\s+)"
-    rf"{_SUBJECT}(?:\s+\w+ly)*\s+(?:\w+[^s\W]s|\w+ed)"
+    rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})*\s+(?:\w+[^s\W]s|\w+ed)"
     r"(?:\s+(?:around|away|back|over|off|up|down|left|right|forward|backward))?\s+and\s*$"
 )
-"""``the car turns and moves left``, ``the car turned and moved left``: the other subject of a
+"""``the car turns and moves left``, ``the car then turned and moved left``: the other subject of a
 first verb, joined by ``and``. The subject opens its clause (``passes the parked cars and moves
 left`` names an object)."""
+_PLURAL_SUBJECT = re.compile(
+    r"\b(?:they|we|(?:the|these|those|some|his|her|their|both|all|many|several|two|three|four|five)"
+    rf"(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})(?:\s+{_SUBJECT_ADVERB})*\s*$"
+)
+"""A subject that is not the camera before a verb's plain form (``the people move left``; not
+after ``a``/``an``: ``a slight move to the left`` is a noun)."""
+_SHARED_BASE_VERB = re.compile(r"(?:move|rise|ascend|descend|advance|retreat|slide|lower)\b")
+"""Plain forms of the motion verbs other subjects share (``the birds rise up``); the camera's own
+verbs (``pan``, ``tilt``, ``zoom``) are left alone, as their plain form is often a noun (``the
+slow pan left``)."""
 
 
 def _other_subject(text: str, start: int) -> bool:
     """Whether the motion verb at ``start`` of ``text`` has a subject that is not the camera."""
+    before = text[max(0, start - 120) : start]
+    if _SHARED_BASE_VERB.match(text, start):
+        return _PLURAL_SUBJECT.search(before) is not None
     if _OTHER_SUBJECT.search(text[max(0, start - 80) : start]):
+        return True
+    if _OTHER_SUBJECT_THEN.search(before):
         return True
     return _OTHER_SUBJECT_FIRST_VERB.search(text, max(0, start - 120), start) is not None
 
@@ -783,7 +833,7 @@ def _expand_elided(match: re.Match[str]) -> str:
     carries over to the second (``does not pan left and then right`` -> ``... then not pan right``)."""
     verb, first, joint, second = match.groups()
     before = match.string[max(0, match.start() - 80) : match.start()]
-    finite = _VERB_FORM.match(verb) or re.fullmatch(_PAST_MOTION_VERB, verb)
+    finite = _VERB_FORM.match(verb) or re.fullmatch(_PAST_MOTION_VERB, verb) or _SHARED_BASE_VERB.fullmatch(verb)
     if finite and _other_subject(match.string, match.start()):
         # "the car moves left and right": not the camera's motion either way
         return match.group()
@@ -823,7 +873,8 @@ def _asserted(text: str, member: Primitive | CompoundMotion, match: re.Match[str
     before = text[max(0, match.start() - 80) : match.start()]
     if _negated(before, match.group()):
         return False
-    if _FINITE_OR_PARTICIPLE.match(match.group()) and _other_subject(text, match.start()):
+    verb = match.group()
+    if (_FINITE_OR_PARTICIPLE.match(verb) or _SHARED_BASE_VERB.match(verb)) and _other_subject(text, match.start()):
         return False
     return not (
         member is Primitive.STATIC
@@ -839,7 +890,8 @@ def caption_facts(caption: str) -> set[str]:
     markdown bullets as sentence breaks, manner adverbs such as "slowly" dropped, "in a
     clockwise direction", "counter clockwise", "dollies forward", "glides forward", "pushes
     forward", "tracks left", "tracks in", "swivels", "rotates clockwise", "locked-off", "pans from
-    right to left" (a pan left), "pans back and forth" (both ways, as a move there and back is
+    right to left" (a pan left), "pans 90 degrees to the right", "a push-in", "moves closer",
+    "circles the statue clockwise", "never moves", "pans back and forth" (both ways, as a move there and back is
     labelled), "pans left, then right" and "the camera operator pans" rewritten to wordings the
     patterns know, each in the present and the past tense: "panned left, then right", "moved
     forward and down", "trucked back and forth"); then every
@@ -851,7 +903,8 @@ def caption_facts(caption: str) -> set[str]:
       ("does not pan left or tilt up"); a finite verb after "and" ("did not zoom and panned
       left", "does not zoom and pans left") starts a new, unnegated predicate;
     - its clause names another subject and not the camera ("the car moves left", "the car
-      suddenly moved left", "the car turns and moves left");
+      suddenly moved left", "the car turns and moves left", "; the car then moved left", "the
+      people move left");
     - it is "still"/"fixed" used otherwise ("is still moving", "fixed on the dancer").
 
     >>> sorted(caption_facts("The camera pans left while dollying in. It does not tilt up."))

@@ -70,12 +70,13 @@ from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory_formats import load_npz
-from camerabench.video import VideoInfo, declared_duration, probe_video, read_video, sample_indices
+from camerabench.video import VideoClip, VideoInfo, declared_duration, probe_video, read_video, sample_indices
 from camerabench.video import resized_size as _read_size  # the frame size read_video's max_side gives
 
 __all__ = [
     "ANSWER_SUFFIX",
     "GEOMETRY_HINT",
+    "MIN_FRAMES",
     "QwenVLPredictor",
     "caption_video",
     "diffsw_caption",
@@ -84,6 +85,7 @@ __all__ = [
     "geometry_summary",
     "refuse_too_long",
     "reply_end_ids",
+    "told_rate",
     "vqa_prompt",
     "yes_probabilities",
     "yes_probability_naive",
@@ -146,8 +148,9 @@ def encode_video(
 ) -> VisualInputs:
     """Decode with camerabench's video reader at ``sample_fps`` and prepare the model's pixels.
 
-    The sampled frame rate (video metadata) travels with the pixels, so temporal positions
-    follow real time.
+    The sampled frame rate (video metadata, :func:`told_rate`) travels with the pixels, so temporal
+    positions follow real time. A clip shorter than :data:`MIN_FRAMES` ticks of the clock is given
+    that many frames evenly spread (:func:`_read_sampled`); an odd count is padded with the last frame.
 
     The video's length is measured first (:func:`refuse_too_long`): one whose frames alone take
     more positions than the model has is refused before any frame is kept.
@@ -160,10 +163,102 @@ def encode_video(
     _check_fps(sample_fps, "sample_fps")
     with _warned_once():  # probe_video and read_video warn about the same damaged timing
         refuse_too_long(vl, video_path, sample_fps, vl.spec, max_side=max_side)
-        clip = read_video(video_path, fps=sample_fps, max_side=max_side)
-    with _naming(video_path):
-        prepared = prepare_video(clip.frames, clip.sampled_fps, vl.spec, frame_times_s=clip.timestamps)
-    return dataclasses.replace(prepared, notes=dict(clip.notes))
+        clip, notes = _read_sampled(video_path, sample_fps, max_side)
+    return _prepare_clip(vl, clip, sample_fps, vl.spec, video_path, notes)
+
+
+#: The fewest frames a video is given to the model when it has them (transformers'
+#: ``Qwen2VLVideoProcessor`` and ``Qwen3VLVideoProcessor`` ``min_frames``): a clip shorter than that
+#: many ticks of the sampling clock is sampled evenly instead (:func:`_read_sampled`).
+MIN_FRAMES = 4
+
+
+def _read_sampled(video_path: str | Path, fps: float, max_side: int | None) -> tuple[VideoClip, dict[str, Any]]:
+    """The frames the model gets: ``read_video`` at ``fps``, or, when that keeps fewer than
+    :data:`MIN_FRAMES` frames of a video that has more, up to :data:`MIN_FRAMES` frames evenly spread
+    from its first to its last (as Qwen's video processors floor the frame count at ``min_frames``).
+
+    A clip of 2 frames at 25 fps (0.08 s) read at 8 fps gave the model its first frame alone, padded
+    to a temporal patch of two identical frames: no motion to see, and the second frame dropped without
+    a word. The clip's notes (returned as a copy) say so when the floor applied.
+    """
+    clip = read_video(video_path, fps=fps, max_side=max_side)
+    notes = dict(clip.notes)
+    if len(clip) < MIN_FRAMES:
+        even = read_video(video_path, num_frames=MIN_FRAMES, max_side=max_side)
+        if len(even) > len(clip):
+            notes["frames_at_sample_fps"] = len(clip)
+            notes["frames_sampled_evenly"] = len(even)
+            clip = even
+    return clip, notes
+
+
+#: How far (in frame intervals of the stream) a sampled frame may lie from its tick of the sampling
+#: clock for the clip to count as sampled at the clock's rate (half an interval, and room for the
+#: container's rounding of timestamps, e.g. to milliseconds).
+TICK_TOLERANCE = 0.6
+
+
+def told_rate(frame_times_s: NDArray[np.float64], sample_fps: float, native_fps: float) -> float:
+    """The frame rate the model is told for frames sampled at ``sample_fps`` from a ``native_fps`` stream.
+
+    When the stream is at least as fast as the clock and every frame lies within
+    :data:`TICK_TOLERANCE` of a stream frame interval of its tick (``i / sample_fps`` after the first),
+    the frames are the clock's ticks: the rate is ``sample_fps``, the rate Qwen's own processors report
+    for a video sampled at it (``VideoMetadata.sampled_fps``, frames over duration). Otherwise (a
+    slower stream, all of whose frames are kept; a variable rate; frames sampled evenly) it is the
+    frames' mean rate, ``(N - 1) / span``.
+
+    The mean rate of ticks was what the model was told before: the first and last frames' rounding to
+    the stream's frames made it 8.036 for 2 s of 30 fps read at 8 fps, and Qwen2.5-VL's temporal
+    positions (``floor(t * second_per_grid_t * tokens_per_second)``) fell one step behind at every
+    other temporal patch, away from the frames' own times (the clock's exact half steps).
+
+    Example:
+        >>> told_rate(np.array([0.0, 0.1333, 0.2333, 0.3667, 0.5]), 8.0, 30.0)
+        8.0
+        >>> told_rate(np.arange(6) / 5.0, 8.0, 5.0)  # a 5 fps stream: every frame, at its rate
+        5.0
+    """
+    times = np.asarray(frame_times_s, dtype=np.float64)
+    if len(times) < 2:
+        return float(native_fps)
+    span = float(times[-1] - times[0])
+    mean = (len(times) - 1) / span if span > 0 else float(native_fps)
+    if not (native_fps >= sample_fps > 0):
+        return mean
+    ticks = times[0] + np.arange(len(times)) / sample_fps
+    if float(np.max(np.abs(times - ticks))) <= TICK_TOLERANCE / native_fps:
+        return float(sample_fps)
+    return mean
+
+
+def _prepare_clip(
+    vl: QwenVL, clip: VideoClip, sample_fps: float, spec: PixelSpec, path: str | Path, notes: dict[str, Any]
+) -> VisualInputs:
+    """The model's pixels of a decoded clip, told its rate (:func:`told_rate`).
+
+    Qwen2.5-VL places the temporal patches on a uniform time axis (``second_per_grid_ts``): frames that
+    lie further than half a frame interval from it (a variable frame rate, with stretches slower than
+    the sampling clock) are warned about and noted (``frame_time_error_s``), not passed silently.
+    """
+    rate = told_rate(clip.timestamps, sample_fps, clip.native_fps)
+    with _naming(path):
+        prepared = prepare_video(clip.frames, rate, spec, frame_times_s=clip.timestamps)
+    times = clip.timestamps - clip.timestamps[0]
+    error = float(np.max(np.abs(times - np.arange(len(times)) / rate))) if len(times) > 1 else 0.0
+    if vl.arch.second_per_grid and error > 0.5 / rate:
+        log.warning(
+            "%s: the %d sampled frames are not evenly spaced (a variable frame rate?): the model places them "
+            "%g s apart (%.4g fps), up to %.3g s away from their own times",
+            Path(path).name,
+            len(times),
+            1.0 / rate,
+            rate,
+            error,
+        )
+        notes = {**notes, "frame_time_error_s": round(error, 6)}
+    return dataclasses.replace(prepared, notes=notes)
 
 
 def _sampled_count(info: VideoInfo, fps: float) -> int:
@@ -227,7 +322,8 @@ def refuse_too_long(
     if _surely_fits(video_path, fps, spec, limit - tokens_before):
         return  # the probe decodes the whole video once more: skipped where the header settles it
     info = probe_video(video_path)
-    frames = _sampled_count(info, fps)
+    # :func:`_read_sampled`'s floor: counted at the clock's ticks only, a short clip fitted here
+    frames = max(_sampled_count(info, fps), min(MIN_FRAMES, info.num_frames))
     width, height = _read_size(info.width, info.height, max_side)
     with _naming(video_path):
         fewest = video_token_count(max(1, frames - 1), height, width, spec)
@@ -634,10 +730,8 @@ def encode_media(
         if kind == "video":
             with _warned_once():
                 refuse_too_long(vl, path, fps, video_spec, tokens_before=sum(v.num_tokens for v in out))
-                clip = read_video(path, fps=fps)
-            with _naming(path):
-                prepared = prepare_video(clip.frames, clip.sampled_fps, video_spec, frame_times_s=clip.timestamps)
-            out.append(dataclasses.replace(prepared, notes=dict(clip.notes)))
+                clip, notes = _read_sampled(path, fps, None)
+            out.append(_prepare_clip(vl, clip, fps, video_spec, path, notes))
         else:
             image = read_image(path)
             with _naming(path):

@@ -30,7 +30,15 @@ def parse_size(text: str) -> tuple[int, int]:
     parts = [p.strip() for p in text.lower().split("x")]
     if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
         raise CameraBenchError(f"--size must look like WIDTHxHEIGHT (e.g. 320x192), got {text!r}")
+    if any(len(p.lstrip("0")) > _MAX_SIZE_DIGITS for p in parts):
+        # (a 5000-digit side ended in a ValueError traceback: Python turns no text that long into an integer)
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
+        raise CameraBenchError(f"--size {shown}: a side of more than {_MAX_SIZE_DIGITS} digits is no frame size")
     return int(parts[0]), int(parts[1])
+
+
+#: most digits of a --size side read as a number (the generator refuses sides over 4096 pixels)
+_MAX_SIZE_DIGITS = 9
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

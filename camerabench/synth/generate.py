@@ -11,8 +11,10 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench import __version__
-from camerabench.errors import CameraBenchError
-from camerabench.fileio import atomic_write_text, read_json, write_json
+from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.fileio import atomic_open, atomic_write_text, read_json, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
@@ -54,10 +56,18 @@ from camerabench.synth.specs import (
 from camerabench.synth.textures import texture_bank
 from camerabench.taxonomy import CompoundMotion, Primitive, TrackingKind, binary_records, derive_labels
 from camerabench.trajectory import META_FRAME, Trajectory, pinhole_intrinsic
-from camerabench.trajectory_formats import save_npz, write_tum
+from camerabench.trajectory_formats import write_tum
 from camerabench.video import write_video
 
-__all__ = ["CLIP_DURATION_S", "GENERATOR", "RenderedClip", "generate_dataset", "render_clip"]
+__all__ = [
+    "CLIP_DURATION_S",
+    "GENERATOR",
+    "GT_LENS_K1",
+    "RenderedClip",
+    "generate_dataset",
+    "gt_lens_k1",
+    "render_clip",
+]
 
 log = logging.getLogger(__name__)
 
@@ -233,11 +243,14 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
 
     Raises:
         CameraBenchError: a frame is too wide for a pinhole camera (:func:`_check_fov`,
-            :func:`_check_clip_fov`), or the lens distortion folds back inside it.
+            :func:`_check_clip_fov`), the lens distortion folds back inside it, the clip would
+            have fewer than 2 frames (:func:`_frame_count`) or take more memory to render than
+            :func:`_memory_limit` allows (:func:`_check_clip_memory`).
     """
     _check_fov(*size)
+    n = _frame_count(spec, fps)
+    _check_clip_memory(spec, size, fps)
     fps = float(spec.fps or fps)
-    n = max(2, round((spec.duration_s or CLIP_DURATION_S) * fps))
     _check_clip_fov(spec, size, fps, n)
     rng_scene, rng_shake, rng_noise, rng_misc = (
         np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(4)
@@ -526,7 +539,7 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
     root = Path(out)
     stem = _clip_stem(index, spec)
     write_video(root / "videos" / f"{stem}.mp4", clip.frames, float(spec.fps or fps), crf=spec.crf)
-    save_npz(root / "gt" / f"{stem}.npz", clip.trajectory)
+    _save_gt_npz(root / "gt" / f"{stem}.npz", clip.trajectory, spec.lens_k1)
     write_tum(root / "gt" / f"{stem}.txt", clip.trajectory)
     return {
         "frames": len(clip.frames),
@@ -536,6 +549,59 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
         "render_s": t1 - t0,
         "write_s": time.perf_counter() - t1,
     }
+
+
+#: The key of the lens's radial distortion coefficient (OpenCV's ``k1``, on the normalised
+#: coordinates of the file's ``intrinsic``; 0.0: no lens distortion) in a clip's ground-truth npz.
+#: Files written before it was recorded lack it (:func:`gt_lens_k1`).
+GT_LENS_K1 = "lens_k1"
+
+
+def _save_gt_npz(path: Path, traj: Trajectory, lens_k1: float) -> None:
+    """A clip's ground truth: the arrays :func:`~camerabench.trajectory_formats.save_npz` writes
+    (``cam_c2w``, ``intrinsic``, ``timestamps``, read by
+    :func:`~camerabench.trajectory_formats.load_npz`, which reads no other) and :data:`GT_LENS_K1`,
+    the barrel distortion the frames were drawn through (``r_d = r (1 + k1 r^2)``): without it the
+    frames could not be undistorted nor a method evaluated with the true camera model."""
+    assert traj.intrinsic is not None  # rendered clips always have intrinsics
+    arrays: dict[str, Any] = {
+        "cam_c2w": traj.cam_c2w,
+        "timestamps": traj.timestamps,
+        "intrinsic": traj.intrinsic,
+        GT_LENS_K1: np.float64(lens_k1),
+    }
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def gt_lens_k1(path: str | Path) -> float | None:
+    """The lens distortion ``k1`` a synthetic clip's ground-truth npz records (0.0: none).
+
+    Returns:
+        None for a file written before the coefficient was recorded (generator version 2 and
+        earlier): unknown from the file; the dataset's ``manifest.json`` gives each clip's
+        ``motion.lens_k1``.
+
+    Raises:
+        FileFormatError: the file is no npz archive, or its ``lens_k1`` is not one finite real number.
+    """
+    path = Path(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise FileFormatError(path, "not an npz archive (a single .npy array?)")
+        with data:
+            if GT_LENS_K1 not in data.files:
+                return None
+            value = np.asarray(data[GT_LENS_K1])
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise FileFormatError(path, f"cannot read npz: {exc}") from exc
+    if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
+        raise FileFormatError(
+            path,
+            f"{GT_LENS_K1} must be one finite real number, got {value!r} (dtype {value.dtype}, shape {value.shape})",
+        )
+    return float(value)
 
 
 def _shot(clip: RenderedClip, video: str, size: tuple[int, int]) -> ShotGeometry:
@@ -573,6 +639,86 @@ MIN_FPS = 1.0
 
 #: Most clips one dataset may hold: the preset's full set plus random extras, each a rendered video.
 MAX_CLIPS = 10_000
+#: Largest seed: numpy's and torch's generators take 64 bits. A 5000-digit seed rendered every
+#: clip and then failed writing the labels (Python turns no integer that long into text).
+MAX_SEED = 2**64 - 1
+#: Share of the machine's memory (:func:`_memory_bytes`) one clip may take to render.
+MEMORY_SHARE = 0.5
+#: Memory assumed where the operating system does not say (no ``os.sysconf``).
+FALLBACK_MEMORY_BYTES = 8 * 2**30
+#: Most frames one clip may have (the hard preset's longest clip at :data:`MAX_FPS` has 7200).
+MAX_CLIP_FRAMES = 100_000
+
+
+def _frame_count(spec: ClipSpec, fps: float) -> int:
+    """The number of frames of ``spec`` at the dataset's ``fps`` (the clip's own ``fps`` and
+    ``duration_s``, when set, win).
+
+    Raises:
+        CameraBenchError: fewer than 2 frames (a clip of 0.01 s at 10 fps got 2 frames 0.1 s
+            apart, past the clip's end, labelled with its whole move) or more than
+            :data:`MAX_CLIP_FRAMES`.
+    """
+    rate = float(spec.fps or fps)
+    duration = float(spec.duration_s or CLIP_DURATION_S)
+    exact = duration * rate
+    if not exact < MAX_CLIP_FRAMES + 0.5:  # inf too
+        raise CameraBenchError(
+            f"clip {spec.name!r}: {duration:g} s at {rate:g} fps is {exact:.4g} frames, more than {MAX_CLIP_FRAMES}"
+        )
+    n = round(exact)
+    if n < 2:
+        raise CameraBenchError(
+            f"clip {spec.name!r}: {duration:g} s at {rate:g} fps is {n} frame(s); a clip needs at least 2 "
+            f"(duration_s times fps of at least 1.5)"
+        )
+    return n
+
+
+def _memory_bytes() -> tuple[int, str]:
+    """This machine's physical memory in bytes, and where the number comes from."""
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names and "SC_PAGE_SIZE" in os.sysconf_names:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        if total > 0:
+            return int(total), "this machine's"
+    return FALLBACK_MEMORY_BYTES, "the assumed (the system does not say how much it has)"
+
+
+def _memory_limit() -> tuple[int, str]:
+    """Most bytes one clip may take to render (:data:`MEMORY_SHARE` of :func:`_memory_bytes`)."""
+    total, source = _memory_bytes()
+    return int(total * MEMORY_SHARE), f"{MEMORY_SHARE:.0%} of {source} {total / 2**30:.3g} GiB of memory"
+
+
+def _clip_bytes(spec: ClipSpec, size: tuple[int, int], fps: float) -> int:
+    """About the most memory (bytes) rendering ``spec`` takes: float32 RGB frames, each rendered
+    (motion-blur sub-frames included) held twice (the list and its stack), three copies of the
+    clip's frames while exposure, flicker and noise apply, and some frames' worth of transient
+    buffers (measured with ``tracemalloc``: 4 frames per frame for a plain clip, 2.25 per
+    sub-frame under motion blur)."""
+    n = _frame_count(spec, fps)
+    n_fine = (n - 1) * max(1, spec.motion_blur) + 1
+    width, height = size
+    return (2 * n_fine + 3 * n + 20) * width * height * 3 * 4
+
+
+def _check_clip_memory(spec: ClipSpec, size: tuple[int, int], fps: float) -> int:
+    """Refuse a clip that would take more memory to render than :func:`_memory_limit` allows
+    (a 4096x4096 clip at 240 fps was rendered until the system killed it); returns its estimate.
+
+    Raises:
+        CameraBenchError: naming the clip, its frames, the size, the estimate and the limit.
+    """
+    need = _clip_bytes(spec, size, fps)
+    limit, what = _memory_limit()
+    if need > limit:
+        n = _frame_count(spec, fps)
+        raise CameraBenchError(
+            f"clip {spec.name!r}: {n} frames of {size[0]}x{size[1]} at {float(spec.fps or fps):g} fps would take "
+            f"about {need / 2**30:.3g} GiB of memory to render, more than {what}; use a smaller --size or a "
+            f"lower --fps"
+        )
+    return need
 
 
 def _parse_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -596,6 +742,8 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
         raise CameraBenchError(f"clips must be at most {MAX_CLIPS}, got {clips}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise CameraBenchError(f"seed must be an integer >= 0, got {seed!r}")
+    if seed > MAX_SEED:  # (a 5000-digit number is not written out: Python refuses to)
+        raise CameraBenchError(f"seed must be at most 2**64 - 1 = {MAX_SEED}, got a {seed.bit_length()}-bit integer")
     if not isinstance(fps, int | float) or isinstance(fps, bool) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
         raise CameraBenchError(f"fps must be a finite number in (0, {MAX_FPS:g}], got {fps!r}")
     if fps < MIN_FPS:
@@ -629,7 +777,49 @@ def _check_out(out: Path) -> bool:
     ours = (isinstance(data, dict) and data.get("generator") == GENERATOR) or (out / _INCOMPLETE).is_file()
     if not ours:
         raise CameraBenchError(f"{out}: folder exists and is not a synthetic dataset; refusing to overwrite it")
+    foreign = _foreign_files(out)
+    if foreign:
+        # regenerating deleted them with the folder (a user's own video put into videos/)
+        shown = ", ".join(str(p.relative_to(out)) for p in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        raise CameraBenchError(
+            f"{out}: holds a synthetic dataset whose folders also hold {len(foreign)} file(s) the generator does not "
+            f"write ({shown}{more}); regenerating there would delete them: move them out or choose another folder"
+        )
     return True
+
+
+#: what the generator writes into each subfolder of a dataset (file names; ``labels/`` has subfolders)
+_OWN_FILES = {
+    "videos": re.compile(r"synth_\d{3,}_[A-Za-z0-9_+-]+\.mp4"),
+    "gt": re.compile(r"synth_\d{3,}_[A-Za-z0-9_+-]+\.(npz|txt)"),
+    "labels": re.compile(r"[A-Za-z0-9_+-]+\.(json|jsonl|tsv)"),
+}
+#: a temporary file an interrupted atomic write left (:func:`camerabench.fileio.atomic_open`), or
+#: what a file browser leaves in every folder it shows (macOS Finder's ``.DS_Store`` and ``._*``
+#: resource forks, Windows Explorer's ``Thumbs.db`` and ``desktop.ini``): not a user's work
+_HOUSEKEEPING_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp|\.DS_Store|\._.+|Thumbs\.db|desktop\.ini")
+
+
+def _foreign_files(out: Path) -> list[Path]:
+    """Files in ``out``'s ``videos/``, ``gt/`` and ``labels/`` (which regenerating deletes) that
+    the generator does not write: other names, links, or folders in ``videos/`` and ``gt/``."""
+    foreign: list[Path] = []
+    for sub, pattern in _OWN_FILES.items():
+        folder = out / sub
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            foreign.append(folder)
+            continue
+        if not folder.exists():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                if sub != "labels":
+                    foreign.append(path)
+                continue
+            if path.is_symlink() or not (pattern.fullmatch(path.name) or _HOUSEKEEPING_FILE.fullmatch(path.name)):
+                foreign.append(path)
+    return foreign
 
 
 def _enclosing_dataset(out: Path) -> Path | None:
@@ -697,22 +887,40 @@ def generate_dataset(
     _check_arguments(clips, seed, fps, workers)
     width, height = _parse_size(size)
     try:
-        specs = preset_specs(preset, clips, seed)
+        # the lens knob's k1 scaled for the frame's aspect ratio (recorded in the manifest and gt/)
+        specs = preset_specs(preset, clips, seed, (width, height))
     except ValueError as exc:
         raise CameraBenchError(str(exc)) from exc
+    needs: list[int] = []  # the memory each clip takes to render
     for spec in specs:
-        n = max(2, round((spec.duration_s or CLIP_DURATION_S) * float(spec.fps or fps)))
+        n = _frame_count(spec, fps)
         if spec.scene_cut and n < 4:
             raise CameraBenchError(
                 f"fps {fps:g} gives {spec.name!r} {n} frames; a scene cut needs at least 4 "
                 f"(fps >= {4 / CLIP_DURATION_S:g})"
             )
+        needs.append(_check_clip_memory(spec, (width, height), fps))
         _check_clip_fov(spec, (width, height), float(spec.fps or fps), n)  # before anything is written
     _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours
     with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
         _prepare_out(out)
         jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+        limit, what = _memory_limit()
+        # each worker renders one clip at a time: the largest clips at once must fit
+        largest = np.cumsum(sorted(needs, reverse=True))
+        fit = max(1, int(np.searchsorted(largest, limit, side="right")))
+        if n_workers > fit:
+            log.warning(
+                "rendering with %d worker(s), not %d: the %d largest clips take about %.3g GiB to render at once, "
+                "more than %s",
+                fit,
+                n_workers,
+                fit + 1,
+                largest[fit] / 2**30,
+                what,
+            )
+            n_workers = fit
         t0 = time.perf_counter()
         log.info(
             "rendering %d %s clips at %dx%d, %g fps with %d worker(s) into %s",

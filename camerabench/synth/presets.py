@@ -19,7 +19,15 @@ import numpy as np
 from camerabench.synth.specs import MINOR_MAGNITUDES, ClipSpec
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, TrackingKind
 
-__all__ = ["FAILURE_MODES", "KNOBS", "MAGNITUDES", "MINOR_MAGNITUDES", "PRESETS", "preset_specs"]
+__all__ = [
+    "FAILURE_MODES",
+    "KNOBS",
+    "MAGNITUDES",
+    "MINOR_MAGNITUDES",
+    "PRESETS",
+    "lens_k1_for_size",
+    "preset_specs",
+]
 
 P = Primitive
 
@@ -59,7 +67,9 @@ FAILURE_MODES = KNOBS
 #: rows out over most of a 30 fps frame interval)
 ROLLING_SHUTTER_READOUT = 0.9
 #: barrel distortion (OpenCV's k1 on normalised coordinates): about 8% of the radius at the
-#: frame corners for the presets' 58-64 degree fields of view, an action-camera look
+#: frame corners for the presets' 58-64 degree fields of view, an action-camera look. This is the
+#: lens knob's ``k1`` in frames as wide as the default 5:3 or wider (16:9 included); taller frames
+#: get :func:`lens_k1_for_size`.
 LENS_K1 = -0.25
 #: the low-frame-rate knob's frame rate and how much faster than the ``fast`` speed class it moves
 LOW_FPS = 4.0
@@ -307,7 +317,33 @@ DEFAULT_FPS = 10.0
 DEFAULT_SEED = 0
 
 
-def preset_specs(preset: str, clips: int | None = None, seed: int = 0) -> list[ClipSpec]:
+#: height over width of the frames in which the lens knob's ``k1`` is :data:`LENS_K1` (the default size's)
+LENS_REFERENCE_ASPECT = DEFAULT_SIZE[1] / DEFAULT_SIZE[0]
+
+
+def lens_k1_for_size(width: int, height: int) -> float:
+    """The lens knob's barrel distortion ``k1`` in a ``width`` x ``height`` frame.
+
+    :data:`LENS_K1` in frames as wide as :data:`LENS_REFERENCE_ASPECT` (5:3) or wider, 16:9
+    included. In a taller frame the corners lie farther out in normalised coordinates (the focal
+    length is set from the width), and ``k1 = -0.25`` folded the picture back there (4:3, square
+    and portrait frames were refused): there ``k1`` is scaled by ``(1 + a0^2) / (1 + a^2)``, ``a``
+    the frame's height over width and ``a0`` the reference's, so that ``k1 r_c^2``, the
+    distortion's share of the corner radius ``r_c``, is the same as in a 5:3 frame (about 13%
+    at the shortest focal length a first frame gets, inside the 14.8% where the radial model
+    folds back: :func:`~camerabench.synth.nuisances.check_lens_fold`).
+
+    Example:
+        >>> lens_k1_for_size(320, 192), lens_k1_for_size(320, 180), round(lens_k1_for_size(640, 480), 4)
+        (-0.25, -0.25, -0.2176)
+    """
+    ratio = (1.0 + (height / width) ** 2) / (1.0 + LENS_REFERENCE_ASPECT**2)
+    return LENS_K1 / max(1.0, ratio)
+
+
+def preset_specs(
+    preset: str, clips: int | None = None, seed: int = 0, size: tuple[int, int] | None = None
+) -> list[ClipSpec]:
     """The clip specs of a preset.
 
     Args:
@@ -315,6 +351,9 @@ def preset_specs(preset: str, clips: int | None = None, seed: int = 0) -> list[C
         clips: how many (default: the full preset). Fewer takes the first ``clips``; more
             appends random compositions of two primitives drawn from ``seed``.
         seed: seed for the random extras.
+        size: the frame size (width, height) the clips are rendered at: the lens knob's clips get
+            :func:`lens_k1_for_size` (default: :data:`LENS_K1`, which folds back in frames taller
+            than about 0.72 of their width).
 
     Example:
         >>> [s.name for s in preset_specs("standard", 3)]
@@ -324,6 +363,9 @@ def preset_specs(preset: str, clips: int | None = None, seed: int = 0) -> list[C
         specs = _standard()
     elif preset == "hard":
         specs = _hard()
+        if size is not None:
+            k1 = lens_k1_for_size(*size)
+            specs = [dataclasses.replace(s, lens_k1=k1) if s.knobs.get("lens_distortion") else s for s in specs]
     else:
         raise ValueError(f"unknown preset {preset!r}; choose from {PRESETS}")
     if clips is None:
