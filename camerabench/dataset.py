@@ -317,7 +317,7 @@ class Dataset:
         for video, label_file in named.items():
             problem = self._label_name_problem(video, files.found) or self._other_file(video, files.found, near)
             if problem is not None:
-                raise FileFormatError(label_file, f"the video {video!r} {problem}{_on_line(label_file, video)}")
+                raise FileFormatError(label_file, f"the video {video!r} {problem}", _line_naming(label_file, video))
         names = sorted(set(files.found) | set(named))
         folded: dict[str, str] = {}
         for name in names:
@@ -332,14 +332,15 @@ class Dataset:
                         named[label],
                         f"the video {label!a} is written in another Unicode form than its file {file!a} in "
                         f"{self.videos_dir} (macOS writes names decomposed, NFD): write the name as the file "
-                        f"is, or rename the file{_on_line(named[label], label)}",
+                        "is, or rename the file",
+                        _line_naming(named[label], label),
                     )
                 how = "letter case" if name.casefold() == other.casefold() else f"Unicode form ({other!a}, {name!a})"
-                on_line = _on_line(where, _pick(where, (name, other), named, files.found))
                 raise FileFormatError(
                     where,
                     f"the videos {other!r} and {name!r} differ only in {how}: their per-video files would be "
-                    f"one file on macOS and Windows; rename one{on_line}",
+                    "one file on macOS and Windows; rename one",
+                    _line_naming(where, _pick(where, (name, other), named, files.found)),
                 )
             folded[key] = name
         others = [name for name in files.others if name not in named]
@@ -542,17 +543,11 @@ def _pick(where: Path, names: tuple[str, str], named: dict[str, Path], found: Co
     return next((n for n in mine if n not in found), mine[0])
 
 
-def _on_line(label_file: Path, video: str) -> str:
-    """`` (line N)``, the first line of ``label_file`` (a label file already read) that names
-    ``video``, for the end of an error about that name (it named the file only: a user searched
-    a file of thousands of lines for a name that differs from the right one by a space or a
-    letter's case); empty when there is none (``videos/``)."""
-    line = _line_naming(label_file, video)
-    return "" if line is None else f" (line {line})"
-
-
 def _line_naming(label_file: Path, video: str) -> int | None:
-    """The first line of ``label_file`` that names ``video`` (see :func:`_on_line`)."""
+    """The first line of ``label_file`` (a label file already read) that names ``video``, for
+    the ``path:N:`` of an error about that name (a user searched a file of thousands of lines
+    for a name that differs from the right one by a space or a letter's case); None when there
+    is none (``videos/``, a folder)."""
     if label_file.suffix == ".json":
         doc = read_json_document(label_file)
         if isinstance(doc.value, list):

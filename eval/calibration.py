@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import itertools
 import json
@@ -469,6 +470,15 @@ def _checked_samples(
         raise ValueError(
             f"calibration samples: {POOLED!r} is not a primitive: its map is fitted here on every primitive's samples"
         )
+    known = [p.value for p in Primitive]
+    if name not in known:  # a typo ("pan_left") fitted a map of its own that no question ever used
+        by_lower = {k.lower(): k for k in known}
+        close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.0)
+        raise ValueError(
+            f"calibration samples: {_show(name)} is not a primitive name (a file stem of the taxonomy, e.g. "
+            f"'Pan_Left'): did you mean {by_lower[close[0]]!r}? A map under another key would be applied to no "
+            "question"
+        )
     y = np.asarray(labels)
     s = np.asarray(scores)
     v = list(videos)
@@ -512,7 +522,9 @@ def fit_calibration(
         CameraBenchError: ``n_splits`` is not an integer >= 2.
         ValueError: fewer than 2 videos (no video could be cross-fitted: a map fitted without
             its fold would be fitted on nothing); a key :data:`POOLED` (that map is fitted
-            here, on every primitive's samples); labels, scores and videos
+            here, on every primitive's samples); a key that is not a primitive name
+            (:class:`~camerabench.taxonomy.Primitive` value, e.g. ``Pan_Left``: the message names
+            the closest one); labels, scores and videos
             of different lengths; labels other than booleans (or 0 and 1); scores that are not
             finite (NaN or infinite). The message names the primitive.
 
@@ -909,6 +921,10 @@ class CalibratedRun:
         unfitted: primitive -> its records calibrated by the pooled map although the calibration
             was fitted on no sample of that primitive (a calibration of other data, applied to
             primitives it did not have): counted among ``pooled`` too, and warned about.
+        scores_changed: on the dataset the calibration was fitted on, whether the run's scored
+            binary samples differ from those it was fitted on (its ``scores_digest``: scores
+            re-run after calibrating, a map that may be stale); None when that cannot be checked
+            (a calibration of other data or copied from another run, or a file without a digest).
     """
 
     run: MethodRun
@@ -919,6 +935,7 @@ class CalibratedRun:
     held_out: int = 0
     videos: int = 0
     unfitted: dict[str, int] = field(default_factory=dict)
+    scores_changed: bool | None = None
 
     @property
     def source(self) -> str:
@@ -971,7 +988,8 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             escaped_text(calibration.fitted_on_data),
         )
     fitted_digest = calibration.scores_digest if same and calibration.copied_from is None else None
-    if fitted_digest is not None and scores_digest(samples) != fitted_digest:
+    changed = None if fitted_digest is None else scores_digest(samples) != fitted_digest
+    if changed:
         log.warning(
             "%s: its scored binary samples are not those its calibration was fitted on (%s, fitted %s): its "
             "scores.jsonl or the labels changed since, and the maps may not fit the scores' scale; run "
@@ -1022,7 +1040,15 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         )
     copy = dataclasses.replace(run, scores=out)
     return CalibratedRun(
-        copy, calibration, cross_fit, pooled, undefined, len(held), len(scored), dict(sorted(unfitted.items()))
+        copy,
+        calibration,
+        cross_fit,
+        pooled,
+        undefined,
+        len(held),
+        len(scored),
+        dict(sorted(unfitted.items())),
+        changed,
     )
 
 
@@ -1128,4 +1154,10 @@ def calibration_section(
         failed=failed,
         missing=missing,
         no_calibration_map=no_map,
+        pooled=calibrated.pooled,
+        unfitted=dict(calibrated.unfitted),
+        map_notes={
+            k: v.note or "no map" for k, v in sorted(cal.per_primitive.items()) if k != POOLED and v.full is None
+        },
+        scores_changed=calibrated.scores_changed,
     )

@@ -30,6 +30,7 @@ from camerabench.eval.failed import FailedPolicy
 from camerabench.eval.gallery import DEFAULT_MAX_CLIPS, GalleryEntry
 from camerabench.eval.results import (
     BinaryResult,
+    CalibrationResult,
     CaptionResult,
     Comparison,
     EvaluationResult,
@@ -990,6 +991,60 @@ def _count_or_unknown(value: int | None) -> int | str:
     return "not recorded" if value is None else value
 
 
+def _raw(c: CalibrationResult) -> bool:
+    return c.source == "raw scores"
+
+
+def _pooled_cell(c: CalibrationResult) -> int | str:
+    """Scores calibrated by the pooled map (``—`` for raw scores, which no map calibrated)."""
+    return "—" if _raw(c) else _count_or_unknown(c.pooled)
+
+
+def _unfitted_cell(c: CalibrationResult) -> str:
+    """``Zoom_In: 10; Tilt_Up: 3``: scores of primitives the calibration has no sample of."""
+    if _raw(c):
+        return "—"
+    if c.unfitted is None:
+        return "not recorded"
+    return "; ".join(f"{k}: {n}" for k, n in c.unfitted.items()) or "0"
+
+
+def _scores_changed_cell(c: CalibrationResult) -> str:
+    if _raw(c):
+        return "—"
+    if c.scores_changed is None:
+        return "not checked"
+    return "yes: the maps may be stale" if c.scores_changed else "no"
+
+
+def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[Any]]:
+    """One row per method and primitive: its map (or why it has none), scores of it calibrated by
+    the pooled map of other primitives, and its Brier score (``n/a`` with the reason)."""
+    rows: list[list[Any]] = []
+    for n, c in cal.items():
+        maps = {k: v for k, v in (c.maps or {}).items() if k != "pooled"}
+        notes = c.map_notes or {}
+        unfitted = c.unfitted or {}
+        for prim in sorted(set(c.per_primitive_brier) | set(maps) | set(unfitted)):
+            if _raw(c):
+                kind = "raw scores"
+            elif prim in unfitted or (c.maps is not None and prim not in maps):
+                kind = "pooled (the calibration has no sample of it)"
+            elif maps.get(prim) == "undefined" or prim in notes:
+                kind = f"pooled ({notes.get(prim, 'no map of its own')})"
+            else:
+                kind = maps.get(prim, "not recorded")
+            brier = c.per_primitive_brier.get(prim)
+            if brier is None:
+                brier_cell = "n/a: no binary label of it in this dataset"
+            elif not math.isfinite(brier):
+                brier_cell = "n/a: no scored sample"
+            else:
+                brier_cell = _num(brier)
+            rows.append([n, prim, kind, "—" if _raw(c) else unfitted.get(prim, 0), brier_cell])
+    return rows
+
+
 def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_reliability
 
@@ -1011,7 +1066,10 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
             "P(yes) on the binary samples it scored: from its `calibration.json` (cross-fitted on the data it "
             "was fitted on: each video calibrated by the fold that left it out), or the raw scores when they "
             "are probabilities. Lower is better. Samples whose score failed, that have no score record or "
-            "whose score has no calibration map are left out of both, and counted in their columns."
+            "whose score has no calibration map are left out of both, and counted in their columns. Scores of a "
+            "primitive without a map of its own are calibrated by the pooled map (counted); those of a primitive "
+            "the calibration has no sample of at all, by a map of other primitives' scores, are counted per "
+            "primitive. On the data it was fitted on, the scores are checked against those it was fitted on."
         )
         rows = [
             [
@@ -1021,9 +1079,12 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
                 _count_or_unknown(c.failed),
                 _count_or_unknown(c.missing),
                 _count_or_unknown(c.no_calibration_map),
+                _pooled_cell(c),
+                _unfitted_cell(c),
                 _num(c.brier),
                 _num(c.ece),
                 c.fitted_on_data or "",
+                _scores_changed_cell(c),
             ]
             for n, c in cal.items()
         ]
@@ -1034,13 +1095,42 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
             "failed (left out)",
             "missing (left out)",
             "no calibration map (left out)",
+            "scores calibrated by the pooled map",
+            "of them, of primitives the calibration has no sample of",
             "Brier",
             "ECE",
             "calibration fitted on",
+            "scores changed since calibrating",
         ]
         doc.table(header, rows)
         _write_csv(out / "calibration.csv", header, rows)
         csvs.append("calibration.csv")
+        for n, c in cal.items():
+            if c.unfitted:
+                doc.p(
+                    f"{n}: its calibration was fitted on no sample of "
+                    + ", ".join(f"{k} ({count} scores)" for k, count in c.unfitted.items())
+                    + ": those scores were calibrated by the pooled map fitted on other primitives' scores, which "
+                    "may be on another scale; calibrate on labels of them for maps of their own."
+                )
+            if c.scores_changed:
+                doc.p(
+                    f"{n}: its scored binary samples are not those its calibration ({c.calibration_file}) was fitted "
+                    "on: the scores (or the labels) changed after calibrating, so the maps may not fit them; run "
+                    "`camerabench calibrate` again."
+                )
+        per_rows = _calibration_per_primitive(cal)
+        if per_rows:
+            per_header = [
+                "method",
+                "primitive",
+                "map",
+                "scores calibrated by a map of other primitives",
+                "Brier",
+            ]
+            doc.table(per_header, per_rows)
+            _write_csv(out / "calibration_per_primitive.csv", per_header, per_rows)
+            csvs.append("calibration_per_primitive.csv")
     if left_out:
         doc.p(
             "No Brier score or ECE (no P(yes) to assess) for "
@@ -1263,6 +1353,7 @@ _OUTPUT_FILES = (
     "vqa.csv",
     "retrieval.csv",
     "calibration.csv",
+    "calibration_per_primitive.csv",
     "mcq.csv",
     "captions.csv",
     "captions_per_video.csv",

@@ -752,6 +752,19 @@ class CalibrationResult(Section):
         missing: labelled binary samples left out because the method wrote no score record.
         no_calibration_map: labelled binary samples whose ok score has no calibration map
             (neither its primitive's nor the pooled one), left out; 0 for raw scores.
+        pooled: the method's scores calibrated by the pooled map (a primitive without a map of
+            its own, or a question that is no primitive); None for raw scores.
+        unfitted: primitive -> its scores calibrated by the pooled map although the calibration
+            was fitted on no sample of that primitive (a map of other primitives' scores, which
+            may be on another scale); counted among ``pooled``; empty when none, None for raw
+            scores.
+        map_notes: primitive -> why the calibration has no map of its own for it (one class
+            only, no scored sample), as the calibration file records it; its scores get the
+            pooled map.
+        scores_changed: whether the run's scored binary samples differ from those the
+            calibration was fitted on (scores re-run after calibrating: the maps may be stale);
+            None when not checked (a calibration of other data, copied, or a file without a
+            digest, and raw scores).
     """
 
     source: str
@@ -767,6 +780,10 @@ class CalibrationResult(Section):
     failed: int | None = None
     missing: int | None = None
     no_calibration_map: int | None = None
+    pooled: int | None = None
+    unfitted: dict[str, int] | None = None
+    map_notes: dict[str, str] | None = None
+    scores_changed: bool | None = None
 
 
 # --------------------------------------------------------------------------- method and top level

@@ -955,10 +955,12 @@ def _rerun_changed(
     prints: Mapping[str, str | None],
     cut_short: set[str],
     retry: set[str] | None = None,
+    incomplete: set[str] | None = None,
 ) -> set[str]:
     """Videos (rows, for ``answer``) of an earlier run whose questions (``asked``) or file
     (``prints``) have changed since, whose records an interrupted append cut short
-    (``cut_short``), or that failed and are to be tried again (``retry``): their records are
+    (``cut_short``), that failed and are to be tried again (``retry``), or that lack a record
+    for a question asked now while no run.json says why (``incomplete``): their records are
     dropped from ``out_path`` (rewritten atomically) and from ``info``, and they are returned to
     be run again. A video without a digest in run.json (a run.json written before they were
     kept) is taken as unchanged."""
@@ -988,7 +990,7 @@ def _rerun_changed(
     if retry:
         what = "rows are" if kind == "answer" else "videos are"
         log.info("%s: %d failed %s tried again (e.g. %s)", out_path, len(retry), what, min(retry))
-    changed = changed_questions | changed_files | cut_short | retry
+    changed = changed_questions | changed_files | cut_short | retry | (incomplete or set())
     if not changed:
         return changed
     kept = [r for r in records if _record_key(r) not in changed]
@@ -1003,6 +1005,92 @@ def _rerun_changed(
         info.seconds_per_video.pop(video, None)
         info.video_info.pop(video, None)
     return changed
+
+
+def _missing_questions(
+    out_path: Path, records: Sequence[ScoreRecord], questions: Mapping[str, list[Question]]
+) -> set[str]:
+    """Without run.json (no question digests to compare): the recorded videos that lack a record for
+    a question the dataset asks of them now (a label file added since; or questions the method
+    found unanswerable, which only run.json would tell), to be run again rather than left with
+    a question never asked."""
+    recorded: dict[str, set[str]] = {}
+    for rec in records:
+        recorded.setdefault(rec.video, set()).add(rec.question)
+    short = {v for v, texts in recorded.items() if any(q.text not in texts for q in questions.get(v, []))}
+    if short:
+        log.warning(
+            "%s: %d recorded video(s) lack a record for a question the dataset asks of them (e.g. %s), and "
+            "without run.json whether the method found it unanswerable is not known: they are run again",
+            out_path,
+            len(short),
+            min(short),
+        )
+    return short
+
+
+#: run.json's ``video_info[video]`` key, written by the runner for a ``predict`` video that left no
+#: record (the method answers none of its questions): the number of questions it found
+#: unanswerable. ``--resume`` takes such a video as done (see :func:`_done_without_records`).
+NO_RECORDS_KEY = "unanswerable_questions"
+
+
+def _done_without_records(
+    out_path: Path,
+    info: RunInfo,
+    recorded: set[str],
+    questions: Mapping[str, list[Question]],
+    asked: Mapping[str, str],
+    prints: Mapping[str, str | None],
+) -> set[str]:
+    """Videos an earlier part of the run completed without leaving a record: the method answered
+    none of their questions (a geometric method on a video labelled only on what it cannot
+    answer). Their records do not say they were run, so without this every ``--resume`` ran them
+    again.
+
+    Such a video is done when run.json booked it (its timing, made only once its records, none,
+    were on disk), lists no failure for it, counts every question asked of it now as unanswerable
+    (:data:`NO_RECORDS_KEY`, so a run.json of an older version, or a video whose records were
+    removed from the records file, is run again), and its questions and file are those it was run
+    with. One whose questions or file changed since is run again, and its entries are dropped
+    from ``info`` (run.json takes the new digests before it runs: an interruption must not leave
+    the old entries standing for the new file).
+    """
+    done: set[str] = set()
+    changed: set[str] = set()
+    stale: set[str] = set()
+    for video, qs in questions.items():
+        details = info.video_info.get(video, {})
+        if video in recorded or video not in info.seconds_per_video or NO_RECORDS_KEY not in details:
+            continue
+        count = details[NO_RECORDS_KEY]
+        same_questions = info.questions_sha256.get(video) == asked.get(video)
+        same_file = prints.get(video) is not None and info.video_sha256.get(video) == prints.get(video)
+        if not (same_questions and same_file):
+            changed.add(video)
+        elif video in info.failures or type(count) is not int or count != len({q.text for q in qs}):
+            stale.add(video)  # not what a video that answered nothing leaves (a hand-edited run.json)
+        else:
+            done.add(video)
+    if changed:
+        log.warning(
+            "%s: the questions or file of %d video(s) the method answered none of the questions of changed "
+            "since the earlier run (e.g. %s): they are run again",
+            out_path,
+            len(changed),
+            min(changed),
+        )
+    for video in changed | stale:
+        info.seconds_per_video.pop(video, None)
+        info.video_info.pop(video, None)
+    if done:
+        log.info(
+            "%s: %d video(s) the method answered none of the questions of are already done (e.g. %s)",
+            out_path,
+            len(done),
+            min(done),
+        )
+    return done
 
 
 def _run_locked(
@@ -1085,7 +1173,11 @@ def _run_locked(
         if kind != "answer":
             scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
             cut_short = _cut_short(cut, scores, ds.questions()) if kind == "predict" else set()
-            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry)
+            # without run.json, a video lacking a record for a question asked now is not known to be complete
+            short = _missing_questions(out_path, scores, ds.questions()) if earlier is None else set()
+            done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
+            if kind == "predict":
+                done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
         elif retry:
             done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
     else:
@@ -1166,8 +1258,12 @@ def _run_locked(
         """run.json's entries for a video whose records are on disk (repeatable: an interrupt may
         have stopped it part-way)."""
         info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
-        if outcome.info:  # per-video details (decoding notes, model choices) for run.json
-            info.video_info[outcome.video] = outcome.info
+        details = dict(outcome.info)  # per-video details (decoding notes, model choices) for run.json
+        if kind == "predict" and not outcome.records and not outcome.failure:
+            # no record to resume from: run.json says it ran and answered none of its questions
+            details[NO_RECORDS_KEY] = outcome.unanswerable
+        if details:
+            info.video_info[outcome.video] = details
         else:
             info.video_info.pop(outcome.video, None)
         if outcome.failure:

@@ -3,7 +3,8 @@
 Public API: :func:`generate_dataset` writes a dataset folder (design.md A3);
 :func:`render_clip` renders one :class:`ClipSpec` in memory; :func:`preset_specs` lists a
 preset's clips; :func:`render_frame` / :func:`project_points` are the renderer and its
-pinhole model.
+pinhole model; :func:`gt_lens_k1` reads the lens distortion ``k1`` a clip's ground-truth
+``gt/<stem>.npz`` records beside ``cam_c2w``, ``intrinsic`` and ``timestamps``.
 
 Attributes are imported on first use (PEP 562): ``import camerabench.synth.presets`` for the
 command line's defaults does not pull in the renderer, the video writer and the label files.
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
         GENERATOR_VERSION,
         RenderedClip,
         generate_dataset,
+        gt_lens_k1,
         render_clip,
     )
-    from camerabench.synth.presets import FAILURE_MODES, KNOBS, MAGNITUDES, preset_specs
+    from camerabench.synth.presets import MAGNITUDES, preset_specs
     from camerabench.synth.render import Quad, Scene, TextureBank, project_points, render_frame
-    from camerabench.synth.specs import ClipSpec, camera_path, raw_annotation
+    from camerabench.synth.specs import FAILURE_MODES, KNOBS, ClipSpec, camera_path, raw_annotation
 
 __all__ = [
     "CLIP_DURATION_S",
@@ -43,6 +45,7 @@ __all__ = [
     "camera_path",
     "caption",
     "generate_dataset",
+    "gt_lens_k1",
     "preset_specs",
     "project_points",
     "raw_annotation",
@@ -60,9 +63,10 @@ _HOMES = {
     "GENERATOR_VERSION": "generate",
     "RenderedClip": "generate",
     "generate_dataset": "generate",
+    "gt_lens_k1": "generate",
     "render_clip": "generate",
-    "FAILURE_MODES": "presets",
-    "KNOBS": "presets",
+    "FAILURE_MODES": "specs",
+    "KNOBS": "specs",
     "MAGNITUDES": "presets",
     "preset_specs": "presets",
     "Quad": "render",

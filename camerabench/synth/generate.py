@@ -578,8 +578,8 @@ def gt_lens_k1(path: str | Path) -> float | None:
     """The lens distortion ``k1`` a synthetic clip's ground-truth npz records (0.0: none).
 
     Returns:
-        None for a file written before the coefficient was recorded (generator version 2 and
-        earlier): unknown from the file; the dataset's ``manifest.json`` gives each clip's
+        None for a file written before the coefficient was recorded (camerabench before
+        December 2026): unknown from the file; the dataset's ``manifest.json`` gives each clip's
         ``motion.lens_k1``.
 
     Raises:

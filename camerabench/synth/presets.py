@@ -16,7 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from camerabench.synth.specs import MINOR_MAGNITUDES, ClipSpec
+# the knobs are defined beside ClipSpec, which checks a clip's knobs and failure mode against them
+from camerabench.synth.specs import FAILURE_MODES, KNOBS, MINOR_MAGNITUDES, ClipSpec
 from camerabench.taxonomy import CompoundMotion, Primitive, Speed, TrackingKind
 
 __all__ = [
@@ -42,27 +43,6 @@ MAGNITUDES: dict[str, dict[Speed, float]] = {
     "roll": {Speed.SLOW: 8.0, Speed.REGULAR: 15.0, Speed.FAST: 28.0},
     "zoom": {Speed.SLOW: 1.25, Speed.REGULAR: 1.5, Speed.FAST: 1.9},
 }
-#: hard-preset knobs (each clip of the hard preset sets exactly one to True)
-KNOBS = (
-    "low_parallax",
-    "low_texture_low_light",
-    "tracking",
-    "roll_low_parallax",
-    "moving_objects",
-    "handheld_shake",
-    "motion_blur",
-    "noise_compression",
-    "rolling_shutter",
-    "lens_distortion",
-    "static_overlay",
-    "large_subject",
-    "exposure_flicker",
-    "scene_cut",
-    "low_fps_fast_motion",
-    "long_changing_motion",
-)
-FAILURE_MODES = KNOBS
-
 #: rolling-shutter readout time, as a fraction of the frame interval (a phone sensor reads its
 #: rows out over most of a 30 fps frame interval)
 ROLLING_SHUTTER_READOUT = 0.9

@@ -19,6 +19,7 @@ with x to the right and z (forward) up: it trucks left while panning right.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.errors import CameraBenchError
 from camerabench.taxonomy import (
     CompoundMotion,
     Movement,
@@ -39,6 +41,8 @@ from camerabench.taxonomy import (
 from camerabench.taxonomy.rules import Answer
 
 __all__ = [
+    "FAILURE_MODES",
+    "KNOBS",
     "MINOR_COMPOUND_MAGNITUDES",
     "MINOR_MAGNITUDES",
     "OVERLAYS",
@@ -60,6 +64,28 @@ _AXES = ("tx", "ty", "tz", "yaw", "pitch", "roll", "zoom")
 OVERLAYS = ("logo", "subtitles", "letterbox", "pillarbox")
 #: motion profiles (:attr:`ClipSpec.profile`)
 PROFILES = ("ease", "there_hold_back")
+#: hard-preset knobs (each clip of the hard preset sets exactly one to True; the manifest records
+#: every one of them for every clip), the names :attr:`ClipSpec.knobs` may hold
+KNOBS = (
+    "low_parallax",
+    "low_texture_low_light",
+    "tracking",
+    "roll_low_parallax",
+    "moving_objects",
+    "handheld_shake",
+    "motion_blur",
+    "noise_compression",
+    "rolling_shutter",
+    "lens_distortion",
+    "static_overlay",
+    "large_subject",
+    "exposure_flicker",
+    "scene_cut",
+    "low_fps_fast_motion",
+    "long_changing_motion",
+)
+#: the failure modes a clip may exercise (:attr:`ClipSpec.failure_mode`): one per knob
+FAILURE_MODES = KNOBS
 
 
 #: what a clip name may hold (it becomes part of the video's file name)
@@ -116,6 +142,29 @@ def _check_moves(key: str, moves: object) -> None:
         axes[prim.axis] = prim
 
 
+def _check_knob_name(what: str, name: object, known: tuple[str, ...]) -> None:
+    """``name`` is one of ``known``; else a CameraBenchError naming it, the closest known name and
+    all of them (the manifest records the known knobs only: another name was dropped from it)."""
+    if isinstance(name, str) and name in known:
+        return
+    close = difflib.get_close_matches(name, known, n=1) if isinstance(name, str) else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise CameraBenchError(f"unknown {what} {name!r}{hint}; known: {', '.join(known)}")
+
+
+def _check_knobs(knobs: object, failure_mode: object) -> None:
+    """Knobs are a dict of known knob names to True/False; the failure mode is None or a known one."""
+    if not isinstance(knobs, dict):
+        raise CameraBenchError(f"knobs must be a dict of knob name -> True/False, got {knobs!r}")
+    for name, value in knobs.items():
+        _check_knob_name("knob", name, KNOBS)
+        if not isinstance(value, bool | np.bool_):
+            # the manifest records bool(value): a knob set to "false" was recorded as on
+            raise CameraBenchError(f"knob {name!r} must be True or False, got {value!r}")
+    if failure_mode is not None:
+        _check_knob_name("failure_mode", failure_mode, FAILURE_MODES)
+
+
 def _check_minor(minor: bool, what: str, mag: float, limit: float, where: str = "") -> None:
     """A move (or compound) at most ``limit`` must be ``minor`` (its labels ambiguous), one above it must not."""
     if minor and mag > limit:
@@ -148,7 +197,8 @@ class ClipSpec:
         noise_sigma: Gaussian sensor noise, in units of 8-bit levels.
         crf: H.264 constant rate factor (compression).
         motion_blur: shutter sub-frames averaged per frame (1: none).
-        failure_mode: the hard-preset failure mode this clip exercises, if any.
+        failure_mode: the hard-preset failure mode this clip exercises, if any (one of
+            :data:`FAILURE_MODES`).
         initial_pitch_deg: the first frame's tilt (positive = up) in the level frame.
         rolling_shutter: sensor readout time as a fraction of the frame interval (0: global
             shutter); row ``r`` of ``H`` is exposed ``((r + 0.5) / H - 0.5) * rolling_shutter / fps``
@@ -168,6 +218,13 @@ class ClipSpec:
         duration_s: the clip's length (default: the dataset's clip duration).
         profile: ``ease`` (one eased move over the clip) or ``there_hold_back`` (the move over
             the first third, a hold, and the same move back over the last third).
+        knobs: which of the hard-preset :data:`KNOBS` this clip sets (name -> True/False; a name
+            left out is False), recorded in the manifest.
+
+    Raises:
+        CameraBenchError: ``knobs`` names a knob not in :data:`KNOBS` or holds a value that is not
+            True/False, or ``failure_mode`` is not one of :data:`FAILURE_MODES`.
+        ValueError: any other field is out of range.
     """
 
     name: str
@@ -203,6 +260,7 @@ class ClipSpec:
         if not isinstance(self.name, str) or not _SPEC_NAME.fullmatch(self.name):
             # the name becomes part of the video's file name (a "/" wrote outside videos/)
             raise ValueError(f"clip name must be letters, digits, '_', '+' or '-', got {self.name!r}")
+        _check_knobs(self.knobs, self.failure_mode)
         _check_moves("moves", self.moves)
         _check_moves("cut_moves", self.cut_moves)
         if not isinstance(self.minor, bool):

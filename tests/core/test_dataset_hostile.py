@@ -245,7 +245,7 @@ def test_label_naming_a_video_in_another_spelling_is_an_error(tmp_path: Path, la
     path = _labels(tmp_path, [label])
     with pytest.raises(FileFormatError, match=message) as info:
         Dataset(tmp_path).validate()
-    assert str(info.value).startswith(f"{path}: ")
+    assert str(info.value).startswith(f"{path}:1: ")  # the label's line, in the standard place
 
 
 @pytest.mark.parametrize("name", ["../secret.mp4", "/etc/passwd", "sub/../../x.mp4", "a\x00.mp4"])

@@ -119,7 +119,7 @@ def test_label_naming_a_file_by_another_name_is_an_error_naming_the_file(
     path = _labels(tmp_path, [label])
     with pytest.raises(FileFormatError, match=message) as info:
         Dataset(tmp_path).validate()
-    assert str(info.value).startswith(f"{path}: ")
+    assert str(info.value).startswith(f"{path}:1: ")
 
 
 def test_label_in_nfc_for_a_file_in_nfd_names_which_is_the_file(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_label_in_nfc_for_a_file_in_nfd_names_which_is_the_file(tmp_path: Path) 
     path = _labels(tmp_path, [nfc])
     with pytest.raises(FileFormatError, match="in another Unicode form than its file") as info:
         Dataset(tmp_path).validate()
-    assert str(info.value).startswith(f"{path}: the video 'caf\\xe9.mp4' ")
+    assert str(info.value).startswith(f"{path}:1: the video 'caf\\xe9.mp4' ")
     assert "'cafe\\u0301.mp4'" in str(info.value)
 
 

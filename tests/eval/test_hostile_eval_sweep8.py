@@ -246,8 +246,8 @@ def test_scores_near_the_smallest_float_leave_platt_out_of_the_choice(caplog: py
     scores = np.where(labels, 4e-323, 1e-323) + np.where(np.arange(40) % 5 == 0, 1e-323, 0.0)
     videos = [f"v{i}.mp4" for i in range(40)]
     with caplog.at_level(logging.WARNING, logger="camerabench.eval.calibration"):
-        per_key, _ = fit_calibration({"pan_left": (labels, scores, videos)}, n_splits=4)
-    cal = per_key["pan_left"]
+        per_key, _ = fit_calibration({"Pan_Left": (labels, scores, videos)}, n_splits=4)
+    cal = per_key["Pan_Left"]
     assert cal.kind == "isotonic"
     assert math.isnan(cal.cv_log_loss["platt"]) and math.isfinite(cal.cv_log_loss["isotonic"])
     assert "platt map left out of the choice" in caplog.text

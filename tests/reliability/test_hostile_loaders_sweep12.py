@@ -70,7 +70,7 @@ def test_a_label_naming_a_video_longer_than_255_bytes_is_an_error_naming_the_lin
 
 def test_a_video_path_longer_than_the_system_allows_is_a_format_error_not_an_oserror(tmp_path: Path) -> None:
     ds = _dataset(tmp_path / "d", ["a.mp4"], {f"binary_classification/{PAN.file}": [_binary("ab/" * 1500 + "x.mp4")]})
-    with pytest.raises(FileFormatError, match=r"Pan_Left\.jsonl: the video 'ab/ab/.*cannot be looked up in"):
+    with pytest.raises(FileFormatError, match=r"Pan_Left\.jsonl:1: the video 'ab/ab/.*cannot be looked up in"):
         ds.validate()
 
 

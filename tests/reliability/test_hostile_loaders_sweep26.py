@@ -133,9 +133,7 @@ def test_a_label_naming_a_video_with_a_trailing_space_names_its_line(public_data
     bad = json.loads(lines[2])
     bad["image"] += " "
     ds = _dataset(tmp_path, videos, binary=[*lines[:2], (json.dumps(bad) + "\n").encode()])
-    with pytest.raises(
-        FileFormatError, match=r"Pan_Left\.jsonl: the video '.*\.mp4 ' begins or ends with a space \(line 3\)$"
-    ):
+    with pytest.raises(FileFormatError, match=r"Pan_Left\.jsonl:3: the video '.*\.mp4 ' begins or ends with a space$"):
         ds.validate()
 
 
@@ -147,7 +145,8 @@ def test_a_vqa_pair_naming_a_video_in_other_letter_case_names_its_line(public_da
     pairs[2].update(neg_video=wrong, images=[pairs[2]["pos_video"], wrong])
     ds = _dataset(tmp_path, files, vqa=[(json.dumps(p) + "\n").encode() for p in pairs])
     with pytest.raises(
-        FileFormatError, match=r"pan_left_vs_pan_right\.jsonl: the videos .* differ only in letter case.* \(line 3\)$"
+        FileFormatError,
+        match=r"pan_left_vs_pan_right\.jsonl:3: the videos .* differ only in letter case.*; rename one$",
     ):
         ds.validate()
 
@@ -160,7 +159,7 @@ def test_two_labels_differing_only_in_case_name_the_line_of_the_one_without_a_fi
     second = {**first, "image": first["image"].upper(), "label": "No"}
     ds = _dataset(tmp_path, [first["image"]], binary=[(json.dumps(r) + "\n").encode() for r in (first, second)])
     with pytest.raises(
-        FileFormatError, match=r"Pan_Left\.jsonl: the videos .* differ only in letter case.* \(line 2\)$"
+        FileFormatError, match=r"Pan_Left\.jsonl:2: the videos .* differ only in letter case.*; rename one$"
     ):
         ds.validate()
 
@@ -172,7 +171,7 @@ def test_a_caption_naming_a_video_as_dot_slash_names_its_line(public_data: Path,
     _write(tmp_path / "labels" / "caption_data.json", json.dumps(items, indent=4).encode())
     # the item's "video" is on line 8 of the 4-space layout: [, {, video, question, answer, }, {, video
     with pytest.raises(
-        FileFormatError, match=r"caption_data\.json: the video '\./.*' is not written as its file.* \(line 8\)$"
+        FileFormatError, match=r"caption_data\.json:8: the video '\./.*' is not written as its file.*\)$"
     ):
         ds.validate()
 
