@@ -363,7 +363,11 @@ def pose_issue(traj: Trajectory, min_poses: int = 1) -> tuple[int | None, str] |
     det = np.linalg.det(rot)
     if (np.abs(det - 1.0) > POSE_TOLERANCE).any():
         i = int(np.argmax(np.abs(det - 1.0) > POSE_TOLERANCE))
-        return i, f"rotation block has determinant {det[i]:.3g}, not +1 (a reflection)"
+        if det[i] < 0:
+            return i, f"rotation block has determinant {det[i]:.3g}, not +1 (a reflection)"
+        # orthonormal within the tolerance yet det off by more: a scale folded into the rotation
+        # (1.0004 R has det 1.0012); '.3g' printed it as 'determinant 1, not +1 (a reflection)'
+        return i, f"rotation block has determinant {det[i]:.6g}, not +1 (a scale folded into the rotation?)"
     if n > 1 and not (np.diff(ts) > 0).all():
         i = int(np.argmax(~(np.diff(ts) > 0))) + 1
         return i, f"timestamp {ts[i]:g} does not increase (previous {ts[i - 1]:g})"

@@ -45,6 +45,7 @@ __all__ = [
     "VideoInfo",
     "check_video",
     "declared_duration",
+    "declared_size",
     "probe_video",
     "read_video",
     "resize_frames",
@@ -1109,6 +1110,24 @@ def check_video(path: str | Path) -> int:
     if not first:
         raise VideoError(f"{path}: the video has no decodable frames")
     return packets
+
+
+def declared_size(path: str | Path) -> tuple[int, int] | None:
+    """(width, height) of the video stream as its header declares it, without decoding: the
+    coded size with pixels that are not square stretched to square ones, as :func:`read_video`
+    shows the frames (before any ``max_side``; a display rotation, which swaps the sides, is
+    left out). None when the header gives no size.
+
+    Raises:
+        VideoError: the file is missing, cannot be opened or has no video stream.
+    """
+    path = Path(path)
+    with _open(path) as container:
+        stream = _video_stream(container)
+        width, height = int(stream.codec_context.width or 0), int(stream.codec_context.height or 0)
+        if width < 1 or height < 1:
+            return None
+        return _display_size(width, height, stream, path)
 
 
 def declared_duration(path: str | Path) -> float | None:

@@ -13,10 +13,15 @@ with the orientations as well (:func:`orientation_sim3`): the rotation is the ch
 that rotation. Every clip's record says which alignment it used; no clip is dropped.
 
 When the ground-truth camera does not translate (pan, tilt, roll, zoom, static clips), the
-translation errors are NaN with a note: a similarity alignment can shrink any estimated
-translation onto the fixed centre, so no error would be measured. Rotation errors remain.
+translation errors and the alignment ``scale`` are NaN with a note: a similarity alignment can
+shrink any estimated translation onto the fixed centre, so no error would be measured and no
+scale is determined. Rotation errors remain.
 When the estimated camera does not translate, any scale aligns it equally well: the errors are
-measured, the reported ``scale`` is NaN with a note.
+measured, the reported ``scale`` is NaN with a note (and the record's ``static_estimate``).
+
+Rotation blocks that :func:`~camerabench.trajectory.pose_problem` accepts (orthonormal within
+its tolerance, 1e-3: float32 files, rounded text) are projected onto SO(3) (their nearest
+rotation) before evo sees them: evo's rotation angle refuses any block off by more than 1e-6.
 
 When the associated poses cover only part of the ground truth's time (an estimate of part of
 the clip, timestamps in frames rather than seconds) or of the estimate's, the errors are those of
@@ -59,13 +64,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 COLLINEAR_RATIO = 1e-6
-"""Second / first singular value of the centre covariance below which a path counts as a line."""
+"""Second / first singular value of the centre covariance below which a path counts as a line (or
+below which its second singular value is round-off: :data:`STATIC_RATIO` of the largest coordinate,
+times the square root of the number of centres)."""
 
-STATIC_RATIO = 1e-10
+STATIC_RATIO = 1e-12
 """Largest offset of a camera centre from their mean, as a fraction of the largest centre coordinate,
 at or below which a camera counts as not translating: its centres then differ by float round-off
-only (0.6 mm at the 6.4e6 m of an Earth-centred position). Relative, not a length: a trajectory in
-kilometres and the same one in millimetres, or a monocular estimate at any scale, are judged alike."""
+only (about 4500 units in the last place; 6 um at the 6.4e6 m of an Earth-centred position).
+Relative, not a length: a trajectory in kilometres and the same one in millimetres, or a monocular
+estimate at any scale, are judged alike. It was 1e-10, which called a 3 m path 1e11 m from the
+origin (1.5e-5 m resolution there: 200000 units in the last place) 'not moving' and dropped its
+translation errors."""
 STATIC_FLOOR = 1e-15
 """Centres at the origin that differ by at most this are not translating whatever their largest
 coordinate: the round-off left where unit-size translations cancel (a pose times its inverse, a
@@ -86,7 +96,10 @@ def _is_line_or_point(positions: NDArray[np.float64]) -> bool:
     if _is_point(positions):
         return True
     sv = np.linalg.svd(positions - positions.mean(axis=0), compute_uv=False)
-    return bool(sv[1] <= COLLINEAR_RATIO * sv[0])
+    # off the line by round-off only: a dolly far from the origin, whose centres are rounded to
+    # the float grid there, is still a line (Umeyama would fit the rotation about it to the rounding)
+    roundoff = max(STATIC_RATIO * float(np.max(np.abs(positions))), STATIC_FLOOR) * math.sqrt(len(positions))
+    return bool(sv[1] <= max(COLLINEAR_RATIO * sv[0], roundoff))
 
 
 def orientation_sim3(
@@ -144,7 +157,9 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
 
     Returns:
         ``{"ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse",
-        "alignment", "scale", "matched_poses", "zoom_log_ratio_rmse"}``.
+        "alignment", "scale", "matched_poses", "zoom_log_ratio_rmse"}``, with ``"note"`` (why
+        a value is NaN, or what the errors cover), ``"partial": True`` and
+        ``"static_estimate": True`` when they apply.
 
     Raises:
         ValueError: either trajectory is not a rigid camera trajectory
@@ -160,6 +175,7 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         problem = pose_problem(traj)
         if problem is not None:
             raise ValueError(f"{what}: {problem}")
+    est, ref = _on_so3(est), _on_so3(ref)
     if max_diff_s is None:
         gaps = np.diff(ref.timestamps)
         max_diff_s = 0.5 * float(np.median(gaps)) if gaps.size else 0.01
@@ -185,10 +201,14 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         est_evo.transform(se3(rot, trans))
     out: dict[str, Any] = {"alignment": alignment, "scale": float(scale), "matched_poses": int(n)}
     notes = []
-    if alignment == "sim3_orientation" and _is_point(est_pos):  # orientation_sim3 took scale 1
+    gt_static = _is_point(ref_pos)
+    if gt_static:  # orientation_sim3's scale fitted centres that do not move: 0 (or round-off), said below
         out["scale"] = math.nan
+    if _is_point(est_pos):  # aligned by orientation_sim3, which took scale 1
+        out["scale"] = math.nan
+        out["static_estimate"] = True
         notes.append("estimated camera centre does not move: the alignment scale is undefined")
-    elif scale == 0.0:  # orientation_sim3's best non-negative scale for an estimate moving against the reference
+    elif scale == 0.0 and not gt_static:  # the best non-negative scale for an estimate moving against the reference
         notes.append(
             "the estimated centres move against the ground truth's: the best non-negative scale is 0, which "
             "shrinks the estimate to a point (translation errors are the ground truth's spread)"
@@ -197,11 +217,10 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if coverage is not None:
         out["partial"] = True
         notes.append(coverage)
-    gt_static = _is_point(ref_pos)
     if gt_static:
         notes.append(
-            "ground-truth camera centre does not move: translation errors are undefined (a Sim(3) "
-            "alignment may shrink any estimated translation to a point)"
+            "ground-truth camera centre does not move: translation errors and the alignment scale are "
+            "undefined (a Sim(3) alignment may shrink any estimated translation to a point)"
         )
     if notes:
         out["note"] = "; ".join(notes)
@@ -221,6 +240,27 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         out[key] = float(metric.get_statistic(metrics.StatisticsType.rmse))
     out["zoom_log_ratio_rmse"] = _zoom_error(est, ref, est_evo.timestamps, ref_evo.timestamps)
     return out
+
+
+def _on_so3(traj: Trajectory) -> Trajectory:
+    """``traj`` with each rotation block replaced by its nearest rotation (``U V^T`` of its SVD) and
+    the bottom rows made ``[0, 0, 0, 1]``, where they are not exactly so.
+
+    :func:`~camerabench.trajectory.pose_problem` accepts blocks off by up to 1e-3 (storage
+    precision), evo's ``so3_log`` refuses those off by more than 1e-6: a rotation stored as
+    1.00001 R raised evo's ``LieAlgebraException`` out of the evaluation of every method.
+    """
+    c2w = traj.cam_c2w
+    rot = c2w[:, :3, :3]
+    off = np.abs(np.einsum("nji,njk->nik", rot, rot) - np.eye(3)).max(axis=(1, 2)) > 0.0
+    off |= (c2w[:, 3, :] != np.array([0.0, 0.0, 0.0, 1.0])).any(axis=1)
+    if not off.any():
+        return traj
+    fixed = c2w.copy()
+    u, _, vt = np.linalg.svd(rot[off])
+    fixed[off, :3, :3] = u @ vt  # det +1: pose_problem refused blocks whose det is not within 1e-3 of 1
+    fixed[:, 3, :] = [0.0, 0.0, 0.0, 1.0]
+    return Trajectory(fixed, traj.intrinsic, traj.timestamps, traj.meta)
 
 
 def _span(ts: NDArray[np.float64]) -> str:
@@ -357,7 +397,8 @@ def trajectory_section(
             escaped_text(partial[0]),
         )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
-    no_scale = sum(not math.isfinite(r["scale"]) for r in ok)
+    # a static ground truth leaves the scale undefined too: those clips are counted in no_translation
+    no_scale = sum(bool(r.get("static_estimate")) for r in ok)
     if no_translation or no_scale:
         log.warning(
             "%s: of %d evaluated trajectories, %d have undefined translation errors (the ground-truth camera "

@@ -64,10 +64,12 @@ from camerabench.fileio import make_folder, read_json, read_text, write_error
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "DEFAULT_MIN_FRAMES",
     "IMAGE_MIN_PIXELS",
     "VIDEO_MIN_PIXELS",
     "Encoded",
     "QwenVL",
+    "VideoSampling",
     "check_checkpoint",
     "checkpoint_arch",
     "checkpoint_folder",
@@ -76,6 +78,7 @@ __all__ = [
     "is_blank",
     "load_qwen_vl",
     "read_pixel_spec",
+    "read_video_sampling",
     "refuse_blank",
     "refuse_control_tokens",
     "resolve_device",
@@ -350,15 +353,21 @@ def _is_positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def _processor_where(path: Path, source: str) -> tuple[Path, str]:
+    """The file a :func:`_processor_dict` source names (config.json when none) and, for the composite
+    ``processor_config.json``, its sub-object as a message prefix (``"video_processor: "``)."""
+    where = path / source.split(":")[0].split(" ")[0] if source else path / "config.json"
+    composite = source.startswith("processor_config.json:")
+    return where, source.split(":", 1)[1] + ": " if composite else ""  # the composite file's sub-object
+
+
 def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: object) -> None:
     """The processor settings :func:`read_pixel_spec` uses must be usable and agree with ``config.json``.
 
     Raises:
         FileFormatError: naming the processor file (or config.json) and the bad setting.
     """
-    where = path / source.split(":")[0].split(" ")[0] if source else path / "config.json"
-    composite = source.startswith("processor_config.json:")
-    where_in = source.split(":", 1)[1] + ": " if composite else ""  # the composite file's sub-object
+    where, where_in = _processor_where(path, source)
     if not isinstance(vision, dict):
         raise FileFormatError(path / "config.json", f"vision_config must be an object, got {type(vision).__name__}")
     size = proc.get("size")
@@ -505,6 +514,74 @@ def read_pixel_spec(
     return spec
 
 
+#: The fewest frames a video is given to the model when the checkpoint's video processor sets no
+#: ``min_frames``: transformers 5.25's ``Qwen2VLVideoProcessor.min_frames`` and
+#: ``Qwen3VLVideoProcessor.min_frames`` (both 4; their ``max_frames`` is 768 and their ``fps`` None
+#: and 2, see :class:`VideoSampling`).
+DEFAULT_MIN_FRAMES = 4
+
+
+@dataclass(frozen=True)
+class VideoSampling:
+    """The frame counts a checkpoint's video processor asks for (:func:`read_video_sampling`).
+
+    Attributes:
+        min_frames: a video is given at least this many frames when it has them (a clip shorter
+            than that many ticks of the sampling clock is sampled evenly instead); the checkpoint's
+            ``min_frames``, else :data:`DEFAULT_MIN_FRAMES` (transformers 5.25's default for both
+            ``Qwen2VLVideoProcessor`` and ``Qwen3VLVideoProcessor``).
+        max_frames: the checkpoint's ``max_frames``: a video whose sampling clock keeps more frames
+            is sampled evenly down to this many (noted with the result). None when the checkpoint
+            sets none: transformers' class default (768 in 5.25) applies only where its processor
+            samples the frames itself (``do_sample_frames``, off by default for Qwen2-VL), and here
+            the method's ``sample_fps`` samples them, so no cap is made up for such a checkpoint.
+        fps: the checkpoint's ``fps`` (the rate its processor would sample at; transformers 5.25's
+            defaults are None for Qwen2-VL, 2 for Qwen3-VL), None when absent. Kept for the record:
+            the method's ``sample_fps`` option sets the rate frames are sampled at.
+        source: the file (and composite sub-object) the settings were read from; "" for none.
+    """
+
+    min_frames: int = DEFAULT_MIN_FRAMES
+    max_frames: int | None = None
+    fps: float | None = None
+    source: str = ""
+
+
+def read_video_sampling(path: str | Path) -> VideoSampling:
+    """The checkpoint's video frame-count settings, from the files :func:`read_pixel_spec` reads
+    the video sizes from (``processor_config.json``'s ``video_processor``, else
+    ``video_preprocessor_config.json``, else ``preprocessor_config.json``): ``min_frames``,
+    ``max_frames`` (positive integers, ``min_frames <= max_frames``) and ``fps`` (a positive
+    finite number). A key that is absent (or null) takes :class:`VideoSampling`'s default.
+
+    Raises:
+        FileFormatError: naming the file (and composite sub-object) and the key that is wrong.
+    """
+    path = Path(path)
+    proc, source = _processor_dict(path, "video")
+    where, where_in = _processor_where(path, source)
+    frames: dict[str, int] = {}
+    for key in ("min_frames", "max_frames"):
+        value = proc.get(key)
+        if value is None:
+            continue
+        if not _is_positive_int(value):
+            raise FileFormatError(where, f"{where_in}{key} must be a positive integer, got {value!r}")
+        frames[key] = value
+    low, high = frames.get("min_frames", DEFAULT_MIN_FRAMES), frames.get("max_frames")
+    if high is not None and low > high:
+        said = "min_frames" if "min_frames" in frames else f"min_frames (default {DEFAULT_MIN_FRAMES})"
+        raise FileFormatError(
+            where, f"{where_in}{said} {low} exceeds max_frames {high}: the frame counts contradict each other"
+        )
+    fps = proc.get("fps")
+    if fps is not None and (
+        isinstance(fps, bool) or not isinstance(fps, int | float) or not (math.isfinite(fps) and fps > 0)
+    ):
+        raise FileFormatError(where, f"{where_in}fps must be a positive finite number, got {fps!r}")
+    return VideoSampling(low, high, None if fps is None else float(fps), source)
+
+
 def _chat_template(path: Path, tokenizer: Any) -> str:
     """``chat_template.jinja`` (current), ``chat_template.json`` (older), else the tokenizer's."""
     if (path / "chat_template.jinja").is_file():
@@ -575,6 +652,8 @@ class QwenVL:
         self.think_close = ""
         #: the ``min_pixels`` setting ``spec`` and ``image_spec`` were read with (None: the checkpoint's floor)
         self.min_pixels: int | None = None
+        #: the checkpoint's frame counts for videos (:func:`read_video_sampling`; set by :func:`load_qwen_vl`)
+        self.sampling = VideoSampling()
         self._specs_by_cap: dict[tuple[int, str], tuple[PixelSpec, PixelSpec]] = {}
 
     def pixel_specs(self, max_pixels: int, name: str = "max_pixels") -> tuple[PixelSpec, PixelSpec]:
@@ -1228,6 +1307,7 @@ def check_checkpoint(path: str | Path) -> str:
     _check_chat_template(path)
     read_pixel_spec(path, kind="video")
     read_pixel_spec(path, kind="image")
+    read_video_sampling(path)
     shapes, files = _weight_shapes(path)
     _check_shapes(path / "config.json", cfg, shapes, files)
     _check_tokenizer_range(path, cfg)
@@ -1353,6 +1433,7 @@ def load_qwen_vl(
     template = _chat_template(path, tokenizer)
     vl = QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)
     vl.min_pixels = min_pixels
+    vl.sampling = read_video_sampling(path)
     _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
     return vl

@@ -48,7 +48,8 @@ at 1, constant learning rate. Mixed precision and freezing (vision tower frozen 
 Log, one line per step (logger ``camerabench.baselines.vlm.grpo``, INFO): mean reward,
 accuracy and format rate over all sampled completions, the mean KL to the reference over the
 sequences used in the update (NaN when the step made no update), the number of filtered
-groups, the loss (about 0 with ``updates_per_batch = 1``, where the ratio is 1 and the
+groups and of groups whose rewards were all equal (advantage 0: no learning signal; warned about
+at the end of the run), the loss (about 0 with ``updates_per_batch = 1``, where the ratio is 1 and the
 advantages of a group sum to 0: its value is the KL term, its gradient is the policy gradient)
 and the number of completions whose answer could not be read (scored wrong, never guessed).
 The history is saved in the checkpoint's ``camerabench_train.json``.
@@ -95,6 +96,7 @@ import torch
 from camerabench.baselines.vlm.checkpoint import (
     Encoded,
     QwenVL,
+    check_checkpoint,
     check_checkpoint_out,
     load_qwen_vl,
     resolve_device,
@@ -104,17 +106,22 @@ from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_i
 from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
+    _binary_found,
+    _interrupted,
+    _mcq_found,
     balanced_binary,
     binary_label_file,
     check_media_decode,
     check_pixel_budgets,
     freeze,
     mcq_rows,
+    refuse_arch_mismatch,
     refuse_control_text,
+    refuse_finished_model,
     refuse_mcq_control_text,
     refuse_non_finite_gradients,
     refuse_out_is_model,
-    require_video,
+    require_videos,
     save_checkpoint,
 )
 from camerabench.dataset import Dataset
@@ -314,8 +321,8 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
     prompts: list[GRPOPrompt] = []
     if config.binary:
         records = balanced_binary(data, rng)
+        require_videos(data, [(r.image, binary_label_file(data, r)) for r in records])
         for r in records:
-            require_video(data, r.image, binary_label_file(data, r))
             refuse_control_text(binary_label_file(data, r), [r.question])
         prompts += [
             GRPOPrompt(_binary_prompt(r.question, config.reasoning), r.label, "binary", video=r.image) for r in records
@@ -326,7 +333,11 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
             refuse_mcq_control_text(data, r)
         prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in rows]
     if not prompts:
-        raise CameraBenchError(f"{data.root}: no GRPO prompts (no balanced binary labels, no MCQ rows)")
+        found = [
+            _binary_found(data) if config.binary else "yes/no labels: left out (binary off, --no-binary)",
+            _mcq_found(data, config.mcq),
+        ]
+        raise CameraBenchError(f"{data.root}: no GRPO prompts ({'; '.join(found)})")
     rng.shuffle(prompts)
     return prompts
 
@@ -462,19 +473,32 @@ class _Group:
     ref: list[torch.Tensor] = field(default_factory=list)  # per micro-batch, when kl_coef > 0
 
 
-def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: GRPOConfig) -> GRPOResult:
+def grpo(
+    data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: GRPOConfig, *, overwrite: bool = False
+) -> GRPOResult:
     """Train the SFT checkpoint at ``model_dir`` with GRPO on ``data_dir``'s labels; save to ``out_dir``.
 
-    The output folder is written under a temporary name and renamed when complete.
+    The output folder is written under a temporary name and renamed when complete: a run stopped
+    before (Ctrl-C, an error) leaves no model there and is logged with the step it reached; there is
+    no resuming. An ``out_dir`` that already holds a model is refused unless ``overwrite``
+    (:func:`~camerabench.baselines.vlm.train.refuse_finished_model`).
+
+    Groups whose completions all got the same reward (a constant reward, a model always right or
+    always wrong) have advantage 0 and teach nothing: counted per step (``equal_rewards``, in the
+    log line) and warned about at the end; a run where every group was so is refused.
 
     Raises:
-        CameraBenchError: a bad setting, no prompts, or a non-finite loss.
+        CameraBenchError: a bad setting, no prompts, a model in ``out_dir``, a non-finite loss, or no
+            update in the whole run.
     """
     config.check()
     # the device and dtype before the data: a bad device was refused after every medium was decoded
     compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
+    refuse_finished_model(out_dir, overwrite)
+    refuse_arch_mismatch(model_dir)  # the checkpoint before the data (see train.train)
+    check_checkpoint(model_dir)
     check_pixel_budgets(model_dir, config, "GRPO")
     ensure_transformers_importable()
     data = Dataset(data_dir)
@@ -535,37 +559,75 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
     order: list[int] = []
     rng = random.Random(config.seed)
     result = GRPOResult(Path(out_dir), len(prompts))
-    for step in range(1, config.steps + 1):
-        batch: list[GRPOPrompt] = []
-        while len(batch) < config.prompts_per_step:
-            if not order:
-                order = list(range(len(prompts)))
-                rng.shuffle(order)
-            batch.append(prompts[order.pop()])
-        try:
-            stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
-        except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and that nothing is saved
-            raise CameraBenchError(f"GRPO step {step} of {config.steps}: {exc}; nothing saved to {out_dir}") from exc
-        stats.step = step
-        result.history.append(stats)
-        log.info(
-            "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d loss %.4f unparsed %d/%d",
-            step,
-            config.steps,
-            stats.reward,
-            stats.accuracy,
-            stats.format_rate,
-            stats.kl,
-            stats.filtered,
-            stats.groups,
-            stats.loss,
-            stats.unparsed,
-            stats.groups * config.group_size,
-        )
-    if all(s.equal_rewards == s.groups for s in result.history):
+    saving: bool | None = None  # None: training; else saving (True: over an earlier model)
+    try:
+        for step in range(1, config.steps + 1):
+            batch: list[GRPOPrompt] = []
+            while len(batch) < config.prompts_per_step:
+                if not order:
+                    order = list(range(len(prompts)))
+                    rng.shuffle(order)
+                batch.append(prompts[order.pop()])
+            try:
+                stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
+            except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and that nothing is saved
+                raise CameraBenchError(
+                    f"GRPO step {step} of {config.steps}: {exc}; nothing saved to {out_dir}"
+                ) from exc
+            stats.step = step
+            result.history.append(stats)
+            log.info(
+                "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d equal-reward %d/%d "
+                "loss %.4f unparsed %d/%d",
+                step,
+                config.steps,
+                stats.reward,
+                stats.accuracy,
+                stats.format_rate,
+                stats.kl,
+                stats.filtered,
+                stats.groups,
+                stats.equal_rewards,
+                stats.groups,
+                stats.loss,
+                stats.unparsed,
+                stats.groups * config.group_size,
+            )
+        _check_learning_signal(result.history, config, out_dir)
+        info = {
+            "stage": "grpo",
+            "base_model": str(Path(model_dir).resolve()),
+            "config": asdict(config),
+            "num_prompts": len(prompts),
+            "steps": config.steps,
+            "history": [asdict(s) for s in result.history],
+        }
+        saving = (Path(out_dir) / "config.json").is_file()
+        save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
+    except KeyboardInterrupt:
+        where = _interrupted(saving, len(result.history), config.steps, -1, model_dir, out_dir)
+        log.error("GRPO interrupted %s", where)
+        raise
+    return result
+
+
+def _check_learning_signal(history: list[StepStats], config: GRPOConfig, out_dir: str | Path) -> None:
+    """Refuse a run in which every group got equal rewards, and warn about one where some did.
+
+    A group whose completions all got the same reward (a reward that cannot vary, a model always
+    right or always wrong on the prompt) has advantage 0 (never NaN: :func:`group_advantages`):
+    its policy gradient is 0, so it teaches nothing, filtered or not. The run's share of such
+    groups, and its steps that made no update at all, were only in the saved history.
+
+    Raises:
+        CameraBenchError: every group of every step got equal rewards (nothing would be learnt).
+    """
+    groups = sum(s.groups for s in history)
+    equal = sum(s.equal_rewards for s in history)
+    if equal == groups:
         # every advantage was 0: the policy gradient is 0 and the KL to the unchanged policy too,
         # so the "trained" checkpoint would be the SFT model, saved as a GRPO result without a word
-        example = result.history[-1].reward
+        example = history[-1].reward
         raise CameraBenchError(
             f"GRPO made no update in {config.steps} step(s): in every group all {config.group_size} completions "
             f"got the same reward (e.g. {example:.3g}), so every advantage is 0 (accuracy weight "
@@ -573,16 +635,19 @@ def grpo(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, confi
             f"model always right or always wrong); nothing saved to {out_dir}. Sample more (group_size, "
             "temperature, max_new_tokens), run more steps, or check the prompts and the format_pattern"
         )
-    info = {
-        "stage": "grpo",
-        "base_model": str(Path(model_dir).resolve()),
-        "config": asdict(config),
-        "num_prompts": len(prompts),
-        "steps": config.steps,
-        "history": [asdict(s) for s in result.history],
-    }
-    save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
-    return result
+    if equal:
+        idle = sum(s.equal_rewards == s.groups for s in history)
+        log.warning(
+            "GRPO: %d of %d groups (prompts x steps) got the same reward for all %d completions, advantage 0: they "
+            "taught nothing%s; %d of %d steps had no group with a learning signal%s",
+            equal,
+            groups,
+            config.group_size,
+            " (filtered out)" if config.filter_groups else " (kept: only their KL term counts)",
+            idle,
+            len(history),
+            " and made no update" if config.filter_groups else "",
+        )
 
 
 def _chunks(items: list[torch.Tensor], size: int) -> list[list[torch.Tensor]]:

@@ -47,8 +47,10 @@ from numpy.typing import NDArray
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.baselines.vlm.checkpoint import (
+    DEFAULT_MIN_FRAMES,
     Encoded,
     QwenVL,
+    VideoSampling,
     check_checkpoint,
     control_token_in,
     load_qwen_vl,
@@ -70,7 +72,15 @@ from camerabench.labelfiles import CAPTION_QUESTION
 from camerabench.runfolder import MethodFolder
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory_formats import load_npz
-from camerabench.video import VideoClip, VideoInfo, declared_duration, probe_video, read_video, sample_indices
+from camerabench.video import (
+    VideoClip,
+    VideoInfo,
+    declared_duration,
+    declared_size,
+    probe_video,
+    read_video,
+    sample_indices,
+)
 from camerabench.video import resized_size as _read_size  # the frame size read_video's max_side gives
 
 __all__ = [
@@ -149,8 +159,10 @@ def encode_video(
     """Decode with camerabench's video reader at ``sample_fps`` and prepare the model's pixels.
 
     The sampled frame rate (video metadata, :func:`told_rate`) travels with the pixels, so temporal
-    positions follow real time. A clip shorter than :data:`MIN_FRAMES` ticks of the clock is given
-    that many frames evenly spread (:func:`_read_sampled`); an odd count is padded with the last frame.
+    positions follow real time. A clip shorter than the checkpoint's ``min_frames`` ticks of the
+    clock (:attr:`QwenVL.sampling`, default :data:`MIN_FRAMES`) is given that many frames evenly
+    spread, and one longer than its ``max_frames`` (when it sets one) that many
+    (:func:`_read_sampled`); an odd count is padded with the last frame.
 
     The video's length is measured first (:func:`refuse_too_long`): one whose frames alone take
     more positions than the model has is refused before any frame is kept.
@@ -162,35 +174,72 @@ def encode_video(
     """
     _check_fps(sample_fps, "sample_fps")
     with _warned_once():  # probe_video and read_video warn about the same damaged timing
-        refuse_too_long(vl, video_path, sample_fps, vl.spec, max_side=max_side)
-        clip, notes = _read_sampled(video_path, sample_fps, max_side)
+        info = refuse_too_long(vl, video_path, sample_fps, vl.spec, max_side=max_side)
+        clip, notes = _read_sampled(video_path, sample_fps, max_side, vl.sampling, info)
     return _prepare_clip(vl, clip, sample_fps, vl.spec, video_path, notes)
 
 
-#: The fewest frames a video is given to the model when it has them (transformers'
-#: ``Qwen2VLVideoProcessor`` and ``Qwen3VLVideoProcessor`` ``min_frames``): a clip shorter than that
-#: many ticks of the sampling clock is sampled evenly instead (:func:`_read_sampled`).
-MIN_FRAMES = 4
+#: The fewest frames a video is given to the model when the checkpoint's video processor sets no
+#: ``min_frames`` (:data:`~camerabench.baselines.vlm.checkpoint.DEFAULT_MIN_FRAMES`: transformers
+#: 5.25's ``Qwen2VLVideoProcessor`` and ``Qwen3VLVideoProcessor`` default, 4); a checkpoint's own
+#: is :attr:`QwenVL.sampling` (:func:`~camerabench.baselines.vlm.checkpoint.read_video_sampling`).
+MIN_FRAMES = DEFAULT_MIN_FRAMES
 
 
-def _read_sampled(video_path: str | Path, fps: float, max_side: int | None) -> tuple[VideoClip, dict[str, Any]]:
-    """The frames the model gets: ``read_video`` at ``fps``, or, when that keeps fewer than
-    :data:`MIN_FRAMES` frames of a video that has more, up to :data:`MIN_FRAMES` frames evenly spread
-    from its first to its last (as Qwen's video processors floor the frame count at ``min_frames``).
+def _read_sampled(
+    video_path: str | Path,
+    fps: float,
+    max_side: int | None,
+    sampling: VideoSampling | None = None,
+    info: VideoInfo | None = None,
+) -> tuple[VideoClip, dict[str, Any]]:
+    """The frames the model gets: ``read_video`` at ``fps``, held between the checkpoint's frame
+    counts (``sampling``, default transformers' :data:`MIN_FRAMES` and no cap) as Qwen's video
+    processors hold theirs:
 
-    A clip of 2 frames at 25 fps (0.08 s) read at 8 fps gave the model its first frame alone, padded
-    to a temporal patch of two identical frames: no motion to see, and the second frame dropped without
-    a word. The clip's notes (returned as a copy) say so when the floor applied.
+    - fewer than ``min_frames`` ticks of a video that has more frames: up to ``min_frames`` frames
+      evenly spread from its first to its last. A clip of 2 frames at 25 fps (0.08 s) read at 8 fps
+      gave the model its first frame alone, padded to a temporal patch of two identical frames: no
+      motion to see, and the second frame dropped without a word.
+    - more than ``max_frames`` ticks (a checkpoint that sets ``max_frames``): ``max_frames`` frames
+      evenly spread from the first to the last. Counted from ``info`` (:func:`refuse_too_long`'s
+      probe) or the header's duration when that settles it; otherwise the video is probed first (a
+      decoding pass that keeps no frame), so memory stays bounded by ``max_frames``.
+
+    The clip's notes (returned as a copy) say when either applied: ``frames_at_sample_fps`` (the ticks'
+    count) and ``frames_sampled_evenly``, with ``max_frames`` when it was the cap.
     """
+    sampling = sampling or VideoSampling()
+    cap = sampling.max_frames
+    if cap is not None:
+        if info is None and not _header_keeps_at_most(video_path, fps, cap):
+            info = probe_video(video_path)
+        if info is not None and _sampled_count(info, fps) > cap:
+            even = read_video(video_path, num_frames=cap, max_side=max_side)
+            notes = {**even.notes, "frames_at_sample_fps": _sampled_count(info, fps)}
+            return even, {**notes, "frames_sampled_evenly": len(even), "max_frames": cap}
     clip = read_video(video_path, fps=fps, max_side=max_side)
     notes = dict(clip.notes)
-    if len(clip) < MIN_FRAMES:
-        even = read_video(video_path, num_frames=MIN_FRAMES, max_side=max_side)
+    if cap is not None and len(clip) > cap:  # a tick more than counted, or a header understating the length
+        keep = np.unique(np.round(np.linspace(0, len(clip) - 1, cap)).astype(int))
+        notes.update(frames_at_sample_fps=len(clip), frames_sampled_evenly=len(keep), max_frames=cap)
+        clip = dataclasses.replace(
+            clip, frames=clip.frames[keep], timestamps=clip.timestamps[keep], indices=clip.indices[keep]
+        )
+    elif len(clip) < sampling.min_frames:
+        even = read_video(video_path, num_frames=sampling.min_frames, max_side=max_side)
         if len(even) > len(clip):
             notes["frames_at_sample_fps"] = len(clip)
             notes["frames_sampled_evenly"] = len(even)
             clip = even
     return clip, notes
+
+
+def _header_keeps_at_most(video_path: str | Path, fps: float, frames: int) -> bool:
+    """Whether the header's duration (trusted up to :data:`HEADER_DURATION_MARGIN`) says sampling at
+    ``fps`` keeps at most ``frames`` frames."""
+    declared = declared_duration(video_path)
+    return declared is not None and math.floor(HEADER_DURATION_MARGIN * declared * fps) + 2 <= frames
 
 
 #: How far (in frame intervals of the stream) a sampled frame may lie from its tick of the sampling
@@ -275,18 +324,106 @@ def _sampled_count(info: VideoInfo, fps: float) -> int:
 HEADER_DURATION_MARGIN = 2.0
 
 
-def _surely_fits(video_path: str | Path, fps: float, spec: PixelSpec, room: int) -> bool:
-    """Whether the video fits in ``room`` positions whatever its frame size, judged from the duration
-    its header declares (no decoding): frames at ``fps`` over :data:`HEADER_DURATION_MARGIN` times
-    that duration, each at most ``max(max_pixels, min_pixels)`` pixels after resizing."""
+def _header_size(video_path: str | Path, max_side: int | None) -> tuple[int, int] | None:
+    """(width, height) of the frames :func:`~camerabench.video.read_video` gives, from the stream's
+    header (no decoding): its coded size with pixels that are not square stretched to square ones
+    (the sample aspect ratio, as read_video does), then ``max_side``. A display rotation is left
+    out: it swaps the sides, which changes no frame's pixel count after Qwen's resizing (the rule is
+    the same for height and width). None when the header gives no size."""
+    size = declared_size(video_path)
+    if size is None:
+        return None
+    width, height = size
+    return _read_size(width, height, max_side)
+
+
+def _max_branch(height: float, width: float, factor: int, pixels: float) -> int:
+    """Pixels of a frame that ``smart_resize``'s shrinking branch gives for a ``pixels`` target."""
+    beta = math.sqrt(height * width / pixels)
+    new_h = max(factor, math.floor(height / beta / factor) * factor)
+    return new_h * max(factor, math.floor(width / beta / factor) * factor)
+
+
+def _min_branch(height: float, width: float, factor: int, pixels: float) -> int:
+    """Pixels of a frame that ``smart_resize``'s enlarging branch gives for a ``pixels`` target."""
+    beta = math.sqrt(pixels / (height * width))
+    return math.ceil(height * beta / factor) * factor * (math.ceil(width * beta / factor) * factor)
+
+
+def _frame_pixels_bound(width: int, height: int, spec: PixelSpec) -> int:
+    """The most pixels a ``width`` x ``height`` frame can have after the processor's resizing,
+    whatever the number of frames (:func:`~camerabench.baselines.vlm.compat.video_token_count`'s rule).
+
+    Qwen2.5-VL (per-frame bounds): exactly Qwen2-VL's ``smart_resize`` of the frame. Rounding each
+    side to the patch factor makes this more than ``max_pixels`` at extreme aspect ratios (32x1024 at
+    ``max_pixels=784``: 28x140 = 3920 pixels, the short side raised to one factor) and, in the
+    enlarging branch, more than ``max(min_pixels, max_pixels)`` (29x3569 with Qwen2.5-VL's video bounds
+    100352..151200: 56x3528 = 197568).
+
+    Qwen3-VL (``clip_budget``): its ``smart_resize(num_frames, ...)`` sizes the frame by the clip
+    bounds of the frame count, with the same shrinking and enlarging formulas for a per-frame target
+    (the clip bound over the frame count), each growing with the target. The shrinking target is at
+    most ``max_pixels``, the enlarging one at most ``max(clip_min_pixels / 2, min_pixels)`` (and at most
+    ``max_pixels``); the size rounded but kept is the outcome only where the clip of rounded frames
+    (``round(n / 2) * 2``, down from ``n`` by at most a third for ``n = 3``) fits the upper bound, so
+    for a rounded size up to 1.5 ``max_pixels``. The largest of these bounds every frame count.
+
+    Raises:
+        PredictionError: frames the resizing refuses (an aspect ratio above 200).
+    """
+    factor = spec.factor
+    if not spec.clip_budget:
+        # two frames are one temporal patch: the tokens of one resized frame
+        return video_token_count(spec.temporal_patch_size, height, width, spec) * factor**2
+    video_token_count(spec.temporal_patch_size, height, width, spec)  # its refusal (aspect ratio)
+    h, w = float(height), float(width)
+    if height < factor or width < factor:  # Qwen3-VL's smart_resize first scales tiny frames up
+        scale = max(factor / height, factor / width)
+        h, w = float(int(height * scale)), float(int(width * scale))
+    kept = round(h / factor) * factor * (round(w / factor) * factor)
+    enlarge = min(max(spec.clip_min_pixels / spec.temporal_patch_size, spec.min_pixels), spec.max_pixels)
+    bounds = [_max_branch(h, w, factor, spec.max_pixels)]
+    if enlarge > 0:
+        bounds.append(_min_branch(h, w, factor, enlarge))
+    if 2 * kept <= 3 * spec.max_pixels:
+        bounds.append(kept)
+    return max(bounds)
+
+
+def _surely_fits(
+    video_path: str | Path,
+    fps: float,
+    spec: PixelSpec,
+    room: int,
+    max_side: int | None = None,
+    sampling: VideoSampling | None = None,
+) -> bool:
+    """Whether the video fits in ``room`` positions, judged from its header (no decoding): frames at
+    ``fps`` over :data:`HEADER_DURATION_MARGIN` times the declared duration (at least ``min_frames``,
+    at most the checkpoint's ``max_frames``), each of at most :func:`_frame_pixels_bound` pixels for
+    the header's frame size (:func:`_header_size`).
+
+    ``max(max_pixels, min_pixels)`` pixels a frame was assumed before, which rounding to the patch
+    factor exceeds at extreme aspect ratios: such a long video was decoded whole and then refused
+    when its prompt was tokenised.
+
+    Raises:
+        PredictionError: the header's frame size is one the resizing refuses (an aspect ratio above 200).
+    """
+    sampling = sampling or VideoSampling()
     declared = declared_duration(video_path)
     if declared is None:
         return False
-    frames = math.floor(HEADER_DURATION_MARGIN * declared * fps) + 2
+    size = _header_size(video_path, max_side)
+    if size is None:
+        return False
+    frames = max(math.floor(HEADER_DURATION_MARGIN * declared * fps) + 2, sampling.min_frames)
+    if sampling.max_frames is not None:
+        frames = min(frames, sampling.max_frames)
     grid_t = -(-frames // spec.temporal_patch_size)
-    factor = spec.patch_size * spec.merge_size
-    per_frame = max(spec.max_pixels, spec.min_pixels or 0)
-    return grid_t * (-(-per_frame // factor**2) + 1) <= room
+    with _naming(video_path):
+        per_frame = _frame_pixels_bound(*size, spec)
+    return grid_t * (per_frame // spec.factor**2) <= room
 
 
 def refuse_too_long(
@@ -296,7 +433,7 @@ def refuse_too_long(
     spec: PixelSpec,
     max_side: int | None = None,
     tokens_before: int = 0,
-) -> None:
+) -> VideoInfo | None:
     """Refuse, before decoding, a video whose frames at ``fps`` take more positions than the model has.
 
     The length, frame rate and size come from :func:`~camerabench.video.probe_video` (a decoding
@@ -307,10 +444,15 @@ def refuse_too_long(
     fewer than the estimate (which may differ from the decoder's by one at the end), so that a video
     that fits is not refused here; the full prompt is still checked when it is tokenised. (A damaged
     file whose timestamps jump over a gap is counted by its span, which may be more frames than
-    decoding keeps.)
+    decoding keeps.) The frames are counted as :func:`_read_sampled` keeps them: at least the
+    checkpoint's ``min_frames``, at most its ``max_frames`` (:attr:`QwenVL.sampling`).
 
     Args:
         tokens_before: visual tokens of the prompt's other media (a multiple-choice row's).
+
+    Returns:
+        The probe's :class:`~camerabench.video.VideoInfo` when the video was probed (None when its
+        header settled that it fits, or the model has no position limit).
 
     Raises:
         PredictionError: naming the video, its duration, the frames and tokens it would need and
@@ -318,17 +460,20 @@ def refuse_too_long(
     """
     limit = vl.max_positions
     if limit is None:
-        return
-    if _surely_fits(video_path, fps, spec, limit - tokens_before):
-        return  # the probe decodes the whole video once more: skipped where the header settles it
+        return None
+    sampling = vl.sampling
+    if _surely_fits(video_path, fps, spec, limit - tokens_before, max_side, sampling):
+        return None  # the probe decodes the whole video once more: skipped where the header settles it
     info = probe_video(video_path)
     # :func:`_read_sampled`'s floor: counted at the clock's ticks only, a short clip fitted here
-    frames = max(_sampled_count(info, fps), min(MIN_FRAMES, info.num_frames))
+    frames = max(_sampled_count(info, fps), min(sampling.min_frames, info.num_frames))
+    if sampling.max_frames is not None:
+        frames = min(frames, sampling.max_frames)
     width, height = _read_size(info.width, info.height, max_side)
     with _naming(video_path):
         fewest = video_token_count(max(1, frames - 1), height, width, spec)
         if tokens_before + fewest <= limit:
-            return
+            return info
         tokens = video_token_count(frames, height, width, spec)
     others = f" (and {tokens_before} of the prompt's other media)" if tokens_before else ""
     raise PredictionError(
@@ -729,8 +874,8 @@ def encode_media(
     for path, kind in zip(media, row.types, strict=True):
         if kind == "video":
             with _warned_once():
-                refuse_too_long(vl, path, fps, video_spec, tokens_before=sum(v.num_tokens for v in out))
-                clip, notes = _read_sampled(path, fps, None)
+                info = refuse_too_long(vl, path, fps, video_spec, tokens_before=sum(v.num_tokens for v in out))
+                clip, notes = _read_sampled(path, fps, None, vl.sampling, info)
             out.append(_prepare_clip(vl, clip, fps, video_spec, path, notes))
         else:
             image = read_image(path)

@@ -15,7 +15,10 @@ tokens (and the closing ``<|im_end|>``) only. The vision tower and merger are fr
 ``--train-vision``; ``--lora`` trains LoRA adapters (peft) on the language model instead of all
 of its weights, merged back into the weights on save. Defaults follow CameraBench: lr 2e-5, 6
 epochs, cosine schedule with 5% warm-up, 8 fps video. The saved folder is a complete checkpoint
-in transformers' current layout that ``QwenVLPredictor`` (``--model``) loads.
+in transformers' current layout that ``QwenVLPredictor`` (``--model``) loads. It is written
+under a temporary name and renamed when complete; there are no intermediate checkpoints and no
+resuming (a run stopped by Ctrl-C leaves no model and logs the step it reached), and an output
+folder that already holds a model is refused unless ``overwrite`` (``--overwrite``).
 
 Micro-batches hold ``batch_size`` examples (right-padded, pixels concatenated); gradients are
 accumulated over ``grad_accum`` micro-batches per optimiser step; AdamW. ``dtype`` is the
@@ -36,17 +39,23 @@ import json
 import logging
 import math
 import random
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from camerabench.baselines.vlm.checkpoint import (
+    _WEIGHT_FILES,
     QwenVL,
+    _weight_shapes,
+    check_checkpoint,
     check_checkpoint_out,
+    checkpoint_arch,
     checkpoint_folder,
     control_token_in,
     load_qwen_vl,
@@ -75,11 +84,15 @@ __all__ = [
     "check_pixel_budgets",
     "freeze",
     "mcq_rows",
+    "plan_steps",
+    "refuse_arch_mismatch",
     "refuse_control_text",
+    "refuse_finished_model",
     "refuse_mcq_control_text",
     "refuse_non_finite_gradients",
     "refuse_out_is_model",
     "require_video",
+    "require_videos",
     "save_checkpoint",
     "train",
 ]
@@ -175,6 +188,92 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
         )
 
 
+#: Tensor names only one Qwen-VL generation has (transformers 5's modules): Qwen2.5-VL's vision
+#: blocks have a gated MLP and its merger a ``ln_q`` norm and an ``mlp`` list; Qwen3-VL's have
+#: ``linear_fc1``/``linear_fc2`` layers, a learned ``pos_embed`` and deepstack mergers.
+_ARCH_TENSORS: dict[str, re.Pattern[str]] = {
+    "qwen2_5_vl": re.compile(r"visual\.(?:merger\.ln_q\.|merger\.mlp\.|blocks\.\d+\.mlp\.gate_proj\.)"),
+    "qwen3_vl": re.compile(
+        r"visual\.(?:deepstack_merger_list\.|merger\.linear_fc|pos_embed\.|blocks\.\d+\.mlp\.linear_fc)"
+    ),
+}
+_ARCH_NAMES = {"qwen2_5_vl": "Qwen2.5-VL", "qwen3_vl": "Qwen3-VL"}
+
+
+def refuse_arch_mismatch(model_dir: str | Path) -> None:
+    """Refuse a checkpoint whose ``config.json`` names one Qwen-VL generation and whose weights are
+    the other's (a config copied over another model's weights).
+
+    Such a folder was refused only by the first tensor whose shape differed (``tensor
+    visual.patch_embed.proj.weight has shape [.., 14, 14], but config.json gives [.., 16, 16]``), or,
+    where the shapes agreed, by a list of missing tensors: neither said that the config and the
+    weights are of different models. Reads the weight files' headers only (safetensors; a torch
+    ``.bin`` is not checked here).
+
+    Raises:
+        FileFormatError: naming the weights file, both generations and a tensor of the other one.
+    """
+    path = Path(model_dir)
+    if not (path / "config.json").is_file() or not any((path / name).is_file() for name in _WEIGHT_FILES):
+        return  # a missing folder, config or weights: check_checkpoint names what is missing
+    model_type = checkpoint_arch(path).model_type
+    shapes, files = _weight_shapes(path)
+    for other, pattern in _ARCH_TENSORS.items():
+        if other == model_type:
+            continue
+        theirs = sorted(n for n in shapes if pattern.search(n))
+        ours = [n for n in shapes if _ARCH_TENSORS[model_type].search(n)] if model_type in _ARCH_TENSORS else []
+        if theirs and not ours:
+            raise FileFormatError(
+                files[theirs[0]],
+                f"the weights are {_ARCH_NAMES[other]}'s (tensor {theirs[0]} and {len(theirs) - 1} more of its "
+                f"vision tower), but {path / 'config.json'} says {_ARCH_NAMES.get(model_type, model_type)} "
+                f"(model_type {model_type!r}): the config and the weights come from different models; use the "
+                "config.json that came with these weights",
+            )
+
+
+def refuse_finished_model(out_dir: str | Path, overwrite: bool = False) -> None:
+    """Refuse an output folder that already holds a model, unless ``overwrite``.
+
+    Training keeps no intermediate checkpoints and does not resume, so a model in ``out_dir`` (an
+    earlier run's result, a downloaded checkpoint, one left incomplete by a copy) was replaced without
+    a word when the new one was saved. Folders beside ``out_dir`` named ``.<name>.*`` are what a
+    save killed before it finished leaves (the model is written there and renamed when complete):
+    never a complete model; they are warned about (by name) and left alone.
+
+    Raises:
+        CameraBenchError: ``out_dir`` holds ``config.json`` and ``overwrite`` is false.
+    """
+    out = Path(out_dir)
+    leftovers = sorted(
+        p.name
+        for p in (out.parent.glob(f".{glob_escape(out.name)}.*") if out.parent.is_dir() else [])
+        if p.is_dir() and not p.name.startswith(f".{out.name}.probe.")
+    )
+    if leftovers:
+        log.warning(
+            "%s: %d folder(s) beside it (%s) look like unfinished saves, left by a run killed while saving its "
+            "model (or being written by another run now): not a model; delete them when no run is writing",
+            out,
+            len(leftovers),
+            ", ".join(leftovers[:3]) + (" ..." if len(leftovers) > 3 else ""),
+        )
+    if overwrite or out.is_symlink() or not (out / "config.json").is_file():
+        return  # a link, a file or a folder of other things is refused by check_checkpoint_out
+    if (out / "camerabench_train.json").is_file():
+        what = "a model trained by camerabench train (camerabench_train.json)"
+    elif any((out / name).is_file() for name in _WEIGHT_FILES):
+        what = "a model checkpoint (config.json and weights)"
+    else:
+        what = "an incomplete model checkpoint (config.json, no weights)"
+    raise CameraBenchError(
+        f"{out}: the output folder already holds {what}; refusing to overwrite it (training does not resume "
+        "from a folder; it starts from --model). Choose a new folder, delete this one, or pass --overwrite "
+        "(overwrite=True) to replace it when the new model is saved"
+    )
+
+
 def check_pixel_budgets(model_dir: str | Path, config: TrainConfig | GRPOConfig, what: str = "training") -> None:
     """``max_pixels`` and ``mcq_max_pixels`` must hold at least the smallest frame the model takes
     (as ``predict`` requires): a smaller ``mcq_max_pixels`` was silently raised to one
@@ -222,8 +321,37 @@ def refuse_control_text(path: Path, texts: Iterable[str], line: int | None = Non
 
 def require_video(data: Dataset, video: str, label_file: Path) -> None:
     """Refuse a training label whose video is not in the data folder, naming the label file."""
-    if not data.video_path(video).is_file():
-        raise FileFormatError(label_file, f"names video {video!r}, which is not in {data.videos_dir}")
+    require_videos(data, [(video, label_file)])
+
+
+def require_videos(data: Dataset, labels: Iterable[tuple[str, Path]]) -> None:
+    """Refuse training labels (``(video, label file)`` pairs) whose videos are not in the data folder.
+
+    The message names the first such label's file and video and counts them all: a data folder
+    whose videos were all missing (not yet downloaded, a wrong ``--data``) was reported as one
+    missing video, as if the rest were there.
+
+    Raises:
+        FileFormatError: naming the first label file and video, and how many of the labels' videos are missing.
+    """
+    wanted: dict[str, Path] = {}
+    for video, label_file in labels:
+        wanted.setdefault(video, label_file)
+    missing = [v for v in wanted if not data.video_path(v).is_file()]
+    if not missing:
+        return
+    first = missing[0]
+    count = (
+        f" ({len(missing)} of the {len(wanted)} videos the training labels name are missing"
+        + (
+            ": all of them; is --data the right folder, are the videos downloaded?)"
+            if len(missing) == len(wanted)
+            else ")"
+        )
+        if len(missing) > 1 or len(wanted) > 1
+        else ""
+    )
+    raise FileFormatError(wanted[first], f"names video {first!r}, which is not in {data.videos_dir}{count}")
 
 
 def check_media_decode(data: Dataset, videos: Iterable[str], rows: Iterable[MCQRow]) -> None:
@@ -280,15 +408,20 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
     """
     rng = random.Random(seed)
     examples: list[TrainExample] = []
-    for rec in balanced_binary(data, rng):
-        require_video(data, rec.image, binary_label_file(data, rec))
+    records = balanced_binary(data, rng)
+    captions_file = data.labels_dir / "caption_data.json"
+    require_videos(
+        data,
+        [(rec.image, binary_label_file(data, rec)) for rec in records]
+        + ([(c.video, captions_file) for c in data.captions] if captions else []),
+    )
+    for rec in records:
         refuse_control_text(binary_label_file(data, rec), [rec.question])
         for prompt in (rec.question, vqa_prompt(rec.question)):
             examples.append(TrainExample(rec.image, prompt, rec.label, "binary"))
     if captions:
         for c in data.captions:
-            require_video(data, c.video, data.labels_dir / "caption_data.json")
-            refuse_control_text(data.labels_dir / "caption_data.json", [c.question, c.answer])
+            refuse_control_text(captions_file, [c.question, c.answer])
         examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
     if mcq:
         rows = mcq_rows(data)
@@ -296,11 +429,72 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
             refuse_mcq_control_text(data, r)
         examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in rows]
     if not examples:
-        raise CameraBenchError(
-            f"{data.root}: no training examples (no balanced binary labels, no captions, no MCQ rows)"
-        )
+        found = [
+            _binary_found(data),
+            "captions: left out (--no-captions)" if not captions and captions_file.exists() else "captions: none",
+            _mcq_found(data, mcq),
+        ]
+        raise CameraBenchError(f"{data.root}: no training examples ({'; '.join(found)})")
     rng.shuffle(examples)
     return examples
+
+
+def _binary_found(data: Dataset) -> str:
+    """What the yes/no labels give for an error message: none, or none balanced (and why)."""
+    if not data.binary:
+        return "yes/no labels: none (labels/binary_classification)"
+    counts = ", ".join(
+        f"{prim.value} {sum(r.positive for r in recs)} Yes / {sum(not r.positive for r in recs)} No"
+        for prim, recs in list(data.binary.items())[:3]
+    )
+    more = f" and {len(data.binary) - 3} more" if len(data.binary) > 3 else ""
+    return (
+        f"yes/no labels: {len(data.binary)} primitive(s), none with both a Yes and a No record to balance "
+        f"({counts}{more})"
+    )
+
+
+def _mcq_found(data: Dataset, mcq: bool) -> str:
+    """What the multiple-choice tables give for an error message (not read when they are switched off)."""
+    if not mcq:
+        tables = data.labels_dir / "shotbench"
+        there = tables.is_dir() and any(tables.glob("*.tsv"))
+        return "multiple-choice rows: left out (--no-mcq)" if there else "multiple-choice rows: none"
+    return "multiple-choice rows: none (labels/shotbench/*.tsv)"
+
+
+def plan_steps(num_examples: int, config: TrainConfig) -> tuple[int, int]:
+    """``(steps per epoch, total optimiser steps)`` of an SFT run over ``num_examples`` examples.
+
+    Steps per pass count the last short micro-batch and the last short accumulation group as the
+    training loop runs them (as transformers' Trainer counts): examples / (batch * accumulation)
+    ran fewer epochs than asked when it did not divide (4 examples at batch 32 for 6 epochs ran 1
+    step, one epoch). A run planned at less than one step (``epochs`` 0.01 of a 10-step epoch)
+    runs one step, with a warning: it said nothing, and trained on more than was asked.
+
+    Raises:
+        CameraBenchError: more than :data:`MAX_STEPS` steps.
+    """
+    steps_per_epoch = math.ceil(math.ceil(num_examples / config.batch_size) / config.grad_accum)
+    planned = config.epochs * steps_per_epoch
+    total_steps = max(1, math.ceil(planned))
+    if total_steps > MAX_STEPS:  # it would run without end (epochs=1e300), saying nothing
+        raise CameraBenchError(
+            f"{config.epochs:g} epochs of {steps_per_epoch} steps are {total_steps:,} optimizer steps, more than "
+            f"the {MAX_STEPS:,} a run may plan; lower --epochs"
+        )
+    if planned < 1:
+        log.warning(
+            "%g epochs of %d optimizer step(s) (%d examples, batch size %d, gradient accumulation %d) is less than "
+            "one step: training runs 1 step (%d example(s))",
+            config.epochs,
+            steps_per_epoch,
+            num_examples,
+            config.batch_size,
+            config.grad_accum,
+            min(num_examples, config.batch_size * config.grad_accum),
+        )
+    return steps_per_epoch, total_steps
 
 
 def freeze(vl: QwenVL, lora: bool, lora_rank: int, train_vision: bool) -> Any:
@@ -324,10 +518,16 @@ def _unwrap(model: Any) -> Any:
     return model
 
 
-def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: TrainConfig) -> TrainResult:
+def train(
+    data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: TrainConfig, *, overwrite: bool = False
+) -> TrainResult:
     """Fine-tune the checkpoint at ``model_dir`` on ``data_dir``'s labels and save it to ``out_dir``.
 
-    The output folder is written under a temporary name and renamed when complete.
+    The output folder is written under a temporary name and renamed when complete: a run stopped
+    before (Ctrl-C, an error) leaves no model there, and is logged with the step it reached. There
+    are no intermediate checkpoints and no resuming: a rerun starts again from ``model_dir``. An
+    ``out_dir`` that already holds a model is refused unless ``overwrite``
+    (:func:`refuse_finished_model`).
     """
     ensure_transformers_importable()
     from transformers import get_cosine_schedule_with_warmup
@@ -337,10 +537,16 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
+    refuse_finished_model(out_dir, overwrite)
+    # the checkpoint before the data: a config over another model's weights (or any broken file) was
+    # refused only when the model loaded, after every training medium was decoded
+    refuse_arch_mismatch(model_dir)
+    check_checkpoint(model_dir)
     check_pixel_budgets(model_dir, config)
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]
+    _, total_steps = plan_steps(len(examples), config)  # before the media are decoded
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
@@ -371,17 +577,6 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
             return [*media((e.row.table, e.row.index)), e.prompt]
         return [video(e.video), e.prompt]
 
-    # optimiser steps per pass over the data, counting the last short micro-batch and the last
-    # short accumulation group as the loop below runs them (as transformers' Trainer counts):
-    # examples / (batch * accumulation) ran fewer epochs than asked when it did not divide
-    # (4 examples at batch 32 for 6 epochs ran 1 step, one epoch)
-    steps_per_epoch = math.ceil(math.ceil(len(examples) / config.batch_size) / config.grad_accum)
-    total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
-    if total_steps > MAX_STEPS:  # it would run without end (epochs=1e300), saying nothing
-        raise CameraBenchError(
-            f"{config.epochs:g} epochs of {steps_per_epoch} steps are {total_steps:,} optimizer steps, more than "
-            f"the {MAX_STEPS:,} a run may plan; lower --epochs"
-        )
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     # warm-up steps run at lr * step / warmup_steps, the first at lr 0: a warm-up as long as the whole
     # run (1 step, warmup >= 0.5) trained at lr 0 and saved the base model unchanged
@@ -390,50 +585,80 @@ def train(data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, conf
     rng = random.Random(config.seed)
     result = TrainResult(Path(out_dir), len(examples), 0)
     epoch = 0
-    while result.steps < total_steps:
-        order = list(range(len(examples)))
-        rng.shuffle(order)
-        micro = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
-        epoch_loss: list[float] = []
-        for k in range(0, len(micro), config.grad_accum):
-            if result.steps >= total_steps:
-                break
-            group = micro[k : k + config.grad_accum]
-            step_loss = 0.0
-            for batch_idx in group:
-                batch = [vl.encode(content(examples[i]), answer=examples[i].answer) for i in batch_idx]
-                with autocast:
-                    loss = model(**vl.model_inputs(batch)).loss
-                if not torch.isfinite(loss):
-                    value = float(loss.detach())
-                    raise CameraBenchError(
-                        f"non-finite training loss ({value}) at step {result.steps + 1} of {total_steps} "
-                        f"(lr {config.lr}), on {_describe([examples[i] for i in batch_idx])}; stopped, nothing "
-                        f"saved to {out_dir}"
-                    )
-                (loss / len(group)).backward()
-                step_loss += float(loss.detach()) / len(group)
-            refuse_non_finite_gradients(model, params, f"step {result.steps + 1} of {total_steps}", out_dir)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            result.steps += 1
-            result.step_losses.append(step_loss)
-            epoch_loss.append(step_loss)
-        epoch += 1
-        result.epoch_losses.append(sum(epoch_loss) / len(epoch_loss))
-        log.info("epoch %d: mean loss %.4f (%d/%d steps)", epoch, result.epoch_losses[-1], result.steps, total_steps)
-    info = {
-        "stage": "sft",
-        "base_model": str(Path(model_dir).resolve()),
-        "config": asdict(config),
-        "num_examples": result.num_examples,
-        "steps": result.steps,
-        "epoch_losses": result.epoch_losses,
-        "step_losses": result.step_losses,
-    }
-    save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
+    saving: bool | None = None  # None: training; else saving (True: over an earlier model)
+    try:
+        while result.steps < total_steps:
+            order = list(range(len(examples)))
+            rng.shuffle(order)
+            micro = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+            epoch_loss: list[float] = []
+            for k in range(0, len(micro), config.grad_accum):
+                if result.steps >= total_steps:
+                    break
+                group = micro[k : k + config.grad_accum]
+                step_loss = 0.0
+                for batch_idx in group:
+                    batch = [vl.encode(content(examples[i]), answer=examples[i].answer) for i in batch_idx]
+                    with autocast:
+                        loss = model(**vl.model_inputs(batch)).loss
+                    if not torch.isfinite(loss):
+                        value = float(loss.detach())
+                        raise CameraBenchError(
+                            f"non-finite training loss ({value}) at step {result.steps + 1} of {total_steps} "
+                            f"(lr {config.lr}), on {_describe([examples[i] for i in batch_idx])}; stopped, nothing "
+                            f"saved to {out_dir}"
+                        )
+                    (loss / len(group)).backward()
+                    step_loss += float(loss.detach()) / len(group)
+                refuse_non_finite_gradients(model, params, f"step {result.steps + 1} of {total_steps}", out_dir)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                result.steps += 1
+                result.step_losses.append(step_loss)
+                epoch_loss.append(step_loss)
+            epoch += 1
+            result.epoch_losses.append(sum(epoch_loss) / len(epoch_loss))
+            log.info(
+                "epoch %d: mean loss %.4f (%d/%d steps)", epoch, result.epoch_losses[-1], result.steps, total_steps
+            )
+        info = {
+            "stage": "sft",
+            "base_model": str(Path(model_dir).resolve()),
+            "config": asdict(config),
+            "num_examples": result.num_examples,
+            "steps": result.steps,
+            "epoch_losses": result.epoch_losses,
+            "step_losses": result.step_losses,
+        }
+        saving = (Path(out_dir) / "config.json").is_file()  # True: an earlier model, replaced (overwrite)
+        save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
+    except KeyboardInterrupt:
+        log.error("training interrupted %s", _interrupted(saving, result.steps, total_steps, epoch, model_dir, out_dir))
+        raise
     return result
+
+
+def _interrupted(
+    saving: bool | None, step: int, total: int, epoch: int, model_dir: str | Path, out_dir: str | Path
+) -> str:
+    """Where an SFT or GRPO run was interrupted (Ctrl-C) and what it left in ``out_dir``.
+
+    Nothing of the run is kept: the model is saved under a temporary name (removed when the save is
+    interrupted) and renamed into place when complete; there are no intermediate checkpoints.
+    """
+    again = f"no intermediate checkpoints are kept: a rerun starts again from {model_dir}"
+    if saving is None:
+        at = f"at step {step + 1} of {total}" + (f" (epoch {epoch + 1})" if epoch >= 0 else "")
+        return f"{at}; nothing saved to {out_dir} ({again})"
+    if (Path(out_dir) / "camerabench_train.json").is_file() and not saving:
+        return f"just after saving the trained model: {out_dir} holds it, complete"
+    if saving:
+        return (
+            f"while saving the trained model over the earlier one in {out_dir}, which may be partly deleted: "
+            f"check or delete it ({again})"
+        )
+    return f"while saving the trained model; nothing saved to {out_dir} ({again})"
 
 
 def _describe(batch: list[TrainExample]) -> str:

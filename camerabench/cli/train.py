@@ -2,8 +2,10 @@
 
 ``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``: ``--stage sft`` (the
 default) by supervised fine-tuning (``baselines/vlm/train.py``), ``--stage grpo`` by GRPO from
-an SFT checkpoint (``baselines/vlm/grpo.py``). ``--method fusion`` fits the per-primitive
-stacks over the outputs of ``--inputs`` in ``--run`` into ``--out``.
+an SFT checkpoint (``baselines/vlm/grpo.py``). An ``--out`` that already holds a model is
+refused unless ``--overwrite``: training keeps no intermediate checkpoints and does not resume.
+``--method fusion`` fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run``
+into ``--out``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ STAGES: tuple[str, ...] = ("sft", "grpo")
 #: without it, without a word.
 _QWEN_VL = (
     "stage", "lora", "lr", "sample_fps", "max_side", "train_vision", "no_mcq", "mcq_fps", "mcq_max_pixels", "seed",
-    "device", "dtype",
+    "device", "dtype", "overwrite",
 )  # fmt: skip
 _SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions")
 _GRPO = (
@@ -136,6 +138,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--run", type=path_arg, default=None, help="run folder holding the inputs' method folders (fusion)")
     p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
     p.add_argument("--folds", type=positive_int, default=None, help="video-level cross-fitting folds (fusion)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        default=None,
+        help="qwen-vl: replace a model already in --out (refused otherwise; training does not resume)",
+    )
     p.add_argument("--lora", action="store_true", default=None)
     p.add_argument("--epochs", type=positive_float, default=None, help="sft")
     p.add_argument(
@@ -223,7 +231,7 @@ def _run_grpo(args: argparse.Namespace) -> int:
         device=args.device,
         dtype=args.dtype,
     )
-    result = grpo(args.data, args.model, args.out, config)
+    result = grpo(args.data, args.model, args.out, config, overwrite=args.overwrite)
     k = max(1, len(result.history) // 10)
     first = sum(s.reward for s in result.history[:k]) / k
     last = sum(s.reward for s in result.history[-k:]) / k
@@ -294,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         dtype=args.dtype,
     )
-    result = train(args.data, args.model, args.out, config)
+    result = train(args.data, args.model, args.out, config, overwrite=args.overwrite)
     first, last = result.epoch_losses[0], result.epoch_losses[-1]
     sys.stdout.write(
         f"trained {result.steps} steps on {result.num_examples} examples: loss {first:.4f} -> {last:.4f}; "

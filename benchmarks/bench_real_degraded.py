@@ -1,0 +1,216 @@
+"""The real-footage regression set under internet-video nuisances: how much AP each one costs.
+
+Each variant is a copy of the real set (the dataset folder ``bench_real.py --work W`` leaves in
+``W/data``) with every clip decoded, degraded as below and re-encoded (H.264 mp4,
+:func:`camerabench.video.write_video`); the labels are the originals, as none of the nuisances
+is camera motion (``shake`` excepted: a shaken camera is no longer "completely still", so its
+Static negatives are expected to rise). The nuisances are the hard preset's, applied to real
+frames instead of renders:
+
+- ``reencode``: the frames re-encoded at crf 18 (the reference: a second generation only);
+- ``crf40``: heavy compression (crf 40: blocking, smeared texture);
+- ``noise``: Gaussian sensor noise, sigma 6 grey levels, then crf 28;
+- ``overlay``: letterbox bars (12% of the height, top and bottom), a corner logo and a line of
+  burnt-in subtitles, all still while the scene moves;
+- ``lowfps``: every third frame kept, at a third of the frame rate (faster apparent motion);
+- ``half``: half the width and height (INTER_AREA);
+- ``flicker``: exposure gain 1 + 0.15 sin(2.1 i) on frame i (time-lapse flicker);
+- ``shake``: hand-held shake, a random translation of sigma 1.5 px per frame.
+
+For each variant and method it prints the mean AP (failed clips ranked lowest), the AP per
+primitive, failed clips with their reasons, and every ranking loss: a primitive whose lowest
+scored positive clip has a negative clip at or above it, with both clips and scores, so a drop
+can be traced to the clips that cause it.
+
+Usage::
+
+    python benchmarks/bench_real.py --work W --methods fast        # builds W/data
+    python benchmarks/bench_real_degraded.py --data W/data --work W2 [--variants crf40 noise ...]
+        [--methods fast] [--save FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import shutil
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from camerabench.dataset import Dataset
+from camerabench.eval.evaluate import evaluate
+from camerabench.jobs.runner import run_predict
+from camerabench.records import read_scores
+from camerabench.runfolder import read_method
+from camerabench.taxonomy import Primitive
+from camerabench.video import read_video, write_video
+
+Frames = NDArray[np.uint8]
+#: a nuisance: (frames, fps, random generator) -> (frames, fps, crf)
+Nuisance = Callable[[Frames, float, np.random.Generator], tuple[Frames, float, int]]
+
+
+def _reencode(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    return f, fps, 18
+
+
+def _crf40(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    return f, fps, 40
+
+
+def _noise(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    return np.clip(f + rng.normal(0.0, 6.0, f.shape), 0, 255).astype(np.uint8), fps, 28
+
+
+def _overlay(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    out = f.copy()
+    h, w = out.shape[1:3]
+    bar = int(0.12 * h)
+    out[:, :bar] = 0
+    out[:, h - bar :] = 0
+    for img in out:
+        cv2.rectangle(img, (w - 60, bar + 5), (w - 10, bar + 30), (255, 255, 255), -1)
+        cv2.putText(img, "CHANNEL", (w - 58, bar + 24), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (200, 0, 0), 1)
+        cv2.putText(img, "Subtitles stay put here", (10, h - bar - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255,) * 3, 2)
+    return out, fps, 23
+
+
+def _lowfps(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    return f[::3], fps / 3.0, 23
+
+
+def _half(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    h, w = f.shape[1:3]
+    size = (w // 4 * 2, h // 4 * 2)
+    return np.stack([cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in f]), fps, 23
+
+
+def _flicker(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    gain = 1.0 + 0.15 * np.sin(np.arange(len(f)) * 2.1)
+    return np.clip(f * gain[:, None, None, None], 0, 255).astype(np.uint8), fps, 23
+
+
+def _shake(f: Frames, fps: float, rng: np.random.Generator) -> tuple[Frames, float, int]:
+    out = []
+    for img in f:
+        dx, dy = rng.normal(0.0, 1.5, 2)
+        shift = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
+        out.append(cv2.warpAffine(img, shift, (img.shape[1], img.shape[0]), borderMode=cv2.BORDER_REFLECT))
+    return np.stack(out), fps, 23
+
+
+VARIANTS: dict[str, Nuisance] = {
+    "reencode": _reencode,
+    "crf40": _crf40,
+    "noise": _noise,
+    "overlay": _overlay,
+    "lowfps": _lowfps,
+    "half": _half,
+    "flicker": _flicker,
+    "shake": _shake,
+}
+
+
+def make_variant(source: Path, name: str, out: Path) -> Path:
+    """``out``/data: the dataset at ``source`` with every video degraded by ``name`` (reused when
+    a finished copy is there)."""
+    data = out / "data"
+    done = out / "done"
+    if done.is_file():
+        return data
+    shutil.rmtree(out, ignore_errors=True)
+    (data / "videos").mkdir(parents=True)
+    shutil.copytree(source / "labels", data / "labels")
+    for video in sorted((source / "videos").iterdir()):
+        clip = read_video(video, fps=None)
+        rng = np.random.default_rng(zlib.crc32(f"{name}/{video.name}".encode()))  # the same noise every time
+        frames, fps, crf = VARIANTS[name](clip.frames, clip.native_fps, rng)
+        write_video(data / "videos" / video.name, frames, fps, crf=crf)
+    done.write_text("")
+    return data
+
+
+def ranking_losses(data: Path, scores_path: Path) -> list[str]:
+    """Each primitive whose lowest-scored positive has negatives at or above it (a failed or
+    missing score ranks lowest, as in ``--failed lowest``)."""
+    score = {(r.video, r.primitive): r.score for r in read_scores(scores_path) if r.score is not None}
+    lines = []
+    for primitive, records in Dataset(data).binary.items():
+        name = primitive.value
+
+        def value(video: str, name: str = name) -> float:
+            s = score.get((video, name))
+            return -math.inf if s is None or not math.isfinite(s) else float(s)
+
+        pos = [r.image for r in records if r.label == "Yes"]
+        neg = [r.image for r in records if r.label == "No"]
+        if not pos or not neg:
+            continue
+        low = min(pos, key=value)
+        above = sorted((n for n in neg if value(n) >= value(low)), key=value, reverse=True)
+        if above:
+            shown = ", ".join(f"{n} {value(n):.3f}" for n in above)
+            lines.append(f"{name}: lowest positive {low} {value(low):.3f}; negatives at or above it: {shown}")
+    return lines
+
+
+def bench(data: Path, run_root: Path, method: str) -> dict[str, Any]:
+    shutil.rmtree(run_root, ignore_errors=True)
+    t0 = time.perf_counter()
+    run_predict(data, method, run_root, workers=1, progress=False)
+    seconds = time.perf_counter() - t0
+    info = read_method(run_root / method).info
+    if info is None:
+        raise SystemExit(f"{run_root / method}: the run wrote no run.json")
+    result = evaluate(data, run_root, failed="lowest", n_bootstrap=0, captions_minilm=False).result
+    binary = result.methods[method].binary if method in result.methods else None
+    return {
+        "mean_ap": None if binary is None else binary.mean_ap,
+        "per_primitive": {} if binary is None else dict(binary.per_primitive),
+        "failures": dict(info.failures),
+        "ranking_losses": ranking_losses(data, run_root / method / "scores.jsonl"),
+        "seconds": seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="the real set's dataset folder (bench_real's W/data)")
+    parser.add_argument("--work", type=Path, required=True, help="the degraded copies and runs go here")
+    parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--methods", nargs="+", default=["fast"])
+    parser.add_argument("--save", type=Path, default=None, help="write the figures as JSON")
+    args = parser.parse_args()
+    if not (args.data / "videos").is_dir() or not (args.data / "labels").is_dir():
+        sys.exit(f"{args.data}: not a dataset folder with videos/ and labels/ (run bench_real.py --work W first)")
+    logging.basicConfig(level=logging.ERROR)
+    figures: dict[str, dict[str, Any]] = {}
+    for name in args.variants:
+        data = make_variant(args.data, name, args.work / name)
+        for method in args.methods:
+            res = bench(data, args.work / name / "runs", method)
+            figures.setdefault(name, {})[method] = res
+            ap = "n/a" if res["mean_ap"] is None else f"{res['mean_ap']:.3f}"
+            print(f"\n== {name} / {method}: mean AP {ap}, {len(res['failures'])} failed, {res['seconds']:.0f} s")
+            print("  " + "  ".join(f"{p.value}={res['per_primitive'].get(p.value, math.nan):.3f}" for p in Primitive))
+            for video, reason in sorted(res["failures"].items()):
+                print(f"  FAILED {video}: {reason}")
+            for line in res["ranking_losses"]:
+                print(f"  loss {line}")
+    if args.save:
+        args.save.write_text(json.dumps(figures, indent=1, default=str))
+        print(f"\nsaved the figures to {args.save}")
+
+
+if __name__ == "__main__":
+    main()
