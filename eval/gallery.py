@@ -124,6 +124,15 @@ def misranked_fraction(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -
     return out
 
 
+def _written(path: Path) -> bool:
+    """Whether the method wrote ``path``: a file, or one that cannot be looked up (a name too long,
+    a folder that cannot be searched), which :func:`load_motion` then names with the reason."""
+    try:
+        return path.is_file()
+    except OSError:
+        return True
+
+
 def _knobs_by_video(manifest: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for knob, videos in clip_groups(manifest).items():
@@ -170,7 +179,7 @@ def _primitive_entries(
                 reason=None if rec is None else rec.reason,
                 misranked=float(bad[i]),
                 knobs=knobs.get(video, ()),
-                trajectory=traj if traj.is_file() else None,
+                trajectory=traj if _written(traj) else None,
                 ape_rot_deg=float(row.get("ape_rot_deg_rmse", math.nan)),
                 ape_trans=float(row.get("ape_trans_rmse", math.nan)),
             )
@@ -279,8 +288,8 @@ def load_motion(path: Path | None, without: list[str] | None = None) -> MotionCu
     """
     if path is None:
         return None
-    if not path.is_file():
-        why = "the trajectory file does not exist" if not path.exists() else "the trajectory path is not a file"
+    why = _not_usable(path, "trajectory")
+    if why is not None:
         log.warning("%s: no trajectory for the gallery: %s", path, why)
         if without is not None:
             without.append(f"{path}: {why}")
@@ -302,20 +311,33 @@ def load_motion(path: Path | None, without: list[str] | None = None) -> MotionCu
     return curves
 
 
+def _not_usable(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be read as a ``what`` file now (None when it is a file): gone, not a
+    file, or not even looked up (a name too long for the file system, a folder it lies in that
+    cannot be searched)."""
+    try:
+        if path.is_file():
+            return None
+        return f"the {what} file does not exist" if not path.exists() else f"the {what} path is not a file"
+    except OSError as exc:  # is_file() lets ENAMETOOLONG and EACCES through
+        return f"the {what} file cannot be looked up ({exc.strerror or exc})"
+
+
 def clip_frames(
     path: Path, count: int = 4, max_side: int = 160, without: list[str] | None = None
 ) -> NDArray[np.uint8] | None:
     """``count`` evenly spaced frames of a video, (count, H, W, 3), None when it cannot be decoded.
 
-    A video file that is missing (deleted after the run, a dataset copied without its videos)
-    or cannot be decoded is logged as a warning naming the file, and, when ``without`` is
+    A video file that is missing (deleted after the run, a dataset copied without its videos),
+    cannot be looked up (a name too long, a folder that cannot be searched) or cannot be decoded
+    is logged as a warning naming the file, and, when ``without`` is
     given, a line saying which file and why is appended to it, so that the caller can count
     the gallery images drawn without frames (their strip reads "no frames").
     """
     from camerabench.video import read_video
 
-    if not path.is_file():
-        why = "the video file does not exist" if not path.exists() else "the video path is not a file"
+    why = _not_usable(path, "video")
+    if why is not None:
         log.warning("%s: no frames for the gallery: %s", path, why)
         if without is not None:
             without.append(f"{path}: {why}")

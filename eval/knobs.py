@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from camerabench.errors import FileFormatError
-from camerabench.eval.ap import average_precision, mean_ignoring_nan
+from camerabench.eval.ap import UndefinedMetricWarning, average_precision, mean_ignoring_nan
 from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.results import KnobAP
 from camerabench.runfolder import video_file_stem
@@ -115,25 +116,48 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
     return dict(sorted(groups.items())) if seen_any else {}
 
 
-def subset_ap(resolved: Mapping[str, ResolvedSamples], videos: Collection[str], name: str = "") -> KnobAP:
+def subset_ap(
+    resolved: Mapping[str, ResolvedSamples], videos: Collection[str], name: str = "", method: str = ""
+) -> KnobAP:
     """Mean AP of one method over the samples of ``videos``.
 
-    Primitives whose samples on these videos have one class only are left out (silently:
-    small groups often lack one class); the mean is over the others.
+    Primitives whose samples on these videos have one class only are left out (small groups
+    often lack one class; ``primitives`` says how many are left); the mean is over the others.
+    When none is left (every sample of the group a negative, say, or the group's clips absent from
+    the samples) the mean AP is undefined: NaN, with an :class:`UndefinedMetricWarning` that
+    says why and how many of the group's clips have no evaluated sample.
 
     Args:
         resolved: primitive stem -> the samples AP was computed on.
         videos: the clips of the group.
         name: the group's name, for warning texts.
+        method: the method's name, for warning texts.
     """
     aps: list[float] = []
-    samples = 0
+    samples = positives = 0
+    sampled: set[str] = set()
     for prim, res in resolved.items():
         idx = [i for i, v in enumerate(res.videos) if v in videos]
         y = res.labels[idx]
         samples += len(idx)
+        positives += int(y.sum())
+        sampled.update(res.videos[i] for i in idx)
         if y.size and y.any() and not y.all():
             aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {name}"))
+    if not aps and videos:
+        unsampled = len(set(videos) - sampled)
+        why = (
+            "none of its clips has an evaluated sample"
+            if not samples
+            else f"no primitive has both classes among its {samples} samples ({positives} positive)"
+        )
+        warnings.warn(
+            f"{method + ': ' if method else ''}mean AP on the clips of knob {name!r} is undefined: {why}; "
+            f"{unsampled} of its {len(videos)} clips have no evaluated sample (not labelled, or failed/missing "
+            "and dropped)",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
     return KnobAP(mean_ap=mean_ignoring_nan(aps), primitives=len(aps), clips=len(videos), samples=samples)
 
 
@@ -170,7 +194,7 @@ def knob_section(
     return {
         method: dict(
             sorted(
-                [(knob, subset_ap(res, videos, knob)) for knob, videos in groups.items()]
+                [(knob, subset_ap(res, videos, knob, method)) for knob, videos in groups.items()]
                 + [(knob, KnobAP(mean_ap=math.nan, primitives=0, clips=0, samples=0)) for knob in never]
             )
         )

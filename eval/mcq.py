@@ -119,8 +119,9 @@ def match_answers(
     is the row's whole number (that of the row's table, else of no table).
 
     Raises:
-        ValueError: two rows of one table spell the same number (:func:`same_number_rows`), or
-            several unmatched records spell a row's number (``1`` and ``001`` for the row ``01``).
+        ValueError: two rows of one table spell the same number (:func:`same_number_rows`),
+            several unmatched records spell a row's number (``1`` and ``001`` for the row ``01``),
+            or a record of no table is the answer by text of rows of several tables.
     """
     clash = same_number_rows(rows)
     if clash is not None:
@@ -137,6 +138,15 @@ def match_answers(
             if key in answers:
                 out[(row.table, row.index)] = key
                 break
+    shared: dict[tuple[str | None, str], list[str]] = {}
+    for (row_table, _), key in out.items():
+        shared.setdefault(key, []).append(row_table)
+    for key, tables in shared.items():
+        if len(tables) > 1:  # one answer would be counted once per table
+            raise ValueError(
+                f"the answer record of index {key[1]!r} names no table, but tables {', '.join(sorted(tables))} "
+                "all have a row of that index: which row it answers is ambiguous"
+            )
     used = set(out.values())
     by_number: dict[tuple[str | None, int], list[tuple[str | None, str]]] = {}
     for key in answers:
@@ -172,8 +182,8 @@ def mcq_section(
 
     Args:
         rows: the labelled rows (all tables of the dataset).
-        answers: (table or None, index) -> record; a record without a table matches a row of
-            any table with that index (:func:`match_answers` says how they are matched).
+        answers: (table or None, index) -> record; a record without a table matches the row of
+            that index of one table (:func:`match_answers` says how they are matched).
         failed: ``lowest`` (failed and missing rows are wrong) or ``drop`` (left out).
         unasked: (table, index) of rows the method was never asked (an answering pass that
             did not finish): missing, and their category is not outside the method's coverage.

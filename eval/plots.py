@@ -2,13 +2,24 @@
 
 Callers choose the backend; :func:`new_figure` makes a figure with the non-interactive Agg
 backend (reports are written headless).
+
+A figure of :func:`new_figure` is drawn with per-glyph font fallback: its labels fall back on any
+installed font of :data:`FALLBACK_FONTS` (CJK fonts: a ShotBench category or a method folder named
+in Chinese), in an ``rc_context`` around its drawing only (the user's ``rcParams`` stay as they
+are). A label with a character no installed font has is drawn with a box for it, and said once in a
+warning naming the label (not one warning per glyph).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -20,6 +31,9 @@ if TYPE_CHECKING:
     from camerabench.eval.gallery import MotionCurves
 
 __all__ = [
+    "FALLBACK_FONTS",
+    "fallback_fonts",
+    "figure_fonts",
     "legend",
     "new_figure",
     "plain_text",
@@ -31,6 +45,7 @@ __all__ = [
     "plot_pr_curve",
     "plot_reliability",
     "short_label",
+    "short_labels",
 ]
 
 #: The longest series name a plot shows whole; a longer one keeps its head and tail.
@@ -38,6 +53,121 @@ LABEL_LIMIT = 40
 #: Legend entries drawn inside the axes; more go beside it, in columns of LEGEND_ROWS.
 LEGEND_INSIDE = 8
 LEGEND_ROWS = 20
+
+#: Fonts a label falls back on, when installed, for characters the main font lacks (CJK first).
+FALLBACK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Noto Sans SC",
+    "Noto Sans JP",
+    "Noto Sans TC",
+    "Noto Sans KR",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Source Han Sans JP",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Arial Unicode MS",
+    "Malgun Gothic",
+    "NanumGothic",
+    "Yu Gothic",
+    "MS Gothic",
+    "TakaoGothic",
+    "IPAGothic",
+    "Unifont",
+)
+
+#: Matplotlib's warning for one character its fonts lack (drawn as a box).
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\)")
+#: Labels already named in a missing-glyph warning in this process (each is said once).
+_UNDRAWABLE_SAID: set[str] = set()
+
+
+def fallback_fonts() -> list[str]:
+    """The installed fonts of :data:`FALLBACK_FONTS`, in its order (matplotlib's font list)."""
+    from matplotlib import font_manager
+
+    installed = set(font_manager.fontManager.get_font_names())
+    return [name for name in FALLBACK_FONTS if name in installed]
+
+
+def _with_fallback(families: Sequence[str] | str, fallback: Sequence[str]) -> list[str]:
+    families = [families] if isinstance(families, str) else list(families)
+    return families + [f for f in fallback if f not in families]
+
+
+@contextmanager
+def figure_fonts() -> Iterator[list[str]]:
+    """An ``rc_context`` whose ``font.family`` is the current one followed by the installed
+    :func:`fallback_fonts` (matplotlib >= 3.6 falls back per glyph along the list); yields those
+    fonts. The global ``rcParams`` are as before on leaving it."""
+    import matplotlib as mpl
+
+    fallback = fallback_fonts()
+    with mpl.rc_context({"font.family": _with_fallback(mpl.rcParams["font.family"], fallback)}):
+        yield fallback
+
+
+def _undrawable(fig: Any, codepoints: set[int]) -> None:
+    """Warn once naming the labels of ``fig`` with a character of ``codepoints`` (drawn as boxes)."""
+    from matplotlib.text import Text
+
+    chars = "".join(sorted(chr(c) for c in codepoints))
+    labels = sorted(
+        {t.get_text() for t in fig.findobj(Text) if t.get_text() and any(ch in t.get_text() for ch in chars)}
+    )
+    new = [label for label in labels if label not in _UNDRAWABLE_SAID]
+    if not new and labels:
+        return
+    _UNDRAWABLE_SAID.update(new)
+    shown = ", ".join(repr(short_label(label, 60)) for label in new[:5]) + (", ..." if len(new) > 5 else "")
+    warnings.warn(
+        f"{len(new)} figure label(s) have characters no installed font has ({escaped_text(chars)}: drawn as "
+        f"boxes): {shown or '(no label holds them)'}; install a font that has them (e.g. Noto Sans CJK) to "
+        "draw them",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
+@functools.cache
+def _figure_class() -> type:
+    from matplotlib.figure import Figure
+
+    class ReportFigure(Figure):
+        """A figure drawn with :func:`figure_fonts`, missing glyphs said once (module docstring)."""
+
+        def draw(self, renderer: Any) -> None:
+            from matplotlib.text import Text
+
+            with figure_fonts() as fallback, warnings.catch_warnings(record=True) as caught:
+                warnings.filterwarnings("always", message=_MISSING_GLYPH.pattern)
+                if fallback:  # texts made before drawing keep the family of their making
+                    for text in self.findobj(Text):
+                        text.set_fontfamily(_with_fallback(text.get_fontfamily(), fallback))
+                super().draw(renderer)
+            missing: set[int] = set()
+            for w in caught:
+                m = _MISSING_GLYPH.match(str(w.message))
+                if m:
+                    missing.add(int(m.group(1)))
+                else:  # not ours to swallow
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+            if missing:
+                _undrawable(self, missing)
+
+    return ReportFigure
 
 
 def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
@@ -61,6 +191,52 @@ def short_label(name: str, limit: int = LABEL_LIMIT) -> str:
         head = (limit - 1) // 2
         name = name[:head] + "\u2026" + name[len(name) - (limit - 1 - head) :]
     return plain_text(name)
+
+
+def short_labels(names: Sequence[str], limit: int = LABEL_LIMIT) -> list[str]:
+    """:func:`short_label` of each name, kept distinct: names cut to the same label (long names
+    that differ in the middle) show the part where they differ instead, and labels still alike
+    (the same name twice) are numbered, so that no two legend entries or ticks read the same.
+
+    Example:
+        >>> short_labels(["x" * 30 + "A" + "y" * 30, "x" * 30 + "B" + "y" * 30], limit=15)
+        ['…xxxxxxAyyyyyy…', '…xxxxxxByyyyyy…']
+    """
+    labels = [short_label(n, limit) for n in names]
+    groups: dict[str, list[int]] = {}
+    for k, label in enumerate(labels):
+        groups.setdefault(label, []).append(k)
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        texts = [escaped_text(names[k]) for k in same]
+        p = next((i for i, chars in enumerate(zip(*texts, strict=False)) if len(set(chars)) > 1), min(map(len, texts)))
+        start, width = max(0, p - 6), max(limit - 2, 8)
+        for k, text in zip(same, texts, strict=True):
+            cut = (
+                ("\u2026" if start else "")
+                + text[start : start + width]
+                + ("\u2026" if start + width < len(text) else "")
+            )
+            labels[k] = plain_text(cut)
+    alike = Counter(labels)
+    numbered: Counter[str] = Counter()
+    for k, label in enumerate(labels):
+        if alike[label] > 1:
+            numbered[label] += 1
+            labels[k] = f"{label} ({numbered[label]})"
+    return labels
+
+
+def _series_colours(n: int) -> list[Any] | None:
+    """``n`` distinct colours when the default cycle (10) would repeat one, else None (the cycle)."""
+    if n <= 10:
+        return None
+    from matplotlib import colormaps
+
+    if n <= 20:
+        return [colormaps["tab20"](k) for k in range(n)]
+    return list(colormaps["turbo"](np.linspace(0.03, 0.97, n)))
 
 
 def plain_text(text: str) -> str:
@@ -99,15 +275,16 @@ def new_figure(
     ncols: int = 1,
     layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
 ) -> tuple[Any, Any]:
-    """``(figure, axes)`` on the Agg canvas, without touching pyplot's global state.
+    """``(figure, axes)`` on the Agg canvas, without touching pyplot's global state (nothing to
+    close after saving: no figure is left open in pyplot).
 
     ``nrows=0`` gives no axes (``None``), for callers that lay out their own; ``layout=None``
-    skips matplotlib's constrained layout (about half the drawing time of a small figure).
+    skips matplotlib's constrained layout (about half the drawing time of a small figure). The
+    figure draws its labels with font fallback (see the module docstring).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), layout=layout)
+    fig = _figure_class()(figsize=(width_in, height_in), layout=layout)
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False) if nrows > 0 else None
     return fig, axes
@@ -145,11 +322,14 @@ def plot_grouped_bars(
     n = max(len(series), 1)
     width = 0.8 / n
     x = np.arange(len(categories))
+    names = short_labels(series)
+    colours = _series_colours(len(series))
     for k, name in enumerate(series):
         v = np.array([values[name].get(c, math.nan) for c in categories], dtype=float) * scale
         pos = x - 0.4 + width * (k + 0.5)
         defined = np.isfinite(v)
-        ax.bar(pos[defined], v[defined], width, label=short_label(name))  # keeps its colour and legend entry when empty
+        colour = None if colours is None else colours[k]
+        ax.bar(pos[defined], v[defined], width, label=names[k], color=colour)  # keeps its legend entry when empty
         for at in pos[~defined]:
             ax.text(at, 0.01, "n/a", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
                     fontsize=6, color="0.4")  # fmt: skip
@@ -164,7 +344,7 @@ def plot_grouped_bars(
         ax.scatter(x, ref, marker="_", s=200, color="black", zorder=3, label=plain_text(reference_label))
     ax.set_xticks(x)
     # shortened as legend entries are: a 300-character knob name would squeeze the axes to nothing
-    ax.set_xticklabels([short_label(c) for c in categories], rotation=45, ha="right", fontsize=8)
+    ax.set_xticklabels(short_labels(categories), rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if series or reference:
         legend(ax, fontsize=7, ncols=min(len(series) + 1, 4))
@@ -302,20 +482,23 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
                 raise ValueError(f"{m}: the count of {kind!r} must be a whole number >= 0, got {n!r}")
     kinds = sorted({k for c in counts.values() for k in c})
     bottom = np.zeros(len(methods))
-    for kind in kinds:
+    for kind, label in zip(kinds, short_labels(kinds), strict=True):
         v = np.array([counts[m].get(kind, 0) for m in methods], dtype=float)
-        ax.bar(range(len(methods)), v, bottom=bottom, label=short_label(kind))
+        ax.bar(range(len(methods)), v, bottom=bottom, label=label)
         bottom += v
     ax.set_title(plain_text(title))
     ax.set_ylabel("count")
     if kinds:
         ax.legend(fontsize=7)
-    ax.set_xticks(range(len(methods)), [short_label(m) for m in methods], rotation=30, ha="right")
+    ax.set_xticks(range(len(methods)), short_labels(methods), rotation=30, ha="right")
     return ax
 
 
 def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str) -> Any:
     """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal.
+
+    A bin whose values are NaN or infinite is a gap in the line; a series with no defined bin
+    (nothing binned, an undefined calibration) draws no line and is named on the axes as ``n/a``.
 
     Raises:
         ValueError: ``prob_pred`` and ``prob_true`` differ in length (one point per bin each).
@@ -326,9 +509,15 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
             f"for {len(prob_true)} fractions"
         )
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
-    defined = np.isfinite(np.asarray(prob_pred, dtype=float)) & np.isfinite(np.asarray(prob_true, dtype=float))
-    if defined.any():  # a NaN-only series draws nothing: no legend entry for an invisible line
-        ax.plot(prob_pred, prob_true, marker="o", markersize=3, linewidth=1.0, label=short_label(name))
+    x, y = np.asarray(prob_pred, dtype=float).ravel(), np.asarray(prob_true, dtype=float).ravel()
+    defined = np.isfinite(x) & np.isfinite(y)
+    if defined.any():  # an undefined bin (NaN or infinite) is a gap in the line, not a point off the axes
+        ax.plot(np.where(defined, x, np.nan), np.where(defined, y, np.nan), marker="o", markersize=3, linewidth=1.0,
+                label=short_label(name))  # fmt: skip
+    else:  # nothing binned, or every bin undefined: said on the axes, not an empty plot read as "no method"
+        below = sum(t.get_gid() == "n/a" for t in ax.texts)  # one line per method, stacked
+        ax.text(0.5, 0.9 - 0.08 * below, f"{short_label(name)}: n/a (no bin with a defined value)", ha="center",
+                va="center", fontsize=6, color="0.4", transform=ax.transAxes, gid="n/a")  # fmt: skip
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("mean P(yes) in bin")
@@ -426,6 +615,7 @@ def plot_motion(
                 f"({', '.join(names)}), got shape {values.shape}"
             )
         values = values.reshape(len(curves.t), -1)
+        values = np.where(np.isfinite(values), values, np.nan)  # an infinite value is a gap, as NaN is
         for k in range(values.shape[1]):
             ax.plot(curves.t, values[:, k], style, color=colours[k], linewidth=1.0, label=None if named else names[k])
         named = True

@@ -348,6 +348,27 @@ def _gallery_folder(method: str) -> str:
     return key
 
 
+def _gallery_folders(methods: Iterable[str]) -> dict[str, str]:
+    """:func:`_gallery_folder` of each method, those equal to an earlier one but for letter case
+    (``Fast`` and ``fast``: one folder on macOS and Windows, where a report is often read, so
+    one method's images would overwrite the other's) followed by ``%`` and 8 hex digits of the
+    SHA-256 of the method's name.
+
+    Example:
+        >>> _gallery_folders(["fast", "Fast"])
+        {'fast': 'fast', 'Fast': 'Fast%6c582b62'}
+    """
+    folders: dict[str, str] = {}
+    taken: set[str] = set()
+    for method in methods:
+        folder = _gallery_folder(method)
+        if folder.casefold() in taken:
+            folder = f"{folder}%{hashlib.sha256(method.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+        taken.add(folder.casefold())
+        folders[method] = folder
+    return folders
+
+
 def _check_writable(out: Path) -> None:
     """Create and remove a file in ``out``, so that a folder nothing can be written in (read-only,
     another user's) is a one-line WriteError before the evaluation, not after it.
@@ -1273,6 +1294,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     drawn: set[str] = set()
     without: list[tuple[str, str]] = []  # (video, why) of clips whose video is gone or cannot be decoded
     no_motion: list[str] = []  # trajectories gone, unreadable or with poses that are not finite
+    folders = _gallery_folders(gallery)
     for method, entries in gallery.items():
         doc.h(3, f"{method} ({_kind(ev.result, method)})")
         if not entries:
@@ -1281,7 +1303,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
         rows: list[list[Any]] = []
         for e in entries:
             stem = video_file_stem(e.video)
-            image = f"gallery/{_gallery_folder(method)}/{stem}.png"
+            image = f"gallery/{folders[method]}/{stem}.png"
             if image not in drawn:
                 if e.video not in frames_cache:
                     why: list[str] = []

@@ -168,6 +168,29 @@ def _aggregate(per_task: Mapping[tuple[str, str], Scores]) -> tuple[Scores, dict
     return _mean_scores(list(per_task.values())), per_skill
 
 
+def _check_repeats(skill: str, task: str, pairs: list[VQAPair]) -> None:
+    """Refuse a pair given twice in one task (as written, or with its two sides swapped).
+
+    It is the same test: its 4 cells would be counted twice, and the task's accuracy weighted
+    towards it (:func:`~camerabench.labelfiles.read_vqa_file` drops such a repeat with a warning;
+    pairs built in memory reach here unchecked).
+
+    Raises:
+        ValueError: naming the task and the pair's positive and negative (video, question).
+    """
+    seen: set[frozenset[tuple[str, str, str]]] = set()
+    for pair in pairs:
+        key = frozenset(
+            {(pair.pos_video, pair.pos_question, pair.pos_text), (pair.neg_video, pair.neg_question, pair.neg_text)}
+        )
+        if key in seen:
+            raise ValueError(
+                f"VQA task {skill}/{task}: the pair of {pair.pos_video!r} / {pair.pos_question!r} against "
+                f"{pair.neg_video!r} / {pair.neg_question!r} is given twice: its cells would be counted twice"
+            )
+        seen.add(key)
+
+
 def vqa_retrieval_sections(
     vqa_labels: Mapping[tuple[str, str], list[VQAPair]],
     run: MethodRun,
@@ -181,7 +204,12 @@ def vqa_retrieval_sections(
     answers only the tasks whose questions are binary-primitive questions). In answered
     tasks, failed and missing cells follow ``policy``: a task whose cells all failed is
     scored as wrong under ``lowest``.
+
+    Raises:
+        ValueError: a task that lists one pair twice (:func:`_check_repeats`).
     """
+    for (skill, task), pairs in vqa_labels.items():
+        _check_repeats(skill, task, pairs)
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
     per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
     counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0, "at_threshold": 0, "tied": 0}

@@ -38,7 +38,9 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
+import secrets
 import shutil
 import tempfile
 import unicodedata
@@ -60,7 +62,7 @@ from camerabench.baselines.vlm.compat import (
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.fileio import make_folder, read_json, read_text, write_error
+from camerabench.fileio import WriteError, make_folder, read_json, read_text, write_error
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -77,10 +79,13 @@ __all__ = [
     "control_token_in",
     "is_blank",
     "load_qwen_vl",
+    "moved_aside",
     "read_pixel_spec",
     "read_video_sampling",
+    "refuse_arch_mismatch",
     "refuse_blank",
     "refuse_control_tokens",
+    "report_moved_aside",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -227,13 +232,19 @@ def check_checkpoint_out(out: str | Path) -> None:
     ``out`` may be new, an empty folder or an earlier checkpoint (a folder with ``config.json``
     and no subfolder), which is replaced. A file, or a folder holding anything but a checkpoint, is refused:
     ``make-tiny-vlm --out`` given a dataset folder had deleted the dataset. Training calls this
-    before it starts, so the refusal does not come after the training.
+    before it starts, so the refusal does not come after the training. Folders beside ``out`` that an
+    interrupted replace left (:func:`moved_aside`) are warned about by name.
 
     Raises:
         CameraBenchError: naming ``out`` and why.
         WriteError: ``out``'s parent cannot be created or written (checked with a probe).
     """
-    out = Path(out)
+    _refuse_out(Path(out))
+    report_moved_aside(out)
+
+
+def _refuse_out(out: Path) -> None:
+    """:func:`check_checkpoint_out` without the report (run again by the save itself)."""
     _check_parent_writable(out)
     if not (out.exists() or out.is_symlink()):
         return
@@ -281,20 +292,80 @@ def _check_parent_writable(out: Path) -> None:
         raise write_error(existing, exc) from exc
 
 
+#: The middle of the name a replaced checkpoint is moved aside to while its replacement is renamed in
+#: (``.<name>~replaced.<random>``, beside it). Not ``.<name>.``: that prefix is a save still being
+#: written (or one killed while writing: never a complete model), this one holds a complete model.
+_ASIDE = "~replaced."
+
+
+def moved_aside(out: str | Path) -> list[Path]:
+    """Folders beside ``out`` that a replace of ``out`` (``--overwrite``) moved the old model to and
+    did not finish with (:func:`checkpoint_folder`), sorted by name.
+
+    With ``out`` missing, such a folder is the complete old model (the replace was interrupted between
+    moving it aside and moving the new one in: rename it back). With ``out`` present, the new model is
+    in place and the folder is the old one, possibly partly deleted (the delete was interrupted).
+    """
+    out = Path(out)
+    if not out.parent.is_dir():
+        return []
+    prefix = f".{out.name}{_ASIDE}"
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
+
+
+def _aside_note(out: Path, aside: list[Path]) -> str:
+    """What the folders :func:`moved_aside` found are, and what to do with them, for a message."""
+    names = ", ".join(p.name for p in aside[:3]) + (f" and {len(aside) - 3} more" if len(aside) > 3 else "")
+    if out.exists() or out.is_symlink():
+        return (
+            f"{len(aside)} folder(s) beside it ({names}) hold the model that was there before it was replaced "
+            "(--overwrite), left by a delete that did not finish and possibly partly deleted: not a model to "
+            "load; delete them"
+        )
+    # the one moved aside last (a rename sets a folder's change time) is the model that was at out
+    complete = [p for p in aside if (p / "config.json").is_file()]
+    last = max(complete, key=lambda p: p.stat().st_ctime_ns).name if complete else None
+    return (
+        f"{len(aside)} folder(s) beside it ({names}) hold the model that was at {out.name}, moved aside by a "
+        f"replace (--overwrite) interrupted before the new model was moved in"
+        + (f"; rename {last} back to {out.name} to restore it" if last else "")
+    )
+
+
+def report_moved_aside(out: str | Path) -> list[Path]:
+    """Warn (naming them) about the folders :func:`moved_aside` finds beside ``out``; returns them."""
+    out = Path(out)
+    aside = moved_aside(out)
+    if aside:
+        log.warning("%s: %s", out, _aside_note(out, aside))
+    return aside
+
+
 @contextlib.contextmanager
 def checkpoint_folder(out: str | Path) -> Iterator[Path]:
-    """Write a checkpoint folder atomically: yields a temporary sibling folder, renamed to ``out``
-    (replacing an existing one) when the block succeeds, removed when it fails.
+    """Write a checkpoint folder atomically: yields a temporary sibling folder (``.<name>.<random>``)
+    that becomes ``out`` when the block succeeds, and is removed when it fails.
+
+    An existing ``out`` (an earlier checkpoint, an empty folder) is replaced in three steps: it is
+    renamed aside (``.<name>~replaced.<random>``), the new folder is renamed to ``out``, then the old
+    one is deleted. A failure (or Ctrl-C) before the new folder is in place renames the old one back,
+    so ``out`` is always either the complete old model or the complete new one; a failure to delete
+    the old one afterwards is warned about by name (the new model is saved). Only a process killed
+    between the two renames leaves no ``out``: the old model is then whole in the folder beside it,
+    which :func:`check_checkpoint_out` and :func:`check_checkpoint` name (it is never loaded as ``out``).
+    (Deleting ``out`` first, as before, lost the old model to a crash before the rename, and a crash
+    during the delete left a partly deleted folder that still had its config.json.)
 
     (``camerabench.fileio`` has atomic single files only; ``save_pretrained`` writes many.)
 
     Raises:
         CameraBenchError: ``out`` cannot be replaced (:func:`check_checkpoint_out`).
         WriteError: ``out`` or its parent cannot be written (a file in the way, a read-only or
-            full location); the message names the folder.
+            full location); the message names the folder (and, where the old model could not be
+            put back, the folder it is in).
     """
     out = Path(out)
-    check_checkpoint_out(out)
+    _refuse_out(out)
     make_folder(out.parent)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -304,14 +375,56 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
         yield tmp
         try:
             tmp.chmod(0o755)
-            if out.exists():
-                shutil.rmtree(out)
-            tmp.rename(out)
         except OSError as exc:
             raise write_error(out, exc) from exc
+        _swap_in(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Rename the complete folder ``new`` to ``out``, replacing an existing ``out`` (see :func:`checkpoint_folder`)."""
+    if not (out.exists() or out.is_symlink()):
+        try:
+            os.rename(new, out)
+        except OSError as exc:
+            raise write_error(out, exc) from exc
+        return
+    aside = out.parent / f".{out.name}{_ASIDE}{secrets.token_hex(4)}"
+    try:
+        os.rename(out, aside)
+    except OSError as exc:  # nothing moved: the old model is still at out
+        raise write_error(out, exc) from exc
+    try:
+        os.rename(new, out)
+    except BaseException as exc:  # an error or Ctrl-C with out empty: the old model goes back first
+        if not new.exists():  # a Ctrl-C just after the rename: the new model is in; the old one is named later
+            raise
+        try:
+            os.rename(aside, out)
+        except OSError as back:
+            raise WriteError(
+                out,
+                f"cannot write: {_os_reason(exc)}; and the model it held could not be put back "
+                f"({_os_reason(back)}): it is complete in {aside}, rename it to {out.name}",
+            ) from exc
+        if isinstance(exc, OSError):
+            raise write_error(out, exc) from exc
+        raise
+    try:
+        shutil.rmtree(aside)
+    except OSError as exc:  # the new model is in place; the old one is left beside it, named
+        log.warning(
+            "%s: the new model is saved, but the one it replaced could not be deleted from %s (%s); delete it",
+            out,
+            aside,
+            _os_reason(exc),
+        )
+
+
+def _os_reason(exc: BaseException) -> str:
+    return str(exc.strerror) if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
 
 
 def _read_object(path: Path) -> dict[str, Any]:
@@ -997,10 +1110,41 @@ def _torch_zip(path: Path) -> None:
         raise FileFormatError(path, "corrupt or truncated weights: not a complete torch zip archive")
 
 
+def _torch_bin_shapes(path: Path) -> dict[str, list[int]]:
+    """Tensor name -> shape of a ``pytorch_model*.bin`` (a torch zip archive), without reading the tensors.
+
+    ``torch.load(map_location="meta", weights_only=True)`` unpickles the archive's small index only:
+    every storage is made on the meta device, none is read from the file (milliseconds for
+    gigabytes; ``mmap=True`` would map the file instead). ``weights_only`` runs no pickled code, as
+    transformers' own loading does not.
+    """
+    _torch_zip(path)
+    try:
+        state = torch.load(path, map_location="meta", weights_only=True)
+    except Exception as exc:  # pickle, zip and torch errors of a damaged archive: re-raised naming the file
+        raise FileFormatError(path, f"corrupt weights: torch cannot read the archive: {_one_line(exc)}") from exc
+    if not isinstance(state, dict):
+        raise FileFormatError(path, f"not model weights: it holds a {type(state).__name__}, not a state dict")
+    shapes: dict[str, list[int]] = {}
+    for name, value in state.items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            raise FileFormatError(
+                path, f"not model weights: entry {name!r} is a {type(value).__name__}, not a named tensor"
+            )
+        shapes[name] = [int(d) for d in value.shape]
+    return shapes
+
+
+def _file_shapes(path: Path) -> dict[str, list[int]]:
+    """Tensor name -> shape of one weight file (safetensors or a torch ``.bin``), from its header or index."""
+    return _torch_bin_shapes(path) if path.name.endswith(".bin") else _safetensors_shapes(path)
+
+
 def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
     """(tensor name -> shape, tensor name -> file) of the weights transformers would load.
 
-    Shapes are known for safetensors files only; a torch ``.bin`` is checked for completeness.
+    Read without the tensors: safetensors headers, and torch ``.bin`` archives' indexes
+    (:func:`_torch_bin_shapes`).
     """
     found = next((name for name in _WEIGHT_FILES if (path / name).is_file()), None)
     if found is None:
@@ -1008,10 +1152,7 @@ def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
     shapes: dict[str, list[int]] = {}
     files: dict[str, Path] = {}
     if not found.endswith(".index.json"):
-        if found.endswith(".bin"):
-            _torch_zip(path / found)
-            return shapes, files
-        shapes = _safetensors_shapes(path / found)
+        shapes = _file_shapes(path / found)
         return shapes, dict.fromkeys(shapes, path / found)
     index = path / found
     weight_map = _read_object(index).get("weight_map")
@@ -1023,14 +1164,11 @@ def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
         shard_path = path / shard
         if not shard_path.is_file():
             raise FileFormatError(index, f"weight shard {shard} is missing")
-        if shard.endswith(".bin"):
-            _torch_zip(shard_path)
-            continue
-        these = _safetensors_shapes(shard_path)
+        these = _file_shapes(shard_path)
         shapes.update(these)
         files.update(dict.fromkeys(these, shard_path))
     for name, shard in weight_map.items():
-        if not shard.endswith(".bin") and name not in shapes:
+        if name not in shapes:
             raise FileFormatError(path / shard, f"tensor {name} (listed in {found}) is not in this shard")
     return shapes, files
 
@@ -1083,6 +1221,57 @@ def _expected_shapes(cfg: dict[str, Any]) -> list[tuple[re.Pattern[str], list[in
         (r"visual\.pos_embed\.weight$", [n_positions, v_hidden], "vision_config.num_position_embeddings, hidden_size"),
     ]
     return [(re.compile(pattern), shape, keys) for pattern, shape, keys in rows]
+
+
+#: Tensor names only one Qwen-VL generation has (transformers 5's modules): Qwen2.5-VL's vision
+#: blocks have a gated MLP and its merger a ``ln_q`` norm and an ``mlp`` list; Qwen3-VL's have
+#: ``linear_fc1``/``linear_fc2`` layers, a learned ``pos_embed`` and deepstack mergers.
+_ARCH_TENSORS: dict[str, re.Pattern[str]] = {
+    "qwen2_5_vl": re.compile(r"visual\.(?:merger\.ln_q\.|merger\.mlp\.|blocks\.\d+\.mlp\.gate_proj\.)"),
+    "qwen3_vl": re.compile(
+        r"visual\.(?:deepstack_merger_list\.|merger\.linear_fc|pos_embed\.|blocks\.\d+\.mlp\.linear_fc)"
+    ),
+}
+_ARCH_NAMES = {"qwen2_5_vl": "Qwen2.5-VL", "qwen3_vl": "Qwen3-VL"}
+
+
+def refuse_arch_mismatch(model_dir: str | Path) -> None:
+    """Refuse a checkpoint whose ``config.json`` names one Qwen-VL generation and whose weights are
+    the other's (a config copied over another model's weights). Part of :func:`check_checkpoint`
+    (so of every path that loads a checkpoint: ``predict``, ``caption``, training); alone, a folder
+    without config.json or weights passes (:func:`check_checkpoint` names what is missing).
+
+    Such a folder was refused only by the first tensor whose shape differed (``tensor
+    visual.patch_embed.proj.weight has shape [.., 14, 14], but config.json gives [.., 16, 16]``; when
+    loading, torch's bare size-mismatch error), or, where the shapes agreed, by a list of missing
+    tensors: neither said that the config and the weights are of different models. Reads the weight
+    files' headers only: safetensors headers and torch ``.bin`` indexes, never the tensors.
+
+    Raises:
+        FileFormatError: naming the weights file, both generations and a tensor of the other one.
+    """
+    path = Path(model_dir)
+    if not (path / "config.json").is_file() or not any((path / name).is_file() for name in _WEIGHT_FILES):
+        return
+    shapes, files = _weight_shapes(path)
+    _check_arch(path / "config.json", checkpoint_arch(path).model_type, shapes, files)
+
+
+def _check_arch(cfg_path: Path, model_type: str, shapes: dict[str, list[int]], files: dict[str, Path]) -> None:
+    """The weights' vision tower must be of the generation ``config.json`` names (:func:`refuse_arch_mismatch`)."""
+    ours = [n for n in shapes if _ARCH_TENSORS[model_type].search(n)] if model_type in _ARCH_TENSORS else []
+    for other, pattern in _ARCH_TENSORS.items():
+        if other == model_type:
+            continue
+        theirs = sorted(n for n in shapes if pattern.search(n))
+        if theirs and not ours:
+            raise FileFormatError(
+                files[theirs[0]],
+                f"the weights are {_ARCH_NAMES[other]}'s (tensor {theirs[0]} and {len(theirs) - 1} more of its "
+                f"vision tower), but {cfg_path} says {_ARCH_NAMES.get(model_type, model_type)} "
+                f"(model_type {model_type!r}): the config and the weights come from different models; use the "
+                "config.json that came with these weights",
+            )
 
 
 def _check_shapes(cfg_path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]], files: dict[str, Path]) -> None:
@@ -1277,9 +1466,12 @@ def check_checkpoint(path: str | Path) -> str:
 
     Cheap (it reads the JSON files and the weight files' headers, never the tensors), so it runs
     before any worker process starts: a missing or unreadable file, a truncated or corrupt
-    weight file, weights whose sizes do not match ``config.json`` (a config of another model
-    size), a missing tokenizer or chat template, a quantized checkpoint, a LoRA adapter beside
-    the weights each give one error naming the file.
+    weight file, weights of the other Qwen-VL generation than ``config.json`` names
+    (:func:`refuse_arch_mismatch`), weights whose sizes do not match ``config.json`` (a config of
+    another model size), a missing tokenizer or chat template, a quantized checkpoint, a LoRA
+    adapter beside the weights each give one error naming the file. Weight shapes come from
+    safetensors headers and from torch ``.bin`` archives' indexes (loaded onto the meta device:
+    no tensor data is read).
 
     Returns:
         The layout (:func:`checkpoint_layout`).
@@ -1289,7 +1481,10 @@ def check_checkpoint(path: str | Path) -> str:
     """
     path = Path(path)
     if not path.exists():
-        raise FileFormatError(path, "model checkpoint folder not found")
+        aside = moved_aside(path)  # an interrupted --overwrite left the model beside it: said, never loaded
+        raise FileFormatError(
+            path, "model checkpoint folder not found" + (f"; {_aside_note(path, aside)}" if aside else "")
+        )
     if not path.is_dir():
         raise FileFormatError(path, "is a file; a model is a checkpoint folder (config.json, weights, tokenizer)")
     layout = checkpoint_layout(path)
@@ -1309,6 +1504,8 @@ def check_checkpoint(path: str | Path) -> str:
     read_pixel_spec(path, kind="image")
     read_video_sampling(path)
     shapes, files = _weight_shapes(path)
+    # the generation before the sizes: Qwen3-VL weights under a Qwen2.5-VL config differ first in a size
+    _check_arch(path / "config.json", str(cfg["model_type"]), shapes, files)
     _check_shapes(path / "config.json", cfg, shapes, files)
     _check_tokenizer_range(path, cfg)
     return layout

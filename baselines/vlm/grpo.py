@@ -115,7 +115,6 @@ from camerabench.baselines.vlm.train import (
     check_pixel_budgets,
     freeze,
     mcq_rows,
-    refuse_arch_mismatch,
     refuse_control_text,
     refuse_finished_model,
     refuse_mcq_control_text,
@@ -497,8 +496,7 @@ def grpo(
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
     refuse_finished_model(out_dir, overwrite)
-    refuse_arch_mismatch(model_dir)  # the checkpoint before the data (see train.train)
-    check_checkpoint(model_dir)
+    check_checkpoint(model_dir)  # the checkpoint (and its generation) before the data (see train.train)
     check_pixel_budgets(model_dir, config, "GRPO")
     ensure_transformers_importable()
     data = Dataset(data_dir)

@@ -39,7 +39,6 @@ import json
 import logging
 import math
 import random
-import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -52,14 +51,13 @@ import torch
 from camerabench.baselines.vlm.checkpoint import (
     _WEIGHT_FILES,
     QwenVL,
-    _weight_shapes,
     check_checkpoint,
     check_checkpoint_out,
-    checkpoint_arch,
     checkpoint_folder,
     control_token_in,
     load_qwen_vl,
     read_pixel_spec,
+    refuse_arch_mismatch,
     resolve_device,
     resolve_dtype,
 )
@@ -186,51 +184,6 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
             f"{out_dir}: the output folder holds the checkpoint training starts from ({model_dir}), which "
             "saving would delete; refusing (choose another folder)"
         )
-
-
-#: Tensor names only one Qwen-VL generation has (transformers 5's modules): Qwen2.5-VL's vision
-#: blocks have a gated MLP and its merger a ``ln_q`` norm and an ``mlp`` list; Qwen3-VL's have
-#: ``linear_fc1``/``linear_fc2`` layers, a learned ``pos_embed`` and deepstack mergers.
-_ARCH_TENSORS: dict[str, re.Pattern[str]] = {
-    "qwen2_5_vl": re.compile(r"visual\.(?:merger\.ln_q\.|merger\.mlp\.|blocks\.\d+\.mlp\.gate_proj\.)"),
-    "qwen3_vl": re.compile(
-        r"visual\.(?:deepstack_merger_list\.|merger\.linear_fc|pos_embed\.|blocks\.\d+\.mlp\.linear_fc)"
-    ),
-}
-_ARCH_NAMES = {"qwen2_5_vl": "Qwen2.5-VL", "qwen3_vl": "Qwen3-VL"}
-
-
-def refuse_arch_mismatch(model_dir: str | Path) -> None:
-    """Refuse a checkpoint whose ``config.json`` names one Qwen-VL generation and whose weights are
-    the other's (a config copied over another model's weights).
-
-    Such a folder was refused only by the first tensor whose shape differed (``tensor
-    visual.patch_embed.proj.weight has shape [.., 14, 14], but config.json gives [.., 16, 16]``), or,
-    where the shapes agreed, by a list of missing tensors: neither said that the config and the
-    weights are of different models. Reads the weight files' headers only (safetensors; a torch
-    ``.bin`` is not checked here).
-
-    Raises:
-        FileFormatError: naming the weights file, both generations and a tensor of the other one.
-    """
-    path = Path(model_dir)
-    if not (path / "config.json").is_file() or not any((path / name).is_file() for name in _WEIGHT_FILES):
-        return  # a missing folder, config or weights: check_checkpoint names what is missing
-    model_type = checkpoint_arch(path).model_type
-    shapes, files = _weight_shapes(path)
-    for other, pattern in _ARCH_TENSORS.items():
-        if other == model_type:
-            continue
-        theirs = sorted(n for n in shapes if pattern.search(n))
-        ours = [n for n in shapes if _ARCH_TENSORS[model_type].search(n)] if model_type in _ARCH_TENSORS else []
-        if theirs and not ours:
-            raise FileFormatError(
-                files[theirs[0]],
-                f"the weights are {_ARCH_NAMES[other]}'s (tensor {theirs[0]} and {len(theirs) - 1} more of its "
-                f"vision tower), but {path / 'config.json'} says {_ARCH_NAMES.get(model_type, model_type)} "
-                f"(model_type {model_type!r}): the config and the weights come from different models; use the "
-                "config.json that came with these weights",
-            )
 
 
 def refuse_finished_model(out_dir: str | Path, overwrite: bool = False) -> None:
@@ -539,8 +492,8 @@ def train(
     check_checkpoint_out(out_dir)
     refuse_finished_model(out_dir, overwrite)
     # the checkpoint before the data: a config over another model's weights (or any broken file) was
-    # refused only when the model loaded, after every training medium was decoded
-    refuse_arch_mismatch(model_dir)
+    # refused only when the model loaded, after every training medium was decoded (check_checkpoint
+    # names a config of the other Qwen-VL generation: refuse_arch_mismatch)
     check_checkpoint(model_dir)
     check_pixel_budgets(model_dir, config)
     data = Dataset(data_dir)
