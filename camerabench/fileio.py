@@ -6,6 +6,12 @@ folders get the permissions the process umask gives them. A write that fails (a 
 folder belongs, a read-only location, a full disk) is a :class:`WriteError` naming the path
 and the operating system's reason.
 
+A symbolic link at the path of an output is replaced by the file written, with a warning; the
+link's target is never changed (what ``sed -i`` and ``rsync`` do, and what DVC and git-annex,
+whose tracked files are links into a read-only cache, expect). :func:`append_jsonl` does the
+same: the link becomes a file of its own holding the target's lines, and the new lines go there.
+A folder, a pipe or a device at the path (or a link to one) is refused before anything is written.
+
 Every text file camerabench reads goes through :func:`read_text`, :func:`read_json` or
 :func:`iter_jsonl`: text is UTF-8, and anything a reader cannot use (a missing file, a
 folder where a file belongs, bytes that are not UTF-8, invalid JSON, a line that is not a JSON
@@ -18,11 +24,13 @@ parsing (a wrong type deep in the document) can still name its line.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
 import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -43,6 +51,7 @@ __all__ = [
     "iter_jsonl",
     "iter_jsonl_numbered",
     "make_folder",
+    "own_file",
     "read_json",
     "read_json_document",
     "read_jsonl",
@@ -131,8 +140,62 @@ def make_folder(path: str | Path) -> Path:
     return path
 
 
+def _check_target(path: Path) -> str | None:
+    """Refuse what is at ``path`` when no output file can take its place; describe a link there.
+
+    Returns None for nothing there or a regular file; for a symbolic link to a regular file, a
+    broken link or a link loop, what the link is (the writer replaces the link, warning with it).
+
+    Raises:
+        WriteError: a folder, a pipe, socket or device is there, or a link to one (it was found
+            after the caller's work, by the rename; a device such as ``/dev/null`` was replaced by
+            the file; a link to a folder was replaced by a file).
+    """
+    try:
+        here = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    if stat.S_ISREG(here.st_mode):
+        return None
+    if stat.S_ISDIR(here.st_mode):
+        raise WriteError(path, "is a folder, not a file")
+    if not stat.S_ISLNK(here.st_mode):
+        raise WriteError(path, "is not a regular file (a pipe, socket or device): remove it to write this file")
+    try:
+        target = os.readlink(path)
+    except OSError as exc:  # replaced meanwhile: named by its path only
+        target = f"(unreadable: {exc.strerror or exc})"
+    try:
+        there = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"a link to {target}, a link loop"
+        return f"a link to {target}, which does not exist (a broken link)"
+    if stat.S_ISDIR(there.st_mode):
+        raise WriteError(path, f"is a link to the folder {target}, not a file")
+    if not stat.S_ISREG(there.st_mode):
+        raise WriteError(
+            path, f"is a link to {target}, which is not a regular file (a pipe, socket or device): remove the link"
+        )
+    return f"a link to {target}"
+
+
+def _link_replaced(path: Path, link: str) -> None:
+    log.warning(
+        "%s: was %s; camerabench writes its outputs as files of their own: the link is replaced by the "
+        "file written (its target is left as it was)",
+        path,
+        link,
+    )
+
+
 #: The bytes of a file's name kept in the name of its temporary file (255 less the 14 added).
 _TEMP_NAME_BYTES = 200
+
+#: The reasons a new file cannot be made in a folder whatever its name: the folder is at fault.
+_FOLDER_REFUSES = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def _create_temp(path: Path) -> tuple[int, str]:
@@ -150,6 +213,11 @@ def _create_temp(path: Path) -> tuple[int, str]:
         except FileExistsError:
             continue
         except OSError as exc:
+            if exc.errno in _FOLDER_REFUSES:  # named: the file itself may not exist, its folder is the cause
+                folder = path.parent if path.parent != Path() else Path.cwd()
+                raise WriteError(
+                    path, f"cannot write: {exc.strerror or exc} (no new file can be made in the folder {folder})"
+                ) from exc
             raise write_error(path, exc) from exc
     raise WriteError(path, "cannot create a temporary file beside it (100 names taken)")
 
@@ -161,10 +229,13 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     The file gets the permissions of any new file (0666 less the umask). When writing fails
     (a read-only location, a full disk, a folder in the way) the temporary file is removed,
     an existing ``path`` is left as it was, and the error is a :class:`WriteError` naming
-    ``path`` and the reason.
+    ``path`` and the reason. A folder, pipe or device at ``path`` (or a link to one) is refused
+    before the caller writes anything; a link to a file (or a broken link) is replaced by the
+    file written, with a warning, its target left as it was.
     """
     path = Path(path)
     make_folder(path.parent)
+    link = _check_target(path)  # before the caller's work, not at the rename after it
     fd, tmp = _create_temp(path)
     try:
         encoding = None if "b" in mode else "utf-8"
@@ -176,8 +247,28 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     except OSError as exc:
         raise write_error(path, exc) from exc
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove_temp(path, tmp)
+    if link is not None:
+        _link_replaced(path, link)
+
+
+def _remove_temp(path: Path, tmp: str) -> None:
+    """Remove the temporary file of a failed write; one that cannot be removed (the location made
+    read-only meanwhile) is named in a warning, and the write's own error is the one raised (it was
+    replaced by a bare OSError traceback about the temporary file)."""
+    if not os.path.lexists(tmp):  # renamed into place
+        return
+    try:
+        os.unlink(tmp)
+    except OSError as exc:
+        log.warning(
+            "%s: cannot remove the temporary file %s of the failed write (%s); it is not read as %s: "
+            "remove it when you can",
+            path,
+            tmp,
+            exc.strerror or exc,
+            path.name,
+        )
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -545,6 +636,26 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
 APPENDED_ATTR = "camerabench_lines_kept"
 
 
+def own_file(path: str | Path) -> None:
+    """Make a symbolic link at ``path`` a file of its own holding its target's bytes (none for a
+    broken link; atomically, with a warning), before the file is changed in place: the link's
+    target is never written (see the module docstring). Nothing happens for a regular file or
+    nothing there.
+
+    Raises:
+        WriteError: a folder, pipe or device is at ``path`` (or a link to one), or the link's
+            target cannot be read.
+    """
+    path = Path(path)
+    if _check_target(path) is None:
+        return
+    try:
+        kept = path.read_bytes() if path.exists() else b""
+    except OSError as exc:
+        raise WriteError(path, f"cannot read the file the link leads to: {exc.strerror or exc}") from exc
+    atomic_write_bytes(path, kept)  # warns that the link is replaced
+
+
 def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     """Append complete lines and fsync (used for resumable per-video results).
 
@@ -557,15 +668,22 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     last line: readers report it as a format error naming the line, and the job runner drops it
     on ``--resume``, running that video again.)
 
+    A symbolic link at ``path`` is first replaced (atomically, with a warning) by a file of its
+    own holding its target's lines (none for a broken link): the target is never appended to
+    (it was, while every other write replaced the link; a broken link's target was created).
+
     Raises:
-        WriteError: the file cannot be written (naming it and the reason), or a record holds
-            what standard UTF-8 JSON cannot (see :func:`write_jsonl`): nothing is appended then.
+        WriteError: the file cannot be written (naming it and the reason), a folder, pipe or device
+            is at ``path`` (or a link to one), or a record holds what standard UTF-8 JSON cannot
+            (see :func:`write_jsonl`): nothing is appended then.
     """
     path = Path(path)
     make_folder(path.parent)
     data = "".join(_json_text(path, r, record=n) + "\n" for n, r in enumerate(rows, start=1)).encode("utf-8")
+    own_file(path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # the umask applies, as open()
+        # O_NOFOLLOW: a link put there meanwhile is refused, not appended through
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o666)  # the umask applies
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:

@@ -498,9 +498,32 @@ _NEGATION = (
 #: A letter given as an option's label (``E.``, ``(E)``, ``E:``) where the answering part starts
 #: or after ``answer is`` / ``Answer:`` / ``option``; not ``A wide shot``, ``I think``, ``e.g.``.
 _LABEL = re.compile(
-    r"(?:\A|(?<![^\W_])(?i:answer|option|choice)(?:\s+(?i:is))?\s*:?)"
+    r"(?:\A|(?<![^\W_])(?i:answer|option|choice)(?:\s+(?i:is))?(?:\s*:)?)"
     r"[\s*_#>\"'`\u2018\u201c(\[]*([A-Za-z])[*_]*[.):\]](?=[\s*_\"'`\u2019\u201d]|\Z)"
 )
+
+#: An explicit answer cue followed by one lower-case letter: ``answer: b``, ``Answer - (b)``,
+#: ``answer is (b)``, ``option b``, ``choice c.``, ``**Answer:** b``. The letter stands alone (not
+#: ``b-roll``, ``b's``, ``e.g.``); ``a`` or ``i`` followed by a space and a word is the article or the
+#: pronoun (``option a director would use``), not a letter. ``is`` and a bare letter (``the answer
+#: is b``) is a sentence, not a label, as before: only a colon or dash, a bracket or quote, or the
+#: word ``option`` / ``choice`` right before it makes the letter a label.
+#: ShotBench's official scorer (Vchitect/ShotBench, evaluation/calculate_scores.py,
+#: ``can_infer_option``) reads upper-case letters only and hands every other reply to a GPT-4o
+#: judge, then to a random letter; without the judge, the cue is what makes a lower-case
+#: letter an option's label here.
+_CUED = re.compile(
+    r"(?<![^\W_])(?:"
+    r"(?i:answer|option|choice)(?:\s+(?i:is))?\s*[:=\-\u2013\u2014]"  # answer: b, option - b
+    r"|(?i:answer|option|choice)\s+(?i:is)\s*[*_\"'`\u2018\u201c(\[]"  # answer is (b)
+    r"|(?i:option|choice)[\s*_\"'`\u2018\u201c(\[]"  # option b, choice (c)
+    r")[\s*_#>:=\-\u2013\u2014\"'`\u2018\u201c(\[]*([a-z])(?![^\W_]|['\u2019\-.][^\W_])"
+)
+#: A lower-case letter standing alone anywhere in a reply (``or c``, ``not c.``), not one of an
+#: abbreviation (``e.g.``, ``i.e.``) or a word (``b-roll``, ``x's``).
+_LONE_LOWER = re.compile(r"(?<![\w.'\u2019\-])([a-z])(?![\w'\u2019\-]|\.\w)")
+#: What follows an article (``a wide shot``) or a pronoun (``i think``): a space and a word.
+_WORD_FOLLOWS = re.compile(r"[ \t]+[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -580,7 +603,10 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     1. :func:`answer_text` of the reply;
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
        letters are upper case, so the English article "a" is not option A, except in a reply
-       that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``); an ``A`` (or ``I``)
+       that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``) and a
+       letter right after an explicit cue (``answer: b``, ``answer is (b)``, ``option b``,
+       ``choice c``; not ``the answer is b``, a sentence, nor ``option a director would use``:
+       see :func:`_cued_choice`); an ``A`` (or ``I``)
        followed by a word with no punctuation between (``A medium shot.``) is read as the
        article (the pronoun) when the reply names exactly one option's text (rule 3); two or
        more different option letters (``A or B``, ``B. Option A would pan left``) are
@@ -599,7 +625,14 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     (``E. Pan left`` with options A-D is not A). So is a reply with any other capital letter
     standing alone (as rule 2 finds letters) that is no option (``The answer is not E. Pan left``,
     ``E - Pan left``, ``B, not E``), except ``A`` and ``I`` (English words) and a letter that stands
-    alone in an option's text.
+    alone in an option's text, and a reply whose cue names a lower-case letter that is no option
+    (``option e, tilt up`` with options A-D).
+
+    ShotBench's official scorer (Vchitect/ShotBench, ``evaluation/calculate_scores.py``) does
+    steps 1-3 much so (``can_infer_option``: the reply's ``<answer>`` tag, the same punctuation
+    turned into spaces, exactly one upper-case option letter among the tokens; ``can_infer_text``:
+    exactly one option text as a lower-cased substring), then asks GPT-4o and, failing that, draws
+    a random letter; neither is followed here: what it cannot read is counted ``unparsed``.
     """
     part = _answer_part(reply)
     if any(m.group(1).upper() not in options for m in _LABEL.finditer(part)):
@@ -609,6 +642,9 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
         return Choice(None, "unparsed")  # "not E. Pan left", "E - Pan left": as "E. Pan left"
     if len(text) == 1 and text.upper() in options:  # the reply is one letter: no sentence to misread
         return Choice(text.upper(), "letter")
+    cued = _cued_choice(part, text, options)
+    if cued is not None:  # "answer: b", "option c": the cue makes a lower-case letter a label
+        return cued
     letters = {token for token in text.split(" ") if token in options}
     if len(letters) > 1:  # names several options by letter: which one it means is a guess
         return Choice(None, "unparsed")
@@ -631,6 +667,38 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
 #: Option letters that are also English words at the start of a sentence (the article "A",
 #: the pronoun "I").
 _WORD_LETTERS = frozenset("AI")
+
+
+def _cued_choice(part: str, text: str, options: Mapping[str, str]) -> Choice | None:
+    """The option an explicit cue names by a lower-case letter in the answering ``part`` of a
+    reply (``answer: b``, ``option c``; see :data:`_CUED`), or None when no cue names one.
+
+    ``unparsed`` when a cued letter is no option (``answer: e`` with options A-D names an option
+    that does not exist, as ``E.`` does), when the reply names any other option letter: another
+    cued one (``answer: b. option c``), an upper-case one as rule 2 reads it (``answer: b or C``)
+    or a lower-case one standing alone (``answer: b or c``, ``answer: b, not c``) -- which one it
+    means is a guess, as for ``A or B`` -- or when the cue follows a negation (``not option b``).
+    ShotBench's scorer counts a reply naming two letters as no match too (``can_infer_option``
+    accepts exactly one hit) before its judge and random fallback, which are not followed here.
+    """
+    cued = [m for m in _CUED.finditer(part) if not (m.group(1) in "ai" and _WORD_FOLLOWS.match(part, m.end()))]
+    if not cued:
+        return None
+    named = {m.group(1).upper() for m in cued}
+    if not named <= set(options):
+        return Choice(None, "unparsed")  # "answer: e" with options A-D, as "E." is
+    named |= {t for t in text.split(" ") if t in options and not (t in _WORD_LETTERS and _used_as_word(t, part))}
+    named |= {
+        m.group(1).upper()
+        for m in _LONE_LOWER.finditer(part)
+        if m.group(1).upper() in options and not (m.group(1) in "ai" and _WORD_FOLLOWS.match(part, m.end()))
+    }
+    if len(named) > 1:
+        return Choice(None, "unparsed")
+    negated = {m.end() for m in re.finditer(_NEGATION, part)}
+    if any(m.start(1) in negated for m in cued):
+        return Choice(None, "unparsed")  # "not option b": the reply rejects it
+    return Choice(named.pop(), "letter")
 
 
 def _names_no_option(text: str, options: Mapping[str, str]) -> bool:

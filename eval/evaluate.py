@@ -39,7 +39,7 @@ from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, w
 from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary, escaped_text
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
-from camerabench.locks import LOCK_FILE
+from camerabench.locks import LOCK_FILE, lock_holder
 from camerabench.records import read_run_info
 from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
 from camerabench.shotbench import MCQRow
@@ -388,8 +388,7 @@ def _writer_of(run: MethodRun) -> str | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", errors="replace").strip()
-            return f"pid {holder}" if holder.isdigit() else "a process"
+            return lock_holder(fd)
         except OSError:  # a file system without flock: nothing to tell
             return None
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -500,6 +499,8 @@ def evaluate(
     ev = Evaluation(result, dataset, runs)
     cache = BootstrapCache()  # each method's replicate APs, shared by its interval and its paired tests
     data_path = str(Path(data_dir).resolve())
+    # each method's samples before the failed-sample policy: the knob table counts its failed and missing ones
+    every_sample: dict[str, dict[Any, Any]] = {}
     for name, run in runs.items():
         log.info("evaluating %s", name)
         writer = _writer_of(run)
@@ -535,6 +536,7 @@ def evaluate(
             _warn_unasked_questions(name, run, dataset)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
+            every_sample[name] = samples
             out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
             if unmatched is not None:
                 out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
@@ -604,7 +606,7 @@ def evaluate(
         for a, b in itertools.combinations(sorted(ev.resolved), 2)
     ]
     result.comparisons = comparisons or None
-    result.knobs = knob_section(ev.resolved, dataset.known_manifest)
+    result.knobs = knob_section(ev.resolved, dataset.known_manifest, samples=every_sample)
     return ev
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from camerabench.errors import FileFormatError
-from camerabench.eval.ap import UndefinedMetricWarning, average_precision, mean_ignoring_nan
+from camerabench.eval.ap import PrimitiveSamples, UndefinedMetricWarning, average_precision, mean_ignoring_nan
 from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.results import KnobAP
 from camerabench.runfolder import video_file_stem
@@ -116,8 +116,38 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
     return dict(sorted(groups.items())) if seen_any else {}
 
 
+def _stem(primitive: Any) -> str:
+    """A primitive's file stem: a :class:`~camerabench.taxonomy.Primitive`'s value, or the stem itself."""
+    return str(getattr(primitive, "value", primitive))
+
+
+def _unscored_counts(
+    resolved: Mapping[str, ResolvedSamples], samples: Mapping[Any, PrimitiveSamples], videos: Collection[str]
+) -> tuple[int, int, int]:
+    """(failed, missing, dropped) labelled samples of ``videos``, over the primitives of ``resolved``.
+
+    ``dropped`` is how many of the group's labelled samples are not among the evaluated ones
+    (the failed and missing ones ``--failed drop`` left out).
+    """
+    by_stem = {_stem(p): smp for p, smp in samples.items()}
+    failed = missing = dropped = 0
+    for prim, res in resolved.items():
+        smp = by_stem.get(prim)
+        if smp is None:
+            continue
+        status = [s for v, s in zip(smp.videos, smp.status, strict=True) if v in videos]
+        failed += sum(s == "failed" for s in status)
+        missing += sum(s == "missing" for s in status)
+        dropped += len(status) - sum(v in videos for v in res.videos)
+    return failed, missing, dropped
+
+
 def subset_ap(
-    resolved: Mapping[str, ResolvedSamples], videos: Collection[str], name: str = "", method: str = ""
+    resolved: Mapping[str, ResolvedSamples],
+    videos: Collection[str],
+    name: str = "",
+    method: str = "",
+    samples: Mapping[Any, PrimitiveSamples] | None = None,
 ) -> KnobAP:
     """Mean AP of one method over the samples of ``videos``.
 
@@ -132,33 +162,51 @@ def subset_ap(
         videos: the clips of the group.
         name: the group's name, for warning texts.
         method: the method's name, for warning texts.
+        samples: primitive (or its stem) -> the method's samples before the failed-sample policy
+            (:func:`~camerabench.eval.binary.binary_samples`); with them the result counts the
+            group's failed, missing and dropped samples (None without them).
     """
     aps: list[float] = []
-    samples = positives = 0
+    n_samples = positives = 0
     sampled: set[str] = set()
     for prim, res in resolved.items():
         idx = [i for i, v in enumerate(res.videos) if v in videos]
         y = res.labels[idx]
-        samples += len(idx)
+        n_samples += len(idx)
         positives += int(y.sum())
         sampled.update(res.videos[i] for i in idx)
         if y.size and y.any() and not y.all():
             aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {name}"))
+    counts = _unscored_counts(resolved, samples, videos) if samples is not None else None
     if not aps and videos:
         unsampled = len(set(videos) - sampled)
         why = (
             "none of its clips has an evaluated sample"
-            if not samples
-            else f"no primitive has both classes among its {samples} samples ({positives} positive)"
+            if not n_samples
+            else f"no primitive has both classes among its {n_samples} samples ({positives} positive)"
+        )
+        unscored = (
+            f" ({counts[0]} failed and {counts[1]} missing samples, {counts[2]} of them dropped)"
+            if counts is not None
+            else ""
         )
         warnings.warn(
             f"{method + ': ' if method else ''}mean AP on the clips of knob {name!r} is undefined: {why}; "
             f"{unsampled} of its {len(videos)} clips have no evaluated sample (not labelled, or failed/missing "
-            "and dropped)",
+            f"and dropped){unscored}",
             UndefinedMetricWarning,
             stacklevel=2,
         )
-    return KnobAP(mean_ap=mean_ignoring_nan(aps), primitives=len(aps), clips=len(videos), samples=samples)
+    failed, missing, dropped = counts if counts is not None else (None, None, None)
+    return KnobAP(
+        mean_ap=mean_ignoring_nan(aps),
+        primitives=len(aps),
+        clips=len(videos),
+        samples=n_samples,
+        failed=failed,
+        missing=missing,
+        dropped=dropped,
+    )
 
 
 def _named_knobs(manifest: Mapping[str, Any]) -> set[str]:
@@ -174,13 +222,22 @@ def _named_knobs(manifest: Mapping[str, Any]) -> set[str]:
 
 
 def knob_section(
-    resolved: Mapping[str, Mapping[str, ResolvedSamples]], manifest: Mapping[str, Any]
+    resolved: Mapping[str, Mapping[str, ResolvedSamples]],
+    manifest: Mapping[str, Any],
+    samples: Mapping[str, Mapping[Any, PrimitiveSamples]] | None = None,
 ) -> dict[str, dict[str, KnobAP]]:
     """method -> knob -> mean AP on that knob's clips, for every method with binary results.
 
     A knob the manifest names but no clip turns on is kept, with 0 clips and an undefined (NaN)
     mean AP, and named in a warning: left out, a reader could not tell a knob never tested from
     one never named.
+
+    Args:
+        resolved: method -> primitive stem -> the samples AP was computed on.
+        manifest: the dataset's ``manifest.json``.
+        samples: method -> primitive (or its stem) -> its samples before the failed-sample
+            policy; with them each :class:`KnobAP` counts the knob's failed, missing and dropped
+            samples (a method absent from it gets None counts, as without it).
     """
     groups = clip_groups(manifest)
     never = sorted(_named_knobs(manifest) - set(groups)) if groups else []
@@ -194,12 +251,21 @@ def knob_section(
     return {
         method: dict(
             sorted(
-                [(knob, subset_ap(res, videos, knob, method)) for knob, videos in groups.items()]
-                + [(knob, KnobAP(mean_ap=math.nan, primitives=0, clips=0, samples=0)) for knob in never]
+                [
+                    (knob, subset_ap(res, videos, knob, method, (samples or {}).get(method)))
+                    for knob, videos in groups.items()
+                ]
+                + [(knob, _never_on(samples is not None and method in samples)) for knob in never]
             )
         )
         for method, res in resolved.items()
     }
+
+
+def _never_on(counted: bool) -> KnobAP:
+    """The entry of a knob no clip turns on: 0 clips, AP undefined (counts 0 when counted)."""
+    zero = 0 if counted else None
+    return KnobAP(mean_ap=math.nan, primitives=0, clips=0, samples=0, failed=zero, missing=zero, dropped=zero)
 
 
 def knob_trajectory_errors(

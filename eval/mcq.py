@@ -10,6 +10,9 @@ its model judge and random fallback, which make the official scores irreproducib
 3. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``); letters
    are upper case, so the English article "a" is not option A; two different letters are
    ``unparsed`` (``A or B``; ``B. Option A would pan left`` is not read by its text either);
+   a lower-case letter counts only right after an answer cue (``answer: b``, ``answer is (b)``,
+   ``option b``, ``choice c``; :func:`~camerabench.shotbench.extract_choice`), which the official
+   scorer does not read;
 4. else accepted when exactly one option's text appears in it (case-insensitive, same
    punctuation rule), a text that appears only inside a longer option text the reply names
    not counting (``Extreme close-up`` is that option, not ``Close-up`` as well);

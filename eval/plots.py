@@ -405,8 +405,12 @@ def plot_ap_bars(
     return ax
 
 
-def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> Any:
+def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str, label: str | None = None) -> Any:
     """Precision-recall curve (``sklearn.metrics.precision_recall_curve``) of one method.
+
+    The series is labelled ``label`` (display text, as :func:`short_labels` gives for all the
+    methods of a figure: two long names that differ in the middle then stay apart), else
+    :func:`short_label` of ``name``; error messages name ``name``.
 
     No curve is drawn when the labels have one class only (the curve is undefined); the axes
     say so instead of being left blank.
@@ -418,6 +422,7 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
     """
     from sklearn.metrics import precision_recall_curve
 
+    shown = short_label(name) if label is None else label
     y = _binary_labels(labels, name)
     s = np.asarray(scores, dtype=float)
     if s.ndim != 1:
@@ -431,11 +436,11 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str) -> A
     if y.size == 0 or y.all() or not y.any():
         why = "no labels" if y.size == 0 else "labels of one class"
         below = sum(t.get_gid() == "no curve" for t in ax.texts)  # one line per method, stacked
-        ax.text(0.5, 0.9 - 0.08 * below, f"{short_label(name)}: no curve ({why})", ha="center", va="center",
+        ax.text(0.5, 0.9 - 0.08 * below, f"{shown}: no curve ({why})", ha="center", va="center",
                 fontsize=6, color="0.4", transform=ax.transAxes, gid="no curve")  # fmt: skip
         return ax
     precision, recall, _ = precision_recall_curve(y, s)
-    ax.step(recall, precision, where="post", label=short_label(name), linewidth=1.0)
+    ax.step(recall, precision, where="post", label=shown, linewidth=1.0)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     return ax
@@ -494,8 +499,13 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
     return ax
 
 
-def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str) -> Any:
+def plot_reliability(
+    ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str, label: str | None = None
+) -> Any:
     """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal.
+
+    The series is labelled ``label`` when given (see :func:`plot_pr_curve`), else
+    :func:`short_label` of ``name``.
 
     A bin whose values are NaN or infinite is a gap in the line; a series with no defined bin
     (nothing binned, an undefined calibration) draws no line and is named on the axes as ``n/a``.
@@ -508,15 +518,16 @@ def plot_reliability(ax: Any, prob_pred: Sequence[float], prob_true: Sequence[fl
             f"{name}: reliability needs one fraction of positives per bin: {len(prob_pred)} mean P(yes) values "
             f"for {len(prob_true)} fractions"
         )
+    shown = short_label(name) if label is None else label
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
     x, y = np.asarray(prob_pred, dtype=float).ravel(), np.asarray(prob_true, dtype=float).ravel()
     defined = np.isfinite(x) & np.isfinite(y)
     if defined.any():  # an undefined bin (NaN or infinite) is a gap in the line, not a point off the axes
         ax.plot(np.where(defined, x, np.nan), np.where(defined, y, np.nan), marker="o", markersize=3, linewidth=1.0,
-                label=short_label(name))  # fmt: skip
+                label=shown)  # fmt: skip
     else:  # nothing binned, or every bin undefined: said on the axes, not an empty plot read as "no method"
         below = sum(t.get_gid() == "n/a" for t in ax.texts)  # one line per method, stacked
-        ax.text(0.5, 0.9 - 0.08 * below, f"{short_label(name)}: n/a (no bin with a defined value)", ha="center",
+        ax.text(0.5, 0.9 - 0.08 * below, f"{shown}: n/a (no bin with a defined value)", ha="center",
                 va="center", fontsize=6, color="0.4", transform=ax.transAxes, gid="n/a")  # fmt: skip
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)

@@ -588,8 +588,9 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
 def _pr_figure(
     doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
 ) -> None:
-    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve
+    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve, short_labels
 
+    labels = dict(zip(order, short_labels(order), strict=True))
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
     fig, axes = new_figure(3.0 * ncols, 2.6 * nrows, nrows, ncols)
@@ -598,7 +599,7 @@ def _pr_figure(
         for n in order:
             res = ev.resolved.get(n, {}).get(p)
             if res is not None:
-                plot_pr_curve(ax, res.labels, res.scores, n)
+                plot_pr_curve(ax, res.labels, res.scores, n, label=labels[n])
         prevalence = chance_per.get(p, math.nan)
         if math.isfinite(prevalence):
             ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
@@ -634,7 +635,20 @@ def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str])
 
 
 def _knob_cell(entry: KnobAP | None) -> str:
-    return "n/a" if entry is None else f"{_pct(entry.mean_ap)} ({entry.primitives})"
+    """A knob's mean AP and its primitives, then its failed and missing samples when there are any
+    (``dropped`` when ``--failed drop`` left them out)."""
+    if entry is None:
+        return "n/a"
+    cell = f"{_pct(entry.mean_ap)} ({entry.primitives})"
+    unscored = [f"{k} {n}" for k, n in (("failed", entry.failed), ("missing", entry.missing)) if n]
+    if unscored:
+        cell += f"; {', '.join(unscored)}" + (f", {entry.dropped} dropped" if entry.dropped else "")
+    return cell
+
+
+def _count_cell(count: int | None) -> int | str:
+    """A count for a CSV cell: empty when not counted (a ``metrics.json`` older than the count)."""
+    return "" if count is None else count
 
 
 def _chance_knobs(binary: BinaryResult | None) -> str | None:
@@ -668,8 +682,9 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     doc.h(2, "AP per hard-case knob (%)")
     doc.p(
         "Mean AP over the primitives whose AP is defined on the clips with that knob (their number in "
-        "parentheses; from `manifest.json`; `none` = clips with no knob set). Few clips per knob make "
-        "these numbers noisy."
+        "parentheses; from `manifest.json`; `none` = clips with no knob set), then the knob's labelled samples "
+        "whose record failed or is missing, when there are any (ranked below every score under `--failed "
+        "lowest`; `dropped` = left out under `--failed drop`). Few clips per knob make these numbers noisy."
     )
     clips = {k: next(t[k].clips for t in table.values() if k in t) for k in knobs}
     never = [k for k in knobs if clips[k] == 0]
@@ -685,12 +700,20 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             doc.p(f"{_plain(m)}: {why}.")
     _write_csv(
         out / "knobs.csv",
-        ["method", "knob", "mean_ap", "primitives", "clips", "samples"],
+        ["method", "knob", "mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"],
         [
-            [m, k, table[m][k].mean_ap, table[m][k].primitives, table[m][k].clips, table[m][k].samples]
+            [
+                m,
+                k,
+                e.mean_ap,
+                e.primitives,
+                e.clips,
+                e.samples,
+                *(_count_cell(c) for c in (e.failed, e.missing, e.dropped)),
+            ]
             for m in methods
             for k in knobs
-            if k in table[m]
+            if (e := table[m].get(k)) is not None
         ],
     )
     csvs.append("knobs.csv")
@@ -808,6 +831,13 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ret_rows += [[n, "skill", s, *(getattr(x, k) for k in RETRIEVAL_KEYS)] for s, x in r.per_skill.items()]
         ret_rows += [[n, "task", t, *(getattr(x, k) for k in RETRIEVAL_KEYS)] for t, x in r.per_task.items()]
     doc.table(header, rows)
+    for n, (v, _) in methods.items():
+        if v.undefined_tasks:
+            doc.p(
+                f"{_plain(n)}: {len(v.undefined_tasks)} task(s) with records but no pair left to score (every pair "
+                f"has a failed or missing cell and `--failed {v.failed_policy}` left it out), undefined and not "
+                f"among its tasks answered: {', '.join(_plain(t) for t in v.undefined_tasks)}."
+            )
     skills = sorted({s for v, _ in methods.values() for s in v.per_skill})
     doc.h(3, "Per skill folder (VQA Acc / retrieval group, %)")
     doc.table(
@@ -1067,7 +1097,7 @@ def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[A
 
 
 def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    from camerabench.eval.plots import new_figure, plot_reliability
+    from camerabench.eval.plots import new_figure, plot_reliability, short_labels
 
     cal = {n: m.calibration for n, m in ev.result.methods.items() if m.calibration is not None}
     # methods with binary results but no row: said, not dropped without a word
@@ -1161,8 +1191,10 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     if not cal:
         return
     fig, axes = new_figure(5, 4.5)
+    ax = axes[0, 0]
+    labels = dict(zip(cal, short_labels(list(cal)), strict=True))
     for n, c in cal.items():
-        plot_reliability(axes[0, 0], c.reliability.prob_pred, c.reliability.prob_true, n)
+        plot_reliability(ax, c.reliability.prob_pred, c.reliability.prob_true, n, label=labels[n])
     _save(fig, out / "reliability.png")
     doc.img("reliability.png", "reliability diagram")
 

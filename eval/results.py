@@ -11,7 +11,7 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
                         "captions", "trajectory", "calibration", "mcq", "in_progress"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
-     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples"}}}}
+     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"}}}}
 
 A field whose value is None is left out of the document (a section without labels or
 outputs, an optional note), except the provenance fields of ``run_info``, written as
@@ -455,12 +455,21 @@ class KnobAP(Section):
         primitives: how many primitives that is.
         clips: clips with the knob.
         samples: evaluated samples of those clips, over all primitives.
+        failed: labelled samples of those clips whose record failed, over all primitives.
+        missing: labelled samples of those clips with no record (a clip absent from the run).
+        dropped: those failed and missing samples left out by ``--failed drop`` (0 under
+            ``lowest``, which ranks them below every score). ``failed``, ``missing`` and
+            ``dropped`` are None when not counted (a ``metrics.json`` written before they were
+            kept; left out of the document when None, so older versions read it).
     """
 
     mean_ap: float
     primitives: int
     clips: int
     samples: int
+    failed: int | None = None
+    missing: int | None = None
+    dropped: int | None = None
 
 
 # --------------------------------------------------------------------------- VQA and retrieval
@@ -499,10 +508,12 @@ class VQAResult(Section):
         per_skill: skill folder -> mean over its answered tasks.
         per_task: ``skill/task`` -> scores.
         yes_threshold: score above which an answer counts as *Yes*.
-        tasks_answered: tasks with at least one record (ok or failed) among their cells.
+        tasks_answered: tasks with a defined figure: a record (ok or failed) among their cells
+            and a pair left to score (a ``metrics.json`` written before ``undefined_tasks`` was
+            kept counts the undefined tasks here too).
         tasks_total: tasks in the labels.
-        unanswered_tasks: ``skill/task`` of the others, with no record at all (left out of
-            the means).
+        unanswered_tasks: ``skill/task`` of the tasks with no record at all (left out of the
+            means).
         pairs: pairs evaluated.
         cells: cells evaluated.
         failed: failed cells in the answered tasks.
@@ -514,6 +525,10 @@ class VQAResult(Section):
         yes_threshold_source: where ``yes_threshold`` came from.
         uncalibrated: overall scores of the raw scores at ``run.json``'s threshold (or 0.5),
             when the method's calibration decided the answers (None otherwise).
+        undefined_tasks: ``skill/task`` of the tasks with records but no figure (NaN in
+            ``per_task``: every pair had a failed or missing cell and ``--failed drop`` left
+            them out); not in ``tasks_answered`` nor the means. None when there is none (left
+            out of the document, so older versions read it).
     """
 
     overall: VQAScores
@@ -533,6 +548,7 @@ class VQAResult(Section):
     note: str | None = None
     yes_threshold_source: str | None = None
     uncalibrated: VQAScores | None = None
+    undefined_tasks: list[str] | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         if self.failed_policy not in FAILED_POLICIES:
@@ -544,7 +560,11 @@ class VQAResult(Section):
 
 @dataclass
 class RetrievalResult(Section):
-    """Winoground-style retrieval of one method; ``text``, ``video``, ``group`` are overall."""
+    """Winoground-style retrieval of one method; ``text``, ``video``, ``group`` are overall.
+
+    ``tasks_answered`` counts the tasks with a defined figure; ``undefined_tasks`` names those
+    with records but no pair left to score (as in :class:`VQAResult`; None when there is none).
+    """
 
     text: float
     video: float
@@ -554,6 +574,7 @@ class RetrievalResult(Section):
     tasks_answered: int
     tasks_total: int
     chance: RetrievalScores = field(default_factory=lambda: dataclasses.replace(RETRIEVAL_CHANCE))
+    undefined_tasks: list[str] | None = None
 
     @property
     def overall(self) -> RetrievalScores:

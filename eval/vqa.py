@@ -23,7 +23,8 @@ answers only the binary-primitive questions) and is listed, not scored. In answe
 failed (or missing) cells follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
 ``--failed lowest`` a failed cell counts as a wrong answer and every comparison that involves
 it as lost, so a task whose cells all failed scores 0; with ``--failed drop`` pairs with any
-failed cell are left out, and a task left with no pair is NaN (with a warning). Scores are
+failed cell are left out, and a task left with no pair is NaN (with a warning), listed in
+``undefined_tasks`` and not counted in ``tasks_answered``. Scores are
 given per task, per skill folder (unweighted mean over its tasks) and overall (unweighted
 mean over tasks).
 
@@ -214,6 +215,7 @@ def vqa_retrieval_sections(
     per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
     counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0, "at_threshold": 0, "tied": 0}
     unanswered: list[str] = []
+    undefined: list[str] = []  # answered, but no pair left to score: NaN, not counted as answered
     for (skill, task), pairs in sorted(vqa_labels.items()):
         scores, status = pair_cells(pairs, run)
         ok = status == "ok"
@@ -225,6 +227,7 @@ def vqa_retrieval_sections(
         keep = apply_failed_policy(ok, policy)
         counts["dropped_pairs"] += int((~keep).sum())
         if pairs and not keep.any():
+            undefined.append(f"{skill}/{task}")
             warnings.warn(
                 f"VQA task {skill}/{task} is undefined: every pair has a failed or missing cell "
                 f"and --failed {policy} drops them",
@@ -261,13 +264,24 @@ def vqa_retrieval_sections(
     if ties:
         log.warning("VQA/retrieval: %s", "; ".join(ties))
         note = "; ".join(n for n in (note, *ties) if n)
+    if undefined:
+        note = "; ".join(
+            n
+            for n in (
+                note,
+                f"{len(undefined)} task(s) with records have no pair left to score (undefined: not among the tasks "
+                f"answered, left out of the means): {', '.join(undefined)}",
+            )
+            if n
+        )
+    answered = len(per_task_vqa) - len(undefined)
     overall, per_skill = _aggregate(per_task_vqa)
     vqa = VQAResult(
         overall=overall,
         per_skill=per_skill,
         per_task={f"{s}/{t}": m for (s, t), m in per_task_vqa.items()},
         yes_threshold=yes_threshold,
-        tasks_answered=len(per_task_vqa),
+        tasks_answered=answered,
         tasks_total=tasks_total,
         unanswered_tasks=unanswered,
         pairs=counts["pairs"],
@@ -277,6 +291,7 @@ def vqa_retrieval_sections(
         dropped_pairs=counts["dropped_pairs"],
         failed_policy=policy,
         note=note,
+        undefined_tasks=undefined or None,
     )
     ret_overall, ret_per_skill = _aggregate(per_task_ret)
     retrieval = RetrievalResult(
@@ -285,7 +300,8 @@ def vqa_retrieval_sections(
         group=ret_overall.group,
         per_skill=ret_per_skill,
         per_task={f"{s}/{t}": m for (s, t), m in per_task_ret.items()},
-        tasks_answered=len(per_task_ret),
+        tasks_answered=answered,
         tasks_total=tasks_total,
+        undefined_tasks=undefined or None,
     )
     return vqa, retrieval

@@ -53,7 +53,7 @@ from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError
-from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, write_error
+from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
 from camerabench.jobs.workers import (
     STOPS,
@@ -380,10 +380,14 @@ def _repair_tail(path: Path) -> tuple[bool, str | None]:
     that can be read (a predict run appends a video's records in one write, so that video may
     have lost records after it).
     """
+    # a link (a scores file tracked by DVC or git-annex, a copy made with ``cp -s``) becomes a file of
+    # its own first: the mending below and the appends after it never write the link's target
+    if path.is_symlink():
+        own_file(path)
     try:
         # opened for writing before any video runs: a file this run cannot append to is refused now,
         # not after the first video's work; O_NONBLOCK: a pipe there is not waited on (refused below)
-        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW)
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # reading a pipe waited without end
             os.close(fd)
             problem = "is not a regular file (a pipe, socket or device): remove it to run into this folder"

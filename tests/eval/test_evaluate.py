@@ -258,6 +258,10 @@ def test_result_round_trips_through_dict_and_strict_json(tiny: dict[str, Any], t
         assert all(isinstance(v, float) for v in binary.per_primitive.values())
         assert isinstance(parsed.methods["geom"].trajectory, TrajectoryResult)
         assert parsed.knobs["dummy"]["motion_blur"].clips == len(tiny["videos"][::3])
+        # evaluate passes every method's samples on: the knob's failed/missing counts are filled
+        blur = parsed.knobs["dummy"]["motion_blur"]
+        assert isinstance(blur.failed, int) and isinstance(blur.missing, int)
+        assert blur.dropped == (blur.failed + blur.missing if failed == "drop" else 0)
 
 
 def test_method_kind_comes_from_run_json(tiny: dict[str, Any], tmp_path: Path) -> None:

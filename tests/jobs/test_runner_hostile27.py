@@ -192,3 +192,24 @@ def test_resume_retry_failed_drops_the_old_failure_of_a_video_that_now_succeeds(
     assert (summary.videos_run, summary.videos_failed, summary.failures) == (1, 0, {})
     info = read_run_info(MethodFolder.of(out, "dummy").run_info)
     assert info.failures == {} and (info.videos_ok, info.videos_failed) == (6, 0)
+
+
+def test_resuming_into_a_linked_scores_file_never_writes_the_links_target(
+    own: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a scores file tracked by DVC / git-annex is a link into a cache: the resume used to mend
+    # (and then append to) the cache's file through the link
+    out = tmp_path / "out"
+    run_predict(own, "dummy", out)
+    folder = MethodFolder.of(out, "dummy")
+    lines = folder.scores.read_bytes().splitlines(keepends=True)
+    cache = tmp_path / "cache.jsonl"
+    cache.write_bytes(b"".join(lines[:3]) + lines[3].rstrip(b"\n"))  # cut short: a crash mid-append
+    before = cache.read_bytes()
+    folder.scores.unlink()
+    folder.scores.symlink_to(cache)
+    run_predict(own, "dummy", out, resume=True)
+    assert cache.read_bytes() == before
+    assert not folder.scores.is_symlink()
+    assert {r.video for r in read_scores(folder.scores)} == {f"v{k}.mp4" for k in range(6)}
+    assert "the link is replaced" in caplog.text
