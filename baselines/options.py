@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import difflib
 import json
 import math
 import numbers
@@ -37,7 +38,15 @@ from typing import Any, ClassVar, Self
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["METHOD_FLAGS", "METHOD_SWITCHES", "MethodOptions", "OptionSpec", "option", "parse_assignments"]
+__all__ = [
+    "METHOD_FLAGS",
+    "METHOD_SWITCHES",
+    "MethodOptions",
+    "OptionSpec",
+    "option",
+    "option_hint",
+    "parse_assignments",
+]
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -132,6 +141,59 @@ def parse_assignments(items: Sequence[str], where: str = "--option") -> dict[str
             raise CameraBenchError(f"{where}: {key} is given twice")
         out[key] = value.strip()
     return out
+
+
+def methods_taking(name: str, but: str = "") -> list[str]:
+    """The registered methods (other than ``but``) whose options include ``name``.
+
+    A method whose module cannot be imported here (a plugin's missing dependency) is left out:
+    this only builds a hint for an error already being raised, and using that method says why.
+    """
+    from camerabench.baselines.registry import METHODS, predictor_class
+
+    owners = []
+    for other in METHODS:
+        if other == but:
+            continue
+        try:
+            cls = predictor_class(other)
+        except (CameraBenchError, ImportError):
+            continue
+        if name in cls.Options.names():
+            owners.append(other)
+    return owners
+
+
+def option_hint(name: str, names: Sequence[str], method: str) -> str:
+    """Why option ``name``, which ``method`` (taking ``names``) does not take, may have been given:
+    ``"did you mean sample_fps?"`` (a close name) or ``"focal_order is an option of colmap"``
+    (another method's); ``""`` when neither.
+
+    Example:
+        >>> option_hint("sample_fsp", ["sample_fps", "max_side"], "demo")
+        'did you mean sample_fps?'
+        >>> option_hint("Max-Side", ["sample_fps", "max_side"], "demo")
+        'did you mean max_side?'
+    """
+    normal = name.strip().lower().replace("-", "_")
+    if normal != name and normal in names:
+        return f"did you mean {normal}?"
+    owners = methods_taking(name, but=method)
+    if owners:
+        return f"{name} is an option of {' and '.join(owners)}, not of {method}"
+    close = difflib.get_close_matches(normal, names, n=1)
+    return f"did you mean {close[0]}?" if close else ""
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters (a 5000-digit number stays one readable line).
+
+    Example:
+        >>> _shown("9" * 5000)
+        "'99999999999999999999999999999999999999999999999999999... (5002 characters)"
+    """
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:54]}... ({len(text)} characters)"
 
 
 def _type_name(tp: Any) -> str:
@@ -235,8 +297,10 @@ class MethodOptions:
         names = cls.names()
         unknown = sorted(set(values) - set(names))
         if unknown:
+            likely = [h for h in (option_hint(name, names, method) for name in unknown) if h]
             raise CameraBenchError(
                 f"method {method!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(sorted(names))}"
+                + (f" ({'; '.join(likely)})" if likely else "")
             )
         hints = cls._hints()
         kwargs: dict[str, Any] = {}
@@ -278,7 +342,7 @@ class MethodOptions:
             converted = self._convert(method, name, hints[name], value)
             if isinstance(value, str) and not isinstance(converted, str):  # text is parsed by from_mapping only
                 raise CameraBenchError(
-                    f"method {method!r}: option {name} must be {_type_name(hints[name])}, got {value!r}"
+                    f"method {method!r}: option {name} must be {_type_name(hints[name])}, got {_shown(value)}"
                 )
             self._check_range(method, name, converted)
             if converted is not value:  # Path("a.mp4") kept would not equal the video name "a.mp4"; np.int64 not JSON
@@ -307,7 +371,9 @@ class MethodOptions:
         base, nullable = _split_optional(tp)
 
         def bad(why: str = "") -> CameraBenchError:
-            return CameraBenchError(f"method {method!r}: option {name} must be {_type_name(tp)}{why}, got {value!r}")
+            return CameraBenchError(
+                f"method {method!r}: option {name} must be {_type_name(tp)}{why}, got {_shown(value)}"
+            )
 
         if isinstance(value, str) and nullable and value.strip().lower() in _NONE:
             return None
@@ -347,6 +413,8 @@ class MethodOptions:
                 return value
             if isinstance(value, numbers.Integral):  # np.int64
                 return int(value)
+            if isinstance(value, numbers.Rational) and value.denominator == 1:  # Fraction(10**400): no float
+                return int(value.numerator)
             if isinstance(value, float | numbers.Real | decimal.Decimal) and float(value).is_integer():
                 return int(float(value))
             if isinstance(value, str):
@@ -359,7 +427,10 @@ class MethodOptions:
             if isinstance(value, bool):
                 raise bad()
             if isinstance(value, int | float | numbers.Real | decimal.Decimal) and not _numpy_bool(value):
-                return float(value)  # np.float32, Decimal, Fraction
+                try:
+                    return float(value)  # np.float32, Decimal, Fraction
+                except OverflowError:  # 10**400: an OverflowError traceback from the predictor's constructor
+                    raise bad(" (a finite number)") from None
             if isinstance(value, str):
                 try:
                     return float(value.strip())
@@ -382,8 +453,10 @@ class MethodOptions:
             if v is None:
                 continue
             if spec.choices is not None and v not in spec.choices:
+                near = [c for c in spec.choices if isinstance(v, str) and c.lower() == v.strip().lower()]
                 raise CameraBenchError(
-                    f"method {method!r}: option {name} must be one of {', '.join(spec.choices)}, got {v!r}"
+                    f"method {method!r}: option {name} must be one of {', '.join(spec.choices)}, got {_shown(v)}"
+                    + (f" (did you mean {near[0]}?)" if near else "")
                 )
             if isinstance(v, bool) or not isinstance(v, int | float):
                 continue
@@ -394,10 +467,12 @@ class MethodOptions:
                 (spec.le, lambda x, b: x <= b, "<="),
             )
             if isinstance(v, float) and not math.isfinite(v):
-                raise CameraBenchError(f"method {method!r}: option {name} must be a finite number, got {value!r}")
+                raise CameraBenchError(f"method {method!r}: option {name} must be a finite number, got {_shown(value)}")
             for bound, ok, sign in checks:
                 if bound is not None and not ok(v, bound):
-                    raise CameraBenchError(f"method {method!r}: option {name} must be {sign} {bound:g}, got {value!r}")
+                    raise CameraBenchError(
+                        f"method {method!r}: option {name} must be {sign} {bound:g}, got {_shown(value)}"
+                    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,10 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
+from camerabench.errors import CameraBenchError
+
 __all__ = ["held_out_videos", "label_digests", "video_folds"]
+
+
+class _FoldArgumentError(CameraBenchError, ValueError):
+    """A bad argument of :func:`video_folds` (a ValueError too, as it was)."""
 
 
 def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
@@ -32,8 +39,14 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
     """
     from sklearn.model_selection import GroupKFold
 
-    if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 1:
-        raise ValueError(f"n_splits must be an integer >= 1, got {n_splits!r}")
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 1:
+        raise _FoldArgumentError(f"n_splits must be an integer >= 1, got {n_splits!r}")
+    n_splits = int(n_splits)  # np.int64 (a count read from an array) was refused as no integer
+    if isinstance(videos, str | bytes):  # "abc" was folded as the videos "a", "b" and "c"
+        raise _FoldArgumentError(f"videos must be a sequence of video names, got the string {videos!r}")
+    not_names = [v for v in videos if not isinstance(v, str)]
+    if not_names:  # Path("a.mp4") and "a.mp4" were two videos, or sorting them raised a TypeError
+        raise _FoldArgumentError(f"video names must be strings, got {not_names[0]!r}")
     names = sorted(set(videos))
     k = min(n_splits, len(names))
     if k < 2:

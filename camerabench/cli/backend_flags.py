@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 from typing import Any
 
 from camerabench.cli.args import positive_float, positive_int
+from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 
 __all__ = ["add_backend_flags", "backend_options"]
@@ -45,9 +47,41 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _address_problem(address: str) -> str:
+    """What is wrong with a Ray address, or ``""``: ``auto``, ``local``, ``ray://...`` (Ray's
+    client) or ``HOST:PORT`` with a port of the digits 0-9 in 1-65535 (``[::1]:6379`` for IPv6).
+
+    Without a port Ray said only "Invalid address format" when the run joined the cluster, and a
+    port out of range or not a number was found out there too (``host:abc`` reached ``ray.init``).
+
+    Example:
+        >>> _address_problem("10.0.0.2:6379"), _address_problem("[::1]:6379"), _address_problem("auto")
+        ('', '', '')
+        >>> _address_problem("10.0.0.2")
+        'no port (HOST:PORT, the port of the head GCS: 6379 unless ray start --head --port said otherwise)'
+        >>> _address_problem("head:70000")
+        'port 70000 is not in 1-65535'
+    """
+    if address in ("auto", "local") or address.startswith("ray://"):
+        return ""
+    if "://" in address:
+        scheme = address.partition("://")[0]
+        return f"a {scheme}:// URL is no cluster address Ray joins (the dashboard's, for 'ray job submit'?)"
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        return "no port (HOST:PORT, the port of the head GCS: 6379 unless ray start --head --port said otherwise)"
+    if not host or (":" in host and not (host.startswith("[") and host.endswith("]"))):
+        return "no host before the port (an IPv6 host is written in brackets: [::1]:6379)"
+    if not (port.isascii() and port.isdigit()):
+        return f"port {port!r} is not a number of the digits 0-9"
+    if not 0 < int(port) < 65536:
+        return f"port {int(port)} is not in 1-65535"
+    return ""
+
+
 def _ray_address(text: str) -> str:
-    """``auto`` or ``HOST:PORT``, without the spaces around it that a copied address brings
-    (``"auto "`` would reach Ray, which says only "Invalid address format").
+    """``auto``, ``local``, ``ray://...`` or ``HOST:PORT``, without the spaces around it that a
+    copied address brings (``"auto "`` would reach Ray, which says only "Invalid address format").
 
     Example:
         >>> _ray_address(" auto "), _ray_address("10.0.0.2:6379\t")
@@ -60,6 +94,9 @@ def _ray_address(text: str) -> str:
     address = text.strip()
     if not address or any(c.isspace() or not c.isprintable() for c in address):
         raise argparse.ArgumentTypeError(f"must be 'auto' or HOST:PORT without spaces, got {text!r}")
+    problem = _address_problem(address)
+    if problem:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or HOST:PORT, got {text!r}: {problem}")
     return address
 
 
@@ -68,12 +105,14 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("backend (where the videos are processed)")
     group.add_argument(
         "--backend",
+        action=GivenOnce,
         choices=("local", "ray"),
         default="local",
         help="local: processes on this machine (--workers); ray: a Ray cluster (pip install 'camerabench[ray]')",
     )
     group.add_argument(
         "--ray-address",
+        action=GivenOnce,
         type=_ray_address,
         default=None,
         metavar="ADDR",
@@ -81,16 +120,22 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
         "default: start a Ray instance on this machine for the run",
     )
     group.add_argument(
-        "--cpus-per-task", type=positive_float, default=None, help="CPUs per Ray task or actor (default 1)"
+        "--cpus-per-task",
+        action=GivenOnce,
+        type=positive_float,
+        default=None,
+        help="CPUs per Ray task or actor (default 1)",
     )
     group.add_argument(
         "--gpus-per-worker",
+        action=GivenOnce,
         type=_non_negative_float,
         default=None,
         help="GPUs per Ray actor, for model methods (default 0)",
     )
     group.add_argument(
         "--videos-per-call",
+        action=GivenOnce,
         type=positive_int,
         default=None,
         help="videos a Ray actor takes per call, for model methods (default 4)",
@@ -107,13 +152,16 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     """``backend`` and ``ray`` keyword arguments for ``run_predict`` / ``run_caption``.
 
     Raises:
-        CameraBenchError: a Ray flag with ``--backend local``.
+        CameraBenchError: a Ray flag with ``--backend local``; with ``--backend ray``, a malformed
+            ``RAY_ADDRESS`` (read when ``--ray-address`` is not given or is ``auto``) or
+            ``RAY_USE_TLS`` in the environment.
     """
     if args.backend != "ray":
         given = [flag for flag, attr in _RAY_FLAGS if getattr(args, attr) is not None]
         if given:
             raise CameraBenchError(f"{', '.join(given)} only apply with --backend ray")
         return {"backend": "local"}
+    _check_ray_environment(args.ray_address)
     from camerabench.jobs.ray_backend import RayOptions, require_ray
 
     require_ray()
@@ -127,6 +175,39 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
         ship_videos=bool(args.ship_videos),
     )
     return {"backend": "ray", "ray": ray}
+
+
+def _check_ray_environment(address: str | None) -> None:
+    """Refuse the malformed Ray settings of the environment before any work.
+
+    ``RAY_ADDRESS`` is joined instead of starting a local instance (no ``--ray-address``, or
+    ``auto``): without a port or with one out of range, Ray said "Invalid address format" or
+    waited for it when the run began. ``RAY_USE_TLS`` is read by Ray as on for ``1``/``true``
+    only and by camerabench's reachability probe as on for anything but ``0``/``false``: a
+    ``yes`` or `` 1`` meant TLS to one and not to the other.
+
+    Raises:
+        CameraBenchError: naming the variable, its value and what is wrong.
+    """
+    env = os.environ.get("RAY_ADDRESS")
+    if env is not None and env.strip() and address in (None, "auto"):
+        value = env.strip()
+        problem = (
+            "it holds a space or a control character"
+            if any(c.isspace() or not c.isprintable() for c in value)
+            else _address_problem(value)
+        )
+        if problem:
+            raise CameraBenchError(
+                f"the environment variable RAY_ADDRESS is {env!r}: {problem}; set it to 'auto' or HOST:PORT, "
+                "unset it, or give --ray-address"
+            )
+    tls = os.environ.get("RAY_USE_TLS")
+    if tls is not None and tls.lower() not in ("", "0", "1", "true", "false"):
+        raise CameraBenchError(
+            f"the environment variable RAY_USE_TLS is {tls!r}: Ray reads 1 or true (TLS on) and 0 or false (off), "
+            "written so, without spaces"
+        )
 
 
 def _warn_unused_by_tasks(args: argparse.Namespace) -> None:
