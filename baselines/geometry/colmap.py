@@ -558,14 +558,30 @@ class ColmapOptions(VideoGeometryOptions):
     * ``max_travel_depths`` 10: a broken scale once put an arc at ~1000 scene depths.
     """
 
-    sample_fps: float = option(10.0, "frames per second sampled from the video", gt=0)
+    sample_fps: float = option(
+        10.0,
+        "frames per second sampled from the video (0.01 to 1000)",
+        # 0.01 (a frame every 100 s) keeps >= 6 frames of a 10-minute clip (max_frames' default
+        # span); 1e-320 kept a single frame and said nothing. 1000: phones' super slow motion
+        # records 960 fps, the fastest footage a benchmark clip comes from; a rate above the
+        # video's own keeps every frame, so 1e300 silently meant "every frame" (ask for that
+        # with this bound or the video's rate)
+        ge=0.01,
+        le=1000,
+    )
     min_frames: int = option(
         8, "fewest frames sampled: a shorter sampling is replaced by this many frames spread evenly", ge=3
     )
     max_side: int = option(
         480,
-        f"longer image side in pixels (at least {MIN_FRAME_SIDE_PX}: smaller frames cannot be related)",
+        f"longer image side in pixels (at least {MIN_FRAME_SIDE_PX}: smaller frames cannot be related; "
+        "at most 8192: 8K)",
         ge=MIN_FRAME_SIDE_PX,
+        # 8192 px holds 8K (7680 UHD, 8192 DCI); one RGB frame at 8192x4608 (16:9) is 113 MB
+        # (8192*4608*3 bytes; 0.39 MB at the default 480x270, 24.9 MB at 3840x2160), so a
+        # max_frames-long sampling is already beyond most machines there. 10**36 meant "never
+        # downscale" and the memory a 4K clip takes unreduced
+        le=8192,
     )
     deterministic: bool = option(
         True,

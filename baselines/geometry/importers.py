@@ -95,8 +95,14 @@ class TrajectoryOptions(GeometricOptions):
     sample_fps: float | None = option(
         None,
         "frame rate of the poses, for formats without timestamps (default: the poses are spread evenly "
-        "over the video's duration; without the video, one per second)",
-        gt=0,
+        "over the video's duration; without the video, one per second; 0.001 to 1e6)",
+        # a pose every 1000 s at the slowest: below, the timestamps i / sample_fps overflow (i / 1e-320
+        # is inf for every pose after the first) long before they could describe a clip. 1e6 at the
+        # most: trackers give poses at up to ~10 kHz (motion capture, IMUs); a rate far above the
+        # video's is kept up to there because it is scored with a warning that the poses cover a
+        # sliver of the video (tests/reliability/test_hostile_trajectories_sweep3.py); 1e300 was accepted
+        ge=0.001,
+        le=1e6,
     )
 
     def validate(self, method: str) -> None:

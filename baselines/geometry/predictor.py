@@ -9,6 +9,7 @@ the 15 primitive questions, "unanswerable" for every other question, and a capti
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.geometry.describe import describe_trajectory, motion_strengths
 from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
-from camerabench.baselines.options import MethodOptions, option
+from camerabench.baselines.options import MethodOptions, _shown, option
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, NotBuiltError, PredictionError
 from camerabench.shotbench import MCQRow
@@ -52,6 +53,35 @@ class GeometricOptions(MethodOptions):
 
     scorer: str = option("default", "trajectory -> score mapping", choices=tuple(SCORERS))
 
+    @classmethod
+    def _check_range(cls, method: str, name: str, value: Any) -> None:
+        """As :meth:`MethodOptions._check_range`; a number above an option's upper bound is named
+        with the whole allowed range (``must be <= 1000 (allowed: >= 0.01 and <= 1000), got 1e+300``).
+        Below the lower bound the message is :class:`MethodOptions`' own (that bound is the range's end)."""
+        spec = cls.spec(name)
+        high = spec.lt if spec.lt is not None else spec.le
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if high is None or isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                continue  # the base class names it: "must be a finite number"
+            if v > high or (spec.lt is not None and v == high):
+                low = _bound(spec.gt, spec.ge, ">")
+                allowed = f"{low} and {_bound(spec.lt, spec.le, '<')}" if low else _bound(spec.lt, spec.le, "<")
+                raise CameraBenchError(
+                    f"method {method!r}: option {name} must be {_bound(spec.lt, spec.le, '<')} "
+                    f"(allowed: {allowed}), got {_shown(value)}"
+                )
+        super()._check_range(method, name, value)
+
+
+def _bound(strict: float | None, inclusive: float | None, sign: str) -> str:
+    """``"> 0"``, ``">= 0.01"`` or ``""`` (no bound on that side) for an option's range text."""
+    if strict is not None:
+        return f"{sign} {strict:g}"
+    return f"{sign}= {inclusive:g}" if inclusive is not None else ""
+
 
 @dataclass(frozen=True)
 class VideoGeometryOptions(GeometricOptions):
@@ -60,8 +90,12 @@ class VideoGeometryOptions(GeometricOptions):
     max_frames: int = option(
         3000,
         "most frames sampled from one video (10 min at 5 a second; ~0.4 MB each at 480x270): a longer "
-        "sampling is a recorded failure, decided before memory runs out",
+        "sampling is a recorded failure, decided before memory runs out (2 to 100,000)",
         ge=2,
+        # the cap is what bounds memory, so it must be a number of frames a machine can hold:
+        # 100,000 frames (an hour at 25 fps is 90,000) at the default 480x270 are 39 GB of RGB
+        # (480*270*3 bytes each); 10**36 was accepted and meant "no cap" at all
+        le=100_000,
     )
 
     def check_fields(self, method: str) -> None:

@@ -41,8 +41,12 @@ COMMANDS: dict[str, str] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: global flags plus every command's subparser."""
+    # allow_abbrev off, here and in every subparser: ``--sample 2`` was taken as ``--sample-fps 2``,
+    # and a later flag sharing the prefix would silently change what an old command line means
     parser = argparse.ArgumentParser(
-        prog="camerabench", description="Camera-motion understanding in video, geometric and semantic."
+        prog="camerabench",
+        description="Camera-motion understanding in video, geometric and semantic.",
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"camerabench {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -51,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         p = module.add_parser(sub)
         p.set_defaults(handler=module.run)
+    for command_parser in sub.choices.values():  # every parser a command module added (read at parse time)
+        command_parser.allow_abbrev = False
     return parser
 
 

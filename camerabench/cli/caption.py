@@ -11,20 +11,27 @@ from camerabench.baselines.registry import METHODS
 from camerabench.cli import method_output_to_stderr
 from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
-from camerabench.cli.method_flags import add_method_flags, method_options
+from camerabench.cli.method_flags import GivenOnce, add_method_flags, method_options
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("caption", help="caption every video with one method")
-    p.add_argument("--data", type=path_arg, required=True, help="dataset folder")
-    p.add_argument("--method", required=True, help=f"method name: {', '.join(METHODS)}")
-    p.add_argument("--out", type=path_arg, required=True, help="run folder; captions go to OUT/<method>/captions.jsonl")
-    p.add_argument("--mode", choices=CAPTION_MODES, default=CAPTION_MODES[0])
+    p.add_argument("--data", type=path_arg, required=True, action=GivenOnce, help="dataset folder")
+    p.add_argument("--method", required=True, action=GivenOnce, help=f"method name: {', '.join(METHODS)}")
+    p.add_argument(
+        "--out",
+        type=path_arg,
+        required=True,
+        action=GivenOnce,
+        help="run folder; captions go to OUT/<method>/captions.jsonl",
+    )
+    p.add_argument("--mode", choices=CAPTION_MODES, default=CAPTION_MODES[0], action=GivenOnce)
     p.add_argument(
         "--workers",
         type=positive_int,
+        action=GivenOnce,
         default=None,  # None: not given (ignored by methods that run as Ray tasks, with a warning)
         help="processes (default 1); with --backend ray, actors for model methods",
     )

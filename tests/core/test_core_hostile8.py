@@ -137,7 +137,7 @@ def test_ray_options_still_refuse_what_is_no_count(options: dict[str, Any], mess
         ({"clips": 2.0}, "clips must be an integer >= 1, got 2.0"),
         ({"clips": 1, "methods": {"nope": {}}}, "unknown method 'nope'"),  # was: after rendering the dataset
         ({"clips": 1, "methods": {"fast": "x"}}, "method 'fast': options must be a mapping"),  # was: TypeError
-        ({"clips": 1, "methods": {"colmap": {"sample_fps": -1}}}, "option sample_fps must be > 0"),
+        ({"clips": 1, "methods": {"colmap": {"sample_fps": -1}}}, "option sample_fps must be >= 0.01"),
         ({"clips": 1, "methods": {}}, "methods must name at least one method"),  # was: "run folder not found"
     ],
 )

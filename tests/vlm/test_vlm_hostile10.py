@@ -31,7 +31,7 @@ def _no_load(*args: Any, **kwargs: Any) -> Any:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"sample_fps": -1.0}, "option sample_fps must be > 0, got -1.0"),
+        ({"sample_fps": -1.0}, "option sample_fps must be >= 0.01, got -1.0"),
         ({"sample_fps": float("nan")}, "option sample_fps must be a finite number"),
         ({"sample_fps": "abc"}, "option sample_fps must be float, got 'abc'"),
         ({"sample_fps": "2"}, "option sample_fps must be float, got '2'"),  # text is parsed by from_mapping only
