@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import re
@@ -169,7 +170,8 @@ class Primitive(_DataEnum):
         """Look up by file stem (``Pan_Left``), task (``Pan Left``), file, question or label_name.
 
         Raises:
-            KeyError: no primitive has that name; the message lists the valid stems.
+            KeyError: no primitive has that name; the message names the closest primitive (a
+                name differing in case, spaces, hyphens or by a typo) and lists the valid stems.
         """
         if not isinstance(name, str):
             raise TypeError(f"a primitive name is a string, got {name!r}")
@@ -180,7 +182,9 @@ class Primitive(_DataEnum):
             if key in (p.value, p.task, p.question, p.label_name, p.name):
                 return p
         valid = ", ".join(p.value for p in cls)
-        raise KeyError(f"unknown primitive {name!r}; valid names: {valid}")
+        closest = _closest_primitive(key)
+        hint = f"; did you mean {closest.value!r}?" if closest is not None else ""
+        raise KeyError(f"unknown primitive {name!r}{hint} (valid names: {valid})")
 
     @classmethod
     def from_question(cls, question: str) -> Primitive | None:
@@ -193,6 +197,27 @@ class Primitive(_DataEnum):
 @functools.cache
 def _question_index() -> dict[str, Primitive]:
     return {p.question: p for p in Primitive}
+
+
+def _fold(name: str) -> str:
+    """A name as a user might type it, folded: ``pan-left``, ``PAN LEFT``, ``PanLeft`` -> ``panleft``."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def _closest_primitive(name: str) -> Primitive | None:
+    """The primitive a mistyped name most likely means (case, spaces, hyphens or a typo), or None.
+
+    Only for the error message: :meth:`Primitive.from_name` accepts the public spellings alone,
+    since results files are keyed by them.
+    """
+    folded = _fold(name)
+    if not folded:
+        return None
+    spellings = {_fold(s): p for p in Primitive for s in (p.value, p.task, p.question, p.label_name)}
+    if folded in spellings:
+        return spellings[folded]
+    found = difflib.get_close_matches(folded, list(spellings), n=1, cutoff=0.9)
+    return spellings[found[0]] if found else None
 
 
 _MACRO = re.compile(r"\{([a-z_]+)\}")
@@ -275,6 +300,8 @@ def primitives_named(text: str) -> list[Primitive]:
         >>> primitives_named("Handheld")
         []
     """
+    if not isinstance(text, str):
+        raise TypeError(f"primitives_named reads text, got {text!r}")
     lowered = text.lower()
     return [p for p in Primitive if any(pattern.search(lowered) for pattern in p.caption_patterns)]
 

@@ -15,9 +15,10 @@ rules follow CameraBench's derivation (design.md B2) and are applied in this ord
 5. Static (fixed camera) is True only when steadiness is ``static`` and movement is ``no``,
    False otherwise.
 
-An annotation that contradicts itself - a direction answered ``yes`` on a camera annotated
-``static`` or with movement ``no`` - is refused (``ValueError``) rather than given rule 2's
-clear False.
+An annotation that contradicts itself - a direction answered ``yes``, or a compound motion
+(arc, crane, dolly zoom), on a camera annotated ``static`` or with movement ``no`` - is refused
+(``ValueError``) rather than given rule 2's clear False. A clip with a shot transition is not
+checked: its two shots may differ, and rule 1 leaves all its labels ambiguous.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ class RawAnnotation:
         object.__setattr__(self, "compounds", frozenset(self.compounds))
         if not isinstance(self.shot_transition, bool):
             raise ValueError(f"shot_transition must be True or False, got {self.shot_transition!r}")
+        # a clip with a cut is two shots: "static" may describe one and "yes" the other, and rule 1
+        # leaves every label ambiguous anyway, so only an uncut clip's annotation can contradict itself
+        moving_refused = not self.shot_transition and (
+            self.steadiness is Steadiness.STATIC or self.movement is Movement.NO
+        )
         for prim, answer in self.directions.items():
             if not isinstance(prim, Primitive):
                 raise ValueError(f"directions are keyed by Primitive members, got {prim!r}")
@@ -82,12 +88,20 @@ class RawAnnotation:
                 raise ValueError("Static is derived from steadiness and movement; do not annotate it")
             if answer not in _ANSWERS:
                 raise ValueError(f"answer for {prim.value} must be one of {_ANSWERS}, got {answer!r}")
-            if answer == "yes" and (self.steadiness is Steadiness.STATIC or self.movement is Movement.NO):
+            if answer == "yes" and moving_refused:
                 # rule 2 silently turned this "yes" into a clear False
                 raise ValueError(
                     f"{prim.value} is answered 'yes' but the camera is annotated as not moving "
                     f"(steadiness {_value(self.steadiness)}, movement {_value(self.movement)})"
                 )
+        if self.compounds and moving_refused:
+            # rule 2 came first: an arc on a camera annotated static got Static True and every
+            # direction a clear False
+            names = ", ".join(sorted(c.value for c in self.compounds))
+            raise ValueError(
+                f"compound motion {names} is annotated but the camera is annotated as not moving "
+                f"(steadiness {_value(self.steadiness)}, movement {_value(self.movement)})"
+            )
 
     @property
     def labeled(self) -> bool:

@@ -72,6 +72,9 @@ def binary_records(
     """
     out: dict[Primitive, list[BinaryRecord]] = {p: [] for p in Primitive}
     for video, per_prim in labels.items():
+        if not isinstance(per_prim, Mapping):
+            # a list or a bare label stopped the build with "'list' object has no attribute 'items'"
+            raise ValueError(f"{video}: labels must map Primitive -> True / False / None, got {per_prim!r}")
         for key, value in per_prim.items():
             # a key by name ("Pan_Left") was never looked up, so its label was left out; a value
             # outside the tri-state ("False", NaN, 2) became "Yes" through bool()

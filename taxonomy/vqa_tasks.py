@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -84,6 +85,13 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            # a list or mapping as a key (``? [a, b]``) stopped the reader with a bare TypeError
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a name, got a {key_node.id}", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
@@ -167,7 +175,13 @@ def load_vqa_tasks(path: str | Path | None = None) -> tuple[VQATask, ...]:
         resource = resources.files("camerabench.taxonomy").joinpath(VQA_TASKS_FILE)
         source, text = str(resource), resource.read_text("utf-8")
     else:
-        source, text = str(path), Path(path).read_text("utf-8")
+        source = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            # the bare decode error named neither the file nor the line
+            line = Path(path).read_bytes()[: exc.start].count(b"\n") + 1
+            raise TaxonomyDataError(source, f"line {line}: not UTF-8 text ({exc.reason})") from exc
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
@@ -185,9 +199,30 @@ def vqa_task(name: str) -> VQATask:
     """The packaged task called ``name``.
 
     Raises:
-        KeyError: No task has that name.
+        KeyError: No task has that name; the message names the closest task (case, spaces,
+            hyphens or a typo).
     """
-    for task in vqa_tasks():
+    tasks = vqa_tasks()
+    for task in tasks:
         if task.task == name:
             return task
-    raise KeyError(f"unknown VQA task {name!r}; tasks are listed in {VQA_TASKS_FILE}")
+    names = [task.task for task in tasks]
+    closest = _closest_task(name, names)
+    hint = f"; did you mean {closest!r}?" if closest is not None else ""
+    raise KeyError(f"unknown VQA task {name!r}{hint} (the tasks are listed in {VQA_TASKS_FILE})")
+
+
+def _fold(name: str) -> str:
+    """A name as a user might type it, folded: ``Has-Pan Left`` -> ``haspanleft``."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def _closest_task(name: object, names: list[str]) -> str | None:
+    """The task a mistyped name most likely means (case, spaces, hyphens or a typo), or None."""
+    if not isinstance(name, str) or not _fold(name):
+        return None
+    folded = {_fold(n): n for n in names}
+    if _fold(name) in folded:
+        return folded[_fold(name)]
+    found = difflib.get_close_matches(_fold(name), list(folded), n=1, cutoff=0.9)
+    return folded[found[0]] if found else None

@@ -154,7 +154,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     Raises:
         CameraBenchError: a Ray flag with ``--backend local``; with ``--backend ray``, a malformed
             ``RAY_ADDRESS`` (read when ``--ray-address`` is not given or is ``auto``) or
-            ``RAY_USE_TLS`` in the environment.
+            ``RAY_USE_TLS`` in the environment, or an empty or relative ``RAY_TMPDIR`` / ``TMPDIR``
+            where a Ray instance would start on this machine.
     """
     if args.backend != "ray":
         given = [flag for flag, attr in _RAY_FLAGS if getattr(args, attr) is not None]
@@ -162,8 +163,9 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
             raise CameraBenchError(f"{', '.join(given)} only apply with --backend ray")
         return {"backend": "local"}
     _check_ray_environment(args.ray_address)
-    from camerabench.jobs.ray_backend import RayOptions, require_ray
+    from camerabench.jobs.ray_backend import RayOptions, check_temp_folder, require_ray
 
+    check_temp_folder(args.ray_address)  # an empty or relative RAY_TMPDIR, before the method folder is made
     require_ray()
     _warn_unused_by_tasks(args)
     defaults = RayOptions()

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import Any
 
 from camerabench.cli.args import path_arg, positive_int
+from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 
 __all__ = ["add_parser", "run"]
@@ -44,15 +45,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "calibrate",
         help="fit per-primitive score -> P(yes) maps of a method (RUN/<method>/calibration.json)",
     )
-    p.add_argument("--data", type=path_arg, required=True, help="labelled dataset the run scored")
-    p.add_argument("--run", type=path_arg, required=True, help="run folder")
-    p.add_argument("--method", type=_folder_name, required=True, help="method folder name in RUN")
-    p.add_argument("--folds", type=positive_int, default=None, help="video-level folds for cross-fitting")
+    p.add_argument("--data", type=path_arg, required=True, action=GivenOnce, help="labelled dataset the run scored")
+    p.add_argument("--run", type=path_arg, required=True, action=GivenOnce, help="run folder")
+    p.add_argument("--method", type=_folder_name, required=True, action=GivenOnce, help="method folder name in RUN")
+    p.add_argument(
+        "--folds", type=positive_int, default=None, action=GivenOnce, help="video-level folds for cross-fitting"
+    )
     p.add_argument(
         "--from",
         dest="copy_from",
         type=path_arg,
         default=None,
+        action=GivenOnce,
         metavar="RUN2|FILE",
         help="apply the calibration of another run (its <method>/calibration.json, or a file) instead of fitting",
     )

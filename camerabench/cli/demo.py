@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from camerabench.cli.args import path_arg, positive_int
+from camerabench.cli.method_flags import GivenOnce
 
 __all__ = ["add_parser", "run", "summary_line"]
 
@@ -21,6 +22,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--out",
         type=path_arg,
         default="demo_out",
+        action=GivenOnce,
         help=(
             "output folder (default demo_out): data/, run/ and report/. Run again into the same folder, "
             "after an interruption or a finished demo, it resumes: the dataset is reused, finished predictions "
@@ -29,9 +31,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument(
-        "--clips", type=positive_int, default=None, help="synthetic clips (default: the standard preset's full set)"
+        "--clips",
+        type=positive_int,
+        default=None,
+        action=GivenOnce,
+        help="synthetic clips (default: the standard preset's full set)",
     )
-    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
+    p.add_argument(
+        "--workers", type=positive_int, default=None, action=GivenOnce, help="processes (default: all cores)"
+    )
     return p
 
 

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from camerabench.cli.args import bounded_int, path_arg
+from camerabench.cli.method_flags import GivenOnce
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
@@ -27,20 +28,25 @@ MAX_BOOTSTRAP = 100 * DEFAULT_N_BOOTSTRAP
 def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
     """``--failed`` and ``--bootstrap``, shared by ``evaluate`` and ``report``."""
     p.add_argument(
-        "--failed", choices=FAILED_POLICIES, default=FAILED_POLICIES[0], help="how failed samples are scored"
+        "--failed",
+        choices=FAILED_POLICIES,
+        default=FAILED_POLICIES[0],
+        action=GivenOnce,
+        help="how failed samples are scored",
     )
     p.add_argument(
         "--bootstrap",
         type=bounded_int(MAX_BOOTSTRAP),
         default=DEFAULT_N_BOOTSTRAP,
+        action=GivenOnce,
         help=f"bootstrap resamples for confidence intervals (default {DEFAULT_N_BOOTSTRAP}, at most {MAX_BOOTSTRAP})",
     )
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("evaluate", help="metrics for every method in a run folder")
-    p.add_argument("--data", type=path_arg, required=True)
-    p.add_argument("--run", type=path_arg, required=True)
+    p.add_argument("--data", type=path_arg, required=True, action=GivenOnce)
+    p.add_argument("--run", type=path_arg, required=True, action=GivenOnce)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_evaluation_flags(p)
     return p

@@ -9,6 +9,7 @@ from typing import Any
 
 from camerabench.baselines.vlm.arch import ARCHS
 from camerabench.cli.args import path_arg, torch_seed
+from camerabench.cli.method_flags import GivenOnce
 
 __all__ = ["add_parser", "run"]
 
@@ -17,12 +18,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "make-tiny-vlm", help="write a tiny random Qwen2.5-VL or Qwen3-VL checkpoint for smoke tests"
     )
-    p.add_argument("--out", type=path_arg, required=True)
-    p.add_argument("--seed", type=torch_seed, default=0)
+    p.add_argument("--out", type=path_arg, required=True, action=GivenOnce)
+    p.add_argument("--seed", type=torch_seed, default=0, action=GivenOnce)
     p.add_argument(
         "--arch",
         choices=[a.name for a in ARCHS.values()],
         default="qwen2.5-vl",
+        action=GivenOnce,
         help="model generation (default qwen2.5-vl)",
     )
     return p

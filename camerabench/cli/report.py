@@ -9,20 +9,22 @@ from typing import Any
 
 from camerabench.cli.args import non_negative_int, path_arg
 from camerabench.cli.evaluate import add_evaluation_flags
+from camerabench.cli.method_flags import GivenOnce
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("report", help="write report.md / report.html with tables and plots")
-    p.add_argument("--data", type=path_arg, required=True)
-    p.add_argument("--run", type=path_arg, required=True)
-    p.add_argument("--out", type=path_arg, required=True)
+    p.add_argument("--data", type=path_arg, required=True, action=GivenOnce)
+    p.add_argument("--run", type=path_arg, required=True, action=GivenOnce)
+    p.add_argument("--out", type=path_arg, required=True, action=GivenOnce)
     add_evaluation_flags(p)
     p.add_argument(
         "--gallery",
         type=non_negative_int,
         default=None,
+        action=GivenOnce,
         metavar="N",
         help="failure gallery: the N worst-ranked samples per method with frames and trajectories (default 8; 0: none)",
     )

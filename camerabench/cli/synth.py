@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
+from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, PRESETS
 
@@ -46,13 +47,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "synth", help="generate the synthetic benchmark with exact ground truth"
     )
-    p.add_argument("--out", type=path_arg, required=True, help="dataset folder to write")
-    p.add_argument("--clips", type=positive_int, default=None, help="number of clips (default: the preset's full set)")
-    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED)
-    p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET)
-    p.add_argument("--size", default=None, help=f"frame size WxH (default {width}x{height})")
-    p.add_argument("--fps", type=positive_float, default=None, help=f"frame rate (default {DEFAULT_FPS:g})")
-    p.add_argument("--workers", type=positive_int, default=None, help="render processes (default: all cores)")
+    p.add_argument("--out", type=path_arg, required=True, action=GivenOnce, help="dataset folder to write")
+    p.add_argument(
+        "--clips",
+        type=positive_int,
+        default=None,
+        action=GivenOnce,
+        help="number of clips (default: the preset's full set)",
+    )
+    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, action=GivenOnce)
+    p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET, action=GivenOnce)
+    p.add_argument("--size", default=None, action=GivenOnce, help=f"frame size WxH (default {width}x{height})")
+    p.add_argument(
+        "--fps", type=positive_float, default=None, action=GivenOnce, help=f"frame rate (default {DEFAULT_FPS:g})"
+    )
+    p.add_argument(
+        "--workers", type=positive_int, default=None, action=GivenOnce, help="render processes (default: all cores)"
+    )
     return p
 
 

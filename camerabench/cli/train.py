@@ -20,6 +20,7 @@ from typing import Any
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
 from camerabench.baselines.vlm.config import MIN_TEMPERATURE, GRPOConfig, TrainConfig
 from camerabench.cli.args import fraction, path_arg, positive_float, positive_int, torch_seed
+from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 
 __all__ = ["STAGES", "TRAINABLE", "add_parser", "run"]
@@ -128,16 +129,32 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "train", help="fine-tune a Qwen-VL checkpoint (SFT, then GRPO), or fit a fusion model, on a dataset's labels"
     )
-    p.add_argument("--method", choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)")
     p.add_argument(
-        "--stage", choices=STAGES, default=None, help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)"
+        "--method", action=GivenOnce, choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)"
     )
-    p.add_argument("--data", type=path_arg, required=True)
-    p.add_argument("--model", default=None, help="checkpoint to fine-tune (qwen-vl)")
-    p.add_argument("--out", type=path_arg, required=True)
-    p.add_argument("--run", type=path_arg, default=None, help="run folder holding the inputs' method folders (fusion)")
-    p.add_argument("--inputs", default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)")
-    p.add_argument("--folds", type=positive_int, default=None, help="video-level cross-fitting folds (fusion)")
+    p.add_argument(
+        "--stage",
+        action=GivenOnce,
+        choices=STAGES,
+        default=None,
+        help="qwen-vl: sft (default) or grpo (from an SFT checkpoint)",
+    )
+    p.add_argument("--data", action=GivenOnce, type=path_arg, required=True)
+    p.add_argument("--model", action=GivenOnce, default=None, help="checkpoint to fine-tune (qwen-vl)")
+    p.add_argument("--out", action=GivenOnce, type=path_arg, required=True)
+    p.add_argument(
+        "--run",
+        action=GivenOnce,
+        type=path_arg,
+        default=None,
+        help="run folder holding the inputs' method folders (fusion)",
+    )
+    p.add_argument(
+        "--inputs", action=GivenOnce, default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)"
+    )
+    p.add_argument(
+        "--folds", action=GivenOnce, type=positive_int, default=None, help="video-level cross-fitting folds (fusion)"
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",
@@ -145,43 +162,51 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="qwen-vl: replace a model already in --out (refused otherwise; training does not resume)",
     )
     p.add_argument("--lora", action="store_true", default=None)
-    p.add_argument("--epochs", type=positive_float, default=None, help="sft")
+    p.add_argument("--epochs", action=GivenOnce, type=positive_float, default=None, help="sft")
     p.add_argument(
-        "--lr", type=positive_float, default=None, help=f"learning rate (default sft {d['lr']:g}, grpo {g['lr']:g})"
+        "--lr",
+        action=GivenOnce,
+        type=positive_float,
+        default=None,
+        help=f"learning rate (default sft {d['lr']:g}, grpo {g['lr']:g})",
     )
-    p.add_argument("--warmup", type=fraction, default=None)
-    p.add_argument("--batch-size", type=positive_int, default=None)
-    p.add_argument("--grad-accum", type=positive_int, default=None)
-    p.add_argument("--sample-fps", type=positive_float, default=None)
-    p.add_argument("--max-side", type=positive_int, default=None)
+    p.add_argument("--warmup", action=GivenOnce, type=fraction, default=None)
+    p.add_argument("--batch-size", action=GivenOnce, type=positive_int, default=None)
+    p.add_argument("--grad-accum", action=GivenOnce, type=positive_int, default=None)
+    p.add_argument("--sample-fps", action=GivenOnce, type=positive_float, default=None)
+    p.add_argument("--max-side", action=GivenOnce, type=positive_int, default=None)
     p.add_argument("--train-vision", action="store_true", default=None, help="also train the vision tower and merger")
     p.add_argument("--no-captions", action="store_true", default=None, help="leave caption examples out of the mixture")
     p.add_argument(
         "--no-mcq", action="store_true", default=None, help="leave the multiple-choice rows (labels/shotbench) out"
     )
-    p.add_argument("--mcq-fps", type=positive_float, default=None, help="frame rate of MCQ videos")
-    p.add_argument("--mcq-max-pixels", type=positive_int, default=None, help="MCQ pixels per frame")
+    p.add_argument("--mcq-fps", action=GivenOnce, type=positive_float, default=None, help="frame rate of MCQ videos")
+    p.add_argument("--mcq-max-pixels", action=GivenOnce, type=positive_int, default=None, help="MCQ pixels per frame")
     grpo = p.add_argument_group("GRPO (--stage grpo)")
-    grpo.add_argument("--steps", type=positive_int, default=None, help="optimiser steps")
-    grpo.add_argument("--prompts-per-step", type=positive_int, default=None)
-    grpo.add_argument("--group-size", type=positive_int, default=None, help="completions per prompt")
-    grpo.add_argument("--kl-coef", type=_non_negative_float, default=None, help="beta of the KL penalty")
-    grpo.add_argument("--clip-eps", type=positive_float, default=None, help="ratio clipping range")
-    grpo.add_argument("--updates-per-batch", type=positive_int, default=None)
-    grpo.add_argument("--accuracy-weight", type=_non_negative_float, default=None)
-    grpo.add_argument("--format-weight", type=_non_negative_float, default=None)
-    grpo.add_argument("--format-pattern", default=None, help="regex the whole completion must match")
+    grpo.add_argument("--steps", action=GivenOnce, type=positive_int, default=None, help="optimiser steps")
+    grpo.add_argument("--prompts-per-step", action=GivenOnce, type=positive_int, default=None)
+    grpo.add_argument("--group-size", action=GivenOnce, type=positive_int, default=None, help="completions per prompt")
+    grpo.add_argument(
+        "--kl-coef", action=GivenOnce, type=_non_negative_float, default=None, help="beta of the KL penalty"
+    )
+    grpo.add_argument("--clip-eps", action=GivenOnce, type=positive_float, default=None, help="ratio clipping range")
+    grpo.add_argument("--updates-per-batch", action=GivenOnce, type=positive_int, default=None)
+    grpo.add_argument("--accuracy-weight", action=GivenOnce, type=_non_negative_float, default=None)
+    grpo.add_argument("--format-weight", action=GivenOnce, type=_non_negative_float, default=None)
+    grpo.add_argument("--format-pattern", action=GivenOnce, default=None, help="regex the whole completion must match")
     grpo.add_argument(
         "--no-reasoning", action="store_true", default=None, help="prompts ask for the answer only, no <think>"
     )
-    grpo.add_argument("--max-new-tokens", type=positive_int, default=None)
-    grpo.add_argument("--temperature", type=_temperature, default=None, help="sampling temperature")
+    grpo.add_argument("--max-new-tokens", action=GivenOnce, type=positive_int, default=None)
+    grpo.add_argument("--temperature", action=GivenOnce, type=_temperature, default=None, help="sampling temperature")
     grpo.add_argument("--no-filter", action="store_true", default=None, help="keep groups whose rewards are all equal")
-    grpo.add_argument("--micro-batch", type=positive_int, default=None, help="completions per forward")
+    grpo.add_argument(
+        "--micro-batch", action=GivenOnce, type=positive_int, default=None, help="completions per forward"
+    )
     grpo.add_argument("--no-binary", action="store_true", default=None, help="leave the yes/no questions out")
-    p.add_argument("--seed", type=torch_seed, default=None)
-    p.add_argument("--device", default=None)
-    p.add_argument("--dtype", default=None)
+    p.add_argument("--seed", action=GivenOnce, type=torch_seed, default=None)
+    p.add_argument("--device", action=GivenOnce, default=None)
+    p.add_argument("--dtype", action=GivenOnce, default=None)
     return p
 
 

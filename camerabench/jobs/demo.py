@@ -28,6 +28,7 @@ from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.jobs.workers import check_workers
+from camerabench.machine import usable_cpus
 from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, MethodFolder
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ def run_demo(
     out = Path(out)
     data, run, report = out / "data", out / "run", out / "report"
     # given, it is checked like the jobs' own (0 would otherwise mean "all cores" without a word)
-    workers = check_workers(workers) if workers is not None else os.cpu_count() or 1
+    workers = check_workers(workers) if workers is not None else usable_cpus()
     methods = DEMO_METHODS if methods is None else methods
     _check_arguments(out, clips, methods)
     clips = _count(clips) if clips is not None else None  # a plain int for the manifest and the checks

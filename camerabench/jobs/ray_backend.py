@@ -28,11 +28,15 @@ left in ``/tmp/ray/ray_current_cluster``, which ``ray.init`` joins when given no
 A local instance started for the run keeps the caller's SIGTERM handler (``ray.init`` would
 replace it with its own), and the environment variables and SIGTERM handler ``ray.init`` set
 (``PYTHONBREAKPOINT``: a later ``breakpoint()`` went to Ray's remote debugger) are put back when
-the run shuts the instance it started or joined down.
+the run shuts the instance it started or joined down. An empty or relative ``RAY_TMPDIR`` (or
+``TMPDIR``), where a local instance would start, is refused before ``ray.init`` (Ray made a ``ray``
+folder in the current folder and timed out after some 30 s), and a temporary folder Ray cannot use
+(not writable, socket paths over 107 bytes) is one line naming it.
 
 Data access: workers read videos (and trajectories) by path, so the data must be on storage every
 node sees; with ``ship_videos`` the driver reads each video and sends its bytes through Ray's
-object store, and the worker runs the method on a temporary copy with the same file name.
+object store, and the worker runs the method on a temporary copy with the same file name (a video
+the driver cannot read is that video's failure, with the reason).
 Outputs always come back to the driver, which alone writes the run folder.
 
 Ray is an optional dependency, imported only inside these functions.
@@ -68,6 +72,7 @@ __all__ = [
     "ClusterInfo",
     "RayOptions",
     "check_fits",
+    "check_temp_folder",
     "connect",
     "require_ray",
     "run_on_ray",
@@ -309,8 +314,10 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
             except CameraBenchError as exc:
                 raise CameraBenchError(f"{exc} (the address in the environment variable RAY_ADDRESS)") from exc
         elif address is not None and address.strip() != "auto":
+            check_temp_folder(address.strip())  # "local": a new instance on this machine
             _check_reachable(address)
         else:
+            check_temp_folder(address)
             init_address = _check_current_cluster(address)
         main_thread = threading.current_thread() is threading.main_thread()
         sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
@@ -318,10 +325,14 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
         try:
             ray.init(address=init_address, include_dashboard=False, logging_level=logging.WARNING)
             ray_sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
-        except (ConnectionError, RuntimeError, ValueError) as exc:
+        except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+            # OSError: Ray's temporary folder cannot be made (not writable), or its socket paths there
+            # are longer than a Unix socket's 107 bytes (a long RAY_TMPDIR / TMPDIR): it was a traceback
             _restore_env(env_before, dict(os.environ))
             where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
-            raise CameraBenchError(f"could not {where}: {one_line(str(exc))}") from exc
+            local = not from_env and init_address in (None, "local")  # not joining a cluster
+            temp = local and isinstance(exc, OSError) and not isinstance(exc, ConnectionError)
+            raise CameraBenchError(f"could not {where}: {one_line(str(exc))}{_temp_hint() if temp else ''}") from exc
         except BaseException:
             _restore_env(env_before, dict(os.environ))
             raise
@@ -369,16 +380,60 @@ def _restore_env(before: dict[str, str], after: dict[str, str]) -> None:
             os.environ.pop(key, None)
 
 
+def _ray_temp_root() -> tuple[str, str | None]:
+    """The folder Ray puts its temporary folder ``ray`` in on this machine, as Ray picks it
+    (``$RAY_TMPDIR``, else ``$TMPDIR`` on Linux, else ``/tmp``), and the environment variable it
+    came from (None: Ray's default)."""
+    for name in ("RAY_TMPDIR", "TMPDIR") if sys.platform.startswith("linux") else ("RAY_TMPDIR",):
+        value = os.environ.get(name)
+        if value is not None:
+            return value, name
+    return ("/tmp" if sys.platform.startswith(("linux", "darwin")) else tempfile.gettempdir()), None
+
+
 def _ray_address_file() -> Path:
     """The file where ``ray start`` writes its head's address, which ``ray.init`` joins when given
-    no address: ``ray_current_cluster`` in Ray's temporary folder (``$RAY_TMPDIR/ray``, else
-    ``$TMPDIR/ray`` on Linux, else ``/tmp/ray``, as Ray picks it)."""
-    root = os.environ.get("RAY_TMPDIR")
-    if root is None:
-        root = os.environ.get("TMPDIR") if sys.platform.startswith("linux") else None
-    if root is None:
-        root = "/tmp" if sys.platform.startswith(("linux", "darwin")) else tempfile.gettempdir()
-    return Path(root) / "ray" / "ray_current_cluster"
+    no address: ``ray_current_cluster`` in Ray's temporary folder (:func:`_ray_temp_root`)."""
+    return Path(_ray_temp_root()[0]) / "ray" / "ray_current_cluster"
+
+
+def check_temp_folder(address: str | None) -> None:
+    """Refuse an empty or relative ``RAY_TMPDIR`` (or Linux's ``TMPDIR`` without it) when
+    ``ray.init(address)`` would start a Ray instance on this machine or look for the address
+    ``ray start`` left there: ``address`` ``"local"``, or None or ``"auto"`` without a
+    ``RAY_ADDRESS`` (joining a cluster, Ray uses the temporary folder of its node).
+
+    Ray takes either as it is: it made its ``ray`` folder in the current folder (the data's, the
+    repository's), then said only "The current node timed out during startup" (a bare
+    ``Exception`` traceback) after some 30 s, leaving a defunct GCS server behind; the address file
+    of ``ray start`` was looked for under the current folder too. (``RAY_TMPDIR=$SCRATCH/ray``
+    with ``SCRATCH`` unset is how an empty one comes.)
+
+    Raises:
+        CameraBenchError: naming the variable, its value and what to do.
+    """
+    joins = address not in (None, "auto", "local") or (
+        address != "local" and bool(os.environ.get("RAY_ADDRESS", "").strip())
+    )
+    root, name = _ray_temp_root()
+    if joins or name is None or os.path.isabs(root):
+        return
+    what = "empty" if not root.strip() else "a relative path"
+    raise CameraBenchError(
+        f"the environment variable {name} is {root!r}, {what}: Ray keeps its sockets and logs under it and "
+        f"cannot start from there (it made a 'ray' folder in the current folder and timed out); set {name} "
+        "to an absolute path of a folder you can write (e.g. /tmp), or unset it"
+    )
+
+
+def _temp_hint() -> str:
+    """Where Ray keeps its files on this machine, for an error of ``ray.init`` starting an instance."""
+    root, name = _ray_temp_root()
+    source = f"from {name}" if name else "Ray's default"
+    return (
+        f"; Ray keeps its sockets and logs under {os.path.join(root, 'ray')} ({source}): set RAY_TMPDIR to a short "
+        "absolute path of a folder you can write (a socket's path is at most 107 bytes)"
+    )
 
 
 def _check_current_cluster(address: str | None) -> str | None:
@@ -521,8 +576,18 @@ class _VideoActor:
 # --- driver side ---------------------------------------------------------------------------
 
 
+class _UnshippableError(Exception):
+    """A file of a job that the driver cannot read to ship it: that job's failure (the reason)."""
+
+
 def _ship(job: tuple[Any, ...], file_fields: Sequence[int], enabled: bool) -> dict[int, Any]:
-    """Object refs of the bytes of ``job``'s file fields (those the driver can read)."""
+    """Object refs of the bytes of ``job``'s file fields (those the driver can read).
+
+    Raises:
+        _UnshippableError: a file is there but cannot be read (no read permission, an I/O error): that
+            job's failure, as locally the method's own read fails that video only (an OSError
+            here stopped the whole run with a traceback).
+    """
     if not enabled:
         return {}
     import ray
@@ -531,7 +596,13 @@ def _ship(job: tuple[Any, ...], file_fields: Sequence[int], enabled: bool) -> di
     for pos in file_fields:
         path = job[pos]
         if path is not None and Path(path).is_file():  # a missing file fails in the method, as locally
-            refs[pos] = ray.put(Path(path).read_bytes())
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise _UnshippableError(
+                    f"could not read {path} to send it to the Ray workers (--ship-videos): {exc.strerror or exc}"
+                ) from exc
+            refs[pos] = ray.put(data)
     return refs
 
 
@@ -609,9 +680,17 @@ def _run_tasks(
         while pending or running:
             while pending and len(running) < limit:
                 index = pending.popleft()
-                shipped = _ship(jobs[index], file_fields, options.ship_videos)
+                sent = time.perf_counter()
+                try:
+                    shipped = _ship(jobs[index], file_fields, options.ship_videos)
+                except _UnshippableError as exc:  # that video's failure; the others go on
+                    log.warning("%s: %s", what, exc)
+                    yield JobDone(index, None, str(exc), time.perf_counter() - sent)
+                    continue
                 ref = remote.remote(init, init_args, job_fn, jobs[index], shipped)
-                running[ref] = (index, time.perf_counter())
+                running[ref] = (index, sent)
+            if not running:  # the last videos could not be shipped
+                continue
             [ref], _ = ray.wait(list(running), num_returns=1)
             index, sent = running.pop(ref)
             seconds = time.perf_counter() - sent
@@ -680,9 +759,19 @@ def _run_actors(
             start()
         while batches or calls:
             while idle and batches:
-                actor, indices = idle.pop(), batches.popleft()
-                payload = [(i, jobs[i], _ship(jobs[i], file_fields, options.ship_videos)) for i in indices]
-                calls[actor.run.remote(job_fn, payload)] = _Call(actor, indices, time.perf_counter())
+                indices, sent = batches.popleft(), time.perf_counter()
+                payload = []
+                for i in indices:
+                    try:
+                        payload.append((i, jobs[i], _ship(jobs[i], file_fields, options.ship_videos)))
+                    except _UnshippableError as exc:  # that video's failure; the others of the call go on
+                        log.warning("%s: %s", what, exc)
+                        yield JobDone(i, None, str(exc), time.perf_counter() - sent)
+                if payload:
+                    actor = idle.pop()
+                    calls[actor.run.remote(job_fn, payload)] = _Call(actor, [i for i, _, _ in payload], sent)
+            if not batches and not calls:  # the last videos could not be shipped
+                break
             if not starting and not calls:  # every actor died and none is starting: start one
                 start()
             [ref], _ = ray.wait([*starting, *calls], num_returns=1)

@@ -65,6 +65,7 @@ from camerabench.jobs.workers import (
     run_in_workers,
 )
 from camerabench.locks import FolderLock
+from camerabench.machine import usable_cpus
 from camerabench.records import (
     AnswerRecord,
     CaptionRecord,
@@ -504,7 +505,7 @@ def _iter_outcomes(
             yield outcome
         return
     else:
-        threads = max(1, (os.cpu_count() or 1) // execution.workers)
+        threads = max(1, usable_cpus() // execution.workers)
         dones = run_in_workers(jobs, execution.workers, _init, (method, options, threads), job_fn, what)
     with contextlib.closing(dones):
         for done in dones:
@@ -727,10 +728,10 @@ def _run(
     if backend == "ray" and ray is not None and isinstance(ray.address, str) and ray.address != ray.address.strip():
         # "auto " pasted with a space: Ray's own "Invalid address format" would not say what is wrong
         ray = dataclasses.replace(ray, address=ray.address.strip())
-    cpus = os.cpu_count() or 1
+    cpus = usable_cpus()  # the job's CPUs (affinity, container quota), not the whole node's
     if backend == "local" and workers > cpus:  # once per run (the answering pass included)
         log.warning(
-            "workers=%d is more than the %d CPUs of this machine: the processes share them (at most one "
+            "workers=%d is more than the %d CPUs this process may use: the processes share them (at most one "
             "process per video is started); fewer workers run as fast with less memory",
             workers,
             cpus,
@@ -869,7 +870,7 @@ def _backend_record(execution: _Execution, cluster: ClusterInfo | None) -> dict[
         2
     """
     if cluster is None:
-        return {"name": "local", "workers": execution.workers, "nodes": 1, "cpus": os.cpu_count()}
+        return {"name": "local", "workers": execution.workers, "nodes": 1, "cpus": usable_cpus()}
     ray = execution.ray
     return {
         "name": "ray",

@@ -27,10 +27,19 @@ from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import atomic_open, atomic_write_text, read_json, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
+from camerabench.machine import usable_cpus
 from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
-from camerabench.shotbench import write_mcq_table
+from camerabench.shotbench import MCQRow, write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
-from camerabench.synth.mcq import MCQ_TABLE, SHOT_TABLE, ShotGeometry, camera_movement_rows, shot_geometry, shot_rows
+from camerabench.synth.mcq import (
+    MCQ_TABLE,
+    SHOT_QUESTIONS,
+    SHOT_TABLE,
+    ShotGeometry,
+    camera_movement_rows,
+    shot_geometry,
+    shot_rows,
+)
 from camerabench.synth.nuisances import (
     apply_overlays,
     check_lens_fold,
@@ -905,7 +914,7 @@ def generate_dataset(
     with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
         _prepare_out(out)
         jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
-        n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+        n_workers = max(1, min(workers or usable_cpus(), len(jobs)))
         limit, what = _memory_limit()
         # each worker renders one clip at a time: the largest clips at once must fit
         largest = np.cumsum(sorted(needs, reverse=True))
@@ -978,9 +987,12 @@ def _write_labels(
     mcq_rows = camera_movement_rows([(c.video, c.labels) for c in clips], seed)
     if mcq_rows:
         write_mcq_table(labels_dir / "shotbench" / f"{MCQ_TABLE}.tsv", mcq_rows)
-    shot = shot_rows([ShotGeometry.from_dict(st["shot"]) for st in stats], seed)
+    shots = [ShotGeometry.from_dict(st["shot"]) for st in stats]
+    shot = shot_rows(shots, seed)
     if shot:
         write_mcq_table(labels_dir / "shotbench" / f"{SHOT_TABLE}.tsv", shot)
+    coverage = {MCQ_TABLE: _movement_coverage(clips, mcq_rows), SHOT_TABLE: _shot_coverage(shots, shot)}
+    _log_coverage(coverage)
     manifest = {
         "generator": GENERATOR,
         "generator_version": GENERATOR_VERSION,
@@ -1014,9 +1026,94 @@ def _write_labels(
             }
             for i, c in enumerate(clips)
         ],
+        # which clips the ShotBench-style tables cover and why the others have no row (manifests
+        # written before this key was added lack it: unknown there; the labels are the same, so
+        # generator_version is unchanged)
+        "mcq_coverage": coverage,
     }
     write_json(out / "manifest.json", manifest)
     (out / _INCOMPLETE).unlink()
+
+
+#: Why a clip has no row in the camera-movement table: the criteria of
+#: :func:`camerabench.synth.mcq.camera_movement_rows` (exactly one clear-yes primitive, then three
+#: clear-no distractors). The number of clear-yes primitives is counted here; a clip with exactly
+#: one and still no row lacked distractors (the only other reason that function skips a clip).
+NO_CLEAR_YES = "no clear-yes primitive"
+SEVERAL_CLEAR_YES = "several clear-yes primitives"
+FEW_DISTRACTORS = "fewer than 3 clear-no primitives to offer as distractors"
+#: Why a clip has no row in a category of the shot table (:func:`camerabench.synth.mcq.shot_rows`).
+NO_SUBJECT = "no tracked subject wholly in view"
+NO_STEADY_CLASS = "no class holds, with its margin, at the first, middle and last frame"
+NO_CATEGORY = "no category has a row (lens size, camera angle, shot size, composition)"
+
+
+def _coverage(clips: int, missing: dict[str, list[str]], rows: int) -> dict[str, Any]:
+    """A table's coverage as the manifest records it: counts, and the videos per reason."""
+    without = sum(len(v) for v in missing.values())
+    return {
+        "written": rows > 0,
+        "rows": rows,
+        "clips": clips,
+        "clips_with_rows": clips - without,
+        "clips_without_rows": without,
+        "without_rows": {reason: {"count": len(v), "videos": v} for reason, v in sorted(missing.items())},
+    }
+
+
+def _movement_coverage(clips: list[SynthClip], rows: list[MCQRow]) -> dict[str, Any]:
+    """Which clips the camera-movement table covers, and why each other clip has no row."""
+    covered = {path for row in rows for path in row.paths}
+    missing: dict[str, list[str]] = {}
+    for c in clips:
+        if f"videos/{c.video}" in covered:
+            continue
+        yes = sum(1 for p in Primitive if c.labels.get(p) is not None and bool(c.labels.get(p)))
+        reason = NO_CLEAR_YES if yes == 0 else SEVERAL_CLEAR_YES if yes > 1 else FEW_DISTRACTORS
+        missing.setdefault(reason, []).append(c.video)
+    return _coverage(len(clips), missing, len(rows))
+
+
+def _shot_coverage(shots: list[ShotGeometry], rows: list[MCQRow]) -> dict[str, Any]:
+    """Which clips the shot table covers (any category), and per category why a clip has no row."""
+    has = {(path, row.category) for row in rows for path in row.paths}
+    missing: dict[str, list[str]] = {}
+    categories: dict[str, Any] = {}
+    for category in SHOT_QUESTIONS:
+        subject = category in ("shot size", "composition")
+        lacking: dict[str, list[str]] = {}
+        for shot in shots:
+            if (f"videos/{shot.video}", category) in has:
+                continue
+            needs = shot.subject_visible if category == "shot size" else shot.subject_centre_x
+            reason = NO_SUBJECT if subject and needs is None else NO_STEADY_CLASS
+            lacking.setdefault(reason, []).append(shot.video)
+        per = _coverage(len(shots), lacking, sum(1 for row in rows if row.category == category))
+        del per["written"]
+        categories[category] = per
+    for shot in shots:
+        if not any((f"videos/{shot.video}", category) in has for category in SHOT_QUESTIONS):
+            missing.setdefault(NO_CATEGORY, []).append(shot.video)
+    return {**_coverage(len(shots), missing, len(rows)), "categories": categories}
+
+
+def _log_coverage(coverage: dict[str, dict[str, Any]]) -> None:
+    """One line: how many clips each MCQ table covers, why the others have none, and which
+    table is not written because no clip has a row in it (a warning then)."""
+    parts: list[str] = []
+    for table, cov in coverage.items():
+        why = ", ".join(f"{reason} ({r['count']})" for reason, r in cov["without_rows"].items())
+        if not cov["written"]:
+            parts.append(f"{table}: no clip of {cov['clips']} has a row ({why}), the table is not written")
+        elif cov["clips_without_rows"]:
+            parts.append(
+                f"{table}: {cov['rows']} row(s) for {cov['clips_with_rows']}/{cov['clips']} clips "
+                f"({cov['clips_without_rows']} without a row: {why})"
+            )
+        else:
+            parts.append(f"{table}: {cov['rows']} row(s) for all {cov['clips']} clips")
+    level = logging.WARNING if any(not cov["written"] for cov in coverage.values()) else logging.INFO
+    log.log(level, "ShotBench-style MCQ tables: %s (videos per reason: manifest.json, mcq_coverage)", "; ".join(parts))
 
 
 def _annotation_dict(spec: ClipSpec) -> dict[str, Any]:

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.errors import CameraBenchError
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive, TriState
 
@@ -70,15 +72,62 @@ def _distractors(truth: Primitive, labels: Mapping[Primitive, TriState]) -> list
     return [p for p in ordered if labels.get(p) is False][: _OPTIONS - 1]
 
 
+def _seed_text(seed: int) -> str:
+    """The seed as the text the shuffles are seeded with; refuses what is not an integer.
+
+    ``True``, ``1.0`` and ``1`` seeded different shuffles (``"True:a.mp4"``, ``"1.0:a.mp4"``), so a
+    table written with ``seed=1.0`` could not be made again with ``--seed 1``.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise CameraBenchError(f"the seed must be an integer, got {seed!r}")
+    return str(int(seed))
+
+
+def _checked_labels(video: str, labels: Mapping[Primitive, TriState]) -> dict[Primitive, TriState]:
+    """A clip's labels as True / False / None per primitive; anything else refused.
+
+    Labels keyed by name (``"Pan_Left"``) or given as ``np.True_``, 1 or ``"yes"`` were never
+    ``is True``: the clip silently got no row, or a primitive no distractor.
+    """
+    if not isinstance(labels, Mapping):
+        raise CameraBenchError(f"{video}: labels must map Primitive -> True / False / None, got {labels!r}")
+    out: dict[Primitive, TriState] = {}
+    for key, value in labels.items():
+        if not isinstance(key, Primitive):
+            raise CameraBenchError(f"{video}: labels are keyed by Primitive members, got {key!r}")
+        if value is not None and not isinstance(value, bool | np.bool_):
+            raise CameraBenchError(f"{video}: label of {key.value} must be True, False or None, got {value!r}")
+        out[key] = None if value is None else bool(value)
+    return out
+
+
+def _unique_videos(videos: Sequence[str]) -> None:
+    """Refuse a video given twice: its rows could give the same question two right answers."""
+    seen: set[str] = set()
+    for video in videos:
+        if not isinstance(video, str) or not video:
+            raise CameraBenchError(f"a video is named by a non-empty file name, got {video!r}")
+        if video in seen:
+            raise CameraBenchError(f"video {video!r} is given twice")
+        seen.add(video)
+
+
 def camera_movement_rows(clips: Sequence[tuple[str, Mapping[Primitive, TriState]]], seed: int) -> list[MCQRow]:
     """One row per clip with exactly one clear-yes primitive and enough clear-no distractors.
 
     Args:
         clips: (video file name inside ``videos/``, tri-state labels) per clip.
-        seed: shuffles the option letters (the same seed gives the same table).
+        seed: an integer; shuffles the option letters (the same seed gives the same table).
+
+    Raises:
+        CameraBenchError: a video is given twice, a label is keyed by other than a
+            :class:`Primitive` or is not True, False or None, or the seed is not an integer.
     """
+    seed_text = _seed_text(seed)
+    _unique_videos([video for video, _ in clips])
     rows: list[MCQRow] = []
-    for video, labels in clips:
+    for video, raw_labels in clips:
+        labels = _checked_labels(video, raw_labels)
         yes = [p for p in Primitive if labels.get(p) is True]
         if len(yes) != 1:
             continue
@@ -87,7 +136,7 @@ def camera_movement_rows(clips: Sequence[tuple[str, Mapping[Primitive, TriState]
         if len(distractors) < _OPTIONS - 1:
             continue
         choices = [truth, *distractors]
-        random.Random(f"{seed}:{video}").shuffle(choices)
+        random.Random(f"{seed_text}:{video}").shuffle(choices)
         letters = "ABCDEFGHIJ"[: len(choices)]
         options = {letter: p.mcq_option for letter, p in zip(letters, choices, strict=True)}
         answer = letters[choices.index(truth)]
@@ -243,6 +292,17 @@ class ShotGeometry:
     subject_height_fraction: tuple[float, ...] | None = None
     subject_centre_x: tuple[float, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # subject tuples of different lengths stopped shot_rows with zip's "argument 2 is shorter"
+        subject = (self.subject_visible, self.subject_height_fraction, self.subject_centre_x)
+        lengths = {len(t) for t in subject if t is not None}
+        if len(lengths) > 1:
+            raise CameraBenchError(
+                f"{self.video}: subject_visible, subject_height_fraction and subject_centre_x hold "
+                f"{', '.join('none' if t is None else str(len(t)) for t in subject)} values; "
+                "each holds one per measured frame"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly (the generator keeps it with the clip's statistics)."""
         return {k: v for k, v in self.__dict__.items()}
@@ -343,6 +403,8 @@ def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
         >>> [(r.category, r.options[r.answer]) for r in shot_rows([g], seed=0)]
         [('lens size', 'Wide'), ('camera angle', 'Eye level')]
     """
+    seed_text = _seed_text(seed)
+    _unique_videos([shot.video for shot in shots])
     rows: list[MCQRow] = []
     for shot in shots:
         found: list[tuple[str, str, tuple[str, ...]]] = []
@@ -357,7 +419,7 @@ def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
                 [shot_size_class(v, h) for v, h in zip(shot.subject_visible, shot.subject_height_fraction, strict=True)]
             )
             if size is not None:
-                rng = random.Random(f"{seed}:{shot.video}:shot size")
+                rng = random.Random(f"{seed_text}:{shot.video}:shot size")
                 others = rng.sample([c for c in SHOT_SIZE_CLASSES if c != size], _OPTIONS - 1)
                 found.append(("shot size", size, (size, *others)))
         if shot.subject_centre_x is not None:
@@ -366,7 +428,7 @@ def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
                 found.append(("composition", comp, COMPOSITION_CLASSES))
         for category, truth, classes in found:
             choices = list(classes)
-            random.Random(f"{seed}:{shot.video}:{category}").shuffle(choices)
+            random.Random(f"{seed_text}:{shot.video}:{category}").shuffle(choices)
             letters = "ABCDEFGHIJ"[: len(choices)]
             options = dict(zip(letters, choices, strict=True))
             answer = letters[choices.index(truth)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -160,7 +161,13 @@ def flicker_gains(num_frames: int, amplitude: float, rng: np.random.Generator) -
         >>> g = flicker_gains(1000, 0.25, np.random.default_rng(0))
         >>> bool(g.min() >= np.exp(-0.25) and g.max() <= np.exp(0.25))
         True
+
+    Raises:
+        CameraBenchError: ``amplitude`` is NaN or infinite (NaN gains turned every frame's pixels
+            into whatever NaN casts to).
     """
+    if not math.isfinite(amplitude):
+        raise CameraBenchError(f"the flicker amplitude must be a finite number, got {amplitude!r}")
     if amplitude <= 0:
         return np.ones(num_frames)
     return np.exp(amplitude * rng.uniform(-1.0, 1.0, size=num_frames))
@@ -205,17 +212,31 @@ def apply_overlays(frames: NDArray[np.uint8], overlays: tuple[str, ...], fps: fl
     Returns:
         ``{"bars": bar_sizes(...), "logo": [x0, y0, x1, y1] or None, "subtitles": [x0, y0, x1, y1] or None}``
         (boxes in pixels, exclusive ends).
+
+    Raises:
+        CameraBenchError: the logo does not fit in the frame (frames under 16x16: OpenCV or numpy
+            failed with a message about array shapes), or subtitles are asked for with an ``fps``
+            that is not a finite number > 0.
     """
     import cv2
 
     n, height, width = frames.shape[:3]
     bars = bar_sizes(overlays, width, height)
     where: dict[str, Any] = {"bars": bars, "logo": None, "subtitles": None}
+    if "subtitles" in overlays and not (isinstance(fps, numbers.Real) and math.isfinite(fps) and fps > 0):
+        raise CameraBenchError(f"subtitles change with time: fps must be a finite number > 0, got {fps!r}")
     if "logo" in overlays:
+        if width < 2:
+            raise CameraBenchError(f"a {width}x{height} frame is too narrow for the logo overlay")
         logo = _logo(width)
         lh, lw = logo.shape[:2]
         x0 = width - bars["right"] - lw - max(4, width // 40)
         y0 = bars["top"] + max(4, height // 30)
+        if x0 < 0 or y0 + lh > height:
+            raise CameraBenchError(
+                f"a {width}x{height} frame is too small for the logo overlay ({lw}x{lh} pixels at x {x0}, "
+                f"y {y0}{', inside the bars' if any(bars.values()) else ''}); overlays need frames of at least 16x16"
+            )
         frames[:, y0 : y0 + lh, x0 : x0 + lw] = logo
         where["logo"] = [x0, y0, x0 + lw, y0 + lh]
     if "subtitles" in overlays:

@@ -18,11 +18,14 @@ point ``X`` is drawn at ``(fx X/Z + cx, fy Y/Z + cy)``.
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from camerabench.errors import CameraBenchError
 
 __all__ = ["TEXTURE_SIZE", "Quad", "Scene", "TextureBank", "project_points", "render_frame"]
 
@@ -31,6 +34,13 @@ log = logging.getLogger(__name__)
 #: Side of every (square) texture at mip level 0, in texels; a power of two.
 TEXTURE_SIZE = 256
 _NEAR_M = 1e-3
+_NEAR_CLIP_M = 2 * _NEAR_M  # quads are clipped here to find the pixels that may see them
+#: How far a camera's rotation may be from a rotation matrix (orthonormal, determinant +1); the
+#: renderer inverts it by transposing. Composed rotations are orthonormal to about 1e-15.
+_ROTATION_TOL = 1e-6
+#: How far from perpendicular a quad's edges may be, as ``|u.v| / (|u| |v|)``; the texture and
+#: edge tests below hold for rectangles only (a parallelogram sheared by 45 degrees drew 2.5 % too much).
+_PERPENDICULAR_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,11 @@ class TextureBank:
         size = textures.shape[1]
         if size & (size - 1) or size < 2:
             raise ValueError(f"texture size must be a power of two >= 2, got {size}")
+        if textures.shape[0] == 0:  # (was a ZeroDivisionError laying out the atlas)
+            raise ValueError("textures must hold at least one texture, got none")
+        bad = ~np.isfinite(textures).all(axis=(1, 2, 3))
+        if bad.any():  # (frames drawn with them were NaN, written as black or white pixels)
+            raise ValueError(f"textures must be finite; texture(s) {np.flatnonzero(bad).tolist()[:10]} hold NaN or inf")
         self.count = textures.shape[0]
         self.size = size
         sizes = [size >> k for k in range(int(np.log2(size)) + 1)]
@@ -180,6 +195,8 @@ class TextureBank:
             (P, 3) colours.
         """
         n = len(tex)
+        if n == 0:  # (OpenCV refuses empty maps)
+            return np.zeros((0, 3), dtype=np.float32)
         if shape is None:
             shape = (-(-n // 1024), 1024)
         s = np.asarray(s - np.floor(s), dtype=np.float32)
@@ -248,7 +265,14 @@ def render_frame(
     Returns:
         (height, width, 3) float32 linear colours (0..1 before exposure). Rays that hit
         nothing are black.
+
+    Raises:
+        CameraBenchError: a size or ``supersample`` that is not an integer >= 1, a pose that is
+            not finite and rigid (a rotation matrix and a position), an ``intrinsic`` that is
+            not a finite pinhole ``[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]`` with ``fx, fy > 0``,
+            a ``time_s`` that is not finite, or a quad that cannot be drawn (:func:`_check_quads`).
     """
+    _check_frame_arguments(cam_c2w, intrinsic, width, height, time_s, supersample)
     ss = int(supersample)
     fx, fy = float(intrinsic[0, 0]), float(intrinsic[1, 1])
     cx, cy = float(intrinsic[0, 2]), float(intrinsic[1, 2])
@@ -258,10 +282,13 @@ def render_frame(
     xn = ((us - cx) / fx).astype(np.float32)  # ray direction in the camera frame: (xn, yn, 1)
     yn = ((vs - cy) / fy).astype(np.float32)
     hs, ws = len(vs), len(us)
+    # a hit nearer than the near plane is within this distance of the camera (the longest ray to depth 1)
+    near_reach = _NEAR_CLIP_M * 1.01 * float(np.sqrt(1 + max(xn[0] ** 2, xn[-1] ** 2) + max(yn[0] ** 2, yn[-1] ** 2)))
 
     rot = np.asarray(cam_c2w[:3, :3], dtype=np.float64)
     centre = np.asarray(cam_c2w[:3, 3], dtype=np.float64)
     q = scene.arrays(time_s)
+    _check_quads(q, bank.count, time_s)
     # quad geometry in the camera frame
     o_c = (q["origin"] - centre) @ rot
     u_c = q["edge_u"] @ rot
@@ -291,7 +318,7 @@ def render_frame(
     for i in range(len(o_c)):
         if back_facing[i] or num[i] == 0:  # culled, or seen edge-on
             continue
-        r0, r1, c0, c1 = _sample_window(o_c[i], u_c[i], v_c[i], fx, fy, cx, cy, ss, hs, ws)
+        r0, r1, c0, c1 = _sample_window(o_c[i], u_c[i], v_c[i], fx, fy, cx, cy, ss, hs, ws, near_reach)
         if r0 >= r1 or c0 >= c1:
             continue
         x = xn[c0:c1]
@@ -350,6 +377,93 @@ def render_frame(
     return out
 
 
+def _check_frame_arguments(
+    cam_c2w: NDArray[np.float64],
+    intrinsic: NDArray[np.float64],
+    width: int,
+    height: int,
+    time_s: float,
+    supersample: int,
+) -> None:
+    """Refuse what :func:`render_frame` would draw wrongly or crash on (see its Raises)."""
+    for name, value in (("width", width), ("height", height), ("supersample", supersample)):
+        # (a float size failed inside OpenCV; 0 or a negative one failed in cv2.remap)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise CameraBenchError(f"render_frame: {name} must be an integer >= 1, got {value!r}")
+    pose = np.asarray(cam_c2w, dtype=np.float64)
+    if pose.shape != (4, 4) or not np.isfinite(pose).all():
+        raise CameraBenchError(
+            f"render_frame: the pose must be a finite 4x4 camera-to-world matrix, got {pose.tolist()}"
+        )
+    rot = pose[:3, :3]
+    # the renderer inverts the rotation by transposing it: a scaled or sheared one drew a
+    # silently wrong picture, a reflection a mirrored one
+    if (
+        np.abs(rot.T @ rot - np.eye(3)).max() > _ROTATION_TOL
+        or np.linalg.det(rot) < 0
+        or np.abs(pose[3] - [0, 0, 0, 1]).max() > _ROTATION_TOL
+    ):
+        raise CameraBenchError(
+            f"render_frame: the pose must be rigid (a rotation matrix, determinant +1, and a last row "
+            f"0 0 0 1), got {pose.tolist()}"
+        )
+    k = np.asarray(intrinsic, dtype=np.float64)
+    # skew and a last row other than (0, 0, 1) were ignored here but used by project_points
+    if (
+        k.shape != (3, 3)
+        or not np.isfinite(k).all()
+        or not (k[0, 0] > 0 and k[1, 1] > 0)
+        or k[0, 1] != 0
+        or k[1, 0] != 0
+        or k[2].tolist() != [0.0, 0.0, 1.0]
+    ):
+        raise CameraBenchError(
+            "render_frame: the intrinsic must be a finite pinhole matrix [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] "
+            f"with fx, fy > 0, got {k.tolist()}"
+        )
+    if isinstance(time_s, bool) or not isinstance(time_s, numbers.Real) or not np.isfinite(time_s):
+        raise CameraBenchError(f"render_frame: time_s must be a finite number, got {time_s!r}")
+
+
+def _check_quads(q: dict[str, NDArray[Any]], textures: int, time_s: float) -> None:
+    """Refuse quads :func:`render_frame` would draw wrongly: a texture index outside the bank (one
+    past the end drew another texture's coarser mip level, a negative one counted from the end),
+    a NaN/inf field (the quad vanished or the frame turned NaN), a zero-length edge, edges that
+    are not perpendicular (:data:`_PERPENDICULAR_TOL`), a repeat that is not > 0 or a negative shade.
+
+    Raises:
+        CameraBenchError: naming the first such quad (its index in ``Scene.quads``) and the field.
+    """
+
+    def refuse(index: int, problem: str) -> None:
+        raise CameraBenchError(f"render_frame: quad {index} of the scene {problem}")
+
+    bad = np.flatnonzero((q["texture"] < 0) | (q["texture"] >= textures))
+    if len(bad):
+        refuse(int(bad[0]), f"has texture {int(q['texture'][bad[0]])}, outside the bank's 0..{textures - 1}")
+    for name in ("origin", "edge_u", "edge_v", "repeat", "offset", "shade"):
+        values = q[name].reshape(len(q[name]), -1)
+        bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+        if len(bad):
+            at = f" at time {time_s:g} s" if name == "origin" else ""
+            refuse(int(bad[0]), f"has a non-finite {name}{at}: {values[bad[0]].tolist()}")
+    lu = np.linalg.norm(q["edge_u"], axis=1)
+    lv = np.linalg.norm(q["edge_v"], axis=1)
+    bad = np.flatnonzero((lu == 0) | (lv == 0))
+    if len(bad):
+        refuse(int(bad[0]), "has an edge of length 0")
+    cos = np.abs(np.einsum("ij,ij->i", q["edge_u"], q["edge_v"])) / (lu * lv)
+    bad = np.flatnonzero(cos > _PERPENDICULAR_TOL)
+    if len(bad):
+        refuse(int(bad[0]), f"has edges that are not perpendicular (cos {cos[bad[0]]:.3g}); quads are rectangles")
+    bad = np.flatnonzero((q["repeat"] <= 0).any(axis=1))
+    if len(bad):
+        refuse(int(bad[0]), f"has a texture repeat that is not > 0: {q['repeat'][bad[0]].tolist()}")
+    bad = np.flatnonzero(q["shade"] < 0)
+    if len(bad):
+        refuse(int(bad[0]), f"has a negative shade {float(q['shade'][bad[0]]):g}")
+
+
 def _sample_window(
     o: NDArray[np.float64],
     u: NDArray[np.float64],
@@ -361,14 +475,20 @@ def _sample_window(
     ss: int,
     hs: int,
     ws: int,
+    near_reach: float,
 ) -> tuple[int, int, int, int]:
     """Rows/cols of sub-samples that may see the quad (its projected bounding box).
 
     The quad is clipped to the part in front of the near plane (a convex polygon), which
     projects inside the box of its projected vertices; a quad entirely behind gets an empty
-    window.
+    window. The part clipped off, between the camera and the near plane, is seen only by a
+    camera within ``near_reach`` of the quad (millimetres); there the window is the whole frame
+    (a wall 1 mm ahead, facing the camera, was clipped away whole and the scene behind it drawn).
     """
-    corners = _clip_near(np.stack([o, o + u, o + u + v, o + v]))
+    polygon = np.stack([o, o + u, o + u + v, o + v])
+    if polygon[:, 2].min() < _NEAR_CLIP_M and _distance_to_rectangle(o, u, v) < near_reach:
+        return 0, hs, 0, ws
+    corners = _clip_near(polygon)
     if len(corners) == 0:
         return 0, 0, 0, 0
     z = corners[:, 2]
@@ -381,9 +501,16 @@ def _sample_window(
     return r0, r1, c0, c1
 
 
+def _distance_to_rectangle(o: NDArray[np.float64], u: NDArray[np.float64], v: NDArray[np.float64]) -> float:
+    """Distance from the camera (the origin) to the rectangle ``o + a u + b v``, ``a, b`` in [0, 1]."""
+    a = min(max(float(-o @ u) / float(u @ u), 0.0), 1.0)
+    b = min(max(float(-o @ v) / float(v @ v), 0.0), 1.0)
+    return float(np.linalg.norm(o + a * u + b * v))
+
+
 def _clip_near(polygon: NDArray[np.float64]) -> NDArray[np.float64]:
     """Clip a convex polygon (K, 3), vertices in order, to ``z >= near`` (Sutherland-Hodgman)."""
-    near = 2 * _NEAR_M
+    near = _NEAR_CLIP_M
     out: list[NDArray[np.float64]] = []
     k = len(polygon)
     for i in range(k):

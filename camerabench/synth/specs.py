@@ -175,6 +175,192 @@ def _check_minor(minor: bool, what: str, mag: float, limit: float, where: str = 
         )
 
 
+#: Bounds of the nuisance knobs (each measured through ``render_clip``; beyond them a clip's
+#: frames are flat, saturated or drowned, while its labels still name a motion):
+#: - brightness: a frame's 8-bit levels are ``255 * colour * exposure * gain``, the flicker gain
+#:   ``exp(flicker * u)`` with ``u`` in [-1, 1]. Measured over 200 frames of the standard preset
+#:   (rendered colours 0.01-0.71): at a total gain of 1.5 the worst frame has 12% of its pixels
+#:   clipped to white (2.5: 77%, and 13% of the frames over half white; 8: frames all white); at
+#:   0.2 every frame keeps >= 25 grey levels and a standard deviation >= 2.8 levels (0.01: 2 levels,
+#:   frames half black; 0.001: all black). Flicker 800 overflowed float32 (gains of 1e285 recorded).
+MAX_GAIN = 1.5
+MIN_GAIN = 0.2
+#: exposure alone (flicker 0) within the gains; the low-light knob uses 0.3
+EXPOSURE_RANGE = (MIN_GAIN, MAX_GAIN)
+#: the largest flicker any exposure allows: gains exp(+-a) both inside [MIN_GAIN, MAX_GAIN]
+#: (a = ln(1.5 / 0.2) / 2 = 1.007); the flicker knob uses 0.25 (gains 0.78-1.28)
+MAX_FLICKER = 1.0
+#: - noise: Gaussian noise of sigma levels over a picture scaled by the darkest gain ``g``
+#:   (``exposure * exp(-flicker)``) is sigma / g levels at gain 1. Measured at gain 1: sigma 24
+#:   leaves every frame correlated >= 0.5 with its noiseless self (mean 0.79) and clips 3% more
+#:   pixels (sigma 64: 0.21, 14%; sigma 1000 saturated 89% of the pixels); at gain 0.3, sigma 8
+#:   already correlates only 0.45, as sigma 24 at gain 1. The presets: 3 at exposure 0.3 (10 at
+#:   gain 1), 8 at exposure 1.
+MAX_NOISE_PER_GAIN = 24.0
+#: - crf: libx264's constant rate factor is 0-51 for 8-bit video; it encodes a larger one as 51
+#:   (measured: crf 52 and 60 wrote the same bytes as 51), and the manifest recorded a compression
+#:   the video does not have. The compression knob uses 36.
+MAX_CRF = 51
+#: - motion blur: the sub-frames sample one frame interval's exposure (``_shutter``); every one is a
+#:   full render, so time grows with their number, while the blur's length does not (it is one
+#:   frame interval's motion): 64 samples the hard preset's fastest blurred move (28 deg pan, about
+#:   7 px a frame at 320x192) every 0.1 px. The motion-blur knob uses 5.
+MAX_MOTION_BLUR = 64
+#: - hand-held shake: rotations of up to ``shake_deg`` (and 1 cm per degree of translation) at
+#:   1.5-7 Hz; measured at 10 fps, consecutive frames turn by up to 2.06 x shake_deg (5: 10 deg,
+#:   20: 41 deg, two thirds of the 58-64 deg field of view). At 5 deg the sway stays below the
+#:   smallest named rotation the presets make (a slow 6 deg tilt), so the labelled move, not the
+#:   shake, is what the frames show. The shake knob uses 0.8 ("very unsteady" from 1).
+MAX_SHAKE_DEG = 5.0
+#: - lens: the widest frame the generator accepts (a width:height of 4096:16) with the longest first
+#:   focal length (0.8 x 1.4 times the width for a zoom out) has its corners at a normalised radius
+#:   of 0.446; a barrel ``k1`` below -4 / (27 * 0.446**2) = -0.743 folds the picture back inside
+#:   every frame (:func:`~camerabench.synth.nuisances.check_lens_fold`). The lens knob uses -0.25,
+#:   scaled toward 0 for taller frames (``presets.lens_k1_for_size``).
+MIN_LENS_K1 = -0.75
+
+
+def _refuse(spec_name: str, knob: str, value: object, allowed: str, why: str) -> None:
+    raise CameraBenchError(f"clip {spec_name!r}: {knob} {value!r} is out of range ({why}); allowed: {allowed}")
+
+
+def _check_bounds(spec: ClipSpec) -> None:
+    """The nuisance knobs within the bounds above, and the camera's path inside the scene
+    (:func:`_check_path`). Raises CameraBenchError naming the clip, the knob, its value and the range."""
+    name = spec.name
+    lo, hi = EXPOSURE_RANGE
+    if not lo <= spec.exposure <= hi:
+        _refuse(name, "exposure", spec.exposure, f"[{lo:g}, {hi:g}]", "frames turn black below, white above")
+    if spec.flicker > MAX_FLICKER:
+        _refuse(name, "flicker", spec.flicker, f"[0, {MAX_FLICKER:g}]", "frames flicker to black or white")
+    bright, dark = spec.exposure * math.exp(spec.flicker), spec.exposure * math.exp(-spec.flicker)
+    if bright > MAX_GAIN or dark < MIN_GAIN:
+        _refuse(
+            name,
+            "flicker",
+            spec.flicker,
+            f"exposure * exp(+-flicker) in [{MIN_GAIN:g}, {MAX_GAIN:g}], here at most "
+            f"{math.log(min(hi / spec.exposure, spec.exposure / lo)):.3g}",
+            f"with exposure {spec.exposure:g} the frames' gains reach {dark:.3g}-{bright:.3g}",
+        )
+    most = MAX_NOISE_PER_GAIN * dark
+    if spec.noise_sigma > most:
+        _refuse(
+            name,
+            "noise_sigma",
+            spec.noise_sigma,
+            f"[0, {most:.3g}] ({MAX_NOISE_PER_GAIN:g} times the darkest gain, exposure * exp(-flicker) = {dark:.3g})",
+            "the noise drowns the picture",
+        )
+    if spec.crf > MAX_CRF:
+        _refuse(name, "crf", spec.crf, f"[0, {MAX_CRF}]", "libx264 encodes a larger crf as 51")
+    if spec.motion_blur > MAX_MOTION_BLUR:
+        _refuse(
+            name,
+            "motion_blur",
+            spec.motion_blur,
+            f"[1, {MAX_MOTION_BLUR}]",
+            "each sub-frame is a full render; more sample the blur finer than a pixel",
+        )
+    if spec.shake_deg > MAX_SHAKE_DEG:
+        _refuse(
+            name,
+            "shake_deg",
+            spec.shake_deg,
+            f"[0, {MAX_SHAKE_DEG:g}]",
+            "the shake outswings the moves the labels name",
+        )
+    if spec.lens_k1 < MIN_LENS_K1:
+        _refuse(name, "lens_k1", spec.lens_k1, f">= {MIN_LENS_K1:g}", "the picture folds back inside every frame")
+    _check_path(spec, "moves", spec.moves)
+    _check_path(spec, "cut_moves", spec.cut_moves)
+    if spec.compound is CompoundMotion.DOLLY_ZOOM_IN:
+        # a dolly zoom in backs straight off along -z by its magnitude
+        _check_path(spec, "compound_magnitude", ((Primitive.MOVE_OUT, spec.compound_magnitude),))
+
+
+#: Where the camera may not go, in the level frame at ``scene_scale`` 1 (x right, y down, z
+#: forward, the first camera at the origin), the worst case over the random draws of
+#: ``scene.build_scene`` (all scaled by ``scene_scale``) and ``generate._subjects`` (not scaled):
+#: ``(what, low corner, high corner, scaled)``. A camera inside one renders from within the
+#: geometry (a wall's back, the inside of a box: frames of one texture) while the labels name its move.
+_INF = math.inf
+_OBSTACLES: tuple[tuple[str, tuple[float, float, float], tuple[float, float, float], bool], ...] = (
+    # the ground is camera_height_m = 1.5 m below the camera
+    ("the ground", (-_INF, 1.5, -_INF), (_INF, _INF, _INF), True),
+    # side walls at |x| = 3-6 m, from z = -12 m to the back wall (<= 22 m), 3-6 m high
+    ("a side wall", (3.0, -4.5, -12.0), (_INF, _INF, 22.0), True),
+    ("a side wall", (-_INF, -4.5, -12.0), (-3.0, _INF, 22.0), True),
+    # the back wall at z = 14-22 m
+    ("the back wall", (-_INF, -4.5, 14.0), (_INF, _INF, _INF), True),
+    # boxes: front faces at z >= keep_clear_m + half their depth = 3.5 + 0.25 m, up to 2.2 m tall
+    ("a static box", (-_INF, -0.7, 3.75), (_INF, _INF, _INF), True),
+    # photo panels: z >= 6 m, from 0.3 m above the ground up to 1.2 + 2.5 m above it
+    ("a photo panel", (-_INF, -2.2, 6.0), (_INF, _INF, _INF), True),
+    # the sky box 90 m away on every side and above
+    ("the sky box", (90.0, -_INF, -_INF), (_INF, _INF, _INF), True),
+    ("the sky box", (-_INF, -_INF, -_INF), (-90.0, _INF, _INF), True),
+    ("the sky box", (-_INF, -_INF, 90.0), (_INF, _INF, _INF), True),
+    ("the sky box", (-_INF, -_INF, -_INF), (_INF, _INF, -90.0), True),
+    ("the sky box", (-_INF, -_INF, -_INF), (_INF, -90.0, _INF), True),
+)
+#: the crossing objects (``moving_objects``): z 2.2-3.2 m +- 0.4 m, up to 1.7 m tall, across the frame
+_MOVING_OBJECTS = ("a moving object", (-_INF, -0.2, 1.8), (_INF, _INF, 3.6), False)
+#: the large subject: a 1.4 m wide, 2 m tall, 0.3 m deep board 2 m ahead crossing x -0.5..0.5 m
+_LARGE_SUBJECT = ("the large subject", (-1.2, -0.5, 1.85), (1.2, _INF, 2.15), False)
+
+
+def _segment_entry(end: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.float64]) -> float | None:
+    """The fraction of the segment from the origin to ``end`` at which it enters the box
+    ``[lo, hi]`` (slab method), or None when it does not."""
+    t0, t1 = 0.0, 1.0
+    for axis in range(3):
+        d = float(end[axis])
+        if d == 0.0:
+            if not lo[axis] <= 0.0 <= hi[axis]:
+                return None
+            continue
+        a, b = sorted(((float(lo[axis])) / d, (float(hi[axis])) / d))
+        t0, t1 = max(t0, a), min(t1, b)
+        if t0 > t1:
+            return None
+    return t0
+
+
+def _check_path(spec: ClipSpec, knob: str, moves: tuple[tuple[Primitive, float], ...]) -> None:
+    """The camera's straight path from its first position (``moves``' translations, turned by the
+    first frame's tilt) stays out of every :data:`_OBSTACLES` region (and the subjects' when the
+    clip has them), by the hand-held shake's translation (1 cm per degree on each axis) too."""
+    comp = _components(moves)
+    end = rot_x(spec.initial_pitch_deg) @ np.array([comp["tx"], comp["ty"], comp["tz"]])
+    if not np.any(end):
+        return
+    margin = 0.01 * spec.shake_deg
+    regions = list(_OBSTACLES)
+    if spec.moving_objects:
+        regions.append(_MOVING_OBJECTS)
+    if spec.large_subject:
+        regions.append(_LARGE_SUBJECT)
+    for what, lo, hi, scaled in regions:
+        k = spec.scene_scale if scaled else 1.0
+        low = np.array(lo) * k - margin
+        high = np.array(hi) * k + margin
+        entry = _segment_entry(end, low, high)
+        if entry is None:
+            continue
+        length = float(np.linalg.norm(end))
+        shown = ", ".join(f"{p.value} {m:g}" for p, m in moves)
+        _refuse(
+            spec.name,
+            knob,
+            shown,
+            f"at most {entry * length:.3g} m in this direction",
+            f"the camera travels {length:.3g} m and reaches where {what} may stand after {entry * length:.3g} m "
+            f"(scene_scale {spec.scene_scale:g}, shake {spec.shake_deg:g} deg); frames would be rendered from "
+            f"inside the scene",
+        )
+
+
 @dataclass(frozen=True)
 class ClipSpec:
     """Everything that defines one synthetic clip (besides the seed).
@@ -223,7 +409,11 @@ class ClipSpec:
 
     Raises:
         CameraBenchError: ``knobs`` names a knob not in :data:`KNOBS` or holds a value that is not
-            True/False, or ``failure_mode`` is not one of :data:`FAILURE_MODES`.
+            True/False, or ``failure_mode`` is not one of :data:`FAILURE_MODES`; or a nuisance knob
+            is past its bound (exposure, flicker, noise_sigma, crf, motion_blur, shake_deg, lens_k1:
+            :data:`MAX_GAIN` and the constants beside it), or the moves take the camera to where the
+            scene's geometry may stand (:data:`_OBSTACLES`); the message names the clip, the knob,
+            its value and the range allowed.
         ValueError: any other field is out of range.
     """
 
@@ -338,6 +528,7 @@ class ClipSpec:
             raise ValueError(
                 "rolling shutter is rendered for plain moves only (no blur, shake, tracking or lens distortion)"
             )
+        _check_bounds(self)
 
     @property
     def is_static(self) -> bool:

@@ -44,7 +44,13 @@ _LOW_CONTRAST = 0.15
 
 
 def texture_index(name: str, low_texture: bool = False) -> int:
-    """Index of a texture in :func:`texture_bank` (its low-texture variant if asked)."""
+    """Index of a texture in :func:`texture_bank` (its low-texture variant if asked).
+
+    Raises:
+        ValueError: ``name`` is not one of :data:`TEXTURE_NAMES` (named, with the known ones).
+    """
+    if name not in TEXTURE_NAMES:  # (tuple.index's message named neither the texture nor the choices)
+        raise ValueError(f"unknown texture {name!r}; known: {', '.join(TEXTURE_NAMES)}")
     i = TEXTURE_NAMES.index(name)
     return i + len(TEXTURE_NAMES) if low_texture else i
 

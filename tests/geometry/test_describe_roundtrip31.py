@@ -152,11 +152,15 @@ def test_rotation_jitter_is_shake_not_pans(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_centre_and_focal_jitter_is_no_movement(seed: int) -> None:
     """1 % of scene depth of centre noise and 1 % of focal noise per pose: the old captioner said
-    the camera moves forward, backward, left, right, up, down and zooms in and out."""
+    the camera moves forward, backward, left, right, up, down and zooms in and out. Since stop 36
+    the centre jitter (1 % of scene depth, ~4 px at 480 px) is named as shake, so not Static."""
     traj = _trajectory([], hold=29, fps=30.0, move_noise=0.01, focal_noise=0.01, seed=seed)
-    assert _facts(traj) == {"Static"}
+    caption = describe_trajectory(traj)
+    assert caption_facts(caption) == set(), caption
+    assert "unsteady" in caption or "shaky" in caption
     strengths = motion_strengths(decompose(traj))
-    assert strengths[Primitive.STATIC] > 1.0  # nothing visible, as the caption says
+    # motion_strengths' Static is about intentional movement on the smoothed path (shake apart)
+    assert strengths[Primitive.STATIC] > 1.0
     assert max(v for p, v in strengths.items() if p is not Primitive.STATIC) < 1.0
 
 
