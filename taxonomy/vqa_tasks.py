@@ -47,10 +47,11 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 class TaxonomyDataError(ValueError):
     """A taxonomy data file is malformed; the message names the file and the offending entry."""
 
-    def __init__(self, source: str, problem: str) -> None:
+    def __init__(self, source: str, problem: str, line: int | None = None) -> None:
         self.source = source
         self.problem = problem
-        super().__init__(f"{source}: {problem}")
+        self.line = line  # 1-based line of the offending entry, when known
+        super().__init__(f"{source}: line {line}: {problem}" if line is not None else f"{source}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,27 @@ class VQATask:
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects a key repeated in one mapping (plain PyYAML keeps the last)."""
+    """A safe loader that rejects a key repeated in one mapping (plain PyYAML keeps the last) and
+    records the line of every key, so that schema errors can name it."""
+
+
+class _LinedDict(dict[Any, Any]):
+    """A mapping read from YAML with the 1-based line of each key (``key_lines``)."""
+
+    key_lines: dict[Any, int]
+
+
+class _DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key repeated in one mapping, with the lines of both."""
+
+    def __init__(self, key: object, first: int, again: int, mark: yaml.Mark) -> None:
+        self.problem_text = f"duplicate key {key!r} (first on line {first})"
+        self.line = again
+        super().__init__(None, None, self.problem_text, mark)
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         try:
@@ -92,13 +109,21 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
             raise yaml.constructor.ConstructorError(
                 None, None, f"a key must be a name, got a {key_node.id}", key_node.start_mark
             ) from None
+        line = key_node.start_mark.line + 1
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+            raise _DuplicateKeyError(key, seen[key], line, key_node.start_mark)
+        seen[key] = line
+    mapping = _LinedDict(loader.construct_mapping(node, deep=deep))
+    mapping.key_lines = seen
+    return mapping
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _line(mapping: object, key: object) -> int | None:
+    """The line of ``key`` in a mapping read by :func:`load_vqa_tasks`; None for a plain dict."""
+    return mapping.key_lines.get(key) if isinstance(mapping, _LinedDict) else None
 
 
 def parse_vqa_tasks(data: object, source: str) -> tuple[VQATask, ...]:
@@ -111,7 +136,8 @@ def parse_vqa_tasks(data: object, source: str) -> tuple[VQATask, ...]:
     Raises:
         TaxonomyDataError: A level is not a mapping, a name is not lower_snake_case, a field is
             missing, unknown, empty or not a string, a task name repeats across folders, or a
-            task asks the same question twice.
+            task asks the same question twice. When ``data`` was read by :func:`load_vqa_tasks`
+            the message names the line of the offending folder, task or field.
 
     Example:
         >>> doc = {"scene_dynamics": {"is_scene_static_or_not": {
@@ -128,35 +154,54 @@ def parse_vqa_tasks(data: object, source: str) -> tuple[VQATask, ...]:
     if not isinstance(data, dict) or not data:
         raise TaxonomyDataError(source, "expected a non-empty mapping of skill folder -> tasks")
     tasks: list[VQATask] = []
-    folder_of: dict[str, str] = {}
+    folder_of: dict[str, tuple[str, int | None]] = {}  # task -> its folder and line
     for folder, entries in data.items():
+        folder_line = _line(data, folder)
         if not isinstance(folder, str) or not _NAME.fullmatch(folder):
-            raise TaxonomyDataError(source, f"skill folder {folder!r} is not a lower_snake_case name")
+            raise TaxonomyDataError(source, f"skill folder {folder!r} is not a lower_snake_case name", folder_line)
         if not isinstance(entries, dict) or not entries:
-            raise TaxonomyDataError(source, f"{folder}: expected a non-empty mapping of task name -> fields")
+            raise TaxonomyDataError(
+                source, f"{folder}: expected a non-empty mapping of task name -> fields", folder_line
+            )
         for task, fields in entries.items():
             where = f"{folder}.{task}"
+            task_line = _line(entries, task)
             if not isinstance(task, str) or not _NAME.fullmatch(task):
-                raise TaxonomyDataError(source, f"{folder}: task name {task!r} is not a lower_snake_case name")
+                raise TaxonomyDataError(
+                    source, f"{folder}: task name {task!r} is not a lower_snake_case name", task_line
+                )
             if task in folder_of:
-                raise TaxonomyDataError(source, f"{where}: task name already used in folder {folder_of[task]}")
+                first, first_line = folder_of[task]
+                on = f" (line {first_line})" if first_line is not None else ""
+                raise TaxonomyDataError(source, f"{where}: task name already used in folder {first}{on}", task_line)
             if not isinstance(fields, dict):
-                raise TaxonomyDataError(source, f"{where}: expected a mapping with keys {', '.join(_FIELDS)}")
+                raise TaxonomyDataError(
+                    source, f"{where}: expected a mapping with keys {', '.join(_FIELDS)}", task_line
+                )
             missing = sorted(set(_FIELDS) - set(fields))
-            unknown = sorted(str(k) for k in set(fields) - set(_FIELDS))
+            unknown = sorted((k for k in fields if k not in _FIELDS), key=str)
             if missing:
-                raise TaxonomyDataError(source, f"{where}: missing field(s) {', '.join(missing)}")
+                raise TaxonomyDataError(source, f"{where}: missing field(s) {', '.join(missing)}", task_line)
             if unknown:
-                raise TaxonomyDataError(source, f"{where}: unknown field(s) {', '.join(unknown)}")
+                names = ", ".join(str(k) for k in unknown)
+                raise TaxonomyDataError(source, f"{where}: unknown field(s) {names}", _line(fields, unknown[0]))
             for key in _FIELDS:
                 value = fields[key]
                 if not isinstance(value, str) or not value.strip():
-                    raise TaxonomyDataError(source, f"{where}.{key}: expected a non-empty string, got {value!r}")
+                    raise TaxonomyDataError(
+                        source, f"{where}.{key}: expected a non-empty string, got {value!r}", _line(fields, key)
+                    )
             if not _NAME.fullmatch(fields["skill"]):
-                raise TaxonomyDataError(source, f"{where}.skill: {fields['skill']!r} is not a lower_snake_case name")
+                raise TaxonomyDataError(
+                    source,
+                    f"{where}.skill: {fields['skill']!r} is not a lower_snake_case name",
+                    _line(fields, "skill"),
+                )
             if fields["pos_question"] == fields["neg_question"]:
-                raise TaxonomyDataError(source, f"{where}: pos_question and neg_question are the same")
-            folder_of[task] = folder
+                raise TaxonomyDataError(
+                    source, f"{where}: pos_question and neg_question are the same", _line(fields, "neg_question")
+                )
+            folder_of[task] = (folder, task_line)
             tasks.append(VQATask(folder, fields["skill"], task, fields["pos_question"], fields["neg_question"]))
     return tuple(tasks)
 
@@ -169,7 +214,8 @@ def load_vqa_tasks(path: str | Path | None = None) -> tuple[VQATask, ...]:
 
     Raises:
         TaxonomyDataError: The file is not valid YAML (a repeated key included) or fails
-            :func:`parse_vqa_tasks`; the message names the file.
+            :func:`parse_vqa_tasks`; the message names the file and the line (a repeated key:
+            both lines), e.g. ``tasks.yaml: line 5: f.t: missing field(s) neg_question``.
     """
     if path is None:
         resource = resources.files("camerabench.taxonomy").joinpath(VQA_TASKS_FILE)
@@ -184,6 +230,8 @@ def load_vqa_tasks(path: str | Path | None = None) -> tuple[VQATask, ...]:
             raise TaxonomyDataError(source, f"line {line}: not UTF-8 text ({exc.reason})") from exc
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+    except _DuplicateKeyError as exc:
+        raise TaxonomyDataError(source, exc.problem_text, exc.line) from exc
     except yaml.YAMLError as exc:
         raise TaxonomyDataError(source, f"invalid YAML: {exc}") from exc
     return parse_vqa_tasks(data, source)

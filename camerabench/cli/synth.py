@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
 from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, PRESETS
 
-__all__ = ["add_parser", "parse_size", "run"]
+__all__ = ["FrameSize", "add_parser", "parse_size", "run", "size_arg"]
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -42,6 +42,34 @@ def parse_size(text: str) -> tuple[int, int]:
 _MAX_SIZE_DIGITS = 9
 
 
+class FrameSize(NamedTuple):
+    """A parsed ``--size``: compares as ``(width, height)`` and shows as ``'WIDTHxHEIGHT'`` (in
+    "given twice, as '64x48' and as '320x192'")."""
+
+    width: int
+    height: int
+
+    def __repr__(self) -> str:
+        return repr(f"{self.width}x{self.height}")
+
+
+def size_arg(text: str) -> FrameSize | str:
+    """The ``--size`` argument type: the parsed size, so that ``64x48`` and ``64X48`` given twice
+    are the same value; text that is no size stays text, refused by :func:`run` with
+    :func:`parse_size`'s one-line error (exit status 1, as before) rather than argparse's usage.
+
+    Example:
+        >>> size_arg(" 64 X 48 ") == size_arg("64x48") == (64, 48)
+        True
+        >>> size_arg("64by48")
+        '64by48'
+    """
+    try:
+        return FrameSize(*parse_size(text))
+    except CameraBenchError:
+        return text  # parsed again, and refused, by run()
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     width, height = DEFAULT_SIZE
     p: argparse.ArgumentParser = sub.add_parser(
@@ -57,7 +85,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, action=GivenOnce)
     p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET, action=GivenOnce)
-    p.add_argument("--size", default=None, action=GivenOnce, help=f"frame size WxH (default {width}x{height})")
+    p.add_argument(
+        "--size", type=size_arg, default=None, action=GivenOnce, help=f"frame size WxH (default {width}x{height})"
+    )
     p.add_argument(
         "--fps", type=positive_float, default=None, action=GivenOnce, help=f"frame rate (default {DEFAULT_FPS:g})"
     )
@@ -70,8 +100,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from camerabench.synth.generate import generate_dataset
 
-    # "is not None": an empty --size (--size "$UNSET") is refused, not read as the default size
-    size = parse_size(args.size) if args.size is not None else DEFAULT_SIZE
+    # only an absent --size is the default: an empty one (--size "$UNSET") is text, refused below
+    size = args.size
+    if size is None:
+        size = DEFAULT_SIZE
+    elif isinstance(size, str):  # text size_arg could not read (or a caller's own namespace): refused here
+        size = parse_size(size)
     fps = args.fps if args.fps is not None else DEFAULT_FPS
     out = generate_dataset(
         args.out, clips=args.clips, seed=args.seed, preset=args.preset, size=size, fps=fps, workers=args.workers

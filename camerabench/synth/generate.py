@@ -52,6 +52,9 @@ from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED,
 from camerabench.synth.render import Scene, TextureBank, project_points, render_frame
 from camerabench.synth.scene import SceneOptions, Subject, build_scene
 from camerabench.synth.specs import (
+    MAX_CLIP_FPS,
+    MAX_CLIP_FRAMES,
+    MIN_CLIP_FPS,
     PIVOT_DISTANCE_M,
     CameraPath,
     ClipSpec,
@@ -254,9 +257,10 @@ def render_clip(spec: ClipSpec, seed: int, index: int, size: tuple[int, int], fp
         CameraBenchError: a frame is too wide for a pinhole camera (:func:`_check_fov`,
             :func:`_check_clip_fov`), the lens distortion folds back inside it, the clip would
             have fewer than 2 frames (:func:`_frame_count`) or take more memory to render than
-            :func:`_memory_limit` allows (:func:`_check_clip_memory`).
+            :func:`_memory_limit` allows (:func:`_check_clip_memory`), or the frame size is not
+            two even integers of at least 16 and at most :data:`MAX_SIDE` (:func:`_parse_size`).
     """
-    _check_fov(*size)
+    size = _parse_size(size)  # what generate_dataset takes (15x9 and 2x2 clips were rendered and written)
     n = _frame_count(spec, fps)
     _check_clip_memory(spec, size, fps)
     fps = float(spec.fps or fps)
@@ -638,12 +642,12 @@ def _worker_init() -> None:
 #: ray-cast, which is a typing error rather than a benchmark.
 MAX_SIDE = 4096
 #: Highest frame rate (high-speed consumer cameras): a clip is CLIP_DURATION_S long, so the frame
-#: count grows with it.
-MAX_FPS = 240.0
+#: count grows with it. The same bound as a clip's own rate (``specs.MAX_CLIP_FPS``).
+MAX_FPS = MAX_CLIP_FPS
 #: Lowest frame rate: 2 frames per CLIP_DURATION_S clip at least. Below it a clip still got 2
 #: frames, the second one 1 / fps seconds along the camera path (1e300 s at 1e-300 fps), far past
-#: the clip whose motion its labels describe.
-MIN_FPS = 1.0
+#: the clip whose motion its labels describe. (``specs.MIN_CLIP_FPS``)
+MIN_FPS = MIN_CLIP_FPS
 
 
 #: Most clips one dataset may hold: the preset's full set plus random extras, each a rendered video.
@@ -655,8 +659,8 @@ MAX_SEED = 2**64 - 1
 MEMORY_SHARE = 0.5
 #: Memory assumed where the operating system does not say (no ``os.sysconf``).
 FALLBACK_MEMORY_BYTES = 8 * 2**30
-#: Most frames one clip may have (the hard preset's longest clip at :data:`MAX_FPS` has 7200).
-MAX_CLIP_FRAMES = 100_000
+# Most frames one clip may have: ``specs.MAX_CLIP_FRAMES`` (the hard preset's longest clip at
+# :data:`MAX_FPS` has 7200), imported above.
 
 
 def _frame_count(spec: ClipSpec, fps: float) -> int:

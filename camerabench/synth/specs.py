@@ -218,6 +218,30 @@ MAX_SHAKE_DEG = 5.0
 #:   every frame (:func:`~camerabench.synth.nuisances.check_lens_fold`). The lens knob uses -0.25,
 #:   scaled toward 0 for taller frames (``presets.lens_k1_for_size``).
 MIN_LENS_K1 = -0.75
+#: - frame rate and length: a clip's own ``fps`` is one the dataset's may be (``generate.MIN_FPS`` /
+#:   ``generate.MAX_FPS``: below 1 fps the frames are over a second apart, above 240 fps no
+#:   consumer camera films); ``render_clip`` renders ``round(duration_s * fps)`` frames and
+#:   refuses fewer than 2 or more than ``generate.MAX_CLIP_FRAMES``. A ``duration_s`` under
+#:   :data:`MIN_CLIP_DURATION_S` has fewer than 2 frames at every frame rate (0.001 s), one over
+#:   :data:`MAX_CLIP_DURATION_S` more than 100,000 at every one; with both set the frame count is
+#:   known and checked here. (fps 1e-6, 1e6 and 1e300 were only refused when rendered, after the
+#:   clip had been put into a preset or a manifest.)
+MIN_CLIP_FPS = 1.0
+MAX_CLIP_FPS = 240.0
+#: most frames a clip may have (``generate.MAX_CLIP_FRAMES``)
+MAX_CLIP_FRAMES = 100_000
+#: 2 frames at :data:`MAX_CLIP_FPS` (``round(duration_s * fps) >= 2``)
+MIN_CLIP_DURATION_S = 1.5 / MAX_CLIP_FPS
+#: :data:`MAX_CLIP_FRAMES` frames at :data:`MIN_CLIP_FPS` (27.8 hours; the hard preset's longest clip is 30 s)
+MAX_CLIP_DURATION_S = MAX_CLIP_FRAMES / MIN_CLIP_FPS
+#: - scene scale: the subjects (tracked, pivot, crossing objects, large subject) are not scaled;
+#:   they stand on the ground of scale 1 (1.5 m below the first camera) and the crossing objects
+#:   pass at z 1.8-3.6 m, in front of the static boxes (front faces >= 3.75 m x scale). Below 1
+#:   the ground (1.5 m x scale) rises through every subject's lower part, boxes reach into the
+#:   crossing objects' path (below 0.96), and the back wall (>= 14 m x scale) comes in front of
+#:   the arc and crane pivot at 6 m (below 0.46). The knob moves the scene away (low parallax:
+#:   15 in the hard preset); it never brings it closer.
+MIN_SCENE_SCALE = 1.0
 
 
 def _refuse(spec_name: str, knob: str, value: object, allowed: str, why: str) -> None:
@@ -225,8 +249,9 @@ def _refuse(spec_name: str, knob: str, value: object, allowed: str, why: str) ->
 
 
 def _check_bounds(spec: ClipSpec) -> None:
-    """The nuisance knobs within the bounds above, and the camera's path inside the scene
-    (:func:`_check_path`). Raises CameraBenchError naming the clip, the knob, its value and the range."""
+    """The nuisance knobs, frame rate, length and scene scale within the bounds above, and the
+    camera's path inside the scene (:func:`_check_path`, :func:`_check_circle`). Raises
+    CameraBenchError naming the clip, the knob, its value and the range."""
     name = spec.name
     lo, hi = EXPOSURE_RANGE
     if not lo <= spec.exposure <= hi:
@@ -272,11 +297,116 @@ def _check_bounds(spec: ClipSpec) -> None:
         )
     if spec.lens_k1 < MIN_LENS_K1:
         _refuse(name, "lens_k1", spec.lens_k1, f">= {MIN_LENS_K1:g}", "the picture folds back inside every frame")
+    _check_timing(spec)
+    if spec.scene_scale < MIN_SCENE_SCALE:
+        _refuse(
+            name,
+            "scene_scale",
+            spec.scene_scale,
+            f">= {MIN_SCENE_SCALE:g}",
+            "the subjects are not scaled: below 1 the ground rises through them and the static boxes and "
+            "walls close in on them",
+        )
     _check_path(spec, "moves", spec.moves)
     _check_path(spec, "cut_moves", spec.cut_moves)
     if spec.compound is CompoundMotion.DOLLY_ZOOM_IN:
         # a dolly zoom in backs straight off along -z by its magnitude
         _check_path(spec, "compound_magnitude", ((Primitive.MOVE_OUT, spec.compound_magnitude),))
+    if spec.compound in _CIRCLING:
+        _check_circle(spec)
+
+
+def _check_timing(spec: ClipSpec) -> None:
+    """``fps`` and ``duration_s`` (when set) within the bounds above, and their frame count when both are."""
+    name = spec.name
+    if spec.fps is not None and not MIN_CLIP_FPS <= spec.fps <= MAX_CLIP_FPS:
+        _refuse(
+            name,
+            "fps",
+            spec.fps,
+            f"[{MIN_CLIP_FPS:g}, {MAX_CLIP_FPS:g}]",
+            "the dataset's frame rates: frames over a second apart below, faster than any consumer camera above",
+        )
+    if spec.duration_s is not None and not MIN_CLIP_DURATION_S <= spec.duration_s <= MAX_CLIP_DURATION_S:
+        _refuse(
+            name,
+            "duration_s",
+            spec.duration_s,
+            f"[{MIN_CLIP_DURATION_S:g}, {MAX_CLIP_DURATION_S:g}] s",
+            f"under 2 frames at {MAX_CLIP_FPS:g} fps below, over {MAX_CLIP_FRAMES} frames at {MIN_CLIP_FPS:g} fps "
+            "above: no frame rate renders it",
+        )
+    if spec.fps is not None and spec.duration_s is not None:
+        frames = round(spec.duration_s * spec.fps)
+        if not 2 <= frames <= MAX_CLIP_FRAMES:
+            _refuse(
+                name,
+                "duration_s",
+                spec.duration_s,
+                f"[{1.5 / spec.fps:.3g}, {MAX_CLIP_FRAMES / spec.fps:.6g}] s at {spec.fps:g} fps",
+                f"{spec.duration_s:g} s at {spec.fps:g} fps is {frames} frame(s); a clip has 2 to {MAX_CLIP_FRAMES}",
+            )
+
+
+#: compounds that move the camera on a circle of radius PIVOT_DISTANCE_M about the pivot
+_CIRCLING = (
+    CompoundMotion.ARC_CLOCKWISE,
+    CompoundMotion.ARC_COUNTERCLOCKWISE,
+    CompoundMotion.CRANE_UP,
+    CompoundMotion.CRANE_DOWN,
+)
+#: an arc or crane is checked chord by chord, each at most this many degrees; the circle is within
+#: the chord's sagitta of it (6 m x (1 - cos 0.5 deg) = 0.23 mm), added to the margin
+_CHORD_DEG = 1.0
+
+
+def _regions(spec: ClipSpec) -> list[tuple[str, NDArray[np.float64], NDArray[np.float64]]]:
+    """:data:`_OBSTACLES` (and the subjects' regions the clip has) as scaled boxes, grown by the
+    hand-held shake's translation (1 cm per degree on each axis)."""
+    margin = 0.01 * spec.shake_deg
+    regions = list(_OBSTACLES)
+    if spec.moving_objects:
+        regions.append(_MOVING_OBJECTS)
+    if spec.large_subject:
+        regions.append(_LARGE_SUBJECT)
+    out = []
+    for what, lo, hi, scaled in regions:
+        k = spec.scene_scale if scaled else 1.0
+        out.append((what, np.array(lo) * k - margin, np.array(hi) * k + margin))
+    return out
+
+
+def _check_circle(spec: ClipSpec) -> None:
+    """An arc's or crane's camera (the renderer's own path, :func:`camera_path_at`, turned by the
+    first frame's tilt) stays out of the regions :func:`_check_path` keeps straight moves out of:
+    an arc past 30 degrees is over 3 m to the side (where a side wall may stand at scene_scale 1),
+    past 68 degrees 3.75 m ahead (the boxes)."""
+    mag = spec.compound_magnitude
+    chords = max(1, math.ceil(mag / _CHORD_DEG))
+    step = mag / chords
+    sagitta = PIVOT_DISTANCE_M * (1.0 - math.cos(math.radians(step / 2)))
+    # the full path, eased progress 0 -> 1 over the chords' ends
+    base = _pose(rot_x(spec.initial_pitch_deg), np.zeros(3))
+    prog = np.linspace(0.0, 1.0, chords + 1)
+    poses, _ = _compound_path(spec, prog, base, np.repeat(base[None], chords + 1, axis=0), np.ones(chords + 1))
+    centres = poses[:, :3, 3]
+    for what, lo, hi in _regions(spec):
+        low, high = lo - sagitta, hi + sagitta
+        for i in range(chords):
+            start = centres[i]
+            entry = _segment_entry(centres[i + 1] - start, low - start, high - start)
+            if entry is None:
+                continue
+            angle = (i + entry) * step
+            _refuse(
+                spec.name,
+                "compound_magnitude",
+                f"{spec.compound.value} {mag:g}",  # type: ignore[union-attr]
+                f"at most {angle:.3g} deg here",
+                f"the camera circles the pivot {PIVOT_DISTANCE_M:g} m ahead and reaches where {what} may stand "
+                f"after {angle:.3g} deg (scene_scale {spec.scene_scale:g}, shake {spec.shake_deg:g} deg, "
+                f"initial pitch {spec.initial_pitch_deg:g} deg); frames would be rendered from inside the scene",
+            )
 
 
 #: Where the camera may not go, in the level frame at ``scene_scale`` 1 (x right, y down, z
@@ -335,16 +465,7 @@ def _check_path(spec: ClipSpec, knob: str, moves: tuple[tuple[Primitive, float],
     end = rot_x(spec.initial_pitch_deg) @ np.array([comp["tx"], comp["ty"], comp["tz"]])
     if not np.any(end):
         return
-    margin = 0.01 * spec.shake_deg
-    regions = list(_OBSTACLES)
-    if spec.moving_objects:
-        regions.append(_MOVING_OBJECTS)
-    if spec.large_subject:
-        regions.append(_LARGE_SUBJECT)
-    for what, lo, hi, scaled in regions:
-        k = spec.scene_scale if scaled else 1.0
-        low = np.array(lo) * k - margin
-        high = np.array(hi) * k + margin
+    for what, low, high in _regions(spec):
         entry = _segment_entry(end, low, high)
         if entry is None:
             continue
@@ -410,10 +531,11 @@ class ClipSpec:
     Raises:
         CameraBenchError: ``knobs`` names a knob not in :data:`KNOBS` or holds a value that is not
             True/False, or ``failure_mode`` is not one of :data:`FAILURE_MODES`; or a nuisance knob
-            is past its bound (exposure, flicker, noise_sigma, crf, motion_blur, shake_deg, lens_k1:
-            :data:`MAX_GAIN` and the constants beside it), or the moves take the camera to where the
-            scene's geometry may stand (:data:`_OBSTACLES`); the message names the clip, the knob,
-            its value and the range allowed.
+            is past its bound (exposure, flicker, noise_sigma, crf, motion_blur, shake_deg, lens_k1,
+            fps, duration_s and their frame count, scene_scale: :data:`MAX_GAIN` and the constants
+            beside it), or the moves, a dolly zoom in, an arc or a crane take the camera to where
+            the scene's geometry may stand (:data:`_OBSTACLES`); the message names the clip, the
+            knob, its value and the range allowed.
         ValueError: any other field is out of range.
     """
 
