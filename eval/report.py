@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from camerabench.errors import FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order
 from camerabench.eval.failed import FailedPolicy
@@ -43,7 +44,7 @@ from camerabench.eval.results import (
     escaped_text,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
-from camerabench.fileio import atomic_open, atomic_write_text, make_folder, write_error, write_json
+from camerabench.fileio import atomic_open, atomic_write_text, make_folder, read_json_document, write_error, write_json
 from camerabench.runfolder import video_file_stem
 
 __all__ = ["write_report"]
@@ -1228,9 +1229,80 @@ def _counted_cell(cell: str, acc: Any) -> str:
     return f"{cell} ({', '.join(counts)})" if counts else cell
 
 
-def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    """ShotBench-style multiple choice: accuracy per category, ShotBench's Avg and pooled."""
-    mcq = {n: m.mcq for n, m in ev.result.methods.items() if m.mcq is not None}
+def _mcq_methods(ev: Evaluation) -> dict[str, MCQResult]:
+    return {n: m.mcq for n, m in ev.result.methods.items() if m.mcq is not None}
+
+
+def _coverage_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _coverage_error(ev: Evaluation, problem: str, *keys: str) -> FileFormatError:
+    """``manifest.json``'s ``mcq_coverage`` is not as ``camerabench synth`` writes it (naming the line)."""
+    path = Path(ev.dataset.manifest_path)
+    line = read_json_document(path).line_of("mcq_coverage", *keys) if path.is_file() else None
+    where = "mcq_coverage" + "".join(f"[{k!r}]" for k in keys)
+    return FileFormatError(path, f"{where}: {problem}", line)
+
+
+def _table_coverage(ev: Evaluation, table: str, cov: Any) -> str:
+    """One table's coverage as a sentence, checked: its counts add up."""
+    if not isinstance(cov, dict):
+        raise _coverage_error(ev, f"must be an object, got {type(cov).__name__}", table)
+    for key in ("rows", "clips", "clips_with_rows", "clips_without_rows"):
+        if not _coverage_count(cov.get(key)):
+            raise _coverage_error(ev, f"{key} must be an integer >= 0, got {cov.get(key)!r}", table)
+    clips, rows, covered, left = cov["clips"], cov["rows"], cov["clips_with_rows"], cov["clips_without_rows"]
+    if covered + left != clips:
+        raise _coverage_error(ev, f"{covered} clips with rows and {left} without are not its {clips} clips", table)
+    if (covered == 0) != (rows == 0):
+        raise _coverage_error(ev, f"{rows} rows for {covered} clips", table)
+    reasons = cov.get("without_rows")
+    if not isinstance(reasons, dict):
+        raise _coverage_error(ev, f"without_rows must be an object, got {type(reasons).__name__}", table)
+    for reason, entry in reasons.items():
+        if not (isinstance(entry, dict) and _coverage_count(entry.get("count"))):
+            raise _coverage_error(ev, f"without_rows[{reason!r}] must be an object with a count >= 0", table)
+    if sum(entry["count"] for entry in reasons.values()) != left:
+        raise _coverage_error(ev, f"the counts of without_rows do not add up to clips_without_rows ({left})", table)
+    why = ", ".join(f"{_plain(reason)} ({entry['count']})" for reason, entry in reasons.items())
+    name = _code(table)
+    if covered == 0:
+        return f"{name}: no clip of {clips} has a row ({why}), so the table is not written."
+    per = cov.get("categories")
+    parts = [f"{rows} row{'' if rows == 1 else 's'}"]
+    if isinstance(per, dict) and per:
+        if not all(isinstance(c, dict) and _coverage_count(c.get("clips_with_rows")) for c in per.values()):
+            raise _coverage_error(ev, "categories must map a category to an object with clips_with_rows >= 0", table)
+        parts.append("clips per category: " + ", ".join(f"{_plain(k)} {c['clips_with_rows']}" for k, c in per.items()))
+    counted = "; ".join(parts)
+    if left == 0:
+        return f"{name} covers all {clips} clips ({counted})."
+    return (
+        f"{name} covers {covered} of {clips} clips ({counted}); {left} {'has' if left == 1 else 'have'} no row: {why}."
+    )
+
+
+def _mcq_coverage(ev: Evaluation) -> list[str]:
+    """What the dataset's ``manifest.json`` says its MCQ tables cover (``mcq_coverage``, written by
+    ``camerabench synth``): a sentence per table; none when the key is absent (a public dataset, one
+    without a manifest, or one generated before the key was added) or the report has no MCQ part.
+
+    Raises:
+        FileFormatError: ``mcq_coverage`` is not as ``synth`` writes it (counts that do not add up).
+    """
+    if not _mcq_methods(ev) or "mcq_coverage" not in ev.dataset.manifest:
+        return []
+    coverage = ev.dataset.manifest["mcq_coverage"]
+    if not isinstance(coverage, dict):
+        raise _coverage_error(ev, f"must be an object, got {type(coverage).__name__}")
+    return [_table_coverage(ev, str(table), cov) for table, cov in coverage.items()]
+
+
+def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: Sequence[str] = ()) -> None:
+    """ShotBench-style multiple choice: accuracy per category, ShotBench's Avg and pooled, then
+    what the dataset's tables cover (``coverage``: :func:`_mcq_coverage`)."""
+    mcq = _mcq_methods(ev)
     if not mcq:
         return
     doc.h(2, "Multiple choice (ShotBench tables)")
@@ -1257,6 +1329,11 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         counts = ["" if acc is None else _count(getattr(acc, what)) for acc in found for what in ("failed", "missing")]
         csv_rows.append([*totals, *cells, *counts])
     doc.table(header, rows)
+    if coverage:
+        doc.p(
+            "Clips of the dataset the MCQ tables cover, as `manifest.json` records them (`mcq_coverage`; a clip "
+            "gets no row where its answer is not exact): " + " ".join(coverage)
+        )
     for name, m in mcq.items():
         if m.note:
             doc.p(f"{_plain(name)}: {_plain(m.note)}.")
@@ -1521,6 +1598,7 @@ def write_report(
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
+    mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result
     doc = _Doc()
@@ -1539,7 +1617,7 @@ def write_report(
     _failures_part(doc, ev, out, csvs)
     _vqa_part(doc, ev, out, csvs)
     _calibration_part(doc, ev, out, csvs)
-    _mcq_part(doc, ev, out, csvs)
+    _mcq_part(doc, ev, out, csvs, mcq_coverage)
     _caption_part(doc, ev, out, csvs)
     _trajectory_part(doc, ev, out, csvs)
     _gallery_part(doc, ev, out, csvs, gallery)

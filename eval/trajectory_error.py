@@ -23,10 +23,27 @@ Rotation blocks that :func:`~camerabench.trajectory.pose_problem` accepts (ortho
 its tolerance, 1e-3: float32 files, rounded text) are projected onto SO(3) (their nearest
 rotation) before evo sees them: evo's rotation angle refuses any block off by more than 1e-6.
 
+Association is one to one: each ground-truth pose takes the estimated pose nearest in time
+(within half its median frame gap), and an estimated pose nearest to two ground-truth poses goes to
+the closer one. evo's ``associate_trajectories`` starts from the trajectory with fewer poses and
+can give one pose to several of the other: a 30 fps estimate of the first third of a 10 fps clip
+(fewer poses than the ground truth, yet denser) had each ground-truth pose compared three times.
+
 When the associated poses cover only part of the ground truth's time (an estimate of part of
-the clip, timestamps in frames rather than seconds) or of the estimate's, the errors are those of
-that part: the clip's record says so in its ``note`` (and ``partial``), and one warning counts
-such clips.
+the clip) or of the estimate's, the errors are those of that part: the clip's record says so in
+its ``note`` (and ``partial``), and one warning counts such clips. No number is made from timings
+that do not describe the same seconds; these are refused (ValueError, a failed clip whose reason
+says what the timestamps look like):
+
+- fewer than :data:`MIN_MATCHED` associated poses;
+- associated poses spanning under :data:`MIN_OVERLAP` of the shorter trajectory's time span (the
+  two are offset in time: neither lies within the other);
+- one trajectory's time span and median time step both :data:`UNIT_RATIO` or more times the
+  other's (frame indices, milliseconds or nanoseconds against seconds: these can still overlap
+  the other's seconds and be associated, each pose with the wrong one).
+
+The messages name absolute (Unix) times against times from 0, a constant offset and the likely
+unit. No offset or unit is guessed and corrected: a file's time origin is not documented by TUM.
 
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
 rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
@@ -53,8 +70,11 @@ from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
     "COLLINEAR_RATIO",
+    "MIN_MATCHED",
+    "MIN_OVERLAP",
     "STATIC_FLOOR",
     "STATIC_RATIO",
+    "UNIT_RATIO",
     "gt_trajectories",
     "orientation_sim3",
     "trajectory_errors",
@@ -81,6 +101,25 @@ STATIC_FLOOR = 1e-15
 coordinate: the round-off left where unit-size translations cancel (a pose times its inverse, a
 rotation-only chain) is a few times 2.2e-16, and its largest coordinate is that round-off itself,
 so the relative test alone called such an estimate moving and fitted a scale to the round-off."""
+
+MIN_MATCHED = 3
+"""Fewest associated poses a clip's errors are measured on. Two poses give one relative pose
+(RPE of a single pair) and a Sim(3) alignment (7 parameters) fitted to two centres and two
+orientations: the errors would describe the fit, not the trajectory."""
+
+MIN_OVERLAP = 0.5
+"""Least fraction of the shorter trajectory's time span that the associated poses must span.
+An estimate of part of a clip lies within the ground truth's time (fraction 1, measured with a
+``partial`` note), and so does a ground truth of part of the estimate's; less than half means
+the two are offset in time (clocks with different origins), where poses are matched with the
+wrong ones."""
+
+UNIT_RATIO = 10.0
+"""Ratio of time spans and of median time steps from which two trajectories' timestamps are
+taken to be in different units: frame indices of a video at 10 fps or more, milliseconds,
+nanoseconds, against seconds. An estimate of a tenth of a clip at ten times the ground truth's
+pose rate would also reach it; a legitimate difference in rate (30 fps estimate, 10 fps ground
+truth) or in coverage (an estimate of the first second) reaches one ratio, not both."""
 
 _METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
 
@@ -165,9 +204,11 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
         ValueError: either trajectory is not a rigid camera trajectory
             (:func:`~camerabench.trajectory.pose_problem`: non-finite poses, rotation blocks
             that are not rotations, timestamps that do not increase, non-positive focal
-            lengths), or fewer than 2 poses could be associated by timestamp.
+            lengths), or their timestamps do not describe the same seconds: fewer than
+            :data:`MIN_MATCHED` poses associated, an overlap under :data:`MIN_OVERLAP`, units
+            apart by :data:`UNIT_RATIO` (the message says what the timestamps look like).
     """
-    from evo.core import metrics, sync
+    from evo.core import metrics
     from evo.core.geometry import GeometryException
     from evo.core.lie_algebra import se3
 
@@ -179,13 +220,32 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if max_diff_s is None:
         gaps = np.diff(ref.timestamps)
         max_diff_s = 0.5 * float(np.median(gaps)) if gaps.size else 0.01
-    try:
-        ref_evo, est_evo = sync.associate_trajectories(to_evo(ref), to_evo(est), max_diff=max_diff_s)
-    except sync.SyncException as exc:
-        raise ValueError(f"estimate and ground truth cannot be associated by timestamp: {exc}") from exc
-    n = ref_evo.num_poses
-    if n < 2:
-        raise ValueError(f"only {n} pose(s) of the estimate match ground-truth timestamps within {max_diff_s:.3g} s")
+    unit = _unit_mismatch(est.timestamps, ref.timestamps)
+    if unit is not None:
+        raise ValueError(f"timestamps of the estimate and the ground truth are not in the same unit: {unit}")
+    ri, ei = _associate(ref.timestamps, est.timestamps, max_diff_s)
+    n = len(ri)
+    if n == 0:
+        raise ValueError(
+            f"estimate and ground truth cannot be associated by timestamp: no estimated pose within {max_diff_s:.3g} "
+            f"s of a ground-truth one; {_timing_hint(est.timestamps, ref.timestamps)}"
+        )
+    if n < MIN_MATCHED:
+        raise ValueError(
+            f"only {n} pose(s) of the estimate match ground-truth timestamps within {max_diff_s:.3g} s (at least "
+            f"{MIN_MATCHED} are needed); {_timing_hint(est.timestamps, ref.timestamps)}"
+        )
+    matched_span = float(ref.timestamps[ri[-1]] - ref.timestamps[ri[0]])
+    shorter = min(_duration(est.timestamps), _duration(ref.timestamps))
+    if matched_span < MIN_OVERLAP * shorter:
+        raise ValueError(
+            f"estimate and ground truth overlap in time over {_span(ref.timestamps[ri])} only ({n} poses), "
+            f"{matched_span / shorter:.0%} of the shorter one's {shorter:.3g} s (at least {MIN_OVERLAP:.0%} needed); "
+            f"{_timing_hint(est.timestamps, ref.timestamps)}"
+        )
+    ref_evo, est_evo = to_evo(ref), to_evo(est)
+    ref_evo.reduce_to_ids(ri)
+    est_evo.reduce_to_ids(ei)
     ref_pos, est_pos = ref_evo.positions_xyz, est_evo.positions_xyz
     alignment = "sim3_umeyama"
     if _is_line_or_point(ref_pos) or _is_line_or_point(est_pos):
@@ -265,6 +325,100 @@ def _on_so3(traj: Trajectory) -> Trajectory:
 
 def _span(ts: NDArray[np.float64]) -> str:
     return f"{float(ts[0]):.3g}-{float(ts[-1]):.3g} s"
+
+
+def _duration(ts: NDArray[np.float64]) -> float:
+    return float(ts[-1] - ts[0])
+
+
+def _step(ts: NDArray[np.float64]) -> float:
+    """Median time step (0 for a single pose)."""
+    return float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+
+
+def _associate(
+    ref_ts: NDArray[np.float64], est_ts: NDArray[np.float64], max_diff: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One-to-one association: indices ``(ref, est)`` of pose pairs, increasing in both.
+
+    Each ground-truth pose takes the nearest estimated pose within ``max_diff``
+    (``evo.core.sync.matching_time_indices``); an estimated pose so taken by several (a ground
+    truth locally denser than half its median step) stays with the closest only (the earlier
+    on a tie).
+    """
+    from evo.core.sync import matching_time_indices
+
+    r, e = matching_time_indices(ref_ts, est_ts, max_diff)
+    ri, ei = np.asarray(r, dtype=np.int64), np.asarray(e, dtype=np.int64)
+    if not len(ri):
+        return ri, ei
+    dt = np.abs(ref_ts[ri] - est_ts[ei])
+    order = np.lexsort((dt, ei))  # by estimated pose, the closest first
+    keep = np.sort(order[np.r_[True, np.diff(ei[order]) != 0]])
+    return ri[keep], ei[keep]
+
+
+def _timing(ts: NDArray[np.float64]) -> str:
+    return f"{len(ts)} poses from {float(ts[0]):.10g} to {float(ts[-1]):.10g} s, median step {_step(ts):.3g} s"
+
+
+def _unit_name(ratio: float) -> str:
+    """The unit a span ``ratio`` times that of seconds suggests."""
+    for factor, name in ((1e9, "nanoseconds"), (1e6, "microseconds"), (1e3, "milliseconds")):
+        if factor / 2 <= ratio <= factor * 2:
+            return name
+    return f"frame indices (a ratio of {ratio:.3g}: frames at about {ratio:.3g} fps)"
+
+
+def _unit_mismatch(est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> str | None:
+    """What unit one trajectory's timestamps seem to be in against the other's seconds, when their
+    spans and median steps both differ by :data:`UNIT_RATIO` or more; else None."""
+    pairs = (("estimate", est_ts, "ground truth", ref_ts), ("ground truth", ref_ts, "estimate", est_ts))
+    for what, ts, other, other_ts in pairs:
+        span, other_span = _duration(ts), _duration(other_ts)
+        step, other_step = _step(ts), _step(other_ts)
+        if min(span, other_span, step, other_step) <= 0.0:
+            continue
+        ratio = span / other_span
+        if ratio >= UNIT_RATIO and step / other_step >= UNIT_RATIO:
+            return (
+                f"the {what}'s span {span:.4g} (median step {step:.3g}) where the {other}'s span {other_span:.4g} s "
+                f"(median step {other_step:.3g} s): {_unit_name(ratio)} in the {what} rather than seconds? "
+                f"({what}: {_timing(ts)}; {other}: {_timing(other_ts)})"
+            )
+    return None
+
+
+#: First timestamp from which a time is taken as absolute: Unix seconds are past 1e9 since 2001
+#: (1e8 is 1973), Unix nanoseconds (EuRoC, ROS bags) past 1e17; a clip's own time is far below.
+_ABSOLUTE_S = 1e8
+_ABSOLUTE_NS = 1e17
+
+
+def _timing_hint(est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> str:
+    """Both trajectories' timing and what a mismatch between them looks like (absolute times, an
+    offset between their clocks), for a refusal."""
+    timing = f"estimate: {_timing(est_ts)}; ground truth: {_timing(ref_ts)}"
+    for what, ts, other, other_ts in (
+        ("estimate", est_ts, "ground truth", ref_ts),
+        ("ground truth", ref_ts, "estimate", est_ts),
+    ):
+        start, other_start = abs(float(ts[0])), abs(float(other_ts[0]))
+        if start >= _ABSOLUTE_S and other_start < _ABSOLUTE_S:
+            kind = "Unix times in nanoseconds (EuRoC, ROS)" if start >= _ABSOLUTE_NS else "absolute (Unix) times"
+            return (
+                f"the {what}'s timestamps start at {float(ts[0]):.4g} s: {kind}? the {other}'s start at "
+                f"{float(other_ts[0]):.4g} s ({timing})"
+            )
+    offset = float(est_ts[0] - ref_ts[0])
+    spans = sorted((_duration(est_ts), _duration(ref_ts)))
+    if spans[0] > 0 and spans[1] <= 1.5 * spans[0] and abs(offset) > 0.5 * spans[0]:
+        return (
+            f"the two span {spans[0]:.3g} and {spans[1]:.3g} s but the estimate starts {offset:+.4g} s from the ground "
+            f"truth: an offset between their clocks (the estimate started at another frame, or its times from "
+            f"another origin)? ({timing})"
+        )
+    return timing
 
 
 def _coverage_note(
@@ -379,9 +533,15 @@ def trajectory_section(
             continue
         try:
             errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path))
-        except (ValueError, FileFormatError) as exc:
+        except FileFormatError as exc:  # names its file
             log.warning("%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), exc)
             row.update({"status": "failed", "reason": str(exc)})
+        except ValueError as exc:  # about the pair: both files named
+            reason = f"{est_path} against the ground truth {gt_path}: {exc}"
+            log.warning(
+                "%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), reason
+            )
+            row.update({"status": "failed", "reason": reason})
         else:
             row.update({"status": "ok", **errors})
         rows.append(row)

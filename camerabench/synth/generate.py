@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,20 @@ from camerabench.machine import usable_cpus
 from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
 from camerabench.shotbench import MCQRow, write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
-from camerabench.synth.mcq import (
+from camerabench.synth.mcq import (  # the reasons a clip has no row are mcq's, re-exported here
+    FEW_DISTRACTORS,  # noqa: F401
     MCQ_TABLE,
+    NO_CATEGORY,
+    NO_CLEAR_YES,  # noqa: F401
+    NO_STEADY_CLASS,  # noqa: F401
+    NO_SUBJECT,  # noqa: F401
+    SEVERAL_CLEAR_YES,  # noqa: F401
     SHOT_QUESTIONS,
     SHOT_TABLE,
     ShotGeometry,
-    camera_movement_rows,
+    camera_movement_rows_and_skips,
     shot_geometry,
-    shot_rows,
+    shot_rows_and_skips,
 )
 from camerabench.synth.nuisances import (
     apply_overlays,
@@ -988,14 +995,17 @@ def _write_labels(
     for (folder, task), pairs in vqa_pairs(clips).items():
         write_vqa_file(labels_dir / "vqa_and_retrieval" / folder / f"{task}.jsonl", pairs)
     write_caption_file(labels_dir / "caption_data.json", caption_items(clips, CAPTION_QUESTION))
-    mcq_rows = camera_movement_rows([(c.video, c.labels) for c in clips], seed)
+    mcq_rows, mcq_skipped = camera_movement_rows_and_skips([(c.video, c.labels) for c in clips], seed)
     if mcq_rows:
         write_mcq_table(labels_dir / "shotbench" / f"{MCQ_TABLE}.tsv", mcq_rows)
     shots = [ShotGeometry.from_dict(st["shot"]) for st in stats]
-    shot = shot_rows(shots, seed)
+    shot, shot_skipped = shot_rows_and_skips(shots, seed)
     if shot:
         write_mcq_table(labels_dir / "shotbench" / f"{SHOT_TABLE}.tsv", shot)
-    coverage = {MCQ_TABLE: _movement_coverage(clips, mcq_rows), SHOT_TABLE: _shot_coverage(shots, shot)}
+    coverage = {
+        MCQ_TABLE: _movement_coverage(clips, mcq_rows, mcq_skipped),
+        SHOT_TABLE: _shot_coverage(shots, shot, shot_skipped),
+    }
     _log_coverage(coverage)
     manifest = {
         "generator": GENERATOR,
@@ -1039,17 +1049,10 @@ def _write_labels(
     (out / _INCOMPLETE).unlink()
 
 
-#: Why a clip has no row in the camera-movement table: the criteria of
-#: :func:`camerabench.synth.mcq.camera_movement_rows` (exactly one clear-yes primitive, then three
-#: clear-no distractors). The number of clear-yes primitives is counted here; a clip with exactly
-#: one and still no row lacked distractors (the only other reason that function skips a clip).
-NO_CLEAR_YES = "no clear-yes primitive"
-SEVERAL_CLEAR_YES = "several clear-yes primitives"
-FEW_DISTRACTORS = "fewer than 3 clear-no primitives to offer as distractors"
-#: Why a clip has no row in a category of the shot table (:func:`camerabench.synth.mcq.shot_rows`).
-NO_SUBJECT = "no tracked subject wholly in view"
-NO_STEADY_CLASS = "no class holds, with its margin, at the first, middle and last frame"
-NO_CATEGORY = "no category has a row (lens size, camera angle, shot size, composition)"
+# The reasons a clip has no row (NO_CLEAR_YES, SEVERAL_CLEAR_YES, FEW_DISTRACTORS, NO_SUBJECT,
+# NO_STEADY_CLASS, NO_CATEGORY) are camerabench.synth.mcq's: the functions that write the rows say
+# why they skip a clip, so the manifest's reasons follow their criteria (imported above, and
+# re-exported for the callers that read them from this module).
 
 
 def _coverage(clips: int, missing: dict[str, list[str]], rows: int) -> dict[str, Any]:
@@ -1065,40 +1068,52 @@ def _coverage(clips: int, missing: dict[str, list[str]], rows: int) -> dict[str,
     }
 
 
-def _movement_coverage(clips: list[SynthClip], rows: list[MCQRow]) -> dict[str, Any]:
-    """Which clips the camera-movement table covers, and why each other clip has no row."""
+def _by_reason(skipped: Mapping[str, str]) -> dict[str, list[str]]:
+    """video -> reason as reason -> videos (in the order given)."""
+    missing: dict[str, list[str]] = {}
+    for video, reason in skipped.items():
+        missing.setdefault(reason, []).append(video)
+    return missing
+
+
+def _check_skips(table: str, videos: list[str], rows: list[MCQRow], skipped: Mapping[str, str]) -> None:
+    """Every clip has a row or a reason, never both: rows and skips of other clips are refused."""
     covered = {path for row in rows for path in row.paths}
-    missing: dict[str, list[str]] = {}
-    for c in clips:
-        if f"videos/{c.video}" in covered:
-            continue
-        yes = sum(1 for p in Primitive if c.labels.get(p) is not None and bool(c.labels.get(p)))
-        reason = NO_CLEAR_YES if yes == 0 else SEVERAL_CLEAR_YES if yes > 1 else FEW_DISTRACTORS
-        missing.setdefault(reason, []).append(c.video)
-    return _coverage(len(clips), missing, len(rows))
+    both = [v for v in videos if (f"videos/{v}" in covered) == (v in skipped)]
+    unknown = sorted(set(skipped) - set(videos))
+    if both or unknown:
+        raise CameraBenchError(
+            f"{table}: the rows and the skipped clips do not match the clips (with a row and skipped, or "
+            f"neither: {both[:5]}; skipped but not a clip: {unknown[:5]})"
+        )
 
 
-def _shot_coverage(shots: list[ShotGeometry], rows: list[MCQRow]) -> dict[str, Any]:
-    """Which clips the shot table covers (any category), and per category why a clip has no row."""
-    has = {(path, row.category) for row in rows for path in row.paths}
-    missing: dict[str, list[str]] = {}
+def _movement_coverage(clips: list[SynthClip], rows: list[MCQRow], skipped: Mapping[str, str]) -> dict[str, Any]:
+    """Which clips the camera-movement table covers, and why each other clip has no row
+    (``skipped``: :func:`camerabench.synth.mcq.camera_movement_rows_and_skips`'s reasons)."""
+    _check_skips(MCQ_TABLE, [c.video for c in clips], rows, skipped)
+    return _coverage(len(clips), _by_reason(skipped), len(rows))
+
+
+def _shot_coverage(
+    shots: list[ShotGeometry], rows: list[MCQRow], skipped: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Any]:
+    """Which clips the shot table covers (any category), and per category why a clip has no row
+    (``skipped``: :func:`camerabench.synth.mcq.shot_rows_and_skips`'s reasons; asked of it when
+    not given — the reasons do not depend on the seed, which only shuffles the letters)."""
+    if skipped is None:
+        skipped = shot_rows_and_skips(shots, seed=0)[1]
+    videos = [shot.video for shot in shots]
     categories: dict[str, Any] = {}
     for category in SHOT_QUESTIONS:
-        subject = category in ("shot size", "composition")
-        lacking: dict[str, list[str]] = {}
-        for shot in shots:
-            if (f"videos/{shot.video}", category) in has:
-                continue
-            needs = shot.subject_visible if category == "shot size" else shot.subject_centre_x
-            reason = NO_SUBJECT if subject and needs is None else NO_STEADY_CLASS
-            lacking.setdefault(reason, []).append(shot.video)
-        per = _coverage(len(shots), lacking, sum(1 for row in rows if row.category == category))
+        in_category = [row for row in rows if row.category == category]
+        lacking = skipped.get(category, {})
+        _check_skips(f"{SHOT_TABLE} ({category})", videos, in_category, lacking)
+        per = _coverage(len(shots), _by_reason(lacking), len(in_category))
         del per["written"]
         categories[category] = per
-    for shot in shots:
-        if not any((f"videos/{shot.video}", category) in has for category in SHOT_QUESTIONS):
-            missing.setdefault(NO_CATEGORY, []).append(shot.video)
-    return {**_coverage(len(shots), missing, len(rows)), "categories": categories}
+    none = {v: NO_CATEGORY for v in videos if all(v in skipped.get(category, {}) for category in SHOT_QUESTIONS)}
+    return {**_coverage(len(shots), _by_reason(none), len(rows)), "categories": categories}
 
 
 def _log_coverage(coverage: dict[str, dict[str, Any]]) -> None:

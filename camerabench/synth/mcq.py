@@ -45,18 +45,26 @@ __all__ = [
     "ANGLE_CLASSES",
     "CAMERA_MOVEMENT_QUESTION",
     "COMPOSITION_CLASSES",
+    "FEW_DISTRACTORS",
     "LENS_CLASSES",
     "MCQ_TABLE",
+    "NO_CATEGORY",
+    "NO_CLEAR_YES",
+    "NO_STEADY_CLASS",
+    "NO_SUBJECT",
+    "SEVERAL_CLEAR_YES",
     "SHOT_QUESTIONS",
     "SHOT_SIZE_CLASSES",
     "SHOT_TABLE",
     "ShotGeometry",
     "angle_class",
     "camera_movement_rows",
+    "camera_movement_rows_and_skips",
     "composition_class",
     "lens_class",
     "shot_geometry",
     "shot_rows",
+    "shot_rows_and_skips",
     "shot_size_class",
 ]
 
@@ -64,6 +72,17 @@ __all__ = [
 MCQ_TABLE = "synth_camera_movement"
 CAMERA_MOVEMENT_QUESTION = "Which camera movement does this video show?"
 _OPTIONS = 4
+
+#: Why :func:`camera_movement_rows` gives a clip no row (:func:`camera_movement_rows_and_skips`
+#: names the reason per clip; ``synth`` records them in ``manifest.json``'s ``mcq_coverage``).
+NO_CLEAR_YES = "no clear-yes primitive"
+SEVERAL_CLEAR_YES = "several clear-yes primitives"
+FEW_DISTRACTORS = f"fewer than {_OPTIONS - 1} clear-no primitives to offer as distractors"
+#: Why :func:`shot_rows` gives a clip no row in a category (:func:`shot_rows_and_skips`), and
+#: why a clip has no row in the shot table at all (no row in any category).
+NO_SUBJECT = "no tracked subject wholly in view"
+NO_STEADY_CLASS = "no class holds, with its margin, at the first, middle and last frame"
+NO_CATEGORY = "no category has a row (lens size, camera angle, shot size, composition)"
 
 
 def _distractors(truth: Primitive, labels: Mapping[Primitive, TriState]) -> list[Primitive]:
@@ -123,17 +142,42 @@ def camera_movement_rows(clips: Sequence[tuple[str, Mapping[Primitive, TriState]
         CameraBenchError: a video is given twice, a label is keyed by other than a
             :class:`Primitive` or is not True, False or None, or the seed is not an integer.
     """
+    return camera_movement_rows_and_skips(clips, seed)[0]
+
+
+def camera_movement_rows_and_skips(
+    clips: Sequence[tuple[str, Mapping[Primitive, TriState]]], seed: int
+) -> tuple[list[MCQRow], dict[str, str]]:
+    """:func:`camera_movement_rows`, and why each clip without a row has none.
+
+    Returns:
+        The rows, and video -> reason (:data:`NO_CLEAR_YES`, :data:`SEVERAL_CLEAR_YES` or
+        :data:`FEW_DISTRACTORS`) for every clip that got no row, in the clips' order: every clip
+        is in exactly one of the two.
+
+    Example:
+        >>> labels = {p: p is Primitive.PAN_LEFT for p in Primitive}
+        >>> rows, skipped = camera_movement_rows_and_skips([("pan.mp4", labels), ("none.mp4", {})], seed=0)
+        >>> [r.paths for r in rows], skipped
+        ([('videos/pan.mp4',)], {'none.mp4': 'no clear-yes primitive'})
+
+    Raises:
+        CameraBenchError: as :func:`camera_movement_rows`.
+    """
     seed_text = _seed_text(seed)
     _unique_videos([video for video, _ in clips])
     rows: list[MCQRow] = []
+    skipped: dict[str, str] = {}
     for video, raw_labels in clips:
         labels = _checked_labels(video, raw_labels)
         yes = [p for p in Primitive if labels.get(p) is True]
         if len(yes) != 1:
+            skipped[video] = NO_CLEAR_YES if not yes else SEVERAL_CLEAR_YES
             continue
         truth = yes[0]
         distractors = _distractors(truth, labels)
         if len(distractors) < _OPTIONS - 1:
+            skipped[video] = FEW_DISTRACTORS
             continue
         choices = [truth, *distractors]
         random.Random(f"{seed_text}:{video}").shuffle(choices)
@@ -148,7 +192,7 @@ def camera_movement_rows(clips: Sequence[tuple[str, Mapping[Primitive, TriState]
                 index, MCQ_TABLE, ("video",), media, CAMERA_MOVEMENT_QUESTION, options, answer, "camera movement", line
             )
         )
-    return rows
+    return rows, skipped
 
 
 #: File stem of the table of lens size, camera angle, shot size and composition rows.
@@ -390,6 +434,43 @@ def _same(classes: Sequence[str | None]) -> str | None:
     return classes[0] if classes and classes[0] is not None and len(set(classes)) == 1 else None
 
 
+def _shot_answers(shot: ShotGeometry, seed_text: str) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
+    """Per category of :data:`SHOT_QUESTIONS`: (the answer, the options in order) where the clip
+    gets a row, else why it gets none; every category is in exactly one of the two."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    skipped: dict[str, str] = {}
+    lens = _same([lens_class(f) for f in shot.focal_35mm])
+    if lens is not None:
+        found["lens size"] = (lens, tuple(name for name, _, _ in LENS_CLASSES))
+    else:
+        skipped["lens size"] = NO_STEADY_CLASS
+    angle = _same([angle_class(p) for p in shot.pitch_deg])
+    if angle is not None:
+        found["camera angle"] = (angle, ANGLE_CLASSES)
+    else:
+        skipped["camera angle"] = NO_STEADY_CLASS
+    if shot.subject_visible is None or shot.subject_height_fraction is None:
+        skipped["shot size"] = NO_SUBJECT
+    else:
+        pairs = zip(shot.subject_visible, shot.subject_height_fraction, strict=True)
+        size = _same([shot_size_class(v, h) for v, h in pairs])
+        if size is not None:
+            rng = random.Random(f"{seed_text}:{shot.video}:shot size")
+            others = rng.sample([c for c in SHOT_SIZE_CLASSES if c != size], _OPTIONS - 1)
+            found["shot size"] = (size, (size, *others))
+        else:
+            skipped["shot size"] = NO_STEADY_CLASS
+    if shot.subject_centre_x is None:
+        skipped["composition"] = NO_SUBJECT
+    else:
+        comp = _same([composition_class(x) for x in shot.subject_centre_x])
+        if comp is not None:
+            found["composition"] = (comp, COMPOSITION_CLASSES)
+        else:
+            skipped["composition"] = NO_STEADY_CLASS
+    return found, skipped
+
+
 def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
     """Lens size, camera angle, shot size and composition rows with exact answers.
 
@@ -403,30 +484,34 @@ def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
         >>> [(r.category, r.options[r.answer]) for r in shot_rows([g], seed=0)]
         [('lens size', 'Wide'), ('camera angle', 'Eye level')]
     """
+    return shot_rows_and_skips(shots, seed)[0]
+
+
+def shot_rows_and_skips(shots: Sequence[ShotGeometry], seed: int) -> tuple[list[MCQRow], dict[str, dict[str, str]]]:
+    """:func:`shot_rows`, and per category why each clip without a row in it has none.
+
+    Returns:
+        The rows, and category (every key of :data:`SHOT_QUESTIONS`, in its order) -> video ->
+        reason (:data:`NO_SUBJECT` or :data:`NO_STEADY_CLASS`), in the clips' order: every clip
+        has a row in a category or is named under it. A clip named under every category has no
+        row in the table (:data:`NO_CATEGORY`).
+
+    Example:
+        >>> g = ShotGeometry("a.mp4", (28.0, 28.0, 28.0), (10.0, 10.0, 10.0))
+        >>> rows, skipped = shot_rows_and_skips([g], seed=0)
+        >>> [r.category for r in rows], skipped["camera angle"], skipped["shot size"]
+        (['lens size'], {'a.mp4': 'no class holds, with its margin, at the first, middle and last frame'}, \
+{'a.mp4': 'no tracked subject wholly in view'})
+    """
     seed_text = _seed_text(seed)
     _unique_videos([shot.video for shot in shots])
     rows: list[MCQRow] = []
+    skipped: dict[str, dict[str, str]] = {category: {} for category in SHOT_QUESTIONS}
     for shot in shots:
-        found: list[tuple[str, str, tuple[str, ...]]] = []
-        lens = _same([lens_class(f) for f in shot.focal_35mm])
-        if lens is not None:
-            found.append(("lens size", lens, tuple(name for name, _, _ in LENS_CLASSES)))
-        angle = _same([angle_class(p) for p in shot.pitch_deg])
-        if angle is not None:
-            found.append(("camera angle", angle, ANGLE_CLASSES))
-        if shot.subject_visible is not None and shot.subject_height_fraction is not None:
-            size = _same(
-                [shot_size_class(v, h) for v, h in zip(shot.subject_visible, shot.subject_height_fraction, strict=True)]
-            )
-            if size is not None:
-                rng = random.Random(f"{seed_text}:{shot.video}:shot size")
-                others = rng.sample([c for c in SHOT_SIZE_CLASSES if c != size], _OPTIONS - 1)
-                found.append(("shot size", size, (size, *others)))
-        if shot.subject_centre_x is not None:
-            comp = _same([composition_class(x) for x in shot.subject_centre_x])
-            if comp is not None:
-                found.append(("composition", comp, COMPOSITION_CLASSES))
-        for category, truth, classes in found:
+        found, lacking = _shot_answers(shot, seed_text)
+        for category, reason in lacking.items():
+            skipped[category][shot.video] = reason
+        for category, (truth, classes) in found.items():
             choices = list(classes)
             random.Random(f"{seed_text}:{shot.video}:{category}").shuffle(choices)
             letters = "ABCDEFGHIJ"[: len(choices)]
@@ -445,4 +530,4 @@ def shot_rows(shots: Sequence[ShotGeometry], seed: int) -> list[MCQRow]:
                     len(rows) + 2,
                 )
             )
-    return rows
+    return rows, skipped
