@@ -131,11 +131,15 @@ def make_variant(source: Path, name: str, out: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     (data / "videos").mkdir(parents=True)
     shutil.copytree(source / "labels", data / "labels")
-    for video in sorted((source / "videos").iterdir()):
+    # the dataset's own video list (the package's rules: a hidden or temporary file left by an
+    # interrupted bench_real.py, such as .clip.mp4.<hash>.tmp, is not a clip)
+    for clip_name in Dataset(source).videos():
+        video = source / "videos" / clip_name
         clip = read_video(video, fps=None)
         rng = np.random.default_rng(zlib.crc32(f"{name}/{video.name}".encode()))  # the same noise every time
         frames, fps, crf = VARIANTS[name](clip.frames, clip.native_fps, rng)
-        write_video(data / "videos" / video.name, frames, fps, crf=crf)
+        (data / "videos" / clip_name).parent.mkdir(parents=True, exist_ok=True)
+        write_video(data / "videos" / clip_name, frames, fps, crf=crf)
     done.write_text("")
     return data
 

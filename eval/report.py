@@ -964,6 +964,7 @@ _TRAJECTORY_ERRORS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "r
 
 def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_grouped_bars
+    from camerabench.eval.trajectory_error import RPE_GAP_FACTOR
 
     methods: dict[str, TrajectoryResult] = {
         n: m.trajectory for n, m in ev.result.methods.items() if m.trajectory is not None
@@ -973,7 +974,10 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     doc.h(2, "Trajectories (evo, Sim(3)-aligned)")
     doc.p(
         "APE/RPE RMSE after similarity alignment (Umeyama; clips on a line or a point are aligned with the "
-        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses. "
+        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses "
+        "(the coarser of the method's and the ground truth's sampling steps: rpe_step_s in trajectory.csv; "
+        "keyframe-only estimates step from keyframe to keyframe, comparable only at a like step); pairs spanning "
+        f"a gap (over {RPE_GAP_FACTOR:g} steps: lost tracking) are left out of RPE and counted (rpe_gap_pairs). "
         "Clips whose ground-truth camera does not translate have no translation error (a Sim(3) alignment "
         "could shrink any estimated translation onto the fixed centre)."
     )
@@ -1010,6 +1014,9 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         "scale",
         "matched_poses",
         *cols,
+        "rpe_pairs",
+        "rpe_gap_pairs",
+        "rpe_step_s",
         "zoom_log_ratio_rmse",
         "note",
     ]

@@ -46,7 +46,21 @@ The messages name absolute (Unix) times against times from 0, a constant offset 
 unit. No offset or unit is guessed and corrected: a file's time origin is not documented by TUM.
 
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
-rotation errors in degrees. RPE uses consecutive associated poses (delta = 1 frame).
+rotation errors in degrees.
+
+RPE is over consecutive associated poses (evo's ``RPE`` with ``delta = 1`` frame of the associated
+pairs): its step is the coarser of the two trajectories' sampling steps (an estimate sampled at 5
+fps against 30 fps ground truth: pairs 0.2 s apart; a 30 fps estimate against 10 fps ground truth:
+0.1 s). The record's ``rpe_step_s`` is the median time between the paired poses and ``rpe_pairs``
+their number: a keyframe-only estimate (DROID-SLAM's keyframes, sparse and irregular) is measured
+keyframe to keyframe, over a longer step than a dense method's, and its RPE is comparable only with
+figures of a like ``rpe_step_s``. A pair whose poses are more than :data:`RPE_GAP_FACTOR` times that
+step apart (in ground-truth time) spans a gap, where the estimate lost tracking or the ground truth
+has no poses: it compares seconds of motion with the other pairs' one step and is left out of RPE
+(evo gives each consecutive pair's error, ``RPE.error``; the RMSE is taken over the others), counted
+in ``rpe_gap_pairs`` and said in the ``note``; one warning counts such clips. Fewer than
+:data:`MIN_RPE_PAIRS` pairs left: RPE is NaN (note, and counted in that warning). APE uses every
+associated pose.
 """
 
 from __future__ import annotations
@@ -72,6 +86,8 @@ __all__ = [
     "COLLINEAR_RATIO",
     "MIN_MATCHED",
     "MIN_OVERLAP",
+    "MIN_RPE_PAIRS",
+    "RPE_GAP_FACTOR",
     "STATIC_FLOOR",
     "STATIC_RATIO",
     "UNIT_RATIO",
@@ -120,6 +136,16 @@ taken to be in different units: frame indices of a video at 10 fps or more, mill
 nanoseconds, against seconds. An estimate of a tenth of a clip at ten times the ground truth's
 pose rate would also reach it; a legitimate difference in rate (30 fps estimate, 10 fps ground
 truth) or in coverage (an estimate of the first second) reaches one ratio, not both."""
+
+RPE_GAP_FACTOR = 2.5
+"""Time between two consecutive associated poses, as a multiple of the RPE step (the larger of the
+estimate's and the ground truth's median time steps), beyond which the pair spans a gap and is left
+out of RPE. Sampling a 24 fps clip at 5 fps gives steps of 4 and 5 frames (the median 5);
+one dropped frame doubles a step and stays in; a lost-tracking gap of seconds is tens of steps."""
+
+MIN_RPE_PAIRS = 2
+"""Fewest pose pairs (left after gaps) an RPE is measured on: the fewest of a gap-free clip of
+:data:`MIN_MATCHED` poses. One pair's error is that of a single relative pose."""
 
 _METRICS = ("ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse")
 
@@ -196,8 +222,9 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
 
     Returns:
         ``{"ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse",
-        "alignment", "scale", "matched_poses", "zoom_log_ratio_rmse"}``, with ``"note"`` (why
-        a value is NaN, or what the errors cover), ``"partial": True`` and
+        "alignment", "scale", "matched_poses", "rpe_pairs", "rpe_gap_pairs", "rpe_step_s",
+        "zoom_log_ratio_rmse"}`` (RPE's pairs, those left out across a gap, their median time step), with
+        ``"note"`` (why a value is NaN, or what the errors cover), ``"partial": True`` and
         ``"static_estimate": True`` when they apply.
 
     Raises:
@@ -282,24 +309,69 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
             "ground-truth camera centre does not move: translation errors and the alignment scale are "
             "undefined (a Sim(3) alignment may shrink any estimated translation to a point)"
         )
+    rpe_keep, rpe_note = _rpe_pairs(ref_evo.timestamps, max(_step(est.timestamps), _step(ref.timestamps)))
+    out["rpe_pairs"] = int(rpe_keep.sum())
+    out["rpe_gap_pairs"] = int(rpe_keep.size - rpe_keep.sum())
+    kept_steps = np.diff(ref_evo.timestamps)[rpe_keep]
+    out["rpe_step_s"] = float(np.median(kept_steps)) if kept_steps.size else math.nan
+    rpe_defined = out["rpe_pairs"] >= MIN_RPE_PAIRS
+    if rpe_note is not None:
+        notes.append(rpe_note)
     if notes:
         out["note"] = "; ".join(notes)
         log.debug("trajectory error: %s", out["note"])  # counted in one warning by trajectory_section
     data = (ref_evo, est_evo)
-    for key, cls, relation in (
-        ("ape_trans_rmse", metrics.APE, metrics.PoseRelation.translation_part),
-        ("ape_rot_deg_rmse", metrics.APE, metrics.PoseRelation.rotation_angle_deg),
-        ("rpe_trans_rmse", metrics.RPE, metrics.PoseRelation.translation_part),
-        ("rpe_rot_deg_rmse", metrics.RPE, metrics.PoseRelation.rotation_angle_deg),
+    for key, relation in (
+        ("ape_trans_rmse", metrics.PoseRelation.translation_part),
+        ("ape_rot_deg_rmse", metrics.PoseRelation.rotation_angle_deg),
     ):
         if gt_static and relation is metrics.PoseRelation.translation_part:
             out[key] = math.nan
             continue
-        metric = cls(relation)
-        metric.process_data(data)
-        out[key] = float(metric.get_statistic(metrics.StatisticsType.rmse))
+        ape = metrics.APE(relation)
+        ape.process_data(data)
+        out[key] = float(ape.get_statistic(metrics.StatisticsType.rmse))
+    for key, relation in (
+        ("rpe_trans_rmse", metrics.PoseRelation.translation_part),
+        ("rpe_rot_deg_rmse", metrics.PoseRelation.rotation_angle_deg),
+    ):
+        if (gt_static and relation is metrics.PoseRelation.translation_part) or not rpe_defined:
+            out[key] = math.nan
+            continue
+        rpe = metrics.RPE(relation, delta=1, delta_unit=metrics.Unit.frames, all_pairs=False)
+        rpe.process_data(data)
+        # evo's consecutive pairs (i, i + 1): error i is pair i's; RMSE over the pairs within no gap
+        if list(rpe.delta_ids) != list(range(1, n)) or len(rpe.error) != n - 1:
+            raise RuntimeError(f"evo's RPE gave pairs {rpe.delta_ids[:5]}... for {n} poses, not consecutive ones")
+        out[key] = float(np.sqrt(np.mean(np.square(rpe.error[rpe_keep]))))
     out["zoom_log_ratio_rmse"] = _zoom_error(est, ref, est_evo.timestamps, ref_evo.timestamps)
     return out
+
+
+def _rpe_pairs(ts: NDArray[np.float64], step: float) -> tuple[NDArray[np.bool_], str | None]:
+    """Which consecutive pairs of the associated poses (times ``ts``) RPE uses, and a note on those
+    it leaves out (or on too few left), or None.
+
+    A pair whose poses are more than :data:`RPE_GAP_FACTOR` times ``step`` apart spans a gap.
+    """
+    dt = np.diff(ts)
+    limit = RPE_GAP_FACTOR * step
+    keep = dt <= limit * (1.0 + 1e-9)
+    parts = []
+    gaps = int(keep.size - keep.sum())
+    if gaps:
+        k = int(np.argmax(dt))
+        parts.append(
+            f"{gaps} of {dt.size} RPE pairs left out: their poses are more than {RPE_GAP_FACTOR:g} times the "
+            f"step ({step:.3g} s) apart, a gap in the poses (lost tracking, or keyframes far apart); the "
+            f"longest {float(dt[k]):.3g} s, from {float(ts[k]):.4g} s"
+        )
+    if int(keep.sum()) < MIN_RPE_PAIRS:
+        parts.append(
+            f"RPE undefined: {int(keep.sum())} pair(s) of consecutive poses within no gap (at least "
+            f"{MIN_RPE_PAIRS} needed)"
+        )
+    return keep, "; ".join(parts) or None
 
 
 def _on_so3(traj: Trajectory) -> Trajectory:
@@ -555,6 +627,22 @@ def trajectory_section(
             len(partial),
             len(ok),
             escaped_text(partial[0]),
+        )
+    gapped = [r["clip"] for r in ok if r.get("rpe_gap_pairs")]
+    if gapped:
+        no_rpe = sum(r["rpe_pairs"] < MIN_RPE_PAIRS for r in ok)
+        log.warning(
+            "%s: %d of %d evaluated trajectories have gaps between consecutive poses (more than %g times their "
+            "step: lost tracking, or keyframes far apart), e.g. %s: %d RPE pair(s) spanning them left out; %d "
+            "clip(s) have under %d pairs left: RPE NaN, left out of the means (each clip's note says which)",
+            escaped_text(run.name),
+            len(gapped),
+            len(ok),
+            RPE_GAP_FACTOR,
+            escaped_text(gapped[0]),
+            sum(r["rpe_gap_pairs"] for r in ok),
+            no_rpe,
+            MIN_RPE_PAIRS,
         )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
     # a static ground truth leaves the scale undefined too: those clips are counted in no_translation

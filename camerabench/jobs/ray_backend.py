@@ -50,6 +50,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import signal
 import socket
 import sys
@@ -307,7 +308,7 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
     if started:
         log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
         from_env = os.environ.get("RAY_ADDRESS", "").strip() if address in (None, "auto") else ""
-        init_address = address
+        init_address, recorded = address, ""
         if from_env:  # ray.init joins that cluster instead (and waited some 10 minutes for a dead one)
             try:
                 _check_reachable(from_env)
@@ -318,21 +319,20 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
             _check_reachable(address)
         else:
             check_temp_folder(address)
-            init_address = _check_current_cluster(address)
+            init_address, recorded = _check_current_cluster(address)
+        target = _init_target(address, init_address, from_env, recorded)
         main_thread = threading.current_thread() is threading.main_thread()
         sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
         env_before = dict(os.environ)
         try:
             ray.init(address=init_address, include_dashboard=False, logging_level=logging.WARNING)
             ray_sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
-        except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
-            # OSError: Ray's temporary folder cannot be made (not writable), or its socket paths there
-            # are longer than a Unix socket's 107 bytes (a long RAY_TMPDIR / TMPDIR): it was a traceback
+        except Exception as exc:  # only what Ray raises when it cannot start or join (_init_failure)
             _restore_env(env_before, dict(os.environ))
-            where = "start a local Ray instance" if address is None else f"reach the Ray cluster at {address}"
-            local = not from_env and init_address in (None, "local")  # not joining a cluster
-            temp = local and isinstance(exc, OSError) and not isinstance(exc, ConnectionError)
-            raise CameraBenchError(f"could not {where}: {one_line(str(exc))}{_temp_hint() if temp else ''}") from exc
+            problem = _init_failure(exc, target)
+            if problem is None:  # not a start-up failure of Ray's: the traceback, as it is
+                raise
+            raise CameraBenchError(problem) from exc
         except BaseException:
             _restore_env(env_before, dict(os.environ))
             raise
@@ -366,6 +366,104 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
                     and signal.getsignal(signal.SIGTERM) is ray_sigterm
                 ):
                     signal.signal(signal.SIGTERM, sigterm)
+
+
+def _init_target(address: str | None, init_address: str | None, from_env: str, recorded: str) -> str | None:
+    """The cluster address ``ray.init(init_address)`` joins (for its error messages), or None when it
+    starts a local instance: ``RAY_ADDRESS``'s, the given one, or ``recorded`` (by ``ray start``)."""
+    if from_env:
+        return f"{from_env} (from RAY_ADDRESS)"
+    if init_address == "local" or (address is not None and address.strip() == "local"):
+        return None
+    if init_address is not None and init_address.strip() != "auto":
+        return init_address
+    if recorded:
+        return f"{recorded} (recorded in {_ray_address_file()} by 'ray start')"
+    return "auto (a cluster started on this machine with 'ray start')" if init_address is not None else None
+
+
+#: Exception types ``ray.init`` raises when Ray cannot start or join (checked in Ray 2.x's
+#: ``worker.init``, ``node.Node``, ``services`` and ``utils.check_version_info``): ConnectionError
+#: (no instance at the address, or joining it failed), RuntimeError (a Ray or Python version
+#: mismatch with the cluster; RAY_USE_TLS without its certificate variables), ValueError (an address
+#: or argument Ray refuses), OSError (its temporary folder cannot be used; a TLS file missing), plus
+#: ``ray.exceptions.AuthenticationError`` and a plain ``Exception`` (see :func:`_init_failure`).
+_INIT_ERRORS: tuple[type[Exception], ...] = (ConnectionError, RuntimeError, ValueError, OSError)
+#: Subclasses of those that are programming errors, not Ray's start-up failures: left as tracebacks.
+_PROGRAMMING_ERRORS: tuple[type[Exception], ...] = (NotImplementedError, RecursionError)
+#: Ray's message when the processes of a local instance did not register within its 30 s.
+_STARTUP_TIMEOUT = "timed out during startup"
+_VERSIONS = re.compile(r"Ray:\s*(\S+)\s+Python:\s*(\S+)")
+
+
+def _init_failure(exc: Exception, target: str | None) -> str | None:
+    """The one-line error for ``ray.init`` having raised ``exc`` while joining ``target`` (None: starting
+    a local instance), naming what Ray said and what to try; None when ``exc`` is not one of Ray's
+    start-up failures (a programming error: its traceback is kept).
+
+    Ray raises a plain ``Exception`` (the class itself, no subclass) when a local instance's
+    processes did not come up within its 30 s (``node.Node``: "The current node timed out during
+    startup"), or the dashboard failed to start: matched by its exact type, as Python and the
+    libraries never raise ``Exception`` itself, so no programming error is taken for it.
+    """
+    import ray.exceptions
+
+    # token authentication came with Ray 2.5x; the Ray 2.40 that pyproject allows has no such class
+    auth_error: tuple[type[Exception], ...] = tuple(
+        cls for cls in (getattr(ray.exceptions, "AuthenticationError", None),) if isinstance(cls, type)
+    )
+    plain = type(exc) is Exception
+    if not (plain or isinstance(exc, (*_INIT_ERRORS, *auth_error))) or isinstance(exc, _PROGRAMMING_ERRORS):
+        return None
+    text = str(exc)
+    said = one_line(text)
+    cause = exc.__cause__
+    if isinstance(exc, ConnectionError) and cause is not None and str(cause).strip():
+        said = f"{said} ({one_line(str(cause))})"  # Ray's "Failed to connect to Ray cluster at X" hides why
+    where = "start a local Ray instance" if target is None else f"reach the Ray cluster at {target}"
+    tls = os.environ.get("RAY_USE_TLS", "0").strip().lower() in ("1", "true")
+    versions = _VERSIONS.findall(text)
+    if isinstance(exc, RuntimeError) and text.startswith("Version mismatch") and len(versions) == 2:
+        (ray_there, python_there), (ray_here, python_here) = versions
+        said = " ".join(ln.strip() for ln in text.splitlines() if ln.strip())  # the versions, on one line
+        if ray_there != ray_here:
+            hint = f"install the cluster's Ray version here: pip install 'ray=={ray_there}'"
+            if python_there != python_here:
+                hint += f" (under Python {python_there}, as the cluster)"
+        else:
+            hint = f"run this under the cluster's Python {python_there} (this process has {python_here})"
+        return f"could not {where}: {said}; {hint}"
+    if auth_error and isinstance(exc, auth_error):
+        hint = (
+            "give this process the cluster's token (RAY_AUTH_TOKEN, or the file RAY_AUTH_TOKEN_PATH names, "
+            "by default ~/.ray/auth_token) and set RAY_AUTH_MODE=token when the cluster uses token authentication"
+        )
+    elif tls or "TLS" in text:
+        hint = (
+            "check that RAY_USE_TLS and RAY_TLS_SERVER_CERT, RAY_TLS_SERVER_KEY, RAY_TLS_CA_CERT are set as the "
+            "cluster's nodes have them, and name readable files"
+        )
+    elif plain and _STARTUP_TIMEOUT in text:
+        root, name = _ray_temp_root()
+        source = f"from {name}" if name else "Ray's default"
+        hint = (
+            "Ray's processes did not come up within its 30 s: an overloaded machine (a login node?), or its "
+            f"temporary folder {os.path.join(root, 'ray')} ({source}) on a slow "
+            "shared file system; set RAY_TMPDIR to a short absolute path on a local disk (e.g. /tmp), or run "
+            "on a less loaded node"
+        )
+        if target is not None:
+            hint = f"check that the cluster's head is up ('ray status' on it); {hint}"
+    elif target is None and isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
+        # Ray's temporary folder cannot be made (not writable), or its socket paths there are longer
+        # than a Unix socket's 107 bytes (a long RAY_TMPDIR / TMPDIR)
+        return f"could not {where}: {said}{_temp_hint()}"
+    elif target is not None:
+        hint = "check that the cluster's head is up ('ray status' on it) and that this machine can reach it"
+    else:
+        root = _ray_temp_root()[0]
+        hint = f"Ray's logs are under {os.path.join(root, 'ray', 'session_latest', 'logs')}"
+    return f"could not {where}: {said}; {hint}"
 
 
 def _restore_env(before: dict[str, str], after: dict[str, str]) -> None:
@@ -436,8 +534,9 @@ def _temp_hint() -> str:
     )
 
 
-def _check_current_cluster(address: str | None) -> str | None:
-    """The address to give ``ray.init`` for ``address`` None or ``"auto"`` (no ``RAY_ADDRESS``).
+def _check_current_cluster(address: str | None) -> tuple[str | None, str]:
+    """The address to give ``ray.init`` for ``address`` None or ``"auto"`` (no ``RAY_ADDRESS``), and
+    the head's address ``ray start`` recorded ("" when none).
 
     ``ray.init`` joins the cluster whose head ``ray start`` wrote to :func:`_ray_address_file`
     without a check, and waited some 10 minutes for one that is gone (a head that crashed or was
@@ -447,7 +546,7 @@ def _check_current_cluster(address: str | None) -> str | None:
     """
     path = _ray_address_file()
     if not path.exists():
-        return address
+        return address, ""
     try:
         recorded = path.read_bytes().decode("utf-8", "replace").strip()
     except OSError as exc:  # ray.init would read it too, and fail with a traceback
@@ -456,7 +555,7 @@ def _check_current_cluster(address: str | None) -> str | None:
             f"{exc.strerror or exc}; remove it, or give the cluster's address"
         ) from exc
     if not recorded:
-        return address
+        return address, ""
     try:
         _check_reachable(recorded)
     except CameraBenchError as exc:
@@ -470,8 +569,8 @@ def _check_current_cluster(address: str | None) -> str | None:
             path,
             exc,
         )
-        return "local"
-    return address
+        return "local", ""
+    return address, recorded
 
 
 # --- worker side ---------------------------------------------------------------------------

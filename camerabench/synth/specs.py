@@ -241,7 +241,26 @@ MAX_CLIP_DURATION_S = MAX_CLIP_FRAMES / MIN_CLIP_FPS
 #:   crossing objects' path (below 0.96), and the back wall (>= 14 m x scale) comes in front of
 #:   the arc and crane pivot at 6 m (below 0.46). The knob moves the scene away (low parallax:
 #:   15 in the hard preset); it never brings it closer.
+#:   Above 1 the crossing objects, the large subject and a tracked subject would hang above the
+#:   scaled ground (their bottoms 1.5 m below the camera, the ground 1.5 m x scale: 21 m above it at
+#:   15), so a clip with them keeps scale 1 (:data:`_FLOATING_SUBJECTS`; no preset combines them).
+#:   Scaling them with the scene instead would make them part of the far, low-parallax scene the
+#:   knobs exist to contrast with (crossing objects near the camera, a subject covering 40% of the
+#:   frame 2 m ahead, a tracked subject 3.5 m ahead). The arc/crane/dolly-zoom pivot box stays at
+#:   the pivot the camera path aims at (6 m ahead at camera height), which no scale moves.
 MIN_SCENE_SCALE = 1.0
+#:   Upper bound (measured through ``render_clip`` at 64x40, seed 0): a still camera or a pan
+#:   renders the same frames (within 1 level) as at scale 1 up to 1.5e7; at 2e7 the renderer's
+#:   float32 mip level (which grows as scale**4) overflows (7% of the levels off by > 2), at 3e7 16%
+#:   of the pixels are black, at 1e20 all of them, and at 1e300 render_frame refuses the scene
+#:   (non-finite texture repeats) only once the clip is rendered. Long before that the camera's
+#:   translations leave the frames: a 2 m dolly in changes them by 17 levels on average at scale 1,
+#:   8 at 15, 1.3 at 100 and 0.22 at 1000 (0.01 at 1e4), and from 1e4 a dolly zoom's frames differ
+#:   from the next decade's in sparse pixels by up to 48 levels. 1000 (67 times the preset's 15)
+#:   keeps every picture exact and a metre's move still (barely) in the frames.
+MAX_SCENE_SCALE = 1000.0
+#: the knobs that put subjects in the scene which are placed for scale 1 (see above)
+_FLOATING_SUBJECTS = ("moving_objects", "large_subject", "tracking")
 
 
 def _refuse(spec_name: str, knob: str, value: object, allowed: str, why: str) -> None:
@@ -307,11 +326,34 @@ def _check_bounds(spec: ClipSpec) -> None:
             "the subjects are not scaled: below 1 the ground rises through them and the static boxes and "
             "walls close in on them",
         )
+    if spec.scene_scale > MAX_SCENE_SCALE:
+        _refuse(
+            name,
+            "scene_scale",
+            spec.scene_scale,
+            f"[{MIN_SCENE_SCALE:g}, {MAX_SCENE_SCALE:g}]",
+            "the camera's moves leave the frames above (a 2 m dolly changes them by under 0.2 levels), and "
+            "the renderer's float32 arithmetic overflows from 2e7 (frames wrong, then black)",
+        )
+    floating = [k for k in _FLOATING_SUBJECTS if getattr(spec, k) not in (0, False, None)]
+    if spec.scene_scale != 1.0 and floating:
+        _refuse(
+            name,
+            "scene_scale",
+            spec.scene_scale,
+            f"1 with {', '.join(floating)}",
+            f"{', '.join(floating)} place their subjects for scale 1, standing on the ground 1.5 m below the "
+            f"camera; the scaled ground is {1.5 * spec.scene_scale:g} m below it, so they would hang "
+            f"{1.5 * (spec.scene_scale - 1):g} m above it",
+        )
     _check_path(spec, "moves", spec.moves)
     _check_path(spec, "cut_moves", spec.cut_moves)
     if spec.compound is CompoundMotion.DOLLY_ZOOM_IN:
         # a dolly zoom in backs straight off along -z by its magnitude
         _check_path(spec, "compound_magnitude", ((Primitive.MOVE_OUT, spec.compound_magnitude),))
+    if spec.compound is CompoundMotion.DOLLY_ZOOM_OUT:
+        # a dolly zoom out moves straight in along +z by its magnitude (toward the pivot)
+        _check_path(spec, "compound_magnitude", ((Primitive.MOVE_IN, spec.compound_magnitude),))
     if spec.compound in _CIRCLING:
         _check_circle(spec)
 
@@ -360,11 +402,22 @@ _CIRCLING = (
 _CHORD_DEG = 1.0
 
 
-def _regions(spec: ClipSpec) -> list[tuple[str, NDArray[np.float64], NDArray[np.float64]]]:
+def _has_subjects(spec: ClipSpec) -> bool:
+    """The scene has subjects (``generate._subjects``: a tracked subject, the pivot of a compound
+    move, in both shots of a scene cut, crossing objects, the large subject)."""
+    return spec.tracking is not None or spec.compound is not None or spec.moving_objects > 0 or spec.large_subject
+
+
+def _regions(spec: ClipSpec, lane: bool = True) -> list[tuple[str, NDArray[np.float64], NDArray[np.float64]]]:
     """:data:`_OBSTACLES` (and the subjects' regions the clip has) as scaled boxes, grown by the
-    hand-held shake's translation (1 cm per degree on each axis)."""
+    hand-held shake's translation (1 cm per degree on each axis). With subjects (and ``lane``) the
+    static boxes are :data:`_LANE_BOXES`: the lane between them is clear."""
     margin = 0.01 * spec.shake_deg
     regions = list(_OBSTACLES)
+    if lane and _has_subjects(spec):
+        # build_scene keeps its static boxes out of the subjects' lane |x| < 1 m (x scale)
+        regions.remove(_BOXES)
+        regions.extend(_LANE_BOXES)
     if spec.moving_objects:
         regions.append(_MOVING_OBJECTS)
     if spec.large_subject:
@@ -390,7 +443,9 @@ def _check_circle(spec: ClipSpec) -> None:
     prog = np.linspace(0.0, 1.0, chords + 1)
     poses, _ = _compound_path(spec, prog, base, np.repeat(base[None], chords + 1, axis=0), np.ones(chords + 1))
     centres = poses[:, :3, 3]
-    for what, lo, hi in _regions(spec):
+    # without the subjects' lane (conservative): a circle leaves the lane sideways and may come
+    # back into it level with the boxes (an arc at scale 3 re-enters it at 151 deg, 9 cm beside them)
+    for what, lo, hi in _regions(spec, lane=False):
         low, high = lo - sagitta, hi + sagitta
         for i in range(chords):
             start = centres[i]
@@ -415,7 +470,15 @@ def _check_circle(spec: ClipSpec) -> None:
 #: ``(what, low corner, high corner, scaled)``. A camera inside one renders from within the
 #: geometry (a wall's back, the inside of a box: frames of one texture) while the labels name its move.
 _INF = math.inf
-_OBSTACLES: tuple[tuple[str, tuple[float, float, float], tuple[float, float, float], bool], ...] = (
+_Region = tuple[str, tuple[float, float, float], tuple[float, float, float], bool]
+_BOXES: _Region = ("a static box", (-_INF, -0.7, 3.75), (_INF, _INF, _INF), True)
+#: with subjects, ``build_scene`` moves a box whose centre is within 1 m + half its width of x = 0
+#: out to that distance: every box is at |x| >= 1 m (x scale), the subjects' lane clear
+_LANE_BOXES: tuple[_Region, ...] = (
+    ("a static box", (1.0, -0.7, 3.75), (_INF, _INF, _INF), True),
+    ("a static box", (-_INF, -0.7, 3.75), (-1.0, _INF, _INF), True),
+)
+_OBSTACLES: tuple[_Region, ...] = (
     # the ground is camera_height_m = 1.5 m below the camera
     ("the ground", (-_INF, 1.5, -_INF), (_INF, _INF, _INF), True),
     # side walls at |x| = 3-6 m, from z = -12 m to the back wall (<= 22 m), 3-6 m high
@@ -424,7 +487,7 @@ _OBSTACLES: tuple[tuple[str, tuple[float, float, float], tuple[float, float, flo
     # the back wall at z = 14-22 m
     ("the back wall", (-_INF, -4.5, 14.0), (_INF, _INF, _INF), True),
     # boxes: front faces at z >= keep_clear_m + half their depth = 3.5 + 0.25 m, up to 2.2 m tall
-    ("a static box", (-_INF, -0.7, 3.75), (_INF, _INF, _INF), True),
+    _BOXES,
     # photo panels: z >= 6 m, from 0.3 m above the ground up to 1.2 + 2.5 m above it
     ("a photo panel", (-_INF, -2.2, 6.0), (_INF, _INF, _INF), True),
     # the sky box 90 m away on every side and above

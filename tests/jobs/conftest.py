@@ -22,7 +22,15 @@ def ray_instance() -> Iterator[None]:
     import ray
 
     # a small object store (the tests move a few MB): by default Ray reserves 30% of the memory
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, object_store_memory=256 * 2**20)
+    # address="local": always a new instance of the tests' own, never a cluster this machine runs
+    # (a "ray start --head" left /tmp/ray/ray_current_cluster, which ray.init() would join)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        object_store_memory=256 * 2**20,
+    )
     yield
     ray.shutdown()
 

@@ -119,9 +119,10 @@ def test_a_40_degree_arc_passes_where_real_side_walls_stand() -> None:
         ({}, 29.9, 30.1, "a side wall", 30.0),
         ({"shake_deg": 1.0}, 29.8, 29.95, "a side wall", math.degrees(math.asin(2.99 / 6))),
         ({"scene_scale": 1.5}, 48.5, 48.7, "a side wall", math.degrees(math.asin(0.75))),
-        # z = 6 (1 - cos a) reaches the boxes' 3.75 m x 3 at 151 deg, the crossing objects' 1.8 m at 45.6
+        # z = 6 (1 - cos a) reaches the boxes' 3.75 m x 3 at 151 deg
         ({"scene_scale": 3.0}, 151.0, 151.1, "a static box", math.degrees(math.acos(1 - 11.25 / 6))),
-        ({"scene_scale": 3.0, "moving_objects": 1}, 45.5, 45.7, "a moving object", math.degrees(math.acos(0.7))),
+        # (moving objects with scene_scale 3 are refused since round 36: subjects stand at scale 1;
+        # the moving objects' region is covered by the dolly zoom out test of test_scene_scale36.py)
     ],
 )
 @pytest.mark.parametrize("arc", [C.ARC_CLOCKWISE, C.ARC_COUNTERCLOCKWISE])
