@@ -98,7 +98,7 @@ METHOD_FLAGS: list[tuple[str, str]] = [
     ("--model", "local checkpoint directory (qwen-vl)"),
     ("--scorer", "trajectory -> score mapping: 'default' (integrated motion) or 'camerabench' (published)"),
     ("--traj-dir", "folder of trajectory files (trajectory method)"),
-    ("--format", "trajectory file format: megasam, poses, tum, kitti, colmap (trajectory method)"),
+    ("--format", "trajectory file format: megasam, poses, poses-c2w, tum, kitti, colmap, cut3r (trajectory method)"),
     ("--sample-fps", "frames per second sampled from each video"),
     ("--max-side", "resize frames so the longer side is at most this many pixels"),
     ("--device", "torch device for model methods (cpu, cuda, cuda:1)"),

@@ -23,8 +23,9 @@ import numpy as np
 import torch
 
 from camerabench.baselines.vlm import qwen
-from camerabench.baselines.vlm.checkpoint import QwenVL, load_qwen_vl
+from camerabench.baselines.vlm.checkpoint import QwenVL, load_qwen_vl, resolve_device, resolve_dtype
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
+from camerabench.errors import CameraBenchError
 from camerabench.taxonomy import Primitive
 from camerabench.video import write_video
 
@@ -117,6 +118,10 @@ def main() -> None:
     parser.add_argument("--vision-depth", type=int, default=32, help="7b: vision blocks (32 in the real model)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = parser.parse_args()
+    try:  # one line, before the tiny checkpoint is written (was a traceback from the model's load)
+        resolve_dtype(args.dtype, resolve_device(args.device))
+    except CameraBenchError as exc:
+        raise SystemExit(f"bench_vlm.py: {exc}") from None
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, {args.dtype}")

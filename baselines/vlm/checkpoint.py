@@ -1511,16 +1511,64 @@ def check_checkpoint(path: str | Path) -> str:
     return layout
 
 
+#: The device types a model is run on (``torch.device`` also parses meta, xla, hpu, ...: the adapter
+#: moves no tensor to those, and the weights on ``meta`` hold no values).
+_DEVICE_TYPES: tuple[str, ...] = ("cpu", "cuda", "mps")
+
+
 def resolve_device(device: str | None) -> torch.device:
-    """A torch device by name; default cuda if available, else cpu."""
+    """A torch device by name; default cuda if available, else cpu.
+
+    Every command that loads a model passes through here (``predict`` / ``caption`` from
+    :meth:`QwenVLOptions.validate <camerabench.baselines.vlm.qwen.QwenVLOptions.validate>` in the
+    main process, ``train`` before its data, then :func:`load_qwen_vl`), so a device this machine
+    does not have is refused before any folder is made or any video read, by torch's own checks:
+    the name parsed by ``torch.device``, CUDA by ``torch.cuda.is_available`` and
+    ``torch.cuda.device_count`` (which follow ``CUDA_VISIBLE_DEVICES``), MPS by
+    ``torch.backends.mps.is_available``.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+
+    Raises:
+        CameraBenchError: a malformed device name, a device type other than cpu, cuda or mps, or
+            a device this machine does not have (cuda without CUDA, ``cuda:3`` with one GPU, mps
+            without MPS).
+    """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    forms = "cpu, cuda, cuda:N (N counting from 0) or mps"
+    if not isinstance(device, str):
+        raise CameraBenchError(f"device must be a device name ({forms}), got {device!r}")
     try:
         dev = torch.device(device)
-    except RuntimeError as exc:
-        raise CameraBenchError(f"invalid device {device!r}: {exc}") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise CameraBenchError(f"device {device!r} requested but CUDA is not available")
+    except (RuntimeError, ValueError) as exc:
+        raise CameraBenchError(f"invalid device {device!r}: {_one_line(exc)}; give {forms}") from exc
+    if dev.type not in _DEVICE_TYPES:
+        raise CameraBenchError(f"device {device!r}: the model runs on {forms}, not on {dev.type!r} devices")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            why = (
+                f"this torch ({torch.__version__}) is built without CUDA"
+                if torch.version.cuda is None
+                else "no CUDA device or driver is found (CUDA_VISIBLE_DEVICES empty, no GPU, or a driver too old)"
+            )
+            raise CameraBenchError(f"device {device!r}: CUDA is not available on this machine: {why}; use --device cpu")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise CameraBenchError(
+                f"device {device!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} (cuda:0 to "
+                f"cuda:{count - 1}, as CUDA_VISIBLE_DEVICES shows them); choose one of those"
+            )
+    if dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise CameraBenchError(
+                f"device {device!r}: MPS (Apple's GPU) is not available on this machine; use --device cpu"
+                + (" or cuda" if torch.cuda.is_available() else "")
+            )
+        if dev.index not in (None, 0):
+            raise CameraBenchError(f"device {device!r}: there is one MPS device (mps or mps:0)")
     return dev
 
 

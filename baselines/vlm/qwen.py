@@ -57,6 +57,7 @@ from camerabench.baselines.vlm.checkpoint import (
     read_pixel_spec,
     refuse_blank,
     refuse_control_tokens,
+    resolve_device,
 )
 from camerabench.baselines.vlm.compat import (
     PixelSpec,
@@ -996,8 +997,14 @@ class QwenVLOptions(MethodOptions):
         method folder with trajectories.
 
         Checked here, in the main process, so that a missing or broken file is one error
-        before any worker starts, whatever the number of workers.
+        before any worker starts, whatever the number of workers. The device too
+        (:func:`resolve_device`): ``cuda`` without CUDA failed only at the model's load, after the
+        method folder was made, once per worker (and once per video where a worker retries).
         """
+        try:
+            resolve_device(self.device)
+        except CameraBenchError as exc:
+            raise CameraBenchError(f"method {method!r}: option device: {exc}") from exc
         if self.model is not None:
             check_checkpoint(self.model)
             factor = read_pixel_spec(self.model).factor

@@ -268,6 +268,26 @@ def _run_grpo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loss_summary(step_losses: list[float]) -> str:
+    """The loss of the first and the last tenth of the steps (as GRPO's reward summary): the first
+    and last epoch's means were printed, one number twice after a single epoch (6.2280 -> 6.2280).
+
+    Example:
+        >>> _loss_summary([4.0, 3.0, 2.0, 1.0] * 5)
+        'mean loss 3.5000 -> 1.5000 (first/last 2 steps)'
+        >>> _loss_summary([2.5])
+        'loss 2.5000 (one step)'
+    """
+    if not step_losses:
+        return "no step taken"
+    if len(step_losses) == 1:
+        return f"loss {step_losses[0]:.4f} (one step)"
+    k = max(1, len(step_losses) // 10)
+    first = sum(step_losses[:k]) / k
+    last = sum(step_losses[-k:]) / k
+    return f"mean loss {first:.4f} -> {last:.4f} (first/last {k} step{'s' if k > 1 else ''})"
+
+
 def _check_out_parent(out: str) -> None:
     """Create the folder the checkpoint goes into now: a file in its way would otherwise stop the
     run only when the trained model is saved, after all the training."""
@@ -304,6 +324,9 @@ def run(args: argparse.Namespace) -> int:
     from camerabench.baselines.vlm.train import refuse_out_is_model
 
     refuse_out_is_model(args.model, args.out)  # before _check_out_parent creates folders inside the model
+    from camerabench.baselines.vlm.checkpoint import resolve_device
+
+    resolve_device(args.device)  # a device this machine lacks: before _check_out_parent makes a folder
     _check_out_parent(args.out)
     if args.stage == "grpo":
         return _run_grpo(args)
@@ -328,9 +351,8 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
     )
     result = train(args.data, args.model, args.out, config, overwrite=args.overwrite)
-    first, last = result.epoch_losses[0], result.epoch_losses[-1]
     sys.stdout.write(
-        f"trained {result.steps} steps on {result.num_examples} examples: loss {first:.4f} -> {last:.4f}; "
+        f"trained {result.steps} steps on {result.num_examples} examples: {_loss_summary(result.step_losses)}; "
         f"checkpoint {result.out_dir}\n"
     )
     return 0

@@ -796,11 +796,20 @@ def _run(
             "runs one Ray task per video, on CPUs only"
         )
     try:
-        with FolderLock(folder.path, what="method folder"), _sigterm_unwinds(), contextlib.ExitStack() as stack:
+        with _sigterm_unwinds(), contextlib.ExitStack() as stack:
+            # Ray is connected (and the cluster checked) before the method folder is made and locked:
+            # a Ray that cannot start or join, or a cluster without a node for the work, is refused
+            # without leaving an empty method folder behind. The lock still comes before any record
+            # is written, so two runs racing for one folder stay apart (the loser has started Ray
+            # for nothing, and leaves it); it is released after Ray is shut down (callbacks run last
+            # first), as no task of this run is left writing then.
+            lock = FolderLock(folder.path, what="method folder")
+            stack.callback(lock.release)
             cluster = None
             if backend == "ray":
                 cluster = stack.enter_context(connect(ray_options.address))
                 check_fits(ray_options, execution.actors)
+            lock.acquire()
             summary = _run_locked(
                 kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress, retry_failed
             )
