@@ -975,11 +975,14 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     doc.p(
         "APE/RPE RMSE after similarity alignment (Umeyama; clips on a line or a point are aligned with the "
         "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses "
-        "(the coarser of the method's and the ground truth's sampling steps: rpe_step_s in trajectory.csv; "
-        "keyframe-only estimates step from keyframe to keyframe, comparable only at a like step); pairs spanning "
-        f"a gap (over {RPE_GAP_FACTOR:g} steps: lost tracking) are left out of RPE and counted (rpe_gap_pairs). "
-        "Clips whose ground-truth camera does not translate have no translation error (a Sim(3) alignment "
-        "could shrink any estimated translation onto the fixed centre)."
+        "(the coarser of the method's and the ground truth's sampling steps: rpe_step_s in trajectory.csv, its "
+        "median over the clips with an RPE in the table's RPE step). RPE is comparable only between methods of a "
+        "like RPE step: a keyframe-only estimate steps from keyframe to keyframe, further than a dense one, and "
+        f"its error per step is larger for the same drift. Pairs spanning a gap (over {RPE_GAP_FACTOR:g} steps: "
+        "lost tracking, keyframes far apart) are left out of RPE and counted (rpe_gap_pairs; the table's RPE "
+        "pairs left out, of all pairs, and the clips with gaps). Clips whose ground-truth camera does not "
+        "translate have no translation error (a Sim(3) alignment could shrink any estimated translation onto "
+        "the fixed centre)."
     )
     cols = _TRAJECTORY_ERRORS
     doc.table(
@@ -990,6 +993,8 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
             "failed",
             "missing",
             *(f"mean {c}" for c in cols),
+            "RPE step (median)",
+            "RPE pairs left out across gaps",
             "mean zoom log-ratio RMSE",
         ],
         [
@@ -1000,6 +1005,7 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
                 t.failed,
                 t.missing,
                 *(_num(getattr(t.mean, c)) for c in cols),
+                *_rpe_summary(t),
                 _num(t.mean.zoom_log_ratio_rmse),
             ]
             for n, t in methods.items()
@@ -1043,6 +1049,17 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     )
     _save(fig, out / "trajectory_errors.png")
     doc.img("trajectory_errors.png", "trajectory errors")
+
+
+def _rpe_summary(t: TrajectoryResult) -> tuple[str, str]:
+    """The RPE step and gap cells of a method's trajectory row (``not recorded`` in a
+    ``metrics.json`` written before they were kept)."""
+    if t.rpe_pairs is None or t.rpe_gap_pairs is None or t.rpe_gap_clips is None:
+        return "not recorded", "not recorded"
+    step = t.rpe_step_s if t.rpe_step_s is not None else math.nan
+    step_cell = f"{_num(step, 3)} s" if math.isfinite(step) else "n/a"
+    clips = f"{t.rpe_gap_clips} clip{'' if t.rpe_gap_clips == 1 else 's'}"
+    return step_cell, f"{t.rpe_gap_pairs} of {t.rpe_pairs + t.rpe_gap_pairs} ({clips})"
 
 
 def _count_or_unknown(value: int | None) -> int | str:

@@ -704,6 +704,9 @@ class TrajectoryMeans(TrajectoryErrors):
 class TrajectoryResult(Section):
     """Trajectory errors of one method over the ground-truth clips.
 
+    The four ``rpe_`` fields are recorded together; they are None in a ``metrics.json`` written
+    before they were kept (left out of the document when None, so that document still reads).
+
     Attributes:
         clips: ground-truth clips.
         ok: clips evaluated.
@@ -714,6 +717,15 @@ class TrajectoryResult(Section):
         clips_with_translation_error: evaluated clips whose ground truth translates.
         alignment_counts: alignment -> clips.
         units: units of the translation and rotation errors.
+        rpe_step_s: median over the clips with a defined RPE (those in the RPE means) of each
+            clip's ``rpe_step_s``, the median time in seconds between the poses RPE compares. A
+            keyframe-only estimate steps keyframe to keyframe, further than a dense one: RPE
+            figures are comparable only between methods of a like step. NaN when no clip has a
+            defined RPE (``null`` in the document, read back as NaN).
+        rpe_pairs: consecutive pose pairs RPE used, over the evaluated clips.
+        rpe_gap_pairs: pairs left out of RPE because they span a gap in the poses (lost
+            tracking, keyframes far apart), over the evaluated clips.
+        rpe_gap_clips: evaluated clips with such a gap.
     """
 
     clips: int
@@ -725,6 +737,42 @@ class TrajectoryResult(Section):
     clips_with_translation_error: int
     alignment_counts: dict[str, int]
     units: dict[str, str]
+    rpe_step_s: float | None = None
+    rpe_pairs: int | None = None
+    rpe_gap_pairs: int | None = None
+    rpe_gap_clips: int | None = None
+
+    @classmethod
+    def _from_dict_at(cls, obj: Any, keys: tuple[str | int, ...]) -> TrajectoryResult:
+        result = super()._from_dict_at(obj, keys)
+        if result.rpe_step_s is None and result.rpe_gap_pairs is not None:  # null: no clip had a defined RPE
+            result.rpe_step_s = math.nan
+        return result
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        counts = {"rpe_pairs": self.rpe_pairs, "rpe_gap_pairs": self.rpe_gap_pairs, "rpe_gap_clips": self.rpe_gap_clips}
+        recorded = [k for k, v in counts.items() if v is not None]
+        if recorded and len(recorded) < len(counts):
+            lacking = next(k for k, v in counts.items() if v is None)
+            raise ResultFormatError(
+                f"{recorded[0]} is recorded but {lacking} is not (the RPE summary is recorded whole or not at all)",
+                keys,
+            )
+        if self.rpe_step_s is not None and not recorded:
+            raise ResultFormatError("rpe_step_s is recorded without rpe_pairs, rpe_gap_pairs and rpe_gap_clips", keys)
+        if self.rpe_step_s is not None and not (math.isnan(self.rpe_step_s) or self.rpe_step_s > 0):
+            raise ResultFormatError(
+                f"expected a time step in seconds above 0 (or null), got {self.rpe_step_s!r}", (*keys, "rpe_step_s")
+            )
+        if self.rpe_gap_clips is not None and self.rpe_gap_clips > self.ok:
+            raise ResultFormatError(
+                f"{self.rpe_gap_clips} clips with gaps, more than the {self.ok} evaluated", (*keys, "rpe_gap_clips")
+            )
+        if self.rpe_gap_clips is not None and (self.rpe_gap_clips == 0) != (self.rpe_gap_pairs == 0):
+            raise ResultFormatError(
+                f"{self.rpe_gap_pairs} pairs left out across gaps in {self.rpe_gap_clips} clips",
+                (*keys, "rpe_gap_pairs"),
+            )
 
 
 # --------------------------------------------------------------------------- calibration

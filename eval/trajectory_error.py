@@ -667,5 +667,10 @@ def trajectory_section(
         clips_with_translation_error=sum(math.isfinite(r["ape_trans_rmse"]) for r in ok),
         alignment_counts={a: sum(r.get("alignment") == a for r in ok) for a in ("sim3_umeyama", "sim3_orientation")},
         units={"trans": "ground-truth units", "rot": "degrees"},
+        # the step of the clips in the RPE means: a clip under MIN_RPE_PAIRS pairs has no RPE
+        rpe_step_s=_nanmedian([r["rpe_step_s"] for r in ok if r["rpe_pairs"] >= MIN_RPE_PAIRS]),
+        rpe_pairs=sum(r["rpe_pairs"] for r in ok),
+        rpe_gap_pairs=sum(r["rpe_gap_pairs"] for r in ok),
+        rpe_gap_clips=len(gapped),
     )
     return section, rows

@@ -1156,9 +1156,19 @@ def _run_locked(
                 )
             differences = _settings_differences(earlier.settings, settings)
             if differences:
+                # options the earlier run's settings lack were added to the method since (a run by an
+                # older camerabench): "use the earlier settings" cannot be followed there
+                added = [k for k in settings if k not in earlier.settings and k not in _RESUMABLE_SETTINGS]
+                advice = (
+                    f"the earlier run was made by an older camerabench without the option(s) {', '.join(added)}, so "
+                    "it cannot be continued by this version; its records still evaluate (camerabench evaluate and "
+                    "report read them): use another --out for a new run"
+                    if added
+                    else "use the earlier settings, or another --out for a new run"
+                )
                 raise CameraBenchError(
                     f"{info_path}: cannot --resume with settings that differ from the earlier run "
-                    f"({'; '.join(differences)}); use the earlier settings, or another --out for a new run"
+                    f"({'; '.join(differences)}); {advice}"
                 )
         cut = _repair_tail(out_path)
         earlier_records: Sequence[_Record] = (
