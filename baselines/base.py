@@ -139,6 +139,20 @@ class Predictor(abc.ABC):
             CameraBenchError: no video could be run (the message names the folder it looked in).
         """
 
+    @classmethod
+    def never_answers(cls, questions: list[Question]) -> dict[str, str]:
+        """The questions of ``questions`` this method cannot answer on any video, known from the
+        question alone (a geometric method and a question about scene dynamics): question text ->
+        why, as :attr:`VideoResult.unanswerable` gives it.
+
+        The runner asks it for a video the method failed on: those questions are then recorded
+        as unanswerable (coverage, as for a video it handled), not as failed, so a failed video
+        does not make the method look as if it answered them. It must be cheap and must not
+        raise: no video, no model, no options. Empty by default (every question might be
+        answered, so every question of a failed video is a failure).
+        """
+        return {}
+
     @abc.abstractmethod
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         """Score ``questions`` on one video."""

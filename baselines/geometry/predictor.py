@@ -225,6 +225,12 @@ class GeometricPredictor(Predictor):
             )
         return traj, self._cache[2]
 
+    @classmethod
+    def never_answers(cls, questions: list[Question]) -> dict[str, str]:
+        """Questions that name no primitive: a camera trajectory does not tell them. (A zoom
+        question is answerable in general: only a trajectory without intrinsics leaves it unknown.)"""
+        return {q.text: UNANSWERABLE_REASON for q in questions if q.primitive is None}
+
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         traj, info = self.trajectory(video_path)
         scorer = self.opt("scorer")
@@ -233,7 +239,7 @@ class GeometricPredictor(Predictor):
         # Without intrinsics every video's zoom score would be the same made-up 0: no answer.
         unknown = set() if motion.zoom_known else ZOOM_PRIMITIVES
         scores = {q.text: by_primitive[q.primitive] for q in questions if q.primitive not in (None, *unknown)}
-        unanswerable = {q.text: UNANSWERABLE_REASON for q in questions if q.primitive is None}
+        unanswerable = self.never_answers(questions)
         unanswerable |= {q.text: ZOOM_UNKNOWN_REASON for q in questions if q.primitive in unknown}
         details = {
             **info,

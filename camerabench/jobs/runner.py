@@ -174,16 +174,41 @@ def _writable(reason: str) -> str:
     return reason.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: run.json's ``video_info[video]`` key for the failure of a video none of whose questions the
+#: method can answer (:func:`_predict_failed`): kept, though no question of it failed.
+_UNSCORED_FAILURE_KEY = "failed_without_answerable_questions"
+
+
 def _predict_failed(
     method: str, seconds: float, reason: str, video: str, path: str, questions: list[Question]
 ) -> _Outcome:
-    """Every question of the video recorded as failed with ``reason`` (the job's arguments follow)."""
+    """Every question of the video the method can answer recorded as failed with ``reason`` (the
+    job's arguments follow), once per question text.
+
+    The questions it cannot answer on any video (:meth:`Predictor.never_answers`: a geometric
+    method and a VQA question) are counted unanswerable, as for a video it handled: a failed record
+    for them would read as the method answering them, and wrongly, in evaluation. A video none of
+    whose questions it can answer leaves no record and no failure (no question of it failed), as
+    it does when it is handled; its reason is logged and kept in run.json's details
+    (:data:`_UNSCORED_FAILURE_KEY`).
+    """
     reason = _writable(reason)
-    records = [
-        ScoreRecord.failed(video, q.text, method, reason, q.primitive.value if q.primitive else None).to_dict()
-        for q in questions
-    ]
-    return _Outcome(video, seconds, records, reason)
+    never = predictor_class(method).never_answers(questions)
+    records: list[dict[str, Any]] = []
+    texts: set[str] = set()
+    for q in questions:
+        if q.text in texts:  # one record per (video, question), as for a handled video
+            continue
+        texts.add(q.text)
+        if q.text not in never:
+            prim = q.primitive.value if q.primitive else None
+            records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
+    unanswerable = len(texts & never.keys())
+    if not records and unanswerable:
+        why = "none of whose questions it answers (not counted failed)"
+        log.warning("%s failed on %s, %s: %s", method, video, why, reason)
+        return _Outcome(video, seconds, [], None, unanswerable=unanswerable, info={_UNSCORED_FAILURE_KEY: reason})
+    return _Outcome(video, seconds, records, reason, unanswerable=unanswerable)
 
 
 def _caption_failed(
