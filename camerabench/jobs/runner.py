@@ -1047,20 +1047,30 @@ def _rerun_changed(
 
 
 def _missing_questions(
-    out_path: Path, records: Sequence[ScoreRecord], questions: Mapping[str, list[Question]]
+    out_path: Path, method: str, records: Sequence[ScoreRecord], questions: Mapping[str, list[Question]]
 ) -> set[str]:
-    """Without run.json (no question digests to compare): the recorded videos that lack a record for
-    a question the dataset asks of them now (a label file added since; or questions the method
-    found unanswerable, which only run.json would tell), to be run again rather than left with
-    a question never asked."""
+    """Recorded videos without a question digest in run.json (no run.json, or one written by a
+    camerabench older than the digests) that lack a record for a question the dataset asks of
+    them now and the method can answer (:meth:`Predictor.never_answers`): a label file added
+    since, an interruption between two of the video's lines (the records on disk end at a line
+    boundary, so nothing else tells), or a question the method found unanswerable on that video
+    (a trajectory without intrinsics and a zoom question), which only the digests would tell.
+    They are run again rather than left with a question never asked."""
     recorded: dict[str, set[str]] = {}
     for rec in records:
         recorded.setdefault(rec.video, set()).add(rec.question)
-    short = {v for v, texts in recorded.items() if any(q.text not in texts for q in questions.get(v, []))}
+    never = predictor_class(method).never_answers([q for qs in questions.values() for q in qs])
+    short = {
+        v
+        for v, texts in recorded.items()
+        if v in questions and any(q.text not in texts and q.text not in never for q in questions[v])
+    }
     if short:
         log.warning(
             "%s: %d recorded video(s) lack a record for a question the dataset asks of them (e.g. %s), and "
-            "without run.json whether the method found it unanswerable is not known: they are run again",
+            "without the questions' digests in run.json (none, or a run.json by an older camerabench) it is "
+            "not known whether the run was cut between its records or the method found it unanswerable: they "
+            "are run again",
             out_path,
             len(short),
             min(short),
@@ -1222,8 +1232,12 @@ def _run_locked(
         if kind != "answer":
             scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
             cut_short = _cut_short(cut, scores, ds.questions()) if kind == "predict" else set()
-            # without run.json, a video lacking a record for a question asked now is not known to be complete
-            short = _missing_questions(out_path, scores, ds.questions()) if earlier is None else set()
+            # without its questions' digest (no run.json, or an older one), a video lacking a record for
+            # a question asked now is not known to be complete
+            undigested = {
+                v: qs for v, qs in ds.questions().items() if earlier is None or v not in earlier.questions_sha256
+            }
+            short = _missing_questions(out_path, method, scores, undigested) if kind == "predict" else set()
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
