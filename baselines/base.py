@@ -153,6 +153,13 @@ class Predictor(abc.ABC):
         """
         return {}
 
+    def unanswerable(self, questions: list[Question]) -> dict[str, str]:
+        """The questions of ``questions`` this predictor, with its options, answers on no video:
+        :meth:`never_answers` by default; a method whose options fix more (a fusion model file
+        trained on some primitives) says so here. The runner asks it, where it has the predictor,
+        for a video the method failed on. Cheap and never raises, as :meth:`never_answers`."""
+        return self.never_answers(questions)
+
     @abc.abstractmethod
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         """Score ``questions`` on one video."""

@@ -131,7 +131,7 @@ from camerabench.crossfit import held_out_videos, label_digests, video_folds
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import make_folder, read_json, write_json
-from camerabench.records import ScoreRecord, now_iso
+from camerabench.records import RunInfo, ScoreRecord, now_iso, read_run_info
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
 
 __all__ = [
@@ -241,13 +241,7 @@ class InputFeatures:
         Raises:
             CameraBenchError: the input's run is of another dataset.
         """
-        info = self.run.info
-        data = str(Path(data_dir).resolve())
-        if info is not None and info.data is not None and info.data != data and Path(info.data).exists():
-            raise CameraBenchError(
-                f"fusion input {self.name!r} in {self.run.folder} is a run of another dataset "
-                f"({info.data}, not {data}): run the inputs on this --data"
-            )
+        _check_input_dataset(self.name, self.run.folder, self.run.info, data_dir)
 
     def has_record(self, video: str) -> bool:
         """Whether the input has any record (ok or failed) of ``video``: whether it ran on it."""
@@ -274,6 +268,21 @@ class InputFeatures:
         if rec.status != "ok" or rec.score is None:
             return f"{self.name}: {rec.reason or 'failed'}"
         return None
+
+
+def _check_input_dataset(name: str, folder: Path, info: RunInfo | None, data_dir: str | Path) -> None:
+    """Refuse input ``name`` (method folder ``folder``) whose run.json says it scored another
+    dataset (one that still exists).
+
+    Raises:
+        CameraBenchError: the input's run is of another dataset.
+    """
+    data = str(Path(data_dir).resolve())
+    if info is not None and info.data is not None and info.data != data and Path(info.data).exists():
+        raise CameraBenchError(
+            f"fusion input {name!r} in {folder} is a run of another dataset "
+            f"({info.data}, not {data}): run the inputs on this --data"
+        )
 
 
 def _scores(inputs: Sequence[InputFeatures], video: str, question: str) -> list[float]:
@@ -449,6 +458,13 @@ def _array(value: Any, name: str) -> list[Any]:
     """``value`` if it is a JSON array (a string is not: ``list("ab")`` is two inputs)."""
     if not isinstance(value, list):
         raise ValueError(f"{name} must be a JSON array, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _object(value: Any, name: str) -> Mapping[str, Any]:
+    """``value`` if it is a non-empty JSON object."""
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError(f"{name} must be a fitted stack (a JSON object), got {value!r:.60}")
     return value
 
 
@@ -689,13 +705,18 @@ class FusionModel:
             trained_on_run=str(obj["trained_on_run"]),
             video_folds={str(k): _fold(v) for k, v in obj["video_folds"].items()},
             video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
-            primitives={str(p): {str(k): int(v) for k, v in e.items()} for p, e in obj["primitives"].items()},
+            # 3.7 was read as 3 samples, true as 1
+            primitives={
+                str(p): {str(k): _count(v, f"primitives.{p}.{k}") for k, v in e.items()}
+                for p, e in obj["primitives"].items()
+            },
             input_samples={
                 str(i): {str(k): int(v) for k, v in e.items()} for i, e in (obj.get("input_samples") or {}).items()
             },
             # absent in files written before training left such samples out
             samples_all_inputs_failed=_count(obj.get("samples_all_inputs_failed", 0), "samples_all_inputs_failed"),
-            full=SharedStack.from_dict(obj["full"]) if obj.get("full") else None,
+            # null (or {}) was loaded as an untrained model, and every video of a run failed on it
+            full=SharedStack.from_dict(_object(obj["full"], "full")),
             folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
             created=str(obj.get("created", "")),
         )
@@ -718,6 +739,13 @@ class FusionModel:
                 len(row) != len(model.inputs) for row in stack.standardiser
             ):
                 raise ValueError("a stack's standardiser does not match its primitives and inputs")
+        if model.full is not None and set(model.full.primitives) != set(model.primitives):
+            # a primitive listed but not in the full stack was recorded failed on every video, as if each
+            # were a training video whose fold model never saw it
+            raise ValueError(
+                f"primitives ({', '.join(sorted(model.primitives)) or 'none'}) are not those of the full stack "
+                f"({', '.join(sorted(model.full.primitives)) or 'none'})"
+            )
         return model
 
     def save(self, out_dir: str | Path) -> Path:
@@ -989,10 +1017,17 @@ class FusionOptions(MethodOptions):
         FusionModel.load(str(self.model))
 
 
-def _untrained_reason(model_file: Path, model: FusionModel, primitive: str | None) -> str:
+#: Why fusion answers no question outside the 15 primitives, whatever its model: it is trained on
+#: binary labels, which are of primitives only.
+NOT_A_PRIMITIVE_REASON = (
+    "fusion answers only primitive questions (not one of the 15 primitives: it is trained on their binary labels)"
+)
+
+
+def _untrained_reason(model_file: Path, primitives: Sequence[str], primitive: str | None) -> str:
     """Why fusion does not answer a question: a primitive (or question) it was not trained on."""
     what = f"primitive {primitive}" if primitive is not None else "this question (not one of the 15 primitives)"
-    return f"the fusion model {model_file} was not trained on {what}; it scores {', '.join(sorted(model.primitives))}"
+    return f"the fusion model {model_file} was not trained on {what}; it scores {', '.join(sorted(primitives))}"
 
 
 def _unasked_reason(inputs: Sequence[InputFeatures], video: str, inputs_run: str) -> str:
@@ -1018,12 +1053,34 @@ class FusionPredictor(Predictor):
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
         # every input's scores must be there before a run starts (not a failure in every worker's setup)
-        for name in FusionModel.load(str(self.opt("model"))).inputs:
+        model = FusionModel.load(str(self.opt("model")))
+        for name in model.inputs:
             InputFeatures.folder(str(self.opt("inputs_run")), name)
+        #: the primitives the model scores, fixed by its file (:meth:`unanswerable`)
+        self.trained_primitives: frozenset[str] = frozenset(model.primitives)
         self._model: FusionModel | None = None
         self._inputs: list[InputFeatures] = []
         self._checked: set[str] = set()  # dataset folders the inputs were checked against
         self._held: dict[str, set[str]] = {}  # dataset folder -> its videos that get their fold's model
+
+    @classmethod
+    def never_answers(cls, questions: list[Question]) -> dict[str, str]:
+        """Questions that name no primitive (VQA, retrieval): no fusion model answers them, as it is
+        trained on binary labels. What one model answers is narrower (:meth:`unanswerable`, which
+        the runner asks where it has the predictor, its options and so its model file)."""
+        return {q.text: NOT_A_PRIMITIVE_REASON for q in questions if q.primitive is None}
+
+    def unanswerable(self, questions: list[Question]) -> dict[str, str]:
+        """The questions of ``questions`` this predictor's model can answer on no video: those of
+        :meth:`never_answers`, and those of a primitive the model file was not trained on (it has
+        no training label of it). Question text -> why, as :attr:`VideoResult.unanswerable`
+        gives it; cheap (the model file was read at construction) and never raises."""
+        trained = sorted(self.trained_primitives)
+        return {
+            q.text: _untrained_reason(self._model_file, trained, prim)
+            for q in questions
+            if (prim := q.primitive.value if q.primitive is not None else None) not in self.trained_primitives
+        }
 
     def settings(self) -> dict[str, Any]:
         """The options and ``model_sha256``, the digest of the model file's content (its training
@@ -1061,7 +1118,7 @@ class FusionPredictor(Predictor):
             prim = q.primitive.value if q.primitive is not None else None
             if prim is None or prim not in model.primitives:
                 # an input's raw score is on another scale than P(yes): not fusion's answer
-                unanswerable[q.text] = _untrained_reason(self._model_file, model, prim)
+                unanswerable[q.text] = _untrained_reason(self._model_file, list(model.primitives), prim)
                 continue
             if len(unrun) == len(self._inputs):  # its score would be the model's guess for "all failed"
                 raise PredictionError(
@@ -1127,6 +1184,10 @@ class FusionPredictor(Predictor):
         if data_dir is None:
             return
         model = FusionModel.load(str(self.opt("model")))
+        for name in model.inputs:  # else every video of the run is a failure with this one reason
+            folder = InputFeatures.folder(str(self.opt("inputs_run")), name)
+            info = read_run_info(folder.run_info) if folder.run_info.is_file() else None
+            _check_input_dataset(name, folder.path, info, data_dir)
         untrained: dict[str, int] = {}  # primitive stem ("" for other questions) -> (video, question) pairs
         trained = 0
         for video, questions in Dataset(data_dir).questions().items():

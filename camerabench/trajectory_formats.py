@@ -22,7 +22,8 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
   .txt) through pycolmap; registered images in name order, numbers in names compared as numbers;
   two images of one frame number (a multi-camera model) are an error. Its frame-index
   timestamps are the frame numbers the image names carry (``frame_0007.png``: 7), so frames
-  that were not registered leave a gap in time.
+  that were not registered leave a gap in time. Names that are times in seconds, as the TUM RGB-D
+  benchmark names its frames (``rgb/1305031102.175304.png``), give those times, in seconds.
 * ``cut3r``: a CUT3R demo output folder (``demo.py --output_dir``), one per video: ``camera/``
   holds ``000000.npz``, ``000001.npz``, ... (the frame index, as a number), each with ``pose``
   (4,4) camera-to-world and ``intrinsics`` (3,3) at CUT3R's processing resolution;
@@ -103,6 +104,8 @@ log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- helpers
 def _require_file(path: Path) -> None:
+    if path.is_dir():  # "file not found" sent users looking for a file that is there, as a folder
+        raise FileFormatError(path, "is a folder, not a file")
     if not path.is_file():
         raise FileFormatError(path, "file not found")
 
@@ -388,6 +391,7 @@ def read_tum(path: PathLike) -> Trajectory:
 
     path = Path(path)
     rows, lines = _numeric_rows(path, 8, "TUM")
+    _check_tum_header(path, lines[0])
     _check_timestamp_resolution(path, np.dtype(np.float64), rows[:, 0])  # 19-digit times that differ past float64
     for norm, line in zip(np.linalg.norm(rows[:, 4:], axis=1), lines, strict=True):
         if norm == 0:
@@ -402,6 +406,36 @@ def read_tum(path: PathLike) -> Trajectory:
         raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
     _check_poses(path, traj, lines)
     return traj
+
+
+def _quaternion_component(name: str) -> str | None:
+    """Which quaternion component a column name of a header names (``qw``, ``q_w``, ``q_RS_w``,
+    ``quat_x``: "w", "x"), or None for another column."""
+    letters = re.sub(r"[^a-z]", "", name.lower())
+    return letters[-1] if letters.startswith("q") and letters[-1:] in ("w", "x", "y", "z") else None
+
+
+def _check_tum_header(path: Path, first_data_line: int) -> None:
+    """Refuse a TUM file whose header (a comment line of 8 column names before the first pose)
+    names its quaternion columns in another order than ``qx qy qz qw``: EuRoC-style tools write
+    ``timestamp,x,y,z,qw,qx,qy,qz``, whose rows were read with w as qx, each pose turned by up to
+    180 degrees without a word."""
+    text = path.read_text(encoding="utf-8-sig")
+    for number, line in enumerate(text.splitlines()[: first_data_line - 1], start=1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            continue
+        names = re.sub(r"\[[^\]]*\]", " ", stripped.lstrip("#")).replace(",", " ").split()  # units: "[m]"
+        if len(names) != 8:
+            continue
+        order = "".join(_quaternion_component(n) or "?" for n in names[4:])
+        if sorted(order) == ["w", "x", "y", "z"] and order != "xyzw":
+            raise FileFormatError(
+                path,
+                f"the header names the quaternion columns {' '.join(names[4:])} ({order[0]} first): a TUM file "
+                "holds t x y z qx qy qz qw (w last); reorder the columns",
+                number,
+            )
 
 
 def _check_poses(path: Path, traj: Trajectory, lines: list[int]) -> None:
@@ -781,16 +815,20 @@ def _colmap_text_lines(text: str) -> list[str]:
     return lines[:-1] if lines[-1] == "" else lines
 
 
-def _check_colmap_cameras(folder: Path, lines: list[tuple[int, str]]) -> None:
+def _check_colmap_cameras(folder: Path, lines: list[tuple[int, str]]) -> set[int]:
     """Each ``cameras.txt`` line holds as many finite parameters as its model takes (COLMAP's
     reader says only ``Check failed: camera.VerifyParams()``)."""
     import pycolmap
 
+    seen: dict[str, int] = {}
     for number, line in lines:
         if not line or line.startswith("#"):
             continue
         fields = line.split()
         where = f"cannot read COLMAP model: cameras.txt line {number}"
+        if fields[0] in seen:  # COLMAP's reader says "Check failed: cameras_.emplace(...).second"
+            raise FileFormatError(folder, f"{where}: camera id {fields[0]} is also that of line {seen[fields[0]]}")
+        seen[fields[0]] = number
         model = pycolmap.CameraModelId.__members__.get(fields[1]) if len(fields) > 1 else None
         if model is None or int(model) < 0:
             raise FileFormatError(folder, f"{where}: no known camera model in {line!r}")
@@ -807,6 +845,7 @@ def _check_colmap_cameras(folder: Path, lines: list[tuple[int, str]]) -> None:
             raise FileFormatError(folder, f"{where}: not a number in {line!r}") from None
         if not np.isfinite(params).all():
             raise FileFormatError(folder, f"{where}: camera {fields[0]}: a parameter is NaN or infinite")
+    return {int(camera_id) for camera_id in seen if camera_id.isdigit()}
 
 
 #: Fields of an ``images.txt`` image line: IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME.
@@ -827,8 +866,12 @@ def _check_colmap_binary(folder: Path) -> None:
                     cur.check_quaternion(f"rig {rig_id} sensor_from_rig", cur.take("<7d")[:4])
         cur.finish()
     cur = _BinaryCursor(folder / "cameras.bin")
+    cameras: set[int] = set()
     for _ in range(cur.count()):
-        _, model_id, _, _ = cur.take("<IiQQ")
+        camera_id, model_id, _, _ = cur.take("<IiQQ")
+        if camera_id in cameras:
+            raise FileFormatError(cur.path, f"camera id {camera_id} is used twice")
+        cameras.add(camera_id)
         cur.skip(_camera_num_params(cur.path, model_id), 8)
     cur.finish()
     if (folder / "frames.bin").is_file():
@@ -839,9 +882,11 @@ def _check_colmap_binary(folder: Path) -> None:
             cur.skip(num_data, 16)
         cur.finish()
     cur = _BinaryCursor(folder / "images.bin")
+    ids: dict[str, str] = {}
     for _ in range(cur.count()):
-        image_id, *pose, _ = cur.take("<I7dI")
+        image_id, *pose, camera_id = cur.take("<I7dI")
         cur.check_quaternion(f"image {image_id}", tuple(pose[:4]))
+        _check_image_ids(cur.path, f"record {len(ids) + 1}", str(image_id), str(camera_id), ids, cameras)
         cur.skip_name()
         cur.skip(cur.count(), 24)  # points2D: x, y, point3D_id
     cur.finish()
@@ -849,6 +894,21 @@ def _check_colmap_binary(folder: Path) -> None:
     for _ in range(cur.count()):
         cur.skip(cur.take("<Q3d3BdQ")[-1], 8)  # the track: image_id, point2D_idx
     cur.finish()
+
+
+def _check_image_ids(
+    path: Path, where: str, image_id: str, camera_id: str, ids: dict[str, str], cameras: set[int], prefix: str = ""
+) -> None:
+    """An image (``where``: its ``images.txt`` line or ``images.bin`` record, for the message) has
+    an image id not used before (``ids``: id -> where) and a camera of the model (``cameras``)."""
+    if image_id in ids:
+        raise FileFormatError(path, f"{prefix}{where}: image id {image_id} is also that of {ids[image_id]}")
+    ids[image_id] = where
+    if not (camera_id.isdigit() and int(camera_id) in cameras):
+        known = ", ".join(str(c) for c in sorted(cameras)[:5]) + (", ..." if len(cameras) > 5 else "")
+        raise FileFormatError(
+            path, f"{prefix}{where}: image {image_id}: camera {camera_id} is not in the model's cameras ({known})"
+        )
 
 
 def _check_colmap_text(folder: Path, fixed: Path) -> Path:
@@ -870,9 +930,10 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
         name: [(n, line.strip()) for n, line in enumerate(_colmap_text_lines(text), start=1)]
         for name, text in texts.items()
     }
-    _check_colmap_cameras(folder, data.get("cameras.txt", []))
+    cameras = _check_colmap_cameras(folder, data.get("cameras.txt", []))
     for name, first, what in (("images.txt", 1, "image"), ("frames.txt", 2, "frame")):
         lines = iter(data.get(name, []))
+        ids: dict[str, str] = {}
         for number, line in lines:
             if not line or line.startswith("#"):
                 continue
@@ -899,6 +960,9 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
             problem = _quaternion_norm_problem(float(np.linalg.norm(qvec))) if len(qvec) == 4 else None
             if problem is not None:  # pycolmap would normalise it without a word
                 raise FileFormatError(folder / name, f"{what} {fields[0]}: {problem}", number)
+            if name == "images.txt":  # COLMAP's reader says "Check failed: inserted" or "Rig with ID 7 does not exist"
+                where, prefix = f"images.txt line {number}", "cannot read COLMAP model: "  # as cameras.txt's errors
+                _check_image_ids(folder, where, fields[0], fields[8], ids, cameras, prefix)
             if name == "images.txt":  # the next line (which may be empty) lists the image's points2D;
                 # pycolmap drops an image whose points2D line is missing at the end of the file
                 number, points = next(lines, (number + 1, "# the end of the file"))
@@ -987,6 +1051,43 @@ def _colmap_frame_times(folder: Path, names: list[str]) -> NDArray[np.float64]:
     return times
 
 
+#: An image name that is its time in seconds, as the TUM RGB-D benchmark names its frames
+#: (``rgb/1305031102.175304.png``).
+_SECONDS_NAME = re.compile(r"(\d+\.\d+)\.[A-Za-z][A-Za-z0-9]*")
+
+
+def _name_seconds(names: list[str]) -> dict[str, float] | None:
+    """Each image name's time in seconds when every name (its last path part) is a time in seconds
+    (:data:`_SECONDS_NAME`), else None. Their digits were taken as two frame numbers, of which the
+    fractional part counted: ``1305031102.175304.png`` and ``1305031103.175304.png`` were one
+    frame of two cameras, and other models' frames were taken as evenly spaced."""
+    matches = [_SECONDS_NAME.fullmatch(name.replace("\\", "/").rsplit("/", 1)[-1]) for name in names]
+    if len(names) < 2 or not all(matches):
+        return None
+    return {name: float(m.group(1)) for name, m in zip(names, matches, strict=True) if m is not None}
+
+
+def _check_colmap_files(folder: Path) -> None:
+    """A text model holds ``cameras.txt``, ``images.txt`` and ``points3D.txt`` (COLMAP's reader says
+    that all its files "do not exist" when one is missing, or the three are not in one format)."""
+    ext = "txt" if (folder / "cameras.txt").is_file() else "bin"
+    missing = [
+        f"{name}.{ext}" for name in ("cameras", "images", "points3D") if not (folder / f"{name}.{ext}").is_file()
+    ]
+    if missing:
+        present = sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.stem in ("cameras", "images", "points3D") and p.suffix in (".bin", ".txt")
+        )
+        raise FileFormatError(
+            folder,
+            "cannot read COLMAP model: it holds cameras, images and points3D, all .bin or all .txt; found "
+            f"{', '.join(present)}, "
+            f"no {', '.join(missing)}",
+        )
+
+
 def _is_colmap_model(folder: Path) -> bool:
     return folder.is_dir() and any((folder / f"cameras.{ext}").is_file() for ext in ("bin", "txt"))
 
@@ -1002,6 +1103,8 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     if not _is_colmap_model(folder):
         raise FileFormatError(folder, "no cameras.bin or cameras.txt: not a COLMAP sparse model folder")
     binary = all((folder / f"{name}.bin").is_file() for name in ("cameras", "images", "points3D"))
+    if not binary:
+        _check_colmap_files(folder)
     if binary:
         _check_colmap_binary(folder)
     with tempfile.TemporaryDirectory() as fixed:
@@ -1010,7 +1113,11 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         # KeyError when it is used; MemoryError: a corrupt length field.
         try:
             rec = pycolmap.Reconstruction(str(source))
-            images = sorted((im for im in rec.images.values() if im.has_pose), key=lambda im: _frame_order_key(im.name))
+            registered = [im for im in rec.images.values() if im.has_pose]
+            seconds = _name_seconds([im.name for im in registered])
+            images = sorted(registered, key=lambda im: _frame_order_key(im.name))
+            if seconds is not None:  # "1305031102.2.png" follows "1305031102.175304.png"
+                images = sorted(images, key=lambda im: seconds[im.name])
             c2w = np.stack([colmap_c2w(im) for im in images]) if images else None
             intrinsic = [np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images]
             depth = colmap_median_depth(rec, images[0]) if images else None
@@ -1022,14 +1129,22 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     twice = sorted(name for name, n in Counter(names).items() if n > 1)
     if twice:  # name order is frame order: two images of one name leave it undefined
         raise FileFormatError(folder, f"image name(s) used twice: {', '.join(twice[:3])}")
-    _check_frame_numbers(folder, names)
-    meta: dict[str, Any] = {
-        META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX,
-        META_IMAGE_NAMES: names,
-    }
+    meta: dict[str, Any] = {META_IMAGE_NAMES: names}
+    if seconds is not None:  # times in seconds, as a TUM file's
+        times = np.asarray([seconds[name] for name in names], dtype=np.float64)
+        same = np.flatnonzero(np.diff(times) == 0)
+        if same.size:
+            i = int(same[0])
+            raise FileFormatError(
+                folder, f"images {names[i]} and {names[i + 1]} carry the same time: several cameras in one model?"
+            )
+    else:
+        _check_frame_numbers(folder, names)
+        meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
+        times = _colmap_frame_times(folder, names)
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
-    return Trajectory(c2w, np.stack(intrinsic), _colmap_frame_times(folder, names), meta=meta)
+    return _trajectory(folder, c2w, np.stack(intrinsic), times, meta)
 
 
 def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int] = (320, 192)) -> None:

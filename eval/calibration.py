@@ -329,8 +329,16 @@ def _choose_and_fit(
     for kind, why in undefined.items():
         log.warning("%s map left out of the choice: %s", kind, why)
         losses[kind] = math.nan
-    best = min(usable, key=lambda k: (losses.get(k, math.inf), MAP_KINDS.index(k)))
-    return CalibrationMap.fit(best, scores, labels), losses
+    # a kind whose every cross-validation fit was of one class (a constant) can still be undefined on
+    # all samples (Platt's slope on scores of 0 and 1e-320): it was an uncaught MapUndefinedError
+    for best in sorted(usable, key=lambda k: (losses.get(k, math.inf), MAP_KINDS.index(k))):
+        try:
+            return CalibrationMap.fit(best, scores, labels), losses
+        except MapUndefinedError as exc:
+            log.warning("%s map left out of the choice: %s", best, exc)
+            undefined[best] = str(exc)
+            losses[best] = math.nan
+    raise MapUndefinedError("; ".join(f"{k}: {why}" for k, why in undefined.items()))
 
 
 # --------------------------------------------------------------------------- the calibration

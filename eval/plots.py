@@ -44,6 +44,7 @@ __all__ = [
     "plot_motion",
     "plot_pr_curve",
     "plot_reliability",
+    "series_colours",
     "short_label",
     "short_labels",
 ]
@@ -141,6 +142,18 @@ def _undrawable(fig: Any, codepoints: set[int]) -> None:
     )
 
 
+def _plain_text_rc() -> Any:
+    """An ``rc_context`` of the text settings of every report figure, whatever the user's
+    ``matplotlibrc`` or style says: its labels are escaped for matplotlib's own mathtext
+    (:func:`plain_text`), not for LaTeX. With ``text.usetex: True`` a figure would need a LaTeX
+    installation to be saved (else a ``RuntimeError`` after the whole evaluation) and a method
+    named ``a_b`` or ``50%`` would break LaTeX; with ``text.parse_math: False`` every escaped
+    ``$`` would be drawn as ``\\$``."""
+    import matplotlib as mpl
+
+    return mpl.rc_context({"text.usetex": False, "text.parse_math": True})
+
+
 @functools.cache
 def _figure_class() -> type:
     from matplotlib.figure import Figure
@@ -151,10 +164,16 @@ def _figure_class() -> type:
         def draw(self, renderer: Any) -> None:
             from matplotlib.text import Text
 
-            with figure_fonts() as fallback, warnings.catch_warnings(record=True) as caught:
+            with (
+                _plain_text_rc(),
+                figure_fonts() as fallback,
+                warnings.catch_warnings(record=True) as caught,
+            ):
                 warnings.filterwarnings("always", message=_MISSING_GLYPH.pattern)
-                if fallback:  # texts made before drawing keep the family of their making
-                    for text in self.findobj(Text):
+                for text in self.findobj(Text):  # texts made before drawing keep the settings of their making
+                    text.set_usetex(False)
+                    text.set_parse_math(True)
+                    if fallback:
                         text.set_fontfamily(_with_fallback(text.get_fontfamily(), fallback))
                 super().draw(renderer)
             missing: set[int] = set()
@@ -228,11 +247,20 @@ def short_labels(names: Sequence[str], limit: int = LABEL_LIMIT) -> list[str]:
     return labels
 
 
-def _series_colours(n: int) -> list[Any] | None:
-    """``n`` distinct colours when the default cycle (10) would repeat one, else None (the cycle)."""
-    if n <= 10:
-        return None
+def series_colours(n: int) -> list[Any] | None:
+    """``n`` distinct colours when the colour cycle of ``axes.prop_cycle`` (10 by default; a
+    style or ``matplotlibrc`` may give fewer) would repeat one, else None (the cycle).
+
+    A plot of one series per method passes these to each series: the eleventh PR curve or
+    reliability line of the cycle would take the first one's colour, and the legend could not
+    tell them apart.
+    """
+    import matplotlib as mpl
     from matplotlib import colormaps
+
+    cycle = mpl.rcParams["axes.prop_cycle"].by_key().get("color", [])
+    if n <= len(cycle):
+        return None
 
     if n <= 20:
         return [colormaps["tab20"](k) for k in range(n)]
@@ -284,9 +312,10 @@ def new_figure(
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = _figure_class()(figsize=(width_in, height_in), layout=layout)
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False) if nrows > 0 else None
+    with _plain_text_rc():  # the axes' tick formatters read text.usetex when made
+        fig = _figure_class()(figsize=(width_in, height_in), layout=layout)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=False) if nrows > 0 else None
     return fig, axes
 
 
@@ -323,7 +352,7 @@ def plot_grouped_bars(
     width = 0.8 / n
     x = np.arange(len(categories))
     names = short_labels(series)
-    colours = _series_colours(len(series))
+    colours = series_colours(len(series))
     for k, name in enumerate(series):
         v = np.array([values[name].get(c, math.nan) for c in categories], dtype=float) * scale
         pos = x - 0.4 + width * (k + 0.5)
@@ -405,12 +434,15 @@ def plot_ap_bars(
     return ax
 
 
-def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str, label: str | None = None) -> Any:
+def plot_pr_curve(
+    ax: Any, labels: ArrayLike, scores: ArrayLike, name: str, label: str | None = None, color: Any = None
+) -> Any:
     """Precision-recall curve (``sklearn.metrics.precision_recall_curve``) of one method.
 
     The series is labelled ``label`` (display text, as :func:`short_labels` gives for all the
     methods of a figure: two long names that differ in the middle then stay apart), else
-    :func:`short_label` of ``name``; error messages name ``name``.
+    :func:`short_label` of ``name``; error messages name ``name``. ``color``: the series' colour
+    (:func:`series_colours`; None: the next of the axes' cycle).
 
     No curve is drawn when the labels have one class only (the curve is undefined); the axes
     say so instead of being left blank.
@@ -440,7 +472,7 @@ def plot_pr_curve(ax: Any, labels: ArrayLike, scores: ArrayLike, name: str, labe
                 fontsize=6, color="0.4", transform=ax.transAxes, gid="no curve")  # fmt: skip
         return ax
     precision, recall, _ = precision_recall_curve(y, s)
-    ax.step(recall, precision, where="post", label=shown, linewidth=1.0)
+    ax.step(recall, precision, where="post", label=shown, linewidth=1.0, color=color)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     return ax
@@ -487,9 +519,10 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
                 raise ValueError(f"{m}: the count of {kind!r} must be a whole number >= 0, got {n!r}")
     kinds = sorted({k for c in counts.values() for k in c})
     bottom = np.zeros(len(methods))
-    for kind, label in zip(kinds, short_labels(kinds), strict=True):
+    colours = series_colours(len(kinds))  # 5 sections' failed and missing, and run.json's: 11 kinds
+    for k, (kind, label) in enumerate(zip(kinds, short_labels(kinds), strict=True)):
         v = np.array([counts[m].get(kind, 0) for m in methods], dtype=float)
-        ax.bar(range(len(methods)), v, bottom=bottom, label=label)
+        ax.bar(range(len(methods)), v, bottom=bottom, label=label, color=None if colours is None else colours[k])
         bottom += v
     ax.set_title(plain_text(title))
     ax.set_ylabel("count")
@@ -500,12 +533,17 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
 
 
 def plot_reliability(
-    ax: Any, prob_pred: Sequence[float], prob_true: Sequence[float], name: str, label: str | None = None
+    ax: Any,
+    prob_pred: Sequence[float],
+    prob_true: Sequence[float],
+    name: str,
+    label: str | None = None,
+    color: Any = None,
 ) -> Any:
     """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal.
 
     The series is labelled ``label`` when given (see :func:`plot_pr_curve`), else
-    :func:`short_label` of ``name``.
+    :func:`short_label` of ``name``; ``color`` as in :func:`plot_pr_curve`.
 
     A bin whose values are NaN or infinite is a gap in the line; a series with no defined bin
     (nothing binned, an undefined calibration) draws no line and is named on the axes as ``n/a``.
@@ -524,7 +562,7 @@ def plot_reliability(
     defined = np.isfinite(x) & np.isfinite(y)
     if defined.any():  # an undefined bin (NaN or infinite) is a gap in the line, not a point off the axes
         ax.plot(np.where(defined, x, np.nan), np.where(defined, y, np.nan), marker="o", markersize=3, linewidth=1.0,
-                label=shown)  # fmt: skip
+                label=shown, color=color)  # fmt: skip
     else:  # nothing binned, or every bin undefined: said on the axes, not an empty plot read as "no method"
         below = sum(t.get_gid() == "n/a" for t in ax.texts)  # one line per method, stacked
         ax.text(0.5, 0.9 - 0.08 * below, f"{shown}: n/a (no bin with a defined value)", ha="center",

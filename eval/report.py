@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from camerabench.errors import FileFormatError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order
 from camerabench.eval.failed import FailedPolicy
@@ -104,7 +104,7 @@ class _Doc:
             elif kind == "img":
                 out.append(_md_img(value[0], value[1]))
             out.append("")
-        return "\n".join(out)
+        return _bidi_shown("\n".join(out))
 
     def html(self, title: str) -> str:
         out = [
@@ -135,7 +135,25 @@ class _Doc:
             elif kind == "img":
                 out.append(f"<p>{_img_tag(value[0], value[1])}</p>")
         out.append("</body></html>")
-        return "\n".join(out) + "\n"
+        return _bidi_shown("\n".join(out) + "\n")
+
+
+#: Unicode's directional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI,
+#: FSI, PDI). One in a method folder, video name or failure reason, unclosed, would turn the rest of
+#: its line around as an editor or a terminal shows ``report.md`` (a row's ``12.5`` reading
+#: ``5.21``, its columns swapped), and the rest of its paragraph in ``report.html``.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _bidi_shown(text: str) -> str:
+    r"""``text`` with each directional control written as its escape (``\u202e``), as a control
+    character is: shown, not obeyed.
+
+    Example:
+        >>> print(_bidi_shown("| \u202efast | 12.5 |"))
+        | \u202efast | 12.5 |
+    """
+    return _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 #: A run of backticks, or a backslash-escaped backtick (a literal one, see :func:`_plain`).
@@ -363,8 +381,10 @@ def _gallery_folders(methods: Iterable[str]) -> dict[str, str]:
     taken: set[str] = set()
     for method in methods:
         folder = _gallery_folder(method)
-        if folder.casefold() in taken:
-            folder = f"{folder}%{hashlib.sha256(method.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+        digest = hashlib.sha256(method.encode("utf-8", "surrogateescape")).hexdigest()
+        while folder.casefold() in taken:  # again if the suffixed one is taken too (a method named so)
+            folder = f"{folder}%{digest[:8]}"
+            digest = hashlib.sha256(digest.encode("ascii")).hexdigest()
         taken.add(folder.casefold())
         folders[method] = folder
     return folders
@@ -383,6 +403,30 @@ def _check_writable(out: Path) -> None:
         raise write_error(out, exc) from exc
     os.close(fd)
     os.unlink(probe)
+
+
+def _check_matplotlib() -> None:
+    """Import matplotlib, which the plots need: it refuses to load with an ``MPLBACKEND`` that
+    names no backend (a typo, a backend of another matplotlib version).
+
+    The report draws on the Agg canvas whatever the backend (no display needed); this only
+    turns matplotlib's traceback, which came after the whole evaluation, into a one-line error
+    before it.
+
+    Raises:
+        CameraBenchError: matplotlib cannot be imported with the current settings.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ValueError as exc:
+        backend = os.environ.get("MPLBACKEND")
+        hint = (
+            f"the environment variable MPLBACKEND={backend!r} is no backend it knows: unset it or set it to Agg "
+            "(the report is drawn on the Agg canvas whatever the backend)"
+            if backend is not None
+            else "check its settings (matplotlibrc)"
+        )
+        raise CameraBenchError(f"matplotlib, which draws the report's plots, refuses to load: {hint} ({exc})") from exc
 
 
 #: Said under the first table when a table shows an undefined value.
@@ -589,9 +633,10 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
 def _pr_figure(
     doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
 ) -> None:
-    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve, short_labels
+    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve, series_colours, short_labels
 
     labels = dict(zip(order, short_labels(order), strict=True))
+    colours = dict(zip(order, series_colours(len(order)) or [None] * len(order), strict=True))
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
     fig, axes = new_figure(3.0 * ncols, 2.6 * nrows, nrows, ncols)
@@ -600,7 +645,7 @@ def _pr_figure(
         for n in order:
             res = ev.resolved.get(n, {}).get(p)
             if res is not None:
-                plot_pr_curve(ax, res.labels, res.scores, n, label=labels[n])
+                plot_pr_curve(ax, res.labels, res.scores, n, label=labels[n], color=colours[n])
         prevalence = chance_per.get(p, math.nan)
         if math.isfinite(prevalence):
             ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
@@ -1122,7 +1167,7 @@ def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[A
 
 
 def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    from camerabench.eval.plots import new_figure, plot_reliability, short_labels
+    from camerabench.eval.plots import new_figure, plot_reliability, series_colours, short_labels
 
     cal = {n: m.calibration for n, m in ev.result.methods.items() if m.calibration is not None}
     # methods with binary results but no row: said, not dropped without a word
@@ -1218,8 +1263,9 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     fig, axes = new_figure(5, 4.5)
     ax = axes[0, 0]
     labels = dict(zip(cal, short_labels(list(cal)), strict=True))
+    colours = dict(zip(cal, series_colours(len(cal)) or [None] * len(cal), strict=True))
     for n, c in cal.items():
-        plot_reliability(ax, c.reliability.prob_pred, c.reliability.prob_true, n, label=labels[n])
+        plot_reliability(ax, c.reliability.prob_pred, c.reliability.prob_true, n, label=labels[n], color=colours[n])
     _save(fig, out / "reliability.png")
     doc.img("reliability.png", "reliability diagram")
 
@@ -1482,7 +1528,7 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     rows_csv = [
         [e.method, e.primitive, int(e.positive), e.video, " ".join(e.knobs), e.score, e.misranked, e.status,
          e.reason or "", e.ape_rot_deg, e.ape_trans,
-         f"gallery/{_gallery_folder(e.method)}/{video_file_stem(e.video)}.png"
+         f"gallery/{folders[e.method]}/{video_file_stem(e.video)}.png"
          if (e.method, e.primitive, e.video) in drawn_of else ""]
         for entries in every.values()
         for e in entries
@@ -1621,6 +1667,7 @@ def write_report(
     """
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in
+    _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
     mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it

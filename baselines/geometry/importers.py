@@ -10,7 +10,8 @@ seen from the first frame (``meta[META_SCENE_DEPTH]``), so translation is measur
 depths; the other formats carry no depth and translation is divided by the path length (see
 :mod:`camerabench.baselines.geometry.scoring`). Formats without timestamps get the video's:
 the poses spread evenly over its duration, or ``sample_fps`` when given. A COLMAP model's
-poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7), a
+poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7; names
+that are times in seconds, ``1305031102.175304.png``, by those seconds), a
 CUT3R output folder's by its camera file names (``camera/000007.npz``) and DROID-SLAM keyframes
 by their ``tstamps.npy``, so frames without a pose leave a gap: frame ``k`` is at
 ``k / sample_fps`` s, or without ``sample_fps`` the numbered frames from the first to the last

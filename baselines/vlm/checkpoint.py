@@ -474,8 +474,13 @@ def _processor_where(path: Path, source: str) -> tuple[Path, str]:
     return where, source.split(":", 1)[1] + ": " if composite else ""  # the composite file's sub-object
 
 
-def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: object) -> None:
+def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: object, arch: QwenArch = QWEN25_VL) -> None:
     """The processor settings :func:`read_pixel_spec` uses must be usable and agree with ``config.json``.
+
+    A patch setting ``config.json``'s ``vision_config`` leaves out is the one transformers gives the
+    model (``arch``'s, the vision config class's default): a Qwen3-VL config without ``patch_size``
+    under a Qwen2.5-VL processor (14 px) passed, and every video then failed in the vision tower with
+    torch's "shape '[-1, 3, 2, 16, 16]' is invalid".
 
     Raises:
         FileFormatError: naming the processor file (or config.json) and the bad setting.
@@ -499,11 +504,11 @@ def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: obje
                 f"{where_in}{low} {bounds[low]} exceeds {high} {bounds[high]}: the pixel bounds contradict each other",
             )
     pairs = (
-        ("patch_size", "patch_size"),
-        ("temporal_patch_size", "temporal_patch_size"),
-        ("merge_size", "spatial_merge_size"),
+        ("patch_size", "patch_size", arch.patch_size),
+        ("temporal_patch_size", "temporal_patch_size", arch.temporal_patch_size),
+        ("merge_size", "spatial_merge_size", arch.merge_size),
     )
-    for key, cfg_key in pairs:
+    for key, cfg_key, default in pairs:
         ours, theirs = proc.get(key), vision.get(cfg_key)
         if theirs is not None and not _is_positive_int(theirs):
             raise FileFormatError(
@@ -516,6 +521,13 @@ def _check_processor(path: Path, proc: dict[str, Any], source: str, vision: obje
         if theirs is not None and ours != theirs:
             raise FileFormatError(
                 where, f"{where_in}{key} is {ours}, but config.json's vision_config.{cfg_key} is {theirs}"
+            )
+        if theirs is None and ours != default:
+            raise FileFormatError(
+                where,
+                f"{where_in}{key} is {ours}, but config.json's vision_config sets no {cfg_key}, so the "
+                f"{arch.name} model is built with transformers' default {default}: a processor of another "
+                f"model? (set vision_config.{cfg_key} if the weights are made for {ours})",
             )
     for key in ("image_mean", "image_std"):
         value = proc.get(key)
@@ -566,7 +578,7 @@ def read_pixel_spec(
     proc, source = _processor_dict(path, kind)
     cfg = _read_object(path / "config.json")
     vision = cfg.get("vision_config") or {}
-    _check_processor(path, proc, source, vision)
+    _check_processor(path, proc, source, vision, arch)
     size = proc.get("size") or {}
     default_min = arch.video_min_pixels if kind == "video" else arch.image_min_pixels
     ckpt_min = int(size.get("shortest_edge") or proc.get("min_pixels") or default_min)
@@ -705,9 +717,20 @@ def _chat_template(path: Path, tokenizer: Any) -> str:
             return data["chat_template"]
         raise FileFormatError(path / "chat_template.json", "expected an object with a 'chat_template' string")
     template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, dict):  # named templates (a list in tokenizer_config.json): the default one
+        template = template.get("default")
     if isinstance(template, str):
         return template
     raise FileFormatError(path, "no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)")
+
+
+def _named_default(template: object) -> object:
+    """A ``tokenizer_config.json`` ``chat_template`` as transformers reads it: the text, or from a list of
+    named templates (``[{"name": "default", "template": ...}, ...]``) the one named ``default``. Such a
+    list was refused as "no chat template"."""
+    if isinstance(template, list):
+        return next((t.get("template") for t in template if isinstance(t, dict) and t.get("name") == "default"), None)
+    return template
 
 
 @dataclass
@@ -1160,6 +1183,8 @@ def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
         isinstance(k, str) and isinstance(v, str) for k, v in weight_map.items()
     ):
         raise FileFormatError(index, "weight_map must be an object of tensor name -> shard file")
+    if not weight_map:  # transformers failed on it with a bare IndexError
+        raise FileFormatError(index, "weight_map lists no tensors: an index written before its shards were?")
     for shard in sorted(set(weight_map.values())):
         shard_path = path / shard
         if not shard_path.is_file():
@@ -1167,10 +1192,40 @@ def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
         these = _file_shapes(shard_path)
         shapes.update(these)
         files.update(dict.fromkeys(these, shard_path))
+    _check_shard_numbers(index, set(weight_map.values()))
     for name, shard in weight_map.items():
         if name not in shapes:
             raise FileFormatError(path / shard, f"tensor {name} (listed in {found}) is not in this shard")
     return shapes, files
+
+
+#: A shard's name as ``save_pretrained`` writes it: ``model-00002-of-00005.safetensors``.
+_SHARD_NAME = re.compile(r"-(\d+)-of-(\d+)\.(?:safetensors|bin)$")
+
+
+def _check_shard_numbers(index: Path, shards: set[str]) -> None:
+    """An index naming its shards ``...-K-of-N...`` must name all N of them: one that lists the
+    tensors of some shards only (an index written part way) was refused, if at all, as a config.json
+    disagreeing with the weights ("depth is 2, but the weights hold 1 such layers"), and a shard's
+    tensors left out of it were never loaded."""
+    numbered = [m for name in shards if (m := _SHARD_NAME.search(name))]
+    if not numbered or len(numbered) != len(shards):
+        return
+    totals = {int(m.group(2)) for m in numbered}
+    if len(totals) != 1:
+        raise FileFormatError(
+            index, f"weight_map names shards of {len(totals)} different counts ({', '.join(sorted(shards)[:3])}, ...)"
+        )
+    total = totals.pop()
+    named = {int(m.group(1)) for m in numbered}
+    absent = sorted(set(range(1, total + 1)) - named)
+    if absent:
+        shown = ", ".join(str(k) for k in absent[:5]) + (" ..." if len(absent) > 5 else "")
+        raise FileFormatError(
+            index,
+            f"weight_map names {len(named)} of {total} shards (shard(s) {shown} of the -of-{total:05d} files not "
+            "named): a half-written index? their tensors would not be loaded",
+        )
 
 
 def _positive_int(cfg: dict[str, Any], key: str) -> int | None:
@@ -1370,9 +1425,11 @@ def _check_chat_template(path: Path) -> None:
             raise FileFormatError(path / "chat_template.json", "expected an object with a 'chat_template' string")
         return
     tok_cfg = path / "tokenizer_config.json"
-    if not (tok_cfg.is_file() and isinstance(_read_object(tok_cfg).get("chat_template"), str)):
+    if not (tok_cfg.is_file() and isinstance(_named_default(_read_object(tok_cfg).get("chat_template")), str)):
         raise FileFormatError(
-            path, "no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)"
+            path,
+            "no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json, there as text "
+            "or as the one named 'default')",
         )
 
 
@@ -1768,6 +1825,16 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
                 f"the chat template renders a {'video' if visual.is_video else 'image'} as {text.count(pad)} "
                 f"{pad} placeholder(s) and {text.count(_VISION_END)} {_VISION_END}; expected one of each",
             )
+    # the user's text exactly once: a template that leaves it out scored every question alike (the
+    # question never reached the model), and one that repeats it failed the prefix cache's split of the
+    # prompt with a bare "too many values to unpack"
+    times = vl.render([probe, _TEXT_PROBE]).count(_TEXT_PROBE)
+    if times != 1:
+        raise FileFormatError(
+            vl.path,
+            f"the chat template writes the user's text {times} times, not once: "
+            + ("every question would be scored without it" if times == 0 else "a template of another model?"),
+        )
     with_header = vl.render([probe, "?"], generation_prompt=True)
     without = vl.render([probe, "?"], generation_prompt=False)
     if with_header == without:
@@ -1777,6 +1844,10 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
             "yes/no and option probabilities would be read where the next turn starts, not the reply",
         )
     _close_think_block(vl, with_header[len(without) :] if with_header.startswith(without) else "")
+
+
+#: Text rendered to see where (and how often) a chat template writes the user's text.
+_TEXT_PROBE = "Is the camera static? (template probe)"
 
 
 #: How Qwen3's templates write a reply without thinking (``enable_thinking=False``, and every

@@ -606,6 +606,11 @@ def grpo(
         where = _interrupted(saving, len(result.history), config.steps, -1, model_dir, out_dir)
         log.error("GRPO interrupted %s", where)
         raise
+    except Exception as exc:  # logged with the step it stopped at (not the refusal of a run without updates)
+        if saving is not None or len(result.history) < config.steps:
+            where = _interrupted(saving, len(result.history), config.steps, -1, model_dir, out_dir)
+            log.error("GRPO stopped by %s %s", type(exc).__name__, where)
+        raise
     return result
 
 

@@ -56,6 +56,7 @@ from camerabench.baselines.vlm.checkpoint import (
     checkpoint_folder,
     control_token_in,
     load_qwen_vl,
+    moved_aside,
     read_pixel_spec,
     refuse_arch_mismatch,
     resolve_device,
@@ -165,9 +166,20 @@ def refuse_out_is_model(model_dir: str | Path, out_dir: str | Path) -> None:
     the folder being read (a checkpoint is flat files), and a checkpoint inside the output (say in
     its ``.cache``, which replacing an earlier checkpoint does not refuse) was deleted by the save.
 
+    Nor may ``out_dir`` be ``.``, ``..`` or a root, which name no folder of their own: the save renames
+    the folder it writes into place, and ``--out .`` in an empty folder trained to the end, then failed
+    to rename the current folder ("Device or resource busy"), losing the run.
+
     Raises:
-        CameraBenchError: ``out_dir`` is ``model_dir``, or one holds the other (after resolving links).
+        CameraBenchError: ``out_dir`` is ``.``, ``..`` or a root, is ``model_dir``, or one holds the other
+            (after resolving links).
     """
+    if Path(out_dir).name in ("", ".", ".."):
+        raise CameraBenchError(
+            f"{str(out_dir)!r}: the output folder must be named (as {Path(out_dir) / 'model'!s}), not given as "
+            "'.', '..' or a root: the trained model is written beside it and renamed into place when complete, "
+            "which these cannot be"
+        )
     out, model = Path(out_dir).resolve(), Path(model_dir).resolve()
     if out == model:
         raise CameraBenchError(
@@ -589,16 +601,24 @@ def train(
     except KeyboardInterrupt:
         log.error("training interrupted %s", _interrupted(saving, result.steps, total_steps, epoch, model_dir, out_dir))
         raise
+    except Exception as exc:  # logged with the step it stopped at, then raised as it is
+        if saving is not None or result.steps < total_steps:
+            where = _interrupted(saving, result.steps, total_steps, epoch, model_dir, out_dir)
+            log.error("training stopped by %s %s", type(exc).__name__, where)
+        raise
     return result
 
 
 def _interrupted(
     saving: bool | None, step: int, total: int, epoch: int, model_dir: str | Path, out_dir: str | Path
 ) -> str:
-    """Where an SFT or GRPO run was interrupted (Ctrl-C) and what it left in ``out_dir``.
+    """Where an SFT or GRPO run was interrupted (Ctrl-C) or stopped by an error, and what it left in ``out_dir``.
 
     Nothing of the run is kept: the model is saved under a temporary name (removed when the save is
-    interrupted) and renamed into place when complete; there are no intermediate checkpoints.
+    interrupted) and renamed into place when complete; there are no intermediate checkpoints. An
+    earlier model being replaced (``overwrite``) is swapped out whole (:func:`checkpoint_folder`): it
+    was called "partly deleted" ("check or delete it"), though it is complete, or complete beside
+    ``out_dir`` when the run stopped between the two renames.
     """
     again = f"no intermediate checkpoints are kept: a rerun starts again from {model_dir}"
     if saving is None:
@@ -607,10 +627,16 @@ def _interrupted(
     if (Path(out_dir) / "camerabench_train.json").is_file() and not saving:
         return f"just after saving the trained model: {out_dir} holds it, complete"
     if saving:
-        return (
-            f"while saving the trained model over the earlier one in {out_dir}, which may be partly deleted: "
-            f"check or delete it ({again})"
-        )
+        out = Path(out_dir)
+        if (out / "config.json").is_file():
+            return (
+                f"while saving the trained model over the earlier one in {out_dir}, which is replaced whole: it "
+                "holds the earlier model or the new one, complete (its camerabench_train.json says which; "
+                f"{again})"
+            )
+        aside = [p.name for p in moved_aside(out) if (p / "config.json").is_file()]
+        kept = f"the earlier model is complete in {', '.join(aside)} beside it: rename it back" if aside else ""
+        return f"while replacing the earlier model in {out_dir}; nothing saved there ({kept or again})"
     return f"while saving the trained model; nothing saved to {out_dir} ({again})"
 
 

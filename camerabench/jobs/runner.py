@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -180,20 +181,32 @@ _UNSCORED_FAILURE_KEY = "failed_without_answerable_questions"
 
 
 def _predict_failed(
-    method: str, seconds: float, reason: str, video: str, path: str, questions: list[Question]
+    method: str,
+    seconds: float,
+    reason: str,
+    video: str,
+    path: str,
+    questions: list[Question],
+    predictor: Predictor | None = None,
 ) -> _Outcome:
     """Every question of the video the method can answer recorded as failed with ``reason`` (the
     job's arguments follow), once per question text.
 
-    The questions it cannot answer on any video (:meth:`Predictor.never_answers`: a geometric
-    method and a VQA question) are counted unanswerable, as for a video it handled: a failed record
-    for them would read as the method answering them, and wrongly, in evaluation. A video none of
-    whose questions it can answer leaves no record and no failure (no question of it failed), as
-    it does when it is handled; its reason is logged and kept in run.json's details
-    (:data:`_UNSCORED_FAILURE_KEY`).
+    The questions it cannot answer on any video are counted unanswerable, as for a video it
+    handled: a failed record for them would read as the method answering them, and wrongly, in
+    evaluation. They come from the predictor (:meth:`Predictor.unanswerable`: a fusion model
+    trained on some primitives) where there is one (``predictor``, the main process's; or this
+    worker's), else from the method (:meth:`Predictor.never_answers`: a geometric method and a VQA
+    question). A video none of whose questions it can answer leaves no record and no failure (no
+    question of it failed), as it does when it is handled; its reason is logged and kept in
+    run.json's details (:data:`_UNSCORED_FAILURE_KEY`).
     """
     reason = _writable(reason)
-    never = predictor_class(method).never_answers(questions)
+    if predictor is None and _PREDICTOR is not None and _PREDICTOR.name == method:
+        predictor = _PREDICTOR
+    never = (
+        predictor.unanswerable(questions) if predictor is not None else predictor_class(method).never_answers(questions)
+    )
     records: list[dict[str, Any]] = []
     texts: set[str] = set()
     for q in questions:
@@ -1292,7 +1305,8 @@ def _run_locked(
     elif kind == "predict":
         questions = ds.questions()
         jobs = [(v, str(ds.video_path(v)), questions[v]) for v in todo]
-        job_fn, failed_fn = _predict_job, _predict_failed
+        # in this process the probe knows what its options leave unanswerable (a fusion model file)
+        job_fn, failed_fn = _predict_job, functools.partial(_predict_failed, predictor=probe)
     else:
         question = ds.caption_question()
         earlier_predict = _reusable_predict_run(folder, probe) if cls.produces_trajectories else None

@@ -33,12 +33,14 @@ def tiny_dataset(tmp_path: Path, public_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def required(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """Options that need something real from outside (a folder, a checkpoint) to validate."""
-    from camerabench.baselines.fusion import FusionModel
+    from camerabench.baselines.fusion import FusionModel, SharedStack
     from camerabench.baselines.vlm.tiny import make_tiny_vlm
 
     model = make_tiny_vlm(tmp_path_factory.mktemp("tiny") / "vlm")
     fusion = tmp_path_factory.mktemp("fusion")
-    FusionModel(["fast"]).save(fusion)
+    # a trained model (one loaded without a fitted stack is refused)
+    stack = SharedStack("logistic", ["Pan_Left"], [[[1.0, 0.0, 1.0]]], coef=[1.0, 0.5], c=1.0)
+    FusionModel(["fast"], primitives={"Pan_Left": {"samples": 6, "positives": 3}}, full=stack).save(fusion)
     return {
         "trajectory": {"traj_dir": "."},
         "qwen-vl": {"model": str(model)},
