@@ -42,6 +42,7 @@ import math
 import os
 import posixpath
 import unicodedata
+import urllib.parse
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,14 +286,17 @@ class Dataset:
         out: dict[str, Path] = {}
         binary_dir = self.labels_dir / "binary_classification"
         for prim, recs in self.binary.items():
+            path = binary_dir / prim.file  # one path per file (a path per record took seconds on big sets)
             for r in recs:
-                out.setdefault(r.image, binary_dir / prim.file)
+                out.setdefault(r.image, path)
         for (skill, task), pairs in self.vqa.items():
+            path = self.labels_dir / "vqa_and_retrieval" / skill / f"{task}.jsonl"
             for pair in pairs:
                 for image in pair.images:
-                    out.setdefault(image, self.labels_dir / "vqa_and_retrieval" / skill / f"{task}.jsonl")
+                    out.setdefault(image, path)
+        path = self.labels_dir / "caption_data.json"
         for c in self.captions:
-            out.setdefault(c.video, self.labels_dir / "caption_data.json")
+            out.setdefault(c.video, path)
         return out
 
     def videos(self) -> list[str]:
@@ -423,6 +427,9 @@ class Dataset:
         in another folder, is there: which file(s), or None."""
         if video in files or os.path.lexists(self.videos_dir / video):
             return None
+        plain = urllib.parse.unquote(video)
+        if plain != video and plain in files:  # "my%20clip.mp4", copied from a URL: was counted missing
+            return f"is percent-encoded (as in a URL), its file is {plain!r}: write {plain!r} in the label file"
         found = near.of(video)
         if not found:
             return None

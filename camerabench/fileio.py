@@ -2,9 +2,9 @@
 
 Every file camerabench writes goes to a temporary name in the same folder and is renamed
 into place, so an interrupted run never leaves a half-written file behind. New files and
-folders get the permissions the process umask gives them. A write that fails (a file where a
-folder belongs, a read-only location, a full disk) is a :class:`WriteError` naming the path
-and the operating system's reason.
+folders get the permissions the process umask gives them; a file rewritten keeps its own.
+A write that fails (a file where a folder belongs, a read-only location, a full disk) is a
+:class:`WriteError` naming the path and the operating system's reason.
 
 A symbolic link at the path of an output is replaced by the file written, with a warning; the
 link's target is never changed (what ``sed -i`` and ``rsync`` do, and what DVC and git-annex,
@@ -16,7 +16,8 @@ Every text file camerabench reads goes through :func:`read_text`, :func:`read_js
 :func:`iter_jsonl`: text is UTF-8, and anything a reader cannot use (a missing file, a
 folder where a file belongs, bytes that are not UTF-8, invalid JSON, a line that is not a JSON
 object, a record that does not fit its schema) is a :class:`FileFormatError` naming the file,
-the line and the problem. A UTF-8 byte-order mark at the start of a file (what some Windows
+the line and the problem; so is a read the system refuses (a stale NFS handle, an I/O error,
+a name or path too long: :func:`read_error`). A UTF-8 byte-order mark at the start of a file (what some Windows
 editors write) is accepted: it is skipped with a warning, since the text after it is plain
 UTF-8. :class:`JsonDocument` keeps the text of a JSON file so that a problem found after
 parsing (a wrong type deep in the document) can still name its line.
@@ -52,6 +53,7 @@ __all__ = [
     "iter_jsonl_numbered",
     "make_folder",
     "own_file",
+    "read_error",
     "read_json",
     "read_json_document",
     "read_jsonl",
@@ -107,6 +109,44 @@ def _in_the_way(blocker: Path) -> str:
     return "a file, not a folder"
 
 
+#: The bytes a file name may have (ext4, XFS, Btrfs, NTFS, APFS) and a path (Linux's PATH_MAX).
+_NAME_MAX = 255
+_PATH_MAX = 4096
+
+
+def _too_long(path: Path) -> str | None:
+    """Which of ``path``'s name and length is beyond what file systems take, for an ENAMETOOLONG
+    error ("File name too long" named neither the name at fault nor a path too long as a whole)."""
+    sizes = [(len(os.fsencode(part)), part) for part in path.parts]
+    size, name = max(sizes) if sizes else (0, "")
+    if size > _NAME_MAX:
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        return f"the name {shown!r} is {size} bytes in UTF-8, more than the {_NAME_MAX} a file name may have"
+    total = len(os.fsencode(os.path.abspath(path)))
+    if total >= _PATH_MAX:
+        return f"the path is {total} bytes long, more than the {_PATH_MAX - 1} the system takes: use a shorter folder"
+    return None
+
+
+#: The characters Windows file systems (NTFS, exFAT, FAT, SMB shares of them) refuse in a name.
+_WINDOWS_FORBIDDEN = '<>:"\\|?*'
+
+
+def _refused_name(path: Path) -> str | None:
+    """Why a file system may refuse ``path`` with EINVAL: a name holding a character that Windows
+    file systems forbid, or ending in a dot or space (it was "Invalid argument" and nothing more)."""
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        bad = sorted({c for c in part if c in _WINDOWS_FORBIDDEN or ord(c) < 32})
+        if bad:
+            return (
+                f"the name {part!r} holds {' '.join(repr(c) for c in bad)}, which Windows file systems (NTFS, "
+                "exFAT, FAT, SMB shares) do not allow: choose a name without them, or another file system"
+            )
+        if part not in (".", "..") and part.endswith((".", " ")):
+            return f"the name {part!r} ends in a dot or a space, which Windows file systems (NTFS, exFAT, SMB) refuse"
+    return None
+
+
 def write_error(path: str | Path, exc: OSError) -> WriteError:
     """The one-line :class:`WriteError` for an ``OSError`` raised while writing ``path``.
 
@@ -123,7 +163,12 @@ def write_error(path: str | Path, exc: OSError) -> WriteError:
             return WriteError(path, f"cannot create the folder: {blocker} is {_in_the_way(blocker)}")
     if isinstance(exc, IsADirectoryError):
         return WriteError(path, "is a folder, not a file")
-    return WriteError(path, f"cannot write: {exc.strerror or exc}")
+    hint = None
+    if exc.errno == errno.ENAMETOOLONG:
+        hint = _too_long(path)
+    elif exc.errno in (errno.EINVAL, errno.EILSEQ):
+        hint = _refused_name(path)
+    return WriteError(path, f"cannot write: {exc.strerror or exc}" + (f" ({hint})" if hint else ""))
 
 
 def make_folder(path: str | Path) -> Path:
@@ -205,7 +250,13 @@ def _create_temp(path: Path) -> tuple[int, str]:
     """
     # a name near the 255-byte limit (a video's own name, kept as its trajectory's) is cut: the
     # temporary name adds 14 bytes, and ENAMETOOLONG refused a name the file system holds
-    name = os.fsdecode(os.fsencode(path.name)[:_TEMP_NAME_BYTES])
+    whole = os.fsencode(path.name)
+    cut = whole[:_TEMP_NAME_BYTES]
+    # never within a UTF-8 character: its first bytes alone are no UTF-8, and file systems that
+    # hold UTF-8 names only (ZFS utf8only, NTFS, exFAT, SMB, APFS) refused the temporary name
+    while cut and len(cut) < len(whole) and 0x80 <= whole[len(cut)] < 0xC0:
+        cut = cut[:-1]
+    name = os.fsdecode(cut)
     for _ in range(100):
         tmp = path.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -226,7 +277,8 @@ def _create_temp(path: Path) -> tuple[int, str]:
 def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
 
-    The file gets the permissions of any new file (0666 less the umask). When writing fails
+    A new file gets the permissions of any new file (0666 less the umask); a file replaced keeps
+    its own (a group-writable file in a shared folder stays group-writable). When writing fails
     (a read-only location, a full disk, a folder in the way) the temporary file is removed,
     an existing ``path`` is left as it was, and the error is a :class:`WriteError` naming
     ``path`` and the reason. A folder, pipe or device at ``path`` (or a link to one) is refused
@@ -238,6 +290,8 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     link = _check_target(path)  # before the caller's work, not at the rename after it
     fd, tmp = _create_temp(path)
     try:
+        if link is None:
+            _keep_mode(path, fd)
         encoding = None if "b" in mode else "utf-8"
         with open(fd, mode, encoding=encoding) as fh:
             yield fh
@@ -250,6 +304,20 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         _remove_temp(path, tmp)
     if link is not None:
         _link_replaced(path, link)
+
+
+def _keep_mode(path: Path, fd: int) -> None:
+    """Give the new file ``fd`` the permissions of the file it replaces at ``path`` (if any).
+
+    A file rewritten in a group-shared folder kept no group write permission its owner had given
+    it: a run made with umask 002 (0664 files) and resumed by a colleague with umask 022 ended with
+    0644 files, which the first could no longer append to (what ``sed -i`` and editors keep).
+    """
+    try:
+        old = os.stat(path)
+    except FileNotFoundError:
+        return
+    os.fchmod(fd, stat.S_IMODE(old.st_mode) & 0o777)
 
 
 def _remove_temp(path: Path, tmp: str) -> None:
@@ -315,13 +383,43 @@ def write_json(path: str | Path, obj: Any, indent: int | None = 2) -> None:
     atomic_write_text(path, _json_text(Path(path), obj, indent) + "\n")
 
 
+#: What ``stat`` answers for a path that leads to nothing (a broken link and a link loop included).
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EBADF)
+
+#: What the operating system's reason means, where its words alone do not say (network shares).
+_READ_HINTS = {
+    errno.ESTALE: "the file was replaced or removed on the file server (NFS) since this machine looked it up; "
+    "try again, or remount the share",
+    errno.EIO: "the disk or the network share failed to deliver the bytes; check the disk or the mount and try again",
+}
+
+
+def read_error(path: str | Path, exc: OSError, line: int | None = None) -> FileFormatError:
+    """The one-line :class:`FileFormatError` for an ``OSError`` raised while reading ``path``
+    (it was a bare ``OSError`` traceback for a stale NFS handle, an I/O error, a path too long).
+
+    Example:
+        >>> str(read_error("run/scores.jsonl", OSError(errno.ENAMETOOLONG, "File name too long")))
+        'run/scores.jsonl: cannot read: File name too long'
+        >>> read_error("s.jsonl", OSError(errno.EIO, "Input/output error"), 3).problem[:60]
+        'cannot read: Input/output error (the disk or the network sha'
+    """
+    reason = exc.strerror or str(exc)
+    hint = _READ_HINTS.get(exc.errno or 0) or (_too_long(Path(path)) if exc.errno == errno.ENAMETOOLONG else None)
+    return FileFormatError(path, f"cannot read: {reason}" + (f" ({hint})" if hint else ""), line)
+
+
 def _check_readable(path: Path) -> None:
     """Raise a :class:`FileFormatError` unless ``path`` is a regular file."""
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in _NOT_THERE:
+            raise FileFormatError(path, "file not found") from None
+        raise read_error(path, exc) from exc
+    if stat.S_ISDIR(mode):
         raise FileFormatError(path, "is a folder, not a file")
-    if not path.exists():
-        raise FileFormatError(path, "file not found")
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         raise FileFormatError(path, "is not a regular file")
 
 
@@ -379,7 +477,7 @@ def read_text(path: str | Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise read_error(path, exc) from exc
     data = _strip_bom(path, data)
     try:
         return data.decode("utf-8")
@@ -731,9 +829,9 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise read_error(path, exc) from exc
     with fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in _numbered_lines(path, fh):
             data = _strip_bom(path, raw) if lineno == 1 else raw
             try:
                 line = data.decode("utf-8")
@@ -744,6 +842,13 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
             try:
                 obj = _loads(line)
             except json.JSONDecodeError as exc:
+                if exc.msg == "Extra data" and "\r" in line[: exc.pos]:  # not chained: no torn last line
+                    raise FileFormatError(
+                        path,
+                        "records separated by a carriage return alone (CR, the line end of classic Mac OS), "
+                        "not by line breaks: save the file with LF (or CRLF) line ends",
+                        lineno,
+                    ) from None
                 raise _invalid_json(path, exc, lineno) from exc
             except RepeatedKeyError as exc:
                 raise FileFormatError(path, str(exc), lineno) from None
@@ -759,6 +864,21 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
                 msg = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 raise FileFormatError(path, msg, lineno) from exc
             yield lineno, item
+
+
+def _numbered_lines(path: Path, fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes)`` of each line of ``fh``; a read that fails (an I/O error, a stale
+    NFS handle) is a :class:`FileFormatError` naming the line it could not read."""
+    lineno = 0
+    while True:
+        try:
+            raw = fh.readline()
+        except OSError as exc:
+            raise read_error(path, exc, lineno + 1) from exc
+        if not raw:
+            return
+        lineno += 1
+        yield lineno, raw
 
 
 def iter_jsonl(path: str | Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[T]:

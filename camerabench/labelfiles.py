@@ -14,6 +14,8 @@ lines; the same (video, question) labelled both *Yes* and *No* is an error namin
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -75,10 +77,10 @@ def _string(obj: dict[str, Any], field: str) -> str:
 
 
 def check_video_name(value: Any, field: str = "video") -> str:
-    """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``
-    and without a Windows drive such as ``C:\\``; not ``.``, the folder itself; no file or folder name
-    in it longer than 255 bytes; text that UTF-8 can hold, not a lone surrogate escape such as
-    ``"\\ud800"``).
+    """``value`` if it names a video file inside ``videos/`` (a non-empty relative path without ``..``,
+    without a Windows drive such as ``C:\\`` and not a URL such as ``https://...``; not ``.``, the folder
+    itself; no file or folder name in it longer than 255 bytes; text that UTF-8 can hold, not a lone
+    surrogate escape such as ``"\\ud800"``).
 
     Example:
         >>> check_video_name("clip.mp4")
@@ -93,6 +95,19 @@ def check_video_name(value: Any, field: str = "video") -> str:
     """
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field!r} must be a video file name, got {_show(value)}")
+    _check_name_text(value, field)
+    return value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _check_name_text(value: str, field: str) -> None:
+    """The checks of :func:`check_video_name` on a non-empty string, each name checked once (a
+    video is named by many records: checking every one took a third of reading a large dataset)."""
+    if _URL.match(value):  # normalised, "https://host/a.mp4" was "not written as its file (write 'https:/host/...')"
+        raise ValueError(
+            f"{field!r} is a URL, not a file name: {_show(value)}; download the video into videos/ and write its "
+            "file name"
+        )
     parts = PurePosixPath(value.replace("\\", "/"))
     if parts.is_absolute() or ".." in parts.parts or _WINDOWS_DRIVE.match(value):
         raise ValueError(f"{field!r} must name a file inside videos/, got {_show(value)}")
@@ -105,7 +120,6 @@ def check_video_name(value: Any, field: str = "video") -> str:
         # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file
         # can record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
         raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {value!a}")
-    return value
 
 
 #: The longest file or folder name (in UTF-8 bytes) of the common file systems (ext4, APFS, NTFS).
@@ -113,6 +127,9 @@ _NAME_MAX = 255
 
 #: A Windows drive path (``C:\\clips\\a.mp4``, ``C:/a.mp4``): absolute there, so outside ``videos/``.
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+
+#: A URL (``https://host/a.mp4``, ``file:///data/a.mp4``, ``s3://bucket/a.mp4``): a scheme and ``://``.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
 def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
@@ -189,6 +206,9 @@ def _layout_problem(path: Path, exc: FileFormatError) -> str | None:
                 break
             before_blank = before_blank and not line.strip()
     text = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+    if text.startswith("{") and text.endswith(",") and _is_json(text[:-1]):
+        # '{"image": ...},' (records separated as in a JSON array): was "written over several lines"
+        return f"ends with a ',' after its record: {_JSONL_RULE}, with no comma between records; remove it"
     if text.startswith("[") and before_blank:
         return f"holds a JSON array (a .json document), not JSON Lines: {_JSONL_RULE}, not in a list"
     if text.startswith("{") and text.endswith(("{", ",", "[")) and not last:  # "{" or '{"image": "a.mp4",'
@@ -198,6 +218,15 @@ def _layout_problem(path: Path, exc: FileFormatError) -> str | None:
     if last and not raw.endswith(b"\n"):
         return f"{exc.problem}; it is the last line and ends without a newline: the file may be cut short"
     return None
+
+
+def _is_json(text: str) -> bool:
+    """Whether ``text`` is one JSON value."""
+    try:
+        json.loads(text)
+    except ValueError:  # JSONDecodeError, or an integer longer than Python converts
+        return False
+    return True
 
 
 def read_binary_file(path: str | Path) -> list[BinaryRecord]:
@@ -329,9 +358,16 @@ def _check_question(question: str, field: str) -> None:
     spaced = " ".join(question.split())
     if spaced != question:
         raise ValueError(f"{field!r} {_show(question)} has white space at an end or a run of it; write {_show(spaced)}")
-    prim = next((p for p in Primitive if p.question.casefold() == question.casefold()), None)
+    prim = _questions_folded().get(question.casefold())
     if prim is not None and question != prim.question:
         raise ValueError(f"{field!r} {question!r} is the {prim.task} question in other letter case {prim.question!r}")
+
+
+@functools.cache
+def _questions_folded() -> dict[str, Primitive]:
+    """The primitives by their question in lower case (looked up once per VQA question: a scan of
+    the 15 took most of the time of reading thousands of task files)."""
+    return {p.question.casefold(): p for p in Primitive}
 
 
 def read_vqa_file(path: str | Path) -> list[VQAPair]:
@@ -514,6 +550,4 @@ def _starts_with(path: Path, start: bytes) -> bool:
 
 def write_caption_file(path: str | Path, items: list[CaptionItem]) -> None:
     """Write in the public layout (a JSON list, 4-space indent)."""
-    import json
-
     atomic_write_text(path, json.dumps([asdict(i) for i in items], indent=4))

@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeVar
 
 from camerabench import __version__
 from camerabench.errors import FileFormatError
-from camerabench.fileio import iter_jsonl_numbered, read_json_document, write_json, write_jsonl
+from camerabench.fileio import iter_jsonl_numbered, read_error, read_json_document, write_json, write_jsonl
 from camerabench.taxonomy import Primitive
 
 __all__ = [
@@ -448,16 +448,24 @@ _R = TypeVar("_R")
 
 
 def _ends_mid_line(path: Path, line: int) -> bool:
-    """Whether ``line`` is the last line of ``path`` and no line break follows it."""
-    with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        if size == 0:
-            return False
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return False
-        fh.seek(0)
-        breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    """Whether ``line`` is the last line of ``path`` and no line break follows it.
+
+    Raises:
+        FileFormatError: the file cannot be read again (an I/O error, a stale NFS handle): it was
+            a bare ``OSError`` traceback in place of the error about the line.
+    """
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, 2)
+            if size == 0:
+                return False
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return False
+            fh.seek(0)
+            breaks = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    except OSError as exc:
+        raise read_error(path, exc) from exc
     return line == breaks + 1
 
 

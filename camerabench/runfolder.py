@@ -18,7 +18,9 @@ dataset's ground truth ``DATA/gt/<key>.npz`` is named the same way).
 :class:`MethodFolder` names those paths; the job runner writes through it and
 :func:`read_run` / :func:`read_method` read through it (records via :mod:`camerabench.records`).
 A method folder is any subfolder of RUN holding at least one of those files; :func:`read_run`
-warns of every other entry that looks meant as one (a misspelt ``scores.json``, a nested run).
+warns of every other entry that looks meant as one (a misspelt ``scores.json``, a nested run),
+and :func:`read_method` of a second version of a run file beside it (a cloud-sync client's
+``scores (conflicted copy).jsonl``), which is not read.
 
 Example:
     >>> folder = MethodFolder.of("runs/std", "fast")
@@ -34,6 +36,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.fileio import read_error
 from camerabench.records import (
     AnswerRecord,
     CaptionRecord,
@@ -361,8 +365,21 @@ def _index(
 
 
 def _present(path: Path) -> bool:
-    """Whether a run file is there (a folder or a broken link in its place is then an error when read)."""
-    return path.exists() or path.is_symlink()
+    """Whether a run file is there (a folder or a broken link in its place is then an error when read).
+
+    A path that cannot be looked up (a stale NFS handle, an I/O error) counts as there: reading
+    it names the file and the reason (it was a bare ``OSError`` traceback). A folder that may not
+    be searched raises ``PermissionError`` (the caller names the folder).
+    """
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError:
+        raise
+    except OSError:  # the read that follows raises the error naming the file (read_error)
+        return True
+    return True
 
 
 def read_method(folder: str | Path) -> MethodRun:
@@ -402,7 +419,62 @@ def read_method(folder: str | Path) -> MethodRun:
         what = _link_problem(layout.trajectories) if layout.trajectories.is_symlink() else "a file"
         raise FileFormatError(layout.trajectories, f"is {what}, not the folder of the method's trajectories")
     _warn_unfinished(layout, run.info)
+    _warn_copies(layout)
     return run
+
+
+#: What a sync client or a file manager adds to a file's name when it keeps a second version of it:
+#: Dropbox and Nextcloud ``scores (conflicted copy ...).jsonl``, Syncthing
+#: ``scores.sync-conflict-<date>-<id>.jsonl``, Google Drive and browsers ``scores (1).jsonl``,
+#: iCloud ``scores 2.jsonl``, Windows ``scores - Copy.jsonl``, macOS ``scores copy.jsonl``.
+_COPY_MARK = re.compile(r"conflict|copy|^ ?\(\d+\)$|^ \d+$", re.IGNORECASE)
+
+
+def _copy_of(name: str) -> str | None:
+    """The run file ``name`` is a second version of (a sync client's conflict, a copy), or None.
+
+    Example:
+        >>> [_copy_of(n) for n in ("scores (conflicted copy).jsonl", "run.sync-conflict-20240101-1-AB.json")]
+        ['scores.jsonl', 'run.json']
+        >>> _copy_of("scores (1).jsonl"), _copy_of("scores.jsonl"), _copy_of("scores_notes.txt")
+        ('scores.jsonl', None, None)
+    """
+    for run_file in _RUN_FILES:
+        stem, dot, ext = run_file.partition(".")
+        if not dot or name == run_file:
+            continue
+        if name.startswith(stem) and name.endswith("." + ext) and len(name) > len(run_file):
+            middle = name[len(stem) : -len(ext) - 1]
+            if middle[:1] in (" ", ".", "-", "_") and _COPY_MARK.search(middle):
+                return run_file
+    return None
+
+
+def _warn_copies(layout: MethodFolder) -> None:
+    """Warn of each second version of a run file in the method folder (a cloud-sync conflict copy,
+    a copy made by hand): it is not read, and its records were left out without a word (two
+    machines appending to one synced run leave one half of the records in each file)."""
+    try:
+        names = sorted(p.name for p in layout.path.iterdir())
+    except OSError as exc:  # its run files were read (a folder searchable, not listable): not an error
+        log.warning(
+            "%s: cannot list the folder (%s): a conflicted copy of a run file beside them is not looked for",
+            layout.path,
+            exc.strerror or exc,
+        )
+        return
+    for name in names:
+        original = _copy_of(name)
+        if original is not None:
+            log.warning(
+                "%s: holds %s, a second version of %s (a sync client's conflicted copy, or a copy), which is not "
+                "read: only %s is; merge the records it lacks into %s (or remove the copy)",
+                layout.path,
+                name,
+                original,
+                original,
+                original,
+            )
 
 
 def _warn_unfinished(layout: MethodFolder, info: RunInfo | None) -> None:
@@ -440,6 +512,11 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
             cannot be read (permissions); a method folder's file cannot be read.
     """
     run_dir = Path(run_dir)
+    try:
+        os.stat(run_dir)
+    except OSError as exc:  # a stale NFS handle, a path too long: was a bare OSError traceback
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            raise read_error(run_dir, exc) from exc
     if run_dir.is_file():  # e.g. RUN/<method>/scores.jsonl given for RUN
         raise FileFormatError(run_dir, "is a file, not a run folder: pass the folder that holds RUN/<method>/")
     if not run_dir.is_dir():
@@ -549,6 +626,8 @@ def _not_a_method_folder(path: Path, run_dir: Path) -> str | None:
         names = sorted(q.name for q in path.iterdir())
         nested = sorted(q.name for q in path.iterdir() if q.is_dir() and MethodFolder(q).holds_outputs())
     except OSError as exc:  # a method folder that cannot be read is not left out as if absent
+        if exc.errno not in (errno.EACCES, errno.EPERM):  # a stale NFS handle, an I/O error: not permissions
+            raise read_error(path, exc) from exc
         raise FileFormatError(
             path, f"cannot read: {exc.strerror or exc} (fix its permissions, or move it out of the run folder)"
         ) from exc

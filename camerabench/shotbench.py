@@ -3,20 +3,21 @@
 A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>.tsv`` (or
 ``.xlsx``), with the columns ``index, type, path, question, options, answer, category``:
 
-- ``type``: a JSON list such as ``["video"]`` (a bare word is accepted too);
+- ``type``: a JSON list such as ``["video"]`` (a Python-literal list or a bare word is accepted too);
 - ``path``: a Python-literal list of media paths relative to the data folder (ShotBench's
   ``image/...`` and ``video/...`` folders go into ``DATA``); a bare path is accepted too;
-- ``options``: a JSON object from option letter to option text;
+- ``options``: a JSON object from option letter to option text (a Python dict literal, as pandas
+  writes a dict column, is accepted too);
 - ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions
   (read in its lower-case spelling whatever its case and spacing; another category is kept as written).
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
-options that are not a JSON object or repeat a letter, a media path outside the data folder or
-with white space at an end, media files that do not exist (all of them counted and named in one
-error, with the line of the first), one medium listed twice (``./video/a.mp4`` beside
-``video/a.mp4`` too), a type that contradicts its medium's extension (``["image"]`` for an
-``.mp4``), a repeated index, more cells than the header, a cell that opens a quote
-and does not close it as TSV quoting does) is a
+options that are not a JSON object or repeat a letter, a media path outside the data folder, a
+URL, a Windows path (``video\\a.mp4``) or with white space at an end, media files that do not
+exist (all of them counted and named in one error, with the line of the first), one medium listed
+twice (``./video/a.mp4`` beside ``video/a.mp4`` too), a type that contradicts its medium's
+extension (``["image"]`` for an ``.mp4``), a repeated index, more cells than the header, a cell
+that opens a quote and does not close it as TSV quoting does) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
 and no row reads as no question, with a warning.
 
@@ -170,6 +171,8 @@ def _check_relative(paths: tuple[str, ...]) -> None:
             raise ValueError(f"path {p!r} names the data folder, not a media file")
         if p != p.strip():  # inside a list (a bare path is stripped): it was "media not found: video/a.mp4 "
             raise ValueError(f"path {p!r} begins or ends with white space; write {p.strip()!r}")
+        if _URL.match(p):  # was "media not found"; with no data folder, accepted (and failed per run)
+            raise ValueError(f"path {p!r} is a URL: media paths are files relative to the data folder")
         if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in p):
             # a NUL or newline, or half a UTF-16 pair ("\ud800"): no file has that name; opening
             # it stopped the run with a traceback, and UTF-8 (run files) cannot hold a surrogate
@@ -208,12 +211,47 @@ def _check_kinds(types: tuple[str, ...], paths: tuple[str, ...]) -> None:
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
 
+def _json_or_python(text: str) -> Any:
+    """A JSON value, or else a Python literal (``['video']``: the ``path`` column's notation, used
+    for the ``type`` column too; it was "type is not a list")."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return ast.literal_eval(text)
+
+
+def _check_separators(text: str) -> None:
+    """Refuse a ``path`` cell holding a Windows path (``video\\clip.mp4``, no ``/`` in it): no such
+    file on the other systems, and inside a Python literal ``\\a``, ``\\t`` or ``\\n`` is read as a
+    control character (``video\\a.mp4`` was "holds a control character", ``video\\clip.mp4``
+    "media not found" after a SyntaxWarning). A backslash that starts a Python escape of a
+    character (``\\x..``, ``\\u....``, ``\\'``) is left to the literal, as is a drive
+    (``C:\\``, refused as outside the data folder)."""
+    listed = text.strip().startswith("[")  # a bare path is taken as written: any backslash separates
+    if "\\" not in text or "/" in text or (listed and _WINDOWS_SEPARATOR.search(text) is None):
+        return  # "/" too: a path of the other systems (a "\\n" in it is a control character, said so after)
+    shown = re.sub(r"/+", "/", text.strip().replace("\\", "/"))  # "\\\\" (an escaped one) is one "/" too
+    if _WINDOWS_DRIVE.match(shown.lstrip("[('\" ")):  # "C:\\media\\a.mp4": outside the data folder, said after
+        return
+    raise ValueError(f"path {text.strip()[:80]!r} separates folders with '\\' (a Windows path); write {shown!r}")
+
+
+#: A backslash in a ``path`` cell that is no Python escape of a character (a folder separator).
+_WINDOWS_SEPARATOR = re.compile(r"\\(?!x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|['\"])")
+
+#: A URL (``https://host/a.mp4``): a scheme and ``://``.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
 def _options(text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=unique_keys)
     except RepeatedKeyError as exc:
         raise ValueError(f"options: {exc}") from None
     except json.JSONDecodeError as exc:
+        python = _python_options(text)  # "{'A': 'Pan left'}", as pandas writes a dict: was refused
+        if python is not None:
+            return python
         raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc.msg})") from None
     except RecursionError:
         raise ValueError(f"options is nested too deeply: {text[:60]!r}") from None
@@ -221,14 +259,37 @@ def _options(text: str) -> Any:
         raise ValueError(f"options is not a JSON object: {text[:60]!r} ({exc})") from None
 
 
+def _python_options(text: str) -> dict[Any, Any] | None:
+    """The options written as a Python dict literal (``str(dict)``), or None when ``text`` is not one.
+
+    Raises:
+        ValueError: the dict repeats a key (``ast.literal_eval`` would keep the last one).
+    """
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+        if not isinstance(node, ast.Dict):
+            return None
+        value = ast.literal_eval(node)
+        keys = [ast.literal_eval(k) for k in node.keys if k is not None]
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise ValueError(f"options: the key {repeated!r} appears twice in one object")
+    return value
+
+
 def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | None) -> MCQRow:
     index = cells["index"].strip()
     if not index:
         raise ValueError("index is empty")
-    types = _list_cell(cells["type"], "type", json.loads)
+    types = _list_cell(cells["type"], "type", _json_or_python)
     bad_types = sorted(set(types) - {"image", "video"})
     if bad_types:
         raise ValueError(f"type must list 'image' or 'video', got {bad_types}")
+    _check_separators(cells["path"])
     paths = _list_cell(cells["path"], "path", ast.literal_eval)
     _check_relative(paths)
     if len(types) not in (1, len(paths)):

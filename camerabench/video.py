@@ -129,6 +129,11 @@ class VideoClip:
             ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
             (frames lost from a damaged file); ``timestamps_backwards`` when the frame times go
             back in decoding order (the frames are then put in timestamp order);
+            ``timestamps_in_decoding_order`` when the frames carry their decoding times, not their
+            presentation times (H.264 with B-frames in AVI: the packets' times increase in file
+            order, the decoder returns the frames reordered): the frames are then kept in the order
+            the decoder returns them, which is the order they are shown, and timed by those times
+            sorted;
             ``timestamps_repeated`` when frames share timestamps (they are then timed by the
             stream's frame rate), with ``time_base_s`` when that rate's frame interval is
             shorter than the container's time base can store (the rate, not a broken muxer,
@@ -502,6 +507,10 @@ class _Decoder:
         self.decoded = 0
         self.skipped = 0
         self.discarded = 0  # packets before the edit list's start: frames the container declares, never shown
+        # whether the packets' timestamps increase in the order they are decoded, as decoding
+        # times do (:meth:`stamped_in_decoding_order`); None once a packet has none
+        self.packets_increasing: bool | None = True
+        self._last_pts: int | None = None
         # several moving-picture streams (a second camera angle, a picture-in-picture): the
         # one read is said, which the results belong to
         moving = _moving_pictures(container)
@@ -529,6 +538,8 @@ class _Decoder:
                     self.skipped += 1
                     continue
                 self.discarded += packet.is_discard
+                if packet.size > 0:
+                    self._follow(packet.pts)
                 if in_full is not None:  # the flush packet (no pts) is always decoded in full
                     codec.skip_frame = "DEFAULT" if packet.pts is None or in_full(packet) else "NONREF"
                 for frame in self.stream.decode(packet):
@@ -536,6 +547,22 @@ class _Decoder:
                     yield frame
         except av.error.FFmpegError as exc:
             raise VideoError(f"{self.path}: corrupt video stream after {self.decoded} frames ({exc})") from exc
+
+    def _follow(self, pts: int | None) -> None:
+        if pts is None:
+            self.packets_increasing = None
+        elif self.packets_increasing and self._last_pts is not None and pts <= self._last_pts:
+            self.packets_increasing = False
+        self._last_pts = pts
+
+    def stamped_in_decoding_order(self, times: NDArray[np.float64]) -> bool:
+        """Whether frames whose times (in the order the decoder returned them) are ``times`` carry
+        decoding times: the packets' timestamps increase in decoding order while the decoder, which
+        returns the frames in presentation order, put them back out of order. A container without
+        presentation times (H.264 or MPEG-4 with B-frames in AVI, where FFmpeg's reader stamps the
+        packets in file order) does this; a file whose presentation times are right has, with
+        B-frames, packets whose times go back in decoding order."""
+        return bool(self.packets_increasing) and bool(np.any(np.diff(times) < 0))
 
     def notes(self) -> dict[str, Any]:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
@@ -870,6 +897,11 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
                         return None  # a film given for a clip: the full decoding stops at max_frames
         except av.error.FFmpegError:
             return None  # the full decoding reports it, with its frame count
+        if stream.codec_context.has_b_frames and bool(np.all(np.diff(pts) > 0)):
+            # times that increase in decoding order, from a decoder that reorders frames: decoding
+            # times (:meth:`_Decoder.stamped_in_decoding_order`), which name other frames than the
+            # ones kept; with the B-frames between skipped, nothing would show it
+            return None
     order = sorted(pts)
     if not order or len(set(order)) < len(order):
         return None
@@ -1033,6 +1065,18 @@ def _scan(path: Path) -> _Scan:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
         ts = np.arange(len(times)) / native_fps
         averaged = True  # the frames are timed by that rate: it is theirs
+    if decoder.stamped_in_decoding_order(ts):
+        # the frames come out in presentation order, each with a decoding time: sorting the frames
+        # by those times scrambled every B-frame group (a pan read as jitter back and forth); the
+        # times, sorted, are the frames' in the order they come out
+        log.warning(
+            "%s: the frames carry their decoding times, not their presentation times (a container without "
+            "presentation times, such as H.264 with B-frames in AVI); the frames are timed in the order the "
+            "decoder shows them",
+            path,
+        )
+        notes = {**notes, "timestamps_in_decoding_order": True}
+        ts = np.sort(ts)
     backwards = int(np.count_nonzero(np.diff(ts) < 0))
     if backwards:  # the decoder returns frames in presentation order: only a damaged file's times go back
         log.warning(

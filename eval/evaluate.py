@@ -418,10 +418,11 @@ def _run_info(run: MethodRun) -> RunInfoSummary | None:
 def _shown_names(runs: dict[str, MethodRun]) -> dict[str, MethodRun]:
     """The method folders by the names the result shows: a folder name that is not valid UTF-8
     (a byte such as 0xff, read as a lone surrogate) or holds control characters (a newline, a
-    tab) is evaluated under its escaped form (``bad\\xff``, ``a\\nb``), with a warning naming
-    the folder; written as it is, it could not be written in a UTF-8 file (``metrics.json``, the
-    report) or would break a line of a table. A form another folder already has gets ``~2``,
-    ``~3``, ... appended."""
+    tab) or directional controls (U+202E, U+2066-U+2069) is evaluated under its escaped form
+    (``bad\\xff``, ``a\\nb``, ``\\u202efast``), with a warning naming the folder; written as it
+    is, it could not be written in a UTF-8 file (``metrics.json``, the report), would break a
+    line of a table, or would turn the rest of its line around (a row's ``12.5`` shown
+    ``5.21``). A form another folder already has gets ``~2``, ``~3``, ... appended."""
     shown: dict[str, MethodRun] = {}
     for name, run in runs.items():
         label = escaped_text(name)
@@ -432,7 +433,9 @@ def _shown_names(runs: dict[str, MethodRun]) -> dict[str, MethodRun]:
             log.warning(
                 "%s: the method folder's name %s; evaluated and reported as %r",
                 escaped_text(str(run.folder)),
-                "is not valid UTF-8" if escaped_text(name, controls=False) != name else "holds control characters",
+                "is not valid UTF-8"
+                if escaped_text(name, controls=False) != name
+                else "holds control or directional characters",
                 label,
             )
         shown[label] = run

@@ -85,6 +85,30 @@ _NOT_SERIALISED = {"serialise": False}
 #: Metadata of a field written as ``null`` when None (other None fields are left out).
 _NULLABLE = {"nullable": True}
 
+
+def _bounds(lo: float, hi: float, what: str, interval: bool = False) -> dict[str, Any]:
+    """Metadata of a number field (or of every number in a dict, list or (lo, hi) interval field)
+    that must lie in [lo, hi] when defined; ``interval``: the field's pairs are (lo, hi) with
+    lo <= hi, both defined or both undefined."""
+    return {"bounds": (lo, hi), "what": what, "interval": interval}
+
+
+#: AP, accuracies, similarities, Brier scores, p-values: a fraction.
+_FRACTION = _bounds(0.0, 1.0, "a fraction in [0, 1]")
+#: A 95% interval of a fraction.
+_FRACTION_CI = _bounds(0.0, 1.0, "a fraction in [0, 1]", interval=True)
+#: A difference of two fractions (a paired test's mean AP difference).
+_DIFFERENCE = _bounds(-1.0, 1.0, "a difference of fractions in [-1, 1]")
+_DIFFERENCE_CI = _bounds(-1.0, 1.0, "a difference of fractions in [-1, 1]", interval=True)
+#: An error (RMSE) or a score without an upper bound (CIDEr).
+_NON_NEGATIVE = _bounds(0.0, math.inf, "a number of 0 or more")
+#: A cosine similarity.
+_COSINE = _bounds(-1.0, 1.0, "a cosine in [-1, 1]")
+#: A BERTScore-style F1 of token cosines: at most 1 (below -1 where precision and recall differ in sign).
+_F1_OF_COSINES = _bounds(-math.inf, 1.0, "an F1 of cosines of at most 1")
+#: Rounding slack of a bound: a fraction computed as 1.0000000000000002 is read, not refused.
+_BOUND_SLACK = 1e-9
+
 S = TypeVar("S", bound="Section")
 
 
@@ -108,8 +132,10 @@ def json_safe(obj: Any) -> Any:
 #: (``0xff`` reads ``\udcff``); no UTF-8 file, JSON document or terminal can hold one.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: What a name shown on one line must not hold as it is: lone surrogates, control characters
-#: (newline, tab, escape, NUL, ...) and the Unicode line and paragraph separators.
-_UNPRINTABLE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: (newline, tab, escape, NUL, ...), the Unicode line and paragraph separators, and Unicode's
+#: directional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would
+#: turn the rest of the line around where it is shown (a table row's ``12.5`` reading ``5.21``).
+_UNPRINTABLE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape_char(ch: str) -> str:
@@ -122,11 +148,14 @@ def _escape_char(ch: str) -> str:
 def escaped_text(text: str, controls: bool = True) -> str:
     r"""``text`` with lone surrogates (a file name's bytes that are not UTF-8) shown as ``\xff``
     and, when ``controls``, control characters and line separators as ``\n``, ``\t``,
-    ``\x1b``: printable on one line and writable as UTF-8.
+    ``\x1b``, and directional controls as ``\u202e``: printable on one line, shown as written
+    (not reordered) and writable as UTF-8.
 
     Example:
         >>> escaped_text("bad\udcff"), escaped_text("a\nb\tc"), escaped_text("a\nb", controls=False)
         ('bad\\xff', 'a\\nb\\tc', 'a\nb')
+        >>> escaped_text("\u202efast")
+        '\\u202efast'
     """
     return (_UNPRINTABLE if controls else _SURROGATE).sub(lambda m: _escape_char(m.group()), text)
 
@@ -254,6 +283,33 @@ def _from_plain(tp: Any, value: Any, keys: tuple[str | int, ...] = ()) -> Any:
     return value
 
 
+def _check_bounds(value: Any, lo: float, hi: float, what: str, interval: bool, keys: tuple[str | int, ...]) -> None:
+    """Refuse a defined number of ``value`` (a number, or the numbers of a dict, list or interval)
+    outside [lo, hi], and an interval whose low end is above its high end or with one end undefined.
+
+    Raises:
+        ResultFormatError: naming the path of the number (or interval) at fault.
+    """
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_bounds(v, lo, hi, what, interval, (*keys, k))
+    elif isinstance(value, tuple) and interval:
+        for i, v in enumerate(value):
+            _check_bounds(v, lo, hi, what, False, (*keys, i))
+        first, last = value
+        if math.isnan(first) != math.isnan(last):
+            raise ResultFormatError(
+                f"an interval with one end undefined ({first!r}, {last!r}): both ends are numbers or both null", keys
+            )
+        if first > last + _BOUND_SLACK:
+            raise ResultFormatError(f"an interval whose low end {first!r} is above its high end {last!r}", keys)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_bounds(v, lo, hi, what, interval, (*keys, i))
+    elif isinstance(value, float) and not math.isnan(value) and not lo - _BOUND_SLACK <= value <= hi + _BOUND_SLACK:
+        raise ResultFormatError(f"expected {what} (or null), got {value!r}", keys)
+
+
 class Section:
     """Mixin of the result dataclasses: ``to_dict`` in field order, ``from_dict`` by type hints."""
 
@@ -274,8 +330,9 @@ class Section:
         """The section from its dict (as ``to_dict`` writes it, or parsed strict JSON).
 
         Raises:
-            ResultFormatError: a required key is missing, a key is unknown, or a value has the
-                wrong type (the message names the key's path).
+            ResultFormatError: a required key is missing, a key is unknown, a value has the
+                wrong type, or a number lies outside its metric's range (the message names the
+                key's path).
         """
         return cls._from_dict_at(obj, ())
 
@@ -299,6 +356,10 @@ class Section:
                 raise ResultFormatError(f"missing key {f.name!r}", keys)
         kwargs = {f.name: _from_plain(hints[f.name], obj[f.name], (*keys, f.name)) for f in fields if f.name in obj}
         section = cls(**kwargs)
+        for f in fields:
+            if "bounds" in f.metadata and f.name in obj:
+                (lo, hi), what, interval = f.metadata["bounds"], f.metadata["what"], f.metadata["interval"]
+                _check_bounds(getattr(section, f.name), lo, hi, what, interval, (*keys, f.name))
         section._check(keys)
         return section
 
@@ -343,8 +404,8 @@ class BinaryCI(Section):
             interval); None when no bootstrap ran.
     """
 
-    per_primitive: dict[str, tuple[float, float]]
-    mean_ap: tuple[float, float]
+    per_primitive: dict[str, tuple[float, float]] = field(metadata=_FRACTION_CI)
+    mean_ap: tuple[float, float] = field(metadata=_FRACTION_CI)
     degenerate: dict[str, int] | None = None
 
 
@@ -372,16 +433,16 @@ class BinaryResult(Section):
             failed under ``lowest`` (those APs are then the chance level).
     """
 
-    mean_ap: float
-    per_primitive: dict[str, float]
+    mean_ap: float = field(metadata=_FRACTION)
+    per_primitive: dict[str, float] = field(metadata=_FRACTION)
     failed: int
     missing: int
     samples: int
-    roc_auc: dict[str, float]
-    mean_roc_auc: float
+    roc_auc: dict[str, float] = field(metadata=_FRACTION)
+    mean_roc_auc: float = field(metadata=_FRACTION)
     ci95: BinaryCI
-    chance: dict[str, float]
-    mean_chance: float
+    chance: dict[str, float] = field(metadata=_FRACTION)
+    mean_chance: float = field(metadata=_FRACTION)
     counts: dict[str, PrimitiveCounts]
     primitives_in_mean: int
     failed_policy: str
@@ -400,8 +461,8 @@ class BinaryResult(Section):
 class Chance(Section):
     """The chance row: AP of a constant score (= prevalence) per primitive, and its mean."""
 
-    per_primitive: dict[str, float]
-    mean_ap: float
+    per_primitive: dict[str, float] = field(metadata=_FRACTION)
+    mean_ap: float = field(metadata=_FRACTION)
 
 
 @dataclass
@@ -415,9 +476,9 @@ class PairedTest(Section):
         n_bootstrap: replicates in which the difference was defined.
     """
 
-    diff: float
-    ci95: tuple[float, float]
-    p_value: float
+    diff: float = field(metadata=_DIFFERENCE)
+    ci95: tuple[float, float] = field(metadata=_DIFFERENCE_CI)
+    p_value: float = field(metadata=_FRACTION)
     n_bootstrap: int
 
 
@@ -431,9 +492,9 @@ class Comparison(Section):
 
     a: str
     b: str
-    diff: float
-    ci95: tuple[float, float]
-    p_value: float
+    diff: float = field(metadata=_DIFFERENCE)
+    ci95: tuple[float, float] = field(metadata=_DIFFERENCE_CI)
+    p_value: float = field(metadata=_FRACTION)
     n_bootstrap: int
     primitives: list[str]
     samples: int
@@ -463,7 +524,7 @@ class KnobAP(Section):
             kept; left out of the document when None, so older versions read it).
     """
 
-    mean_ap: float
+    mean_ap: float = field(metadata=_FRACTION)
     primitives: int
     clips: int
     samples: int
@@ -479,19 +540,19 @@ class KnobAP(Section):
 class VQAScores(Section):
     """Paired VQA accuracies (design.md B4): binary Acc, Q-Acc, video and group accuracy."""
 
-    acc: float
-    q_acc: float
-    video_acc: float
-    group_acc: float
+    acc: float = field(metadata=_FRACTION)
+    q_acc: float = field(metadata=_FRACTION)
+    video_acc: float = field(metadata=_FRACTION)
+    group_acc: float = field(metadata=_FRACTION)
 
 
 @dataclass
 class RetrievalScores(Section):
     """Winoground-style retrieval accuracies: text, video and group."""
 
-    text: float
-    video: float
-    group: float
+    text: float = field(metadata=_FRACTION)
+    video: float = field(metadata=_FRACTION)
+    group: float = field(metadata=_FRACTION)
 
 
 #: Chance levels of paired VQA and retrieval.
@@ -566,9 +627,9 @@ class RetrievalResult(Section):
     with records but no pair left to score (as in :class:`VQAResult`; None when there is none).
     """
 
-    text: float
-    video: float
-    group: float
+    text: float = field(metadata=_FRACTION)
+    video: float = field(metadata=_FRACTION)
+    group: float = field(metadata=_FRACTION)
     per_skill: dict[str, RetrievalScores]
     per_task: dict[str, RetrievalScores]
     tasks_answered: int
@@ -588,14 +649,14 @@ class RetrievalResult(Section):
 class CocoMetrics(Section):
     """pycocoevalcap corpus scores; ``meteor`` / ``spice`` are ``"unavailable"`` when they cannot run."""
 
-    bleu1: float
-    bleu2: float
-    bleu3: float
-    bleu4: float
-    rouge_l: float
-    cider: float
-    meteor: float | str
-    spice: float | str
+    bleu1: float = field(metadata=_FRACTION)
+    bleu2: float = field(metadata=_FRACTION)
+    bleu3: float = field(metadata=_FRACTION)
+    bleu4: float = field(metadata=_FRACTION)
+    rouge_l: float = field(metadata=_FRACTION)
+    cider: float = field(metadata=_NON_NEGATIVE)
+    meteor: float | str = field(metadata=_FRACTION)
+    spice: float | str = field(metadata=_FRACTION)
     tokenizer: str
     n: int
 
@@ -604,19 +665,19 @@ class CocoMetrics(Section):
 class CompatMetrics(Section):
     """Means of CameraBench's simplified caption look-alikes (not the metrics they are named after)."""
 
-    compat_spice_lookalike: float
-    compat_cider_lookalike: float
-    compat_bleu2: float
-    compat_rouge_l: float
-    compat_meteor_lookalike: float
+    compat_spice_lookalike: float = field(metadata=_FRACTION)
+    compat_cider_lookalike: float = field(metadata=_FRACTION)
+    compat_bleu2: float = field(metadata=_FRACTION)
+    compat_rouge_l: float = field(metadata=_FRACTION)
+    compat_meteor_lookalike: float = field(metadata=_FRACTION)
 
 
 @dataclass
 class MiniLMMetrics(Section):
     """Mean all-MiniLM-L6-v2 sentence cosine and BERTScore-style F1."""
 
-    cosine: float
-    bertscore_f1: float
+    cosine: float = field(metadata=_COSINE)
+    bertscore_f1: float = field(metadata=_F1_OF_COSINES)
     model: str
 
 
@@ -624,9 +685,9 @@ class MiniLMMetrics(Section):
 class FactScores(Section):
     """Micro precision / recall / F1 of caption motion facts, with the counts and videos."""
 
-    precision: float
-    recall: float
-    f1: float
+    precision: float = field(metadata=_FRACTION)
+    recall: float = field(metadata=_FRACTION)
+    f1: float = field(metadata=_FRACTION)
     tp: int
     fp: int
     fn: int
@@ -687,17 +748,17 @@ class CaptionResult(Section):
 class TrajectoryErrors(Section):
     """APE / RPE RMSE (translation in ground-truth units, rotation in degrees)."""
 
-    ape_trans_rmse: float
-    ape_rot_deg_rmse: float
-    rpe_trans_rmse: float
-    rpe_rot_deg_rmse: float
+    ape_trans_rmse: float = field(metadata=_NON_NEGATIVE)
+    ape_rot_deg_rmse: float = field(metadata=_NON_NEGATIVE)
+    rpe_trans_rmse: float = field(metadata=_NON_NEGATIVE)
+    rpe_rot_deg_rmse: float = field(metadata=_NON_NEGATIVE)
 
 
 @dataclass
 class TrajectoryMeans(TrajectoryErrors):
     """Mean errors over clips, with the zoom error (RMSE of log focal ratios)."""
 
-    zoom_log_ratio_rmse: float
+    zoom_log_ratio_rmse: float = field(metadata=_NON_NEGATIVE)
 
 
 @dataclass
@@ -790,8 +851,8 @@ class Reliability(Section):
     """
 
     n_bins: int
-    prob_pred: list[float]
-    prob_true: list[float]
+    prob_pred: list[float] = field(metadata=_FRACTION)
+    prob_true: list[float] = field(metadata=_FRACTION)
     counts: list[int]
 
 
@@ -837,10 +898,10 @@ class CalibrationResult(Section):
     """
 
     source: str
-    brier: float
-    ece: float
+    brier: float = field(metadata=_FRACTION)
+    ece: float = field(metadata=_FRACTION)
     samples: int
-    per_primitive_brier: dict[str, float]
+    per_primitive_brier: dict[str, float] = field(metadata=_FRACTION)
     reliability: Reliability
     fitted_on_data: str | None = None
     calibration_file: str | None = None
@@ -886,7 +947,7 @@ class CategoryAccuracy(Section):
         covered: False when the method recorded no answer for any row of the category.
     """
 
-    accuracy: float
+    accuracy: float = field(metadata=_FRACTION)
     rows: int
     scored: int
     correct: int
@@ -916,8 +977,8 @@ class MCQResult(Section):
     """
 
     per_category: dict[str, CategoryAccuracy]
-    mean_accuracy: float
-    pooled_accuracy: float
+    mean_accuracy: float = field(metadata=_FRACTION)
+    pooled_accuracy: float = field(metadata=_FRACTION)
     rows: int
     correct: int
     unparsed: int
@@ -1027,8 +1088,10 @@ def read_metrics(path: str | Path) -> EvaluationResult:
     Raises:
         FileFormatError: the file cannot be read, is not JSON, repeats a key, holds an
             ``Infinity`` literal (no metric is infinite; write ``null`` for an undefined one), or does
-            not fit the document's schema (a missing or unknown key, a wrong type); the message names
-            the file, the line where there is one, and the key's path.
+            not fit the document's schema (a missing or unknown key, a wrong type, a number no metric
+            can take: an AP, accuracy or interval end outside [0, 1], a negative trajectory error, an
+            interval whose low end is above its high end); the message names the file, the line
+            where there is one, and the key's path.
     """
     doc = read_json_document(path)
     infinite = _first_infinite(doc.value)

@@ -1573,6 +1573,22 @@ def check_checkpoint(path: str | Path) -> str:
 _DEVICE_TYPES: tuple[str, ...] = ("cpu", "cuda", "mps")
 
 
+def _device_hint(device: str) -> str:
+    """A guess at the device a name torch refuses meant: ``CUDA`` or `` cuda`` (torch's names are
+    lower-case, without spaces), ``0`` (torch reads a bare number as a CUDA index only as an int)."""
+    number = device.strip()
+    if number.isascii() and number.isdigit() and len(number) < 6:
+        return f" (for the CUDA device {int(number)}, give cuda:{int(number)})"
+    name = device.strip().lower()
+    if name != device:
+        try:
+            torch.device(name)
+        except (RuntimeError, ValueError):
+            return ""
+        return f" (device names are lower-case, without spaces: {name!r})"
+    return ""
+
+
 def resolve_device(device: str | None) -> torch.device:
     """A torch device by name; default cuda if available, else cpu.
 
@@ -1589,9 +1605,10 @@ def resolve_device(device: str | None) -> torch.device:
         device(type='cpu')
 
     Raises:
-        CameraBenchError: a malformed device name, a device type other than cpu, cuda or mps, or
-            a device this machine does not have (cuda without CUDA, ``cuda:3`` with one GPU, mps
-            without MPS).
+        CameraBenchError: a malformed device name (torch's parser: ``CUDA``, `` cuda``, ``cuda:01``,
+            ``cuda:-1``, ``0``, ``cpu,cuda``), a device type other than cpu, cuda or mps (``xpu``,
+            ``meta``, ``privateuseone``), or a device this machine does not have (cuda without CUDA,
+            ``cuda:3`` with one GPU, mps without MPS, ``cpu:1``: there is one CPU device).
     """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -1601,9 +1618,21 @@ def resolve_device(device: str | None) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, ValueError) as exc:
-        raise CameraBenchError(f"invalid device {device!r}: {_one_line(exc)}; give {forms}") from exc
+        raise CameraBenchError(
+            f"invalid device {device!r}: {_one_line(exc)}; give {forms}{_device_hint(device)}"
+        ) from exc
     if dev.type not in _DEVICE_TYPES:
         raise CameraBenchError(f"device {device!r}: the model runs on {forms}, not on {dev.type!r} devices")
+    if dev.type == "cpu":
+        # torch parses any cpu:N and drops the index: tensors and models sent to cpu:7 are on plain
+        # cpu (there is one CPU device; the index picks no core or socket), so cpu:7 ran as cpu
+        # while the logs named cpu:7
+        if dev.index not in (None, 0):
+            raise CameraBenchError(
+                f"device {device!r}: there is one CPU device (cpu or cpu:0); torch ignores the index, it picks "
+                "no core or socket (limit them with OMP_NUM_THREADS or taskset); use --device cpu"
+            )
+        return torch.device("cpu")  # cpu:0 as cpu, the device torch gives its CPU tensors
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             why = (

@@ -83,6 +83,17 @@ def _check_float32(what: str, config: TrainConfig | GRPOConfig, names: tuple[str
             )
 
 
+def _check_lora_rank(what: str, config: TrainConfig | GRPOConfig) -> None:
+    """``lora_rank`` (an integer, :func:`_check_types`) must be >= 1; its upper bound is the model's
+    (``train.check_lora_rank``, from the checkpoint's config before the data). The LoRA scale
+    (``lora_alpha`` = 2 x rank) and dropout (0) are fixed, not settings."""
+    if config.lora_rank < 1:
+        raise CameraBenchError(
+            f"{what}: lora_rank must be >= 1 (the LoRA adapters' rank), got {config.lora_rank}"
+            + ("" if config.lora else "; it is used only with lora")
+        )
+
+
 @dataclass
 class TrainConfig:
     """Settings of one fine-tuning run (CameraBench defaults)."""
@@ -117,8 +128,9 @@ class TrainConfig:
             raise CameraBenchError("batch size and gradient accumulation must be >= 1")
         if not (self.mcq_fps > 0 and self.mcq_max_pixels > 0 and self.sample_fps > 0 and self.max_pixels > 0):
             raise CameraBenchError("frame rates and pixel budgets must be positive")
-        if self.lora_rank < 1 or (self.max_side is not None and self.max_side < 1):
-            raise CameraBenchError(f"lora_rank and max_side must be >= 1, got {self.lora_rank} and {self.max_side}")
+        _check_lora_rank("training", self)
+        if self.max_side is not None and self.max_side < 1:
+            raise CameraBenchError(f"max_side must be >= 1, got {self.max_side}")
         _check_float32("training", self, ("lr",))
 
 
@@ -226,10 +238,9 @@ class GRPOConfig:
             "mcq_fps",
         )
         _check_types(self, "GRPO", floats)
-        if self.lora_rank < 1 or (self.max_side is not None and self.max_side < 1):
-            raise CameraBenchError(
-                f"GRPO: lora_rank and max_side must be >= 1, got {self.lora_rank} and {self.max_side}"
-            )
+        _check_lora_rank("GRPO", self)
+        if self.max_side is not None and self.max_side < 1:
+            raise CameraBenchError(f"GRPO: max_side must be >= 1, got {self.max_side}")
         positive_ints = ("steps", "prompts_per_step", "updates_per_batch", "max_new_tokens", "micro_batch")
         for name in positive_ints:
             if getattr(self, name) < 1:

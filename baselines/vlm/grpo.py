@@ -111,6 +111,7 @@ from camerabench.baselines.vlm.train import (
     _mcq_found,
     balanced_binary,
     binary_label_file,
+    check_lora_rank,
     check_media_decode,
     check_pixel_budgets,
     freeze,
@@ -498,6 +499,7 @@ def grpo(
     refuse_finished_model(out_dir, overwrite)
     check_checkpoint(model_dir)  # the checkpoint (and its generation) before the data (see train.train)
     check_pixel_budgets(model_dir, config, "GRPO")
+    check_lora_rank(model_dir, config, "GRPO")  # before the media, as train() does
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)

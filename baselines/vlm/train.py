@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import random
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,7 @@ import torch
 from camerabench.baselines.vlm.checkpoint import (
     _WEIGHT_FILES,
     QwenVL,
+    _read_object,
     check_checkpoint,
     check_checkpoint_out,
     checkpoint_folder,
@@ -79,9 +81,11 @@ __all__ = [
     "balanced_binary",
     "binary_label_file",
     "build_examples",
+    "check_lora_rank",
     "check_media_decode",
     "check_pixel_budgets",
     "freeze",
+    "lora_rank_limit",
     "mcq_rows",
     "plan_steps",
     "refuse_arch_mismatch",
@@ -462,12 +466,91 @@ def plan_steps(num_examples: int, config: TrainConfig) -> tuple[int, int]:
     return steps_per_epoch, total_steps
 
 
+def _config_size(section: dict[str, Any], key: str) -> int | None:
+    value = section.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def lora_rank_limit(model_dir: str | Path) -> tuple[int, str] | None:
+    """The smallest dimension of the matrices LoRA adapts (the language model's q/k/v/o, gate, up
+    and down projections, :data:`_LORA_TARGETS`), as ``config.json`` gives it, and the sizes it
+    comes from; None when the config states none of them.
+
+    They are the text model's ``hidden_size`` (every projection's input or output),
+    ``num_attention_heads x head_dim`` (q_proj's outputs, o_proj's inputs),
+    ``num_key_value_heads x head_dim`` (k_proj/v_proj's outputs; 512 in Qwen2.5-VL-7B) and
+    ``intermediate_size`` (the MLP's). A size the config leaves out is not counted (the limit is
+    then the smallest of those stated: never below the real one).
+    """
+    cfg = _read_object(Path(model_dir) / "config.json")
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    where = "text_config." if text is not cfg else ""
+    hidden, heads = _config_size(text, "hidden_size"), _config_size(text, "num_attention_heads")
+    kv_heads = _config_size(text, "num_key_value_heads") or heads
+    head_dim = _config_size(text, "head_dim") or (hidden // heads if hidden and heads else None)
+    sizes: list[tuple[int, str]] = []
+    if hidden is not None:
+        sizes.append((hidden, f"{where}hidden_size {hidden}"))
+    if heads is not None and head_dim is not None:
+        sizes.append((heads * head_dim, f"q_proj: {heads} attention heads x head_dim {head_dim}"))
+    if kv_heads is not None and head_dim is not None:
+        sizes.append((kv_heads * head_dim, f"k_proj/v_proj: {kv_heads} key/value heads x head_dim {head_dim}"))
+    inter = _config_size(text, "intermediate_size")
+    if inter is not None:
+        sizes.append((inter, f"{where}intermediate_size {inter}"))
+    return min(sizes, key=lambda size: size[0]) if sizes else None
+
+
+def check_lora_rank(model_dir: str | Path, config: TrainConfig | GRPOConfig, what: str = "training") -> None:
+    """With ``lora``, ``lora_rank`` must be at most the smallest dimension of the matrices LoRA
+    adapts (:func:`lora_rank_limit`): an adapter ``B @ A`` of a ``d_out x d_in`` matrix has rank at
+    most ``min(d_out, d_in)``, so a larger rank adds memory and no capacity; a huge one
+    (``lora_rank=10**6``) ran out of memory only when the adapters were made, after every training
+    medium was decoded. Checked from ``config.json``, before the data.
+
+    Raises:
+        CameraBenchError: naming the rank, the limit and the sizes it comes from.
+        FileFormatError: config.json is unreadable.
+    """
+    if not config.lora:
+        return
+    limit = lora_rank_limit(model_dir)
+    if limit is not None and config.lora_rank > limit[0]:
+        raise CameraBenchError(
+            f"{what}: lora_rank {config.lora_rank} is above {limit[0]}, the smallest dimension of the matrices "
+            f"LoRA adapts in {model_dir} ({limit[1]}): a larger rank adds memory, not capacity; give at most "
+            f"{limit[0]}"
+        )
+
+
+def _refuse_rank_above(model: torch.nn.Module, lora_rank: int) -> None:
+    """:func:`check_lora_rank` on the loaded model's own matrices (a caller of :func:`freeze` that did
+    not check the config, GRPO): before the adapters are made, as peft would allocate them first."""
+    pattern = re.compile(_LORA_TARGETS)
+    smallest: tuple[int, str] | None = None
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Linear) and pattern.fullmatch(name):
+            size = min(module.in_features, module.out_features)
+            if smallest is None or size < smallest[0]:
+                smallest = (size, f"{name}: {module.out_features} x {module.in_features}")
+    if smallest is not None and lora_rank > smallest[0]:
+        raise CameraBenchError(
+            f"lora_rank {lora_rank} is above {smallest[0]}, the smallest dimension of the matrices LoRA adapts "
+            f"({smallest[1]}): a larger rank adds memory, not capacity; give at most {smallest[0]}"
+        )
+
+
 def freeze(vl: QwenVL, lora: bool, lora_rank: int, train_vision: bool) -> Any:
-    """Set trainable parameters; returns the model to train (a peft wrapper with LoRA)."""
+    """Set trainable parameters; returns the model to train (a peft wrapper with LoRA).
+
+    Raises:
+        CameraBenchError: with ``lora``, a ``lora_rank`` above the smallest matrix it adapts.
+    """
     model = vl.model
     if lora:
         from peft import LoraConfig, get_peft_model
 
+        _refuse_rank_above(model, lora_rank)
         config = LoraConfig(r=lora_rank, lora_alpha=2 * lora_rank, lora_dropout=0.0, target_modules=_LORA_TARGETS)
         model = get_peft_model(model, config)  # freezes every base weight, LoRA adapters trainable
     visual = model.get_base_model().model.visual if lora else model.model.visual
@@ -508,6 +591,7 @@ def train(
     # names a config of the other Qwen-VL generation: refuse_arch_mismatch)
     check_checkpoint(model_dir)
     check_pixel_budgets(model_dir, config)
+    check_lora_rank(model_dir, config)  # a huge rank ran out of memory after every medium was decoded
     data = Dataset(data_dir)
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]

@@ -53,7 +53,7 @@ from camerabench.baselines.base import CAPTION_MODES, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
 from camerabench.jobs.workers import (
@@ -411,6 +411,35 @@ def _row_key(table: str | None, index: str) -> str:
 _CUT_VIDEO = re.compile(rb'\s*\{"video": ("(?:[^"\\]|\\.)*")')
 
 
+def _refuse_foreign_tail(path: Path, data: bytes, keep: int, tail: bytes, record: object) -> None:
+    """Refuse, before anything is changed, a last line without a line break that an interrupted
+    append cannot have left: an append writes whole records, one a line, each starting with
+    ``{``. Records separated by a carriage return alone (a file saved with old Mac line ends) are
+    one such "line" from the first record on, and a JSON array or anything else is not a torn
+    record: dropping it as one emptied the file on ``--resume`` (every record lost)."""
+    line = data.count(b"\n", 0, keep) + 1
+    if b"\r" in tail.rstrip(b"\r"):
+        raise FileFormatError(
+            path,
+            "records separated by a carriage return alone (CR, old Mac line ends): save the file with LF (or CRLF) "
+            "line ends; nothing in it was changed",
+            line,
+        )
+    if record is not None and not isinstance(record, dict):
+        raise FileFormatError(
+            path,
+            f"the last line is a JSON {type(record).__name__}, not a record (an object); nothing was changed",
+            line,
+        )
+    if record is None and not tail.lstrip().startswith(b"{"):
+        raise FileFormatError(
+            path,
+            f"the last line ({len(tail)} bytes, no line break) is not the start of a record, as an interrupted run "
+            f"leaves one: {tail[:40]!r}; nothing was changed",
+            line,
+        )
+
+
 def _repair_tail(path: Path) -> tuple[bool, str | None]:
     """Mend a last line left without its line break by a crash mid-append.
 
@@ -441,6 +470,7 @@ def _repair_tail(path: Path) -> tuple[bool, str | None]:
                 record = json.loads(tail)
             except ValueError:  # torn mid-record: dropped below
                 record = None
+            _refuse_foreign_tail(path, data, keep, tail, record)
             if isinstance(record, dict):
                 log.warning("%s: the last line has no line break (an interrupted run); adding it", path)
                 fh.seek(len(data))

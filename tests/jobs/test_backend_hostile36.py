@@ -9,83 +9,22 @@
   reason; the other videos go on (an OSError stopped the whole run with a traceback).
 
 No Ray instance is started: the Ray functions the backend calls are replaced (monkeypatch) by
-fakes that run each task or actor call at once, in this process.
+the fakes of ``ray_fakes.py``, which run each task or actor call at once, in this process.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import types
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import camerabench.jobs.ray_backend as ray_backend
-from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import RayOptions, connect, run_on_ray
 from camerabench.jobs.workers import JobDone
 
-# --- fakes ------------------------------------------------------------------------------------
-
-
-class _Ref:
-    """An object ref whose value is already there."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Method:
-    def __init__(self, fn: Any) -> None:
-        self.fn = fn
-
-    def remote(self, *args: Any) -> _Ref:
-        return _Ref(self.fn(*args))
-
-
-class _Actor:
-    def __init__(self, obj: Any) -> None:
-        self.ready = _Method(obj.ready)
-        self.run = _Method(obj.run)
-
-
-class _Remote:
-    def __init__(self, target: Any) -> None:
-        self.target = target
-
-    def options(self, **kwargs: Any) -> _Remote:
-        return self
-
-    def remote(self, *args: Any) -> Any:
-        if isinstance(self.target, type):
-            return _Actor(self.target(*args))
-        return _Ref(self.target(*args))
-
-
-class FakeRay:
-    """``ray.remote`` / ``wait`` / ``get`` / ``put`` as the backend uses them, run in this process."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import ray
-
-        self.waits: list[int] = []
-        monkeypatch.setattr(ray, "remote", _Remote)
-        monkeypatch.setattr(ray, "wait", self.wait)
-        monkeypatch.setattr(ray, "get", lambda ref: [r.value for r in ref] if isinstance(ref, list) else ref.value)
-        monkeypatch.setattr(ray, "put", _Ref)
-        monkeypatch.setattr(ray, "cancel", lambda ref, force=False: None)
-        monkeypatch.setattr(ray, "kill", lambda actor: None)
-        monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": 2.0})
-        monkeypatch.setattr(ray_backend, "_SET_UP", None)  # the worker-side set-up this test does
-        monkeypatch.setenv(DISPOSABLE_WORKER_ENV, "0")  # _setup sets it: put back after the test
-
-    def wait(self, refs: list[Any], num_returns: int = 1) -> tuple[list[Any], list[Any]]:
-        self.waits.append(len(refs))
-        assert refs, "ray.wait([]) waits for ever"
-        return refs[:1], refs[1:]
+from .ray_fakes import FakeRayInit, FakeRayRun
 
 
 def _set_up() -> None:
@@ -128,7 +67,7 @@ def _run(paths: list[Path], actors: bool, per_call: int = 4) -> dict[int, JobDon
 def test_a_shipped_video_the_driver_cannot_read_fails_alone(
     videos: list[Path], monkeypatch: pytest.MonkeyPatch, actors: bool
 ) -> None:
-    fake = FakeRay(monkeypatch)
+    fake = FakeRayRun(monkeypatch)
     dones = _run(videos[:3], actors)
     assert sorted(dones) == [0, 1, 2]
     assert (dones[0].result, dones[0].died) == (b"a.mp4", None)
@@ -144,7 +83,7 @@ def test_when_the_last_videos_cannot_be_shipped_the_run_ends(
     videos: list[Path], monkeypatch: pytest.MonkeyPatch, actors: bool
 ) -> None:
     """Nothing left to wait for: no ``ray.wait([])`` (which never returns), no idle actor started."""
-    FakeRay(monkeypatch)
+    FakeRayRun(monkeypatch)
     dones = _run([videos[0], videos[1], videos[3]], actors, per_call=1)
     assert [dones[i].died is None for i in range(3)] == [True, False, False]
     dones = _run([videos[1], videos[3]], actors)  # none readable
@@ -152,37 +91,6 @@ def test_when_the_last_videos_cannot_be_shipped_the_run_ends(
 
 
 # --- 2. Ray's temporary folder ------------------------------------------------------------------
-
-
-class FakeInit:
-    """``ray.init`` (and what ``connect`` asks after it) without a Ray instance."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, error: BaseException | None = None) -> None:
-        import ray
-
-        self.calls: list[Any] = []
-        self.error = error
-        self.up = False
-        for name in ("RAY_ADDRESS", "RAY_TMPDIR", "TMPDIR"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setattr(ray, "is_initialized", lambda: self.up)
-        monkeypatch.setattr(ray, "init", self.init)
-        monkeypatch.setattr(ray, "shutdown", lambda: setattr(self, "up", False))
-        monkeypatch.setattr(ray, "nodes", lambda: [{"Alive": True, "Resources": {"CPU": 2.0}}])
-        monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": 2.0})
-        monkeypatch.setattr(ray, "get_runtime_context", lambda: types.SimpleNamespace(gcs_address="10.0.0.1:6379"))
-        handlers: dict[int, Any] = {signal.SIGTERM: signal.SIG_DFL}
-        fake_signal = types.SimpleNamespace(
-            SIGTERM=signal.SIGTERM, getsignal=handlers.__getitem__, signal=handlers.__setitem__
-        )
-        monkeypatch.setattr(ray_backend, "signal", fake_signal)
-
-    def init(self, address: str | None = None, **kwargs: Any) -> None:
-        self.calls.append(address)
-        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # as ray.init does: put back on failure
-        if self.error is not None:
-            raise self.error
-        self.up = True
 
 
 @pytest.mark.parametrize(
@@ -199,7 +107,7 @@ def test_an_empty_or_relative_ray_temp_folder_is_refused_before_ray_starts(
 ) -> None:
     if name == "TMPDIR" and not ray_backend.sys.platform.startswith("linux"):
         pytest.skip("Ray reads TMPDIR on Linux only")
-    fake = FakeInit(monkeypatch)
+    fake = FakeRayInit(monkeypatch)
     monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CameraBenchError) as exc, connect(address):
@@ -211,7 +119,7 @@ def test_an_empty_or_relative_ray_temp_folder_is_refused_before_ray_starts(
 
 
 def test_an_absolute_ray_temp_folder_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake = FakeInit(monkeypatch)
+    fake = FakeRayInit(monkeypatch)
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
     with connect(None) as info:
         assert info.cpus == 2.0
@@ -229,9 +137,8 @@ def test_an_absolute_ray_temp_folder_is_taken(monkeypatch: pytest.MonkeyPatch, t
 def test_a_ray_temp_folder_ray_cannot_use_is_one_line_naming_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: OSError
 ) -> None:
-    fake = FakeInit(monkeypatch, error)
+    fake = FakeRayInit(monkeypatch, error=error)
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
-    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
     with pytest.raises(CameraBenchError) as exc, connect(None):
         pass
     message = str(exc.value)
@@ -247,7 +154,7 @@ def test_an_empty_ray_temp_folder_is_refused_by_the_cli_before_the_method_folder
 ) -> None:
     from camerabench.cli import main
 
-    fake = FakeInit(monkeypatch)
+    fake = FakeRayInit(monkeypatch)
     monkeypatch.setenv("RAY_TMPDIR", "")
     out = tmp_path / "out"
     base = ["predict", "--data", str(data), "--method", "dummy", "--out", str(out), "--backend", "ray"]

@@ -2,7 +2,8 @@
 work, and a model device this machine does not have leave no method folder (or model folder)
 behind and read no video.
 
-Ray is faked (``ray.init`` and what ``connect`` asks after it, as in ``test_backend_hostile36``);
+Ray is faked (``ray.init`` and what ``connect`` asks after it: ``ray_fakes.FakeRayInit``, with
+``RAY_TMPDIR`` an absolute folder of the test's, so no ``ray_current_cluster`` here is read);
 torch's device checks (``torch.cuda.is_available``, ``torch.cuda.device_count``,
 ``torch.backends.mps.is_available``) are monkeypatched, so the tests behave alike with and
 without a GPU.
@@ -11,10 +12,7 @@ without a GPU.
 from __future__ import annotations
 
 import importlib.util
-import os
-import signal
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -22,59 +20,18 @@ import pytest
 import torch
 
 import camerabench.baselines.vlm.train as vlm_train
-import camerabench.jobs.ray_backend as ray_backend
 import camerabench.jobs.runner as runner
 from camerabench.baselines.vlm.checkpoint import resolve_device
 from camerabench.cli import main
 from camerabench.errors import CameraBenchError
 from camerabench.locks import LOCK_FILE, FolderInUseError, FolderLock
 
+from .ray_fakes import FakeRayInit
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 # --- 1. Ray connected before the method folder is made ------------------------------------------
-
-
-class FakeRay:
-    """``ray.init`` (raising ``error``, or starting nothing) and what ``connect`` asks after it."""
-
-    def __init__(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: BaseException | None = None, cpus: float = 2.0
-    ) -> None:
-        import ray
-
-        self.error = error
-        self.up = False
-        self.calls: list[str | None] = []
-        self.at_shutdown: list[bool] = []  # whether the method folder's lock file was there
-        self.lock_file: Path | None = None
-        for name in ("RAY_ADDRESS", "TMPDIR", "RAY_USE_TLS"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "raytmp"))  # absolute: no ray_current_cluster here
-        monkeypatch.setattr(ray, "is_initialized", lambda: self.up)
-        monkeypatch.setattr(ray, "init", self.init)
-        monkeypatch.setattr(ray, "shutdown", self.shutdown)
-        monkeypatch.setattr(ray, "nodes", lambda: [{"Alive": True, "Resources": {"CPU": cpus}}])
-        monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": cpus})
-        monkeypatch.setattr(ray, "get_runtime_context", lambda: types.SimpleNamespace(gcs_address="10.0.0.1:6379"))
-        monkeypatch.setattr(ray_backend, "_check_reachable", lambda address: None)
-        handlers: dict[int, Any] = {signal.SIGTERM: signal.SIG_DFL}
-        fake_signal = types.SimpleNamespace(
-            SIGTERM=signal.SIGTERM, getsignal=handlers.__getitem__, signal=handlers.__setitem__
-        )
-        monkeypatch.setattr(ray_backend, "signal", fake_signal)
-
-    def init(self, address: str | None = None, **kwargs: Any) -> None:
-        self.calls.append(address)
-        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # as ray.init does (put back by connect)
-        if self.error is not None:
-            raise self.error
-        self.up = True
-
-    def shutdown(self) -> None:
-        self.up = False
-        if self.lock_file is not None:
-            self.at_shutdown.append(self.lock_file.exists())
 
 
 def _predict_ray(data: Path, out: Path, *extra: str) -> int:
@@ -84,7 +41,7 @@ def _predict_ray(data: Path, out: Path, *extra: str) -> int:
 def test_a_ray_that_cannot_start_leaves_no_method_folder(
     monkeypatch: pytest.MonkeyPatch, data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake = FakeRay(monkeypatch, tmp_path, ConnectionError("raylet did not come up"))
+    fake = FakeRayInit(monkeypatch, ray_tmpdir=tmp_path / "raytmp", error=ConnectionError("raylet did not come up"))
     out = tmp_path / "out"
     assert _predict_ray(data, out) == 1
     assert caplog.records[-1].getMessage().startswith("could not start a local Ray instance: raylet did not come up")
@@ -95,7 +52,7 @@ def test_a_ray_that_cannot_start_leaves_no_method_folder(
 def test_a_cluster_without_a_node_for_the_tasks_leaves_no_method_folder(
     monkeypatch: pytest.MonkeyPatch, data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake = FakeRay(monkeypatch, tmp_path, cpus=2.0)
+    fake = FakeRayInit(monkeypatch, ray_tmpdir=tmp_path / "raytmp", cpus=2.0)
     out = tmp_path / "out"
     assert _predict_ray(data, out, "--cpus-per-task", "4") == 1
     assert "no node of the Ray cluster has them" in caplog.records[-1].getMessage()
@@ -108,7 +65,7 @@ def test_a_method_folder_in_use_is_still_refused_with_ray_and_ray_is_left(
 ) -> None:
     """The lock is taken after Ray starts but before any record: a second run racing for the folder
     is refused (having started Ray for nothing) and writes nothing into it."""
-    fake = FakeRay(monkeypatch, tmp_path)
+    fake = FakeRayInit(monkeypatch, ray_tmpdir=tmp_path / "raytmp")
     folder = tmp_path / "out" / "dummy"
     with FolderLock(folder, what="method folder"):
         before = sorted(p.name for p in folder.iterdir())
@@ -121,9 +78,13 @@ def test_a_method_folder_in_use_is_still_refused_with_ray_and_ray_is_left(
 def test_the_lock_is_held_while_the_run_writes_and_until_ray_is_shut_down(
     monkeypatch: pytest.MonkeyPatch, data: Path, tmp_path: Path
 ) -> None:
-    fake = FakeRay(monkeypatch, tmp_path)
     folder = tmp_path / "out" / "dummy"
-    fake.lock_file = folder / LOCK_FILE
+    at_shutdown: list[bool] = []  # whether the method folder's lock file was there
+    fake = FakeRayInit(
+        monkeypatch,
+        ray_tmpdir=tmp_path / "raytmp",
+        on_shutdown=lambda: at_shutdown.append((folder / LOCK_FILE).exists()),
+    )
     held: list[bool] = []
 
     def run_locked(*args: Any, **kwargs: Any) -> Any:
@@ -134,7 +95,7 @@ def test_the_lock_is_held_while_the_run_writes_and_until_ray_is_shut_down(
     with pytest.raises(CameraBenchError, match="stopped by the test"):
         runner.run_predict(data, "dummy", tmp_path / "out", backend="ray")
     assert held == [True]  # Ray up and the folder locked when the records are written
-    assert fake.at_shutdown == [True]  # released only after Ray is shut down
+    assert at_shutdown == [True]  # released only after Ray is shut down
     assert not (folder / LOCK_FILE).exists()
 
 

@@ -1,22 +1,21 @@
 """``ray.init`` failing to start or join Ray is one line naming where, what Ray said and what to try.
 
-``ray.init`` is replaced by a fake raising what Ray raises in each case (the version mismatch and
-the TLS error are made by Ray's own functions); no Ray instance is started.
+``ray.init`` is replaced by a fake (``ray_fakes.FakeRayInit``) raising what Ray raises in each case (the
+version mismatch and the TLS error are made by Ray's own functions); no Ray instance is started.
+``RAY_TMPDIR`` is the test's folder: no ``ray_current_cluster`` of this machine's is read.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import types
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import camerabench.jobs.ray_backend as ray_backend
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import connect
+
+from .ray_fakes import FakeRayInit
 
 pytest.importorskip("ray")
 
@@ -25,32 +24,6 @@ TIMEOUT = (
     "The current node timed out during startup. This could happen because some of the raylet failed to "
     "startup or the GCS has become overloaded."
 )
-
-
-class FailingInit:
-    """``ray.init`` raising ``error`` (after setting a variable, as Ray does), without a Ray instance."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: BaseException) -> None:
-        import ray
-
-        self.calls: list[Any] = []
-        self.error = error
-        for name in ("RAY_ADDRESS", "TMPDIR", "RAY_USE_TLS", "RAY_USAGE_STATS_ENABLED"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))  # no ray_current_cluster of this machine's
-        monkeypatch.setattr(ray, "is_initialized", lambda: False)
-        monkeypatch.setattr(ray, "init", self.init)
-        monkeypatch.setattr(ray_backend, "_check_reachable", lambda address: None)  # no head to probe
-        handlers: dict[int, Any] = {signal.SIGTERM: signal.SIG_DFL}
-        fake_signal = types.SimpleNamespace(
-            SIGTERM=signal.SIGTERM, getsignal=handlers.__getitem__, signal=handlers.__setitem__
-        )
-        monkeypatch.setattr(ray_backend, "signal", fake_signal)
-
-    def init(self, address: str | None = None, **kwargs: Any) -> None:
-        self.calls.append(address)
-        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # as ray.init does: put back on failure
-        raise self.error
 
 
 def _failure(address: str | None) -> CameraBenchError:
@@ -66,7 +39,7 @@ def test_the_startup_timeout_of_a_local_instance_is_one_line_with_the_temp_folde
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     error = Exception(TIMEOUT)  # Ray raises the class Exception itself
-    FailingInit(monkeypatch, tmp_path, error)
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=error)
     failure = _failure(None)
     message = str(failure)
     assert message.startswith(f"could not start a local Ray instance: {TIMEOUT}; ")
@@ -85,7 +58,7 @@ def test_a_connection_error_names_the_address_ray_s_cause_and_ray_status(
             raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.1:6379") from cause
     except ConnectionError as exc:
         error = exc
-    fake = FailingInit(monkeypatch, tmp_path, error)
+    fake = FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=error)
     message = str(_failure("10.0.0.1:6379"))
     assert message == (
         "could not reach the Ray cluster at 10.0.0.1:6379: Failed to connect to Ray cluster at 10.0.0.1:6379 "
@@ -104,7 +77,7 @@ def test_a_ray_version_mismatch_names_both_versions_and_the_pip_install(
     python_here = compute_version_info()[1]
     with pytest.raises(RuntimeError) as raised:  # Ray's own message
         check_version_info({"ray_version": "2.41.0", "python_version": python_here}, "node 10.0.0.9")
-    FailingInit(monkeypatch, tmp_path, raised.value)
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=raised.value)
     failure = _failure("10.0.0.1:6379")
     message = str(failure)
     assert message.startswith("could not reach the Ray cluster at 10.0.0.1:6379: Version mismatch: ")
@@ -120,7 +93,7 @@ def test_a_python_version_mismatch_alone_says_which_python(monkeypatch: pytest.M
 
     with pytest.raises(RuntimeError) as raised:
         check_version_info({"ray_version": ray.__version__, "python_version": "3.9.1"}, "node 10.0.0.9")
-    FailingInit(monkeypatch, tmp_path, raised.value)
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=raised.value)
     message = str(_failure("10.0.0.1:6379"))
     assert "; run this under the cluster's Python 3.9.1 (this process has " in message
     assert "pip install" not in message
@@ -131,7 +104,7 @@ def test_an_authentication_error_says_how_to_give_the_token(monkeypatch: pytest.
     if not hasattr(exceptions, "AuthenticationError"):
         pytest.skip("this Ray has no token authentication")
     error = exceptions.AuthenticationError("Token authentication is enabled but no authentication token was found.")
-    FailingInit(monkeypatch, tmp_path, error)
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=error)
     failure = _failure("10.0.0.1:6379")
     message = str(failure)
     assert message.startswith(
@@ -145,7 +118,7 @@ def test_an_authentication_error_says_how_to_give_the_token(monkeypatch: pytest.
 def test_a_tls_setting_error_names_the_tls_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from ray._common.tls_utils import load_certs_from_env
 
-    fake = FailingInit(monkeypatch, tmp_path, RuntimeError())  # the error is replaced below
+    fake = FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=RuntimeError())  # the error is replaced below
     monkeypatch.setenv("RAY_USE_TLS", "1")
     for name in ("RAY_TLS_SERVER_CERT", "RAY_TLS_SERVER_KEY", "RAY_TLS_CA_CERT"):
         monkeypatch.delenv(name, raising=False)
@@ -160,7 +133,9 @@ def test_a_tls_setting_error_names_the_tls_variables(monkeypatch: pytest.MonkeyP
 def test_the_cluster_of_ray_address_is_named_not_a_local_instance(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    FailingInit(monkeypatch, tmp_path, ConnectionError("Failed to connect to Ray cluster at 10.0.0.2:6379"))
+    FakeRayInit(
+        monkeypatch, ray_tmpdir=tmp_path, error=ConnectionError("Failed to connect to Ray cluster at 10.0.0.2:6379")
+    )
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.2:6379")
     message = str(_failure(None))
     assert message.startswith("could not reach the Ray cluster at 10.0.0.2:6379 (from RAY_ADDRESS): Failed to ")
@@ -168,7 +143,9 @@ def test_the_cluster_of_ray_address_is_named_not_a_local_instance(
 
 
 def test_the_cluster_ray_start_recorded_is_named_for_auto(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    FailingInit(monkeypatch, tmp_path, ConnectionError("Failed to connect to Ray cluster at 10.0.0.3:6379"))
+    FakeRayInit(
+        monkeypatch, ray_tmpdir=tmp_path, error=ConnectionError("Failed to connect to Ray cluster at 10.0.0.3:6379")
+    )
     (tmp_path / "ray").mkdir()
     (tmp_path / "ray" / "ray_current_cluster").write_text("10.0.0.3:6379\n")
     message = str(_failure("auto"))
@@ -179,7 +156,7 @@ def test_the_cluster_ray_start_recorded_is_named_for_auto(monkeypatch: pytest.Mo
 
 
 def test_local_is_a_local_instance_not_a_cluster_named_local(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    FailingInit(monkeypatch, tmp_path, PermissionError(13, "Permission denied", str(tmp_path / "ray")))
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=PermissionError(13, "Permission denied", str(tmp_path / "ray")))
     message = str(_failure("local"))
     assert message.startswith("could not start a local Ray instance: [Errno 13] Permission denied")
     assert f"Ray keeps its sockets and logs under {tmp_path / 'ray'} (from RAY_TMPDIR)" in message
@@ -197,7 +174,7 @@ class _OwnError(Exception):
 def test_programming_errors_keep_their_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: Exception
 ) -> None:
-    FailingInit(monkeypatch, tmp_path, error)
+    FakeRayInit(monkeypatch, ray_tmpdir=tmp_path, error=error)
     with pytest.raises(type(error)) as raised, connect(None):
         pass
     assert raised.value is error
