@@ -55,7 +55,9 @@ from typing import Any
 
 import numpy as np
 
+from camerabench.baselines.registry import METHODS, predictor_class
 from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
 from camerabench.eval.evaluate import evaluate
 from camerabench.eval.results import BinaryResult
 from camerabench.fileio import write_json
@@ -93,18 +95,45 @@ class Clip:
 
 
 def _videos(data: Dataset, clips: int | None, only: str | None) -> list[str]:
-    videos = [v for v in data.videos() if data.video_path(v).is_file()][:clips]
+    """The videos of ``data`` matching ``--only``, then the first ``--clips`` of them.
+
+    Raises:
+        CameraBenchError: none is left (an empty dataset, or ``--only`` matching none of its videos).
+    """
+    videos = data.videos()
+    missing = [v for v in videos if not data.video_path(v).is_file()]
+    if missing:  # named by a label file, no file in videos/: counted, not dropped unseen
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        print(f"{data.root}: {len(missing)} video(s) named by its labels have no file, left out: {shown}")
+    videos = [v for v in videos if v not in missing]
+    if not videos:
+        raise CameraBenchError(f"{data.root}: no videos (its videos/ folder holds no video files)")
     if only:
-        videos = [v for v in videos if any(part in v for part in only.split(","))]
-    return videos
+        parts = only.split(",")
+        kept = [v for v in videos if any(part in v for part in parts)]
+        if not kept:
+            raise CameraBenchError(f"--only {only}: matches none of the {len(videos)} videos of {data.root}")
+        videos = kept
+    return videos[:clips]
 
 
 def select_clips(sets: dict[str, Dataset], clips: int | None, only: str | None) -> list[Clip]:
-    """The clips of every source dataset, after ``--clips`` and ``--only``."""
+    """The clips of every source dataset, after ``--only`` and ``--clips`` (the first N matching).
+
+    Raises:
+        CameraBenchError: a source with no clip left, or none of whose clips has a binary label.
+    """
     out: list[Clip] = []
     for source, data in sets.items():
         modes = {c["video"]: c.get("failure_mode") for c in data.manifest.get("clips", [])}
-        out += [Clip(source, v, data.video_path(v).resolve(), modes.get(v)) for v in _videos(data, clips, only)]
+        videos = _videos(data, clips, only)
+        labelled = {r.image for records in data.binary.values() for r in records}
+        if not labelled.intersection(videos):  # nothing to compute AP on: every figure would be "no scores"
+            raise CameraBenchError(
+                f"{data.root}: none of its {len(videos)} selected videos has a binary label "
+                "(labels/binary_classification/): not a labelled dataset"
+            )
+        out += [Clip(source, v, data.video_path(v).resolve(), modes.get(v)) for v in videos]
     return out
 
 
@@ -180,19 +209,88 @@ def _decode_seconds(video: Path, fps: float, max_side: int) -> float:
 
 
 def _method_options(specs: list[str]) -> dict[str, dict[str, Any]]:
-    """``["colmap.sample_fps=5", ...]`` -> ``{"colmap": {"sample_fps": 5}}``."""
+    """``["colmap.sample_fps=5", ...]`` -> ``{"colmap": {"sample_fps": 5}}``.
+
+    Raises:
+        CameraBenchError: not METHOD.KEY=VALUE, or an option given twice.
+    """
     out: dict[str, dict[str, Any]] = {}
     for spec in specs:
         name, sep, raw = spec.partition("=")
         method, dot, key = name.partition(".")
-        if not sep or not dot:
-            raise SystemExit(f"--option {spec!r}: expected METHOD.KEY=VALUE")
+        if not sep or not dot or not method or not key:
+            raise CameraBenchError(f"--option {spec!r}: expected METHOD.KEY=VALUE")
+        if key in out.get(method, {}):
+            raise CameraBenchError(f"--option {method}.{key} is given twice")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
         out.setdefault(method, {})[key] = value
     return out
+
+
+def check_methods(methods: list[str], specs: list[str], scorer: str | None) -> dict[str, dict[str, Any]]:
+    """Each method's options (``--option`` and ``--scorer``), checked before any work: a misspelled
+    method or option is refused here, not after the methods before it have run.
+
+    ``--scorer`` goes to every method; without it, the methods that take a scorer get ``default``.
+
+    Raises:
+        CameraBenchError: an unknown or repeated method, an ``--option`` for a method not in
+            ``--methods``, a scorer for a method without one, or an option the method refuses.
+    """
+    twice = sorted({m for m in methods if methods.count(m) > 1})
+    if twice:
+        raise CameraBenchError(f"--methods {' '.join(methods)}: {', '.join(twice)} given twice")
+    options = _method_options(specs)
+    stray = [m for m in options if m not in methods]
+    if stray:
+        key = next(iter(options[stray[0]]))
+        raise CameraBenchError(
+            f"--option {stray[0]}.{key}: {stray[0]!r} is not one of --methods ({' '.join(methods)}); "
+            "its option would not be used"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for method in methods:
+        names = predictor_class(method).Options.names()
+        if "sample_fps" not in names or "max_side" not in names:  # the decode-only reference reads both
+            takes = [m for m in METHODS if {"sample_fps", "max_side"} <= set(predictor_class(m).Options.names())]
+            raise CameraBenchError(
+                f"method {method!r} has no sample_fps and max_side options: its time cannot be set against "
+                f"decoding the frames it samples (methods that have them: {', '.join(takes)})"
+            )
+        given = options.get(method, {})
+        if scorer is not None and "scorer" not in names:
+            raise CameraBenchError(
+                f"--scorer {scorer}: method {method!r} takes no scorer "
+                "(give it to the others with --option METHOD.scorer=VALUE)"
+            )
+        if scorer is not None and "scorer" in given:
+            raise CameraBenchError(f"{method}'s scorer is set both by --scorer and by --option {method}.scorer")
+        out[method] = ({"scorer": scorer or "default"} if "scorer" in names else {}) | given
+        predictor_class(method).Options.from_mapping(out[method], method=method)
+    return out
+
+
+def _check_outputs(work: Path | None, save: Path | None) -> None:
+    """Refuse a ``--work`` or ``--save`` that would fail after the work (or reuse another run).
+
+    Raises:
+        CameraBenchError: ``--work`` a file or a non-empty folder; ``--save`` a folder or in a missing one.
+    """
+    if work is not None and work.exists():
+        if not work.is_dir():
+            raise CameraBenchError(f"--work {work}: is a file, not a folder")
+        if any(work.iterdir()):
+            raise CameraBenchError(
+                f"--work {work} is not empty (the folders of another run?): give an empty or new folder"
+            )
+    if save is not None:
+        if save.is_dir():
+            raise CameraBenchError(f"--save {save}: is a folder; give a file name")
+        if not save.parent.is_dir():
+            raise CameraBenchError(f"--save {save}: the folder {save.parent} does not exist")
 
 
 def _timings(info: RunInfo, clips: list[Clip], data: Path) -> dict[str, dict[str, list[float]]]:
@@ -264,18 +362,37 @@ def bench_method(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docstring's usage line names every flag)."""
+    parser = argparse.ArgumentParser(
+        prog="bench_geometry.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, required=True, help="standard-preset dataset")
     parser.add_argument("--hard", type=Path, default=None, help="hard-preset dataset (AP per failure mode)")
     parser.add_argument("--methods", nargs="+", default=["fast", "colmap"])
-    parser.add_argument("--clips", type=int, default=None, help="use only the first N videos of each dataset")
+    parser.add_argument(
+        "--clips", type=_positive, default=None, help="use only the first N (matching) videos of each dataset"
+    )
     parser.add_argument("--only", default=None, help="comma-separated substrings: use only matching videos")
     parser.add_argument("--generate", action="store_true", help="write the datasets first")
     parser.add_argument(
         "--seed", type=int, default=0, help="the presets' seed for --generate (scenes, textures, speeds; default 0)"
     )
-    parser.add_argument("--scorer", default="default")
+    parser.add_argument(
+        "--scorer",
+        default=None,
+        help="trajectory -> score mapping of every method: default (the default) or camerabench",
+    )
     parser.add_argument("--save", type=Path, default=None, help="write per-clip scores and failures as JSON")
     parser.add_argument(
         "--option",
@@ -287,10 +404,27 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, default=None, help="keep the combined dataset and run folders here (default: temporary)"
     )
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.seed != 0 and not args.generate:
         parser.error("--seed is the seed of the datasets --generate writes; without --generate it does nothing")
+    if args.only is not None and (not args.only or "" in args.only.split(",")):
+        parser.error(f"--only {args.only!r}: an empty substring matches every video")
+    try:  # refusals as one line, as the package's CLI gives them
+        run(args)
+    except CameraBenchError as exc:
+        raise SystemExit(f"bench_geometry.py: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> None:
+    """Check every argument (before ``--generate`` and any run), then benchmark."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _check_outputs(args.work, args.save)
+    method_options = check_methods(args.methods, args.option, args.scorer)
     if args.generate:
         from camerabench.synth import generate_dataset
 
@@ -303,18 +437,14 @@ def main() -> None:
     sets = {"std": Dataset(args.data)} | ({"hard": Dataset(args.hard)} if args.hard else {})
     clips = select_clips(sets, args.clips, args.only)
     print("clips: " + ", ".join(f"{sum(c.source == s for c in clips)} from {d.root}" for s, d in sets.items()))
-    options = _method_options(args.option)
     with contextlib.ExitStack() as stack:
         if args.work is not None:
-            if args.work.exists() and any(args.work.iterdir()):
-                raise SystemExit(f"--work {args.work} is not empty")
             root = args.work
         else:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_geometry_")))
         data = build_combined(root, sets, clips)
         saved = {
-            method: bench_method(method, {"scorer": args.scorer, **options.get(method, {})}, root, data, sets, clips)
-            for method in args.methods
+            method: bench_method(method, method_options[method], root, data, sets, clips) for method in args.methods
         }
     if args.work is None:
         for entry in saved.values():

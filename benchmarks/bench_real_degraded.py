@@ -32,11 +32,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
 import shutil
-import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -47,7 +47,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.baselines.registry import predictor_class
 from camerabench.dataset import Dataset
+from camerabench.errors import CameraBenchError
 from camerabench.eval.evaluate import evaluate
 from camerabench.jobs.runner import run_predict
 from camerabench.records import read_scores
@@ -121,12 +123,49 @@ VARIANTS: dict[str, Nuisance] = {
 }
 
 
-def make_variant(source: Path, name: str, out: Path) -> Path:
-    """``out``/data: the dataset at ``source`` with every video degraded by ``name`` (reused when
-    a finished copy is there)."""
-    data = out / "data"
+def fingerprint(source: Path) -> str:
+    """sha256 of the dataset at ``source``: its label files and its videos (names and bytes)."""
+    digest = hashlib.sha256()
+    labels = source / "labels"
+    for path in sorted(p for p in labels.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(labels).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for clip_name in Dataset(source).videos():
+        digest.update(f"videos/{clip_name}\0".encode())
+        digest.update(hashlib.sha256((source / "videos" / clip_name).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def reused_variant(out: Path, print_: str) -> bool:
+    """Whether ``out`` holds a finished variant of the dataset whose :func:`fingerprint` is ``print_``.
+
+    Raises:
+        CameraBenchError: a finished variant of another dataset, or one whose marker does not say
+            which (made by an older copy of this script): its figures would be of that dataset.
+    """
     done = out / "done"
-    if done.is_file():
+    if not done.is_file():
+        return False
+    try:
+        made_from = json.loads(done.read_text()).get("fingerprint")
+    except (json.JSONDecodeError, AttributeError):
+        made_from = None
+    if made_from != print_:
+        what = "another dataset" if made_from else "a dataset it does not name (an older run)"
+        raise CameraBenchError(
+            f"--work: {out} holds a degraded copy of {what}, not of this --data: "
+            "use another --work, or delete that folder to build it again"
+        )
+    return True
+
+
+def make_variant(source: Path, name: str, out: Path, print_: str | None = None) -> Path:
+    """``out``/data: the dataset at ``source`` with every video degraded by ``name`` (reused when
+    a finished copy of the same dataset is there: :func:`reused_variant`)."""
+    data = out / "data"
+    print_ = fingerprint(source) if print_ is None else print_
+    done = out / "done"
+    if reused_variant(out, print_):
         return data
     shutil.rmtree(out, ignore_errors=True)
     (data / "videos").mkdir(parents=True)
@@ -140,7 +179,7 @@ def make_variant(source: Path, name: str, out: Path) -> Path:
         frames, fps, crf = VARIANTS[name](clip.frames, clip.native_fps, rng)
         (data / "videos" / clip_name).parent.mkdir(parents=True, exist_ok=True)
         write_video(data / "videos" / clip_name, frames, fps, crf=crf)
-    done.write_text("")
+    done.write_text(json.dumps({"source": str(source.resolve()), "fingerprint": print_}) + "\n")
     return data
 
 
@@ -187,20 +226,80 @@ def bench(data: Path, run_root: Path, method: str) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docstring's usage line names every flag)."""
+    parser = argparse.ArgumentParser(
+        prog="bench_real_degraded.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, required=True, help="the real set's dataset folder (bench_real's W/data)")
     parser.add_argument("--work", type=Path, required=True, help="the degraded copies and runs go here")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--methods", nargs="+", default=["fast"])
     parser.add_argument("--save", type=Path, default=None, help="write the figures as JSON")
-    args = parser.parse_args()
+    return parser
+
+
+def check_args(args: argparse.Namespace) -> str:
+    """Refuse, before any variant is built, what would fail or mislead later; the dataset's
+    :func:`fingerprint`.
+
+    Raises:
+        CameraBenchError: a repeated variant or method, an unknown method or one that needs options
+            (this script gives none), a dataset without videos or binary labels, a ``--work`` that is a
+            file, inside the dataset or holding variants of another dataset, a ``--save`` that cannot
+            be written.
+    """
+    for flag, given in (("--variants", args.variants), ("--methods", args.methods)):
+        twice = sorted({x for x in given if given.count(x) > 1})
+        if twice:
+            raise CameraBenchError(f"{flag} {' '.join(given)}: {', '.join(twice)} given twice")
+    for method in args.methods:
+        predictor_class(method).Options.from_mapping({}, method=method)
     if not (args.data / "videos").is_dir() or not (args.data / "labels").is_dir():
-        sys.exit(f"{args.data}: not a dataset folder with videos/ and labels/ (run bench_real.py --work W first)")
+        raise CameraBenchError(
+            f"{args.data}: not a dataset folder with videos/ and labels/ (run bench_real.py --work W first)"
+        )
+    data = Dataset(args.data)
+    if not data.videos():
+        raise CameraBenchError(f"{args.data}: no videos")
+    missing = [v for v in data.videos() if not data.video_path(v).is_file()]
+    if missing:  # each variant would fail on it after the videos before it were degraded
+        raise CameraBenchError(
+            f"{args.data}: {len(missing)} video(s) its labels name have no file in videos/: {', '.join(missing[:5])}"
+            + (", ..." if len(missing) > 5 else "")
+        )
+    if not data.binary:
+        raise CameraBenchError(f"{args.data}: no binary labels (labels/binary_classification/): nothing to score")
+    if args.work.exists() and not args.work.is_dir():
+        raise CameraBenchError(f"--work {args.work}: is a file, not a folder")
+    if args.work.resolve().is_relative_to(args.data.resolve()):
+        raise CameraBenchError(f"--work {args.work}: is inside --data {args.data}; put the degraded copies elsewhere")
+    if args.save is not None:
+        if args.save.is_dir():
+            raise CameraBenchError(f"--save {args.save}: is a folder; give a file name")
+        if not args.save.parent.is_dir():
+            raise CameraBenchError(f"--save {args.save}: the folder {args.save.parent} does not exist")
+    print_ = fingerprint(args.data)
+    for name in args.variants:
+        reused_variant(args.work / name, print_)
+    return print_
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:  # refusals as one line, as the package's CLI gives them
+        run(args)
+    except CameraBenchError as exc:
+        raise SystemExit(f"bench_real_degraded.py: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> None:
+    """Check every argument (before any variant is built), then benchmark."""
+    print_ = check_args(args)
     logging.basicConfig(level=logging.ERROR)
     figures: dict[str, dict[str, Any]] = {}
     for name in args.variants:
-        data = make_variant(args.data, name, args.work / name)
+        data = make_variant(args.data, name, args.work / name, print_)
         for method in args.methods:
             res = bench(data, args.work / name / "runs", method)
             figures.setdefault(name, {})[method] = res

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib.util
+import math
 import os
 import pstats
 import statistics
@@ -50,6 +51,7 @@ from typing import Any
 import av
 import numpy as np
 
+from camerabench.fileio import atomic_open
 from camerabench.video import write_video
 
 FPS = 30.0
@@ -64,14 +66,26 @@ def base_frames(work: Path) -> np.ndarray:
     """The rendered 2.5 s pan at 854x480 (cached in ``work``)."""
     cache = work / "pan_854x480.npy"
     if cache.is_file():
-        return np.load(cache)
+        try:
+            cached = np.load(cache)
+        except (OSError, ValueError, EOFError) as exc:  # a truncated file, or not an array
+            raise SystemExit(
+                f"bench_speed.py: {cache}: cannot be read ({exc}); delete it to render the pan again"
+            ) from None
+        if cached.dtype != np.uint8 or cached.ndim != 4 or cached.shape[1:] != (RENDER_SIZE[1], RENDER_SIZE[0], 3):
+            raise SystemExit(
+                f"bench_speed.py: {cache}: holds {cached.dtype} frames of shape {cached.shape}, "
+                f"not the {RENDER_SIZE[0]}x{RENDER_SIZE[1]} RGB pan; delete it to render the pan again"
+            )
+        return cached
     from camerabench.synth import render_clip
     from camerabench.synth.presets import preset_specs
 
     t0 = time.perf_counter()
     spec = preset_specs("standard", 12, 0)[CLIP_INDEX]
     frames = render_clip(spec, 0, CLIP_INDEX, RENDER_SIZE, FPS).frames
-    np.save(cache, frames)
+    with atomic_open(cache, "wb") as fh:  # an interrupted save leaves no truncated cache to be read back
+        np.save(fh, frames)
     print(f"rendered {len(frames)} frames at {RENDER_SIZE[0]}x{RENDER_SIZE[1]} in {time.perf_counter() - t0:.0f} s")
     return frames
 
@@ -122,13 +136,43 @@ def medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def load_video_module(path: Path) -> Any:
+    """The module at ``path``, which must define ``read_video``."""
+    if not path.is_file():
+        raise SystemExit(f"bench_speed.py: --video-module {path}: {'is a folder' if path.is_dir() else 'no such file'}")
     spec = importlib.util.spec_from_file_location("camerabench_video_under_test", path)
     if spec is None or spec.loader is None:
-        raise SystemExit(f"{path}: cannot load as a Python module")
+        raise SystemExit(f"bench_speed.py: --video-module {path}: cannot load as a Python module (a .py file)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
+    if not callable(getattr(module, "read_video", None)):
+        raise SystemExit(
+            f"bench_speed.py: --video-module {path}: defines no read_video function (a copy of camerabench/video.py?)"
+        )
     return module
+
+
+def frames_bytes(height: int, seconds: float) -> int:
+    """Bytes of the frames :func:`make_clip` holds in memory for the ``height``p clip."""
+    width, height = SIZES[height]
+    return max(2, round(seconds * FPS)) * width * height * 3
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse, before anything is rendered, what would fail or measure something else later."""
+    if args.repeats < 1:
+        raise SystemExit(f"bench_speed.py: --repeats {args.repeats}: at least 1 run is needed for a median")
+    if not (math.isfinite(args.seconds) and round(args.seconds * FPS) >= 2):
+        raise SystemExit(f"bench_speed.py: --seconds {args.seconds:g}: the clip needs at least 2 frames at {FPS:g} fps")
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    need = max(frames_bytes(h, args.seconds) for h in args.sizes)
+    if need > memory:
+        raise SystemExit(
+            f"bench_speed.py: --seconds {args.seconds:g}: the {max(args.sizes)}p clip's frames take "
+            f"{need / 1e9:.1f} GB in memory before encoding; this machine has {memory / 1e9:.1f} GB"
+        )
+    if args.work is not None and args.work.exists() and not args.work.is_dir():
+        raise SystemExit(f"bench_speed.py: --work {args.work}: is a file, not a folder")
 
 
 #: Stages of one ``fast`` run, as (label, function name as cProfile reports it, file it is in).
@@ -159,15 +203,21 @@ def profile_fast(estimate: Callable[[Path], Any], video: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docstring's usage line names every flag)."""
+    parser = argparse.ArgumentParser(prog="bench_speed.py", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[480, 720, 1080], choices=sorted(SIZES))
     parser.add_argument("--seconds", type=float, default=10.0, help="clip length (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; medians are printed")
     parser.add_argument("--work", type=Path, default=None, help="keep the clips here (default: a temporary folder)")
     parser.add_argument("--profile", action="store_true", help="print where one fast run spends its time")
     parser.add_argument("--video-module", type=Path, default=None, help="time this copy of camerabench/video.py")
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    check_args(args)
 
     import camerabench.baselines.geometry.fast as fast_module
     import camerabench.baselines.geometry.predictor as predictor_module  # fast reads its clip through it

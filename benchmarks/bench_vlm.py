@@ -8,7 +8,7 @@ checkpoint's tokenizer and processor settings.
 
 Usage:
     python benchmarks/bench_vlm.py [--repeats 3] [--large-frames 80] [--threads N] [--device cpu] [--dtype float32]
-    python benchmarks/bench_vlm.py --arch 7b --device cuda --dtype bfloat16
+    python benchmarks/bench_vlm.py --arch 7b --device cuda --dtype bfloat16 [--text-layers 28] [--vision-depth 32]
 """
 
 from __future__ import annotations
@@ -107,29 +107,65 @@ def measure(methods: dict[str, Callable[[], None]], repeats: int) -> dict[str, t
     return {name: (float(np.median(wall[name])), float(np.median(cpu[name]))) for name in methods}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--large-frames", type=int, default=80, help="frames of the large clip (8 fps)")
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = low - 1
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {low}, got {text!r}")
+        return n
+
+    parse.__name__ = f"whole number >= {low}"
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docstring's usage lines name every flag)."""
+    parser = argparse.ArgumentParser(prog="bench_vlm.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=_at_least(1), default=3)
+    parser.add_argument("--large-frames", type=_at_least(1), default=80, help="frames of the large clip (8 fps)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--arch", choices=["tiny", "7b"], default="tiny")
-    parser.add_argument("--text-layers", type=int, default=28, help="7b: decoder layers (28 in the real model)")
-    parser.add_argument("--vision-depth", type=int, default=32, help="7b: vision blocks (32 in the real model)")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--text-layers", type=_at_least(1), default=None, help="7b: decoder layers (default 28, as in the real model)"
+    )
+    parser.add_argument(
+        "--vision-depth", type=_at_least(1), default=None, help="7b: vision blocks (default 32, as in the real model)"
+    )
+    parser.add_argument("--threads", type=_at_least(1), default=None, help="torch intra-op threads (default: torch's)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.arch != "7b":
+        shrink = [
+            flag
+            for flag, value in (("--text-layers", args.text_layers), ("--vision-depth", args.vision_depth))
+            if value is not None
+        ]
+        if shrink:
+            parser.error(f"{' and '.join(shrink)} shape the random 7b model: without --arch 7b they do nothing")
+    text_layers = 28 if args.text_layers is None else args.text_layers
+    vision_depth = 32 if args.vision_depth is None else args.vision_depth
     try:  # one line, before the tiny checkpoint is written (was a traceback from the model's load)
         resolve_dtype(args.dtype, resolve_device(args.device))
     except CameraBenchError as exc:
         raise SystemExit(f"bench_vlm.py: {exc}") from None
-    if args.threads:
+    if args.threads is not None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, {args.dtype}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         vl = load_qwen_vl(make_tiny_vlm(tmp / "tiny"), device=args.device, dtype=args.dtype)
         if args.arch == "7b":
-            random_7b(vl, args.text_layers, args.vision_depth)
+            random_7b(vl, text_layers, vision_depth)
         cases = {
             "8 frames 64x48": clip(tmp / "small.mp4", 8, 64, 48),
             f"{args.large_frames} frames 320x192": clip(tmp / "large.mp4", args.large_frames, 320, 192),

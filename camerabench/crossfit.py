@@ -52,7 +52,12 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
     if k < 2:
         return dict.fromkeys(names, 0)
     out: dict[str, int] = {}
-    for fold, (_, test) in enumerate(GroupKFold(n_splits=k).split(names, groups=names)):
+    # each video its own group, named by its index among the sorted names: as groups, the names
+    # themselves went through a numpy string array, which drops trailing NULs ("a" and "a\x00"
+    # were one group: two videos in one fold, or sklearn's "n_splits greater than the number of
+    # groups" ValueError)
+    groups = list(range(len(names)))
+    for fold, (_, test) in enumerate(GroupKFold(n_splits=k).split(groups, groups=groups)):
         for i in test:
             out[names[i]] = fold
     return dict(sorted(out.items()))

@@ -37,7 +37,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -364,6 +364,13 @@ def _index(
     return out, len(repeated)
 
 
+def _unreadable(path: Path, exc: OSError) -> FileFormatError:
+    """The error of a folder of a run that may not be read or searched (permissions)."""
+    return FileFormatError(
+        path, f"cannot read: {exc.strerror or exc} (fix its permissions, or move it out of the run folder)"
+    )
+
+
 def _present(path: Path) -> bool:
     """Whether a run file is there (a folder or a broken link in its place is then an error when read).
 
@@ -394,11 +401,16 @@ def read_method(folder: str | Path) -> MethodRun:
 
     Raises:
         FileFormatError: a run file that is malformed or is not a file (naming its line); a
-            records file that mixes methods, or whose method is not run.json's.
+            records file that mixes methods, or whose method is not run.json's; a folder that
+            may not be searched (permissions), named as :func:`read_run` names it.
     """
     layout = MethodFolder(Path(folder))
     run = MethodRun(layout.name, layout.path)
-    if _present(layout.run_info):
+    try:
+        has_info = _present(layout.run_info)
+    except PermissionError as exc:  # was a PermissionError traceback when called on the folder directly
+        raise _unreadable(layout.path, exc) from exc
+    if has_info:
         run.info = read_run_info(layout.run_info)
     if _present(layout.scores):
         run.scores, run.duplicates = _index(
@@ -558,12 +570,49 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
             skipped.append((p, why))
     for p, why in skipped:  # a method folder with a misspelt file would drop out of the report unsaid
         log.warning("%s: not a method folder, left out: %s", p, why)
+    _warn_copied_folders(run_dir, methods)
     if not methods:
         if MethodFolder(run_dir).holds_outputs():
             raise FileFormatError(run_dir, "is a method folder, not a run folder: pass the folder that holds it")
         hint = f" ({len(skipped)} entry(ies) left out, e.g. {skipped[0][0].name}: {skipped[0][1]})" if skipped else ""
         raise FileFormatError(run_dir, f"no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found{hint}")
     return methods
+
+
+def _records_method(run: MethodRun) -> str | None:
+    """The one method a folder's run.json and records name (None when they name none, or several)."""
+    names = {run.info.method} if run.info is not None else set()
+    tables: tuple[Mapping[Any, _Record] | None, ...] = (run.scores, run.captions, run.answers)
+    for table in tables:
+        if table:  # one file holds one method's records (_MethodCheck): its first tells
+            names.add(next(iter(table.values())).method)
+    return names.pop() if len(names) == 1 else None
+
+
+def _warn_copied_folders(run_dir: Path, methods: dict[str, MethodRun]) -> None:
+    """Warn of each method folder whose run.json and records all name another method that has a
+    folder of its own in the run: a copy of that folder (a sync client's ``fast (conflicted copy)``,
+    ``fast.sync-conflict-...``, a file manager's ``fast - Copy`` or ``fast 2``), read as a second
+    method under the copy's name. It is still read so, under its folder's name (its records may be
+    ones the original lacks), and said to be one. A folder renamed from a method whose folder is
+    gone (records naming ``fast`` in ``fast-v2/`` alone) is not warned of here."""
+    copies = []
+    for name, run in methods.items():
+        named = _records_method(run)
+        if named is not None and named != name and named in methods:
+            copies.append((name, named))
+    for name, named in copies:
+        log.warning(
+            "%s: every record of method folder %r names method %r, which has its own folder: it looks like a copy "
+            "of %s/ (a sync client's conflicted copy, or a copy made by hand); it is read as a separate method under "
+            "the folder's name %r: if it is a copy, merge into %s/ the records it lacks and remove the copy",
+            run_dir,
+            name,
+            named,
+            named,
+            name,
+            named,
+        )
 
 
 def _link_loops(path: Path) -> bool:
@@ -628,9 +677,7 @@ def _not_a_method_folder(path: Path, run_dir: Path) -> str | None:
     except OSError as exc:  # a method folder that cannot be read is not left out as if absent
         if exc.errno not in (errno.EACCES, errno.EPERM):  # a stale NFS handle, an I/O error: not permissions
             raise read_error(path, exc) from exc
-        raise FileFormatError(
-            path, f"cannot read: {exc.strerror or exc} (fix its permissions, or move it out of the run folder)"
-        ) from exc
+        raise _unreadable(path, exc) from exc
     expected = ", ".join(f for f in _RUN_FILES if f != TRAJECTORIES_DIR)
     if not names:
         return f"an empty folder (a method folder holds {expected} or {TRAJECTORIES_DIR}/)"

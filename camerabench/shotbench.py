@@ -5,7 +5,7 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 
 - ``type``: a JSON list such as ``["video"]`` (a Python-literal list or a bare word is accepted too);
 - ``path``: a Python-literal list of media paths relative to the data folder (ShotBench's
-  ``image/...`` and ``video/...`` folders go into ``DATA``); a bare path is accepted too;
+  ``image/...`` and ``video/...`` folders go into ``DATA``); a bare path or a tuple is accepted too;
 - ``options``: a JSON object from option letter to option text (a Python dict literal, as pandas
   writes a dict column, is accepted too);
 - ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions
@@ -13,8 +13,9 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder, a
-URL, a Windows path (``video\\a.mp4``) or with white space at an end, media files that do not
-exist (all of them counted and named in one error, with the line of the first), one medium listed
+URL, a Windows path (``video\\a.mp4``, ``video/sub\\a.mp4``) or with white space at an end, media files
+that do not exist (all of them counted and named in one error, with the line of the first, and the
+file on disk each differs from only in letter case or Unicode form when there is one), one medium listed
 twice (``./video/a.mp4`` beside ``video/a.mp4`` too), a type that contradicts its medium's
 extension (``["image"]`` for an ``.mp4``), a repeated index, more cells than the header, a cell
 that opens a quote and does not close it as TSV quoting does) is a
@@ -43,6 +44,7 @@ import csv
 import io
 import json
 import logging
+import os
 import posixpath
 import re
 import unicodedata
@@ -148,17 +150,37 @@ def _list_cell(text: str, column: str, parse: Any) -> tuple[str, ...]:
     stripped = text.strip()
     if not stripped:
         raise ValueError(f"{column} is empty")
-    if not stripped.startswith("["):
+    tupled = stripped.startswith("(") and stripped.endswith(")")  # ('video/a.mp4',): Python's tuple
+    if not stripped.startswith("[") and not tupled:
         return (stripped,)
     try:
         value = parse(stripped)
     except (ValueError, SyntaxError, TypeError) as exc:  # TypeError: literal_eval of e.g. [{[]: 1}]
+        if tupled:
+            raise ValueError(_not_a_tuple(column, stripped)) from None
         raise ValueError(f"{column} is not a list: {stripped[:60]!r} ({exc})") from None
     except RecursionError:
         raise ValueError(f"{column} is nested too deeply: {stripped[:60]!r}") from None
+    if tupled:
+        # was read as one bare path "('video/a.mp4',)" ("media not found", or accepted with no data
+        # folder); a tuple is the list in Python's other notation, and ('video/a.mp4') its one string
+        if isinstance(value, str):
+            value = [value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        else:
+            raise ValueError(_not_a_tuple(column, stripped))
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{column} must be a non-empty list of strings, got {stripped[:60]!r}")
     return tuple(value)
+
+
+#: A list cell as it should be written, for the errors of :func:`_list_cell`.
+_EXAMPLE = {"type": '["video"]', "path": "['video/a.mp4']"}
+
+
+def _not_a_tuple(column: str, text: str) -> str:
+    return f"{column} {text[:60]!r} is not a tuple of strings; write a list such as {_EXAMPLE[column]!r}"
 
 
 def _check_relative(paths: tuple[str, ...]) -> None:
@@ -227,13 +249,52 @@ def _check_separators(text: str) -> None:
     "media not found" after a SyntaxWarning). A backslash that starts a Python escape of a
     character (``\\x..``, ``\\u....``, ``\\'``) is left to the literal, as is a drive
     (``C:\\``, refused as outside the data folder)."""
-    listed = text.strip().startswith("[")  # a bare path is taken as written: any backslash separates
-    if "\\" not in text or "/" in text or (listed and _WINDOWS_SEPARATOR.search(text) is None):
-        return  # "/" too: a path of the other systems (a "\\n" in it is a control character, said so after)
+    stripped = text.strip()
+    listed = stripped.startswith("[") or (stripped.startswith("(") and stripped.endswith(")"))
+    if "\\" not in text or not listed:
+        return  # a bare path is taken as written: its backslashes are said after (_check_backslashes)
+    invalid = any(_invalid_escape(m) for m in _ESCAPE.finditer(text))
+    if "/" in text:
+        # "/" too: a path of the other systems, mixed; a "\\n" in it is a control character and a
+        # "\\\\" a backslash in the name, said after; a backslash that is no escape at all
+        # (['video/sub\\clip.mp4']) was a SyntaxWarning on stderr, then "media not found"
+        if not invalid:
+            return
+    elif _WINDOWS_SEPARATOR.search(text) is None:
+        return
+    _refuse_backslashes(text, invalid)
+
+
+def _refuse_backslashes(text: str, invalid: bool = False) -> None:
+    """Raise the Windows-path error for the ``path`` cell ``text``, unless it names a drive: that
+    is refused as outside the data folder, after reading the literal unless it holds a backslash
+    that is no escape (``invalid``: reading it would print a warning)."""
     shown = re.sub(r"/+", "/", text.strip().replace("\\", "/"))  # "\\\\" (an escaped one) is one "/" too
-    if _WINDOWS_DRIVE.match(shown.lstrip("[('\" ")):  # "C:\\media\\a.mp4": outside the data folder, said after
+    if _WINDOWS_DRIVE.match(shown.lstrip("[('\" ")):  # "C:\\media\\a.mp4": outside the data folder
+        if invalid:  # ['C:\\media/a.mp4']: was a SyntaxWarning on stderr before the error
+            raise ValueError(f"path {text.strip()[:80]!r} must be relative to the data folder and inside it")
         return
     raise ValueError(f"path {text.strip()[:80]!r} separates folders with '\\' (a Windows path); write {shown!r}")
+
+
+def _check_backslashes(text: str, paths: tuple[str, ...]) -> None:
+    """Refuse media paths of the ``path`` cell ``text`` that still hold a backslash once read
+    (``video/sub\\clip.mp4`` as a bare path, ``['video/sub\\\\clip.mp4']``): a Windows separator
+    mixed with ``/`` (it was "media not found", or accepted with no data folder). Checked after
+    :func:`_check_relative`, whose errors (a control character, one medium listed twice) come first."""
+    if any("\\" in p for p in paths):
+        _refuse_backslashes(text)
+
+
+#: A backslash in a Python literal and what it escapes (an escaped backslash as one unit).
+_ESCAPE = re.compile(r"\\(\\|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|.?)", re.DOTALL)
+
+
+def _invalid_escape(match: re.Match[str]) -> bool:
+    """Whether an :data:`_ESCAPE` match is no escape in a Python string (``\\c``, ``\\s``, ``\\xm``):
+    Python keeps the backslash, with a warning, or refuses the literal (``\\x``, ``\\N``)."""
+    escaped = match.group(1)
+    return escaped == "" or (len(escaped) == 1 and escaped not in "\\\n'\"abfnrtv01234567")
 
 
 #: A backslash in a ``path`` cell that is no Python escape of a character (a folder separator).
@@ -292,6 +353,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     _check_separators(cells["path"])
     paths = _list_cell(cells["path"], "path", ast.literal_eval)
     _check_relative(paths)
+    _check_backslashes(cells["path"], paths)
     if len(types) not in (1, len(paths)):
         raise ValueError(f"type lists {len(types)} media types for {len(paths)} path(s)")
     if len(types) == 1:
@@ -317,7 +379,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
         raise ValueError(
             f"answer {answer!r} is not one of the option letters {', '.join(options)}{_answer_hint(answer, options)}"
         )
-    alike = [k for k, v in options.items() if k != answer and _clean(v).lower() == _clean(options[answer]).lower()]
+    alike = [k for k, v in options.items() if k != answer and _option_key(v) == _option_key(options[answer])]
     if alike:  # a reply naming the right text names both: unparsed, scored wrong whatever the model knew
         raise ValueError(
             f"the answer {answer}'s text {options[answer]!r} is also option {alike[0]}'s "
@@ -347,7 +409,7 @@ def _repeated_options(options: dict[str, str]) -> list[str]:
     """The letters of the first group of options whose texts read alike (empty when none do)."""
     groups: dict[str, list[str]] = {}
     for letter, text in options.items():
-        groups.setdefault(_clean(text).lower(), []).append(letter)
+        groups.setdefault(_option_key(text), []).append(letter)
     return next((letters for letters in groups.values() if len(letters) > 1), [])
 
 
@@ -467,11 +529,12 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
                 " and ".join(repeated),
                 row.options[repeated[0]],
             )
-    if missing:
+    if missing and root is not None:  # media are looked for only in a data folder
         # every missing medium counted and named at once, before any work (it was the first one
         # only: a copy missing 300 clips was found out one run at a time)
         lines = sorted({line for line, _ in missing})
-        shown = ", ".join(f"{p} (line {line})" for line, p in missing[:_SHOWN_MEDIA])
+        listings: dict[Path, dict[str, list[str]]] = {}
+        shown = ", ".join(f"{p} (line {line}{_on_disk(root, p, listings)})" for line, p in missing[:_SHOWN_MEDIA])
         more = f" and {len(missing) - _SHOWN_MEDIA} more" if len(missing) > _SHOWN_MEDIA else ""
         raise FileFormatError(
             path,
@@ -486,6 +549,56 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
 
 #: How many missing media the error of :func:`read_mcq_table` names before "and N more".
 _SHOWN_MEDIA = 5
+
+
+def _on_disk(root: Path, path: str, listings: dict[Path, dict[str, list[str]]]) -> str:
+    """For the error naming a medium that is not in the data folder ``root``: the file that is
+    there under the same name in other letter case or Unicode form (``Video/Clip.MP4``, or
+    ``café`` written composed, NFC, in the table and decomposed, NFD, on disk as macOS writes
+    names), as ``; on disk: 'video/clip.mp4' (letter case)``; empty when there is none or several.
+    It was a plain "media not found", the two names looking alike. Names are compared as
+    :mod:`camerabench.dataset` compares video names (NFC, then case-folded).
+
+    ``listings`` caches each folder's entries by that key, for the next medium.
+    """
+    folder, found = root, []
+    for part in PurePosixPath(path).parts:
+        if part == ".":
+            continue
+        if (folder / part).exists():
+            name = part
+        else:
+            if folder not in listings:
+                entries: dict[str, list[str]] = {}
+                try:
+                    names = sorted(os.listdir(folder))
+                except OSError:  # not a folder, or unreadable: nothing to point to
+                    names = []
+                for entry in names:
+                    entries.setdefault(_name_key(entry), []).append(entry)
+                listings[folder] = entries
+            alike = listings[folder].get(_name_key(part), [])
+            if len(alike) != 1:
+                return ""
+            name = alike[0]
+        found.append(name)
+        folder = folder / name
+    file = "/".join(found)
+    written = "/".join(part for part in PurePosixPath(path).parts if part != ".")
+    if file == written or not folder.is_file():
+        return ""
+    if file.casefold() == written.casefold():
+        return f"; on disk as {file!r}, in other letter case"
+    same_case = unicodedata.normalize("NFC", file) == unicodedata.normalize("NFC", written)
+    how = "in another Unicode form" if same_case else "in other letter case and another Unicode form"
+    # shown escaped: the two forms print alike
+    return f"; on disk as {file!a}, {how} than the table's {written!a} (macOS writes names decomposed, NFD)"
+
+
+def _name_key(name: str) -> str:
+    """A name as :mod:`camerabench.dataset` compares video names (``_key`` there, which imports
+    this module): in Unicode's composed form and case-folded."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dict[str, list[MCQRow]]:
@@ -599,10 +712,27 @@ def _clean(text: str) -> str:
     return " ".join(text.translate(_PUNCTUATION).split())
 
 
+def _normal(text: str) -> str:
+    """``text`` in Unicode's compatibility form (NFKC: ``Ｂ`` is ``B``, ``…`` is ``...``) without
+    zero-width characters: the form a reply is read in, and so the form its option texts are
+    matched in (an option ``Zoom in…`` or ``Ｗｉｄｅ shot`` was not found in a reply quoting it)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _option_clean(text: str) -> str:
+    """An option's text as a reply naming it is read (:func:`_normal`, then :func:`_clean`)."""
+    return _clean(_normal(text))
+
+
+def _option_key(text: str) -> str:
+    """An option's text as rule 3 of :func:`extract_choice` tells options apart."""
+    return _option_clean(text).lower()
+
+
 def _answer_part(reply: str) -> str:
     """The part of ``reply`` that answers, punctuation kept (see :func:`answer_text`)."""
-    text = unicodedata.normalize("NFKC", reply)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width spaces, joiners
+    text = _normal(reply)  # full-width letters, zero-width spaces and joiners
     outside: list[str] = []  # the reply outside its think blocks
     answers: list[str] = []  # the contents of its answer tags
     pos, thinking, answering = 0, False, False
@@ -766,7 +896,7 @@ def _names_no_option(text: str, options: Mapping[str, str]) -> bool:
     """Whether the cleaned answering ``text`` has a capital letter A-Z as a token (as rule 2 finds
     option letters) that is no option's letter: not ``A`` or ``I`` (English words), nor a letter
     standing alone in an option's text."""
-    in_texts = {t for v in options.values() for t in _clean(v).split(" ") if len(t) == 1}
+    in_texts = {t for v in options.values() for t in _option_clean(v).split(" ") if len(t) == 1}
     return any(
         len(t) == 1 and "A" <= t <= "Z" and t not in options and t not in _WORD_LETTERS and t not in in_texts
         for t in text.split(" ")
@@ -786,16 +916,19 @@ def _unless_negated(letter: str, rule: Literal["letter", "text"], part: str, opt
     if rule == "letter":
         named = rf"{letter}(?![^\W_])"
     else:  # the option text's words, any run of spaces and punctuation between them
-        words = _clean(options[letter]).split(" ")
+        words = _option_clean(options[letter]).split(" ")
         named = r"[\s.()\[\],:;!*#{}\"'`\u2018\u2019\u201c\u201d]+".join(map(re.escape, words)) + r"(?![^\W_])"
         named = f"(?i:{named})"
     return Choice(None, "unparsed") if re.search(_NEGATION + named, part) else Choice(letter, rule)
 
 
 def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
-    """The options whose texts appear in ``text`` (see :func:`extract_choice`, rule 3)."""
-    lowered = f" {text.lower()} "
-    spans = {k: _spans(lowered, f" {_clean(v).lower()} ") for k, v in options.items()}
+    """The options whose texts appear in ``text`` (see :func:`extract_choice`, rule 3): as words,
+    not inside one (``Static`` is not in ``ecstatic``), but next to any other character than a
+    letter or digit (``B—Tilt up``, ``B/Tilt up``: they were looked for between spaces only, and
+    ShotBench's scorer finds them as plain substrings)."""
+    lowered = text.lower()
+    spans = {k: _spans(lowered, _option_key(v)) for k, v in options.items()}
     named = [k for k, found in spans.items() if found]
     named = [
         k
@@ -806,9 +939,7 @@ def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
 
 
 def _spans(text: str, part: str) -> list[tuple[int, int]]:
-    """The (start, end) of every occurrence of ``part`` in ``text``, overlapping ones included."""
-    out, start = [], text.find(part)
-    while start >= 0:
-        out.append((start, start + len(part)))
-        start = text.find(part, start + 1)
-    return out
+    """The (start, end) of every occurrence of ``part`` in ``text`` with no letter or digit right
+    before or after it, overlapping ones included."""
+    found = re.finditer(rf"(?<![^\W_])(?={re.escape(part)}(?![^\W_]))", text)
+    return [(m.start(), m.start() + len(part)) for m in found]

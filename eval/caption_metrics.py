@@ -214,6 +214,8 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
 
     Raises:
         CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS` (named by its id).
+        ValueError: no ids, ids that differ, a video without a reference, or a reference of no
+            word (no letter or digit), named by its id.
     """
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
@@ -228,6 +230,10 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
         if not references[i]:  # pycocoevalcap would stop on a bare KeyError or assertion
             raise ValueError(f"video {i!r} has no reference caption (an empty list)")
         for k, ref in enumerate(references[i]):
+            if not any(ch.isalnum() for ch in ref):
+                # pycocoevalcap's ROUGE-L scores two empty texts 1: an empty (failed) caption would
+                # match a reference of no word ("", "...") as an identical one does
+                raise ValueError(f"reference caption {k} of {i!r} holds no word: {_show_text(ref)}")
             _check_length(ref, f"reference caption {k} of {i}")
     candidates = {i: _bounded_candidate(candidates[i], f"the candidate caption of {i}") for i in ids}
     have_java = java_available()
@@ -986,7 +992,18 @@ def labels_by_video(binary: Mapping[Primitive, list[BinaryRecord]]) -> dict[str,
 # --------------------------------------------------------------------------- section
 
 #: C0 and C1 control characters (Unicode category Cc), read as spaces.
-_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+_CONTROLS: dict[int, str | None] = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+#: Typographic quotes as the ASCII ones (the CameraBench references write "bird’s-eye" and
+#: "subject's" alike; a caption's "bird's-eye" was another word for every n-gram metric).
+_CONTROLS |= dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u02bc"), "'")
+_CONTROLS |= dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f"), '"')
+#: Invisible format characters that NFKC keeps: a zero-width space is a word break (a space); a
+#: soft hyphen, word joiner, byte-order mark or a direction mark is nothing ("pa\u00adns" was
+#: no "pans" for the metrics, nor for the motion facts).
+_CONTROLS[0x200B] = " "
+_CONTROLS |= dict.fromkeys(
+    [0x00AD, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF]
+)
 
 
 def normalise_caption(text: str) -> str:
@@ -994,12 +1011,16 @@ def normalise_caption(text: str) -> str:
     are equal (a precomposed "é" and "e" + combining acute accent) and so are compatibility
     forms that read the same (full-width letters and punctuation, which models trained on
     Chinese text emit, ligatures such as "ﬁ", a no-break space), and control characters (tabs,
-    line breaks, escape sequences' ESC, NUL) as spaces.
+    line breaks, escape sequences' ESC, NUL) as spaces. Typographic quotes (’ ‘ “ ”) read as the
+    ASCII ones; invisible format characters are dropped (soft hyphen, word joiner, byte-order
+    mark, direction marks), but for a zero-width space, which reads as a space.
 
     >>> normalise_caption("The cam\u0065\u0301ra\x00pans") == "The cam\u00e9ra pans"
     True
     >>> normalise_caption("Ｔｈｅ camera pans left，then tilts up\u00a0ﬁrmly")
     'The camera pans left,then tilts up firmly'
+    >>> normalise_caption("\ufeffA bird\u2019s-eye view; it pa\u00adns\u200bleft")
+    "A bird's-eye view; it pans left"
     """
     return unicodedata.normalize("NFKC", text).translate(_CONTROLS)
 

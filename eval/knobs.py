@@ -1,8 +1,9 @@
 """Mean AP per hard-case knob: how each method does on the clips where one knob is turned on.
 
-The synthetic hard preset writes, per clip of ``manifest.json``, either ``"knobs": {name:
-value}`` (a knob counts as on when its value is true or a non-zero number; null and 0 are off,
-anything else, such as NaN or the string ``"false"``, is an error) or ``"failure_mode": name``. Clips
+The synthetic hard preset writes, per clip of ``manifest.json``, ``"knobs": {name: value}`` (a
+knob counts as on when its value is true or a non-zero number; null and 0 are off, anything
+else, such as NaN or the string ``"false"``, is an error) and ``"failure_mode": name``; a clip is
+in the group of every knob it turns on and of its failure mode (null or ``"none"``: none). Clips
 with no knob on form the group ``none``. AP is computed on the samples AP was computed on for
 the whole dataset (after the failed-sample policy), restricted to each group's clips.
 
@@ -31,6 +32,9 @@ from camerabench.runfolder import video_file_stem
 __all__ = ["clip_groups", "knob_section", "knob_trajectory_errors", "subset_ap"]
 
 log = logging.getLogger(__name__)
+
+#: The group of the clips with no knob on.
+NO_KNOB = "none"
 
 
 def _is_number(value: Any) -> bool:
@@ -67,9 +71,13 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
     video listed twice is in the groups of every knob either entry turns on (``none`` only when
     neither does).
 
+    A clip's ``failure_mode`` puts it in that group too (its knobs need not turn it on; when
+    they turn it off, a warning names the clip).
+
     Raises:
         FileFormatError: naming ``path`` and the clip, when a knob value is no boolean, null or
-            finite number (NaN, a string: its truth would turn the knob on) or a
+            finite number (NaN, a string: its truth would turn the knob on), ``knobs`` is no
+            object or null, a knob named ``none`` (the group of clips with no knob on) is on, or a
             ``failure_mode`` is no string or null.
     """
     clips = manifest.get("clips")
@@ -91,6 +99,11 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
             raise FileFormatError(
                 path, f"clips[{k}] (video {video!r}): failure_mode must be a string or null, got {_show(mode)}"
             )
+        if knobs is not None and not isinstance(knobs, dict):
+            # a list of knob names (["motion_blur"]) put the clip in no knob group, silently
+            raise FileFormatError(
+                path, f"clips[{k}] (video {video!r}): knobs must be an object (knob -> true/false), got {_show(knobs)}"
+            )
         if isinstance(knobs, dict):
             seen_any = True
             for name, v in knobs.items():
@@ -103,15 +116,35 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
                     )
                 if is_on:
                     names.append(str(name))
-        elif mode:
+        if mode and mode != NO_KNOB:
+            # the failure mode the clip exercises is its group, whether or not its knobs say so
+            # too: with a knobs object that does not turn it on (an older or hand-written
+            # manifest), the clip was counted under "none", as a clip with no hard case
             seen_any = True
-            names = [str(clip["failure_mode"])]
+            if isinstance(knobs, dict) and mode in knobs and not _knob_on(knobs[mode]):
+                log.warning(
+                    "%s: clips[%d] (video %r) has the failure_mode %r but its knobs turn %r off: it is counted "
+                    "in the group of its failure mode",
+                    path,
+                    k,
+                    video,
+                    mode,
+                    mode,
+                )
+            names.append(mode)
         elif "failure_mode" in clip:
             seen_any = True
+        if NO_KNOB in names:
+            # the group of the clips with no knob on: a knob of that name would be merged with them
+            raise FileFormatError(
+                path,
+                f"clips[{k}] (video {video!r}): a knob named {NO_KNOB!r} is turned on; that is the name of the group "
+                "of clips with no knob on",
+            )
         on.setdefault(video, set()).update(names)
     groups: dict[str, set[str]] = {}
     for video, knobs_on in on.items():
-        for name in sorted(knobs_on) or ["none"]:
+        for name in sorted(knobs_on) or [NO_KNOB]:
             groups.setdefault(name, set()).add(video)
     return dict(sorted(groups.items())) if seen_any else {}
 

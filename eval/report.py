@@ -42,6 +42,7 @@ from camerabench.eval.results import (
     TrajectoryResult,
     VQAResult,
     escaped_text,
+    read_metrics,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, make_folder, read_json_document, write_error, write_json
@@ -1613,6 +1614,51 @@ def _remove_stale(out: Path, written: set[str]) -> None:
 #: The files that say a report folder is complete and whose numbers its tables hold.
 _CLAIM_FILES = ("report.md", "report.html", "metrics.json")
 
+#: Written in a report folder before anything else there is replaced or removed: the files of the
+#: names a report writes are then a report's (an interrupted one leaves no metrics.json to say so).
+REPORT_MARKER = ".camerabench-report"
+
+
+def check_report_folder(out_dir: str | Path) -> None:
+    """Refuse a report folder whose files of the names a report writes (``report.md``,
+    ``metrics.json``, the CSVs and plots, ``gallery/``) no camerabench report wrote: a report
+    overwrites or removes them (``--out ~`` with a ``report.md`` of one's own there). They are a
+    report's when the folder has :data:`REPORT_MARKER` or a ``metrics.json`` this version reads
+    (a report by an older camerabench). Cheap: callers run it before any work (the demo before
+    rendering).
+
+    Raises:
+        CameraBenchError: naming the folder and (some of) the files.
+    """
+    out = Path(out_dir)
+    if not out.is_dir() or (out / REPORT_MARKER).is_file():
+        return
+    names = [n for n in (*_CLAIM_FILES, *_OUTPUT_FILES) if (out / n).exists() or (out / n).is_symlink()]
+    names += ["gallery/"] if (out / "gallery").is_dir() else []
+    if not names:
+        return
+    if (out / "metrics.json").is_file():
+        try:
+            read_metrics(out / "metrics.json")
+            return
+        except FileFormatError:
+            pass  # not a camerabench document, or not one this version reads: said below
+    raise CameraBenchError(
+        f"{out}: holds {', '.join(names[:4])}{', ...' if len(names) > 4 else ''}, which no camerabench report wrote "
+        f"(no {REPORT_MARKER}, no metrics.json this version reads): a report there would overwrite or remove them; "
+        "choose another --out, or move them away"
+    )
+
+
+def _mark_report_folder(out: Path) -> None:
+    """Write :data:`REPORT_MARKER` (after :func:`check_report_folder`, before anything is replaced)."""
+    if not (out / REPORT_MARKER).is_file():
+        atomic_write_text(
+            out / REPORT_MARKER,
+            "A camerabench report folder: `camerabench report` replaces the report files here "
+            "(report.md, report.html, metrics.json, the CSVs, plots and gallery/).\n",
+        )
+
 
 def _unclaim(out: Path) -> None:
     """Remove an earlier report's ``report.md``, ``report.html`` and ``metrics.json`` before this
@@ -1665,11 +1711,13 @@ def write_report(
         WriteError: ``out_dir`` cannot be made or written in (a file is in the way, a read-only
             place): raised before the evaluation.
     """
+    check_report_folder(out_dir)  # files of a report's names that no report wrote: refused, not overwritten
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in
     _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
     ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
     mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
+    _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result
     doc = _Doc()

@@ -310,6 +310,21 @@ def _check_bounds(value: Any, lo: float, hi: float, what: str, interval: bool, k
         raise ResultFormatError(f"expected {what} (or null), got {value!r}", keys)
 
 
+def _must(holds: bool, problem: str, keys: tuple[str | int, ...]) -> None:
+    """Refuse a document whose counts do not add up (``problem`` says how, ``keys`` name the field).
+
+    Raises:
+        ResultFormatError: ``holds`` is false.
+    """
+    if not holds:
+        raise ResultFormatError(problem, keys)
+
+
+def _check_policy(policy: str, keys: tuple[str | int, ...]) -> None:
+    if policy not in FAILED_POLICIES:
+        raise ResultFormatError(f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {policy!r}", keys)
+
+
 class Section:
     """Mixin of the result dataclasses: ``to_dict`` in field order, ``from_dict`` by type hints."""
 
@@ -392,6 +407,30 @@ class PrimitiveCounts(Section):
     missing: int
     dropped: int
 
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        ok, failed, missing, labelled = self.ok, self.failed, self.missing, self.labelled
+        _must(
+            ok + failed + missing == labelled,
+            f"ok {ok} + failed {failed} + missing {missing} is not the {labelled} labelled samples "
+            "(each labelled sample is ok, failed or missing)",
+            (*keys, "labelled"),
+        )
+        _must(
+            self.samples + self.dropped == labelled,
+            f"samples {self.samples} + dropped {self.dropped} is not the {labelled} labelled samples",
+            (*keys, "samples"),
+        )
+        _must(
+            self.positives <= self.samples,
+            f"{self.positives} positives among {self.samples} samples",
+            (*keys, "positives"),
+        )
+        _must(
+            self.dropped <= failed + missing,
+            f"{self.dropped} dropped, more than the {failed} failed and {missing} missing samples",
+            (*keys, "dropped"),
+        )
+
 
 @dataclass
 class BinaryCI(Section):
@@ -450,11 +489,27 @@ class BinaryResult(Section):
     note: str | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
-        if self.failed_policy not in FAILED_POLICIES:
-            raise ResultFormatError(
-                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
-                (*keys, "failed_policy"),
+        _check_policy(self.failed_policy, (*keys, "failed_policy"))
+        lacking = [p for p in self.per_primitive if p not in self.counts]
+        extra = [p for p in self.counts if p not in self.per_primitive]
+        _must(not lacking, f"no counts of primitive {lacking[:1]} of per_primitive", (*keys, "counts"))
+        _must(not extra, f"counts of primitive {extra[:1]}, which per_primitive lacks", (*keys, "counts"))
+        for name in ("failed", "missing", "samples"):
+            total = sum(getattr(c, name) for c in self.counts.values())
+            _must(
+                getattr(self, name) == total,
+                f"{getattr(self, name)}, but the primitives' counts add up to {total}",
+                (*keys, name),
             )
+        if self.failed_policy == "lowest":
+            dropped = sum(c.dropped for c in self.counts.values())
+            _must(dropped == 0, f"{dropped} samples dropped under failed_policy lowest (which drops none)", keys)
+        defined = sum(not math.isnan(v) for v in self.per_primitive.values())
+        _must(
+            self.primitives_in_mean == defined,
+            f"{self.primitives_in_mean}, but per_primitive has {defined} defined APs",
+            (*keys, "primitives_in_mean"),
+        )
 
 
 @dataclass
@@ -531,6 +586,22 @@ class KnobAP(Section):
     failed: int | None = None
     missing: int | None = None
     dropped: int | None = None
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        counts = {"failed": self.failed, "missing": self.missing, "dropped": self.dropped}
+        recorded = [k for k, v in counts.items() if v is not None]
+        if recorded and len(recorded) < len(counts):
+            lacking = next(k for k, v in counts.items() if v is None)
+            raise ResultFormatError(
+                f"{recorded[0]} is recorded but {lacking} is not (the counts are recorded together or not at all)",
+                keys,
+            )
+        if self.failed is not None and self.missing is not None and self.dropped is not None:
+            _must(
+                self.dropped <= self.failed + self.missing,
+                f"{self.dropped} dropped, more than the {self.failed} failed and {self.missing} missing samples",
+                (*keys, "dropped"),
+            )
 
 
 # --------------------------------------------------------------------------- VQA and retrieval
@@ -612,11 +683,28 @@ class VQAResult(Section):
     undefined_tasks: list[str] | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
-        if self.failed_policy not in FAILED_POLICIES:
-            raise ResultFormatError(
-                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
-                (*keys, "failed_policy"),
+        _check_policy(self.failed_policy, (*keys, "failed_policy"))
+        _must(self.cells == 4 * self.pairs, f"{self.cells} cells in {self.pairs} pairs of 4", (*keys, "cells"))
+        _check_tasks(self.tasks_answered, len(self.unanswered_tasks), self.undefined_tasks, self.tasks_total, keys)
+        if self.failed_policy == "lowest":
+            _must(
+                self.dropped_pairs == 0,
+                f"{self.dropped_pairs} pairs dropped under failed_policy lowest (which drops none)",
+                (*keys, "dropped_pairs"),
             )
+
+
+def _check_tasks(
+    answered: int, unanswered: int | None, undefined: list[str] | None, total: int, keys: tuple[str | int, ...]
+) -> None:
+    """Refuse task counts that do not add up to ``total`` (``unanswered`` None: not recorded, at most)."""
+    accounted = answered + (unanswered or 0) + len(undefined or [])
+    parts = f"{answered} answered" + (f", {unanswered} unanswered" if unanswered is not None else "")
+    parts += f", {len(undefined or [])} undefined"
+    if unanswered is None:
+        _must(accounted <= total, f"{parts}: more than the {total} tasks", (*keys, "tasks_answered"))
+    else:
+        _must(accounted == total, f"{parts}: not the {total} tasks", (*keys, "tasks_answered"))
 
 
 @dataclass
@@ -636,6 +724,9 @@ class RetrievalResult(Section):
     tasks_total: int
     chance: RetrievalScores = field(default_factory=lambda: dataclasses.replace(RETRIEVAL_CHANCE))
     undefined_tasks: list[str] | None = None
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        _check_tasks(self.tasks_answered, None, self.undefined_tasks, self.tasks_total, keys)
 
     @property
     def overall(self) -> RetrievalScores:
@@ -734,11 +825,17 @@ class CaptionResult(Section):
     unreferenced: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
-        if self.failed_policy not in FAILED_POLICIES:
-            raise ResultFormatError(
-                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
-                (*keys, "failed_policy"),
-            )
+        _check_policy(self.failed_policy, (*keys, "failed_policy"))
+        _must(
+            self.evaluated <= self.videos,
+            f"{self.evaluated} captions evaluated, more than the {self.videos} videos with a reference",
+            (*keys, "evaluated"),
+        )
+        _must(
+            self.failed + self.missing <= self.videos,
+            f"{self.failed} failed + {self.missing} missing, more than the {self.videos} videos with a reference",
+            (*keys, "failed"),
+        )
 
 
 # --------------------------------------------------------------------------- trajectories
@@ -811,6 +908,22 @@ class TrajectoryResult(Section):
         return result
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
+        _must(
+            self.ok + self.failed + self.missing == self.clips,
+            f"ok {self.ok} + failed {self.failed} + missing {self.missing} is not the {self.clips} clips",
+            (*keys, "clips"),
+        )
+        _must(
+            self.clips_with_translation_error <= self.ok,
+            f"{self.clips_with_translation_error}, more than the {self.ok} clips evaluated",
+            (*keys, "clips_with_translation_error"),
+        )
+        aligned = sum(self.alignment_counts.values())
+        _must(
+            aligned <= self.ok,
+            f"{aligned} clips aligned, more than the {self.ok} evaluated",
+            (*keys, "alignment_counts"),
+        )
         counts = {"rpe_pairs": self.rpe_pairs, "rpe_gap_pairs": self.rpe_gap_pairs, "rpe_gap_clips": self.rpe_gap_clips}
         recorded = [k for k, v in counts.items() if v is not None]
         if recorded and len(recorded) < len(counts):
@@ -854,6 +967,18 @@ class Reliability(Section):
     prob_pred: list[float] = field(metadata=_FRACTION)
     prob_true: list[float] = field(metadata=_FRACTION)
     counts: list[int]
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        _must(
+            len(self.prob_pred) == len(self.prob_true),
+            f"{len(self.prob_pred)} values of prob_pred, {len(self.prob_true)} of prob_true (one per non-empty bin)",
+            (*keys, "prob_true"),
+        )
+        _must(
+            len(self.counts) <= self.n_bins,
+            f"{len(self.counts)} non-empty bins of {self.n_bins}",
+            (*keys, "counts"),
+        )
 
 
 @dataclass
@@ -915,6 +1040,14 @@ class CalibrationResult(Section):
     map_notes: dict[str, str] | None = None
     scores_changed: bool | None = None
 
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        binned = sum(self.reliability.counts)
+        _must(
+            binned == self.samples,
+            f"{binned} samples in the reliability bins, but samples is {self.samples}",
+            (*keys, "reliability", "counts"),
+        )
+
 
 # --------------------------------------------------------------------------- method and top level
 
@@ -956,6 +1089,22 @@ class CategoryAccuracy(Section):
     missing: int
     covered: bool = True
 
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        _must(self.scored <= self.rows, f"{self.scored} scored of {self.rows} rows", (*keys, "scored"))
+        _must(self.correct <= self.scored, f"{self.correct} correct of {self.scored} scored", (*keys, "correct"))
+        _must(
+            self.correct + self.unparsed <= self.scored,
+            f"{self.correct} correct + {self.unparsed} unparsed, more than the {self.scored} scored",
+            (*keys, "unparsed"),
+        )
+        counted = self.correct + self.unparsed + self.failed + self.missing
+        _must(
+            counted <= self.rows,
+            f"correct {self.correct} + unparsed {self.unparsed} + failed {self.failed} + missing {self.missing}, "
+            f"more than the {self.rows} rows",
+            (*keys, "rows"),
+        )
+
 
 @dataclass
 class MCQResult(Section):
@@ -987,6 +1136,18 @@ class MCQResult(Section):
     extraction: dict[str, int] = field(default_factory=dict)
     note: str | None = None
     unmatched_answers: int | None = None
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        rows = sum(c.rows for c in self.per_category.values())
+        _must(self.rows == rows, f"{self.rows}, but the categories hold {rows} rows", (*keys, "rows"))
+        covered = [c for c in self.per_category.values() if c.covered]
+        for name in ("correct", "unparsed", "failed", "missing"):
+            total = sum(getattr(c, name) for c in covered)
+            _must(
+                getattr(self, name) == total,
+                f"{getattr(self, name)}, but the covered categories' counts add up to {total}",
+                (*keys, name),
+            )
 
 
 @dataclass
@@ -1057,11 +1218,86 @@ class EvaluationResult(Section):
     knobs: dict[str, dict[str, KnobAP]] = field(default_factory=dict)
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
-        if self.failed_policy not in FAILED_POLICIES:
-            raise ResultFormatError(
-                f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {self.failed_policy!r}",
-                (*keys, "failed_policy"),
+        _check_policy(self.failed_policy, (*keys, "failed_policy"))
+        for name, method in self.methods.items():
+            for section in ("binary", "vqa", "captions"):
+                policy = getattr(getattr(method, section), "failed_policy", self.failed_policy)
+                _must(
+                    policy == self.failed_policy,
+                    f"{policy!r}, but the document's failed_policy is {self.failed_policy!r}",
+                    (*keys, "methods", name, section, "failed_policy"),
+                )
+        seen: dict[tuple[str, str], int] = {}
+        for i, comparison in enumerate(self.comparisons or []):
+            at = (*keys, "comparisons", i)
+            a, b = self._binary_of(comparison.a, (*at, "a")), self._binary_of(comparison.b, (*at, "b"))
+            _must(comparison.a != comparison.b, f"a test of method {comparison.a!r} against itself", (*at, "b"))
+            pair = (min(comparison.a, comparison.b), max(comparison.a, comparison.b))
+            _must(pair not in seen, f"a second test of {pair[0]!r} and {pair[1]!r} (comparisons[{seen.get(pair)}])", at)
+            seen[pair] = i
+            for side, binary in ((comparison.a, a), (comparison.b, b)):
+                lacking = [p for p in comparison.primitives if p not in binary.per_primitive]
+                _must(
+                    not lacking,
+                    f"primitive {lacking[:1]}, which method {side!r} was not evaluated on",
+                    (*at, "primitives"),
+                )
+                _must(
+                    comparison.samples <= binary.samples,
+                    f"{comparison.samples} common samples, more than the {binary.samples} of method {side!r}",
+                    (*at, "samples"),
+                )
+            _must(
+                comparison.n_bootstrap <= self.n_bootstrap,
+                f"{comparison.n_bootstrap} replicates, more than the document's n_bootstrap {self.n_bootstrap}",
+                (*at, "n_bootstrap"),
             )
+        clips: dict[str, tuple[int, str]] = {}
+        for name, table in self.knobs.items():
+            binary = self._binary_of(name, (*keys, "knobs", name))
+            for knob, entry in table.items():
+                at = (*keys, "knobs", name, knob)
+                first = clips.setdefault(knob, (entry.clips, name))
+                _must(
+                    entry.clips == first[0],
+                    f"{entry.clips} clips, but {first[0]} for method {first[1]!r} (a knob's clips are the same for "
+                    "every method)",
+                    (*at, "clips"),
+                )
+                _must(
+                    entry.primitives <= len(binary.per_primitive),
+                    f"{entry.primitives}, more than the {len(binary.per_primitive)} primitives of method {name!r}",
+                    (*at, "primitives"),
+                )
+                totals = {
+                    "samples": binary.samples,
+                    "failed": binary.failed,
+                    "missing": binary.missing,
+                    "dropped": sum(c.dropped for c in binary.counts.values()),
+                }
+                for count, total in totals.items():
+                    value = getattr(entry, count)
+                    _must(
+                        value is None or value <= total,
+                        f"{value}, more than the {total} {count} of method {name!r} on every clip",
+                        (*at, count),
+                    )
+
+    def _binary_of(self, name: str, keys: tuple[str | int, ...]) -> BinaryResult:
+        """The binary section of method ``name``, which a comparison or knob table names.
+
+        Raises:
+            ResultFormatError: ``name`` is not among the methods, or has no binary section.
+        """
+        method = self.methods.get(name)
+        if method is None:
+            shown = ", ".join(repr(m) for m in list(self.methods)[:5]) or "none"
+            raise ResultFormatError(f"method {name!r} is not among the document's methods ({shown})", keys)
+        if method.binary is None:
+            raise ResultFormatError(
+                f"method {name!r} has no binary section (paired tests and knob tables are of binary results)", keys
+            )
+        return method.binary
 
     def to_json(self) -> Any:
         """The document as standard JSON values (``null`` for undefined metrics)."""

@@ -7,10 +7,18 @@ themselves, but their edges against the picture do. :func:`static_mask` finds th
 sampled grey frames so that the geometric methods leave them out (``fast`` passes the mask to
 OpenCV SIFT and drops dense-flow points on it; ``colmap`` writes it as COLMAP's per-image mask).
 
-Two detectors, both on the frames the method samples:
+Three detectors, all on the frames the method samples:
 
 1. **Bars**: runs of rows (columns) from a border that are flat in every frame and constant over
    time: spatial range within a row, over all frames, at most :data:`BAR_RANGE` grey levels.
+1b. **Blurred side panels** (:func:`detect_panels`): a vertical phone video posted in a landscape
+   frame (or a landscape one in a portrait frame) with blurred, enlarged copies of itself filling
+   the sides. The panels move with the video but at another scale (x3 for a 9:16 video in a 16:9
+   frame), so their features pull the estimate: a sideways move of a phone clip read as a pan
+   (Pan_Right 0.071, Move_Right 0.009) until they were left out. Found on an axis without bars
+   as two runs of columns (rows) from the borders, symmetric about the centre, whose sharpness
+   (mean absolute Laplacian over the frames) is at most :data:`PANEL_BLUR_RATIO` of the
+   centre's, ending in a sharp straight edge (:data:`PANEL_EDGE_RATIO`).
 2. **Overlays**: corner pixels (2-D image structure) that keep their grey level (within
    :data:`STILL_LEVELS`) in at least :data:`STILL_SHARE` of the frame pairs in which the picture
    moves (at least :data:`MOVING_SHARE` of its corner pixels change), and in at least
@@ -52,10 +60,12 @@ __all__ = [
     "BAR_RANGE",
     "MAX_OVERLAY_SHARE",
     "MOVING_SHARE",
+    "PANEL_BLUR_RATIO",
     "STILL_LEVELS",
     "STILL_SHARE",
     "StaticMask",
     "detect_bars",
+    "detect_panels",
     "static_mask",
 ]
 
@@ -102,6 +112,25 @@ MAX_OVERLAY_SHARE = 0.2
 OVERLAY_BAND = 0.25
 #: Frame pairs in which the picture moves needed to call anything an overlay.
 MIN_MOVING_PAIRS = 2
+#: Largest sharpness (mean absolute Laplacian over rows and frames) of a blurred panel's column,
+#: as a share of the median sharpness of the centre fifth of the frame. Measured on vertical
+#: clips of the real test set (tests/data/real) posted at 480x270 with panels blurred at
+#: sigma 12 px and darkened to 60% (H.264 crf 18, sampled at 5 fps): panel columns 0.03-0.13,
+#: the video's own columns 0.16-1.8 (its smoothest parts, a road, at 0.16-0.4). The unmodified
+#: real clips' sides reach 0.04-0.35 on one side only (an over-exposed sky), not both.
+PANEL_BLUR_RATIO = 0.15
+#: A panel ends in a straight step, where the blur meets the video's first column: within
+#: :data:`PANEL_EDGE_PX` of the end of the blurred run (H.264 rings for a few columns next to
+#: the step: 0.14-0.22 there) one column is at least this share of the centre's sharpness
+#: (measured 7-9 with the panels darkened, 1.5-4 without; a depth-of-field blur fades over tens of
+#: columns instead and rises to about the centre's).
+PANEL_EDGE_RATIO = 1.5
+PANEL_EDGE_PX = 6
+#: Each panel takes between these shares of the frame side (a 9:16 video in a 16:9 frame leaves
+#: 34% a side; a 4:3 one 12.5%; a 1:1 one 22%).
+PANEL_SHARE = (0.08, 0.45)
+#: The two panels' widths differ by at most this share of the side (apps centre the video).
+PANEL_ASYMMETRY = 0.02
 
 
 @dataclass(frozen=True)
@@ -112,6 +141,8 @@ class StaticMask:
         usable: (H, W) bool, True where features and flow may be taken.
         bars: thickness in pixels of the bar found on each side (``top``, ``bottom``, ``left``,
             ``right``; 0 for none), before the margin.
+        panels: width in pixels of the blurred side panels found on each side (:func:`detect_panels`;
+            all 0 for none), before the margin.
         overlay_px: pixels masked as static overlays (beyond the bars and their margins).
         moving_pairs: frame pairs in which the picture moved.
         note: why no overlay was masked although pixels stayed put (empty otherwise).
@@ -119,6 +150,7 @@ class StaticMask:
 
     usable: NDArray[np.bool_]
     bars: dict[str, int] = field(default_factory=dict)
+    panels: dict[str, int] = field(default_factory=dict)
     overlay_px: int = 0
     moving_pairs: int = 0
     note: str = ""
@@ -133,6 +165,15 @@ class StaticMask:
         """Something is masked."""
         return not bool(self.usable.all())
 
+    @property
+    def picture(self) -> tuple[int, int, int, int]:
+        """``(x0, y0, x1, y1)``: the picture inside the bars and blurred panels (pixels, end
+        exclusive; the whole frame without them). Its size, not the frame's, is what a field of
+        view should be assumed across: a 9:16 video in a 16:9 frame is a third of its width."""
+        h, w = self.usable.shape
+        side = {k: max(self.bars.get(k, 0), self.panels.get(k, 0)) for k in ("top", "bottom", "left", "right")}
+        return side["left"], side["top"], w - side["right"], h - side["bottom"]
+
     def cv_mask(self) -> NDArray[np.uint8]:
         """OpenCV's convention (``detectAndCompute(img, mask)``): 255 where features may be found."""
         return self.usable.astype(np.uint8) * 255
@@ -144,6 +185,8 @@ class StaticMask:
             "bars_px": dict(self.bars),
             "overlay_px": self.overlay_px,
         }
+        if any(self.panels.values()):  # only then: run.json of a clip without panels is as before
+            out["panels_px"] = dict(self.panels)
         if self.note:
             out["overlay_note"] = self.note
         return out
@@ -199,6 +242,63 @@ def detect_bars(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> dict
     }
 
 
+def _panel_run(sharpness: NDArray[np.float64], reference: float) -> int:
+    """Width of a blurred panel at index 0 of a sharpness profile (0 for none): the run of
+    columns below :data:`PANEL_BLUR_RATIO` of ``reference`` from the border, up to the step
+    that ends it (its sharpest column within :data:`PANEL_EDGE_PX`)."""
+    blurred = sharpness <= PANEL_BLUR_RATIO * reference
+    run = int(np.argmin(blurred)) if not blurred.all() else len(blurred)
+    if not PANEL_SHARE[0] * len(sharpness) <= run <= PANEL_SHARE[1] * len(sharpness):
+        return 0
+    edge = sharpness[run : run + PANEL_EDGE_PX]
+    if not len(edge) or float(edge.max()) < PANEL_EDGE_RATIO * reference:
+        return 0
+    return run + int(np.argmax(edge))
+
+
+def detect_panels(
+    frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], bars: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Width of blurred side panels on each side of (N, H, W) grey frames (module docstring, 1b).
+
+    Panels come in symmetric pairs, left and right (a vertical video in a landscape frame) or top
+    and bottom (a landscape video in a portrait frame); an axis with a bar (``bars``, as
+    :func:`detect_bars` gives; computed when None) is not searched: its sides are bars.
+
+    Example:
+        >>> import cv2
+        >>> rng = np.random.default_rng(0)
+        >>> video = rng.integers(100, 255, size=(3, 60, 34)).astype(np.uint8)
+        >>> video = np.stack([cv2.GaussianBlur(v, (0, 0), 1) for v in video])  # a 34x60 phone video
+        >>> big = [cv2.resize(v, (100, 176))[58:118] for v in video]  # enlarged to 100 px wide,
+        >>> sides = np.stack([cv2.GaussianBlur(b, (0, 0), 8) // 2 for b in big])  # blurred, darkened
+        >>> sides[:, :, 33:67] = video
+        >>> detect_panels(sides)
+        {'top': 0, 'bottom': 0, 'left': 32, 'right': 33}
+    """
+    import cv2
+
+    stack = _as_stack(frames)
+    bars = detect_bars(stack) if bars is None else bars
+    n, h, w = stack.shape
+    lap = np.zeros((h, w), dtype=np.float64)
+    for g in stack:
+        lap += np.abs(cv2.Laplacian(g.astype(np.float32), cv2.CV_32F, ksize=3))
+    lap /= n
+    found = dict.fromkeys(("top", "bottom", "left", "right"), 0)
+    for (first, last), profile in ((("left", "right"), lap.mean(axis=0)), (("top", "bottom"), lap.mean(axis=1))):
+        if bars.get(first) or bars.get(last):
+            continue
+        size = len(profile)
+        reference = float(np.median(profile[int(0.4 * size) : int(np.ceil(0.6 * size))]))
+        if reference <= 0:
+            continue
+        low, high = _panel_run(profile, reference), _panel_run(profile[::-1], reference)
+        if low and high and abs(low - high) <= max(2, PANEL_ASYMMETRY * size):
+            found[first], found[last] = low, high
+    return found
+
+
 def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_frames: int = 5) -> StaticMask:
     """Bars and static overlays of a clip's sampled frames (module docstring).
 
@@ -223,8 +323,18 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
         usable[:, : bars["left"] + BAR_MARGIN_PX] = False
     if bars["right"]:
         usable[:, w - bars["right"] - BAR_MARGIN_PX :] = False
+    panels = detect_panels(stack, bars)
+    if any(panels.values()):
+        log.debug("blurred side panels of %s px left out", panels)
+        # the margin as for bars: keypoints on the panel's edge see the panel
+        if panels["top"]:
+            usable[: panels["top"] + BAR_MARGIN_PX] = False
+            usable[h - panels["bottom"] - BAR_MARGIN_PX :] = False
+        if panels["left"]:
+            usable[:, : panels["left"] + BAR_MARGIN_PX] = False
+            usable[:, w - panels["right"] - BAR_MARGIN_PX :] = False
     if n < MIN_MOVING_PAIRS + 1:
-        return StaticMask(usable, bars)
+        return StaticMask(usable, bars, panels)
 
     # Frame by frame (the sums below are those of whole-clip arrays, exactly: they count 0/1
     # values), so the extra memory is a few frames, not 8x the clip's grey levels (665 MB for
@@ -254,7 +364,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     structured_any |= current
     num_moving = int(moving.sum())
     if num_moving < MIN_MOVING_PAIRS:
-        return StaticMask(usable, bars, moving_pairs=num_moving)
+        return StaticMask(usable, bars, panels, moving_pairs=num_moving)
     still_share = still_sum / num_moving
     # ... and over a longer gap (about a second of sampled frames): a slow move changes a
     # smooth texture by little from one frame to the next, but not over a second
@@ -278,7 +388,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
             f"(over {MAX_OVERLAY_SHARE:.0%} of {num_structured}): a still scene part, not an overlay"
         )
         log.debug(note)
-        return StaticMask(usable, bars, moving_pairs=num_moving, note=note)
+        return StaticMask(usable, bars, panels, moving_pairs=num_moving, note=note)
     blobs = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     keep = np.zeros(count, dtype=bool)
@@ -288,4 +398,4 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     overlay = cv2.dilate(overlay, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
     overlay_px = int((overlay & usable).sum())
     usable &= ~overlay
-    return StaticMask(usable, bars, overlay_px=overlay_px, moving_pairs=num_moving)
+    return StaticMask(usable, bars, panels, overlay_px=overlay_px, moving_pairs=num_moving)

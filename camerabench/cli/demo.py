@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
-import sys
 from typing import TYPE_CHECKING, Any
 
 from camerabench.cli.args import path_arg, positive_int
@@ -71,13 +71,18 @@ def summary_line(result: DemoResult) -> str:
             part += f" [partial: {m.in_progress}]"
         parts.append(part)
     html = result.report.with_suffix(".html")
-    where = f"{result.report} and {html}" if html.is_file() else str(result.report)
+    # escaped: an --out with a line break or a byte that is not UTF-8 broke the one line (or, on a
+    # strict UTF-8 stdout, ended the finished demo in a UnicodeEncodeError traceback)
+    where = escaped_text(f"{result.report} and {html}" if html.is_file() else str(result.report))
     return f"demo finished in {result.seconds:.0f} s: " + "; ".join(parts) + f"; report: {where}"
 
 
 def run(args: argparse.Namespace) -> int:
+    from camerabench.cli.taxonomy import write_output
     from camerabench.jobs.demo import run_demo
 
+    # undefined-metric warnings go through logging as in evaluate and report (printed raw, each
+    # came with the source line that raised it: "  per_ap[name] = average_precision(...)")
+    logging.captureWarnings(True)
     result = run_demo(args.out, clips=args.clips, workers=args.workers, progress=True)
-    sys.stdout.write(summary_line(result) + "\n")
-    return 0
+    return write_output(summary_line(result) + "\n")

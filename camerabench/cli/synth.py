@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, NamedTuple
 
 from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
@@ -98,6 +97,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from camerabench.cli.taxonomy import write_output
+    from camerabench.eval.results import escaped_text
     from camerabench.synth.generate import generate_dataset
 
     # only an absent --size is the default: an empty one (--size "$UNSET") is text, refused below
@@ -110,5 +111,6 @@ def run(args: argparse.Namespace) -> int:
     out = generate_dataset(
         args.out, clips=args.clips, seed=args.seed, preset=args.preset, size=size, fps=fps, workers=args.workers
     )
-    sys.stdout.write(f"synthetic {args.preset} dataset written to {out}\n")
-    return 0
+    # escaped (a line break, a byte that is not UTF-8) and written as stdout can take it: a path
+    # it could not encode (``dé`` under PYTHONIOENCODING=ascii) ended the finished render in a traceback
+    return write_output(f"synthetic {args.preset} dataset written to {escaped_text(str(out))}\n")

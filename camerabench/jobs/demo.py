@@ -252,26 +252,59 @@ def run_demo(
     _check_arguments(out, clips, methods)
     clips = _count(clips) if clips is not None else None  # a plain int for the manifest and the checks
     _check_other_methods(run, methods)
+    from camerabench.eval.report import check_report_folder
+
+    check_report_folder(report)  # a report.md of one's own there (--out ~): refused now, not overwritten at the end
 
     from camerabench.eval import write_report  # after the checks: the report's plotting takes a second
     from camerabench.eval.evaluate import evaluate
     from camerabench.synth import generate_dataset
 
-    if (data / "manifest.json").is_file() and not (data / SYNTH_INCOMPLETE_FILE).exists():  # else regenerated
-        _check_existing_clips(data, clips)
-        log.info("using the existing synthetic dataset in %s", data)
-    else:
-        log.info("[1/4] generating the standard synthetic benchmark in %s", data)
-        generate_dataset(data, clips=clips, preset="standard", workers=workers, **_synth_options())
-    for i, (method, options) in enumerate(methods.items(), start=1):
-        log.info("[2/4] predict %s (%d/%d)", method, i, len(methods))
-        resume = MethodFolder.of(run, method).scores.exists()
-        run_predict(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
-    for method, options in methods.items():
-        log.info("[3/4] caption %s", method)
-        resume = MethodFolder.of(run, method).captions.exists()
-        run_caption(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
-    log.info("[4/4] evaluating and writing the report")
-    evaluation = evaluate(data, run)  # once: the report reuses it
-    report_path = write_report(data, run, report, evaluation=evaluation)
+    step = "[1/4] generating the dataset"
+    try:
+        if (data / "manifest.json").is_file() and not (data / SYNTH_INCOMPLETE_FILE).exists():  # else regenerated
+            _check_existing_clips(data, clips)
+            log.info("using the existing synthetic dataset in %s", data)
+        else:
+            log.info("[1/4] generating the standard synthetic benchmark in %s", data)
+            generate_dataset(data, clips=clips, preset="standard", workers=workers, **_synth_options())
+        for i, (method, options) in enumerate(methods.items(), start=1):
+            step = f"[2/4] predict {method}"
+            log.info("[2/4] predict %s (%d/%d)", method, i, len(methods))
+            resume = MethodFolder.of(run, method).scores.exists()
+            run_predict(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
+        for method, options in methods.items():
+            step = f"[3/4] caption {method}"
+            log.info("[3/4] caption %s", method)
+            resume = MethodFolder.of(run, method).captions.exists()
+            run_caption(data, method, run, workers=workers, resume=resume, options=options, progress=progress)
+        step = "[4/4] the report"
+        log.info("[4/4] evaluating and writing the report")
+        evaluation = evaluate(data, run)  # once: the report reuses it
+        report_path = write_report(data, run, report, evaluation=evaluation)
+    except (KeyboardInterrupt, SystemExit):
+        _log_stopped(out, clips, step)
+        raise
     return DemoResult(out, data, run, Path(report_path), evaluation.result, time.perf_counter() - t0)
+
+
+def _log_stopped(out: Path, clips: int | None, step: str) -> None:
+    """Say how to continue a demo stopped (Ctrl-C, SIGTERM) during ``step``: the predict and
+    caption steps end with "continue with --resume", a flag ``camerabench demo`` does not take (it
+    resumes by itself, run again into the same folder with the same clip count)."""
+    import shlex
+
+    again = f"camerabench demo --out {shlex.quote(_escaped_path(out))}"
+    again += f" --clips {clips}" if clips is not None else ""
+    if step.startswith("[1/4]"):
+        kept = "the synthetic dataset was not finished and is rendered anew"
+    else:
+        kept = "the dataset and the finished predictions and captions are kept"
+    log.warning("demo stopped during %s; to continue, run `%s` again (no --resume): %s", step, again, kept)
+
+
+def _escaped_path(path: Path) -> str:
+    """``path`` as one printable line (a line break, a byte that is not UTF-8 escaped)."""
+    from camerabench.eval.results import escaped_text
+
+    return escaped_text(str(path))

@@ -262,7 +262,10 @@ def _document() -> dict[str, Any]:
         "lowest",
         10,
         0,
-        methods={"m": MethodResult(binary=_binary({"Pan_Right": 0.5}, failed=1))},
+        methods={
+            "m": MethodResult(binary=_binary({"Pan_Right": 0.5}, failed=1)),
+            "n": MethodResult(binary=_binary({"Pan_Right": 0.4})),  # the comparison's other method
+        },
         chance=Chance({"Pan_Right": 0.5}, 0.5),
         comparisons=[Comparison("m", "n", 0.1, (0.0, 0.2), 0.5, 10, ["Pan_Right"], 6)],
         knobs={"m": {"blur": KnobAP(0.5, 1, 2, 2)}},

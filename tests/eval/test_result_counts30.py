@@ -26,10 +26,13 @@ from camerabench.eval.evaluate import Evaluation
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.report import write_report
 from camerabench.eval.results import (
+    BinaryCI,
+    BinaryResult,
     CalibrationResult,
     EvaluationResult,
     KnobAP,
     MethodResult,
+    PrimitiveCounts,
     Reliability,
     read_metrics,
     strict_json,
@@ -123,8 +126,19 @@ def test_the_undefined_knob_warning_gives_the_counts_and_uncounted_knobs_stay_no
 
 def test_knob_counts_round_trip_through_metrics_json_and_older_documents_still_read(tmp_path: Path) -> None:
     """Old: KnobAP had no failed/missing/dropped (TypeError); a document with them was refused."""
+    nan = (math.nan, math.nan)
+    binary = BinaryResult(  # the method the knob table is of: its binary totals hold the knob's counts
+        0.5, {"Pan_Left": 0.5}, 2, 1, 2, {"Pan_Left": 0.5}, 0.5, BinaryCI({"Pan_Left": nan}, nan),
+        {"Pan_Left": 0.5}, 0.5, {"Pan_Left": PrimitiveCounts(5, 2, 1, 2, 2, 1, 3)}, 1, "drop", {"boom": 2},
+    )  # fmt: skip
     result = EvaluationResult(
-        "d", "r", "drop", 0, 0, knobs={"m": {"blur": KnobAP(0.5, 1, 2, 2, failed=2, missing=1, dropped=3)}}
+        "d",
+        "r",
+        "drop",
+        0,
+        0,
+        methods={"m": MethodResult(binary=binary)},
+        knobs={"m": {"blur": KnobAP(0.5, 1, 2, 2, failed=2, missing=1, dropped=3)}},
     )
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps(result.to_json()))

