@@ -1093,6 +1093,7 @@ def estimate_trajectory(
     parallax_noise_ratio: float = PARALLAX_NOISE_RATIO,
     usable: NDArray[np.bool_] | None = None,
     grays: list[NDArray[np.uint8]] | None = None,
+    picture: tuple[int, int, int, int] | None = None,
 ) -> tuple[Trajectory, list[tuple[int, int, PairMotion]]]:
     """Chain two-view motion over (N, H, W, 3) RGB frames into a trajectory.
 
@@ -1113,6 +1114,14 @@ def estimate_trajectory(
     ``grays``, when given, are the frames' grey levels (OpenCV's RGB to grey), computed once by
     the caller. ``usable`` (H, W), when given, is where features and flow may be taken (False on static
     overlays and bars: :func:`~camerabench.baselines.geometry.overlay.static_mask`).
+    ``picture``, when given, is the ``(x0, y0, x1, y1)`` region (end exclusive) of the frame that
+    holds the picture, inside black bars or blurred side panels
+    (:attr:`~camerabench.baselines.geometry.overlay.StaticMask.picture`): the field of view is
+    assumed across it and the principal point at its centre, since a boxed picture is a whole
+    camera frame scaled down (a 4:3 film pillarboxed in 16:9; a 9:16 phone video posted between
+    blurred copies of itself, whose focal length the frame's width put at 1.8x the picture's
+    guess, so that a sideways move read as a pan: Move_Right 0.009, Pan_Right 0.071 on a real
+    truck clip laid out so; 0.127 / 0.012 with the picture's focal length).
 
     Returns:
         The trajectory (first camera at the origin, translation in scene-depth units,
@@ -1138,6 +1147,13 @@ def estimate_trajectory(
             f"dtype {np.asarray(usable).dtype}"
         )
     k = intrinsic_from_fov(width, height, fov_deg)
+    if picture is not None and tuple(picture) != (0, 0, width, height):
+        x0, y0, x1, y1 = (int(v) for v in picture)
+        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+            raise CameraBenchError(f"picture {tuple(picture)} is not a region of the {width}x{height} frames")
+        k = intrinsic_from_fov(x1 - x0, y1 - y0, fov_deg)
+        k[0, 2] += x0
+        k[1, 2] += y0
     if grays is None:
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
     cv_mask = None if usable is None else usable.astype(np.uint8) * 255
@@ -1480,6 +1496,7 @@ class FastPredictor(GeometricPredictor):
                 timestamps,
                 grays=grays,
                 usable=None if mask is None or not mask.any else mask.usable,
+                picture=None if mask is None else mask.picture,
                 fov_deg=self.opt("fov_deg"),
                 parallax_px=self.opt("parallax_px"),
                 parallax_noise_ratio=self.opt("parallax_noise_ratio"),

