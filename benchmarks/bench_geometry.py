@@ -8,8 +8,13 @@ Everything goes through the package: the selected clips are linked into one comb
 folder, each method runs on it with ``camerabench.jobs.runner.run_predict`` (in this process,
 one video at a time) into a run folder, whose ``run.json`` gives the seconds per video and the
 failures; AP comes from ``camerabench.eval.evaluate.evaluate`` (``--failed lowest``: a failed
-video ranks below every scored one) on label-only views of that dataset holding the clips each
-figure is about.
+video ranks below every scored one) on views of that dataset holding the clips each figure is
+about: their binary labels and links to their video files (a complete dataset of those clips,
+nothing missing). The run, made on the combined dataset, also holds the records of the other
+clips, which evaluate leaves out of a view: its two warnings saying so (the run was made on
+another --data; records name videos not in the dataset) are expected there and dropped when
+their counts are the expected ones, and each figure says how many records of other clips it
+leaves out instead.
 
 With ``--hard HARD_DATA`` (a hard-preset dataset) the methods also run on those clips, and AP is
 given per failure mode over the standard clips plus that mode's clips (so every primitive has
@@ -168,8 +173,14 @@ def build_combined(root: Path, sets: dict[str, Dataset], clips: list[Clip]) -> P
 
 
 def build_view(root: Path, name: str, sets: dict[str, Dataset], clips: list[Clip]) -> Path:
-    """A label-only dataset folder: the binary labels of ``clips`` (what AP is computed on)."""
+    """A dataset folder of ``clips`` only: their binary labels (what AP is computed on) and links to
+    their video files (those the combined dataset links), so no labelled video is missing from it."""
     folder = root / "views" / name
+    (folder / "videos").mkdir(parents=True, exist_ok=True)
+    for clip in clips:
+        link = folder / "videos" / clip.name
+        if not link.exists():
+            link.symlink_to(clip.path)
     _write_labels(folder, sets, clips)
     return folder
 
@@ -188,17 +199,73 @@ def _quiet() -> Iterator[None]:
         eval_log.setLevel(level)
 
 
-def binary_ap(view: Path, run_dir: Path, method: str) -> BinaryResult | None:
-    """The binary section of ``method`` evaluated on a view (failed videos ranked lowest)."""
-    result = evaluate(view, run_dir, failed="lowest", n_bootstrap=0, captions_minilm=False).result
-    return result.methods[method].binary if method in result.methods else None
+@dataclass(frozen=True)
+class ViewAP:
+    """A view's binary section and what of the run it leaves out (the records of other clips)."""
+
+    binary: BinaryResult | None
+    clips: int
+    other_records: int
+    other_clips: int
+
+    @property
+    def note(self) -> str:
+        """``(7 clips; the run's 75 score records of 5 other clips left out)``."""
+        if not self.other_records:
+            return f"({self.clips} clips)"
+        return (
+            f"({self.clips} clips; the run's {self.other_records} score records of "
+            f"{self.other_clips} other clips left out)"
+        )
 
 
-def _print_ap(title: str, binary: BinaryResult | None) -> None:
+class _ExpectedViewWarnings(logging.Filter):
+    """Drops evaluate's two warnings that a view of the run's dataset is bound to give, checked
+    against what they must say; any other warning (or these with other figures) passes."""
+
+    def __init__(self, method: str, run_data: str | None, view: str, records: int, videos: int) -> None:
+        super().__init__()
+        self.expected = {
+            # "%s: the run was made on %s, not on %s (the --data evaluated)"
+            "the run was made on": (method, run_data, view),
+            # "%s: %d %s record(s) name %d video(s) not in the dataset (e.g. %r): they are not evaluated"
+            "not in the dataset": (method, records, "score", videos),
+        }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        for text, expected in self.expected.items():
+            if isinstance(record.msg, str) and text in record.msg and args[: len(expected)] == expected:
+                return False
+        return True
+
+
+def binary_ap(view: Path, run_dir: Path, run: MethodRun) -> ViewAP:
+    """The binary section of ``run``'s method evaluated on a view (failed videos ranked lowest).
+
+    The run holds records of every clip of the combined dataset; those of clips not in the view
+    are left out by evaluate, counted here, and its warnings about them (expected) are dropped.
+    """
+    names = set(Dataset(view).videos())
+    others = [video for video, _ in run.scores or {} if video not in names]
+    run_data = run.info.data if run.info is not None else None
+    expected = _ExpectedViewWarnings(run.name, run_data, str(view.resolve()), len(others), len(set(others)))
+    eval_log = logging.getLogger(evaluate.__module__)
+    eval_log.addFilter(expected)
+    try:
+        result = evaluate(view, run_dir, failed="lowest", n_bootstrap=0, captions_minilm=False).result
+    finally:
+        eval_log.removeFilter(expected)
+    binary = result.methods[run.name].binary if run.name in result.methods else None
+    return ViewAP(binary, len(names), len(others), len(set(others)))
+
+
+def _print_ap(title: str, ap: ViewAP) -> None:
+    binary = ap.binary
     if binary is None:
-        print(f"  {title}: no scores")
+        print(f"  {title}: no scores {ap.note}")
         return
-    print(f"  {title}: mean AP {binary.mean_ap:.3f}")
+    print(f"  {title}: mean AP {binary.mean_ap:.3f} {ap.note}")
     print("    " + "  ".join(f"{p.value}={binary.per_primitive.get(p.value, math.nan):.3f}" for p in Primitive))
 
 
@@ -339,18 +406,18 @@ def bench_method(
             print(f"    {c.key}: {failures[c.name]}")
     std = [c for c in clips if c.source == "std"]
     hard = [c for c in clips if c.source == "hard"]
-    _print_ap("standard preset", binary_ap(build_view(root, "std", sets, std), run_dir, method))
+    _print_ap("standard preset", binary_ap(build_view(root, "std", sets, std), run_dir, run))
     if hard:
         with _quiet():
-            _print_ap("standard + hard", binary_ap(build_view(root, "all", sets, clips), run_dir, method))
+            _print_ap("standard + hard", binary_ap(build_view(root, "all", sets, clips), run_dir, run))
             for mode in sorted({c.failure_mode for c in hard if c.failure_mode}):
                 members = [c for c in hard if c.failure_mode == mode]
-                binary = binary_ap(build_view(root, f"mode_{mode}", sets, std + members), run_dir, method)
+                ap = binary_ap(build_view(root, f"mode_{mode}", sets, std + members), run_dir, run)
                 n_failed = sum(1 for c in members if c.name in failures)
-                mean = binary.mean_ap if binary is not None else math.nan
+                mean = ap.binary.mean_ap if ap.binary is not None else math.nan
                 print(
                     f"  mode {mode}: {len(members)} clips, {n_failed} failed; mean AP over standard + mode clips "
-                    f"{mean:.3f}"
+                    f"{mean:.3f} {ap.note}"
                 )
     return {
         "options": options,

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from camerabench.errors import CameraBenchError
+
 __all__ = [
     "MAX_COORDINATE",
     "META_ASSUMED_FOV_DEG",
@@ -36,6 +38,7 @@ __all__ = [
     "focal_from_fov",
     "interpolate_poses",
     "intrinsic_from_fov",
+    "picture_intrinsic",
     "pinhole_intrinsic",
     "pose_issue",
     "pose_problem",
@@ -197,6 +200,31 @@ def intrinsic_from_fov(width: int, height: int, fov_deg: float) -> NDArray[np.fl
         np.float64(160.5)
     """
     return pinhole_intrinsic(focal_from_fov(max(width, height), fov_deg), width, height)
+
+
+def picture_intrinsic(picture: tuple[int, int, int, int], fov_deg: float) -> NDArray[np.float64]:
+    """The guessed K of frames whose picture is the ``(x0, y0, x1, y1)`` region (end exclusive)
+    inside black bars or blurred side panels (``StaticMask.picture`` of ``camerabench.baselines.geometry.overlay``):
+    ``fov_deg`` across the picture's longer side, the principal point at its centre, as ``fast``
+    assumes. A boxed picture is a whole camera frame scaled down; the frame's own size put the
+    focal length of a 9:16 phone video posted in a 16:9 frame between blurred copies of itself at
+    1.8x the picture's guess, and of a 4:3 clip pillarboxed in 16:9 at 1.33x (real pans read
+    0.57-0.72x as wide by ``colmap``, and a sideways move read as a pan by ``fast``).
+
+    Raises:
+        CameraBenchError: ``picture`` is not a region of positive size at non-negative pixels.
+
+    Example:
+        >>> picture_intrinsic((164, 0, 316, 270), 60.0).round(1).tolist()  # 152x270 inside 480x270
+        [[233.8, 0.0, 239.5], [0.0, 233.8, 134.5], [0.0, 0.0, 1.0]]
+    """
+    x0, y0, x1, y1 = (int(v) for v in picture)
+    if not (0 <= x0 < x1 and 0 <= y0 < y1):
+        raise CameraBenchError(f"picture {tuple(picture)} is not a region (x0, y0, x1, y1) of positive size")
+    k = intrinsic_from_fov(x1 - x0, y1 - y0, fov_deg)
+    k[0, 2] += x0
+    k[1, 2] += y0
+    return k
 
 
 def interpolate_poses(

@@ -64,6 +64,18 @@ Honesty rules:
   at 10 fps), spread evenly over the clip, so the gates see the same amount of evidence.
 * Translation is divided by the median depth of the points the first frame sees (the
   ``scene_depth`` meta), so it is measured in scene depths like every other method here.
+* Internet-video layouts: no features are extracted on black bars (and their edges), static
+  overlays (a corner logo, burnt-in subtitles) or the blurred side panels of a phone video posted
+  in a landscape frame (:func:`~camerabench.baselines.geometry.overlay.static_mask`, written as
+  COLMAP's per-image masks). The initial focal length is ``fov_deg`` across the *picture* inside
+  the bars or panels (:attr:`~camerabench.baselines.geometry.overlay.StaticMask.picture`), the
+  principal point at its centre (:func:`~camerabench.trajectory.picture_intrinsic`, as ``fast``): a boxed picture is a
+  whole camera frame scaled down. The frame's size put a 9:16 phone video between blurred copies
+  of itself (152x270 in 480x270) at 415.7 px instead of 233.8, and its rotation-only estimate
+  read a real pan and tilt 0.57-0.61x as wide as on the picture alone (Pan_Right 0.115 against
+  0.201, Tilt_Down 0.106 against 0.173, 20 frames at 5 fps; 0.200 and 0.173 now); a 4:3 clip
+  pillarboxed in 16:9 0.72x (0.108 against 0.150; 0.144 now). Focal lengths are judged
+  plausible against the picture's width.
 """
 
 from __future__ import annotations
@@ -95,9 +107,8 @@ from camerabench.trajectory import (
     META_ROTATION_ONLY,
     META_SCENE_DEPTH,
     Trajectory,
-    focal_from_fov,
     interpolate_poses,
-    pinhole_intrinsic,
+    picture_intrinsic,
 )
 from camerabench.trajectory_formats import colmap_c2w, colmap_median_depth
 
@@ -182,6 +193,7 @@ def match_frames(
     max_error_px: float = 1.0,
     min_init_inliers: int = 100,
     usable: NDArray[np.bool_] | None = None,
+    principal_point: tuple[float, float] | None = None,
 ) -> MatchedFrames:
     """SIFT features and sequential matching with two-view verification of RGB frames.
 
@@ -200,6 +212,9 @@ def match_frames(
         usable: (H, W) where features may be extracted (False on static overlays and bars,
             :func:`~camerabench.baselines.geometry.overlay.static_mask`), written as COLMAP's
             per-image masks (``<mask_path>/<image name>.png``, zero = no features).
+        principal_point: ``(cx, cy)`` of every frame with ``prior_focal_px`` (pixels, pixel centres
+            at integers; None: the frame's centre). COLMAP does not refine it, so a picture off
+            the frame's centre (inside uneven bars) needs it given.
     """
     import cv2
     import pycolmap
@@ -223,9 +238,14 @@ def match_frames(
             if not cv2.imwrite(str(mask_dir / f"frame_{i:05d}.png.png"), usable.astype(np.uint8) * 255):
                 raise PredictionError(f"could not write the mask of frame {i} to {mask_dir}")
         reader.mask_path = str(mask_dir)
+    if principal_point is not None and prior_focal_px is None:
+        raise CameraBenchError("a principal point is given only with the prior focal length (prior_focal_px)")
     if prior_focal_px is not None:
         height, width = frames.shape[1:3]
-        reader.camera_params = f"{prior_focal_px},{(width - 1) / 2},{(height - 1) / 2}"
+        cx, cy = ((width - 1) / 2, (height - 1) / 2) if principal_point is None else principal_point
+        if not (0 <= cx <= width - 1 and 0 <= cy <= height - 1):
+            raise CameraBenchError(f"principal point {principal_point} is outside the {width}x{height} frames")
+        reader.camera_params = f"{prior_focal_px},{cx},{cy}"
     pycolmap.extract_features(
         db_path,
         image_dir,
@@ -596,7 +616,8 @@ class ColmapOptions(VideoGeometryOptions):
     )
     fov_deg: float = option(
         60.0,
-        "field of view across the frame's longer side giving the initial focal length, degrees (a pinhole "
+        "field of view across the picture's longer side (inside black bars or blurred side panels) giving the "
+        "initial focal length, degrees (a pinhole "
         "camera: 1 to 150, from a 1,400 mm telephoto to the widest rectilinear lenses)",
         ge=1,
         le=150,
@@ -698,8 +719,6 @@ class ColmapPredictor(GeometricPredictor):
         # against 20-31 s on 2 cores. Otherwise as many threads as OpenCV has (the machine's
         # cores, or what a worker of a parallel run was given).
         threads = 1 if self.opt("deterministic") else max(1, int(cv2.getNumThreads()))
-        height, width = frames.shape[1:3]
-        focal0 = focal_from_fov(max(width, height), self.opt("fov_deg"))  # the longer side's, as fast's
         # grey once, with OpenCV (static_mask's own RGB conversion is ~10x slower)
         grays = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
         leading, trailing = blank_ends(list(grays))
@@ -728,14 +747,21 @@ class ColmapPredictor(GeometricPredictor):
             seen = slice(leading, shot_n - trailing)
             frames, timestamps, grays = frames[seen], timestamps[seen], grays[seen]
             shot_n = len(frames)
+        mask = static_mask(grays)
+        # The field of view is assumed across the picture inside black bars or blurred side panels
+        # and the principal point at its centre, as fast's: a boxed picture is a whole camera frame
+        # scaled down (module docstring).
+        k0 = picture_intrinsic(mask.picture, self.opt("fov_deg"))
+        focal0 = float(k0[0, 0])
+        picture_width = mask.picture[2] - mask.picture[0]
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
-            mask = static_mask(grays)
             matched = match_frames(
                 frames,
                 Path(tmp),
                 num_threads=threads,
                 prior_focal_px=focal0,
                 usable=mask.usable if mask.any else None,
+                principal_point=(float(k0[0, 2]), float(k0[1, 2])),
             )
             info: dict[str, Any] = {
                 **clip.notes,
@@ -759,7 +785,6 @@ class ColmapPredictor(GeometricPredictor):
             # A plane seen while the camera moves (a dolly toward a poster) is PLANAR_OR_PANORAMIC
             # too: the rotation+zoom fit of the widest pairs tells it from a rotation.
             verified, flat = matched.verified, matched.without_parallax
-            k0 = pinhole_intrinsic(focal0, width, height)
             parallax = wide_pair_parallax(matched, k0)
             info["wide_pair_parallax"] = parallax
             if verified > 0 and verified - flat < 0.1 * verified and not parallax > 1.0:
@@ -812,7 +837,7 @@ class ColmapPredictor(GeometricPredictor):
                         filter_max_error_px=self.opt("filter_max_error_px"),
                         init_pair=pair,
                     )
-                    problem = _model_problem(rec, shot_n, width, self.opt("min_registered"), max_error_px)
+                    problem = _model_problem(rec, shot_n, picture_width, self.opt("min_registered"), max_error_px)
                     if problem is None:
                         traj, model_info = _trajectory_from_model(rec, timestamps)
                         problem = _scale_problem(traj, self.opt("max_travel_depths"))
@@ -903,7 +928,7 @@ def _model_problem(
         return f"only {rec.num_points3D()} 3D points"
     focal = np.array([im.camera.mean_focal_length() for im in rec.images.values() if im.has_pose])
     if focal.min() < 0.2 * width or focal.max() > 5 * width:
-        return f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a {width} px wide frame"
+        return f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a {width} px wide picture"
     error = float(rec.compute_mean_reprojection_error())
     if error > max_reprojection_error_px:
         return (

@@ -118,6 +118,7 @@ from camerabench.trajectory import (
     Trajectory,
     interpolate_poses,
     intrinsic_from_fov,
+    picture_intrinsic,
 )
 
 __all__ = [
@@ -1151,9 +1152,7 @@ def estimate_trajectory(
         x0, y0, x1, y1 = (int(v) for v in picture)
         if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
             raise CameraBenchError(f"picture {tuple(picture)} is not a region of the {width}x{height} frames")
-        k = intrinsic_from_fov(x1 - x0, y1 - y0, fov_deg)
-        k[0, 2] += x0
-        k[1, 2] += y0
+        k = picture_intrinsic((x0, y0, x1, y1), fov_deg)
     if grays is None:
         grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
     cv_mask = None if usable is None else usable.astype(np.uint8) * 255

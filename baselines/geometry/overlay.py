@@ -11,6 +11,11 @@ Three detectors, all on the frames the method samples:
 
 1. **Bars**: runs of rows (columns) from a border that are flat in every frame and constant over
    time: spatial range within a row, over all frames, at most :data:`BAR_RANGE` grey levels.
+   Burnt-in subtitles inside a bar (film subtitles sit in the lower letterbox bar) are not flat:
+   rows crossed by text belong to the bar when in every frame at least :data:`BAR_TEXT_SHARE` of
+   their pixels are at the bar's grey level (text covers a minority of a row; its other pixels are
+   the bar's black) and a flat row at the bar's level follows them (the bar's part between the
+   text and the picture). A dark picture row (a night sky) is not followed by one: it stays out.
 1b. **Blurred side panels** (:func:`detect_panels`): a vertical phone video posted in a landscape
    frame (or a landscape one in a portrait frame) with blurred, enlarged copies of itself filling
    the sides. The panels move with the video but at another scale (x3 for a 9:16 video in a 16:9
@@ -58,6 +63,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "BAR_RANGE",
+    "BAR_TEXT_SHARE",
     "MAX_OVERLAY_SHARE",
     "MOVING_SHARE",
     "PANEL_BLUR_RATIO",
@@ -74,6 +80,12 @@ log = logging.getLogger(__name__)
 #: Largest grey-level range along a row (column), over all frames, of a bar (H.264 keeps a black
 #: bar within 2 levels; a textured picture row spans tens of levels).
 BAR_RANGE = 6
+#: A row (column) crossed by text inside a bar has at least this share of its pixels within
+#: :data:`BAR_RANGE` of the bar's grey level in every frame. Measured on subtitles (OpenCV Hershey
+#: simplex, white with a black outline, 480 px wide frames): their busiest rows leave 55-75% of
+#: the row at the bar's level; a textured picture row 0-10%. Text rows count only when a flat row
+#: at the bar's level lies beyond them (module docstring, 1).
+BAR_TEXT_SHARE = 0.5
 #: Pixels masked beyond a bar: SIFT keypoints on the bar's edge move along it with the picture.
 BAR_MARGIN_PX = 4
 #: Largest share of the frame side a bar may take (a 2.39:1 film boxed into 4:3 takes 22% per bar).
@@ -234,12 +246,34 @@ def detect_bars(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8]) -> dict
     flat_rows = (hi.max(axis=1) - lo.min(axis=1)) <= BAR_RANGE
     flat_cols = (hi.max(axis=0) - lo.min(axis=0)) <= BAR_RANGE
     lim_r, lim_c = int(MAX_BAR_SHARE * h), int(MAX_BAR_SHARE * w)
+    columns = stack.transpose(0, 2, 1)  # (N, W, H): a column per line, as rows are
     return {
-        "top": _run_from_border(flat_rows, lim_r),
-        "bottom": _run_from_border(flat_rows[::-1], lim_r),
-        "left": _run_from_border(flat_cols, lim_c),
-        "right": _run_from_border(flat_cols[::-1], lim_c),
+        "top": _bar_extent(stack, flat_rows, lim_r),
+        "bottom": _bar_extent(stack[:, ::-1], flat_rows[::-1], lim_r),
+        "left": _bar_extent(columns, flat_cols, lim_c),
+        "right": _bar_extent(columns[:, ::-1], flat_cols[::-1], lim_c),
     }
+
+
+def _bar_extent(lines: NDArray[np.uint8], flat: NDArray[np.bool_], limit: int) -> int:
+    """Thickness of the bar at index 0 of ``lines`` ((N, L, K): frames, lines from the border,
+    pixels along a line) whose lines ``flat`` tells: the run of flat lines, carried on across
+    lines crossed by text (module docstring, 1) up to the last flat line at the bar's level."""
+    run = _run_from_border(flat, limit)
+    if not run or run >= limit:
+        return run
+    level = int(np.median(lines[:, :run]))
+    # the share of each line's pixels at the bar's level in its worst frame (frame by frame: a
+    # few lines of one frame at a time, not the clip's lines as int16)
+    bar_share = np.ones(limit - run)
+    for frame in lines:
+        near = np.abs(frame[run:limit].astype(np.int16) - level) <= BAR_RANGE
+        bar_share = np.minimum(bar_share, near.mean(axis=1))
+    at_level = flat[run:limit] & (bar_share == 1.0)
+    barlike = at_level | (bar_share >= BAR_TEXT_SHARE)
+    reach = int(np.argmin(barlike)) if not barlike.all() else len(barlike)
+    ends = np.flatnonzero(at_level[:reach])
+    return run + int(ends[-1]) + 1 if len(ends) else run
 
 
 def _panel_run(sharpness: NDArray[np.float64], reference: float) -> int:

@@ -49,6 +49,7 @@ from typing import Any, Literal, TypeVar
 
 from tqdm import tqdm
 
+from camerabench import __version__
 from camerabench.baselines.base import CAPTION_MODES, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
@@ -1124,6 +1125,7 @@ def _missing_questions(
 #: run.json's ``video_info[video]`` key, written by the runner for a ``predict`` video that left no
 #: record (the method answers none of its questions): the number of questions it found
 #: unanswerable. ``--resume`` takes such a video as done (see :func:`_done_without_records`).
+#: answer_run.json keeps it (1) for a multiple-choice row the same way (:data:`ROW_SHA256_KEY`).
 NO_RECORDS_KEY = "unanswerable_questions"
 
 
@@ -1185,6 +1187,100 @@ def _done_without_records(
     return done
 
 
+#: answer_run.json's ``video_info[row]`` key, next to :data:`NO_RECORDS_KEY` (1), for a multiple-choice
+#: row the method found outside what it answers (no record): the SHA-256 of what that finding rests
+#: on (:func:`answer_row_sha256`). ``--resume`` takes such a row as done while it is the same (see
+#: :func:`_rows_done_without_records`).
+ROW_SHA256_KEY = "row_sha256"
+
+
+def answer_row_sha256(row: MCQRow, media: Sequence[Path], settings: Mapping[str, Any]) -> str | None:
+    """SHA-256 of what a method's finding that ``row`` is outside what it answers rests on: the
+    row's cells (its table, question, options, category, media paths and types), its media files
+    (:func:`video_fingerprint`: a geometric method leaves a zoom question unanswered when the
+    video's trajectory has no intrinsics), the method's settings (``workers`` aside) and this
+    camerabench's version; None when a medium cannot be read (the row is then not taken as done).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = Path(tmp) / "v.mp4"
+        ...     _ = clip.write_bytes(b"frames")
+        ...     row = MCQRow("0", "t", ("video",), ("v.mp4",), "Size?", {"A": "Wide"}, "A", "shot size", 2)
+        ...     first = answer_row_sha256(row, [clip], {"seed": 0, "workers": 1})
+        ...     same = first == answer_row_sha256(row, [clip], {"seed": 0, "workers": 8})
+        ...     edited = dataclasses.replace(row, question="Size of the shot?")
+        ...     other = answer_row_sha256(row, [clip], {"seed": 1})
+        ...     same, first != answer_row_sha256(edited, [clip], {"seed": 0}), first != other
+        ...     answer_row_sha256(row, [Path(tmp) / "gone.mp4"], {}) is None
+        (True, True, True)
+        True
+    """
+    prints = [video_fingerprint(m) for m in media]
+    if any(p is None for p in prints):
+        return None
+    doc = {
+        "row": {"table": row.table, **row.to_columns()},
+        "media": prints,
+        "settings": {k: v for k, v in settings.items() if k not in _RESUMABLE_SETTINGS},
+        "camerabench": __version__,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _rows_done_without_records(
+    out_path: Path,
+    info: RunInfo,
+    recorded: set[str],
+    rows: Mapping[str, MCQRow],
+    digest: Callable[[MCQRow], str | None],
+) -> set[str]:
+    """Multiple-choice rows an earlier part of the run completed without leaving a record: the
+    method found them outside what it answers (a geometric method and a shot-size row). Their
+    records do not say they were run, so without this every ``--resume`` (every rerun of ``demo``
+    into its folder) ran them again.
+
+    Such a row is done when answer_run.json booked it (its timing), lists no failure for it, holds
+    :data:`NO_RECORDS_KEY` (1) for it and, under :data:`ROW_SHA256_KEY`, the digest of the row, its
+    media and the method's settings that ``digest`` gives now (an answer_run.json of an older
+    version has neither: its rows are run again, as they were). A row edited since (or its media,
+    or the method) is run again, and its entries are dropped from ``info``.
+    """
+    done: set[str] = set()
+    changed: set[str] = set()
+    stale: set[str] = set()
+    for key, row in rows.items():
+        details = info.video_info.get(key, {})
+        if key in recorded or key not in info.seconds_per_video or NO_RECORDS_KEY not in details:
+            continue
+        count, before = details[NO_RECORDS_KEY], details.get(ROW_SHA256_KEY)
+        if key in info.failures or type(count) is not int or count != 1 or not isinstance(before, str):
+            stale.add(key)  # not what a row outside the method's answers leaves (a hand-edited file)
+        elif digest(row) != before:
+            changed.add(key)
+        else:
+            done.add(key)
+    if changed:
+        log.warning(
+            "%s: %d row(s) the method found outside what it answers changed since the earlier run (their text, "
+            "media or the method; e.g. %s): they are run again",
+            out_path,
+            len(changed),
+            min(changed),
+        )
+    for key in changed | stale:
+        info.seconds_per_video.pop(key, None)
+        info.video_info.pop(key, None)
+    if done:
+        log.info(
+            "%s: %d row(s) the method found outside what it answers are already done (e.g. %s)",
+            out_path,
+            len(done),
+            min(done),
+        )
+    return done
+
+
 def _run_locked(
     kind: JobKind,
     ds: Dataset,
@@ -1206,6 +1302,11 @@ def _run_locked(
     settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
     asked = {v: questions_sha256(qs) for v, qs in ds.questions().items()} if kind == "predict" else {}
     prints = {v: video_fingerprint(ds.video_path(v)) for v in ds.videos()} if kind != "answer" else {}
+    rows = [row for table in ds.mcq.values() for row in table] if kind == "answer" else []
+    by_key = {_row_key(r.table, r.index): r for r in rows}
+
+    def row_digest(row: MCQRow) -> str | None:
+        return answer_row_sha256(row, row.media(ds.root), settings)
 
     done: set[str] = set()
     info: RunInfo
@@ -1284,8 +1385,10 @@ def _run_locked(
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
-        elif retry:
-            done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
+        else:
+            if retry:
+                done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
+            done |= _rows_done_without_records(out_path, info, done, by_key, row_digest)
     else:
         info = RunInfo(method=method, command=kind)
     info.settings = settings
@@ -1303,7 +1406,6 @@ def _run_locked(
     jobs: list[tuple[Any, ...]]
     job_fn: Callable[..., _Outcome]
     failed_fn: Callable[..., _Outcome]
-    rows = [row for table in ds.mcq.values() for row in table] if kind == "answer" else []
     videos = [_row_key(r.table, r.index) for r in rows] if kind == "answer" else ds.videos()
     todo = [v for v in videos if v not in done]
     # what runs, not what was asked: --workers 10**20 starts one process per video to run
@@ -1325,7 +1427,6 @@ def _run_locked(
     saver = _Progress(info_path, info, counted)
     saver.save()
     if kind == "answer":
-        by_key = {_row_key(r.table, r.index): r for r in rows}
         jobs = []
         for key in todo:
             row = by_key[key]
@@ -1369,6 +1470,12 @@ def _run_locked(
         if kind == "predict" and not outcome.records and not outcome.failure:
             # no record to resume from: run.json says it ran and answered none of its questions
             details[NO_RECORDS_KEY] = outcome.unanswerable
+        if kind == "answer" and not outcome.records and not outcome.failure:
+            # a row outside what the method answers: what that finding rests on, for --resume
+            digest = row_digest(by_key[outcome.video])
+            if digest is not None:  # a medium unreadable now: run again on resume
+                details[NO_RECORDS_KEY] = outcome.unanswerable
+                details[ROW_SHA256_KEY] = digest
         if details:
             info.video_info[outcome.video] = details
         else:
