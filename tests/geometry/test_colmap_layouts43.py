@@ -27,26 +27,11 @@ from camerabench.taxonomy import Primitive
 from camerabench.trajectory import intrinsic_from_fov, picture_intrinsic
 from camerabench.video import read_video, write_video
 
+from .layouts import phone_in_landscape
+
 VIDEOS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real" / "videos"
 QUESTIONS = [Question(p.question, p) for p in Primitive]
 SUBTITLES = ("Where are we going?", "Just keep walking.", "It is not far now.", "Look, over there!")
-
-
-def phone_in_landscape(frames: NDArray[np.uint8], width: int = 480, height: int = 270) -> NDArray[np.uint8]:
-    """As in test_layouts42.py: the middle 9:16 of each frame, centred in a 16:9 frame over a
-    blurred (sigma 12 px), darkened (60%) copy of itself enlarged to the frame's width."""
-    n, h, w, _ = frames.shape
-    crop = round(h * 9 / 16)
-    portrait = frames[:, :, (w - crop) // 2 : (w - crop) // 2 + crop]
-    inner = round(crop * height / h) // 2 * 2
-    out = np.zeros((n, height, width, 3), np.uint8)
-    for i in range(n):
-        big = cv2.resize(portrait[i], (width, round(h * width / crop)))
-        top = (big.shape[0] - height) // 2
-        out[i] = (cv2.GaussianBlur(big[top : top + height], (0, 0), 12) * 0.6).astype(np.uint8)
-        x0 = (width - inner) // 2
-        out[i, :, x0 : x0 + inner] = cv2.resize(portrait[i], (inner, height))
-    return out
 
 
 def letterbox_with_subtitles(frames: NDArray[np.uint8], fps: float) -> NDArray[np.uint8]:
