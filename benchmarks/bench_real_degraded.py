@@ -22,11 +22,21 @@ primitive, failed clips with their reasons, and every ranking loss: a primitive 
 scored positive clip has a negative clip at or above it, with both clips and scores, so a drop
 can be traced to the clips that cause it.
 
+A finished variant is reused (``W2/<variant>/done``). Each method runs into
+``W2/<variant>/runs/<method>/``, beside a note of what the run is of (``<method>.json``: the
+dataset's fingerprint, the variant, the method's settings and the git commit). Without
+``--resume`` every method runs again; with it, a finished run is reused and an interrupted one
+continued (the job runner's ``--resume``), and a run whose note differs (another dataset, other
+settings, a commit since) or has no note is refused before any work: its figures would not be
+those of this code and these clips. Edits not yet committed are not in the note: after changing
+the code, rerun without ``--resume``. The seconds are the method's own per clip, summed (run.json),
+so that a continued run counts the part before the interruption too.
+
 Usage::
 
     python benchmarks/bench_real.py --work W --methods fast        # builds W/data
     python benchmarks/bench_real_degraded.py --data W/data --work W2 [--variants crf40 noise ...]
-        [--methods fast] [--save FILE]
+        [--methods fast] [--save FILE] [--resume]
 """
 
 from __future__ import annotations
@@ -37,7 +47,6 @@ import json
 import logging
 import math
 import shutil
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +61,7 @@ from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.evaluate import evaluate
 from camerabench.jobs.runner import run_predict
-from camerabench.records import read_scores
+from camerabench.records import git_commit, read_scores
 from camerabench.runfolder import read_method
 from camerabench.taxonomy import Primitive
 from camerabench.video import read_video, write_video
@@ -207,22 +216,79 @@ def ranking_losses(data: Path, scores_path: Path) -> list[str]:
     return lines
 
 
-def bench(data: Path, run_root: Path, method: str) -> dict[str, Any]:
-    shutil.rmtree(run_root, ignore_errors=True)
-    t0 = time.perf_counter()
-    run_predict(data, method, run_root, workers=1, progress=False)
-    seconds = time.perf_counter() - t0
-    info = read_method(run_root / method).info
+def run_note(print_: str, variant: str, method: str, commit: str | None) -> dict[str, Any]:
+    """What a method's run in a variant is of (written to ``runs/<method>.json`` before it starts):
+    a run is reused or continued by ``--resume`` only while every field is the same."""
+    settings = predictor_class(method).Options.from_mapping({}, method=method).to_dict()
+    return {
+        "dataset": print_,
+        "variant": variant,
+        "method": method,
+        "settings": json.loads(json.dumps(settings, default=str)),
+        "git_commit": commit,
+    }
+
+
+def resumable_run(runs: Path, method: str, note: dict[str, Any]) -> bool:
+    """Whether ``runs/<method>`` holds a run ``--resume`` may reuse or continue (False: none there).
+
+    Raises:
+        CameraBenchError: a run whose note (``runs/<method>.json``) is missing, unreadable, or
+            differs from ``note`` (its figures would be of other clips, settings or code).
+    """
+    root, path = runs / method, runs / f"{method}.json"
+    if not root.exists():
+        return False
+    try:
+        earlier = json.loads(path.read_text())
+    except FileNotFoundError:
+        earlier = None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CameraBenchError(f"--resume: {path}: cannot be read ({exc}); rerun without --resume") from exc
+    if not isinstance(earlier, dict):
+        raise CameraBenchError(
+            f"--resume: {root} holds a run without a note of what it is of ({path.name}: made by an older copy of "
+            "this script?): rerun without --resume to run it again"
+        )
+    differ = [
+        f"{key} {json.dumps(earlier.get(key), sort_keys=True)} -> {json.dumps(value, sort_keys=True)}"
+        for key, value in note.items()
+        if earlier.get(key) != value
+    ]
+    if differ:
+        raise CameraBenchError(
+            f"--resume: {root} is a run of {method} other than this one would be ({'; '.join(differ)}): rerun "
+            "without --resume to run it again, or use another --work"
+        )
+    return True
+
+
+def bench(data: Path, runs: Path, method: str, note: dict[str, Any], resume: bool = False) -> dict[str, Any]:
+    """Run ``method`` on the variant at ``data`` into ``runs/<method>/`` (with ``resume``, a
+    finished run there of the same ``note`` is reused, an interrupted one continued) and score it."""
+    root, note_path = runs / method, runs / f"{method}.json"
+    how = "run"
+    if resume and resumable_run(runs, method, note):
+        earlier = read_method(root / method).info if (root / method).is_dir() else None
+        how = "reused" if earlier is not None and earlier.finished is not None else "continued"
+    if how == "run":
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        note_path.write_text(json.dumps(note, indent=1, sort_keys=True) + "\n")
+    if how != "reused":
+        run_predict(data, method, root, workers=1, resume=how == "continued", progress=False)
+    info = read_method(root / method).info
     if info is None:
-        raise SystemExit(f"{run_root / method}: the run wrote no run.json")
-    result = evaluate(data, run_root, failed="lowest", n_bootstrap=0, captions_minilm=False).result
+        raise SystemExit(f"{root / method}: the run wrote no run.json")
+    result = evaluate(data, root, failed="lowest", n_bootstrap=0, captions_minilm=False).result
     binary = result.methods[method].binary if method in result.methods else None
     return {
         "mean_ap": None if binary is None else binary.mean_ap,
         "per_primitive": {} if binary is None else dict(binary.per_primitive),
         "failures": dict(info.failures),
-        "ranking_losses": ranking_losses(data, run_root / method / "scores.jsonl"),
-        "seconds": seconds,
+        "ranking_losses": ranking_losses(data, root / method / "scores.jsonl"),
+        "seconds": math.fsum(info.seconds_per_video.values()),
+        "run": how,
     }
 
 
@@ -236,18 +302,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--methods", nargs="+", default=["fast"])
     parser.add_argument("--save", type=Path, default=None, help="write the figures as JSON")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the finished runs of an earlier call with this --work, continue its interrupted ones",
+    )
     return parser
 
 
-def check_args(args: argparse.Namespace) -> str:
+def check_args(args: argparse.Namespace) -> tuple[str, str | None]:
     """Refuse, before any variant is built, what would fail or mislead later; the dataset's
-    :func:`fingerprint`.
+    :func:`fingerprint` and the git commit of the code (for :func:`run_note`).
 
     Raises:
         CameraBenchError: a repeated variant or method, an unknown method or one that needs options
             (this script gives none), a dataset without videos or binary labels, a ``--work`` that is a
             file, inside the dataset or holding variants of another dataset, a ``--save`` that cannot
-            be written.
+            be written; with ``--resume``, a run in a finished variant that is not of these settings,
+            this dataset and this commit (:func:`resumable_run`).
     """
     for flag, given in (("--variants", args.variants), ("--methods", args.methods)):
         twice = sorted({x for x in given if given.count(x) > 1})
@@ -280,9 +352,13 @@ def check_args(args: argparse.Namespace) -> str:
         if not args.save.parent.is_dir():
             raise CameraBenchError(f"--save {args.save}: the folder {args.save.parent} does not exist")
     print_ = fingerprint(args.data)
+    commit = git_commit()
     for name in args.variants:
-        reused_variant(args.work / name, print_)
-    return print_
+        # an unfinished variant is built again, its runs removed with it: nothing there to resume
+        if reused_variant(args.work / name, print_) and args.resume:
+            for method in args.methods:
+                resumable_run(args.work / name / "runs", method, run_note(print_, name, method, commit))
+    return print_, commit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -295,16 +371,18 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Check every argument (before any variant is built), then benchmark."""
-    print_ = check_args(args)
+    print_, commit = check_args(args)
     logging.basicConfig(level=logging.ERROR)
     figures: dict[str, dict[str, Any]] = {}
     for name in args.variants:
         data = make_variant(args.data, name, args.work / name, print_)
         for method in args.methods:
-            res = bench(data, args.work / name / "runs", method)
+            note = run_note(print_, name, method, commit)
+            res = bench(data, args.work / name / "runs", method, note, resume=args.resume)
             figures.setdefault(name, {})[method] = res
             ap = "n/a" if res["mean_ap"] is None else f"{res['mean_ap']:.3f}"
-            print(f"\n== {name} / {method}: mean AP {ap}, {len(res['failures'])} failed, {res['seconds']:.0f} s")
+            how = "" if res["run"] == "run" else f" (run {res['run']})"
+            print(f"\n== {name} / {method}: mean AP {ap}, {len(res['failures'])} failed, {res['seconds']:.0f} s{how}")
             print("  " + "  ".join(f"{p.value}={res['per_primitive'].get(p.value, math.nan):.3f}" for p in Primitive))
             for video, reason in sorted(res["failures"].items()):
                 print(f"  FAILED {video}: {reason}")

@@ -662,10 +662,14 @@ _LOOKALIKES = dict(
 )
 _LONE_LOOKALIKE = re.compile(rf"(?<![^\W_])[{''.join(_LOOKALIKES)}](?![^\W_])")
 #: A word that negates what follows it (``not B``, ``isn't static``), before optional filler words.
+#: In Chinese (``不是B``, ``并非选项B``, ``不选b``) no space follows it, and it needs none before.
 _NEGATION = (
-    r"(?:(?<![^\W_])(?i:not|no|nor|neither|never)|(?i:n)['\u2019](?i:t))"
+    r"(?:(?:(?<![^\W_])(?i:not|no|nor|neither|never)|(?i:n)['\u2019](?i:t))"
     r"[\s*\"'`\u2018\u2019\u201c\u201d]+(?:(?i:a|an|the|option|choice|answer)[\s*\"'`\u2018\u2019\u201c\u201d]+)*"
-    r"[(\[*\"'`\u2018\u201c]*"
+    # 不是 并不是 并非 而非 不选 不 非 没有, then 选项 选择 选 答案
+    r"|(?:\u4e0d\u662f|\u5e76\u4e0d\u662f|\u5e76\u975e|\u800c\u975e|\u4e0d\u9009|\u4e0d|\u975e|\u6ca1\u6709)"
+    r"(?:\u9009\u9879|\u9009\u62e9|\u9009|\u7b54\u6848)?[\s*\"'`\u2018\u2019\u201c\u201d]*"
+    r")[(\[*\"'`\u2018\u201c]*"
 )
 
 
@@ -685,12 +689,18 @@ _LABEL = re.compile(
 #: ShotBench's official scorer (Vchitect/ShotBench, evaluation/calculate_scores.py,
 #: ``can_infer_option``) reads upper-case letters only and hands every other reply to a GPT-4o
 #: judge, then to a random letter; without the judge, the cue is what makes a lower-case
-#: letter an option's label here.
+#: letter an option's label here. The Chinese cues read so: ``答案：b`` (answer: b), ``答案是（b）``,
+#: ``选b`` / ``选项 b`` / ``选择b`` (option b, choose b); ``答案是b`` is ``the answer is b``: unparsed.
 _CUED = re.compile(
-    r"(?<![^\W_])(?:"
+    r"(?:(?<![^\W_])(?:"
     r"(?i:answer|option|choice)(?:\s+(?i:is))?\s*[:=\-\u2013\u2014]"  # answer: b, option - b
     r"|(?i:answer|option|choice)\s+(?i:is)\s*[*_\"'`\u2018\u201c(\[]"  # answer is (b)
     r"|(?i:option|choice)[\s*_\"'`\u2018\u201c(\[]"  # option b, choice (c)
+    r")"
+    # the same cues in Chinese, where no space sets a word off: 答案：b, 答案是：b, 选项：b
+    r"|(?:\u7b54\u6848|\u9009\u9879)(?:\s*[\u662f\u4e3a])?\s*[:=\-\u2013\u2014]"
+    r"|(?:\u7b54\u6848|\u9009\u9879)\s*[\u662f\u4e3a]\s*[*_\"'`\u2018\u201c(\[]"  # 答案是（b）, 答案为【b】
+    r"|(?:\u9009\u9879|\u9009\u62e9|\u9009)[\s*_\"'`\u2018\u201c(\[]"  # 选b, 选项 b, 选择（c）
     r")[\s*_#>:=\-\u2013\u2014\"'`\u2018\u201c(\[]*([a-z])(?![^\W_]|['\u2019\-.][^\W_])"
 )
 #: A lower-case letter standing alone anywhere in a reply (``or c``, ``not c.``), not one of an
@@ -720,9 +730,46 @@ def _normal(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
+#: Chinese, Japanese and Korean letters (kana, ideographs, hangul): no space sets a Latin letter
+#: off from them (``答案是B``, ``选B``, ``B项``).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK_LATIN = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z])|(?<=[A-Za-z])(?=[{_CJK}])")
+#: CJK punctuation that Unicode's compatibility form keeps (it already turns the full-width
+#: ``（）：，`` into ASCII): the ASCII mark it stands for, set off by a space on its outer side.
+_CJK_PUNCTUATION = str.maketrans(
+    {
+        "\u3002": ". ",  # 。
+        "\u3001": ", ",  # 、
+        "\u3010": " [",  # 【
+        "\u3011": "] ",  # 】
+        "\u3016": " [",  # 〖
+        "\u3017": "] ",  # 〗
+        "\u3014": " (",  # 〔
+        "\u3015": ") ",  # 〕
+        "\u300c": " \u201c",  # 「
+        "\u300d": "\u201d ",  # 」
+        "\u300e": " \u201c",  # 『
+        "\u300f": "\u201d ",  # 』
+        "\u300a": " \u201c",  # 《
+        "\u300b": "\u201d ",  # 》
+        "\u3008": " \u201c",  # 〈
+        "\u3009": "\u201d ",  # 〉
+    }
+)
+
+
+def _cjk_spaced(text: str) -> str:
+    """``text`` (in :func:`_normal` form) with its CJK punctuation read as the ASCII marks it stands
+    for (``B。`` is ``B.``, ``【B】`` is ``[B]``) and an ideographic space (U+3000) between a Latin letter and
+    a CJK letter next to it (``答案是B`` is ``答案是\u3000B``), so that the letter is a token of its own.
+    That space is not the ``[ \t]`` of :func:`_used_as_word`: ``A项`` is no English article."""
+    return _CJK_LATIN.sub("\u3000", text.translate(_CJK_PUNCTUATION))
+
+
 def _option_clean(text: str) -> str:
-    """An option's text as a reply naming it is read (:func:`_normal`, then :func:`_clean`)."""
-    return _clean(_normal(text))
+    """An option's text as a reply naming it is read (:func:`_normal`, :func:`_cjk_spaced`, then
+    :func:`_clean`)."""
+    return _clean(_cjk_spaced(_normal(text)))
 
 
 def _option_key(text: str) -> str:
@@ -791,7 +838,12 @@ def answer_text(reply: str) -> str:
 def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     """The option letter a free-text ``reply`` names.
 
-    1. :func:`answer_text` of the reply;
+    1. :func:`answer_text` of the reply, its CJK punctuation read as the ASCII marks it stands for
+       (``B。`` is ``B.``, ``【B】`` is ``[B]``; the full-width ``（B）`` and ``Ｂ`` already are) and a
+       Latin letter next to a CJK letter set off as a token of its own (``答案是B``, ``选B``, ``B项``
+       name B; ``答案是B或C`` names two letters: ``unparsed``); the cues and negations of rules 2
+       and 4 are read in Chinese too (``答案：b`` and ``选b`` are B, ``答案是b`` is ``the answer
+       is b``; ``不是B``, ``并非B``, ``不选b`` reject B);
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
        letters are upper case, so the English article "a" is not option A, except in a reply
        that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``) and a
@@ -825,7 +877,7 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     exactly one option text as a lower-cased substring), then asks GPT-4o and, failing that, draws
     a random letter; neither is followed here: what it cannot read is counted ``unparsed``.
     """
-    part = _answer_part(reply)
+    part = _cjk_spaced(_answer_part(reply))
     if any(m.group(1).upper() not in options for m in _LABEL.finditer(part)):
         return Choice(None, "unparsed")  # "E. Pan left" with options A-D: names no option, not A
     text = _clean(part)

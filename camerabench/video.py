@@ -36,7 +36,7 @@ from typing import Any
 import av
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import ColorPrimaries, ColorTrc, VideoReformatter
 from numpy.typing import NDArray
 
 from camerabench.errors import VideoError
@@ -98,6 +98,12 @@ class VideoInfo:
             start after 0 or before it. Frames whose timestamps are missing or repeated are
             timed by the stream's rate (``notes["timestamps_repeated"]``). Read-only; None
             only for a VideoInfo not made by :func:`probe_video`.
+        transfer: the first frame's transfer characteristic, by FFmpeg's name: ``"bt709"`` (SDR;
+            also ``"smpte170m"``, ``"bt2020-10"``), ``"smpte2084"`` (PQ), ``"arib-std-b67"``
+            (HLG), ``"unspecified"`` (the file says none: read as BT.709). None only for a
+            VideoInfo not made by :func:`probe_video`.
+        primaries: the first frame's colour primaries, by FFmpeg's name (``"bt709"``,
+            ``"bt2020"``, ``"unspecified"``, ...); None as for ``transfer``.
     """
 
     path: Path
@@ -108,6 +114,8 @@ class VideoInfo:
     duration_s: float
     notes: dict[str, Any] = field(default_factory=dict)
     timestamps: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+    transfer: str | None = None
+    primaries: str | None = None
 
 
 @dataclass(frozen=True)
@@ -515,6 +523,11 @@ class _Decoder:
         self.decoded = 0
         self.skipped = 0
         self.discarded = 0  # packets before the edit list's start: frames the container declares, never shown
+        self.packets = 0  # packets with data, not flagged corrupt: one frame each
+        # packets before the first keyframe (a transport stream cut, or a capture started, in the
+        # middle of a group of pictures): the decoder drops the frames it cannot build from them
+        self.leading: int = 0
+        self._keyed = False
         # whether the packets' timestamps increase in the order they are decoded, as decoding
         # times do (:meth:`stamped_in_decoding_order`); None once a packet has none
         self.packets_increasing: bool | None = True
@@ -548,6 +561,9 @@ class _Decoder:
                 self.discarded += packet.is_discard
                 if packet.size > 0:
                     self._follow(packet.pts)
+                    self.packets += 1
+                    self._keyed = self._keyed or packet.is_keyframe
+                    self.leading += not self._keyed
                 if in_full is not None:  # the flush packet (no pts) is always decoded in full
                     codec.skip_frame = "DEFAULT" if packet.pts is None or in_full(packet) else "NONREF"
                 for frame in self.stream.decode(packet):
@@ -576,7 +592,7 @@ class _Decoder:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
         (0 = not declared) or had damaged packets skipped. The frames an edit list cuts off are
         not among those declared: a trimmed clip was reported as a truncated file."""
-        streams = self._stream_notes()
+        streams = {**self._leading_notes(), **self._stream_notes()}
         declared, decoded = max(0, self.declared - self.discarded) if self.declared > 0 else 0, self.decoded
         short = 0 < decoded < declared
         if not (short or self.skipped):
@@ -592,6 +608,26 @@ class _Decoder:
         if self.skipped:
             notes["damaged_packets_skipped"] = self.skipped
         return {**notes, **streams}
+
+    def _leading_notes(self) -> dict[str, Any]:
+        """Flag (warning + notes) a stream whose first packets come before its first keyframe and
+        did not decode: a ``.ts`` cut (or a broadcast capture started) in the middle of a group of
+        pictures. The decoder drops those frames without an error, and a transport stream declares
+        no frame count to compare with: the video was silently that much shorter at its start."""
+        lost = min(self.leading, self.packets - self.discarded - self.decoded)
+        if lost <= 0:
+            return {}
+        log.warning(
+            "%s: the video stream starts in the middle of a group of pictures (a file cut, or a recording "
+            "started, between keyframes): %d packet(s) come before its first keyframe and %d frame(s) of "
+            "them could not be decoded; the video starts at its first keyframe, %d of %d packets' frames decoded",
+            self.path,
+            self.leading,
+            lost,
+            self.decoded,
+            self.packets - self.discarded,
+        )
+        return {"packets_before_first_keyframe": self.leading, "leading_frames_not_decoded": lost}
 
     def duration_notes(self, times: NDArray[np.float64], rate: float) -> dict[str, Any]:
         """Flag (warning + notes) a file that declares no frame count (Matroska, WebM) whose
@@ -781,6 +817,50 @@ _HDR_TRANSFERS = {16: "PQ (smpte2084)", 18: "HLG (arib-std-b67)"}
 #: ``AVCOL_TRC_BT709`` and ``AVCOL_PRI_BT709``: the SDR frames the methods are made for.
 _BT709 = 1
 
+#: ``AVCOL_PRI_BT2020``: the wide gamut of HDR video, also written with an SDR transfer (10-bit
+#: "SDR wide colour gamut" from cameras and broadcast): its RGB read as BT.709's is desaturated.
+_BT2020 = 9
+
+#: The SDR transfers (BT.709's curve, under its BT.601 and BT.2020 names) with which BT.2020
+#: primaries are converted to BT.709's (:meth:`_Converter.__call__`).
+_SDR_TRANSFERS = frozenset({1, 6, 14, 15})
+
+#: MP4/MOV sample entries of a Dolby Vision stream without a base layer another decoder can show
+#: (profile 5; a compatible base layer, profile 8, is stored as ``hvc1``/``hev1``).
+_DOLBY_VISION_TAGS = frozenset({"dvh1", "dvhe"})
+
+#: The libplacebo command that makes a Dolby Vision profile 5 clip BT.709 SDR (FFmpeg with Vulkan).
+_DOLBY_VISION_FIX = (
+    "ffmpeg -init_hw_device vulkan -i in.mp4 -vf "
+    "libplacebo=apply_dolbyvision=1:colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv:format=yuv420p "
+    "-c:v libx264 -crf 18 out.mp4"
+)
+
+
+def _dolby_vision_ipt(codec_tag: str, has_rpu: bool, trc: int) -> bool:
+    """Whether a stream is Dolby Vision whose base layer is IPT-PQ-C2 (profile 5), which no
+    libswscale conversion makes BT.709: Dolby Vision is signalled (the ``dvh1``/``dvhe`` sample
+    entry, or Dolby Vision RPU side data on the decoded frame) and the base layer carries no
+    transfer another decoder can show (profile 5 leaves it unspecified; profile 8's base layer
+    says PQ, HLG or BT.709 and is read as such, tone-mapped where it is HDR)."""
+    signalled = codec_tag.lower() in _DOLBY_VISION_TAGS or has_rpu
+    return signalled and trc not in _HDR_TRANSFERS and trc not in _SDR_TRANSFERS
+
+
+def _has_dolby_vision_rpu(frame: av.VideoFrame) -> bool:
+    side_data: Any = frame.side_data  # PyAV's stub types it as a str mapping; it yields SideData
+    rpu = (SideDataType.DOVI_RPU_BUFFER, SideDataType.DOVI_METADATA)
+    return any(d.type in rpu for d in side_data)
+
+
+def _colour_name(value: int, names: type[ColorTrc] | type[ColorPrimaries]) -> str:
+    """FFmpeg's name of a transfer or primaries value (``"smpte2084"``, ``"bt2020"``)."""
+    try:
+        return names(value).name.lower().replace("_", "-")
+    except ValueError:
+        return f"reserved ({value})"
+
+
 #: The libswscale major version with colour management (tone and gamut mapping): FFmpeg 8.
 _SWSCALE_COLOUR_MANAGED = 9
 
@@ -833,6 +913,9 @@ class _Converter:
     aspect: dict[str, Any] = field(default_factory=dict)  # :func:`_aspect_notes`
     hdr: set[int] = field(default_factory=set)  # the HDR transfers (:data:`_HDR_TRANSFERS`) of converted frames
     untoned: str | None = None  # why HDR frames are shown as stored (not tone-mapped), once they are
+    dolby_vision: bool = False  # :func:`_dolby_vision_ipt`: the colours cannot be made BT.709
+    wide: bool = False  # frames with BT.2020 primaries and an SDR transfer were converted
+    unmapped: str | None = None  # why such frames are shown as stored (BT.2020 RGB read as BT.709's)
 
     @classmethod
     def of(
@@ -841,7 +924,9 @@ class _Converter:
         display = _display_size(frame.width, frame.height, stream, path)
         tw, th = _target_size(*display, max_side)
         orientation = _orientation(frame, stream, path)
-        return cls(tw, th, orientation, (frame.width, frame.height), path, _aspect_notes(stream, *display, orientation))
+        dolby_vision = _dolby_vision_ipt(stream.codec_tag, _has_dolby_vision_rpu(frame), int(frame.color_trc))
+        aspect = _aspect_notes(stream, *display, orientation)
+        return cls(tw, th, orientation, (frame.width, frame.height), path, aspect, dolby_vision=dolby_vision)
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
         if (frame.width, frame.height) != self.source:
@@ -856,6 +941,12 @@ class _Converter:
             self.hdr.add(trc)
             if self.untoned is None:
                 return self.orientation.apply(self._tone_mapped(frame))
+        elif int(frame.color_primaries) == _BT2020 and trc in _SDR_TRANSFERS and not self.dolby_vision:
+            self.wide = True
+            if self.unmapped is None:
+                mapped, self.unmapped = self._colour_managed(frame, dst_color_primaries=_BT709)
+                if mapped is not None:
+                    return self.orientation.apply(mapped)
         img = np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
         return self.orientation.apply(img)
 
@@ -865,37 +956,41 @@ class _Converter:
         BT.709 and the BT.2020 gamut mapped into BT.709's. Before FFmpeg 8 (libswscale 9)
         libswscale changes the YUV matrix only: the frames are then shown as stored, said in
         :meth:`colour_notes`, and this is not called again for the clip."""
+        img, why = self._colour_managed(frame, dst_color_trc=_BT709, dst_color_primaries=_BT709)
+        if img is not None:
+            return img
+        self.untoned = str(why).replace("colour management", "tone mapping")
+        return np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
+
+    def _colour_managed(self, frame: av.VideoFrame, **dst: int) -> tuple[NDArray[np.uint8] | None, str | None]:
+        """(the frame as RGB at the target size, converted by libswscale's colour management to the
+        ``dst_color_trc`` / ``dst_color_primaries`` given, None); (None, why) where it cannot be."""
         swscale = av.library_versions.get("libswscale", (0,))
         if swscale[0] < _SWSCALE_COLOUR_MANAGED:
-            self.untoned = f"libswscale {'.'.join(map(str, swscale))} (FFmpeg before 8) has no tone mapping"
-        else:
-            try:
-                out = _reformatter(frame, self.width, self.height).reformat(
-                    frame,
-                    format="rgb24",
-                    width=self.width,
-                    height=self.height,
-                    dst_color_trc=_BT709,
-                    dst_color_primaries=_BT709,
-                )
-                return np.asarray(out.to_ndarray(), dtype=np.uint8)
-            except TypeError as exc:  # a PyAV that cannot ask for a transfer (before 17)
-                self.untoned = f"PyAV {av.__version__} cannot ask libswscale for a transfer conversion ({exc})"
-            except av.error.FFmpegError as exc:
-                self.untoned = f"libswscale refused the conversion ({exc})"
-        return np.asarray(frame.to_ndarray(format="rgb24", width=self.width, height=self.height), dtype=np.uint8)
+            return None, f"libswscale {'.'.join(map(str, swscale))} (FFmpeg before 8) has no colour management"
+        try:
+            out = _reformatter(frame, self.width, self.height).reformat(
+                frame, format="rgb24", width=self.width, height=self.height, **dst
+            )
+            return np.asarray(out.to_ndarray(), dtype=np.uint8), None
+        except TypeError as exc:  # a PyAV that cannot ask for a transfer or primaries (before 17)
+            what = "transfer" if "dst_color_trc" in dst else "primaries"
+            return None, f"PyAV {av.__version__} cannot ask libswscale for a {what} conversion ({exc})"
+        except av.error.FFmpegError as exc:
+            return None, f"libswscale refused the conversion ({exc})"
 
     def colour_notes(self) -> dict[str, Any]:
         """``hdr_transfer`` (PQ or HLG) and ``hdr_tone_mapped`` for a clip whose frames carry an
         HDR transfer, with a warning (and ``hdr_not_tone_mapped``, the reason) when they were
         shown as stored: PQ levels read as BT.709 gamma are dark and flat (the real clips' grey
         std fell from 52 to 25; fast's inliers to 21-93 % of the SDR clip's), HLG's dull (std 41)."""
+        notes = {**self._dolby_vision_notes(), **self._gamut_notes()}
         if not self.hdr:
-            return {}
+            return notes
         names = ", ".join(_HDR_TRANSFERS[t] for t in sorted(self.hdr))
         if self.untoned is None:
             log.info("%s: HDR video (%s); frames tone-mapped to SDR BT.709", self.path, names)
-            return {"hdr_transfer": names, "hdr_tone_mapped": True}
+            return {**notes, "hdr_transfer": names, "hdr_tone_mapped": True}
         log.warning(
             "%s: HDR video (%s) whose frames are shown as stored, without tone mapping: %s; PQ frames look "
             "dark and flat and lose image features (convert it to SDR first, e.g. ffmpeg -vf "
@@ -904,7 +999,43 @@ class _Converter:
             names,
             self.untoned,
         )
-        return {"hdr_transfer": names, "hdr_tone_mapped": False, "hdr_not_tone_mapped": self.untoned}
+        return {**notes, "hdr_transfer": names, "hdr_tone_mapped": False, "hdr_not_tone_mapped": self.untoned}
+
+    def _dolby_vision_notes(self) -> dict[str, Any]:
+        """``dolby_vision`` and ``colours_not_bt709`` (with a warning) for a Dolby Vision profile 5
+        stream: its IPT-PQ-C2 base layer, shown as stored, has wrong colours (greenish, purple) and
+        contrast; the picture's structure, which geometry reads, is there."""
+        if not self.dolby_vision:
+            return {}
+        why = (
+            "Dolby Vision profile 5 (IPT-PQ-C2 base layer, no BT.709-, PQ- or HLG-compatible layer): libswscale "
+            "cannot convert it, so the frames are shown as stored with wrong colours and contrast"
+        )
+        log.warning(
+            "%s: %s; geometry still follows the picture's structure, but colours and brightness are not BT.709 "
+            "(convert it with FFmpeg's libplacebo first, e.g. %s)",
+            self.path,
+            why,
+            _DOLBY_VISION_FIX,
+        )
+        fix = f"{why}; convert with {_DOLBY_VISION_FIX}"
+        return {"dolby_vision": "profile 5 (IPT-PQ-C2)", "colours_not_bt709": fix}
+
+    def _gamut_notes(self) -> dict[str, Any]:
+        """``wide_gamut`` and ``gamut_mapped`` for SDR frames with BT.2020 primaries: converted to
+        BT.709's they have the colours the camera saw (read as BT.709 RGB they are desaturated: a
+        real clip's mean saturation 48 instead of 64, 6.5 grey levels off); a warning where not."""
+        if not self.wide:
+            return {}
+        if self.unmapped is None:
+            log.info("%s: SDR video with BT.2020 primaries; colours converted to BT.709", self.path)
+            return {"wide_gamut": "BT.2020 (SDR transfer)", "gamut_mapped": True}
+        log.warning(
+            "%s: SDR video with BT.2020 primaries whose colours are shown as stored (desaturated): %s",
+            self.path,
+            self.unmapped,
+        )
+        return {"wide_gamut": "BT.2020 (SDR transfer)", "gamut_mapped": False, "gamut_not_mapped": self.unmapped}
 
 
 class _FrameStack:
@@ -987,8 +1118,12 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
         if time_base is None:
             return None
         pts: list[int] = []
+        keyed = False
         try:
             for packet in container.demux(stream):
+                keyed = keyed or bool(packet.is_keyframe)
+                if not keyed and packet.size > 0 and not packet.is_corrupt:
+                    return None  # frames before the first keyframe: the full decoding counts those it drops
                 if packet.pts is None:
                     if packet.size == 0:
                         continue  # the flush packet at the end
@@ -1125,11 +1260,14 @@ class _Scan:
     orientation: _Orientation
     source: tuple[int, int]  # the first frame's stored (width, height)
     notes: dict[str, Any]  # the decoder's (frames decoded vs declared, damaged packets)
+    colour: tuple[int, int] = (2, 2)  # the first frame's transfer and primaries (FFmpeg's values)
+    dolby_vision: bool = False  # :func:`_dolby_vision_ipt`
 
 
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
     first: tuple[int, int, _Orientation, tuple[int, int]] | None = None
+    colour, dolby_vision = (2, 2), False
     with _open(path) as container:
         decoder = _Decoder(container, path)
         native_fps, averaged = _native_fps(decoder.stream), _averaged(decoder.stream)
@@ -1139,6 +1277,8 @@ def _scan(path: Path) -> _Scan:
                 size = _display_size(frame.width, frame.height, decoder.stream, path)
                 first = (*size, _orientation(frame, decoder.stream, path), (frame.width, frame.height))
                 aspect = _aspect_notes(decoder.stream, *size, first[2])
+                colour = (int(frame.color_trc), int(frame.color_primaries))
+                dolby_vision = _dolby_vision_ipt(decoder.stream.codec_tag, _has_dolby_vision_rpu(frame), colour[0])
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
     if first is None:
@@ -1197,7 +1337,7 @@ def _scan(path: Path) -> _Scan:
     ts = ts[order]
     rate = _measured(native_fps, averaged, ts, path)
     notes = {**notes, **decoder.duration_notes(ts, rate), **_gap_notes(ts, rate, path)}
-    return _Scan(ts, order, rate, *first, notes)
+    return _Scan(ts, order, rate, *first, notes, colour, dolby_vision)
 
 
 def _read_two_pass(
@@ -1210,7 +1350,7 @@ def _read_two_pass(
         raise _too_many(path, max_frames, fps, num_frames, len(keep))
     slot = {int(scan.order[k]): j for j, k in enumerate(keep)}  # decoding position -> output slot
     tw, th = _target_size(scan.width, scan.height, max_side)
-    convert = _Converter(tw, th, scan.orientation, scan.source, path)
+    convert = _Converter(tw, th, scan.orientation, scan.source, path, dolby_vision=scan.dolby_vision)
     frames: NDArray[np.uint8] | None = None
     with _open(path) as container:
         decoder = _Decoder(container, path)
@@ -1294,8 +1434,8 @@ def declared_duration(path: str | Path) -> float | None:
 
 
 def probe_video(path: str | Path) -> VideoInfo:
-    """Frame count, times, rate and displayed size, by decoding the whole file (exact, not the
-    header's guess); see :class:`VideoInfo` for what each is for odd files.
+    """Frame count, times, rate, displayed size, transfer and primaries, by decoding the whole file
+    (exact, not the header's guess); see :class:`VideoInfo` for what each is for odd files.
 
     Warns, as :func:`read_video` does, about a file that decodes fewer frames than it declares.
     """
@@ -1305,7 +1445,8 @@ def probe_video(path: str | Path) -> VideoInfo:
     w, h = (scan.height, scan.width) if scan.orientation.transpose else (scan.width, scan.height)
     times = scan.times.copy()
     times.setflags(write=False)
-    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes, times)
+    trc, primaries = _colour_name(scan.colour[0], ColorTrc), _colour_name(scan.colour[1], ColorPrimaries)
+    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes, times, trc, primaries)
 
 
 def read_video(

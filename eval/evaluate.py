@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import itertools
+import json
 import logging
 import os
 import unicodedata
@@ -442,6 +443,51 @@ def _shown_names(runs: dict[str, MethodRun]) -> dict[str, MethodRun]:
     return shown
 
 
+def _warn_folders_of_one_method(run_dir: str | Path, runs: dict[str, MethodRun]) -> None:
+    """Warn of method folders whose run.json and records all name one method that has no folder of
+    its own (``geom-a/`` and ``geom-b/`` both holding records of ``geom``): copies of one run (a
+    folder renamed, and a copy of it), read as two methods under their folders' names. Not warned
+    of: one such folder alone (a renamed run), folders whose run.json files record different
+    settings (runs of one method with other options, renamed to be compared; ``workers`` aside),
+    and folders copying a method that has its folder (``read_run`` warns of those).
+
+    ``runs`` is keyed by the names the result shows (:func:`_shown_names`)."""
+    by_method: dict[str, list[str]] = {}
+    for name, run in runs.items():
+        named = {run.info.method} if run.info is not None else set()
+        tables: tuple[dict[Any, Any] | None, ...] = (run.scores, run.captions, run.answers)
+        for table in tables:
+            if table:  # one file holds one method's records: its first names the method
+                named.add(next(iter(table.values())).method)
+        if len(named) == 1:
+            by_method.setdefault(named.pop(), []).append(name)
+
+    def settings(name: str) -> str | None:
+        info = runs[name].info
+        if info is None:
+            return None
+        kept = {k: v for k, v in info.settings.items() if k != "workers"}
+        return json.dumps([info.command, kept], sort_keys=True, default=str)
+
+    for method, folders in sorted(by_method.items()):
+        if len(folders) < 2 or escaped_text(method) in runs:
+            continue
+        known = {f: settings(f) for f in folders}
+        values = list(known.values())
+        # a folder without run.json may be a copy of any of them; the others, of one with its settings
+        shared = folders if None in values else [f for f in folders if values.count(known[f]) > 1]
+        if len(shared) < 2:  # each run with its own settings
+            continue
+        log.warning(
+            "%s: method folders %s all hold records of method %r, which has no folder of its own: copies of one "
+            "run (a renamed folder and a copy of it?); each is evaluated as a separate method under its folder's "
+            "name: if they are one run, merge their records into one folder and remove the others",
+            escaped_text(str(run_dir)),
+            ", ".join(repr(f) for f in sorted(shared)),
+            escaped_text(method),
+        )
+
+
 def evaluate(
     data_dir: str | Path,
     run_dir: str | Path,
@@ -475,6 +521,7 @@ def evaluate(
     dataset = Dataset(data_dir)
     dataset.validate()
     runs = _shown_names(read_run(run_dir))
+    _warn_folders_of_one_method(run_dir, runs)
     gt_files = gt_trajectories(dataset.gt_dir)
     if not (dataset.binary or dataset.vqa or dataset.captions or dataset.mcq or gt_files):
         raise CameraBenchError(

@@ -44,6 +44,12 @@ says what the timestamps look like):
 
 The messages name absolute (Unix) times against times from 0, a constant offset and the likely
 unit. No offset or unit is guessed and corrected: a file's time origin is not documented by TUM.
+An estimate with fewer poses than the ground truth whose times start at the ground truth's and end
+early is paired on the assumption that it starts at the clip's first frame (an estimate of frames
+10-99 whose times were written from 0 is indistinguishable from one of frames 0-89): its record
+says so (``start_assumed``, and the note) and one warning counts such clips; the importer's
+``start_frame`` (:mod:`camerabench.baselines.geometry.importers`) times such an estimate from
+where it began.
 
 Units: translation errors are in ground-truth units (the estimate is scaled onto it),
 rotation errors in degrees.
@@ -61,6 +67,15 @@ has no poses: it compares seconds of motion with the other pairs' one step and i
 in ``rpe_gap_pairs`` and said in the ``note``; one warning counts such clips. Fewer than
 :data:`MIN_RPE_PAIRS` pairs left: RPE is NaN (note, and counted in that warning). APE uses every
 associated pose.
+
+RPE over a fixed time span: evo's RPE takes its step in frames, metres or degrees, not seconds, so
+a consecutive-pose RPE of a 30 fps estimate (pairs 1/30 s apart) and of a 10 fps one (0.1 s) of the
+same motion differ about threefold. ``rpe_delta_s`` (of :func:`trajectory_errors` and
+:func:`trajectory_section`) pairs each associated pose with the one nearest ``rpe_delta_s`` seconds
+later (within half the coarser sampling step), as the TUM benchmark's ``evaluate_rpe.py`` does with
+``--delta_unit s``, and has evo's RPE measure those pairs: the same span whatever the frame rates
+(``rpe_step_s`` is then about ``rpe_delta_s``). Poses finding no partner across a gap are counted in
+``rpe_gap_pairs``. The default (None) keeps the consecutive-pose RPE described above.
 """
 
 from __future__ import annotations
@@ -75,7 +90,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.errors import FileFormatError
+from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
 from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult, escaped_text
 from camerabench.runfolder import MethodRun, video_file_stem
@@ -212,13 +227,18 @@ def _relative_focal(traj: Trajectory, idx: NDArray[np.int64]) -> NDArray[np.floa
     return None if f is None else np.asarray(f[idx] / f[idx[0]])
 
 
-def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None = None) -> dict[str, Any]:
+def trajectory_errors(
+    est: Trajectory, ref: Trajectory, max_diff_s: float | None = None, rpe_delta_s: float | None = None
+) -> dict[str, Any]:
     """APE / RPE of one estimate against its reference after Sim(3) alignment.
 
     Args:
         est: the method's trajectory.
         ref: the ground truth.
         max_diff_s: association tolerance in seconds (default: half the reference frame gap).
+        rpe_delta_s: RPE over pose pairs this many seconds apart (:func:`_rpe_pairs_at`), the same
+            for every frame rate; None (default): over consecutive associated poses, whose step is
+            the coarser sampling step (``rpe_step_s`` says which).
 
     Returns:
         ``{"ape_trans_rmse", "ape_rot_deg_rmse", "rpe_trans_rmse", "rpe_rot_deg_rmse",
@@ -234,11 +254,16 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
             lengths), or their timestamps do not describe the same seconds: fewer than
             :data:`MIN_MATCHED` poses associated, an overlap under :data:`MIN_OVERLAP`, units
             apart by :data:`UNIT_RATIO` (the message says what the timestamps look like).
+        CameraBenchError: ``rpe_delta_s`` is not a positive finite number of seconds.
     """
     from evo.core import metrics
     from evo.core.geometry import GeometryException
     from evo.core.lie_algebra import se3
 
+    if rpe_delta_s is not None and not (
+        isinstance(rpe_delta_s, int | float) and not isinstance(rpe_delta_s, bool) and 0.0 < rpe_delta_s < math.inf
+    ):
+        raise CameraBenchError(f"rpe_delta_s must be a positive finite number of seconds, got {rpe_delta_s!r}")
     for what, traj in (("estimate", est), ("ground truth", ref)):
         problem = pose_problem(traj)
         if problem is not None:
@@ -304,16 +329,27 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
     if coverage is not None:
         out["partial"] = True
         notes.append(coverage)
+    start = _start_assumed_note(est.timestamps, ref.timestamps)
+    if start is not None:
+        out["start_assumed"] = True
+        notes.append(start)
     if gt_static:
         notes.append(
             "ground-truth camera centre does not move: translation errors and the alignment scale are "
             "undefined (a Sim(3) alignment may shrink any estimated translation to a point)"
         )
-    rpe_keep, rpe_note = _rpe_pairs(ref_evo.timestamps, max(_step(est.timestamps), _step(ref.timestamps)))
-    out["rpe_pairs"] = int(rpe_keep.sum())
-    out["rpe_gap_pairs"] = int(rpe_keep.size - rpe_keep.sum())
-    kept_steps = np.diff(ref_evo.timestamps)[rpe_keep]
-    out["rpe_step_s"] = float(np.median(kept_steps)) if kept_steps.size else math.nan
+    sampling_step = max(_step(est.timestamps), _step(ref.timestamps))
+    if rpe_delta_s is None:
+        rpe_keep, rpe_note = _rpe_pairs(ref_evo.timestamps, sampling_step)
+        pair_ids = np.flatnonzero(rpe_keep)
+        pairs = np.c_[pair_ids, pair_ids + 1]
+        rpe_gaps = int(rpe_keep.size - rpe_keep.sum())
+    else:
+        pairs, rpe_gaps, rpe_note = _rpe_pairs_at(ref_evo.timestamps, float(rpe_delta_s), sampling_step)
+    out["rpe_pairs"] = len(pairs)
+    out["rpe_gap_pairs"] = rpe_gaps
+    pair_spans = ref_evo.timestamps[pairs[:, 1]] - ref_evo.timestamps[pairs[:, 0]]
+    out["rpe_step_s"] = float(np.median(pair_spans)) if len(pairs) else math.nan
     rpe_defined = out["rpe_pairs"] >= MIN_RPE_PAIRS
     if rpe_note is not None:
         notes.append(rpe_note)
@@ -339,11 +375,19 @@ def trajectory_errors(est: Trajectory, ref: Trajectory, max_diff_s: float | None
             out[key] = math.nan
             continue
         rpe = metrics.RPE(relation, delta=1, delta_unit=metrics.Unit.frames, all_pairs=False)
-        rpe.process_data(data)
-        # evo's consecutive pairs (i, i + 1): error i is pair i's; RMSE over the pairs within no gap
-        if list(rpe.delta_ids) != list(range(1, n)) or len(rpe.error) != n - 1:
-            raise RuntimeError(f"evo's RPE gave pairs {rpe.delta_ids[:5]}... for {n} poses, not consecutive ones")
-        out[key] = float(np.sqrt(np.mean(np.square(rpe.error[rpe_keep]))))
+        if rpe_delta_s is None:
+            rpe.process_data(data)
+            # evo's consecutive pairs (i, i + 1): error i is pair i's; RMSE over the pairs within no gap
+            if list(rpe.delta_ids) != list(range(1, n)) or len(rpe.error) != n - 1:
+                raise RuntimeError(f"evo's RPE gave pairs {rpe.delta_ids[:5]}... for {n} poses, not consecutive ones")
+            out[key] = float(np.sqrt(np.mean(np.square(rpe.error[rpe_keep]))))
+        else:
+            # evo's RPE of consecutive poses over the pairs laid end to end (i1, j1, i2, j2, ...):
+            # its errors 0, 2, 4, ... are those of the pairs (i, j)
+            rpe.process_data((_pair_path(ref_evo, pairs), _pair_path(est_evo, pairs)))
+            if len(rpe.error) != 2 * len(pairs) - 1:
+                raise RuntimeError(f"evo's RPE gave {len(rpe.error)} errors for {len(pairs)} pose pairs end to end")
+            out[key] = float(np.sqrt(np.mean(np.square(rpe.error[0::2]))))
     out["zoom_log_ratio_rmse"] = _zoom_error(est, ref, est_evo.timestamps, ref_evo.timestamps)
     return out
 
@@ -372,6 +416,80 @@ def _rpe_pairs(ts: NDArray[np.float64], step: float) -> tuple[NDArray[np.bool_],
             f"{MIN_RPE_PAIRS} needed)"
         )
     return keep, "; ".join(parts) or None
+
+
+def _rpe_pairs_at(
+    ts: NDArray[np.float64], delta: float, sampling_step: float
+) -> tuple[NDArray[np.int64], int, str | None]:
+    """Pose pairs ``(i, j)`` (indices into the associated poses, times ``ts``) ``delta`` seconds
+    apart, the count of poses that found no partner across a gap, and a note, or None.
+
+    As the TUM benchmark's ``evaluate_rpe.py`` with ``--delta_unit s`` pairs them: each pose ``i``
+    with the pose nearest in time to ``ts[i] + delta``, here accepted within half the coarser
+    sampling step (``sampling_step``, the larger of the estimate's and the ground truth's median
+    time steps) so that every pair spans ``delta`` to within half a frame whatever the frame rate.
+    A pose whose ``ts[i] + delta`` lies within the poses' time but has no pose that near (a gap:
+    lost tracking, keyframes far apart) has no pair and is counted. A ``delta`` under the
+    sampling step gives no pair (the poses are not that close): RPE undefined, said in the note.
+    """
+    tol = 0.5 * sampling_step * (1.0 + 1e-9) + 1e-12 * max(1.0, float(np.max(np.abs(ts))))
+    parts = []
+    if delta < sampling_step * (1.0 - 1e-9):
+        parts.append(
+            f"RPE undefined: its span {delta:.3g} s is shorter than the poses' sampling step {sampling_step:.3g} s "
+            "(no two poses that close)"
+        )
+        return np.empty((0, 2), dtype=np.int64), 0, "; ".join(parts)
+    target = ts + delta
+    j = np.clip(np.searchsorted(ts, target), 1, len(ts) - 1)
+    j = np.where(np.abs(ts[j - 1] - target) <= np.abs(ts[j] - target), j - 1, j)
+    ok = (np.abs(ts[j] - target) <= tol) & (j > np.arange(len(ts)))
+    within = target <= ts[-1] + tol  # a pair there is expected: the poses reach that far
+    gaps = int((within & ~ok).sum())
+    pairs = np.c_[np.flatnonzero(ok), j[ok]].astype(np.int64)
+    if gaps:
+        parts.append(
+            f"{gaps} pose(s) with no pose {delta:.3g} s later (within {tol:.3g} s) for RPE: a gap in the poses "
+            "(lost tracking, or keyframes far apart)"
+        )
+    if len(pairs) < MIN_RPE_PAIRS:
+        parts.append(
+            f"RPE undefined: {len(pairs)} pair(s) of poses {delta:.3g} s apart (at least {MIN_RPE_PAIRS} needed)"
+        )
+    return pairs.reshape(-1, 2), gaps, "; ".join(parts) or None
+
+
+def _pair_path(traj: Any, pairs: NDArray[np.int64]) -> Any:
+    """An evo ``PosePath3D`` of ``traj``'s poses of ``pairs`` laid end to end: i1, j1, i2, j2, ..."""
+    from evo.core.trajectory import PosePath3D
+
+    return PosePath3D(poses_se3=[traj.poses_se3[int(k)] for k in pairs.reshape(-1)])
+
+
+def _start_assumed_note(est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> str | None:
+    """A note when the pairing rests on the estimate starting at the clip's first frame, else None.
+
+    That is when the estimate has fewer poses than the ground truth, its times start at the
+    ground truth's (within half a ground-truth frame gap) and it ends before the ground truth
+    does (by more than a frame gap of either, as :func:`_coverage_note` counts): an estimate of
+    frames 10 to 99 of a 100-frame clip whose times were written from 0 looks exactly like this
+    (an estimate of frames 0 to 89), and is paired frame 10 with frame 0. Timestamps cannot tell
+    the two apart; the importer's ``start_frame`` says where such an estimate began.
+    """
+    if len(est_ts) >= len(ref_ts) or len(ref_ts) < 2:
+        return None
+    gaps = [float(np.median(np.diff(t))) for t in (est_ts, ref_ts) if len(t) > 1]
+    ref_gap = float(np.median(np.diff(ref_ts)))
+    if abs(float(est_ts[0] - ref_ts[0])) > 0.5 * ref_gap + 1e-9:
+        return None
+    if float(ref_ts[-1] - est_ts[-1]) <= 1e-9 + max(gaps) + 0.5 * ref_gap:
+        return None
+    return (
+        f"pairing assumes the estimate starts at the clip's first frame: its {len(est_ts)} poses (fewer than the "
+        f"ground truth's {len(ref_ts)}) start at the ground truth's time {float(ref_ts[0]):.4g} s and end at "
+        f"{float(est_ts[-1]):.4g} s, before its {float(ref_ts[-1]):.4g} s; an estimate that began at a later frame "
+        "but wrote its times from 0 is paired with the wrong poses (give the trajectory importer start_frame)"
+    )
 
 
 def _on_so3(traj: Trajectory) -> Trajectory:
@@ -552,7 +670,10 @@ def _load_gt(path: Path) -> Trajectory:
 
 
 def trajectory_section(
-    gt_files: Mapping[str, Path], run: MethodRun, videos: Collection[str] | None = None
+    gt_files: Mapping[str, Path],
+    run: MethodRun,
+    videos: Collection[str] | None = None,
+    rpe_delta_s: float | None = None,
 ) -> tuple[TrajectoryResult, list[dict[str, Any]]] | None:
     """The ``trajectory`` section of one method (None if it wrote no trajectories).
 
@@ -565,6 +686,8 @@ def trajectory_section(
     ground-truth clip), such as ``clip.npz`` for a video ``clip.mov`` whose file is
     ``%clip.mov.npz``, are named in a warning: their clips would otherwise count as missing
     with no sign why.
+
+    ``rpe_delta_s``: as :func:`trajectory_errors` takes it (None: RPE over consecutive poses).
     """
     if not gt_files or not run.has_trajectories:
         return None
@@ -604,7 +727,7 @@ def trajectory_section(
             rows.append(row)
             continue
         try:
-            errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path))
+            errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path), rpe_delta_s=rpe_delta_s)
         except FileFormatError as exc:  # names its file
             log.warning("%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), exc)
             row.update({"status": "failed", "reason": str(exc)})
@@ -627,6 +750,17 @@ def trajectory_section(
             len(partial),
             len(ok),
             escaped_text(partial[0]),
+        )
+    assumed = [r["clip"] for r in ok if r.get("start_assumed")]
+    if assumed:
+        log.warning(
+            "%s: %d of %d evaluated trajectories have fewer poses than their ground truth, start at its first time "
+            "and end early, e.g. %s: pairing assumes they start at the clip's first frame; one that began at a "
+            "later frame but wrote its times from 0 is paired with the wrong poses (import it with start_frame)",
+            escaped_text(run.name),
+            len(assumed),
+            len(ok),
+            escaped_text(assumed[0]),
         )
     gapped = [r["clip"] for r in ok if r.get("rpe_gap_pairs")]
     if gapped:

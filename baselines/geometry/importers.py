@@ -32,6 +32,17 @@ are treated as frame-index timestamps are, spread over the video's duration keep
 relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
 error; a trajectory covering under half the video (timestamps or ``sample_fps``) is scored, with
 a warning; so are poses without timestamps that number far more frames than the video decodes.
+Where an estimate begins: its first pose is taken as the video's first frame (frame numbers are
+kept only with ``sample_fps``), so an estimate run on frames 10-99 of a clip whose file times or
+numbers its poses from 0 would be paired frame 10 with frame 0. Nothing in such a file says so.
+``start_frame`` (the video frame of the first pose, counted from 0 in the frames it decodes) times
+it from there: frame ``start_frame`` is at ``start_frame * duration / frames`` s of the video, the
+file's times (or, without them, its frame steps at ``sample_fps``, or spread over the rest of the
+video) follow from it. Without ``start_frame`` a warning states the assumption where the file hints
+at a later start: image or camera file numbers whose first is above 1 (frames 0 or 1 are the
+video's first, as extracted 0- or 1-based) spread over the video without ``sample_fps`` (their
+offset is dropped: the rate the numbers count at is unknown), or poses fewer than the video's
+frames but more than half of them (no whole-video stride gives that many) spread over it.
 Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:`TIMESTAMPS_SAMPLE_FPS`,
 :data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`); it stays ``TIMESTAMPS_FRAME_INDEX``
 only while the timestamps are frame indices (no video and no ``sample_fps``).
@@ -104,6 +115,13 @@ class TrajectoryOptions(GeometricOptions):
         # sliver of the video (tests/reliability/test_hostile_trajectories_sweep3.py); 1e300 was accepted
         ge=0.001,
         le=1e6,
+    )
+    start_frame: int | None = option(
+        None,
+        "video frame (from 0, of the frames it decodes) of the trajectory's first pose, for an estimate "
+        "run on part of the clip whose times or frame numbers start from 0 (default: the first pose is "
+        "the video's first frame; needs the video)",
+        ge=0,
     )
 
     def validate(self, method: str) -> None:
@@ -184,6 +202,7 @@ class TrajectoryPredictor(GeometricPredictor):
         # What is refused is refused before its timing is looked at (a warning about it, the
         # video decoded for it, or the video's timing given as the reason)
         _refuse_unusable(path, traj)
+        start = self._start(path, video_path)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             numbered_by = (
                 "their image names"
@@ -192,7 +211,7 @@ class TrajectoryPredictor(GeometricPredictor):
                 if fmt == "cut3r"
                 else "the file"
             )
-            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by)
+            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by, start)
             # The flag says the timestamps are still frame indices: it goes with them (a reader of
             # the flag would take these seconds for frame indices); ``how`` says what they are now.
             meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
@@ -201,24 +220,61 @@ class TrajectoryPredictor(GeometricPredictor):
             span = float(traj.timestamps[-1] - traj.timestamps[0])
             duration = _checked_duration(path, video_path, span, len(traj))
             if duration is not None:
-                traj = _fit_to_video(path, traj, duration)
+                traj = _fit_to_video(path, traj, duration, start is None)
+            if start is not None:
+                shifted = traj.timestamps - traj.timestamps[0] + start[0]
+                _check_end(path, video_path, shifted, start)
+                traj = Trajectory(traj.cam_c2w, traj.intrinsic, shifted, dict(traj.meta))
         _refuse_unusable(path, traj)  # the timestamps again, as they are now in seconds of the video
-        return traj, {"trajectory_file": str(path), "format": fmt}
+        info: dict[str, Any] = {"trajectory_file": str(path), "format": fmt}
+        if start is not None:
+            info["start_frame"] = int(self.opt("start_frame"))
+        return traj, info
+
+    def _start(self, path: Path, video_path: Path) -> tuple[float, float, int] | None:
+        """``(seconds of start_frame in the video, video duration, frames it decodes)``, or None
+        without ``start_frame``."""
+        frame = self.opt("start_frame")
+        if frame is None:
+            return None
+        if not video_path.is_file():
+            raise PredictionError(
+                f"{path}: start_frame {frame} is a frame of the video, but {video_path} is not there to time it"
+            )
+        duration, num_frames = _video_duration(video_path)
+        if frame >= num_frames:
+            raise PredictionError(
+                f"{path}: start_frame {frame} is past the video's last frame ({video_path.name} decodes "
+                f"{num_frames} frames, 0 to {num_frames - 1})"
+            )
+        return frame * duration / num_frames, duration, num_frames
 
     def _timestamps(
-        self, path: Path, video_path: Path, frames: NDArray[np.float64], numbered_by: str = "the file"
+        self,
+        path: Path,
+        video_path: Path,
+        frames: NDArray[np.float64],
+        numbered_by: str = "the file",
+        start: tuple[float, float, int] | None = None,
     ) -> tuple[NDArray[np.float64], str | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
         numbers, which keep the gaps of frames it did not register), and how they were made (the
         new ``meta[META_TIMESTAMPS]``): :data:`TIMESTAMPS_SAMPLE_FPS` or
         :data:`TIMESTAMPS_VIDEO_DURATION`; None when there is neither video nor ``sample_fps`` and
-        the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`)."""
+        the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`).
+
+        ``start`` (:meth:`_start`): the first pose is at its seconds, the others follow at
+        ``sample_fps`` or spread over the rest of the video."""
         n = len(frames)
         numbered = not np.array_equal(frames, np.arange(n))
         what = (
             f"{n} poses (frame numbers {frames[0]:g} to {frames[-1]:g} in {numbered_by})" if numbered else f"{n} poses"
         )
         fps = self.opt("sample_fps")
+        if fps is not None and start is not None:
+            ts = start[0] + (frames - frames[0]) / float(fps)
+            _check_end(path, video_path, ts, start)
+            return ts, TIMESTAMPS_SAMPLE_FPS
         if fps is not None:
             ts = frames / float(fps)
             duration = _checked_duration(path, video_path, float(ts[-1] - ts[0]), n) if n > 1 else None
@@ -229,19 +285,38 @@ class TrajectoryPredictor(GeometricPredictor):
                 )
             if duration is not None and not _agrees(float(ts[-1] - ts[0]), duration, n):
                 log.warning(
-                    "%s: %s at sample_fps %g span %.4g s of the %.4g s video: the scores describe that part only",
+                    "%s: %s at sample_fps %g span %.4g s of the %.4g s video: the scores describe that part only; "
+                    "pairing assumes the first pose is at %.4g s of the video (give start_frame if the estimate "
+                    "began at another frame)",
                     path,
                     what,
                     fps,
                     ts[-1] - ts[0],
                     duration,
+                    ts[0],
                 )
             return ts, TIMESTAMPS_SAMPLE_FPS
         # Evenly spaced frames from the first to the last one numbered, covering the video
         # (0, 1, ..., n - 1 -> arange(n) * duration / n).
         steps = frames - frames[0]
+        if start is not None:  # the poses cover the video from start_frame to its end
+            offset, duration, num_frames = start
+            left = num_frames - round(offset * num_frames / duration)
+            if steps[-1] + 1 > SPAN_TOLERANCE * left:
+                log.warning(
+                    "%s: %s cover %d frames but %s decodes %d from start_frame on: spreading them over its last "
+                    "%.4g s; give sample_fps, the rate of the poses, if that is wrong",
+                    path,
+                    what,
+                    int(steps[-1]) + 1,
+                    video_path.name,
+                    left,
+                    duration - offset,
+                )
+            return offset + steps * ((duration - offset) / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
         if video_path.is_file():
             duration, num_frames = _video_duration(video_path)
+            _warn_assumed_start(path, video_path, what, frames, num_frames)
             if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
                 log.warning(
                     "%s: %s cover %d frames but %s decodes %d: the trajectory of a longer video, or of frames "
@@ -257,6 +332,47 @@ class TrajectoryPredictor(GeometricPredictor):
             return steps * (duration / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return steps, None
+
+
+def _warn_assumed_start(path: Path, video_path: Path, what: str, frames: NDArray[np.float64], num_frames: int) -> None:
+    """Warn that poses spread over the whole video are taken to start at its first frame where the
+    file hints otherwise (see the module docstring): a first frame number above 1, or
+    more than half the video's frames but fewer than all of them."""
+    counted = int(frames[-1] - frames[0]) + 1
+    if frames[0] > 1:
+        log.warning(
+            "%s: %s: the first numbered frame, %g, is taken as the video's first (the rate the numbers count at "
+            "is unknown) and the poses spread over %s; if frame %g is the video's frame %g, give start_frame %g (or "
+            "sample_fps, the rate of the numbered frames, to time frame k at k / sample_fps)",
+            path,
+            what,
+            frames[0],
+            video_path.name,
+            frames[0],
+            frames[0],
+            frames[0],
+        )
+    elif num_frames / 2 < counted < num_frames:
+        log.warning(
+            "%s: %s for the %d frames %s decodes: spread evenly over the whole video, taking the first pose as its "
+            "first frame; an estimate of part of it (from a later frame on) is then paired with the wrong frames: "
+            "give start_frame (and sample_fps) if so",
+            path,
+            what,
+            num_frames,
+            video_path.name,
+        )
+
+
+def _check_end(path: Path, video_path: Path, ts: NDArray[np.float64], start: tuple[float, float, int]) -> None:
+    """Refuse poses timed from ``start_frame`` that run past the video's end (:data:`SPAN_TOLERANCE`)."""
+    duration = start[1]
+    if float(ts[-1]) > SPAN_TOLERANCE * duration:
+        raise PredictionError(
+            f"{path}: {len(ts)} poses from start_frame (at {float(ts[0]):.4g} s) run to {float(ts[-1]):.4g} s but "
+            f"{video_path.name} lasts {duration:.4g} s: is start_frame (or sample_fps) right, and the file this "
+            "video's?"
+        )
 
 
 def _refuse_unusable(path: Path, traj: Trajectory) -> None:
@@ -350,8 +466,11 @@ def _video_duration(video_path: Path) -> tuple[float, int]:
     return duration, int(info.num_frames)
 
 
-def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
-    """``traj`` with timestamps in seconds of a video of ``duration`` (see the module docstring)."""
+def _fit_to_video(path: Path, traj: Trajectory, duration: float, from_first_frame: bool = True) -> Trajectory:
+    """``traj`` with timestamps in seconds of a video of ``duration`` (see the module docstring).
+
+    ``from_first_frame``: no ``start_frame`` was given (the partial-span warning says what the
+    pairing then assumes)."""
     ts = traj.timestamps
     span = float(ts[-1] - ts[0])
     n = len(traj)
@@ -367,7 +486,17 @@ def _fit_to_video(path: Path, traj: Trajectory, duration: float) -> Trajectory:
         fitted = (ts - ts[0]) * (duration * (n - 1) / n / span)
         return Trajectory(traj.cam_c2w, traj.intrinsic, fitted, {**traj.meta, META_TIMESTAMPS: TIMESTAMPS_FITTED})
     if span < 0.5 * duration * (n - 1) / n:
+        assumed = (
+            f"; pairing assumes the first pose is at {float(ts[0]):.4g} s of the video (give start_frame if the "
+            "estimate began at another frame but its times start from 0)"
+            if from_first_frame
+            else ""
+        )
         log.warning(
-            "%s: timestamps span %.4g s of the %.4g s video: the scores describe that part only", path, span, duration
+            "%s: timestamps span %.4g s of the %.4g s video: the scores describe that part only%s",
+            path,
+            span,
+            duration,
+            assumed,
         )
     return traj

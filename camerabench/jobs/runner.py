@@ -1043,7 +1043,8 @@ def _rerun_changed(
     """Videos (rows, for ``answer``) of an earlier run whose questions (``asked``) or file
     (``prints``) have changed since, whose records an interrupted append cut short
     (``cut_short``), that failed and are to be tried again (``retry``), or that lack a record
-    for a question asked now while no run.json says why (``incomplete``): their records are
+    for a question asked now while no run.json says why (``incomplete``; for ``answer``, the rows
+    changed since they were answered, :func:`_rows_changed_since_answered`): their records are
     dropped from ``out_path`` (rewritten atomically) and from ``info``, and they are returned to
     be run again. A video without a digest in run.json (a run.json written before they were
     kept) is taken as unchanged."""
@@ -1228,6 +1229,73 @@ def answer_row_sha256(row: MCQRow, media: Sequence[Path], settings: Mapping[str,
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
+#: answer_run.json's ``video_info[row]`` key for a multiple-choice row the method answered (or failed
+#: on: a record): the SHA-256 of what it was asked (:func:`asked_row_sha256`). ``--resume`` answers
+#: such a row again when it changed since (see :func:`_rows_changed_since_answered`).
+ASKED_SHA256_KEY = "asked_sha256"
+
+
+def asked_row_sha256(row: MCQRow, media: Sequence[Path]) -> str | None:
+    """SHA-256 of what a method is asked with ``row``: its cells but the right answer (its table,
+    index, question, options, category, media paths and types) and its media files
+    (:func:`video_fingerprint`); None when a medium cannot be read.
+
+    Not the right answer (a corrected answer is scored from the table, the reply stands), nor the
+    method's settings (``--resume`` with other settings is refused) nor camerabench's version (a
+    newer camerabench answers no unchanged row again): unlike :func:`answer_row_sha256`, which
+    digests what a finding that the method does *not* answer a row rests on.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = Path(tmp) / "v.mp4"
+        ...     _ = clip.write_bytes(b"frames")
+        ...     sizes = {"A": "Wide", "B": "Close"}
+        ...     row = MCQRow("0", "t", ("video",), ("v.mp4",), "Size?", sizes, "A", "shot size", 2)
+        ...     first = asked_row_sha256(row, [clip])
+        ...     corrected = first == asked_row_sha256(dataclasses.replace(row, answer="B"), [clip])
+        ...     edited = dataclasses.replace(row, options={"A": "Wide", "B": "Medium"})
+        ...     corrected, first != asked_row_sha256(edited, [clip]), asked_row_sha256(row, [Path(tmp) / "gone"])
+        (True, True, None)
+    """
+    prints = [video_fingerprint(m) for m in media]
+    if any(p is None for p in prints):
+        return None
+    cells = {k: v for k, v in row.to_columns().items() if k != "answer"}
+    doc = {"row": {"table": row.table, **cells}, "media": prints}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _rows_changed_since_answered(
+    out_path: Path,
+    info: RunInfo,
+    recorded: set[str],
+    rows: Mapping[str, MCQRow],
+    digest: Callable[[MCQRow], str | None],
+) -> set[str]:
+    """Rows with a record (answered, or failed on) whose question, options, category, media paths
+    or media files changed since: answer_run.json's :data:`ASKED_SHA256_KEY` for them is not the
+    digest ``digest`` gives now. A row without one (an answer_run.json of an older camerabench)
+    is taken as unchanged, and so is one whose medium cannot be read now (no digest to compare)."""
+    changed: set[str] = set()
+    for key in recorded & rows.keys():
+        details = info.video_info.get(key, {})
+        if ASKED_SHA256_KEY not in details:
+            continue
+        now = digest(rows[key])
+        if now is not None and now != details[ASKED_SHA256_KEY]:
+            changed.add(key)
+    if changed:
+        log.warning(
+            "%s: %d answered row(s) changed since the earlier run (their question, options, category or media; "
+            "e.g. %s): they are answered again",
+            out_path,
+            len(changed),
+            min(changed),
+        )
+    return changed
+
+
 def _rows_done_without_records(
     out_path: Path,
     info: RunInfo,
@@ -1308,6 +1376,9 @@ def _run_locked(
     def row_digest(row: MCQRow) -> str | None:
         return answer_row_sha256(row, row.media(ds.root), settings)
 
+    def asked_digest(row: MCQRow) -> str | None:
+        return asked_row_sha256(row, row.media(ds.root))
+
     done: set[str] = set()
     info: RunInfo
     if resume and out_path.exists():
@@ -1386,8 +1457,9 @@ def _run_locked(
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
         else:
-            if retry:
-                done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry)
+            edited = _rows_changed_since_answered(out_path, info, done, by_key, asked_digest)
+            if retry or edited:
+                done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry, edited)
             done |= _rows_done_without_records(out_path, info, done, by_key, row_digest)
     else:
         info = RunInfo(method=method, command=kind)
@@ -1476,6 +1548,11 @@ def _run_locked(
             if digest is not None:  # a medium unreadable now: run again on resume
                 details[NO_RECORDS_KEY] = outcome.unanswerable
                 details[ROW_SHA256_KEY] = digest
+        elif kind == "answer":
+            # a row answered (or failed on): what it was asked, so that --resume answers it again once edited
+            asked_now = asked_digest(by_key[outcome.video])
+            if asked_now is not None:  # a medium unreadable now: taken as unchanged on resume
+                details[ASKED_SHA256_KEY] = asked_now
         if details:
             info.video_info[outcome.video] = details
         else:
@@ -1676,7 +1753,9 @@ def run_predict(
         workers: processes (1 = in this process) with the local backend; actors for model
             methods with the Ray backend (default 1). A method run as Ray tasks (one per video)
             ignores it: given there, it is ignored with a warning.
-        resume: continue an earlier run (on either backend), skipping videos already recorded.
+        resume: continue an earlier run (on either backend), skipping videos already recorded
+            (a multiple-choice row whose question, options, category or media changed since it
+            was answered is answered again).
         retry_failed: with ``resume``, run again the videos (and multiple-choice rows) the
             earlier run recorded as failed (their records all failed: a model out of memory, a
             file that was missing); their failure records are replaced. Those of videos no longer

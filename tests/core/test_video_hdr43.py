@@ -173,13 +173,19 @@ def test_hdr_shown_without_tone_mapping_is_warned(
 
 
 def test_sdr_frames_are_unchanged(clips: dict[str, Any]) -> None:
-    """SDR files (8-bit, and 10-bit BT.709 in BT.2020 matrix) are converted as before, with no note."""
+    """SDR files are converted as before, with no note; 10-bit SDR tagged with BT.2020 primaries
+    (as :func:`write_hevc10` tags every clip) has its gamut mapped to BT.709's, and says so."""
     for name in ("sdr", "bt709"):
         clip = clips["read"][name]
         with av.open(str(clips["paths"][name])) as container:
             plain = np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
-        assert clip.notes == {}
-        assert np.array_equal(clip.frames, plain)
+        if name == "sdr":
+            assert clip.notes == {}
+            assert np.array_equal(clip.frames, plain)
+        else:  # BT.2020 primaries with BT.709's transfer: "SDR wide colour gamut"
+            assert clip.notes == {"wide_gamut": "BT.2020 (SDR transfer)", "gamut_mapped": True}
+            assert not np.array_equal(clip.frames, plain)
+            assert np.abs(grey(clip.frames) - grey(plain)).mean() < 8  # the same picture, its colours moved
     real = read_video(SOURCE, fps=5.0, max_side=224)
     with av.open(str(SOURCE)) as container:
         plain = [f.to_ndarray(format="rgb24", width=224, height=168) for f in container.decode(video=0)]

@@ -36,3 +36,19 @@ def landscape_in_portrait(frames: NDArray[np.uint8], width: int = 202, height: i
         y0 = (height - inner) // 2
         out[i, y0 : y0 + inner] = cv2.resize(frames[i], (width, inner))
     return out
+
+
+def split_screen(frames_a: NDArray[np.uint8], frames_b: NDArray[np.uint8], stacked: bool = False) -> NDArray[np.uint8]:
+    """Two clips in one frame, as reaction and comparison videos post them: the middle half of
+    each clip's width side by side (``a`` left), or of its height one above the other (``a``
+    on top); the shorter clip sets the length."""
+    n = min(len(frames_a), len(frames_b))
+    a, b = frames_a[:n], frames_b[:n]
+    if a.shape[1:3] != b.shape[1:3]:
+        b = np.stack([cv2.resize(f, (a.shape[2], a.shape[1]), interpolation=cv2.INTER_AREA) for f in b])
+    h, w = a.shape[1:3]
+    if stacked:
+        top = h // 4
+        return np.concatenate([a[:, top : top + h // 2], b[:, top : top + h // 2]], axis=1)
+    left = w // 4
+    return np.concatenate([a[:, :, left : left + w // 2], b[:, :, left : left + w // 2]], axis=2)
