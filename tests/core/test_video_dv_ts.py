@@ -22,10 +22,11 @@ from numpy.typing import NDArray
 from camerabench import video
 from camerabench.video import probe_video, read_video
 
+from .test_video_hdr43 import yuv420p10  # BT.2020 10-bit 4:2:0 planes of R'G'B' in 0..1
+
 SOURCE = Path(__file__).resolve().parents[1] / "data" / "real" / "videos" / "opencv_vtest_digital_pan_right.mp4"
 # linear BT.709 RGB -> linear BT.2020 RGB (ITU-R BT.2087), BT.2020 luma weights
 BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
-BT2020_LUMA = np.array([0.2627, 0.6780, 0.0593])
 
 
 def source_frames(n: int, size: tuple[int, int] = (160, 120)) -> NDArray[np.uint8]:
@@ -33,20 +34,6 @@ def source_frames(n: int, size: tuple[int, int] = (160, 120)) -> NDArray[np.uint
         return np.stack(
             [f.to_ndarray(format="rgb24", width=size[0], height=size[1]) for f in islice(container.decode(video=0), n)]
         )
-
-
-def yuv420p10(signal: NDArray[np.float64]) -> NDArray[np.uint16]:
-    """BT.2020 non-constant-luminance Y'CbCr of R'G'B' in 0..1, 10-bit limited range, 4:2:0."""
-    kr, kb = BT2020_LUMA[0], BT2020_LUMA[2]
-    y = signal @ BT2020_LUMA
-    cb, cr = (signal[..., 2] - y) / (2 * (1 - kb)), (signal[..., 0] - y) / (2 * (1 - kr))
-    h, w = y.shape
-
-    def half(c: NDArray[np.float64]) -> NDArray[np.float64]:
-        return c.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-
-    planes = [64 + 876 * y, 512 + 896 * half(cb), 512 + 896 * half(cr)]
-    return np.concatenate([np.round(p).ravel() for p in planes]).astype(np.uint16).reshape(-1, w)
 
 
 def write_hevc(path: Path, planes: list[NDArray[np.uint16]], tags: dict[str, int], size: tuple[int, int]) -> Path:
