@@ -153,7 +153,11 @@ class VideoClip:
             carry an HDR transfer (phones record HLG or PQ by default), with ``hdr_tone_mapped``:
             True when they were tone-mapped to SDR BT.709 (libswscale's colour management), as
             the methods expect; False, with ``hdr_not_tone_mapped`` (why) and a warning, when they
-            are shown as stored (PQ then reads dark and flat).
+            are shown as stored (PQ then reads dark and flat);
+            ``packets_before_first_keyframe`` and ``leading_frames_not_decoded`` when the stream
+            starts between keyframes (a ``.ts`` cut mid-GOP: one warning, which also says when
+            those frames are why the video is shorter than its container declares);
+            ``dolby_vision`` and ``colours_not_bt709`` for Dolby Vision profile 5.
     """
 
     frames: NDArray[np.uint8]
@@ -221,6 +225,17 @@ def _open(path: Path) -> av.container.InputContainer:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise VideoError(f"{path}: cannot open video ({exc})") from exc
+    if container.format.name == "tty":
+        # FFmpeg renders a text file (.txt, .nfo, .asc, ...) as ANSI art: 640x400 "frames" of its
+        # characters at 25 fps, read as a video of that many frames
+        container.close()
+        raise VideoError(f"{path}: a text file (FFmpeg would render its characters as pictures), not a video")
+    if not container.streams:
+        container.close()
+        raise VideoError(
+            f"{path}: no video stream, nor any other, in the {container.format.name} container: its header (an "
+            "MP4's moov box) is cut off or damaged, or the file holds no frames"
+        )
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path}: no video stream")
@@ -517,7 +532,7 @@ class _Decoder:
         # memory (a clean 151-frame file then "declared" 4604300115038500291 frames)
         self.declared = int(self.stream.frames)
         # Matroska and WebM declare no frame count, only a duration: a file cut short is then
-        # told by the seconds its frames cover (:meth:`duration_notes`)
+        # told by the seconds its frames cover (:meth:`span_notes`)
         self.declared_s, self.declared_by = _declared_seconds(container, self.stream)
         self.other_streams = len(container.streams) > 1  # read now: see ``declared`` above
         self.decoded = 0
@@ -592,9 +607,10 @@ class _Decoder:
         """Flag (warning + notes) a file that decodes fewer frames than its container declares
         (0 = not declared) or had damaged packets skipped. The frames an edit list cuts off are
         not among those declared: a trimmed clip was reported as a truncated file."""
-        streams = {**self._leading_notes(), **self._stream_notes()}
+        streams = self._stream_notes()
         declared, decoded = max(0, self.declared - self.discarded) if self.declared > 0 else 0, self.decoded
-        short = 0 < decoded < declared
+        # frames missing at the start only (:meth:`span_notes` says so): not a file cut off
+        short = 0 < decoded < declared and declared - decoded > self.lost
         if not (short or self.skipped):
             return streams
         what = f"decoded {decoded} frames" + (f" but the container declares {declared}" if short else "")
@@ -609,49 +625,78 @@ class _Decoder:
             notes["damaged_packets_skipped"] = self.skipped
         return {**notes, **streams}
 
-    def _leading_notes(self) -> dict[str, Any]:
-        """Flag (warning + notes) a stream whose first packets come before its first keyframe and
-        did not decode: a ``.ts`` cut (or a broadcast capture started) in the middle of a group of
-        pictures. The decoder drops those frames without an error, and a transport stream declares
-        no frame count to compare with: the video was silently that much shorter at its start."""
-        lost = min(self.leading, self.packets - self.discarded - self.decoded)
-        if lost <= 0:
-            return {}
-        log.warning(
-            "%s: the video stream starts in the middle of a group of pictures (a file cut, or a recording "
-            "started, between keyframes): %d packet(s) come before its first keyframe and %d frame(s) of "
-            "them could not be decoded; the video starts at its first keyframe, %d of %d packets' frames decoded",
-            self.path,
-            self.leading,
-            lost,
-            self.decoded,
-            self.packets - self.discarded,
-        )
-        return {"packets_before_first_keyframe": self.leading, "leading_frames_not_decoded": lost}
+    @property
+    def lost(self) -> int:
+        """Frames of the packets before the first keyframe that did not decode (:meth:`span_notes`)."""
+        return max(0, min(self.leading, self.packets - self.discarded - self.decoded))
 
-    def duration_notes(self, times: NDArray[np.float64], rate: float) -> dict[str, Any]:
-        """Flag (warning + notes) a file that declares no frame count (Matroska, WebM) whose
-        frames, at ``times`` with frame rate ``rate``, cover clearly less than the duration it
-        declares (by :data:`SHORT_DURATION_S` and :data:`SHORT_DURATION_FRAMES` frame intervals):
-        a file cut off in a download or copy decodes its first part without an error."""
-        if self.declared > 0 or self.declared_s is None or len(times) == 0 or not np.all(np.isfinite(times)):
-            return {}
+    def span_notes(self, times: NDArray[np.float64], rate: float) -> dict[str, Any]:
+        """Flag (warning + notes) a video missing frames at its start or end, from its frames'
+        ``times`` (sorted) and frame rate ``rate``.
+
+        A stream whose first packets come before its first keyframe (a ``.ts`` cut, or a broadcast
+        capture started, in the middle of a group of pictures): the decoder drops the frames it
+        cannot build from them without an error, and a transport stream declares no frame count to
+        compare with: the video was silently that much shorter at its start. That shortens the
+        video against the duration (or frame count) the container declares: one warning says both,
+        not a second one blaming a truncated file.
+
+        A file that declares no frame count (Matroska, WebM) whose frames cover clearly less than
+        the duration it declares (by :data:`SHORT_DURATION_S` and :data:`SHORT_DURATION_FRAMES`
+        frame intervals), beyond the frames lost at the start: a file cut off in a download or copy
+        decodes its first part without an error."""
         interval = 1.0 / rate if rate > 0 else 0.0
-        covered = float(times[-1] - times[0]) + interval
-        if self.declared_s - covered <= max(SHORT_DURATION_S, SHORT_DURATION_FRAMES * interval):
-            return {}
+        lost = self.lost
+        short_s: tuple[float, float] | None = None  # (covered, declared) seconds, when short
+        if self.declared <= 0 and self.declared_s is not None and len(times) and np.all(np.isfinite(times)):
+            covered = float(times[-1] - times[0]) + interval
+            if self.declared_s - covered > max(SHORT_DURATION_S, SHORT_DURATION_FRAMES * interval):
+                short_s = (covered, self.declared_s)
+        explained = short_s is not None and short_s[1] - (short_s[0] + lost * interval) <= max(
+            SHORT_DURATION_S, SHORT_DURATION_FRAMES * interval
+        )
+        notes: dict[str, Any] = {}
+        if lost > 0:
+            declared = max(0, self.declared - self.discarded)
+            if explained:
+                assert short_s is not None
+                why = (
+                    f"; they are why the video's frames cover {short_s[0]:.2f} s of the {short_s[1]:.2f} s "
+                    f"the {self.declared_by} declares"
+                )
+            elif 0 < self.decoded < declared <= self.decoded + lost:
+                why = f"; they are why the container declares {declared} frames"
+            else:
+                why = ""
+            log.warning(
+                "%s: the video stream starts in the middle of a group of pictures (a file cut, or a recording "
+                "started, between keyframes): %d packet(s) come before its first keyframe and %d frame(s) of "
+                "them could not be decoded%s; the video starts at its first keyframe, %d of %d packets' frames "
+                "decoded",
+                self.path,
+                self.leading,
+                lost,
+                why,
+                self.decoded,
+                self.packets - self.discarded,
+            )
+            notes = {"packets_before_first_keyframe": self.leading, "leading_frames_not_decoded": lost}
+        if short_s is None or explained:
+            return notes
+        covered, declared_s = short_s
         others = self.other_streams and self.declared_by == "container"
         log.warning(
             "%s: the video's %d decoded frames cover %.2f s but the %s declares %.2f s (truncated or damaged "
-            "file%s); using the decoded frames",
+            "file%s%s); using the decoded frames",
             self.path,
             self.decoded,
             covered,
             self.declared_by,
-            self.declared_s,
+            declared_s,
             ", or another stream runs longer than the video" if others else "",
+            f"; more than the {lost} frame(s) not decoded at its start account for" if lost else "",
         )
-        return {"frames_decoded": self.decoded, "seconds_covered": covered, "seconds_declared": self.declared_s}
+        return {**notes, "frames_decoded": self.decoded, "seconds_covered": covered, "seconds_declared": declared_s}
 
     def _stream_notes(self) -> dict[str, Any]:
         if self.streams < 2:
@@ -687,7 +732,7 @@ def _native_fps(stream: av.video.stream.VideoStream) -> float:
     return float(rate) if rate else 0.0
 
 
-#: :meth:`_Decoder.duration_notes`: how much shorter than the declared duration the frames of a
+#: :meth:`_Decoder.span_notes`: how much shorter than the declared duration the frames of a
 #: file without a frame count may be before it is flagged as cut short: 0.5 s, or 3 frame
 #: intervals at low rates. Clean Matroska/WebM files from FFmpeg cover their declared duration
 #: to within one frame interval (the last frame's display time); a file cut at half its length
@@ -853,6 +898,25 @@ def _has_dolby_vision_rpu(frame: av.VideoFrame) -> bool:
     return any(d.type in rpu for d in side_data)
 
 
+def _dolby_vision_notes(path: Path) -> dict[str, Any]:
+    """``dolby_vision`` and ``colours_not_bt709`` (with a warning) for a Dolby Vision profile 5
+    stream (:func:`_dolby_vision_ipt`): its IPT-PQ-C2 base layer, shown as stored, has wrong colours
+    (greenish, purple) and contrast; the picture's structure, which geometry reads, is there."""
+    why = (
+        "Dolby Vision profile 5 (IPT-PQ-C2 base layer, no BT.709-, PQ- or HLG-compatible layer): libswscale "
+        "cannot convert it, so the frames are shown as stored with wrong colours and contrast"
+    )
+    log.warning(
+        "%s: %s; geometry still follows the picture's structure, but colours and brightness are not BT.709 "
+        "(convert it with FFmpeg's libplacebo first, e.g. %s)",
+        path,
+        why,
+        _DOLBY_VISION_FIX,
+    )
+    fix = f"{why}; convert with {_DOLBY_VISION_FIX}"
+    return {"dolby_vision": "profile 5 (IPT-PQ-C2)", "colours_not_bt709": fix}
+
+
 def _colour_name(value: int, names: type[ColorTrc] | type[ColorPrimaries]) -> str:
     """FFmpeg's name of a transfer or primaries value (``"smpte2084"``, ``"bt2020"``)."""
     try:
@@ -984,7 +1048,7 @@ class _Converter:
         HDR transfer, with a warning (and ``hdr_not_tone_mapped``, the reason) when they were
         shown as stored: PQ levels read as BT.709 gamma are dark and flat (the real clips' grey
         std fell from 52 to 25; fast's inliers to 21-93 % of the SDR clip's), HLG's dull (std 41)."""
-        notes = {**self._dolby_vision_notes(), **self._gamut_notes()}
+        notes = {**(_dolby_vision_notes(self.path) if self.dolby_vision else {}), **self._gamut_notes()}
         if not self.hdr:
             return notes
         names = ", ".join(_HDR_TRANSFERS[t] for t in sorted(self.hdr))
@@ -1000,26 +1064,6 @@ class _Converter:
             self.untoned,
         )
         return {**notes, "hdr_transfer": names, "hdr_tone_mapped": False, "hdr_not_tone_mapped": self.untoned}
-
-    def _dolby_vision_notes(self) -> dict[str, Any]:
-        """``dolby_vision`` and ``colours_not_bt709`` (with a warning) for a Dolby Vision profile 5
-        stream: its IPT-PQ-C2 base layer, shown as stored, has wrong colours (greenish, purple) and
-        contrast; the picture's structure, which geometry reads, is there."""
-        if not self.dolby_vision:
-            return {}
-        why = (
-            "Dolby Vision profile 5 (IPT-PQ-C2 base layer, no BT.709-, PQ- or HLG-compatible layer): libswscale "
-            "cannot convert it, so the frames are shown as stored with wrong colours and contrast"
-        )
-        log.warning(
-            "%s: %s; geometry still follows the picture's structure, but colours and brightness are not BT.709 "
-            "(convert it with FFmpeg's libplacebo first, e.g. %s)",
-            self.path,
-            why,
-            _DOLBY_VISION_FIX,
-        )
-        fix = f"{why}; convert with {_DOLBY_VISION_FIX}"
-        return {"dolby_vision": "profile 5 (IPT-PQ-C2)", "colours_not_bt709": fix}
 
     def _gamut_notes(self) -> dict[str, Any]:
         """``wide_gamut`` and ``gamut_mapped`` for SDR frames with BT.2020 primaries: converted to
@@ -1187,7 +1231,7 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     rate = _measured(decoder.native_fps, decoder.averaged, times, path)
     notes = {
         **decoder.notes(),
-        **decoder.duration_notes(times, rate),
+        **decoder.span_notes(times, rate),
         **_gap_notes(times, rate, path),
         **convert.orientation.notes(),
         **convert.aspect,
@@ -1239,7 +1283,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
     rate = _measured(native_fps, averaged, ts, path)
     notes = {
         **decoder.notes(),
-        **decoder.duration_notes(ts, rate),
+        **decoder.span_notes(ts, rate),
         **_gap_notes(ts, rate, path),
         **convert.orientation.notes(),
         **convert.aspect,
@@ -1336,7 +1380,7 @@ def _scan(path: Path) -> _Scan:
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
     rate = _measured(native_fps, averaged, ts, path)
-    notes = {**notes, **decoder.duration_notes(ts, rate), **_gap_notes(ts, rate, path)}
+    notes = {**notes, **decoder.span_notes(ts, rate), **_gap_notes(ts, rate, path)}
     return _Scan(ts, order, rate, *first, notes, colour, dolby_vision)
 
 
@@ -1437,7 +1481,9 @@ def probe_video(path: str | Path) -> VideoInfo:
     """Frame count, times, rate, displayed size, transfer and primaries, by decoding the whole file
     (exact, not the header's guess); see :class:`VideoInfo` for what each is for odd files.
 
-    Warns, as :func:`read_video` does, about a file that decodes fewer frames than it declares.
+    Warns, as :func:`read_video` does, about a file that decodes fewer frames than it declares,
+    and notes (``dolby_vision``, ``colours_not_bt709``) a Dolby Vision profile 5 stream, whose
+    ``transfer`` says ``"unspecified"``.
     """
     path = Path(path)
     scan = _scan(path)
@@ -1446,7 +1492,9 @@ def probe_video(path: str | Path) -> VideoInfo:
     times = scan.times.copy()
     times.setflags(write=False)
     trc, primaries = _colour_name(scan.colour[0], ColorTrc), _colour_name(scan.colour[1], ColorPrimaries)
-    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, scan.notes, times, trc, primaries)
+    # said here, not in :func:`_scan`: :func:`_read_two_pass` scans first, then its converter says it
+    notes = {**scan.notes, **(_dolby_vision_notes(path) if scan.dolby_vision else {})}
+    return VideoInfo(path, len(scan.times), scan.native_fps, w, h, dur, notes, times, trc, primaries)
 
 
 def read_video(

@@ -21,6 +21,8 @@ import fcntl
 import itertools
 import json
 import logging
+import math
+import numbers
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ from camerabench.taxonomy import Primitive
 
 __all__ = [
     "Evaluation",
+    "check_rpe_span",
     "evaluate",
     "evaluate_run",
     "method_kind",
@@ -488,6 +491,29 @@ def _warn_folders_of_one_method(run_dir: str | Path, runs: dict[str, MethodRun])
         )
 
 
+def check_rpe_span(rpe_span_s: Any, name: str = "rpe_span_s") -> float | None:
+    """``rpe_span_s`` as a float (None stays None: RPE over consecutive poses).
+
+    Args:
+        rpe_span_s: the RPE span in seconds, or None.
+        name: what the message calls it (``--rpe-span`` on the command line).
+
+    Raises:
+        CameraBenchError: it is not a finite number of seconds above 0 (a string, a boolean,
+            NaN, an infinity, 0 or less), naming ``name``.
+    """
+    if rpe_span_s is None:
+        return None
+    if (
+        not isinstance(rpe_span_s, numbers.Real)
+        or isinstance(rpe_span_s, bool)
+        or not math.isfinite(rpe_span_s)
+        or rpe_span_s <= 0
+    ):
+        raise CameraBenchError(f"{name} must be a finite number of seconds above 0, got {rpe_span_s!r}")
+    return float(rpe_span_s)
+
+
 def evaluate(
     data_dir: str | Path,
     run_dir: str | Path,
@@ -495,6 +521,7 @@ def evaluate(
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     seed: int = 0,
     captions_minilm: bool = True,
+    rpe_span_s: float | None = None,
 ) -> Evaluation:
     """Evaluate every method of RUN on every label file of DATA.
 
@@ -506,6 +533,11 @@ def evaluate(
         n_bootstrap: resamples for the 95% confidence intervals and the paired tests.
         seed: bootstrap seed.
         captions_minilm: compute the MiniLM caption similarities (loads a sentence model).
+        rpe_span_s: RPE over pose pairs this many seconds apart, the same span at every frame
+            rate (:func:`~camerabench.eval.trajectory_error.trajectory_errors`' ``rpe_delta_s``);
+            None (default): over consecutive poses, whose step is the coarser of the method's and
+            the ground truth's sampling steps (a 10 fps and a 30 fps estimate of the same motion
+            then have RPEs about 3x apart). Recorded in the result (``rpe_span_s``).
 
     Returns:
         The result and the per-sample material; per primitive keys are file stems
@@ -513,10 +545,13 @@ def evaluate(
 
     Raises:
         ValueError: unknown failed-sample policy.
+        CameraBenchError: ``rpe_span_s`` is not a finite number of seconds above 0 (raised
+            before anything is read).
         FileFormatError: RUN is not a run folder, a file in it or in DATA is malformed, or an
             answer record without a table matches rows of several multiple-choice tables.
         CameraBenchError: DATA has no labels and no ground-truth trajectories.
     """
+    rpe_span_s = check_rpe_span(rpe_span_s)
     failed = check_failed_policy(failed)
     dataset = Dataset(data_dir)
     dataset.validate()
@@ -542,7 +577,12 @@ def evaluate(
             DEFAULT_N_BOOTSTRAP,
         )
     result = EvaluationResult(
-        data=str(Path(data_dir)), run=str(Path(run_dir)), failed_policy=failed, n_bootstrap=n_bootstrap, seed=seed
+        data=str(Path(data_dir)),
+        run=str(Path(run_dir)),
+        failed_policy=failed,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        rpe_span_s=rpe_span_s,
     )
     if binary:
         result.chance = chance_section(binary)
@@ -628,7 +668,7 @@ def evaluate(
             cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
             if cap is not None:
                 out.captions, ev.caption_rows[name] = cap
-        traj = trajectory_section(gt_files, run, dataset.videos())
+        traj = trajectory_section(gt_files, run, dataset.videos(), rpe_delta_s=rpe_span_s)
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj
         mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
@@ -666,13 +706,14 @@ def evaluate_run(
     failed: FailedPolicy = "lowest",
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     seed: int = 0,
+    rpe_span_s: float | None = None,
 ) -> dict[str, Any]:
     """Every metric for every method in RUN on every label file present in DATA, as a dict.
 
     The dict is ``evaluate(...).result.to_dict()`` (NaN where a metric is undefined); see
     :func:`evaluate` for the arguments.
     """
-    return evaluate(data_dir, run_dir, failed, n_bootstrap, seed).result.to_dict()
+    return evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s).result.to_dict()
 
 
 def primitive_order() -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
-from camerabench.eval.evaluate import Evaluation, evaluate, primitive_order
+from camerabench.eval.evaluate import Evaluation, check_rpe_span, evaluate, primitive_order
 from camerabench.eval.failed import FailedPolicy
 from camerabench.eval.gallery import DEFAULT_MAX_CLIPS, GalleryEntry
 from camerabench.eval.results import (
@@ -1018,17 +1018,32 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     if not methods:
         return
     doc.h(2, "Trajectories (evo, Sim(3)-aligned)")
+    span = ev.result.rpe_span_s
+    if span is None:
+        rpe = (
+            f"RPE between consecutive poses ({_rpe_steps_text(methods)}; each step the coarser of the method's and "
+            "the ground truth's sampling steps: rpe_step_s in trajectory.csv, its median over the clips with an RPE "
+            "in the table's RPE step). RPE is comparable only between methods of a like RPE step: a keyframe-only "
+            "estimate steps from keyframe to keyframe, further than a dense one, and its error per step is larger "
+            "for the same drift (evaluate --rpe-span measures every method over one span). Pairs spanning a gap "
+            f"(over {RPE_GAP_FACTOR:g} steps: lost tracking, keyframes far apart) are left out of RPE and counted "
+            "(rpe_gap_pairs; the table's RPE pairs left out, of all pairs, and the clips with gaps)."
+        )
+    else:
+        rpe = (
+            f"RPE over {span:g} s (evaluate --rpe-span): each pose paired with the one nearest {span:g} s later "
+            "(within half the coarser of the method's and the ground truth's sampling steps), the same span at "
+            "every frame rate, so methods sampled at different rates are compared over the same motion (rpe_step_s "
+            "in trajectory.csv, its median over the clips with an RPE in the table's RPE step). A clip whose poses "
+            f"are further apart than {span:g} s has no RPE. Poses with no pose {span:g} s later (a gap: lost "
+            "tracking, keyframes far apart) are left out of RPE and counted (rpe_gap_pairs; the table's RPE pairs "
+            "left out, of all pairs, and the clips with gaps)."
+        )
     doc.p(
         "APE/RPE RMSE after similarity alignment (Umeyama; clips on a line or a point are aligned with the "
-        "orientations too). Translation in ground-truth units, rotation in degrees, RPE over consecutive poses "
-        "(the coarser of the method's and the ground truth's sampling steps: rpe_step_s in trajectory.csv, its "
-        "median over the clips with an RPE in the table's RPE step). RPE is comparable only between methods of a "
-        "like RPE step: a keyframe-only estimate steps from keyframe to keyframe, further than a dense one, and "
-        f"its error per step is larger for the same drift. Pairs spanning a gap (over {RPE_GAP_FACTOR:g} steps: "
-        "lost tracking, keyframes far apart) are left out of RPE and counted (rpe_gap_pairs; the table's RPE "
-        "pairs left out, of all pairs, and the clips with gaps). Clips whose ground-truth camera does not "
-        "translate have no translation error (a Sim(3) alignment could shrink any estimated translation onto "
-        "the fixed centre)."
+        f"orientations too). Translation in ground-truth units, rotation in degrees. {rpe} Clips whose "
+        "ground-truth camera does not translate have no translation error (a Sim(3) alignment could shrink any "
+        "estimated translation onto the fixed centre)."
     )
     cols = _TRAJECTORY_ERRORS
     doc.table(
@@ -1095,6 +1110,18 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
     )
     _save(fig, out / "trajectory_errors.png")
     doc.img("trajectory_errors.png", "trajectory errors")
+
+
+def _rpe_steps_text(methods: Mapping[str, TrajectoryResult]) -> str:
+    """``median step X s`` of consecutive-pose RPE: one step when every method's (recorded) median
+    step is the same, else each step with the methods that have it (``not recorded`` for a
+    ``metrics.json`` written before the steps were kept, ``n/a`` where no clip has an RPE)."""
+    by_step: dict[str, list[str]] = {}
+    for name, t in methods.items():
+        by_step.setdefault(_rpe_summary(t)[0], []).append(name)
+    if len(by_step) == 1:
+        return f"median step {next(iter(by_step))}"
+    return "median step " + ", ".join(f"{step} for {', '.join(map(_plain, names))}" for step, names in by_step.items())
 
 
 def _rpe_summary(t: TrajectoryResult) -> tuple[str, str]:
@@ -1685,6 +1712,7 @@ def write_report(
     seed: int = 0,
     evaluation: Evaluation | None = None,
     gallery: int = DEFAULT_MAX_CLIPS,
+    rpe_span_s: float | None = None,
 ) -> Path:
     """Write the report folder of RUN on DATA (evaluating first unless ``evaluation`` is given).
 
@@ -1703,19 +1731,32 @@ def write_report(
         seed: bootstrap seed.
         evaluation: a ready :class:`Evaluation` (skips re-evaluating).
         gallery: failure-gallery entries per method (0: no gallery).
+        rpe_span_s: RPE over pose pairs this many seconds apart (None: between consecutive
+            poses); see :func:`~camerabench.eval.evaluate.evaluate`. With ``evaluation``, the span
+            it was evaluated with (``evaluation.result.rpe_span_s``) is reported; another one is
+            refused.
 
     Returns:
         The path of ``report.md``.
 
     Raises:
+        CameraBenchError: ``rpe_span_s`` is not a finite number of seconds above 0, or differs
+            from the span ``evaluation`` was evaluated with: raised before anything is written.
         WriteError: ``out_dir`` cannot be made or written in (a file is in the way, a read-only
             place): raised before the evaluation.
     """
+    rpe_span_s = check_rpe_span(rpe_span_s)  # a bad span: one line, before any work
+    if evaluation is not None and rpe_span_s is not None and rpe_span_s != evaluation.result.rpe_span_s:
+        given = evaluation.result.rpe_span_s
+        raise CameraBenchError(
+            f"rpe_span_s {rpe_span_s:g} s, but the evaluation given was evaluated with "
+            + ("RPE between consecutive poses" if given is None else f"rpe_span_s {given:g} s")
+        )
     check_report_folder(out_dir)  # files of a report's names that no report wrote: refused, not overwritten
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in
     _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
-    ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed)
+    ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
     mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it

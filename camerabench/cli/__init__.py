@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from camerabench import __version__
+from camerabench.cli.args import read_negative_numbers
 from camerabench.errors import CameraBenchError
 
 __all__ = ["COMMANDS", "build_parser", "main", "method_output_to_stderr"]
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=module.run)
     for command_parser in sub.choices.values():  # every parser a command module added (read at parse time)
         command_parser.allow_abbrev = False
+        # ``--fps -1e-3``, ``--lr -inf``: the value's own refusal, not "expected one argument"
+        read_negative_numbers(command_parser)
+    read_negative_numbers(parser)
     return parser
 
 

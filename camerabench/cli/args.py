@@ -18,18 +18,32 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 
 __all__ = [
     "MAX_SEED",
+    "NEGATIVE_NUMBER",
     "bounded_int",
     "fraction",
     "non_negative_int",
     "path_arg",
     "positive_float",
     "positive_int",
+    "read_negative_numbers",
     "torch_seed",
 ]
+
+_DIGITS = r"\d(?:_?\d)*"  # what float and int read as digits: 1_000 too, never 1__0 or _1
+
+#: What the command line reads as a negative number, not a flag, after a flag that takes a value:
+#: every form ``float`` reads (``-1e-5``, ``-1E5``, ``-.5``, ``-1_000``, ``-inf``, ``-nan``).
+#: argparse's own pattern (``-1``, ``-0.5`` only, before Python 3.13) took ``--fps -1e-3`` for
+#: ``--fps`` without its value: "expected one argument" instead of the value's own refusal ("must be
+#: a finite number > 0"). Every command's parser reads it (:func:`read_negative_numbers`).
+NEGATIVE_NUMBER = re.compile(
+    rf"^-(?:{_DIGITS}\.?(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?$|^-(?:inf|infinity|nan)$", re.IGNORECASE
+)
 
 #: The largest seed torch takes (``torch.manual_seed`` overflows above an unsigned 64-bit integer).
 MAX_SEED = 2**64 - 1
@@ -115,6 +129,27 @@ def torch_seed(text: str) -> int:
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}")
     return value
+
+
+def read_negative_numbers(parser: argparse.ArgumentParser) -> None:
+    """Make ``parser`` read every :data:`NEGATIVE_NUMBER` as a value, not a flag (call it once its
+    flags are added).
+
+    Raises:
+        ValueError: ``parser`` has a flag that looks like a negative number (``-1``): it would be
+            taken for a value, or a value for it.
+
+    Example:
+        >>> p = argparse.ArgumentParser()
+        >>> _ = p.add_argument("--shift", type=float)
+        >>> read_negative_numbers(p)
+        >>> p.parse_args(["--shift", "-1e-5"]).shift  # argparse alone: "expected one argument"
+        -1e-05
+    """
+    shadowed = [s for a in parser._actions for s in a.option_strings if NEGATIVE_NUMBER.match(s)]
+    if shadowed:
+        raise ValueError(f"{parser.prog}: flag {shadowed[0]} looks like a negative number")
+    parser._negative_number_matcher = NEGATIVE_NUMBER  # read when the command line is parsed
 
 
 def path_arg(text: str) -> str:

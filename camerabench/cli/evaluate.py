@@ -17,7 +17,15 @@ from camerabench.eval.failed import FAILED_POLICIES
 if TYPE_CHECKING:
     from camerabench.eval.results import EvaluationResult
 
-__all__ = ["MAX_BOOTSTRAP", "add_evaluation_flags", "add_parser", "run", "summary_lines"]
+__all__ = [
+    "MAX_BOOTSTRAP",
+    "add_evaluation_flags",
+    "add_parser",
+    "add_rpe_span_flag",
+    "rpe_span",
+    "run",
+    "summary_lines",
+]
 
 #: The most bootstrap resamples ``--bootstrap`` takes (100 times the default): the resamples are held
 #: in memory at once, so a mistyped count (``--bootstrap 1000000000000``) would end in a traceback
@@ -43,13 +51,48 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def rpe_span(text: str) -> float:
+    """``--rpe-span``: a finite number of seconds above 0.
+
+    Example:
+        >>> rpe_span("0.2")
+        0.2
+        >>> rpe_span("nan")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a finite number of seconds above 0, got 'nan'
+    """
+    why = f"must be a finite number of seconds above 0, got {text!r}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(why) from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(why)
+    return value
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser("evaluate", help="metrics for every method in a run folder")
     p.add_argument("--data", type=path_arg, required=True, action=GivenOnce)
     p.add_argument("--run", type=path_arg, required=True, action=GivenOnce)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_evaluation_flags(p)
+    add_rpe_span_flag(p)
     return p
+
+
+def add_rpe_span_flag(p: argparse.ArgumentParser) -> None:
+    """``--rpe-span SECONDS`` (``evaluate`` and ``report``)."""
+    p.add_argument(
+        "--rpe-span",
+        type=rpe_span,
+        default=None,
+        action=GivenOnce,
+        metavar="SECONDS",
+        help="RPE over pose pairs this many seconds apart, the same span at every frame rate (default: between "
+        "consecutive poses, whose step is the coarser of the method's and the ground truth's sampling steps)",
+    )
 
 
 def _pct(x: float) -> str:
@@ -109,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
 
     logging.captureWarnings(True)  # undefined-metric warnings go through logging like the rest
     check_dataset_finished(args.data)  # a synth run interrupted or still running: part of the labels
-    result = evaluate(args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap).result
+    result = evaluate(
+        args.data, args.run, failed=args.failed, n_bootstrap=args.bootstrap, rpe_span_s=args.rpe_span
+    ).result
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), allow_nan=False) + "\n")
     else:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from camerabench.cli.args import non_negative_int, path_arg
-from camerabench.cli.evaluate import add_evaluation_flags
+from camerabench.cli.evaluate import add_evaluation_flags, add_rpe_span_flag
 from camerabench.cli.method_flags import GivenOnce
 
 __all__ = ["add_parser", "run"]
@@ -20,6 +20,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--run", type=path_arg, required=True, action=GivenOnce)
     p.add_argument("--out", type=path_arg, required=True, action=GivenOnce)
     add_evaluation_flags(p)
+    add_rpe_span_flag(p)
     p.add_argument(
         "--gallery",
         type=non_negative_int,
@@ -46,6 +47,14 @@ def run(args: argparse.Namespace) -> int:
     check_outside_dataset(args.out, args.data, "report folder")
     make_folder(args.out)  # a file in the way or a read-only location stops here, before the evaluation
     gallery = {} if args.gallery is None else {"gallery": args.gallery}
-    path = write_report(args.data, args.run, args.out, failed=args.failed, n_bootstrap=args.bootstrap, **gallery)
+    path = write_report(
+        args.data,
+        args.run,
+        args.out,
+        failed=args.failed,
+        n_bootstrap=args.bootstrap,
+        rpe_span_s=args.rpe_span,
+        **gallery,
+    )
     sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -125,20 +124,11 @@ def _temperature(text: str) -> float:
     return value
 
 
-#: What ``train`` reads as a negative number, not a flag, after a flag that takes a value: every
-#: form ``float`` reads (``-1e-5``, ``-1E5``, ``-.5``, ``-inf``, ``-nan``). argparse's own pattern
-#: (``-1``, ``-0.5`` only, before Python 3.13) took ``--lr -1e-5`` for ``--lr`` without its value:
-#: "expected one argument" instead of the value's own refusal ("must be a finite number > 0").
-#: ``train`` has no flag that looks like a number, so none is shadowed.
-NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
-
-
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     d, g = _defaults(), _defaults(GRPOConfig)
     p: argparse.ArgumentParser = sub.add_parser(
         "train", help="fine-tune a Qwen-VL checkpoint (SFT, then GRPO), or fit a fusion model, on a dataset's labels"
     )
-    p._negative_number_matcher = NEGATIVE_NUMBER  # read when the command line is parsed
     p.add_argument(
         "--method", action=GivenOnce, choices=TRAINABLE, default=TRAINABLE[0], help="what to train (default qwen-vl)"
     )

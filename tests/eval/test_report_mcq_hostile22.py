@@ -101,7 +101,7 @@ def test_an_interrupt_while_evaluating_keeps_the_earlier_report_whole(
     out = tmp_path / "report"
     old_md = _write(out, _evaluation(0.25))
 
-    def interrupted(*args: Any) -> Evaluation:
+    def interrupted(*args: Any, **kwargs: Any) -> Evaluation:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "evaluate", interrupted)
