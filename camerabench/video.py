@@ -80,9 +80,10 @@ class VideoInfo:
         path: the file.
         num_frames: the frames that decode (not the count the header declares).
         fps: as :attr:`VideoClip.native_fps`: the container's average frame rate; without one,
-            the rate of the frame times (first to last, gaps included) or, for one frame, the
-            codec's declared rate. A stream that gives none is a :class:`VideoError`, never a
-            made-up rate.
+            the rate of the frame times (first to last) or, for one frame, the codec's declared
+            rate; with timestamp gaps that pulled it off the frames' median interval, the rate of
+            the frames apart from the gaps. A stream that gives none is a :class:`VideoError`,
+            never a made-up rate.
         width: frame width as displayed (upright, square pixels).
         height: frame height as displayed.
         duration_s: from the first frame's time to the last one's, plus one frame interval
@@ -128,7 +129,9 @@ class VideoClip:
             it (not shifted to start at 0: it may start later, or before 0).
         indices: (N,) index of each frame in the full decoded stream.
         native_fps: the stream's average frame rate as the container declares it; without one,
-            the rate of the frame times (a cut-off file) or, for one frame, the codec's declared rate.
+            the rate of the frame times (a cut-off file) or, for one frame, the codec's declared rate;
+            with timestamp gaps that pulled it off the frames' median interval (an MP4's average
+            counts a freeze as frame time), the rate of the frames apart from the gaps.
         path: the file decoded.
         notes: facts about the file worth keeping with the results (empty for a clean file):
             ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
@@ -138,8 +141,10 @@ class VideoClip:
             (``"32:27"``) and ``display_size`` (upright [width, height], before ``max_side``)
             when pixels that are not square were stretched to square ones; ``timestamp_gaps`` and
             ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
-            (frames lost from a damaged file); ``timestamps_backwards`` when the frame times go
-            back in decoding order (the frames are then put in timestamp order);
+            (frames lost from a damaged file, dropped by a phone, a recording that paused; the
+            interval is the frames' median one, or the declared rate's when they agree);
+            ``timestamps_backwards`` when the frame times go back in decoding order (the frames are
+            then put in timestamp order);
             ``timestamps_in_decoding_order`` when the frames carry their decoding times, not their
             presentation times (H.264 with B-frames in AVI: the packets' times increase in file
             order, the decoder returns the frames reordered): the frames are then kept in the order
@@ -555,6 +560,7 @@ class _Decoder:
         self.size = (int(self.stream.codec_context.width), int(self.stream.codec_context.height))
         self.native_fps = _native_fps(self.stream)
         self.averaged = _averaged(self.stream)
+        self.base_rate = _base_rate(self.stream)
         self.others = [
             f"#{s.index} {s.codec_context.width}x{s.codec_context.height}" for s in moving if s is not self.stream
         ]
@@ -756,13 +762,32 @@ def _declared_seconds(
     return None, ""
 
 
-def _measured(native_fps: float, averaged: bool, ts: NDArray[np.float64], path: Path) -> float:
-    """The rate reported for frames at times ``ts``: the container's average rate (``averaged``);
-    without one, the rate of the frame times, which are what a player shows (``native_fps``, the
-    codec's declared rate, only when fewer than two frame times give none)."""
+def _measured(
+    native_fps: float, averaged: bool, ts: NDArray[np.float64], path: Path, base_rate: float = 0.0
+) -> tuple[float, NDArray[np.bool_]]:
+    """The rate reported for frames at (sorted) times ``ts``, and which of their intervals are gaps
+    (:func:`_gaps`).
+
+    The rate is the container's average rate (``averaged``); without one, the rate of the frame
+    times, which are what a player shows (``native_fps``, the codec's declared rate, only when fewer
+    than two frame times give none). Both count a gap's time as frame time: a 2 s freeze in 11 frames
+    of 30 fps made an MP4's average 4.71 fps. So, with gaps, a rate that disagrees (by more than
+    :data:`_CONSISTENT`) with the frames' median interval is replaced by the rate of the frames apart
+    from the gaps (their mean interval: a variable rate's average, as without a gap), or by a rate
+    the file declares (``native_fps``, FFmpeg's ``base_rate``) that agrees with it to
+    :data:`_SAME_RATE`. A rate the container declares rather than measures (Matroska's) and the
+    median interval agree: it is kept."""
     if native_fps > 0 and (averaged or not (len(ts) > 1 and ts[-1] > ts[0])):
-        return native_fps
-    return _fps_from_times(ts, path)
+        rate = native_fps
+    else:
+        rate = _fps_from_times(ts, path)
+    gaps, typical = _gaps(ts, (rate, native_fps, base_rate))
+    if not gaps.any() or typical is None or abs(rate * typical - 1.0) <= _CONSISTENT:
+        return rate, gaps
+    steps = np.diff(ts)[~gaps]
+    steady = len(steps) / float(np.sum(steps))  # > 0: the median interval, positive, is no gap
+    agreed = [r for r in (rate, native_fps, base_rate) if r > 0 and abs(r / steady - 1.0) <= _SAME_RATE]
+    return (agreed[0] if agreed else steady), gaps
 
 
 def _averaged(stream: av.video.stream.VideoStream) -> bool:
@@ -781,37 +806,74 @@ def _fps_from_times(ts: NDArray[np.float64], path: Path) -> float:
     )
 
 
-#: Consecutive frames further apart than this many intervals of the stream's average frame rate
-#: are a gap: frames lost from a damaged file (a Matroska cluster the demuxer resynchronised past
-#: drops its frames without a word) or a recording that paused. Real variable-rate recordings
-#: (phones in low light) stretch an interval to about twice the average.
+#: Consecutive frames further apart than this many frame intervals are a gap: frames lost from a
+#: damaged file (a Matroska cluster the demuxer resynchronised past drops its frames without a
+#: word), frames a phone dropped, or a recording that paused. Real variable-rate recordings (phones
+#: in low light) stretch an interval to two or three times the usual one.
 _GAP_INTERVALS = 4.0
 
+#: A declared rate whose frame interval is within this fraction of the frames' median interval is
+#: the frames' rate (Matroska rounds times to 1 ms: 16 and 17 ms intervals at 60 fps).
+_CONSISTENT = 0.1
 
-def _gap_notes(times: NDArray[np.float64], native_fps: float, path: Path) -> dict[str, Any]:
-    """Flag (warning + notes) gaps in the sorted frame ``times``: a damaged file whose container
-    declares no frame count lost frames in its middle silently, and the motion across the gap
-    was estimated as one step."""
-    if native_fps <= 0 or len(times) < 2 or not np.all(np.isfinite(times)):
+#: :func:`_measured`: a rate within this fraction of the rate of the frames apart from their gaps
+#: is theirs.
+_SAME_RATE = 0.01
+
+
+def _base_rate(stream: av.video.stream.VideoStream) -> float:
+    """FFmpeg's ``base_rate`` (``r_frame_rate``, the lowest rate that times every frame exactly): a
+    guess, used only where the frame times agree with it (:func:`_gaps`, :func:`_measured`)."""
+    rate = stream.base_rate
+    return float(rate) if rate else 0.0
+
+
+def _gaps(times: NDArray[np.float64], rates: tuple[float, ...]) -> tuple[NDArray[np.bool_], float | None]:
+    """Which intervals between the sorted frame ``times`` are gaps: longer than
+    :data:`_GAP_INTERVALS` frame intervals; and the frames' median interval (None without one).
+
+    The frame interval is the frames' median one (the lower median: of two intervals, the shorter),
+    or the interval of the first of ``rates`` (the rate reported, the declared one, FFmpeg's base
+    rate) within :data:`_CONSISTENT` of it. Not the average rate: a gap pulls it down (a 2 s freeze
+    in 11 frames of 30 fps made an MP4's 4.71 fps, and in 5 frames 1.22 fps, under which the freeze
+    was not a gap). With fewer than two positive intervals there is no median: the first rate."""
+    none = np.zeros(max(0, len(times) - 1), dtype=bool)
+    if len(times) < 2 or not np.all(np.isfinite(times)):
+        return none, None
+    steps = np.diff(times)
+    positive = np.sort(steps[steps > 0])
+    if len(positive) >= 2:
+        typical = float(positive[(len(positive) - 1) // 2])
+        agreed = [1.0 / r for r in rates if r > 0 and abs(r * typical - 1.0) <= _CONSISTENT]
+        interval = agreed[0] if agreed else typical
+        return np.asarray(steps > _GAP_INTERVALS * interval), typical
+    if rates[0] > 0:
+        return np.asarray(steps > _GAP_INTERVALS / rates[0]), None
+    return none, None
+
+
+def _gap_notes(times: NDArray[np.float64], rate: float, gaps: NDArray[np.bool_], path: Path) -> dict[str, Any]:
+    """Flag (warning + notes) the ``gaps`` (:func:`_measured`) in the sorted frame ``times`` of a
+    stream of frame rate ``rate``: a damaged file whose container declares no frame count lost
+    frames in its middle silently, and the motion across the gap was estimated as one step."""
+    where = np.flatnonzero(gaps)
+    if not len(where):
         return {}
     steps = np.diff(times)
-    gaps = np.flatnonzero(steps > _GAP_INTERVALS / native_fps)
-    if not len(gaps):
-        return {}
-    worst = int(gaps[np.argmax(steps[gaps])])
+    worst = int(where[np.argmax(steps[where])])
     longest = float(steps[worst])
     log.warning(
         "%s: %d gap(s) in the frame timestamps, the longest %.3g s (from %.3f s to %.3f s, %.1f frame intervals "
         "at the stream's %.3g fps): frames missing from a damaged file, or a recording that paused",
         path,
-        len(gaps),
+        len(where),
         longest,
         float(times[worst]),
         float(times[worst + 1]),
-        longest * native_fps,
-        native_fps,
+        longest * rate,
+        rate,
     )
-    return {"timestamp_gaps": len(gaps), "longest_timestamp_gap_s": round(longest, 6)}
+    return {"timestamp_gaps": len(where), "longest_timestamp_gap_s": round(longest, 6)}
 
 
 #: Sample aspect ratios (pixel width over height) outside this range are taken for damage and
@@ -1228,11 +1290,11 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
         return None
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
     # native_fps was read while the file was open: the closed stream's memory is freed
-    rate = _measured(decoder.native_fps, decoder.averaged, times, path)
+    rate, gaps = _measured(decoder.native_fps, decoder.averaged, times, path, decoder.base_rate)
     notes = {
         **decoder.notes(),
         **decoder.span_notes(times, rate),
-        **_gap_notes(times, rate, path),
+        **_gap_notes(times, rate, gaps, path),
         **convert.orientation.notes(),
         **convert.aspect,
         **convert.colour_notes(),
@@ -1248,7 +1310,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
     kept: list[int] = []  # decoding positions of the kept frames, increasing
     with _open(path) as container:
         stream = _video_stream(container)
-        native_fps, averaged = _native_fps(stream), _averaged(stream)
+        native_fps, averaged, base_rate = _native_fps(stream), _averaged(stream), _base_rate(stream)
         stack = _FrameStack(_expected_frames(container, stream, fps))
         convert: _Converter | None = None
         last: list[av.VideoFrame] = []  # the two latest frames (a tick may settle on either)
@@ -1280,11 +1342,11 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
-    rate = _measured(native_fps, averaged, ts, path)
+    rate, gaps = _measured(native_fps, averaged, ts, path, base_rate)
     notes = {
         **decoder.notes(),
         **decoder.span_notes(ts, rate),
-        **_gap_notes(ts, rate, path),
+        **_gap_notes(ts, rate, gaps, path),
         **convert.orientation.notes(),
         **convert.aspect,
         **convert.colour_notes(),
@@ -1314,7 +1376,7 @@ def _scan(path: Path) -> _Scan:
     colour, dolby_vision = (2, 2), False
     with _open(path) as container:
         decoder = _Decoder(container, path)
-        native_fps, averaged = _native_fps(decoder.stream), _averaged(decoder.stream)
+        native_fps, averaged, base_rate = decoder.native_fps, decoder.averaged, decoder.base_rate
         time_base = decoder.stream.time_base
         for frame in decoder:
             if first is None:
@@ -1379,8 +1441,8 @@ def _scan(path: Path) -> _Scan:
         notes = {**notes, "timestamps_backwards": backwards}
     order = np.argsort(ts, kind="stable").astype(np.int64)
     ts = ts[order]
-    rate = _measured(native_fps, averaged, ts, path)
-    notes = {**notes, **decoder.span_notes(ts, rate), **_gap_notes(ts, rate, path)}
+    rate, gaps = _measured(native_fps, averaged, ts, path, base_rate)
+    notes = {**notes, **decoder.span_notes(ts, rate), **_gap_notes(ts, rate, gaps, path)}
     return _Scan(ts, order, rate, *first, notes, colour, dolby_vision)
 
 

@@ -765,16 +765,22 @@ def trajectory_section(
     gapped = [r["clip"] for r in ok if r.get("rpe_gap_pairs")]
     if gapped:
         no_rpe = sum(r["rpe_pairs"] < MIN_RPE_PAIRS for r in ok)
+        if rpe_delta_s is None:
+            what = f"gaps between consecutive poses (more than {RPE_GAP_FACTOR:g} times their step"
+            left = "RPE pair(s) spanning them left out"
+        else:  # _rpe_pairs_at: poses with no partner rpe_delta_s later
+            what = f"poses with no pose {rpe_delta_s:g} s later (within half a sampling step"
+            left = "pose(s) without an RPE pair"
         log.warning(
-            "%s: %d of %d evaluated trajectories have gaps between consecutive poses (more than %g times their "
-            "step: lost tracking, or keyframes far apart), e.g. %s: %d RPE pair(s) spanning them left out; %d "
-            "clip(s) have under %d pairs left: RPE NaN, left out of the means (each clip's note says which)",
+            "%s: %d of %d evaluated trajectories have %s: lost tracking, or keyframes far apart), e.g. %s: %d %s; "
+            "%d clip(s) have under %d pairs left: RPE NaN, left out of the means (each clip's note says which)",
             escaped_text(run.name),
             len(gapped),
             len(ok),
-            RPE_GAP_FACTOR,
+            what,
             escaped_text(gapped[0]),
             sum(r["rpe_gap_pairs"] for r in ok),
+            left,
             no_rpe,
             MIN_RPE_PAIRS,
         )

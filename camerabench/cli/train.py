@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
-from camerabench.baselines.vlm.config import MIN_TEMPERATURE, GRPOConfig, TrainConfig
+from camerabench.baselines.vlm.config import MAX_TEMPERATURE, MIN_TEMPERATURE, GRPOConfig, TrainConfig
 from camerabench.cli.args import fraction, path_arg, positive_float, positive_int, torch_seed
 from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
@@ -103,7 +103,7 @@ def _non_negative_float(text: str) -> float:
 
 
 def _temperature(text: str) -> float:
-    """A sampling temperature: a finite number >= :data:`MIN_TEMPERATURE`.
+    """A sampling temperature: a finite number from :data:`MIN_TEMPERATURE` to :data:`MAX_TEMPERATURE`.
 
     Example:
         >>> _temperature("0.7")
@@ -112,6 +112,10 @@ def _temperature(text: str) -> float:
         Traceback (most recent call last):
         ...
         argparse.ArgumentTypeError: must be a finite number >= 0.01 (lower overflows the logits), got '1e-300'
+        >>> _temperature("1e30")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be at most 100 (above it sampling is uniform random tokens), got '1e30'
     """
     try:
         value = float(text)
@@ -120,6 +124,10 @@ def _temperature(text: str) -> float:
     if not (math.isfinite(value) and value >= MIN_TEMPERATURE):
         raise argparse.ArgumentTypeError(
             f"must be a finite number >= {MIN_TEMPERATURE:g} (lower overflows the logits), got {text!r}"
+        )
+    if value > MAX_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TEMPERATURE:g} (above it sampling is uniform random tokens), got {text!r}"
         )
     return value
 

@@ -129,3 +129,22 @@ def test_one_warning_counts_clips_with_gaps(tmp_path: Path, caplog: pytest.LogCa
     assert "2 of 3 evaluated trajectories" in gap_warnings[0] and "2 RPE pair(s)" in gap_warnings[0]
     assert [r["rpe_gap_pairs"] for r in rows] == [0, 1, 1]
     assert math.isfinite(section.mean.rpe_trans_rmse)
+
+
+def test_the_gap_warning_under_a_fixed_span_speaks_of_poses_without_a_pair(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gt_dir, method = tmp_path / "gt", tmp_path / "run" / "m"
+    (method / "trajectories").mkdir(parents=True)
+    gt_dir.mkdir()
+    keep = (GT_TS < 2.0) | (GT_TS > 5.0)
+    save_npz(gt_dir / "b.npz", GT)
+    save_npz(method / "trajectories" / "b.npz", Trajectory(_helix(GT_TS[keep], 0.01), None, GT_TS[keep]))
+    with caplog.at_level(logging.WARNING):
+        result = trajectory_section(gt_trajectories(gt_dir), MethodRun("m", method), rpe_delta_s=0.5)
+    assert result is not None
+    # poses at 1.5-1.9 s find none 0.5 s later (2.0-2.4 s are missing): 5 poses without a pair
+    assert result[1][0]["rpe_gap_pairs"] == 5
+    messages = [r.getMessage() for r in caplog.records if "1 of 1 evaluated trajectories" in r.getMessage()]
+    assert len(messages) == 1 and "consecutive" not in messages[0]
+    assert "poses with no pose 0.5 s later" in messages[0] and "5 pose(s) without an RPE pair" in messages[0]

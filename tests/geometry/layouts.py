@@ -52,3 +52,10 @@ def split_screen(frames_a: NDArray[np.uint8], frames_b: NDArray[np.uint8], stack
         return np.concatenate([a[:, top : top + h // 2], b[:, top : top + h // 2]], axis=1)
     left = w // 4
     return np.concatenate([a[:, :, left : left + w // 2], b[:, :, left : left + w // 2]], axis=2)
+
+
+def texture_poor(frames: NDArray[np.uint8], contrast: float = 0.25) -> NDArray[np.uint8]:
+    """Each frame's grey levels pulled towards its mean grey to ``contrast`` of their spread, as
+    in grey, texture-poor footage (the visp clips of the real set: a grey cube on a grey table)."""
+    mean = frames.reshape(len(frames), -1).mean(axis=1)[:, None, None, None]
+    return np.clip(np.round(mean + (frames - mean) * contrast), 0, 255).astype(np.uint8)

