@@ -31,7 +31,8 @@ Three detectors, all on the frames the method samples:
    still clip read Static, two motions half-strength. :func:`static_mask` raises
    :class:`~camerabench.errors.PredictionError` (a recorded failure) for both ``fast`` and
    ``colmap``. Found as a straight seam near the middle of the picture, a step in grey level
-   along its length in (nearly) every frame at the same place (:data:`SPLIT_EDGE_RATIO`), across
+   along its length in (nearly) every frame at the same place (:data:`SPLIT_EDGE_RATIO`), between
+   two adjacent rows (:data:`SPLIT_SEAM_SPREAD`: not a scene's wider band), across
    which the strips either side each move as one but drift apart (:data:`SPLIT_DRIFT_PX`).
    Parallax (a dolly, a truck) and zooms make no lasting straight step and move blocks along a
    strip differently; a still camera's straight edge (a table edge) does not drift.
@@ -385,6 +386,15 @@ SPLIT_SEARCH = (0.3, 0.7)
 #: edge seen from above by a still camera). A lasting straight edge alone is no split screen:
 #: the motion test (:data:`SPLIT_DRIFT_PX`) decides.
 SPLIT_EDGE_RATIO = 3.0
+#: Largest lasting step (edge ratio, as :data:`SPLIT_EDGE_RATIO`) two work pixels either side of
+#: a seam, as a share of the seam's (:attr:`SplitScreen.spread`, the larger side). Two pictures
+#: meet between two adjacent rows at the same place in every frame: the step lives in one or two
+#: rows (three where resampling blends one) and falls back to the pictures' own texture beside
+#: them. A scene's lasting edge under a moving camera wanders or is a textured band. Measured
+#: (the split screens of ``tests/geometry/test_split_screen.py``): 0.12-0.25; the phone layout
+#: of the real visp ``mire2`` roll (a hand-moved box covering the lower half; a band of the
+#: poster behind it, whose peak moves a row over the clip, at edge ratio 3.19): 0.74.
+SPLIT_SEAM_SPREAD = 0.5
 #: Smallest median drift apart of the two sides (:attr:`SplitScreen.drift`, work pixels in about
 #: a second). Measured: a digital pan next to a still clip 3.07-4.76 (truck next to a tree 4.76);
 #: the 22 real clips, at their strongest near-middle column and row, 0-1.94 (parallax and
@@ -445,6 +455,8 @@ class SplitScreen:
             seam move apart (pixels of the picture shrunk to :data:`SPLIT_WORK_PX` on its longer
             side; 0 for a window where a strip does not move as one).
         windows: windows compared.
+        spread: the lasting step two work pixels either side of the seam over the seam's
+            (:data:`SPLIT_SEAM_SPREAD`): small for the meeting line of two pictures.
     """
 
     axis: str
@@ -452,11 +464,17 @@ class SplitScreen:
     edge_ratio: float
     drift: float
     windows: int
+    spread: float = 0.0
 
     @property
     def found(self) -> bool:
-        """Both tests pass: a straight, lasting seam and independent motion across it."""
-        return self.edge_ratio >= SPLIT_EDGE_RATIO and self.drift >= SPLIT_DRIFT_PX
+        """Both tests pass: a sharp, straight, lasting seam and independent motion across it."""
+        return self.sharp and self.drift >= SPLIT_DRIFT_PX
+
+    @property
+    def sharp(self) -> bool:
+        """A straight, lasting step between two adjacent rows (columns): where two pictures meet."""
+        return self.edge_ratio >= SPLIT_EDGE_RATIO and self.spread <= SPLIT_SEAM_SPREAD
 
     def reason(self) -> str:
         """Why there is no single camera motion (for :class:`~camerabench.errors.PredictionError`)."""
@@ -468,16 +486,18 @@ class SplitScreen:
         )
 
 
-def _seam_candidate(step: NDArray[np.float64]) -> tuple[int, float]:
-    """Column of the strongest lasting vertical step inside :data:`SPLIT_SEARCH`, and its edge
-    ratio (:class:`SplitScreen`), from ``step`` ((N, W - 2): each frame's mean absolute
-    difference between columns x and x + 2, the step at column x + 1)."""
+def _seam_candidate(step: NDArray[np.float64]) -> tuple[int, float, float]:
+    """Column of the strongest lasting vertical step inside :data:`SPLIT_SEARCH`, its edge
+    ratio and its spread (:class:`SplitScreen`), from ``step`` ((N, W - 2): each frame's mean
+    absolute difference between columns x and x + 2, the step at column x + 1)."""
     ref = np.maximum(np.median(step, axis=1, keepdims=True), 1.0)
     ratio = np.quantile(step / ref, 0.1, axis=0)
     w = step.shape[1] + 2
     lo, hi = int(SPLIT_SEARCH[0] * w), int(np.ceil(SPLIT_SEARCH[1] * w))
     best = lo - 1 + int(np.argmax(ratio[lo - 1 : hi - 1]))
-    return best + 1, float(ratio[best])
+    # inside SPLIT_SEARCH (at least 0.3 of the width from a border), best +- 2 is in the frame
+    beside = max(float(ratio[best - 2]), float(ratio[best + 2]))
+    return best + 1, float(ratio[best]), beside / max(float(ratio[best]), 1e-9)
 
 
 def _side_drift(
@@ -579,21 +599,21 @@ def split_screen_evidence(
         row_steps[i] = np.abs(small[2:] - small[:-2]).mean(axis=1)
     out = []
     for axis, step, origin, factor in (("x", col_steps, x0, pw / sw), ("y", row_steps, y0, ph / sh)):
-        at, edge = _seam_candidate(step)
+        at, edge, spread = _seam_candidate(step)
         oriented = shrunk if axis == "x" else (lambda i: np.ascontiguousarray(shrunk(i).T))
         # the motion only where there is a seam (the costlier test)
         # a horizontal seam with the scene sliding along it is a horizon under a sideways move
         # or a roll (SPLIT_STILL_SIDE_PX): stacked pictures count by motion across the seam only
         drift = (
             _side_drift(oriented, n, at, gap_frames, along_counts=axis == "x")
-            if edge >= SPLIT_EDGE_RATIO
+            if edge >= SPLIT_EDGE_RATIO and spread <= SPLIT_SEAM_SPREAD
             else np.zeros(0)
         )
         valid = drift[np.isfinite(drift)]
         # too few windows in which each side moves as one say nothing
         enough = len(valid) >= max(SPLIT_MIN_WINDOWS, SPLIT_VALID_SHARE * len(drift))
         median = float(np.median(valid)) if enough else 0.0
-        out.append(SplitScreen(axis, origin + round(at * factor), edge, median, len(valid)))
+        out.append(SplitScreen(axis, origin + round(at * factor), edge, median, len(valid), spread))
     return out
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_FORMAT_PATTERN",
     "DEFAULT_MAX_PIXELS",
     "DTYPES",
+    "MAX_LR",
     "MAX_TEMPERATURE",
     "GRPOConfig",
     "TrainConfig",
@@ -72,6 +73,14 @@ MAX_TEMPERATURE = 100.0
 #: without end or word.
 MAX_STEPS = 10_000_000
 
+#: The largest learning rate: AdamW moves every trained weight by about ``lr`` per step whatever the
+#: gradient's scale, so above 1 each step changes weights of size ~0.02-1 by more than themselves and the
+#: model is destroyed in a few steps. Full and LoRA fine-tuning with AdamW use 1e-6 to 1e-3 (CameraBench's
+#: SFT 2e-5, CamReasoner's GRPO 2e-6, the LoRA paper's and peft's examples 1e-4 to 1e-3). ``lr=1e30`` passed
+#: every check and stopped with "non-finite training loss" after the media were decoded and the model
+#: loaded, nothing saved.
+MAX_LR = 1.0
+
 #: The largest float32: GRPO's rewards, its loss and Adam's updates are float32 numbers, so a setting
 #: finite in float64 but above this (``accuracy_weight=1e39``) became inf there (inf or NaN rewards).
 FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
@@ -103,6 +112,16 @@ def _check_float32(what: str, config: TrainConfig | GRPOConfig, names: tuple[str
                 f"{what}: {name} {value!r} is 0 in float32, where training computes with it (the smallest "
                 "positive float32 is about 1.4e-45): it would have no effect; give 0 to mean 0, or a larger value"
             )
+
+
+def _check_lr(what: str, config: TrainConfig | GRPOConfig, usual: float) -> None:
+    """``lr`` (positive and float32-finite, checked before) must be at most :data:`MAX_LR`."""
+    if not config.lr <= MAX_LR:
+        raise CameraBenchError(
+            f"{what}: lr must be at most {MAX_LR:g}, got {config.lr:g}: AdamW moves every trained weight by about lr "
+            f"per step, so the first steps would wreck the model (the loss turns non-finite after loading, nothing "
+            f"saved); AdamW fine-tuning, full or LoRA, uses 1e-6 to 1e-3 (the default here is {usual:g})"
+        )
 
 
 def _check_lora_rank(what: str, config: TrainConfig | GRPOConfig) -> None:
@@ -154,6 +173,7 @@ class TrainConfig:
         if self.max_side is not None and self.max_side < 1:
             raise CameraBenchError(f"max_side must be >= 1, got {self.max_side}")
         _check_float32("training", self, ("lr",))
+        _check_lr("training", self, TrainConfig.lr)
 
 
 _INT_SETTINGS = (
@@ -293,6 +313,7 @@ class GRPOConfig:
             if not getattr(self, name) >= 0:
                 raise CameraBenchError(f"GRPO: {name} must be >= 0, got {getattr(self, name)}")
         _check_float32("GRPO", self, ("lr", "kl_coef", "clip_eps", "accuracy_weight", "format_weight", "temperature"))
+        _check_lr("GRPO", self, GRPOConfig.lr)
         total = self.accuracy_weight + self.format_weight
         if total <= 0:
             raise CameraBenchError("GRPO: the reward weights are both 0: there is nothing to learn")

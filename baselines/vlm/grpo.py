@@ -4,7 +4,9 @@ Recipe (design.md B11). Prompts come from a data folder: the balanced yes/no rec
 ``labels/binary_classification`` (as in SFT, :func:`~camerabench.baselines.vlm.train.balanced_binary`:
 CameraBench's binary set is mostly "No", so an unbalanced pool rewards answering "No") and the
 multiple-choice rows of ``labels/shotbench/*.tsv``. Each step takes ``prompts_per_step``
-prompts; for each it samples a group of ``group_size`` completions from the current policy
+distinct prompts (the pool is walked in seeded shuffled passes; a step spanning two passes takes
+none twice: :func:`step_batches`), so ``prompts_per_step`` may not exceed the pool
+(:func:`check_prompt_pool`); for each it samples a group of ``group_size`` completions from the current policy
 (plain temperature sampling: the checkpoint's own top-k/top-p/repetition settings are switched
 off, so that the sampling distribution is the softmax of logits / temperature whose log
 probabilities the loss uses; the image and video placeholder tokens are suppressed in both, as
@@ -86,7 +88,7 @@ import logging
 import math
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,10 +138,12 @@ __all__ = [
     "Reward",
     "StepStats",
     "build_prompts",
+    "check_prompt_pool",
     "extract_yes_no",
     "group_advantages",
     "grpo",
     "score_completion",
+    "step_batches",
 ]
 
 log = logging.getLogger(__name__)
@@ -342,6 +346,45 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
     return prompts
 
 
+def check_prompt_pool(num_prompts: int, config: GRPOConfig, data_dir: str | Path) -> None:
+    """Refuse a step of more distinct prompts than the pool holds (before any medium is decoded).
+
+    A GRPO step samples one group of ``group_size`` completions for each of its prompts and
+    normalises the rewards within each group (DeepSeekMath's GRPO; TRL's ``GRPOTrainer`` likewise
+    draws distinct prompts and repeats each ``num_generations`` times): more completions of a prompt
+    are a larger ``group_size``. The pool was reused within the step, so a prompt came back as
+    several groups normalised apart; ``prompts_per_step=10**6`` over a pool of 8 passed
+    (``prompts_per_step x group_size`` is capped only at 10 million) and sampled 8 million
+    completions of 8 prompts per step, for days.
+
+    Raises:
+        CameraBenchError: naming ``prompts_per_step``, its value and the pool's size.
+    """
+    if config.prompts_per_step > num_prompts:
+        raise CameraBenchError(
+            f"GRPO: prompts_per_step {config.prompts_per_step} is more than the {num_prompts} distinct prompts of "
+            f"{data_dir}: a step would repeat prompts (each a separate group of group_size completions); give at "
+            f"most {num_prompts}, or raise group_size ({config.group_size}) for more completions per prompt"
+        )
+
+
+def step_batches(num_prompts: int, per_step: int, rng: random.Random) -> Iterator[list[int]]:
+    """Endless steps of ``per_step`` distinct prompt indices (``per_step <= num_prompts``), walking
+    the pool in shuffled passes. A step spanning two passes takes the prompts it already holds last
+    in the new pass (they are not repeated within it; the pass still holds every prompt once)."""
+    order: list[int] = []
+    while True:
+        batch: list[int] = []
+        while len(batch) < per_step:
+            if not order:
+                order = list(range(num_prompts))
+                rng.shuffle(order)
+                taken = set(batch)  # pop() takes from the end: these go first in the list, i.e. last
+                order = [i for i in order if i in taken] + [i for i in order if i not in taken]
+            batch.append(order.pop())
+        yield batch
+
+
 @dataclass
 class StepStats:
     """What one step did (one log line)."""
@@ -505,6 +548,7 @@ def grpo(
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)
+    check_prompt_pool(len(prompts), config, data_dir)
     check_media_decode(data, {p.video for p in prompts if p.video}, [p.row for p in prompts if p.row is not None])
     if not config.reasoning and config.format_weight > 0:
         log.warning(
@@ -558,18 +602,12 @@ def grpo(
         sum(p.numel() for p in params),
     )
     eos = _eos_ids(vl)
-    order: list[int] = []
-    rng = random.Random(config.seed)
+    batches = step_batches(len(prompts), config.prompts_per_step, random.Random(config.seed))
     result = GRPOResult(Path(out_dir), len(prompts))
     saving: bool | None = None  # None: training; else saving (True: over an earlier model)
     try:
         for step in range(1, config.steps + 1):
-            batch: list[GRPOPrompt] = []
-            while len(batch) < config.prompts_per_step:
-                if not order:
-                    order = list(range(len(prompts)))
-                    rng.shuffle(order)
-                batch.append(prompts[order.pop()])
+            batch = [prompts[i] for i in next(batches)]
             try:
                 stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
             except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and that nothing is saved

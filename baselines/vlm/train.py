@@ -466,6 +466,25 @@ def plan_steps(num_examples: int, config: TrainConfig) -> tuple[int, int]:
     return steps_per_epoch, total_steps
 
 
+def warn_batch_above_examples(num_examples: int, config: TrainConfig) -> None:
+    """Warn (before the media are decoded) when ``batch_size x grad_accum`` exceeds the examples:
+    every step then takes all of them, a smaller batch than asked (``--batch-size 1000000`` on 40
+    examples said nothing). Not :func:`plan_steps`' concern: it counts such a run's steps right."""
+    per_step = config.batch_size * config.grad_accum
+    if per_step > num_examples:
+        log.warning(
+            "batch_size x grad_accum = %d x %d = %d examples per optimizer step, more than the %d training "
+            "examples: every step takes all %d (a batch of %d, not %d)",
+            config.batch_size,
+            config.grad_accum,
+            per_step,
+            num_examples,
+            num_examples,
+            num_examples,
+            per_step,
+        )
+
+
 def _config_size(section: dict[str, Any], key: str) -> int | None:
     value = section.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
@@ -577,10 +596,10 @@ def train(
     ``out_dir`` that already holds a model is refused unless ``overwrite``
     (:func:`refuse_finished_model`).
     """
+    config.check()  # the settings first: a bad one is refused without importing transformers
     ensure_transformers_importable()
     from transformers import get_cosine_schedule_with_warmup
 
-    config.check()
     # the device and dtype before the data: a bad --device was refused after every medium was decoded
     compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
     refuse_out_is_model(model_dir, out_dir)
@@ -596,6 +615,7 @@ def train(
     examples = build_examples(data, captions=config.captions, seed=config.seed, mcq=config.mcq)
     mcq = [e.row for e in examples if e.row is not None]
     _, total_steps = plan_steps(len(examples), config)  # before the media are decoded
+    warn_batch_above_examples(len(examples), config)
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
