@@ -671,6 +671,19 @@ _NEGATION = (
     r"(?:\u9009\u9879|\u9009\u62e9|\u9009|\u7b54\u6848)?[\s*\"'`\u2018\u2019\u201c\u201d]*"
     r")[(\[*\"'`\u2018\u201c]*"
 )
+#: A negation that follows what it negates, as Japanese and Korean put it (``Bではない``,
+#: ``Bじゃありません``, ``Bは正解ではない``; ``B가 아니``, ``B이 아닙니다``, ``B번이 아님``,
+#: ``B가 정답이 아니``): matched right after the letter or option text it rejects.
+_NEGATION_AFTER = re.compile(
+    r"[\s*_\"'`\u2019\u201d)\]]*(?:"
+    # 番, は正解 / は答え, then で / では / じゃ and ない なく なか ありません
+    r"\u756a?(?:\u306f\s*(?:\u6b63\u89e3|\u7b54\u3048)\s*)?(?:\u3067\u306f|\u3058\u3083|\u3067)\s*"
+    r"(?:\u306a[\u3044\u304f\u304b]|\u3042\u308a\u307e\u305b\u3093)"
+    # 번, 이 가 은 는, 정답 / 답 and its particle, then 아니 아닙 아님 아닌 아냐
+    r"|\ubc88?\s*(?:[\uc774\uac00\uc740\ub294]\s*)?(?:\uc815?\ub2f5\s*[\uc774\uac00\uc740\ub294]?\s*)?"
+    r"\uc544[\ub2c8\ub2d9\ub2d8\ub2cc\ub0d0]"
+    r")"
+)
 
 
 #: A letter given as an option's label (``E.``, ``(E)``, ``E:``) where the answering part starts
@@ -691,6 +704,9 @@ _LABEL = re.compile(
 #: judge, then to a random letter; without the judge, the cue is what makes a lower-case
 #: letter an option's label here. The Chinese cues read so: ``答案：b`` (answer: b), ``答案是（b）``,
 #: ``选b`` / ``选项 b`` / ``选择b`` (option b, choose b); ``答案是b`` is ``the answer is b``: unparsed.
+#: The Japanese and Korean ones likewise: ``答え：b``, ``正解：b``, ``答えは（b）``, ``正解は【b】``,
+#: ``選択肢b``; ``정답: b``, ``답: b``, ``정답은 (b)``; ``答えはb`` and ``정답은 b`` stay unparsed, and a
+#: word after the letter (``bです``, ``b입니다``, ``b번``, as ``b项``) is no cue.
 _CUED = re.compile(
     r"(?:(?<![^\W_])(?:"
     r"(?i:answer|option|choice)(?:\s+(?i:is))?\s*[:=\-\u2013\u2014]"  # answer: b, option - b
@@ -701,6 +717,13 @@ _CUED = re.compile(
     r"|(?:\u7b54\u6848|\u9009\u9879)(?:\s*[\u662f\u4e3a])?\s*[:=\-\u2013\u2014]"
     r"|(?:\u7b54\u6848|\u9009\u9879)\s*[\u662f\u4e3a]\s*[*_\"'`\u2018\u201c(\[]"  # 答案是（b）, 答案为【b】
     r"|(?:\u9009\u9879|\u9009\u62e9|\u9009)[\s*_\"'`\u2018\u201c(\[]"  # 选b, 选项 b, 选择（c）
+    # Japanese: 答え：b, 正解は：b, 答えは（b）, 正解は【b】, 選択肢b (答えはb, as 答案是b, is a sentence)
+    r"|(?:\u7b54\u3048|\u6b63\u89e3)(?:\s*\u306f)?\s*[:=\-\u2013\u2014]"
+    r"|(?:\u7b54\u3048|\u6b63\u89e3)\s*\u306f\s*[*_\"'`\u2018\u201c(\[]"
+    r"|\u9078\u629e\u80a2[\s*_\"'`\u2018\u201c(\[]"
+    # Korean: 정답: b, 답: b, 정답은: b, 정답은 (b) (정답 ends in 답; 정답은 b, as 答案是b, is a sentence)
+    r"|\ub2f5(?:\s*[\uc740\ub294\uc774])?\s*[:=\-\u2013\u2014]"
+    r"|\ub2f5\s*[\uc740\ub294\uc774]\s*[*_\"'`\u2018\u201c(\[]"
     r")[\s*_#>:=\-\u2013\u2014\"'`\u2018\u201c(\[]*([a-z])(?![^\W_]|['\u2019\-.][^\W_])"
 )
 #: A lower-case letter standing alone anywhere in a reply (``or c``, ``not c.``), not one of an
@@ -843,7 +866,10 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
        Latin letter next to a CJK letter set off as a token of its own (``答案是B``, ``选B``, ``B项``
        name B; ``答案是B或C`` names two letters: ``unparsed``); the cues and negations of rules 2
        and 4 are read in Chinese too (``答案：b`` and ``选b`` are B, ``答案是b`` is ``the answer
-       is b``; ``不是B``, ``并非B``, ``不选b`` reject B);
+       is b``; ``不是B``, ``并非B``, ``不选b`` reject B), and in Japanese and Korean (``答え：b``,
+       ``正解は（b）``, ``選択肢b``, ``정답: b``, ``정답은 (b)`` are B; ``答えはb``, ``bです``,
+       ``b번`` are not; ``Bではない``, ``Bは正解ではない``, ``B가 아니``, ``B번이 아닙니다`` reject B:
+       there the negation follows the letter);
     2. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``);
        letters are upper case, so the English article "a" is not option A, except in a reply
        that is one letter and nothing else (``b``, ``(c)``, ``<answer> a </answer>``) and a
@@ -939,8 +965,8 @@ def _cued_choice(part: str, text: str, options: Mapping[str, str]) -> Choice | N
     if len(named) > 1:
         return Choice(None, "unparsed")
     negated = {m.end() for m in re.finditer(_NEGATION, part)}
-    if any(m.start(1) in negated for m in cued):
-        return Choice(None, "unparsed")  # "not option b": the reply rejects it
+    if any(m.start(1) in negated or _NEGATION_AFTER.match(part, m.end(1)) for m in cued):
+        return Choice(None, "unparsed")  # "not option b", "答え：bではない": the reply rejects it
     return Choice(named.pop(), "letter")
 
 
@@ -964,14 +990,17 @@ def _used_as_word(letter: str, part: str) -> bool:
 
 def _unless_negated(letter: str, rule: Literal["letter", "text"], part: str, options: Mapping[str, str]) -> Choice:
     """The option ``letter`` found by ``rule``, or ``unparsed`` when the answering ``part`` names
-    it (by that rule) right after a negation."""
+    it (by that rule) right after a negation or right before a Japanese or Korean one
+    (:data:`_NEGATION_AFTER`)."""
     if rule == "letter":
         named = rf"{letter}(?![^\W_])"
     else:  # the option text's words, any run of spaces and punctuation between them
         words = _option_clean(options[letter]).split(" ")
         named = r"[\s.()\[\],:;!*#{}\"'`\u2018\u2019\u201c\u201d]+".join(map(re.escape, words)) + r"(?![^\W_])"
         named = f"(?i:{named})"
-    return Choice(None, "unparsed") if re.search(_NEGATION + named, part) else Choice(letter, rule)
+    if re.search(_NEGATION + named, part) or re.search(r"(?<![^\W_])" + named + _NEGATION_AFTER.pattern, part):
+        return Choice(None, "unparsed")  # "not B", "Bではない", "B가 아니"
+    return Choice(letter, rule)
 
 
 def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
