@@ -127,7 +127,7 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.crossfit import held_out_videos, label_digests, video_folds
+from camerabench.crossfit import clip_names, held_out_videos, label_digests, same_file_keys, video_folds
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import make_folder, read_json, write_json
@@ -933,19 +933,33 @@ def train_fusion(
             counts[one_class[0]]["positives"],
             counts[one_class[0]]["samples"],
         )
-    if len(set(videos)) < 2:
+    # one clip under two names (a linked file) in two folds: the stack of one fold saw its labels
+    same_clip = same_file_keys({v: ds.video_path(v) for v in set(videos)})
+    clip = clip_names(videos, same_clip)
+    n_videos = len(set(clip.values()))
+    if n_videos < 2:
         left = (
             f" ({n_blank} labelled samples no input scored are left out: the inputs scored samples of "
             f"{len(set(videos))} of the {n_labelled_videos} labelled videos; run them on the others)"
             if n_blank
             else ""
         )
+        names = f" (its {len(set(videos))} names are one file)" if len(set(videos)) > 1 else ""
         raise CameraBenchError(
-            f"{data_dir}: binary labels of {len(set(videos))} video only{left}; fusion is cross-fitted over video "
+            f"{data_dir}: binary labels of {n_videos} video only{names}{left}; fusion is cross-fitted over video "
             "folds and needs at least 2 videos"
         )
+    if n_videos < len(clip):
+        linked = next(v for v in sorted(clip) if clip[v] != v)
+        log.warning(
+            "fusion: %d of the %d labelled videos are another video's file under another name (e.g. %s is %s): "
+            "each clip's names are kept in one fold",
+            len(clip) - n_videos,
+            len(clip),
+            linked,
+            clip[linked],
+        )
     make_folder(out_dir)  # a file in the way or a read-only location stops here, before the fits
-    n_videos = len(set(videos))
     if n_splits > n_videos:
         log.warning(
             "fusion: %d folds asked (--folds) but the labels are of %d videos: using %d folds (one video each)",
@@ -953,13 +967,14 @@ def train_fusion(
             n_videos,
             n_videos,
         )
-    folds = video_folds(videos, n_splits)
+    folds = video_folds(videos, n_splits, same_clip)
     y = np.array(labels, dtype=bool)
     fold = np.array([folds[v] for v in videos])
+    clips = [clip[v] for v in videos]  # the inner model choice splits by clip too
     per_fold: dict[int, SharedStack] = {}
     for f in sorted(set(folds.values())):
         tr = np.flatnonzero(fold != f)
-        per_fold[f] = fit_shared_stack([prims[i] for i in tr], s[tr], y[tr], [videos[i] for i in tr], inner_repeats)
+        per_fold[f] = fit_shared_stack([prims[i] for i in tr], s[tr], y[tr], [clips[i] for i in tr], inner_repeats)
     constant = sorted(f for f, stack in per_fold.items() if stack.kind == "constant")
     if constant:
         log.warning(
@@ -994,7 +1009,7 @@ def train_fusion(
         primitives=counts,
         input_samples=input_samples,
         samples_all_inputs_failed=n_blank,
-        full=fit_shared_stack(prims, s, y, videos, inner_repeats),
+        full=fit_shared_stack(prims, s, y, clips, inner_repeats),
         folds=per_fold,
     )
     return FusionTrainResult(model.save(out_dir), model)

@@ -190,7 +190,9 @@ STAGES = (
 
 
 def profile_fast(estimate: Callable[[Path], Any], video: Path) -> str:
-    """Cumulative seconds of one ``fast`` run per stage (:data:`STAGES`), under cProfile."""
+    """Cumulative seconds of one ``fast`` run per stage (:data:`STAGES`), under cProfile: the calling
+    thread's only (SIFT and most of the matching run in threads beside it; the time it waits for
+    them shows in its stages)."""
     prof = cProfile.Profile()
     prof.runcall(estimate, video)
     stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(prof).stats  # type: ignore[attr-defined]

@@ -15,27 +15,54 @@ from __future__ import annotations
 import hashlib
 import json
 import numbers
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from camerabench.errors import CameraBenchError
 
-__all__ = ["held_out_videos", "label_digests", "video_folds"]
+__all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "video_folds"]
 
 
 class _FoldArgumentError(CameraBenchError, ValueError):
     """A bad argument of :func:`video_folds` (a ValueError too, as it was)."""
 
 
-def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
-    """Video -> fold in ``range(k)``, ``k = min(n_splits, number of videos)``.
+def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
+    """Video -> the identity of its file: names of one file (a symbolic or hard link to another
+    clip of ``videos/``, which the dataset scores under each name) share a key; a name without a
+    file is its own key. For ``video_folds(..., same_clip=)``.
+
+    Example:
+        >>> keys = same_file_keys({"a.mp4": "/no/such/a.mp4", "b.mp4": "/no/such/b.mp4"})
+        >>> keys["a.mp4"] != keys["b.mp4"]
+        True
+    """
+    out: dict[str, str] = {}
+    for video, path in paths.items():
+        try:
+            st = os.stat(path)  # follows symbolic links: a link and its target are one (device, inode)
+        except (FileNotFoundError, NotADirectoryError):  # no file (yet): only its name identifies it
+            out[video] = f"name:{video}"
+            continue
+        out[video] = f"file:{st.st_dev}:{st.st_ino}"
+    return out
+
+
+def video_folds(videos: Sequence[str], n_splits: int = 5, same_clip: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Video -> fold in ``range(k)``, ``k = min(n_splits, number of clips)``.
 
     :class:`sklearn.model_selection.GroupKFold` over the sorted video names with each video its
-    own group (deterministic: the same videos always get the same folds).
+    own group (deterministic: the same videos always get the same folds). ``same_clip``: video ->
+    a key (:func:`same_file_keys`); videos of one key are one clip under several names, which
+    must never be in a training and a test fold at once: the folds are made over the first
+    (sorted) name of each clip, and its other names get that name's fold.
 
     Example:
         >>> video_folds(["a.mp4", "b.mp4", "c.mp4"], 2)
         {'a.mp4': 0, 'b.mp4': 1, 'c.mp4': 0}
+        >>> video_folds(["a.mp4", "b.mp4", "c.mp4"], 2, {"a.mp4": "x", "b.mp4": "y", "c.mp4": "x"})
+        {'a.mp4': 1, 'b.mp4': 0, 'c.mp4': 1}
     """
     from sklearn.model_selection import GroupKFold
 
@@ -47,7 +74,11 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
     not_names = [v for v in videos if not isinstance(v, str)]
     if not_names:  # Path("a.mp4") and "a.mp4" were two videos, or sorting them raised a TypeError
         raise _FoldArgumentError(f"video names must be strings, got {not_names[0]!r}")
-    names = sorted(set(videos))
+    first = clip_names(videos, same_clip)
+    if len(set(first.values())) < len(first):  # one clip under several names: fold its first name
+        reps = video_folds(sorted(set(first.values())), n_splits)
+        return {v: reps[first[v]] for v in sorted(first)}
+    names = sorted(first)
     k = min(n_splits, len(names))
     if k < 2:
         return dict.fromkeys(names, 0)
@@ -61,6 +92,22 @@ def video_folds(videos: Sequence[str], n_splits: int = 5) -> dict[str, int]:
         for i in test:
             out[names[i]] = fold
     return dict(sorted(out.items()))
+
+
+def clip_names(videos: Iterable[str], same_clip: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Video -> the first (sorted) name of its clip (itself unless ``same_clip`` gives another
+    video the same key; a video ``same_clip`` lacks is its own clip).
+
+    Example:
+        >>> clip_names(["b.mp4", "a.mp4", "c.mp4"], {"a.mp4": "x", "c.mp4": "x"})
+        {'a.mp4': 'a.mp4', 'b.mp4': 'b.mp4', 'c.mp4': 'a.mp4'}
+    """
+    first: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for v in sorted(set(videos)):
+        key = same_clip.get(v) if same_clip is not None else None
+        out[v] = v if key is None else first.setdefault(key, v)
+    return out
 
 
 class _Labelled(Protocol):

@@ -16,13 +16,17 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
   Beside ``tstamps.npy`` the intrinsics are DROID-SLAM's, at 1/8 resolution, and are scaled by
   :data:`DROID_INTRINSICS_SCALE`; MegaSaM's (no ``tstamps.npy``) are read as they are.
 * ``poses-c2w``: the same rows camera-to-world (DROID-SLAM's returned trajectory).
-* ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world, through evo.
-* ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world), through evo.
+* ``tum``: TUM text ``t x y z qx qy qz qw`` camera-to-world; read as evo reads it (the lines
+  parsed as a whole, the quaternions turned into rotations by scipy), written through evo.
+* ``kitti``: KITTI text, 12 numbers per line (3x4 camera-to-world); read as evo reads it,
+  written through evo.
 * ``colmap``: a COLMAP sparse model folder (``cameras``, ``images``, ``points3D`` as .bin or
   .txt) through pycolmap; registered images in name order, numbers in names compared as numbers;
   two images of one frame number (a multi-camera model) are an error. Its frame-index
   timestamps are the frame numbers the image names carry (``frame_0007.png``: 7), so frames
-  that were not registered leave a gap in time. Names that are times in seconds, as the TUM RGB-D
+  that were not registered leave a gap in time (whether the numbers count the video's frames from
+  0 or 1 is decided against the video: :mod:`camerabench.baselines.geometry.importers`).
+  Names that are times in seconds, as the TUM RGB-D
   benchmark names its frames (``rgb/1305031102.175304.png``), give those times, in seconds.
 * ``cut3r``: a CUT3R demo output folder (``demo.py --output_dir``), one per video: ``camera/``
   holds ``000000.npz``, ``000001.npz``, ... (the frame index, as a number), each with ``pose``
@@ -39,6 +43,7 @@ knows the frame rate can replace them. MegaSaM depths and COLMAP points give
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import numbers
 import re
@@ -147,23 +152,40 @@ def _read_npz(path: Path, names: Collection[str]) -> tuple[dict[str, NDArray[Any
         raise FileFormatError(path, f"cannot read npz: {exc}") from exc
 
 
-def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float64], list[int]]:
+def _read_text(path: Path) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped)."""
+    _require_file(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileFormatError(path, f"cannot read text: {exc}") from exc
+
+
+def _numeric_rows(
+    path: Path, columns: int, what: str, text: str | None = None
+) -> tuple[NDArray[np.float64], list[int]]:
     """(N, columns) numbers of a text file with one row per line.
 
     The rules are those of the TUM RGB-D benchmark's own tools (``associate.py``,
     ``evaluate_ate.py``): fields are separated by spaces, tabs or commas, in any number;
     leading and trailing white space, blank lines and lines starting with ``#`` are ignored.
-    evo's reader is stricter (single spaces only, a trailing space or a blank line makes it fail
-    or miscount), so the readers below hand evo :func:`_canonical_text` of these rows.
+    (evo's reader is stricter: single spaces only, a trailing space or a blank line makes it
+    fail or miscount.) A field is a number as Python's ``float`` reads it, finite, without ``_``.
+
+    A file of plain numeric lines is parsed as a whole (:func:`_numeric_rows_fast`); anything
+    else, and every error, goes line by line, which names the first bad line.
+
+    Args:
+        text: the file's text when the caller has read it (:func:`_read_text`).
 
     Returns:
         The rows and the (1-based) line number of each.
     """
-    _require_file(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileFormatError(path, f"cannot read text: {exc}") from exc
+    if text is None:
+        text = _read_text(path)
+    fast = _numeric_rows_fast(text, columns)
+    if fast is not None:
+        return fast
     rows: list[list[float]] = []
     lines: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -189,14 +211,80 @@ def _numeric_rows(path: Path, columns: int, what: str) -> tuple[NDArray[np.float
     return np.asarray(rows, dtype=np.float64), lines
 
 
-def _canonical_text(path: Path, folder: Path) -> Path:
-    """A copy of text file ``path`` in ``folder`` as evo reads it: its data lines only (comments,
-    blank lines dropped), fields separated by single spaces; the numbers' text is unchanged."""
-    text = path.read_text(encoding="utf-8-sig")
-    kept = [line.strip().replace(",", " ").split() for line in text.splitlines()]
-    out = folder / path.name
-    out.write_text("".join(" ".join(f) + "\n" for f in kept if f and not f[0].startswith("#")), encoding="utf-8")
-    return out
+#: Line breaks of ``str.splitlines`` other than ``\n`` and ``\r\n``: where one is, lines are
+#: counted line by line.
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _scan_bytes(raw: bytes, block: int = 1 << 20) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """Where in ``raw`` the line ends (``\n``) are, where the fields begin (a byte that is no
+    separator, space, tab, comma or line end, after one that is) and where the bytes are that a
+    number or a separator does not hold (all but ``+ , - . 0-9 e E``, space, tab, line end).
+    Looked at in blocks: whole-text temporaries cost more in page faults than in arithmetic."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    ends, first, other = [], [], []
+    after_separator = True
+    for at in range(0, len(data), block):
+        part = data[at : at + block]
+        separator = (part <= ord(" ")) | (part == ord(","))  # the control bytes are all "other"
+        begins = ~separator
+        begins[1:] &= separator[:-1]
+        begins[0] &= after_separator
+        after_separator = bool(separator[-1])
+        line_end = part == ord("\n")
+        kept = (part >= ord("+")) & (part <= ord("9")) & (part != ord("/"))  # + , - . 0-9
+        kept |= (part | 0x20) == ord("e")
+        kept |= (part == ord(" ")) | (part == ord("\t")) | line_end
+        ends.append(np.flatnonzero(line_end) + at)
+        first.append(np.flatnonzero(begins) + at)
+        other.append(np.flatnonzero(~kept) + at)
+    empty = np.zeros(0, dtype=np.intp)
+    return tuple(np.concatenate(found) if found else empty for found in (ends, first, other))  # type: ignore[return-value]
+
+
+def _numeric_rows_fast(text: str, columns: int) -> tuple[NDArray[np.float64], list[int]] | None:
+    """What :func:`_numeric_rows` returns for ``text``, found with whole-array operations (a
+    million TUM lines took 30 s line by line), or None where that cannot tell: a line that is
+    neither a comment nor blank and holds a character other than a number's (digits, ``.``,
+    ``e``, ``E``, ``+``, ``-``) or a separator (``_``, ``nan``, a stray comma only), a field
+    count other than ``columns``, a field ``float`` refuses, a value that is not finite, no data
+    line, or line breaks other than ``\n`` and ``\r\n``. The line-by-line reading then gives the
+    result or the error, with its line: the two agree on every file (the comment and blank lines
+    are those of ``str.splitlines`` and ``str.strip``, the numbers ``float``'s)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    raw = text.encode("utf-8")
+    ends, first, other = _scan_bytes(raw)  # line i is raw[starts[i]:ends[i]]
+    if not raw.endswith(b"\n"):
+        ends = np.append(ends, len(raw))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    fields = np.diff(np.searchsorted(first, np.append(starts, len(raw))))  # fields of each line
+    comment = np.zeros(len(ends), dtype=bool)
+    for i in np.unique(np.searchsorted(ends, other)).tolist():  # comments hold any text
+        line = raw[starts[i] : ends[i]].decode("utf-8")
+        if any(c in line for c in _OTHER_LINE_BREAKS) or not line.strip().startswith("#"):
+            return None
+        comment[i] = True
+    blank = (fields == 0) & ~comment
+    for i in np.flatnonzero(blank).tolist():
+        if b"," in raw[starts[i] : ends[i]]:  # a line of commas is no blank line
+            return None
+    kept = ~comment & ~blank
+    if not kept.any() or (fields[kept] != columns).any():
+        return None
+    if comment.any():  # the text of the other lines (blank ones hold no field)
+        cut = np.flatnonzero(comment).tolist()
+        bounds = zip([0, *(ends[i] + 1 for i in cut)], [*(starts[i] for i in cut), len(raw)], strict=True)
+        raw = b"".join(raw[a:b] for a, b in bounds)
+    if b"," in raw:
+        raw = raw.replace(b",", b" ")
+    try:  # NumPy reads each field with Python's own float parser (PyOS_string_to_double)
+        values = np.loadtxt(io.TextIOWrapper(io.BytesIO(raw), encoding="ascii"), comments=None, ndmin=2)
+    except ValueError:  # "1e", "1-2", "--1": the line-by-line reading names it
+        return None
+    if values.shape != (int(kept.sum()), columns) or not np.isfinite(values).all():  # "1e999"
+        return None
+    return values, (np.flatnonzero(kept) + 1).tolist()
 
 
 def _frame_index_timestamps(n: int) -> NDArray[np.float64]:
@@ -385,25 +473,29 @@ def write_tum(path: PathLike, traj: Trajectory) -> None:
 
 
 def read_tum(path: PathLike) -> Trajectory:
-    """Read a TUM file through evo (no intrinsics)."""
-    from evo.tools import file_interface
-    from evo.tools.file_interface import FileInterfaceException
+    """Read a TUM file (no intrinsics): the rows evo's ``read_tum_trajectory_file`` reads, under
+    :func:`_numeric_rows`'s rules, turned into poses all at once (evo made a matrix per pose:
+    30 s for a million)."""
+    from scipy.spatial.transform import Rotation
 
     path = Path(path)
-    rows, lines = _numeric_rows(path, 8, "TUM")
-    _check_tum_header(path, lines[0])
+    text = _read_text(path)
+    rows, lines = _numeric_rows(path, 8, "TUM", text)
+    _check_tum_header(path, text, lines[0])
     _check_timestamp_resolution(path, np.dtype(np.float64), rows[:, 0])  # 19-digit times that differ past float64
-    for norm, line in zip(np.linalg.norm(rows[:, 4:], axis=1), lines, strict=True):
-        if norm == 0:
-            raise FileFormatError(path, "the quaternion is zero", line)
-        problem = _quaternion_norm_problem(float(norm))
-        if problem is not None:  # evo would normalise it without a word
-            raise FileFormatError(path, f"{problem} (is it qx qy qz qw?)", line)
-    try:
-        with tempfile.TemporaryDirectory(prefix="camerabench-tum-") as tmp:
-            traj = from_evo(file_interface.read_tum_trajectory_file(str(_canonical_text(path, Path(tmp)))))
-    except (FileInterfaceException, ValueError) as exc:
-        raise FileFormatError(path, f"not a TUM trajectory: {exc}") from exc
+    norms = np.linalg.norm(rows[:, 4:], axis=1)
+    bad = (norms == 0) | ~(np.abs(norms - 1.0) <= QUATERNION_NORM_TOLERANCE)
+    if bad.any():
+        i = int(np.argmax(bad))
+        if norms[i] == 0:
+            raise FileFormatError(path, "the quaternion is zero", lines[i])
+        # evo would normalise it without a word
+        raise FileFormatError(path, f"{_quaternion_norm_problem(float(norms[i]))} (is it qx qy qz qw?)", lines[i])
+    poses = np.zeros((len(rows), 4, 4))
+    poses[:, 3, 3] = 1.0
+    poses[:, :3, :3] = Rotation.from_quat(rows[:, 4:]).as_matrix()  # x y z w, as the file
+    poses[:, :3, 3] = rows[:, 1:4]
+    traj = Trajectory(poses, None, rows[:, 0].copy())
     _check_poses(path, traj, lines)
     return traj
 
@@ -415,13 +507,12 @@ def _quaternion_component(name: str) -> str | None:
     return letters[-1] if letters.startswith("q") and letters[-1:] in ("w", "x", "y", "z") else None
 
 
-def _check_tum_header(path: Path, first_data_line: int) -> None:
+def _check_tum_header(path: Path, text: str, first_data_line: int) -> None:
     """Refuse a TUM file whose header (a comment line of 8 column names before the first pose)
     names its quaternion columns in another order than ``qx qy qz qw``: EuRoC-style tools write
     ``timestamp,x,y,z,qw,qx,qy,qz``, whose rows were read with w as qx, each pose turned by up to
     180 degrees without a word."""
-    text = path.read_text(encoding="utf-8-sig")
-    for number, line in enumerate(text.splitlines()[: first_data_line - 1], start=1):
+    for number, line in enumerate(_first_lines(text, first_data_line - 1), start=1):
         stripped = line.strip()
         if not stripped.startswith("#"):
             continue
@@ -438,6 +529,17 @@ def _check_tum_header(path: Path, first_data_line: int) -> None:
             )
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """``text.splitlines()[:count]`` without splitting the whole of a long text."""
+    size = 4096
+    while size < len(text):
+        head = text[:size].splitlines()
+        if len(head) > count:  # the last one may be cut short; those before are whole
+            return head[:count]
+        size *= 2
+    return text.splitlines()[:count]
+
+
 def _check_poses(path: Path, traj: Trajectory, lines: list[int]) -> None:
     """The poses of a text file with one pose per data line (``lines``: each pose's line number)
     checked by :func:`~camerabench.trajectory.pose_issue`; the error names the bad pose's line."""
@@ -451,18 +553,13 @@ def _check_poses(path: Path, traj: Trajectory, lines: list[int]) -> None:
 
 # --------------------------------------------------------------------------- KITTI (evo)
 def read_kitti(path: PathLike) -> Trajectory:
-    """KITTI pose file (3x4 camera-to-world per line) through evo; frame indices as timestamps."""
-    from evo.tools import file_interface
-    from evo.tools.file_interface import FileInterfaceException
-
+    """KITTI pose file (3x4 camera-to-world per line, as evo's ``read_kitti_poses_file`` reads
+    it, under :func:`_numeric_rows`'s rules); frame indices as timestamps."""
     path = Path(path)
-    _, lines = _numeric_rows(path, 12, "KITTI")
-    try:
-        with tempfile.TemporaryDirectory(prefix="camerabench-kitti-") as tmp:
-            evo_path = file_interface.read_kitti_poses_file(str(_canonical_text(path, Path(tmp))))
-    except (FileInterfaceException, ValueError) as exc:
-        raise FileFormatError(path, f"not a KITTI pose file: {exc}") from exc
-    poses = np.stack(evo_path.poses_se3)
+    rows, lines = _numeric_rows(path, 12, "KITTI")
+    poses = np.zeros((len(rows), 4, 4))
+    poses[:, 3, 3] = 1.0
+    poses[:, :3, :] = rows.reshape(-1, 3, 4)
     traj = Trajectory(poses, None, _frame_index_timestamps(len(poses)), meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
     _check_poses(path, traj, lines)
     return traj

@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.crossfit import held_out_videos, label_digests, video_folds
+from camerabench.crossfit import clip_names, held_out_videos, label_digests, same_file_keys, video_folds
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
@@ -172,7 +172,7 @@ class CalibrationMap:
     """One score -> P(yes) map.
 
     Attributes:
-        kind: ``platt``, ``isotonic`` or ``constant`` (a training fold with one class only: its
+        kind: ``platt``, ``isotonic`` or ``constant`` (training samples of one class only: its
             Laplace-smoothed prevalence (positives + 1) / (n + 2), the rule of succession, so
             the probability is never exactly 0 or 1).
         params: ``platt``: ``{"a", "b"}``; ``isotonic``: ``{"x", "y"}`` (thresholds, ascending);
@@ -447,15 +447,37 @@ def _fit_primitive(
     full, losses = _choose_and_fit(scores, labels, videos, n_splits)
     fold = np.array([folds_of[v] for v in videos])
     per_fold: dict[int, CalibrationMap] = {}
+    one_class: list[tuple[int, int, int]] = []  # (fold, training samples, positives among them)
     for f in sorted(set(folds_of.values())):
         train = fold != f
         if not train.any():  # every sample is in fold f: its videos get the pooled map of fold f
             continue
+        n_train, pos_train = int(train.sum()), int(labels[train].sum())
+        if pos_train in (0, n_train):
+            # every positive (or negative) is in fold f: the map fitted without them is a constant P(yes)
+            # (the smoothed prevalence), the same for each of the fold's videos, positives and negatives
+            # alike: it was given to them without a word
+            one_class.append((f, n_train, pos_train))
         train_videos = [v for v, t in zip(videos, train, strict=True) if t]
         if len(train_videos) >= 2:
             per_fold[f], _ = _choose_and_fit(scores[train], labels[train], train_videos, n_splits)
         else:
             per_fold[f] = CalibrationMap.fit("platt", scores[train], labels[train])
+    if one_class:
+        f, n_train, pos_train = one_class[0]
+        log.warning(
+            "calibration of %s: the training videos of %d of its %d folds hold one class only (e.g. fold %d: %d of "
+            "%d samples positive): each video of those folds gets one constant P(yes), the smoothed prevalence "
+            "(%s), whatever its score; the cross-fitted Brier score and ECE of %s measure that constant",
+            name,
+            len(one_class),
+            len(set(folds_of.values())),
+            f,
+            pos_train,
+            n_train,
+            ", ".join(f"fold {g}: {(p + 1) / (n + 2):.3g}" for g, n, p in one_class),
+            name,
+        )
     return PrimitiveCalibration(full, per_fold, losses, n, n_pos)
 
 
@@ -516,12 +538,16 @@ def _checked_samples(
 def fit_calibration(
     samples: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]],
     n_splits: int = DEFAULT_N_SPLITS,
+    same_clip: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, PrimitiveCalibration], dict[str, int]]:
     """Per-primitive calibrations plus the pooled one, and the video folds.
 
     Args:
         samples: primitive stem -> (labels (N,), scores (N,), videos (N,)), scored samples only.
         n_splits: video-level folds.
+        same_clip: video -> clip key (:func:`~camerabench.crossfit.same_file_keys`): the names of
+            one clip (a linked file) are one video for the folds and the inner model choice, so
+            no map is fitted on a clip's label under one name and applied to it under another.
 
     Returns:
         ``(per_key, folds)``: primitive stem (and :data:`POOLED`) -> calibration; video -> fold.
@@ -541,23 +567,40 @@ def fit_calibration(
     n_splits = _check_n_splits(n_splits)
     samples = {name: _checked_samples(name, *value) for name, value in samples.items()}
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
-    if len(videos) < 2:
-        raise ValueError(f"cross-fitting needs scored samples of at least 2 videos, got {len(videos)}")
-    if n_splits > len(videos):
+    # one clip under two names (a linked file) in two folds: the map of one fold saw its label
+    clip = clip_names(videos, same_clip)
+    clips = sorted(set(clip.values()))
+    if len(clips) < 2:
+        raise ValueError(
+            f"cross-fitting needs scored samples of at least 2 videos, got {len(clips)}"
+            + (f" (the {len(videos)} names are one clip)" if len(videos) > 1 else "")
+        )
+    if len(clips) < len(videos):
+        log.warning(
+            "calibration: %d of the %d scored videos are another video's file under another name (e.g. %s is %s): "
+            "each clip's names are kept in one fold",
+            len(videos) - len(clips),
+            len(videos),
+            next(v for v in videos if clip[v] != v),
+            clip[next(v for v in videos if clip[v] != v)],
+        )
+    if n_splits > len(clips):
         log.warning(
             "calibration: %d folds asked (--folds) but the scored binary samples are of %d videos: using %d folds "
             "(one video each)",
             n_splits,
-            len(videos),
-            len(videos),
+            len(clips),
+            len(clips),
         )
-    folds_of = video_folds(videos, n_splits)
-    out = {name: _fit_primitive(s, y, list(v), folds_of, name) for name, (y, s, v) in samples.items()}
+    folds_clip = video_folds(clips, n_splits)
+    folds_of = {v: folds_clip[clip[v]] for v in videos}
+    samples = {name: (y, s, [clip[x] for x in v]) for name, (y, s, v) in samples.items()}
+    out = {name: _fit_primitive(s, y, list(v), folds_clip, name) for name, (y, s, v) in samples.items()}
     if samples:
         y_all = np.concatenate([y for y, _, _ in samples.values()])
         s_all = np.concatenate([s for _, s, _ in samples.values()])
         v_all = [v for _, _, vs in samples.values() for v in vs]
-        out[POOLED] = _fit_primitive(s_all, y_all, v_all, folds_of, POOLED)
+        out[POOLED] = _fit_primitive(s_all, y_all, v_all, folds_clip, POOLED)
     return out, folds_of
 
 
@@ -883,9 +926,12 @@ def _calibrate_locked(
         )
         raise CameraBenchError(f"{folder.scores}: no scored sample to calibrate on: {why} of {data_dir}")
     videos = {v for _, _, vs in samples.values() for v in vs}
-    if len(videos) < 2:
+    same_clip = same_file_keys({v: dataset.video_path(v) for v in videos})
+    n_clips = len(set(clip_names(videos, same_clip).values()))
+    if n_clips < 2:
+        names = f" (its {len(videos)} names are one file)" if len(videos) > 1 else ""
         raise CameraBenchError(
-            f"{folder.scores}: scored binary samples of {len(videos)} video only; calibration is cross-fitted "
+            f"{folder.scores}: scored binary samples of {n_clips} video only{names}; calibration is cross-fitted "
             "over video folds and needs at least 2 videos"
         )
     labels = np.concatenate([y for y, _, _ in samples.values()])
@@ -894,7 +940,7 @@ def _calibrate_locked(
             f"{data_dir}: every scored binary sample is labelled {'Yes' if labels.all() else 'No'}: "
             "a score -> P(yes) map cannot be fitted on one class"
         )
-    per, folds = fit_calibration(samples, n_splits)
+    per, folds = fit_calibration(samples, n_splits, same_clip)
     cal = Calibration(
         method=method,
         fitted_on_data=str(Path(data_dir).resolve()),

@@ -925,7 +925,7 @@ def _near_zero(distance: NDArray[np.float64], noise: float) -> tuple[float, NDAr
 def _cells(pts: NDArray[np.float64], width: float, height: float) -> int:
     """How many cells of a 4x4 grid over the frame hold at least one of the points."""
     cells = np.clip((pts / [width, height] * 4).astype(int), 0, 3)
-    return len({(int(x), int(y)) for x, y in cells})
+    return int(np.count_nonzero(np.bincount(cells[:, 1] * 4 + cells[:, 0], minlength=16)))
 
 
 def still_camera(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: NDArray[np.float64]) -> PairMotion | None:
@@ -1273,11 +1273,23 @@ def estimate_trajectory(
     # features are ready: the two overlap, and each frame's features are what a loop would give.
     pool = ThreadPoolExecutor(max_workers=feature_threads(), thread_name_prefix="camerabench-sift")
     futures = [pool.submit(_features, g, max_features, cv_mask) for g in grays]
+    matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camerabench-match")  # see _chain
     try:
         return _chain(
-            frames, timestamps, k, grays, usable, futures, parallax_px, min_overlap, parallax_noise_ratio, fov_deg
+            frames,
+            timestamps,
+            k,
+            grays,
+            usable,
+            futures,
+            matching,
+            parallax_px,
+            min_overlap,
+            parallax_noise_ratio,
+            fov_deg,
         )
     finally:
+        matching.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -1315,6 +1327,7 @@ def _chain(
     grays: list[NDArray[np.uint8]],
     usable: NDArray[np.bool_] | None,
     feats: list[Future[tuple[NDArray[np.float32], NDArray[Any]]]],
+    matching: ThreadPoolExecutor,
     parallax_px: float,
     min_overlap: float,
     parallax_noise_ratio: float,
@@ -1352,9 +1365,25 @@ def _chain(
             **kw,
         )
 
+    # The chain relates a keyframe to b, then (most often) to b + 1: while this thread fits a
+    # pair, one more thread matches the descriptors of the next (torch releases the GIL), so
+    # matching (about a fifth of this thread's time at 720p) overlaps the geometry. A match
+    # that is not asked for (the segment ended) is one matching's CPU time lost; the matches
+    # are the same as matching here.
+    ahead: dict[tuple[int, int], Future[NDArray[np.int64]]] = {}
+
+    def match_job(a: int, b: int) -> NDArray[np.int64]:
+        return _match(feats[a].result()[1], feats[b].result()[1])
+
+    def matched(a: int, b: int) -> NDArray[np.int64]:
+        future = ahead.pop((a, b), None)
+        if b + 1 < n and (a, b + 1) not in ahead:
+            ahead[(a, b + 1)] = matching.submit(match_job, a, b + 1)
+        return future.result() if future is not None else match_job(a, b)
+
     def _relate(a: int, b: int) -> PairMotion:
-        (kp_a, desc_a), (kp_b, desc_b) = feats[a].result(), feats[b].result()
-        idx = _match(desc_a, desc_b)
+        (kp_a, _), (kp_b, _) = feats[a].result(), feats[b].result()
+        idx = matched(a, b)
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
         pts_a, pts_b = kp_a[idx[:, 0]].astype(np.float64), kp_b[idx[:, 1]].astype(np.float64)
         if len(pts_a) < MIN_MATCHES:  # weak texture: relate the frames by dense flow instead

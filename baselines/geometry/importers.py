@@ -15,7 +15,14 @@ that are times in seconds, ``1305031102.175304.png``, by those seconds), a
 CUT3R output folder's by its camera file names (``camera/000007.npz``) and DROID-SLAM keyframes
 by their ``tstamps.npy``, so frames without a pose leave a gap: frame ``k`` is at
 ``k / sample_fps`` s, or without ``sample_fps`` the numbered frames from the first to the last
-one with a pose are taken as covering the video.
+one with a pose are taken as covering the video. A COLMAP model's image numbers count the
+video's frames from 0 unless the facts say from 1: no image is numbered 0 and the last is the
+number of frames the video gives (its decoded frames, or its duration times ``sample_fps``), which
+counted from 0 would be past its last frame (ffmpeg's default ``%06d`` names count from 1). Image
+``k`` is then the video's frame ``k - 1``: at ``(k - 1) / sample_fps`` s, or at that frame's time
+(the first image's offset kept); this is logged and recorded as ``image_numbers_from`` in the
+prediction info. Where nothing decides it (no video, or the last frames without a pose) counting
+from 0 is kept, with a warning once a run; ``start_frame`` makes the numbering moot.
 
 Per video stem the ``cut3r`` format looks for ``DIR/<stem>/camera/*.npz`` (``<stem>`` the folder
 given to CUT3R's ``demo.py --output_dir``).
@@ -41,7 +48,8 @@ file's times (or, without them, its frame steps at ``sample_fps``, or spread ove
 video) follow from it. Without ``start_frame`` a warning states the assumption where the file hints
 at a later start: image or camera file numbers whose first is above 1 (frames 0 or 1 are the
 video's first, as extracted 0- or 1-based) spread over the video without ``sample_fps`` (their
-offset is dropped: the rate the numbers count at is unknown), or poses fewer than the video's
+offset is dropped: the rate the numbers count at is unknown, unless image numbers count from 1
+as above), or poses fewer than the video's
 frames but more than half of them (no whole-video stride gives that many) spread over it.
 Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:`TIMESTAMPS_SAMPLE_FPS`,
 :data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`); it stays ``TIMESTAMPS_FRAME_INDEX``
@@ -138,6 +146,12 @@ class TrajectoryPredictor(GeometricPredictor):
     name: ClassVar[str] = "trajectory"
     Options: ClassVar[type[MethodOptions]] = TrajectoryOptions
 
+    #: The number of a COLMAP model's first video frame, as decided for the last video
+    #: (:func:`_image_numbering`): 1, 0, or None (undecided, or no image numbers).
+    _numbered_from: int | None = None
+    #: Whether the undecided image numbering was warned of (once per run, not per video).
+    _warned_numbering: bool = False
+
     def check_videos(self, videos: Mapping[str, Path]) -> None:
         """Refuse a ``traj_dir`` holding no trajectory of any of ``videos`` (another dataset's
         folder, or the wrong ``format``): every video would fail with "no trajectory".
@@ -202,6 +216,7 @@ class TrajectoryPredictor(GeometricPredictor):
         # What is refused is refused before its timing is looked at (a warning about it, the
         # video decoded for it, or the video's timing given as the reason)
         _refuse_unusable(path, traj)
+        self._numbered_from = None
         start = self._start(path, video_path)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             numbered_by = (
@@ -211,7 +226,9 @@ class TrajectoryPredictor(GeometricPredictor):
                 if fmt == "cut3r"
                 else "the file"
             )
-            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by, start)
+            # numbers a COLMAP model's image names carry (names without one are numbered 0, 1, ...)
+            images = META_IMAGE_NAMES in traj.meta and not np.array_equal(traj.timestamps, np.arange(len(traj)))
+            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by, start, images)
             # The flag says the timestamps are still frame indices: it goes with them (a reader of
             # the flag would take these seconds for frame indices); ``how`` says what they are now.
             meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
@@ -229,6 +246,8 @@ class TrajectoryPredictor(GeometricPredictor):
         info: dict[str, Any] = {"trajectory_file": str(path), "format": fmt}
         if start is not None:
             info["start_frame"] = int(self.opt("start_frame"))
+        if self._numbered_from is not None:
+            info["image_numbers_from"] = self._numbered_from
         return traj, info
 
     def _start(self, path: Path, video_path: Path) -> tuple[float, float, int] | None:
@@ -249,6 +268,27 @@ class TrajectoryPredictor(GeometricPredictor):
             )
         return frame * duration / num_frames, duration, num_frames
 
+    def _warn_numbering(self, path: Path, frames: NDArray[np.float64], timed: str) -> None:
+        """Warn, once a run, that image numbers whose first frame is undecided
+        (:func:`_image_numbering`) are taken as counting from 0."""
+        if self._warned_numbering:
+            return
+        self._warned_numbering = True
+        first = frames[0]
+        log.warning(
+            "%s: image numbers %g to %g are taken as counting the video's frames from 0 (image k %s); nothing "
+            "decides it (no image 0, and the last image is not the video's last frame counted from 1). Frames "
+            "extracted by ffmpeg's default %%06d names count from 1: then every pose is timed one frame late; "
+            "if so, give start_frame, the video's frame (from 0) of image %g: %g when every frame was extracted. "
+            "(Said once, for the first such video.)",
+            path,
+            first,
+            frames[-1],
+            timed,
+            first,
+            first - 1,
+        )
+
     def _timestamps(
         self,
         path: Path,
@@ -256,6 +296,7 @@ class TrajectoryPredictor(GeometricPredictor):
         frames: NDArray[np.float64],
         numbered_by: str = "the file",
         start: tuple[float, float, int] | None = None,
+        images: bool = False,
     ) -> tuple[NDArray[np.float64], str | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
         numbers, which keep the gaps of frames it did not register), and how they were made (the
@@ -264,7 +305,11 @@ class TrajectoryPredictor(GeometricPredictor):
         the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`).
 
         ``start`` (:meth:`_start`): the first pose is at its seconds, the others follow at
-        ``sample_fps`` or spread over the rest of the video."""
+        ``sample_fps`` or spread over the rest of the video.
+
+        ``images``: the numbers are those of a COLMAP model's image names, which count the video's
+        frames from 0 or from 1 (:func:`_image_numbering`); ``start`` makes that moot (the first
+        pose is at its frame whatever its number)."""
         n = len(frames)
         numbered = not np.array_equal(frames, np.arange(n))
         what = (
@@ -278,6 +323,30 @@ class TrajectoryPredictor(GeometricPredictor):
         if fps is not None:
             ts = frames / float(fps)
             duration = _checked_duration(path, video_path, float(ts[-1] - ts[0]), n) if n > 1 else None
+            if images:
+                # Counted from 0, image k is at k / sample_fps, before the video's end: a last
+                # number at or past duration x sample_fps is impossible so (the sampled frames'
+                # count, which rounding at the end makes one more or less, would not do: images
+                # 0-50 of a 10.06 s clip at 5 fps, image 0 unregistered, end at its 50.3)
+                self._numbered_from = _image_numbering(frames, None)
+                if self._numbered_from is None and duration is not None and frames[-1] >= duration * float(fps):
+                    self._numbered_from = 1
+                if self._numbered_from == 1:
+                    log.info(
+                        "%s: image numbers %g to %g count from 1 (counted from 0, image %g would be at %.4g s, at or "
+                        "past the end of %s, %.4g s, at sample_fps %g): image k is timed at (k - 1) / sample_fps",
+                        path,
+                        frames[0],
+                        frames[-1],
+                        frames[-1],
+                        frames[-1] / float(fps),
+                        video_path.name,
+                        duration,
+                        fps,
+                    )
+                    ts = (frames - 1.0) / float(fps)
+                elif self._numbered_from is None:
+                    self._warn_numbering(path, frames, f"at k / sample_fps ({fps:g})")
             if duration is not None and ts[-1] > SPAN_TOLERANCE * duration:
                 raise PredictionError(
                     f"{path}: {what} at sample_fps {fps:g} span {ts[-1]:.3g} s but {video_path.name} lasts "
@@ -316,6 +385,20 @@ class TrajectoryPredictor(GeometricPredictor):
             return offset + steps * ((duration - offset) / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
         if video_path.is_file():
             duration, num_frames = _video_duration(video_path)
+            if images:
+                self._numbered_from = _image_numbering(frames, num_frames)
+            if self._numbered_from == 1:  # image k is the video's frame k - 1, of num_frames
+                log.info(
+                    "%s: image numbers %g to %g count from 1 (image %g is past the last of the %d frames %s decodes "
+                    "counted from 0): image k is timed as its frame k - 1",
+                    path,
+                    frames[0],
+                    frames[-1],
+                    frames[-1],
+                    num_frames,
+                    video_path.name,
+                )
+                return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION
             _warn_assumed_start(path, video_path, what, frames, num_frames)
             if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
                 log.warning(
@@ -332,6 +415,21 @@ class TrajectoryPredictor(GeometricPredictor):
             return steps * (duration / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
         return steps, None
+
+
+def _image_numbering(frames: NDArray[np.float64], num_frames: int | None) -> int | None:
+    """The number of the video's first frame in a COLMAP model's image names (``frames``, the
+    registered images' numbers, increasing), where the facts decide it, else None.
+
+    0 when an image is numbered 0. 1 when none is and the last number is ``num_frames``, the
+    frames the video decodes: counted from 0 that image would be past the video's last frame;
+    ffmpeg's ``%06d`` names count from 1. Otherwise (no video, or the last frames not registered)
+    undecided. (With ``sample_fps`` the caller decides by the last image's time instead.)"""
+    if frames[0] == 0:
+        return 0
+    if num_frames is not None and frames[0] >= 1 and frames[-1] == num_frames:
+        return 1
+    return None
 
 
 def _warn_assumed_start(path: Path, video_path: Path, what: str, frames: NDArray[np.float64], num_frames: int) -> None:

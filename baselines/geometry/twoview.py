@@ -228,6 +228,7 @@ def fit_rotation_zoom(
 
     half_side = float(max(centre))  # the fields of view are across the longer side (intrinsic_from_fov)
     x0 = np.zeros(5 if focal_sigma is not None else 4)
+    x0[:4] = _similarity_start(offsets, pts_b - centre, focal)
     lower, upper = np.full_like(x0, -np.inf), np.full_like(x0, np.inf)
     if free_focal:  # the focal length within FOCAL_FOV_RANGE_DEG (and never excluding the guess)
         widest, narrowest = (
@@ -262,6 +263,30 @@ def fit_rotation_zoom(
     rot = cv2.Rodrigues(fit.x[:3])[0]
     err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
     return rot, float(np.exp(fit.x[3])), err
+
+
+def _similarity_start(
+    offsets_a: NDArray[np.float64], offsets_b: NDArray[np.float64], focal: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """A start for :func:`fit_rotation_zoom` (rotation vector, log zoom) from the matches' 2D
+    similarity about the principal point (OpenCV's LMedS fit): its scale is the zoom, its angle
+    the roll, and where it takes the principal point the pan and tilt (to first order). Zeros
+    (no motion) where OpenCV finds no similarity."""
+    import cv2
+
+    start = np.zeros(4)
+    similarity, _ = cv2.estimateAffinePartial2D(offsets_a, offsets_b, method=cv2.LMEDS)
+    if similarity is None or not np.isfinite(similarity).all():
+        return start
+    scale = float(np.hypot(similarity[0, 0], similarity[1, 0]))
+    if not scale > 0:
+        return start
+    f_b = focal * scale
+    start[0] = -similarity[1, 2] / f_b[1]
+    start[1] = similarity[0, 2] / f_b[0]
+    start[2] = np.arctan2(similarity[1, 0], similarity[0, 0])
+    start[3] = np.log(scale)
+    return start
 
 
 def rotation_zoom_residual(

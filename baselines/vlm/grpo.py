@@ -86,6 +86,7 @@ import copy
 import functools
 import logging
 import math
+import os
 import random
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -98,6 +99,8 @@ import torch
 from camerabench.baselines.vlm.checkpoint import (
     Encoded,
     QwenVL,
+    _read_object,
+    _weight_shapes,
     check_checkpoint,
     check_checkpoint_out,
     load_qwen_vl,
@@ -109,6 +112,7 @@ from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig, check_max_new_
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
     _binary_found,
+    _config_size,
     _interrupted,
     _mcq_found,
     balanced_binary,
@@ -125,6 +129,8 @@ from camerabench.baselines.vlm.train import (
     refuse_out_is_model,
     require_videos,
     save_checkpoint,
+    seeded_rng,
+    warn_one_letter_answers,
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
@@ -138,7 +144,9 @@ __all__ = [
     "Reward",
     "StepStats",
     "build_prompts",
+    "check_group_memory",
     "check_prompt_pool",
+    "device_memory",
     "extract_yes_no",
     "group_advantages",
     "grpo",
@@ -321,7 +329,7 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
         CameraBenchError: the folder yields no prompt.
         FileFormatError: a label file names a video that is not in the data folder.
     """
-    rng = random.Random(config.seed)
+    rng = seeded_rng(config.seed)
     prompts: list[GRPOPrompt] = []
     if config.binary:
         records = balanced_binary(data, rng)
@@ -335,6 +343,7 @@ def build_prompts(data: Dataset, config: GRPOConfig) -> list[GRPOPrompt]:
         rows = mcq_rows(data)
         for r in rows:
             refuse_mcq_control_text(data, r)
+        warn_one_letter_answers(rows, "GRPO")
         prompts += [GRPOPrompt(mcq_prompt(r, config.reasoning), r.answer, "mcq", row=r) for r in rows]
     if not prompts:
         found = [
@@ -366,6 +375,83 @@ def check_prompt_pool(num_prompts: int, config: GRPOConfig, data_dir: str | Path
             f"{data_dir}: a step would repeat prompts (each a separate group of group_size completions); give at "
             f"most {num_prompts}, or raise group_size ({config.group_size}) for more completions per prompt"
         )
+
+
+_GIB = 2**30
+
+
+def device_memory(device: torch.device) -> int | None:
+    """The total memory of ``device`` in bytes (a CUDA GPU's own, the machine's physical memory for
+    ``cpu``); None where it cannot be read (MPS, a system without ``sysconf``): not checked then."""
+    if device.type == "cuda":
+        return int(torch.cuda.get_device_properties(device).total_memory)
+    names = getattr(os, "sysconf_names", {})
+    if device.type == "cpu" and "SC_PAGE_SIZE" in names and "SC_PHYS_PAGES" in names:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    return None
+
+
+def _kv_bytes_per_token(model_dir: str | Path, itemsize: int) -> tuple[int, str] | None:
+    """Bytes of key/value cache one token takes in the text model (``2 x layers x key/value heads x
+    head_dim x itemsize``), from ``config.json``, and how; None when the config does not state them."""
+    cfg = _read_object(Path(model_dir) / "config.json")
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    layers, heads = _config_size(text, "num_hidden_layers"), _config_size(text, "num_attention_heads")
+    hidden = _config_size(text, "hidden_size")
+    kv_heads = _config_size(text, "num_key_value_heads") or heads
+    head_dim = _config_size(text, "head_dim") or (hidden // heads if hidden and heads else None)
+    if layers is None or kv_heads is None or not head_dim:
+        return None
+    how = f"2 x {layers} layers x {kv_heads} key/value heads x head_dim {head_dim} x {itemsize} bytes"
+    return 2 * layers * kv_heads * head_dim * itemsize, how
+
+
+def check_group_memory(model_dir: str | Path, config: GRPOConfig, device: torch.device, compute: torch.dtype) -> None:
+    """Refuse a ``group_size`` whose completions cannot be sampled together on ``device`` (before the data).
+
+    The ``group_size`` completions of a prompt are sampled in one ``generate`` call
+    (``num_return_sequences``), so their key/value caches are held at once: each completion may run
+    to ``max_new_tokens`` (random early policies rarely end) after a prompt of at least one token.
+    That cache, ``group_size x (max_new_tokens + 1) x`` :func:`_kv_bytes_per_token`, beside the
+    weights (read from the checkpoint's tensor shapes; twice with a frozen reference copy) is a
+    lower bound of what sampling needs (the prompt's video tokens, activations and the optimizer's
+    state come on top): above the device's memory the run cannot work. Only the config's
+    ``prompts_per_step x group_size <= 10 million`` bounded it, so ``group_size=10**6`` passed and
+    ran out of memory at the first generation, after every medium was decoded and the model loaded.
+
+    (TRL's ``GRPOTrainer``, not used here (module docstring), also needs ``num_generations`` to divide
+    its generation batch; here a step is always ``prompts_per_step`` whole groups. The context bound is
+    per completion, not per group: :func:`~camerabench.baselines.vlm.config.check_max_new_tokens`.)
+
+    Raises:
+        CameraBenchError: naming ``group_size``, the largest that fits and the numbers it comes from.
+    """
+    memory = device_memory(device)
+    per_token = _kv_bytes_per_token(model_dir, torch.empty((), dtype=compute).element_size())
+    if memory is None or per_token is None:
+        return
+    weight_size = 4 if not config.lora else torch.empty((), dtype=resolve_dtype(config.dtype, device)).element_size()
+    copies = 2 if config.kl_coef > 0 and (not config.lora or config.train_vision) else 1
+    params = sum(math.prod(shape) for shape in _weight_shapes(Path(model_dir))[0].values())
+    weights = copies * params * weight_size
+    per_completion = (config.max_new_tokens + 1) * per_token[0]
+    if weights + config.group_size * per_completion <= memory:
+        return
+    fits = max(0, (memory - weights) // per_completion)
+    raise CameraBenchError(
+        f"GRPO: group_size {config.group_size} cannot be sampled on {device} ({memory / _GIB:.3g} GiB): the "
+        f"group_size completions of a prompt are sampled together, and their key/value cache alone, "
+        f"{config.group_size} x (max_new_tokens {config.max_new_tokens} + 1 prompt token) x {per_token[0]} bytes a "
+        f"token ({per_token[1]}, from {Path(model_dir) / 'config.json'}) = "
+        f"{config.group_size * per_completion / _GIB:.3g} GiB, beside {weights / _GIB:.3g} GiB of weights"
+        f"{' (the model and its frozen reference copy)' if copies == 2 else ''}, is more than the device holds; "
+        + (
+            f"give group_size at most {fits} (fewer for the prompts' video tokens) or a smaller max_new_tokens"
+            if fits >= 2
+            else "the weights leave room for fewer than 2 completions (group_size must be >= 2): lower "
+            "max_new_tokens, use lora, or a device with more memory"
+        )
+    )
 
 
 def step_batches(num_prompts: int, per_step: int, rng: random.Random) -> Iterator[list[int]]:
@@ -536,7 +622,8 @@ def grpo(
     """
     config.check()
     # the device and dtype before the data: a bad device was refused after every medium was decoded
-    compute_dtype = resolve_dtype(config.dtype, resolve_device(config.device))
+    device = resolve_device(config.device)
+    compute_dtype = resolve_dtype(config.dtype, device)
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
     refuse_finished_model(out_dir, overwrite)
@@ -545,6 +632,7 @@ def grpo(
     check_lora_rank(model_dir, config, "GRPO")  # before the media, as train() does
     # 10**30 was accepted: every completion ran to the model's positions (minutes on the tiny model)
     check_max_new_tokens(model_dir, {"max_new_tokens": config.max_new_tokens}, "GRPO:")
+    check_group_memory(model_dir, config, device, compute_dtype)  # group_size=10**6 ran out of memory after loading
     ensure_transformers_importable()
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)
@@ -602,7 +690,7 @@ def grpo(
         sum(p.numel() for p in params),
     )
     eos = _eos_ids(vl)
-    batches = step_batches(len(prompts), config.prompts_per_step, random.Random(config.seed))
+    batches = step_batches(len(prompts), config.prompts_per_step, seeded_rng(config.seed))
     result = GRPOResult(Path(out_dir), len(prompts))
     saving: bool | None = None  # None: training; else saving (True: over an earlier model)
     try:
@@ -633,6 +721,7 @@ def grpo(
                 stats.unparsed,
                 stats.groups * config.group_size,
             )
+        _warn_unparsed(result.history, config)
         _check_learning_signal(result.history, config, out_dir)
         info = {
             "stage": "grpo",
@@ -654,6 +743,37 @@ def grpo(
             log.error("GRPO stopped by %s %s", type(exc).__name__, where)
         raise
     return result
+
+
+def _warn_unparsed(history: list[StepStats], config: GRPOConfig) -> None:
+    """Warn at the end of a run about the completions whose answer could not be read.
+
+    They are scored wrong (accuracy 0), never guessed, and counted in each step's log line only; a
+    run in which none could be read (completions cut by ``max_new_tokens`` before their answer, a
+    ``format_pattern`` the prompts do not ask for) never earned the accuracy term: its reward was the
+    format term alone, and it was saved without a word as if trained on accuracy.
+    """
+    total = sum(s.groups for s in history) * config.group_size
+    unparsed = sum(s.unparsed for s in history)
+    if not unparsed or not total:
+        return
+    if unparsed == total:
+        log.warning(
+            "GRPO: none of the run's %d completions had an answer that could be read (all scored wrong): the "
+            "accuracy term (weight %g) never rewarded anything, so the run learnt from the format term (weight %g) "
+            "alone; check max_new_tokens (%d: are the completions cut before their answer?) and the prompts",
+            total,
+            config.accuracy_weight,
+            config.format_weight,
+            config.max_new_tokens,
+        )
+        return
+    log.warning(
+        "GRPO: %d of %d completions (%.1f%%) had no answer that could be read: scored wrong, never guessed",
+        unparsed,
+        total,
+        100 * unparsed / total,
+    )
 
 
 def _check_learning_signal(history: list[StepStats], config: GRPOConfig, out_dir: str | Path) -> None:

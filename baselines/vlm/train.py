@@ -97,7 +97,9 @@ __all__ = [
     "require_video",
     "require_videos",
     "save_checkpoint",
+    "seeded_rng",
     "train",
+    "warn_one_letter_answers",
 ]
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,46 @@ class TrainResult:
     steps: int
     step_losses: list[float] = field(default_factory=list)
     epoch_losses: list[float] = field(default_factory=list)
+
+
+def seeded_rng(seed: int) -> random.Random:
+    """The Python generator behind a run's data order (balancing, shuffles, GRPO's steps) for ``seed``.
+
+    ``random.Random`` seeds with an integer's absolute value, so ``seed=-5`` and ``seed=5`` drew the
+    same balanced subset and the same order (torch, which wraps a negative seed to 2**64 - 5, did
+    not): half of a seed sweep over -k..k repeated the other half's data. A negative seed is taken as
+    its text (hashed by ``random``, distinct from every integer seed); a seed >= 0 as before.
+
+    Example:
+        >>> seeded_rng(-5).random() != seeded_rng(5).random()
+        True
+    """
+    return random.Random(seed if seed >= 0 else f"camerabench seed {seed}")
+
+
+def warn_one_letter_answers(rows: list[MCQRow], what: str) -> None:
+    """Warn when the multiple-choice rows a run trains on all have the same right letter.
+
+    Answering that letter whatever the media is then right on every row: SFT's loss and GRPO's
+    accuracy reward teach the letter, not the camera motion, and the training accuracy says 100%
+    for it (a table written with its right option always first, say; ``camerabench synth`` shuffles
+    the letters). Rows whose options offer no other letter, and fewer than two rows, are not counted.
+    """
+    counted = [r for r in rows if len(r.options) > 1]
+    letters = {r.answer for r in counted}
+    if len(counted) >= 2 and len(letters) == 1:
+        letter = letters.pop()
+        tables = sorted({r.table for r in counted})
+        log.warning(
+            "%s: all %d multiple-choice rows (%s) have the right answer %s: always answering %s is right on every "
+            "one, so training rewards the letter, not the video; shuffle the options' letters (as camerabench synth "
+            "does)",
+            what,
+            len(counted),
+            ", ".join(tables[:3]) + (" ..." if len(tables) > 3 else ""),
+            letter,
+            letter,
+        )
 
 
 def balanced_binary(data: Dataset, rng: random.Random) -> list[BinaryRecord]:
@@ -375,7 +417,7 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
         FileFormatError: a label file names a video that is not in the data folder (checked before
             any training starts).
     """
-    rng = random.Random(seed)
+    rng = seeded_rng(seed)
     examples: list[TrainExample] = []
     records = balanced_binary(data, rng)
     captions_file = data.labels_dir / "caption_data.json"
@@ -396,6 +438,7 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
         rows = mcq_rows(data)
         for r in rows:
             refuse_mcq_control_text(data, r)
+        warn_one_letter_answers(rows, "training")
         examples += [TrainExample(r.paths[0], mcq_prompt(r), r.answer, "mcq", r) for r in rows]
     if not examples:
         found = [
@@ -651,7 +694,7 @@ def train(
     # run (1 step, warmup >= 0.5) trained at lr 0 and saved the base model unchanged
     warmup_steps = min(round(config.warmup * total_steps), total_steps - 1)
     scheduler = get_cosine_schedule_with_warmup(optimizer, warmup_steps, total_steps)
-    rng = random.Random(config.seed)
+    rng = seeded_rng(config.seed)
     result = TrainResult(Path(out_dir), len(examples), 0)
     epoch = 0
     saving: bool | None = None  # None: training; else saving (True: over an earlier model)

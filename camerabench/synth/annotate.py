@@ -76,7 +76,10 @@ class SynthClip:
 
     @property
     def dynamic_scene(self) -> bool:
-        return self.spec.moving_objects > 0 or self.spec.tracking is not None
+        """Something in the scene moves: crossing objects, a tracked subject, or the large subject
+        (a board crossing 1 m in front of the camera over >= 40% of the frame; it was left out,
+        and its clips were positives of "Is the scene in the video completely static?")."""
+        return self.spec.moving_objects > 0 or self.spec.tracking is not None or self.spec.large_subject
 
 
 Predicate = Callable[[SynthClip], bool]
@@ -237,9 +240,11 @@ PREDICATES: dict[str, Predicates] = {
         lambda c: c.spec.motion_blur == 1 and c.clear,
     ),
     # scene_dynamics
+    # a clip with a scene cut is two shots of two scenes: ambiguous (rule 1), neither answer (its
+    # still shots made it a positive of "completely static" across a cut to another scene)
     "is_scene_static_or_not": (
-        lambda c: not c.dynamic_scene,
-        lambda c: c.dynamic_scene,
+        lambda c: not c.dynamic_scene and not c.spec.scene_cut,
+        lambda c: c.dynamic_scene and not c.spec.scene_cut,
     ),
     # tracking_shot
     "is_tracking": (
