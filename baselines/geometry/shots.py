@@ -11,7 +11,10 @@ sampled frames exceeds :data:`CUT_DISTANCE`, and the change lasts (:data:`LASTIN
 frames either side stay apart, where a passer-by's are alike) and is not something passing in
 front of the camera (:data:`PASS_SHARE`: part of the picture stays as it was where it enters and
 leaves). Hue and saturation do not change with exposure, so exposure flicker (a time-lapse) is
-not a cut. The histograms are of the picture inside black bars and blurred side panels
+not a cut. Frames without colour (black-and-white footage, :data:`COLOURLESS_SHARE`) have no hue:
+a pair of them is compared by its grey-level texture instead (:data:`GREY_CUT_DISTANCE`: local
+binary pattern histograms, which brightness and contrast do not change either). The histograms
+are of the picture inside black bars and blurred side panels
 (:func:`picture_frames`): a bar's constant mass would dilute the distance across a cut, and a
 vertical video posted between blurred, enlarged copies of itself would otherwise be weighed mostly
 by its panels, which magnify its middle.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +44,10 @@ log = logging.getLogger(__name__)
 __all__ = [
     "COLOURLESS_SHARE",
     "CUT_DISTANCE",
+    "GREY_BLUR",
+    "GREY_CUT_DISTANCE",
+    "GREY_LASTING_DISTANCE",
+    "GREY_SIDE",
     "LASTING_DISTANCE",
     "LASTING_FRAMES",
     "PASS_CELL_DISTANCE",
@@ -49,6 +57,7 @@ __all__ = [
     "cuts_text",
     "detect_cuts",
     "flash_frames",
+    "grey_texture",
     "histogram_bins",
     "longest_shot",
     "picture_frames",
@@ -133,7 +142,7 @@ both where a run of changes starts and where it ends, for the run to be somethin
 front of the camera rather than cuts to another shot and back (:func:`detect_cuts`); the frame
 after the run must show the first frame's scene again (its histogram within :data:`CUT_DISTANCE`,
 as many cells the same). A cut changes nearly every cell at once; something entering or leaving
-the picture changes the cells it covers. Measured (2026-12-06, ``fast``'s frames: 5 fps,
+the picture changes the cells it covers. Measured (2026-12-05, ``fast``'s frames: 5 fps,
 <= 480 px, on the 13 colour clips of ``bench_real.py``):
 
 * cuts: 693 changes over :data:`CUT_DISTANCE` of 345 A-B-A intercuts of two real clips (B 1-3
@@ -164,7 +173,48 @@ _MIN_BINS = 4
 
 COLOURLESS_SHARE = 0.95
 """A frame whose pixels lie in the lowest saturation bin at least this share of them is grey:
-its hue-saturation histogram says nothing about what it shows (:func:`detect_cuts` warns)."""
+its hue-saturation histogram says nothing about what it shows: a pair of such frames is compared
+by :func:`grey_texture` (:data:`GREY_CUT_DISTANCE`; :func:`detect_cuts` says so)."""
+
+GREY_SIDE = 240
+"""Longer side (px) to which a colourless frame is shrunk (area average) for :func:`grey_texture`:
+at 480 px the finest texture changes with motion blur and noise (measured as
+:data:`GREY_CUT_DISTANCE`: largest distance within shots 0.098 at 480 px, 0.090 at 240, 0.105
+at 160, 0.130 at 120; smallest across cuts 0.129 / 0.135 / 0.128 / 0.131). Frames smaller than
+this are used as they are."""
+
+GREY_BLUR = 1.5
+"""Gaussian sigma (px, after :data:`GREY_SIDE`) applied before :func:`grey_texture` reads its
+patterns: sigma 1.0 / 1.5 / 2.0 / 3.0 put shots at most 0.112 / 0.090 / 0.099 / 0.106 apart and
+cuts at least 0.142 / 0.135 / 0.128 / 0.121 (as :data:`GREY_CUT_DISTANCE`, at 240 px)."""
+
+GREY_CUT_DISTANCE = 0.11
+"""Bhattacharyya distance of the local binary pattern histograms (:func:`grey_texture`) of two
+colourless frames above which they belong to different shots (as :data:`CUT_DISTANCE` for
+colour, with :data:`LASTING_FRAMES`' rule; :data:`GREY_LASTING_DISTANCE`). A pattern is which of
+a pixel's 8 neighbours are at least as bright as it: any brightness or contrast change that keeps
+the order of grey levels (exposure flicker, gain) leaves it, and a histogram over the picture
+does not change with where things are (pans, shake, moving objects).
+
+Measured (2026-12-05, ``fast``'s frames: 5 fps, <= 480 px; every clip turned grey, RGB -> grey ->
+3 channels): within shots, the 2587 consecutive pairs of the 22 real clips of ``bench_real.py``
+(9 are black-and-white already: the ``visp_*`` clips), the standard preset (57 clips) and the
+hard preset (87, exposure flicker, fast motion blur, rolls, hand-held shake included) at most
+0.090 (a fast pan with motion blur; 99.9% under 0.086); across cuts, the hard preset's 3 scene
+cuts 0.154 / 0.210 / 0.219, and 410 splices of two real clips of different sources (the last 3
+frames of one, the first 3 of the other, resized to it) 0.135 or more (1% under 0.153): a
+margin of 1.50 between the largest within a shot and the smallest across a cut. Measured and not
+taken (largest within shots / smallest across cuts): gradient-orientation histograms weighted by
+magnitude 0.268 / 0.083 (a fast roll moves them), also with a +-20 degree shift 0.118 / 0.083;
+grey histograms after normalising each frame's mean and spread 0.341 / 0.105; the edge change
+ratio (Canny, 5 px) 0.450 within shots (a still real street clip) and 0.108 across a hard cut."""
+
+GREY_LASTING_DISTANCE = GREY_CUT_DISTANCE
+""":data:`LASTING_DISTANCE` for a pair of colourless frames (:data:`GREY_CUT_DISTANCE`): the
+frames either side of a grey cut stay as far apart as the two next to it (the 410 splices of
+:data:`GREY_CUT_DISTANCE`: all 3 x 3 pairs across the cut 0.135 or more)."""
+
+_PATTERN_NEIGHBOURS = ((0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0))
 
 
 def histogram_bins(height: int, width: int) -> tuple[int, int]:
@@ -221,6 +271,37 @@ def _histogram(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return (hist / np.float32(max(float(hist.sum()), 1.0))).astype(np.float32)
 
 
+def grey_texture(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """(256,) histogram, summing to 1, of the local binary patterns of an (H, W, 3) uint8 RGB
+    frame's grey levels (:data:`GREY_CUT_DISTANCE`), shrunk to :data:`GREY_SIDE` and blurred by
+    :data:`GREY_BLUR`: for each pixel, which of its 8 neighbours are at least as bright.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> frame = rng.integers(0, 200, (40, 60, 3), dtype=np.uint8)
+        >>> brighter = (frame.astype(np.float32) * 1.2 + 10).astype(np.uint8)
+        >>> bool(np.allclose(grey_texture(frame), grey_texture(brighter), atol=0.01))
+        True
+    """
+    import cv2
+
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    h, w = grey.shape
+    if max(h, w) > GREY_SIDE:
+        scale = GREY_SIDE / max(h, w)
+        grey = cv2.resize(grey, (max(3, round(w * scale)), max(3, round(h * scale))), interpolation=cv2.INTER_AREA)
+    smooth = cv2.GaussianBlur(grey, (0, 0), GREY_BLUR)
+    h, w = smooth.shape
+    if h < 3 or w < 3:  # no pixel has 8 neighbours: one pattern, as for a flat frame
+        return np.eye(1, 256, 255, dtype=np.float32)[0]
+    centre = smooth[1 : h - 1, 1 : w - 1]
+    code = np.zeros(centre.shape, np.int32)
+    for bit, (i, j) in enumerate(_PATTERN_NEIGHBOURS):
+        code |= (smooth[i : i + h - 2, j : j + w - 2] >= centre).astype(np.int32) << bit
+    hist = np.bincount(code.ravel(), minlength=256).astype(np.float32)
+    return (hist / np.float32(hist.sum())).astype(np.float32)
+
+
 def _check_frames(frames: NDArray[np.uint8]) -> None:
     """Refuse what the histograms would misread: other than (N, H, W, 3) uint8 RGB.
 
@@ -258,19 +339,53 @@ def _distances(hists: list[NDArray[np.float32]]) -> NDArray[np.float64]:
     )
 
 
+@dataclass
+class _Cues:
+    """What :func:`detect_cuts` compares frames by: the colour histograms, and for a pair of
+    colourless frames (:data:`COLOURLESS_SHARE`) their grey texture (:func:`grey_texture`,
+    computed when first needed)."""
+
+    picture: NDArray[np.uint8]
+    hists: list[NDArray[np.float32]]
+    colourless: NDArray[np.bool_]
+    textures: dict[int, NDArray[np.float32]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, picture: NDArray[np.uint8]) -> _Cues:
+        hists = [_histogram(f) for f in picture]
+        return cls(picture, hists, np.array([float(h[:, 0].sum()) >= COLOURLESS_SHARE for h in hists], dtype=bool))
+
+    def grey(self, i: int, j: int) -> bool:
+        return bool(self.colourless[i] and self.colourless[j])
+
+    def texture(self, i: int) -> NDArray[np.float32]:
+        if i not in self.textures:
+            self.textures[i] = grey_texture(self.picture[i])
+        return self.textures[i]
+
+    def apart(self, i: int, j: int, lasting: bool = False) -> bool:
+        """Whether frames ``i`` and ``j`` are more than a cut's (``lasting``: a lasting change's)
+        distance apart, by colour (:data:`CUT_DISTANCE`, :data:`LASTING_DISTANCE`) or, both
+        colourless, by grey texture (:data:`GREY_CUT_DISTANCE`, :data:`GREY_LASTING_DISTANCE`)."""
+        import cv2
+
+        if self.grey(i, j):
+            a, b, limit = self.texture(i), self.texture(j), GREY_LASTING_DISTANCE if lasting else GREY_CUT_DISTANCE
+        else:
+            a, b, limit = self.hists[i], self.hists[j], LASTING_DISTANCE if lasting else CUT_DISTANCE
+        return bool(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA) > limit)
+
+
 def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
     """Indices ``k`` of (N, H, W, 3) uint8 RGB frames that start a new shot (a cut between k-1 and k).
 
     A cut is a change over :data:`CUT_DISTANCE` between consecutive frames that lasts
     (:data:`LASTING_FRAMES`); the changes that do not are logged (INFO). ``label`` (the video's
     path) names the clip in the warnings and the log.
-    Grey footage has no cue here: two grey cues were measured and neither separates cuts
-    (2026-12-04, the hard preset turned grey, seed 0, and the real set of ``bench_real.py``, 5 fps,
-    <= 480 px): the Bhattacharyya distance of luminance histograms normalised for exposure
-    (mean and spread) was 0.23-0.36 across the 3 cuts and up to 0.40 within shots (a static
-    overlay, a real roll); one minus the correlation of 16x9 thumbnails 0.60-1.06 across the
-    cuts and up to 0.74 within shots (fast motion at a low frame rate, moving objects). A grey
-    clip's cut is then left to the methods, whose frames on either side do not match.
+    Two consecutive frames without colour (:data:`COLOURLESS_SHARE`: black-and-white footage)
+    are compared by their grey texture instead (:data:`GREY_CUT_DISTANCE`), and a warning says
+    how many pairs were. The pass rule (:data:`PASS_SHARE`) reads colour cells only: grey
+    footage's changes are judged by whether they last.
 
     Raises:
         ValueError: ``frames`` is not (N, H, W, 3) uint8.
@@ -278,31 +393,31 @@ def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:
     _check_frames(frames)
     if len(frames) < 2:
         return []
-    picture = picture_frames(frames)
-    hists = [_histogram(f) for f in picture]
-    colourless = np.array([float(h[:, 0].sum()) >= COLOURLESS_SHARE for h in hists])
-    blind = int(np.count_nonzero(colourless[1:] & colourless[:-1]))
+    cues = _Cues.of(picture_frames(frames))
+    blind = int(np.count_nonzero(cues.colourless[1:] & cues.colourless[:-1]))
     if blind:
         # Hue and saturation are undefined for grey pixels (all in one bin): black-and-white
-        # footage, black or white frames. A cut between two such frames is not seen, and the
-        # caller is told rather than left to believe the clip is one shot.
+        # footage, black or white frames. The caller is told which cue judged those pairs.
         log.warning(
             "%s%d of %d consecutive frame pairs carry no colour (black-and-white footage, black or white frames): "
-            "a cut between them cannot be seen from hue and saturation",
+            "their cuts are judged from grey-level texture (local binary patterns, over %.2f) instead of hue "
+            "and saturation",
             f"{label}: " if label else "",
             blind,
             len(frames) - 1,
+            GREY_CUT_DISTANCE,
         )
-    changes = [int(i) + 1 for i in np.flatnonzero(_distances(hists) > CUT_DISTANCE)]
-    passing = _passes(picture, hists, changes)
-    cuts = [k for k in changes if k not in passing and _lasts(hists, k, changes)]
+    changes = [k for k in range(1, len(frames)) if cues.apart(k - 1, k)]
+    passing = _passes(cues, changes)
+    cuts = [k for k in changes if k not in passing and _lasts(cues, k, changes)]
     if len(cuts) < len(changes):
         log.info(
-            "%s%d colour change(s) over %.2f that do not last (something passing through the picture): "
-            "not cuts, at frames %s",
+            "%s%d change(s) over %.2f (colour; %.2f grey texture) that do not last (something passing through the "
+            "picture): not cuts, at frames %s",
             f"{label}: " if label else "",
             len(changes) - len(cuts),
             CUT_DISTANCE,
+            GREY_CUT_DISTANCE,
             [k for k in changes if k not in cuts],
         )
     return cuts
@@ -324,23 +439,18 @@ def _same_cells(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> float:
     return same / PASS_GRID**2
 
 
-def _passes(picture: NDArray[np.uint8], hists: list[NDArray[np.float32]], changes: list[int]) -> set[int]:
+def _passes(cues: _Cues, changes: list[int]) -> set[int]:
     """The ``changes`` that something passing in front of the camera makes (:data:`PASS_SHARE`):
     from a change ``k`` that leaves part of the picture as it was, to the first frame ``back``
-    whose histogram is within :data:`CUT_DISTANCE` of frame ``k - 1`` again, if the step into
+    whose histogram is within :data:`CUT_DISTANCE` of frame ``k - 1`` again (:meth:`_Cues.apart`), if the step into
     ``back`` leaves part of the picture as it was too and ``back`` shows frame ``k - 1``'s
     scene in as many cells."""
-    import cv2
-
+    picture = cues.picture
     passing: set[int] = set()
     for k in changes:
         if k in passing or _same_cells(picture[k - 1], picture[k]) < PASS_SHARE:
             continue
-        returns = (
-            e
-            for e in range(k + 1, len(hists))
-            if cv2.compareHist(hists[k - 1], hists[e], cv2.HISTCMP_BHATTACHARYYA) <= CUT_DISTANCE
-        )
+        returns = (e for e in range(k + 1, len(cues.hists)) if not cues.apart(k - 1, e))
         back = next(returns, None)
         if (
             back is not None
@@ -351,25 +461,22 @@ def _passes(picture: NDArray[np.uint8], hists: list[NDArray[np.float32]], change
     return passing
 
 
-def _lasts(hists: list[NDArray[np.float32]], k: int, changes: list[int]) -> bool:
+def _lasts(cues: _Cues, k: int, changes: list[int]) -> bool:
     """Whether the change between frames ``k - 1`` and ``k`` lasts (:data:`LASTING_FRAMES`), judged
     on the frames between the neighbouring ``changes``."""
-    import cv2
-
     start = max([c for c in changes if c < k], default=0)
-    stop = min([c for c in changes if c > k], default=len(hists))
+    stop = min([c for c in changes if c > k], default=len(cues.hists))
     before = range(max(start, k - LASTING_FRAMES), k)
     after = range(k, min(stop, k + LASTING_FRAMES))
-    return all(
-        cv2.compareHist(hists[i], hists[j], cv2.HISTCMP_BHATTACHARYYA) > LASTING_DISTANCE for i in before for j in after
-    )
+    return all(cues.apart(i, j, lasting=True) for i in before for j in after)
 
 
 def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool]) -> list[int]:
     """Frames ``k`` that :func:`detect_cuts` cut on both sides (cuts ``k`` and ``k + 1``) but that
     are one blank frame (``blank(k)``: black, white or uniform, as a flash or a dropped frame
-    gives) between two frames of one shot (the colour distance of frames ``k - 1`` and ``k + 1``
-    is at most :data:`CUT_DISTANCE`): no shot change, so the caller drops both cuts and skips
+    gives) between two frames of one shot (frames ``k - 1`` and ``k + 1`` are within
+    :data:`CUT_DISTANCE` by colour, or :data:`GREY_CUT_DISTANCE` by grey texture where both are
+    colourless): no shot change, so the caller drops both cuts and skips
     the frame. ``blank`` is called only on such frames.
 
     Example:
@@ -387,8 +494,7 @@ def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[in
         return found
     picture = picture_frames(frames)  # as detect_cuts compared them
     for k in candidates:
-        before, after = _histogram(picture[k - 1]), _histogram(picture[k + 1])
-        if float(_distances([before, after])[0]) <= CUT_DISTANCE:
+        if not _Cues.of(picture[[k - 1, k + 1]]).apart(0, 1):
             found.append(k)
     return found
 

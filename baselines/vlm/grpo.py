@@ -144,6 +144,7 @@ __all__ = [
     "Reward",
     "StepStats",
     "build_prompts",
+    "cgroup_memory_limit",
     "check_group_memory",
     "check_prompt_pool",
     "device_memory",
@@ -380,15 +381,65 @@ def check_prompt_pool(num_prompts: int, config: GRPOConfig, data_dir: str | Path
 _GIB = 2**30
 
 
+#: Where the kernel shows this process's control groups, and their file system (tests point them elsewhere).
+_PROC_CGROUP = Path("/proc/self/cgroup")
+_CGROUP_FS = Path("/sys/fs/cgroup")
+
+
+def cgroup_memory_limit() -> tuple[int, Path] | None:
+    """The smallest memory limit of the control groups this process is in, and the file stating it;
+    None where none is set or readable (no cgroups: macOS, Windows; ``max`` everywhere).
+
+    A container (Docker ``--memory``, a Kubernetes limit, a batch job's allocation) is killed by the
+    kernel past its cgroup's limit, however much physical memory ``sysconf`` reports: cgroup v2's
+    ``memory.max`` and v1's ``memory.limit_in_bytes`` of the process's group and of every group above
+    it (each bounds it) are read; a group whose folder this mount does not show (another cgroup
+    namespace) falls back to the mount's root.
+    """
+    if not _PROC_CGROUP.is_file():
+        return None
+    found: list[tuple[int, Path]] = []
+    for line in _PROC_CGROUP.read_text().splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, group = parts
+        if controllers == "":  # cgroup v2 (unified)
+            root, name = _CGROUP_FS, "memory.max"
+        elif "memory" in controllers.split(","):  # cgroup v1's memory controller
+            root, name = _CGROUP_FS / "memory", "memory.limit_in_bytes"
+        else:
+            continue
+        folder = root / group.strip("/")
+        folders = [folder, *folder.parents] if folder.is_dir() else [root]
+        for where in folders:
+            if where != root and root not in where.parents:
+                break
+            limit = where / name
+            text = limit.read_text().strip() if limit.is_file() else ""
+            if text.isdigit() and int(text) > 0:  # "max": no limit
+                found.append((int(text), limit))
+    return min(found, key=lambda f: f[0]) if found else None
+
+
 def device_memory(device: torch.device) -> int | None:
-    """The total memory of ``device`` in bytes (a CUDA GPU's own, the machine's physical memory for
-    ``cpu``); None where it cannot be read (MPS, a system without ``sysconf``): not checked then."""
+    """The total memory of ``device`` in bytes (a CUDA GPU's own; for ``cpu`` the machine's physical
+    memory or this process's cgroup memory limit (:func:`cgroup_memory_limit`), the smaller); None
+    where it cannot be read (MPS, a system without ``sysconf`` or whose ``sysconf`` reports no page
+    count, -1, and no cgroup limit): not checked then."""
     if device.type == "cuda":
         return int(torch.cuda.get_device_properties(device).total_memory)
+    if device.type != "cpu":
+        return None
     names = getattr(os, "sysconf_names", {})
-    if device.type == "cpu" and "SC_PAGE_SIZE" in names and "SC_PHYS_PAGES" in names:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    return None
+    physical = None
+    if "SC_PAGE_SIZE" in names and "SC_PHYS_PAGES" in names:
+        page, pages = int(os.sysconf("SC_PAGE_SIZE")), int(os.sysconf("SC_PHYS_PAGES"))
+        # -1: indeterminate (the product was negative, and every group_size was refused)
+        physical = page * pages if page > 0 and pages > 0 else None
+    limit = cgroup_memory_limit()
+    sizes = [size for size in (physical, limit[0] if limit else None) if size is not None]
+    return min(sizes) if sizes else None
 
 
 def _kv_bytes_per_token(model_dir: str | Path, itemsize: int) -> tuple[int, str] | None:
@@ -438,8 +489,10 @@ def check_group_memory(model_dir: str | Path, config: GRPOConfig, device: torch.
     if weights + config.group_size * per_completion <= memory:
         return
     fits = max(0, (memory - weights) // per_completion)
+    limit = cgroup_memory_limit() if device.type == "cpu" else None
+    where = f", the memory limit in {limit[1]}" if limit is not None and limit[0] == memory else ""
     raise CameraBenchError(
-        f"GRPO: group_size {config.group_size} cannot be sampled on {device} ({memory / _GIB:.3g} GiB): the "
+        f"GRPO: group_size {config.group_size} cannot be sampled on {device} ({memory / _GIB:.3g} GiB{where}): the "
         f"group_size completions of a prompt are sampled together, and their key/value cache alone, "
         f"{config.group_size} x (max_new_tokens {config.max_new_tokens} + 1 prompt token) x {per_token[0]} bytes a "
         f"token ({per_token[1]}, from {Path(model_dir) / 'config.json'}) = "
@@ -448,8 +501,11 @@ def check_group_memory(model_dir: str | Path, config: GRPOConfig, device: torch.
         + (
             f"give group_size at most {fits} (fewer for the prompts' video tokens) or a smaller max_new_tokens"
             if fits >= 2
-            else "the weights leave room for fewer than 2 completions (group_size must be >= 2): lower "
-            "max_new_tokens, use lora, or a device with more memory"
+            else "the weights leave room for fewer than 2 completions (group_size must be >= 2): "
+            + ("lower max_new_tokens, " if weights < memory else "none at all, whatever max_new_tokens: ")
+            + ("" if config.lora else "use lora, ")
+            + ("set kl_coef 0 (no reference copy), " if copies == 2 else "")
+            + "or use a device with more memory"
         )
     )
 

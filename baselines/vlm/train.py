@@ -38,6 +38,7 @@ import functools
 import json
 import logging
 import math
+import operator
 import random
 import re
 import shutil
@@ -148,20 +149,40 @@ def seeded_rng(seed: int) -> random.Random:
     not): half of a seed sweep over -k..k repeated the other half's data. A negative seed is taken as
     its text (hashed by ``random``, distinct from every integer seed); a seed >= 0 as before.
 
+    A NumPy integer (a seed from ``numpy.arange``) is its integer value (``random.Random`` refused
+    it with a bare ``TypeError``); a bool or a float is refused (``random`` hashed ``5.0`` to another
+    order than ``5``, and read ``True`` as 1).
+
     Example:
         >>> seeded_rng(-5).random() != seeded_rng(5).random()
         True
+
+    Raises:
+        CameraBenchError: ``seed`` is not an integer.
     """
+    if isinstance(seed, bool) or not hasattr(type(seed), "__index__"):
+        raise CameraBenchError(f"seed must be an integer, got {seed!r}")
+    seed = operator.index(seed)
     return random.Random(seed if seed >= 0 else f"camerabench seed {seed}")
 
 
+#: The rows a table needs before its single right letter is warned about on its own (four options
+#: shuffled give one letter on all 8 rows with chance 4**-7, about 6e-5: no false alarm on a
+#: shuffled table; 2 rows, 1 in 4).
+_ONE_LETTER_TABLE_ROWS = 8
+
+
 def warn_one_letter_answers(rows: list[MCQRow], what: str) -> None:
-    """Warn when the multiple-choice rows a run trains on all have the same right letter.
+    """Warn when the multiple-choice rows a run trains on all have the same right letter, or when
+    a table of at least :data:`_ONE_LETTER_TABLE_ROWS` rows does.
 
     Answering that letter whatever the media is then right on every row: SFT's loss and GRPO's
     accuracy reward teach the letter, not the camera motion, and the training accuracy says 100%
     for it (a table written with its right option always first, say; ``camerabench synth`` shuffles
-    the letters). Rows whose options offer no other letter, and fewer than two rows, are not counted.
+    the letters). A table of one letter beside shuffled ones (a user's own table added to a
+    synthetic set) teaches the letter for its questions' wording: it was not warned about, the
+    pool's letters being mixed. Rows whose options offer no other letter, and fewer than two rows,
+    are not counted.
     """
     counted = [r for r in rows if len(r.options) > 1]
     letters = {r.answer for r in counted}
@@ -177,6 +198,25 @@ def warn_one_letter_answers(rows: list[MCQRow], what: str) -> None:
             ", ".join(tables[:3]) + (" ..." if len(tables) > 3 else ""),
             letter,
             letter,
+        )
+        return
+    by_table: dict[str, list[MCQRow]] = {}
+    for r in counted:
+        by_table.setdefault(r.table, []).append(r)
+    one = {
+        table: f"{table}: {len(these)} rows, all {these[0].answer}"
+        for table, these in sorted(by_table.items())
+        if len(these) >= _ONE_LETTER_TABLE_ROWS and len({r.answer for r in these}) == 1
+    }
+    if one:
+        shown = list(one.values())
+        log.warning(
+            "%s: %d multiple-choice table(s) have one right answer on every row (%s): on their questions, always "
+            "answering that letter is right, so training rewards the letter, not the video; shuffle their options' "
+            "letters (as camerabench synth does)",
+            what,
+            len(one),
+            "; ".join(shown[:3]) + (" ..." if len(shown) > 3 else ""),
         )
 
 

@@ -92,7 +92,11 @@ log = logging.getLogger(__name__)
 
 GENERATOR = "camerabench.synth"
 #: version of the generator's output (bump when the same seed would render differently)
-GENERATOR_VERSION = "3"  # 3: the random extras past a preset draw no arc- or crane-like pair
+#: 3: the random extras past a preset draw no arc- or crane-like pair, and the labels changed (the
+#: large-subject clips are dynamic scenes, scene cuts answer neither scene question, the 30 s
+#: pan-hold-back clips are slow): a dataset of version 2 is refused by ``camerabench demo``
+#: (regenerate it), never mixed with version 3 labels.
+GENERATOR_VERSION = "3"
 CLIP_DURATION_S = 2.5
 _SUPERSAMPLE = 2
 
