@@ -52,7 +52,8 @@ folder keeps, besides the model fitted on every video, the model fitted without 
 videos). Predicting on the training
 dataset (the same folder, or a moved or copied one: same video, same labels) gives each training
 video the model that never saw it, so evaluating those predictions measures held-out
-performance; other videos get the full model. A training set whose labels have one class only
+performance; so does a training clip's file under another name (a link; the model records its
+training videos' file identities); other videos get the full model. A training set whose labels have one class only
 gets its Laplace-smoothed prevalence (positives + 1) / (n + 2).
 
 Motion features of the inputs' trajectories (angles, translation, zoom) are not used: they
@@ -127,7 +128,14 @@ from numpy.typing import NDArray
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.crossfit import clip_names, held_out_videos, label_digests, same_file_keys, video_folds
+from camerabench.crossfit import (
+    clip_names,
+    held_out_videos,
+    label_digests,
+    same_file_keys,
+    training_files,
+    video_folds,
+)
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import make_folder, read_json, write_json
@@ -645,6 +653,10 @@ class FusionModel:
         video_folds: training video -> fold.
         video_labels: training video -> digest of its binary labels (a moved or copied training
             dataset is recognised by them; empty in older model files).
+        video_files: training video -> the identity of its file
+            (:func:`~camerabench.crossfit.same_file_keys`): a video predicted later that is one of
+            those files under another name (a link) gets the stack of that clip's fold (empty in
+            older model files; not part of :func:`model_digest`: it is of this machine's files).
         primitives: primitive stem -> {"samples", "positives"} of the samples trained on, and
             ``all_inputs_failed``: its labelled samples no input scored (left out of training).
             A primitive none of whose labelled samples any input scored is not trained on.
@@ -663,6 +675,7 @@ class FusionModel:
     trained_on_run: str = ""
     video_folds: dict[str, int] = field(default_factory=dict)
     video_labels: dict[str, str] = field(default_factory=dict)
+    video_files: dict[str, str] = field(default_factory=dict)
     primitives: dict[str, dict[str, int]] = field(default_factory=dict)
     input_samples: dict[str, dict[str, int]] = field(default_factory=dict)
     samples_all_inputs_failed: int = 0
@@ -688,6 +701,7 @@ class FusionModel:
             "created": self.created,
             "video_folds": self.video_folds,
             "video_labels": self.video_labels,
+            "video_files": self.video_files,
             "primitives": self.primitives,
             "input_samples": self.input_samples,
             "samples_all_inputs_failed": self.samples_all_inputs_failed,
@@ -705,6 +719,7 @@ class FusionModel:
             trained_on_run=str(obj["trained_on_run"]),
             video_folds={str(k): _fold(v) for k, v in obj["video_folds"].items()},
             video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
+            video_files={str(k): _text(v, "video_files") for k, v in (obj.get("video_files") or {}).items()},
             # 3.7 was read as 3 samples, true as 1
             primitives={
                 str(p): {str(k): _count(v, f"primitives.{p}.{k}") for k, v in e.items()}
@@ -797,6 +812,7 @@ def model_digest(model_dir: str | Path) -> str:
     model = FusionModel.load(model_dir)  # checked: a malformed file is named, not hashed
     content = model.to_dict()
     content.pop("created")
+    content.pop("video_files")  # device and inode numbers of this machine's files, not the model
     return hashlib.sha256(json.dumps(content, sort_keys=True, allow_nan=False).encode()).hexdigest()
 
 
@@ -1005,6 +1021,7 @@ def train_fusion(
         trained_on_data=str(Path(data_dir).resolve()),
         trained_on_run=str(Path(run_dir).resolve()),
         video_folds=folds,
+        video_files={v: same_clip[v] for v in folds},
         video_labels=label_digests(ds.binary.values()),
         primitives=counts,
         input_samples=input_samples,
@@ -1121,7 +1138,10 @@ class FusionPredictor(Predictor):
                 feat.check_dataset(data_dir)
             self._checked.add(str(data_dir))
         cross_fit = self._cross_fit(model, video, data_dir)
-        stack = model.stack(video, cross_fit)
+        # a training clip under another name (a link): the full model saw its labels
+        as_clip = None if cross_fit else self._training_clip(model, video, Path(video_path))
+        cross_fit = cross_fit or as_clip is not None
+        stack = model.stack(as_clip or video, cross_fit)
         scores: dict[str, float] = {}
         unanswerable: dict[str, str] = {}
         no_held_out: list[str] = []
@@ -1164,6 +1184,8 @@ class FusionPredictor(Predictor):
             detail = "; ".join(sorted(set(all_failed.values()))) or ", ".join(failed_inputs)
             raise PredictionError(f"every fusion input failed on {video}: {detail}"[:2000])
         info: dict[str, Any] = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs}
+        if as_clip is not None:
+            info["training_clip"] = as_clip
         if failed_on:
             info["inputs_failed_on"] = {k: sorted(v) for k, v in sorted(failed_on.items())}
         if all_failed:
@@ -1235,6 +1257,25 @@ class FusionPredictor(Predictor):
             data_dir,
             sum(untrained.values()),
         )
+
+    def _training_clip(self, model: FusionModel, video: str, video_path: Path) -> str | None:
+        """The training video whose file ``video_path`` is (a link to a clip the model was trained
+        on, under another name or on another dataset; :func:`~camerabench.crossfit.training_files`),
+        or None. Model files without ``video_files`` (older) cannot tell: None."""
+        if not model.video_files:
+            return None
+        clip = training_files(model.video_files, same_file_keys({video: video_path})).get(video)
+        if clip is not None:
+            log.warning(
+                "fusion: %s (%s) is the file of %s, a training video of %s: it gets the model of the fold that left "
+                "%s out, never the model that saw its labels",
+                video,
+                video_path,
+                clip,
+                self._model_file,
+                clip,
+            )
+        return clip
 
     def _cross_fit(self, model: FusionModel, video: str, data_dir: Path | None) -> bool:
         """Whether ``video`` gets its fold's model: a training video, on the training dataset or

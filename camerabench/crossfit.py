@@ -21,7 +21,7 @@ from typing import Protocol
 
 from camerabench.errors import CameraBenchError, FileFormatError
 
-__all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "video_folds"]
+__all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "training_files", "video_folds"]
 
 
 class _FoldArgumentError(CameraBenchError, ValueError):
@@ -119,6 +119,26 @@ def clip_names(videos: Iterable[str], same_clip: Mapping[str, str] | None = None
         key = same_clip.get(v) if same_clip is not None else None
         out[v] = v if key is None else first.setdefault(key, v)
     return out
+
+
+def training_files(fitted_files: Mapping[str, str], keys: Mapping[str, str]) -> dict[str, str]:
+    """Video -> the training video whose file it is under another name (a link to a clip a model
+    was fitted on, or that clip renamed): ``keys`` (:func:`same_file_keys` of the videos being
+    scored) against ``fitted_files`` (:func:`same_file_keys` of the training videos, recorded
+    when the model was fitted). Only file identities match; a name key (no file, inode 0) never
+    does. A video under one of its file's training names is left to :func:`held_out_videos`
+    (by its labels).
+
+    Example:
+        >>> fitted = {"a.mp4": "file:1:7", "b.mp4": "name:b.mp4"}
+        >>> training_files(fitted, {"x.mp4": "file:1:7", "a.mp4": "file:1:7", "b.mp4": "name:b.mp4"})
+        {'x.mp4': 'a.mp4'}
+    """
+    by_file: dict[str, list[str]] = {}
+    for video in sorted(fitted_files):
+        if fitted_files[video].startswith("file:"):
+            by_file.setdefault(fitted_files[video], []).append(video)
+    return {v: by_file[k][0] for v, k in sorted(keys.items()) if k in by_file and v not in by_file[k]}
 
 
 class _Labelled(Protocol):

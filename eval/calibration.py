@@ -55,7 +55,14 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.crossfit import clip_names, held_out_videos, label_digests, same_file_keys, video_folds
+from camerabench.crossfit import (
+    clip_names,
+    held_out_videos,
+    label_digests,
+    same_file_keys,
+    training_files,
+    video_folds,
+)
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
@@ -623,6 +630,10 @@ class Calibration:
         video_labels: video of the fitting dataset -> digest of its binary labels
             (:func:`~camerabench.crossfit.label_digests`): a moved or copied fitting dataset is
             recognised by its videos and labels, not its folder (empty in older files).
+        video_files: video of the fitting dataset -> the identity of its file
+            (:func:`~camerabench.crossfit.same_file_keys`): a video scored later that is one of
+            those files under another name (a link made since, or on another dataset) is that
+            clip, and gets the map of the fold that left it out (empty in older files).
         schema_version: version of this file's layout.
     """
 
@@ -635,6 +646,7 @@ class Calibration:
     copied_from: str | None = None
     video_labels: dict[str, str] = field(default_factory=dict)
     scores_digest: str | None = None
+    video_files: dict[str, str] = field(default_factory=dict)
     schema_version: int = CALIBRATION_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -647,6 +659,7 @@ class Calibration:
             "copied_from": self.copied_from,
             "video_labels": dict(self.video_labels),
             "scores_digest": self.scores_digest,
+            "video_files": dict(self.video_files),
             "video_folds": dict(self.video_folds),
             "per_primitive": {k: v.to_dict() for k, v in self.per_primitive.items()},
         }
@@ -699,6 +712,12 @@ class Calibration:
                 f"video_labels must be a JSON object (video -> label digest string), got {_show(digests)}",
                 "video_labels",
             )
+        files = obj.get("video_files") or {}  # absent in older files
+        if not isinstance(files, Mapping) or not all(isinstance(v, str) for v in files.values()):
+            raise _FieldError(
+                f"video_files must be a JSON object (video -> file identity string), got {_show(files)}",
+                "video_files",
+            )
         known = {p.value for p in Primitive} | {POOLED}
         per_primitive = {}
         for key, value in per.items():
@@ -723,6 +742,7 @@ class Calibration:
             copied_from=obj.get("copied_from"),
             video_labels={str(k): str(v) for k, v in digests.items()},
             scores_digest=obj.get("scores_digest"),
+            video_files={str(k): str(v) for k, v in files.items()},
         )
 
     def fitted_on(self, data_dir: str | Path) -> bool:
@@ -949,6 +969,7 @@ def _calibrate_locked(
         per_primitive=per,
         video_labels={v: d for v, d in label_digests(dataset.binary.values()).items() if v in folds},
         scores_digest=scores_digest(samples),
+        video_files={v: same_clip[v] for v in folds},
     )
     write_calibration(folder.calibration, cal)
     return cal, folder.calibration
@@ -1005,7 +1026,9 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
 
     Each video the calibration was fitted on gets the map of the fold that left it out
     (cross-fitting): on the fitting dataset, and on a moved or copied one (same video, same
-    labels; :func:`~camerabench.crossfit.held_out_videos`); other videos get the full maps. A record
+    labels; :func:`~camerabench.crossfit.held_out_videos`), and a video that is one of their files
+    under another name (:func:`~camerabench.crossfit.training_files`: a link to a training clip)
+    gets the map of the fold that left that clip out; other videos get the full maps. A record
     with no map (no per-primitive and no pooled map) becomes failed with that reason.
     """
     if calibration.method != run.name:
@@ -1021,14 +1044,33 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     samples = calibration_samples(dataset, run)
     scored = {v for _, _, videos in samples.values() for v in videos}
     seen = held_out_videos(calibration.video_folds, calibration.video_labels, same, digests)
-    held = seen & scored
-    if held and not same:
+    # a training clip under another name (a link made since, or in another dataset): the full map saw its label
+    ok = sorted({r.video for r in table.values() if r.status == "ok" and r.score is not None} - seen)
+    linked = (
+        training_files(calibration.video_files, same_file_keys({v: dataset.video_path(v) for v in ok}))
+        if calibration.video_files and ok
+        else {}
+    )
+    if linked:
+        example = next(iter(linked))
+        log.warning(
+            "%s: %d of its videos on %s are files of clips the calibration was fitted on (links; e.g. %s is the file "
+            "of %s on %s): each gets the map of the fold that left that clip out, never the map that saw its label",
+            escaped_text(run.name),
+            len(linked),
+            escaped_text(str(data_dir)),
+            escaped_text(example),
+            escaped_text(linked[example]),
+            escaped_text(calibration.fitted_on_data),
+        )
+    held = (seen | set(linked)) & scored
+    if seen & scored and not same:
         log.warning(
             "%s: %d of the videos scored on %s are videos the calibration was fitted on (on %s; same names and "
             "labels: a moved or copied dataset): each gets the map of the fold that left it out, never the map "
             "that saw its label",
             escaped_text(run.name),
-            len(held),
+            len(seen & scored),
             escaped_text(str(data_dir)),
             escaped_text(calibration.fitted_on_data),
         )
@@ -1064,7 +1106,10 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         # calibration was fitted on it by question (calibration_samples), so it gets that map
         asked = Primitive.from_question(rec.question)
         primitive = rec.primitive or (asked.value if asked is not None else None)
-        p, used = calibration.probability(float(rec.score), primitive, rec.video, rec.video in seen)
+        if rec.video in linked:  # scored as the training clip it is: by the map of its fold
+            p, used = calibration.probability(float(rec.score), primitive, linked[rec.video], True)
+        else:
+            p, used = calibration.probability(float(rec.score), primitive, rec.video, rec.video in seen)
         pooled += used == POOLED
         if used == POOLED and math.isfinite(p) and primitive is not None and primitive not in calibration.per_primitive:
             unfitted[primitive] = unfitted.get(primitive, 0) + 1

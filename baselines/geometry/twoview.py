@@ -140,7 +140,10 @@ def fit_rotation_zoom(
     """Rotation and focal scale mapping image-a points to image-b points (no translation).
 
     Model: ``x_b ~ K_b R K_a^-1 x_a`` with ``K_b`` = ``K_a`` with focal multiplied by ``zoom``.
-    Robust (soft-L1, 1 px scale) least squares over the rotation vector and log zoom.
+    Robust (soft-L1, 1 px scale) least squares over the rotation vector and log zoom, started
+    from the matches' 2D similarity (:func:`_similarity_start`: 12.6 -> 7.0 evaluations a fit on
+    the 754 fits of a 720p pan and the 22 real clips, the optima within 5e-4 deg) unless no
+    motion fits them better.
 
     The focal length of a video is guessed, and a rotation seen through a wrong focal length is
     not exactly a rotation+zoom of the guessed camera: the misfit grows with the angle and with
@@ -228,13 +231,18 @@ def fit_rotation_zoom(
 
     half_side = float(max(centre))  # the fields of view are across the longer side (intrinsic_from_fov)
     x0 = np.zeros(5 if focal_sigma is not None else 4)
-    x0[:4] = _similarity_start(offsets, pts_b - centre, focal)
+    start = _similarity_start(offsets, pts_b - centre, focal)
     lower, upper = np.full_like(x0, -np.inf), np.full_like(x0, np.inf)
     if free_focal:  # the focal length within FOCAL_FOV_RANGE_DEG (and never excluding the guess)
         widest, narrowest = (
             np.log(half_side / np.tan(np.deg2rad(fov) / 2.0) / focal[0]) for fov in FOCAL_FOV_RANGE_DEG[::-1]
         )
         lower[4], upper[4] = min(widest, -1e-6), max(narrowest, 1e-6)
+    if start is not None:
+        moved = x0.copy()
+        moved[:4] = start
+        if _soft_l1(residual(moved)) <= _soft_l1(residual(x0)):  # a degenerate similarity stays at no motion
+            x0 = moved
     fit = least_squares(residual, x0, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper))
     # A field of view for camera b (after the zoom) within FOCAL_FOV_RANGE_DEG, widened to the guess.
     f_lo, f_hi = (half_side / np.tan(np.deg2rad(fov) / 2.0) for fov in FOCAL_FOV_RANGE_DEG[::-1])
@@ -244,43 +252,42 @@ def fit_rotation_zoom(
         f_b, _, _, _, q, _ = model(params)
         return bool((q[:, 2] <= 0).any() or not f_lo <= float(f_b[0]) <= f_hi)
 
-    if len(pts_a) >= 2 and folded(fit.x):
-        # Started at no motion, a large roll (a half turn between sampled frames) can end in a
-        # projective fold: a turn of ~170 deg about a tilted axis seen through a x0.003 "zoom",
-        # rays behind camera b, which no camera does. Refit from the roll and scale of the
-        # matches' 2D similarity about the principal point; keep it unless it fits worse and
-        # is no more plausible.
-        similarity, _ = cv2.estimateAffinePartial2D(offsets, pts_b - centre, method=cv2.LMEDS)
-        if similarity is not None:
-            start = x0.copy()
-            start[2] = np.arctan2(similarity[1, 0], similarity[0, 0])
-            start[3] = np.log(max(float(np.hypot(similarity[0, 0], similarity[1, 0])), 1e-6))
-            refit = least_squares(
-                residual, start, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper)
-            )
-            if not folded(refit.x) or refit.cost <= fit.cost:
-                fit = refit
+    if len(pts_a) >= 2 and start is not None and folded(fit.x):
+        # A large roll (a half turn between sampled frames) can end in a projective fold: a turn
+        # of ~170 deg about a tilted axis seen through a x0.003 "zoom", rays behind camera b,
+        # which no camera does. Refit from the roll and scale of the matches' 2D similarity
+        # about the principal point alone; keep it unless it fits worse and is no more plausible.
+        restart = np.zeros_like(x0)
+        restart[2:4] = start[2:4]
+        refit = least_squares(
+            residual, restart, jac=jacobian, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper)
+        )
+        if not folded(refit.x) or refit.cost <= fit.cost:
+            fit = refit
     rot = cv2.Rodrigues(fit.x[:3])[0]
     err = np.linalg.norm(residual(fit.x)[: 2 * len(pts_a)].reshape(-1, 2), axis=1)
     return rot, float(np.exp(fit.x[3])), err
 
 
+def _soft_l1(residual: NDArray[np.float64]) -> float:
+    """The soft-L1 cost (1 px scale) that :func:`fit_rotation_zoom` minimises."""
+    return float(np.sum(2.0 * (np.sqrt(1.0 + residual**2) - 1.0)))
+
+
 def _similarity_start(
     offsets_a: NDArray[np.float64], offsets_b: NDArray[np.float64], focal: NDArray[np.float64]
-) -> NDArray[np.float64]:
+) -> NDArray[np.float64] | None:
     """A start for :func:`fit_rotation_zoom` (rotation vector, log zoom) from the matches' 2D
     similarity about the principal point (OpenCV's LMedS fit): its scale is the zoom, its angle
-    the roll, and where it takes the principal point the pan and tilt (to first order). Zeros
-    (no motion) where OpenCV finds no similarity."""
+    the roll, and where it takes the principal point the pan and tilt (to first order). None
+    where OpenCV finds no similarity."""
     import cv2
 
-    start = np.zeros(4)
     similarity, _ = cv2.estimateAffinePartial2D(offsets_a, offsets_b, method=cv2.LMEDS)
     if similarity is None or not np.isfinite(similarity).all():
-        return start
-    scale = float(np.hypot(similarity[0, 0], similarity[1, 0]))
-    if not scale > 0:
-        return start
+        return None
+    scale = max(float(np.hypot(similarity[0, 0], similarity[1, 0])), 1e-6)
+    start = np.zeros(4)
     f_b = focal * scale
     start[0] = -similarity[1, 2] / f_b[1]
     start[1] = similarity[0, 2] / f_b[0]
