@@ -137,7 +137,8 @@ def binary_section(
             f"no binary sample was scored ({failed} failed, {missing} missing): every AP is that of a "
             "constant score (the chance level), not a measurement of the method"
         )
-    unscored = [n for n, c in counts.items() if c.labelled and not c.ok]
+    # a primitive whose AP is undefined (one class only) is left out of the mean AP, scored or not
+    unscored = [n for n, c in counts.items() if c.labelled and not c.ok and n not in undefined]
     if policy == "lowest" and unscored and any(c.ok for c in counts.values()):
         # a primitive whose every sample failed or is missing: its AP is the prevalence, which the
         # mean AP averages in as if the method had scored it (the whole method's case is above)

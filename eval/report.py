@@ -709,7 +709,12 @@ def _chance_knobs(binary: BinaryResult | None) -> str | None:
             "no binary sample was scored: its knob APs are those of a constant score (the chance level on "
             "each knob's clips), not a measurement of the method"
         )
-    unscored = [p for p, c in binary.counts.items() if c.labelled and not c.ok]
+    # a primitive of one class overall has no AP on any knob's clips either: no chance level to name
+    unscored = [
+        p
+        for p, c in binary.counts.items()
+        if c.labelled and not c.ok and math.isfinite(binary.per_primitive.get(p, math.nan))
+    ]
     if unscored:
         return (
             f"{len(unscored)} primitive(s) with no scored sample ({', '.join(unscored)}): their AP on each knob's "

@@ -108,6 +108,7 @@ from camerabench.baselines.geometry.twoview import (
     fit_rotation_zoom,
     localisation_noise_px,
     rotation_zoom_residual,
+    rotation_zoom_transfer,
 )
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
@@ -977,7 +978,10 @@ def still_behind_confined_matches(
     still scene can hold every SIFT match of the pair: they move together and read as a pan,
     and no test on the matches alone can tell, since none lies on the scene. When the matches
     lie in at most :data:`CONFINED_MAX_CELLS` of 16 cells, the dense-flow points
-    (:func:`dense_correspondences`) in the *other* cells decide: the camera is still when the
+    (:func:`dense_correspondences`) in the *other* cells decide, those that the pair's motion keeps
+    in view (a point it carries out of frame b says nothing: a keyframe pair of a rendered pan whose
+    overlap has shrunk to a few cells read "still" from the flow where the pictures no longer
+    overlap, 91 near-zero points, the 720p speed clip's frames 0-37): the camera is still when the
     pair's rotation+zoom moves them by more than two zero-flow radii (median: halfway to it, a
     still point is beyond the radius of :func:`still_camera`),
     at least :data:`CONFINED_ZERO_SHARE` of them are closer to zero flow than to that motion,
@@ -995,7 +999,14 @@ def still_behind_confined_matches(
     flow_a, flow_b = dense_correspondences(gray_a, gray_b, usable)
     flow_cells = np.clip((flow_a / [width, height] * 4).astype(int), 0, 3)
     outside = ~occupied[flow_cells[:, 1], flow_cells[:, 0]]
-    out_a, out_b = flow_a[outside], flow_b[outside]
+    # A point that the pair's motion carries out of frame b cannot be seen there if the camera
+    # did move so: the dense flow at it (near zero, where the picture of b holds other content)
+    # speaks for neither a still nor a moving camera, and is left out of the vote.
+    moved, ahead = rotation_zoom_transfer(flow_a, k_a, pair.rot_b_from_a, pair.zoom)
+    in_view = (
+        ahead & (moved[:, 0] >= 0.0) & (moved[:, 0] <= width - 1) & (moved[:, 1] >= 0.0) & (moved[:, 1] <= height - 1)
+    )
+    out_a, out_b = flow_a[outside & in_view], flow_b[outside & in_view]
     if len(out_a) < MIN_MATCHES:
         return None
     predicted = rotation_zoom_residual(out_a, out_a, k_a, pair.rot_b_from_a, pair.zoom)

@@ -52,7 +52,9 @@ offset is dropped: the rate the numbers count at is unknown, unless image number
 as above), or poses fewer than the video's
 frames but more than half of them (no whole-video stride gives that many) spread over it.
 Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:`TIMESTAMPS_SAMPLE_FPS`,
-:data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`); it stays ``TIMESTAMPS_FRAME_INDEX``
+:data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`, :data:`TIMESTAMPS_SHIFTED`: times that
+begin after the video's end, such as the Unix seconds of TUM RGB-D files, moved to begin at 0
+with a warning); it stays ``TIMESTAMPS_FRAME_INDEX``
 only while the timestamps are frame indices (no video and no ``sample_fps``).
 """
 
@@ -85,6 +87,7 @@ __all__ = [
     "SPAN_TOLERANCE",
     "TIMESTAMPS_FITTED",
     "TIMESTAMPS_SAMPLE_FPS",
+    "TIMESTAMPS_SHIFTED",
     "TIMESTAMPS_VIDEO_DURATION",
     "TrajectoryOptions",
     "TrajectoryPredictor",
@@ -104,6 +107,8 @@ TIMESTAMPS_SAMPLE_FPS = "frame index / sample_fps"
 TIMESTAMPS_VIDEO_DURATION = "frame index spread over the video's duration"
 #: ... the file's timestamps, which were no seconds of the video, spread over its duration.
 TIMESTAMPS_FITTED = "file timestamps spread over the video's duration"
+#: ... the file's timestamps, which began after the video's end (absolute times), moved to begin at 0.
+TIMESTAMPS_SHIFTED = "file timestamps moved to start at the video's first frame"
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,8 @@ class TrajectoryPredictor(GeometricPredictor):
             duration = _checked_duration(path, video_path, span, len(traj))
             if duration is not None:
                 traj = _fit_to_video(path, traj, duration, start is None)
+                if start is None:
+                    traj = _from_video_start(path, traj, duration)
             if start is not None:
                 shifted = traj.timestamps - traj.timestamps[0] + start[0]
                 _check_end(path, video_path, shifted, start)
@@ -562,6 +569,26 @@ def _video_duration(video_path: Path) -> tuple[float, int]:
     if not (np.isfinite(duration) and duration > 0):
         raise PredictionError(f"{video_path}: duration {duration:g} s is not positive: cannot time the poses")
     return duration, int(info.num_frames)
+
+
+def _from_video_start(path: Path, traj: Trajectory, duration: float) -> Trajectory:
+    """``traj`` timed from 0 when its first pose comes after the video's end (:data:`SPAN_TOLERANCE`
+    times its ``duration``): absolute times, as the TUM RGB-D benchmark's files (Unix seconds,
+    1.3e9) and ROS bags write them, which no frame of the video has. The pairing takes the
+    first pose as the video's first frame (the module docstring), and the trajectory written
+    with the scores must carry the times it was paired at, or it cannot be compared with
+    ground truth timed from 0. Times within the video are kept (an estimate that began later)."""
+    ts = traj.timestamps
+    if float(ts[0]) <= SPAN_TOLERANCE * duration:
+        return traj
+    log.warning(
+        "%s: the first pose is at %.6g s, after the end of the %.4g s video (absolute times, e.g. Unix seconds): "
+        "timed from the video's first frame instead (give start_frame if the estimate began at another frame)",
+        path,
+        float(ts[0]),
+        duration,
+    )
+    return Trajectory(traj.cam_c2w, traj.intrinsic, ts - ts[0], {**traj.meta, META_TIMESTAMPS: TIMESTAMPS_SHIFTED})
 
 
 def _fit_to_video(path: Path, traj: Trajectory, duration: float, from_first_frame: bool = True) -> Trajectory:

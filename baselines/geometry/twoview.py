@@ -26,6 +26,7 @@ __all__ = [
     "fit_rotation_zoom",
     "localisation_noise_px",
     "rotation_zoom_residual",
+    "rotation_zoom_transfer",
     "sigma_from_sampson",
 ]
 
@@ -296,6 +297,29 @@ def _similarity_start(
     return start
 
 
+def rotation_zoom_transfer(
+    pts_a: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    rot_b_from_a: NDArray[np.float64],
+    zoom: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Where points of frame a land in frame b under a rotation+zoom (:func:`fit_rotation_zoom`'s
+    model): (M, 2) pixel positions and (M,) whether the ray is in front of camera b (a point
+    whose ray turns behind the camera has no image in b; its position is then meaningless).
+
+    Example:
+        >>> k = np.array([[200.0, 0.0, 100.0], [0.0, 200.0, 80.0], [0.0, 0.0, 1.0]])
+        >>> pts, ahead = rotation_zoom_transfer(np.array([[150.0, 120.0]]), k, np.eye(3), 2.0)
+        >>> pts.round(6), ahead
+        (array([[200., 160.]]), array([ True]))
+    """
+    k_b = k_a.copy()
+    k_b[:2, :2] *= zoom
+    rays = np.c_[pts_a, np.ones(len(pts_a))] @ np.linalg.inv(k_a).T @ rot_b_from_a.T
+    proj = rays @ k_b.T
+    return proj[:, :2] / proj[:, 2:3], np.asarray(proj[:, 2] > 0.0)
+
+
 def rotation_zoom_residual(
     pts_a: NDArray[np.float64],
     pts_b: NDArray[np.float64],
@@ -311,8 +335,5 @@ def rotation_zoom_residual(
         >>> rotation_zoom_residual(pts, (pts - k[:2, 2]) * 1.1 + k[:2, 2] + [0.0, 3.0], k, np.eye(3), 1.1).round(6)
         array([3., 3.])
     """
-    k_b = k_a.copy()
-    k_b[:2, :2] *= zoom
-    rays = np.c_[pts_a, np.ones(len(pts_a))] @ np.linalg.inv(k_a).T @ rot_b_from_a.T
-    proj = rays @ k_b.T
-    return np.asarray(np.linalg.norm(proj[:, :2] / proj[:, 2:3] - pts_b, axis=1))
+    moved, _ = rotation_zoom_transfer(pts_a, k_a, rot_b_from_a, zoom)
+    return np.asarray(np.linalg.norm(moved - pts_b, axis=1))
