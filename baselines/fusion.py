@@ -30,6 +30,9 @@ over features built to mean the same thing for every primitive. Per input method
   in the model file (``samples_all_inputs_failed``, and per primitive ``all_inputs_failed``).
 - An input is read from ``RUN/<name>/``, whose ``run.json`` and records must be of method
   ``name``: a folder renamed or copied over another method's is refused, not read as ``name``.
+  A fusion run is no input (``fusion`` itself, or a folder whose run.json says method or
+  method_kind ``fusion``): its scores were fitted to labels, likely the same ones, and
+  ``predict --method fusion --out RUN`` writes to ``RUN/fusion/``, that input's own folder.
 
 Optionally (``interactions``), per-primitive weights on each input's ``z`` and ``failed`` (the
 feature times the primitive's indicator), for when the data can tell per primitive which input
@@ -92,7 +95,9 @@ monotone map of ``fast``'s score in every fold, scored 87.7 with 5 folds on seed
 
 The model folder holds one JSON file (:data:`FUSION_FILE`): inputs, feature names, per fold the
 standardisation, the model choice with its cross-validated log losses, and the coefficients;
-the training data and run folders. No pickle.
+the training data and run folders. No pickle. Reading it checks every member (feature names
+are :func:`feature_names` of its inputs and primitives, ``c`` is positive) and names the line
+and member of anything wrong (``fusion.json:371: malformed fusion model: full.coef[0]: ...``).
 
 Predicting (``predict --method fusion --model DIR --data D --out RUN``) reads the inputs'
 scores from ``RUN/<input>/`` (the ``inputs_run`` option, by default predict's ``--out``): run
@@ -118,10 +123,10 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -138,7 +143,7 @@ from camerabench.crossfit import (
 )
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.fileio import make_folder, read_json, write_json
+from camerabench.fileio import FieldError, make_folder, parse_member, read_json_document, write_json
 from camerabench.records import RunInfo, ScoreRecord, now_iso, read_run_info
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
 
@@ -157,6 +162,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 FUSION_FILE = "fusion.json"
 FUSION_SCHEMA_VERSION = 2
@@ -215,12 +222,14 @@ class InputFeatures:
         Raises:
             CameraBenchError: it has no scores there (the message says how to make them).
         """
+        _refuse_own_folder(name)
         run = read_method(cls.folder(run_dir, name).path)
         # a method folder is named after its method (predict writes RUN/<method>/): a folder renamed or
         # copied over another (colmap's scores in fast/) would be read as the named input, silently
         recorded = run.info.method if run.info is not None else None
         if recorded is None and run.scores:
             recorded = next(iter(run.scores.values())).method
+        _refuse_fusion_run(name, run.folder, run.info, recorded)
         if recorded is not None and recorded != name:
             raise CameraBenchError(
                 f"fusion input {name!r}: {run.folder} holds a run of method {recorded!r}, not {name!r} (a renamed "
@@ -276,6 +285,39 @@ class InputFeatures:
         if rec.status != "ok" or rec.score is None:
             return f"{self.name}: {rec.reason or 'failed'}"
         return None
+
+
+#: Why fusion does not stack on a fusion run (said in each refusal).
+_NOT_ON_FUSION = (
+    "fusion stacks other methods' scores, not a fusion model's (those were fitted to labels, likely the same ones, "
+    "and `predict --method fusion --out RUN` writes to RUN/fusion/, that input's own folder); leave it out of --inputs"
+)
+
+
+def _refuse_own_folder(name: str) -> None:
+    """Refuse the input ``fusion``: the folder fusion's own scores are written to.
+
+    Raises:
+        CameraBenchError: ``name`` is fusion's method name.
+    """
+    if name == FusionPredictor.name:
+        raise CameraBenchError(
+            f"fusion input {name!r} is fusion's own output folder (RUN/{name}/, an earlier fusion run's scores): "
+            + _NOT_ON_FUSION
+        )
+
+
+def _refuse_fusion_run(name: str, folder: Path, info: RunInfo | None, recorded: str | None) -> None:
+    """Refuse input ``name`` (method folder ``folder``) whose run.json (or scores) say a fusion
+    method made it (method ``fusion`` or method_kind ``fusion``: a fusion run copied or renamed).
+
+    Raises:
+        CameraBenchError: the input is a fusion run.
+    """
+    kind = info.method_kind if info is not None else None
+    if recorded == FusionPredictor.name or kind == FusionPredictor.kind:
+        how = ", ".join(f"{k} {v!r}" for k, v in (("method", recorded), ("method_kind", kind)) if v is not None)
+        raise CameraBenchError(f"fusion input {name!r}: {folder} holds a fusion run's scores ({how}): {_NOT_ON_FUSION}")
 
 
 def _check_input_dataset(name: str, folder: Path, info: RunInfo | None, data_dir: str | Path) -> None:
@@ -423,43 +465,107 @@ class SharedStack:
         return out
 
     @classmethod
-    def from_dict(cls, obj: Mapping[str, Any]) -> SharedStack:
+    def from_dict(cls, obj: Any) -> SharedStack:
+        """A stack of a model file, every member checked.
+
+        Raises:
+            ValueError: a malformed member (a :class:`FieldError`: the keys that lead to it name its line).
+        """
         # a hand-edited file can hold anything: "coef": "1234" was read as [1, 2, 3, 4], an sd of 0
         # divided by zero at prediction, a standardiser triple of two numbers was an IndexError there
-        kind = str(obj["kind"])
-        primitives = [_text(p, "primitives") for p in _array(obj["primitives"], "primitives")]
+        obj = _mapping(obj, "a fitted stack")
+        kind = _get(obj, "kind")
+        primitives = _list_of(obj, "primitives", _text)
+        rows = parse_member(("standardiser",), _array, _get(obj, "standardiser"), "standardiser")
         standardiser = [
-            [_triple(t) for t in _array(row, "standardiser row")] for row in _array(obj["standardiser"], "standardiser")
+            [
+                parse_member(("standardiser", i, j), _triple, t)
+                for j, t in enumerate(parse_member(("standardiser", i), _array, row, "a standardiser row"))
+            ]
+            for i, row in enumerate(rows)
         ]
         if kind == "constant":
-            p = _number(obj["p"], "constant probability p")
+            p = parse_member(("p",), _number, _get(obj, "p"), "constant probability p")
             if not 0.0 <= p <= 1.0:
-                raise ValueError(f"constant probability must be in [0, 1], got {p!r}")
+                raise FieldError(f"constant probability must be in [0, 1], got {p!r}", "p")
             return cls("constant", primitives, standardiser, p=p)
         if kind != "logistic":
-            raise ValueError(f"unknown fusion stack kind {kind!r}")
-        variant = obj["variant"]
+            raise FieldError(f"unknown fusion stack kind {kind!r:.60}", "kind")
+        variant = _get(obj, "variant")
         if variant not in VARIANTS:
-            raise ValueError(f"unknown fusion variant {variant!r} (known: {', '.join(VARIANTS)})")
-        losses = obj["cv_log_loss"]
-        if not isinstance(losses, Mapping):
-            raise ValueError(f"cv_log_loss must be a JSON object, got {type(losses).__name__}")
+            raise FieldError(f"unknown fusion variant {variant!r:.60} (known: {', '.join(VARIANTS)})", "variant")
+        losses = parse_member(("cv_log_loss",), _mapping, _get(obj, "cv_log_loss"), "cv_log_loss")
         return cls(
             "logistic",
             primitives,
             standardiser,
             variant=variant,
-            c=_number(obj["c"], "c"),
-            coef=[_number(v, "a coefficient") for v in _array(obj["coef"], "coef")],
-            intercept=_number(obj["intercept"], "intercept"),
+            c=parse_member(("c",), _inverse_strength, _get(obj, "c")),
+            coef=_list_of(obj, "coef", _number, "a coefficient"),
+            intercept=parse_member(("intercept",), _number, _get(obj, "intercept"), "intercept"),
             # null: no inner split had both classes in its training part (undefined; older files wrote NaN)
             cv_log_loss={
                 str(k): [
-                    math.nan if x is None or x != x else _number(x, "cv_log_loss") for x in _array(v, "cv_log_loss")
+                    math.nan if x is None or x != x else parse_member((k, j), _number, x, "cv_log_loss")
+                    for j, x in enumerate(parse_member((k,), _array, v, "cv_log_loss"))
                 ]
                 for k, v in losses.items()
             },
         )
+
+
+def _get(obj: Mapping[str, Any], key: str) -> Any:
+    """``obj[key]``; a missing member is a :class:`FieldError` at the object holding it."""
+    if key not in obj:
+        raise FieldError(f"missing member {key!r}")
+    return obj[key]
+
+
+def _list_of(obj: Mapping[str, Any], key: str, parse: Callable[..., T], name: str | None = None) -> list[T]:
+    """Each item of the array ``obj[key]``, parsed (errors at ``key`` and the item's index)."""
+    items = parse_member((key,), _array, _get(obj, key), key)
+    return [parse_member((key, i), parse, v, name or key) for i, v in enumerate(items)]
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object (``.items()`` of a list was an AttributeError)."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a JSON object, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _inverse_strength(value: Any) -> float:
+    """A stack's ``c``: the inverse L2 strength, positive (scikit-learn's LogisticRegression refuses
+    C <= 0, and the trainer chooses from :data:`C_GRID`, all positive)."""
+    c = _number(value, "c")
+    if c <= 0:
+        grid = ", ".join(f"{x:g}" for x in C_GRID)
+        raise ValueError(f"c (the inverse L2 strength) must be positive, as those trained are ({grid}), got {value!r}")
+    return c
+
+
+#: Members of a model file and of its stacks: a message starting with one names its own member
+#: (:func:`_located` leaves it out of the path it writes before the message).
+_MEMBERS = frozenset(
+    {
+        *("schema_version", "inputs", "features", "video_folds", "video_labels", "video_files", "primitives"),
+        *("input_samples", "samples_all_inputs_failed", "full", "folds"),
+        *("kind", "standardiser", "variant", "c", "coef", "intercept", "p", "cv_log_loss"),
+        *("samples", "positives", "all_inputs_failed", "ok", "failed", "no_record"),  # the counts
+    }
+)
+
+
+def _located(exc: FieldError) -> str:
+    """``exc``'s message after the path of the member it is about (``full.coef[0]: ...``), the
+    path ending before a member the message names itself (``full: coef must be ...``)."""
+    message, keys = str(exc), list(exc.keys)
+    for i, key in enumerate(keys):
+        if key in _MEMBERS and message.startswith(f"{key} "):
+            keys = keys[:i]
+            break
+    where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+    return f"{where}: {message}" if where else message
 
 
 def _array(value: Any, name: str) -> list[Any]:
@@ -501,6 +607,58 @@ def _fold(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"a video's fold must be a non-negative integer, got {value!r:.60}")
     return value
+
+
+def _counts(obj: Mapping[str, Any], key: str, required: bool) -> dict[str, dict[str, int]]:
+    """``obj[key]``: name -> {count name: count} (``primitives``, ``input_samples``); an absent
+    member that is not ``required`` (older files) is empty."""
+    table = parse_member((key,), _mapping, _get(obj, key) if required else obj.get(key) or {}, key)
+    return {
+        str(name): {
+            str(k): parse_member((key, name, k), _count, v, str(k))
+            for k, v in parse_member((key, name), _mapping, counts, f"{key}.{name}").items()
+        }
+        for name, counts in table.items()
+    }
+
+
+def _fold_key(key: str) -> int:
+    """A key of ``folds``: a fold number written as JSON object keys are, as text."""
+    try:
+        number = int(key)
+    except ValueError:
+        raise ValueError(f"a key of folds must be a fold number, got {key!r:.60}") from None
+    return _fold(number)
+
+
+def _check_features(features: list[Any], model: FusionModel) -> None:
+    """Refuse a ``features`` member that is not the one the model's inputs and full stack give
+    (:func:`feature_names`): the coefficients are in that order, and a name of no feature
+    (``dummy.foo``) was read without a word.
+
+    Raises:
+        FieldError: at the first unknown name, or at ``features`` when the names are known but
+            not the model's (another order, one missing or repeated).
+    """
+    full = model.full
+    primitives = full.primitives if full is not None else []
+    known = set(feature_names(model.inputs, primitives, interactions=True))
+    for i, name in enumerate(features):
+        if not isinstance(name, str) or name not in known:
+            raise FieldError(
+                f"unknown feature {name!r:.60}: a feature is <input>.z or <input>.failed, or per primitive "
+                f"<input>.z*<Primitive> or <input>.failed*<Primitive>, of the inputs ({', '.join(model.inputs)}) "
+                "and the full stack's primitives",
+                "features",
+                i,
+            )
+    expected = model.features
+    if features != expected:
+        raise FieldError(
+            f"features ({', '.join(features)})"[:300]
+            + f" are not the model's, in its coefficients' order ({', '.join(expected)})"[:300],
+            "features",
+        )
 
 
 def _triple(value: Any) -> list[float]:
@@ -710,57 +868,105 @@ class FusionModel:
         }
 
     @classmethod
-    def from_dict(cls, obj: Mapping[str, Any]) -> FusionModel:
-        if obj.get("schema_version") != FUSION_SCHEMA_VERSION:
-            raise ValueError(f"fusion schema_version {obj.get('schema_version')!r} is not {FUSION_SCHEMA_VERSION}")
+    def from_dict(cls, obj: Any) -> FusionModel:
+        """A model file's content, every member checked.
+
+        Raises:
+            ValueError: a malformed member (a :class:`FieldError`: the keys that lead to it name its line).
+        """
+        obj = _mapping(obj, "a fusion model")
+        version = obj.get("schema_version")
+        if version != FUSION_SCHEMA_VERSION:
+            raise FieldError(
+                f"schema_version {version!r:.60} is not {FUSION_SCHEMA_VERSION}, the fusion model version this "
+                "camerabench reads",
+                "schema_version",
+            )
+        inputs = _list_of(obj, "inputs", _text)
+        if not inputs or len(set(inputs)) != len(inputs):
+            raise FieldError(f"inputs must be distinct method names, at least one, got {inputs!r:.200}", "inputs")
+        if FusionPredictor.name in inputs:  # its own output folder (_refuse_own_folder)
+            raise FieldError(
+                f"{FusionPredictor.name!r} is the folder fusion's own scores are written to, no input: fusion "
+                "stacks other methods' scores",
+                "inputs",
+                inputs.index(FusionPredictor.name),
+            )
+        folds_obj = parse_member(("folds",), _mapping, _get(obj, "folds"), "folds")
+        stacks: dict[tuple[str | int, ...], SharedStack] = {
+            ("full",): parse_member(("full",), lambda v: SharedStack.from_dict(_object(v, "full")), _get(obj, "full"))
+        }
+        folds: dict[int, SharedStack] = {}
+        for key, m in folds_obj.items():
+            fold = parse_member(("folds", key), _fold_key, key)
+            folds[fold] = stacks[("folds", key)] = parse_member(("folds", key), SharedStack.from_dict, m)
         model = cls(
-            inputs=[_text(x, "inputs") for x in _array(obj["inputs"], "inputs")],
-            trained_on_data=str(obj["trained_on_data"]),
-            trained_on_run=str(obj["trained_on_run"]),
-            video_folds={str(k): _fold(v) for k, v in obj["video_folds"].items()},
-            video_labels={str(k): str(v) for k, v in (obj.get("video_labels") or {}).items()},
-            video_files={str(k): _text(v, "video_files") for k, v in (obj.get("video_files") or {}).items()},
+            inputs=inputs,
+            trained_on_data=str(_get(obj, "trained_on_data")),
+            trained_on_run=str(_get(obj, "trained_on_run")),
+            video_folds={
+                str(k): parse_member(("video_folds", k), _fold, v)
+                for k, v in parse_member(("video_folds",), _mapping, _get(obj, "video_folds"), "video_folds").items()
+            },
+            video_labels={
+                str(k): str(v)
+                for k, v in parse_member(
+                    ("video_labels",), _mapping, obj.get("video_labels") or {}, "video_labels"
+                ).items()
+            },
+            video_files={
+                str(k): parse_member(("video_files", k), _text, v, "video_files")
+                for k, v in parse_member(
+                    ("video_files",), _mapping, obj.get("video_files") or {}, "video_files"
+                ).items()
+            },
             # 3.7 was read as 3 samples, true as 1
-            primitives={
-                str(p): {str(k): _count(v, f"primitives.{p}.{k}") for k, v in e.items()}
-                for p, e in obj["primitives"].items()
-            },
-            input_samples={
-                str(i): {str(k): int(v) for k, v in e.items()} for i, e in (obj.get("input_samples") or {}).items()
-            },
+            primitives=_counts(obj, "primitives", required=True),
+            input_samples=_counts(obj, "input_samples", required=False),
             # absent in files written before training left such samples out
-            samples_all_inputs_failed=_count(obj.get("samples_all_inputs_failed", 0), "samples_all_inputs_failed"),
+            samples_all_inputs_failed=parse_member(
+                ("samples_all_inputs_failed",),
+                _count,
+                obj.get("samples_all_inputs_failed", 0),
+                "samples_all_inputs_failed",
+            ),
             # null (or {}) was loaded as an untrained model, and every video of a run failed on it
-            full=SharedStack.from_dict(_object(obj["full"], "full")),
-            folds={int(k): SharedStack.from_dict(m) for k, m in obj["folds"].items()},
+            full=stacks[("full",)],
+            folds=folds,
             created=str(obj.get("created", "")),
         )
-        if not model.inputs or len(set(model.inputs)) != len(model.inputs):
-            raise ValueError(f"inputs must be distinct method names, at least one, got {model.inputs!r}")
         unfitted = sorted(set(model.video_folds.values()) - set(model.folds))
         if unfitted:  # stack() would give those training videos the full model, which saw their labels
-            raise ValueError(
-                f"video_folds puts videos in fold {unfitted[0]}, which has no stack in folds (fitted without them)"
+            video = next(v for v, f in model.video_folds.items() if f == unfitted[0])
+            raise FieldError(
+                f"video_folds puts videos in fold {unfitted[0]}, which has no stack in folds (fitted without them)",
+                "video_folds",
+                video,
             )
-        for stack in [model.full, *model.folds.values()]:
-            if stack is not None and len(set(stack.primitives)) != len(stack.primitives):
-                raise ValueError(f"a stack names a primitive twice: {stack.primitives!r}")
-            if stack is None or stack.kind != "logistic":
+        for keys, stack in stacks.items():
+            if len(set(stack.primitives)) != len(stack.primitives):
+                raise FieldError(f"a stack names a primitive twice: {stack.primitives!r:.200}", *keys, "primitives")
+            if stack.kind != "logistic":
                 continue
             n_features = len(feature_names(model.inputs, stack.primitives, stack.interactions))
             if len(stack.coef) != n_features:
-                raise ValueError(f"a stack has {len(stack.coef)} coefficients for {n_features} features")
+                problem = f"a stack has {len(stack.coef)} coefficients for {n_features} features"
+                raise FieldError(problem, *keys, "coef")
             if len(stack.standardiser) != len(stack.primitives) or any(
                 len(row) != len(model.inputs) for row in stack.standardiser
             ):
-                raise ValueError("a stack's standardiser does not match its primitives and inputs")
+                problem = "a stack's standardiser does not match its primitives and inputs"
+                raise FieldError(problem, *keys, "standardiser")
         if model.full is not None and set(model.full.primitives) != set(model.primitives):
             # a primitive listed but not in the full stack was recorded failed on every video, as if each
             # were a training video whose fold model never saw it
-            raise ValueError(
+            raise FieldError(
                 f"primitives ({', '.join(sorted(model.primitives)) or 'none'}) are not those of the full stack "
-                f"({', '.join(sorted(model.full.primitives)) or 'none'})"
+                f"({', '.join(sorted(model.full.primitives)) or 'none'})",
+                "primitives",
             )
+        if "features" in obj:
+            _check_features(parse_member(("features",), _array, obj["features"], "features"), model)
         return model
 
     def save(self, out_dir: str | Path) -> Path:
@@ -778,8 +984,11 @@ class FusionModel:
         path = Path(model_dir) / FUSION_FILE
         if not path.is_file():
             raise CameraBenchError(f"{path}: no fusion model (train one with `camerabench train --method fusion`)")
+        doc = read_json_document(path)  # not JSON: its own error, naming the line
         try:
-            return cls.from_dict(read_json(path))
+            return cls.from_dict(doc.value)
+        except FieldError as exc:
+            raise doc.error(f"malformed fusion model: {_located(exc)}", *exc.keys) from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise FileFormatError(path, f"malformed fusion model: {exc}") from exc
 
@@ -857,6 +1066,8 @@ def train_fusion(
         raise CameraBenchError(f"fusion inner_repeats must be an integer >= 1, got {inner_repeats!r}")
     if len(set(inputs)) != len(inputs):
         raise CameraBenchError(f"fusion inputs repeat a method: {', '.join(inputs)}")
+    for name in inputs:  # before the labels are read (InputFeatures.read checks each input's run.json)
+        _refuse_own_folder(name)
     ds = Dataset(data_dir)
     ds.validate()
     if not ds.binary:
@@ -1224,6 +1435,7 @@ class FusionPredictor(Predictor):
         for name in model.inputs:  # else every video of the run is a failure with this one reason
             folder = InputFeatures.folder(str(self.opt("inputs_run")), name)
             info = read_run_info(folder.run_info) if folder.run_info.is_file() else None
+            _refuse_fusion_run(name, folder.path, info, info.method if info is not None else None)
             _check_input_dataset(name, folder.path, info, data_dir)
         untrained: dict[str, int] = {}  # primitive stem ("" for other questions) -> (video, question) pairs
         trained = 0

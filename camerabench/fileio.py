@@ -42,6 +42,7 @@ from typing import IO, Any, TypeVar
 from camerabench.errors import CameraBenchError, FileFormatError
 
 __all__ = [
+    "FieldError",
     "JsonDocument",
     "RepeatedKeyError",
     "WriteError",
@@ -53,6 +54,7 @@ __all__ = [
     "iter_jsonl_numbered",
     "make_folder",
     "own_file",
+    "parse_member",
     "read_error",
     "read_json",
     "read_json_document",
@@ -529,6 +531,35 @@ def _item_starts(text: str, i: int) -> Iterator[int]:
         if i >= len(text) or text[i] != ",":
             break
         i = _skip_space(text, i + 1)
+
+
+class FieldError(ValueError):
+    """A member of a JSON file (a calibration, a fusion model) is malformed; ``keys`` (object keys
+    and array indices, outermost first) lead to it, so that :meth:`JsonDocument.line_of` can name
+    its line."""
+
+    def __init__(self, message: str, *keys: str | int) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def parse_member(keys: tuple[str | int, ...], parse: Callable[..., T], value: Any, *args: Any) -> T:
+    """``parse(value, *args)``; a ValueError it raises becomes a :class:`FieldError` at ``keys``
+    (above any keys the error already names: a member's parser knows only its own part of the path).
+
+    Example:
+        >>> try:
+        ...     parse_member(("folds", 2), float, "x")
+        ... except FieldError as exc:
+        ...     exc.keys
+        ('folds', 2)
+    """
+    try:
+        return parse(value, *args)
+    except FieldError as exc:
+        raise FieldError(str(exc), *keys, *exc.keys) from None
+    except ValueError as exc:
+        raise FieldError(str(exc), *keys) from None
 
 
 @dataclass(frozen=True)

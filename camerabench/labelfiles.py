@@ -53,8 +53,17 @@ R = TypeVar("R")
 
 def _show(value: Any, limit: int = 60) -> str:
     """``repr(value)``, shortened for an error message."""
-    text = repr(value)
+    return _clip(repr(value), limit)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """``text`` shortened for an error message (a 30 MB field was echoed whole)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: How much of a question, text or video name an error message quotes: a whole primitive question
+#: (83 characters), so that a differing end still shows, but never a whole 30 MB field.
+_TEXT_SHOWN = 300
 
 
 def _check_fields(obj: dict[str, Any], fields: Iterable[str]) -> None:
@@ -119,7 +128,7 @@ def _check_name_text(value: str, field: str) -> None:
     if any("\ud800" <= ch <= "\udfff" for ch in value):
         # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file
         # can record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
-        raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {value!a}")
+        raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {_clip(ascii(value))}")
 
 
 #: The longest file or folder name (in UTF-8 bytes) of the common file systems (ext4, APFS, NTFS).
@@ -145,11 +154,15 @@ def _parse_binary(obj: dict[str, Any]) -> BinaryRecord:
     except KeyError as exc:
         raise ValueError(str(exc.args[0])) from exc
     if rec.task != prim.task:  # " Pan Left " or "Pan_Left": split one file into two tasks, or took a question
-        raise ValueError(f"task {rec.task!r} is not written as the primitive's task {prim.task!r}")
+        raise ValueError(f"task {_show(rec.task)} is not written as the primitive's task {prim.task!r}")
     if rec.question != prim.question:
-        raise ValueError(f"question {rec.question!r} is not the {prim.task} question {prim.question!r}")
+        raise ValueError(
+            f"question {_show(rec.question, _TEXT_SHOWN)} is not the {prim.task} question {prim.question!r}"
+        )
     if rec.label_name != prim.label_name:
-        raise ValueError(f"label_name {rec.label_name!r} is not the {prim.task} label name {prim.label_name!r}")
+        raise ValueError(
+            f"label_name {_show(rec.label_name, _TEXT_SHOWN)} is not the {prim.task} label name {prim.label_name!r}"
+        )
     return rec
 
 
@@ -244,7 +257,10 @@ def read_binary_file(path: str | Path) -> list[BinaryRecord]:
         path,
         _jsonl_records(path, _parse_binary),
         key=lambda r: (r.image, r.question),
-        conflict=lambda a, b: f"{b.image} is labelled both {a.label!r} and {b.label!r} for {b.question!r}",
+        conflict=lambda a, b: (
+            f"{_clip(b.image, _TEXT_SHOWN)} is labelled both {a.label!r} and {b.label!r} for "
+            f"{_show(b.question, _TEXT_SHOWN)}"
+        ),
     )
     tasks = {r.task for r in recs}
     if len(tasks) > 1:
@@ -343,11 +359,11 @@ def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
     if pair.texts != (pair.pos_text, pair.neg_text):
         raise ValueError("texts must be [pos_text, neg_text]")
     if pair.pos_video == pair.neg_video:
-        raise ValueError(f"pos_video and neg_video are the same video {pair.pos_video!r}")
+        raise ValueError(f"pos_video and neg_video are the same video {_show(pair.pos_video, _TEXT_SHOWN)}")
     if pair.pos_question == pair.neg_question:
-        raise ValueError(f"pos_question and neg_question are the same question {pair.pos_question!r}")
+        raise ValueError(f"pos_question and neg_question are the same question {_show(pair.pos_question, _TEXT_SHOWN)}")
     if pair.pos_text == pair.neg_text:  # retrieval ranks the two texts: it could not tell them apart
-        raise ValueError(f"pos_text and neg_text are the same text {pair.pos_text!r}")
+        raise ValueError(f"pos_text and neg_text are the same text {_show(pair.pos_text, _TEXT_SHOWN)}")
     return pair
 
 
@@ -360,7 +376,10 @@ def _check_question(question: str, field: str) -> None:
         raise ValueError(f"{field!r} {_show(question)} has white space at an end or a run of it; write {_show(spaced)}")
     prim = _questions_folded().get(question.casefold())
     if prim is not None and question != prim.question:
-        raise ValueError(f"{field!r} {question!r} is the {prim.task} question in other letter case {prim.question!r}")
+        raise ValueError(
+            f"{field!r} {_show(question, _TEXT_SHOWN)} is the {prim.task} question in other letter case "
+            f"{prim.question!r}"
+        )
 
 
 @functools.cache
@@ -420,8 +439,8 @@ def _check_cell_answers(path: Path, numbered: Iterable[tuple[int, VQAPair]]) -> 
                 answers = ("'No'", "'Yes'")
                 raise FileFormatError(
                     path,
-                    f"{video} is expected to answer {answers[seen[1]]} and {answers[expected]} to {question!r} "
-                    f"(line {seen[0]} and this line)",
+                    f"{_clip(video, _TEXT_SHOWN)} is expected to answer {answers[seen[1]]} and {answers[expected]} to "
+                    f"{_show(question, _TEXT_SHOWN)} (line {seen[0]} and this line)",
                     line,
                 )
 
@@ -531,8 +550,9 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
     for i, item in enumerate(items):
         if item.question != items[0].question:  # the caption run asks one question of every video
             raise doc.error(
-                f"item {i} asks {item.question!r}, item 0 asks {items[0].question!r}: a caption file holds one "
-                "question (it is the one asked of every video)",
+                f"item {i} asks {_show(item.question, _TEXT_SHOWN)}, item 0 asks "
+                f"{_show(items[0].question, _TEXT_SHOWN)}: a caption file holds one question (it is the one asked "
+                "of every video)",
                 i,
             )
     if len(set(items)) == len(items):

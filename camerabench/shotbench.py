@@ -52,7 +52,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from camerabench.errors import FileFormatError
 from camerabench.fileio import RepeatedKeyError, atomic_write_text, read_text, unique_keys
@@ -508,7 +508,7 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     rows_in = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _tsv_rows(path)
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
-    missing: list[tuple[int, str]] = []  # (line, medium) not in the data folder, all named at once
+    missing: list[tuple[int, str, str]] = []  # (line, medium, type) not a file there, all named at once
     for line, cells in rows_in:
         try:
             row = _parse_row(cells, path.stem, line, root)
@@ -519,7 +519,9 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
         seen[row.index] = line
         rows.append(row)
         if root is not None:
-            missing += [(line, p) for p in row.paths if not (root / p).is_file()]
+            missing += [
+                (line, p, kind) for kind, p in zip(row.types, row.paths, strict=True) if not (root / p).is_file()
+            ]
         repeated = _repeated_options(row.options)
         if repeated:  # not the answer's text (an error above): scored right, but fewer real choices
             log.warning(
@@ -530,18 +532,7 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
                 row.options[repeated[0]],
             )
     if missing and root is not None:  # media are looked for only in a data folder
-        # every missing medium counted and named at once, before any work (it was the first one
-        # only: a copy missing 300 clips was found out one run at a time)
-        lines = sorted({line for line, _ in missing})
-        listings: dict[Path, dict[str, list[str]]] = {}
-        shown = ", ".join(f"{p} (line {line}{_on_disk(root, p, listings)})" for line, p in missing[:_SHOWN_MEDIA])
-        more = f" and {len(missing) - _SHOWN_MEDIA} more" if len(missing) > _SHOWN_MEDIA else ""
-        raise FileFormatError(
-            path,
-            f"media not found in {root}: {len(missing)} file(s), named by {len(lines)} of {len(rows)} rows: "
-            f"{shown}{more}",
-            lines[0],
-        )
+        _raise_missing(path, root, missing, len(rows))
     if not rows:
         log.warning("%s: holds no question (a header without rows)", path)
     return rows
@@ -549,6 +540,43 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
 
 #: How many missing media the error of :func:`read_mcq_table` names before "and N more".
 _SHOWN_MEDIA = 5
+
+
+def _raise_missing(table: Path, root: Path, media: list[tuple[int, str, str]], rows: int) -> NoReturn:
+    """The error of :func:`read_mcq_table` for the ``media`` (line, path, type) that are not files
+    in the data folder ``root``: every one counted and named at once, before any work (it was the
+    first one only: a copy missing 300 clips was found out one run at a time). A medium that is
+    there but is no file (a folder named ``clip.mp4``, a symbolic link that loops or leads nowhere)
+    is said as what it is, as :mod:`camerabench.video` says it; it was "media not found" too.
+
+    Raises:
+        FileFormatError: always, on the first line that names such a medium.
+    """
+    from camerabench.video import _not_a_file  # imported here: it loads PyAV
+
+    # lexists: a link is there even when what it points to is not
+    absent = [(line, p) for line, p, _ in media if not os.path.lexists(root / p)]
+    present = [(line, p, kind) for line, p, kind in media if os.path.lexists(root / p)]
+    problems = []
+    if absent:
+        lines = sorted({line for line, _ in absent})
+        listings: dict[Path, dict[str, list[str]]] = {}
+        shown = ", ".join(f"{p} (line {line}{_on_disk(root, p, listings)})" for line, p in absent[:_SHOWN_MEDIA])
+        more = f" and {len(absent) - _SHOWN_MEDIA} more" if len(absent) > _SHOWN_MEDIA else ""
+        problems.append(
+            f"media not found in {root}: {len(absent)} file(s), named by {len(lines)} of {rows} rows: {shown}{more}"
+        )
+    if present:
+        said = []
+        for line, p, kind in present[:_SHOWN_MEDIA]:
+            why = _not_a_file(root / p)
+            said.append(
+                f"{p} (line {line}) is {why.replace('a video file', 'an image file') if kind == 'image' else why}"
+            )
+        more = f"; and {len(present) - _SHOWN_MEDIA} more" if len(present) > _SHOWN_MEDIA else ""
+        where = f"{len(present)} media in {root} are not files: " if len(present) > 1 else f"in {root}, "
+        problems.append(where + "; ".join(said) + more)
+    raise FileFormatError(table, "; ".join(problems), min(line for line, _, _ in media))
 
 
 def _on_disk(root: Path, path: str, listings: dict[Path, dict[str, list[str]]]) -> str:

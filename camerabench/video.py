@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import logging
 import math
+import numbers
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -226,10 +227,14 @@ def _shown(path: Path) -> str:
 def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
         raise VideoError(f"{_shown(path)}: {_not_a_file(path)}")
+    if path.stat().st_size == 0:  # FFmpeg said only "Invalid data found when processing input"
+        raise VideoError(f"{_shown(path)}: the file is empty (0 bytes), not a video")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"{path}: cannot open video ({exc})") from exc
+        cut = _moov_cut(path)
+        why = f": its header (the MP4's moov box) is cut off ({cut})" if cut is not None else ""
+        raise VideoError(f"{path}: cannot open video ({exc}){why}") from exc
     if container.format.name == "tty":
         # FFmpeg renders a text file (.txt, .nfo, .asc, ...) as ANSI art: 640x400 "frames" of its
         # characters at 25 fps, read as a video of that many frames
@@ -242,7 +247,12 @@ def _open(path: Path) -> av.container.InputContainer:
             "MP4's moov box) is cut off or damaged, or the file holds no frames"
         )
     if not container.streams.video:
+        damage = _iso_header_damage(path, container)
         container.close()
+        if damage is not None:
+            raise VideoError(
+                f"{path}: no video stream: its header (the MP4's moov box) is cut off or damaged ({damage})"
+            )
         raise VideoError(f"{path}: no video stream")
     if _is_still_image(container):
         # one picture read as a one-frame video at FFmpeg's default 25 fps: the methods then
@@ -251,14 +261,94 @@ def _open(path: Path) -> av.container.InputContainer:
         container.close()
         raise VideoError(f"{path}: a still image ({kind}), not a video")
     if not _moving_pictures(container):
+        # a video stream of no codec: a track cut inside an MP4's moov box (its sample description
+        # lost) had no codec, and reading its rate raised an AttributeError
+        codecless = any(s.codec_context is None for s in container.streams.video)
+        cut = _moov_cut(path) if codecless and container.format.name == _ISO_FORMAT else None
         container.close()
+        if cut is not None:
+            raise VideoError(
+                f"{path}: the video stream has no codec: its header (the MP4's moov box) is cut off ({cut})"
+            )
+        if codecless:
+            raise VideoError(f"{path}: the video stream is of a codec FFmpeg does not know (or its header is damaged)")
         raise VideoError(f"{path}: no video stream, only an attached (cover) picture")
     return container
 
 
+#: FFmpeg's demuxer of ISO base media files (MP4, MOV, M4A, 3GP, ...).
+_ISO_FORMAT = "mov,mp4,m4a,3gp,3g2,mj2"
+
+
+def _iso_header_damage(path: Path, container: av.container.InputContainer) -> str | None:
+    """Why an ISO base media file (MP4, MOV) without a video stream has a damaged header, or None.
+
+    A file cut inside its moov box (the header, written last by most recorders and muxers) was
+    reported as having "no video stream": FFmpeg reads what the box holds, and a cut track was left
+    as one ``data`` stream of no codec. Either sign says so: the moov box runs past the end of the
+    file, or the file's only tracks have neither a codec nor samples (their sample tables lost). A
+    file with an audio (or subtitle) stream and an intact moov box is an audio file: None."""
+    if container.format.name != _ISO_FORMAT:
+        return None
+    cut = _moov_cut(path)
+    if cut is not None:
+        return cut
+    if all(s.type == "data" and s.name is None and not len(s.index_entries) for s in container.streams):
+        return f"its {len(container.streams)} track(s) have no codec and no samples"
+    return None
+
+
+#: :func:`_moov_cut` gives up after this many top-level boxes (an MP4 has a handful; a fragmented
+#: one two per fragment).
+_MAX_TOP_LEVEL_BOXES = 10_000
+
+
+def _moov_cut(path: Path) -> str | None:
+    """How the top-level moov box of the ISO base media file at ``path`` runs past the end of the
+    file ("the moov box declares N bytes, the file ends M bytes into it"); None when it does not,
+    or when the boxes cannot be followed to a moov box."""
+    try:
+        return _moov_cut_in(path)
+    except OSError:  # a file that cannot be read again: the caller's own error stands, without this hint
+        return None
+
+
+def _moov_cut_in(path: Path) -> str | None:
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        at = 0
+        for _ in range(_MAX_TOP_LEVEL_BOXES):
+            if at + 8 > size:
+                break
+            fh.seek(at)
+            head = fh.read(16)
+            length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if length == 1 and len(head) == 16:  # a 64-bit size follows the type
+                length = int.from_bytes(head[8:16], "big")
+            elif length == 0:  # the box runs to the end of the file
+                length = size - at
+            if length < 8:
+                return None  # not a box: the boxes cannot be followed
+            if kind == b"moov":
+                if at + length > size:
+                    return f"the moov box declares {length} bytes, the file ends {size - at} bytes into it"
+                return None
+            at += length
+    return None
+
+
+def _no_frames(path: Path, why: str = "") -> VideoError:
+    """The error for a video of no decodable frames, with the cause when an MP4's moov box is cut
+    off (a track cut inside its sample tables has a codec but no samples)."""
+    cut = _moov_cut(path)
+    hint = f": its header (the MP4's moov box) is cut off ({cut})" if cut is not None else ""
+    return VideoError(f"{path}: the video has no decodable frames{why}{hint}")
+
+
 def _moving_pictures(container: av.container.InputContainer) -> list[av.video.stream.VideoStream]:
+    """The video streams that are not attached (cover) pictures and have a codec to decode them."""
     attached = av.stream.Disposition.attached_pic
-    return [s for s in container.streams.video if not s.disposition & attached]
+    return [s for s in container.streams.video if not s.disposition & attached and s.codec_context is not None]
 
 
 def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
@@ -297,8 +387,15 @@ def sample_indices(
         >>> sample_indices(np.arange(10) / 10.0, num_frames=3).tolist()
         [0, 4, 9]
     """
+    fps, num_frames = _check_sampling(fps, num_frames)
+    timestamps = np.asarray(timestamps, dtype=np.float64)
+    if timestamps.ndim != 1:
+        raise ValueError(f"timestamps must be a 1-D array of frame times, got shape {timestamps.shape}")
+    if not np.all(np.isfinite(timestamps)):
+        raise ValueError(f"timestamps must be finite, got {int(np.sum(~np.isfinite(timestamps)))} that are not")
     n = len(timestamps)
-    _check_sampling(fps, num_frames)
+    if n == 0:  # no frames, none to keep (the first frame starts the fps clock: there is none)
+        return np.arange(0, dtype=np.int64)
     if fps is not None:
         t0, t1 = float(timestamps[0]), float(timestamps[-1])
         ticks = t0 + _candidate_ticks(timestamps, t0, _last_tick(t0, t1, fps), fps) / fps
@@ -315,19 +412,41 @@ def sample_indices(
     return np.arange(n, dtype=np.int64)
 
 
-def _check_sampling(fps: float | None, num_frames: int | None) -> None:
+def _is_integer(value: object) -> bool:
+    """A Python or NumPy integer, not a bool (``True`` was read as 1 frame, 1 fps, ...)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _check_sampling(fps: float | None, num_frames: int | None) -> tuple[float | None, int | None]:
+    """``fps`` and ``num_frames`` checked and made a Python float and int (a NumPy one accepted).
+
+    ``fps=True`` was read as 1 fps and ``num_frames=2.0`` failed inside NumPy with a TypeError."""
     if fps is not None and num_frames is not None:
         raise ValueError("give fps or num_frames, not both")
-    if fps is not None and not (math.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be positive, got {fps}")
-    if num_frames is not None and num_frames <= 0:
-        raise ValueError(f"num_frames must be positive, got {num_frames}")
+    if fps is not None:
+        if isinstance(fps, bool | np.bool_) or not isinstance(fps, numbers.Real):
+            raise ValueError(f"fps must be a positive number (frames a second), got {fps!r}")
+        fps = float(fps)
+        if not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be positive, got {fps}")
+    if num_frames is not None:
+        if not _is_integer(num_frames):
+            raise ValueError(f"num_frames must be a positive integer, got {num_frames!r}")
+        num_frames = int(num_frames)
+        if num_frames <= 0:
+            raise ValueError(f"num_frames must be positive, got {num_frames}")
+    return fps, num_frames
 
 
-def _check_max_side(max_side: int | None) -> None:
-    """Frames are resized to even sides of at least 2 pixels: a smaller ``max_side`` gave 2x2 frames."""
-    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 2):
+def _check_max_side(max_side: int | None) -> int | None:
+    """``max_side`` checked and made a Python int (a NumPy integer accepted, as in
+    :func:`resized_size`'s sides). Frames are resized to even sides of at least 2 pixels: a smaller
+    ``max_side`` gave 2x2 frames."""
+    if max_side is None:
+        return None
+    if not _is_integer(max_side) or max_side < 2:
         raise ValueError(f"max_side must be an integer >= 2 (frames are resized to even sides), got {max_side!r}")
+    return int(max_side)
 
 
 def _candidate_ticks(timestamps: NDArray[np.float64], t0: float, last: int, fps: float) -> NDArray[np.int64]:
@@ -418,9 +537,9 @@ def resized_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     Raises:
         ValueError: ``max_side`` is not None or an integer >= 2, or a side is not a positive integer.
     """
-    _check_max_side(max_side)
+    max_side = _check_max_side(max_side)
     for name, side in (("width", width), ("height", height)):
-        if isinstance(side, bool) or not isinstance(side, int | np.integer) or side < 1:
+        if not _is_integer(side) or side < 1:
             raise ValueError(f"{name} must be a positive integer (pixels), got {side!r}")
     return _target_size(int(width), int(height), max_side)
 
@@ -429,9 +548,9 @@ def resize_frames(frames: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]
     """Resize (N, H, W, 3) frames so the longer side is at most ``max_side`` (area filter)."""
     import cv2  # OpenCV: well-kept, fast area resampling
 
-    _check_max_side(max_side)
+    side = _check_max_side(max_side)
     _, h, w, _ = frames.shape
-    tw, th = _target_size(w, h, max_side)
+    tw, th = _target_size(w, h, side)
     if (tw, th) == (w, h):
         return frames
     return np.stack([cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA) for f in frames])
@@ -463,6 +582,12 @@ class _Orientation:
         m = np.array([a, b, c, d]) / scale
         r = np.round(m)
         mirrored = bool(a * d - b * c < 0)  # a Python bool: the notes go to run.json (np.bool_ stopped the run)
+        distortion = _distortion(m)
+        if distortion is not None:  # not a rotation at all: "rotates by 0.0 degrees" was said of a 2:1 stretch
+            raise VideoError(
+                f"{path}: the display matrix ({', '.join(f'{v:.3g}' for v in m)}) {distortion}, not a rotation; only "
+                "rotations by multiples of 90 degrees (and mirroring) are supported"
+            )
         ccw = math.degrees(math.atan2(-m[1], -m[0] if mirrored else m[0]))
         tol = math.sin(math.radians(_ANGLE_TOLERANCE_DEG))
         if np.abs(m - r).max() > tol or abs(r[0] * r[3] - r[1] * r[2]) != 1 or (r[0] != 0) == (r[1] != 0):
@@ -497,6 +622,25 @@ class _Orientation:
         return {"display_rotation_cw_deg": self.rotation_cw_deg, "display_mirrored": self.mirrored}
 
 
+def _distortion(m: NDArray[np.float64]) -> str | None:
+    """How the 2x2 display matrix ``m`` = (a, b, c, d) (largest entry 1) changes the picture's shape,
+    or None when it keeps it: it maps the pixel axes to (a, b) and (c, d), which a rotation (mirrored
+    or not) keeps of equal length and at right angles. A uniform scale keeps them so too: it changes
+    the size a player shows, not what the picture shows, and is read as no scale."""
+    tol = math.sin(math.radians(_ANGLE_TOLERANCE_DEG))
+    across, down = math.hypot(m[0], m[1]), math.hypot(m[2], m[3])
+    if min(across, down) < tol:
+        return f"collapses the picture to a line (scales it by {across:.3g} across and {down:.3g} down)"
+    what = []
+    cosine = (m[0] * m[2] + m[1] * m[3]) / (across * down)
+    if abs(cosine) > tol:
+        apart = math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+        what.append(f"shears the picture (its axes {apart:.1f} degrees apart)")
+    if abs(across / down - 1.0) > tol:
+        what.append(f"stretches the picture unevenly ({across / down:.3g}:1 across to down)")
+    return " and ".join(what) or None
+
+
 def _orientation(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path) -> _Orientation:
     """The display matrix of the frame (FFmpeg exports the container's onto every frame), else
     the stream's ``rotate`` tag (degrees clockwise, as older FFmpeg versions wrote it)."""
@@ -523,10 +667,13 @@ class _Decoder:
     """Decodes the video stream of an open file (:func:`_video_stream`) frame by frame, in decoding order.
 
     A packet the demuxer flags as corrupt (one the file ends inside, or one damaged in
-    transport) is skipped and counted; a packet the decoder rejects ends decoding with a
-    :class:`VideoError`. A packet flagged for discarding (before the start of an MP4 edit list:
-    a clip cut without re-encoding, ``ffmpeg -ss ... -c copy``, or a phone's trim) is decoded,
-    as later frames may refer to it, but shows no frame, as in a player; it is counted too.
+    transport) is skipped and counted; so is a packet the decoder rejects (damaged data inside
+    it: its frame is not shown and the frames after it may show artefacts; a stream that decodes
+    no frame, or most of whose packets are rejected, is a :class:`VideoError`). An error of the
+    demuxer (the container cannot be read on) ends decoding with a :class:`VideoError`. A packet
+    flagged for discarding (before the start of an MP4 edit list: a clip cut without re-encoding,
+    ``ffmpeg -ss ... -c copy``, or a phone's trim) is decoded, as later frames may refer to it, but
+    shows no frame, as in a player; it is counted too.
     """
 
     def __init__(self, container: av.container.InputContainer, path: Path) -> None:
@@ -541,7 +688,9 @@ class _Decoder:
         self.declared_s, self.declared_by = _declared_seconds(container, self.stream)
         self.other_streams = len(container.streams) > 1  # read now: see ``declared`` above
         self.decoded = 0
-        self.skipped = 0
+        self.skipped = 0  # packets flagged corrupt by the demuxer, and those the decoder rejected
+        self.rejected = 0  # packets the decoder rejected (:meth:`_rejected`)
+        self.first_error: str | None = None  # the decoder's first error
         self.discarded = 0  # packets before the edit list's start: frames the container declares, never shown
         self.packets = 0  # packets with data, not flagged corrupt: one frame each
         # packets before the first keyframe (a transport stream cut, or a capture started, in the
@@ -587,11 +736,35 @@ class _Decoder:
                     self.leading += not self._keyed
                 if in_full is not None:  # the flush packet (no pts) is always decoded in full
                     codec.skip_frame = "DEFAULT" if packet.pts is None or in_full(packet) else "NONREF"
-                for frame in self.stream.decode(packet):
+                try:
+                    frames = self.stream.decode(packet)
+                except av.error.FFmpegError as exc:
+                    if isinstance(exc, MemoryError):
+                        raise  # the machine's trouble, not the file's
+                    self._rejected(exc)
+                    continue
+                for frame in frames:
                     self.decoded += 1
                     yield frame
-        except av.error.FFmpegError as exc:
+        except av.error.FFmpegError as exc:  # the demuxer's: the container cannot be read on
             raise VideoError(f"{self.path}: corrupt video stream after {self.decoded} frames ({exc})") from exc
+        if self.rejected and (self.decoded == 0 or 2 * self.rejected > self.packets):
+            raise VideoError(
+                f"{self.path}: corrupt video stream: the decoder rejected {self.rejected} of its {self.packets} "
+                f"packets and {self.decoded} frames decoded (first error: {self.first_error})"
+            )
+
+    def _rejected(self, exc: av.error.FFmpegError) -> None:
+        """A packet the decoder rejected (damaged data: bit rot, a bad sector, a transmission error):
+        skipped and counted, as players and ffmpeg do, and its frame is not shown; frames that refer
+        to it decode with artefacts until the next keyframe. With frame threads the error surfaces a
+        few packets after the damaged one; the count is the same. Only a stream that decodes no
+        frame, or of whose packets most are rejected, is an error (:meth:`frames`): a video of
+        artefacts, or of a codec the decoder cannot handle, is not one to measure."""
+        self.skipped += 1
+        self.rejected += 1
+        if self.first_error is None:
+            self.first_error = str(exc)
 
     def _follow(self, pts: int | None) -> None:
         if pts is None:
@@ -621,6 +794,11 @@ class _Decoder:
             return streams
         what = f"decoded {decoded} frames" + (f" but the container declares {declared}" if short else "")
         skipped = f", skipped {self.skipped} damaged packet(s)" if self.skipped else ""
+        if self.rejected:
+            skipped += (
+                f" ({self.rejected} rejected by the decoder: the frames after them, up to the next keyframe, "
+                "may show decoding artefacts)"
+            )
         log.warning(
             "%s: %s%s (truncated or damaged file); using the %d decoded frames", self.path, what, skipped, decoded
         )
@@ -629,12 +807,14 @@ class _Decoder:
             notes["frames_declared"] = declared
         if self.skipped:
             notes["damaged_packets_skipped"] = self.skipped
+        if self.rejected:
+            notes["decoding_errors"] = self.rejected
         return {**notes, **streams}
 
     @property
     def lost(self) -> int:
         """Frames of the packets before the first keyframe that did not decode (:meth:`span_notes`)."""
-        return max(0, min(self.leading, self.packets - self.discarded - self.decoded))
+        return max(0, min(self.leading, self.packets - self.discarded - self.rejected - self.decoded))
 
     def span_notes(self, times: NDArray[np.float64], rate: float) -> dict[str, Any]:
         """Flag (warning + notes) a video missing frames at its start or end, from its frames'
@@ -750,13 +930,24 @@ SHORT_DURATION_FRAMES = 3.0
 def _declared_seconds(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
 ) -> tuple[float | None, str]:
-    """Seconds the video stream declares (else the container), and which declared them."""
+    """Seconds the video stream declares (else the container), and which declared them.
+
+    A Matroska or WebM file whose timestamps start late (a cut that kept the source's times,
+    ``ffmpeg -ss ... -copyts -c copy``; a remuxed ``.ts`` whose clock starts at 1.4 s) declares, as
+    FFmpeg writes it, the time its last frame ends, not its length: a 2.5 s clip starting at 10 h
+    declared 36002.5 s and was flagged as cut off. Its duration is counted from the container's
+    start time (the first frame's), when that leaves a positive duration. FFmpeg's MP4, MOV and
+    transport stream readers give the length itself; a file that truly declares its length and
+    starts late is then taken as declaring less, which hides no more than that start of a cut."""
     if stream.duration is not None and stream.time_base is not None:
         seconds = float(stream.duration * stream.time_base)
         if math.isfinite(seconds) and seconds > 0:
             return seconds, "stream"
     if container.duration is not None:
         seconds = container.duration / av.time_base
+        start = container.start_time
+        if container.format.name.startswith("matroska") and start is not None and 0 < start < container.duration:
+            seconds = (container.duration - start) / av.time_base
         if math.isfinite(seconds) and seconds > 0:
             return seconds, "container"
     return None, ""
@@ -1285,6 +1476,10 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
                 frames[j] = img
         except VideoError:
             return None  # a stream the decoder rejects: the full decoding reports it, with its frame count
+    if decoder.rejected:
+        # damaged packets: the frames shown are not those a full decoding would (a skipped frame's
+        # packet is not decoded, so its damage is not found): the full decoding counts them
+        return None
     seen = set(shown)
     if frames is None or convert is None or not in_full <= seen or not seen <= set(order):
         return None
@@ -1336,7 +1531,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
             keep(picker.push(float(t)), newest)
         n = len(picker.times)
         if n == 0 or convert is None:
-            raise VideoError(f"{path}: the video has no decodable frames")
+            raise _no_frames(path)
         if len(set(picker.times)) < n:  # frames sharing a time: :func:`_scan` times them by the frame rate
             return None
         keep(picker.finish(), n - 1)
@@ -1388,7 +1583,7 @@ def _scan(path: Path) -> _Scan:
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
     if first is None:
-        raise VideoError(f"{path}: the video has no decodable frames")
+        raise _no_frames(path)
     notes = {**decoder.notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
@@ -1477,10 +1672,11 @@ def _read_two_pass(
 def check_video(path: str | Path) -> int:
     """What can be known cheaply about whether :func:`read_video` will read a file: it opens,
     has a video stream, every packet can be read (demuxing, no decoding) and the first frame
-    decodes. A missing, empty, truncated or mislabelled file fails here; a damaged packet inside
-    the stream is found only by decoding it (:func:`read_video` skips the ones the container
-    flags). Costs one frame's decoding plus reading the file: 90 ms for a 10 s 720p H.264 clip
-    that takes 0.7 s to decode (2-core machine under load).
+    decodes (a damaged packet before it is skipped, as :func:`read_video` skips it). A missing,
+    empty, truncated or mislabelled file fails here; a damaged packet further in is found only by
+    decoding it (:func:`read_video` skips it, counted in its notes). Costs one frame's decoding
+    plus reading the file: 90 ms for a 10 s 720p H.264 clip that takes 0.7 s to decode (2-core
+    machine under load).
 
     Returns:
         The number of packets of the video stream.
@@ -1493,11 +1689,17 @@ def check_video(path: str | Path) -> int:
     with _open(path) as container:
         stream = _video_stream(container)
         first = False
+        error: av.error.FFmpegError | None = None  # the decoder's first, before a frame decoded
         try:
             for packet in container.demux(stream):
                 packets += packet.size > 0
                 if not first and not packet.is_corrupt:
-                    first = any(True for _ in stream.decode(packet))
+                    try:
+                        first = any(True for _ in stream.decode(packet))
+                    except av.error.FFmpegError as exc:  # a damaged packet: read_video skips it too
+                        if isinstance(exc, MemoryError):
+                            raise
+                        error = error or exc
         except av.error.FFmpegError as exc:
             raise VideoError(f"{path}: corrupt video stream after {packets} packets ({exc})") from exc
         if not first:
@@ -1506,7 +1708,8 @@ def check_video(path: str | Path) -> int:
             except av.error.FFmpegError as exc:
                 raise VideoError(f"{path}: the first frame does not decode ({exc})") from exc
     if not first:
-        raise VideoError(f"{path}: the video has no decodable frames")
+        why = f" (the decoder rejects its packets: {error})" if error is not None else ""
+        raise _no_frames(path, why)
     return packets
 
 
@@ -1589,10 +1792,12 @@ def read_video(
         ValueError: invalid ``fps``, ``num_frames``, ``max_side`` (an integer >= 2) or ``max_frames``.
     """
     path = Path(path)
-    _check_sampling(fps, num_frames)
-    if max_frames is not None and not (isinstance(max_frames, int) and max_frames >= 1):
-        raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
-    _check_max_side(max_side)
+    fps, num_frames = _check_sampling(fps, num_frames)
+    if max_frames is not None:
+        if not (_is_integer(max_frames) and max_frames >= 1):
+            raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
+        max_frames = int(max_frames)
+    max_side = _check_max_side(max_side)
     if num_frames is None:
         clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
         if clip is None:

@@ -29,6 +29,12 @@ samples) has no map (its kind is ``undefined``, with a warning); its questions, 
 that are not one of the 15 primitives, use the ``pooled`` map fitted on every primitive's
 samples together.
 
+A ``calibration.json`` is checked when read (:func:`read_calibration`; a hand-edited file can
+hold anything): a field out of range, and a map that the file's own fields say was fitted but is
+not there (no ``pooled`` entry, a map dropped from samples of both classes, a video in a fold no
+map was fitted for), is refused naming the file, line and field. A map absent by the file's own
+account (samples of one class) is read; the scores it leaves without a map count as failed.
+
 Example:
     >>> import numpy as np
     >>> m = CalibrationMap.fit("isotonic", np.array([0.0, 1.0, 2.0, 3.0]), np.array([0, 0, 1, 1]))
@@ -67,7 +73,7 @@ from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
 from camerabench.eval.results import CalibrationResult, Reliability, escaped_text
-from camerabench.fileio import read_json_document, write_json
+from camerabench.fileio import FieldError, parse_member, read_json_document, write_json
 from camerabench.locks import FolderLock
 from camerabench.records import ScoreRecord, now_iso
 from camerabench.runfolder import MethodFolder, MethodRun, read_method
@@ -388,58 +394,39 @@ class PrimitiveCalibration:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> PrimitiveCalibration:
-        """Raises :class:`_FieldError` (a ValueError naming the member) for anything malformed."""
+        """Raises :class:`FieldError` (a ValueError naming the member) for anything malformed."""
         if not isinstance(obj, Mapping):
-            raise _FieldError(f"must be a JSON object, got {_show(obj)}")
-        full = _member(("full",), CalibrationMap.from_dict, obj["full"]) if obj.get("full") is not None else None
+            raise FieldError(f"must be a JSON object, got {_show(obj)}")
+        full = parse_member(("full",), CalibrationMap.from_dict, obj["full"]) if obj.get("full") is not None else None
         folds = obj.get("folds") or {}
         if not isinstance(folds, Mapping):
-            raise _FieldError(f"folds must be a JSON object, got {_show(folds)}", "folds")
+            raise FieldError(f"folds must be a JSON object, got {_show(folds)}", "folds")
         if folds and full is None:
-            raise _FieldError("holds fold maps but no full map", "folds")
+            raise FieldError("holds fold maps but no full map", "folds")
         losses = obj.get("cv_log_loss") or {}
         if not isinstance(losses, Mapping):
-            raise _FieldError(f"cv_log_loss must be a JSON object, got {_show(losses)}", "cv_log_loss")
-        samples = _member(("samples",), _count, obj.get("samples", 0), "samples")
-        positives = _member(("positives",), _count, obj.get("positives", 0), "positives")
+            raise FieldError(f"cv_log_loss must be a JSON object, got {_show(losses)}", "cv_log_loss")
+        samples = parse_member(("samples",), _count, obj.get("samples", 0), "samples")
+        positives = parse_member(("positives",), _count, obj.get("positives", 0), "positives")
         if positives > samples:
-            raise _FieldError(f"positives ({positives}) exceed samples ({samples})", "positives")
+            raise FieldError(f"positives ({positives}) exceed samples ({samples})", "positives")
         note = obj.get("note")
         if note is not None and not isinstance(note, str):
-            raise _FieldError(f"note must be a string or null, got {_show(note)}", "note")
+            raise FieldError(f"note must be a string or null, got {_show(note)}", "note")
         return cls(
             full=full,
             folds={
-                _member(("folds", k), _fold_key, k): _member(("folds", k), CalibrationMap.from_dict, m)
+                parse_member(("folds", k), _fold_key, k): parse_member(("folds", k), CalibrationMap.from_dict, m)
                 for k, m in folds.items()
             },
             cv_log_loss={
-                k: (math.nan if v is None else _member(("cv_log_loss", k), _finite, v, f"cv_log_loss {k}"))
+                k: (math.nan if v is None else parse_member(("cv_log_loss", k), _finite, v, f"cv_log_loss {k}"))
                 for k, v in losses.items()
             },
             samples=samples,
             positives=positives,
             note=note,
         )
-
-
-class _FieldError(ValueError):
-    """A member of a calibration file is malformed; ``keys`` lead to it (to name its line)."""
-
-    def __init__(self, message: str, *keys: str) -> None:
-        super().__init__(message)
-        self.keys = keys
-
-
-def _member(keys: tuple[str, ...], parse: Any, value: Any, *args: Any) -> Any:
-    """``parse(value, *args)``; a ValueError becomes a :class:`_FieldError` at ``keys`` (below any
-    keys it already names)."""
-    try:
-        return parse(value, *args)
-    except _FieldError as exc:
-        raise _FieldError(str(exc), *keys, *exc.keys) from None
-    except ValueError as exc:
-        raise _FieldError(str(exc), *keys) from None
 
 
 def _fit_primitive(
@@ -666,55 +653,62 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> Calibration:
+        """The calibration a :meth:`to_dict` object describes, checked (a hand-edited file can hold
+        anything): besides each field's own range, a map the other fields say ``calibrate`` fitted
+        must be there (:func:`_check_complete`).
+
+        Raises:
+            FieldError: the message, and the keys that lead to the member (to name its line).
+        """
         if "per_primitive" not in obj and "video_folds" not in obj:
             # another JSON file (a run.json, a fusion model) given as a calibration: not "schema_version
             # 2 is not 1" (a fusion.json) or "schema_version None is not 1" (a run.json)
             what = f" (a {obj['method']} model?)" if obj.get("method") == "fusion" else ""
-            raise _FieldError(
+            raise FieldError(
                 f"not a calibration file{what}: it has neither per_primitive nor video_folds; a calibration is "
                 "the calibration.json that `camerabench calibrate` writes in RUN/<method>/"
             )
         version = obj.get("schema_version")
         # true == 1 in Python: a boolean was read as version 1
         if isinstance(version, bool) or not isinstance(version, int):
-            raise _FieldError(f"schema_version must be an integer, got {_show(version)}", "schema_version")
+            raise FieldError(f"schema_version must be an integer, got {_show(version)}", "schema_version")
         if version > CALIBRATION_SCHEMA_VERSION:
-            raise _FieldError(
+            raise FieldError(
                 f"calibration schema_version {version} is newer than this camerabench reads "
                 f"({CALIBRATION_SCHEMA_VERSION}): written by a newer version; update camerabench or calibrate again",
                 "schema_version",
             )
         if version != CALIBRATION_SCHEMA_VERSION:
-            raise _FieldError(
+            raise FieldError(
                 f"calibration schema_version {version} is not {CALIBRATION_SCHEMA_VERSION} (an unknown layout): "
                 "calibrate again",
                 "schema_version",
             )
         for key in ("method", "fitted_on_data", "fitted_on_run"):
             if not isinstance(obj.get(key), str) or not obj[key]:
-                raise _FieldError(f"{key} must be a non-empty string, got {_show(obj.get(key))}", key)
+                raise FieldError(f"{key} must be a non-empty string, got {_show(obj.get(key))}", key)
         for key in ("created", "copied_from"):
             if obj.get(key) is not None and not isinstance(obj[key], str):
-                raise _FieldError(f"{key} must be a string or null, got {_show(obj[key])}", key)
+                raise FieldError(f"{key} must be a string or null, got {_show(obj[key])}", key)
         folds, per = obj.get("video_folds"), obj.get("per_primitive")
         if not isinstance(folds, Mapping):
-            raise _FieldError(f"video_folds must be a JSON object (video -> fold), got {_show(folds)}", "video_folds")
+            raise FieldError(f"video_folds must be a JSON object (video -> fold), got {_show(folds)}", "video_folds")
         if not isinstance(per, Mapping):
-            raise _FieldError(f"per_primitive must be a JSON object, got {_show(per)}", "per_primitive")
-        video_folds = {str(k): _member(("video_folds", k), _count, v, "fold") for k, v in folds.items()}
+            raise FieldError(f"per_primitive must be a JSON object, got {_show(per)}", "per_primitive")
+        video_folds = {str(k): parse_member(("video_folds", k), _count, v, "fold") for k, v in folds.items()}
         if obj.get("scores_digest") is not None and not isinstance(obj["scores_digest"], str):
-            raise _FieldError(
+            raise FieldError(
                 f"scores_digest must be a string or null, got {_show(obj['scores_digest'])}", "scores_digest"
             )
         digests = obj.get("video_labels") or {}
         if not isinstance(digests, Mapping) or not all(isinstance(v, str) for v in digests.values()):
-            raise _FieldError(
+            raise FieldError(
                 f"video_labels must be a JSON object (video -> label digest string), got {_show(digests)}",
                 "video_labels",
             )
         files = obj.get("video_files") or {}  # absent in older files
         if not isinstance(files, Mapping) or not all(isinstance(v, str) for v in files.values()):
-            raise _FieldError(
+            raise FieldError(
                 f"video_files must be a JSON object (video -> file identity string), got {_show(files)}",
                 "video_files",
             )
@@ -722,16 +716,17 @@ class Calibration:
         per_primitive = {}
         for key, value in per.items():
             if key not in known:
-                raise _FieldError(
+                raise FieldError(
                     f"{key!r} is not a primitive file stem (e.g. 'Pan_Left') or {POOLED!r}", "per_primitive", key
                 )
-            cal = _member(("per_primitive", key), PrimitiveCalibration.from_dict, value)
+            cal = parse_member(("per_primitive", key), PrimitiveCalibration.from_dict, value)
             stray = sorted(set(cal.folds) - set(video_folds.values()))
             if stray:
-                raise _FieldError(
+                raise FieldError(
                     f"{key}: fold {stray[0]} is the fold of no video in video_folds", "per_primitive", key, "folds"
                 )
             per_primitive[key] = cal
+        _check_complete(video_folds, per_primitive)
         return cls(
             method=obj["method"],
             fitted_on_data=obj["fitted_on_data"],
@@ -782,6 +777,71 @@ class Calibration:
         return float(m.apply([score])[0]), used
 
 
+def _fold_list(folds: Sequence[int]) -> str:
+    folds = sorted(folds)
+    if not folds:
+        return "none"
+    if folds == list(range(folds[0], folds[-1] + 1)) and len(folds) > 2:
+        return f"{folds[0]}-{folds[-1]}"
+    return ", ".join(map(str, folds))
+
+
+def _check_complete(video_folds: Mapping[str, int], per: Mapping[str, PrimitiveCalibration]) -> None:
+    """Refuse a calibration whose own fields say a map is missing, or a video's fold has none.
+
+    ``calibrate`` fits a map on any samples of both classes, fits the :data:`POOLED` one on every
+    primitive's samples together (so its counts are their sums), and gives every fold a map of
+    the pooled samples fitted without it. A hand edit that drops a map (or puts a video in a fold
+    no map was fitted for) left those scores with no map at all: counted as failed by evaluation,
+    which changed its metrics without an error. A map that is absent by the file's own account
+    (samples of one class, recorded as such) is accepted.
+    """
+    if POOLED not in per:
+        raise FieldError(
+            f"has no {POOLED!r} entry: `camerabench calibrate` fits it on every primitive's samples together "
+            "(the map of questions whose primitive has none, and of every fold without a map of its own); "
+            "calibrate again",
+            "per_primitive",
+        )
+    for key, cal in per.items():
+        if cal.full is None and cal.samples >= 2 and 0 < cal.positives < cal.samples:
+            raise FieldError(
+                f"{key} has no map (full is null), but its {cal.samples} samples hold both classes ({cal.positives} "
+                "positive): `camerabench calibrate` fits a map on them",
+                "per_primitive",
+                key,
+                "full",
+            )
+    pooled = per[POOLED]
+    # the pooled map is fitted on every primitive's samples: at least those of the entries here (a
+    # calibration may hold some primitives only), so a pooled entry of one class made by editing its
+    # counts does not pass for one absent by the file's own account
+    for name in ("samples", "positives"):
+        total = sum(getattr(cal, name) for key, cal in per.items() if key != POOLED)
+        if getattr(pooled, name) < total:
+            raise FieldError(
+                f"{POOLED} records {getattr(pooled, name)} {name}, fewer than the primitives record together "
+                f"({total}): the pooled map is fitted on every primitive's samples",
+                "per_primitive",
+                POOLED,
+                name,
+            )
+    if pooled.full is not None:
+        # each video of the fitting dataset is calibrated by a map fitted without its fold: the
+        # pooled map has one for every fold (its samples are of every video in video_folds)
+        model, whose = sorted(pooled.folds), f"the folds of the {POOLED} map"
+    else:  # no map at all (samples of one class): folds are 0 .. k-1, each holding a video
+        model, whose = list(range(len(set(video_folds.values())))), "the folds of its videos"
+    for video, fold in video_folds.items():
+        if fold not in model:
+            raise FieldError(
+                f"fold {fold} of {video!r} is outside the model's folds ({whose}: {_fold_list(model)}): no map "
+                "was fitted without that fold",
+                "video_folds",
+                video,
+            )
+
+
 def write_calibration(path: str | Path, calibration: Calibration) -> None:
     """Write ``calibration.json`` (atomically)."""
     write_json(path, calibration.to_dict())
@@ -798,7 +858,7 @@ def read_calibration(path: str | Path) -> Calibration:
         raise doc.error(f"a calibration must be a JSON object, got {type(doc.value).__name__}")
     try:
         return Calibration.from_dict(doc.value)
-    except _FieldError as exc:
+    except FieldError as exc:
         keys = list(exc.keys)
         if keys and str(exc).startswith(f"{keys[-1]} "):  # the message names its own member
             keys.pop()
@@ -1097,6 +1157,7 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     cross_fit = bool(held)
     out: dict[tuple[str, str], ScoreRecord] = {}
     pooled = undefined = 0
+    unmapped: set[tuple[str, str]] = set()
     unfitted: dict[str, int] = {}
     for key, rec in table.items():
         if rec.status != "ok" or rec.score is None:
@@ -1117,12 +1178,21 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             out[key] = dataclasses.replace(rec, score=p)
         else:
             undefined += 1
+            unmapped.add(key)
             out[key] = ScoreRecord.failed(rec.video, rec.question, rec.method, "no calibration map", rec.primitive)
     if undefined:
+        # these are every ok score without a map, of any question and video; the calibration section
+        # counts the labelled binary samples among them: say how many, so the two counts agree
+        labelled = {(r.image, prim.question) for prim, recs in dataset.binary.items() for r in recs}
+        no_map = len(labelled & unmapped)
         log.warning(
-            "%s: %d scores have no calibration map (neither their primitive's nor the pooled one): counted as failed",
+            "%s: %d scores have no calibration map (neither their primitive's nor the pooled one): counted as "
+            "failed; %d of them are labelled binary samples (left out of the Brier score and ECE), %d are of a "
+            "question or video without a binary label",
             escaped_text(run.name),
             undefined,
+            no_map,
+            undefined - no_map,
         )
     if unfitted:
         # the pooled map is of the other primitives' scores: scores of another primitive may be on another

@@ -39,12 +39,12 @@ from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
-from camerabench.eval.results import EvaluationResult, MethodResult, RunInfoSummary, escaped_text
+from camerabench.eval.results import EvaluationResult, MCQResult, MethodResult, RunInfoSummary, escaped_text
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.locks import LOCK_FILE, lock_holder
 from camerabench.records import read_run_info
-from camerabench.runfolder import SCORES_FILE, MethodRun, read_run
+from camerabench.runfolder import ANSWERS_FILE, SCORES_FILE, MethodRun, read_run
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
 
@@ -377,6 +377,30 @@ def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, st
     return None
 
 
+def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None:
+    """Warn, and note in the section, that the method's ``answers.jsonl`` is there but holds no record.
+
+    Every category then reads as outside the method's coverage (rows never asked aside): no
+    accuracy, and the section's ``missing`` counts none of its rows. That is what a method that
+    answers no row writes, but also what a file emptied or cut short after the run leaves; as
+    an empty ``scores.jsonl`` is (:func:`unmatched_records_note`), it is said, naming the file.
+    """
+    said = f"{ANSWERS_FILE} holds no record"
+    outside = 0 if mcq is None else sum(c.rows for c in mcq.per_category.values() if not c.covered)
+    total = 0 if mcq is None else mcq.rows
+    log.warning(
+        "%s: %s holds no answer record%s",
+        name,
+        run.layout.answers,
+        f": {outside} of {total} multiple-choice rows are in categories outside the method's coverage, neither "
+        "scored nor counted as missing (a method that answers no row, or a file emptied after the run?)"
+        if outside
+        else "",
+    )
+    if mcq is not None:
+        mcq.note = "; ".join(n for n in (said, mcq.note) if n)
+
+
 def _writer_of(run: MethodRun) -> str | None:
     """Who is writing a method folder now: ``"pid N"`` when a running job holds its lock
     (:class:`~camerabench.locks.FolderLock`), else None.
@@ -688,6 +712,8 @@ def evaluate(
             out.mcq = mcq_section(
                 mcq_rows, run.answers or {}, failed, unasked=unasked[0] if unasked is not None else frozenset()
             )
+            if run.answers is not None and not run.answers:
+                _say_empty_answers(name, run, out.mcq)
         if all(getattr(out, section) is None for section in _SECTIONS):
             log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
         result.methods[name] = out

@@ -24,11 +24,14 @@ and pooled over all rows. Failed rows (a recorded failure) and missing rows (no 
 wrong under ``--failed lowest`` and are left out under ``--failed drop``; both are counted. A
 category none of whose rows has a record is outside the method's coverage (a geometric method
 and the lighting questions): its accuracy is NaN, it is left out of the mean and the pooled
-accuracy, and the section names it. Rows the method was never asked (``evaluate`` reads them
-from an ``answer_run.json`` without a finish time: a ``predict`` interrupted in its answering
-pass) are missing, whatever their category: an unfinished pass is not a coverage gap. Answer
-records that match no row (a table the dataset lacks, an index not in its table) are not
-evaluated; they are counted (``unmatched_answers``) and named in the section's note.
+accuracy, and the section names it; its rows are in its own ``missing``, not in the section's
+(which counts the covered categories' rows). When no category is covered, the note says that none
+of the rows is scored or counted in the section's ``missing``. Rows the method was never asked
+(``evaluate`` reads them from an ``answer_run.json`` without a finish time: a ``predict``
+interrupted in its answering pass) are missing, whatever their category: an unfinished pass is
+not a coverage gap. Answer records that match no row (a table the dataset lacks, an index not in
+its table) are not evaluated; they are counted (``unmatched_answers``) and named in the section's
+note.
 
 Answers are matched to rows by table and index: a record naming the row's table, else one
 naming no table, with the row's index as text (``answers.jsonl`` holds it as text; a JSON number
@@ -249,7 +252,15 @@ def mcq_section(
     defined = [c.accuracy for c in covered.values() if math.isfinite(c.accuracy)]
     totals = {k: sum(getattr(c, k) for c in covered.values()) for k in _COUNTS}
     notes = []
-    if uncovered:
+    if uncovered and len(uncovered) == len(tally):
+        # the totals then count no row at all: say so, not only which categories (it read "missing 0")
+        outside = sum(tally[cat]["rows"] for cat in uncovered)
+        notes.append(
+            f"no row has an answer record: every category is outside the method's coverage "
+            f"({', '.join(uncovered)}), and its {outside} rows are neither scored nor counted in the section's "
+            "missing (each category's own missing counts them)"
+        )
+    elif uncovered:
         notes.append(f"outside the method's coverage (no answer recorded): {', '.join(uncovered)}")
     spellings: dict[str, list[str]] = {}
     for cat in tally:

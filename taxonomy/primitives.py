@@ -184,7 +184,8 @@ class Primitive(_DataEnum):
         valid = ", ".join(p.value for p in cls)
         closest = _closest_primitive(key)
         hint = f"; did you mean {closest.value!r}?" if closest is not None else ""
-        raise KeyError(f"unknown primitive {name!r}{hint} (valid names: {valid})")
+        shown = repr(name) if len(name) <= _NAME_SHOWN else repr(name[:_NAME_SHOWN]) + f"... ({len(name)} characters)"
+        raise KeyError(f"unknown primitive {shown}{hint} (valid names: {valid})")
 
     @classmethod
     def from_question(cls, question: str) -> Primitive | None:
@@ -192,6 +193,11 @@ class Primitive(_DataEnum):
         if not isinstance(question, str):
             raise TypeError(f"a question is a string, got {question!r}")
         return _question_index().get(question.strip())
+
+
+#: How much of an unknown name an error message quotes: a whole primitive question (83 characters)
+#: and some, never a whole field of many megabytes (a 30 MB task was a 30 MB error line).
+_NAME_SHOWN = 120
 
 
 @functools.cache

@@ -659,6 +659,43 @@ def blank_frame(gray: NDArray[np.uint8]) -> bool:
     return int(np.count_nonzero(_structured_grid(gray)[2])) < MIN_MATCHES
 
 
+#: Noise (grey levels, :func:`noise_sigma`) from which a blank frame is said to be noise only
+#: rather than black, white or uniform. For messages only: what is blank is :func:`blank_frame`'s.
+_NOISE_ONLY_SIGMA = 10.0
+
+
+def _blank_kind(gray: NDArray[np.uint8]) -> tuple[str, float]:
+    """What a blank frame (:func:`blank_frame`) is, for a message: ``noise only`` (TV snow, a
+    corrupt stream: noise of :data:`_NOISE_ONLY_SIGMA` grey levels or more, nothing above it),
+    else ``black``, ``white`` or ``uniform`` by its mean level; and its noise (grey levels).
+    "black, white or uniform" was said of every blank frame, of a frame of pure noise too."""
+    sigma = noise_sigma(gray)
+    if sigma >= _NOISE_ONLY_SIGMA:
+        return "noise only", sigma
+    mean = float(gray.mean())
+    return ("black" if mean <= 24 else "white" if mean >= 231 else "uniform"), sigma
+
+
+def _blank_what(grays: list[NDArray[np.uint8]]) -> str:
+    """What the blank frames ``grays`` are (:func:`_blank_kind`): ``black`` for one, ``13 noise
+    only, with noise of about 74-76 grey levels`` or ``4 black and 2 uniform`` for several."""
+    kinds: dict[str, list[float]] = {}
+    for gray in grays:
+        kind, sigma = _blank_kind(gray)
+        kinds.setdefault(kind, []).append(sigma)
+    parts = []
+    for kind in ("black", "white", "uniform", "noise only"):
+        if kind not in kinds:
+            continue
+        sigmas = kinds[kind]
+        part = f"{len(sigmas)} {kind}" if len(grays) > 1 else kind
+        if kind == "noise only":
+            low, high = round(min(sigmas)), round(max(sigmas))
+            part += f", with noise of about {low}{'' if low == high else f'-{high}'} grey levels"
+        parts.append(part)
+    return " and ".join(parts)
+
+
 def blank_ends(grays: list[NDArray[np.uint8]]) -> tuple[int, int]:
     """How many frames at the start and at the end of a clip are blank (:func:`blank_frame`).
 
@@ -1402,9 +1439,11 @@ def _chain(
                 if frame not in blank and blank_frame(grays[frame]):
                     blank.add(frame)
             if a in blank or b in blank:
+                frame = a if a in blank else b
                 raise PredictionError(
-                    f"{label}: only {len(pts_a)} feature matches: frame {a if a in blank else b} is blank (black, "
-                    f"white or uniform: fewer than {MIN_MATCHES} points of image structure for dense flow)"
+                    f"{label}: only {len(pts_a)} feature matches: frame {frame} is blank, with no image structure "
+                    f"above its noise ({_blank_what([grays[frame]])}; fewer than {MIN_MATCHES} points of image "
+                    "structure for dense flow)"
                 )
             flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
             if len(flow_a) >= MIN_MATCHES:
@@ -1545,7 +1584,8 @@ def _chain(
     }
     if blank:
         log.warning(
-            "%d blank frame(s) inside the clip (black, white or uniform: a flash or a dropped frame) at %s s "
+            "%d blank frame(s) inside the clip (no image structure above their noise: a flash or a dropped frame) "
+            "at %s s "
             "are left out: the frames on either side were related across them",
             len(blank),
             ", ".join(f"{timestamps[i]:.3g}" for i in sorted(blank)),
@@ -1685,14 +1725,14 @@ class FastPredictor(GeometricPredictor):
         leading, trailing = blank_ends(all_grays)
         if leading == len(clip):
             raise PredictionError(
-                f"{video_path}: every one of the {len(clip)} sampled frames is blank (black, white or uniform: "
-                f"fewer than {MIN_MATCHES} points of image structure, so neither feature matches nor dense flow can "
-                "relate them); there is no motion to estimate"
+                f"{video_path}: every one of the {len(clip)} sampled frames is blank, with no image structure above "
+                f"its noise ({_blank_what(all_grays)}; fewer than {MIN_MATCHES} points of image structure each, so "
+                "neither feature matches nor dense flow can relate them); there is no motion to estimate"
             )
         if leading or trailing:
             log.warning(
-                "%s: %d blank frame(s) at the start and %d at the end (black, white or uniform: a fade or a "
-                "leader) are left out; the motion is estimated from %.3g s to %.3g s",
+                "%s: %d blank frame(s) at the start and %d at the end (no image structure above their noise: a "
+                "fade or a leader) are left out; the motion is estimated from %.3g s to %.3g s",
                 video_path,
                 leading,
                 trailing,
@@ -1702,9 +1742,10 @@ class FastPredictor(GeometricPredictor):
         seen = slice(leading, len(clip) - trailing)
         shown, shown_ts, shown_grays = clip.frames[seen], clip.timestamps[seen], all_grays[seen]
         if len(shown) < 2:
+            others = _blank_what(all_grays[:leading] + all_grays[len(clip) - trailing :])
             raise PredictionError(
-                f"{video_path}: only {len(shown)} of the {len(clip)} sampled frames is not blank (black, white or "
-                "uniform); relating frames needs two"
+                f"{video_path}: only {len(shown)} of the {len(clip)} sampled frames is not blank (the others have no "
+                f"image structure above their noise: {others}); relating frames needs two"
             )
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is estimated
         all_cuts = detect_cuts(shown, str(video_path))

@@ -52,9 +52,9 @@ offset is dropped: the rate the numbers count at is unknown, unless image number
 as above), or poses fewer than the video's
 frames but more than half of them (no whole-video stride gives that many) spread over it.
 Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:`TIMESTAMPS_SAMPLE_FPS`,
-:data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`, :data:`TIMESTAMPS_SHIFTED`: times that
-begin after the video's end, such as the Unix seconds of TUM RGB-D files, moved to begin at 0
-with a warning); it stays ``TIMESTAMPS_FRAME_INDEX``
+:data:`TIMESTAMPS_VIDEO_DURATION`, :data:`TIMESTAMPS_FITTED`); times that begin after the video's
+end (the Unix seconds of TUM RGB-D files) are kept, with a warning that ground truth timed from 0
+cannot be paired with them (``start_frame`` times them from the video). It stays ``TIMESTAMPS_FRAME_INDEX``
 only while the timestamps are frame indices (no video and no ``sample_fps``).
 """
 
@@ -87,7 +87,6 @@ __all__ = [
     "SPAN_TOLERANCE",
     "TIMESTAMPS_FITTED",
     "TIMESTAMPS_SAMPLE_FPS",
-    "TIMESTAMPS_SHIFTED",
     "TIMESTAMPS_VIDEO_DURATION",
     "TrajectoryOptions",
     "TrajectoryPredictor",
@@ -107,8 +106,6 @@ TIMESTAMPS_SAMPLE_FPS = "frame index / sample_fps"
 TIMESTAMPS_VIDEO_DURATION = "frame index spread over the video's duration"
 #: ... the file's timestamps, which were no seconds of the video, spread over its duration.
 TIMESTAMPS_FITTED = "file timestamps spread over the video's duration"
-#: ... the file's timestamps, which began after the video's end (absolute times), moved to begin at 0.
-TIMESTAMPS_SHIFTED = "file timestamps moved to start at the video's first frame"
 
 
 @dataclass(frozen=True)
@@ -244,7 +241,7 @@ class TrajectoryPredictor(GeometricPredictor):
             if duration is not None:
                 traj = _fit_to_video(path, traj, duration, start is None)
                 if start is None:
-                    traj = _from_video_start(path, traj, duration)
+                    _warn_absolute_times(path, traj, duration)
             if start is not None:
                 shifted = traj.timestamps - traj.timestamps[0] + start[0]
                 _check_end(path, video_path, shifted, start)
@@ -571,24 +568,24 @@ def _video_duration(video_path: Path) -> tuple[float, int]:
     return duration, int(info.num_frames)
 
 
-def _from_video_start(path: Path, traj: Trajectory, duration: float) -> Trajectory:
-    """``traj`` timed from 0 when its first pose comes after the video's end (:data:`SPAN_TOLERANCE`
-    times its ``duration``): absolute times, as the TUM RGB-D benchmark's files (Unix seconds,
-    1.3e9) and ROS bags write them, which no frame of the video has. The pairing takes the
-    first pose as the video's first frame (the module docstring), and the trajectory written
-    with the scores must carry the times it was paired at, or it cannot be compared with
-    ground truth timed from 0. Times within the video are kept (an estimate that began later)."""
-    ts = traj.timestamps
-    if float(ts[0]) <= SPAN_TOLERANCE * duration:
-        return traj
-    log.warning(
-        "%s: the first pose is at %.6g s, after the end of the %.4g s video (absolute times, e.g. Unix seconds): "
-        "timed from the video's first frame instead (give start_frame if the estimate began at another frame)",
-        path,
-        float(ts[0]),
-        duration,
-    )
-    return Trajectory(traj.cam_c2w, traj.intrinsic, ts - ts[0], {**traj.meta, META_TIMESTAMPS: TIMESTAMPS_SHIFTED})
+def _warn_absolute_times(path: Path, traj: Trajectory, duration: float) -> None:
+    """Warn when ``traj``'s first pose comes after the video's end (:data:`SPAN_TOLERANCE` times its
+    ``duration``): absolute times, as the TUM RGB-D benchmark's files (Unix seconds, 1.3e9) and ROS
+    bags write them. The scores take the first pose as the video's first frame (the module
+    docstring); the trajectory keeps its times, so its trajectory error needs ground truth on the
+    same clock (TUM RGB-D's is), and ground truth timed from 0 refuses it (``evaluate`` names the
+    absolute times). No offset is guessed: ``start_frame`` times the poses from a frame of the video."""
+    start = float(traj.timestamps[0])
+    if start > SPAN_TOLERANCE * duration:
+        log.warning(
+            "%s: the first pose is at %.6g s, after the end of the %.4g s video (absolute times, e.g. Unix seconds): "
+            "the scores take it as the video's first frame, and the trajectory keeps these times, so ground truth "
+            "timed from 0 cannot be paired with it; give start_frame (0: the video's first frame) to time the poses "
+            "from the video",
+            path,
+            start,
+            duration,
+        )
 
 
 def _fit_to_video(path: Path, traj: Trajectory, duration: float, from_first_frame: bool = True) -> Trajectory:

@@ -1476,6 +1476,50 @@ def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
             )
 
 
+def _transformers_config(cfg_path: Path, cfg: dict[str, Any], config_class: Any = None) -> Any:
+    """config.json loaded and validated by transformers, as the model's load does (no weights read).
+
+    transformers 5 validates a config's fields by type when it is built (huggingface_hub's strict
+    dataclasses: ``"hidden_size": "64"`` is refused with "Validation error for field 'hidden_size'").
+    Done only when the model loaded, that refusal came after ``predict`` had started, in each worker;
+    :func:`check_checkpoint` calls this first. ``config_class`` is the model class's
+    (:func:`load_qwen_vl`); by default :class:`transformers.AutoConfig` picks the class of
+    ``model_type``, the same one, without importing the model's code.
+
+    Raises:
+        FileFormatError: naming config.json, transformers' reason and where config.json sets the field.
+    """
+    ensure_transformers_importable()
+    if config_class is None:
+        from transformers import AutoConfig
+
+        config_class = AutoConfig
+    try:
+        return config_class.from_pretrained(cfg_path.parent, local_files_only=True)
+    except Exception as exc:  # transformers' strict config validation raises several types; re-raised naming the file
+        raise FileFormatError(cfg_path, f"transformers refuses it: {_one_line(exc)}{_field_where(cfg, exc)}") from exc
+
+
+def _field_where(cfg: dict[str, Any], exc: BaseException) -> str:
+    """Where config.json sets the field a transformers validation error names (its message gives the
+    field's name only: ``hidden_size`` may be set at the root, in ``text_config`` and in ``vision_config``)."""
+    found = re.search(r"for field '([^']+)'", str(exc))
+    if found is None:
+        return ""
+    field = found.group(1)
+    sections = [
+        ("", cfg),
+        *((f"{key}.", cfg[key]) for key in ("text_config", "vision_config") if isinstance(cfg.get(key), dict)),
+    ]
+    places = [(f"{prefix}{field}", section[field]) for prefix, section in sections if field in section]
+    # the message shows the refused value ("(value: '64')"): only the places holding it
+    shown = re.search(r"\(value: (.*?)\)$", " ".join(str(exc).split()))
+    if shown is not None and any(repr(value) == shown.group(1) for _, value in places):
+        places = [(name, value) for name, value in places if repr(value) == shown.group(1)]
+    listed = ", ".join(f"{name} = {json.dumps(value)}" for name, value in places)
+    return f" (config.json sets {listed})" if places else ""
+
+
 #: Qwen2.5-VL's ``tokens_per_second`` in every published checkpoint (3B to 72B), and the default
 #: transformers 5 gives a config without one (``Qwen2_5_VLVisionConfig``): a checkpoint missing
 #: the key loaded with twice the temporal rope spacing it was trained with, scoring without a word.
@@ -1526,7 +1570,8 @@ def check_checkpoint(path: str | Path) -> str:
     weight file, weights of the other Qwen-VL generation than ``config.json`` names
     (:func:`refuse_arch_mismatch`), weights whose sizes do not match ``config.json`` (a config of
     another model size), a missing tokenizer or chat template, a quantized checkpoint, a LoRA
-    adapter beside the weights each give one error naming the file. Weight shapes come from
+    adapter beside the weights, a config.json transformers' own validation refuses (a field of
+    the wrong type, :func:`_transformers_config`) each give one error naming the file. Weight shapes come from
     safetensors headers and from torch ``.bin`` archives' indexes (loaded onto the meta device:
     no tensor data is read).
 
@@ -1565,6 +1610,8 @@ def check_checkpoint(path: str | Path) -> str:
     _check_arch(path / "config.json", str(cfg["model_type"]), shapes, files)
     _check_shapes(path / "config.json", cfg, shapes, files)
     _check_tokenizer_range(path, cfg)
+    # last, so that the checks above name a setting in their own words; before any worker starts
+    _transformers_config(path / "config.json", cfg)
     return layout
 
 
@@ -1702,10 +1749,9 @@ def load_qwen_vl(
     from transformers import AutoTokenizer
 
     model_class = getattr(transformers, arch.model_class)
-    try:
-        model_config = model_class.config_class.from_pretrained(path, local_files_only=True)
-    except Exception as exc:  # transformers' strict config validation raises several types; re-raised naming the file
-        raise FileFormatError(path / "config.json", f"transformers refuses it: {_one_line(exc)}") from exc
+    model_config = _transformers_config(
+        path / "config.json", _read_object(path / "config.json"), model_class.config_class
+    )
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     except Exception as exc:  # tokenizers raises plain Exception on a malformed file; re-raised naming it
@@ -1765,9 +1811,71 @@ def load_qwen_vl(
     vl = QwenVL(path, model, tokenizer, template, spec, layout, image_spec=image_spec, arch=arch)
     vl.min_pixels = min_pixels
     vl.sampling = read_video_sampling(path)
+    _warn_default_processor(vl, max_pixels)
     _check_tokens_and_template(vl)
     log.info("loaded %s (%s, %s layout) on %s as %s", path, arch.name, layout, dev, torch_dtype)
     return vl
+
+
+#: The files a checkpoint's processor settings are read from (:func:`_processor_dict`). The
+#: published Qwen2.5-VL checkpoints ship ``preprocessor_config.json``, the Qwen3-VL ones also
+#: ``video_preprocessor_config.json``; transformers 5 saves one ``processor_config.json``.
+_PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json", "video_preprocessor_config.json")
+
+
+def _warn_default_processor(vl: QwenVL, max_pixels: int) -> None:
+    """Warn, naming the folder, the missing files and the values used, when the checkpoint has no
+    image processor settings (none of :data:`_PROCESSOR_FILES`, or a ``processor_config.json``
+    without ``image_processor``).
+
+    Its pixel bounds and normalisation (and, without video settings, its frame bounds) are then
+    transformers' class defaults for its generation (:class:`~camerabench.baselines.vlm.arch.QwenArch`),
+    which need not be what it was trained with (a fine-tune saved without its processor), and
+    frames get no per-frame cap of the checkpoint's own, only ``max_pixels``. Such a checkpoint
+    loaded without a word, and its scores could differ from the ones it was made for. It is still
+    loaded (nothing says the defaults are wrong for it).
+
+    The older layout (``preprocessor_config.json`` alone, video sizes from the video processor's
+    defaults as transformers 5 loads it) is not warned about: the published Qwen2.5-VL checkpoints
+    are made so.
+    """
+    _, image_source = _processor_dict(vl.path, "image")
+    if image_source:
+        return
+    sampling = vl.sampling
+    # a video source of its own: the composite's video_processor or video_preprocessor_config.json
+    video_own = bool(sampling.source) and not sampling.source.startswith(" (")
+    present = [name for name in _PROCESSOR_FILES if (vl.path / name).is_file()]
+    missing = (
+        f"{', '.join(present)} without image processor settings"
+        if present
+        else f"no processor config ({', '.join(_PROCESSOR_FILES[:-1])} or {_PROCESSOR_FILES[-1]})"
+    )
+    image = vl.image_spec
+    settings = [f"image pixels {image.min_pixels} to {image.max_pixels} an image (max_pixels {max_pixels})"]
+    if not video_own:
+        video = vl.spec
+        if video.clip_budget:
+            settings.append(
+                f"video pixels {video.clip_min_pixels} to {video.clip_max_pixels} a clip (all frames together), "
+                f"at most {video.max_pixels} a frame (max_pixels)"
+            )
+        else:
+            settings.append(
+                f"video pixels {video.min_pixels} to {video.max_pixels} a frame (only max_pixels caps a frame: "
+                "no cap of the checkpoint's own)"
+            )
+        settings.append(f"min_frames {sampling.min_frames}")
+    settings.append(f"image_mean {list(image.image_mean)}, image_std {list(image.image_std)}")
+    log.warning(
+        "%s: %s: the %s%s processor's defaults are used, which may not be what the checkpoint was trained "
+        "with (scores can differ): %s; copy the processor config of the checkpoint it was made from into the folder",
+        vl.path,
+        missing,
+        vl.arch.name,
+        " image" if video_own else "",
+        "; ".join(settings),
+    )
 
 
 def _check_attention_config(path: Path, model: torch.nn.Module) -> None:

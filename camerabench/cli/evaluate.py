@@ -15,7 +15,7 @@ from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
 if TYPE_CHECKING:
-    from camerabench.eval.results import EvaluationResult
+    from camerabench.eval.results import BinaryResult, EvaluationResult
 
 __all__ = [
     "MAX_BOOTSTRAP",
@@ -99,12 +99,35 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}" if math.isfinite(x) else "n/a"
 
 
+def _interval_over(b: BinaryResult) -> str:
+    """`` over K/N`` when the mean AP interval averages fewer primitives than the mean AP, else ``""``.
+
+    The mean AP averages the N primitives with a defined AP; its bootstrap interval leaves out
+    those whose positives or negatives lie on fewer than 2 videos (their own interval is NaN,
+    :func:`~camerabench.eval.ap.bootstrap_mean_ap`), so it need not hold the mean printed
+    beside it. Nothing is added when the interval is undefined (no resample, or none left).
+    """
+    lo, hi = b.ci95.mean_ap
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return ""
+    in_interval = sum(
+        1
+        for name, ap in b.per_primitive.items()
+        if math.isfinite(ap) and all(math.isfinite(x) for x in b.ci95.per_primitive.get(name, (math.nan, math.nan)))
+    )
+    return f" over {in_interval}/{b.primitives_in_mean}" if in_interval < b.primitives_in_mean else ""
+
+
 def summary_lines(result: EvaluationResult) -> list[str]:
     """A short human-readable table of the headline numbers, one line per method.
 
-    A method name is shown escaped (:func:`~camerabench.eval.results.escaped_text`): one of a
-    hand-made result may hold a lone surrogate (a byte that is not UTF-8), which a UTF-8 stdout
-    cannot print, or a line break, which would split its line.
+    The mean AP's 95 % interval reads ``[lo, hi over K/N]`` when it averages K of the N
+    primitives of the mean (the others have a class on fewer than 2 videos): it need not then
+    hold the mean. An MCQ section's counts name the rows of categories outside the method's
+    coverage, which neither its failed nor its missing count holds. A method name is shown
+    escaped (:func:`~camerabench.eval.results.escaped_text`): one of a hand-made result may
+    hold a lone surrogate (a byte that is not UTF-8), which a UTF-8 stdout cannot print, or a
+    line break, which would split its line.
     """
     from camerabench.eval.results import escaped_text
 
@@ -119,7 +142,8 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             # the mean averages the primitives with defined AP: say over how many
             over = f"over {b.primitives_in_mean}/{len(b.per_primitive)} primitives"
             parts.append(
-                f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}] ({over}, {b.failed} failed, {b.missing} missing)"
+                f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}{_interval_over(b)}] "
+                f"({over}, {b.failed} failed, {b.missing} missing)"
             )
         if m.vqa is not None:
             parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")
@@ -129,7 +153,11 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             parts.append(f"caption MiniLM cos {m.captions.minilm.cosine:.3f}")
         if m.mcq is not None:
             q = m.mcq
-            counts = f"({q.failed} failed, {q.missing} missing)"
+            # a category outside coverage is in neither count: its rows would read as "0 missing"
+            outside = sum(c.rows for c in q.per_category.values() if not c.covered)
+            counts = f"({q.failed} failed, {q.missing} missing" + (
+                f", {outside}/{q.rows} rows outside coverage)" if outside else ")"
+            )
             parts.append(f"MCQ avg {_pct(q.mean_accuracy)} pooled {_pct(q.pooled_accuracy)} {counts}")
         if m.trajectory is not None:
             t = m.trajectory

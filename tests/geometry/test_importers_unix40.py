@@ -1,8 +1,10 @@
-"""Stop 40: imported poses timed in absolute seconds (TUM RGB-D's Unix times) are timed from the
-video's first frame, as they were paired, so that the saved trajectory meets ground truth.
+"""Stop 40: imported poses timed in absolute seconds (TUM RGB-D's Unix times) keep their clock,
+with a warning that says what pairs with them and how to time them from the video.
 
-Before: the scores took the first pose as the video's first frame, while the trajectory kept its
-Unix times (1.3e9 s); ``evaluate`` then could not associate it with ground truth timed from 0.
+Before: ``predict`` said nothing; the scores took the first pose as the video's first frame while
+the saved trajectory kept its Unix times (1.3e9 s), and ``evaluate`` against ground truth timed
+from 0 refused the clip. Times are not moved (ground truth on the same clock, as TUM RGB-D's own,
+pairs with them); ``start_frame`` times them from the video.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry import importers
 from camerabench.baselines.geometry.importers import TrajectoryPredictor
-from camerabench.trajectory import META_TIMESTAMPS, Trajectory
+from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import write_trajectory
 from camerabench.video import write_video
 
@@ -36,28 +37,30 @@ def _tum(path: Path, start: float, n: int = 10) -> None:
     write_trajectory(path, Trajectory(c2w, None, start + np.arange(n) / FPS), "tum")
 
 
-def test_unix_times_are_timed_from_the_first_frame(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_unix_times_are_kept_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     video = _video(tmp_path / "clip.mp4")
     _tum(tmp_path / "clip.txt", UNIX)
     with caplog.at_level(logging.WARNING):
         traj, _ = TrajectoryPredictor(traj_dir=str(tmp_path), format="tum").trajectory(video)
+    np.testing.assert_allclose(traj.timestamps, UNIX + np.arange(10) / FPS)
+    assert "clip.txt: the first pose is at 1.30503e+09 s, after the end of the" in caplog.text
+    assert "give start_frame (0: the video's first frame)" in caplog.text
+
+
+def test_start_frame_times_them_from_the_video(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    video = _video(tmp_path / "clip.mp4")
+    _tum(tmp_path / "clip.txt", UNIX)
+    with caplog.at_level(logging.WARNING):
+        traj, _ = TrajectoryPredictor(traj_dir=str(tmp_path), format="tum", start_frame=0).trajectory(video)
     np.testing.assert_allclose(traj.timestamps, np.arange(10) / FPS, atol=1e-6)
-    assert traj.meta[META_TIMESTAMPS] == importers.TIMESTAMPS_SHIFTED
-    assert "after the end of the" in caplog.text and "clip.txt" in caplog.text
+    assert "after the end of the" not in caplog.text
 
 
-def test_times_within_the_video_are_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_times_within_the_video_get_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # an estimate that began 0.3 s into a 1 s video: its times are seconds of the video
     video = _video(tmp_path / "clip.mp4")
     _tum(tmp_path / "clip.txt", 0.3, n=5)
     with caplog.at_level(logging.WARNING):
         traj, _ = TrajectoryPredictor(traj_dir=str(tmp_path), format="tum").trajectory(video)
     np.testing.assert_allclose(traj.timestamps, 0.3 + np.arange(5) / FPS, atol=1e-9)
-    assert META_TIMESTAMPS not in traj.meta
     assert "after the end of the" not in caplog.text
-
-
-def test_without_the_video_nothing_can_be_told(tmp_path: Path) -> None:
-    _tum(tmp_path / "clip.txt", UNIX)
-    traj, _ = TrajectoryPredictor(traj_dir=str(tmp_path), format="tum").trajectory(tmp_path / "clip.mp4")
-    assert traj.timestamps[0] == pytest.approx(UNIX)

@@ -204,7 +204,7 @@ def test_an_audio_only_file_named_as_a_video_is_an_error_naming_it(tmp_path: Pat
             sound.sample_rate, sound.pts = 16000, i * 1024
             container.mux(stream.encode(sound))
         container.mux(stream.encode(None))
-    with pytest.raises(VideoError, match=r"talk\.mp4: no video stream"):
+    with pytest.raises(VideoError, match=r"talk\.mp4: no video stream$"):  # no word of a damaged header
         get_predictor("fast").estimate(path)
 
 
