@@ -91,7 +91,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, blank_frame, parallax_gate_px
+from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, blank_frame, describe_blank, parallax_gate_px
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import (
     MIN_FRAME_SIDE_PX,
@@ -744,9 +744,9 @@ class ColmapPredictor(GeometricPredictor):
         lead, trail = blank_ends(all_grays)
         if lead == n:  # nothing to match: COLMAP would map twice for nothing
             raise PredictionError(
-                f"{video_path}: every one of the {n} sampled frames is blank (black, white or uniform: fewer than "
-                f"{MIN_MATCHES} points of image structure, so there are no features to match); there is no motion "
-                "to estimate"
+                f"{video_path}: every one of the {n} sampled frames is blank, with no image structure above its "
+                f"noise ({describe_blank(all_grays)}; fewer than {MIN_MATCHES} points of image structure each, so "
+                "there are no features to match); there is no motion to estimate"
             )
         shown, shown_ts = clip.frames[lead : n - trail], clip.timestamps[lead : n - trail]
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
@@ -761,8 +761,8 @@ class ColmapPredictor(GeometricPredictor):
         if len(keep) < 3:
             if not cuts:
                 raise PredictionError(
-                    f"{video_path}: only {len(keep)} of the {n} sampled frames are not blank (black, white or "
-                    "uniform); COLMAP needs 3"
+                    f"{video_path}: only {len(keep)} of the {n} sampled frames are not blank (no image structure "
+                    "above their noise); COLMAP needs 3"
                 )
             raise PredictionError(
                 f"{video_path}: {cuts_text([c + lead for c in cuts])}; no shot has the 3 sampled frames COLMAP needs"
@@ -783,8 +783,9 @@ class ColmapPredictor(GeometricPredictor):
         if leading == shot_n:  # nothing to match: COLMAP would map twice for nothing
             raise PredictionError(
                 f"{video_path}: every one of the {shot_n} sampled frames{' of the longest shot' if cuts else ''} is "
-                f"blank (black, white or uniform: fewer than {MIN_MATCHES} points of image structure, so there are "
-                "no features to match); there is no motion to estimate"
+                f"blank, with no image structure above its noise ({describe_blank(list(grays))}; fewer than "
+                f"{MIN_MATCHES} points of image structure each, so there are no features to match); there is no "
+                "motion to estimate"
             )
         if leading or trailing:
             # a fade from or to black, a black leader (as in fast): nothing there to register, and
@@ -792,16 +793,16 @@ class ColmapPredictor(GeometricPredictor):
             if shot_n - leading - trailing < 3:
                 raise PredictionError(
                     f"{video_path}: only {shot_n - leading - trailing} of the {shot_n} sampled frames"
-                    f"{' of the longest shot' if cuts else ''} are not blank (black, white or uniform); COLMAP "
-                    "needs 3"
+                    f"{' of the longest shot' if cuts else ''} are not blank (no image structure above their "
+                    "noise); COLMAP needs 3"
                 )
             seen = slice(leading, shot_n - trailing)
             frames, timestamps, grays = frames[seen], timestamps[seen], grays[seen]
             shot_n = len(frames)
         if lead + leading or trail + trailing:
             log.warning(
-                "%s: %d blank frame(s) at the start and %d at the end (black, white or uniform: a fade or a "
-                "leader) are left out",
+                "%s: %d blank frame(s) at the start and %d at the end (no image structure above their noise: a "
+                "fade or a leader) are left out",
                 video_path,
                 lead + leading,
                 trail + trailing,

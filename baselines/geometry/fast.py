@@ -676,7 +676,7 @@ def _blank_kind(gray: NDArray[np.uint8]) -> tuple[str, float]:
     return ("black" if mean <= 24 else "white" if mean >= 231 else "uniform"), sigma
 
 
-def _blank_what(grays: list[NDArray[np.uint8]]) -> str:
+def describe_blank(grays: list[NDArray[np.uint8]]) -> str:
     """What the blank frames ``grays`` are (:func:`_blank_kind`): ``black`` for one, ``13 noise
     only, with noise of about 74-76 grey levels`` or ``4 black and 2 uniform`` for several."""
     kinds: dict[str, list[float]] = {}
@@ -1442,7 +1442,7 @@ def _chain(
                 frame = a if a in blank else b
                 raise PredictionError(
                     f"{label}: only {len(pts_a)} feature matches: frame {frame} is blank, with no image structure "
-                    f"above its noise ({_blank_what([grays[frame]])}; fewer than {MIN_MATCHES} points of image "
+                    f"above its noise ({describe_blank([grays[frame]])}; fewer than {MIN_MATCHES} points of image "
                     "structure for dense flow)"
                 )
             flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
@@ -1726,7 +1726,7 @@ class FastPredictor(GeometricPredictor):
         if leading == len(clip):
             raise PredictionError(
                 f"{video_path}: every one of the {len(clip)} sampled frames is blank, with no image structure above "
-                f"its noise ({_blank_what(all_grays)}; fewer than {MIN_MATCHES} points of image structure each, so "
+                f"its noise ({describe_blank(all_grays)}; fewer than {MIN_MATCHES} points of image structure each, so "
                 "neither feature matches nor dense flow can relate them); there is no motion to estimate"
             )
         if leading or trailing:
@@ -1742,7 +1742,7 @@ class FastPredictor(GeometricPredictor):
         seen = slice(leading, len(clip) - trailing)
         shown, shown_ts, shown_grays = clip.frames[seen], clip.timestamps[seen], all_grays[seen]
         if len(shown) < 2:
-            others = _blank_what(all_grays[:leading] + all_grays[len(clip) - trailing :])
+            others = describe_blank(all_grays[:leading] + all_grays[len(clip) - trailing :])
             raise PredictionError(
                 f"{video_path}: only {len(shown)} of the {len(clip)} sampled frames is not blank (the others have no "
                 f"image structure above their noise: {others}); relating frames needs two"

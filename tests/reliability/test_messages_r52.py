@@ -119,3 +119,14 @@ def test_a_blank_frame_of_a_pair_is_told_apart(frames: np.ndarray, kind: str, ma
     ) as info:
         fast.estimate_trajectory(frames, np.arange(3) / 5.0)
     assert "black, white or uniform" not in str(info.value)
+
+
+def test_colmap_says_the_same_of_a_clip_of_noise(tmp_path: Path) -> None:
+    from camerabench.baselines.geometry.colmap import ColmapPredictor
+
+    frames = np.random.default_rng(0).integers(0, 256, (6, 64, 64, 3), dtype=np.uint8)
+    write_video(tmp_path / "snow.mp4", frames, fps=5)
+    with pytest.raises(PredictionError) as info:
+        ColmapPredictor().estimate(tmp_path / "snow.mp4")
+    # was "every one of the 6 sampled frames is blank (black, white or uniform: ..." (before COLMAP ran)
+    assert "sampled frames is blank, with no image structure above its noise (6 noise only, " in str(info.value)
