@@ -184,10 +184,18 @@ class Predictor(abc.ABC):
         """
         return None
 
-    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
+    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory, info: Mapping[str, Any] | None = None) -> None:
         """Take a trajectory this method estimated earlier (same settings) for ``video_path``.
 
         The runner calls it before :meth:`caption` when a ``predict`` run of the same method and
         settings saved one, so a geometric method does not estimate the same trajectory twice.
+        ``info``: what that run recorded of the video (run.json's ``video_info``: the cuts, the
+        shot estimated), so the caption can say what the trajectory does not.
         """
         raise NotBuiltError(f"method {self.name!r} does not work from trajectories")
+
+    def caption_details(self, video_path: Path) -> dict[str, Any]:
+        """Per-video details of the caption :meth:`caption` just made of ``video_path``, for
+        caption_run.json's ``video_info`` (as :attr:`VideoResult.info` goes to run.json's); none
+        by default."""
+        return {}

@@ -33,7 +33,9 @@ def _unit(*parts: str) -> float:
 class DummyOptions(MethodOptions):
     """Options of ``dummy``."""
 
-    fail_videos: list[str] = option([], "video file names to fail on (to exercise failure handling)")
+    fail_videos: list[str] = option(
+        [], "video file names to fail on: their scores, caption and multiple-choice rows (to exercise failure handling)"
+    )
     die_videos: list[str] = option(
         [], "video file names on which the worker process kills itself with SIGKILL (to exercise worker deaths)"
     )
@@ -58,24 +60,32 @@ class DummyPredictor(Predictor):
             os.kill(os.getpid(), signal.SIGKILL)
         if self.opt("delay_s"):
             time.sleep(float(self.opt("delay_s")))
-        if video_path.name in set(self.opt("fail_videos")):
-            raise PredictionError(f"dummy failure requested for {video_path.name}")
+        self._fail_if_asked(video_path)
         if not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
         seed = str(self.opt("seed"))
         return VideoResult({q.text: _unit(seed, video_path.name, q.text) for q in questions})
 
+    def _fail_if_asked(self, video_path: Path) -> None:
+        """Raise the failure ``fail_videos`` asks for on ``video_path`` (by its file name)."""
+        if video_path.name in set(self.opt("fail_videos")):
+            raise PredictionError(f"dummy failure requested for {video_path.name}")
+
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
         if self.opt("delay_s"):
             time.sleep(float(self.opt("delay_s")))
+        self._fail_if_asked(video_path)
         if not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
         return "The camera remains completely still."
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:
-        """A reproducible letter from a hash of (seed, table, index), as ``<answer>X</answer>``."""
+        """A reproducible letter from a hash of (seed, table, index), as ``<answer>X</answer>``; a row
+        with a medium named in ``fail_videos`` fails, as that video's scores and caption do."""
         if self.opt("delay_s"):
             time.sleep(float(self.opt("delay_s")))
+        for medium in media:
+            self._fail_if_asked(medium)
         missing = [m for m in media if not m.is_file()]
         if missing:
             raise PredictionError(f"{missing[0]}: media file not found")

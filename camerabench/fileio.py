@@ -55,6 +55,7 @@ __all__ = [
     "make_folder",
     "own_file",
     "parse_member",
+    "path_too_long",
     "read_error",
     "read_json",
     "read_json_document",
@@ -116,7 +117,7 @@ _NAME_MAX = 255
 _PATH_MAX = 4096
 
 
-def _too_long(path: Path) -> str | None:
+def path_too_long(path: Path) -> str | None:
     """Which of ``path``'s name and length is beyond what file systems take, for an ENAMETOOLONG
     error ("File name too long" named neither the name at fault nor a path too long as a whole)."""
     sizes = [(len(os.fsencode(part)), part) for part in path.parts]
@@ -167,7 +168,7 @@ def write_error(path: str | Path, exc: OSError) -> WriteError:
         return WriteError(path, "is a folder, not a file")
     hint = None
     if exc.errno == errno.ENAMETOOLONG:
-        hint = _too_long(path)
+        hint = path_too_long(path)
     elif exc.errno in (errno.EINVAL, errno.EILSEQ):
         hint = _refused_name(path)
     return WriteError(path, f"cannot write: {exc.strerror or exc}" + (f" ({hint})" if hint else ""))
@@ -407,7 +408,7 @@ def read_error(path: str | Path, exc: OSError, line: int | None = None) -> FileF
         'cannot read: Input/output error (the disk or the network sha'
     """
     reason = exc.strerror or str(exc)
-    hint = _READ_HINTS.get(exc.errno or 0) or (_too_long(Path(path)) if exc.errno == errno.ENAMETOOLONG else None)
+    hint = _READ_HINTS.get(exc.errno or 0) or (path_too_long(Path(path)) if exc.errno == errno.ENAMETOOLONG else None)
     return FileFormatError(path, f"cannot read: {reason}" + (f" ({hint})" if hint else ""), line)
 
 

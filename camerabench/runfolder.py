@@ -44,7 +44,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import read_error
+from camerabench.fileio import path_too_long, read_error
 from camerabench.records import (
     AnswerRecord,
     CaptionRecord,
@@ -68,9 +68,12 @@ __all__ = [
     "MethodFolder",
     "MethodRun",
     "check_dataset_finished",
+    "check_lookable",
     "check_outside_dataset",
     "read_method",
     "read_run",
+    "resolve_path",
+    "unlookable",
     "video_file_stem",
 ]
 
@@ -145,11 +148,80 @@ def check_outside_dataset(out: str | Path, data: str | Path, what: str) -> None:
         ...
         camerabench.errors.CameraBenchError: d/gt/r: the run folder is inside the dataset's ground-truth folder d/gt
     """
-    resolved = Path(out).resolve()
+    resolved = resolve_path(out)
     for name, shown in _DATASET_FOLDERS:
         inside = Path(data) / name
-        if resolved.is_relative_to(inside.resolve()):
+        if resolved.is_relative_to(resolve_path(inside)):
             raise CameraBenchError(f"{out}: the {what} is inside the dataset's {shown} folder {inside}")
+
+
+def unlookable(path: str | Path, exc: BaseException) -> str | None:
+    """Why ``path`` cannot be looked up, for an error naming it: a link loop on the way (``exc``
+    an ``ELOOP`` ``OSError``, or Python 3.11's ``RuntimeError("Symlink loop from ...")`` of
+    :meth:`Path.resolve`), or a name or the whole path longer than the system takes
+    (``ENAMETOOLONG``); None for any other error.
+
+    Example:
+        >>> import errno
+        >>> why = unlookable("e" * 300, OSError(errno.ENAMETOOLONG, "File name too long"))
+        >>> why.startswith("cannot be looked up: File name too long (the name 'eeee"), why[-59:]
+        (True, '300 bytes in UTF-8, more than the 255 a file name may have)')
+        >>> unlookable("x", OSError(errno.EIO, "Input/output error")) is None
+        True
+    """
+    path = Path(path)
+    code = exc.errno if isinstance(exc, OSError) else None
+    if isinstance(exc, RuntimeError) or code == errno.ELOOP:
+        for part in (*reversed(path.parents), path):
+            if part.is_symlink() and _link_loops(part):
+                where = "is" if part == path else f"runs through a link loop: {part} is"
+                loop = _link_problem(part)
+                return f"{where} {loop}, a link that leads back to itself: remove it, or choose another path"
+        return (
+            "runs through a link loop (a link that leads back to itself), or through more links in a row than the "
+            "system follows: remove the link, or choose another path"
+        )
+    if code == errno.ENAMETOOLONG:
+        hint = path_too_long(path)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"cannot be looked up: {reason}" + (f" ({hint})" if hint else "")
+    return None
+
+
+def check_lookable(path: str | Path) -> None:
+    """Refuse a path (an ``--out``) that cannot be looked up: a link loop on the way, or a name or
+    the whole path longer than the system takes (``exists()`` raised a bare ``OSError`` traceback
+    for the latter). A path that is not there, or any other error, passes (the caller's own
+    checks name those).
+
+    Raises:
+        CameraBenchError: naming ``path`` and why (:func:`unlookable`).
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        problem = unlookable(path, exc)
+        if problem is not None:
+            raise CameraBenchError(f"{path}: {problem}") from exc
+
+
+def resolve_path(path: str | Path) -> Path:
+    """``path`` with its links followed (:meth:`Path.resolve`, not strict), once
+    :func:`check_lookable` passed it.
+
+    Raises:
+        CameraBenchError: a link on the way leads back to itself (it was Python 3.11's bare
+            ``RuntimeError: Symlink loop from ...`` traceback), naming ``path`` and the link; a
+            name or the path is longer than the system takes.
+    """
+    check_lookable(path)
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError) as exc:  # a link loop made meanwhile
+        problem = unlookable(path, exc)
+        if problem is None:
+            raise
+        raise CameraBenchError(f"{path}: {problem}") from exc
 
 
 def video_file_stem(video: str) -> str:
@@ -374,9 +446,15 @@ def _unreadable(path: Path, exc: OSError) -> FileFormatError:
 def _present(path: Path) -> bool:
     """Whether a run file is there (a folder or a broken link in its place is then an error when read).
 
-    A path that cannot be looked up (a stale NFS handle, an I/O error) counts as there: reading
-    it names the file and the reason (it was a bare ``OSError`` traceback). A folder that may not
-    be searched raises ``PermissionError`` (the caller names the folder).
+    A path that cannot be looked up for a passing reason (a stale NFS handle, an I/O error)
+    counts as there: reading it names the file and the reason (it was a bare ``OSError``
+    traceback). A folder that may not be searched raises ``PermissionError`` (the caller names
+    the folder).
+
+    Raises:
+        FileFormatError: ``path`` runs through a link loop, or it or a name in it is longer than
+            the system takes: it cannot be there (counted as there, ``predict --out LOOP/run``
+            said the folder was "the method folder of a run").
     """
     try:
         path.lstat()
@@ -384,8 +462,11 @@ def _present(path: Path) -> bool:
         return False
     except PermissionError:
         raise
-    except OSError:  # the read that follows raises the error naming the file (read_error)
-        return True
+    except OSError as exc:
+        problem = unlookable(path, exc)
+        if problem is not None:
+            raise FileFormatError(path, problem) from exc
+        return True  # the read that follows raises the error naming the file (read_error)
     return True
 
 

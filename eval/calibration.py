@@ -84,6 +84,7 @@ __all__ = [
     "DEFAULT_N_SPLITS",
     "MAP_KINDS",
     "POOLED",
+    "PROBABILITY_KINDS",
     "RELIABILITY_BINS",
     "CalibratedRun",
     "Calibration",
@@ -1041,6 +1042,36 @@ def _calibrate_locked(
 #: Niculescu-Mizil & Caruana (2005); ECE is computed over the same bins.
 RELIABILITY_BINS = 10
 
+#: Method kinds (``run.json`` ``method_kind``, the predictor class's ``kind``) whose raw scores
+#: are P(yes) by declaration: ``semantic`` (a VLM's VQAScore, the model's probability of
+#: *Yes*), ``fusion`` (a stacked P(yes)) and ``test`` (``dummy``'s uniform pseudo-random
+#: forecasts in [0, 1), the test suite's stand-in for a VQAScore). A ``geometric`` method's
+#: scores are motion magnitudes (degrees, zoom log-ratios, ...): never probabilities, whatever
+#: their values; only a calibration map makes P(yes) of them.
+PROBABILITY_KINDS: frozenset[str] = frozenset({"semantic", "fusion", "test"})
+
+
+def _raw_probability_problem(run: MethodRun, p: NDArray[np.float64]) -> str | None:
+    """Why a method's raw scores ``p`` (its scored binary samples) are not P(yes), or None when they are.
+
+    The method's declared kind decides (``run.json`` ``method_kind``; :data:`PROBABILITY_KINDS`),
+    and a declared probability outside [0, 1] is not one either. A run that declares no kind (no
+    ``run.json``: a hand-made folder, or one written by another tool) is read as evaluation reads
+    its kind (:func:`camerabench.eval.evaluate.method_kind`): geometric when it wrote trajectories
+    (no P(yes)); otherwise as a VQAScore-like method when every score lies in [0, 1], the only
+    evidence such a folder gives.
+    """
+    in_range = bool(((p >= 0) & (p <= 1)).all())
+    declared = run.info.method_kind if run.info is not None else None
+    if declared:
+        if declared not in PROBABILITY_KINDS:
+            return f"its run.json declares a {declared} method, whose scores are not probabilities"
+        return None if in_range else f"its run.json declares a {declared} method, but not all its scores lie in [0, 1]"
+    undeclared = "it declares no kind (no method_kind in a run.json)"
+    if run.has_trajectories:
+        return f"{undeclared} and wrote trajectories: a geometric method"
+    return None if in_range else f"{undeclared} and not all its scores lie in [0, 1]"
+
 
 @dataclass
 class CalibratedRun:
@@ -1263,8 +1294,11 @@ def calibration_section(
     """Brier score, ECE and reliability data of a method's P(yes) on its scored binary samples.
 
     With a calibration, the calibrated probabilities (out-of-fold on the fitting dataset).
-    Without one, the raw scores when every scored binary sample lies in [0, 1] (a VQAScore is
-    P(yes)); otherwise None: a score that is not a probability has no Brier score.
+    Without one, the raw scores when they are P(yes) by the method's declared kind (a VQAScore,
+    fusion's P(yes); :data:`PROBABILITY_KINDS`) and all lie in [0, 1]; otherwise None (logged
+    with the reason): a score that is not a probability has no Brier score, even when its values
+    happen to lie in [0, 1] (a geometric method's motion magnitudes). A run without a declared
+    kind is read as :func:`_raw_probability_problem` says.
     """
     from sklearn.calibration import calibration_curve
     from sklearn.metrics import brier_score_loss
@@ -1275,7 +1309,16 @@ def calibration_section(
     p = np.concatenate([s[1] for s in samples.values()]) if samples else np.zeros(0)
     if len(y) == 0:
         return None
-    if calibrated is None and not ((p >= 0) & (p <= 1)).all():
+    if calibrated is None and (problem := _raw_probability_problem(run, p)) is not None:
+        declared = run.info.method_kind if run.info is not None else None
+        # a declared probability out of [0, 1] is a broken file; a geometric method's scores are
+        # not meant to be probabilities, so their having none is only said
+        (log.warning if declared in PROBABILITY_KINDS else log.info)(
+            "%s: no Brier score or ECE of its raw scores (no calibration.json): %s; "
+            "`camerabench calibrate` maps them to P(yes)",
+            escaped_text(run.name),
+            problem,
+        )
         return None
     # Brier score and ECE need no second class (a mean squared error, a sum of per-bin gaps):
     # a primitive whose scored samples all share one label has both, as scikit-learn computes them

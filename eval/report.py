@@ -243,36 +243,88 @@ def _img_tag(path: str, alt: str) -> str:
     return f'<img src="{html.escape(_url(path))}" alt="{html.escape(alt)}">'
 
 
-#: What starts raw HTML (``<script>``, ``<img onerror=...>``) or a character reference (``&lt;``)
-#: in CommonMark: escaped with a backslash in the markdown report, so that a method, video or
-#: failure reason holding one is shown as written, not run or rendered by the viewer.
-_MD_HTML = re.compile(r"([<&])")
+#: What starts raw HTML (``<script>``, ``<img onerror=...>``), a character reference (``&lt;``),
+#: a code span, emphasis (``*`` always: ``a*b*c`` is emphasis), GFM strikethrough (``~``), or is
+#: itself an escape (``\\``) in CommonMark: escaped with a backslash in the markdown report, so
+#: that a method, video or failure reason holding one is shown as written, as ``report.html``
+#: shows it, not run or rendered by the viewer. ``_`` is :data:`_MD_UNDERSCORE`, ``]`` is
+#: :data:`_MD_LINK`.
+_MD_SPECIAL = re.compile(r"[\\`<&*~]")
+
+#: An ``_`` that can open or close emphasis: one without a letter or digit on both sides
+#: (``synth_000_static`` and ``Zoom_In`` hold none, ``_u_`` two).
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+
+#: A ``]`` that ends a link's or image's text (``[x](y)``, ``[x][y]``): escaped, no link or
+#: image is left (the report holds no link definitions, whose ``[x]`` alone would link: a
+#: paragraph starting with ``[`` has it escaped, see :data:`_MD_BLOCK_START`). A ``[0, 1]`` stays.
+_MD_LINK = re.compile(r"\](?=[(\[])")
+
+#: What a one-line paragraph may start with that begins another block in CommonMark, or a link
+#: definition: an ATX heading (``# x``), a block quote (``>``), a list item (``- x``, ``+ x``,
+#: ``1. x``, ``1) x``; ``* x`` is escaped anyway), ``[x]: y``. A method named so, first in a
+#: paragraph, would start one.
+_MD_BLOCK_START = re.compile(r"#{1,6}(?=[ \t]|$)|>|\[|[-+](?=[ \t]|$)|\d{1,9}(?=[.)](?:[ \t]|$))")
+
+
+def _md_escapes(special: str) -> re.Pattern[str]:
+    """One pattern of ``special`` (a character class), :data:`_MD_UNDERSCORE` and :data:`_MD_LINK`,
+    so that one pass escapes each character once (none escapes another's backslash)."""
+    return re.compile("|".join((special, _MD_UNDERSCORE.pattern, _MD_LINK.pattern)))
+
+
+_MD_ESCAPES = _md_escapes(_MD_SPECIAL.pattern)
+#: In a heading's or table cell's text outside its code spans: its backslashes are escaped
+#: beforehand, and its backticks stay (see :func:`_md_text`).
+_MD_ESCAPES_OUTSIDE_CODE = _md_escapes(r"[<&*~]")
+#: In an image's alt text: every bracket too (it sits inside ``![...]``).
+_MD_ESCAPES_ALT = _md_escapes(r"[\\`<&*~\[\]|]")
+
+
+def _md_escape(text: str, escapes: re.Pattern[str] = _MD_ESCAPES) -> str:
+    r"""``text`` with the characters that start inline syntax in CommonMark backslash-escaped
+    (:data:`_MD_SPECIAL`, each ``_`` that could open or close emphasis, each ``]`` that would end a
+    link's text), each once: it renders as written. Text without them is unchanged.
+
+    Example:
+        >>> print(_md_escape("[x](y) *em* _u_ `t` a\\b <i> &amp; ~s~ synth_000_static [0, 1]"))
+        [x\](y) \*em\* \_u\_ \`t\` a\\b \<i> \&amp; \~s\~ synth_000_static [0, 1]
+    """
+    return escapes.sub(r"\\\g<0>", text)
 
 
 def _md_text(text: str) -> str:
-    """Text with ``<`` and ``&`` escaped outside its `code spans` (everywhere when its backticks
-    do not pair up: an unmatched one is no code span, and what follows it would be raw HTML)."""
-    parts = text.split("`")
+    """One-line text (a heading, a table cell) in markdown: :func:`_md_escape`-d outside its
+    `code spans` (everywhere when its backticks do not pair up: an unmatched one is no code span,
+    and what follows it would be raw HTML), backslashes everywhere; and a trailing ``#`` escaped
+    (an ATX heading's closing sequence, which a viewer would drop)."""
+    parts = text.replace("\\", "\\\\").split("`")
     paired = len(parts) % 2 == 1
-    return "`".join(p if i % 2 and paired else _MD_HTML.sub(r"\\\1", p) for i, p in enumerate(parts))
+    text = "`".join(p if i % 2 and paired else _md_escape(p, _MD_ESCAPES_OUTSIDE_CODE) for i, p in enumerate(parts))
+    return text[:-1] + "\\#" if text.endswith("#") else text
 
 
 def _md_paragraph(text: str) -> str:
-    """A paragraph in markdown: its code spans fenced by :func:`_code`; backslashes, backticks,
-    ``<`` and ``&`` escaped outside them (a backslash before ``<`` would otherwise escape the
-    escape, and the ``<`` start raw HTML)."""
-    return "".join(_code(t) if code else re.sub(r"([\\`<&])", r"\\\1", t) for code, t in _inline(text))
+    """A paragraph in markdown: its code spans fenced by :func:`_code`; the text outside them
+    :func:`_md_escape`-d (a backslash before ``<`` would otherwise escape the escape, and the ``<``
+    start raw HTML); leading blanks dropped and a first character that would start another block
+    (a heading, a list, a block quote, a link definition: a method named ``# x`` or ``1. x``) escaped."""
+    out = "".join(_code(t) if code else _md_escape(t) for code, t in _inline(text)).lstrip(" \t")
+    if (m := _MD_BLOCK_START.match(out)) is not None:
+        end = m.end()
+        return out[:end] + "\\" + out[end:] if m.group()[0].isdigit() else "\\" + out
+    return out
 
 
 def _md_img(path: str, alt: str) -> str:
-    alt = re.sub(r"([\\\[\]|<&])", r"\\\1", _one_line(alt))
+    alt = _md_escape(_one_line(alt), _MD_ESCAPES_ALT)
     return f"![{alt}]({_url(path)})"
 
 
 def _md_cell(value: Any) -> str:
     if isinstance(value, _Img):
         return _md_img(value.path, value.alt)
-    return _md_text(_one_line(_cell(value)).replace("\\", "\\\\")).replace("|", "\\|")
+    return _md_text(_one_line(_cell(value))).replace("|", "\\|")
 
 
 def _html_cell(value: Any) -> str:
@@ -484,7 +536,8 @@ def _left_out_of_mean(doc: _Doc, methods: Mapping[str, BinaryResult]) -> None:
     for undefined, names in groups.items():
         total = len(methods[names[0]].per_primitive)
         doc.p(
-            f"Mean AP of {', '.join(names)} averages {total - len(undefined)} of {total} primitives; it leaves out "
+            f"Mean AP of {', '.join(_plain(n) for n in names)} averages {total - len(undefined)} of {total} "
+            "primitives; it leaves out "
             f"{len(undefined)} with undefined AP (one class among the samples): {', '.join(undefined)}."
         )
 
@@ -523,13 +576,15 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ]
         for n, b in ((n, methods[n]) for n in order)
     ]
+    # a constant score's ROC-AUC is 0.5 on a primitive with both classes, undefined on one without
+    chance_auc = 0.5 if chance is not None and any(math.isfinite(v) for v in chance_per.values()) else math.nan
     if chance is not None:
-        rows.append([chance_name, "", _pct(chance.mean_ap), "", "50.0", "", "", ""])
+        rows.append([chance_name, "", _pct(chance.mean_ap), "", _pct(chance_auc), "", "", ""])
     doc.table(header, rows)
     _left_out_of_mean(doc, {n: methods[n] for n in order})
     for n, b in methods.items():
         if b.note:
-            doc.p(f"{n}: {b.note}")
+            doc.p(f"{_plain(n)}: {b.note}")
     header = ["primitive", *order, chance_name]
     rows = [
         [
@@ -607,7 +662,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             for n, b in ((n, methods[n]) for n in order)
         ]
         + (
-            [[chance_name, "", chance.mean_ap, math.nan, math.nan, 0.5, "", "", "", "", ""]]
+            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", ""]]
             if chance is not None
             else []
         ),
@@ -672,7 +727,7 @@ def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str])
         )
         for c in comps:
             if c.note:
-                doc.p(f"{c.a} vs {c.b}: {c.note}")
+                doc.p(f"{_plain(c.a)} vs {_plain(c.b)}: {c.note}")
         _write_csv(
             out / "comparisons.csv",
             ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples", "note"],
@@ -857,7 +912,7 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     if not methods:
         return
     doc.p(
-        "Overall and per skill = unweighted mean over tasks. VQA answers are *Yes* when the score exceeds the "
+        "Overall and per skill = unweighted mean over tasks. VQA answers are `Yes` when the score exceeds the "
         "method's yes-threshold. Chance: Acc 50, Q-Acc 25, video 25, group 6.25; "
         "retrieval text 25, video 25, group 16.7."
     )
@@ -987,7 +1042,7 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
     doc.table(["metric", *names], rows)
     for n in names:
         if methods[n].note:
-            doc.p(f"{n}: {methods[n].note}.")
+            doc.p(f"{_plain(n)}: {methods[n].note}.")
     _write_csv(out / "captions.csv", ["method", "family", "metric", "value"], csv_rows)
     per_video = [
         [
@@ -1410,8 +1465,8 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: S
         return
     doc.h(2, "Multiple choice (ShotBench tables)")
     doc.p(
-        "Accuracy per category; **Avg** is the unweighted mean over the categories a method answers "
-        "(ShotBench's published figure), **pooled** is over all their rows. Replies are parsed without a "
+        "Accuracy per category; `Avg` is the unweighted mean over the categories a method answers "
+        "(ShotBench's published figure), `pooled` is over all their rows. Replies are parsed without a "
         "model judge or a random pick: unparsed replies, failed and missing rows count as wrong "
         "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—: a "
         "geometric method answers only camera-movement rows), and its rows are neither scored nor counted "

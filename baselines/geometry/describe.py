@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +41,7 @@ __all__ = [
     "SPEED_LIMITS",
     "MotionEvent",
     "caption_from_events",
+    "caption_with_cuts",
     "describe_trajectory",
     "motion_events",
     "motion_strengths",
@@ -295,3 +298,78 @@ def describe_trajectory(traj: Trajectory) -> str:
         raise PredictionError(f"a trajectory of {len(traj)} pose shows no motion: describing it needs two poses")
     motion = decompose(traj)
     return caption_from_events(motion_events(motion), shake_level(motion))
+
+
+def _seconds(t: float) -> str:
+    """``1.2 s``: a time in seconds, to the millisecond, without trailing zeros."""
+    return f"{t:.3f}".rstrip("0").rstrip(".") + " s"
+
+
+def _times(times: Sequence[float]) -> str:
+    """``1.2 s``, ``0.8 s and 1.2 s``, ``0.4 s, 0.8 s and 1.2 s``."""
+    shown = [_seconds(t) for t in times]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _cut_sentence(times: Sequence[float]) -> str:
+    """``the video cuts to another scene at 1.2 s`` (the taxonomy captions' wording), or to other
+    scenes at several times."""
+    scenes = "another scene" if len(times) == 1 else "other scenes"
+    return f"the video cuts to {scenes} at {_times(times)}"
+
+
+def caption_with_cuts(shot_caption: str, cuts_s: Sequence[float], shot_s: Sequence[float] | None) -> str:
+    """The caption of a clip with scene cuts from the caption of the one shot estimated.
+
+    ``shot_caption`` (:func:`describe_trajectory` of that shot's trajectory, ``The camera ...``)
+    is placed among the cuts: the cuts before the shot lead to it (``The video cuts to another
+    scene at 1.2 s, where the camera moves forward.``), those after it follow (``Then the video
+    cuts to another scene at 2.4 s.``), in the wording of the reference captions of a scene cut
+    (:func:`camerabench.synth.annotate.caption`), so that caption metrics can match it. The
+    motion of the other shots was not estimated, and is not described.
+
+    Args:
+        shot_caption: the caption of the estimated shot.
+        cuts_s: the times (s) at which a new shot starts (a method's ``cuts_s`` detail); none:
+            ``shot_caption`` is returned as it is.
+        shot_s: (first, last) time (s) of the estimated shot (a method's ``shot_s`` detail).
+
+    Raises:
+        PredictionError: cuts without the span of the shot estimated, or a cut inside that span
+            (the method's details contradict each other: the caption would say what is not so).
+
+    Example:
+        >>> caption_with_cuts("The camera pans left.", [1.2], [0.0, 1.1])
+        'The camera pans left. Then the video cuts to another scene at 1.2 s.'
+        >>> caption_with_cuts("The camera moves forward.", [1.2], [1.2, 2.4])
+        'The video cuts to another scene at 1.2 s, where the camera moves forward.'
+    """
+    cuts = [float(t) for t in cuts_s]
+    if not cuts:
+        return shot_caption
+    if shot_s is None or len(shot_s) != 2 or not all(math.isfinite(float(t)) for t in (*shot_s, *cuts)):
+        raise PredictionError(
+            f"the video cuts at {cuts_s!r} s, but the span of the shot estimated is {shot_s!r}, not two finite "
+            "times: which shot the caption describes is not known"
+        )
+    start, end = float(shot_s[0]), float(shot_s[1])
+    inside = [t for t in cuts if start < t <= end]
+    if inside:
+        raise PredictionError(
+            f"the video cuts at {_times(inside)}, inside the shot estimated ({_seconds(start)} to {_seconds(end)}): "
+            "the method's details contradict each other"
+        )
+    if not shot_caption.startswith("The camera "):
+        raise ValueError(f"a shot's caption starts with 'The camera ', got {shot_caption!r}")
+    before = sorted(t for t in cuts if t <= start)
+    after = sorted(t for t in cuts if t > end)
+    text = shot_caption
+    if before:
+        lead = _cut_sentence(before)
+        if len(before) == 1:
+            text = f"{lead[0].upper()}{lead[1:]}, where t{shot_caption[1:]}"
+        else:
+            text = f"{lead[0].upper()}{lead[1:]}; after the last cut, t{shot_caption[1:]}"
+    if after:
+        text += f" Then {_cut_sentence(after)}."
+    return text

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
-from camerabench.baselines.geometry.describe import describe_trajectory, motion_strengths
+from camerabench.baselines.geometry.describe import caption_with_cuts, describe_trajectory, motion_strengths
 from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
 from camerabench.baselines.options import MethodOptions, _shown, option
 from camerabench.dataset import Question
@@ -265,14 +265,28 @@ class GeometricPredictor(Predictor):
             return None
         return choose_option(row.options, motion_strengths(motion))
 
-    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory) -> None:
-        self._cache = (Path(video_path), trajectory, {"reused_trajectory": True})
+    def reuse_trajectory(self, video_path: Path, trajectory: Trajectory, info: Mapping[str, Any] | None = None) -> None:
+        """As :meth:`Predictor.reuse_trajectory`; ``info`` is what the run that estimated it recorded
+        of the video (its run.json's ``video_info``: the cuts, ``cuts_s``, and the shot estimated,
+        ``shot_s``), which the caption and :meth:`caption_details` then read as :meth:`estimate`'s."""
+        self._cache = (Path(video_path), trajectory, {**(info or {}), "reused_trajectory": True})
 
     #: Captions come from the trajectory of the whole video.
     caption_modes: ClassVar[tuple[str, ...]] = ("whole",)
 
     def caption(self, video_path: Path, question: str, mode: str = "whole") -> str:
+        """The movement of the trajectory in words; of a video with scene cuts (``cuts_s``), that of
+        the shot estimated, placed among the cuts (:func:`caption_with_cuts`: "The video cuts to
+        another scene at 1.2 s, where the camera ..."): the other shots' motion is not estimated,
+        and not described."""
         if mode != "whole":
             raise NotBuiltError(f"method {self.name!r} captions from its trajectory: only mode 'whole' exists")
-        traj, _ = self.trajectory(video_path)
-        return describe_trajectory(traj)
+        traj, info = self.trajectory(video_path)
+        return caption_with_cuts(describe_trajectory(traj), info.get("cuts_s") or (), info.get("shot_s"))
+
+    def caption_details(self, video_path: Path) -> dict[str, Any]:
+        """Per-video details of the caption of ``video_path`` for caption_run.json's ``video_info``:
+        the trajectory's, as :meth:`predict` records them in run.json (frames, ``cuts_s``, ``shot_s``
+        ...; ``reused_trajectory`` for one taken from a predict run). The runner asks for them once
+        :meth:`caption` returned."""
+        return dict(self.trajectory(video_path)[1])

@@ -47,7 +47,8 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
         type=bounded_int(MAX_BOOTSTRAP),
         default=DEFAULT_N_BOOTSTRAP,
         action=GivenOnce,
-        help=f"bootstrap resamples for confidence intervals (default {DEFAULT_N_BOOTSTRAP}, at most {MAX_BOOTSTRAP})",
+        help=f"bootstrap resamples for confidence intervals: an integer from 1 to {MAX_BOOTSTRAP} "
+        f"(default {DEFAULT_N_BOOTSTRAP})",
     )
 
 

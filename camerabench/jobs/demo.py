@@ -29,7 +29,7 @@ from camerabench.errors import CameraBenchError
 from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.jobs.workers import check_workers
 from camerabench.machine import usable_cpus
-from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, MethodFolder
+from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, MethodFolder, check_lookable, resolve_path
 
 if TYPE_CHECKING:
     from camerabench.eval.results import EvaluationResult
@@ -172,7 +172,7 @@ def _check_location(out: Path) -> None:
     """
     from camerabench.runfolder import check_outside_dataset
 
-    resolved = out.resolve()
+    resolved = resolve_path(out)  # a link loop on the way: an error naming it
     for source in _source_folders():
         if resolved.is_relative_to(source):
             raise CameraBenchError(f"{out}: is inside camerabench's own source folder {source}; choose another --out")
@@ -200,8 +200,8 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
 
     Raises:
         CameraBenchError: ``clips`` not an integer in [1, MAX_CLIPS]; ``out`` (or its data, run or
-            report folder) a file; ``methods`` empty, or naming an unknown method or options it
-            does not take.
+            report folder) a file, or through a link loop, or a path too long; ``methods`` empty, or
+            naming an unknown method or options it does not take.
     """
     from camerabench.synth.generate import MAX_CLIPS  # the synth step's own bound
 
@@ -211,6 +211,7 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
         if clips > MAX_CLIPS:
             raise CameraBenchError(f"clips must be at most {MAX_CLIPS} (the synthetic benchmark's limit), got {clips}")
     for folder in (out, out / "data", out / "run", out / "report"):
+        check_lookable(folder)  # a link loop on the way, a path too long: exists() raised a bare OSError traceback
         if folder.exists() and not folder.is_dir():
             raise CameraBenchError(f"{folder}: is a file, not a folder; choose another --out")
     _check_location(out)

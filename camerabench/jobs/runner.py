@@ -235,6 +235,7 @@ def _caption_failed(
     mode: str,
     trajectory_path: str | None = None,
     prior_failure: str | None = None,
+    estimated: Mapping[str, Any] | None = None,
 ) -> _Outcome:
     """The video's caption recorded as failed with ``reason`` (the job's arguments follow)."""
     reason = _writable(reason)
@@ -326,17 +327,32 @@ def _score_of(value: object) -> tuple[float | None, str]:
 
 
 def _caption_job(
-    video: str, path: str, question: str, mode: str, trajectory_path: str | None, prior_failure: str | None
+    video: str,
+    path: str,
+    question: str,
+    mode: str,
+    trajectory_path: str | None,
+    prior_failure: str | None,
+    estimated: Mapping[str, Any] | None = None,
 ) -> _Outcome:
+    """One video's caption; ``estimated``: the predict run's details of the video whose trajectory
+    (``trajectory_path``) is reused (its cuts, the shot estimated), given to the method with it.
+
+    The method's per-video details (``caption_details``, where it has them: a geometric method's
+    ``cuts_s`` and ``shot_s``) go to caption_run.json's ``video_info``, as ``predict``'s
+    :attr:`VideoResult.info` go to run.json's.
+    """
     predictor = _PREDICTOR
     t0 = time.perf_counter()
     if prior_failure is not None:  # the same method and settings already failed on this video
         reason = f"predict failed on this video: {prior_failure}"
         return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
+    details: dict[str, Any] = {}
     try:
         if trajectory_path is not None:
-            predictor.reuse_trajectory(Path(path), load_npz(trajectory_path))
+            predictor.reuse_trajectory(Path(path), load_npz(trajectory_path), info=estimated)
         text = predictor.caption(Path(path), question, mode)
+        details = dict(predictor.caption_details(Path(path)))
     except STOPS:
         raise
     except BaseException as exc:  # noqa: BLE001 - any per-video error becomes a recorded failure
@@ -347,8 +363,14 @@ def _caption_job(
     problem = _text_problem(text, "a caption")
     if problem is not None:  # recorded as that video's failure (str() would record "None" as a caption)
         return _caption_failed(predictor.name, time.perf_counter() - t0, problem, video, path, question, mode)
+    try:  # as predict's details: caption_run.json must hold them (no lone surrogate either)
+        json.dumps(details, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        reason = f"the method's details for caption_run.json are not JSON ({type(exc).__name__}: {exc})"
+        log.warning("%s failed on %s: %s", predictor.name, video, reason)
+        return _caption_failed(predictor.name, time.perf_counter() - t0, reason, video, path, question, mode)
     rec = CaptionRecord(video, predictor.name, text, "ok", None, question, mode)
-    return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None)
+    return _Outcome(video, time.perf_counter() - t0, [rec.to_dict()], None, info=details)
 
 
 def _text_problem(text: object, what: str) -> str | None:
@@ -1130,6 +1152,10 @@ def _missing_questions(
 NO_RECORDS_KEY = "unanswerable_questions"
 
 
+#: run.json's ``video_info`` keys the runner writes of a ``predict`` video (not the method's details).
+_PREDICT_BOOKKEEPING = frozenset({NO_RECORDS_KEY, _UNSCORED_FAILURE_KEY})
+
+
 def _done_without_records(
     out_path: Path,
     info: RunInfo,
@@ -1521,7 +1547,14 @@ def _run_locked(
             reuse = same_file and traj_path.is_file()
             # a trajectory saved (every score of the video failed, e.g. NaN) is captioned from all the same
             prior = earlier_predict.failures.get(v) if earlier_predict is not None and same_file and not reuse else None
-            jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior))
+            # what the predict run recorded of the reused trajectory (its cuts, the shot estimated),
+            # less the runner's own bookkeeping of predict
+            estimated = (
+                {k: d for k, d in earlier_predict.video_info.get(v, {}).items() if k not in _PREDICT_BOOKKEEPING}
+                if earlier_predict is not None and reuse
+                else None
+            )
+            jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior, estimated))
         job_fn, failed_fn = _caption_job, _caption_failed
     log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
 

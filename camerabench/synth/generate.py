@@ -29,7 +29,7 @@ from camerabench.fileio import atomic_open, atomic_write_text, read_json, write_
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.machine import usable_cpus
-from camerabench.runfolder import SYNTH_INCOMPLETE_FILE
+from camerabench.runfolder import SYNTH_INCOMPLETE_FILE, check_lookable, resolve_path
 from camerabench.shotbench import MCQRow, write_mcq_table
 from camerabench.synth.annotate import SynthClip, caption, caption_items, vqa_pairs
 from camerabench.synth.mcq import (  # the reasons a clip has no row are mcq's, re-exported here
@@ -786,8 +786,9 @@ def _check_out(out: Path) -> bool:
 
     Raises:
         CameraBenchError: ``out`` is a file, or a folder holding anything else (the user's
-            files are never deleted).
+            files are never deleted); ``out`` runs through a link loop, or is a path too long.
     """
+    check_lookable(out)  # a path too long: exists() raised a bare OSError traceback
     if out.exists() and not out.is_dir():
         raise CameraBenchError(f"{out}: is a file, not a folder")
     outer = _enclosing_dataset(out)
@@ -848,7 +849,7 @@ def _foreign_files(out: Path) -> list[Path]:
 
 def _enclosing_dataset(out: Path) -> Path | None:
     """The nearest folder above ``out`` that holds a synthetic dataset (complete or interrupted), if any."""
-    for parent in out.resolve().parents:
+    for parent in resolve_path(out).parents:  # a link loop on the way: an error naming it
         if (parent / _INCOMPLETE).is_file() or ((parent / "manifest.json").is_file() and (parent / "labels").is_dir()):
             return parent
     return None

@@ -213,6 +213,9 @@ class _Captioner:
     def caption(self, path: Path, question: str, mode: str) -> Any:
         return self.text
 
+    def caption_details(self, path: Path) -> dict[str, Any]:  # Predictor's: no per-video details
+        return {}
+
 
 @pytest.mark.parametrize(
     ("text", "reason"), [(None, "returned NoneType"), (b"pans", "returned bytes"), ("a\ud800", "not valid Unicode")]
