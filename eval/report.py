@@ -1262,7 +1262,10 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
     left_out = {
         n: "no binary sample was scored"
         if sum(c.ok for c in m.binary.counts.values()) == 0
-        else "its scores are not all probabilities in [0, 1] and no calibration map applies to them"
+        else (
+            "its scores are not P(yes) (a geometric method's are motion sizes; a probability must lie in "
+            "[0, 1]) and no calibration map applies to them"
+        )
         for n, m in ev.result.methods.items()
         if m.binary is not None and m.calibration is None
     }

@@ -66,8 +66,12 @@ def run(args: argparse.Namespace) -> int:
             **backend,
         )
     if summary.unanswerable_questions:
+        # counted over the videos this part ran: a resumed run's earlier part recorded no count
         log.info(
-            "%d (video, question) pairs are outside what %s can answer", summary.unanswerable_questions, args.method
+            "%d (video, question) pairs of the %d video(s) run now are outside what %s can answer",
+            summary.unanswerable_questions,
+            summary.videos_run,
+            args.method,
         )
     sys.stdout.write(summary.line("predict", SCORES_FILE) + "\n")
     if summary.answers is not None:

@@ -132,13 +132,14 @@ def test_methods_with_binary_results_but_no_calibration_row_are_named_with_why(t
     assert "| prob | raw scores | 10 |" in md
     assert (
         "No Brier score or ECE (no P(yes) to assess) for allfail: no binary sample was scored; geometric: its "
-        "scores are not all probabilities in [0, 1] and no calibration map applies to them." in md
+        "scores are not P(yes) (a geometric method's are motion sizes; a probability must lie in [0, 1]) and no "
+        "calibration map applies to them." in md
     )
 
 
 def test_a_calibration_section_without_any_row_still_says_why(tmp_path: Path) -> None:
     md = _report(tmp_path / "r", {"geometric": MethodResult(binary=_binary(0.6))})
-    assert "## Calibration of P(yes)" in md and "geometric: its scores are not all probabilities" in md
+    assert "## Calibration of P(yes)" in md and "geometric: its scores are not P(yes)" in md
     assert not (tmp_path / "r" / "calibration.csv").exists() and not (tmp_path / "r" / "reliability.png").exists()
 
 
