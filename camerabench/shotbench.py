@@ -833,7 +833,7 @@ def _answer_part(reply: str) -> str:
     text = _normal(reply)  # full-width letters, zero-width spaces and joiners
     outside: list[str] = []  # the reply outside its think blocks
     answers: list[str] = []  # the contents of its answer tags
-    pos, thinking, answering = 0, False, False
+    pos, thinking, answering, opened = 0, False, False, False
     tags = list(_TAG.finditer(text))
     # a chat template that opens the think block itself: the reply starts thinking and only closes it
     first = next((t for t in tags if t.group(2).lower() == "think"), None)
@@ -857,13 +857,15 @@ def _answer_part(reply: str) -> str:
             answers.append(chunk)
         answering = not closing
         if not closing:
+            opened = True
             answers.append("\n")  # each answer tag's content on its own
         pos = tag.end()
     if not thinking:  # an unclosed think block (a reply cut off while thinking) answers nothing
         outside.append(text[pos:])
         if answering:  # an unclosed answer tag (the stop string ``</answer>`` cut off) runs to the end
             answers.append(text[pos:])
-    opened = any(not t.group(1) and t.group(2).lower() == "answer" for t in tags)
+    # only an answer tag outside the thinking opens an answer: one the thinking writes (``<think>I give
+    # the letter inside <answer></answer></think>B``) left the reply that answers after it empty
     part = "".join(answers) if opened else " ".join(outside)
     lone = _LONE_LOOKALIKE.sub("", part)
     if not any(c.isalpha() and not c.isascii() for c in lone):  # no Cyrillic or Greek word around them
@@ -879,8 +881,9 @@ def answer_text(reply: str) -> str:
     The part that answers: the reply without its ``<think>...</think>`` blocks (a reply with a
     ``</think>`` but no ``<think>`` before it, as from a chat template that opens the block,
     thinks up to it; a reply cut off inside a think block answers nothing), then the text inside
-    its ``<answer>...</answer>`` tags when it has any (all of them, each on its own; one left
-    unclosed runs to the end of the reply), else all of it. A Cyrillic or Greek letter drawn like a
+    its ``<answer>...</answer>`` tags when it has any outside its thinking (all of them, each on
+    its own; one left unclosed runs to the end of the reply; tags the thinking writes are thinking),
+    else all of it. A Cyrillic or Greek letter drawn like a
     Latin one (Cyrillic ``А``) standing alone in a reply with no other Cyrillic or Greek letter is
     read as that Latin letter."""
     return _clean(_answer_part(reply))

@@ -5,7 +5,8 @@ Answer extraction is deterministic (:func:`extract_choice`, defined in
 its model judge and random fallback, which make the official scores irreproducible:
 
 1. the reply without its ``<think>...</think>`` blocks (one cut off unclosed answers nothing),
-   then the text inside its ``<answer>...</answer>`` tags when present (all of them), else all of it;
+   then the text inside its ``<answer>...</answer>`` tags when present outside the thinking (all of
+   them), else all of it;
 2. the characters ``.()[],:;!*#{}``, quotes and backticks become spaces;
 3. accepted when exactly one option letter appears as a token (``B``, ``(B)``, ``B.``); letters
    are upper case, so the English article "a" is not option A; two different letters are

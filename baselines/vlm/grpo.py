@@ -21,7 +21,11 @@ with a verifiable reward:
   ``<answer>…</answer>`` when present, none right after a negation) equal to the label. An
   unparseable answer is wrong (and counted: ``unparsed`` in the log).
 - ``format_ok``: the whole completion matches ``format_pattern`` (default
-  ``<think>…</think><answer>…</answer>``; CamReasoner's adds an ``<observation>`` block first).
+  ``<think>…</think><answer>…</answer>``; CamReasoner's adds an ``<observation>`` block first),
+  both as written and in the form the answer parser reads it (Unicode's compatibility form
+  without zero-width characters: :func:`camerabench.shotbench.answer_text`), so that a tag the
+  parser reads (a full-width ``＜/answer＞``, or one with a zero-width space in it) is a tag to the
+  format check too.
   With ``reasoning`` on (the default) the prompts ask for that format
   (:data:`BINARY_REASONING_INSTRUCTION`, ``qwen.mcq_prompt(row, reasoning=True)``).
   Completions are read as text by :meth:`~camerabench.baselines.vlm.checkpoint.QwenVL.decode`,
@@ -134,7 +138,7 @@ from camerabench.baselines.vlm.train import (
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
-from camerabench.shotbench import MCQRow, _answer_part, answer_text, extract_choice
+from camerabench.shotbench import MCQRow, _answer_part, _normal, answer_text, extract_choice
 
 __all__ = [
     "BINARY_REASONING_INSTRUCTION",
@@ -266,7 +270,11 @@ def score_completion(text: str, target: GRPOPrompt, config: GRPOConfig) -> Rewar
     else:
         raise CameraBenchError(f"prompt kind must be 'binary' or 'mcq', got {target.kind!r}")
     correct = answer == target.answer
-    format_ok = re.fullmatch(config.format_pattern, text, flags=re.DOTALL) is not None
+    # the parser reads ``＜/answer＞`` and ``<\u200b/answer>`` as tags: matched as written only, a block
+    # holding one (``<answer>B＜/answer＞＜answer＞C</answer>``, two answers) was rewarded as well formed
+    format_ok = all(
+        re.fullmatch(config.format_pattern, form, flags=re.DOTALL) is not None for form in (text, _normal(text))
+    )
     value = config.accuracy_weight * float(correct) + config.format_weight * float(format_ok)
     return Reward(value, correct, format_ok, parsed=answer is not None)
 
