@@ -623,6 +623,8 @@ _ADVERB = (
 )
 _MANNER = re.compile(rf"\b{_ADVERB}(?:,?\s+(?:and\s+)?{_ADVERB})*\s+")
 """Manner adverbs ("slowly and smoothly"), dropped so that "arcs slowly clockwise" meets the patterns."""
+_TRAILING_MANNER = re.compile(rf"\s+{_ADVERB}(?:,?\s+(?:and\s+)?{_ADVERB})*(?=\s*[.,;:!?]|\s*$)")
+"""A manner adverb ending its phrase ("pans left slowly, then right"), dropped as well."""
 _CLOCKWISE = re.compile(r"\b(?:(counter|anti)[\s-]*)?clock[\s-]?wise\b")
 """``counter clockwise``, ``anti clockwise``, ``clock-wise``: spelt as the patterns know them."""
 _DIRECTION_PHRASE = re.compile(
@@ -762,26 +764,31 @@ _NOT_SUBJECT_WORD = (
     rf"(?!(?:{_CAMERA_WORDS}|before|after|to|toward|towards|with|from|by|into|of|for|at|on|in|and|or|then|again|"
     r"while|as|when|whereas|but|so|also|simultaneously|\w+ly)\b)"
 )
-_SUBJECT = rf"(?:he|she|they|(?:the|a|an|his|her|their|this|that|another|some)(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})"
+_SUBJECT = rf"(?:he|she|they|who|(?:the|a|an|his|her|their|this|that|another|some)(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})"
 _SUBJECT_ADVERB = r"(?:\w+ly|then|also|later|again|first|next|now|soon|still|just|too)"
 """What may stand between a subject that opens its clause and its verb: ``the car then moved left``."""
 _CLAUSE_OPENING = r"(?:^|[.!?;:,(]\s*|\b(?:as|while|when|whereas|but|then|after|before|until|once|because)\s+)"
-_OTHER_SUBJECT = re.compile(rf"\b{_SUBJECT}(?:\s+\w+ly)*\s*$")
-"""A subject that is not the camera (``the car``, ``she``) right before a motion verb, an
-``-ly`` adverb between them (``the car suddenly moves left``)."""
+_AUXILIARY = r"(?:is|are|was|were)"
+_OTHER_SUBJECT = re.compile(rf"\b{_SUBJECT}(?:\s+{_AUXILIARY})?(?:\s+\w+ly)*\s*$")
+"""A subject that is not the camera (``the car``, ``she``, ``a man, who``) right before a motion
+verb, an ``-ly`` adverb or the auxiliary of ``-ing`` between them (``the car suddenly moves left``,
+``the young man is moving left``)."""
+_RELATIVE_SUBJECT = re.compile(rf"\bwho(?:\s+{_AUXILIARY})?(?:\s+{_SUBJECT_ADVERB})+\s*$")
+"""``a man who then moves left``: ``who`` opens its own clause, so ``then`` may follow it."""
 _OTHER_SUBJECT_THEN = re.compile(rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})+\s*$")
 """``the camera follows the car; the car then moved left``: another subject opening its clause,
 ``then``, ``also``, ``later`` ... before its verb (which the taxonomy reads after ``then``). Only
 at a clause opening: ``follows the car then moves left`` names an object, the camera moves."""
 _OTHER_SUBJECT_FIRST_VERB = re.compile(
     rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})*\s+(?:\w+[^s\W]s|\w+ed)"
-    r"(?:\s+(?:around|away|back|over|off|up|down|left|right|forward|backward))?\s+and\s*$"
+    rf"(?:\s+(?:around|away|back|over|off|up|down|left|right|forward|backward))?\s+and(?P<adverbs>(?:\s+{_SUBJECT_ADVERB})*)\s*$"
 )
-"""``the car turns and moves left``, ``the car then turned and moved left``: the other subject of a
-first verb, joined by ``and``. The subject opens its clause (``passes the parked cars and moves
-left`` names an object)."""
+"""``the car turns and moves left``, ``the car then turned and moved left``, ``the car turns and then
+moves left``: the other subject of a first verb, joined by ``and`` (a participle after ``and then``
+is the camera's: ``pans right as the car approaches and then tilting up``). The subject opens its
+clause (``passes the parked cars and moves left`` names an object)."""
 _PLURAL_SUBJECT = re.compile(
-    r"\b(?:they|we|(?:the|these|those|some|his|her|their|both|all|many|several|two|three|four|five)"
+    r"\b(?:they|we|who|(?:the|these|those|some|his|her|their|both|all|many|several|two|three|four|five)"
     rf"(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})(?:\s+{_SUBJECT_ADVERB})*\s*$"
 )
 """A subject that is not the camera before a verb's plain form (``the people move left``; not
@@ -799,9 +806,10 @@ def _other_subject(text: str, start: int) -> bool:
         return _PLURAL_SUBJECT.search(before) is not None
     if _OTHER_SUBJECT.search(text[max(0, start - 80) : start]):
         return True
-    if _OTHER_SUBJECT_THEN.search(before):
+    if _OTHER_SUBJECT_THEN.search(before) or _RELATIVE_SUBJECT.search(before):
         return True
-    return _OTHER_SUBJECT_FIRST_VERB.search(text, max(0, start - 120), start) is not None
+    first_verb = _OTHER_SUBJECT_FIRST_VERB.search(text, max(0, start - 120), start)
+    return first_verb is not None and not (first_verb.group("adverbs") and re.match(r"\w+ing\b", text[start:]))
 
 
 _FINITE_VERB = re.compile(rf"(?:\w+[^s\W]s|{_PAST_MOTION_VERB}|remained|stayed)\b")
@@ -813,6 +821,16 @@ _NEGATED_LIST = re.compile(
     r"\w+){1,4}\s+or\s*$"
 )
 """``does not pan left or tilt up``: the negation reaches across ``or`` (no clause break between)."""
+_IN_CLAUSE = r"(?!(?:but|while|whereas|then|yet|although|though|however|instead|as|and|or|nor)\b)"
+_SERIES_ITEM = rf"{_IN_CLAUSE}\w+(?:\s+{_IN_CLAUSE}\w+){{0,3}}"
+_NEGATED_SERIES = re.compile(
+    rf"\b(?:not(?!\s+(?:only|just|merely)\b)|never|no|without)\s+{_SERIES_ITEM}(?:\s*,\s*{_SERIES_ITEM})*"
+    r"(?:\s*,\s*(?:(or|nor)\s+)?|\s+(or|nor)\s+)$"
+)
+"""``does not pan left, tilt up, or zoom in``: a negated series of items parted by commas, up to the
+item before this one (``or``/``nor`` ending it when this is the last item)."""
+_SERIES_GOES_ON = re.compile(rf"(?:\s*,\s*{_SERIES_ITEM})*\s*,?\s+(?:or|nor)\b")
+"""After a middle item of a series: its further items and the ``or`` before its last one."""
 _VERB_FORM = re.compile(r"\w+(?:s|ing)\b")
 """``moves``, ``moving``: a verb with a subject (``a slight pan to the right`` is a noun)."""
 
@@ -825,12 +843,18 @@ _STILL_AS_ADVERB = re.compile(r"\s+(?:\w+ing\b|on\b|upon\b)")
 """After ``is still`` / ``remains fixed``: ``still moving``, ``fixed on the dancer`` are not Static."""
 
 
-def _negated(before: str, verb: str) -> bool:
-    """Whether the text ``before`` a motion phrase (starting with ``verb``) negates it."""
+def _negated(before: str, verb: str, after: str = "") -> bool:
+    """Whether the text ``before`` a motion phrase (starting with ``verb``, ``after`` following it)
+    negates it."""
     if _FINITE_VERB.match(verb):  # "does not zoom and pans left": "and" starts a new predicate
         parts = re.split(r"\band\b", before)
         if len(parts) > 1 and not (re.match(r"\w+ed\b", verb) and _PERFECT_NEGATION.search(parts[-2])):
             before = parts[-1]
+    # "does not pan left, tilt up, or zoom in": the negation reaches every item of the series
+    elif (series := _NEGATED_SERIES.search(before)) and (
+        series.group(1) or series.group(2) or _SERIES_GOES_ON.match(after)
+    ):
+        return True
     return _NEGATION.search(before) is not None or _NEGATED_LIST.search(before) is not None
 
 
@@ -843,7 +867,7 @@ def _expand_elided(match: re.Match[str]) -> str:
     if finite and _other_subject(match.string, match.start()):
         # "the car moves left and right": not the camera's motion either way
         return match.group()
-    negated = "not " if _negated(before, match.group()) else ""
+    negated = "not " if _negated(before, match.group(), match.string[match.end() :]) else ""
     # "moved left and back right" -> "moved left and moved right": the taxonomy reads "moved" only
     # after a clause joint, not after "back"
     joint = re.sub(r"\bback\s+$", "", joint)
@@ -859,6 +883,7 @@ def _normalise_caption(caption: str) -> str:
     text = _MARKUP.sub(" ", text)
     text = re.sub(r"[ \t]+", " ", text)
     text = _MANNER.sub("", text)
+    text = _TRAILING_MANNER.sub("", text)
     text = _CLOCKWISE.sub(r"\1clockwise", text)
     text = _DIRECTION_PHRASE.sub(r"\1", text)
     for pattern, replacement in _SYNONYMS:
@@ -877,7 +902,7 @@ def _normalise_caption(caption: str) -> str:
 def _asserted(text: str, member: Primitive | CompoundMotion, match: re.Match[str]) -> bool:
     """Whether ``match`` states ``member`` of the camera: not negated, not another subject's motion."""
     before = text[max(0, match.start() - 80) : match.start()]
-    if _negated(before, match.group()):
+    if _negated(before, match.group(), text[match.end() :]):
         return False
     verb = match.group()
     if (_FINITE_OR_PARTICIPLE.match(verb) or _SHARED_BASE_VERB.match(verb)) and _other_subject(text, match.start()):
@@ -906,11 +931,12 @@ def caption_facts(caption: str) -> set[str]:
 
     - a negation ("not", "no", "never", "without", "neither", "nor", "rather than", "instead
       of"; not "not only") precedes it within two words of the same clause, or across "or"
-      ("does not pan left or tilt up"); a finite verb after "and" ("did not zoom and panned
-      left", "does not zoom and pans left") starts a new, unnegated predicate;
+      ("does not pan left or tilt up", "does not pan left, tilt up, or zoom in"); a finite verb
+      after "and" ("did not zoom and panned left", "does not zoom and pans left") starts a new,
+      unnegated predicate;
     - its clause names another subject and not the camera ("the car moves left", "the car
       suddenly moved left", "the car turns and moves left", "; the car then moved left", "the
-      people move left");
+      people move left", "the man is moving left", "a man, who moves left");
     - it is "still"/"fixed" used otherwise ("is still moving", "fixed on the dancer").
 
     >>> sorted(caption_facts("The camera pans left while dollying in. It does not tilt up."))
