@@ -1160,7 +1160,7 @@ def train_fusion(
             counts[one_class[0]]["positives"],
             counts[one_class[0]]["samples"],
         )
-    # one clip under two names (a linked file) in two folds: the stack of one fold saw its labels
+    # one clip under two names (a linked or copied file) in two folds: the stack of one fold saw its labels
     same_clip = same_file_keys({v: ds.video_path(v) for v in set(videos)})
     clip = clip_names(videos, same_clip)
     n_videos = len(set(clip.values()))
@@ -1171,7 +1171,9 @@ def train_fusion(
             if n_blank
             else ""
         )
-        names = f" (its {len(set(videos))} names are one file)" if len(set(videos)) > 1 else ""
+        names = (
+            f" (its {len(set(videos))} names are one clip: links or copies of one file)" if len(set(videos)) > 1 else ""
+        )
         raise CameraBenchError(
             f"{data_dir}: binary labels of {n_videos} video only{names}{left}; fusion is cross-fitted over video "
             "folds and needs at least 2 videos"

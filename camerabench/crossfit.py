@@ -16,7 +16,9 @@ import hashlib
 import json
 import numbers
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from camerabench.errors import CameraBenchError, FileFormatError
@@ -29,13 +31,26 @@ class _FoldArgumentError(CameraBenchError, ValueError):
 
 
 def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
-    """Video -> the identity of its file: names of one file (a symbolic or hard link to another
-    clip of ``videos/``, which the dataset scores under each name) share a key; a name without a
-    file, or whose file system numbers no file (inode 0), is its own key. For
-    ``video_folds(..., same_clip=)``.
+    """Video -> the identity of its clip: names of one file (a symbolic or hard link to another
+    clip of ``videos/``, which the dataset scores under each name) share a key, and so do copies
+    of one file (byte-identical files: a clip copied under another name is the same clip, and
+    must never be in a training and a test fold at once: calibrated no-signal scores looked well
+    calibrated when each clip's twin was in another fold). A name without a file is its own
+    key; so is one whose file system numbers no file (inode 0), unless a copy of its file is
+    among ``paths``. For ``video_folds(..., same_clip=)``; :func:`training_files` matches a key
+    of copies to each of its files.
+
+    A key is ``file:<dev>:<inode>`` for a file, ``file:<dev>:<inode>+<dev>:<inode>...`` (every
+    file of the group, sorted) for copies of one content, ``name:<video>`` for a name alone.
+    Copies are found cheaply: only files of equal size are compared by
+    :func:`~camerabench.runfolder.video_fingerprint` (their size and first and last 64 KiB),
+    and only files of equal fingerprint are read whole (SHA-256) to confirm it. An empty file
+    (no clip) and what is not a regular file (a pipe, a device: never opened) are never
+    compared.
 
     Raises:
-        FileFormatError: a path that cannot be looked at (no permission, a link loop).
+        FileFormatError: a path that cannot be looked at (no permission, a link loop), or a
+            file that may be a copy of another (same size) that cannot be read.
 
     Example:
         >>> keys = same_file_keys({"a.mp4": "/no/such/a.mp4", "b.mp4": "/no/such/b.mp4"})
@@ -43,6 +58,7 @@ def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
         True
     """
     out: dict[str, str] = {}
+    regular: dict[str, tuple[int, str | None]] = {}  # video -> (size, file id or None for inode 0)
     for video, path in paths.items():
         try:
             st = os.stat(path)  # follows symbolic links: a link and its target are one (device, inode)
@@ -56,8 +72,106 @@ def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
             ) from exc
         # st_ino identifies a file only when it is not 0 (Python's os.stat_result: some network and
         # FUSE file systems give 0 to every file): "file:<dev>:0" made every video one clip
-        out[video] = f"file:{st.st_dev}:{st.st_ino}" if st.st_ino else f"name:{video}"
+        file_id = f"{st.st_dev}:{st.st_ino}" if st.st_ino else None
+        out[video] = f"file:{file_id}" if file_id is not None else f"name:{video}"
+        if stat.S_ISREG(st.st_mode) and st.st_size > 0:
+            regular[video] = (st.st_size, file_id)
+    for group in _copies(paths, regular):
+        ids = sorted({fid for v in group if (fid := regular[v][1]) is not None}, key=_id_order)
+        if len(ids) == 1 and all(regular[v][1] is not None for v in group):
+            continue  # names of one file only (links): their key already says so
+        key = "file:" + "+".join(ids) if ids else f"name:{min(group)}"
+        for v in group:
+            out[v] = key
     return out
+
+
+def _id_order(file_id: str) -> tuple[int, int]:
+    dev, ino = file_id.split(":")
+    return int(dev), int(ino)
+
+
+def _copies(
+    paths: Mapping[str, str | os.PathLike[str]], regular: Mapping[str, tuple[int, str | None]]
+) -> list[list[str]]:
+    """The groups (2 videos or more) among ``regular`` whose files have the same content: equal
+    size, then equal :func:`~camerabench.runfolder.video_fingerprint`, then equal SHA-256 of the
+    whole file. A file is read once however many names it has (``regular``'s file ids)."""
+    by_size: dict[int, list[str]] = {}
+    for video in sorted(regular):
+        by_size.setdefault(regular[video][0], []).append(video)
+    groups: list[list[str]] = []
+    for videos in by_size.values():
+        if len(_distinct_files(videos, regular)) < 2:
+            continue  # one file (or one name): nothing to compare
+        by_print: dict[str, list[str]] = {}
+        for video in videos:
+            by_print.setdefault(_fingerprint(video, paths[video]), []).append(video)
+        for same_print in by_print.values():
+            if len(_distinct_files(same_print, regular)) < 2:
+                continue
+            by_digest: dict[str, list[str]] = {}
+            digests: dict[str, str] = {}  # file id -> digest: a linked file is read once
+            for video in same_print:
+                fid = regular[video][1]
+                digest = digests.get(fid) if fid is not None else None
+                if digest is None:
+                    digest = _file_sha256(video, paths[video])
+                    if fid is not None:
+                        digests[fid] = digest
+                by_digest.setdefault(digest, []).append(video)
+            groups += [g for g in by_digest.values() if len(g) > 1]
+    return groups
+
+
+def _distinct_files(videos: list[str], regular: Mapping[str, tuple[int, str | None]]) -> list[str]:
+    """One video per file among ``videos`` (a video whose file has no id counts as its own file)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for v in videos:
+        fid = regular[v][1]
+        if fid is None or fid not in seen:
+            out.append(v)
+            if fid is not None:
+                seen.add(fid)
+    return out
+
+
+def _file_sha256(video: str, path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a regular file's whole content (opened without blocking, as
+    :func:`~camerabench.runfolder.video_fingerprint`: a pipe put in its place never blocks).
+
+    Raises:
+        FileFormatError: the file cannot be read, or is no longer a regular file.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FileFormatError(os.fspath(path), f"{_UNREAD.format(video=video)}: not a regular file")
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        raise FileFormatError(os.fspath(path), f"{_UNREAD.format(video=video)}: {exc.strerror or exc}") from exc
+
+
+def _fingerprint(video: str, path: str | os.PathLike[str]) -> str:
+    """:func:`~camerabench.runfolder.video_fingerprint` of ``path``.
+
+    Raises:
+        FileFormatError: the file cannot be read, or is no longer a regular file.
+    """
+    from camerabench.runfolder import video_fingerprint
+
+    value = video_fingerprint(Path(path))
+    if value is None:
+        raise FileFormatError(
+            os.fspath(path), f"{_UNREAD.format(video=video)}: the file cannot be read (or is no longer a regular file)"
+        )
+    return value
+
+
+#: Why a video of the same size as another is refused when its file cannot be read.
+_UNREAD = "cannot tell whether video {video!r} is a copy of another video of the same size"
 
 
 def video_folds(videos: Sequence[str], n_splits: int = 5, same_clip: Mapping[str, str] | None = None) -> dict[str, int]:
@@ -123,22 +237,34 @@ def clip_names(videos: Iterable[str], same_clip: Mapping[str, str] | None = None
 
 def training_files(fitted_files: Mapping[str, str], keys: Mapping[str, str]) -> dict[str, str]:
     """Video -> the training video whose file it is under another name (a link to a clip a model
-    was fitted on, or that clip renamed): ``keys`` (:func:`same_file_keys` of the videos being
-    scored) against ``fitted_files`` (:func:`same_file_keys` of the training videos, recorded
-    when the model was fitted). Only file identities match; a name key (no file, inode 0) never
-    does. A video under one of its file's training names is left to :func:`held_out_videos`
-    (by its labels).
+    was fitted on, that clip renamed, or a link to one of a training clip's copies): ``keys``
+    (:func:`same_file_keys` of the videos being scored) against ``fitted_files``
+    (:func:`same_file_keys` of the training videos, recorded when the model was fitted). Only
+    file identities match (a key of copies matches each of its files); a name key (no file,
+    inode 0) never does. A video under one of its file's training names is left to
+    :func:`held_out_videos` (by its labels).
 
     Example:
-        >>> fitted = {"a.mp4": "file:1:7", "b.mp4": "name:b.mp4"}
-        >>> training_files(fitted, {"x.mp4": "file:1:7", "a.mp4": "file:1:7", "b.mp4": "name:b.mp4"})
-        {'x.mp4': 'a.mp4'}
+        >>> fitted = {"a.mp4": "file:1:7", "b.mp4": "name:b.mp4", "c.mp4": "file:1:8+1:9", "d.mp4": "file:1:8+1:9"}
+        >>> keys = {"x.mp4": "file:1:7", "a.mp4": "file:1:7", "b.mp4": "name:b.mp4", "y.mp4": "file:1:9"}
+        >>> training_files(fitted, keys)
+        {'x.mp4': 'a.mp4', 'y.mp4': 'c.mp4'}
     """
     by_file: dict[str, list[str]] = {}
     for video in sorted(fitted_files):
-        if fitted_files[video].startswith("file:"):
-            by_file.setdefault(fitted_files[video], []).append(video)
-    return {v: by_file[k][0] for v, k in sorted(keys.items()) if k in by_file and v not in by_file[k]}
+        for file_id in _file_ids(fitted_files[video]):
+            by_file.setdefault(file_id, []).append(video)
+    out: dict[str, str] = {}
+    for v, k in sorted(keys.items()):
+        fitted = sorted({t for file_id in _file_ids(k) for t in by_file.get(file_id, [])})
+        if fitted and v not in fitted:
+            out[v] = fitted[0]
+    return out
+
+
+def _file_ids(key: str) -> list[str]:
+    """The ``<dev>:<inode>`` file identities of a :func:`same_file_keys` key (none for a name key)."""
+    return key.removeprefix("file:").split("+") if key.startswith("file:") else []
 
 
 class _Labelled(Protocol):

@@ -31,16 +31,24 @@ counted in a warning (a run records each as failed), videos no label names in a 
 
 Label folders and files belong in ``labels/``: one at the dataset root (``binary_classification/``
 beside ``videos/``, as the public download ships them) would never be read, and is an error.
+Inside ``labels/``, every entry other than the four read there (:data:`LABEL_ENTRIES`) is named in
+one warning with what it may have meant (``Binary_Classification/`` -> ``binary_classification/``,
+``caption_data.jsonl`` -> ``caption_data.json``, ``Move_Up.jsonl`` ->
+``binary_classification/Move_Up.jsonl``): its labels are not read. Hidden files, the files other
+systems leave (``Thumbs.db``, ``desktop.ini``) and the public download's ``README.md`` are left
+out quietly.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import logging
 import math
 import os
 import posixpath
+import re
 import unicodedata
 import urllib.parse
 from collections.abc import Container
@@ -65,12 +73,19 @@ from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.trajectory import Trajectory, pose_problem
 from camerabench.trajectory_formats import load_npz, read_trajectory
 
-__all__ = ["Dataset", "Question"]
+__all__ = ["LABEL_ENTRIES", "Dataset", "Question"]
 
 log = logging.getLogger(__name__)
 
 #: How many names a warning about several files lists before "and N more".
 _SHOWN = 3
+
+#: What :class:`Dataset` reads in ``labels/`` (a folder ends in ``/``); anything else there is named in a warning.
+LABEL_ENTRIES = ("binary_classification/", "vqa_and_retrieval/", "caption_data.json", "shotbench/")
+
+#: Files in ``labels/`` left out without a word: the public download's read-me (its label folder
+#: holds one beside ``binary_classification/``), compared in lower case.
+_LABELS_QUIET = re.compile(r"readme(\.(md|txt|rst))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -124,11 +139,64 @@ class Dataset:
         """``labels/<name>`` when it exists (None when it does not); ``labels`` must be a folder."""
         if self.labels_dir.exists() and not self.labels_dir.is_dir():
             raise FileFormatError(self.labels_dir, "is a file, not a folder")
+        _ = self._unread_labels  # once, whichever labels are read first
         stray = self.root / name
         if stray.exists() or stray.is_symlink():  # the public download's layout: it would never be read
             raise FileFormatError(stray, f"label files are read from {self.labels_dir}: move it to labels/{name}")
         path = self.labels_dir / name
         return path if path.exists() or path.is_symlink() else None
+
+    @functools.cached_property
+    def _unread_labels(self) -> list[str]:
+        """The entries of ``labels/`` not read (not one of :data:`LABEL_ENTRIES`), named in one
+        warning with what each may have meant (folders end in ``/``); hidden files, other
+        systems' files and a read-me are left out quietly.
+
+        Raises:
+            FileFormatError: ``labels/`` cannot be listed.
+        """
+        if not self.labels_dir.is_dir():
+            return []
+        try:
+            entries = sorted(os.scandir(self.labels_dir), key=lambda e: e.name)
+        except OSError as exc:
+            raise FileFormatError(self.labels_dir, f"cannot list the folder: {exc.strerror or exc}") from exc
+        read = {e.rstrip("/") for e in LABEL_ENTRIES}
+        unread: list[str] = []
+        for entry in entries:
+            name = entry.name
+            if name in read or name.startswith(".") or name.startswith("~$"):
+                continue
+            if name.lower() in _SYSTEM_NAMES or _LABELS_QUIET.fullmatch(name.lower()):
+                continue
+            if self._read_as(name, read):  # a case-insensitive file system opens it under the read name
+                continue
+            folder = _is_folder(entry)
+            shown = name + ("/" if folder else "")
+            hint = _label_hint(Path(entry.path), name, folder)
+            unread.append(f"{shown} (did you mean {hint}?)" if hint else shown)
+        if unread:
+            log.warning(
+                "%s: %d entr%s not read: %s; only %s and %s are read there, by these exact names",
+                self.labels_dir,
+                len(unread),
+                "y is" if len(unread) == 1 else "ies are",
+                "; ".join(unread),
+                ", ".join(LABEL_ENTRIES[:-1]),
+                LABEL_ENTRIES[-1],
+            )
+        return unread
+
+    def _read_as(self, name: str, read: set[str]) -> bool:
+        """Whether ``labels/<name>`` is one of the entries read under another letter case (the
+        same file: a case-insensitive file system)."""
+        for other in read:
+            if _key(other) == _key(name):
+                try:
+                    return os.path.samefile(self.labels_dir / name, self.labels_dir / other)
+                except OSError:
+                    return False
+        return False
 
     @functools.cached_property
     def binary(self) -> dict[Primitive, list[BinaryRecord]]:
@@ -704,6 +772,34 @@ def _walk_videos(
             files.found[name] = os.path.realpath(path)
         else:
             files.others.append(name)
+
+
+def _label_hint(path: Path, name: str, folder: bool) -> str | None:
+    """What an unread entry ``name`` of ``labels/`` may have meant: a read entry in another case
+    or with another extension, a primitive's file or a table out of its folder, a folder holding
+    a read file, or a read name it is close to; None when nothing fits."""
+    key, stem = _key(name), _key(posixpath.splitext(name)[0])
+    for entry in LABEL_ENTRIES:
+        own = _key(entry.rstrip("/"))
+        if key == own or stem == posixpath.splitext(own)[0]:
+            return entry
+    primitives = {_key(p.value): p for p in Primitive}
+    if not folder and stem in primitives:
+        return f"binary_classification/{primitives[stem].file}"
+    if not folder and posixpath.splitext(key)[1] in (".tsv", ".xlsx"):
+        return f"shotbench/{name}"
+    if folder:
+        try:
+            inside = sorted(p.name for p in path.iterdir())
+        except OSError:
+            inside = []
+        for entry in LABEL_ENTRIES:
+            if entry.rstrip("/") in inside:
+                return f"{entry} directly in labels/"
+        if any(_key(posixpath.splitext(n)[0]) in primitives for n in inside):
+            return "binary_classification/"
+    close = difflib.get_close_matches(key, [_key(e.rstrip("/")) for e in LABEL_ENTRIES], n=1, cutoff=0.75)
+    return next((e for e in LABEL_ENTRIES if close and _key(e.rstrip("/")) == close[0]), None)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -557,8 +557,31 @@ def read_caption_file(path: str | Path) -> list[CaptionItem]:
             )
     if len(set(items)) == len(items):
         return items
-    numbered = list(zip(doc.item_lines(), items, strict=True))
-    return _without_repeats(doc.path, numbered, key=lambda c: c, conflict=lambda a, b: "unreachable")
+    return _without_repeated_items(doc.path, doc.item_lines(), items)
+
+
+def _without_repeated_items(path: Path, lines: list[int], items: list[CaptionItem]) -> list[CaptionItem]:
+    """The caption items in order, an exact repeat dropped with a warning naming both items (their
+    index in the list) and, when they start on different lines, both lines: several items on one line
+    (a file written without line breaks) were each warned as "line 1 repeats line 1"."""
+    first: dict[CaptionItem, int] = {}
+    kept: list[CaptionItem] = []
+    for i, (line, item) in enumerate(zip(lines, items, strict=True)):
+        seen = first.setdefault(item, i)
+        if seen == i:
+            kept.append(item)
+        elif lines[seen] != line:
+            log.warning(
+                "%s:%d: repeats line %d exactly (item %d repeats item %d); the repeat is dropped",
+                path,
+                line,
+                lines[seen],
+                i,
+                seen,
+            )
+        else:
+            log.warning("%s:%d: item %d repeats item %d exactly; the repeat is dropped", path, line, i, seen)
+    return kept
 
 
 def _starts_with(path: Path, start: bytes) -> bool:

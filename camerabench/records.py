@@ -383,7 +383,7 @@ class RunInfo:
     #: writes it); ``--resume`` runs again a video whose questions have changed since.
     questions_sha256: dict[str, str] = field(default_factory=dict)
     #: ``predict`` and ``caption``: video -> fingerprint of its file
-    #: (:func:`~camerabench.jobs.runner.video_fingerprint`); ``--resume`` runs again a video
+    #: (:func:`~camerabench.runfolder.video_fingerprint`); ``--resume`` runs again a video
     #: whose file has changed since (a dataset regenerated in place under the same names).
     video_sha256: dict[str, str] = field(default_factory=dict)
     model_path: str | None = None

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+import stat
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -53,13 +55,16 @@ from camerabench.records import (
     iter_records,
     read_run_info,
 )
+from camerabench.shotbench import MCQRow
 
 __all__ = [
     "ANSWERS_FILE",
     "ANSWER_RUN_INFO_FILE",
+    "ASKED_SHA256_KEY",
     "CALIBRATION_FILE",
     "CAPTIONS_FILE",
     "CAPTION_RUN_INFO_FILE",
+    "FINGERPRINT_BYTES",
     "RUN_INFO_FILE",
     "SCORES_FILE",
     "SYNTH_INCOMPLETE_FILE",
@@ -67,6 +72,7 @@ __all__ = [
     "JobKind",
     "MethodFolder",
     "MethodRun",
+    "asked_row_sha256",
     "check_dataset_finished",
     "check_lookable",
     "check_outside_dataset",
@@ -75,6 +81,7 @@ __all__ = [
     "resolve_path",
     "unlookable",
     "video_file_stem",
+    "video_fingerprint",
 ]
 
 log = logging.getLogger(__name__)
@@ -768,3 +775,86 @@ def _not_a_method_folder(path: Path, run_dir: Path) -> str | None:
     if nested:
         return f"holds the method folder(s) {_listing(nested)}: a run folder inside the run folder?"
     return f"holds no run file ({expected} or {TRAJECTORIES_DIR}/), only {_listing(names)}"
+
+
+#: Bytes read from each end of a video file for its fingerprint (:func:`video_fingerprint`).
+FINGERPRINT_BYTES = 64 * 1024
+
+
+def video_fingerprint(path: Path) -> str | None:
+    """SHA-256 of a video file's size and its first and last :data:`FINGERPRINT_BYTES` bytes;
+    None when the file cannot be read, or is not a regular file (a named pipe, socket or device:
+    the run records that video's failure itself).
+
+    A resumed run skips the videos that have records; a dataset regenerated in place under the
+    same names would keep the old videos' answers without a word, so run.json keeps this per
+    video and ``--resume`` runs a changed video again. Both ends of the file: an mp4's index (the
+    size of every frame) sits at one of them, so a re-encoded clip changes it; reading 128 KiB a
+    video instead of the whole file keeps the check cheap on a thousand-clip benchmark. A copy or
+    a move of the dataset keeps the fingerprints (unlike modification times).
+
+    The file is opened without blocking (``O_NONBLOCK``) and looked at before it is read: a video
+    replaced by a named pipe while a run goes on blocked the run's main process in ``open()`` for
+    good (until a writer came), and Ctrl-C could not stop it.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = Path(tmp) / "v.mp4"
+        ...     _ = clip.write_bytes(b"frames")
+        ...     first = video_fingerprint(clip)
+        ...     _ = clip.write_bytes(b"framez")
+        ...     first != video_fingerprint(clip), video_fingerprint(Path(tmp) / "missing.mp4")
+        (True, None)
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe: no wait for a writer
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):  # a pipe, socket or device: no video file
+                return None
+            size = st.st_size
+            digest = hashlib.sha256(str(size).encode() + b"\0" + fh.read(FINGERPRINT_BYTES))
+            if size > FINGERPRINT_BYTES:
+                fh.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+                digest.update(fh.read(FINGERPRINT_BYTES))
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+#: answer_run.json's ``video_info[row]`` key for a multiple-choice row the method answered (or failed
+#: on: a record): the SHA-256 of what it was asked (:func:`asked_row_sha256`). ``--resume`` answers
+#: such a row again when it changed since (see :func:`_rows_changed_since_answered`).
+ASKED_SHA256_KEY = "asked_sha256"
+
+
+def asked_row_sha256(row: MCQRow, media: Sequence[Path]) -> str | None:
+    """SHA-256 of what a method is asked with ``row``: its cells but the right answer (its table,
+    index, question, options, category, media paths and types) and its media files
+    (:func:`video_fingerprint`); None when a medium cannot be read.
+
+    Not the right answer (a corrected answer is scored from the table, the reply stands), nor the
+    method's settings (``--resume`` with other settings is refused) nor camerabench's version (a
+    newer camerabench answers no unchanged row again): unlike :func:`answer_row_sha256`, which
+    digests what a finding that the method does *not* answer a row rests on.
+
+    Example:
+        >>> import dataclasses, tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = Path(tmp) / "v.mp4"
+        ...     _ = clip.write_bytes(b"frames")
+        ...     sizes = {"A": "Wide", "B": "Close"}
+        ...     row = MCQRow("0", "t", ("video",), ("v.mp4",), "Size?", sizes, "A", "shot size", 2)
+        ...     first = asked_row_sha256(row, [clip])
+        ...     corrected = first == asked_row_sha256(dataclasses.replace(row, answer="B"), [clip])
+        ...     edited = dataclasses.replace(row, options={"A": "Wide", "B": "Medium"})
+        ...     corrected, first != asked_row_sha256(edited, [clip]), asked_row_sha256(row, [Path(tmp) / "gone"])
+        (True, True, None)
+    """
+    prints = [video_fingerprint(m) for m in media]
+    if any(p is None for p in prints):
+        return None
+    cells = {k: v for k, v in row.to_columns().items() if k != "answer"}
+    doc = {"row": {"table": row.table, **cells}, "media": prints}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()

@@ -541,8 +541,8 @@ def fit_calibration(
         samples: primitive stem -> (labels (N,), scores (N,), videos (N,)), scored samples only.
         n_splits: video-level folds.
         same_clip: video -> clip key (:func:`~camerabench.crossfit.same_file_keys`): the names of
-            one clip (a linked file) are one video for the folds and the inner model choice, so
-            no map is fitted on a clip's label under one name and applied to it under another.
+            one clip (a linked or copied file) are one video for the folds and the inner model
+            choice, so no map is fitted on a clip's label under one name and applied to it under another.
 
     Returns:
         ``(per_key, folds)``: primitive stem (and :data:`POOLED`) -> calibration; video -> fold.
@@ -562,7 +562,7 @@ def fit_calibration(
     n_splits = _check_n_splits(n_splits)
     samples = {name: _checked_samples(name, *value) for name, value in samples.items()}
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
-    # one clip under two names (a linked file) in two folds: the map of one fold saw its label
+    # one clip under two names (a linked or copied file) in two folds: the map of one fold saw its label
     clip = clip_names(videos, same_clip)
     clips = sorted(set(clip.values()))
     if len(clips) < 2:
@@ -996,6 +996,12 @@ def _calibrate_locked(
                 "with that --data"
             )
         log.warning("%s: the run scored %s, which is gone; taking %s as it moved", folder.run_info, scored, data)
+    # videos changed since the run: their scores are of the files as they were (said, not refused: as evaluate)
+    from camerabench.eval.evaluate import changed_videos_note  # evaluate imports this module
+
+    changed = changed_videos_note(run, dataset, {})
+    if changed is not None:
+        log.warning("%s: %s", method, changed)
     samples = calibration_samples(dataset, run)
     if not any(len(y) for y, _, _ in samples.values()):
         table = run.scores
@@ -1010,7 +1016,7 @@ def _calibrate_locked(
     same_clip = same_file_keys({v: dataset.video_path(v) for v in videos})
     n_clips = len(set(clip_names(videos, same_clip).values()))
     if n_clips < 2:
-        names = f" (its {len(videos)} names are one file)" if len(videos) > 1 else ""
+        names = f" (its {len(videos)} names are one clip: links or copies of one file)" if len(videos) > 1 else ""
         raise CameraBenchError(
             f"{folder.scores}: scored binary samples of {n_clips} video only{names}; calibration is cross-fitted "
             "over video folds and needs at least 2 videos"

@@ -11,7 +11,16 @@ labels: labels without a record count as missing, and when no record matches any
 warning (and the section's note) names the likely cause, such as video names with a folder
 prefix or edited question text. A method whose ``predict`` stopped in or before its answering
 pass of the multiple-choice tables gets the ``mcq`` section with the rows never asked counted as
-missing, and a warning. AP, accuracies and similarities are fractions in [0, 1];
+missing, and a warning.
+
+Inputs changed since the run are said, not silently scored: a video the method scored whose file
+changed since its ``predict`` (``run.json``'s ``video_sha256``; swapped, overwritten or emptied
+under the same name) or can no longer be read keeps its scores (no number changes), with a
+warning and the method's ``changed_videos``; a multiple-choice row answered before its question,
+options, category or media changed (``answer_run.json``'s digest of what each row was asked) is
+stale: its answer is not scored against the row as it is now, but counted (``mcq.stale``), with a
+warning and the section's note. Runs of a camerabench that kept no such digests are not checked.
+AP, accuracies and similarities are fractions in [0, 1];
 undefined values are NaN (``null`` in strict JSON).
 """
 
@@ -43,13 +52,23 @@ from camerabench.eval.results import EvaluationResult, MCQResult, MethodResult, 
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.locks import LOCK_FILE, lock_holder
-from camerabench.records import read_run_info
-from camerabench.runfolder import ANSWERS_FILE, SCORES_FILE, MethodRun, read_run
+from camerabench.records import RunInfo, read_run_info
+from camerabench.runfolder import (
+    ANSWERS_FILE,
+    ASKED_SHA256_KEY,
+    SCORES_FILE,
+    MethodRun,
+    asked_row_sha256,
+    read_run,
+    video_fingerprint,
+)
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
 
 __all__ = [
     "Evaluation",
+    "changed_videos",
+    "changed_videos_note",
     "check_rpe_span",
     "evaluate",
     "evaluate_run",
@@ -354,8 +373,8 @@ def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, st
     folder holds no predict run (answers written by hand or by another tool are read as they are).
     """
     info_path = run.layout.answer_run_info
-    if info_path.is_file():
-        info = read_run_info(info_path)
+    info = _answer_run_info(run)
+    if info is not None:
         if info.finished is not None:
             return None
         recorded = set(run.answers or {})
@@ -375,6 +394,113 @@ def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, st
             f"its predict run stopped before answering them (no {info_path.name}, no {run.layout.answers.name})"
         )
     return None
+
+
+def changed_videos(
+    info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None]
+) -> tuple[list[str], list[str], int]:
+    """The videos a run scored whose files changed since, those that can no longer be read, and
+    how many were checked: ``(changed, unreadable, checked)``, names sorted.
+
+    Checked: the videos of ``dataset`` the run ran (``run.json``'s ``seconds_per_video``) with a
+    fingerprint in its ``video_sha256`` (:func:`~camerabench.runfolder.video_fingerprint`); a
+    run.json without them (an older camerabench) checks nothing. ``prints`` caches the current
+    fingerprints by video name (128 KiB read per video): pass one dict for every method of an
+    evaluation, so each video is read once.
+    """
+    if info is None or not info.video_sha256:
+        return [], [], 0
+    checked = sorted(info.video_sha256.keys() & info.seconds_per_video.keys() & set(dataset.videos()))
+    changed, unreadable = [], []
+    for video in checked:
+        if video not in prints:
+            prints[video] = video_fingerprint(dataset.video_path(video))
+        now = prints[video]
+        if now is None:
+            unreadable.append(video)
+        elif now != info.video_sha256[video]:
+            changed.append(video)
+    return changed, unreadable, len(checked)
+
+
+def changed_videos_note(run: MethodRun, dataset: Dataset, prints: dict[str, str | None]) -> str | None:
+    """What to say of a method whose scored videos changed since its ``predict`` (their files
+    swapped, overwritten or emptied under the same names), or None when none did
+    (:func:`changed_videos`): their records are of the files as they were, which only
+    ``predict --resume`` (which runs a changed video again) notices otherwise. No number changes."""
+    changed, unreadable, checked = changed_videos(run.info, dataset, prints)
+    if not (changed or unreadable):
+        return None
+    parts = []
+    if changed:
+        parts.append(f"{len(changed)} of the {checked} videos it scored changed since its run (e.g. {changed[0]})")
+    if unreadable:
+        what = "" if changed else f" of the {checked} videos it scored"
+        parts.append(f"{len(unreadable)}{what} can no longer be read (e.g. {unreadable[0]})")
+    return (
+        " and ".join(parts) + ": their scores are of the files as they were; run camerabench predict --resume "
+        "to score them again"
+    )
+
+
+def _answer_run_info(run: MethodRun) -> RunInfo | None:
+    """The method's ``answer_run.json``, or None when it has none."""
+    path = run.layout.answer_run_info
+    return read_run_info(path) if path.is_file() else None
+
+
+def _stale_rows(
+    name: str, run: MethodRun, rows: list[MCQRow], root: Path, asked: dict[tuple[str, str], str | None]
+) -> set[tuple[str, str]]:
+    """The multiple-choice rows with an answer record whose question, options, category or media
+    changed since the method answered them, with a warning: ``answer_run.json``'s
+    ``video_info["table:index"]`` :data:`~camerabench.runfolder.ASKED_SHA256_KEY` is not what
+    :func:`~camerabench.runfolder.asked_row_sha256` gives now (options reordered, a clip
+    replaced: the stored reply's letter refers to the options as they were).
+
+    A row without that key (an ``answer_run.json`` of an older camerabench, answers written by
+    hand) is not checked, nor is one whose media cannot be read now (said in the warning).
+    ``asked`` caches the current digests by row, so that each row's media are read once per
+    evaluation.
+    """
+    info = _answer_run_info(run) if run.answers else None
+    if info is None:
+        return set()
+    answered = match_answers(rows, run.answers or {})
+    stale: set[tuple[str, str]] = set()
+    unreadable = 0
+    for row in rows:
+        key = (row.table, row.index)
+        before = info.video_info.get(f"{row.table}:{row.index}", {}).get(ASKED_SHA256_KEY)
+        if key not in answered or before is None:
+            continue
+        if key not in asked:
+            asked[key] = asked_row_sha256(row, row.media(root))
+        now = asked[key]
+        if now is None:
+            unreadable += 1
+        elif now != before:
+            stale.add(key)
+    if stale:
+        table, index = min(stale)
+        log.warning(
+            "%s: %d of %d answered multiple-choice rows changed since the method answered them (their question, "
+            "options, category or media; e.g. table %r, index %r): their answers are not scored against the "
+            "changed rows, and counted as stale; run camerabench predict --resume to answer them again",
+            name,
+            len(stale),
+            len(answered),
+            table,
+            index,
+        )
+    if unreadable:
+        log.warning(
+            "%s: the media of %d answered multiple-choice row(s) can no longer be read: whether they changed since "
+            "the method answered them is not known (their answers are scored)",
+            name,
+            unreadable,
+        )
+    return stale
 
 
 def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None:
@@ -615,6 +741,9 @@ def evaluate(
     data_path = str(Path(data_dir).resolve())
     # each method's samples before the failed-sample policy: the knob table counts its failed and missing ones
     every_sample: dict[str, dict[Any, Any]] = {}
+    # current fingerprints of the videos and digests of the multiple-choice rows, read once for all methods
+    prints: dict[str, str | None] = {}
+    asked: dict[tuple[str, str], str | None] = {}
     for name, run in runs.items():
         log.info("evaluating %s", name)
         writer = _writer_of(run)
@@ -634,9 +763,13 @@ def evaluate(
             )
         if run.info is not None and run.info.data is not None and run.info.data != data_path:
             log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
+        changed = changed_videos_note(run, dataset, prints)
+        if changed is not None:
+            log.warning("%s: %s", name, changed)
         out = MethodResult(
             run_info=_run_info(run),
             in_progress=ev.in_progress.get(name),
+            changed_videos=changed,
             duplicate_records=run.duplicates or None,
             duplicate_captions=run.caption_duplicates or None,
             duplicate_answers=run.answer_duplicates or None,
@@ -710,7 +843,11 @@ def evaluate(
         if mcq_rows and (run.answers is not None or unasked is not None):
             _warn_unmatched_answers(name, run, mcq_rows)
             out.mcq = mcq_section(
-                mcq_rows, run.answers or {}, failed, unasked=unasked[0] if unasked is not None else frozenset()
+                mcq_rows,
+                run.answers or {},
+                failed,
+                unasked=unasked[0] if unasked is not None else frozenset(),
+                stale=_stale_rows(name, run, mcq_rows, dataset.root, asked),
             )
             if run.answers is not None and not run.answers:
                 _say_empty_answers(name, run, out.mcq)

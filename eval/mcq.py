@@ -30,7 +30,11 @@ accuracy, and the section names it; its rows are in its own ``missing``, not in 
 of the rows is scored or counted in the section's ``missing``. Rows the method was never asked
 (``evaluate`` reads them from an ``answer_run.json`` without a finish time: a ``predict``
 interrupted in its answering pass) are missing, whatever their category: an unfinished pass is
-not a coverage gap. Answer records that match no row (a table the dataset lacks, an index not in
+not a coverage gap. Rows answered before their question, options, category or media changed
+(``evaluate`` compares ``answer_run.json``'s digest of what each row was asked with the table now)
+are stale: the stored reply's letter refers to the options as they were, so it is not scored
+against the changed row; stale rows are left out of the accuracy under either policy and counted
+(``stale``, and the note). Answer records that match no row (a table the dataset lacks, an index not in
 its table) are not evaluated; they are counted (``unmatched_answers``) and named in the section's
 note.
 
@@ -184,6 +188,7 @@ def mcq_section(
     answers: Mapping[tuple[str | None, str], AnswerRecord],
     failed: FailedPolicy = "lowest",
     unasked: Collection[tuple[str, str]] = frozenset(),
+    stale: Collection[tuple[str, str]] = frozenset(),
 ) -> MCQResult | None:
     """Accuracy of one method's answers on multiple-choice rows.
 
@@ -194,6 +199,10 @@ def mcq_section(
         failed: ``lowest`` (failed and missing rows are wrong) or ``drop`` (left out).
         unasked: (table, index) of rows the method was never asked (an answering pass that
             did not finish): missing, and their category is not outside the method's coverage.
+        stale: (table, index) of rows whose answer record was given before the row changed
+            (its question, options, category or media): not scored against the row as it is
+            now; left out of the accuracy under either policy and counted (``stale``). A stale
+            row's record still puts its category in the method's coverage.
 
     Returns:
         The section, or None when ``rows`` is empty.
@@ -222,12 +231,15 @@ def mcq_section(
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
-        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked"), 0))
+        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked", "stale"), 0))
         t["rows"] += 1
         key = matched.get((row.table, row.index))
         rec = answers[key] if key is not None else None
         t["records"] += rec is not None
         t["unasked"] += rec is None and (row.table, row.index) in unasked
+        if rec is not None and (row.table, row.index) in stale:
+            t["stale"] += 1  # a reply to the row as it was: neither right nor wrong for the row as it is
+            continue
         if rec is None or rec.status == "failed" or rec.answer is None:
             t["missing" if rec is None else "failed"] += 1
             if failed == "lowest":
@@ -244,7 +256,11 @@ def mcq_section(
         scored = 0 if cat in uncovered else t["scored"]
         counts = {k: t[k] for k in _COUNTS if k != "scored"}
         per_category[cat] = CategoryAccuracy(
-            _accuracy(t["correct"], scored), scored=scored, covered=cat not in uncovered, **counts
+            _accuracy(t["correct"], scored),
+            scored=scored,
+            covered=cat not in uncovered,
+            stale=t["stale"] or None,
+            **counts,
         )
     covered = {cat: c for cat, c in per_category.items() if c.covered}
     undefined = [cat for cat, c in covered.items() if not math.isfinite(c.accuracy)]
@@ -279,6 +295,13 @@ def mcq_section(
         notes.append(
             f"{n_unasked} of {len(rows)} rows never asked (the answering pass did not finish): counted as missing"
         )
+    n_stale = sum(t["stale"] for t in tally.values())
+    if n_stale:
+        notes.append(
+            f"{n_stale} of {len(rows)} rows changed since the method answered them (their question, options, "
+            "category or media): stale, their answers are left out of the accuracy; run camerabench predict "
+            "--resume to answer them again"
+        )
     if unmatched:  # a row of another version of the table, a table the dataset lacks: not evaluated
         table, index = unmatched[0]
         where = f"table {table!r}" if table is not None else "no table"
@@ -301,5 +324,6 @@ def mcq_section(
         missing=totals["missing"],
         extraction=extraction,
         unmatched_answers=len(unmatched) or None,
+        stale=n_stale or None,
         note="; ".join(notes) or None,
     )

@@ -1383,10 +1383,11 @@ def _count(value: Any) -> int:
 
 
 def _counted_cell(cell: str, acc: Any) -> str:
-    """A category's cell with its failed and missing rows, when it has any: ``70.0 (2 failed, 1 missing)``."""
+    """A category's cell with its failed, missing and stale rows (answered before the row changed),
+    when it has any: ``70.0 (2 failed, 1 missing)``."""
     if acc is None or not acc.covered:
         return cell
-    counts = [f"{n} {what}" for what in ("failed", "missing") if (n := _count(getattr(acc, what)))]
+    counts = [f"{n} {what}" for what in ("failed", "missing", "stale") if (n := _count(getattr(acc, what, None)))]
     return f"{cell} ({', '.join(counts)})" if counts else cell
 
 
@@ -1834,6 +1835,9 @@ def write_report(
     )
     for name, why in ev.in_progress.items():
         doc.p(f"Partial results: {_plain(name)}: {_plain(why)}.")
+    for name, m in result.methods.items():
+        if m.changed_videos:
+            doc.p(f"Changed videos: {_plain(name)}: {_plain(m.changed_videos)}.")
     csvs: list[str] = []
     _binary_part(doc, ev, out, csvs)
     _knob_part(doc, ev, out, csvs)

@@ -8,7 +8,8 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
     {"data", "run", "failed_policy", "n_bootstrap", "seed",
      "methods": {NAME: {"run_info", "duplicate_records", "duplicate_captions", "duplicate_answers",
                         "binary", "vqa", "retrieval",
-                        "captions", "trajectory", "calibration", "mcq", "in_progress"}},
+                        "captions", "trajectory", "calibration", "mcq", "in_progress",
+                        "changed_videos"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
      "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"}}},
@@ -1079,6 +1080,9 @@ class CategoryAccuracy(Section):
         correct, unparsed, failed, missing: counts (unparsed, failed and missing are wrong
             under ``lowest``; failed and missing are left out under ``drop``).
         covered: False when the method recorded no answer for any row of the category.
+        stale: rows answered before they changed (question, options, category or media): not
+            scored against the row as it is now, so neither in ``scored`` nor in the accuracy
+            (None when none, and in a document of a camerabench that did not check them).
     """
 
     accuracy: float = field(metadata=_FRACTION)
@@ -1089,20 +1093,23 @@ class CategoryAccuracy(Section):
     failed: int
     missing: int
     covered: bool = True
+    stale: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         _must(self.scored <= self.rows, f"{self.scored} scored of {self.rows} rows", (*keys, "scored"))
+        _must((self.stale or 0) >= 0, f"{self.stale} stale rows", (*keys, "stale"))
         _must(self.correct <= self.scored, f"{self.correct} correct of {self.scored} scored", (*keys, "correct"))
         _must(
             self.correct + self.unparsed <= self.scored,
             f"{self.correct} correct + {self.unparsed} unparsed, more than the {self.scored} scored",
             (*keys, "unparsed"),
         )
-        counted = self.correct + self.unparsed + self.failed + self.missing
+        counted = self.correct + self.unparsed + self.failed + self.missing + (self.stale or 0)
         _must(
             counted <= self.rows,
-            f"correct {self.correct} + unparsed {self.unparsed} + failed {self.failed} + missing {self.missing}, "
-            f"more than the {self.rows} rows",
+            f"correct {self.correct} + unparsed {self.unparsed} + failed {self.failed} + missing {self.missing}"
+            + (f" + stale {self.stale}" if self.stale else "")
+            + f", more than the {self.rows} rows",
             (*keys, "rows"),
         )
 
@@ -1123,7 +1130,12 @@ class MCQResult(Section):
         unmatched_answers: answer records that match no row of the tables (not evaluated); None
             when every record matches one, and in a document of a camerabench that did not count
             them (left out of the document when None, so older versions read it).
-        note: categories outside coverage; rows left out under ``drop``; answers matching no row.
+        stale: rows of the covered categories answered before they changed (their question,
+            options, category or media, by ``answer_run.json``'s digest of what each row was
+            asked): left out of the accuracy under either policy; None when none (and in a
+            document of a camerabench that did not check them).
+        note: categories outside coverage; rows left out under ``drop``; answers matching no row;
+            stale rows.
     """
 
     per_category: dict[str, CategoryAccuracy]
@@ -1137,6 +1149,7 @@ class MCQResult(Section):
     extraction: dict[str, int] = field(default_factory=dict)
     note: str | None = None
     unmatched_answers: int | None = None
+    stale: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         rows = sum(c.rows for c in self.per_category.values())
@@ -1149,6 +1162,12 @@ class MCQResult(Section):
                 f"{getattr(self, name)}, but the covered categories' counts add up to {total}",
                 (*keys, name),
             )
+        stale = sum(c.stale or 0 for c in covered)
+        _must(
+            (self.stale or 0) == stale,
+            f"{self.stale}, but the covered categories' stale rows add up to {stale}",
+            (*keys, "stale"),
+        )
 
 
 @dataclass
@@ -1164,6 +1183,10 @@ class MethodResult(Section):
             held its folder when it was read (None when no writer held it). Like every optional
             field it is left out of the document when None, so documents of finished runs read
             in older versions of camerabench too (an older version refuses the unknown key).
+        changed_videos: how many of the videos the method scored changed (or can no longer be
+            read) since its ``predict``, by ``run.json``'s ``video_sha256``, with an example: its
+            records are of the files as they were (None when none did, or run.json kept no
+            fingerprints). No number is changed by it.
         kind: what the method is (``geometric``, ``semantic``, ...): ``run.json``'s
             ``method_kind``, else ``geometric`` when it wrote trajectories and ``semantic``
             otherwise. Not part of the document; :meth:`from_dict` reads ``run_info``.
@@ -1181,6 +1204,7 @@ class MethodResult(Section):
     calibration: CalibrationResult | None = None
     mcq: MCQResult | None = None
     in_progress: str | None = None
+    changed_videos: str | None = None
     kind: str | None = field(default=None, metadata=_NOT_SERIALISED)
 
     @classmethod

@@ -76,7 +76,8 @@ def public_data() -> Path:
     return public_data_dir()
 
 
-#: The six tiny videos of :func:`six_videos` (dark 16x16 frames; the dummy method scores them).
+#: The six tiny videos of :func:`six_videos` (dark 16x16 frames, each its own grey level: files
+#: with the same bytes are one clip to cross-fitting; the dummy method scores them).
 SIX_VIDEOS = [f"v{i}.mp4" for i in range(6)]
 
 
@@ -94,8 +95,8 @@ def six_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
         recs = [BinaryRecord.make(v, prim, i % 2 == 0) for i, v in enumerate(SIX_VIDEOS)]
         write_binary_file(root / "labels" / "binary_classification" / prim.file, recs)
     frames = np.zeros((4, 16, 16, 3), np.uint8)
-    for v in SIX_VIDEOS:
-        write_video(root / "videos" / v, frames, fps=4)
+    for i, v in enumerate(SIX_VIDEOS):
+        write_video(root / "videos" / v, frames + 8 * i, fps=4)
     return root
 
 

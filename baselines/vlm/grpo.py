@@ -115,6 +115,7 @@ from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_i
 from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig, check_max_new_tokens
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
+    TrainExample,
     _binary_found,
     _config_size,
     _interrupted,
@@ -124,6 +125,7 @@ from camerabench.baselines.vlm.train import (
     check_lora_rank,
     check_media_decode,
     check_pixel_budgets,
+    check_text_lengths,
     freeze,
     mcq_rows,
     refuse_control_text,
@@ -701,6 +703,11 @@ def grpo(
     data = Dataset(data_dir)
     prompts = build_prompts(data, config)
     check_prompt_pool(len(prompts), config, data_dir)
+    # a prompt (an MCQ row's question and options) that leaves no room for a completion, before the media
+    as_examples = [
+        TrainExample(p.video or (p.row.paths[0] if p.row else ""), p.prompt, p.answer, p.kind, p.row) for p in prompts
+    ]
+    check_text_lengths(model_dir, data, as_examples, "GRPO", with_answer=False)
     check_media_decode(data, {p.video for p in prompts if p.video}, [p.row for p in prompts if p.row is not None])
     if not config.reasoning and config.format_weight > 0:
         log.warning(

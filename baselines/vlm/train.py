@@ -42,7 +42,7 @@ import operator
 import random
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path
@@ -51,9 +51,14 @@ from typing import Any
 import torch
 
 from camerabench.baselines.vlm.checkpoint import (
+    _PAD_TOKENS,
     _WEIGHT_FILES,
+    Encoded,
     QwenVL,
+    _chat_template,
+    _one_line,
     _read_object,
+    _transformers_config,
     check_checkpoint,
     check_checkpoint_out,
     checkpoint_folder,
@@ -69,8 +74,8 @@ from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_i
 from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
-from camerabench.errors import CameraBenchError, FileFormatError, VideoError
-from camerabench.fileio import atomic_write_text
+from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
+from camerabench.fileio import atomic_write_text, read_json_document
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
 from camerabench.video import check_video
@@ -85,6 +90,7 @@ __all__ = [
     "check_lora_rank",
     "check_media_decode",
     "check_pixel_budgets",
+    "check_text_lengths",
     "freeze",
     "lora_rank_limit",
     "mcq_rows",
@@ -438,6 +444,139 @@ def check_media_decode(data: Dataset, videos: Iterable[str], rows: Iterable[MCQR
         )
 
 
+def _max_positions(model_dir: str | Path) -> int | None:
+    """The text model's ``max_position_embeddings`` as :attr:`QwenVL.max_positions` reads it (the
+    transformers config of ``config.json``, no weights); None when it sets none."""
+    cfg_path = Path(model_dir) / "config.json"
+    text_config = _transformers_config(cfg_path, _read_object(cfg_path)).get_text_config()
+    value = getattr(text_config, "max_position_embeddings", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _text_renderer(model_dir: str | Path) -> QwenVL:
+    """A :class:`QwenVL` holding the checkpoint's tokenizer and chat template but no model: enough for
+    :meth:`QwenVL.render` (the prompt text exactly as training renders it), without loading weights.
+
+    Raises:
+        FileFormatError: the tokenizer does not load, or there is no chat template.
+    """
+    ensure_transformers_importable()
+    from transformers import AutoTokenizer
+
+    path = Path(model_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except Exception as exc:  # tokenizers raises plain Exception on a malformed file; re-raised naming it
+        raise FileFormatError(path, f"the tokenizer does not load: {_one_line(exc)}") from exc
+    renderer = QwenVL.__new__(QwenVL)  # render() reads only these attributes
+    renderer.path, renderer.tokenizer, renderer.think_close = path, tokenizer, ""
+    renderer.chat_template = _chat_template(path, tokenizer)
+    return renderer
+
+
+#: Stand-ins for a video and an image in a rendered prompt (one placeholder each, as a real one).
+_VIDEO_PROBE = VisualInputs(torch.zeros(0), (1, 1, 1), 1, 1.0, 1.0)
+_IMAGE_PROBE = VisualInputs(torch.zeros(0), (1, 1, 1), 1, None, None)
+
+
+def _example_types(e: TrainExample) -> tuple[str, ...]:
+    """The media types of an example's content, in prompt order (an MCQ row's, else one video)."""
+    return e.row.types if e.row is not None else ("video",)
+
+
+def check_text_lengths(
+    model_dir: str | Path,
+    data: Dataset,
+    examples: Sequence[TrainExample],
+    what: str = "training",
+    with_answer: bool = True,
+) -> None:
+    """Refuse, before the model's weights load and before any medium is decoded, examples whose text
+    alone is longer than the checkpoint's ``max_position_embeddings`` (config.json).
+
+    The text is counted as :meth:`QwenVL.encode` builds it: the chat-template prompt (its visual
+    placeholders not counted) and, with ``with_answer`` (SFT), the target answer and the closing
+    ``<|im_end|>``; without it (GRPO's prompts), at least one completion token must fit after the
+    prompt. A 40,000-word caption was found only when training reached it (after loading the model,
+    decoding every medium and some optimiser steps), by an error naming neither the label file nor the
+    video. The visual tokens need the media decoded and are not counted here (the in-training check
+    still refuses a prompt they make too long), so this count is a lower bound: it refuses only what
+    cannot fit. Prompts and answers are tokenised once each, without padding (a thousand captions
+    take well under a second).
+
+    Raises:
+        FileFormatError: naming the first such example's label file and line (a caption's item index,
+            an MCQ table's row), its video, its token counts and the limit, and how many examples are
+            too long.
+    """
+    limit = _max_positions(model_dir)
+    if limit is None or not examples:
+        return
+    renderer = _text_renderer(model_dir)
+    tokenizer = renderer.tokenizer
+    pad_ids = {int(tokenizer.convert_tokens_to_ids(t)) for t in _PAD_TOKENS.values()}
+    probes = {"video": _VIDEO_PROBE, "image": _IMAGE_PROBE}
+    keys = list(dict.fromkeys((_example_types(e), e.prompt) for e in examples))
+    rendered = [renderer.render([*(probes[t] for t in types), prompt]) for types, prompt in keys]
+    # verbose=False: no transformers warning about a text longer than the tokenizer's model_max_length
+    prompt_ids = tokenizer(rendered, add_special_tokens=False, padding=False, verbose=False)["input_ids"]
+    prompt_len = {key: sum(i not in pad_ids for i in ids) for key, ids in zip(keys, prompt_ids, strict=True)}
+    answer_len: dict[str, int] = {}
+    if with_answer:
+        answers = list(dict.fromkeys(e.answer for e in examples))
+        answer_ids = tokenizer(answers, add_special_tokens=False, padding=False, verbose=False)["input_ids"]
+        answer_len = {a: len(ids) + 1 for a, ids in zip(answers, answer_ids, strict=True)}  # + <|im_end|>
+    room = 0 if with_answer else 1  # GRPO: the prompt must leave room for a completion token
+    too_long = [
+        (e, prompt_len[(_example_types(e), e.prompt)], answer_len.get(e.answer, 0))
+        for e in examples
+        if prompt_len[(_example_types(e), e.prompt)] + answer_len.get(e.answer, 0) + room > limit
+    ]
+    if not too_long:
+        return
+    e, n_prompt, n_answer = too_long[0]
+    label_file, line, which = _example_source(data, e)
+    counts = f"prompt {n_prompt}, answer and its closing <|im_end|> {n_answer}" if with_answer else "the prompt"
+    fits = "" if with_answer else ", leaving no room for a completion token"
+    more = f" ({len(too_long)} of the {len(examples)} {what} examples are too long)" if len(too_long) > 1 else ""
+    shorten = {
+        "caption": "shorten the caption or leave captions out (--no-captions)",
+        "mcq": "shorten the question or its options, or leave multiple-choice rows out (--no-mcq)",
+        "binary": "use a checkpoint with more positions",
+    }[e.kind]
+    raise FileFormatError(
+        label_file,
+        f"{which}: the {e.kind} {what} example's text is {n_prompt + n_answer} tokens ({counts}) before any "
+        f"visual token, more than the {limit} positions of {model_dir} (config.json max_position_embeddings)"
+        f"{fits}{more}; {shorten}",
+        line,
+    )
+
+
+def _example_source(data: Dataset, e: TrainExample) -> tuple[Path, int | None, str]:
+    """The label file an example comes from, its line there (None if unknown) and the item or row and
+    video it names, for an error message."""
+    if e.row is not None:
+        folder = data.labels_dir / "shotbench"
+        table = next(
+            (p for p in (folder / f"{e.row.table}{ext}" for ext in (".tsv", ".xlsx")) if p.is_file()),
+            folder / f"{e.row.table}.tsv",
+        )
+        return table, e.row.line, f"row {e.row.index} (media {', '.join(repr(p) for p in e.row.paths)})"
+    if e.kind == "caption":
+        path = data.labels_dir / "caption_data.json"
+        doc = read_json_document(path)
+        wanted = {"video": e.video, "question": e.prompt, "answer": e.answer}
+        index = next((i for i, obj in enumerate(doc.value) if obj == wanted), None)
+        if index is None:  # not in the file as read now (changed since): named by its video alone
+            return path, None, f"the caption of video {e.video!r}"
+        return path, doc.line_of(index), f"item {index} (video {e.video!r})"
+    # the question alone, or followed by an instruction (vqa_prompt's suffix, GRPO's reasoning one)
+    prim = next((p for p in data.binary if e.prompt == p.question or e.prompt.startswith(p.question + " ")), None)
+    folder = data.labels_dir / "binary_classification"
+    return (folder / f"{prim.value}.jsonl" if prim is not None else folder), None, f"video {e.video!r}"
+
+
 def refuse_mcq_control_text(data: Dataset, row: MCQRow) -> None:
     """:func:`refuse_control_text` for a multiple-choice row's question and options (its table and line)."""
     table = data.labels_dir / "shotbench" / f"{row.table}.tsv"
@@ -699,6 +838,9 @@ def train(
     mcq = [e.row for e in examples if e.row is not None]
     _, total_steps = plan_steps(len(examples), config)  # before the media are decoded
     warn_batch_above_examples(len(examples), config)
+    # the text before the media and the model: a caption longer than the model's positions stopped the
+    # run when training reached it, naming no label file or video
+    check_text_lengths(model_dir, data, examples)
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
@@ -729,6 +871,12 @@ def train(
             return [*media((e.row.table, e.row.index)), e.prompt]
         return [video(e.video), e.prompt]
 
+    def encode(e: TrainExample) -> Encoded:
+        try:
+            return vl.encode(content(e), answer=e.answer)
+        except PredictionError as exc:  # too long with its visual tokens: re-raised naming the example
+            raise PredictionError(f"{_describe([e])}: {exc}") from exc
+
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     # warm-up steps run at lr * step / warmup_steps, the first at lr 0: a warm-up as long as the whole
     # run (1 step, warmup >= 0.5) trained at lr 0 and saved the base model unchanged
@@ -750,7 +898,7 @@ def train(
                 group = micro[k : k + config.grad_accum]
                 step_loss = 0.0
                 for batch_idx in group:
-                    batch = [vl.encode(content(examples[i]), answer=examples[i].answer) for i in batch_idx]
+                    batch = [encode(examples[i]) for i in batch_idx]
                     with autocast:
                         loss = model(**vl.model_inputs(batch)).loss
                     if not torch.isfinite(loss):

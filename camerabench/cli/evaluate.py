@@ -125,7 +125,8 @@ def summary_lines(result: EvaluationResult) -> list[str]:
     The mean AP's 95 % interval reads ``[lo, hi over K/N]`` when it averages K of the N
     primitives of the mean (the others have a class on fewer than 2 videos): it need not then
     hold the mean. An MCQ section's counts name the rows of categories outside the method's
-    coverage, which neither its failed nor its missing count holds. A method name is shown
+    coverage, which neither its failed nor its missing count holds, and its stale rows (answered
+    before the row changed: not scored) when there are any. A method name is shown
     escaped (:func:`~camerabench.eval.results.escaped_text`): one of a hand-made result may
     hold a lone surrogate (a byte that is not UTF-8), which a UTF-8 stdout cannot print, or a
     line break, which would split its line.
@@ -156,10 +157,14 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             q = m.mcq
             # a category outside coverage is in neither count: its rows would read as "0 missing"
             outside = sum(c.rows for c in q.per_category.values() if not c.covered)
-            counts = f"({q.failed} failed, {q.missing} missing" + (
+            # rows answered before they changed (not scored against the rows as they are now)
+            stale = f", {q.stale} stale" if q.stale else ""
+            counts = f"({q.failed} failed, {q.missing} missing{stale}" + (
                 f", {outside}/{q.rows} rows outside coverage)" if outside else ")"
             )
             parts.append(f"MCQ avg {_pct(q.mean_accuracy)} pooled {_pct(q.pooled_accuracy)} {counts}")
+        if m.changed_videos:
+            parts.append("(videos changed since the run)")
         if m.trajectory is not None:
             t = m.trajectory
             ape = t.mean.ape_trans_rmse

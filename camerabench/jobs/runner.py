@@ -85,7 +85,14 @@ from camerabench.records import (
     write_run_info,
     write_scores,
 )
-from camerabench.runfolder import JobKind, MethodFolder, check_dataset_finished
+from camerabench.runfolder import (
+    ASKED_SHA256_KEY,
+    JobKind,
+    MethodFolder,
+    asked_row_sha256,
+    check_dataset_finished,
+    video_fingerprint,
+)
 from camerabench.shotbench import MCQRow
 from camerabench.trajectory import Trajectory
 from camerabench.trajectory_formats import load_npz, save_npz
@@ -1014,43 +1021,6 @@ def questions_sha256(questions: Sequence[Question]) -> str:
     return hashlib.sha256(json.dumps(sorted(q.text for q in questions)).encode()).hexdigest()
 
 
-#: Bytes read from each end of a video file for its fingerprint (:func:`video_fingerprint`).
-FINGERPRINT_BYTES = 64 * 1024
-
-
-def video_fingerprint(path: Path) -> str | None:
-    """SHA-256 of a video file's size and its first and last :data:`FINGERPRINT_BYTES` bytes;
-    None when the file cannot be read (the run records that video's failure itself).
-
-    A resumed run skips the videos that have records; a dataset regenerated in place under the
-    same names would keep the old videos' answers without a word, so run.json keeps this per
-    video and ``--resume`` runs a changed video again. Both ends of the file: an mp4's index (the
-    size of every frame) sits at one of them, so a re-encoded clip changes it; reading 128 KiB a
-    video instead of the whole file keeps the check cheap on a thousand-clip benchmark. A copy or
-    a move of the dataset keeps the fingerprints (unlike modification times).
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     clip = Path(tmp) / "v.mp4"
-        ...     _ = clip.write_bytes(b"frames")
-        ...     first = video_fingerprint(clip)
-        ...     _ = clip.write_bytes(b"framez")
-        ...     first != video_fingerprint(clip), video_fingerprint(Path(tmp) / "missing.mp4")
-        (True, None)
-    """
-    try:
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            digest = hashlib.sha256(str(size).encode() + b"\0" + fh.read(FINGERPRINT_BYTES))
-            if size > FINGERPRINT_BYTES:
-                fh.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
-                digest.update(fh.read(FINGERPRINT_BYTES))
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
 def _rerun_changed(
     kind: JobKind,
     out_path: Path,
@@ -1252,43 +1222,6 @@ def answer_row_sha256(row: MCQRow, media: Sequence[Path], settings: Mapping[str,
         "settings": {k: v for k, v in settings.items() if k not in _RESUMABLE_SETTINGS},
         "camerabench": __version__,
     }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-#: answer_run.json's ``video_info[row]`` key for a multiple-choice row the method answered (or failed
-#: on: a record): the SHA-256 of what it was asked (:func:`asked_row_sha256`). ``--resume`` answers
-#: such a row again when it changed since (see :func:`_rows_changed_since_answered`).
-ASKED_SHA256_KEY = "asked_sha256"
-
-
-def asked_row_sha256(row: MCQRow, media: Sequence[Path]) -> str | None:
-    """SHA-256 of what a method is asked with ``row``: its cells but the right answer (its table,
-    index, question, options, category, media paths and types) and its media files
-    (:func:`video_fingerprint`); None when a medium cannot be read.
-
-    Not the right answer (a corrected answer is scored from the table, the reply stands), nor the
-    method's settings (``--resume`` with other settings is refused) nor camerabench's version (a
-    newer camerabench answers no unchanged row again): unlike :func:`answer_row_sha256`, which
-    digests what a finding that the method does *not* answer a row rests on.
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     clip = Path(tmp) / "v.mp4"
-        ...     _ = clip.write_bytes(b"frames")
-        ...     sizes = {"A": "Wide", "B": "Close"}
-        ...     row = MCQRow("0", "t", ("video",), ("v.mp4",), "Size?", sizes, "A", "shot size", 2)
-        ...     first = asked_row_sha256(row, [clip])
-        ...     corrected = first == asked_row_sha256(dataclasses.replace(row, answer="B"), [clip])
-        ...     edited = dataclasses.replace(row, options={"A": "Wide", "B": "Medium"})
-        ...     corrected, first != asked_row_sha256(edited, [clip]), asked_row_sha256(row, [Path(tmp) / "gone"])
-        (True, True, None)
-    """
-    prints = [video_fingerprint(m) for m in media]
-    if any(p is None for p in prints):
-        return None
-    cells = {k: v for k, v in row.to_columns().items() if k != "answer"}
-    doc = {"row": {"table": row.table, **cells}, "media": prints}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
