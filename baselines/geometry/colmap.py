@@ -118,6 +118,7 @@ __all__ = [
     "map_frames",
     "match_frames",
     "reprojection_gate_px",
+    "fixed_focal_zoom",
     "rotation_only_trajectory",
     "wide_pair_parallax",
 ]
@@ -913,6 +914,33 @@ class ColmapPredictor(GeometricPredictor):
                                 f"focal lengths span {span:.3g}x; kept unless a model with fixed focal lengths "
                                 "fits as well"
                             )
+                    if problem is None and not refine and self.opt("rotation_only"):
+                        # A fixed-focal model cannot express a zoom: it reads one as a dolly. Where
+                        # the widest pairs show no parallax and the frames' own rotation+zoom chain
+                        # measures a zoom, that chain is the estimate (fixed_focal_zoom's docstring).
+                        try:
+                            chain: Trajectory | None = rotation_only_trajectory(matched.pairs, timestamps, k0)
+                        except PredictionError as exc:  # no chain to compare with: the model is used
+                            chain = None
+                            info["rotation_zoom_focal_span"] = f"not measured: {exc}"
+                        chain_span = float("nan") if chain is None else _focal_span(chain)
+                        if chain is not None:
+                            info["rotation_zoom_focal_span"] = chain_span
+                        if chain is not None and fixed_focal_zoom(parallax, chain_span, self.opt("min_zoom_span")):
+                            problems.append(
+                                f"{mode}: fixed focal lengths cannot express the {chain_span:.3g}x zoom that a "
+                                f"rotation+zoom chain measures, and the widest pairs show no parallax ({parallax:.2f} "
+                                "of the parallax gate)"
+                            )
+                            info.update(
+                                {
+                                    "rotation_only": True,
+                                    "bridged_frames": chain.meta["bridged_frames"],
+                                    "rotation_only_source": "rotation+zoom fit to COLMAP's verified matches: "
+                                    + "; ".join(problems),
+                                }
+                            )
+                            return chain, info
                     if problem is None:
                         return traj, _model_info(info, model_info, mode, problems)
                     problems.append(f"{mode}: {problem}")
@@ -949,6 +977,26 @@ def reprojection_gate_px(noise_px: float, ratio: float, floor_px: float) -> floa
         (0.5, 0.25)
     """
     return max(floor_px, ratio * noise_px) if np.isfinite(noise_px) else floor_px
+
+
+def fixed_focal_zoom(parallax: float, chain_span: float, min_zoom_span: float, max_parallax: float = 1.0) -> bool:
+    """Whether a usable fixed-focal model should give way to the rotation+zoom estimate.
+
+    A model with every frame at one focal length cannot express a zoom: given a zoom, incremental
+    SfM reads it as a move along the optical axis (a dolly). So when the widest verified pairs show
+    no parallax (:func:`wide_pair_parallax` at most ``max_parallax``, the no-parallax shortcut's
+    gate; NaN: not measured, the model is kept) and the rotation+zoom chain of consecutive frames
+    (:func:`rotation_only_trajectory`) spans more than ``min_zoom_span`` in focal length, the frames
+    are a rotation+zoom and the chain is the estimate (what the shortcut would have given).
+
+    Measured (10 fps, 480 px; ``wide_pair_parallax`` / chain focal span; match only, no mapper):
+    ZOOMDOC
+
+    Example:
+        >>> fixed_focal_zoom(0.47, 1.5, 1.05), fixed_focal_zoom(5.3, 1.5, 1.05), fixed_focal_zoom(0.97, 1.01, 1.05)
+        (True, False, False)
+    """
+    return bool(np.isfinite(parallax) and parallax <= max_parallax and chain_span > min_zoom_span)
 
 
 def _model_info(info: dict[str, Any], model_info: dict[str, Any], mode: str, problems: list[str]) -> dict[str, Any]:

@@ -756,6 +756,52 @@ def _warned_once(logger: str = "camerabench.video") -> Iterator[None]:
                 target.handle(record)
 
 
+#: The video's last frame becomes a DiffSW key frame when it lies more than this share of
+#: ``keyframe_interval_s`` after the last tick's key frame (:func:`diffsw_keyframes`). Half an interval:
+#: every frame of the video then lies within half an interval of a key frame, as the frames between
+#: two ticks do; a last frame closer than that adds a model call for a nearly repeated frame.
+DIFFSW_LAST_FRAME_SHARE = 0.5
+
+
+def diffsw_keyframes(
+    frame_times_s: NDArray[np.float64], keyframe_interval_s: float, max_keyframes: int
+) -> tuple[NDArray[np.int64], bool]:
+    """The DiffSW key frames of a video whose frames lie at ``frame_times_s`` (increasing, every frame):
+    (their indices, whether they are spread evenly instead of on the interval's ticks).
+
+    - On the interval: the first frame and the frames at every ``keyframe_interval_s`` after it
+      (:func:`~camerabench.video.sample_indices`'s ``fps``: the frame nearest each tick), and the
+      video's last frame when it lies more than :data:`DIFFSW_LAST_FRAME_SHARE` of the interval
+      after the last tick's frame, or when the ticks gave the first frame alone (a video of two or
+      more frames always has its first and last frame as key frames).
+    - When that is more than ``max_keyframes``: ``max_keyframes`` frames spread evenly from the first
+      frame to the last (``sample_indices``' ``num_frames``).
+
+    Before, key frames were the ticks alone: a 2 s clip at a 1 s interval was shown up to 1.0 s, and
+    one shorter than the interval was captioned from its first frame alone.
+
+    Example:
+        >>> diffsw_keyframes(np.arange(60) / 30.0, 1.0, 16)[0].tolist()  # last frame 0.97 s after 1.0 s
+        [0, 30, 59]
+        >>> diffsw_keyframes(np.arange(13) / 24.0, 1.0, 16)[0].tolist()  # shorter than the interval
+        [0, 12]
+    """
+    times = np.asarray(frame_times_s, dtype=np.float64)
+    if times.ndim != 1 or len(times) == 0:
+        raise CameraBenchError(f"DiffSW key frames need the times of one or more frames, got shape {times.shape}")
+    if max_keyframes < 2 and len(times) > 1:
+        raise CameraBenchError(f"max_keyframes must be at least 2 (the first and the last frame), got {max_keyframes}")
+    keep = sample_indices(times, fps=1.0 / keyframe_interval_s)
+    last = len(times) - 1
+    if keep[-1] < last and (
+        len(keep) == 1 or times[last] - times[keep[-1]] > DIFFSW_LAST_FRAME_SHARE * keyframe_interval_s
+    ):
+        keep = np.append(keep, last).astype(np.int64)
+    if len(keep) <= max_keyframes:
+        return keep, False
+    return sample_indices(times, num_frames=max_keyframes), True
+
+
 def diffsw_caption(
     vl: QwenVL,
     video_path: str | Path,
@@ -764,26 +810,41 @@ def diffsw_caption(
     max_keyframes: int = 16,
     max_side: int | None = None,
     max_new_tokens: int = 256,
+    details: dict[str, Any] | None = None,
 ) -> str:
     """ShareGPT4Video's differential sliding-window captioning (DiffSW), for long videos.
 
-    Key frames are taken every ``keyframe_interval_s`` seconds; when that gives more than
-    ``max_keyframes``, ``max_keyframes`` frames evenly spread over the whole video are taken
-    instead (:func:`~camerabench.video.read_video`'s ``num_frames``: from the first frame to
-    the last, no longer on the interval's ticks). The first key frame is captioned fully; for
+    Key frames span the whole video (:func:`diffsw_keyframes`): the first frame, one every
+    ``keyframe_interval_s`` seconds, and the last frame when it lies more than
+    :data:`DIFFSW_LAST_FRAME_SHARE` of the interval after the last tick (always, for a video shorter
+    than the interval: a video of two or more frames has at least its first and last frame). When
+    that gives more than ``max_keyframes`` (at least 2), ``max_keyframes`` frames evenly spread from
+    the first frame to the last are taken instead (:func:`~camerabench.video.read_video`'s
+    ``num_frames``, no longer on the interval's ticks). The first key frame is captioned fully; for
     each next one the model sees (previous frame, current frame, previous differential caption)
     and says what changed (action, environment, appearance, camera); finally the timed
-    captions are summarised into one caption answering ``question``.
+    captions are summarised into one caption answering ``question``. A one-frame video is captioned
+    from that frame alone, with a warning and a note (``one_frame_video``).
+
+    ``details``, when given, is filled with what caption_run.json records of the video: the key
+    frames' count and times (``key_frames``, ``key_frame_times_s``, from the first frame),
+    ``key_frames_spread_evenly``, the video reader's notes and ``one_frame_video``.
 
     Memory: the video's length is measured first (:func:`~camerabench.video.probe_video`, a
     decoding pass that keeps no frame), and only the key frames used are kept (at most
     ``max_keyframes``, resized to ``max_side``). Decoding every tick first and picking among
-    them afterwards held a whole long video in memory (an hour of 1080p at 1 s: 22 GB).
+    them afterwards held a whole long video in memory (an hour of 1080p at 1 s: 22 GB). The last
+    frame, when it is a key frame off the ticks, is read in a second pass that keeps two frames.
     """
     if not (math.isfinite(keyframe_interval_s) and keyframe_interval_s > 0):
         raise CameraBenchError(f"keyframe_interval_s must be a positive finite number, got {keyframe_interval_s}")
     if isinstance(max_keyframes, bool) or not isinstance(max_keyframes, int) or max_keyframes < 1:
         raise CameraBenchError(f"max_keyframes must be an integer >= 1, got {max_keyframes!r}")
+    if max_keyframes < 2:
+        raise CameraBenchError(
+            f"max_keyframes must be at least 2 (DiffSW describes the change between key frames: the first and "
+            f"the last at least), got {max_keyframes}"
+        )
     refuse_blank(question, "the caption question")
     _refuse_unencodable(question, "the caption question")
     refuse_control_tokens(question, "the caption question")
@@ -794,15 +855,36 @@ def diffsw_caption(
         )
     with _warned_once():  # probe_video and read_video warn about the same damaged timing
         info = probe_video(video_path)
-        # the ticks read_video(fps=rate) would settle on (the last within the frames' span, as it counts them)
-        ticks = math.floor((info.duration_s - 1.0 / info.fps) * rate + 1e-6) + 1
-        if min(ticks, info.num_frames) <= max_keyframes:
-            clip = read_video(video_path, fps=rate, max_side=max_side)
-        else:
+        assert info.timestamps is not None  # probe_video's always has them
+        wanted, evenly = diffsw_keyframes(info.timestamps, keyframe_interval_s, max_keyframes)
+        if evenly:
             clip = read_video(video_path, num_frames=max_keyframes, max_side=max_side)
+        else:
+            clip = read_video(video_path, fps=rate, max_side=max_side)
+            if wanted[-1] == info.num_frames - 1 > clip.indices[-1]:  # the last frame, off the ticks
+                span = float(info.timestamps[-1] - info.timestamps[0])
+                ends = read_video(video_path, fps=1.0 / span, max_side=max_side)  # the first and the last
+                clip = dataclasses.replace(
+                    clip,
+                    frames=np.concatenate([clip.frames, ends.frames[-1:]]),
+                    timestamps=np.concatenate([clip.timestamps, ends.timestamps[-1:]]),
+                    indices=np.concatenate([clip.indices, ends.indices[-1:]]),
+                )
     # (a no-op unless rounding at the last tick kept one frame more than counted)
     keep = np.unique(np.round(np.linspace(0, len(clip) - 1, min(len(clip), max_keyframes))).astype(int))
     frames, times = clip.frames[keep], clip.timestamps[keep] - clip.timestamps[0]
+    notes: dict[str, Any] = {
+        **clip.notes,
+        "key_frames": len(keep),
+        "key_frame_times_s": [round(float(t), 6) for t in times],
+        "key_frames_spread_evenly": evenly,
+    }
+    if len(keep) == 1:
+        notes["one_frame_video"] = "the video has one frame: captioned from that still frame, no motion seen"
+        log.warning("%s: one frame: its DiffSW caption is of a still frame (no motion seen)", Path(video_path).name)
+    if details is not None:
+        details.clear()
+        details.update(notes)
     with _naming(video_path):
         images = [prepare_image(f, vl.image_spec) for f in frames]
     first = _plain(generate_text(vl, [images[0], DIFFSW_FIRST], max_new_tokens))
@@ -951,7 +1033,7 @@ class QwenVLOptions(MethodOptions):
     )
     max_new_tokens: int = option(256, "longest caption in tokens", ge=1)
     keyframe_interval_s: float = option(1.0, "seconds between DiffSW key frames", gt=0)
-    max_keyframes: int = option(16, "most DiffSW key frames", ge=1)
+    max_keyframes: int = option(16, "most DiffSW key frames (at least the first and the last frame)", ge=2)
     mcq_mode: str = option(
         "generate",
         "multiple-choice rows: 'generate' (greedy reply, parsed at evaluation) or 'likelihood' (the option "
@@ -1055,6 +1137,8 @@ class QwenVLPredictor(Predictor):
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
         self._vl: QwenVL | None = None
+        # (video, details) of the last DiffSW caption, for :meth:`caption_details`
+        self._caption_info: tuple[Path, dict[str, Any]] | None = None
 
     def settings(self) -> dict[str, Any]:
         out = self.options.to_dict()
@@ -1165,10 +1249,12 @@ class QwenVLPredictor(Predictor):
 
     def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:
         max_new = int(self.opt("max_new_tokens"))
+        self._caption_info = None
         if mode == "whole":
             return caption_video(self.vl, self.encode(Path(video_path)), question, max_new_tokens=max_new)
         if mode == "diffsw":
-            return diffsw_caption(
+            details: dict[str, Any] = {}
+            text = diffsw_caption(
                 self.vl,
                 video_path,
                 question,
@@ -1176,5 +1262,16 @@ class QwenVLPredictor(Predictor):
                 max_keyframes=int(self.opt("max_keyframes")),
                 max_side=self.opt("max_side"),
                 max_new_tokens=max_new,
+                details=details,
             )
+            self._caption_info = (Path(video_path), details)
+            return text
         raise CameraBenchError(f"caption mode must be 'whole' or 'diffsw', got {mode!r}")
+
+    def caption_details(self, video_path: Path) -> dict[str, Any]:
+        """Per-video details of the DiffSW caption :meth:`caption` just made of ``video_path``, for
+        caption_run.json's ``video_info``: its key frames (:func:`diffsw_caption`'s ``details``: count,
+        times, ``one_frame_video`` ...); none for a whole-video caption."""
+        if self._caption_info is None or self._caption_info[0] != Path(video_path):
+            return {}
+        return dict(self._caption_info[1])

@@ -53,6 +53,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -695,14 +696,30 @@ def _ship(job: tuple[Any, ...], file_fields: Sequence[int], enabled: bool) -> di
     for pos in file_fields:
         path = job[pos]
         if path is not None and Path(path).is_file():  # a missing file fails in the method, as locally
-            try:
-                data = Path(path).read_bytes()
-            except OSError as exc:
-                raise _UnshippableError(
-                    f"could not read {path} to send it to the Ray workers (--ship-videos): {exc.strerror or exc}"
-                ) from exc
-            refs[pos] = ray.put(data)
+            data = _read_regular(path)
+            if data is not None:
+                refs[pos] = ray.put(data)
     return refs
+
+
+def _read_regular(path: str | os.PathLike[str]) -> bytes | None:
+    """The bytes of a regular file, or None when ``path`` is no longer one (a file swapped for a
+    named pipe since ``is_file()``: opened without blocking and left to fail in the method, as a
+    pipe in the videos folder does locally; a blocking open waited for a writer for ever).
+
+    Raises:
+        _UnshippableError: the file cannot be read (no read permission, an I/O error).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return fh.read()
+    except OSError as exc:
+        raise _UnshippableError(
+            f"could not read {path} to send it to the Ray workers (--ship-videos): {exc.strerror or exc}"
+        ) from exc
 
 
 def _death_reason(exc: BaseException, what: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,15 @@ def videos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
             raise PermissionError(13, "Permission denied", str(self))
         return real(self)
 
+    real_open = os.open
+
+    def os_open(path: str | os.PathLike[str], flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name.startswith("locked"):  # the driver opens a video to ship without blocking
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     return paths
 
 

@@ -219,7 +219,7 @@ def test_diffsw_feeds_back_replies_without_control_token_text(
 
     monkeypatch.setattr(qwen, "generate_text", fake_generate)
     qwen.diffsw_caption(predictor.vl, root / "videos" / "pan_a.mp4", "Describe.", keyframe_interval_s=0.5)
-    assert len(prompts) == 3  # 1 s clip, key frames at 0 and 0.5 s, then the summary
+    assert len(prompts) == 4  # 1 s clip, key frames at 0, 0.5 and 0.875 s (its last frame), then the summary
     assert all("<|im_end|>" not in p for p in prompts[1:])
     assert "it pans right" in prompts[1] and "it pans right" in prompts[2]
 
@@ -264,7 +264,7 @@ def test_diffsw_window_settings_are_checked(changes: dict[str, Any], match: str)
         qwen.diffsw_caption(None, "unused.mp4", **changes)
 
 
-def test_diffsw_window_longer_than_the_video_captions_its_first_frame(
+def test_diffsw_window_longer_than_the_video_captions_its_first_and_last_frame(
     predictor: qwen.QwenVLPredictor, tiny_data: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, _ = tiny_data
@@ -276,7 +276,9 @@ def test_diffsw_window_longer_than_the_video_captions_its_first_frame(
 
     monkeypatch.setattr(qwen, "generate_text", fake_generate)
     qwen.diffsw_caption(predictor.vl, root / "videos" / "pan_a.mp4", keyframe_interval_s=100.0)
-    assert calls == [1, 0]  # the first key frame, then the summary
+    # the first key frame, the change from it to the last frame, then the summary (the first
+    # frame alone was captioned before: a camera-motion caption from one still frame)
+    assert calls == [1, 2, 0]
 
 
 # --- GRPO with LoRA and a trained vision tower ---------------------------------------------
