@@ -30,7 +30,10 @@ Honesty rules:
   rebuilt from the same matches with every frame held at the guessed focal length, and a
   per-frame model whose focal lengths change (a zoom, > ``min_zoom_span``) is used only when no
   fixed-focal model explains the frames within the error gate (``camera_mode`` in run.json says
-  which model was used, ``retried_because`` why the others were not).
+  which model was used, ``retried_because`` why the others were not). A fixed-focal model cannot
+  express a zoom and reads one as a dolly: where the widest pairs show no parallax and the
+  rotation+zoom chain measures a zoom (:func:`fixed_focal_zoom`), the rotation-only estimate is
+  given instead of it.
 * Gates are stated in units of what they measure on the clip itself. The clip's *feature
   localisation noise* (``noise_px`` in run.json: the standard deviation of a keypoint position,
   measured on COLMAP's verified matches of the widest frame pairs,
@@ -115,10 +118,10 @@ from camerabench.trajectory_formats import colmap_c2w, colmap_median_depth
 __all__ = [
     "ColmapPredictor",
     "MatchedFrames",
+    "fixed_focal_zoom",
     "map_frames",
     "match_frames",
     "reprojection_gate_px",
-    "fixed_focal_zoom",
     "rotation_only_trajectory",
     "wide_pair_parallax",
 ]
@@ -597,8 +600,9 @@ class ColmapOptions(VideoGeometryOptions):
       3D points and focal lengths 0.74-1.65x the picture's width (the ViSP robot camera's
       narrow lens the highest); the models refused for registration had 3 of 45
       (``kivy_city_widen``), 3 of 33 (``opencv_tree_static``: waving foliage) and 18 of 33
-      (55 %, a per-frame-focal model of the digital zoom of the tree; a fixed-focal model was
-      used instead): the narrowest margin, 55 % against 60 %. No real model was refused for
+      (55 %, a per-frame-focal model of the digital zoom of the tree; the fixed-focal model that
+      fit instead read the zoom as a dolly and gives way to the rotation-only estimate,
+      :func:`fixed_focal_zoom`): the narrowest margin, 55 % against 60 %. No real model was refused for
       its 3D points or focal lengths in that run.
     * The no-parallax shortcut (>= 90 % of verified pairs ``PANORAMIC``,
       ``PLANAR_OR_PANORAMIC`` or ``WATERMARK``): translating renders had 50 % (consecutive
@@ -914,7 +918,7 @@ class ColmapPredictor(GeometricPredictor):
                                 f"focal lengths span {span:.3g}x; kept unless a model with fixed focal lengths "
                                 "fits as well"
                             )
-                    if problem is None and not refine and self.opt("rotation_only"):
+                    if problem is None and not refine and self.opt("rotation_only") and parallax <= 1.0:
                         # A fixed-focal model cannot express a zoom: it reads one as a dolly. Where
                         # the widest pairs show no parallax and the frames' own rotation+zoom chain
                         # measures a zoom, that chain is the estimate (fixed_focal_zoom's docstring).
@@ -926,7 +930,7 @@ class ColmapPredictor(GeometricPredictor):
                         chain_span = float("nan") if chain is None else _focal_span(chain)
                         if chain is not None:
                             info["rotation_zoom_focal_span"] = chain_span
-                        if chain is not None and fixed_focal_zoom(parallax, chain_span, self.opt("min_zoom_span")):
+                        if chain is not None and fixed_focal_zoom(parallax, chain_span):
                             problems.append(
                                 f"{mode}: fixed focal lengths cannot express the {chain_span:.3g}x zoom that a "
                                 f"rotation+zoom chain measures, and the widest pairs show no parallax ({parallax:.2f} "
@@ -979,24 +983,44 @@ def reprojection_gate_px(noise_px: float, ratio: float, floor_px: float) -> floa
     return max(floor_px, ratio * noise_px) if np.isfinite(noise_px) else floor_px
 
 
-def fixed_focal_zoom(parallax: float, chain_span: float, min_zoom_span: float, max_parallax: float = 1.0) -> bool:
+ZOOM_CHAIN_SPAN = 1.15
+"""Default ``min_span`` of :func:`fixed_focal_zoom`: the focal span of a rotation+zoom chain that
+counts as a measured zoom (between the 1.048x of a dolly zoom without parallax and the 1.25x of the
+slowest rendered zoom; measurements there)."""
+
+
+def fixed_focal_zoom(
+    parallax: float, chain_span: float, min_span: float = ZOOM_CHAIN_SPAN, max_parallax: float = 1.0
+) -> bool:
     """Whether a usable fixed-focal model should give way to the rotation+zoom estimate.
 
     A model with every frame at one focal length cannot express a zoom: given a zoom, incremental
     SfM reads it as a move along the optical axis (a dolly). So when the widest verified pairs show
     no parallax (:func:`wide_pair_parallax` at most ``max_parallax``, the no-parallax shortcut's
     gate; NaN: not measured, the model is kept) and the rotation+zoom chain of consecutive frames
-    (:func:`rotation_only_trajectory`) spans more than ``min_zoom_span`` in focal length, the frames
-    are a rotation+zoom and the chain is the estimate (what the shortcut would have given).
+    (:func:`rotation_only_trajectory`) spans more than ``min_span`` in focal length, the frames are
+    a rotation+zoom and the chain is the estimate (what the shortcut would have given).
 
-    Measured (10 fps, 480 px; ``wide_pair_parallax`` / chain focal span; match only, no mapper):
-    ZOOMDOC
+    Measured (``colmap`` defaults, 10 fps, 480 px; ``wide_pair_parallax`` / chain focal span, both in
+    run.json as ``wide_pair_parallax`` / ``rotation_zoom_focal_span``):
+
+    * real (``bench_real.py``): the digital zoom out of a waving tree (``opencv_tree_digital_zoom_out``,
+      87 % of pairs without parallax, so no shortcut; per-frame model refused at 18 of 33 frames)
+      0.47 / 1.50: the fixed-focal model read it as Move_Out 0.49, Zoom_Out 0.00; now Zoom_Out 0.41,
+      Move_Out 0.00 (``fast``: Zoom_Out 0.41). The tree's roll and still shot 0.47 / 1.005 and
+      0.46 / 1.003 (no zoom); the city clips 1.7 / 1.02 and 3.0 / 1.14 and the dolly to the cube
+      5.3 / 4.9 (parallax) keep their models.
+    * renders (standard preset, seed 0): moves in and out 1.2-2.1 / 1.10-1.19 (a chain reads a dolly
+      as a zoom, so the parallax gate is what keeps them: the nearest, pan left + move in, 1.14 and
+      move in slow 1.22 against the gate of 1); a move right + zoom in 4.6 / 1.44; a dolly zoom in
+      0.79 / 1.048 (within the parallax gate: the span gate keeps its model, 1.048 against 1.15)
+      and out 2.1 / 1.12; the zooms (1.25-1.89 span) take the no-parallax shortcut before a model.
 
     Example:
-        >>> fixed_focal_zoom(0.47, 1.5, 1.05), fixed_focal_zoom(5.3, 1.5, 1.05), fixed_focal_zoom(0.97, 1.01, 1.05)
+        >>> fixed_focal_zoom(0.47, 1.5), fixed_focal_zoom(5.3, 1.5), fixed_focal_zoom(0.79, 1.048)
         (True, False, False)
     """
-    return bool(np.isfinite(parallax) and parallax <= max_parallax and chain_span > min_zoom_span)
+    return bool(np.isfinite(parallax) and parallax <= max_parallax and chain_span > min_span)
 
 
 def _model_info(info: dict[str, Any], model_info: dict[str, Any], mode: str, problems: list[str]) -> dict[str, Any]:
