@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import numbers
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from camerabench.errors import CameraBenchError, FileFormatError
+
+log = logging.getLogger(__name__)
+
+#: How many unreadable files a warning names before "and N more".
+_SHOWN = 3
 
 __all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "training_files", "video_folds"]
 
@@ -46,11 +52,13 @@ def same_file_keys(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
     :func:`~camerabench.runfolder.video_fingerprint` (their size and first and last 64 KiB),
     and only files of equal fingerprint are read whole (SHA-256) to confirm it. An empty file
     (no clip) and what is not a regular file (a pipe, a device: never opened) are never
-    compared.
+    compared. A file of the same size as another that cannot be read (no permission now, an I/O
+    error) may be a copy of any file of its size: all the files of that size are one clip then
+    (never a copy in a training and a test fold), with a warning naming it; the others are
+    compared as ever.
 
     Raises:
-        FileFormatError: a path that cannot be looked at (no permission, a link loop), or a
-            file that may be a copy of another (same size) that cannot be read.
+        FileFormatError: a path that cannot be looked at (no permission, a link loop).
 
     Example:
         >>> keys = same_file_keys({"a.mp4": "/no/such/a.mp4", "b.mp4": "/no/such/b.mp4"})
@@ -101,27 +109,66 @@ def _copies(
     for video in sorted(regular):
         by_size.setdefault(regular[video][0], []).append(video)
     groups: list[list[str]] = []
+    unread: list[FileFormatError] = []
     for videos in by_size.values():
         if len(_distinct_files(videos, regular)) < 2:
             continue  # one file (or one name): nothing to compare
-        by_print: dict[str, list[str]] = {}
-        for video in videos:
-            by_print.setdefault(_fingerprint(video, paths[video]), []).append(video)
-        for same_print in by_print.values():
-            if len(_distinct_files(same_print, regular)) < 2:
-                continue
-            by_digest: dict[str, list[str]] = {}
-            digests: dict[str, str] = {}  # file id -> digest: a linked file is read once
-            for video in same_print:
-                fid = regular[video][1]
-                digest = digests.get(fid) if fid is not None else None
-                if digest is None:
-                    digest = _file_sha256(video, paths[video])
-                    if fid is not None:
-                        digests[fid] = digest
-                by_digest.setdefault(digest, []).append(video)
-            groups += [g for g in by_digest.values() if len(g) > 1]
+        try:
+            groups += _same_content(videos, paths, regular)
+        except FileFormatError as exc:
+            # one unreadable file refused the cross-fitting of the whole dataset (calibrate and fusion had
+            # scored it by its file before): it may be a copy of any file of its size, so all are one clip
+            unread.append(exc)
+            groups.append(videos)
+    if unread:
+        more = f"; and {len(unread) - _SHOWN} more" if len(unread) > _SHOWN else ""
+        log.warning(
+            "%d file size(s) shared by several videos hold a file that could not be read (%s%s): whether it is a "
+            "copy is not known, so all the videos of each such size are one clip (never a copy in a training and a "
+            "test fold at once)",
+            len(unread),
+            "; ".join(str(exc) for exc in unread[:_SHOWN]),
+            more,
+        )
     return groups
+
+
+def _same_content(
+    videos: list[str], paths: Mapping[str, str | os.PathLike[str]], regular: Mapping[str, tuple[int, str | None]]
+) -> list[list[str]]:
+    """The groups (2 videos or more) among ``videos`` (files of one size) of the same content.
+
+    Raises:
+        FileFormatError: one of the files cannot be read.
+    """
+    groups: list[list[str]] = []
+    for same_print in _by_file_value(videos, paths, regular, _fingerprint).values():
+        if len(_distinct_files(same_print, regular)) < 2:
+            continue
+        by_digest = _by_file_value(same_print, paths, regular, _file_sha256)
+        groups += [g for g in by_digest.values() if len(g) > 1]
+    return groups
+
+
+def _by_file_value(
+    videos: list[str],
+    paths: Mapping[str, str | os.PathLike[str]],
+    regular: Mapping[str, tuple[int, str | None]],
+    read: Callable[[str, str | os.PathLike[str]], str],
+) -> dict[str, list[str]]:
+    """``videos`` grouped by ``read(video, path)`` (a fingerprint, a digest), read once per file:
+    the names of one linked file share its value."""
+    by_value: dict[str, list[str]] = {}
+    values: dict[str, str] = {}  # file id -> value
+    for video in videos:
+        fid = regular[video][1]
+        value = values.get(fid) if fid is not None else None
+        if value is None:
+            value = read(video, paths[video])
+            if fid is not None:
+                values[fid] = value
+        by_value.setdefault(value, []).append(video)
+    return by_value
 
 
 def _distinct_files(videos: list[str], regular: Mapping[str, tuple[int, str | None]]) -> list[str]:

@@ -87,6 +87,9 @@ LABEL_ENTRIES = ("binary_classification/", "vqa_and_retrieval/", "caption_data.j
 #: holds one beside ``binary_classification/``), compared in lower case.
 _LABELS_QUIET = re.compile(r"readme(\.(md|txt|rst))?")
 
+#: How many unread entries of ``labels/`` the warning names before "and N more".
+_LABELS_SHOWN = 10
+
 
 @dataclass(frozen=True, order=True)
 class Question:
@@ -149,8 +152,9 @@ class Dataset:
     @functools.cached_property
     def _unread_labels(self) -> list[str]:
         """The entries of ``labels/`` not read (not one of :data:`LABEL_ENTRIES`), named in one
-        warning with what each may have meant (folders end in ``/``); hidden files, other
-        systems' files and a read-me are left out quietly.
+        warning with what each may have meant (folders end in ``/``; those with a hint first,
+        :data:`_LABELS_SHOWN` at most, then "and N more"; a name that is not UTF-8 or not printable
+        escaped); hidden files, other systems' files and a read-me are left out quietly.
 
         Raises:
             FileFormatError: ``labels/`` cannot be listed.
@@ -172,16 +176,22 @@ class Dataset:
             if self._read_as(name, read):  # a case-insensitive file system opens it under the read name
                 continue
             folder = _is_folder(entry)
-            shown = name + ("/" if folder else "")
+            # a name that is not UTF-8 (a lone surrogate) or holds a line break is shown escaped: a UTF-8
+            # log file could not write it, and a line break would split the warning
+            shown = (name if name.isprintable() else ascii(name)) + ("/" if folder else "")
             hint = _label_hint(Path(entry.path), name, folder)
             unread.append(f"{shown} (did you mean {hint}?)" if hint else shown)
         if unread:
+            # the likely mistakes (those with a hint) first; thousands of stray files: one bounded warning
+            listed = sorted(unread, key=lambda u: "(did you mean" not in u)[:_LABELS_SHOWN]
+            more = f"; and {len(unread) - len(listed)} more" if len(unread) > len(listed) else ""
             log.warning(
-                "%s: %d entr%s not read: %s; only %s and %s are read there, by these exact names",
+                "%s: %d entr%s not read: %s%s; only %s and %s are read there, by these exact names",
                 self.labels_dir,
                 len(unread),
                 "y is" if len(unread) == 1 else "ies are",
-                "; ".join(unread),
+                "; ".join(listed),
+                more,
                 ", ".join(LABEL_ENTRIES[:-1]),
                 LABEL_ENTRIES[-1],
             )
