@@ -999,7 +999,7 @@ def _calibrate_locked(
     # videos changed since the run: their scores are of the files as they were (said, not refused: as evaluate)
     from camerabench.eval.evaluate import changed_videos_note  # evaluate imports this module
 
-    changed = changed_videos_note(run, dataset, {})
+    changed = changed_videos_note(run, dataset, {}, captions=False)
     if changed is not None:
         log.warning("%s: %s", method, changed)
     samples = calibration_samples(dataset, run)

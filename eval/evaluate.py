@@ -16,7 +16,8 @@ missing, and a warning.
 Inputs changed since the run are said, not silently scored: a video the method scored whose file
 changed since its ``predict`` (``run.json``'s ``video_sha256``; swapped, overwritten or emptied
 under the same name) or can no longer be read keeps its scores (no number changes), with a
-warning and the method's ``changed_videos``; a multiple-choice row answered before its question,
+warning and the method's ``changed_videos`` (likewise a video captioned, by
+``caption_run.json``); a multiple-choice row answered before its question,
 options, category or media changed (``answer_run.json``'s digest of what each row was asked) is
 stale: its answer is not scored against the row as it is now, but counted (``mcq.stale``), with a
 warning and the section's note. Runs of a camerabench that kept no such digests are not checked.
@@ -423,23 +424,42 @@ def changed_videos(
     return changed, unreadable, len(checked)
 
 
-def changed_videos_note(run: MethodRun, dataset: Dataset, prints: dict[str, str | None]) -> str | None:
+def changed_videos_note(
+    run: MethodRun, dataset: Dataset, prints: dict[str, str | None], *, captions: bool = True
+) -> str | None:
     """What to say of a method whose scored videos changed since its ``predict`` (their files
     swapped, overwritten or emptied under the same names), or None when none did
     (:func:`changed_videos`): their records are of the files as they were, which only
-    ``predict --resume`` (which runs a changed video again) notices otherwise. No number changes."""
-    changed, unreadable, checked = changed_videos(run.info, dataset, prints)
+    ``predict --resume`` (which runs a changed video again) notices otherwise. No number changes.
+
+    With ``captions`` (and captions in the run), the videos it captioned are checked the same way
+    against ``caption_run.json``'s ``video_sha256`` (the ``caption`` command keeps its own
+    fingerprints, of the files as they were when it captioned them), and said after the scores.
+    """
+    notes = [_changed_note(run.info, dataset, prints, "scored", "their scores", "predict", "score")]
+    if captions and run.captions:
+        caption_info = read_run_info(run.layout.caption_run_info) if run.layout.caption_run_info.is_file() else None
+        notes.append(_changed_note(caption_info, dataset, prints, "captioned", "their captions", "caption", "caption"))
+    said = [n for n in notes if n is not None]
+    return ". ".join(said) if said else None
+
+
+def _changed_note(
+    info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None], did: str, what: str, command: str, verb: str
+) -> str | None:
+    """One run info's part of :func:`changed_videos_note`."""
+    changed, unreadable, checked = changed_videos(info, dataset, prints)
     if not (changed or unreadable):
         return None
     parts = []
     if changed:
-        parts.append(f"{len(changed)} of the {checked} videos it scored changed since its run (e.g. {changed[0]})")
+        parts.append(f"{len(changed)} of the {checked} videos it {did} changed since its run (e.g. {changed[0]})")
     if unreadable:
-        what = "" if changed else f" of the {checked} videos it scored"
-        parts.append(f"{len(unreadable)}{what} can no longer be read (e.g. {unreadable[0]})")
+        of = "" if changed else f" of the {checked} videos it {did}"
+        parts.append(f"{len(unreadable)}{of} can no longer be read (e.g. {unreadable[0]})")
     return (
-        " and ".join(parts) + ": their scores are of the files as they were; run camerabench predict --resume "
-        "to score them again"
+        " and ".join(parts) + f": {what} are of the files as they were; run camerabench {command} --resume "
+        f"to {verb} them again"
     )
 
 

@@ -1186,7 +1186,8 @@ class MethodResult(Section):
         changed_videos: how many of the videos the method scored changed (or can no longer be
             read) since its ``predict``, by ``run.json``'s ``video_sha256``, with an example: its
             records are of the files as they were (None when none did, or run.json kept no
-            fingerprints). No number is changed by it.
+            fingerprints); then, in a second sentence, the same of the videos it captioned, by
+            ``caption_run.json``'s. No number is changed by it.
         kind: what the method is (``geometric``, ``semantic``, ...): ``run.json``'s
             ``method_kind``, else ``geometric`` when it wrote trajectories and ``semantic``
             otherwise. Not part of the document; :meth:`from_dict` reads ``run_info``.
