@@ -27,6 +27,7 @@ __all__ = [
     "META_ASSUMED_FOV_DEG",
     "META_BLANK_FRAMES",
     "META_DENSE_FLOW_PAIRS",
+    "META_FOCAL_FIXED",
     "META_FRAME",
     "META_IMAGE_NAMES",
     "META_ROTATION_ONLY",
@@ -53,6 +54,14 @@ META_ROTATION_ONLY = "rotation_only"
 META_TIMESTAMPS = "timestamps"
 #: Value of :data:`META_TIMESTAMPS`: timestamps are frame indices, to be replaced by real times.
 TIMESTAMPS_FRAME_INDEX = "frame index"
+#: True when the file gave ONE intrinsic matrix for every frame: MegaSaM's single (3, 3)
+#: ``intrinsic`` (it optimises one focal length for the whole video), a COLMAP model whose
+#: images all share one camera (``--ImageReader.single_camera``, the usual choice for video).
+#: The method held the focal length fixed instead of measuring it per frame, so the zoom is
+#: unknown (not "none"): :func:`camerabench.baselines.geometry.scoring.decompose` reports
+#: ``zoom_known`` False as for a trajectory without intrinsics. The K stays, broadcast to every
+#: frame, for what needs a camera (projection, trajectory error).
+META_FOCAL_FIXED = "focal_fixed"
 #: Image names of the frames, in trajectory order (COLMAP models).
 META_IMAGE_NAMES = "image_names"
 #: Words saying what unit translation is in (for methods whose scale changes along the path).
@@ -85,7 +94,10 @@ class Trajectory:
 
     Attributes:
         cam_c2w: (N, 4, 4) camera-to-world poses.
-        intrinsic: (N, 3, 3) pinhole intrinsics per frame (None if unknown, e.g. TUM files).
+        intrinsic: (N, 3, 3) pinhole intrinsics per frame (None if unknown, e.g. TUM files). A
+            single (3, 3) K is broadcast to every frame; a reader of a file that holds one K for
+            the whole video also sets ``meta[META_FOCAL_FIXED]`` (the focal length was not
+            measured per frame, so the zoom is unknown).
         timestamps: (N,) seconds.
         meta: provenance, under the ``META_*`` keys of this module (e.g.
             ``{META_ROTATION_ONLY: True}``).

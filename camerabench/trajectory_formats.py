@@ -8,7 +8,9 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
 * ``megasam``: MegaSaM / camerabench npz: ``cam_c2w`` (N,4,4) camera-to-world, ``intrinsic``
   (3,3) or (N,3,3), optionally ``timestamps`` (N,), ``depths`` (N,H,W) or a scalar
   ``scene_depth``. camerabench's own ``trajectories/<stem>.npz`` and ``DATA/gt/<stem>.npz``
-  are this layout (:func:`save_npz` / :func:`load_npz`).
+  are this layout (:func:`save_npz` / :func:`load_npz`). A single (3,3) ``intrinsic`` (what
+  MegaSaM's ``cvd_opt`` saves: it optimises one focal length for the whole video) is the same K
+  for every frame, flagged ``meta[META_FOCAL_FIXED]``: the zoom was not measured.
 * ``poses``: (N,7) **world-to-camera** ``[tx ty tz qx qy qz qw]`` rows as ``.npy`` or text
   (MegaSaM / DROID-SLAM ``poses.npy``), with ``intrinsics.npy`` (N,4) ``fx fy cx cy`` beside a
   ``poses.npy``, and ``tstamps.npy`` (N,) beside it: the frame indices of DROID-SLAM's keyframes
@@ -28,6 +30,9 @@ for a missing or malformed file; each writer writes atomically. The formats, by 
   0 or 1 is decided against the video: :mod:`camerabench.baselines.geometry.importers`).
   Names that are times in seconds, as the TUM RGB-D
   benchmark names its frames (``rgb/1305031102.175304.png``), give those times, in seconds.
+  Registered images that all share one camera (COLMAP's ``single_camera``, usual for video) have
+  one focal length held fixed: flagged ``meta[META_FOCAL_FIXED]``, the zoom was not measured.
+  COLMAP 3.12 and later also write ``rigs`` and ``frames``: a model holds both or neither.
 * ``cut3r``: a CUT3R demo output folder (``demo.py --output_dir``), one per video: ``camera/``
   holds ``000000.npz``, ``000001.npz``, ... (the frame index, as a number), each with ``pose``
   (4,4) camera-to-world and ``intrinsics`` (3,3) at CUT3R's processing resolution;
@@ -63,6 +68,7 @@ from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import atomic_open
 from camerabench.trajectory import (
     INTRINSIC_TOLERANCE,
+    META_FOCAL_FIXED,
     META_IMAGE_NAMES,
     META_SCENE_DEPTH,
     META_TIMESTAMPS,
@@ -326,19 +332,38 @@ def _trajectory(path: Path, *args: Any, **kwargs: Any) -> Trajectory:
 def save_npz(path: PathLike, traj: Trajectory) -> None:
     """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta).
 
+    A trajectory flagged ``meta[META_FOCAL_FIXED]`` (one K for the whole video) is written with
+    that single (3,3) ``intrinsic``, which :func:`load_npz` reads back flagged.
+
     Raises:
         ValueError: ``meta[META_SCENE_DEPTH]`` is not what :func:`load_npz` reads back as the
             same depth: a positive finite real number held exactly in float64 (``True`` and
             ``"2"`` were written as 1.0 and 2.0; a NaN, 0 or (1,) array made a file its reader
-            refuses). Nothing is written then.
+            refuses). Nothing is written then. Or the trajectory is flagged
+            ``meta[META_FOCAL_FIXED]`` but its frames' intrinsics differ.
     """
     arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
     if traj.intrinsic is not None:
-        arrays["intrinsic"] = traj.intrinsic
+        arrays["intrinsic"] = _intrinsic_to_save(traj)
     if traj.meta.get(META_SCENE_DEPTH) is not None:  # the translation scale of a monocular estimate
         arrays["scene_depth"] = _scene_depth_to_save(traj.meta[META_SCENE_DEPTH])
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
+
+
+def _intrinsic_to_save(traj: Trajectory) -> NDArray[np.float64]:
+    """``traj``'s (N,3,3) intrinsics, or its single (3,3) K when it is flagged
+    ``meta[META_FOCAL_FIXED]`` (so that the flag survives the file)."""
+    k = traj.intrinsic
+    assert k is not None
+    if not traj.meta.get(META_FOCAL_FIXED):
+        return k
+    if not (k == k[0]).all():
+        i = int(np.argmax(~(k == k[0]).all(axis=(1, 2))))
+        raise ValueError(
+            f"trajectory meta {META_FOCAL_FIXED} says one K for every frame, but frame {i}'s differs from the first's"
+        )
+    return k[0]
 
 
 def _scene_depth_to_save(value: Any) -> np.float64:
@@ -362,6 +387,10 @@ def _scene_depth_to_save(value: Any) -> np.float64:
 
 def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
     """Read an npz with ``cam_c2w`` and optionally ``intrinsic``, ``timestamps``, ``scene_depth``.
+
+    A (3,3) ``intrinsic`` is one K for the whole video (MegaSaM's): broadcast to every frame and
+    flagged ``meta[META_FOCAL_FIXED]`` (the focal length was held fixed, so the zoom is unknown);
+    an (N,3,3) one is measured per frame.
 
     Args:
         path: the file.
@@ -387,6 +416,8 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
         if not (np.isfinite(depth) and depth > 0):
             raise FileFormatError(path, f"scene_depth is {float(depth)}, not a positive finite depth")
         meta[META_SCENE_DEPTH] = float(depth)
+    if k is not None and k.shape == (3, 3):
+        meta[META_FOCAL_FIXED] = True
     if ts is None:
         ts = np.arange(len(c2w), dtype=np.float64) / (1.0 if timestamps_fps is None else float(timestamps_fps))
     else:
@@ -445,7 +476,7 @@ def write_megasam(path: PathLike, traj: Trajectory, depths: NDArray[np.float64] 
         return
     arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps, "depths": depths}
     if traj.intrinsic is not None:
-        arrays["intrinsic"] = traj.intrinsic
+        arrays["intrinsic"] = _intrinsic_to_save(traj)
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
 
@@ -1179,9 +1210,24 @@ def _check_colmap_files(folder: Path) -> None:
         )
         raise FileFormatError(
             folder,
-            "cannot read COLMAP model: it holds cameras, images and points3D, all .bin or all .txt; found "
-            f"{', '.join(present)}, "
-            f"no {', '.join(missing)}",
+            "cannot read COLMAP model: it holds cameras, images and points3D (and from COLMAP 3.12 on also rigs "
+            f"and frames), all .bin or all .txt; found {', '.join(present)}, no {', '.join(missing)}",
+        )
+
+
+def _check_colmap_rigs_frames(folder: Path, ext: str) -> None:
+    """A model of COLMAP 3.12 or later holds ``rigs`` and ``frames`` (in the format of its other
+    files) beside the classic three, an older one neither: with one of the two missing pycolmap's
+    reader fails with its internal text ("unordered_map::at" without frames, "Rig with ID 1 does
+    not exist" without rigs); without both it makes one rig per camera and one frame per image."""
+    present = [name for name in ("rigs", "frames") if (folder / f"{name}.{ext}").is_file()]
+    if len(present) == 1:
+        missing = "frames" if present == ["rigs"] else "rigs"
+        raise FileFormatError(
+            folder,
+            f"cannot read COLMAP model: it holds {present[0]}.{ext} but no {missing}.{ext}; a model of COLMAP 3.12 "
+            f"or later holds both (an older one neither, and is read without them): copy {missing}.{ext} with "
+            "the rest of the model",
         )
 
 
@@ -1191,7 +1237,12 @@ def _is_colmap_model(folder: Path) -> bool:
 
 def read_colmap_model(folder: PathLike) -> Trajectory:
     """A COLMAP sparse model: registered images in name order (numbers in names compared as
-    numbers, so that ``frame_10`` follows ``frame_9``), per-image K, median first-frame depth."""
+    numbers, so that ``frame_10`` follows ``frame_9``), per-image K, median first-frame depth.
+
+    When the registered images (two or more) all share one camera, their focal length was held
+    fixed (COLMAP refines one camera's parameters for all of them), not measured per image: the
+    trajectory is flagged ``meta[META_FOCAL_FIXED]`` and its zoom is unknown. Images with their
+    own cameras keep their measured focal lengths."""
     import pycolmap
 
     folder = Path(folder)
@@ -1202,6 +1253,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     binary = all((folder / f"{name}.bin").is_file() for name in ("cameras", "images", "points3D"))
     if not binary:
         _check_colmap_files(folder)
+    _check_colmap_rigs_frames(folder, "bin" if binary else "txt")
     if binary:
         _check_colmap_binary(folder)
     with tempfile.TemporaryDirectory() as fixed:
@@ -1217,6 +1269,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
                 images = sorted(images, key=lambda im: seconds[im.name])
             c2w = np.stack([colmap_c2w(im) for im in images]) if images else None
             intrinsic = [np.asarray(im.camera.calibration_matrix(), dtype=np.float64) for im in images]
+            cameras = {im.camera_id for im in images}
             depth = colmap_median_depth(rec, images[0]) if images else None
         except (RuntimeError, ValueError, OSError, MemoryError, IndexError, KeyError) as exc:
             raise FileFormatError(folder, f"cannot read COLMAP model: {exc}") from exc
@@ -1227,6 +1280,8 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     if twice:  # name order is frame order: two images of one name leave it undefined
         raise FileFormatError(folder, f"image name(s) used twice: {', '.join(twice[:3])}")
     meta: dict[str, Any] = {META_IMAGE_NAMES: names}
+    if len(images) > 1 and len(cameras) == 1:  # one camera, one focal length, for every image
+        meta[META_FOCAL_FIXED] = True
     if seconds is not None:  # times in seconds, as a TUM file's
         times = np.asarray([seconds[name] for name in names], dtype=np.float64)
         same = np.flatnonzero(np.diff(times) == 0)
@@ -1248,21 +1303,36 @@ def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int]
     """Write poses and intrinsics as a COLMAP sparse model (one PINHOLE camera per image, no points).
 
     Images are named ``frame_00000.png``, ... so that name order is frame order; ``size`` is the
-    (width, height) of every camera.
+    (width, height) of every camera. A trajectory flagged ``meta[META_FOCAL_FIXED]`` (one K for the
+    whole video) gets one camera shared by every image, as COLMAP's ``single_camera`` writes it,
+    which :func:`read_colmap_model` reads back flagged.
+
+    Raises:
+        CameraBenchError: no intrinsics, a skew K, or a trajectory flagged
+            ``meta[META_FOCAL_FIXED]`` whose frames' intrinsics differ.
     """
     import pycolmap
 
     if traj.intrinsic is None:
         raise CameraBenchError("a COLMAP model needs intrinsics")
     params = _pinhole_params(traj, "a COLMAP model's PINHOLE cameras")
+    shared = bool(traj.meta.get(META_FOCAL_FIXED))
+    if shared and not (params == params[0]).all():
+        raise CameraBenchError(
+            f"trajectory meta {META_FOCAL_FIXED} says one camera for every frame, but the frames' intrinsics differ"
+        )
     folder = Path(folder)
     rec = pycolmap.Reconstruction()
     for i, (pose, fxfycxcy) in enumerate(zip(traj.cam_c2w, params, strict=True)):
-        cam = pycolmap.Camera(model="PINHOLE", width=size[0], height=size[1], params=fxfycxcy.tolist(), camera_id=i + 1)
-        rec.add_camera_with_trivial_rig(cam)
+        camera_id = 1 if shared else i + 1
+        if not shared or i == 0:
+            cam = pycolmap.Camera(
+                model="PINHOLE", width=size[0], height=size[1], params=fxfycxcy.tolist(), camera_id=camera_id
+            )
+            rec.add_camera_with_trivial_rig(cam)
         w2c = np.linalg.inv(pose)
         cam_from_world = pycolmap.Rigid3d(pycolmap.Rotation3d(w2c[:3, :3]), w2c[:3, 3])
-        image = pycolmap.Image(name=f"frame_{i:05d}.png", camera_id=i + 1, image_id=i + 1)
+        image = pycolmap.Image(name=f"frame_{i:05d}.png", camera_id=camera_id, image_id=i + 1)
         rec.add_image_with_trivial_frame(image, cam_from_world)
     folder.mkdir(parents=True, exist_ok=True)
     rec.write(str(folder))

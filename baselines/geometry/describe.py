@@ -11,6 +11,12 @@ rotation, and with a scene depth camera-centre translation; judged on paths of
 :data:`NOISE_MIN_FRAMES` poses or more) adds a steadiness phrase. Every word naming a motion
 comes from ``primitives.yaml``.
 
+When the zoom is unknown (no intrinsics, or one K for the whole video:
+:attr:`~camerabench.baselines.geometry.scoring.MotionSeries.zoom_unknown`) the caption describes
+the measured motion and says that the zoom is not known; it never says the camera is still (a
+camera that only zooms shows no other motion), only that no pan, tilt, roll or translation was
+measured.
+
 Example:
     >>> from camerabench.taxonomy import Primitive
     >>> events = [MotionEvent(Primitive.PAN_RIGHT, 0.5, 0.0, 1.0, Speed.FAST),
@@ -19,6 +25,8 @@ Example:
     'The camera pans right quickly, then tilts up.'
     >>> caption_from_events([], None)
     'The camera remains completely still.'
+    >>> caption_from_events([], None, "no intrinsics")
+    'The camera shows no measured pan, tilt, roll or translation (the zoom is not known: no intrinsics).'
 """
 
 from __future__ import annotations
@@ -267,9 +275,18 @@ def _phrase(event: MotionEvent) -> str:
     return f"{event.primitive.caption_phrase} {adverb}".strip()
 
 
-def caption_from_events(events: list[MotionEvent], shake: Steadiness | None) -> str:
-    """Join events into one sentence (simultaneous ones with "while", later ones with "then")."""
+def caption_from_events(events: list[MotionEvent], shake: Steadiness | None, zoom_unknown: str | None = None) -> str:
+    """Join events into one sentence (simultaneous ones with "while", later ones with "then").
+
+    ``zoom_unknown``: why the zoom is not known (None: it is measured). The first sentence then
+    ends with ``(the zoom is not known: <why>)``, and without events it says that no pan, tilt,
+    roll or translation was measured rather than that the camera is still.
+    """
+    unknown = f" (the zoom is not known: {zoom_unknown})" if zoom_unknown is not None else ""
     if not events:
+        if zoom_unknown is not None:
+            shaky = f" but is {shake.caption_phrase}" if shake is not None else ""
+            return f"The camera shows no measured pan, tilt, roll or translation{shaky}{unknown}."
         if shake is None:
             return f"The camera {Primitive.STATIC.caption_phrase}."
         return f"The camera makes no intentional movement but is {shake.caption_phrase}."
@@ -281,14 +298,15 @@ def caption_from_events(events: list[MotionEvent], shake: Steadiness | None) -> 
         else:
             groups.append([e])
     parts = [" while it ".join(_phrase(e) for e in g) for g in groups]
-    text = "The camera " + ", then ".join(parts) + "."
+    text = "The camera " + ", then ".join(parts) + unknown + "."
     if shake is not None:
         text += f" The movement is {shake.caption_phrase}."
     return text
 
 
 def describe_trajectory(traj: Trajectory) -> str:
-    """Caption of a trajectory's camera movement.
+    """Caption of a trajectory's camera movement; with the zoom unknown (no intrinsics, or one K
+    for the whole video) it says so and does not call the camera still (:func:`caption_from_events`).
 
     Raises:
         PredictionError: ``traj`` has a single pose (it shows no motion at all, and would be
@@ -297,7 +315,7 @@ def describe_trajectory(traj: Trajectory) -> str:
     if len(traj) < 2:
         raise PredictionError(f"a trajectory of {len(traj)} pose shows no motion: describing it needs two poses")
     motion = decompose(traj)
-    return caption_from_events(motion_events(motion), shake_level(motion))
+    return caption_from_events(motion_events(motion), shake_level(motion), motion.zoom_unknown)
 
 
 def _seconds(t: float) -> str:

@@ -56,6 +56,14 @@ Once timed in seconds, a trajectory's ``meta[META_TIMESTAMPS]`` says how (:data:
 end (the Unix seconds of TUM RGB-D files) are kept, with a warning that ground truth timed from 0
 cannot be paired with them (``start_frame`` times them from the video). It stays ``TIMESTAMPS_FRAME_INDEX``
 only while the timestamps are frame indices (no video and no ``sample_fps``).
+
+Poses timed after the video's end (after its duration, which is its last frame's time plus one
+frame period; times of the video, from the file, ``sample_fps`` or ``start_frame``) cannot come from
+its frames, even within :data:`SPAN_TOLERANCE`: they are left out before scoring, with a warning
+naming the file, how many and their times, and counted in the prediction info as
+``poses_past_end``; fewer than two poses left is a failure naming the file. A header's duration is
+checked against the decoded frames first. Absolute times (the first pose after
+:data:`SPAN_TOLERANCE` times the duration, above) are on another clock, and are kept.
 """
 
 from __future__ import annotations
@@ -219,6 +227,7 @@ class TrajectoryPredictor(GeometricPredictor):
         # video decoded for it, or the video's timing given as the reason)
         _refuse_unusable(path, traj)
         self._numbered_from = None
+        end: float | None = None  # the video's duration, when the poses are timed in its seconds
         start = self._start(path, video_path)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             numbered_by = (
@@ -230,7 +239,7 @@ class TrajectoryPredictor(GeometricPredictor):
             )
             # numbers a COLMAP model's image names carry (names without one are numbered 0, 1, ...)
             images = META_IMAGE_NAMES in traj.meta and not np.array_equal(traj.timestamps, np.arange(len(traj)))
-            seconds, how = self._timestamps(path, video_path, traj.timestamps, numbered_by, start, images)
+            seconds, how, end = self._timestamps(path, video_path, traj.timestamps, numbered_by, start, images)
             # The flag says the timestamps are still frame indices: it goes with them (a reader of
             # the flag would take these seconds for frame indices); ``how`` says what they are now.
             meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
@@ -242,12 +251,18 @@ class TrajectoryPredictor(GeometricPredictor):
                 traj = _fit_to_video(path, traj, duration, start is None)
                 if start is None:
                     _warn_absolute_times(path, traj, duration)
+                    # absolute times (another clock) are kept whole; others are the video's seconds
+                    end = duration if float(traj.timestamps[0]) <= SPAN_TOLERANCE * duration else None
             if start is not None:
                 shifted = traj.timestamps - traj.timestamps[0] + start[0]
                 _check_end(path, video_path, shifted, start)
                 traj = Trajectory(traj.cam_c2w, traj.intrinsic, shifted, dict(traj.meta))
+                end = start[1]
+        traj, past_end = _leave_out_past_end(path, video_path, traj, end)
         _refuse_unusable(path, traj)  # the timestamps again, as they are now in seconds of the video
         info: dict[str, Any] = {"trajectory_file": str(path), "format": fmt}
+        if past_end:
+            info["poses_past_end"] = past_end
         if start is not None:
             info["start_frame"] = int(self.opt("start_frame"))
         if self._numbered_from is not None:
@@ -301,12 +316,13 @@ class TrajectoryPredictor(GeometricPredictor):
         numbered_by: str = "the file",
         start: tuple[float, float, int] | None = None,
         images: bool = False,
-    ) -> tuple[NDArray[np.float64], str | None]:
+    ) -> tuple[NDArray[np.float64], str | None, float | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
         numbers, which keep the gaps of frames it did not register), and how they were made (the
         new ``meta[META_TIMESTAMPS]``): :data:`TIMESTAMPS_SAMPLE_FPS` or
         :data:`TIMESTAMPS_VIDEO_DURATION`; None when there is neither video nor ``sample_fps`` and
-        the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`).
+        the frame indices are kept (they stay flagged :data:`TIMESTAMPS_FRAME_INDEX`); and the
+        video's duration those seconds are of, when known (None: no video, or its timing unusable).
 
         ``start`` (:meth:`_start`): the first pose is at its seconds, the others follow at
         ``sample_fps`` or spread over the rest of the video.
@@ -323,7 +339,7 @@ class TrajectoryPredictor(GeometricPredictor):
         if fps is not None and start is not None:
             ts = start[0] + (frames - frames[0]) / float(fps)
             _check_end(path, video_path, ts, start)
-            return ts, TIMESTAMPS_SAMPLE_FPS
+            return ts, TIMESTAMPS_SAMPLE_FPS, start[1]
         if fps is not None:
             ts = frames / float(fps)
             duration = _checked_duration(path, video_path, float(ts[-1] - ts[0]), n) if n > 1 else None
@@ -368,7 +384,7 @@ class TrajectoryPredictor(GeometricPredictor):
                     duration,
                     ts[0],
                 )
-            return ts, TIMESTAMPS_SAMPLE_FPS
+            return ts, TIMESTAMPS_SAMPLE_FPS, duration
         # Evenly spaced frames from the first to the last one numbered, covering the video
         # (0, 1, ..., n - 1 -> arange(n) * duration / n).
         steps = frames - frames[0]
@@ -386,7 +402,7 @@ class TrajectoryPredictor(GeometricPredictor):
                     left,
                     duration - offset,
                 )
-            return offset + steps * ((duration - offset) / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
+            return offset + steps * ((duration - offset) / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION, duration
         if video_path.is_file():
             duration, num_frames = _video_duration(video_path)
             if images:
@@ -402,7 +418,7 @@ class TrajectoryPredictor(GeometricPredictor):
                     num_frames,
                     video_path.name,
                 )
-                return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION
+                return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION, duration
             _warn_assumed_start(path, video_path, what, frames, num_frames)
             if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
                 log.warning(
@@ -416,9 +432,9 @@ class TrajectoryPredictor(GeometricPredictor):
                     num_frames,
                     duration,
                 )
-            return steps * (duration / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION
+            return steps * (duration / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION, duration
         log.warning("%s: no video and no sample_fps: pose timestamps are frame indices", video_path)
-        return steps, None
+        return steps, None, None
 
 
 def _image_numbering(frames: NDArray[np.float64], num_frames: int | None) -> int | None:
@@ -475,6 +491,66 @@ def _check_end(path: Path, video_path: Path, ts: NDArray[np.float64], start: tup
             f"{video_path.name} lasts {duration:.4g} s: is start_frame (or sample_fps) right, and the file this "
             "video's?"
         )
+
+
+#: Relative slack on a video's duration for poses timed at its very end (float rounding of
+#: ``k / sample_fps`` and of durations): no pose is left out for being 1e-9 of it late.
+END_SLACK = 1e-9
+
+
+def _leave_out_past_end(path: Path, video_path: Path, traj: Trajectory, end: float | None) -> tuple[Trajectory, int]:
+    """``traj`` without the poses timed after ``end``, the video's duration (its last frame's time
+    plus one frame period: no frame of the video is later), and how many were left out (see the
+    module docstring). ``end`` None: the poses are not timed in the video's seconds (no video, its
+    timing unusable, or absolute times), and all are kept.
+
+    A header's duration can be short of the frames' (``_checked_duration`` takes it when the span
+    agrees with it), so poses past it are checked against the decoded frames' before any is
+    left out.
+
+    Raises:
+        PredictionError: fewer than two poses are left (the message names the file and the times).
+    """
+    from camerabench.errors import VideoError
+    from camerabench.video import probe_video
+
+    ts = traj.timestamps
+    if end is None or len(traj) < 2 or float(ts[-1]) <= end * (1 + END_SLACK):
+        return traj, 0
+    try:
+        probed = probe_video(video_path)
+    except VideoError as exc:
+        log.warning("%s: %s: frames not decoded (%s): its duration is taken as %.4g s", path, video_path, exc, end)
+    else:
+        if "time_base_s" not in probed.notes and probed.num_frames >= 2:
+            end = max(end, float(probed.duration_s))
+    keep = int(np.count_nonzero(ts <= end * (1 + END_SLACK)))
+    past = len(traj) - keep
+    if past == 0:
+        return traj, 0
+    times = f"{float(ts[keep]):.4g} to {float(ts[-1]):.4g} s" if past > 1 else f"{float(ts[keep]):.4g} s"
+    if keep < 2:
+        raise PredictionError(
+            f"{path}: {past} of {len(traj)} poses are timed after the end of {video_path.name} ({end:.4g} s; poses "
+            f"at {times}), leaving {keep}: poses from this video's frames end with it. Is the file this video's, "
+            "and its times seconds of it? (start_frame times the poses from a frame of the video)"
+        )
+    log.warning(
+        "%s: %d of %d poses are timed after the end of %s (%.4g s), at %s: no frame of the video is there, so they "
+        "are left out of the scores (poses_past_end in the prediction info)",
+        path,
+        past,
+        len(traj),
+        video_path.name,
+        end,
+        times,
+    )
+    meta = dict(traj.meta)
+    names = meta.get(META_IMAGE_NAMES)
+    if isinstance(names, list) and len(names) == len(traj):
+        meta[META_IMAGE_NAMES] = names[:keep]
+    k = None if traj.intrinsic is None else traj.intrinsic[:keep]
+    return Trajectory(traj.cam_c2w[:keep], k, ts[:keep], meta), past
 
 
 def _refuse_unusable(path: Path, traj: Trajectory) -> None:

@@ -4,6 +4,12 @@ A geometric method estimates (or reads) a camera trajectory per video; everythin
 the same for all of them: :func:`~camerabench.baselines.geometry.scoring.trajectory_scores` for
 the 15 primitive questions, "unanswerable" for every other question, and a caption through
 :func:`~camerabench.baselines.geometry.describe.describe_trajectory`.
+
+What is known when: the zoom only from intrinsics measured per frame. Without them (no
+intrinsics, or one K for the whole video: ``meta[META_FOCAL_FIXED]``) the zoom questions and
+Static (a camera that only zooms looks still when the zoom is not measured) are unanswerable,
+with the reason (:func:`unknown_primitives`); multiple-choice rows naming a zoom or Static are
+not answered; the caption says the zoom is unknown instead of calling the camera still.
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ from typing import Any, ClassVar
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.geometry.describe import caption_with_cuts, describe_trajectory, motion_strengths
-from camerabench.baselines.geometry.scoring import SCORERS, decompose, trajectory_scores
+from camerabench.baselines.geometry.scoring import (
+    SCORERS,
+    ZOOM_NO_INTRINSICS,
+    MotionSeries,
+    decompose,
+    trajectory_scores,
+)
 from camerabench.baselines.options import MethodOptions, _shown, option
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, NotBuiltError, PredictionError
@@ -30,12 +42,14 @@ __all__ = [
     "CAMERA_MOVEMENT",
     "MIN_FRAME_SIDE_PX",
     "UNANSWERABLE_REASON",
+    "ZOOM_FIXED_REASON",
     "ZOOM_UNKNOWN_REASON",
     "GeometricOptions",
     "GeometricPredictor",
     "VideoGeometryOptions",
     "choose_option",
     "sampled_clip",
+    "unknown_primitives",
 ]
 
 UNANSWERABLE_REASON = "geometric methods answer only the 15 primitive questions"
@@ -44,7 +58,28 @@ UNANSWERABLE_REASON = "geometric methods answer only the 15 primitive questions"
 #: ``intrinsics.npy``) has no score: its focal length, and so its zoom, is unknown.
 ZOOM_UNKNOWN_REASON = "the trajectory has no intrinsics: its focal length, and so its zoom, is unknown"
 
+#: Why a zoom question of a trajectory with one K for the whole video (``meta[META_FOCAL_FIXED]``:
+#: MegaSaM's single ``intrinsic``, a COLMAP model whose images share one camera) has no score.
+ZOOM_FIXED_REASON = (
+    "the trajectory has one intrinsic matrix for the whole video: its focal length was held fixed, not "
+    "measured per frame, so its zoom is unknown"
+)
+
 ZOOM_PRIMITIVES = frozenset({Primitive.ZOOM_IN, Primitive.ZOOM_OUT})
+
+
+def unknown_primitives(motion: MotionSeries) -> dict[Primitive, str]:
+    """The primitives ``motion`` cannot answer, with the reason: none when its zoom is known; else
+    Zoom_In, Zoom_Out (:data:`ZOOM_UNKNOWN_REASON`, :data:`ZOOM_FIXED_REASON`) and Static: a camera
+    that only zooms is still in every measured component, so without the zoom stillness is unknown."""
+    if motion.zoom_known:
+        return {}
+    zoom = ZOOM_UNKNOWN_REASON if motion.zoom_unknown in (None, ZOOM_NO_INTRINSICS) else ZOOM_FIXED_REASON
+    static = (
+        f"{zoom}; a camera that only zooms cannot be told from a still one without it, so whether the camera is "
+        "static is unknown too"
+    )
+    return {Primitive.ZOOM_IN: zoom, Primitive.ZOOM_OUT: zoom, Primitive.STATIC: static}
 
 
 @dataclass(frozen=True)
@@ -236,11 +271,12 @@ class GeometricPredictor(Predictor):
         scorer = self.opt("scorer")
         by_primitive = trajectory_scores(traj, scorer)
         motion = decompose(traj)
-        # Without intrinsics every video's zoom score would be the same made-up 0: no answer.
-        unknown = set() if motion.zoom_known else ZOOM_PRIMITIVES
+        # Without measured intrinsics every video's zoom score would be the same made-up 0, and
+        # Static would call a zoom-only camera still: no answer.
+        unknown = unknown_primitives(motion)
         scores = {q.text: by_primitive[q.primitive] for q in questions if q.primitive not in (None, *unknown)}
         unanswerable = self.never_answers(questions)
-        unanswerable |= {q.text: ZOOM_UNKNOWN_REASON for q in questions if q.primitive in unknown}
+        unanswerable |= {q.text: unknown[q.primitive] for q in questions if q.primitive in unknown}
         details = {
             **info,
             "scorer": scorer,
@@ -254,14 +290,15 @@ class GeometricPredictor(Predictor):
 
         Other categories (shot size, lighting, ...) and image rows are outside what a camera
         trajectory tells, so they return None (coverage, not failure); so are rows with an
-        option naming a zoom when the trajectory has no intrinsics (its zoom is unknown, and
-        would read as none).
+        option naming a zoom or Static when the zoom is unknown (no intrinsics, or one K for the
+        whole video: :func:`unknown_primitives`), where it would read as none.
         """
         if row.category != CAMERA_MOVEMENT or len(media) != 1 or row.types[0] != "video":
             return None
         traj, _ = self.trajectory(media[0])
         motion = decompose(traj)
-        if not motion.zoom_known and any(ZOOM_PRIMITIVES & set(primitives_named(t)) for t in row.options.values()):
+        unknown = unknown_primitives(motion).keys()
+        if any(unknown & set(primitives_named(t)) for t in row.options.values()):
             return None
         return choose_option(row.options, motion_strengths(motion))
 

@@ -6,6 +6,13 @@ z forward; motion relative to the FIRST frame, ``R_rel = R_c2w[0].T @ R_c2w[i]``
 Pan_Right = positive rotation about the camera +y axis, Tilt_Up = positive rotation about +x,
 Roll_Clockwise = positive rotation about +z; Zoom_In = focal length grows.
 
+The zoom is known only from intrinsics measured per frame. A trajectory without intrinsics (TUM,
+KITTI, poses without ``intrinsics.npy``), or with one K for the whole video (flagged
+``meta[META_FOCAL_FIXED]``: MegaSaM's single ``intrinsic``, a COLMAP model whose images share one
+camera) has :attr:`MotionSeries.zoom_known` False and :attr:`MotionSeries.zoom_unknown` says why;
+its zoom component is then 0 for lack of a measurement, not a measured "no zoom", so neither the
+zoom scores nor Static (a camera that only zooms looks still without it) mean anything.
+
 Translation from monocular methods has an arbitrary scale. It is divided by the *scene scale*:
 ``traj.meta[META_SCENE_DEPTH]`` (median depth of the scene seen from the first frame, in the
 trajectory's units) when the method knows it — then a translation of 0.1 means "a tenth of the
@@ -57,11 +64,13 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import META_SCENE_DEPTH, Trajectory, pose_problem
+from camerabench.trajectory import META_FOCAL_FIXED, META_SCENE_DEPTH, Trajectory, pose_problem
 
 __all__ = [
     "COMPONENTS",
     "SCORERS",
+    "ZOOM_FOCAL_FIXED",
+    "ZOOM_NO_INTRINSICS",
     "MotionSeries",
     "Scorer",
     "camerabench_scores",
@@ -73,9 +82,28 @@ __all__ = [
     "max_drawup",
     "trajectory_scores",
     "translation_noise_floor",
+    "zoom_unknown_reason",
 ]
 
 log = logging.getLogger(__name__)
+
+#: :attr:`MotionSeries.zoom_unknown` of a trajectory without intrinsics.
+ZOOM_NO_INTRINSICS = "the trajectory has no intrinsics"
+#: ... of one flagged ``meta[META_FOCAL_FIXED]``.
+ZOOM_FOCAL_FIXED = (
+    "the trajectory has one intrinsic matrix for the whole video (a focal length held fixed, not measured per frame)"
+)
+
+
+def zoom_unknown_reason(traj: Trajectory) -> str | None:
+    """Why ``traj``'s zoom is unknown (:data:`ZOOM_NO_INTRINSICS`, :data:`ZOOM_FOCAL_FIXED`), or None
+    when its intrinsics are measured per frame."""
+    if traj.intrinsic is None:
+        return ZOOM_NO_INTRINSICS
+    if traj.meta.get(META_FOCAL_FIXED):
+        return ZOOM_FOCAL_FIXED
+    return None
+
 
 #: Motion components in the order of :attr:`MotionSeries.components` columns; names are the
 #: ``Primitive.axis`` values.
@@ -94,14 +122,16 @@ class MotionSeries:
             (pan about y, then tilt about the panned x, then roll about the optical axis),
             continuous along the clip (:func:`continuous_euler_deg`): a 360 deg pan ends at yaw
             360, not 0, and a tilt past 90 deg stays a tilt.
-        zoom_ratio: (N,) focal length over the first frame's (all ones when focal is unknown).
+        zoom_ratio: (N,) focal length over the first frame's (all ones when the zoom is unknown).
         path: (N, 7) the integrated frame-to-frame motion, columns :data:`COMPONENTS`:
             translation steps in each previous camera's axes (scene-depth units), rotation steps as
             rotation vectors in each previous camera's axes (radians), and log zoom ratio.
         scale: what translation was divided by (trajectory units).
         translation_unit: ``"scene_depth"`` or ``"path_length"`` (how ``scale`` was chosen) or
             ``"none"`` (the camera does not move).
-        zoom_known: False when the trajectory has no intrinsics.
+        zoom_known: False when the trajectory has no intrinsics, or one K for the whole video
+            (``meta[META_FOCAL_FIXED]``): its focal length was not measured per frame.
+        zoom_unknown: why the zoom is unknown (:func:`zoom_unknown_reason`), None when known.
     """
 
     timestamps: NDArray[np.float64]
@@ -112,6 +142,7 @@ class MotionSeries:
     scale: float
     translation_unit: str
     zoom_known: bool
+    zoom_unknown: str | None = None
 
     def component(self, name: str) -> NDArray[np.float64]:
         """(N,) integrated path of one component (a :data:`COMPONENTS` name)."""
@@ -248,8 +279,8 @@ def decompose(traj: Trajectory) -> MotionSeries:
     r0 = rot_c2w[0]
     rel_rot = np.einsum("ji,njk->nik", r0, rot_c2w)  # R0^T @ R_i
     euler_deg = continuous_euler_deg(rel_rot)
-    focal = traj.focal_px
-    zoom_known = focal is not None
+    unknown = zoom_unknown_reason(traj)
+    focal = traj.focal_px if unknown is None else None  # one fixed focal length measures no zoom
     step_rot = np.einsum("nji,njk->nik", rot_c2w[:-1], rot_c2w[1:])  # R_{k-1}^T R_k
     step_rotvec = Rotation.from_matrix(step_rot).as_rotvec()
     # Overflow (a focal length of 1e-320 px, a translation of 1e99 over a scene depth of 1e-300)
@@ -283,7 +314,8 @@ def decompose(traj: Trajectory) -> MotionSeries:
         path=path,
         scale=scale,
         translation_unit=unit,
-        zoom_known=zoom_known,
+        zoom_known=unknown is None,
+        zoom_unknown=unknown,
     )
 
 

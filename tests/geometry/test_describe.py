@@ -15,7 +15,9 @@ def _trajectory(yaw_deg: np.ndarray, pitch_deg: np.ndarray, fps: float = 10.0) -
     c2w = np.tile(np.eye(4), (n, 1, 1))
     # about camera +y (pan right) then +x (tilt up), as in the taxonomy's conventions
     c2w[:, :3, :3] = Rotation.from_euler("YX", np.c_[yaw_deg, pitch_deg], degrees=True).as_matrix()
-    return Trajectory(c2w, None, np.arange(n) / fps, meta={"scene_depth": 1.0})
+    # per-frame intrinsics: the zoom is measured (none), so the words are of the motion alone
+    k = np.tile(np.diag([300.0, 300.0, 1.0]), (n, 1, 1))
+    return Trajectory(c2w, k, np.arange(n) / fps, meta={"scene_depth": 1.0})
 
 
 def test_single_movements_and_speed(make_motion) -> None:

@@ -21,7 +21,8 @@ def _still(n: int, noise: float, axes: tuple[int, ...] = (0, 1, 2), depth: float
     for a in axes:
         c2w[:, a, 3] = rng.normal(0.0, noise, n) * scale
     meta = {} if depth is None else {"scene_depth": depth * scale}
-    return Trajectory(c2w, None, np.arange(n) / 30.0, meta=meta)
+    k = np.tile(np.diag([300.0, 300.0, 1.0]), (n, 1, 1))  # measured per frame: no zoom
+    return Trajectory(c2w, k, np.arange(n) / 30.0, meta=meta)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -24,8 +24,11 @@ def test_predictor(tmp_path: Path) -> None:
     questions = [Question(p.question, p) for p in Primitive] + [Question("Is the scene dynamic?")]
     result = pred.predict(tmp_path / "walk.mp4", questions)
     assert result.scores[Primitive.MOVE_IN.question] > result.scores[Primitive.MOVE_OUT.question]
-    # a TUM file has no intrinsics: the zoom questions have no score (not a made-up 0)
-    assert len(result.scores) == 13
+    # a TUM file has no intrinsics: the zoom questions, and Static (a zoom alone would read as
+    # still), have no score (not a made-up 0)
+    assert len(result.scores) == 12
+    static = result.unanswerable.pop(Primitive.STATIC.question)
+    assert static.startswith(ZOOM_UNKNOWN_REASON) and "static is unknown" in static
     assert result.unanswerable == {
         "Is the scene dynamic?": UNANSWERABLE_REASON,
         Primitive.ZOOM_IN.question: ZOOM_UNKNOWN_REASON,

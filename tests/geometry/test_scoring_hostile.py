@@ -225,7 +225,9 @@ def test_tum_timestamps_that_are_not_seconds_are_fitted_to_the_video(
     assert "not seconds of this video" in caplog.text
     np.testing.assert_allclose(traj.timestamps, np.arange(30) * 5.0 / 30, atol=1e-6)
     # 60 deg in 5 s is a fast pan; as seconds the timestamps made it a 145 s (or 4.6e10 s) slow one.
-    assert pred.caption(video, "Describe the camera movement.") == "The camera pans right quickly."
+    assert pred.caption(video, "Describe the camera movement.") == (
+        "The camera pans right quickly (the zoom is not known: the trajectory has no intrinsics)."
+    )
     # Seconds are kept as they are, an epoch offset included.
     seconds = tmp_path / "seconds"
     seconds.mkdir()

@@ -45,7 +45,8 @@ def turn(axis: int, deg: float, n: int, centres: Any = None, first: NDArray[np.f
         c2w[:, :3, 3] = centres
     if first is not None:
         c2w = first @ c2w
-    return Trajectory(c2w, None, np.arange(n) / 10.0)
+    # per-frame intrinsics: the zoom is measured (none); a TUM file written from it drops them
+    return Trajectory(c2w, np.tile(np.diag([300.0, 300.0, 1.0]), (n, 1, 1)), np.arange(n) / 10.0)
 
 
 def top(scores: dict[Primitive, float]) -> Primitive:
@@ -122,8 +123,8 @@ def test_scores_do_not_depend_on_the_translation_unit(depth: float | None) -> No
 
 def test_timestamp_spacing_changes_speed_words_only() -> None:
     base = turn(1, 30.0, 20)
-    tiny = Trajectory(base.cam_c2w, None, np.arange(20.0) * 1e-9)
-    huge = Trajectory(base.cam_c2w, None, np.arange(20.0) * 1e6)
+    tiny = Trajectory(base.cam_c2w, base.intrinsic, np.arange(20.0) * 1e-9)
+    huge = Trajectory(base.cam_c2w, base.intrinsic, np.arange(20.0) * 1e6)
     for scorer in SCORERS:
         assert trajectory_scores(tiny, scorer) == trajectory_scores(huge, scorer) == trajectory_scores(base, scorer)
     assert describe_trajectory(tiny) == "The camera pans right quickly."
@@ -202,10 +203,11 @@ def test_zoom_questions_of_a_trajectory_without_intrinsics_have_no_made_up_score
     questions = [Question(p.question, p) for p in Primitive]
     write_trajectory(tmp_path / "clip.txt", turn(1, 30.0, 20), "tum")  # TUM: no intrinsics
     result = TrajectoryPredictor(traj_dir=str(tmp_path), format="tum").predict(tmp_path / "clip.mp4", questions)
-    # was Zoom_In = Zoom_Out = 0.0 for every video of the run
+    # was Zoom_In = Zoom_Out = 0.0 for every video of the run; Static too is unknown without the zoom
     zoom = {Primitive.ZOOM_IN.question, Primitive.ZOOM_OUT.question}
-    assert set(result.scores) == {q.text for q in questions} - zoom
+    assert set(result.scores) == {q.text for q in questions} - zoom - {Primitive.STATIC.question}
     assert {q: result.unanswerable[q] for q in zoom} == dict.fromkeys(zoom, ZOOM_UNKNOWN_REASON)
+    assert result.unanswerable[Primitive.STATIC.question].startswith(ZOOM_UNKNOWN_REASON)
     assert result.scores[Primitive.PAN_RIGHT.question] == pytest.approx(np.deg2rad(30.0))
     # with intrinsics the zoom is scored (here: none)
     (tmp_path / "k").mkdir()
