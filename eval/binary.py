@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,22 +24,46 @@ from camerabench.eval.ap import (
     thin_class,
 )
 from camerabench.eval.failed import FailedPolicy
-from camerabench.eval.results import BinaryResult, Chance, Comparison, PairedTest, PrimitiveCounts
+from camerabench.eval.results import (
+    UNANSWERABLE_KEY,
+    BinaryResult,
+    Chance,
+    Comparison,
+    PairedTest,
+    PrimitiveCounts,
+)
 from camerabench.runfolder import MethodRun
 from camerabench.taxonomy import BinaryRecord, Primitive
 
 __all__ = [
+    "UNANSWERABLE",
+    "BinarySamples",
     "ResolvedSamples",
     "binary_samples",
     "binary_section",
     "chance_section",
     "compare_methods",
     "resolve_samples",
+    "within_coverage",
 ]
 
 log = logging.getLogger(__name__)
 
 Resolved = tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]
+
+#: The status of a sample without a record whose question the run recorded the method found
+#: unanswerable on its video (run.json's ``video_info[video]``
+#: :data:`~camerabench.eval.results.UNANSWERABLE_KEY`): outside the method's coverage, neither
+#: ok, failed nor missing, and left out of AP under every failed-sample policy.
+UNANSWERABLE = "unanswerable"
+
+
+@dataclass
+class BinarySamples(PrimitiveSamples):
+    """:class:`~camerabench.eval.ap.PrimitiveSamples` whose ``status`` may also be
+    :data:`UNANSWERABLE`, with the reasons the run recorded for those samples (reason -> count)."""
+
+    unanswerable_reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,7 +71,8 @@ class ResolvedSamples:
     """Samples of one primitive after the failed-sample policy: what AP is computed on.
 
     ``answered`` is False when the method has no record (ok or failed) for any sample of the
-    primitive: its samples are all missing, and a paired test leaves the primitive out.
+    primitive: its samples are all missing (or unanswerable), and a paired test leaves the
+    primitive out. Samples the method found unanswerable are not among them (any policy).
     """
 
     labels: NDArray[np.bool_]
@@ -59,11 +85,28 @@ class ResolvedSamples:
 
 
 def resolve_samples(samples: PrimitiveSamples, policy: FailedPolicy) -> ResolvedSamples:
-    """The samples AP is computed on: the failed-sample policy applied to one primitive."""
-    scores, keep = resolve_failed(samples.scores, samples.ok, policy)
-    videos = [v for v, k in zip(samples.videos, keep, strict=True) if k]
-    answered = bool((samples.status != "missing").any())
-    return ResolvedSamples(samples.labels[keep], scores[keep], videos, answered)
+    """The samples AP is computed on: those the method found unanswerable left out (outside its
+    coverage, under every policy), then the failed-sample policy applied to the rest of one primitive."""
+    inside = within_coverage(samples)
+    scores, keep = resolve_failed(inside.scores, inside.ok, policy)
+    videos = [v for v, k in zip(inside.videos, keep, strict=True) if k]
+    answered = bool((inside.status != "missing").any())
+    return ResolvedSamples(inside.labels[keep], scores[keep], videos, answered)
+
+
+def within_coverage(samples: PrimitiveSamples) -> PrimitiveSamples:
+    """``samples`` less those the method found unanswerable (:data:`UNANSWERABLE`): the samples
+    that are ok, failed or missing, which the failed-sample policy and the knob counts see."""
+    inside = np.asarray(samples.status != UNANSWERABLE)
+    if inside.all():
+        return samples
+    return PrimitiveSamples(
+        list(itertools.compress(samples.videos, inside)),
+        samples.labels[inside],
+        samples.scores[inside],
+        samples.status[inside],
+        dict(samples.reasons),
+    )
 
 
 def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> Chance:
@@ -98,6 +141,7 @@ def binary_section(
     chance: dict[str, float] = {}
     counts: dict[str, PrimitiveCounts] = {}
     reasons: dict[str, int] = {}
+    outside_reasons: dict[str, int] = {}  # why the method found samples unanswerable -> how many
     for prim, smp in samples.items():
         name = prim.value
         res = resolved[name]
@@ -106,6 +150,7 @@ def binary_section(
         chance[name] = chance_ap(res.labels)
         n_failed = int((smp.status == "failed").sum())
         n_missing = int((smp.status == "missing").sum())
+        n_outside = int((smp.status == UNANSWERABLE).sum())
         counts[name] = PrimitiveCounts(
             labelled=len(smp.videos),
             samples=len(res.videos),
@@ -113,10 +158,13 @@ def binary_section(
             ok=int(smp.ok.sum()),
             failed=n_failed,
             missing=n_missing,
-            dropped=len(smp.videos) - len(res.videos),
+            dropped=len(smp.videos) - n_outside - len(res.videos),
+            unanswerable=n_outside,
         )
         for reason, k in smp.reasons.items():
             reasons[reason] = reasons.get(reason, 0) + k
+        for reason, k in getattr(smp, "unanswerable_reasons", {}).items():
+            outside_reasons[reason] = outside_reasons.get(reason, 0) + k
     undefined = [n for n, v in per_ap.items() if not math.isfinite(v)]
     if undefined:
         log.warning("mean AP leaves out %d primitive(s) with undefined AP: %s", len(undefined), ", ".join(undefined))
@@ -163,6 +211,21 @@ def binary_section(
             f"interval is undefined, and the mean AP interval averages the other {kept} primitive(s)"
             + ("" if kept else " (none: it is undefined)")
         )
+    outside = sum(c.unanswerable for c in counts.values())
+    if outside:
+        why = "; ".join(f"{r} ({k})" for r, k in sorted(outside_reasons.items(), key=lambda kv: -kv[1]))
+        # a primitive left with no sample the method could answer: its AP is undefined, out of the mean
+        none_left = [n for n, c in counts.items() if c.unanswerable and c.unanswerable == c.labelled]
+        lost = (
+            f"; {len(none_left)} primitive(s) have no sample it could answer ({', '.join(none_left)}): their AP is "
+            "undefined and left out of the mean AP"
+            if none_left
+            else ""
+        )
+        notes.append(
+            f"{outside} labelled sample(s) the method found unanswerable on their video, as the run recorded "
+            f"({why}): outside its coverage, left out of AP (neither failed nor missing){lost}"
+        )
     note = "; ".join(notes) or None
     section = BinaryResult(
         mean_ap=mean_ignoring_nan(list(per_ap.values())),
@@ -180,6 +243,8 @@ def binary_section(
         failed_policy=policy,
         failure_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
         note=note,
+        unanswerable=outside,
+        unanswerable_reasons=dict(sorted(outside_reasons.items(), key=lambda kv: -kv[1])) or None,
     )
     return section, resolved
 
@@ -310,10 +375,13 @@ def compare_methods(
     return Comparison.of(a, b, test, sorted(per_a), samples, note="; ".join(notes) or None)
 
 
-def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> PrimitiveSamples:
+def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> BinarySamples:
     """Align one primitive's labels with a method's score records by (video, question).
 
-    A label with no record is ``missing``; a record with status failed is ``failed``.
+    A label with no record is ``missing``, or :data:`UNANSWERABLE` when the run recorded that the
+    method found the question unanswerable on that video (run.json's ``video_info[video]``
+    :data:`~camerabench.eval.results.UNANSWERABLE_KEY`; a run.json without it: missing, as
+    before); a record with status failed is ``failed``.
 
     Raises:
         ValueError: a video labelled both *Yes* and *No* (its one score would be ranked as a
@@ -329,10 +397,18 @@ def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -
     scores = np.full(n, math.nan)
     status = np.full(n, "missing", dtype=object)
     reasons: dict[str, int] = {}
+    outside: dict[str, int] = {}
     table = run.scores or {}
+    video_info = run.info.video_info if run.info is not None else {}
     for i, r in enumerate(records):
         rec = table.get((r.image, question))
         if rec is None:
+            details = video_info.get(r.image)
+            found = details.get(UNANSWERABLE_KEY) if isinstance(details, dict) else None
+            if isinstance(found, dict) and question in found:
+                status[i] = UNANSWERABLE
+                why = str(found[question])
+                outside[why] = outside.get(why, 0) + 1
             continue
         status[i] = rec.status
         if rec.status == "ok":
@@ -340,4 +416,4 @@ def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -
         else:
             reason = rec.reason or "unknown"
             reasons[reason] = reasons.get(reason, 0) + 1
-    return PrimitiveSamples([r.image for r in records], labels, scores, status.astype(str), reasons)
+    return BinarySamples([r.image for r in records], labels, scores, status.astype(str), reasons, outside)

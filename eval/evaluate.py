@@ -43,7 +43,14 @@ from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.ap import BootstrapCache
-from camerabench.eval.binary import ResolvedSamples, binary_samples, binary_section, chance_section, compare_methods
+from camerabench.eval.binary import (
+    ResolvedSamples,
+    binary_samples,
+    binary_section,
+    chance_section,
+    compare_methods,
+    within_coverage,
+)
 from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
 from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
@@ -67,12 +74,14 @@ from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import Primitive
 
 __all__ = [
+    "DEFAULT_THRESHOLD_SOURCE",
     "Evaluation",
     "changed_videos",
     "changed_videos_note",
     "check_rpe_span",
     "evaluate",
     "evaluate_run",
+    "geometric_threshold_note",
     "method_kind",
     "primitive_order",
     "unmatched_records_note",
@@ -124,7 +133,24 @@ def yes_threshold(run: MethodRun) -> tuple[float, str]:
     value = run.settings().get("yes_threshold")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value), "run.json settings.yes_threshold"
-    return DEFAULT_YES_THRESHOLD, "default (score read as P(Yes))"
+    return DEFAULT_YES_THRESHOLD, DEFAULT_THRESHOLD_SOURCE
+
+
+#: :func:`yes_threshold`'s source when the run declares no threshold.
+DEFAULT_THRESHOLD_SOURCE = "default (score read as P(Yes))"
+
+
+def geometric_threshold_note(run: MethodRun) -> str:
+    """The VQA section's caveat for a geometric method answered at the default threshold: its
+    scores are motion sizes (radians, log-ratios, Static <= 0), not probabilities, so *Yes* at
+    0.5 is no decision the method made (every *static?* cell is *No*); ``camerabench calibrate``
+    maps them to P(yes), which evaluate then answers VQA from."""
+    return (
+        f"the method is geometric: its scores are motion sizes, not probabilities, yet answered Yes above the "
+        f"default threshold {DEFAULT_YES_THRESHOLD:g} (read as P(Yes)), so these accuracies reflect that "
+        f"threshold rather than the method; run `camerabench calibrate` on its folder ({run.folder}) for "
+        "calibrated P(yes), which evaluate then uses"
+    )
 
 
 #: The yes/no decision on calibrated probabilities: answer *Yes* when P(yes) > 1/2, the
@@ -803,15 +829,34 @@ def evaluate(
             _warn_unasked_questions(name, run, dataset)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
-            every_sample[name] = samples
+            # the knob table counts failed and missing samples: those outside the method's coverage are neither
+            every_sample[name] = {p: within_coverage(smp) for p, smp in samples.items()}
             out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
             if unmatched is not None:
                 out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
             elif not any(r.answered for r in ev.resolved[name].values()):
-                log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
+                if not out.binary.unanswerable:
+                    log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
+                elif out.binary.missing:
+                    log.warning(
+                        "%s: no record for any binary question; %d binary samples count as missing (the others are "
+                        "unanswerable)",
+                        name,
+                        out.binary.missing,
+                    )
             elif failed == "lowest" and out.binary.note:
                 # every sample, or every sample of some primitives, failed: chance-level APs
                 log.warning("%s: %s", name, out.binary.note)
+            if out.binary.unanswerable:
+                # outside the method's coverage on those videos (e.g. zoom without intrinsics): not scored
+                log.warning(
+                    "%s: %d of %d labelled binary samples are questions the method found unanswerable on their "
+                    "video, as the run recorded (%s): left out of AP, neither failed nor missing",
+                    name,
+                    out.binary.unanswerable,
+                    sum(c.labelled for c in out.binary.counts.values()),
+                    "; ".join(out.binary.unanswerable_reasons or {}),
+                )
             if unmatched is None and out.binary.missing and any(r.answered for r in ev.resolved[name].values()):
                 # e.g. videos labelled after the run, or a run that did not cover them: said, not only counted
                 log.warning(
@@ -839,6 +884,11 @@ def evaluate(
                             f"calibrated P(yes) > 0.5 ({calibrated.source}, "
                             f"{run.layout.calibration}, fitted on {calibrated.calibration.fitted_on_data})"
                         )
+                if out.vqa.uncalibrated is None and source == DEFAULT_THRESHOLD_SOURCE and out.kind == "geometric":
+                    # raw scores at 0.5: a geometric method's are motion sizes, not P(yes)
+                    caveat = geometric_threshold_note(run)
+                    log.warning("%s: VQA: %s", name, caveat)
+                    out.vqa.note = "; ".join(n for n in (out.vqa.note, caveat) if n)
         if binary and run.scores is not None:
             out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
         if dataset.captions:

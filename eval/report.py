@@ -535,10 +535,19 @@ def _left_out_of_mean(doc: _Doc, methods: Mapping[str, BinaryResult]) -> None:
             groups.setdefault(undefined, []).append(n)
     for undefined, names in groups.items():
         total = len(methods[names[0]].per_primitive)
+        # a primitive whose every sample the method found unanswerable has no sample at all, not one class
+        outside = [
+            p
+            for p in undefined
+            if all((c := methods[n].counts.get(p)) is not None and 0 < c.labelled == c.unanswerable for n in names)
+        ]
+        why = "one class among the samples" + (
+            f"; for {', '.join(outside)}, no sample the method could answer" if outside else ""
+        )
         doc.p(
             f"Mean AP of {', '.join(_plain(n) for n in names)} averages {total - len(undefined)} of {total} "
             "primitives; it leaves out "
-            f"{len(undefined)} with undefined AP (one class among the samples): {', '.join(undefined)}."
+            f"{len(undefined)} with undefined AP ({why}): {', '.join(undefined)}."
         )
 
 
@@ -563,6 +572,10 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         f"Failed-sample policy: `{result.failed_policy}`."
     )
     header = ["method", "kind", "mean AP", "95% CI", "mean ROC-AUC", "samples", "failed", "missing"]
+    # samples a method found unanswerable on their video (outside its coverage, out of AP): a column when any
+    outside = any(methods[n].unanswerable for n in order)
+    if outside:
+        header.append("unanswerable")
     rows: list[list[Any]] = [
         [
             n,
@@ -573,13 +586,16 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             b.samples,
             b.failed,
             b.missing,
+            *([b.unanswerable] if outside else []),
         ]
         for n, b in ((n, methods[n]) for n in order)
     ]
     # a constant score's ROC-AUC is 0.5 on a primitive with both classes, undefined on one without
     chance_auc = 0.5 if chance is not None and any(math.isfinite(v) for v in chance_per.values()) else math.nan
     if chance is not None:
-        rows.append([chance_name, "", _pct(chance.mean_ap), "", _pct(chance_auc), "", "", ""])
+        rows.append(
+            [chance_name, "", _pct(chance.mean_ap), "", _pct(chance_auc), "", "", "", *([""] if outside else [])]
+        )
     doc.table(header, rows)
     _left_out_of_mean(doc, {n: methods[n] for n in order})
     for n, b in methods.items():
@@ -610,6 +626,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "positives",
             "failed",
             "missing",
+            "unanswerable",
         ],
         [
             [
@@ -621,9 +638,9 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 methods[n].roc_auc.get(p, math.nan),
                 methods[n].chance.get(p, math.nan),
                 *(
-                    (c.samples, c.positives, c.failed, c.missing)
+                    (c.samples, c.positives, c.failed, c.missing, c.unanswerable)
                     if (c := methods[n].counts.get(p)) is not None
-                    else ("", "", "", "")
+                    else ("", "", "", "", "")
                 ),
             ]
             for n in order
@@ -645,6 +662,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "missing",
             "primitives_in_mean",
             "primitives",
+            "unanswerable",
         ],
         [
             [
@@ -658,11 +676,12 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 b.missing,
                 b.primitives_in_mean,
                 len(b.per_primitive),
+                b.unanswerable,
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
         + (
-            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", ""]]
+            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", "", ""]]
             if chance is not None
             else []
         ),
@@ -882,6 +901,18 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
     if reasons:
         doc.p("Most frequent failure reasons (binary samples):")
         doc.table(["method", "reason", "samples"], reasons)
+    outside = [
+        [n, r, k]
+        for n, m in result.methods.items()
+        if m.binary is not None
+        for r, k in (m.binary.unanswerable_reasons or {}).items()
+    ]
+    if outside:
+        doc.p(
+            "Binary samples the method found unanswerable on their video, as its run recorded (outside its "
+            "coverage: neither failed nor missing, left out of AP under every policy):"
+        )
+        doc.table(["method", "reason", "samples"], outside)
     _write_csv(out / "failures.csv", ["method", "section", "failed", "missing"], rows)
     csvs.append("failures.csv")
     fig, axes = new_figure(max(5, 1.2 * len(counts) + 3), 3.5)

@@ -47,6 +47,7 @@ from camerabench.fileio import read_json_document
 
 __all__ = [
     "RETRIEVAL_CHANCE",
+    "UNANSWERABLE_KEY",
     "VQA_CHANCE",
     "BinaryCI",
     "BinaryResult",
@@ -81,6 +82,13 @@ __all__ = [
     "read_metrics",
     "strict_json",
 ]
+
+#: run.json's ``video_info[video]`` key, written by ``predict`` (the runner) for a video on which
+#: the method found questions unanswerable beyond those it never answers (a trajectory without
+#: intrinsics and a zoom question): question text -> the method's reason. Evaluation counts such
+#: (video, question) samples as outside the method's coverage (``unanswerable``), not missing.
+#: Defined here, the lowest layer both the runner and evaluation import.
+UNANSWERABLE_KEY = "found_unanswerable"
 
 #: Metadata of a field that is kept in memory but not written to the document.
 _NOT_SERIALISED = {"serialise": False}
@@ -399,6 +407,11 @@ class PrimitiveCounts(Section):
         failed: samples with a recorded failure.
         missing: samples with no record.
         dropped: samples left out by ``--failed drop``.
+        unanswerable: samples without a record whose question the run recorded the method found
+            unanswerable on that video (run.json's ``video_info[video]``
+            :data:`UNANSWERABLE_KEY`; a trajectory without intrinsics and a zoom question):
+            outside the method's coverage, neither failed nor missing, and left out of AP under
+            every failed-sample policy (0 in a document written before they were counted).
     """
 
     labelled: int
@@ -408,18 +421,21 @@ class PrimitiveCounts(Section):
     failed: int
     missing: int
     dropped: int
+    unanswerable: int = 0
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         ok, failed, missing, labelled = self.ok, self.failed, self.missing, self.labelled
+        outside = self.unanswerable
         _must(
-            ok + failed + missing == labelled,
-            f"ok {ok} + failed {failed} + missing {missing} is not the {labelled} labelled samples "
-            "(each labelled sample is ok, failed or missing)",
+            ok + failed + missing + outside == labelled,
+            f"ok {ok} + failed {failed} + missing {missing} + unanswerable {outside} is not the {labelled} "
+            "labelled samples (each labelled sample is ok, failed, missing or unanswerable)",
             (*keys, "labelled"),
         )
         _must(
-            self.samples + self.dropped == labelled,
-            f"samples {self.samples} + dropped {self.dropped} is not the {labelled} labelled samples",
+            self.samples + self.dropped + outside == labelled,
+            f"samples {self.samples} + dropped {self.dropped} + unanswerable {outside} is not the {labelled} "
+            "labelled samples",
             (*keys, "samples"),
         )
         _must(
@@ -471,7 +487,12 @@ class BinaryResult(Section):
         failure_reasons: reason -> failed samples, most frequent first.
         note: set when ``drop`` left samples out, when no score record matched a label
             (with the likely cause), or when every sample, or every sample of some primitives,
-            failed under ``lowest`` (those APs are then the chance level).
+            failed under ``lowest`` (those APs are then the chance level), or when the method
+            found samples unanswerable (with the reason the run recorded).
+        unanswerable: samples outside the method's coverage (:attr:`PrimitiveCounts.unanswerable`),
+            over all primitives.
+        unanswerable_reasons: reason the run recorded -> such samples, most frequent first;
+            None when there are none.
     """
 
     mean_ap: float = field(metadata=_FRACTION)
@@ -489,6 +510,8 @@ class BinaryResult(Section):
     failed_policy: str
     failure_reasons: dict[str, int]
     note: str | None = None
+    unanswerable: int = 0
+    unanswerable_reasons: dict[str, int] | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         _check_policy(self.failed_policy, (*keys, "failed_policy"))
@@ -496,7 +519,7 @@ class BinaryResult(Section):
         extra = [p for p in self.counts if p not in self.per_primitive]
         _must(not lacking, f"no counts of primitive {lacking[:1]} of per_primitive", (*keys, "counts"))
         _must(not extra, f"counts of primitive {extra[:1]}, which per_primitive lacks", (*keys, "counts"))
-        for name in ("failed", "missing", "samples"):
+        for name in ("failed", "missing", "samples", "unanswerable"):
             total = sum(getattr(c, name) for c in self.counts.values())
             _must(
                 getattr(self, name) == total,

@@ -145,7 +145,9 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             over = f"over {b.primitives_in_mean}/{len(b.per_primitive)} primitives"
             parts.append(
                 f"mean AP {_pct(b.mean_ap)} [{_pct(lo)}, {_pct(hi)}{_interval_over(b)}] "
-                f"({over}, {b.failed} failed, {b.missing} missing)"
+                f"({over}, {b.failed} failed, {b.missing} missing"
+                + (f", {b.unanswerable} unanswerable" if b.unanswerable else "")
+                + ")"
             )
         if m.vqa is not None:
             parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")

@@ -55,6 +55,7 @@ from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError
+from camerabench.eval.results import UNANSWERABLE_KEY
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
 from camerabench.jobs.workers import (
@@ -147,6 +148,9 @@ class _Outcome:
     info: dict[str, Any] = field(default_factory=dict)
     #: keys of the method's scores that name no question it was asked (shown as repr), not recorded
     unasked: list[str] = field(default_factory=list)
+    #: question text -> reason, for the questions the method found unanswerable on this video beyond
+    #: those it never answers (run.json's ``video_info[video][UNANSWERABLE_KEY]``, see :func:`_found_unanswerable`)
+    found_unanswerable: dict[str, str] = field(default_factory=dict)
 
 
 # --- worker side ---------------------------------------------------------------------------
@@ -188,6 +192,23 @@ def _writable(reason: str) -> str:
 _UNSCORED_FAILURE_KEY = "failed_without_answerable_questions"
 
 
+def _found_unanswerable(method: str, questions: list[Question], unanswerable: Mapping[str, object]) -> dict[str, str]:
+    """The questions of ``questions`` the method found unanswerable on one video (``unanswerable``:
+    question text -> reason), less those it never answers, known from the question alone
+    (:meth:`Predictor.never_answers`: a geometric method and a VQA question, the same on every
+    video and so not repeated per video): question text -> reason, for run.json's
+    ``video_info[video]`` (:data:`~camerabench.eval.results.UNANSWERABLE_KEY`). A zoom question on
+    a trajectory without intrinsics is one; evaluation counts its samples as outside the method's
+    coverage rather than missing."""
+    asked = {q.text for q in questions}
+    never = predictor_class(method).never_answers(questions)
+    return {
+        text: _writable(str(why))
+        for text, why in sorted(unanswerable.items())
+        if isinstance(text, str) and text in asked and text not in never
+    }
+
+
 def _predict_failed(
     method: str,
     seconds: float,
@@ -225,11 +246,20 @@ def _predict_failed(
             prim = q.primitive.value if q.primitive else None
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
     unanswerable = len(texts & never.keys())
+    found = _found_unanswerable(method, questions, never)
     if not records and unanswerable:
         why = "none of whose questions it answers (not counted failed)"
         log.warning("%s failed on %s, %s: %s", method, video, why, reason)
-        return _Outcome(video, seconds, [], None, unanswerable=unanswerable, info={_UNSCORED_FAILURE_KEY: reason})
-    return _Outcome(video, seconds, records, reason, unanswerable=unanswerable)
+        return _Outcome(
+            video,
+            seconds,
+            [],
+            None,
+            unanswerable=unanswerable,
+            info={_UNSCORED_FAILURE_KEY: reason},
+            found_unanswerable=found,
+        )
+    return _Outcome(video, seconds, records, reason, unanswerable=unanswerable, found_unanswerable=found)
 
 
 def _caption_failed(
@@ -297,8 +327,17 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     # scores for questions it was not asked (another video's, a misspelt question, Question objects
     # for keys): not recorded, counted for the run's warning
     unasked = [one_line(repr(k))[:120] for k in result.scores if not (isinstance(k, str) and k in texts)]
+    found = _found_unanswerable(method, questions, result.unanswerable)
     return _Outcome(
-        video, time.perf_counter() - t0, records, failure, result.trajectory, unanswerable, dict(result.info), unasked
+        video,
+        time.perf_counter() - t0,
+        records,
+        failure,
+        result.trajectory,
+        unanswerable,
+        dict(result.info),
+        unasked,
+        found,
     )
 
 
@@ -1123,7 +1162,7 @@ NO_RECORDS_KEY = "unanswerable_questions"
 
 
 #: run.json's ``video_info`` keys the runner writes of a ``predict`` video (not the method's details).
-_PREDICT_BOOKKEEPING = frozenset({NO_RECORDS_KEY, _UNSCORED_FAILURE_KEY})
+_PREDICT_BOOKKEEPING = frozenset({NO_RECORDS_KEY, _UNSCORED_FAILURE_KEY, UNANSWERABLE_KEY})
 
 
 def _done_without_records(
@@ -1505,6 +1544,9 @@ def _run_locked(
         have stopped it part-way)."""
         info.seconds_per_video[outcome.video] = round(outcome.seconds, 4)
         details = dict(outcome.info)  # per-video details (decoding notes, model choices) for run.json
+        if kind == "predict" and outcome.found_unanswerable:
+            # which questions it found unanswerable on this video: evaluate counts them outside its coverage
+            details[UNANSWERABLE_KEY] = dict(outcome.found_unanswerable)
         if kind == "predict" and not outcome.records and not outcome.failure:
             # no record to resume from: run.json says it ran and answered none of its questions
             details[NO_RECORDS_KEY] = outcome.unanswerable

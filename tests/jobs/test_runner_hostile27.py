@@ -18,10 +18,12 @@ import pytest
 
 from camerabench.baselines.base import VideoResult
 from camerabench.baselines.dummy import DummyPredictor
+from camerabench.eval.results import UNANSWERABLE_KEY
 from camerabench.jobs.runner import NO_RECORDS_KEY, run_predict
 from camerabench.locks import FolderInUseError, FolderLock
 from camerabench.records import read_run_info, read_scores
 from camerabench.runfolder import MethodFolder
+from camerabench.taxonomy import Primitive
 
 NOTHING = "v1.mp4"  # the video the method answers none of the questions of
 _PREDICT = DummyPredictor.predict
@@ -56,14 +58,17 @@ def test_a_video_answering_nothing_is_done_on_resume(
     assert first.unanswerable_questions == 2 and (first.videos_ok, first.videos_failed) == (6, 0)
     folder = MethodFolder.of(out, "dummy")
     assert NOTHING not in {r.video for r in read_scores(folder.scores)}
-    assert read_run_info(folder.run_info).video_info[NOTHING] == {NO_RECORDS_KEY: 2}
+    # which questions it found unanswerable there, and why, beside the count (evaluate reads them)
+    found = {q: "not a camera motion" for q in (Primitive.PAN_LEFT.question, Primitive.TILT_UP.question)}
+    assert read_run_info(folder.run_info).video_info[NOTHING] == {NO_RECORDS_KEY: 2, UNANSWERABLE_KEY: found}
     ran.clear()
     summary = run_predict(own, "dummy", out, resume=True)
     # was: (1, 5), v1 run again on every resume
     assert ran == []
     assert (summary.videos_run, summary.videos_skipped, summary.videos_ok) == (0, 6, 6)
     info = read_run_info(folder.run_info)
-    assert info.video_info[NOTHING] == {NO_RECORDS_KEY: 2} and NOTHING in info.seconds_per_video
+    assert info.video_info[NOTHING] == {NO_RECORDS_KEY: 2, UNANSWERABLE_KEY: found}
+    assert NOTHING in info.seconds_per_video
 
 
 def test_after_an_interrupt_a_video_answering_nothing_is_not_run_again(
