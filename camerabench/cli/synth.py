@@ -74,7 +74,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "synth", help="generate the synthetic benchmark with exact ground truth"
     )
-    p.add_argument("--out", type=path_arg, required=True, action=GivenOnce, help="dataset folder to write")
+    p.add_argument(
+        "--out",
+        type=path_arg,
+        required=True,
+        action=GivenOnce,
+        help="dataset folder to write (an interrupted generation there is resumed when the options are the same: "
+        "its finished clips are kept; an earlier dataset is replaced otherwise)",
+    )
     p.add_argument(
         "--clips",
         type=positive_int,

@@ -6,16 +6,22 @@ so the result does not depend on the number of worker processes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import json
 import logging
 import math
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +31,7 @@ from numpy.typing import NDArray
 
 from camerabench import __version__
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import atomic_open, atomic_write_text, read_json, write_json
+from camerabench.fileio import atomic_open, atomic_write_text, read_json, read_text, write_json
 from camerabench.labelfiles import CAPTION_QUESTION, write_binary_file, write_caption_file, write_vqa_file
 from camerabench.locks import LOCK_FILE, FolderLock
 from camerabench.machine import usable_cpus
@@ -555,6 +561,11 @@ def _clip_stem(index: int, spec: ClipSpec) -> str:
     return f"synth_{index:03d}_{spec.name.replace('+', '_and_')}"
 
 
+def _render_indexed(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> tuple[int, dict[str, Any]]:
+    """:func:`_render_job` with the clip's index (the pool returns clips as they finish)."""
+    return job[2], _render_job(job)
+
+
 def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> dict[str, Any]:
     spec, seed, index, size, fps, out = job
     t0 = time.perf_counter()
@@ -644,9 +655,64 @@ def _shot(clip: RenderedClip, video: str, size: tuple[int, int]) -> ShotGeometry
 
 
 def _worker_init() -> None:
+    """Set up a render process: one OpenCV thread, and Ctrl-C left to the main process.
+
+    A Ctrl-C reaches every process of the terminal's process group: the workers printed a
+    ``KeyboardInterrupt`` traceback each before the main process's one "interrupted" line. The
+    main process stops the pool (:func:`_render_pool`); the workers ignore the signal, as the
+    predict workers do (:mod:`camerabench.jobs.workers`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import cv2
 
     cv2.setNumThreads(1)
+
+
+@contextlib.contextmanager
+def _render_pool(n_workers: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of ``n_workers`` render processes (spawned: safe even if the caller holds threads,
+    as torch does) that take no SIGINT from their first instruction on; terminated on the way out
+    (a Ctrl-C, a clip that failed).
+
+    :func:`_worker_init` runs only after a spawned worker has imported this module (a second or
+    more), and a Ctrl-C in that time printed an import's ``KeyboardInterrupt`` traceback. The
+    workers are started with SIGINT blocked (a blocked signal stays blocked across ``exec``). A
+    Ctrl-C meanwhile still reaches this process (through a thread that does not block it, such as
+    OpenBLAS's): from the main thread it is noted, and raised once the pool is held (so the pool
+    is terminated), not in the middle of starting it.
+    """
+    from multiprocessing import resource_tracker
+
+    ctx = multiprocessing.get_context("spawn")
+    blocks = hasattr(signal, "pthread_sigmask")
+    if blocks:
+        resource_tracker.ensure_running()  # now: starting it (with the first worker) unblocks SIGINT again
+    # only the main thread may change a handler (and one set outside Python cannot be put back)
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    caught: list[int] = []
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocks else None
+    if handler is not None:
+        signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def restore() -> None:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one still pending is raised now
+        if caught and callable(handler):
+            handler(signal.SIGINT, None)  # the Ctrl-C noted while the workers started
+        elif caught and handler == signal.SIG_DFL:
+            raise KeyboardInterrupt
+
+    try:
+        pool = ctx.Pool(n_workers, initializer=_worker_init)
+    except BaseException:
+        restore()
+        raise
+    with pool:
+        restore()
+        yield pool
 
 
 #: Largest frame side rendered (4K UHD width): beyond it one frame alone takes over a gigabyte to
@@ -814,8 +880,23 @@ def _check_out(out: Path) -> bool:
     return True
 
 
+#: the hidden folder of an unfinished generation: the options it was started with
+#: (:data:`_OPTIONS_RECORD`) and one record per clip it finished (``000.json``: the digest of those
+#: options, the hashes of the clip's files and what the labels need of its render), written after
+#: the clip's files; removed when the dataset is finished
+_PROGRESS = ".camerabench-synth-progress"
+_OPTIONS_RECORD = "options.json"
+#: what the generator writes into the progress folder
+_PROGRESS_FILE = re.compile(r"\d{3,}\.json|" + re.escape(_OPTIONS_RECORD))
+#: the temporary file an interrupted atomic write left (:func:`camerabench.fileio.atomic_open`)
+_ATOMIC_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+#: what a clip's record keeps of its render statistics (what the labels and manifest are made from)
+_RECORDED_STATS = ("frames", "gt_motion", "shot", "nuisances")
+
+
 #: what the generator writes into each subfolder of a dataset (file names; ``labels/`` has subfolders)
 _OWN_FILES = {
+    _PROGRESS: _PROGRESS_FILE,
     "videos": re.compile(r"synth_\d{3,}_[A-Za-z0-9_+-]+\.mp4"),
     "gt": re.compile(r"synth_\d{3,}_[A-Za-z0-9_+-]+\.(npz|txt)"),
     "labels": re.compile(r"[A-Za-z0-9_+-]+\.(json|jsonl|tsv)"),
@@ -866,8 +947,113 @@ def _describe_existing(manifest: Path) -> str:
     return f"preset {options.get('preset')!r}, seed {data.get('seed')!r}, {options.get('clips')!r} clips"
 
 
-def _prepare_out(out: Path) -> None:
-    """Create ``out``, replacing an earlier (complete or interrupted) synthetic dataset there.
+def _run_options(specs: list[ClipSpec], seed: int, preset: str, size: tuple[int, int], fps: float) -> dict[str, Any]:
+    """Everything a clip's files depend on: a generation is resumed only under the same options.
+
+    ``specs`` (each clip's every field, the knobs and the lens included) enter as one hash; the
+    number of workers does not enter (it does not change a byte of the output)."""
+    return {
+        "generator": GENERATOR,
+        "generator_version": GENERATOR_VERSION,
+        "package_version": __version__,
+        "preset": preset,
+        "seed": seed,
+        "clips": len(specs),
+        "width": size[0],
+        "height": size[1],
+        "fps": float(fps),
+        "duration_s": CLIP_DURATION_S,
+        "supersample": _SUPERSAMPLE,
+        "specs_sha256": hashlib.sha256("\n".join(repr(spec) for spec in specs).encode()).hexdigest(),
+    }
+
+
+def _options_digest(options: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+
+
+def _clip_files(index: int, spec: ClipSpec) -> list[str]:
+    """The files a clip's render writes, relative to the dataset folder."""
+    stem = _clip_stem(index, spec)
+    return [f"videos/{stem}.mp4", f"gt/{stem}.npz", f"gt/{stem}.txt"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _clip_record(out: Path, digest: str, index: int, spec: ClipSpec, stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Record that clip ``index`` is finished (after its files were written, each atomically):
+    the hashes of its files, and its statistics as the labels use them (returned: read back
+    from JSON, so that a clip rendered now and one kept from an interrupted run give the same
+    labels, byte for byte)."""
+    kept = json.loads(json.dumps({k: stats[k] for k in _RECORDED_STATS}))
+    record = {
+        "options_sha256": digest,
+        "index": index,
+        "files": {name: _sha256(out / name) for name in _clip_files(index, spec)},
+        "stats": kept,
+    }
+    atomic_write_text(out / _PROGRESS / f"{index:03d}.json", json.dumps(record) + "\n")
+    return dict(kept)
+
+
+def _check_record(out: Path, digest: str, index: int, spec: ClipSpec) -> tuple[dict[str, Any] | None, str]:
+    """A finished clip's statistics from its record, or None and why it cannot be kept."""
+    path = out / _PROGRESS / f"{index:03d}.json"
+    if not path.is_file():
+        return None, ""  # not finished: rendered now (not a problem)
+    try:
+        record = json.loads(read_text(path))
+    except (FileFormatError, json.JSONDecodeError) as exc:
+        return None, f"{path.name}: {exc}"
+    if not isinstance(record, dict) or record.get("options_sha256") != digest or record.get("index") != index:
+        return None, f"{path.name}: not a record of this clip under these options"
+    files = record.get("files")
+    if not isinstance(files, dict) or sorted(files) != sorted(_clip_files(index, spec)):
+        return None, f"{path.name}: does not list the clip's files"
+    for name, expected in files.items():
+        if not (out / name).is_file():
+            return None, f"{name} is missing"
+        try:
+            found = _sha256(out / name)
+        except OSError as exc:
+            return None, f"{name} cannot be read ({exc.strerror or exc})"
+        if found != expected:
+            return None, f"{name} is not the file that was written (its SHA-256 differs)"
+    stats = record.get("stats")
+    if not isinstance(stats, dict) or sorted(stats) != sorted(_RECORDED_STATS) or not isinstance(stats["frames"], int):
+        return None, f"{path.name}: its statistics are not the generator's"
+    return stats, ""
+
+
+def _resume_refusal(out: Path, options: Mapping[str, Any]) -> str | None:
+    """Why the interrupted generation in ``out`` cannot be resumed with ``options`` (None: it can)."""
+    path = out / _PROGRESS / _OPTIONS_RECORD
+    if not path.is_file():
+        return "its options were not recorded (camerabench before December 2026, or stopped before its first clip)"
+    try:
+        recorded = read_json(path)
+    except FileFormatError as exc:
+        return f"its options cannot be read: {exc}"
+    if not isinstance(recorded, dict):
+        return f"{path}: its options are not a JSON object"
+    changed = [
+        f"{key} {recorded.get(key)!r}, now {value!r}" for key, value in options.items() if recorded.get(key) != value
+    ]
+    if changed:
+        return f"it was started with other options ({'; '.join(changed)})"
+    return None
+
+
+def _prepare_out(out: Path, specs: list[ClipSpec], options: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """Create ``out``, resuming an interrupted generation there under the same ``options`` or
+    replacing an earlier (complete or interrupted) synthetic dataset; returns the statistics of
+    the clips kept (by index).
 
     Called with the folder's lock held (:func:`generate_dataset`).
 
@@ -876,13 +1062,62 @@ def _prepare_out(out: Path) -> None:
     """
     if _check_out(out):
         manifest = out / "manifest.json"
-        log.warning("%s: replacing the synthetic dataset there (%s)", out, _describe_existing(manifest))
-        for sub in ("videos", "gt", "labels"):
+        why = _resume_refusal(out, options) if (out / _INCOMPLETE).is_file() else ""
+        if why is None:
+            return _resume(out, specs, _options_digest(options))
+        log.warning(
+            "%s: replacing the synthetic dataset there (%s)%s",
+            out,
+            _describe_existing(manifest),
+            f": {why}, so none of its clips are kept" if why else "",
+        )
+        for sub in ("videos", "gt", "labels", _PROGRESS):
             if (out / sub).exists():
                 shutil.rmtree(out / sub)
         manifest.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / _INCOMPLETE, f"{GENERATOR}: generation started, not finished\n")
+    write_json(out / _PROGRESS / _OPTIONS_RECORD, dict(options))
+    return {}
+
+
+def _resume(out: Path, specs: list[ClipSpec], digest: str) -> dict[int, dict[str, Any]]:
+    """Keep the clips an interrupted generation under the same options finished (each checked
+    against its record); the labels, the manifest and any temporary file are removed (written
+    again at the end)."""
+    kept: dict[int, dict[str, Any]] = {}
+    refused: list[str] = []
+    for index, spec in enumerate(specs):
+        stats, why = _check_record(out, digest, index, spec)
+        if stats is not None:
+            kept[index] = stats
+        elif why:
+            (out / _PROGRESS / f"{index:03d}.json").unlink()  # rendered again, and recorded again
+            refused.append(f"clip {index}: {why}")
+    if (out / "labels").exists():
+        shutil.rmtree(out / "labels")
+    (out / "manifest.json").unlink(missing_ok=True)
+    for sub in ("videos", "gt", _PROGRESS):
+        if (out / sub).is_dir():
+            for path in (out / sub).iterdir():
+                if _ATOMIC_TEMP.fullmatch(path.name) and path.is_file():
+                    path.unlink()
+    log.warning(
+        "%s: resuming the interrupted generation there (same options): keeping %d of %d clips already rendered, "
+        "rendering the other %d",
+        out,
+        len(kept),
+        len(specs),
+        len(specs) - len(kept),
+    )
+    if refused:
+        log.warning(
+            "%s: rendering again %d clip(s) whose record does not check out: %s",
+            out,
+            len(refused),
+            "; ".join(refused[:5]),
+        )
+    return kept
 
 
 def generate_dataset(
@@ -897,7 +1132,10 @@ def generate_dataset(
     """Render a synthetic dataset folder.
 
     Args:
-        out: the dataset folder (created; an earlier synthetic dataset there is replaced).
+        out: the dataset folder (created). An interrupted generation there with the same
+            options (all but ``workers``) is resumed: the clips it finished are kept, each checked
+            against the record written after its files, and the dataset ends byte for byte the
+            same as an uninterrupted one. Any other synthetic dataset there is replaced.
         clips: number of clips (default: the preset's full set).
         seed: random seed; the same seed and options give identical labels and frames.
         preset: ``standard`` or ``hard``.
@@ -927,13 +1165,15 @@ def generate_dataset(
         needs.append(_check_clip_memory(spec, (width, height), fps))
         _check_clip_fov(spec, (width, height), float(spec.fps or fps), n)  # before anything is written
     _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours
+    options = _run_options(specs, seed, preset, (width, height), fps)
+    digest = _options_digest(options)
     with FolderLock(out, what="synthetic dataset folder"):  # one generator at a time
-        _prepare_out(out)
-        jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs)]
+        done = _prepare_out(out, specs, options)  # the clips an interrupted run finished, by index
+        jobs = [(spec, seed, i, (width, height), float(fps), str(out)) for i, spec in enumerate(specs) if i not in done]
         n_workers = max(1, min(workers or usable_cpus(), len(jobs)))
         limit, what = _memory_limit()
         # each worker renders one clip at a time: the largest clips at once must fit
-        largest = np.cumsum(sorted(needs, reverse=True))
+        largest = np.cumsum(sorted((needs[job[2]] for job in jobs), reverse=True)) if jobs else np.zeros(1)
         fit = max(1, int(np.searchsorted(largest, limit, side="right")))
         if n_workers > fit:
             log.warning(
@@ -957,26 +1197,46 @@ def generate_dataset(
             n_workers,
             out,
         )
-        stats: list[dict[str, Any]] = []
+        stats: dict[int, dict[str, Any]] = dict(done)
+        frames = 0
         every = max(1, len(jobs) // 10)
 
-        def progress(st: dict[str, Any]) -> None:
-            stats.append(st)
-            if len(stats) % every == 0 or len(stats) == len(jobs):
-                log.info("rendered %d/%d clips (%.0f s)", len(stats), len(jobs), time.perf_counter() - t0)
+        def progress(index: int, st: dict[str, Any]) -> None:
+            nonlocal frames
+            stats[index] = _clip_record(out, digest, index, specs[index], st)
+            frames += st["frames"]
+            rendered = len(stats) - len(done)
+            if rendered % every == 0 or rendered == len(jobs):
+                log.info("rendered %d/%d clips (%.0f s)", rendered, len(jobs), time.perf_counter() - t0)
 
-        if n_workers == 1:
-            for job in jobs:
-                progress(_render_job(job))
-        else:
-            ctx = multiprocessing.get_context("spawn")  # safe even if the caller holds threads (torch)
-            with ctx.Pool(n_workers, initializer=_worker_init) as pool:
-                for st in pool.imap(_render_job, jobs):
-                    progress(st)
+        try:
+            if n_workers == 1:
+                for job in jobs:
+                    progress(job[2], _render_job(job))
+            elif jobs:
+                with _render_pool(n_workers) as pool:
+                    for index, st in pool.imap_unordered(_render_indexed, jobs):
+                        progress(index, st)
+        except KeyboardInterrupt:
+            log.warning(
+                "%s: %d of %d clips are finished; the same command again keeps them and renders the rest",
+                out,
+                len(stats),
+                len(specs),
+            )
+            raise
         elapsed = time.perf_counter() - t0
-        frames = sum(s["frames"] for s in stats)
-        _write_labels(out, specs, seed, preset, (width, height), fps, stats)
-        log.info("wrote %d clips (%d frames) in %.1f s (%.1f frames/s)", len(specs), frames, elapsed, frames / elapsed)
+        _write_labels(out, specs, seed, preset, (width, height), fps, [stats[i] for i in range(len(specs))])
+        shutil.rmtree(out / _PROGRESS)
+        (out / _INCOMPLETE).unlink()
+        log.info(
+            "wrote %d clips (%d rendered now: %d frames in %.1f s, %.1f frames/s)",
+            len(specs),
+            len(jobs),
+            frames,
+            elapsed,
+            frames / max(elapsed, 1e-9),
+        )
         return out
 
 
@@ -1051,7 +1311,6 @@ def _write_labels(
         "mcq_coverage": coverage,
     }
     write_json(out / "manifest.json", manifest)
-    (out / _INCOMPLETE).unlink()
 
 
 # The reasons a clip has no row (NO_CLEAR_YES, SEVERAL_CLEAR_YES, FEW_DISTRACTORS, NO_SUBJECT,
