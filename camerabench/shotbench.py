@@ -914,7 +914,12 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     3. else accepted when exactly one option's text appears in it (case-insensitive, same
        punctuation rule), not counting a text that appears only inside another option's text
        that the reply names (``Extreme close-up`` names that option, not ``Close-up`` too:
-       ShotBench's shot sizes nest so);
+       ShotBench's shot sizes nest so). A hyphen (or en dash, non-breaking hyphen, minus sign)
+       between two words, in the reply or in an option's text, is a word break, and two words
+       joined are that pair (``Medium close-up``, ``medium closeup`` and ``Medium Close Up`` all
+       name option ``Medium Close Up``, not ``Medium``; ``contre plongée`` names
+       ``Contre-plongée``), except between options whose texts differ only so (``X-ray`` and
+       ``X ray``): those are matched as written;
     4. else ``unparsed``. A letter or text found by rule 2 or 3 right after a negation (``not B``,
        ``isn't static``, ``neither the close-up``) is ``unparsed`` too: the reply rejects it; a
        ``No`` followed by punctuation (``No, B``, ``No - the answer is B``) is an interjection.
@@ -1025,9 +1030,9 @@ def _unless_negated(letter: str, rule: Literal["letter", "text"], part: str, opt
     (:data:`_NEGATION_AFTER`)."""
     if rule == "letter":
         named = rf"{letter}(?![^\W_])"
-    else:  # the option text's words, any run of spaces and punctuation between them
-        words = _option_clean(options[letter]).split(" ")
-        named = r"[\s.()\[\],:;!*#{}\"'`\u2018\u2019\u201c\u201d]+".join(map(re.escape, words)) + r"(?![^\W_])"
+    else:  # the option text's words, any run of spaces and punctuation (or a hyphen, or none) between them
+        relaxed = letter in _relaxed_options(options)
+        named = _text_pattern(_option_clean(options[letter]), relaxed, _PUNCTUATION_RUN) + r"(?![^\W_])"
         named = f"(?i:{named})"
     if re.search(_NEGATION + named, part) or re.search(r"(?<![^\W_])" + named + _NEGATION_AFTER.pattern, part):
         return Choice(None, "unparsed")  # "not B", "Bではない", "B가 아니"
@@ -1038,9 +1043,13 @@ def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
     """The options whose texts appear in ``text`` (see :func:`extract_choice`, rule 3): as words,
     not inside one (``Static`` is not in ``ecstatic``), but next to any other character than a
     letter or digit (``B—Tilt up``, ``B/Tilt up``: they were looked for between spaces only, and
-    ShotBench's scorer finds them as plain substrings)."""
+    ShotBench's scorer finds them as plain substrings). A hyphen or other dash between two words
+    of a text or of the reply is a word break, and two letters joined are a spaced or hyphenated
+    pair too (``medium close-up`` and ``medium closeup`` name ``Medium Close Up``, not ``Medium``:
+    see :func:`_relaxed_options`)."""
     lowered = text.lower()
-    spans = {k: _spans(lowered, _option_key(v)) for k, v in options.items()}
+    relaxed = _relaxed_options(options)
+    spans = {k: _spans(lowered, _text_pattern(_option_key(v), k in relaxed, " ")) for k, v in options.items()}
     named = [k for k, found in spans.items() if found]
     named = [
         k
@@ -1050,8 +1059,54 @@ def _texts_named(text: str, options: Mapping[str, str]) -> list[str]:
     return named
 
 
-def _spans(text: str, part: str) -> list[tuple[int, int]]:
-    """The (start, end) of every occurrence of ``part`` in ``text`` with no letter or digit right
-    before or after it, overlapping ones included."""
-    found = re.finditer(rf"(?<![^\W_])(?={re.escape(part)}(?![^\W_]))", text)
-    return [(m.start(), m.start() + len(part)) for m in found]
+def _spans(text: str, pattern: str) -> list[tuple[int, int]]:
+    """The (start, end) of every match of the regular expression ``pattern`` (see :func:`_text_pattern`)
+    in ``text`` with no letter or digit right before or after it, overlapping ones included."""
+    found = re.finditer(rf"(?<![^\W_])(?=({pattern})(?![^\W_]))", text)
+    return [(m.start(1), m.end(1)) for m in found]
+
+
+#: Dashes that join the words of a compound (``close-up``, ``contre-plongée``): the hyphen-minus,
+#: the hyphen (U+2010; NFKC turns the non-breaking hyphen U+2011 into it), the figure dash, the en
+#: dash and the minus sign. Not the em dash, which sets a clause off (``B—Tilt up``).
+_DASHES = "\u2010\u2011\u2012\u2013\u2212-"  # "-" last: literal at the end of a class
+#: One space or one dash between two words of an option's text: a word break a reply may write as a
+#: space, as a dash, or (between two letters) as nothing (``close up``, ``close-up``, ``closeup``).
+_WORD_BREAK = re.compile(rf"(?<=\S)[ {_DASHES}](?=\S)")
+#: The run of spaces and punctuation :func:`_unless_negated` reads between an option text's words.
+_PUNCTUATION_RUN = r"[\s.()\[\],:;!*#{}\"'`\u2018\u2019\u201c\u201d]+"
+
+
+def _squashed(key: str) -> str:
+    """An option key without its spaces and dashes: two options alike so read alike in a reply."""
+    return re.sub(rf"[\s{_DASHES}]", "", key)
+
+
+def _relaxed_options(options: Mapping[str, str]) -> frozenset[str]:
+    """The letters of the options whose texts are matched with their word breaks relaxed (see
+    :func:`_text_pattern`): all but those whose texts differ only in their spaces and dashes from
+    another option's (``X-ray`` and ``X ray``, ``Close up`` and ``Closeup``), which a reply could
+    not tell apart so: those are matched as written, as before."""
+    keys = {k: _option_key(v) for k, v in options.items()}
+    groups: dict[str, set[str]] = {}
+    for key in keys.values():
+        groups.setdefault(_squashed(key), set()).add(key)
+    return frozenset(k for k, key in keys.items() if len(groups[_squashed(key)]) == 1)
+
+
+def _text_pattern(key: str, relaxed: bool, space: str) -> str:
+    """A regular expression for an option's text ``key`` (in :func:`_option_clean` form) in a reply:
+    a space in it matches ``space`` (a regular expression); when ``relaxed``, each single space or
+    dash between two words matches a space, a dash (:data:`_DASHES`) or, between two letters,
+    nothing. Any other run of spaces and dashes is matched as written."""
+    if not relaxed:
+        return space.join(map(re.escape, key.split(" ")))
+    out: list[str] = []
+    pos = 0
+    for brk in _WORD_BREAK.finditer(key):
+        out.append(space.join(map(re.escape, key[pos : brk.start()].split(" "))))
+        joined = key[brk.start() - 1].isalpha() and key[brk.end()].isalpha()
+        out.append(f"(?:{space}|[{_DASHES}]{'|' if joined else ''})")
+        pos = brk.end()
+    out.append(space.join(map(re.escape, key[pos:].split(" "))))
+    return "".join(out)

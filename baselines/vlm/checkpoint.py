@@ -356,7 +356,9 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
     (Deleting ``out`` first, as before, lost the old model to a crash before the rename, and a crash
     during the delete left a partly deleted folder that still had its config.json.)
 
-    (``camerabench.fileio`` has atomic single files only; ``save_pretrained`` writes many.)
+    (``camerabench.fileio`` has atomic single files only; ``save_pretrained`` writes many.) Before
+    the rename, the folder and every file in it get the permissions the process umask gives new
+    ones (``model.safetensors`` was written 0600, unreadable to anyone else).
 
     Raises:
         CameraBenchError: ``out`` cannot be replaced (:func:`check_checkpoint_out`).
@@ -374,13 +376,47 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         try:
-            tmp.chmod(0o755)
+            _umask_permissions(tmp)
         except OSError as exc:
             raise write_error(out, exc) from exc
         _swap_in(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _process_umask() -> int:
+    """The process umask, read from ``/proc/self/status`` where the kernel gives it (Linux), else by
+    setting it and putting it back at once (``os.umask`` has no read-only form)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
+def _umask_permissions(folder: Path) -> None:
+    """Give ``folder``, the folders in it and the files in it the permissions a new folder (0777) or
+    file (0666) gets under the process umask. ``tempfile.mkdtemp`` makes the folder 0700 and
+    ``safetensors.save_file`` writes ``model.safetensors`` 0600 whatever the umask, while the other
+    files ``save_pretrained`` writes get 0644 under umask 022: a lab-mate could not load the model.
+    Links are left alone (a mode set through one would change its target)."""
+    umask = _process_umask()
+    folder.chmod(0o777 & ~umask)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            path = Path(root, name)
+            if not path.is_symlink():
+                path.chmod(0o777 & ~umask)
+        for name in files:
+            path = Path(root, name)
+            if not path.is_symlink():
+                path.chmod(0o666 & ~umask)
 
 
 def _swap_in(new: Path, out: Path) -> None:
