@@ -366,6 +366,20 @@ def _intrinsic_to_save(traj: Trajectory) -> NDArray[np.float64]:
     return k[0]
 
 
+def _warn_focal_fixed_lost(path: Path, traj: Trajectory, layout: str) -> None:
+    """Warn that ``traj``, flagged ``meta[META_FOCAL_FIXED]`` (one K for the whole video: its zoom is
+    unknown), is written as ``layout``, which holds a K per frame: read back, its equal Ks are a
+    measured focal length, and the zoom reads as measured none."""
+    if traj.intrinsic is not None and traj.meta.get(META_FOCAL_FIXED):
+        log.warning(
+            "%s: the trajectory has one intrinsic matrix for the whole video (%s: its zoom is unknown), but %s "
+            "holds one per frame: read back, its zoom reads as measured, and none",
+            path,
+            META_FOCAL_FIXED,
+            layout,
+        )
+
+
 def _scene_depth_to_save(value: Any) -> np.float64:
     """``value`` as the float64 :func:`load_npz` accepts and reads back equal to it (see :func:`save_npz`)."""
     depth = np.asarray(value)
@@ -390,7 +404,8 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
 
     A (3,3) ``intrinsic`` is one K for the whole video (MegaSaM's): broadcast to every frame and
     flagged ``meta[META_FOCAL_FIXED]`` (the focal length was held fixed, so the zoom is unknown);
-    an (N,3,3) one is measured per frame.
+    so is a (1,3,3) one beside two or more poses (that K with a frame axis: it was refused as no
+    (N,3,3)); an (N,3,3) one is measured per frame.
 
     Args:
         path: the file.
@@ -416,6 +431,8 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
         if not (np.isfinite(depth) and depth > 0):
             raise FileFormatError(path, f"scene_depth is {float(depth)}, not a positive finite depth")
         meta[META_SCENE_DEPTH] = float(depth)
+    if k is not None and k.shape == (1, 3, 3) and c2w.ndim > 0 and c2w.shape[0] > 1:  # one K with a frame axis
+        k = k[0]
     if k is not None and k.shape == (3, 3):
         meta[META_FOCAL_FIXED] = True
     if ts is None:
@@ -817,7 +834,8 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
     (when the trajectory has intrinsics) are at DROID-SLAM's 1/8 resolution, as
     :func:`read_pose_array` reads them beside ``tstamps.*``. Other timestamps (seconds) are not
     written, with a warning (the format holds frame indices only), and the intrinsics are written
-    as they are, as MegaSaM writes them.
+    as they are, as MegaSaM writes them. A trajectory flagged ``meta[META_FOCAL_FIXED]`` is written
+    with a warning: intrinsics rows hold a K per pose, read back as a measured focal length.
     """
     path = Path(path)
     k_path = _intrinsics_path(path)
@@ -833,6 +851,7 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
         )
     _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
     if k_path is not None and fxfycxcy is not None:
+        _warn_focal_fixed_lost(path, traj, f"{k_path.name} (fx fy cx cy per pose)")
         _save_array(k_path, fxfycxcy / DROID_INTRINSICS_SCALE if frames else fxfycxcy)
     if t_path is not None:
         if frames:
@@ -1427,6 +1446,8 @@ def write_cut3r(folder: PathLike, traj: Trajectory) -> None:
     and ``intrinsics`` (3,3), in float64, named by the frame number (six digits): the timestamps
     when they are frame indices (whole numbers >= 0), so gaps survive; else (seconds, which the
     format cannot hold) 0, 1, 2, ..., with a warning, as the other frame-index formats write them.
+    A trajectory flagged ``meta[META_FOCAL_FIXED]`` is written with a warning: the folder holds a K
+    per frame, read back as a measured focal length.
 
     Raises:
         CameraBenchError: no intrinsics (CUT3R writes them for every frame).
@@ -1441,6 +1462,7 @@ def write_cut3r(folder: PathLike, traj: Trajectory) -> None:
             ", ".join(f"{t:g}" for t in frames[:3]),
         )
         frames = _frame_index_timestamps(len(traj))
+    _warn_focal_fixed_lost(Path(folder), traj, "a CUT3R output folder (camera/NNNNNN.npz intrinsics per frame)")
     camera = Path(folder) / "camera"
     camera.mkdir(parents=True, exist_ok=True)
     for pose, k, number in zip(traj.cam_c2w, traj.intrinsic, frames, strict=True):

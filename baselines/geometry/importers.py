@@ -62,8 +62,11 @@ frame period; times of the video, from the file, ``sample_fps`` or ``start_frame
 its frames, even within :data:`SPAN_TOLERANCE`: they are left out before scoring, with a warning
 naming the file, how many and their times, and counted in the prediction info as
 ``poses_past_end``; fewer than two poses left is a failure naming the file. A header's duration is
-checked against the decoded frames first. Absolute times (the first pose after
-:data:`SPAN_TOLERANCE` times the duration, above) are on another clock, and are kept.
+checked against the decoded frames before any pose past it is left out (a header may declare less
+than its frames); one that declares more (a container's duration counting a longer audio track) is
+not, as no video is decoded for poses that agree with its header: poses up to it are kept.
+Absolute times (the first pose after :data:`SPAN_TOLERANCE` times the duration, above) are on
+another clock, and are kept.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import unicodedata
 import zipfile
@@ -405,14 +406,20 @@ def _umask_permissions(folder: Path) -> None:
     file (0666) gets under the process umask. ``tempfile.mkdtemp`` makes the folder 0700 and
     ``safetensors.save_file`` writes ``model.safetensors`` 0600 whatever the umask, while the other
     files ``save_pretrained`` writes get 0644 under umask 022: a lab-mate could not load the model.
-    Links are left alone (a mode set through one would change its target)."""
+    Links are left alone (a mode set through one would change its target). A folder keeps its
+    set-group-ID bit, which a new folder inherits in a group's shared folder (it was cleared: files
+    written there later no longer took the folder's group)."""
     umask = _process_umask()
-    folder.chmod(0o777 & ~umask)
+
+    def folder_mode(path: Path) -> int:
+        return (path.stat().st_mode & stat.S_ISGID) | (0o777 & ~umask)
+
+    folder.chmod(folder_mode(folder))
     for root, dirs, files in os.walk(folder):
         for name in dirs:
             path = Path(root, name)
             if not path.is_symlink():
-                path.chmod(0o777 & ~umask)
+                path.chmod(folder_mode(path))
         for name in files:
             path = Path(root, name)
             if not path.is_symlink():
