@@ -35,6 +35,7 @@ import math
 import numbers
 import os
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -42,7 +43,7 @@ from typing import Any
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
-from camerabench.eval.ap import BootstrapCache
+from camerabench.eval.ap import BootstrapCache, PrimitiveSamples
 from camerabench.eval.binary import (
     ResolvedSamples,
     binary_samples,
@@ -56,7 +57,14 @@ from camerabench.eval.caption_metrics import caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
-from camerabench.eval.results import EvaluationResult, MCQResult, MethodResult, RunInfoSummary, escaped_text
+from camerabench.eval.results import (
+    UNANSWERABLE_KEY,
+    EvaluationResult,
+    MCQResult,
+    MethodResult,
+    RunInfoSummary,
+    escaped_text,
+)
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
 from camerabench.locks import LOCK_FILE, lock_holder
@@ -166,6 +174,26 @@ def _calibrated(run: MethodRun, data_dir: str | Path) -> CalibratedRun | None:
     calibrated = calibrated_run(run, read_calibration(path), data_dir)
     log.info("%s: VQA answers from calibrated P(yes) (%s)", run.name, calibrated.source)
     return calibrated
+
+
+def _missing_on_done_videos(run: MethodRun, samples: Iterable[PrimitiveSamples]) -> str:
+    """The part of the missing-samples warning for those on videos the run finished (run.json
+    times them and lists no failure): the method neither scored them nor said why. A run.json of
+    an earlier version, which did not record the questions a method found unanswerable per video
+    (:data:`~camerabench.eval.results.UNANSWERABLE_KEY`), leaves such samples, as does a
+    run resumed from one; '' when there are none."""
+    if run.info is None:
+        return ""
+    done = {v for v in run.info.seconds_per_video if v not in run.info.failures}
+    found = [v for smp in samples for v, s in zip(smp.videos, smp.status, strict=True) if s == "missing" and v in done]
+    if not found:
+        return ""
+    return (
+        f"; {len(found)} of them on {len(set(found))} video(s) the run finished (e.g. {min(found)}), which the "
+        f"method neither scored nor recorded as unanswerable there: questions labelled since the run, or a run.json "
+        f"written before per-video unanswerable questions were recorded ({UNANSWERABLE_KEY!r}; a run resumed from "
+        "one too)? predicting those videos again records why"
+    )
 
 
 def method_kind(run: MethodRun) -> str:
@@ -829,6 +857,7 @@ def evaluate(
             _warn_unasked_questions(name, run, dataset)
         if binary and run.scores is not None:
             samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
+            noted = False
             # the knob table counts failed and missing samples: those outside the method's coverage are neither
             every_sample[name] = {p: within_coverage(smp) for p, smp in samples.items()}
             out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
@@ -847,7 +876,8 @@ def evaluate(
             elif failed == "lowest" and out.binary.note:
                 # every sample, or every sample of some primitives, failed: chance-level APs
                 log.warning("%s: %s", name, out.binary.note)
-            if out.binary.unanswerable:
+                noted = True  # the note says the unanswerable samples too: not warned of twice
+            if out.binary.unanswerable and not noted:
                 # outside the method's coverage on those videos (e.g. zoom without intrinsics): not scored
                 log.warning(
                     "%s: %d of %d labelled binary samples are questions the method found unanswerable on their "
@@ -861,11 +891,12 @@ def evaluate(
                 # e.g. videos labelled after the run, or a run that did not cover them: said, not only counted
                 log.warning(
                     "%s: %d of %d labelled binary samples have no score record (labels added after the run, or "
-                    "an unfinished run?): they count as missing (%s)",
+                    "an unfinished run?): they count as missing (%s)%s",
                     name,
                     out.binary.missing,
                     sum(c.labelled for c in out.binary.counts.values()),
                     "ranked below every score" if failed == "lowest" else "left out",
+                    _missing_on_done_videos(run, samples.values()),
                 )
         calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:

@@ -526,6 +526,15 @@ class BinaryResult(Section):
                 f"{getattr(self, name)}, but the primitives' counts add up to {total}",
                 (*keys, name),
             )
+        # every unanswerable sample has one recorded reason: the reasons add up to the count
+        # (None, or absent in a document written before they were counted, when there are none)
+        why = sum((self.unanswerable_reasons or {}).values())
+        _must(
+            why == self.unanswerable and (self.unanswerable_reasons is None) == (self.unanswerable == 0),
+            f"{why} samples of the reasons, but unanswerable is {self.unanswerable}"
+            + (" (no reason given: null)" if self.unanswerable_reasons is None else ""),
+            (*keys, "unanswerable_reasons"),
+        )
         if self.failed_policy == "lowest":
             dropped = sum(c.dropped for c in self.counts.values())
             _must(dropped == 0, f"{dropped} samples dropped under failed_policy lowest (which drops none)", keys)

@@ -202,11 +202,10 @@ def _found_unanswerable(method: str, questions: list[Question], unanswerable: Ma
     coverage rather than missing."""
     asked = {q.text for q in questions}
     never = predictor_class(method).never_answers(questions)
-    return {
-        text: _writable(str(why))
-        for text, why in sorted(unanswerable.items())
-        if isinstance(text, str) and text in asked and text not in never
-    }
+    # keys that are no question text (a Question object) are left out before sorting: mixed with
+    # text they cannot be ordered, and the video would fail on the comparison
+    found = [(text, why) for text, why in unanswerable.items() if isinstance(text, str)]
+    return {text: _writable(str(why)) for text, why in sorted(found) if text in asked and text not in never}
 
 
 def _predict_failed(
@@ -306,12 +305,14 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     records = []
     unanswerable = 0
     texts: set[str] = set()
+    scored: set[str] = set()  # questions recorded from the method's scores (ok or failed)
     for q in questions:
         if q.text in texts:  # one record per (video, question): a second would read as a duplicate
             continue
         texts.add(q.text)
         prim = q.primitive.value if q.primitive else None
         if q.text in result.scores:
+            scored.add(q.text)
             score, reason = _score_of(result.scores[q.text])
             if score is not None:
                 records.append(ScoreRecord(video, q.text, method, score, primitive=prim).to_dict())
@@ -327,7 +328,10 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     # scores for questions it was not asked (another video's, a misspelt question, Question objects
     # for keys): not recorded, counted for the run's warning
     unasked = [one_line(repr(k))[:120] for k in result.scores if not (isinstance(k, str) and k in texts)]
-    found = _found_unanswerable(method, questions, result.unanswerable)
+    # only the questions left without a record: one it also scored is answered, whatever it says
+    found = _found_unanswerable(
+        method, questions, {t: w for t, w in result.unanswerable.items() if not (isinstance(t, str) and t in scored)}
+    )
     return _Outcome(
         video,
         time.perf_counter() - t0,
