@@ -298,7 +298,7 @@ def _log_stopped(out: Path, clips: int | None, step: str) -> None:
     again = f"camerabench demo --out {shlex.quote(_escaped_path(out))}"
     again += f" --clips {clips}" if clips is not None else ""
     if step.startswith("[1/4]"):
-        kept = "the synthetic dataset was not finished and is rendered anew"
+        kept = "the synthetic dataset was not finished: its clips already rendered are kept and the rest rendered"
     else:
         kept = "the dataset and the finished predictions and captions are kept"
     log.warning("demo stopped during %s; to continue, run `%s` again (no --resume): %s", step, again, kept)

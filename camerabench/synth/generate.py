@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import threading
 import time
 import zipfile
@@ -890,6 +891,9 @@ _OPTIONS_RECORD = "options.json"
 _PROGRESS_FILE = re.compile(r"\d{3,}\.json|" + re.escape(_OPTIONS_RECORD))
 #: the temporary file an interrupted atomic write left (:func:`camerabench.fileio.atomic_open`)
 _ATOMIC_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+#: the temporary file a killed atomic write of the manifest or the incomplete marker left in the
+#: dataset folder itself (only those: the folder may hold the user's own files)
+_ROOT_TEMP = re.compile(r"\.(manifest\.json|" + re.escape(SYNTH_INCOMPLETE_FILE) + r")\.[0-9a-f]{8}\.tmp")
 #: what a clip's record keeps of its render statistics (what the labels and manifest are made from)
 _RECORDED_STATS = ("frames", "gt_motion", "shot", "nuisances")
 
@@ -909,7 +913,9 @@ _HOUSEKEEPING_FILE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp|\.DS_Store|\._.+|Thumbs
 
 def _foreign_files(out: Path) -> list[Path]:
     """Files in ``out``'s ``videos/``, ``gt/`` and ``labels/`` (which regenerating deletes) that
-    the generator does not write: other names, links, or folders in ``videos/`` and ``gt/``."""
+    the generator does not write: other names, links, pipes, sockets or devices (a FIFO under a
+    clip's or a progress record's name was taken for the generator's: resuming rendered the
+    clip, then could not write over it), or folders in ``videos/`` and ``gt/``."""
     foreign: list[Path] = []
     for sub, pattern in _OWN_FILES.items():
         folder = out / sub
@@ -923,7 +929,11 @@ def _foreign_files(out: Path) -> list[Path]:
                 if sub != "labels":
                     foreign.append(path)
                 continue
-            if path.is_symlink() or not (pattern.fullmatch(path.name) or _HOUSEKEEPING_FILE.fullmatch(path.name)):
+            if (
+                path.is_symlink()
+                or not path.is_file()
+                or not (pattern.fullmatch(path.name) or _HOUSEKEEPING_FILE.fullmatch(path.name))
+            ):
                 foreign.append(path)
     return foreign
 
@@ -979,8 +989,13 @@ def _clip_files(index: int, spec: ClipSpec) -> list[str]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    """The SHA-256 of the regular file ``path``, opened without following a link and without
+    waiting on a pipe (one put there meanwhile is an :class:`OSError`, not a hang)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        digest = hashlib.sha256()
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -1002,7 +1017,7 @@ def _clip_record(out: Path, digest: str, index: int, spec: ClipSpec, stats: Mapp
     return dict(kept)
 
 
-def _check_record(out: Path, digest: str, index: int, spec: ClipSpec) -> tuple[dict[str, Any] | None, str]:
+def _check_record(out: Path, digest: str, index: int, spec: ClipSpec, fps: float) -> tuple[dict[str, Any] | None, str]:
     """A finished clip's statistics from its record, or None and why it cannot be kept."""
     path = out / _PROGRESS / f"{index:03d}.json"
     if not path.is_file():
@@ -1026,9 +1041,48 @@ def _check_record(out: Path, digest: str, index: int, spec: ClipSpec) -> tuple[d
         if found != expected:
             return None, f"{name} is not the file that was written (its SHA-256 differs)"
     stats = record.get("stats")
-    if not isinstance(stats, dict) or sorted(stats) != sorted(_RECORDED_STATS) or not isinstance(stats["frames"], int):
+    if not isinstance(stats, dict) or sorted(stats) != sorted(_RECORDED_STATS):
         return None, f"{path.name}: its statistics are not the generator's"
-    return stats, ""
+    why = _check_stats(out, index, spec, fps, stats)
+    return (None, f"{path.name}: {why}") if why else (stats, "")
+
+
+def _as_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _check_stats(out: Path, index: int, spec: ClipSpec, fps: float, stats: Mapping[str, Any]) -> str:
+    """Why a record's statistics cannot be the clip's (empty: they can): the labels and the
+    manifest are made from them, so a malformed ``shot`` stopped every rerun with a ``KeyError``
+    after the rendering, and frames or a motion that disagree with the clip's ground truth were
+    written into the manifest. What the clip's files tell (its frames, its motion) is checked
+    against them; the rest (``shot``, ``nuisances``) against the generator's form."""
+    frames = stats["frames"]
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames != _frame_count(spec, fps):
+        return f"its frame count {frames!r} is not the clip's {_frame_count(spec, fps)}"
+    if not isinstance(stats["nuisances"], dict):
+        return f"its nuisances are {type(stats['nuisances']).__name__}, not an object"
+    shot = stats["shot"]
+    video = f"{_clip_stem(index, spec)}.mp4"
+    try:
+        if not isinstance(shot, dict) or _as_json(ShotGeometry.from_dict(shot).to_dict()) != _as_json(shot):
+            return "its shot geometry is not the generator's"
+    except (KeyError, TypeError, ValueError, CameraBenchError) as exc:
+        return f"its shot geometry is not the generator's ({type(exc).__name__}: {exc})"
+    if shot["video"] != video:
+        return f"its shot geometry is of {shot['video']!r}, not {video!r}"
+    gt = out / "gt" / f"{_clip_stem(index, spec)}.npz"
+    try:
+        with np.load(gt, allow_pickle=False) as data:
+            traj = Trajectory(data["cam_c2w"], data["intrinsic"], data["timestamps"])
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        return f"gt/{gt.name} cannot be read ({exc})"
+    if len(traj) != frames:
+        return f"its frame count {frames} is not the {len(traj)} poses of gt/{gt.name}"
+    motion = json.loads(json.dumps(relative_motion(traj.cam_c2w, traj.focal_px)))
+    if _as_json(motion) != _as_json(stats["gt_motion"]):
+        return f"its gt_motion is not the motion of gt/{gt.name}"
+    return ""
 
 
 def _resume_refusal(out: Path, options: Mapping[str, Any]) -> str | None:
@@ -1064,7 +1118,7 @@ def _prepare_out(out: Path, specs: list[ClipSpec], options: Mapping[str, Any]) -
         manifest = out / "manifest.json"
         why = _resume_refusal(out, options) if (out / _INCOMPLETE).is_file() else ""
         if why is None:
-            return _resume(out, specs, _options_digest(options))
+            return _resume(out, specs, _options_digest(options), float(options["fps"]))
         log.warning(
             "%s: replacing the synthetic dataset there (%s)%s",
             out,
@@ -1075,20 +1129,29 @@ def _prepare_out(out: Path, specs: list[ClipSpec], options: Mapping[str, Any]) -
             if (out / sub).exists():
                 shutil.rmtree(out / sub)
         manifest.unlink(missing_ok=True)
+        _remove_root_temps(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / _INCOMPLETE, f"{GENERATOR}: generation started, not finished\n")
     write_json(out / _PROGRESS / _OPTIONS_RECORD, dict(options))
     return {}
 
 
-def _resume(out: Path, specs: list[ClipSpec], digest: str) -> dict[int, dict[str, Any]]:
+def _remove_root_temps(out: Path) -> None:
+    """Remove what a kill while the manifest (or the incomplete marker) was written left in
+    ``out`` (a finished dataset held it, unlike an uninterrupted one)."""
+    for path in out.iterdir():
+        if _ROOT_TEMP.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
+def _resume(out: Path, specs: list[ClipSpec], digest: str, fps: float) -> dict[int, dict[str, Any]]:
     """Keep the clips an interrupted generation under the same options finished (each checked
     against its record); the labels, the manifest and any temporary file are removed (written
     again at the end)."""
     kept: dict[int, dict[str, Any]] = {}
     refused: list[str] = []
     for index, spec in enumerate(specs):
-        stats, why = _check_record(out, digest, index, spec)
+        stats, why = _check_record(out, digest, index, spec, fps)
         if stats is not None:
             kept[index] = stats
         elif why:
@@ -1102,6 +1165,7 @@ def _resume(out: Path, specs: list[ClipSpec], digest: str) -> dict[int, dict[str
             for path in (out / sub).iterdir():
                 if _ATOMIC_TEMP.fullmatch(path.name) and path.is_file():
                     path.unlink()
+    _remove_root_temps(out)
     log.warning(
         "%s: resuming the interrupted generation there (same options): keeping %d of %d clips already rendered, "
         "rendering the other %d",
@@ -1227,8 +1291,11 @@ def generate_dataset(
             raise
         elapsed = time.perf_counter() - t0
         _write_labels(out, specs, seed, preset, (width, height), fps, [stats[i] for i in range(len(specs))])
-        shutil.rmtree(out / _PROGRESS)
+        # finished once the manifest is written: a kill while the records are removed leaves a
+        # dataset that is (the marker removed first; the other way round a finished dataset was
+        # taken for one that had recorded no options, and every clip rendered again)
         (out / _INCOMPLETE).unlink()
+        shutil.rmtree(out / _PROGRESS)
         log.info(
             "wrote %d clips (%d rendered now: %d frames in %.1f s, %.1f frames/s)",
             len(specs),

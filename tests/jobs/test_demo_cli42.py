@@ -149,4 +149,4 @@ def test_a_demo_interrupted_while_rendering_says_the_dataset_is_rendered_anew(
         demo.run_demo(tmp_path / "d", workers=1, methods=METHODS)
     (line,) = _stopped_lines(caplog)
     assert line.startswith("demo stopped during [1/4] generating the dataset; to continue, run `camerabench demo")
-    assert "--clips" not in line and line.endswith("the synthetic dataset was not finished and is rendered anew")
+    assert "--clips" not in line and line.endswith("its clips already rendered are kept and the rest rendered")
