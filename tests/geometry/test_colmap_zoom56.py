@@ -113,3 +113,48 @@ def test_fixed_focal_model_kept_without_a_zoom(monkeypatch: pytest.MonkeyPatch) 
 )
 def test_decision_on_recorded_numbers(parallax: float, span: float, expected: bool) -> None:
     assert fixed_focal_zoom(parallax, span) is expected
+
+
+def test_the_focal_range_is_relative_to_the_pictures_longer_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A portrait picture (red team R15: a 2.35:1 clip turned on its side) had its models' focal
+    lengths checked against 0.2-5x its width, 2.35x narrower than the landscape copy's range; the
+    range is now of the longer side, across which ``fov_deg`` is assumed."""
+    frames = np.ascontiguousarray(_zoom_frames().transpose(0, 2, 1, 3))  # 160 tall, 120 wide
+    model_problem = colmap._model_problem
+    sides: list[int] = []
+
+    def problem(rec: Any, n: int, side: int, *a: Any) -> str | None:
+        sides.append(side)
+        return None
+
+    monkeypatch.setattr(colmap, "sampled_clip", lambda *a, **k: _Clip(frames, np.arange(N) / 10.0))
+    monkeypatch.setattr(colmap, "match_frames", lambda *a, **k: _matched(1.0, 2.0))
+    monkeypatch.setattr(colmap, "map_frames", lambda *a, refine_focal, **k: ("model", refine_focal))
+    monkeypatch.setattr(colmap, "_model_problem", problem)
+    monkeypatch.setattr(colmap, "_trajectory_from_model", lambda rec, t: (_dolly(t), {"registered": len(t)}))
+    ColmapPredictor(deterministic=True, init_from_calibrated_pair=False).estimate(Path("portrait.mp4"))
+    assert sides and set(sides) == {W}  # the longer side (160), not the width (120)
+
+    class _Image:
+        has_pose = True
+
+        class camera:  # noqa: N801 - pycolmap's attribute name
+            @staticmethod
+            def mean_focal_length() -> float:
+                return 700.0  # 4.4x the longer side, 5.8x the width
+
+    class _Rec:
+        def __init__(self) -> None:
+            self.images = {i: _Image() for i in range(10)}
+
+        def num_reg_images(self) -> int:
+            return 10
+
+        def num_points3D(self) -> int:  # noqa: N802 - pycolmap's name
+            return 100
+
+        def compute_mean_reprojection_error(self) -> float:
+            return 0.2
+
+    assert model_problem(_Rec(), 10, W, 0.6, 1.0) is None
+    assert "longer side is 120 px" in str(model_problem(_Rec(), 10, H, 0.6, 1.0))
