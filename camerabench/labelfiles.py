@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -32,6 +33,7 @@ __all__ = [
     "CaptionItem",
     "VQAPair",
     "check_video_name",
+    "is_blank",
     "read_binary_dir",
     "read_binary_file",
     "read_caption_file",
@@ -77,11 +79,63 @@ def _check_fields(obj: dict[str, Any], fields: Iterable[str]) -> None:
         raise ValueError(f"unexpected field(s) {extra}")
 
 
+#: Unicode general categories whose characters show nothing: control (Cc), format (Cf: zero-width
+#: space U+200B, word joiner U+2060, byte order mark U+FEFF, the bidirectional marks such as U+202E)
+#: and the separators (Zs, Zl, Zp).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+#: The code points of Unicode's ``Default_Ignorable_Code_Point`` property (DerivedCoreProperties.txt,
+#: Unicode 15) that are not in those categories: the combining grapheme joiner, the Hangul fillers,
+#: the Khmer inherent vowels, the Mongolian and other variation selectors, and the ranges reserved
+#: as ignorable (``(first, last)``, inclusive). A renderer shows nothing for them.
+_IGNORABLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2065, 0x2065),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def _invisible(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        ch.isspace()
+        or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+        or any(first <= code <= last for first, last in _IGNORABLE_RANGES)
+    )
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, or only white space, control and format characters
+    (zero-width space U+200B, word joiner U+2060, the bidirectional override U+202E, ...), separators
+    and the other default-ignorable code points (variation selectors, Hangul fillers).
+
+    ``str.strip`` removes white space only: a question of ``"\u202e\u200b"`` passed the label checks
+    and stopped training, or failed every video, when the model was asked it. A combining mark
+    alone (U+0301) is not blank: it is drawn (on a dotted circle), as are private-use characters.
+
+    Example:
+        >>> is_blank(" \u200b\u2060\ufeff "), is_blank("\u202e\u200b"), is_blank("\u200bPan?")
+        (True, True, False)
+    """
+    return all(_invisible(ch) for ch in text)
+
+
 def _string(obj: dict[str, Any], field: str) -> str:
-    """``obj[field]`` if it is a non-empty string."""
+    """``obj[field]`` if it is a string with a visible character (:func:`is_blank`)."""
     value = obj[field]
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field!r} must be a non-empty string, got {_show(value)}")
+    if is_blank(value):  # repr writes the invisible characters as escapes: '\u200b'
+        raise ValueError(
+            f"{field!r} has no visible character (zero-width, format or control characters only): {_show(value)}"
+        )
     return value
 
 

@@ -56,6 +56,7 @@ from typing import Any, Literal, NoReturn
 
 from camerabench.errors import FileFormatError
 from camerabench.fileio import RepeatedKeyError, atomic_write_text, read_text, unique_keys
+from camerabench.labelfiles import is_blank
 
 __all__ = [
     "CATEGORIES",
@@ -372,7 +373,9 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
             raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
         if any("\ud800" <= ch <= "\udfff" for ch in text):  # JSON's "\ud800": no text a prompt can carry
             raise ValueError(f"option {letter}'s text {text!a} holds a lone surrogate escape, not text")
-        if not _clean(text):  # "...": a reply could name it only by its letter, and an empty reply names it
+        # "..." or only invisible characters ("\u200b", a word joiner): a reply could name it only
+        # by its letter, and an empty reply names it
+        if is_blank(_clean(text)):
             raise ValueError(f"option {letter}'s text {text!r} has no word")
     answer = cells["answer"].strip()
     if answer not in options:

@@ -44,7 +44,6 @@ import secrets
 import shutil
 import stat
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from camerabench import labelfiles
 from camerabench.baselines.vlm.arch import QWEN25_VL, QwenArch, arch_for_model_type
 from camerabench.baselines.vlm.compat import (
     PixelSpec,
@@ -139,19 +139,15 @@ def refuse_control_tokens(text: str, what: str) -> None:
         )
 
 
-#: Unicode categories that show nothing: format characters (zero-width space U+200B, word joiner
-#: U+2060, byte order mark U+FEFF, ...), space separators and control characters.
-_INVISIBLE = frozenset({"Cf", "Zs", "Cc"})
-
-
 def is_blank(text: str) -> bool:
-    """Whether ``text`` shows nothing: empty, or only white space, zero-width and other format characters.
+    """Whether ``text`` shows nothing: :func:`camerabench.labelfiles.is_blank` (white space, zero-width,
+    format and control characters only), the test the label loaders refuse a question or caption by.
 
     Example:
         >>> is_blank(" \u200b\u2060\ufeff "), is_blank("\u200bPan?")
         (True, False)
     """
-    return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in text)
+    return labelfiles.is_blank(text)
 
 
 def refuse_blank(text: str, what: str) -> None:

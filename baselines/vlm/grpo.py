@@ -708,7 +708,13 @@ def grpo(
         TrainExample(p.video or (p.row.paths[0] if p.row else ""), p.prompt, p.answer, p.kind, p.row) for p in prompts
     ]
     check_text_lengths(model_dir, data, as_examples, "GRPO", with_answer=False)
-    check_media_decode(data, {p.video for p in prompts if p.video}, [p.row for p in prompts if p.row is not None])
+    check_media_decode(
+        data,
+        {p.video for p in prompts if p.video},
+        [p.row for p in prompts if p.row is not None],
+        model_dir,
+        config.max_side,
+    )
     if not config.reasoning and config.format_weight > 0:
         log.warning(
             "reasoning is off: the prompts do not ask for the format the format term (weight %g) rewards",

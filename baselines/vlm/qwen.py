@@ -233,7 +233,17 @@ def _read_sampled(
             notes["frames_at_sample_fps"] = len(clip)
             notes["frames_sampled_evenly"] = len(even)
             clip = even
+    if len(clip) == 1:  # scored, captioned or answered from a still frame: said, as DiffSW says it
+        notes["one_frame_video"] = ONE_FRAME_NOTE
+        log.warning(
+            "%s: one frame: the model sees a still frame, no motion (its answers are from it)", Path(video_path).name
+        )
     return clip, notes
+
+
+#: The ``one_frame_video`` note of a video the model is given as one still frame (run.json's
+#: ``video_info``; DiffSW captions note the same key): its motion questions are answered, but from no motion.
+ONE_FRAME_NOTE = "the video has one frame: the model saw that still frame, no motion"
 
 
 def _header_keeps_at_most(video_path: str | Path, fps: float, frames: int) -> bool:
@@ -1137,7 +1147,7 @@ class QwenVLPredictor(Predictor):
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
         self._vl: QwenVL | None = None
-        # (video, details) of the last DiffSW caption, for :meth:`caption_details`
+        # (video, details) of the last caption (DiffSW, or a one-frame video's note), for :meth:`caption_details`
         self._caption_info: tuple[Path, dict[str, Any]] | None = None
 
     def settings(self) -> dict[str, Any]:
@@ -1251,7 +1261,10 @@ class QwenVLPredictor(Predictor):
         max_new = int(self.opt("max_new_tokens"))
         self._caption_info = None
         if mode == "whole":
-            return caption_video(self.vl, self.encode(Path(video_path)), question, max_new_tokens=max_new)
+            video = self.encode(Path(video_path))
+            if "one_frame_video" in video.notes:  # caption_run.json's video_info says it, as of a DiffSW caption
+                self._caption_info = (Path(video_path), {"one_frame_video": video.notes["one_frame_video"]})
+            return caption_video(self.vl, video, question, max_new_tokens=max_new)
         if mode == "diffsw":
             details: dict[str, Any] = {}
             text = diffsw_caption(
@@ -1271,7 +1284,7 @@ class QwenVLPredictor(Predictor):
     def caption_details(self, video_path: Path) -> dict[str, Any]:
         """Per-video details of the DiffSW caption :meth:`caption` just made of ``video_path``, for
         caption_run.json's ``video_info``: its key frames (:func:`diffsw_caption`'s ``details``: count,
-        times, ``one_frame_video`` ...); none for a whole-video caption."""
+        times, ``one_frame_video`` ...); for a whole-video caption only ``one_frame_video``, where it applies."""
         if self._caption_info is None or self._caption_info[0] != Path(video_path):
             return {}
         return dict(self._caption_info[1])

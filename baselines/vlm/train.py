@@ -70,7 +70,7 @@ from camerabench.baselines.vlm.checkpoint import (
     resolve_device,
     resolve_dtype,
 )
-from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_importable
+from camerabench.baselines.vlm.compat import PixelSpec, VisualInputs, ensure_transformers_importable, video_token_count
 from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
@@ -78,7 +78,7 @@ from camerabench.errors import CameraBenchError, FileFormatError, PredictionErro
 from camerabench.fileio import atomic_write_text, read_json_document
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
-from camerabench.video import check_video
+from camerabench.video import check_video, declared_size, resized_size
 
 __all__ = [
     "TrainConfig",
@@ -87,6 +87,7 @@ __all__ = [
     "balanced_binary",
     "binary_label_file",
     "build_examples",
+    "check_frame_size",
     "check_lora_rank",
     "check_media_decode",
     "check_pixel_budgets",
@@ -411,37 +412,86 @@ def require_videos(data: Dataset, labels: Iterable[tuple[str, Path]]) -> None:
     raise FileFormatError(wanted[first], f"names video {first!r}, which is not in {data.videos_dir}{count}")
 
 
-def check_media_decode(data: Dataset, videos: Iterable[str], rows: Iterable[MCQRow]) -> None:
+def check_media_decode(
+    data: Dataset,
+    videos: Iterable[str],
+    rows: Iterable[MCQRow],
+    model_dir: str | Path | None = None,
+    max_side: int | None = None,
+) -> None:
     """Check every training video (``videos``, names in the data folder) and every medium of
-    the MCQ ``rows`` before the model loads.
+    the MCQ ``rows`` before the model loads: that it decodes and, given ``model_dir``, that the
+    model can take its frames (:func:`check_frame_size`).
 
     A damaged clip would otherwise stop training when an epoch reaches it, after hours, with
     nothing saved. Videos are checked with :func:`~camerabench.video.check_video` (opened, every
     packet read, the first frame decoded: 90 ms for a 10 s 720p clip that takes 0.7 s to decode,
     on a busy 2-core machine; not another decoding of every clip); images are read as training reads them.
+    A 3400x16 clip (aspect ratio 212.5) decoded, and stopped training at its first step with
+    "frames cannot be resized for the model", nothing saved.
+
+    Args:
+        max_side: the training's ``max_side`` (the videos of ``videos`` are read with it; the
+            MCQ rows' media without, as :func:`~camerabench.baselines.vlm.qwen.encode_media` reads them).
 
     Raises:
-        VideoError: one or more media do not decode; the message names the first few and counts all.
+        VideoError: one or more media do not decode or cannot be resized for the model; the message
+            names the first few (an MCQ medium with its table and line) and counts all.
     """
-    media: dict[Path, str] = {data.video_path(v): "video" for v in videos}
+    media: dict[tuple[Path, int | None], tuple[str, str]] = {
+        (data.video_path(v), max_side): ("video", "") for v in videos
+    }
     for row in rows:
-        media.update(zip(row.media(data.root), row.types, strict=True))
+        where = f" (multiple-choice table {row.table!r}, row {row.index}, line {row.line})"
+        for path, kind in zip(row.media(data.root), row.types, strict=True):
+            media.setdefault((path, None), (kind, where))
+    specs = (
+        {kind: read_pixel_spec(model_dir, min_pixels=0, kind=kind) for kind in ("video", "image")}
+        if model_dir is not None
+        else None
+    )
     problems: list[str] = []
-    for path, kind in media.items():
+    for (path, side), (kind, where) in media.items():
         try:
             if kind == "video":
                 check_video(path)
+                size = declared_size(path)
+                if size is None:  # counted, not dropped: the size is checked when training reads the frames
+                    log.warning("%s: no frame size in its header; its size is checked as training reads it", path)
+                    continue
+                width, height = resized_size(*size, side)
             else:
-                read_image(path)
-        except VideoError as exc:  # collected, then raised together below
-            problems.append(str(exc))
+                height, width = read_image(path).shape[:2]
+            if specs is not None:
+                check_frame_size(width, height, specs[kind])
+        except (VideoError, PredictionError) as exc:  # collected, then raised together below
+            problems.append(f"{exc}{where}" if str(path) in str(exc) else f"{path}: {exc}{where}")
     if problems:
         shown = "; ".join(problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise VideoError(
-            f"{len(problems)} of {len(media)} training media do not decode: {shown}{more}; "
-            "repair or remove them (and their labels) before training"
+            f"{len(problems)} of {len(media)} training media do not decode or cannot be resized for the model: "
+            f"{shown}{more}; repair or remove them (and their labels) before training"
         )
+
+
+def check_frame_size(width: int, height: int, spec: PixelSpec) -> None:
+    """Refuse ``width`` x ``height`` frames (as the model gets them: after the display rotation and
+    ``max_side``) that the checkpoint's processor cannot resize.
+
+    transformers' ``smart_resize`` (``qwen2_vl``'s for images and Qwen2.5-VL videos, ``qwen3_vl``'s
+    video one for Qwen3-VL) refuses one thing about the size: an absolute aspect ratio
+    ``max(h, w) / min(h, w)`` above 200 (Qwen3-VL's after scaling a side under the patch factor up to
+    it, ``int()``-rounded). Qwen3-VL's ``t < temporal_factor`` refusal is never met: the clip is padded
+    to two frames first. Too few or too many pixels are resized into bounds, not refused. The
+    refusal depends on neither the pixel bounds nor which side is the longer (a display rotation
+    swaps them), so it is computed exactly by the same call that training makes
+    (:func:`~camerabench.baselines.vlm.compat.video_token_count`).
+
+    Raises:
+        PredictionError: the resizing's refusal, with the size.
+    """
+    video_token_count(spec.temporal_patch_size, height, width, spec)
 
 
 def _max_positions(model_dir: str | Path) -> int | None:
@@ -841,7 +891,7 @@ def train(
     # the text before the media and the model: a caption longer than the model's positions stopped the
     # run when training reached it, naming no label file or video
     check_text_lengths(model_dir, data, examples)
-    check_media_decode(data, {e.video for e in examples if e.row is None}, mcq)
+    check_media_decode(data, {e.video for e in examples if e.row is None}, mcq, model_dir, config.max_side)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
     vl = load_qwen_vl(model_dir, device=config.device, dtype=weights_dtype, max_pixels=config.max_pixels)
