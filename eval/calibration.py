@@ -72,7 +72,7 @@ from camerabench.crossfit import (
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
 from camerabench.eval.ap import UndefinedMetricWarning
-from camerabench.eval.results import CalibrationResult, Reliability, escaped_text
+from camerabench.eval.results import UNANSWERABLE_KEY, CalibrationResult, Reliability, escaped_text
 from camerabench.fileio import FieldError, parse_member, read_json_document, write_json
 from camerabench.locks import FolderLock
 from camerabench.records import ScoreRecord, now_iso
@@ -1275,23 +1275,32 @@ def _ece(labels: NDArray[np.bool_], p: NDArray[np.float64], n_bins: int) -> floa
     return float(total)
 
 
-def _left_out(dataset: Dataset, run: MethodRun, calibrated: CalibratedRun | None) -> tuple[int, int, int]:
+def _left_out(dataset: Dataset, run: MethodRun, calibrated: CalibratedRun | None) -> tuple[int, int, int, int]:
     """Labelled binary samples left out of the calibration metrics: (failed, no score record,
-    ok score without a calibration map)."""
+    ok score without a calibration map, unanswerable). Unanswerable: no score record, and the run
+    recorded that the method found the question unanswerable on that video (run.json's
+    ``video_info[video]`` :data:`~camerabench.eval.results.UNANSWERABLE_KEY`), as the binary
+    section counts them: outside its coverage, not missing."""
     table = run.scores or {}
     after = calibrated.run.scores or {} if calibrated is not None else table
-    failed = missing = no_map = 0
+    video_info = run.info.video_info if run.info is not None else {}
+    failed = missing = no_map = outside = 0
     for prim, recs in dataset.binary.items():
         for r in recs:
             key = (r.image, prim.question)
             rec = table.get(key)
             if rec is None:
-                missing += 1
+                details = video_info.get(r.image)
+                found = details.get(UNANSWERABLE_KEY) if isinstance(details, dict) else None
+                if isinstance(found, dict) and prim.question in found:
+                    outside += 1
+                else:
+                    missing += 1
             elif rec.status != "ok" or rec.score is None:
                 failed += 1
             elif (cal := after.get(key)) is None or cal.status != "ok" or cal.score is None:
                 no_map += 1
-    return failed, missing, no_map
+    return failed, missing, no_map, outside
 
 
 def calibration_section(
@@ -1341,21 +1350,33 @@ def calibration_section(
     counts = np.bincount(_bin_ids(p, RELIABILITY_BINS), minlength=RELIABILITY_BINS)
     nonempty = [int(c) for c in counts if c > 0]
     reliability = Reliability(RELIABILITY_BINS, prob_pred.tolist(), prob_true.tolist(), nonempty)
-    failed, missing, no_map = _left_out(dataset, run, calibrated)
+    failed, missing, no_map, outside = _left_out(dataset, run, calibrated)
     if failed or missing or no_map:
         log.warning(
             "%s: of %d labelled binary samples, %d failed, %d have no score record and %d have no calibration "
-            "map: left out of the Brier score and ECE (computed on the %d others)",
+            "map: left out of the Brier score and ECE (computed on the %d others%s)",
             escaped_text(run.name),
-            failed + missing + no_map + len(y),
+            failed + missing + no_map + outside + len(y),
             failed,
             missing,
             no_map,
             len(y),
+            f"; {outside} more are questions the method found unanswerable on their video, outside its coverage"
+            if outside
+            else "",
         )
     if calibrated is None:
         return CalibrationResult(
-            "raw scores", brier, ece, len(y), per, reliability, failed=failed, missing=missing, no_calibration_map=0
+            "raw scores",
+            brier,
+            ece,
+            len(y),
+            per,
+            reliability,
+            failed=failed,
+            missing=missing,
+            no_calibration_map=0,
+            unanswerable=outside or None,
         )
     cal = calibrated.calibration
     return CalibrationResult(
@@ -1372,6 +1393,7 @@ def calibration_section(
         failed=failed,
         missing=missing,
         no_calibration_map=no_map,
+        unanswerable=outside or None,
         pooled=calibrated.pooled,
         unfitted=dict(calibrated.unfitted),
         map_notes={

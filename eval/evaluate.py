@@ -58,6 +58,7 @@ from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
 from camerabench.eval.results import (
+    ROW_UNANSWERABLE_KEY,
     UNANSWERABLE_KEY,
     EvaluationResult,
     MCQResult,
@@ -451,6 +452,33 @@ def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, st
     return None
 
 
+def _unanswerable_rows(run: MethodRun, rows: list[MCQRow]) -> set[tuple[str, str]]:
+    """The multiple-choice rows the method's answering pass found outside what it answers: those
+    ``answer_run.json`` times (``seconds_per_video``, keyed ``table:index``), lists no failure for
+    and gives :data:`~camerabench.eval.results.ROW_UNANSWERABLE_KEY` in ``video_info`` (what the
+    runner writes of a row it asked and the method left without a record: a trajectory without
+    intrinsics and a row naming Static or a zoom). Rows with an answer record are scored by it, so
+    they are not among them. Empty without an ``answer_run.json`` (or one of a camerabench that did
+    not record them: such rows are missing, as they were)."""
+    info = _answer_run_info(run)
+    if info is None:
+        return set()
+    recorded = set(match_answers(rows, run.answers or {}))
+    out = set()
+    for row in rows:
+        key = f"{row.table}:{row.index}"
+        details = info.video_info.get(key)
+        if (
+            (row.table, row.index) not in recorded
+            and key in info.seconds_per_video
+            and key not in info.failures
+            and isinstance(details, dict)
+            and ROW_UNANSWERABLE_KEY in details
+        ):
+            out.add((row.table, row.index))
+    return out
+
+
 def changed_videos(
     info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None]
 ) -> tuple[list[str], list[str], int]:
@@ -586,7 +614,10 @@ def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None
     an empty ``scores.jsonl`` is (:func:`unmatched_records_note`), it is said, naming the file.
     """
     said = f"{ANSWERS_FILE} holds no record"
-    outside = 0 if mcq is None else sum(c.rows for c in mcq.per_category.values() if not c.covered)
+    # rows the answering pass recorded as outside what the method answers are no sign of an emptied file
+    outside = (
+        0 if mcq is None else sum(c.rows - (c.unanswerable or 0) for c in mcq.per_category.values() if not c.covered)
+    )
     total = 0 if mcq is None else mcq.rows
     log.warning(
         "%s: %s holds no answer record%s",
@@ -949,6 +980,7 @@ def evaluate(
                 failed,
                 unasked=unasked[0] if unasked is not None else frozenset(),
                 stale=_stale_rows(name, run, mcq_rows, dataset.root, asked),
+                unanswerable=_unanswerable_rows(run, mcq_rows),
             )
             if run.answers is not None and not run.answers:
                 _say_empty_answers(name, run, out.mcq)

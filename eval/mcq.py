@@ -30,7 +30,14 @@ accuracy, and the section names it; its rows are in its own ``missing``, not in 
 of the rows is scored or counted in the section's ``missing``. Rows the method was never asked
 (``evaluate`` reads them from an ``answer_run.json`` without a finish time: a ``predict``
 interrupted in its answering pass) are missing, whatever their category: an unfinished pass is
-not a coverage gap. Rows answered before their question, options, category or media changed
+not a coverage gap. Rows the method's answering pass recorded as outside what it answers (no
+record; ``answer_run.json``'s ``video_info["table:index"]`` holds
+:data:`~camerabench.eval.results.ROW_UNANSWERABLE_KEY`: a trajectory without intrinsics and a row
+naming Static or a zoom) are outside its coverage row by row: neither scored nor missing under
+either policy, counted (``unanswerable``, in the category and the section) and named in the note;
+the category's other rows are scored as they are (a failed row is the method's: in coverage), and a
+category whose rows are all such (or have no record) is outside coverage as above. Rows answered
+before their question, options, category or media changed
 (``evaluate`` compares ``answer_run.json``'s digest of what each row was asked with the table now)
 are stale: the stored reply's letter refers to the options as they were, so it is not scored
 against the changed row; stale rows are left out of the accuracy under either policy and counted
@@ -189,6 +196,7 @@ def mcq_section(
     failed: FailedPolicy = "lowest",
     unasked: Collection[tuple[str, str]] = frozenset(),
     stale: Collection[tuple[str, str]] = frozenset(),
+    unanswerable: Collection[tuple[str, str]] = frozenset(),
 ) -> MCQResult | None:
     """Accuracy of one method's answers on multiple-choice rows.
 
@@ -203,6 +211,10 @@ def mcq_section(
             (its question, options, category or media): not scored against the row as it is
             now; left out of the accuracy under either policy and counted (``stale``). A stale
             row's record still puts its category in the method's coverage.
+        unanswerable: (table, index) of rows the method's answering pass recorded as outside what
+            it answers: without an answer record, they are outside its coverage (neither scored nor
+            missing, under either policy) and counted (``unanswerable``); one with a record is
+            scored by its record.
 
     Returns:
         The section, or None when ``rows`` is empty.
@@ -231,7 +243,7 @@ def mcq_section(
     tally: dict[str, dict[str, int]] = {}
     extraction = {"letter": 0, "text": 0, "unparsed": 0}
     for row in rows:
-        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked", "stale"), 0))
+        t = tally.setdefault(row.category, dict.fromkeys((*_COUNTS, "records", "unasked", "stale", "outside"), 0))
         t["rows"] += 1
         key = matched.get((row.table, row.index))
         rec = answers[key] if key is not None else None
@@ -239,6 +251,9 @@ def mcq_section(
         t["unasked"] += rec is None and (row.table, row.index) in unasked
         if rec is not None and (row.table, row.index) in stale:
             t["stale"] += 1  # a reply to the row as it was: neither right nor wrong for the row as it is
+            continue
+        if rec is None and (row.table, row.index) in unanswerable:
+            t["outside"] += 1  # the method found it outside what it answers: not its error, not scored
             continue
         if rec is None or rec.status == "failed" or rec.answer is None:
             t["missing" if rec is None else "failed"] += 1
@@ -260,6 +275,7 @@ def mcq_section(
             scored=scored,
             covered=cat not in uncovered,
             stale=t["stale"] or None,
+            unanswerable=t["outside"] or None,
             **counts,
         )
     covered = {cat: c for cat, c in per_category.items() if c.covered}
@@ -275,7 +291,9 @@ def mcq_section(
         notes.append(
             f"no row has an answer record: every category is outside the method's coverage "
             f"({', '.join(uncovered)}), and its {outside} rows are neither scored nor counted in the section's "
-            "missing (each category's own missing counts them)"
+            "missing (each category's own missing"
+            + (", or unanswerable," if any(t["outside"] for t in tally.values()) else "")
+            + " counts them)"
         )
     elif uncovered:
         notes.append(f"outside the method's coverage (no answer recorded): {', '.join(uncovered)}")
@@ -290,6 +308,12 @@ def mcq_section(
             "different categories, each its own share of the mean accuracy"
         )
         warnings.warn(f"MCQ categories that differ only in case or spacing: {shown}", stacklevel=2)
+    n_outside = sum(t["outside"] for t in tally.values())
+    if n_outside:
+        notes.append(
+            f"{n_outside} of {len(rows)} rows outside the method's coverage (its answering pass recorded them "
+            "as outside what it answers): neither scored nor counted as missing"
+        )
     n_unasked = sum(t["unasked"] for t in tally.values())
     if n_unasked:
         notes.append(
@@ -325,5 +349,6 @@ def mcq_section(
         extraction=extraction,
         unmatched_answers=len(unmatched) or None,
         stale=n_stale or None,
+        unanswerable=n_outside or None,
         note="; ".join(notes) or None,
     )

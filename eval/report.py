@@ -855,6 +855,12 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     doc.img("ap_per_knob.png", "AP per knob")
 
 
+def _outside_count(value: Any) -> Any:
+    """A section's count of what is outside the method's coverage: binary and MCQ ``unanswerable``,
+    VQA ``unanswerable_cells``; None for the other sections."""
+    return getattr(value, "unanswerable", getattr(value, "unanswerable_cells", None))
+
+
 def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     from camerabench.eval.plots import new_figure, plot_counts
 
@@ -871,16 +877,22 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
         ]
         for section, value in sections:
             if value is not None:
-                rows.append([name, section, value.failed, value.missing])
+                # samples, cells or rows outside the method's coverage (binary, mcq, vqa): not failures
+                rows.append([name, section, value.failed, value.missing, _count(_outside_count(value))])
                 counts.setdefault(name, {})
                 counts[name][f"{section} failed"] = value.failed
                 counts[name][f"{section} missing"] = value.missing
         if name not in counts and m.run_info is not None and m.run_info.videos_failed:
             # no metric section counts its failures: the videos its run.json says failed
-            rows.append([name, "videos (run.json)", m.run_info.videos_failed, ""])
+            rows.append([name, "videos (run.json)", m.run_info.videos_failed, "", ""])
             counts[name] = {"videos failed": m.run_info.videos_failed}
     if not rows:
         return
+    header = ["method", "section", "failed", "missing"]
+    if any(isinstance(r[4], int) and r[4] for r in rows):
+        header.append("unanswerable")  # a column of its own only where some are (older reports' kept)
+    else:
+        rows = [r[:4] for r in rows]
     doc.h(2, "Failures")
     doc.p(
         "Failed = the method recorded a failure with a reason; missing = no record at all (treated as failed). "
@@ -891,7 +903,12 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
             else "failed and missing samples are dropped, so methods were scored on different samples."
         )
     )
-    doc.table(["method", "section", "failed", "missing"], rows)
+    if len(header) == 5:
+        doc.p(
+            "Unanswerable = outside the method's coverage, as its run recorded (a question it never answers, or "
+            "one it found unanswerable on that video): neither failed nor missing, and not scored."
+        )
+    doc.table(header, rows)
     reasons = [
         [n, r, k]
         for n, m in result.methods.items()
@@ -913,7 +930,7 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
             "coverage: neither failed nor missing, left out of AP under every policy):"
         )
         doc.table(["method", "reason", "samples"], outside)
-    _write_csv(out / "failures.csv", ["method", "section", "failed", "missing"], rows)
+    _write_csv(out / "failures.csv", header, rows)
     csvs.append("failures.csv")
     fig, axes = new_figure(max(5, 1.2 * len(counts) + 3), 3.5)
     plot_counts(axes[0, 0], counts)
@@ -1345,6 +1362,12 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
             "calibration fitted on",
             "scores changed since calibrating",
         ]
+        if any(_count(c.unanswerable) for c in cal.values()):
+            # samples of questions a method found unanswerable on their video: outside its coverage, as
+            # the binary section counts them (a column of its own only where some are: older reports' kept)
+            header.insert(5, "unanswerable (outside coverage, left out)")
+            for row, c in zip(rows, cal.values(), strict=True):
+                row.insert(5, _count(c.unanswerable))
         doc.table(header, rows)
         _write_csv(out / "calibration.csv", header, rows)
         csvs.append("calibration.csv")
@@ -1414,11 +1437,15 @@ def _count(value: Any) -> int:
 
 
 def _counted_cell(cell: str, acc: Any) -> str:
-    """A category's cell with its failed, missing and stale rows (answered before the row changed),
-    when it has any: ``70.0 (2 failed, 1 missing)``."""
+    """A category's cell with its failed, missing, stale (answered before the row changed) and
+    unanswerable rows (outside the method's coverage), when it has any: ``70.0 (2 failed, 1 missing)``."""
     if acc is None or not acc.covered:
         return cell
-    counts = [f"{n} {what}" for what in ("failed", "missing", "stale") if (n := _count(getattr(acc, what, None)))]
+    counts = [
+        f"{n} {what}"
+        for what in ("failed", "missing", "stale", "unanswerable")
+        if (n := _count(getattr(acc, what, None)))
+    ]
     return f"{cell} ({', '.join(counts)})" if counts else cell
 
 
@@ -1506,11 +1533,21 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: S
         "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—: a "
         "geometric method answers only camera-movement rows), and its rows are neither scored nor counted "
         "as missing. A covered category's failed and missing rows follow its accuracy; `mcq.csv` gives "
-        "every category's failed and missing rows in columns of their own."
+        "every category's failed and missing rows in columns of their own. Rows a method's answering pass "
+        "recorded as outside what it answers (`unanswerable`: a trajectory without intrinsics and a row naming "
+        "Static or a zoom) are outside its coverage too: neither scored nor missing."
     )
     categories = list(dict.fromkeys(c for m in mcq.values() for c in m.per_category))
+    # the unanswerable columns only where a covered category has such rows (those of a category outside
+    # coverage are neither scored nor missing already: its cell is —); older reports' columns kept as they were
+    outside = any(
+        _count(getattr(c, "unanswerable", None)) for m in mcq.values() for c in m.per_category.values() if c.covered
+    )
     header = ["method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", *categories]
     counts_header = [f"{c}: {what}" for c in categories for what in ("failed", "missing")]
+    if outside:
+        header.insert(7, "unanswerable")
+        counts_header += [f"{c}: unanswerable" for c in categories]
     rows, csv_rows = [], []
     for name in _by_kind(ev.result, mcq):
         m = mcq[name]
@@ -1518,8 +1555,12 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: S
         cells = [_category_cell(name, c, acc) for c, acc in zip(categories, found, strict=True)]
         # rows of a category outside coverage (a method that answers none of it) are not its missing rows
         totals = [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing]
+        if outside:
+            totals.append(_count(getattr(m, "unanswerable", None)))
         rows.append([*totals, *(_counted_cell(cell, acc) for cell, acc in zip(cells, found, strict=True))])
         counts = ["" if acc is None else _count(getattr(acc, what)) for acc in found for what in ("failed", "missing")]
+        if outside:
+            counts += ["" if acc is None else _count(getattr(acc, "unanswerable", None)) for acc in found]
         csv_rows.append([*totals, *cells, *counts])
     doc.table(header, rows)
     if coverage:

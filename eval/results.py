@@ -47,6 +47,7 @@ from camerabench.fileio import read_json_document
 
 __all__ = [
     "RETRIEVAL_CHANCE",
+    "ROW_UNANSWERABLE_KEY",
     "UNANSWERABLE_KEY",
     "VQA_CHANCE",
     "BinaryCI",
@@ -89,6 +90,13 @@ __all__ = [
 #: (video, question) samples as outside the method's coverage (``unanswerable``), not missing.
 #: Defined here, the lowest layer both the runner and evaluation import.
 UNANSWERABLE_KEY = "found_unanswerable"
+
+#: ``answer_run.json``'s ``video_info["table:index"]`` key, written by ``predict`` (the runner's
+#: ``NO_RECORDS_KEY``, the same text) for a multiple-choice row the method found outside what it
+#: answers (it left no record: a geometric method and a shot-size row, a trajectory without
+#: intrinsics and a row naming Static or a zoom): 1. Evaluation counts such a row as outside the
+#: method's coverage (``unanswerable``), not missing.
+ROW_UNANSWERABLE_KEY = "unanswerable_questions"
 
 #: Metadata of a field that is kept in memory but not written to the document.
 _NOT_SERIALISED = {"serialise": False}
@@ -1050,6 +1058,10 @@ class CalibrationResult(Section):
         map_notes: primitive -> why the calibration has no map of its own for it (one class
             only, no scored sample), as the calibration file records it; its scores get the
             pooled map.
+        unanswerable: labelled binary samples left out because the run recorded that the method
+            found their question unanswerable on their video (as the binary section's
+            ``unanswerable``: outside its coverage, not missing); None when none (and in a
+            ``metrics.json`` written before they were counted, which counted them as missing).
         scores_changed: whether the run's scored binary samples differ from those the
             calibration was fitted on (scores re-run after calibrating: the maps may be stale);
             None when not checked (a calibration of other data, copied, or a file without a
@@ -1073,6 +1085,7 @@ class CalibrationResult(Section):
     unfitted: dict[str, int] | None = None
     map_notes: dict[str, str] | None = None
     scores_changed: bool | None = None
+    unanswerable: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         binned = sum(self.reliability.counts)
@@ -1115,6 +1128,11 @@ class CategoryAccuracy(Section):
         stale: rows answered before they changed (question, options, category or media): not
             scored against the row as it is now, so neither in ``scored`` nor in the accuracy
             (None when none, and in a document of a camerabench that did not check them).
+        unanswerable: rows without an answer record that the method's answering pass recorded
+            as outside what it answers (``answer_run.json``'s ``video_info["table:index"]``
+            :data:`ROW_UNANSWERABLE_KEY`): outside its coverage, neither scored nor missing under
+            either policy (None when none, and in a document of a camerabench that counted them
+            as missing).
     """
 
     accuracy: float = field(metadata=_FRACTION)
@@ -1126,10 +1144,12 @@ class CategoryAccuracy(Section):
     missing: int
     covered: bool = True
     stale: int | None = None
+    unanswerable: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         _must(self.scored <= self.rows, f"{self.scored} scored of {self.rows} rows", (*keys, "scored"))
         _must((self.stale or 0) >= 0, f"{self.stale} stale rows", (*keys, "stale"))
+        _must((self.unanswerable or 0) >= 0, f"{self.unanswerable} unanswerable rows", (*keys, "unanswerable"))
         _must(self.correct <= self.scored, f"{self.correct} correct of {self.scored} scored", (*keys, "correct"))
         _must(
             self.correct + self.unparsed <= self.scored,
@@ -1137,10 +1157,12 @@ class CategoryAccuracy(Section):
             (*keys, "unparsed"),
         )
         counted = self.correct + self.unparsed + self.failed + self.missing + (self.stale or 0)
+        counted += self.unanswerable or 0
         _must(
             counted <= self.rows,
             f"correct {self.correct} + unparsed {self.unparsed} + failed {self.failed} + missing {self.missing}"
             + (f" + stale {self.stale}" if self.stale else "")
+            + (f" + unanswerable {self.unanswerable}" if self.unanswerable else "")
             + f", more than the {self.rows} rows",
             (*keys, "rows"),
         )
@@ -1166,8 +1188,11 @@ class MCQResult(Section):
             options, category or media, by ``answer_run.json``'s digest of what each row was
             asked): left out of the accuracy under either policy; None when none (and in a
             document of a camerabench that did not check them).
-        note: categories outside coverage; rows left out under ``drop``; answers matching no row;
-            stale rows.
+        note: categories outside coverage; rows outside coverage; rows left out under ``drop``;
+            answers matching no row; stale rows.
+        unanswerable: rows of every category the method recorded as outside what it answers
+            (:attr:`CategoryAccuracy.unanswerable`): neither scored nor missing; None when none
+            (and in a document of a camerabench that counted them as missing).
     """
 
     per_category: dict[str, CategoryAccuracy]
@@ -1182,6 +1207,7 @@ class MCQResult(Section):
     note: str | None = None
     unmatched_answers: int | None = None
     stale: int | None = None
+    unanswerable: int | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         rows = sum(c.rows for c in self.per_category.values())
@@ -1199,6 +1225,12 @@ class MCQResult(Section):
             (self.stale or 0) == stale,
             f"{self.stale}, but the covered categories' stale rows add up to {stale}",
             (*keys, "stale"),
+        )
+        outside = sum(c.unanswerable or 0 for c in self.per_category.values())
+        _must(
+            (self.unanswerable or 0) == outside,
+            f"{self.unanswerable}, but the categories' unanswerable rows add up to {outside}",
+            (*keys, "unanswerable"),
         )
 
 

@@ -159,6 +159,8 @@ def summary_lines(result: EvaluationResult) -> list[str]:
             q = m.mcq
             # a category outside coverage is in neither count: its rows would read as "0 missing"
             outside = sum(c.rows for c in q.per_category.values() if not c.covered)
+            # and the rows of covered categories the method recorded as outside what it answers
+            outside += sum(c.unanswerable or 0 for c in q.per_category.values() if c.covered)
             # rows answered before they changed (not scored against the rows as they are now)
             stale = f", {q.stale} stale" if q.stale else ""
             counts = f"({q.failed} failed, {q.missing} missing{stale}" + (

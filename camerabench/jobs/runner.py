@@ -55,7 +55,7 @@ from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
 from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.eval.results import UNANSWERABLE_KEY
+from camerabench.eval.results import ROW_UNANSWERABLE_KEY, UNANSWERABLE_KEY
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
 from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
 from camerabench.jobs.workers import (
@@ -1162,7 +1162,7 @@ def _missing_questions(
 #: record (the method answers none of its questions): the number of questions it found
 #: unanswerable. ``--resume`` takes such a video as done (see :func:`_done_without_records`).
 #: answer_run.json keeps it (1) for a multiple-choice row the same way (:data:`ROW_SHA256_KEY`).
-NO_RECORDS_KEY = "unanswerable_questions"
+NO_RECORDS_KEY = ROW_UNANSWERABLE_KEY  # one text with evaluation's, which reads it
 
 
 #: run.json's ``video_info`` keys the runner writes of a ``predict`` video (not the method's details).
