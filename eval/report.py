@@ -987,6 +987,20 @@ def _vqa_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ret_rows += [[n, "task", t, *(getattr(x, k) for k in RETRIEVAL_KEYS)] for t, x in r.per_task.items()]
     doc.table(header, rows)
     for n, (v, _) in methods.items():
+        if v.unanswerable_pairs:
+            uncovered = v.unanswerable_tasks or []
+            doc.p(
+                f"{_plain(n)}: {v.unanswerable_pairs} pair(s) with a cell ({v.unanswerable_cells} cells) whose "
+                "question it did not answer on that video, as its run recorded (one it never answers, or found "
+                "unanswerable there): outside its coverage, not scored under any `--failed` policy"
+                + (
+                    f"; {len(uncovered)} task(s) left with no pair, not scored and not among its tasks answered: "
+                    f"{', '.join(_plain(t) for t in uncovered)}"
+                    if uncovered
+                    else ""
+                )
+                + "."
+            )
         if v.undefined_tasks:
             doc.p(
                 f"{_plain(n)}: {len(v.undefined_tasks)} task(s) with records but no pair left to score (every pair "

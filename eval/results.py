@@ -84,10 +84,12 @@ __all__ = [
     "strict_json",
 ]
 
-#: run.json's ``video_info[video]`` key, written by ``predict`` (the runner) for a video on which
-#: the method found questions unanswerable beyond those it never answers (a trajectory without
-#: intrinsics and a zoom question): question text -> the method's reason. Evaluation counts such
-#: (video, question) samples as outside the method's coverage (``unanswerable``), not missing.
+#: run.json's ``video_info[video]`` key, written by ``predict`` (the runner) for a video with
+#: questions the method did not answer: found unanswerable there (a trajectory without intrinsics
+#: and a zoom question) or never answered (a geometric method and a VQA question; recorded since
+#: red team R17, before only the former): question text -> the method's reason, for the questions
+#: asked of that video. Evaluation counts such (video, question) samples, and the paired-VQA pairs
+#: with such a cell, as outside the method's coverage (``unanswerable``), not missing.
 #: Defined here, the lowest layer both the runner and evaluation import.
 UNANSWERABLE_KEY = "found_unanswerable"
 
@@ -703,6 +705,15 @@ class VQAResult(Section):
             ``per_task``: every pair had a failed or missing cell and ``--failed drop`` left
             them out); not in ``tasks_answered`` nor the means. None when there is none (left
             out of the document, so older versions read it).
+        unanswerable_cells: cells without a record whose question the run recorded the method
+            did not answer on that video (run.json's ``video_info[video]``
+            :data:`UNANSWERABLE_KEY`), in the tasks with records: outside the method's coverage.
+            A pair with such a cell is not scored under any failed policy (its other cells are
+            neither counted failed nor missing). None when there is none.
+        unanswerable_pairs: the pairs left out so (None when there is none).
+        unanswerable_tasks: ``skill/task`` of the tasks with records all of whose pairs are
+            outside coverage so: not scored, not in ``per_task``, ``tasks_answered`` nor the
+            means. None when there is none.
     """
 
     overall: VQAScores
@@ -723,11 +734,37 @@ class VQAResult(Section):
     yes_threshold_source: str | None = None
     uncalibrated: VQAScores | None = None
     undefined_tasks: list[str] | None = None
+    unanswerable_cells: int | None = None
+    unanswerable_pairs: int | None = None
+    unanswerable_tasks: list[str] | None = None
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
         _check_policy(self.failed_policy, (*keys, "failed_policy"))
         _must(self.cells == 4 * self.pairs, f"{self.cells} cells in {self.pairs} pairs of 4", (*keys, "cells"))
-        _check_tasks(self.tasks_answered, len(self.unanswered_tasks), self.undefined_tasks, self.tasks_total, keys)
+        cells, pairs = self.unanswerable_cells, self.unanswerable_pairs
+        _must(
+            (cells is None) == (pairs is None) and (cells is None or (cells > 0 and pairs is not None and pairs > 0)),
+            f"unanswerable_cells {cells} and unanswerable_pairs {pairs}: both positive, or both null",
+            (*keys, "unanswerable_cells"),
+        )
+        if cells is not None and pairs is not None:
+            _must(
+                pairs <= cells <= 4 * pairs,
+                f"{cells} unanswerable cells in {pairs} pairs (each such pair has 1 to 4)",
+                (*keys, "unanswerable_cells"),
+            )
+        _must(
+            not self.unanswerable_tasks or pairs is not None,
+            f"{len(self.unanswerable_tasks or [])} tasks outside coverage but no unanswerable pair",
+            (*keys, "unanswerable_tasks"),
+        )
+        _must(
+            not set(self.unanswerable_tasks or []) & set(self.per_task),
+            "a task outside coverage is also scored in per_task",
+            (*keys, "unanswerable_tasks"),
+        )
+        undefined = [*(self.undefined_tasks or []), *(self.unanswerable_tasks or [])]
+        _check_tasks(self.tasks_answered, len(self.unanswered_tasks), undefined or None, self.tasks_total, keys)
         if self.failed_policy == "lowest":
             _must(
                 self.dropped_pairs == 0,

@@ -19,7 +19,14 @@ scores 0 with the threshold 0.5, and every comparison ties).
 
 A task is answered when the method has a record (ok or failed) for at least one of its
 cells; a task with no record at all is outside the method's coverage (a geometric method
-answers only the binary-primitive questions) and is listed, not scored. In answered tasks,
+answers only the binary-primitive questions) and is listed, not scored. A cell with no record
+whose question the run recorded the method did not answer on that video (run.json's
+``video_info[video]`` :data:`~camerabench.eval.results.UNANSWERABLE_KEY`: one it never answers,
+such as a geometric method's "Is the camera free from any leftward pan?", or one it found
+unanswerable there) is :data:`UNANSWERABLE`: its pair is outside the method's coverage, left
+out under every failed policy and counted (``unanswerable_cells``, ``unanswerable_pairs``); a
+task left with no pair so is listed in ``unanswerable_tasks``, not scored (before, such cells
+were missing: wrong answers under ``--failed lowest``, Q-Acc 0 by construction). In answered tasks,
 failed (or missing) cells follow :func:`~camerabench.eval.failed.apply_failed_policy`: with
 ``--failed lowest`` a failed cell counts as a wrong answer and every comparison that involves
 it as lost, so a task whose cells all failed scores 0; with ``--failed drop`` pairs with any
@@ -48,12 +55,13 @@ from numpy.typing import NDArray
 
 from camerabench.eval.ap import UndefinedMetricWarning, mean_ignoring_nan
 from camerabench.eval.failed import FailedPolicy, apply_failed_policy
-from camerabench.eval.results import RetrievalResult, RetrievalScores, VQAResult, VQAScores
+from camerabench.eval.results import UNANSWERABLE_KEY, RetrievalResult, RetrievalScores, VQAResult, VQAScores
 from camerabench.labelfiles import VQAPair
 from camerabench.runfolder import MethodRun
 
 __all__ = [
     "RETRIEVAL_KEYS",
+    "UNANSWERABLE",
     "VQA_KEYS",
     "pair_cells",
     "retrieval_scores",
@@ -69,16 +77,27 @@ Scores = TypeVar("Scores", VQAScores, RetrievalScores)
 
 log = logging.getLogger(__name__)
 
+#: The status of a cell without a record whose question the run recorded the method did not
+#: answer on that video (outside its coverage, neither failed nor missing).
+UNANSWERABLE = "unanswerable"
+
 
 def pair_cells(pairs: list[VQAPair], run: MethodRun) -> tuple[NDArray[np.float64], NDArray[np.str_]]:
-    """(P, 4) yes-scores (NaN where not ok) and (P, 4) status (``ok``/``failed``/``missing``)."""
+    """(P, 4) yes-scores (NaN where not ok) and (P, 4) status (``ok``/``failed``/``missing``, or
+    :data:`UNANSWERABLE` for a cell with no record whose question run.json's ``video_info[video]``
+    :data:`~camerabench.eval.results.UNANSWERABLE_KEY` names; a run.json without it: missing)."""
     scores = np.full((len(pairs), 4), math.nan)
     status = np.full((len(pairs), 4), "missing", dtype=object)
     table = run.scores or {}
+    video_info = run.info.video_info if run.info is not None else {}
     for i, pair in enumerate(pairs):
         for j, (video, question, _) in enumerate(pair.cells):
             rec = table.get((video, question))
             if rec is None:
+                details = video_info.get(video)
+                found = details.get(UNANSWERABLE_KEY) if isinstance(details, dict) else None
+                if isinstance(found, dict) and question in found:
+                    status[i, j] = UNANSWERABLE
                 continue
             status[i, j] = rec.status
             if rec.status == "ok":
@@ -202,9 +221,12 @@ def vqa_retrieval_sections(
 
     A task counts as answered when the method has at least one record (ok or failed) among
     its cells; unanswered tasks are listed and left out of the means (a geometric method
-    answers only the tasks whose questions are binary-primitive questions). In answered
-    tasks, failed and missing cells follow ``policy``: a task whose cells all failed is
-    scored as wrong under ``lowest``.
+    answers only the tasks whose questions are binary-primitive questions). A pair with an
+    :data:`UNANSWERABLE` cell is left out under every policy and counted, with a note and a
+    warning; a task with records but no other pair is listed (``unanswerable_tasks``), not
+    scored (every figure NaN, with a warning, when no task is left). In answered tasks, failed
+    and missing cells follow ``policy``: a task whose cells all failed is scored as wrong under
+    ``lowest``.
 
     Raises:
         ValueError: a task that lists one pair twice (:func:`_check_repeats`).
@@ -214,14 +236,25 @@ def vqa_retrieval_sections(
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
     per_task_ret: dict[tuple[str, str], RetrievalScores] = {}
     counts = {"pairs": 0, "cells": 0, "failed": 0, "missing": 0, "dropped_pairs": 0, "at_threshold": 0, "tied": 0}
+    outside = {"cells": 0, "pairs": 0}
     unanswered: list[str] = []
     undefined: list[str] = []  # answered, but no pair left to score: NaN, not counted as answered
+    uncovered: list[str] = []  # with records, but every pair has a cell outside the method's coverage
     for (skill, task), pairs in sorted(vqa_labels.items()):
         scores, status = pair_cells(pairs, run)
-        ok = status == "ok"
-        if (status == "missing").all():
+        if np.isin(status, ("missing", UNANSWERABLE)).all():
             unanswered.append(f"{skill}/{task}")
             continue
+        # a pair with a cell the method did not answer on its video is outside its coverage: left
+        # out under every policy, before the failed policy sees its other cells
+        covered = ~(status == UNANSWERABLE).any(axis=1)
+        outside["cells"] += int((status == UNANSWERABLE).sum())
+        outside["pairs"] += int((~covered).sum())
+        if pairs and not covered.any():
+            uncovered.append(f"{skill}/{task}")
+            continue
+        scores, status = scores[covered], status[covered]
+        ok = status == "ok"
         counts["failed"] += int((status == "failed").sum())
         counts["missing"] += int((status == "missing").sum())
         keep = apply_failed_policy(ok, policy)
@@ -241,15 +274,30 @@ def vqa_retrieval_sections(
         counts["cells"] += 4 * len(scores)
         per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
         per_task_ret[(skill, task)] = retrieval_scores(scores, ok)
-    if not per_task_vqa:
+    if not per_task_vqa and not uncovered:
         return None
     tasks_total = len(vqa_labels)
     note = None
+    if outside["pairs"]:
+        coverage = (
+            f"{outside['pairs']} pair(s) have a cell ({outside['cells']} cells in all) whose question the method "
+            "did not answer on that video, as its run recorded (one it never answers, or found unanswerable "
+            "there): outside its coverage, not scored under any --failed policy"
+            + (
+                f"; {len(uncovered)} task(s) with records have no other pair (not scored, not among the tasks "
+                f"answered): {', '.join(uncovered)}"
+                if uncovered
+                else ""
+            )
+        )
+        log.warning("VQA/retrieval: %s", coverage)
+        note = coverage
     if policy == "drop" and counts["dropped_pairs"]:
-        note = (
+        dropped = (
             f"{counts['dropped_pairs']} pairs with failed/missing cells were dropped: this method was scored on "
             "different pairs than methods without failures"
         )
+        note = "; ".join(n for n in (note, dropped) if n)
     ties = []
     if counts["at_threshold"]:
         ties.append(
@@ -275,7 +323,18 @@ def vqa_retrieval_sections(
             if n
         )
     answered = len(per_task_vqa) - len(undefined)
-    overall, per_skill = _aggregate(per_task_vqa)
+    if per_task_vqa:
+        overall, per_skill = _aggregate(per_task_vqa)
+        ret_overall, ret_per_skill = _aggregate(per_task_ret)
+    else:  # every task with records is outside the method's coverage: no figure
+        warnings.warn(
+            "VQA and retrieval are undefined: every task with records has a cell outside the method's coverage "
+            "in each of its pairs",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+        overall, per_skill = VQAScores(math.nan, math.nan, math.nan, math.nan), {}
+        ret_overall, ret_per_skill = RetrievalScores(math.nan, math.nan, math.nan), {}
     vqa = VQAResult(
         overall=overall,
         per_skill=per_skill,
@@ -292,8 +351,10 @@ def vqa_retrieval_sections(
         failed_policy=policy,
         note=note,
         undefined_tasks=undefined or None,
+        unanswerable_cells=outside["cells"] or None,
+        unanswerable_pairs=outside["pairs"] or None,
+        unanswerable_tasks=uncovered or None,
     )
-    ret_overall, ret_per_skill = _aggregate(per_task_ret)
     retrieval = RetrievalResult(
         text=ret_overall.text,
         video=ret_overall.video,

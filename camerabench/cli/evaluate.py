@@ -150,7 +150,12 @@ def summary_lines(result: EvaluationResult) -> list[str]:
                 + ")"
             )
         if m.vqa is not None:
-            parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")
+            outside_cells = (
+                f" ({m.vqa.unanswerable_cells} cells unanswerable: {m.vqa.unanswerable_pairs} pairs outside coverage)"
+                if m.vqa.unanswerable_cells
+                else ""
+            )
+            parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}{outside_cells}")
         if m.retrieval is not None:
             parts.append(f"retrieval group {_pct(m.retrieval.group)}")
         if m.captions is not None and m.captions.minilm is not None:

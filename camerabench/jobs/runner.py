@@ -148,8 +148,9 @@ class _Outcome:
     info: dict[str, Any] = field(default_factory=dict)
     #: keys of the method's scores that name no question it was asked (shown as repr), not recorded
     unasked: list[str] = field(default_factory=list)
-    #: question text -> reason, for the questions the method found unanswerable on this video beyond
-    #: those it never answers (run.json's ``video_info[video][UNANSWERABLE_KEY]``, see :func:`_found_unanswerable`)
+    #: question text -> reason, for the questions asked of this video the method did not answer: found
+    #: unanswerable there, or never answered (run.json's ``video_info[video][UNANSWERABLE_KEY]``, see
+    #: :func:`_found_unanswerable`)
     found_unanswerable: dict[str, str] = field(default_factory=dict)
 
 
@@ -192,20 +193,21 @@ def _writable(reason: str) -> str:
 _UNSCORED_FAILURE_KEY = "failed_without_answerable_questions"
 
 
-def _found_unanswerable(method: str, questions: list[Question], unanswerable: Mapping[str, object]) -> dict[str, str]:
-    """The questions of ``questions`` the method found unanswerable on one video (``unanswerable``:
-    question text -> reason), less those it never answers, known from the question alone
-    (:meth:`Predictor.never_answers`: a geometric method and a VQA question, the same on every
-    video and so not repeated per video): question text -> reason, for run.json's
-    ``video_info[video]`` (:data:`~camerabench.eval.results.UNANSWERABLE_KEY`). A zoom question on
-    a trajectory without intrinsics is one; evaluation counts its samples as outside the method's
-    coverage rather than missing."""
+def _found_unanswerable(questions: list[Question], unanswerable: Mapping[str, object]) -> dict[str, str]:
+    """The questions of ``questions`` the method did not answer on one video (``unanswerable``:
+    question text -> reason), for run.json's ``video_info[video]``
+    (:data:`~camerabench.eval.results.UNANSWERABLE_KEY`): those it found unanswerable there (a zoom
+    question on a trajectory without intrinsics) and those it never answers
+    (:meth:`Predictor.never_answers`: a geometric method and a VQA question such as "Is the camera
+    free from any leftward pan?"), which the method names whenever it is asked them: question
+    text -> reason, for the questions asked of this video only (so run.json stays as small as what
+    was asked). Evaluation counts their samples, and the paired-VQA pairs with such a cell, as
+    outside the method's coverage rather than missing."""
     asked = {q.text for q in questions}
-    never = predictor_class(method).never_answers(questions)
     # keys that are no question text (a Question object) are left out before sorting: mixed with
     # text they cannot be ordered, and the video would fail on the comparison
     found = [(text, why) for text, why in unanswerable.items() if isinstance(text, str)]
-    return {text: _writable(str(why)) for text, why in sorted(found) if text in asked and text not in never}
+    return {text: _writable(str(why)) for text, why in sorted(found) if text in asked}
 
 
 def _predict_failed(
@@ -245,7 +247,7 @@ def _predict_failed(
             prim = q.primitive.value if q.primitive else None
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
     unanswerable = len(texts & never.keys())
-    found = _found_unanswerable(method, questions, never)
+    found = _found_unanswerable(questions, never)
     if not records and unanswerable:
         why = "none of whose questions it answers (not counted failed)"
         log.warning("%s failed on %s, %s: %s", method, video, why, reason)
@@ -330,7 +332,7 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
     unasked = [one_line(repr(k))[:120] for k in result.scores if not (isinstance(k, str) and k in texts)]
     # only the questions left without a record: one it also scored is answered, whatever it says
     found = _found_unanswerable(
-        method, questions, {t: w for t, w in result.unanswerable.items() if not (isinstance(t, str) and t in scored)}
+        questions, {t: w for t, w in result.unanswerable.items() if not (isinstance(t, str) and t in scored)}
     )
     return _Outcome(
         video,
