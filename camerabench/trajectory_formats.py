@@ -778,6 +778,13 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
     ``save_full_reconstruction``, which writes none and saves its intrinsics already times 8) they
     are taken as they are.
 
+    Intrinsics rows that are all the same (two or more poses) are one calibration repeated per
+    pose, not a focal length measured per frame: the trajectory is flagged
+    ``meta[META_FOCAL_FIXED]`` and its zoom is unknown. DROID-SLAM holds the calibration it is given
+    fixed (its bundle adjustment does not optimise intrinsics), so its ``intrinsics.npy`` repeats one
+    row; read as measured, every zoom came out a made-up 0 and Static was answered on rotation and
+    translation alone. A focal length a method did measure varies between frames in its last digits.
+
     Args:
         path: the file.
         world_to_camera: True if the rows map world to camera coordinates (MegaSaM ``poses.npy``).
@@ -791,6 +798,7 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         raise FileFormatError(path, f"row {bad}: quaternion norm {norms[bad]:.4f} is not 1 (is it [t, q_xyzw]?)", line)
     t_path = _tstamps_path(path)
     droid = t_path is not None and t_path.is_file()  # DROID-SLAM's save_reconstruction layout
+    meta: dict[str, Any] = {META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX}
     intrinsic = None
     k_path = _intrinsics_path(path)
     if k_path is not None and k_path.is_file():
@@ -802,13 +810,15 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         intrinsic = np.zeros((len(poses), 3, 3))
         intrinsic[:, 0, 0], intrinsic[:, 1, 1] = fxfycxcy[:, 0], fxfycxcy[:, 1]
         intrinsic[:, 0, 2], intrinsic[:, 1, 2], intrinsic[:, 2, 2] = fxfycxcy[:, 2], fxfycxcy[:, 3], 1.0
+        if len(fxfycxcy) > 1 and (fxfycxcy == fxfycxcy[0]).all():
+            meta[META_FOCAL_FIXED] = True  # one calibration repeated per pose: the zoom was not measured
     if droid:  # DROID-SLAM keyframes: their frame indices
         assert t_path is not None
         frames = _read_frame_numbers(t_path, len(poses))
     else:
         frames = _frame_index_timestamps(len(poses))
     c2w = pose_array_to_c2w(poses, world_to_camera)
-    return Trajectory(c2w, intrinsic, frames, meta={META_TIMESTAMPS: TIMESTAMPS_FRAME_INDEX})
+    return Trajectory(c2w, intrinsic, frames, meta=meta)
 
 
 def _save_array(path: Path, array: NDArray[np.float64]) -> None:
@@ -835,12 +845,17 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
     :func:`read_pose_array` reads them beside ``tstamps.*``. Other timestamps (seconds) are not
     written, with a warning (the format holds frame indices only), and the intrinsics are written
     as they are, as MegaSaM writes them. A trajectory flagged ``meta[META_FOCAL_FIXED]`` is written
-    with a warning: intrinsics rows hold a K per pose, read back as a measured focal length.
+    with its one K repeated per pose (refused, before anything is written, when its frames' Ks
+    differ), which :func:`read_pose_array` reads back flagged (as it does
+    any equal rows: an unflagged trajectory whose focal length is the same in every frame reads back
+    with its zoom unknown, with a warning here).
     """
     path = Path(path)
     k_path = _intrinsics_path(path)
     t_path = _tstamps_path(path)
     fxfycxcy = _pinhole_params(traj, "intrinsics rows") if k_path is not None and traj.intrinsic is not None else None
+    if fxfycxcy is not None and traj.meta.get(META_FOCAL_FIXED):
+        _intrinsic_to_save(traj)  # refuses, before anything is written, a flagged one whose Ks differ
     frames = t_path is not None and _whole_frame_numbers(traj.timestamps)
     if t_path is not None and not frames:
         log.warning(
@@ -851,7 +866,13 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
         )
     _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
     if k_path is not None and fxfycxcy is not None:
-        _warn_focal_fixed_lost(path, traj, f"{k_path.name} (fx fy cx cy per pose)")
+        if not traj.meta.get(META_FOCAL_FIXED) and len(fxfycxcy) > 1 and (fxfycxcy == fxfycxcy[0]).all():
+            log.warning(
+                "%s: the trajectory's focal length is the same in every frame: read back, %s's equal rows are one "
+                "calibration held fixed, and its zoom is unknown",
+                path,
+                k_path.name,
+            )
         _save_array(k_path, fxfycxcy / DROID_INTRINSICS_SCALE if frames else fxfycxcy)
     if t_path is not None:
         if frames:

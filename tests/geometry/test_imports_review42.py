@@ -52,7 +52,7 @@ def test_megasam_single_intrinsic_with_a_frame_axis_is_a_fixed_focal(tmp_path: P
     assert META_FOCAL_FIXED not in load_npz(tmp_path / "one.npz").meta
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("cut3r", "clip"), ("poses", "poses.npy")])
+@pytest.mark.parametrize(("fmt", "name"), [("cut3r", "clip")])  # poses rows keep it: test_droid_fixed_focal.py
 def test_writing_a_fixed_focal_as_per_frame_intrinsics_warns(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, fmt: str, name: str
 ) -> None:
