@@ -1115,7 +1115,9 @@ def _rouge_unread_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
 
     rouge-score (``compat_rouge_l``, as CameraBench computes it) keeps only ASCII letters and
     digits: a text in another script (Chinese, Cyrillic, Greek...) is no tokens at all, and its
-    ``compat_rouge_l`` is 0 even against an identical text.
+    ``compat_rouge_l`` is 0 even against an identical text. nltk's BLEU (``compat_bleu2``) splits
+    at spaces: an unspaced text is one word, and an identical caption of one word scores
+    sqrt(1 * 0.1) = 0.316 with CameraBench's smoothing.
     """
 
     def unread(text: str) -> bool:
@@ -1128,7 +1130,9 @@ def _rouge_unread_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
         return None
     return (
         f"{len(videos)} of {len(rows)} caption pairs hold a text with words but no ASCII letter or digit (e.g. "
-        f"{videos[0]!r}): rouge-score reads only a-z and 0-9, so their compat_rouge_l is 0 whatever the texts"
+        f"{videos[0]!r}): rouge-score reads only a-z and 0-9, so their compat_rouge_l is 0 whatever the texts; "
+        "compat_bleu2 splits words at spaces only, so a text written without them (Chinese, Japanese) is one word "
+        "(an identical caption scores 0.316, not 1)"
     )
 
 

@@ -1641,9 +1641,9 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     doc.p(
         f"Per method, its worst-ranked binary samples: for each primitive the {DEFAULT_PER_CLASS} positives with "
         f"the lowest scores and the {DEFAULT_PER_CLASS} negatives with the highest, kept when ranked past at "
-        "least one sample of the other class; `misranked` = the fraction of the other class ranked at or beyond "
-        f"the sample (1 = worst). At most {max_clips} per method, the most misranked first (`gallery.csv` lists "
-        "every primitive's). Each image: "
+        "least one sample of the other class; `misranked` = the fraction of the other class ranked beyond "
+        f"the sample, ties counting half (1 = worst). At most {max_clips} per method, the most misranked first "
+        "(`gallery.csv` lists every primitive's). Each image: "
         f"{GALLERY_FRAMES} frames of the clip, then its motion relative to the first frame (solid: ground truth; "
         "dashed: the method's trajectory, its translation scaled to the true path length)."
     )
@@ -1827,6 +1827,27 @@ def check_report_folder(out_dir: str | Path) -> None:
     )
 
 
+def _refuse_report_inside(out_dir: str | Path, data_dir: str | Path, run_dir: str | Path) -> None:
+    """Refuse a report folder that is the data folder or the run folder itself: its files would
+    sit among the dataset's or the run's method folders (every later ``evaluate`` of a run reported
+    into warned ``RUN/captions.csv: not a method folder``). A folder inside the run (``RUN/report``)
+    is a report's, which the run's readers pass over.
+
+    Raises:
+        CameraBenchError: naming both folders, before any work.
+    """
+    out = Path(out_dir).resolve()
+    if out == Path(run_dir).resolve():
+        raise CameraBenchError(
+            f"report folder {out_dir} is the run folder {run_dir}: its files would sit among the run's method "
+            "folders; choose another (RUN/report, say)"
+        )
+    if out == Path(data_dir).resolve():
+        raise CameraBenchError(
+            f"report folder {out_dir} is the data folder: its files would sit among the dataset's; choose another"
+        )
+
+
 def _mark_report_folder(out: Path) -> None:
     """Write :data:`REPORT_MARKER` (after :func:`check_report_folder`, before anything is replaced)."""
     if not (out / REPORT_MARKER).is_file():
@@ -1902,6 +1923,7 @@ def write_report(
             f"rpe_span_s {rpe_span_s:g} s, but the evaluation given was evaluated with "
             + ("RPE between consecutive poses" if given is None else f"rpe_span_s {given:g} s")
         )
+    _refuse_report_inside(out_dir, data_dir, run_dir)
     check_report_folder(out_dir)  # files of a report's names that no report wrote: refused, not overwritten
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
     _check_writable(out)  # and so is a folder nothing can be written in

@@ -784,6 +784,20 @@ def trajectory_section(
             no_rpe,
             MIN_RPE_PAIRS,
         )
+    short = [r["clip"] for r in ok if not r.get("rpe_gap_pairs") and r["rpe_pairs"] < MIN_RPE_PAIRS]
+    if short:  # no gap: too few poses, or (with rpe_delta_s) a span as long as the clip
+        span = "consecutive poses" if rpe_delta_s is None else f"poses {rpe_delta_s:g} s apart"
+        log.warning(
+            "%s: %d of %d evaluated trajectories have under %d pairs of %s%s, e.g. %s: RPE NaN, left out of the "
+            "means (each clip's note says which)",
+            escaped_text(run.name),
+            len(short),
+            len(ok),
+            MIN_RPE_PAIRS,
+            span,
+            "" if rpe_delta_s is None else " (is the span longer than the clips?)",
+            escaped_text(short[0]),
+        )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
     # a static ground truth leaves the scale undefined too: those clips are counted in no_translation
     no_scale = sum(bool(r.get("static_estimate")) for r in ok)
