@@ -385,9 +385,10 @@ class Dataset:
         Raises:
             FileFormatError: ``videos/`` holds a broken link, a link loop, an unreadable folder or
                 a name with a control character; a label names a video in another spelling than
-                its file (``./clip.mp4``, ``sub//clip.mp4``, a trailing space, ``\\`` for ``/``)
-                or a folder; or two names differ only in letter case or Unicode form (their
-                per-video files would be one file on macOS and Windows).
+                its file (``./clip.mp4``, ``sub//clip.mp4``, a trailing space, ``\\`` for ``/``,
+                ``CLIP.MP4`` for ``clip.mp4``: that label file and line is named) or a folder; or
+                two names differ only in letter case or Unicode form (their per-video files would be
+                one file on macOS and Windows).
         """
         return list(self._videos)
 
@@ -408,6 +409,15 @@ class Dataset:
                 other = folded[key]
                 where = named.get(name) or named.get(other) or self.videos_dir
                 label, file = (name, other) if other in files.found else (other, name)
+                if label.casefold() == file.casefold() and label not in files.found and file in files.found:
+                    # a label naming its video in other letter case than the file there (not two videos):
+                    # the label file naming the spelling that is not on disk, as the ShotBench loader says it
+                    raise FileFormatError(
+                        named[label],
+                        f"the video {label!r} is not in {self.videos_dir}; the file there is {file!r} (other "
+                        f"letter case): write {file!r} in the label file, or rename the file",
+                        _line_naming(named[label], label),
+                    )
                 if label.casefold() != file.casefold() and label not in files.found and file in files.found:
                     # a label written in NFC for a file macOS named in NFD (or the other way round)
                     raise FileFormatError(

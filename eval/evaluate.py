@@ -64,6 +64,7 @@ from camerabench.eval.results import (
     MCQResult,
     MethodResult,
     RunInfoSummary,
+    VQAResult,
     escaped_text,
 )
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
@@ -194,6 +195,28 @@ def _missing_on_done_videos(run: MethodRun, samples: Iterable[PrimitiveSamples])
         f"method neither scored nor recorded as unanswerable there: questions labelled since the run, or a run.json "
         f"written before per-video unanswerable questions were recorded ({UNANSWERABLE_KEY!r}; a run resumed from "
         "one too)? predicting those videos again records why"
+    )
+
+
+def _vqa_failures_warning(vqa: VQAResult) -> str | None:
+    """The warning for a VQA section with failed or missing cells (None when it has none).
+
+    The counts are the section's ``failed`` and ``missing`` (the cells of the answered tasks,
+    outside-coverage pairs left out), which ``--json`` and the report's failures table show
+    too; retrieval is scored on the same cells. Missing cells are those with no score record:
+    labels added after the run, a video the run did not reach, or one absent from videos/.
+    """
+    if not (vqa.failed or vqa.missing):
+        return None
+    total = vqa.cells + 4 * vqa.dropped_pairs  # cells of the pairs scored, and of those dropped
+    fate = (
+        "answered wrong, and every retrieval comparison involving them lost"
+        if vqa.failed_policy == "lowest"
+        else f"their pairs left out ({vqa.dropped_pairs} pairs dropped)"
+    )
+    return (
+        f"{vqa.failed} failed and {vqa.missing} missing (no score record) of {total} VQA cells in the answered "
+        f"tasks (retrieval is scored on the same cells): --failed {vqa.failed_policy}, {fate}"
     )
 
 
@@ -951,6 +974,10 @@ def evaluate(
                     caveat = geometric_threshold_note(run)
                     log.warning("%s: VQA: %s", name, caveat)
                     out.vqa.note = "; ".join(n for n in (out.vqa.note, caveat) if n)
+                failures = _vqa_failures_warning(out.vqa)
+                if failures is not None:
+                    # failed cells and cells without a record: said, as for binary samples, not only counted
+                    log.warning("%s: VQA/retrieval: %s", name, failures)
         if binary and run.scores is not None:
             out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
         if dataset.captions:

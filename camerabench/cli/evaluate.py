@@ -15,7 +15,7 @@ from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
 
 if TYPE_CHECKING:
-    from camerabench.eval.results import BinaryResult, EvaluationResult
+    from camerabench.eval.results import BinaryResult, EvaluationResult, VQAResult
 
 __all__ = [
     "MAX_BOOTSTRAP",
@@ -119,6 +119,20 @@ def _interval_over(b: BinaryResult) -> str:
     return f" over {in_interval}/{b.primitives_in_mean}" if in_interval < b.primitives_in_mean else ""
 
 
+def _vqa_counts(v: VQAResult, *, with_retrieval: bool) -> str:
+    """``(VQA/retrieval cells: F failed, M missing[, D pairs dropped][, U cells unanswerable: P pairs
+    outside coverage])``: the section's own counts, those of ``--json`` and the report's failures
+    table (retrieval is scored on the same cells, so it has no count of its own)."""
+    dropped = f", {v.dropped_pairs} pairs dropped" if v.dropped_pairs else ""
+    outside = (
+        f", {v.unanswerable_cells} cells unanswerable: {v.unanswerable_pairs} pairs outside coverage"
+        if v.unanswerable_cells
+        else ""
+    )
+    which = "VQA/retrieval" if with_retrieval else "VQA"
+    return f"({which} cells: {v.failed} failed, {v.missing} missing{dropped}{outside})"
+
+
 def summary_lines(result: EvaluationResult) -> list[str]:
     """A short human-readable table of the headline numbers, one line per method.
 
@@ -126,7 +140,8 @@ def summary_lines(result: EvaluationResult) -> list[str]:
     primitives of the mean (the others have a class on fewer than 2 videos): it need not then
     hold the mean. An MCQ section's counts name the rows of categories outside the method's
     coverage, which neither its failed nor its missing count holds, and its stale rows (answered
-    before the row changed: not scored) when there are any. A method name is shown
+    before the row changed: not scored) when there are any. The VQA cells' failed and missing
+    counts (and those outside coverage) follow the retrieval figure, scored on the same cells. A method name is shown
     escaped (:func:`~camerabench.eval.results.escaped_text`): one of a hand-made result may
     hold a lone surrogate (a byte that is not UTF-8), which a UTF-8 stdout cannot print, or a
     line break, which would split its line.
@@ -150,14 +165,12 @@ def summary_lines(result: EvaluationResult) -> list[str]:
                 + ")"
             )
         if m.vqa is not None:
-            outside_cells = (
-                f" ({m.vqa.unanswerable_cells} cells unanswerable: {m.vqa.unanswerable_pairs} pairs outside coverage)"
-                if m.vqa.unanswerable_cells
-                else ""
-            )
-            parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}{outside_cells}")
+            parts.append(f"VQA acc {_pct(m.vqa.overall.acc)} group {_pct(m.vqa.overall.group_acc)}")
         if m.retrieval is not None:
             parts.append(f"retrieval group {_pct(m.retrieval.group)}")
+        if m.vqa is not None:
+            # retrieval is scored on the VQA cells: one count for both, after both
+            parts[-1] += " " + _vqa_counts(m.vqa, with_retrieval=m.retrieval is not None)
         if m.captions is not None and m.captions.minilm is not None:
             parts.append(f"caption MiniLM cos {m.captions.minilm.cosine:.3f}")
         if m.mcq is not None:

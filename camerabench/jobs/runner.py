@@ -1534,7 +1534,9 @@ def _run_locked(
             )
             jobs.append((v, str(ds.video_path(v)), question, mode, str(traj_path) if reuse else None, prior, estimated))
         job_fn, failed_fn = _caption_job, _caption_failed
-    log.info("%s %s: %d videos to run, %d already done", kind, method, len(todo), len(done))
+    # the answering step runs multiple-choice rows, not videos: its log and progress bar count rows
+    item = "row" if kind == "answer" else "video"
+    log.info("%s %s: %d %ss to run, %d already done", kind, method, len(todo), item, len(done))
 
     t0 = time.perf_counter()
     unasked = _Unasked(method)
@@ -1580,7 +1582,7 @@ def _run_locked(
             counted.add(outcome.video)
         booked[outcome.video] = outcome.unanswerable
 
-    bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit="video", disable=not progress)
+    bar = tqdm(total=len(jobs), desc=f"{kind} {method}", unit=item, disable=not progress)
     try:
         with contextlib.closing(_iter_outcomes(method, probe.options, execution, jobs, job_fn, failed_fn)) as outcomes:
             for outcome in outcomes:

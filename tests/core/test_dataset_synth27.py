@@ -44,7 +44,7 @@ def _labels(root: Path, names: list[str]) -> Path:
         (["a.mp4", "b.mp4"], "b.mp4 ", "the video 'b.mp4 ' begins or ends with a space"),
         (["a.mp4", "b.mp4"], "./b.mp4", "the video './b.mp4' is not written as its file is (write 'b.mp4')"),
         (["a.mp4", "b.mov"], "b.mp4", "the video 'b.mp4' is not in "),
-        (["a.mp4", "b.mp4"], "B.mp4", "the videos 'B.mp4' and 'b.mp4' differ only in letter case"),
+        (["a.mp4", "b.mp4"], "B.mp4", "the video 'B.mp4' is not in "),
     ],
     ids=["trailing-space", "dot-slash", "other-extension", "letter-case"],
 )

@@ -164,7 +164,7 @@ def test_a_row_edited_since_it_was_answered_is_answered_again(
     assert again is not None and (again.videos_run, again.videos_skipped) == (1, 2)
     messages = [r.getMessage() for r in caplog.records]
     assert any("1 answered row(s) changed since the earlier run" in m and "bench:0" in m for m in messages)
-    assert "answer dummy: 1 videos to run, 2 already done" in messages
+    assert "answer dummy: 1 rows to run, 2 already done" in messages
     assert sorted(a.index for a in read_answers(folder.answers)) == ["0", "1", "2"]  # one record each
     assert read_run_info(folder.answer_run_info).video_info["bench:0"][ASKED_SHA256_KEY] != before
     third = run_predict(data, "dummy", run, resume=True).answers

@@ -48,7 +48,7 @@ def data(tmp_path: Path) -> Path:
 
 
 def _answered_rows(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The 'answer fast: N videos to run, M already done' lines logged so far."""
+    """The 'answer fast: N rows to run, M already done' lines logged so far."""
     return [r.getMessage() for r in caplog.records if r.getMessage().startswith("answer fast:")]
 
 
@@ -67,7 +67,7 @@ def test_rows_outside_what_the_method_answers_are_done_on_resume(
         again = run_predict(data, "fast", run, resume=True).answers
     assert again is not None
     assert (again.videos_run, again.videos_skipped, again.unanswerable_questions) == (0, 3, 0)
-    assert _answered_rows(caplog) == ["answer fast: 0 videos to run, 3 already done"]
+    assert _answered_rows(caplog) == ["answer fast: 0 rows to run, 3 already done"]
     assert (again.videos_ok, again.videos_failed) == (0, 1)  # the rows outside stay neither
     assert "2 outside what it answers" in again.line("answer", "answers.jsonl", unit="rows")
     # kept for the next resume too

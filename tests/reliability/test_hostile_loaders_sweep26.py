@@ -146,7 +146,8 @@ def test_a_vqa_pair_naming_a_video_in_other_letter_case_names_its_line(public_da
     ds = _dataset(tmp_path, files, vqa=[(json.dumps(p) + "\n").encode() for p in pairs])
     with pytest.raises(
         FileFormatError,
-        match=r"pan_left_vs_pan_right\.jsonl:3: the videos .* differ only in letter case.*; rename one$",
+        match=r"pan_left_vs_pan_right\.jsonl:3: the video '.*' is not in .*; the file there is '.*' "
+        r"\(other letter case\)",
     ):
         ds.validate()
 
@@ -159,7 +160,8 @@ def test_two_labels_differing_only_in_case_name_the_line_of_the_one_without_a_fi
     second = {**first, "image": first["image"].upper(), "label": "No"}
     ds = _dataset(tmp_path, [first["image"]], binary=[(json.dumps(r) + "\n").encode() for r in (first, second)])
     with pytest.raises(
-        FileFormatError, match=r"Pan_Left\.jsonl:2: the videos .* differ only in letter case.*; rename one$"
+        FileFormatError,
+        match=r"Pan_Left\.jsonl:2: the video '.*' is not in .*; the file there is '.*' \(other letter case\)",
     ):
         ds.validate()
 
