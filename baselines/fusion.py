@@ -135,6 +135,7 @@ from camerabench.baselines.base import MethodKind, Predictor, VideoResult, datas
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.crossfit import (
     clip_names,
+    content_prints,
     held_out_videos,
     label_digests,
     same_file_keys,
@@ -548,7 +549,8 @@ def _inverse_strength(value: Any) -> float:
 #: (:func:`_located` leaves it out of the path it writes before the message).
 _MEMBERS = frozenset(
     {
-        *("schema_version", "inputs", "features", "video_folds", "video_labels", "video_files", "primitives"),
+        *("schema_version", "inputs", "features", "video_folds", "video_labels", "video_files", "video_prints"),
+        "primitives",
         *("input_samples", "samples_all_inputs_failed", "full", "folds"),
         *("kind", "standardiser", "variant", "c", "coef", "intercept", "p", "cv_log_loss"),
         *("samples", "positives", "all_inputs_failed", "ok", "failed", "no_record"),  # the counts
@@ -815,6 +817,13 @@ class FusionModel:
             (:func:`~camerabench.crossfit.same_file_keys`): a video predicted later that is one of
             those files under another name (a link) gets the stack of that clip's fold (empty in
             older model files; not part of :func:`model_digest`: it is of this machine's files).
+        video_prints: training video -> the content fingerprint of its file
+            (:func:`~camerabench.crossfit.content_prints`): a video of another dataset with a
+            training video's name and labels is that video only when its file has this
+            fingerprint (another synthetic seed keeps names and labels, not clips); empty in older
+            model files, whose videos are matched by name and labels only (with a warning). Not
+            part of :func:`model_digest` (a model retrained on the same data is the same model,
+            and older files have none).
         primitives: primitive stem -> {"samples", "positives"} of the samples trained on, and
             ``all_inputs_failed``: its labelled samples no input scored (left out of training).
             A primitive none of whose labelled samples any input scored is not trained on.
@@ -834,6 +843,7 @@ class FusionModel:
     video_folds: dict[str, int] = field(default_factory=dict)
     video_labels: dict[str, str] = field(default_factory=dict)
     video_files: dict[str, str] = field(default_factory=dict)
+    video_prints: dict[str, str] = field(default_factory=dict)
     primitives: dict[str, dict[str, int]] = field(default_factory=dict)
     input_samples: dict[str, dict[str, int]] = field(default_factory=dict)
     samples_all_inputs_failed: int = 0
@@ -860,6 +870,7 @@ class FusionModel:
             "video_folds": self.video_folds,
             "video_labels": self.video_labels,
             "video_files": self.video_files,
+            "video_prints": self.video_prints,
             "primitives": self.primitives,
             "input_samples": self.input_samples,
             "samples_all_inputs_failed": self.samples_all_inputs_failed,
@@ -918,6 +929,12 @@ class FusionModel:
                 str(k): parse_member(("video_files", k), _text, v, "video_files")
                 for k, v in parse_member(
                     ("video_files",), _mapping, obj.get("video_files") or {}, "video_files"
+                ).items()
+            },
+            video_prints={
+                str(k): parse_member(("video_prints", k), _text, v, "video_prints")
+                for k, v in parse_member(
+                    ("video_prints",), _mapping, obj.get("video_prints") or {}, "video_prints"
                 ).items()
             },
             # 3.7 was read as 3 samples, true as 1
@@ -1022,7 +1039,28 @@ def model_digest(model_dir: str | Path) -> str:
     content = model.to_dict()
     content.pop("created")
     content.pop("video_files")  # device and inode numbers of this machine's files, not the model
+    content.pop("video_prints")  # of the training data the rest is fitted on (and absent in older files)
     return hashlib.sha256(json.dumps(content, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
+def refuse_existing_model(out_dir: str | Path, overwrite: bool = False) -> None:
+    """Refuse a model folder that already holds a fusion model, unless ``overwrite``.
+
+    Training it again replaced the model without a word, and a run predicted with the old model
+    could then no longer be resumed (``predict --resume`` refuses a model whose digest changed),
+    as ``train --method qwen-vl`` refuses a folder that holds a model.
+
+    Raises:
+        CameraBenchError: ``out_dir/fusion.json`` exists and ``overwrite`` is false.
+    """
+    path = Path(out_dir) / FUSION_FILE
+    if overwrite or not (path.is_file() or path.is_symlink()):
+        return
+    raise CameraBenchError(
+        f"{path}: the model folder already holds a fusion model; refusing to replace it (runs predicted with it "
+        "could no longer be resumed: --resume refuses another model). Choose a new folder, delete this one, or "
+        "pass --overwrite (overwrite=True) to replace it"
+    )
 
 
 @dataclass
@@ -1040,6 +1078,8 @@ def train_fusion(
     out_dir: str | Path,
     n_splits: int = DEFAULT_N_SPLITS,
     inner_repeats: int = INNER_REPEATS,
+    *,
+    overwrite: bool = False,
 ) -> FusionTrainResult:
     """Train the shared stack on DATA's binary labels and the inputs' scores in RUN.
 
@@ -1050,12 +1090,15 @@ def train_fusion(
         out_dir: model folder (``fusion.json`` is written there).
         n_splits: video-level folds of the cross-fitting.
         inner_repeats: repetitions of the inner K-fold split that chooses the model.
+        overwrite: replace a model already in ``out_dir``; False refuses it before any work
+            (:func:`refuse_existing_model`: ``train --method fusion`` without ``--overwrite``).
 
     Raises:
         CameraBenchError: no inputs, an input without scores, no binary labels (or of one video
             only, or samples of fewer than 2 videos once those no input scored are left out), or
             fewer than 2 folds.
     """
+    refuse_existing_model(out_dir, overwrite)
     if not inputs:
         raise CameraBenchError("fusion needs at least one input method (--inputs fast,colmap)")
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 1:
@@ -1235,6 +1278,7 @@ def train_fusion(
         trained_on_run=str(Path(run_dir).resolve()),
         video_folds=folds,
         video_files={v: same_clip[v] for v in folds},
+        video_prints=content_prints({v: ds.video_path(v) for v in folds}),
         video_labels=label_digests(ds.binary.values()),
         primitives=counts,
         input_samples=input_samples,
@@ -1498,20 +1542,52 @@ class FusionPredictor(Predictor):
         if key not in self._held:
             same = data_dir is not None and str(data_dir.resolve()) == model.trained_on_data
             digests: dict[str, str] = {}
+            prints: dict[str, str] = {}
+            present: set[str] = set()
             if data_dir is not None and not same and model.video_folds:
                 try:
                     digests = label_digests(Dataset(data_dir).binary.values())
-                except CameraBenchError:  # unreadable labels: not recognisable as the training dataset
-                    digests = {}
-            self._held[key] = held_out_videos(model.video_folds, model.video_labels, same, digests)
-            if self._held[key] and not same:
+                except CameraBenchError as exc:
+                    # the runner read the dataset's questions before predicting, so this is a dataset changed
+                    # since: it is scored as another dataset (by the full model), which is wrong only for a copy
+                    # of the training dataset, whose training videos then get the model that saw their labels
+                    log.warning(
+                        "fusion: the binary labels of %s cannot be read (%s): its videos cannot be recognised as the "
+                        "training videos of %s by their labels, so each gets the full model (if %s is a copy of %s, "
+                        "the scores of its training videos are not held out)",
+                        data_dir,
+                        exc,
+                        self._model_file,
+                        data_dir,
+                        model.trained_on_data,
+                    )
+                videos_dir = Path(data_dir) / "videos"
+                # the training videos this dataset holds (a labelled name, or a file): those the warning counts
+                present = {v for v in model.video_folds if v in digests or (videos_dir / v).exists()}
+                if digests and model.video_labels and model.video_prints:
+                    prints = content_prints({v: videos_dir / v for v in model.video_folds if v in model.video_prints})
+            self._held[key] = held_out_videos(
+                model.video_folds, model.video_labels, same, digests, model.video_prints, prints
+            )
+            here = self._held[key] & present  # the training videos this dataset holds (not those it lacks)
+            if here and not same:
+                unprinted = len({v for v in here if v not in model.video_prints or v not in prints})
                 log.warning(
-                    "fusion: %d videos of %s are videos the model was trained on (on %s; same names and labels: "
-                    "a moved or copied dataset): each gets the model of the fold that left it out, never the "
-                    "model that saw its labels",
-                    len(self._held[key]),
+                    "fusion: %d videos of %s are videos the model was trained on (on %s; same names and labels: a "
+                    "moved or copied dataset%s): each gets the model of the fold that left it out, never the model "
+                    "that saw its labels",
+                    len(here),
                     data_dir,
                     model.trained_on_data,
+                    "; their files have the contents fitted on"
+                    if not unprinted
+                    else f"; {unprinted} of them matched by name and labels only, without comparing their files ("
+                    + (
+                        "the model file records no content fingerprints: train it again to match by content"
+                        if not model.video_prints
+                        else "a file not fingerprinted then or unreadable now"
+                    )
+                    + ")",
                 )
             elif not same and not model.video_labels and set(digests) & set(model.video_folds):
                 log.warning(

@@ -4,10 +4,11 @@ Methods fitted on a labelled dataset (score calibration, the fusion model) are e
 same dataset with video-level cross-fitting: each video is scored by a model that never saw it.
 The folds must be the same for every piece fitted on a dataset, so they come from here.
 
-Whether a video is one the model was fitted on is decided by the video and its labels
-(:func:`label_digests`, :func:`held_out_videos`), not only by the dataset's folder: a training
-dataset that was moved or copied keeps its videos and labels, and its videos must still get
-the model of the fold that left them out.
+Whether a video is one the model was fitted on is decided by the video's content and its labels
+(:func:`content_prints`, :func:`label_digests`, :func:`held_out_videos`), not only by the
+dataset's folder: a training dataset that was moved or copied keeps its videos and labels, and
+its videos must still get the model of the fold that left them out; another dataset with the
+same names and labels (another synthetic seed) holds other clips, which get the full model.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ log = logging.getLogger(__name__)
 #: How many unreadable files a warning names before "and N more".
 _SHOWN = 3
 
-__all__ = ["clip_names", "held_out_videos", "label_digests", "same_file_keys", "training_files", "video_folds"]
+__all__ = [
+    "clip_names",
+    "content_prints",
+    "held_out_videos",
+    "label_digests",
+    "same_file_keys",
+    "training_files",
+    "video_folds",
+]
 
 
 class _FoldArgumentError(CameraBenchError, ValueError):
@@ -341,21 +350,49 @@ def label_digests(records: Iterable[Iterable[_Labelled]]) -> dict[str, str]:
     return {v: hashlib.sha256(json.dumps(sorted(p)).encode()).hexdigest()[:16] for v, p in sorted(pairs.items())}
 
 
+def content_prints(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
+    """Video -> :func:`~camerabench.runfolder.video_fingerprint` of its file (size and first and
+    last 64 KiB), for the videos whose file can be read: what :func:`held_out_videos` compares to
+    tell a training video from another clip under its name (another synthetic seed, a dataset
+    regenerated with the same names and labels). A file that cannot be read is left out (its
+    content is not known: the video is matched by its name and labels, as before fingerprints).
+
+    Example:
+        >>> content_prints({"a.mp4": "/no/such/a.mp4"})
+        {}
+    """
+    from camerabench.runfolder import video_fingerprint
+
+    out: dict[str, str] = {}
+    for video, path in sorted(paths.items()):
+        value = video_fingerprint(Path(path))
+        if value is not None:
+            out[video] = value
+    return out
+
+
 def held_out_videos(
     fitted_folds: Mapping[str, int],
     fitted_digests: Mapping[str, str],
     same_dataset: bool,
     digests: Mapping[str, str],
+    fitted_prints: Mapping[str, str] | None = None,
+    prints: Mapping[str, str] | None = None,
 ) -> set[str]:
     """The videos that must get their fold's model: those whose labels the model may have seen.
 
     Every training video on the fitting dataset (same folder). On another folder, the training
     videos when it is a moved or copied fitting dataset: more of the training videos it holds
-    carry the labels they were fitted with than other labels (``digests`` against
-    ``fitted_digests``); those, and its training videos without labels now, are held out. On
-    another dataset that reuses some names (synthetic clips of another seed) a few videos match
-    by chance and the rest differ: none is held out. A model file without label digests (older
-    files) cannot tell: none is held out, as before (the callers warn).
+    are the clips they were fitted on than other clips; those, and its training videos without
+    labels now (whose file, when fingerprinted, is the one fitted on), are held out. A video is
+    the clip it was fitted on when it carries the labels it was fitted with (``digests`` against
+    ``fitted_digests``) and, where the model file records the content fingerprint of its file
+    (``fitted_prints``, :func:`content_prints`) and the file can be read now (``prints``), its
+    file has that fingerprint: another synthetic seed keeps the names and labels of its clips,
+    not their content. A video without a recorded or a current fingerprint is matched by its
+    name and labels only (older model files: the callers warn). On another dataset that reuses
+    some names a few videos match by chance and the rest differ: none is held out. A model file
+    without label digests (older files) cannot tell: none is held out, as before (the callers warn).
 
     Example:
         >>> folds, fitted = {"a": 0, "b": 1, "c": 0}, {"a": "1", "b": "2", "c": "3"}
@@ -363,13 +400,26 @@ def held_out_videos(
         ['a', 'b']
         >>> held_out_videos(folds, fitted, False, {"a": "1", "b": "8", "c": "9"})
         set()
+        >>> files = {"a": "f1", "b": "f2", "c": "f3"}
+        >>> held_out_videos(folds, fitted, False, {"a": "1", "b": "2", "c": "3"}, files, {"a": "x", "b": "y"})
+        set()
     """
     if same_dataset:
         return set(fitted_folds)
     if not fitted_digests:
         return set()
-    same = {v for v in fitted_folds if v in digests and digests[v] == fitted_digests.get(v)}
-    other = {v for v in fitted_folds if v in digests and v in fitted_digests and digests[v] != fitted_digests[v]}
+    fitted_prints = fitted_prints or {}
+    prints = prints or {}
+
+    def other_file(v: str) -> bool:  # its file is known, now and when fitted, and is another
+        return v in fitted_prints and v in prints and prints[v] != fitted_prints[v]
+
+    same = {v for v in fitted_folds if v in digests and digests[v] == fitted_digests.get(v) and not other_file(v)}
+    other = {
+        v
+        for v in fitted_folds
+        if v in digests and v in fitted_digests and (digests[v] != fitted_digests[v] or other_file(v))
+    }
     if len(same) <= len(other):
         return set()
-    return same | {v for v in fitted_folds if v not in digests}
+    return same | {v for v in fitted_folds if v not in digests and not other_file(v)}

@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 
 from camerabench.crossfit import (
     clip_names,
+    content_prints,
     held_out_videos,
     label_digests,
     same_file_keys,
@@ -120,17 +121,31 @@ MapKind = Literal["platt", "isotonic", "constant"]
 def _interp(s: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
     """``np.interp(s, x, y)`` (constant beyond the ends) by the fraction of each segment:
     ``np.interp`` takes the slope first, which for thresholds 3e-323 apart is 1 / 3e-323 = inf
-    (P(yes) came out inf); the fraction of two tiny differences is finite."""
+    (P(yes) came out inf); the fraction of two tiny differences is finite. A segment wider than
+    the largest float (thresholds -1.7e308 and 1.7e308: its width overflowed to inf, and inf / inf
+    gave P(yes) NaN) takes the fraction of the halved differences, which cannot overflow (the
+    halves of finite numbers are at most half the largest float apart); only such segments are
+    halved, so subnormal thresholds keep their exact differences."""
     if len(x) == 1:
         return np.where(np.isnan(s), np.nan, y[0])
     clipped = np.clip(s, x[0], x[-1])
     i = np.clip(np.searchsorted(x, clipped, side="right") - 1, 0, len(x) - 2)
-    width = x[i + 1] - x[i]
+    with np.errstate(over="ignore"):
+        width = x[i + 1] - x[i]
+        offset = clipped - x[i]  # at most width: finite wherever width is
+    wide = np.isinf(width)
+    if wide.any():
+        width = np.where(wide, x[i + 1] / 2 - x[i] / 2, width)
+        offset = np.where(wide, clipped / 2 - x[i] / 2, offset)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(width > 0, (clipped - x[i]) / width, 1.0)  # a step (repeated threshold): its right value
+        frac = np.where(width > 0, offset / width, 1.0)  # a step (repeated threshold): its right value
     out = y[i] + frac * (y[i + 1] - y[i])
     out = np.where(s < x[0], y[0], np.where(s > x[-1], y[-1], out))
     return np.asarray(np.where(np.isnan(s), np.nan, out))
+
+
+#: Gradient tolerance of the Platt fit (:func:`_platt_fit`).
+_PLATT_TOL = 1e-10
 
 
 class MapUndefinedError(ValueError):
@@ -169,7 +184,10 @@ def _platt_fit(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     x = np.concatenate([u, u])[:, None]
     y = np.concatenate([np.ones(len(scores)), np.zeros(len(scores))])
     w = np.concatenate([target, 1 - target])
-    lr = LogisticRegression(C=math.inf, max_iter=1000).fit(x, y, sample_weight=w)
+    # tol: lbfgs stops when the largest gradient component is below it; scikit-learn's default
+    # (1e-4) left the slope 0.1% short of the optimum of this objective (45.747 for 45.803):
+    # 1e-10 converges to the float resolution of the loss
+    lr = LogisticRegression(C=math.inf, tol=_PLATT_TOL, max_iter=10_000).fit(x, y, sample_weight=w)
     # P = sigmoid(c u + d) = sigmoid(a s + b) with a = c / (peak spread top), b = d - c centre / (peak spread)
     c, d = float(lr.coef_[0, 0]), float(lr.intercept_[0])
     a = c / spread / peak / top
@@ -622,6 +640,11 @@ class Calibration:
             (:func:`~camerabench.crossfit.same_file_keys`): a video scored later that is one of
             those files under another name (a link made since, or on another dataset) is that
             clip, and gets the map of the fold that left it out (empty in older files).
+        video_prints: video of the fitting dataset -> the content fingerprint of its file
+            (:func:`~camerabench.crossfit.content_prints`): a video of another folder with a
+            training video's name and labels is that video only when its file has this
+            fingerprint (another synthetic seed keeps names and labels, not clips); empty in
+            older files, whose videos are matched by name and labels only (with a warning).
         schema_version: version of this file's layout.
     """
 
@@ -635,6 +658,7 @@ class Calibration:
     video_labels: dict[str, str] = field(default_factory=dict)
     scores_digest: str | None = None
     video_files: dict[str, str] = field(default_factory=dict)
+    video_prints: dict[str, str] = field(default_factory=dict)
     schema_version: int = CALIBRATION_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -648,6 +672,7 @@ class Calibration:
             "video_labels": dict(self.video_labels),
             "scores_digest": self.scores_digest,
             "video_files": dict(self.video_files),
+            "video_prints": dict(self.video_prints),
             "video_folds": dict(self.video_folds),
             "per_primitive": {k: v.to_dict() for k, v in self.per_primitive.items()},
         }
@@ -713,6 +738,12 @@ class Calibration:
                 f"video_files must be a JSON object (video -> file identity string), got {_show(files)}",
                 "video_files",
             )
+        prints = obj.get("video_prints") or {}  # absent in older files
+        if not isinstance(prints, Mapping) or not all(isinstance(v, str) for v in prints.values()):
+            raise FieldError(
+                f"video_prints must be a JSON object (video -> content fingerprint string), got {_show(prints)}",
+                "video_prints",
+            )
         known = {p.value for p in Primitive} | {POOLED}
         per_primitive = {}
         for key, value in per.items():
@@ -739,6 +770,7 @@ class Calibration:
             video_labels={str(k): str(v) for k, v in digests.items()},
             scores_digest=obj.get("scores_digest"),
             video_files={str(k): str(v) for k, v in files.items()},
+            video_prints={str(k): str(v) for k, v in prints.items()},
         )
 
     def fitted_on(self, data_dir: str | Path) -> bool:
@@ -841,6 +873,37 @@ def _check_complete(video_folds: Mapping[str, int], per: Mapping[str, PrimitiveC
                 "video_folds",
                 video,
             )
+    for key, cal in per.items():
+        if key != POOLED:
+            _check_primitive_folds(key, cal, sorted(set(video_folds.values())))
+
+
+def _check_primitive_folds(key: str, cal: PrimitiveCalibration, folds: list[int]) -> None:
+    """Refuse a primitive's map that lacks the map of a fold ``calibrate`` fitted (its videos fell
+    back to the pooled map without a word).
+
+    ``calibrate`` gives a primitive that has a map one fitted without each fold (:func:`_fit_primitive`),
+    except a fold that holds every one of its samples (nothing to fit without it): then that one
+    fold has none, and every other fold's map is fitted on all its samples, the very fit of its
+    full map (the same samples and folds give the same map). So a map may lack one fold only, and
+    only when each fold map it has is its full map.
+    """
+    if cal.full is None:
+        return
+    missing = [f for f in folds if f not in cal.folds]
+    if not missing:
+        return
+    full = cal.full.to_dict()
+    if len(missing) == 1 and cal.folds and all(m.to_dict() == full for m in cal.folds.values()):
+        return  # every sample of the primitive in that fold: no map could be fitted without it
+    raise FieldError(
+        f"{key} has no map of fold {missing[0]} (it has maps of folds {_fold_list(list(cal.folds))}): "
+        "`camerabench calibrate` fits one without each fold that leaves samples of it to fit on, so the videos of "
+        f"fold {missing[0]} would fall back to the {POOLED} map; calibrate again",
+        "per_primitive",
+        key,
+        "folds",
+    )
 
 
 def write_calibration(path: str | Path, calibration: Calibration) -> None:
@@ -952,9 +1015,17 @@ def _calibrate_locked(
         _check_n_splits(n_splits)
     if copy_from is not None:
         source = Path(copy_from)
+        given = source
         if source.is_dir():
             source = MethodFolder.of(source, method).calibration
         if not source.is_file():
+            own = given / MethodFolder.of(given, method).calibration.name
+            if given.is_dir() and own.is_file():  # --from R1/fast: a method folder, not its run folder
+                raise CameraBenchError(
+                    f"{given}: is a method folder (it holds {own.name}), and --from looks for "
+                    f"<run>/{method}/{own.name} ({source}): give the run folder {given.parent}, not its method "
+                    f"folder (or the file {own} itself)"
+                )
             raise CameraBenchError(f"{source}: no calibration file (run `camerabench calibrate` on that run first)")
         if source.resolve() == folder.calibration.resolve():
             raise CameraBenchError(f"{source}: is the calibration of {folder.path} itself; nothing to copy")
@@ -1037,6 +1108,7 @@ def _calibrate_locked(
         video_labels={v: d for v, d in label_digests(dataset.binary.values()).items() if v in folds},
         scores_digest=scores_digest(samples),
         video_files={v: same_clip[v] for v in folds},
+        video_prints=content_prints({v: dataset.video_path(v) for v in folds}),
     )
     write_calibration(folder.calibration, cal)
     return cal, folder.calibration
@@ -1087,10 +1159,11 @@ class CalibratedRun:
         run: a copy of the method's run whose ok scores are P(yes).
         calibration: the calibration used.
         cross_fit: whether videos the calibration was fitted on got their out-of-fold maps.
-        pooled: records calibrated by the pooled map (not a primitive question, or a primitive
-            without a map of its own).
+        pooled: labelled binary samples (those the calibration section counts) calibrated by the
+            pooled map (a primitive without a map of its own); records of other questions and
+            videos are calibrated by it too, but not counted.
         undefined: records left without a probability (no map at all); they count as failed.
-        unfitted: primitive -> its records calibrated by the pooled map although the calibration
+        unfitted: primitive -> its labelled binary samples calibrated by the pooled map although the calibration
             was fitted on no sample of that primitive (a calibration of other data, applied to
             primitives it did not have): counted among ``pooled`` too, and warned about.
         scores_changed: on the dataset the calibration was fitted on, whether the run's scored
@@ -1140,7 +1213,16 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     # the videos with an ok score of a binary sample: those the calibration metrics are computed on
     samples = calibration_samples(dataset, run)
     scored = {v for _, _, videos in samples.values() for v in videos}
-    seen = held_out_videos(calibration.video_folds, calibration.video_labels, same, digests)
+    # another folder: a training video's name and labels are that video only when its file is the one
+    # fitted on (another synthetic seed keeps the names and labels of its clips, not the clips)
+    prints = (
+        content_prints({v: dataset.video_path(v) for v in calibration.video_folds if v in calibration.video_prints})
+        if not same and calibration.video_labels and calibration.video_prints
+        else {}
+    )
+    seen = held_out_videos(
+        calibration.video_folds, calibration.video_labels, same, digests, calibration.video_prints, prints
+    )
     # a training clip under another name (a link made since, or in another dataset): the full map saw its label
     ok = sorted({r.video for r in table.values() if r.status == "ok" and r.score is not None} - seen)
     linked = (
@@ -1162,14 +1244,26 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         )
     held = (seen | set(linked)) & scored
     if seen & scored and not same:
+        unprinted = len({v for v in seen & scored if v not in calibration.video_prints or v not in prints})
         log.warning(
             "%s: %d of the videos scored on %s are videos the calibration was fitted on (on %s; same names and "
-            "labels: a moved or copied dataset): each gets the map of the fold that left it out, never the map "
+            "labels: a moved or copied dataset%s): each gets the map of the fold that left it out, never the map "
             "that saw its label",
             escaped_text(run.name),
             len(seen & scored),
             escaped_text(str(data_dir)),
             escaped_text(calibration.fitted_on_data),
+            (
+                "; their files have the contents fitted on"
+                if not unprinted
+                else f"; {unprinted} of them matched by name and labels only, without comparing their files ("
+                + (
+                    "the calibration file records no content fingerprints: calibrate again to match by content"
+                    if not calibration.video_prints
+                    else "a file not fingerprinted then or unreadable now"
+                )
+                + ")"
+            ),
         )
     elif not same and not calibration.video_labels and scored & set(calibration.video_folds):
         log.warning(
@@ -1195,6 +1289,9 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     out: dict[tuple[str, str], ScoreRecord] = {}
     pooled = undefined = 0
     unmapped: set[tuple[str, str]] = set()
+    # the calibration section counts the labelled binary samples (its samples, failed, no map): pooled and
+    # unfitted count those too (a VQA record of no primitive was counted next to the binary samples)
+    labelled = {(r.image, prim.question) for prim, recs in dataset.binary.items() for r in recs}
     unfitted: dict[str, int] = {}
     for key, rec in table.items():
         if rec.status != "ok" or rec.score is None:
@@ -1208,8 +1305,15 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
             p, used = calibration.probability(float(rec.score), primitive, linked[rec.video], True)
         else:
             p, used = calibration.probability(float(rec.score), primitive, rec.video, rec.video in seen)
-        pooled += used == POOLED
-        if used == POOLED and math.isfinite(p) and primitive is not None and primitive not in calibration.per_primitive:
+        sample = (rec.video, rec.question) in labelled
+        pooled += used == POOLED and sample
+        if (
+            sample
+            and used == POOLED
+            and math.isfinite(p)
+            and primitive is not None
+            and primitive not in calibration.per_primitive
+        ):
             unfitted[primitive] = unfitted.get(primitive, 0) + 1
         if math.isfinite(p):
             out[key] = dataclasses.replace(rec, score=p)
@@ -1220,7 +1324,6 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     if undefined:
         # these are every ok score without a map, of any question and video; the calibration section
         # counts the labelled binary samples among them: say how many, so the two counts agree
-        labelled = {(r.image, prim.question) for prim, recs in dataset.binary.items() for r in recs}
         no_map = len(labelled & unmapped)
         log.warning(
             "%s: %d scores have no calibration map (neither their primitive's nor the pooled one): counted as "
@@ -1235,6 +1338,7 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         # the pooled map is of the other primitives' scores: scores of another primitive may be on another
         # scale (degrees, zoom ratios), so its P(yes) is an extrapolation the reader has to know about
         log.warning(
+            # counted over the labelled binary samples, as the calibration section counts them
             "%s: its calibration (fitted on %s) has no sample of %s: %d scores of %s were calibrated by the pooled "
             "map of the primitives it was fitted on (%s); calibrate on labels of them for maps of their own",
             escaped_text(run.name),

@@ -1086,8 +1086,8 @@ class CalibrationResult(Section):
         missing: labelled binary samples left out because the method wrote no score record.
         no_calibration_map: labelled binary samples whose ok score has no calibration map
             (neither its primitive's nor the pooled one), left out; 0 for raw scores.
-        pooled: the method's scores calibrated by the pooled map (a primitive without a map of
-            its own, or a question that is no primitive); None for raw scores.
+        pooled: the labelled binary samples whose scores the pooled map calibrated (a primitive
+            without a map of its own); None for raw scores.
         unfitted: primitive -> its scores calibrated by the pooled map although the calibration
             was fitted on no sample of that primitive (a map of other primitives' scores, which
             may be on another scale); counted among ``pooled``; empty when none, None for raw

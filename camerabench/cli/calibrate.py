@@ -8,8 +8,9 @@ import sys
 from pathlib import PurePath
 from typing import Any
 
-from camerabench.cli.args import path_arg, positive_int
+from camerabench.cli.args import path_arg
 from camerabench.cli.method_flags import GivenOnce
+from camerabench.cli.train import fold_count
 from camerabench.errors import CameraBenchError
 
 __all__ = ["add_parser", "run"]
@@ -49,7 +50,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--run", type=path_arg, required=True, action=GivenOnce, help="run folder")
     p.add_argument("--method", type=_folder_name, required=True, action=GivenOnce, help="method folder name in RUN")
     p.add_argument(
-        "--folds", type=positive_int, default=None, action=GivenOnce, help="video-level folds for cross-fitting"
+        "--folds",
+        type=fold_count,
+        default=None,
+        action=GivenOnce,
+        help="video-level folds for cross-fitting, an integer >= 2 (fewer are used when there are fewer videos)",
     )
     p.add_argument(
         "--from",

@@ -5,7 +5,8 @@ default) by supervised fine-tuning (``baselines/vlm/train.py``), ``--stage grpo`
 an SFT checkpoint (``baselines/vlm/grpo.py``). An ``--out`` that already holds a model is
 refused unless ``--overwrite``: training keeps no intermediate checkpoints and does not resume.
 ``--method fusion`` fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run``
-into ``--out``.
+into ``--out``; an ``--out`` that already holds a fusion model is refused unless ``--overwrite``
+(runs predicted with it could no longer be resumed).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ STAGES: tuple[str, ...] = ("sft", "grpo")
 #: without it, without a word.
 _QWEN_VL = (
     "stage", "lora", "lr", "sample_fps", "max_side", "train_vision", "no_mcq", "mcq_fps", "mcq_max_pixels", "seed",
-    "device", "dtype", "overwrite",
+    "device", "dtype",
 )  # fmt: skip
 _SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions")
 _GRPO = (
@@ -82,8 +83,8 @@ def _fill_defaults(args: argparse.Namespace) -> None:
     """Set the flags not given to their defaults: the configs' own, ``False`` for a switch
     (``--no-mcq``); ``--lr`` is left to the stage's config."""
     d, g = _defaults(), _defaults(GRPOConfig)
-    fixed = {"stage": STAGES[0], "folds": DEFAULT_N_SPLITS, "lr": None}
-    for attr in (*_QWEN_VL, *_SFT, *_GRPO, *_FUSION):
+    fixed = {"stage": STAGES[0], "folds": DEFAULT_N_SPLITS, "lr": None, "overwrite": False}
+    for attr in (*_QWEN_VL, *_SFT, *_GRPO, *_FUSION, "overwrite"):
         if getattr(args, attr) is None:
             setattr(args, attr, fixed[attr] if attr in fixed else d[attr] if attr in d else g.get(attr, False))
 
@@ -161,13 +162,18 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--inputs", action=GivenOnce, default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)"
     )
     p.add_argument(
-        "--folds", action=GivenOnce, type=positive_int, default=None, help="video-level cross-fitting folds (fusion)"
+        "--folds",
+        action=GivenOnce,
+        type=fold_count,
+        default=None,
+        help=f"video-level cross-fitting folds, an integer >= 2 (fusion; default {DEFAULT_N_SPLITS})",
     )
     p.add_argument(
         "--overwrite",
         action="store_true",
         default=None,
-        help="qwen-vl: replace a model already in --out (refused otherwise; training does not resume)",
+        help="replace a model already in --out (refused otherwise: qwen-vl training does not resume, and runs "
+        "predicted with a fusion model could no longer be resumed)",
     )
     p.add_argument("--lora", action="store_true", default=None)
     p.add_argument("--epochs", action=GivenOnce, type=positive_float, default=None, help="sft")
@@ -218,13 +224,35 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
+def fold_count(text: str) -> int:
+    """A number of cross-fitting folds: an integer >= 2 (one fold leaves nothing to fit on).
+
+    Example:
+        >>> fold_count("2")
+        2
+        >>> fold_count("1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be an integer >= 2 (cross-fitting needs 2 folds at least), got '1'
+    """
+    why = "an integer >= 2 (cross-fitting needs 2 folds at least)"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}")
+    return value
+
+
 def _run_fusion(args: argparse.Namespace) -> int:
-    from camerabench.baselines.fusion import train_fusion
+    from camerabench.baselines.fusion import refuse_existing_model, train_fusion
 
     if not args.run or not args.inputs:
         raise CameraBenchError("train --method fusion needs --run RUN and --inputs A,B")
+    refuse_existing_model(args.out, args.overwrite)  # before any work (train_fusion checks it again)
     inputs = [x.strip() for x in args.inputs.split(",") if x.strip()]
-    result = train_fusion(args.data, args.run, inputs, args.out, n_splits=args.folds)
+    result = train_fusion(args.data, args.run, inputs, args.out, n_splits=args.folds, overwrite=args.overwrite)
     n = len(result.model.primitives)
     sys.stdout.write(
         f"trained fusion of {', '.join(inputs)} on {n} primitives ({len(result.model.video_folds)} videos, "

@@ -157,7 +157,7 @@ def test_fit_shared_stack_refuses_samples_without_any_input_score() -> None:
 
 
 def _fusion_run(data: Path, run: Path, model: Path, inputs: list[str]) -> Any:
-    train_fusion(data, run, inputs, model, n_splits=2, inner_repeats=1)
+    train_fusion(data, run, inputs, model, n_splits=2, inner_repeats=1, overwrite=True)  # reruns retrain in place
     return run_predict(
         data, "fusion", run, workers=1, resume=True, options={"model": str(model), "inputs_run": str(run)}
     )

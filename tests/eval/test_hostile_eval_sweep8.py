@@ -158,7 +158,9 @@ def test_calibrate_folds_that_are_no_positive_integer_stop_at_parsing(
     with pytest.raises(SystemExit) as exc:
         main(["calibrate", "--data", str(tmp_path), "--run", str(tmp_path), "--method", "m", "--folds", folds])
     assert (
-        exc.value.code == 2 and f"argument --folds: must be an integer >= 1, got '{folds}'" in capsys.readouterr().err
+        exc.value.code == 2
+        and f"argument --folds: must be an integer >= 2 (cross-fitting needs 2 folds at least), got '{folds}'"
+        in capsys.readouterr().err
     )
 
 
