@@ -65,6 +65,7 @@ __all__ = [
     "CAPTIONS_FILE",
     "CAPTION_RUN_INFO_FILE",
     "FINGERPRINT_BYTES",
+    "REPORT_MARKER",
     "RUN_INFO_FILE",
     "SCORES_FILE",
     "SYNTH_INCOMPLETE_FILE",
@@ -88,6 +89,10 @@ log = logging.getLogger(__name__)
 
 SCORES_FILE = "scores.jsonl"
 RUN_INFO_FILE = "run.json"
+#: The file ``camerabench report`` writes first in its folder (``camerabench.eval.report``): a
+#: folder holding it is a report's, which a run folder may hold (``RUN/report``) and its readers
+#: pass over without a word.
+REPORT_MARKER = ".camerabench-report"
 CAPTIONS_FILE = "captions.jsonl"
 CAPTION_RUN_INFO_FILE = "caption_run.json"
 TRAJECTORIES_DIR = "trajectories"
@@ -758,6 +763,8 @@ def _not_a_method_folder(path: Path, run_dir: Path) -> str | None:
             return ""
         if MethodFolder(path).holds_outputs():
             return None
+        if (path / REPORT_MARKER).is_file():  # RUN/report: a report's folder, not a misnamed method folder
+            return ""
         if path.is_symlink() and run_dir.resolve().is_relative_to(path.resolve()):  # read, it would nest without end
             return f"a link to the run folder itself, or a folder above it (-> {os.readlink(path)})"
         names = sorted(q.name for q in path.iterdir())

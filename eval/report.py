@@ -46,7 +46,7 @@ from camerabench.eval.results import (
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, make_folder, read_json_document, write_error, write_json
-from camerabench.runfolder import video_file_stem
+from camerabench.runfolder import REPORT_MARKER, MethodFolder, video_file_stem
 
 __all__ = ["write_report"]
 
@@ -1791,9 +1791,9 @@ def _remove_stale(out: Path, written: set[str]) -> None:
 #: The files that say a report folder is complete and whose numbers its tables hold.
 _CLAIM_FILES = ("report.md", "report.html", "metrics.json")
 
-#: Written in a report folder before anything else there is replaced or removed: the files of the
-#: names a report writes are then a report's (an interrupted one leaves no metrics.json to say so).
-REPORT_MARKER = ".camerabench-report"
+#: :data:`camerabench.runfolder.REPORT_MARKER` is written in a report folder before anything else
+#: there is replaced or removed: the files of the names a report writes are then a report's (an
+#: interrupted one leaves no metrics.json to say so), and a run folder's readers pass it over.
 
 
 def check_report_folder(out_dir: str | Path) -> None:
@@ -1836,12 +1836,19 @@ def _refuse_report_inside(out_dir: str | Path, data_dir: str | Path, run_dir: st
     Raises:
         CameraBenchError: naming both folders, before any work.
     """
-    out = Path(out_dir).resolve()
-    if out == Path(run_dir).resolve():
+    out, run = Path(out_dir).resolve(), Path(run_dir).resolve()
+    if out == run:
         raise CameraBenchError(
             f"report folder {out_dir} is the run folder {run_dir}: its files would sit among the run's method "
             "folders; choose another (RUN/report, say)"
         )
+    if run in out.parents:
+        top = run / out.relative_to(run).parts[0]
+        if MethodFolder(top).holds_outputs():  # RUN/<method>: beside its scores.jsonl and run.json
+            raise CameraBenchError(
+                f"report folder {out_dir} is {'the' if top == out else 'inside the'} method folder {top.name} of the "
+                f"run {run_dir}: its files would sit among the method's; choose another (RUN/report, say)"
+            )
     if out == Path(data_dir).resolve():
         raise CameraBenchError(
             f"report folder {out_dir} is the data folder: its files would sit among the dataset's; choose another"
@@ -1925,11 +1932,20 @@ def write_report(
         )
     _refuse_report_inside(out_dir, data_dir, run_dir)
     check_report_folder(out_dir)  # files of a report's names that no report wrote: refused, not overwritten
+    created = not os.path.lexists(out_dir)
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
-    _check_writable(out)  # and so is a folder nothing can be written in
-    _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
-    ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
-    mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
+    try:
+        _check_writable(out)  # and so is a folder nothing can be written in
+        _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
+        if created:  # a report's from now on: the evaluation's reading of RUN passes over RUN/report
+            _mark_report_folder(out)
+        ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
+        mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
+    except BaseException:
+        if created and out.is_dir() and {p.name for p in out.iterdir()} <= {REPORT_MARKER}:
+            (out / REPORT_MARKER).unlink(missing_ok=True)  # e.g. no such run: no empty folder left behind
+            out.rmdir()
+        raise
     _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result

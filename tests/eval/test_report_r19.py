@@ -77,3 +77,31 @@ def test_unspaced_text_is_one_word_to_compat_bleu2_and_the_note_says_so() -> Non
     note = _rouge_unread_note(rows)
     assert note is not None and "compat_bleu2 splits words at spaces only" in note and "0.316" in note
     assert _rouge_unread_note([{"video": "b.mp4", "caption": "pans left", "references": ["pans left"]}]) is None
+
+
+def test_a_report_into_a_method_folder_is_refused_and_run_report_is_passed_over(
+    ten_second_clip: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    data, run = ten_second_clip
+    (run / "est" / "run.json").write_text("{}")  # a method folder's files (read or not, it holds outputs)
+    for out in (run / "est", run / "est" / "report"):  # red team R22: ~20 files beside scores.jsonl
+        with pytest.raises(CameraBenchError, match="method folder est of the run"):
+            write_report(data, run, out, n_bootstrap=0, gallery=0)
+    assert not (run / "est" / "report").exists()
+    (run / "est" / "run.json").unlink()
+    write_report(data, run, run / "report", n_bootstrap=0, gallery=0)
+    with caplog.at_level(logging.WARNING):
+        assert list(evaluate(data, run, n_bootstrap=0).result.methods) == ["est"]
+    assert "not a method folder" not in caplog.text  # RUN/report is a report's folder: passed over
+
+
+def test_no_empty_report_folder_is_left_when_the_run_is_not_found(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    with pytest.raises(CameraBenchError, match="run folder not found"):
+        write_report(tmp_path, tmp_path / "nope", out, n_bootstrap=0, gallery=0)
+    assert not out.exists()  # red team R22: an empty rep/ was left behind
+    out.mkdir()
+    (out / "mine.txt").write_text("kept")
+    with pytest.raises(CameraBenchError, match="run folder not found"):
+        write_report(tmp_path, tmp_path / "nope", out, n_bootstrap=0, gallery=0)
+    assert (out / "mine.txt").read_text() == "kept"  # a folder that was there stays
