@@ -74,6 +74,7 @@ __all__ = [
     "QwenVL",
     "VideoSampling",
     "check_checkpoint",
+    "check_tiny_out",
     "checkpoint_arch",
     "checkpoint_folder",
     "checkpoint_layout",
@@ -265,6 +266,93 @@ def _refuse_out(out: Path) -> None:
             f"{out}: the checkpoint folder holds folder(s) {shown}, which replacing it would delete; refusing "
             "(move them out, or choose a new folder)"
         )
+
+
+#: The files ``make-tiny-vlm`` writes (transformers 5: config, generation config, weights, tokenizer,
+#: processor config, chat template) and those a save by an older transformers wrote in their place.
+_TINY_FILES = frozenset(
+    {
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "processor_config.json",
+        "chat_template.jinja",
+        "special_tokens_map.json",
+        "added_tokens.json",
+        "vocab.json",
+        "merges.txt",
+        "preprocessor_config.json",
+        "video_preprocessor_config.json",
+        "chat_template.json",
+    }
+)
+#: The toy sizes of the tiny model (``camerabench.baselines.vlm.tiny``'s config, both generations): text
+#: hidden 64 in 2 layers, vision hidden 32 in 2 blocks. No published model is this small (the smallest
+#: Qwen-VL has hidden 2048), so they tell the tiny checkpoint, of every camerabench version, from a real one.
+_TINY_TEXT_SIZES = {"hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 128}
+_TINY_VISION_SIZES = {"depth": 2, "hidden_size": 32, "intermediate_size": 64}
+
+
+def _tiny_config(config: Path) -> tuple[bool, str]:
+    """Whether ``config`` (a ``config.json``) has the tiny model's sizes, and what it says otherwise."""
+    try:
+        cfg = _read_object(config)
+    except FileFormatError as exc:  # reported in the refusal, not passed over
+        return False, f"config.json unreadable: {exc}"
+    nested = cfg.get("text_config")
+    text = nested if isinstance(nested, dict) else cfg  # the older flat layout keeps them at the root
+    vision = cfg.get("vision_config")
+    vision = vision if isinstance(vision, dict) else {}
+    tiny = all(text.get(k) == v for k, v in _TINY_TEXT_SIZES.items()) and all(
+        vision.get(k) == v for k, v in _TINY_VISION_SIZES.items()
+    )
+    layers = text.get("num_hidden_layers")
+    shown = f"model_type {cfg.get('model_type')!r}, hidden size {text.get('hidden_size')!r}"
+    return tiny, shown + (f", {layers!r} layers" if layers is not None else "")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def check_tiny_out(out: str | Path, overwrite: bool = False) -> None:
+    """Refuse a ``make-tiny-vlm`` destination that holds something other than a tiny checkpoint
+    ``make-tiny-vlm`` wrote (or nothing), unless ``overwrite``.
+
+    :func:`check_checkpoint_out` lets any flat folder with a ``config.json`` be replaced (training
+    replaces its own output with ``--overwrite``): ``make-tiny-vlm --out`` replaced a trained model
+    (its ``camerabench_train.json`` and weights lost) or a downloaded Qwen2.5-VL-7B with random
+    weights, without a word. A tiny checkpoint is told by the toy sizes of its config (every
+    camerabench version's) and by holding only the files a tiny save writes. A folder without a
+    ``config.json``, with subfolders, a link or a file stay :func:`check_checkpoint_out`'s to refuse,
+    ``overwrite`` or not.
+
+    Raises:
+        CameraBenchError: naming ``out`` and what it holds.
+    """
+    out = Path(out)
+    if overwrite or out.is_symlink() or not out.is_dir() or not (out / "config.json").is_file():
+        return
+    names = sorted(p.name for p in out.iterdir())
+    tiny, config = _tiny_config(out / "config.json")
+    weights = sorted(n for n in names if n.endswith((".safetensors", ".bin", ".index.json")))
+    if "camerabench_train.json" in names:
+        what = "a model trained by camerabench train (camerabench_train.json"
+        what += f", {_listed(weights)})" if weights else ")"
+    elif not tiny:
+        what = f"a model checkpoint make-tiny-vlm did not write ({config}"
+        what += f"; weights {_listed(weights)})" if weights else "; no weights)"
+    else:
+        foreign = [n for n in names if n not in _TINY_FILES]
+        if not foreign:
+            return  # a tiny checkpoint of its own: replaced
+        what = f"a tiny checkpoint and files make-tiny-vlm does not write ({_listed(foreign)})"
+    raise CameraBenchError(
+        f"{out}: holds {what}; make-tiny-vlm replaces only a tiny checkpoint it wrote or an empty folder, so "
+        "refusing to overwrite it with random weights: choose a new folder, or pass --overwrite to replace it"
+    )
 
 
 def _check_parent_writable(out: Path) -> None:

@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         command_parser.allow_abbrev = False
         # ``--fps -1e-3``, ``--lr -inf``: the value's own refusal, not "expected one argument"
         read_negative_numbers(command_parser)
+        # ``camerabench taxonomy -v`` as well as ``camerabench -v taxonomy`` (it was "unrecognized
+        # arguments: -v"); SUPPRESS: not given after the command, the one before it stands
+        command_parser.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+        )
     read_negative_numbers(parser)
     return parser
 

@@ -160,7 +160,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.backend != "ray":
         given = [flag for flag, attr in _RAY_FLAGS if getattr(args, attr) is not None]
         if given:
-            raise CameraBenchError(f"{', '.join(given)} only apply with --backend ray")
+            verb = "applies" if len(given) == 1 else "apply"
+            raise CameraBenchError(f"{', '.join(given)} only {verb} with --backend ray")
         return {"backend": "local"}
     _check_ray_environment(args.ray_address)
     from camerabench.jobs.ray_backend import RayOptions, check_temp_folder, require_ray

@@ -26,8 +26,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=(
             "output folder (default demo_out): data/, run/ and report/. Run again into the same folder, "
             "after an interruption or a finished demo, it resumes: the dataset is reused, finished predictions "
-            "and captions are kept, the report is rewritten. A folder holding another dataset (preset, clips, "
-            "seed, size, fps or generator version) or another method's results is refused, never mixed in"
+            "and captions are kept, the report is rewritten. A folder holding anything besides data/, run/ and "
+            "report/ (a run folder's method folders, other files), another dataset (preset, clips, seed, size, fps "
+            "or generator version) or another method's results is refused, never mixed in"
         ),
     )
     p.add_argument(

@@ -109,10 +109,22 @@ def _unknown_flag_hint(p: argparse.ArgumentParser, ns: argparse.Namespace, extra
         owners = methods_taking(key, but=method or "") if method in METHODS else []
         if owners:
             return f"{flag}: {key} is an option of {' and '.join(owners)}, not of {method}"
+        commands = _commands_with(flag, but=p.prog)
+        if commands:
+            return f"{flag} is a flag of {' and '.join(commands)}, not of {p.prog}"
         close = difflib.get_close_matches(flag, flags, n=1)
         if close:
             return f"{flag}: did you mean {close[0]}?"
     return ""
+
+
+def _commands_with(flag: str, but: str) -> list[str]:
+    """The commands (``camerabench caption``) other than ``but`` that have ``flag``: ``predict --mode``
+    was answered "did you mean --model?", though ``--mode`` is caption's."""
+    from camerabench.cli import build_parser  # at error time: the parser is built by then
+
+    commands = next((a.choices for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)), {})
+    return [parser.prog for parser in commands.values() if parser.prog != but and flag in parser._option_string_actions]
 
 
 def method_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,10 +12,31 @@ from camerabench.cli import method_output_to_stderr
 from camerabench.cli.args import path_arg, positive_int
 from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import GivenOnce, add_method_flags, method_options
+from camerabench.errors import CameraBenchError
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "method_name", "run"]
 
 log = logging.getLogger(__name__)
+
+
+def method_name(text: str) -> str:
+    """``--method``: a registered method's name. An unknown one is a usage error (exit status 2, as
+    every other bad flag value), refused before any work; it exited 1 after the parse.
+
+    Example:
+        >>> method_name("dummy")
+        'dummy'
+        >>> method_name("fsat")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: unknown method 'fsat'; did you mean 'fast'? (known: fast, colmap, ...)
+    """
+    if text not in METHODS:
+        try:
+            predictor_class(text)  # raises for a name not in METHODS (before importing anything), with its hint
+        except CameraBenchError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -23,7 +44,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "predict", help="score every labelled question of a dataset with one method"
     )
     p.add_argument("--data", type=path_arg, required=True, action=GivenOnce, help="dataset folder")
-    p.add_argument("--method", required=True, action=GivenOnce, help=f"method name: {', '.join(METHODS)}")
+    p.add_argument(
+        "--method", type=method_name, required=True, action=GivenOnce, help=f"method name: {', '.join(METHODS)}"
+    )
     p.add_argument(
         "--out", type=path_arg, required=True, action=GivenOnce, help="run folder; results go to OUT/<method>/"
     )

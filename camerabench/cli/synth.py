@@ -3,14 +3,63 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any, NamedTuple
 
-from camerabench.cli.args import non_negative_int, path_arg, positive_float, positive_int
+from camerabench.cli.args import MAX_SEED, bounded_int, path_arg, positive_int
 from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 from camerabench.synth.presets import DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SIZE, PRESETS
+from camerabench.synth.specs import MAX_CLIP_FPS, MIN_CLIP_FPS
 
-__all__ = ["FrameSize", "add_parser", "parse_size", "run", "size_arg"]
+__all__ = ["MAX_CLIPS", "FrameSize", "add_parser", "fps_arg", "parse_size", "run", "seed_arg", "size_arg"]
+
+#: Most clips: the generator's ``MAX_CLIPS`` (``camerabench.synth.generate``, not imported here: it takes
+#: half a second, on every command's ``--help``; tests check the two agree).
+MAX_CLIPS = 10_000
+
+
+def fps_arg(text: str) -> float:
+    """``--fps``: a finite number from the generator's lowest to its highest frame rate (2 frames in
+    a clip at least, high-speed cameras at most), checked here so that the message names the flag and
+    the range (the generator's said "(0, 240]", then refused 0.5 with "at least 1").
+
+    Example:
+        >>> fps_arg("24")
+        24.0
+        >>> fps_arg("0.5")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a finite number from 1 to 240, got '0.5'
+    """
+    why = f"a finite number from {MIN_CLIP_FPS:g} to {MAX_CLIP_FPS:g}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}") from None
+    if not (math.isfinite(value) and MIN_CLIP_FPS <= value <= MAX_CLIP_FPS):
+        raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}")
+    return value
+
+
+def seed_arg(text: str) -> int:
+    """``--seed``: an integer from 0 to 2**64 - 1 (numpy's and torch's generators take 64 bits).
+
+    Example:
+        >>> seed_arg("-1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be an integer from 0 to 18446744073709551615 (2**64 - 1), got '-1'
+    """
+    why = f"an integer from 0 to {MAX_SEED} (2**64 - 1)"
+    shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"  # a 5000-digit one
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {why}, got {shown!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be {why}, got {shown!r}")
+    return value
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -84,18 +133,28 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--clips",
-        type=positive_int,
+        type=bounded_int(MAX_CLIPS),
         default=None,
         action=GivenOnce,
-        help="number of clips (default: the preset's full set)",
+        help=f"number of clips, 1 to {MAX_CLIPS} (default: the preset's full set)",
     )
-    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, action=GivenOnce)
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        default=DEFAULT_SEED,
+        action=GivenOnce,
+        help=f"random seed, 0 to 2**64 - 1 (default {DEFAULT_SEED})",
+    )
     p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET, action=GivenOnce)
     p.add_argument(
         "--size", type=size_arg, default=None, action=GivenOnce, help=f"frame size WxH (default {width}x{height})"
     )
     p.add_argument(
-        "--fps", type=positive_float, default=None, action=GivenOnce, help=f"frame rate (default {DEFAULT_FPS:g})"
+        "--fps",
+        type=fps_arg,
+        default=None,
+        action=GivenOnce,
+        help=f"frame rate, {MIN_CLIP_FPS:g} to {MAX_CLIP_FPS:g} (default {DEFAULT_FPS:g})",
     )
     p.add_argument(
         "--workers", type=positive_int, default=None, action=GivenOnce, help="render processes (default: all cores)"

@@ -103,6 +103,53 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+#: Highest --sample-fps: predict's bound on the geometric methods' sample_fps (``FastOptions``,
+#: ``ColmapOptions``; tests check they agree). Phones' super slow motion records 960 fps; a rate
+#: above a video's own keeps every frame, so 1e9 silently meant "every frame" and was recorded as 1e9.
+MAX_SAMPLE_FPS = 1000.0
+
+
+def _sample_fps(text: str) -> float:
+    """A frame rate to sample videos at: a finite number > 0 and at most :data:`MAX_SAMPLE_FPS`.
+
+    Example:
+        >>> _sample_fps("8")
+        8.0
+        >>> _sample_fps("1e9")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a finite number > 0 and <= 1000, got '1e9'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_SAMPLE_FPS):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0 and <= {MAX_SAMPLE_FPS:g}, got {text!r}")
+    return value
+
+
+def _input_methods(text: str) -> str:
+    """``--inputs``: comma-separated method names, each a registered method (``fast,nope`` was
+    refused only later, with "run `camerabench predict --method nope`", a method that does not exist).
+
+    Example:
+        >>> _input_methods("fast,nope")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: 'nope' is no method (known: fast, colmap, trajectory, qwen-vl, fusion, dummy)
+    """
+    from camerabench.baselines.registry import METHODS
+
+    unknown = [name for name in (x.strip() for x in text.split(",")) if name and name not in METHODS]
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise argparse.ArgumentTypeError(
+            f"{names} {'is' if len(unknown) == 1 else 'are'} no method (known: {', '.join(METHODS)})"
+        )
+    return text
+
+
 def _temperature(text: str) -> float:
     """A sampling temperature: a finite number from :data:`MIN_TEMPERATURE` to :data:`MAX_TEMPERATURE`.
 
@@ -159,7 +206,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="run folder holding the inputs' method folders (fusion)",
     )
     p.add_argument(
-        "--inputs", action=GivenOnce, default=None, help="comma-separated input methods, e.g. fast,colmap (fusion)"
+        "--inputs",
+        action=GivenOnce,
+        type=_input_methods,
+        default=None,
+        help="comma-separated input methods, e.g. fast,colmap (fusion)",
     )
     p.add_argument(
         "--folds",
@@ -187,7 +238,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--warmup", action=GivenOnce, type=fraction, default=None)
     p.add_argument("--batch-size", action=GivenOnce, type=positive_int, default=None)
     p.add_argument("--grad-accum", action=GivenOnce, type=positive_int, default=None)
-    p.add_argument("--sample-fps", action=GivenOnce, type=positive_float, default=None)
+    p.add_argument(
+        "--sample-fps",
+        action=GivenOnce,
+        type=_sample_fps,
+        default=None,
+        help=f"frames per second decoded from each video, > 0 and <= {MAX_SAMPLE_FPS:g} (default {d['sample_fps']:g})",
+    )
     p.add_argument("--max-side", action=GivenOnce, type=positive_int, default=None)
     p.add_argument("--train-vision", action="store_true", default=None, help="also train the vision tower and merger")
     p.add_argument("--no-captions", action="store_true", default=None, help="leave caption examples out of the mixture")

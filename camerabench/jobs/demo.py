@@ -9,8 +9,9 @@ Everything goes under one output folder (default ``demo_out/``)::
 Every step is resumable: run it again into the same ``OUT`` after an interruption (or a finished
 demo) and finished work is kept: the dataset is reused, predictions and captions continue where
 they stopped, and the report is written anew. A folder that holds anything else is refused, never
-mixed in: a dataset of another preset, clip count, seed, frame size or rate, or generator version;
-another method's results; a folder inside a dataset or inside camerabench's own source.
+mixed in: files or folders beside data/, run/ and report/ (a run folder's method folders); a
+dataset of another preset, clip count, seed, frame size or rate, or generator version; another
+method's results; a folder inside a dataset or inside camerabench's own source.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import operator
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -193,6 +195,39 @@ def _check_location(out: Path) -> None:
             raise CameraBenchError(f"{out}: cannot write there (permission denied on {folder}); choose another --out")
 
 
+#: What a demo writes into its ``out`` (folders), and what a file browser leaves in every folder it
+#: shows (macOS Finder's ``.DS_Store`` and ``._*``, Windows Explorer's ``Thumbs.db`` and ``desktop.ini``).
+_DEMO_FOLDERS = ("data", "run", "report")
+_HOUSEKEEPING = re.compile(r"\.DS_Store|\._.+|Thumbs\.db|desktop\.ini")
+
+
+def _check_contents(out: Path) -> None:
+    """Refuse an existing ``out`` holding anything a demo does not write (``data/``, ``run/`` and
+    ``report/`` only): ``demo --out RUN`` into a run folder (method folders ``dummy/``, ``fast/``)
+    went on and added ``data/``, ``run/`` and ``report/`` beside them, mixed in with another job's
+    results, though the demo says such a folder is refused.
+
+    Raises:
+        CameraBenchError: naming ``out`` and what it holds besides.
+    """
+    if not out.is_dir():
+        return
+    others = sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in out.iterdir()
+        if not (p.name in _DEMO_FOLDERS and p.is_dir()) and not _HOUSEKEEPING.fullmatch(p.name)
+    )
+    if not others:
+        return
+    methods = [name.rstrip("/") for name in others if name.endswith("/") and MethodFolder(out / name).holds_outputs()]
+    kind = f" (it looks like a run folder: method folder(s) {', '.join(methods[:4])})" if methods else ""
+    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    raise CameraBenchError(
+        f"{out}: holds {shown}{kind}, which the demo does not write: a demo folder holds only data/, run/ "
+        "and report/, never mixed in with other files; choose a new or empty --out (or a demo's own, to resume it)"
+    )
+
+
 def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, Any]]) -> None:
     """Refuse demo arguments that cannot run, before anything is logged or written (the synth
     step would refuse a clip count only after the demo announced it, and an unknown method only
@@ -200,7 +235,8 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
 
     Raises:
         CameraBenchError: ``clips`` not an integer in [1, MAX_CLIPS]; ``out`` (or its data, run or
-            report folder) a file, or through a link loop, or a path too long; ``methods`` empty, or
+            report folder) a file, or through a link loop, or a path too long; ``out`` holding anything
+            else than a demo writes (:func:`_check_contents`); ``methods`` empty, or
             naming an unknown method or options it does not take.
     """
     from camerabench.synth.generate import MAX_CLIPS  # the synth step's own bound
@@ -215,6 +251,7 @@ def _check_arguments(out: Path, clips: int | None, methods: dict[str, dict[str, 
         if folder.exists() and not folder.is_dir():
             raise CameraBenchError(f"{folder}: is a file, not a folder; choose another --out")
     _check_location(out)
+    _check_contents(out)
     if not isinstance(methods, Mapping) or not methods:
         raise CameraBenchError(f"methods must name at least one method (method -> options), got {methods!r:.60}")
     from camerabench.baselines.registry import predictor_class

@@ -836,7 +836,7 @@ def _check_arguments(clips: int | None, seed: int, fps: float, workers: int | No
     if seed > MAX_SEED:  # (a 5000-digit number is not written out: Python refuses to)
         raise CameraBenchError(f"seed must be at most 2**64 - 1 = {MAX_SEED}, got a {seed.bit_length()}-bit integer")
     if not isinstance(fps, int | float) or isinstance(fps, bool) or not math.isfinite(fps) or not 0 < fps <= MAX_FPS:
-        raise CameraBenchError(f"fps must be a finite number in (0, {MAX_FPS:g}], got {fps!r}")
+        raise CameraBenchError(f"fps must be a finite number in [{MIN_FPS:g}, {MAX_FPS:g}], got {fps!r}")
     if fps < MIN_FPS:
         raise CameraBenchError(
             f"fps must be at least {MIN_FPS:g} (2 frames in a {CLIP_DURATION_S:g} s clip), got {fps:g}"

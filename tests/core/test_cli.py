@@ -39,7 +39,7 @@ def test_known_errors_are_one_line_and_exit_1(tmp_path):
     assert "nope: dataset folder not found" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = run_cli("predict", "--data", str(tmp_path), "--method", "fsat", "--out", str(tmp_path), check=False)
-    assert proc.returncode == 1 and "did you mean 'fast'" in proc.stderr
+    assert proc.returncode == 2 and "did you mean 'fast'" in proc.stderr  # a usage error, as other bad values
 
 
 def test_a_missing_module_is_reported_as_not_built_and_inner_errors_pass_through(tmp_path, monkeypatch):

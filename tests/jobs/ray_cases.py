@@ -223,7 +223,7 @@ def test_without_ray_the_backend_says_how_to_install_it(
 def test_ray_flags_need_the_ray_backend(data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     args = ["predict", "--data", str(data), "--method", "dummy", "--out", str(tmp_path), "--ship-videos"]
     assert main(args) == 1
-    assert caplog.records[-1].getMessage() == "--ship-videos only apply with --backend ray"
+    assert caplog.records[-1].getMessage() == "--ship-videos only applies with --backend ray"
 
 
 def test_the_cli_runs_on_ray(ray_instance: None, data: Path, tmp_path: Path, reference: bytes) -> None:

@@ -174,8 +174,8 @@ def test_negative_number_is_what_float_reads() -> None:
 
 
 def test_a_flag_like_word_is_still_a_flag_and_valid_values_parse(capsys: pytest.CaptureFixture[str]) -> None:
-    args = build_parser().parse_args(["synth", "--out", "o", "--fps", "1e-3", "--workers", "1_0"])
-    assert (args.fps, args.workers) == (1e-3, 10)
+    args = build_parser().parse_args(["synth", "--out", "o", "--fps", "2.5e1", "--workers", "1_0"])
+    assert (args.fps, args.workers) == (25.0, 10)
     with pytest.raises(SystemExit):
         main(["predict", "--data", "d", "--method", "fast", "--out", "o", "--workers", "-x"])
     assert "argument --workers: expected one argument" in capsys.readouterr().err

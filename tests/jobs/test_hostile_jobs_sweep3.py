@@ -133,11 +133,13 @@ def test_a_required_option_without_a_flag_names_how_to_set_it(tmp_path: Path) ->
 
 @pytest.mark.parametrize("fps", ["1e-300", "0.5"])
 def test_synth_at_an_absurdly_low_frame_rate_is_refused(
-    fps: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fps: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # was accepted: 2-frame clips whose second frame lies 1/fps seconds along the camera path
-    assert main(["synth", "--out", str(tmp_path / "d"), "--clips", "1", "--fps", fps, "--size", "32x32"]) == 1
-    assert f"fps must be at least 1 (2 frames in a 2.5 s clip), got {float(fps):g}" in caplog.text
+    with pytest.raises(SystemExit) as stop:  # refused at parsing (it was the generator's exit 1)
+        main(["synth", "--out", str(tmp_path / "d"), "--clips", "1", "--fps", fps, "--size", "32x32"])
+    assert stop.value.code == 2
+    assert f"argument --fps: must be a finite number from 1 to 240, got '{fps}'" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
 
 

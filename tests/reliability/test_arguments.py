@@ -31,10 +31,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["synth", "--fps", "nan"], "argument --fps: must be a finite number > 0, got 'nan'"),
-        (["synth", "--fps", "-2"], "argument --fps: must be a finite number > 0, got '-2'"),
-        (["synth", "--seed", "-1"], "argument --seed: must be an integer >= 0, got '-1'"),
-        (["synth", "--clips", "0"], "argument --clips: must be an integer >= 1, got '0'"),
+        (["synth", "--fps", "nan"], "argument --fps: must be a finite number from 1 to 240, got 'nan'"),
+        (["synth", "--fps", "-2"], "argument --fps: must be a finite number from 1 to 240, got '-2'"),
+        (["synth", "--seed", "-1"], "argument --seed: must be an integer from 0 to 18446744073709551615"),
+        (["synth", "--clips", "0"], "argument --clips: must be an integer from 1 to 10000, got '0'"),
         (["synth", "--workers", "0"], "argument --workers: must be an integer >= 1, got '0'"),
         (["predict", "--data", "D", "--method", "fast", "--workers", "0"], "argument --workers: must be an integer"),
         (["evaluate", "--data", "D", "--run", "R", "--bootstrap", "-5"], "argument --bootstrap: must be an integer"),
@@ -63,8 +63,8 @@ def test_out_of_range_flags_stop_at_parsing(
     ("kwargs", "message"),
     [
         ({"size": (100000, 100000)}, "larger than 4096 pixels on a side"),
-        ({"fps": float("nan")}, "fps must be a finite number in (0, 240], got nan"),
-        ({"fps": 1e9}, "fps must be a finite number in (0, 240]"),
+        ({"fps": float("nan")}, "fps must be a finite number in [1, 240], got nan"),
+        ({"fps": 1e9}, "fps must be a finite number in [1, 240]"),
         ({"seed": -1}, "seed must be an integer >= 0, got -1"),
         ({"clips": 0}, "clips must be an integer >= 1, got 0"),
         ({"workers": 0}, "workers must be an integer >= 1, got 0"),

@@ -185,10 +185,11 @@ def test_cli_refuses_a_finished_model_in_out_and_passes_overwrite(
     monkeypatch.setattr(train_module, "train", fake_train)
     assert main([*argv, "--overwrite"]) == 1
     assert seen == {"overwrite": True}
-    fusion = ["train", "--method", "fusion", "--data", str(tiny_data[0]), "--out", str(tmp_path / "f"), "--overwrite"]
+    # fusion takes --overwrite too since red team R18 (an existing fusion model is refused without it)
+    fusion = ["train", "--method", "fusion", "--data", str(tiny_data[0]), "--out", str(tmp_path / "f"), "--lora"]
     caplog.clear()
     assert main([*fusion, "--run", str(tmp_path), "--inputs", "dummy"]) == 1
-    assert "--overwrite: for --method qwen-vl" in caplog.text
+    assert "--lora: for --method qwen-vl" in caplog.text
 
 
 def test_a_killed_saves_temporary_folder_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
