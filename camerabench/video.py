@@ -213,6 +213,32 @@ def _is_still_image(container: av.container.InputContainer) -> bool:
     return any(n == "image2" or n.endswith("_pipe") for n in names)
 
 
+def _webp_animation_frames(path: Path) -> int | None:
+    """Frames (ANMF chunks) of an animated WebP, or None for a still one (or not a RIFF WebP).
+
+    An animated WebP is a RIFF ``WEBP`` file whose chunks after ``VP8X`` are an ``ANIM`` (loop
+    and background) and one ``ANMF`` per frame; a still one holds one ``VP8``/``VP8L`` bitstream.
+    Chunks are walked by their sizes (padded to even), reading only their 8-byte headers."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+            return None
+        animated = False
+        frames = 0
+        pos = 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                break
+            fourcc, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+            animated |= fourcc == b"ANIM"
+            frames += fourcc == b"ANMF"
+            pos += 8 + length + (length & 1)
+    return frames if animated or frames else None
+
+
 def _shown(path: Path) -> str:
     """``path`` for a message: as it is, or escaped (``ascii``) when UTF-8 cannot hold it (a lone
     surrogate), so that the message can still be printed and written into run.json."""
@@ -259,6 +285,16 @@ def _open(path: Path) -> av.container.InputContainer:
         # said "decodes 1 frame", as of a truncated video, not that the file is an image
         kind = container.format.name.split(",")[0].removesuffix("_pipe")
         container.close()
+        frames = _webp_animation_frames(path) if kind == "webp" else None
+        if frames is not None:
+            # FFmpeg's webp decoder reads no animation: avcodec_send_packet failed with "Invalid
+            # data", and the file was called a still image
+            codec = ".".join(str(v) for v in av.library_versions["libavcodec"][:2])
+            raise VideoError(
+                f"{path}: an animated WebP ({frames} frame(s) in ANIM/ANMF chunks), which FFmpeg's webp decoder "
+                f"(libavcodec {codec}) cannot decode: convert it to a video with another tool first (e.g. to MP4 "
+                "with ImageMagick or libwebp's anim_dump)"
+            )
         raise VideoError(f"{path}: a still image ({kind}), not a video")
     if not _moving_pictures(container):
         # a video stream of no codec: a track cut inside an MP4's moov box (its sample description
@@ -1565,6 +1601,48 @@ class _Scan:
     dolby_vision: bool = False  # :func:`_dolby_vision_ipt`
 
 
+_FEW_REPEATS = 0.02
+"""Largest share of a stream's frames that may repeat another frame's timestamp for :func:`_scan`
+to keep the timestamps (:func:`_spread_repeats`; one repeat always): one or two rounded collisions in a variable-rate
+file whose other frames carry its real timing (pauses of seconds). More than that (every frame
+twice, all at zero: a broken muxer) and the timestamps are not the frames' times: the stream's
+frame rate times them instead."""
+
+
+def _spread_repeats(ts: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[float]]:
+    """``ts`` (finite, at least two distinct) with each run of ``k`` equal times ``t`` spread over
+    ``t, t + d/k, ..., t + (k-1) d/k``, ``d`` the step to the next larger time but at most the
+    median step between distinct times (so a repeat before a pause stays near its time), and the
+    times so spread. The frames keep their order.
+
+    Example:
+        >>> _spread_repeats(np.array([0.0, 1.0, 1.0, 2.0]))
+        (array([0. , 1. , 1.5, 2. ]), [1.0])
+    """
+    order = np.argsort(ts, kind="stable")
+    sorted_ts = ts[order]
+    distinct = np.unique(sorted_ts)
+    last_step = float(np.median(np.diff(distinct)))
+    out = sorted_ts.copy()
+    placed: list[float] = []
+    start = 0
+    while start < len(sorted_ts):
+        stop = start
+        while stop + 1 < len(sorted_ts) and sorted_ts[stop + 1] == sorted_ts[start]:
+            stop += 1
+        k = stop - start + 1
+        if k > 1:
+            t = float(sorted_ts[start])
+            # never further than the stream's usual step: a repeat before a 20 s pause is not 10 s late
+            step = min(float(sorted_ts[stop + 1]) - t, last_step) if stop + 1 < len(sorted_ts) else last_step
+            out[start : stop + 1] = t + np.arange(k) * step / k
+            placed.append(t)
+        start = stop + 1
+    result = np.empty_like(ts)
+    result[order] = out
+    return result, placed
+
+
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
     first: tuple[int, int, _Orientation, tuple[int, int]] | None = None
@@ -1587,6 +1665,20 @@ def _scan(path: Path) -> _Scan:
     notes = {**decoder.notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
+    if 0 < repeated <= max(1.0, _FEW_REPEATS * len(ts)) and len(np.unique(ts)) >= 2:
+        # a timestamp rounded onto its neighbour's among otherwise distinct ones: the rest still
+        # time the frames (a VFR file's 20 s pauses were lost to the frame rate's 4 s for one)
+        ts, placed = _spread_repeats(ts)
+        log.warning(
+            "%s: %d of %d frames repeat another frame's timestamp (at %s s); the other frames keep their "
+            "timestamps and each repeat is placed evenly after its timestamp, before the next frame's",
+            path,
+            repeated,
+            len(ts),
+            ", ".join(f"{t:.4g}" for t in placed[:8]) + (", ..." if len(placed) > 8 else ""),
+        )
+        notes = {**notes, "timestamps_repeated": repeated, "timestamps_repeated_placed": True}
+        repeated = 0
     if repeated:  # a broken muxer: frames that share a time cannot be placed in time
         if native_fps <= 0:
             raise VideoError(f"{path}: {repeated + 1} frames share timestamps and the stream has no frame rate")
