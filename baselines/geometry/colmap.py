@@ -114,10 +114,13 @@ from camerabench.trajectory import (
     picture_intrinsic,
 )
 from camerabench.trajectory_formats import colmap_c2w, colmap_median_depth
+from camerabench.video import VideoClip
 
 __all__ = [
+    "DIM_CONTRAST",
     "ColmapPredictor",
     "MatchedFrames",
+    "dim_frames",
     "fixed_focal_zoom",
     "map_frames",
     "match_frames",
@@ -717,6 +720,100 @@ class ColmapOptions(VideoGeometryOptions):
             raise CameraBenchError(f"method {method!r}: option focal_order must name at least one model")
 
 
+DIM_CONTRAST = 0.3
+"""A sampled frame whose grey-level contrast (the standard deviation of its grey levels) is below
+this share of the clip's own (the 90th percentile over its sampled frames with a picture, so a
+fade or a dip that takes up to nine tenths of the clip does not set it) is *dim*
+(:func:`dim_frames`): the dark part of a fade from or to black, or of a dip to black. A fade
+scales every grey level, and so the contrast and every response SIFT's detector compares with
+its fixed threshold: such frames keep a few keypoints, too few to verify a pair, although they are
+not blank (:func:`~camerabench.baselines.geometry.fast.blank_frame`: their structure is above
+their noise, and ``fast`` relates them by dense flow). Left out, they do not fail the clip.
+
+Measured (2026-12-05; ``colmap``'s frames: 10 fps, <= 480 px; verified matches of COLMAP's
+sequential matching as :func:`match_frames` gives them, 20 needed, ``MIN_MATCHES``):
+
+* R21 red-team clips (a textured picture, 320x240, H.264): a pan right fading in and out over
+  1.5 s (``fade_pan_right.mp4``) and a still camera dipping to black for 3 s
+  (``dip_to_black_still.mp4``): frames at 0.202 / 0.189 / 0.168 / 0.145 / 0.113 / 0.100 of the
+  clip's contrast had no verified pair with 20 matches with a later frame (4-31 keypoints; the
+  0.168 one verified 19 with the next), and their failure failed the clip; from 0.233 up every
+  frame had one (0.233 / 0.246 / 0.295 / 0.300: 29 / 29 / 31 / 54 matches with the next frame).
+* the 22 real clips of ``bench_real.py``: every frame at 0.69 of its clip's contrast or more
+  (the digital zoom out of a waving tree the lowest; 0.75-0.80 the desk clips, 0.89 or more
+  all others): none is dim.
+
+0.3 lies above every frame that failed (0.202, 1.5x) and 2.3x below the lowest real frame. A
+frame left out that COLMAP could have related costs only its pose (a clip's ends are not
+extrapolated; a frame inside is not given one), while one kept that it cannot relate failed
+the whole clip.
+"""
+
+
+def dim_frames(grays: list[NDArray[np.uint8]], ratio: float = DIM_CONTRAST) -> NDArray[np.bool_]:
+    """Whether each grey frame of a clip is dim (:data:`DIM_CONTRAST`): its grey-level standard
+    deviation below ``ratio`` times the 90th percentile of the frames'. A clip whose frames all
+    have no contrast has no dim frame (what is blank is :func:`~camerabench.baselines.geometry.fast.blank_frame`'s).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> picture = rng.integers(0, 256, (40, 60)).astype(np.float32)
+        >>> fade = [(picture * a).astype(np.uint8) for a in (0.1, 0.25, 0.5, 1.0, 1.0)]
+        >>> dim_frames(fade).tolist()
+        [True, True, False, False, False]
+    """
+    contrast = np.array([float(g.std()) for g in grays], dtype=np.float64)
+    reference = float(np.percentile(contrast, 90)) if len(contrast) else 0.0
+    return contrast < ratio * reference if reference > 0 else np.zeros(len(contrast), dtype=bool)
+
+
+@dataclass(frozen=True)
+class _Dark:
+    """The dim frames (:func:`dim_frames`) a clip leaves out: their sampled indices, how many of
+    them are blank as well (``blank``) and how many only dim (``dim``), each at the start, the end
+    and inside, their timestamps (``times``), and ``gaps``: indices into the kept frames of the
+    first frame after each run of them inside the clip."""
+
+    frames: list[int]
+    times: list[float]
+    blank: dict[str, int]
+    dim: dict[str, int]
+    gaps: list[int]
+
+    @classmethod
+    def of(
+        cls, timestamps: NDArray[np.float64], grays: list[NDArray[np.uint8]], seen: list[int], kept: list[int]
+    ) -> _Dark:
+        frames = sorted(set(seen) - set(kept))
+        blank = dict.fromkeys(("start", "end", "inside"), 0)
+        dim = dict.fromkeys(("start", "end", "inside"), 0)
+        for i in frames:
+            where = "start" if not kept or i < kept[0] else "end" if i > kept[-1] else "inside"
+            (blank if blank_frame(grays[i]) else dim)[where] += 1
+        gaps = [k for k in range(1, len(kept)) if kept[k] > kept[k - 1] + 1]
+        return cls(frames, [float(timestamps[i]) for i in frames], blank, dim, gaps)
+
+    def text(self) -> str:
+        """The dim frames for a message: how many, where (runs of consecutive frames as ``a-b s``)."""
+        runs: list[list[int]] = []
+        for i in self.frames:
+            if runs and i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        times = dict(zip(self.frames, self.times, strict=True))
+        spans = [f"{times[r[0]]:.3g}" + ("" if len(r) == 1 else f"-{times[r[-1]]:.3g}") for r in runs]
+        shown = ", ".join(spans[:8]) + (f" and {len(spans) - 8} more runs" if len(spans) > 8 else "")
+        return (
+            f"{len(self.frames)} dim frame(s) (grey-level contrast under {DIM_CONTRAST} of the clip's: a fade or a dip "
+            f"to black) at {shown} s are left out: too little contrast for COLMAP's features"
+        )
+
+    def explain(self, exc: PredictionError) -> PredictionError:
+        """``exc`` with the dim frames left out named, when there are any."""
+        return PredictionError(f"{exc}; {self.text()}") if self.frames else exc
+
+
 class ColmapPredictor(GeometricPredictor):
     """Incremental SfM with pycolmap (module docstring); options: :class:`ColmapOptions`."""
 
@@ -756,24 +853,67 @@ class ColmapPredictor(GeometricPredictor):
                 f"noise ({describe_blank(all_grays)}; fewer than {MIN_MATCHES} points of image structure each, so "
                 "there are no features to match); there is no motion to estimate"
             )
-        shown, shown_ts = clip.frames[lead : n - trail], clip.timestamps[lead : n - trail]
+        # the dark part of a fade or of a dip to black (dim_frames): too little contrast for SIFT,
+        # so nothing relates across it; left out before cuts are looked for, like the blank ends
+        seen = list(range(lead, n - trail))
+        dim = dim_frames([all_grays[i] for i in seen])
+        kept = [i for i, d in zip(seen, dim, strict=True) if not d]
+        dark = _Dark.of(clip.timestamps, all_grays, seen, kept)
+        if dark.frames:
+            log.warning("%s: %s", video_path, dark.text())
+        shown, shown_ts = clip.frames[kept], clip.timestamps[kept]
         # a cut: the labels are ambiguous (taxonomy rule 1); the longest shot is reconstructed
         cuts = detect_cuts(shown, str(video_path))
         # a flash or a dropped frame inside a shot reads as a cut into it and one out of it: no
         # shot change (as in fast); the blank frame is left out (COLMAP finds nothing in it)
         cuts, flashes = without_flashes(
-            shown, cuts, lambda k: blank_frame(all_grays[lead + k]), shown_ts, str(video_path)
+            shown, cuts, lambda k: blank_frame(all_grays[kept[k]]), shown_ts, str(video_path)
         )
+        try:
+            return self._shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
+        except PredictionError as exc:
+            split = sorted({*cuts, *dark.gaps})
+            if split == cuts:
+                raise dark.explain(exc) from exc
+            # the frames on either side of the dark ones do not relate (the camera moved while the
+            # picture was dark): the dark frames are taken for cuts, as fast takes a flash that
+            # does not bridge, and the longest part is reconstructed
+            log.warning("%s: %s; the dim frames are taken for cuts instead", video_path, exc)
+            try:
+                traj, info = self._shot(video_path, clip, kept, split, flashes, dark, lead, trail)
+            except PredictionError as split_exc:
+                raise dark.explain(split_exc) from split_exc
+            info["split_at_dim_frames_s"] = [round(float(shown_ts[k]), 3) for k in dark.gaps]
+            return traj, info
+
+    def _shot(
+        self,
+        video_path: Path,
+        clip: VideoClip,
+        kept: list[int],
+        cuts: list[int],
+        flashes: list[int],
+        dark: _Dark,
+        lead: int,
+        trail: int,
+    ) -> tuple[Trajectory, dict[str, Any]]:
+        """The trajectory of the longest shot of the sampled frames ``kept`` (indices into ``clip``),
+        ``cuts`` and ``flashes`` indexing ``kept``; ``lead`` and ``trail``: the blank frames at the
+        ends of the clip, ``dark``: the dim frames left out (:func:`dim_frames`)."""
+        import cv2
+
+        n = len(clip)
+        shown, shown_ts = clip.frames[kept], clip.timestamps[kept]
         start, stop = longest_shot(cuts, len(shown))
         keep = [i for i in range(start, stop) if i not in flashes]
         if len(keep) < 3:
             if not cuts:
                 raise PredictionError(
                     f"{video_path}: only {len(keep)} of the {n} sampled frames are not blank (no image structure "
-                    "above their noise); COLMAP needs 3"
+                    "above their noise) or dim; COLMAP needs 3"
                 )
             raise PredictionError(
-                f"{video_path}: {cuts_text([c + lead for c in cuts])}; no shot has the 3 sampled frames COLMAP needs"
+                f"{video_path}: {cuts_text([kept[c] for c in cuts])}; no shot has the 3 sampled frames COLMAP needs"
             )
         frames, timestamps = shown[keep], shown_ts[keep]
         shot_n = len(frames)
@@ -838,10 +978,11 @@ class ColmapPredictor(GeometricPredictor):
                 **mask.info(),
                 "frames": n,
                 "blank_frames_skipped": {
-                    "start": lead + leading,
-                    "end": trail + trailing,
-                    "inside": len(flashes),
+                    "start": lead + leading + dark.blank["start"],
+                    "end": trail + trailing + dark.blank["end"],
+                    "inside": len(flashes) + dark.blank["inside"],
                 },
+                "dim_frames_skipped": dark.dim,
                 "two_view_configs": matched.configs,
                 "noise_px": matched.noise_px,
                 "two_view_configs_widest": matched.wide_configs,
