@@ -1005,10 +1005,12 @@ def still_camera(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], k_a: ND
 
 
 #: :func:`still_behind_confined_matches`: a rotation-only pair is checked against dense flow only
-#: when its feature matches lie in at most this many cells of the 4x4 grid (a watermark's text
-#: line held 3-7 on the composites of notes 46; a scene's features 11-16), and the scene outside
-#: those cells must be closer to zero flow than to the pair's motion at this share of its
-#: dense-flow points (measured: see the function).
+#: when its feature matches (those not clearly at zero flow, see the function) lie in at most
+#: this many cells of the 4x4 grid (a watermark's text line held 3-7 on the composites of notes
+#: 46; a news ticker's band along the bottom, 12-17 % of the height, the 4 cells of the bottom
+#: row; a scene's features 11-16), and
+#: the scene outside those cells must be closer to zero flow than to the pair's motion at this
+#: share of its dense-flow points (measured: see the function).
 CONFINED_MAX_CELLS = 7
 CONFINED_ZERO_SHARE = 0.8
 
@@ -1020,14 +1022,33 @@ def still_behind_confined_matches(
     gray_b: NDArray[np.uint8],
     k_a: NDArray[np.float64],
     usable: NDArray[np.bool_] | None = None,
+    pts_b: NDArray[np.float64] | None = None,
 ) -> PairMotion | None:
     """A rotation-only pair whose feature matches sit on one moving thing in front of a still
     weak scene, as a still camera; None when the check does not apply or the scene moves too.
 
     A slowly drifting semi-transparent watermark (or a textured object) over a weakly textured
     still scene can hold every SIFT match of the pair: they move together and read as a pan,
-    and no test on the matches alone can tell, since none lies on the scene. When the matches
-    lie in at most :data:`CONFINED_MAX_CELLS` of 16 cells, the dense-flow points
+    and no test on the matches alone can tell, since none lies on the scene. A news ticker (text
+    scrolling sideways in a band along the bottom) does the same, while the scene keeps a few
+    matches at zero flow all over the frame: too few for :func:`still_camera`
+    (:data:`STILL_MIN_SHARE`), but enough to spread the matches over most cells. So with
+    ``pts_b`` (frame b's matches) the matches that clearly do not follow the pair's motion are
+    left out of the cells: those at zero flow (within the still test's radius r from the pair's
+    noise, :func:`still_camera`) where the pair's rotation+zoom would move them by more than
+    :data:`STILL_BAND` r (past the band a moving camera's slow flow fills). Measured on a
+    320x240 still scene of weak texture under a 40 px yellow-on-black ticker scrolling 8 px a
+    frame (R21's ``ticker_still``, sampled at 5 fps): 150-200 matches in 12 cells, of which the
+    10-20 on the scene sit at 0.0 px (r = 0.1 px) and the ticker's at 48 px; the ticker's alone
+    are in the 4 cells of the bottom row (so on ``ticker2_still``, 480x270, a 12 % band). A
+    moving camera moves its scene's matches with it, and a motion under a few radii leaves no
+    match clearly apart from zero: every match counts, as before. (Counting every match closer to
+    zero flow than to the motion instead read the slow end of a real digital zoom out,
+    ``visp_mbt_cube_digital_zoom_out`` frames 21-22, a 0.3 % zoom, as still: Zoom_Out 0.225 ->
+    0.186; with the band, no score of the 22 real clips moves.) Without a measured noise (a pair
+    that skipped it) r is :data:`STILL_FLOOR_PX`, which only a still picture's exact matches meet.
+    When the matches that count lie in at most :data:`CONFINED_MAX_CELLS` of 16 cells, the
+    dense-flow points
     (:func:`dense_correspondences`) in the *other* cells decide, those that the pair's motion keeps
     in view (a point it carries out of frame b says nothing: a keyframe pair of a rendered pan whose
     overlap has shrunk to a few cells read "still" from the flow where the pictures no longer
@@ -1041,6 +1062,17 @@ def still_behind_confined_matches(
     if not pair.rotation_only or pair.still or pair.with_movers:
         return None
     height, width = gray_a.shape
+    if pts_b is not None:
+        if np.shape(pts_b) != np.shape(pts_a):
+            raise ValueError(f"pts_b must match pts_a's shape {np.shape(pts_a)}, got {np.shape(pts_b)}")
+        # at zero flow (the still test's radius, from the pair's noise) where the pair's motion
+        # would move them clearly more (beyond STILL_BAND radii): they do not follow it
+        radius, at_zero, _, _ = _near_zero(np.linalg.norm(pts_b - pts_a, axis=1), pair.noise_px)
+        motion = rotation_zoom_residual(pts_a, pts_a, k_a, pair.rot_b_from_a, pair.zoom)
+        carries = ~(at_zero & (motion > STILL_BAND * radius))
+        if not carries.any():
+            return None
+        pts_a = pts_a[carries]
     if _cells(pts_a, width, height) > CONFINED_MAX_CELLS:
         return None
     occupied = np.zeros((4, 4), bool)
@@ -1484,7 +1516,7 @@ def _chain(
             log.debug("%s: %s; related by dense flow instead", label, exc)
             dense_pairs.add((a, b))
             return pair
-        still = still_behind_confined_matches(pts_a, pair, grays[a], grays[b], intr[a], usable)
+        still = still_behind_confined_matches(pts_a, pair, grays[a], grays[b], intr[a], usable, pts_b)
         if still is not None:
             log.debug("%s: feature matches confined to a moving overlay or object; the scene is still", label)
             dense_pairs.add((a, b))
