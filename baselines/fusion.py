@@ -247,10 +247,15 @@ class InputFeatures:
         """
         folder = MethodFolder.of(run_dir, name)
         if not folder.scores.is_file():
-            raise CameraBenchError(
-                f"fusion input {name!r} has no scores in {folder.path}: run "
-                f"`camerabench predict --method {name} --data DATA --out {run_dir}` first"
+            from camerabench.baselines.registry import METHODS
+
+            how = (
+                f"run `camerabench predict --method {name} --data DATA --out {run_dir}` first"
+                if name in METHODS
+                else f"{name!r} is no camerabench method (known: {', '.join(METHODS)}): write another tool's scores "
+                f"as {folder.scores} (README, scores.jsonl), or name a method folder of {run_dir}"
             )
+            raise CameraBenchError(f"fusion input {name!r} has no scores in {folder.path}: {how}")
         return folder
 
     def check_dataset(self, data_dir: str | Path) -> None:
@@ -1535,6 +1540,23 @@ class FusionPredictor(Predictor):
             )
         return clip
 
+    def _clip_prints(self, model: FusionModel, videos_dir: Path) -> dict[str, str]:
+        """Training video -> the fingerprint of the clip its inputs' scores are of: the file an input's
+        run.json recorded when it scored the video (the one the model recorded, when any input scored
+        that clip), else the file in ``videos_dir`` now (:func:`~camerabench.crossfit.content_prints`)."""
+        wanted = [v for v in model.video_folds if v in model.video_prints]
+        recorded: dict[str, set[str]] = {}
+        for feat in self._inputs:
+            info = feat.run.info
+            for v, value in (info.video_sha256 if info is not None else {}).items():
+                recorded.setdefault(v, set()).add(value)
+        out: dict[str, str] = {}
+        for v in wanted:
+            if v in recorded:
+                fitted = model.video_prints[v]
+                out[v] = fitted if fitted in recorded[v] else min(recorded[v])
+        return out | content_prints({v: videos_dir / v for v in wanted if v not in out})
+
     def _cross_fit(self, model: FusionModel, video: str, data_dir: Path | None) -> bool:
         """Whether ``video`` gets its fold's model: a training video, on the training dataset or
         on a moved or copied one (:func:`~camerabench.crossfit.held_out_videos`)."""
@@ -1544,6 +1566,9 @@ class FusionPredictor(Predictor):
             digests: dict[str, str] = {}
             prints: dict[str, str] = {}
             present: set[str] = set()
+            if data_dir is not None and same and model.video_prints:
+                # the training dataset's folder regenerated in place keeps names and labels, not clips
+                prints = self._clip_prints(model, Path(data_dir) / "videos")
             if data_dir is not None and not same and model.video_folds:
                 try:
                     digests = label_digests(Dataset(data_dir).binary.values())
@@ -1565,10 +1590,21 @@ class FusionPredictor(Predictor):
                 # the training videos this dataset holds (a labelled name, or a file): those the warning counts
                 present = {v for v in model.video_folds if v in digests or (videos_dir / v).exists()}
                 if digests and model.video_labels and model.video_prints:
-                    prints = content_prints({v: videos_dir / v for v in model.video_folds if v in model.video_prints})
+                    prints = self._clip_prints(model, videos_dir)
             self._held[key] = held_out_videos(
                 model.video_folds, model.video_labels, same, digests, model.video_prints, prints
             )
+            regenerated = sorted(set(model.video_folds) - self._held[key]) if same else []
+            if regenerated:
+                log.warning(
+                    "fusion: %d videos of %s, the dataset %s was trained on, are other clips than those trained on "
+                    "(their files changed since, e.g. %s: the folder regenerated in place): they get the full "
+                    "model, which never saw their labels",
+                    len(regenerated),
+                    data_dir,
+                    self._model_file,
+                    regenerated[0],
+                )
             here = self._held[key] & present  # the training videos this dataset holds (not those it lacks)
             if here and not same:
                 unprinted = len({v for v in here if v not in model.video_prints or v not in prints})

@@ -99,7 +99,7 @@ def fusion_figures(
     _predict(data, "fast", run, workers, reuse=reuse)
     _predict(data, "colmap", run, workers, COLMAP_OPTIONS, reuse=reuse)
     model = work / "fusion-model"
-    trained = train_fusion(data, run, ["fast", "colmap"], model, n_splits=folds)
+    trained = train_fusion(data, run, ["fast", "colmap"], model, n_splits=folds, overwrite=True)  # a rerun retrains
     log.info("fusion trained -> %s", trained.path)
     shutil.rmtree(MethodFolder.of(run, "fusion").path, ignore_errors=True)  # the model changed: predict again
     _predict(data, "fusion", run, 1, {"model": str(model), "inputs_run": str(run)})

@@ -381,7 +381,9 @@ def held_out_videos(
 ) -> set[str]:
     """The videos that must get their fold's model: those whose labels the model may have seen.
 
-    Every training video on the fitting dataset (same folder). On another folder, the training
+    Every training video on the fitting dataset (same folder), but one whose file is known, now
+    and when fitted, to be another (the folder regenerated in place, another synthetic seed under
+    the same names: the full model never saw that clip's labels). On another folder, the training
     videos when it is a moved or copied fitting dataset: more of the training videos it holds
     are the clips they were fitted on than other clips; those, and its training videos without
     labels now (whose file, when fingerprinted, is the one fitted on), are held out. A video is
@@ -403,16 +405,19 @@ def held_out_videos(
         >>> files = {"a": "f1", "b": "f2", "c": "f3"}
         >>> held_out_videos(folds, fitted, False, {"a": "1", "b": "2", "c": "3"}, files, {"a": "x", "b": "y"})
         set()
+        >>> sorted(held_out_videos(folds, fitted, True, {}, files, {"a": "x", "b": "f2"}))
+        ['b', 'c']
     """
-    if same_dataset:
-        return set(fitted_folds)
-    if not fitted_digests:
-        return set()
     fitted_prints = fitted_prints or {}
     prints = prints or {}
 
     def other_file(v: str) -> bool:  # its file is known, now and when fitted, and is another
         return v in fitted_prints and v in prints and prints[v] != fitted_prints[v]
+
+    if same_dataset:  # a video regenerated in place (another seed, same name) is another clip
+        return {v for v in fitted_folds if not other_file(v)}
+    if not fitted_digests:
+        return set()
 
     same = {v for v in fitted_folds if v in digests and digests[v] == fitted_digests.get(v) and not other_file(v)}
     other = {

@@ -1213,16 +1213,36 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     # the videos with an ok score of a binary sample: those the calibration metrics are computed on
     samples = calibration_samples(dataset, run)
     scored = {v for _, _, videos in samples.values() for v in videos}
-    # another folder: a training video's name and labels are that video only when its file is the one
-    # fitted on (another synthetic seed keeps the names and labels of its clips, not the clips)
-    prints = (
-        content_prints({v: dataset.video_path(v) for v in calibration.video_folds if v in calibration.video_prints})
-        if not same and calibration.video_labels and calibration.video_prints
-        else {}
+    # a training video's name and labels are that video only when the clip scored is the one fitted on (another
+    # synthetic seed keeps the names and labels of its clips, not the clips; so does a dataset regenerated in
+    # place). The clip scored is the file the run recorded when it scored it (run.json's video_sha256), else the
+    # file now; the run the calibration was fitted on, its scored samples unchanged, scored the fitted clips.
+    fitted_samples = (
+        same
+        and calibration.copied_from is None
+        and calibration.scores_digest is not None
+        and scores_digest(samples) == calibration.scores_digest
     )
+    prints: dict[str, str] = {}
+    if calibration.video_prints and (same or calibration.video_labels) and not fitted_samples:
+        recorded = run.info.video_sha256 if run.info is not None else {}
+        wanted = [v for v in calibration.video_folds if v in calibration.video_prints]
+        prints = {v: recorded[v] for v in wanted if v in recorded}
+        prints |= content_prints({v: dataset.video_path(v) for v in wanted if v not in prints})
     seen = held_out_videos(
         calibration.video_folds, calibration.video_labels, same, digests, calibration.video_prints, prints
     )
+    regenerated = sorted(set(calibration.video_folds) - seen) if same else []
+    if regenerated:
+        log.warning(
+            "%s: %d videos of %s, the dataset its calibration was fitted on, are other clips than those fitted on "
+            "(their files changed since, e.g. %s: the folder regenerated in place): they get the full maps, which "
+            "never saw their labels",
+            escaped_text(run.name),
+            len(regenerated),
+            escaped_text(str(data_dir)),
+            escaped_text(regenerated[0]),
+        )
     # a training clip under another name (a link made since, or in another dataset): the full map saw its label
     ok = sorted({r.video for r in table.values() if r.status == "ok" and r.score is not None} - seen)
     linked = (

@@ -129,27 +129,6 @@ def _sample_fps(text: str) -> float:
     return value
 
 
-def _input_methods(text: str) -> str:
-    """``--inputs``: comma-separated method names, each a registered method (``fast,nope`` was
-    refused only later, with "run `camerabench predict --method nope`", a method that does not exist).
-
-    Example:
-        >>> _input_methods("fast,nope")
-        Traceback (most recent call last):
-        ...
-        argparse.ArgumentTypeError: 'nope' is no method (known: fast, colmap, trajectory, qwen-vl, fusion, dummy)
-    """
-    from camerabench.baselines.registry import METHODS
-
-    unknown = [name for name in (x.strip() for x in text.split(",")) if name and name not in METHODS]
-    if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        raise argparse.ArgumentTypeError(
-            f"{names} {'is' if len(unknown) == 1 else 'are'} no method (known: {', '.join(METHODS)})"
-        )
-    return text
-
-
 def _temperature(text: str) -> float:
     """A sampling temperature: a finite number from :data:`MIN_TEMPERATURE` to :data:`MAX_TEMPERATURE`.
 
@@ -208,9 +187,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--inputs",
         action=GivenOnce,
-        type=_input_methods,
         default=None,
-        help="comma-separated input methods, e.g. fast,colmap (fusion)",
+        help="comma-separated input methods, e.g. fast,colmap (fusion): method folders of --run, any tool's "
+        "scores.jsonl included",
     )
     p.add_argument(
         "--folds",

@@ -210,11 +210,14 @@ def test_ray_flags_without_ray_are_worded_by_their_number(tmp_path: Path, caplog
     assert caplog.records[-1].getMessage() == "--ray-address, --ship-videos only apply with --backend ray"
 
 
-def test_an_unknown_fusion_input_is_named_as_no_method(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["train", "--data", "d", "--method", "fusion", "--run", "R", "--inputs", "fast,nope", "--out", "F"]
-    err = _usage_error(argv, capsys)
-    assert "argument --inputs: 'nope' is no method (known: fast, colmap" in err
-    assert "camerabench predict --method nope" not in err
+def test_a_fusion_input_with_no_scores_that_is_no_method_is_named_so(tmp_path: Path) -> None:
+    from camerabench.baselines.fusion import InputFeatures
+
+    with pytest.raises(CameraBenchError, match=r"'nope' is no camerabench method \(known: fast, colmap") as exc:
+        InputFeatures.folder(tmp_path, "nope")  # any tool's scores.jsonl may be an input: not refused by name
+    assert "camerabench predict --method nope" not in str(exc.value)
+    with pytest.raises(CameraBenchError, match="camerabench predict --method fast --data DATA"):
+        InputFeatures.folder(tmp_path, "fast")
 
 
 def test_a_flag_of_another_command_is_named_so(capsys: pytest.CaptureFixture[str]) -> None:
