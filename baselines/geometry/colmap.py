@@ -752,18 +752,24 @@ the whole clip.
 
 def dim_frames(grays: list[NDArray[np.uint8]], ratio: float = DIM_CONTRAST) -> NDArray[np.bool_]:
     """Whether each grey frame of a clip is dim (:data:`DIM_CONTRAST`): its grey-level standard
-    deviation below ``ratio`` times the 90th percentile of the frames'. A clip whose frames all
-    have no contrast has no dim frame (what is blank is :func:`~camerabench.baselines.geometry.fast.blank_frame`'s).
+    deviation below ``ratio`` times the 90th percentile of those of the frames with a picture (not
+    :func:`~camerabench.baselines.geometry.fast.blank_frame`: the standard deviation of TV snow is
+    its noise's, 74 grey levels, and four such frames among 30 of a foggy scene, 7 grey levels,
+    made every frame of the scene dim). A clip without a frame with contrast has no dim frame
+    (what is blank is ``blank_frame``'s).
 
     Example:
-        >>> rng = np.random.default_rng(0)
-        >>> picture = rng.integers(0, 256, (40, 60)).astype(np.float32)
+        >>> picture = np.tile(np.arange(64, dtype=np.float32) % 16 * 16, (64, 1))
         >>> fade = [(picture * a).astype(np.uint8) for a in (0.1, 0.25, 0.5, 1.0, 1.0)]
         >>> dim_frames(fade).tolist()
         [True, True, False, False, False]
+        >>> snow = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)  # blank: sets nothing
+        >>> dim_frames([*fade[2:], snow, snow]).tolist()
+        [False, False, False, False, False]
     """
     contrast = np.array([float(g.std()) for g in grays], dtype=np.float64)
-    reference = float(np.percentile(contrast, 90)) if len(contrast) else 0.0
+    picture = contrast[[not blank_frame(g) for g in grays]] if len(grays) else contrast
+    reference = float(np.percentile(picture, 90)) if len(picture) else 0.0
     return contrast < ratio * reference if reference > 0 else np.zeros(len(contrast), dtype=bool)
 
 
