@@ -1842,12 +1842,18 @@ def _refuse_report_inside(out_dir: str | Path, data_dir: str | Path, run_dir: st
             f"report folder {out_dir} is the run folder {run_dir}: its files would sit among the run's method "
             "folders; choose another (RUN/report, say)"
         )
-    if run in out.parents:
-        top = run / out.relative_to(run).parts[0]
-        if MethodFolder(top).holds_outputs():  # RUN/<method>: beside its scores.jsonl and run.json
+    # RUN/<method> (or a folder in it): beside its scores.jsonl and run.json. A method folder may be
+    # a link (RUN/fast -> /elsewhere/fast, read by the run's readers like any other), so each method
+    # folder is compared where it resolves to, not only the path under RUN.
+    tops = [run / out.relative_to(run).parts[0]] if run in out.parents else []
+    readable = run.is_dir() and os.access(run, os.R_OK | os.X_OK)  # else the evaluation names the run folder
+    tops += [p for p in (run.iterdir() if readable else []) if p.is_symlink() and p.is_dir()]
+    for top in tops:
+        target = top.resolve()
+        if (target == out or target in out.parents) and MethodFolder(top).holds_outputs():
             raise CameraBenchError(
-                f"report folder {out_dir} is {'the' if top == out else 'inside the'} method folder {top.name} of the "
-                f"run {run_dir}: its files would sit among the method's; choose another (RUN/report, say)"
+                f"report folder {out_dir} is {'the' if target == out else 'inside the'} method folder {top.name} of "
+                f"the run {run_dir}: its files would sit among the method's; choose another (RUN/report, say)"
             )
     if out == Path(data_dir).resolve():
         raise CameraBenchError(
@@ -1932,19 +1938,25 @@ def write_report(
         )
     _refuse_report_inside(out_dir, data_dir, run_dir)
     check_report_folder(out_dir)  # files of a report's names that no report wrote: refused, not overwritten
-    created = not os.path.lexists(out_dir)
+    # the folders this call creates (out and any missing parents): removed again, if still empty, on a failure
+    created = [p for p in (Path(out_dir), *Path(out_dir).parents) if not os.path.lexists(p)]
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
+    marked = False
     try:
         _check_writable(out)  # and so is a folder nothing can be written in
         _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
-        if created:  # a report's from now on: the evaluation's reading of RUN passes over RUN/report
-            _mark_report_folder(out)
+        # a report's from now on, new or existing (the command line creates it before this): the
+        # evaluation's reading of RUN passes over RUN/report (an unmarked one was warned of as "an empty folder")
+        marked = not (out / REPORT_MARKER).is_file()
+        _mark_report_folder(out)
         ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
         mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     except BaseException:
-        if created and out.is_dir() and {p.name for p in out.iterdir()} <= {REPORT_MARKER}:
-            (out / REPORT_MARKER).unlink(missing_ok=True)  # e.g. no such run: no empty folder left behind
-            out.rmdir()
+        if marked:  # e.g. no such run: the folder as it was (a marker of ours and an empty folder of ours removed)
+            (out / REPORT_MARKER).unlink(missing_ok=True)
+        for folder in created:  # innermost first; one that is not empty (files put there meanwhile) is kept
+            if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+                folder.rmdir()
         raise
     _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it

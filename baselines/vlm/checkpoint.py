@@ -288,6 +288,10 @@ _TINY_FILES = frozenset(
         "chat_template.json",
     }
 )
+#: What a file browser leaves in every folder it shows (macOS Finder's ``.DS_Store`` and ``._*``,
+#: Windows Explorer's ``Thumbs.db`` and ``desktop.ini``, as the demo and the generator pass over):
+#: not a file of one's own, so a tiny checkpoint looked at in Finder is still replaced.
+_HOUSEKEEPING = re.compile(r"\.DS_Store|\._.+|Thumbs\.db|desktop\.ini")
 #: The toy sizes of the tiny model (``camerabench.baselines.vlm.tiny``'s config, both generations): text
 #: hidden 64 in 2 layers, vision hidden 32 in 2 blocks. No published model is this small (the smallest
 #: Qwen-VL has hidden 2048), so they tell the tiny checkpoint, of every camerabench version, from a real one.
@@ -345,7 +349,7 @@ def check_tiny_out(out: str | Path, overwrite: bool = False) -> None:
         what = f"a model checkpoint make-tiny-vlm did not write ({config}"
         what += f"; weights {_listed(weights)})" if weights else "; no weights)"
     else:
-        foreign = [n for n in names if n not in _TINY_FILES]
+        foreign = [n for n in names if n not in _TINY_FILES and not _HOUSEKEEPING.fullmatch(n)]
         if not foreign:
             return  # a tiny checkpoint of its own: replaced
         what = f"a tiny checkpoint and files make-tiny-vlm does not write ({_listed(foreign)})"

@@ -36,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate and write the report folder; print where it is."""
     from camerabench.dataset import Dataset
     from camerabench.eval.report import write_report
-    from camerabench.fileio import make_folder
     from camerabench.runfolder import check_dataset_finished, check_outside_dataset
 
     logging.captureWarnings(True)
@@ -45,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     # its files would be left out of the dataset with a warning on every later run (or, a gallery
     # clip with a video extension, taken as a video)
     check_outside_dataset(args.out, args.data, "report folder")
-    make_folder(args.out)  # a file in the way or a read-only location stops here, before the evaluation
+    # write_report makes the folder (a file in the way or a read-only location stops it before the
+    # evaluation) and removes what it made when the evaluation fails (no such run)
     gallery = {} if args.gallery is None else {"gallery": args.gallery}
     path = write_report(
         args.data,
