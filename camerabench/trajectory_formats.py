@@ -778,8 +778,9 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
     ``save_full_reconstruction``, which writes none and saves its intrinsics already times 8) they
     are taken as they are.
 
-    Intrinsics rows that are all the same (two or more poses) are one calibration repeated per
-    pose, not a focal length measured per frame: the trajectory is flagged
+    Intrinsics rows whose focal lengths are all the same (two or more poses; ``fx`` and ``fy``
+    within float32 rounding, :func:`_one_focal`, whatever the principal point) are one calibration
+    repeated per pose, not a focal length measured per frame: the trajectory is flagged
     ``meta[META_FOCAL_FIXED]`` and its zoom is unknown. DROID-SLAM holds the calibration it is given
     fixed (its bundle adjustment does not optimise intrinsics), so its ``intrinsics.npy`` repeats one
     row; read as measured, every zoom came out a made-up 0 and Static was answered on rotation and
@@ -810,7 +811,7 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         intrinsic = np.zeros((len(poses), 3, 3))
         intrinsic[:, 0, 0], intrinsic[:, 1, 1] = fxfycxcy[:, 0], fxfycxcy[:, 1]
         intrinsic[:, 0, 2], intrinsic[:, 1, 2], intrinsic[:, 2, 2] = fxfycxcy[:, 2], fxfycxcy[:, 3], 1.0
-        if len(fxfycxcy) > 1 and (fxfycxcy == fxfycxcy[0]).all():
+        if _one_focal(fxfycxcy):
             meta[META_FOCAL_FIXED] = True  # one calibration repeated per pose: the zoom was not measured
     if droid:  # DROID-SLAM keyframes: their frame indices
         assert t_path is not None
@@ -819,6 +820,33 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
         frames = _frame_index_timestamps(len(poses))
     c2w = pose_array_to_c2w(poses, world_to_camera)
     return Trajectory(c2w, intrinsic, frames, meta=meta)
+
+
+#: Largest relative difference between two rows' ``fx`` (or ``fy``) that :func:`_one_focal` takes
+#: for the same value: 8 float32 rounding steps (2**-23 each), what storing one calibration in
+#: float32 and scaling it can leave; a focal length a method estimates varies far more (CUT3R's
+#: per-frame estimates of a still camera, 1e-3 and more).
+ONE_FOCAL_TOLERANCE = 8 * 2.0**-23
+
+
+def _one_focal(fxfycxcy: NDArray[np.float64]) -> bool:
+    """Whether (N, 4) ``fx fy cx cy`` rows (N >= 2) hold one focal length: ``fx`` and ``fy`` the
+    same in every row within :data:`ONE_FOCAL_TOLERANCE` (the zoom reads them only; a principal
+    point that drifts says nothing of the zoom).
+
+    Example:
+        >>> rows = np.tile([400.0, 400.0, 160.0, 120.0], (3, 1))
+        >>> rows[:, 2] += [0.0, 1.5, 3.2]  # the principal point drifts, the focal length does not
+        >>> _one_focal(rows), _one_focal(rows * [1, 1.001, 1, 1]), _one_focal(rows[:1])
+        (True, True, False)
+        >>> rows[2, 0] *= 1.001  # one frame zoomed in
+        >>> _one_focal(rows)
+        False
+    """
+    if len(fxfycxcy) < 2:
+        return False
+    f = fxfycxcy[:, :2]
+    return bool(np.all(np.abs(f - f[0]) <= ONE_FOCAL_TOLERANCE * np.abs(f[0])))
 
 
 def _save_array(path: Path, array: NDArray[np.float64]) -> None:
@@ -866,7 +894,7 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
         )
     _save_array(path, c2w_to_pose_array(traj.cam_c2w, world_to_camera))
     if k_path is not None and fxfycxcy is not None:
-        if not traj.meta.get(META_FOCAL_FIXED) and len(fxfycxcy) > 1 and (fxfycxcy == fxfycxcy[0]).all():
+        if not traj.meta.get(META_FOCAL_FIXED) and _one_focal(fxfycxcy):
             log.warning(
                 "%s: the trajectory's focal length is the same in every frame: read back, %s's equal rows are one "
                 "calibration held fixed, and its zoom is unknown",
@@ -1525,13 +1553,13 @@ FORMATS: dict[str, TrajectoryFormat] = {
             "poses",
             functools.partial(read_pose_array, world_to_camera=True),
             functools.partial(write_pose_array, world_to_camera=True),
-            ("{stem}.npy", "{stem}/poses.npy"),
+            ("{stem}.npy", "{stem}/poses.npy", "{stem}/poses.txt"),
         ),
         TrajectoryFormat(
             "poses-c2w",
             functools.partial(read_pose_array, world_to_camera=False),
             functools.partial(write_pose_array, world_to_camera=False),
-            ("{stem}.npy", "{stem}/poses.npy"),
+            ("{stem}.npy", "{stem}/poses.npy", "{stem}/poses.txt"),
         ),
         TrajectoryFormat("tum", read_tum, write_tum, ("{stem}.txt", "{stem}.tum")),
         TrajectoryFormat("kitti", read_kitti, write_kitti, ("{stem}.txt", "{stem}.kitti")),

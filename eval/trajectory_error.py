@@ -94,7 +94,7 @@ from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval.ap import mean_ignoring_nan
 from camerabench.eval.results import TrajectoryErrors, TrajectoryMeans, TrajectoryResult, escaped_text
 from camerabench.runfolder import MethodRun, video_file_stem
-from camerabench.trajectory import Trajectory, pose_problem
+from camerabench.trajectory import META_FOCAL_FIXED, Trajectory, pose_problem
 from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
@@ -639,8 +639,12 @@ def _coverage_note(
 
 
 def _zoom_error(est: Trajectory, ref: Trajectory, est_ts: NDArray[np.float64], ref_ts: NDArray[np.float64]) -> float:
-    """RMSE of log(f_i / f_0) between estimate and reference (NaN without intrinsics)."""
-    if est.intrinsic is None or ref.intrinsic is None:
+    """RMSE of log(f_i / f_0) between estimate and reference: NaN without intrinsics, or when the
+    estimate's focal length was held fixed (``meta[META_FOCAL_FIXED]``: MegaSaM's single K,
+    DROID-SLAM's calibration, a COLMAP model with one shared camera), whose zoom is unknown, not a
+    measured "none" (a zoom-in clip imported so read an error of 0.24, as if the method had
+    measured no zoom)."""
+    if est.intrinsic is None or ref.intrinsic is None or est.meta.get(META_FOCAL_FIXED):
         return math.nan
     ei = np.searchsorted(est.timestamps, est_ts).clip(0, len(est) - 1)
     ri = np.searchsorted(ref.timestamps, ref_ts).clip(0, len(ref) - 1)

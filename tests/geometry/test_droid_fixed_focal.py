@@ -95,3 +95,45 @@ def test_the_flag_survives_writing_and_a_constant_measured_focal_is_warned_of(
     with pytest.raises(ValueError, match="frame 5's differs"):
         write_trajectory(tmp_path / "c" / name, flagged, "poses")
     assert not (tmp_path / "c" / name).exists()  # refused before anything is written
+
+
+def test_a_drifting_principal_point_or_float32_noise_is_still_one_focal(tmp_path: Path) -> None:
+    """Red team R23: the zoom reads fx and fy only; a cx drifting 0-3.2 px, or fx/fy one float32
+    step apart, read as a measured zoom of 0 (Static answered)."""
+    rows = np.tile([400.0, 400.0, 160.0, 120.0], (12, 1))
+    rows[:, 2] += np.linspace(0.0, 3.2, 12)
+    drift = read_trajectory(_droid_folder(tmp_path / "drift", rows), "poses")
+    assert drift.meta[META_FOCAL_FIXED] is True and not decompose(drift).zoom_known
+    ulp = np.tile([400.0, 400.0, 160.0, 120.0], (12, 1))
+    ulp[5, :2] = np.nextafter(np.float32(50.0), np.float32(51.0)) * 8  # one float32 step at 1/8 scale
+    assert read_trajectory(_droid_folder(tmp_path / "ulp", ulp), "poses").meta[META_FOCAL_FIXED] is True
+    zoomed = np.tile([400.0, 400.0, 160.0, 120.0], (12, 1))
+    zoomed[6:, :2] *= 1.01  # a 1% zoom from frame 6: measured
+    assert META_FOCAL_FIXED not in read_trajectory(_droid_folder(tmp_path / "zoom", zoomed), "poses").meta
+
+
+def test_a_text_pose_folder_is_found_by_the_trajectory_method(tmp_path: Path) -> None:
+    """Red team R23: ``{stem}/poses.txt`` (written by write_trajectory) was not looked for."""
+    (tmp_path / "clip").mkdir()
+    traj = Trajectory(_pan(), np.broadcast_to(K, (12, 3, 3)).copy(), np.arange(12.0))
+    write_trajectory(tmp_path / "clip" / "poses.txt", traj, "poses")
+    questions = [Question(p.question, p) for p in Primitive]
+    result = TrajectoryPredictor(traj_dir=str(tmp_path), format="poses").predict(tmp_path / "clip.mp4", questions)
+    assert result.scores[Primitive.PAN_RIGHT.question] > 0.3
+
+
+def test_no_zoom_error_for_an_estimate_of_fixed_focal() -> None:
+    """Red team R23: a fixed-focal estimate of a zoom-in clip read a zoom error of 0.24 (its
+    repeated K taken for a measured "no zoom"); without intrinsics it was NaN."""
+    from camerabench.eval.trajectory_error import trajectory_errors
+
+    ts = np.arange(12.0) / 10
+    gt_k = np.broadcast_to(K, (12, 3, 3)).copy()
+    gt_k[:, 0, 0] = gt_k[:, 1, 1] = 400.0 * np.linspace(1.0, 1.5, 12)  # a zoom in
+    c2w = _pan()
+    c2w[:, 0, 3] = np.linspace(0.0, 1.0, 12)  # and a move, so the alignment is defined
+    gt = Trajectory(c2w, gt_k, ts)
+    fixed = Trajectory(c2w, np.broadcast_to(K, (12, 3, 3)).copy(), ts, {META_FOCAL_FIXED: True})
+    measured = Trajectory(c2w, np.broadcast_to(K, (12, 3, 3)).copy(), ts)
+    assert np.isnan(trajectory_errors(fixed, gt)["zoom_log_ratio_rmse"])
+    assert trajectory_errors(measured, gt)["zoom_log_ratio_rmse"] > 0.2  # a measured "no zoom" is wrong by that
