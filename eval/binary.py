@@ -19,6 +19,7 @@ from camerabench.eval.ap import (
     chance_ap,
     mean_ignoring_nan,
     paired_bootstrap_test,
+    random_ap,
     resolve_failed,
     roc_auc,
     thin_class,
@@ -110,9 +111,12 @@ def within_coverage(samples: PrimitiveSamples) -> PrimitiveSamples:
 
 
 def chance_section(binary_labels: Mapping[Primitive, list[BinaryRecord]]) -> Chance:
-    """The chance row: AP of a constant score = prevalence, per primitive and mean."""
-    per = {p.value: chance_ap([r.label == "Yes" for r in recs]) for p, recs in binary_labels.items()}
-    return Chance(per, mean_ignoring_nan(list(per.values())))
+    """The chance row: AP of a constant score = prevalence, per primitive and mean; and the
+    expected AP of uniformly random scores (:func:`random_ap`), which is higher at finite size."""
+    labels = {p.value: [r.label == "Yes" for r in recs] for p, recs in binary_labels.items()}
+    per = {name: chance_ap(y) for name, y in labels.items()}
+    rand = {name: random_ap(y) for name, y in labels.items()}
+    return Chance(per, mean_ignoring_nan(list(per.values())), rand, mean_ignoring_nan(list(rand.values())))
 
 
 def binary_section(

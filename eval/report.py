@@ -597,6 +597,14 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             [chance_name, "", _pct(chance.mean_ap), "", _pct(chance_auc), "", "", "", *([""] if outside else [])]
         )
     doc.table(header, rows)
+    if chance is not None and chance.random_mean_ap is not None and math.isfinite(chance.random_mean_ap):
+        # red team R24: random scores (13.5, CI 12.7-15.9) read as significantly above a chance row of 12.2
+        doc.p(
+            f"{_plain(chance_name)}: the AP of a constant score (each primitive's share of positives). "
+            f"Uniformly random scores are expected to reach {_pct(chance.random_mean_ap)} mean AP on these "
+            "samples (AP is biased upward at finite size; the exact expectation over random rankings): a method "
+            "between the two is no better than random."
+        )
     _left_out_of_mean(doc, {n: methods[n] for n in order})
     for n, b in methods.items():
         if b.note:

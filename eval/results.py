@@ -558,10 +558,17 @@ class BinaryResult(Section):
 
 @dataclass
 class Chance(Section):
-    """The chance row: AP of a constant score (= prevalence) per primitive, and its mean."""
+    """The chance row: AP of a constant score (= prevalence) per primitive, and its mean.
+
+    ``random_per_primitive`` and ``random_mean_ap``: the expected AP of uniformly random scores
+    (:func:`camerabench.eval.ap.random_ap`), above the prevalence at finite size; None in a
+    ``metrics.json`` written before they were kept.
+    """
 
     per_primitive: dict[str, float] = field(metadata=_FRACTION)
     mean_ap: float = field(metadata=_FRACTION)
+    random_per_primitive: dict[str, float] | None = field(default=None, metadata=_FRACTION)
+    random_mean_ap: float | None = field(default=None, metadata=_FRACTION)
 
 
 @dataclass
