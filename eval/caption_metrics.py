@@ -69,6 +69,7 @@ from camerabench.taxonomy.primitives import caption_macro
 __all__ = [
     "MAX_CAPTION_TOKENS",
     "UNAVAILABLE",
+    "MiniLMReferences",
     "caption_facts",
     "caption_section",
     "caption_tokens",
@@ -367,12 +368,74 @@ def _reference_list(references: References) -> list[str]:
     return refs
 
 
-def minilm_metrics(references: Sequence[References], candidates: Sequence[str]) -> dict[str, Any]:
+_Embedded = tuple[np.ndarray, np.ndarray]
+"""One text's sentence embedding and its L2-normalised word-piece embeddings ([CLS], [SEP] and
+padding removed), both float64."""
+
+
+class MiniLMReferences:
+    """The MiniLM embeddings of reference captions, encoded once and shared by the methods of one
+    evaluation (the references are the same for each; encoding them took most of a method's caption time).
+
+    An entry is keyed by the model object and the exact reference texts it encoded: another model, or
+    another set of references (another dataset), is encoded anew. Make one per evaluation and drop it
+    with it; it holds one entry per such (model, references) pair.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[Any, tuple[str, ...], dict[str, _Embedded]]] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, model: Any, texts: Iterable[str]) -> dict[str, _Embedded]:
+        """text -> embedding of every one of ``texts`` by ``model``, encoded on the first request."""
+        key = tuple(sorted(set(texts)))
+        for held, held_texts, emb in self._entries:
+            if held is model and held_texts == key:
+                return emb
+        emb = _encode(model, key)
+        self._entries.append((model, key, emb))
+        return emb
+
+
+def _encode(model: Any, texts: Sequence[str]) -> dict[str, _Embedded]:
+    """text -> embedding of each of ``texts`` (encoded in this order, in batches of 32)."""
+    if not texts:
+        return {}
+    outputs = model.encode(list(texts), output_value=None, batch_size=32, show_progress_bar=False)
+    return {
+        t: (_numpy(o["sentence_embedding"]), _normalised_tokens(_unpadded(o)))
+        for t, o in zip(texts, outputs, strict=True)
+    }
+
+
+def _unpadded(output: Mapping[str, Any]) -> Any:
+    """A text's token embeddings without the padding its batch gave it.
+
+    sentence-transformers returns each text's token embeddings padded to the longest text of its
+    batch, and the padding positions hold vectors of their own: left in, they took part in the
+    BERTScore matching, so a caption's F1 depended on the other texts encoded with it (0.858 alone,
+    0.891 beside a longer text, for the same pair).
+    """
+    tokens = output["token_embeddings"]
+    mask = output.get("attention_mask")
+    if mask is None:  # an encoder that returns each text's own tokens only
+        return tokens
+    return tokens[: int(_numpy(mask).sum())]
+
+
+def minilm_metrics(
+    references: Sequence[References],
+    candidates: Sequence[str],
+    reference_pool: Iterable[str] | None = None,
+    cache: MiniLMReferences | None = None,
+) -> dict[str, Any]:
     """Sentence cosine similarity and BERTScore-style F1 with all-MiniLM-L6-v2, per video.
 
     The BERTScore-style F1 follows Zhang et al. (2020) without idf weighting or baseline
-    rescaling: token embeddings (special tokens removed) are L2-normalised; precision is the
-    mean over candidate tokens of the best cosine with a reference token, recall the other
+    rescaling: token embeddings (special tokens and padding removed) are L2-normalised; precision
+    is the mean over candidate tokens of the best cosine with a reference token, recall the other
     way round, F1 their harmonic mean. Written here because the ``bert-score`` package is not
     a dependency and cannot load this model's files offline as they are packaged.
 
@@ -380,47 +443,61 @@ def minilm_metrics(references: Sequence[References], candidates: Sequence[str]) 
     is the highest cosine with any of them and its F1 the highest F1 with any of them (as
     ``bert-score`` scores a candidate against several references).
 
+    The references and the candidates are encoded apart (each set sorted, in batches of 32): a
+    caption's scores do not depend on the references of other videos, nor the references' on the
+    candidates. A text's embedding still varies in its last digits (about 1e-6) with the texts
+    batched with it, so the same pairs score identically only when encoded with the same others.
+
     Args:
         references: (N,) the reference caption, or the list of reference captions, of each video.
         candidates: (N,) candidates; an empty candidate, or one of no word piece (spaces,
             zero-width characters), scores 0 on both.
+        reference_pool: the reference texts to encode together (a superset of ``references``:
+            every reference of the dataset, so that each method's scores rest on the same
+            reference embeddings whichever videos it is scored on); None: those of ``references``.
+        cache: reference embeddings shared by the calls of one evaluation (see
+            :class:`MiniLMReferences`); None: encoded for this call only.
 
     Returns:
         ``{"cosine": [N], "bertscore_f1": [N], "model": name, "truncated": [indices]}``;
         ``truncated`` lists the videos with a text (candidate or any reference) longer than the
         model's input (its ``max_seq_length`` word pieces): the model reads only the beginning
         of such a text.
+
+    Raises:
+        ValueError: lengths that differ, a video without a reference, or a reference missing from
+            ``reference_pool``.
     """
     if len(references) != len(candidates):
         raise ValueError("references and candidates must have the same length")
     ref_lists = [_reference_list(r) for r in references]
+    needed = set(itertools.chain.from_iterable(ref_lists))
+    pool = needed if reference_pool is None else set(reference_pool)
+    if not needed <= pool:
+        raise ValueError(f"reference {_show_text(min(needed - pool))} is not in the reference pool")
     model = _minilm()
     n = len(ref_lists)
     cosine = [0.0] * n
     f1 = [0.0] * n
     limit = int(model.max_seq_length)
     special = int(model.tokenizer.num_special_tokens_to_add())
-    lengths = {
-        t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"])
-        for t in {*itertools.chain.from_iterable(ref_lists), *candidates}
-    }
+    lengths = {t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) for t in {*needed, *candidates}}
     # an empty candidate scores 0, and so does one of no word piece (spaces, zero-width or control
     # characters, which the tokenizer drops): its only tokens would be [CLS] and [SEP]
     todo = [i for i in range(n) if lengths[candidates[i]] > special]
-    texts = sorted({r for i in todo for r in ref_lists[i]} | {candidates[i] for i in todo})
-    too_long = {t for t in texts if lengths[t] > limit}
+    too_long = {t for t in lengths if lengths[t] > limit}
     truncated = [i for i in todo if candidates[i] in too_long or any(r in too_long for r in ref_lists[i])]
-    if texts:
-        outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
-        emb = {t: o for t, o in zip(texts, outputs, strict=True)}
+    if todo:
+        refs = (cache if cache is not None else MiniLMReferences()).get(model, pool)
+        # a caption that is a reference word for word takes that reference's embedding: it scores exactly 1
+        cands = refs | _encode(model, sorted({candidates[i] for i in todo} - refs.keys()))
         for i in todo:
-            cand = emb[candidates[i]]
-            cand_tokens = _normalised_tokens(cand["token_embeddings"])
+            cand_sentence, cand_tokens = cands[candidates[i]]
             cosines, f1s = [], []
             for ref_text in ref_lists[i]:
-                ref = emb[ref_text]
-                cosines.append(_cosine(ref["sentence_embedding"], cand["sentence_embedding"]))
-                sim = cand_tokens @ _normalised_tokens(ref["token_embeddings"]).T
+                ref_sentence, ref_tokens = refs[ref_text]
+                cosines.append(_cosine(ref_sentence, cand_sentence))
+                sim = cand_tokens @ ref_tokens.T
                 p, r = float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
                 f1s.append(2 * p * r / (p + r) if p + r > 0 else 0.0)
             cosine[i], f1[i] = max(cosines), max(f1s)
@@ -1147,6 +1224,7 @@ def caption_section(
     binary: Mapping[Primitive, list[BinaryRecord]] | None = None,
     policy: FailedPolicy = "lowest",
     with_minilm: bool = True,
+    minilm_cache: MiniLMReferences | None = None,
 ) -> tuple[CaptionResult, list[dict[str, Any]]] | None:
     """The ``captions`` section of one method (None when it has no ``captions.jsonl``).
 
@@ -1155,6 +1233,10 @@ def caption_section(
     ``compat_rouge_l`` by their library's (nltk's BLEU, rouge-score's ``score_multi``), the MiniLM
     similarities and the compat look-alikes as the best match over the references, and the
     motion facts against the facts of all the references together.
+
+    The MiniLM similarities encode every reference caption of ``items`` together (whichever videos
+    the method is scored on), through ``minilm_cache`` when given: one evaluation passes the same
+    cache for each of its methods, so that the references are encoded once.
 
     Returns:
         ``(section, per_video_rows)``; a row per evaluated video with its caption, status,
@@ -1241,7 +1323,8 @@ def caption_section(
         for v in videos
     ]
     if with_minilm:
-        sims = minilm_metrics(ref_lists, cand_list)
+        pool = itertools.chain.from_iterable(references.values())
+        sims = minilm_metrics(ref_lists, cand_list, reference_pool=pool, cache=minilm_cache)
         section.minilm = MiniLMMetrics(
             cosine=float(np.mean(sims["cosine"])),
             bertscore_f1=float(np.mean(sims["bertscore_f1"])),

@@ -53,13 +53,14 @@ from camerabench.eval.binary import (
     within_coverage,
 )
 from camerabench.eval.calibration import CalibratedRun, calibrated_run, calibration_section, read_calibration
-from camerabench.eval.caption_metrics import caption_section
+from camerabench.eval.caption_metrics import MiniLMReferences, caption_section
 from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.knobs import knob_section
 from camerabench.eval.mcq import match_answers, mcq_section, same_number_rows, whole_number
 from camerabench.eval.results import (
     ROW_UNANSWERABLE_KEY,
     UNANSWERABLE_KEY,
+    CaptionResult,
     EvaluationResult,
     MCQResult,
     MethodResult,
@@ -217,6 +218,28 @@ def _vqa_failures_warning(vqa: VQAResult) -> str | None:
     return (
         f"{vqa.failed} failed and {vqa.missing} missing (no score record) of {total} VQA cells in the answered "
         f"tasks (retrieval is scored on the same cells): --failed {vqa.failed_policy}, {fate}"
+    )
+
+
+def _caption_failures_warning(captions: CaptionResult) -> str | None:
+    """The warning for a caption section with failed or missing captions (None when it has none).
+
+    The counts are the section's ``failed`` and ``missing`` (of the videos with a reference
+    caption), which ``--json`` and the report show too. Missing captions are those with no
+    caption record: references added after the run, a video the run did not reach, or a run of
+    other videos.
+    """
+    if not (captions.failed or captions.missing):
+        return None
+    if not captions.evaluated:
+        fate = "no caption could be evaluated"
+    elif captions.failed_policy == "lowest":
+        fate = "evaluated as the empty caption (0 on every n-gram metric and MiniLM similarity)"
+    else:
+        fate = f"left out (the captions are scored on the {captions.evaluated} others)"
+    return (
+        f"{captions.failed} failed and {captions.missing} missing (no caption record) of {captions.videos} "
+        f"videos with a reference caption: --failed {captions.failed_policy}, {fate}"
     )
 
 
@@ -872,6 +895,7 @@ def evaluate(
     # current fingerprints of the videos and digests of the multiple-choice rows, read once for all methods
     prints: dict[str, str | None] = {}
     asked: dict[tuple[str, str], str | None] = {}
+    references = MiniLMReferences()  # the reference captions' embeddings, encoded once for every method
     for name, run in runs.items():
         log.info("evaluating %s", name)
         writer = _writer_of(run)
@@ -955,12 +979,14 @@ def evaluate(
         calibrated = _calibrated(run, data_dir)
         if dataset.vqa and run.scores is not None:
             threshold, source = yes_threshold(run)
-            sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold)
+            sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold, name=name)
             if sections is not None:
                 out.vqa, out.retrieval = sections
                 out.vqa.yes_threshold_source = source
                 if calibrated is not None:
-                    cal_sections = vqa_retrieval_sections(dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD)
+                    cal_sections = vqa_retrieval_sections(
+                        dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD, name=name
+                    )
                     if cal_sections is not None:
                         uncalibrated = out.vqa.overall
                         out.vqa = cal_sections[0]
@@ -981,9 +1007,15 @@ def evaluate(
         if binary and run.scores is not None:
             out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
         if dataset.captions:
-            cap = caption_section(dataset.captions, run, binary, failed, with_minilm=captions_minilm)
+            cap = caption_section(
+                dataset.captions, run, binary, failed, with_minilm=captions_minilm, minilm_cache=references
+            )
             if cap is not None:
                 out.captions, ev.caption_rows[name] = cap
+                cap_failures = _caption_failures_warning(out.captions)
+                if cap_failures is not None:
+                    # failed captions and videos without one: said, as for binary samples, not only counted
+                    log.warning("%s: captions: %s", name, cap_failures)
         traj = trajectory_section(gt_files, run, dataset.videos(), rpe_delta_s=rpe_span_s)
         if traj is not None:
             out.trajectory, ev.trajectory_rows[name] = traj

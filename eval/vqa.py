@@ -216,6 +216,7 @@ def vqa_retrieval_sections(
     run: MethodRun,
     policy: FailedPolicy = "lowest",
     yes_threshold: float = 0.5,
+    name: str | None = None,
 ) -> tuple[VQAResult, RetrievalResult] | None:
     """The ``vqa`` and ``retrieval`` sections of one method, or None if it answered no task.
 
@@ -228,9 +229,13 @@ def vqa_retrieval_sections(
     and missing cells follow ``policy``: a task whose cells all failed is scored as wrong under
     ``lowest``.
 
+    Every warning starts with the method's name: ``name`` (the name the evaluation shows it
+    under), or ``run.name`` when None.
+
     Raises:
         ValueError: a task that lists one pair twice (:func:`_check_repeats`).
     """
+    method = run.name if name is None else name
     for (skill, task), pairs in vqa_labels.items():
         _check_repeats(skill, task, pairs)
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
@@ -262,7 +267,7 @@ def vqa_retrieval_sections(
         if pairs and not keep.any():
             undefined.append(f"{skill}/{task}")
             warnings.warn(
-                f"VQA task {skill}/{task} is undefined: every pair has a failed or missing cell "
+                f"{method}: VQA task {skill}/{task} is undefined: every pair has a failed or missing cell "
                 f"and --failed {policy} drops them",
                 UndefinedMetricWarning,
                 stacklevel=2,
@@ -290,7 +295,7 @@ def vqa_retrieval_sections(
                 else ""
             )
         )
-        log.warning("VQA/retrieval: %s", coverage)
+        log.warning("%s: VQA/retrieval: %s", method, coverage)
         note = coverage
     if policy == "drop" and counts["dropped_pairs"]:
         dropped = (
@@ -310,7 +315,7 @@ def vqa_retrieval_sections(
             "(neither cell ranks first: lost)"
         )
     if ties:
-        log.warning("VQA/retrieval: %s", "; ".join(ties))
+        log.warning("%s: VQA/retrieval: %s", method, "; ".join(ties))
         note = "; ".join(n for n in (note, *ties) if n)
     if undefined:
         note = "; ".join(
@@ -328,8 +333,8 @@ def vqa_retrieval_sections(
         ret_overall, ret_per_skill = _aggregate(per_task_ret)
     else:  # every task with records is outside the method's coverage: no figure
         warnings.warn(
-            "VQA and retrieval are undefined: every task with records has a cell outside the method's coverage "
-            "in each of its pairs",
+            f"{method}: VQA and retrieval are undefined: every task with records has a cell outside the method's "
+            "coverage in each of its pairs",
             UndefinedMetricWarning,
             stacklevel=2,
         )
