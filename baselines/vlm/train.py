@@ -21,7 +21,9 @@ resuming (a run stopped by Ctrl-C leaves no model and logs the step it reached),
 folder that already holds a model is refused unless ``overwrite`` (``--overwrite``).
 
 Micro-batches hold ``batch_size`` examples (right-padded, pixels concatenated); gradients are
-accumulated over ``grad_accum`` micro-batches per optimiser step; AdamW. ``dtype`` is the
+accumulated over ``grad_accum`` micro-batches per optimiser step, each weighted by its share of the
+step's answer tokens (:func:`accumulate_gradients`: batch 1 x accumulation 4 takes batch 4's step);
+AdamW. ``dtype`` is the
 compute dtype (default bfloat16 on GPU, float32 on CPU). With bfloat16 the trained weights are
 kept in float32 and the forward pass runs under ``torch.autocast`` (mixed precision, as
 CameraBench's DeepSpeed bf16 runs): an lr-2e-5 update is below bfloat16's resolution for most
@@ -42,7 +44,7 @@ import operator
 import random
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path
@@ -84,6 +86,7 @@ __all__ = [
     "TrainConfig",
     "TrainExample",
     "TrainResult",
+    "accumulate_gradients",
     "balanced_binary",
     "binary_label_file",
     "build_examples",
@@ -93,6 +96,7 @@ __all__ = [
     "check_pixel_budgets",
     "check_text_lengths",
     "freeze",
+    "labelled_tokens",
     "lora_rank_limit",
     "mcq_rows",
     "plan_steps",
@@ -946,20 +950,18 @@ def train(
                 if result.steps >= total_steps:
                     break
                 group = micro[k : k + config.grad_accum]
-                step_loss = 0.0
-                for batch_idx in group:
-                    batch = [encode(examples[i]) for i in batch_idx]
-                    with autocast:
-                        loss = model(**vl.model_inputs(batch)).loss
-                    if not torch.isfinite(loss):
-                        value = float(loss.detach())
-                        raise CameraBenchError(
-                            f"non-finite training loss ({value}) at step {result.steps + 1} of {total_steps} "
-                            f"(lr {config.lr}), on {_describe([examples[i] for i in batch_idx])}; stopped, nothing "
-                            f"saved to {out_dir}"
-                        )
-                    (loss / len(group)).backward()
-                    step_loss += float(loss.detach()) / len(group)
+                batches = [[encode(examples[i]) for i in batch_idx] for batch_idx in group]
+
+                def non_finite(
+                    value: float, j: int, step: int = result.steps + 1, group: list[list[int]] = group
+                ) -> CameraBenchError:
+                    return CameraBenchError(
+                        f"non-finite training loss ({value}) at step {step} of {total_steps} "
+                        f"(lr {config.lr}), on {_describe([examples[i] for i in group[j]])}; stopped, nothing "
+                        f"saved to {out_dir}"
+                    )
+
+                step_loss = accumulate_gradients(vl, model, batches, autocast, non_finite)
                 refuse_non_finite_gradients(model, params, f"step {result.steps + 1} of {total_steps}", out_dir)
                 optimizer.step()
                 scheduler.step()
@@ -1029,6 +1031,44 @@ def _describe(batch: list[TrainExample]) -> str:
     """The examples of a micro-batch, for an error message (kind and video, at most three)."""
     shown = ", ".join(f"{e.kind} example of {e.video}" for e in batch[:3])
     return shown + (f" and {len(batch) - 3} more" if len(batch) > 3 else "")
+
+
+def labelled_tokens(batch: list[Any]) -> int:
+    """The tokens of ``batch`` (encoded examples) that the loss is taken over (labels other than -100)."""
+    return sum(int((e.labels != -100).sum()) for e in batch if e.labels is not None)
+
+
+def accumulate_gradients(
+    vl: Any, model: Any, batches: list[list[Any]], autocast: Any, non_finite: Callable[[float, int], Exception]
+) -> float:
+    """Backpropagate one optimiser step's micro-batches and return the step's loss.
+
+    Each micro-batch's loss (the model's mean over its labelled tokens) is weighted by its share
+    of the step's labelled tokens, so the step's gradient is that of the mean over all of them:
+    ``--batch-size 1 --grad-accum 4`` takes the step ``--batch-size 4`` takes, as transformers'
+    Trainer does since 4.46. Averaging the micro-batches equally (before) weighted a 2-token yes/no
+    answer like a 6-token caption, and a short last micro-batch like a full one (red team R25: the
+    gradient 0.55 away, relative, from the token mean). With one micro-batch per step nothing
+    changes.
+
+    Raises:
+        the exception ``non_finite(value, j)`` builds for micro-batch ``j`` whose loss is not
+        finite (before its backward pass).
+    """
+    import torch
+
+    counts = [labelled_tokens(batch) for batch in batches]
+    total = sum(counts)
+    step_loss = 0.0
+    for j, (batch, n) in enumerate(zip(batches, counts, strict=True)):
+        weight = n / total if total else 1.0 / len(batches)
+        with autocast:
+            loss = model(**vl.model_inputs(batch)).loss
+        if not torch.isfinite(loss):
+            raise non_finite(float(loss.detach()), j)
+        (loss * weight).backward()
+        step_loss += float(loss.detach()) * weight
+    return step_loss
 
 
 def refuse_non_finite_gradients(model: Any, params: list[torch.nn.Parameter], where: str, out_dir: str | Path) -> None:
