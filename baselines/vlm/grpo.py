@@ -604,8 +604,12 @@ def _sample(model: Any, vl: QwenVL, enc: Encoded, config: GRPOConfig, eos: list[
         )
     inputs = vl.model_inputs([enc])
     pad = vl.tokenizer.pad_token_id if vl.tokenizer.pad_token_id is not None else vl.im_end_id
-    out = model.generate(
-        **inputs,
+    from transformers import GenerationConfig
+
+    # a fresh configuration, not the checkpoint's generation_config.json: a saved no_repeat_ngram_size,
+    # min_new_tokens, min_p or bad_words_ids changed the sampling while the loss scores completions as
+    # plain softmax(logits / T) samples (off-policy, with the importance ratio taken as 1; red team R25)
+    sampling = GenerationConfig(
         do_sample=True,
         temperature=config.temperature,
         top_k=0,
@@ -617,6 +621,14 @@ def _sample(model: Any, vl: QwenVL, enc: Encoded, config: GRPOConfig, eos: list[
         eos_token_id=eos,
         pad_token_id=pad,
     )
+    # generate fills the values left unset from the model's own configuration (the transformers model
+    # under a LoRA wrapper): an empty one there leaves only the sampling's
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    saved, hf.generation_config = hf.generation_config, GenerationConfig()
+    try:
+        out = model.generate(**inputs, generation_config=sampling)
+    finally:
+        hf.generation_config = saved
     completions = []
     is_eos = torch.isin(out[:, len(enc) :], torch.tensor(eos, device=out.device))
     for seq, ends in zip(out[:, len(enc) :].cpu(), is_eos.cpu(), strict=True):
