@@ -816,6 +816,7 @@ def grpo(
             "stage": "grpo",
             "base_model": str(Path(model_dir).resolve()),
             "config": asdict(config),
+            "resolved": {"device": str(vl.device), "dtype": str(compute_dtype).removeprefix("torch.")},
             "num_prompts": len(prompts),
             "steps": config.steps,
             "history": [asdict(s) for s in result.history],

@@ -978,6 +978,15 @@ def train(
             "stage": "sft",
             "base_model": str(Path(model_dir).resolve()),
             "config": asdict(config),
+            # what the settings asked for resolved to (red team R25: "device": null, "dtype": null and a
+            # warm-up fraction of 0.05 that ran as 0 steps were all the file said)
+            "resolved": {
+                "device": str(vl.device),
+                "dtype": str(compute_dtype).removeprefix("torch."),
+                "warmup_steps": warmup_steps,
+                "total_steps": total_steps,
+                "schedule": "cosine with linear warm-up (transformers get_cosine_schedule_with_warmup)",
+            },
             "num_examples": result.num_examples,
             "steps": result.steps,
             "epoch_losses": result.epoch_losses,

@@ -52,3 +52,22 @@ def test_batch_one_times_accumulation_four_takes_batch_fours_step(
         (vl.model(**vl.model_inputs([e])).loss / len(encs)).backward()
     equal = torch.cat([p.grad.flatten() for p in vl.model.parameters() if p.grad is not None])
     assert float((equal - full).norm() / full.norm()) > 0.05
+
+
+def test_camerabench_train_json_records_what_the_settings_resolved_to(
+    tiny_ckpt: Path, tiny_data: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """Red team R25: the file said ``"device": null, "dtype": null`` and a warm-up fraction of 0.05
+    that ran as 0 steps of 4."""
+    import json
+
+    from camerabench.baselines.vlm.train import TrainConfig, train
+
+    config = TrainConfig(epochs=1, lr=1e-4, warmup=0.3, batch_size=4, captions=False, mcq=False)
+    result = train(tiny_data[0], tiny_ckpt, tmp_path / "ft", config)
+    info = json.loads((tmp_path / "ft" / "camerabench_train.json").read_text())
+    assert info["config"]["device"] is None and info["config"]["dtype"] is None  # as asked
+    resolved = info["resolved"]
+    assert resolved["device"] == "cpu" and resolved["dtype"] == "float32"  # CPU's compute dtype
+    assert resolved["total_steps"] == result.steps
+    assert resolved["warmup_steps"] == min(round(0.3 * result.steps), result.steps - 1)
