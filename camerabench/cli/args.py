@@ -25,6 +25,7 @@ __all__ = [
     "MAX_SEED",
     "NEGATIVE_NUMBER",
     "bounded_int",
+    "float_within",
     "fraction",
     "non_negative_int",
     "path_arg",
@@ -64,6 +65,29 @@ def _int(text: str, why: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}") from None
+
+
+def float_within(low_open: float, high: float) -> Callable[[str], float]:
+    """An argument type for a finite number in ``(low_open, high]``.
+
+    Example:
+        >>> float_within(0, 1000)("8")
+        8.0
+        >>> float_within(0, 1000)("1e9")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a finite number > 0 and <= 1000, got '1e9'
+    """
+
+    def parse(text: str) -> float:
+        why = f"a finite number > {low_open:g} and <= {high:g}"
+        value = _float(text, why)
+        if not low_open < value <= high:
+            raise argparse.ArgumentTypeError(f"must be {why}, got {text!r}")
+        return value
+
+    parse.__name__ = "float_within"  # argparse names the type by it in its own messages
+    return parse
 
 
 def positive_float(text: str) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 from camerabench.baselines.fusion import DEFAULT_N_SPLITS
 from camerabench.baselines.vlm.config import MAX_TEMPERATURE, MIN_TEMPERATURE, GRPOConfig, TrainConfig
-from camerabench.cli.args import fraction, path_arg, positive_float, positive_int, torch_seed
+from camerabench.cli.args import float_within, fraction, path_arg, positive_float, positive_int, torch_seed
 from camerabench.cli.method_flags import GivenOnce
 from camerabench.errors import CameraBenchError
 
@@ -109,24 +109,8 @@ def _non_negative_float(text: str) -> float:
 MAX_SAMPLE_FPS = 1000.0
 
 
-def _sample_fps(text: str) -> float:
-    """A frame rate to sample videos at: a finite number > 0 and at most :data:`MAX_SAMPLE_FPS`.
-
-    Example:
-        >>> _sample_fps("8")
-        8.0
-        >>> _sample_fps("1e9")
-        Traceback (most recent call last):
-        ...
-        argparse.ArgumentTypeError: must be a finite number > 0 and <= 1000, got '1e9'
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= MAX_SAMPLE_FPS):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0 and <= {MAX_SAMPLE_FPS:g}, got {text!r}")
-    return value
+#: ``--sample-fps``: a finite number > 0 and at most :data:`MAX_SAMPLE_FPS`.
+_sample_fps = float_within(0.0, MAX_SAMPLE_FPS)
 
 
 def _temperature(text: str) -> float:
