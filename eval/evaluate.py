@@ -984,8 +984,8 @@ def evaluate(
                 out.vqa, out.retrieval = sections
                 out.vqa.yes_threshold_source = source
                 if calibrated is not None:
-                    cal_sections = vqa_retrieval_sections(
-                        dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD, name=name
+                    cal_sections = vqa_retrieval_sections(  # the same cells: their coverage warned of above
+                        dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD, name=name, warn_coverage=False
                     )
                     if cal_sections is not None:
                         uncalibrated = out.vqa.overall

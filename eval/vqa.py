@@ -217,6 +217,7 @@ def vqa_retrieval_sections(
     policy: FailedPolicy = "lowest",
     yes_threshold: float = 0.5,
     name: str | None = None,
+    warn_coverage: bool = True,
 ) -> tuple[VQAResult, RetrievalResult] | None:
     """The ``vqa`` and ``retrieval`` sections of one method, or None if it answered no task.
 
@@ -230,7 +231,9 @@ def vqa_retrieval_sections(
     ``lowest``.
 
     Every warning starts with the method's name: ``name`` (the name the evaluation shows it
-    under), or ``run.name`` when None.
+    under), or ``run.name`` when None. ``warn_coverage=False`` keeps the coverage warning to the
+    section's note (a second pass over the same cells, calibrated: the pairs outside the method's
+    coverage are the same, and were warned of once).
 
     Raises:
         ValueError: a task that lists one pair twice (:func:`_check_repeats`).
@@ -295,7 +298,8 @@ def vqa_retrieval_sections(
                 else ""
             )
         )
-        log.warning("%s: VQA/retrieval: %s", method, coverage)
+        if warn_coverage:
+            log.warning("%s: VQA/retrieval: %s", method, coverage)
         note = coverage
     if policy == "drop" and counts["dropped_pairs"]:
         dropped = (
