@@ -86,3 +86,27 @@ def test_the_command_line_prints_its_own_info_and_every_warning(tmp_path):
     assert "own progress" in quiet.stderr and "third-party warning" in quiet.stderr
     assert "third-party chatter" not in quiet.stderr
     assert "third-party chatter" in loud.stderr and "own progress" in loud.stderr
+
+
+def test_python_dash_m_camerabench_runs_the_same_command_line(tmp_path):
+    """``python -m camerabench`` is the installed ``camerabench``: same commands, same output."""
+    top = subprocess.run([sys.executable, "-m", "camerabench", "taxonomy", "--json"], capture_output=True, text=True)
+    assert top.returncode == 0, top.stderr
+    assert json.loads(top.stdout) == json.loads(run_cli("taxonomy", "--json").stdout)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "camerabench",
+            "predict",
+            "--data",
+            str(tmp_path / "nope"),
+            "--method",
+            "dummy",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1 and "nope: dataset folder not found" in bad.stderr
