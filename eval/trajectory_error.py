@@ -76,13 +76,27 @@ later (within half the coarser sampling step), as the TUM benchmark's ``evaluate
 ``--delta_unit s``, and has evo's RPE measure those pairs: the same span whatever the frame rates
 (``rpe_step_s`` is then about ``rpe_delta_s``). Poses finding no partner across a gap are counted in
 ``rpe_gap_pairs``. The default (None) keeps the consecutive-pose RPE described above.
+
+Scene cuts: a synthetic clip with a cut has ground truth in two unrelated world frames (the
+camera "turns" 158 degrees and jumps 6.8 m at the cut), and no alignment of one trajectory across
+it means anything. Its npz records where each shot starts (:data:`GT_SHOT_STARTS`, written by
+``camerabench synth`` since generator version 4). Such a clip is evaluated within one shot: the
+shot every estimated pose lies in (the ``fast`` method estimates the longest shot), its record
+carrying ``shot_frames`` ``[start, stop)`` and a note; an estimate with poses in more than one shot
+fails with the reason (no errors, left out of the means). One warning counts the clips restricted
+and one those left out (``failed`` counts the latter). The ground truth of older datasets, and a
+TUM ``.txt`` ground truth, records no cut: it is evaluated whole (their manifest's
+``nuisances.cut_frame`` names the cut). A cut is not guessed from a jump in the poses: a whip pan
+or a low frame rate jumps too.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import unicodedata
+import zipfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -99,6 +113,7 @@ from camerabench.trajectory_formats import load_npz, read_tum, to_evo
 
 __all__ = [
     "COLLINEAR_RATIO",
+    "GT_SHOT_STARTS",
     "MIN_MATCHED",
     "MIN_OVERLAP",
     "MIN_RPE_PAIRS",
@@ -106,6 +121,7 @@ __all__ = [
     "STATIC_FLOOR",
     "STATIC_RATIO",
     "UNIT_RATIO",
+    "gt_shot_starts",
     "gt_trajectories",
     "orientation_sim3",
     "trajectory_errors",
@@ -673,6 +689,68 @@ def _load_gt(path: Path) -> Trajectory:
     return load_npz(path) if path.suffix == ".npz" else read_tum(path)
 
 
+#: The key of a ground-truth npz's shot starts (frame indices where each shot begins, ``[0, cut]``
+#: for a clip with a scene cut), as :mod:`camerabench.synth.generate` writes it (its
+#: ``GT_SHOT_STARTS``: eval does not import synth).
+GT_SHOT_STARTS = "shot_starts"
+
+
+def gt_shot_starts(path: Path, num_poses: int) -> list[int]:
+    """The frame indices where the shots of the ground truth ``path`` (``num_poses`` poses) start:
+    :data:`GT_SHOT_STARTS` of an npz, ``[0]`` (one shot) when the file records none.
+
+    Raises:
+        FileFormatError: the npz cannot be read, or its shot starts are not increasing integer frame
+            indices starting at 0 and below ``num_poses``.
+    """
+    if path.suffix != ".npz":
+        return [0]
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if GT_SHOT_STARTS not in data.files:
+                return [0]
+            value = np.asarray(data[GT_SHOT_STARTS])
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise FileFormatError(path, f"cannot read npz: {exc}") from exc
+    if (
+        value.ndim != 1
+        or value.size == 0
+        or value.dtype.kind not in "iu"
+        or int(value[0]) != 0
+        or bool((np.diff(value) <= 0).any())
+        or int(value[-1]) >= num_poses
+    ):
+        raise FileFormatError(
+            path,
+            f"{GT_SHOT_STARTS} must be increasing integer frame indices from 0 below its {num_poses} poses, "
+            f"got {value.tolist()!r} (dtype {value.dtype})",
+        )
+    return [int(v) for v in value]
+
+
+def _shot_of(est: Trajectory, ref: Trajectory, starts: list[int]) -> tuple[int, int] | str:
+    """``(start, stop)`` of the ground-truth shot every estimated pose lies in (within half a
+    ground-truth frame gap of its first and last time), or why there is none."""
+    ts = ref.timestamps
+    tol = 0.5 * float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+    bounds = [*starts, len(ts)]
+    lo, hi = float(est.timestamps.min()), float(est.timestamps.max())
+    for start, stop in itertools.pairwise(bounds):
+        if lo >= ts[start] - tol and hi <= ts[stop - 1] + tol:
+            return start, stop
+    shots = ", ".join(f"frames {a}-{b - 1} ({_span(ts[a:b])})" for a, b in itertools.pairwise(bounds))
+    return (
+        f"the ground truth has a scene cut (shots: {shots}; the shots are in unrelated world frames) and the "
+        f"estimate's poses ({_span(est.timestamps)}) do not lie within one shot: no alignment across a cut "
+        f"means anything (estimate one shot, as the fast method does the longest)"
+    )
+
+
+def _shot_part(traj: Trajectory, start: int, stop: int) -> Trajectory:
+    intrinsic = None if traj.intrinsic is None else traj.intrinsic[start:stop]
+    return Trajectory(traj.cam_c2w[start:stop], intrinsic, traj.timestamps[start:stop], meta=dict(traj.meta))
+
+
 def trajectory_section(
     gt_files: Mapping[str, Path],
     run: MethodRun,
@@ -730,8 +808,17 @@ def trajectory_section(
             row.update({"status": "failed" if reason else "missing", "reason": reason or "no trajectory file"})
             rows.append(row)
             continue
+        starts: list[int] = [0]
+        shot: tuple[int, int] | str | None = None
         try:
-            errors = trajectory_errors(load_npz(est_path), _load_gt(gt_path), rpe_delta_s=rpe_delta_s)
+            est, ref = load_npz(est_path), _load_gt(gt_path)
+            starts = gt_shot_starts(gt_path, len(ref))
+            shot = _shot_of(est, ref, starts) if len(starts) > 1 else None
+            if isinstance(shot, str):
+                raise ValueError(shot)
+            if shot is not None:
+                ref = _shot_part(ref, *shot)
+            errors = trajectory_errors(est, ref, rpe_delta_s=rpe_delta_s)
         except FileFormatError as exc:  # names its file
             log.warning("%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), exc)
             row.update({"status": "failed", "reason": str(exc)})
@@ -741,10 +828,37 @@ def trajectory_section(
                 "%s: trajectory of %s cannot be evaluated: %s", escaped_text(run.name), escaped_text(stem), reason
             )
             row.update({"status": "failed", "reason": reason})
+            if isinstance(shot, str):
+                row["scene_cut"] = True
         else:
             row.update({"status": "ok", **errors})
+            if isinstance(shot, tuple):
+                note = (
+                    f"the ground truth has a scene cut (shots start at frames {starts}): evaluated within its shot "
+                    f"of frames {shot[0]}-{shot[1] - 1}, where the estimate lies"
+                )
+                row.update({"shot_frames": list(shot), "note": "; ".join(filter(None, (note, row.get("note"))))})
         rows.append(row)
     ok = [r for r in rows if r["status"] == "ok"]
+    restricted = [r["clip"] for r in ok if "shot_frames" in r]
+    if restricted:
+        log.warning(
+            "%s: %d of %d evaluated trajectories have a scene cut in their ground truth, e.g. %s: evaluated within "
+            "the one shot their estimate lies in (each clip's shot_frames and note say which)",
+            escaped_text(run.name),
+            len(restricted),
+            len(ok),
+            escaped_text(restricted[0]),
+        )
+    across = [r["clip"] for r in rows if r.get("scene_cut")]
+    if across:
+        log.warning(
+            "%s: %d clip(s) with a scene cut in their ground truth have an estimate spanning more than one shot, "
+            "e.g. %s: not evaluated (no errors; counted as failed, each clip's reason says why)",
+            escaped_text(run.name),
+            len(across),
+            escaped_text(across[0]),
+        )
     partial = [r["clip"] for r in ok if r.get("partial")]
     if partial:
         log.warning(

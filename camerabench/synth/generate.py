@@ -89,9 +89,11 @@ __all__ = [
     "CLIP_DURATION_S",
     "GENERATOR",
     "GT_LENS_K1",
+    "GT_SHOT_STARTS",
     "RenderedClip",
     "generate_dataset",
     "gt_lens_k1",
+    "gt_motion",
     "render_clip",
 ]
 
@@ -103,7 +105,10 @@ GENERATOR = "camerabench.synth"
 #: large-subject clips are dynamic scenes, scene cuts answer neither scene question, the 30 s
 #: pan-hold-back clips are slow): a dataset of version 2 is refused by ``camerabench demo``
 #: (regenerate it), never mixed with version 3 labels.
-GENERATOR_VERSION = "3"
+#: 4: the hard preset's low-parallax translations are labelled slow (they appear slower than a
+#: standard slow move), the random extras repeat no pair before every pair is drawn, and a scene
+#: cut's ground truth records its shots (``shot_starts``; ``gt_motion`` is its longest shot's).
+GENERATOR_VERSION = "4"
 CLIP_DURATION_S = 2.5
 _SUPERSAMPLE = 2
 
@@ -575,11 +580,12 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
     root = Path(out)
     stem = _clip_stem(index, spec)
     write_video(root / "videos" / f"{stem}.mp4", clip.frames, float(spec.fps or fps), crf=spec.crf)
-    _save_gt_npz(root / "gt" / f"{stem}.npz", clip.trajectory, spec.lens_k1)
+    starts = _shot_starts(clip)
+    _save_gt_npz(root / "gt" / f"{stem}.npz", clip.trajectory, spec.lens_k1, starts)
     write_tum(root / "gt" / f"{stem}.txt", clip.trajectory)
     return {
         "frames": len(clip.frames),
-        "gt_motion": relative_motion(clip.trajectory.cam_c2w, clip.trajectory.focal_px),
+        "gt_motion": gt_motion(clip.trajectory, starts),
         "shot": _shot(clip, f"{stem}.mp4", size).to_dict(),
         "nuisances": clip.nuisances,
         "render_s": t1 - t0,
@@ -593,12 +599,51 @@ def _render_job(job: tuple[ClipSpec, int, int, tuple[int, int], float, str]) -> 
 GT_LENS_K1 = "lens_k1"
 
 
-def _save_gt_npz(path: Path, traj: Trajectory, lens_k1: float) -> None:
+#: The key of a scene-cut clip's shot starts in its ground-truth npz: the frame indices where
+#: each shot begins (``[0, cut]``), the poses of different shots being in unrelated world frames
+#: (a camera pose across a cut is no motion). Written only for clips with a cut (the other clips'
+#: files are as before, one shot); :data:`camerabench.eval.trajectory_error.GT_SHOT_STARTS` reads
+#: it under the same name. :func:`~camerabench.trajectory_formats.load_npz` and
+#: :attr:`~camerabench.trajectory.Trajectory.meta` do not carry it (their npz keys are the arrays,
+#: ``scene_depth`` and the focal flag), and the TUM ``.txt`` beside it cannot: an older dataset's
+#: cut is in its manifest (``nuisances.cut_frame``) only.
+GT_SHOT_STARTS = "shot_starts"
+
+
+def _shot_starts(clip: RenderedClip) -> list[int]:
+    """The frame indices where the shots of a rendered clip start (``[0]``: no cut)."""
+    cut = clip.nuisances.get("cut_frame")
+    return [0] if cut is None else [0, int(cut)]
+
+
+def _longest_shot(starts: list[int], n: int) -> tuple[int, int]:
+    """``(start, stop)`` of the longest shot (the earliest among equals), as the ``fast``
+    estimator picks the shot it estimates."""
+    bounds = [*starts, n]
+    lengths = np.diff(bounds)
+    i = int(np.argmax(lengths))
+    return bounds[i], bounds[i + 1]
+
+
+def gt_motion(traj: Trajectory, starts: list[int]) -> dict[str, Any]:
+    """The manifest's ``gt_motion`` of a clip whose shots start at frames ``starts``: the last
+    frame relative to the first (:func:`~camerabench.synth.specs.relative_motion`); for a clip
+    with a scene cut, of its longest shot, whose ``[start, stop)`` frames ``shot_frames`` gives
+    (across the cut the two poses are in unrelated world frames: a 143 degree "pan" was reported)."""
+    if len(starts) < 2:
+        return relative_motion(traj.cam_c2w, traj.focal_px)
+    start, stop = _longest_shot(starts, len(traj))
+    focal = None if traj.focal_px is None else traj.focal_px[start:stop]
+    return {**relative_motion(traj.cam_c2w[start:stop], focal), "shot_frames": [start, stop]}
+
+
+def _save_gt_npz(path: Path, traj: Trajectory, lens_k1: float, starts: list[int]) -> None:
     """A clip's ground truth: the arrays :func:`~camerabench.trajectory_formats.save_npz` writes
     (``cam_c2w``, ``intrinsic``, ``timestamps``, read by
     :func:`~camerabench.trajectory_formats.load_npz`, which reads no other) and :data:`GT_LENS_K1`,
     the barrel distortion the frames were drawn through (``r_d = r (1 + k1 r^2)``): without it the
-    frames could not be undistorted nor a method evaluated with the true camera model."""
+    frames could not be undistorted nor a method evaluated with the true camera model; and, for a
+    clip with a scene cut, :data:`GT_SHOT_STARTS`."""
     assert traj.intrinsic is not None  # rendered clips always have intrinsics
     arrays: dict[str, Any] = {
         "cam_c2w": traj.cam_c2w,
@@ -606,6 +651,8 @@ def _save_gt_npz(path: Path, traj: Trajectory, lens_k1: float) -> None:
         "intrinsic": traj.intrinsic,
         GT_LENS_K1: np.float64(lens_k1),
     }
+    if len(starts) > 1:
+        arrays[GT_SHOT_STARTS] = np.asarray(starts, dtype=np.int64)
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
 
@@ -1075,11 +1122,15 @@ def _check_stats(out: Path, index: int, spec: ClipSpec, fps: float, stats: Mappi
     try:
         with np.load(gt, allow_pickle=False) as data:
             traj = Trajectory(data["cam_c2w"], data["intrinsic"], data["timestamps"])
+            starts = [int(v) for v in data[GT_SHOT_STARTS]] if GT_SHOT_STARTS in data.files else [0]
     except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         return f"gt/{gt.name} cannot be read ({exc})"
     if len(traj) != frames:
         return f"its frame count {frames} is not the {len(traj)} poses of gt/{gt.name}"
-    motion = json.loads(json.dumps(relative_motion(traj.cam_c2w, traj.focal_px)))
+    cut = stats["nuisances"].get("cut_frame")
+    if starts != ([0] if cut is None else [0, cut]):
+        return f"the shot starts {starts} of gt/{gt.name} are not those of its cut ({cut})"
+    motion = json.loads(json.dumps(gt_motion(traj, starts)))
     if _as_json(motion) != _as_json(stats["gt_motion"]):
         return f"its gt_motion is not the motion of gt/{gt.name}"
     return ""
@@ -1368,6 +1419,12 @@ def _write_labels(
                 "caption": caption(c.spec),
                 "frames": stats[i]["frames"],
                 **({"nuisances": stats[i]["nuisances"]} if stats[i].get("nuisances") else {}),
+                # a scene cut: the frames where each shot starts (as the ground truth's npz records them)
+                **(
+                    {GT_SHOT_STARTS: [0, stats[i]["nuisances"]["cut_frame"]]}
+                    if "cut_frame" in stats[i].get("nuisances", {})
+                    else {}
+                ),
                 "gt_motion": stats[i]["gt_motion"],
             }
             for i, c in enumerate(clips)

@@ -8,6 +8,21 @@ full set adds seeded random compositions).
 
 ``hard``: one knob per failure mode CameraBench reports for SfM, each on a few motions;
 every clip records ``failure_mode`` and its ``knobs``.
+
+The taxonomy's speed (``slow`` / ``regular`` / ``fast``) is how fast the motion appears
+(taxonomy/primitives.yaml: "noticeable motion but at a slow/fast motion speed"), not the size of the
+move in metres. The low-parallax knob's translations (:func:`_low_parallax_speed`) move the fast
+class's 4x in a scene 15x farther away: their image motion is what a move of 4/15 of the fast
+magnitude shows in a standard scene, 0.48 m for the truck (the slow class's is 0.6 m), 0.59 m for
+the dolly (slow: 0.8 m) and 0.27 m for the pedestal (slow: 0.4 m). Measured at 160x96 (red team
+R28): 6.5 px of image motion for ``low_parallax_move_right_fast`` against 9.7 px for a standard slow
+truck, a log-scale expansion of 0.06 for ``low_parallax_move_in_fast`` against 0.10 for a slow dolly
+in. The three (``low_parallax_move_right_fast``, ``_move_in_fast``, ``_move_up_fast``) were labelled
+``fast`` ("moves right quickly", positives of "fast"); they are labelled ``slow``, as the changing-
+motion knob's pans slower than a standard slow pan are (the clip names keep ``_fast``, the size of
+the move, so that their files keep their names). The ``Speed`` of a clip cannot be left ambiguous:
+:class:`~camerabench.synth.specs.ClipSpec` and the captions and VQA predicates of
+:mod:`camerabench.synth.annotate` take one of the three classes.
 """
 
 from __future__ import annotations
@@ -27,6 +42,7 @@ __all__ = [
     "MAGNITUDES",
     "MINOR_MAGNITUDES",
     "PRESETS",
+    "extra_pairs",
     "lens_k1_for_size",
     "preset_specs",
 ]
@@ -123,9 +139,26 @@ def _with_knob(spec: ClipSpec, knob: str, **changes: object) -> ClipSpec:
     return dataclasses.replace(spec, name=f"{knob}_{spec.name}", failure_mode=knob, knobs=knobs, **changes)  # type: ignore[arg-type]
 
 
+#: the low-parallax knob's scene distance and translation factors
+LOW_PARALLAX_SCENE_SCALE = 15.0
+LOW_PARALLAX_TRANSLATION_FACTOR = 4.0
+
+
+def _low_parallax_speed(moves: tuple[tuple[Primitive, float], ...], speed: Speed) -> Speed:
+    """The speed a low-parallax clip's motion appears at: a translation ``t`` in a scene
+    :data:`LOW_PARALLAX_SCENE_SCALE` times farther moves the image as ``t / scale`` does in a
+    standard scene; below the slow class's magnitude it is slow (the module's docstring gives the
+    measured figures). Rotations do not depend on the scene's distance: their speed is kept."""
+    translations = [(p, m) for p, m in moves if p.is_translation]
+    if translations and all(m / LOW_PARALLAX_SCENE_SCALE < _mag(p, Speed.SLOW) for p, m in translations):
+        return Speed.SLOW
+    return speed
+
+
 def _hard() -> list[ClipSpec]:
     out: list[ClipSpec] = []
     # low parallax: the scene is 15x farther; translations are 4x larger so they stay visible
+    # (and then appear slower than a standard slow move: labelled slow, _low_parallax_speed)
     for spec in [
         _simple(P.PAN_LEFT, Speed.REGULAR),
         _simple(P.MOVE_RIGHT, Speed.FAST),
@@ -134,8 +167,9 @@ def _hard() -> list[ClipSpec]:
         _simple(P.TILT_UP, Speed.REGULAR),
         _simple(P.MOVE_UP, Speed.FAST),
     ]:
-        moves = tuple((p, m * 4 if p.is_translation else m) for p, m in spec.moves)
-        out.append(_with_knob(spec, "low_parallax", scene_scale=15.0, moves=moves))
+        moves = tuple((p, m * LOW_PARALLAX_TRANSLATION_FACTOR if p.is_translation else m) for p, m in spec.moves)
+        speed = _low_parallax_speed(moves, spec.speed)
+        out.append(_with_knob(spec, "low_parallax", scene_scale=LOW_PARALLAX_SCENE_SCALE, moves=moves, speed=speed))
     for spec in [
         _simple(P.PAN_RIGHT, Speed.REGULAR),
         _simple(P.MOVE_IN, Speed.REGULAR),
@@ -347,7 +381,8 @@ def preset_specs(
     Args:
         preset: ``standard`` or ``hard``.
         clips: how many (default: the full preset). Fewer takes the first ``clips``; more
-            appends random compositions of two primitives drawn from ``seed``.
+            appends random compositions of two primitives drawn from ``seed``, without
+            repeating a pair until every pair (:func:`extra_pairs`) has been drawn.
         seed: seed for the random extras.
         size: the frame size (width, height) the clips are rendered at: the lens knob's clips get
             :func:`lens_k1_for_size` (default: :data:`LENS_K1`, which folds back in frames taller
@@ -374,15 +409,33 @@ def preset_specs(
         return specs[:clips]
     rng = np.random.default_rng([seed, 7])
     extra: list[ClipSpec] = []
-    axes_used: set[str]
+    pairs = extra_pairs()
+    pool: list[tuple[Primitive, Primitive]] = []
     while len(specs) + len(extra) < clips:
-        first, second = rng.choice(len(_DIRECTIONS), size=2, replace=False)
-        p1, p2 = _DIRECTIONS[int(first)], _DIRECTIONS[int(second)]
-        axes_used = {p1.axis, p2.axis}
-        if len(axes_used) < 2:  # opposite directions on one axis cancel out
-            continue
-        if frozenset((p1, p2)) in ARC_LIKE_PAIRS:  # an arc or crane, labelled as two clear moves
-            continue
+        # every pair once (in a random order) before any repeats: random draws with replacement
+        # repeated pairs (seed 1, 90 clips: tilt_down + pan_left three times)
+        if not pool:
+            pool = [pairs[int(i)] for i in rng.permutation(len(pairs))]
+        p1, p2 = pool.pop()
+        if rng.integers(2):
+            p1, p2 = p2, p1
         speed = [Speed.SLOW, Speed.REGULAR, Speed.FAST][int(rng.integers(3))]
         extra.append(_combo((p1, p2), speed))
     return specs + extra
+
+
+def extra_pairs() -> list[tuple[Primitive, Primitive]]:
+    """The two-move compositions the random extras of :func:`preset_specs` draw from: every
+    unordered pair of direction primitives on two different axes (opposite directions on one axis
+    cancel out) that is not in :data:`ARC_LIKE_PAIRS` (an arc or crane, labelled as two clear moves).
+
+    Example:
+        >>> len(extra_pairs())
+        80
+    """
+    return [
+        (p1, p2)
+        for i, p1 in enumerate(_DIRECTIONS)
+        for p2 in _DIRECTIONS[i + 1 :]
+        if p1.axis != p2.axis and frozenset((p1, p2)) not in ARC_LIKE_PAIRS
+    ]

@@ -1007,7 +1007,11 @@ def raw_annotation(spec: ClipSpec) -> RawAnnotation:
     A scene cut is a shot transition (every label ambiguous, the taxonomy's rule 1). A move that
     goes there and back (profile ``there_hold_back``) is annotated with both directions ``yes``
     and movement ``major_complex`` (its direction changes), so under rule 4 every other
-    direction is ambiguous.
+    direction is ambiguous. A ``minor`` move stays ``minor`` whatever its profile: the taxonomy's
+    movement answer (no / minor / major_simple / major_complex) splits only a major movement into
+    simple and complex, and a motion too small to name has no direction an annotator could see
+    change; under rule 4 every direction of a minor movement, even a "yes", is ambiguous (a minor
+    pan there and back was labelled a clear Pan_Left and Pan_Right).
     """
     if spec.scene_cut:
         return RawAnnotation(steadiness(spec), Movement.MAJOR_COMPLEX, shot_transition=True)
@@ -1016,7 +1020,8 @@ def raw_annotation(spec: ClipSpec) -> RawAnnotation:
     movement = Movement.MINOR if spec.minor else Movement.MAJOR_SIMPLE
     directions: dict[Primitive, Answer] = {p: "yes" for p, _ in spec.moves}
     if spec.profile == "there_hold_back":
-        movement = Movement.MAJOR_COMPLEX
+        if not spec.minor:
+            movement = Movement.MAJOR_COMPLEX
         for p, _ in spec.moves:
             back = p.opposite
             if back is not None:
