@@ -86,10 +86,15 @@ from camerabench.taxonomy import Primitive
 
 __all__ = [
     "DEFAULT_THRESHOLD_SOURCE",
+    "MAX_N_BOOTSTRAP",
+    "MAX_SEED",
     "Evaluation",
     "changed_videos",
     "changed_videos_note",
+    "check_folder_arg",
+    "check_n_bootstrap",
     "check_rpe_span",
+    "check_seed",
     "evaluate",
     "evaluate_run",
     "geometric_threshold_note",
@@ -105,6 +110,16 @@ log = logging.getLogger(__name__)
 #: below it the 95% interval's ends are the extreme resamples, and an interval from a handful of
 #: them need not even hold the point estimate.
 MIN_RESAMPLES_FOR_CI = 40
+
+#: The most bootstrap resamples an evaluation takes (100 times the default): the resamples are held in
+#: memory at once, so a mistyped count would end in a traceback from the allocator, or an evaluation
+#: that never finishes. ``camerabench evaluate/report --bootstrap`` has the same cap (the command line
+#: cannot import this module when it builds its parser, so it states ``100 * DEFAULT_N_BOOTSTRAP``
+#: itself; a test holds the two equal).
+MAX_N_BOOTSTRAP = 100 * DEFAULT_N_BOOTSTRAP
+
+#: The largest bootstrap seed: the bootstrap cache keys a resample by its seed as a 64-bit integer.
+MAX_SEED = 2**63 - 1
 
 DEFAULT_YES_THRESHOLD = 0.5
 #: The metric sections of a MethodResult (a method with none of them got no number).
@@ -815,6 +830,47 @@ def check_rpe_span(rpe_span_s: Any, name: str = "rpe_span_s") -> float | None:
     return float(rpe_span_s)
 
 
+def _whole_number(value: Any, name: str, lowest: int, highest: int, meaning: str) -> int:
+    """``value`` as an int in ``[lowest, highest]``; TypeError (not an integer) or ValueError (out of range)."""
+    why = f"{name} must be an integer from {lowest} to {highest} ({meaning})"
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        # a float (1.5, 10.0), a string ("10") or a boolean (True) was taken deep inside the bootstrap
+        raise TypeError(f"{why}, got {type(value).__name__} {value!r}")
+    number = int(value)
+    if not lowest <= number <= highest:
+        raise ValueError(f"{why}, got {number}")
+    return number
+
+
+def check_n_bootstrap(n_bootstrap: Any, name: str = "n_bootstrap") -> int:
+    """``n_bootstrap`` as an int from 0 (no confidence intervals or paired tests: NaN) to
+    :data:`MAX_N_BOOTSTRAP`.
+
+    Raises:
+        TypeError: it is not an integer (a float, a string, a boolean), naming ``name``.
+        ValueError: it is below 0 or above :data:`MAX_N_BOOTSTRAP`.
+    """
+    return _whole_number(n_bootstrap, name, 0, MAX_N_BOOTSTRAP, "0: no confidence intervals")
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """``seed`` as an int from 0 to :data:`MAX_SEED`.
+
+    Raises:
+        TypeError: it is not an integer, naming ``name``.
+        ValueError: it is below 0 or above :data:`MAX_SEED`.
+    """
+    return _whole_number(seed, name, 0, MAX_SEED, "the bootstrap's random seed")
+
+
+def check_folder_arg(folder: Any, name: str) -> Path:
+    """``folder`` (a str or a path) as a Path; TypeError naming ``name`` for None or anything else
+    (``evaluate(None, RUN)`` was pathlib's "expected str, bytes or os.PathLike object, not NoneType")."""
+    if not isinstance(folder, str | os.PathLike):
+        raise TypeError(f"{name} must be a folder (a str or a path), got {type(folder).__name__} {folder!r}")
+    return Path(folder)
+
+
 def evaluate(
     data_dir: str | Path,
     run_dir: str | Path,
@@ -831,8 +887,10 @@ def evaluate(
         run_dir: run folder holding one subfolder per method.
         failed: ``"lowest"`` (failed and missing samples ranked below every score, counted)
             or ``"drop"`` (left out; methods are then scored on different samples).
-        n_bootstrap: resamples for the 95% confidence intervals and the paired tests.
-        seed: bootstrap seed.
+        n_bootstrap: resamples for the 95% confidence intervals and the paired tests, from 0 to
+            :data:`MAX_N_BOOTSTRAP`; 0: none are drawn, and every interval, paired difference
+            interval and p-value is NaN (undefined, not a zero-width interval).
+        seed: bootstrap seed, from 0 to :data:`MAX_SEED`.
         captions_minilm: compute the MiniLM caption similarities (loads a sentence model).
         rpe_span_s: RPE over pose pairs this many seconds apart, the same span at every frame
             rate (:func:`~camerabench.eval.trajectory_error.trajectory_errors`' ``rpe_delta_s``);
@@ -845,13 +903,17 @@ def evaluate(
         (``Pan_Left``), skill keys folder names.
 
     Raises:
-        ValueError: unknown failed-sample policy.
+        TypeError: ``data_dir`` or ``run_dir`` is not a str or a path (None), ``n_bootstrap`` or
+            ``seed`` is not an integer (raised before anything is read).
+        ValueError: unknown failed-sample policy; ``n_bootstrap`` or ``seed`` out of its range.
         CameraBenchError: ``rpe_span_s`` is not a finite number of seconds above 0 (raised
             before anything is read).
         FileFormatError: RUN is not a run folder, a file in it or in DATA is malformed, or an
             answer record without a table matches rows of several multiple-choice tables.
         CameraBenchError: DATA has no labels and no ground-truth trajectories.
     """
+    data_dir, run_dir = check_folder_arg(data_dir, "data_dir"), check_folder_arg(run_dir, "run_dir")
+    n_bootstrap, seed = check_n_bootstrap(n_bootstrap), check_seed(seed)
     rpe_span_s = check_rpe_span(rpe_span_s)
     failed = check_failed_policy(failed)
     dataset = Dataset(data_dir)
@@ -1066,7 +1128,7 @@ def evaluate_run(
     """Every metric for every method in RUN on every label file present in DATA, as a dict.
 
     The dict is ``evaluate(...).result.to_dict()`` (NaN where a metric is undefined); see
-    :func:`evaluate` for the arguments.
+    :func:`evaluate` for the arguments (checked there, before anything is read).
     """
     return evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s).result.to_dict()
 

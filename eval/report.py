@@ -26,8 +26,16 @@ from typing import Any
 
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
-from camerabench.eval.evaluate import Evaluation, check_rpe_span, evaluate, primitive_order
-from camerabench.eval.failed import FailedPolicy
+from camerabench.eval.evaluate import (
+    Evaluation,
+    check_folder_arg,
+    check_n_bootstrap,
+    check_rpe_span,
+    check_seed,
+    evaluate,
+    primitive_order,
+)
+from camerabench.eval.failed import FailedPolicy, check_failed_policy
 from camerabench.eval.gallery import DEFAULT_MAX_CLIPS, GalleryEntry
 from camerabench.eval.results import (
     BinaryResult,
@@ -1895,13 +1903,64 @@ def _unclaim(out: Path) -> None:
         log.info("%s: removed the earlier report (%s) before writing this one", out, ", ".join(removed))
 
 
+def _same_folder(given: str | Path, evaluated: str | Path) -> bool:
+    """Whether ``given`` names the folder ``evaluated`` names: the same path once resolved, or the
+    same folder on disk (a relative and an absolute spelling, a link); two names on disk on neither
+    side (a hand-made :class:`Evaluation`) are not compared."""
+    a, b = Path(given), Path(evaluated)
+    if a.resolve() == b.resolve():
+        return True
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return not (a.exists() or b.exists())
+
+
+def _check_against_evaluation(
+    evaluation: Evaluation,
+    data_dir: str | Path | None,
+    run_dir: str | Path | None,
+    failed: FailedPolicy | None,
+    n_bootstrap: int | None,
+    seed: int | None,
+) -> None:
+    """Refuse an argument that contradicts the evaluation a report is written from: the report is
+    of the evaluation (its data, run, failed-sample policy, resamples and seed), so a ``data_dir``
+    naming another folder or ``n_bootstrap=50`` beside an evaluation with none would be silently
+    ignored (a report of another run, or without the intervals asked for).
+
+    Raises:
+        CameraBenchError: naming the argument, the value given and the evaluation's.
+    """
+    result = evaluation.result
+    wrong = [
+        f"{name} {given} is not the folder the evaluation read, {evaluated}"
+        for name, given, evaluated in (("data_dir", data_dir, result.data), ("run_dir", run_dir, result.run))
+        if given is not None and not _same_folder(given, evaluated)
+    ]
+    wrong += [
+        f"{name}={given!r} but the evaluation has {name}={evaluated!r}"
+        for name, given, evaluated in (
+            ("failed", failed, result.failed_policy),
+            ("n_bootstrap", n_bootstrap, result.n_bootstrap),
+            ("seed", seed, result.seed),
+        )
+        if given is not None and given != evaluated
+    ]
+    if wrong:
+        raise CameraBenchError(
+            "write_report(evaluation=...) reports that evaluation as it is: "
+            + "; ".join(wrong)
+            + " (leave these arguments out, or evaluate again with them)"
+        )
+
+
 def write_report(
-    data_dir: str | Path,
-    run_dir: str | Path,
+    data_dir: str | Path | None,
+    run_dir: str | Path | None,
     out_dir: str | Path,
-    failed: FailedPolicy = "lowest",
-    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
-    seed: int = 0,
+    failed: FailedPolicy | None = None,
+    n_bootstrap: int | None = None,
+    seed: int | None = None,
     evaluation: Evaluation | None = None,
     gallery: int = DEFAULT_MAX_CLIPS,
     rpe_span_s: float | None = None,
@@ -1914,13 +1973,20 @@ def write_report(
     same document as ``camerabench evaluate --json``) and a CSV for every table. Every number
     comes from the evaluation; this module only formats it.
 
+    With ``evaluation``, the report is of that evaluation: ``data_dir``, ``run_dir``, ``failed``,
+    ``n_bootstrap``, ``seed`` (and ``rpe_span_s``) may be left out (None: the evaluation's), and one
+    given must agree with it (a folder is compared on disk, so another spelling of the same folder
+    agrees; names on disk on neither side, as of a hand-made evaluation, are not compared).
+
     Args:
-        data_dir: dataset folder.
-        run_dir: run folder.
+        data_dir: dataset folder (None only with ``evaluation``).
+        run_dir: run folder (None only with ``evaluation``).
         out_dir: report folder (created).
-        failed: failed-sample policy.
-        n_bootstrap: bootstrap resamples for the CIs and paired tests.
-        seed: bootstrap seed.
+        failed: failed-sample policy (None: ``"lowest"``, or the evaluation's).
+        n_bootstrap: bootstrap resamples for the CIs and paired tests, from 0 (none: every interval
+            and p-value NaN) to :data:`~camerabench.eval.evaluate.MAX_N_BOOTSTRAP` (None:
+            :data:`~camerabench.eval.DEFAULT_N_BOOTSTRAP`, or the evaluation's).
+        seed: bootstrap seed (None: 0, or the evaluation's).
         evaluation: a ready :class:`Evaluation` (skips re-evaluating).
         gallery: failure-gallery entries per method (0: no gallery).
         rpe_span_s: RPE over pose pairs this many seconds apart (None: between consecutive
@@ -1932,12 +1998,25 @@ def write_report(
         The path of ``report.md``.
 
     Raises:
-        CameraBenchError: ``rpe_span_s`` is not a finite number of seconds above 0, or differs
-            from the span ``evaluation`` was evaluated with: raised before anything is written.
+        TypeError: ``n_bootstrap`` or ``seed`` is not an integer, a folder is not a str or a path
+            (None without ``evaluation``): raised before anything is written.
+        ValueError: ``n_bootstrap`` or ``seed`` out of its range, an unknown ``failed`` policy.
+        CameraBenchError: ``rpe_span_s`` is not a finite number of seconds above 0, or an argument
+            differs from ``evaluation``'s (see above): raised before any report file is written
+            (the folder is left as it was).
         WriteError: ``out_dir`` cannot be made or written in (a file is in the way, a read-only
             place): raised before the evaluation.
     """
     rpe_span_s = check_rpe_span(rpe_span_s)  # a bad span: one line, before any work
+    # a bad count or seed: the caller's argument named, not a traceback from inside the bootstrap (and
+    # never a metrics.json with n_bootstrap -3, which read_metrics refuses)
+    n_bootstrap = None if n_bootstrap is None else check_n_bootstrap(n_bootstrap)
+    seed = None if seed is None else check_seed(seed)
+    failed = None if failed is None else check_failed_policy(failed)
+    if evaluation is not None:  # None: the evaluation's folder
+        data_dir = evaluation.result.data if data_dir is None else data_dir
+        run_dir = evaluation.result.run if run_dir is None else run_dir
+    data_dir, run_dir = check_folder_arg(data_dir, "data_dir"), check_folder_arg(run_dir, "run_dir")
     if evaluation is not None and rpe_span_s is not None and rpe_span_s != evaluation.result.rpe_span_s:
         given = evaluation.result.rpe_span_s
         raise CameraBenchError(
@@ -1957,7 +2036,16 @@ def write_report(
         # evaluation's reading of RUN passes over RUN/report (an unmarked one was warned of as "an empty folder")
         marked = not (out / REPORT_MARKER).is_file()
         _mark_report_folder(out)
-        ev = evaluation or evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
+        if evaluation is not None:  # a report of another run, or without the intervals asked for: refused
+            _check_against_evaluation(evaluation, data_dir, run_dir, failed, n_bootstrap, seed)
+        ev = evaluation or evaluate(
+            data_dir,
+            run_dir,
+            "lowest" if failed is None else failed,
+            DEFAULT_N_BOOTSTRAP if n_bootstrap is None else n_bootstrap,
+            0 if seed is None else seed,
+            rpe_span_s=rpe_span_s,
+        )
         mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     except BaseException:
         if marked:  # e.g. no such run: the folder as it was (a marker of ours and an empty folder of ours removed)

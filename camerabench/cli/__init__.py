@@ -15,6 +15,7 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 from camerabench import __version__
@@ -110,14 +111,54 @@ def method_output_to_stderr() -> Iterator[None]:
             os.close(saved)
 
 
+@contextlib.contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Undo, on the way out (a return or an exception), what a command changes in the process's
+    logging: the root logger's handlers and level (:func:`main`'s ``basicConfig``) and
+    :func:`logging.captureWarnings` (``evaluate``, ``report``, ``calibrate``, ``demo`` turn it on).
+
+    A program exits after :func:`main`, so this changes nothing for the command line; a caller
+    in the same process (the calibration notebook runs ``main(["train", ...])``) kept a stderr
+    handler at INFO and warnings sent through logging for the rest of its session.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    showwarning = warnings.showwarning  # logging.captureWarnings(True) replaces it
+    try:
+        yield
+    finally:
+        if warnings.showwarning is not showwarning:  # captured by the command, not before it
+            logging.captureWarnings(False)
+            warnings.showwarning = showwarning
+        for handler in root.handlers:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code."""
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code.
+
+    The logging set-up it makes (a stderr handler on the root logger, its level, warnings sent
+    through logging) is undone when it returns or raises, so that a caller in the same process
+    (a notebook) gets its own logging back.
+    """
     try:
         # building the parser imports every command module: a Ctrl-C there is an interrupt too
         args = build_parser().parse_args(argv)
     except KeyboardInterrupt:
         sys.stderr.write("camerabench: interrupted\n")
         return 130
+    with _logging_restored():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Set up logging for the command and run it (:func:`main`)."""
     root = logging.getLogger()
     fresh = not root.handlers  # a program of its own (a caller's logging setup is left alone)
     logging.basicConfig(

@@ -9,7 +9,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
-from camerabench.cli.args import bounded_int, path_arg
+from camerabench.cli.args import path_arg
 from camerabench.cli.method_flags import GivenOnce
 from camerabench.eval import DEFAULT_N_BOOTSTRAP
 from camerabench.eval.failed import FAILED_POLICIES
@@ -22,6 +22,7 @@ __all__ = [
     "add_evaluation_flags",
     "add_parser",
     "add_rpe_span_flag",
+    "bootstrap_count",
     "rpe_span",
     "run",
     "summary_lines",
@@ -29,8 +30,32 @@ __all__ = [
 
 #: The most bootstrap resamples ``--bootstrap`` takes (100 times the default): the resamples are held
 #: in memory at once, so a mistyped count (``--bootstrap 1000000000000``) would end in a traceback
-#: from the allocator, or an evaluation that never finishes, instead of a usage error.
+#: from the allocator, or an evaluation that never finishes, instead of a usage error. The same cap
+#: as the library's :data:`camerabench.eval.evaluate.MAX_N_BOOTSTRAP` (that module takes seconds to
+#: import, too slow for building the parser of every command; a test holds the two equal).
 MAX_BOOTSTRAP = 100 * DEFAULT_N_BOOTSTRAP
+
+
+def bootstrap_count(text: str) -> int:
+    """``--bootstrap``: an integer from 0 (no confidence intervals: ``n/a`` in the summary, null in
+    ``--json``, as ``n_bootstrap=0`` of the library) to :data:`MAX_BOOTSTRAP`.
+
+    Example:
+        >>> bootstrap_count("0"), bootstrap_count("1000")
+        (0, 1000)
+        >>> bootstrap_count("-1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be an integer from 0 to 100000, got '-1'
+    """
+    why = f"must be an integer from 0 to {MAX_BOOTSTRAP}, got {text!r}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(why) from None
+    if not 0 <= value <= MAX_BOOTSTRAP:
+        raise argparse.ArgumentTypeError(why)
+    return value
 
 
 def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
@@ -44,11 +69,12 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bootstrap",
-        type=bounded_int(MAX_BOOTSTRAP),
+        type=bootstrap_count,
         default=DEFAULT_N_BOOTSTRAP,
         action=GivenOnce,
-        help=f"bootstrap resamples for confidence intervals: an integer from 1 to {MAX_BOOTSTRAP} "
-        f"(default {DEFAULT_N_BOOTSTRAP})",
+        metavar="N",
+        help=f"bootstrap resamples for confidence intervals and paired tests: an integer from 0 to {MAX_BOOTSTRAP} "
+        f"(default {DEFAULT_N_BOOTSTRAP}; 0: none, every interval and p-value is n/a, null in --json)",
     )
 
 

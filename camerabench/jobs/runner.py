@@ -1370,7 +1370,11 @@ def _run_locked(
     workers = execution.workers
     out_path, info_path = folder.output(kind), folder.info(kind)
     if out_path.exists() and not resume:
-        raise CameraBenchError(f"{out_path} exists: pass --resume to continue that run, or choose another --out")
+        # one message for both callers: run_predict(...) from Python and the command line's flags
+        raise CameraBenchError(
+            f"{out_path} exists: pass --resume (resume=True from Python) to continue that run, "
+            "or choose another --out (out_dir from Python)"
+        )
     settings = {**probe.settings(), "workers": workers, **({"mode": mode} if kind == "caption" else {})}
     asked = {v: questions_sha256(qs) for v, qs in ds.questions().items()} if kind == "predict" else {}
     prints = {v: video_fingerprint(ds.video_path(v)) for v in ds.videos()} if kind != "answer" else {}
