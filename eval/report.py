@@ -1183,6 +1183,15 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         "ground-truth camera does not translate have no translation error (a Sim(3) alignment could shrink any "
         "estimated translation onto the fixed centre)."
     )
+    shots = {n: t.shot_clips for n, t in methods.items() if t.shot_clips}
+    if shots:
+        doc.p(
+            "Clips whose ground truth has a scene cut (two shots in unrelated world frames) are evaluated within "
+            "the one shot their estimate lies in (shot_frames in trajectory.csv); an estimate across the cut is "
+            "failed with the reason: "
+            + ", ".join(f"{_plain(n)} {c} clip{'' if c == 1 else 's'}" for n, c in shots.items())
+            + "."
+        )
     cols = _TRAJECTORY_ERRORS
     doc.table(
         [
@@ -1223,6 +1232,7 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         "rpe_gap_pairs",
         "rpe_step_s",
         "zoom_log_ratio_rmse",
+        "shot_frames",
         "note",
     ]
     _write_csv(

@@ -970,6 +970,9 @@ class TrajectoryResult(Section):
         rpe_gap_pairs: pairs left out of RPE because they span a gap in the poses (lost
             tracking, keyframes far apart), over the evaluated clips.
         rpe_gap_clips: evaluated clips with such a gap.
+        shot_clips: evaluated clips whose ground truth has a scene cut, each evaluated within the
+            one shot its estimate lies in (an estimate across the cut is ``failed``); None in a
+            ``metrics.json`` written before it was kept.
     """
 
     clips: int
@@ -985,6 +988,7 @@ class TrajectoryResult(Section):
     rpe_pairs: int | None = None
     rpe_gap_pairs: int | None = None
     rpe_gap_clips: int | None = None
+    shot_clips: int | None = None
 
     @classmethod
     def _from_dict_at(cls, obj: Any, keys: tuple[str | int, ...]) -> TrajectoryResult:
@@ -1027,6 +1031,11 @@ class TrajectoryResult(Section):
         if self.rpe_gap_clips is not None and self.rpe_gap_clips > self.ok:
             raise ResultFormatError(
                 f"{self.rpe_gap_clips} clips with gaps, more than the {self.ok} evaluated", (*keys, "rpe_gap_clips")
+            )
+        if self.shot_clips is not None and not 0 <= self.shot_clips <= self.ok:
+            raise ResultFormatError(
+                f"{self.shot_clips} clips evaluated within one shot, not a count up to the {self.ok} evaluated",
+                (*keys, "shot_clips"),
             )
         if self.rpe_gap_clips is not None and (self.rpe_gap_clips == 0) != (self.rpe_gap_pairs == 0):
             raise ResultFormatError(

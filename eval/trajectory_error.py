@@ -944,5 +944,6 @@ def trajectory_section(
         rpe_pairs=sum(r["rpe_pairs"] for r in ok),
         rpe_gap_pairs=sum(r["rpe_gap_pairs"] for r in ok),
         rpe_gap_clips=len(gapped),
+        shot_clips=sum("shot_frames" in r for r in ok),
     )
     return section, rows

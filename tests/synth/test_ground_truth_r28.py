@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from camerabench.eval.results import TrajectoryResult
+from camerabench.eval.results import ResultFormatError, TrajectoryResult
 from camerabench.eval.trajectory_error import GT_SHOT_STARTS as EVAL_SHOT_STARTS
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.runfolder import MethodRun
@@ -185,8 +185,13 @@ def test_trajectory_error_evaluates_a_scene_cut_clip_within_the_shot_of_the_esti
     assert row["status"] == "ok" and row["shot_frames"] == [cut, n]
     assert row["ape_rot_deg_rmse"] < 1e-3  # a perfect estimate of the shot
     assert "scene cut" in row["note"]
-    assert section.ok == 1 and section.failed == 0
+    assert section.ok == 1 and section.failed == 0 and section.shot_clips == 1
     assert "1 of 1 evaluated trajectories have a scene cut" in caplog.text
+    # the count reads back from metrics.json, and a count above the evaluated clips is refused
+    again = TrajectoryResult.from_dict(json.loads(json.dumps(section.to_dict())))
+    assert again.shot_clips == 1
+    with pytest.raises(ResultFormatError, match="shot_clips"):
+        TrajectoryResult.from_dict({**section.to_dict(), "shot_clips": 2})
 
 
 def test_an_estimate_spanning_the_cut_is_not_evaluated_and_says_why(
@@ -200,7 +205,7 @@ def test_an_estimate_spanning_the_cut_is_not_evaluated_and_says_why(
     (row,) = rows
     assert row["status"] == "failed" and row["scene_cut"] is True
     assert "do not lie within one shot" in row["reason"] and "ape_trans_rmse" not in row
-    assert section.ok == 0 and section.failed == 1
+    assert section.ok == 0 and section.failed == 1 and section.shot_clips == 0
     assert "synth_013_scene_cut_pan_left" in caplog.text
     assert "1 clip(s) with a scene cut in their ground truth have an estimate spanning more than one shot" in (
         caplog.text
