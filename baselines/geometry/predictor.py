@@ -34,7 +34,8 @@ from camerabench.baselines.options import MethodOptions, _shown, option
 from camerabench.dataset import Question
 from camerabench.errors import CameraBenchError, NotBuiltError, PredictionError
 from camerabench.shotbench import MCQRow
-from camerabench.taxonomy import Primitive, primitives_named
+from camerabench.taxonomy import Primitive
+from camerabench.taxonomy.caption_facts import option_primitives
 from camerabench.trajectory import Trajectory
 from camerabench.video import VideoClip, read_video
 
@@ -194,8 +195,10 @@ def choose_option(options: Mapping[str, str], scores: Mapping[Primitive, float])
     ``scores`` must compare across primitives (e.g.
     :func:`~camerabench.baselines.geometry.describe.motion_strengths`).
 
-    An option's text names primitives through the taxonomy's caption patterns
-    (:func:`~camerabench.taxonomy.primitives_named`); options that name none are not
+    An option's text names primitives as a caption states them
+    (:func:`~camerabench.taxonomy.caption_facts.option_primitives`, the reading of the caption
+    metrics' motion facts: "Track left" is Move_Left, "Pan left then right" both pans, "Static
+    shot, no zoom in" Static alone); options that name none are not
     candidates, and when no option names any primitive the row is outside what scores can
     answer (None). Ties go to the first option in the table's order.
 
@@ -209,7 +212,7 @@ def choose_option(options: Mapping[str, str], scores: Mapping[Primitive, float])
     """
     best: tuple[float, str] | None = None
     for letter, text in options.items():
-        named = primitives_named(text)
+        named = option_primitives(text)
         if not named:
             continue
         value = sum(scores[p] for p in named) / len(named)
@@ -298,7 +301,7 @@ class GeometricPredictor(Predictor):
         traj, _ = self.trajectory(media[0])
         motion = decompose(traj)
         unknown = unknown_primitives(motion).keys()
-        if any(unknown & set(primitives_named(t)) for t in row.options.values()):
+        if any(unknown & set(option_primitives(t)) for t in row.options.values()):
             return None
         return choose_option(row.options, motion_strengths(motion))
 

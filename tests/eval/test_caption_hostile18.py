@@ -97,7 +97,7 @@ def test_there_and_back_caption_reads_as_its_labels() -> None:
     yes = {p.value for p, answer in raw_annotation(spec).directions.items() if answer == "yes"}
     assert yes == {"Pan_Left", "Pan_Right"}
     assert cap.caption_facts(caption(spec)) == yes
-    assert cap.caption_facts("The camera pans left and back.") == {"Pan_Left"}  # "back" names no direction
+    assert cap.caption_facts("The camera pans left and back.") == {"Pan_Left", "Pan_Right"}  # there and back
 
 
 # --------------------------------------------------------------------------- every reference
