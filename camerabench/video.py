@@ -414,7 +414,12 @@ def sample_indices(
     Args:
         timestamps: (N,) frame times in seconds, increasing.
         fps: keep the frame nearest to each tick of a clock at this rate, starting at the first
-            frame (never more frames than exist; duplicates removed).
+            frame (never more frames than exist; duplicates removed), and the last frame when the
+            stream is no faster than the clock (its median frame interval at least the clock's):
+            a stream slower than the clock keeps all its frames, as transformers' own fps
+            sampling does (25 frames at 10 fps read at 12 fps lost their last one, which lies past
+            the clock's last tick within the span). Where the stream is faster than the clock, the
+            frames are the ticks' nearest, as before.
         num_frames: keep this many frames evenly spread from first to last (all if fewer).
 
     Example:
@@ -422,6 +427,8 @@ def sample_indices(
         [0, 2, 4, 6, 8]
         >>> sample_indices(np.arange(10) / 10.0, num_frames=3).tolist()
         [0, 4, 9]
+        >>> len(sample_indices(np.arange(25) / 10.0, fps=12))  # a 10 fps stream read at 12 fps: every frame
+        25
     """
     fps, num_frames = _check_sampling(fps, num_frames)
     timestamps = np.asarray(timestamps, dtype=np.float64)
@@ -440,6 +447,8 @@ def sample_indices(
         prev = np.clip(idx - 1, 0, n - 1)
         use_prev = np.abs(timestamps[prev] - ticks) <= np.abs(timestamps[idx] - ticks)
         idx = np.where(use_prev, prev, idx)
+        if _keeps_last_frame(timestamps, fps):
+            idx = np.append(idx, n - 1)
         return np.unique(idx).astype(np.int64)
     if num_frames is not None:
         if num_frames >= n:
@@ -499,6 +508,15 @@ def _candidate_ticks(timestamps: NDArray[np.float64], t0: float, last: int, fps:
     return np.unique(np.clip(ks, 0, last))
 
 
+def _keeps_last_frame(timestamps: NDArray[np.float64] | list[float], fps: float) -> bool:
+    """Whether :func:`sample_indices` keeps the last frame whatever the ticks settle on: the stream is
+    no faster than the ``fps`` clock, its median frame interval at least the clock's (up to the ticks'
+    1e-6 slack, :func:`_last_tick`; the median, so that a gap in a faster stream does not count)."""
+    return (
+        len(timestamps) >= 2 and float(np.median(np.diff(np.asarray(timestamps, dtype=np.float64)))) * fps >= 1.0 - 1e-6
+    )
+
+
 def _last_tick(t0: float, t1: float, fps: float) -> int:
     """Index of the last tick of the ``fps`` clock started at ``t0`` that :func:`sample_indices` uses."""
     return int(np.floor((t1 - t0) * fps + 1e-6))
@@ -543,6 +561,8 @@ class _TickPicker:
         while self.tick <= _last_tick(t0, self.times[-1], self.fps):
             out.append(self._nearer(n - 1, t0 + self.tick / self.fps))
             self.tick += 1
+        if _keeps_last_frame(self.times, self.fps):  # as sample_indices keeps it
+            out.append(n - 1)
         return out
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import hashlib
 import logging
 import math
 from collections.abc import Iterator, Mapping
@@ -52,12 +53,16 @@ from camerabench.baselines.vlm.checkpoint import (
     QwenVL,
     VideoSampling,
     check_checkpoint,
+    checkpoint_arch,
+    checkpoint_layout,
     control_token_in,
     load_qwen_vl,
     read_pixel_spec,
     refuse_blank,
     refuse_control_tokens,
     resolve_device,
+    resolve_dtype,
+    weights_sha256,
 )
 from camerabench.baselines.vlm.compat import (
     PixelSpec,
@@ -259,8 +264,15 @@ def _header_keeps_at_most(video_path: str | Path, fps: float, frames: int) -> bo
 TICK_TOLERANCE = 0.6
 
 
-def told_rate(frame_times_s: NDArray[np.float64], sample_fps: float, native_fps: float) -> float:
+def told_rate(
+    frame_times_s: NDArray[np.float64], sample_fps: float, native_fps: float, sampled_evenly: bool = False
+) -> float:
     """The frame rate the model is told for frames sampled at ``sample_fps`` from a ``native_fps`` stream.
+
+    Frames sampled evenly (``sampled_evenly``: the clip's ``frames_sampled_evenly`` note, frames spread
+    from the first to the last instead of the clock's ticks) are told their mean rate, ``(N - 1) / span``,
+    even where they happen to lie near the clock's ticks (3 frames of a 10 fps clip read at 8 fps lie
+    within 0.05 s of the ticks 0, 0.125, 0.25 s, and were told 8 fps instead of their 10).
 
     When the stream is at least as fast as the clock and every frame lies within
     :data:`TICK_TOLERANCE` of a stream frame interval of its tick (``i / sample_fps`` after the first),
@@ -279,13 +291,15 @@ def told_rate(frame_times_s: NDArray[np.float64], sample_fps: float, native_fps:
         8.0
         >>> told_rate(np.arange(6) / 5.0, 8.0, 5.0)  # a 5 fps stream: every frame, at its rate
         5.0
+        >>> told_rate(np.arange(3) / 10.0, 8.0, 10.0, sampled_evenly=True)  # 3 frames spread evenly
+        10.0
     """
     times = np.asarray(frame_times_s, dtype=np.float64)
     if len(times) < 2:
         return float(native_fps)
     span = float(times[-1] - times[0])
     mean = (len(times) - 1) / span if span > 0 else float(native_fps)
-    if not (native_fps >= sample_fps > 0):
+    if sampled_evenly or not (native_fps >= sample_fps > 0):
         return mean
     ticks = times[0] + np.arange(len(times)) / sample_fps
     if float(np.max(np.abs(times - ticks))) <= TICK_TOLERANCE / native_fps:
@@ -302,7 +316,7 @@ def _prepare_clip(
     lie further than half a frame interval from it (a variable frame rate, with stretches slower than
     the sampling clock) are warned about and noted (``frame_time_error_s``), not passed silently.
     """
-    rate = told_rate(clip.timestamps, sample_fps, clip.native_fps)
+    rate = told_rate(clip.timestamps, sample_fps, clip.native_fps, sampled_evenly="frames_sampled_evenly" in notes)
     with _naming(path):
         prepared = prepare_video(clip.frames, rate, spec, frame_times_s=clip.timestamps)
     times = clip.timestamps - clip.timestamps[0]
@@ -1151,19 +1165,32 @@ class QwenVLPredictor(Predictor):
         self._caption_info: tuple[Path, dict[str, Any]] | None = None
 
     def settings(self) -> dict[str, Any]:
+        """The options (the model's path resolved) and what the model run is, found without loading it
+        (the job runner takes the settings before any worker loads the model, and ``--resume`` refuses
+        a run whose model differs):
+
+        - ``arch``, ``layout`` and ``config_sha256``: from the checkpoint's ``config.json``;
+        - ``weights_sha256``: :func:`~camerabench.baselines.vlm.checkpoint.weights_sha256`, every byte of
+          the weight files (about 20-30 s for a 7B checkpoint, once per run and process);
+        - ``torch_dtype`` and ``device_type``: the dtype and device type the options resolve to on this
+          machine (``dtype`` unset: bfloat16 on CUDA, float32 on CPU), as the workers load the model.
+        """
         out = self.options.to_dict()
-        out["model"] = str(Path(str(self.opt("model"))).resolve())
+        model = Path(str(self.opt("model"))).resolve()
+        out["model"] = str(model)
         if self.opt("geometry_run") is not None:
             out["geometry_run"] = str(Path(str(self.opt("geometry_run"))).resolve())
-        if self._vl is not None:
-            out.update(
-                arch=self._vl.arch.name,
-                layout=self._vl.layout,
-                config_sha256=self._vl.config_hash(),
-                dtype=str(self._vl.dtype),
-            )
-            if self._vl.think_close:
-                out["closed_think_block"] = True
+        device = resolve_device(self.opt("device"))
+        out.update(
+            arch=checkpoint_arch(model).name,
+            layout=checkpoint_layout(model),
+            config_sha256=hashlib.sha256((model / "config.json").read_bytes()).hexdigest(),
+            weights_sha256=weights_sha256(model),
+            torch_dtype=str(resolve_dtype(self.opt("dtype"), device)).removeprefix("torch."),
+            device_type=device.type,
+        )
+        if self._vl is not None and self._vl.think_close:
+            out["closed_think_block"] = True
         return out
 
     def setup(self) -> None:

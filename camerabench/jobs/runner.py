@@ -675,6 +675,72 @@ def _reusable_predict_run(folder: MethodFolder, probe: Predictor) -> RunInfo | N
 _RESUMABLE_SETTINGS = frozenset({"workers"})
 
 
+#: Settings a model method records of the model it runs, as this machine resolves its options (a method
+#: without them records none): the checkpoint's architecture, config layout, ``config.json`` digest, the
+#: digest of its weight files' bytes, and the dtype and device type the model runs in. ``--resume``
+#: refuses a run whose model differs in any (:func:`_check_same_model`): its records would mix two
+#: models' outputs (a checkpoint retrained at the same path; float32 scores on CPU with bfloat16 ones
+#: on a GPU). A run.json written before they were recorded lacks them: resumed with a warning.
+_MODEL_IDENTITY = ("weights_sha256", "config_sha256", "arch", "layout", "torch_dtype", "device_type")
+
+
+def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """Refuse to resume the run of ``info_path`` (settings ``old``) with a model that differs from its
+    own in a :data:`_MODEL_IDENTITY` setting of ``new``; warn when ``old`` records none of them (a run
+    by an older camerabench: its model cannot be checked).
+
+    Example:
+        >>> old, new = {"weights_sha256": "a" * 64}, {"weights_sha256": "b" * 64}
+        >>> _check_same_model(Path("r/m/run.json"), Path("r"), old, new)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        camerabench.errors.CameraBenchError: r/m/run.json: cannot --resume run folder r with another model ...
+    """
+    recorded = [k for k in _MODEL_IDENTITY if k in new]
+    if not recorded:
+        return
+    model = new.get("model", "(the model)")
+    lacking = [k for k in recorded if k not in old]
+    if lacking:
+        log.warning(
+            "%s: the earlier run records no %s (a run by an older camerabench): the weights at %s cannot be checked "
+            "to be the ones its records came from%s; resuming with these",
+            info_path,
+            ", ".join(lacking),
+            model,
+            ", nor the dtype and device it ran in" if {"torch_dtype", "device_type"} & set(lacking) else "",
+        )
+    differ = [k for k in recorded if k in old and old[k] != new[k]]
+    if not differ:
+        return
+
+    def show(value: Any) -> str:
+        text = json.dumps(value, ensure_ascii=False)
+        return text[:13] + '..."' if isinstance(value, str) and len(value) == 64 else text  # a digest, shortened
+
+    what = "; ".join(f"{k}: {show(old[k])} -> {show(new[k])}" for k in differ)
+    weights = "weights_sha256" in differ or "config_sha256" in differ
+    run_as = [k for k in differ if k in ("torch_dtype", "device_type")]
+    earlier_model = old.get("model", model)
+    advice = []
+    if weights or earlier_model != model:
+        advice.append(
+            f"the checkpoint at {model} is not the one the earlier run's records came from (its files changed "
+            "since: retrained or made again at the same path?); restore those weights to continue"
+        )
+    if run_as:
+        advice.append(
+            f"the earlier run ran the model as {old.get('torch_dtype')} on {old.get('device_type')}, this one would "
+            f"run it as {new.get('torch_dtype')} on {new.get('device_type')}: give its dtype and device to continue "
+            f"(--option dtype={old.get('torch_dtype')} --option device={old.get('device_type')})"
+        )
+    raise CameraBenchError(
+        f"{info_path}: cannot --resume run folder {run_dir} with another model ({what}); its records would mix "
+        f"two models' outputs: {'; '.join(advice) or 'use the earlier model'}, or choose another --out for a new "
+        "run with this one"
+    )
+
+
 def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for every setting that differs (``workers`` aside), in the old order.
 
@@ -1412,7 +1478,11 @@ def _run_locked(
                 log.warning(
                     "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
                 )
-            differences = _settings_differences(earlier.settings, settings)
+            _check_same_model(info_path, folder.path.parent, earlier.settings, settings)
+            differences = _settings_differences(
+                {k: v for k, v in earlier.settings.items() if k not in _MODEL_IDENTITY},
+                {k: v for k, v in settings.items() if k not in _MODEL_IDENTITY},
+            )
             if differences:
                 # options the earlier run's settings lack were added to the method since (a run by an
                 # older camerabench): "use the earlier settings" cannot be followed there
