@@ -1184,42 +1184,60 @@ class QwenVL:
 
 # --- fingerprint of the weights (run.json's ``weights_sha256``) -------------------------------
 
-#: What a checkpoint's weights are, for :func:`weights_sha256`: the weight files transformers reads
-#: (safetensors and torch ``.bin`` files, whole or in shards, with their index) and a LoRA/PEFT
-#: adapter's files (``adapter_config.json``, ``adapter_model.*``).
-_WEIGHT_SUFFIXES = (".safetensors", ".bin")
-_WEIGHT_INDEXES = (".safetensors.index.json", ".bin.index.json")
+#: A LoRA/PEFT adapter's weight files (an adapter folder is refused at load, :func:`checkpoint_arch`, but
+#: its files are part of what a folder's weights are where one lies beside them).
+_ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 
-#: (folder, its weight files' (name, size, mtime_ns, inode)) -> digest: a folder is hashed once per
-#: process while its files stay the same (the probe's settings are asked for more than once per run).
-_WEIGHTS_SHA256: dict[tuple[str, tuple[tuple[str, int, int, int], ...]], str] = {}
+#: (folder, its weight files' (name, size, mtime_ns, ctime_ns, inode, device)) -> digest: a folder is
+#: hashed once per process while its files stay the same (the probe's settings are asked for more than
+#: once per run). The change time is in the key: a file rewritten in place at its size with its
+#: modification time put back (``cp -p`` over it, ``rsync --inplace -t``) keeps its inode and mtime,
+#: and was given the digest of its earlier bytes.
+_WEIGHTS_SHA256: dict[tuple[str, tuple[tuple[str, int, int, int, int, int], ...]], str] = {}
 
 
 def weight_files(path: str | Path) -> list[Path]:
-    """The files whose bytes are a checkpoint folder's weights (:func:`weights_sha256`), in name order.
+    """The files whose bytes are a checkpoint folder's weights (:func:`weights_sha256`), in name order:
+    the weight file transformers loads (the first of ``model.safetensors``,
+    ``model.safetensors.index.json``, ``pytorch_model.bin``, ``pytorch_model.bin.index.json``, as
+    transformers looks for them), an index's shards (those its ``weight_map`` names), and a LoRA/PEFT
+    adapter's files. Other ``.bin``/``.safetensors`` files are not weights the model loads: a trainer's
+    ``training_args.bin`` or ``optimizer.bin``, or a ``pytorch_model.bin`` beside ``model.safetensors``
+    (deleting one to save space changed the fingerprint, and a resume was refused).
 
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     for name in ("config.json", "model-00002-of-00002.safetensors", "model-00001-of-00002.safetensors",
-        ...                  "model.safetensors.index.json", "adapter_config.json", "tokenizer.json"):
+        ...     for name in ("model-00002-of-00002.safetensors", "model-00001-of-00002.safetensors",
+        ...                  "config.json", "tokenizer.json", "training_args.bin", "adapter_config.json"):
         ...         _ = (Path(tmp) / name).write_text("{}")
+        ...     shards = {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}
+        ...     index = {"weight_map": shards}
+        ...     _ = (Path(tmp) / "model.safetensors.index.json").write_text(json.dumps(index))
         ...     names = [p.name for p in weight_files(tmp)]
         >>> names  # doctest: +NORMALIZE_WHITESPACE
         ['adapter_config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
          'model.safetensors.index.json']
+
+    Raises:
+        FileFormatError: the folder cannot be read, or an index is malformed or names a missing shard.
     """
     folder = Path(path)
-    try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    except OSError as exc:
-        raise FileFormatError(folder, f"cannot list the checkpoint folder: {exc.strerror or exc}") from exc
-    return [
-        p
-        for p in entries
-        if p.is_file()
-        and (p.name.endswith(_WEIGHT_SUFFIXES) or p.name.endswith(_WEIGHT_INDEXES) or p.name == _ADAPTER_CONFIG)
-    ]
+    if not folder.is_dir():
+        raise FileFormatError(folder, "model checkpoint folder not found")
+    found = next((name for name in _WEIGHT_FILES if (folder / name).is_file()), None)
+    files = [folder / name for name in (_ADAPTER_CONFIG, *_ADAPTER_WEIGHTS) if (folder / name).is_file()]
+    if found is not None:
+        files.append(folder / found)
+    if found is not None and found.endswith(".index.json"):
+        weight_map = _read_object(folder / found).get("weight_map")
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            raise FileFormatError(folder / found, "weight_map must be an object of tensor name -> shard file")
+        for shard in sorted(set(weight_map.values())):
+            if not (folder / shard).is_file():
+                raise FileFormatError(folder / found, f"weight shard {shard} is missing")
+            files.append(folder / shard)
+    return sorted(files, key=lambda p: p.name)
 
 
 def weights_sha256(path: str | Path) -> str:
@@ -1230,7 +1248,8 @@ def weights_sha256(path: str | Path) -> str:
     It reads every byte of the weights: about 20-30 s for a 7B checkpoint (~15 GB) from a local
     disk, once per run (``predict``/``caption``/``answer`` record it in run.json's settings, and
     ``--resume`` refuses a run whose weights differ), next to hours of inference. A folder is hashed
-    once per process while its files (name, size, modification time, inode) stay the same.
+    once per process while its files (name, size, modification and change times, inode, device)
+    stay the same.
 
     Raises:
         FileFormatError: the folder holds no weight file, or one cannot be read (naming it).
@@ -1238,12 +1257,18 @@ def weights_sha256(path: str | Path) -> str:
     folder = Path(path).resolve()
     files = weight_files(folder)
     if not files:
-        raise FileFormatError(folder, "no weight files (*.safetensors, *.bin) to fingerprint")
+        raise FileFormatError(folder, f"no model weights ({', '.join(_WEIGHT_FILES)}) to fingerprint")
     try:
         stats = [p.stat() for p in files]
     except OSError as exc:
         raise FileFormatError(folder, f"cannot read the weight files: {exc.strerror or exc}") from exc
-    key = (str(folder), tuple((p.name, s.st_size, s.st_mtime_ns, s.st_ino) for p, s in zip(files, stats, strict=True)))
+    key = (
+        str(folder),
+        tuple(
+            (p.name, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev)
+            for p, s in zip(files, stats, strict=True)
+        ),
+    )
     cached = _WEIGHTS_SHA256.get(key)
     if cached is not None:
         return cached
@@ -1771,6 +1796,28 @@ def _is_token_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: A Hugging Face hub model id (``Qwen/Qwen2.5-VL-7B-Instruct``), as a path that does not exist.
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
+def _hub_id_note(path: Path) -> str:
+    """For a missing folder named like a hub model id: camerabench loads local folders only (offline),
+    and where the Hugging Face cache holds a snapshot of that id, its folder to give instead. A hub id
+    was refused as a folder not found, with no word of either."""
+    name = str(path)
+    if not _HUB_ID.fullmatch(name):
+        return ""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    note = f" ({name} reads as a Hugging Face hub id: models are loaded from a local checkpoint folder, offline"
+    try:
+        cached = snapshot_download(name, local_files_only=True)
+    except (LocalEntryNotFoundError, HFValidationError):  # not in the cache: say how to fetch it
+        return f"{note}; download it first, e.g. huggingface-cli download {name} --local-dir DIR, and give DIR)"
+    return f"{note}; the Hugging Face cache holds it at {cached}: give that folder)"
+
+
 def check_checkpoint(path: str | Path) -> str:
     """Check, without building the model, that a checkpoint folder has what loading it needs.
 
@@ -1794,7 +1841,10 @@ def check_checkpoint(path: str | Path) -> str:
     if not path.exists():
         aside = moved_aside(path)  # an interrupted --overwrite left the model beside it: said, never loaded
         raise FileFormatError(
-            path, "model checkpoint folder not found" + (f"; {_aside_note(path, aside)}" if aside else "")
+            path,
+            "model checkpoint folder not found"
+            + (f"; {_aside_note(path, aside)}" if aside else "")
+            + _hub_id_note(path),
         )
     if not path.is_dir():
         raise FileFormatError(path, "is a file; a model is a checkpoint folder (config.json, weights, tokenizer)")

@@ -130,7 +130,7 @@ def _logging_restored() -> Iterator[None]:
         if warnings.showwarning is not showwarning:  # captured by the command, not before it
             logging.captureWarnings(False)
             warnings.showwarning = showwarning
-        for handler in root.handlers:
+        for handler in list(root.handlers):  # a copy: removing from the list being walked skipped the next one
             if handler not in handlers:
                 root.removeHandler(handler)
                 handler.close()

@@ -741,6 +741,37 @@ def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], ne
     )
 
 
+def _model_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether the earlier run's model is this one's at another path (a checkpoint moved, or copied
+    elsewhere): the ``model`` settings differ, and both runs record the same weights and ``config.json``
+    digests (and the rest of :data:`_MODEL_IDENTITY`, which :func:`_check_same_model` compared). Such a
+    resume was refused as "settings differ: model", though nothing the records came from changed;
+    it is warned of, and resumed. Without the digests on both sides the path is all there is to
+    compare (a run by an older camerabench): False.
+
+    Example:
+        >>> digests = {"weights_sha256": "a" * 64, "config_sha256": "b" * 64}
+        >>> _model_moved(Path("r/m/run.json"), {"model": "/old", **digests}, {"model": "/new", **digests})
+        True
+        >>> _model_moved(Path("r/m/run.json"), {"model": "/old"}, {"model": "/new"})
+        False
+    """
+    if "model" not in old or "model" not in new or old["model"] == new["model"]:
+        return False
+    if any(k not in old or k not in new or old[k] != new[k] for k in ("weights_sha256", "config_sha256")):
+        return False
+    if any(old.get(k) != new.get(k) for k in _MODEL_IDENTITY if k in old and k in new):
+        return False
+    log.warning(
+        "%s: the earlier run's model was %s, this one is %s: the same weights and config.json "
+        "(weights_sha256 and config_sha256 agree), taken as the checkpoint moved or copied; resuming",
+        info_path,
+        old["model"],
+        new["model"],
+    )
+    return True
+
+
 def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for every setting that differs (``workers`` aside), in the old order.
 
@@ -1479,9 +1510,13 @@ def _run_locked(
                     "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
                 )
             _check_same_model(info_path, folder.path.parent, earlier.settings, settings)
+            same_model = {
+                *_MODEL_IDENTITY,
+                *(("model",) if _model_moved(info_path, earlier.settings, settings) else ()),
+            }
             differences = _settings_differences(
-                {k: v for k, v in earlier.settings.items() if k not in _MODEL_IDENTITY},
-                {k: v for k, v in settings.items() if k not in _MODEL_IDENTITY},
+                {k: v for k, v in earlier.settings.items() if k not in same_model},
+                {k: v for k, v in settings.items() if k not in same_model},
             )
             if differences:
                 # options the earlier run's settings lack were added to the method since (a run by an
