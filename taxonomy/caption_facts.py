@@ -21,8 +21,13 @@ from camerabench.taxonomy.primitives import CompoundMotion, Primitive, caption_m
 
 __all__ = ["caption_facts", "option_primitives"]
 
+_STOP = r"(?:stop(?:s|ped|ping)?|ceas(?:e|es|ed|ing)|quit(?:s|ting)?)"
+_NOT = rf"(?:not(?!\s+(?:only|just|merely|{_STOP})\b)|never(?!\s+{_STOP}\b))"
+"""``not`` and ``never`` as negators: not ``not only pans`` (it pans), nor ``does not stop panning``,
+``never stops moving forward`` (a negated stop: the motion goes on)."""
+
 _NEGATION = re.compile(
-    r"\b(?:not(?!\s+(?:only|just|merely)\b)|no|never|(?:hardly|barely|scarcely)(?!\s+(?:noticeable|visible|perceptible|"
+    rf"\b(?:{_NOT}|no|(?:hardly|barely|scarcely)(?!\s+(?:noticeable|visible|perceptible|"
     r"discernible|detectable|noticeably|visibly|perceptibly)\b)|without|neither|nor|rather than|"
     r"instead of|fail(?:s|ed|ing)? to)\b"
     r"(?:\s+(?!(?:but|while|whereas|then|yet|although|though|however|instead|as)\b)\w+){0,2}\s*$"
@@ -40,7 +45,7 @@ _HEDGE_WORD = (
     r"apparent|obvious|significant|clear|real|actual|evident|observable|further|additional))*)"
 )
 _NEGATOR_HEDGE = re.compile(
-    rf"\b(not(?!\s+(?:only|just|merely)\b)|no|never|without|fail(?:s|ed|ing)? to)"
+    rf"\b({_NOT}|no|without|fail(?:s|ed|ing)? to)"
     rf"(?:\s+{_HEDGE_WORD}\b)+(?=\s)"
 )
 """Words right after a negator that leave its scope where it was: ``does not appear to be zooming in``,
@@ -218,13 +223,14 @@ _OTHER_SUBJECT_THEN = re.compile(rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_A
 ``then``, ``also``, ``later`` ... before its verb (which the taxonomy reads after ``then``). Only
 at a clause opening: ``follows the car then moves left`` names an object, the camera moves."""
 _OTHER_SUBJECT_FIRST_VERB = re.compile(
-    rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})*\s+(?:\w+[^s\W]s|\w+ed)"
+    rf"(?:{_CLAUSE_OPENING}{_SUBJECT}|\bwho)(?:\s+{_SUBJECT_ADVERB})*\s+(?:\w+[^s\W]s|\w+ed)"
     rf"(?:\s+(?:around|away|back|over|off|up|down|left|right|forward|backward))?\s+and(?P<adverbs>(?:\s+{_SUBJECT_ADVERB})*)\s*$"
 )
 """``the car turns and moves left``, ``the car then turned and moved left``, ``the car turns and then
 moves left``: the other subject of a first verb, joined by ``and`` (a participle after ``and then``
 is the camera's: ``pans right as the car approaches and then tilting up``). The subject opens its
-clause (``passes the parked cars and moves left`` names an object)."""
+clause (``passes the parked cars and moves left`` names an object), or is ``who`` (``a static shot of
+a woman who turns and moves left``: the woman's motion)."""
 _PLURAL_SUBJECT = re.compile(
     r"\b(?:they|we|who|(?:the|these|those|some|his|her|their|both|all|many|several|two|three|four|five)"
     rf"(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}})(?:\s+{_SUBJECT_ADVERB})*\s*$"
@@ -267,14 +273,14 @@ _FINITE_VERB = re.compile(rf"(?:\w+[^s\W]s|{_PAST_MOTION_VERB}|remained|stayed)\
 _PERFECT_NEGATION = re.compile(r"\b(?:has|have|had|is|are|was|were|be|been)\s+(?:not|never)\b")
 """``has not zoomed and panned``: the ``-ed`` after it is a participle under the negation."""
 _NEGATED_LIST = re.compile(
-    r"\b(?:not(?!\s+(?:only|just|merely)\b)|never|no|without)\b(?:\s+(?!(?:but|while|whereas|then|yet|although|though|however|instead|as|and)\b)"
+    rf"\b(?:{_NOT}|no|without)\b(?:\s+(?!(?:but|while|whereas|then|yet|although|though|however|instead|as|and)\b)"
     r"\w+){1,4}\s+or\s*$"
 )
 """``does not pan left or tilt up``: the negation reaches across ``or`` (no clause break between)."""
 _IN_CLAUSE = r"(?!(?:but|while|whereas|then|yet|although|though|however|instead|as|and|or|nor)\b)"
 _SERIES_ITEM = rf"{_IN_CLAUSE}\w+(?:\s+{_IN_CLAUSE}\w+){{0,3}}"
 _NEGATED_SERIES = re.compile(
-    rf"\b(?:not(?!\s+(?:only|just|merely)\b)|never|no|without)\s+{_SERIES_ITEM}(?:\s*,\s*{_SERIES_ITEM})*"
+    rf"\b(?:{_NOT}|no|without)\s+{_SERIES_ITEM}(?:\s*,\s*{_SERIES_ITEM})*"
     r"(?:\s*,\s*(?:(or|nor)\s+)?|\s+(or|nor)\s+)$"
 )
 """``does not pan left, tilt up, or zoom in``: a negated series of items parted by commas, up to the
@@ -421,6 +427,37 @@ _TERSE_STATIC = re.compile(r"(^|[.;!?]\s*)(?:static|stationary|still|fixed)(?: c
 """A caption (or sentence) that is the word ``Static.`` alone."""
 
 
+_CAMERA_KEY = re.compile(r"\b(?:camera|shot|movement|motion|view)\b")
+"""A key about the camera (``Camera: static``, ``Shot type: static``), which a still value
+answers with Static; ``Subject: static`` says nothing of the camera."""
+_KEY_DIRECTION = re.compile(
+    r"(?P<lead>^|[{},;.\[\]!?])\s*(?:[-*\u2022]\s*)?[\"']?(?P<key>pan|tilt|roll|zoom|truck|dolly|pedestal|boom|crane|arc)"
+    r"(?: direction)?[\"']?\s*(?:[:=]|=>|->)\s*[\"']?"
+    r"(?P<way>left|right|up|down|in|out|forward|backward|clockwise|counterclockwise)[\"']?\s*(?=$|[,;.}\]!?])"
+)
+"""``Pan: left``, ``Zoom: in``: a key-value answer naming the direction of the motion its key names
+(read as ``pan left``, ``zoom in``)."""
+_OTHER_KEY = re.compile(
+    r"(?P<lead>^|[.;!?])\s*(?:[-*\u2022]\s*)?(?:the )?(?:main )?(?:subjects?|objects?|person|"
+    r"people|characters?|actors?|background|foreground)(?: (?:movement|motion|action|activity)s?)?\s*:"
+    r"(?![^.;!?]*\bcamera\b)[^.;!?]*"
+)
+"""``Subject: moving left.``, ``Subject motion: the man moves forward.``: a key that names another
+subject, whose value (up to the sentence's end) is that subject's motion, not the camera's (not when
+the value speaks of the camera: ``Subject: a man; the camera follows ...`` keeps its camera)."""
+_QUESTION_ANSWER = re.compile(
+    r"(?P<lead>^|[.;!?]\s*)(?P<question>[^.;!?]*)\?\s*(?P<answer>yes|no)\b(?=\s*(?:[,.;!]|$))"
+)
+"""``Is the camera zooming in? No.``: a question answered yes or no, read as its answer."""
+
+
+def _question_answer(match: re.Match[str]) -> str:
+    """A yes/no question and its answer as prose: the question as a statement on yes; nothing on no."""
+    if match.group("answer") == "yes":
+        return f"{match.group('lead')}{match.group('question')}"
+    return match.group("lead")
+
+
 def _key_value(match: re.Match[str]) -> str:
     """A key-value answer as prose: its key when the value says yes; nothing when it says no."""
     lead, key, value = match.group("lead"), match.group("key").strip(), match.group("value")
@@ -430,6 +467,9 @@ def _key_value(match: re.Match[str]) -> str:
         return f"{lead} the camera is static" if still else lead
     if _STATIC_KEY.fullmatch(key):
         return f"{lead} the camera is static" if yes else lead
+    if value in ("static", "still", "stationary", "fixed") and _CAMERA_KEY.search(key):
+        # "Camera: static", "Shot type: static", "the camera movement is as follows: static"
+        return f"{lead} the camera is static"
     return f"{lead} {key}" if yes else lead
 
 
@@ -454,10 +494,16 @@ def _normalise_caption(caption: str) -> str:
     text = unicodedata.normalize("NFKC", caption).translate(_APOSTROPHES).lower()
     text = re.sub(r"n't\b", " not", text)
     text = _OPERATOR.sub("the camera", text)
+    # runs of spaces and tabs first, in one linear pass: _LINE_BREAK's leading \s* on a long run
+    # with no line break in it retried from every space (16,000 spaces took 3.4 s, quadratically)
+    text = re.sub(r"[^\S\r\n]+", " ", text)
     text = _LINE_BREAK.sub(". ", text.strip())
     text = _MARKUP.sub(" ", text)
     text = re.sub(r"[ \t]+", " ", text)
+    text = _OTHER_KEY.sub(r"\g<lead>", text)
+    text = _QUESTION_ANSWER.sub(_question_answer, text)
     text = _KEY_VALUE.sub(_key_value, text)
+    text = _KEY_DIRECTION.sub(r"\g<lead> \g<key> \g<way>", text)
     text = _TERSE_STATIC.sub(r"\1the camera is static", text)
     text = _MANNER.sub("", text)
     text = _TRAILING_MANNER.sub("", text)
