@@ -58,6 +58,14 @@ Honesty rules:
   interpolated (``bridged_frames`` in run.json). The video fails only when a frame has no
   verified pair with any of the next 10, or one to bridge has none at all (a cut, a black
   frame), or with ``rotation_only=False``.
+* A still camera behind a moving layer (a news ticker scrolling along the bottom of a weakly
+  textured scene, objects moving in front): its matches are mostly the layer's, so the chain
+  followed them (R21: a pan, Pan_Right 0.55). Each chained pair goes through ``fast``'s still
+  tests (:func:`_still_pair`) and a still pair gets no motion (``still_pairs`` in run.json). Such
+  a clip often has ``CALIBRATED`` pairs too (the layer moves against the still scene), so a model
+  is built, and the fixed-focal one reads the layer's motion as a truck (Move_Right 0.84-2.4 on
+  R21's ticker clips); where the widest pairs show no parallax and most chained pairs are still,
+  the chain is given instead of that model, as for a zoom (:func:`fixed_focal_zoom`).
 * A scene cut (:func:`~camerabench.baselines.geometry.shots.detect_cuts` on the sampled
   frames) makes every label ambiguous (taxonomy rule 1) and no camera motion relates the frames
   across it: only the frames of the longest shot go to COLMAP, and ``cuts_s`` / ``shot_s`` in
@@ -94,7 +102,17 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FOCAL_SIGMA, blank_ends, blank_frame, describe_blank, parallax_gate_px
+from camerabench.baselines.geometry.fast import (
+    FOCAL_SIGMA,
+    STILL_BAND,
+    PairMotion,
+    blank_ends,
+    blank_frame,
+    describe_blank,
+    parallax_gate_px,
+    still_behind_confined_matches,
+    still_camera,
+)
 from camerabench.baselines.geometry.overlay import static_mask
 from camerabench.baselines.geometry.predictor import (
     MIN_FRAME_SIDE_PX,
@@ -103,7 +121,12 @@ from camerabench.baselines.geometry.predictor import (
     sampled_clip,
 )
 from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot, without_flashes
-from camerabench.baselines.geometry.twoview import MIN_MATCHES, fit_rotation_zoom, localisation_noise_px
+from camerabench.baselines.geometry.twoview import (
+    MIN_MATCHES,
+    fit_rotation_zoom,
+    localisation_noise_px,
+    rotation_zoom_residual,
+)
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.errors import CameraBenchError, PredictionError
 from camerabench.trajectory import (
@@ -420,6 +443,8 @@ def rotation_only_trajectory(
     pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]],
     timestamps: NDArray[np.float64],
     k0: NDArray[np.float64],
+    grays: NDArray[np.uint8] | None = None,
+    usable: NDArray[np.bool_] | None = None,
 ) -> Trajectory:
     """Chain rotation+zoom fits to COLMAP's verified matches of consecutive frames.
 
@@ -437,6 +462,18 @@ def rotation_only_trajectory(
     Measured: a still desk camera with a hand pushing a cube around (ViSP ``mbt/cube``) had
     0 verified matches between two consecutive frames and failed before.
 
+    Each chained pair is first put to ``fast``'s still tests (:func:`_still_pair`); a pair judged
+    still gets the identity rotation and zoom 1, and their count is ``meta["still_pairs"]``.
+
+    Args:
+        pairs: COLMAP's verified matches, ``(i, j)`` with i < j -> (points in i, points in j).
+        timestamps: (N,) seconds of the frames.
+        k0: (3, 3) intrinsics of the first frame.
+        grays: (N, H, W) the grey frames the matches were found on, for the dense-flow still test
+            (:func:`~camerabench.baselines.geometry.fast.still_behind_confined_matches`); None
+            leaves that test out.
+        usable: (H, W) where dense flow may be read (False on static overlays and bars).
+
     Raises:
         PredictionError: frame i has no verified pair with any later frame, or a frame to bridge
             has none with any frame (the chain would break).
@@ -450,6 +487,8 @@ def rotation_only_trajectory(
         >>> traj.meta["bridged_frames"], bool(traj.cam_c2w[2, 0, 2] < 0 < traj.cam_c2w[2, 2, 2])
         (1, True)
     """
+    if grays is not None and len(grays) != len(timestamps):
+        raise ValueError(f"{len(grays)} grey frames for {len(timestamps)} timestamps")
     n = len(timestamps)
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k0, (n, 1, 1))
@@ -460,6 +499,7 @@ def rotation_only_trajectory(
             later.setdefault(i, []).append(j)
             related |= {i, j}
     bridged = 0
+    still = 0
     i = 0
     while i < n - 1:
         found = len(pairs[(i, i + 1)][0]) if (i, i + 1) in pairs else 0
@@ -477,7 +517,11 @@ def rotation_only_trajectory(
                 f"no verified pair with any frame (a black or blank frame?); frame {lost[0]} is at "
                 f"t={timestamps[lost[0]]:.2f} s, frame {i} at t={timestamps[i]:.2f} s"
             )
-        rot, zoom, _ = fit_rotation_zoom(pairs[(i, j)][0], pairs[(i, j)][1], intr[i])
+        pts_i, pts_j = pairs[(i, j)]
+        rot, zoom, residual = fit_rotation_zoom(pts_i, pts_j, intr[i])
+        if _still_pair(pts_i, pts_j, intr[i], rot, zoom, residual, grays, usable, (i, j)):
+            rot, zoom = np.eye(3), 1.0
+            still += 1
         c2w[j, :3, :3] = c2w[i, :3, :3] @ rot.T
         intr[j] = intr[i]
         intr[j, :2, :2] *= zoom
@@ -488,9 +532,65 @@ def rotation_only_trajectory(
             intr[i + 1 : j] = inner_k
             bridged += j - i - 1
         i = j
-    return Trajectory(
-        c2w, intr, timestamps, meta={META_ROTATION_ONLY: True, META_SCENE_DEPTH: 1.0, "bridged_frames": bridged}
+    meta = {META_ROTATION_ONLY: True, META_SCENE_DEPTH: 1.0, "bridged_frames": bridged, "still_pairs": still}
+    return Trajectory(c2w, intr, timestamps, meta=meta)
+
+
+def _still_pair(
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    rot: NDArray[np.float64],
+    zoom: float,
+    residual: NDArray[np.float64],
+    grays: NDArray[np.uint8] | None,
+    usable: NDArray[np.bool_] | None,
+    pair: tuple[int, int],
+) -> bool:
+    """Whether a chained pair of :func:`rotation_only_trajectory` is a still camera, by ``fast``'s
+    two still tests: :func:`~camerabench.baselines.geometry.fast.still_camera` on the verified
+    matches (most of them at zero flow, spread over the frame: a still camera with objects moving
+    in front), then, with the grey frames,
+    :func:`~camerabench.baselines.geometry.fast.still_behind_confined_matches` on the pair's
+    rotation+zoom fit (``rot``, ``zoom``: the matches that follow it sit in a few cells, a news
+    ticker or a drifting watermark, and the weakly textured scene's dense flow elsewhere is at
+    zero).
+
+    ``still_camera`` alone also passes the consecutive pairs of a slow move, whose flow is within
+    its zero-flow radius r (``fast`` tests it on keyframe pairs, further apart): a real digital
+    roll (``opencv_tree_digital_roll_clockwise``, 10 fps: median flow 0.4-0.7 px, r 0.7-1.2 px)
+    had 20 of 32 pairs made still and its Roll_Clockwise fell 0.141 -> 0.069. So that test counts
+    only where the pair's rotation+zoom moves its matches at zero flow by more than ``STILL_BAND``
+    r (median): the fit followed something moving, not a motion too slow to see (0 of 32 then).
+
+    Measured on R21's clips (a still camera over weak texture under a ticker along the bottom):
+    ``ticker2_still`` (480x270, 10 fps) read a 1.88x zoom from the ticker's matches and was given
+    the chain (Pan_Right 0.546, Static -0.631); now 43 of 49 pairs are still (Pan_Right 0.001,
+    Static -0.006); ``ticker_still`` (320x240, 10 fps) 48 of 49 pairs still, Static -0.000;
+    ``real_vtest_static_ticker`` (5 fps at 256 px) Pan_Right 0.203 -> 0.072, Static -0.431 -> -0.169
+    (59 of 149 pairs still; 132 without the guard above, 0.027 / -0.059). A pan under the same ticker stays one
+    (``ticker2_pan_right``: 0 still pairs, Pan_Right 0.913 at 10 fps, 0.626 at 5 fps at 256 px).
+    """
+    still = still_camera(pts_a, pts_b, k_a)
+    if still is not None:  # and the pair's fit moves its matches at zero flow clearly off it
+        at_zero = np.linalg.norm(pts_b - pts_a, axis=1) <= still.parallax_gate_px
+        moved = rotation_zoom_residual(pts_a[at_zero], pts_a[at_zero], k_a, rot, zoom)
+        if float(np.median(moved)) > STILL_BAND * still.parallax_gate_px:
+            return True
+    if grays is None:
+        return False
+    motion = PairMotion(
+        rot,
+        np.zeros(3),
+        zoom,
+        True,
+        len(pts_a),
+        len(pts_a),
+        float(np.median(residual)),
+        localisation_noise_px(pts_a, pts_b),
     )
+    a, b = pair
+    return still_behind_confined_matches(pts_a, motion, grays[a], grays[b], k_a, usable, pts_b) is not None
 
 
 def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[Trajectory, dict[str, Any]]:
@@ -962,6 +1062,7 @@ class ColmapPredictor(GeometricPredictor):
                 trail + trailing,
             )
         mask = static_mask(grays)
+        usable = mask.usable if mask.any else None
         # The field of view is assumed across the picture inside black bars or blurred side panels
         # and the principal point at its centre, as fast's: a boxed picture is a whole camera frame
         # scaled down (module docstring).
@@ -976,7 +1077,7 @@ class ColmapPredictor(GeometricPredictor):
                 Path(tmp),
                 num_threads=threads,
                 prior_focal_px=focal0,
-                usable=mask.usable if mask.any else None,
+                usable=usable,
                 principal_point=(float(k0[0, 2]), float(k0[1, 2])),
             )
             info: dict[str, Any] = {
@@ -1018,11 +1119,12 @@ class ColmapPredictor(GeometricPredictor):
                     )
                 # Incremental SfM would return a junk model here (its focal lengths jump, its
                 # translation is noise), so the model is not even built.
-                traj = rotation_only_trajectory(matched.pairs, timestamps, k0)
+                traj = rotation_only_trajectory(matched.pairs, timestamps, k0, grays, usable)
                 info.update(
                     {
                         "rotation_only": True,
                         "bridged_frames": traj.meta["bridged_frames"],
+                        "still_pairs": traj.meta["still_pairs"],
                         "rotation_only_source": f"rotation+zoom fit to COLMAP's verified matches: {why}",
                     }
                 )
@@ -1075,16 +1177,27 @@ class ColmapPredictor(GeometricPredictor):
                         # the widest pairs show no parallax and the frames' own rotation+zoom chain
                         # measures a zoom, that chain is the estimate (fixed_focal_zoom's docstring).
                         try:
-                            chain: Trajectory | None = rotation_only_trajectory(matched.pairs, timestamps, k0)
+                            chain: Trajectory | None = rotation_only_trajectory(
+                                matched.pairs, timestamps, k0, grays, usable
+                            )
                         except PredictionError as exc:  # no chain to compare with: the model is used
                             chain = None
                             info["rotation_zoom_focal_span"] = f"not measured: {exc}"
                         chain_span = float("nan") if chain is None else _focal_span(chain)
                         if chain is not None:
                             info["rotation_zoom_focal_span"] = chain_span
-                        if chain is not None and fixed_focal_zoom(parallax, chain_span):
+                        # A chain whose pairs are mostly still (fast's still tests: the matches move
+                        # with a layer in front of a still camera, a news ticker) says the model's
+                        # motion is that layer's (R21: a still camera under a ticker read Move_Right).
+                        stepped = 0 if chain is None else len(timestamps) - 1 - chain.meta["bridged_frames"]
+                        mostly_still = chain is not None and 2 * chain.meta["still_pairs"] > stepped
+                        if chain is not None and (fixed_focal_zoom(parallax, chain_span) or mostly_still):
                             problems.append(
-                                f"{mode}: fixed focal lengths cannot express the {chain_span:.3g}x zoom that a "
+                                f"{mode}: {chain.meta['still_pairs']} of the {stepped} chained frame pairs are a still "
+                                "camera with a moving layer in front (fast's still tests), whose motion the model "
+                                f"follows, and the widest pairs show no parallax ({parallax:.2f} of the parallax gate)"
+                                if mostly_still
+                                else f"{mode}: fixed focal lengths cannot express the {chain_span:.3g}x zoom that a "
                                 f"rotation+zoom chain measures, and the widest pairs show no parallax ({parallax:.2f} "
                                 "of the parallax gate)"
                             )
@@ -1092,6 +1205,7 @@ class ColmapPredictor(GeometricPredictor):
                                 {
                                     "rotation_only": True,
                                     "bridged_frames": chain.meta["bridged_frames"],
+                                    "still_pairs": chain.meta["still_pairs"],
                                     "rotation_only_source": "rotation+zoom fit to COLMAP's verified matches: "
                                     + "; ".join(problems),
                                 }
@@ -1109,13 +1223,14 @@ class ColmapPredictor(GeometricPredictor):
             # Little parallax (a hand-held pan, a tripod) is normal footage: relate the frames by
             # rotation + zoom rather than fail; only frames that cannot be related fail.
             try:
-                traj = rotation_only_trajectory(matched.pairs, timestamps, k0)
+                traj = rotation_only_trajectory(matched.pairs, timestamps, k0, grays, usable)
             except PredictionError as exc:
                 raise PredictionError(f"{refused}; no rotation-only estimate either: {exc}") from exc
             info.update(
                 {
                     "rotation_only": True,
                     "bridged_frames": traj.meta["bridged_frames"],
+                    "still_pairs": traj.meta["still_pairs"],
                     "rotation_only_source": f"fallback: {refused}",
                 }
             )
