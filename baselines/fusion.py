@@ -146,7 +146,7 @@ from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
 from camerabench.fileio import FieldError, make_folder, parse_member, read_json_document, write_json
 from camerabench.records import RunInfo, ScoreRecord, now_iso, read_run_info
-from camerabench.runfolder import MethodFolder, MethodRun, read_method
+from camerabench.runfolder import MethodFolder, MethodRun, folder_writer, read_method
 
 __all__ = [
     "C_GRID",
@@ -217,14 +217,17 @@ class InputFeatures:
     _videos: set[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def read(cls, run_dir: str | Path, name: str) -> InputFeatures:
-        """The input ``name`` of run folder ``run_dir``.
+    def read(cls, run_dir: str | Path, name: str, warn_unfinished: bool = True) -> InputFeatures:
+        """The input ``name`` of run folder ``run_dir``; an input whose predict run did not finish
+        is warned of (``warn_unfinished``: the videos it did not record are taken as its failures)
+        and listed in ``run.unfinished``.
 
         Raises:
-            CameraBenchError: it has no scores there (the message says how to make them).
+            CameraBenchError: it has no scores there (the message says how to make them), or a
+                running job is writing them (:meth:`folder`).
         """
         _refuse_own_folder(name)
-        run = read_method(cls.folder(run_dir, name).path)
+        run = read_method(cls.folder(run_dir, name).path, {"predict": UNRECORDED_BY_FUSION} if warn_unfinished else {})
         # a method folder is named after its method (predict writes RUN/<method>/): a folder renamed or
         # copied over another (colmap's scores in fast/) would be read as the named input, silently
         recorded = run.info.method if run.info is not None else None
@@ -243,7 +246,10 @@ class InputFeatures:
         """The method folder of input ``name`` in ``run_dir``.
 
         Raises:
-            CameraBenchError: it has no scores there (the message says how to make them).
+            CameraBenchError: it has no scores there (the message says how to make them), or a
+                running ``predict`` (another camerabench process) holds the folder's lock: its
+                scores are a part of the run still being written, and the videos it has not
+                reached yet would be scored from the other inputs alone, for good.
         """
         folder = MethodFolder.of(run_dir, name)
         if not folder.scores.is_file():
@@ -256,6 +262,13 @@ class InputFeatures:
                 f"as {folder.scores} (README, scores.jsonl), or name a method folder of {run_dir}"
             )
             raise CameraBenchError(f"fusion input {name!r} has no scores in {folder.path}: {how}")
+        writer = folder_writer(folder.path)
+        if writer is not None:
+            raise CameraBenchError(
+                f"fusion input {name!r}: {folder.path} is being written by a running camerabench job ({writer}): its "
+                "scores are a part of that run, and fusion would score the videos it has not reached from the other "
+                "inputs alone; wait for it to finish, then run fusion"
+            )
         return folder
 
     def check_dataset(self, data_dir: str | Path) -> None:
@@ -291,6 +304,35 @@ class InputFeatures:
         if rec.status != "ok" or rec.score is None:
             return f"{self.name}: {rec.reason or 'failed'}"
         return None
+
+
+#: What the videos an input's unfinished predict run did not record are to fusion (in the warning of
+#: :func:`~camerabench.runfolder.read_method`, after "videos it did not record").
+UNRECORDED_BY_FUSION = (
+    "are taken by fusion as failures of that input (scored from the other inputs alone, or failed where no input "
+    "has them; run.json's settings.inputs_unfinished names it)"
+)
+
+
+def input_scores_sha256(folder: MethodFolder) -> str:
+    """SHA-256 of an input's ``scores.jsonl`` bytes: what fusion's run.json records of each input
+    (settings ``inputs_sha256``), so that ``predict --resume`` refuses a fusion run whose input
+    changed since (records made from two versions of its scores) and a reader can tell which
+    scores a fusion run was made from.
+
+    Raises:
+        CameraBenchError: the file cannot be read (naming it).
+    """
+    try:
+        with open(folder.scores, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        raise FileFormatError(folder.scores, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _unfinished_input(folder: MethodFolder) -> bool:
+    """Whether an input's predict run.json has no finish time (interrupted: a running one is refused)."""
+    return folder.run_info.is_file() and read_run_info(folder.run_info).finished is None
 
 
 #: Why fusion does not stack on a fusion run (said in each refusal).
@@ -1348,8 +1390,9 @@ class FusionPredictor(Predictor):
         super().__init__(options, **kwargs)
         # every input's scores must be there before a run starts (not a failure in every worker's setup)
         model = FusionModel.load(str(self.opt("model")))
-        for name in model.inputs:
+        for name in model.inputs:  # there, and no running job writing them
             InputFeatures.folder(str(self.opt("inputs_run")), name)
+        self._input_names: tuple[str, ...] = tuple(model.inputs)
         #: the primitives the model scores, fixed by its file (:meth:`unanswerable`)
         self.trained_primitives: frozenset[str] = frozenset(model.primitives)
         self._model: FusionModel | None = None
@@ -1380,14 +1423,22 @@ class FusionPredictor(Predictor):
         """The options and ``model_sha256``, the digest of the model file's content (its training
         time aside): ``--resume`` refuses a run whose scores came from another model in the same
         folder (retrained on other inputs or folds), and resumes one whose model was trained again
-        on the same data (the notebooks rerun into one folder)."""
+        on the same data (the notebooks rerun into one folder). ``inputs_sha256`` holds each input's
+        :func:`input_scores_sha256` (``--resume`` refuses a run whose input changed since), and
+        ``inputs_unfinished`` the inputs whose predict run did not finish (interrupted): the videos
+        they did not record were scored from the other inputs."""
         out = self.options.to_dict()
         out["model_sha256"] = model_digest(str(self.opt("model")))
+        folders = {name: InputFeatures.folder(str(self.opt("inputs_run")), name) for name in self._input_names}
+        out["inputs_sha256"] = {name: input_scores_sha256(f) for name, f in folders.items()}
+        out["inputs_unfinished"] = sorted(name for name, f in folders.items() if _unfinished_input(f))
         return out
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))
-        self._inputs = [InputFeatures.read(str(self.opt("inputs_run")), name) for name in self._model.inputs]
+        # an unfinished input was warned of once, before the run (check_videos), not by every worker
+        run_dir = str(self.opt("inputs_run"))
+        self._inputs = [InputFeatures.read(run_dir, name, warn_unfinished=False) for name in self._model.inputs]
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         if self._model is None:
@@ -1477,12 +1528,16 @@ class FusionPredictor(Predictor):
             CameraBenchError: no question of the dataset is a primitive the model was trained on
                 (the message names the model file, what it was trained on and what is asked).
         """
+        model = FusionModel.load(str(self.opt("model")))
+        for name in model.inputs:  # once, before the run: its workers read the inputs without a word
+            folder = InputFeatures.folder(str(self.opt("inputs_run")), name)
+            if _unfinished_input(folder):
+                read_method(folder.path, {"predict": UNRECORDED_BY_FUSION})
         if not videos:
             return
         data_dir = dataset_video_name(Path(next(iter(videos.values()))))[1]
         if data_dir is None:
             return
-        model = FusionModel.load(str(self.opt("model")))
         for name in model.inputs:  # else every video of the run is a failure with this one reason
             folder = InputFeatures.folder(str(self.opt("inputs_run")), name)
             info = read_run_info(folder.run_info) if folder.run_info.is_file() else None

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -47,6 +48,7 @@ from urllib.parse import quote
 
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.fileio import path_too_long, read_error
+from camerabench.locks import LOCK_FILE, lock_holder
 from camerabench.records import (
     AnswerRecord,
     CaptionRecord,
@@ -70,6 +72,7 @@ __all__ = [
     "SCORES_FILE",
     "SYNTH_INCOMPLETE_FILE",
     "TRAJECTORIES_DIR",
+    "UNRECORDED_COUNT_AS_MISSING",
     "JobKind",
     "MethodFolder",
     "MethodRun",
@@ -77,6 +80,7 @@ __all__ = [
     "check_dataset_finished",
     "check_lookable",
     "check_outside_dataset",
+    "folder_writer",
     "read_method",
     "read_run",
     "resolve_path",
@@ -262,6 +266,14 @@ def video_file_stem(video: str) -> str:
 #: The jobs that write into a method folder: scores, captions, answers to multiple-choice rows.
 JobKind = Literal["predict", "caption", "answer"]
 
+#: What the units (videos, rows) an unfinished job did not record are to ``evaluate`` and ``report``
+#: (:func:`read_method`'s default ``unrecorded``).
+UNRECORDED_COUNT_AS_MISSING: Mapping[JobKind, str] = {
+    "predict": "count as missing",
+    "caption": "count as missing",
+    "answer": "count as missing",
+}
+
 
 @dataclass(frozen=True)
 class MethodFolder:
@@ -350,6 +362,8 @@ class MethodRun:
             wins over a failed one; otherwise the later line wins).
         caption_duplicates: number of videos captioned more than once (same rule).
         answer_duplicates: number of multiple-choice rows answered more than once (same rule).
+        unfinished: the jobs of the folder whose run.json has no finish time (interrupted, or
+            still running), in the order predict, caption, answer.
     """
 
     name: str
@@ -361,6 +375,7 @@ class MethodRun:
     duplicates: int = 0
     caption_duplicates: int = 0
     answer_duplicates: int = 0
+    unfinished: list[JobKind] = field(default_factory=list)
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -482,8 +497,12 @@ def _present(path: Path) -> bool:
     return True
 
 
-def read_method(folder: str | Path) -> MethodRun:
+def read_method(folder: str | Path, unrecorded: Mapping[JobKind, str] = UNRECORDED_COUNT_AS_MISSING) -> MethodRun:
     """Read one ``RUN/<method>`` folder.
+
+    A job whose run.json has no finish time is listed in ``unfinished``, and warned of when
+    ``unrecorded`` names it: its value says what the videos (rows) it did not record are to the
+    reader (to ``evaluate``: they count as missing; to ``fusion``: failures of that input).
 
     A predict run's ``run.json`` without ``scores.jsonl`` (a run stopped before its first
     video) reads as an empty score table, so every labelled sample is counted missing.
@@ -523,7 +542,7 @@ def read_method(folder: str | Path) -> MethodRun:
     if _present(layout.trajectories) and not layout.trajectories.is_dir():  # else its trajectories go unevaluated
         what = _link_problem(layout.trajectories) if layout.trajectories.is_symlink() else "a file"
         raise FileFormatError(layout.trajectories, f"is {what}, not the folder of the method's trajectories")
-    _warn_unfinished(layout, run.info)
+    run.unfinished = _warn_unfinished(layout, run.info, unrecorded)
     _warn_copies(layout)
     return run
 
@@ -582,26 +601,66 @@ def _warn_copies(layout: MethodFolder) -> None:
             )
 
 
-def _warn_unfinished(layout: MethodFolder, info: RunInfo | None) -> None:
-    """Warn of each job of the folder whose run.json has no finish time: an interrupted run (or
-    one still being written), whose unrecorded videos or rows would otherwise count as missing
-    (or, for multiple-choice rows, unanswered) without a word."""
-    passes = (
-        (layout.run_info, "predict run", "videos"),
-        (layout.caption_run_info, "caption run", "videos"),
-        (layout.answer_run_info, "answering pass of the predict run", "rows"),
+def _warn_unfinished(layout: MethodFolder, info: RunInfo | None, unrecorded: Mapping[JobKind, str]) -> list[JobKind]:
+    """The jobs of the folder whose run.json has no finish time: an interrupted run (or one still
+    being written), whose unrecorded videos or rows would otherwise be taken without a word. Each
+    job named in ``unrecorded`` is warned of, saying what its unrecorded units are to the reader."""
+    passes: tuple[tuple[JobKind, Path, str, str], ...] = (
+        ("predict", layout.run_info, "predict run", "videos"),
+        ("caption", layout.caption_run_info, "caption run", "videos"),
+        ("answer", layout.answer_run_info, "answering pass of the predict run", "rows"),
     )
-    for path, what, unit in passes:
+    out: list[JobKind] = []
+    for kind, path, what, unit in passes:
         job = info if path == layout.run_info else read_run_info(path) if _present(path) else None
         if job is not None and job.finished is None:
-            log.warning(
-                "%s: the %s did not finish (%s has no finish time: interrupted, or still running); "
-                "%s it did not record count as missing: complete it with --resume",
-                layout.path,
-                what,
-                path.name,
-                unit,
-            )
+            out.append(kind)
+            if kind in unrecorded:
+                log.warning(
+                    "%s: the %s did not finish (%s has no finish time: interrupted, or still running); "
+                    "%s it did not record %s: complete it with --resume",
+                    layout.path,
+                    what,
+                    path.name,
+                    unit,
+                    unrecorded[kind],
+                )
+    return out
+
+
+def folder_writer(folder: str | Path) -> str | None:
+    """Who is writing a method folder now: ``"pid N"`` (as :class:`~camerabench.locks.FolderInUseError`
+    names it) while a running job (``predict``, ``caption``) holds its lock
+    (:class:`~camerabench.locks.FolderLock`), else None.
+
+    The lock is tested, not taken: a shared non-blocking flock, given up at once, fails only while a
+    writer holds the exclusive lock (a killed writer's lock file is left unlocked: no writer).
+
+    Example:
+        >>> import tempfile
+        >>> from camerabench.locks import FolderLock
+        >>> folder = Path(tempfile.mkdtemp()) / "fast"
+        >>> with FolderLock(folder):
+        ...     folder_writer(folder) == f"pid {os.getpid()}"
+        True
+        >>> folder_writer(folder) is None
+        True
+    """
+    try:
+        fd = os.open(Path(folder) / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # no lock file (or a link in its place, which FolderLock refuses to take): no writer
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return lock_holder(fd)
+        except OSError:  # a file system without flock: no writer can hold it (FolderLock refuses to run there)
+            return None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def read_run(run_dir: str | Path) -> dict[str, MethodRun]:

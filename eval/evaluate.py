@@ -27,7 +27,6 @@ undefined values are NaN (``null`` in strict JSON).
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import json
 import logging
@@ -70,7 +69,6 @@ from camerabench.eval.results import (
 )
 from camerabench.eval.trajectory_error import gt_trajectories, trajectory_section
 from camerabench.eval.vqa import vqa_retrieval_sections
-from camerabench.locks import LOCK_FILE, lock_holder
 from camerabench.records import RunInfo, read_run_info
 from camerabench.runfolder import (
     ANSWERS_FILE,
@@ -78,6 +76,7 @@ from camerabench.runfolder import (
     SCORES_FILE,
     MethodRun,
     asked_row_sha256,
+    folder_writer,
     read_run,
     video_fingerprint,
 )
@@ -693,30 +692,6 @@ def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None
         mcq.note = "; ".join(n for n in (said, mcq.note) if n)
 
 
-def _writer_of(run: MethodRun) -> str | None:
-    """Who is writing a method folder now: ``"pid N"`` when a running job holds its lock
-    (:class:`~camerabench.locks.FolderLock`), else None.
-
-    The lock is tested, not taken: a shared non-blocking flock, given up at once, fails only
-    while a writer holds the exclusive lock (a killed writer's stale lock file is unlocked).
-    """
-    try:
-        fd = os.open(run.folder / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:  # no lock file: no writer
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return lock_holder(fd)
-        except OSError:  # a file system without flock: nothing to tell
-            return None
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
-
-
 def _run_info(run: MethodRun) -> RunInfoSummary | None:
     info = run.info
     if info is None:
@@ -960,7 +935,7 @@ def evaluate(
     references = MiniLMReferences()  # the reference captions' embeddings, encoded once for every method
     for name, run in runs.items():
         log.info("evaluating %s", name)
-        writer = _writer_of(run)
+        writer = folder_writer(run.folder)
         if writer is not None:
             ev.in_progress[name] = (
                 f"a running predict or caption ({writer}) was writing {run.folder} when it was read: "

@@ -1781,29 +1781,38 @@ def _written(doc: _Doc, csvs: Sequence[str]) -> set[str]:
     return images | set(csvs)
 
 
+def _report_files(out: Path) -> list[str]:
+    """The tables, plots and gallery images of a report's names in ``out`` (relative paths): those a
+    report writes beside ``report.md`` (:data:`_OUTPUT_FILES`, ``gallery/<method>/<clip>.png``). A
+    gallery folder linked in from elsewhere, and links, are not a report's."""
+    found = [name for name in _OUTPUT_FILES if (out / name).is_file()]
+    gallery = out / "gallery"
+    if gallery.is_dir() and not gallery.is_symlink():  # not a folder elsewhere linked in
+        found += sorted(
+            p.relative_to(out).as_posix()
+            for p in gallery.glob("*/*.png")
+            if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+        )
+    return found
+
+
+def _remove_report_files(out: Path, names: Iterable[str]) -> None:
+    """Remove the report files ``names`` of ``out``, then the gallery folders left empty."""
+    for name in names:
+        (out / name).unlink(missing_ok=True)
+    gallery = out / "gallery"
+    if gallery.is_dir() and not gallery.is_symlink():
+        for folder in [*(d for d in gallery.iterdir() if d.is_dir() and not d.is_symlink()), gallery]:
+            if not any(folder.iterdir()):
+                folder.rmdir()
+
+
 def _remove_stale(out: Path, written: set[str]) -> None:
     """Remove the tables, plots and gallery images an earlier report wrote in ``out`` that this one
     did not (a method, section or gallery clip gone since): left there, they would lie beside a
     report that says its numbers are in the CSV files beside it. Named in a warning."""
-    stale = [name for name in _OUTPUT_FILES if name not in written and (out / name).is_file()]
-    gallery = out / "gallery"
-    own_gallery = gallery.is_dir() and not gallery.is_symlink()  # not a folder elsewhere linked in
-    if own_gallery:
-        stale += [
-            image
-            for image in sorted(
-                p.relative_to(out).as_posix()
-                for p in gallery.glob("*/*.png")
-                if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
-            )
-            if image not in written
-        ]
-    for name in stale:
-        (out / name).unlink()
-    if own_gallery:
-        for folder in [*(d for d in gallery.iterdir() if d.is_dir() and not d.is_symlink()), gallery]:
-            if not any(folder.iterdir()):
-                folder.rmdir()
+    stale = [name for name in _report_files(out) if name not in written]
+    _remove_report_files(out, stale)
     if stale:
         log.warning(
             "%s: removed %d file(s) an earlier report wrote there that this one does not (%s%s)",
@@ -1811,6 +1820,35 @@ def _remove_stale(out: Path, written: set[str]) -> None:
             len(stale),
             ", ".join(stale[:5]),
             ", ..." if len(stale) > 5 else "",
+        )
+
+
+def _clear_failed_report(out: Path, exc: BaseException) -> None:
+    """After a report failed while writing (a full disk, Ctrl-C): remove every file of a report's
+    names in ``out``, this call's and those an earlier report left, so that no mix of new tables and
+    stale ones of other settings is left behind (report.md, report.html and metrics.json were removed
+    before the first was written, :func:`_unclaim`). Files of other names (the user's) are kept. A
+    file that cannot be removed is named in an error logged beside ``exc``, which is the one raised."""
+    names = [*_report_files(out), *(n for n in _CLAIM_FILES if (out / n).is_file() or (out / n).is_symlink())]
+    try:
+        _remove_report_files(out, names)
+    except OSError as rm_exc:
+        log.error(
+            "%s: the report failed (%s) and its files cannot all be removed (%s): the tables and plots left there "
+            "are of no complete report; remove them (or write the report again)",
+            out,
+            f"{type(exc).__name__}: {exc}",
+            rm_exc,
+        )
+        return
+    if names:
+        log.warning(
+            "%s: the report failed; removed its %d table, plot and gallery file(s) (%s%s), so that none poses as part "
+            "of a complete report",
+            out,
+            len(names),
+            ", ".join(names[:5]),
+            ", ..." if len(names) > 5 else "",
         )
 
 
@@ -2065,6 +2103,17 @@ def write_report(
                 folder.rmdir()
         raise
     _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
+    try:
+        _write_report_files(out, ev, mcq_coverage, gallery)
+    except BaseException as exc:  # a full disk, Ctrl-C: no new tables left beside stale ones of other settings
+        _clear_failed_report(out, exc)
+        raise
+    log.info("report written to %s", out / "report.md")
+    return out / "report.md"
+
+
+def _write_report_files(out: Path, ev: Evaluation, mcq_coverage: Sequence[str], gallery: int) -> None:
+    """Write the report of ``ev`` into ``out`` (see :func:`write_report`), ``report.md`` last."""
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result
     doc = _Doc()
@@ -2097,5 +2146,3 @@ def write_report(
     write_json(out / "metrics.json", result.to_json())
     _write_text(out / "report.html", doc.html(title))
     _write_text(out / "report.md", doc.markdown())  # last: report.md says the folder is complete
-    log.info("report written to %s", out / "report.md")
-    return out / "report.md"

@@ -741,6 +741,52 @@ def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], ne
     )
 
 
+#: The setting a method that reads other methods' outputs (``fusion``) records of them: input folder
+#: name -> SHA-256 of the scores it read. ``--resume`` refuses a run whose input changed since
+#: (:func:`_check_same_inputs`): the records made before would be of the earlier scores.
+_INPUTS_IDENTITY = "inputs_sha256"
+
+
+def _check_same_inputs(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """Refuse to resume the run of ``info_path`` when an input's scores (:data:`_INPUTS_IDENTITY`)
+    changed since it started (a run made while an input was unfinished, that input completed since);
+    warn when the earlier run records none (an older camerabench: they cannot be checked).
+
+    Example:
+        >>> old, new = {"inputs_sha256": {"fast": "a" * 64}}, {"inputs_sha256": {"fast": "b" * 64}}
+        >>> _check_same_inputs(Path("r/fusion/run.json"), old, new)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        camerabench.errors.CameraBenchError: r/fusion/run.json: cannot --resume: its input fast changed since ...
+    """
+    if _INPUTS_IDENTITY not in new:
+        return
+    now = new[_INPUTS_IDENTITY]
+    if _INPUTS_IDENTITY not in old:
+        log.warning(
+            "%s: the earlier run records no %s (a run by an older camerabench): its inputs (%s) cannot be checked "
+            "to be the scores its records were made from; resuming with these",
+            info_path,
+            _INPUTS_IDENTITY,
+            ", ".join(now),
+        )
+        return
+    then = old[_INPUTS_IDENTITY]
+    changed = [n for n in sorted({*then, *now}) if then.get(n) != now.get(n)]
+    if not changed:
+        return
+
+    def show(value: Any) -> str:
+        return f"{value[:12]}..." if isinstance(value, str) else "(none)"
+
+    what = "; ".join(f"{n}: scores sha256 {show(then.get(n))} -> {show(now.get(n))}" for n in changed)
+    raise CameraBenchError(
+        f"{info_path}: cannot --resume: its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} changed since "
+        f"the earlier run started ({what}): the records already made were scored from the earlier input and would "
+        "be kept beside ones from the new; use a new --out for a run on the inputs as they are now"
+    )
+
+
 def _model_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """Whether the earlier run's model is this one's at another path (a checkpoint moved, or copied
     elsewhere): the ``model`` settings differ, and both runs record the same weights and ``config.json``
@@ -756,7 +802,7 @@ def _model_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]
         >>> _model_moved(Path("r/m/run.json"), {"model": "/old"}, {"model": "/new"})
         False
     """
-    if "model" not in old or "model" not in new or old["model"] == new["model"]:
+    if "model" not in old or "model" not in new or _same_value(old["model"], new["model"]):
         return False
     if any(k not in old or k not in new or old[k] != new[k] for k in ("weights_sha256", "config_sha256")):
         return False
@@ -789,8 +835,30 @@ def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> lis
     return [
         f"{k}: {show(old.get(k, missing))} -> {show(new.get(k, missing))}"
         for k in keys
-        if old.get(k, missing) != new.get(k, missing)
+        if not _same_value(old.get(k, missing), new.get(k, missing))
     ]
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    """Whether two values of a setting are the same: equal, or two spellings of one existing file
+    or folder (a relative ``--model relabs_model`` and its absolute path, a path through a link),
+    as :func:`os.path.samefile` tells (relative paths from the current folder). A path that is no
+    longer there is compared as text (a moved model is :func:`_model_moved`'s).
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> _same_value(folder, folder + "/."), _same_value(folder, folder + "/gone"), _same_value("a", "b")
+        (True, False, False)
+    """
+    if old == new:
+        return True
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return False
+    try:
+        return os.path.samefile(old, new)
+    except (OSError, ValueError):  # not there (or not a path: a NUL in it): compared as text above
+        return False
 
 
 _Record = ScoreRecord | CaptionRecord | AnswerRecord
@@ -1510,8 +1578,10 @@ def _run_locked(
                     "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
                 )
             _check_same_model(info_path, folder.path.parent, earlier.settings, settings)
+            _check_same_inputs(info_path, earlier.settings, settings)
             same_model = {
                 *_MODEL_IDENTITY,
+                _INPUTS_IDENTITY,
                 *(("model",) if _model_moved(info_path, earlier.settings, settings) else ()),
             }
             differences = _settings_differences(
@@ -1832,7 +1902,7 @@ def _stopped(
     try:
         saver.save()
     except WriteError as save_exc:  # the original error is the one raised; this one is reported
-        log.warning("%s: run.json not updated: %s", saver.path, save_exc)
+        log.warning("%s: not updated: %s", saver.path, save_exc)
     if isinstance(exc, KeyboardInterrupt | SystemExit):
         why = (
             "interrupted"

@@ -1,0 +1,218 @@
+"""Red team R30: fusion on an input still being written or interrupted, --resume after an input
+changed, path settings spelled differently on --resume, a report failing halfway, and the caption
+job's save warning."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from camerabench.cli import main
+from camerabench.eval import report as report_mod
+from camerabench.eval.report import write_report
+from camerabench.fileio import WriteError
+from camerabench.jobs import runner
+from camerabench.records import RunInfo, ScoreRecord, read_scores, write_run_info, write_scores
+from camerabench.runfolder import MethodFolder, folder_writer, read_method
+from tests.baselines.test_fusion import _dataset
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A dataset, finished input runs ``a`` and ``b`` (with run.json) and a fusion model trained on them."""
+    root = tmp_path_factory.mktemp("fusion_r30")
+    data, run = _dataset(root)
+    for name in ("a", "b"):
+        info = RunInfo(method=name, command="predict", data=str(data.resolve()), finished="2026-01-01T00:00:00Z")
+        write_run_info(MethodFolder.of(run, name).run_info, info)
+    model = root / "model"
+    args = ["train", "--method", "fusion", "--data", str(data), "--run", str(run), "--inputs", "a,b"]
+    assert main([*args, "--out", str(model), "--folds", "3"]) == 0
+    return {"data": data, "run": run, "model": model}
+
+
+def _copy_run(base: dict[str, Path], tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    for name in ("a", "b"):
+        src, dst = MethodFolder.of(base["run"], name), MethodFolder.of(run, name)
+        dst.path.mkdir(parents=True, exist_ok=True)
+        dst.scores.write_bytes(src.scores.read_bytes())
+        dst.run_info.write_bytes(src.run_info.read_bytes())
+    return run
+
+
+def _predict(base: dict[str, Path], run: Path | str, *extra: str, model: Path | str | None = None) -> int:
+    model = base["model"] if model is None else model
+    args = ["predict", "--method", "fusion", "--data", str(base["data"]), "--model", str(model)]
+    return main([*args, "--out", str(run), *extra])
+
+
+@pytest.fixture
+def live_writer(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """Another process holding the lock on ``tmp_path/run/a`` (as a running predict does)."""
+    folder = tmp_path / "run" / "a"
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from camerabench.locks import FolderLock
+        with FolderLock({str(folder)!r}):
+            print("locked", flush=True)
+            sys.stdin.readline()
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    assert proc.stdout.readline().strip() == "locked"
+    try:
+        yield folder, proc.pid
+    finally:
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        proc.wait(timeout=30)
+
+
+def test_folder_writer_names_the_live_writer_only(live_writer: tuple[Path, int]) -> None:
+    folder, pid = live_writer
+    assert folder_writer(folder) == f"pid {pid}"
+    assert folder_writer(folder.parent / "b") is None  # no lock file at all
+
+
+def test_predict_and_train_refuse_an_input_being_written(
+    base: dict[str, Path], tmp_path: Path, live_writer: tuple[Path, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    folder, pid = live_writer
+    run = _copy_run(base, tmp_path)
+    assert _predict(base, run) != 0
+    assert f"fusion input 'a': {folder} is being written by a running camerabench job (pid {pid})" in caplog.text
+    assert not MethodFolder.of(run, "fusion").scores.exists()
+    caplog.clear()
+    args = ["train", "--method", "fusion", "--data", str(base["data"]), "--run", str(run), "--inputs", "a,b"]
+    assert main([*args, "--out", str(tmp_path / "m2"), "--folds", "3"]) != 0
+    assert f"is being written by a running camerabench job (pid {pid})" in caplog.text
+    assert not (tmp_path / "m2" / "fusion.json").exists()
+
+
+def test_unfinished_input_is_warned_and_recorded(
+    base: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _copy_run(base, tmp_path)
+    a = MethodFolder.of(run, "a")
+    kept = [r for r in read_scores(a.scores) if r.video < "v30.mp4"]  # an interrupted run: half the videos
+    write_scores(a.scores, kept)
+    write_run_info(a.run_info, RunInfo(method="a", command="predict", data=str(base["data"].resolve())))
+    with caplog.at_level(logging.WARNING):
+        assert _predict(base, run) == 0
+    assert (
+        f"{a.path}: the predict run did not finish (run.json has no finish time: interrupted, or still running); "
+        "videos it did not record are taken by fusion as failures of that input" in caplog.text
+    )
+    assert "count as missing" not in caplog.text
+    settings = json.loads(MethodFolder.of(run, "fusion").run_info.read_text())["settings"]
+    assert settings["inputs_unfinished"] == ["a"]
+    expected = {n: hashlib.sha256(MethodFolder.of(run, n).scores.read_bytes()).hexdigest() for n in ("a", "b")}
+    assert settings["inputs_sha256"] == expected
+    # evaluate's reading keeps its own wording: unrecorded videos count as missing there
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert read_method(a.path).unfinished == ["predict"]
+    assert "videos it did not record count as missing" in caplog.text
+
+
+def test_resume_refuses_an_input_changed_since(
+    base: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _copy_run(base, tmp_path)
+    assert _predict(base, run) == 0
+    fusion = MethodFolder.of(run, "fusion")
+    before = fusion.scores.read_bytes()
+    assert _predict(base, run, "--resume") == 0  # unchanged inputs: resumed
+    assert fusion.scores.read_bytes() == before
+    b = MethodFolder.of(run, "b")
+    recs = read_scores(b.scores)
+    first = recs[0]
+    recs[0] = ScoreRecord(first.video, first.question, "b", 123.0, primitive=first.primitive)
+    write_scores(b.scores, recs)
+    caplog.clear()
+    assert _predict(base, run, "--resume") != 0
+    assert f"{fusion.run_info}: cannot --resume: its input b changed since the earlier run started" in caplog.text
+    assert "use a new --out" in caplog.text
+    assert fusion.scores.read_bytes() == before
+
+
+def test_resume_with_the_same_folders_spelled_otherwise(
+    base: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _copy_run(base, tmp_path)
+    model = tmp_path / "model"
+    model.symlink_to(base["model"], target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    assert _predict(base, "run", model="model") == 0
+    settings = json.loads(MethodFolder.of(run, "fusion").run_info.read_text())["settings"]
+    assert (settings["model"], settings["inputs_run"]) == ("model", "run")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert _predict(base, run.resolve(), "--resume", model=base["model"]) == 0  # absolute, through no link
+    assert "settings that differ" not in caplog.text and "moved or copied" not in caplog.text
+    # another folder is still another setting
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    assert runner._settings_differences({"inputs_run": "run"}, {"inputs_run": str(other)}) == [
+        f'inputs_run: "run" -> "{other}"'
+    ]
+
+
+def _report_files(out: Path) -> set[str]:
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+
+
+def test_failed_report_leaves_no_mix_and_keeps_the_users_files(
+    base: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _copy_run(base, tmp_path)
+    out = tmp_path / "rep"
+    write_report(base["data"], run, out, n_bootstrap=0, gallery=0)
+    first = _report_files(out)
+    assert {"report.md", "metrics.json", "binary_ap.csv", "ap_per_primitive.png"} <= first
+    (out / "notes.txt").write_text("mine")
+    real_save = report_mod._save
+    saved: list[str] = []
+
+    def full_disk(fig: Any, path: Path, dpi: int = 110) -> None:
+        if saved:  # the second plot: the disk is full
+            raise OSError(28, "No space left on device", str(path))
+        saved.append(path.name)
+        real_save(fig, path, dpi)
+
+    monkeypatch.setattr(report_mod, "_save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_report(base["data"], run, out, failed="drop", n_bootstrap=0, gallery=0)
+    assert saved  # it did write new files before failing
+    left = _report_files(out)
+    # no table, plot or claim file of either report: only the marker and the user's own file
+    assert left == {".camerabench-report", "notes.txt"}
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_caption_save_warning_names_its_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "fast" / "caption_run.json"
+
+    class Saver:
+        def __init__(self) -> None:
+            self.path = path
+
+        def save(self) -> None:
+            raise WriteError(path, "cannot write: No space left on device")
+
+    with caplog.at_level(logging.WARNING):
+        runner._stopped("caption", "fast", RuntimeError("x"), Saver(), 0, 1, tmp_path)  # type: ignore[arg-type]
+    assert f"{path}: not updated: {path}: cannot write: No space left on device" in caplog.text
+    assert "run.json not updated" not in caplog.text
