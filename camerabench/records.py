@@ -14,6 +14,7 @@ from a field's name only in case (``"Score"``, a hand edit) is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -349,8 +350,23 @@ def now_iso() -> str:
 
 
 def git_commit(path: str | Path | None = None) -> str | None:
-    """The git commit of the source tree camerabench runs from, or None outside a checkout."""
-    where = Path(path) if path else Path(__file__).resolve().parent
+    """The git commit of the source tree camerabench runs from, or None outside a checkout.
+
+    Without ``path``, read once per process (the code that runs was loaded then): a commit made
+    in the checkout while a run goes on must not be recorded for files the run writes later (a
+    run's run.json and answer_run.json named two commits).
+    """
+    if not path:
+        return _own_commit()
+    return _commit_of(Path(path))
+
+
+@functools.cache
+def _own_commit() -> str | None:
+    return _commit_of(Path(__file__).resolve().parent)
+
+
+def _commit_of(where: Path) -> str | None:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=False

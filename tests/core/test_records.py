@@ -73,3 +73,27 @@ def test_captions_and_run_info_round_trip(tmp_path):
     (tmp_path / "broken.json").write_text('{"method": \n')
     with pytest.raises(FileFormatError, match=r"broken.json:2: invalid JSON"):
         read_run_info(tmp_path / "broken.json")
+
+
+def test_the_source_commit_is_read_once_per_process(tmp_path, monkeypatch):
+    """A commit made while a run goes on is not recorded for the run's later files (R31: a Ray run's
+    run.json and answer_run.json named two commits): the source tree's commit is read once."""
+    import subprocess
+
+    from camerabench import records
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "one"], check=True)
+    first = records.git_commit(repo)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "two"], check=True)
+    second = records.git_commit(repo)
+    assert first and second and first != second  # an explicit path is read each time
+    records._own_commit.cache_clear()
+    monkeypatch.setattr(records, "__file__", str(repo / "records.py"))
+    assert records.git_commit() == second
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "three"], check=True)
+    assert records.git_commit() == second  # the code that runs was loaded at `second`
+    records._own_commit.cache_clear()
