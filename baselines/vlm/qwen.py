@@ -36,6 +36,8 @@ import dataclasses
 import hashlib
 import logging
 import math
+import os
+import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -1148,6 +1150,35 @@ class QwenVLOptions(MethodOptions):
                 )
 
 
+#: The attribute of a :class:`QwenVLOptions` holding what :meth:`QwenVLPredictor.settings` recorded
+#: (device type, dtype, the process), set where the run's settings are taken.
+_RECORDED = "_recorded_by_run"
+
+
+def _this_process() -> str:
+    """This process, for messages comparing the run's main process with a worker."""
+    return f"process {os.getpid()} on {socket.gethostname()}"
+
+
+def _check_recorded_device(vl: QwenVL, recorded: Mapping[str, str]) -> None:
+    """Refuse a model loaded on another device type or dtype than the run records (resolved where
+    the run started: a CPU-only Ray driver recorded cpu/float32 while GPU actors ran cuda/bfloat16).
+
+    Raises:
+        CameraBenchError: naming both, and the options that make them agree.
+    """
+    device, dtype = vl.model.device.type, str(vl.model.dtype).removeprefix("torch.")
+    want_device, want_dtype = recorded["device_type"], recorded["torch_dtype"]
+    if (device, dtype) == (want_device, want_dtype):
+        return
+    raise CameraBenchError(
+        f"the model loaded on {device} as {dtype} in this worker ({_this_process()}), but the run records "
+        f"{want_device} and {want_dtype}, as the options resolve in the process that started it "
+        f"({recorded['where']}); pass --option device={device} --option dtype={dtype} so that what runs is "
+        "what is recorded (or give the workers the device the run records: --gpus-per-worker)"
+    )
+
+
 class QwenVLPredictor(Predictor):
     """Qwen2.5-VL or Qwen3-VL (local checkpoint) as a VQAScore scorer, captioner and MCQ answerer.
 
@@ -1160,6 +1191,16 @@ class QwenVLPredictor(Predictor):
 
     def __init__(self, options: MethodOptions | Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
+        # the model's and geometry run's folders as absolute paths, resolved here: the options go to the
+        # worker processes (Ray actors on other nodes, in another current folder) as they are, and a
+        # relative path reached them as typed while run.json recorded it resolved here. A copy always:
+        # settings() marks it (_RECORDED), never the caller's own options object.
+        given = {name: self.opt(name) for name in ("model", "geometry_run")}
+        resolved = {name: str(Path(str(v)).resolve()) for name, v in given.items() if v is not None}
+        absolute: MethodOptions = dataclasses.replace(self.options, **resolved)
+        if hasattr(self.options, _RECORDED):  # in a worker: what the run's main process recorded, kept
+            object.__setattr__(absolute, _RECORDED, getattr(self.options, _RECORDED))
+        self.options: MethodOptions = absolute
         self._vl: QwenVL | None = None
         # (video, details) of the last caption (DiffSW, or a one-frame video's note), for :meth:`caption_details`
         self._caption_info: tuple[Path, dict[str, Any]] | None = None
@@ -1189,19 +1230,38 @@ class QwenVLPredictor(Predictor):
             torch_dtype=str(resolve_dtype(self.opt("dtype"), device)).removeprefix("torch."),
             device_type=device.type,
         )
+        # carried to the workers with the options (pickled with them), for setup() to check that the
+        # model there is the one the run records, on the device and dtype it records
+        recorded = {"device_type": out["device_type"], "torch_dtype": out["torch_dtype"]}
+        object.__setattr__(self.options, _RECORDED, {**recorded, "where": _this_process()})
         if self._vl is not None and self._vl.think_close:
             out["closed_think_block"] = True
         return out
 
     def setup(self) -> None:
+        """Load the model. In a worker of a run whose settings were taken elsewhere (:meth:`settings`,
+        in the run's main process, the Ray driver), a model folder found there but not here, or a
+        model loaded on another device type or dtype than the run records, is an error naming both."""
         if self._vl is None:
-            self._vl = load_qwen_vl(
-                str(self.opt("model")),
+            recorded: dict[str, str] | None = getattr(self.options, _RECORDED, None)
+            model = Path(str(self.opt("model")))
+            if recorded is not None and recorded["where"] != _this_process() and not model.exists():
+                raise CameraBenchError(
+                    f"{model}: the model checkpoint folder was found by the process that started the run "
+                    f"({recorded['where']}) but this worker ({_this_process()}) cannot read it: Ray workers read "
+                    "the model by path, so it must be on storage every node sees (--ship-videos ships videos "
+                    "only); or it was removed since the run started"
+                )
+            vl = load_qwen_vl(
+                str(model),
                 device=self.opt("device"),
                 dtype=self.opt("dtype"),
                 max_pixels=int(self.opt("max_pixels")),
                 min_pixels=self.opt("min_pixels"),
             )
+            if recorded is not None:
+                _check_recorded_device(vl, recorded)
+            self._vl = vl
             try:
                 self._vl.token_id(YES)
             except CameraBenchError as exc:

@@ -592,6 +592,24 @@ def _setup(init: Callable[..., None], init_args: tuple[Any, ...]) -> str | None:
     return None
 
 
+def _run_checked(
+    job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int, Any], file_fields: Sequence[int]
+) -> tuple[str, Any, list[str]]:
+    """:func:`_run_job`'s outcome and, when the job failed, ``unseen``: the job's files (of
+    ``file_fields``, not shipped) that do not exist on this worker, for the driver to tell a worker
+    that cannot see the data from a missing file (:func:`_worker_side`)."""
+    kind, payload = _run_job(job_fn, job, shipped)
+    unseen = [
+        str(job[pos])
+        for pos in file_fields
+        if kind == "failed"
+        and pos not in shipped
+        and isinstance(job[pos], (str, os.PathLike))
+        and not os.path.exists(job[pos])
+    ]
+    return kind, payload, unseen
+
+
 def _run_job(job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int, Any]) -> tuple[str, Any]:
     """``("done", result)``, or ``("failed", reason)`` when the job raised (logged here) or its
     result cannot be serialised (as with the local backend's worker processes).
@@ -644,16 +662,18 @@ def _task(
     job_fn: Callable[..., Any],
     job: tuple[Any, ...],
     shipped: dict[int, Any],
-) -> tuple[str, Any]:
-    """One video as a Ray task: ``("done", result)``, ``("failed", reason)`` or ``("init_failed", reason)``."""
+    file_fields: Sequence[int] = (),
+) -> tuple[str, Any, list[str]]:
+    """One video as a Ray task: ``("done", result, [])``, ``("failed", reason, unseen)`` (see
+    :func:`_run_checked`) or ``("init_failed", reason, [])``."""
     global _SET_UP
     if (init, init_args) != _SET_UP:
         _SET_UP = None
         reason = _setup(init, init_args)
         if reason is not None:
-            return "init_failed", reason
+            return "init_failed", reason, []
         _SET_UP = (init, init_args)
-    return _run_job(job_fn, job, shipped)
+    return _run_checked(job_fn, job, shipped, file_fields)
 
 
 class _VideoActor:
@@ -667,10 +687,13 @@ class _VideoActor:
         return self.error
 
     def run(
-        self, job_fn: Callable[..., Any], calls: list[tuple[int, tuple[Any, ...], dict[int, Any]]]
-    ) -> list[tuple[int, str, Any]]:
-        """``(index, "done", result)`` or ``(index, "failed", reason)`` per video of the call."""
-        return [(index, *_run_job(job_fn, job, shipped)) for index, job, shipped in calls]
+        self,
+        job_fn: Callable[..., Any],
+        calls: list[tuple[int, tuple[Any, ...], dict[int, Any]]],
+        file_fields: Sequence[int] = (),
+    ) -> list[tuple[int, str, Any, list[str]]]:
+        """``(index, "done", result, [])`` or ``(index, "failed", reason, unseen)`` per video of the call."""
+        return [(index, *_run_checked(job_fn, job, shipped, file_fields)) for index, job, shipped in calls]
 
 
 # --- driver side ---------------------------------------------------------------------------
@@ -722,9 +745,67 @@ def _read_regular(path: str | os.PathLike[str]) -> bytes | None:
         ) from exc
 
 
+#: The ``key: value`` lines of Ray's actor errors left out of :func:`_ray_death_text` (ids), and
+#: those folded into its first sentence.
+_RAY_ID_KEYS = ("class_name", "actor_id", "namespace", "name", "task_id", "job_id", "node_id")
+_RAY_WHERE_KEYS = ("pid", "ip")
+#: The longest :func:`_ray_death_text` (Ray's advice on resource isolation follows the causes).
+_RAY_DEATH_CHARS = 700
+
+
+def _ray_death_text(exc: BaseException) -> str:
+    r"""Ray's reason for a death, on one line, with what says why: the first line, the process
+    (``pid``, ``ip``), and Ray's account of the worker's exit (exit type and detail, the common
+    causes: the out-of-memory killer, a crash), without the ids; cut at some 700 characters.
+    (:func:`~camerabench.jobs.workers.one_line` kept the first line only: "The actor died
+    unexpectedly before finishing this task. (+7 more lines)", nothing of being killed.)
+
+    Example:
+        >>> class ActorDiedError(Exception): ...
+        >>> _ray_death_text(ActorDiedError("The actor died.\n\tactor_id: 39ab\n\tpid: 7\nIt was killed (OOM)."))
+        'ActorDiedError: The actor died. (pid 7) It was killed (OOM).'
+    """
+    head, where, rest = "", [], []
+    for raw in str(exc).splitlines():
+        line = raw.strip()
+        key, sep, value = line.partition(": ")
+        if not line or (sep and key in _RAY_ID_KEYS):
+            continue
+        if sep and key in _RAY_WHERE_KEYS:
+            where.append(f"{key} {value}")
+        elif not head:
+            head = line
+        else:
+            rest.append(line)
+    text = " ".join([f"{type(exc).__name__}: {head}", *([f"({', '.join(where)})"] if where else []), *rest])
+    return text if len(text) <= _RAY_DEATH_CHARS else text[: _RAY_DEATH_CHARS - 3] + "..."
+
+
+def _worker_side(reason: str, unseen: Sequence[str]) -> str:
+    """``reason`` with a note when a file the Ray worker did not find (``unseen``) is there on the
+    driver: the worker cannot see the data (storage the driver alone sees), not a missing file."""
+    here = next((path for path in unseen if Path(path).is_file()), None)
+    if here is None:
+        return reason
+    return (
+        f"{reason} (the Ray worker cannot read {here}, though the driver can: Ray workers read videos by path, "
+        "so the data must be on storage every node sees; or pass --ship-videos to send the videos' bytes)"
+    )
+
+
+def _absolute(job: tuple[Any, ...], file_fields: Sequence[int]) -> tuple[Any, ...]:
+    """``job`` with its file fields as absolute paths: a Ray worker's current folder is not the driver's."""
+    fields = list(job)
+    for pos in file_fields:
+        value = fields[pos]
+        if isinstance(value, (str, os.PathLike)) and not os.path.isabs(value):
+            absolute = os.path.abspath(value)
+            fields[pos] = Path(absolute) if isinstance(value, Path) else absolute
+    return tuple(fields)
+
+
 def _death_reason(exc: BaseException, what: str) -> str:
-    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
-    return f"Ray {what} died while processing this video, again when retried ({type(exc).__name__}: {first})"
+    return f"Ray {what} died while processing this video, again when retried ({_ray_death_text(exc)})"
 
 
 def run_on_ray(
@@ -751,6 +832,7 @@ def run_on_ray(
     check_workers(workers)
     if not jobs:
         return
+    jobs = [_absolute(job, file_fields) for job in jobs]
     if actors:
         yield from _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields)
     else:
@@ -803,7 +885,7 @@ def _run_tasks(
                     log.warning("%s: %s", what, exc)
                     yield JobDone(index, None, str(exc), time.perf_counter() - sent)
                     continue
-                ref = remote.remote(init, init_args, job_fn, jobs[index], shipped)
+                ref = remote.remote(init, init_args, job_fn, jobs[index], shipped, file_fields)
                 running[ref] = (index, sent)
             if not running:  # the last videos could not be shipped
                 continue
@@ -811,7 +893,7 @@ def _run_tasks(
             index, sent = running.pop(ref)
             seconds = time.perf_counter() - sent
             try:
-                kind, payload = ray.get(ref)
+                kind, payload, unseen = ray.get(ref)
             except RayTaskError as exc:  # an error outside the method's own (caught) errors
                 yield JobDone(index, None, f"Ray task failed: {one_line(str(exc.cause))}", seconds)
                 continue
@@ -828,7 +910,7 @@ def _run_tasks(
             if kind == "init_failed":
                 raise CameraBenchError(f"{what}: {payload}")
             if kind == "failed":
-                yield JobDone(index, None, payload, seconds)
+                yield JobDone(index, None, _worker_side(payload, unseen), seconds)
             else:
                 yield JobDone(index, payload, None, seconds)
     finally:
@@ -856,15 +938,29 @@ def _run_actors(
     import ray
     from ray.exceptions import RayActorError, RayError, RayTaskError
 
+    # no GPU reserved (gpus_per_worker 0): Ray leaves CUDA_VISIBLE_DEVICES unset, and a model method's
+    # "cuda if available" loaded every actor onto the node's GPUs, unreserved (those of other work)
+    hidden = {"runtime_env": {"env_vars": {"CUDA_VISIBLE_DEVICES": ""}}} if options.gpus_per_worker == 0 else {}
     actor_cls = ray.remote(_VideoActor).options(
-        num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_restarts=0, max_task_retries=0
+        num_cpus=options.cpus_per_task,
+        num_gpus=options.gpus_per_worker,
+        max_restarts=0,
+        max_task_retries=0,
+        **hidden,
     )
+    if not options.gpus_per_worker and ray.cluster_resources().get("GPU", 0.0) > 0:
+        log.warning(
+            "%s: the Ray cluster has GPUs but --gpus-per-worker is 0: the actors run on CPUs only (no GPU is "
+            "reserved for them); pass --gpus-per-worker 1 to load the model on a GPU",
+            what,
+        )
     size = max(1, min(options.per_call, math.ceil(len(jobs) / workers)))
     batches: deque[list[int]] = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
     deaths = [0] * len(jobs)
     starting: dict[Any, Any] = {}  # ready() ref -> actor
     calls: dict[Any, _Call] = {}  # run() ref -> call
     idle: list[Any] = []
+    failed_starts = 0  # actors in a row that died while setting up (reset when one is set up)
 
     def start() -> None:
         actor = actor_cls.remote(init, init_args)
@@ -885,7 +981,8 @@ def _run_actors(
                         yield JobDone(i, None, str(exc), time.perf_counter() - sent)
                 if payload:
                     actor = idle.pop()
-                    calls[actor.run.remote(job_fn, payload)] = _Call(actor, [i for i, _, _ in payload], sent)
+                    ref = actor.run.remote(job_fn, payload, file_fields)
+                    calls[ref] = _Call(actor, [i for i, _, _ in payload], sent)
             if not batches and not calls:  # the last videos could not be shipped
                 break
             if not starting and not calls:  # every actor died and none is starting: start one
@@ -895,12 +992,29 @@ def _run_actors(
                 actor = starting.pop(ref)
                 try:
                     reason = ray.get(ref)
-                except RayActorError as exc:
-                    raise CameraBenchError(
-                        f"{what}: a Ray actor died while setting up the method ({one_line(str(exc))})"
-                    ) from exc
+                except RayActorError as exc:  # killed while loading (the out-of-memory killer), a crash
+                    ray.kill(actor)
+                    failed_starts += 1
+                    death = _ray_death_text(exc)
+                    if idle or calls or starting:  # the others go on (fewer actors); nothing is lost
+                        log.warning(
+                            "%s: a Ray actor died while setting up the method (%s); going on with the other actors",
+                            what,
+                            death,
+                        )
+                        continue
+                    if failed_starts >= 2:
+                        raise CameraBenchError(
+                            f"{what}: Ray actors died while setting up the method, {failed_starts} times in a row "
+                            f"({death}); a death while loading the model is usually the out-of-memory killer: "
+                            "give each actor more memory (fewer --workers per node, a smaller model or dtype)"
+                        ) from exc
+                    log.warning("%s: a Ray actor died while setting up the method (%s); starting another", what, death)
+                    start()
+                    continue
                 if reason is not None:
                     raise CameraBenchError(f"{what}: {reason}")
+                failed_starts = 0
                 idle.append(actor)
                 continue
             call = calls.pop(ref)
@@ -938,9 +1052,9 @@ def _run_actors(
                 batches.extendleft([i] for i in reversed(call.indices))
                 continue
             idle.append(call.actor)
-            for index, kind, payload in results:
+            for index, kind, payload, unseen in results:
                 if kind == "failed":
-                    yield JobDone(index, None, payload, seconds)
+                    yield JobDone(index, None, _worker_side(payload, unseen), seconds)
                 else:
                     yield JobDone(index, payload, None, seconds)
     finally:
