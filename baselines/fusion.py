@@ -227,7 +227,10 @@ class InputFeatures:
                 running job is writing them (:meth:`folder`).
         """
         _refuse_own_folder(name)
-        run = read_method(cls.folder(run_dir, name).path, {"predict": UNRECORDED_BY_FUSION} if warn_unfinished else {})
+        folder = cls.folder(run_dir, name)
+        run = read_method(folder.path, {"predict": UNRECORDED_BY_FUSION} if warn_unfinished else {})
+        # and after: a writer that started while the scores were read (their tail may be of its run)
+        _refuse_live_writer(name, folder)
         # a method folder is named after its method (predict writes RUN/<method>/): a folder renamed or
         # copied over another (colmap's scores in fast/) would be read as the named input, silently
         recorded = run.info.method if run.info is not None else None
@@ -262,13 +265,7 @@ class InputFeatures:
                 f"as {folder.scores} (README, scores.jsonl), or name a method folder of {run_dir}"
             )
             raise CameraBenchError(f"fusion input {name!r} has no scores in {folder.path}: {how}")
-        writer = folder_writer(folder.path)
-        if writer is not None:
-            raise CameraBenchError(
-                f"fusion input {name!r}: {folder.path} is being written by a running camerabench job ({writer}): its "
-                "scores are a part of that run, and fusion would score the videos it has not reached from the other "
-                "inputs alone; wait for it to finish, then run fusion"
-            )
+        _refuse_live_writer(name, folder)
         return folder
 
     def check_dataset(self, data_dir: str | Path) -> None:
@@ -304,6 +301,26 @@ class InputFeatures:
         if rec.status != "ok" or rec.score is None:
             return f"{self.name}: {rec.reason or 'failed'}"
         return None
+
+
+def _refuse_live_writer(name: str, folder: MethodFolder) -> None:
+    """Refuse input ``name`` while a running job holds its folder's lock (:func:`folder_writer`).
+
+    The lock is tested, not held: a ``predict --resume`` of the input started after the test is not
+    kept out. :meth:`InputFeatures.read` tests before and after reading (a writer that started in
+    between is refused), and run.json's ``inputs_sha256`` is taken before the run: an input changed
+    by a job that ran wholly between that and a worker's read is refused by the next ``--resume``.
+
+    Raises:
+        CameraBenchError: naming the input, its folder and the writer.
+    """
+    writer = folder_writer(folder.path)
+    if writer is not None:
+        raise CameraBenchError(
+            f"fusion input {name!r}: {folder.path} is being written by a running camerabench job ({writer}): its "
+            "scores are a part of that run, and fusion would score the videos it has not reached from the other "
+            "inputs alone; wait for it to finish, then run fusion"
+        )
 
 
 #: What the videos an input's unfinished predict run did not record are to fusion (in the warning of

@@ -746,6 +746,16 @@ def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], ne
 #: (:func:`_check_same_inputs`): the records made before would be of the earlier scores.
 _INPUTS_IDENTITY = "inputs_sha256"
 
+#: What such a method records of its inputs' state that is no part of what its records were made
+#: from (``fusion``'s ``inputs_unfinished``: an input whose predict run had not finished): not
+#: compared on ``--resume``, where :data:`_INPUTS_IDENTITY` tells whether the scores read changed (an
+#: input interrupted after its last video and finished since by a ``--resume`` with nothing left to
+#: record has the same scores), and recorded as it is now.
+_INPUTS_STATE = frozenset({"inputs_unfinished"})
+
+#: The setting naming the run folder a method reads its inputs from (``fusion``'s ``inputs_run``).
+_INPUTS_FOLDER = "inputs_run"
+
 
 def _check_same_inputs(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
     """Refuse to resume the run of ``info_path`` when an input's scores (:data:`_INPUTS_IDENTITY`)
@@ -804,16 +814,51 @@ def _model_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]
     """
     if "model" not in old or "model" not in new or _same_value(old["model"], new["model"]):
         return False
-    if any(k not in old or k not in new or old[k] != new[k] for k in ("weights_sha256", "config_sha256")):
+    digests: tuple[str, ...] = ("weights_sha256", "config_sha256")
+    if not all(k in old and k in new for k in digests) and "model_sha256" in old and "model_sha256" in new:
+        digests = ("model_sha256",)  # a model file's digest (fusion's), with no checkpoint's
+    if any(k not in old or k not in new or old[k] != new[k] for k in digests):
         return False
     if any(old.get(k) != new.get(k) for k in _MODEL_IDENTITY if k in old and k in new):
         return False
     log.warning(
-        "%s: the earlier run's model was %s, this one is %s: the same weights and config.json "
-        "(weights_sha256 and config_sha256 agree), taken as the checkpoint moved or copied; resuming",
+        "%s: the earlier run's model was %s, this one is %s: the same %s (%s agree), taken as the %s moved or "
+        "copied; resuming",
         info_path,
         old["model"],
         new["model"],
+        "weights and config.json" if len(digests) > 1 else "model file",
+        " and ".join(digests),
+        "checkpoint" if len(digests) > 1 else "model",
+    )
+    return True
+
+
+def _inputs_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether the earlier run's inputs folder (:data:`_INPUTS_FOLDER`) is this one's at another path
+    (a run folder moved, or copied): the paths differ, and both runs record the same inputs with the
+    same scores (:data:`_INPUTS_IDENTITY`, which :func:`_check_same_inputs` compared): nothing the
+    records came from changed. Warned of; False without the digests on both sides.
+
+    Example:
+        >>> same = {"inputs_sha256": {"fast": "a" * 64}}
+        >>> _inputs_moved(Path("r/f/run.json"), {"inputs_run": "/gone", **same}, {"inputs_run": "/r", **same})
+        True
+        >>> _inputs_moved(Path("r/f/run.json"), {"inputs_run": "/gone"}, {"inputs_run": "/r"})
+        False
+    """
+    if _INPUTS_FOLDER not in old or _INPUTS_FOLDER not in new or _same_value(old[_INPUTS_FOLDER], new[_INPUTS_FOLDER]):
+        return False
+    then, now = old.get(_INPUTS_IDENTITY), new.get(_INPUTS_IDENTITY)
+    if not (isinstance(then, dict) and then and then == now):
+        return False
+    log.warning(
+        "%s: the earlier run read its inputs from %s, this one from %s: the same inputs with the same scores "
+        "(%s agree), taken as the run folder moved or copied; resuming",
+        info_path,
+        old[_INPUTS_FOLDER],
+        new[_INPUTS_FOLDER],
+        _INPUTS_IDENTITY,
     )
     return True
 
@@ -1582,7 +1627,9 @@ def _run_locked(
             same_model = {
                 *_MODEL_IDENTITY,
                 _INPUTS_IDENTITY,
+                *_INPUTS_STATE,
                 *(("model",) if _model_moved(info_path, earlier.settings, settings) else ()),
+                *((_INPUTS_FOLDER,) if _inputs_moved(info_path, earlier.settings, settings) else ()),
             }
             differences = _settings_differences(
                 {k: v for k, v in earlier.settings.items() if k not in same_model},
