@@ -83,8 +83,9 @@ class VideoInfo:
         fps: as :attr:`VideoClip.native_fps`: the container's average frame rate; without one,
             the rate of the frame times (first to last) or, for one frame, the codec's declared
             rate; with timestamp gaps that pulled it off the frames' median interval, the rate of
-            the frames apart from the gaps. A stream that gives none is a :class:`VideoError`,
-            never a made-up rate.
+            the frames apart from the gaps; when it clearly disagrees with frames that have no
+            gap, the frames' rate (``notes["declared_fps"]``). A stream that gives none is a
+            :class:`VideoError`, never a made-up rate.
         width: frame width as displayed (upright, square pixels).
         height: frame height as displayed.
         duration_s: from the first frame's time to the last one's, plus one frame interval
@@ -96,10 +97,12 @@ class VideoInfo:
             timestamps repeated or going backwards, gaps, ...).
         timestamps: (num_frames,) the frames' presentation times in seconds, increasing, as
             :func:`read_video` samples from them (``len(sample_indices(info.timestamps,
-            fps=2.0))`` frames are kept at 2 fps). The container's times, not shifted: they may
-            start after 0 or before it. Frames whose timestamps are missing or repeated are
-            timed by the stream's rate (``notes["timestamps_repeated"]``). Read-only; None
-            only for a VideoInfo not made by :func:`probe_video`.
+            fps=2.0))`` frames are kept at 2 fps). Seconds from the first frame shown, which is at
+            0, as :attr:`VideoClip.timestamps` (the container's time of that frame is
+            ``notes["start_time_s"]`` when not 0). Frames whose timestamps are repeated are timed
+            by the stream's rate (``notes["timestamps_repeated"]``), as are frames without
+            timestamps (``notes["timestamps_missing"]``). Read-only; None only for a VideoInfo
+            not made by :func:`probe_video`.
         transfer: the first frame's transfer characteristic, by FFmpeg's name: ``"bt709"`` (SDR;
             also ``"smpte170m"``, ``"bt2020-10"``), ``"smpte2084"`` (PQ), ``"arib-std-b67"``
             (HLG), ``"unspecified"`` (the file says none: read as BT.709). None only for a
@@ -126,15 +129,27 @@ class VideoClip:
 
     Attributes:
         frames: (N, H, W, 3) uint8 RGB, upright as displayed.
-        timestamps: (N,) presentation time of each frame in seconds, as the container gives
-            it (not shifted to start at 0: it may start later, or before 0).
+        timestamps: (N,) presentation time of each frame in seconds from the first frame shown
+            (frame 0 of the decoded stream is at 0 s, whichever frames are sampled), the time
+            convention of the whole package: labels, the synthetic ground truth, the trajectory
+            importers and the VLM's patch times count from the first frame too. Containers start
+            their clocks elsewhere (a ``.ts`` remux at the B-frame delay, an MP4 without an edit
+            list, ``-itsoffset``, an edit list before 0), and trajectories timed by their clock
+            were paired with the wrong ground-truth frames; the container's time of the first
+            frame is kept in ``notes["start_time_s"]``.
         indices: (N,) index of each frame in the full decoded stream.
         native_fps: the stream's average frame rate as the container declares it; without one,
             the rate of the frame times (a cut-off file) or, for one frame, the codec's declared rate;
             with timestamp gaps that pulled it off the frames' median interval (an MP4's average
-            counts a freeze as frame time), the rate of the frames apart from the gaps.
+            counts a freeze as frame time), the rate of the frames apart from the gaps; without
+            gaps, when the declared rate is more than 10% off both the frames' median interval
+            and their mean rate, the rate of the frame times (``notes["declared_fps"]``).
         path: the file decoded.
         notes: facts about the file worth keeping with the results (empty for a clean file):
+            ``start_time_s``, the container's time of the first frame shown, when not 0 (the
+            :attr:`timestamps` count from that frame);
+            ``declared_fps`` when the rate the file declares is not its frames' (with a warning;
+            :attr:`native_fps` is then the frames' rate);
             ``frames_declared`` and ``frames_decoded`` when it decodes fewer frames than its
             container declares (frames before an MP4 edit list's start, which no player shows,
             are not counted as declared); ``display_rotation_cw_deg`` (90, 180 or 270) and
@@ -155,6 +170,8 @@ class VideoClip:
             stream's frame rate), with ``time_base_s`` when that rate's frame interval is
             shorter than the container's time base can store (the rate, not a broken muxer,
             made the timestamps collide: the file holds no usable frame timing);
+            ``timestamps_missing`` (how many frames) when frames carry no timestamp (with a
+            warning): the frames are then timed by the stream's frame rate in decoding order;
             ``hdr_transfer`` (``"PQ (smpte2084)"`` or ``"HLG (arib-std-b67)"``) when the frames
             carry an HDR transfer (phones record HLG or PQ by default), with ``hdr_tone_mapped``:
             True when they were tone-mapped to SDR BT.709 (libswscale's colour management), as
@@ -1011,9 +1028,9 @@ def _declared_seconds(
 
 def _measured(
     native_fps: float, averaged: bool, ts: NDArray[np.float64], path: Path, base_rate: float = 0.0
-) -> tuple[float, NDArray[np.bool_]]:
-    """The rate reported for frames at (sorted) times ``ts``, and which of their intervals are gaps
-    (:func:`_gaps`).
+) -> tuple[float, NDArray[np.bool_], dict[str, Any]]:
+    """The rate reported for frames at (sorted) times ``ts``, which of their intervals are gaps
+    (:func:`_gaps`), and notes (``declared_fps``) when the declared rate was not the frames'.
 
     The rate is the container's average rate (``averaged``); without one, the rate of the frame
     times, which are what a player shows (``native_fps``, the codec's declared rate, only when fewer
@@ -1023,18 +1040,42 @@ def _measured(
     from the gaps (their mean interval: a variable rate's average, as without a gap), or by a rate
     the file declares (``native_fps``, FFmpeg's ``base_rate``) that agrees with it to
     :data:`_SAME_RATE`. A rate the container declares rather than measures (Matroska's) and the
-    median interval agree: it is kept."""
+    median interval agree: it is kept.
+
+    Without gaps, a declared rate that disagrees by more than :data:`_CONSISTENT` with both the
+    frames' median interval and their mean rate (first to last) is not theirs: a Matroska stream
+    declaring 30 fps whose frames lie 0.1 s apart was reported at 30 fps, its duration as 2.43 s of
+    its 2.5. The frames' mean rate (or FFmpeg's ``base_rate`` within :data:`_SAME_RATE` of it) is
+    reported instead, with a warning and ``notes["declared_fps"]``. Both tests must fail: a
+    variable-rate recording's median interval is not its average rate, which it declares and its
+    mean agrees with; 10% keeps NTSC's 29.97 against 30 (0.1%) and Matroska's millisecond
+    rounding (16 and 17 ms at 60 fps) far from triggering it."""
     if native_fps > 0 and (averaged or not (len(ts) > 1 and ts[-1] > ts[0])):
         rate = native_fps
     else:
         rate = _fps_from_times(ts, path)
     gaps, typical = _gaps(ts, (rate, native_fps, base_rate))
-    if not gaps.any() or typical is None or abs(rate * typical - 1.0) <= _CONSISTENT:
-        return rate, gaps
+    if typical is None or abs(rate * typical - 1.0) <= _CONSISTENT:
+        return rate, gaps, {}
     steps = np.diff(ts)[~gaps]
     steady = len(steps) / float(np.sum(steps))  # > 0: the median interval, positive, is no gap
+    if not gaps.any():
+        if abs(rate / steady - 1.0) <= _CONSISTENT:
+            return rate, gaps, {}  # a variable rate: the declared average is the frames' mean
+        measured = base_rate if base_rate > 0 and abs(base_rate / steady - 1.0) <= _SAME_RATE else steady
+        log.warning(
+            "%s: the stream declares %.6g fps but its %d frames lie %.4g s apart (median interval; %.6g fps from "
+            "the first frame to the last): the frames are timed by their timestamps, at %.6g fps",
+            path,
+            rate,
+            len(ts),
+            typical,
+            steady,
+            measured,
+        )
+        return measured, gaps, {"declared_fps": rate}
     agreed = [r for r in (rate, native_fps, base_rate) if r > 0 and abs(r / steady - 1.0) <= _SAME_RATE]
-    return (agreed[0] if agreed else steady), gaps
+    return (agreed[0] if agreed else steady), gaps, {}
 
 
 def _averaged(stream: av.video.stream.VideoStream) -> bool:
@@ -1451,6 +1492,45 @@ def _frame_time(pts: int, time_base: Fraction) -> float:
     return float(pts) * time_base.numerator / time_base.denominator
 
 
+def _from_first_frame(
+    times: NDArray[np.float64], pts: list[int] | None = None, time_base: Fraction | None = None
+) -> tuple[NDArray[np.float64], float]:
+    """Frame ``times`` (sorted, seconds of the container's clock) as seconds from the first frame
+    shown, and the container's time of that frame.
+
+    Every time in the package counts from the first frame shown (frame 0 at 0 s): labels, the
+    synthetic ground truth, the trajectory importers (``start_frame * duration / frames``) and the
+    VLM's patch times do. Containers start elsewhere: a ``.ts`` remux at the B-frame delay (0.2 s),
+    an MP4 without an edit list likewise, ``ffmpeg -itsoffset`` wherever it was told, an edit list
+    before 0 below 0; their times, written into a trajectory, paired video frame ``k`` with ground
+    truth frame ``k + start * fps``. The times' differences, all that rates, gaps and sampling
+    use, are kept; the start is kept in ``notes["start_time_s"]`` (:func:`_start_notes`).
+
+    With the frames' ``pts`` (the same ones, sorted) in ``time_base``, each time is computed from
+    its ``pts`` less the first's, as :func:`_frame_time` computes a time: a clip and its remux to
+    another time base or start (MP4's 1/10240 s at 0, a ``.ts``'s 1/90000 s at 0.2 s) get the same
+    floats, so :func:`sample_indices` breaks a tie between two frames (8 fps ticks on 10 fps
+    frames) the same way for both, as it does for a clip starting at 0.
+
+    Example:
+        >>> _from_first_frame(np.array([0.2, 0.3]), [18000, 27000], Fraction(1, 90000))
+        (array([0. , 0.1]), 0.2)
+    """
+    if not len(times):
+        return times, 0.0
+    if pts is not None and time_base is not None:
+        first = pts[0]
+        relative = np.array([_frame_time(p - first, time_base) for p in pts], dtype=np.float64)
+        return relative, _frame_time(first, time_base)
+    origin = float(times[0])
+    return (times - origin if origin != 0.0 else times), origin
+
+
+def _start_notes(origin: float) -> dict[str, Any]:
+    """``{"start_time_s": origin}`` when the first frame shown is not at the container's 0 s."""
+    return {"start_time_s": origin} if origin != 0.0 else {}
+
+
 def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int | None) -> VideoClip | None:
     """:func:`_read_streaming` for a sampling by ``fps``, without decoding the frames nothing needs.
 
@@ -1498,7 +1578,7 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
     order = sorted(pts)
     if not order or len(set(order)) < len(order):
         return None
-    times = np.array([_frame_time(p, time_base) for p in order], dtype=np.float64)
+    times, origin = _from_first_frame(np.array([_frame_time(p, time_base) for p in order]), order, time_base)
     keep = sample_indices(times, fps=fps)
     if max_frames is not None and len(keep) > max_frames:
         return None
@@ -1541,9 +1621,11 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
         return None
     decoder.decoded = len(order)  # the frames shown, whether decoded or skipped
     # native_fps was read while the file was open: the closed stream's memory is freed
-    rate, gaps = _measured(decoder.native_fps, decoder.averaged, times, path, decoder.base_rate)
+    rate, gaps, rate_notes = _measured(decoder.native_fps, decoder.averaged, times, path, decoder.base_rate)
     notes = {
         **decoder.notes(),
+        **_start_notes(origin),
+        **rate_notes,
         **decoder.span_notes(times, rate),
         **_gap_notes(times, rate, gaps, path),
         **convert.orientation.notes(),
@@ -1576,15 +1658,23 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
                     kept.append(pos)
 
         decoder = _Decoder(container, path)
+        origin, first_pts, time_base = 0.0, 0, Fraction(1)  # the first frame's: the times kept count from it
         for frame in decoder:
-            t = frame.time
-            if t is None or not math.isfinite(t) or (picker.times and t < picker.times[-1]):
+            t, pts, base = frame.time, frame.pts, frame.time_base
+            if t is None or not math.isfinite(t) or pts is None or base is None:
+                return None  # :func:`_scan` times such frames
+            if not picker.times:
+                origin, first_pts, time_base = float(t), pts, base
+            if base != time_base:
+                return None
+            t = _frame_time(pts - first_pts, time_base)  # as :func:`_from_first_frame`: the same frames kept
+            if picker.times and t < picker.times[-1]:
                 return None
             if convert is None:
                 convert = _Converter.of(frame, stream, path, max_side)
             last = [*last[-1:], frame]
             newest = len(picker.times)
-            keep(picker.push(float(t)), newest)
+            keep(picker.push(t), newest)
         n = len(picker.times)
         if n == 0 or convert is None:
             raise _no_frames(path)
@@ -1593,9 +1683,11 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         keep(picker.finish(), n - 1)
     ts = np.asarray(picker.times, dtype=np.float64)
     idx = np.asarray(kept, dtype=np.int64)
-    rate, gaps = _measured(native_fps, averaged, ts, path, base_rate)
+    rate, gaps, rate_notes = _measured(native_fps, averaged, ts, path, base_rate)
     notes = {
         **decoder.notes(),
+        **_start_notes(origin),
+        **rate_notes,
         **decoder.span_notes(ts, rate),
         **_gap_notes(ts, rate, gaps, path),
         **convert.orientation.notes(),
@@ -1665,6 +1757,8 @@ def _spread_repeats(ts: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[
 
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
+    stamps: list[int | None] = []  # the frames' pts, in ``bases``' one time base: their exact times
+    bases: set[Fraction | None] = set()
     first: tuple[int, int, _Orientation, tuple[int, int]] | None = None
     colour, dolby_vision = (2, 2), False
     with _open(path) as container:
@@ -1680,6 +1774,8 @@ def _scan(path: Path) -> _Scan:
                 dolby_vision = _dolby_vision_ipt(decoder.stream.codec_tag, _has_dolby_vision_rpu(frame), colour[0])
             t = frame.time
             times.append(float(t) if t is not None else float("nan"))
+            stamps.append(frame.pts)
+            bases.add(frame.time_base)
     if first is None:
         raise _no_frames(path)
     notes = {**decoder.notes(), **aspect}
@@ -1720,9 +1816,20 @@ def _scan(path: Path) -> _Scan:
         notes = {**notes, "timestamps_repeated": repeated}
         if tick is not None:
             notes["time_base_s"] = tick
-    if repeated or not np.all(np.isfinite(ts)):  # streams without usable timestamps: the nominal rate
+    missing = 0 if repeated else int(np.count_nonzero(~np.isfinite(ts)))
+    if repeated or missing:  # streams without usable timestamps: the nominal rate
         if native_fps <= 0:
             raise VideoError(f"{path}: frames carry no timestamps and the stream has no frame rate")
+        if missing:  # frames the decoder returns without a time (a Matroska file written with negative times)
+            log.warning(
+                "%s: %d of %d frames carry no timestamp; timing the frames by the stream's frame rate (%.3g fps) "
+                "in decoding order instead (the file holds no usable frame timing)",
+                path,
+                missing,
+                len(ts),
+                native_fps,
+            )
+            notes = {**notes, "timestamps_missing": missing}
         ts = np.arange(len(times)) / native_fps
         averaged = True  # the frames are timed by that rate: it is theirs
     if decoder.stamped_in_decoding_order(ts):
@@ -1747,9 +1854,20 @@ def _scan(path: Path) -> _Scan:
         )
         notes = {**notes, "timestamps_backwards": backwards}
     order = np.argsort(ts, kind="stable").astype(np.int64)
-    ts = ts[order]
-    rate, gaps = _measured(native_fps, averaged, ts, path, base_rate)
-    notes = {**notes, **decoder.span_notes(ts, rate), **_gap_notes(ts, rate, gaps, path)}
+    # the times the container gave each frame, not spread or replaced by the frame rate's
+    exact = sorted(p for p in stamps if p is not None) if len(bases) == 1 and None not in stamps else None
+    base = next(iter(bases)) if exact is not None else None
+    if "timestamps_repeated" in notes or missing:
+        exact = None
+    ts, origin = _from_first_frame(ts[order], exact, base)
+    rate, gaps, rate_notes = _measured(native_fps, averaged, ts, path, base_rate)
+    notes = {
+        **notes,
+        **_start_notes(origin),
+        **rate_notes,
+        **decoder.span_notes(ts, rate),
+        **_gap_notes(ts, rate, gaps, path),
+    }
     return _Scan(ts, order, rate, *first, notes, colour, dolby_vision)
 
 

@@ -52,8 +52,9 @@ def test_b_frames_in_avi_are_read_in_the_order_they_are_shown(avi: Path, caplog,
     expected = list(range(N)) if not sampling else [0, 5, 10, 14, 19]
     assert _levels(clip.frames) == expected
     assert clip.indices.tolist() == expected
-    np.testing.assert_allclose(clip.timestamps, (np.array(expected) + 1) / 10)  # FFmpeg's AVI times start at 0.1
-    assert clip.notes == {"timestamps_in_decoding_order": True}
+    # FFmpeg's AVI times start at 0.1: the times count from the first frame (R33), the start is noted
+    np.testing.assert_allclose(clip.timestamps, np.array(expected) / 10, atol=1e-12)
+    assert clip.notes == {"timestamps_in_decoding_order": True, "start_time_s": 0.1}
     assert "dvr.avi: the frames carry their decoding times, not their presentation times" in caplog.text
     assert "go backwards" not in caplog.text
 
@@ -64,15 +65,15 @@ def test_b_frames_in_avi_sampled_by_rate_keep_the_frames_of_their_times(avi: Pat
     order: frames 9 and 16 were returned as the ones at 0.8 s and 1.5 s, nothing said."""
     clip = read_video(avi, fps=fps)
     assert _levels(clip.frames) == expected
-    np.testing.assert_allclose(clip.timestamps, (np.array(expected) + 1) / 10)
-    assert clip.notes == {"timestamps_in_decoding_order": True}
+    np.testing.assert_allclose(clip.timestamps, np.array(expected) / 10, atol=1e-12)
+    assert clip.notes == {"timestamps_in_decoding_order": True, "start_time_s": 0.1}
 
 
 def test_probing_b_frames_in_avi_gives_increasing_times(avi: Path) -> None:
     info = probe_video(avi)
-    assert info.num_frames == N and info.notes == {"timestamps_in_decoding_order": True}
+    assert info.num_frames == N and info.notes == {"timestamps_in_decoding_order": True, "start_time_s": 0.1}
     assert info.timestamps is not None
-    np.testing.assert_allclose(info.timestamps, np.arange(1, N + 1) / 10)
+    np.testing.assert_allclose(info.timestamps, np.arange(N) / 10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["plain.avi", "bframes.mp4"])
@@ -81,6 +82,8 @@ def test_avi_without_b_frames_and_mp4_with_them_are_not_flagged(tmp_path: Path, 
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
         for sampling in ({}, {"fps": 10 / 7}, {"num_frames": 5}):
             clip = read_video(path, **sampling)
-            assert clip.notes == {}
+            # FFmpeg's AVI times start at 0.1 (R33: the times count from the first frame, the start is noted)
+            assert clip.notes == ({"start_time_s": 0.1} if name.endswith(".avi") else {})
+            assert clip.timestamps[0] == 0.0
             assert _levels(clip.frames) == clip.indices.tolist()
     assert caplog.text == ""

@@ -90,8 +90,9 @@ def _full_decode_choice(path: Path, fps: float) -> tuple[np.ndarray, np.ndarray]
         frames = list(container.decode(video=0))
     times = np.array([f.time for f in frames], dtype=np.float64)
     order = np.argsort(times, kind="stable")
-    keep = video.sample_indices(times[order], fps=fps)
-    return np.stack([frames[order[k]].to_ndarray(format="rgb24") for k in keep]), times[order][keep]
+    shown = times[order] - times[order][0]  # seconds from the first frame shown (R33: a .ts starts at its delay)
+    keep = video.sample_indices(shown, fps=fps)
+    return np.stack([frames[order[k]].to_ndarray(format="rgb24") for k in keep]), shown[keep]
 
 
 def _same_as_full(path: Path, fps: float, monkeypatch: pytest.MonkeyPatch, decoded: list[int]) -> int:

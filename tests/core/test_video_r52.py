@@ -103,10 +103,12 @@ def test_a_clean_file_decodes_as_pyav_does(tmp_path):
 def test_late_starting_mkv_is_not_flagged_as_truncated(tmp_path):
     path = _mkv(tmp_path / "late.mkv", start_ms=36_000_000)  # ffmpeg -ss ... -copyts -c copy: at 10 h
     clip = read_video(path)
-    assert clip.timestamps[0] == pytest.approx(36_000.0)
-    assert clip.notes == {}  # was: frames_decoded, seconds_covered 2.5, seconds_declared 36002.5
+    # R33: the times count from the first frame; the container's 10 h start is noted
+    assert clip.timestamps[0] == 0.0 and clip.timestamps[-1] == pytest.approx(2.4)
+    # was: frames_decoded, seconds_covered 2.5, seconds_declared 36002.5
+    assert clip.notes == {"start_time_s": pytest.approx(36_000.0)}
     assert declared_duration(path) == pytest.approx(2.5)  # was 36002.5
-    assert probe_video(path).notes == {}
+    assert probe_video(path).notes == {"start_time_s": pytest.approx(36_000.0)}
 
 
 def test_late_starting_mkv_cut_short_is_still_flagged(tmp_path):

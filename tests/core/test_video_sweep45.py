@@ -45,7 +45,10 @@ def test_a_ts_cut_mid_gop_is_one_warning_that_explains_the_duration(
     assert "cut.ts" in message and "first keyframe" in message
     assert "cover 2.00 s of the 2.60 s the stream declares" in message
     assert "truncated" not in caplog.text
-    assert clip.notes == {"packets_before_first_keyframe": 6, "leading_frames_not_decoded": 6}
+    # the first frame shown is the source's frame 10 (its first keyframe after the cut), at 1.0 s of
+    # the container's clock: the times count from it (R33), the start is noted
+    assert clip.notes == {"packets_before_first_keyframe": 6, "leading_frames_not_decoded": 6, "start_time_s": 1.0}
+    assert clip.timestamps[0] == 0.0
 
 
 def test_probing_a_ts_cut_mid_gop_is_one_warning(cut_ts: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811

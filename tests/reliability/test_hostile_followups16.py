@@ -171,12 +171,15 @@ def test_probe_video_gives_frame_times_that_count_a_gapped_files_samples(
 
 @pytest.mark.parametrize(("fmt", "pts"), [("mp4", [7]), ("matroska", [-3, -2, -1, 0, 1]), ("matroska", [3, 4])])
 def test_probe_video_times_and_duration_of_odd_clips_are_the_files(fmt: str, pts: list[int], tmp_path: Path) -> None:
-    """One frame lasts one declared frame interval; times are the container's, not shifted to 0
-    (negative ones included); no rate is made up."""
+    """One frame lasts one declared frame interval; times count from the first frame shown (R33: the
+    container's were kept, and trajectories timed by them were paired with the wrong ground-truth
+    frames), negative ones included, the container's start in ``notes["start_time_s"]``; no rate
+    is made up."""
     path = tmp_path / f"c.{'mkv' if fmt == 'matroska' else fmt}"
     _write(path, pts, fmt)
     info = probe_video(path)
     assert info.fps == 10.0  # declared
     assert info.timestamps is not None
-    np.testing.assert_allclose(info.timestamps, np.array(pts) / 10)
+    np.testing.assert_allclose(info.timestamps, (np.array(pts) - pts[0]) / 10, atol=1e-12)
+    assert info.notes.get("start_time_s") == pytest.approx(pts[0] / 10)
     assert info.duration_s == pytest.approx((pts[-1] - pts[0]) / 10 + 0.1)

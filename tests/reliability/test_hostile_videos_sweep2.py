@@ -120,9 +120,10 @@ def test_timestamps_that_go_backwards_are_ordered_and_flagged(write_mjpeg, tmp_p
     path = write_mjpeg(tmp_path / "reversed.mkv", frames, [100 * (N - i) for i in range(N)])
     with caplog.at_level(logging.WARNING, logger="camerabench.video"):
         clip = read_video(path, fps=5.0)
-    assert clip.notes == {"timestamps_backwards": N - 1}
+    # R33: the times count from the first frame shown, the container's 0.1 s start is noted
+    assert clip.notes == {"timestamps_backwards": N - 1, "start_time_s": pytest.approx(0.1)}
     assert "reversed.mkv: the frame timestamps go backwards 15 time(s) in decoding order" in caplog.text
-    assert clip.timestamps[0] == pytest.approx(0.1)
+    assert clip.timestamps[0] == 0.0
     # the earliest time is the last frame written (brightness: JPEG subsamples the colours)
     first = _luma(clip.frames[:1])
     assert np.abs(first - _luma(frames[-1:])).mean() < 4 < 10 < np.abs(first - _luma(frames[:1])).mean()
