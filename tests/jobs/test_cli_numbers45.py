@@ -60,6 +60,8 @@ _ZERO_OK = {
     ("predict", "--gpus-per-worker"),
     ("caption", "--gpus-per-worker"),
     ("report", "--gallery"),
+    ("evaluate", "--bootstrap"),  # 0: no confidence intervals, as in the Python API
+    ("report", "--bootstrap"),
     ("synth", "--seed"),
     ("make-tiny-vlm", "--seed"),
     *[("train", f) for f in ("--seed", "--warmup", "--kl-coef", "--accuracy-weight", "--format-weight")],
