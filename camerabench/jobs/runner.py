@@ -1732,8 +1732,11 @@ def _run_locked(
         jobs = []
         for key in todo:
             row = by_key[key]
-            media = [str(m) for m in row.media(ds.root)]
-            jobs.append((key, row, media, _saved_trajectory(folder, ds, row, cls)))
+            # absolute: a Ray worker's working folder is not this process's (the answer jobs'
+            # media lists are not among the file fields the backend makes absolute)
+            media = [os.path.abspath(m) for m in row.media(ds.root)]
+            saved = _saved_trajectory(folder, ds, row, cls)
+            jobs.append((key, row, media, os.path.abspath(saved) if saved else None))
         job_fn, failed_fn = _answer_job, _answer_failed
     elif kind == "predict":
         questions = ds.questions()

@@ -103,3 +103,26 @@ def test_the_report_has_the_mcq_table(data: Path, tmp_path: Path) -> None:
     assert "| method | Avg | pooled | rows | unparsed | failed | missing | camera movement | shot size |" in text
     assert "outside the method's coverage (no answer recorded): shot size" in text
     assert (tmp_path / "report" / "mcq.csv").is_file()
+
+
+def test_answer_jobs_carry_absolute_media_paths(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ray worker's working folder is not the driver's: the answering pass's media lists and saved
+    trajectories go to the jobs as absolute paths even when --data and --out are relative (R31)."""
+    from camerabench.jobs import runner
+
+    seen: list[tuple[list[str], str | None]] = []
+    real = runner._answer_job
+
+    def spy(key, row, media, trajectory_path):
+        seen.append((list(media), trajectory_path))
+        return real(key, row, media, trajectory_path)
+
+    monkeypatch.setattr(runner, "_answer_job", spy)
+    monkeypatch.chdir(tmp_path)
+    summary = run_predict(Path("data"), "fast", Path("run"), workers=1)
+    assert summary.answers is not None and summary.answers.videos_total == 3
+    assert seen, "the answering pass ran no job in this process"
+    for media, trajectory in seen:
+        assert all(Path(m).is_absolute() and Path(m).exists() for m in media)
+        assert trajectory is None or (Path(trajectory).is_absolute() and Path(trajectory).is_file())
+    assert any(t is not None for _, t in seen)  # a.mp4's row reuses the score pass's trajectory
