@@ -35,6 +35,7 @@ __all__ = [
     "fallback_fonts",
     "figure_fonts",
     "legend",
+    "method_colours",
     "new_figure",
     "plain_text",
     "plot_ap_bars",
@@ -267,6 +268,27 @@ def series_colours(n: int) -> list[Any] | None:
     return list(colormaps["turbo"](np.linspace(0.03, 0.97, n)))
 
 
+def _cycle_colours(n: int) -> list[Any]:
+    """The first ``n`` colours of ``axes.prop_cycle``, repeating when it has fewer."""
+    import matplotlib as mpl
+
+    cycle = mpl.rcParams["axes.prop_cycle"].by_key().get("color", []) or ["C0"]
+    return [cycle[k % len(cycle)] for k in range(n)]
+
+
+def method_colours(names: Sequence[str]) -> dict[str, Any]:
+    """One fixed colour per name, in the order given: the colour cycle of ``axes.prop_cycle``
+    while it has enough colours, else :func:`series_colours`.
+
+    A report gives every figure the colours of all its methods, so that a method keeps its colour in
+    every figure and every panel: a panel's next cycle colour would shift every later method when
+    one draws nothing there (no curve: one class, all its samples failed).
+    """
+    names = list(dict.fromkeys(names))
+    colours = series_colours(len(names)) or _cycle_colours(len(names))
+    return dict(zip(names, colours, strict=True))
+
+
 def plain_text(text: str) -> str:
     """``text`` as matplotlib draws it literally: each ``$`` escaped, a lone surrogate (a folder
     name's byte that is not UTF-8) and a control character shown as ``\\xff``, ``\\n``
@@ -328,6 +350,9 @@ def plot_grouped_bars(
     reference_label: str = "chance",
     ylabel: str = "",
     percent: bool = True,
+    colours: Mapping[str, Any] | None = None,
+    own_reference: Mapping[str, Mapping[str, float]] | None = None,
+    own_reference_label: str = "chance on the method's own samples",
 ) -> Any:
     """Bars per category, one colour per series; an undefined value (NaN, or infinite) gets no bar.
 
@@ -340,6 +365,14 @@ def plot_grouped_bars(
         categories: x-axis order.
         errors: series -> category -> [lo, hi] (drawn as error bars when finite).
         reference: category -> value drawn as a black tick (e.g. chance).
+        colours: series name -> colour (:func:`method_colours`: the same in every figure); None:
+            the colour cycle (:func:`series_colours` beyond it).
+        own_reference: series -> category -> its own reference value (the chance level over the
+            samples a method kept under ``--failed drop``), drawn over its bar as a black-edged
+            triangle in its colour where it differs from ``reference``.
+
+    Each interval of ``errors`` is drawn as it is, from ``lo`` to ``hi``, wherever the value lies
+    (a percentile-bootstrap interval need not hold its point estimate).
 
     Raises:
         ValueError: an interval in ``errors`` is not a pair ``[lo, hi]`` (one value, three
@@ -352,12 +385,15 @@ def plot_grouped_bars(
     width = 0.8 / n
     x = np.arange(len(categories))
     names = short_labels(series)
-    colours = series_colours(len(series))
+    cycle = series_colours(len(series)) or _cycle_colours(len(series))
+    own_x: list[float] = []
+    own_y: list[float] = []
+    own_c: list[Any] = []
     for k, name in enumerate(series):
         v = np.array([values[name].get(c, math.nan) for c in categories], dtype=float) * scale
         pos = x - 0.4 + width * (k + 0.5)
         defined = np.isfinite(v)
-        colour = None if colours is None else colours[k]
+        colour = colours[name] if colours is not None and name in colours else cycle[k]
         ax.bar(pos[defined], v[defined], width, label=names[k], color=colour)  # keeps its legend entry when empty
         for at in pos[~defined]:
             ax.text(at, 0.01, "n/a", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
@@ -365,18 +401,30 @@ def plot_grouped_bars(
         if name in intervals:
             lo, hi = intervals[name][0] * scale, intervals[name][1] * scale
             ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(v)
-            if ok.any():
-                yerr = np.vstack([np.clip(v[ok] - lo[ok], 0, None), np.clip(hi[ok] - v[ok], 0, None)])
-                ax.errorbar(pos[ok], v[ok], yerr=yerr, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=1.5)
+            if ok.any():  # the interval as it is: from lo to hi, even where v lies outside it
+                yerr = np.vstack([np.zeros(int(ok.sum())), hi[ok] - lo[ok]])
+                ax.errorbar(pos[ok], lo[ok], yerr=yerr, fmt="none", ecolor="0.2", elinewidth=0.8, capsize=1.5)
+        if own_reference and name in own_reference:
+            shared = reference or {}
+            for at, c in zip(pos, categories, strict=True):
+                own = own_reference[name].get(c, math.nan)
+                if math.isfinite(own) and not math.isclose(own, shared.get(c, math.nan), rel_tol=1e-9, abs_tol=1e-12):
+                    own_x.append(float(at))
+                    own_y.append(own * scale)
+                    own_c.append(colour)
     if reference:
         ref = np.array([reference.get(c, math.nan) for c in categories], dtype=float) * scale
         ax.scatter(x, ref, marker="_", s=200, color="black", zorder=3, label=plain_text(reference_label))
+    if own_x:
+        # a triangle edged in black: a tick in the bar's own colour would vanish inside its bar
+        ax.scatter(own_x, own_y, marker="v", s=28, c=own_c, edgecolors="black", linewidths=0.6, zorder=4,
+                   label=plain_text(own_reference_label))  # fmt: skip
     ax.set_xticks(x)
     # shortened as legend entries are: a 300-character knob name would squeeze the axes to nothing
     ax.set_xticklabels(short_labels(categories), rotation=45, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if series or reference:
-        legend(ax, fontsize=7, ncols=min(len(series) + 1, 4))
+        legend(ax, fontsize=7, ncols=min(len(series) + 1 + bool(own_x), 4))
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -417,18 +465,37 @@ def plot_ap_bars(
     ci95: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     chance: Mapping[str, float] | None = None,
     chance_label: str = "chance",
+    colours: Mapping[str, Any] | None = None,
+    own_chance: Mapping[str, Mapping[str, float]] | None = None,
+    own_chance_label: str = "chance on the method's own samples (its colour)",
 ) -> Any:
     """AP (%) per primitive, methods side by side, with 95% CIs and the chance level.
+
+    ``chance`` is the chance level of all the labelled samples (a black tick); ``own_chance``,
+    method -> primitive -> the chance level of the samples that method kept (``--failed drop``
+    leaves its failed ones out), is drawn over its bar in its colour where it differs.
 
     Raises:
         ValueError: an AP or chance level outside 0..1 (an AP given in percent would be drawn
             as a bar cut off at the top of the 0-100 axes, reading as 100%).
     """
-    for name, per in (*ap.items(), *([("chance", chance)] if chance else [])):
+    owns = [(f"{m} (chance)", per) for m, per in (own_chance or {}).items()]
+    for name, per in (*ap.items(), *([("chance", chance)] if chance else []), *owns):
         for p, value in per.items():
             if math.isfinite(value) and not 0 <= value <= 1:
                 raise ValueError(f"{name}: the AP of {p!r} must lie in 0..1, got {value:g}")
-    plot_grouped_bars(ax, ap, primitives, errors=ci95, reference=chance, reference_label=chance_label, ylabel="AP (%)")
+    plot_grouped_bars(
+        ax,
+        ap,
+        primitives,
+        errors=ci95,
+        reference=chance,
+        reference_label=chance_label,
+        ylabel="AP (%)",
+        colours=colours,
+        own_reference=own_chance,
+        own_reference_label=own_chance_label,
+    )
     ax.set_ylim(0, 100)
     ax.set_title("Average precision per primitive")
     return ax
@@ -505,8 +572,14 @@ def _binary_labels(labels: ArrayLike, name: str) -> np.ndarray:
     return raw.astype(bool)
 
 
-def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "Failed and missing samples") -> Any:
-    """Stacked bars: method -> {kind: count}.
+def plot_counts(
+    ax: Any,
+    counts: Mapping[str, Mapping[str, int]],
+    title: str = "Failed and missing samples",
+    empty: str = "no failed or missing samples",
+) -> Any:
+    """Stacked bars: method -> {kind: count}. Kinds whose every count is 0 are left out; with
+    none left the axes say ``empty`` instead.
 
     Raises:
         ValueError: a count that is not a whole number >= 0 (NaN, negative, fractional): a NaN
@@ -517,7 +590,10 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
         for kind, n in counts[m].items():
             if isinstance(n, bool) or not isinstance(n, numbers.Real) or not (n >= 0 and float(n).is_integer()):
                 raise ValueError(f"{m}: the count of {kind!r} must be a whole number >= 0, got {n!r}")
-    kinds = sorted({k for c in counts.values() for k in c})
+    # a kind no method has any of draws no section and no legend entry (8 empty sections read as data)
+    kinds = sorted({k for c in counts.values() for k, n in c.items() if n})
+    if not kinds:
+        ax.text(0.5, 0.5, empty, ha="center", va="center", fontsize=8, color="0.3", transform=ax.transAxes)
     bottom = np.zeros(len(methods))
     colours = series_colours(len(kinds))  # 5 sections' failed and missing, and run.json's: 11 kinds
     for k, (kind, label) in enumerate(zip(kinds, short_labels(kinds), strict=True)):
@@ -528,6 +604,8 @@ def plot_counts(ax: Any, counts: Mapping[str, Mapping[str, int]], title: str = "
     ax.set_ylabel("count")
     if kinds:
         ax.legend(fontsize=7)
+    else:
+        ax.set_yticks([])
     ax.set_xticks(range(len(methods)), short_labels(methods), rotation=30, ha="right")
     return ax
 
@@ -539,8 +617,18 @@ def plot_reliability(
     name: str,
     label: str | None = None,
     color: Any = None,
+    counts: Sequence[int] | None = None,
+    n_bins: int | None = None,
+    largest: int | None = None,
 ) -> Any:
-    """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal.
+    """Reliability diagram: fraction of positives against mean P(yes) per bin, with the diagonal
+    (drawn once however many methods share the axes).
+
+    ``counts``: samples in each bin (a marker's area is proportional to its count, scaled so that
+    ``largest``, default the largest of ``counts``, gets the biggest marker: pass the largest over
+    all methods of the axes). ``n_bins``: the equal-width bins the points come from (bin i is
+    (i/n, (i+1)/n], the first also holds 0, as ``sklearn.calibration.calibration_curve`` bins): the
+    line is not drawn across an empty bin between two points.
 
     The series is labelled ``label`` when given (see :func:`plot_pr_curve`), else
     :func:`short_label` of ``name``; ``color`` as in :func:`plot_pr_curve`.
@@ -556,13 +644,30 @@ def plot_reliability(
             f"{name}: reliability needs one fraction of positives per bin: {len(prob_pred)} mean P(yes) values "
             f"for {len(prob_true)} fractions"
         )
+    if counts is not None and len(counts) != len(prob_pred):
+        raise ValueError(f"{name}: reliability needs one count per bin: {len(counts)} counts for {len(prob_pred)} bins")
     shown = short_label(name) if label is None else label
-    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8)
+    if not any(line.get_gid() == "diagonal" for line in ax.get_lines()):
+        ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.8, gid="diagonal")
     x, y = np.asarray(prob_pred, dtype=float).ravel(), np.asarray(prob_true, dtype=float).ravel()
     defined = np.isfinite(x) & np.isfinite(y)
     if defined.any():  # an undefined bin (NaN or infinite) is a gap in the line, not a point off the axes
-        ax.plot(np.where(defined, x, np.nan), np.where(defined, y, np.nan), marker="o", markersize=3, linewidth=1.0,
-                label=shown, color=color)  # fmt: skip
+        x, y = np.where(defined, x, np.nan), np.where(defined, y, np.nan)
+        lx, ly = x, y
+        if n_bins is not None and len(x) > 1:
+            # each point's bin (a bin's mean lies in it; 1e-9 for a mean rounded just above its upper edge)
+            edges = np.linspace(0.0, 1.0, n_bins + 1)
+            ids = np.searchsorted(edges[1:-1], np.nan_to_num(x, nan=-1.0) - 1e-9).astype(float)
+            apart = np.flatnonzero(np.diff(ids) > 1) + 1  # an empty bin between two points: a gap there
+            lx, ly = np.insert(x, apart, np.nan), np.insert(y, apart, np.nan)
+        (line,) = ax.plot(lx, ly, linewidth=1.0, color=color, marker="o" if counts is None else None, markersize=3,
+                          label=shown)  # fmt: skip
+        if counts is not None:
+            n = np.asarray(counts, dtype=float)
+            top = float(largest if largest is not None else max(n.max(initial=0), 1))
+            sizes = 6 + 120 * n / max(top, 1)  # area in points^2 proportional to the count
+            ax.scatter(x[defined], y[defined], s=sizes[defined], color=line.get_color(), alpha=0.7,
+                       edgecolors="white", linewidths=0.4, zorder=3, gid="bin counts")  # fmt: skip
     else:  # nothing binned, or every bin undefined: said on the axes, not an empty plot read as "no method"
         below = sum(t.get_gid() == "n/a" for t in ax.texts)  # one line per method, stacked
         ax.text(0.5, 0.9 - 0.08 * below, f"{shown}: n/a (no bin with a defined value)", ha="center",

@@ -71,6 +71,15 @@ def _by_kind(result: EvaluationResult, names: Sequence[str] | dict[str, Any]) ->
     return sorted(names, key=lambda n: (_kind(result, n), n))
 
 
+def _colours(result: EvaluationResult, names: Iterable[str] = ()) -> dict[str, Any]:
+    """One colour per method, the same in every figure of the report (AP bars, PR curves,
+    reliability, knobs, trajectories): given to all the run's methods in table order, whichever
+    of them a figure draws (``names`` not among them, e.g. a knob table's, come after)."""
+    from camerabench.eval.plots import method_colours
+
+    return method_colours([*_by_kind(result, result.methods), *names])
+
+
 # --------------------------------------------------------------------------- document model
 
 
@@ -704,6 +713,10 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     )
     csvs += ["binary_ap.csv", "binary_summary.csv"]
 
+    colours = _colours(result)
+    own_chance = {n: methods[n].chance for n in order}
+    # under --failed drop a method's own chance (the prevalence of the samples it kept) may differ
+    differs = _own_chance_differs(own_chance, chance_per)
     fig, axes = new_figure(12, 4.5)
     plot_ap_bars(
         axes[0, 0],
@@ -711,7 +724,10 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         prims,
         ci95={n: methods[n].ci95.per_primitive for n in order},
         chance=chance.per_primitive if chance is not None else None,
-        chance_label=chance_name,
+        chance_label=f"{chance_name} (all labelled samples)" if differs else chance_name,
+        colours=colours,
+        own_chance=own_chance,
+        own_chance_label=f"{chance_name} on the method's own samples (its colour)",
     )
     _save(fig, out / "ap_per_primitive.png")
     doc.img("ap_per_primitive.png", "AP per primitive")
@@ -721,13 +737,27 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     _comparisons(doc, result.comparisons or [], out, csvs)
 
 
+def _own_chance_differs(own: Mapping[str, Mapping[str, float]], shared: Mapping[str, float]) -> bool:
+    """Whether some method's own chance level differs from that of all the labelled samples."""
+    return any(
+        math.isfinite(v) and not math.isclose(v, shared.get(p, math.nan), rel_tol=1e-9, abs_tol=1e-12)
+        for per in own.values()
+        for p, v in per.items()
+    )
+
+
 def _pr_figure(
     doc: _Doc, ev: Evaluation, out: Path, prims: list[str], order: list[str], chance_per: dict[str, float]
 ) -> None:
-    from camerabench.eval.plots import legend, new_figure, plain_text, plot_pr_curve, series_colours, short_labels
+    from matplotlib.lines import Line2D
+
+    from camerabench.eval.plots import LEGEND_ROWS, new_figure, plain_text, plot_pr_curve, short_labels
 
     labels = dict(zip(order, short_labels(order), strict=True))
-    colours = dict(zip(order, series_colours(len(order)) or [None] * len(order), strict=True))
+    colours = _colours(ev.result, order)
+    own = {n: b.chance for n in order if (m := ev.result.methods.get(n)) is not None and (b := m.binary) is not None}
+    differs = _own_chance_differs(own, chance_per)
+    chance_name = chance_label(ev.result.methods)
     ncols = 5
     nrows = math.ceil(len(prims) / ncols)
     fig, axes = new_figure(3.0 * ncols, 2.6 * nrows, nrows, ncols)
@@ -739,16 +769,30 @@ def _pr_figure(
                 plot_pr_curve(ax, res.labels, res.scores, n, label=labels[n], color=colours[n])
         prevalence = chance_per.get(p, math.nan)
         if math.isfinite(prevalence):
-            ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8)
+            ax.axhline(prevalence, color="0.5", linestyle=":", linewidth=0.8, gid="chance")
+        for n in order:  # a method's own chance, where the samples it kept have another prevalence
+            v = own.get(n, {}).get(p, math.nan)
+            if math.isfinite(v) and not math.isclose(v, prevalence, rel_tol=1e-9, abs_tol=1e-12):
+                ax.axhline(v, color=colours[n], linestyle=":", linewidth=0.9, gid=f"chance {n}")
         ax.set_title(plain_text(p), fontsize=9)
         ax.set_xlabel("recall", fontsize=7)
         ax.set_ylabel("precision", fontsize=7)
     for k in range(len(prims), nrows * ncols):
         axes[k // ncols, k % ncols].set_visible(False)
-    # the legend on the first panel with a curve (a primitive with one class has none)
-    with_curves = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
-    if with_curves:
-        legend(with_curves[0], fontsize=6)
+    # one legend for the figure naming every method in its colour (the same on every panel, and in
+    # every figure of the report), whether or not it draws a curve on some panel
+    handles = [Line2D([], [], color=colours[n], linewidth=1.0, label=labels[n]) for n in order]
+    handles.append(
+        Line2D([], [], color="0.5", linestyle=":", linewidth=0.8, label=plain_text(
+            f"{chance_name} (all labelled samples)" if differs else chance_name))
+    )  # fmt: skip
+    if differs:
+        handles.append(
+            Line2D([], [], color="0.2", linestyle=":", linewidth=0.9,
+                   label=plain_text(f"{chance_name} on the method's own samples (its colour)"))
+        )  # fmt: skip
+    fig.legend(handles=handles, loc="outside upper center", fontsize=7,
+               ncols=min(len(handles), 6) if len(handles) <= LEGEND_ROWS else math.ceil(len(handles) / 4))  # fmt: skip
     _save(fig, out / "pr_curves.png")
     doc.img("pr_curves.png", "precision-recall curves")
 
@@ -865,7 +909,9 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         {m: {k: table[m][k].mean_ap for k in knobs if k in table[m]} for m in methods},
         knobs,
         ylabel="mean AP (%)",
+        colours=_colours(ev.result, methods),
     )
+    axes[0, 0].set_ylim(0, 100)  # as the AP bars: an undefined knob is marked n/a, not an axis around 0
     axes[0, 0].set_title("AP per hard-case knob")
     _save(fig, out / "ap_per_knob.png")
     doc.img("ap_per_knob.png", "AP per knob")
@@ -898,6 +944,8 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
                 counts.setdefault(name, {})
                 counts[name][f"{section} failed"] = value.failed
                 counts[name][f"{section} missing"] = value.missing
+                if _count(_outside_count(value)):  # as the table's unanswerable column counts them
+                    counts[name][f"{section} unanswerable"] = _count(_outside_count(value))
         if name not in counts and m.run_info is not None and m.run_info.videos_failed:
             # no metric section counts its failures: the videos its run.json says failed
             rows.append([name, "videos (run.json)", m.run_info.videos_failed, "", ""])
@@ -949,7 +997,12 @@ def _failures_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> Non
     _write_csv(out / "failures.csv", header, rows)
     csvs.append("failures.csv")
     fig, axes = new_figure(max(5, 1.2 * len(counts) + 3), 3.5)
-    plot_counts(axes[0, 0], counts)
+    plot_counts(
+        axes[0, 0],
+        counts,
+        title="Failed, missing and unanswerable samples",
+        empty="no failed, missing or unanswerable samples",
+    )
     _save(fig, out / "failures.png")
     doc.img("failures.png", "failure counts")
 
@@ -1248,6 +1301,7 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         list(cols[::2]),
         percent=False,
         ylabel="GT units",
+        colours=_colours(ev.result),
     )
     plot_grouped_bars(
         axes[0, 1],
@@ -1255,6 +1309,7 @@ def _trajectory_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> N
         list(cols[1::2]),
         percent=False,
         ylabel="degrees",
+        colours=_colours(ev.result),
     )
     _save(fig, out / "trajectory_errors.png")
     doc.img("trajectory_errors.png", "trajectory errors")
@@ -1343,7 +1398,7 @@ def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[A
 
 
 def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
-    from camerabench.eval.plots import new_figure, plot_reliability, series_colours, short_labels
+    from camerabench.eval.plots import new_figure, plot_reliability, short_labels
 
     cal = {n: m.calibration for n, m in ev.result.methods.items() if m.calibration is not None}
     # methods with binary results but no row: said, not dropped without a word
@@ -1447,10 +1502,16 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
         return
     fig, axes = new_figure(5, 4.5)
     ax = axes[0, 0]
-    labels = dict(zip(cal, short_labels(list(cal)), strict=True))
-    colours = dict(zip(cal, series_colours(len(cal)) or [None] * len(cal), strict=True))
-    for n, c in cal.items():
-        plot_reliability(ax, c.reliability.prob_pred, c.reliability.prob_true, n, label=labels[n], color=colours[n])
+    shown = _by_kind(ev.result, cal)  # the order of the other figures' legends
+    labels = dict(zip(shown, short_labels(shown), strict=True))
+    colours = _colours(ev.result)
+    largest = max((k for c in cal.values() for k in c.reliability.counts), default=0)
+    for n in shown:
+        r = cal[n].reliability
+        plot_reliability(ax, r.prob_pred, r.prob_true, n, label=labels[n], color=colours[n], counts=r.counts,
+                         n_bins=r.n_bins, largest=largest)  # fmt: skip
+    if largest:
+        ax.set_title(f"Reliability (marker area: samples in the bin, largest {largest})", fontsize=9)
     _save(fig, out / "reliability.png")
     doc.img("reliability.png", "reliability diagram")
 

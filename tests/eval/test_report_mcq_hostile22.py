@@ -73,8 +73,10 @@ def test_ctrl_c_inside_a_csv_writer_leaves_no_old_report_md_beside_new_tables(
     monkeypatch.setattr(report, "_write_csv", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _write(out, _evaluation(0.75))
-    # was: the binary CSVs held 75.0 while the earlier report.md beside them said 25.0
-    assert (out / "binary_summary.csv").read_text(encoding="utf-8") != old_csvs["binary_summary.csv"]
+    # was: the binary CSVs held 75.0 while the earlier report.md beside them said 25.0; since
+    # 2c20b91 a report that stops halfway removes every report file, new and earlier alike
+    assert not (out / "binary_summary.csv").exists()
+    assert not list(out.glob("*.csv")) and not list(out.glob("*.png"))
     _assert_old_or_unfinished(out, old_md, old_csvs)
 
 
@@ -92,7 +94,8 @@ def test_ctrl_c_inside_a_plot_leaves_no_old_report_md(tmp_path: Path, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         _write(out, _evaluation(0.75))
     _assert_old_or_unfinished(out, old_md, old_csvs)
-    assert (out / "ap_per_primitive.png").read_bytes()[:4] == b"\x89PNG"  # the earlier plot, whole
+    # no half-written plot, and (since 2c20b91) no earlier plot beside the new tables either
+    assert not list(out.glob("*.png")) and not list(out.glob("*.csv"))
 
 
 def test_an_interrupt_while_evaluating_keeps_the_earlier_report_whole(
