@@ -1048,8 +1048,13 @@ def _measured(
     its 2.5. The frames' mean rate (or FFmpeg's ``base_rate`` within :data:`_SAME_RATE` of it) is
     reported instead, with a warning and ``notes["declared_fps"]``. Both tests must fail: a
     variable-rate recording's median interval is not its average rate, which it declares and its
-    mean agrees with; 10% keeps NTSC's 29.97 against 30 (0.1%) and Matroska's millisecond
-    rounding (16 and 17 ms at 60 fps) far from triggering it."""
+    mean agrees with (first to last, or with the last frame shown for a median interval, as an
+    MP4's average counts it: 3 frames 0.1 and 0.033 s apart average 18 fps, not 15); 10% keeps
+    NTSC's 29.97 against 30 (0.1%) and Matroska's millisecond rounding (16 and 17 ms at 60 fps)
+    far from triggering it. With gaps, a rate more than :data:`_CONSISTENT` above the frames' rate
+    apart from the gaps is noted so too (the Matroska stream above with a 2 s freeze was reported
+    at 10 fps with nothing said of its declared 30); one below it is not: an MP4's average counts a
+    freeze, and the last frame's display time, as frame time."""
     if native_fps > 0 and (averaged or not (len(ts) > 1 and ts[-1] > ts[0])):
         rate = native_fps
     else:
@@ -1059,23 +1064,41 @@ def _measured(
         return rate, gaps, {}
     steps = np.diff(ts)[~gaps]
     steady = len(steps) / float(np.sum(steps))  # > 0: the median interval, positive, is no gap
+    # the frames' mean rate, first to last and (as an MP4's or a GIF's average counts it) with the
+    # last frame shown for a median interval: of 3 frames 0.1 and 0.033 s apart, 15 and 18 fps
+    span = float(ts[-1] - ts[0])  # > 0: there are positive intervals
+    means = ((len(ts) - 1) / span, len(ts) / (span + typical))
+    averages = any(abs(rate / mean - 1.0) <= _CONSISTENT for mean in means)
     if not gaps.any():
-        if abs(rate / steady - 1.0) <= _CONSISTENT:
+        if averages:
             return rate, gaps, {}  # a variable rate: the declared average is the frames' mean
         measured = base_rate if base_rate > 0 and abs(base_rate / steady - 1.0) <= _SAME_RATE else steady
-        log.warning(
-            "%s: the stream declares %.6g fps but its %d frames lie %.4g s apart (median interval; %.6g fps from "
-            "the first frame to the last): the frames are timed by their timestamps, at %.6g fps",
-            path,
-            rate,
-            len(ts),
-            typical,
-            steady,
-            measured,
-        )
-        return measured, gaps, {"declared_fps": rate}
+        return measured, gaps, _declared_rate_notes(path, rate, len(ts), typical, steady, measured, False)
     agreed = [r for r in (rate, native_fps, base_rate) if r > 0 and abs(r / steady - 1.0) <= _SAME_RATE]
-    return (agreed[0] if agreed else steady), gaps, {}
+    measured = agreed[0] if agreed else steady
+    # an MP4's average counts a freeze, and the last frame's display time, as frame time: gaps pull
+    # it below the frames' rate, never above; a rate clearly above it was declared, not measured
+    if rate > steady * (1.0 + _CONSISTENT) and not averages:
+        return measured, gaps, _declared_rate_notes(path, rate, len(ts), typical, steady, measured, True)
+    return measured, gaps, {}
+
+
+def _declared_rate_notes(
+    path: Path, declared: float, frames: int, typical: float, steady: float, measured: float, gaps: bool
+) -> dict[str, Any]:
+    """Warn of, and note, a ``declared`` rate that is not the rate of the frames (:func:`_measured`)."""
+    log.warning(
+        "%s: the stream declares %.6g fps but its %d frames lie %.4g s apart (median interval; %.6g fps from "
+        "the first frame to the last%s): the frames are timed by their timestamps, at %.6g fps",
+        path,
+        declared,
+        frames,
+        typical,
+        steady,
+        ", apart from the timestamp gaps" if gaps else "",
+        measured,
+    )
+    return {"declared_fps": declared}
 
 
 def _averaged(stream: av.video.stream.VideoStream) -> bool:
