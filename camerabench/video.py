@@ -1826,7 +1826,7 @@ def _scan(path: Path) -> _Scan:
         tick = float(time_base) if time_base is not None and native_fps * float(time_base) > 1.0 else None
         log.warning(
             "%s: %d of %d frames repeat another frame's timestamp; timing the frames by the stream's "
-            "frame rate (%.3g fps) in decoding order instead%s",
+            "frame rate (%.3g fps) in the order the decoder shows them instead%s",
             path,
             repeated,
             len(ts),
@@ -1846,7 +1846,8 @@ def _scan(path: Path) -> _Scan:
         if missing:  # frames the decoder returns without a time (a Matroska file written with negative times)
             log.warning(
                 "%s: %d of %d frames carry no timestamp; timing the frames by the stream's frame rate (%.3g fps) "
-                "in decoding order instead (the file holds no usable frame timing)",
+                "in the order the decoder shows them instead (the file holds no usable frame timing: a raw "
+                "elementary stream such as .h264 carries none)",
                 path,
                 missing,
                 len(ts),
