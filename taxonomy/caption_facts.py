@@ -212,10 +212,13 @@ _SUBJECT_ADVERB = r"(?:\w+ly|then|also|later|again|first|next|now|soon|still|jus
 """What may stand between a subject that opens its clause and its verb: ``the car then moved left``."""
 _CLAUSE_OPENING = r"(?:^|[.!?;:,(]\s*|\b(?:as|while|when|whereas|but|then|after|before|until|once|because)\s+)"
 _AUXILIARY = r"(?:is|are|was|were)"
-_OTHER_SUBJECT = re.compile(rf"\b{_SUBJECT}(?:\s+{_AUXILIARY})?(?:\s+\w+ly)*\s*$")
-"""A subject that is not the camera (``the car``, ``she``, ``a man, who``) right before a motion
-verb, an ``-ly`` adverb or the auxiliary of ``-ing`` between them (``the car suddenly moves left``,
-``the young man is moving left``)."""
+_OF_OBJECT = rf"of(?:\s+{_NOT_SUBJECT_WORD}\w+){{1,2}}"
+"""The object of ``of`` (``a group of trucks``, ``a shot of people``): a participle right after it
+is that object's motion (``tracks a group of trucks moving from right to left``)."""
+_OTHER_SUBJECT = re.compile(rf"\b(?:{_SUBJECT}|{_OF_OBJECT})(?:\s+{_AUXILIARY})?(?:\s+\w+ly)*\s*$")
+"""A subject that is not the camera (``the car``, ``she``, ``a man, who``, ``a group of trucks``)
+right before a motion verb, an ``-ly`` adverb or the auxiliary of ``-ing`` between them (``the car
+suddenly moves left``, ``the young man is moving left``)."""
 _RELATIVE_SUBJECT = re.compile(rf"\bwho(?:\s+{_AUXILIARY})?(?:\s+{_SUBJECT_ADVERB})+\s*$")
 """``a man who then moves left``: ``who`` opens its own clause, so ``then`` may follow it."""
 _OTHER_SUBJECT_THEN = re.compile(rf"{_CLAUSE_OPENING}{_SUBJECT}(?:\s+{_SUBJECT_ADVERB})+\s*$")

@@ -111,6 +111,24 @@ def test_a_relative_clauses_second_verb_is_its_subjects(caption: str, expected: 
 @pytest.mark.parametrize(
     ("caption", "expected"),
     [
+        # was {"Move_Left"}: the participle after "a group of trucks" read as the camera's move
+        ("The camera tracks a group of trucks moving from right to left.", set()),
+        # was {"Move_Left"}, Static dropped beside it
+        ("A static shot of people moving left.", {"Static"}),
+        ("A wide shot of a crowd slowly moving forward, then the camera pans right.", {"Pan_Right"}),
+        # the camera's own participle is kept: after a comma, or after the camera named by "of"
+        ("The camera pans across a row of houses, moving right.", {"Move_Right"}),
+        ("A shot of the camera moving left.", {"Move_Left"}),
+        ("The camera trucks right past a line of cars.", {"Move_Right"}),
+    ],
+)
+def test_a_participle_after_the_object_of_of_is_that_objects_motion(caption: str, expected: set[str]) -> None:
+    assert caption_facts(caption) == expected
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
         ("The camera not only pans left but also tilts up.", {"Pan_Left", "Tilt_Up"}),
         ("The camera is no longer static; it pans right.", {"Pan_Right"}),
         ("The camera pans left without zooming in.", {"Pan_Left"}),
