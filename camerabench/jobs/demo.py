@@ -195,10 +195,16 @@ def _check_location(out: Path) -> None:
             raise CameraBenchError(f"{out}: cannot write there (permission denied on {folder}); choose another --out")
 
 
-#: What a demo writes into its ``out`` (folders), and what a file browser leaves in every folder it
-#: shows (macOS Finder's ``.DS_Store`` and ``._*``, Windows Explorer's ``Thumbs.db`` and ``desktop.ini``).
+#: What a demo writes into its ``out`` (folders), what a file browser leaves in every folder it
+#: shows (macOS Finder's ``.DS_Store`` and ``._*``, Windows Explorer's ``Thumbs.db`` and
+#: ``desktop.ini``), and what an operating system puts at the top of a fresh disk or mount used as
+#: ``--out`` (ext filesystems' ``lost+found``, macOS volumes' ``.Trashes``, ``.fseventsd`` and
+#: ``.Spotlight-V100``, Windows' ``$RECYCLE.BIN`` and ``System Volume Information``).
 _DEMO_FOLDERS = ("data", "run", "report")
-_HOUSEKEEPING = re.compile(r"\.DS_Store|\._.+|Thumbs\.db|desktop\.ini")
+_HOUSEKEEPING = re.compile(
+    r"\.DS_Store|\._.+|Thumbs\.db|desktop\.ini|lost\+found|\.Trashes|\.fseventsd|\.Spotlight-V100|"
+    r"\$RECYCLE\.BIN|System Volume Information"
+)
 
 
 def _check_contents(out: Path) -> None:

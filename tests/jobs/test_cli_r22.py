@@ -125,6 +125,18 @@ def test_demo_into_a_run_folder_is_refused_before_any_work(tmp_path: Path, monke
         run_demo(stray, clips=1, workers=1, methods={"dummy": {}})
 
 
+def test_a_fresh_disk_with_what_the_system_put_there_is_a_new_demo_folder(tmp_path: Path) -> None:
+    from camerabench.jobs.demo import _check_contents
+
+    disk = tmp_path / "mnt"
+    for name in ("lost+found", ".Trashes", "System Volume Information", "$RECYCLE.BIN"):
+        (disk / name).mkdir(parents=True)
+    _check_contents(disk)  # was: "holds $RECYCLE.BIN/, .Trashes/, System Volume Information/, lost+found/"
+    (disk / "lost+found2").mkdir()  # a name of one's own that only looks like one is still refused
+    with pytest.raises(CameraBenchError, match=r"holds lost\+found2/, which the demo does not write"):
+        _check_contents(disk)
+
+
 def test_a_demos_own_folder_is_still_resumed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from camerabench.jobs.demo import run_demo
 
