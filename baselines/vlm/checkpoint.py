@@ -69,11 +69,13 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MIN_FRAMES",
     "IMAGE_MIN_PIXELS",
+    "PROCESSOR_FILES",
     "VIDEO_MIN_PIXELS",
     "Encoded",
     "QwenVL",
     "VideoSampling",
     "check_checkpoint",
+    "check_device_name",
     "check_tiny_out",
     "checkpoint_arch",
     "checkpoint_folder",
@@ -82,6 +84,8 @@ __all__ = [
     "is_blank",
     "load_qwen_vl",
     "moved_aside",
+    "processor_files",
+    "processor_sha256",
     "read_pixel_spec",
     "read_video_sampling",
     "refuse_arch_mismatch",
@@ -1285,6 +1289,83 @@ def weights_sha256(path: str | Path) -> str:
     return _WEIGHTS_SHA256[key]
 
 
+# --- fingerprint of the tokenizer, chat template and processor (run.json's ``processor_sha256``) --
+
+#: The files of a checkpoint folder that make its prompts and visual inputs (transformers 5.x's names):
+#: the tokenizer (``Qwen2TokenizerFast``'s ``vocab.json``, ``merges.txt``, ``tokenizer.json``, and
+#: ``tokenizer_config.json``, ``special_tokens_map.json``, ``added_tokens.json`` of
+#: ``tokenization_utils_base``), the chat template (``chat_template.jinja``, the legacy
+#: ``chat_template.json``, or ``tokenizer_config.json``'s ``chat_template``; the named templates of
+#: ``additional_chat_templates/``) and the processor (``processor_config.json``, the image
+#: processor's ``preprocessor_config.json``, the video processor's ``video_preprocessor_config.json``):
+#: what ``AutoProcessor.from_pretrained`` reads from a local folder, and what this package's
+#: :func:`load_qwen_vl`, :func:`read_pixel_spec` and :func:`read_video_sampling` read.
+PROCESSOR_FILES: tuple[str, ...] = (
+    "added_tokens.json",
+    "chat_template.jinja",
+    "chat_template.json",
+    "merges.txt",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "special_tokens_map.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "video_preprocessor_config.json",
+    "vocab.json",
+)
+#: The folder of named chat templates (``<name>.jinja``) transformers reads beside the default one.
+_CHAT_TEMPLATE_DIR = "additional_chat_templates"
+
+
+def processor_files(path: str | Path) -> list[Path]:
+    """The files of :data:`PROCESSOR_FILES` (and ``additional_chat_templates/*.jinja``) in a
+    checkpoint folder, those it has, in name order.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     for name in ("tokenizer.json", "config.json", "chat_template.jinja", "model.safetensors"):
+        ...         _ = (Path(tmp) / name).write_text("{}")
+        ...     names = [p.name for p in processor_files(tmp)]
+        >>> names
+        ['chat_template.jinja', 'tokenizer.json']
+
+    Raises:
+        FileFormatError: the folder is not found.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileFormatError(folder, "model checkpoint folder not found")
+    files = [folder / name for name in PROCESSOR_FILES if (folder / name).is_file()]
+    templates = folder / _CHAT_TEMPLATE_DIR
+    if templates.is_dir():
+        files += sorted(p for p in templates.glob("*.jinja") if p.is_file())
+    return files
+
+
+def processor_sha256(path: str | Path) -> str:
+    """SHA-256 of a checkpoint folder's tokenizer, chat template and processor files
+    (:func:`processor_files`), each as its path in the folder, its length and its bytes: a file
+    edited, added or removed changes it. Two runs whose weights agree (``weights_sha256``) but whose
+    prompts or frames were made another way (a chat template edited, another pixel budget in
+    ``preprocessor_config.json``) differ here.
+
+    Raises:
+        FileFormatError: the folder is not found, or a file cannot be read (naming it).
+    """
+    folder = Path(path).resolve()
+    digest = hashlib.sha256()
+    for p in processor_files(folder):
+        name = p.relative_to(folder).as_posix()
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise FileFormatError(p, f"cannot read: {exc.strerror or exc}") from exc
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
 # --- cheap up-front check that a checkpoint folder will load ---------------------------------
 
 #: Bytes per element of the safetensors dtypes.
@@ -1918,6 +1999,44 @@ def resolve_device(device: str | None) -> torch.device:
     """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = check_device_name(device)
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            why = (
+                f"this torch ({torch.__version__}) is built without CUDA"
+                if torch.version.cuda is None
+                else "no CUDA device or driver is found (CUDA_VISIBLE_DEVICES empty, no GPU, or a driver too old)"
+            )
+            raise CameraBenchError(f"device {device!r}: CUDA is not available on this machine: {why}; use --device cpu")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise CameraBenchError(
+                f"device {device!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} (cuda:0 to "
+                f"cuda:{count - 1}, as CUDA_VISIBLE_DEVICES shows them); choose one of those"
+            )
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise CameraBenchError(
+            f"device {device!r}: MPS (Apple's GPU) is not available on this machine; use --device cpu"
+            + (" or cuda" if torch.cuda.is_available() else "")
+        )
+    return dev
+
+
+def check_device_name(device: str) -> torch.device:
+    """The torch device ``device`` names, checked as a name only (parsed by ``torch.device``, a
+    device type the model runs on, the one CPU and MPS device), not against this machine's devices:
+    for a run whose model loads in other processes, on their own devices (Ray actors given GPUs by
+    a CPU-only driver), which :func:`resolve_device` checks there.
+
+    Example:
+        >>> check_device_name("cuda:1"), check_device_name("cpu:0")
+        (device(type='cuda', index=1), device(type='cpu'))
+
+    Raises:
+        CameraBenchError: as :func:`resolve_device`, but for what this machine has.
+    """
     forms = "cpu, cuda, cuda:N (N counting from 0) or mps"
     if not isinstance(device, str):
         raise CameraBenchError(f"device must be a device name ({forms}), got {device!r}")
@@ -1939,28 +2058,8 @@ def resolve_device(device: str | None) -> torch.device:
                 "no core or socket (limit them with OMP_NUM_THREADS or taskset); use --device cpu"
             )
         return torch.device("cpu")  # cpu:0 as cpu, the device torch gives its CPU tensors
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            why = (
-                f"this torch ({torch.__version__}) is built without CUDA"
-                if torch.version.cuda is None
-                else "no CUDA device or driver is found (CUDA_VISIBLE_DEVICES empty, no GPU, or a driver too old)"
-            )
-            raise CameraBenchError(f"device {device!r}: CUDA is not available on this machine: {why}; use --device cpu")
-        count = torch.cuda.device_count()
-        if dev.index is not None and dev.index >= count:
-            raise CameraBenchError(
-                f"device {device!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} (cuda:0 to "
-                f"cuda:{count - 1}, as CUDA_VISIBLE_DEVICES shows them); choose one of those"
-            )
-    if dev.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise CameraBenchError(
-                f"device {device!r}: MPS (Apple's GPU) is not available on this machine; use --device cpu"
-                + (" or cuda" if torch.cuda.is_available() else "")
-            )
-        if dev.index not in (None, 0):
-            raise CameraBenchError(f"device {device!r}: there is one MPS device (mps or mps:0)")
+    if dev.type == "mps" and dev.index not in (None, 0):
+        raise CameraBenchError(f"device {device!r}: there is one MPS device (mps or mps:0)")
     return dev
 
 

@@ -31,6 +31,7 @@ trajectory there is a recorded failure, not a prompt without the summary.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import dataclasses
 import hashlib
@@ -41,7 +42,7 @@ import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import numpy as np
 import torch
@@ -55,10 +56,12 @@ from camerabench.baselines.vlm.checkpoint import (
     QwenVL,
     VideoSampling,
     check_checkpoint,
+    check_device_name,
     checkpoint_arch,
     checkpoint_layout,
     control_token_in,
     load_qwen_vl,
+    processor_sha256,
     read_pixel_spec,
     refuse_blank,
     refuse_control_tokens,
@@ -1116,7 +1119,11 @@ class QwenVLOptions(MethodOptions):
         method folder was made, once per worker (and once per video where a worker retries).
         """
         try:
-            resolve_device(self.device)
+            if _LOADS_ELSEWHERE.get():  # checked where the model loads (:meth:`QwenVLPredictor.loads_elsewhere`)
+                if self.device is not None:
+                    check_device_name(self.device)
+            else:
+                resolve_device(self.device)
         except CameraBenchError as exc:
             raise CameraBenchError(f"method {method!r}: option device: {exc}") from exc
         if self.model is not None:
@@ -1154,6 +1161,18 @@ class QwenVLOptions(MethodOptions):
 #: (device type, dtype, the process), set where the run's settings are taken.
 _RECORDED = "_recorded_by_run"
 
+#: Whether options and predictors built now are for a run whose model loads in other processes, on
+#: their own devices (:meth:`QwenVLPredictor.loads_elsewhere`).
+_LOADS_ELSEWHERE: contextvars.ContextVar[bool] = contextvars.ContextVar("qwen_vl_loads_elsewhere", default=False)
+
+
+class ResolvedDevice(TypedDict):
+    """The device type and dtype the options resolve to in one process, and that process."""
+
+    device_type: str
+    torch_dtype: str
+    where: str
+
 
 def _this_process() -> str:
     """This process, for messages comparing the run's main process with a worker."""
@@ -1173,7 +1192,7 @@ def _check_recorded_device(vl: QwenVL, recorded: Mapping[str, str]) -> None:
         return
     raise CameraBenchError(
         f"the model loaded on {device} as {dtype} in this worker ({_this_process()}), but the run records "
-        f"{want_device} and {want_dtype}, as the options resolve in the process that started it "
+        f"{want_device} and {want_dtype}, as the options resolved in the process that took the run's settings "
         f"({recorded['where']}); pass --option device={device} --option dtype={dtype} so that what runs is "
         "what is recorded (or give the workers the device the run records: --gpus-per-worker)"
     )
@@ -1202,8 +1221,49 @@ class QwenVLPredictor(Predictor):
             object.__setattr__(absolute, _RECORDED, getattr(self.options, _RECORDED))
         self.options: MethodOptions = absolute
         self._vl: QwenVL | None = None
+        # built for a run whose model loads elsewhere: the device and dtype are those resolved there
+        self._loads_elsewhere = _LOADS_ELSEWHERE.get()
+        self._resolved: ResolvedDevice | None = None
         # (video, details) of the last caption (DiffSW, or a one-frame video's note), for :meth:`caption_details`
         self._caption_info: tuple[Path, dict[str, Any]] | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def loads_elsewhere(cls) -> Iterator[None]:
+        """Within it, predictors (and options) are built for a run whose model loads in other
+        processes on their own devices: Ray actors given GPUs (``--gpus-per-worker``) by a driver that
+        may have none (a CPU-only head node). The ``device`` option is checked as a name only here;
+        :meth:`resolve_here`, run in such a process (the job runner runs it on one, with an actor's
+        resources), checks it against that process's devices, and :meth:`take_resolved` gives its
+        answer to :meth:`settings`, which records it (and the workers check theirs against it).
+        """
+        token = _LOADS_ELSEWHERE.set(True)
+        try:
+            yield
+        finally:
+            _LOADS_ELSEWHERE.reset(token)
+
+    def resolve_here(self) -> ResolvedDevice:
+        """The device type and dtype the options resolve to in this process (where the model loads),
+        and this process.
+
+        Raises:
+            CameraBenchError: this process does not have the device (naming the process).
+        """
+        try:
+            device = resolve_device(self.opt("device"))
+            dtype = resolve_dtype(self.opt("dtype"), device)
+        except CameraBenchError as exc:
+            raise CameraBenchError(f"option device: {exc} (in {_this_process()}, where the model loads)") from exc
+        return {
+            "device_type": device.type,
+            "torch_dtype": str(dtype).removeprefix("torch."),
+            "where": _this_process(),
+        }
+
+    def take_resolved(self, resolved: ResolvedDevice) -> None:
+        """Record the device type and dtype :meth:`resolve_here` found where the model loads."""
+        self._resolved = resolved
 
     def settings(self) -> dict[str, Any]:
         """The options (the model's path resolved) and what the model run is, found without loading it
@@ -1213,27 +1273,41 @@ class QwenVLPredictor(Predictor):
         - ``arch``, ``layout`` and ``config_sha256``: from the checkpoint's ``config.json``;
         - ``weights_sha256``: :func:`~camerabench.baselines.vlm.checkpoint.weights_sha256`, every byte of
           the weight files (about 20-30 s for a 7B checkpoint, once per run and process);
+        - ``processor_sha256``: :func:`~camerabench.baselines.vlm.checkpoint.processor_sha256`, the
+          tokenizer, chat template and processor files (how prompts and frames are made);
         - ``torch_dtype`` and ``device_type``: the dtype and device type the options resolve to on this
-          machine (``dtype`` unset: bfloat16 on CUDA, float32 on CPU), as the workers load the model.
+          machine (``dtype`` unset: bfloat16 on CUDA, float32 on CPU), as the workers load the model;
+          for a predictor built in :meth:`loads_elsewhere`, those :meth:`take_resolved` was given.
+
+        Raises:
+            CameraBenchError: built in :meth:`loads_elsewhere` and given no device resolved there.
         """
         out = self.options.to_dict()
         model = Path(str(self.opt("model"))).resolve()
         out["model"] = str(model)
         if self.opt("geometry_run") is not None:
             out["geometry_run"] = str(Path(str(self.opt("geometry_run"))).resolve())
-        device = resolve_device(self.opt("device"))
+        if self._resolved is not None:
+            resolved = self._resolved
+        elif self._loads_elsewhere:
+            raise CameraBenchError(
+                f"method {self.name!r}: the model loads in other processes (on their devices), but no device was "
+                "resolved in one: call resolve_here() there and take_resolved() with its answer first"
+            )
+        else:
+            resolved = self.resolve_here()
         out.update(
             arch=checkpoint_arch(model).name,
             layout=checkpoint_layout(model),
             config_sha256=hashlib.sha256((model / "config.json").read_bytes()).hexdigest(),
             weights_sha256=weights_sha256(model),
-            torch_dtype=str(resolve_dtype(self.opt("dtype"), device)).removeprefix("torch."),
-            device_type=device.type,
+            processor_sha256=processor_sha256(model),
+            torch_dtype=resolved["torch_dtype"],
+            device_type=resolved["device_type"],
         )
         # carried to the workers with the options (pickled with them), for setup() to check that the
         # model there is the one the run records, on the device and dtype it records
-        recorded = {"device_type": out["device_type"], "torch_dtype": out["torch_dtype"]}
-        object.__setattr__(self.options, _RECORDED, {**recorded, "where": _this_process()})
+        object.__setattr__(self.options, _RECORDED, dict(resolved))
         if self._vl is not None and self._vl.think_close:
             out["closed_think_block"] = True
         return out

@@ -839,6 +839,42 @@ def run_on_ray(
         yield from _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields)
 
 
+def _call_once(fn: Callable[[], Any]) -> tuple[bool, Any]:
+    """``(True, fn())``, or ``(False, reason)`` when it raised (the one-line reason)."""
+    os.environ[DISPOSABLE_WORKER_ENV] = "1"
+    try:
+        return True, fn()
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
+        return False, job_error(exc)
+
+
+def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOptions) -> Any:
+    """``fn()`` run once on the connected cluster, in a Ray task holding what one actor of
+    :func:`run_on_ray` holds (``cpus_per_task`` CPUs, ``gpus_per_worker`` GPUs, so that Ray sets
+    ``CUDA_VISIBLE_DEVICES`` as for an actor): for what must be found where the model loads, not on
+    the driver (the device a CPU-only head node's GPU actors resolve).
+
+    Raises:
+        CameraBenchError: ``fn`` raised there (its reason, one line), or the task died.
+    """
+    import ray
+    from ray.exceptions import RayError
+
+    hidden = {"runtime_env": {"env_vars": {"CUDA_VISIBLE_DEVICES": ""}}} if options.gpus_per_worker == 0 else {}
+    remote = ray.remote(_call_once).options(
+        num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_retries=0, **hidden
+    )
+    try:
+        ok, payload = ray.get(remote.remote(fn))
+    except RayError as exc:  # the worker process or its node died, or fn could not be sent
+        raise CameraBenchError(f"{what}: the Ray task died ({_ray_death_text(exc)})") from exc
+    if not ok:
+        raise CameraBenchError(f"{what}: {payload}")
+    return payload
+
+
 def check_fits(options: RayOptions, actors: bool) -> None:
     """Refuse a task or actor that no node of the connected cluster can hold (Ray would wait
     for such a node forever), before any file of the run is written."""

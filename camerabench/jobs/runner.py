@@ -57,7 +57,15 @@ from camerabench.dataset import Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval.results import ROW_UNANSWERABLE_KEY, UNANSWERABLE_KEY
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
-from camerabench.jobs.ray_backend import ClusterInfo, RayOptions, check_fits, connect, require_ray, run_on_ray
+from camerabench.jobs.ray_backend import (
+    ClusterInfo,
+    RayOptions,
+    call_on_actor_resources,
+    check_fits,
+    connect,
+    require_ray,
+    run_on_ray,
+)
 from camerabench.jobs.workers import (
     STOPS,
     JobDone,
@@ -677,11 +685,28 @@ _RESUMABLE_SETTINGS = frozenset({"workers"})
 
 #: Settings a model method records of the model it runs, as this machine resolves its options (a method
 #: without them records none): the checkpoint's architecture, config layout, ``config.json`` digest, the
-#: digest of its weight files' bytes, and the dtype and device type the model runs in. ``--resume``
-#: refuses a run whose model differs in any (:func:`_check_same_model`): its records would mix two
-#: models' outputs (a checkpoint retrained at the same path; float32 scores on CPU with bfloat16 ones
-#: on a GPU). A run.json written before they were recorded lacks them: resumed with a warning.
-_MODEL_IDENTITY = ("weights_sha256", "config_sha256", "arch", "layout", "torch_dtype", "device_type")
+#: digest of its weight files' bytes, the digest of its tokenizer, chat template and processor files
+#: (``processor_sha256``: how its prompts and frames are made), and the dtype and device type the model
+#: runs in. ``--resume`` refuses a run whose model differs in any (:func:`_check_same_model`): its
+#: records would mix two models' outputs (a checkpoint retrained at the same path; a chat template
+#: edited; float32 scores on CPU with bfloat16 ones on a GPU). A run.json written before they were
+#: recorded lacks them: resumed with a warning.
+_MODEL_IDENTITY = (
+    "weights_sha256",
+    "config_sha256",
+    "processor_sha256",
+    "arch",
+    "layout",
+    "torch_dtype",
+    "device_type",
+)
+
+#: The files ``processor_sha256`` covers, as the messages name them (the method records the digest).
+_PROCESSOR_FILES_TEXT = (
+    "tokenizer.json, tokenizer_config.json (its chat_template), chat_template.jinja / chat_template.json, "
+    "vocab.json, merges.txt, special_tokens_map.json, added_tokens.json, preprocessor_config.json, "
+    "video_preprocessor_config.json, processor_config.json, additional_chat_templates/"
+)
 
 
 def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -702,13 +727,22 @@ def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], ne
     model = new.get("model", "(the model)")
     lacking = [k for k in recorded if k not in old]
     if lacking:
+        unchecked = [
+            *(["the weights"] if {"weights_sha256", "config_sha256", "arch", "layout"} & set(lacking) else []),
+            *(
+                [f"its tokenizer, chat template and processor files ({_PROCESSOR_FILES_TEXT})"]
+                if "processor_sha256" in lacking
+                else []
+            ),
+            *(["the dtype and device it ran in"] if {"torch_dtype", "device_type"} & set(lacking) else []),
+        ]
         log.warning(
-            "%s: the earlier run records no %s (a run by an older camerabench): the weights at %s cannot be checked "
-            "to be the ones its records came from%s; resuming with these",
+            "%s: the earlier run records no %s (a run by an older camerabench): for the model at %s, %s cannot be "
+            "checked to be what its records came from; resuming with these",
             info_path,
             ", ".join(lacking),
             model,
-            ", nor the dtype and device it ran in" if {"torch_dtype", "device_type"} & set(lacking) else "",
+            ", nor ".join(unchecked),
         )
     differ = [k for k in recorded if k in old and old[k] != new[k]]
     if not differ:
@@ -727,6 +761,11 @@ def _check_same_model(info_path: Path, run_dir: Path, old: Mapping[str, Any], ne
         advice.append(
             f"the checkpoint at {model} is not the one the earlier run's records came from (its files changed "
             "since: retrained or made again at the same path?); restore those weights to continue"
+        )
+    if "processor_sha256" in differ and not weights:
+        advice.append(
+            f"the tokenizer, chat template or processor files of {model} ({_PROCESSOR_FILES_TEXT}) changed since "
+            "the earlier run (prompts or frames made another way); restore them to continue"
         )
     if run_as:
         advice.append(
@@ -1099,7 +1138,17 @@ def _run(
         raise CameraBenchError(
             f"method {method!r} has no caption mode {mode!r}: it captions with --mode {', '.join(cls.caption_modes)}"
         )
-    probe = cls(options)  # validates every option (and a model folder) in the main process
+    ray_options = ray if ray is not None else RayOptions()
+    actors = ray_options.actors if ray_options.actors is not None else cls.kind == "semantic"
+    # Ray actors given GPUs load the model on their node's devices, which a CPU-only head node lacks:
+    # the device is then checked there (a method that says where it loads: loads_elsewhere), not here
+    loads_elsewhere: Callable[[], contextlib.AbstractContextManager[None]] | None = (
+        getattr(cls, "loads_elsewhere", None)
+        if backend == "ray" and actors and ray_options.gpus_per_worker > 0
+        else None
+    )
+    with loads_elsewhere() if loads_elsewhere is not None else contextlib.nullcontext():
+        probe = cls(options)  # validates every option (and a model folder) in the main process
     if not ds.videos() and not (kind == "predict" and ds.mcq):  # a mistyped --data, not an empty run
         raise CameraBenchError(
             f"{ds.root}: no videos to {kind}: {ds.videos_dir} holds no files and no label file names a video"
@@ -1121,13 +1170,8 @@ def _run(
             raise CameraBenchError(f"{out_dir}: the run folder is inside the dataset's {what} folder {inside}")
     if kind == "predict":  # e.g. another dataset's trajectory folder: one error now, not a failure per video
         probe.check_videos({v: ds.video_path(v) for v in ds.videos()})
-    ray_options = ray if ray is not None else RayOptions()
     execution = _Execution(
-        backend,
-        workers,
-        ray_options,
-        file_fields=(1,) if kind == "predict" else (1, 4),
-        actors=ray_options.actors if ray_options.actors is not None else cls.kind == "semantic",
+        backend, workers, ray_options, file_fields=(1,) if kind == "predict" else (1, 4), actors=actors
     )
     # only the actors of model methods read them
     unused = [
@@ -1162,6 +1206,8 @@ def _run(
             if backend == "ray":
                 cluster = stack.enter_context(connect(ray_options.address))
                 check_fits(ray_options, execution.actors)
+                if loads_elsewhere is not None:
+                    _resolve_where_loaded(probe, f"method {method!r}", ray_options)
             lock.acquire()
             summary = _run_locked(
                 kind, ds, cls, probe, folder, execution, cluster, resume, mode, progress, retry_failed
@@ -1181,6 +1227,25 @@ def _run(
             f"{kind} {method}: a call to sys.exit({exc.code!r}) (the method's, or a library's it uses) stopped the "
             "run before it finished; what was recorded is kept: rerun with --resume to complete it"
         ) from exc
+
+
+def _resolve_where_loaded(probe: Predictor, what: str, ray_options: RayOptions) -> None:
+    """Give ``probe`` (built in its class's ``loads_elsewhere``) what its ``resolve_here`` finds in a
+    Ray task holding an actor's resources (its GPUs): the device and dtype the actors load the model
+    in, which run.json then records and each actor checks its own against.
+
+    Raises:
+        CameraBenchError: the device is not there either (naming the Ray worker's process and node).
+    """
+    resolved = call_on_actor_resources(probe.resolve_here, what, ray_options)
+    log.info(
+        "%s: the model loads as %s on %s (resolved in %s, as the Ray actors will)",
+        what,
+        resolved["torch_dtype"],
+        resolved["device_type"],
+        resolved["where"],
+    )
+    probe.take_resolved(resolved)
 
 
 def _resolved(path: Path) -> Path:
