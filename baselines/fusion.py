@@ -215,6 +215,7 @@ class InputFeatures:
     name: str
     run: MethodRun
     _videos: set[str] | None = field(default=None, repr=False, compare=False)
+    _by_video: dict[str, list[ScoreRecord]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def read(cls, run_dir: str | Path, name: str, warn_unfinished: bool = True) -> InputFeatures:
@@ -276,6 +277,22 @@ class InputFeatures:
         """
         _check_input_dataset(self.name, self.run.folder, self.run.info, data_dir)
 
+    def records_sha256(self, video: str) -> str | None:
+        """SHA-256 of the input's records of ``video`` (every question, ok or failed, as read: what
+        fusion combines for it), or None when it has none. Fusion records it per fused video
+        (run.json ``video_info[video]["inputs_sha256"]``, :data:`INPUTS_SHA256_KEY`), so that a
+        ``--resume`` is refused only when a record it used changed or vanished
+        (:meth:`FusionPredictor.check_resume_inputs`), not when the input gained videos."""
+        if self._by_video is None:
+            self._by_video = {}
+            for (v, _), rec in sorted((self.run.scores or {}).items()):
+                self._by_video.setdefault(v, []).append(rec)
+        recs = self._by_video.get(video)
+        if not recs:
+            return None
+        text = json.dumps([r.to_dict() for r in recs], sort_keys=True, allow_nan=False, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def has_record(self, video: str) -> bool:
         """Whether the input has any record (ok or failed) of ``video``: whether it ran on it."""
         if self._videos is None:
@@ -331,11 +348,18 @@ UNRECORDED_BY_FUSION = (
 )
 
 
+#: run.json's ``video_info[video]`` key under which fusion records, for each video it fused, the
+#: :meth:`InputFeatures.records_sha256` of every input (input -> digest; null for an input with no
+#: record of the video, which the video was then fused without).
+INPUTS_SHA256_KEY = "inputs_sha256"
+
+
 def input_scores_sha256(folder: MethodFolder) -> str:
     """SHA-256 of an input's ``scores.jsonl`` bytes: what fusion's run.json records of each input
-    (settings ``inputs_sha256``), so that ``predict --resume`` refuses a fusion run whose input
-    changed since (records made from two versions of its scores) and a reader can tell which
-    scores a fusion run was made from.
+    (settings ``inputs_sha256``), so that a reader can tell which scores a fusion run was made
+    from, and ``predict --resume`` of a run whose run.json has no per-video digests (an older
+    camerabench's: :meth:`FusionPredictor.check_resume_inputs` returns False) refuses an input
+    changed since (records made from two versions of its scores), as it did.
 
     Raises:
         CameraBenchError: the file cannot be read (naming it).
@@ -1441,15 +1465,73 @@ class FusionPredictor(Predictor):
         time aside): ``--resume`` refuses a run whose scores came from another model in the same
         folder (retrained on other inputs or folds), and resumes one whose model was trained again
         on the same data (the notebooks rerun into one folder). ``inputs_sha256`` holds each input's
-        :func:`input_scores_sha256` (``--resume`` refuses a run whose input changed since), and
-        ``inputs_unfinished`` the inputs whose predict run did not finish (interrupted): the videos
-        they did not record were scored from the other inputs."""
+        :func:`input_scores_sha256` (which scores.jsonl the run started from; a run recorded without
+        per-video digests is refused ``--resume`` when one changed since, see
+        :meth:`check_resume_inputs`), and ``inputs_unfinished`` the inputs whose predict run did not
+        finish (interrupted): the videos they did not record were scored from the other inputs."""
         out = self.options.to_dict()
         out["model_sha256"] = model_digest(str(self.opt("model")))
         folders = {name: InputFeatures.folder(str(self.opt("inputs_run")), name) for name in self._input_names}
         out["inputs_sha256"] = {name: input_scores_sha256(f) for name, f in folders.items()}
         out["inputs_unfinished"] = sorted(name for name, f in folders.items() if _unfinished_input(f))
         return out
+
+    def check_resume_inputs(self, info_path: Path, video_info: Mapping[str, Mapping[str, Any]]) -> bool:
+        """Refuse to resume the fusion run of ``info_path`` whose fused videos rest on an input record
+        that changed or vanished since: each video's records of each input, as recorded then
+        (``video_info[video]["inputs_sha256"]``, :data:`INPUTS_SHA256_KEY`), against the input's
+        records of it now. An input that gained videos (predict run on more of them) is no change: the
+        resume fuses the videos not fused yet. An input that had no records of a fused video then (an
+        unfinished input: the video was fused from the others alone) and has some now is a change.
+
+        Args:
+            info_path: the fusion run's run.json (named in the refusal).
+            video_info: its ``video_info``.
+
+        Returns:
+            Whether the run records per-video digests (checked here); False for a run.json of an
+            older camerabench, whose settings ``inputs_sha256`` (whole-file digests) the runner
+            compares instead.
+
+        Raises:
+            CameraBenchError: naming each video and input whose records changed or vanished.
+            FileFormatError: a recorded digest is not an input -> digest mapping (naming the video).
+        """
+        recorded = {v: d[INPUTS_SHA256_KEY] for v, d in video_info.items() if INPUTS_SHA256_KEY in d}
+        if not recorded:
+            return False
+        run_dir = str(self.opt("inputs_run"))
+        inputs: dict[str, InputFeatures] = {}
+        changed: list[str] = []
+        for video, then in sorted(recorded.items()):
+            if not isinstance(then, Mapping) or not all(
+                isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in then.items()
+            ):
+                raise FileFormatError(
+                    info_path,
+                    f"video_info[{video!r}].{INPUTS_SHA256_KEY}: expected input -> SHA-256 (or null), got {then!r}",
+                )
+            for name, digest in sorted(then.items()):
+                if name not in inputs:
+                    inputs[name] = InputFeatures.read(run_dir, name, warn_unfinished=False)
+                now = inputs[name].records_sha256(video)
+                if now != digest:
+                    why = (
+                        "its records vanished"
+                        if now is None
+                        else "it has records now; the video was fused without them"
+                        if digest is None
+                        else "records changed"
+                    )
+                    changed.append(f"{video} ({name}: {why})")
+        if changed:
+            raise CameraBenchError(
+                f"{info_path}: cannot --resume: {len(changed)} fused video(s) rest on input records that changed since "
+                f"they were fused: {'; '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}; the records "
+                "already made would be kept beside ones from the new input records: use a new --out for a run on "
+                "the inputs as they are now"
+            )
+        return True
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))
@@ -1514,6 +1596,10 @@ class FusionPredictor(Predictor):
             detail = "; ".join(sorted(set(all_failed.values()))) or ", ".join(failed_inputs)
             raise PredictionError(f"every fusion input failed on {video}: {detail}"[:2000])
         info: dict[str, Any] = {"cross_fitted": cross_fit, "inputs_failed": failed_inputs}
+        # the records each input gave this video, as this worker read them (not the scores.jsonl digest of
+        # the settings, taken before the run): --resume refuses a run one of them changed in since
+        # (None for an input with no record of it: an unfinished input, whose records arriving later are a change)
+        info[INPUTS_SHA256_KEY] = {i.name: i.records_sha256(video) for i in self._inputs}
         if as_clip is not None:
             info["training_clip"] = as_clip
         if failed_on:

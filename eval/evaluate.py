@@ -138,6 +138,9 @@ class Evaluation:
         trajectory_rows: method -> one row per ground-truth clip.
         in_progress: method -> why its counts are partial (a running ``predict`` or ``caption``
             held its folder when it was read).
+        data_folder: the dataset folder read, resolved when it was read (``result.data`` is the
+            folder as given, for display); None for an evaluation made by hand.
+        run_folder: the run folder read, resolved likewise (``result.run`` as given).
     """
 
     result: EvaluationResult
@@ -147,6 +150,8 @@ class Evaluation:
     caption_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     trajectory_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     in_progress: dict[str, str] = field(default_factory=dict)
+    data_folder: Path | None = None
+    run_folder: Path | None = None
 
 
 def yes_threshold(run: MethodRun) -> tuple[float, str]:
@@ -891,6 +896,11 @@ def evaluate(
     n_bootstrap, seed = check_n_bootstrap(n_bootstrap), check_seed(seed)
     rpe_span_s = check_rpe_span(rpe_span_s)
     failed = check_failed_policy(failed)
+    given_data, given_run = str(data_dir), str(run_dir)  # as given: what the documents and reports show
+    # read through absolute paths: the Evaluation's dataset and runs stay these folders when the caller
+    # changes directory afterwards (a notebook's os.chdir), for the report's gallery frames, manifest and
+    # trajectories, and for write_report's check that it is given the folders evaluated
+    data_dir, run_dir = data_dir.absolute(), run_dir.absolute()
     dataset = Dataset(data_dir)
     dataset.validate()
     runs = _shown_names(read_run(run_dir))
@@ -915,8 +925,8 @@ def evaluate(
             DEFAULT_N_BOOTSTRAP,
         )
     result = EvaluationResult(
-        data=str(Path(data_dir)),
-        run=str(Path(run_dir)),
+        data=given_data,
+        run=given_run,
         failed_policy=failed,
         n_bootstrap=n_bootstrap,
         seed=seed,
@@ -924,9 +934,9 @@ def evaluate(
     )
     if binary:
         result.chance = chance_section(binary)
-    ev = Evaluation(result, dataset, runs)
+    ev = Evaluation(result, dataset, runs, data_folder=data_dir.resolve(), run_folder=run_dir.resolve())
     cache = BootstrapCache()  # each method's replicate APs, shared by its interval and its paired tests
-    data_path = str(Path(data_dir).resolve())
+    data_path = str(ev.data_folder)
     # each method's samples before the failed-sample policy: the knob table counts its failed and missing ones
     every_sample: dict[str, dict[Any, Any]] = {}
     # current fingerprints of the videos and digests of the multiple-choice rows, read once for all methods
@@ -1081,7 +1091,7 @@ def evaluate(
             if run.answers is not None and not run.answers:
                 _say_empty_answers(name, run, out.mcq)
         if all(getattr(out, section) is None for section in _SECTIONS):
-            log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, data_dir)
+            log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, given_data)
         result.methods[name] = out
     comparisons = [
         compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed, cache)

@@ -2012,11 +2012,19 @@ def _unclaim(out: Path) -> None:
         log.info("%s: removed the earlier report (%s) before writing this one", out, ", ".join(removed))
 
 
-def _same_folder(given: str | Path, evaluated: str | Path) -> bool:
-    """Whether ``given`` names the folder ``evaluated`` names: the same path once resolved, or the
-    same folder on disk (a relative and an absolute spelling, a link); two names on disk on neither
-    side (a hand-made :class:`Evaluation`) are not compared."""
-    a, b = Path(given), Path(evaluated)
+def _same_folder(given: str | Path, evaluated: str | Path, recorded: Path | None = None) -> bool:
+    """Whether ``given`` names the folder the evaluation read: ``recorded`` (that folder, resolved
+    when it was read) once resolved, or the same folder on disk (another spelling, a link); without
+    ``recorded`` (a hand-made :class:`Evaluation`), ``evaluated`` likewise, and two names on disk on
+    neither side are not compared.
+
+    ``evaluated`` (the folder as given to ``evaluate``, maybe relative) is compared only without
+    ``recorded``: after the caller changed directory it names another folder, or none.
+    """
+    a = Path(given)
+    if recorded is not None:
+        return a.resolve() == recorded or (a.exists() and recorded.exists() and os.path.samefile(a, recorded))
+    b = Path(evaluated)
     if a.resolve() == b.resolve():
         return True
     if a.exists() and b.exists():
@@ -2043,8 +2051,12 @@ def _check_against_evaluation(
     result = evaluation.result
     wrong = [
         f"{name} {given} is not the folder the evaluation read, {evaluated}"
-        for name, given, evaluated in (("data_dir", data_dir, result.data), ("run_dir", run_dir, result.run))
-        if given is not None and not _same_folder(given, evaluated)
+        + ("" if recorded is None or str(recorded) == evaluated else f" ({recorded})")
+        for name, given, evaluated, recorded in (
+            ("data_dir", data_dir, result.data, evaluation.data_folder),
+            ("run_dir", run_dir, result.run, evaluation.run_folder),
+        )
+        if given is not None and not _same_folder(given, evaluated, recorded)
     ]
     wrong += [
         f"{name}={given!r} but the evaluation has {name}={evaluated!r}"
@@ -2084,8 +2096,10 @@ def write_report(
 
     With ``evaluation``, the report is of that evaluation: ``data_dir``, ``run_dir``, ``failed``,
     ``n_bootstrap``, ``seed`` (and ``rpe_span_s``) may be left out (None: the evaluation's), and one
-    given must agree with it (a folder is compared on disk, so another spelling of the same folder
-    agrees; names on disk on neither side, as of a hand-made evaluation, are not compared).
+    given must agree with it. A folder is compared with the folder the evaluation read (resolved when
+    it was read, so a relative one given to ``evaluate`` still names it after an ``os.chdir``), and on
+    disk, so another spelling of the same folder agrees and a path that now names another folder is
+    refused; names on disk on neither side, as of a hand-made evaluation, are not compared.
 
     Args:
         data_dir: dataset folder (None only with ``evaluation``).
@@ -2122,9 +2136,9 @@ def write_report(
     n_bootstrap = None if n_bootstrap is None else check_n_bootstrap(n_bootstrap)
     seed = None if seed is None else check_seed(seed)
     failed = None if failed is None else check_failed_policy(failed)
-    if evaluation is not None:  # None: the evaluation's folder
-        data_dir = evaluation.result.data if data_dir is None else data_dir
-        run_dir = evaluation.result.run if run_dir is None else run_dir
+    if evaluation is not None:  # None: the evaluation's folder (where it was read, whatever the directory now)
+        data_dir = (evaluation.data_folder or evaluation.result.data) if data_dir is None else data_dir
+        run_dir = (evaluation.run_folder or evaluation.result.run) if run_dir is None else run_dir
     data_dir, run_dir = check_folder_arg(data_dir, "data_dir"), check_folder_arg(run_dir, "run_dir")
     if evaluation is not None and rpe_span_s is not None and rpe_span_s != evaluation.result.rpe_span_s:
         given = evaluation.result.rpe_span_s

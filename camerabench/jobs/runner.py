@@ -1688,7 +1688,11 @@ def _run_locked(
                     "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
                 )
             _check_same_model(info_path, folder.path.parent, earlier.settings, settings)
-            _check_same_inputs(info_path, earlier.settings, settings)
+            # a method that checks its inputs per record (fusion: the input records each fused video rests
+            # on) lets an input gain videos; else (or for an older run.json) the whole inputs must be the same
+            per_record = getattr(probe, "check_resume_inputs", None)
+            if per_record is None or not per_record(info_path, earlier.video_info):
+                _check_same_inputs(info_path, earlier.settings, settings)
             same_model = {
                 *_MODEL_IDENTITY,
                 _INPUTS_IDENTITY,

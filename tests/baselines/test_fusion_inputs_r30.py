@@ -143,8 +143,56 @@ def test_resume_refuses_an_input_changed_since(
     write_scores(b.scores, recs)
     caplog.clear()
     assert _predict(base, run, "--resume") != 0
-    assert f"{fusion.run_info}: cannot --resume: its input b changed since the earlier run started" in caplog.text
+    # the fused video whose record of b changed is named, with the input
+    assert f"{fusion.run_info}: cannot --resume: 1 fused video(s) rest on input records that changed" in caplog.text
+    assert f"{first.video} (b: records changed)" in caplog.text
     assert "use a new --out" in caplog.text
+    assert fusion.scores.read_bytes() == before
+
+
+def _last_video_left_out(
+    base: dict[str, Path], run: Path, names: tuple[str, ...], unfinished: bool
+) -> tuple[str, dict[str, bytes]]:
+    """Take the last video's records out of inputs ``names`` (their run.json finished or not); return
+    the video and the full scores.jsonl bytes of those inputs, to put back."""
+    full = {n: MethodFolder.of(run, n).scores.read_bytes() for n in names}
+    last = max(r.video for r in read_scores(MethodFolder.of(run, names[0]).scores))
+    for n in names:
+        folder = MethodFolder.of(run, n)
+        write_scores(folder.scores, [r for r in read_scores(folder.scores) if r.video != last])
+        if unfinished:
+            write_run_info(folder.run_info, RunInfo(method=n, command="predict", data=str(base["data"].resolve())))
+    return last, full
+
+
+def test_resume_after_the_inputs_gained_a_video_fuses_it(base: dict[str, Path], tmp_path: Path) -> None:
+    run = _copy_run(base, tmp_path)
+    last, full = _last_video_left_out(base, run, ("a", "b"), unfinished=False)
+    assert _predict(base, run) == 0
+    fusion = MethodFolder.of(run, "fusion")
+    before = {(r.video, r.question): r for r in read_scores(fusion.scores)}
+    assert {r.status for (v, _), r in before.items() if v == last} == {"failed"}  # no input had it
+    for n, data in full.items():  # predict ran the inputs on that video since
+        MethodFolder.of(run, n).scores.write_bytes(data)
+    # was: "cannot --resume: its inputs a, b changed since the earlier run started" (whole-file digests)
+    assert _predict(base, run, "--resume", "--retry-failed") == 0
+    after = {(r.video, r.question): r for r in read_scores(fusion.scores)}
+    assert {r.status for (v, _), r in after.items() if v == last} == {"ok"}
+    assert {k: r for k, r in after.items() if k[0] != last} == {k: r for k, r in before.items() if k[0] != last}
+
+
+def test_resume_after_an_unfinished_input_completed_is_refused(
+    base: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _copy_run(base, tmp_path)
+    last, full = _last_video_left_out(base, run, ("a",), unfinished=True)
+    assert _predict(base, run) == 0  # the last video fused from b alone (a unfinished)
+    fusion = MethodFolder.of(run, "fusion")
+    before = fusion.scores.read_bytes()
+    MethodFolder.of(run, "a").scores.write_bytes(full["a"])  # a completed since
+    caplog.clear()
+    assert _predict(base, run, "--resume") != 0
+    assert f"{last} (a: it has records now; the video was fused without them)" in caplog.text
     assert fusion.scores.read_bytes() == before
 
 

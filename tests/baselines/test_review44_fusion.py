@@ -16,7 +16,7 @@ from camerabench.baselines.fusion import InputFeatures
 from camerabench.errors import CameraBenchError
 from camerabench.jobs import runner
 from camerabench.locks import FolderLock
-from camerabench.records import RunInfo, read_run_info, write_run_info
+from camerabench.records import RunInfo, read_run_info, read_scores, write_run_info
 from camerabench.runfolder import MethodFolder
 from tests.baselines.test_fusion_inputs_r30 import _copy_run, _predict, base  # noqa: F401
 
@@ -39,11 +39,19 @@ def test_resume_after_an_unfinished_input_only_got_its_finish_time(
     assert "settings that differ" not in caplog.text
     assert fusion.scores.read_bytes() == before
     assert json.loads(fusion.run_info.read_text())["settings"]["inputs_unfinished"] == []
-    # its scores changed too: still refused, for that reason
+    # its file rewritten with the same records (another spacing): the records fused are the same, resumed
     a.scores.write_bytes(a.scores.read_bytes().replace(b'"score": ', b'"score":  ', 1))
     caplog.clear()
+    assert _predict(base, run, "--resume") == 0, caplog.text
+    assert fusion.scores.read_bytes() == before
+    # a score changed: still refused, naming the fused video that rests on it
+    first = read_scores(a.scores)[0]
+    a.scores.write_bytes(a.scores.read_bytes().replace(f'"score":  {first.score!r}'.encode(), b'"score": 123.0', 1))
+    assert read_scores(a.scores)[0].score == 123.0
+    caplog.clear()
     assert _predict(base, run, "--resume") != 0
-    assert "cannot --resume: its input a changed since the earlier run started" in caplog.text
+    assert "cannot --resume: 1 fused video(s) rest on input records that changed since they were fused" in caplog.text
+    assert f"{first.video} (a: records changed)" in caplog.text
 
 
 def test_resume_after_the_whole_folder_moved(
@@ -71,7 +79,7 @@ def test_resume_after_the_whole_folder_moved(
     (new / "run" / "b" / "scores.jsonl").write_text("")
     caplog.clear()
     assert _predict(base, new / "run", "--resume", model=new / "model") != 0
-    assert "its input b changed since" in caplog.text
+    assert "(b: its records vanished)" in caplog.text
 
 
 def test_inputs_moved_needs_the_same_scores() -> None:
