@@ -1489,17 +1489,23 @@ class FusionPredictor(Predictor):
             video_info: its ``video_info``.
 
         Returns:
-            Whether the run records per-video digests (checked here); False for a run.json of an
-            older camerabench, whose settings ``inputs_sha256`` (whole-file digests) the runner
-            compares instead.
+            Whether every fused video has per-video digests (those recorded are checked here);
+            False for a run.json of an older camerabench, or one a resume added digested videos to
+            beside videos an older camerabench fused: the settings ``inputs_sha256`` (whole-file
+            digests) vouch for those, and the runner compares them.
 
         Raises:
             CameraBenchError: naming each video and input whose records changed or vanished.
-            FileFormatError: a recorded digest is not an input -> digest mapping (naming the video).
+            FileFormatError: a recorded digest is not an input -> digest mapping of the model's
+                inputs (naming the video).
         """
         recorded = {v: d[INPUTS_SHA256_KEY] for v, d in video_info.items() if INPUTS_SHA256_KEY in d}
         if not recorded:
             return False
+        # videos fused by an older camerabench (every fused video's details have "cross_fitted"), kept by a
+        # resume: only the whole-file digests vouch for their input records, which the runner compares when
+        # this returns False (it was accepted, and their records kept beside ones from changed inputs)
+        undigested = any(INPUTS_SHA256_KEY not in d and "cross_fitted" in d for d in video_info.values())
         run_dir = str(self.opt("inputs_run"))
         inputs: dict[str, InputFeatures] = {}
         changed: list[str] = []
@@ -1510,6 +1516,12 @@ class FusionPredictor(Predictor):
                 raise FileFormatError(
                     info_path,
                     f"video_info[{video!r}].{INPUTS_SHA256_KEY}: expected input -> SHA-256 (or null), got {then!r}",
+                )
+            if set(then) != set(self._input_names):  # an input left unchecked (a hand-edited run.json)
+                raise FileFormatError(
+                    info_path,
+                    f"video_info[{video!r}].{INPUTS_SHA256_KEY}: names the inputs {', '.join(sorted(then)) or 'none'}, "
+                    f"not the model's {', '.join(sorted(self._input_names))}",
                 )
             for name, digest in sorted(then.items()):
                 if name not in inputs:
@@ -1531,7 +1543,7 @@ class FusionPredictor(Predictor):
                 "already made would be kept beside ones from the new input records: use a new --out for a run on "
                 "the inputs as they are now"
             )
-        return True
+        return not undigested
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))

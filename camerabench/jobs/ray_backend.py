@@ -863,13 +863,23 @@ def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOption
     from ray.exceptions import RayError
 
     hidden = {"runtime_env": {"env_vars": {"CUDA_VISIBLE_DEVICES": ""}}} if options.gpus_per_worker == 0 else {}
-    remote = ray.remote(_call_once).options(
+    # max_calls=1: the worker process exits after the call. Ray makes that the default only for a function
+    # declared with GPUs (ray.remote(num_gpus=...)), not for GPUs given in .options(): the process that
+    # initialised CUDA with this task's GPU visible stayed in Ray's pool and was reused for later tasks
+    remote = ray.remote(max_calls=1)(_call_once).options(
         num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_retries=0, **hidden
     )
+    ref = remote.remote(fn)
+    finished = False
     try:
-        ok, payload = ray.get(remote.remote(fn))
+        ok, payload = ray.get(ref)
+        finished = True
     except RayError as exc:  # the worker process or its node died, or fn could not be sent
+        finished = True
         raise CameraBenchError(f"{what}: the Ray task died ({_ray_death_text(exc)})") from exc
+    finally:
+        if not finished:  # interrupted while it waits for a GPU or runs: not left queued on the cluster
+            ray.cancel(ref, force=True)
     if not ok:
         raise CameraBenchError(f"{what}: {payload}")
     return payload
