@@ -120,7 +120,7 @@ from camerabench.baselines.geometry.predictor import (
     VideoGeometryOptions,
     sampled_clip,
 )
-from camerabench.baselines.geometry.shots import cuts_text, detect_cuts, longest_shot, without_flashes
+from camerabench.baselines.geometry.shots import DIM_CONTRAST, cuts_text, detect_cuts, longest_shot, without_flashes
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
     fit_rotation_zoom,
@@ -818,36 +818,6 @@ class ColmapOptions(VideoGeometryOptions):
         super().check_fields(method)
         if not self.focal_order:
             raise CameraBenchError(f"method {method!r}: option focal_order must name at least one model")
-
-
-DIM_CONTRAST = 0.3
-"""A sampled frame whose grey-level contrast (the standard deviation of its grey levels) is below
-this share of the clip's own (the 90th percentile over its sampled frames with a picture, so a
-fade or a dip that takes up to nine tenths of the clip does not set it) is *dim*
-(:func:`dim_frames`): the dark part of a fade from or to black, or of a dip to black. A fade
-scales every grey level, and so the contrast and every response SIFT's detector compares with
-its fixed threshold: such frames keep a few keypoints, too few to verify a pair, although they are
-not blank (:func:`~camerabench.baselines.geometry.fast.blank_frame`: their structure is above
-their noise, and ``fast`` relates them by dense flow). Left out, they do not fail the clip.
-
-Measured (2026-12-05; ``colmap``'s frames: 10 fps, <= 480 px; verified matches of COLMAP's
-sequential matching as :func:`match_frames` gives them, 20 needed, ``MIN_MATCHES``):
-
-* R21 red-team clips (a textured picture, 320x240, H.264): a pan right fading in and out over
-  1.5 s (``fade_pan_right.mp4``) and a still camera dipping to black for 3 s
-  (``dip_to_black_still.mp4``): frames at 0.202 / 0.189 / 0.168 / 0.145 / 0.113 / 0.100 of the
-  clip's contrast had no verified pair with 20 matches with a later frame (4-31 keypoints; the
-  0.168 one verified 19 with the next), and their failure failed the clip; from 0.233 up every
-  frame had one (0.233 / 0.246 / 0.295 / 0.300: 29 / 29 / 31 / 54 matches with the next frame).
-* the 22 real clips of ``bench_real.py``: every frame at 0.69 of its clip's contrast or more
-  (the digital zoom out of a waving tree the lowest; 0.75-0.80 the desk clips, 0.89 or more
-  all others): none is dim.
-
-0.3 lies above every frame that failed (0.202, 1.5x) and 2.3x below the lowest real frame. A
-frame left out that COLMAP could have related costs only its pose (a clip's ends are not
-extrapolated; a frame inside is not given one), while one kept that it cannot relate failed
-the whole clip.
-"""
 
 
 def dim_frames(grays: list[NDArray[np.uint8]], ratio: float = DIM_CONTRAST) -> NDArray[np.bool_]:

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "COLOURLESS_SHARE",
     "CUT_DISTANCE",
+    "DIM_CONTRAST",
     "GREY_BLUR",
     "GREY_CUT_DISTANCE",
     "GREY_LASTING_DISTANCE",
@@ -61,6 +62,7 @@ __all__ = [
     "cut_distances",
     "cuts_text",
     "detect_cuts",
+    "dip_frames",
     "flash_frames",
     "grey_texture",
     "histogram_bins",
@@ -285,6 +287,46 @@ frames either side of a grey cut stay as far apart as the two next to it (the 41
 :data:`GREY_CUT_DISTANCE`: all 3 x 3 pairs across the cut 0.135 or more)."""
 
 _PATTERN_NEIGHBOURS = ((0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0))
+
+
+DIM_CONTRAST = 0.3
+"""A sampled frame whose grey-level contrast (the standard deviation of its grey levels) is below
+this share of the clip's own (the 90th percentile over its sampled frames with a picture, so a
+fade or a dip that takes up to nine tenths of the clip does not set it) is *dim*
+(:func:`~camerabench.baselines.geometry.colmap.dim_frames`): the dark part of a fade from or to
+black, or of a dip to black. A fade
+scales every grey level, and so the contrast and every response SIFT's detector compares with
+its fixed threshold: such frames keep a few keypoints, too few to verify a pair, although they are
+not blank (:func:`~camerabench.baselines.geometry.fast.blank_frame`: their structure is above
+their noise, and ``fast`` relates them by dense flow). Left out, they do not fail the clip.
+
+Measured (2026-12-05; ``colmap``'s frames: 10 fps, <= 480 px; verified matches of COLMAP's
+sequential matching as :func:`match_frames` gives them, 20 needed, ``MIN_MATCHES``):
+
+* R21 red-team clips (a textured picture, 320x240, H.264): a pan right fading in and out over
+  1.5 s (``fade_pan_right.mp4``) and a still camera dipping to black for 3 s
+  (``dip_to_black_still.mp4``): frames at 0.202 / 0.189 / 0.168 / 0.145 / 0.113 / 0.100 of the
+  clip's contrast had no verified pair with 20 matches with a later frame (4-31 keypoints; the
+  0.168 one verified 19 with the next), and their failure failed the clip; from 0.233 up every
+  frame had one (0.233 / 0.246 / 0.295 / 0.300: 29 / 29 / 31 / 54 matches with the next frame).
+* the 22 real clips of ``bench_real.py``: every frame at 0.69 of its clip's contrast or more
+  (the digital zoom out of a waving tree the lowest; 0.75-0.80 the desk clips, 0.89 or more
+  all others): none is dim.
+
+0.3 lies above every frame that failed (0.202, 1.5x) and 2.3x below the lowest real frame. A
+frame left out that COLMAP could have related costs only its pose (a clip's ends are not
+extrapolated; a frame inside is not given one), while one kept that it cannot relate failed
+the whole clip.
+
+``fast`` keeps dim frames (it relates them by dense flow), so its cuts see a dip to black: the
+frames darkening into it and brightening out of it change their hue-saturation histograms (as
+rounding dark pixels does) and read as cuts into and out of the dip. A run of dim frames whose
+cuts lead back to the scene before it is no shot change (:func:`dip_frames`). Measured
+(2026-12-05): the real surveillance clip ``opencv_vtest_static`` (768x576, 10 fps) with a dip to
+black over 1.4 s (gains 0.8 to 0 over 0.5 s, black 0.4 s, back over 0.5 s) captioned "cuts to
+other scenes at 2.4 s and 3 s" by ``fast``; its frames at gains 0.2 and 0 are dim (0.2 of the
+contrast), 0.4 and above are not.
+"""
 
 
 def histogram_bins(height: int, width: int) -> tuple[int, int]:
@@ -612,6 +654,49 @@ def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[in
     return found
 
 
+def dip_frames(frames: NDArray[np.uint8], cuts: list[int]) -> list[list[int]]:
+    """Runs of dim frames (:data:`DIM_CONTRAST` of the clip's contrast: the 90th percentile of its
+    frames' grey-level standard deviations) that :func:`detect_cuts` cut into or out of, between two
+    frames that are not dim and show one scene (within :data:`CUT_DISTANCE` by colour, or
+    :data:`GREY_CUT_DISTANCE` by grey texture where both are colourless): a dip to black inside a
+    shot, not a shot change. Runs at the clip's start or end (a fade in or out) are not dips.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> shot = np.repeat(rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8), 9, axis=0)
+        >>> gains = np.array([1, 1, 1, 0.1, 0, 0.1, 1, 1, 1])[:, None, None, None]
+        >>> dipped = (shot * gains).astype(np.uint8)
+        >>> cuts = detect_cuts(dipped)
+        >>> cuts, dip_frames(dipped, cuts)
+        ([4, 5], [[3, 4, 5]])
+    """
+    _check_frames(frames)
+    if not cuts or len(frames) < 3:
+        return []
+    import cv2
+
+    picture = picture_frames(frames)
+    contrast = np.array([float(cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY).std()) for f in picture])
+    reference = float(np.percentile(contrast, 90))
+    if reference <= 0.0:
+        return []
+    dim = contrast < DIM_CONTRAST * reference
+    runs: list[list[int]] = []
+    k = 1
+    while k < len(frames) - 1:
+        if not dim[k] or dim[k - 1]:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(frames) and dim[end + 1]:
+            end += 1
+        cut_there = end + 1 < len(frames) and any(k <= c <= end + 1 for c in cuts)
+        if cut_there and not _Cues.of(picture[[k - 1, end + 1]]).apart(0, 1):
+            runs.append(list(range(k, end + 1)))
+        k = end + 1
+    return runs
+
+
 def without_flashes(
     frames: NDArray[np.uint8],
     cuts: list[int],
@@ -619,8 +704,19 @@ def without_flashes(
     timestamps: NDArray[np.float64],
     label: str = "",
 ) -> tuple[list[int], list[int]]:
-    """``cuts`` without the two cuts around each of the :func:`flash_frames`, and those frames;
-    a warning names them (``label``: the video) by their ``timestamps``."""
+    """``cuts`` without the two cuts around each of the :func:`flash_frames` and those into, inside
+    and out of each dip to black (:func:`dip_frames`), and those frames (to be skipped, as the
+    frames on either side show one shot); a warning names them (``label``: the video) by their
+    ``timestamps``.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> shot = np.repeat(rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8), 9, axis=0)
+        >>> gains = np.array([1, 1, 1, 0.1, 0, 0.1, 1, 1, 1])[:, None, None, None]
+        >>> dipped = (shot * gains).astype(np.uint8)
+        >>> without_flashes(dipped, detect_cuts(dipped), lambda k: False, np.arange(9) / 10.0)
+        ([], [3, 4, 5])
+    """
     flashes = flash_frames(frames, cuts, blank)
     if flashes:
         log.warning(
@@ -629,7 +725,17 @@ def without_flashes(
             len(flashes),
             ", ".join(f"{timestamps[k]:.3g}" for k in flashes),
         )
-    return [c for c in cuts if c not in flashes and c - 1 not in flashes], flashes
+    cuts = [c for c in cuts if c not in flashes and c - 1 not in flashes]
+    dips = dip_frames(frames, cuts)
+    if dips:
+        log.warning(
+            "%s%d dip(s) to black between frames of one scene (%s): not cuts; the dim frames are skipped",
+            f"{label}: " if label else "",
+            len(dips),
+            ", ".join(f"{timestamps[run[0]]:.3g}-{timestamps[run[-1]]:.3g} s" for run in dips),
+        )
+    dropped = {c for run in dips for c in range(run[0], run[-1] + 2)}
+    return [c for c in cuts if c not in dropped], sorted({*flashes, *(k for run in dips for k in run)})
 
 
 def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
