@@ -1299,11 +1299,14 @@ def weights_sha256(path: str | Path) -> str:
 #: ``additional_chat_templates/``) and the processor (``processor_config.json``, the image
 #: processor's ``preprocessor_config.json``, the video processor's ``video_preprocessor_config.json``):
 #: what ``AutoProcessor.from_pretrained`` reads from a local folder, and what this package's
-#: :func:`load_qwen_vl`, :func:`read_pixel_spec` and :func:`read_video_sampling` read.
+#: :func:`load_qwen_vl`, :func:`read_pixel_spec` and :func:`read_video_sampling` read. With them
+#: ``generation_config.json``, which the model's ``generate`` applies to captions and multiple-choice
+#: replies (greedy, but its ``repetition_penalty`` and ``num_beams`` hold: ``qwen.generate_text``).
 PROCESSOR_FILES: tuple[str, ...] = (
     "added_tokens.json",
     "chat_template.jinja",
     "chat_template.json",
+    "generation_config.json",
     "merges.txt",
     "preprocessor_config.json",
     "processor_config.json",

@@ -705,7 +705,7 @@ _MODEL_IDENTITY = (
 _PROCESSOR_FILES_TEXT = (
     "tokenizer.json, tokenizer_config.json (its chat_template), chat_template.jinja / chat_template.json, "
     "vocab.json, merges.txt, special_tokens_map.json, added_tokens.json, preprocessor_config.json, "
-    "video_preprocessor_config.json, processor_config.json, additional_chat_templates/"
+    "video_preprocessor_config.json, processor_config.json, additional_chat_templates/, generation_config.json"
 )
 
 

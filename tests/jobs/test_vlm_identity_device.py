@@ -48,6 +48,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("preprocessor_config.json", '{"max_pixels": 3136}'),
         ("video_preprocessor_config.json", '{"fps": 1.0}'),
         ("additional_chat_templates/tool.jinja", "{{ tools }}"),
+        # generate() applies it to captions and multiple-choice replies (repetition_penalty, num_beams)
+        ("generation_config.json", '{"repetition_penalty": 1.05}'),
     ],
 )
 def test_processor_sha256_follows_each_processor_file_and_not_the_weights(
