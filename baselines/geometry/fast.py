@@ -1371,9 +1371,12 @@ def estimate_pair(
         # Or from an uncorrected lens (barrel distortion): a rotation seen through it leaves a
         # misfit too. The refit's extra coefficient absorbs part of any parallax, so it counts
         # only when it leaves what noise alone leaves (LENS_NOISE_RATIO) and explains most of
-        # the misfit (LENS_EXPLAINED_RATIO): parallax loses little to it.
-        radial = fit_rotation_zoom_radial(in_a, in_b, k_a)
-        radial_parallax = float(np.median(radial[3]))
+        # the misfit (LENS_EXPLAINED_RATIO): parallax loses little to it. The motion is then the
+        # lens refit's: the pinhole fit's rotation and zoom are bent by the lens (a 12-14 deg tilt
+        # through the lens knob's k1 -0.25: 0.5-0.6 deg off and a x0.997-0.9995 zoom that is not there;
+        # the refit's 0.1 deg and x0.9997-0.9998, tests/geometry/test_review49_geometry.py).
+        rot_l, zoom_l, lens_k, lens_err = fit_rotation_zoom_radial(in_a, in_b, k_a)
+        radial_parallax = float(np.median(lens_err))
         if (
             radial_parallax <= parallax_gate_px(noise, 0.0, LENS_NOISE_RATIO)
             and radial_parallax <= LENS_EXPLAINED_RATIO * parallax
@@ -1381,10 +1384,10 @@ def estimate_pair(
             log.debug(
                 "%s: rotation+zoom through a lens with k %.3f (median residual %.2f px)",
                 label,
-                radial[2],
+                lens_k,
                 radial_parallax,
             )
-            parallax = radial_parallax
+            rot, zoom, parallax = rot_l, zoom_l, radial_parallax
     if parallax <= gate:
         return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num_e, parallax, noise, gate)
     k_t = torch.from_numpy(k_a)

@@ -22,6 +22,7 @@ from scipy.optimize import least_squares
 
 __all__ = [
     "LENS_K_BOUND",
+    "LENS_MAX_BEND",
     "MIN_MATCHES",
     "ROTATION_RESIDUAL_PER_SIGMA",
     "fit_rotation_zoom",
@@ -333,6 +334,18 @@ pinhole misfit (see its ``estimate_pair``).
 """
 
 
+LENS_MAX_BEND = 0.5
+"""Largest ``|k| r^2`` :func:`fit_rotation_zoom_radial` may reach at the farthest point of image a
+(``r`` its offset from the principal point in focal lengths): the division model is one-to-one
+only while ``|k| r^2 < 1`` (at ``k r^2 = -1`` a ray goes to infinity and past it rays are mirrored
+through the principal point; at ``k r^2 = 1`` the picture folds back). At this share a corner
+pixel's ray is at most 2x (barrel) or 2/3 (pincushion) of its pixel's radius. It binds before
+:data:`LENS_K_BOUND` only where ``r^2 > 1`` (a frame wider than about 100 deg at 16:9: option
+``fov_deg``); 60 deg frames (``r^2 <= 0.67`` for any aspect, the principal point at the centre)
+never reach it.
+"""
+
+
 def _undistort_division(offsets: NDArray[np.float64], k: float) -> NDArray[np.float64]:
     """Normalised offsets (M, 2) of distorted pixels to undistorted ones (division model)."""
     return offsets / (1.0 + k * np.sum(offsets * offsets, axis=1, keepdims=True))
@@ -341,7 +354,8 @@ def _undistort_division(offsets: NDArray[np.float64], k: float) -> NDArray[np.fl
 def _distort_division(offsets: NDArray[np.float64], k: float) -> NDArray[np.float64]:
     """Inverse of :func:`_undistort_division`: solves ``r_u = r_d / (1 + k r_d^2)`` for ``r_d``
     in its cancellation-free form ``r_d = 2 r_u / (1 + sqrt(1 - 4 k r_u^2))`` (clipped where no
-    real root exists, far outside :data:`LENS_K_BOUND`'s frames)."""
+    real root exists: for ``k > 0``, rays beyond ``r_u = 1 / (2 sqrt(k))``, which no pixel of the
+    lens shows; at ``k = 0.5`` that is 0.707, just past the 0.673 corner of a 60 deg 5:3 frame)."""
     r2 = np.sum(offsets * offsets, axis=1, keepdims=True)
     return np.asarray(offsets * 2.0 / (1.0 + np.sqrt(np.maximum(1.0 - 4.0 * k * r2, 0.0))))
 
@@ -358,7 +372,11 @@ def fit_rotation_zoom_radial(
     of a pinhole: the misfit grows with the angle and the distortion and would read as parallax.
     Here one division-model coefficient k (:data:`LENS_K_BOUND`, normalised by ``k_a``'s focal
     length) is fitted with the rotation and the zoom (robust soft-L1, 1 px, started from the
-    pinhole fit); the residual is measured in frame b's (distorted) pixels.
+    pinhole fit); the residual is measured in frame b's (distorted) pixels. ``|k|`` is also held
+    to :data:`LENS_MAX_BEND` over the largest radius ``r`` of the points of image a
+    (``|k| r^2 <= LENS_MAX_BEND``), where the model stays one-to-one: beyond ``k r^2 = -1`` it
+    mirrors rays through the principal point and beyond ``k r^2 = 1`` it folds back. That binds
+    only on frames wider than about 100 deg (a 60 deg 5:3 frame's corner has ``r^2 = 0.45``).
 
     Returns:
         ``(R_b_from_a (3, 3), zoom, k, residual_px (M,))``.
@@ -390,8 +408,10 @@ def fit_rotation_zoom_radial(
         return np.asarray((image_b * focal + centre - pts_b).ravel())
 
     x0 = np.r_[cv2.Rodrigues(rot0)[0].ravel(), np.log(zoom0), 0.0]
-    lower = np.r_[np.full(4, -np.inf), -bound]
-    upper = np.r_[np.full(4, np.inf), bound]
+    r2_max = float(np.max(np.sum(offsets_a * offsets_a, axis=1)))
+    k_max = min(bound, LENS_MAX_BEND / r2_max) if r2_max > 0 else bound  # all points at the centre: k is free
+    lower = np.r_[np.full(4, -np.inf), -k_max]
+    upper = np.r_[np.full(4, np.inf), k_max]
     fit = least_squares(residual, x0, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper))
     err = np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1)
     return cv2.Rodrigues(fit.x[:3])[0], float(np.exp(fit.x[3])), float(fit.x[4]), err
