@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def ray_instance() -> Iterator[None]:
     # a small object store (the tests move a few MB): by default Ray reserves 30% of the memory
     # address="local": always a new instance of the tests' own, never a cluster this machine runs
     # (a "ray start --head" left /tmp/ray/ray_current_cluster, which ray.init() would join)
+    sigterm = signal.getsignal(signal.SIGTERM)
     ray.init(
         address="local",
         num_cpus=2,
@@ -31,8 +33,12 @@ def ray_instance() -> Iterator[None]:
         logging_level=logging.WARNING,
         object_store_memory=256 * 2**20,
     )
+    # ray.init installs a SIGTERM handler of its own that ray.shutdown keeps (it exits at once): the
+    # tests that follow in this process, which send SIGTERM to it, expect the default action
+    signal.signal(signal.SIGTERM, sigterm)
     yield
     ray.shutdown()
+    signal.signal(signal.SIGTERM, sigterm)
 
 
 @pytest.fixture()

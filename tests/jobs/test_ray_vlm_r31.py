@@ -19,6 +19,7 @@ session, and the files that must find no Ray running (``test_ray_hostile14.py``)
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def ray_here() -> Iterator[None]:
     if ray.is_initialized():  # the session's, started by another file: used as it is
         yield
         return
+    sigterm = signal.getsignal(signal.SIGTERM)
     ray.init(
         address="local",
         num_cpus=2,
@@ -46,8 +48,12 @@ def ray_here() -> Iterator[None]:
         logging_level=logging.WARNING,
         object_store_memory=256 * 2**20,
     )
+    # ray.init installs a SIGTERM handler of its own that ray.shutdown keeps (it exits at once): the
+    # tests that follow in this process, which send SIGTERM to it, expect the default action
+    signal.signal(signal.SIGTERM, sigterm)
     yield
     ray.shutdown()
+    signal.signal(signal.SIGTERM, sigterm)
 
 
 def _dies_first(marker: Path, deaths: int) -> str:

@@ -233,10 +233,16 @@ def test_a_ray_head_that_does_not_answer_is_an_error_at_once(address: str, messa
 
 def test_sigterm_turned_into_system_exit_by_a_library_still_exits_143() -> None:
     """Ray turns an exception a signal handler raises inside ``ray.wait`` into SystemExit(1)."""
-    with pytest.raises(SystemExit) as exc, runner._sigterm_unwinds():
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            threading.Event().wait(5)  # the handler runs here
-        except SystemExit as terminated:
-            raise SystemExit(1) from terminated  # what ray._raylet.check_status raises
+    # the runner unwinds only where SIGTERM has its default action: a Ray instance an earlier test
+    # started in this process (ray.init's handler outlives ray.shutdown) would end the process here
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with pytest.raises(SystemExit) as exc, runner._sigterm_unwinds():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                threading.Event().wait(5)  # the handler runs here
+            except SystemExit as terminated:
+                raise SystemExit(1) from terminated  # what ray._raylet.check_status raises
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert exc.value.code == 128 + signal.SIGTERM
