@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import signal
@@ -13,18 +14,19 @@ import pytest
 from camerabench.jobs.runner import run_predict
 
 
-@pytest.fixture(scope="session")
-def ray_instance() -> Iterator[None]:
-    """A local Ray instance on 2 CPUs, shared by every test that runs the Ray backend.
+@contextlib.contextmanager
+def local_ray() -> Iterator[None]:
+    """A local Ray instance of the tests' own on 2 CPUs, shut down on exit.
 
-    The runner uses a Ray instance already running in its process as it is, so tests do not
-    pay Ray's start-up per run.
+    A small object store (the tests move a few MB): by default Ray reserves 30% of the memory.
+    ``address="local"``: always a new instance, never a cluster this machine runs (a ``ray start
+    --head`` left /tmp/ray/ray_current_cluster, which ``ray.init()`` would join). ``ray.init``
+    installs a SIGTERM handler of its own that ``ray.shutdown`` keeps (it exits at once): the
+    earlier one is put back, as the tests that follow in this process send SIGTERM to it and
+    expect the default action.
     """
     import ray
 
-    # a small object store (the tests move a few MB): by default Ray reserves 30% of the memory
-    # address="local": always a new instance of the tests' own, never a cluster this machine runs
-    # (a "ray start --head" left /tmp/ray/ray_current_cluster, which ray.init() would join)
     sigterm = signal.getsignal(signal.SIGTERM)
     ray.init(
         address="local",
@@ -33,12 +35,23 @@ def ray_instance() -> Iterator[None]:
         logging_level=logging.WARNING,
         object_store_memory=256 * 2**20,
     )
-    # ray.init installs a SIGTERM handler of its own that ray.shutdown keeps (it exits at once): the
-    # tests that follow in this process, which send SIGTERM to it, expect the default action
     signal.signal(signal.SIGTERM, sigterm)
-    yield
-    ray.shutdown()
-    signal.signal(signal.SIGTERM, sigterm)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+        signal.signal(signal.SIGTERM, sigterm)
+
+
+@pytest.fixture(scope="session")
+def ray_instance() -> Iterator[None]:
+    """A local Ray instance (:func:`local_ray`), shared by every test that runs the Ray backend.
+
+    The runner uses a Ray instance already running in its process as it is, so tests do not
+    pay Ray's start-up per run.
+    """
+    with local_ray():
+        yield
 
 
 @pytest.fixture()

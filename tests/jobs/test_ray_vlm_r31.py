@@ -19,7 +19,6 @@ session, and the files that must find no Ray running (``test_ray_hostile14.py``)
 from __future__ import annotations
 
 import logging
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from camerabench.baselines.vlm.qwen import _RECORDED, QwenVLPredictor
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import RayOptions, run_on_ray
+from tests.jobs.conftest import local_ray
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +40,8 @@ def ray_here() -> Iterator[None]:
     if ray.is_initialized():  # the session's, started by another file: used as it is
         yield
         return
-    sigterm = signal.getsignal(signal.SIGTERM)
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        logging_level=logging.WARNING,
-        object_store_memory=256 * 2**20,
-    )
-    # ray.init installs a SIGTERM handler of its own that ray.shutdown keeps (it exits at once): the
-    # tests that follow in this process, which send SIGTERM to it, expect the default action
-    signal.signal(signal.SIGTERM, sigterm)
-    yield
-    ray.shutdown()
-    signal.signal(signal.SIGTERM, sigterm)
+    with local_ray():
+        yield
 
 
 def _dies_first(marker: Path, deaths: int) -> str:
