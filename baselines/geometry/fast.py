@@ -266,7 +266,7 @@ against noise gates 0.07-0.86 px); the lens knob's tilt down (seed 2) went from 
 LENS_EXPLAINED_RATIO = 0.5
 """The lens refit of :data:`LENS_NOISE_RATIO` counts only when its median residual is at most this
 share of the free-focal rotation+zoom's: a lens explains most of its own misfit, while the free
-coefficient takes little of a translation's parallax. Measured with OpenCV RANSAC inliers (G46,
+coefficient takes little of a translation's parallax. Measured with OpenCV RANSAC inliers (stop 45,
 2026-12-05): seed 2 ``lens_distortion_tilt_down`` keyframe pairs 0-8 and 0-12, 1.26 -> 0.21 and
 1.62 -> 0.27 px (ratios 0.17); forward moves of 0.1-0.8 over depths 4-10 with 0.2 px noise
 (``tests/geometry/test_fast.py``'s scene), 0.45 -> 0.41 to 2.62 -> 1.92 px (ratios 0.73-0.92).

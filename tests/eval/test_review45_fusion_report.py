@@ -1,4 +1,4 @@
-"""RV45-E: fusion's per-video input digests beside videos fused without them (an older
+"""Stop 45 review: fusion's per-video input digests beside videos fused without them (an older
 camerabench's, kept by a resume), failed videos an input has scores of now, and write_report with
 an evaluation made by hand, unpickled or read through a link."""
 

@@ -1,6 +1,6 @@
 """A zoom over texture too weak for SIFT (related by dense flow) reads as a rotation-only zoom in
 the right direction; a forward move over the same texture (two walls at depths 1 and 2) still reads
-as a move, not a zoom: a rule that ends dense-flow segments at a smaller zoom (tried in G48: x1.1)
+as a move, not a zoom: a rule that ends dense-flow segments at a smaller zoom (tried at stop 45: x1.1)
 must keep it so."""
 
 from __future__ import annotations

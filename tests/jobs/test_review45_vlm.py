@@ -1,4 +1,4 @@
-"""RV45: review of qwen-vl's device resolved on Ray (call_on_actor_resources) and of fusion's
+"""Stop 45 review of qwen-vl's device resolved on Ray (call_on_actor_resources) and of fusion's
 per-record resume check in the runner.
 
 1. The Ray task that resolves the device where the model loads declared its GPUs in ``.options()``
