@@ -1248,13 +1248,18 @@ class QwenVLPredictor(Predictor):
         and this process.
 
         Raises:
-            CameraBenchError: this process does not have the device (naming the process).
+            CameraBenchError: this process does not have the device, or the dtype does not resolve
+                on it, naming the option at fault (``device`` or ``dtype``) and the process.
         """
+        where = f"(in {_this_process()}, where the model loads)"
         try:
             device = resolve_device(self.opt("device"))
+        except CameraBenchError as exc:
+            raise CameraBenchError(f"option device: {exc} {where}") from exc
+        try:  # the dtype's own error: labelled "option device" it sent the user to a device that was fine
             dtype = resolve_dtype(self.opt("dtype"), device)
         except CameraBenchError as exc:
-            raise CameraBenchError(f"option device: {exc} (in {_this_process()}, where the model loads)") from exc
+            raise CameraBenchError(f"option dtype: {exc} (on device {device}) {where}") from exc
         return {
             "device_type": device.type,
             "torch_dtype": str(dtype).removeprefix("torch."),

@@ -854,7 +854,9 @@ def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOption
     """``fn()`` run once on the connected cluster, in a Ray task holding what one actor of
     :func:`run_on_ray` holds (``cpus_per_task`` CPUs, ``gpus_per_worker`` GPUs, so that Ray sets
     ``CUDA_VISIBLE_DEVICES`` as for an actor): for what must be found where the model loads, not on
-    the driver (the device a CPU-only head node's GPU actors resolve).
+    the driver (the device a CPU-only head node's GPU actors resolve). While it waits (every GPU busy
+    with other work), a log line says so after :data:`_WAIT_NOTE_S` seconds, and again every
+    :data:`_WAIT_REPEAT_S`.
 
     Raises:
         CameraBenchError: ``fn`` raised there (its reason, one line), or the task died.
@@ -872,6 +874,7 @@ def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOption
     ref = remote.remote(fn)
     finished = False
     try:
+        _wait_noted(ref, what, options)
         ok, payload = ray.get(ref)
         finished = True
     except RayError as exc:  # the worker process or its node died, or fn could not be sent
@@ -883,6 +886,50 @@ def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOption
     if not ok:
         raise CameraBenchError(f"{what}: {payload}")
     return payload
+
+
+#: Seconds the device-resolving task may take before a log line says what it waits for, and
+#: between such lines after that (a cluster whose GPUs are all busy held it without a word).
+_WAIT_NOTE_S = 5.0
+_WAIT_REPEAT_S = 60.0
+
+
+def _wait_noted(ref: Any, what: str, options: RayOptions) -> None:
+    """Wait for the task ``ref`` of :func:`call_on_actor_resources` to finish, saying every so often
+    (:data:`_WAIT_NOTE_S`, then :data:`_WAIT_REPEAT_S`) what it waits for: a warning naming the CPUs
+    and GPUs it needs and those free when the cluster lacks them (other work holds them), else a note
+    that its worker process is starting."""
+    import ray
+
+    waited, step = 0.0, _WAIT_NOTE_S
+    while True:
+        ready, _ = ray.wait([ref], num_returns=1, timeout=step)
+        if ready:
+            return
+        waited += step
+        step = _WAIT_REPEAT_S
+        free = ray.available_resources()
+        free_cpus, free_gpus = free.get("CPU", 0.0), free.get("GPU", 0.0)
+        need = f"{options.cpus_per_task:g} CPUs and {options.gpus_per_worker:g} GPUs"
+        if free_cpus < options.cpus_per_task or free_gpus < options.gpus_per_worker:
+            log.warning(
+                "%s: waiting %.0f s so far for %s on one node, to find the device and dtype where the model "
+                "loads: the Ray cluster has %g CPUs and %g GPUs free now (other work holds the rest); the run "
+                "goes on when they are free (Ctrl-C stops it)",
+                what,
+                waited,
+                need,
+                free_cpus,
+                free_gpus,
+            )
+        else:
+            log.info(
+                "%s: waiting %.0f s so far for the Ray task (%s) that finds the device and dtype where the "
+                "model loads (its worker process is starting or importing the model's libraries)",
+                what,
+                waited,
+                need,
+            )
 
 
 def check_fits(options: RayOptions, actors: bool) -> None:
@@ -914,7 +961,11 @@ def _run_tasks(
     import ray
     from ray.exceptions import RayError, RayTaskError
 
-    remote = ray.remote(_task).options(num_cpus=options.cpus_per_task, max_retries=0)
+    # tasks reserve no GPU: Ray leaves CUDA_VISIBLE_DEVICES unset for them, and a model method's "cuda if
+    # available" (qwen-vl with actors=False) loaded onto the node's GPUs, unreserved (those of other work),
+    # while a CPU-only driver had recorded cpu/float32: hidden, as for the actors without GPUs
+    hidden = {"runtime_env": {"env_vars": {"CUDA_VISIBLE_DEVICES": ""}}}
+    remote = ray.remote(_task).options(num_cpus=options.cpus_per_task, max_retries=0, **hidden)
     slots = max(1, int(ray.cluster_resources().get("CPU", 1.0) // options.cpus_per_task))
     limit = 2 * slots  # tasks submitted ahead of the results (bounds the shipped bytes in memory)
     pending: deque[int] = deque(range(len(jobs)))

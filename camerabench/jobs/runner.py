@@ -1140,12 +1140,16 @@ def _run(
         )
     ray_options = ray if ray is not None else RayOptions()
     actors = ray_options.actors if ray_options.actors is not None else cls.kind == "semantic"
-    # Ray actors given GPUs load the model on their node's devices, which a CPU-only head node lacks:
-    # the device is then checked there (a method that says where it loads: loads_elsewhere), not here
+    if backend == "ray" and not actors and ray_options.gpus_per_worker > 0:  # before the options' device check
+        raise CameraBenchError(
+            f"gpus_per_worker (--gpus-per-worker) is for the Ray actors of model methods; method {method!r} "
+            "runs one Ray task per video, on CPUs only"
+        )
+    # on Ray the model loads on the workers' devices (an actor's GPUs, which a CPU-only head node lacks;
+    # none for an actor or task without GPUs, which Ray hides from them on a GPU head node too): the
+    # device is then resolved there (a method that says where it loads: loads_elsewhere), not here
     loads_elsewhere: Callable[[], contextlib.AbstractContextManager[None]] | None = (
-        getattr(cls, "loads_elsewhere", None)
-        if backend == "ray" and actors and ray_options.gpus_per_worker > 0
-        else None
+        getattr(cls, "loads_elsewhere", None) if backend == "ray" else None
     )
     with loads_elsewhere() if loads_elsewhere is not None else contextlib.nullcontext():
         probe = cls(options)  # validates every option (and a model folder) in the main process
@@ -1186,11 +1190,6 @@ def _run(
             ", ".join(unused),
             method,
             " and ".join(unused),
-        )
-    if backend == "ray" and not execution.actors and ray_options.gpus_per_worker > 0:
-        raise CameraBenchError(
-            f"gpus_per_worker (--gpus-per-worker) is for the Ray actors of model methods; method {method!r} "
-            "runs one Ray task per video, on CPUs only"
         )
     try:
         with _sigterm_unwinds(), contextlib.ExitStack() as stack:

@@ -169,6 +169,18 @@ except CameraBenchError as exc:
     result["run_error"] = str(exc)
 info = read_run_info(out / "run" / "qwen-vl" / "run.json")
 result["run_json"] = [info.settings["device_type"], info.settings["torch_dtype"]]
+# a head node with CUDA, workers without a GPU (actors given none; tasks): resolved where the model loads
+torch.cuda.is_available = lambda: True
+torch.cuda.device_count = lambda: 1
+for name, opts in (("actors", RayOptions(gpus_per_worker=0)), ("tasks", RayOptions(actors=False))):
+    try:
+        runner.run_predict(data, "qwen-vl", out / name, options={"model": model}, backend="ray", ray=opts)
+    except CameraBenchError as exc:
+        result[name + "_error"] = str(exc)
+    info = read_run_info(out / name / "qwen-vl" / "run.json")
+    result[name] = [info.settings["device_type"], info.settings["torch_dtype"], len(info.failures)]
+torch.cuda.is_available = lambda: False
+torch.cuda.device_count = lambda: 0
 ray.shutdown()
 
 init(hook=False)  # the actors have no CUDA either (a GPU reserved, CUDA_VISIBLE_DEVICES set)
@@ -204,6 +216,10 @@ def test_cuda_is_resolved_on_the_gpu_actors_not_on_a_cpu_only_driver(tiny: Path,
     assert result["default"] == ["cuda", "bfloat16"]  # the default too: cuda there, not the driver's cpu
     assert result["run_json"] == ["cuda", "bfloat16"]
     assert "option device" not in result.get("run_error", "")  # the driver did not refuse it
+    # workers without a GPU beside a driver with CUDA: cpu/float32 recorded, as they load it (the driver's
+    # cuda/bfloat16 was recorded before, and every worker's check then refused the run's device)
+    assert result["actors"] == ["cpu", "float32", 0], result.get("actors_error")
+    assert result["tasks"] == ["cpu", "float32", 0], result.get("tasks_error")
     # no CUDA where the model loads either: one error naming the Ray worker, before the method folder
     message = result["no_cuda"]
     assert message.startswith("method 'qwen-vl': option device: device 'cuda': CUDA is not available")
