@@ -49,6 +49,7 @@ import math
 import os
 import posixpath
 import re
+import sys
 import unicodedata
 import urllib.parse
 from collections.abc import Container
@@ -772,7 +773,7 @@ def _walk_videos(
         try:
             entry.name.encode("utf-8")
         except UnicodeEncodeError:
-            raise FileFormatError(folder, f"the file name {entry.name!a} is not valid UTF-8; rename it") from None
+            raise FileFormatError(folder, _not_utf8(entry.name)) from None
         try:
             is_dir, is_file = entry.is_dir(), entry.is_file()
             if entry.is_symlink() and not (is_dir or is_file):
@@ -891,3 +892,19 @@ def _check_manifest(doc: JsonDocument) -> None:
                 i,
                 "failure_mode",
             )
+
+
+def _not_utf8(name: str) -> str:
+    """Why the file name ``name`` (as this process decoded it) cannot be used: not UTF-8 on disk, or
+    UTF-8 on disk read by a process whose file-system encoding is not (``LC_ALL=C`` with
+    ``PYTHONUTF8=0``: every non-ASCII name then looks undecodable)."""
+    raw = os.fsencode(name)
+    encoding = sys.getfilesystemencoding()
+    try:
+        readable = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"the file name {name!a} is not valid UTF-8; rename it"
+    return (
+        f"the file name {readable!a} is UTF-8, but this Python reads file names as {encoding} (its locale: "
+        "LC_ALL/LANG=C with PYTHONUTF8=0?); run with PYTHONUTF8=1 or LANG=C.UTF-8"
+    )

@@ -439,8 +439,10 @@ def _index(
     wins. Repeats are counted (exact repeats of a line among them) and logged.
     """
     out: dict[_K, _R] = {}
+    lines: dict[_K, int] = {}  # the line of the record kept
     repeated: set[_K] = set()
     exact = 0
+    conflicts: list[str] = []  # two ok records that differ: the later one is used
     check = _MethodCheck(path, info)
     for line, rec in iter_records(path, parse):
         check(line, rec.method)
@@ -451,7 +453,10 @@ def _index(
             exact += old == rec
             if old.status == "ok" and rec.status != "ok":
                 continue
+            if old.status == "ok" and old != rec:
+                conflicts.append(f"{_key_text(k)} (lines {lines[k]} and {line})")
         out[k] = rec
+        lines[k] = line
     if repeated:
         log.warning(
             "%s: %d %s recorded more than once (%d exact repeats of a line); ok records win, else the later line",
@@ -460,7 +465,24 @@ def _index(
             what,
             exact,
         )
+    if conflicts:  # not a repeat of one result: a number changed, and only the later one counts
+        log.warning(
+            "%s: %d %s recorded twice with different results, the later line used: %s%s; remove the line that "
+            "is wrong (two runs' files joined? a hand edit?)",
+            path,
+            len(conflicts),
+            what,
+            "; ".join(conflicts[:5]),
+            " ..." if len(conflicts) > 5 else "",
+        )
     return out, len(repeated)
+
+
+def _key_text(key: object) -> str:
+    """A record key as the warning names it: ``video / question`` for a tuple key."""
+    if isinstance(key, tuple):
+        return " / ".join("-" if part is None else str(part) for part in key)
+    return str(key)
 
 
 def _unreadable(path: Path, exc: OSError) -> FileFormatError:
