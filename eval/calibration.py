@@ -1026,6 +1026,10 @@ def _calibrate_locked(
                     f"<run>/{method}/{own.name} ({source}): give the run folder {given.parent}, not its method "
                     f"folder (or the file {own} itself)"
                 )
+            if source.is_symlink():  # a link whose target is gone (or is no file): say so, not "no file"
+                raise CameraBenchError(
+                    f"{source}: is a link to {os.readlink(source)}, which is not a calibration file (moved or deleted?)"
+                )
             raise CameraBenchError(f"{source}: no calibration file (run `camerabench calibrate` on that run first)")
         if source.resolve() == folder.calibration.resolve():
             raise CameraBenchError(f"{source}: is the calibration of {folder.path} itself; nothing to copy")

@@ -179,6 +179,19 @@ def test_calibrate_from_an_empty_path_is_refused(data: Path, run: Path, capsys: 
     assert "argument --from: must be a path, got ''" in capsys.readouterr().err
 
 
+def test_calibrate_from_a_dangling_link_says_it_is_a_link(
+    data: Path, run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stop 46 (R37): ``--from`` a link to a deleted calibration said only "no calibration file"."""
+    link = tmp_path / "calibration.json"
+    link.symlink_to(tmp_path / "gone" / "calibration.json")
+    with caplog.at_level(logging.ERROR):
+        code = main(["calibrate", "--data", str(data), "--run", str(run), "--method", "dummy", "--from", str(link)])
+    assert code != 0
+    said = f"{link}: is a link to {tmp_path / 'gone' / 'calibration.json'}, which is not a calibration file"
+    assert any(said in r.getMessage() for r in caplog.records)
+
+
 # --- train --temperature ---------------------------------------------------------------------------
 
 
