@@ -303,6 +303,12 @@ def _open(path: Path) -> av.container.InputContainer:
         kind = container.format.name.split(",")[0].removesuffix("_pipe")
         container.close()
         frames = _webp_animation_frames(path) if kind == "webp" else None
+        if frames == 0:
+            # an ANIM chunk and no ANMF: nothing any decoder could show ("0 frame(s)" read as a count)
+            raise VideoError(
+                f"{_shown(path)}: an animated WebP that holds no frames (an ANIM chunk but no ANMF frame chunk): "
+                "the file is empty of pictures or cut off before its first frame, not a video"
+            )
         if frames is not None:
             # FFmpeg's webp decoder reads no animation: avcodec_send_packet failed with "Invalid
             # data", and the file was called a still image
@@ -591,6 +597,38 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     # wide video read with max_side=255 came back 256 px wide)
     cap = max(2, max_side // 2 * 2)
     return min(cap, max(2, round(width * scale / 2) * 2)), min(cap, max(2, round(height * scale / 2) * 2))
+
+
+#: A resize whose width / height differs from the frames' by more than this share distorts them
+#: enough to say so (even sides of at least 2 px: a 64:1 strip read with ``max_side`` 32 is 32x2).
+_RESIZE_ASPECT_TOLERANCE = 0.1
+
+
+def _target_size_of(path: Path, width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """:func:`_target_size` for the frames of ``path``, with a warning naming the file when the
+    resize changes their aspect by more than :data:`_RESIZE_ASPECT_TOLERANCE` (the short side,
+    scaled below a few pixels, rounded to an even size of at least 2 px). The longer side is not
+    stretched to keep the aspect: ``max_side`` is a bound the frames never pass."""
+    tw, th = _target_size(width, height, max_side)
+    before, after = width / height, tw / th
+    if abs(after / before - 1) > _RESIZE_ASPECT_TOLERANCE:
+        short = min(width, height) * max(tw, th) / max(width, height)
+        log.warning(
+            "%s: its %dx%d frames (width/height %.4g) come out %dx%d with max_side %s (width/height %.4g): the short "
+            "side, %.3g px at that scale, is rounded to an even size of at least 2 px; the pictures are stretched "
+            "%.3gx across it (a larger max_side keeps the aspect)",
+            _shown(path),
+            width,
+            height,
+            before,
+            tw,
+            th,
+            max_side,
+            after,
+            short,
+            max(after / before, before / after),
+        )
+    return tw, th
 
 
 def resized_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -1359,7 +1397,7 @@ class _Converter:
         cls, frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path, max_side: int | None
     ) -> _Converter:
         display = _display_size(frame.width, frame.height, stream, path)
-        tw, th = _target_size(*display, max_side)
+        tw, th = _target_size_of(path, *display, max_side)
         orientation = _orientation(frame, stream, path)
         dolby_vision = _dolby_vision_ipt(stream.codec_tag, _has_dolby_vision_rpu(frame), int(frame.color_trc))
         aspect = _aspect_notes(stream, *display, orientation)
@@ -1904,7 +1942,7 @@ def _read_two_pass(
     if max_frames is not None and len(keep) > max_frames:
         raise _too_many(path, max_frames, fps, num_frames, len(keep))
     slot = {int(scan.order[k]): j for j, k in enumerate(keep)}  # decoding position -> output slot
-    tw, th = _target_size(scan.width, scan.height, max_side)
+    tw, th = _target_size_of(path, scan.width, scan.height, max_side)
     convert = _Converter(tw, th, scan.orientation, scan.source, path, dolby_vision=scan.dolby_vision)
     frames: NDArray[np.uint8] | None = None
     with _open(path) as container:

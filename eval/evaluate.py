@@ -1076,7 +1076,8 @@ def evaluate(
                 len(unasked[0]),
                 len(mcq_rows),
                 unasked[1],
-                " (wrong)" if failed == "lowest" else " (left out)",
+                # a category with no answer at all has no accuracy (NaN) under either policy (mcq_section)
+                " (wrong, where their category has answered rows)" if failed == "lowest" else " (left out)",
             )
         if mcq_rows and (run.answers is not None or unasked is not None):
             _warn_unmatched_answers(name, run, mcq_rows)

@@ -30,7 +30,12 @@ accuracy, and the section names it; its rows are in its own ``missing``, not in 
 of the rows is scored or counted in the section's ``missing``. Rows the method was never asked
 (``evaluate`` reads them from an ``answer_run.json`` without a finish time: a ``predict``
 interrupted in its answering pass) are missing, whatever their category: an unfinished pass is
-not a coverage gap. Rows the method's answering pass recorded as outside what it answers (no
+not a coverage gap. A category none of whose rows has a record and some of whose rows were never
+asked has no answer to score: its accuracy is NaN under either policy (not 0.0: an unanswered row
+is not a wrong answer), it is left out of the mean and the pooled accuracy, its rows count in the
+section's ``missing``, and the note and a warning name it; a category the pass answered in part
+is scored under the policy (never-asked rows wrong under ``lowest``, as missing binary samples
+rank lowest). Rows the method's answering pass recorded as outside what it answers (no
 record; ``answer_run.json``'s ``video_info["table:index"]`` holds
 :data:`~camerabench.eval.results.ROW_UNANSWERABLE_KEY`: a trajectory without intrinsics and a row
 naming Static or a zoom) are outside its coverage row by row: neither scored nor missing under
@@ -206,7 +211,8 @@ def mcq_section(
             that index of one table (:func:`match_answers` says how they are matched).
         failed: ``lowest`` (failed and missing rows are wrong) or ``drop`` (left out).
         unasked: (table, index) of rows the method was never asked (an answering pass that
-            did not finish): missing, and their category is not outside the method's coverage.
+            did not finish): missing, and their category is not outside the method's coverage;
+            a category with no answer record and such rows has an undefined (NaN) accuracy.
         stale: (table, index) of rows whose answer record was given before the row changed
             (its question, options, category or media): not scored against the row as it is
             now; left out of the accuracy under either policy and counted (``stale``). A stale
@@ -266,9 +272,12 @@ def mcq_section(
         t["unparsed"] += choice.letter is None
         t["correct"] += choice.letter == row.answer
     uncovered = [cat for cat, t in tally.items() if t["records"] == 0 and t["unasked"] == 0]
+    # categories an unfinished pass left with no record at all: no answer to score, so no accuracy
+    # (0.0 would read as every row answered wrongly); their rows stay missing
+    unfinished = [cat for cat, t in tally.items() if t["records"] == 0 and t["unasked"]]
     per_category: dict[str, CategoryAccuracy] = {}
     for cat, t in tally.items():
-        scored = 0 if cat in uncovered else t["scored"]
+        scored = 0 if cat in uncovered or cat in unfinished else t["scored"]
         counts = {k: t[k] for k in _COUNTS if k != "scored"}
         per_category[cat] = CategoryAccuracy(
             _accuracy(t["correct"], scored),
@@ -279,7 +288,13 @@ def mcq_section(
             **counts,
         )
     covered = {cat: c for cat, c in per_category.items() if c.covered}
-    undefined = [cat for cat, c in covered.items() if not math.isfinite(c.accuracy)]
+    if unfinished:
+        warnings.warn(
+            f"MCQ accuracy undefined (the answering pass did not finish: no row of theirs was answered) for "
+            f"{', '.join(unfinished)}",
+            stacklevel=2,
+        )
+    undefined = [cat for cat, c in covered.items() if not math.isfinite(c.accuracy) and cat not in unfinished]
     if undefined:
         warnings.warn(f"MCQ accuracy undefined (no scored row) for {', '.join(undefined)}", stacklevel=2)
     defined = [c.accuracy for c in covered.values() if math.isfinite(c.accuracy)]
@@ -318,6 +333,13 @@ def mcq_section(
     if n_unasked:
         notes.append(
             f"{n_unasked} of {len(rows)} rows never asked (the answering pass did not finish): counted as missing"
+        )
+    if unfinished:
+        n_rows = sum(tally[cat]["rows"] for cat in unfinished)
+        notes.append(
+            f"no answer yet in {len(unfinished)} categor{'y' if len(unfinished) == 1 else 'ies'} "
+            f"({', '.join(unfinished)}; {n_rows} rows): the answering pass did not finish, so their accuracy is "
+            "undefined (NaN), left out of the mean and the pooled accuracy; their rows count as missing"
         )
     n_stale = sum(t["stale"] for t in tally.values())
     if n_stale:

@@ -54,8 +54,10 @@ def test_rows_an_interrupted_answering_pass_never_asked_count_as_missing(
     assert "m: 2 of 4 multiple-choice rows have no answer because its answering pass did not finish" in caplog.text
     assert (mcq.rows, mcq.correct, mcq.missing) == (4, 1, 2)
     shot = mcq.per_category["shot size"]
-    assert shot.covered and (shot.missing, shot.scored, shot.accuracy) == (2, 2, 0.0)
-    assert mcq.pooled_accuracy == 1 / 4 and mcq.mean_accuracy == (1 / 2 + 0) / 2
+    # no shot-size row was answered: no accuracy (stop 46; 0.0 read as every row answered wrongly),
+    # left out of the mean and the pooled accuracy, its rows still missing
+    assert shot.covered and (shot.missing, shot.scored) == (2, 0) and math.isnan(shot.accuracy)
+    assert mcq.pooled_accuracy == 1 / 2 and mcq.mean_accuracy == 1 / 2
     assert mcq.note is not None and "2 of 4 rows never asked" in mcq.note
 
     # under drop they are left out, still counted
@@ -91,7 +93,8 @@ def test_a_predict_stopped_before_its_answering_pass_shows_every_row_missing(
     assert "m: 4 of 4 multiple-choice rows have no answer because its predict run stopped before answering" in (
         caplog.text
     )
-    assert mcq is not None and (mcq.rows, mcq.missing, mcq.correct, mcq.pooled_accuracy) == (4, 4, 0, 0.0)
+    assert mcq is not None and (mcq.rows, mcq.missing, mcq.correct) == (4, 4, 0)
+    assert math.isnan(mcq.pooled_accuracy)  # nothing answered: no accuracy (stop 46; 0.0 before)
     assert all(c.covered for c in mcq.per_category.values())
 
     # killed after the answering pass wrote answer_run.json, before its first answer
