@@ -850,6 +850,25 @@ def _call_once(fn: Callable[[], Any]) -> tuple[bool, Any]:
         return False, job_error(exc)
 
 
+def _call_once_streamed(pickled: bytes) -> Iterator[Any]:
+    """:func:`_call_once` of the function pickled in ``pickled``, as a Ray streaming generator:
+    ``None`` first, as soon as the task runs (before the function is unpickled, which imports the
+    model's libraries), then its ``(ok, payload)``. The first item tells the driver that the task
+    holds its CPUs and GPUs: the cluster's free resources it then sees are without them, not taken
+    by other work (:func:`_wait_noted`)."""
+    from ray import cloudpickle
+
+    yield None
+    try:
+        fn = cloudpickle.loads(pickled)
+    except STOPS:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - returned to the driver, which stops the run with it
+        yield False, job_error(exc)
+        return
+    yield _call_once(fn)
+
+
 def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOptions) -> Any:
     """``fn()`` run once on the connected cluster, in a Ray task holding what one actor of
     :func:`run_on_ray` holds (``cpus_per_task`` CPUs, ``gpus_per_worker`` GPUs, so that Ray sets
@@ -868,14 +887,22 @@ def call_on_actor_resources(fn: Callable[[], Any], what: str, options: RayOption
     # max_calls=1: the worker process exits after the call. Ray makes that the default only for a function
     # declared with GPUs (ray.remote(num_gpus=...)), not for GPUs given in .options(): the process that
     # initialised CUDA with this task's GPU visible stayed in Ray's pool and was reused for later tasks
-    remote = ray.remote(max_calls=1)(_call_once).options(
-        num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_worker, max_retries=0, **hidden
+    remote = ray.remote(max_calls=1)(_call_once_streamed).options(
+        num_cpus=options.cpus_per_task,
+        num_gpus=options.gpus_per_worker,
+        max_retries=0,
+        num_returns="streaming",
+        **hidden,
     )
-    ref = remote.remote(fn)
+    from ray import cloudpickle
+
+    # pickled here, unpickled in the task after it says it runs (the model's libraries import then)
+    ref: Any = remote.remote(cloudpickle.dumps(fn))
     finished = False
     try:
         _wait_noted(ref, what, options)
-        ok, payload = ray.get(ref)
+        ray.get(next(ref))  # the task runs: it holds its CPUs and GPUs
+        ok, payload = ray.get(next(ref))
         finished = True
     except RayError as exc:  # the worker process or its node died, or fn could not be sent
         finished = True
@@ -895,10 +922,13 @@ _WAIT_REPEAT_S = 60.0
 
 
 def _wait_noted(ref: Any, what: str, options: RayOptions) -> None:
-    """Wait for the task ``ref`` of :func:`call_on_actor_resources` to finish, saying every so often
-    (:data:`_WAIT_NOTE_S`, then :data:`_WAIT_REPEAT_S`) what it waits for: a warning naming the CPUs
-    and GPUs it needs and those free when the cluster lacks them (other work holds them), else a note
-    that its worker process is starting."""
+    """Wait for the task ``ref`` of :func:`call_on_actor_resources` (a streaming generator) to start
+    running, saying every so often (:data:`_WAIT_NOTE_S`, then :data:`_WAIT_REPEAT_S`) what it waits
+    for: a warning naming the CPUs and GPUs it needs and those free when the cluster lacks them (other
+    work holds them: the task, not running yet, holds none), else a note that its worker process is
+    starting. Once it runs (its first item), nothing more is said of the cluster's resources: those
+    it holds are then among the ones not free (a one-GPU node read as "0 GPUs free, other work holds
+    the rest" while the task's own worker imported the model's libraries)."""
     import ray
 
     waited, step = 0.0, _WAIT_NOTE_S
@@ -925,7 +955,7 @@ def _wait_noted(ref: Any, what: str, options: RayOptions) -> None:
         else:
             log.info(
                 "%s: waiting %.0f s so far for the Ray task (%s) that finds the device and dtype where the "
-                "model loads (its worker process is starting or importing the model's libraries)",
+                "model loads (its worker process is starting)",
                 what,
                 waited,
                 need,

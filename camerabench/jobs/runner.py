@@ -1236,7 +1236,18 @@ def _resolve_where_loaded(probe: Predictor, what: str, ray_options: RayOptions) 
     Raises:
         CameraBenchError: the device is not there either (naming the Ray worker's process and node).
     """
-    resolved = call_on_actor_resources(probe.resolve_here, what, ray_options)
+    try:
+        resolved = call_on_actor_resources(probe.resolve_here, what, ray_options)
+    except CameraBenchError as exc:
+        device = getattr(probe.options, "device", None)
+        if ray_options.gpus_per_worker == 0 and isinstance(device, str) and device.startswith("cuda"):
+            # Ray hides the node's GPUs from workers given none: "CUDA is not available" on a GPU machine
+            raise CameraBenchError(
+                f"{exc}; the Ray workers were given no GPU (gpus_per_worker 0), and Ray hides the node's GPUs from "
+                "them: pass --gpus-per-worker 1 (model methods' actors) to load the model on a GPU, or "
+                "--option device=cpu"
+            ) from exc
+        raise
     log.info(
         "%s: the model loads as %s on %s (resolved in %s, as the Ray actors will)",
         what,
