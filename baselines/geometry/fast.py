@@ -659,8 +659,43 @@ def noise_sigma(gray: NDArray[np.uint8]) -> float:
     return float(np.sqrt(np.pi / 2) * np.abs(response).sum() / (6.0 * max(h * w, 1)))
 
 
+def _dis() -> Any:
+    """OpenCV's DIS optical flow at its MEDIUM preset (the dense-flow fallback's)."""
+    import cv2
+
+    return cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
+
+
+def flow_reach_px() -> float:
+    """How far (analysed pixels) an image edge reaches into DIS flow (:func:`_dis`): its patch
+    size times two to the power of its finest pyramid level (MEDIUM: 8 px patches at half scale,
+    16 px), measured as in :func:`dense_correspondences`."""
+    dis = _dis()
+    return float(dis.getPatchSize() * 2 ** dis.getFinestScale())
+
+
+def flow_clear(usable: NDArray[np.bool_], reach_px: float) -> NDArray[np.bool_]:
+    """Where dense flow is clear of the masked region (``usable`` False): pixels at least
+    ``reach_px`` (Euclidean) from any masked pixel; the frame's own border is not a mask.
+
+    Example:
+        >>> usable = np.ones((40, 40), bool)
+        >>> usable[:10] = False  # a bar along the top
+        >>> clear = flow_clear(usable, 16.0)
+        >>> bool(clear[24, 20]), bool(clear[25, 20]), bool(clear[39, 0])  # row 9 is 15, 16 px away
+        (False, True, True)
+    """
+    import cv2
+
+    distance = cv2.distanceTransform(usable.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return np.asarray(distance >= reach_px)
+
+
 def dense_correspondences(
-    gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8], usable: NDArray[np.bool_] | None = None
+    gray_a: NDArray[np.uint8],
+    gray_b: NDArray[np.uint8],
+    usable: NDArray[np.bool_] | None = None,
+    usable_b: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Pixel correspondences from dense optical flow (OpenCV DIS) where SIFT finds too few.
 
@@ -674,12 +709,22 @@ def dense_correspondences(
     tests b with :func:`blank_frame` before it calls this, and skips a blank frame (a flash, a
     dropped frame) instead of giving it a pose.
 
+    ``usable`` (False on static overlays and bars: :func:`~camerabench.baselines.geometry.overlay.static_mask`)
+    keeps a point only where both it and its match in b are at least DIS's reach from the mask
+    (:func:`flow_clear`): the patch size times two to the power of the finest pyramid level
+    (MEDIUM preset: 8 px patches at half scale, 16 px). A patch that overlaps a static edge
+    follows it: on a x1.15 zoom, a tilt and a x1/1.15 zoom next to 24 px letterbox bars (480x270
+    renders) the points within 8-12 px of the bars in a or b were 1.4-1.8 px off (median;
+    tilt: 5 px within 4 px), within 12-16 px 0.3-0.5 px, beyond 16 px 0.1 px, as far from them
+    as anywhere. The mask is the clip's (static), so it holds in b as well; ``usable_b`` is
+    another mask for b, for a frame b that was resampled (:func:`rescaled_dense_correspondences`).
+
     Returns:
         (M, 2) pixels in frame a and their (M, 2) matches in frame b.
     """
-    import cv2
-
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
+    if usable_b is not None and usable is None:
+        raise ValueError("usable_b is a mask for frame b beside usable for frame a; got it without usable")
+    dis = _dis()
     forward = dis.calc(gray_a, gray_b, None)
     backward = dis.calc(gray_b, gray_a, None)
     h, w = gray_a.shape
@@ -694,8 +739,9 @@ def dense_correspondences(
     back = backward[by, bx].astype(np.float64)
     consistent = np.linalg.norm(flow + back, axis=1) < FLOW_FB_PX
     keep = inside & consistent & structured
-    if usable is not None:  # not on static overlays or bars (overlay.static_mask)
-        keep &= usable[ys.ravel(), xs.ravel()]
+    if usable is not None:  # clear of static overlays and bars, in a and in b
+        keep &= flow_clear(usable, flow_reach_px())[ys.ravel(), xs.ravel()]
+        keep &= flow_clear(usable if usable_b is None else usable_b, flow_reach_px())[by, bx]
     return pts_a[keep], pts_b[keep]
 
 
@@ -736,7 +782,22 @@ def rescaled_dense_correspondences(
         ),
         dtype=np.uint8,
     )
-    pts_a, pts_rescaled = dense_correspondences(gray_a, rescaled, usable)
+    # b's overlays and bars lie elsewhere in the resampled frame: its mask is resampled alike
+    usable_b = (
+        None
+        if usable is None
+        else np.asarray(
+            cv2.warpAffine(
+                usable.astype(np.uint8),
+                to_b,
+                (w, h),
+                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            ),
+            dtype=bool,
+        )
+    )
+    pts_a, pts_rescaled = dense_correspondences(gray_a, rescaled, usable, usable_b)
     pts_b = np.array([cx, cy]) + (pts_rescaled - [cx, cy]) * zoom
     inside = (pts_b[:, 0] >= 0) & (pts_b[:, 0] <= w - 1) & (pts_b[:, 1] >= 0) & (pts_b[:, 1] <= h - 1)
     return pts_a[inside], pts_b[inside]
@@ -761,16 +822,18 @@ def _structured_grid(gray: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray
 
 def _mask_shortage(gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8], usable: NDArray[np.bool_]) -> str | None:
     """Why a pair of frames with image structure leaves too little of it to relate them once the
-    static overlays and bars are masked (``usable`` False there), or None when the mask is not the
+    static overlays and bars are masked (``usable`` False there, with DIS's reach around them:
+    :func:`flow_clear`, as :func:`dense_correspondences` keeps points), or None when the mask is not the
     reason: without it, too, one frame has fewer than ``MIN_MATCHES`` points of the dense-flow grid
     on image structure, or with it both keep that many (then the frames themselves do not relate).
 
     Only the reason of a pair that failed: nothing is estimated from it.
     """
     counts = []
+    clear = flow_clear(usable, flow_reach_px())  # as dense_correspondences keeps them
     for gray in (gray_a, gray_b):
         ys, xs, structured = _structured_grid(gray)
-        counts.append((int((structured & usable[ys.ravel(), xs.ravel()]).sum()), int(structured.sum())))
+        counts.append((int((structured & clear[ys.ravel(), xs.ravel()]).sum()), int(structured.sum())))
     kept, whole = min(counts)
     if min(total for _, total in counts) < MIN_MATCHES or kept >= MIN_MATCHES:
         return None
