@@ -23,6 +23,7 @@ from ray import cloudpickle
 
 import camerabench.jobs.ray_backend as ray_backend
 import camerabench.jobs.runner as runner
+from camerabench.baselines.dummy import DISPOSABLE_WORKER_ENV
 from camerabench.baselines.vlm.qwen import QwenVLPredictor
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.errors import CameraBenchError
@@ -46,7 +47,10 @@ def _called(marker: list[str]) -> str:
     return "value"
 
 
-def test_the_streamed_call_says_it_runs_before_the_function_is_unpickled() -> None:
+def test_the_streamed_call_says_it_runs_before_the_function_is_unpickled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # run here, not in a Ray worker: the call marks its process disposable (DISPOSABLE_WORKER_ENV), which
+    # left in this test process let a later test's dummy method kill the pytest worker
+    monkeypatch.setenv(DISPOSABLE_WORKER_ENV, "0")
     marker: list[str] = []
     gen = _call_once_streamed(cloudpickle.dumps(lambda: _called(marker)))
     assert next(gen) is None and marker == []  # nothing unpickled nor called yet
