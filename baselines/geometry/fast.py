@@ -684,11 +684,30 @@ def flow_clear(usable: NDArray[np.bool_], reach_px: float) -> NDArray[np.bool_]:
         >>> clear = flow_clear(usable, 16.0)
         >>> bool(clear[24, 20]), bool(clear[25, 20]), bool(clear[39, 0])  # row 9 is 15, 16 px away
         (False, True, True)
+
+    Raises:
+        ValueError: ``usable`` not a non-empty 2-D mask, or ``reach_px`` not finite and positive
+            (a reach of 0 would count the masked pixels themselves as clear).
     """
     import cv2
 
-    distance = cv2.distanceTransform(usable.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    usable = np.asarray(usable)
+    if usable.ndim != 2 or usable.size == 0:
+        raise ValueError(f"flow_clear needs a non-empty 2-D mask of the frame, got shape {usable.shape}")
+    if not (np.isfinite(reach_px) and reach_px > 0):
+        raise ValueError(f"flow_clear needs a finite positive reach in pixels, got {reach_px}")
+    # through bool: a 0/1 or 0/255 mask alike (a plain cast to uint8 would wrap 256 to 0)
+    distance = cv2.distanceTransform(usable.astype(bool).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return np.asarray(distance >= reach_px)
+
+
+def _check_mask(usable: NDArray[np.bool_] | None, gray: NDArray[np.uint8], name: str) -> None:
+    """Raise ValueError when a mask of static overlays and bars is not of its frame's shape (a larger
+    one would be indexed silently at the wrong pixels, a smaller one fail with an IndexError)."""
+    if usable is not None and np.shape(usable) != np.shape(gray):
+        raise ValueError(
+            f"{name} has shape {np.shape(usable)}, its frame {np.shape(gray)}: a mask must be the frame's shape"
+        )
 
 
 def dense_correspondences(
@@ -724,6 +743,8 @@ def dense_correspondences(
     """
     if usable_b is not None and usable is None:
         raise ValueError("usable_b is a mask for frame b beside usable for frame a; got it without usable")
+    _check_mask(usable, gray_a, "usable (frame a)")
+    _check_mask(usable_b, gray_b, "usable_b (frame b)")
     dis = _dis()
     forward = dis.calc(gray_a, gray_b, None)
     backward = dis.calc(gray_b, gray_a, None)
@@ -773,6 +794,7 @@ def rescaled_dense_correspondences(
 
     if not (np.isfinite(zoom) and zoom > 0):
         raise ValueError(f"zoom must be finite and positive, got {zoom}")
+    _check_mask(usable, gray_b, "usable (resampled as frame b's mask)")
     h, w = gray_b.shape
     cx, cy = float(centre[0]), float(centre[1])
     to_b = np.array([[zoom, 0.0, cx - cx * zoom], [0.0, zoom, cy - cy * zoom]])
@@ -829,6 +851,8 @@ def _mask_shortage(gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8], usable:
 
     Only the reason of a pair that failed: nothing is estimated from it.
     """
+    _check_mask(usable, gray_a, "usable (frame a)")
+    _check_mask(usable, gray_b, "usable (frame b)")
     counts = []
     clear = flow_clear(usable, flow_reach_px())  # as dense_correspondences keeps them
     for gray in (gray_a, gray_b):
@@ -1218,7 +1242,9 @@ def rigid_share(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], noise_px
     """The share of the matches that one 2D similarity moves onto their partners within the
     parallax gate (:func:`parallax_gate_px` of ``noise_px``): OpenCV's RANSAC
     ``estimateAffinePartial2D``; 0.0 when its RANSAC finds no consensus. Raises ValueError for
-    fewer than three matches (two always fit a similarity).
+    fewer than three matches (two always fit a similarity), points that are not finite, or
+    points and matches not both (M, 2). Matches that all start at one point give no consensus
+    (0.0).
 
     One rigid object moving in front of a still camera (a board sliding past, turning a little
     about the line of sight, nearing a little) is one similarity in the image; a moving camera's
@@ -1226,8 +1252,14 @@ def rigid_share(pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], noise_px
     """
     import cv2
 
+    if np.ndim(pts_a) != 2 or np.shape(pts_a)[1:] != (2,) or np.shape(pts_a) != np.shape(pts_b):
+        raise ValueError(
+            f"rigid_share needs (M, 2) points and matches alike, got {np.shape(pts_a)} and {np.shape(pts_b)}"
+        )
     if len(pts_a) < 3:
         raise ValueError(f"rigid_share needs at least 3 matches to test a similarity, got {len(pts_a)}")
+    if not (np.isfinite(pts_a).all() and np.isfinite(pts_b).all()):  # RANSAC would count them as outliers
+        raise ValueError("rigid_share needs finite points and matches")
     model, inl = cv2.estimateAffinePartial2D(
         pts_a,
         pts_b,
