@@ -43,6 +43,21 @@ def local_ray() -> Iterator[None]:
         signal.signal(signal.SIGTERM, sigterm)
 
 
+@pytest.fixture(scope="module")
+def ray_here() -> Iterator[None]:
+    """A local Ray instance (:func:`local_ray`) for one module's Ray cases, shut down after them:
+    the session's ``ray_instance`` stays up to the end of the session, where the files that must find
+    no Ray running (``test_ray_hostile14.py``) would find it. The session's, when another file
+    started it, is used as it is."""
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    with local_ray():
+        yield
+
+
 @pytest.fixture(scope="session")
 def ray_instance() -> Iterator[None]:
     """A local Ray instance (:func:`local_ray`), shared by every test that runs the Ray backend.

@@ -17,7 +17,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +28,6 @@ from camerabench.baselines.vlm.qwen import QwenVLPredictor
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import RayOptions, call_on_actor_resources, run_on_ray
-from tests.jobs.conftest import local_ray
-
-
-@pytest.fixture(scope="module")
-def ray_here() -> Iterator[None]:
-    """A local Ray instance on 2 CPUs for this module's Ray cases (the session's when one runs)."""
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    with local_ray():
-        yield
 
 
 def test_ray_tasks_see_no_gpu(ray_here: None) -> None:

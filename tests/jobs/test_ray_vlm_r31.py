@@ -11,15 +11,14 @@
   records stops the set-up, naming the options to pass.
 
 The set-ups and jobs are ``eval`` of expressions (as in ``ray_cases.py``), so that Ray workers need
-not import this module. The Ray cases share one local instance of this module's own
-(``ray_here``, shut down after them): the session's ``ray_instance`` stays up to the end of the
+not import this module. The Ray cases share one local instance for this module
+(conftest's ``ray_here``, shut down after them): the session's ``ray_instance`` stays up to the end of the
 session, and the files that must find no Ray running (``test_ray_hostile14.py``) would find it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,19 +28,6 @@ from camerabench.baselines.vlm.qwen import _RECORDED, QwenVLPredictor
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import RayOptions, run_on_ray
-from tests.jobs.conftest import local_ray
-
-
-@pytest.fixture(scope="module")
-def ray_here() -> Iterator[None]:
-    """A local Ray instance on 2 CPUs for this module's Ray cases (as the session's ``ray_instance``)."""
-    import ray
-
-    if ray.is_initialized():  # the session's, started by another file: used as it is
-        yield
-        return
-    with local_ray():
-        yield
 
 
 def _dies_first(marker: Path, deaths: int) -> str:

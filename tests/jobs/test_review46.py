@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +27,6 @@ from camerabench.baselines.vlm.qwen import QwenVLPredictor
 from camerabench.baselines.vlm.tiny import make_tiny_vlm
 from camerabench.errors import CameraBenchError
 from camerabench.jobs.ray_backend import RayOptions, _call_once_streamed, call_on_actor_resources
-from tests.jobs.conftest import local_ray
-
-
-@pytest.fixture(scope="module")
-def ray_here() -> Iterator[None]:
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    with local_ray():
-        yield
 
 
 def _called(marker: list[str]) -> str:
