@@ -88,8 +88,11 @@ def test_resolve_here_names_the_dtype_option_for_a_dtype_error(tiny: Path) -> No
     assert "option device" not in message and "where the model loads" in message
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_resolve_here_still_names_the_device_option_for_a_device_error(tiny: Path) -> None:
+def test_resolve_here_still_names_the_device_option_for_a_device_error(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # a machine without CUDA, here too
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
     with QwenVLPredictor.loads_elsewhere():  # the name only is checked here
         probe = QwenVLPredictor({"model": str(tiny), "device": "cuda", "dtype": "bfloat16"})
     with pytest.raises(CameraBenchError) as exc:
