@@ -502,14 +502,63 @@ def iter_records(path: str | Path, parse: Callable[[dict[str, Any]], _R]) -> Ite
         torn = isinstance(cause, json.JSONDecodeError) or (
             isinstance(cause, UnicodeDecodeError) and cause.reason == "unexpected end of data"
         )
-        if not torn or exc.line is None or exc.path != path or not _ends_mid_line(path, exc.line):
+        if not torn or exc.line is None or exc.path != path:
+            raise
+        if _ends_mid_line(path, exc.line):
+            raise FileFormatError(
+                path,
+                f"incomplete last line, with no line break after it (a run stopped while writing it?): "
+                f"{exc.problem}; `--resume` drops it and runs that video again",
+                exc.line,
+            ) from exc
+        cut = _looks_cut(cause) if isinstance(cause, json.JSONDecodeError) else None
+        if cut is None:
             raise
         raise FileFormatError(
             path,
-            f"incomplete last line, with no line break after it (a run stopped while writing it?): {exc.problem}; "
-            "`--resume` drops it and runs that video again",
+            f"not valid JSON, and the line looks cut: {cut} (bytes lost, e.g. by a copy that did not finish?): "
+            f"{exc.problem}; restore the file, or remove the line (`--resume` then runs its video, or row, again)",
             exc.line,
         ) from exc
+
+
+def _looks_cut(exc: json.JSONDecodeError) -> str | None:
+    """How the line ``exc`` failed on looks cut within a record, or None when it does not: it
+    starts a JSON object and ends before the object does (the parser ran out of the line, or it
+    ends without the closing brace), or a whole record follows the cut one on the same line (the
+    line break between them lost too).
+
+    Example:
+        >>> def fail(line):
+        ...     try:
+        ...         json.loads(line)
+        ...     except json.JSONDecodeError as exc:
+        ...         return _looks_cut(exc)
+        >>> fail('{"video": "a.mp4", "sco' + "\\n")
+        'it ends mid-record (after column 23, before the record closes)'
+        >>> fail('{"video": "a.mp4", "sc{"video": "b.mp4"}')
+        'it ends mid-record at column 23, where a whole record follows on the same line (its line break lost)'
+        >>> fail('{"video": "a.mp4",, "score": 1}') is None
+        True
+    """
+    text = exc.doc.rstrip()
+    if not text.lstrip().startswith("{"):
+        return None
+    if exc.pos >= len(text) or exc.msg.startswith("Unterminated string") or not text.endswith("}"):
+        return f"it ends mid-record (after column {len(text)}, before the record closes)"
+    start = text.find('{"', 1)
+    while start != -1:
+        try:
+            rest = json.loads(text[start:])
+        except json.JSONDecodeError:
+            rest = None
+        if isinstance(rest, dict):
+            return (
+                f"it ends mid-record at column {start + 1}, where a whole record follows on the same line "
+                "(its line break lost)"
+            )
+        start = text.find('{"', start + 1)
+    return None
 
 
 def _read_records(path: str | Path, parse: Callable[[dict[str, Any]], _R]) -> list[_R]:

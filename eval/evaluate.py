@@ -697,18 +697,58 @@ def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None
         mcq.note = "; ".join(n for n in (said, mcq.note) if n)
 
 
-def _run_info(run: MethodRun) -> RunInfoSummary | None:
+def _recorded_counts(info: RunInfo, run: MethodRun, dataset: Dataset) -> tuple[int, int]:
+    """The videos of ``dataset`` the method's predict run completed, ok and failed, from its
+    records, as the job runner counts them when the run finishes: a video with a score record is
+    failed when every one of its records failed, else ok. A video left without a record is counted
+    as run.json books it: ok where it answered none of its questions (``video_info[video]``
+    :data:`ROW_UNANSWERABLE_KEY`), failed where ``failures`` lists it; otherwise it was not run
+    (or its records were removed) and is neither. Records of videos no longer in the dataset are
+    not counted."""
+    videos = set(dataset.videos())
+    failed_only: dict[str, bool] = {}
+    for (video, _question), rec in (run.scores or {}).items():
+        if video in videos:
+            failed_only[video] = failed_only.get(video, True) and rec.status == "failed"
+    ok = sum(1 for all_failed in failed_only.values() if not all_failed)
+    failed = len(failed_only) - ok
+    for video in (videos & info.seconds_per_video.keys()) - failed_only.keys():
+        if video in info.failures:
+            failed += 1
+        elif ROW_UNANSWERABLE_KEY in info.video_info.get(video, {}):
+            ok += 1
+    return ok, failed
+
+
+def _run_info(name: str, run: MethodRun, dataset: Dataset) -> RunInfoSummary | None:
+    """The provenance of the method's predict run, its video counts those of its records
+    (:func:`_recorded_counts`): where run.json's ``videos_ok`` / ``videos_failed`` differ (lines
+    removed or added by hand, a run killed before it saved its counts), a warning names run.json
+    and both counts."""
     info = run.info
     if info is None:
         return None
+    ok, failed = _recorded_counts(info, run, dataset)
+    if (ok, failed) != (info.videos_ok, info.videos_failed):
+        log.warning(
+            "%s: %s counts %d video(s) ok and %d failed, but the records read count %d ok and %d failed: the "
+            "records' counts are reported (run.json not saved since its records changed: lines removed or added "
+            "by hand, a run killed before it saved them?)",
+            name,
+            run.layout.run_info,
+            info.videos_ok,
+            info.videos_failed,
+            ok,
+            failed,
+        )
     return RunInfoSummary(
         method=info.method,
         settings=info.settings,
         model_path=info.model_path,
         package_version=info.package_version,
         git_commit=info.git_commit,
-        videos_ok=info.videos_ok,
-        videos_failed=info.videos_failed,
+        videos_ok=ok,
+        videos_failed=failed,
         started=info.started,
         finished=info.finished,
         method_kind=info.method_kind,
@@ -966,7 +1006,7 @@ def evaluate(
         if changed is not None:
             log.warning("%s: %s", name, changed)
         out = MethodResult(
-            run_info=_run_info(run),
+            run_info=_run_info(name, run, dataset),
             in_progress=ev.in_progress.get(name),
             changed_videos=changed,
             duplicate_records=run.duplicates or None,

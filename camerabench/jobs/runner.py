@@ -1445,6 +1445,46 @@ def _missing_questions(
     return short
 
 
+def _uncovered_questions(
+    out_path: Path,
+    info: RunInfo,
+    probe: Predictor,
+    records: Sequence[ScoreRecord],
+    questions: Mapping[str, list[Question]],
+) -> set[str]:
+    """Recorded videos whose questions are those run.json has the digest of (``questions``) that
+    lack a record for a question asked of them which the method neither answers on no video
+    (:meth:`Predictor.unanswerable`) nor found unanswerable on that video (run.json's
+    ``video_info[video][UNANSWERABLE_KEY]``): a score line removed from the records file by hand,
+    or lost in a copy. Such a video is not finished (evaluate counted its question missing while
+    ``--resume`` took it as done): it is run again, each one logged with the question it lacks.
+    (A run.json by a camerabench older than ``UNANSWERABLE_KEY`` leaves a video the method found a
+    question unanswerable on run again once, which records it.)"""
+    recorded: dict[str, set[str]] = {}
+    for rec in records:
+        recorded.setdefault(rec.video, set()).add(rec.question)
+    never = probe.unanswerable([q for qs in questions.values() for q in qs])
+    short: set[str] = set()
+    for video in sorted(recorded.keys() & questions.keys()):
+        found = info.video_info.get(video, {}).get(UNANSWERABLE_KEY, {})
+        covered = recorded[video] | never.keys() | (set(found) if isinstance(found, dict) else set())
+        lacking = sorted({q.text for q in questions[video]} - covered)
+        if lacking:
+            short.add(video)
+            log.warning(
+                "%s: %s has no record for %d question(s) asked of it that %s answers (e.g. %r), and run.json "
+                "does not list them as unanswerable there (a line removed from the file?): the video is not "
+                "finished; its %d record(s) are dropped and it is run again",
+                out_path,
+                video,
+                len(lacking),
+                probe.name,
+                lacking[0],
+                sum(1 for r in records if r.video == video),
+            )
+    return short
+
+
 #: run.json's ``video_info[video]`` key, written by the runner for a ``predict`` video that left no
 #: record (the method answers none of its questions): the number of questions it found
 #: unanswerable. ``--resume`` takes such a video as done (see :func:`_done_without_records`).
@@ -1762,6 +1802,12 @@ def _run_locked(
                 v: qs for v, qs in ds.questions().items() if earlier is None or v not in earlier.questions_sha256
             }
             short = _missing_questions(out_path, method, scores, undigested) if kind == "predict" else set()
+            if kind == "predict" and earlier is not None:
+                # with the digests: a video of the same questions whose records do not cover them all
+                digested = {
+                    v: qs for v, qs in ds.questions().items() if earlier.questions_sha256.get(v, "") == asked.get(v)
+                }
+                short |= _uncovered_questions(out_path, earlier, probe, scores, digested)
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
