@@ -275,8 +275,9 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        cut = _moov_cut(path)
+        cut, truncated = _moov_cut(path), _truncated(path)
         why = f": its header (the MP4's moov box) is cut off ({cut})" if cut is not None else ""
+        why = f": {truncated}" if cut is None and truncated is not None else why
         raise VideoError(f"{path}: cannot open video ({exc}){why}") from exc
     if container.format.name == "tty":
         # FFmpeg renders a text file (.txt, .nfo, .asc, ...) as ANSI art: 640x400 "frames" of its
@@ -373,6 +374,22 @@ def _moov_cut(path: Path) -> str | None:
 
 
 def _moov_cut_in(path: Path) -> str | None:
+    return _boxes_cut_in(path)[0]
+
+
+def _truncated(path: Path) -> str | None:
+    """How a top-level box of the ISO base media file at ``path`` other than moov runs past the end
+    of the file before any moov box (an MP4 cut inside its ``mdat``, moov written at the end: the
+    usual half-finished download), or None; FFmpeg said only "Invalid data found"."""
+    try:
+        return _boxes_cut_in(path)[1]
+    except OSError:  # a file that cannot be read again: the caller's own error stands, without this hint
+        return None
+
+
+def _boxes_cut_in(path: Path) -> tuple[str | None, str | None]:
+    """(how the moov box runs past the end of the file, how another box does with no moov box
+    before it); None for each that does not, or when the boxes cannot be followed."""
     size = path.stat().st_size
     with open(path, "rb") as fh:
         at = 0
@@ -387,13 +404,21 @@ def _moov_cut_in(path: Path) -> str | None:
             elif length == 0:  # the box runs to the end of the file
                 length = size - at
             if length < 8:
-                return None  # not a box: the boxes cannot be followed
+                return None, None  # not a box: the boxes cannot be followed
             if kind == b"moov":
                 if at + length > size:
-                    return f"the moov box declares {length} bytes, the file ends {size - at} bytes into it"
-                return None
+                    return f"the moov box declares {length} bytes, the file ends {size - at} bytes into it", None
+                return None, None
+            if at + length > size:
+                name = kind.decode("latin-1")
+                if not (at > 0 and name.isascii() and name.isprintable()):
+                    return None, None  # not a box of an ISO file (the first is ftyp, names are printable)
+                return None, (
+                    f"the {name} box declares {length} bytes but the file ends {size - at} bytes into it, and there "
+                    "is no moov box: the file is truncated (an unfinished download or copy?)"
+                )
             at += length
-    return None
+    return None, None
 
 
 def _no_frames(path: Path, why: str = "") -> VideoError:
@@ -1236,10 +1261,15 @@ def _display_size(width: int, height: int, stream: av.video.stream.VideoStream, 
     ones, widening (or, below 1, heightening) the picture. Geometry assumes square pixels: a
     camera roll stored 2:1 anamorphic read as a move up with half the roll before."""
     sar = stream.sample_aspect_ratio
-    if sar is None or sar == 1 or sar <= 0:
-        return width, height
-    if not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
+    if sar is not None and sar > 0 and sar != 1 and not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
         log.warning("%s: ignoring an implausible sample aspect ratio %s", path, sar)
+    return _shown_size(width, height, sar)
+
+
+def _shown_size(width: int, height: int, sar: Fraction | None) -> tuple[int, int]:
+    """:func:`_display_size` for the sample aspect ratio ``sar`` (none, 1 or an implausible one:
+    the stored size), without its warning."""
+    if sar is None or sar == 1 or sar <= 0 or not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
         return width, height
     if sar > 1:
         return max(2, round(width * sar)), height
@@ -1371,13 +1401,64 @@ def _reformatter(frame: av.VideoFrame, width: int, height: int) -> VideoReformat
     return found
 
 
+#: :class:`_SarProbe` measures a frame's sample aspect ratio in steps of 1 / this (exact, by
+#: :meth:`fractions.Fraction.limit_denominator`, for every ratio of denominator up to 200).
+_SAR_PROBE_SCALE = 65536
+
+
+class _SarProbe:
+    """A decoded frame's own sample aspect ratio, which PyAV does not expose (only the decoder's,
+    which runs ahead of the frames it returns by the decoder's delay, and the stream's, fixed):
+    FFmpeg's scale filter, evaluated per frame, makes a one-line frame ``sar * 65536`` pixels wide
+    (nearest neighbour: a few hundred microseconds)."""
+
+    def __init__(self) -> None:
+        self.graph: av.filter.Graph | None = None
+        self.key: tuple[int, int, str] | None = None
+
+    def __call__(self, frame: av.VideoFrame) -> Fraction:
+        key = (frame.width, frame.height, frame.format.name)
+        if self.graph is None or key != self.key:
+            graph = av.filter.Graph()
+            source = graph.add_buffer(
+                width=frame.width, height=frame.height, format=frame.format, time_base=frame.time_base or Fraction(1)
+            )
+            top = _SAR_RANGE[1] + 1
+            scale = graph.add(
+                "scale", f"w=trunc(min(sar\\,{top})*{_SAR_PROBE_SCALE}+0.5):h=1:eval=frame:flags=neighbor"
+            )
+            sink = graph.add("buffersink")
+            source.link_to(scale)
+            scale.link_to(sink)
+            graph.configure()
+            self.graph, self.key = graph, key
+        self.graph.push(frame)
+        out = self.graph.pull()
+        assert isinstance(out, av.VideoFrame)
+        return Fraction(out.width, _SAR_PROBE_SCALE).limit_denominator(200)
+
+
+def _sar_of(sar: Fraction | None) -> Fraction:
+    """A sample aspect ratio as FFmpeg's filters read it: none (0 or unset) is 1."""
+    return sar if sar is not None and sar > 0 else Fraction(1)
+
+
+def _ratio(sar: Fraction) -> str:
+    """``2:1``, as :func:`_aspect_notes` writes a sample aspect ratio."""
+    return f"{sar.numerator}:{sar.denominator}"
+
+
 @dataclass
 class _Converter:
     """Decoded frame -> (H, W, 3) uint8 RGB at the target size, upright.
 
-    A frame stored at another size than the first (a stream that switches resolution) is scaled
-    to the target size as well; one of another shape is a :class:`VideoError`: stretched to the
-    first frame's shape, a pan of a 96x96 part of a 128x96 picture was read as a move sideways.
+    A frame of another size as displayed than the first (a stream that switches resolution, or
+    its sample aspect ratio: a broadcast switching 4:3 and 16:9 at the same stored size) is scaled
+    to the target size as well, and said in :meth:`size_notes`; one of another displayed shape is
+    a :class:`VideoError`: stretched to the first frame's shape, a pan of a 96x96 part of a 128x96
+    picture was read as a move sideways. Each frame is shown at the size its own sample aspect
+    ratio gives (where the decoder's changes: :attr:`context`); where it does not change, at the
+    stream's (a container's, MP4's ``pasp``, overrides the frames').
     """
 
     width: int
@@ -1391,6 +1472,17 @@ class _Converter:
     dolby_vision: bool = False  # :func:`_dolby_vision_ipt`: the colours cannot be made BT.709
     wide: bool = False  # frames with BT.2020 primaries and an SDR transfer were converted
     unmapped: str | None = None  # why such frames are shown as stored (BT.2020 RGB read as BT.709's)
+    stream_sar: Fraction | None = None  # the stream's sample aspect ratio: the first frame's
+    decoder_sar: Fraction = Fraction(1)  # the decoder's (:func:`_sar_of`) at the first frame
+    context: Any = None  # the decoder's codec context, while decoding: its SAR changes ahead of its frames
+    probe: _SarProbe | None = None  # measures each frame's SAR once the decoder's has changed
+    sizes: list[tuple[int, int]] = field(default_factory=list)  # stored sizes of the frames, in turn
+    sars: list[Fraction] = field(default_factory=list)  # and their sample aspect ratios, in turn
+    changes: list[int] = field(default_factory=lambda: [0, 0])  # frames converted after a size / SAR change
+    bound: bool = False  # :meth:`decoding` has read the stream's and the decoder's SAR
+    key_sar: Fraction | None = None  # the SAR of the last key frame decoded since it is measured (:meth:`see`)
+    key_size: tuple[int, int] | None = None  # and that key frame's stored size
+    seen: Any = None  # that key frame (its SAR is not measured twice)
 
     @classmethod
     def of(
@@ -1401,16 +1493,108 @@ class _Converter:
         orientation = _orientation(frame, stream, path)
         dolby_vision = _dolby_vision_ipt(stream.codec_tag, _has_dolby_vision_rpu(frame), int(frame.color_trc))
         aspect = _aspect_notes(stream, *display, orientation)
-        return cls(tw, th, orientation, (frame.width, frame.height), path, aspect, dolby_vision=dolby_vision)
+        return cls(tw, th, orientation, (frame.width, frame.height), path, aspect, dolby_vision=dolby_vision).decoding(
+            stream
+        )
+
+    def decoding(self, stream: av.video.stream.VideoStream) -> _Converter:
+        """This converter, for the frames of ``stream`` (opened again for a second decoding)."""
+        self.context = stream.codec_context
+        if not self.bound:
+            self.bound = True
+            self.stream_sar = stream.sample_aspect_ratio
+            self.decoder_sar = _sar_of(self.context.sample_aspect_ratio)
+        return self
+
+    def _displayed(self, frame: av.VideoFrame) -> tuple[tuple[int, int], Fraction]:
+        """The frame's size as displayed (stored orientation) and its sample aspect ratio."""
+        if self.probe is None and (
+            self.context is None or _sar_of(self.context.sample_aspect_ratio) == self.decoder_sar
+        ):
+            return _shown_size(frame.width, frame.height, self.stream_sar), _sar_of(self.stream_sar)
+        self.probe = self.probe or _SarProbe()  # the decoder's changed: it stays measured from here on
+        size = (frame.width, frame.height)
+        sar = self.key_sar if frame is self.seen and self.key_sar is not None else self.probe(frame)
+        if not frame.key_frame and self.key_sar is not None and size == self.key_size:
+            # a stream's SAR changes with a new sequence header, at a key frame: FFmpeg tags a frame of
+            # unspecified SAR with the decoder's, already the next sequence's for the frames it held back.
+            # The key frame's is the sequence's, whether or not that key frame was one of those read.
+            sar = self.key_sar
+        elif self.sars and sar != self.sars[-1] and not frame.key_frame and size == self.sizes[-1]:
+            sar = self.sars[-1]  # no key frame decoded since the decoder's changed: the sequence's is the last
+        if sar == self.decoder_sar:  # the first frame's: the stream's (a container's overrides it)
+            return _shown_size(frame.width, frame.height, self.stream_sar), _sar_of(self.stream_sar)
+        return _shown_size(frame.width, frame.height, sar), sar
+
+    def see(self, frame: av.VideoFrame) -> None:
+        """Take note of a decoded frame, read or not: a key frame's sample aspect ratio is measured
+        once the decoder's has changed (:meth:`_displayed`), so that the frames read after it get
+        their sequence's SAR when the key frame that starts it is not one of those read (sampling)."""
+        if not frame.key_frame:
+            return
+        if self.probe is None and (
+            self.context is None or _sar_of(self.context.sample_aspect_ratio) == self.decoder_sar
+        ):
+            return
+        self.probe = self.probe or _SarProbe()
+        self.key_sar, self.key_size, self.seen = self.probe(frame), (frame.width, frame.height), frame
+
+    def _check_size(self, frame: av.VideoFrame) -> None:
+        """Raise for a frame of another displayed shape than the first; count size and SAR changes."""
+        size = (frame.width, frame.height)
+        (w, h), sar = self._displayed(frame)
+        if not self.sizes:
+            self.sizes, self.sars = [self.source], [_sar_of(self.stream_sar)]
+        w0, h0 = _shown_size(*self.source, self.stream_sar)
+        if (w, h) != (w0, h0) and abs((w * h0) / (h * w0) - 1) > _SHAPE_TOLERANCE:
+            (sw0, sh0), (sw, sh) = self.source, size
+            why = (
+                f"; the sample aspect ratio changed from {_ratio(self.sars[0])} to {_ratio(sar)} (stored {sw0}x{sh0}, "
+                f"then {sw}x{sh})"
+                if sar != self.sars[0]
+                else ""
+            )
+            raise VideoError(
+                f"{self.path}: the frame size changes from {w0}x{h0} to {w}x{h}, another shape, "
+                f"within the video stream (sizes as displayed){why}; frames of different shapes cannot be related"
+            )
+        if size != self.sizes[-1]:
+            self.sizes.append(size)
+        if sar != self.sars[-1]:
+            self.sars.append(sar)
+        self.changes[0] += size != self.source
+        self.changes[1] += sar != self.sars[0]
+
+    def size_notes(self) -> dict[str, Any]:
+        """``frame_size_changes`` (the stored sizes in turn, and how many frames read were not of
+        the first) and ``sample_aspect_ratio_changes`` (likewise), with a warning, for a stream
+        whose frames changed size or sample aspect ratio: they were brought to the first frame's
+        displayed size, keeping its shape."""
+        notes: dict[str, Any] = {}
+        if len(self.sizes) > 1:
+            sizes = [f"{w}x{h}" for w, h in self.sizes]
+            log.warning(
+                "%s: the stored frame size changes within the video stream (%s); %d frame(s) of another size than "
+                "the first were scaled to its displayed size, of the same shape",
+                self.path,
+                " -> ".join(sizes),
+                self.changes[0],
+            )
+            notes["frame_size_changes"] = {"sizes": sizes, "frames_resized": self.changes[0]}
+        if len(self.sars) > 1:
+            sars = [_ratio(r) for r in self.sars]
+            log.warning(
+                "%s: the sample aspect ratio changes within the video stream (%s); %d frame(s) of another one than "
+                "the first were scaled to its displayed size, of the same shape",
+                self.path,
+                " -> ".join(sars),
+                self.changes[1],
+            )
+            notes["sample_aspect_ratio_changes"] = {"ratios": sars, "frames_rescaled": self.changes[1]}
+        return notes
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
-        if (frame.width, frame.height) != self.source:
-            (w0, h0), (w, h) = self.source, (frame.width, frame.height)
-            if abs((w * h0) / (h * w0) - 1) > _SHAPE_TOLERANCE:
-                raise VideoError(
-                    f"{self.path}: the frame size changes from {w0}x{h0} to {w}x{h}, another shape, within "
-                    "the video stream; frames of different shapes cannot be related"
-                )
+        self._check_size(frame)
         trc = int(frame.color_trc)
         if trc in _HDR_TRANSFERS:
             self.hdr.add(trc)
@@ -1662,6 +1846,8 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
                 if frame.pts is None or (shown and frame.pts <= shown[-1]):
                     return None
                 shown.append(frame.pts)
+                if convert is not None:
+                    convert.see(frame)
                 j = slot.get(frame.pts)
                 if j is None:
                     continue
@@ -1692,6 +1878,7 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
         **convert.orientation.notes(),
         **convert.aspect,
         **convert.colour_notes(),
+        **convert.size_notes(),
     }
     return VideoClip(frames, times[keep], keep.astype(np.int64), rate, path, notes)
 
@@ -1733,6 +1920,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
                 return None
             if convert is None:
                 convert = _Converter.of(frame, stream, path, max_side)
+            convert.see(frame)
             last = [*last[-1:], frame]
             newest = len(picker.times)
             keep(picker.push(t), newest)
@@ -1754,6 +1942,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
         **convert.orientation.notes(),
         **convert.aspect,
         **convert.colour_notes(),
+        **convert.size_notes(),
     }
     return VideoClip(stack.array(), ts[idx], idx, rate, path, notes)
 
@@ -1947,7 +2136,9 @@ def _read_two_pass(
     frames: NDArray[np.uint8] | None = None
     with _open(path) as container:
         decoder = _Decoder(container, path)
+        convert.decoding(decoder.stream)
         for i, frame in enumerate(decoder):
+            convert.see(frame)
             if i in slot:
                 img = convert(frame)
                 if frames is None:
@@ -1957,7 +2148,7 @@ def _read_two_pass(
         raise VideoError(
             f"{path}: decoded {len(scan.times)} frames, then {decoder.decoded}: decoding is not repeatable"
         )
-    notes = {**scan.notes, **scan.orientation.notes(), **convert.colour_notes()}
+    notes = {**scan.notes, **scan.orientation.notes(), **convert.colour_notes(), **convert.size_notes()}
     return VideoClip(frames, scan.times[keep], keep, scan.native_fps, path, notes)
 
 
