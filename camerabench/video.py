@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import math
 import numbers
@@ -363,6 +364,12 @@ def _iso_header_damage(path: Path, container: av.container.InputContainer) -> st
 _MAX_TOP_LEVEL_BOXES = 10_000
 
 
+#: The boxes an ISO base media file (MP4, QuickTime) starts with: :func:`_truncated` names a cut
+#: box only in a file that starts so (another format's first bytes, a small number, were followed
+#: as boxes into its data, where one in 50 runs of four bytes reads as a box name).
+_FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+
+
 def _moov_cut(path: Path) -> str | None:
     """How the top-level moov box of the ISO base media file at ``path`` runs past the end of the
     file ("the moov box declares N bytes, the file ends M bytes into it"); None when it does not,
@@ -391,6 +398,7 @@ def _boxes_cut_in(path: Path) -> tuple[str | None, str | None]:
     """(how the moov box runs past the end of the file, how another box does with no moov box
     before it); None for each that does not, or when the boxes cannot be followed."""
     size = path.stat().st_size
+    iso = True  # the boxes so far are those of an ISO file: the first a top-level one, all named in ASCII
     with open(path, "rb") as fh:
         at = 0
         for _ in range(_MAX_TOP_LEVEL_BOXES):
@@ -409,9 +417,10 @@ def _boxes_cut_in(path: Path) -> tuple[str | None, str | None]:
                 if at + length > size:
                     return f"the moov box declares {length} bytes, the file ends {size - at} bytes into it", None
                 return None, None
+            name = kind.decode("latin-1")
+            iso = iso and name.isascii() and name.isprintable() and (at > 0 or kind in _FIRST_BOXES)
             if at + length > size:
-                name = kind.decode("latin-1")
-                if not (at > 0 and name.isascii() and name.isprintable()):
+                if not (at > 0 and iso):
                     return None, None  # not a box of an ISO file (the first is ftyp, names are printable)
                 return None, (
                     f"the {name} box declares {length} bytes but the file ends {size - at} bytes into it, and there "
@@ -1405,6 +1414,10 @@ def _reformatter(frame: av.VideoFrame, width: int, height: int) -> VideoReformat
 #: :meth:`fractions.Fraction.limit_denominator`, for every ratio of denominator up to 200).
 _SAR_PROBE_SCALE = 65536
 
+#: :class:`_SarProbe` pads a narrower frame to this width first (its SAR unchanged), so that the
+#: widest line it makes (``(_SAR_RANGE[1] + 1) * _SAR_PROBE_SCALE`` pixels) is 1280 times as wide.
+_SAR_PROBE_WIDTH = 256
+
 
 class _SarProbe:
     """A decoded frame's own sample aspect ratio, which PyAV does not expose (only the decoder's,
@@ -1424,12 +1437,18 @@ class _SarProbe:
                 width=frame.width, height=frame.height, format=frame.format, time_base=frame.time_base or Fraction(1)
             )
             top = _SAR_RANGE[1] + 1
-            scale = graph.add(
-                "scale", f"w=trunc(min(sar\\,{top})*{_SAR_PROBE_SCALE}+0.5):h=1:eval=frame:flags=neighbor"
+            chain = [source]
+            if frame.width < _SAR_PROBE_WIDTH:
+                # libswscale refuses to widen a line more than about 8000 times ("Not yet implemented in
+                # FFmpeg"): a 16-pixel-wide frame at 2:1 would be. Padding keeps the sample aspect ratio;
+                # the height is padded past the chroma subsampling's rounding (pad rounds down), never cut
+                chain.append(graph.add("pad", f"w={_SAR_PROBE_WIDTH}:h=ih+4"))
+            chain.append(
+                graph.add("scale", f"w=trunc(min(sar\\,{top})*{_SAR_PROBE_SCALE}+0.5):h=1:eval=frame:flags=neighbor")
             )
-            sink = graph.add("buffersink")
-            source.link_to(scale)
-            scale.link_to(sink)
+            chain.append(graph.add("buffersink"))
+            for a, b in itertools.pairwise(chain):
+                a.link_to(b)
             graph.configure()
             self.graph, self.key = graph, key
         self.graph.push(frame)
@@ -1535,6 +1554,11 @@ class _Converter:
         if self.probe is None and (
             self.context is None or _sar_of(self.context.sample_aspect_ratio) == self.decoder_sar
         ):
+            # the decoder's has not changed yet: this key frame's sequence is the first frame's. Taken
+            # note of, not measured: the frames of its sequence that come out after the decoder's changes
+            # (held back, or read by sampling that skips the key frame) are tagged with the next one's when
+            # theirs is unspecified (a 128x64 frame of no SAR read as 2:1, refused as another shape)
+            self.key_sar, self.key_size, self.seen = self.decoder_sar, (frame.width, frame.height), frame
             return
         self.probe = self.probe or _SarProbe()
         self.key_sar, self.key_size, self.seen = self.probe(frame), (frame.width, frame.height), frame
@@ -1853,6 +1877,7 @@ def _read_skipping(path: Path, fps: float, max_side: int | None, max_frames: int
                     continue
                 if convert is None:
                     convert = _Converter.of(frame, decoder.stream, path, max_side)
+                    convert.see(frame)
                 img = convert(frame)
                 if frames is None:
                     frames = np.empty((len(keep), *img.shape), np.uint8)
