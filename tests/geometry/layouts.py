@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial.transform import Rotation
 
 
 def phone_in_landscape(frames: NDArray[np.uint8], width: int = 480, height: int = 270) -> NDArray[np.uint8]:
@@ -59,3 +62,43 @@ def texture_poor(frames: NDArray[np.uint8], contrast: float = 0.25) -> NDArray[n
     in grey, texture-poor footage (the visp clips of the real set: a grey cube on a grey table)."""
     mean = frames.reshape(len(frames), -1).mean(axis=1)[:, None, None, None]
     return np.clip(np.round(mean + (frames - mean) * contrast), 0, 255).astype(np.uint8)
+
+
+def _smooth_texture(rng: np.random.Generator, shape: tuple[int, int], sigma: float, lo: float, hi: float) -> NDArray:
+    noise = cv2.GaussianBlur(rng.uniform(0, 255, shape).astype(np.float32), (0, 0), sigma)
+    return ((noise - noise.min()) / (noise.max() - noise.min()) * (hi - lo) + lo).astype(np.float32)
+
+
+def desk_with_pushed_blocks(
+    offsets: Sequence[int],
+    k: NDArray[np.float64],
+    pan_deg: float = 0.4,
+    seed: int = 0,
+    size: tuple[int, int] = (320, 240),
+    desk: tuple[float, float, float] = (6.0, 90.0, 170.0),
+) -> NDArray[np.uint8]:
+    """A camera panning ``pan_deg`` a frame over a weakly textured desk (smooth, low contrast: SIFT
+    finds almost nothing on it) while two strongly textured blocks are pushed about in its lower
+    right quarter, one right and one down, ``offsets[i]`` steps in frame i (as a hand pushes a cube
+    on the real ViSP desk): (N, H, W, 3) grey RGB frames seen through ``k``. ``desk``: the desk
+    texture's blur (sigma, px) and grey range."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    texture = _smooth_texture(rng, (height, 2 * width), *desk)
+    block = _smooth_texture(rng, (50, 50), 1.0, 20, 235)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    pixels = np.stack([xs, ys, np.ones_like(xs)], -1).reshape(-1, 3)
+    frames = []
+    for i, step in enumerate(offsets):
+        turn = k @ Rotation.from_rotvec([0.0, np.deg2rad(pan_deg * i), 0.0]).as_matrix() @ np.linalg.inv(k)
+        src = pixels @ np.linalg.inv(turn).T
+        map_x = (src[:, 0] / src[:, 2] + width / 2).reshape(height, width).astype(np.float32)
+        map_y = (src[:, 1] / src[:, 2]).reshape(height, width).astype(np.float32)
+        img = cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        for x0, y0, dx, dy in ((180, 120, 5, 0), (240, 60, -1, 6)):  # pushed right; pushed down
+            x, y = x0 + dx * step, y0 + dy * step
+            h, w = img[y : y + 50, x : x + 50].shape
+            img[y : y + h, x : x + w] = block[:h, :w]
+        img = img + rng.normal(0.0, 2.0, img.shape)
+        frames.append(np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, 2))
+    return np.stack(frames)
