@@ -154,8 +154,8 @@ def test_a_torn_last_line_is_named_as_incomplete(tmp_path: Path) -> None:
         read_method(tmp_path / "m")
     with pytest.raises(FileFormatError, match=r"scores.jsonl:2: incomplete last line"):
         read_scores(path)
-    path.write_text(path.read_text() + "\n")  # the same text mid-file: plain invalid JSON
-    with pytest.raises(FileFormatError, match=r"scores.jsonl:2: invalid JSON"):
+    path.write_text(path.read_text() + "\n")  # the same text ended by a line break: invalid JSON that looks cut
+    with pytest.raises(FileFormatError, match=r"scores.jsonl:2: not valid JSON, and the line looks cut.*invalid JSON"):
         read_scores(path)
 
 
