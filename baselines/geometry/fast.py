@@ -1072,6 +1072,7 @@ def rotation_with_movers(
     gray_b: NDArray[np.uint8],
     k_a: NDArray[np.float64],
     usable: NDArray[np.bool_] | None = None,
+    flow: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> PairMotion | None:
     """A pair that SIFT read as translation, as a rotating camera with moving objects, or None.
 
@@ -1093,7 +1094,8 @@ def rotation_with_movers(
     """
     import cv2
 
-    pts_a, pts_b = dense_correspondences(gray_a, gray_b, usable)
+    # flow: the pair's dense correspondences where the caller has them already
+    pts_a, pts_b = dense_correspondences(gray_a, gray_b, usable) if flow is None else flow
     if len(pts_a) < MIN_MATCHES:
         return None
     _, inl = cv2.findHomography(pts_a, pts_b, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.999)
@@ -1989,23 +1991,28 @@ def _chain(
             log.debug("%s: feature matches confined to a moving overlay or object; the scene is still", label)
             dense_pairs.add((a, b))
             return still
-        if not pair.rotation_only:  # parallax, or objects moving in front of a turning camera?
-            with_movers = rotation_with_movers(grays[a], grays[b], intr[a], usable)
-            if with_movers is not None:
-                log.debug("%s: rotation+zoom with moving objects (%s)", label, with_movers)
-                return with_movers
-        if not pair.rotation_only and pair.inlier_cells <= CONFINED_PARALLAX_CELLS:
-            confined = confined_parallax(a, b, pair)
+        if pair.rotation_only:
+            return pair
+        # parallax, or objects moving in front of a turning camera? (the dense flow serves both tests)
+        flow = dense_correspondences(grays[a], grays[b], usable)
+        with_movers = rotation_with_movers(grays[a], grays[b], intr[a], usable, flow=flow)
+        if with_movers is not None:
+            log.debug("%s: rotation+zoom with moving objects (%s)", label, with_movers)
+            return with_movers
+        if pair.inlier_cells <= CONFINED_PARALLAX_CELLS:
+            confined = confined_parallax(a, b, pair, flow)
             if confined is not None:
                 return confined
         return pair
 
-    def confined_parallax(a: int, b: int, pair: PairMotion) -> PairMotion | None:
+    def confined_parallax(
+        a: int, b: int, pair: PairMotion, flow: tuple[NDArray[np.float64], NDArray[np.float64]]
+    ) -> PairMotion | None:
         """Parallax from SIFT inliers in a few cells (:data:`CONFINED_PARALLAX_CELLS`), measured again
         by dense flow where it reaches :data:`MOVERS_MIN_CELLS` cells: the dense pair when the two
         turn the camera more than :data:`CONFINED_ROTATION_DEG` apart, else None (the SIFT pose stands)."""
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
-        flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
+        flow_a, flow_b = flow
         reach = _cells_in(flow_a, (0.0, 0.0, grays[a].shape[1], grays[a].shape[0]) if region is None else region)
         if len(flow_a) < MIN_MATCHES or reach < MOVERS_MIN_CELLS:
             log.debug(
