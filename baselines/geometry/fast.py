@@ -1096,6 +1096,10 @@ def rotation_with_movers(
 
     # flow: the pair's dense correspondences where the caller has them already
     pts_a, pts_b = dense_correspondences(gray_a, gray_b, usable) if flow is None else flow
+    if np.shape(pts_a) != np.shape(pts_b) or np.ndim(pts_a) != 2 or np.shape(pts_a)[1] != 2:
+        raise ValueError(
+            f"flow must be two (M, 2) point arrays of one shape, got {np.shape(pts_a)} and {np.shape(pts_b)}"
+        )
     if len(pts_a) < MIN_MATCHES:
         return None
     _, inl = cv2.findHomography(pts_a, pts_b, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.999)
@@ -1295,8 +1299,14 @@ def _cells(pts: NDArray[np.float64], width: float, height: float) -> int:
 
 def _cells_in(pts: NDArray[np.float64], region: tuple[float, float, float, float]) -> int:
     """:func:`_cells` over the ``(x0, y0, x1, y1)`` region of the frame (points outside it count in
-    its border cells)."""
-    x0, y0, x1, y1 = region
+    its border cells).
+
+    Raises:
+        ValueError: the region is not finite with x0 < x1 and y0 < y1.
+    """
+    x0, y0, x1, y1 = (float(v) for v in region)
+    if not (np.isfinite([x0, y0, x1, y1]).all() and x0 < x1 and y0 < y1):
+        raise ValueError(f"a region (x0, y0, x1, y1) with x0 < x1 and y0 < y1 is needed, got {tuple(region)}")
     return _cells(np.asarray(pts, np.float64) - [x0, y0], float(x1 - x0), float(y1 - y0))
 
 

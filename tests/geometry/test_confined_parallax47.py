@@ -109,3 +109,9 @@ def test_a_dense_pair_that_turns_as_the_sift_pose_does_not_replace_it(
     monkeypatch.setattr(fast, "CONFINED_EPIPOLAR_SHARE", 0.0)
     _, _, pairs = _last_pose(clip)
     assert any(not p.rotation_only and p.inlier_cells <= 8 for _, _, p in pairs)
+
+
+def test_dense_points_of_two_shapes_are_refused() -> None:
+    gray = np.zeros((HEIGHT, WIDTH), np.uint8)
+    with pytest.raises(ValueError, match="two \\(M, 2\\) point arrays of one shape"):
+        fast.rotation_with_movers(gray, gray, K, flow=(np.zeros((20, 2)), np.zeros((19, 2))))

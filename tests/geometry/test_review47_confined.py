@@ -112,3 +112,14 @@ def test_a_replaced_confined_pair_ends_the_segment() -> None:
     _, pairs = _run(frames)
     keyed = [(a, b) for a, b, _ in pairs]
     assert (0, 1) in keyed and (0, 2) not in keyed and (1, 2) in keyed
+
+
+@pytest.mark.parametrize("region", [(10, 0, 10, 240), (0, 50, 320, 20), (0, 0, float("nan"), 240)])
+def test_a_region_that_is_no_rectangle_is_refused(region: tuple[float, float, float, float]) -> None:
+    rng = np.random.default_rng(8)
+    pts = np.c_[rng.uniform(0, WIDTH, 200), rng.uniform(0, HEIGHT, 200)]
+    depth = rng.uniform(2.0, 8.0, 200)
+    rays = np.c_[pts, np.ones(200)] @ np.linalg.inv(K).T * depth[:, None]
+    moved = (rays + np.array([0.3, 0.0, 0.0])) @ K.T
+    with pytest.raises(ValueError, match="x0 < x1 and y0 < y1"):
+        fast.estimate_pair(pts, moved[:, :2] / moved[:, 2:], K, region=region)
