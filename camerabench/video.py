@@ -156,7 +156,9 @@ class VideoClip:
             are not counted as declared); ``display_rotation_cw_deg`` (90, 180 or 270) and
             ``display_mirrored`` when the frames were turned upright; ``sample_aspect_ratio``
             (``"32:27"``) and ``display_size`` (upright [width, height], before ``max_side``)
-            when pixels that are not square were stretched to square ones; ``timestamp_gaps`` and
+            when pixels that are not square were stretched to square ones;
+            ``sample_aspect_ratio_ignored`` (``"10:1"``, with a warning) when the stream's is outside
+            1:4 to 4:1, taken for damage: the frames are then at their stored size; ``timestamp_gaps`` and
             ``longest_timestamp_gap_s`` when frames lie more than 4 frame intervals apart
             (frames lost from a damaged file, dropped by a phone, a recording that paused; the
             interval is the frames' median one, or the declared rate's when they agree);
@@ -181,7 +183,9 @@ class VideoClip:
             ``packets_before_first_keyframe`` and ``leading_frames_not_decoded`` when the stream
             starts between keyframes (a ``.ts`` cut mid-GOP: one warning, which also says when
             those frames are why the video is shorter than its container declares);
-            ``dolby_vision`` and ``colours_not_bt709`` for Dolby Vision profile 5.
+            ``dolby_vision`` and ``colours_not_bt709`` for Dolby Vision profile 5;
+            ``interlaced`` (the field order, ``"top field first"``, ...) with a warning when the
+            frames are interlaced: they are read with both fields woven, not deinterlaced.
     """
 
     frames: NDArray[np.uint8]
@@ -899,6 +903,17 @@ class _Decoder:
                 f"packets and {self.decoded} frames decoded (first error: {self.first_error})"
             )
 
+    def none_shown(self) -> str:
+        """Why no frame decoded, for :func:`_no_frames`, when every packet lies before the edit
+        list's start: an MP4 whose edit list cuts off the whole stream (a muxer given only negative
+        times writes one) decodes nothing, as in a player; said so, not "no decodable frames"."""
+        if self.packets and self.discarded >= self.packets:
+            return (
+                f" (all {self.packets} of its packets lie before the start of the container's edit list, which "
+                "a player does not show: the edit list cuts off the whole video stream, or is damaged)"
+            )
+        return ""
+
     def _rejected(self, exc: av.error.FFmpegError) -> None:
         """A packet the decoder rejected (damaged data: bit rot, a bad sector, a transmission error):
         skipped and counted, as players and ffmpeg do, and its frame is not shown; frames that refer
@@ -1270,9 +1285,21 @@ def _display_size(width: int, height: int, stream: av.video.stream.VideoStream, 
     ones, widening (or, below 1, heightening) the picture. Geometry assumes square pixels: a
     camera roll stored 2:1 anamorphic read as a move up with half the roll before."""
     sar = stream.sample_aspect_ratio
-    if sar is not None and sar > 0 and sar != 1 and not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
-        log.warning("%s: ignoring an implausible sample aspect ratio %s", path, sar)
+    if _implausible(sar):
+        log.warning(
+            "%s: ignoring an implausible sample aspect ratio %s (outside 1:4 to 4:1, taken for damage); the frames "
+            "are read at their stored size, %dx%d, not stretched as a player would",
+            path,
+            sar,
+            width,
+            height,
+        )
     return _shown_size(width, height, sar)
+
+
+def _implausible(sar: Fraction | None) -> bool:
+    """Whether a sample aspect ratio is set (not none, 0 or 1) but outside :data:`_SAR_RANGE`."""
+    return sar is not None and sar > 0 and sar != 1 and not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]
 
 
 def _shown_size(width: int, height: int, sar: Fraction | None) -> tuple[int, int]:
@@ -1291,12 +1318,38 @@ def _aspect_notes(
     """``sample_aspect_ratio`` and ``display_size`` (width, height of the picture as shown: square
     pixels, upright, before any ``max_side``) for a stream whose pixels are not square. The size
     was the stretched one before turning upright: a 90-degree phone clip said 64x48 for its 48x64
-    frames."""
+    frames. An implausible one (:func:`_display_size` ignores it) is ``sample_aspect_ratio_ignored``."""
     sar = stream.sample_aspect_ratio
-    if sar is None or sar == 1 or sar <= 0 or not _SAR_RANGE[0] <= sar <= _SAR_RANGE[1]:
+    if _implausible(sar):  # said in run.json, not only in the log: the picture is not a player's (red team R42)
+        assert sar is not None
+        return {"sample_aspect_ratio_ignored": _ratio(sar)}
+    if sar is None or sar == 1 or sar <= 0:
         return {}
     shown = [height, width] if orientation.transpose else [width, height]
     return {"sample_aspect_ratio": f"{sar.numerator}:{sar.denominator}", "display_size": shown}
+
+
+#: FFmpeg's ``AVFieldOrder`` (fixed in its ABI) of a stream whose frames are interlaced: which field
+#: is coded first, and which shown first.
+_FIELD_ORDERS = {2: "top field first", 3: "bottom field first", 4: "top field coded first, bottom shown first"}
+_FIELD_ORDERS[5] = "bottom field coded first, top shown first"
+
+
+def _interlace_notes(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path) -> dict[str, Any]:
+    """``interlaced`` (the field order, by :data:`_FIELD_ORDERS`, or ``"field order unknown"``),
+    with a warning, when the first frame is interlaced (broadcast, DV, camcorder video): its two
+    fields, taken 1/50 or 1/60 s apart, are woven into one frame and read as such, not
+    deinterlaced, so a fast pan shows combing on its edges."""
+    if not frame.interlaced_frame:
+        return {}
+    order = _FIELD_ORDERS.get(int(stream.codec_context.field_order), "field order unknown")
+    log.warning(
+        "%s: the video is interlaced (%s); its frames are read with both fields woven together, not "
+        "deinterlaced: moving edges show combing (deinterlace it first, e.g. ffmpeg -vf bwdif)",
+        path,
+        order,
+    )
+    return {"interlaced": order}
 
 
 #: A frame whose stored width / height differs from the first frame's by more than this share is
@@ -1485,7 +1538,7 @@ class _Converter:
     orientation: _Orientation
     source: tuple[int, int]  # the first frame's stored (width, height)
     path: Path
-    aspect: dict[str, Any] = field(default_factory=dict)  # :func:`_aspect_notes`
+    aspect: dict[str, Any] = field(default_factory=dict)  # :func:`_aspect_notes` and :func:`_interlace_notes`
     hdr: set[int] = field(default_factory=set)  # the HDR transfers (:data:`_HDR_TRANSFERS`) of converted frames
     untoned: str | None = None  # why HDR frames are shown as stored (not tone-mapped), once they are
     dolby_vision: bool = False  # :func:`_dolby_vision_ipt`: the colours cannot be made BT.709
@@ -1511,7 +1564,7 @@ class _Converter:
         tw, th = _target_size_of(path, *display, max_side)
         orientation = _orientation(frame, stream, path)
         dolby_vision = _dolby_vision_ipt(stream.codec_tag, _has_dolby_vision_rpu(frame), int(frame.color_trc))
-        aspect = _aspect_notes(stream, *display, orientation)
+        aspect = {**_aspect_notes(stream, *display, orientation), **_interlace_notes(frame, stream, path)}
         return cls(tw, th, orientation, (frame.width, frame.height), path, aspect, dolby_vision=dolby_vision).decoding(
             stream
         )
@@ -1951,7 +2004,7 @@ def _read_streaming(path: Path, fps: float | None, max_side: int | None, max_fra
             keep(picker.push(t), newest)
         n = len(picker.times)
         if n == 0 or convert is None:
-            raise _no_frames(path)
+            raise _no_frames(path, decoder.none_shown())
         if len(set(picker.times)) < n:  # frames sharing a time: :func:`_scan` times them by the frame rate
             return None
         keep(picker.finish(), n - 1)
@@ -2045,6 +2098,7 @@ def _scan(path: Path) -> _Scan:
                 size = _display_size(frame.width, frame.height, decoder.stream, path)
                 first = (*size, _orientation(frame, decoder.stream, path), (frame.width, frame.height))
                 aspect = _aspect_notes(decoder.stream, *size, first[2])
+                aspect = {**aspect, **_interlace_notes(frame, decoder.stream, path)}
                 colour = (int(frame.color_trc), int(frame.color_primaries))
                 dolby_vision = _dolby_vision_ipt(decoder.stream.codec_tag, _has_dolby_vision_rpu(frame), colour[0])
             t = frame.time
@@ -2052,7 +2106,7 @@ def _scan(path: Path) -> _Scan:
             stamps.append(frame.pts)
             bases.add(frame.time_base)
     if first is None:
-        raise _no_frames(path)
+        raise _no_frames(path, decoder.none_shown())
     notes = {**decoder.notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
