@@ -127,7 +127,16 @@ from camerabench.baselines.geometry.predictor import (
     VideoGeometryOptions,
     sampled_clip,
 )
-from camerabench.baselines.geometry.shots import DIM_CONTRAST, cuts_text, detect_cuts, longest_shot, without_flashes
+from camerabench.baselines.geometry.shots import (
+    DIM_CONTRAST,
+    UNRELATED_CUT_DISTANCE,
+    UNRELATED_CUT_RATIO,
+    cuts_text,
+    detect_cuts,
+    longest_shot,
+    unrelated_cut,
+    without_flashes,
+)
 from camerabench.baselines.geometry.twoview import (
     MIN_MATCHES,
     fit_rotation_zoom,
@@ -156,6 +165,7 @@ __all__ = [
     "match_frames",
     "reprojection_gate_px",
     "rotation_only_trajectory",
+    "unrelated_breaks",
     "wide_pair_parallax",
 ]
 
@@ -956,6 +966,33 @@ class _Dark:
         return PredictionError(f"{exc}; {self.text()}") if self.frames else exc
 
 
+class _MissedCutsError(PredictionError):
+    """:meth:`ColmapPredictor._shot`: consecutive frames that no verified pair relates across, whose
+    change stands out as a cut (:func:`~camerabench.baselines.geometry.shots.unrelated_cut`);
+    ``cuts`` index the frames shown (as :func:`~camerabench.baselines.geometry.shots.detect_cuts`'
+    do), and the longest shot between them is reconstructed instead."""
+
+    def __init__(self, message: str, cuts: list[int]) -> None:
+        super().__init__(message)
+        self.cuts = cuts
+
+
+def unrelated_breaks(
+    pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]], n: int
+) -> list[int]:
+    """Frames ``k`` (of ``n``) that no pair of ``pairs`` with at least
+    :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES` matches relates across (none with
+    ``i < k <= j``): the match graph breaks between frames ``k - 1`` and ``k``.
+
+    Example:
+        >>> pts = np.zeros((MIN_MATCHES, 2))
+        >>> unrelated_breaks({(0, 1): (pts, pts), (2, 3): (pts, pts), (1, 2): (pts[:3], pts[:3])}, 4)
+        [2]
+    """
+    spans = [(i, j) for (i, j), (pts, _) in pairs.items() if len(pts) >= MIN_MATCHES]
+    return [k for k in range(1, n) if not any(i < k <= j for i, j in spans)]
+
+
 class ColmapPredictor(GeometricPredictor):
     """Incremental SfM with pycolmap (module docstring); options: :class:`ColmapOptions`."""
 
@@ -1012,7 +1049,7 @@ class ColmapPredictor(GeometricPredictor):
             shown, cuts, lambda k: blank_frame(all_grays[kept[k]]), shown_ts, str(video_path)
         )
         try:
-            return self._shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
+            return self._cut_shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
         except PredictionError as exc:
             split = sorted({*cuts, *dark.gaps})
             if split == cuts:
@@ -1022,10 +1059,45 @@ class ColmapPredictor(GeometricPredictor):
             # does not bridge, and the longest part is reconstructed
             log.warning("%s: %s; the dim frames are taken for cuts instead", video_path, exc)
             try:
-                traj, info = self._shot(video_path, clip, kept, split, flashes, dark, lead, trail)
+                traj, info = self._cut_shot(video_path, clip, kept, split, flashes, dark, lead, trail)
             except PredictionError as split_exc:
                 raise dark.explain(split_exc) from split_exc
             info["split_at_dim_frames_s"] = [round(float(shown_ts[k]), 3) for k in dark.gaps]
+            return traj, info
+
+    def _cut_shot(
+        self,
+        video_path: Path,
+        clip: VideoClip,
+        kept: list[int],
+        cuts: list[int],
+        flashes: list[int],
+        dark: _Dark,
+        lead: int,
+        trail: int,
+    ) -> tuple[Trajectory, dict[str, Any]]:
+        """:meth:`_shot`, taking consecutive frames that no verified pair relates across for a cut
+        where their change stands out as one (:class:`_MissedCutsError`; red team R41: two real film cuts
+        between dark shots of one scene, which the colour cue missed, failed the clip with
+        "registered 12 of 23 frames")."""
+        found: list[int] = []
+        while True:
+            try:
+                traj, info = self._shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
+            except _MissedCutsError as exc:
+                new = [k for k in exc.cuts if k not in cuts]
+                if not new:  # cannot happen (a cut ends the shot), but never loop
+                    raise PredictionError(f"{video_path}: {exc}") from exc
+                log.warning(
+                    "%s: %s: taken for a cut (every label is then ambiguous) and the longest shot is reconstructed",
+                    video_path,
+                    exc,
+                )
+                cuts = sorted([*cuts, *new])
+                found += new
+                continue
+            if found:
+                info["cuts_from_unrelated_frames"] = len(found)
             return traj, info
 
     def _shot(
@@ -1116,6 +1188,17 @@ class ColmapPredictor(GeometricPredictor):
                 usable=usable,
                 principal_point=(float(k0[0, 2]), float(k0[1, 2])),
             )
+            missed = [
+                (k, change) for k in unrelated_breaks(matched.pairs, shot_n) if (change := unrelated_cut(frames, k))
+            ]
+            if missed:  # a cut between shots of one palette (as fast finds them): the longest shot instead
+                k, (change, ratio) = missed[0]
+                raise _MissedCutsError(
+                    f"COLMAP verified no pair across frames {k - 1} and {k} (t={timestamps[k - 1]:.2f} and "
+                    f"{timestamps[k]:.2f} s), and the picture changes by {change:.2f} between them, {ratio:.1f}x the "
+                    f"shot's median change (a cut from {UNRELATED_CUT_DISTANCE:.2f} and {UNRELATED_CUT_RATIO:.0f}x)",
+                    [int(keep[leading + k]) for k, _ in missed],
+                )
             info: dict[str, Any] = {
                 **clip.notes,
                 **mask.info(),

@@ -59,6 +59,9 @@ __all__ = [
     "PASS_CELL_DISTANCE",
     "PASS_GRID",
     "PASS_SHARE",
+    "UNRELATED_CUT_DISTANCE",
+    "UNRELATED_CUT_RATIO",
+    "UnrelatedCuts",
     "cut_distances",
     "cuts_text",
     "detect_cuts",
@@ -68,6 +71,7 @@ __all__ = [
     "histogram_bins",
     "longest_shot",
     "picture_frames",
+    "unrelated_cut",
     "without_flashes",
 ]
 
@@ -736,6 +740,95 @@ def without_flashes(
         )
     dropped = {c for run in dips for c in range(run[0], run[-1] + 2)}
     return [c for c in cuts if c not in dropped], sorted({*flashes, *(k for run in dips for k in run)})
+
+
+UNRELATED_CUT_DISTANCE = 0.25
+"""Smallest colour distance (as :data:`CUT_DISTANCE`) between two consecutive sampled frames that
+the geometry cannot relate at all for :func:`unrelated_cut` to take the change for a cut
+(:data:`UNRELATED_CUT_RATIO` too); for colourless frames :data:`GREY_CUT_DISTANCE` of their grey
+texture. Measured (2026-12-06, ``fast``'s frames: 5 fps, <= 480 px; :func:`cut_distances`): two
+real cuts between dark shots of one film scene (red team R41: ``Megamind.avi`` from opencv-doc,
+frames 97-98 and 199-200, both colour palettes dark brown) 0.362 and 0.317, missed by
+:func:`detect_cuts` (0.317 under :data:`CUT_DISTANCE`; 0.362 does not last by
+:data:`LASTING_DISTANCE`), where ``fast`` failed with "only 4 feature matches and 0 dense-flow
+points"; within the shots of 189 clips (the 22 real clips of ``bench_real.py``, 20 held-out ones,
+6 film and phone shots of R41, synthetic standard and hard presets of seed 0) at most 0.217 but
+for two pairs that the geometry relates (a hand sweeping past the lens 0.340, a passer-by 0.207
+on a 0.07 median): motion too fast for the frame rate keeps the palette (a fast pan with motion
+blur: 0.15-0.21)."""
+
+UNRELATED_CUT_RATIO = 4.0
+"""How many times the median colour (or grey texture) distance of the clip's other consecutive
+sampled pairs the change must be for :func:`unrelated_cut`: a cut stands out of its clip's own
+frame-to-frame change. Measured as :data:`UNRELATED_CUT_DISTANCE`: the film cuts 7.0x and 7.1x
+their clips' medians (0.052, 0.045); within shots the largest distance of each of the 189 clips
+is at most 4.7x its clip's median over the other pairs where it exceeds 0.1 (the hand sweeping
+past the lens; larger ratios only on still renders whose distances are all under 0.06)."""
+
+
+class UnrelatedCuts:
+    """:func:`unrelated_cut` over one clip's (N, H, W, 3) uint8 RGB frames, its histograms and the
+    clip's median change computed once (the chain asks for every pair that feature matches cannot
+    relate: every pair of a weakly textured clip).
+
+    Raises:
+        ValueError: ``frames`` is not (N, H, W, 3) uint8.
+    """
+
+    def __init__(self, frames: NDArray[np.uint8]) -> None:
+        _check_frames(frames)
+        self._cues = _Cues.of(picture_frames(frames))
+        self._n = len(frames)
+        self._changes: dict[bool, NDArray[np.float64]] = {}
+
+    def _all(self, grey: bool) -> NDArray[np.float64]:
+        """Every consecutive change by colour (``grey`` False) or grey texture; NaN where the pair is
+        of the other kind."""
+        import cv2
+
+        if grey not in self._changes:
+            cues, out = self._cues, np.full(max(self._n - 1, 0), np.nan)
+            for i in range(1, self._n):
+                if cues.grey(i - 1, i) == grey:
+                    a, b = (cues.texture(i - 1), cues.texture(i)) if grey else (cues.hists[i - 1], cues.hists[i])
+                    out[i - 1] = cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA)
+            self._changes[grey] = out
+        return self._changes[grey]
+
+    def __call__(self, k: int) -> tuple[float, float] | None:
+        """:func:`unrelated_cut` of frames ``k - 1`` and ``k``."""
+        if not 0 < k < self._n:
+            raise ValueError(f"k must be a frame index in 1..{self._n - 1}, got {k}")
+        grey = self._cues.grey(k - 1, k)
+        changes = self._all(grey)
+        change = float(changes[k - 1])
+        others = np.delete(changes, k - 1)
+        others = others[np.isfinite(others)]
+        median = float(np.median(others)) if len(others) else 0.0
+        ratio = change / median if median > 0 else float("inf")
+        if change < (GREY_CUT_DISTANCE if grey else UNRELATED_CUT_DISTANCE) or ratio < UNRELATED_CUT_RATIO:
+            return None
+        return change, ratio
+
+
+def unrelated_cut(frames: NDArray[np.uint8], k: int) -> tuple[float, float] | None:
+    """``(distance, times the clip's median)`` of the change between (N, H, W, 3) uint8 RGB frames
+    ``k - 1`` and ``k`` when it is a cut that :func:`detect_cuts` missed, given that the geometry
+    cannot relate the two frames (feature matching finds too few matches); else None (the ratio is
+    inf when the clip has no other pair of the kind).
+
+    Asked only for such a pair: a change over :data:`UNRELATED_CUT_DISTANCE` that is
+    :data:`UNRELATED_CUT_RATIO` times the clip's median change stands out as a cut (shot / reverse
+    shot in one dimly lit room keeps the palette, so :data:`CUT_DISTANCE` and the lasting rule can
+    miss it), while motion too fast for the frame rate, or a weakly textured scene, keeps the
+    palette. Colourless pairs (:data:`COLOURLESS_SHARE`) are compared by grey texture
+    (:data:`GREY_CUT_DISTANCE`) and with the clip's other colourless pairs instead.
+    :class:`UnrelatedCuts` does the same for many ``k`` of one clip.
+
+    Raises:
+        ValueError: ``frames`` is not (N, H, W, 3) uint8, or ``k`` is not in ``1 .. N - 1``.
+    """
+    return UnrelatedCuts(frames)(k)
 
 
 def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
