@@ -75,7 +75,14 @@ def test_without_the_dense_turn_the_chain_follows_the_blocks(
 ) -> None:
     pairs, ts, grays = chain_input
     monkeypatch.setattr(colmap, "CONFINED_ROTATION_DEG", 180.0)
+    # dense flow's consensus (stop 48, colmap._movers_turn) then takes those pairs instead
     traj = colmap.rotation_only_trajectory(pairs, ts, K, grays)
-    assert traj.meta["dense_flow_pairs"] == 0
+    assert traj.meta["dense_flow_pairs"] == 0 and traj.meta["movers_pairs"] >= 1
+    assert abs(_pan(traj)[1]) == pytest.approx(PAN_DEG * (FRAMES - 1), abs=0.3)
+    # without either, the fits to the blocks' matches stand
+    monkeypatch.setattr(colmap, "MOVERS_TURN_DEG", 180.0)
+    monkeypatch.setattr(colmap, "MOVERS_TURN_LOG_ZOOM", 10.0)
+    traj = colmap.rotation_only_trajectory(pairs, ts, K, grays)
+    assert traj.meta["dense_flow_pairs"] == 0 and traj.meta["movers_pairs"] == 0
     angles = _pan(traj)
     assert abs(abs(angles[1]) - PAN_DEG * (FRAMES - 1)) > 1.0 or np.abs(angles[[0, 2]]).max() > 1.0

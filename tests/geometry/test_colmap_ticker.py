@@ -42,6 +42,23 @@ def _frames(n: int, pan_px: float, ticker_px: float) -> NDArray[np.uint8]:
     return np.stack(out)
 
 
+def _rolling_frames(n: int, roll_deg: float) -> NDArray[np.uint8]:
+    """Grey frames of the weak scene rolling ``roll_deg`` a frame about the centre, as
+    :func:`_frames`' band (burnt in: it does not roll) lies over it; a point at p in frame 0 is at
+    ``R^i (p - c) + c`` in frame i (R: ``roll_deg`` in image coordinates)."""
+    scene = _weak_scene(W)
+    centre = K[:2, 2]
+    out = []
+    for i in range(n):
+        turn = Rotation.from_euler("z", roll_deg * i, degrees=True).as_matrix()[:2, :2]
+        m = np.c_[turn, centre - turn @ centre]
+        frame = cv2.warpAffine(scene, m, (W, H), borderMode=cv2.BORDER_REFLECT)
+        frame[H - BAND :] = 20
+        cv2.putText(frame, "BREAKING NEWS MARKETS UP 3 PCT", (W, H - 12), 0, 0.8, 255, 2)
+        out.append(frame)
+    return np.stack(out)
+
+
 def _ticker_pairs(
     n: int, pan_px: float, ticker_px: float, seed: int = 1
 ) -> dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]]:
@@ -115,7 +132,7 @@ def test_a_slow_roll_within_the_zero_flow_radius_is_not_still() -> None:
         pts_a = rng.uniform([5, 5], [W - 5, H - 5], (400, 2))
         pts_b = (pts_a - centre) @ turn.T + centre + rng.normal(0.0, 0.15, (400, 2))
         pairs[(i, i + 1)] = (pts_a, pts_b)
-    traj = rotation_only_trajectory(pairs, np.arange(n) / 10.0, K, _frames(n, pan_px=0.0, ticker_px=0.0))
+    traj = rotation_only_trajectory(pairs, np.arange(n) / 10.0, K, _rolling_frames(n, 0.1))
     assert traj.meta["still_pairs"] == 0
     rolled = np.rad2deg(np.linalg.norm(Rotation.from_matrix(traj.cam_c2w[-1, :3, :3]).as_rotvec()))
     np.testing.assert_allclose(rolled, 0.1 * (n - 1), rtol=0.1)

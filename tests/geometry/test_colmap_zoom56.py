@@ -34,11 +34,14 @@ class _Clip:
         return len(self.frames)
 
 
-def _zoom_frames() -> np.ndarray:
+def _zoom_frames(zoom: float = STEP, shift_px: float = 0.0) -> np.ndarray:
+    """Frames zooming by ``zoom`` a frame about the centre and moving ``shift_px`` a frame to the
+    right, as the matches of :func:`_matched` (the chain's dense-flow checks read the frames)."""
     texture = cv2.GaussianBlur(np.random.default_rng(0).uniform(0, 255, (H, W)), (0, 0), 2.0)
     out = []
     for i in range(N):
-        m = cv2.getRotationMatrix2D(((W - 1) / 2, (H - 1) / 2), 0.0, STEP**i)
+        m = cv2.getRotationMatrix2D(((W - 1) / 2, (H - 1) / 2), 0.0, zoom**i)
+        m[0, 2] += shift_px * i
         grey = cv2.warpAffine(texture, m, (W, H), borderMode=cv2.BORDER_REFLECT).astype(np.uint8)
         out.append(np.repeat(grey[:, :, None], 3, axis=2))
     return np.stack(out)
@@ -69,8 +72,10 @@ def _dolly(timestamps: np.ndarray) -> Trajectory:
     )
 
 
-def _predict(monkeypatch: pytest.MonkeyPatch, matched: MatchedFrames) -> tuple[Trajectory, dict[str, Any]]:
-    frames = _zoom_frames()
+def _predict(
+    monkeypatch: pytest.MonkeyPatch, matched: MatchedFrames, frames: np.ndarray | None = None
+) -> tuple[Trajectory, dict[str, Any]]:
+    frames = _zoom_frames() if frames is None else frames
     monkeypatch.setattr(colmap, "sampled_clip", lambda *a, **k: _Clip(frames, np.arange(N) / 10.0))
     monkeypatch.setattr(colmap, "match_frames", lambda *a, **k: matched)
     monkeypatch.setattr(colmap, "map_frames", lambda *a, refine_focal, **k: ("model", refine_focal))
@@ -94,7 +99,7 @@ def test_measured_zoom_without_parallax_is_not_a_dolly(monkeypatch: pytest.Monke
 
 
 def test_fixed_focal_model_kept_without_a_zoom(monkeypatch: pytest.MonkeyPatch) -> None:
-    traj, info = _predict(monkeypatch, _matched(1.0, 2.0))  # a pan: no zoom to express
+    traj, info = _predict(monkeypatch, _matched(1.0, 2.0), _zoom_frames(1.0, 2.0))  # a pan: no zoom to express
     assert info["rotation_only"] is False and info["camera_mode"].startswith("fixed focal length")
     assert info["rotation_zoom_focal_span"] == pytest.approx(1.0, abs=0.01)
     assert traj.cam_c2w[-1, 2, 3] < 0
