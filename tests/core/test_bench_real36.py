@@ -81,7 +81,7 @@ def _clips(tmp: Path, digests: dict[str, str]) -> list[Any]:
     return list(br.load_clips(path))
 
 
-@pytest.mark.parametrize("name", ["real_clips.yaml", "real_clips_heldout.yaml"])
+@pytest.mark.parametrize("name", ["real_clips.yaml", "real_clips_heldout.yaml", "real_clips_film.yaml"])
 def test_the_committed_list_records_a_digest_per_clip(name: str) -> None:
     clips = br.load_clips(br.CLIPS_FILE.with_name(name))
     assert clips and all(len(c.sha256) == 64 for c in clips)
