@@ -132,10 +132,10 @@ from camerabench.baselines.geometry.shots import (
     DIM_CONTRAST,
     UNRELATED_CUT_DISTANCE,
     UNRELATED_CUT_RATIO,
+    UnrelatedCuts,
     cuts_text,
     detect_cuts,
     longest_shot,
-    unrelated_cut,
     without_flashes,
 )
 from camerabench.baselines.geometry.twoview import (
@@ -544,11 +544,13 @@ def rotation_only_trajectory(
             )
         pts_i, pts_j = pairs[(i, j)]
         rot, zoom, residual = fit_rotation_zoom(pts_i, pts_j, intr[i])
-        if _still_pair(pts_i, pts_j, intr[i], rot, zoom, residual, grays, usable, (i, j)):
+        is_still, flow = _still_pair(pts_i, pts_j, intr[i], rot, zoom, residual, grays, usable, (i, j))
+        if is_still:
             rot, zoom = np.eye(3), 1.0
             still += 1
         elif grays is not None:
-            flow = dense_correspondences(grays[i], grays[j], usable)
+            if flow is None:  # the still tests did not need it
+                flow = dense_correspondences(grays[i], grays[j], usable)
             turn = _confined_turn(pts_i, rot, intr[i], grays[i], flow)
             if turn is not None:
                 rot, zoom = turn
@@ -683,7 +685,7 @@ def _still_pair(
     grays: NDArray[np.uint8] | None,
     usable: NDArray[np.bool_] | None,
     pair: tuple[int, int],
-) -> bool:
+) -> tuple[bool, tuple[NDArray[np.float64], NDArray[np.float64]] | None]:
     """Whether a chained pair of :func:`rotation_only_trajectory` is a still camera, by ``fast``'s
     two still tests: :func:`~camerabench.baselines.geometry.fast.still_camera` on the verified
     matches (most of them at zero flow, spread over the frame: a still camera with objects moving
@@ -707,15 +709,20 @@ def _still_pair(
     ``real_vtest_static_ticker`` (5 fps at 256 px) Pan_Right 0.203 -> 0.072, Static -0.431 -> -0.169
     (59 of 149 pairs still; 132 without the guard above, 0.027 / -0.059). A pan under the same ticker stays one
     (``ticker2_pan_right``: 0 still pairs, Pan_Right 0.913 at 10 fps, 0.626 at 5 fps at 256 px).
+
+    Also returns the pair's dense flow (:func:`~camerabench.baselines.geometry.fast.dense_correspondences`)
+    where the second test was run (else None): the chain's dense-flow tests of a pair that is not
+    still take it instead of computing it again (every such pair needs it since
+    :func:`_movers_turn`).
     """
     still = still_camera(pts_a, pts_b, k_a)
     if still is not None:  # and the pair's fit moves its matches at zero flow clearly off it
         at_zero = np.linalg.norm(pts_b - pts_a, axis=1) <= still.parallax_gate_px
         moved = rotation_zoom_residual(pts_a[at_zero], pts_a[at_zero], k_a, rot, zoom)
         if float(np.median(moved)) > STILL_BAND * still.parallax_gate_px:
-            return True
+            return True, None
     if grays is None:
-        return False
+        return False, None
     motion = PairMotion(
         rot,
         np.zeros(3),
@@ -727,7 +734,9 @@ def _still_pair(
         localisation_noise_px(pts_a, pts_b),
     )
     a, b = pair
-    return still_behind_confined_matches(pts_a, motion, grays[a], grays[b], k_a, usable, pts_b) is not None
+    flow = dense_correspondences(grays[a], grays[b], usable)
+    behind = still_behind_confined_matches(pts_a, motion, grays[a], grays[b], k_a, usable, pts_b, flow=flow)
+    return behind is not None, flow
 
 
 def _trajectory_from_model(rec: Any, timestamps: NDArray[np.float64]) -> tuple[Trajectory, dict[str, Any]]:
@@ -1249,15 +1258,20 @@ class ColmapPredictor(GeometricPredictor):
                 usable=usable,
                 principal_point=(float(k0[0, 2]), float(k0[1, 2])),
             )
-            missed = [
-                (k, change) for k in unrelated_breaks(matched.pairs, shot_n) if (change := unrelated_cut(frames, k))
-            ]
+            breaks = unrelated_breaks(matched.pairs, shot_n)
+            # one histogram per frame and the shot's median change, computed once for every break
+            # (a clip COLMAP matched nothing in breaks at every frame)
+            apart = UnrelatedCuts(frames) if breaks else None
+            missed = [(k, change) for k in breaks if apart is not None and (change := apart(k))]
             if missed:  # a cut between shots of one palette (as fast finds them): the longest shot instead
                 k, (change, ratio) = missed[0]
+                # frame k of the shot is frame keep[leading + k] of those kept, sampled frame kept[...]
+                before, after = kept[keep[leading + k - 1]], kept[keep[leading + k]]
                 raise _MissedCutsError(
-                    f"COLMAP verified no pair across frames {k - 1} and {k} (t={timestamps[k - 1]:.2f} and "
-                    f"{timestamps[k]:.2f} s), and the picture changes by {change:.2f} between them, {ratio:.1f}x the "
-                    f"shot's median change (a cut from {UNRELATED_CUT_DISTANCE:.2f} and {UNRELATED_CUT_RATIO:.0f}x)",
+                    f"COLMAP verified no pair across sampled frames {before} and {after} (t={timestamps[k - 1]:.2f} "
+                    f"and {timestamps[k]:.2f} s), and the picture changes by {change:.2f} between them, {ratio:.1f}x "
+                    f"the shot's median change (a cut from {UNRELATED_CUT_DISTANCE:.2f} and "
+                    f"{UNRELATED_CUT_RATIO:.0f}x)",
                     [int(keep[leading + k]) for k, _ in missed],
                 )
             info: dict[str, Any] = {

@@ -1409,6 +1409,7 @@ def still_behind_confined_matches(
     k_a: NDArray[np.float64],
     usable: NDArray[np.bool_] | None = None,
     pts_b: NDArray[np.float64] | None = None,
+    flow: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> PairMotion | None:
     """A rotation-only pair whose feature matches sit on one moving thing in front of a still
     weak scene, as a still camera; None when the check does not apply or the scene moves too.
@@ -1473,7 +1474,8 @@ def still_behind_confined_matches(
     occupied = np.zeros((4, 4), bool)
     cells = np.clip((pts_a / [width, height] * 4).astype(int), 0, 3)
     occupied[cells[:, 1], cells[:, 0]] = True
-    flow_a, flow_b = dense_correspondences(gray_a, gray_b, usable)
+    # flow: the pair's dense correspondences where the caller has them already (colmap's chain)
+    flow_a, flow_b = dense_correspondences(gray_a, gray_b, usable) if flow is None else flow
     flow_cells = np.clip((flow_a / [width, height] * 4).astype(int), 0, 3)
     outside = ~occupied[flow_cells[:, 1], flow_cells[:, 0]]
     # A point that the pair's motion carries out of frame b cannot be seen there if the camera
@@ -1559,104 +1561,6 @@ def _rotation_under_floor(
     if parallax > parallax_px:
         return None
     return PairMotion(rot, np.zeros(3), zoom, True, len(pts_a), num, parallax)
-
-
-#: :func:`still_layer`: the share of a long pair's dense-flow points that must sit on one still
-#: layer, its largest spread (pixels), the largest share just above it relative to that share,
-#: and the cells of the 4x4 grid it must reach. Measured (2026-12-06, ``fast``'s frames: 5 fps,
-#: <= 480 px; dense flow from the first sampled frame to the middle one and to the last; red team
-#: R41's film clips and E48's measurements) as (share, spread, band / share, cells):
-#:
-#: * the still close-up of red team R41 (``Megamind.avi`` frames 226-269: a face filling 40-80 %
-#:   of the frame leans back, shrinking 18 %, over a dark defocused background; ``fast`` read
-#:   Static -0.126 from the face's SIFT matches, Tilt_Up 0.083): 0.30-0.58, 0.09-0.23 px,
-#:   0.11-0.23, 8-11 against the first frame at every later one; first to last 0.58 / 0.23 / 0.13 / 8.
-#:   Per consecutive pair nothing separates it from slow real drifts (0.5 px a pair: inside the
-#:   still test's radius, which the face's noise widens to its 2.5 px ceiling).
-#: * moving cameras (36 of the real and held-out clips, 6 film and phone shots, the standard and
-#:   hard presets of seed 0: 144): none passes. The nearest: a real slow drift of a film camera
-#:   (``Megamind.avi`` frames 154-199) 0.62 / 0.74 px / 0.37 / 14 to the middle frame, 0.55 / 1.22
-#:   px to the last; the standard ``minor_dolly`` 0.66 / 0.04 px / 0.52 / 14 and 0.59 / 0.06 px /
-#:   0.69 / 13 (its band: the flow grows continuously from the focus of expansion); the
-#:   standard ``dolly_zoom_out`` 0.30 in 7 cells; pans, tilts, rolls, zooms: no still layer.
-#: * still cameras pass where their scene's dense flow is clean (the real still tree, the
-#:   surveillance camera, the still desk, the ViSP target, seed 0's still renders); a pair of the
-#:   still tree reads a spread of 0.32 px and the ViSP target a band ratio of 1.14 at its last
-#:   frame: the test is one-sided (it only makes a clip still), so those keep the chain's answer.
-STILL_LAYER_MIN_SHARE = 0.4
-STILL_LAYER_MAX_SPREAD_PX = 0.3
-STILL_LAYER_BAND_RATIO = 0.3
-STILL_LAYER_MIN_CELLS = 8
-
-
-def still_layer(
-    gray_a: NDArray[np.uint8], gray_b: NDArray[np.uint8], usable: NDArray[np.bool_] | None = None
-) -> dict[str, float] | None:
-    """The still layer two frames far apart share, as ``{"share", "spread_px", "band_ratio",
-    "cells"}``, or None when they share none.
-
-    A camera held still leaves its scene where it was however long the baseline, and whatever
-    moves in front (a face leaning back) moves away from it. Dense flow
-    (:func:`dense_correspondences`) from ``gray_a`` to ``gray_b`` finds the points at zero flow by
-    the still test's radius (:func:`_near_zero`); their own spread (the median absolute deviation
-    of their flow, 1.4826 x, per axis) sets a tight radius (:data:`STILL_NOISE_RATIO` spreads, at
-    least :data:`STILL_FLOOR_PX`): a still layer has :data:`STILL_LAYER_MIN_SHARE` of the points
-    within it, a spread of at most :data:`STILL_LAYER_MAX_SPREAD_PX`, at most
-    :data:`STILL_LAYER_BAND_RATIO` of that share just above it (up to :data:`STILL_BAND` radii: a
-    moving camera's flow is continuous) and reaches :data:`STILL_LAYER_MIN_CELLS` cells.
-    """
-    pts_a, pts_b = dense_correspondences(gray_a, gray_b, usable)
-    if len(pts_a) < MIN_MATCHES:
-        return None
-    flow = pts_b - pts_a
-    distance = np.linalg.norm(flow, axis=1)
-    _, at_zero, _, _ = _near_zero(distance, localisation_noise_px(pts_a, pts_b))
-    if int(at_zero.sum()) < MIN_MATCHES:
-        return None
-    zero = flow[at_zero]
-    spread = float(np.mean(1.4826 * np.median(np.abs(zero - np.median(zero, axis=0)), axis=0)))
-    radius = max(STILL_FLOOR_PX, STILL_NOISE_RATIO * spread)
-    within = distance <= radius
-    share = float(within.mean())
-    band = float(((distance > radius) & (distance <= STILL_BAND * radius)).mean())
-    cells = _cells(pts_a[within], gray_a.shape[1], gray_a.shape[0])
-    if (
-        share < STILL_LAYER_MIN_SHARE
-        or spread > STILL_LAYER_MAX_SPREAD_PX
-        or band > STILL_LAYER_BAND_RATIO * share
-        or cells < STILL_LAYER_MIN_CELLS
-    ):
-        return None
-    return {
-        "share": round(share, 3),
-        "spread_px": round(spread, 3),
-        "band_ratio": round(band / share, 3),
-        "cells": cells,
-    }
-
-
-def held_still(grays: list[NDArray[np.uint8]], usable: NDArray[np.bool_] | None = None) -> dict[str, Any] | None:
-    """The still layers (:func:`still_layer`) the first of a shot's frames shares with its middle
-    one and with its last one, or None when it does not share one with both (the camera moved; or
-    the shot has under 3 frames).
-
-    A clip-level test, after the chain: the chain relates frames a fifth of a second apart, where
-    a still camera behind a large subject on a dark, defocused background cannot be told from a
-    slow drift (the still close-up of :data:`STILL_LAYER_MIN_SHARE`); over the whole shot the
-    background stays put under a still camera and a moving one's leaves it. The middle frame
-    guards a camera that moves and comes back (pan, hold, pan back). Such a shot is still: every
-    pose the first one's, run.json's ``still_layer`` giving both measurements.
-    """
-    n = len(grays)
-    if n < 3:
-        return None
-    to_middle = still_layer(grays[0], grays[n // 2], usable)
-    if to_middle is None:
-        return None
-    to_last = still_layer(grays[0], grays[n - 1], usable)
-    if to_last is None:
-        return None
-    return {"to_middle": to_middle, "to_last": to_last}
 
 
 class UnrelatedFramesError(PredictionError):
@@ -2536,13 +2440,6 @@ class FastPredictor(GeometricPredictor):
                 video_path, shown, shown_ts, shown_grays, all_cuts, [], leading
             )
         timestamps = shown_ts[shot]
-        held = held_still(shown_grays[shot], None if mask is None or not mask.any else mask.usable)
-        if held is not None:  # a still camera behind a large mover, which the chain followed
-            log.info("%s: the first frame shares a still layer with the middle and last ones: %s", video_path, held)
-            n_shot = len(traj.timestamps)
-            k = None if traj.intrinsic is None else np.repeat(traj.intrinsic[:1], n_shot, axis=0)
-            still = np.tile(np.eye(4), (n_shot, 1, 1))
-            traj = Trajectory(still, k, traj.timestamps, {**traj.meta, META_ROTATION_ONLY: True})
         info = {
             **clip.notes,
             "frames": len(clip),
@@ -2558,8 +2455,6 @@ class FastPredictor(GeometricPredictor):
             "blank_frames_skipped": {"start": leading, "end": trailing, "inside": len(traj.meta[META_BLANK_FRAMES])},
             **({} if mask is None else mask.info()),
         }
-        if held is not None:
-            info["still_layer"] = held
         if unrelated:  # cuts the colour cue missed, found where the frames could not be related
             info["cuts_from_unrelated_frames"] = unrelated
         if cuts:

@@ -804,7 +804,12 @@ class UnrelatedCuts:
         change = float(changes[k - 1])
         others = np.delete(changes, k - 1)
         others = others[np.isfinite(others)]
-        median = float(np.median(others)) if len(others) else 0.0
+        if not len(others):
+            # no other pair of the kind (a two-frame clip; the one colourless pair of a colour
+            # clip): nothing for the change to stand out of, so no cut is taken (a lone pair of
+            # two grey textures 0.84 apart read as a cut "inf x" the clip's median)
+            return None
+        median = float(np.median(others))
         ratio = change / median if median > 0 else float("inf")
         if change < (GREY_CUT_DISTANCE if grey else UNRELATED_CUT_DISTANCE) or ratio < UNRELATED_CUT_RATIO:
             return None
@@ -814,8 +819,9 @@ class UnrelatedCuts:
 def unrelated_cut(frames: NDArray[np.uint8], k: int) -> tuple[float, float] | None:
     """``(distance, times the clip's median)`` of the change between (N, H, W, 3) uint8 RGB frames
     ``k - 1`` and ``k`` when it is a cut that :func:`detect_cuts` missed, given that the geometry
-    cannot relate the two frames (feature matching finds too few matches); else None (the ratio is
-    inf when the clip has no other pair of the kind).
+    cannot relate the two frames (feature matching finds too few matches); else None, also when
+    the clip has no other pair of the kind to compare with (the ratio is inf when the others do
+    not change at all).
 
     Asked only for such a pair: a change over :data:`UNRELATED_CUT_DISTANCE` that is
     :data:`UNRELATED_CUT_RATIO` times the clip's median change stands out as a cut (shot / reverse
