@@ -102,3 +102,19 @@ def desk_with_pushed_blocks(
         img = img + rng.normal(0.0, 2.0, img.shape)
         frames.append(np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, 2))
     return np.stack(frames)
+
+
+def consecutive_sift_pairs(
+    frames: NDArray[np.uint8],
+) -> tuple[dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]], NDArray[np.uint8]]:
+    """SIFT matches of consecutive (N, H, W, 3) RGB frames as ``fast`` finds them (standing in for
+    COLMAP's verified matches in the rotation-only chain's tests), and the grey frames."""
+    from camerabench.baselines.geometry import fast
+
+    grays = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+    feats = [fast._features(g, 1000) for g in grays]
+    pairs = {}
+    for i in range(len(frames) - 1):
+        idx = fast._match(feats[i][1], feats[i + 1][1])
+        pairs[(i, i + 1)] = (feats[i][0][idx[:, 0]].astype(float), feats[i + 1][0][idx[:, 1]].astype(float))
+    return pairs, grays

@@ -19,7 +19,7 @@ from scipy.spatial.transform import Rotation
 
 from camerabench.baselines.geometry import colmap, fast
 
-from .layouts import desk_with_pushed_blocks
+from .layouts import consecutive_sift_pairs, desk_with_pushed_blocks
 
 WIDTH, HEIGHT = 320, 240
 K = fast.intrinsic_from_fov(WIDTH, HEIGHT, 60.0)
@@ -28,12 +28,7 @@ FRAMES = 12
 
 def _chain_input(pan_deg: float) -> tuple[dict, NDArray[np.float64], NDArray[np.uint8]]:
     frames = desk_with_pushed_blocks(range(FRAMES), K, pan_deg, 0, (WIDTH, HEIGHT), desk=(4.0, 80.0, 180.0))
-    grays = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
-    feats = [fast._features(g, 1000) for g in grays]
-    pairs = {}
-    for i in range(FRAMES - 1):
-        idx = fast._match(feats[i][1], feats[i + 1][1])
-        pairs[(i, i + 1)] = (feats[i][0][idx[:, 0]].astype(float), feats[i + 1][0][idx[:, 1]].astype(float))
+    pairs, grays = consecutive_sift_pairs(frames)
     return pairs, np.arange(FRAMES) / 10.0, grays
 
 
