@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import itertools
 import logging
@@ -60,6 +61,24 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: The warnings already given during the current :func:`read_video` call (None outside one): a
+#: reading that falls back to another pass (timestamps that go backwards or repeat, a sampling
+#: that cannot skip frames) meets the first frame again, and its sample aspect ratio, interlace,
+#: display matrix and resize warnings were logged twice or three times for one file.
+_SAID: contextvars.ContextVar[set[tuple[Any, ...]] | None] = contextvars.ContextVar("_SAID", default=None)
+
+
+def _warn_once(msg: str, *args: Any) -> None:
+    """``log.warning(msg, *args)``, unless the same warning was given earlier in this :func:`read_video` call."""
+    said = _SAID.get()
+    if said is not None:
+        key = (msg, *args)
+        if key in said:
+            return
+        said.add(key)
+    log.warning(msg, *args)
+
 
 #: File extensions (lower case) of the video containers people keep clips in; used to tell a
 #: video from other files beside it (trajectories, subtitles, thumbnails).
@@ -651,7 +670,7 @@ def _target_size_of(path: Path, width: int, height: int, max_side: int | None) -
     before, after = width / height, tw / th
     if abs(after / before - 1) > _RESIZE_ASPECT_TOLERANCE:
         short = min(width, height) * max(tw, th) / max(width, height)
-        log.warning(
+        _warn_once(
             "%s: its %dx%d frames (width/height %.4g) come out %dx%d with max_side %s (width/height %.4g): the short "
             "side, %.3g px at that scale, is rounded to an even size of at least 2 px; the pictures are stretched "
             "%.3gx across it (a larger max_side keeps the aspect)",
@@ -726,7 +745,7 @@ class _Orientation:
     def from_matrix(cls, a: float, b: float, c: float, d: float, path: Path) -> _Orientation:
         scale = max(abs(a), abs(b), abs(c), abs(d))
         if not math.isfinite(scale) or scale == 0:
-            log.warning("%s: ignoring a degenerate display matrix (%g, %g, %g, %g)", path, a, b, c, d)
+            _warn_once("%s: ignoring a degenerate display matrix (%g, %g, %g, %g)", path, a, b, c, d)
             return cls()
         m = np.array([a, b, c, d]) / scale
         r = np.round(m)
@@ -1286,7 +1305,7 @@ def _display_size(width: int, height: int, stream: av.video.stream.VideoStream, 
     camera roll stored 2:1 anamorphic read as a move up with half the roll before."""
     sar = stream.sample_aspect_ratio
     if _implausible(sar):
-        log.warning(
+        _warn_once(
             "%s: ignoring an implausible sample aspect ratio %s (outside 1:4 to 4:1, taken for damage); the frames "
             "are read at their stored size, %dx%d, not stretched as a player would",
             path,
@@ -1343,7 +1362,7 @@ def _interlace_notes(frame: av.VideoFrame, stream: av.video.stream.VideoStream, 
     if not frame.interlaced_frame:
         return {}
     order = _FIELD_ORDERS.get(int(stream.codec_context.field_order), "field order unknown")
-    log.warning(
+    _warn_once(
         "%s: the video is interlaced (%s); its frames are read with both fields woven together, not "
         "deinterlaced: moving edges show combing (deinterlace it first, e.g. ffmpeg -vf bwdif)",
         path,
@@ -2083,6 +2102,48 @@ def _spread_repeats(ts: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[
     return result, placed
 
 
+def _resets(ts: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Where the frame times ``ts`` (finite, in the order the decoder returns the frames) start again:
+    the positions ``i`` of steps back from ``ts[i]`` to ``ts[i + 1]`` of more than :data:`_GAP_INTERVALS`
+    frame intervals (the median step forward) after which at least two frames in a row lie before
+    ``ts[i]``: a second part whose clock starts again. A frame muxed late (one stray frame before
+    ``ts[i]``) or a few frames out of order (a short step back) are not: sorting puts them in place.
+
+    Example:
+        >>> _resets(np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.05, 0.15, 0.25]))
+        array([5])
+    """
+    steps = np.diff(ts)
+    forward = steps[steps > 0]
+    if len(forward) < 2 or not np.all(np.isfinite(ts)):
+        return np.zeros(0, dtype=np.int64)
+    interval = float(np.median(forward))
+    found = [
+        int(i)
+        for i in np.flatnonzero(steps < -_GAP_INTERVALS * interval)
+        if i + 2 < len(ts) and ts[i + 1] < ts[i + 2] < ts[i]
+    ]
+    return np.asarray(found, dtype=np.int64)
+
+
+def _rejoined(ts: NDArray[np.float64], resets: NDArray[np.int64]) -> tuple[NDArray[np.float64], float]:
+    """The times ``ts`` of parts that start again after the positions ``resets`` (:func:`_resets`), each
+    part shifted to start one frame interval (the median step forward) after the latest time before it;
+    and that interval. Each part keeps its own steps.
+
+    Example:
+        >>> _rejoined(np.array([0.0, 0.1, 0.2, 0.05, 0.15]), np.array([2]))
+        (array([0. , 0.1, 0.2, 0.3, 0.4]), 0.1)
+    """
+    steps = np.diff(ts)
+    interval = float(np.median(steps[steps > 0]))
+    out = ts.copy()
+    for i in resets:
+        start = int(i) + 1
+        out[start:] += float(np.max(out[:start])) + interval - out[start]
+    return out, interval
+
+
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
     stamps: list[int | None] = []  # the frames' pts, in ``bases``' one time base: their exact times
@@ -2174,6 +2235,23 @@ def _scan(path: Path) -> _Scan:
         )
         notes = {**notes, "timestamps_in_decoding_order": True}
         ts = np.sort(ts)
+    resets = _resets(ts)
+    if len(resets):
+        # files joined end to end (``cat a.ts b.ts``, a recorder restarting its clock): each part's
+        # times start again, and sorting them wove the parts' frames into one another (a pan read
+        # as jitter back and forth); a player shows the parts one after the other
+        ts, interval = _rejoined(ts, resets)
+        log.warning(
+            "%s: the frame timestamps start again %d time(s) within the video stream (at decoded frame(s) %s: parts "
+            "joined end to end, each with its own clock); the parts are read one after the other, as a player "
+            "shows them, each timed by its own timestamps and started one frame interval (%.4g s) after the "
+            "previous part's last frame",
+            path,
+            len(resets),
+            ", ".join(str(int(i) + 1) for i in resets),
+            interval,
+        )
+        notes = {**notes, "timestamps_reset": len(resets)}
     backwards = int(np.count_nonzero(np.diff(ts) < 0))
     if backwards:  # the decoder returns frames in presentation order: only a damaged file's times go back
         log.warning(
@@ -2187,7 +2265,7 @@ def _scan(path: Path) -> _Scan:
     # the times the container gave each frame, not spread or replaced by the frame rate's
     exact = sorted(p for p in stamps if p is not None) if len(bases) == 1 and None not in stamps else None
     base = next(iter(bases)) if exact is not None else None
-    if "timestamps_repeated" in notes or missing:
+    if "timestamps_repeated" in notes or "timestamps_reset" in notes or missing:
         exact = None
     ts, origin = _from_first_frame(ts[order], exact, base)
     rate, gaps, rate_notes = _measured(native_fps, averaged, ts, path, base_rate)
@@ -2360,13 +2438,17 @@ def read_video(
             raise ValueError(f"max_frames must be an integer >= 1, got {max_frames!r}")
         max_frames = int(max_frames)
     max_side = _check_max_side(max_side)
-    if num_frames is None:
-        clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
-        if clip is None:
-            clip = _read_streaming(path, fps, max_side, max_frames)
-        if clip is not None:
-            return clip
-    return _read_two_pass(path, fps, num_frames, max_side, max_frames)
+    token = _SAID.set(set())  # each warning once, whichever passes the reading takes (:func:`_warn_once`)
+    try:
+        if num_frames is None:
+            clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
+            if clip is None:
+                clip = _read_streaming(path, fps, max_side, max_frames)
+            if clip is not None:
+                return clip
+        return _read_two_pass(path, fps, num_frames, max_side, max_frames)
+    finally:
+        _SAID.reset(token)
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:
