@@ -1515,8 +1515,15 @@ class _SarProbe:
                 # FFmpeg"): a 16-pixel-wide frame at 2:1 would be. Padding keeps the sample aspect ratio;
                 # the height is padded past the chroma subsampling's rounding (pad rounds down), never cut
                 chain.append(graph.add("pad", f"w={_SAR_PROBE_WIDTH}:h=ih+4"))
+            # a ratio past ``top`` (out of range, ignored) is measured by the height instead, so that it is
+            # reported by its real value: a line 65536 / sar pixels high (at least 2) and 1 pixel wide
+            big, scale = f"gt(sar\\,{top})", _SAR_PROBE_SCALE
             chain.append(
-                graph.add("scale", f"w=trunc(min(sar\\,{top})*{_SAR_PROBE_SCALE}+0.5):h=1:eval=frame:flags=neighbor")
+                graph.add(
+                    "scale",
+                    f"w=if({big}\\,1\\,trunc(sar*{scale}+0.5)):h=if({big}\\,max(2\\,trunc({scale}/sar+0.5))\\,1)"
+                    ":eval=frame:flags=neighbor",
+                )
             )
             chain.append(graph.add("buffersink"))
             for a, b in itertools.pairwise(chain):
@@ -1526,12 +1533,20 @@ class _SarProbe:
         self.graph.push(frame)
         out = self.graph.pull()
         assert isinstance(out, av.VideoFrame)
+        if out.height > 1:  # past the range: measured by the height (:meth:`__call__`)
+            return Fraction(_SAR_PROBE_SCALE, out.height).limit_denominator(200)
         return Fraction(out.width, _SAR_PROBE_SCALE).limit_denominator(200)
 
 
 def _sar_of(sar: Fraction | None) -> Fraction:
     """A sample aspect ratio as FFmpeg's filters read it: none (0 or unset) is 1."""
     return sar if sar is not None and sar > 0 else Fraction(1)
+
+
+def _in_range(sar: Fraction) -> Fraction:
+    """The sample aspect ratio a frame of ratio ``sar`` is shown at: ``sar``, or 1 (its stored size)
+    for one outside :data:`_SAR_RANGE`, ignored as damage (:func:`_shown_size`)."""
+    return sar if _SAR_RANGE[0] <= sar <= _SAR_RANGE[1] else Fraction(1)
 
 
 def _ratio(sar: Fraction) -> str:
@@ -1659,7 +1674,9 @@ class _Converter:
         if sar != self.sars[-1]:
             self.sars.append(sar)
         self.changes[0] += size != self.source
-        self.changes[1] += sar != self.sars[0]
+        # a ratio out of range is ignored (:func:`_shown_size`): such a frame is read at its stored size,
+        # as one of square pixels, not rescaled to another ratio
+        self.changes[1] += _in_range(sar) != _in_range(self.sars[0])
 
     def size_notes(self) -> dict[str, Any]:
         """``frame_size_changes`` (the stored sizes in turn, and how many frames read were not of
@@ -1678,13 +1695,17 @@ class _Converter:
             )
             notes["frame_size_changes"] = {"sizes": sizes, "frames_resized": self.changes[0]}
         if len(self.sars) > 1:
-            sars = [_ratio(r) for r in self.sars]
+            sars = [_ratio(r) + ("" if _in_range(r) == r else " ignored (out of range)") for r in self.sars]
+            ignored = any(_in_range(r) != r for r in self.sars)
             log.warning(
                 "%s: the sample aspect ratio changes within the video stream (%s); %d frame(s) of another one than "
-                "the first were scaled to its displayed size, of the same shape",
+                "the first were scaled to its displayed size, of the same shape%s",
                 self.path,
                 " -> ".join(sars),
                 self.changes[1],
+                "; a ratio outside 1:4 to 4:1 is taken for damage and its frames are read at their stored size"
+                if ignored
+                else "",
             )
             notes["sample_aspect_ratio_changes"] = {"ratios": sars, "frames_rescaled": self.changes[1]}
         return notes
@@ -2102,6 +2123,37 @@ def _spread_repeats(ts: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[
     return result, placed
 
 
+def _rate_of_span(
+    ts: NDArray[np.float64], native_fps: float, base_rate: float, notes: dict[str, Any], path: Path
+) -> tuple[float, dict[str, Any]]:
+    """The rate that times frames whose timestamps ``ts`` (finite, in decoding order) repeat too often
+    to be kept, and ``notes``: the declared rate, unless the timestamps' span (first to last) clearly
+    disagrees with it, when the rate of that span (or FFmpeg's ``base_rate`` within
+    :data:`_CONSISTENT` of it), with ``declared_fps`` and a warning. The times exist, only not one per
+    frame: a transport stream whose H.264 headers declare 100 fps while its frames (two at each time)
+    span 2.8 s was read as 0.29 s long, its pan ten times as fast."""
+    span = float(np.max(ts) - np.min(ts))
+    if span <= 0:
+        return native_fps, notes  # all at one time: the timestamps give no rate
+    spanned = (len(ts) - 1) / span
+    if native_fps > 0 and abs(native_fps / spanned - 1.0) <= _CONSISTENT:
+        return native_fps, notes
+    rate = base_rate if base_rate > 0 and abs(base_rate / spanned - 1.0) <= _CONSISTENT else spanned
+    if native_fps > 0:
+        log.warning(
+            "%s: the stream declares %.6g fps but its %d frames span %.4g s of timestamps (%.6g fps): the "
+            "frames are timed at %.6g fps",
+            path,
+            native_fps,
+            len(ts),
+            span,
+            spanned,
+            rate,
+        )
+        notes = {**notes, "declared_fps": native_fps}
+    return rate, notes
+
+
 def _resets(ts: NDArray[np.float64]) -> NDArray[np.int64]:
     """Where the frame times ``ts`` (finite, in the order the decoder returns the frames) start again:
     the positions ``i`` of steps back from ``ts[i]`` to ``ts[i + 1]`` of more than :data:`_GAP_INTERVALS`
@@ -2168,7 +2220,8 @@ def _scan(path: Path) -> _Scan:
             bases.add(frame.time_base)
     if first is None:
         raise _no_frames(path, decoder.none_shown())
-    notes = {**decoder.notes(), **aspect}
+    # the display rotation here, for :func:`probe_video` and :func:`_read_two_pass` alike
+    notes = {**decoder.notes(), **first[2].notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
     if 0 < repeated <= max(1.0, _FEW_REPEATS * len(ts)) and len(np.unique(ts)) >= 2:
@@ -2186,6 +2239,7 @@ def _scan(path: Path) -> _Scan:
         notes = {**notes, "timestamps_repeated": repeated, "timestamps_repeated_placed": True}
         repeated = 0
     if repeated:  # a broken muxer: frames that share a time cannot be placed in time
+        native_fps, notes = _rate_of_span(ts, native_fps, base_rate, notes, path)
         if native_fps <= 0:
             raise VideoError(f"{path}: {repeated + 1} frames share timestamps and the stream has no frame rate")
         # A frame interval shorter than the time base: the rate cannot be stored, so it is no more
@@ -2305,7 +2359,7 @@ def _read_two_pass(
         raise VideoError(
             f"{path}: decoded {len(scan.times)} frames, then {decoder.decoded}: decoding is not repeatable"
         )
-    notes = {**scan.notes, **scan.orientation.notes(), **convert.colour_notes(), **convert.size_notes()}
+    notes = {**scan.notes, **convert.colour_notes(), **convert.size_notes()}
     return VideoClip(frames, scan.times[keep], keep, scan.native_fps, path, notes)
 
 
