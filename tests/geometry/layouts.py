@@ -104,6 +104,46 @@ def desk_with_pushed_blocks(
     return np.stack(frames)
 
 
+def desk_zooming_out_with_pushed_blocks(
+    frames: int,
+    zoom: float,
+    pushed_from: int,
+    push_px: float,
+    seed: int = 0,
+    size: tuple[int, int] = (320, 240),
+    desk: tuple[float, float, float] = (11.0, 118.0, 142.0),
+) -> NDArray[np.uint8]:
+    """A camera held still that zooms out ``zoom`` a frame (a digital zoom: the picture is a centred
+    window of a scene twice the frame's size, widening by ``1 / zoom`` a frame) over a weakly
+    textured desk (smooth, low contrast) with two strongly textured blocks on it, still until frame
+    ``pushed_from`` and pushed from there on, one right and one down, ``push_px`` scene pixels a
+    frame (as a hand pushes the cube of the real ViSP desk while the picture zooms out):
+    (N, H, W, 3) grey RGB frames. ``desk``: its texture's blur (sigma, frame px) and grey range."""
+    width, height = size
+    scale = 2  # the scene's pixels per frame pixel at the first frame
+    rng = np.random.default_rng(seed)
+    sigma, lo, hi = desk
+    texture = _smooth_texture(rng, (height * scale, width * scale), sigma * scale, lo, hi)
+    blocks = [_smooth_texture(rng, (50 * scale, 50 * scale), 1.0 * scale, 20, 235) for _ in range(2)]
+    out = []
+    for i in range(frames):
+        scene = texture.copy()
+        steps = max(0, i - pushed_from + 1)
+        for block, (x0, y0, dx, dy) in zip(blocks, ((370, 290, 1, 0), (450, 200, 0, 1)), strict=True):
+            x, y = int(x0 + dx * push_px * steps), int(y0 + dy * push_px * steps)
+            h, w = scene[y : y + block.shape[0], x : x + block.shape[1]].shape
+            scene[y : y + h, x : x + w] = block[:h, :w]
+        # frame pixel p shows scene pixel centre + (p - frame centre) * scale / zoom**i
+        shrink = zoom**i / scale
+        to_frame = np.array(
+            [[shrink, 0.0, width / 2 * (1 - shrink * scale)], [0.0, shrink, height / 2 * (1 - shrink * scale)]]
+        )
+        img = cv2.warpAffine(scene, to_frame, (width, height), flags=cv2.INTER_AREA)
+        img = img + rng.normal(0.0, 2.0, img.shape)
+        out.append(np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, 2))
+    return np.stack(out)
+
+
 def consecutive_sift_pairs(
     frames: NDArray[np.uint8],
 ) -> tuple[dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]], NDArray[np.uint8]]:
