@@ -2131,7 +2131,11 @@ def _rate_of_span(
     disagrees with it, when the rate of that span (or FFmpeg's ``base_rate`` within
     :data:`_CONSISTENT` of it), with ``declared_fps`` and a warning. The times exist, only not one per
     frame: a transport stream whose H.264 headers declare 100 fps while its frames (two at each time)
-    span 2.8 s was read as 0.29 s long, its pan ten times as fast."""
+    span 2.8 s was read as 0.29 s long, its pan ten times as fast. Timestamps that go back (parts
+    joined end to end whose clocks start again at the same times) span one part, not the video:
+    the declared rate stands for them."""
+    if np.any(np.diff(ts) < 0):
+        return native_fps, notes
     span = float(np.max(ts) - np.min(ts))
     if span <= 0:
         return native_fps, notes  # all at one time: the timestamps give no rate
