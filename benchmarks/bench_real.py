@@ -639,6 +639,8 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
         if max_side is not None and max(frames.shape[1:3]) > max_side:
             frames = resize_frames(frames, int(max_side))
         write_video(out / "videos" / clip.video, frames, fps=clip.fps / step)
+        # write_video crops an odd width or height by a pixel (yuv420p): the manifest says what was written
+        height, width = frames.shape[1] // 2 * 2, frames.shape[2] // 2 * 2
         entries.append(
             {
                 "video": clip.video,
@@ -658,7 +660,12 @@ def write_dataset(clips: list[RealClip], cache: Path, out: Path, copies: bool = 
                 if clip.digital_rotation is None
                 else dict(zip(("pan_deg", "tilt_deg", "roll_deg", "fov_deg"), clip.digital_rotation, strict=True)),
                 "fps": clip.fps / step,
-                "resolution": [int(frames.shape[2]), int(frames.shape[1])],
+                "resolution": [width, height],
+                **(
+                    {}
+                    if (width, height) == (frames.shape[2], frames.shape[1])
+                    else {"cropped_from": [int(frames.shape[2]), int(frames.shape[1])]}
+                ),
                 "description": clip.description,
                 "labels": {
                     p.value: ("yes" if clip.labels[p] else "no") if p in clip.labels else "ambiguous" for p in Primitive

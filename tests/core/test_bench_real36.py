@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import json
 import subprocess
 import sys
 import tarfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_real.py"
@@ -272,3 +274,33 @@ def test_yaml_errors_name_the_line(tmp_path: Path) -> None:
     path.write_text((YAML % digests).replace("    file: data/clip.bin\n", ""))
     with pytest.raises(SystemExit, match=r"line 5: clips\[0\] \(one_video\): missing file"):
         br.load_clips(path)
+
+
+def test_the_manifest_gives_the_size_written_for_an_odd_sized_source(tmp_path: Path) -> None:
+    """A 33x21 image sequence is written 32x20 (yuv420p needs even sizes): the manifest records the
+    written size, which the video has, and the source's (red team R49: a GIF of 212x283 was recorded
+    as 212x283 beside its 212x282 video)."""
+    import cv2
+
+    from camerabench.video import probe_video
+
+    seq = tmp_path / "cache" / "debian" / "seq_2.0-1"
+    (seq / "usr").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    lines = ""
+    for i in range(5):
+        name = f"img.{i:04d}.pgm"
+        assert cv2.imwrite(str(seq / "usr" / name), rng.integers(0, 255, (21, 33), dtype=np.uint8))
+        lines += f"{_sha((seq / 'usr' / name).read_bytes())}  {name}\n"
+    (seq / ".complete").write_text("ok\n")
+    yaml_text = YAML.split("  - id: one_video")[0] + (
+        "  - id: odd_sequence\n    package: seq\n    file: usr/img.%04d.pgm\n    frames: {start: 0, end: 4}\n"
+        f"    sha256: {_sha(lines.encode())}\n    resolution: [33, 21]\n    fps: 10\n"
+        '    labels: {"yes": [Static]}\n'
+    )
+    (tmp_path / "clips.yaml").write_text(yaml_text)
+    out = br.write_dataset(list(br.load_clips(tmp_path / "clips.yaml")), tmp_path / "cache", tmp_path / "out")
+    entry = json.loads((out / "manifest.json").read_text())["clips"][0]
+    probe = probe_video(out / "videos" / entry["video"])
+    assert entry["resolution"] == [probe.width, probe.height] == [32, 20]
+    assert entry["cropped_from"] == [33, 21]
