@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -417,23 +417,36 @@ def _truncated(path: Path) -> str | None:
         return None
 
 
+def _top_level_boxes(fh: BinaryIO, size: int) -> Iterator[tuple[int, int, int, bytes]]:
+    """``(offset, length, header length, type)`` of each top-level box of the ISO base media file
+    open as ``fh`` (``size`` bytes), in file order, up to :data:`_MAX_TOP_LEVEL_BOXES`; a box may
+    run past the end of the file (the caller judges). Stops at the end of the file and at a length
+    under 8 bytes (not a box: the boxes cannot be followed), which ends with ``(offset, length, 8,
+    type)`` so that the caller can tell."""
+    at = 0
+    for _ in range(_MAX_TOP_LEVEL_BOXES):
+        if at + 8 > size:
+            return
+        fh.seek(at)
+        head = fh.read(16)
+        length, kind, header = int.from_bytes(head[:4], "big"), head[4:8], 8
+        if length == 1 and len(head) == 16:  # a 64-bit size follows the type
+            length, header = int.from_bytes(head[8:16], "big"), 16
+        elif length == 0:  # the box runs to the end of the file
+            length = size - at
+        yield at, length, header, kind
+        if length < 8:
+            return
+        at += length
+
+
 def _boxes_cut_in(path: Path) -> tuple[str | None, str | None]:
     """(how the moov box runs past the end of the file, how another box does with no moov box
     before it); None for each that does not, or when the boxes cannot be followed."""
     size = path.stat().st_size
     iso = True  # the boxes so far are those of an ISO file: the first a top-level one, all named in ASCII
     with open(path, "rb") as fh:
-        at = 0
-        for _ in range(_MAX_TOP_LEVEL_BOXES):
-            if at + 8 > size:
-                break
-            fh.seek(at)
-            head = fh.read(16)
-            length, kind = int.from_bytes(head[:4], "big"), head[4:8]
-            if length == 1 and len(head) == 16:  # a 64-bit size follows the type
-                length = int.from_bytes(head[8:16], "big")
-            elif length == 0:  # the box runs to the end of the file
-                length = size - at
+        for at, length, _, kind in _top_level_boxes(fh, size):
             if length < 8:
                 return None, None  # not a box: the boxes cannot be followed
             if kind == b"moov":
@@ -449,8 +462,80 @@ def _boxes_cut_in(path: Path) -> tuple[str | None, str | None]:
                     f"the {name} box declares {length} bytes but the file ends {size - at} bytes into it, and there "
                     "is no moov box: the file is truncated (an unfinished download or copy?)"
                 )
-            at += length
     return None, None
+
+
+#: :func:`_zero_media_timescale` reads a moov box of at most this many bytes (a moov box holds the
+#: sample tables: some MB for hours of video).
+_MAX_MOOV_BYTES = 256 * 1024 * 1024
+
+
+def _moov_of(path: Path) -> bytes | None:
+    """The body of the top-level moov box of the ISO base media file at ``path`` (without its
+    8- or 16-byte header), or None when the top-level boxes cannot be followed to a whole one of
+    at most :data:`_MAX_MOOV_BYTES`, or the file cannot be read again."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            for at, length, header, kind in _top_level_boxes(fh, size):
+                if length < header or at + length > size:
+                    return None
+                if kind == b"moov":
+                    if length - header > _MAX_MOOV_BYTES:
+                        return None
+                    fh.seek(at + header)
+                    return fh.read(length - header)
+    except OSError:  # a file that cannot be read again: no check, the reading goes on as before
+        return None
+    return None
+
+
+def _child_boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The (type, body) of each box in ``data``, a run of boxes; stops at one that does not fit."""
+    at = 0
+    while at + 8 <= len(data):
+        length, kind, header = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8], 8
+        if length == 1 and at + 16 <= len(data):
+            length, header = int.from_bytes(data[at + 8 : at + 16], "big"), 16
+        elif length == 0:
+            length = len(data) - at
+        if length < header or at + length > len(data):
+            return
+        yield kind, data[at + header : at + length]
+        at += length
+
+
+def _full_box_field(body: bytes, after_v0: int, after_v1: int) -> int | None:
+    """The 32-bit field of a full box (version, flags, then times of 4 bytes in version 0, 8 in
+    version 1) that starts ``after_v0`` / ``after_v1`` bytes into its body; None if cut off."""
+    if not body:
+        return None
+    at = after_v1 if body[0] == 1 else after_v0
+    return int.from_bytes(body[at : at + 4], "big") if at + 4 <= len(body) else None
+
+
+def _zero_media_timescale(path: Path, track_id: int) -> str | None:
+    """None unless the media header (mdhd) of the track ``track_id`` of the ISO base media file at
+    ``path`` declares a time scale of 0; then "" or, when the movie header (mvhd) does too, a
+    clause saying so. Reads only the moov box."""
+    moov = _moov_of(path)
+    if moov is None:
+        return None
+    movie_scale = None
+    for kind, body in _child_boxes(moov):
+        if kind == b"mvhd":
+            movie_scale = _full_box_field(body, 12, 20)
+        if kind != b"trak":
+            continue
+        boxes = dict(_child_boxes(body))
+        tkhd, mdia = boxes.get(b"tkhd"), boxes.get(b"mdia")
+        if tkhd is None or mdia is None or _full_box_field(tkhd, 12, 20) != track_id:
+            continue
+        mdhd = dict(_child_boxes(mdia)).get(b"mdhd")
+        if mdhd is None or _full_box_field(mdhd, 12, 20) != 0:
+            return None
+        return " (and the movie header, mvhd, a time scale of 0 too)" if movie_scale == 0 else ""
+    return None
 
 
 def _no_frames(path: Path, why: str = "") -> VideoError:
@@ -475,6 +560,16 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     candidates = _moving_pictures(container)
     best = container.streams.best("video")
     stream = best if best is not None and best in candidates else candidates[0]
+    if container.format.name == _ISO_FORMAT and (stream.time_base is None or stream.time_base.denominator <= 1000):
+        # FFmpeg reads a media header (mdhd) time scale of 0 as 1 tick per second (or the movie
+        # header's): 12 frames at 10 fps were read as 1 frame of 1/1024 fps, or as 2 at [0, 1024] s.
+        # Only a stream of such a coarse time unit has its moov box read, to keep ordinary files cheap.
+        zero = _zero_media_timescale(Path(container.name), stream.id)
+        if zero is not None:
+            raise VideoError(
+                f"{container.name}: the MP4's media header (mdhd box) gives the video track (ID {stream.id}) a "
+                f"time scale of 0{zero}, so no frame times can be read from it (FFmpeg would invent them)"
+            )
     if container.format.name in _RAW_FORMATS and not stream.codec_context.framerate:
         # FFmpeg's raw reader times the frames at its default 25 fps (its average rate and, for
         # some codecs, the frame times): a rate no part of the file gave
