@@ -175,15 +175,30 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _debug_format() -> str | None:
+    """The format of the main process's first root handler when its root logger is at DEBUG
+    (``camerabench -v``), else None: a spawned worker starts with no logging set up, so its debug
+    lines (a method's decisions) were lost while its warnings reached stderr through logging's
+    last resort."""
+    root = logging.getLogger()
+    if root.level > logging.DEBUG or root.level == logging.NOTSET or not root.handlers:
+        return None
+    formatter = root.handlers[0].formatter
+    return formatter._fmt if formatter is not None and formatter._fmt else "%(levelname)s %(name)s: %(message)s"
+
+
 def _worker_main(
     conn: Connection,
     parent_pid: int,
     init: Callable[..., None],
     init_args: tuple[Any, ...],
     job_fn: Callable[..., Any],
+    debug_format: str | None = None,
 ) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if debug_format is not None:  # the main process logs at DEBUG: so does the worker, to stderr
+        logging.basicConfig(level=logging.DEBUG, format=debug_format)
     try:
         init(*init_args)
     except STOPS:
@@ -255,7 +270,7 @@ def run_in_workers(
             raise CameraBenchError(
                 f"{what}: could not start worker process {len(live) + 1} of {workers} ({exc}); use fewer workers"
             ) from exc
-        args = (child_conn, os.getpid(), init, init_args, job_fn)
+        args = (child_conn, os.getpid(), init, init_args, job_fn, _debug_format())
         process = ctx.Process(target=_worker_main, args=args, name=f"camerabench-worker-{len(live)}")
         try:
             process.start()

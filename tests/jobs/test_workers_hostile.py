@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import logging
 import os
 import signal
 import socket
@@ -47,6 +48,15 @@ class NeedsTwo(Exception):
 
 def noop(*args):
     pass
+
+
+def logs(x):
+    import logging
+
+    log = logging.getLogger("camerabench.test_worker_logging")
+    log.debug("debug line of job %d", x)
+    log.info("info line of job %d", x)
+    return x
 
 
 def job(kind, x):
@@ -246,3 +256,32 @@ def test_sigterm_turned_into_system_exit_by_a_library_still_exits_143() -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert exc.value.code == 128 + signal.SIGTERM
+
+
+@pytest.mark.parametrize("level", [logging.DEBUG, logging.INFO])
+def test_workers_log_debug_lines_when_the_main_process_does(
+    level: int, jobs_module: ModuleType, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``camerabench -v`` (red team R50): a spawned worker started with no logging set up, so a
+    method's debug lines (``fast``'s decisions per frame pair) were lost while the main process
+    logged at DEBUG; its warnings reached stderr through logging's last resort. Below DEBUG the
+    workers stay quiet as before."""
+    root = logging.getLogger()
+    handlers, old_level = list(root.handlers), root.level
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("W50 %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+    root.setLevel(level)
+    try:
+        done = sorted(d.result for d in run_in_workers([(1,), (2,)], 2, jobs_module.noop, (), jobs_module.logs, "w"))
+    finally:
+        root.handlers = handlers
+        root.setLevel(old_level)
+    assert done == [1, 2]
+    err = capfd.readouterr().err
+    for x in (1, 2):
+        shown = [
+            f"W50 DEBUG camerabench.test_worker_logging: debug line of job {x}",
+            f"W50 INFO camerabench.test_worker_logging: info line of job {x}",
+        ]
+        assert all((line in err) == (level == logging.DEBUG) for line in shown)
