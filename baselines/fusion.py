@@ -134,6 +134,7 @@ from numpy.typing import NDArray
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult, dataset_video_name
 from camerabench.baselines.options import MethodOptions, option
 from camerabench.crossfit import (
+    binary_values,
     clip_names,
     content_prints,
     held_out_videos,
@@ -497,6 +498,48 @@ def _features(
     return np.hstack(cols)
 
 
+def _sample_primitives(primitives: Sequence[str], name: str) -> list[str]:
+    """``primitives`` (one stem per sample) as a list; a str was iterated by character."""
+    if isinstance(primitives, str):
+        raise ValueError(f"{name} must be a sequence of primitive stems, one per sample, not the string {primitives!r}")
+    return list(primitives)
+
+
+def _sample_scores(scores: NDArray[np.float64], n: int, k: int | None) -> NDArray[np.float64]:
+    """(n, k) input scores (k: the stack's number of inputs, None when fitting one).
+
+    A 1-D array is one row per sample of one input, or ``n * k`` scores row by row.
+
+    Raises:
+        ValueError: another shape, or an infinite score: NaN is a failed input (documented), an
+            infinite score has no standardised value (score files refuse one when read).
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim == 1 and s.size == n * (k or 1):
+        s = s.reshape(n, k or 1)
+    if s.ndim != 2 or s.shape[0] != n or (k is not None and s.shape[1] != k):
+        raise ValueError(
+            f"scores must be (N, k): one row per sample ({n}, one primitive each), one column per input "
+            f"({k or 'any'}), got shape {np.shape(scores)}"
+        )
+    inf = np.argwhere(np.isinf(s))
+    if inf.size:
+        i, j = (int(x) for x in inf[0])
+        raise ValueError(
+            f"scores: sample {i}, input {j} is {s[i, j]}: scores must be finite (NaN where an input failed)"
+        )
+    return s
+
+
+def _sample_labels(labels: NDArray[np.bool_], n: int) -> NDArray[np.bool_]:
+    """(n,) labels as booleans (:func:`~camerabench.crossfit.binary_values`: "No" or NaN cast to bool
+    was a positive)."""
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"labels must be (N,) = ({n},): one per sample, got shape {y.shape}")
+    return binary_values(y, "labels")
+
+
 @dataclass(frozen=True)
 class SharedStack:
     """One fitted stack: the standardisation, the chosen model and its coefficients.
@@ -527,14 +570,22 @@ class SharedStack:
         return self.variant == "interactions"
 
     def probabilities(self, primitives: Sequence[str], scores: NDArray[np.float64]) -> NDArray[np.float64]:
-        """P(yes) of samples: (N,) primitive stems and (N, k) each input's score (NaN = failed)."""
+        """P(yes) of samples: (N,) primitive stems and (N, k) each input's score (NaN = failed).
+
+        Raises:
+            ValueError: ``primitives`` a string, or ``scores`` not (N, k) (k: the inputs the
+                stack was fitted on) or holding an infinite score.
+            KeyError: a primitive the stack was not fitted on.
+        """
+        primitives = _sample_primitives(primitives, "primitives")
+        k = len(self.standardiser[0]) if self.standardiser else None
+        s = _sample_scores(scores, len(primitives), k)
         if self.kind == "constant":
             return np.full(len(primitives), float(self.p))
         missing = sorted(set(primitives) - set(self.primitives))
         if missing:
             raise KeyError(f"fusion stack has no primitive {missing[0]!r}")
         prim = np.array([self.primitives.index(p) for p in primitives], dtype=np.int64)
-        s = np.asarray(scores, dtype=np.float64).reshape(len(prim), -1)
         x = _features(prim, s, np.array(self.standardiser), self.interactions)
         logit = x @ np.array(self.coef) + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700))), dtype=np.float64)
@@ -851,12 +902,19 @@ def fit_shared_stack(
         inner_repeats: repetitions of the inner K-fold split.
 
     Raises:
-        ValueError: a sample no input scored (all NaN).
+        ValueError: a sample no input scored (all NaN); ``primitive_of`` a string; ``scores``,
+            ``labels`` or ``videos`` not one row per sample; an infinite score (NaN is a failed
+            input); labels other than booleans or 0/1 (the message names the first).
     """
+    primitive_of = _sample_primitives(primitive_of, "primitive_of")
+    n = len(primitive_of)
+    s = _sample_scores(scores, n, None)
+    y = _sample_labels(labels, n)
+    if isinstance(videos, str) or len(videos) != n:
+        got = f"the string {videos!r}" if isinstance(videos, str) else f"{len(videos)}"
+        raise ValueError(f"videos must be one video name per sample ({n}), got {got}")
     primitives = sorted(set(primitive_of))
     prim = np.array([primitives.index(p) for p in primitive_of], dtype=np.int64)
-    s = np.asarray(scores, dtype=np.float64).reshape(len(prim), -1)
-    y = np.asarray(labels, dtype=bool)
     blank = np.isnan(s).all(axis=1)
     if blank.any():
         # its features are the same for every such sample of the primitive: it only teaches the prior

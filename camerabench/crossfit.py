@@ -19,9 +19,13 @@ import logging
 import numbers
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from camerabench.errors import CameraBenchError, FileFormatError
 
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 _SHOWN = 3
 
 __all__ = [
+    "binary_values",
     "clip_names",
     "content_prints",
     "held_out_videos",
@@ -39,6 +44,50 @@ __all__ = [
     "training_files",
     "video_folds",
 ]
+
+
+def _missing(value: object) -> bool:
+    """None, a float NaN or pandas' ``NA`` (only a loaded pandas can have made one)."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
+
+
+def binary_values(values: ArrayLike, name: str) -> NDArray[np.bool_]:
+    """``values`` (labels, ok flags) as booleans: they must be booleans or the numbers 0 and 1. The
+    one check of binary labels and flags: AP, calibration, VQA, failure policies and fusion all use it.
+
+    Accepted: numpy or Python booleans, 0/1 integers or floats (in a numeric array or an object
+    array, such as a pandas column), a pandas ``boolean`` column without a missing value.
+
+    Raises:
+        ValueError: any other value (``"No"``, ``"failed"``, 2, 0.5, NaN, None, ``pd.NA``): cast to
+            bool it would silently be True. The message names ``name``, the first bad value and
+            its position.
+
+    >>> binary_values([1, 0.0, True], "labels").tolist()
+    [True, False, True]
+    """
+    a = np.asarray(values)
+    if a.dtype == np.bool_:
+        return a
+    if a.dtype.kind in "iuf":
+        good = (a == 0) | (a == 1)
+    elif a.dtype == object:
+        numbers = (bool, int, float, np.bool_, np.integer, np.floating)
+        good = np.array([isinstance(v, numbers) and v in (0, 1) for v in a.flat], dtype=bool).reshape(a.shape)
+    else:
+        good = np.zeros(a.shape, dtype=bool)
+    if not good.all():
+        at = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(~good.ravel())[0]), a.shape))
+        value = a[at].item() if isinstance(a[at], np.generic) else a[at]
+        where = f"position {at[0]}" if len(at) == 1 else f"position {at}" if at else "the value"
+        what = f"a missing value ({value!r})" if _missing(value) else f"{value!r}"
+        raise ValueError(
+            f"{name} must be booleans (or 0 and 1): {where} is {what} (cast to bool it would silently be True)"
+        )
+    return a.astype(np.float64).astype(bool) if a.dtype == object else a.astype(bool)
 
 
 class _FoldArgumentError(CameraBenchError, ValueError):

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from camerabench.crossfit import binary_values
 from camerabench.eval.failed import FailedPolicy, apply_failed_policy, lowest_scores
 from camerabench.eval.results import BinaryCI, PairedTest
 
@@ -61,24 +62,13 @@ def _one_class(labels: NDArray[np.bool_]) -> bool:
 
 
 def _binary_labels(labels: ArrayLike) -> NDArray[np.bool_]:
-    """``labels`` as booleans: they must be booleans or the numbers 0 and 1.
+    """``labels`` as booleans (:func:`~camerabench.crossfit.binary_values`).
 
     Raises:
-        ValueError: any other label (``"No"``, 2, -1, 0.5, NaN): casting it to bool would
-            silently make it a positive.
+        ValueError: any label but a boolean or 0/1 (``"No"``, 2, -1, 0.5, NaN, ``pd.NA``): casting
+            it to bool would silently make it a positive. The message names its position.
     """
-    y = np.asarray(labels)
-    if y.dtype == np.bool_:
-        return y
-    if y.size == 0:
-        return y.astype(bool)
-    if y.dtype == object and all(isinstance(v, bool | int | float | np.bool_ | np.number) for v in y.flat):
-        y = y.astype(np.float64)  # Python or numpy bools and numbers in an object array (a pandas column)
-    if y.dtype.kind not in "iuf" or not np.isin(y, (0, 1)).all():
-        # examples by their text: np.unique of an object array holding None and numbers cannot sort them
-        bad = sorted({repr(v) for v in y.ravel().tolist() if isinstance(v, str) or v not in (0, 1)})
-        raise ValueError(f"labels must be booleans or 0/1, got values such as {', '.join(bad[:5])}")
-    return y.astype(bool)
+    return binary_values(labels, "labels")
 
 
 def _as_arrays(labels: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
@@ -168,7 +158,8 @@ def resolve_failed(
 
     Args:
         scores: (N,) scores; entries where ``ok`` is False are ignored (may be NaN).
-        ok: (N,) True where the method produced a score.
+        ok: (N,) True where the method produced a score: booleans or 0/1 (not the status
+            strings of :class:`PrimitiveSamples`: use its ``ok``).
         policy: ``"lowest"``: failed samples get a score strictly below every successful one
             (they tie with each other at the bottom of the ranking); ``"drop"``: they are removed.
 
@@ -176,14 +167,15 @@ def resolve_failed(
         ``(scores, keep)``: finite scores for every sample and the mask of samples to evaluate.
 
     Raises:
-        ValueError: an ok sample whose score is not finite. Score files refuse one when read;
+        ValueError: ``ok`` flags that are not booleans or 0/1 (``"failed"``, NaN), naming the
+            first; an ok sample whose score is not finite. Score files refuse one when read;
             +-inf here was ranked as an extreme score when the primitive had a failure (the
             scores became ranks) and refused without one.
 
     >>> resolve_failed([0.5, float("nan"), 0.2], [True, False, True], "lowest")[0].tolist()
     [0.5, -0.8, 0.2]
     """
-    s, ok_mask = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    s, ok_mask = np.asarray(scores, dtype=np.float64), binary_values(ok, "ok")
     if s.shape == ok_mask.shape and np.isinf(s[ok_mask]).any():
         bad = sorted({float(v) for v in s[ok_mask] if np.isinf(v)})
         raise ValueError(f"a scored sample has the score {bad[0]}: scores must be finite (NaN only where failed)")
@@ -532,7 +524,16 @@ def mean_ignoring_nan(values: Sequence[float]) -> float:
     """Unweighted mean of the defined (not NaN) values; NaN if none is defined.
 
     An infinite value is not left out: it makes the mean infinite.
+
+    Raises:
+        ValueError: a value that is not a number (None, a string): NaN is how an undefined value
+            is written; None became NaN and was silently left out.
     """
+    raw = np.asarray(values)
+    if raw.dtype.kind not in "biuf":
+        bad = next((i for i, v in enumerate(raw.flat) if not isinstance(v, int | float | np.bool_ | np.number)), None)
+        if bad is not None:
+            raise ValueError(f"values must be numbers (NaN where undefined): position {bad} is {raw.flat[bad]!r}")
     arr = np.asarray(values, dtype=np.float64)
     arr = arr[~np.isnan(arr)]
     return float(arr.mean()) if arr.size else math.nan

@@ -62,6 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.crossfit import (
+    binary_values,
     clip_names,
     content_prints,
     held_out_videos,
@@ -216,9 +217,15 @@ class CalibrationMap:
 
     @classmethod
     def fit(cls, kind: str, scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> CalibrationMap:
-        """Fit a map of ``kind`` to (N,) scores and (N,) boolean labels."""
+        """Fit a map of ``kind`` to (N,) scores and (N,) boolean labels.
+
+        Raises:
+            ValueError: labels that are not booleans or 0/1 (:func:`~camerabench.crossfit.binary_values`:
+                ``"No"`` or NaN cast to bool was a positive), scores and labels of other lengths
+                or none, a score that is not finite, or an unknown ``kind``.
+        """
         scores = np.asarray(scores, dtype=np.float64)
-        labels = np.asarray(labels, dtype=bool)
+        labels = binary_values(labels, "labels")
         n, n_pos = len(labels), int(labels.sum())
         if n == 0 or len(scores) != n:
             raise ValueError(f"a calibration map needs scores and labels of one length >= 1, got {len(scores)} and {n}")
@@ -531,10 +538,7 @@ def _checked_samples(
             f"{y.shape}, {s.shape} and {len(v)}"
         )
     # 2 or 0.5 as a label was a positive of its own kind: np.sum counted 0.5, astype(bool) True
-    if y.dtype != np.bool_ and not (np.isin(y, (0, 1)).all() and y.dtype.kind in "iuf"):
-        raise ValueError(
-            f"calibration samples of {name}: labels must be booleans (or 0 and 1), got {_show(y.tolist())}"
-        )
+    y = binary_values(y, f"calibration samples of {name}: labels")
     if s.dtype.kind not in "iuf" or s.dtype.kind == "b":
         raise ValueError(f"calibration samples of {name}: scores must be numbers, got dtype {s.dtype}")
     s = s.astype(np.float64)
@@ -545,7 +549,7 @@ def _checked_samples(
             f"{float(s[bad][0])!r} on {v[int(np.flatnonzero(bad)[0])]}): a score -> P(yes) map is fitted on "
             "finite scores"
         )
-    return y.astype(bool), s, v
+    return y, s, v
 
 
 def fit_calibration(
@@ -572,7 +576,8 @@ def fit_calibration(
             here, on every primitive's samples); a key that is not a primitive name
             (:class:`~camerabench.taxonomy.Primitive` value, e.g. ``Pan_Left``: the message names
             the closest one); labels, scores and videos
-            of different lengths; labels other than booleans (or 0 and 1); scores that are not
+            of different lengths; labels other than booleans or 0/1 (as
+            :func:`~camerabench.eval.ap.average_precision` accepts them, in an object column too); scores that are not
             finite (NaN or infinite). The message names the primitive.
 
     More folds than videos are one fold per video (leave one video out), with a warning.

@@ -28,7 +28,15 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["FAILED_POLICIES", "FailedPolicy", "apply_failed_policy", "check_failed_policy", "lowest_scores"]
+from camerabench.crossfit import binary_values
+
+__all__ = [
+    "FAILED_POLICIES",
+    "FailedPolicy",
+    "apply_failed_policy",
+    "check_failed_policy",
+    "lowest_scores",
+]
 
 FailedPolicy = Literal["lowest", "drop"]
 
@@ -51,8 +59,8 @@ def apply_failed_policy(ok: ArrayLike, policy: str) -> NDArray[np.bool_]:
     """Which units are evaluated under ``policy``.
 
     Args:
-        ok: (N,) or (N, K) True where the method produced an output; a unit is one row (one
-            sample, or one VQA pair of 4 cells).
+        ok: (N,) or (N, K) True where the method produced an output (booleans or 0/1, see
+            :func:`~camerabench.crossfit.binary_values`); a unit is one row (one sample, or one VQA pair of 4 cells).
         policy: ``"lowest"`` keeps every unit (the caller scores failed entries as the worst
             outcome); ``"drop"`` keeps the units whose entries are all ok.
 
@@ -60,9 +68,10 @@ def apply_failed_policy(ok: ArrayLike, policy: str) -> NDArray[np.bool_]:
         (N,) mask of the units to evaluate.
 
     Raises:
-        ValueError: unknown policy.
+        ValueError: unknown policy, or ``ok`` flags that are not booleans or 0/1 (a status
+            string such as ``"failed"`` or a NaN flag).
     """
-    mask = np.asarray(ok, dtype=bool)
+    mask = binary_values(ok, "ok")
     if mask.ndim == 0:
         raise ValueError("ok must have one row per unit")
     if check_failed_policy(policy) == "lowest":
@@ -81,10 +90,11 @@ def lowest_scores(scores: ArrayLike, ok: ArrayLike) -> NDArray[np.float64]:
     replaced by their dense ranks (1 for the lowest; order and ties kept) and failures get 0.
 
     Raises:
-        ValueError: ``scores`` and ``ok`` of different shapes, or a NaN score where ``ok``.
+        ValueError: ``scores`` and ``ok`` of different shapes, a NaN score where ``ok``, or
+            ``ok`` flags that are not booleans or 0/1 (:func:`~camerabench.crossfit.binary_values`).
     """
     s = np.asarray(scores, dtype=np.float64).copy()
-    ok_mask = np.asarray(ok, dtype=bool)
+    ok_mask = binary_values(ok, "ok")
     if s.shape != ok_mask.shape:
         raise ValueError(f"scores and ok must have one shape, got {s.shape} and {ok_mask.shape}")
     if np.isnan(s[ok_mask]).any():

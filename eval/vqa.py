@@ -53,6 +53,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.crossfit import binary_values
 from camerabench.eval.ap import UndefinedMetricWarning, mean_ignoring_nan
 from camerabench.eval.failed import FailedPolicy, apply_failed_policy
 from camerabench.eval.results import UNANSWERABLE_KEY, RetrievalResult, RetrievalScores, VQAResult, VQAScores
@@ -113,7 +114,9 @@ def _check_cells(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> None:
     """(P, 4) scores and (P, 4) ok mask, with a number in every ok cell.
 
     Raises:
-        ValueError: other shapes, or an ok cell whose score is NaN (a failure must be marked
+        ValueError: other shapes, ``ok`` flags that are not booleans or 0/1 (raised before, by
+            :func:`~camerabench.crossfit.binary_values`: a status string such as ``"failed"``
+            cast to bool was a success), or an ok cell whose score is NaN (a failure must be marked
             as one, not counted as a wrong answer by accident) or infinite (score files refuse
             one, and AP refuses it: two cells of +inf would tie and lose every comparison).
     """
@@ -133,7 +136,7 @@ def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold
             comparison with it is false, every cell would be answered wrong; +-inf: every *Yes*, or
             every *No*, would be).
     """
-    scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    scores, ok = np.asarray(scores, dtype=np.float64), binary_values(ok, "ok")
     _check_cells(scores, ok)
     if math.isnan(yes_threshold):
         raise ValueError("the VQA yes threshold is NaN: no score is above or below it")
@@ -162,7 +165,7 @@ def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> Retr
     Raises:
         ValueError: see :func:`_check_cells`.
     """
-    scores, ok = np.asarray(scores, dtype=np.float64), np.asarray(ok, dtype=bool)
+    scores, ok = np.asarray(scores, dtype=np.float64), binary_values(ok, "ok")
     _check_cells(scores, ok)
 
     def gt(a: int, b: int) -> NDArray[np.bool_]:
