@@ -173,12 +173,17 @@ def focal_from_fov(width_px: int, fov_deg: float) -> float:
 
     Raises:
         ValueError: ``fov_deg`` is not in (0, 180) (a pinhole camera sees less than a half
-            space: 0 gave a division by zero, 180 a focal length of 1e-14 px) or ``width_px``
-            is not positive.
+            space: 0 gave a division by zero, 180 a focal length of 1e-14 px), ``width_px`` is
+            not a real number (a string, a bool) or not positive and finite.
     """
     if not _is_real(fov_deg) or not 0.0 < float(fov_deg) < 180.0:  # NaN fails too
         raise ValueError(f"field of view must be between 0 and 180 degrees (a pinhole camera), got {fov_deg}")
-    if not _is_real(width_px) or not 0 < width_px < np.inf:  # an infinite width gave an infinite focal length
+    if not _is_real(width_px):  # "640" was "must be positive and finite, got 640 px"
+        raise ValueError(
+            f"image width must be positive and finite, got {width_px!r} ({type(width_px).__name__}): "
+            "not a number of pixels"
+        )
+    if not 0 < width_px < np.inf:  # an infinite width gave an infinite focal length
         raise ValueError(f"image width must be positive and finite, got {width_px} px")
     return 0.5 * width_px / float(np.tan(np.deg2rad(fov_deg) / 2))
 
@@ -267,7 +272,9 @@ def interpolate_poses(
     Raises:
         ValueError: no known frame, known times that are not finite and strictly increasing (two
             frames at one time gave NaN poses through a division by zero), poses or intrinsics
-            that do not match the times, a focal length (fx or fy) that is not positive and finite,
+            that do not match the times, a known pose that is not a rigid camera pose
+            (:func:`pose_issue`: a rotation block that is no rotation, a bottom row other than
+            ``[0, 0, 0, 1]``, a non-finite value), a focal length (fx or fy) that is not positive and finite,
             or query times that are not a 1-D array of finite numbers.
 
     Example:
@@ -345,6 +352,12 @@ def _check_interpolation(
             f"known times must be strictly increasing: time {i} is {known[i]:g} after {known[i - 1]:g} "
             "(two poses at one time cannot be interpolated between)"
         )
+    # Slerp reads any matrix as its nearest rotation: between I and 2I it gave I at t = 0.5, yet 2I
+    # at t = 1 (a known pose is returned as it is); the checks every pose reader makes.
+    issue = pose_issue(Trajectory(c2w, None, known))
+    if issue is not None:
+        frame, problem = issue
+        raise ValueError(f"known frame {frame}: {problem}: poses are interpolated between rigid camera poses only")
     if query.ndim != 1:  # a (M, 1) column indexed the poses as a 4-D array
         raise ValueError(f"query_times must be a 1-D array, got shape {query.shape}")
     if not np.isfinite(query).all():

@@ -638,6 +638,14 @@ def pose_array_to_c2w(poses: NDArray[np.float64], world_to_camera: bool) -> NDAr
     from scipy.spatial.transform import Rotation
 
     poses = np.asarray(poses, dtype=np.float64)
+    if poses.ndim != 2 or poses.shape[1] != 7:  # a single (7,) row gave a bare IndexError
+        raise ValueError(f"pose rows must be an (N, 7) array of [tx ty tz qx qy qz qw], got shape {poses.shape}")
+    # scipy silently normalised a quaternion of norm 2 (read_pose_array refuses it: the same rule)
+    off = np.abs(np.linalg.norm(poses[:, 3:7], axis=1) - 1.0) > QUATERNION_NORM_TOLERANCE
+    if off.any():
+        i = int(np.argmax(off))
+        problem = _quaternion_norm_problem(float(np.linalg.norm(poses[i, 3:7])))
+        raise ValueError(f"pose row {i}: {problem} (tolerance {QUATERNION_NORM_TOLERANCE:g}): not a rotation")
     mats = np.tile(np.eye(4), (len(poses), 1, 1))
     mats[:, :3, :3] = Rotation.from_quat(poses[:, 3:7]).as_matrix()
     mats[:, :3, 3] = poses[:, :3]
@@ -1364,7 +1372,13 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         times = _colmap_frame_times(folder, names)
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
-    return _trajectory(folder, c2w, np.stack(intrinsic), times, meta)
+    traj = _trajectory(folder, c2w, np.stack(intrinsic), times, meta)
+    # the checks every other reader makes (read_colmap_model is also called on its own)
+    issue = pose_issue(traj)
+    if issue is not None:
+        frame, problem = issue
+        raise FileFormatError(folder, problem if frame is None else f"image {names[frame]} (frame {frame}): {problem}")
+    return traj
 
 
 def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int] = (320, 192)) -> None:

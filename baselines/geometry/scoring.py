@@ -19,8 +19,10 @@ trajectory's units) when the method knows it — then a translation of 0.1 means
 way to the scene", which is comparable across videos and with rotation in radians (both move
 the image by about that fraction of the focal length). Without it the total camera path length
 is used and :attr:`MotionSeries.translation_unit` says so. A camera centre that moves by no more
-than noise (:func:`translation_noise_floor`) does not move: its translation is zero, not float32
-rounding blown up to a unit path.
+than noise (:func:`translation_noise_floor`: rounding, measured for float32 and float64 poses) does
+not move: its translation is zero, not float32 rounding blown up to a unit path. Positions far from
+the world origin (UTM, ECEF) are fine in float64: translation is taken relative to the first camera
+centre before any other arithmetic, and float64 poses 6e6 from the origin wander by nanometres.
 
 :func:`decompose` refuses (``PredictionError``) what is no rigid camera path
 (:func:`camerabench.trajectory.pose_problem`): a reflection or a scaled rotation, timestamps out
@@ -80,6 +82,7 @@ __all__ = [
     "default_scores",
     "get_scorer",
     "max_drawup",
+    "stored_as_float32",
     "trajectory_scores",
     "translation_noise_floor",
     "zoom_unknown_reason",
@@ -150,12 +153,21 @@ class MotionSeries:
 
 
 #: Camera-centre displacement, relative to the largest camera-centre coordinate, that is rounding
-#: noise, not motion. Measured with rotation-only trajectories (2-300 poses, centres 1e-3 to 1e6
-#: from the world origin, pans up to 720 deg) stored as float32 world-to-camera matrices or
-#: float32 ``[t, q_xyzw]`` rows (MegaSaM / DROID-SLAM ``poses.npy``) and turned back into
-#: camera-to-world poses: the centre then wanders by at most 2.7e-7 of its coordinates; the floor
-#: is 37 times that.
+#: noise, not motion, in a trajectory that went through float32 (:func:`stored_as_float32`).
+#: Measured with rotation-only trajectories (2-300 poses, centres 1e-3 to 1e6 from the world
+#: origin, pans up to 720 deg) stored as float32 world-to-camera matrices or float32
+#: ``[t, q_xyzw]`` rows (MegaSaM / DROID-SLAM ``poses.npy``) and turned back into camera-to-world
+#: poses: the centre then wanders by at most 2.7e-7 of its coordinates; the floor is 37 times that.
 TRANSLATION_NOISE_RELATIVE = 1e-5
+
+#: The same for a trajectory whose numbers are float64 throughout (text files: TUM, KITTI,
+#: COLMAP; float64 arrays). Measured as above (2-300 poses, centres 1e-3 to 1e7 from the origin,
+#: pans of 10 to 720 deg, float64 world-to-camera matrices and ``[t, q_xyzw]`` rows turned back
+#: into camera-to-world poses): the centre wanders by at most 7.2 float64 epsilons (1.6e-15) of
+#: its coordinates; the floor is 256 epsilons (5.7e-14, 36 times that). UTM (5.4e6 m) or ECEF
+#: (6.4e6 m) coordinates then have a floor of 0.3 to 0.4 nanometres, where the float32 one would
+#: be 54 to 64 m and hide any camera move.
+TRANSLATION_NOISE_RELATIVE_FLOAT64 = 256 * float(np.finfo(np.float64).eps)
 
 #: Camera-centre displacement (trajectory units) that is no motion when the trajectory has no
 #: scene depth. The scale-free formats read here are metric (TUM, KITTI, CUT3R) or normalised to
@@ -164,15 +176,48 @@ TRANSLATION_NOISE_RELATIVE = 1e-5
 #: divided by its own path length and reads as a full-size move.
 TRANSLATION_NOISE_ABSOLUTE = 1e-6
 
+#: How far (in float64 epsilons of each pose's largest coordinate) a number may be from a float32
+#: for :func:`stored_as_float32` to count it as one: inverting a camera-to-world pose in float64
+#: moves its entries by a few epsilons; a float64 number that is not a float32 is typically
+#: 1e7 epsilons (a quarter of a float32 step) from the nearest one.
+_FLOAT32_MATCH_EPS = 64
+
+
+def _all_float32(values: NDArray[np.float64]) -> bool:
+    """Whether every (N, 3) row of ``values`` is float32 numbers, up to float64 arithmetic on them."""
+    if not np.abs(values).max() <= np.finfo(np.float32).max:  # beyond float32's range
+        return False
+    rounded = values.astype(np.float32).astype(np.float64)
+    scale = np.abs(values).max(axis=1, keepdims=True)
+    tolerance = _FLOAT32_MATCH_EPS * float(np.finfo(np.float64).eps) * scale
+    return bool((np.abs(values - rounded) <= tolerance).all())
+
+
+def stored_as_float32(traj: Trajectory) -> bool:
+    """Whether ``traj``'s camera positions went through float32: its camera centres, or the
+    translations of its world-to-camera poses, are float32 numbers (to a few float64 roundings).
+
+    MegaSaM and CUT3R ``.npz`` files and float32 ``poses.npy`` rows give such trajectories. A
+    float64 trajectory whose coordinates all happen to be float32 numbers (whole metres, or
+    multiples of 1/32 m around 5e5) cannot be told from one and is counted as float32.
+    """
+    c2w = traj.cam_c2w
+    if _all_float32(c2w[:, :3, 3]):
+        return True
+    return _all_float32(np.asarray(np.linalg.inv(c2w)[:, :3, 3], dtype=np.float64))
+
 
 def translation_noise_floor(traj: Trajectory) -> float:
     """Largest camera-centre displacement (trajectory units) of ``traj`` that is noise, not motion.
 
-    :data:`TRANSLATION_NOISE_RELATIVE` of the largest centre coordinate (float32 rounding of
-    poses far from the world origin), and without a scene depth at least
-    :data:`TRANSLATION_NOISE_ABSOLUTE`.
+    A fraction of the largest centre coordinate: :data:`TRANSLATION_NOISE_RELATIVE` when the
+    positions went through float32 (:func:`stored_as_float32`: rounding of poses far from the
+    world origin), :data:`TRANSLATION_NOISE_RELATIVE_FLOAT64` otherwise; without a scene depth at
+    least :data:`TRANSLATION_NOISE_ABSOLUTE`. Expects finite poses with rotation blocks
+    (:func:`camerabench.trajectory.pose_problem` None), as :func:`decompose` checks first.
     """
-    floor = TRANSLATION_NOISE_RELATIVE * float(np.abs(traj.positions).max())
+    relative = TRANSLATION_NOISE_RELATIVE if stored_as_float32(traj) else TRANSLATION_NOISE_RELATIVE_FLOAT64
+    floor = relative * float(np.abs(traj.positions).max())
     if traj.meta.get(META_SCENE_DEPTH) is None:
         floor = max(floor, TRANSLATION_NOISE_ABSOLUTE)
     return floor
