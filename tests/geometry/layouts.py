@@ -69,6 +69,35 @@ def _smooth_texture(rng: np.random.Generator, shape: tuple[int, int], sigma: flo
     return ((noise - noise.min()) / (noise.max() - noise.min()) * (hi - lo) + lo).astype(np.float32)
 
 
+def seen_turning(pts: NDArray[np.float64], k: NDArray[np.float64], rotvec_deg: Sequence[float], zoom: float) -> NDArray:
+    """Where a camera ``k`` turning ``rotvec_deg`` (degrees, camera axes) and zooming ``zoom`` sees
+    the (M, 2) pixels ``pts`` of a still scene."""
+    k_b = k.copy()
+    k_b[:2, :2] *= zoom
+    rays = np.c_[pts, np.ones(len(pts))] @ np.linalg.inv(k).T
+    seen = rays @ Rotation.from_rotvec(np.deg2rad(rotvec_deg)).as_matrix().T @ k_b.T
+    return seen[:, :2] / seen[:, 2:]
+
+
+def _panned(texture: NDArray, k: NDArray[np.float64], pan_deg: float, size: tuple[int, int]) -> NDArray:
+    """What a camera ``k`` turned ``pan_deg`` about its vertical axis sees of a flat ``texture``
+    that starts half a frame left of the unturned view (borders reflected)."""
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    pixels = np.stack([xs, ys, np.ones_like(xs)], -1).reshape(-1, 3)
+    turn = k @ Rotation.from_rotvec([0.0, np.deg2rad(pan_deg), 0.0]).as_matrix() @ np.linalg.inv(k)
+    src = pixels @ np.linalg.inv(turn).T
+    map_x = (src[:, 0] / src[:, 2] + width / 2).reshape(height, width).astype(np.float32)
+    map_y = (src[:, 1] / src[:, 2]).reshape(height, width).astype(np.float32)
+    return cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def _grey_rgb(img: NDArray, rng: np.random.Generator) -> NDArray[np.uint8]:
+    """A grey picture with sensor grain (sigma 2 grey levels) as an (H, W, 3) uint8 RGB frame."""
+    img = img + rng.normal(0.0, 2.0, img.shape)
+    return np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, 2)
+
+
 def desk_with_pushed_blocks(
     offsets: Sequence[int],
     k: NDArray[np.float64],
@@ -86,22 +115,46 @@ def desk_with_pushed_blocks(
     rng = np.random.default_rng(seed)
     texture = _smooth_texture(rng, (height, 2 * width), *desk)
     block = _smooth_texture(rng, (50, 50), 1.0, 20, 235)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    pixels = np.stack([xs, ys, np.ones_like(xs)], -1).reshape(-1, 3)
     frames = []
     for i, step in enumerate(offsets):
-        turn = k @ Rotation.from_rotvec([0.0, np.deg2rad(pan_deg * i), 0.0]).as_matrix() @ np.linalg.inv(k)
-        src = pixels @ np.linalg.inv(turn).T
-        map_x = (src[:, 0] / src[:, 2] + width / 2).reshape(height, width).astype(np.float32)
-        map_y = (src[:, 1] / src[:, 2]).reshape(height, width).astype(np.float32)
-        img = cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        img = _panned(texture, k, pan_deg * i, size)
         for x0, y0, dx, dy in ((180, 120, 5, 0), (240, 60, -1, 6)):  # pushed right; pushed down
             x, y = x0 + dx * step, y0 + dy * step
             h, w = img[y : y + 50, x : x + 50].shape
             img[y : y + h, x : x + w] = block[:h, :w]
-        img = img + rng.normal(0.0, 2.0, img.shape)
-        frames.append(np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, 2))
+        frames.append(_grey_rgb(img, rng))
     return np.stack(frames)
+
+
+def desk_with_turned_sheet(
+    frames: int,
+    k: NDArray[np.float64],
+    pan_deg: float,
+    turn_deg: float,
+    seed: int = 0,
+    size: tuple[int, int] = (320, 240),
+    desk: tuple[float, float, float] = (6.0, 90.0, 170.0),
+) -> NDArray[np.uint8]:
+    """A camera panning ``pan_deg`` a frame over a weakly textured desk (smooth, low contrast: SIFT
+    finds almost nothing on it, dense flow follows it) while a strongly textured sheet lying in its
+    upper left quarter is turned by hand ``turn_deg`` a frame about its own centre (as the paper
+    under the cube of the real ViSP desk): (N, H, W, 3) grey RGB frames seen through ``k``. The
+    sheet moves with the desk as the camera pans and turns on it besides. ``desk``: the desk
+    texture's blur (sigma, px) and grey range."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    texture = _smooth_texture(rng, (height, 2 * width), *desk)
+    sheet = _smooth_texture(rng, (70, 70), 1.0, 20, 235)
+    centre = (width / 2 + 70.0, 65.0)  # on the desk texture (which starts width / 2 left of the frame)
+    out = []
+    for i in range(frames):
+        scene = texture.copy()
+        turn = cv2.getRotationMatrix2D((35.0, 35.0), turn_deg * i, 1.0)
+        turned = cv2.warpAffine(sheet, turn, (70, 70), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        y0, x0 = int(centre[1] - 35), int(centre[0] - 35)
+        scene[y0 : y0 + 70, x0 : x0 + 70] = turned
+        out.append(_grey_rgb(_panned(scene, k, pan_deg * i, size), rng))
+    return np.stack(out)
 
 
 def desk_zooming_out_with_pushed_blocks(

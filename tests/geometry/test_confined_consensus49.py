@@ -20,19 +20,10 @@ from scipy.spatial.transform import Rotation
 from camerabench.baselines.geometry import fast
 from camerabench.baselines.geometry.twoview import rotation_zoom_residual
 
-from .layouts import desk_with_pushed_blocks
+from .layouts import desk_with_pushed_blocks, seen_turning
 
 WIDTH, HEIGHT = 320, 240
 K = fast.intrinsic_from_fov(WIDTH, HEIGHT, 60.0)
-
-
-def _rotated(pts: np.ndarray, rotvec_deg: list[float], zoom: float) -> np.ndarray:
-    """Where a camera turning ``rotvec_deg`` and zooming ``zoom`` sees the pixels ``pts`` of a still scene."""
-    k_b = K.copy()
-    k_b[:2, :2] *= zoom
-    rays = np.c_[pts, np.ones(len(pts))] @ np.linalg.inv(K).T
-    seen = rays @ Rotation.from_rotvec(np.deg2rad(rotvec_deg)).as_matrix().T @ k_b.T
-    return seen[:, :2] / seen[:, 2:]
 
 
 def test_the_consensus_is_the_still_scene_not_the_objects_moving_in_front() -> None:
@@ -55,7 +46,7 @@ def test_the_consensus_is_the_still_scene_not_the_objects_moving_in_front() -> N
     )
     pts_a = np.r_[still, sliding, swirling]
     pts_b = np.r_[
-        _rotated(still, [0.0, 0.8, 0.0], 1.01),
+        seen_turning(still, K, [0.0, 0.8, 0.0], 1.01),
         sliding * [1.08, 1.0] + [-12.0, 5.0],
         swirled,
     ]
