@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import math
+import numbers
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -170,6 +171,48 @@ def _check_common(obj: dict[str, Any], kind: str, keys: Any = ()) -> None:
         raise ValueError(f"video must be a non-empty string, got {_show(obj.get('video'))}")
 
 
+def _values(record: Any) -> dict[str, Any]:
+    """A record's fields by name, as :meth:`from_dict` finds them in a JSON object (not copied)."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+def _score(score: Any) -> float | None:
+    """A score field as a float (None stays None): a real number, a NumPy one included
+    (``np.float32(0.5)`` is 0.5); what the reader and the constructor both accept.
+
+    Raises:
+        ValueError: not a real number (a string, a bool), or an integer too large for a float.
+    """
+    if score is None:
+        return None
+    if isinstance(score, bool) or not isinstance(score, numbers.Real):
+        raise ValueError(f"score must be a number or null, got {_show(score)}")
+    try:
+        return float(score)
+    except OverflowError:
+        raise ValueError("score is an integer too large to be a finite number") from None
+
+
+def _check_primitive(primitive: Any, question: Any) -> None:
+    """``primitive`` is None or a primitive's file stem, and the one ``question`` asks about
+    when ``question`` is a primitive's verbatim question."""
+    if primitive is None:
+        return
+    if not isinstance(primitive, str) or primitive not in _PRIMITIVE_STEMS:
+        raise ValueError(f"primitive {primitive!r} is not a primitive file stem (e.g. 'Pan_Left') or null")
+    asked = Primitive.from_question(question) if isinstance(question, str) else None
+    if asked is not None and asked.value != primitive:
+        raise ValueError(f"primitive {primitive!r} does not match the question, the {asked.value} question")
+
+
+def _index(index: Any) -> str:
+    """An answer record's ``index`` as text: a non-empty string, or an integer (a JSON number, or
+    a tool that read the index column as numbers), without white space at its ends."""
+    if isinstance(index, bool) or not isinstance(index, int | str) or not str(index).strip():
+        raise ValueError(f"index must be a non-empty string or an integer, got {_show(index)}")
+    return str(index).strip()
+
+
 @dataclass(frozen=True)
 class ScoreRecord:
     """One method's answer to one question about one video.
@@ -194,6 +237,16 @@ class ScoreRecord:
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
+        """The checks :meth:`from_dict` applies to a line of ``scores.jsonl`` (so that
+        :func:`write_scores` writes only what :func:`read_scores` reads back); a NumPy score is
+        kept as its Python float."""
+        values = _values(self)
+        _check_common(values, "score record")
+        _text(values, "question")
+        _text(values, "method")
+        _text(values, "reason", optional=True)
+        object.__setattr__(self, "score", _score(self.score))
+        _check_primitive(self.primitive, self.question)
         if self.status == "ok":
             if self.score is None or not math.isfinite(self.score):
                 raise ValueError(f"an ok score must be a finite number, got {self.score!r}")
@@ -202,8 +255,6 @@ class ScoreRecord:
                 raise ValueError("a failed record carries no score")
             if not self.reason:
                 raise ValueError("a failed record needs a reason")
-        if self.primitive is not None:
-            Primitive(self.primitive)  # raises ValueError for unknown names
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> ScoreRecord:
@@ -212,18 +263,12 @@ class ScoreRecord:
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             raise ValueError(f"score must be a number or null, got {_show(score)}")
         primitive = _text(obj, "primitive", optional=True)
-        if primitive is not None and primitive not in _PRIMITIVE_STEMS:
-            raise ValueError(f"primitive {primitive!r} is not a primitive file stem (e.g. 'Pan_Left') or null")
-        asked = Primitive.from_question(obj["question"]) if isinstance(obj.get("question"), str) else None
-        if primitive is not None and asked is not None and asked.value != primitive:
-            raise ValueError(f"primitive {primitive!r} does not match the question, the {asked.value} question")
-        if score is not None and not _is_number(score) and isinstance(score, int):
-            raise ValueError("score is an integer too large to be a finite number")
+        _check_primitive(primitive, obj.get("question"))
         return cls(
             video=obj["video"],
             question=_text(obj, "question"),
             method=_text(obj, "method"),
-            score=None if score is None else float(score),
+            score=_score(score),
             status=obj["status"],
             reason=_text(obj, "reason", optional=True),
             primitive=primitive,
@@ -242,6 +287,11 @@ class ScoreRecord:
 CAPTION_MODES: tuple[str, ...] = ("whole", "diffsw")
 
 
+def _check_caption(caption: Any) -> None:
+    if caption is not None and not isinstance(caption, str):
+        raise ValueError(f"caption must be a string or null, got {_show(caption)}")
+
+
 @dataclass(frozen=True)
 class CaptionRecord:
     """One caption of one video by one method (``caption`` is None when failed)."""
@@ -256,6 +306,15 @@ class CaptionRecord:
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
+        """The checks :meth:`from_dict` applies to a line of ``captions.jsonl`` (so that
+        :func:`write_captions` writes only what :func:`read_captions` reads back)."""
+        values = _values(self)
+        _check_common(values, "caption record")
+        _text(values, "method")
+        _check_caption(self.caption)
+        _text(values, "reason", optional=True)
+        _text(values, "question")
+        _text(values, "mode")
         if self.status == "ok" and not isinstance(self.caption, str):
             raise ValueError("an ok caption record needs a caption string")
         if self.status == "failed":
@@ -270,8 +329,7 @@ class CaptionRecord:
     def from_dict(cls, obj: dict[str, Any]) -> CaptionRecord:
         _check_common(obj, "caption record", cls.__dataclass_fields__)
         caption = obj.get("caption")
-        if caption is not None and not isinstance(caption, str):
-            raise ValueError(f"caption must be a string or null, got {_show(caption)}")
+        _check_caption(caption)
         return cls(
             video=obj["video"],
             method=_text(obj, "method"),
@@ -284,6 +342,22 @@ class CaptionRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _check_answer_fields(obj: dict[str, Any]) -> None:
+    """An answer record's version, text and status (:func:`_check_common` but for ``video``)."""
+    problem = _version_problem("answer record", obj.get("schema_version", SCHEMA_VERSION))
+    if problem:
+        raise ValueError(problem)
+    _check_text(obj, AnswerRecord.__dataclass_fields__)
+    _check_case(obj, AnswerRecord.__dataclass_fields__)
+    if obj.get("status") not in _STATUSES:
+        raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
+
+
+def _check_answer(answer: Any) -> None:
+    if answer is not None and not isinstance(answer, str):
+        raise ValueError(f"answer must be a string or null, got {_show(answer)}")
 
 
 @dataclass(frozen=True)
@@ -309,6 +383,16 @@ class AnswerRecord:
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
+        """The checks :meth:`from_dict` applies to a line of ``answers.jsonl`` (so that
+        :func:`write_answers` writes only what :func:`read_answers` reads back); an integer
+        ``index`` is kept as its text, as the reader reads a JSON number."""
+        values = _values(self)
+        _check_answer_fields(values)
+        object.__setattr__(self, "index", _index(self.index))
+        _text(values, "method")
+        _check_answer(self.answer)
+        _text(values, "reason", optional=True)
+        _text(values, "table", optional=True)
         if self.status == "ok" and not isinstance(self.answer, str):
             raise ValueError("an ok answer record needs the answer text")
         if self.status == "failed":
@@ -319,21 +403,12 @@ class AnswerRecord:
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> AnswerRecord:
-        problem = _version_problem("answer record", obj.get("schema_version", SCHEMA_VERSION))
-        if problem:
-            raise ValueError(problem)
-        _check_text(obj, cls.__dataclass_fields__)
-        _check_case(obj, cls.__dataclass_fields__)
-        if obj.get("status") not in _STATUSES:
-            raise ValueError(f"status must be 'ok' or 'failed', got {_show(obj.get('status'))}")
-        index = obj.get("index")
-        if isinstance(index, bool) or not isinstance(index, int | str) or not str(index).strip():
-            raise ValueError(f"index must be a non-empty string or an integer, got {_show(index)}")
+        _check_answer_fields(obj)
+        index = _index(obj.get("index"))
         answer = obj.get("answer")
-        if answer is not None and not isinstance(answer, str):
-            raise ValueError(f"answer must be a string or null, got {_show(answer)}")
+        _check_answer(answer)
         return cls(
-            index=str(index).strip(),
+            index=index,
             method=_text(obj, "method"),
             answer=answer,
             status=obj["status"],

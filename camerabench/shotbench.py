@@ -64,6 +64,7 @@ __all__ = [
     "Choice",
     "MCQRow",
     "answer_text",
+    "check_options",
     "extract_choice",
     "read_mcq_dir",
     "read_mcq_table",
@@ -122,6 +123,41 @@ class MCQRow:
     category: str
     line: int
 
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """The row's index, options and answer hold what a table holds (:func:`read_mcq_table`
+        refuses the rest): an index of text, option keys of one upper-case letter ``A``-``Z`` with
+        texts, and an answer that is one of the keys. Run when the row is made, and again where
+        rows enter scoring or a table (the options are a dict, which may change after).
+
+        Raises:
+            TypeError: the index is not a string, or the options not a mapping.
+            ValueError: an empty index or one with white space at an end, an option key that is
+                not an upper-case letter A-Z (``"a"``: the answer key and the options must agree,
+                and replies name options in upper case), an option text that is not a non-empty
+                string, or an answer that is not one of the keys; each naming the row.
+        """
+        where = f"row {self.table}/{self.index}"
+        if not isinstance(self.index, str):
+            raise TypeError(
+                f"{where}: index must be a string (the table's index column is text), "
+                f"got {type(self.index).__name__} {self.index!r}"
+            )
+        if not self.index.strip() or self.index != self.index.strip():
+            raise ValueError(f"{where}: index {self.index!r} must be non-empty text without white space at its ends")
+        if not isinstance(self.options, Mapping):
+            raise TypeError(
+                f"{where}: options must be a mapping of option letter to text, got {type(self.options).__name__}"
+            )
+        try:
+            check_options(self.options)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if not isinstance(self.answer, str) or self.answer not in self.options:
+            raise ValueError(f"{where}: answer {self.answer!r} is not one of its options ({', '.join(self.options)})")
+
     @property
     def kind(self) -> str:
         """``video`` when any medium is a video, else ``image``."""
@@ -145,6 +181,28 @@ class MCQRow:
             "answer": self.answer,
             "category": self.category,
         }
+
+
+def check_options(options: Mapping[Any, Any]) -> None:
+    """The rule for option keys and texts, wherever options enter (the table reader,
+    :class:`MCQRow`, :func:`write_mcq_table`, :func:`extract_choice`): each key one upper-case
+    letter ``A``-``Z`` (a reply names an option by it in upper case; the English article "a" is
+    not option A), each text a string that is not empty or white space only.
+
+    Raises:
+        ValueError: the first option that breaks it, named (a lower-case key is not upper-cased
+            here: the answer key would have to change with it).
+    """
+    for letter, text in options.items():
+        if not isinstance(letter, str) or not _LETTER.fullmatch(letter):
+            hint = ""
+            if isinstance(letter, str) and _LETTER.fullmatch(letter.upper()):
+                hint = f" (write {letter.upper()!r}, and the answer in upper case too)"
+            raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings{hint}")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                f"option {letter!r}: keys must be letters A-Z and texts non-empty strings, got the text {text!r}"
+            )
 
 
 def _list_cell(text: str, column: str, parse: Any) -> tuple[str, ...]:
@@ -368,9 +426,8 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
     options = _options(cells["options"])
     if not isinstance(options, dict) or len(options) < 2:
         raise ValueError(f"options must be a JSON object of at least two options, got {cells['options'][:60]!r}")
+    check_options(options)
     for letter, text in options.items():
-        if not _LETTER.fullmatch(letter) or not isinstance(text, str) or not text.strip():
-            raise ValueError(f"option {letter!r}: keys must be letters A-Z and texts non-empty strings")
         if any("\ud800" <= ch <= "\udfff" for ch in text):  # JSON's "\ud800": no text a prompt can carry
             raise ValueError(f"option {letter}'s text {text!a} holds a lone surrogate escape, not text")
         # "..." or only invisible characters ("\u200b", a word joiner): a reply could name it only
@@ -664,12 +721,30 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
 
 
 def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:
-    """Write rows as a ShotBench TSV table (atomically); :func:`read_mcq_table` reads it back."""
+    """Write rows as a ShotBench TSV table (atomically); :func:`read_mcq_table` reads it back.
+
+    Every row is checked first as the reader checks it (its media are not looked for), so that
+    no table is written that its reader refuses.
+
+    Raises:
+        TypeError, ValueError: a row the reader would refuse (an option key that is not an
+            upper-case letter A-Z, fewer than two options, an empty question, ...) or an index
+            given twice, naming the row; nothing is written then.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(COLUMNS)
+    seen: set[str] = set()
     for row in rows:
+        row.check()
         cells = row.to_columns()
+        try:
+            _parse_row(cells, row.table, row.line, None)
+        except ValueError as exc:
+            raise ValueError(f"row {row.table}/{row.index}: {exc}; {path} is not written") from None
+        if row.index in seen:
+            raise ValueError(f"row {row.table}/{row.index}: index {row.index!r} is given twice; {path} is not written")
+        seen.add(row.index)
         writer.writerow([cells[c] for c in COLUMNS])
     atomic_write_text(path, out.getvalue())
 
@@ -941,7 +1016,19 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
     turned into spaces, exactly one upper-case option letter among the tokens; ``can_infer_text``:
     exactly one option text as a lower-cased substring), then asks GPT-4o and, failing that, draws
     a random letter; neither is followed here: what it cannot read is counted ``unparsed``.
+
+    Raises:
+        TypeError: ``reply`` is not a string, or ``options`` not a mapping.
+        ValueError: an option key that is not one upper-case letter A-Z, or an option text that
+            is not a non-empty string (:func:`check_options`).
     """
+    if not isinstance(reply, str):
+        raise TypeError(f"extract_choice: reply must be a string, got {type(reply).__name__} {_show(reply)}")
+    if not isinstance(options, Mapping):
+        raise TypeError(
+            f"extract_choice: options must be a mapping of option letter to text, got {type(options).__name__}"
+        )
+    check_options(options)
     part = _cjk_spaced(_answer_part(reply))
     if any(m.group(1).upper() not in options for m in _LABEL.finditer(part)):
         return Choice(None, "unparsed")  # "E. Pan left" with options A-D: names no option, not A
@@ -970,6 +1057,11 @@ def extract_choice(reply: str, options: Mapping[str, str]) -> Choice:
         return _unless_negated(letter, "letter", part, options)
     texts = _texts_named(text, options)
     return _unless_negated(texts[0], "text", part, options) if len(texts) == 1 else Choice(None, "unparsed")
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 #: Option letters that are also English words at the start of a sentence (the article "A",

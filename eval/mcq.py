@@ -107,7 +107,12 @@ def whole_number(index: str) -> int | None:
     (7, None, None)
     >>> whole_number("1" + "0" * 5000) == 10**5000
     True
+
+    Raises:
+        TypeError: ``index`` is not a string (an index is text, as the table holds it).
     """
+    if not isinstance(index, str):
+        raise TypeError(f"index must be a string (an index is text), got {type(index).__name__} {index!r}")
     if not (index.isascii() and index.isdigit()):
         return None
     # in chunks: int() refuses a text of more than 4300 digits (sys.get_int_max_str_digits())
@@ -142,10 +147,14 @@ def match_answers(
     is the row's whole number (that of the row's table, else of no table).
 
     Raises:
+        TypeError: a key of ``answers`` that is not (table or None, index), both text (an index
+            ``1`` is written ``"1"``, as ``answers.jsonl`` is read).
         ValueError: two rows of one table spell the same number (:func:`same_number_rows`),
             several unmatched records spell a row's number (``1`` and ``001`` for the row ``01``),
             or a record of no table is the answer by text of rows of several tables.
     """
+    for key in answers:
+        _check_answer_key(key)
     clash = same_number_rows(rows)
     if clash is not None:
         a, b = clash
@@ -195,6 +204,20 @@ def match_answers(
     return out
 
 
+def _check_answer_key(key: object) -> None:
+    """An ``answers`` key is ``(table or None, index)``, the index text (:func:`match_answers`)."""
+    if not (
+        isinstance(key, tuple)
+        and len(key) == 2
+        and (key[0] is None or isinstance(key[0], str))
+        and isinstance(key[1], str)
+    ):
+        raise TypeError(
+            f"answers: the key {key!r} must be (table or None, index), the index as text "
+            "(an index 1 is written '1', as answers.jsonl is read)"
+        )
+
+
 def mcq_section(
     rows: Sequence[MCQRow],
     answers: Mapping[tuple[str | None, str], AnswerRecord],
@@ -226,8 +249,11 @@ def mcq_section(
         The section, or None when ``rows`` is empty.
 
     Raises:
-        ValueError: an unknown policy, a row whose answer is not one of its options or whose
-            category is empty, a (table, index) given twice (it would be counted twice), or rows and records that
+        TypeError: a row whose index is not text (:meth:`MCQRow.check`), or an ``answers`` key
+            that is not (table or None, index as text).
+        ValueError: an unknown policy, a row whose option keys are not upper-case letters A-Z,
+            whose answer is not one of its options or whose category is empty (each naming the
+            row), a (table, index) given twice (it would be counted twice), or rows and records that
             cannot be matched unambiguously (:func:`match_answers`).
     """
     check_failed_policy(failed)
@@ -235,8 +261,7 @@ def mcq_section(
         return None
     seen: set[tuple[str, str]] = set()
     for row in rows:
-        if row.answer not in row.options:
-            raise ValueError(f"row {row.table}/{row.index}: answer {row.answer!r} is not one of its options")
+        row.check()  # its index, option keys and answer, as the table reader checks them
         if not row.category.strip():
             # the loader refuses it; a hand-made row would head a nameless column of the tables
             raise ValueError(f"row {row.table}/{row.index}: its category is empty")

@@ -134,11 +134,11 @@ def test_an_empty_category_is_refused_not_a_nameless_column() -> None:
         mcq_section([_row("0", " ")], {(None, "0"): AnswerRecord("0", "m", "A")})
 
 
-def test_odd_option_lists_one_option_27_options_and_duplicate_texts() -> None:
+def test_odd_option_lists_one_option_26_options_and_duplicate_texts() -> None:
     one = _row("0", options={"A": "Static"})
-    many = _row("1", options={chr(65 + k) if k < 26 else "AA": f"option {k}" for k in range(27)}, answer="AA")
+    many = _row("1", options={chr(65 + k): f"option {k}" for k in range(26)}, answer="Z")
     twin = _row("2", options={"A": "Pan left", "B": "Pan left"}, answer="B")
-    answers = {(None, "0"): AnswerRecord("0", "m", "Z"), (None, "1"): AnswerRecord("1", "m", "AA"),
+    answers = {(None, "0"): AnswerRecord("0", "m", "Z"), (None, "1"): AnswerRecord("1", "m", "Z"),
                (None, "2"): AnswerRecord("2", "m", "pan left")}  # fmt: skip
     res = mcq_section([one, many, twin], answers)
     assert res is not None
@@ -147,6 +147,9 @@ def test_odd_option_lists_one_option_27_options_and_duplicate_texts() -> None:
     assert res.extraction == {"letter": 1, "text": 0, "unparsed": 2}
     with pytest.raises(ValueError, match="answer 'E' is not one of its options"):
         mcq_section([_row("3", answer="E")], {})
+    # a 27th option has no letter: its key is refused as the table reader refuses it (stop 50, R52)
+    with pytest.raises(ValueError, match="keys must be letters A-Z"):
+        _row("4", options={"A": "option 0", "AA": "option 26"}, answer="AA")
 
 
 def test_a_category_of_no_scored_row_is_nan_with_a_warning_and_unanswered_rows_counted() -> None:
