@@ -59,17 +59,37 @@ def binary_values(values: ArrayLike, name: str) -> NDArray[np.bool_]:
     one check of binary labels and flags: AP, calibration, VQA, failure policies and fusion all use it.
 
     Accepted: numpy or Python booleans, 0/1 integers or floats (in a numeric array or an object
-    array, such as a pandas column), a pandas ``boolean`` column without a missing value.
+    array, such as a pandas column), a pandas ``boolean`` column without a missing value. The
+    shape is kept as given (a (P, 4) block of VQA ok flags stays (P, 4)): each caller checks the
+    shape it needs.
 
     Raises:
-        ValueError: any other value (``"No"``, ``"failed"``, 2, 0.5, NaN, None, ``pd.NA``): cast to
-            bool it would silently be True. The message names ``name``, the first bad value and
-            its position.
+        ValueError: any other value (``"No"``, ``"failed"``, 2, 0.5, NaN, None, ``pd.NA``, a masked
+            entry of a numpy masked array): cast to bool it would silently be True. The message
+            names ``name``, the first bad value and its position (in the values as given: ``[True,
+            "x"]`` is blamed at position 1, though numpy would turn every item into a string). Also
+            a ragged nest of lists (no array shape), naming ``name``.
 
     >>> binary_values([1, 0.0, True], "labels").tolist()
     [True, False, True]
     """
-    a = np.asarray(values)
+    try:
+        a = np.asarray(values)
+    except ValueError as e:  # a ragged nest of lists: numpy's message does not say which values
+        raise ValueError(f"{name} must be an array of booleans (or 0 and 1) of one shape: {e}") from e
+    if a.dtype.kind in "US" and not isinstance(values, np.ndarray):
+        # numpy turned every item into a string ([True, "x"] -> ['True', 'x']): look at the items as given
+        as_given = np.asarray(values, dtype=object)
+        if as_given.shape == a.shape:
+            a = as_given
+    masked = np.ma.getmaskarray(values) if np.ma.isMaskedArray(values) else None
+    if masked is not None and masked.any():
+        at = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(masked.ravel())[0]), masked.shape))
+        where = f"position {at[0]}" if len(at) == 1 else f"position {at}" if at else "the value"
+        raise ValueError(
+            f"{name} must be booleans (or 0 and 1): {where} is a missing (masked) value "
+            "(its hidden value would silently be used)"
+        )
     if a.dtype == np.bool_:
         return a
     if a.dtype.kind in "iuf":

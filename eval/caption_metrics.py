@@ -39,11 +39,13 @@ import io
 import itertools
 import logging
 import math
+import numbers
 import os
 import re
 import shutil
 import string
 import subprocess
+import sys
 import unicodedata
 import warnings
 from collections import Counter
@@ -362,12 +364,52 @@ References = str | Sequence[str]
 """The reference captions of one video: one text, or all of them."""
 
 
-def _reference_list(references: References) -> list[str]:
-    """``references`` as a list (one text is a list of one); no reference is an error."""
-    refs = [references] if isinstance(references, str) else list(references)
+def _caption_text(value: object, what: str) -> str:
+    """``value``, which must be a text: a missing caption (None, NaN, pandas' ``NA``: an empty cell
+    of a table) or any other object is refused, naming ``what`` (None read as no words scored 0,
+    and NaN had no ``lower``)."""
+    if isinstance(value, str):
+        return value
+    pandas = sys.modules.get("pandas")  # only a loaded pandas can have made its NA
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (pandas is not None and value is pandas.NA):
+        raise ValueError(f"{what} is missing ({value!r}): each caption must be a text")
+    raise ValueError(f"{what} is not a text but {type(value).__name__} {value!r}")
+
+
+def _reference_list(references: References, where: str = "") -> list[str]:
+    """``references`` as a list of texts (one text is a list of one; a pandas Series by its
+    values); no reference, or one that is not a text (a missing one), is an error whose message
+    starts with ``where`` (``"video 3: "``)."""
+    if isinstance(references, str):
+        return [references]
+    if not isinstance(references, Iterable) or isinstance(references, Mapping | bytes):
+        raise ValueError(
+            f"{where}the references must be a text or a sequence of texts, got "
+            f"{'a missing value' if references is None or isinstance(references, float) else type(references).__name__}"
+            f" ({references!r})"
+        )
+    refs = list(references)
     if not refs:
-        raise ValueError("a video has no reference caption (an empty list)")
-    return refs
+        raise ValueError(f"{where}a video has no reference caption (an empty list)")
+    return [_caption_text(r, f"{where}reference caption {k}") for k, r in enumerate(refs)]
+
+
+def _caption_pairs(references: Sequence[References], candidates: Sequence[str]) -> tuple[list[list[str]], list[str]]:
+    """Each video's reference texts and its candidate, checked before any metric's work: the same
+    numbers of videos (sequences, a pandas Series read by its values; one text is refused, as
+    it would be read as a caption per character), and texts only (a missing caption is named
+    with its video's position)."""
+    for name, value in (("references", references), ("candidates", candidates)):
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable) or isinstance(value, Mapping):
+            raise ValueError(
+                f"{name} must be a sequence with one entry per video (a list, a pandas Series), "
+                f"got {type(value).__name__}"
+            )
+    refs, cands = list(references), list(candidates)
+    if len(refs) != len(cands):
+        raise ValueError(f"references and candidates must have the same length, got {len(refs)} and {len(cands)}")
+    ref_lists = [_reference_list(r, f"video {i}: ") for i, r in enumerate(refs)]
+    return ref_lists, [_caption_text(c, f"video {i}: the candidate caption") for i, c in enumerate(cands)]
 
 
 _Embedded = tuple[np.ndarray, np.ndarray]
@@ -467,12 +509,11 @@ def minilm_metrics(
         of such a text.
 
     Raises:
-        ValueError: lengths that differ, a video without a reference, or a reference missing from
-            ``reference_pool``.
+        ValueError: lengths that differ, a video without a reference, a caption that is not a
+            text (a missing one: None, NaN; named with its video's position), or a reference
+            missing from ``reference_pool``.
     """
-    if len(references) != len(candidates):
-        raise ValueError("references and candidates must have the same length")
-    ref_lists = [_reference_list(r) for r in references]
+    ref_lists, candidates = _caption_pairs(references, candidates)
     needed = set(itertools.chain.from_iterable(ref_lists))
     pool = needed if reference_pool is None else set(reference_pool)
     if not needed <= pool:
@@ -536,10 +577,18 @@ def compat_tokens(text: str) -> list[str]:
 
     >>> compat_tokens("The camera pans LEFT, slowly.")
     ['the', 'camera', 'pans', 'left', 'slowly']
+
+    Raises:
+        ValueError: ``text`` is not a text (a missing caption: None, NaN).
     """
-    if not text:
-        return []
+    text = _caption_text(text, "the text")
     return text.lower().translate(str.maketrans("", "", string.punctuation)).split()
+
+
+def _compat_inputs(reference: References, candidate: str) -> tuple[list[str], str]:
+    """One video's reference texts and candidate for a compat metric, the same checks in each:
+    no reference, or a caption that is not a text (a missing one: None, NaN), is a ValueError."""
+    return _reference_list(reference), _caption_text(candidate, "the candidate caption")
 
 
 def compat_spice_lookalike(reference: References, candidate: str) -> float:
@@ -550,7 +599,8 @@ def compat_spice_lookalike(reference: References, candidate: str) -> float:
     >>> compat_spice_lookalike(["a shot", "the camera pans right"], "the camera pans right")
     1.0
     """
-    return max(_spice_lookalike(ref, candidate) for ref in _reference_list(reference))
+    refs, candidate = _compat_inputs(reference, candidate)
+    return max(_spice_lookalike(ref, candidate) for ref in refs)
 
 
 def _spice_lookalike(reference: str, candidate: str) -> float:
@@ -568,7 +618,8 @@ def compat_cider_lookalike(reference: References, candidate: str) -> float:
     >>> round(compat_cider_lookalike("a a b", "a b"), 6)
     0.948683
     """
-    return max(_cider_lookalike(ref, candidate) for ref in _reference_list(reference))
+    refs, candidate = _compat_inputs(reference, candidate)
+    return max(_cider_lookalike(ref, candidate) for ref in refs)
 
 
 def _cider_lookalike(reference: str, candidate: str) -> float:
@@ -588,7 +639,8 @@ def compat_bleu2(reference: References, candidate: str) -> float:
     """
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-    refs = [tokens for tokens in map(compat_tokens, _reference_list(reference)) if tokens]
+    texts, candidate = _compat_inputs(reference, candidate)
+    refs = [tokens for tokens in map(compat_tokens, texts) if tokens]
     cand = compat_tokens(candidate)
     if not refs or not cand:
         return 0.0
@@ -614,7 +666,7 @@ def compat_rouge_l(reference: References, candidate: str) -> float:
     Raises:
         CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS`.
     """
-    refs = _reference_list(reference)
+    refs, candidate = _compat_inputs(reference, candidate)
     for k, ref in enumerate(refs):
         _check_length(ref, "the reference caption" if len(refs) == 1 else f"reference caption {k}")
     candidate = _bounded_candidate(candidate, "the candidate caption")
@@ -633,7 +685,8 @@ def compat_meteor_lookalike(reference: References, candidate: str) -> float:
     >>> compat_meteor_lookalike("the camera pans left", "the camera pans left")
     1.0
     """
-    return max(_meteor_lookalike(ref, candidate) for ref in _reference_list(reference))
+    refs, candidate = _compat_inputs(reference, candidate)
+    return max(_meteor_lookalike(ref, candidate) for ref in refs)
 
 
 def _meteor_lookalike(reference: str, candidate: str) -> float:
@@ -668,17 +721,22 @@ def compat_metrics(references: Sequence[References], candidates: Sequence[str]) 
     ``compat_bleu2`` and ``compat_rouge_l`` are their library's multi-reference scores (nltk's
     BLEU, rouge-score's ``score_multi``) and each look-alike the best over the references.
 
+    Args:
+        references: one entry per video (a list, a pandas Series): its reference text or texts.
+        candidates: one text per video, in the same order.
+
     Raises:
-        ValueError: no videos, a video without a reference, or references and candidates of
-            different lengths.
+        ValueError: no videos, a video without a reference, references and candidates of
+            different lengths or that are one text (not a sequence of them), or a caption that is
+            not a text (a missing one: None, NaN; named with its video's position), all before
+            any metric is computed.
     """
-    if len(references) != len(candidates):
-        raise ValueError("references and candidates must have the same length")
-    if not references:
+    ref_lists, cand_list = _caption_pairs(references, candidates)
+    if not ref_lists:
         raise ValueError("no captions to evaluate")
     return CompatMetrics(
         **{
-            name: float(np.mean([fn(r, c) for r, c in zip(references, candidates, strict=True)]))
+            name: float(np.mean([fn(r, c) for r, c in zip(ref_lists, cand_list, strict=True)]))
             for name, fn in _COMPAT.items()
         }
     )
@@ -690,13 +748,35 @@ def compat_metrics(references: Sequence[References], candidates: Sequence[str]) 
 # reading of motion text for captions and multiple-choice options); re-exported here.
 
 
+def _count(value: object, name: str) -> int:
+    """``value`` as an int when it is a whole number >= 0 (an integral float such as 2.0 too)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a whole number >= 0 (a count), got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Integral):
+        if int(value) < 0:
+            raise ValueError(f"{name} must be a whole number >= 0 (a count), got {value!r}")
+        return int(value)
+    number = float(value)
+    if not (math.isfinite(number) and number.is_integer() and number >= 0):
+        raise ValueError(f"{name} must be a whole number >= 0 (a count), got {value!r}")
+    return int(number)
+
+
 def fact_f1(tp: int, fp: int, fn: int, videos: int = 0, what: str = "motion facts") -> FactScores:
     """Micro precision, recall and F1 from counts (NaN where undefined, with an
     :class:`~camerabench.eval.ap.UndefinedMetricWarning` naming ``what``), over ``videos`` videos.
 
     >>> fact_f1(2, 1, 1).f1
     0.6666666666666666
+
+    ``tp``, ``fp`` and ``fn`` are disjoint counts (facts stated and true, stated and not true,
+    true and not stated), so no one bounds another.
+
+    Raises:
+        ValueError: a count (or ``videos``) that is not a whole number >= 0 (-1 made precision
+            -1 and F1 -0.67; 2.5 was scored as a count).
     """
+    tp, fp, fn, videos = (_count(v, name) for v, name in ((tp, "tp"), (fp, "fp"), (fn, "fn"), (videos, "videos")))
     p = tp / (tp + fp) if tp + fp else math.nan
     r = tp / (tp + fn) if tp + fn else math.nan
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan

@@ -34,13 +34,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from camerabench.crossfit import binary_values
 from camerabench.errors import CameraBenchError
 from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.evaluate import Evaluation, primitive_order
 from camerabench.eval.knobs import clip_groups
 from camerabench.runfolder import video_file_stem
 from camerabench.taxonomy import Primitive
-from camerabench.trajectory import Trajectory
+from camerabench.trajectory import Trajectory, pose_issue
 from camerabench.trajectory_formats import load_npz
 
 __all__ = [
@@ -103,12 +104,19 @@ def misranked_fraction(labels: NDArray[np.bool_], scores: NDArray[np.float64]) -
     A positive's value is the share of negatives scored above it; a negative's the share of
     positives scored below it. NaN when the other class is empty.
 
+    Raises:
+        ValueError: a label that is not a boolean or 0/1 (:func:`~camerabench.crossfit.binary_values`:
+            ``"No"`` or 2 cast to bool would silently be a positive), or labels and scores of
+            different shapes.
+
     Example:
         >>> misranked_fraction(np.array([True, True, False]), np.array([0.9, 0.1, 0.5])).tolist()
         [0.0, 1.0, 0.5]
     """
-    y = np.asarray(labels, dtype=bool)
+    y = binary_values(labels, "labels")
     s = np.asarray(scores, dtype=np.float64)
+    if y.shape != s.shape:
+        raise ValueError(f"labels and scores must have one shape, got {y.shape} and {s.shape}")
     pos, neg = s[y], s[~y]
     out = np.full(s.shape, math.nan)
     # sorted look-ups, not an (n_pos, n_neg) comparison matrix: a large dataset stays fast; a
@@ -259,7 +267,18 @@ class MotionCurves:
 
 
 def motion_curves(traj: Trajectory) -> MotionCurves:
-    """The camera-centric motion of ``traj`` (see :class:`MotionCurves`; conventions as in README)."""
+    """The camera-centric motion of ``traj`` (see :class:`MotionCurves`; conventions as in README).
+
+    A pose holding NaN or inf (a method that lost track) is a gap in the curves. Every other pose
+    must pass the checks the trajectory readers make (:func:`camerabench.trajectory.pose_issue`):
+    a rotation block that is not a rotation (a scale folded into it, a reflection) would be drawn
+    as motion the camera did not make, so it is refused, as are timestamps that are not finite
+    or do not increase, and intrinsics that are not a pinhole K.
+
+    Raises:
+        ValueError: the first pose is not finite (no motion relative to it), or the first problem
+            :func:`~camerabench.trajectory.pose_issue` finds, naming its frame.
+    """
     from scipy.spatial.transform import Rotation
 
     c2w = traj.cam_c2w
@@ -267,6 +286,7 @@ def motion_curves(traj: Trajectory) -> MotionCurves:
     finite = np.asarray(np.isfinite(c2w).all(axis=(1, 2)), dtype=bool)
     if not finite[0]:
         raise ValueError("its first pose is not finite (NaN or inf): no motion relative to it")
+    _check_poses(traj, finite)
     r0 = c2w[0, :3, :3]
     rel = np.einsum("ji,njk->nik", r0, c2w[finite, :3, :3])
     yxz = np.full((len(c2w), 3), math.nan)
@@ -279,11 +299,29 @@ def motion_curves(traj: Trajectory) -> MotionCurves:
     return MotionCurves(traj.timestamps - traj.timestamps[0], yxz, translation, np.asarray(zoom, dtype=np.float64))
 
 
+def _check_poses(traj: Trajectory, finite: NDArray[np.bool_]) -> None:
+    """:func:`~camerabench.trajectory.pose_issue` of ``traj`` with its non-finite poses (gaps) and
+    their intrinsics stood in for by the first frame's: every pose drawn is checked, and every
+    timestamp (a gap still has a time)."""
+    c2w = traj.cam_c2w.copy()
+    c2w[~finite] = c2w[0]
+    intrinsic = None
+    if traj.intrinsic is not None:
+        intrinsic = traj.intrinsic.copy()
+        intrinsic[~finite] = intrinsic[0]
+    issue = pose_issue(Trajectory(c2w, intrinsic, traj.timestamps))
+    if issue is not None:
+        frame, problem = issue
+        where = "" if frame is None else f"frame {frame}: "
+        raise ValueError(f"{where}{problem}: not a rigid camera trajectory, its motion cannot be drawn")
+
+
 def load_motion(path: Path | None, without: list[str] | None = None) -> MotionCurves | None:
     """:func:`motion_curves` of a trajectory file, None when absent or unreadable (logged).
 
-    A file that is gone (deleted after the run) or unreadable, and one whose poses are not all
-    finite (drawn with gaps), are logged as a warning naming the file and, when ``without`` is
+    A file that is gone (deleted after the run) or unreadable, one whose poses are not rigid
+    camera poses in time order (refused by :func:`motion_curves`: not drawn at all), and one whose
+    poses are not all finite (drawn with gaps), are logged as a warning naming the file and, when ``without`` is
     given, said in a line appended to it (``path: why``), so that the caller can say so.
     """
     if path is None:

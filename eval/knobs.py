@@ -18,7 +18,7 @@ import logging
 import math
 import numbers
 import warnings
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -175,6 +175,26 @@ def _unscored_counts(
     return failed, missing, dropped
 
 
+def _video_names(videos: object, name: str) -> frozenset[str]:
+    """``videos`` as a set of names: any collection of str (a list, a set, a pandas Series by its
+    values: ``v in series`` tests its index, and ``if series`` raises)."""
+    group = f" of knob {name!r}" if name else ""
+    if isinstance(videos, str | bytes):
+        raise ValueError(
+            f"the videos{group} must be a collection of video names, not one name ({videos!r}): "
+            f"pass [{videos!r}] for a single clip"
+        )
+    if not isinstance(videos, Iterable):
+        raise ValueError(f"the videos{group} must be a collection of video names, got {type(videos).__name__}")
+    names = list(videos)
+    odd = next(((i, v) for i, v in enumerate(names) if not isinstance(v, str)), None)
+    if odd is not None:
+        raise ValueError(
+            f"the videos{group} must be video names (str): entry {odd[0]} is {type(odd[1]).__name__} {odd[1]!r}"
+        )
+    return frozenset(names)
+
+
 def subset_ap(
     resolved: Mapping[str, ResolvedSamples],
     videos: Collection[str],
@@ -198,7 +218,12 @@ def subset_ap(
         samples: primitive (or its stem) -> the method's samples before the failed-sample policy
             (:func:`~camerabench.eval.binary.binary_samples`); with them the result counts the
             group's failed, missing and dropped samples (None without them).
+
+    Raises:
+        ValueError: ``videos`` is one name (a str would be read as a clip per character) or not
+            a collection of names (a pandas Series is read by its values, not its index).
     """
+    videos = _video_names(videos, name)
     aps: list[float] = []
     n_samples = positives = 0
     sampled: set[str] = set()
