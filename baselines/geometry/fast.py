@@ -1422,6 +1422,18 @@ def _dense_cells_needed(cells: int) -> int:
     return min(MOVERS_MIN_CELLS, max(CONFINED_PARALLAX_CELLS + 1, 2 * cells))
 
 
+def _cells_in_view(pair: PairMotion, k_a: NDArray[np.float64], region: tuple[float, float, float, float]) -> int:
+    """How many cells of a 4x4 grid over the ``(x0, y0, x1, y1)`` region of frame a the pair's
+    rotation+zoom keeps in view of frame b (their centres): a keyframe pair of a long pan overlaps
+    in a few cells, and its matches can only sit there."""
+    x0, y0, x1, y1 = (float(v) for v in region)
+    steps = (np.arange(4) + 0.5) / 4
+    centres = np.array([[x0 + i * (x1 - x0), y0 + j * (y1 - y0)] for j in steps for i in steps])
+    seen, ahead = rotation_zoom_transfer(centres, k_a, pair.rot_b_from_a, pair.zoom)
+    inside = (seen[:, 0] >= x0) & (seen[:, 0] <= x1) & (seen[:, 1] >= y0) & (seen[:, 1] <= y1)
+    return int(np.count_nonzero(ahead & inside))
+
+
 def _cells_holding(pts: NDArray[np.float64], region: tuple[float, float, float, float], share: float) -> int:
     """The fewest cells of a 4x4 grid over the ``(x0, y0, x1, y1)`` region that hold ``share`` of
     the points (points outside it count in its border cells): where the points are, a few strays
@@ -2187,7 +2199,8 @@ def _chain(
         # a rotation that leaves a misfit over the gate (estimate_pair's fallback where no
         # translation puts enough points in front: objects moving in front) is measured again too
         misfit = bool(pair.parallax_px > pair.parallax_gate_px)
-        if cells > CONFINED_ROTATION_CELLS and not misfit:
+        # confined: in at most CONFINED_ROTATION_CELLS cells, under half of those the frames share
+        if not misfit and (cells > CONFINED_ROTATION_CELLS or 2 * cells >= _cells_in_view(pair, intr[a], frame)):
             return None
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
         flow_a, flow_b = dense_correspondences(grays[a], grays[b], usable)
