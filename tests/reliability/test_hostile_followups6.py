@@ -44,5 +44,5 @@ def test_a_caption_record_with_an_unknown_mode_is_an_error_naming_the_line(tmp_p
     path.write_text("\n".join([lines[0], json.dumps(bad)]) + "\n")
     with pytest.raises(FileFormatError, match=r"captions\.jsonl:2: mode must be one of whole, diffsw, got 'DiffSW'"):
         read_captions(path)
-    with pytest.raises(ValueError, match="mode must be (one of|a non-empty string)"):
+    with pytest.raises(ValueError, match=r"mode must be (one of|a non-empty string)"):
         CaptionRecord("a.mp4", "m", "x", mode="")
