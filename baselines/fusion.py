@@ -572,6 +572,11 @@ class SharedStack:
     def probabilities(self, primitives: Sequence[str], scores: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(yes) of samples: (N,) primitive stems and (N, k) each input's score (NaN = failed).
 
+        A sample whose every input failed gets NaN, with a warning: the stack's value there is the
+        same for every such sample of the primitive (the class prior of the clips the inputs fail
+        on, which fitting leaves out), no score of that clip. ``predict`` records such a question as
+        failed (``info["all_inputs_failed"]``) and never asks the stack.
+
         Raises:
             ValueError: ``primitives`` a string, or ``scores`` not (N, k) (k: the inputs the
                 stack was fitted on) or holding an infinite score.
@@ -580,15 +585,25 @@ class SharedStack:
         primitives = _sample_primitives(primitives, "primitives")
         k = len(self.standardiser[0]) if self.standardiser else None
         s = _sample_scores(scores, len(primitives), k)
+        blank = np.isnan(s).all(axis=1)  # no column at all is no score either
+        if blank.any():
+            log.warning(
+                "fusion: %d of %d samples have no input score (every input failed): their P(yes) is NaN",
+                int(blank.sum()),
+                len(s),
+            )
         if self.kind == "constant":
-            return np.full(len(primitives), float(self.p))
-        missing = sorted(set(primitives) - set(self.primitives))
-        if missing:
-            raise KeyError(f"fusion stack has no primitive {missing[0]!r}")
-        prim = np.array([self.primitives.index(p) for p in primitives], dtype=np.int64)
-        x = _features(prim, s, np.array(self.standardiser), self.interactions)
-        logit = x @ np.array(self.coef) + self.intercept
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700))), dtype=np.float64)
+            out = np.full(len(primitives), float(self.p))
+        else:
+            missing = sorted(set(primitives) - set(self.primitives))
+            if missing:
+                raise KeyError(f"fusion stack has no primitive {missing[0]!r}")
+            prim = np.array([self.primitives.index(p) for p in primitives], dtype=np.int64)
+            x = _features(prim, s, np.array(self.standardiser), self.interactions)
+            logit = x @ np.array(self.coef) + self.intercept
+            out = np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700))), dtype=np.float64)
+        out[blank] = math.nan
+        return out
 
     def probability(self, primitive: str, scores: Sequence[float]) -> float:
         """P(yes) of one sample: its primitive stem and each input's score (NaN = failed)."""

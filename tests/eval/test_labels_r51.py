@@ -230,3 +230,21 @@ def test_mean_ignoring_nan_refuses_none() -> None:
     with pytest.raises(ValueError, match=r"^values must be numbers \(NaN where undefined\): position 1 is None"):
         mean_ignoring_nan([1.0, None])
     assert mean_ignoring_nan([1.0, float("nan"), 3.0]) == 2.0
+
+
+def test_a_sample_every_input_failed_on_gets_nan_not_the_prior(
+    fusion_data: tuple[Any, ...], caplog: pytest.LogCaptureFixture
+) -> None:
+    # R51's leftover: such a row's features are the same for every clip of its primitive, so the
+    # stack gave the fitted class prior, a default score; it is NaN now, with a warning
+    prims, s, y, vids = fusion_data
+    stack = fit_shared_stack(prims, s, y, vids, inner_repeats=1)
+    probe = np.array([[np.nan, np.nan], [0.4, np.nan], [np.nan, np.nan], [0.4, 0.3]])
+    with caplog.at_level(logging.WARNING, logger="camerabench.baselines.fusion"):
+        p = stack.probabilities(["Pan_Left"] * 4, probe)
+    assert np.isnan(p[[0, 2]]).all()
+    assert 0.0 < p[1] < 1.0 and 0.0 < p[3] < 1.0
+    assert "2 of 4 samples have no input score" in caplog.text
+    assert np.isnan(stack.probability("Pan_Left", [np.nan, np.nan]))
+    # the rows with a score are as they were alone
+    assert p[[1, 3]] == pytest.approx(stack.probabilities(["Pan_Left"] * 2, probe[[1, 3]]))
