@@ -452,18 +452,21 @@ def held_out_videos(
 
     Every training video on the fitting dataset (same folder), but one whose file is known, now
     and when fitted, to be another (the folder regenerated in place, another synthetic seed under
-    the same names: the full model never saw that clip's labels). On another folder, the training
-    videos when it is a moved or copied fitting dataset: more of the training videos it holds
-    are the clips they were fitted on than other clips; those, and its training videos without
-    labels now (whose file, when fingerprinted, is the one fitted on), are held out. A video is
-    the clip it was fitted on when it carries the labels it was fitted with (``digests`` against
-    ``fitted_digests``) and, where the model file records the content fingerprint of its file
-    (``fitted_prints``, :func:`content_prints`) and the file can be read now (``prints``), its
-    file has that fingerprint: another synthetic seed keeps the names and labels of its clips,
-    not their content. A video without a recorded or a current fingerprint is matched by its
-    name and labels only (older model files: the callers warn). On another dataset that reuses
-    some names a few videos match by chance and the rest differ: none is held out. A model file
-    without label digests (older files) cannot tell: none is held out, as before (the callers warn).
+    the same names: the full model never saw that clip's labels). On another folder:
+
+    - a training video whose file has, now and when fitted, the same content fingerprint
+      (``prints`` against ``fitted_prints``, :func:`content_prints`) is the clip fitted on, held
+      out whatever its labels now (a copy whose labels were corrected since still holds the clips
+      the full model saw with their old labels; red team R53: a copy with half its labels
+      corrected held none out, so the full model scored the clips it was fitted on);
+    - one whose file is known to be another is not;
+    - the others (no fingerprint recorded or readable) are matched by name and labels (``digests``
+      against ``fitted_digests``): when the folder is a moved or copied fitting dataset (more
+      training videos it holds are the clips fitted on than other clips, counting those matched
+      by content) those carrying the labels they were fitted with, and its training videos without
+      labels now, are held out; on another dataset that reuses some names a few videos match by
+      chance and the rest differ: none of them is held out. A model file without label digests
+      (older files) cannot tell by labels (the callers warn).
 
     Example:
         >>> folds, fitted = {"a": 0, "b": 1, "c": 0}, {"a": "1", "b": "2", "c": "3"}
@@ -474,26 +477,26 @@ def held_out_videos(
         >>> files = {"a": "f1", "b": "f2", "c": "f3"}
         >>> held_out_videos(folds, fitted, False, {"a": "1", "b": "2", "c": "3"}, files, {"a": "x", "b": "y"})
         set()
+        >>> sorted(held_out_videos(folds, fitted, False, {"a": "7", "b": "8", "c": "9"}, files, files))
+        ['a', 'b', 'c']
         >>> sorted(held_out_videos(folds, fitted, True, {}, files, {"a": "x", "b": "f2"}))
         ['b', 'c']
     """
     fitted_prints = fitted_prints or {}
     prints = prints or {}
 
-    def other_file(v: str) -> bool:  # its file is known, now and when fitted, and is another
-        return v in fitted_prints and v in prints and prints[v] != fitted_prints[v]
+    def printed(v: str) -> bool:  # its file is known now and when fitted
+        return v in fitted_prints and v in prints
 
     if same_dataset:  # a video regenerated in place (another seed, same name) is another clip
-        return {v for v in fitted_folds if not other_file(v)}
+        return {v for v in fitted_folds if not (printed(v) and prints[v] != fitted_prints[v])}
+    same_file = {v for v in fitted_folds if printed(v) and prints[v] == fitted_prints[v]}
+    other_file = {v for v in fitted_folds if printed(v) and prints[v] != fitted_prints[v]}
     if not fitted_digests:
-        return set()
-
-    same = {v for v in fitted_folds if v in digests and digests[v] == fitted_digests.get(v) and not other_file(v)}
-    other = {
-        v
-        for v in fitted_folds
-        if v in digests and v in fitted_digests and (digests[v] != fitted_digests[v] or other_file(v))
-    }
-    if len(same) <= len(other):
-        return set()
-    return same | {v for v in fitted_folds if v not in digests and not other_file(v)}
+        return same_file
+    by_labels = [v for v in fitted_folds if not printed(v) and v in digests and v in fitted_digests]
+    same = {v for v in by_labels if digests[v] == fitted_digests[v]}
+    other = set(by_labels) - same
+    if len(same_file) + len(same) <= len(other_file) + len(other):
+        return same_file
+    return same_file | same | {v for v in fitted_folds if v not in digests and not printed(v)}

@@ -188,6 +188,49 @@ def test_a_copy_with_unreadable_or_missing_videos_matches_by_labels(tmp_path: Pa
     assert out.source == "cross-fitted"
 
 
+# --------------------------------------------------------------------------- a copy whose labels were corrected
+
+
+def test_a_copy_holding_the_fitted_files_is_held_out_whatever_its_labels() -> None:
+    # red team R53: with half the labels corrected the label vote tied and no video was held out,
+    # so the full model scored the very clips it was fitted on (a.mp4 and d.mp4 even unchanged)
+    folds = {"a.mp4": 0, "b.mp4": 1, "c.mp4": 0, "d.mp4": 1}
+    fitted = {"a.mp4": "L1", "b.mp4": "L2", "c.mp4": "L3", "d.mp4": "L4"}
+    prints = {"a.mp4": "P1", "b.mp4": "P2", "c.mp4": "P3", "d.mp4": "P4"}
+    relabelled = {"a.mp4": "L1", "b.mp4": "X2", "c.mp4": "X3", "d.mp4": "L4"}
+    assert held_out_videos(folds, fitted, False, relabelled, prints, prints) == set(folds)
+    assert held_out_videos(folds, fitted, False, {v: "X" for v in folds}, prints, prints) == set(folds)
+    # one file replaced: that one only is another clip; without fingerprints the label vote decides
+    assert held_out_videos(folds, fitted, False, relabelled, prints, prints | {"b.mp4": "Q"}) == {
+        "a.mp4",
+        "c.mp4",
+        "d.mp4",
+    }
+    assert held_out_videos(folds, fitted, False, relabelled | {"c.mp4": "L3"}) == {"a.mp4", "c.mp4", "d.mp4"}
+    assert held_out_videos(folds, fitted, False, relabelled) == set()  # 2 against 2: cannot tell
+    # another dataset reusing the names, its files other clips: none, whatever labels match by chance
+    others = {v: "Z" + p for v, p in prints.items()}
+    assert held_out_videos(folds, fitted, False, fitted, prints, others) == set()
+
+
+def test_a_copy_of_the_fitting_dataset_with_corrected_labels_stays_cross_fitted(tmp_path: Path) -> None:
+    data, r1 = tmp_path / "data", tmp_path / "r1"
+    _dataset(data, _labels(), "seed1")
+    _run(r1, _labels(), 0)
+    calibrate_run(data, r1, "m", n_splits=3)
+    copy = Path(shutil.copytree(data, tmp_path / "copy"))
+    corrected = _labels()
+    for v in VIDEOS[:5]:  # most of the videos relabelled: the label vote alone calls it another dataset
+        corrected[PAN][v] = not corrected[PAN][v]
+    for prim, y in corrected.items():
+        write_binary_file(
+            copy / "labels" / "binary_classification" / prim.file,
+            [BinaryRecord.make(v, prim, t) for v, t in y.items()],
+        )
+    out, _ = _calibrated(r1, copy)
+    assert out.source == "cross-fitted"  # was "fitted on other data": the full maps on their own clips
+
+
 # --------------------------------------------------------------------------- every file calibrate writes loads
 
 
