@@ -175,12 +175,17 @@ def test_a_copy_of_the_fitting_dataset_stays_cross_fitted(
     assert out.source == "cross-fitted"
 
 
-def test_a_copy_with_unreadable_or_missing_videos_matches_by_labels(tmp_path: Path) -> None:
+def _calibrated_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """(a run calibrated on ``tmp_path/data``, a copy of that dataset)."""
     data, r1 = tmp_path / "data", tmp_path / "r1"
     _dataset(data, _labels(), "seed1")
     _run(r1, _labels(), 0)
     calibrate_run(data, r1, "m", n_splits=3)
-    copy = Path(shutil.copytree(data, tmp_path / "copy"))
+    return r1, Path(shutil.copytree(data, tmp_path / "copy"))
+
+
+def test_a_copy_with_unreadable_or_missing_videos_matches_by_labels(tmp_path: Path) -> None:
+    r1, copy = _calibrated_copy(tmp_path)
     (copy / "videos" / VIDEOS[0]).unlink()
     os.mkfifo(copy / "videos" / VIDEOS[0])  # not a regular file: no fingerprint, no hang
     (copy / "videos" / VIDEOS[1]).unlink()
@@ -214,11 +219,7 @@ def test_a_copy_holding_the_fitted_files_is_held_out_whatever_its_labels() -> No
 
 
 def test_a_copy_of_the_fitting_dataset_with_corrected_labels_stays_cross_fitted(tmp_path: Path) -> None:
-    data, r1 = tmp_path / "data", tmp_path / "r1"
-    _dataset(data, _labels(), "seed1")
-    _run(r1, _labels(), 0)
-    calibrate_run(data, r1, "m", n_splits=3)
-    copy = Path(shutil.copytree(data, tmp_path / "copy"))
+    r1, copy = _calibrated_copy(tmp_path)
     corrected = _labels()
     for v in VIDEOS[:5]:  # most of the videos relabelled: the label vote alone calls it another dataset
         corrected[PAN][v] = not corrected[PAN][v]
