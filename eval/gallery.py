@@ -364,16 +364,26 @@ def _not_usable(path: Path, what: str) -> str | None:
 def clip_frames(
     path: Path, count: int = 4, max_side: int = 160, without: list[str] | None = None
 ) -> NDArray[np.uint8] | None:
-    """``count`` evenly spaced frames of a video, (count, H, W, 3), None when it cannot be decoded.
+    """Up to ``count`` evenly spaced frames of a video, (N, H, W, 3) with N = min(``count``, the
+    frames the clip has) (a strip of a short clip shows all its frames), None when it cannot be
+    decoded. The longer side is at most ``max_side`` pixels.
 
     A video file that is missing (deleted after the run, a dataset copied without its videos),
     cannot be looked up (a name too long, a folder that cannot be searched) or cannot be decoded
     is logged as a warning naming the file, and, when ``without`` is
     given, a line saying which file and why is appended to it, so that the caller can count
     the gallery images drawn without frames (their strip reads "no frames").
+
+    Raises:
+        ValueError: ``count`` that is not an integer >= 1, or ``max_side`` that is not an integer
+            >= 2 (frames are resized to even sides): the caller's error, refused before any file is
+            read, not a video drawn without frames.
     """
     from camerabench.video import read_video
 
+    for what, value, least in (("count", count, 1), ("max_side", max_side, 2)):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"clip_frames: {what} must be an integer >= {least}, got {value!r} (for {path})")
     why = _not_usable(path, "video")
     if why is not None:
         log.warning("%s: no frames for the gallery: %s", path, why)

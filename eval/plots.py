@@ -610,6 +610,38 @@ def plot_counts(
     return ax
 
 
+def _check_reliability_arguments(
+    name: str,
+    prob_pred: Sequence[float],
+    prob_true: Sequence[float],
+    counts: Sequence[int] | None,
+    n_bins: int | None,
+    largest: int | None,
+) -> None:
+    """Refuse what :func:`plot_reliability` would draw wrongly or silently not at all (see there)."""
+    for what, values in (("prob_pred", prob_pred), ("prob_true", prob_true)):
+        for i, v in enumerate(np.asarray(values, dtype=float).ravel()):
+            if math.isfinite(v) and not 0.0 <= v <= 1.0:
+                raise ValueError(
+                    f"{name}: bin {i}: {what}[{i}] is {float(v)!r}, outside [0, 1]: a reliability diagram needs "
+                    "probabilities (P(yes), e.g. calibrated scores), not raw scores"
+                )
+    if n_bins is not None:
+        if isinstance(n_bins, bool | np.bool_) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
+            raise ValueError(f"{name}: n_bins must be an integer >= 1 (the equal-width bins), got {n_bins!r}")
+        if len(prob_pred) > n_bins:
+            raise ValueError(f"{name}: {len(prob_pred)} reliability points for {n_bins} bins (one per non-empty bin)")
+    for i, n in enumerate([] if counts is None else counts):
+        if isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Real) or not (n >= 0 and float(n).is_integer()):
+            raise ValueError(f"{name}: the count of bin {i} must be a whole number >= 0 (samples in it), got {n!r}")
+    if largest is not None and (
+        isinstance(largest, bool | np.bool_)
+        or not isinstance(largest, numbers.Real)
+        or not (largest >= 0 and float(largest).is_integer())
+    ):
+        raise ValueError(f"{name}: largest must be a whole number >= 0 (the largest count), got {largest!r}")
+
+
 def plot_reliability(
     ax: Any,
     prob_pred: Sequence[float],
@@ -637,8 +669,13 @@ def plot_reliability(
     (nothing binned, an undefined calibration) draws no line and is named on the axes as ``n/a``.
 
     Raises:
-        ValueError: ``prob_pred`` and ``prob_true`` differ in length (one point per bin each).
+        ValueError: ``prob_pred`` and ``prob_true`` differ in length (one point per bin each); a
+            finite value of either outside [0, 1] (raw scores passed as probabilities: the point would
+            be drawn off the 0..1 axes and silently missing); ``n_bins`` that is not an integer >= 1,
+            or fewer than the points; a count, or ``largest``, that is not a whole number >= 0 (a NaN
+            or negative count draws no marker).
     """
+    _check_reliability_arguments(name, prob_pred, prob_true, counts, n_bins, largest)
     if len(prob_pred) != len(prob_true):
         raise ValueError(
             f"{name}: reliability needs one fraction of positives per bin: {len(prob_pred)} mean P(yes) values "

@@ -1371,7 +1371,7 @@ def _scores_changed_cell(c: CalibrationResult) -> str:
 
 def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[Any]]:
     """One row per method and primitive: its map (or why it has none), scores of it calibrated by
-    the pooled map of other primitives, and its Brier score (``n/a`` with the reason)."""
+    the pooled map of other primitives, and its Brier score (a float, or ``n/a`` with the reason)."""
     rows: list[list[Any]] = []
     for n, c in cal.items():
         maps = {k: v for k, v in (c.maps or {}).items() if k != "pooled"}
@@ -1387,12 +1387,13 @@ def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[A
             else:
                 kind = maps.get(prim, "not recorded")
             brier = c.per_primitive_brier.get(prim)
+            brier_cell: str | float
             if brier is None:
                 brier_cell = "n/a: no binary label of it in this dataset"
             elif not math.isfinite(brier):
                 brier_cell = "n/a: no scored sample"
             else:
-                brier_cell = _num(brier)
+                brier_cell = brier  # rounded in the report's table, full precision in its CSV
             rows.append([n, prim, kind, "—" if _raw(c) else unfitted.get(prim, 0), brier_cell])
     return rows
 
@@ -1436,8 +1437,8 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
                 _count_or_unknown(c.no_calibration_map),
                 _pooled_cell(c),
                 _unfitted_cell(c),
-                _num(c.brier),
-                _num(c.ece),
+                c.brier,  # full precision in the CSV, as the other CSVs; rounded in the table below
+                c.ece,
                 c.fitted_on_data or "",
                 _scores_changed_cell(c),
             ]
@@ -1463,7 +1464,8 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
             header.insert(5, "unanswerable (outside coverage, left out)")
             for row, c in zip(rows, cal.values(), strict=True):
                 row.insert(5, _count(c.unanswerable))
-        doc.table(header, rows)
+        scores = (header.index("Brier"), header.index("ECE"))
+        doc.table(header, [[_num(v) if j in scores else v for j, v in enumerate(row)] for row in rows])
         _write_csv(out / "calibration.csv", header, rows)
         csvs.append("calibration.csv")
         for n, c in cal.items():
@@ -1489,7 +1491,7 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
                 "scores calibrated by a map of other primitives",
                 "Brier",
             ]
-            doc.table(per_header, per_rows)
+            doc.table(per_header, [[*row[:-1], _num(row[-1])] for row in per_rows])  # the CSV: full precision
             _write_csv(out / "calibration_per_primitive.csv", per_header, per_rows)
             csvs.append("calibration_per_primitive.csv")
     if left_out:

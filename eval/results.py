@@ -340,6 +340,31 @@ def _must(holds: bool, problem: str, keys: tuple[str | int, ...]) -> None:
         raise ResultFormatError(problem, keys)
 
 
+def _check_mean(mean: float, values: dict[str, float], per: str, keys: tuple[str | int, ...]) -> None:
+    """Refuse a mean that is not the unweighted mean of the defined (not NaN) ``values`` (NaN, or
+    null, when none is defined), up to a float round trip's rounding (``per`` names the values' key).
+
+    Raises:
+        ResultFormatError: they contradict each other.
+    """
+    arr = np.asarray(list(values.values()), dtype=np.float64)
+    arr = arr[~np.isnan(arr)]
+    expected = float(arr.mean()) if arr.size else math.nan
+    if math.isnan(expected) or math.isnan(mean):
+        holds = math.isnan(expected) and math.isnan(mean)
+    else:
+        holds = math.isclose(mean, expected, rel_tol=1e-12, abs_tol=1e-15)
+    _must(
+        holds,
+        f"{_num_text(mean)} contradicts {per}: the mean of its {arr.size} defined values is {_num_text(expected)}",
+        keys,
+    )
+
+
+def _num_text(value: float) -> str:
+    return "null" if math.isnan(value) else repr(value)
+
+
 def _check_policy(policy: str, keys: tuple[str | int, ...]) -> None:
     if policy not in FAILED_POLICIES:
         raise ResultFormatError(f"failed_policy must be one of {', '.join(FAILED_POLICIES)}, got {policy!r}", keys)
@@ -548,6 +573,10 @@ class BinaryResult(Section):
         if self.failed_policy == "lowest":
             dropped = sum(c.dropped for c in self.counts.values())
             _must(dropped == 0, f"{dropped} samples dropped under failed_policy lowest (which drops none)", keys)
+        # each mean is the writer's (camerabench.eval.ap.mean_ignoring_nan) of the values the file holds:
+        # a hand-edited mean contradicting them is refused, not reported beside them
+        for mean, per in (("mean_ap", "per_primitive"), ("mean_roc_auc", "roc_auc"), ("mean_chance", "chance")):
+            _check_mean(getattr(self, mean), getattr(self, per), per, (*keys, mean))
         defined = sum(not math.isnan(v) for v in self.per_primitive.values())
         _must(
             self.primitives_in_mean == defined,

@@ -164,6 +164,7 @@ def test_undefined_numbers_and_rounding_above_one_still_read(document: dict[str,
     doc = _edited(document, ("methods", "a", "binary", "ci95", "mean_ap"), [None, None])
     doc = _edited(doc, ("methods", "a", "trajectory", "mean", "ape_trans_rmse"), None)
     doc = _edited(doc, ("methods", "a", "binary", "per_primitive", "Pan_Left"), 1.0000000000000002)  # a float sum
+    doc = _edited(doc, ("methods", "a", "binary", "mean_ap"), 1.0000000000000002)  # its mean, read back checked
     file = tmp_path / "metrics.json"
     file.write_text(json.dumps(doc))
     back = read_metrics(file).methods["a"]

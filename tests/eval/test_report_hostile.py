@@ -283,9 +283,10 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_read_metrics_round_trips_and_reads_nan_as_undefined(tmp_path: Path) -> None:
     doc = _document()
     assert read_metrics(_write(tmp_path, json.dumps(doc, indent=2))).to_json() == doc
-    text = json.dumps(doc, indent=2).replace('"mean_ap": 0.5', '"mean_ap": NaN', 1)
-    binary = read_metrics(_write(tmp_path, text)).methods["m"].binary
-    assert binary is not None and math.isnan(binary.mean_ap)
+    text = json.dumps(doc, indent=2)
+    assert text.count('"p_value": 0.5') == 1
+    back = read_metrics(_write(tmp_path, text.replace('"p_value": 0.5', '"p_value": NaN')))
+    assert math.isnan(back.comparisons[0].p_value)
 
 
 def _edit(path: tuple[str | int, ...], value: Any = None, drop: bool = False) -> str:
