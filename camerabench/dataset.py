@@ -104,7 +104,21 @@ class Dataset:
     """Read access to one dataset folder (labels are parsed once and cached)."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+        """Open the dataset folder ``root``.
+
+        ``~`` is expanded (as a shell expands it for the CLI) and a relative ``root`` made absolute
+        against the current folder now (:meth:`pathlib.Path.absolute`: symbolic links kept), so that
+        a later ``os.chdir`` (a notebook cell) leaves the dataset this folder: it read nothing, and
+        handed out video paths that no longer existed, without a word.
+
+        Raises:
+            FileFormatError: ``root`` is not there, is a file or a broken link, or cannot be read.
+        """
+        self.root = Path(root).expanduser().absolute()
+        self._check_root()
+
+    def _check_root(self) -> None:
+        """Refuse a root that is not a readable folder (at construction, and again by :meth:`validate`)."""
         if not self.root.is_dir():
             if self.root.exists():
                 raise FileFormatError(self.root, "is a file, not a dataset folder")
@@ -257,13 +271,26 @@ class Dataset:
         two label files (binary and VQA, or two VQA task files) expect different answers to is
         an error naming both files.
 
+        The folder is checked again as at construction (one deleted since is refused), and a
+        folder holding nothing a dataset holds (no video in ``videos/``, no label file, no
+        ground truth and no manifest: an empty or mistyped folder) is refused, as the jobs and
+        evaluation refuse it.
+
         Raises:
             FileFormatError: the first problem found, naming the file (and line when known).
         """
+        self._check_root()
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
         self._check_cell_answers()
         videos = self.videos()
-        self._check_gt(videos)
+        ground_truth = self._check_gt(videos)
+        labels = self.binary or self.vqa or self.captions or self.mcq
+        if not (videos or labels or ground_truth or self._manifest_doc is not None):
+            raise FileFormatError(
+                self.root,
+                f"no videos: {self.videos_dir} holds no files, and there is no label file, ground truth or "
+                "manifest: not a dataset folder (a mistyped path?)",
+            )
         _ = self.known_manifest
 
     def _check_cell_answers(self) -> None:
@@ -530,11 +557,11 @@ class Dataset:
         shown = " and ".join(repr(f) for f in found)
         return f"is not in {self.videos_dir}, but {shown} are: write the name of its file in the label file"
 
-    def _check_gt(self, videos: list[str]) -> None:
-        """Read every ``gt/`` file (see :meth:`validate`)."""
+    def _check_gt(self, videos: list[str]) -> int:
+        """Read every ``gt/`` file (see :meth:`validate`); how many were read."""
         gt = self.gt_dir
         if not (gt.exists() or gt.is_symlink()):
-            return
+            return 0
         if not gt.is_dir():
             raise FileFormatError(gt, "is a broken symbolic link" if not gt.exists() else "is a file, not a folder")
         stems = {video_file_stem(v): v for v in videos}
@@ -589,6 +616,7 @@ class Dataset:
                 len(videos),
                 _names(missing),
             )
+        return len(npz)
 
     @staticmethod
     def _read_gt(path: Path) -> Trajectory:

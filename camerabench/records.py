@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import numpy as np
+
 from camerabench import __version__
 from camerabench.errors import FileFormatError
 from camerabench.fileio import iter_jsonl_numbered, read_error, read_json_document, write_json, write_jsonl
@@ -499,9 +501,18 @@ class RunInfo:
 
     def __post_init__(self) -> None:
         """Every field checked as :meth:`from_dict` checks it, so that a RunInfo built in code
-        (a negative count, a count no JSON reader holds) cannot be written to run.json."""
+        (a negative count, a count no JSON reader holds) cannot be written to run.json.
+
+        A NumPy number is kept as the Python number of the same value (``np.int64(3)`` as ``3`` in
+        a count, ``np.float32(0.5)`` as ``0.5`` in a timing or in ``settings``), as
+        :class:`ScoreRecord` keeps a NumPy score; a NumPy bool in ``settings``, ``video_info`` and
+        ``backend`` as a bool. Anything else JSON cannot hold there (a set, an array, a path, a key
+        that is not a string) is refused, naming where it is: it failed only when written.
+        """
         for name in self.__dataclass_fields__:
-            _check_run_field(name, getattr(self, name))
+            value = _run_value(name, getattr(self, name))
+            setattr(self, name, value)
+            _check_run_field(name, value)
         _check_run_counts(self.finished, self.videos_failed, self.failures)
 
     def to_dict(self) -> dict[str, Any]:
@@ -711,6 +722,68 @@ def _check_run_counts(finished: Any, videos_failed: Any, failures: Any) -> None:
         )
 
 
+#: The run.json fields whose values are free-form JSON (the methods' options and details, the backend).
+_RUN_FREE_FORM = ("settings", "video_info", "backend")
+
+
+def _python_number(value: Any) -> Any:
+    """A NumPy integer, float or bool as the Python one of the same value; anything else as it is."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating) and type(value) is not float:
+        return float(value)  # exact: every NumPy float of 32 bits or 64 is a Python float
+    return value
+
+
+def _json_value(value: Any, where: str) -> Any:
+    """``value`` (a free-form field of run.json, at ``where``) as JSON holds it: NumPy numbers
+    and bools made Python ones (:func:`_python_number`); the same object when nothing changed.
+
+    Raises:
+        _FieldError: a value JSON cannot hold (a set, an array, a path: ``where`` and its type
+            named) or an object key that is not a string (JSON would write ``1`` as ``"1"``).
+    """
+    value = _python_number(value)
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _FieldError(
+                    f"{where} has the key {_show(key)} of type {type(key).__name__}: keys of a JSON object are strings",
+                    where.split("[", 1)[0],
+                )
+            out[key] = _json_value(item, f"{where}[{key!r}]")
+        return value if all(out[k] is value[k] for k in value) else out
+    if isinstance(value, list | tuple):
+        items = [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    hint = "; give a list (sorted(...))" if isinstance(value, set | frozenset) else ""
+    hint = "; give a list (.tolist())" if isinstance(value, np.ndarray) else hint
+    raise _FieldError(
+        f"{where} must be a JSON value (a string, number, boolean, null, list or object), got "
+        f"{type(value).__name__} {_show(value)}{hint}",
+        where.split("[", 1)[0],
+    )
+
+
+def _run_value(key: str, value: Any) -> Any:
+    """run.json field ``key``'s ``value`` with NumPy numbers made Python ones (a count's NumPy
+    integer, a timing's NumPy float; the free-form fields' values, :func:`_json_value`); a NumPy
+    float or bool in a count is left for :func:`_check_run_field` to refuse."""
+    if key in _RUN_COUNTS and isinstance(value, np.integer):
+        return int(value)
+    if key == "seconds_per_video" and isinstance(value, dict):
+        seconds = {video: _python_number(s) if not isinstance(s, np.bool_) else s for video, s in value.items()}
+        return value if all(seconds[v] is value[v] for v in value) else seconds
+    if key in _RUN_FREE_FORM and isinstance(value, dict):
+        return _json_value(value, key)
+    return value
+
+
 def _check_run_field(key: str, value: Any) -> None:
     """Raise a :class:`_FieldError` when ``value`` is not what run.json field ``key`` holds."""
     kind = type(value).__name__
@@ -797,5 +870,19 @@ def write_run_info(path: str | Path, info: RunInfo) -> None:
     """Write ``info`` as standard JSON: a number that is not finite (NaN, an undefined value; an
     infinity) is written as ``null``, as ``metrics.json`` writes undefined metrics. Only the
     free-form fields can hold one (``video_info``, the methods' details, in practice): the
-    counts, timings and ``settings.yes_threshold`` are checked finite."""
-    write_json(path, _standard_json(info.to_dict()))
+    counts, timings and ``settings.yes_threshold`` are checked finite.
+
+    The fields are checked again as :class:`RunInfo` checks them when built (the job runner sets
+    ``settings`` and ``video_info`` after that): a NumPy number is written as its Python number.
+
+    Raises:
+        ValueError: a field JSON cannot hold (a set in ``settings``), naming ``path`` and the field.
+    """
+    values = info.to_dict()
+    try:
+        for name in values:
+            values[name] = _run_value(name, values[name])
+            _check_run_field(name, values[name])
+    except _FieldError as exc:
+        raise ValueError(f"{path}: not written: {exc}") from exc
+    write_json(path, _standard_json(values))

@@ -587,7 +587,8 @@ def sample_indices(
     """Indices of the frames to keep.
 
     Args:
-        timestamps: (N,) frame times in seconds, increasing.
+        timestamps: (N,) frame times in seconds, increasing (a repeated time is allowed; one
+            earlier than the time before it is an error).
         fps: keep the frame nearest to each tick of a clock at this rate, starting at the first
             frame (never more frames than exist; duplicates removed), and the last frame when the
             stream is no faster than the clock (its median frame interval at least the clock's):
@@ -604,6 +605,10 @@ def sample_indices(
         [0, 4, 9]
         >>> len(sample_indices(np.arange(25) / 10.0, fps=12))  # a 10 fps stream read at 12 fps: every frame
         25
+
+    Raises:
+        ValueError: ``fps`` and ``num_frames`` both given or not positive; ``timestamps`` not a 1-D
+            array of finite times in time order (the first time earlier than the one before it named).
     """
     fps, num_frames = _check_sampling(fps, num_frames)
     timestamps = np.asarray(timestamps, dtype=np.float64)
@@ -611,6 +616,14 @@ def sample_indices(
         raise ValueError(f"timestamps must be a 1-D array of frame times, got shape {timestamps.shape}")
     if not np.all(np.isfinite(timestamps)):
         raise ValueError(f"timestamps must be finite, got {int(np.sum(~np.isfinite(timestamps)))} that are not")
+    back = np.flatnonzero(np.diff(timestamps) < 0)
+    if len(back):  # the nearest-frame search assumes time order: frames in another order were mis-picked
+        i = int(back[0]) + 1
+        raise ValueError(
+            f"timestamps must be in time order (increasing; a repeated time is allowed), but timestamps[{i}] = "
+            f"{float(timestamps[i])!r} s is earlier than timestamps[{i - 1}] = {float(timestamps[i - 1])!r} s "
+            f"({len(back)} such step(s) back); sort the frames by time first"
+        )
     n = len(timestamps)
     if n == 0:  # no frames, none to keep (the first frame starts the fps clock: there is none)
         return np.arange(0, dtype=np.int64)
