@@ -424,7 +424,9 @@ def content_prints(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
     last 64 KiB), for the videos whose file can be read: what :func:`held_out_videos` compares to
     tell a training video from another clip under its name (another synthetic seed, a dataset
     regenerated with the same names and labels). A file that cannot be read is left out (its
-    content is not known: the video is matched by its name and labels, as before fingerprints).
+    content is not known: the video is matched by its name and labels, as before fingerprints), and
+    so is an empty file: it holds no clip, and every empty file has the same fingerprint (two
+    datasets of empty placeholders under the same names would be the same clips).
 
     Example:
         >>> content_prints({"a.mp4": "/no/such/a.mp4"})
@@ -434,7 +436,11 @@ def content_prints(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
 
     out: dict[str, str] = {}
     for video, path in sorted(paths.items()):
-        value = video_fingerprint(Path(path))
+        try:
+            empty = Path(path).stat().st_size == 0
+        except OSError:  # unreadable: video_fingerprint gives None for it too
+            empty = False
+        value = None if empty else video_fingerprint(Path(path))
         if value is not None:
             out[video] = value
     return out

@@ -237,7 +237,8 @@ def _predict_failed(
     worker's), else from the method (:meth:`Predictor.never_answers`: a geometric method and a VQA
     question). A video none of whose questions it can answer leaves no record and no failure (no
     question of it failed), as it does when it is handled; its reason is logged and kept in
-    run.json's details (:data:`_UNSCORED_FAILURE_KEY`).
+    run.json's details (:data:`_UNSCORED_FAILURE_KEY`). Unless its file is not there (``path`` is
+    no regular file): such a video is failed, with no record (:func:`_absent_file_failure`).
     """
     reason = _writable(reason)
     if predictor is None and _PREDICTOR is not None and _PREDICTOR.name == method:
@@ -256,7 +257,7 @@ def _predict_failed(
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
     unanswerable = len(texts & never.keys())
     found = _found_unanswerable(questions, never)
-    if not records and unanswerable:
+    if not records and unanswerable and Path(path).is_file():
         why = "none of whose questions it answers (not counted failed)"
         log.warning("%s failed on %s, %s: %s", method, video, why, reason)
         return _Outcome(
@@ -269,6 +270,33 @@ def _predict_failed(
             found_unanswerable=found,
         )
     return _Outcome(video, seconds, records, reason, unanswerable=unanswerable, found_unanswerable=found)
+
+
+def _absent_file_failure(outcome: _Outcome, path: Path) -> _Outcome:
+    """``outcome`` of a ``predict`` video, failed when its file (``path``, as this process sees the
+    dataset) is not there (or is no regular file) though the outcome has no failure: the method
+    answers none of the video's questions, so it left no record and no failure (see
+    :func:`_predict_failed`; a Ray worker that judged another node's file system, or a method that
+    answered without reading the file).
+
+    Such a video was not run, so it is never counted ok: it is failed (``info.failures``, the
+    reason of the method where it gave one, else that of the file), with no record (none of its
+    questions is answered; its questions stay outside the method's coverage), as the dataset's
+    warning of videos missing from ``videos/`` says. ``--resume`` runs it again (it is not done
+    without records, :func:`_done_without_records`), so a file downloaded since is predicted.
+    """
+    if outcome.records or outcome.failure is not None or path.is_file():
+        return outcome
+    given = outcome.info.get(_UNSCORED_FAILURE_KEY)
+    if isinstance(given, str):
+        reason = given
+    elif os.path.lexists(path):
+        reason = f"{path}: not a regular file, not a video file"
+    else:
+        reason = f"{path}: video file not found"
+    log.warning("%s: counted as failed (%s), though the method answers none of its questions", outcome.video, reason)
+    info = {k: v for k, v in outcome.info.items() if k != _UNSCORED_FAILURE_KEY}
+    return dataclasses.replace(outcome, failure=_writable(reason), info=info, trajectory=None)
 
 
 def _caption_failed(
@@ -1940,6 +1968,8 @@ def _run_locked(
     try:
         with contextlib.closing(_iter_outcomes(method, probe.options, execution, jobs, job_fn, failed_fn)) as outcomes:
             for outcome in outcomes:
+                if kind == "predict":  # a video whose file is not there is never ok
+                    outcome = _absent_file_failure(outcome, ds.video_path(outcome.video))
                 if outcome.trajectory is not None:
                     try:
                         save_npz(folder.trajectory(outcome.video), outcome.trajectory)
