@@ -271,10 +271,9 @@ class Dataset:
         two label files (binary and VQA, or two VQA task files) expect different answers to is
         an error naming both files.
 
-        The folder is checked again as at construction (one deleted since is refused), and a
-        folder holding nothing a dataset holds (no video in ``videos/``, no label file, no
-        ground truth and no manifest: an empty or mistyped folder) is refused, as the jobs and
-        evaluation refuse it.
+        The folder is checked again as at construction (one deleted since is refused). A folder
+        holding nothing a dataset holds passes here: each command refuses it with what it lacked
+        (``predict``: no videos to predict; ``evaluate``: no labels).
 
         Raises:
             FileFormatError: the first problem found, naming the file (and line when known).
@@ -283,14 +282,7 @@ class Dataset:
         _ = self.binary, self.vqa, self.captions, self.mcq, self.manifest
         self._check_cell_answers()
         videos = self.videos()
-        ground_truth = self._check_gt(videos)
-        labels = self.binary or self.vqa or self.captions or self.mcq
-        if not (videos or labels or ground_truth or self._manifest_doc is not None):
-            raise FileFormatError(
-                self.root,
-                f"no videos: {self.videos_dir} holds no files, and there is no label file, ground truth or "
-                "manifest: not a dataset folder (a mistyped path?)",
-            )
+        self._check_gt(videos)
         _ = self.known_manifest
 
     def _check_cell_answers(self) -> None:
@@ -557,11 +549,11 @@ class Dataset:
         shown = " and ".join(repr(f) for f in found)
         return f"is not in {self.videos_dir}, but {shown} are: write the name of its file in the label file"
 
-    def _check_gt(self, videos: list[str]) -> int:
-        """Read every ``gt/`` file (see :meth:`validate`); how many were read."""
+    def _check_gt(self, videos: list[str]) -> None:
+        """Read every ``gt/`` file (see :meth:`validate`)."""
         gt = self.gt_dir
         if not (gt.exists() or gt.is_symlink()):
-            return 0
+            return
         if not gt.is_dir():
             raise FileFormatError(gt, "is a broken symbolic link" if not gt.exists() else "is a file, not a folder")
         stems = {video_file_stem(v): v for v in videos}
@@ -597,7 +589,7 @@ class Dataset:
             video = stems.get(path.stem)
             if video is None and videos:
                 raise FileFormatError(
-                    path, f"ground truth of no video in the dataset: {_expected_video(path.stem, videos)}"
+                    path, f"ground truth of no video in the dataset: {_expected_video(path.stem, path.suffix, videos)}"
                 )
             traj = self._read_gt(path) if path.suffix == ".npz" else read_trajectory(path, "tum")
             npz.add(path.stem)
@@ -616,7 +608,6 @@ class Dataset:
                 len(videos),
                 _names(missing),
             )
-        return len(npz)
 
     @staticmethod
     def _read_gt(path: Path) -> Trajectory:
@@ -704,12 +695,26 @@ def _names(names: list[str]) -> str:
     return shown if len(names) <= _SHOWN else f"{shown} and {len(names) - _SHOWN} more"
 
 
-def _expected_video(stem: str, videos: list[str]) -> str:
-    """What a ``gt/<stem>`` file is missing, naming the file name a video of that stem needs."""
+def _expected_video(stem: str, suffix: str, videos: list[str]) -> str:
+    """What a ``gt/<stem><suffix>`` file is missing, naming the file name a video of that stem needs
+    (with the file's own suffix: a ``.txt`` was told to end in ``'.npz'``), and why: a video in a
+    subfolder of ``videos/`` or without the ``.mp4`` extension has its whole name, percent-encoded,
+    as its stem (:func:`~camerabench.runfolder.video_file_stem`)."""
     near = [v for v in videos if Path(v).stem == stem or v == stem]
     if near:
-        return f"the ground truth of {near[0]!r} is named {video_file_stem(near[0])!r} + '.npz'"
-    return f"no video is named {stem + '.mp4'!r} (ground truth is gt/<stem>.npz, see video_file_stem)"
+        video = near[0]
+        named = f"the ground truth of {video!r} is named {video_file_stem(video)!r} + {suffix!r}"
+        if "/" in video:
+            kind = "in a subfolder of videos/"
+        elif not video.endswith(".mp4"):
+            kind = "not a '.mp4' file"
+        else:
+            return named
+        return (
+            f"{named}: a video {kind} has its whole name, percent-encoded, as its stem, not {stem!r} "
+            "(see video_file_stem)"
+        )
+    return f"no video is named {stem + '.mp4'!r} (ground truth is gt/<stem>.npz or gt/<stem>.txt, see video_file_stem)"
 
 
 @dataclass

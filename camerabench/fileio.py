@@ -464,8 +464,61 @@ def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError, line: int | None
     return FileFormatError(path, f"not UTF-8 text: byte 0x{data[start]:02x} at column {column}", line)
 
 
-def _invalid_json(path: Path, exc: json.JSONDecodeError, line: int | None = None) -> FileFormatError:
-    return FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno if line is None else line)
+def _invalid_json(
+    path: Path, exc: json.JSONDecodeError, line: int | None = None, zeros_after: int | None = None
+) -> FileFormatError:
+    """The error for text that is not JSON: what JSON expected, at which column, or the cause when
+    it is plain: a NUL byte (``\\x00``; JSON said "Expecting value"), zeros to the end of the file
+    (a crash: it said the last line "may be cut short"), a trailing comma before a closing ``]`` or
+    ``}`` (it said "Expecting value" at the bracket's line).
+
+    ``line`` is the line of a JSON Lines record (``exc`` is about that line alone); ``zeros_after``
+    (JSON Lines only) the NUL bytes after that line when only zeros and white space follow it,
+    None when anything else does.
+    """
+    text, pos = exc.doc, exc.pos
+    where = exc.lineno if line is None else line
+    if pos < len(text) and text[pos] == "\x00":
+        rest = text[pos:]
+        if rest.strip("\x00" + _JSON_SPACE) or (line is not None and zeros_after is None):
+            problem = (
+                f"holds a NUL byte (0x00, a zero byte) at column {exc.colno}, which no JSON text holds: the file "
+                "is damaged (a bad copy or disk?)"
+            )
+        else:
+            zeros = rest.count("\x00") + (zeros_after or 0)
+            problem = (
+                f"ends with {zeros} NUL bytes (zeros), from column {exc.colno} of this line: what a crash or a power "
+                "loss leaves where data written to the file did not reach the disk; what was written there is lost "
+                "(restore the file from a copy, or cut the zeros off and check what is missing)"
+            )
+        return FileFormatError(path, f"invalid JSON: {problem}", where)
+    if exc.msg in ("Expecting value", "Expecting property name enclosed in double quotes") and text[pos : pos + 1] in (
+        "]",
+        "}",
+    ):
+        comma = len(text[:pos].rstrip(_JSON_SPACE)) - 1
+        if comma >= 0 and text[comma] == ",":
+            comma_line = text.count("\n", 0, comma) + 1
+            what = "item of a list" if text[pos] == "]" else "member of an object"
+            return FileFormatError(
+                path,
+                f"invalid JSON: a ',' after the last {what} (column {comma - text.rfind(chr(10), 0, comma)}), before "
+                f"its closing {text[pos]!r}: JSON allows no trailing comma; remove it",
+                comma_line if line is None else line,
+            )
+    return FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", where)
+
+
+def _zeros_to_end(fh: IO[bytes]) -> int | None:
+    """How many NUL bytes the rest of ``fh`` holds when it holds only those and white space
+    (None when it holds anything else)."""
+    zeros = 0
+    while chunk := fh.read(1 << 20):
+        if chunk.strip(b"\x00" + _JSON_SPACE.encode()):
+            return None
+        zeros += chunk.count(0)
+    return zeros
 
 
 def read_text(path: str | Path) -> str:
@@ -881,7 +934,8 @@ def iter_jsonl_numbered(path: str | Path, parse: Callable[[dict[str, Any]], T]) 
                         "not by line breaks: save the file with LF (or CRLF) line ends",
                         lineno,
                     ) from None
-                raise _invalid_json(path, exc, lineno) from exc
+                zeros = _zeros_to_end(fh) if line[exc.pos : exc.pos + 1] == "\x00" else None
+                raise _invalid_json(path, exc, lineno, zeros) from exc
             except RepeatedKeyError as exc:
                 raise FileFormatError(path, str(exc), lineno) from None
             except RecursionError:

@@ -282,6 +282,8 @@ def _layout_problem(path: Path, exc: FileFormatError) -> str | None:
         return f"holds a JSON object written over several lines: {_JSONL_RULE}, each on one line ({exc.problem})"
     if exc.problem.startswith("invalid JSON: Extra data") and text.startswith("{"):
         return f"holds more than one JSON value on this line (records joined without a newline?): {_JSONL_RULE}"
+    if "NUL byte" in exc.problem:  # said by iter_jsonl_numbered, with what the zeros mean
+        return None
     if last and not raw.endswith(b"\n"):
         return f"{exc.problem}; it is the last line and ends without a newline: the file may be cut short"
     return None
@@ -347,7 +349,7 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
         try:
             prim = Primitive(path.stem)
         except ValueError as exc:
-            raise FileFormatError(path, f"{path.stem!r} is not a primitive file name") from exc
+            raise FileFormatError(path, f"{path.stem!r} is not a primitive file name{_file_hint(path)}") from exc
         recs = read_binary_file(path)
         if recs and recs[0].primitive is not prim:
             raise FileFormatError(path, f"file holds {recs[0].task} records, not {prim.task}")
@@ -355,6 +357,13 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
     if not out:
         log.warning("%s: holds no <Primitive>.jsonl label file", folder)
     return {p: out[p] for p in Primitive if p in out}
+
+
+def _file_hint(path: Path) -> str:
+    """For the error of a binary label file whose name is no primitive's: the primitive's file
+    name it is in other letter case (``move_in.jsonl``, ``MOVE_IN.jsonl`` -> ``Move_In.jsonl``)."""
+    alike = [p.file for p in Primitive if p.file.casefold() == path.name.casefold()]
+    return f" (names are case-sensitive: rename it {alike[0]!r})" if alike else ""
 
 
 @dataclass(frozen=True)
@@ -443,7 +452,7 @@ def _questions_folded() -> dict[str, Primitive]:
     return {p.question.casefold(): p for p in Primitive}
 
 
-def read_vqa_file(path: str | Path) -> list[VQAPair]:
+def read_vqa_file(path: str | Path, task: str | None = None) -> list[VQAPair]:
     """The pairs of one VQA task file, validated; a repeat is dropped with a warning.
 
     A repeat is a pair written exactly as another, or with its two sides swapped (positive video,
@@ -451,11 +460,18 @@ def read_vqa_file(path: str | Path) -> list[VQAPair]:
     would be counted twice. A pair asking the same 4 (video, question) cells with other texts is
     kept (its texts are another retrieval test).
 
+    Args:
+        path: the task file.
+        task: the task every pair's ``task`` field must name (:func:`read_vqa_dir` passes the file
+            stem, under which the pairs are scored); None: not checked.
+
     Raises:
-        FileFormatError: a malformed pair (naming the line).
+        FileFormatError: a malformed pair, or a pair of another task than ``task`` (naming the line).
     """
     path = Path(path)
     numbered = list(_jsonl_records(path, _parse_vqa))
+    if task is not None:
+        _check_task(path, numbered, task)
     first: dict[Hashable, tuple[int, VQAPair]] = {}
     pairs: list[VQAPair] = []
     for line, pair in numbered:
@@ -477,6 +493,21 @@ def read_vqa_file(path: str | Path) -> list[VQAPair]:
     if not pairs:
         log.warning("%s: holds no pair (an empty task file)", path)
     return pairs
+
+
+def _check_task(path: Path, numbered: Iterable[tuple[int, VQAPair]], task: str) -> None:
+    """Refuse a pair whose ``task`` field is not ``task``, the task of its file: a pair of another
+    task (a ``has_zoom_in`` pair appended to ``has_pan_left.jsonl``) was read without a word and
+    scored as the file's task. (The ``skill`` field is not checked: it names another grouping than
+    the folder in the public files.)"""
+    for line, pair in numbered:
+        if pair.task != task:
+            raise FileFormatError(
+                path,
+                f"a pair of task {_show(pair.task, _TEXT_SHOWN)} in the task file of {task!r}: its pairs are scored "
+                f"as {task!r}; move it to {pair.task}.jsonl (or correct its task field)",
+                line,
+            )
 
 
 def _check_cell_answers(path: Path, numbered: Iterable[tuple[int, VQAPair]]) -> None:
@@ -507,8 +538,9 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
     """``(skill folder, task file stem)`` -> pairs, for every ``<skill>/<task>.jsonl``.
 
     Raises:
-        FileFormatError: ``folder`` is not a folder, a file in it is malformed, or a task file
-            is named ``.json`` / ``.JSONL`` (which would otherwise be left out).
+        FileFormatError: ``folder`` is not a folder, a file in it is malformed or holds a pair whose
+            ``task`` field is not the file's stem, or a task file is named ``.json`` / ``.JSONL``
+            (which would otherwise be left out).
     """
     folder = Path(folder)
     _check_folder(folder)
@@ -517,7 +549,7 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
         log.warning("%s: %s not inside a <skill>/ folder; not read", folder, ", ".join(stray))
     _check_misnamed(folder.glob("*/*"))
     _warn_subfolders(folder.glob("*/*"), f"task files sit in {folder}/<skill>/, one level down")
-    tasks = {(p.parent.name, p.stem): read_vqa_file(p) for p in sorted(folder.glob("*/*.jsonl"))}
+    tasks = {(p.parent.name, p.stem): read_vqa_file(p, p.stem) for p in sorted(folder.glob("*/*.jsonl"))}
     if not tasks:
         log.warning("%s: holds no <skill>/<task>.jsonl task file", folder)
     return tasks

@@ -17,8 +17,9 @@ URL, a Windows path (``video\\a.mp4``, ``video/sub\\a.mp4``) or with white space
 that do not exist (all of them counted and named in one error, with the line of the first, and the
 file on disk each differs from only in letter case or Unicode form when there is one), one medium listed
 twice (``./video/a.mp4`` beside ``video/a.mp4`` too), a type that contradicts its medium's
-extension (``["image"]`` for an ``.mp4``), a repeated index, more cells than the header, a cell
-that opens a quote and does not close it as TSV quoting does) is a
+extension (``["image"]`` for an ``.mp4``), a repeated index, a question asked again under another
+index with another answer (the same question with the same answer is dropped, with a warning), more
+cells than the header, a cell that opens a quote and does not close it as TSV quoting does) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
 and no row reads as no question, with a warning.
 
@@ -49,7 +50,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NoReturn
@@ -555,19 +556,26 @@ class _Numbered:
 def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:
     """Every row of one ShotBench table (``.tsv`` or ``.xlsx``), checked.
 
+    A row asking the question of an earlier row (the same media, question and options) under
+    another index is dropped with a warning naming both lines when its answer is the same (it
+    would be counted twice), and is an error naming both lines when its answer differs (one of
+    the two would be scored wrong whatever the reply), as in the binary label files.
+
     Args:
         path: the table.
         data_root: the data folder the ``path`` column is relative to; when given, every
             medium must exist there.
 
     Raises:
-        FileFormatError: the file cannot be read, a column is missing, or a row is bad (file:line).
+        FileFormatError: the file cannot be read, a column is missing, a row is bad, or two rows ask
+            the same question with different answers (file:line).
     """
     path = Path(path)
     root = Path(data_root) if data_root is not None else None
     rows_in = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _tsv_rows(path)
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
+    asked: dict[Hashable, MCQRow] = {}  # the first row asking each question (see _question_key)
     missing: list[tuple[int, str, str]] = []  # (line, medium, type) not a file there, all named at once
     for line, cells in rows_in:
         try:
@@ -577,6 +585,10 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
         if row.index in seen:
             raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
         seen[row.index] = line
+        first = asked.setdefault(_question_key(row), row)
+        if first is not row:
+            _repeated_row(path, first, row)  # an error when the answers differ
+            continue
         rows.append(row)
         if root is not None:
             missing += [
@@ -596,6 +608,46 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     if not rows:
         log.warning("%s: holds no question (a header without rows)", path)
     return rows
+
+
+def _question_key(row: MCQRow) -> Hashable:
+    """What makes two rows the same question: the same media (``./video/a.mp4`` is ``video/a.mp4``),
+    the same question (white space aside) and the same options (letter and text, in any order)."""
+    return (
+        tuple(posixpath.normpath(p) for p in row.paths),
+        " ".join(row.question.split()),
+        frozenset(row.options.items()),
+    )
+
+
+def _repeated_row(path: Path, first: MCQRow, row: MCQRow) -> None:
+    """A row asking the question of an earlier row under another index (see :func:`read_mcq_table`):
+    with the same answer, a repeat, dropped with a warning naming both lines (it was counted twice);
+    with another answer, an error naming both lines (one of the two was scored wrong whatever the
+    reply). The binary label files' rule (:mod:`camerabench.labelfiles`).
+
+    Raises:
+        FileFormatError: the two rows give different answers.
+    """
+    if row.answer != first.answer:
+        raise FileFormatError(
+            path,
+            f"row {row.index!r} asks the question of row {first.index!r} (line {first.line} and this line: the same "
+            f"media, question and options) with answer {row.answer!r}, but row {first.index!r} has {first.answer!r}: "
+            "one of the two would be scored wrong whatever the reply",
+            row.line,
+        )
+    other = f", under category {row.category!r} (line {first.line}'s {first.category!r} is kept)"
+    log.warning(
+        "%s:%d: row %r repeats row %r of line %d (the same media, question, options and answer%s); the repeat is "
+        "dropped",
+        path,
+        row.line,
+        row.index,
+        first.index,
+        first.line,
+        other if row.category != first.category else "",
+    )
 
 
 #: How many missing media the error of :func:`read_mcq_table` names before "and N more".

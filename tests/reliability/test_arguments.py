@@ -89,7 +89,7 @@ def test_a_dataset_without_videos_is_an_error_not_an_empty_run(
         (data / "videos").mkdir()
     with caplog.at_level(logging.INFO):
         assert main([kind, "--data", str(data), "--method", "fast", "--out", str(tmp_path / "out")]) == 1
-    expected = f"{data}: no videos: {data / 'videos'} holds no files, and there is no label file"
+    expected = f"{data}: no videos to {kind}: {data / 'videos'} holds no files and no label file names a video"
     assert expected in caplog.text
     assert not (tmp_path / "out").exists()
 

@@ -214,7 +214,7 @@ def test_a_shotbench_category_in_another_case_or_spacing_is_one_category(tmp_pat
     lines = [
         f"0\tvideo\tvideos/v0.mp4\tWhich?\t{options}\tA\tcamera movement\n",
         f"1\tvideo\tvideos/v1.mp4\tWhich?\t{options}\tB\tCamera Movement\n",
-        f"2\tvideo\tvideos/v1.mp4\tWhich?\t{options}\tB\t camera  movement \n",
+        f"2\tvideo\tvideos/v2.mp4\tWhich?\t{options}\tB\t camera  movement \n",
         f"3\timage\timage/a.jpg\tWhich?\t{options}\tC\tMy Own Dimension\n",
     ]
     path.write_text(header + "".join(lines), encoding="utf-8")
