@@ -309,7 +309,7 @@ def mcq_data(tmp_path: Path) -> Path:
                       [BinaryRecord("a.mp4", pan.question, "Yes", pan.task, pan.label_name)])  # fmt: skip
     options = {"A": "Pan left", "B": "Static shot"}
     rows = [
-        MCQRow(str(i), "bench", ("video",), ("videos/a.mp4",), "Camera?", options, "A", "camera movement", i)
+        MCQRow(str(i), "bench", ("video",), ("videos/a.mp4",), f"Camera {i}?", options, "A", "camera movement", i)
         for i in range(3)
     ]
     write_mcq_table(root / "labels" / "shotbench" / "bench.tsv", rows)

@@ -33,7 +33,7 @@ CAMERA = {"A": "Pan left", "B": "Tilt up", "C": "Static shot"}
 def _rows() -> list[MCQRow]:
     return [
         MCQRow("0", "bench", ("video",), ("video/b.mp4",), "Camera?", CAMERA, "C", "camera movement", 2),
-        MCQRow("1", "bench", ("video",), ("video/b.mp4",), "Camera?", CAMERA, "A", "camera movement", 3),
+        MCQRow("1", "bench", ("video",), ("video/b.mp4",), "Camera, again?", CAMERA, "A", "camera movement", 3),
         MCQRow("2", "bench", ("image",), ("image/c.jpg",), "Size?", {"A": "Wide", "B": "Close"}, "B", "shot size", 4),
         MCQRow("3", "bench", ("video",), ("video/b.mp4",), "Light?", {"A": "Day", "B": "Night"}, "A", "lighting", 5),
     ]

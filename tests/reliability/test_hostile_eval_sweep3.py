@@ -55,7 +55,8 @@ def test_a_vqa_cell_contradicting_a_binary_label_is_an_error_naming_both_files(t
     _binary(tmp_path, ["a.mp4", "b.mp4"], [True, False])
     # the pair expects Yes from b.mp4 to the Pan_Left question, which Pan_Left.jsonl labels No
     write_vqa_file(
-        tmp_path / "labels" / "vqa_and_retrieval" / "s" / "pan.jsonl", [_pair("b.mp4", "c.mp4", PAN.question, STILL_Q)]
+        tmp_path / "labels" / "vqa_and_retrieval" / "s" / "pan.jsonl",
+        [_pair("b.mp4", "c.mp4", PAN.question, STILL_Q, "pan")],
     )
     with pytest.raises(FileFormatError, match=r"pan\.jsonl: expects 'Yes' from b\.mp4 to 'Does the camera pan") as exc:
         Dataset(tmp_path).validate()
@@ -64,8 +65,8 @@ def test_a_vqa_cell_contradicting_a_binary_label_is_an_error_naming_both_files(t
 
 def test_two_vqa_task_files_that_contradict_each_other_are_an_error_naming_both(tmp_path: Path) -> None:
     vqa = tmp_path / "labels" / "vqa_and_retrieval"
-    write_vqa_file(vqa / "s" / "one.jsonl", [_pair("a.mp4", "b.mp4", "Is it moving?", STILL_Q)])
-    write_vqa_file(vqa / "t" / "two.jsonl", [_pair("b.mp4", "a.mp4", "Is it moving?", STILL_Q)])
+    write_vqa_file(vqa / "s" / "one.jsonl", [_pair("a.mp4", "b.mp4", "Is it moving?", STILL_Q, "one")])
+    write_vqa_file(vqa / "t" / "two.jsonl", [_pair("b.mp4", "a.mp4", "Is it moving?", STILL_Q, "two")])
     with pytest.raises(FileFormatError, match=r"two\.jsonl: expects 'Yes' from b\.mp4 to 'Is it moving\?'") as exc:
         Dataset(tmp_path).validate()
     assert f"{vqa / 's' / 'one.jsonl'} expects 'No'" in str(exc.value)
@@ -74,8 +75,8 @@ def test_two_vqa_task_files_that_contradict_each_other_are_an_error_naming_both(
 def test_label_files_that_agree_across_files_are_read(tmp_path: Path) -> None:
     _binary(tmp_path, ["a.mp4", "b.mp4"], [True, False])
     vqa = tmp_path / "labels" / "vqa_and_retrieval"
-    write_vqa_file(vqa / "s" / "pan.jsonl", [_pair("a.mp4", "b.mp4", PAN.question, STILL_Q)])
-    write_vqa_file(vqa / "t" / "two.jsonl", [_pair("c.mp4", "b.mp4", PAN.question, STILL_Q)])
+    write_vqa_file(vqa / "s" / "pan.jsonl", [_pair("a.mp4", "b.mp4", PAN.question, STILL_Q, "pan")])
+    write_vqa_file(vqa / "t" / "two.jsonl", [_pair("c.mp4", "b.mp4", PAN.question, STILL_Q, "two")])
     ds = Dataset(tmp_path)
     ds.validate()
     assert ds.videos() == ["a.mp4", "b.mp4", "c.mp4"]

@@ -26,7 +26,7 @@ def _data(root: Path) -> Path:
     (root / "videos").mkdir(parents=True)
     (root / "videos" / "v.mp4").write_bytes(b"")
     rows = [
-        MCQRow(str(i), "t", ("video",), ("videos/v.mp4",), "Which?", dict(OPTIONS), "A", CATEGORIES[i // 2], i + 2)
+        MCQRow(str(i), "t", ("video",), ("videos/v.mp4",), f"Which {i}?", dict(OPTIONS), "A", CATEGORIES[i // 2], i + 2)
         for i in range(4)
     ]
     write_mcq_table(root / "labels" / "shotbench" / "t.tsv", rows)
