@@ -128,10 +128,12 @@ def is_blank(text: str) -> bool:
 
 
 def _string(obj: dict[str, Any], field: str) -> str:
-    """``obj[field]`` if it is a string with a visible character (:func:`is_blank`)."""
+    """``obj[field]`` if it is a string with a visible character (:func:`is_blank`) and no lone
+    surrogate escape (:func:`_check_surrogates`)."""
     value = obj[field]
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field!r} must be a non-empty string, got {_show(value)}")
+    _check_surrogates(value, field)
     if is_blank(value):  # repr writes the invisible characters as escapes: '\u200b'
         raise ValueError(
             f"{field!r} has no visible character (zero-width, format or control characters only): {_show(value)}"
@@ -179,10 +181,18 @@ def _check_name_text(value: str, field: str) -> None:
     if any(len(part.encode("utf-8", "surrogatepass")) > _NAME_MAX for part in parts.parts):
         # no file system holds such a name: looking the file up stopped the run with an OSError
         raise ValueError(f"{field!r} has a name longer than {_NAME_MAX} bytes, which no file can have: {_show(value)}")
+    # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file can
+    # record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
+    _check_surrogates(value, field)
+
+
+def _check_surrogates(value: str, field: str) -> None:
+    """Refuse a lone surrogate in ``value``: JSON's escape of half a UTF-16 pair (``"\\udcff"``),
+    which is no text. UTF-8 cannot hold it: in a caption it stopped training with a tokenizer
+    ``TypeError``, in a question the run stopped while writing its scores (where ``--resume`` could
+    not help), in a video name opening the video stopped the run."""
     if any("\ud800" <= ch <= "\udfff" for ch in value):
-        # JSON's escape of half a UTF-16 pair (``"\ud800"``): no file name on disk, and no run file
-        # can record it (UTF-8 cannot hold it); opening the video stopped the run with a traceback
-        raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {_clip(ascii(value))}")
+        raise ValueError(f"{field!r} holds a lone surrogate escape, not text: {_clip(ascii(value), _TEXT_SHOWN)}")
 
 
 #: The longest file or folder name (in UTF-8 bytes) of the common file systems (ext4, APFS, NTFS).

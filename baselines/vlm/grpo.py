@@ -126,6 +126,7 @@ from camerabench.baselines.vlm.train import (
     check_media_decode,
     check_pixel_budgets,
     check_text_lengths,
+    check_yes_token,
     freeze,
     mcq_rows,
     refuse_control_text,
@@ -720,6 +721,7 @@ def grpo(
         TrainExample(p.video or (p.row.paths[0] if p.row else ""), p.prompt, p.answer, p.kind, p.row) for p in prompts
     ]
     check_text_lengths(model_dir, data, as_examples, "GRPO", with_answer=False)
+    check_yes_token(model_dir, as_examples)  # yes/no prompts on a model predict could never score
     check_media_decode(
         data,
         {p.video for p in prompts if p.video},
@@ -841,20 +843,34 @@ def _warn_unparsed(history: list[StepStats], config: GRPOConfig) -> None:
     They are scored wrong (accuracy 0), never guessed, and counted in each step's log line only; a
     run in which none could be read (completions cut by ``max_new_tokens`` before their answer, a
     ``format_pattern`` the prompts do not ask for) never earned the accuracy term: its reward was the
-    format term alone, and it was saved without a word as if trained on accuracy.
+    format term alone, and it was saved without a word as if trained on accuracy. The warning says
+    what the run then learnt from: nothing when no step made an update (every group filtered), the
+    format term alone otherwise (as set, with ``accuracy_weight`` 0).
     """
     total = sum(s.groups for s in history) * config.group_size
     unparsed = sum(s.unparsed for s in history)
     if not unparsed or not total:
         return
     if unparsed == total:
+        updated = sum(not math.isnan(s.loss) for s in history)  # a step without an update leaves its loss NaN
+        if not updated:
+            learnt = f"no step of the {len(history)} made an update, so the run learnt nothing"
+        elif config.accuracy_weight == 0:
+            learnt = (
+                f"the accuracy term has weight 0, so the {updated} of {len(history)} step(s) that made an update "
+                f"learnt from the format term (weight {config.format_weight:g}) alone, as set"
+            )
+        else:
+            learnt = (
+                f"the accuracy term (weight {config.accuracy_weight:g}) never rewarded anything, so the {updated} of "
+                f"{len(history)} step(s) that made an update learnt from the format term (weight "
+                f"{config.format_weight:g}) alone"
+            )
         log.warning(
-            "GRPO: none of the run's %d completions had an answer that could be read (all scored wrong): the "
-            "accuracy term (weight %g) never rewarded anything, so the run learnt from the format term (weight %g) "
-            "alone; check max_new_tokens (%d: are the completions cut before their answer?) and the prompts",
+            "GRPO: none of the run's %d completions had an answer that could be read (all scored wrong): %s; "
+            "check max_new_tokens (%d: are the completions cut before their answer?) and the prompts",
             total,
-            config.accuracy_weight,
-            config.format_weight,
+            learnt,
             config.max_new_tokens,
         )
         return

@@ -74,7 +74,7 @@ from camerabench.baselines.vlm.checkpoint import (
 )
 from camerabench.baselines.vlm.compat import PixelSpec, VisualInputs, ensure_transformers_importable, video_token_count
 from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
-from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
+from camerabench.baselines.vlm.qwen import YES, encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
 from camerabench.fileio import atomic_write_text, read_json_document
@@ -95,6 +95,7 @@ __all__ = [
     "check_media_decode",
     "check_pixel_budgets",
     "check_text_lengths",
+    "check_yes_token",
     "freeze",
     "labelled_tokens",
     "lora_rank_limit",
@@ -607,6 +608,33 @@ def check_text_lengths(
     )
 
 
+def check_yes_token(model_dir: str | Path, examples: Sequence[TrainExample]) -> None:
+    """Refuse, before the model's weights load and before any medium is decoded, yes/no training on a
+    checkpoint whose tokenizer has no single token ``"Yes"``: ``predict`` reads P("Yes") at that token
+    (:meth:`QwenVL.token_id`), so the trained model could never be scored and every video would fail
+    (the run trained without a word). Without yes/no examples (captions or multiple-choice rows only)
+    the model is still trained, with a warning that yes/no scoring will fail on it.
+
+    Raises:
+        CameraBenchError: yes/no examples, and ``"Yes"`` is not one token of the checkpoint's tokenizer.
+    """
+    try:
+        _text_renderer(model_dir).token_id(YES)
+    except CameraBenchError as exc:
+        yes_no = sum(e.kind == "binary" for e in examples)
+        if yes_no:
+            raise CameraBenchError(
+                f"{exc}: predict reads P('Yes') at that one token, so a model trained on the {yes_no} yes/no "
+                "examples (labels/binary_classification) could never be scored (every video would fail); use a "
+                "checkpoint whose tokenizer has a one-token 'Yes'"
+            ) from exc
+        log.warning(
+            "%s: yes/no scoring (predict) will fail on every video of the trained model; captions and "
+            "multiple-choice answers are unaffected",
+            exc,
+        )
+
+
 def _example_source(data: Dataset, e: TrainExample) -> tuple[Path, int | None, str]:
     """The label file an example comes from, its line there (None if unknown) and the item or row and
     video it names, for an error message."""
@@ -895,6 +923,7 @@ def train(
     # the text before the media and the model: a caption longer than the model's positions stopped the
     # run when training reached it, naming no label file or video
     check_text_lengths(model_dir, data, examples)
+    check_yes_token(model_dir, examples)  # a model trained on yes/no that predict can never score
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq, model_dir, config.max_side)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32
