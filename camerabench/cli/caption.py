@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -14,6 +15,8 @@ from camerabench.cli.backend_flags import add_backend_flags, backend_options
 from camerabench.cli.method_flags import GivenOnce, add_method_flags, method_options
 
 __all__ = ["add_parser", "run"]
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -48,7 +51,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.jobs.runner import run_caption
-    from camerabench.runfolder import CAPTIONS_FILE
+    from camerabench.runfolder import CAPTION_RUN_INFO_FILE, CAPTIONS_FILE
 
     backend = backend_options(args)  # first: it clears a --workers it warned is ignored
     with method_output_to_stderr():  # stdout keeps only the summary line
@@ -65,4 +68,8 @@ def run(args: argparse.Namespace) -> int:
             **backend,
         )
     sys.stdout.write(summary.line("caption", CAPTIONS_FILE) + "\n")
+    nothing = summary.every_video_failed(CAPTION_RUN_INFO_FILE)
+    if nothing is not None:
+        log.error("%s", nothing)
+        return 1
     return 0

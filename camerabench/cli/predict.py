@@ -70,7 +70,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from camerabench.jobs.runner import run_predict
-    from camerabench.runfolder import ANSWERS_FILE, SCORES_FILE
+    from camerabench.runfolder import ANSWERS_FILE, RUN_INFO_FILE, SCORES_FILE
 
     options = method_options(args)
     if args.method in METHODS and "inputs_run" in predictor_class(args.method).Options.__dataclass_fields__:
@@ -105,4 +105,8 @@ def run(args: argparse.Namespace) -> int:
                 args.method,
             )
         sys.stdout.write(summary.answers.line("answer", ANSWERS_FILE, unit="rows") + "\n")
+    nothing = summary.every_video_failed(RUN_INFO_FILE)
+    if nothing is not None and not (summary.answers is not None and summary.answers.videos_ok):
+        log.error("%s", nothing)
+        return 1
     return 0

@@ -135,6 +135,21 @@ class RunSummary:
     #: when the dataset has ShotBench tables
     answers: RunSummary | None = None
 
+    def every_video_failed(self, info_file: str) -> str | None:
+        """Why the run produced nothing when every video of the dataset failed (none ok, none
+        left to run), else None: the CLI exits with status 1 then, so a script that checks the
+        status does not take a run of failures for a result (red team R55: ``predict`` exited 0
+        when a checkpoint without a "Yes" token failed every video). A run with some videos ok
+        exits 0, its failures counted in the summary line and ``info_file`` (run.json, caption_run.json)."""
+        if self.videos_ok or not self.videos_failed or self.videos_failed < self.videos_total:
+            return None
+        reason = next(iter(self.failures.values()), None)
+        first = f"; the first reason: {reason}" if reason else ""
+        return (
+            f"{self.method}: every one of the {self.videos_failed} videos failed (their reasons are in "
+            f"{self.method_dir / info_file}, 'failures'){first}"
+        )
+
     def line(self, what: str, output: str, unit: str = "videos") -> str:
         skipped = f", {self.videos_skipped} already done" if self.videos_skipped else ""
         unanswered = self.videos_total - self.videos_ok - self.videos_failed
