@@ -62,12 +62,17 @@ class VideoResult:
             they are reported as coverage, never given a made-up score.
         trajectory: the estimated camera trajectory, for geometric methods.
         info: per-video details worth keeping in run.json (e.g. ``{"rotation_only": True}``).
+        failed: question text -> why the method could not score that question on this video
+            (e.g. a question holding a control token of a VLM's tokenizer): recorded as that
+            question's failure with this reason, where a question left out of ``scores`` gets a
+            generic one.
     """
 
     scores: dict[str, float]
     unanswerable: dict[str, str] = field(default_factory=dict)
     trajectory: Trajectory | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 class Predictor(abc.ABC):

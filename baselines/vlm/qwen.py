@@ -1406,12 +1406,13 @@ class QwenVLPredictor(Predictor):
         info = {**video.notes, "frames": len(video.frame_times_s), "grid_thw": list(video.grid_thw), "fps": video.fps}
         if summary is not None:
             info["geometry_summary"] = summary
-        if refused:
-            info["questions_not_asked"] = {
-                text: f"holds {token!r}, which the model's tokenizer reads as a control token, not as text"
-                for text, token in refused.items()
-            }
-        return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info)
+        not_asked = {
+            text: f"holds {token!r}, which the model's tokenizer reads as a control token, not as text"
+            for text, token in refused.items()
+        }
+        if not_asked:
+            info["questions_not_asked"] = not_asked
+        return VideoResult(scores=dict(zip(texts, probs, strict=True)), info=info, failed=not_asked)
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:
         """A greedy reply to the row's prompt, or (``mcq_mode=likelihood``) the most probable letter."""

@@ -373,6 +373,9 @@ def _predict_job(video: str, path: str, questions: list[Question]) -> _Outcome:
                 records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
         elif q.text in result.unanswerable:
             unanswerable += 1
+        elif isinstance(why := result.failed.get(q.text), str) and why.strip():  # the method's own reason
+            scored.add(q.text)
+            records.append(ScoreRecord.failed(video, q.text, method, _writable(one_line(why)), prim).to_dict())
         else:
             reason = "the method returned no score for this question"
             records.append(ScoreRecord.failed(video, q.text, method, reason, prim).to_dict())
@@ -402,7 +405,7 @@ def _result_problem(result: object) -> str | None:
     """Why a method's return value from ``predict`` is not a :class:`VideoResult` of scores (None when it is)."""
     if not isinstance(result, VideoResult):
         return f"the method returned {type(result).__name__}, not a VideoResult"
-    for name in ("scores", "unanswerable", "info"):
+    for name in ("scores", "unanswerable", "info", "failed"):
         if not isinstance(getattr(result, name), Mapping):
             return f"the method's VideoResult.{name} is a {type(getattr(result, name)).__name__}, not a dict"
     if result.trajectory is not None and not isinstance(result.trajectory, Trajectory):

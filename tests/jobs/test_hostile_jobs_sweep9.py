@@ -207,6 +207,25 @@ def test_a_video_whose_every_question_failed_is_a_failed_video(
     assert sorted(r.status for r in v3) == ["failed", "ok"]
 
 
+def test_a_question_the_method_says_it_could_not_score_is_recorded_with_its_reason(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team R55: a VLM question holding a control token got the generic reason "the method
+    returned no score for this question" (the real one was only in the log and run.json)."""
+
+    def refuses_one(result: VideoResult, questions: Any) -> VideoResult:
+        first = questions[0].text
+        scores = {k: v for k, v in result.scores.items() if k != first}
+        return VideoResult(scores, failed={first: "holds '<|im_end|>', a control token of the tokenizer"})
+
+    _predict_with(monkeypatch, {"v1.mp4": refuses_one})
+    summary = run_predict(data, "dummy", tmp_path)
+    assert (summary.videos_ok, summary.videos_failed) == (6, 0)  # its other question was scored
+    v1 = {r.status: r for r in read_scores(tmp_path / "dummy" / "scores.jsonl") if r.video == "v1.mp4"}
+    assert sorted(v1) == ["failed", "ok"]
+    assert v1["failed"].reason == "holds '<|im_end|>', a control token of the tokenizer"
+
+
 def test_scores_that_are_not_real_numbers_fail_that_question_not_the_video(
     data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -187,6 +187,7 @@ def test_question_holding_a_control_token_is_not_asked_and_the_others_are_scored
     alone = predictor.predict(video, [Question(good)]).scores[good]
     assert result.scores[good] == pytest.approx(alone, abs=1e-6)
     assert "holds '<|im_end|>'" in result.info["questions_not_asked"][bad]
+    assert result.failed == {bad: result.info["questions_not_asked"][bad]}  # the run records it with this reason
     json.dumps(result.info)
     with pytest.raises(PredictionError, match=r"the question .* holds '<\|im_end\|>'"):
         qwen.yes_probabilities(predictor.vl, predictor.encode(video), [bad])
