@@ -81,14 +81,17 @@ from camerabench.trajectory import (
 __all__ = [
     "DROID_INTRINSICS_SCALE",
     "FORMATS",
+    "META_FRAME_NUMBERS",
     "TrajectoryFormat",
     "c2w_to_pose_array",
     "candidate_paths",
     "colmap_c2w",
     "colmap_median_depth",
+    "colmap_models",
     "find_trajectory_file",
     "from_evo",
     "load_npz",
+    "missing_notes",
     "pose_array_to_c2w",
     "read_colmap_model",
     "read_cut3r",
@@ -111,6 +114,12 @@ __all__ = [
 PathLike = str | Path
 
 log = logging.getLogger(__name__)
+
+#: ``meta`` key of a trajectory whose frame-index timestamps are frame numbers the data carries
+#: (a COLMAP model's image names, CUT3R's ``camera/`` file names, DROID-SLAM's ``tstamps``), not
+#: 0, 1, 2, ... given to poses without them; its value says where they come from. A caller timing
+#: the poses against a video may rely on them (:mod:`camerabench.baselines.geometry.importers`).
+META_FRAME_NUMBERS = "frame_numbers_from"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -824,6 +833,7 @@ def read_pose_array(path: PathLike, world_to_camera: bool) -> Trajectory:
     if droid:  # DROID-SLAM keyframes: their frame indices
         assert t_path is not None
         frames = _read_frame_numbers(t_path, len(poses))
+        meta[META_FRAME_NUMBERS] = t_path.name
     else:
         frames = _frame_index_timestamps(len(poses))
     c2w = pose_array_to_c2w(poses, world_to_camera)
@@ -1370,6 +1380,9 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         _check_frame_numbers(folder, names)
         meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
         times = _colmap_frame_times(folder, names)
+        numbers = _frame_numbers(names)
+        if numbers is not None and np.array_equal(times, numbers):  # not 0, 1, 2, ... for want of numbers
+            meta[META_FRAME_NUMBERS] = "image names"
     if depth is not None:
         meta[META_SCENE_DEPTH] = depth
     traj = _trajectory(folder, c2w, np.stack(intrinsic), times, meta)
@@ -1486,6 +1499,7 @@ def read_cut3r(folder: PathLike) -> Trajectory:
         frame, problem = issue
         raise FileFormatError(numbered[frames[frame]] if frame is not None else camera, problem)
     traj.meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
+    traj.meta[META_FRAME_NUMBERS] = "camera/ file names"
     depth_path = folder / "depth" / numbered[frames[0]].with_suffix(".npy").name
     if depth_path.is_file():
         _check_numpy_file(depth_path, ".npy array")
@@ -1575,8 +1589,10 @@ FORMATS: dict[str, TrajectoryFormat] = {
             functools.partial(write_pose_array, world_to_camera=False),
             ("{stem}.npy", "{stem}/poses.npy", "{stem}/poses.txt"),
         ),
-        TrajectoryFormat("tum", read_tum, write_tum, ("{stem}.txt", "{stem}.tum")),
-        TrajectoryFormat("kitti", read_kitti, write_kitti, ("{stem}.txt", "{stem}.kitti")),
+        # the format's own extension first: a folder holding both <stem>.txt and <stem>.kitti holds
+        # a KITTI file by that name, while its .txt may be another format's (a TUM file)
+        TrajectoryFormat("tum", read_tum, write_tum, ("{stem}.tum", "{stem}.txt")),
+        TrajectoryFormat("kitti", read_kitti, write_kitti, ("{stem}.kitti", "{stem}.txt")),
         TrajectoryFormat(
             "colmap",
             read_colmap_model,
@@ -1603,12 +1619,60 @@ def candidate_paths(folder: PathLike, stem: str, fmt: str) -> list[Path]:
 
 def find_trajectory_file(folder: PathLike, stem: str, fmt: str) -> Path | None:
     """The first existing :func:`candidate_paths` entry (a model folder for ``colmap``, a folder
-    holding ``camera/`` for ``cut3r``), or None."""
+    holding ``camera/`` for ``cut3r``), or None.
+
+    For ``colmap``, ``<stem>/sparse/0`` stands for the models COLMAP's mapper writes in
+    ``<stem>/sparse`` (``0``, ``1``, ...; :func:`colmap_models`): where ``sparse/0`` is no model
+    (an empty folder) but another is, the first of those is found. Which of several models to
+    take is the caller's choice (:mod:`camerabench.baselines.geometry.importers`)."""
     form = _format(fmt)
     for path in candidate_paths(folder, stem, fmt):
         if (form.folder and form.is_folder_of(path)) or (not form.folder and path.is_file()):
             return path
+        if fmt == "colmap" and path.parent.name == "sparse":
+            models = colmap_models(path.parent)
+            if models:
+                return models[0]
     return None
+
+
+def colmap_models(sparse: PathLike) -> list[Path]:
+    """The COLMAP models in a mapper's output folder ``sparse``: its subfolders named by a number
+    (``0``, ``1``, ...) that hold a model (:func:`_is_colmap_model`), in number order; [] when
+    ``sparse`` is no folder."""
+    sparse = Path(sparse)
+    if not sparse.is_dir():
+        return []
+    numbered = [p for p in sparse.iterdir() if p.name.isdigit() and _is_colmap_model(p)]
+    return sorted(numbered, key=lambda p: (int(p.name), p.name))
+
+
+def missing_notes(folder: PathLike, stem: str, fmt: str) -> list[str]:
+    """Why no :func:`candidate_paths` entry of ``stem`` was found, where something is there:
+    a candidate (or a folder above it, inside ``folder``) that is a broken symbolic link, and for
+    ``colmap`` a ``<stem>/sparse`` folder whose numbered folders hold no model. [] otherwise."""
+    folder = Path(folder)
+    notes: list[str] = []
+    seen: set[Path] = set()
+    for path in candidate_paths(folder, stem, fmt):
+        part = folder
+        for name in path.relative_to(folder).parts:
+            part = part / name
+            if part in seen:
+                continue
+            seen.add(part)
+            if part.is_symlink() and not part.exists():
+                try:
+                    target = str(part.readlink())
+                except OSError as exc:
+                    target = f"unreadable: {exc}"
+                notes.append(f"{part} is a broken link (to {target}, which does not exist)")
+    sparse = folder / stem / "sparse"
+    if fmt == "colmap" and sparse.is_dir() and not colmap_models(sparse):
+        held = sorted(p.name for p in sparse.iterdir())
+        what = f"holds {', '.join(held[:5])}{', ...' if len(held) > 5 else ''}" if held else "is empty"
+        notes.append(f"{sparse} {what}: no COLMAP model (a numbered folder with cameras.bin or cameras.txt)")
+    return notes
 
 
 def read_trajectory(path: PathLike, fmt: str) -> Trajectory:

@@ -861,7 +861,12 @@ def trajectory_section(
     videos: Collection[str] | None = None,
     rpe_delta_s: float | None = None,
 ) -> tuple[TrajectoryResult, list[dict[str, Any]]] | None:
-    """The ``trajectory`` section of one method (None if it wrote no trajectories).
+    """The ``trajectory`` section of one method (None if it wrote no trajectories and is no
+    trajectory method: ``run.json``'s ``method_kind`` is not ``geometric``).
+
+    A geometric method's run whose every video failed still gets its section, with 0 of N clips
+    evaluated, its failures counted and the errors NaN (with a warning): otherwise those clips
+    were counted in no trajectory figure at all.
 
     Every ground-truth clip gets a row: ``ok`` with its errors, ``failed`` with the reason
     (the method's recorded failure, or why evaluation was impossible) or ``missing``. Errors
@@ -875,7 +880,8 @@ def trajectory_section(
 
     ``rpe_delta_s``: as :func:`trajectory_errors` takes it (None: RPE over consecutive poses).
     """
-    if not gt_files or not run.has_trajectories:
+    geometric = run.info is not None and run.info.method_kind == "geometric"
+    if not gt_files or not (run.has_trajectories or geometric):
         return None
     known = set(gt_files) if videos is None else {video_file_stem(v) for v in videos}
     stray = sorted(p.stem for p in run.trajectories_dir.glob("*.npz") if p.stem not in known)
@@ -1028,6 +1034,15 @@ def trajectory_section(
             span,
             why,
             escaped_text(short[0]),
+        )
+    if not ok:
+        log.warning(
+            "%s: none of the %d clips with ground truth has an evaluated trajectory (%d failed, %d missing): "
+            "trajectory errors NaN",
+            escaped_text(run.name),
+            len(rows),
+            sum(r["status"] == "failed" for r in rows),
+            sum(r["status"] == "missing" for r in rows),
         )
     no_translation = sum(not math.isfinite(r["ape_trans_rmse"]) for r in ok)
     # a static ground truth leaves the scale undefined too: those clips are counted in no_translation

@@ -14,8 +14,15 @@ poses are timed by the frame numbers in their image names (``frame_0007.png``: f
 that are times in seconds, ``1305031102.175304.png``, by those seconds), a
 CUT3R output folder's by its camera file names (``camera/000007.npz``) and DROID-SLAM keyframes
 by their ``tstamps.npy``, so frames without a pose leave a gap: frame ``k`` is at
-``k / sample_fps`` s, or without ``sample_fps`` the numbered frames from the first to the last
-one with a pose are taken as covering the video. A COLMAP model's image numbers count the
+``k / sample_fps`` s. Without ``sample_fps``, numbers that can only count the video's frames one
+by one are the video's frames: twice the last one is past its last frame (numbers at a stride of 2
+or more frames would end at or before half of it; DROID-SLAM keyframes 0-20 or COLMAP images 8-24 of
+a 25-frame clip), and frame ``k`` is at ``k * duration / frames`` s (:data:`TIMESTAMPS_VIDEO_FRAMES`;
+frames extracted at another rate, ``ffmpeg -r``, need ``sample_fps``). Other numbers (0-7 of 25
+frames may be its first 8 frames or every 3rd) and poses without any are spread evenly over the
+video, the first pose at its first frame and the last numbered frame at its last: a warning says
+so for every video where that is an assumption (all but poses 0 to the video's last frame) and
+names ``sample_fps`` and ``start_frame``, which say otherwise. A COLMAP model's image numbers count the
 video's frames from 0 unless the facts say from 1: no image is numbered 0 and the last is the
 number of frames the video gives (its decoded frames, or its duration times ``sample_fps``), which
 counted from 0 would be past its last frame (ffmpeg's default ``%06d`` names count from 1). Image
@@ -23,6 +30,14 @@ counted from 0 would be past its last frame (ffmpeg's default ``%06d`` names cou
 (the first image's offset kept); this is logged and recorded as ``image_numbers_from`` in the
 prediction info. Where nothing decides it (no video, or the last frames without a pose) counting
 from 0 is kept, with a warning once a run; ``start_frame`` makes the numbering moot.
+
+A COLMAP folder ``<stem>/sparse`` holding several models (the mapper's ``0``, ``1``, ...: parts
+of the video it could not join) is scored by the one registering the most images, with a warning
+naming it and the others with their image counts (``colmap_model`` / ``colmap_models`` in the
+prediction info); numbered folders there holding no model are named, not taken for missing
+trajectories. A trajectory not found names any broken symbolic link where it was looked for; one
+that cannot be read names the other candidate files of its name (``<stem>.txt`` beside the
+``<stem>.kitti`` that ``kitti`` reads first).
 
 Per video stem the ``cut3r`` format looks for ``DIR/<stem>/camera/*.npz`` (``<stem>`` the folder
 given to CUT3R's ``demo.py --output_dir``).
@@ -39,9 +54,10 @@ are treated as frame-index timestamps are, spread over the video's duration keep
 relative spacing, with a warning. ``sample_fps`` that puts the poses past the video's end is an
 error; a trajectory covering under half the video (timestamps or ``sample_fps``) is scored, with
 a warning; so are poses without timestamps that number far more frames than the video decodes.
-Where an estimate begins: its first pose is taken as the video's first frame (frame numbers are
-kept only with ``sample_fps``), so an estimate run on frames 10-99 of a clip whose file times or
-numbers its poses from 0 would be paired frame 10 with frame 0. Nothing in such a file says so.
+Where an estimate begins: its first pose is taken as the video's first frame (frame numbers
+are kept only with ``sample_fps`` or where they count the frames one by one, above), so an estimate
+run on frames 10-99 of a clip whose file times or numbers its poses from 0 would be paired frame 10
+with frame 0. Nothing in such a file says so.
 ``start_frame`` (the video frame of the first pose, counted from 0 in the frames it decodes) times
 it from there: frame ``start_frame`` is at ``start_frame * duration / frames`` s of the video, the
 file's times (or, without them, its frame steps at ``sample_fps``, or spread over the rest of the
@@ -91,7 +107,15 @@ from camerabench.trajectory import (
     Trajectory,
     pose_problem,
 )
-from camerabench.trajectory_formats import FORMATS, candidate_paths, find_trajectory_file, read_trajectory
+from camerabench.trajectory_formats import (
+    FORMATS,
+    META_FRAME_NUMBERS,
+    candidate_paths,
+    colmap_models,
+    find_trajectory_file,
+    missing_notes,
+    read_trajectory,
+)
 from camerabench.video import VIDEO_EXTENSIONS
 
 __all__ = [
@@ -99,6 +123,7 @@ __all__ = [
     "TIMESTAMPS_FITTED",
     "TIMESTAMPS_SAMPLE_FPS",
     "TIMESTAMPS_VIDEO_DURATION",
+    "TIMESTAMPS_VIDEO_FRAMES",
     "TrajectoryOptions",
     "TrajectoryPredictor",
 ]
@@ -115,6 +140,8 @@ SPAN_TOLERANCE = 1.5
 TIMESTAMPS_SAMPLE_FPS = "frame index / sample_fps"
 #: ... frames spread evenly over the video's duration.
 TIMESTAMPS_VIDEO_DURATION = "frame index spread over the video's duration"
+#: ... frame numbers that can only count the video's frames one by one, at their frames' times.
+TIMESTAMPS_VIDEO_FRAMES = "frame number at the video's frame times"
 #: ... the file's timestamps, which were no seconds of the video, spread over its duration.
 TIMESTAMPS_FITTED = "file timestamps spread over the video's duration"
 
@@ -219,13 +246,35 @@ class TrajectoryPredictor(GeometricPredictor):
                     f"by the whole video name ({by_name}) so the two are not confused"
                 )
             path = find_trajectory_file(traj_dir, stem, fmt)
+            key = stem
+        else:
+            key = video_path.name
         if path is None:
             tried = ", ".join(str(p) for p in candidate_paths(traj_dir, stem, fmt))
-            raise PredictionError(f"no {fmt} trajectory for {stem!r}; tried {tried}")
-        try:
-            traj = read_trajectory(path, fmt)
-        except FileFormatError as exc:
-            raise PredictionError(str(exc)) from exc
+            notes = missing_notes(traj_dir, video_path.name, fmt) + missing_notes(traj_dir, stem, fmt)
+            why = f" ({'; '.join(dict.fromkeys(notes))})" if notes else ""
+            raise PredictionError(f"no {fmt} trajectory for {stem!r}; tried {tried}{why}")
+        chosen: dict[str, Any] = {}
+        if fmt == "colmap" and path.parent == traj_dir / key / "sparse":
+            path, traj, chosen = _pick_colmap_model(path)
+        else:
+            try:
+                traj = read_trajectory(path, fmt)
+            except FileFormatError as exc:
+                # another candidate of the same name may be this format's file (clip.txt a TUM file
+                # beside clip.kitti): name it rather than leave it unseen
+                others = [
+                    str(p)
+                    for p in candidate_paths(traj_dir, key, fmt)
+                    if p != path and (p.is_dir() if FORMATS[fmt].folder else p.is_file())
+                ]
+                patterns = ", ".join(str(p) for p in candidate_paths(traj_dir, key, fmt))
+                also = (
+                    f" (also there, not read: {', '.join(others)}; --format {fmt} reads the first found of {patterns})"
+                    if others
+                    else ""
+                )
+                raise PredictionError(f"{exc}{also}") from exc
         # What is refused is refused before its timing is looked at (a warning about it, the
         # video decoded for it, or the video's timing given as the reason)
         _refuse_unusable(path, traj)
@@ -233,16 +282,21 @@ class TrajectoryPredictor(GeometricPredictor):
         end: float | None = None  # the video's duration, when the poses are timed in its seconds
         start = self._start(path, video_path)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
+            known = traj.meta.get(META_FRAME_NUMBERS)  # where the frame numbers come from, if the data has them
             numbered_by = (
                 "their image names"
                 if META_IMAGE_NAMES in traj.meta
                 else "their camera/ file names"
                 if fmt == "cut3r"
+                else f"its {known}"
+                if known
                 else "the file"
             )
             # numbers a COLMAP model's image names carry (names without one are numbered 0, 1, ...)
             images = META_IMAGE_NAMES in traj.meta and not np.array_equal(traj.timestamps, np.arange(len(traj)))
-            seconds, how, end = self._timestamps(path, video_path, traj.timestamps, numbered_by, start, images)
+            seconds, how, end = self._timestamps(
+                path, video_path, traj.timestamps, numbered_by, start, images, known=bool(known)
+            )
             # The flag says the timestamps are still frame indices: it goes with them (a reader of
             # the flag would take these seconds for frame indices); ``how`` says what they are now.
             meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
@@ -270,6 +324,7 @@ class TrajectoryPredictor(GeometricPredictor):
             info["start_frame"] = int(self.opt("start_frame"))
         if self._numbered_from is not None:
             info["image_numbers_from"] = self._numbered_from
+        info.update(chosen)
         return traj, info
 
     def _start(self, path: Path, video_path: Path) -> tuple[float, float, int] | None:
@@ -319,6 +374,7 @@ class TrajectoryPredictor(GeometricPredictor):
         numbered_by: str = "the file",
         start: tuple[float, float, int] | None = None,
         images: bool = False,
+        known: bool = False,
     ) -> tuple[NDArray[np.float64], str | None, float | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
         numbers, which keep the gaps of frames it did not register), and how they were made (the
@@ -332,7 +388,13 @@ class TrajectoryPredictor(GeometricPredictor):
 
         ``images``: the numbers are those of a COLMAP model's image names, which count the video's
         frames from 0 or from 1 (:func:`_image_numbering`); ``start`` makes that moot (the first
-        pose is at its frame whatever its number)."""
+        pose is at its frame whatever its number).
+
+        ``known``: the numbers are the data's (``META_FRAME_NUMBERS``: image names, CUT3R camera
+        file names, DROID-SLAM tstamps), not 0, 1, 2, ... given to poses without them. Where they
+        can only count the video's frames one by one (:func:`_stride_one`), frame ``k`` is the
+        video's frame ``k``, at ``k * duration / frames`` s; otherwise they are spread over the
+        video, with a warning saying so (:func:`_warn_spread`)."""
         n = len(frames)
         numbered = not np.array_equal(frames, np.arange(n))
         what = (
@@ -394,6 +456,8 @@ class TrajectoryPredictor(GeometricPredictor):
         if start is not None:  # the poses cover the video from start_frame to its end
             offset, duration, num_frames = start
             left = num_frames - round(offset * num_frames / duration)
+            if not (steps[-1] + 1 == left and np.array_equal(steps, np.arange(n))):
+                _warn_spread(path, video_path, what, frames, left, duration - offset, "from start_frame to its end")
             if steps[-1] + 1 > SPAN_TOLERANCE * left:
                 log.warning(
                     "%s: %s cover %d frames but %s decodes %d from start_frame on: spreading them over its last "
@@ -422,7 +486,33 @@ class TrajectoryPredictor(GeometricPredictor):
                     video_path.name,
                 )
                 return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION, duration
-            _warn_assumed_start(path, video_path, what, frames, num_frames)
+            # undecided image numbers (no image 0) may count from 1: the stride test takes the lower count
+            lowest = frames[-1] - (1 if images and self._numbered_from is None else 0)
+            if known and _stride_one(lowest, num_frames) and frames[-1] <= num_frames - 1:
+                if images and self._numbered_from is None:
+                    self._warn_numbering(path, frames, "at the video's frame k")
+                # numbers stopping short of the last frame: the tail unregistered, or frames extracted at
+                # another rate than the video's (ffmpeg -r 15 of a 25 fps clip: 60 images of 100 frames),
+                # which only sample_fps tells apart
+                short = frames[-1] < num_frames - 1
+                (log.warning if short else log.info)(
+                    "%s: %s: frame number %g x 2 is past the last of the %d frames %s decodes, so the numbers count "
+                    "its frames one by one: frame k is timed at its frame k"
+                    + (
+                        " (if the frames were extracted at another rate than the video's, ffmpeg -r, give "
+                        "sample_fps, that rate)"
+                        if short
+                        else ""
+                    ),
+                    path,
+                    what,
+                    frames[-1],
+                    num_frames,
+                    video_path.name,
+                )
+                return frames * (duration / num_frames), TIMESTAMPS_VIDEO_FRAMES, duration
+            if not (frames[0] == 0 and steps[-1] + 1 == num_frames and np.array_equal(steps, np.arange(n))):
+                _warn_spread(path, video_path, what, frames, num_frames, duration, "over the whole video", known)
             if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
                 log.warning(
                     "%s: %s cover %d frames but %s decodes %d: the trajectory of a longer video, or of frames "
@@ -440,6 +530,74 @@ class TrajectoryPredictor(GeometricPredictor):
         return steps, None, None
 
 
+def _pick_colmap_model(path: Path) -> tuple[Path, Trajectory, dict[str, Any]]:
+    """The model to score among those COLMAP's mapper wrote beside ``path`` (``<stem>/sparse/N``),
+    read, and what the prediction info records of the choice (nothing for a lone model).
+
+    The mapper writes a model per part of the video it could not join to the others: their poses
+    are in unrelated frames and scales, so one is scored, not their union. It is the one that
+    registers the most images (the lowest number among equals): the longest stretch of the video
+    with poses. Which one, and the others with their image counts (or why they cannot be read),
+    is said in a warning and recorded as ``colmap_model`` / ``colmap_models``; numbered folders
+    holding no model are named too. The frames only other models register have no pose here
+    (a gap, or a part of the video left out: the warnings on timing say which).
+
+    Raises:
+        PredictionError: no model there can be read (each one's reason named).
+    """
+    sparse = path.parent
+    models = colmap_models(sparse)
+    empty = sorted(
+        (p.name for p in sparse.iterdir() if p.name.isdigit() and p.is_dir() and p not in models),
+        key=lambda n: (int(n), n),
+    )
+    if len(models) <= 1 and not empty:
+        try:
+            return path, read_trajectory(path, "colmap"), {}
+        except FileFormatError as exc:
+            raise PredictionError(str(exc)) from exc
+    read: dict[str, Trajectory] = {}
+    unreadable: dict[str, str] = {}
+    for model in models:
+        try:
+            read[model.name] = read_trajectory(model, "colmap")
+        except FileFormatError as exc:
+            unreadable[model.name] = str(exc)
+    if not read:
+        raise PredictionError(
+            f"{sparse}: none of its {len(models)} COLMAP model(s) can be read: " + "; ".join(unreadable.values())
+        )
+    name = max(read, key=lambda n: (len(read[n]), -int(n)))
+    counts = {n: len(t) for n, t in read.items()}
+    if len(models) > 1:
+        held = ", ".join(f"{n} ({c} images)" for n, c in counts.items())
+        bad = "".join(f"; {n} cannot be read: {why}" for n, why in unreadable.items())
+        log.warning(
+            "%s: COLMAP wrote %d models of this video, %s%s: scoring %s, which registers the most images; the frames "
+            "only the others register have no pose in it (the mapper could not join them into one model). To score "
+            "another, give a trajectory folder where it is %s/sparse/0 alone",
+            sparse,
+            len(models),
+            held,
+            bad,
+            sparse / name,
+            sparse.parent.name,
+        )
+    if empty:
+        log.warning(
+            "%s: %s hold(s) no COLMAP model (no cameras.bin or cameras.txt): scoring %s",
+            sparse,
+            ", ".join(empty),
+            sparse / name,
+        )
+    info: dict[str, Any] = {"colmap_model": str(sparse / name), "colmap_models": counts}
+    if unreadable:
+        info["colmap_models_unreadable"] = unreadable
+    if empty:
+        info["colmap_folders_without_model"] = empty
+    return sparse / name, read[name], info
+
+
 def _image_numbering(frames: NDArray[np.float64], num_frames: int | None) -> int | None:
     """The number of the video's first frame in a COLMAP model's image names (``frames``, the
     registered images' numbers, increasing), where the facts decide it, else None.
@@ -455,34 +613,70 @@ def _image_numbering(frames: NDArray[np.float64], num_frames: int | None) -> int
     return None
 
 
-def _warn_assumed_start(path: Path, video_path: Path, what: str, frames: NDArray[np.float64], num_frames: int) -> None:
-    """Warn that poses spread over the whole video are taken to start at its first frame where the
-    file hints otherwise (see the module docstring): a first frame number above 1, or
-    more than half the video's frames but fewer than all of them."""
-    counted = int(frames[-1] - frames[0]) + 1
+def _stride_one(last: float, num_frames: int) -> bool:
+    """Whether frame numbers whose last is ``last`` can only count a video of ``num_frames``
+    frames one by one, not every 2nd frame or sparser.
+
+    Numbers count the frames a tool was given from the video's first (the module docstring); at a
+    stride of ``s`` frames, number ``k`` is the video's frame ``s * k``, which is at most its last,
+    ``num_frames - 1``. So ``2 * last > num_frames - 1`` rules out every stride of 2 and more:
+    DROID-SLAM keyframes 0-20 of a 25-frame clip, COLMAP images 8-24. (Frames extracted at a rate
+    other than a whole fraction of the video's, ``ffmpeg -r``, are no stride: sample_fps times
+    those.) Numbers that run past the last frame are no stride either (the caller warns of those).
+    """
+    return 2 * float(last) > num_frames - 1
+
+
+def _warn_spread(
+    path: Path,
+    video_path: Path,
+    what: str,
+    frames: NDArray[np.float64],
+    num_frames: int,
+    duration: float,
+    where: str,
+    known: bool = False,
+) -> None:
+    """Warn (every time: the scores rest on it) that poses are spread evenly ``where`` (over the
+    whole video, or from start_frame to its end) by assumption: the first pose taken as the first
+    frame there and the last numbered frame put at its last frame, so that one number is
+    ``duration / (last - first + 1)`` s; and how to say otherwise (``sample_fps``,
+    ``start_frame``). Where the file hints at another start (a first frame number above 1,
+    or more than half the video's frames but fewer than all of them) the warning says so."""
+    steps = frames - frames[0]
+    counted = int(steps[-1]) + 1
+    per = num_frames / counted
+    hints = []
     if frames[0] > 1:
-        log.warning(
-            "%s: %s: the first numbered frame, %g, is taken as the video's first (the rate the numbers count at "
-            "is unknown) and the poses spread over %s; if frame %g is the video's frame %g, give start_frame %g (or "
-            "sample_fps, the rate of the numbered frames, to time frame k at k / sample_fps)",
-            path,
-            what,
-            frames[0],
-            video_path.name,
-            frames[0],
-            frames[0],
-            frames[0],
+        hints.append(
+            f"the first numbered frame, {frames[0]:g}, is taken as the video's first (the rate the numbers count at "
+            f"is unknown); if frame {frames[0]:g} is the video's frame {frames[0]:g}, give start_frame {frames[0]:g}"
+        )
+    if known and not _stride_one(frames[-1], num_frames) and counted < num_frames:
+        hints.append(
+            f"frame numbers up to {frames[-1]:g} may count every 2nd or a sparser frame of its {num_frames}, or its "
+            f"first {frames[-1]:g} frames one by one: nothing says which"
         )
     elif num_frames / 2 < counted < num_frames:
-        log.warning(
-            "%s: %s for the %d frames %s decodes: spread evenly over the whole video, taking the first pose as its "
-            "first frame; an estimate of part of it (from a later frame on) is then paired with the wrong frames: "
-            "give start_frame (and sample_fps) if so",
-            path,
-            what,
-            num_frames,
-            video_path.name,
+        hints.append(
+            "fewer poses than frames but more than half of them: no whole stride gives that many, so an estimate of "
+            "part of it (from a later frame on) is then paired with the wrong frames: give start_frame (and "
+            "sample_fps) if so"
         )
+    log.warning(
+        "%s: %s spread evenly %s of %s (%d frames, %.4g s), taking the first pose as its first frame and the last "
+        "numbered frame as its last: one number is %.3g of its frames, an assumption nothing in the file makes%s. "
+        "Give sample_fps (the rate the poses or their numbers count at: frame k at k / sample_fps s) and/or "
+        "start_frame (the video frame, from 0, of the first pose) if that is wrong",
+        path,
+        what,
+        where,
+        video_path.name,
+        num_frames,
+        duration,
+        per,
+        "".join(f"; {h}" for h in hints),
+    )
 
 
 def _check_end(path: Path, video_path: Path, ts: NDArray[np.float64], start: tuple[float, float, int]) -> None:

@@ -216,7 +216,12 @@ def summary_lines(result: EvaluationResult) -> list[str]:
         if m.trajectory is not None:
             t = m.trajectory
             ape = t.mean.ape_trans_rmse
-            parts.append(f"APE {ape:.4g} ({t.ok}/{t.clips} clips)" if math.isfinite(ape) else "APE n/a")
+            counted = (
+                f"{t.ok}/{t.clips} clips"
+                + (f", {t.failed} failed" if t.failed else "")
+                + (f", {t.missing} missing" if t.missing else "")
+            )
+            parts.append(f"APE {ape:.4g} ({counted})" if math.isfinite(ape) else f"APE n/a ({counted})")
         lines.append("  ".join(parts))
     return lines
 

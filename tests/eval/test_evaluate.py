@@ -288,7 +288,7 @@ def test_summary_lines_read_the_typed_result(tiny: dict[str, Any], capsys: pytes
     dummy = next(line for line in lines if line.startswith("dummy"))
     assert "VQA acc" in dummy and "retrieval group" in dummy and "caption MiniLM cos" in dummy
     geom = next(line for line in lines if line.startswith("geom"))
-    assert "APE" in geom and "(2/3 clips)" in geom
+    assert "APE" in geom and "(2/3 clips, 1 missing)" in geom
     assert lines[-1].startswith("evaluated 2 method(s)")
 
 
