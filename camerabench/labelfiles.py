@@ -506,16 +506,31 @@ def read_vqa_file(path: str | Path, task: str | None = None) -> list[VQAPair]:
 
 
 def _check_task(path: Path, numbered: Iterable[tuple[int, VQAPair]], task: str) -> None:
-    """Refuse a pair whose ``task`` field is not ``task``, the task of its file: a pair of another
-    task (a ``has_zoom_in`` pair appended to ``has_pan_left.jsonl``) was read without a word and
-    scored as the file's task. (The ``skill`` field is not checked: it names another grouping than
-    the folder in the public files.)"""
-    for line, pair in numbered:
-        if pair.task != task:
+    """Refuse a file mixing pairs of several tasks: every pair is scored as the task of its file
+    (its stem, ``task``), so a pair of another task (a ``has_zoom_in`` pair appended to
+    ``has_pan_left.jsonl``) was read without a word and scored as ``has_pan_left`` (red team R54).
+    A file whose pairs all name one other task (a researcher's subset of a task file saved as
+    ``forward_subset.jsonl``) is read, with a warning that its pairs are scored under the file's
+    name. (The ``skill`` field is not checked: it names another grouping than the folder in the
+    public files.)"""
+    rows = list(numbered)
+    tasks = {pair.task for _, pair in rows}
+    if len(tasks) == 1 and task not in tasks:
+        log.warning(
+            "%s: every pair names task %s, not the file's %r: they are scored as %r (a subset or renamed task file?)",
+            path,
+            _show(next(iter(tasks)), _TEXT_SHOWN),
+            task,
+            task,
+        )
+        return
+    for line, pair in rows:
+        if pair.task != task and len(tasks) > 1:
             raise FileFormatError(
                 path,
-                f"a pair of task {_show(pair.task, _TEXT_SHOWN)} in the task file of {task!r}: its pairs are scored "
-                f"as {task!r}; move it to {pair.task}.jsonl (or correct its task field)",
+                f"a pair of task {_show(pair.task, _TEXT_SHOWN)} in the task file of {task!r}, among pairs of "
+                f"{len(tasks)} tasks: every pair of a file is scored as its file's task; move it to {pair.task}.jsonl "
+                "(or correct its task field)",
                 line,
             )
 

@@ -18,7 +18,8 @@ that do not exist (all of them counted and named in one error, with the line of 
 file on disk each differs from only in letter case or Unicode form when there is one), one medium listed
 twice (``./video/a.mp4`` beside ``video/a.mp4`` too), a type that contradicts its medium's
 extension (``["image"]`` for an ``.mp4``), a repeated index, a question asked again under another
-index with another answer (the same question with the same answer is dropped, with a warning), more
+index with another answer (the same question with the same answer and category is dropped, with a
+warning), more
 cells than the header, a cell that opens a quote and does not close it as TSV quoting does) is a
 :class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
 and no row reads as no question, with a warning.
@@ -557,9 +558,10 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     """Every row of one ShotBench table (``.tsv`` or ``.xlsx``), checked.
 
     A row asking the question of an earlier row (the same media, question and options) under
-    another index is dropped with a warning naming both lines when its answer is the same (it
-    would be counted twice), and is an error naming both lines when its answer differs (one of
-    the two would be scored wrong whatever the reply), as in the binary label files.
+    another index is an error naming both lines when its answer differs (one of the two would be
+    scored wrong whatever the reply), as in the binary label files; with the same answer it is
+    dropped with a warning naming both lines when its category is the same too (it would be
+    counted twice there), and kept when it asks the question for another category.
 
     Args:
         path: the table.
@@ -576,6 +578,7 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
     asked: dict[Hashable, MCQRow] = {}  # the first row asking each question (see _question_key)
+    in_category: dict[tuple[Hashable, str], MCQRow] = {}  # ... in each category
     missing: list[tuple[int, str, str]] = []  # (line, medium, type) not a file there, all named at once
     for line, cells in rows_in:
         try:
@@ -585,10 +588,14 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
         if row.index in seen:
             raise FileFormatError(path, f"index {row.index!r} is repeated (first on line {seen[row.index]})", line)
         seen[row.index] = line
-        first = asked.setdefault(_question_key(row), row)
+        key = _question_key(row)
+        first = asked.setdefault(key, row)
         if first is not row:
-            _repeated_row(path, first, row)  # an error when the answers differ
-            continue
+            twin = in_category.get((key, row.category))
+            _repeated_row(path, first, row, twin)  # an error when the answers differ
+            if twin is not None:
+                continue  # counted twice in its category otherwise
+        in_category[key, row.category] = row
         rows.append(row)
         if root is not None:
             missing += [
@@ -620,11 +627,13 @@ def _question_key(row: MCQRow) -> Hashable:
     )
 
 
-def _repeated_row(path: Path, first: MCQRow, row: MCQRow) -> None:
-    """A row asking the question of an earlier row under another index (see :func:`read_mcq_table`):
-    with the same answer, a repeat, dropped with a warning naming both lines (it was counted twice);
-    with another answer, an error naming both lines (one of the two was scored wrong whatever the
-    reply). The binary label files' rule (:mod:`camerabench.labelfiles`).
+def _repeated_row(path: Path, first: MCQRow, row: MCQRow, twin: MCQRow | None) -> None:
+    """A row asking the question of an earlier row (``first``) under another index (see
+    :func:`read_mcq_table`): with another answer, an error naming both lines (one of the two was
+    scored wrong whatever the reply); with the same answer, a repeat of ``twin`` (the earlier row
+    of its category), dropped with a warning naming both lines (it was counted twice), or, with no
+    such row, the question asked for another category too, kept (logged). The binary label files'
+    rule (:mod:`camerabench.labelfiles`).
 
     Raises:
         FileFormatError: the two rows give different answers.
@@ -637,16 +646,26 @@ def _repeated_row(path: Path, first: MCQRow, row: MCQRow) -> None:
             "one of the two would be scored wrong whatever the reply",
             row.line,
         )
-    other = f", under category {row.category!r} (line {first.line}'s {first.category!r} is kept)"
+    if twin is None:
+        log.info(
+            "%s:%d: row %r asks the question of row %r of line %d for another category (%r, not %r): kept in both",
+            path,
+            row.line,
+            row.index,
+            first.index,
+            first.line,
+            row.category,
+            first.category,
+        )
+        return
     log.warning(
-        "%s:%d: row %r repeats row %r of line %d (the same media, question, options and answer%s); the repeat is "
-        "dropped",
+        "%s:%d: row %r repeats row %r of line %d (the same media, question, options, answer and category); the "
+        "repeat is dropped",
         path,
         row.line,
         row.index,
-        first.index,
-        first.line,
-        other if row.category != first.category else "",
+        twin.index,
+        twin.line,
     )
 
 

@@ -295,7 +295,14 @@ class TrajectoryPredictor(GeometricPredictor):
             # numbers a COLMAP model's image names carry (names without one are numbered 0, 1, ...)
             images = META_IMAGE_NAMES in traj.meta and not np.array_equal(traj.timestamps, np.arange(len(traj)))
             seconds, how, end = self._timestamps(
-                path, video_path, traj.timestamps, numbered_by, start, images, known=bool(known)
+                path,
+                video_path,
+                traj.timestamps,
+                numbered_by,
+                start,
+                images,
+                known=bool(known),
+                others_last=chosen.get("colmap_last_number"),
             )
             # The flag says the timestamps are still frame indices: it goes with them (a reader of
             # the flag would take these seconds for frame indices); ``how`` says what they are now.
@@ -375,6 +382,7 @@ class TrajectoryPredictor(GeometricPredictor):
         start: tuple[float, float, int] | None = None,
         images: bool = False,
         known: bool = False,
+        others_last: float | None = None,
     ) -> tuple[NDArray[np.float64], str | None, float | None]:
         """Seconds for poses at frame indices ``frames`` (0, 1, 2, ... or a COLMAP model's frame
         numbers, which keep the gaps of frames it did not register), and how they were made (the
@@ -394,7 +402,10 @@ class TrajectoryPredictor(GeometricPredictor):
         file names, DROID-SLAM tstamps), not 0, 1, 2, ... given to poses without them. Where they
         can only count the video's frames one by one (:func:`_stride_one`), frame ``k`` is the
         video's frame ``k``, at ``k * duration / frames`` s; otherwise they are spread over the
-        video, with a warning saying so (:func:`_warn_spread`)."""
+        video, with a warning saying so (:func:`_warn_spread`). ``others_last``: the largest number
+        of the other models COLMAP wrote of the video (:func:`_pick_colmap_model`): they number the
+        same extracted frames, so they count for that test too (red team R57: a model of frames
+        0-44 beside one of 55-84, of a 100-frame clip, was spread over the whole clip)."""
         n = len(frames)
         numbered = not np.array_equal(frames, np.arange(n))
         what = (
@@ -487,7 +498,8 @@ class TrajectoryPredictor(GeometricPredictor):
                 )
                 return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION, duration
             # undecided image numbers (no image 0) may count from 1: the stride test takes the lower count
-            lowest = frames[-1] - (1 if images and self._numbered_from is None else 0)
+            last = max(float(frames[-1]), float(others_last)) if others_last is not None else float(frames[-1])
+            lowest = last - (1 if images and self._numbered_from is None else 0)
             if known and _stride_one(lowest, num_frames) and frames[-1] <= num_frames - 1:
                 if images and self._numbered_from is None:
                     self._warn_numbering(path, frames, "at the video's frame k")
@@ -591,6 +603,9 @@ def _pick_colmap_model(path: Path) -> tuple[Path, Trajectory, dict[str, Any]]:
             sparse / name,
         )
     info: dict[str, Any] = {"colmap_model": str(sparse / name), "colmap_models": counts}
+    numbered = [t for t in read.values() if t.meta.get(META_FRAME_NUMBERS)]
+    if numbered:  # every model numbers the same extracted frames (their image names): see _timestamps
+        info["colmap_last_number"] = max(float(t.timestamps[-1]) for t in numbered)
     if unreadable:
         info["colmap_models_unreadable"] = unreadable
     if empty:

@@ -62,6 +62,23 @@ def test_a_question_repeated_under_another_index_is_read_once_with_a_warning_nam
     assert f"{path}:4: row '99' repeats row '0' of line 2" in caplog.text
 
 
+def test_a_question_asked_for_two_categories_is_kept_in_both_and_repeated_within_one_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R57: the repeat rule ignored the category, so a question asked again for another
+    category was dropped and that category vanished from the per-category mean."""
+    hard = _line(index="5", category="camera movement hard")
+    again = _line(index="6", category="camera movement hard")  # a repeat within that category
+    path = _table(tmp_path, [_line(), hard, again])
+    with caplog.at_level(logging.WARNING, logger="camerabench.shotbench"):
+        rows = read_mcq_table(path, tmp_path)
+    assert [(r.index, r.category) for r in rows] == [
+        ("0", ROW[COLUMNS.index("category")]),
+        ("5", "camera movement hard"),
+    ]
+    assert f"{path}:4: row '6' repeats row '5' of line 3" in caplog.text
+
+
 def test_a_question_repeated_with_another_answer_is_an_error_naming_both_lines(tmp_path: Path) -> None:
     """Was: both read; one of the two was scored wrong whatever the method answered."""
     path = _table(tmp_path, [_line(), _line(index="7", answer="A")])
@@ -117,13 +134,29 @@ def test_a_pair_of_another_task_in_a_task_file_is_an_error_naming_the_line_and_b
     with pytest.raises(FileFormatError) as err:
         read_vqa_dir(tmp_path / "vqa_and_retrieval")
     assert str(err.value).startswith(
-        f"{path}:3: a pair of task 'has_zoom_in' in the task file of 'has_pan_left': its pairs are scored as "
-        "'has_pan_left'"
+        f"{path}:3: a pair of task 'has_zoom_in' in the task file of 'has_pan_left', among pairs of 2 tasks: every "
+        "pair of a file is scored as its file's task"
     )
     path.write_text("\n".join(pan) + "\n", encoding="utf-8")
     assert [p.task for p in read_vqa_dir(tmp_path / "vqa_and_retrieval")["has_motion", "has_pan_left"]] == [
         "has_pan_left"
     ] * 2
+
+
+def test_a_subset_of_one_task_saved_under_another_name_is_read_with_a_warning(
+    tmp_path: Path, public_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R57: a researcher's subset of has_pan_left.jsonl saved as pan_subset.jsonl (every pair
+    names has_pan_left) was refused by the check above; it is scored under its file's name."""
+    real = public_data / "vqa_and_retrieval" / "has_motion"
+    folder = tmp_path / "vqa_and_retrieval" / "has_motion"
+    folder.mkdir(parents=True)
+    path = folder / "pan_subset.jsonl"
+    path.write_text("\n".join(_real_lines(real / "has_pan_left.jsonl")[:3]) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="camerabench.labelfiles"):
+        pairs = read_vqa_dir(tmp_path / "vqa_and_retrieval")["has_motion", "pan_subset"]
+    assert len(pairs) == 3
+    assert "every pair names task 'has_pan_left', not the file's 'pan_subset'" in caplog.text
 
 
 # --- messages that say the cause --------------------------------------------------------------

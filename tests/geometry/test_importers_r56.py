@@ -119,6 +119,19 @@ def test_several_colmap_models_the_largest_is_scored_at_its_frames_times(
     assert got == pytest.approx(_evo_ape(rest), rel=1e-6)
 
 
+def test_the_larger_early_model_is_timed_by_the_numbers_of_the_later_one_too(tmp_path: Path, video: Path) -> None:
+    # red team R57: frames 0-11 beside a model of 14-20: the chosen model's own last number (11)
+    # allows a stride of 2, so it was spread over the clip (frame 11 at 2.3 s); the other model's
+    # numbers (20, twice past the last frame 24) say the images count the frames one by one
+    first, later = np.arange(0, 12), np.arange(14, 21)
+    _colmap(tmp_path / "clip" / "sparse" / "0", first)
+    _colmap(tmp_path / "clip" / "sparse" / "1", later)
+    traj, info = _imported(tmp_path, "colmap", video)
+    assert info["colmap_model"].endswith("sparse/0")
+    np.testing.assert_allclose(traj.timestamps, TS[first], atol=1e-9)
+    assert trajectory_errors(traj, GT)["ape_trans_rmse"] == pytest.approx(_evo_ape(first), rel=1e-6)
+
+
 def test_colmap_frames_0_to_19_of_25_are_timed_at_their_frames(tmp_path: Path, video: Path) -> None:
     frames = np.arange(20)
     _colmap(tmp_path / "clip" / "sparse" / "0", frames)
