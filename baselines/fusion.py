@@ -141,6 +141,7 @@ from camerabench.crossfit import (
     label_digests,
     same_file_keys,
     training_files,
+    training_prints,
     video_folds,
 )
 from camerabench.dataset import Dataset, Question
@@ -1767,14 +1768,20 @@ class FusionPredictor(Predictor):
     def _training_clip(self, model: FusionModel, video: str, video_path: Path) -> str | None:
         """The training video whose file ``video_path`` is (a link to a clip the model was trained
         on, under another name or on another dataset; :func:`~camerabench.crossfit.training_files`),
-        or None. Model files without ``video_files`` (older) cannot tell: None."""
-        if not model.video_files:
-            return None
-        clip = training_files(model.video_files, same_file_keys({video: video_path})).get(video)
+        or whose clip it is by content under another name (a copy;
+        :func:`~camerabench.crossfit.training_prints`), or None. Model files without ``video_files``
+        and ``video_prints`` (older) cannot tell: None."""
+        clip = (
+            training_files(model.video_files, same_file_keys({video: video_path})).get(video)
+            if model.video_files
+            else None
+        )
+        if clip is None and model.video_prints:  # a copy of a training clip under another name
+            clip = training_prints(model.video_prints, content_prints({video: video_path})).get(video)
         if clip is not None:
             log.warning(
-                "fusion: %s (%s) is the file of %s, a training video of %s: it gets the model of the fold that left "
-                "%s out, never the model that saw its labels",
+                "fusion: %s (%s) is the file of %s, a training video of %s (a link or a copy): it gets the model of "
+                "the fold that left %s out, never the model that saw its labels",
                 video,
                 video_path,
                 clip,

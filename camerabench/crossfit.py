@@ -42,6 +42,7 @@ __all__ = [
     "label_digests",
     "same_file_keys",
     "training_files",
+    "training_prints",
     "video_folds",
 ]
 
@@ -382,6 +383,30 @@ def training_files(fitted_files: Mapping[str, str], keys: Mapping[str, str]) -> 
     out: dict[str, str] = {}
     for v, k in sorted(keys.items()):
         fitted = sorted({t for file_id in _file_ids(k) for t in by_file.get(file_id, [])})
+        if fitted and v not in fitted:
+            out[v] = fitted[0]
+    return out
+
+
+def training_prints(fitted_prints: Mapping[str, str], prints: Mapping[str, str]) -> dict[str, str]:
+    """Video -> the training video whose clip it is under another name by content: its file's
+    :func:`content_prints` fingerprint (``prints``) is one recorded when the model was fitted
+    (``fitted_prints``). A copy of a training clip under a new name (``cp`` to ``clip_v01.mp4``) is
+    no link (:func:`training_files` matches file identities only), and its name is not a training
+    name (:func:`held_out_videos`): it got the full model, which saw its label (red team R57). A
+    video under one of its clip's training names is left to :func:`held_out_videos`; of training
+    videos sharing one fingerprint (one clip under two names) the first by name is given.
+
+    Example:
+        >>> training_prints({"a.mp4": "p1", "b.mp4": "p2"}, {"clip_a.mp4": "p1", "b.mp4": "p2", "new.mp4": "p9"})
+        {'clip_a.mp4': 'a.mp4'}
+    """
+    by_print: dict[str, list[str]] = {}
+    for video in sorted(fitted_prints):
+        by_print.setdefault(fitted_prints[video], []).append(video)
+    out: dict[str, str] = {}
+    for v, value in sorted(prints.items()):
+        fitted = by_print.get(value, [])
         if fitted and v not in fitted:
             out[v] = fitted[0]
     return out

@@ -69,6 +69,7 @@ from camerabench.crossfit import (
     label_digests,
     same_file_keys,
     training_files,
+    training_prints,
     video_folds,
 )
 from camerabench.dataset import Dataset
@@ -1259,11 +1260,19 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
         if calibration.video_files and ok
         else {}
     )
+    # ... or copied under another name: the clip scored (run.json's record, else the file now) is a fitted one
+    unlinked = [v for v in ok if v not in linked]
+    if calibration.video_prints and unlinked:
+        recorded = run.info.video_sha256 if run.info is not None else {}
+        copied = {v: recorded[v] for v in unlinked if v in recorded}
+        copied |= content_prints({v: dataset.video_path(v) for v in unlinked if v not in copied})
+        linked |= training_prints(calibration.video_prints, copied)
     if linked:
         example = next(iter(linked))
         log.warning(
-            "%s: %d of its videos on %s are files of clips the calibration was fitted on (links; e.g. %s is the file "
-            "of %s on %s): each gets the map of the fold that left that clip out, never the map that saw its label",
+            "%s: %d of its videos on %s are files of clips the calibration was fitted on (links or copies under "
+            "other names; e.g. %s is the file of %s on %s): each gets the map of the fold that left that clip out, "
+            "never the map that saw its label",
             escaped_text(run.name),
             len(linked),
             escaped_text(str(data_dir)),

@@ -232,6 +232,33 @@ def test_a_copy_of_the_fitting_dataset_with_corrected_labels_stays_cross_fitted(
     assert out.source == "cross-fitted"  # was "fitted on other data": the full maps on their own clips
 
 
+def test_a_copy_whose_clips_were_renamed_stays_cross_fitted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # red team R57: byte-identical copies under new names (cp v00.mp4 clip_v00.mp4) are no links
+    # and carry no training name: the full maps, which saw their labels, scored them
+    data, r1 = tmp_path / "data", tmp_path / "r1"
+    _dataset(data, _labels(), "seed1")
+    _run(r1, _labels(), 0)
+    calibrate_run(data, r1, "m", n_splits=3)
+    copy, r2 = tmp_path / "copy", tmp_path / "r2"
+    renamed = {v: "clip_" + v for v in VIDEOS}
+    (copy / "videos").mkdir(parents=True)
+    for v, w in renamed.items():
+        shutil.copyfile(data / "videos" / v, copy / "videos" / w)
+    labels = {prim: {renamed[v]: t for v, t in y.items()} for prim, y in _labels().items()}
+    for prim, y in labels.items():
+        write_binary_file(
+            copy / "labels" / "binary_classification" / prim.file, [BinaryRecord.make(v, prim, t) for v, t in y.items()]
+        )
+    _run(r2, labels, 0)  # the same scores, of the same clips under their new names
+    shutil.copy(MethodFolder.of(r1, "m").calibration, MethodFolder.of(r2, "m").calibration)
+    with caplog.at_level(logging.WARNING):
+        out, got = _calibrated(r2, copy)
+    _, home = _calibrated(r1, data)
+    assert out.source == "cross-fitted"  # was "fitted on other data"
+    assert got == {(renamed[v], q): p for (v, q), p in home.items()}  # each clip's held-out map, as at home
+    assert "are files of clips the calibration was fitted on (links or copies under other names" in caplog.text
+
+
 # --------------------------------------------------------------------------- every file calibrate writes loads
 
 

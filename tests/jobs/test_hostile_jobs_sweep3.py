@@ -74,6 +74,40 @@ def test_fusion_on_a_moved_training_dataset_stays_held_out(
     assert any(full[k] != pytest.approx(held_out[k]) for k in full if k[0] != "v5.mp4")  # the test can fail
 
 
+def test_fusion_on_training_clips_copied_under_other_names_uses_their_folds(
+    data: Path, run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R57: byte-identical copies under new names are no links and carry no training name:
+    the full model, which saw their labels, scored them."""
+    model_dir = tmp_path / "model"
+    train_fusion(data, run, ["dummy"], model_dir, n_splits=3, inner_repeats=1)
+    copy = tmp_path / "copy"
+    shutil.copytree(data / "labels", copy / "labels")
+    (copy / "videos").mkdir()
+    for v in sorted(p.name for p in (data / "videos").iterdir()):
+        shutil.copyfile(data / "videos" / v, copy / "videos" / f"clip_{v}")
+    for prim in (Primitive.PAN_LEFT, Primitive.TILT_UP):
+        path = copy / "labels" / "binary_classification" / prim.file
+        recs = [type(r)(f"clip_{r.image}", r.question, r.label, r.task, r.label_name) for r in read_binary_file(path)]
+        write_binary_file(path, recs)
+    out = tmp_path / "run2"
+    run_predict(copy, "dummy", out)
+    options = {"model": str(model_dir), "inputs_run": str(out)}
+    with caplog.at_level(logging.WARNING):
+        run_predict(copy, "fusion", out, options=options)
+    assert "clip_v0.mp4" in caplog.text and "is the file of v0.mp4, a training video of" in caplog.text
+    model = FusionModel.load(model_dir)
+    inputs = FusionPredictor(options)
+    inputs.setup()
+    got = _fusion_scores(out)
+    assert got
+    for (video, question), score in got.items():
+        prim = next(p for p in (Primitive.PAN_LEFT, Primitive.TILT_UP) if p.question == question).value
+        raw = inputs._inputs[0].score(video, question)
+        fold = model.stack(video.removeprefix("clip_"), cross_fit=True)  # the stack that never saw the clip
+        assert score == pytest.approx(fold.probability(prim, [raw]))
+
+
 def test_calibration_on_a_copied_dataset_stays_held_out(
     data: Path, run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -101,10 +135,8 @@ def test_calibration_on_another_dataset_reusing_the_names_uses_the_full_maps(
 ) -> None:
     cal, path = calibrate_run(data, run, "dummy", n_splits=3)
     other = Path(shutil.copytree(data, tmp_path / "other"))
-    videos = sorted(p.name for p in (other / "videos").iterdir())
-    clips = {v: (other / "videos" / v).read_bytes() for v in videos}
-    for v, w in zip(videos, videos[1:] + videos[:1], strict=True):  # other clips under the names
-        (other / "videos" / v).write_bytes(clips[w])
+    for clip in (other / "videos").iterdir():  # other clips under the names (the dummy method reads no frame)
+        clip.write_bytes(b"another clip: " + clip.read_bytes()[::-1])
     for video in ("v0.mp4", "v1.mp4", "v2.mp4", "v3.mp4"):  # most names carry other labels too
         _relabel(other, video)
     run_predict(other, "dummy", tmp_path / "run_other")  # scores of those clips
