@@ -30,6 +30,14 @@ def _fusion_scores(run: Path) -> dict[tuple[str, str], float | None]:
     return {(r.video, r.question): r.score for r in read_scores(MethodFolder.of(run, "fusion").scores)}
 
 
+def _fusion_on(data: Path, out: Path, options: dict[str, str]) -> tuple[FusionModel, FusionPredictor]:
+    """Predict ``fusion`` on ``data`` into ``out``; the model and a set-up predictor reading its inputs."""
+    run_predict(data, "fusion", out, options=options)
+    inputs = FusionPredictor(options)
+    inputs.setup()
+    return FusionModel.load(options["model"]), inputs
+
+
 def _relabel(data: Path, video: str) -> None:
     """Flip every binary label of ``video`` in ``data`` (the same name, another video's labels)."""
     for prim in (Primitive.PAN_LEFT, Primitive.TILT_UP):
@@ -57,11 +65,8 @@ def test_fusion_on_a_moved_training_dataset_stays_held_out(
     _relabel(moved, "v5.mp4")
     out = tmp_path / "run2"
     with caplog.at_level(logging.WARNING):
-        run_predict(moved, "fusion", out, options=options)
+        model, inputs = _fusion_on(moved, out, options)
     assert "videos of" in caplog.text and "same names and labels: a moved or copied dataset" in caplog.text
-    model = FusionModel.load(model_dir)
-    inputs = FusionPredictor(options)
-    inputs.setup()
     got = _fusion_scores(out)
     for (video, question), score in got.items():  # was the full model's in-sample score: it saw these clips
         assert score == pytest.approx(held_out[video, question])
@@ -94,11 +99,8 @@ def test_fusion_on_training_clips_copied_under_other_names_uses_their_folds(
     run_predict(copy, "dummy", out)
     options = {"model": str(model_dir), "inputs_run": str(out)}
     with caplog.at_level(logging.WARNING):
-        run_predict(copy, "fusion", out, options=options)
+        model, inputs = _fusion_on(copy, out, options)
     assert "clip_v0.mp4" in caplog.text and "is the file of v0.mp4, a training video of" in caplog.text
-    model = FusionModel.load(model_dir)
-    inputs = FusionPredictor(options)
-    inputs.setup()
     got = _fusion_scores(out)
     assert got
     for (video, question), score in got.items():
