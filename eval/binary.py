@@ -262,22 +262,23 @@ def compare_methods(
     seed: int = 0,
     cache: BootstrapCache | None = None,
 ) -> Comparison:
-    """Paired bootstrap test of mean AP between methods ``a`` and ``b`` on their common samples.
+    """Paired test of mean AP between methods ``a`` and ``b`` on their common samples (a bootstrap
+    interval and a permutation p-value: :func:`~camerabench.eval.ap.paired_bootstrap_test`).
 
     Samples are matched per primitive by video; with ``--failed lowest`` both methods have
     every labelled sample, with ``drop`` only the videos both scored are compared. Primitives
     whose common samples have one class only (or none in common) are left out, and so are
     primitives one of the methods has no record for at all or that only one method was evaluated
     on: the note gives the count and names of each kind. A primitive whose common samples have
-    a class held by fewer than 2 videos stays in the difference but not in its interval and
-    p-value (no spread to resample): the note and a
+    a class held by fewer than 2 videos stays in the difference and the p-value but not in the
+    interval (no spread to resample): the note and a
     :class:`~camerabench.eval.ap.ThinClassWarning` name it and say how many primitives the
-    interval and p-value rest on (none: they are NaN).
+    interval rests on (none: it is NaN).
     Without a common primitive (e.g. one method answered only VQA questions) no test runs: the
     comparison carries NaN and a note saying why. A test over so few videos that they have
     fewer distinct resamples than the replicates drawn (6 videos or fewer for 1000) says so in
-    its note and a warning: its replicates repeat a few resamples, and p can be 0 for a
-    difference seen on one pair.
+    its note and a warning: its interval's replicates repeat a few resamples (its p-value is then
+    the exact permutation test over every swap of the videos).
 
     Testing many pairs, give every test one ``cache``: each method's replicate APs are then
     computed once instead of once per pair (the numbers are the same).
@@ -345,11 +346,11 @@ def compare_methods(
         thin_note = (
             f"{len(thin)} primitive(s) have a class held by fewer than 2 of the common videos: {named}; "
             + (
-                f"the interval and p-value rest on the other {used} of {len(per_a)} primitive(s)"
+                f"the interval rests on the other {used} of {len(per_a)} primitive(s)"
                 if used
-                else "no interval or p-value (undefined)"
+                else "no interval (undefined)"
             )
-            + " (the difference averages all of them)"
+            + " (the difference and the permutation p-value average all of them)"
         )
         notes.append(thin_note)
     if not per_a:
@@ -371,7 +372,7 @@ def compare_methods(
         # difference, and the test reports p = 0 for a difference seen on one pair of clips
         few = (
             f"only {n_videos} videos in common, which have {resamples} distinct resamples for "
-            f"{n_bootstrap} replicates: the interval and p-value rest on repeats of a few resamples"
+            f"{n_bootstrap} replicates: the interval rests on repeats of a few resamples"
         )
         log.warning("paired test %s vs %s: %s", a, b, few)
         notes.append(few)

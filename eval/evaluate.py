@@ -907,7 +907,8 @@ def evaluate(
         run_dir: run folder holding one subfolder per method.
         failed: ``"lowest"`` (failed and missing samples ranked below every score, counted)
             or ``"drop"`` (left out; methods are then scored on different samples).
-        n_bootstrap: resamples for the 95% confidence intervals and the paired tests, from 0 to
+        n_bootstrap: resamples for the 95% confidence intervals and the paired tests (the
+            permutations of their p-values too), from 0 to
             :data:`MAX_N_BOOTSTRAP`; 0: none are drawn, and every interval, paired difference
             interval and p-value is NaN (undefined, not a zero-width interval).
         seed: bootstrap seed, from 0 to :data:`MAX_SEED`.

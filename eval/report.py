@@ -799,7 +799,7 @@ def _pr_figure(
 
 def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str]) -> None:
     if comps:
-        doc.h(3, "Paired bootstrap tests (mean AP difference, same samples)")
+        doc.h(3, "Paired tests (mean AP difference, same samples; bootstrap interval, permutation p-value)")
         doc.table(
             ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "samples"],
             [[c.a, c.b, _pct(c.diff), _ci(c.ci95), _p_value(c), c.samples] for c in comps],

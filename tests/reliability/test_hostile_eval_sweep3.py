@@ -275,13 +275,14 @@ def test_a_paired_test_on_fewer_distinct_resamples_than_replicates_says_so(caplo
     with caplog.at_level(logging.WARNING):
         comp = compare_methods("a", "b", a, b, n_bootstrap=1000)
     # the one resample with both classes is the sample itself: every counted replicate repeats it.
-    # Round 24: each class lies on one video, so the primitive has no interval or p-value at all
-    # (it was a zero-width interval and p = 0, numbers made of one resample); the difference stays
+    # Round 24: each class lies on one video, so the primitive has no interval at all (it was a
+    # zero-width interval and p = 0, numbers made of one resample); the difference stays, and the
+    # exact permutation test over the 4 swaps of 2 videos gives its smallest p: 2 x 1/4 (not 0)
     assert comp.diff == pytest.approx(
         average_precision_score(labels, [0.9, 0.1]) - average_precision_score(labels, [0.1, 0.9])
     )
-    assert all(np.isnan(comp.ci95)) and np.isnan(comp.p_value)
-    assert comp.note is not None and "no interval or p-value" in comp.note
+    assert all(np.isnan(comp.ci95)) and comp.p_value == 0.5
+    assert comp.note is not None and "no interval (undefined)" in comp.note
     # 7 videos have 1716 distinct resamples: no such note for 1000 replicates
     many = np.array([True, False] * 3 + [True])
     videos = [f"v{i}.mp4" for i in range(7)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,10 @@ def test_paired_tests_sharing_a_cache_give_the_same_numbers_computing_each_metho
     real = ap_module.weighted_ap_matrix
 
     def counted(*args: Any) -> Any:
-        calls.append(1)
+        # the bootstrap's calls; a paired test's permutations (its p-value) mix the two methods'
+        # scores, so they are the pair's own and not cached
+        if sys._getframe(1).f_code.co_name != "statistic":
+            calls.append(1)
         return real(*args)
 
     monkeypatch.setattr(ap_module, "weighted_ap_matrix", counted)
