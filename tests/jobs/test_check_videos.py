@@ -38,8 +38,8 @@ def test_another_datasets_trajectory_folder_is_refused_before_any_video(data: Pa
         run_predict(data, "trajectory", out, options={"traj_dir": str(traj_dir), "format": "tum"})
     msg = str(err.value)
     assert msg.startswith(f"{traj_dir}: no tum trajectory of any of the 6 videos of this dataset")
-    assert "looked for the stems v0, v1, v2, ..." in msg and "(for v0: v0.txt, v0.tum)" in msg
-    assert "it holds 4 files (e.g. other_0.txt, other_1.txt, other_2.txt)" in msg
+    assert "looked for the stems v0, v1, v2, ..." in msg and "(for v0: v0.tum, v0.txt)" in msg
+    assert "but it holds 4 files (e.g. other_0.txt, other_1.txt, other_2.txt)" in msg
     # nothing was written: no records, no run.json
     assert not (out / "trajectory" / "scores.jsonl").exists()
     assert not (out / "trajectory" / "run.json").exists()
