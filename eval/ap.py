@@ -432,6 +432,7 @@ def bootstrap_mean_ap(
         the mean AP leaves out primitives whose AP is undefined. The other primitives'
         intervals are those computed with it (videos are resampled over all primitives).
     """
+    n_bootstrap, seed = _checked_draws(n_bootstrap, seed)
     names = list(per_primitive)
     if n_bootstrap <= 0 or not names:
         return BinaryCI({n: (math.nan, math.nan) for n in names}, (math.nan, math.nan))
@@ -455,6 +456,15 @@ def bootstrap_mean_ap(
         mean_ap=_percentile_ci(mean),
         degenerate={n: int(np.isnan(aps[:, j]).sum()) for j, n in enumerate(names)},
     )
+
+
+def _checked_draws(n_bootstrap: Any, seed: Any) -> tuple[int, int]:
+    """``n_bootstrap`` and ``seed`` checked as :func:`camerabench.eval.evaluate.evaluate` checks
+    them (a TypeError or ValueError naming the argument: ``1.5`` was numpy's "'float' object cannot be
+    interpreted as an integer", ``seed=-1`` its "expected non-negative integer")."""
+    from camerabench.eval.evaluate import check_n_bootstrap, check_seed  # evaluate imports this module
+
+    return check_n_bootstrap(n_bootstrap), check_seed(seed)
 
 
 def paired_bootstrap_test(
@@ -496,7 +506,18 @@ def paired_bootstrap_test(
         difference or with ``n_bootstrap`` 0) and how many bootstrap replicates the interval
         rests on.
     """
+    n_bootstrap, seed = _checked_draws(n_bootstrap, seed)
     names = [n for n in per_primitive_a if n in per_primitive_b]
+    unmatched = [n for n in per_primitive_a if n not in per_primitive_b] + [
+        n for n in per_primitive_b if n not in per_primitive_a
+    ]
+    if unmatched and names:  # compare_methods names them in its note; a direct call got no word (R59)
+        warnings.warn(
+            f"paired test: {len(unmatched)} primitive(s) given for one method only are left out: "
+            f"{', '.join(unmatched)}; the difference averages the {len(names)} common one(s)",
+            UserWarning,
+            stacklevel=2,
+        )
     for n in names:
         ya, _, va = per_primitive_a[n]
         yb, _, vb = per_primitive_b[n]

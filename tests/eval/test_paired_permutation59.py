@@ -72,3 +72,30 @@ def test_two_methods_of_one_score_distribution_are_rarely_called_different() -> 
             b[f"p{k}"] = (y, y + rng.normal(0, 1, 22), videos)
         small += paired_bootstrap_test(a, b, n_bootstrap=200, seed=int(rng.integers(1 << 30))).p_value < 0.05
     assert small / runs < 0.10
+
+
+def test_a_primitive_of_one_method_only_is_named_when_left_out() -> None:
+    a, b = _methods(3, 1.0)
+    extra = dict(a, r=(LABELS["p"], np.linspace(0, 1, 8), VIDEOS))
+    with pytest.warns(UserWarning, match=r"1 primitive\(s\) given for one method only are left out: r"):
+        test = paired_bootstrap_test(extra, b, n_bootstrap=50, seed=0)
+    assert test.diff == paired_bootstrap_test(a, b, n_bootstrap=50, seed=0).diff  # p and q only
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"n_bootstrap": 1.5}, TypeError, "n_bootstrap"),
+        ({"n_bootstrap": True}, TypeError, "n_bootstrap"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": None}, TypeError, "seed"),
+    ],
+)
+def test_bad_draw_arguments_are_named(kwargs: dict, error: type[Exception], message: str) -> None:
+    from camerabench.eval.ap import bootstrap_mean_ap
+
+    a, b = _methods(3, 1.0)
+    with pytest.raises(error, match=message):
+        paired_bootstrap_test(a, b, **{"n_bootstrap": 10, "seed": 0, **kwargs})
+    with pytest.raises(error, match=message):
+        bootstrap_mean_ap(a, **{"n_bootstrap": 10, "seed": 0, **kwargs})
