@@ -236,10 +236,19 @@ def subset_ap(
         if y.size and y.any() and not y.all():
             aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {name}"))
     counts = _unscored_counts(resolved, samples, videos) if samples is not None else None
-    if not aps and videos:
+    if not aps:  # an empty group too: its NaN is warned of like any other (red team R59)
         unsampled = len(set(videos) - sampled)
+        known = next((v for res in resolved.values() for v in res.videos), None)
+        given = next(iter(sorted(videos)), None)
+        hint = (
+            f" (clips are named as the label files name them, e.g. {known!r}; the group names e.g. {given!r})"
+            if known is not None and given is not None
+            else ""
+        )
         why = (
-            "none of its clips has an evaluated sample"
+            "it holds no clip"
+            if not videos
+            else "none of its clips has an evaluated sample" + hint
             if not n_samples
             else f"no primitive has both classes among its {n_samples} samples ({positives} positive)"
         )

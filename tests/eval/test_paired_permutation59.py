@@ -99,3 +99,17 @@ def test_bad_draw_arguments_are_named(kwargs: dict, error: type[Exception], mess
         paired_bootstrap_test(a, b, **{"n_bootstrap": 10, "seed": 0, **kwargs})
     with pytest.raises(error, match=message):
         bootstrap_mean_ap(a, **{"n_bootstrap": 10, "seed": 0, **kwargs})
+
+
+def test_subset_ap_of_an_empty_group_or_unmatched_names_warns_saying_why() -> None:
+    from camerabench.eval.ap import UndefinedMetricWarning
+    from camerabench.eval.binary import ResolvedSamples
+    from camerabench.eval.knobs import subset_ap
+
+    resolved = {"p": ResolvedSamples(LABELS["p"], np.linspace(1, 0, 8), [f"{v}.mp4" for v in VIDEOS])}
+    with pytest.warns(UndefinedMetricWarning, match="knob 'k' is undefined: it holds no clip"):
+        empty = subset_ap(resolved, [], "k")
+    assert np.isnan(empty.mean_ap) and empty.clips == 0  # was NaN without a word
+    with pytest.warns(UndefinedMetricWarning, match=r"e\.g\. 'v0\.mp4'; the group names e\.g\. 'videos/v0\.mp4'"):
+        folder = subset_ap(resolved, ["videos/v0.mp4", "videos/v1.mp4"], "k")
+    assert np.isnan(folder.mean_ap)
