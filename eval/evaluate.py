@@ -482,16 +482,42 @@ def _check_row_numbers(dataset: Dataset) -> None:
         )
 
 
-def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, str]], str] | None:
+def _made_on_other_data(info: RunInfo | None, data_folder: Path) -> str | None:
+    """The dataset a run was made on, as its ``run.json`` names it, when that is not ``data_folder``
+    (resolved); None when it is, or when the run names none.
+
+    The runner writes ``RunInfo.data`` absolute and resolved; a relative one (a hand-written
+    ``run.json``) is resolved against the current working folder, the one evaluate runs in, as a
+    relative ``--data`` is: the folder it was written in is not recorded. Both sides are compared
+    resolved, so ``data`` and ``/abs/data`` (or a link to it) are the same dataset.
+    """
+    if info is None or info.data is None:
+        return None
+    if "\x00" in info.data:  # no path can hold it (resolving it would fail): not this dataset's
+        return info.data
+    made_on = Path(info.data)
+    resolved = made_on.resolve()
+    if resolved == data_folder.resolve():
+        return None
+    return info.data if made_on.is_absolute() else f"{info.data} ({resolved})"
+
+
+def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, str]], str, str | None] | None:
     """The multiple-choice rows the method was never asked, and why, when its answering pass did not run to the end.
 
     ``answer_run.json`` names every row the pass asked (its ``seconds_per_video``, keyed
     ``table:index``, holds rows answered, failed and outside the method's coverage alike). A pass
     without a finish time (interrupted, or still running) leaves the rows it did not ask without
     a record: they are not outside the method's coverage, and count as missing. A predict run
-    (``run.json``) with neither ``answer_run.json`` nor ``answers.jsonl`` stopped before its
-    answering pass began: every row counts as missing. None when the pass finished, or when the
+    (``run.json``) with neither ``answer_run.json`` nor ``answers.jsonl`` answered none of the rows
+    (why is not recorded: a predict stopped before its answering pass, or run on the dataset before
+    it had these tables): every row counts as missing. None when the pass finished, or when the
     folder holds no predict run (answers written by hand or by another tool are read as they are).
+
+    Returns:
+        ``(rows, why, section_why)``: the rows, why they have no answer (for the warning), and
+        for :func:`mcq_section`'s ``unasked_reason`` what is known of it where that is not an
+        unfinished answering pass (None where it is).
     """
     info_path = run.layout.answer_run_info
     info = _answer_run_info(run)
@@ -508,11 +534,17 @@ def _unasked_rows(run: MethodRun, rows: list[MCQRow]) -> tuple[set[tuple[str, st
             and (None, row.index) not in recorded
         }
         return (
-            (unasked, f"its answering pass did not finish ({info_path.name} has no finish time)") if unasked else None
+            (unasked, f"its answering pass did not finish ({info_path.name} has no finish time)", None)
+            if unasked
+            else None
         )
     if run.answers is None and run.info is not None and run.info.command == "predict":
-        return {(row.table, row.index) for row in rows}, (
-            f"its predict run stopped before answering them (no {info_path.name}, no {run.layout.answers.name})"
+        # red team R58: not "the answering pass did not finish", a guess; what is known is that no file holds an answer
+        files = f"no {run.layout.answers.name} and no {info_path.name}"
+        return (
+            {(row.table, row.index) for row in rows},
+            f"its folder has {files} (it answered none of them)",
+            f"its folder has {files}; it answered none of the rows",
         )
     return None
 
@@ -1001,8 +1033,9 @@ def evaluate(
                 run.info.method,
                 name,
             )
-        if run.info is not None and run.info.data is not None and run.info.data != data_path:
-            log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, run.info.data, data_path)
+        other_data = _made_on_other_data(run.info, Path(data_path))
+        if other_data is not None:
+            log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, other_data, data_path)
         changed = changed_videos_note(run, dataset, prints)
         if changed is not None:
             log.warning("%s: %s", name, changed)
@@ -1127,6 +1160,7 @@ def evaluate(
                 run.answers or {},
                 failed,
                 unasked=unasked[0] if unasked is not None else frozenset(),
+                unasked_reason=unasked[2] if unasked is not None else None,
                 stale=_stale_rows(name, run, mcq_rows, dataset.root, asked),
                 unanswerable=_unanswerable_rows(run, mcq_rows),
             )

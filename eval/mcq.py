@@ -29,7 +29,8 @@ accuracy, and the section names it; its rows are in its own ``missing``, not in 
 (which counts the covered categories' rows). When no category is covered, the note says that none
 of the rows is scored or counted in the section's ``missing``. Rows the method was never asked
 (``evaluate`` reads them from an ``answer_run.json`` without a finish time: a ``predict``
-interrupted in its answering pass) are missing, whatever their category: an unfinished pass is
+interrupted in its answering pass; or every row of a predict run whose folder holds no answers
+file, the note then saying just that) are missing, whatever their category: an unfinished pass is
 not a coverage gap. A category none of whose rows has a record and some of whose rows were never
 asked has no answer to score: its accuracy is NaN under either policy (not 0.0: an unanswered row
 is not a wrong answer), it is left out of the mean and the pooled accuracy, its rows count in the
@@ -225,6 +226,7 @@ def mcq_section(
     unasked: Collection[tuple[str, str]] = frozenset(),
     stale: Collection[tuple[str, str]] = frozenset(),
     unanswerable: Collection[tuple[str, str]] = frozenset(),
+    unasked_reason: str | None = None,
 ) -> MCQResult | None:
     """Accuracy of one method's answers on multiple-choice rows.
 
@@ -244,6 +246,9 @@ def mcq_section(
             it answers: without an answer record, they are outside its coverage (neither scored nor
             missing, under either policy) and counted (``unanswerable``); one with a record is
             scored by its record.
+        unasked_reason: what is known of why the ``unasked`` rows have no answer, where that is
+            not an answering pass that did not finish (the default): e.g. a predict run's folder
+            without any answers file. The note and the warning then give it, not that guess.
 
     Returns:
         The section, or None when ``rows`` is empty.
@@ -314,9 +319,9 @@ def mcq_section(
         )
     covered = {cat: c for cat, c in per_category.items() if c.covered}
     if unfinished:
+        why = unasked_reason or "the answering pass did not finish: no row of theirs was answered"
         warnings.warn(
-            f"MCQ accuracy undefined (the answering pass did not finish: no row of theirs was answered) for "
-            f"{', '.join(unfinished)}",
+            f"MCQ accuracy undefined ({why}) for {', '.join(unfinished)}",
             stacklevel=2,
         )
     undefined = [cat for cat, c in covered.items() if not math.isfinite(c.accuracy) and cat not in unfinished]
@@ -358,13 +363,20 @@ def mcq_section(
     if n_unasked:
         notes.append(
             f"{n_unasked} of {len(rows)} rows never asked (the answering pass did not finish): counted as missing"
+            if unasked_reason is None
+            else f"{n_unasked} of {len(rows)} rows without an answer ({unasked_reason}): counted as missing"
         )
     if unfinished:
         n_rows = sum(tally[cat]["rows"] for cat in unfinished)
+        categories = f"categor{'y' if len(unfinished) == 1 else 'ies'} ({', '.join(unfinished)}; {n_rows} rows)"
         notes.append(
-            f"no answer yet in {len(unfinished)} categor{'y' if len(unfinished) == 1 else 'ies'} "
-            f"({', '.join(unfinished)}; {n_rows} rows): the answering pass did not finish, so their accuracy is "
-            "undefined (NaN), left out of the mean and the pooled accuracy; their rows count as missing"
+            (
+                f"no answer yet in {len(unfinished)} {categories}: the answering pass did not finish, so"
+                if unasked_reason is None
+                else f"no answer in {len(unfinished)} {categories}, so"
+            )
+            + " their accuracy is undefined (NaN), left out of the mean and the pooled accuracy; their rows count "
+            "as missing"
         )
     n_stale = sum(t["stale"] for t in tally.values())
     if n_stale:

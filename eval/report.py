@@ -588,11 +588,19 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         f"primitives with defined AP; 95% bootstrap CI over videos ({result.n_bootstrap} resamples). "
         f"Failed-sample policy: `{result.failed_policy}`."
     )
+    own_chance = {n: methods[n].chance for n in order}
+    # under --failed drop a method's own chance (the prevalence of the samples it kept, averaged over its
+    # own primitives) may differ from that of all the labelled samples (red team R58: gamma's 12.2 against
+    # a chance row of 10.9): each method's own is then a column of its own, the chance row says whose it is
+    differs = _own_chance_differs(own_chance, chance_per)
+    shared_name = f"{chance_name} (all labelled samples)" if differs else chance_name
     header = ["method", "kind", "mean AP", "95% CI", "mean ROC-AUC", "samples", "failed", "missing"]
     # samples a method found unanswerable on their video (outside its coverage, out of AP): a column when any
     outside = any(methods[n].unanswerable for n in order)
     if outside:
         header.append("unanswerable")
+    if differs:
+        header.append(f"{chance_name} (own samples)")
     rows: list[list[Any]] = [
         [
             n,
@@ -604,6 +612,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             b.failed,
             b.missing,
             *([b.unanswerable] if outside else []),
+            *([_pct(b.mean_chance)] if differs else []),
         ]
         for n, b in ((n, methods[n]) for n in order)
     ]
@@ -611,22 +620,42 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     chance_auc = 0.5 if chance is not None and any(math.isfinite(v) for v in chance_per.values()) else math.nan
     if chance is not None:
         rows.append(
-            [chance_name, "", _pct(chance.mean_ap), "", _pct(chance_auc), "", "", "", *([""] if outside else [])]
+            [
+                shared_name,
+                "",
+                _pct(chance.mean_ap),
+                "",
+                _pct(chance_auc),
+                "",
+                "",
+                "",
+                *([""] if outside else []),
+                *([""] if differs else []),
+            ]
         )
     doc.table(header, rows)
+    if differs:
+        doc.p(
+            f"The `{_plain(chance_name)} (own samples)` column: the AP of a constant score on the samples each "
+            "method was scored on (its failed and missing samples left out), averaged over its primitives, as its "
+            "mean AP is: compare a method's mean AP with its own. The "
+            f"{_plain(chance_name)} row, and the {_plain(chance_name)} column of the table below, are those of all "
+            "the labelled samples; each method's own per primitive is in `binary_ap.csv` (`chance`)."
+        )
     if chance is not None and chance.random_mean_ap is not None and math.isfinite(chance.random_mean_ap):
         # red team R24: random scores (13.5, CI 12.7-15.9) read as significantly above a chance row of 12.2
         doc.p(
-            f"{_plain(chance_name)}: the AP of a constant score (each primitive's share of positives). "
-            f"Uniformly random scores are expected to reach {_pct(chance.random_mean_ap)} mean AP on these "
-            "samples (AP is biased upward at finite size; the exact expectation over random rankings): a method "
-            "between the two is no better than random."
+            f"{_plain(shared_name)}: the AP of a constant score (each primitive's share of positives). "
+            f"Uniformly random scores are expected to reach {_pct(chance.random_mean_ap)} mean AP on "
+            + ("all the labelled" if differs else "these")
+            + " samples (AP is biased upward at finite size; the exact expectation over random rankings): a "
+            "method between the two is no better than random."
         )
     _left_out_of_mean(doc, {n: methods[n] for n in order})
     for n, b in methods.items():
         if b.note:
             doc.p(f"{_plain(n)}: {b.note}")
-    header = ["primitive", *order, chance_name]
+    header = ["primitive", *order, shared_name]
     rows = [
         [
             p,
@@ -688,6 +717,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "primitives_in_mean",
             "primitives",
             "unanswerable",
+            "mean_chance",
         ],
         [
             [
@@ -702,11 +732,12 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 b.primitives_in_mean,
                 len(b.per_primitive),
                 b.unanswerable,
+                b.mean_chance,  # the chance level of the method's own samples (under drop, not the chance row's)
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
         + (
-            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", "", ""]]
+            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", "", "", chance.mean_ap]]
             if chance is not None
             else []
         ),
@@ -714,9 +745,6 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     csvs += ["binary_ap.csv", "binary_summary.csv"]
 
     colours = _colours(result)
-    own_chance = {n: methods[n].chance for n in order}
-    # under --failed drop a method's own chance (the prevalence of the samples it kept) may differ
-    differs = _own_chance_differs(own_chance, chance_per)
     fig, axes = new_figure(12, 4.5)
     plot_ap_bars(
         axes[0, 0],
@@ -1369,6 +1397,37 @@ def _scores_changed_cell(c: CalibrationResult) -> str:
     return "yes: the maps may be stale" if c.scores_changed else "no"
 
 
+#: calibration.csv's column of each column of the report's calibration table.
+_CALIBRATION_CSV_COLUMNS = {
+    "method": "method",
+    "probabilities": "probabilities",
+    "samples": "samples",
+    "failed (left out)": "failed",
+    "missing (left out)": "missing",
+    "unanswerable (outside coverage, left out)": "unanswerable",
+    "no calibration map (left out)": "no_calibration_map",
+    "scores calibrated by the pooled map": "pooled_map_scores",
+    "of them, of primitives the calibration has no sample of": "unfitted_primitive_scores",
+    "Brier": "brier",
+    "ECE": "ece",
+    "calibration fitted on": "fitted_on",
+    "scores changed since calibrating": "scores_changed",
+}
+
+
+def _calibration_csv_cell(column: str, shown: Any, c: CalibrationResult) -> Any:
+    """A cell of calibration.csv: the table's value, a count or check that is not recorded or
+    does not apply (raw scores have no map) NaN, the unfitted scores as ``Zoom_In: 10; Tilt_Up: 3``
+    (empty when none)."""
+    if column == "of them, of primitives the calibration has no sample of":
+        return math.nan if _raw(c) or c.unfitted is None else "; ".join(f"{k}: {n}" for k, n in c.unfitted.items())
+    if column == "scores changed since calibrating":
+        return math.nan if _raw(c) or c.scores_changed is None else c.scores_changed
+    if column == "calibration fitted on":
+        return shown
+    return math.nan if shown in ("—", "not recorded") else shown
+
+
 def _calibration_per_primitive(cal: dict[str, CalibrationResult]) -> list[list[Any]]:
     """One row per method and primitive: its map (or why it has none), scores of it calibrated by
     the pooled map of other primitives, and its Brier score (a float, or ``n/a`` with the reason)."""
@@ -1466,7 +1525,14 @@ def _calibration_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> 
                 row.insert(5, _count(c.unanswerable))
         scores = (header.index("Brier"), header.index("ECE"))
         doc.table(header, [[_num(v) if j in scores else v for j, v in enumerate(row)] for row in rows])
-        _write_csv(out / "calibration.csv", header, rows)
+        # the CSV as the others (red team R58): plain column names, NaN for a count not recorded or not
+        # applicable (raw scores: no map), the unfitted scores and the stale-map check as data, not prose
+        csv_header = [_CALIBRATION_CSV_COLUMNS[h] for h in header]
+        csv_rows = [
+            [_calibration_csv_cell(h, v, c) for h, v in zip(header, row, strict=True)]
+            for row, c in zip(rows, cal.values(), strict=True)
+        ]
+        _write_csv(out / "calibration.csv", csv_header, csv_rows)
         csvs.append("calibration.csv")
         for n, c in cal.items():
             if c.unfitted:
@@ -1532,6 +1598,14 @@ def _category_cell(method: str, category: str, acc: Any) -> str:
             )  # fmt: skip
         return "n/a"
     return _pct(acc.accuracy)
+
+
+def _fraction(value: Any) -> float:
+    """A fraction for a CSV cell: the float as it is, NaN for what is no finite number (a
+    hand-made document's null)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return math.nan
 
 
 def _count(value: Any) -> int:
@@ -1636,7 +1710,8 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: S
         "(`--failed lowest`). A category with no answer at all is outside the method's coverage (—: a "
         "geometric method answers only camera-movement rows), and its rows are neither scored nor counted "
         "as missing. A covered category's failed and missing rows follow its accuracy; `mcq.csv` gives "
-        "every category's failed and missing rows in columns of their own. Rows a method's answering pass "
+        "every category's failed and missing rows in columns of their own, and the accuracies as fractions "
+        "(NaN where the table shows n/a or —). Rows a method's answering pass "
         "recorded as outside what it answers (`unanswerable`: a trajectory without intrinsics and a row naming "
         "Static or a zoom) are outside its coverage too: neither scored nor missing."
     )
@@ -1657,14 +1732,28 @@ def _mcq_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], coverage: S
         found = [m.per_category.get(c) for c in categories]
         cells = [_category_cell(name, c, acc) for c, acc in zip(categories, found, strict=True)]
         # rows of a category outside coverage (a method that answers none of it) are not its missing rows
-        totals = [name, _pct(m.mean_accuracy), _pct(m.pooled_accuracy), m.rows, m.unparsed, m.failed, m.missing]
+        tallies = [m.rows, m.unparsed, m.failed, m.missing]
         if outside:
-            totals.append(_count(getattr(m, "unanswerable", None)))
-        rows.append([*totals, *(_counted_cell(cell, acc) for cell, acc in zip(cells, found, strict=True))])
+            tallies.append(_count(getattr(m, "unanswerable", None)))
+        rows.append(
+            [
+                name,
+                _pct(m.mean_accuracy),
+                _pct(m.pooled_accuracy),
+                *tallies,
+                *(_counted_cell(cell, acc) for cell, acc in zip(cells, found, strict=True)),
+            ]
+        )
         counts = ["" if acc is None else _count(getattr(acc, what)) for acc in found for what in ("failed", "missing")]
         if outside:
             counts += ["" if acc is None else _count(getattr(acc, "unanswerable", None)) for acc in found]
-        csv_rows.append([*totals, *cells, *counts])
+        # the CSV as the others: fractions at full precision, NaN where the table shows n/a or — (red team R58)
+        fractions = [_fraction(m.mean_accuracy), _fraction(m.pooled_accuracy)]
+        shown = [
+            math.nan if acc is None or cell in ("—", "n/a") else _fraction(acc.accuracy)
+            for cell, acc in zip(cells, found, strict=True)
+        ]
+        csv_rows.append([name, *fractions, *tallies, *shown, *counts])
     doc.table(header, rows)
     if coverage:
         doc.p(

@@ -126,7 +126,8 @@ def test_per_category_failed_and_missing_in_the_table_and_the_csv(tmp_path: Path
         "method", "Avg", "pooled", "rows", "unparsed", "failed", "missing", "shot size", "lighting",
         "shot size: failed", "shot size: missing", "lighting: failed", "lighting: missing",
     ]  # fmt: skip
-    assert values == ["m", "25.0", "25.0", "6", "0", "1", "2", "25.0", "—", "1", "2", "0", "2"]
+    # full-precision fractions and nan, as the other CSVs (red team R58: the table's display cells)
+    assert values == ["m", "0.25", "0.25", "6", "0", "1", "2", "0.25", "nan", "1", "2", "0", "2"]
 
 
 def test_a_category_without_failed_or_missing_rows_keeps_its_plain_cell(tmp_path: Path) -> None:
@@ -134,4 +135,4 @@ def test_a_category_without_failed_or_missing_rows_keeps_its_plain_cell(tmp_path
     md, table = _report(tmp_path, mcq)
     line = next(x for x in md.split("## Multiple choice", 1)[1].split("\n") if x.startswith("| m |"))
     assert line.split("|")[-2].strip() == "50.0"
-    assert table[1][-3:] == ["50.0", "0", "0"]
+    assert table[1][-3:] == ["0.5", "0", "0"]  # mcq.csv: a fraction (red team R58)

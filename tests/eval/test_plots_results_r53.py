@@ -240,7 +240,7 @@ def test_calibration_csvs_keep_full_precision(tmp_path: Path) -> None:
     with (tmp_path / "calibration.csv").open(encoding="utf-8", newline="") as f:
         row = next(csv.DictReader(f))
     # old: "0.3333" and "0.2857" (4 digits) where the other CSVs keep the float
-    assert (float(row["Brier"]), float(row["ECE"])) == (brier, ece)
+    assert (float(row["brier"]), float(row["ece"])) == (brier, ece)
     with (tmp_path / "calibration_per_primitive.csv").open(encoding="utf-8", newline="") as f:
         per = {r["primitive"]: r["Brier"] for r in csv.DictReader(f)}
     assert (float(per["Pan_Left"]), float(per["Tilt_Up"])) == (brier, tilt)

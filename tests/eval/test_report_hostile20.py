@@ -212,6 +212,7 @@ def _undefined_everywhere(value: float) -> dict[str, MethodResult]:
     binary = _binary({"Pan_Right": value, "Tilt_Up": value})
     binary.mean_ap = binary.mean_roc_auc = value
     binary.roc_auc = {p: value for p in binary.roc_auc}
+    binary.chance, binary.mean_chance = {p: value for p in binary.chance}, value  # its own chance too
     return {"m": MethodResult(binary=binary, trajectory=trajectory, calibration=calibration, mcq=mcq)}
 
 

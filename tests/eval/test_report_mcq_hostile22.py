@@ -185,7 +185,7 @@ def test_the_report_says_rows_answered_twice_and_never_shows_an_accuracy_over_no
     assert line.split("|")[-4:-1] == [" 100.0 ", " n/a ", " n/a "]
     assert "'lighting' has accuracy 0.0 over 0 scored rows" in caplog.text
     assert "m: 3 row(s) answered more than once" in md  # was: said nowhere in the report
-    assert "n/a" in (out / "mcq.csv").read_text(encoding="utf-8")
+    assert "nan" in (out / "mcq.csv").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- gallery

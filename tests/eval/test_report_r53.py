@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import math
 from html.parser import HTMLParser
 from pathlib import Path
@@ -70,7 +71,9 @@ def _md_reads_as_html(md: str, html_text: str) -> _Blocks:
 
 def _chance_report(tmp_path: Path, chance: Chance) -> tuple[str, dict[str, str]]:
     per = dict.fromkeys(chance.per_primitive, math.nan)
-    methods = {"fast": MethodResult(binary=_binary(per))}
+    # the method's own chance is the dataset's (every sample scored): one chance row, no own column
+    binary = dataclasses.replace(_binary(per), chance=dict(chance.per_primitive), mean_chance=chance.mean_ap)
+    methods = {"fast": MethodResult(binary=binary)}
     result = EvaluationResult("data", "run", "lowest", 10, 0, methods=methods, chance=chance)
     out = tmp_path / "report"
     evaluation = Evaluation(result, _NoDataset(), {})  # type: ignore[arg-type]

@@ -90,9 +90,10 @@ def test_a_predict_stopped_before_its_answering_pass_shows_every_row_missing(
     write_run_info(run / "m" / "run.json", RunInfo(method="m", finished="2026-01-01T00:00:00"))  # score pass done
     with caplog.at_level(logging.WARNING):
         mcq = evaluate(data, run, n_bootstrap=0, captions_minilm=False).result.methods["m"].mcq
-    assert "m: 4 of 4 multiple-choice rows have no answer because its predict run stopped before answering" in (
-        caplog.text
-    )
+    assert (
+        "m: 4 of 4 multiple-choice rows have no answer because its folder has no answers.jsonl and no "
+        "answer_run.json (it answered none of them)"
+    ) in caplog.text  # what is known, not a guess at why (red team R58)
     assert mcq is not None and (mcq.rows, mcq.missing, mcq.correct) == (4, 4, 0)
     assert math.isnan(mcq.pooled_accuracy)  # nothing answered: no accuracy (stop 46; 0.0 before)
     assert all(c.covered for c in mcq.per_category.values())
