@@ -104,16 +104,17 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (re.compile(r"\b(?:doll(?:y|ys|ies|ying)|track(?:s|ing)?) (forward|backward)s?\b"), r"moves \1"),
     # ... and in the past tense, "moved" (of the camera only, as the taxonomy reads "tracked forward")
     (re.compile(r"\b(?:dollied|tracked) (forward|backward)s?\b"), r"moved \1"),
-    # "glides forward", "travels to the left", "drifts backward": a translation, as "moves" is
+    # "glides forward", "travels to the left", "drifts backward", "shifts left" (red team R60): a
+    # translation, as "moves" is
     # (not before a path, as the taxonomy's {not_path} reads "moves down the hallway": "glides
     # down the hallway" is no downward move, "glides up the stairs" is an upward one)
     # (the verb's form is kept: "does not zoom and glide forward" negates both)
     (
         re.compile(
-            r"\b(?:glid(e|es|ing|ed)|travel(|s|ing|ed|led)|drift(|s|ing|ed)) ((?:to the )?(?:left|right)(?:wards?)?|"
-            r"(?:forward|backward|upward|downward)s?|up|down)\b" + caption_macro("not_path")
+            r"\b(?:glid(e|es|ing|ed)|travel(|s|ing|ed|led)|drift(|s|ing|ed)|shift(|s|ing|ed)) ((?:to the )?"
+            r"(?:left|right)(?:wards?)?|(?:forward|backward|upward|downward)s?|up|down)\b" + caption_macro("not_path")
         ),
-        lambda m: f"{_MOVE_FORMS[m.group(1) or m.group(2) or m.group(3) or '']} {m.group(4)}",
+        lambda m: f"{_MOVE_FORMS[m.group(1) or m.group(2) or m.group(3) or m.group(4) or '']} {m.group(5)}",
     ),
     (re.compile(r"\bpush(es|ing|ed|) (?:forwards?|ahead)\b"), lambda m: f"{_MOVE_FORMS[m.group(1)]} forward"),
     # "tracks in" is a dolly in; "tracks left" / "dollies to the right" a truck
@@ -195,7 +196,9 @@ _MOTION_VERB = (
     r"pedestals?|pedestal(?:l)?ing|dolly|dollies|dollying|arcs?|arcing|cranes?|craning|orbits?|orbiting|"
     rf"slides?|sliding|rises?|rising|{_PAST_MOTION_VERB})"
 )
-_DIRECTION = r"(?:left|right|up|down|upward|downward|forward|backward|in|out|clockwise|counter-?clockwise)"
+_DIRECTION = r"(?:(?:up|down|for|back|left|right)wards?|left|right|up|down|in|out|clockwise|counter-?clockwise)"
+"""The directions an elided verb may carry (``moves upward and rightward``, ``... and upwards``: the
+second direction was dropped, red team R60)."""
 _ELIDED_VERB = re.compile(
     rf"\b({_MOTION_VERB}) ((?:to the )?{_DIRECTION})((?:,\s*|\s+)(?:and\s+|then\s+|before\s+|followed by\s+)*"
     rf"(?:back\s+)?)((?:to the )?{_DIRECTION})(?=\s*(?:[.,;:!?]|$|(?:and|while|before|as|with|then|\w+ly)\b))"
@@ -601,11 +604,35 @@ def caption_facts(caption: str) -> set[str]:
             if any(_asserted(text, member, m) for m in pattern.finditer(text)):
                 facts.add(str(member.value))
                 break
-    if facts - {Primitive.STATIC.value}:
+    if facts - {Primitive.STATIC.value} or (Primitive.STATIC.value in facts and _shake_stated(text)):
         # Static is a camera still for the whole clip (design.md B2): "static at first, then pans
-        # left", "no camera movement except a slight pan left" state a movement, not Static
+        # left", "no camera movement except a slight pan left" state a movement, not Static; nor
+        # does "remains fixed but slightly unsteady" (the taxonomy's Static: "completely still
+        # without any motion or shaking")
         facts.discard(Primitive.STATIC.value)
     return facts
+
+
+_SHAKE = re.compile(
+    r"\b(?:shak(?:e|es|en|ing|y|ily|iness)|unsteady|unsteadily|unsteadiness|unstable|jitter(?:s|y|ing)?|"
+    r"wobbl(?:e|es|ing|y)|jerk(?:s|y|ing|ily)?|trembl(?:e|es|ing)|vibrat(?:e|es|ing|ion|ions))\b"
+)
+"""Words of a camera that shakes (a hand-held camera that does not move is no Static)."""
+
+
+def _shake_stated(text: str) -> bool:
+    """Whether the (normalised) caption says the camera shakes: a shake word not negated ("without
+    any shaking", "no camera shake") and not another subject's ("the leaves shake in the wind").
+
+    Red team R60: CameraBench's own reference captions "remains fixed but slightly unsteady",
+    "static with minor shaking" were read as Static (90 of the 105 false Static facts when the 969
+    labelled references were scored against their binary labels).
+    """
+    return any(
+        not _negated(text[max(0, m.start() - 80) : m.start()], m.group(), text[m.end() :])
+        and not _other_subject(text, m.start())
+        for m in _SHAKE.finditer(text)
+    )
 
 
 def option_primitives(text: str) -> list[Primitive]:
