@@ -28,6 +28,17 @@ BROKEN = "v1.mp4"
 UNREADABLE = "cannot open video (Invalid data found when processing input)"
 
 
+def small_pan() -> Trajectory:
+    """Five poses of a 0.2 rad pan at 4 fps with a 20 px focal length: what the stub ``fast`` returns."""
+    n = 5
+    yaw = np.linspace(0.0, 0.2, n)
+    c2w = np.tile(np.eye(4), (n, 1, 1))
+    c2w[:, 0, 0] = c2w[:, 2, 2] = np.cos(yaw)
+    c2w[:, 0, 2], c2w[:, 2, 0] = np.sin(yaw), -np.sin(yaw)
+    intrinsic = np.tile(np.array([[20.0, 0, 8], [0, 20.0, 8], [0, 0, 1]]), (n, 1, 1))
+    return Trajectory(c2w, intrinsic, np.arange(n) / 4.0)
+
+
 def _pair(i: int) -> VQAPair:
     pos, neg = VIDEOS[i], VIDEOS[i + 1]
     return VQAPair(
@@ -66,13 +77,7 @@ def _quick_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     def estimate(self: FastPredictor, video_path: Path) -> tuple[Trajectory, dict[str, object]]:
         if video_path.name == BROKEN:
             raise PredictionError(f"{video_path}: {UNREADABLE}")
-        n = 5
-        yaw = np.linspace(0.0, 0.2, n)
-        c2w = np.tile(np.eye(4), (n, 1, 1))
-        c2w[:, 0, 0] = c2w[:, 2, 2] = np.cos(yaw)
-        c2w[:, 0, 2], c2w[:, 2, 0] = np.sin(yaw), -np.sin(yaw)
-        intrinsic = np.tile(np.array([[20.0, 0, 8], [0, 20.0, 8], [0, 0, 1]]), (n, 1, 1))
-        return Trajectory(c2w, intrinsic, np.arange(n) / 4.0), {}
+        return small_pan(), {}
 
     monkeypatch.setattr(FastPredictor, "estimate", estimate)
     monkeypatch.setattr(FastPredictor, "setup", lambda self: None)  # torch's thread count: process-wide

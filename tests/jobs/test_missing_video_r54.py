@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from camerabench.baselines.geometry.fast import FastPredictor
@@ -24,6 +23,7 @@ from camerabench.labelfiles import VQAPair, write_binary_file, write_vqa_file
 from camerabench.records import read_run_info, read_scores
 from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.trajectory import Trajectory
+from tests.jobs.test_failed_unanswerable36 import small_pan
 
 PRESENT = [f"v{i}.mp4" for i in range(4)]
 MISSING = "missing.mp4"
@@ -57,13 +57,7 @@ def _stub_fast(monkeypatch: pytest.MonkeyPatch, reads_file: bool) -> None:
     def estimate(self: FastPredictor, video_path: Path) -> tuple[Trajectory, dict[str, object]]:
         if reads_file and not video_path.is_file():
             raise PredictionError(f"{video_path}: video file not found")
-        n = 5
-        yaw = np.linspace(0.0, 0.2, n)
-        c2w = np.tile(np.eye(4), (n, 1, 1))
-        c2w[:, 0, 0] = c2w[:, 2, 2] = np.cos(yaw)
-        c2w[:, 0, 2], c2w[:, 2, 0] = np.sin(yaw), -np.sin(yaw)
-        intrinsic = np.tile(np.array([[20.0, 0, 8], [0, 20.0, 8], [0, 0, 1]]), (n, 1, 1))
-        return Trajectory(c2w, intrinsic, np.arange(n) / 4.0), {}
+        return small_pan(), {}
 
     monkeypatch.setattr(FastPredictor, "estimate", estimate)
     monkeypatch.setattr(FastPredictor, "setup", lambda self: None)
