@@ -1175,6 +1175,21 @@ def _caption_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None
         "`minilm` = all-MiniLM-L6-v2 similarity; `compat` = CameraBench's simplified look-alikes "
         "(not the metrics they are named after); motion-fact F1 parses captions into primitives."
     )
+    # without Java the coco rows are pycocoevalcap's scorers on another tokenisation (red team R60:
+    # only metrics.json said so; BLEU-1 0.4662 against 0.4687 on one set, CIDEr further apart)
+    other_tokens = sorted(
+        {
+            f"{_plain(n)}: {c.coco.tokenizer}"
+            for n, c in methods.items()
+            if c.coco is not None and "PTBTokenizer" not in c.coco.tokenizer.split(" (")[0]
+        }
+    )
+    if other_tokens:
+        doc.p(
+            "The `coco` numbers below are not pycocoevalcap's own: its PTB tokeniser needs Java, which this "
+            "machine lacks, so they were tokenised otherwise (" + "; ".join(other_tokens) + "): they are not "
+            "comparable with numbers from pycocoevalcap's tokeniser."
+        )
     names = list(methods)
     rows = []
     csv_rows = []

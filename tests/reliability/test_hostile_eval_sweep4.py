@@ -72,6 +72,23 @@ def test_ok_captions_without_a_word_are_counted_in_a_note_and_a_warning(
     assert cap is not None and cap.note is None
 
 
+@pytest.mark.usefixtures("no_java")
+def test_the_report_says_when_the_coco_numbers_were_tokenised_without_java(tmp_path: Path) -> None:
+    # red team R60: report.md and captions.csv said "coco = pycocoevalcap" while the fallback
+    # tokeniser was used; only metrics.json's tokenizer field said so
+    from camerabench.eval.report import write_report
+
+    data, run = tmp_path / "data", tmp_path / "run"
+    refs = {v: "The camera pans left." for v in ("a.mp4", "b.mp4")}
+    _captions(data, run, refs, {"a.mp4": "The camera pans left slowly.", "b.mp4": "It tilts up."})
+    ev = evaluate(data, run, n_bootstrap=0, captions_minilm=False)
+    coco = ev.result.methods["m"].captions.coco  # type: ignore[union-attr]
+    assert coco is not None and "PTBTokenizer needs Java" in coco.tokenizer
+    md = write_report(data, run, tmp_path / "report", evaluation=ev, gallery=0).read_text(encoding="utf-8")
+    assert "The `coco` numbers below are not pycocoevalcap's own" in md
+    assert f"m: {coco.tokenizer}" in md
+
+
 # --------------------------------------------------------------------------- captions in other scripts
 
 
