@@ -140,6 +140,8 @@ from camerabench.crossfit import (
     held_out_videos,
     label_digests,
     same_file_keys,
+    same_print,
+    scored_prints,
     training_files,
     training_prints,
     video_folds,
@@ -1793,19 +1795,20 @@ class FusionPredictor(Predictor):
     def _clip_prints(self, model: FusionModel, videos_dir: Path) -> dict[str, str]:
         """Training video -> the fingerprint of the clip its inputs' scores are of: the file an input's
         run.json recorded when it scored the video (the one the model recorded, when any input scored
-        that clip), else the file in ``videos_dir`` now (:func:`~camerabench.crossfit.content_prints`)."""
+        that clip), else the file in ``videos_dir`` now (:func:`~camerabench.crossfit.scored_prints`: the file
+        now, with its coded frames, where it still has the recorded bytes)."""
         wanted = [v for v in model.video_folds if v in model.video_prints]
         recorded: dict[str, set[str]] = {}
         for feat in self._inputs:
             info = feat.run.info
             for v, value in (info.video_sha256 if info is not None else {}).items():
                 recorded.setdefault(v, set()).add(value)
-        out: dict[str, str] = {}
+        chosen: dict[str, str] = {}
         for v in wanted:
             if v in recorded:
-                fitted = model.video_prints[v]
-                out[v] = fitted if fitted in recorded[v] else min(recorded[v])
-        return out | content_prints({v: videos_dir / v for v in wanted if v not in out})
+                fitted = [r for r in sorted(recorded[v]) if same_print(r, model.video_prints[v])]
+                chosen[v] = fitted[0] if fitted else min(recorded[v])
+        return scored_prints(chosen, {v: videos_dir / v for v in wanted})
 
     def _cross_fit(self, model: FusionModel, video: str, data_dir: Path | None) -> bool:
         """Whether ``video`` gets its fold's model: a training video, on the training dataset or

@@ -41,6 +41,8 @@ __all__ = [
     "held_out_videos",
     "label_digests",
     "same_file_keys",
+    "same_print",
+    "scored_prints",
     "training_files",
     "training_prints",
     "video_folds",
@@ -396,17 +398,21 @@ def training_prints(fitted_prints: Mapping[str, str], prints: Mapping[str, str])
     name (:func:`held_out_videos`): it got the full model, which saw its label (red team R57). A
     video under one of its clip's training names is left to :func:`held_out_videos`; of training
     videos sharing one fingerprint (one clip under two names) the first by name is given.
+    Fingerprints are compared by :func:`same_print`: a remuxed copy (``packets`` equal, bytes not)
+    is its training clip; a pair it cannot tell apart is no match.
 
     Example:
         >>> training_prints({"a.mp4": "p1", "b.mp4": "p2"}, {"clip_a.mp4": "p1", "b.mp4": "p2", "new.mp4": "p9"})
         {'clip_a.mp4': 'a.mp4'}
     """
-    by_print: dict[str, list[str]] = {}
+    by_digest: dict[tuple[str, str], list[str]] = {}  # (kind, digest) -> training videos
     for video in sorted(fitted_prints):
-        by_print.setdefault(fitted_prints[video], []).append(video)
+        for kind, digest in _print_parts(fitted_prints[video]).items():
+            by_digest.setdefault((kind, digest), []).append(video)
     out: dict[str, str] = {}
     for v, value in sorted(prints.items()):
-        fitted = by_print.get(value, [])
+        near = {t for part in _print_parts(value).items() for t in by_digest.get(part, [])}
+        fitted = sorted(t for t in near if same_print(value, fitted_prints[t]))
         if fitted and v not in fitted:
             out[v] = fitted[0]
     return out
@@ -445,18 +451,29 @@ def label_digests(records: Iterable[Iterable[_Labelled]]) -> dict[str, str]:
 
 
 def content_prints(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
-    """Video -> :func:`~camerabench.runfolder.video_fingerprint` of its file (size and first and
-    last 64 KiB), for the videos whose file can be read: what :func:`held_out_videos` compares to
-    tell a training video from another clip under its name (another synthetic seed, a dataset
-    regenerated with the same names and labels). A file that cannot be read is left out (its
-    content is not known: the video is matched by its name and labels, as before fingerprints), and
-    so is an empty file: it holds no clip, and every empty file has the same fingerprint (two
-    datasets of empty placeholders under the same names would be the same clips).
+    """Video -> the content fingerprint of its file, for the videos whose file can be read: what
+    :func:`held_out_videos` and :func:`training_prints` compare to tell a training video from
+    another clip under its name (another synthetic seed, a dataset regenerated with the same names
+    and labels) and to find a training clip under another name.
+
+    A fingerprint is ``packets:<P>;bytes:<B>``: ``P`` the
+    :func:`~camerabench.frameprint.packet_fingerprint` of its coded frames (the same for a
+    remuxed copy: ``-c copy`` into another container or with ``+faststart``; red team R57) and ``B``
+    the :func:`~camerabench.runfolder.video_fingerprint` of its bytes (size and first and last 64
+    KiB: what model files saved before kept, as a bare hex string, and what a run's run.json
+    records as ``video_sha256``). A file PyAV cannot demux (not a video, damaged) gets
+    ``bytes:<B>`` only. :func:`same_print` compares two fingerprints of either form.
+
+    A file that cannot be read is left out (its content is not known: the video is matched by its
+    name and labels, as before fingerprints), and so is an empty file: it holds no clip, and every
+    empty file has the same fingerprint (two datasets of empty placeholders under the same names
+    would be the same clips).
 
     Example:
         >>> content_prints({"a.mp4": "/no/such/a.mp4"})
         {}
     """
+    from camerabench.frameprint import packet_fingerprint
     from camerabench.runfolder import video_fingerprint
 
     out: dict[str, str] = {}
@@ -467,8 +484,76 @@ def content_prints(paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str
             empty = False
         value = None if empty else video_fingerprint(Path(path))
         if value is not None:
-            out[video] = value
+            packets = packet_fingerprint(path)
+            out[video] = f"{_BYTES}{value}" if packets is None else f"{_PACKETS}{packets};{_BYTES}{value}"
     return out
+
+
+def scored_prints(recorded: Mapping[str, str], paths: Mapping[str, str | os.PathLike[str]]) -> dict[str, str]:
+    """Video -> the fingerprint of the clip a run scored: :func:`content_prints` of its file now when
+    the run recorded none (run.json's ``video_sha256``) or recorded the bytes the file still has
+    (then with its coded frames, so a remuxed copy of a training clip is known as that clip:
+    :func:`same_print`), else the recorded bytes (the file changed since it was scored: the clip
+    scored was the recorded one). Videos in neither ``recorded`` nor ``paths`` are left out, and so
+    are unreadable files without a record.
+
+    Example:
+        >>> scored_prints({"a.mp4": "b1"}, {"a.mp4": "/no/such/a.mp4", "c.mp4": "/no/such/c.mp4"})
+        {'a.mp4': 'b1'}
+    """
+    now = content_prints(paths)
+    out = {v: current for v, current in now.items() if v not in recorded}
+    for v, value in recorded.items():
+        current = now.get(v)
+        out[v] = current if current is not None and _print_parts(current).get("bytes") == value else value
+    return dict(sorted(out.items()))
+
+
+#: The kinds of a :func:`content_prints` fingerprint (a bare hex string, as older model files and
+#: run.json's ``video_sha256`` keep, is a ``bytes:`` one).
+_PACKETS = "packets:"
+_BYTES = "bytes:"
+
+
+def _print_parts(value: str) -> dict[str, str]:
+    """The kinds of a fingerprint -> their hex digests (``{"bytes": value}`` for a bare digest)."""
+    if not value.startswith((_PACKETS, _BYTES)):
+        return {"bytes": value}
+    parts: dict[str, str] = {}
+    for part in value.split(";"):
+        kind, _, digest = part.partition(":")
+        parts[kind] = digest
+    return parts
+
+
+def same_print(now: str, fitted: str) -> bool | None:
+    """Whether two :func:`content_prints` fingerprints (of either form: ``packets:<P>;bytes:<B>``,
+    ``bytes:<B>`` or an older bare ``<B>``) are of one clip: True, False, or None when it cannot be
+    told.
+
+    - Both have coded frames (``packets``): they decide (a remuxed copy is the clip; a re-encoded
+      or cut one is not).
+    - Else equal bytes are one file (as before).
+    - Else, bytes that differ are another clip when ``fitted`` has no coded frames (an older model
+      file: as before), but not known when only ``fitted`` has them: a remuxed copy has other
+      bytes, so a ``bytes`` record of a copy (run.json's ``video_sha256``, which callers prefer to
+      the file now) against a fitted ``packets`` fingerprint may be the clip or another (the
+      callers then match it by its name and labels, :func:`held_out_videos`).
+
+    Example:
+        >>> same_print("packets:p1;bytes:b2", "packets:p1;bytes:b1"), same_print("b1", "packets:p9;bytes:b1")
+        (True, True)
+        >>> same_print("packets:p1;bytes:b2", "b1"), same_print("b2", "packets:p1;bytes:b1")
+        (False, None)
+    """
+    a, b = _print_parts(now), _print_parts(fitted)
+    if "packets" in a and "packets" in b:
+        return a["packets"] == b["packets"]
+    if "bytes" not in a or "bytes" not in b:
+        return None
+    if a["bytes"] == b["bytes"]:
+        return True
+    return None if "packets" in b else False
 
 
 def held_out_videos(
@@ -486,7 +571,8 @@ def held_out_videos(
     the same names: the full model never saw that clip's labels). On another folder:
 
     - a training video whose file has, now and when fitted, the same content fingerprint
-      (``prints`` against ``fitted_prints``, :func:`content_prints`) is the clip fitted on, held
+      (``prints`` against ``fitted_prints``, :func:`content_prints`, compared by :func:`same_print`:
+      a remuxed copy of the clip has its coded frames) is the clip fitted on, held
       out whatever its labels now (a copy whose labels were corrected since still holds the clips
       the full model saw with their old labels; red team R53: a copy with half its labels
       corrected held none out, so the full model scored the clips it was fitted on);
@@ -516,13 +602,15 @@ def held_out_videos(
     fitted_prints = fitted_prints or {}
     prints = prints or {}
 
-    def printed(v: str) -> bool:  # its file is known now and when fitted
-        return v in fitted_prints and v in prints
+    same_clip = {v: same_print(prints[v], fitted_prints[v]) for v in fitted_folds if v in fitted_prints and v in prints}
+
+    def printed(v: str) -> bool:  # its clip is known, now and when fitted, to be or not to be the one fitted on
+        return same_clip.get(v) is not None
 
     if same_dataset:  # a video regenerated in place (another seed, same name) is another clip
-        return {v for v in fitted_folds if not (printed(v) and prints[v] != fitted_prints[v])}
-    same_file = {v for v in fitted_folds if printed(v) and prints[v] == fitted_prints[v]}
-    other_file = {v for v in fitted_folds if printed(v) and prints[v] != fitted_prints[v]}
+        return {v for v in fitted_folds if same_clip.get(v) is not False}
+    same_file = {v for v in fitted_folds if same_clip.get(v) is True}
+    other_file = {v for v in fitted_folds if same_clip.get(v) is False}
     if not fitted_digests:
         return same_file
     by_labels = [v for v in fitted_folds if not printed(v) and v in digests and v in fitted_digests]

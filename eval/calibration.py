@@ -68,6 +68,7 @@ from camerabench.crossfit import (
     held_out_videos,
     label_digests,
     same_file_keys,
+    scored_prints,
     training_files,
     training_prints,
     video_folds,
@@ -1237,8 +1238,9 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     if calibration.video_prints and (same or calibration.video_labels) and not fitted_samples:
         recorded = run.info.video_sha256 if run.info is not None else {}
         wanted = [v for v in calibration.video_folds if v in calibration.video_prints]
-        prints = {v: recorded[v] for v in wanted if v in recorded}
-        prints |= content_prints({v: dataset.video_path(v) for v in wanted if v not in prints})
+        prints = scored_prints(
+            {v: recorded[v] for v in wanted if v in recorded}, {v: dataset.video_path(v) for v in wanted}
+        )
     seen = held_out_videos(
         calibration.video_folds, calibration.video_labels, same, digests, calibration.video_prints, prints
     )
@@ -1264,8 +1266,9 @@ def calibrated_run(run: MethodRun, calibration: Calibration, data_dir: str | Pat
     unlinked = [v for v in ok if v not in linked]
     if calibration.video_prints and unlinked:
         recorded = run.info.video_sha256 if run.info is not None else {}
-        copied = {v: recorded[v] for v in unlinked if v in recorded}
-        copied |= content_prints({v: dataset.video_path(v) for v in unlinked if v not in copied})
+        copied = scored_prints(
+            {v: recorded[v] for v in unlinked if v in recorded}, {v: dataset.video_path(v) for v in unlinked}
+        )
         linked |= training_prints(calibration.video_prints, copied)
     if linked:
         example = next(iter(linked))

@@ -24,6 +24,7 @@ from camerabench.labelfiles import read_binary_file, write_binary_file
 from camerabench.records import read_scores
 from camerabench.runfolder import MethodFolder, read_method
 from camerabench.taxonomy import Primitive
+from tests.core.test_crossfit_remux61 import remux
 
 
 def _fusion_scores(run: Path) -> dict[tuple[str, str], float | None]:
@@ -257,3 +258,30 @@ def test_report_into_the_datasets_own_folders_is_refused(
     assert f"the report folder is inside the dataset's {inside.split('/')[0]} folder" in caplog.text
     assert sorted(p.name for p in (data / "videos").iterdir()) == before
     assert not (data / "videos" / "report").exists() and not (data / "labels" / "report.md").exists()
+
+
+def test_calibration_and_fusion_on_a_remuxed_copy_stay_held_out(data: Path, run: Path, tmp_path: Path) -> None:
+    """Red team R57: a copy of the training dataset whose clips were remuxed (same coded frames, other
+    bytes) and whose labels were corrected since was taken for other clips: the full maps and the full
+    fusion stack, fitted on those very clips, scored them. The run scoring the copy records the
+    copy's bytes; the files' coded frames are the fitted ones."""
+    cal, _ = calibrate_run(data, run, "dummy", n_splits=3)
+    at_home = calibrated_run(read_method(MethodFolder.of(run, "dummy").path), cal, data)
+    model_dir = tmp_path / "model"
+    train_fusion(data, run, ["dummy"], model_dir, n_splits=3, inner_repeats=1)
+    run_predict(data, "fusion", run, options={"model": str(model_dir), "inputs_run": str(run)})
+    held_out = _fusion_scores(run)
+    copy = tmp_path / "copy"
+    shutil.copytree(data / "labels", copy / "labels")
+    (copy / "videos").mkdir()
+    for v in sorted(p.name for p in (data / "videos").iterdir()):
+        remux(data / "videos" / v, copy / "videos" / v, fmt="matroska")
+    for v in ("v0.mp4", "v1.mp4", "v2.mp4"):
+        _relabel(copy, v)
+    out = tmp_path / "run2"
+    run_predict(copy, "dummy", out)
+    moved = calibrated_run(read_method(MethodFolder.of(out, "dummy").path), cal, copy)
+    assert moved.source == "cross-fitted" and moved.run.scores == at_home.run.scores
+    _fusion_on(copy, out, {"model": str(model_dir), "inputs_run": str(out)})
+    got = _fusion_scores(out)
+    assert got and all(score == pytest.approx(held_out[k]) for k, score in got.items())
