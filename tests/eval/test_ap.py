@@ -233,7 +233,7 @@ def test_mean_ap_interval_averages_the_same_primitives_as_the_estimate(seed: int
         per[f"rare{j}"] = (rare, np.where(rare, 0.0, rng.random(n) + 0.1), videos)
     point = float(np.mean([average_precision(y, s) for y, s, _ in per.values()]))
     lo, hi = bootstrap_mean_ap(per, n_bootstrap=1000, seed=seed).mean_ap
-    assert point - 0.025 < lo < point
+    assert point - 0.04 < lo < point  # BCa (F61a): 0.029 below at seed 1
     assert point < hi < point + 0.06
     # one positive video each: the rare intervals are undefined and the mean's interval is the
     # one of the only primitive left, said in the warning (the estimate averages all seven)

@@ -3,16 +3,19 @@ or negatives, lie on fewer than 2 videos is no interval: NaN with a warning, and
 interval / the paired test average only the primitives that have one (saying how many).
 
 References are computed independently: each replicate expanded by its multiplicities and scored
-with ``sklearn.metrics.average_precision_score``."""
+with ``sklearn.metrics.average_precision_score``, the interval scipy's BCa of those replicates."""
 
 from __future__ import annotations
 
 import math
 import warnings
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from scipy.stats import bootstrap
 from sklearn.metrics import average_precision_score
 
 from camerabench.eval.ap import (
@@ -32,7 +35,9 @@ VIDEOS = [f"v{i:02d}" for i in range(N)]  # sorted by name = index order of the 
 
 
 def _weights(n_bootstrap: int, seed: int) -> NDArray[np.int64]:
-    return np.random.default_rng(seed).multinomial(N, np.full(N, 1.0 / N), size=n_bootstrap)
+    """Multiplicities of the videos drawn as scipy.stats.bootstrap draws them (indices, then counts)."""
+    idx = np.random.default_rng(seed).integers(0, N, (n_bootstrap, N))
+    return np.stack([np.bincount(row, minlength=N) for row in idx])
 
 
 def _replicate_aps(y: NDArray[np.bool_], s: NDArray[np.float64], w: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -45,9 +50,23 @@ def _replicate_aps(y: NDArray[np.bool_], s: NDArray[np.float64], w: NDArray[np.i
     return out
 
 
-def _ci(values: NDArray[np.float64]) -> tuple[float, float]:
-    lo, hi = np.percentile(values[np.isfinite(values)], [2.5, 97.5])
-    return (float(lo), float(hi))
+def _sk_ap(y: NDArray[np.bool_], s: NDArray[np.float64]) -> float:
+    return float(average_precision_score(y, s))
+
+
+def _ci(values: NDArray[np.float64], data: tuple[NDArray[Any], ...], statistic: Any = _sk_ap) -> tuple[float, float]:
+    """scipy's BCa interval of ``statistic`` (sklearn AP of the paired samples ``data``) on the finite
+    replicates ``values`` (those with both classes)."""
+    ci = bootstrap(
+        data,
+        statistic,
+        paired=True,
+        vectorized=False,
+        n_resamples=0,
+        method="BCa",
+        bootstrap_result=SimpleNamespace(bootstrap_distribution=values[np.isfinite(values)]),
+    ).confidence_interval
+    return (float(ci.low), float(ci.high))
 
 
 def _data() -> dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]:
@@ -70,7 +89,7 @@ def test_a_thin_primitive_has_a_nan_interval_and_the_mean_interval_averages_the_
     assert issubclass(ThinClassWarning, UndefinedMetricWarning)
     assert all(math.isnan(v) for v in ci.per_primitive["one_pos"])
     y, s, _ = per["normal"]
-    ref = _ci(_replicate_aps(y, s, _weights(300, 4)))
+    ref = _ci(_replicate_aps(y, s, _weights(300, 4)), (y, s))
     assert ci.per_primitive["normal"] == pytest.approx(ref, abs=1e-12)
     # the mean's interval is that of the one primitive left (the old one mixed in one_pos's copies)
     assert ci.mean_ap == ci.per_primitive["normal"]
@@ -93,7 +112,7 @@ def test_two_videos_of_each_class_keep_their_interval_silently() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ci = bootstrap_mean_ap({"two": (y, s, VIDEOS)}, n_bootstrap=200, seed=2)
-    ref = _ci(_replicate_aps(y, s, _weights(200, 2)))
+    ref = _ci(_replicate_aps(y, s, _weights(200, 2)), (y, s))
     assert ci.per_primitive["two"] == pytest.approx(ref, abs=1e-12) and ci.mean_ap == ci.per_primitive["two"]
 
 
@@ -132,7 +151,7 @@ def test_a_paired_test_leaves_a_thin_primitive_out_of_its_replicates_and_matches
     d = _replicate_aps(y, sa, w) - _replicate_aps(y, sb, w)
     d = d[np.isfinite(d)]
     assert test.n_bootstrap == d.size
-    assert test.ci95 == pytest.approx(_ci(d), abs=1e-12)
+    assert test.ci95 == pytest.approx(_ci(d, (y, sa, sb), lambda yy, a, b: _sk_ap(yy, a) - _sk_ap(yy, b)), abs=1e-12)
     assert 0.0 < test.p_value <= 1.0  # a permutation test over both primitives (test_paired_permutation59.py)
     # only thin primitives: no interval (was p from replicates that copy one video); the permutation
     # p-value needs no spread of videos
