@@ -4,8 +4,10 @@ The synthetic hard preset writes, per clip of ``manifest.json``, ``"knobs": {nam
 knob counts as on when its value is true or a non-zero number; null and 0 are off, anything
 else, such as NaN or the string ``"false"``, is an error) and ``"failure_mode": name``; a clip is
 in the group of every knob it turns on and of its failure mode (null or ``"none"``: none). Clips
-with no knob on form the group ``none``. AP is computed on the samples AP was computed on for
-the whole dataset (after the failed-sample policy), restricted to each group's clips.
+with no knob on form the group ``none`` (the clean clips). AP is computed on the samples AP was
+computed on for the whole dataset (after the failed-sample policy), restricted to clips of a
+group: each knob gets two APs (:class:`~camerabench.eval.results.KnobAP`), on its clips alone
+and on its clips together with the clean ones (the knob AP of ``benchmarks/bench_geometry.py``).
 
 Example:
     >>> clip_groups({"clips": [{"video": "a.mp4", "knobs": {"blur": True}}, {"video": "b.mp4", "knobs": {}}]})
@@ -195,20 +197,84 @@ def _video_names(videos: object, name: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _manifest_labels(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """video -> primitive -> label (null: ambiguous), of the clips whose ``labels`` the manifest
+    records (the synthetic generator's do; other manifests need not)."""
+    clips = manifest.get("clips")
+    return {
+        clip["video"]: clip["labels"]
+        for clip in (clips if isinstance(clips, list) else [])
+        if isinstance(clip, dict) and isinstance(clip.get("video"), str) and isinstance(clip.get("labels"), dict)
+    }
+
+
+def _undefined_reason(
+    videos: frozenset[str],
+    n_samples: int,
+    positives: int,
+    sampled: set[str],
+    listed: set[str] | None,
+    known: str | None,
+    labels: Mapping[str, Mapping[str, Any]] | None,
+) -> str:
+    """Why no primitive has a defined AP on ``videos``, in words, from the labels.
+
+    ``listed``: the videos of the label files (the samples before the failed-sample policy;
+    None when not given). ``labels``: video -> primitive -> label (None: ambiguous) as the
+    manifest records them, when it does.
+    """
+    if not videos:
+        return "it holds no clip"
+    known_labels = [labels[v] for v in videos if labels is not None and v in labels]
+    ambiguous = sum(bool(lab) and all(value is None for value in lab.values()) for lab in known_labels)
+    both = f"no primitive has both a clear yes and a clear no on its {len(videos)} clips"
+    if known_labels and ambiguous == len(videos):
+        return (
+            f"{both} (every label of its clips is ambiguous, as the taxonomy's rule 1 makes a clip across a scene cut)"
+        )
+    some = f"every label of {ambiguous} of them is ambiguous" if ambiguous else ""
+    if n_samples:
+        # the sample counts differ between methods (their coverage, --failed drop): in the warning
+        return f"{both} ({some})" if some else both
+    absent = videos - (listed if listed is not None else sampled)
+    if listed is not None and len(absent) < len(videos):
+        # in the label files, but none evaluated: their samples failed or are missing and were dropped
+        also = f"; {some}" if some else ""
+        return f"{both}: none of its clips has an evaluated sample (their labelled samples were dropped{also})"
+    if ambiguous and ambiguous + len(videos - set(labels or {})) == len(videos):
+        # the clips the manifest records labels of are all ambiguous; the others are not in it
+        return (
+            f"{both} (every label of {ambiguous} of its clips is ambiguous; the manifest records no label of the "
+            "others)"
+        )
+    where = "among the labelled samples of the label files" if listed is not None else "among the evaluated samples"
+    given = next(iter(sorted(absent)), None)
+    hint = (
+        f" (a clip every label of which is ambiguous is in no label file, as a clip across a scene cut; else its "
+        f"name differs: the label files name clips e.g. {known!r}, the group e.g. {given!r})"
+        if known is not None and given is not None
+        else ""
+    )
+    return f"none of its clips is {where}{hint}"
+
+
 def subset_ap(
     resolved: Mapping[str, ResolvedSamples],
     videos: Collection[str],
     name: str = "",
     method: str = "",
     samples: Mapping[Any, PrimitiveSamples] | None = None,
+    labels: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> KnobAP:
     """Mean AP of one method over the samples of ``videos``.
 
     Primitives whose samples on these videos have one class only are left out (small groups
     often lack one class; ``primitives`` says how many are left); the mean is over the others.
-    When none is left (every sample of the group a negative, say, or the group's clips absent from
-    the samples) the mean AP is undefined: NaN, with an :class:`UndefinedMetricWarning` that
-    says why and how many of the group's clips have no evaluated sample.
+    When none is left (every sample of the group a negative, say, every label of its clips
+    ambiguous, or the group's clips absent from the label files) the mean AP is undefined: NaN,
+    with an :class:`UndefinedMetricWarning` that says why and how many of the group's clips have
+    no evaluated sample; the returned ``note`` says why. A hint at the clips' names is given
+    only when the group's clips are absent from the label files and not known to be ambiguous.
 
     Args:
         resolved: primitive stem -> the samples AP was computed on.
@@ -218,6 +284,9 @@ def subset_ap(
         samples: primitive (or its stem) -> the method's samples before the failed-sample policy
             (:func:`~camerabench.eval.binary.binary_samples`); with them the result counts the
             group's failed, missing and dropped samples (None without them).
+        labels: video -> primitive -> label, None where ambiguous (``manifest.json``'s clip
+            ``labels``, where it records them): to tell a group whose labels are all ambiguous
+            (not in the label files) from one whose names the label files do not use.
 
     Raises:
         ValueError: ``videos`` is one name (a str would be read as a clip per character) or not
@@ -236,22 +305,15 @@ def subset_ap(
         if y.size and y.any() and not y.all():
             aps.append(average_precision(y, res.scores[idx], name=f"{prim} on {name}"))
     counts = _unscored_counts(resolved, samples, videos) if samples is not None else None
+    note = None
     if not aps:  # an empty group too: its NaN is warned of like any other (red team R59)
         unsampled = len(set(videos) - sampled)
+        listed = {v for smp in samples.values() for v in smp.videos} if samples is not None else None
         known = next((v for res in resolved.values() for v in res.videos), None)
-        given = next(iter(sorted(videos)), None)
-        hint = (
-            f" (clips are named as the label files name them, e.g. {known!r}; the group names e.g. {given!r})"
-            if known is not None and given is not None
-            else ""
-        )
-        why = (
-            "it holds no clip"
-            if not videos
-            else "none of its clips has an evaluated sample" + hint
-            if not n_samples
-            else f"no primitive has both classes among its {n_samples} samples ({positives} positive)"
-        )
+        if known is None and listed:
+            known = min(listed)
+        note = _undefined_reason(videos, n_samples, positives, sampled, listed, known, labels)
+        why = f"{note} ({n_samples} samples, {positives} positive)" if n_samples else note
         unscored = (
             f" ({counts[0]} failed and {counts[1]} missing samples, {counts[2]} of them dropped)"
             if counts is not None
@@ -273,6 +335,7 @@ def subset_ap(
         failed=failed,
         missing=missing,
         dropped=dropped,
+        note=note,
     )
 
 
@@ -293,10 +356,17 @@ def knob_section(
     manifest: Mapping[str, Any],
     samples: Mapping[str, Mapping[Any, PrimitiveSamples]] | None = None,
 ) -> dict[str, dict[str, KnobAP]]:
-    """method -> knob -> mean AP on that knob's clips, for every method with binary results.
+    """method -> knob -> its two mean APs, for every method with binary results.
 
-    A knob the manifest names but no clip turns on is kept, with 0 clips and an undefined (NaN)
-    mean AP, and named in a warning: left out, a reader could not tell a knob never tested from
+    Each :class:`KnobAP` holds the mean AP on the knob's clips alone (``mean_ap``; with a
+    ``note`` saying why when it is undefined) and on the clean clips (group ``none``) together
+    with the knob's (``with_clean_ap``: the knob AP ``benchmarks/bench_geometry.py`` reports,
+    over its standard clips plus the mode's). ``with_clean_ap`` is NaN, with one logged warning,
+    when the dataset has no clean clip (a hard preset alone); the entry ``none`` has its own AP there.
+    The failed, missing and dropped counts are of the knob's clips only.
+
+    A knob the manifest names but no clip turns on is kept, with 0 clips and undefined (NaN)
+    mean APs, and named in a warning: left out, a reader could not tell a knob never tested from
     one never named.
 
     Args:
@@ -315,24 +385,49 @@ def knob_section(
             len(never),
             ", ".join(never),
         )
-    return {
-        method: dict(
-            sorted(
-                [
-                    (knob, subset_ap(res, videos, knob, method, (samples or {}).get(method)))
-                    for knob, videos in groups.items()
-                ]
-                + [(knob, _never_on(samples is not None and method in samples)) for knob in never]
-            )
+    labels = _manifest_labels(manifest)
+    clean = groups.get(NO_KNOB, set())
+    if groups and not clean and resolved:
+        # a fact of the dataset, not of a method: logged once, as the knobs no clip turns on are
+        log.warning(
+            "the AP of each knob with the clean clips (those with no knob on; the knob AP of "
+            "benchmarks/bench_geometry.py) is undefined (NaN): the dataset has no clean clip"
         )
-        for method, res in resolved.items()
-    }
+    out: dict[str, dict[str, KnobAP]] = {}
+    for method, res in resolved.items():
+        smp = (samples or {}).get(method)
+        table: dict[str, KnobAP] = {}
+        for knob, videos in groups.items():
+            entry = subset_ap(res, videos, knob, method, smp, labels)
+            if knob == NO_KNOB:
+                entry.with_clean_ap, entry.with_clean_primitives = entry.mean_ap, entry.primitives
+            elif clean:
+                both = subset_ap(res, clean | videos, f"{knob} with the clean clips", method, labels=labels)
+                entry.with_clean_ap, entry.with_clean_primitives = both.mean_ap, both.primitives
+            else:
+                entry.with_clean_ap, entry.with_clean_primitives = math.nan, 0
+            table[knob] = entry
+        for knob in never:
+            table[knob] = _never_on(samples is not None and method in samples)
+        out[method] = dict(sorted(table.items()))
+    return out
 
 
 def _never_on(counted: bool) -> KnobAP:
-    """The entry of a knob no clip turns on: 0 clips, AP undefined (counts 0 when counted)."""
+    """The entry of a knob no clip turns on: 0 clips, APs undefined (counts 0 when counted)."""
     zero = 0 if counted else None
-    return KnobAP(mean_ap=math.nan, primitives=0, clips=0, samples=0, failed=zero, missing=zero, dropped=zero)
+    return KnobAP(
+        mean_ap=math.nan,
+        primitives=0,
+        clips=0,
+        samples=0,
+        failed=zero,
+        missing=zero,
+        dropped=zero,
+        with_clean_ap=math.nan,
+        with_clean_primitives=0,
+        note="no clip turns it on",
+    )
 
 
 def knob_trajectory_errors(

@@ -844,8 +844,8 @@ def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str])
 
 
 def _knob_cell(entry: KnobAP | None) -> str:
-    """A knob's mean AP and its primitives, then its failed and missing samples when there are any
-    (``dropped`` when ``--failed drop`` left them out)."""
+    """A knob's mean AP on its clips alone and its primitives, then its failed and missing samples
+    when there are any (``dropped`` when ``--failed drop`` left them out)."""
     if entry is None:
         return "n/a"
     cell = f"{_pct(entry.mean_ap)} ({entry.primitives})"
@@ -853,6 +853,37 @@ def _knob_cell(entry: KnobAP | None) -> str:
     if unscored:
         cell += f"; {', '.join(unscored)}" + (f", {entry.dropped} dropped" if entry.dropped else "")
     return cell
+
+
+def _with_clean_cell(entry: KnobAP | None) -> str:
+    """A knob's mean AP over the clean clips and its clips together, and its primitives (``n/a``
+    where undefined; empty where not computed: a ``metrics.json`` older than it)."""
+    if entry is None:
+        return "n/a"
+    if entry.with_clean_ap is None:
+        return ""
+    return f"{_pct(entry.with_clean_ap)} ({entry.with_clean_primitives})"
+
+
+def _knob_notes(table: Mapping[str, Mapping[str, KnobAP]], methods: Sequence[str], knobs: Sequence[str]) -> list[str]:
+    """Why a knob's AP on its clips alone is undefined, one line per knob (per method where the
+    methods' reasons differ); knobs no clip turns on are named apart."""
+    lines = []
+    for k in knobs:
+        notes = {m: e.note for m in methods if (e := table[m].get(k)) is not None and e.note and e.clips}
+        if not notes:
+            continue
+        if len(set(notes.values())) == 1:
+            lines.append(f"{k}: {next(iter(notes.values()))}")
+        else:
+            lines.extend(f"{k} ({_plain(m)}): {note}" for m, note in notes.items())
+    return lines
+
+
+def _knob_value(entry: KnobAP, attr: str) -> float:
+    """A knob's AP ``attr`` for a figure: NaN (drawn as ``n/a``) where undefined or not computed."""
+    value = getattr(entry, attr)
+    return math.nan if value is None else float(value)
 
 
 def _count_cell(count: int | None) -> int | str:
@@ -893,28 +924,75 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     if not knobs:
         return
     methods = _by_kind(ev.result, table)
+    # a metrics.json older than the AP with the clean clips has none: its table is as before
+    with_clean = any(e.with_clean_ap is not None for t in table.values() for e in t.values())
     doc.h(2, "AP per hard-case knob (%)")
     doc.p(
-        "Mean AP over the primitives whose AP is defined on the clips with that knob (their number in "
-        "parentheses; from `manifest.json`; `none` = clips with no knob set), then the knob's labelled samples "
-        "whose record failed or is missing, when there are any (ranked below every score under `--failed "
+        "Mean AP over the primitives whose AP is defined on the clips with that knob alone (their number in "
+        "parentheses; from `manifest.json`; `none` = the clean clips, with no knob set), then the knob's labelled "
+        "samples whose record failed or is missing, when there are any (ranked below every score under `--failed "
         "lowest`; `dropped` = left out under `--failed drop`). Few clips per knob make these numbers noisy."
+        + (
+            " The columns `+ clean` give the mean AP over the clean clips together with the knob's clips (their "
+            "primitives in parentheses): whether the knob's clips spoil a ranking of ordinary clips. This is the "
+            "knob AP `benchmarks/bench_geometry.py` reports (standard clips plus the knob's); the counts are of "
+            "the knob's clips."
+            if with_clean
+            else ""
+        )
     )
     clips = {k: next(t[k].clips for t in table.values() if k in t) for k in knobs}
     never = [k for k in knobs if clips[k] == 0]
     if never:
         doc.p(f"Named in `manifest.json` but turned on by no clip (0 clips, no AP): {', '.join(never)}.")
+    if with_clean and clips.get("none", 0) == 0:
+        doc.p(
+            "The dataset has no clean clip (none with no knob on): the AP with the clean clips (`+ clean`, the "
+            "knob AP of `benchmarks/bench_geometry.py`) is undefined for every knob; evaluate the knob clips "
+            "together with standard ones to get it."
+        )
     doc.table(
-        ["knob", "clips", *methods],
-        [[k, clips[k], *(_knob_cell(table[m].get(k)) for m in methods)] for k in knobs],
+        ["knob", "clips", *(h for m in methods for h in ([m, f"{m} + clean"] if with_clean else [m]))],
+        [
+            [
+                k,
+                clips[k],
+                *(
+                    c
+                    for m in methods
+                    for c in (
+                        [_knob_cell(table[m].get(k)), _with_clean_cell(table[m].get(k))]
+                        if with_clean
+                        else [_knob_cell(table[m].get(k))]
+                    )
+                ),
+            ]
+            for k in knobs
+        ],
     )
+    notes = _knob_notes(table, methods, knobs)
+    if notes:
+        doc.p("Why the AP on a knob's clips alone is undefined (n/a): " + "; ".join(notes) + ".")
     for m in methods:
         why = _chance_knobs(ev.result.methods[m].binary) if m in ev.result.methods else None
         if why is not None:
             doc.p(f"{_plain(m)}: {why}.")
     _write_csv(
         out / "knobs.csv",
-        ["method", "knob", "mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"],
+        [
+            "method",
+            "knob",
+            "mean_ap",
+            "primitives",
+            "clips",
+            "samples",
+            "failed",
+            "missing",
+            "dropped",
+            "with_clean_ap",
+            "with_clean_primitives",
+            "note",
+        ],
         [
             [
                 m,
@@ -924,6 +1002,9 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 e.clips,
                 e.samples,
                 *(_count_cell(c) for c in (e.failed, e.missing, e.dropped)),
+                "" if e.with_clean_ap is None else e.with_clean_ap,
+                _count_cell(e.with_clean_primitives),
+                e.note or "",
             ]
             for m in methods
             for k in knobs
@@ -931,16 +1012,20 @@ def _knob_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
         ],
     )
     csvs.append("knobs.csv")
-    fig, axes = new_figure(max(6, 1.1 * len(knobs) + 2), 4)
-    plot_grouped_bars(
-        axes[0, 0],
-        {m: {k: table[m][k].mean_ap for k in knobs if k in table[m]} for m in methods},
-        knobs,
-        ylabel="mean AP (%)",
-        colours=_colours(ev.result, methods),
-    )
-    axes[0, 0].set_ylim(0, 100)  # as the AP bars: an undefined knob is marked n/a, not an axis around 0
-    axes[0, 0].set_title("AP per hard-case knob")
+    fig, axes = new_figure(max(6, 1.1 * len(knobs) + 2), 8 if with_clean else 4, nrows=2 if with_clean else 1)
+    panels = [("mean_ap", "AP per hard-case knob" + (": the knob's clips alone" if with_clean else ""))]
+    if with_clean:
+        panels.append(("with_clean_ap", "AP per hard-case knob: the clean clips with the knob's (bench_geometry)"))
+    for row, (attr, title) in enumerate(panels):
+        plot_grouped_bars(
+            axes[row, 0],
+            {m: {k: _knob_value(table[m][k], attr) for k in knobs if k in table[m]} for m in methods},
+            knobs,
+            ylabel="mean AP (%)",
+            colours=_colours(ev.result, methods),
+        )
+        axes[row, 0].set_ylim(0, 100)  # as the AP bars: an undefined knob is marked n/a, not an axis around 0
+        axes[row, 0].set_title(title)
     _save(fig, out / "ap_per_knob.png")
     doc.img("ap_per_knob.png", "AP per knob")
 

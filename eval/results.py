@@ -12,7 +12,8 @@ the command line and the demo read its attributes. ``to_dict()`` gives the JSON 
                         "changed_videos"}},
      "chance": {"per_primitive", "mean_ap"},
      "comparisons": [{"a", "b", "diff", "ci95", "p_value", "n_bootstrap", "primitives", "samples", "note"}],
-     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped"}}},
+     "knobs": {NAME: {KNOB: {"mean_ap", "primitives", "clips", "samples", "failed", "missing", "dropped",
+                             "with_clean_ap", "with_clean_primitives", "note"}}},
      "rpe_span_s"}
 
 A field whose value is None is left out of the document (a section without labels or
@@ -646,8 +647,18 @@ class Comparison(Section):
 class KnobAP(Section):
     """Mean AP of one method on the clips with one hard-case knob (from ``manifest.json``).
 
+    Two APs, which answer two questions:
+
+    * ``mean_ap``, the knob's clips alone: how the method ranks the clips of that knob among
+      themselves. Undefined (NaN, ``note`` says why) when no primitive has both a clear yes and a
+      clear no on them: a group of still cameras, or of clips whose every label is ambiguous.
+    * ``with_clean_ap``, the knob's clips together with the clean clips (the group ``none``: no
+      knob on): whether the knob's clips spoil a ranking of ordinary clips. This is the knob AP
+      ``benchmarks/bench_geometry.py`` reports (its ``mode_*`` views: standard clips plus the
+      mode's), by which the project's goal on every knob is measured.
+
     Attributes:
-        mean_ap: mean over the primitives whose AP is defined on those clips.
+        mean_ap: mean over the primitives whose AP is defined on the knob's clips alone.
         primitives: how many primitives that is.
         clips: clips with the knob.
         samples: evaluated samples of those clips, over all primitives.
@@ -657,6 +668,14 @@ class KnobAP(Section):
             ``lowest``, which ranks them below every score). ``failed``, ``missing`` and
             ``dropped`` are None when not counted (a ``metrics.json`` written before they were
             kept; left out of the document when None, so older versions read it).
+            The counts are of the knob's clips only, also beside ``with_clean_ap``.
+        with_clean_ap: mean AP over the clean clips (group ``none``) and the knob's clips
+            together (see above); NaN when undefined (the dataset has no clean clip, or no knob
+            clip turns the knob on), None when not computed (a ``metrics.json`` written before it
+            was kept: left out of the document, so older versions read it).
+        with_clean_primitives: the primitives in ``with_clean_ap``'s mean (None with it).
+        note: why ``mean_ap`` is undefined, in words (None when it is defined, or in a
+            ``metrics.json`` written before notes were kept).
     """
 
     mean_ap: float = field(metadata=_FRACTION)
@@ -666,8 +685,27 @@ class KnobAP(Section):
     failed: int | None = None
     missing: int | None = None
     dropped: int | None = None
+    with_clean_ap: float | None = field(default=None, metadata=_FRACTION)
+    with_clean_primitives: int | None = None
+    note: str | None = None
+
+    @classmethod
+    def _from_dict_at(cls, obj: Any, keys: tuple[str | int, ...]) -> KnobAP:
+        if isinstance(obj, dict) and "with_clean_ap" in obj and obj["with_clean_ap"] is None:
+            # written (strict JSON writes an undefined AP as null): undefined (NaN), not "not computed"
+            obj = {**obj, "with_clean_ap": math.nan}
+        return super()._from_dict_at(obj, keys)
 
     def _check(self, keys: tuple[str | int, ...]) -> None:
+        if (self.with_clean_ap is None) != (self.with_clean_primitives is None):
+            given, absent = (
+                ("with_clean_ap", "with_clean_primitives")
+                if self.with_clean_ap is not None
+                else ("with_clean_primitives", "with_clean_ap")
+            )
+            raise ResultFormatError(
+                f"{given} is recorded but {absent} is not (they are recorded together or not at all)", keys
+            )
         counts = {"failed": self.failed, "missing": self.missing, "dropped": self.dropped}
         recorded = [k for k, v in counts.items() if v is not None]
         if recorded and len(recorded) < len(counts):
@@ -1448,11 +1486,13 @@ class EvaluationResult(Section):
                     "every method)",
                     (*at, "clips"),
                 )
-                _must(
-                    entry.primitives <= len(binary.per_primitive),
-                    f"{entry.primitives}, more than the {len(binary.per_primitive)} primitives of method {name!r}",
-                    (*at, "primitives"),
-                )
+                for count in ("primitives", "with_clean_primitives"):
+                    value = getattr(entry, count)
+                    _must(
+                        value is None or value <= len(binary.per_primitive),
+                        f"{value}, more than the {len(binary.per_primitive)} primitives of method {name!r}",
+                        (*at, count),
+                    )
                 totals = {
                     "samples": binary.samples,
                     "failed": binary.failed,

@@ -110,6 +110,7 @@ def test_subset_ap_of_an_empty_group_or_unmatched_names_warns_saying_why() -> No
     with pytest.warns(UndefinedMetricWarning, match="knob 'k' is undefined: it holds no clip"):
         empty = subset_ap(resolved, [], "k")
     assert np.isnan(empty.mean_ap) and empty.clips == 0  # was NaN without a word
-    with pytest.warns(UndefinedMetricWarning, match=r"e\.g\. 'v0\.mp4'; the group names e\.g\. 'videos/v0\.mp4'"):
+    named = r"the label files name clips e\.g\. 'v0\.mp4', the group e\.g\. 'videos/v0\.mp4'"
+    with pytest.warns(UndefinedMetricWarning, match=named):
         folder = subset_ap(resolved, ["videos/v0.mp4", "videos/v1.mp4"], "k")
     assert np.isnan(folder.mean_ap)

@@ -95,8 +95,8 @@ def test_a_knob_of_only_negatives_is_nan_with_a_warning_naming_knob_method_and_m
     assert (table["blur"].clips, table["blur"].samples) == (2, 1)
     texts = [str(w.message) for w in caught if issubclass(w.category, UndefinedMetricWarning)]
     assert any(
-        t.startswith("m: mean AP on the clips of knob 'dark' is undefined: no primitive has both classes among "
-                     "its 2 samples (0 positive)") for t in texts
+        t.startswith("m: mean AP on the clips of knob 'dark' is undefined: no primitive has both a clear yes and "
+                     "a clear no on its 2 clips (2 samples, 0 positive)") for t in texts
     )  # fmt: skip
     assert any("knob 'blur'" in t and "1 of its 2 clips have no evaluated sample" in t for t in texts)
 
