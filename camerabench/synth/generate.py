@@ -1277,6 +1277,15 @@ def generate_dataset(
                 f"fps {fps:g} gives {spec.name!r} {n} frames; a scene cut needs at least 4 "
                 f"(fps >= {4 / CLIP_DURATION_S:g})"
             )
+        if spec.knobs.get("low_fps_fast_motion") and spec.fps is not None and spec.fps >= fps:
+            # red team R61: at --fps 2 the "low frame rate" clip had the dataset's highest rate, and its
+            # knob's AP measured the opposite of its name
+            raise CameraBenchError(
+                f"fps {fps:g}: the {preset} preset's low-frame-rate clip {spec.name!r} is rendered at "
+                f"{spec.fps:g} fps, which must be below the dataset's rate for its knob (low_fps_fast_motion) "
+                f"to mean what it says; "
+                f"use fps above {spec.fps:g} (the default is {DEFAULT_FPS:g})"
+            )
         needs.append(_check_clip_memory(spec, (width, height), fps))
         _check_clip_fov(spec, (width, height), float(spec.fps or fps), n)  # before anything is written
     _check_out(out)  # before the lock file is created: a foreign folder gets nothing of ours

@@ -23,6 +23,7 @@ from camerabench.jobs.runner import run_caption, run_predict
 from camerabench.labelfiles import read_binary_file, write_binary_file
 from camerabench.records import read_scores
 from camerabench.runfolder import MethodFolder, read_method
+from camerabench.synth.presets import preset_specs
 from camerabench.taxonomy import Primitive
 from tests.core.test_crossfit_remux61 import remux
 
@@ -181,6 +182,22 @@ def test_synth_at_an_absurdly_low_frame_rate_is_refused(
     assert stop.value.code == 2
     assert f"argument --fps: must be a finite number from 1 to 240, got '{fps}'" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("fps", ["2", "4"])
+def test_a_hard_preset_whose_low_frame_rate_clip_is_not_slower_is_refused(
+    fps: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R61: at --fps 2 the low-frame-rate knob's clip (4 fps) had the dataset's highest rate."""
+    low = next(s for s in preset_specs("hard") if s.knobs.get("low_fps_fast_motion"))
+    assert low.fps == 4.0
+    code = main(["synth", "--out", str(tmp_path / "d"), "--preset", "hard", "--fps", fps, "--size", "32x32"])
+    assert code == 1
+    err = caplog.text
+    assert f"fps {fps}: the hard preset's low-frame-rate clip {low.name!r} is rendered at 4 fps" in err
+    assert not (tmp_path / "d").exists()
+    # a standard dataset at that rate has no such clip: accepted (its first clip rendered)
+    assert main(["synth", "--out", str(tmp_path / "s"), "--clips", "1", "--fps", fps, "--size", "32x32"]) == 0
 
 
 def test_caption_mode_a_geometric_method_lacks_is_refused_before_work(data: Path, tmp_path: Path) -> None:

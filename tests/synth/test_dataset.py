@@ -168,7 +168,7 @@ def test_same_seed_same_decoded_frames(tmp_path: Path) -> None:
 
 def test_hard_preset_records_one_knob_per_clip(tmp_path: Path) -> None:
     out = generate_dataset(
-        tmp_path / "hard", clips=len(KNOBS), seed=0, preset="hard", size=(48, 32), fps=4.0, workers=1
+        tmp_path / "hard", clips=len(KNOBS), seed=0, preset="hard", size=(48, 32), fps=5.0, workers=1
     )
     clips = Dataset(out).manifest["clips"]
     assert sorted(c["failure_mode"] for c in clips) == sorted(KNOBS)  # the first clips cover every knob
