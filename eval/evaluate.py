@@ -34,7 +34,7 @@ import math
 import numbers
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -577,20 +577,22 @@ def _unanswerable_rows(run: MethodRun, rows: list[MCQRow]) -> set[tuple[str, str
 
 
 def changed_videos(
-    info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None]
+    info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None], recorded: Collection[str] = ()
 ) -> tuple[list[str], list[str], int]:
     """The videos a run scored whose files changed since, those that can no longer be read, and
     how many were checked: ``(changed, unreadable, checked)``, names sorted.
 
-    Checked: the videos of ``dataset`` the run ran (``run.json``'s ``seconds_per_video``) with a
-    fingerprint in its ``video_sha256`` (:func:`~camerabench.runfolder.video_fingerprint`); a
-    run.json without them (an older camerabench) checks nothing. ``prints`` caches the current
-    fingerprints by video name (128 KiB read per video): pass one dict for every method of an
-    evaluation, so each video is read once.
+    Checked: the videos of ``dataset`` the run ran (``run.json``'s ``seconds_per_video``, or with
+    records: ``recorded``; a run killed outright keeps its last seconds' records without their
+    run.json entries, red team R62) with a fingerprint in its ``video_sha256``
+    (:func:`~camerabench.runfolder.video_fingerprint`); a run.json without them (an older
+    camerabench) checks nothing. ``prints`` caches the current fingerprints by video name (128 KiB
+    read per video): pass one dict for every method of an evaluation, so each video is read once.
     """
     if info is None or not info.video_sha256:
         return [], [], 0
-    checked = sorted(info.video_sha256.keys() & info.seconds_per_video.keys() & set(dataset.videos()))
+    ran = info.seconds_per_video.keys() | set(recorded)
+    checked = sorted(info.video_sha256.keys() & ran & set(dataset.videos()))
     changed, unreadable = [], []
     for video in checked:
         if video not in prints:
@@ -615,19 +617,31 @@ def changed_videos_note(
     against ``caption_run.json``'s ``video_sha256`` (the ``caption`` command keeps its own
     fingerprints, of the files as they were when it captioned them), and said after the scores.
     """
-    notes = [_changed_note(run.info, dataset, prints, "scored", "their scores", "predict", "score")]
+    scored = {video for video, _ in run.scores or {}}
+    notes = [_changed_note(run.info, dataset, prints, "scored", "their scores", "predict", "score", scored)]
     if captions and run.captions:
         caption_info = read_run_info(run.layout.caption_run_info) if run.layout.caption_run_info.is_file() else None
-        notes.append(_changed_note(caption_info, dataset, prints, "captioned", "their captions", "caption", "caption"))
+        notes.append(
+            _changed_note(
+                caption_info, dataset, prints, "captioned", "their captions", "caption", "caption", set(run.captions)
+            )
+        )
     said = [n for n in notes if n is not None]
     return ". ".join(said) if said else None
 
 
 def _changed_note(
-    info: RunInfo | None, dataset: Dataset, prints: dict[str, str | None], did: str, what: str, command: str, verb: str
+    info: RunInfo | None,
+    dataset: Dataset,
+    prints: dict[str, str | None],
+    did: str,
+    what: str,
+    command: str,
+    verb: str,
+    recorded: Collection[str] = (),
 ) -> str | None:
     """One run info's part of :func:`changed_videos_note`."""
-    changed, unreadable, checked = changed_videos(info, dataset, prints)
+    changed, unreadable, checked = changed_videos(info, dataset, prints, recorded)
     if not (changed or unreadable):
         return None
     parts = []

@@ -1397,6 +1397,35 @@ def questions_sha256(questions: Sequence[Question]) -> str:
     return hashlib.sha256(json.dumps(sorted(q.text for q in questions)).encode()).hexdigest()
 
 
+def _unbooked(out_path: Path, earlier: RunInfo | None, records: Sequence[_Record], units: set[str]) -> set[str]:
+    """Recorded videos (rows) whose run.json entries a run killed outright lost: it wrote their
+    records but not, in its last seconds, their timing and details (:class:`_Progress` saves
+    run.json every few seconds; the questions found unanswerable there, decoding notes), which
+    evaluate needs and no record holds (red team R62). They are the videos recorded after the last
+    one run.json keeps (records are appended in the order videos finish, and each is booked as its
+    records land), of a run that did not finish; they are run again, with a warning. Videos
+    recorded earlier without an entry (a run.json deleted and rebuilt by a resume) are not: their
+    entries were not lost by an interruption, and running them again would not bring them back
+    more than once. Without an earlier run.json nothing is known, and nothing is run again."""
+    if earlier is None or earlier.finished is not None:
+        return set()
+    order = list(dict.fromkeys(_record_key(r) for r in records))
+    booked = [i for i, v in enumerate(order) if v in earlier.seconds_per_video]
+    tail = order[booked[-1] + 1 :] if booked else order
+    unbooked = {v for v in tail if v in units and v not in earlier.seconds_per_video}
+    if unbooked:
+        what = "row(s)" if earlier.command == "answer" else "video(s)"
+        log.warning(
+            "%s: run.json keeps no timing or details of the last %d recorded %s (e.g. %s): the earlier run was "
+            "stopped before it saved them, so they are run again",
+            out_path,
+            len(unbooked),
+            what,
+            min(unbooked),
+        )
+    return unbooked
+
+
 def _rerun_changed(
     kind: JobKind,
     out_path: Path,
@@ -1829,15 +1858,17 @@ def _run_locked(
                 f"{out_path}: holds records of method {foreign.method!r}, not {method!r}; cannot --resume from it"
             )
         done = {_record_key(r) for r in earlier_records}
-        info = earlier if earlier is not None else RunInfo(method=method, command=kind)
-        info.finished = None
-        _failures_from_records(info, _by_video(earlier_records), info_path)
-        # the failures of videos (rows) still in the dataset: one since removed keeps its records
+        # the videos (rows) of the dataset now: one since removed keeps its records, not counted
         units = (
             {_row_key(r.table, r.index) for table in ds.mcq.values() for r in table}
             if kind == "answer"
             else set(ds.videos())
         )
+        # the videos whose run.json entries a run killed outright lost (before ``finished`` is reset)
+        lost = _unbooked(out_path, earlier, earlier_records, done & units)
+        info = earlier if earlier is not None else RunInfo(method=method, command=kind)
+        info.finished = None
+        _failures_from_records(info, _by_video(earlier_records), info_path)
         retry = set(info.failures) & units if retry_failed else set()
         if kind != "answer":
             scores = [r for r in earlier_records if isinstance(r, ScoreRecord)]
@@ -1854,11 +1885,13 @@ def _run_locked(
                     v: qs for v, qs in ds.questions().items() if earlier.questions_sha256.get(v, "") == asked.get(v)
                 }
                 short |= _uncovered_questions(out_path, earlier, probe, scores, digested)
+            short |= lost
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
         else:
             edited = _rows_changed_since_answered(out_path, info, done, by_key, asked_digest)
+            edited |= lost
             if retry or edited:
                 done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry, edited)
             done |= _rows_done_without_records(out_path, info, done, by_key, row_digest)

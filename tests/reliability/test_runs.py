@@ -431,7 +431,10 @@ def test_no_worker_outlives_the_main_process_and_resume_completes(
         assert info.finished is None and set(info.seconds_per_video) <= recorded
         assert len(recorded - set(info.seconds_per_video)) <= 1  # the signal may land between the two
     summary = run_predict(data, "dummy", tmp_path, resume=True, options={"delay_s": 0.4}, workers=3)
-    assert summary.videos_skipped >= 1 and summary.videos_ok == len(VIDEOS)
+    # after SIGKILL the videos recorded since run.json's last save are run again (their timings and
+    # details were lost: tests/jobs/test_killed_runs62.py), here all of them when it came early
+    assert summary.videos_skipped >= (0 if sig == signal.SIGKILL else 1) and summary.videos_ok == len(VIDEOS)
+    assert summary.videos_skipped + summary.videos_run == len(VIDEOS)
     assert (tmp_path / "dummy" / "scores.jsonl").read_bytes() == reference
 
 
