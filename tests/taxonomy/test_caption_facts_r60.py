@@ -35,6 +35,13 @@ from camerabench.taxonomy.caption_facts import caption_facts
         ("The camera shifted to the right.", ["Move_Right"]),
         ("The focus shifts to the man.", []),
         ("The car shifts left while the camera stays still.", ["Static"]),
+        # noun phrases of motion with a direction (red team R63)
+        ("A smooth trucking motion from right to left.", ["Move_Left"]),
+        ("The camera makes a slow, smooth panning movement to the right.", ["Pan_Right"]),
+        ("A dolly shot forward.", ["Move_In"]),
+        ("A slow pedestal movement down.", ["Move_Down"]),
+        ("There is no panning motion to the left.", []),
+        ("A panning shot of a car moving left.", []),
     ],
 )
 def test_caption_facts(caption: str, facts: list[str]) -> None:
