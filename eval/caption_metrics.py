@@ -494,8 +494,8 @@ def minilm_metrics(
 
     Args:
         references: (N,) the reference caption, or the list of reference captions, of each video.
-        candidates: (N,) candidates; an empty candidate, or one of no word piece (spaces,
-            zero-width characters), scores 0 on both.
+        candidates: (N,) candidates; an empty candidate, one of no word piece (spaces,
+            zero-width characters) or one with no letter or digit ("...", an emoji) scores 0 on both.
         reference_pool: the reference texts to encode together (a superset of ``references``:
             every reference of the dataset, so that each method's scores rest on the same
             reference embeddings whichever videos it is scored on); None: those of ``references``.
@@ -526,8 +526,10 @@ def minilm_metrics(
     special = int(model.tokenizer.num_special_tokens_to_add())
     lengths = {t: len(model.tokenizer(t, add_special_tokens=True)["input_ids"]) for t in {*needed, *candidates}}
     # an empty candidate scores 0, and so does one of no word piece (spaces, zero-width or control
-    # characters, which the tokenizer drops): its only tokens would be [CLS] and [SEP]
-    todo = [i for i in range(n) if lengths[candidates[i]] > special]
+    # characters, which the tokenizer drops): its only tokens would be [CLS] and [SEP]; and one with
+    # no word at all ("...", an emoji), which the n-gram metrics score as the empty caption and the
+    # report says is evaluated as one (red team R60: MiniLM gave such captions cosines of 0.09-0.16)
+    todo = [i for i in range(n) if lengths[candidates[i]] > special and _has_word(candidates[i])]
     too_long = {t for t in lengths if lengths[t] > limit}
     truncated = [i for i in todo if candidates[i] in too_long or any(r in too_long for r in ref_lists[i])]
     if todo:
@@ -901,6 +903,11 @@ def _other_prompt_note(items: list[CaptionItem], run: MethodRun) -> str | None:
     )
 
 
+def _has_word(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (a caption without one says nothing in words)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _empty_captions_note(produced: Mapping[str, str], run: MethodRun) -> str | None:
     """How many of a method's ok captions of labelled videos hold no word (``""``, spaces,
     punctuation only), or None when every one has a letter or digit.
@@ -909,14 +916,14 @@ def _empty_captions_note(produced: Mapping[str, str], run: MethodRun) -> str | N
     which scores as a failed one does under ``--failed lowest``; it is counted here so that it
     does not pass for a caption that was merely poor.
     """
-    empty = sorted(video for video, caption in produced.items() if not any(ch.isalnum() for ch in caption))
+    empty = sorted(video for video, caption in produced.items() if not _has_word(caption))
     if not empty:
         return None
     record = (run.captions or {}).get(empty[0])
     shown = _show_text(record.caption if record is not None and record.caption is not None else produced[empty[0]])
     return (
         f"{len(empty)} of {len(produced)} ok captions hold no word (e.g. {empty[0]!r}: {shown}): they are "
-        "evaluated as the empty caption, which scores 0 on every n-gram metric"
+        "evaluated as the empty caption, which scores 0 on every n-gram metric and on MiniLM"
     )
 
 

@@ -213,3 +213,16 @@ def test_caption_section_compares_with_every_reference(monkeypatch: pytest.Monke
     assert section.camerabench_compat is not None and section.camerabench_compat.compat_bleu2 == pytest.approx(1.0)
     assert section.minilm is not None and section.minilm.cosine == pytest.approx(1.0)
     assert row["references"] == [REF_A, REF_B] and row["reference"] == REF_A
+
+
+def test_captions_without_a_word_score_zero_on_minilm_as_the_empty_caption() -> None:
+    """Red team R60: "..." or an emoji is evaluated as the empty caption (0 on every n-gram metric,
+    as the report says), but MiniLM gave it cosines of 0.09-0.16."""
+    ref = "The camera pans left."
+    got = cap.minilm_metrics([ref] * 4, ["...", "\U0001f3a5", "", "The camera pans left slowly."])
+    assert got["cosine"][:3] == [0.0, 0.0, 0.0] and got["bertscore_f1"][:3] == [0.0, 0.0, 0.0]
+    assert got["cosine"][3] > 0.8
+    # the premise: the model itself puts "..." near the reference (what it scored before)
+    model = cap._minilm()
+    emb = model.encode(["...", ref], normalize_embeddings=True)
+    assert float(emb[0] @ emb[1]) > 0.05
