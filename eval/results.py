@@ -488,7 +488,7 @@ class PrimitiveCounts(Section):
 
 @dataclass
 class BinaryCI(Section):
-    """95% percentile bootstrap intervals over videos.
+    """95% BCa bootstrap intervals over videos (:func:`~camerabench.eval.ap.bootstrap_mean_ap`).
 
     Attributes:
         per_primitive: primitive -> (lo, hi); NaN where AP is undefined or no bootstrap ran.
@@ -603,12 +603,13 @@ class Chance(Section):
 
 @dataclass
 class PairedTest(Section):
-    """Paired bootstrap test of mean AP(A) - mean AP(B) on the same samples.
+    """Paired test of mean AP(A) - mean AP(B) on the same samples
+    (:func:`~camerabench.eval.ap.paired_bootstrap_test`).
 
     Attributes:
         diff: observed difference of the mean APs.
-        ci95: (lo, hi) percentile interval of the difference.
-        p_value: two-sided p = min(1, 2 min(P*(diff <= 0), P*(diff >= 0))).
+        ci95: (lo, hi) percentile bootstrap interval of the difference (over resampled videos).
+        p_value: two-sided paired permutation p-value (A's and B's scores swapped per video).
         n_bootstrap: replicates in which the difference was defined.
     """
 
