@@ -5,13 +5,17 @@ a training clip remuxed without re-encoding (``ffmpeg -i a.mp4 -c copy -movflags
 b.mp4``, or mp4 -> mkv with ``-c copy``) keeps every frame but has other bytes, so a remuxed copy
 of the training dataset was taken for other clips and scored by the models fitted on it.
 
-:func:`packet_fingerprint` hashes the payloads of the first video stream's packets (the coded
+:func:`packet_fingerprint` hashes the payloads of the video stream's packets (the coded
 frames, in decode order) read through PyAV's demuxer: a stream copy into another container
-(mp4, mov, mkv, webm; faststart or not) keeps those bytes, whatever the container, its index and
-its timestamps. Two clips match only when every coded frame is the same: a re-encoded clip
+(mp4, mov, mkv, flv, webm; faststart or not) keeps those bytes, whatever the container, its index and
+its timestamps; the stream is the one :func:`~camerabench.video.read_video` reads (never a cover
+picture). Two clips match only when every coded frame is the same: a re-encoded clip
 (other pixels, other bitstream), a cut or trimmed copy (fewer frames) and a clip with one frame
-changed are other clips. Cheaper than decoding: no frame is decoded, the file is read once
-(about 7 ms for a 0.7 MB, 70-frame clip; :func:`packet_fingerprint`'s docstring).
+changed are other clips. Not recognised (red team R64): a copy into MPEG-TS, whose muxer
+rewrites H.264's packaging (length prefixes to start codes, parameter sets and delimiters in
+band) though the coded pictures are the same: such a copy is taken for another clip. Cheaper
+than decoding: no frame is decoded, the file is read once (about 7 ms for a 0.7 MB, 70-frame
+clip; :func:`packet_fingerprint`'s docstring).
 
 Example:
     >>> import numpy as np, tempfile, os
@@ -47,6 +51,9 @@ def packet_fingerprint(path: str | os.PathLike[str]) -> str | None:
     """
     import av
 
+    from camerabench.errors import VideoError
+    from camerabench.video import _moving_pictures, _video_stream
+
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe: no wait for a writer
         with open(fd, "rb") as fh:
@@ -55,10 +62,12 @@ def packet_fingerprint(path: str | os.PathLike[str]) -> str | None:
                 log.debug("%s: no packet fingerprint: not a regular file or empty", os.fspath(path))
                 return None
             with av.open(fh, "r") as container:
-                if not container.streams.video:
+                if not _moving_pictures(container):
                     log.debug("%s: no packet fingerprint: no video stream", os.fspath(path))
                     return None
-                stream = container.streams.video[0]
+                # the stream the reader reads, not a cover picture stored first (red team R64: two
+                # clips with one cover picture ahead of them had one fingerprint)
+                stream = _video_stream(container)
                 digest = hashlib.sha256(f"{stream.codec_context.name}\0".encode())
                 count = 0
                 for packet in container.demux(stream):
@@ -68,7 +77,7 @@ def packet_fingerprint(path: str | os.PathLike[str]) -> str | None:
                     digest.update(len(payload).to_bytes(8, "little"))
                     digest.update(payload)
                     count += 1
-    except (OSError, av.FFmpegError) as exc:
+    except (OSError, av.FFmpegError, VideoError) as exc:
         log.debug("%s: no packet fingerprint: %s", os.fspath(path), exc)
         return None
     if count == 0:

@@ -159,3 +159,35 @@ def test_a_run_record_of_the_remuxed_file_now_gets_its_coded_frames(train: Path,
     folds = {"a.mp4": 0, "b.mp4": 1, "c.mp4": 0}
     relabelled = {n: "other" for n in NAMES}
     assert held_out_videos(folds, {n: "L" for n in NAMES}, False, relabelled, fitted, got) == {"b.mp4", "c.mp4"}
+
+
+def _with_cover(src: Path, dst: Path, grey: int) -> Path:
+    """A Matroska stream copy of ``src`` with a 64x64 JPEG cover picture stored as the first video stream."""
+    with av.open(str(src)) as i, av.open(str(dst), "w", format="matroska") as o:
+        cover = o.add_stream("mjpeg", rate=1)
+        cover.width = cover.height = 64
+        cover.pix_fmt = "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        stream = i.streams.video[0]
+        out = o.add_stream_from_template(stream)
+        picture = av.VideoFrame.from_ndarray(np.full((64, 64, 3), grey, np.uint8), format="rgb24")
+        for p in [*cover.encode(picture.reformat(format="yuvj420p")), *cover.encode()]:
+            o.mux(p)
+        for p in i.demux(stream):
+            if p.size:
+                p.stream = out
+                o.mux(p)
+    return dst
+
+
+def test_a_cover_picture_stored_first_is_not_the_clip(train: Path, tmp_path: Path) -> None:
+    """Red team R64: the print hashed the first video stream, a cover picture here, so two clips
+    behind one cover had one print and one clip behind two covers two."""
+    a1 = _with_cover(train / "a.mp4", tmp_path / "a1.mkv", 10)
+    a2 = _with_cover(train / "a.mp4", tmp_path / "a2.mkv", 200)
+    b1 = _with_cover(train / "b.mp4", tmp_path / "b1.mkv", 10)
+    with av.open(str(a1)) as c:
+        assert c.streams.video[0].codec_context.name == "mjpeg"  # the premise: the cover first
+    prints = content_prints({"a": train / "a.mp4", "a1": a1, "a2": a2, "b1": b1})
+    assert same_print(prints["a1"], prints["a"]) and same_print(prints["a2"], prints["a1"])
+    assert same_print(prints["b1"], prints["a1"]) is False
