@@ -1397,16 +1397,21 @@ def questions_sha256(questions: Sequence[Question]) -> str:
     return hashlib.sha256(json.dumps(sorted(q.text for q in questions)).encode()).hexdigest()
 
 
-def _unbooked(out_path: Path, earlier: RunInfo | None, records: Sequence[_Record], units: set[str]) -> set[str]:
-    """Recorded videos (rows) whose run.json entries a run killed outright lost: it wrote their
-    records but not, in its last seconds, their timing and details (:class:`_Progress` saves
-    run.json every few seconds; the questions found unanswerable there, decoding notes), which
-    evaluate needs and no record holds (red team R62). They are the videos recorded after the last
-    one run.json keeps (records are appended in the order videos finish, and each is booked as its
-    records land), of a run that did not finish; they are run again, with a warning. Videos
-    recorded earlier without an entry (a run.json deleted and rebuilt by a resume) are not: their
-    entries were not lost by an interruption, and running them again would not bring them back
-    more than once. Without an earlier run.json nothing is known, and nothing is run again."""
+def _unbooked(
+    out_path: Path, info_path: Path, earlier: RunInfo | None, records: Sequence[_Record], units: set[str]
+) -> set[str]:
+    """Recorded videos (rows) whose entries in ``info_path`` (run.json, caption_run.json or
+    answer_run.json) a run killed outright lost: it wrote their records but not, in its last
+    seconds, their timing and details (:class:`_Progress` saves the file every few seconds; the
+    questions found unanswerable there, decoding notes), which evaluate needs and no record holds
+    (red team R62). They are the videos recorded after the last one the file keeps (records are
+    appended in the order videos finish, and each is booked as its records land), of a run that did
+    not finish; they are run again, with a warning. Videos recorded before that one without an
+    entry (the file deleted and rebuilt by a resume) are left alone. Where the file keeps no video
+    at all, every recorded one is run again: a run killed in its first seconds and a rebuilt file
+    killed again before it booked one cannot be told apart (red team R64: the second reruns the
+    videos recorded before the file was deleted too). Without an earlier file nothing is known, and
+    nothing is run again."""
     if earlier is None or earlier.finished is not None:
         return set()
     order = list(dict.fromkeys(_record_key(r) for r in records))
@@ -1416,9 +1421,10 @@ def _unbooked(out_path: Path, earlier: RunInfo | None, records: Sequence[_Record
     if unbooked:
         what = "row(s)" if earlier.command == "answer" else "video(s)"
         log.warning(
-            "%s: run.json keeps no timing or details of the last %d recorded %s (e.g. %s): the earlier run was "
-            "stopped before it saved them, so they are run again",
+            "%s: %s keeps no timing or details of the last %d recorded %s (e.g. %s): the earlier run was stopped "
+            "before it saved them, so they are run again",
             out_path,
+            info_path.name,
             len(unbooked),
             what,
             min(unbooked),
@@ -1865,7 +1871,7 @@ def _run_locked(
             else set(ds.videos())
         )
         # the videos whose run.json entries a run killed outright lost (before ``finished`` is reset)
-        lost = _unbooked(out_path, earlier, earlier_records, done & units)
+        lost = _unbooked(out_path, info_path, earlier, earlier_records, done & units)
         info = earlier if earlier is not None else RunInfo(method=method, command=kind)
         info.finished = None
         _failures_from_records(info, _by_video(earlier_records), info_path)
