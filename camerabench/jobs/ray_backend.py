@@ -16,7 +16,8 @@ known - and recorded as failed with the reason when it dies again. A job that ra
 job's failure with the exception as reason (:func:`~camerabench.jobs.workers.job_error`, as
 locally), never the failure of the other videos of its actor call; a call that fails as a whole
 (a result Ray cannot serialise) runs each of its videos again alone. A method that cannot be
-set up stops the run with one line, as locally.
+set up stops the run with one line, as locally. So does a cluster that is lost mid-run (the driver's
+raylet died): not the failure of the videos left, which ``--resume`` runs.
 
 ``HOST:PORT`` addresses (``RAY_ADDRESS`` too, which ``ray.init`` joins when no address is given)
 are tried first, as Ray will reach them (``localhost`` by this node's address), with a TCP
@@ -45,6 +46,7 @@ Ray is an optional dependency, imported only inside these functions.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import logging
 import math
@@ -307,8 +309,12 @@ def connect(address: str | None) -> Iterator[ClusterInfo]:
     sigterm: Any = None  # the caller's SIGTERM handler
     ray_sigterm: Any = None  # the one ray.init installed
     if started:
-        log.info("ray: %s", "starting a local instance" if address is None else f"joining the cluster at {address}")
         from_env = os.environ.get("RAY_ADDRESS", "").strip() if address in (None, "auto") else ""
+        # the address ray.init joins: RAY_ADDRESS's when set (the log said "starting a local instance"
+        # for a run that joined, and failed to reach, the address in RAY_ADDRESS)
+        joining = f"{from_env} (from RAY_ADDRESS)" if from_env else address
+        local = joining is None or joining.strip() == "local"
+        log.info("ray: %s", "starting a local instance" if local else f"joining the cluster at {joining}")
         init_address, recorded = address, ""
         if from_env:  # ray.init joins that cluster instead (and waited some 10 minutes for a dead one)
             try:
@@ -620,6 +626,7 @@ def _run_job(job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int
     """
     import ray.cloudpickle
 
+    local_job = job
     try:
         with _materialised(job, shipped) as local_job:
             result = job_fn(*local_job)
@@ -627,13 +634,63 @@ def _run_job(job_fn: Callable[..., Any], job: tuple[Any, ...], shipped: dict[int
         raise
     except BaseException as exc:  # this job's failure, returned to the driver (logged here)
         log.warning("a job raised", exc_info=True)
-        return "failed", job_error(exc)
+        return "failed", _original_paths(job_error(exc), job, local_job)
+    # a failure the job function recorded itself (the runner's outcome of a video it could not read)
+    result = _original_paths_in(result, job, local_job)
     try:  # here, not when Ray sends it: that failed the task, or every video of the actor call
         ray.cloudpickle.dumps(result)
     except Exception as exc:  # this job's failure (logged here)
         log.warning("a job's result could not be serialised", exc_info=True)
         return "failed", f"its result could not be sent to the driver ({job_error(exc)})"
     return "done", result
+
+
+def _original_paths(reason: str, job: tuple[Any, ...], local_job: tuple[Any, ...]) -> str:
+    r"""``reason`` with each path of a shipped file's temporary copy (a field of ``local_job`` that
+    differs from ``job``'s) replaced by the file's own path, as written plainly or in a ``repr``
+    (an ``OSError``'s): a failure's reason names the dataset's file on every backend, not a copy
+    deleted when the job ended (``/tmp/camerabench-ship-78pi2x32/1/clip.mp4: cannot open video``).
+
+    Example:
+        >>> _original_paths("/tmp/s/0/a.mp4: cannot open video", ("/data/a.mp4",), ("/tmp/s/0/a.mp4",))
+        '/data/a.mp4: cannot open video'
+    """
+    for original, copy in zip(job, local_job, strict=True):
+        if copy is original or not isinstance(copy, str) or not isinstance(original, (str, os.PathLike)):
+            continue
+        source = os.fspath(original)
+        if not isinstance(source, str):  # a bytes path is never shipped under another name
+            continue
+        reason = reason.replace(repr(copy)[1:-1], repr(source)[1:-1]).replace(copy, source)
+    return reason
+
+
+def _original_paths_in(value: Any, job: tuple[Any, ...], local_job: tuple[Any, ...]) -> Any:
+    """``value`` (a job's result) with :func:`_original_paths` applied to every string in it, through
+    lists, tuples, dicts and dataclass instances (other objects as they are); ``value`` itself when
+    nothing was shipped. The runner's job function records a video it cannot read as a failed outcome
+    (a result), whose reason named the temporary copy.
+
+    Example:
+        >>> _original_paths_in({"reason": ["/tmp/s/0/a.mp4: bad"]}, ("/data/a.mp4",), ("/tmp/s/0/a.mp4",))
+        {'reason': ['/data/a.mp4: bad']}
+    """
+    if all(copy is original for copy, original in zip(local_job, job, strict=True)):
+        return value
+
+    def remap(item: Any) -> Any:
+        if isinstance(item, str):
+            return _original_paths(item, job, local_job)
+        if type(item) in (list, tuple):
+            return type(item)(remap(x) for x in item)
+        if type(item) is dict:
+            return {remap(k): remap(v) for k, v in item.items()}
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+            changes = {f.name: remap(getattr(item, f.name)) for f in dataclasses.fields(item) if f.init}
+            return dataclasses.replace(item, **changes)
+        return item
+
+    return remap(value)
 
 
 @contextlib.contextmanager
@@ -804,6 +861,64 @@ def _absolute(job: tuple[Any, ...], file_fields: Sequence[int]) -> tuple[Any, ..
     return tuple(fields)
 
 
+class _ClusterLostError(Exception):
+    """The Ray cluster failed (its ``__cause__``: the Ray error, see :func:`_cluster_loss`): :func:`run_on_ray`
+    stops the run with :func:`_cluster_failure`."""
+
+
+def _cluster_loss(exc: BaseException) -> str | None:
+    """What happened to the cluster when the Ray error ``exc`` is the cluster's, not the video's: the
+    driver's raylet died (``LocalRayletDiedError``: its node, or the cluster, is gone), or Ray had a
+    system error (``RaySystemError``: Ray's docs name a killed raylet; also a worker process that could
+    not start). None for the deaths of a video's worker process, actor or node (``WorkerCrashedError``,
+    ``RayActorError``, ``NodeDiedError``, ``OutOfMemoryError``...): those are retried once, then the
+    video's failure. (``GetTimeoutError`` does not come: the driver waits without a timeout.)
+
+    Taken for a death, every remaining video was recorded failed with "LocalRayletDiedError" (no
+    video's failure), and the next Ray call waited some 60 s for the GCS, then Ray's client ended the
+    process without a camerabench error line.
+
+    Example:
+        >>> from ray.exceptions import LocalRayletDiedError, WorkerCrashedError
+        >>> _cluster_loss(LocalRayletDiedError()), _cluster_loss(WorkerCrashedError())
+        ('was lost', None)
+    """
+    from ray.exceptions import LocalRayletDiedError, RaySystemError
+
+    if isinstance(exc, LocalRayletDiedError):
+        return "was lost"
+    if isinstance(exc, RaySystemError):
+        return "had a system error"
+    return None
+
+
+def _cluster_failure(exc: BaseException, what: str, address: str, finished: int) -> str:
+    """The one-line error that stops a run whose cluster failed (:func:`_cluster_loss` of ``exc``) after
+    ``finished`` videos had finished (results or failures, all recorded).
+
+    Example:
+        >>> from ray.exceptions import LocalRayletDiedError
+        >>> _cluster_failure(LocalRayletDiedError(), "method 'fast'", "10.0.0.1:6379", 3)  # doctest: +ELLIPSIS
+        "method 'fast': the Ray cluster at 10.0.0.1:6379 was lost after 3 video(s) of this run ..."
+    """
+    return (
+        f"{what}: the Ray cluster at {address} {_cluster_loss(exc) or 'failed'} after {finished} video(s) of this "
+        f"run ({_ray_death_text(exc)}); what was recorded is kept: continue with --resume once the cluster is up "
+        "(or on another backend)"
+    )
+
+
+def _cluster_address() -> str:
+    """The address of the connected Ray cluster's head (its GCS), for :func:`_cluster_failure`, read
+    while the cluster is up; "(not connected)" when no Ray is initialised in this process (asking
+    ``ray.get_runtime_context()`` then would start a local instance of its own)."""
+    import ray
+
+    if not ray.is_initialized():
+        return "(not connected)"
+    return str(ray.get_runtime_context().gcs_address)
+
+
 def _death_reason(exc: BaseException, what: str) -> str:
     return f"Ray {what} died while processing this video, again when retried ({_ray_death_text(exc)})"
 
@@ -826,17 +941,27 @@ def run_on_ray(
     Stopping the iteration (an exception, ``close()``) cancels the tasks and kills the actors.
 
     Raises:
-        CameraBenchError: ``workers`` is not an integer >= 1, ``init`` raised on a worker, or an
-            actor died while setting up.
+        CameraBenchError: ``workers`` is not an integer >= 1, ``init`` raised on a worker, an
+            actor died while setting up, or the cluster was lost (:func:`_cluster_loss`; the videos
+            finished before are recorded, ``--resume`` continues).
     """
     check_workers(workers)
     if not jobs:
         return
     jobs = [_absolute(job, file_fields) for job in jobs]
+    address, finished = _cluster_address(), 0
     if actors:
-        yield from _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields)
+        dones = _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields)
     else:
-        yield from _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields)
+        dones = _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields)
+    with contextlib.closing(dones):
+        try:
+            for done in dones:
+                finished += 1
+                yield done
+        except _ClusterLostError as exc:
+            cause = exc.__cause__ if exc.__cause__ is not None else exc
+            raise CameraBenchError(_cluster_failure(cause, what, address, finished)) from cause
 
 
 def _call_once(fn: Callable[[], Any]) -> tuple[bool, Any]:
@@ -1001,6 +1126,7 @@ def _run_tasks(
     pending: deque[int] = deque(range(len(jobs)))
     deaths = [0] * len(jobs)
     running: dict[Any, tuple[int, float]] = {}
+    lost = False
     try:
         while pending or running:
             while pending and len(running) < limit:
@@ -1024,7 +1150,10 @@ def _run_tasks(
             except RayTaskError as exc:  # an error outside the method's own (caught) errors
                 yield JobDone(index, None, f"Ray task failed: {one_line(str(exc.cause))}", seconds)
                 continue
-            except RayError as exc:  # the worker process or its node died
+            except RayError as exc:  # the worker process or its node died, or the cluster is gone
+                if _cluster_loss(exc) is not None:  # no video's failure: nothing more runs there (nor is cancelled)
+                    lost = True
+                    raise _ClusterLostError from exc
                 deaths[index] += 1
                 if deaths[index] < 2:
                     log.warning(
@@ -1041,7 +1170,7 @@ def _run_tasks(
             else:
                 yield JobDone(index, payload, None, seconds)
     finally:
-        for ref in running:
+        for ref in running if not lost else ():
             ray.cancel(ref, force=True)
 
 
@@ -1088,6 +1217,7 @@ def _run_actors(
     calls: dict[Any, _Call] = {}  # run() ref -> call
     idle: list[Any] = []
     failed_starts = 0  # actors in a row that died while setting up (reset when one is set up)
+    lost = False
 
     def start() -> None:
         actor = actor_cls.remote(init, init_args)
@@ -1161,7 +1291,10 @@ def _run_actors(
                 )
                 batches.extendleft([i] for i in reversed(call.indices))
                 continue
-            except RayError as exc:  # the actor's process or its node died
+            except RayError as exc:  # the actor's process or its node died, or the cluster is gone
+                if _cluster_loss(exc) is not None:  # no video's failure: nothing more runs there (nor is killed)
+                    lost = True
+                    raise _ClusterLostError from exc
                 ray.kill(call.actor)
                 start()
                 for index in call.indices:
@@ -1185,5 +1318,5 @@ def _run_actors(
                 else:
                     yield JobDone(index, payload, None, seconds)
     finally:
-        for actor in [*idle, *starting.values(), *(c.actor for c in calls.values())]:
+        for actor in [*idle, *starting.values(), *(c.actor for c in calls.values())] if not lost else ():
             ray.kill(actor)
