@@ -313,7 +313,13 @@ def load_clips(path: Path = CLIPS_FILE, require_digests: bool = True) -> list[Re
             raise SystemExit(f"{where}: package {c['package']!r} is not under 'packages'")
         digest = c.get("sha256")
         if digest is not None and (not isinstance(digest, str) or len(digest) != 64 or set(digest) - _SHA256_CHARS):
-            raise SystemExit(f"{where}: sha256 must be 64 lower-case hex digits, not {digest!r}")
+            # an unquoted all-digit digest (or 0e... / 1_000) is read by YAML as a number (red team R66)
+            quote = (
+                " (YAML read it as a number: quote the digest)"
+                if isinstance(digest, int | float) and not isinstance(digest, bool)
+                else ""
+            )
+            raise SystemExit(f"{where}: sha256 must be 64 lower-case hex digits, not {digest!r}{quote}")
         start, end, step = _frames(c["frames"], where)
         try:
             fps = float(c["fps"])

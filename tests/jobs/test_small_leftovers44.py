@@ -227,3 +227,18 @@ def test_one_renamed_folder_or_runs_of_other_settings_not_warned_of(
     assert len(warned) == 1 and "'dummy-seed0', 'dummy-seed0 - Copy' all hold" in warned[0], warned
     shutil.copytree(dummy_run / "seed0" / "dummy", run / "dummy")  # the method's own folder: read_run's warning
     assert _evaluate(six_videos, run, caplog) == []
+
+
+def test_an_unquoted_all_digit_sha256_is_said_to_be_read_as_a_number(tmp_path: Path) -> None:
+    """Red team R66: YAML reads an unquoted all-digit digest as an integer; the message said only
+    "not 0" (or the number), not why."""
+    real = _load("bench_real")
+    text = (BENCH / "real_clips_film.yaml").read_text()
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("sha256:"))
+    clips = tmp_path / "clips.yaml"
+    clips.write_text(text.replace(line, line.split("sha256:")[0] + "sha256: " + "1" * 64, 1))
+    with pytest.raises(SystemExit) as stop:
+        real.load_clips(clips)
+    message = str(stop.value)
+    assert message.startswith(f"{clips}, line ") and "sha256 must be 64 lower-case hex digits, not 1111" in message
+    assert message.endswith("(YAML read it as a number: quote the digest)")
