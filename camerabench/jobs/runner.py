@@ -6,7 +6,9 @@ One job per video, run on a backend: ``local`` (in this process, or in ``workers
 finishes; recording them (append, run.json, progress bar, summary) is one code path for both, so
 a run interrupted on one backend resumes on the other. Every video ends as records: scores (or
 captions) when the method handled it, failed records with the reason when it did not, a worker
-process (or Ray task or actor) that died on it included - a failure never aborts the run.
+process (or Ray task or actor) that died on it included - a video's failure never aborts the run
+(a method that cannot be set up does, and so does a Ray cluster lost mid-run: neither is a video's
+failure, and ``--resume`` continues once it is fixed).
 Results are appended per video (fsync'd) as they arrive, so an interrupted run resumes with
 ``--resume``; at the end the files are rewritten sorted, atomically, so their content does not
 depend on worker scheduling, the backend, or where the run was interrupted.
