@@ -5,9 +5,11 @@ and hands every worker one job at a time, so the main process always knows which
 worker holds. That makes three promises possible:
 
 - **A worker that dies mid-job costs that job only.** Killed by the out-of-memory killer or a
-  crash in native code, it is reported as ``(index, None, reason)`` ("worker process died
-  (signal 9, SIGKILL) while processing this video"); a new worker takes its place and the
-  remaining jobs go on.
+  crash in native code, a new worker takes its place and the job is run once more (as the Ray
+  backend runs a task again whose worker died: a kill for memory that other jobs caused, or from
+  outside, is not the job's failure); when it dies on the job again, the job is reported as
+  ``(index, None, reason)`` ("worker process died (signal 9, SIGKILL) while processing this
+  video, again when retried") and the remaining jobs go on.
 - **No worker outlives the main process.** Workers ask the kernel to kill them when their
   parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, Linux only; elsewhere an idle worker
   still exits when its pipe to the main process closes), ignore SIGINT (a Ctrl-C reaches the
@@ -260,6 +262,7 @@ def run_in_workers(
     check_workers(workers)
     ctx = get_context("spawn")  # safe even if the caller holds threads (torch)
     pending: deque[int] = deque(range(len(jobs)))
+    retried: set[int] = set()  # jobs whose worker died once: a second death is the job's failure
     live: list[_Worker] = []
     finished = False
 
@@ -307,10 +310,14 @@ def run_in_workers(
         if not w.ready:
             raise CameraBenchError(f"{what}: a worker process died ({how}) while setting up the method")
         done = None
-        if w.job is not None:
-            log.warning("%s: worker process %s died (%s) on job %d", what, w.process.pid, how, w.job)
+        if w.job is not None and w.job not in retried:
+            log.warning("%s: worker process %s died (%s) on job %d; running it again", what, w.process.pid, how, w.job)
+            retried.add(w.job)
+            pending.appendleft(w.job)
+        elif w.job is not None:
+            log.warning("%s: worker process %s died (%s) on job %d, again", what, w.process.pid, how, w.job)
             hint = " - e.g. killed for lack of memory" if w.process.exitcode == -signal.SIGKILL else ""
-            reason = f"worker process died ({how}{hint}) while processing this video"
+            reason = f"worker process died ({how}{hint}) while processing this video, again when retried"
             done = JobDone(w.job, None, reason, time.perf_counter() - w.sent_at)
         if pending:
             start()
