@@ -17,7 +17,8 @@ job's failure with the exception as reason (:func:`~camerabench.jobs.workers.job
 locally), never the failure of the other videos of its actor call; a call that fails as a whole
 (a result Ray cannot serialise) runs each of its videos again alone. A method that cannot be
 set up stops the run with one line, as locally. So does a cluster that is lost mid-run (the driver's
-raylet died): not the failure of the videos left, which ``--resume`` runs.
+raylet died, or its head: every Ray death, and every few seconds of waiting, is checked against the
+head's and this node's answer): not the failure of the videos left, which ``--resume`` runs.
 
 ``HOST:PORT`` addresses (``RAY_ADDRESS`` too, which ``ray.init`` joins when no address is given)
 are tried first, as Ray will reach them (``localhost`` by this node's address), with a TCP
@@ -403,6 +404,25 @@ _STARTUP_TIMEOUT = "timed out during startup"
 _VERSIONS = re.compile(r"Ray:\s*(\S+)\s+Python:\s*(\S+)")
 
 
+#: Words of Ray's errors when a cluster with token authentication refuses this process's token.
+_AUTH_REFUSALS = ("InvalidAuthToken", "Unauthenticated")
+
+
+def _traceback_said(text: str) -> str:
+    r"""``text`` on one line (:func:`~camerabench.jobs.workers.one_line`), with the last line of a
+    traceback it holds, which says what was raised ("Failed to connect to GCS. Last connection
+    error: Traceback (most recent call last): (+8 more lines)" said nothing of why).
+
+    Example:
+        >>> _traceback_said("Failed. Last error: Traceback (most recent call last):\n  File x\nRpcError: refused")
+        'Failed. Last error: Traceback (most recent call last): ... RpcError: refused'
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) > 1 and "Traceback (most recent call last)" in lines[0]:
+        return f"{lines[0]} ... {lines[-1]}"
+    return one_line(text)
+
+
 def _init_failure(exc: Exception, target: str | None) -> str | None:
     """The one-line error for ``ray.init`` having raised ``exc`` while joining ``target`` (None: starting
     a local instance), naming what Ray said and what to try; None when ``exc`` is not one of Ray's
@@ -426,7 +446,10 @@ def _init_failure(exc: Exception, target: str | None) -> str | None:
     said = one_line(text)
     cause = exc.__cause__
     if isinstance(exc, ConnectionError) and cause is not None and str(cause).strip():
-        said = f"{said} ({one_line(str(cause))})"  # Ray's "Failed to connect to Ray cluster at X" hides why
+        said = f"{said} ({_traceback_said(str(cause))})"  # Ray's "Failed to connect to Ray cluster at X" hides why
+    # a head with token authentication refuses a driver without the token: Ray retried "Unauthenticated:
+    # ... InvalidAuthToken" for 20 s, then raised a ConnectionError whose text ends in a traceback (R67)
+    refused_token = any(word in f"{text}\n{cause}" for word in _AUTH_REFUSALS)
     where = "start a local Ray instance" if target is None else f"reach the Ray cluster at {target}"
     tls = os.environ.get("RAY_USE_TLS", "0").strip().lower() in ("1", "true")
     versions = _VERSIONS.findall(text)
@@ -440,7 +463,7 @@ def _init_failure(exc: Exception, target: str | None) -> str | None:
         else:
             hint = f"run this under the cluster's Python {python_there} (this process has {python_here})"
         return f"could not {where}: {said}; {hint}"
-    if auth_error and isinstance(exc, auth_error):
+    if (auth_error and isinstance(exc, auth_error)) or refused_token:
         hint = (
             "give this process the cluster's token (RAY_AUTH_TOKEN, or the file RAY_AUTH_TOKEN_PATH names, "
             "by default ~/.ray/auth_token) and set RAY_AUTH_MODE=token when the cluster uses token authentication"
@@ -885,7 +908,7 @@ def _cluster_loss(exc: BaseException) -> str | None:
     """
     from ray.exceptions import LocalRayletDiedError, RaySystemError
 
-    if isinstance(exc, LocalRayletDiedError):
+    if isinstance(exc, (LocalRayletDiedError, _ClusterGoneError)):
         return "was lost"
     if isinstance(exc, RaySystemError):
         return "had a system error"
@@ -901,9 +924,10 @@ def _cluster_failure(exc: BaseException, what: str, address: str, finished: int)
         >>> _cluster_failure(LocalRayletDiedError(), "method 'fast'", "10.0.0.1:6379", 3)  # doctest: +ELLIPSIS
         "method 'fast': the Ray cluster at 10.0.0.1:6379 was lost after 3 video(s) of this run ..."
     """
+    said = str(exc) if isinstance(exc, _ClusterGoneError) else _ray_death_text(exc)
     return (
         f"{what}: the Ray cluster at {address} {_cluster_loss(exc) or 'failed'} after {finished} video(s) of this "
-        f"run ({_ray_death_text(exc)}); what was recorded is kept: continue with --resume once the cluster is up "
+        f"run ({said}); what was recorded is kept: continue with --resume once the cluster is up "
         "(or on another backend)"
     )
 
@@ -917,6 +941,98 @@ def _cluster_address() -> str:
     if not ray.is_initialized():
         return "(not connected)"
     return str(ray.get_runtime_context().gcs_address)
+
+
+#: Seconds the driver waits on its Ray work before it checks that the cluster still answers
+#: (:class:`_Liveness`). Red team R67, with a real head killed outright (``ray stop --force``: its GCS
+#: and raylet): ``ray.wait`` raised nothing, and some 60 s later Ray's own client ended the process
+#: ("Failed to connect to GCS within 60 seconds") with no camerabench error line. Well inside those
+#: 60 s, and one TCP probe of two ports each time: no load on a cluster that is up.
+_LIVENESS_S = 5.0
+
+
+#: (GCS address, node id) -> the raylet's (host, port) of that node (:meth:`_Liveness.of_connected`).
+_RAYLETS: dict[tuple[str, str], tuple[str, int] | None] = {}
+
+
+class _ClusterGoneError(Exception):
+    """The cluster's head, or this machine's Ray node, no longer answers (:meth:`_Liveness.gone`)."""
+
+
+@dataclass(frozen=True)
+class _Liveness:
+    """Where the connected cluster answers: its head's GCS and the raylet of the driver's node, both
+    gRPC servers. A killed head shows in ``ray.wait`` as nothing at all (red team R67) and, to an
+    actor's call, as ``ActorUnavailableError`` ("Connection refused"), which is a death of the actor
+    by its type; a killed raylet made the replacement actors die while setting up ("owner has
+    died"), read as the out-of-memory killer. Asked after every Ray death and every
+    :data:`_LIVENESS_S` of waiting, it tells the cluster's loss from a video's."""
+
+    gcs: tuple[str, int] | None
+    raylet: tuple[str, int] | None
+
+    @classmethod
+    def of_connected(cls) -> _Liveness:
+        """The addresses of the cluster this process is connected to. The raylet's comes from the
+        head (``ray.nodes()``), asked once per connection, in its first run (whose cluster is up: a
+        head gone later, before the run's next phase, blocks that call until Ray's client ends the
+        process); the GCS address and the node's id are this process's own."""
+        import ray
+
+        context = ray.get_runtime_context()
+        gcs, node_id = str(context.gcs_address), str(context.get_node_id())
+        if (gcs, node_id) not in _RAYLETS:
+            mine = next((n for n in ray.nodes() if n.get("NodeID") == node_id), None)
+            raylet = None
+            if mine is not None and mine.get("NodeManagerAddress") and mine.get("NodeManagerPort"):
+                raylet = (str(mine["NodeManagerAddress"]), int(mine["NodeManagerPort"]))
+            _RAYLETS[gcs, node_id] = raylet
+        return cls(_host_port(gcs), _RAYLETS[gcs, node_id])
+
+    def gone(self) -> str | None:
+        """What no longer answers ("its head (GCS at X) does not answer: Connection refused"); None
+        when both answer as gRPC servers do."""
+        for where, name in ((self.gcs, "its head (GCS"), (self.raylet, "this machine's Ray node (raylet")):
+            if where is None:
+                continue
+            host, port = where
+            try:
+                with socket.create_connection((host, port), timeout=_PROBE_TIMEOUT_S) as conn:
+                    answer = _grpc_answer(conn)
+            except OSError as exc:
+                answer = exc.strerror or str(exc) or type(exc).__name__
+            if answer is not None:
+                return f"{name} at {host}:{port}) does not answer: {answer}"
+        return None
+
+    def check(self, exc: BaseException | None = None) -> None:
+        """Raise :class:`_ClusterLostError` (caused by a :class:`_ClusterGoneError` saying what is gone,
+        and Ray's error ``exc`` that led here) when :meth:`gone` finds the cluster gone."""
+        gone = self.gone()
+        if gone is None:
+            return
+        said = f"; Ray said {_ray_death_text(exc)}" if exc is not None else ""
+        raise _ClusterLostError from _ClusterGoneError(f"{gone}{said}")
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``("10.0.0.1", 6379)`` of ``"10.0.0.1:6379"``; None for what is not HOST:PORT."""
+    host, sep, port = address.strip().rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
+def _wait_one(refs: list[Any], liveness: _Liveness) -> Any:
+    """The first of ``refs`` ready (``ray.wait``), checking the cluster every :data:`_LIVENESS_S` of
+    waiting (:meth:`_Liveness.check`)."""
+    import ray
+
+    while True:
+        ready, _ = ray.wait(refs, num_returns=1, timeout=_LIVENESS_S)
+        if ready:
+            return ready[0]
+        liveness.check()
 
 
 def _death_reason(exc: BaseException, what: str) -> str:
@@ -950,10 +1066,16 @@ def run_on_ray(
         return
     jobs = [_absolute(job, file_fields) for job in jobs]
     address, finished = _cluster_address(), 0
-    if actors:
-        dones = _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields)
-    else:
-        dones = _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields)
+    liveness = _Liveness.of_connected()
+
+    def run() -> Generator[JobDone, None, None]:
+        liveness.check()  # gone since connecting, or between two phases of a run (predict, then answers)
+        if actors:
+            yield from _run_actors(jobs, init, init_args, job_fn, what, options, workers, file_fields, liveness)
+        else:
+            yield from _run_tasks(jobs, init, init_args, job_fn, what, options, file_fields, liveness)
+
+    dones = run()
     with contextlib.closing(dones):
         try:
             for done in dones:
@@ -1112,6 +1234,7 @@ def _run_tasks(
     what: str,
     options: RayOptions,
     file_fields: Sequence[int],
+    liveness: _Liveness,
 ) -> Generator[JobDone, None, None]:
     import ray
     from ray.exceptions import RayError, RayTaskError
@@ -1142,7 +1265,7 @@ def _run_tasks(
                 running[ref] = (index, sent)
             if not running:  # the last videos could not be shipped
                 continue
-            [ref], _ = ray.wait(list(running), num_returns=1)
+            ref = _wait_one(list(running), liveness)
             index, sent = running.pop(ref)
             seconds = time.perf_counter() - sent
             try:
@@ -1152,8 +1275,8 @@ def _run_tasks(
                 continue
             except RayError as exc:  # the worker process or its node died, or the cluster is gone
                 if _cluster_loss(exc) is not None:  # no video's failure: nothing more runs there (nor is cancelled)
-                    lost = True
                     raise _ClusterLostError from exc
+                liveness.check(exc)  # the head or this node gone: no video's death either
                 deaths[index] += 1
                 if deaths[index] < 2:
                     log.warning(
@@ -1169,6 +1292,9 @@ def _run_tasks(
                 yield JobDone(index, None, _worker_side(payload, unseen), seconds)
             else:
                 yield JobDone(index, payload, None, seconds)
+    except _ClusterLostError:
+        lost = True  # nothing more runs there: nothing to cancel
+        raise
     finally:
         for ref in running if not lost else ():
             ray.cancel(ref, force=True)
@@ -1190,6 +1316,7 @@ def _run_actors(
     options: RayOptions,
     workers: int,
     file_fields: Sequence[int],
+    liveness: _Liveness,
 ) -> Generator[JobDone, None, None]:
     import ray
     from ray.exceptions import RayActorError, RayError, RayTaskError
@@ -1244,12 +1371,13 @@ def _run_actors(
                 break
             if not starting and not calls:  # every actor died and none is starting: start one
                 start()
-            [ref], _ = ray.wait([*starting, *calls], num_returns=1)
+            ref = _wait_one([*starting, *calls], liveness)
             if ref in starting:
                 actor = starting.pop(ref)
                 try:
                     reason = ray.get(ref)
                 except RayActorError as exc:  # killed while loading (the out-of-memory killer), a crash
+                    liveness.check(exc)  # the head or this node gone (its actors die "owner has died")
                     ray.kill(actor)
                     failed_starts += 1
                     death = _ray_death_text(exc)
@@ -1293,8 +1421,8 @@ def _run_actors(
                 continue
             except RayError as exc:  # the actor's process or its node died, or the cluster is gone
                 if _cluster_loss(exc) is not None:  # no video's failure: nothing more runs there (nor is killed)
-                    lost = True
                     raise _ClusterLostError from exc
+                liveness.check(exc)  # the head or this node gone: ActorUnavailableError, no video's death
                 ray.kill(call.actor)
                 start()
                 for index in call.indices:
@@ -1317,6 +1445,9 @@ def _run_actors(
                     yield JobDone(index, None, _worker_side(payload, unseen), seconds)
                 else:
                     yield JobDone(index, payload, None, seconds)
+    except _ClusterLostError:
+        lost = True  # nothing more runs there: no actor to kill
+        raise
     finally:
         for actor in [*idle, *starting.values(), *(c.actor for c in calls.values())] if not lost else ():
             ray.kill(actor)

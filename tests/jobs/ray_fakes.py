@@ -123,7 +123,9 @@ class FakeRayRun:
     run in this process, on a cluster of ``cpus`` CPUs. ``waits`` lists how many refs each
     ``ray.wait`` was given (``ray.wait([])``, which never returns, fails the test)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, cpus: float = 2.0) -> None:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, cpus: float = 2.0, liveness: ray_backend._Liveness | None = None
+    ) -> None:
         import ray
 
         self.waits: list[int] = []
@@ -135,9 +137,12 @@ class FakeRayRun:
         monkeypatch.setattr(ray, "kill", lambda actor: None)
         monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": cpus})
         monkeypatch.setattr(ray_backend, "_SET_UP", None)  # the worker-side set-up runs here, per test
+        # the addresses the cluster is asked at whether it still answers; none (the cluster is up) by default
+        asked = liveness if liveness is not None else ray_backend._Liveness(None, None)
+        monkeypatch.setattr(ray_backend._Liveness, "of_connected", classmethod(lambda cls: asked))
         monkeypatch.setenv(DISPOSABLE_WORKER_ENV, "0")  # _setup sets it: put back after the test
 
-    def wait(self, refs: list[Any], num_returns: int = 1) -> tuple[list[Any], list[Any]]:
+    def wait(self, refs: list[Any], num_returns: int = 1, timeout: float | None = None) -> tuple[list[Any], list[Any]]:
         self.waits.append(len(refs))
         assert refs, "ray.wait([]) waits for ever"
         return refs[:1], refs[1:]
