@@ -585,7 +585,9 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
     doc.h(2, "Binary classification (average precision, %)")
     doc.p(
         f"AP per primitive from `sklearn.metrics.average_precision_score`; mean = unweighted mean over the "
-        f"primitives with defined AP; 95% bootstrap CI over videos ({result.n_bootstrap} resamples). "
+        f"primitives with defined AP; 95% BCa bootstrap CI over videos ({result.n_bootstrap} resamples, seed "
+        f"{result.seed}: a rerun gives the same intervals; the resamples draw videos by their place in name "
+        "order, so renamed videos give other, equally valid ones). "
         f"Failed-sample policy: `{result.failed_policy}`."
     )
     own_chance = {n: methods[n].chance for n in order}

@@ -1056,9 +1056,17 @@ class QwenVLOptions(MethodOptions):
     )
     device: str | None = option(None, "torch device (default cuda if available, else cpu)")
     dtype: str | None = option(None, "model dtype (default bfloat16 on GPU, float32 on CPU)", choices=DTYPES)
-    batch_size: int = option(16, "questions per forward pass from the shared video prefix", ge=1)
+    batch_size: int = option(
+        16,
+        "questions per forward pass from the shared video prefix (scores agree across batch sizes to float "
+        "rounding only: up to 7e-7 apart in float32 on a tiny model, red team R69; recorded, and a --resume "
+        "with another one is refused)",
+        ge=1,
+    )
     prefix_cache: bool = option(
-        True, "reuse the video prefix's KV cache (false: one full pass per question, for checking)"
+        True,
+        "reuse the video prefix's KV cache (false: one full pass per question, for checking; the same "
+        "scores to float rounding)",
     )
     max_new_tokens: int = option(256, "longest caption in tokens", ge=1)
     keyframe_interval_s: float = option(1.0, "seconds between DiffSW key frames", gt=0)

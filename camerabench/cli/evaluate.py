@@ -74,7 +74,8 @@ def add_evaluation_flags(p: argparse.ArgumentParser) -> None:
         action=GivenOnce,
         metavar="N",
         help=f"bootstrap resamples for confidence intervals and paired tests: an integer from 0 to {MAX_BOOTSTRAP} "
-        f"(default {DEFAULT_N_BOOTSTRAP}; 0: none, every interval and p-value is n/a, null in --json)",
+        f"(default {DEFAULT_N_BOOTSTRAP}; 0: none, every interval and p-value is n/a, null in --json); drawn "
+        "with seed 0, so a rerun gives the same intervals (the Python API's evaluate takes seed=)",
     )
 
 
