@@ -94,6 +94,7 @@ __all__ = [
     "report_moved_aside",
     "resolve_device",
     "resolve_dtype",
+    "unfinished_saves",
 ]
 
 log = logging.getLogger(__name__)
@@ -453,21 +454,46 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
     the rename, the folder and every file in it get the permissions the process umask gives new
     ones (``model.safetensors`` was written 0600, unreadable to anyone else).
 
+    A save killed outright (SIGKILL, the out-of-memory killer) leaves its temporary folder; the next
+    save to ``out`` warns about such folders by name (:func:`unfinished_saves`: never a complete
+    model, the size of one), and leaves them (another process may be saving there now).
+
     Raises:
         CameraBenchError: ``out`` cannot be replaced (:func:`check_checkpoint_out`).
         WriteError: ``out`` or its parent cannot be written (a file in the way, a read-only or
-            full location); the message names the folder (and, where the old model could not be
-            put back, the folder it is in).
+            full location), also while the block writes into the temporary folder (an ``OSError``,
+            or safetensors' own error for the weights: red team R68, a full disk at the end of a
+            training run was a ``SafetensorError`` traceback); the message names the folder (and,
+            where the old model could not be put back, the folder it is in).
     """
+    from safetensors import SafetensorError
+
     out = Path(out)
     _refuse_out(out)
     make_folder(out.parent)
+    unfinished = unfinished_saves(out)
+    if unfinished:
+        names = ", ".join(p.name for p in unfinished[:3]) + (
+            f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
+        )
+        log.warning(
+            "%s: %d folder(s) beside it (%s) are saves that did not finish (a process killed while writing "
+            "them, or one writing them now): never a complete model; delete them when no save runs",
+            out,
+            len(unfinished),
+            names,
+        )
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise write_error(out, exc) from exc
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            raise write_error(out, exc) from exc
+        except SafetensorError as exc:  # the weights' (Rust) writer: "I/O error: File too large (os error 27)"
+            raise WriteError(out, f"cannot write the model weights: {exc}") from exc
         try:
             _umask_permissions(tmp)
         except OSError as exc:
@@ -476,6 +502,26 @@ def checkpoint_folder(out: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+#: The temporary folder of a save (:func:`checkpoint_folder`): ``.<name>.`` and ``tempfile.mkdtemp``'s
+#: 8 random characters.
+_SAVING = re.compile(r"[a-z0-9_]{8}")
+
+
+def unfinished_saves(out: str | Path) -> list[Path]:
+    """The temporary folders of saves to ``out`` that did not finish (:func:`checkpoint_folder`'s
+    ``.<name>.<8 random characters>`` beside it), sorted by name: a process killed while saving, or
+    one saving now."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        return []
+    prefix = f".{out.name}."
+    return sorted(
+        p
+        for p in out.parent.iterdir()
+        if p.name.startswith(prefix) and _SAVING.fullmatch(p.name[len(prefix) :]) and p.is_dir()
+    )
 
 
 def _process_umask() -> int:

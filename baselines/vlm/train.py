@@ -77,7 +77,7 @@ from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import YES, encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
-from camerabench.fileio import atomic_write_text, read_json_document
+from camerabench.fileio import WriteError, atomic_write_text, read_json_document
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
 from camerabench.video import check_video, declared_size, resized_size
@@ -1140,7 +1140,8 @@ def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str
 
     Raises:
         CameraBenchError: a weight is NaN or infinite (nothing is written; the checkpoint would be
-            refused when loaded).
+            refused when loaded), or ``out`` cannot be written (a full disk: the message names the
+            folder and says the training finished but nothing was saved).
     """
     plain = _unwrap(model).eval().to(dtype)
     bad = [name for name, p in plain.named_parameters() if not bool(torch.isfinite(p).all())]
@@ -1149,11 +1150,18 @@ def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str
         raise CameraBenchError(
             f"{len(bad)} trained tensor(s) hold NaN or infinite values ({shown}); nothing saved to {out}"
         )
-    with checkpoint_folder(out) as tmp:
-        plain.save_pretrained(tmp)
-        vl.tokenizer.save_pretrained(tmp)
-        for name in _PROCESSOR_FILES:
-            if (src / name).is_file():
-                shutil.copyfile(src / name, tmp / name)
-        atomic_write_text(tmp / "camerabench_train.json", json.dumps(info, indent=2) + "\n")
+    try:
+        with checkpoint_folder(out) as tmp:
+            plain.save_pretrained(tmp)
+            vl.tokenizer.save_pretrained(tmp)
+            for name in _PROCESSOR_FILES:
+                if (src / name).is_file():
+                    shutil.copyfile(src / name, tmp / name)
+            atomic_write_text(tmp / "camerabench_train.json", json.dumps(info, indent=2) + "\n")
+    except WriteError as exc:
+        raise WriteError(
+            exc.path,
+            f"{exc.problem}; the training finished, but nothing was saved (free space, or "
+            "choose another --out, and train again)",
+        ) from exc
     log.info("saved fine-tuned checkpoint to %s", out)
