@@ -526,32 +526,148 @@ def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tu
         start = end + 1
 
 
+#: The first bytes of an OLE2 compound file: an old Excel ``.xls``, or an ``.xlsx`` saved with a password
+#: (the encrypted workbook is stored inside one).
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Integers a spreadsheet's numbers (doubles) hold exactly.
+_EXACT_INTEGERS = 2**53
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an ``.xlsx`` table's one sheet holding data, as text, with the sheet's row numbers.
+
+    Read with openpyxl cell by cell (red team R70: through ``pandas.read_excel`` only the first sheet
+    was read, a stale one beside the active one, without a word; a repeated column or a cell past the
+    header came back renamed ``answer.1`` / ``Unnamed: 7`` and passed; dates, logical values and
+    numbers past 2**53 became other text). Refused, naming the file, row and cell: a workbook with data
+    on more than one sheet; merged cells (the value is in the first cell only); a date or time, a
+    logical value, or a number a spreadsheet cannot hold exactly (text the spreadsheet converted:
+    write it as text); a formula with no saved value (a file written by a program that does not
+    compute formulas). Whole numbers read as integers (``2.0`` is ``2``), other numbers as Python
+    writes them (``3.5``). An OLE2 file (a password-protected workbook, or an old ``.xls`` renamed) and
+    an empty file are said to be so.
+    """
     try:
-        import pandas as pd
-
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        with path.open("rb") as fh:
+            head = fh.read(len(_OLE2_MAGIC))
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not head:
+        raise FileFormatError(path, "empty file (0 bytes), not an xlsx workbook")
+    if head == _OLE2_MAGIC:
+        raise FileFormatError(
+            path,
+            "an OLE2 compound file, not an xlsx workbook: a password-protected workbook or an old Excel .xls; "
+            "save it as .xlsx without a password (or as .tsv)",
+        )
+    try:
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
     except ImportError as exc:
-        raise FileFormatError(path, f"reading .xlsx needs pandas and openpyxl ({exc})") from None
-    except (ValueError, OSError, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
-        # pandas' and openpyxl's errors for a file that is not a workbook: a truncated or foreign
-        # zip (BadZipFile, KeyError), a damaged part (xml ParseError, a SyntaxError)
+        raise FileFormatError(path, f"reading .xlsx needs openpyxl ({exc})") from None
+    try:
+        values = load_workbook(path, data_only=True)
+        formulas = load_workbook(path, data_only=False)
+    except KeyError as exc:  # a zip archive without the workbook's parts
+        raise FileFormatError(
+            path, f"not an xlsx table: a zip archive without an Excel workbook in it ({exc})"
+        ) from None
+    except (InvalidFileException, ValueError, OSError, zipfile.BadZipFile, SyntaxError, TypeError) as exc:
+        # a truncated or foreign file (BadZipFile), a damaged part (xml ParseError, a SyntaxError)
         raise FileFormatError(path, f"not an xlsx table: {exc}") from None
-    rows = iter(frame.itertuples(index=False, name=None))
-    yield from _rows_with_header(path, [str(c) for c in frame.columns], _Numbered(rows))
+    holding = [
+        ws for ws in values.worksheets if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)
+    ]
+    if not holding:
+        raise FileFormatError(path, "empty table (no header row)")
+    if len(holding) > 1:
+        names = ", ".join(repr(ws.title) for ws in holding)
+        raise FileFormatError(
+            path,
+            f"data on {len(holding)} sheets ({names}): a ShotBench table is one sheet; delete the others (or "
+            "save each as its own file)",
+        )
+    sheet = holding[0]
+    merged = sorted(sheet.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
+    if merged:
+        first = merged[0]
+        raise FileFormatError(
+            path,
+            f"cells {first.coord} are merged (the value is in the first cell only): unmerge them and write "
+            "the value in each row",
+            first.min_row,
+        )
+    texts = _SheetRows(path, sheet, formulas[sheet.title])
+    header = next(texts, None)
+    if not header:
+        raise FileFormatError(
+            path, f"row 1 is empty: the header ({', '.join(COLUMNS)}) must be the sheet's first row", 1
+        )
+    yield from _rows_with_header(path, header, texts)
 
 
-class _Numbered:
-    """Rows of a sheet with the spreadsheet's line numbers (header on line 1)."""
+class _SheetRows:
+    """The rows of an openpyxl sheet as lists of text without trailing empty cells, padded to the
+    header's width (``line_num``: the sheet's row number of the last row given; see :func:`_xlsx_rows`
+    for what a cell may hold)."""
 
-    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
-        self._rows = rows
-        self.line_num = 1
+    def __init__(self, path: Path, sheet: Any, formulas: Any) -> None:
+        self._path, self._formulas = path, formulas
+        self._rows = sheet.iter_rows()
+        self.line_num = 0
+        self._width = 0
+
+    def __iter__(self) -> _SheetRows:
+        return self
 
     def __next__(self) -> list[str]:
-        row = next(self._rows)
+        cells = next(self._rows)
         self.line_num += 1
-        return ["" if v is None else str(v) for v in row]
+        texts = [self._text(cell) for cell in cells]
+        while texts and not texts[-1]:
+            texts.pop()
+        if self.line_num == 1:
+            self._width = len(texts)
+        return texts + [""] * (self._width - len(texts))
+
+    def _text(self, cell: Any) -> str:
+        import datetime
+
+        value = cell.value
+        where = f"cell {cell.coordinate}"
+        if value is None:
+            formula = self._formulas[cell.coordinate].value
+            if isinstance(formula, str) and formula.startswith("="):
+                raise FileFormatError(
+                    self._path,
+                    f"{where} holds a formula ({formula}) with no saved value (written by a program that does "
+                    "not compute formulas): open and save the file in a spreadsheet, or write the value",
+                    self.line_num,
+                )
+            return ""
+        if isinstance(value, bool):
+            raise FileFormatError(
+                self._path, f"{where} is the logical value {str(value).upper()}: write it as text", self.line_num
+            )
+        if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+            raise FileFormatError(
+                self._path,
+                f"{where} is a date or time ({value}), text a spreadsheet converted: write it as text (format "
+                "the cell as Text)",
+                self.line_num,
+            )
+        if isinstance(value, (int, float)):
+            if isinstance(value, float) and not value.is_integer():
+                return repr(value)
+            if abs(value) >= _EXACT_INTEGERS:
+                raise FileFormatError(
+                    self._path,
+                    f"{where} holds the number {value:.17g}, past what a spreadsheet holds exactly (2**53): "
+                    "write it as text",
+                    self.line_num,
+                )
+            return str(int(value))
+        return str(value)
 
 
 def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:
@@ -574,7 +690,10 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
     """
     path = Path(path)
     root = Path(data_root) if data_root is not None else None
-    rows_in = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _tsv_rows(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".ods"):
+        raise FileFormatError(path, f"a {suffix} spreadsheet: save it as .xlsx (or as .tsv) to read it")
+    rows_in = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else _tsv_rows(path)
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
     asked: dict[Hashable, MCQRow] = {}  # the first row asking each question (see _question_key)
