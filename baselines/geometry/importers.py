@@ -17,8 +17,10 @@ by their ``tstamps.npy``, so frames without a pose leave a gap: frame ``k`` is a
 ``k / sample_fps`` s. Without ``sample_fps``, numbers that can only count the video's frames one
 by one are the video's frames: twice the last one is past its last frame (numbers at a stride of 2
 or more frames would end at or before half of it; DROID-SLAM keyframes 0-20 or COLMAP images 8-24 of
-a 25-frame clip), and frame ``k`` is at ``k * duration / frames`` s (:data:`TIMESTAMPS_VIDEO_FRAMES`;
-frames extracted at another rate, ``ffmpeg -r``, need ``sample_fps``). Other numbers (0-7 of 25
+a 25-frame clip), and frame ``k`` is at the time the video's frame ``k`` decodes at (``k * duration /
+frames`` s at a constant rate; :data:`TIMESTAMPS_VIDEO_FRAMES`;
+frames extracted at another rate, ``ffmpeg -r``, need ``sample_fps``). So are poses without numbers,
+one per decoded frame (a KITTI file of the clip's every frame). Other numbers (0-7 of 25
 frames may be its first 8 frames or every 3rd) and poses without any are spread evenly over the
 video, the first pose at its first frame and the last numbered frame at its last: a warning says
 so for every video where that is an assumption (all but poses 0 to the video's last frame) and
@@ -280,6 +282,7 @@ class TrajectoryPredictor(GeometricPredictor):
         _refuse_unusable(path, traj)
         self._numbered_from = None
         end: float | None = None  # the video's duration, when the poses are timed in its seconds
+        file_times = False  # the times are the file's own, as written (no start_frame, not refitted)
         start = self._start(path, video_path)
         if traj.meta.get(META_TIMESTAMPS) == TIMESTAMPS_FRAME_INDEX:
             known = traj.meta.get(META_FRAME_NUMBERS)  # where the frame numbers come from, if the data has them
@@ -317,12 +320,13 @@ class TrajectoryPredictor(GeometricPredictor):
                     _warn_absolute_times(path, traj, duration)
                     # absolute times (another clock) are kept whole; others are the video's seconds
                     end = duration if float(traj.timestamps[0]) <= SPAN_TOLERANCE * duration else None
+                    file_times = traj.meta.get(META_TIMESTAMPS) != TIMESTAMPS_FITTED
             if start is not None:
                 shifted = traj.timestamps - traj.timestamps[0] + start[0]
                 _check_end(path, video_path, shifted, start)
                 traj = Trajectory(traj.cam_c2w, traj.intrinsic, shifted, dict(traj.meta))
                 end = start[1]
-        traj, past_end = _leave_out_past_end(path, video_path, traj, end)
+        traj, past_end = _leave_out_past_end(path, video_path, traj, end, file_times)
         _refuse_unusable(path, traj)  # the timestamps again, as they are now in seconds of the video
         info: dict[str, Any] = {"trajectory_file": str(path), "format": fmt}
         if past_end:
@@ -344,7 +348,7 @@ class TrajectoryPredictor(GeometricPredictor):
             raise PredictionError(
                 f"{path}: start_frame {frame} is a frame of the video, but {video_path} is not there to time it"
             )
-        duration, num_frames = _video_duration(video_path)
+        duration, num_frames, _ = _video_duration(video_path)
         if frame >= num_frames:
             raise PredictionError(
                 f"{path}: start_frame {frame} is past the video's last frame ({video_path.name} decodes "
@@ -482,7 +486,7 @@ class TrajectoryPredictor(GeometricPredictor):
                 )
             return offset + steps * ((duration - offset) / (steps[-1] + 1)), TIMESTAMPS_VIDEO_DURATION, duration
         if video_path.is_file():
-            duration, num_frames = _video_duration(video_path)
+            duration, num_frames, frame_times = _video_duration(video_path)
             if images:
                 self._numbered_from = _image_numbering(frames, num_frames)
             if self._numbered_from == 1:  # image k is the video's frame k - 1, of num_frames
@@ -496,7 +500,7 @@ class TrajectoryPredictor(GeometricPredictor):
                     num_frames,
                     video_path.name,
                 )
-                return (frames - 1.0) * (duration / num_frames), TIMESTAMPS_VIDEO_DURATION, duration
+                return _at_frames(frames - 1.0, frame_times, duration), TIMESTAMPS_VIDEO_DURATION, duration
             # undecided image numbers (no image 0) may count from 1: the stride test takes the lower count
             last = max(float(frames[-1]), float(others_last)) if others_last is not None else float(frames[-1])
             lowest = last - (1 if images and self._numbered_from is None else 0)
@@ -522,9 +526,12 @@ class TrajectoryPredictor(GeometricPredictor):
                     num_frames,
                     video_path.name,
                 )
-                return frames * (duration / num_frames), TIMESTAMPS_VIDEO_FRAMES, duration
-            if not (frames[0] == 0 and steps[-1] + 1 == num_frames and np.array_equal(steps, np.arange(n))):
-                _warn_spread(path, video_path, what, frames, num_frames, duration, "over the whole video", known)
+                return _at_frames(frames, frame_times, duration), TIMESTAMPS_VIDEO_FRAMES, duration
+            if frames[0] == 0 and steps[-1] + 1 == num_frames and np.array_equal(steps, np.arange(n)):
+                # one pose per decoded frame: at the frames' own times (a variable frame rate's too: evenly
+                # spread, KITTI poses of a clip alternating 160 and 40 ms frames were off by up to 60 ms, R71)
+                return _at_frames(frames, frame_times, duration), TIMESTAMPS_VIDEO_FRAMES, duration
+            _warn_spread(path, video_path, what, frames, num_frames, duration, "over the whole video", known)
             if steps[-1] + 1 > SPAN_TOLERANCE * num_frames:  # poses can be no more than the frames
                 log.warning(
                     "%s: %s cover %d frames but %s decodes %d: the trajectory of a longer video, or of frames "
@@ -710,7 +717,9 @@ def _check_end(path: Path, video_path: Path, ts: NDArray[np.float64], start: tup
 END_SLACK = 1e-9
 
 
-def _leave_out_past_end(path: Path, video_path: Path, traj: Trajectory, end: float | None) -> tuple[Trajectory, int]:
+def _leave_out_past_end(
+    path: Path, video_path: Path, traj: Trajectory, end: float | None, file_times: bool = False
+) -> tuple[Trajectory, int]:
     """``traj`` without the poses timed after ``end``, the video's duration (its last frame's time
     plus one frame period: no frame of the video is later), and how many were left out (see the
     module docstring). ``end`` None: the poses are not timed in the video's seconds (no video, its
@@ -719,6 +728,14 @@ def _leave_out_past_end(path: Path, video_path: Path, traj: Trajectory, end: flo
     A header's duration can be short of the frames' (``_checked_duration`` takes it when the span
     agrees with it), so poses past it are checked against the decoded frames' before any is
     left out.
+
+    ``file_times``: the times are the file's own. The package times a video from its first frame
+    shown; a file may time its poses by the container's clock, on which that frame is at
+    ``notes["start_time_s"]`` (a ``.ts`` remux, frames lost at the start of a damaged file). Poses
+    that run past the end, whose first is within a frame of that start and which all fit the video
+    once it is taken off, are on that clock: they are shifted onto the video's, with a warning,
+    instead of losing their tail (red team R71: 19 of 55 poses of a ``.ts`` clip starting at
+    0.667 s were left out).
 
     Raises:
         PredictionError: fewer than two poses are left (the message names the file and the times).
@@ -736,6 +753,28 @@ def _leave_out_past_end(path: Path, video_path: Path, traj: Trajectory, end: flo
     else:
         if "time_base_s" not in probed.notes and probed.num_frames >= 2:
             end = max(end, float(probed.duration_s))
+            origin = float(probed.notes.get("start_time_s", 0.0))
+            period = 1.0 / probed.fps if probed.fps > 0 else 0.0
+            if (
+                file_times
+                and origin > 0
+                and float(ts[-1]) > end * (1 + END_SLACK)
+                and abs(float(ts[0]) - origin) <= period
+                and float(ts[-1]) - origin <= end * (1 + END_SLACK)
+            ):
+                log.warning(
+                    "%s: the poses run from %.4g to %.4g s, past the end of %s (%.4g s), and start at its first "
+                    "frame's time on the container's clock (%.4g s; the package times a video from that frame): "
+                    "taken as that clock's and moved %.4g s earlier (give start_frame if they start at a later frame)",
+                    path,
+                    float(ts[0]),
+                    float(ts[-1]),
+                    video_path.name,
+                    end,
+                    origin,
+                    origin,
+                )
+                return Trajectory(traj.cam_c2w, traj.intrinsic, ts - origin, dict(traj.meta)), 0
     keep = int(np.count_nonzero(ts <= end * (1 + END_SLACK)))
     past = len(traj) - keep
     if past == 0:
@@ -834,8 +873,18 @@ def _checked_duration(path: Path, video_path: Path, span: float, n: int) -> floa
     return decoded
 
 
-def _video_duration(video_path: Path) -> tuple[float, int]:
-    """The duration (s) of the video and the number of frames it decodes."""
+def _at_frames(frames: NDArray[np.float64], frame_times: NDArray[np.float64], duration: float) -> NDArray[np.float64]:
+    """Seconds of the video's frames numbered ``frames`` (whole numbers within its frames): their
+    decoded times (:attr:`~camerabench.video.VideoInfo.timestamps`), which a variable frame rate
+    spaces unevenly; ``k * duration / frames`` where a number is not a whole frame of it."""
+    whole = np.round(frames)
+    if np.array_equal(whole, frames) and whole.min() >= 0 and whole.max() < len(frame_times):
+        return np.asarray(frame_times[whole.astype(np.int64)], dtype=np.float64)
+    return np.asarray(frames * (duration / len(frame_times)), dtype=np.float64)
+
+
+def _video_duration(video_path: Path) -> tuple[float, int, NDArray[np.float64]]:
+    """The duration (s) of the video, the number of frames it decodes and their times (s from the first)."""
     from camerabench.video import probe_video
 
     info = probe_video(video_path)
@@ -853,7 +902,10 @@ def _video_duration(video_path: Path) -> tuple[float, int]:
     duration = float(info.duration_s)
     if not (np.isfinite(duration) and duration > 0):
         raise PredictionError(f"{video_path}: duration {duration:g} s is not positive: cannot time the poses")
-    return duration, int(info.num_frames)
+    if info.timestamps is not None and len(info.timestamps) == info.num_frames:
+        return duration, int(info.num_frames), np.asarray(info.timestamps, dtype=np.float64)
+    # a VideoInfo probe_video did not make (no frame times): evenly spaced
+    return duration, int(info.num_frames), np.arange(info.num_frames, dtype=np.float64) * (duration / info.num_frames)
 
 
 def _warn_absolute_times(path: Path, traj: Trajectory, duration: float) -> None:

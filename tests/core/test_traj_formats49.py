@@ -175,7 +175,7 @@ def test_colmap_images_from_1_keep_the_first_offset_without_sample_fps(tmp_path:
     video = _video(tmp_path / "clip.mp4")
     _model(tmp_path / "clip", list(range(3, FRAMES + 1)))
     traj, info = TrajectoryPredictor(traj_dir=str(tmp_path), format="colmap").trajectory(video)
-    duration, num_frames = importers._video_duration(video)
+    duration, num_frames, _ = importers._video_duration(video)
     np.testing.assert_allclose(traj.timestamps, np.arange(2, FRAMES) * duration / num_frames)
     assert info["image_numbers_from"] == 1
 
@@ -214,7 +214,7 @@ def test_colmap_images_with_a_0_or_a_start_frame_are_timed_as_before(
     traj, info = TrajectoryPredictor(traj_dir=str(tmp_path), format="colmap", sample_fps=FPS, start_frame=1).trajectory(
         tmp_path / "b.mp4"
     )
-    duration, num_frames = importers._video_duration(tmp_path / "b.mp4")
+    duration, num_frames, _ = importers._video_duration(tmp_path / "b.mp4")
     np.testing.assert_allclose(traj.timestamps, duration / num_frames + np.arange(FRAMES - 1) / FPS)
     assert "image_numbers_from" not in info
 
