@@ -2035,11 +2035,23 @@ def _written(doc: _Doc, csvs: Sequence[str]) -> set[str]:
     return images | set(csvs)
 
 
+#: The temporary file :mod:`camerabench.fileio`'s atomic writes use for ``<name>`` beside it.
+_TMP_WRITE = re.compile(r"\.(.+)\.[0-9a-f]{8}\.tmp")
+
+
 def _report_files(out: Path) -> list[str]:
     """The tables, plots and gallery images of a report's names in ``out`` (relative paths): those a
     report writes beside ``report.md`` (:data:`_OUTPUT_FILES`, ``gallery/<method>/<clip>.png``). A
     gallery folder linked in from elsewhere, and links, are not a report's."""
     found = [name for name in _OUTPUT_FILES if (out / name).is_file()]
+    # the temporary files of writes of a report's names that a killed report left (``.<name>.<hex>.tmp``,
+    # :func:`~camerabench.fileio.atomic_write_bytes`): red team R68, kept by every later report
+    own = {*_OUTPUT_FILES, *_CLAIM_FILES}
+    found += sorted(
+        p.name
+        for p in (out.iterdir() if out.is_dir() else ())
+        if (m := _TMP_WRITE.fullmatch(p.name)) is not None and m.group(1) in own and p.is_file()
+    )
     gallery = out / "gallery"
     if gallery.is_dir() and not gallery.is_symlink():  # not a folder elsewhere linked in
         found += sorted(
