@@ -51,7 +51,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NoReturn
@@ -542,10 +542,11 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     numbers past 2**53 became other text). Refused, naming the file, row and cell: a workbook with data
     on more than one sheet; merged cells (the value is in the first cell only); a date or time, a
     logical value, or a number a spreadsheet cannot hold exactly (text the spreadsheet converted:
-    write it as text); a formula with no saved value (a file written by a program that does not
-    compute formulas). Whole numbers read as integers (``2.0`` is ``2``), other numbers as Python
-    writes them (``3.5``). An OLE2 file (a password-protected workbook, or an old ``.xls`` renamed) and
-    an empty file are said to be so.
+    write it as text); a formula whose saved value is empty or missing (a file written by a program
+    that does not compute formulas). Those are the checks of the table's columns (:data:`COLUMNS`);
+    other columns are read as text, whatever they hold. Whole numbers read as integers (``2.0`` is
+    ``2``), other numbers as Python writes them (``3.5``). An OLE2 file (a password-protected workbook,
+    or an old ``.xls`` renamed) and an empty file are said to be so.
     """
     try:
         with path.open("rb") as fh:
@@ -567,7 +568,6 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise FileFormatError(path, f"reading .xlsx needs openpyxl ({exc})") from None
     try:
         values = load_workbook(path, data_only=True)
-        formulas = load_workbook(path, data_only=False)
     except KeyError as exc:  # a zip archive without the workbook's parts
         raise FileFormatError(
             path, f"not an xlsx table: a zip archive without an Excel workbook in it ({exc})"
@@ -597,7 +597,11 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             "the value in each row",
             first.min_row,
         )
-    texts = _SheetRows(path, sheet, formulas[sheet.title])
+
+    def formulas() -> Any:  # read again only where a kept cell is empty: was it a formula? (R72: 1.7x the time)
+        return load_workbook(path, data_only=False)[sheet.title]
+
+    texts = _SheetRows(path, sheet, formulas)
     header = next(texts, None)
     if not header:
         raise FileFormatError(
@@ -608,14 +612,18 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 class _SheetRows:
     """The rows of an openpyxl sheet as lists of text without trailing empty cells, padded to the
-    header's width (``line_num``: the sheet's row number of the last row given; see :func:`_xlsx_rows`
-    for what a cell may hold)."""
+    header's width (``line_num``: the sheet's row number of the last row given). The cells of the
+    table's columns (:data:`COLUMNS`) are read as :func:`_xlsx_rows` says; the others, which the table
+    does not use, as text whatever they hold (R72: a date in an ``annotated_on`` column beside them
+    refused the table)."""
 
-    def __init__(self, path: Path, sheet: Any, formulas: Any) -> None:
-        self._path, self._formulas = path, formulas
+    def __init__(self, path: Path, sheet: Any, formulas: Callable[[], Any]) -> None:
+        self._path, self._load_formulas = path, formulas
+        self._formulas: Any = None
         self._rows = sheet.iter_rows()
         self.line_num = 0
         self._width = 0
+        self._kept: set[int] = set()
 
     def __iter__(self) -> _SheetRows:
         return self
@@ -623,7 +631,11 @@ class _SheetRows:
     def __next__(self) -> list[str]:
         cells = next(self._rows)
         self.line_num += 1
-        texts = [self._text(cell) for cell in cells]
+        if self.line_num == 1:
+            texts = ["" if cell.value is None else str(cell.value) for cell in cells]
+            self._kept = {i for i, name in enumerate(texts) if name.strip() in COLUMNS}
+        else:
+            texts = [self._text(cell) if i in self._kept else _any_text(cell.value) for i, cell in enumerate(cells)]
         while texts and not texts[-1]:
             texts.pop()
         if self.line_num == 1:
@@ -636,12 +648,14 @@ class _SheetRows:
         value = cell.value
         where = f"cell {cell.coordinate}"
         if value is None:
+            if self._formulas is None:
+                self._formulas = self._load_formulas()
             formula = self._formulas[cell.coordinate].value
             if isinstance(formula, str) and formula.startswith("="):
                 raise FileFormatError(
                     self._path,
-                    f"{where} holds a formula ({formula}) with no saved value (written by a program that does "
-                    "not compute formulas): open and save the file in a spreadsheet, or write the value",
+                    f"{where} holds a formula ({formula}) whose saved value is empty or missing (a program that "
+                    "does not compute formulas saves none): write the value",
                     self.line_num,
                 )
             return ""
@@ -668,6 +682,11 @@ class _SheetRows:
                 )
             return str(int(value))
         return str(value)
+
+
+def _any_text(value: Any) -> str:
+    """A cell of a column the table does not use, as text (only whether it is empty matters)."""
+    return "" if value is None else str(value)
 
 
 def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:

@@ -2059,6 +2059,11 @@ def _report_files(out: Path) -> list[str]:
             for p in gallery.glob("*/*.png")
             if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
         )
+        found += sorted(  # and the temporary files of a gallery image a killed report left (R72)
+            p.relative_to(out).as_posix()
+            for p in gallery.glob("*/.*.png.*.tmp")
+            if _TMP_WRITE.fullmatch(p.name) and p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+        )
     return found
 
 

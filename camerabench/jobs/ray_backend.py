@@ -268,14 +268,15 @@ def _check_reachable(address: str) -> None:
 _HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
-def _grpc_answer(conn: socket.socket) -> str | None:
-    """None when the server on ``conn`` answers as a gRPC server (HTTP/2) does, else what it did.
+def _grpc_answer(conn: socket.socket, timeout: float = _PROBE_TIMEOUT_S) -> str | None:
+    """None when the server on ``conn`` answers as a gRPC server (HTTP/2) does within ``timeout``
+    seconds, else what it did.
 
     Not checked (None) with ``RAY_USE_TLS`` set: a head using TLS answers a plain opening otherwise.
     """
     if os.environ.get("RAY_USE_TLS", "0").strip().lower() not in ("", "0", "false"):
         return None
-    conn.settimeout(_PROBE_TIMEOUT_S)
+    conn.settimeout(timeout)
     try:
         conn.sendall(_HTTP2_PREFACE)
         header = b""
@@ -285,7 +286,7 @@ def _grpc_answer(conn: socket.socket) -> str | None:
                 break
             header += chunk
     except TimeoutError:
-        return f"no answer within {_PROBE_TIMEOUT_S:g} s"
+        return f"no answer within {timeout:g} s"
     except OSError as exc:
         return f"it dropped the connection ({exc.strerror or exc})"
     if len(header) == 9 and header[3] == 4:  # a SETTINGS frame
@@ -959,17 +960,29 @@ class _ClusterGoneError(Exception):
     """The cluster's head, or this machine's Ray node, no longer answers (:meth:`_Liveness.gone`)."""
 
 
-@dataclass(frozen=True)
+#: A head or raylet that accepts the connection but does not answer (a stalled process, a host gone
+#: without a word) is taken as lost only after this many seconds of probes without an answer: red
+#: team R72 froze a real head's GCS for 25 s (SIGSTOP) and the run, stopped by the first probe that
+#: waited 10 s, was one Ray itself finishes (its client waits 60 s for the GCS before it ends the
+#: process). A port that refuses the connection (the process is gone: R67's kills) is lost at once.
+_SILENT_LOST_S = 30.0
+#: Seconds one liveness probe waits for the connection and for the answer.
+_LIVENESS_PROBE_S = 5.0
+
+
+@dataclass
 class _Liveness:
     """Where the connected cluster answers: its head's GCS and the raylet of the driver's node, both
     gRPC servers. A killed head shows in ``ray.wait`` as nothing at all (red team R67) and, to an
     actor's call, as ``ActorUnavailableError`` ("Connection refused"), which is a death of the actor
     by its type; a killed raylet made the replacement actors die while setting up ("owner has
     died"), read as the out-of-memory killer. Asked after every Ray death and every
-    :data:`_LIVENESS_S` of waiting, it tells the cluster's loss from a video's."""
+    :data:`_LIVENESS_S` of waiting, it tells the cluster's loss from a video's: a port that refuses
+    connections is lost at once, one that does not answer after :data:`_SILENT_LOST_S` of probes."""
 
     gcs: tuple[str, int] | None
     raylet: tuple[str, int] | None
+    silent_since: float | None = None  # monotonic time of the first probe without an answer, since the last answer
 
     @classmethod
     def of_connected(cls) -> _Liveness:
@@ -989,25 +1002,48 @@ class _Liveness:
             _RAYLETS[gcs, node_id] = raylet
         return cls(_host_port(gcs), _RAYLETS[gcs, node_id])
 
-    def gone(self) -> str | None:
-        """What no longer answers ("its head (GCS at X) does not answer: Connection refused"); None
-        when both answer as gRPC servers do."""
+    def _probe(self) -> tuple[str, bool] | None:
+        """What does not answer ("its head (GCS at X) does not answer: Connection refused") and whether
+        its port refused the connection; None when both answer as gRPC servers do."""
         for where, name in ((self.gcs, "its head (GCS"), (self.raylet, "this machine's Ray node (raylet")):
             if where is None:
                 continue
             host, port = where
+            refused = False
             try:
-                with socket.create_connection((host, port), timeout=_PROBE_TIMEOUT_S) as conn:
-                    answer = _grpc_answer(conn)
+                with socket.create_connection((host, port), timeout=_LIVENESS_PROBE_S) as conn:
+                    answer = _grpc_answer(conn, _LIVENESS_PROBE_S)
+            except ConnectionRefusedError as exc:
+                answer, refused = exc.strerror or str(exc), True
             except OSError as exc:
                 answer = exc.strerror or str(exc) or type(exc).__name__
             if answer is not None:
-                return f"{name} at {host}:{port}) does not answer: {answer}"
+                return f"{name} at {host}:{port}) does not answer: {answer}", refused
         return None
+
+    def gone(self) -> str | None:
+        """What is lost: a port that refuses the connection, or a server without an answer for
+        :data:`_SILENT_LOST_S` of probes (said with how long); None while the cluster answers, or has
+        not answered for less than that."""
+        probe = self._probe()
+        if probe is None:
+            self.silent_since = None
+            return None
+        reason, refused = probe
+        if refused:
+            return reason
+        now = time.monotonic()
+        if self.silent_since is None:
+            self.silent_since = now
+        silent = now - self.silent_since
+        if silent < _SILENT_LOST_S:
+            log.debug("the Ray cluster did not answer a probe (%s), for %.0f s so far", reason, silent)
+            return None
+        return f"{reason}, for {silent:.0f} s"
 
     def check(self, exc: BaseException | None = None) -> None:
         """Raise :class:`_ClusterLostError` (caused by a :class:`_ClusterGoneError` saying what is gone,
-        and Ray's error ``exc`` that led here) when :meth:`gone` finds the cluster gone."""
+        and Ray's error ``exc`` that led here) when :meth:`gone` finds the cluster lost."""
         gone = self.gone()
         if gone is None:
             return

@@ -7,9 +7,10 @@ worker holds. That makes three promises possible:
 - **A worker that dies mid-job costs that job only.** Killed by the out-of-memory killer or a
   crash in native code, a new worker takes its place and the job is run once more (as the Ray
   backend runs a task again whose worker died: a kill for memory that other jobs caused, or from
-  outside, is not the job's failure); when it dies on the job again, the job is reported as
-  ``(index, None, reason)`` ("worker process died (signal 9, SIGKILL) while processing this
-  video, again when retried") and the remaining jobs go on.
+  outside, is not the job's failure), after the other jobs; when it dies on the job again, the job is
+  reported as ``(index, None, reason)`` ("worker process died (signal 9, SIGKILL) while processing
+  this video, again when retried") and the remaining jobs go on. (A job that hangs is skipped by
+  killing its worker twice: there is no time limit per job.)
 - **No worker outlives the main process.** Workers ask the kernel to kill them when their
   parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, Linux only; elsewhere an idle worker
   still exits when its pipe to the main process closes), ignore SIGINT (a Ctrl-C reaches the
@@ -311,9 +312,15 @@ def run_in_workers(
             raise CameraBenchError(f"{what}: a worker process died ({how}) while setting up the method")
         done = None
         if w.job is not None and w.job not in retried:
-            log.warning("%s: worker process %s died (%s) on job %d; running it again", what, w.process.pid, how, w.job)
+            log.warning(
+                "%s: worker process %s died (%s) on job %d; running it again after the others",
+                what,
+                w.process.pid,
+                how,
+                w.job,
+            )
             retried.add(w.job)
-            pending.appendleft(w.job)
+            pending.append(w.job)  # last: a job that hangs and was killed for it holds up no other (R72)
         elif w.job is not None:
             log.warning("%s: worker process %s died (%s) on job %d, again", what, w.process.pid, how, w.job)
             hint = " - e.g. killed for lack of memory" if w.process.exitcode == -signal.SIGKILL else ""

@@ -127,7 +127,9 @@ def test_a_formula_without_a_saved_value_and_merged_cells_are_said_so(tmp_path: 
     rows = [list(COLUMNS), *_rows()]
     rows[2][5] = '="B"'  # openpyxl saves formulas without computing them
     path = _book(tmp_path / "f.xlsx", rows)
-    with pytest.raises(FileFormatError, match=r'f\.xlsx:3: cell F3 holds a formula \(="B"\) with no saved value'):
+    with pytest.raises(
+        FileFormatError, match=r'f\.xlsx:3: cell F3 holds a formula \(="B"\) whose saved value is empty'
+    ):
         read_mcq_table(path)
     merged = _book(tmp_path / "m.xlsx", [list(COLUMNS), *_rows()], lambda wb, ws: ws.merge_cells("G2:G4"))
     with pytest.raises(FileFormatError, match=r"m\.xlsx:2: cells G2:G4 are merged \(the value is in the first cell"):
@@ -150,3 +152,13 @@ def test_files_that_are_no_workbook_are_said_to_be_what_they_are(tmp_path: Path)
     blank_first = _book(tmp_path / "b.xlsx", [[], list(COLUMNS), *_rows()])
     with pytest.raises(FileFormatError, match=r"b\.xlsx:1: row 1 is empty: the header \(index, type, path"):
         read_mcq_table(blank_first)
+
+
+def test_columns_the_table_does_not_use_are_read_whatever_they_hold(tmp_path: Path) -> None:
+    """R72: a date, a logical value or a formula saved with an empty value in a column of one's own
+    (``annotated_on``, ``verified``, ``note``) refused a table the TSV reader and the earlier reader
+    took."""
+    rows = [[*COLUMNS, "annotated_on", "verified", "note"]]
+    rows += [[*r, datetime.datetime(2025, 3, 1), True, '=IF(F2="X","check","")'] for r in _rows()]
+    path = _book(tmp_path / "t.xlsx", rows)
+    assert [(r.index, r.answer) for r in read_mcq_table(path)] == [("1", "B"), ("2", "B"), ("3", "B")]

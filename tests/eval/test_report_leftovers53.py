@@ -29,3 +29,15 @@ def test_a_killed_reports_temporary_files_are_removed_by_the_next_report(
     assert (out / "report.md").is_file() and (out / "pr_curves.png").is_file()
     [warning] = [r.getMessage() for r in caplog.records if "removed" in r.getMessage()]
     assert all(name in warning for name in left)
+
+
+def test_a_killed_gallerys_temporary_files_are_removed_too(tmp_path: Path, dummy_run: Path, six_videos: Path) -> None:
+    """R72: a report killed while drawing the gallery left ``gallery/<method>/.<clip>.png.<hex>.tmp``,
+    which kept its folder from being removed when the gallery was left out."""
+    out = tmp_path / "report"
+    write_report(six_videos, dummy_run, out, n_bootstrap=0, gallery=0)
+    (out / "gallery" / "dummy").mkdir(parents=True)
+    left = out / "gallery" / "dummy" / ".clip_a.png.0123abcd.tmp"
+    left.write_bytes(b"")
+    write_report(six_videos, dummy_run, out, n_bootstrap=0, gallery=0)
+    assert not left.exists() and not (out / "gallery").exists()

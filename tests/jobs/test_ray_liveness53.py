@@ -43,10 +43,11 @@ class _Server:
     """A server on 127.0.0.1 that answers each connection as a gRPC server does (``grpc``) or closes it
     at once; :meth:`close` takes it down (a head killed: its port refuses connections)."""
 
-    def __init__(self, grpc: bool = True) -> None:
+    def __init__(self, grpc: bool = True, silent: bool = False) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.address: tuple[str, int] = self.listener.getsockname()[:2]
-        self.grpc, self.stop = grpc, threading.Event()
+        self.grpc, self.silent, self.stop = grpc, silent, threading.Event()
+        self.held: list[socket.socket] = []
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -56,6 +57,9 @@ class _Server:
             try:
                 conn, _ = self.listener.accept()
             except TimeoutError:
+                continue
+            if self.silent:  # a stalled process: the connection is taken, nothing is said
+                self.held.append(conn)
                 continue
             with conn:
                 if self.grpc:
@@ -67,12 +71,15 @@ class _Server:
             self.stop.set()
             self.thread.join()
             self.listener.close()
+            for conn in self.held:
+                conn.close()
 
 
 @pytest.fixture()
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    """The address of a :class:`_Server` answering as gRPC (``"grpc"``) or closing (``"closes"``)."""
-    up = _Server(grpc=request.param == "grpc")
+    """The address of a :class:`_Server` answering as gRPC (``"grpc"``), closing (``"closes"``) or
+    saying nothing (``"silent"``)."""
+    up = _Server(grpc=request.param == "grpc", silent=request.param == "silent")
     yield up.address
     up.close()
 
@@ -110,10 +117,24 @@ def test_a_node_whose_raylet_is_gone_is_gone_while_its_head_answers(server: tupl
     assert gone == f"this machine's Ray node (raylet at 127.0.0.1:{port}) does not answer: Connection refused"
 
 
-@pytest.mark.parametrize("server", ["closes"], indirect=True)
-def test_something_that_is_no_grpc_server_is_not_the_head(server: tuple[str, int]) -> None:
-    gone = _Liveness(server, None).gone()
+@pytest.mark.parametrize("server", ["closes", "silent"], indirect=True)
+def test_a_server_that_does_not_answer_is_lost_only_after_a_while(
+    server: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R72: a real head's GCS frozen for 25 s (SIGSTOP) accepts connections and does not answer; the
+    first probe (10 s) stopped a run Ray itself finishes. Now such a head is lost only after
+    _SILENT_LOST_S of probes without an answer; one answer starts the count again."""
+    monkeypatch.setattr(ray_backend, "_LIVENESS_PROBE_S", 0.2)
+    liveness = _Liveness(server, None)
+    assert liveness.gone() is None and liveness.silent_since is not None
+    liveness.silent_since -= ray_backend._SILENT_LOST_S + 1  # as if the probes had gone unanswered since
+    gone = liveness.gone()
     assert gone is not None and gone.startswith(f"its head (GCS at {server[0]}:{server[1]}) does not answer: ")
+    assert gone.endswith(f", for {ray_backend._SILENT_LOST_S + 1:.0f} s")
+    up = _Server()
+    liveness.gcs = up.address  # it answers again
+    assert liveness.gone() is None and liveness.silent_since is None
+    up.close()
 
 
 def _run(jobs: list[tuple[Any, ...]], actors: bool) -> tuple[list[tuple[int, Any, str | None]], str]:

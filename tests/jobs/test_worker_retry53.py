@@ -63,7 +63,9 @@ def test_a_job_whose_worker_dies_twice_is_that_jobs_failure(
     jobs_module: ModuleType, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     jobs = [("always", 0, str(tmp_path / "m0")), ("ok", 1, str(tmp_path / "m1"))]
-    done = {d.index: (d.result, d.died) for d in run_in_workers(jobs, 1, jobs_module.noop, (), jobs_module.job, "w")}
+    dones = list(run_in_workers(jobs, 1, jobs_module.noop, (), jobs_module.job, "w"))
+    assert [d.index for d in dones] == [1, 0]  # the retry after the other jobs: a job killed for hanging holds none
+    done = {d.index: (d.result, d.died) for d in dones}
     assert done[1] == (1, None)
     assert done[0][0] is None
     assert done[0][1] == (
@@ -71,7 +73,8 @@ def test_a_job_whose_worker_dies_twice_is_that_jobs_failure(
         " again when retried"
     )
     deaths = [r.getMessage() for r in caplog.records if "died" in r.getMessage()]
-    assert len(deaths) == 2 and deaths[0].endswith("on job 0; running it again") and deaths[1].endswith("again")
+    assert len(deaths) == 2 and deaths[1].endswith("again")
+    assert deaths[0].endswith("on job 0; running it again after the others")
 
 
 def test_a_video_whose_worker_was_killed_once_is_scored_as_in_a_run_without_the_kill(tmp_path: Path) -> None:
