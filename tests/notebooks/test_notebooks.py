@@ -104,6 +104,14 @@ def test_notebook_executes_and_is_clean(path: Path, tmp_path: Path, monkeypatch:
         out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
     ]
     assert not errors
+    # every cell that draws shows its figure (red team R74: matplotlib.use('Agg') in the first cell hid them all)
+    drawing = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and "plt.subplots(" in cell.source]
+    shown = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and any("image/png" in out.get("data", {}) for out in cell.outputs)
+    ]
+    assert drawing and shown == drawing, f"{path.name}: cells {drawing} draw, cells {shown} show a figure"
     summary = _summary(nb, tmp_path / "work", path.name)
     assert all(not isinstance(v, float) or math.isfinite(v) for v in summary.values()), summary
     CHECKS[path.name](summary)
