@@ -268,14 +268,15 @@ def _check_reachable(address: str) -> None:
 _HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
-def _grpc_answer(conn: socket.socket, timeout: float = _PROBE_TIMEOUT_S) -> str | None:
+def _grpc_answer(conn: socket.socket, timeout: float | None = None) -> str | None:
     """None when the server on ``conn`` answers as a gRPC server (HTTP/2) does within ``timeout``
-    seconds, else what it did.
+    seconds (None: :data:`_PROBE_TIMEOUT_S`), else what it did.
 
     Not checked (None) with ``RAY_USE_TLS`` set: a head using TLS answers a plain opening otherwise.
     """
     if os.environ.get("RAY_USE_TLS", "0").strip().lower() not in ("", "0", "false"):
         return None
+    timeout = _PROBE_TIMEOUT_S if timeout is None else timeout
     conn.settimeout(timeout)
     try:
         conn.sendall(_HTTP2_PREFACE)

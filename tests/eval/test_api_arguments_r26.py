@@ -204,10 +204,13 @@ def _ranks_function() -> Any:
     return fn, ast.Module(body=[fn], type_ignores=[])
 
 
-def _run_ranks(resolved: dict[str, Any], videos: list[str]) -> tuple[dict[str, Any], Any]:
+def _run_ranks(
+    resolved: dict[str, Any], videos: list[str], failed: dict[str, set[str]] | None = None
+) -> tuple[dict[str, Any], Any]:
     _, module = _ranks_function()
     ev = SimpleNamespace(resolved=resolved, dataset=SimpleNamespace(videos=lambda: videos))
-    ns: dict[str, Any] = {"ev": ev, "rankdata": rankdata}
+    # the videos each method failed on (the notebook reads them from the runs' records)
+    ns: dict[str, Any] = {"ev": ev, "rankdata": rankdata, "failed": failed or {m: set() for m in resolved}}
     exec(compile(module, "sfm_vs_vlm.ipynb:ranks", "exec"), ns)
     return ns, ev
 
@@ -227,6 +230,15 @@ def test_the_notebooks_ranks_give_tied_scores_one_rank_whatever_the_file_order()
     assert first == second  # file order changes no rank (ordinal ranks gave a, b, d 0, 0.25, 0.5)
     # by hand: the three 0.0 share ranks 1-3 (average 2), then 0.2 is 4th and 0.7 5th; (rank - 1) / 4
     assert first == {"a": 0.25, "b": 0.25, "d": 0.25, "e": 0.75, "c": 1.0}
+
+
+def test_the_notebooks_ranks_leave_out_a_clip_the_method_failed_on() -> None:
+    """R74: a failed clip (evaluate ranks it lowest) took part in the ranks as if scored."""
+    res = SimpleNamespace(
+        scores=np.array([0.0, 0.3, 0.7, 0.1]), labels=np.array([0, 1, 1, 0]), videos=["a", "b", "c", "d"]
+    )
+    ns, _ = _run_ranks({"fast": {"Pan_Left": res}}, ["a", "b", "c", "d"], failed={"fast": {"a"}})
+    assert {v: r[0] for (v, _), r in ns["ranks"]("fast").items()} == {"d": 0.0, "b": 0.5, "c": 1.0}
 
 
 def test_the_notebooks_confusion_counts_a_tie_as_no_pick() -> None:
