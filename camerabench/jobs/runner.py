@@ -17,7 +17,8 @@ Guards: a run holds :class:`~camerabench.locks.FolderLock` on its method folder 
 ``predict`` or ``caption`` of the same method into the same run folder is refused, naming the
 holder's pid; the lock dies with its process); ``--resume`` with settings other than the earlier
 run's (``workers`` aside) is refused, listing the differences, and so is ``--resume`` over files of
-another method or of another dataset that still exists; a run folder inside the dataset's videos
+another method or of another dataset that still exists (a copy of the run's dataset at another path, the
+same by content, is resumed with a warning: :func:`_differences_from_copy`); a run folder inside the dataset's videos
 folder is refused, and so are an ``--out`` that is itself a method folder (``RUN/<method>`` for
 ``RUN``) and one whose method folder would be the dataset folder itself; run.json is kept up to date
 during the run and counts every video of the run, earlier parts included; SIGTERM unwinds like
@@ -55,7 +56,7 @@ from camerabench import __version__
 from camerabench.baselines.base import CAPTION_MODES, Predictor, VideoResult
 from camerabench.baselines.options import MethodOptions
 from camerabench.baselines.registry import get_predictor, predictor_class
-from camerabench.dataset import Dataset, Question
+from camerabench.dataset import LABEL_ENTRIES, Dataset, Question
 from camerabench.errors import CameraBenchError, FileFormatError
 from camerabench.eval.results import ROW_UNANSWERABLE_KEY, UNANSWERABLE_KEY
 from camerabench.fileio import APPENDED_ATTR, WriteError, append_jsonl, own_file, write_error
@@ -1761,6 +1762,139 @@ def _rows_done_without_records(
     return done
 
 
+def _label_digests(ds: Dataset) -> dict[str, str]:
+    """SHA-256 of each file the labels of ``ds`` are read from, by its path relative to the dataset
+    folder (POSIX): every file under the entries of ``labels/`` :class:`Dataset` reads
+    (:data:`~camerabench.dataset.LABEL_ENTRIES`: the binary and VQA folders, ``caption_data.json``,
+    the ShotBench tables) and ``manifest.json``. Hidden files and folders (``.DS_Store``, which a
+    copy by Finder adds) are left out; folders linked to are followed (once each); what is not a
+    regular file (a broken link, a named pipe) is not opened, and compared as such.
+
+    Raises:
+        FileFormatError: a folder cannot be listed or a file read (naming it).
+    """
+
+    def unlisted(exc: OSError) -> None:
+        raise FileFormatError(exc.filename or ds.labels_dir, f"cannot list the folder: {exc.strerror or exc}")
+
+    files: list[Path] = []
+    for entry in LABEL_ENTRIES:
+        path = ds.labels_dir / entry.rstrip("/")
+        if path.is_dir():
+            seen: set[str] = set()
+            for folder, subfolders, names in os.walk(path, onerror=unlisted, followlinks=True):
+                real = os.path.realpath(folder)
+                subfolders[:] = [] if real in seen else sorted(d for d in subfolders if not d.startswith("."))
+                if real not in seen:
+                    files.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
+                seen.add(real)
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+    if ds.manifest_path.exists() or ds.manifest_path.is_symlink():
+        files.append(ds.manifest_path)
+    digests: dict[str, str] = {}
+    for file in files:
+        if not file.is_file():  # a named pipe would block open(); a broken link: compared as what it is
+            digests[file.relative_to(ds.root).as_posix()] = "not a file"
+            continue
+        try:
+            with open(file, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError as exc:
+            raise FileFormatError(file, f"cannot read the label file: {exc.strerror or exc}") from exc
+        digests[file.relative_to(ds.root).as_posix()] = digest
+    return digests
+
+
+def _some(names: Sequence[str], limit: int = 3) -> str:
+    """``a, b, c and 2 more`` (``names`` sorted by the caller)."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _differences_from_copy(
+    kind: JobKind,
+    ds: Dataset,
+    earlier: RunInfo,
+    prints: Mapping[str, str | None],
+    rows: Mapping[str, MCQRow],
+    asked: Callable[[MCQRow], str | None],
+) -> tuple[list[str], int]:
+    """What makes ``ds`` another dataset than the one the earlier run was made on (``earlier.data``,
+    a path that still exists), and how many of the earlier run's videos (rows) were compared.
+
+    ``ds`` is a copy of it by content, and the run may be resumed on it, when (red team R69:
+    ``cp -r data data2`` then ``--data data2 --resume`` was refused as another dataset):
+
+    - the label files are the same, byte for byte (:func:`_label_digests` of both folders: what
+      the videos are asked, the ShotBench rows; a few small files, read once each), and
+    - every video the earlier run booked (its timing in run.json) has at ``ds`` the fingerprint
+      the earlier run recorded of it (:func:`~camerabench.runfolder.video_fingerprint`, run.json's
+      ``video_sha256``; ``prints``, the fingerprints of ``ds`` the resume computes anyway, so no
+      video is read twice); for ``answer``, every booked row with records has the digest of what
+      it was asked (its media files, :data:`~camerabench.runfolder.ASKED_SHA256_KEY`) it had
+      (``asked``, memoised by the caller and used again by the resume's own check). A booked row
+      the method found outside what it answers left no record to keep: it is run again if its
+      digest changed, as in its own folder (:func:`_rows_done_without_records`).
+
+    The fingerprints are compared with those recorded when the videos ran, not with the files at
+    the earlier path now: the records rest on the former. Videos of ``ds`` the earlier run did not
+    book are run as they are (as a video added to the dataset in place would be).
+
+    Returns:
+        One item per kind of difference, naming the files, videos or rows (three at most, then
+        how many more); empty for a copy by content.
+    """
+    there = Path(str(earlier.data))
+    if not there.is_dir():
+        return [f"{there} is not a dataset folder"], 0
+    try:
+        before = _label_digests(Dataset(there))
+    except FileFormatError as exc:
+        return [f"the labels of {there} cannot be compared: {exc}"], 0
+    now = _label_digests(ds)
+    differences = []
+    changed = sorted(f for f in before.keys() & now.keys() if before[f] != now[f])
+    if changed:
+        differences.append(f"label file(s) {_some(changed)} differ")
+    for only, where in ((sorted(before.keys() - now.keys()), there), (sorted(now.keys() - before.keys()), ds.root)):
+        if only:
+            differences.append(f"label file(s) {_some(only)} only in {where}")
+    booked = sorted(earlier.seconds_per_video)
+    compared = 0
+    if kind != "answer":
+        edited: list[str] = []
+        missing: list[str] = []
+        unprinted: list[str] = []
+        for video in booked:
+            was, is_ = earlier.video_sha256.get(video), prints.get(video)
+            compared += 1
+            if was == is_:
+                continue
+            (missing if is_ is None else unprinted if was is None else edited).append(video)
+        if edited:
+            differences.append(f"the file of booked video(s) {_some(edited)} differs")
+        if missing:
+            differences.append(f"booked video(s) {_some(missing)} missing or unreadable in {ds.root}")
+        if unprinted:
+            differences.append(
+                f"the earlier run kept no fingerprint of booked video(s) {_some(unprinted)} (an older camerabench): "
+                "their files cannot be compared"
+            )
+    else:
+        media: list[str] = []
+        for key in booked:
+            row, details = rows.get(key), earlier.video_info.get(key, {})
+            if row is None or NO_RECORDS_KEY in details:  # a row no longer in the tables; one without records
+                continue
+            compared += 1
+            if details.get(ASKED_SHA256_KEY) != asked(row):
+                media.append(f"{key} ({', '.join(row.paths)})")
+        if media:
+            differences.append(f"the media of booked row(s) {_some(media)} differ")
+    return differences, compared
+
+
 def _run_locked(
     kind: JobKind,
     ds: Dataset,
@@ -1795,6 +1929,16 @@ def _run_locked(
     def asked_digest(row: MCQRow) -> str | None:
         return asked_row_sha256(row, row.media(ds.root))
 
+    asked_on_resume: dict[str, str | None] = {}
+
+    def asked_once(row: MCQRow) -> str | None:
+        """:func:`asked_digest` of a row as the resume finds it, computed once for the checks of
+        a moved or copied dataset and of rows edited since (each reads the row's media)."""
+        key = _row_key(row.table, row.index)
+        if key not in asked_on_resume:
+            asked_on_resume[key] = asked_digest(row)
+        return asked_on_resume[key]
+
     done: set[str] = set()
     info: RunInfo
     if resume and out_path.exists():
@@ -1813,13 +1957,29 @@ def _run_locked(
             data = str(ds.root.resolve())
             if earlier.data is not None and earlier.data != data:
                 if Path(earlier.data).exists():
-                    raise CameraBenchError(
-                        f"{info_path}: cannot --resume a run of another dataset ({earlier.data}, not {data}); "
-                        "use that --data, or another --out for a new run"
+                    differences, compared = _differences_from_copy(kind, ds, earlier, prints, by_key, asked_once)
+                    if differences:
+                        raise CameraBenchError(
+                            f"{info_path}: cannot --resume a run of another dataset ({earlier.data}, not {data}): "
+                            f"{'; '.join(differences)}; use that --data, or another --out for a new run"
+                        )
+                    log.warning(
+                        "%s: %s is a copy of %s by content (the same label files, and the same files of the %d "
+                        "%s the earlier run booked); resuming on %s",
+                        info_path,
+                        data,
+                        earlier.data,
+                        compared,
+                        "row(s) with records" if kind == "answer" else "video(s)",
+                        data,
                     )
-                log.warning(
-                    "%s: the earlier run was on %s, which is gone; taking %s as it moved", info_path, earlier.data, data
-                )
+                else:
+                    log.warning(
+                        "%s: the earlier run was on %s, which is gone; taking %s as it moved",
+                        info_path,
+                        earlier.data,
+                        data,
+                    )
             _check_same_model(info_path, folder.path.parent, earlier.settings, settings)
             # a method that checks its inputs per record (fusion: the input records each fused video rests
             # on) lets an input gain videos; else (or for an older run.json) the whole inputs must be the same
@@ -1898,7 +2058,7 @@ def _run_locked(
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)
         else:
-            edited = _rows_changed_since_answered(out_path, info, done, by_key, asked_digest)
+            edited = _rows_changed_since_answered(out_path, info, done, by_key, asked_once)
             edited |= lost
             if retry or edited:
                 done -= _rerun_changed(kind, out_path, info, earlier_records, {}, {}, set(), retry, edited)

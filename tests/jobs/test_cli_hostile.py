@@ -69,9 +69,14 @@ def test_report_into_a_file_is_one_line_before_the_evaluation(
 
 
 def test_resume_into_a_run_of_another_dataset_is_refused(data: Path, run: Path, tmp_path: Path) -> None:
+    # another dataset: the same videos with other labels (a byte-identical copy resumes: test_resume_copy54)
     other = Path(shutil.copytree(data, tmp_path / "other data"))
+    from camerabench.labelfiles import read_binary_file, write_binary_file
+
+    label = sorted((other / "labels" / "binary_classification").glob("*.jsonl"))[0]
+    write_binary_file(label, read_binary_file(label)[1:])  # a video no longer labelled there
     before = MethodFolder.of(run, "dummy").scores.read_bytes()
-    with pytest.raises(CameraBenchError, match="cannot --resume a run of another dataset"):
+    with pytest.raises(CameraBenchError, match=rf"cannot --resume a run of another dataset .*{label.name}"):
         run_predict(other, "dummy", run, resume=True)
     assert MethodFolder.of(run, "dummy").scores.read_bytes() == before
 
