@@ -46,8 +46,10 @@ import shutil
 import string
 import subprocess
 import sys
+import threading
 import unicodedata
 import warnings
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -73,6 +75,7 @@ from camerabench.taxonomy.caption_facts import caption_facts
 __all__ = [
     "MAX_CAPTION_TOKENS",
     "UNAVAILABLE",
+    "MeteorSession",
     "MiniLMReferences",
     "caption_facts",
     "caption_section",
@@ -204,12 +207,16 @@ def _stdout_to_log() -> Any:
             log.debug("pycocoevalcap: %s", line)
 
 
-def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[str, str]) -> CocoMetrics:
+def coco_metrics(
+    references: Mapping[str, Sequence[str]], candidates: Mapping[str, str], meteor: MeteorSession | None = None
+) -> CocoMetrics:
     """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
 
     Args:
         references: id -> reference captions.
         candidates: id -> the candidate caption (same ids).
+        meteor: the METEOR process shared by the calls of one evaluation (its Java start costs
+            ~13 s); without it, one is started for this call and stopped before it returns.
 
     Returns:
         The scores; ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
@@ -282,8 +289,11 @@ def coco_metrics(references: Mapping[str, Sequence[str]], candidates: Mapping[st
             cider = math.nan
         else:
             cider = float(Cider().compute_score(gts, res)[0])
-        if have_java:
-            meteor_score = _meteor(gts, res)
+        if have_java and meteor is not None:
+            meteor_score = meteor.score(gts, res)
+        elif have_java:
+            with MeteorSession() as own:
+                meteor_score = own.score(gts, res)
     return CocoMetrics(
         bleu1=float(bleu[0]),
         bleu2=float(bleu[1]),
@@ -310,40 +320,118 @@ def _cider_weighted(gts: Mapping[str, Sequence[str]]) -> bool:
     return any(held) and set().union(*held) != set.intersection(*held)
 
 
-def _meteor(gts: Mapping[str, list[str]], res: Mapping[str, list[str]]) -> float | str:
-    """pycocoevalcap's METEOR, or ``"unavailable"`` (with a warning) when its Java process dies.
+class MeteorSession:
+    """One pycocoevalcap METEOR Java process, started on the first :meth:`score` and shared by the
+    :func:`coco_metrics` calls given this session (the methods of one evaluation).
 
-    METEOR's aligner can run out of its 2 GB Java heap on a very long, repetitive caption; the
-    process then exits, and pycocoevalcap's wrapper fails while holding its lock, so that its
-    ``__del__`` would wait for that lock for ever. Here the lock is released and the process
-    reaped before the wrapper is dropped.
+    pycocoevalcap's ``Meteor()`` starts ``java -jar meteor-1.5.jar``, which loads its paraphrase
+    tables before it scores: a fresh process took 13.3 s to score 50 captions here, the same process
+    0.3 s for each next 50 (red team R73 measured 14 s per method on CameraBench). A reused process
+    gives a fresh one's numbers (its ``-stdio`` mode scores each ``EVAL`` line from that line's
+    statistics): 3 methods of 200 captions scored one process each and all in one matched bit for
+    bit, and tests/eval/test_caption_speed54.py checks it through ``evaluate``.
+
+    A process whose score fails is stopped and dropped (its Java died: METEOR is ``"unavailable"``
+    for that call, with a warning, as before; or another failure, raised), and so is one found
+    exited before a score; the next :meth:`score` starts a new one. :meth:`close` stops the process
+    and waits for it; so does dropping the session (a :class:`weakref.finalize`, which also runs at
+    interpreter exit). One score at a time (a lock).
     """
-    from pycocoevalcap.meteor.meteor import Meteor
 
-    meteor = Meteor()
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._meteor: Any = None
+        self._stop: weakref.finalize | None = None
+
+    def __enter__(self) -> MeteorSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        """Whether the session holds a METEOR process (started, not yet stopped)."""
+        return self._meteor is not None
+
+    def close(self) -> None:
+        """Stop the METEOR process, if one is running, and wait for it to exit."""
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        stop, self._stop, self._meteor = self._stop, None, None
+        if stop is not None:
+            stop()
+
+    def _started(self) -> Any:
+        proc = getattr(self._meteor, "meteor_p", None)
+        if isinstance(proc, subprocess.Popen) and proc.poll() is not None:
+            log.warning(
+                "METEOR's Java process exited (status %s) between two scores: it is started anew", proc.returncode
+            )
+            self._drop()
+        if self._meteor is None:
+            from pycocoevalcap.meteor.meteor import Meteor
+
+            meteor = Meteor()
+            self._meteor = meteor
+            self._stop = weakref.finalize(self, _stop_meteor, meteor)
+        return self._meteor
+
+    def score(self, gts: Mapping[str, list[str]], res: Mapping[str, list[str]]) -> float | str:
+        """pycocoevalcap's METEOR of ``res`` against ``gts`` (tokenised, as its ``compute_score``
+        takes them), or ``"unavailable"`` (with a warning) when its Java process dies.
+
+        METEOR's aligner can run out of its 2 GB Java heap on a very long, repetitive caption; the
+        process then exits, and pycocoevalcap's wrapper fails while holding its lock, so that its
+        ``__del__`` would wait for that lock for ever. Here the lock is released and the process
+        reaped before the wrapper is dropped.
+        """
+        with self._lock:
+            meteor = self._started()
+            proc = meteor.meteor_p
+            scored = False
+            try:
+                value = float(meteor.compute_score(gts, res)[0])
+                scored = True
+                return value
+            except (OSError, ValueError) as exc:  # a broken pipe, or an empty line read as a score
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    raise exc from None  # the process is alive: another failure, not handled here
+                err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
+                why = next((line for line in err if "Error" in line or "Exception" in line), err[-1] if err else "")
+                log.warning(
+                    "METEOR is unavailable: its Java process exited with status %s (%s); the other metrics are "
+                    "computed",
+                    proc.returncode,
+                    why or "no message",
+                )
+                return UNAVAILABLE
+            finally:
+                if meteor.lock.locked():  # left held by a failed compute_score
+                    meteor.lock.release()
+                if not scored:  # its Java exited, or it failed part way through its exchange: not reused
+                    self._drop()
+
+
+def _stop_meteor(meteor: Any) -> None:
+    """Stop pycocoevalcap's METEOR process as its ``__del__`` does (end of input, kill, wait) and
+    close the pipes that ``__del__`` leaves open; ``__del__`` then finds nothing left to do."""
     proc = meteor.meteor_p
-    try:
-        return float(meteor.compute_score(gts, res)[0])
-    except (OSError, ValueError) as exc:  # a broken pipe, or an empty line read as a score
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            raise exc from None  # the process is alive: another failure, not handled here
-        err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
-        why = next((line for line in err if "Error" in line or "Exception" in line), err[-1] if err else "")
-        log.warning(
-            "METEOR is unavailable: its Java process exited with status %s (%s); the other metrics are computed",
-            proc.returncode,
-            why or "no message",
-        )
-        return UNAVAILABLE
-    finally:
-        if meteor.lock.locked():
-            meteor.lock.release()
-        del meteor  # its __del__ stops the Java subprocess
-        for pipe in (proc.stdout, proc.stderr):  # which that __del__ leaves open
-            if pipe is not None:
-                pipe.close()
+    if isinstance(proc, subprocess.Popen):
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:  # input it did not read before exiting (Popen.communicate allows it too)
+                log.debug("METEOR's Java process exited before reading all of its input")
+        proc.kill()
+        proc.wait()
+    for pipe in (getattr(proc, "stdout", None), getattr(proc, "stderr", None)):
+        if pipe is not None:
+            pipe.close()
 
 
 # --------------------------------------------------------------------------- MiniLM
@@ -419,15 +507,28 @@ padding removed), both float64."""
 
 class MiniLMReferences:
     """The MiniLM embeddings of reference captions, encoded once and shared by the methods of one
-    evaluation (the references are the same for each; encoding them took most of a method's caption time).
+    evaluation (the references are the same for each; encoding them took most of a method's caption time),
+    and the METEOR process they share (:attr:`meteor`, started by the first method scored with Java).
 
     An entry is keyed by the model object and the exact reference texts it encoded: another model, or
     another set of references (another dataset), is encoded anew. Make one per evaluation and drop it
-    with it; it holds one entry per such (model, references) pair.
+    with it; it holds one entry per such (model, references) pair. Dropping it stops the METEOR
+    process (as :meth:`close` does, or leaving a ``with`` block).
     """
 
     def __init__(self) -> None:
         self._entries: list[tuple[Any, tuple[str, ...], dict[str, _Embedded]]] = []
+        self.meteor = MeteorSession()
+
+    def __enter__(self) -> MiniLMReferences:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the shared METEOR process (the embeddings are kept)."""
+        self.meteor.close()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -999,7 +1100,8 @@ def caption_section(
 
     The MiniLM similarities encode every reference caption of ``items`` together (whichever videos
     the method is scored on), through ``minilm_cache`` when given: one evaluation passes the same
-    cache for each of its methods, so that the references are encoded once.
+    cache for each of its methods, so that the references are encoded once and METEOR's Java
+    process (:attr:`MiniLMReferences.meteor`) is started once.
 
     Returns:
         ``(section, per_video_rows)``; a row per evaluated video with its caption, status,
@@ -1077,7 +1179,7 @@ def caption_section(
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
-    section.coco = coco_metrics(refs, cands)
+    section.coco = coco_metrics(refs, cands, meteor=minilm_cache.meteor if minilm_cache is not None else None)
     ref_lists = [refs[v] for v in videos]
     cand_list = [cands[v] for v in videos]
     section.camerabench_compat = compat_metrics(ref_lists, cand_list)

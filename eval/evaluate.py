@@ -1030,159 +1030,165 @@ def evaluate(
     prints: dict[str, str | None] = {}
     asked: dict[tuple[str, str], str | None] = {}
     references = MiniLMReferences()  # the reference captions' embeddings, encoded once for every method
-    for name, run in runs.items():
-        log.info("evaluating %s", name)
-        writer = folder_writer(run.folder)
-        if writer is not None:
-            ev.in_progress[name] = (
-                f"a running predict or caption ({writer}) was writing {run.folder} when it was read: "
-                "its counts are partial (records still to come count as missing)"
+    try:
+        for name, run in runs.items():
+            log.info("evaluating %s", name)
+            writer = folder_writer(run.folder)
+            if writer is not None:
+                ev.in_progress[name] = (
+                    f"a running predict or caption ({writer}) was writing {run.folder} when it was read: "
+                    "its counts are partial (records still to come count as missing)"
+                )
+                log.warning("%s: %s", name, ev.in_progress[name])
+            if run.info is not None and run.info.method != name:
+                log.warning(
+                    "%s: its run.json is a run of method %r: a folder copied or renamed from another method's? "
+                    "(evaluated under the folder's name %r)",
+                    name,
+                    run.info.method,
+                    name,
+                )
+            other_data = _made_on_other_data(run.info, Path(data_path))
+            if other_data is not None:
+                log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, other_data, data_path)
+            changed = changed_videos_note(run, dataset, prints)
+            if changed is not None:
+                log.warning("%s: %s", name, changed)
+            out = MethodResult(
+                run_info=_run_info(name, run, dataset),
+                in_progress=ev.in_progress.get(name),
+                changed_videos=changed,
+                duplicate_records=run.duplicates or None,
+                duplicate_captions=run.caption_duplicates or None,
+                duplicate_answers=run.answer_duplicates or None,
+                kind=method_kind(run),
             )
-            log.warning("%s: %s", name, ev.in_progress[name])
-        if run.info is not None and run.info.method != name:
-            log.warning(
-                "%s: its run.json is a run of method %r: a folder copied or renamed from another method's? "
-                "(evaluated under the folder's name %r)",
-                name,
-                run.info.method,
-                name,
-            )
-        other_data = _made_on_other_data(run.info, Path(data_path))
-        if other_data is not None:
-            log.warning("%s: the run was made on %s, not on %s (the --data evaluated)", name, other_data, data_path)
-        changed = changed_videos_note(run, dataset, prints)
-        if changed is not None:
-            log.warning("%s: %s", name, changed)
-        out = MethodResult(
-            run_info=_run_info(name, run, dataset),
-            in_progress=ev.in_progress.get(name),
-            changed_videos=changed,
-            duplicate_records=run.duplicates or None,
-            duplicate_captions=run.caption_duplicates or None,
-            duplicate_answers=run.answer_duplicates or None,
-            kind=method_kind(run),
-        )
-        unmatched = unmatched_records_note(run, dataset)
-        if unmatched is not None:
-            log.warning("%s: %s", name, unmatched)
-        _warn_unknown_videos(name, run, dataset, scores=unmatched is None)
-        if unmatched is None:
-            _warn_unasked_questions(name, run, dataset)
-        if binary and run.scores is not None:
-            samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
-            noted = False
-            # the knob table counts failed and missing samples: those outside the method's coverage are neither
-            every_sample[name] = {p: within_coverage(smp) for p, smp in samples.items()}
-            out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
+            unmatched = unmatched_records_note(run, dataset)
             if unmatched is not None:
-                out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
-            elif not any(r.answered for r in ev.resolved[name].values()):
-                if not out.binary.unanswerable:
-                    log.warning("%s: no record for any binary question; every binary sample counts as missing", name)
-                elif out.binary.missing:
+                log.warning("%s: %s", name, unmatched)
+            _warn_unknown_videos(name, run, dataset, scores=unmatched is None)
+            if unmatched is None:
+                _warn_unasked_questions(name, run, dataset)
+            if binary and run.scores is not None:
+                samples = {p: binary_samples(recs, p.question, run) for p, recs in binary.items()}
+                noted = False
+                # the knob table counts failed and missing samples: those outside the method's coverage are neither
+                every_sample[name] = {p: within_coverage(smp) for p, smp in samples.items()}
+                out.binary, ev.resolved[name] = binary_section(samples, failed, n_bootstrap, seed, cache)
+                if unmatched is not None:
+                    out.binary.note = "; ".join(n for n in (unmatched, out.binary.note) if n)
+                elif not any(r.answered for r in ev.resolved[name].values()):
+                    if not out.binary.unanswerable:
+                        log.warning(
+                            "%s: no record for any binary question; every binary sample counts as missing", name
+                        )
+                    elif out.binary.missing:
+                        log.warning(
+                            "%s: no record for any binary question; %d binary samples count as missing (the others are "
+                            "unanswerable)",
+                            name,
+                            out.binary.missing,
+                        )
+                elif failed == "lowest" and out.binary.note:
+                    # every sample, or every sample of some primitives, failed: chance-level APs
+                    log.warning("%s: %s", name, out.binary.note)
+                    noted = True  # the note says the unanswerable samples too: not warned of twice
+                if out.binary.unanswerable and not noted:
+                    # outside the method's coverage on those videos (e.g. zoom without intrinsics): not scored
                     log.warning(
-                        "%s: no record for any binary question; %d binary samples count as missing (the others are "
-                        "unanswerable)",
+                        "%s: %d of %d labelled binary samples are questions the method found unanswerable on their "
+                        "video, as the run recorded (%s): left out of AP, neither failed nor missing",
+                        name,
+                        out.binary.unanswerable,
+                        sum(c.labelled for c in out.binary.counts.values()),
+                        "; ".join(out.binary.unanswerable_reasons or {}),
+                    )
+                if unmatched is None and out.binary.missing and any(r.answered for r in ev.resolved[name].values()):
+                    # e.g. videos labelled after the run, or a run that did not cover them: said, not only counted
+                    log.warning(
+                        "%s: %d of %d labelled binary samples have no score record (labels added after the run, or "
+                        "an unfinished run?): they count as missing (%s)%s",
                         name,
                         out.binary.missing,
+                        sum(c.labelled for c in out.binary.counts.values()),
+                        "ranked below every score" if failed == "lowest" else "left out",
+                        _missing_on_done_videos(run, samples.values()),
                     )
-            elif failed == "lowest" and out.binary.note:
-                # every sample, or every sample of some primitives, failed: chance-level APs
-                log.warning("%s: %s", name, out.binary.note)
-                noted = True  # the note says the unanswerable samples too: not warned of twice
-            if out.binary.unanswerable and not noted:
-                # outside the method's coverage on those videos (e.g. zoom without intrinsics): not scored
-                log.warning(
-                    "%s: %d of %d labelled binary samples are questions the method found unanswerable on their "
-                    "video, as the run recorded (%s): left out of AP, neither failed nor missing",
-                    name,
-                    out.binary.unanswerable,
-                    sum(c.labelled for c in out.binary.counts.values()),
-                    "; ".join(out.binary.unanswerable_reasons or {}),
-                )
-            if unmatched is None and out.binary.missing and any(r.answered for r in ev.resolved[name].values()):
-                # e.g. videos labelled after the run, or a run that did not cover them: said, not only counted
-                log.warning(
-                    "%s: %d of %d labelled binary samples have no score record (labels added after the run, or "
-                    "an unfinished run?): they count as missing (%s)%s",
-                    name,
-                    out.binary.missing,
-                    sum(c.labelled for c in out.binary.counts.values()),
-                    "ranked below every score" if failed == "lowest" else "left out",
-                    _missing_on_done_videos(run, samples.values()),
-                )
-        calibrated = _calibrated(run, data_dir)
-        if dataset.vqa and run.scores is not None:
-            threshold, source = yes_threshold(run)
-            sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold, name=name)
-            if sections is not None:
-                out.vqa, out.retrieval = sections
-                out.vqa.yes_threshold_source = source
-                if calibrated is not None:
-                    cal_sections = vqa_retrieval_sections(  # the same cells: their coverage warned of above
-                        dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD, name=name, warn_coverage=False
-                    )
-                    if cal_sections is not None:
-                        uncalibrated = out.vqa.overall
-                        out.vqa = cal_sections[0]
-                        out.vqa.uncalibrated = uncalibrated
-                        out.vqa.yes_threshold_source = (
-                            f"calibrated P(yes) > 0.5 ({calibrated.source}, "
-                            f"{run.layout.calibration}, fitted on {calibrated.calibration.fitted_on_data})"
+            calibrated = _calibrated(run, data_dir)
+            if dataset.vqa and run.scores is not None:
+                threshold, source = yes_threshold(run)
+                sections = vqa_retrieval_sections(dataset.vqa, run, failed, threshold, name=name)
+                if sections is not None:
+                    out.vqa, out.retrieval = sections
+                    out.vqa.yes_threshold_source = source
+                    if calibrated is not None:
+                        cal_sections = vqa_retrieval_sections(  # the same cells: their coverage warned of above
+                            dataset.vqa, calibrated.run, failed, CALIBRATED_THRESHOLD, name=name, warn_coverage=False
                         )
-                if out.vqa.uncalibrated is None and source == DEFAULT_THRESHOLD_SOURCE and out.kind == "geometric":
-                    # raw scores at 0.5: a geometric method's are motion sizes, not P(yes)
-                    caveat = geometric_threshold_note(run)
-                    log.warning("%s: VQA: %s", name, caveat)
-                    out.vqa.note = "; ".join(n for n in (out.vqa.note, caveat) if n)
-                failures = _vqa_failures_warning(out.vqa)
-                if failures is not None:
-                    # failed cells and cells without a record: said, as for binary samples, not only counted
-                    log.warning("%s: VQA/retrieval: %s", name, failures)
-        if binary and run.scores is not None:
-            out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
-        if dataset.captions:
-            cap = caption_section(
-                dataset.captions, run, binary, failed, with_minilm=captions_minilm, minilm_cache=references
-            )
-            if cap is not None:
-                out.captions, ev.caption_rows[name] = cap
-                cap_failures = _caption_failures_warning(out.captions)
-                if cap_failures is not None:
-                    # failed captions and videos without one: said, as for binary samples, not only counted
-                    log.warning("%s: captions: %s", name, cap_failures)
-        traj = trajectory_section(gt_files, run, dataset.videos(), rpe_delta_s=rpe_span_s)
-        if traj is not None:
-            out.trajectory, ev.trajectory_rows[name] = traj
-        mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
-        unasked = _unasked_rows(run, mcq_rows) if mcq_rows else None
-        if unasked is not None:
-            log.warning(
-                "%s: %d of %d multiple-choice rows have no answer because %s: they count as missing%s; "
-                "complete the run with predict --resume",
-                name,
-                len(unasked[0]),
-                len(mcq_rows),
-                unasked[1],
-                # a category with no answer at all has no accuracy (NaN) under either policy (mcq_section)
-                " (wrong, where their category has answered rows)" if failed == "lowest" else " (left out)",
-            )
-        if mcq_rows and (run.answers is not None or unasked is not None):
-            _warn_unmatched_answers(name, run, mcq_rows)
-            out.mcq = mcq_section(
-                mcq_rows,
-                run.answers or {},
-                failed,
-                unasked=unasked[0] if unasked is not None else frozenset(),
-                unasked_reason=unasked[2] if unasked is not None else None,
-                stale=_stale_rows(name, run, mcq_rows, dataset.root, asked),
-                unanswerable=_unanswerable_rows(run, mcq_rows),
-            )
-            if run.answers is not None and not run.answers:
-                _say_empty_answers(name, run, out.mcq)
-        if all(getattr(out, section) is None for section in _SECTIONS):
-            log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, given_data)
-        result.methods[name] = out
+                        if cal_sections is not None:
+                            uncalibrated = out.vqa.overall
+                            out.vqa = cal_sections[0]
+                            out.vqa.uncalibrated = uncalibrated
+                            out.vqa.yes_threshold_source = (
+                                f"calibrated P(yes) > 0.5 ({calibrated.source}, "
+                                f"{run.layout.calibration}, fitted on {calibrated.calibration.fitted_on_data})"
+                            )
+                    if out.vqa.uncalibrated is None and source == DEFAULT_THRESHOLD_SOURCE and out.kind == "geometric":
+                        # raw scores at 0.5: a geometric method's are motion sizes, not P(yes)
+                        caveat = geometric_threshold_note(run)
+                        log.warning("%s: VQA: %s", name, caveat)
+                        out.vqa.note = "; ".join(n for n in (out.vqa.note, caveat) if n)
+                    failures = _vqa_failures_warning(out.vqa)
+                    if failures is not None:
+                        # failed cells and cells without a record: said, as for binary samples, not only counted
+                        log.warning("%s: VQA/retrieval: %s", name, failures)
+            if binary and run.scores is not None:
+                out.calibration = calibration_section(dataset, run, calibrated, run.layout.calibration)
+            if dataset.captions:
+                cap = caption_section(
+                    dataset.captions, run, binary, failed, with_minilm=captions_minilm, minilm_cache=references
+                )
+                if cap is not None:
+                    out.captions, ev.caption_rows[name] = cap
+                    cap_failures = _caption_failures_warning(out.captions)
+                    if cap_failures is not None:
+                        # failed captions and videos without one: said, as for binary samples, not only counted
+                        log.warning("%s: captions: %s", name, cap_failures)
+            traj = trajectory_section(gt_files, run, dataset.videos(), rpe_delta_s=rpe_span_s)
+            if traj is not None:
+                out.trajectory, ev.trajectory_rows[name] = traj
+            mcq_rows = [row for rows in dataset.mcq.values() for row in rows]
+            unasked = _unasked_rows(run, mcq_rows) if mcq_rows else None
+            if unasked is not None:
+                log.warning(
+                    "%s: %d of %d multiple-choice rows have no answer because %s: they count as missing%s; "
+                    "complete the run with predict --resume",
+                    name,
+                    len(unasked[0]),
+                    len(mcq_rows),
+                    unasked[1],
+                    # a category with no answer at all has no accuracy (NaN) under either policy (mcq_section)
+                    " (wrong, where their category has answered rows)" if failed == "lowest" else " (left out)",
+                )
+            if mcq_rows and (run.answers is not None or unasked is not None):
+                _warn_unmatched_answers(name, run, mcq_rows)
+                out.mcq = mcq_section(
+                    mcq_rows,
+                    run.answers or {},
+                    failed,
+                    unasked=unasked[0] if unasked is not None else frozenset(),
+                    unasked_reason=unasked[2] if unasked is not None else None,
+                    stale=_stale_rows(name, run, mcq_rows, dataset.root, asked),
+                    unanswerable=_unanswerable_rows(run, mcq_rows),
+                )
+                if run.answers is not None and not run.answers:
+                    _say_empty_answers(name, run, out.mcq)
+            if all(getattr(out, section) is None for section in _SECTIONS):
+                log.warning("%s: no metric: its outputs match no kind of label or ground truth of %s", name, given_data)
+            result.methods[name] = out
+    finally:
+        references.close()  # its METEOR process, also when an evaluation fails
+
     comparisons = [
         compare_methods(a, b, ev.resolved[a], ev.resolved[b], n_bootstrap, seed, cache)
         for a, b in itertools.combinations(sorted(ev.resolved), 2)

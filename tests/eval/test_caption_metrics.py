@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,8 +67,15 @@ def test_compat_bleu2_equals_nltk_directly() -> None:
 
 
 @pytest.fixture(scope="module")
-def coco() -> CocoMetrics:
-    return coco_metrics(REFS, CANDS)
+def meteor() -> Iterator[cap.MeteorSession]:
+    """One METEOR process (its Java start is ~10 s) for this file's real-METEOR tests."""
+    with cap.MeteorSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def coco(meteor: cap.MeteorSession) -> CocoMetrics:
+    return coco_metrics(REFS, CANDS, meteor=meteor)  # the session's first score: a fresh process's number
 
 
 @needs_java
@@ -88,6 +96,17 @@ def test_coco_metrics_equal_pycocoevalcap_called_directly(coco: CocoMetrics) -> 
     assert isinstance(coco.meteor, float) and 0.0 < coco.meteor < 1.0
     assert coco.spice == "unavailable"
     assert coco.tokenizer == "pycocoevalcap PTBTokenizer"
+
+
+@needs_java
+def test_a_shared_meteor_process_gives_a_fresh_processs_numbers(coco: CocoMetrics, meteor: cap.MeteorSession) -> None:
+    # red team R73: one METEOR process serves every method of an evaluation; scoring other captions
+    # in between must not move a later score off the number a fresh process gave
+    other = {"a": "It pans right over a road.", "b": "Zooms in.", "c": "The camera is still."}
+    between = coco_metrics(REFS, other, meteor=meteor)
+    again = coco_metrics(REFS, CANDS, meteor=meteor)
+    assert isinstance(between.meteor, float) and between.meteor != coco.meteor
+    assert again.meteor == coco.meteor  # exactly
 
 
 @needs_java
