@@ -797,7 +797,7 @@ def grpo(
             result.history.append(stats)
             log.info(
                 "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d equal-reward %d/%d "
-                "loss %.4f unparsed %d/%d",
+                "loss %.4f unparsed %d/%d%s",
                 step,
                 config.steps,
                 stats.reward,
@@ -811,6 +811,10 @@ def grpo(
                 stats.loss,
                 stats.unparsed,
                 stats.groups * config.group_size,
+                # kl and loss are NaN, not 0: nothing was computed (the README audit found the bare NaNs unexplained)
+                f" (no update this step: all {stats.groups} groups filtered, their completions' rewards equal)"
+                if math.isnan(stats.loss)
+                else "",
             )
         _warn_unparsed(result.history, config)
         _check_learning_signal(result.history, config, out_dir)

@@ -361,4 +361,7 @@ def test_grpo_equal_reward_groups_are_counted_and_warned_not_nan(
     assert math.isnan(first.loss) if filter_groups else math.isfinite(first.loss)  # NaN: no update was made
     assert "equal-reward 1/1" in caplog.text
     assert "1 of 2 groups (prompts x steps) got the same reward for all 2 completions" in caplog.text
+    # the step's NaN kl and loss come with why (README audit): only the step that made no update
+    said = [r.getMessage() for r in caplog.records if "no update this step" in r.getMessage()]
+    assert [m.split(":")[0] for m in said] == (["step 1/2"] if filter_groups else [])
     assert (tmp_path / "out" / "camerabench_train.json").is_file()
