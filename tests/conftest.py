@@ -10,16 +10,18 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-#: Test files that take a minute or more on 2 cores (``pytest --durations``), longest first.
+#: Test files that take half a minute or more on 2 cores (``pytest --durations``, 2026-12-06), longest first.
 #: The suite runs on two xdist workers one file at a time (``--dist loadfile``), and xdist hands
 #: out the files with the most tests first: these long files of few tests came last, one worker
 #: busy for minutes while the other had nothing left. Collected first (and kept in that order by
 #: ``--no-loadscope-reorder``), the workers start on them and the short files fill in around them.
 LONG_FILES = (
-    "geometry/test_synth_end_to_end.py",  # ~250 s: the standard preset rendered, fast on all of it
-    "notebooks/test_notebooks.py",  # ~160 s: three notebooks
-    "geometry/test_colmap_end_to_end.py",  # ~140 s: single-threaded COLMAP on 6 clips
-    "jobs/test_ray_backend.py",  # ~80 s: a local Ray instance
+    "geometry/test_synth_end_to_end.py",  # ~85 s: the standard preset rendered, fast on all of it
+    "notebooks/test_notebooks.py",  # ~80 s: three notebooks
+    "geometry/test_colmap_end_to_end.py",  # ~70 s: single-threaded COLMAP on 6 clips
+    "jobs/test_ray_backend.py",  # ~70 s: a local Ray instance
+    "jobs/test_vlm_identity_device.py",  # ~50 s: two local Ray instances with a tiny VLM on their workers
+    "test_architecture.py",  # ~30 s: a cold mypy, ruff, an installed tree for import-linter
 )
 
 
