@@ -128,8 +128,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         type=path_arg,
         required=True,
         action=GivenOnce,
-        help="dataset folder to write (an interrupted generation there is resumed when the options are the same: "
-        "its finished clips are kept; an earlier dataset is replaced otherwise)",
+        help="dataset folder to write (a finished dataset there made with the same options and camerabench is kept "
+        "as it is, every file checked against its manifest's SHA-256: nothing to do; an interrupted generation with "
+        "the same options is resumed, its finished clips kept; an earlier dataset is replaced otherwise, saying why)",
     )
     p.add_argument(
         "--clips",
