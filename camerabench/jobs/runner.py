@@ -1762,12 +1762,31 @@ def _rows_done_without_records(
     return done
 
 
+#: Label files' suffixes (``.jsonl`` label files, ``caption_data.json``, the ShotBench tables).
+_LABEL_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".xlsx", ".xlsm"})
+
+
+def _read_as_labels(name: str) -> bool:
+    """Whether a file named ``name`` under ``labels/`` counts for :func:`_label_digests`: every name
+    but hidden ones that are not label files (``.DS_Store``, which a copy by Finder adds). A hidden
+    ``.jsonl`` is read: the readers' ``glob("*.jsonl")`` matches names starting with a dot (red team
+    R75 added ``.has_backward_motion.jsonl`` to a VQA skill folder of a copy: four more questions,
+    and the copy was called "the same label files")."""
+    return not name.startswith(".") or Path(name).suffix.lower() in _LABEL_SUFFIXES
+
+
+def _holds_labels(path: Path) -> bool:
+    """Whether the dataset folder ``path`` has any of the label entries :class:`Dataset` reads."""
+    return any((path / "labels" / entry.rstrip("/")).exists() for entry in LABEL_ENTRIES)
+
+
 def _label_digests(ds: Dataset) -> dict[str, str]:
     """SHA-256 of each file the labels of ``ds`` are read from, by its path relative to the dataset
     folder (POSIX): every file under the entries of ``labels/`` :class:`Dataset` reads
     (:data:`~camerabench.dataset.LABEL_ENTRIES`: the binary and VQA folders, ``caption_data.json``,
-    the ShotBench tables) and ``manifest.json``. Hidden files and folders (``.DS_Store``, which a
-    copy by Finder adds) are left out; folders linked to are followed (once each); what is not a
+    the ShotBench tables) and ``manifest.json``. Hidden files other than label files are left out
+    (:func:`_read_as_labels`); hidden folders are not (the readers' globs enter them); folders linked
+    to are followed (once each); what is not a
     regular file (a broken link, a named pipe) is not opened, and compared as such.
 
     Raises:
@@ -1784,9 +1803,9 @@ def _label_digests(ds: Dataset) -> dict[str, str]:
             seen: set[str] = set()
             for folder, subfolders, names in os.walk(path, onerror=unlisted, followlinks=True):
                 real = os.path.realpath(folder)
-                subfolders[:] = [] if real in seen else sorted(d for d in subfolders if not d.startswith("."))
+                subfolders[:] = [] if real in seen else sorted(subfolders)
                 if real not in seen:
-                    files.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
+                    files.extend(Path(folder) / n for n in sorted(names) if _read_as_labels(n))
                 seen.add(real)
         elif path.exists() or path.is_symlink():
             files.append(path)
@@ -1856,10 +1875,10 @@ def _differences_from_copy(
     differences = []
     changed = sorted(f for f in before.keys() & now.keys() if before[f] != now[f])
     if changed:
-        differences.append(f"label file(s) {_some(changed)} differ")
+        differences.append(f"file(s) {_some(changed)} differ")
     for only, where in ((sorted(before.keys() - now.keys()), there), (sorted(now.keys() - before.keys()), ds.root)):
         if only:
-            differences.append(f"label file(s) {_some(only)} only in {where}")
+            differences.append(f"file(s) {_some(only)} only in {where}")
     booked = sorted(earlier.seconds_per_video)
     compared = 0
     if kind != "answer":
@@ -1956,16 +1975,17 @@ def _run_locked(
                 )
             data = str(ds.root.resolve())
             if earlier.data is not None and earlier.data != data:
-                if Path(earlier.data).exists():
+                if Path(earlier.data).exists() and _holds_labels(Path(earlier.data)):
                     differences, compared = _differences_from_copy(kind, ds, earlier, prints, by_key, asked_once)
                     if differences:
                         raise CameraBenchError(
                             f"{info_path}: cannot --resume a run of another dataset ({earlier.data}, not {data}): "
-                            f"{'; '.join(differences)}; use that --data, or another --out for a new run"
+                            f"{'; '.join(differences)} (compared with {earlier.data} as it is now: either folder "
+                            "may have changed since the run); use that --data, or another --out for a new run"
                         )
                     log.warning(
-                        "%s: %s is a copy of %s by content (the same label files, and the same files of the %d "
-                        "%s the earlier run booked); resuming on %s",
+                        "%s: %s is a copy of %s by content (the same label files and manifest, and the same files "
+                        "of the %d %s the earlier run booked); resuming on %s",
                         info_path,
                         data,
                         earlier.data,
@@ -1973,11 +1993,12 @@ def _run_locked(
                         "row(s) with records" if kind == "answer" else "video(s)",
                         data,
                     )
-                else:
+                else:  # gone, or a folder left behind without labels (R75: an emptied mount point)
                     log.warning(
-                        "%s: the earlier run was on %s, which is gone; taking %s as it moved",
+                        "%s: the earlier run was on %s, which %s; taking %s as it moved",
                         info_path,
                         earlier.data,
+                        "holds no dataset now" if Path(earlier.data).exists() else "is gone",
                         data,
                     )
             _check_same_model(info_path, folder.path.parent, earlier.settings, settings)

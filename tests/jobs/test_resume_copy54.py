@@ -83,6 +83,7 @@ def test_a_copy_with_a_changed_label_file_is_refused_naming_it(
         runner.run_predict(copy, "dummy", out, resume=True)
     assert f"labels/binary_classification/{Primitive.TILT_UP.file} differ" in str(exc.value)
     assert Primitive.PAN_LEFT.file not in str(exc.value)
+    assert f"(compared with {data.resolve()} as it is now: either folder may have changed" in str(exc.value)
     assert scores.read_bytes() == before
 
 
@@ -121,3 +122,33 @@ def test_an_answer_run_on_a_copy_with_a_changed_medium_is_refused_naming_the_row
     with pytest.raises(CameraBenchError, match="cannot --resume a run of another dataset") as exc:
         runner.run_predict(copy, "dummy", out, resume=True)
     assert "answer_run.json" in str(exc.value) and "(video/b.mp4) differ" in str(exc.value)
+
+
+def test_hidden_label_files_count_and_finder_clutter_does_not(data: Path) -> None:
+    # red team R75: the readers' glob("*.jsonl") and glob("*/*.jsonl") read hidden names too (a hidden
+    # VQA task file gave the copy four more questions, and the copy was called "the same label files")
+    from camerabench.dataset import Dataset
+
+    skill = data / "labels" / "vqa_and_retrieval" / ".hidden_skill"
+    skill.mkdir(parents=True)
+    (skill / ".has_backward_motion.jsonl").write_text("{}\n")
+    (data / "labels" / "binary_classification" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # a copy by Finder
+    digests = runner._label_digests(Dataset(data))
+    assert "labels/vqa_and_retrieval/.hidden_skill/.has_backward_motion.jsonl" in digests
+    assert not [name for name in digests if name.endswith(".DS_Store")]
+    assert f"labels/binary_classification/{Primitive.TILT_UP.file}" in digests
+
+
+def test_an_earlier_path_left_empty_is_taken_as_moved(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # red team R75: the dataset moved away, its folder (a mount point) left behind empty
+    out = tmp_path / "out"
+    _interrupted_run(data, out, monkeypatch)
+    moved = Path(shutil.copytree(data, tmp_path / "moved"))
+    shutil.rmtree(data)
+    data.mkdir()
+    with caplog.at_level(logging.WARNING):
+        summary = runner.run_predict(moved, "dummy", out, resume=True)
+    assert (summary.videos_skipped, summary.videos_run, summary.videos_failed) == (2, 4, 0)
+    assert f"which holds no dataset now; taking {moved.resolve()} as it moved" in caplog.text
