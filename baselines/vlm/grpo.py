@@ -814,6 +814,8 @@ def grpo(
                 # kl and loss are NaN, not 0: nothing was computed (the README audit found the bare NaNs unexplained)
                 f" (no update this step: all {stats.groups} groups filtered, their completions' rewards equal)"
                 if math.isnan(stats.loss)
+                else " (kl not computed: kl_coef 0)"
+                if math.isnan(stats.kl)
                 else "",
             )
         _warn_unparsed(result.history, config)

@@ -341,3 +341,23 @@ def test_grpo_with_varying_rewards_records_how_many_groups_had_none(
     info = json.loads((tmp_path / "out" / "camerabench_train.json").read_text())
     assert info["history"][0]["equal_rewards"] == 0
     assert np.isfinite(result.history[0].loss)
+
+
+def test_grpo_without_a_kl_term_says_why_its_kl_is_nan(
+    tiny_ckpt: Path,
+    tiny_data: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # red team R75: with kl_coef 0 a step that updated logged "kl nan" without a word
+    import logging
+
+    root, _ = tiny_data
+    _alternating_rewards(monkeypatch)
+    config = GRPOConfig(steps=1, prompts_per_step=1, group_size=2, max_new_tokens=1, mcq=False, kl_coef=0.0, **SMALL)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="camerabench.baselines.vlm.grpo"):
+        result = grpo(root, tiny_ckpt, tmp_path / "out", config)
+    assert np.isfinite(result.history[0].loss) and np.isnan(result.history[0].kl)
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("step 1/1")]
+    assert line.endswith("(kl not computed: kl_coef 0)") and "no update" not in line
