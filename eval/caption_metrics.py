@@ -208,7 +208,10 @@ def _stdout_to_log() -> Any:
 
 
 def coco_metrics(
-    references: Mapping[str, Sequence[str]], candidates: Mapping[str, str], meteor: MeteorSession | None = None
+    references: Mapping[str, Sequence[str]],
+    candidates: Mapping[str, str],
+    meteor: MeteorSession | None = None,
+    label: str | None = None,
 ) -> CocoMetrics:
     """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
 
@@ -217,6 +220,9 @@ def coco_metrics(
         candidates: id -> the candidate caption (same ids).
         meteor: the METEOR process shared by the calls of one evaluation (its Java start costs
             ~13 s); without it, one is started for this call and stopped before it returns.
+        label: what the captions are (the method's name), said first in a warning that METEOR
+            is unavailable (red team R75: one of several methods' METEOR lost, the line did not say
+            which).
 
     Returns:
         The scores; ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
@@ -290,10 +296,10 @@ def coco_metrics(
         else:
             cider = float(Cider().compute_score(gts, res)[0])
         if have_java and meteor is not None:
-            meteor_score = meteor.score(gts, res)
+            meteor_score = meteor.score(gts, res, label)
         elif have_java:
             with MeteorSession() as own:
-                meteor_score = own.score(gts, res)
+                meteor_score = own.score(gts, res, label)
     return CocoMetrics(
         bleu1=float(bleu[0]),
         bleu2=float(bleu[1]),
@@ -379,9 +385,12 @@ class MeteorSession:
             self._stop = weakref.finalize(self, _stop_meteor, meteor)
         return self._meteor
 
-    def score(self, gts: Mapping[str, list[str]], res: Mapping[str, list[str]]) -> float | str:
+    def score(
+        self, gts: Mapping[str, list[str]], res: Mapping[str, list[str]], label: str | None = None
+    ) -> float | str:
         """pycocoevalcap's METEOR of ``res`` against ``gts`` (tokenised, as its ``compute_score``
-        takes them), or ``"unavailable"`` (with a warning) when its Java process dies.
+        takes them), or ``"unavailable"`` (with a warning, which starts with ``label``, e.g. the
+        method's name, when given) when its Java process dies.
 
         METEOR's aligner can run out of its 2 GB Java heap on a very long, repetitive caption; the
         process then exits, and pycocoevalcap's wrapper fails while holding its lock, so that its
@@ -404,8 +413,9 @@ class MeteorSession:
                 err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
                 why = next((line for line in err if "Error" in line or "Exception" in line), err[-1] if err else "")
                 log.warning(
-                    "METEOR is unavailable: its Java process exited with status %s (%s); the other metrics are "
+                    "%sMETEOR is unavailable: its Java process exited with status %s (%s); the other metrics are "
                     "computed",
+                    f"{label}: " if label else "",
                     proc.returncode,
                     why or "no message",
                 )
@@ -1179,7 +1189,9 @@ def caption_section(
     videos = sorted(candidates)
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
-    section.coco = coco_metrics(refs, cands, meteor=minilm_cache.meteor if minilm_cache is not None else None)
+    section.coco = coco_metrics(
+        refs, cands, meteor=minilm_cache.meteor if minilm_cache is not None else None, label=run.name
+    )
     ref_lists = [refs[v] for v in videos]
     cand_list = [cands[v] for v in videos]
     section.camerabench_compat = compat_metrics(ref_lists, cand_list)

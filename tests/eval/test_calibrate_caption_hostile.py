@@ -356,6 +356,7 @@ def test_meteor_whose_java_dies_is_unavailable_not_a_hang(
     refs = {"a": ["The camera pans left."], "b": ["The camera stays still."]}
     cands = {"a": "The camera pans left. " * 3000, "b": "The camera stays still."}
     with caplog.at_level(logging.WARNING, logger=cap.__name__):
-        out = cap.coco_metrics(refs, cands)
+        out = cap.coco_metrics(refs, cands, label="my_method")
     assert out.meteor == cap.UNAVAILABLE and not _DeadMeteor.deadlocked
     assert "OutOfMemoryError" in caplog.text and 0 < out.bleu1 <= 1
+    assert "my_method: METEOR is unavailable" in caplog.text  # which method's METEOR was lost (R75)
