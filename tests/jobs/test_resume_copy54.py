@@ -11,13 +11,11 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from camerabench.errors import CameraBenchError
-from camerabench.fileio import append_jsonl
 from camerabench.jobs import runner
 from camerabench.labelfiles import read_binary_file, write_binary_file
 from camerabench.records import read_run_info
@@ -26,19 +24,13 @@ from camerabench.shotbench import MCQRow, write_mcq_table
 from camerabench.taxonomy import Primitive
 from camerabench.video import write_video
 
+from .test_runner_interrupt_booking import _interrupt_after_append
+
 
 def _interrupted_run(data: Path, out: Path, monkeypatch: pytest.MonkeyPatch, appends: int = 2) -> set[str]:
     """A dummy run on ``data`` stopped by Ctrl-C after ``appends`` videos' records; the videos booked."""
-    calls = {"n": 0}
-
-    def append_then_interrupt(path: Any, records: Any) -> None:
-        append_jsonl(path, records)
-        calls["n"] += 1
-        if calls["n"] == appends:
-            raise KeyboardInterrupt
-
     with monkeypatch.context() as patched:
-        patched.setattr(runner, "append_jsonl", append_then_interrupt)
+        _interrupt_after_append(patched, appends)
         with pytest.raises(KeyboardInterrupt):
             runner.run_predict(data, "dummy", out, workers=1)
     booked = set(read_run_info(MethodFolder.of(out, "dummy").run_info).seconds_per_video)
