@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from camerabench.cli.args import MAX_SEED, bounded_int, path_arg, positive_int
@@ -175,9 +176,23 @@ def run(args: argparse.Namespace) -> int:
     elif isinstance(size, str):  # text size_arg could not read (or a caller's own namespace): refused here
         size = parse_size(size)
     fps = args.fps if args.fps is not None else DEFAULT_FPS
+    manifest = Path(args.out) / "manifest.json"
+    before = _identity(manifest)
     out = generate_dataset(
         args.out, clips=args.clips, seed=args.seed, preset=args.preset, size=size, fps=fps, workers=args.workers
     )
+    # a finished dataset kept as it was (same options and files): its manifest, written last by every
+    # generation (atomically: a new file), is the same file; the line says so rather than "written"
+    done = "already in" if before is not None and _identity(manifest) == before else "written to"
     # escaped (a line break, a byte that is not UTF-8) and written as stdout can take it: a path
     # it could not encode (``dé`` under PYTHONIOENCODING=ascii) ended the finished render in a traceback
-    return write_output(f"synthetic {args.preset} dataset written to {escaped_text(str(out))}\n")
+    return write_output(f"synthetic {args.preset} dataset {done} {escaped_text(str(out))}\n")
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """(device, inode, mtime in ns) of ``path``, None where there is no such file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns

@@ -75,10 +75,15 @@ def test_a_rerun_with_the_same_options_renders_nothing(
 def test_the_command_line_rerun_renders_nothing(
     finished: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    render = gen._render_job
     monkeypatch.setattr(gen, "_render_job", lambda job: pytest.fail(f"clip {job[2]} rendered again"))
     args = ["synth", "--out", str(finished), "--clips", "2", "--seed", "3", "--size", "32x20", "--fps", "4"]
     assert main([*args, "--workers", "1"]) == 0
-    assert f"synthetic standard dataset written to {finished}" in capsys.readouterr().out
+    assert f"synthetic standard dataset already in {finished}\n" == capsys.readouterr().out
+    monkeypatch.setattr(gen, "_render_job", render)  # another seed: rendered again, and said so
+    args[args.index("--seed") + 1] = "4"
+    assert main([*args, "--workers", "1"]) == 0
+    assert f"synthetic standard dataset written to {finished}\n" == capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
