@@ -1163,6 +1163,17 @@ def _resume_refusal(out: Path, options: Mapping[str, Any]) -> str | None:
 #: of ``camerabench synth`` took 0.57 s, its imports included, against 24.1 s.
 MANIFEST_OPTIONS_SHA256 = "options_sha256"
 MANIFEST_FILES_SHA256 = "files_sha256"
+#: the SHA-256 of the manifest's own content (every other key: :func:`_manifest_digest`), so that a
+#: rerun does not keep a manifest edited by hand (its labels, knobs and ground-truth motion are what
+#: the evaluation reads; red team R75 changed a clip's knobs in it and the rerun kept it).
+MANIFEST_SHA256 = "manifest_sha256"
+
+
+def _manifest_digest(manifest: Mapping[str, Any]) -> str:
+    """The SHA-256 of ``manifest`` without its :data:`MANIFEST_SHA256` key, as canonical JSON (keys
+    sorted; insensitive to the file's layout, so re-indenting it is not an edit)."""
+    content = {k: v for k, v in manifest.items() if k != MANIFEST_SHA256}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def _dataset_files(out: Path) -> list[str]:
@@ -1203,6 +1214,11 @@ def _finished_refusal(out: Path, options: Mapping[str, Any]) -> str | None:
     files = manifest.get(MANIFEST_FILES_SHA256)
     if digest is None or files is None:
         return "its manifest records no digest of its options and files (camerabench before round 54)"
+    own = manifest.get(MANIFEST_SHA256)
+    if own is None:
+        return "its manifest records no digest of itself (camerabench before round 55)"
+    if own != _manifest_digest(manifest):
+        return "its manifest.json was edited since it was written (its content's SHA-256 differs)"
     if digest != _options_digest(options):
         return "its clips were specified otherwise (the digest of its options differs: another camerabench)"
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
@@ -1530,6 +1546,7 @@ def _write_labels(
         MANIFEST_OPTIONS_SHA256: options_digest,
         MANIFEST_FILES_SHA256: _written_files(out, specs),
     }
+    manifest[MANIFEST_SHA256] = _manifest_digest(manifest)
     write_json(out / "manifest.json", manifest)
 
 

@@ -142,3 +142,24 @@ def test_a_manifest_without_digests_is_generated_again(
         _generate(finished)
     assert rendered == [0, 1]
     assert "its manifest records no digest of its options and files" in caplog.text
+
+
+def test_a_manifest_edited_by_hand_is_generated_again(
+    finished: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Round 55: the manifest's own digest. A clip's knobs turned on by hand were kept by a rerun
+    (the evaluation reads knobs and labels from the manifest); re-indenting it is not an edit."""
+    path = finished / "manifest.json"
+    written = path.read_bytes()
+    manifest = json.loads(written)
+    path.write_text(json.dumps(manifest, indent=4))  # another layout, the same content
+    rendered = _count_renders(monkeypatch)
+    _generate(finished)
+    assert rendered == []
+    manifest["clips"][0]["knobs"] = {k: True for k in manifest["clips"][0]["knobs"]}
+    path.write_text(json.dumps(manifest, indent=2))
+    with caplog.at_level(logging.WARNING):
+        _generate(finished)
+    assert rendered == [0, 1]
+    assert "its manifest.json was edited since it was written" in caplog.text
+    assert path.read_bytes() == written
