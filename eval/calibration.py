@@ -751,6 +751,7 @@ class Calibration:
                 f"video_prints must be a JSON object (video -> content fingerprint string), got {_show(prints)}",
                 "video_prints",
             )
+        _check_fitting_videos(video_folds, {"video_labels": digests, "video_files": files, "video_prints": prints})
         known = {p.value for p in Primitive} | {POOLED}
         per_primitive = {}
         for key, value in per.items():
@@ -824,6 +825,40 @@ def _fold_list(folds: Sequence[int]) -> str:
     if folds == list(range(folds[0], folds[-1] + 1)) and len(folds) > 2:
         return f"{folds[0]}-{folds[-1]}"
     return ", ".join(map(str, folds))
+
+
+def _check_fitting_videos(video_folds: Mapping[str, int], named: Mapping[str, Mapping[str, Any]]) -> None:
+    """The videos the other per-video fields name are the fitting videos of ``video_folds``.
+
+    ``calibrate`` writes ``video_labels``, ``video_files`` and ``video_prints`` for exactly the
+    videos it gives a fold. A fitting video taken out of ``video_folds`` by hand (red team R76)
+    was scored with the full map, which saw its label (in-sample calibration, reported as
+    "cross-fitted on 7 of 8 videos"); a video given a fold but no label digest would be taken
+    for a video of other data on a moved dataset.
+
+    Raises:
+        FieldError: naming the first video and the field (to name its line).
+    """
+    for key, videos in named.items():
+        foldless = sorted(str(v) for v in videos if str(v) not in video_folds)
+        if foldless:
+            raise FieldError(
+                f"{key} names {len(foldless)} video(s) that video_folds gives no fold ({', '.join(foldless[:3])}): "
+                "calibrate writes both for the same fitting videos (edited by hand?); calibrate again",
+                key,
+                foldless[0],
+            )
+    labels = named.get("video_labels") or {}
+    if labels:  # empty in older files (no digests to compare)
+        unlabelled = sorted(v for v in video_folds if v not in labels)
+        if unlabelled:
+            raise FieldError(
+                f"video_folds gives a fold to {len(unlabelled)} video(s) that video_labels has no digest of "
+                f"({', '.join(unlabelled[:3])}): calibrate writes both for the same fitting videos "
+                "(edited by hand?); calibrate again",
+                "video_folds",
+                unlabelled[0],
+            )
 
 
 def _check_complete(video_folds: Mapping[str, int], per: Mapping[str, PrimitiveCalibration]) -> None:
