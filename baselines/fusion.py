@@ -21,8 +21,13 @@ over features built to mean the same thing for every primitive. Per input method
   gets no score (its value would be the same for every such clip of the primitive, a default
   score): it is recorded as failed, ``info["all_inputs_failed"]`` giving each input's reason,
   and a video with no question left to score is a failure of fusion with those reasons.
-  (Training warns about the labelled videos an input has no record of at all; a video that no
-  input has a record of is a failure of fusion, not a score made of its inputs' absence.)
+  (Training warns about the labelled videos an input has no record of at all. In prediction, a
+  video an input has no record of at all is no failure of that input: its run never reached it
+  (interrupted, or run on part of the dataset), and the stand-in would make a score up without
+  it. ``predict`` warns before the run, naming the input, the count and some videos, and records
+  each such video as a failed video of fusion naming the input (``info["inputs_unrun"]``, no
+  ``inputs_sha256``: it rests on no input record); once the input's run is completed,
+  ``predict --resume --retry-failed`` fuses them (red team R76).)
   Training leaves out, likewise, the labelled samples no input scored (every input failed or
   has no record): such a row's features are the same for every such sample of its primitive,
   so it could only teach the stack the class prior of the clips the inputs fail on, and fusion
@@ -123,6 +128,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,8 +230,8 @@ class InputFeatures:
     @classmethod
     def read(cls, run_dir: str | Path, name: str, warn_unfinished: bool = True) -> InputFeatures:
         """The input ``name`` of run folder ``run_dir``; an input whose predict run did not finish
-        is warned of (``warn_unfinished``: the videos it did not record are taken as its failures)
-        and listed in ``run.unfinished``.
+        is warned of (``warn_unfinished``: training takes the videos it did not record as its
+        failures) and listed in ``run.unfinished``.
 
         Raises:
             CameraBenchError: it has no scores there (the message says how to make them), or a
@@ -233,7 +239,7 @@ class InputFeatures:
         """
         _refuse_own_folder(name)
         folder = cls.folder(run_dir, name)
-        run = read_method(folder.path, {"predict": UNRECORDED_BY_FUSION} if warn_unfinished else {})
+        run = read_method(folder.path, {"predict": UNRECORDED_BY_FUSION_TRAINING} if warn_unfinished else {})
         # and after: a writer that started while the scores were read (their tail may be of its run)
         _refuse_live_writer(name, folder)
         # a method folder is named after its method (predict writes RUN/<method>/): a folder renamed or
@@ -344,11 +350,19 @@ def _refuse_live_writer(name: str, folder: MethodFolder) -> None:
         )
 
 
-#: What the videos an input's unfinished predict run did not record are to fusion (in the warning of
-#: :func:`~camerabench.runfolder.read_method`, after "videos it did not record").
+#: What the videos an input's unfinished predict run did not record are to ``predict --method fusion``
+#: (in the warning of :func:`~camerabench.runfolder.read_method`, after "videos it did not record"):
+#: not that input's failures (it never ran on them), so no score is made without it.
 UNRECORDED_BY_FUSION = (
-    "are taken by fusion as failures of that input (scored from the other inputs alone, or failed where no input "
-    "has them; run.json's settings.inputs_unfinished names it)"
+    "are not fused: fusion records each as failed, naming the input (no score is made without it; "
+    "run.json's settings.inputs_unfinished names it), and `predict --method fusion --resume --retry-failed` "
+    "fuses them once the input's run is complete"
+)
+#: The same for ``train --method fusion``, which trains on them as failures of that input where
+#: another input scored them (and warns of them by count: :func:`train_fusion`).
+UNRECORDED_BY_FUSION_TRAINING = (
+    "are trained on by fusion as failures of that input (where another input scored them; run it on every "
+    "video: --resume completes an interrupted run)"
 )
 
 
@@ -991,9 +1005,11 @@ class FusionModel:
         primitives: primitive stem -> {"samples", "positives"} of the samples trained on, and
             ``all_inputs_failed``: its labelled samples no input scored (left out of training).
             A primitive none of whose labelled samples any input scored is not trained on.
-        input_samples: input -> {"ok", "failed", "no_record"}: of the samples trained on, how many
-            the input scored, failed on, or has no record of (trained on as failures); empty in
-            older model files.
+        input_samples: input -> {"ok", "failed", "no_record"}: of the samples (video, question)
+            trained on, how many the input scored, was asked and failed on, or has no record of
+            (it never ran on the video, or was never asked the question: an input of some
+            primitives only); the last two are trained on as its failures. Empty in older model
+            files; before R76 ``failed`` counted a question never asked of a video it ran on.
         samples_all_inputs_failed: labelled samples left out of training because no input scored
             them (0 in older model files).
         full: the stack fitted on every training video (None: an untrained placeholder).
@@ -1207,18 +1223,60 @@ def model_digest(model_dir: str | Path) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, allow_nan=False).encode()).hexdigest()
 
 
-def refuse_existing_model(out_dir: str | Path, overwrite: bool = False) -> None:
-    """Refuse a model folder that already holds a fusion model, unless ``overwrite``.
+#: What a file browser leaves in every folder it shows (as ``baselines/vlm/checkpoint.py``'s, which
+#: imports torch): not a file of one's own, so such a folder still counts as empty.
+_HOUSEKEEPING = re.compile(r"\.DS_Store|\._.+|Thumbs\.db|desktop\.ini")
 
-    Training it again replaced the model without a word, and a run predicted with the old model
-    could then no longer be resumed (``predict --resume`` refuses a model whose digest changed),
-    as ``train --method qwen-vl`` refuses a folder that holds a model.
+
+def _listed(names: Sequence[str]) -> str:
+    """A few of ``names``, and how many more."""
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def refuse_existing_model(out_dir: str | Path, overwrite: bool = False) -> None:
+    """Refuse a model folder that fusion training cannot write, before any work: one that holds a
+    fusion model already (unless ``overwrite``), or anything else than a new or empty folder.
+
+    Training a fusion model again replaced it without a word, and a run predicted with the old
+    model could then no longer be resumed (``predict --resume`` refuses a model whose digest
+    changed), as ``train --method qwen-vl`` refuses a folder that holds a model. ``out_dir`` was
+    otherwise checked only after the fits: a VLM checkpoint folder silently gained a
+    ``fusion.json`` (red team R76), an unrelated folder was written into, and a file in the way
+    failed after the whole training. ``overwrite`` replaces a fusion model only: it never writes
+    into a folder holding something else.
 
     Raises:
-        CameraBenchError: ``out_dir/fusion.json`` exists and ``overwrite`` is false.
+        CameraBenchError: naming ``out_dir`` and why: it (or a folder above it) is a file; it holds
+            a model checkpoint of another kind (``config.json``: a qwen-vl checkpoint); it is a
+            non-empty folder with no fusion model; it holds a fusion model and ``overwrite`` is false.
     """
-    path = Path(out_dir) / FUSION_FILE
-    if overwrite or not (path.is_file() or path.is_symlink()):
+    out = Path(out_dir)
+    above = next((a for a in (out, *out.parents) if a.exists() or a.is_symlink()), None)
+    if above is not None and above.is_symlink() and not above.exists():
+        raise CameraBenchError(f"{above}: is a broken link (to {above.readlink()}); give a new or empty folder")
+    if above is not None and not above.is_dir():
+        what = "is a file" if above == out else f"cannot be made: {above} is a file"
+        raise CameraBenchError(
+            f"{out}: {what}, not a folder; refusing to write a fusion model there (choose a new or empty folder)"
+        )
+    if above != out:
+        return  # a new folder
+    path = out / FUSION_FILE
+    if (out / "config.json").exists():  # a transformers checkpoint (qwen-vl's, or any other)
+        beside = f" (beside a {FUSION_FILE})" if path.is_file() or path.is_symlink() else ""
+        raise CameraBenchError(
+            f"{out}: holds a model checkpoint (config.json: a qwen-vl or other transformers checkpoint){beside}, not a "
+            "fusion model; refusing to write a fusion model into it (choose a new or empty folder)"
+        )
+    if not (path.is_file() or path.is_symlink()):
+        names = sorted(n.name for n in out.iterdir() if not _HOUSEKEEPING.fullmatch(n.name))
+        if names:
+            raise CameraBenchError(
+                f"{out}: a folder that is not a fusion model folder (no {FUSION_FILE}; it holds {_listed(names)}); "
+                "refusing to write a fusion model into it (choose a new or empty folder)"
+            )
+        return
+    if overwrite:
         return
     raise CameraBenchError(
         f"{path}: the model folder already holds a fusion model; refusing to replace it (runs predicted with it "
@@ -1255,7 +1313,9 @@ def train_fusion(
         n_splits: video-level folds of the cross-fitting.
         inner_repeats: repetitions of the inner K-fold split that chooses the model.
         overwrite: replace a model already in ``out_dir``; False refuses it before any work
-            (:func:`refuse_existing_model`: ``train --method fusion`` without ``--overwrite``).
+            (:func:`refuse_existing_model`: ``train --method fusion`` without ``--overwrite``; a
+            file, another kind of checkpoint or a non-empty folder without a fusion model is
+            refused whatever ``overwrite``).
 
     Raises:
         CameraBenchError: no inputs, an input without scores, no binary labels (or of one video
@@ -1284,12 +1344,14 @@ def train_fusion(
         feat.check_dataset(data_dir)
     prims: list[str] = []
     videos: list[str] = []
+    texts: list[str] = []  # each sample's question
     scores: list[list[float]] = []
     labels: list[bool] = []
     for prim, recs in ds.binary.items():
         for r in recs:
             prims.append(prim.value)
             videos.append(r.image)
+            texts.append(prim.question)
             scores.append(_scores(feats, r.image, prim.question))
             labels.append(r.label == "Yes")
     s = np.array(scores, dtype=np.float64).reshape(len(labels), len(feats))
@@ -1326,6 +1388,7 @@ def train_fusion(
         prims_all = set(prims)
         prims = [prims[j] for j in keep]
         videos = [videos[j] for j in keep]
+        texts = [texts[j] for j in keep]
         labels = [labels[j] for j in keep]
         s = s[keep]
         untrained = sorted(prims_all - set(prims))
@@ -1348,14 +1411,37 @@ def train_fusion(
         c["positives"] += int(y_j)
     for p_name in counts:
         counts[p_name]["all_inputs_failed"] = blank_per_prim.get(p_name, 0)
+    # per (video, question) what the input recorded: a question it was never asked (an input of some
+    # primitives only) is no failure of it, though it is trained on as one (flag 1, z 0)
     input_samples = {
         feat.name: {
             "ok": int((~np.isnan(s[:, i])).sum()),
-            "failed": sum(bool(np.isnan(s[j, i])) and feat.has_record(videos[j]) for j in range(len(videos))),
-            "no_record": sum(not feat.has_record(v) for v in videos),
+            "failed": sum(bool(np.isnan(s[j, i])) and feat.asked(videos[j], texts[j]) for j in range(len(videos))),
+            "no_record": sum(not feat.asked(v, t) for v, t in zip(videos, texts, strict=True)),
         }
         for i, feat in enumerate(feats)
     }
+    for i, feat in enumerate(feats):  # an input of some primitives only (another tool's, a partial run)
+        scored = {prims[j] for j in np.flatnonzero(~np.isnan(s[:, i]))}
+        unscored = sorted(set(counts) - scored)
+        if unscored:
+            asked = {q for v, t, q in zip(videos, texts, prims, strict=True) if feat.asked(v, t)}
+            never = [p for p in unscored if p not in asked]
+            why = [f"never asked {_listed(never)}"] if never else []
+            why += [f"failed every sample of {_listed(sorted(asked & set(unscored)))}"] if asked & set(unscored) else []
+            log.warning(
+                "fusion input %r in %s scores %d of the %d primitives trained on (%s); its samples of %s are "
+                "trained on as its failures (fusion.json input_samples: %d ok, %d failed, %d with no record)",
+                feat.name,
+                feat.run.folder,
+                len(scored),
+                len(counts),
+                "; ".join(why),
+                "those" if len(unscored) > 1 else "that primitive",
+                input_samples[feat.name]["ok"],
+                input_samples[feat.name]["failed"],
+                input_samples[feat.name]["no_record"],
+            )
     one_class = sorted(p for p, c in counts.items() if c["positives"] in (0, c["samples"]))
     if one_class:
         log.warning(
@@ -1483,6 +1569,16 @@ def _untrained_reason(model_file: Path, primitives: Sequence[str], primitive: st
     return f"the fusion model {model_file} was not trained on {what}; it scores {', '.join(sorted(primitives))}"
 
 
+def _unrun_reason(unrun: Sequence[str], video: str, inputs_run: str) -> str:
+    """Why fusion does not score a video some of its inputs (``unrun``) have no record of."""
+    inputs = f"input{'s' if len(unrun) > 1 else ''} {', '.join(unrun)} {'have' if len(unrun) > 1 else 'has'}"
+    return (
+        f"fusion {inputs} no record of {video} in {inputs_run} (never ran on it: an incomplete run, not a failure "
+        "of the input; no score is made without it): complete the input's run (predict --resume), then "
+        "`predict --method fusion --resume --retry-failed` fuses it"
+    )
+
+
 def _unasked_reason(inputs: Sequence[InputFeatures], video: str, inputs_run: str) -> str:
     """Why fusion does not answer a question none of its inputs has a record of on ``video``."""
     return (
@@ -1565,7 +1661,9 @@ class FusionPredictor(Predictor):
             video_info: its ``video_info``.
 
         Returns:
-            Whether every fused video has per-video digests (those recorded are checked here);
+            True for the answering pass's run file (answer_run.json: fusion answers no
+            multiple-choice row, so none rests on an input record). Else whether every fused
+            video has per-video digests (those recorded are checked here);
             False for a run.json of an older camerabench, or one a resume added digested videos to
             beside videos an older camerabench fused: the settings ``inputs_sha256`` (whole-file
             digests) vouch for those, and the runner compares them.
@@ -1575,6 +1673,11 @@ class FusionPredictor(Predictor):
             FileFormatError: a recorded digest is not an input -> digest mapping of the model's
                 inputs (naming the video).
         """
+        if type(self).answer is Predictor.answer and read_run_info(info_path).command == "answer":
+            # the answering pass: fusion answers no multiple-choice row, so no record of it rests on an
+            # input, and an input completed since (its scores.jsonl digest changed) refused its resume
+            return True
+        self._warn_unrun_since(video_info)
         recorded = {v: d[INPUTS_SHA256_KEY] for v, d in video_info.items() if INPUTS_SHA256_KEY in d}
         if not recorded:
             return False
@@ -1593,7 +1696,9 @@ class FusionPredictor(Predictor):
                     info_path,
                     f"video_info[{video!r}].{INPUTS_SHA256_KEY}: expected input -> SHA-256 (or null), got {then!r}",
                 )
-            if set(then) != set(self._input_names):  # an input left unchecked (a hand-edited run.json)
+            if set(then) != set(self._input_names):
+                self._refuse_other_model(info_path, sorted(then))
+                # the same model: an input left unchecked (a hand-edited run.json)
                 raise FileFormatError(
                     info_path,
                     f"video_info[{video!r}].{INPUTS_SHA256_KEY}: names the inputs {', '.join(sorted(then)) or 'none'}, "
@@ -1620,6 +1725,53 @@ class FusionPredictor(Predictor):
                 "the inputs as they are now"
             )
         return not undigested
+
+    def _refuse_other_model(self, info_path: Path, inputs: Sequence[str]) -> None:
+        """Refuse to resume the run of ``info_path``, whose fused videos name the inputs ``inputs``
+        (not this model's), when it was made with another fusion model (another ``model_sha256`` in
+        its settings, or none): said plainly, naming both models and their inputs (it read as a
+        corrupt run.json). Returns when the run records this model (a hand-edited run.json).
+
+        Raises:
+            CameraBenchError: the run was made with another fusion model.
+        """
+        settings = read_run_info(info_path).settings
+        now = model_digest(str(self.opt("model")))
+        if settings.get("model_sha256") == now:
+            return
+        then = settings.get("model", "(not recorded)")
+        raise CameraBenchError(
+            f"{info_path}: cannot --resume: the run was made with another fusion model ({then}, of the inputs "
+            f"{', '.join(inputs) or 'none'}) than {self.opt('model')} (of the inputs {', '.join(self._input_names)}); "
+            f"its scores would be kept beside this model's: resume it with --model {then}, or choose another --out "
+            "for a run of this model"
+        )
+
+    def _warn_unrun_since(self, video_info: Mapping[str, Mapping[str, Any]]) -> None:
+        """Warn on ``--resume`` of the videos recorded failed because an input had no record of them
+        (``video_info[video]["inputs_unrun"]`` without ``inputs_sha256``: not fused) that every such
+        input has records of now: a plain resume keeps failures; ``--retry-failed`` fuses them."""
+        run_dir = str(self.opt("inputs_run"))
+        inputs: dict[str, InputFeatures] = {}
+        ready: list[str] = []
+        for video, details in sorted(video_info.items()):
+            unrun = details.get("inputs_unrun")
+            if INPUTS_SHA256_KEY in details or not isinstance(unrun, list):
+                continue
+            names = [n for n in unrun if isinstance(n, str) and n in self._input_names]
+            for name in names:
+                if name not in inputs:
+                    inputs[name] = InputFeatures.read(run_dir, name, warn_unfinished=False)
+            if names and all(inputs[n].has_record(video) for n in names):
+                ready.append(video)
+        if ready:
+            log.warning(
+                "fusion: %d video(s) of this run were recorded failed because an input had no record of them (%s), "
+                "and their inputs have records of them now: --retry-failed fuses them (a --resume without it keeps "
+                "them failed)",
+                len(ready),
+                _listed(ready),
+            )
 
     def setup(self) -> None:
         self._model = FusionModel.load(str(self.opt("model")))
@@ -1649,6 +1801,9 @@ class FusionPredictor(Predictor):
         failed_on: dict[str, list[str]] = {}  # input -> scored questions it has no score of
         failed_inputs = [i.name for i in self._inputs if all(i.score(video, q.text) is None for q in questions)]
         unrun = [i.name for i in self._inputs if not i.has_record(video)]
+        # an input that never ran on the video (its run incomplete) did not fail it: the stand-in for a
+        # failed input would make a score up without it; the video is a failure of fusion naming it
+        not_fused: dict[str, str] = {}
         for q in questions:
             prim = q.primitive.value if q.primitive is not None else None
             if prim is None or prim not in model.primitives:
@@ -1660,6 +1815,9 @@ class FusionPredictor(Predictor):
                     f"no fusion input has a record of {video} in {self.opt('inputs_run')} "
                     f"({', '.join(unrun)}): run them on this video first"
                 )
+            if unrun:
+                not_fused[q.text] = _unrun_reason(unrun, video, str(self.opt("inputs_run")))
+                continue
             if not any(i.asked(video, q.text) for i in self._inputs):
                 # no input was asked it (a question added after they ran): not "every input failed",
                 # which is what a score of all-NaN features would stand for
@@ -1680,6 +1838,8 @@ class FusionPredictor(Predictor):
                 if i.score(video, q.text) is None:  # scored from the other inputs: say which one it lacked
                     failed_on.setdefault(i.name, []).append(q.text)
             scores[q.text] = stack.probability(prim, _scores(self._inputs, video, q.text))
+        if not_fused:  # no input record is used: nothing for a --resume to check (no inputs_sha256)
+            return VideoResult(scores={}, unanswerable=unanswerable, failed=not_fused, info={"inputs_unrun": unrun})
         if not scores and (all_failed or not (unanswerable or no_held_out)):
             detail = "; ".join(sorted(set(all_failed.values()))) or ", ".join(failed_inputs)
             raise PredictionError(f"every fusion input failed on {video}: {detail}"[:2000])
@@ -1736,6 +1896,7 @@ class FusionPredictor(Predictor):
             _check_input_dataset(name, folder.path, info, data_dir)
         untrained: dict[str, int] = {}  # primitive stem ("" for other questions) -> (video, question) pairs
         trained = 0
+        to_fuse: set[str] = set()  # the videos asked a trained primitive
         for video, questions in Dataset(data_dir).questions().items():
             if video not in videos:
                 continue
@@ -1743,8 +1904,11 @@ class FusionPredictor(Predictor):
                 prim = q.primitive.value if q.primitive is not None else None
                 if prim is not None and prim in model.primitives:
                     trained += 1
+                    to_fuse.add(video)
                 else:
                     untrained[prim or ""] = untrained.get(prim or "", 0) + 1
+        if trained:
+            self._warn_unrun(model, to_fuse)
         if not untrained:
             return
         prims = sorted(p for p in untrained if p)
@@ -1766,6 +1930,32 @@ class FusionPredictor(Predictor):
             data_dir,
             sum(untrained.values()),
         )
+
+    def _warn_unrun(self, model: FusionModel, videos: set[str]) -> None:
+        """Warn, before a run, of each input that has no record of some of ``videos`` (the videos to
+        fuse): its run did not reach them (interrupted, or run on part of the dataset). Such a video
+        is no failure of the input, and fusion makes no score without it: each is recorded as a
+        failed video of the fusion run, naming the input (:func:`_unrun_reason`)."""
+        run_dir = str(self.opt("inputs_run"))
+        for name in model.inputs:
+            feat = InputFeatures.read(run_dir, name, warn_unfinished=False)
+            unrun = sorted(v for v in videos if not feat.has_record(v))
+            if not unrun:
+                continue
+            log.warning(
+                "fusion input %r in %s has no record of %d of the %d videos to fuse (%s): it never ran on them (an "
+                "incomplete run), so fusion scores none of them: each is recorded as a failed video of the fusion "
+                "run with that reason (no score is made without the input); `camerabench predict --method %s "
+                "--out %s --resume` completes the input's run, then `predict --method fusion --resume "
+                "--retry-failed` fuses them",
+                name,
+                feat.run.folder,
+                len(unrun),
+                len(videos),
+                _listed(unrun),
+                name,
+                run_dir,
+            )
 
     def _training_clip(self, model: FusionModel, video: str, video_path: Path) -> str | None:
         """The training video whose file ``video_path`` is (a link to a clip the model was trained

@@ -21,7 +21,7 @@ from camerabench.eval import report as report_mod
 from camerabench.eval.report import write_report
 from camerabench.fileio import WriteError
 from camerabench.jobs import runner
-from camerabench.records import RunInfo, ScoreRecord, read_scores, write_run_info, write_scores
+from camerabench.records import RunInfo, ScoreRecord, read_run_info, read_scores, write_run_info, write_scores
 from camerabench.runfolder import MethodFolder, folder_writer, read_method
 from tests.baselines.test_fusion import _dataset
 
@@ -113,8 +113,8 @@ def test_unfinished_input_is_warned_and_recorded(
         assert _predict(base, run) == 0
     assert (
         f"{a.path}: the predict run did not finish (run.json has no finish time: interrupted, or still running); "
-        "videos it did not record are taken by fusion as failures of that input" in caplog.text
-    )
+        "videos it did not record are not fused: fusion records each as failed, naming the input" in caplog.text
+    )  # round 55 (red team R76): they were fused with that input taken as failed, a score made without it
     assert "count as missing" not in caplog.text
     settings = json.loads(MethodFolder.of(run, "fusion").run_info.read_text())["settings"]
     assert settings["inputs_unfinished"] == ["a"]
@@ -181,19 +181,26 @@ def test_resume_after_the_inputs_gained_a_video_fuses_it(base: dict[str, Path], 
     assert {k: r for k, r in after.items() if k[0] != last} == {k: r for k, r in before.items() if k[0] != last}
 
 
-def test_resume_after_an_unfinished_input_completed_is_refused(
+def test_resume_after_an_unfinished_input_completed_fuses_its_videos_with_retry_failed(
     base: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Round 55 (red team R76): the video input a had not reached is a failure of the fusion run
+    naming a (it was fused from b alone, and a resume after a completed was refused)."""
     run = _copy_run(base, tmp_path)
     last, full = _last_video_left_out(base, run, ("a",), unfinished=True)
-    assert _predict(base, run) == 0  # the last video fused from b alone (a unfinished)
+    assert _predict(base, run) == 0
     fusion = MethodFolder.of(run, "fusion")
+    assert {r.status for r in read_scores(fusion.scores) if r.video == last} == {"failed"}
+    assert read_run_info(fusion.run_info).video_info[last]["inputs_unrun"] == ["a"]
     before = fusion.scores.read_bytes()
     MethodFolder.of(run, "a").scores.write_bytes(full["a"])  # a completed since
     caplog.clear()
-    assert _predict(base, run, "--resume") != 0
-    assert f"{last} (a: it has records now; the video was fused without them)" in caplog.text
+    with caplog.at_level(logging.WARNING):
+        assert _predict(base, run, "--resume") == 0  # failures are kept without --retry-failed
+    assert f"({last}), and their inputs have records of them now: --retry-failed fuses them" in caplog.text
     assert fusion.scores.read_bytes() == before
+    assert _predict(base, run, "--resume", "--retry-failed") == 0
+    assert {r.status for r in read_scores(fusion.scores) if r.video == last} == {"ok"}
 
 
 def test_resume_with_the_same_folders_spelled_otherwise(
