@@ -687,8 +687,9 @@ def grpo(
     """Train the SFT checkpoint at ``model_dir`` with GRPO on ``data_dir``'s labels; save to ``out_dir``.
 
     The output folder is written under a temporary name and renamed when complete: a run stopped
-    before (Ctrl-C, an error) leaves no model there and is logged with the step it reached; there is
-    no resuming. An ``out_dir`` that already holds a model is refused unless ``overwrite``
+    before (Ctrl-C, an error) leaves no model there and is logged with the step it reached. Unlike
+    SFT (``train --resume``), GRPO keeps no intermediate state and does not resume: a rerun starts
+    again from ``model_dir``. An ``out_dir`` that already holds a model is refused unless ``overwrite``
     (:func:`~camerabench.baselines.vlm.train.refuse_finished_model`).
 
     Groups whose completions all got the same reward (a constant reward, a model always right or
@@ -850,27 +851,37 @@ def _warn_unparsed(history: list[StepStats], config: GRPOConfig) -> None:
     run in which none could be read (completions cut by ``max_new_tokens`` before their answer, a
     ``format_pattern`` the prompts do not ask for) never earned the accuracy term: its reward was the
     format term alone, and it was saved without a word as if trained on accuracy. The warning says
-    what the run then learnt from: nothing when no step made an update (every group filtered), the
-    format term alone otherwise (as set, with ``accuracy_weight`` 0).
+    what the run then learnt from: nothing when no step made an update (no group whose completions'
+    rewards differed: every group filtered, or kept with advantage 0 under ``filter_groups`` off, as
+    :func:`_check_learning_signal` then refuses the run), the format term alone otherwise (as set,
+    with ``accuracy_weight`` 0).
     """
     total = sum(s.groups for s in history) * config.group_size
     unparsed = sum(s.unparsed for s in history)
     if not unparsed or not total:
         return
     if unparsed == total:
-        updated = sum(not math.isnan(s.loss) for s in history)  # a step without an update leaves its loss NaN
+        # a step updates the policy only through a group whose rewards differed: with every group's rewards
+        # equal, every advantage is 0, and a kept group (filter_groups off: its loss is 0, not NaN) gives a zero
+        # policy gradient (red team R76: "2 of 2 steps that made an update learnt from the format term", then
+        # "GRPO made no update in 2 step(s)")
+        updated = sum(s.equal_rewards < s.groups for s in history)
         if not updated:
-            learnt = f"no step of the {len(history)} made an update, so the run learnt nothing"
+            learnt = (
+                f"no step of the {len(history)} made an update, so the run learnt nothing (in every group all "
+                f"{config.group_size} completions got the same reward: every advantage 0)"
+            )
         elif config.accuracy_weight == 0:
             learnt = (
                 f"the accuracy term has weight 0, so the {updated} of {len(history)} step(s) that made an update "
-                f"learnt from the format term (weight {config.format_weight:g}) alone, as set"
+                f"(a group whose rewards differed) learnt from the format term (weight {config.format_weight:g}) "
+                "alone, as set"
             )
         else:
             learnt = (
                 f"the accuracy term (weight {config.accuracy_weight:g}) never rewarded anything, so the {updated} of "
-                f"{len(history)} step(s) that made an update learnt from the format term (weight "
-                f"{config.format_weight:g}) alone"
+                f"{len(history)} step(s) that made an update (a group whose rewards differed) learnt from the format "
+                f"term (weight {config.format_weight:g}) alone"
             )
         log.warning(
             "GRPO: none of the run's %d completions had an answer that could be read (all scored wrong): %s; "

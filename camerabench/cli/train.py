@@ -3,7 +3,10 @@
 ``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``: ``--stage sft`` (the
 default) by supervised fine-tuning (``baselines/vlm/train.py``), ``--stage grpo`` by GRPO from
 an SFT checkpoint (``baselines/vlm/grpo.py``). An ``--out`` that already holds a model is
-refused unless ``--overwrite``: training keeps no intermediate checkpoints and does not resume.
+refused unless ``--overwrite``. SFT saves a resume state beside ``--out`` every ``--save-every``
+steps and on Ctrl-C or SIGTERM; ``--resume`` continues from it (refused when the data, the starting
+checkpoint or the settings differ), and a run without ``--resume`` refuses to throw it away unless
+``--overwrite``. GRPO keeps no intermediate state and does not resume.
 ``--method fusion`` fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run``
 into ``--out``; an ``--out`` that already holds a fusion model is refused unless ``--overwrite``
 (runs predicted with it could no longer be resumed).
@@ -41,7 +44,7 @@ _QWEN_VL = (
     "stage", "lora", "lr", "sample_fps", "max_side", "train_vision", "no_mcq", "mcq_fps", "mcq_max_pixels", "seed",
     "device", "dtype",
 )  # fmt: skip
-_SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions")
+_SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions", "resume", "save_every")
 _GRPO = (
     "steps", "prompts_per_step", "group_size", "kl_coef", "clip_eps", "updates_per_batch", "accuracy_weight",
     "format_weight", "format_pattern", "no_reasoning", "max_new_tokens", "temperature", "no_filter", "micro_batch",
@@ -83,7 +86,14 @@ def _fill_defaults(args: argparse.Namespace) -> None:
     """Set the flags not given to their defaults: the configs' own, ``False`` for a switch
     (``--no-mcq``); ``--lr`` is left to the stage's config."""
     d, g = _defaults(), _defaults(GRPOConfig)
-    fixed = {"stage": STAGES[0], "folds": DEFAULT_N_SPLITS, "lr": None, "overwrite": False}
+    fixed = {
+        "stage": STAGES[0],
+        "folds": DEFAULT_N_SPLITS,
+        "lr": None,
+        "overwrite": False,
+        "resume": False,
+        "save_every": None,  # train()'s DEFAULT_SAVE_EVERY (not imported here: fusion needs no torch)
+    }
     for attr in (*_QWEN_VL, *_SFT, *_GRPO, *_FUSION, "overwrite"):
         if getattr(args, attr) is None:
             setattr(args, attr, fixed[attr] if attr in fixed else d[attr] if attr in d else g.get(attr, False))
@@ -186,8 +196,21 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         default=None,
-        help="replace a model already in --out (refused otherwise: qwen-vl training does not resume, and runs "
-        "predicted with a fusion model could no longer be resumed)",
+        help="replace a model already in --out, or (sft) start anew over an interrupted run's resume state "
+        "(refused otherwise: runs predicted with a fusion model could no longer be resumed)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        default=None,
+        help="sft: continue the interrupted run whose resume state is beside --out (same data, model and settings)",
+    )
+    p.add_argument(
+        "--save-every",
+        action=GivenOnce,
+        type=positive_int,
+        default=None,
+        help="sft: optimiser steps between saves of the resume state (default 100; also saved on Ctrl-C/SIGTERM)",
     )
     p.add_argument("--lora", action="store_true", default=None)
     p.add_argument("--epochs", action=GivenOnce, type=positive_float, default=None, help="sft")
@@ -406,7 +429,15 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         dtype=args.dtype,
     )
-    result = train(args.data, args.model, args.out, config, overwrite=args.overwrite)
+    result = train(
+        args.data,
+        args.model,
+        args.out,
+        config,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        **({"save_every": args.save_every} if args.save_every is not None else {}),
+    )
     sys.stdout.write(
         f"trained {result.steps} steps on {result.num_examples} examples: {_loss_summary(result.step_losses)}; "
         f"checkpoint {result.out_dir}\n"

@@ -184,8 +184,11 @@ def test_caption_only_sft_without_a_one_token_yes_goes_on_with_a_warning(
 
 
 def _steps(loss: float, n: int = 2) -> list[StepStats]:
-    """``n`` steps of 1 group of 2 completions, both unparsed; ``loss`` NaN: the step made no update."""
-    return [StepStats(i, 0.0, 0.0, 0.0, math.nan, 1, 1, loss, equal_rewards=1, unparsed=2) for i in range(1, n + 1)]
+    """``n`` steps of 1 group of 2 completions, both unparsed; ``loss`` NaN: the step made no update
+    (its group's rewards equal); a finite ``loss``: an update (the group's rewards differed: since
+    round 55 a step of equal rewards only, filtered or not, counts as no update)."""
+    equal = 1 if math.isnan(loss) else 0
+    return [StepStats(i, 0.0, 0.0, 0.0, math.nan, 1, 1, loss, equal_rewards=equal, unparsed=2) for i in range(1, n + 1)]
 
 
 def test_grpo_warning_says_no_update_was_made_when_none_was(caplog: pytest.LogCaptureFixture) -> None:
@@ -205,8 +208,9 @@ def test_grpo_warning_with_accuracy_weight_0_says_the_format_term_alone_is_as_se
     history = [*_steps(0.0, 1), *_steps(math.nan, 1)]
     with caplog.at_level(logging.WARNING, logger="camerabench.baselines.vlm.grpo"):
         grpo_module._warn_unparsed(history, GRPOConfig(group_size=2, accuracy_weight=0.0, format_weight=1.0))
-    assert "the accuracy term has weight 0, so the 1 of 2 step(s) that made an update learnt from the format" in (
-        caplog.text
+    assert (
+        "the accuracy term has weight 0, so the 1 of 2 step(s) that made an update (a group whose rewards differed) "
+        "learnt from the format term" in caplog.text
     )
     assert "never rewarded anything" not in caplog.text
     caplog.clear()

@@ -214,7 +214,8 @@ def test_ctrl_c_mid_epoch_leaves_nothing_and_a_rerun_restarts(
 ) -> None:
     """(trains, ~0.5 s) input: Ctrl-C at the second of 2 steps. old: nothing saved and nothing said of
     where or whether a rerun resumes. new: logged with the step; no model, no temporary folder; a
-    rerun starts from the base model and runs every step."""
+    rerun starts from the base model and runs every step. Round 55 (red team R76): the run's state
+    after its last whole step is kept beside the output, and a rerun needs --resume or --overwrite."""
     out = tmp_path / "out"
     calls = {"n": 0}
     real = train_module.refuse_non_finite_gradients
@@ -229,11 +230,13 @@ def test_ctrl_c_mid_epoch_leaves_nothing_and_a_rerun_restarts(
     config = TrainConfig(epochs=1, lr=1e-3, batch_size=8, **SFT)
     with pytest.raises(KeyboardInterrupt):
         train(tiny_data[0], tiny_ckpt, out, config)
-    assert "training interrupted at step 2 of 2 (epoch 1); nothing saved to" in caplog.text
-    assert "a rerun starts again from" in caplog.text
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert "training interrupted at step 2 of 2 (epoch 1); no model saved to" in caplog.text
+    assert "the run's state after step 1 of 2 is saved in" in caplog.text and "--resume" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out~resume"]
     monkeypatch.setattr(train_module, "refuse_non_finite_gradients", real)
-    result = train(tiny_data[0], tiny_ckpt, out, config)
+    with pytest.raises(CameraBenchError, match="--resume"):
+        train(tiny_data[0], tiny_ckpt, out, config)  # the state is never thrown away unasked
+    result = train(tiny_data[0], tiny_ckpt, out, config, overwrite=True)  # starts again from the base model
     assert result.steps == 2 and len(result.step_losses) == 2
     assert json.loads((out / "camerabench_train.json").read_text())["steps"] == 2
 
@@ -246,7 +249,8 @@ def test_ctrl_c_while_saving_leaves_no_folder_that_looks_complete(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """(trains, ~0.3 s) input: Ctrl-C after the weights are written, before the run record. old and new:
-    no --out and no temporary folder (the save is atomic); new: the log says so."""
+    no --out and no temporary folder (the save is atomic); new: the log says so. Round 55: the
+    run's state is kept beside it for --resume (which then saves without training again)."""
 
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
@@ -254,8 +258,9 @@ def test_ctrl_c_while_saving_leaves_no_folder_that_looks_complete(
     monkeypatch.setattr(train_module, "atomic_write_text", interrupt)
     with pytest.raises(KeyboardInterrupt):
         train(tiny_data[0], tiny_ckpt, tmp_path / "out", TrainConfig(epochs=0.5, batch_size=16, **SFT))
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out~resume"]
     assert "training interrupted while saving the trained model; nothing saved to" in caplog.text
+    assert "the run's state after step 1 of 1 is saved in" in caplog.text
 
 
 def test_ctrl_c_in_grpo_is_logged_with_its_step(
