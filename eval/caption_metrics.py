@@ -42,11 +42,13 @@ import math
 import numbers
 import os
 import re
+import select
 import shutil
 import string
 import subprocess
 import sys
 import threading
+import time
 import unicodedata
 import warnings
 import weakref
@@ -77,6 +79,7 @@ __all__ = [
     "UNAVAILABLE",
     "MeteorSession",
     "MiniLMReferences",
+    "PTBTokens",
     "caption_facts",
     "caption_section",
     "caption_tokens",
@@ -212,6 +215,7 @@ def coco_metrics(
     candidates: Mapping[str, str],
     meteor: MeteorSession | None = None,
     label: str | None = None,
+    ptb: PTBTokens | None = None,
 ) -> CocoMetrics:
     """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
 
@@ -223,6 +227,9 @@ def coco_metrics(
         label: what the captions are (the method's name), said first in a warning that METEOR
             is unavailable (red team R75: one of several methods' METEOR lost, the line did not say
             which).
+        ptb: the PTB tokenizer's lines shared by the calls of one evaluation (:class:`PTBTokens`):
+            a caption it has tokenised already is not sent to Java again; without it, the
+            references and candidates of this call are tokenised by one Java start.
 
     Returns:
         The scores; ``meteor`` is ``"unavailable"`` without Java, ``spice`` always.
@@ -256,17 +263,12 @@ def coco_metrics(
     candidates = {i: _bounded_candidate(candidates[i], f"the candidate caption of {i}") for i in ids}
     have_java = java_available()
     if have_java:
-        from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
-
-        # one tokenizer call (one Java start) for references and candidates together
-        both: dict[tuple[str, str], list[dict[str, str]]] = {
-            ("ref", i): [{"caption": _one_line(c)} for c in references[i]] for i in ids
-        }
-        both |= {("cand", i): [{"caption": _one_line(candidates[i])}] for i in ids}
-        with _stdout_to_log():
-            tokens = PTBTokenizer().tokenize(both)
-        gts = {i: tokens[("ref", i)] for i in ids}
-        res = {i: tokens[("cand", i)] for i in ids}
+        # at most one tokenizer call (one Java start) for references and candidates together
+        tokens = (ptb if ptb is not None else PTBTokens()).tokenize(
+            [*(_one_line(c) for i in ids for c in references[i]), *(_one_line(candidates[i]) for i in ids)]
+        )
+        gts = {i: [tokens[_one_line(c)] for c in references[i]] for i in ids}
+        res = {i: [tokens[_one_line(candidates[i])]] for i in ids}
         tokenizer = "pycocoevalcap PTBTokenizer"
     else:
         gts = {i: [_simple_tokenize(c) for c in references[i]] for i in ids}
@@ -314,6 +316,57 @@ def coco_metrics(
     )
 
 
+class PTBTokens:
+    """pycocoevalcap's PTB tokenizer (punctuation removed after it, as pycocoevalcap does) with the
+    output of every caption line it was given kept, so that the :func:`coco_metrics` calls of one
+    evaluation start its Java process once rather than once per method.
+
+    ``PTBTokenizer.tokenize`` starts ``java ... edu.stanford.nlp.process.PTBTokenizer
+    -preserveLines`` on a file of one caption per line: 0.2-0.5 s a start here (more on a busy
+    machine), whatever the number of lines. Each line is tokenised on its own (``-preserveLines``),
+    so a caption's tokens do not depend on the lines sent with it: 30 texts (quotes, parentheses,
+    abbreviations at a line's end before other lines, empty lines, emoji) tokenised together,
+    reversed, shuffled and one per call gave the same tokens here, and a 3-method evaluation of 200
+    CameraBench videos (hostile captions, failed and missing ones included) gave byte-identical COCO
+    scores and per-video rows with one start
+    (:meth:`MiniLMReferences.tokenize_ahead`) and with the earlier start per method, its time in the
+    tokenizer going from 1.2-1.6 s to 0.2-0.45 s (tests/eval/test_caption_java55.py checks an
+    evaluation against pycocoevalcap called as before).
+
+    :attr:`starts` counts the Java starts. One per evaluation (:class:`MiniLMReferences` holds it).
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, str] = {}
+        self.starts = 0
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def tokenize(self, lines: Iterable[str]) -> dict[str, str]:
+        """line -> its tokens, for each of ``lines`` (texts without line breaks: :func:`_one_line`),
+        tokenised by one Java start for those not tokenised before (none when every one was).
+
+        Raises:
+            CameraBenchError: the tokenizer gave fewer lines than it was sent (its Java failed).
+        """
+        wanted = set(lines)
+        new = sorted(wanted - self._tokens.keys())
+        if new:
+            from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+            with _stdout_to_log():
+                out = PTBTokenizer().tokenize({k: [{"caption": line}] for k, line in enumerate(new)})
+            self.starts += 1
+            if len(out) != len(new):
+                raise CameraBenchError(
+                    f"the PTB tokenizer (java edu.stanford.nlp.process.PTBTokenizer, pycocoevalcap) gave {len(out)} "
+                    f"lines for {len(new)} captions: its Java process failed"
+                )
+            self._tokens.update((line, out[k][0]) for k, line in enumerate(new))
+        return {line: self._tokens[line] for line in wanted}
+
+
 def _cider_weighted(gts: Mapping[str, Sequence[str]]) -> bool:
     """Whether some 1- to 4-gram of the tokenised references is missing from some video's
     references: CIDEr weighs an n-gram by log(videos / videos whose references hold it), so
@@ -324,6 +377,108 @@ def _cider_weighted(gts: Mapping[str, Sequence[str]]) -> bool:
         for refs in gts.values()
     ]  # fmt: skip
     return any(held) and set().union(*held) != set.intersection(*held)
+
+
+#: How long one read from, or write to, METEOR's Java process may wait before the process is taken
+#: for hung (see :func:`_meteor_timeout`).
+#:
+#: Measured here (2 cores; a read is one answer line, timed around pycocoevalcap's ``readline``):
+#: a fresh process's first answer waits for Java to start and load the paraphrase tables, 9.8 s
+#: (15.0 s beside another Java job); later answers in batches of 200 and 1,071 CameraBench captions
+#: took 0.17 s at most, the first score after an ``EVAL`` line 0.04 s at most. A caption of
+#: :data:`MAX_CAPTION_TOKENS` (2,000) tokens against CameraBench's longest reference (98 tokens)
+#: took 0.02 s (random words) to 1.3 s (that reference repeated); against five repetitive 100-token
+#: references 6.3 s, against one of 500 tokens 5.2 s, and a pair of random 2,000-token texts 7.0 s.
+#: 120 s is 8 times the slowest start and 14 times the slowest of these answers (8.3 s, below).
+METEOR_TIMEOUT_S = 120.0
+
+#: METEOR's aligner is far slower on a pair of long repetitive texts: two of 1,000 tokens took
+#: 8.3 s, 1,500 tokens 45 s, 2,000 tokens 183 s (growing faster than the product of their lengths).
+#: A video holding a pair of more than :data:`_METEOR_LONG_PAIR` candidate-times-reference tokens
+#: (only with references over 500 tokens; CameraBench's longest has 98) adds this much to the
+#: timeout for each such reference: 3.3 times the 183 s of the longest pair there can be.
+METEOR_LONG_PAIR_TIMEOUT_S = 600.0
+_METEOR_LONG_PAIR = 1_000_000
+
+
+def _meteor_timeout(gts: Mapping[str, Sequence[str]], res: Mapping[str, Sequence[str]]) -> float:
+    """The timeout of each read and write of one METEOR score of ``res`` against ``gts`` (tokenised):
+    :data:`METEOR_TIMEOUT_S`, plus :data:`METEOR_LONG_PAIR_TIMEOUT_S` for each long pair of the video
+    with the most of them (its answer is one read; the batch's size adds no time to a read)."""
+    long_pairs = (sum(len(res[i][0].split()) * len(ref.split()) > _METEOR_LONG_PAIR for ref in gts[i]) for i in res)
+    return METEOR_TIMEOUT_S + METEOR_LONG_PAIR_TIMEOUT_S * max(long_pairs, default=0)
+
+
+class _MeteorTimeoutError(TimeoutError):
+    """METEOR's Java process gave no answer, or took no input, within the timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"METEOR's Java process did not answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class _TimedPipe:
+    """METEOR's stdin or stdout as pycocoevalcap uses them (``write`` and ``flush``; ``readline``),
+    where each call waits at most :attr:`timeout` seconds for the process, then raises
+    :class:`_MeteorTimeoutError` (a process that was stopped, or whose Java hangs, answers never).
+
+    It reads and writes the pipe's file descriptor itself (select, then ``os.read``/``os.write``;
+    the descriptor written is non-blocking): wrap a pipe before anything was read from it.
+    """
+
+    def __init__(self, pipe: Any) -> None:
+        self._pipe = pipe
+        self._fd: int = pipe.fileno()
+        self._read = bytearray()  # read past the last line returned
+        self.timeout = METEOR_TIMEOUT_S
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._pipe.closed)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        self._pipe.close()
+
+    def _wait(self, deadline: float, write: bool) -> None:
+        fds = [self._fd]
+        readable, writable, _ = select.select(
+            [] if write else fds, fds if write else [], [], max(0.0, deadline - time.monotonic())
+        )
+        if not (writable if write else readable):
+            raise _MeteorTimeoutError(self.timeout)
+
+    def readline(self) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        while (end := self._read.find(b"\n")) < 0:
+            self._wait(deadline, write=False)
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:  # the process closed its output: what is left, as a file's readline gives it
+                line = bytes(self._read)
+                self._read.clear()
+                return line
+            self._read += chunk
+        line = bytes(self._read[: end + 1])
+        del self._read[: end + 1]
+        return line
+
+    def write(self, data: bytes) -> int:
+        deadline = time.monotonic() + self.timeout
+        os.set_blocking(self._fd, False)  # a write never waits past the deadline for room in the pipe
+        view = memoryview(data)
+        while view:
+            self._wait(deadline, write=True)
+            try:
+                view = view[os.write(self._fd, view) :]
+            except BlockingIOError:  # the room select saw was taken: wait for more
+                continue
+        return len(data)
+
+    def flush(self) -> None:
+        if self.closed:
+            raise ValueError("flush of closed file")
 
 
 class MeteorSession:
@@ -342,6 +497,11 @@ class MeteorSession:
     exited before a score; the next :meth:`score` starts a new one. :meth:`close` stops the process
     and waits for it; so does dropping the session (a :class:`weakref.finalize`, which also runs at
     interpreter exit). One score at a time (a lock).
+
+    Every read from the process and write to it waits at most :func:`_meteor_timeout` (120 s, more
+    for very long pairs of texts; see :data:`METEOR_TIMEOUT_S`): a process that gives no answer in
+    that time (stopped, or its Java hung) is killed and reaped, and METEOR is ``"unavailable"`` for
+    that call, with a warning that says so, as when its Java dies.
     """
 
     def __init__(self) -> None:
@@ -383,6 +543,10 @@ class MeteorSession:
             meteor = Meteor()
             self._meteor = meteor
             self._stop = weakref.finalize(self, _stop_meteor, meteor)
+            proc = meteor.meteor_p
+            if isinstance(proc, subprocess.Popen) and proc.stdin is not None and proc.stdout is not None:
+                meteor.meteor_p.stdin = _TimedPipe(proc.stdin)  # nothing read or written yet
+                meteor.meteor_p.stdout = _TimedPipe(proc.stdout)
         return self._meteor
 
     def score(
@@ -390,7 +554,8 @@ class MeteorSession:
     ) -> float | str:
         """pycocoevalcap's METEOR of ``res`` against ``gts`` (tokenised, as its ``compute_score``
         takes them), or ``"unavailable"`` (with a warning, which starts with ``label``, e.g. the
-        method's name, when given) when its Java process dies.
+        method's name, when given) when its Java process dies or gives no answer within
+        :func:`_meteor_timeout` (it is then killed).
 
         METEOR's aligner can run out of its 2 GB Java heap on a very long, repetitive caption; the
         process then exits, and pycocoevalcap's wrapper fails while holding its lock, so that its
@@ -400,12 +565,26 @@ class MeteorSession:
         with self._lock:
             meteor = self._started()
             proc = meteor.meteor_p
+            timeout = _meteor_timeout(gts, res)
+            for pipe in (getattr(proc, "stdin", None), getattr(proc, "stdout", None)):
+                if isinstance(pipe, _TimedPipe):
+                    pipe.timeout = timeout
             scored = False
             try:
                 value = float(meteor.compute_score(gts, res)[0])
                 scored = True
                 return value
-            except (OSError, ValueError) as exc:  # a broken pipe, or an empty line read as a score
+            except (OSError, ValueError) as exc:  # a broken pipe, an empty line read as a score, a timeout
+                if isinstance(exc, _MeteorTimeoutError):
+                    proc.kill()  # stopped or hung: it would not exit on its own
+                    proc.wait()
+                    log.warning(
+                        "%sMETEOR is unavailable: its Java process timed out after %s s without answering (stopped "
+                        "or hung) and was killed; the other metrics are computed",
+                        f"{label}: " if label else "",
+                        f"{exc.seconds:g}",
+                    )
+                    return UNAVAILABLE
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
@@ -518,7 +697,9 @@ padding removed), both float64."""
 class MiniLMReferences:
     """The MiniLM embeddings of reference captions, encoded once and shared by the methods of one
     evaluation (the references are the same for each; encoding them took most of a method's caption time),
-    and the METEOR process they share (:attr:`meteor`, started by the first method scored with Java).
+    the METEOR process they share (:attr:`meteor`, started by the first method scored with Java), and the
+    PTB tokenizer's output of the captions (:attr:`ptb`: one Java start for every method, through
+    :meth:`tokenize_ahead`).
 
     An entry is keyed by the model object and the exact reference texts it encoded: another model, or
     another set of references (another dataset), is encoded anew. Make one per evaluation and drop it
@@ -529,6 +710,7 @@ class MiniLMReferences:
     def __init__(self) -> None:
         self._entries: list[tuple[Any, tuple[str, ...], dict[str, _Embedded]]] = []
         self.meteor = MeteorSession()
+        self.ptb = PTBTokens()
 
     def __enter__(self) -> MiniLMReferences:
         return self
@@ -542,6 +724,32 @@ class MiniLMReferences:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def tokenize_ahead(self, items: Iterable[CaptionItem], runs: Iterable[MethodRun]) -> None:
+        """Tokenise the reference captions of ``items`` and the captions of every one of ``runs`` (as
+        :func:`caption_section` gives them to :func:`coco_metrics`: normalised, cut at
+        :data:`MAX_CAPTION_TOKENS`, on one line; and the empty caption, a failed one's) with one PTB
+        tokenizer start (:attr:`ptb`), so that :func:`caption_section` with this cache starts none.
+
+        Nothing without Java, or without a run that has captions. A text that is not valid Unicode is
+        left for :func:`caption_section` to refuse, naming its file; a caption this missed is tokenised
+        when it is scored (a start more).
+        """
+        runs = [run for run in runs if run.captions]
+        if not runs or not java_available():
+            return
+        lines = {""}
+        videos: set[str] = set()
+        for item in items:
+            videos.add(item.video)
+            if _valid_unicode(item.answer):
+                lines.add(_one_line(normalise_caption(item.answer)))
+        for run in runs:
+            for video, rec in (run.captions or {}).items():
+                caption = rec.caption if rec.status == "ok" and video in videos else None
+                if caption is not None and _valid_unicode(caption):
+                    lines.add(_one_line(truncate_caption(normalise_caption(caption))))
+        self.ptb.tokenize(lines)
 
     def get(self, model: Any, texts: Iterable[str]) -> dict[str, _Embedded]:
         """text -> embedding of every one of ``texts`` by ``model``, encoded on the first request."""
@@ -979,6 +1187,11 @@ def normalise_caption(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_CONTROLS)
 
 
+def _valid_unicode(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (holds no lone surrogate): :func:`_check_text` without raising."""
+    return not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _check_text(text: str, what: str) -> None:
     """Refuse a text that is not valid Unicode (a lone surrogate, which a JSON ``\\ud800`` escape
     can hold): no metric can tokenise it."""
@@ -1110,8 +1323,9 @@ def caption_section(
 
     The MiniLM similarities encode every reference caption of ``items`` together (whichever videos
     the method is scored on), through ``minilm_cache`` when given: one evaluation passes the same
-    cache for each of its methods, so that the references are encoded once and METEOR's Java
-    process (:attr:`MiniLMReferences.meteor`) is started once.
+    cache for each of its methods, so that the references are encoded once, METEOR's Java
+    process (:attr:`MiniLMReferences.meteor`) is started once, and the captions tokenised by
+    :meth:`MiniLMReferences.tokenize_ahead` are not sent to the PTB tokenizer again.
 
     Returns:
         ``(section, per_video_rows)``; a row per evaluated video with its caption, status,
@@ -1190,7 +1404,11 @@ def caption_section(
     refs = {v: references[v] for v in videos}
     cands = {v: candidates[v] for v in videos}
     section.coco = coco_metrics(
-        refs, cands, meteor=minilm_cache.meteor if minilm_cache is not None else None, label=run.name
+        refs,
+        cands,
+        meteor=minilm_cache.meteor if minilm_cache is not None else None,
+        label=run.name,
+        ptb=minilm_cache.ptb if minilm_cache is not None else None,
     )
     ref_lists = [refs[v] for v in videos]
     cand_list = [cands[v] for v in videos]

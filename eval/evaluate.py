@@ -1031,6 +1031,8 @@ def evaluate(
     asked: dict[tuple[str, str], str | None] = {}
     references = MiniLMReferences()  # the reference captions' embeddings, encoded once for every method
     try:
+        if dataset.captions:  # every method's captions and the references: one PTB tokenizer (Java) start
+            references.tokenize_ahead(dataset.captions, runs.values())
         for name, run in runs.items():
             log.info("evaluating %s", name)
             writer = folder_writer(run.folder)
