@@ -60,6 +60,21 @@ advantages of a group sum to 0: its value is the KL term, its gradient is the po
 and the number of completions whose answer could not be read (scored wrong, never guessed).
 The history is saved in the checkpoint's ``camerabench_train.json``.
 
+Resuming (``train --stage grpo --resume``) works as SFT's (:func:`~camerabench.baselines.vlm.train.train`):
+the run's state is saved atomically in ``.<out name>~resume`` beside the output folder
+(:func:`~camerabench.baselines.vlm.train.resume_state_dir`) every ``save_every`` steps, on Ctrl-C or
+SIGTERM (once a step is done; signals arriving during a step's policy updates are held until the
+step is recorded) and before the model is saved; it is deleted once the model is. It holds the
+trainable weights, AdamW's state, the step history (the end-of-run warnings and refusal read it),
+the prompt walk (its generator and the current pass's remaining prompts: :func:`step_batches`) and
+the torch/CUDA/NumPy/Python random states as they were when the last step ended (sampling draws
+from torch's generator: the state at the interrupt, part-way into a step's sampling, would give the
+resumed step other completions). The reference policy is not saved: it is always the starting
+checkpoint (a frozen copy of it, or the LoRA model with its adapters off), whose weights the run's
+identity fixes. A resumed run is refused, naming what differs, when the settings, the prompts,
+their media or the starting checkpoint changed, and saves the model the uninterrupted run would
+(bit for bit on the CPU).
+
 Why not TRL's ``GRPOTrainer`` (TRL 1.16.0, read after installing it beside torch 2.13 /
 transformers 5.24 here: it installs, adding datasets 5.2, pyarrow 26, dill, multiprocess and
 xxhash): its vision-language path handles images only. The dataset columns it reads are
@@ -115,11 +130,17 @@ from camerabench.baselines.vlm.compat import VisualInputs, ensure_transformers_i
 from camerabench.baselines.vlm.config import ADV_EPS, GRPOConfig, check_max_new_tokens
 from camerabench.baselines.vlm.qwen import encode_media, encode_video, mcq_prompt, reply_end_ids, vqa_prompt
 from camerabench.baselines.vlm.train import (
+    DEFAULT_SAVE_EVERY,
     TrainExample,
     _binary_found,
     _config_size,
     _interrupted,
+    _kept,
     _mcq_found,
+    _run_identity,
+    _signals_deferred,
+    _sigterm_unwinds,
+    _Terminated,
     balanced_binary,
     binary_label_file,
     check_lora_rank,
@@ -127,17 +148,24 @@ from camerabench.baselines.vlm.train import (
     check_pixel_budgets,
     check_text_lengths,
     check_yes_token,
+    drop_resume_state,
     freeze,
+    load_resume_state,
     mcq_rows,
     refuse_control_text,
     refuse_finished_model,
     refuse_mcq_control_text,
     refuse_non_finite_gradients,
     refuse_out_is_model,
+    refuse_resume_state,
     require_videos,
+    restore_weights_and_rngs,
+    resume_state_dir,
+    rng_states,
     save_checkpoint,
     seeded_rng,
     warn_one_letter_answers,
+    write_resume_state,
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
@@ -521,19 +549,25 @@ def check_group_memory(model_dir: str | Path, config: GRPOConfig, device: torch.
     )
 
 
-def step_batches(num_prompts: int, per_step: int, rng: random.Random) -> Iterator[list[int]]:
+def step_batches(
+    num_prompts: int, per_step: int, rng: random.Random, order: list[int] | None = None
+) -> Iterator[list[int]]:
     """Endless steps of ``per_step`` distinct prompt indices (``per_step <= num_prompts``), walking
     the pool in shuffled passes. A step spanning two passes takes the prompts it already holds last
-    in the new pass (they are not repeated within it; the pass still holds every prompt once)."""
-    order: list[int] = []
+    in the new pass (they are not repeated within it; the pass still holds every prompt once).
+
+    ``order``, the current pass's prompts not taken yet (taken from its end), is the walk's state
+    beside ``rng``'s: a list passed in is updated in place, so a caller can save both after a step
+    and continue the walk from them (GRPO's resume state); by default a new walk."""
+    order = [] if order is None else order
     while True:
         batch: list[int] = []
         while len(batch) < per_step:
             if not order:
-                order = list(range(num_prompts))
-                rng.shuffle(order)
+                drawn = list(range(num_prompts))
+                rng.shuffle(drawn)
                 taken = set(batch)  # pop() takes from the end: these go first in the list, i.e. last
-                order = [i for i in order if i in taken] + [i for i in order if i not in taken]
+                order[:] = [i for i in drawn if i in taken] + [i for i in drawn if i not in taken]
             batch.append(order.pop())
         yield batch
 
@@ -681,16 +715,46 @@ class _Group:
     ref: list[torch.Tensor] = field(default_factory=list)  # per micro-batch, when kl_coef > 0
 
 
+class _Held(contextlib.ExitStack):
+    """Ctrl-C and SIGTERM held (:func:`~camerabench.baselines.vlm.train._signals_deferred`) from the
+    first change a step makes to the run's state (its first optimiser update) until the step is
+    recorded, and delivered when this exits: between two updates of ``updates_per_batch`` the
+    policy is in no state an uninterrupted run saves. Calling it starts holding (once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holding = False
+
+    def __call__(self) -> None:
+        if not self._holding:
+            self.enter_context(_signals_deferred())
+            self._holding = True
+
+
 def grpo(
-    data_dir: str | Path, model_dir: str | Path, out_dir: str | Path, config: GRPOConfig, *, overwrite: bool = False
+    data_dir: str | Path,
+    model_dir: str | Path,
+    out_dir: str | Path,
+    config: GRPOConfig,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    save_every: int = DEFAULT_SAVE_EVERY,
 ) -> GRPOResult:
     """Train the SFT checkpoint at ``model_dir`` with GRPO on ``data_dir``'s labels; save to ``out_dir``.
 
     The output folder is written under a temporary name and renamed when complete: a run stopped
-    before (Ctrl-C, an error) leaves no model there and is logged with the step it reached. Unlike
-    SFT (``train --resume``), GRPO keeps no intermediate state and does not resume: a rerun starts
-    again from ``model_dir``. An ``out_dir`` that already holds a model is refused unless ``overwrite``
-    (:func:`~camerabench.baselines.vlm.train.refuse_finished_model`).
+    before (Ctrl-C, SIGTERM, an error) leaves no model there and is logged with the step it reached.
+    The run's resume state (module docstring: weights, AdamW, history, prompt walk, random states as
+    the last step left them) is saved in
+    :func:`~camerabench.baselines.vlm.train.resume_state_dir` every ``save_every`` steps, on Ctrl-C
+    or SIGTERM after at least one step, and before the final model is saved; it is deleted once the
+    model is (or once the run is refused for making no update: resumed, it would make none either).
+    ``resume`` continues from it, refused when the settings, the prompts, their media or the starting
+    checkpoint differ; the resumed run saves the model the uninterrupted run would (bit for bit on
+    the CPU). Without ``resume`` an existing state is refused unless ``overwrite``
+    (:func:`~camerabench.baselines.vlm.train.refuse_resume_state`). An ``out_dir`` that already holds
+    a model is refused unless ``overwrite`` (:func:`~camerabench.baselines.vlm.train.refuse_finished_model`).
 
     Groups whose completions all got the same reward (a constant reward, a model always right or
     always wrong) have advantage 0 and teach nothing: counted per step (``equal_rewards``, in the
@@ -701,12 +765,16 @@ def grpo(
             update in the whole run.
     """
     config.check()
+    if isinstance(save_every, bool) or not isinstance(save_every, int) or save_every < 1:
+        raise CameraBenchError(f"save_every must be an integer >= 1 (GRPO steps), got {save_every!r}")
     # the device and dtype before the data: a bad device was refused after every medium was decoded
     device = resolve_device(config.device)
     compute_dtype = resolve_dtype(config.dtype, device)
     refuse_out_is_model(model_dir, out_dir)
     check_checkpoint_out(out_dir)
-    refuse_finished_model(out_dir, overwrite)
+    refuse_resume_state(out_dir, resume, overwrite)
+    if not resume:
+        refuse_finished_model(out_dir, overwrite)
     check_checkpoint(model_dir)  # the checkpoint (and its generation) before the data (see train.train)
     check_pixel_budgets(model_dir, config, "GRPO")
     check_lora_rank(model_dir, config, "GRPO")  # before the media, as train() does
@@ -723,6 +791,9 @@ def grpo(
     ]
     check_text_lengths(model_dir, data, as_examples, "GRPO", with_answer=False)
     check_yes_token(model_dir, as_examples)  # yes/no prompts on a model predict could never score
+    state_dir = resume_state_dir(out_dir)
+    identity = _run_identity(data, as_examples, model_dir, config, stage="grpo")
+    loaded = load_resume_state(state_dir, identity) if resume else None  # a changed run: before the media
     check_media_decode(
         data,
         {p.video for p in prompts if p.video},
@@ -782,45 +853,63 @@ def grpo(
         sum(p.numel() for p in params),
     )
     eos = _eos_ids(vl)
-    batches = step_batches(len(prompts), config.prompts_per_step, seeded_rng(config.seed))
+    walk_rng, walk_order = seeded_rng(config.seed), list[int]()  # the prompt walk's state (step_batches)
+    batches = step_batches(len(prompts), config.prompts_per_step, walk_rng, walk_order)
     result = GRPOResult(Path(out_dir), len(prompts))
+    resumed_at: list[int] = []
+    if loaded is not None:
+        record, tensors = loaded
+        restore_weights_and_rngs(tensors, model, optimizer)
+        walk_rng.setstate(tensors["rng_walk"])
+        walk_order[:] = record["walk_order"]
+        result.history = [StepStats(**s) for s in record["history"]]
+        resumed_at = [*record["resumed_at"], len(result.history)]
+        log.info("resuming from %s after step %d of %d", state_dir, len(result.history), config.steps)
+    # the random states and the walk as the last step left them: a step interrupted part-way has drawn from both
+    ended = (rng_states(), walk_rng.getstate(), list(walk_order))
+
+    def save_state() -> None:
+        rngs, walk_state, order = ended
+        record = {
+            "history": [asdict(s) for s in result.history],
+            "walk_order": order,
+            "resumed_at": resumed_at,
+            "identity": identity,
+        }
+        done = len(result.history)
+        took = write_resume_state(state_dir, done, model, optimizer, {"rng_walk": walk_state}, record, rngs)
+        log.info("resume state after step %d of %d saved to %s (%.2f s)", done, config.steps, state_dir, took)
+
+    saved_at: int | None = len(result.history) if loaded is not None else None  # the step the state on disk holds
     saving: bool | None = None  # None: training; else saving (True: over an earlier model)
     try:
-        for step in range(1, config.steps + 1):
-            batch = [prompts[i] for i in next(batches)]
-            try:
-                stats = _step(model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos)
-            except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and that nothing is saved
-                raise CameraBenchError(
-                    f"GRPO step {step} of {config.steps}: {exc}; nothing saved to {out_dir}"
-                ) from exc
-            stats.step = step
-            result.history.append(stats)
-            log.info(
-                "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d equal-reward %d/%d "
-                "loss %.4f unparsed %d/%d%s",
-                step,
-                config.steps,
-                stats.reward,
-                stats.accuracy,
-                stats.format_rate,
-                stats.kl,
-                stats.filtered,
-                stats.groups,
-                stats.equal_rewards,
-                stats.groups,
-                stats.loss,
-                stats.unparsed,
-                stats.groups * config.group_size,
-                # kl and loss are NaN, not 0: nothing was computed (the README audit found the bare NaNs unexplained)
-                f" (no update this step: all {stats.groups} groups filtered, their completions' rewards equal)"
-                if math.isnan(stats.loss)
-                else " (kl not computed: kl_coef 0)"
-                if math.isnan(stats.kl)
-                else "",
-            )
+        with _sigterm_unwinds():
+            while len(result.history) < config.steps:
+                step = len(result.history) + 1
+                batch = [prompts[i] for i in next(batches)]
+                with _Held() as hold:
+                    try:
+                        stats = _step(
+                            model, vl, batch, encode, reference_logps, optimizer, params, autocast, config, eos, hold
+                        )
+                    except CameraBenchError as exc:  # a non-finite loss or gradient: which step, and what is kept
+                        raise CameraBenchError(
+                            f"GRPO step {step} of {config.steps}: {exc}; {_kept(saved_at, state_dir, out_dir)}"
+                        ) from exc
+                    hold()  # the step recorded whole or not at all
+                    stats.step = step
+                    result.history.append(stats)
+                    ended = (rng_states(), walk_rng.getstate(), list(walk_order))
+                    _log_step(stats, config)  # a step recorded is logged, also when a held Ctrl-C follows
+                if step % save_every == 0 or step == config.steps:
+                    save_state()  # the last step's too: a save of the model interrupted loses nothing
+                    saved_at = step
         _warn_unparsed(result.history, config)
-        _check_learning_signal(result.history, config, out_dir)
+        try:
+            _check_learning_signal(result.history, config, out_dir)
+        except CameraBenchError:  # the refusal is raised as it is; a resumed run would be refused again
+            drop_resume_state(state_dir, "the run is refused")
+            raise
         info = {
             "stage": "grpo",
             "base_model": str(Path(model_dir).resolve()),
@@ -829,19 +918,56 @@ def grpo(
             "num_prompts": len(prompts),
             "steps": config.steps,
             "history": [asdict(s) for s in result.history],
+            **({"resumed_after_steps": resumed_at} if resumed_at else {}),
         }
         saving = (Path(out_dir) / "config.json").is_file()
         save_checkpoint(vl, model, Path(model_dir), Path(out_dir), info, compute_dtype)
-    except KeyboardInterrupt:
-        where = _interrupted(saving, len(result.history), config.steps, -1, model_dir, out_dir)
-        log.error("GRPO interrupted %s", where)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        done = len(result.history)
+        if saving is None and done and saved_at != done:  # the policy, optimiser and walk are those after step done
+            save_state()  # a second Ctrl-C during it leaves the earlier state (every file is renamed into place)
+            saved_at = done
+        how = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+        where = _interrupted(saving, done, config.steps, -1, model_dir, out_dir, (saved_at, state_dir))
+        log.error("GRPO %s %s", how, where)
         raise
     except Exception as exc:  # logged with the step it stopped at (not the refusal of a run without updates)
         if saving is not None or len(result.history) < config.steps:
-            where = _interrupted(saving, len(result.history), config.steps, -1, model_dir, out_dir)
+            where = _interrupted(
+                saving, len(result.history), config.steps, -1, model_dir, out_dir, (saved_at, state_dir)
+            )
             log.error("GRPO stopped by %s %s", type(exc).__name__, where)
         raise
+    drop_resume_state(state_dir)
     return result
+
+
+def _log_step(stats: StepStats, config: GRPOConfig) -> None:
+    """One step's log line."""
+    step = stats.step
+    log.info(
+        "step %d/%d: reward %.3f accuracy %.3f format %.3f kl %.4f filtered %d/%d equal-reward %d/%d "
+        "loss %.4f unparsed %d/%d%s",
+        step,
+        config.steps,
+        stats.reward,
+        stats.accuracy,
+        stats.format_rate,
+        stats.kl,
+        stats.filtered,
+        stats.groups,
+        stats.equal_rewards,
+        stats.groups,
+        stats.loss,
+        stats.unparsed,
+        stats.groups * config.group_size,
+        # kl and loss are NaN, not 0: nothing was computed (the README audit found the bare NaNs unexplained)
+        f" (no update this step: all {stats.groups} groups filtered, their completions' rewards equal)"
+        if math.isnan(stats.loss)
+        else " (kl not computed: kl_coef 0)"
+        if math.isnan(stats.kl)
+        else "",
+    )
 
 
 def _warn_unparsed(history: list[StepStats], config: GRPOConfig) -> None:
@@ -953,8 +1079,12 @@ def _step(
     autocast: Any,
     config: GRPOConfig,
     eos: list[int],
+    hold: Callable[[], None] | None = None,
 ) -> StepStats:
-    """Rollouts, rewards, filtering and ``updates_per_batch`` policy updates for one batch of prompts."""
+    """Rollouts, rewards, filtering and ``updates_per_batch`` policy updates for one batch of prompts.
+
+    ``hold`` is called before the first optimiser update (:class:`_Held`: signals are held from there
+    until the step is recorded)."""
     encoded = [encode(p) for p in batch]
     model.eval()
     with autocast:
@@ -1017,6 +1147,8 @@ def _step(
                 loss.backward()
                 loss_total += float(loss.detach())
         refuse_non_finite_gradients(model, params, "the update", out_dir="")
+        if hold is not None:
+            hold()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
     model.eval()

@@ -917,7 +917,11 @@ def _unwrap(model: Any) -> Any:
 #: fine-tune trains ~7.6 G parameters: ~90 GB a save, one to three minutes at 0.5-1.5 GB/s, against
 #: 100 steps of some 2-10 s each (one video example per micro-batch on one GPU): under ~20% of the
 #: run's time at worst, and at most 100 steps (minutes to some 15 minutes) lost to a kill. Raise it
-#: for a full fine-tune on a slow disk.
+#: for a full fine-tune on a slow disk. GRPO (``grpo.grpo``) counts its steps with it: on the tiny
+#: model (CPU, toy MCQ prompts, 2 prompts x 8 one-token completions) a GRPO step takes ~0.1 s and a
+#: save ~10 ms as well, but a real step samples ``prompts_per_step x group_size`` completions of up to
+#: ``max_new_tokens`` before its update, so 100 of them are longer than 100 SFT steps: lower it for
+#: long completions (the state saved is the same size: no scheduler, plus the step history).
 DEFAULT_SAVE_EVERY = 100
 
 #: The resume state's file names in its folder (``<step>`` zero-padded): the tensors, then the record
@@ -928,7 +932,7 @@ _STATE_VERSION = 1
 
 
 def resume_state_dir(out_dir: str | Path) -> Path:
-    """The folder of an SFT run's resume state: ``.<name>~resume`` beside ``out_dir``.
+    """The folder of a training run's resume state (SFT or GRPO): ``.<name>~resume`` beside ``out_dir``.
 
     Beside it, not in it: the output folder holds a checkpoint only (flat files, replaced whole when
     the model is saved; :func:`~camerabench.baselines.vlm.checkpoint.check_checkpoint_out` refuses a
@@ -1009,16 +1013,23 @@ def _examples_sha256(examples: Sequence[TrainExample]) -> str:
 
 
 def _run_identity(
-    data: Dataset, examples: Sequence[TrainExample], model_dir: str | Path, config: TrainConfig
+    data: Dataset,
+    examples: Sequence[TrainExample],
+    model_dir: str | Path,
+    config: TrainConfig | GRPOConfig,
+    stage: str | None = None,
 ) -> dict[str, Any]:
     """What a resumed run must share with the run it continues: the settings, the training data
     (the mixture's SHA-256 and every medium's fingerprint) and the starting checkpoint (its
     config.json, weights and processor files). The weights are hashed whole (20-30 s for a 7B
-    checkpoint; :func:`~camerabench.baselines.vlm.checkpoint.weights_sha256`)."""
+    checkpoint; :func:`~camerabench.baselines.vlm.checkpoint.weights_sha256`). GRPO passes its
+    prompts as ``examples`` and ``stage="grpo"`` (an SFT run's identity has no stage: its states
+    written before GRPO resumed still load)."""
     from camerabench.baselines.vlm.checkpoint import processor_sha256, weights_sha256
 
     model = Path(model_dir)
     return {
+        **({"stage": stage} if stage is not None else {}),
         "config": asdict(config),
         "examples_sha256": _examples_sha256(examples),
         "media": _media_prints(data, examples),
@@ -1032,6 +1043,9 @@ def _run_identity(
 
 def _identity_differences(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between a resume state's run identity and this run's, for a message."""
+    old_stage, new_stage = saved.get("stage", "sft"), now.get("stage", "sft")
+    if old_stage != new_stage:  # every setting would differ: the stage alone is named
+        return [f"the state is of a --stage {old_stage} run, this is --stage {new_stage}"]
     diffs: list[str] = []
     old_cfg, new_cfg = saved.get("config", {}), now["config"]
     for key in sorted(set(old_cfg) | set(new_cfg)):
@@ -1081,23 +1095,34 @@ def _set_numpy_rng_state(state: list[Any]) -> None:
     np.random.set_state((name, keys.numpy().astype("uint32"), pos, has_gauss, gauss))
 
 
-def save_resume_state(
+def rng_states() -> dict[str, Any]:
+    """The process's random states (torch, every CUDA device's, NumPy's and Python's), as a resume
+    state keeps them. GRPO takes them at each step's end: its sampling draws from torch's generator,
+    so the state saved on an interrupt in the middle of a step must be the one the step started from."""
+    return {
+        "rng_torch": torch.get_rng_state(),
+        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "rng_numpy": _numpy_rng_state(),
+        "rng_python": random.getstate(),
+    }
+
+
+def write_resume_state(
     state_dir: Path,
+    step: int,
     model: Any,
     optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    rng: random.Random,
-    result: TrainResult,
-    position: _Position,
-    identity: dict[str, Any],
+    tensors: dict[str, Any],
+    record: dict[str, Any],
+    rngs: dict[str, Any] | None = None,
 ) -> float:
-    """Save what continuing the run needs into ``state_dir`` after ``result.steps`` steps; returns the seconds taken.
+    """Save a run's state after ``step`` optimiser steps into ``state_dir``; returns the seconds taken.
 
     The tensors (the trainable weights as the run keeps them, float32 where so; AdamW's state; the
-    torch, CUDA, NumPy and Python random states) go to ``step-<n>.pt``, then the record (the
-    position in the epoch, the losses so far, the LR scheduler's state, the run identity) to
-    ``step-<n>.json``, each written under a temporary name and renamed (fsynced); the earlier
-    step's files are deleted last. A save interrupted at any point leaves the earlier state whole.
+    random states ``rngs``, by default the process's now (:func:`rng_states`); the run's own
+    ``tensors``) go to ``step-<n>.pt``, then the run's ``record`` (with the format version and the
+    step) to ``step-<n>.json``, each written under a temporary name and renamed (fsynced); the
+    earlier step's files are deleted last. A save interrupted at any point leaves the earlier state whole.
 
     Raises:
         WriteError: the folder cannot be written (naming it).
@@ -1109,21 +1134,44 @@ def save_resume_state(
     start = time.perf_counter()
     make_folder(state_dir)
     before = _state_steps(state_dir)
-    step = result.steps
-    tensors = {
+    saved = {
         "params": {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad},
         "optimizer": optimizer.state_dict(),
-        "rng_torch": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "rng_numpy": _numpy_rng_state(),
-        "rng_python": random.getstate(),
-        "rng_loop": rng.getstate(),
+        **(rng_states() if rngs is None else rngs),
+        **tensors,
     }
     with atomic_open(state_dir / _STATE_TENSORS.format(step), "wb") as fh:
-        torch.save(tensors, fh)
+        torch.save(saved, fh)
+    with atomic_open(state_dir / _STATE_RECORD.format(step)) as text:  # written last: the step is complete
+        text.write(json.dumps({"version": _STATE_VERSION, "steps": step, **record}) + "\n")
+    for old in before:
+        if old != step:
+            (state_dir / _STATE_TENSORS.format(old)).unlink(missing_ok=True)
+            (state_dir / _STATE_RECORD.format(old)).unlink(missing_ok=True)
+    return time.perf_counter() - start
+
+
+def save_resume_state(
+    state_dir: Path,
+    model: Any,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rng: random.Random,
+    result: TrainResult,
+    position: _Position,
+    identity: dict[str, Any],
+) -> float:
+    """Save what continuing an SFT run needs into ``state_dir`` after ``result.steps`` steps
+    (:func:`write_resume_state`); returns the seconds taken.
+
+    Besides the weights, AdamW's state and the random states, the data order's generator; the
+    record holds the position in the epoch, the losses so far, the LR scheduler's state and the run
+    identity.
+
+    Raises:
+        WriteError: the folder cannot be written (naming it).
+    """
     record = {
-        "version": _STATE_VERSION,
-        "steps": step,
         "epoch": position.epoch,
         "order": position.order,
         "groups_done": position.groups_done,
@@ -1134,13 +1182,7 @@ def save_resume_state(
         "scheduler": scheduler.state_dict(),
         "identity": identity,
     }
-    with atomic_open(state_dir / _STATE_RECORD.format(step)) as text:  # written last: the step is complete
-        text.write(json.dumps(record) + "\n")
-    for old in before:
-        if old != step:
-            (state_dir / _STATE_TENSORS.format(old)).unlink(missing_ok=True)
-            (state_dir / _STATE_RECORD.format(old)).unlink(missing_ok=True)
-    return time.perf_counter() - start
+    return write_resume_state(state_dir, result.steps, model, optimizer, {"rng_loop": rng.getstate()}, record)
 
 
 def load_resume_state(state_dir: Path, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -1173,16 +1215,13 @@ def load_resume_state(state_dir: Path, identity: dict[str, Any]) -> tuple[dict[s
     return record, tensors
 
 
-def _restore(
-    record: dict[str, Any],
-    tensors: dict[str, Any],
-    model: Any,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    rng: random.Random,
-    result: TrainResult,
-) -> _Position:
-    """Put a loaded resume state into the run's model, optimiser, scheduler and random generators."""
+def restore_weights_and_rngs(tensors: dict[str, Any], model: Any, optimizer: torch.optim.Optimizer) -> None:
+    """Put a loaded resume state's trainable weights, AdamW state and random states (:func:`rng_states`)
+    into the run's model, optimiser and the process.
+
+    Raises:
+        CameraBenchError: the state's trainable weights are not this model's.
+    """
     trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
     saved = tensors["params"]
     if set(saved) != set(trainable):
@@ -1193,12 +1232,25 @@ def _restore(
         for name, p in trainable.items():
             p.copy_(saved[name])
     optimizer.load_state_dict(tensors["optimizer"])
-    scheduler.load_state_dict(record["scheduler"])
     torch.set_rng_state(tensors["rng_torch"])
     if tensors["rng_cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(tensors["rng_cuda"])
     _set_numpy_rng_state(tensors["rng_numpy"])
     random.setstate(tensors["rng_python"])
+
+
+def _restore(
+    record: dict[str, Any],
+    tensors: dict[str, Any],
+    model: Any,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rng: random.Random,
+    result: TrainResult,
+) -> _Position:
+    """Put a loaded SFT resume state into the run's model, optimiser, scheduler and random generators."""
+    restore_weights_and_rngs(tensors, model, optimizer)
+    scheduler.load_state_dict(record["scheduler"])
     rng.setstate(tensors["rng_loop"])
     result.steps = int(record["steps"])
     result.step_losses = list(record["step_losses"])
@@ -1455,16 +1507,23 @@ def train(
             where = _interrupted(saving, result.steps, total_steps, at.epoch, model_dir, out_dir, (saved_at, state_dir))
             log.error("training stopped by %s %s", type(exc).__name__, where)
         raise
-    if state_dir.exists():
-        try:
-            shutil.rmtree(state_dir)
-        except OSError as exc:  # the model is saved: the run succeeded; the leftover is named
-            log.warning("%s: the resume state could not be deleted (%s); the model is saved: delete it", state_dir, exc)
+    drop_resume_state(state_dir)
     return result
 
 
+def drop_resume_state(state_dir: Path, why: str = "the model is saved") -> None:
+    """Delete a finished run's resume state; one that cannot be deleted is warned about by name
+    (``why`` the run is over), not raised: the run's outcome stands."""
+    if not state_dir.exists():
+        return
+    try:
+        shutil.rmtree(state_dir)
+    except OSError as exc:  # the run is over: the leftover is named
+        log.warning("%s: the resume state could not be deleted (%s); %s: delete it", state_dir, exc, why)
+
+
 def _kept(saved_at: int | None, state_dir: Path, out_dir: str | Path) -> str:
-    """What a stopped SFT run kept: the resume state and how to continue, or nothing."""
+    """What a stopped SFT or GRPO run kept: the resume state and how to continue, or nothing."""
     if saved_at is None:
         return f"nothing saved to {out_dir}"
     return (
@@ -1485,9 +1544,9 @@ def _interrupted(
     """Where an SFT or GRPO run was interrupted (Ctrl-C, SIGTERM) or stopped by an error, and what it left.
 
     The model is saved under a temporary name (removed when the save is interrupted) and renamed into
-    place when complete. An SFT run passes ``state``: the step its resume state holds (None: none
-    saved) and the state's folder, named with the flag that continues from it. GRPO keeps no
-    intermediate state (``state`` None): a rerun starts again from ``model_dir``. An earlier model
+    place when complete. SFT and GRPO pass ``state``: the step their resume state holds (None: none
+    saved yet) and the state's folder, named with the flag that continues from it; without one a
+    rerun starts again from ``model_dir``. An earlier model
     being replaced (``overwrite``) is swapped out whole (:func:`checkpoint_folder`): it was called
     "partly deleted" ("check or delete it"), though it is complete, or complete beside ``out_dir``
     when the run stopped between the two renames.
@@ -1497,6 +1556,8 @@ def _interrupted(
             f"the run's state after step {state[0]} of {total} is saved in {state[1]}: run the same command with "
             "--resume to continue from it"
         )
+    elif state is not None:  # a resumable run stopped before its first save
+        again = f"no resume state saved yet: a rerun starts again from {model_dir}"
     else:
         again = f"no intermediate checkpoints are kept: a rerun starts again from {model_dir}"
     if saving is None:

@@ -3,10 +3,10 @@
 ``--method qwen-vl`` (the default) fine-tunes ``--model`` into ``--out``: ``--stage sft`` (the
 default) by supervised fine-tuning (``baselines/vlm/train.py``), ``--stage grpo`` by GRPO from
 an SFT checkpoint (``baselines/vlm/grpo.py``). An ``--out`` that already holds a model is
-refused unless ``--overwrite``. SFT saves a resume state beside ``--out`` every ``--save-every``
-steps and on Ctrl-C or SIGTERM; ``--resume`` continues from it (refused when the data, the starting
-checkpoint or the settings differ), and a run without ``--resume`` refuses to throw it away unless
-``--overwrite``. GRPO keeps no intermediate state and does not resume.
+refused unless ``--overwrite``. Both stages save a resume state beside ``--out`` every
+``--save-every`` steps and on Ctrl-C or SIGTERM; ``--resume`` continues from it (refused when the
+data, the starting checkpoint or the settings differ), and a run without ``--resume`` refuses to
+throw it away unless ``--overwrite``.
 ``--method fusion`` fits the per-primitive stacks over the outputs of ``--inputs`` in ``--run``
 into ``--out``; an ``--out`` that already holds a fusion model is refused unless ``--overwrite``
 (runs predicted with it could no longer be resumed).
@@ -42,9 +42,9 @@ STAGES: tuple[str, ...] = ("sft", "grpo")
 #: without it, without a word.
 _QWEN_VL = (
     "stage", "lora", "lr", "sample_fps", "max_side", "train_vision", "no_mcq", "mcq_fps", "mcq_max_pixels", "seed",
-    "device", "dtype",
+    "device", "dtype", "resume", "save_every",
 )  # fmt: skip
-_SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions", "resume", "save_every")
+_SFT = ("epochs", "warmup", "batch_size", "grad_accum", "no_captions")
 _GRPO = (
     "steps", "prompts_per_step", "group_size", "kl_coef", "clip_eps", "updates_per_batch", "accuracy_weight",
     "format_weight", "format_pattern", "no_reasoning", "max_new_tokens", "temperature", "no_filter", "micro_batch",
@@ -92,7 +92,7 @@ def _fill_defaults(args: argparse.Namespace) -> None:
         "lr": None,
         "overwrite": False,
         "resume": False,
-        "save_every": None,  # train()'s DEFAULT_SAVE_EVERY (not imported here: fusion needs no torch)
+        "save_every": None,  # train()'s and grpo()'s DEFAULT_SAVE_EVERY (not imported here: fusion needs no torch)
     }
     for attr in (*_QWEN_VL, *_SFT, *_GRPO, *_FUSION, "overwrite"):
         if getattr(args, attr) is None:
@@ -196,21 +196,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         default=None,
-        help="replace a model already in --out, or (sft) start anew over an interrupted run's resume state "
+        help="replace a model already in --out, or (qwen-vl) start anew over an interrupted run's resume state "
         "(refused otherwise: runs predicted with a fusion model could no longer be resumed)",
     )
     p.add_argument(
         "--resume",
         action="store_true",
         default=None,
-        help="sft: continue the interrupted run whose resume state is beside --out (same data, model and settings)",
+        help="qwen-vl (sft or grpo): continue the interrupted run whose resume state is beside --out (same "
+        "data, model and settings)",
     )
     p.add_argument(
         "--save-every",
         action=GivenOnce,
         type=positive_int,
         default=None,
-        help="sft: optimiser steps between saves of the resume state (default 100; also saved on Ctrl-C/SIGTERM)",
+        help="qwen-vl: optimiser steps (sft) or GRPO steps between saves of the resume state (default 100; also "
+        "saved on Ctrl-C/SIGTERM)",
     )
     p.add_argument("--lora", action="store_true", default=None)
     p.add_argument("--epochs", action=GivenOnce, type=positive_float, default=None, help="sft")
@@ -335,7 +337,15 @@ def _run_grpo(args: argparse.Namespace) -> int:
         device=args.device,
         dtype=args.dtype,
     )
-    result = grpo(args.data, args.model, args.out, config, overwrite=args.overwrite)
+    result = grpo(
+        args.data,
+        args.model,
+        args.out,
+        config,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        **({"save_every": args.save_every} if args.save_every is not None else {}),
+    )
     k = max(1, len(result.history) // 10)
     first = sum(s.reward for s in result.history[:k]) / k
     last = sum(s.reward for s in result.history[-k:]) / k
