@@ -2044,10 +2044,16 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _folder_digests(root: Path, prefix: str, skip: Path, video_dir: Path | None = None) -> dict[str, str]:
+def _folder_digests(
+    root: Path, prefix: str, skip: Path, video_dir: Path | None = None, reports_in_root: bool = False
+) -> dict[str, str]:
     """``prefix/<relative path>`` -> SHA-256 of every file under ``root`` (links followed, each folder
-    once), hidden files included (a lock file, a hidden label file). Report folders (those holding
-    :data:`REPORT_MARKER`, and ``skip``) are left out: the report's own files are no input. Files
+    once), hidden files included (a lock file, a hidden label file). ``skip`` (the report folder being
+    written) is left out, and with ``reports_in_root`` so are the other report folders directly in
+    ``root`` (holding :data:`REPORT_MARKER` and no run file: RUN/report, which ``evaluate`` does not
+    read): the report's own files are no input. A marker anywhere else does not hide a folder (red
+    team R77: an empty marker copied into RUN/fast left its scores out of the key, and a report of
+    scores changed since reused the old evaluation, mean AP 0.621 for 0.095). Files
     under ``video_dir`` get :func:`~camerabench.runfolder.video_fingerprint` (size and both ends: the
     check ``evaluate`` itself makes of a video; reading every video whole would cost more than the
     evaluation on the real benchmark).
@@ -2066,7 +2072,13 @@ def _folder_digests(root: Path, prefix: str, skip: Path, video_dir: Path | None 
     for folder, dirs, files in os.walk(root, followlinks=True, onerror=refuse):
         here = Path(folder)
         st = here.stat()
-        if (st.st_dev, st.st_ino) in seen or (here / REPORT_MARKER).is_file() or _is_same(here, skip):
+        a_report = (
+            reports_in_root
+            and _is_same(here.parent, root)
+            and (here / REPORT_MARKER).is_file()
+            and not MethodFolder(here).holds_outputs()
+        )
+        if (st.st_dev, st.st_ino) in seen or a_report or _is_same(here, skip):
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
@@ -2144,7 +2156,7 @@ def _evaluation_key(
     """
     data, run = data_dir.absolute(), run_dir.absolute()
     inputs = _folder_digests(data, "data", out, video_dir=data / "videos")
-    inputs.update(_folder_digests(run, "run", out))
+    inputs.update(_folder_digests(run, "run", out, reports_in_root=True))
     return {
         "data": str(data_dir),
         "run": str(run_dir),

@@ -125,6 +125,29 @@ def test_one_byte_of_scores_evaluates_again(
     assert json.loads(again["metrics.json"]) != {}
 
 
+def test_a_report_marker_in_a_method_folder_hides_none_of_its_files(
+    made: tuple[Path, Path], tmp_path: Path, calls: list[int]
+) -> None:
+    """Red team R77: an empty report marker copied into RUN/b left b's files out of the key, and a
+    report of b's changed scores reused the old evaluation. A report folder in RUN is still no input."""
+    from camerabench.runfolder import REPORT_MARKER
+
+    data, run = made
+    (run / "b" / REPORT_MARKER).write_bytes(b"")
+    inside = run / "report"  # a report folder of its own in RUN: its files change, the key does not
+    _report(data, run, inside)
+    out = tmp_path / "report"
+    _report(data, run, out)
+    assert calls == [1, 1]
+    _report(data, run, inside)
+    assert calls == [1, 1]  # reused: the other report's files are no input
+    scores = run / "b" / "scores.jsonl"
+    scores.write_bytes(scores.read_bytes().replace(b'"score": 0.9', b'"score": 0.8', 1))
+    again = _report(data, run, out)
+    assert calls == [1, 1, 1]
+    assert again == _report(data, run, tmp_path / "fresh", reuse=False)
+
+
 def test_other_options_evaluate_again(
     made: tuple[Path, Path], tmp_path: Path, calls: list[int], caplog: pytest.LogCaptureFixture
 ) -> None:
