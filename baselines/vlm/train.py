@@ -1160,9 +1160,11 @@ def save_resume_state(
     result: TrainResult,
     position: _Position,
     identity: dict[str, Any],
+    rngs: dict[str, Any] | None = None,
 ) -> float:
     """Save what continuing an SFT run needs into ``state_dir`` after ``result.steps`` steps
-    (:func:`write_resume_state`); returns the seconds taken.
+    (:func:`write_resume_state`, with the random states ``rngs``: those at the end of that step);
+    returns the seconds taken.
 
     Besides the weights, AdamW's state and the random states, the data order's generator; the
     record holds the position in the epoch, the losses so far, the LR scheduler's state and the run
@@ -1182,7 +1184,7 @@ def save_resume_state(
         "scheduler": scheduler.state_dict(),
         "identity": identity,
     }
-    return write_resume_state(state_dir, result.steps, model, optimizer, {"rng_loop": rng.getstate()}, record)
+    return write_resume_state(state_dir, result.steps, model, optimizer, {"rng_loop": rng.getstate()}, record, rngs)
 
 
 def load_resume_state(state_dir: Path, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -1416,8 +1418,13 @@ def train(
         at = _restore(*loaded, model, optimizer, scheduler, rng, result)
         log.info("resuming from %s after step %d of %d (epoch %d)", state_dir, result.steps, total_steps, at.epoch + 1)
 
+    # the random states at the end of the last whole step: a Ctrl-C part-way into the next one saves
+    # these, not the states its forward passes moved on (dropout would draw from them; Qwen's is 0,
+    # but a checkpoint's config may set it: the resumed run must draw what the uninterrupted one does)
+    step_rngs = rng_states()
+
     def save_state() -> None:
-        took = save_resume_state(state_dir, model, optimizer, scheduler, rng, result, at, identity)
+        took = save_resume_state(state_dir, model, optimizer, scheduler, rng, result, at, identity, step_rngs)
         log.info("resume state after step %d of %d saved to %s (%.2f s)", result.steps, total_steps, state_dir, took)
 
     saved_at: int | None = result.steps if loaded is not None else None  # the step the state on disk holds
@@ -1460,6 +1467,7 @@ def train(
                         result.step_losses.append(step_loss)
                         at.epoch_loss.append(step_loss)
                         at.groups_done += 1
+                        step_rngs = rng_states()
                     if result.steps % save_every == 0 or result.steps == total_steps:
                         save_state()  # the last step's too: a save of the model interrupted loses nothing
                         saved_at = result.steps
