@@ -731,6 +731,11 @@ class _Held(contextlib.ExitStack):
             self._holding = True
 
 
+#: What a GRPO resume state adds to every state's fields (its record's, its tensors'): the save in
+#: :func:`grpo`, read back when it resumes.
+GRPO_STATE_KEYS = (("history", "walk_order"), ("rng_walk",))
+
+
 def grpo(
     data_dir: str | Path,
     model_dir: str | Path,
@@ -793,7 +798,8 @@ def grpo(
     check_yes_token(model_dir, as_examples)  # yes/no prompts on a model predict could never score
     state_dir = resume_state_dir(out_dir)
     identity = _run_identity(data, as_examples, model_dir, config, stage="grpo")
-    loaded = load_resume_state(state_dir, identity) if resume else None  # a changed run: before the media
+    # a changed run is refused before the media are decoded
+    loaded = load_resume_state(state_dir, identity, GRPO_STATE_KEYS) if resume else None
     check_media_decode(
         data,
         {p.video for p in prompts if p.video},

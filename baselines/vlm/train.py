@@ -1187,13 +1187,29 @@ def save_resume_state(
     return write_resume_state(state_dir, result.steps, model, optimizer, {"rng_loop": rng.getstate()}, record, rngs)
 
 
-def load_resume_state(state_dir: Path, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+#: What every resume state holds (:func:`write_resume_state`): the record's keys and the tensors'.
+_STATE_RECORD_KEYS = ("steps", "identity", "resumed_at")
+_STATE_TENSOR_KEYS = ("params", "optimizer", "rng_torch", "rng_cuda", "rng_numpy", "rng_python")
+#: What an SFT state adds (:func:`save_resume_state`, :func:`_restore`).
+SFT_STATE_KEYS = (
+    ("epoch", "order", "groups_done", "epoch_loss", "step_losses", "epoch_losses", "scheduler"),
+    ("rng_loop",),
+)
+
+
+def load_resume_state(
+    state_dir: Path,
+    identity: dict[str, Any],
+    keys: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The last complete step's record and tensors in ``state_dir``, after checking that this run is
-    the one saved (:func:`_run_identity`).
+    the one saved (:func:`_run_identity`) and that the record and the tensors hold what every state
+    does and the stage's ``keys`` (its record's, its tensors').
 
     Raises:
         CameraBenchError: the settings, the data or the starting checkpoint differ (naming each).
-        FileFormatError: the state's files are unreadable.
+        FileFormatError: the state's files are unreadable, or lack a field (edited or damaged: a
+            ``KeyError`` traceback in the middle of restoring it before, red team R77).
     """
     steps = _state_steps(state_dir)
     if not steps:
@@ -1209,12 +1225,25 @@ def load_resume_state(state_dir: Path, identity: dict[str, Any]) -> tuple[dict[s
             "resumed run must reproduce the run it continues. Run the saved command again with --resume, or "
             "start a new run with --overwrite (the resume state is then deleted)"
         )
+    _refuse_incomplete_state(record_path, record, (*_STATE_RECORD_KEYS, *keys[0]))
     tensors_path = state_dir / _STATE_TENSORS.format(steps[-1])
     try:
         tensors = torch.load(tensors_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError on a damaged file: named
         raise FileFormatError(tensors_path, f"the resume state does not load: {_one_line(exc)}") from exc
+    _refuse_incomplete_state(tensors_path, tensors, (*_STATE_TENSOR_KEYS, *keys[1]))
     return record, tensors
+
+
+def _refuse_incomplete_state(path: Path, content: Any, keys: tuple[str, ...]) -> None:
+    """Refuse a resume state file that is not an object holding every one of ``keys``."""
+    missing = [k for k in keys if k not in content] if isinstance(content, dict) else list(keys)
+    if missing:
+        raise FileFormatError(
+            path,
+            f"the resume state lacks {', '.join(missing)} (edited, or written by another camerabench): it "
+            "cannot be continued; start a new run with --overwrite (the state is then deleted)",
+        )
 
 
 def restore_weights_and_rngs(tensors: dict[str, Any], model: Any, optimizer: torch.optim.Optimizer) -> None:
@@ -1369,7 +1398,8 @@ def train(
     check_yes_token(model_dir, examples)  # a model trained on yes/no that predict can never score
     state_dir = resume_state_dir(out_dir)
     identity = _run_identity(data, examples, model_dir, config)
-    loaded = load_resume_state(state_dir, identity) if resume else None  # a changed run: before the media
+    # a changed run is refused before the media are decoded
+    loaded = load_resume_state(state_dir, identity, SFT_STATE_KEYS) if resume else None
     check_media_decode(data, {e.video for e in examples if e.row is None}, mcq, model_dir, config.max_side)
     torch.manual_seed(config.seed)
     weights_dtype = config.dtype if config.lora else "float32"  # trainable weights stay float32

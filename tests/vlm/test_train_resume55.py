@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 import camerabench.baselines.vlm.train as train_module
 from camerabench.baselines.vlm.train import TrainConfig, resume_state_dir, train
-from camerabench.errors import CameraBenchError
+from camerabench.errors import CameraBenchError, FileFormatError
 
 # 4 clips x 2 primitives balanced -> 16 yes/no examples; batch 2 -> 8 steps an epoch, 2 epochs = 16 steps
 CONFIG = TrainConfig(epochs=2, lr=1e-3, batch_size=2, captions=False, mcq=False, device="cpu")
@@ -158,6 +158,33 @@ def test_resume_refused_when_data_or_settings_differ(
     assert result.steps == 2 and not resume_state_dir(out).exists()
     with pytest.raises(CameraBenchError, match=r"nothing to resume.*holds the finished model"):
         train(data, tiny_ckpt, out, CONFIG, resume=True)
+
+
+def test_a_state_lacking_a_field_is_refused_naming_the_file(
+    tiny_data: tuple[Path, dict[str, str]], tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team R77: a state file missing a field was a KeyError traceback part-way into restoring it."""
+    import torch
+
+    out = tmp_path / "model"
+    _interrupt_at(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG)
+    monkeypatch.undo()
+    state = resume_state_dir(out)
+    record_path, tensors_path = state / "step-00000001.json", state / "step-00000001.pt"
+    record = json.loads(record_path.read_text())
+    del record["scheduler"]
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(FileFormatError, match=r"step-00000001\.json.*lacks scheduler.*--overwrite"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, resume=True)
+    record["scheduler"] = {}
+    record_path.write_text(json.dumps(record))
+    tensors = torch.load(tensors_path, weights_only=True)
+    del tensors["rng_loop"]
+    torch.save(tensors, tensors_path)
+    with pytest.raises(FileFormatError, match=r"step-00000001\.pt.*lacks rng_loop"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, resume=True)
 
 
 def test_one_bad_clip_used_twice_is_counted_once(tiny_data: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
