@@ -9,6 +9,13 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# The suite runs on two pytest-xdist workers on 2 cores: a worker's BLAS and OpenMP pools sized to the
+# machine's cores spin against the other worker's (scikit-learn's calibration fits took 4.5 s beside
+# two busy processes with 2 BLAS threads, 1.8 s with 1). Set here, before the workers start, so each
+# inherits one thread (torch's intra-op pool included); a value already in the environment is kept.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 
 #: Test files that take half a minute or more on 2 cores (``pytest --durations``, 2026-12-06), longest first.
 #: The suite runs on two xdist workers one file at a time (``--dist loadfile``), and xdist hands
