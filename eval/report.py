@@ -53,7 +53,16 @@ from camerabench.eval.results import (
     read_metrics,
 )
 from camerabench.eval.vqa import RETRIEVAL_KEYS, VQA_KEYS
-from camerabench.fileio import atomic_open, atomic_write_text, make_folder, read_json_document, write_error, write_json
+from camerabench.fileio import (
+    WriteError,
+    atomic_open,
+    atomic_write_text,
+    make_folder,
+    read_json_document,
+    write_error,
+    write_json,
+)
+from camerabench.locks import FolderLock
 from camerabench.runfolder import REPORT_MARKER, MethodFolder, video_file_stem
 
 __all__ = ["EVALUATION_CACHE", "write_report"]
@@ -473,6 +482,12 @@ def _check_writable(out: Path) -> None:
         raise write_error(out, exc) from exc
     os.close(fd)
     os.unlink(probe)
+    kept = out / EVALUATION_CACHE
+    if os.path.lexists(kept) and not kept.is_symlink() and not kept.is_file():
+        # a folder or a pipe of that name: the kept evaluation could not be written after the report's
+        # tables (red team R78: it failed then, the earlier report already removed, the evaluation lost)
+        what = "a folder" if kept.is_dir() else "not a regular file (a pipe, socket or device)"
+        raise WriteError(kept, f"is {what}, where the report keeps its evaluation; remove it and report again")
 
 
 def _check_matplotlib() -> None:
@@ -2809,46 +2824,60 @@ def write_report(
     # the folders this call creates (out and any missing parents): removed again, if still empty, on a failure
     created = [p for p in (Path(out_dir), *Path(out_dir).parents) if not os.path.lexists(p)]
     out = make_folder(out_dir)  # a file in the way is a one-line WriteError, before any work
-    marked = False
+    # one report at a time in a folder (red team R78: a second report started into the folder
+    # removed the first's temporary file as "left by an earlier report", failed, and its cleanup
+    # removed the first's report.md and metrics.json: no report left, one said written)
+    failed_early = False
     try:
-        _check_writable(out)  # and so is a folder nothing can be written in
-        _check_matplotlib()  # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
-        # a report's from now on, new or existing (the command line creates it before this): the
-        # evaluation's reading of RUN passes over RUN/report (an unmarked one was warned of as "an empty folder")
-        marked = not (out / REPORT_MARKER).is_file()
-        _mark_report_folder(out)
-        if evaluation is not None:  # a report of another run, or without the intervals asked for: refused
-            _check_against_evaluation(evaluation, data_dir, run_dir, failed, n_bootstrap, seed)
-        cache: str | None = None  # the evaluation kept for a later report (none of one given)
-        if evaluation is not None:
-            ev = evaluation
-        else:
-            ev, cache = _report_evaluation(
-                out,
-                Path(data_dir),
-                Path(run_dir),
-                "lowest" if failed is None else failed,
-                DEFAULT_N_BOOTSTRAP if n_bootstrap is None else n_bootstrap,
-                0 if seed is None else seed,
-                rpe_span_s,
-                reuse,
-            )
-        mcq_coverage = _mcq_coverage(ev)  # a malformed manifest key refused before the old report is touched
+        with FolderLock(out, what="report folder"):
+            marked = False
+            try:
+                _check_writable(out)  # and so is a folder nothing can be written in
+                # and an MPLBACKEND matplotlib refuses, before the evaluation, not at the first plot
+                _check_matplotlib()
+                # a report's from now on, new or existing (the command line creates it before this): the
+                # evaluation's reading of RUN passes over RUN/report (an unmarked one was warned of as
+                # "an empty folder")
+                marked = not (out / REPORT_MARKER).is_file()
+                _mark_report_folder(out)
+                if evaluation is not None:  # a report of another run, or without the intervals asked for: refused
+                    _check_against_evaluation(evaluation, data_dir, run_dir, failed, n_bootstrap, seed)
+                cache: str | None = None  # the evaluation kept for a later report (none of one given)
+                if evaluation is not None:
+                    ev = evaluation
+                else:
+                    ev, cache = _report_evaluation(
+                        out,
+                        Path(data_dir),
+                        Path(run_dir),
+                        "lowest" if failed is None else failed,
+                        DEFAULT_N_BOOTSTRAP if n_bootstrap is None else n_bootstrap,
+                        0 if seed is None else seed,
+                        rpe_span_s,
+                        reuse,
+                    )
+                # a malformed manifest key refused before the old report is touched
+                mcq_coverage = _mcq_coverage(ev)
+            except BaseException:
+                if marked:  # e.g. no such run: the folder as it was (a marker of ours, an empty folder of ours removed)
+                    (out / REPORT_MARKER).unlink(missing_ok=True)
+                failed_early = True
+                raise
+            _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
+            try:
+                _write_report_files(out, ev, mcq_coverage, gallery, cache)
+            except BaseException as exc:  # a full disk, Ctrl-C: no new tables beside stale ones of other settings
+                _clear_failed_report(out, exc)
+                raise
+            log.info("report written to %s", out / "report.md")
+            return out / "report.md"
     except BaseException:
-        if marked:  # e.g. no such run: the folder as it was (a marker of ours and an empty folder of ours removed)
-            (out / REPORT_MARKER).unlink(missing_ok=True)
-        for folder in created:  # innermost first; one that is not empty (files put there meanwhile) is kept
-            if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
-                folder.rmdir()
+        if failed_early or not (out / REPORT_MARKER).is_file():
+            # the lock released (its file removed): the folders this call created, if still empty
+            for folder in created:  # innermost first; one that is not empty (files put there meanwhile) is kept
+                if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+                    folder.rmdir()
         raise
-    _mark_report_folder(out)  # before anything is replaced: the folder is a report's from now on
-    try:
-        _write_report_files(out, ev, mcq_coverage, gallery, cache)
-    except BaseException as exc:  # a full disk, Ctrl-C: no new tables left beside stale ones of other settings
-        _clear_failed_report(out, exc)
-        raise
-    log.info("report written to %s", out / "report.md")
-    return out / "report.md"
 
 
 def _write_report_files(

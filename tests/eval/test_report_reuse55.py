@@ -218,3 +218,35 @@ def test_evaluation_given_keeps_no_cache(made: tuple[Path, Path], tmp_path: Path
     assert (out / EVALUATION_CACHE).is_file()
     write_report(None, None, out, evaluation=evaluate(data, run, n_bootstrap=0), gallery=0)
     assert not (out / EVALUATION_CACHE).exists()
+
+
+def test_a_second_report_into_a_folder_in_use_is_refused_and_the_first_keeps_its_files(
+    made: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Red team R78: two reports into one folder at once left none (the second removed the first's
+    temporary file as an earlier report's, failed, and its cleanup removed report.md)."""
+    from camerabench.locks import FolderInUseError, FolderLock
+
+    data, run = made
+    out = tmp_path / "report"
+    first = _report(data, run, out)
+    with FolderLock(out, what="report folder"), pytest.raises(FolderInUseError, match="report folder in use"):
+        write_report(data, run, out, n_bootstrap=N_BOOTSTRAP, gallery=0, reuse=False)
+    assert _files(out) == first
+
+
+def test_a_folder_where_the_evaluation_is_kept_is_refused_before_evaluating(
+    made: tuple[Path, Path], tmp_path: Path, calls: list[int]
+) -> None:
+    """Red team R78: it failed after the evaluation and the tables, the earlier report removed."""
+    from camerabench.fileio import WriteError
+
+    data, run = made
+    out = tmp_path / "report"
+    first = _report(data, run, out)
+    (out / EVALUATION_CACHE).unlink()
+    (out / EVALUATION_CACHE).mkdir()
+    with pytest.raises(WriteError, match=r"evaluation_cache\.json: is a folder, where the report keeps its evaluation"):
+        write_report(data, run, out, n_bootstrap=N_BOOTSTRAP, gallery=0)
+    assert calls == [1]  # refused before evaluating
+    assert _files(out) == {k: v for k, v in first.items() if k != EVALUATION_CACHE}
