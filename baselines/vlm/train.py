@@ -49,11 +49,13 @@ import json
 import logging
 import math
 import operator
+import os
 import random
 import re
 import shutil
 import signal
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from glob import escape as glob_escape
@@ -87,7 +89,7 @@ from camerabench.baselines.vlm.config import MAX_STEPS, GRPOConfig, TrainConfig
 from camerabench.baselines.vlm.qwen import YES, encode_media, encode_video, mcq_prompt, read_image, vqa_prompt
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
-from camerabench.fileio import WriteError, atomic_write_text, read_json_document
+from camerabench.fileio import WriteError, atomic_write_text, read_json_document, write_error
 from camerabench.shotbench import MCQRow
 from camerabench.taxonomy import BinaryRecord
 from camerabench.video import check_video, declared_size, resized_size
@@ -965,6 +967,13 @@ def refuse_resume_state(out_dir: str | Path, resume: bool, overwrite: bool) -> N
             ``--resume`` flag), or ``resume`` without a state.
     """
     state = resume_state_dir(out_dir)
+    if os.path.lexists(state) and (state.is_symlink() or not state.is_dir()):
+        # not a folder this package wrote (red team R78: a file there was a NotADirectoryError traceback
+        # under --overwrite, and "left its resume state" without it)
+        what = "a symbolic link" if state.is_symlink() else "not a folder"
+        raise CameraBenchError(
+            f"{state}: is {what}, where training keeps its resume state beside {out_dir}; move or remove it"
+        )
     steps = _state_steps(state)
     if resume:
         if not steps:
@@ -1134,16 +1143,28 @@ def write_resume_state(
     start = time.perf_counter()
     make_folder(state_dir)
     before = _state_steps(state_dir)
+    # one id in both files and the step in each: a record beside another save's tensors, or files
+    # copied under another step's name, are refused on loading (red team R78: they resumed silently
+    # to other weights, or "after step 99 of 62")
+    state_id = uuid.uuid4().hex
     saved = {
         "params": {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad},
         "optimizer": optimizer.state_dict(),
         **(rng_states() if rngs is None else rngs),
         **tensors,
+        "state_id": state_id,
+        "state_step": step,
     }
-    with atomic_open(state_dir / _STATE_TENSORS.format(step), "wb") as fh:
-        torch.save(saved, fh)
-    with atomic_open(state_dir / _STATE_RECORD.format(step)) as text:  # written last: the step is complete
-        text.write(json.dumps({"version": _STATE_VERSION, "steps": step, **record}) + "\n")
+    try:
+        with atomic_open(state_dir / _STATE_TENSORS.format(step), "wb") as fh:
+            torch.save(saved, fh)
+        with atomic_open(state_dir / _STATE_RECORD.format(step)) as text:  # written last: the step is complete
+            text.write(json.dumps({"version": _STATE_VERSION, "steps": step, "state_id": state_id, **record}) + "\n")
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError (from ENOSPC)
+        cause = exc if isinstance(exc, OSError) else exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise write_error(state_dir, cause) from exc
+        raise WriteError(state_dir, f"the resume state could not be written: {_one_line(exc)}") from exc
     for old in before:
         if old != step:
             (state_dir / _STATE_TENSORS.format(old)).unlink(missing_ok=True)
@@ -1188,8 +1209,17 @@ def save_resume_state(
 
 
 #: What every resume state holds (:func:`write_resume_state`): the record's keys and the tensors'.
-_STATE_RECORD_KEYS = ("steps", "identity", "resumed_at")
-_STATE_TENSOR_KEYS = ("params", "optimizer", "rng_torch", "rng_cuda", "rng_numpy", "rng_python")
+_STATE_RECORD_KEYS = ("steps", "state_id", "identity", "resumed_at")
+_STATE_TENSOR_KEYS = (
+    "params",
+    "optimizer",
+    "rng_torch",
+    "rng_cuda",
+    "rng_numpy",
+    "rng_python",
+    "state_id",
+    "state_step",
+)
 #: What an SFT state adds (:func:`save_resume_state`, :func:`_restore`).
 SFT_STATE_KEYS = (
     ("epoch", "order", "groups_done", "epoch_loss", "step_losses", "epoch_losses", "scheduler"),
@@ -1230,8 +1260,18 @@ def load_resume_state(
     try:
         tensors = torch.load(tensors_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError on a damaged file: named
-        raise FileFormatError(tensors_path, f"the resume state does not load: {_one_line(exc)}") from exc
+        why = _one_line(exc)
+        if "weights_only" in why or "Invalid argument" in why:  # torch's advice to unpickle it unchecked; a cut file
+            why = "not a whole state file (cut short, or overwritten)"
+        raise FileFormatError(tensors_path, f"the resume state does not load: {why}") from exc
     _refuse_incomplete_state(tensors_path, tensors, (*_STATE_TENSOR_KEYS, *keys[1]))
+    if not (record["steps"] == tensors["state_step"] == steps[-1] and record["state_id"] == tensors["state_id"]):
+        raise FileFormatError(
+            record_path,
+            f"the resume state's files do not belong together (the record says step {record['steps']!r}, its "
+            f"tensors step {tensors['state_step']!r}, the file names step {steps[-1]}; or they are of two saves): "
+            "copied or edited by hand; start a new run with --overwrite (the state is then deleted)",
+        )
     return record, tensors
 
 

@@ -255,3 +255,62 @@ def test_a_ctrl_c_after_a_forward_pass_that_drew_random_numbers_resumes_to_the_s
     assert result.step_losses == reference.step_losses
     want, got = load_file(tmp_path / "ref" / "model.safetensors"), load_file(out / "model.safetensors")
     assert [k for k in want if not want[k].equal(got[k])] == []
+
+
+def test_resume_state_files_of_other_saves_or_steps_are_refused(
+    tiny_data: tuple[Path, dict[str, str]], tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team R78: a record beside another save's tensors, or a step's files copied under another
+    step's name, resumed silently to other weights (or "after step 99 of 62")."""
+    out = tmp_path / "model"
+    _interrupt_at(monkeypatch, 4)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, save_every=2)  # states after steps 2 and 3
+    monkeypatch.undo()
+    state = resume_state_dir(out)
+    assert sorted(p.name for p in state.iterdir()) == ["step-00000003.json", "step-00000003.pt"]
+    for name in ("step-00000003.json", "step-00000003.pt"):  # the same save under step 9's name
+        shutil.copy(state / name, state / name.replace("00000003", "00000009"))
+    with pytest.raises(FileFormatError, match=r"step-00000009\.json.*do not belong together.*file names step 9"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, resume=True)
+    for name in ("step-00000009.json", "step-00000009.pt"):
+        (state / name).unlink()
+    record = json.loads((state / "step-00000003.json").read_text())
+    record["state_id"] = "0" * 32  # as the record of another save of step 3
+    (state / "step-00000003.json").write_text(json.dumps(record))
+    with pytest.raises(FileFormatError, match=r"do not belong together"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, resume=True)
+
+
+def test_a_file_where_the_state_is_kept_is_refused(
+    tiny_data: tuple[Path, dict[str, str]], tiny_ckpt: Path, tmp_path: Path
+) -> None:
+    """Red team R78: a NotADirectoryError traceback under --overwrite."""
+    out = tmp_path / "model"
+    resume_state_dir(out).write_text("x")
+    for flags in ({}, {"overwrite": True}, {"resume": True}):
+        with pytest.raises(CameraBenchError, match=r"~resume: is not a folder, where training keeps its resume state"):
+            train(tiny_data[0], tiny_ckpt, out, CONFIG, **flags)  # type: ignore[arg-type]
+    assert resume_state_dir(out).read_text() == "x"
+
+
+def test_a_full_disk_while_the_state_is_saved_is_one_line_naming_the_folder(
+    tiny_data: tuple[Path, dict[str, str]], tiny_ckpt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team R78: torch.save reports ENOSPC as a RuntimeError: two tracebacks."""
+    import errno
+
+    import torch
+
+    from camerabench.fileio import WriteError
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos 123") from exc
+
+    monkeypatch.setattr(torch, "save", full)
+    out = tmp_path / "model"
+    with pytest.raises(WriteError, match=r"~resume: .*[Nn]o space left"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG, save_every=2)
