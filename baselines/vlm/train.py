@@ -1735,7 +1735,7 @@ def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str
     Raises:
         CameraBenchError: a weight is NaN or infinite (nothing is written; the checkpoint would be
             refused when loaded), or ``out`` cannot be written (a full disk: the message names the
-            folder and says the training finished but nothing was saved).
+            folder and says the training finished and how to save it: --resume).
     """
     plain = _unwrap(model).eval().to(dtype)
     bad = [name for name, p in plain.named_parameters() if not bool(torch.isfinite(p).all())]
@@ -1755,7 +1755,8 @@ def save_checkpoint(vl: QwenVL, model: Any, src: Path, out: Path, info: dict[str
     except WriteError as exc:
         raise WriteError(
             exc.path,
-            f"{exc.problem}; the training finished, but nothing was saved (free space, or "
-            "choose another --out, and train again)",
+            f"{exc.problem}; the training finished, but the model was not saved (its state after the last "
+            "step is kept beside the output: free space and run the same command with --resume, which saves "
+            "it without training again)",
         ) from exc
     log.info("saved fine-tuned checkpoint to %s", out)

@@ -3,7 +3,7 @@
 - A full disk while the weights were written (safetensors' writer raises its own ``SafetensorError``,
   not an ``OSError``) ended ``train`` (after every step had run) and ``make-tiny-vlm`` in a
   traceback; now the one-line write error naming the folder (for ``train``: that the training
-  finished and nothing was saved).
+  finished and, since round 55, that ``--resume`` saves the model from the state kept beside it).
 - A save killed outright leaves its temporary ``.<name>.<random>`` folder (the size of a model); the
   next save to the same folder warns about it by name.
 """

@@ -314,3 +314,26 @@ def test_a_full_disk_while_the_state_is_saved_is_one_line_naming_the_folder(
     out = tmp_path / "model"
     with pytest.raises(WriteError, match=r"~resume: .*[Nn]o space left"):
         train(tiny_data[0], tiny_ckpt, out, CONFIG, save_every=2)
+
+
+def test_a_full_disk_at_the_model_save_says_resume_which_saves_it(
+    tiny_data: tuple[Path, dict[str, str]],
+    tiny_ckpt: Path,
+    reference: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Red team R78: the error said "nothing was saved ... train again" while the state for --resume was kept."""
+    from camerabench.fileio import WriteError
+
+    def full(path: Any, *args: Any, **kwargs: Any) -> None:
+        raise WriteError(path, "cannot write: No space left on device")
+
+    monkeypatch.setattr(train_module, "atomic_write_text", full)
+    out = tmp_path / "model"
+    with pytest.raises(WriteError, match=r"the model was not saved .*run the same command with --resume"):
+        train(tiny_data[0], tiny_ckpt, out, CONFIG)
+    monkeypatch.undo()
+    train(tiny_data[0], tiny_ckpt, out, CONFIG, resume=True)
+    want, got = load_file(reference / "model.safetensors"), load_file(out / "model.safetensors")
+    assert [k for k in want if not want[k].equal(got[k])] == []
