@@ -69,6 +69,12 @@ log = logging.getLogger(__name__)
 _SAID: contextvars.ContextVar[set[tuple[Any, ...]] | None] = contextvars.ContextVar("_SAID", default=None)
 
 
+#: :func:`read_video`'s ``on_frame`` during the call (None outside one, or when not given).
+_ON_FRAME: contextvars.ContextVar[Callable[[NDArray[np.uint8]], None] | None] = contextvars.ContextVar(
+    "_ON_FRAME", default=None
+)
+
+
 def _warn_once(msg: str, *args: Any) -> None:
     """``log.warning(msg, *args)``, unless the same warning was given earlier in this :func:`read_video` call."""
     said = _SAID.get()
@@ -1819,6 +1825,13 @@ class _Converter:
         return notes
 
     def __call__(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
+        img = self._converted(frame)
+        on_frame = _ON_FRAME.get()
+        if on_frame is not None:
+            on_frame(img)
+        return img
+
+    def _converted(self, frame: av.VideoFrame) -> NDArray[np.uint8]:
         self._check_size(frame)
         trc = int(frame.color_trc)
         if trc in _HDR_TRANSFERS:
@@ -2574,6 +2587,7 @@ def read_video(
     num_frames: int | None = None,
     max_side: int | None = None,
     max_frames: int | None = None,
+    on_frame: Callable[[NDArray[np.uint8]], None] | None = None,
 ) -> VideoClip:
     """Decode a video to upright RGB frames with timestamps, keeping only the sampled frames.
 
@@ -2584,6 +2598,12 @@ def read_video(
         max_side: resize so the longer side is at most this many pixels.
         max_frames: keep at most this many frames: a sampling that keeps more is an error,
             raised as soon as it is known (memory stays bounded whatever the file's length).
+        on_frame: called with each sampled frame (H, W, 3) as soon as it is decoded and converted,
+            in this thread, so that work on it can start while the rest decodes (``fast``'s SIFT:
+            :class:`~camerabench.baselines.geometry.fast.FrameFeatures`). A frame may be passed
+            more than once, or not end up in the clip (a reading that falls back to another pass
+            meets its frames again): the clip returned is what was read; a callback that raises
+            stops the reading with its exception.
 
     One decoding pass when the frames carry increasing timestamps and ``num_frames`` is not
     given; otherwise a first pass reads the timestamps and a second keeps the chosen frames.
@@ -2605,6 +2625,7 @@ def read_video(
         max_frames = int(max_frames)
     max_side = _check_max_side(max_side)
     token = _SAID.set(set())  # each warning once, whichever passes the reading takes (:func:`_warn_once`)
+    hook = _ON_FRAME.set(on_frame)
     try:
         if num_frames is None:
             clip = None if fps is None else _read_skipping(path, fps, max_side, max_frames)
@@ -2614,6 +2635,7 @@ def read_video(
                 return clip
         return _read_two_pass(path, fps, num_frames, max_side, max_frames)
     finally:
+        _ON_FRAME.reset(hook)
         _SAID.reset(token)
 
 

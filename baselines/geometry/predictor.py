@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from camerabench.baselines.base import MethodKind, Predictor, VideoResult
 from camerabench.baselines.geometry.describe import caption_with_cuts, describe_trajectory, motion_strengths
@@ -38,6 +38,10 @@ from camerabench.taxonomy import Primitive
 from camerabench.taxonomy.caption_facts import option_primitives
 from camerabench.trajectory import Trajectory
 from camerabench.video import VideoClip, read_video
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "CAMERA_MOVEMENT",
@@ -159,9 +163,17 @@ standard video format (SQCIF) is 128x96.
 """
 
 
-def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side: int, max_frames: int) -> VideoClip:
+def sampled_clip(
+    video_path: Path,
+    sample_fps: float,
+    min_frames: int,
+    max_side: int,
+    max_frames: int,
+    on_frame: Callable[[NDArray[np.uint8]], None] | None = None,
+) -> VideoClip:
     """The frames a geometric method analyses: ``sample_fps`` frames a second, or ``min_frames``
     evenly spaced ones when that gives fewer (a short clip), longer side at most ``max_side``.
+    ``on_frame``: :func:`~camerabench.video.read_video`'s (each frame as it is decoded).
 
     Raises:
         PredictionError: the frames are smaller than :data:`MIN_FRAME_SIDE_PX` on a side, or
@@ -169,9 +181,9 @@ def sampled_clip(video_path: Path, sample_fps: float, min_frames: int, max_side:
         VideoError: the file cannot be decoded, or the sampling keeps more than ``max_frames``
             frames (a film given for a clip: decoding stops there, before memory runs out).
     """
-    clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames)
+    clip = read_video(video_path, fps=sample_fps, max_side=max_side, max_frames=max_frames, on_frame=on_frame)
     if len(clip) < min_frames:  # a short clip: sample it densely instead
-        clip = read_video(video_path, num_frames=min_frames, max_side=max_side)
+        clip = read_video(video_path, num_frames=min_frames, max_side=max_side, on_frame=on_frame)
     if len(clip) < 2:
         declared = clip.notes.get("frames_declared", 0)
         cause = f" of the {declared} its container declares (truncated or damaged file)" if declared > 1 else ""
