@@ -418,12 +418,34 @@ def _check_readable(path: Path) -> None:
         mode = path.stat().st_mode
     except OSError as exc:
         if exc.errno in _NOT_THERE:
-            raise FileFormatError(path, "file not found") from None
+            raise FileFormatError(path, _link_problem(path, exc) or "file not found") from None
         raise read_error(path, exc) from exc
     if stat.S_ISDIR(mode):
         raise FileFormatError(path, "is a folder, not a file")
     if not stat.S_ISREG(mode):
         raise FileFormatError(path, "is not a regular file")
+
+
+def _link_problem(path: Path, exc: OSError) -> str | None:
+    """What ``path`` is when it is a symbolic link that cannot be followed (``exc`` from its ``stat``):
+    a link to a file that does not exist (naming the target it was written with, and the file it
+    ends at through further links) or a link loop; None when ``path`` is no link (it is not there).
+    Both were "file not found" for a path that ``ls`` lists (red team R79)."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # no link (EINVAL), or not there at all: "file not found" says it
+        return None
+    if exc.errno == errno.ELOOP:
+        return (
+            f"is a symbolic link loop (it points to {target!r}, which leads back to it); "
+            "replace the link with the file, or point it at the file"
+        )
+    further = os.path.islink(os.path.join(os.path.dirname(path), target))
+    ends = f" (a link too, which ends at {os.path.realpath(path)!r})" if further else ""
+    return (
+        f"is a symbolic link to {target!r}, which does not exist{ends}; restore that file, or point the link "
+        "at the file"
+    )
 
 
 def _wide_ascii(sample: bytes) -> bool:

@@ -356,6 +356,7 @@ def read_binary_dir(folder: str | Path) -> dict[Primitive, list[BinaryRecord]]:
     _warn_subfolders(folder.iterdir(), f"label files sit directly in {folder}")
     out: dict[Primitive, list[BinaryRecord]] = {}
     for path in sorted(folder.glob("*.jsonl")):
+        _refuse_folder(path)
         try:
             prim = Primitive(path.stem)
         except ValueError as exc:
@@ -441,25 +442,154 @@ def _parse_vqa(obj: dict[str, Any]) -> VQAPair:
 
 
 def _check_question(question: str, field: str) -> None:
-    """Refuse a question written with other spacing, or a primitive's question in other letter
-    case: it was asked of a video as a question of its own, beside the one it is (the video asked
-    twice), and a Yes here against a No in the binary file was not seen as a contradiction."""
+    """Refuse a question written with other spacing, or a primitive's question written otherwise
+    (:func:`_primitive_written_otherwise`): it was asked of a video as a question of its own, beside
+    the one it is (the video asked twice), and a Yes here against a No in the binary file was not seen
+    as a contradiction (red team R79: ``Does the camera pan to the right`` without its ``?``, with a
+    zero-width space inside, or with a Cyrillic ``а`` for the Latin ``a``). A question that differs in
+    a word (``pan to the left``) is another question."""
     spaced = " ".join(question.split())
     if spaced != question:
         raise ValueError(f"{field!r} {_show(question)} has white space at an end or a run of it; write {_show(spaced)}")
-    prim = _questions_folded().get(question.casefold())
-    if prim is not None and question != prim.question:
+    found = _primitive_written_otherwise(question)
+    if found is not None:
+        prim, how = found
         raise ValueError(
-            f"{field!r} {_show(question, _TEXT_SHOWN)} is the {prim.task} question in other letter case "
-            f"{prim.question!r}"
+            f"{field!r} {_show(question, _TEXT_SHOWN)} is the {prim.task} question {how}: {prim.question!r}; write "
+            "it as that question (written otherwise it is asked as another one, and its answers are not checked "
+            "against the binary labels)"
         )
 
 
+#: The end of a question that :func:`_question_key` leaves out: a final ``?`` or ``.``, missing or extra.
+_FINAL_MARKS = "?."
+
+#: How many invisible or look-alike characters an error message names (then ``...``).
+_SHOWN = 5
+
+
+def _hidden(ch: str) -> bool:
+    """Whether ``ch`` shows nothing and is no white space: a format character (category Cf:
+    zero-width space U+200B, word joiner U+2060, byte-order mark U+FEFF, soft hyphen U+00AD, the
+    bidirectional marks), a control character or another default-ignorable code point (:func:`is_blank`)."""
+    return not ch.isspace() and _invisible(ch)
+
+
+def _without_format(text: str) -> str:
+    """``text`` without the characters that show nothing (:func:`_hidden`)."""
+    return "".join(ch for ch in text if not _hidden(ch))
+
+
+def _question_key(question: str) -> str:
+    """What two spellings of one question share: no character that shows nothing, NFKC form (full-width
+    letters, ligatures), letter case and spacing folded, no final ``?`` or ``.``."""
+    text = unicodedata.normalize("NFKC", _without_format(question))
+    text = " ".join(unicodedata.normalize("NFKC", text.casefold()).split())
+    return text.rstrip(_FINAL_MARKS + " ")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _primitive_written_otherwise(question: str) -> tuple[Primitive, str] | None:
+    """The primitive whose canonical question ``question`` is, written otherwise, and how (in the
+    words of an error message); None when it is a canonical question or no primitive's.
+
+    Written otherwise is: the same once the characters that show nothing are removed (:func:`_hidden`),
+    NFKC-normalised, letter case and spacing folded and a final ``?`` or ``.`` left out
+    (:func:`_question_key`); or a look-alike: as long as a canonical question (without those
+    characters, final marks left out) and differing from it only where the label's character is not
+    ASCII (a Cyrillic or Greek letter drawn as the Latin one, ``ï`` for ``i``) in words that keep an
+    ASCII letter (:func:`_look_alike`). No question of the public files is near one (873 questions, 4
+    with a non-ASCII character: a typographic apostrophe in a long description). Cached per question:
+    one is asked by many pairs."""
+    if question in _questions_exact():
+        return None
+    prim = _questions_keyed().get(_question_key(question))
+    if prim is not None:
+        return prim, _how_written(question, prim.question)
+    if question.isascii():
+        return None
+    for prim in Primitive:
+        where = _look_alike(question, prim.question)
+        if where:
+            shown = ", ".join(f"{i + 1} ({_code(ch)}, not {prim.question[j]!r})" for i, j, ch in where[:_SHOWN])
+            more = ", ..." if len(where) > _SHOWN else ""
+            return prim, f"with look-alike character(s) at position {shown}{more}"
+    return None
+
+
+def _how_written(question: str, canonical: str) -> str:
+    """How ``question`` differs from ``canonical``, which it is by :func:`_question_key`."""
+    hows = []
+    hidden = [(i, ch) for i, ch in enumerate(question) if _hidden(ch)]
+    if hidden:
+        shown = ", ".join(f"{_code(ch)} at position {i + 1}" for i, ch in hidden[:_SHOWN])
+        hows.append(f"with invisible character(s) {shown}{', ...' if len(hidden) > _SHOWN else ''}")
+    text = _without_format(question)
+    end = len(text) - len(text.rstrip(_FINAL_MARKS))
+    if text[len(text) - end :] != canonical[len(canonical) - 1 :]:
+        hows.append(f"ending in {text[len(text) - end :]!r}" if end else f"without its final {canonical[-1]!r}")
+    text, core = text[: len(text) - end], canonical.rstrip(_FINAL_MARKS)
+    if (
+        unicodedata.normalize("NFKC", text) != text
+        and unicodedata.normalize("NFKC", text).casefold() != text.casefold()
+    ):
+        hows.append("in compatibility characters (full-width letters, ligatures; NFKC form differs)")
+    if unicodedata.normalize("NFKC", text) != core:
+        hows.append("in other letter case")
+    return " and ".join(hows) or "written otherwise"
+
+
+def _look_alike(question: str, canonical: str) -> list[tuple[int, int, str]]:
+    """The look-alike characters of ``question`` against ``canonical`` as (position in ``question``,
+    position in ``canonical``, character), all non-ASCII; [] when it differs elsewhere too, in length
+    (invisible characters and final marks left out) or nowhere, or when a word holding one keeps no
+    ASCII letter: a look-alike is a letter in a word of Latin letters (``cаmera``; mixed scripts in one
+    word, the sign of spoofing of Unicode TS #39), a non-ASCII word of the same length in its place is
+    another word. A word written wholly in look-alikes (Greek ``το`` for ``to``) is missed."""
+    kept = [(i, ch) for i, ch in enumerate(question) if not _hidden(ch)]
+    while kept and kept[-1][1] in _FINAL_MARKS:
+        kept.pop()
+    core = canonical.rstrip(_FINAL_MARKS)
+    if len(kept) != len(core):
+        return []
+    where = []
+    for j, ((i, ch), want) in enumerate(zip(kept, core, strict=True)):
+        if ch == want or ch.casefold() == want.casefold():
+            continue
+        if ch.isascii():
+            return []
+        where.append((i, j, ch))
+    words = [_word_span(core, j) for _, j, _ in where]
+    if not all(any(kept[k][1].isascii() and kept[k][1].isalpha() for k in range(*span)) for span in words):
+        return []  # a word of other letters only ("влево" for "right"): another word, not a look-alike
+    return where
+
+
+def _word_span(text: str, j: int) -> tuple[int, int]:
+    """The (start, end) of the run of letters of ``text`` around position ``j``."""
+    start, end = j, j + 1
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return start, end
+
+
+def _code(ch: str) -> str:
+    """``U+0430 CYRILLIC SMALL LETTER A``."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '(no name)')}"
+
+
 @functools.cache
-def _questions_folded() -> dict[str, Primitive]:
-    """The primitives by their question in lower case (looked up once per VQA question: a scan of
-    the 15 took most of the time of reading thousands of task files)."""
-    return {p.question.casefold(): p for p in Primitive}
+def _questions_exact() -> frozenset[str]:
+    return frozenset(p.question for p in Primitive)
+
+
+@functools.cache
+def _questions_keyed() -> dict[str, Primitive]:
+    """The primitives by :func:`_question_key` of their question (looked up once per VQA question: a
+    scan of the 15 took most of the time of reading thousands of task files)."""
+    return {_question_key(p.question): p for p in Primitive}
 
 
 def read_vqa_file(path: str | Path, task: str | None = None) -> list[VQAPair]:
@@ -574,7 +704,10 @@ def read_vqa_dir(folder: str | Path) -> dict[tuple[str, str], list[VQAPair]]:
         log.warning("%s: %s not inside a <skill>/ folder; not read", folder, ", ".join(stray))
     _check_misnamed(folder.glob("*/*"))
     _warn_subfolders(folder.glob("*/*"), f"task files sit in {folder}/<skill>/, one level down")
-    tasks = {(p.parent.name, p.stem): read_vqa_file(p, p.stem) for p in sorted(folder.glob("*/*.jsonl"))}
+    paths = sorted(folder.glob("*/*.jsonl"))
+    for path in paths:
+        _refuse_folder(path)
+    tasks = {(p.parent.name, p.stem): read_vqa_file(p, p.stem) for p in paths}
     if not tasks:
         log.warning("%s: holds no <skill>/<task>.jsonl task file", folder)
     return tasks
@@ -586,11 +719,24 @@ def _check_folder(folder: Path) -> None:
 
 
 def _warn_subfolders(paths: Iterable[Path], rule: str) -> None:
-    """Warn about visible folders among ``paths``: label files inside them are not read."""
+    """Warn about visible folders among ``paths``: label files inside them are not read. A folder
+    named as a label file (``Pan_Right.jsonl/``) is left to :func:`_refuse_folder`: it was warned
+    about ("not read") and then refused, two messages for one folder."""
     for path in sorted(paths):
-        if not path.name.startswith(".") and path.is_dir():
+        if not path.name.startswith(".") and path.suffix != ".jsonl" and path.is_dir():
             inside = sum(1 for p in path.rglob("*.jsonl") if p.is_file())
             log.warning("%s: a folder (holding %d .jsonl file(s)); not read: %s", path, inside, rule)
+
+
+def _refuse_folder(path: Path) -> None:
+    """Refuse a folder named as a label file (``Pan_Right.jsonl/``): the label file is read by that
+    name, and a folder is none."""
+    if path.is_dir():
+        raise FileFormatError(
+            path,
+            "is a folder, not a file: a label file of this name is read here, and files inside a folder are not; "
+            "remove or rename the folder (or put the label file in its place)",
+        )
 
 
 def _check_misnamed(paths: Iterable[Path]) -> None:
