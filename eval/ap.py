@@ -237,12 +237,23 @@ def weighted_ap_matrix(labels: ArrayLike, scores: ArrayLike, weights: ArrayLike)
         raise ValueError("weights must be finite and non-negative")
     if y.size == 0:
         return np.full(w.shape[0], np.nan)
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted = s[order]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])  # first index of each tie group
+    order, starts = _tie_groups(s)
     w_sorted = w[:, order]
     tp = np.add.reduceat(w_sorted * y[order], starts, axis=1)
     fp = np.add.reduceat(w_sorted * ~y[order], starts, axis=1)
+    return _ap_of_counts(tp, fp)
+
+
+def _tie_groups(s: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The samples in decreasing score order (stable) and the first position of each tie group in it."""
+    order = np.argsort(-s, kind="mergesort")
+    s_sorted = s[order]
+    return order, np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+
+
+def _ap_of_counts(tp: NDArray[np.float64], fp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`weighted_ap_matrix` from the weighted positives and negatives (B, G) of each tie group,
+    in decreasing score order."""
     tp_cum, fp_cum = np.cumsum(tp, axis=1), np.cumsum(fp, axis=1)
     pos_total, neg_total = tp_cum[:, -1], fp_cum[:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -756,8 +767,13 @@ def _permutation_p_value(
 
     Each primitive's samples are stacked twice (A's scores, then B's); a permutation's weights
     keep A's copy of a sample where its video is not swapped and B's where it is, so
-    :func:`weighted_ap_matrix` gives every permutation's AP of "A" (and, the other way round, of
-    "B") at once, ties across the two copies ranked as one AP of those scores ranks them.
+    :func:`weighted_ap_matrix`'s step-wise AP of those weights is every permutation's AP of "A"
+    at once, ties across the two copies ranked as one AP of those scores ranks them. The weights
+    are 0 or 1, so each tie group's weighted positives and negatives are whole numbers, counted
+    from the swaps directly (one byte a sample, not a float weight matrix), and "B"'s side, the
+    other copy of every sample, has the group's counts less "A"'s: exactly the numbers
+    :func:`weighted_ap_matrix` sums for either side (``tests/eval/test_permutation_counts56.py``
+    checks the p-values against it), in about a quarter of the time.
     """
     if not names:
         return math.nan
@@ -768,17 +784,23 @@ def _permutation_p_value(
         y, sa, videos = per_primitive_a[n]
         yy, ss = _as_arrays(np.r_[y, y], np.r_[_as_arrays(y, sa)[1], _as_arrays(y, per_primitive_b[n][1])[1]])
         cols = np.fromiter((index[v] for v in videos), dtype=np.int64, count=len(videos))
-        stacked.append((yy, ss, cols))
+        order, starts = _tie_groups(ss)
+        # per sorted position: the video's column, whether the copy is B's, whether it is positive
+        copy_of_b = order >= len(videos)
+        group_pos = np.add.reduceat(yy[order].astype(np.float64), starts)
+        group_neg = np.add.reduceat((~yy[order]).astype(np.float64), starts)
+        stacked.append((cols[order % len(videos)], copy_of_b, yy[order], starts, group_pos, group_neg))
 
     def statistic(side_a: NDArray[np.float64], side_b: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
         # side_a[..., v] is 1 where video v's scores were swapped (B's on the side of A)
         moved = np.moveaxis(np.asarray(side_a), axis, -1)
         swapped = np.reshape(moved, (-1, len(index))) == 1
         out = np.zeros(swapped.shape[0])
-        for yy, ss, cols in stacked:
-            keep_b = swapped[:, cols].astype(np.float64)
-            as_a = np.c_[1.0 - keep_b, keep_b]  # A's side: A's copy unless swapped
-            out += weighted_ap_matrix(yy, ss, as_a) - weighted_ap_matrix(yy, ss, 1.0 - as_a)
+        for sorted_cols, copy_of_b, positive, starts, group_pos, group_neg in stacked:
+            on_a = swapped[:, sorted_cols] == copy_of_b  # A's side: A's copy unless swapped
+            tp = np.add.reduceat(on_a & positive, starts, axis=1, dtype=np.int64).astype(np.float64)
+            fp = np.add.reduceat(on_a & ~positive, starts, axis=1, dtype=np.int64).astype(np.float64)
+            out += _ap_of_counts(tp, fp) - _ap_of_counts(group_pos - tp, group_neg - fp)
         return np.reshape(out / len(stacked), moved.shape[:-1])
 
     n_videos = len(index)
