@@ -1,7 +1,12 @@
 """ShotBench's multiple-choice table (design.md B10): reading, checking and writing it.
 
 A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>.tsv`` (or
-``.xlsx``), with the columns ``index, type, path, question, options, answer, category``:
+``.csv``, ``.xlsx``, ``.xlsm``: :data:`TABLE_EXTENSIONS`, the one list both :func:`read_mcq_dir` and
+:func:`read_mcq_table` read), with the columns ``index, type, path, question, options, answer, category``.
+A ``.csv`` export is read as the TSV is (Python's ``csv`` module, its header row, the same columns and
+checks), its cells separated by commas and quoted as spreadsheets and pandas quote them. A table path
+that is not a regular file (a pipe, a link to a device) is refused before it is opened (it hung).
+The columns:
 
 - ``type``: a JSON list such as ``["video"]`` (a Python-literal list or a bare word is accepted too);
 - ``path``: a Python-literal list of media paths relative to the data folder (ShotBench's
@@ -9,7 +14,14 @@ A data folder holds ShotBench tables as released, ``DATA/labels/shotbench/<name>
 - ``options``: a JSON object from option letter to option text (a Python dict literal, as pandas
   writes a dict column, is accepted too);
 - ``answer``: the letter of the right option; ``category``: one of ShotBench's 8 dimensions
-  (read in its lower-case spelling whatever its case and spacing; another category is kept as written).
+  (read in its lower-case spelling whatever its case, spacing, underscores and hyphens:
+  ``Camera-Movement`` and ``camera_movement`` are ``camera movement``; another category is kept as
+  written, with one warning per table for those close to one of the 8, such as ``camera movements``).
+
+A column whose header cell is empty is not read; when rows hold data under it, a warning names it. In an
+``.xlsx`` table a spreadsheet error cell (``#N/A``, ``#VALUE!``) in a table column is an error naming
+the sheet and cell, and hidden or filtered-out rows are read (the table's content is what is scored),
+with a warning naming them.
 
 Every row is checked when read: a bad row (an answer that is not one of its option letters,
 options that are not a JSON object or repeat a letter, a media path outside the data folder, a
@@ -17,12 +29,12 @@ URL, a Windows path (``video\\a.mp4``, ``video/sub\\a.mp4``) or with white space
 that do not exist (all of them counted and named in one error, with the line of the first, and the
 file on disk each differs from only in letter case or Unicode form when there is one), one medium listed
 twice (``./video/a.mp4`` beside ``video/a.mp4`` too), a type that contradicts its medium's
-extension (``["image"]`` for an ``.mp4``), a repeated index, a question asked again under another
-index with another answer (the same question with the same answer and category is dropped, with a
-warning), more
-cells than the header, a cell that opens a quote and does not close it as TSV quoting does) is a
-:class:`~camerabench.errors.FileFormatError` naming the file and line. A table with a header
-and no row reads as no question, with a warning.
+extension (``["image"]`` for an ``.mp4``, ``["video"]`` for a ``.txt``), a repeated index, a question
+asked again under another index with another answer (the same options under other letters are the
+same question, and the answer's text is compared; the same question with the same answer and category
+is dropped, with a warning), more cells than the header, a cell that opens a quote and does not close
+it as TSV quoting does) is a :class:`~camerabench.errors.FileFormatError` naming the file and line.
+A table with a header and no row reads as no question, with a warning.
 
 Answer extraction (:func:`extract_choice`) is deterministic: it lives here, beside the
 table, so that both the scorer (``eval/mcq.py``, which re-exports it) and the GRPO trainer's
@@ -57,12 +69,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NoReturn
 
 from camerabench.errors import FileFormatError
-from camerabench.fileio import RepeatedKeyError, atomic_write_text, read_text, unique_keys
+from camerabench.fileio import RepeatedKeyError, _check_readable, atomic_write_text, read_text, unique_keys
 from camerabench.labelfiles import is_blank
 
 __all__ = [
     "CATEGORIES",
     "COLUMNS",
+    "TABLE_EXTENSIONS",
     "Choice",
     "MCQRow",
     "answer_text",
@@ -91,10 +104,46 @@ CATEGORIES = (
 
 log = logging.getLogger(__name__)
 
-#: ShotBench's categories by their lower-case, single-spaced spelling: ``Camera Movement`` or
-#: ``camera  movement`` is read as ``camera movement``, so that one dimension is not split in two
-#: (and counted twice in the mean) and the methods that answer one dimension find its rows.
+#: ShotBench's categories by their lower-case, single-spaced spelling (:func:`_category_key`):
+#: ``Camera Movement``, ``camera  movement``, ``camera_movement`` or ``Camera-Movement`` is read as
+#: ``camera movement``, so that one dimension is not split in two (and counted twice in the mean)
+#: and the methods that answer one dimension find its rows.
 _CANONICAL_CATEGORY = {c: c for c in CATEGORIES}
+
+#: A category this many edits (letters added, removed or changed, :func:`_edit_distance`) or fewer
+#: from one of ShotBench's 8, after :func:`_category_key`, is warned about as resembling it: a plural
+#: (``camera movements``, 1) or a typo (``camera movment``, 1; ``lightning type``, 1). The 8 are at
+#: least 4 apart (``shot size`` and ``lens size``, measured), so one is resembled at most.
+_CATEGORY_EDITS = 2
+
+
+def _category_key(text: str) -> str:
+    """A category cell as its dimension is compared: lower case, underscores and hyphens read as
+    spaces, runs of white space as one space, none at the ends."""
+    return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """The Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` when it is more than ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return min(previous[-1], limit + 1)
+
+
+def _resembled_category(category: str) -> str | None:
+    """The one of ShotBench's 8 categories that ``category`` (not one of them) is close to (see
+    :data:`_CATEGORY_EDITS`), or None."""
+    key = _category_key(category)
+    if key in _CANONICAL_CATEGORY:
+        return None
+    return next((c for c in CATEGORIES if _edit_distance(key, c, _CATEGORY_EDITS) <= _CATEGORY_EDITS), None)
+
 
 _LETTER = re.compile(r"[A-Z]")
 
@@ -276,15 +325,32 @@ _IMAGE_EXTENSIONS = frozenset(
 )
 
 
+#: Extensions (lower case) of files that are neither a video nor an image: text, data, documents,
+#: subtitles, audio, archives. A medium with one is refused whatever its type (``videos/notes.txt``
+#: typed ``video`` was accepted, and failed per run); an extension on no list is left to the reader.
+_NOT_MEDIA_EXTENSIONS = frozenset(
+    {".txt", ".md", ".rst", ".log", ".json", ".jsonl", ".csv", ".tsv", ".xml", ".html", ".htm", ".yaml", ".yml"}
+    | {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".xlsm", ".ods", ".py", ".sh", ".npy", ".npz", ".pkl", ".pt"}
+    | {".srt", ".vtt", ".ass", ".wav", ".mp3", ".flac", ".aac", ".m4a", ".opus"}
+    | {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar"}
+)
+
+
 def _check_kinds(types: tuple[str, ...], paths: tuple[str, ...]) -> None:
     """Each medium's type agrees with its file's extension: the runner opens a ``video`` as a
-    video and an ``image`` as one picture (an ``.mp4`` typed ``image`` was opened as an image)."""
+    video and an ``image`` as one picture (an ``.mp4`` typed ``image`` was opened as an image), and
+    a file that is neither (:data:`_NOT_MEDIA_EXTENSIONS`, ``notes.txt``) is no medium of either type."""
     from camerabench.video import VIDEO_EXTENSIONS  # imported here: it loads PyAV
 
     for kind, p in zip(types, paths, strict=True):
         suffix = PurePosixPath(p.replace("\\", "/")).suffix.lower()
         if suffix == ".gif":
             continue
+        if suffix in _NOT_MEDIA_EXTENSIONS:
+            raise ValueError(
+                f"type says {kind!r} for {p!r}, but {suffix!r} is neither a video nor an image extension "
+                "(a text, data, audio or archive file): name the medium's file"
+            )
         if (kind == "image" and suffix in VIDEO_EXTENSIONS) or (kind == "video" and suffix in _IMAGE_EXTENSIONS):
             other = "a video" if kind == "image" else "an image"
             raise ValueError(f"type says {kind!r} for {p!r}, but {suffix!r} is {other} extension")
@@ -447,7 +513,7 @@ def _parse_row(cells: dict[str, str], table: str, line: int, data_root: Path | N
             f"the answer {answer}'s text {options[answer]!r} is also option {alike[0]}'s "
             f"({options[alike[0]]!r}): a reply naming it could not be told apart"
         )
-    category = _CANONICAL_CATEGORY.get(" ".join(cells["category"].lower().split()), cells["category"].strip())
+    category = _CANONICAL_CATEGORY.get(_category_key(cells["category"]), cells["category"].strip())
     if not category:
         raise ValueError("category is empty")
     return MCQRow(index, table, types, paths, question, options, answer, category, line)
@@ -475,15 +541,21 @@ def _repeated_options(options: dict[str, str]) -> list[str]:
     return next((letters for letters in groups.values() if len(letters) > 1), [])
 
 
-def _tsv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter="\t", strict=True)
+def _tsv_rows(path: Path, delimiter: str = "\t", kind: str = "TSV") -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a TSV table (or, with ``delimiter=","``, a CSV one: :func:`_csv_rows`)."""
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise FileFormatError(path, "empty table (no header row)") from None
     except csv.Error as exc:
-        raise FileFormatError(path, f"not a TSV table: {_csv_problem(exc)}", 1) from None
-    yield from _rows_with_header(path, header, reader)
+        raise FileFormatError(path, f"not a {kind} table: {_csv_problem(exc)}", 1) from None
+    yield from _rows_with_header(path, header, reader, kind)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a ``.csv`` table: read as the TSV is, its cells separated by commas."""
+    return _tsv_rows(path, ",", "CSV")
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -499,31 +571,84 @@ def _csv_problem(exc: csv.Error) -> str:
     return text
 
 
-def _rows_with_header(path: Path, header: list[str], reader: Any) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows_with_header(path: Path, header: list[str], reader: Any, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a table after its ``header`` (``kind``: ``TSV``, ``CSV`` or ``xlsx``), as the
+    table's columns, with the line each starts on. A column whose header cell is empty is not read;
+    when rows hold data under it, one warning names it (see :func:`_warn_unnamed`)."""
     names = [h.strip() for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise FileFormatError(path, f"missing column(s) {missing}; found {names}", 1)
+        raise FileFormatError(path, f"missing column(s) {missing}; found {names}{_separator_hint(names, kind)}", 1)
     repeated = [c for c in COLUMNS if names.count(c) > 1]
     if repeated:
         raise FileFormatError(path, f"column(s) {repeated} appear more than once in the header", 1)
     where = {c: names.index(c) for c in COLUMNS}
+    unnamed = {i: 0 for i, name in enumerate(names) if not name}  # column -> rows holding data there
     start = 2
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
-            raise FileFormatError(path, f"not a TSV row: {_csv_problem(exc)}", start) from None
+            raise FileFormatError(path, f"not a {kind} row: {_csv_problem(exc)}", start) from None
         end = getattr(reader, "line_num", start)
         if not any(c.strip() for c in cells):
             start = end + 1
             continue
         if len(cells) < len(names) or any(c.strip() for c in cells[len(names) :]):
             raise FileFormatError(path, f"{len(cells)} cells, the header has {len(names)}", start)
+        for i in unnamed:
+            unnamed[i] += bool(cells[i].strip())
         yield start, {c: cells[i] for c, i in where.items()}
         start = end + 1
+    _warn_unnamed(path, {i: n for i, n in unnamed.items() if n}, kind == "xlsx")
+
+
+#: The cell separators of text tables, what each is called, and the extension it is read under.
+_SEPARATORS = {"\t": ("tabs", ".tsv"), ",": ("commas", ".csv"), ";": ("semicolons", None)}
+
+
+def _separator_hint(names: list[str], kind: str) -> str:
+    """For the missing-columns error of a TSV or CSV table whose header is one cell: the separator
+    that cell holds instead (a TSV saved as ``.csv``, a spreadsheet's CSV with semicolons)."""
+    if len(names) != 1 or kind not in ("TSV", "CSV"):
+        return ""
+    for separator, (called, extension) in _SEPARATORS.items():
+        if separator in names[0] and extension != f".{kind.lower()}":
+            what = f"name the file {extension}" if extension else "export it with commas (.csv) or tabs (.tsv)"
+            return f" (the header is one cell of names separated by {called}: the file is no {kind} table; {what})"
+    return ""
+
+
+def _warn_unnamed(path: Path, unnamed: dict[int, int], lettered: bool) -> None:
+    """Warn of the columns (0-based, with how many rows hold data there) whose header cell is empty:
+    they are not read (it was without a word). A pandas export's index column has no header."""
+    if not unnamed:
+        return
+    said = ", ".join(
+        f"column {i + 1}{f' ({_column_letter(i + 1)})' if lettered else ''}: {n} row{'s' if n > 1 else ''}"
+        for i, n in unnamed.items()
+    )
+    log.warning(
+        "%s:1: %d column%s with an empty header cell hold%s data (%s); not read (a pandas export's unnamed "
+        "index column is harmless; otherwise give the column its header, one of %s)",
+        path,
+        len(unnamed),
+        "s" if len(unnamed) > 1 else "",
+        "" if len(unnamed) > 1 else "s",
+        said,
+        ", ".join(COLUMNS),
+    )
+
+
+def _column_letter(number: int) -> str:
+    """A spreadsheet's letters for the 1-based column ``number`` (1 is ``A``, 27 ``AA``)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 #: The first bytes of an OLE2 compound file: an old Excel ``.xls``, or an ``.xlsx`` saved with a password
@@ -601,13 +726,45 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     def formulas() -> Any:  # read again only where a kept cell is empty: was it a formula? (R72: 1.7x the time)
         return load_workbook(path, data_only=False)[sheet.title]
 
+    _warn_hidden(path, sheet)
     texts = _SheetRows(path, sheet, formulas)
     header = next(texts, None)
     if not header:
         raise FileFormatError(
             path, f"row 1 is empty: the header ({', '.join(COLUMNS)}) must be the sheet's first row", 1
         )
-    yield from _rows_with_header(path, header, texts)
+    yield from _rows_with_header(path, header, texts, "xlsx")
+
+
+#: How many row numbers the warning of :func:`_warn_hidden` names before "...".
+_SHOWN_ROWS = 5
+
+
+def _warn_hidden(path: Path, sheet: Any) -> None:
+    """Warn of the sheet's hidden rows (hidden by hand or filtered out) that hold data: they are read
+    and scored as the others are (the table's content is what is scored), but whoever looks at the
+    sheet does not see them (it was without a word)."""
+    hidden = sorted(r for r, dim in sheet.row_dimensions.items() if dim.hidden and r <= sheet.max_row)
+    holding = [
+        r
+        for r in hidden
+        if any(v is not None for row in sheet.iter_rows(min_row=r, max_row=r, values_only=True) for v in row)
+    ]
+    if not holding:
+        return
+    shown = ", ".join(map(str, holding[:_SHOWN_ROWS])) + (", ..." if len(holding) > _SHOWN_ROWS else "")
+    by_filter = f"; the sheet has a filter on {sheet.auto_filter.ref}" if sheet.auto_filter.ref else ""
+    log.warning(
+        "%s: sheet %r: %d hidden row%s holding data (row%s %s%s); read and scored as the others: unhide them to "
+        "see what is scored, and delete the rows that should not be",
+        path,
+        sheet.title,
+        len(holding),
+        "s" if len(holding) > 1 else "",
+        "s" if len(holding) > 1 else "",
+        shown,
+        by_filter,
+    )
 
 
 class _SheetRows:
@@ -618,7 +775,7 @@ class _SheetRows:
     refused the table)."""
 
     def __init__(self, path: Path, sheet: Any, formulas: Callable[[], Any]) -> None:
-        self._path, self._load_formulas = path, formulas
+        self._path, self._load_formulas, self._title = path, formulas, sheet.title
         self._formulas: Any = None
         self._rows = sheet.iter_rows()
         self.line_num = 0
@@ -647,6 +804,13 @@ class _SheetRows:
 
         value = cell.value
         where = f"cell {cell.coordinate}"
+        if cell.data_type == "e":  # #N/A, #VALUE!: was read as that text
+            raise FileFormatError(
+                self._path,
+                f"{where} of sheet {self._title!r} holds the spreadsheet error {value} (a formula that failed, or "
+                "an error typed in): write the value",
+                self.line_num,
+            )
         if value is None:
             if self._formulas is None:
                 self._formulas = self._load_formulas()
@@ -689,14 +853,33 @@ def _any_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:
-    """Every row of one ShotBench table (``.tsv`` or ``.xlsx``), checked.
+#: The table files ShotBench folders hold, by extension (lower case), and how each is read: the one
+#: list :func:`read_mcq_dir` and :func:`read_mcq_table` read (they disagreed on ``.xlsm``).
+_TABLE_READERS: dict[str, Callable[[Path], Iterator[tuple[int, dict[str, str]]]]] = {
+    ".tsv": _tsv_rows,
+    ".csv": _csv_rows,
+    ".xlsx": _xlsx_rows,
+    ".xlsm": _xlsx_rows,
+}
+#: The extensions of ShotBench tables (lower case), in the order they are named.
+TABLE_EXTENSIONS = tuple(_TABLE_READERS)
 
-    A row asking the question of an earlier row (the same media, question and options) under
-    another index is an error naming both lines when its answer differs (one of the two would be
-    scored wrong whatever the reply), as in the binary label files; with the same answer it is
-    dropped with a warning naming both lines when its category is the same too (it would be
-    counted twice there), and kept when it asks the question for another category.
+
+def _extensions_said() -> str:
+    return ", ".join(TABLE_EXTENSIONS[:-1]) + f" or {TABLE_EXTENSIONS[-1]}"
+
+
+def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> list[MCQRow]:
+    """Every row of one ShotBench table (:data:`TABLE_EXTENSIONS`: ``.tsv``, ``.csv``, ``.xlsx``,
+    ``.xlsm``), checked.
+
+    A row asking the question of an earlier row (the same media, question and option texts, under
+    the same letters or not) under another index is an error naming both lines when its answer's
+    text differs (one of the two would be scored wrong whatever the reply), as in the binary label
+    files; with the same answer it is dropped with a warning naming both lines when its category is
+    the same too (it would be counted twice there), and kept when it asks the question for another
+    category. Categories close to one of ShotBench's 8 but not it (``camera movements``) are kept
+    as written, with one warning for the table naming each, the one it resembles and its rows.
 
     Args:
         path: the table.
@@ -704,15 +887,22 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
             medium must exist there.
 
     Raises:
-        FileFormatError: the file cannot be read, a column is missing, a row is bad, or two rows ask
-            the same question with different answers (file:line).
+        FileFormatError: the file is not a regular file or cannot be read, its extension is not a
+            table's, a column is missing, a row is bad, or two rows ask the same question with
+            different answers (file:line).
     """
     path = Path(path)
     root = Path(data_root) if data_root is not None else None
+    _check_readable(path)  # before opening: a pipe or a link to /dev/zero named .xlsx hung
     suffix = path.suffix.lower()
     if suffix in (".xls", ".ods"):
         raise FileFormatError(path, f"a {suffix} spreadsheet: save it as .xlsx (or as .tsv) to read it")
-    rows_in = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else _tsv_rows(path)
+    reader = _TABLE_READERS.get(suffix)
+    if reader is None:
+        raise FileFormatError(
+            path, f"not a ShotBench table: its extension is not {_extensions_said()}; export the table as .tsv or .xlsx"
+        )
+    rows_in = reader(path)
     rows: list[MCQRow] = []
     seen: dict[str, int] = {}
     asked: dict[Hashable, MCQRow] = {}  # the first row asking each question (see _question_key)
@@ -752,16 +942,41 @@ def read_mcq_table(path: str | Path, data_root: str | Path | None = None) -> lis
         _raise_missing(path, root, missing, len(rows))
     if not rows:
         log.warning("%s: holds no question (a header without rows)", path)
+    _warn_resembled(path, rows)
     return rows
+
+
+def _warn_resembled(path: Path, rows: list[MCQRow]) -> None:
+    """One warning for the table naming each category that is not one of ShotBench's 8 but close to
+    one (:func:`_resembled_category`), the one it resembles and how many rows it has: it is kept as a
+    category of its own (a table may hold others), but a plural or a typo split one dimension in two."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.category not in _CANONICAL_CATEGORY:
+            counts[row.category] = counts.get(row.category, 0) + 1
+    resembled = {c: known for c in counts if (known := _resembled_category(c)) is not None}
+    if not resembled:
+        return
+    said = "; ".join(
+        f"{c!r} ({counts[c]} row{'s' if counts[c] > 1 else ''}) resembles {known!r}" for c, known in resembled.items()
+    )
+    log.warning(
+        "%s: categor%s not one of ShotBench's 8 but close to one: %s; each is read as a category of its own: write "
+        "the known one if it is that dimension",
+        path,
+        "ies" if len(resembled) > 1 else "y",
+        said,
+    )
 
 
 def _question_key(row: MCQRow) -> Hashable:
     """What makes two rows the same question: the same media (``./video/a.mp4`` is ``video/a.mp4``),
-    the same question (white space aside) and the same options (letter and text, in any order)."""
+    the same question (white space aside) and the same option texts, whatever their letters and order
+    (the same options shuffled ask the same question: their answers are compared by text)."""
     return (
         tuple(posixpath.normpath(p) for p in row.paths),
         " ".join(row.question.split()),
-        frozenset(row.options.items()),
+        tuple(sorted(row.options.values())),
     )
 
 
@@ -776,12 +991,19 @@ def _repeated_row(path: Path, first: MCQRow, row: MCQRow, twin: MCQRow | None) -
     Raises:
         FileFormatError: the two rows give different answers.
     """
-    if row.answer != first.answer:
+    text, first_text = row.options[row.answer], first.options[first.answer]
+    if text != first_text:
+        if row.options == first.options:
+            answers = f"with answer {row.answer!r}, but row {first.index!r} has {first.answer!r}"
+        else:  # shuffled: the letters alone may agree
+            answers = (
+                f"with the options under other letters and answer {row.answer!r} ({text!r}), but row "
+                f"{first.index!r} has {first.answer!r} ({first_text!r})"
+            )
         raise FileFormatError(
             path,
             f"row {row.index!r} asks the question of row {first.index!r} (line {first.line} and this line: the same "
-            f"media, question and options) with answer {row.answer!r}, but row {first.index!r} has {first.answer!r}: "
-            "one of the two would be scored wrong whatever the reply",
+            f"media, question and options) {answers}: one of the two would be scored wrong whatever the reply",
             row.line,
         )
     if twin is None:
@@ -899,7 +1121,8 @@ def _name_key(name: str) -> str:
 
 
 def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dict[str, list[MCQRow]]:
-    """Every table in ``folder`` (``*.tsv``, ``*.xlsx``), by file stem.
+    """Every table in ``folder`` (:data:`TABLE_EXTENSIONS`: ``*.tsv``, ``*.csv``, ``*.xlsx``, ``*.xlsm``),
+    by file stem.
 
     Raises:
         FileFormatError: a table is bad, two tables share a stem, or ``folder`` is a file.
@@ -912,18 +1135,19 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
     for path in sorted(folder.glob("*")):
         if path.name.startswith("."):
             continue
-        if path.is_dir() or path.suffix.lower() not in (".tsv", ".xlsx"):
-            skipped.append(path.name + ("/" if path.is_dir() else ""))  # a .csv export, a subfolder: not read
+        if path.is_dir() or path.suffix.lower() not in _TABLE_READERS:
+            skipped.append(path.name + ("/" if path.is_dir() else ""))  # a .json, a subfolder: not read
             continue
         if path.stem in tables:
             raise FileFormatError(path, f"another table in {folder} has the stem {path.stem!r}")
         tables[path.stem] = read_mcq_table(path, data_root)
     if skipped:
         log.warning(
-            "%s: %d entr%s not a .tsv or .xlsx table directly in the folder; not read: %s",
+            "%s: %d entr%s not a %s table directly in the folder; not read: %s",
             folder,
             len(skipped),
             "y is" if len(skipped) == 1 else "ies are",
+            _extensions_said(),
             ", ".join(skipped),
         )
     return tables

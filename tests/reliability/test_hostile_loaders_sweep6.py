@@ -182,13 +182,17 @@ def test_files_in_a_shotbench_folder_that_are_not_tables_are_reported(
     folder = tmp_path / "shotbench"
     (folder / "more").mkdir(parents=True)
     (folder / "main.tsv").write_text(HEADER + _row(), encoding="utf-8")
-    (folder / "extra.csv").write_text(HEADER.replace("\t", ","), encoding="utf-8")
+    (folder / "extra.csv").write_text(HEADER.replace("\t", ","), encoding="utf-8")  # a CSV table is read (R79)
+    (folder / "notes.txt").write_text(HEADER, encoding="utf-8")
     (folder / "more" / "b.tsv").write_text(HEADER + _row(), encoding="utf-8")
     (folder / ".hidden.tsv").write_text("junk", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         tables = read_mcq_dir(folder)
-    assert list(tables) == ["main"]
-    assert "2 entries are not a .tsv or .xlsx table directly in the folder; not read: extra.csv, more/" in caplog.text
+    assert list(tables) == ["extra", "main"]
+    assert (
+        "2 entries are not a .tsv, .csv, .xlsx or .xlsm table directly in the folder; not read: more/, notes.txt"
+        in caplog.text
+    )
     assert ".hidden" not in caplog.text
 
 
