@@ -90,8 +90,9 @@ from camerabench.baselines.vlm.qwen import YES, encode_media, encode_video, mcq_
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError, VideoError
 from camerabench.fileio import WriteError, atomic_write_text, read_json_document, write_error
+from camerabench.labelfiles import CaptionItem
 from camerabench.shotbench import MCQRow
-from camerabench.taxonomy import BinaryRecord
+from camerabench.taxonomy import BinaryRecord, Primitive
 from camerabench.video import check_video, declared_size, resized_size
 
 __all__ = [
@@ -688,6 +689,66 @@ def mcq_rows(data: Dataset) -> list[MCQRow]:
     return [row for name in sorted(data.mcq) for row in data.mcq[name]]
 
 
+#: How many contradictions :func:`warn_contradicting_captions` names (the count is always given).
+_CONTRADICTIONS_NAMED = 5
+
+
+def warn_contradicting_captions(data: Dataset, captions: Sequence[CaptionItem]) -> None:
+    """Warn when training captions contradict the yes/no labels, or one another.
+
+    A caption's motion facts are read as the caption metrics read them
+    (:func:`~camerabench.taxonomy.caption_facts.caption_facts`); a caption stating a primitive the
+    video's yes/no label file says No to (a clear no: ambiguous videos are in no label file), or two
+    captions of one video of which one states Static and the other a movement, teach the model both
+    ways. They are trained as given (several reference captions a video are allowed, and the parser
+    can misread a caption), with one warning counting them and naming the first
+    :data:`_CONTRADICTIONS_NAMED`. On the public CameraBench labels 35 of the 1,071 captions state a
+    primitive their video's label says No to (e.g. "remains fixed but exhibits a slight unsteadiness",
+    Static: No; "rolls counterclockwise while moving upward", Move_Up: No).
+    """
+    from camerabench.taxonomy.caption_facts import caption_facts
+
+    said_no: dict[str, set[str]] = {}
+    for prim, recs in data.binary.items():
+        for rec in recs:
+            if not rec.positive:
+                said_no.setdefault(rec.image, set()).add(prim.value)
+    primitives = {p.value for p in Primitive}
+    found: list[str] = []
+    stated: dict[str, list[tuple[str, set[str]]]] = {}
+    for c in captions:
+        facts = caption_facts(c.answer) & primitives
+        stated.setdefault(c.video, []).append((c.answer, facts))
+        for fact in sorted(facts & said_no.get(c.video, set())):
+            found.append(
+                f"video {c.video!r}: the caption {_snippet(c.answer)} states {fact}, "
+                f"binary_classification/{fact}.jsonl says No"
+            )
+    for video, items in stated.items():
+        still = next((text for text, facts in items if "Static" in facts), None)
+        moving = next(((text, facts) for text, facts in items if facts - {"Static"}), None)
+        if still is not None and moving is not None:
+            found.append(
+                f"video {video!r}: the caption {_snippet(still)} states Static, the caption {_snippet(moving[0])} "
+                f"{', '.join(sorted(moving[1] - {'Static'}))}"
+            )
+    if found:
+        named = "; ".join(found[:_CONTRADICTIONS_NAMED]) + (" ..." if len(found) > _CONTRADICTIONS_NAMED else "")
+        log.warning(
+            "%s: %d contradiction(s) between the %d training captions and the yes/no labels or one another "
+            "(the motion the caption metrics read in them); trained as given: %s",
+            data.labels_dir / "caption_data.json",
+            len(found),
+            len(captions),
+            named,
+        )
+
+
+def _snippet(text: str, limit: int = 60) -> str:
+    """A caption quoted for a message, cut at ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: bool = True) -> list[TrainExample]:
     """The training mixture of a dataset (see the module docstring), in a seeded order.
 
@@ -712,6 +773,7 @@ def build_examples(data: Dataset, captions: bool = True, seed: int = 0, mcq: boo
     if captions:
         for c in data.captions:
             refuse_control_text(captions_file, [c.question, c.answer])
+        warn_contradicting_captions(data, data.captions)
         examples += [TrainExample(c.video, c.question, c.answer, "caption") for c in data.captions]
     if mcq:
         rows = mcq_rows(data)
