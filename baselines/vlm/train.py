@@ -1653,13 +1653,24 @@ def train(
 
 def drop_resume_state(state_dir: Path, why: str = "the model is saved") -> None:
     """Delete a finished run's resume state; one that cannot be deleted is warned about by name
-    (``why`` the run is over), not raised: the run's outcome stands."""
+    (``why`` the run is over), not raised: the run's outcome stands. A Ctrl-C (or SIGTERM) while it
+    is deleted is logged as coming after the run's end, with what may be left, and raised: it exited
+    with "interrupted" alone just after "saved fine-tuned checkpoint", saying nothing of the model."""
     if not state_dir.exists():
         return
     try:
         shutil.rmtree(state_dir)
     except OSError as exc:  # the run is over: the leftover is named
         log.warning("%s: the resume state could not be deleted (%s); %s: delete it", state_dir, exc, why)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        how = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+        log.error(
+            "%s while deleting the resume state %s after the run ended (%s): part of it may be left; delete it",
+            how,
+            state_dir,
+            why,
+        )
+        raise
 
 
 def _kept(saved_at: int | None, state_dir: Path, out_dir: str | Path) -> str:

@@ -92,3 +92,24 @@ def test_the_public_captions_that_contradict_their_labels_are_counted(
     (message,) = [r.getMessage() for r in caplog.records]
     assert ": 35 contradiction(s) between the 1071 training captions" in message
     assert "'The camera remains fixed but exhibits a slight unsteadine...' states Static" in message
+
+
+def test_a_ctrl_c_while_the_resume_state_is_deleted_says_the_model_is_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Was: "interrupted" alone, just after "saved fine-tuned checkpoint" (stop 55's leftover)."""
+    import camerabench.baselines.vlm.train as train
+
+    state = tmp_path / ".out~resume"
+    state.mkdir()
+
+    def interrupted(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train.shutil, "rmtree", interrupted)
+    with caplog.at_level(logging.ERROR), pytest.raises(KeyboardInterrupt):
+        train.drop_resume_state(state)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"interrupted while deleting the resume state {state} after the run ended (the model is saved): part of it "
+        "may be left; delete it"
+    ]
