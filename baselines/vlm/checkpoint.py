@@ -1838,6 +1838,186 @@ def _check_config(cfg_path: Path, cfg: dict[str, Any]) -> None:
             raise FileFormatError(
                 cfg_path, f"{where}max_position_embeddings must be an integer >= 1 (positions), got {value!r}"
             )
+    _check_model_settings(cfg_path, cfg)
+    _check_special_token_ids(cfg_path, cfg)
+
+
+def _sections(cfg: dict[str, Any]) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    """(prefix, settings) of the text model and of the vision tower: ``text_config`` (the flat
+    older layout keeps the text settings at the root) and ``vision_config`` (empty when absent)."""
+    text = ("text_config.", cfg["text_config"]) if isinstance(cfg.get("text_config"), dict) else ("", cfg)
+    vision = cfg.get("vision_config")
+    return text, ("vision_config.", vision if isinstance(vision, dict) else {})
+
+
+def _int_value(value: object) -> int | None:
+    """``value`` when it is an integer (not a bool), else None (other types are transformers' validation's)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+#: Sizes and counts of config.json that must be integers >= 1 (the model divides by them or builds
+#: that many of something): a 0 failed as a bare ZeroDivisionError when the model was built, or on
+#: every video. patch_size, temporal_patch_size and spatial_merge_size are checked with the processor
+#: settings (:func:`_check_processor`); max_position_embeddings above.
+_POSITIVE_TEXT = (
+    "vocab_size",
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+)
+_POSITIVE_VISION = (
+    "depth",
+    "hidden_size",
+    "intermediate_size",
+    "num_heads",
+    "out_hidden_size",
+    "in_channels",
+    "window_size",
+    "num_position_embeddings",
+)
+
+#: The smallest text ``sliding_window`` a Qwen2.5-VL model runs with. Measured with transformers
+#: 5.25 on the tiny model (``use_sliding_window`` true, every layer ``sliding_attention``, sdpa):
+#: windows -1, 0 and 1 fail every forward pass with "The size of tensor a (59) must match the size of
+#: tensor b (26)" inside sdpa attention (a window of 1, each token seeing itself only, is a valid
+#: idea that transformers' mask code does not handle); 2, 3, 8, 36 and 4096 run.
+_MIN_SLIDING_WINDOW = 2
+
+
+def _check_model_settings(cfg_path: Path, cfg: dict[str, Any]) -> None:
+    """Settings no weight shape shows that the model cannot run with, refused before the weights
+    load, naming config.json, the field and its value: sizes and head counts below 1 (a bare
+    ZeroDivisionError when the model was built), attention heads that do not split the hidden size,
+    or key/value heads that do not split the attention heads, an activation transformers does not
+    have (``hidden_act``: a bare KeyError), a Qwen2.5-VL vision ``window_size`` smaller than one
+    merged patch (``window_size // spatial_merge_size // patch_size`` is 0: every video failed with
+    ZeroDivisionError) and a text sliding window below :data:`_MIN_SLIDING_WINDOW` where a layer uses
+    it (every video failed with a tensor size mismatch)."""
+    from transformers.activations import ACT2FN
+
+    (text_where, text), (vision_where, vision) = _sections(cfg)
+    for where, section, keys in ((text_where, text, _POSITIVE_TEXT), (vision_where, vision, _POSITIVE_VISION)):
+        for key in keys:
+            value = _int_value(section.get(key))
+            if value is not None and value < 1:
+                raise FileFormatError(cfg_path, f"{where}{key} must be a positive integer, got {value!r}")
+        act = section.get("hidden_act")
+        if isinstance(act, str) and act not in ACT2FN:
+            raise FileFormatError(
+                cfg_path,
+                f"{where}hidden_act {act!r} is not an activation transformers has (one of {', '.join(sorted(ACT2FN))})",
+            )
+    hidden, heads = _int_value(text.get("hidden_size")), _int_value(text.get("num_attention_heads"))
+    kv_heads = _int_value(text.get("num_key_value_heads"))
+    # Qwen2.5-VL's text attention splits hidden_size into num_attention_heads heads; Qwen3-VL's has
+    # its own head_dim (transformers' default 128 when config.json has none)
+    if cfg.get("model_type") == QWEN25_VL.model_type and hidden and heads and hidden % heads:
+        raise FileFormatError(
+            cfg_path,
+            f"{text_where}hidden_size {hidden} is not divisible by {text_where}num_attention_heads {heads}: "
+            "the text attention splits the hidden size into that many heads",
+        )
+    if heads and kv_heads and heads % kv_heads:
+        raise FileFormatError(
+            cfg_path,
+            f"{text_where}num_attention_heads {heads} is not divisible by {text_where}num_key_value_heads "
+            f"{kv_heads}: each key/value head serves the same number of attention heads",
+        )
+    v_hidden, v_heads = _int_value(vision.get("hidden_size")), _int_value(vision.get("num_heads"))
+    if v_hidden and v_heads and v_hidden % v_heads:
+        raise FileFormatError(
+            cfg_path,
+            f"{vision_where}hidden_size {v_hidden} is not divisible by {vision_where}num_heads {v_heads}",
+        )
+    if cfg.get("model_type") == QWEN25_VL.model_type:
+        _check_windows(cfg_path, cfg)
+
+
+def _check_windows(cfg_path: Path, cfg: dict[str, Any]) -> None:
+    """Qwen2.5-VL's attention windows (see :func:`_check_model_settings`)."""
+    (text_where, text), (vision_where, vision) = _sections(cfg)
+    window = _int_value(vision.get("window_size"))
+    merge, patch = _int_value(vision.get("spatial_merge_size")), _int_value(vision.get("patch_size"))
+    if window and merge and patch and window // merge // patch < 1:
+        raise FileFormatError(
+            cfg_path,
+            f"{vision_where}window_size {window} is smaller than one merged patch "
+            f"(spatial_merge_size {merge} x patch_size {patch} = {merge * patch} pixels): the vision tower's "
+            "attention windows would hold no patch",
+        )
+    # as transformers' Qwen2_5_VLTextConfig: the window applies only with use_sliding_window, to the
+    # layers layer_types names sliding_attention (by default those from max_window_layers on)
+    use = text.get("use_sliding_window", False)
+    size = text.get("sliding_window", 4096) if use else None
+    types = text.get("layer_types")
+    if isinstance(types, list):
+        sliding = "sliding_attention" in types
+    else:
+        layers, first = _int_value(text.get("num_hidden_layers")), _int_value(text.get("max_window_layers", 80))
+        sliding = size is not None and layers is not None and first is not None and first < layers
+    if not sliding:
+        return
+    if size is None:
+        raise FileFormatError(
+            cfg_path,
+            f"{text_where}layer_types has sliding_attention layers, but no sliding window is set "
+            f"({text_where}use_sliding_window {json.dumps(use)}, "
+            f"sliding_window {json.dumps(text.get('sliding_window'))}): "
+            "every forward pass would fail",
+        )
+    value = _int_value(size)
+    if value is not None and value < _MIN_SLIDING_WINDOW:
+        raise FileFormatError(
+            cfg_path,
+            f"{text_where}sliding_window must be an integer >= {_MIN_SLIDING_WINDOW} where layers use it "
+            f"({text_where}use_sliding_window true), got {value}: transformers' attention fails on every "
+            "forward pass with a smaller window",
+        )
+
+
+def _token_ids(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _held(value: object, token: int) -> str:
+    """``is 99999`` of a single id, ``[2, 99999] holds 99999`` of a list."""
+    return f"{json.dumps(value)} holds {token}" if isinstance(value, list) else f"is {token}"
+
+
+def _check_special_token_ids(cfg_path: Path, cfg: dict[str, Any], vocab_cfg: dict[str, Any] | None = None) -> None:
+    """The special token ids of ``cfg_path`` (``eos_token_id``, an id or a list of them,
+    ``bos_token_id``, ``pad_token_id``; at the root and in ``text_config``) must be token ids of
+    the model's vocabulary (``vocab_size`` of config.json, ``vocab_cfg``: the model's config when
+    ``cfg`` is generation_config.json). An end token past it can never be produced, so a reply
+    would end only at ``<|im_end|>`` or at max_new_tokens, and a pad token past it is an index error."""
+    (text_where, text), _ = _sections(vocab_cfg if vocab_cfg is not None else cfg)
+    vocab = _int_value(text.get("vocab_size"))
+    places = [("", cfg)]
+    if isinstance(cfg.get("text_config"), dict):
+        places.append(("text_config.", cfg["text_config"]))
+    for where, section in places:
+        for key in ("eos_token_id", "bos_token_id", "pad_token_id"):
+            value = section.get(key)
+            if value is None:
+                continue
+            for item in _token_ids(value):
+                token = _int_value(item)
+                if token is None:  # another type: transformers' validation names it
+                    continue
+                if token < 0 or (vocab is not None and token >= vocab):
+                    size = (
+                        f"the model's vocabulary of {vocab} tokens ({text_where}vocab_size)"
+                        if vocab
+                        else "token ids (>= 0)"
+                    )
+                    raise FileFormatError(
+                        cfg_path,
+                        f"{where}{key} {_held(value, token)}, outside {size}: the model can never "
+                        "produce or read that token",
+                    )
 
 
 def _transformers_config(cfg_path: Path, cfg: dict[str, Any], config_class: Any = None) -> Any:
@@ -1989,6 +2169,7 @@ def check_checkpoint(path: str | Path) -> str:
     _check_config(path / "config.json", cfg)
     if (path / "generation_config.json").is_file():
         _check_generation_config(path / "generation_config.json")
+        _check_special_token_ids(path / "generation_config.json", _read_object(path / "generation_config.json"), cfg)
     _check_tokenizer(path)
     _check_chat_template(path)
     read_pixel_spec(path, kind="video")

@@ -652,6 +652,32 @@ def reply_end_ids(vl: QwenVL) -> list[int]:
     return list(dict.fromkeys([vl.im_end_id, *(int(i) for i in ids)]))
 
 
+#: caption_run.json's ``video_info[video]`` key of a caption the model had not finished when it
+#: reached ``max_new_tokens`` (no end token): the caption is kept as written, cut at that many
+#: tokens, and the key holds the number. For a DiffSW caption it is the summary (the caption) that
+#: was cut; :data:`DIFFSW_CUT_KEY` counts the key-frame replies cut on the way.
+CUT_KEY = "cut_at_max_new_tokens"
+#: caption_run.json's ``video_info[video]`` key: how many DiffSW key-frame replies (first-frame
+#: caption, differential captions) were cut at ``max_new_tokens`` and fed on as they were.
+DIFFSW_CUT_KEY = "diffsw_replies_cut_at_max_new_tokens"
+
+#: Set by :func:`_recording_cuts`: :func:`generate_text` appends, for each reply it returns, whether
+#: it was cut at ``max_new_tokens``.
+_CUT_REPLIES: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("qwen_vl_cut_replies", default=None)
+
+
+@contextlib.contextmanager
+def _recording_cuts() -> Iterator[list[bool]]:
+    """Within the block, each reply :func:`generate_text` returns adds whether it was cut at
+    ``max_new_tokens`` to the list yielded (in order of the calls)."""
+    cuts: list[bool] = []
+    token = _CUT_REPLIES.set(cuts)
+    try:
+        yield cuts
+    finally:
+        _CUT_REPLIES.reset(token)
+
+
 @torch.inference_mode()
 def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens: int = 256) -> str:
     """Greedy generation for one user turn, up to the end of the assistant's turn.
@@ -670,6 +696,10 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
     there (``transformers`` went on past the limit without a word, on extrapolated rope
     positions); a reply that ends its turn within the room is exactly the one an unbounded
     generation gives (greedy), one that does not is refused rather than returned cut short.
+
+    A reply that had not ended when it reached ``max_new_tokens`` itself (the limit asked for, not
+    the model's) is returned cut there; inside :func:`_recording_cuts` it is counted as cut, which
+    the ``qwen-vl`` method records with the caption (:data:`CUT_KEY`).
 
     Raises:
         CameraBenchError: ``max_new_tokens`` is not an integer >= 1, or not below the model's positions
@@ -722,6 +752,9 @@ def generate_text(vl: QwenVL, content: list[VisualInputs | str], max_new_tokens:
             f"{vl.tokenizer.convert_ids_to_tokens(new_tokens[: min(stop, 5)])}{' ...' if stop > 5 else ''})"
         )
         raise PredictionError(f"the model's reply is empty: it {what}")
+    cuts = _CUT_REPLIES.get()
+    if cuts is not None:  # no end token in the max_new_tokens generated (room is max_new_tokens here)
+        cuts.append(stop == len(new_tokens) >= room)
     return reply
 
 
@@ -1182,6 +1215,27 @@ class ResolvedDevice(TypedDict):
     where: str
 
 
+def _note_cuts(details: dict[str, Any], cuts: list[bool], max_new_tokens: int, diffsw: bool) -> str:
+    """Add to ``details`` the caption's cuts at ``max_new_tokens`` (:func:`_recording_cuts`' list: the
+    caption is the last reply) and return the warning saying them ("" when none was cut)."""
+    said = []
+    if cuts and cuts[-1]:
+        details[CUT_KEY] = max_new_tokens
+        what = "its DiffSW summary (the caption)" if diffsw else "the caption"
+        said.append(f"{what} was cut at max_new_tokens={max_new_tokens}, before the model ended it")
+    steps = sum(cuts[:-1]) if diffsw else 0
+    if steps:
+        details[DIFFSW_CUT_KEY] = steps
+        said.append(f"{steps} of its {len(cuts) - 1} DiffSW key-frame replies were cut there and used as cut")
+    if not said:
+        return ""
+    keys = ", ".join(key for key in (CUT_KEY, DIFFSW_CUT_KEY) if key in details)
+    return (
+        "; ".join(said) + f": kept as written (status ok), noted in caption_run.json's video_info ({keys}); "
+        "a larger max_new_tokens lets the model finish"
+    )
+
+
 def _this_process() -> str:
     """This process, for messages comparing the run's main process with a worker."""
     return f"process {os.getpid()} on {socket.gethostname()}"
@@ -1433,33 +1487,49 @@ class QwenVLPredictor(Predictor):
         return generate_text(self.vl, content, max_new_tokens=int(self.opt("mcq_max_new_tokens")))
 
     def caption(self, video_path: Path, question: str = CAPTION_QUESTION, mode: str = "whole") -> str:
+        """The video's caption (``whole``: one reply; ``diffsw``: :func:`diffsw_caption`).
+
+        A caption the model had not finished when it reached ``max_new_tokens`` is kept as written
+        (the record's status stays ``ok``: caption records have no field for it) and said: one
+        warning naming the video, and caption_run.json's ``video_info`` for the video holds
+        :data:`CUT_KEY` (and, for DiffSW key-frame replies cut, :data:`DIFFSW_CUT_KEY`), which
+        :meth:`caption_details` gives. Before, such a caption passed as a finished one.
+        """
         max_new = int(self.opt("max_new_tokens"))
         self._caption_info = None
+        details: dict[str, Any] = {}
         if mode == "whole":
             video = self.encode(Path(video_path))
             if "one_frame_video" in video.notes:  # caption_run.json's video_info says it, as of a DiffSW caption
-                self._caption_info = (Path(video_path), {"one_frame_video": video.notes["one_frame_video"]})
-            return caption_video(self.vl, video, question, max_new_tokens=max_new)
-        if mode == "diffsw":
-            details: dict[str, Any] = {}
-            text = diffsw_caption(
-                self.vl,
-                video_path,
-                question,
-                keyframe_interval_s=float(self.opt("keyframe_interval_s")),
-                max_keyframes=int(self.opt("max_keyframes")),
-                max_side=self.opt("max_side"),
-                max_new_tokens=max_new,
-                details=details,
-            )
+                details["one_frame_video"] = video.notes["one_frame_video"]
+            with _recording_cuts() as cuts:
+                text = caption_video(self.vl, video, question, max_new_tokens=max_new)
+        elif mode == "diffsw":
+            with _recording_cuts() as cuts:
+                text = diffsw_caption(
+                    self.vl,
+                    video_path,
+                    question,
+                    keyframe_interval_s=float(self.opt("keyframe_interval_s")),
+                    max_keyframes=int(self.opt("max_keyframes")),
+                    max_side=self.opt("max_side"),
+                    max_new_tokens=max_new,
+                    details=details,
+                )
+        else:
+            raise CameraBenchError(f"caption mode must be 'whole' or 'diffsw', got {mode!r}")
+        said = _note_cuts(details, cuts, max_new, diffsw=mode == "diffsw")
+        if said:
+            log.warning("%s: %s", Path(video_path).name, said)
+        if details or mode == "diffsw":
             self._caption_info = (Path(video_path), details)
-            return text
-        raise CameraBenchError(f"caption mode must be 'whole' or 'diffsw', got {mode!r}")
+        return text
 
     def caption_details(self, video_path: Path) -> dict[str, Any]:
         """Per-video details of the DiffSW caption :meth:`caption` just made of ``video_path``, for
         caption_run.json's ``video_info``: its key frames (:func:`diffsw_caption`'s ``details``: count,
-        times, ``one_frame_video`` ...); for a whole-video caption only ``one_frame_video``, where it applies."""
+        times, ``one_frame_video`` ...); for a whole-video caption only ``one_frame_video``, where it applies;
+        for either, :data:`CUT_KEY` / :data:`DIFFSW_CUT_KEY` where replies were cut at max_new_tokens."""
         if self._caption_info is None or self._caption_info[0] != Path(video_path):
             return {}
         return dict(self._caption_info[1])
