@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -22,6 +24,8 @@ __all__ = ["DISPOSABLE_WORKER_ENV", "DummyPredictor"]
 #: Set to ``"1"`` by the job runner in worker processes that are not ``multiprocessing``
 #: children (Ray workers): ``die_videos`` may kill those too.
 DISPOSABLE_WORKER_ENV = "CAMERABENCH_DISPOSABLE_WORKER"
+
+log = logging.getLogger(__name__)
 
 
 def _unit(*parts: str) -> float:
@@ -51,6 +55,27 @@ class DummyPredictor(Predictor):
     name: ClassVar[str] = "dummy"
     kind: ClassVar[MethodKind] = "test"
     Options: ClassVar[type[MethodOptions]] = DummyOptions
+
+    def check_videos(self, videos: Mapping[str, Path]) -> None:
+        """Warn, once before the run, of ``fail_videos`` / ``die_videos`` names that are none of
+        ``videos`` (by the name the labels give or its file name, as :meth:`predict` compares):
+        they fail nothing (a misspelt name was ignored without a word, red team R80). A warning,
+        not an error: a ShotBench medium named there is no video of the dataset, yet is failed."""
+        if not videos:
+            return
+        known = set(videos) | {Path(p).name for p in videos.values()}
+        for name in ("fail_videos", "die_videos"):
+            unknown = sorted(set(self.opt(name)) - known)
+            if unknown:
+                shown = ", ".join(unknown[:5]) + (f", ... ({len(unknown)} in all)" if len(unknown) > 5 else "")
+                log.warning(
+                    "dummy: option %s names %s, not among the %d videos of this dataset (e.g. %s): it fails none of "
+                    "them; a misspelt name?",
+                    name,
+                    shown,
+                    len(videos),
+                    next(iter(sorted(videos))),
+                )
 
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         if video_path.name in set(self.opt("die_videos")):

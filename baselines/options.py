@@ -387,7 +387,7 @@ class MethodOptions:
                     try:
                         items = json.loads(text)
                     except json.JSONDecodeError as exc:
-                        raise bad(f" (JSON list: {exc.msg})") from exc
+                        raise bad(f" (JSON list: {exc.msg}{_unquoted_hint(text, item_tp)})") from exc
                 else:
                     items = [p.strip() for p in text.split(",") if p.strip()]
             if not isinstance(items, list | tuple):
@@ -473,6 +473,30 @@ class MethodOptions:
                     raise CameraBenchError(
                         f"method {method!r}: option {name} must be {sign} {bound:g}, got {_shown(value)}"
                     )
+
+
+def _unquoted_hint(text: str, item_tp: Any) -> str:
+    """A hint for a JSON list of text that failed to parse because its items are not in double
+    quotes (``[a.mp4, b.mp4]`` or ``['a.mp4']``: JSON said only "Expecting value"), ``""`` for any
+    other text.
+
+    Example:
+        >>> _unquoted_hint("[a.mp4, b.mp4]", str)
+        '; the names in a JSON list need double quotes: ["a.mp4", "b.mp4"], or give them without brackets: a.mp4,b.mp4'
+        >>> _unquoted_hint("['a.mp4']", str)
+        '; the names in a JSON list need double quotes: ["a.mp4"], or give them without brackets: a.mp4'
+        >>> _unquoted_hint('["a.mp4",]', str)
+        ''
+    """
+    if item_tp is not str or not (text.startswith("[") and text.endswith("]")):
+        return ""
+    items = [item.strip() for item in text[1:-1].split(",")]
+    if not all(items) or any(item[0] in '"[{' for item in items):
+        return ""
+    # single quotes (a Python list) are no JSON either
+    items = [item[1:-1] if len(item) > 1 and item[0] == item[-1] == "'" else item for item in items]
+    quoted = json.dumps(items, ensure_ascii=False)
+    return f"; the names in a JSON list need double quotes: {quoted}, or give them without brackets: {','.join(items)}"
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,10 +47,12 @@ knows the frame rate can replace them. MegaSaM depths and COLMAP points give
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import logging
 import numbers
+import os
 import re
 import struct
 import tempfile
@@ -65,9 +67,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import atomic_open
+from camerabench.fileio import atomic_open, read_text
 from camerabench.trajectory import (
     INTRINSIC_TOLERANCE,
+    MAX_COORDINATE,
     META_FOCAL_FIXED,
     META_IMAGE_NAMES,
     META_SCENE_DEPTH,
@@ -82,6 +85,7 @@ __all__ = [
     "DROID_INTRINSICS_SCALE",
     "FORMATS",
     "META_FRAME_NUMBERS",
+    "SCENE_DEPTH_RANGE",
     "TrajectoryFormat",
     "c2w_to_pose_array",
     "candidate_paths",
@@ -168,12 +172,11 @@ def _read_npz(path: Path, names: Collection[str]) -> tuple[dict[str, NDArray[Any
 
 
 def _read_text(path: Path) -> str:
-    """The text of ``path`` (UTF-8, a byte-order mark dropped)."""
-    _require_file(path)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileFormatError(path, f"cannot read text: {exc}") from exc
+    """The text of ``path``: UTF-8, a byte-order mark skipped with a warning, read by
+    :func:`camerabench.fileio.read_text`, which says what the file is when it is UTF-16 or UTF-32
+    text (a UTF-16 TUM file was "'utf-8' codec can't decode byte 0xff in position 0", red team R80),
+    a folder or a link that cannot be followed."""
+    return read_text(path)
 
 
 def _numeric_rows(
@@ -337,6 +340,38 @@ def _trajectory(path: Path, *args: Any, **kwargs: Any) -> Trajectory:
         raise FileFormatError(path, str(exc)) from exc
 
 
+#: Range of scene depths (``meta[META_SCENE_DEPTH]``, the scale translation is divided by) taken
+#: from a file: the bound :data:`~camerabench.trajectory.MAX_COORDINATE` puts on camera positions
+#: (a depth is a distance in the same units, and no unit puts a scene 1e100 away), and its inverse
+#: (1e-100 of any unit, nanometres included, is 1e-74 Planck lengths). Within it, a translation up
+#: to MAX_COORDINATE divided by the depth stays below 1e200, finite in float64; outside it a corrupt
+#: value was scored as it came: MegaSaM depths of 1e-300 gave Move_In 1.4e300, depths of 1e300
+#: every primitive 1e-300, both "ok" (red team R80).
+SCENE_DEPTH_RANGE = (1.0 / MAX_COORDINATE, MAX_COORDINATE)
+
+
+def _depth_problem(what: str, depth: float) -> str | None:
+    """Why ``depth`` (described as ``what``: the field it comes from) is no scene depth, or None."""
+    low, high = SCENE_DEPTH_RANGE
+    if not np.isfinite(depth) or depth <= 0:
+        return f"{what} is {depth}, not a positive finite depth"
+    if not low <= depth <= high:
+        side = "below" if depth < low else "above"
+        return (
+            f"{what} is {depth:.3g}, {side} the range {low:g} to {high:g} (the bound camera positions have) "
+            "that a scene depth in any unit lies in: a corrupt value?"
+        )
+    return None
+
+
+def _check_depth(path: Path, what: str, depth: float) -> float:
+    """``depth``, or a :class:`FileFormatError` naming ``path`` when it is no scene depth (:func:`_depth_problem`)."""
+    problem = _depth_problem(what, depth)
+    if problem is not None:
+        raise FileFormatError(path, problem)
+    return depth
+
+
 # --------------------------------------------------------------------------- npz (camerabench, MegaSaM)
 def save_npz(path: PathLike, traj: Trajectory) -> None:
     """Write ``cam_c2w``, ``intrinsic`` (if known), ``timestamps`` and ``scene_depth`` (if in meta).
@@ -402,6 +437,8 @@ def _scene_depth_to_save(value: Any) -> np.float64:
     saved = np.float64(depth)
     if not (np.isfinite(saved) and saved > 0):
         raise ValueError(f"{what} is not a positive finite depth")
+    if _depth_problem("it", float(saved)) is not None:  # load_npz would refuse the file
+        raise ValueError(f"{what} is outside {SCENE_DEPTH_RANGE[0]:g} to {SCENE_DEPTH_RANGE[1]:g} (a corrupt value?)")
     exact = int(saved) == int(depth) if depth.dtype.kind in "iu" else saved == depth  # 2**53 + 1, a long double
     if not exact:
         raise ValueError(f"{what} is not held exactly in float64 (it would be read back as {float(saved)!r})")
@@ -437,9 +474,7 @@ def load_npz(path: PathLike, timestamps_fps: float | None = None) -> Trajectory:
         depth = _real(path, "scene_depth", arrays["scene_depth"])
         if depth.shape != ():
             raise FileFormatError(path, f"bad array: scene_depth must be a scalar, got shape {depth.shape}")
-        if not (np.isfinite(depth) and depth > 0):
-            raise FileFormatError(path, f"scene_depth is {float(depth)}, not a positive finite depth")
-        meta[META_SCENE_DEPTH] = float(depth)
+        meta[META_SCENE_DEPTH] = _check_depth(path, "scene_depth", float(depth))
     if k is not None and k.shape == (1, 3, 3) and c2w.ndim > 0 and c2w.shape[0] > 1:  # one K with a frame axis
         k = k[0]
     if k is not None and k.shape == (3, 3):
@@ -477,7 +512,11 @@ def _check_timestamp_resolution(path: Path, dtype: np.dtype[Any], ts: NDArray[np
 
 
 def read_megasam(path: PathLike) -> Trajectory:
-    """MegaSaM output npz; ``depths`` (if any) give the first frame's median scene depth."""
+    """MegaSaM output npz; ``depths`` (if any) give the first frame's median scene depth.
+
+    That median (of the positive finite depths of ``depths[0]``), like a ``scene_depth``, must lie
+    in :data:`SCENE_DEPTH_RANGE`, the bound camera positions have (a corrupt depth map was scored as
+    it came, every translation multiplied by up to 1e300)."""
     path = Path(path)
     traj = load_npz(path)
     arrays, found = _read_npz(path, ("depths",) if META_SCENE_DEPTH not in traj.meta else ())
@@ -489,7 +528,8 @@ def read_megasam(path: PathLike) -> Trajectory:
         valid = depth0[np.isfinite(depth0) & (depth0 > 0)]
         if valid.size == 0:
             raise FileFormatError(path, "depths[0] has no positive finite value")
-        traj.meta[META_SCENE_DEPTH] = float(np.median(valid))
+        median = float(np.median(valid))
+        traj.meta[META_SCENE_DEPTH] = _check_depth(path, "depths: the median of depths[0] (the scene depth)", median)
     if "timestamps" not in found:
         traj.meta[META_TIMESTAMPS] = TIMESTAMPS_FRAME_INDEX
     return traj
@@ -1135,11 +1175,8 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
     """
     texts: dict[str, str] = {}
     for name in ("rigs.txt", "cameras.txt", "frames.txt", "images.txt", "points3D.txt"):
-        if (folder / name).is_file():
-            try:
-                texts[name] = (folder / name).read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise FileFormatError(folder / name, f"cannot read text: {exc}") from exc
+        if (folder / name).is_file():  # UTF-16 text named as such (read_text), not as a stray byte 0xff
+            texts[name] = read_text(folder / name)
     data = {
         name: [(n, line.strip()) for n, line in enumerate(_colmap_text_lines(text), start=1)]
         for name, text in texts.items()
@@ -1383,8 +1420,9 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         numbers = _frame_numbers(names)
         if numbers is not None and np.array_equal(times, numbers):  # not 0, 1, 2, ... for want of numbers
             meta[META_FRAME_NUMBERS] = "image names"
-    if depth is not None:
-        meta[META_SCENE_DEPTH] = depth
+    if depth is not None:  # from the points3D seen by the first image
+        what = f"the median depth of the 3D points image {names[0]} sees (the scene depth)"
+        meta[META_SCENE_DEPTH] = _check_depth(folder, what, depth)
     traj = _trajectory(folder, c2w, np.stack(intrinsic), times, meta)
     # the checks every other reader makes (read_colmap_model is also called on its own)
     issue = pose_issue(traj)
@@ -1514,7 +1552,8 @@ def read_cut3r(folder: PathLike) -> Trajectory:
         valid = depth[np.isfinite(depth) & (depth > 0)]
         if valid.size == 0:
             raise FileFormatError(depth_path, "the depth map has no positive finite value")
-        traj.meta[META_SCENE_DEPTH] = float(np.median(valid))
+        median = float(np.median(valid))
+        traj.meta[META_SCENE_DEPTH] = _check_depth(depth_path, "the median of the depth map (the scene depth)", median)
     return traj
 
 
@@ -1647,11 +1686,52 @@ def colmap_models(sparse: PathLike) -> list[Path]:
     return sorted(numbered, key=lambda p: (int(p.name), p.name))
 
 
+def _link_note(part: Path) -> str | None:
+    """What ``part`` is when it is a symbolic link that cannot be followed: a link loop (it leads
+    back to itself; it was called a broken link to a file that does not exist, naming itself, red
+    team R80) or a broken link; None otherwise."""
+    if not part.is_symlink():
+        return None
+    try:
+        os.stat(part)
+    except OSError as exc:
+        try:
+            target = os.readlink(part)
+        except OSError as unread:
+            target = f"unreadable: {unread}"
+        if exc.errno == errno.ELOOP:
+            return f"{part} is a symbolic link loop (it points to {target}, which leads back to it)"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"{part} is a broken link (to {target}, which does not exist)"
+        return f"{part} is a symbolic link (to {target}) that cannot be followed: {exc.strerror or exc}"
+    return None
+
+
+#: The files of a COLMAP model other than ``cameras``, by which a folder missing ``cameras`` is
+#: recognised as a model that lost it (not any folder).
+_COLMAP_OTHER_FILES = ("images", "points3D", "rigs", "frames")
+
+
+def _partial_colmap_note(folder: Path) -> str | None:
+    """What is wrong with ``folder`` when it holds a COLMAP model's files but no ``cameras.bin`` or
+    ``cameras.txt`` (the file :func:`_is_colmap_model` looks for): without it the model was not
+    found, and the folder was listed as if it were a trajectory (red team R80). None otherwise."""
+    if not folder.is_dir() or _is_colmap_model(folder):
+        return None
+    held = sorted(p.name for p in folder.iterdir() if p.stem in _COLMAP_OTHER_FILES and p.suffix in (".bin", ".txt"))
+    if not held:
+        return None
+    return f"{folder} holds {', '.join(held)} but no cameras.bin or cameras.txt: a COLMAP model missing its cameras"
+
+
 def missing_notes(folder: PathLike, stem: str, fmt: str) -> list[str]:
     """Why no :func:`candidate_paths` entry of ``stem`` was found, where something is there:
-    a candidate (or a folder above it, inside ``folder``) that is a broken symbolic link, and for
-    ``colmap`` a ``<stem>/sparse`` folder whose numbered folders hold no model. [] otherwise."""
+    a candidate (or a folder above it, inside ``folder``) that is a broken symbolic link or a link
+    loop; a folder where a file of ``fmt`` is expected (``clip.txt/``); for ``colmap`` a folder
+    holding a model's files but no ``cameras``, and a ``<stem>/sparse`` folder whose numbered
+    folders hold no model; for ``cut3r`` a ``<stem>`` folder without ``camera/``. [] otherwise."""
     folder = Path(folder)
+    form = _format(fmt)
     notes: list[str] = []
     seen: set[Path] = set()
     for path in candidate_paths(folder, stem, fmt):
@@ -1661,17 +1741,26 @@ def missing_notes(folder: PathLike, stem: str, fmt: str) -> list[str]:
             if part in seen:
                 continue
             seen.add(part)
-            if part.is_symlink() and not part.exists():
-                try:
-                    target = str(part.readlink())
-                except OSError as exc:
-                    target = f"unreadable: {exc}"
-                notes.append(f"{part} is a broken link (to {target}, which does not exist)")
+            link = _link_note(part)
+            if link is not None:
+                notes.append(link)
+        if not form.folder and path.is_dir():
+            notes.append(f"{path} is a folder, not a {fmt} file")
+        elif fmt == "colmap":
+            partial = _partial_colmap_note(path)
+            if partial is not None:
+                notes.append(partial)
+        elif fmt == "cut3r" and path.is_dir() and not form.is_folder_of(path):
+            notes.append(f"{path} holds no camera/ folder (a CUT3R output folder holds camera/000000.npz, ...)")
     sparse = folder / stem / "sparse"
     if fmt == "colmap" and sparse.is_dir() and not colmap_models(sparse):
         held = sorted(p.name for p in sparse.iterdir())
         what = f"holds {', '.join(held[:5])}{', ...' if len(held) > 5 else ''}" if held else "is empty"
         notes.append(f"{sparse} {what}: no COLMAP model (a numbered folder with cameras.bin or cameras.txt)")
+        for name in held:
+            partial = _partial_colmap_note(sparse / name) if name.isdigit() and sparse / name not in seen else None
+            if partial is not None:
+                notes.append(partial)
     return notes
 
 

@@ -9,7 +9,9 @@ Scale: MegaSaM depths, CUT3R's first depth map and COLMAP points give the median
 seen from the first frame (``meta[META_SCENE_DEPTH]``), so translation is measured in scene
 depths; the other formats carry no depth and translation is divided by the path length (see
 :mod:`camerabench.baselines.geometry.scoring`). Formats without timestamps get the video's:
-the poses spread evenly over its duration, or ``sample_fps`` when given. A COLMAP model's
+the poses spread evenly over its duration, or ``sample_fps`` when given (refused with ``tum``,
+whose every line carries its time; for a file whose poses carry timestamps, a ``megasam`` file's
+``timestamps``, it is not used, with a warning once a run). A COLMAP model's
 poses are timed by the frame numbers in their image names (``frame_0007.png``: frame 7; names
 that are times in seconds, ``1305031102.175304.png``, by those seconds), a
 CUT3R output folder's by its camera file names (``camera/000007.npz``) and DROID-SLAM keyframes
@@ -121,6 +123,7 @@ from camerabench.trajectory_formats import (
 from camerabench.video import VIDEO_EXTENSIONS
 
 __all__ = [
+    "ALWAYS_TIMED_FORMATS",
     "SPAN_TOLERANCE",
     "TIMESTAMPS_FITTED",
     "TIMESTAMPS_SAMPLE_FPS",
@@ -136,6 +139,10 @@ log = logging.getLogger(__name__)
 #: video. Poses estimated from a video's frames span at most its duration (ratio <= 1); frame
 #: indices written as timestamps give the sampling rate (2 and more), nanoseconds 1e9.
 SPAN_TOLERANCE = 1.5
+
+#: Formats whose every pose carries a timestamp (a TUM line's first number), so that
+#: ``sample_fps``, which times poses without one, can have no effect: refused with them.
+ALWAYS_TIMED_FORMATS = ("tum",)
 
 #: ``meta[META_TIMESTAMPS]`` of poses read with frame indices once they are seconds: frame index
 #: divided by ``sample_fps``.
@@ -174,6 +181,20 @@ class TrajectoryOptions(GeometricOptions):
         ge=0,
     )
 
+    def check_fields(self, method: str) -> None:
+        """Refuse ``sample_fps`` with a format whose every pose carries its timestamp (``tum``): it
+        times poses without timestamps only (:meth:`TrajectoryPredictor._timestamps`), so it can
+        have no effect there, and was ignored without a word while run.json recorded it (red team
+        R80). Formats whose files may or may not carry timestamps (``megasam``'s optional
+        ``timestamps``, COLMAP image names that are seconds) are warned of per run instead."""
+        super().check_fields(method)
+        if self.sample_fps is not None and self.format in ALWAYS_TIMED_FORMATS:
+            raise CameraBenchError(
+                f"method {method!r}: option sample_fps ({self.sample_fps:g}) has no effect with format {self.format}: "
+                f"every pose of a {self.format} file carries its timestamp, which times it, and sample_fps times "
+                "poses without timestamps only; leave sample_fps out"
+            )
+
     def validate(self, method: str) -> None:
         if not Path(str(self.traj_dir)).is_dir():
             raise CameraBenchError(f"{self.traj_dir}: trajectory folder not found")
@@ -193,6 +214,8 @@ class TrajectoryPredictor(GeometricPredictor):
     _numbered_from: int | None = None
     #: Whether the undecided image numbering was warned of (once per run, not per video).
     _warned_numbering: bool = False
+    #: Whether ``sample_fps`` unused on a file with timestamps was warned of (once per run).
+    _warned_sample_fps: bool = False
 
     def check_videos(self, videos: Mapping[str, Path]) -> None:
         """Refuse a ``traj_dir`` holding no trajectory of any of ``videos`` (another dataset's
@@ -217,6 +240,23 @@ class TrajectoryPredictor(GeometricPredictor):
         stems = sorted({Path(p).stem for p in videos.values()})
         looked = ", ".join(stems[:3]) + (", ..." if len(stems) > 3 else "")
         patterns = ", ".join(p.relative_to(traj_dir).as_posix() for p in candidate_paths(traj_dir, stems[0], fmt))
+        # what is there for some video but no trajectory (a link loop, a folder named clip.txt, a
+        # COLMAP model without cameras.bin) was listed as if it were one (red team R80)
+        notes = list(
+            dict.fromkeys(
+                note
+                for path in sorted(Path(p) for p in videos.values())
+                for name in dict.fromkeys((path.name, path.stem))
+                for note in missing_notes(traj_dir, name, fmt)
+            )
+        )
+        if notes:
+            more = f"; and {len(notes) - 3} more" if len(notes) > 3 else ""
+            raise CameraBenchError(
+                f"{traj_dir}: no usable {fmt} trajectory of any of the {len(videos)} videos of this dataset: looked "
+                f"for the stems {looked} (for {stems[0]}: {patterns}); what is there for them is no trajectory: "
+                f"{'; '.join(notes[:3])}{more} (every video would fail with 'no trajectory')"
+            )
         folders = sum(p.is_dir() for p in entries)
         held = _count_words(len(entries) - folders, "file") + _count_words(folders, "folder")
         examples = ", ".join(p.name for p in entries[:3])
@@ -312,6 +352,7 @@ class TrajectoryPredictor(GeometricPredictor):
             meta = {**traj.meta, META_TIMESTAMPS: how} if how is not None else dict(traj.meta)
             traj = Trajectory(traj.cam_c2w, traj.intrinsic, seconds, meta)
         elif len(traj) > 1:
+            self._warn_sample_fps_unused(path, fmt)
             span = float(traj.timestamps[-1] - traj.timestamps[0])
             duration = _checked_duration(path, video_path, span, len(traj))
             if duration is not None:
@@ -355,6 +396,22 @@ class TrajectoryPredictor(GeometricPredictor):
                 f"{num_frames} frames, 0 to {num_frames - 1})"
             )
         return frame * duration / num_frames, duration, num_frames
+
+    def _warn_sample_fps_unused(self, path: Path, fmt: str) -> None:
+        """Warn, once a run, that ``sample_fps`` is not used for ``path``, whose poses carry
+        timestamps (a ``megasam`` file with ``timestamps``, COLMAP image names that are seconds):
+        it times poses without them only, and was ignored without a word (red team R80)."""
+        fps = self.opt("sample_fps")
+        if fps is None or self._warned_sample_fps:
+            return
+        self._warned_sample_fps = True
+        log.warning(
+            "%s: option sample_fps (%g) is not used: these %s poses carry their own timestamps, which time them "
+            "(sample_fps times poses without timestamps only). Said once, for the first such file.",
+            path,
+            fps,
+            fmt,
+        )
 
     def _warn_numbering(self, path: Path, frames: NDArray[np.float64], timed: str) -> None:
         """Warn, once a run, that image numbers whose first frame is undecided
