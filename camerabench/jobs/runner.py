@@ -1497,6 +1497,93 @@ def _rerun_changed(
     return changed
 
 
+def _refuse_unrecorded_results(kind: JobKind, info_path: Path, out_path: Path) -> None:
+    """Refuse, before anything is changed, to ``--resume`` into records that no run record
+    (``info_path``: run.json, caption_run.json or answer_run.json) goes with.
+
+    The runner writes that record before the first record is appended, so records without it
+    mean it was deleted or lost since: the settings that made them are unknown. Resumed, the
+    record was written anew with this run's settings, over results made with others (red team
+    R80: caption_run.json said seed=7 for captions made with seed 0; run.json said sample_fps 2
+    for scores made at 5). A records file without a record line (nothing recorded) goes on, with
+    a warning. A records file that is no regular file is left to :func:`_repair_tail` to refuse.
+
+    Raises:
+        CameraBenchError: ``out_path`` holds records; naming ``info_path``, how many records
+            there are, and what to do.
+    """
+    try:
+        regular = stat.S_ISREG(out_path.stat().st_mode)
+        lines = out_path.read_bytes().splitlines() if regular else []
+    except OSError as exc:
+        raise CameraBenchError(f"{out_path}: cannot be read to --resume it ({exc.strerror or exc})") from exc
+    records = [line for line in lines if line.strip()]
+    if not records:
+        log.warning(
+            "%s is missing and %s holds no record: the run starts over with these settings",
+            info_path,
+            out_path,
+        )
+        return
+    names = [m.group(1) for m in map(_CUT_VIDEO.match, records) if m is not None]
+    units = "row" if kind == "answer" else "video"
+    of = f" of {len(set(names))} {units}(s)" if len(names) == len(records) else ""
+    raise CameraBenchError(
+        f"{info_path} is missing: cannot --resume, since the settings that made the {len(records)} record(s){of} "
+        f"in {out_path} are unknown, and {info_path.name} would be written anew with these settings over them; "
+        f"restore {info_path.name} (from a copy of the run), or remove {out_path.name} to run every {units} again "
+        "with these settings, or choose another --out for a new run (nothing was changed)"
+    )
+
+
+def _lost_trajectories(
+    out_path: Path, folder: MethodFolder, info: RunInfo, recorded: set[str], units: set[str]
+) -> set[str]:
+    """Videos of an earlier ``predict`` run of a method that saves trajectories
+    (:attr:`Predictor.produces_trajectories`) whose trajectory file is missing or unreadable:
+    they are not done, and are returned to be run again, with one warning naming the files.
+
+    Which videos must have one: the runner saves the trajectory of every video the method
+    returned a :class:`VideoResult` for (a geometric method always returns one), so a video
+    recorded (``recorded``) or booked as answering none of its questions (``NO_RECORDS_KEY``)
+    without a failure must have one; one that failed may have none (the method raised; on a video
+    without records, :data:`_UNSCORED_FAILURE_KEY`), but a file it has must be readable. "Readable"
+    is what the runner's own reader (:func:`load_npz`, used to reuse it for captions and
+    multiple-choice rows) reads: about 0.3 ms a file of 150 poses, 0.3 s a resume of 1000 videos
+    (measured here). Was (red team R80): a deleted or emptied
+    ``trajectories/<video>.npz`` left the video "already done" and ``evaluate`` gave APE over the
+    other clips. The entries in ``info`` of such a video without records are dropped here (those
+    with records are dropped with them by :func:`_rerun_changed`).
+    """
+    booked = {v for v, d in info.video_info.items() if NO_RECORDS_KEY in d and v in info.seconds_per_video}
+    lost: dict[str, str] = {}
+    for video in sorted((recorded | booked) & units):
+        path = folder.trajectory(video)
+        if not (path.exists() or path.is_symlink()):
+            if video not in info.failures and _UNSCORED_FAILURE_KEY not in info.video_info.get(video, {}):
+                lost[video] = f"{path}: missing"
+            continue
+        try:
+            load_npz(path)
+        except FileFormatError as exc:  # names the file and what is wrong in it
+            lost[video] = str(exc)
+        except (OSError, ValueError) as exc:
+            lost[video] = f"{path}: unreadable ({type(exc).__name__}: {exc})"
+    if lost:
+        names = sorted(lost)
+        log.warning(
+            "%s: the trajectory file of %d recorded video(s) is missing or unreadable (%s), so they are run again: %s",
+            out_path,
+            len(names),
+            "; ".join(lost[v] for v in names[:3]) + (f"; and {len(names) - 3} more" if len(names) > 3 else ""),
+            _some(names, limit=10),
+        )
+    for video in set(lost) - recorded:
+        info.seconds_per_video.pop(video, None)
+        info.video_info.pop(video, None)
+    return set(lost)
+
+
 def _missing_questions(
     out_path: Path, method: str, records: Sequence[ScoreRecord], questions: Mapping[str, list[Question]]
 ) -> set[str]:
@@ -1963,7 +2050,7 @@ def _run_locked(
     if resume and out_path.exists():
         earlier = read_run_info(info_path) if info_path.exists() else None
         if earlier is None:
-            log.warning("%s is missing: the earlier run's settings cannot be compared with these", info_path)
+            _refuse_unrecorded_results(kind, info_path, out_path)
         else:
             if earlier.method != method:
                 raise CameraBenchError(f"{info_path}: is a run of method {earlier.method!r}, not {method!r}")
@@ -2075,6 +2162,8 @@ def _run_locked(
                 }
                 short |= _uncovered_questions(out_path, earlier, probe, scores, digested)
             short |= lost
+            if kind == "predict" and cls.produces_trajectories:
+                short |= _lost_trajectories(out_path, folder, info, done, units)
             done -= _rerun_changed(kind, out_path, info, earlier_records, asked, prints, cut_short, retry, short)
             if kind == "predict":
                 done |= _done_without_records(out_path, info, done, ds.questions(), asked, prints)

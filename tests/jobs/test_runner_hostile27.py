@@ -169,16 +169,20 @@ def test_a_resume_into_a_folder_in_use_is_refused_before_it_touches_it(own: Path
     assert (folder.scores.read_bytes(), folder.run_info.read_bytes()) == before
 
 
-def test_without_run_json_a_video_lacking_a_new_question_runs_again(own: Path, tmp_path: Path) -> None:
-    """run.json deleted (no question digests) and a label file added since: was, the new question of
-    the recorded videos never asked (only a warning that the settings cannot be compared)."""
+def test_without_question_digests_a_video_lacking_a_new_question_runs_again(own: Path, tmp_path: Path) -> None:
+    """A run.json without question digests (one by an older camerabench) and a label file added
+    since: was, the new question of the recorded videos never asked. (A run.json deleted is no
+    longer resumed: the settings of the records are unknown, red team R80.)"""
     from camerabench.labelfiles import write_binary_file
+    from camerabench.records import write_run_info
     from camerabench.taxonomy import BinaryRecord, Primitive
 
     out = tmp_path / "out"
     run_predict(own, "dummy", out)
     folder = MethodFolder.of(out, "dummy")
-    folder.run_info.unlink()
+    older = read_run_info(folder.run_info)
+    older.questions_sha256 = {}
+    write_run_info(folder.run_info, older)
     zoom = Primitive.ZOOM_IN
     write_binary_file(own / "labels" / "binary_classification" / zoom.file, [BinaryRecord.make("v4.mp4", zoom, True)])
     summary = run_predict(own, "dummy", out, resume=True)

@@ -53,18 +53,22 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def reference(data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """The output files of uninterrupted ``dummy`` predict and caption runs."""
+    """The output files of uninterrupted ``dummy`` predict and caption runs, and their run records."""
     run = tmp_path_factory.mktemp("reference")
     run_predict(data, "dummy", run, progress=False)
     run_caption(data, "dummy", run, progress=False)
-    return {kind: (run / "dummy" / f"{kind}.jsonl").read_bytes() for kind in ("scores", "captions")}
+    names = ("scores.jsonl", "captions.jsonl", "run.json", "caption_run.json")
+    return {name.split(".")[0]: (run / "dummy" / name).read_bytes() for name in names}
 
 
-def _resume(data: Path, tmp_path: Path, kind: str, content: bytes) -> tuple[int, bytes]:
-    """Write ``content`` as the output of an earlier run, resume it: (videos run, output)."""
+def _resume(data: Path, tmp_path: Path, kind: str, content: bytes, reference: dict[str, bytes]) -> tuple[int, bytes]:
+    """Write ``content`` as the output of an earlier run (with the reference run's record: records
+    without one are not resumed), resume it: (videos run, output)."""
     out = tmp_path / "dummy" / f"{kind}.jsonl"
     out.parent.mkdir(parents=True)
     out.write_bytes(content)
+    record = "run" if kind == "scores" else "caption_run"
+    (out.parent / f"{record}.json").write_bytes(reference[record])
     job = run_predict if kind == "scores" else run_caption
     summary = job(data, "dummy", tmp_path, resume=True, progress=False)
     return summary.videos_run, out.read_bytes()
@@ -111,7 +115,7 @@ def test_repeated_captions_and_answers_reach_the_evaluation(data: Path, tmp_path
 
 def test_caption_resume_drops_an_exact_repeat(data: Path, tmp_path: Path, reference: dict[str, bytes]) -> None:
     lines = reference["captions"].splitlines(keepends=True)
-    ran, out = _resume(data, tmp_path, "captions", lines[0] + reference["captions"])
+    ran, out = _resume(data, tmp_path, "captions", lines[0] + reference["captions"], reference)
     assert ran == 0 and out == reference["captions"]
 
 
@@ -133,7 +137,7 @@ def _last_video_cut(scores: bytes, at: int) -> bytes:
 def test_predict_resume_runs_again_a_video_whose_records_were_cut_short(
     data: Path, tmp_path: Path, reference: dict[str, bytes], at: int
 ) -> None:
-    ran, out = _resume(data, tmp_path, "scores", _last_video_cut(reference["scores"], at))
+    ran, out = _resume(data, tmp_path, "scores", _last_video_cut(reference["scores"], at), reference)
     assert ran == 1
     assert out == reference["scores"]  # v2's cut-short question is answered again, nothing lost
 
@@ -141,7 +145,7 @@ def test_predict_resume_runs_again_a_video_whose_records_were_cut_short(
 def test_caption_resume_keeps_a_whole_last_record_without_its_line_break(
     data: Path, tmp_path: Path, reference: dict[str, bytes]
 ) -> None:
-    ran, out = _resume(data, tmp_path, "captions", reference["captions"][:-1])
+    ran, out = _resume(data, tmp_path, "captions", reference["captions"][:-1], reference)
     assert ran == 0 and out == reference["captions"]
 
 
