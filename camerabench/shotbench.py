@@ -1549,7 +1549,12 @@ def _used_as_word(letter: str, part: str) -> bool:
     """Whether every standalone ``letter`` in the answering ``part`` of a reply is followed by a
     space and a word, with no punctuation between (``A medium shot``, not ``A. Medium shot``)."""
     found = list(re.finditer(rf"(?<![^\W_]){letter}(?![^\W_])", part))
-    return bool(found) and all(re.match(r"[ \t]+[^\W\d_]", part[m.end() :]) for m in found)
+    # matched at each letter's end in place (a slice per letter made "A " * 500,000 take 20 s: red team R81)
+    return bool(found) and all(_SPACE_THEN_WORD.match(part, m.end()) for m in found)
+
+
+#: A space or tab, then a letter (:func:`_used_as_word`).
+_SPACE_THEN_WORD = re.compile(r"[ \t]+[^\W\d_]")
 
 
 def _unless_negated(letter: str, rule: Literal["letter", "text"], part: str, options: Mapping[str, str]) -> Choice:
