@@ -133,7 +133,11 @@ def caption_tokens(text: str) -> int:
     7
     >>> caption_tokens("相机向左平移")
     6
+
+    Raises:
+        ValueError: ``text`` is not a text (None, NaN, a number), naming the type found.
     """
+    text = _caption_text(text, "caption_tokens: text")
     return sum(1 for _ in _TOKEN.finditer(text))
 
 
@@ -142,7 +146,19 @@ def truncate_caption(text: str, limit: int = MAX_CAPTION_TOKENS) -> str:
 
     >>> truncate_caption("the camera pans left and right", 3)
     'the camera pans'
+
+    Raises:
+        ValueError: ``text`` is not a text, or ``limit`` is below 1 (no token kept: a caption cut
+            to nothing; -1 was read as no limit at all).
+        TypeError: ``limit`` is not an integer (1.5 was read as no limit; a bool is refused too).
     """
+    text = _caption_text(text, "truncate_caption: text")
+    if not isinstance(limit, numbers.Integral) or isinstance(limit, bool | np.bool_):
+        raise TypeError(
+            f"truncate_caption: limit must be an integer >= 1 (tokens), got {type(limit).__name__} {limit!r}"
+        )
+    if limit < 1:
+        raise ValueError(f"truncate_caption: limit must be an integer >= 1 (tokens), got {limit!r}")
     end = 0
     for k, match in enumerate(_TOKEN.finditer(text)):
         if k == limit:  # a token past the limit: cut after the one before it
@@ -211,7 +227,7 @@ def _stdout_to_log() -> Any:
 
 
 def coco_metrics(
-    references: Mapping[str, Sequence[str]],
+    references: Mapping[str, References],
     candidates: Mapping[str, str],
     meteor: MeteorSession | None = None,
     label: str | None = None,
@@ -220,8 +236,9 @@ def coco_metrics(
     """BLEU-1..4, ROUGE-L, CIDEr, METEOR through pycocoevalcap (corpus-level scores).
 
     Args:
-        references: id -> reference captions.
-        candidates: id -> the candidate caption (same ids).
+        references: id -> the video's reference captions (a list), or its one reference (a text:
+            the same as a list of one, as :func:`compat_metrics` reads it).
+        candidates: id -> the candidate caption (same ids), a text.
         meteor: the METEOR process shared by the calls of one evaluation (its Java start costs
             ~13 s); without it, one is started for this call and stopped before it returns.
         label: what the captions are (the method's name), said first in a warning that METEOR
@@ -239,21 +256,30 @@ def coco_metrics(
 
     Raises:
         CameraBenchError: a reference longer than :data:`MAX_CAPTION_TOKENS` (named by its id).
-        ValueError: no ids, ids that differ, a video without a reference, or a reference of no
-            word (no letter or digit), named by its id.
+        ValueError: no ids, ids that differ, a video without a reference, references that are
+            neither a text nor a sequence of texts (None, a number), a reference of no word (no
+            letter or digit) or a caption that is not a text (None), named by its id.
+        TypeError: ``references`` or ``candidates`` is not a mapping.
     """
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.rouge.rouge import Rouge
 
+    for name, value in (("references", references), ("candidates", candidates)):
+        if not isinstance(value, Mapping):
+            raise TypeError(
+                f"coco_metrics: {name} must be a mapping of video id -> captions, got {type(value).__name__}"
+            )
     ids = sorted(candidates)
     if set(ids) != set(references):
         raise ValueError("references and candidates must have the same ids")
     if not ids:
         raise ValueError("no captions to evaluate")
+    # one text is the video's one reference, as compat_metrics and minilm_metrics read it (each of
+    # its characters was read as a reference: ROUGE-L, CIDEr and METEOR 0 for identical captions)
+    references = {i: _coco_references(references[i], i) for i in ids}
+    candidates = {i: _caption_text(candidates[i], f"coco_metrics: the candidate caption of {i!r}") for i in ids}
     for i in ids:
-        if not references[i]:  # pycocoevalcap would stop on a bare KeyError or assertion
-            raise ValueError(f"video {i!r} has no reference caption (an empty list)")
         for k, ref in enumerate(references[i]):
             if not any(ch.isalnum() for ch in ref):
                 # pycocoevalcap's ROUGE-L scores two empty texts 1: an empty (failed) caption would
@@ -314,6 +340,17 @@ def coco_metrics(
         tokenizer=tokenizer,
         n=len(ids),
     )
+
+
+def _coco_references(value: object, video: str) -> list[str]:
+    """One video's references for :func:`coco_metrics`: a text is its one reference, a list (or
+    other sequence) its references; anything else, an empty list or an entry that is not a text
+    is a ValueError naming the video."""
+    if isinstance(value, Iterable) and not isinstance(value, str | Mapping | bytes | bytearray):
+        value = list(value)
+        if not value:  # pycocoevalcap would stop on a bare KeyError or assertion
+            raise ValueError(f"video {video!r} has no reference caption (an empty list)")
+    return _reference_list(value, f"coco_metrics: video {video!r}: ")  # type: ignore[arg-type]
 
 
 class PTBTokens:
@@ -834,7 +871,12 @@ def minilm_metrics(
     """
     ref_lists, candidates = _caption_pairs(references, candidates)
     needed = set(itertools.chain.from_iterable(ref_lists))
-    pool = needed if reference_pool is None else set(reference_pool)
+    if reference_pool is None:
+        pool = needed
+    elif isinstance(reference_pool, str):  # one text is a pool of one reference (not of its characters)
+        pool = {reference_pool}
+    else:
+        pool = set(reference_pool)
     if not needed <= pool:
         raise ValueError(f"reference {_show_text(min(needed - pool))} is not in the reference pool")
     model = _minilm()
@@ -1183,7 +1225,11 @@ def normalise_caption(text: str) -> str:
     'The camera pans left,then tilts up firmly'
     >>> normalise_caption("\ufeffA bird\u2019s-eye view; it pa\u00adns\u200bleft")
     "A bird's-eye view; it pans left"
+
+    Raises:
+        ValueError: ``text`` is not a text (None, NaN, a number), naming the type found.
     """
+    text = _caption_text(text, "normalise_caption: text")
     return unicodedata.normalize("NFKC", text).translate(_CONTROLS)
 
 

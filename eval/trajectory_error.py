@@ -115,6 +115,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import numbers
 import unicodedata
 import zipfile
 from collections.abc import Collection, Mapping
@@ -292,6 +293,19 @@ def _is_line_or_point(positions: NDArray[np.float64], times: NDArray[np.float64]
     return bool(sv[1] / math.sqrt(len(positions)) <= factor * _position_noise(across, times))
 
 
+def _pose_array(value: Any, name: str) -> NDArray[np.float64]:
+    """``value`` (an array or nested sequences of real numbers) as a float64 array; named in a
+    ValueError when it holds no real numbers (complex values, texts, ragged rows)."""
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name} must hold real numbers, got complex values")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be an (N, 4, 4) array of real numbers, got {type(value).__name__}: {exc}"
+        ) from None
+
+
 def orientation_sim3(
     est_c2w: NDArray[np.float64], ref_c2w: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
@@ -309,10 +323,20 @@ def orientation_sim3(
         ``(R (3, 3), t (3,), s)`` such that ``x_ref = s R x_est + t``.
 
     Raises:
-        ValueError: the pose arrays are not both (N, 4, 4) with N > 0.
+        ValueError: the poses are not both (N, 4, 4) arrays of real numbers with N > 0 (array-likes,
+            such as a list of 4x4 arrays, are converted), or hold a NaN or infinite value (named:
+            the SVD of the rotations would not converge).
     """
+    est_c2w, ref_c2w = _pose_array(est_c2w, "est_c2w"), _pose_array(ref_c2w, "ref_c2w")
     if est_c2w.ndim != 3 or est_c2w.shape[1:] != (4, 4) or est_c2w.shape != ref_c2w.shape or not len(est_c2w):
         raise ValueError(f"poses must both be (N, 4, 4) with N > 0, got {est_c2w.shape} and {ref_c2w.shape}")
+    for name, poses in (("est_c2w", est_c2w), ("ref_c2w", ref_c2w)):
+        bad = ~np.isfinite(poses).all(axis=(1, 2))
+        if bad.any():
+            raise ValueError(
+                f"{name}: pose {int(np.argmax(bad))} holds a NaN or infinite value ({int(bad.sum())} of {len(poses)} "
+                "poses do): no similarity can be fitted"
+            )
     m = np.einsum("nij,nkj->ik", ref_c2w[:, :3, :3], est_c2w[:, :3, :3])
     u, _, vt = np.linalg.svd(m)
     d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
@@ -337,6 +361,24 @@ def _relative_focal(traj: Trajectory, idx: NDArray[np.int64]) -> NDArray[np.floa
     return None if f is None else np.asarray(f[idx] / f[idx[0]])
 
 
+def _seconds(value: object, name: str, zero: bool) -> float:
+    """``value`` as a float number of seconds: a real number (Python or numpy; not a bool, not a
+    text), finite, and positive (or zero, when ``zero``).
+
+    Raises:
+        CameraBenchError: naming ``name`` and the value found.
+    """
+    bound = "non-negative" if zero else "positive"
+    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+        raise CameraBenchError(
+            f"{name} must be a {bound} finite number of seconds, got {type(value).__name__} {value!r}"
+        )
+    seconds = float(value)
+    if not (math.isfinite(seconds) and (seconds >= 0.0 if zero else seconds > 0.0)):
+        raise CameraBenchError(f"{name} must be a {bound} finite number of seconds, got {value!r}")
+    return seconds
+
+
 def trajectory_errors(
     est: Trajectory, ref: Trajectory, max_diff_s: float | None = None, rpe_delta_s: float | None = None
 ) -> dict[str, Any]:
@@ -345,7 +387,8 @@ def trajectory_errors(
     Args:
         est: the method's trajectory.
         ref: the ground truth.
-        max_diff_s: association tolerance in seconds (default: half the reference frame gap).
+        max_diff_s: association tolerance in seconds, finite and >= 0 (0: equal timestamps only;
+            default: half the reference frame gap).
         rpe_delta_s: RPE over pose pairs this many seconds apart (:func:`_rpe_pairs_at`), the same
             for every frame rate; None (default): over consecutive associated poses, whose step is
             the coarser sampling step (``rpe_step_s`` says which).
@@ -365,16 +408,25 @@ def trajectory_errors(
             lengths), or their timestamps do not describe the same seconds: fewer than
             :data:`MIN_MATCHED` poses associated, an overlap under :data:`MIN_OVERLAP`, units
             apart by :data:`UNIT_RATIO` (the message says what the timestamps look like).
-        CameraBenchError: ``rpe_delta_s`` is not a positive finite number of seconds.
+        CameraBenchError: ``rpe_delta_s`` is not a positive finite number of seconds, or
+            ``max_diff_s`` not a non-negative finite one (a real number, Python's or numpy's;
+            not a bool or a text).
+        TypeError: ``est`` or ``ref`` is not a :class:`~camerabench.trajectory.Trajectory`.
     """
     from evo.core import metrics
     from evo.core.geometry import GeometryException
     from evo.core.lie_algebra import se3
 
-    if rpe_delta_s is not None and not (
-        isinstance(rpe_delta_s, int | float) and not isinstance(rpe_delta_s, bool) and 0.0 < rpe_delta_s < math.inf
-    ):
-        raise CameraBenchError(f"rpe_delta_s must be a positive finite number of seconds, got {rpe_delta_s!r}")
+    for what, traj in (("est", est), ("ref", ref)):
+        if not isinstance(traj, Trajectory):
+            raise TypeError(
+                f"trajectory_errors: {what} must be a camerabench.trajectory.Trajectory (poses, intrinsics and "
+                f"timestamps; camerabench.trajectory_formats.load_npz reads one), got {type(traj).__name__}"
+            )
+    if rpe_delta_s is not None:
+        rpe_delta_s = _seconds(rpe_delta_s, "rpe_delta_s", zero=False)
+    if max_diff_s is not None:
+        max_diff_s = _seconds(max_diff_s, "max_diff_s", zero=True)
     for what, traj in (("estimate", est), ("ground truth", ref)):
         problem = pose_problem(traj)
         if problem is not None:

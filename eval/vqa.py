@@ -46,9 +46,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import numbers
 import warnings
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +111,56 @@ def _mean(x: NDArray[np.bool_]) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
+def _real_scores(scores: Any) -> NDArray[np.float64]:
+    """``scores`` as a float64 array; complex scores are refused (numpy's cast would drop their
+    imaginary part with only a ComplexWarning).
+
+    Raises:
+        ValueError: complex scores, or scores that are not numbers.
+    """
+    if np.iscomplexobj(scores):
+        raise ValueError("scores must be real numbers, got complex values (their imaginary part would be dropped)")
+    try:
+        return np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"scores must be a (P, 4) array of real numbers, got {type(scores).__name__}: {exc}") from None
+
+
+def _check_threshold(yes_threshold: object) -> float:
+    """``yes_threshold`` as a float: a finite real number (Python's or numpy's, or a 0-d array;
+    not a bool, which ``True`` read as 1.0 would be).
+
+    It is not held to [0, 1]: a method's scores need not be probabilities (a geometric method's
+    are motion sizes, Static <= 0), and run.json's ``settings.yes_threshold``, which
+    :func:`~camerabench.eval.evaluate.yes_threshold` passes here, may be any finite number
+    (:mod:`camerabench.records` checks only that).
+
+    Raises:
+        TypeError: not a real number (a text, None, a bool, an array of several values), named.
+        ValueError: NaN (every comparison with it is false, every cell would be answered wrong) or
+            infinite (every cell would be answered *Yes*, or every one *No*).
+    """
+    value = yes_threshold
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+        raise TypeError(
+            f"yes_threshold must be a finite real number, got {type(yes_threshold).__name__} {yes_threshold!r}"
+        )
+    threshold = float(value)
+    if math.isnan(threshold):
+        raise ValueError("the VQA yes threshold is NaN (yes_threshold): no score is above or below it")
+    if math.isinf(threshold):
+        answer = "No" if threshold > 0 else "Yes"
+        raise ValueError(f"the VQA yes threshold is {threshold} (yes_threshold): every cell would be answered {answer}")
+    return threshold
+
+
+def _warn_no_pair(what: str) -> None:
+    """The warning of a score of no pair: NaN (the package's undefined metric)."""
+    warnings.warn(f"{what} is undefined on 0 pairs: NaN", UndefinedMetricWarning, stacklevel=3)
+
+
 def _check_cells(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> None:
     """(P, 4) scores and (P, 4) ok mask, with a number in every ok cell.
 
@@ -131,18 +182,20 @@ def _check_cells(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> None:
 def vqa_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_], yes_threshold: float) -> VQAScores:
     """Binary Acc, Q-Acc, video and group accuracy of (P, 4) yes-scores (cells as above).
 
+    On 0 pairs every figure is NaN, with an :class:`~camerabench.eval.ap.UndefinedMetricWarning`.
+
     Raises:
-        ValueError: see :func:`_check_cells`; or a ``yes_threshold`` that is not finite (NaN: every
-            comparison with it is false, every cell would be answered wrong; +-inf: every *Yes*, or
-            every *No*, would be).
+        ValueError: see :func:`_check_cells`; complex scores; or a ``yes_threshold`` that is not
+            finite (NaN: every comparison with it is false, every cell would be answered wrong;
+            +-inf: every *Yes*, or every *No*, would be).
+        TypeError: a ``yes_threshold`` that is not a real number (a text, None, a bool, an array
+            of several values), named.
     """
-    scores, ok = np.asarray(scores, dtype=np.float64), binary_values(ok, "ok")
+    scores, ok = _real_scores(scores), binary_values(ok, "ok")
     _check_cells(scores, ok)
-    if math.isnan(yes_threshold):
-        raise ValueError("the VQA yes threshold is NaN: no score is above or below it")
-    if math.isinf(yes_threshold):
-        answer = "No" if yes_threshold > 0 else "Yes"
-        raise ValueError(f"the VQA yes threshold is {yes_threshold}: every cell would be answered {answer}")
+    yes_threshold = _check_threshold(yes_threshold)
+    if not len(scores):
+        _warn_no_pair("VQA accuracy")
     expected_yes = np.array([True, False, True, False])
     with np.errstate(invalid="ignore"):
         answered_right = np.where(expected_yes, scores > yes_threshold, scores < yes_threshold)
@@ -162,11 +215,15 @@ _COMPARED = ((0, 3), (2, 1), (0, 1), (2, 3))
 def retrieval_scores(scores: NDArray[np.float64], ok: NDArray[np.bool_]) -> RetrievalScores:
     """Winoground text / video / group accuracy of (P, 4) yes-scores; failed cells lose.
 
+    On 0 pairs every figure is NaN, with an :class:`~camerabench.eval.ap.UndefinedMetricWarning`.
+
     Raises:
-        ValueError: see :func:`_check_cells`.
+        ValueError: see :func:`_check_cells`; complex scores.
     """
-    scores, ok = np.asarray(scores, dtype=np.float64), binary_values(ok, "ok")
+    scores, ok = _real_scores(scores), binary_values(ok, "ok")
     _check_cells(scores, ok)
+    if not len(scores):
+        _warn_no_pair("Retrieval accuracy")
 
     def gt(a: int, b: int) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
@@ -239,9 +296,12 @@ def vqa_retrieval_sections(
     coverage are the same, and were warned of once).
 
     Raises:
-        ValueError: a task that lists one pair twice (:func:`_check_repeats`).
+        ValueError: a task that lists one pair twice (:func:`_check_repeats`), or a ``yes_threshold``
+            that is NaN or infinite.
+        TypeError: a ``yes_threshold`` that is not a real number (:func:`_check_threshold`).
     """
     method = run.name if name is None else name
+    yes_threshold = _check_threshold(yes_threshold)
     for (skill, task), pairs in vqa_labels.items():
         _check_repeats(skill, task, pairs)
     per_task_vqa: dict[tuple[str, str], VQAScores] = {}
@@ -283,8 +343,12 @@ def vqa_retrieval_sections(
         counts["tied"] += sum(int((ok[:, a] & ok[:, b] & (scores[:, a] == scores[:, b])).sum()) for a, b in _COMPARED)
         counts["pairs"] += len(scores)
         counts["cells"] += 4 * len(scores)
-        per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
-        per_task_ret[(skill, task)] = retrieval_scores(scores, ok)
+        if len(scores):
+            per_task_vqa[(skill, task)] = vqa_scores(scores, ok, yes_threshold)
+            per_task_ret[(skill, task)] = retrieval_scores(scores, ok)
+        else:  # undefined, warned of above with the task's name
+            per_task_vqa[(skill, task)] = VQAScores(math.nan, math.nan, math.nan, math.nan)
+            per_task_ret[(skill, task)] = RetrievalScores(math.nan, math.nan, math.nan)
     if not per_task_vqa and not uncovered:
         return None
     tasks_total = len(vqa_labels)

@@ -630,7 +630,12 @@ def caption_facts(caption: str) -> set[str]:
     ['Static']
     >>> sorted(caption_facts("Zoom in: no. Pan left: yes."))
     ['Pan_Left']
+
+    Raises:
+        TypeError: ``caption`` is not a text (None, a number, a list), naming the type found.
     """
+    if not isinstance(caption, str):
+        raise TypeError(f"caption_facts: caption must be a text (str), got {type(caption).__name__} {caption!r:.80}")
     return set(_caption_facts(caption))
 
 
