@@ -75,7 +75,7 @@ from camerabench.crossfit import (
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
-from camerabench.eval.ap import UndefinedMetricWarning
+from camerabench.eval.ap import UndefinedMetricWarning, _real_values
 from camerabench.eval.results import UNANSWERABLE_KEY, CalibrationResult, Reliability, escaped_text
 from camerabench.fileio import FieldError, parse_member, read_json_document, write_json
 from camerabench.locks import FolderLock
@@ -222,12 +222,21 @@ class CalibrationMap:
         """Fit a map of ``kind`` to (N,) scores and (N,) boolean labels.
 
         Raises:
-            ValueError: labels that are not booleans or 0/1 (:func:`~camerabench.crossfit.binary_values`:
-                ``"No"`` or NaN cast to bool was a positive), scores and labels of other lengths
-                or none, a score that is not finite, or an unknown ``kind``.
+            ValueError: an unknown ``kind`` (always, checked first: with labels of one class it
+                was accepted, as the map is then a constant), labels that are not booleans or 0/1
+                (:func:`~camerabench.crossfit.binary_values`: ``"No"`` or NaN cast to bool was a
+                positive), scores or labels that are not 1-D (a (1, N) row was read as one
+                sample, a (N, 1) column failed inside scikit-learn, a scalar was ``len()``'s
+                TypeError), scores that are not real numbers, scores and labels of other lengths
+                or none, or a score that is not finite. The message names the argument.
         """
-        scores = np.asarray(scores, dtype=np.float64)
+        if not isinstance(kind, str) or kind not in MAP_KINDS:
+            raise ValueError(f"kind: unknown calibration map {kind!r} (known: {', '.join(MAP_KINDS)})")
+        scores = _real_values(scores, "scores")
         labels = binary_values(labels, "labels")
+        for name, arr in (("scores", scores), ("labels", labels)):
+            if arr.ndim != 1:
+                raise ValueError(f"{name}: a calibration map is fitted on 1-D (N,) {name}, got shape {arr.shape}")
         n, n_pos = len(labels), int(labels.sum())
         if n == 0 or len(scores) != n:
             raise ValueError(f"a calibration map needs scores and labels of one length >= 1, got {len(scores)} and {n}")
@@ -249,11 +258,16 @@ class CalibrationMap:
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(rank, labels.astype(float))
             x = distinct[np.rint(iso.X_thresholds_).astype(np.int64)]
             return cls("isotonic", {"x": x.tolist(), "y": iso.y_thresholds_.tolist()})
-        raise ValueError(f"unknown calibration map {kind!r} (known: {', '.join(MAP_KINDS)})")
+        raise AssertionError(f"unhandled calibration map {kind!r}")  # MAP_KINDS are all handled above
 
     def apply(self, scores: NDArray[np.float64] | Sequence[float]) -> NDArray[np.float64]:
-        """P(yes) for each score (NaN stays NaN)."""
-        s = np.asarray(scores, dtype=np.float64)
+        """P(yes) for each score (NaN stays NaN), in the shape of ``scores``.
+
+        Raises:
+            ValueError: scores that are not real numbers (a complex score lost its imaginary
+                part; a string was read as a number), or a ragged list, naming ``scores``.
+        """
+        s = _real_values(scores, "scores")
         if self.kind == "platt":
             with np.errstate(over="ignore"):
                 return np.asarray(1.0 / (1.0 + np.exp(-(self.params["a"] * s + self.params["b"]))))
@@ -514,9 +528,49 @@ def _check_n_splits(n_splits: Any) -> int:
     return int(n_splits)
 
 
-def _checked_samples(
-    name: Any, labels: Any, scores: Any, videos: Any
-) -> tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]:
+def _sample_arrays(name: Any, value: Any) -> tuple[NDArray[Any], NDArray[Any], list[str]]:
+    """One primitive's (labels, scores, videos) as two 1-D arrays of one length and a list of video
+    names (str), their values not yet checked.
+
+    Raises:
+        ValueError: ``value`` is not the 3 items (labels, scores, videos) (2 items were a
+            TypeError about a missing argument), labels or scores that are not 1-D, videos that are
+            not a sequence, lengths that differ, or a video id that is not a string (sorting 1 among
+            "x" was Python's ``TypeError: '<' not supported``; refused rather than ordered by
+            ``str``: the calibration file keys videos by name, so 1 and "1" would be one video there
+            and two here). The message names the primitive.
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 3:
+        got = f"{len(value)} item(s)" if isinstance(value, Sequence) else _show(value)
+        raise ValueError(
+            f"calibration samples of {name}: the value must be the 3 items (labels, scores, videos), got {got}"
+        )
+    labels, scores, videos = value
+    try:
+        y, s = np.asarray(labels), np.asarray(scores)
+    except ValueError as e:  # a ragged nest of lists
+        raise ValueError(f"calibration samples of {name}: labels and scores must be 1-D arrays: {e}") from e
+    if isinstance(videos, str | bytes) or not isinstance(videos, Sequence | np.ndarray):
+        raise ValueError(
+            f"calibration samples of {name}: videos must be a sequence of video names, got {_show(videos)}"
+        )
+    v = list(videos)
+    if y.ndim != 1 or s.ndim != 1 or not len(y) == len(s) == len(v):
+        raise ValueError(
+            f"calibration samples of {name}: labels, scores and videos must be 1-D of one length, got "
+            f"{y.shape}, {s.shape} and {len(v)}"
+        )
+    bad_id = next((i for i, x in enumerate(v) if not isinstance(x, str)), None)
+    if bad_id is not None:
+        raise ValueError(
+            f"calibration samples of {name}: video ids must be strings (video names): position {bad_id} is "
+            f"{_show(v[bad_id])} of type {type(v[bad_id]).__name__} (refused rather than ordered by str: the "
+            "calibration file keys videos by name, so 1 and '1' would be one video there and two here)"
+        )
+    return y, s, v
+
+
+def _checked_samples(name: Any, value: Any) -> tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]:
     """One primitive's (labels, scores, videos), checked and as arrays (see :func:`fit_calibration`)."""
     if name == POOLED:  # it was silently replaced by the map of every primitive's samples
         raise ValueError(
@@ -531,14 +585,7 @@ def _checked_samples(
             f"'Pan_Left'): did you mean {by_lower[close[0]]!r}? A map under another key would be applied to no "
             "question"
         )
-    y = np.asarray(labels)
-    s = np.asarray(scores)
-    v = list(videos)
-    if y.ndim != 1 or s.ndim != 1 or not len(y) == len(s) == len(v):
-        raise ValueError(
-            f"calibration samples of {name}: labels, scores and videos must be 1-D of one length, got "
-            f"{y.shape}, {s.shape} and {len(v)}"
-        )
+    y, s, v = _sample_arrays(name, value)
     # 2 or 0.5 as a label was a positive of its own kind: np.sum counted 0.5, astype(bool) True
     y = binary_values(y, f"calibration samples of {name}: labels")
     if s.dtype.kind not in "iuf" or s.dtype.kind == "b":
@@ -573,7 +620,9 @@ def fit_calibration(
 
     Raises:
         CameraBenchError: ``n_splits`` is not an integer >= 2.
-        ValueError: fewer than 2 videos (no video could be cross-fitted: a map fitted without
+        ValueError: a value that is not the 3 items (labels, scores, videos); a video id that is
+            not a string (video names: refused rather than ordered by ``str``, as the file keys
+            videos by name); fewer than 2 videos (no video could be cross-fitted: a map fitted without
             its fold would be fitted on nothing); a key :data:`POOLED` (that map is fitted
             here, on every primitive's samples); a key that is not a primitive name
             (:class:`~camerabench.taxonomy.Primitive` value, e.g. ``Pan_Left``: the message names
@@ -585,7 +634,11 @@ def fit_calibration(
     More folds than videos are one fold per video (leave one video out), with a warning.
     """
     n_splits = _check_n_splits(n_splits)
-    samples = {name: _checked_samples(name, *value) for name, value in samples.items()}
+    if not isinstance(samples, Mapping):
+        raise ValueError(
+            f"calibration samples: expected a mapping primitive -> (labels, scores, videos), got {_show(samples)}"
+        )
+    samples = {name: _checked_samples(name, value) for name, value in samples.items()}
     videos = sorted({v for _, _, vs in samples.values() for v in vs})
     # one clip under two names (a linked or copied file) in two folds: the map of one fold saw its label
     clip = clip_names(videos, same_clip)
@@ -811,7 +864,15 @@ class Calibration:
 
         Returns:
             ``(p, key)``; p is NaN when neither the primitive nor the pooled map is defined.
+
+        Raises:
+            ValueError: ``score`` is not one real number (an array, a string, a complex number),
+                or ``video`` is not a string.
         """
+        if isinstance(score, bool | np.bool_) or not isinstance(score, int | float | np.integer | np.floating):
+            raise ValueError(f"score: one real number is scored at a time, got {_show(score)}")
+        if not isinstance(video, str):
+            raise ValueError(f"video: a video name (str), got {_show(video)}")
         m, used = self._map(primitive or POOLED, video, cross_fit)
         if m is None:
             return math.nan, used
@@ -998,7 +1059,13 @@ def calibration_samples(
 
 def scores_digest(samples: Mapping[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]) -> str:
     """SHA-256 of scored samples (as :func:`calibration_samples` gives them): primitive, video,
-    label and the exact score of each, in a fixed order."""
+    label and the exact score of each, in a fixed order.
+
+    Raises:
+        ValueError: a value that is not (labels, scores, videos) of 1-D arrays of one length with
+            string video ids, naming the primitive (:func:`fit_calibration` refuses the same).
+    """
+    samples = {name: _sample_arrays(name, value) for name, value in samples.items()}
     rows = sorted(
         (name, video, bool(label), float(score).hex())
         for name, (labels, scores, videos) in samples.items()
