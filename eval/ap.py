@@ -397,35 +397,46 @@ def _checked_primitives(
         )
     out = {}
     for name, value in per_primitive.items():
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 3:
-            got = f"{len(value)} item(s)" if isinstance(value, Sequence) else type(value).__name__
-            raise ValueError(
-                f"{what}: the value of primitive {name!r} must be the 3 items (labels, scores, videos), got {got}"
-            )
-        labels, scores, videos = value
+        labels, scores, videos = _three_items(value, f"{what}: the value of primitive {name!r}")
         try:
             y, s = _as_arrays(labels, scores)
         except ValueError as e:
             raise ValueError(f"{what}: primitive {name!r}: {e}") from e
-        if isinstance(videos, str | bytes) or not isinstance(videos, Sequence | np.ndarray):
-            raise ValueError(
-                f"{what}: primitive {name!r}: videos must be a sequence of names, got {_show_value(videos)}"
-            )
-        vs = list(videos)
+        vs = _video_names(videos, f"{what}: primitive {name!r}")
         if len(vs) != y.size:
             raise ValueError(
                 f"{what}: primitive {name!r}: labels, scores and videos must have one length, got {y.size} "
                 f"and {len(vs)}"
             )
-        bad = next((i for i, v in enumerate(vs) if not isinstance(v, str)), None)
-        if bad is not None:
-            raise ValueError(
-                f"{what}: primitive {name!r}: video ids must be strings (video names): position {bad} is "
-                f"{_show_value(vs[bad])} of type {type(vs[bad]).__name__} (ids of other types are refused, not ordered "
-                "by str: 1 and '1' would be two videos of one name)"
-            )
         out[name] = (y, s, vs)
     return out
+
+
+def _three_items(value: Any, where: str) -> tuple[Any, Any, Any]:
+    """``value`` as the 3 items (labels, scores, videos) of a primitive's samples, or a ValueError
+    starting with ``where`` (a forgotten ``videos`` was ``IndexError: tuple index out of range``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 3:
+        got = f"{len(value)} item(s)" if isinstance(value, Sequence) else type(value).__name__
+        raise ValueError(f"{where} must be the 3 items (labels, scores, videos), got {got}")
+    labels, scores, videos = value
+    return labels, scores, videos
+
+
+def _video_names(videos: Any, where: str) -> list[str]:
+    """``videos`` as a list of video names, or a ValueError starting with ``where``: a sequence (not
+    one text) of strings. Ids of other types are refused, not ordered by ``str``: 1 and "1" would be
+    two videos here and one key in a calibration file, which keys videos by name."""
+    if isinstance(videos, str | bytes) or not isinstance(videos, Sequence | np.ndarray):
+        raise ValueError(f"{where}: videos must be a sequence of video names, got {_show_value(videos)}")
+    vs = list(videos)
+    bad = next((i for i, v in enumerate(vs) if not isinstance(v, str)), None)
+    if bad is not None:
+        raise ValueError(
+            f"{where}: video ids must be strings (video names): position {bad} is {_show_value(vs[bad])} of type "
+            f"{type(vs[bad]).__name__} (ids of other types are refused, not ordered by str: 1 and '1' would be two "
+            "videos here and one in a calibration file)"
+        )
+    return vs
 
 
 def _resample_weights(n_videos: int, n_bootstrap: int, rng: np.random.Generator) -> NDArray[np.int64]:

@@ -75,7 +75,7 @@ from camerabench.crossfit import (
 )
 from camerabench.dataset import Dataset
 from camerabench.errors import CameraBenchError
-from camerabench.eval.ap import UndefinedMetricWarning, _real_values
+from camerabench.eval.ap import UndefinedMetricWarning, _real_values, _three_items, _video_names
 from camerabench.eval.results import UNANSWERABLE_KEY, CalibrationResult, Reliability, escaped_text
 from camerabench.fileio import FieldError, parse_member, read_json_document, write_json
 from camerabench.locks import FolderLock
@@ -540,32 +540,16 @@ def _sample_arrays(name: Any, value: Any) -> tuple[NDArray[Any], NDArray[Any], l
             ``str``: the calibration file keys videos by name, so 1 and "1" would be one video there
             and two here). The message names the primitive.
     """
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 3:
-        got = f"{len(value)} item(s)" if isinstance(value, Sequence) else _show(value)
-        raise ValueError(
-            f"calibration samples of {name}: the value must be the 3 items (labels, scores, videos), got {got}"
-        )
-    labels, scores, videos = value
+    labels, scores, videos = _three_items(value, f"calibration samples of {name}: the value")
     try:
         y, s = np.asarray(labels), np.asarray(scores)
     except ValueError as e:  # a ragged nest of lists
         raise ValueError(f"calibration samples of {name}: labels and scores must be 1-D arrays: {e}") from e
-    if isinstance(videos, str | bytes) or not isinstance(videos, Sequence | np.ndarray):
-        raise ValueError(
-            f"calibration samples of {name}: videos must be a sequence of video names, got {_show(videos)}"
-        )
-    v = list(videos)
+    v = _video_names(videos, f"calibration samples of {name}")
     if y.ndim != 1 or s.ndim != 1 or not len(y) == len(s) == len(v):
         raise ValueError(
             f"calibration samples of {name}: labels, scores and videos must be 1-D of one length, got "
             f"{y.shape}, {s.shape} and {len(v)}"
-        )
-    bad_id = next((i for i, x in enumerate(v) if not isinstance(x, str)), None)
-    if bad_id is not None:
-        raise ValueError(
-            f"calibration samples of {name}: video ids must be strings (video names): position {bad_id} is "
-            f"{_show(v[bad_id])} of type {type(v[bad_id]).__name__} (refused rather than ordered by str: the "
-            "calibration file keys videos by name, so 1 and '1' would be one video there and two here)"
         )
     return y, s, v
 
