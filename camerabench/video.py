@@ -189,6 +189,13 @@ class VideoClip:
             interval is the frames' median one, or the declared rate's when they agree);
             ``timestamps_backwards`` when the frame times go back in decoding order (the frames are
             then put in timestamp order);
+            ``timestamps_reset`` (how many times, with a warning) when the frame times start again
+            within the stream (parts joined end to end, ``cat a.ts b.ts``, whether the parts' clocks
+            restart at the same values or at others; a recorder restarting its clock): the parts are
+            read one after the other, each timed by its own timestamps, with ``timestamps_reset_s``,
+            the time (s, as :attr:`timestamps`) where each later part starts: the parts' clocks are
+            unrelated, so the motion across a joint is unknown (the geometric methods take it for a
+            cut);
             ``timestamps_in_decoding_order`` when the frames carry their decoding times, not their
             presentation times (H.264 with B-frames in AVI: the packets' times increase in file
             order, the decoder returns the frames reordered): the frames are then kept in the order
@@ -2252,9 +2259,9 @@ def _rate_of_span(
     disagrees with it, when the rate of that span (or FFmpeg's ``base_rate`` within
     :data:`_CONSISTENT` of it), with ``declared_fps`` and a warning. The times exist, only not one per
     frame: a transport stream whose H.264 headers declare 100 fps while its frames (two at each time)
-    span 2.8 s was read as 0.29 s long, its pan ten times as fast. Timestamps that go back (parts
-    joined end to end whose clocks start again at the same times) span one part, not the video:
-    the declared rate stands for them."""
+    span 2.8 s was read as 0.29 s long, its pan ten times as fast. Timestamps that still go back
+    (parts joined end to end are rejoined before this, :func:`_resets`; frames out of order that are
+    not such parts) do not give the video's span in order: the declared rate stands for them."""
     if np.any(np.diff(ts) < 0):
         return native_fps, notes
     span = float(np.max(ts) - np.min(ts))
@@ -2321,6 +2328,24 @@ def _rejoined(ts: NDArray[np.float64], resets: NDArray[np.int64]) -> tuple[NDArr
     return out, interval
 
 
+def _part_starts(times: NDArray[np.float64], order: NDArray[np.int64], resets: NDArray[np.int64]) -> list[float]:
+    """When each part after the positions ``resets`` (:func:`_resets`, in decoding order) starts in the
+    clip's final timeline: ``times`` (sorted, from the first frame shown, as :attr:`VideoClip.timestamps`)
+    of the frames at the decoding positions ``order``; a part starts at its earliest frame. These are the
+    times a sampled clip's :attr:`VideoClip.timestamps` are expressed in (``notes["timestamps_reset_s"]``):
+    the first sampled frame at or after one is the first sampled frame of a part whose clock has nothing to
+    do with the previous part's, so no motion is known across the joint.
+
+    Example:
+        >>> _part_starts(np.array([0.0, 0.1, 0.2, 0.3]), np.array([0, 1, 2, 3]), np.array([1]))
+        [0.2]
+    """
+    by_decoding = np.empty_like(times)
+    by_decoding[order] = times
+    bounds = [*(int(i) + 1 for i in resets), len(times)]
+    return [float(np.min(by_decoding[a:b])) for a, b in itertools.pairwise(bounds)]
+
+
 def _scan(path: Path) -> _Scan:
     times: list[float] = []
     stamps: list[int | None] = []  # the frames' pts, in ``bases``' one time base: their exact times
@@ -2348,6 +2373,30 @@ def _scan(path: Path) -> _Scan:
     # the display rotation here, for :func:`probe_video` and :func:`_read_two_pass` alike
     notes = {**decoder.notes(), **first[2].notes(), **aspect}
     ts = np.asarray(times, dtype=np.float64)
+    # Parts joined end to end first, on the times as decoded: two parts whose clocks restart at the
+    # same values (``cat a.ts a.ts``, an HLS recording of one source) share every timestamp, and
+    # were taken for a broken muxer's repeats and timed by the frame rate, their joint hidden (red
+    # team R83). Not where the frames carry decoding times (their small steps back are B-frame
+    # reordering, :meth:`_Decoder.stamped_in_decoding_order`; a file whose clock restarts has
+    # packets whose times go back, which such a stream never has), nor without every timestamp
+    # (:func:`_resets` finds none then: missing times are timed by the frame rate below).
+    resets = np.zeros(0, dtype=np.int64) if decoder.stamped_in_decoding_order(ts) else _resets(ts)
+    if len(resets):
+        # files joined end to end (``cat a.ts b.ts``, a recorder restarting its clock): each part's
+        # times start again, and sorting them wove the parts' frames into one another (a pan read
+        # as jitter back and forth); a player shows the parts one after the other
+        ts, interval = _rejoined(ts, resets)
+        log.warning(
+            "%s: the frame timestamps start again %d time(s) within the video stream (at decoded frame(s) %s: parts "
+            "joined end to end, each with its own clock); the parts are read one after the other, as a player "
+            "shows them, each timed by its own timestamps and started one frame interval (%.4g s) after the "
+            "previous part's last frame; the motion across each joint is unknown (notes timestamps_reset_s)",
+            path,
+            len(resets),
+            ", ".join(str(int(i) + 1) for i in resets),
+            interval,
+        )
+        notes = {**notes, "timestamps_reset": len(resets)}
     repeated = len(ts) - len(np.unique(ts)) if np.all(np.isfinite(ts)) else 0
     if 0 < repeated <= max(1.0, _FEW_REPEATS * len(ts)) and len(np.unique(ts)) >= 2:
         # a timestamp rounded onto its neighbour's among otherwise distinct ones: the rest still
@@ -2414,23 +2463,6 @@ def _scan(path: Path) -> _Scan:
         )
         notes = {**notes, "timestamps_in_decoding_order": True}
         ts = np.sort(ts)
-    resets = _resets(ts)
-    if len(resets):
-        # files joined end to end (``cat a.ts b.ts``, a recorder restarting its clock): each part's
-        # times start again, and sorting them wove the parts' frames into one another (a pan read
-        # as jitter back and forth); a player shows the parts one after the other
-        ts, interval = _rejoined(ts, resets)
-        log.warning(
-            "%s: the frame timestamps start again %d time(s) within the video stream (at decoded frame(s) %s: parts "
-            "joined end to end, each with its own clock); the parts are read one after the other, as a player "
-            "shows them, each timed by its own timestamps and started one frame interval (%.4g s) after the "
-            "previous part's last frame",
-            path,
-            len(resets),
-            ", ".join(str(int(i) + 1) for i in resets),
-            interval,
-        )
-        notes = {**notes, "timestamps_reset": len(resets)}
     backwards = int(np.count_nonzero(np.diff(ts) < 0))
     if backwards:  # the decoder returns frames in presentation order: only a damaged file's times go back
         log.warning(
@@ -2447,6 +2479,8 @@ def _scan(path: Path) -> _Scan:
     if "timestamps_repeated" in notes or "timestamps_reset" in notes or missing:
         exact = None
     ts, origin = _from_first_frame(ts[order], exact, base)
+    if len(resets):
+        notes = {**notes, "timestamps_reset_s": _part_starts(ts, order, resets)}
     rate, gaps, rate_notes = _measured(native_fps, averaged, ts, path, base_rate)
     notes = {
         **notes,

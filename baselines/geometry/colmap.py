@@ -72,7 +72,10 @@ Honesty rules:
   frames) makes every label ambiguous (taxonomy rule 1) and no camera motion relates the frames
   across it: only the frames of the longest shot go to COLMAP, and ``cuts_s`` / ``shot_s`` in
   run.json say where the cuts are and which shot was used, as ``fast`` does. The video fails
-  only when no shot has the 3 sampled frames COLMAP needs.
+  only when no shot has the 3 sampled frames COLMAP needs. Where the frame timestamps start again
+  (parts joined end to end: the video's ``timestamps_reset_s``) the first sampled frame after is a
+  cut too (``cuts_from_timestamp_resets``), as in ``fast``: the parts' clocks are unrelated, so
+  the motion across the joint is unknown (:func:`~camerabench.baselines.geometry.fast.reset_cuts`).
 * Short clips: at least ``min_frames`` frames are sampled (a 12-frame clip at 30 fps gives 4
   at 10 fps), spread evenly over the clip, so the gates see the same amount of evidence.
 * Translation is divided by the median depth of the points the first frame sees (the
@@ -119,6 +122,7 @@ from camerabench.baselines.geometry.fast import (
     describe_blank,
     estimate_pair,
     parallax_gate_px,
+    reset_cuts,
     rotation_with_movers,
     still_behind_confined_matches,
     still_camera,
@@ -1166,8 +1170,14 @@ class ColmapPredictor(GeometricPredictor):
         cuts, flashes = without_flashes(
             shown, cuts, lambda k: blank_frame(all_grays[kept[k]]), shown_ts, str(video_path)
         )
+        # where the frame timestamps start again (parts joined end to end), the parts' clocks are
+        # unrelated and so is the motion across the joint: a cut, which the colour cue misses
+        # between two recordings of one scene (red team R83), and which the flash logic above
+        # must not take back (as fast)
+        resets = reset_cuts(video_path, clip.notes, shown_ts)
+        cuts = sorted({*cuts, *resets})
         try:
-            return self._cut_shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
+            traj, info = self._cut_shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
         except PredictionError as exc:
             split = sorted({*cuts, *dark.gaps})
             if split == cuts:
@@ -1181,7 +1191,9 @@ class ColmapPredictor(GeometricPredictor):
             except PredictionError as split_exc:
                 raise dark.explain(split_exc) from split_exc
             info["split_at_dim_frames_s"] = [round(float(shown_ts[k]), 3) for k in dark.gaps]
-            return traj, info
+        if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
+            info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
+        return traj, info
 
     def _cut_shot(
         self,

@@ -107,6 +107,7 @@ from camerabench.baselines.geometry.shots import (
     detect_cuts,
     histogram_bins,
     longest_shot,
+    timestamp_reset_cuts,
     without_flashes,
 )
 from camerabench.baselines.geometry.twoview import (
@@ -146,6 +147,7 @@ __all__ = [
     "parallax_gate_px",
     "planar_motion",
     "refine_pose_zoom",
+    "reset_cuts",
     "rotation_with_mismatches",
     "sampson_distance",
     "still_camera",
@@ -2600,6 +2602,33 @@ class FastOptions(VideoGeometryOptions):
     )
 
 
+def reset_cuts(video_path: Path, notes: dict[str, Any], shown_ts: NDArray[np.float64]) -> list[int]:
+    """The frames analysed (at ``shown_ts``: sampled, not blank) that start a part after the video's
+    timestamps start again (:func:`~camerabench.baselines.geometry.shots.timestamp_reset_cuts` of its
+    clip's ``notes["timestamps_reset_s"]``), with a warning: cuts (taxonomy rule 1, every label
+    ambiguous; the longest shot is estimated), for ``fast`` and ``colmap`` alike. The parts' clocks
+    are unrelated (a splice, ``cat a.ts b.ts``, a recorder restarting), so the motion across the
+    joint is unknown: red team R83's two copies of one pan right joined end to end jumped back
+    174 px there and scored Pan_Left as high as Pan_Right (0.57/0.57), the colour cue seeing one
+    scene.
+
+    Raises:
+        PredictionError: the notes' ``timestamps_reset_s`` is not a list of finite times.
+    """
+    try:
+        resets = timestamp_reset_cuts(shown_ts, notes.get("timestamps_reset_s"))
+    except ValueError as exc:
+        raise PredictionError(f"{video_path}: {exc}") from exc
+    if resets:
+        log.warning(
+            "%s: the frame timestamps start again (parts joined end to end) before the frame(s) at %s s: taken "
+            "for cuts, as the motion across a joint is unknown; the longest shot is estimated",
+            video_path,
+            ", ".join(f"{shown_ts[c]:.3g}" for c in resets),
+        )
+    return resets
+
+
 class FastPredictor(GeometricPredictor):
     """Two-view geometry chained over frames (module docstring); options: :class:`FastOptions`."""
 
@@ -2749,6 +2778,13 @@ class FastPredictor(GeometricPredictor):
         cuts, flashes = without_flashes(
             shown, all_cuts, lambda k: blank_frame(shown_grays[k]), shown_ts, str(video_path)
         )
+        # where the frame timestamps start again (parts joined end to end: a splice, ``cat a.ts
+        # b.ts``, a recorder restarting its clock), the parts' clocks are unrelated and so is the
+        # motion across the joint: a cut, whatever the colour cue says (two recordings of one
+        # scene keep the palette; red team R83: a pan right read as a pan left as strong), and
+        # after the flash logic, which must not take it back
+        resets = reset_cuts(video_path, clip.notes, shown_ts)
+        cuts = sorted({*cuts, *resets})
         try:
             shot, mask, traj, pairs, cuts, unrelated = self._estimate_cut_shot(
                 video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features
@@ -2760,7 +2796,7 @@ class FastPredictor(GeometricPredictor):
             # flashes are taken for cuts, as they read, and the longest shot is estimated
             log.warning("%s: %s; the blank frame(s) are taken for cuts instead", video_path, exc)
             shot, mask, traj, pairs, cuts, unrelated = self._estimate_cut_shot(
-                video_path, shown, shown_ts, shown_grays, all_cuts, [], leading, features
+                video_path, shown, shown_ts, shown_grays, sorted({*all_cuts, *resets}), [], leading, features
             )
         timestamps = shown_ts[shot]
         info = {
@@ -2780,6 +2816,8 @@ class FastPredictor(GeometricPredictor):
         }
         if unrelated:  # cuts the colour cue missed, found where the frames could not be related
             info["cuts_from_unrelated_frames"] = unrelated
+        if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
+            info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
         if cuts:
             info["cuts_s"] = [round(float(shown_ts[c]), 3) for c in cuts]
             info["shot_s"] = [round(float(timestamps[0]), 3), round(float(timestamps[-1]), 3)]

@@ -71,6 +71,7 @@ __all__ = [
     "histogram_bins",
     "longest_shot",
     "picture_frames",
+    "timestamp_reset_cuts",
     "unrelated_cut",
     "without_flashes",
 ]
@@ -835,6 +836,38 @@ def unrelated_cut(frames: NDArray[np.uint8], k: int) -> tuple[float, float] | No
         ValueError: ``frames`` is not (N, H, W, 3) uint8, or ``k`` is not in ``1 .. N - 1``.
     """
     return UnrelatedCuts(frames)(k)
+
+
+def timestamp_reset_cuts(timestamps: NDArray[np.float64], reset_s: object) -> list[int]:
+    """The frames (indices into ``timestamps``: the sampled frames analysed, increasing, in seconds)
+    that start a part of the video after its frame timestamps start again (``reset_s``:
+    :func:`~camerabench.video.read_video`'s ``notes["timestamps_reset_s"]``, in the same seconds; None
+    when the clip has none): the first frame at or after each restart time, when a frame before it
+    is analysed too; increasing, no duplicates.
+
+    A timestamp restart is a shot boundary whatever the pictures show: the parts (a splice, ``cat
+    a.ts b.ts`` of an HLS recording, a recorder that restarted) each carry their own clock, unrelated
+    to the other's, so what the camera did between them is unknown. Two recordings of one scene keep
+    the palette, and the colour cue (:func:`detect_cuts`) misses the joint: red team R83's two copies
+    of one pan right joined end to end jumped back 174 px there, read as a pan left as strong as the
+    pan right (0.57/0.57).
+
+    Example:
+        >>> timestamp_reset_cuts(np.array([0.0, 0.2, 0.4, 0.6]), [0.3, 0.4, 0.0, 0.9])
+        [2]
+
+    Raises:
+        ValueError: ``reset_s`` is not a list of finite times (damaged notes).
+    """
+    if reset_s is None:
+        return []
+    if not isinstance(reset_s, list | tuple) or not all(
+        isinstance(t, int | float) and not isinstance(t, bool) and np.isfinite(t) for t in reset_s
+    ):
+        raise ValueError(f"timestamps_reset_s must be a list of finite times in seconds, got {reset_s!r}")
+    ts = np.asarray(timestamps, dtype=np.float64)
+    found = {int(np.searchsorted(ts, float(t), side="left")) for t in reset_s}
+    return sorted(k for k in found if 0 < k < len(ts))
 
 
 def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
