@@ -41,9 +41,14 @@ _DIGITS = r"\d(?:_?\d)*"  # what float and int read as digits: 1_000 too, never 
 #: every form ``float`` reads (``-1e-5``, ``-1E5``, ``-.5``, ``-1_000``, ``-inf``, ``-nan``).
 #: argparse's own pattern (``-1``, ``-0.5`` only, before Python 3.13) took ``--fps -1e-3`` for
 #: ``--fps`` without its value: "expected one argument" instead of the value's own refusal ("must be
-#: a finite number > 0"). Every command's parser reads it (:func:`read_negative_numbers`).
+#: a finite number > 0"). Any other text that starts with a dash and a digit (``--size -320x192``,
+#: ``-1e``) is a value too, refused by the flag's own type: no flag of ours starts so
+#: (:func:`read_negative_numbers` refuses one), and argparse's "expected one argument" named neither
+#: the value nor what is wrong with it (red team R84). Every command's parser reads it
+#: (:func:`read_negative_numbers`).
 NEGATIVE_NUMBER = re.compile(
-    rf"^-(?:{_DIGITS}\.?(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?$|^-(?:inf|infinity|nan)$", re.IGNORECASE
+    rf"^-(?:{_DIGITS}\.?(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?$|^-(?:inf|infinity|nan)$|^-\.?\d",
+    re.IGNORECASE,
 )
 
 #: The largest seed torch takes (``torch.manual_seed`` overflows above an unsigned 64-bit integer).

@@ -296,7 +296,12 @@ def _run_fusion(args: argparse.Namespace) -> int:
     if not args.run or not args.inputs:
         raise CameraBenchError("train --method fusion needs --run RUN and --inputs A,B")
     refuse_existing_model(args.out, args.overwrite)  # before any work (train_fusion checks it again)
-    inputs = [x.strip() for x in args.inputs.split(",") if x.strip()]
+    inputs = [x.strip() for x in args.inputs.split(",")]
+    if "" in inputs:  # ``fast,,colmap`` or a trailing comma: an input left out of the list, not dropped unsaid
+        raise CameraBenchError(
+            f"--inputs {args.inputs!r}: entry {inputs.index('') + 1} of {len(inputs)} is empty; give the methods as "
+            "A,B (method names separated by single commas)"
+        )
     result = train_fusion(args.data, args.run, inputs, args.out, n_splits=args.folds, overwrite=args.overwrite)
     n = len(result.model.primitives)
     sys.stdout.write(

@@ -271,3 +271,16 @@ def test_caption_save_warning_names_its_file(tmp_path: Path, caplog: pytest.LogC
         runner._stopped("caption", "fast", RuntimeError("x"), Saver(), 0, 1, tmp_path)  # type: ignore[arg-type]
     assert f"{path}: not updated: {path}: cannot write: No space left on device" in caplog.text
     assert "run.json not updated" not in caplog.text
+
+
+@pytest.mark.parametrize("inputs", ["a,,b", "a,b,", ",a,b"])
+def test_an_empty_entry_in_inputs_is_refused_before_work(
+    base: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture, inputs: str
+) -> None:
+    # was: the empty entry dropped without a word (red team R84)
+    args = ["train", "--method", "fusion", "--data", str(base["data"]), "--run", str(base["run"]), "--inputs", inputs]
+    with caplog.at_level(logging.ERROR):
+        assert main([*args, "--out", str(tmp_path / "m"), "--folds", "3"]) == 1
+    position = inputs.split(",").index("") + 1
+    assert f"--inputs {inputs!r}: entry {position} of 3 is empty" in caplog.text
+    assert not (tmp_path / "m").exists()

@@ -160,7 +160,7 @@ def test_a_flag_that_looks_like_a_negative_number_is_refused_when_built() -> Non
         read_negative_numbers(p)
 
 
-def test_negative_number_is_what_float_reads() -> None:
+def test_negative_number_is_what_float_reads_or_a_dash_and_a_digit() -> None:
     for chars in itertools.chain.from_iterable(itertools.product("10_.eE-+", repeat=n) for n in range(1, 6)):
         text = "-" + "".join(chars)
         try:
@@ -168,11 +168,31 @@ def test_negative_number_is_what_float_reads() -> None:
             number = True
         except ValueError:
             number = False
-        assert bool(NEGATIVE_NUMBER.match(text)) is number, text
+        # what float reads, and whatever else starts with a dash and a digit (never a flag)
+        value = number or text[1:2].isdigit() or (text[1:2] == "." and text[2:3].isdigit())
+        assert bool(NEGATIVE_NUMBER.match(text)) is value, text
     for text in ("-inf", "-INF", "-Infinity", "-nan", "-NaN"):
         assert NEGATIVE_NUMBER.match(text), text
-    for text in ("--lr", "-v", "-x", "-e5", "-in", "-1 ", "-1e"):
+    for text in ("--lr", "-v", "-x", "-e5", "-in", "-", "-.", "--1"):
         assert not NEGATIVE_NUMBER.match(text), text
+    # a dash and a digit: never a flag, so a value the flag's own type refuses (was "expected one argument")
+    for text in ("-1 ", "-1e", "-320x192", "-.5x"):
+        assert NEGATIVE_NUMBER.match(text), text
+
+
+def test_a_value_starting_with_a_dash_and_a_digit_gets_its_flags_own_refusal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["--size", "-320x192"], ["--size=-320x192"]):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR):
+            code = main(["synth", "--out", str(tmp_path / "o"), *argv])
+        # was, with a space: SystemExit 2, "argument --size: expected one argument"
+        assert code == 1, argv
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == ["--size must look like WIDTHxHEIGHT (e.g. 320x192), got '-320x192'"], errors
+        assert "expected one argument" not in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_flag_like_word_is_still_a_flag_and_valid_values_parse(capsys: pytest.CaptureFixture[str]) -> None:
