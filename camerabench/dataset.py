@@ -877,6 +877,11 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: The knob group of the clips with no knob on (:data:`camerabench.eval.knobs.NO_KNOB`): no knob may
+#: be named so.
+_NO_KNOB = "none"
+
+
 def _check_manifest(doc: JsonDocument) -> None:
     """A manifest is an object; its ``clips``, when present, a list of objects each naming a
     different video.
@@ -884,7 +889,10 @@ def _check_manifest(doc: JsonDocument) -> None:
     A clip's ``frames``, when it is a number or a string, is an integer >= 1 (ground truth must
     have that many poses; an object there is a source frame range, as in the real-footage
     clips). A clip's ``knobs`` (when present) is an object of booleans (null or finite numbers
-    accepted) and its ``failure_mode`` a string or null: the per-knob evaluation reads them.
+    accepted), none of which named ``none`` (the group of the clean clips) is on, and its
+    ``failure_mode`` a string or null: the per-knob evaluation reads them
+    (:func:`camerabench.eval.knobs.clip_groups`, which refuses the same, but only once every
+    method has been evaluated).
     """
     if not isinstance(doc.value, dict):
         raise doc.error(f"the manifest must hold a JSON object, got {type(doc.value).__name__}")
@@ -916,6 +924,16 @@ def _check_manifest(doc: JsonDocument) -> None:
             if not _knob_value(value):
                 raise doc.error(
                     f"clips[{i}].knobs[{name!r}] must be true or false, got {_show(value)}", "clips", i, "knobs", name
+                )
+            if name == _NO_KNOB and value:
+                # the per-knob evaluation refused it only once every method had been evaluated
+                raise doc.error(
+                    f"clips[{i}].knobs[{name!r}] is turned on, but {_NO_KNOB!r} is the name of the group of clips "
+                    "with no knob on (the clean clips): rename the knob",
+                    "clips",
+                    i,
+                    "knobs",
+                    name,
                 )
         mode = clip.get("failure_mode")
         if mode is not None and not isinstance(mode, str):

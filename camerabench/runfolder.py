@@ -20,7 +20,8 @@ dataset's ground truth ``DATA/gt/<key>.npz`` is named the same way).
 A method folder is any subfolder of RUN holding at least one of those files; :func:`read_run`
 warns of every other entry that looks meant as one (a misspelt ``scores.json``, a nested run),
 and :func:`read_method` of a second version of a run file beside it (a cloud-sync client's
-``scores (conflicted copy).jsonl``), which is not read.
+``scores (conflicted copy).jsonl``) and of a subfolder holding run files (a run copied into the
+method folder), neither of which is read.
 
 Example:
     >>> folder = MethodFolder.of("runs/std", "fast")
@@ -533,6 +534,10 @@ def read_method(folder: str | Path, unrecorded: Mapping[JobKind, str] = UNRECORD
     ``caption_duplicates``, ``answer_duplicates``) and logged; an ok record wins over a failed
     one, otherwise the later line.
 
+    A second version of a run file beside them (``scores (conflicted copy).jsonl``) and a
+    subfolder holding run files (``old/scores.jsonl``, a run copied in) are not read, and are
+    warned of by name.
+
     Raises:
         FileFormatError: a run file that is malformed or is not a file (naming its line); a
             records file that mixes methods, or whose method is not run.json's; a folder that
@@ -621,6 +626,35 @@ def _warn_copies(layout: MethodFolder) -> None:
                 original,
                 original,
             )
+    _warn_nested_runs(layout, names)
+
+
+def _warn_nested_runs(layout: MethodFolder, names: list[str]) -> None:
+    """Warn of each subfolder of the method folder (but its ``trajectories/``) holding run files
+    (``RUN/alt/inner/scores.jsonl``: a run copied or moved into a method folder): only the method
+    folder's own files are read, and that run was neither read nor mentioned. One level down:
+    what the subfolder's own subfolders hold is not looked for."""
+    for name in names:
+        sub = layout.path / name
+        if name == TRAJECTORIES_DIR or not sub.is_dir():
+            continue
+        held = _run_files_in(sub)
+        if held is None:
+            log.warning(
+                "%s: holds the folder %s/, which cannot be looked into (permissions?): run files in it, if any, "
+                "are not read",
+                layout.path,
+                name,
+            )
+        elif held:
+            log.warning(
+                "%s: holds the folder %s/ with %s, which is not read (only the method folder's own files are): "
+                "a run copied into the method folder? To evaluate it, move it into the run folder as a method "
+                "folder of its own (RUN/<name>/)",
+                layout.path,
+                name,
+                ", ".join(held),
+            )
 
 
 def _warn_unfinished(layout: MethodFolder, info: RunInfo | None, unrecorded: Mapping[JobKind, str]) -> list[JobKind]:
@@ -691,7 +725,12 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
     Entries of RUN that are not method folders are left out with a warning naming each and why
     (a folder holding a misspelt ``scores.json`` or ``Scores.jsonl``, a run file put directly in
     RUN, a link to nothing or a link loop), so that a method does not drop out of a report
-    without a word; hidden entries (``.name``) are left out silently.
+    without a word. Hidden entries (``.name``) are left out: files silently (what the package
+    writes there is hidden: lock files, a report's marker, atomic writes' temporary files, none a
+    folder), folders silently unless they hold a run file (a ``.cache``, ``.git``), and a hidden
+    folder that does (``RUN/.old-run/scores.jsonl``, a method renamed to hide it or a copy) with
+    a warning naming it (:func:`_warn_hidden_run`). A method folder's own subfolder holding run
+    files (a run copied into it, ``RUN/fast/old/scores.jsonl``) is warned of by :func:`read_method`.
 
     Raises:
         FileFormatError: RUN is not a folder or holds no method folder; RUN, or a folder in it,
@@ -735,7 +774,10 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
     methods: dict[str, MethodRun] = {}
     skipped: list[tuple[Path, str]] = []
     for p in entries:
-        if p.name.startswith(".") or p in broken or p in loops:
+        if p in broken or p in loops:
+            continue
+        if p.name.startswith("."):
+            _warn_hidden_run(p)
             continue
         why = _not_a_method_folder(p, run_dir)
         if why is None:
@@ -751,6 +793,39 @@ def read_run(run_dir: str | Path) -> dict[str, MethodRun]:
         hint = f" ({len(skipped)} entry(ies) left out, e.g. {skipped[0][0].name}: {skipped[0][1]})" if skipped else ""
         raise FileFormatError(run_dir, f"no method folder (RUN/<method>/scores.jsonl, captions.jsonl, ...) found{hint}")
     return methods
+
+
+def _run_files_in(folder: Path) -> list[str] | None:
+    """The run files (:data:`_RUN_FILES`) the folder ``folder`` holds; None when it cannot be
+    looked into (permissions, a link loop, a stale handle), which the caller names."""
+    try:
+        return [name for name in _RUN_FILES if _present(folder / name)]
+    except (OSError, FileFormatError):
+        return None
+
+
+def _warn_hidden_run(path: Path) -> None:
+    """Warn of a hidden entry of RUN (``.old-run``, ``..alt..``) that is a folder holding run files:
+    it is not evaluated, and was left out without a word. A hidden file, or a hidden folder without
+    run files (``.cache``, ``.git``, ``.ipynb_checkpoints``), is passed over silently: the package's
+    own hidden files (:data:`~camerabench.locks.LOCK_FILE`, :data:`REPORT_MARKER`, atomic writes'
+    ``.<name>.<hex>.tmp``) are files."""
+    if not path.is_dir():  # a file, or a link to nothing
+        return
+    held = _run_files_in(path)
+    if held is None:
+        log.warning(
+            "%s: a hidden folder that cannot be looked into (permissions?) is left out: it is not evaluated, "
+            "whatever it holds",
+            path,
+        )
+    elif held:
+        log.warning(
+            "%s: a hidden folder (its name starts with '.') holding %s is not evaluated: hidden entries of a run "
+            "folder are left out; rename it without the leading '.' to evaluate it as a method",
+            path,
+            ", ".join(held),
+        )
 
 
 def _records_method(run: MethodRun) -> str | None:

@@ -376,8 +376,47 @@ def compare_methods(
         )
         log.warning("paired test %s vs %s: %s", a, b, few)
         notes.append(few)
+    counts = _counts_note(test, n_videos, n_bootstrap)
+    if counts is not None:
+        notes.append(counts)
     samples = int(sum(len(v[2]) for v in per_a.values()))
     return Comparison.of(a, b, test, sorted(per_a), samples, note="; ".join(notes) or None)
+
+
+def _permutations_used(n_videos: int, n_permutations: int) -> int:
+    """How many permutations the paired test's p-value rests on: ``n_permutations`` random swaps of
+    the ``n_videos`` common videos' scores, or every one of the ``2 ** n_videos`` swaps where they
+    are no more (:func:`scipy.stats.permutation_test`'s exact test; 0 when none is asked for).
+
+    Example:
+        >>> _permutations_used(8, 200), _permutations_used(3, 200), _permutations_used(100, 1000)
+        (200, 8, 1000)
+    """
+    if n_permutations <= 0:
+        return 0
+    return n_permutations if n_videos >= n_permutations.bit_length() else min(n_permutations, 2**n_videos)
+
+
+def _counts_note(test: PairedTest, n_videos: int, n_bootstrap: int) -> str | None:
+    """What a comparison's ``n_bootstrap`` counts, where it is 0 beside a p-value.
+
+    ``n_bootstrap`` is the bootstrap replicates the interval rests on (those in which the
+    difference is defined); the p-value comes from permutations of the videos' scores, whose count
+    is :func:`_permutations_used`. Beside a p-value from 200 permutations, ``"n_bootstrap": 0`` (every
+    primitive's class on one video: no interval) read as a p-value from no resample at all (red
+    team R82). None when there is an interval (its replicates are what the field says) or no
+    p-value.
+    """
+    permutations = _permutations_used(n_videos, n_bootstrap)
+    if not math.isfinite(test.p_value) or test.n_bootstrap != 0 or permutations == 0:
+        return None
+    exact = n_videos < n_bootstrap.bit_length() and 2**n_videos <= n_bootstrap
+    which = f"all {permutations} swaps (exact)" if exact else f"{permutations} random swaps"
+    interval = " (none: no interval)" if test.n_bootstrap == 0 else ""
+    return (
+        f"n_bootstrap ({test.n_bootstrap}) counts the bootstrap replicates the interval rests on{interval}; the "
+        f"p-value rests on {which} of the two methods' scores over the {n_videos} common videos"
+    )
 
 
 def binary_samples(records: list[BinaryRecord], question: str, run: MethodRun) -> BinarySamples:

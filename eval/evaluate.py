@@ -1196,7 +1196,9 @@ def evaluate(
         for a, b in itertools.combinations(sorted(ev.resolved), 2)
     ]
     result.comparisons = comparisons or None
-    result.knobs = knob_section(ev.resolved, dataset.known_manifest, samples=every_sample)
+    result.knobs = knob_section(
+        ev.resolved, dataset.known_manifest, samples=every_sample, path=str(dataset.manifest_path)
+    )
     return ev
 
 

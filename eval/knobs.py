@@ -68,6 +68,9 @@ def _show(value: Any, limit: int = 60) -> str:
 def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dict[str, set[str]]:
     """Hard-case group -> videos, from ``manifest["clips"][i]["knobs"]`` (or ``failure_mode``).
 
+    ``path`` names the manifest in errors and warnings (the dataset's
+    :attr:`~camerabench.dataset.Dataset.manifest_path`, where it has one).
+
     Clips with no knob set form the group ``none``. Empty when the manifest names neither. A
     clip whose ``video`` is not a name (a number, null, empty) is left out with a warning; a
     video listed twice is in the groups of every knob either entry turns on (``none`` only when
@@ -80,7 +83,9 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
         FileFormatError: naming ``path`` and the clip, when a knob value is no boolean, null or
             finite number (NaN, a string: its truth would turn the knob on), ``knobs`` is no
             object or null, a knob named ``none`` (the group of clips with no knob on) is on, or a
-            ``failure_mode`` is no string or null.
+            ``failure_mode`` is no string or null. A dataset's manifest is refused for each of
+            these when it is read (:class:`~camerabench.dataset.Dataset`, naming its line),
+            before any method is evaluated; here they guard a manifest given directly.
     """
     clips = manifest.get("clips")
     if not isinstance(clips, list):
@@ -92,7 +97,7 @@ def clip_groups(manifest: Mapping[str, Any], path: str = "manifest.json") -> dic
             continue
         video = clip["video"]
         if not isinstance(video, str) or not video:
-            log.warning("manifest.json clips[%d]: video %r is not a file name; the clip is in no knob group", k, video)
+            log.warning("%s: clips[%d]: video %r is not a file name; the clip is in no knob group", path, k, video)
             continue
         knobs = clip.get("knobs")
         names: list[str] = []
@@ -355,6 +360,7 @@ def knob_section(
     resolved: Mapping[str, Mapping[str, ResolvedSamples]],
     manifest: Mapping[str, Any],
     samples: Mapping[str, Mapping[Any, PrimitiveSamples]] | None = None,
+    path: str = "manifest.json",
 ) -> dict[str, dict[str, KnobAP]]:
     """method -> knob -> its two mean APs, for every method with binary results.
 
@@ -375,13 +381,15 @@ def knob_section(
         samples: method -> primitive (or its stem) -> its samples before the failed-sample
             policy; with them each :class:`KnobAP` counts the knob's failed, missing and dropped
             samples (a method absent from it gets None counts, as without it).
+        path: the manifest's path, as errors and warnings name it (:func:`clip_groups`).
     """
-    groups = clip_groups(manifest)
+    groups = clip_groups(manifest, path)
     never = sorted(_named_knobs(manifest) - set(groups)) if groups else []
     if never and resolved:
         log.warning(
-            "manifest.json names %d knob(s) that no clip turns on (%s): they have no clip to compute an AP on "
+            "%s names %d knob(s) that no clip turns on (%s): they have no clip to compute an AP on "
             "(0 clips, AP undefined)",
+            path,
             len(never),
             ", ".join(never),
         )
@@ -431,7 +439,10 @@ def _never_on(counted: bool) -> KnobAP:
 
 
 def knob_trajectory_errors(
-    rows: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any], metrics: Sequence[str] = ("ape_rot_deg_rmse",)
+    rows: Sequence[Mapping[str, Any]],
+    manifest: Mapping[str, Any],
+    metrics: Sequence[str] = ("ape_rot_deg_rmse",),
+    path: str = "manifest.json",
 ) -> dict[str, dict[str, float]]:
     """knob -> metric -> mean over that knob's evaluated clips, plus ``clips`` and ``ok`` counts.
 
@@ -441,7 +452,8 @@ def knob_trajectory_errors(
     of the group has a value. An infinite error (no trajectory evaluation gives one: a row
     edited or read from elsewhere) is no figure to average: it is left out of the mean, counted
     under ``<metric>_not_finite`` and named in a warning. A knob the manifest names but no clip
-    turns on is kept with 0 clips and NaN means, as :func:`knob_section` keeps it.
+    turns on is kept with 0 clips and NaN means, as :func:`knob_section` keeps it. ``path`` names
+    the manifest in errors (:func:`clip_groups`).
 
     Example:
         >>> rows = [{"clip": "a", "status": "ok", "ape_rot_deg_rmse": 2.0}, {"clip": "b", "status": "failed"}]
@@ -451,7 +463,7 @@ def knob_trajectory_errors(
     """
     by_clip = {str(r.get("clip")): r for r in rows}
     out: dict[str, dict[str, float]] = {}
-    groups = clip_groups(manifest)
+    groups = clip_groups(manifest, path)
     never = _named_knobs(manifest) - set(groups) if groups else set()
     for knob, videos in sorted([*groups.items(), *((k, set[str]()) for k in never)], key=lambda kv: kv[0]):
         group = [by_clip[s] for s in (video_file_stem(v) for v in sorted(videos)) if s in by_clip]
