@@ -141,9 +141,11 @@ def _written(path: Path) -> bool:
         return True
 
 
-def _knobs_by_video(manifest: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+def _knobs_by_video(manifest: Mapping[str, Any], path: str = "manifest.json") -> dict[str, tuple[str, ...]]:
+    """Video -> the knobs it has on (``none`` for a clean clip); ``path`` names the manifest in
+    :func:`clip_groups`' warnings."""
     out: dict[str, list[str]] = {}
-    for knob, videos in clip_groups(manifest).items():
+    for knob, videos in clip_groups(manifest, str(path)).items():
         for v in videos:
             out.setdefault(v, []).append(knob)
     return {v: tuple(sorted(k)) for v, k in out.items()}
@@ -158,7 +160,7 @@ def _primitive_entries(
     bad = misranked_fraction(y, s)
     run = ev.runs[method]
     question = Primitive(primitive).question
-    knobs = _knobs_by_video(ev.dataset.manifest)
+    knobs = _knobs_by_video(ev.dataset.manifest, str(ev.dataset.manifest_path))
     traj_rows = {r["clip"]: r for r in ev.trajectory_rows.get(method, [])}
     # tied scores by video name, not by the label file's order (NaN, compared false, last)
     names = np.asarray(res.videos, dtype=str)

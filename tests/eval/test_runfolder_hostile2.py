@@ -26,6 +26,7 @@ from camerabench.dataset import Dataset
 from camerabench.errors import FileFormatError
 from camerabench.eval.ap import average_precision, roc_auc
 from camerabench.eval.binary import ResolvedSamples, compare_methods
+from camerabench.eval.gallery import _knobs_by_video
 from camerabench.eval.knobs import knob_section
 from camerabench.locks import LOCK_FILE
 from camerabench.records import ScoreRecord
@@ -121,6 +122,12 @@ def test_knob_section_names_the_manifest_it_is_given(tmp_path: Path, caplog: pyt
     with pytest.raises(FileFormatError, match=r"a knob named 'none' is turned on") as info:
         knob_section({}, {"clips": [{"video": "a.mp4", "knobs": {"none": True}}]}, path=path)
     assert str(info.value).startswith(f"{path}: ")
+    # the report's gallery reads the same groups: its warnings name the manifest too (were 'manifest.json')
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        knobs = _knobs_by_video(manifest, path)
+    assert knobs == {"a.mp4": ("blur", "dark"), "b.mp4": ("none",)}  # failure_mode names a group, warned
+    assert any(w.startswith(f"{path}: clips[0] (video 'a.mp4') has the failure_mode 'dark'") for w in _warnings(caplog))
 
 
 # --- 3. scores near the float limit: no raw numpy overflow warning, the same AP -----------------
