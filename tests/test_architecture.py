@@ -55,6 +55,11 @@ def installed_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-deps",
             "--no-build-isolation",
             "-q",
+            # no .pyc files (import-linter reads the sources), no index or version check (nothing to
+            # download): 4.5-4.7 s -> 3.4-3.5 s (2026-12-07, 2 cores)
+            "--no-compile",
+            "--no-index",
+            "--disable-pip-version-check",
             "--target",
             str(target),
             ".",
