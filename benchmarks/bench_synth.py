@@ -3,10 +3,12 @@
 Prints (1) single-process frames rendered per second (rendering only, no encoding) at the
 default 320x192, per supersampling factor, and (2) the wall-clock time to write the default
 standard set (`camerabench synth --preset standard`, all clips, encoding and label files
-included) with the given number of worker processes.
+included) with the given number of worker processes (default 1: the seconds per clip of one
+process), in total and per clip. Wall-clock seconds depend on what else the machine runs, so
+CPU seconds of all processes and the load average before and after are printed as well.
 
 Usage:
-    python benchmarks/bench_synth.py [--workers 2] [--frames 50] [--skip-full]
+    python benchmarks/bench_synth.py [--workers 1] [--frames 50] [--skip-full]
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def render_rate(frames: int, supersample: int, size: tuple[int, int] = (320, 192
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--frames", type=int, default=50)
     parser.add_argument("--skip-full", action="store_true", help="only measure the render rate")
     args = parser.parse_args()
@@ -60,6 +62,7 @@ def main() -> None:
     if args.skip_full:
         return
     specs = preset_specs("standard")
+    load_before = _load()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         cpu0 = _cpu_s()
@@ -69,8 +72,11 @@ def main() -> None:
     frames = len(specs) * round(CLIP_DURATION_S * 10.0)
     print(
         f"standard set: {len(specs)} clips, {frames} frames, 320x192 @ 10 fps, {args.workers} workers: "
-        f"{wall:.1f} s wall ({frames / wall:.1f} frames/s), {cpu:.1f} s CPU in all processes "
-        f"(machine load average before/after: {_load()})"
+        f"{wall:.1f} s wall ({frames / wall:.1f} frames/s), {cpu:.1f} s CPU in all processes"
+    )
+    print(
+        f"per clip: {wall / len(specs):.2f} s wall, {cpu / len(specs):.2f} s CPU "
+        f"(machine load average 1/5/15 min before: {load_before}, after: {_load()})"
     )
 
 
