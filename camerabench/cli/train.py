@@ -304,9 +304,16 @@ def _run_fusion(args: argparse.Namespace) -> int:
         )
     result = train_fusion(args.data, args.run, inputs, args.out, n_splits=args.folds, overwrite=args.overwrite)
     n = len(result.model.primitives)
+    # an input's failed samples are trained on as its failures (a feature, fusion.json input_samples):
+    # the summary counts them, so a run that failed a third of the videos is not read as a clean one
+    failed = [
+        f"{name} failed {c['failed']} of {sum(c.values())} samples"
+        for name, c in result.model.input_samples.items()
+        if c.get("failed")
+    ]
     sys.stdout.write(
         f"trained fusion of {', '.join(inputs)} on {n} primitives ({len(result.model.video_folds)} videos, "
-        f"{len(set(result.model.video_folds.values()))} folds) -> {result.path}\n"
+        f"{len(set(result.model.video_folds.values()))} folds{''.join('; ' + f for f in failed)}) -> {result.path}\n"
     )
     return 0
 

@@ -284,3 +284,29 @@ def test_an_empty_entry_in_inputs_is_refused_before_work(
     position = inputs.split(",").index("") + 1
     assert f"--inputs {inputs!r}: entry {position} of 3 is empty" in caplog.text
     assert not (tmp_path / "m").exists()
+
+
+def test_the_summary_counts_an_inputs_failed_samples(
+    base: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "trained fusion of a, b on N primitives (...)" whatever the inputs had failed (red team R84)
+    run = _copy_run(base, tmp_path)
+    a = MethodFolder.of(run, "a").scores
+    records = read_scores(a)
+    first = records[0].video
+    failed = [
+        ScoreRecord.failed(r.video, r.question, r.method, "no frames", r.primitive) if r.video == first else r
+        for r in records
+    ]
+    write_scores(a, failed)
+    capsys.readouterr()
+    args = ["train", "--method", "fusion", "--data", str(base["data"]), "--run", str(run), "--inputs", "a,b"]
+    assert main([*args, "--out", str(tmp_path / "m"), "--folds", "3"]) == 0
+    summary = capsys.readouterr().out
+    n = sum(r.video == first for r in records)
+    model = json.loads((tmp_path / "m" / "fusion.json").read_text())
+    counts = model["input_samples"]
+    assert counts["a"]["failed"] == n and counts["b"]["failed"] > 0  # the fixture's b fails some of its own
+    total = len(records)
+    said = f"; a failed {n} of {total} samples; b failed {counts['b']['failed']} of {total} samples) -> "
+    assert said in summary, summary
