@@ -515,6 +515,7 @@ def rotation_only_trajectory(
     k0: NDArray[np.float64],
     grays: NDArray[np.uint8] | None = None,
     usable: NDArray[np.bool_] | None = None,
+    dense_fallback: bool = True,
 ) -> Trajectory:
     """Chain rotation+zoom fits to COLMAP's verified matches of consecutive frames.
 
@@ -532,6 +533,20 @@ def rotation_only_trajectory(
     Measured: a still desk camera with a hand pushing a cube around (ViSP ``mbt/cube``) had
     0 verified matches between two consecutive frames and failed before.
 
+    Where that leaves frame i unrelated (no later frame it has a verified pair with, or a frame
+    between related to nothing) and the grey frames are given, frames i and i+1 are related by
+    dense flow instead, as ``fast`` relates a pair with too few feature matches
+    (:func:`_dense_flow_turn`: weak texture, a sky); their count is
+    ``meta["dense_flow_unmatched_pairs"]`` (also counted in ``meta["dense_flow_pairs"]``). Only
+    where dense flow cannot relate them either (a blank frame, fewer than
+    :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES` dense-flow points on image
+    structure) does the video fail. Cuts are the caller's to find first (``_shot`` does, from the
+    breaks of the match graph): dense flow across a cut finds points too. Measured (red team R85/R86):
+    a real pan over a sky (``pan_right_sky_rocket``, 10 fps) had 18 verified matches between frames
+    5 and 6 and none from frame 5 to a later frame, and failed; ``fast`` relates its pairs by dense
+    flow. ``dense_fallback`` False keeps the old failure (for a chain only compared with COLMAP's
+    model, whose outcome must not change).
+
     Each chained pair is first put to ``fast``'s still tests (:func:`_still_pair`); a pair judged
     still gets the identity rotation and zoom 1, and their count is ``meta["still_pairs"]``. A pair
     whose matches lie in a few cells of the frame is fitted to dense flow instead where that turns
@@ -548,10 +563,13 @@ def rotation_only_trajectory(
             (:func:`~camerabench.baselines.geometry.fast.still_behind_confined_matches`); None
             leaves that test out.
         usable: (H, W) where dense flow may be read (False on static overlays and bars).
+        dense_fallback: relate frames i and i+1 by dense flow where the verified matches leave
+            frame i unrelated (needs ``grays``).
 
     Raises:
         PredictionError: frame i has no verified pair with any later frame, or a frame to bridge
-            has none with any frame (the chain would break).
+            has none with any frame (the chain would break), and dense flow does not relate
+            frames i and i+1 either (or is not tried).
 
     Example:
         >>> k = np.array([[300.0, 0, 160], [0, 300.0, 120], [0, 0, 1]])
@@ -577,23 +595,37 @@ def rotation_only_trajectory(
     still = 0
     dense = 0
     movers = 0
+    unmatched = 0
     i = 0
     while i < n - 1:
         found = len(pairs[(i, i + 1)][0]) if (i, i + 1) in pairs else 0
+        why = None  # the chain's failure at frame i, unless dense flow relates frames i and i + 1
         if not later.get(i):
-            raise PredictionError(
+            why = (
                 f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and none between "
                 f"frame {i} and a later one (a black or uniform frame, a cut, or motion too fast for the "
                 f"frame rate); frames {i} and {i + 1} are at t={timestamps[i]:.2f} and {timestamps[i + 1]:.2f} s"
             )
-        j = min(later[i])
-        lost = [k for k in range(i + 1, j) if k not in related]
-        if lost:  # a frame related to nothing (black, blank) is not bridged: it shows no camera
-            raise PredictionError(
-                f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and frame {lost[0]} has "
-                f"no verified pair with any frame (a black or blank frame?); frame {lost[0]} is at "
-                f"t={timestamps[lost[0]]:.2f} s, frame {i} at t={timestamps[i]:.2f} s"
-            )
+        else:
+            j = min(later[i])
+            lost = [k for k in range(i + 1, j) if k not in related]
+            if lost:  # a frame related to nothing (black, blank) is not bridged: it shows no camera
+                why = (
+                    f"COLMAP verified only {found} matches between frames {i} and {i + 1}, and frame {lost[0]} has "
+                    f"no verified pair with any frame (a black or blank frame?); frame {lost[0]} is at "
+                    f"t={timestamps[lost[0]]:.2f} s, frame {i} at t={timestamps[i]:.2f} s"
+                )
+        if why is not None:
+            if not dense_fallback or grays is None:
+                raise PredictionError(why)
+            rot, zoom = _dense_flow_turn(grays, usable, intr[i], i, why)
+            unmatched += 1
+            dense += 1
+            c2w[i + 1, :3, :3] = c2w[i, :3, :3] @ rot.T
+            intr[i + 1] = intr[i]
+            intr[i + 1, :2, :2] *= zoom
+            i += 1
+            continue
         pts_i, pts_j = pairs[(i, j)]
         rot, zoom, residual = fit_rotation_zoom(pts_i, pts_j, intr[i])
         is_still, flow = _still_pair(pts_i, pts_j, intr[i], rot, zoom, residual, grays, usable, (i, j))
@@ -628,9 +660,55 @@ def rotation_only_trajectory(
         "bridged_frames": bridged,
         "still_pairs": still,
         "dense_flow_pairs": dense,
+        "dense_flow_unmatched_pairs": unmatched,
         "movers_pairs": movers,
     }
     return Trajectory(c2w, intr, timestamps, meta=meta)
+
+
+def _dense_flow_turn(
+    grays: NDArray[np.uint8],
+    usable: NDArray[np.bool_] | None,
+    k_i: NDArray[np.float64],
+    i: int,
+    why: str,
+) -> tuple[NDArray[np.float64], float]:
+    """The rotation and zoom from frame i to i+1 by dense flow, for a pair of
+    :func:`rotation_only_trajectory` that COLMAP's verified matches leave unrelated (``why`` says
+    how), as ``fast``'s chain relates a pair with too few feature matches: a blank frame (no image
+    structure: :func:`~camerabench.baselines.geometry.fast.blank_frame`) relates nothing, else
+    :func:`~camerabench.baselines.geometry.fast.dense_correspondences` gives the points and
+    :func:`~camerabench.baselines.geometry.fast.estimate_pair` fits them. A pair it finds to be a
+    rotation (or a still camera) takes its rotation and zoom; one that shows parallax the
+    rotation+zoom fit to the points (:func:`~camerabench.baselines.geometry.twoview.fit_rotation_zoom`),
+    as the chain fits COLMAP's matches whatever their parallax.
+
+    Raises:
+        PredictionError: a blank frame, fewer than
+            :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES` dense-flow points on image
+            structure (a cut, motion too fast for the frame rate), or points that fit no camera;
+            the message starts with ``why``.
+    """
+    for frame in (i, i + 1):
+        if blank_frame(grays[frame]):
+            raise PredictionError(
+                f"{why}; nor can dense flow relate them: frame {frame} is blank, with no image structure above its "
+                f"noise ({describe_blank([grays[frame]])}; fewer than {MIN_MATCHES} points of image structure)"
+            )
+    flow_i, flow_j = dense_correspondences(grays[i], grays[i + 1], usable)
+    if len(flow_i) < MIN_MATCHES:
+        raise PredictionError(
+            f"{why}; nor can dense flow relate them: only {len(flow_i)} dense-flow points on image structure "
+            f"({MIN_MATCHES} needed: a black or uniform frame, a cut, or motion too fast for the frame rate)"
+        )
+    try:
+        pair = estimate_pair(flow_i, flow_j, k_i, seed=i, label=f"frames {i}-{i + 1} by dense flow")
+    except PredictionError as exc:
+        raise PredictionError(f"{why}; nor can dense flow relate them: {exc}") from exc
+    if pair.rotation_only:
+        return pair.rot_b_from_a, float(pair.zoom)
+    rot, zoom, _ = fit_rotation_zoom(flow_i, flow_j, k_i)
+    return rot, float(zoom)
 
 
 #: :func:`_movers_turn`: how far (degrees of rotation, absolute log zoom) a chained pair's fit to
@@ -1388,6 +1466,7 @@ class ColmapPredictor(GeometricPredictor):
                         "bridged_frames": traj.meta["bridged_frames"],
                         "still_pairs": traj.meta["still_pairs"],
                         "dense_flow_pairs": traj.meta["dense_flow_pairs"],
+                        "dense_flow_unmatched_pairs": traj.meta["dense_flow_unmatched_pairs"],
                         "movers_pairs": traj.meta["movers_pairs"],
                         "rotation_only_source": f"rotation+zoom fit to COLMAP's verified matches: {why}",
                     }
@@ -1442,7 +1521,7 @@ class ColmapPredictor(GeometricPredictor):
                         # measures a zoom, that chain is the estimate (fixed_focal_zoom's docstring).
                         try:
                             chain: Trajectory | None = rotation_only_trajectory(
-                                matched.pairs, timestamps, k0, grays, usable
+                                matched.pairs, timestamps, k0, grays, usable, dense_fallback=False
                             )
                         except PredictionError as exc:  # no chain to compare with: the model is used
                             chain = None
@@ -1471,6 +1550,7 @@ class ColmapPredictor(GeometricPredictor):
                                     "bridged_frames": chain.meta["bridged_frames"],
                                     "still_pairs": chain.meta["still_pairs"],
                                     "dense_flow_pairs": chain.meta["dense_flow_pairs"],
+                                    "dense_flow_unmatched_pairs": chain.meta["dense_flow_unmatched_pairs"],
                                     "movers_pairs": chain.meta["movers_pairs"],
                                     "rotation_only_source": "rotation+zoom fit to COLMAP's verified matches: "
                                     + "; ".join(problems),
@@ -1498,6 +1578,7 @@ class ColmapPredictor(GeometricPredictor):
                     "bridged_frames": traj.meta["bridged_frames"],
                     "still_pairs": traj.meta["still_pairs"],
                     "dense_flow_pairs": traj.meta["dense_flow_pairs"],
+                    "dense_flow_unmatched_pairs": traj.meta["dense_flow_unmatched_pairs"],
                     "movers_pairs": traj.meta["movers_pairs"],
                     "rotation_only_source": f"fallback: {refused}",
                 }
