@@ -38,6 +38,7 @@ __all__ = [
     "TrackingKind",
     "caption_macro",
     "primitives_named",
+    "scene_cut_phrase",
     "taxonomy_data",
 ]
 
@@ -378,13 +379,90 @@ class Steadiness(_DataEnum):
         return self in (Steadiness.UNSTEADY, Steadiness.VERY_UNSTEADY)
 
 
+def _caption_text(where: str, record: dict[str, Any], field: str, fields: frozenset[str] = frozenset()) -> str:
+    """``record[field]`` of ``primitives.yaml`` as a caption phrase: a non-empty string whose
+    ``{placeholders}`` are exactly ``fields``.
+
+    Raises:
+        ValueError: the field is missing, not a non-empty string, or names other placeholders
+            (the message names ``primitives.yaml``, the entry and the field).
+    """
+    text = record.get(field)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"primitives.yaml: {where}.{field} must be a non-empty string, got {text!r}")
+    named = frozenset(re.findall(r"\{(\w*)\}", text))
+    rest = re.sub(r"\{\w*\}", "", text)
+    if named != fields or "{" in rest or "}" in rest:
+        want = ", ".join(f"{{{f}}}" for f in sorted(fields)) or "no placeholder"
+        raise ValueError(f"primitives.yaml: {where}.{field} must name {want}, got {text!r}")
+    return text
+
+
 class Movement(_DataEnum):
-    """How much intentional movement a clip has."""
+    """How much intentional movement a clip has.
+
+    The classes a caption states without naming a motion carry caption phrases (verb phrases
+    after ``The camera``), shared by the geometric captioner and the synthetic references:
+
+    Example:
+        >>> Movement.MINOR.caption_phrase
+        'moves only very slightly'
+        >>> Movement.NO.caption_phrase_unsteady(Steadiness.UNSTEADY)
+        'makes no intentional movement but is slightly unsteady'
+    """
 
     NO = "no"
     MINOR = "minor"
     MAJOR_SIMPLE = "major_simple"
     MAJOR_COMPLEX = "major_complex"
+
+    @property
+    def caption_phrase(self) -> str:
+        """``moves only very slightly`` (minor), ``makes no intentional movement`` (no).
+
+        Raises:
+            ValueError: ``primitives.yaml`` gives this class no ``caption_phrase`` (major
+                movement is captioned by its primitives).
+        """
+        return _caption_text(f"movement.{self.value}", self.info, "caption_phrase")
+
+    def caption_phrase_unsteady(self, shake: Steadiness) -> str:
+        """No intentional movement, but shaking: ``makes no intentional movement but is <shake>``.
+
+        Raises:
+            ValueError: not :attr:`NO`, or ``primitives.yaml`` gives it no such phrase.
+        """
+        if self is not Movement.NO:
+            raise ValueError(f"only Movement.NO has an unsteady caption phrase, not {self}")
+        text = _caption_text(f"movement.{self.value}", self.info, "caption_phrase_unsteady", frozenset({"steadiness"}))
+        return text.replace("{steadiness}", shake.caption_phrase)
+
+    @property
+    def caption_phrase_unmeasured(self) -> str:
+        """No pan, tilt, roll or translation measured with the zoom unknown (never "still").
+
+        Raises:
+            ValueError: not :attr:`NO`, or ``primitives.yaml`` gives it no such phrase.
+        """
+        if self is not Movement.NO:
+            raise ValueError(f"only Movement.NO has an unmeasured caption phrase, not {self}")
+        return _caption_text(f"movement.{self.value}", self.info, "caption_phrase_unmeasured")
+
+
+def scene_cut_phrase(several: bool = False) -> str:
+    """The verb phrase after ``the video`` for a scene cut: ``cuts to another scene``, or for
+    several cuts ``cuts to other scenes`` (``scene_cut`` of ``primitives.yaml``).
+
+    Raises:
+        ValueError: ``primitives.yaml`` has no ``scene_cut`` mapping, or lacks the phrase.
+    """
+    record = taxonomy_data().get("scene_cut")
+    if not isinstance(record, dict):
+        raise ValueError(f"primitives.yaml: scene_cut must be a mapping of caption phrases, got {record!r}")
+    unknown = set(record) - {"caption_phrase", "caption_phrase_several"}
+    if unknown:
+        raise ValueError(f"primitives.yaml: scene_cut has unknown keys {sorted(unknown)}")
+    return _caption_text("scene_cut", record, "caption_phrase_several" if several else "caption_phrase")
 
 
 class Speed(_DataEnum):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from camerabench.labelfiles import CaptionItem, VQAPair
 from camerabench.synth.specs import ClipSpec, raw_annotation
 from camerabench.taxonomy import CompoundMotion, Movement, Primitive, Speed, TrackingKind, TriState
+from camerabench.taxonomy.primitives import scene_cut_phrase
 from camerabench.taxonomy.rules import DIRECTION_PRIMITIVES
 from camerabench.taxonomy.vqa_tasks import VQA_TASKS_FILE, VQATask, vqa_tasks
 
@@ -342,11 +343,11 @@ def caption(spec: ClipSpec) -> str:
     if spec.is_static:
         if spec.shake_deg > 0:
             # not "stays in place": that reads as Static, which a shaking camera is not (rule 5)
-            sentences.append(f"The camera makes no intentional movement, but it is {steadiness(spec).caption_phrase}.")
+            sentences.append(f"The camera {Movement.NO.caption_phrase_unsteady(steadiness(spec))}.")
         else:
             sentences.append(f"The camera {Primitive.STATIC.caption_phrase}.")
     elif spec.minor:
-        sentences.append("The camera moves only very slightly.")
+        sentences.append(f"The camera {Movement.MINOR.caption_phrase}.")
     else:
         phrases = [p.caption_phrase for p, _ in spec.moves]
         if spec.compound is not None:
@@ -369,7 +370,7 @@ def caption(spec: ClipSpec) -> str:
         after = [p.caption_phrase for p, _ in spec.cut_moves]
         speed = spec.speed.caption_phrase if after else ""
         what = _join(after) + (f" {speed}" if speed else "") if after else Primitive.STATIC.caption_phrase
-        sentences.append(f"Then the video cuts to another scene, where the camera {what}.")
+        sentences.append(f"Then the video {scene_cut_phrase()}, where the camera {what}.")
     return " ".join(sentences)
 
 
