@@ -54,6 +54,7 @@ import logging
 import numbers
 import os
 import re
+import stat
 import struct
 import tempfile
 import zipfile
@@ -67,7 +68,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import atomic_open, read_text
+from camerabench.fileio import _check_readable, _link_problem, atomic_open, read_error, read_text
 from camerabench.trajectory import (
     INTRINSIC_TOLERANCE,
     MAX_COORDINATE,
@@ -128,10 +129,37 @@ META_FRAME_NUMBERS = "frame_numbers_from"
 
 # --------------------------------------------------------------------------- helpers
 def _require_file(path: Path) -> None:
-    if path.is_dir():  # "file not found" sent users looking for a file that is there, as a folder
-        raise FileFormatError(path, "is a folder, not a file")
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
+    """Refuse ``path`` unless it is a regular file, saying what it is: a folder, a broken symbolic
+    link or a link loop (both were "file not found", red team R90), not there at all."""
+    _check_readable(path)
+
+
+def _require_folder(folder: Path) -> None:
+    """Refuse ``folder`` unless it is a folder, saying what it is: a file, a broken symbolic link or
+    a link loop (both were "folder not found", red team R90), not there at all."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            raise FileFormatError(folder, _link_problem(folder, exc) or "folder not found") from None
+        raise read_error(folder, exc) from exc
+    if not stat.S_ISDIR(mode):
+        raise FileFormatError(folder, "is a file, not a folder")
+
+
+def _check_to_write(path: PathLike, traj: Trajectory) -> None:
+    """Refuse, before anything is written, a trajectory its format's reader would refuse or read
+    back as another one (:func:`~camerabench.trajectory.pose_problem`, the check every reader makes):
+    a rotation block scaled by 2 was written as the identity, a reflection as a file the reader
+    refuses, NaN poses and timestamps out of order as they came (red team R90).
+
+    Raises:
+        FileFormatError: naming ``path`` and the first bad frame (a ``ValueError`` too, as the
+            writers' other refusals).
+    """
+    problem = pose_problem(traj)
+    if problem is not None:
+        raise FileFormatError(path, f"not written: not a usable camera trajectory: {problem}")
 
 
 #: First bytes of an .npy array and of an npz archive (a zip file; ``PK\x05\x06`` when empty).
@@ -384,8 +412,10 @@ def save_npz(path: PathLike, traj: Trajectory) -> None:
             same depth: a positive finite real number held exactly in float64 (``True`` and
             ``"2"`` were written as 1.0 and 2.0; a NaN, 0 or (1,) array made a file its reader
             refuses). Nothing is written then. Or the trajectory is flagged
-            ``meta[META_FOCAL_FIXED]`` but its frames' intrinsics differ.
+            ``meta[META_FOCAL_FIXED]`` but its frames' intrinsics differ. Or its poses are no rigid
+            camera path in time order (:func:`_check_to_write`: a :class:`FileFormatError`).
     """
+    _check_to_write(path, traj)
     arrays: dict[str, Any] = {"cam_c2w": traj.cam_c2w, "timestamps": traj.timestamps}
     if traj.intrinsic is not None:
         arrays["intrinsic"] = _intrinsic_to_save(traj)
@@ -536,7 +566,9 @@ def read_megasam(path: PathLike) -> Trajectory:
 
 
 def write_megasam(path: PathLike, traj: Trajectory, depths: NDArray[np.float64] | None = None) -> None:
-    """Write the MegaSaM layout (``cam_c2w``, ``intrinsic``, ``timestamps``, optional ``depths``)."""
+    """Write the MegaSaM layout (``cam_c2w``, ``intrinsic``, ``timestamps``, optional ``depths``);
+    poses its reader would refuse are refused first (:func:`_check_to_write`)."""
+    _check_to_write(path, traj)
     if depths is None:
         save_npz(path, traj)
         return
@@ -562,9 +594,12 @@ def from_evo(evo_traj: Any, intrinsic: NDArray[np.float64] | None = None) -> Tra
 
 
 def write_tum(path: PathLike, traj: Trajectory) -> None:
-    """TUM file (``t x y z qx qy qz qw``, camera-to-world) through evo."""
+    """TUM file (``t x y z qx qy qz qw``, camera-to-world) through evo; poses its reader would
+    refuse are refused first (:func:`_check_to_write`: evo wrote a scaled rotation as a quaternion
+    of a rotation, and failed on NaN with a LinAlgError)."""
     from evo.tools import file_interface
 
+    _check_to_write(path, traj)
     with atomic_open(path, "w") as fh:
         file_interface.write_tum_trajectory_file(fh, to_evo(traj))
 
@@ -663,10 +698,12 @@ def read_kitti(path: PathLike) -> Trajectory:
 
 
 def write_kitti(path: PathLike, traj: Trajectory) -> None:
-    """KITTI pose file through evo."""
+    """KITTI pose file through evo; poses its reader would refuse are refused first
+    (:func:`_check_to_write`)."""
     from evo.core.trajectory import PosePath3D
     from evo.tools import file_interface
 
+    _check_to_write(path, traj)
     with atomic_open(path, "w") as fh:
         file_interface.write_kitti_poses_file(fh, PosePath3D(poses_se3=list(traj.cam_c2w)))
 
@@ -689,6 +726,10 @@ def pose_array_to_c2w(poses: NDArray[np.float64], world_to_camera: bool) -> NDAr
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 2 or poses.shape[1] != 7:  # a single (7,) row gave a bare IndexError
         raise ValueError(f"pose rows must be an (N, 7) array of [tx ty tz qx qy qz qw], got shape {poses.shape}")
+    finite = np.isfinite(poses).all(axis=1)
+    if not finite.all():  # scipy said "Found zero norm quaternions" of a NaN quaternion
+        i = int(np.argmax(~finite))
+        raise ValueError(f"pose row {i} holds NaN or infinite values: {poses[i].tolist()}")
     # scipy silently normalised a quaternion of norm 2 (read_pose_array refuses it: the same rule)
     off = np.abs(np.linalg.norm(poses[:, 3:7], axis=1) - 1.0) > QUATERNION_NORM_TOLERANCE
     if off.any():
@@ -703,10 +744,17 @@ def pose_array_to_c2w(poses: NDArray[np.float64], world_to_camera: bool) -> NDAr
 
 
 def c2w_to_pose_array(cam_c2w: NDArray[np.float64], world_to_camera: bool) -> NDArray[np.float64]:
-    """Inverse of :func:`pose_array_to_c2w`."""
+    """Inverse of :func:`pose_array_to_c2w`.
+
+    Raises:
+        ValueError: ``cam_c2w`` is not an (N, 4, 4) array (a single (4, 4) pose gave a bare IndexError).
+    """
     from scipy.spatial.transform import Rotation
 
-    mats = np.linalg.inv(cam_c2w) if world_to_camera else np.asarray(cam_c2w)
+    cam_c2w = np.asarray(cam_c2w)
+    if cam_c2w.ndim != 3 or cam_c2w.shape[1:] != (4, 4):
+        raise ValueError(f"camera-to-world poses must be an (N, 4, 4) array, got shape {cam_c2w.shape}")
+    mats = np.linalg.inv(cam_c2w) if world_to_camera else cam_c2w
     quat_xyzw = Rotation.from_matrix(mats[:, :3, :3]).as_quat()
     return np.concatenate([mats[:, :3, 3], quat_xyzw], axis=1)
 
@@ -937,6 +985,7 @@ def write_pose_array(path: PathLike, traj: Trajectory, world_to_camera: bool) ->
     with its zoom unknown, with a warning here).
     """
     path = Path(path)
+    _check_to_write(path, traj)
     k_path = _intrinsics_path(path)
     t_path = _tstamps_path(path)
     fxfycxcy = _pinhole_params(traj, "intrinsics rows") if k_path is not None and traj.intrinsic is not None else None
@@ -1369,8 +1418,7 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
     import pycolmap
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise FileFormatError(folder, "folder not found")
+    _require_folder(folder)
     if not _is_colmap_model(folder):
         raise FileFormatError(folder, "no cameras.bin or cameras.txt: not a COLMAP sparse model folder")
     binary = all((folder / f"{name}.bin").is_file() for name in ("cameras", "images", "points3D"))
@@ -1446,6 +1494,7 @@ def write_colmap_model(folder: PathLike, traj: Trajectory, size: tuple[int, int]
     """
     import pycolmap
 
+    _check_to_write(folder, traj)
     if traj.intrinsic is None:
         raise CameraBenchError("a COLMAP model needs intrinsics")
     params = _pinhole_params(traj, "a COLMAP model's PINHOLE cameras")
@@ -1500,8 +1549,7 @@ def read_cut3r(folder: PathLike) -> Trajectory:
     when there, gives the median scene depth (``meta[META_SCENE_DEPTH]``).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise FileFormatError(folder, "folder not found")
+    _require_folder(folder)
     camera = folder / "camera"
     if not camera.is_dir():
         raise FileFormatError(folder, "no camera/ folder: not a CUT3R output folder (demo.py --output_dir)")
@@ -1568,6 +1616,7 @@ def write_cut3r(folder: PathLike, traj: Trajectory) -> None:
     Raises:
         CameraBenchError: no intrinsics (CUT3R writes them for every frame).
     """
+    _check_to_write(folder, traj)
     if traj.intrinsic is None:
         raise CameraBenchError("a CUT3R output folder holds intrinsics for every frame; the trajectory has none")
     frames = traj.timestamps
@@ -1782,5 +1831,11 @@ def read_trajectory(path: PathLike, fmt: str) -> Trajectory:
 
 
 def write_trajectory(path: PathLike, traj: Trajectory, fmt: str) -> None:
-    """Write ``traj`` in format ``fmt`` (a :data:`FORMATS` key)."""
+    """Write ``traj`` in format ``fmt`` (a :data:`FORMATS` key).
+
+    Raises:
+        FileFormatError: the poses are no rigid camera path in time order, with finite poses and
+            intrinsics (:func:`~camerabench.trajectory.pose_problem`, what every reader refuses):
+            nothing is written.
+    """
     _format(fmt).write(Path(path), traj)

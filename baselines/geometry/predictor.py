@@ -28,7 +28,7 @@ from camerabench.baselines.geometry.scoring import (
     ZOOM_NO_INTRINSICS,
     MotionSeries,
     decompose,
-    trajectory_scores,
+    motion_scores,
 )
 from camerabench.baselines.options import MethodOptions, _shown, option
 from camerabench.dataset import Question
@@ -284,8 +284,8 @@ class GeometricPredictor(Predictor):
     def predict(self, video_path: Path, questions: list[Question]) -> VideoResult:
         traj, info = self.trajectory(video_path)
         scorer = self.opt("scorer")
-        by_primitive = trajectory_scores(traj, scorer)
-        motion = decompose(traj)
+        motion = decompose(traj)  # once: a million poses take seconds
+        by_primitive = motion_scores(motion, scorer)
         # Without measured intrinsics every video's zoom score would be the same made-up 0, and
         # Static would call a zoom-only camera still: no answer.
         unknown = unknown_primitives(motion)
@@ -298,6 +298,8 @@ class GeometricPredictor(Predictor):
             "translation_unit": motion.translation_unit,
             "zoom_known": motion.zoom_known,
         }
+        if motion.notes:  # translation read as none though the centre moved (float32 rounding, jitter)
+            details["scoring_warnings"] = list(motion.notes)
         return VideoResult(scores=scores, unanswerable=unanswerable, trajectory=traj, info=details)
 
     def answer(self, row: MCQRow, media: list[Path]) -> str | None:

@@ -19,10 +19,17 @@ trajectory's units) when the method knows it — then a translation of 0.1 means
 way to the scene", which is comparable across videos and with rotation in radians (both move
 the image by about that fraction of the focal length). Without it the total camera path length
 is used and :attr:`MotionSeries.translation_unit` says so. A camera centre that moves by no more
-than noise (:func:`translation_noise_floor`: rounding, measured for float32 and float64 poses) does
-not move: its translation is zero, not float32 rounding blown up to a unit path. Positions far from
-the world origin (UTM, ECEF) are fine in float64: translation is taken relative to the first camera
-centre before any other arithmetic, and float64 poses 6e6 from the origin wander by nanometres.
+than noise does not move: its translation is zero, not float32 rounding blown up to a unit path.
+Noise is the rounding of the positions (:func:`translation_noise_floor`, measured for float32 and
+float64 poses, relative to the coordinates' magnitude) and, without a scene depth, the poses' own
+jitter (:func:`translation_jitter`: a still camera's centre jitter divided by its own path length
+read as a full-size move). Both are relative to the trajectory's own numbers: its units are
+arbitrary (MegaSaM, CUT3R and DROID-SLAM are scale-free), so a dolly of 1e-9 units is a move.
+Translation zeroed while the centre did move comes with a warning (:attr:`MotionSeries.notes`).
+Positions far from the world origin (UTM, ECEF) are fine in float64: translation is taken relative
+to the first camera centre before any other arithmetic, and float64 poses 6e6 from the origin
+wander by nanometres. In float32 they are rounded to 0.25-0.5 m there, and moves under the float32
+floor (metres) cannot be measured: a warning says so.
 
 :func:`decompose` refuses (``PredictionError``) what is no rigid camera path
 (:func:`camerabench.trajectory.pose_problem`): a reflection or a scaled rotation, timestamps out
@@ -82,8 +89,10 @@ __all__ = [
     "default_scores",
     "get_scorer",
     "max_drawup",
+    "motion_scores",
     "stored_as_float32",
     "trajectory_scores",
+    "translation_jitter",
     "translation_noise_floor",
     "zoom_unknown_reason",
 ]
@@ -135,6 +144,8 @@ class MotionSeries:
         zoom_known: False when the trajectory has no intrinsics, or one K for the whole video
             (``meta[META_FOCAL_FIXED]``): its focal length was not measured per frame.
         zoom_unknown: why the zoom is unknown (:func:`zoom_unknown_reason`), None when known.
+        notes: warnings about the scores (each also logged): translation of a centre that moved
+            but was read as not moving (float32 rounding far from the origin, jitter).
     """
 
     timestamps: NDArray[np.float64]
@@ -146,6 +157,7 @@ class MotionSeries:
     translation_unit: str
     zoom_known: bool
     zoom_unknown: str | None = None
+    notes: tuple[str, ...] = ()
 
     def component(self, name: str) -> NDArray[np.float64]:
         """(N,) integrated path of one component (a :data:`COMPONENTS` name)."""
@@ -169,66 +181,123 @@ TRANSLATION_NOISE_RELATIVE = 1e-5
 #: be 54 to 64 m and hide any camera move.
 TRANSLATION_NOISE_RELATIVE_FLOAT64 = 256 * float(np.finfo(np.float64).eps)
 
-#: Camera-centre displacement (trajectory units) that is no motion when the trajectory has no
-#: scene depth. The scale-free formats read here are metric (TUM, KITTI, CUT3R) or normalised to
-#: a scene depth of about 1 (DROID-SLAM), where 1e-6 is a micrometre or a millionth of the way to
-#: the scene: never a camera movement, but without this floor any such jitter on a pure pan is
-#: divided by its own path length and reads as a full-size move.
-TRANSLATION_NOISE_ABSOLUTE = 1e-6
+#: Largest camera-centre wander measured from float32 rounding alone, relative to the largest
+#: centre coordinate (the measurement of :data:`TRANSLATION_NOISE_RELATIVE`): a centre zeroed by the
+#: float32 floor that moved more than this moved by more than rounding, and a warning says so.
+TRANSLATION_ROUNDING_FLOAT32 = 2.7e-7
 
-#: How far (in float64 epsilons of each pose's largest coordinate) a number may be from a float32
-#: for :func:`stored_as_float32` to count it as one: inverting a camera-to-world pose in float64
-#: moves its entries by a few epsilons; a float64 number that is not a float32 is typically
-#: 1e7 epsilons (a quarter of a float32 step) from the nearest one.
+#: Translation floor, in scene depths, above which the float32 floor (:func:`translation_noise_floor`)
+#: hides moves worth a warning even when the centre moved by rounding only: 1/30 of the smallest
+#: translation a caption names (``describe.MIN_AMOUNT``, 0.03 scene depths). A MegaSaM trajectory at
+#: its usual scale (coordinates of about 1, scene depth about 1) has a floor of 1e-5 scene depths and
+#: stays silent; float32 UTM coordinates (5e6 m, floor 50 m) over a 10 m scene warn.
+FLOAT32_HIDDEN_MOVE = 1e-3
+
+#: Poses from which, without a scene depth, centre jitter is told from movement
+#: (:func:`translation_jitter`): the fewest for which ``describe.NOISE_MIN_FRAMES`` tells them apart.
+JITTER_MIN_POSES = 10
+
+#: Without a scene depth, a centre whose largest displacement from the first is at most this many
+#: times its jitter (:func:`translation_jitter`) is a still camera that jitters, not a move (its
+#: jitter divided by its own path length read as a full-size move). Measured: white Gaussian centre
+#: noise, 10 to 3,000 poses (20,000 draws each up to 100 poses, 2,000 above): the largest
+#: displacement reached 6.2-7.3 times the jitter at the 99th percentile, 7.3-8.2 at the 99.9th, 11.0
+#: at most (10 poses); a smoothstep-eased move over the whole path measures 112 times at 10 poses
+#: (467 at 20), one eased over half the path and then held 44 (172 at 20). It is
+#: ``describe.NOISE_MARGIN``, the margin the captions name a direction with. Relative to the
+#: trajectory's own jitter, so it holds in any unit: it replaced an absolute floor of 1e-6 units that
+#: read a dolly of 1e-7 units (MegaSaM, CUT3R and DROID-SLAM are scale-free) as a still camera.
+JITTER_MARGIN = 12.0
+
+#: How far (in float64 epsilons of its own magnitude) a camera-centre coordinate may be from a
+#: float32 for :func:`stored_as_float32` to count it as one: a centre stored as float32 (MegaSaM,
+#: CUT3R ``.npz``) is one exactly; a float64 number that is not a float32 is typically 1e7
+#: epsilons of its own magnitude (a quarter of a float32 step) from the nearest one. Relative to
+#: each pose's LARGEST coordinate (as it was), a float64 dolly from 0 to 1 m at (5e5, 4e6) read as
+#: float32, and the 40 m float32 floor zeroed it.
 _FLOAT32_MATCH_EPS = 64
 
+#: The same for a world-to-camera translation recomputed in float64 from the camera-to-world pose
+#: (``inv(c2w)``), relative to the magnitudes the inversion mixes into each coordinate
+#: (``sum_i |R_ij| |C_i|``, :func:`stored_as_float32`). Measured on float32 world-to-camera poses
+#: turned into camera-to-world ones in float64 and back (2-50 poses, centres 1e-3 to 1e7 from the
+#: origin, random and near-identity rotations): ``[t, q]`` rows (``poses.npy``, 3,000 trajectories)
+#: at most 10.5 epsilons of that bound; whole float32 4x4 matrices (rotation blocks not quite
+#: orthonormal, 10,000 trajectories) at most 543. A rotation that mixes little leaves a small
+#: coordinate its own small bound: the (5e5, 4e6) dolly is float64 by this test too.
+_FLOAT32_W2C_MATCH_EPS = 2048
 
-def _all_float32(values: NDArray[np.float64]) -> bool:
-    """Whether every (N, 3) row of ``values`` is float32 numbers, up to float64 arithmetic on them."""
+
+def _all_float32(values: NDArray[np.float64], magnitude: NDArray[np.float64], eps: int) -> bool:
+    """Whether every entry of ``values`` is a float32 number, up to ``eps`` float64 epsilons of
+    ``magnitude`` (same shape: an entry's own magnitude, or what arithmetic mixed into it)."""
     if not np.abs(values).max() <= np.finfo(np.float32).max:  # beyond float32's range
         return False
     rounded = values.astype(np.float32).astype(np.float64)
-    scale = np.abs(values).max(axis=1, keepdims=True)
-    tolerance = _FLOAT32_MATCH_EPS * float(np.finfo(np.float64).eps) * scale
+    tolerance = eps * float(np.finfo(np.float64).eps) * magnitude
     return bool((np.abs(values - rounded) <= tolerance).all())
 
 
 def stored_as_float32(traj: Trajectory) -> bool:
-    """Whether ``traj``'s camera positions went through float32: its camera centres, or the
-    translations of its world-to-camera poses, are float32 numbers (to a few float64 roundings).
+    """Whether ``traj``'s camera positions went through float32: each coordinate of its camera
+    centres, or of the translations of its world-to-camera poses, is a float32 number (to a few
+    float64 roundings of its own magnitude, :data:`_FLOAT32_MATCH_EPS`, or of what the inversion
+    of the pose mixed into it, :data:`_FLOAT32_W2C_MATCH_EPS`).
 
     MegaSaM and CUT3R ``.npz`` files and float32 ``poses.npy`` rows give such trajectories. A
     float64 trajectory whose coordinates all happen to be float32 numbers (whole metres, or
     multiples of 1/32 m around 5e5) cannot be told from one and is counted as float32.
     """
     c2w = traj.cam_c2w
-    if _all_float32(c2w[:, :3, 3]):
+    centres = c2w[:, :3, 3]
+    if _all_float32(centres, np.abs(centres), _FLOAT32_MATCH_EPS):
         return True
-    return _all_float32(np.asarray(np.linalg.inv(c2w)[:, :3, 3], dtype=np.float64))
+    w2c_t = np.asarray(np.linalg.inv(c2w)[:, :3, 3], dtype=np.float64)
+    mixed = np.einsum("nji,nj->ni", np.abs(c2w[:, :3, :3]), np.abs(centres))  # sum_i |R_ij| |C_i|
+    return _all_float32(w2c_t, mixed, _FLOAT32_W2C_MATCH_EPS)
 
 
 def translation_noise_floor(traj: Trajectory) -> float:
-    """Largest camera-centre displacement (trajectory units) of ``traj`` that is noise, not motion.
+    """Largest camera-centre displacement (trajectory units) of ``traj`` that is rounding, not motion.
 
     A fraction of the largest centre coordinate: :data:`TRANSLATION_NOISE_RELATIVE` when the
     positions went through float32 (:func:`stored_as_float32`: rounding of poses far from the
-    world origin), :data:`TRANSLATION_NOISE_RELATIVE_FLOAT64` otherwise; without a scene depth at
-    least :data:`TRANSLATION_NOISE_ABSOLUTE`. Expects finite poses with rotation blocks
-    (:func:`camerabench.trajectory.pose_problem` None), as :func:`decompose` checks first.
+    world origin), :data:`TRANSLATION_NOISE_RELATIVE_FLOAT64` otherwise. Relative to the
+    trajectory's own coordinates, in whatever unit they are. Expects finite poses with rotation
+    blocks (:func:`camerabench.trajectory.pose_problem` None), as :func:`decompose` checks first.
     """
     relative = TRANSLATION_NOISE_RELATIVE if stored_as_float32(traj) else TRANSLATION_NOISE_RELATIVE_FLOAT64
-    floor = relative * float(np.abs(traj.positions).max())
-    if traj.meta.get(META_SCENE_DEPTH) is None:
-        floor = max(floor, TRANSLATION_NOISE_ABSOLUTE)
-    return floor
+    return relative * float(np.abs(traj.positions).max())
 
 
-def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
+def translation_jitter(positions: NDArray[np.float64]) -> float | None:
+    """RMS jitter of camera centres (trajectory units, per axis) from their second differences
+    (white noise of RMS s per axis gives second differences of RMS ``sqrt(6) s``; a smooth move
+    almost none), or None for fewer than :data:`JITTER_MIN_POSES` poses, too few to tell jitter
+    from movement.
+
+    Example:
+        >>> line = np.zeros((12, 3))
+        >>> line[:, 2] = np.linspace(0.0, 1e-9, 12)  # a straight dolly: no jitter
+        >>> float(translation_jitter(line)) < 1e-20
+        True
+    """
+    if len(positions) < JITTER_MIN_POSES:
+        return None
+    rel = positions - positions[0]
+    second = rel[2:] - 2.0 * rel[1:-1] + rel[:-2]
+    return float(np.sqrt(np.mean(second**2) / 6.0))
+
+
+def _scene_scale(traj: Trajectory) -> tuple[float, str, bool, tuple[str, ...]]:
     """(what translation is divided by, its :attr:`MotionSeries.translation_unit`, whether the
-    camera centre moves more than :func:`translation_noise_floor`)."""
+    camera centre moves more than noise, warnings about a centre that moved but is held still)."""
     depth = traj.meta.get(META_SCENE_DEPTH)
-    displacement = float(np.linalg.norm(traj.positions - traj.positions[0], axis=1).max())
-    moves = displacement > translation_noise_floor(traj)
+    positions = traj.positions
+    displacement = float(np.linalg.norm(positions - positions[0], axis=1).max())
+    floor = translation_noise_floor(traj)
+    moves = displacement > floor
+    notes: list[str] = []
     if depth is not None:
         # float() reads True and "1" as 1.0: a flag or a text is no depth, however it converts
         if isinstance(depth, (str, bytes)) or np.asarray(depth).dtype.kind in "bUS" or np.ndim(depth) != 0:
@@ -241,9 +310,24 @@ def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
             raise CameraBenchError(f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number") from None
         if not np.isfinite(depth) or depth <= 0:
             raise CameraBenchError(f"trajectory meta {META_SCENE_DEPTH}={depth!r} must be a positive number")
-        return depth, "scene_depth", moves
+    if not moves and displacement > 0 and floor > TRANSLATION_NOISE_RELATIVE_FLOAT64 * float(np.abs(positions).max()):
+        notes.extend(_float32_hidden(positions, displacement, floor, depth))
+        for note in notes:
+            log.warning("%s", note)
+    if depth is not None:
+        return depth, "scene_depth", moves, tuple(notes)
+    jitter = translation_jitter(positions) if moves else None
+    if jitter is not None and displacement <= JITTER_MARGIN * jitter:
+        notes.append(
+            f"the camera centre moves by up to {displacement:.3g} (trajectory units, no scene depth), only "
+            f"{displacement / jitter:.3g} times its jitter ({jitter:.3g} RMS, from its second differences; "
+            f"a move needs more than {JITTER_MARGIN:g} times): read as a still camera that jitters, translation "
+            "scores 0"
+        )
+        moves = False
+        log.warning("%s", notes[-1])
     if not moves:
-        return 1.0, "none", False
+        return 1.0, "none", False, tuple(notes)
     steps = np.linalg.norm(np.diff(traj.positions, axis=0), axis=1)
     length = float(steps.sum())
     log.warning(
@@ -252,7 +336,30 @@ def _scene_scale(traj: Trajectory) -> tuple[float, str, bool]:
         META_SCENE_DEPTH,
         length,
     )
-    return length, "path_length", True
+    return length, "path_length", True, tuple(notes)
+
+
+def _float32_hidden(
+    positions: NDArray[np.float64], displacement: float, floor: float, depth: float | None
+) -> list[str]:
+    """The warning for float32 positions whose displacement the float32 floor zeroed, when it may
+    hide a move: the centre moved more than float32 rounding alone does
+    (:data:`TRANSLATION_ROUNDING_FLOAT32`), or the floor is at least :data:`FLOAT32_HIDDEN_MOVE`
+    scene depths. [] otherwise (rounding of a camera that only turns, a floor too small to matter)."""
+    far = np.abs(positions)
+    coordinate = float(far.max())
+    beyond_rounding = displacement > TRANSLATION_ROUNDING_FLOAT32 * coordinate
+    visible = depth is not None and floor / float(depth) >= FLOAT32_HIDDEN_MOVE
+    if not (beyond_rounding or visible):
+        return []
+    step = float(np.spacing(np.float32(coordinate)))
+    in_depths = f" ({floor / float(depth):.3g} scene depths)" if depth is not None else ""
+    return [
+        f"the camera positions' float32 rounding ({step:.3g} at coordinate {coordinate:.4g}) hides motion "
+        f"under it: a camera-centre displacement of up to {floor:.3g}{in_depths} cannot be told from rounding, "
+        f"so the measured {displacement:.3g} is read as none and every translation score is 0 (store the "
+        "poses in float64, or relative to a nearby origin)"
+    ]
 
 
 def continuous_euler_deg(rel_rot: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -275,17 +382,32 @@ def continuous_euler_deg(rel_rot: NDArray[np.float64]) -> NDArray[np.float64]:
     """
     raw = Rotation.from_matrix(rel_rot).as_euler("YXZ", degrees=True)
     alt = np.stack([raw[:, 0] + 180.0, 180.0 - raw[:, 1], raw[:, 2] + 180.0], axis=1)
-    out = raw.copy()
-    for i in range(1, len(raw)):
-        prev = out[i - 1]
-        best: NDArray[np.float64] | None = None
-        for cand in (raw[i], alt[i]):
-            near = prev + (cand - prev + 180.0) % 360.0 - 180.0  # each angle within 180 of prev
-            if best is None or np.abs(near - prev).sum() < np.abs(best - prev).sum():
-                best = near
-        assert best is not None
-        out[i] = best
-    return out
+    n = len(raw)
+    if n < 2:
+        return raw
+    cands = np.stack([raw, alt])  # (2, N, 3): branch 0 is scipy's triple, 1 the other
+
+    def wrap(d: NDArray[np.float64]) -> NDArray[np.float64]:
+        return (d + 180.0) % 360.0 - 180.0  # each angle within 180 of 0
+
+    # cost[a, b, i-1]: how far branch b of frame i is from branch a of frame i-1 (each angle taken
+    # within 180 of it): only the branch chosen for frame i-1 matters, not its multiple of 360
+    cost = np.abs(wrap(cands[None, :, 1:] - cands[:, None, :-1])).sum(axis=-1)
+    # the branch frame i takes after branch a (ties to scipy's, as the nearest-first rule did)
+    after = (cost[:, 1] < cost[:, 0]).astype(np.int8)  # (2, N-1)
+    const = after[0] == after[1]  # the same branch after either: the choice does not depend on a
+    swap = (after[0] == 1) & (after[1] == 0)  # the other branch after each
+    # branch of frame i: the last frame j <= i with a constant choice fixes it, every swap since
+    # flips it (frame 0 is scipy's: branch 0)
+    idx = np.arange(1, n)
+    last = np.maximum.accumulate(np.where(const, idx, 0))
+    fixed = np.where(last > 0, after[0][np.maximum(last - 1, 0)], 0)
+    swaps = np.concatenate([[0], np.cumsum(swap)])
+    branch = np.concatenate([[0], (fixed + swaps[idx] - swaps[last]) % 2])
+    chosen = cands[branch, np.arange(n)]
+    # each frame within 180 of the previous, per angle: the previous plus the wrapped step
+    steps = wrap(np.diff(chosen, axis=0))
+    return np.concatenate([chosen[:1], chosen[:1] + np.cumsum(steps, axis=0)])
 
 
 def decompose(traj: Trajectory) -> MotionSeries:
@@ -318,7 +440,7 @@ def decompose(traj: Trajectory) -> MotionSeries:
     if problem is not None:
         raise PredictionError(f"not a usable camera trajectory: {problem}")
     rot_c2w = c2w[:, :3, :3]
-    scale, unit, moves = _scene_scale(traj)
+    scale, unit, moves, notes = _scene_scale(traj)
     # A centre that moves by rounding noise only is held still (see translation_noise_floor).
     centres = c2w[:, :3, 3] if moves else np.broadcast_to(c2w[0, :3, 3], (len(traj), 3))
     r0 = rot_c2w[0]
@@ -361,6 +483,7 @@ def decompose(traj: Trajectory) -> MotionSeries:
         translation_unit=unit,
         zoom_known=unknown is None,
         zoom_unknown=unknown,
+        notes=notes,
     )
 
 
@@ -439,7 +562,17 @@ def trajectory_scores(traj: Trajectory, scorer: str = "default") -> dict[Primiti
         traj: the camera trajectory.
         scorer: a :data:`SCORERS` name.
     """
-    scores = get_scorer(scorer)(decompose(traj))
+    return motion_scores(decompose(traj), scorer)
+
+
+def motion_scores(motion: MotionSeries, scorer: str = "default") -> dict[Primitive, float]:
+    """:func:`trajectory_scores` of a trajectory already decomposed (:func:`decompose`), so that a
+    caller who needs the motion too decomposes it once (a million poses take seconds).
+
+    Raises:
+        PredictionError: a score is not finite.
+    """
+    scores = get_scorer(scorer)(motion)
     bad = [p.value for p, v in scores.items() if not np.isfinite(v)]
     if bad:
         raise PredictionError(f"non-finite motion scores for {bad}")

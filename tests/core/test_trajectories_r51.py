@@ -105,7 +105,10 @@ def test_float32_rounding_far_from_the_origin_still_reads_still() -> None:
     scores = trajectory_scores(traj)
     assert all(scores[p] == 0.0 for p in MOVES), {p.value: scores[p] for p in MOVES}
     assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.deg2rad(25.0), rel=1e-4)
-    # the same jitter in float64 (a measurement, not rounding) is motion
+    # in float64 the same jitter is a measurement, not rounding: white noise about one point is
+    # still (within 12 times its own jitter), a 40 m truck through it is a move
+    assert decompose(Trajectory(c2w, None, np.arange(30) / 10)).translation_unit == "none"
+    c2w[:, 0, 3] += np.linspace(0.0, 40.0, 30)
     assert decompose(Trajectory(c2w, None, np.arange(30) / 10)).translation_unit == "path_length"
 
 

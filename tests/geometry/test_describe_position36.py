@@ -49,7 +49,7 @@ def test_without_scene_depth_position_jitter_is_not_sized() -> None:
     """Without a scene depth the jitter's size in the image is unknown: no move, no shake claim
     from it (rotation alone is judged)."""
     traj = _still(60, 0.01, depth=None)
-    assert decompose(traj).translation_unit == "path_length"
+    assert decompose(traj).translation_unit == "none"  # white noise about a point: within its own jitter
     assert shake_level(decompose(traj)) is None
     assert caption_facts(describe_trajectory(traj)) == {"Static"}
 
