@@ -1425,6 +1425,11 @@ _SAFETENSORS_BYTES = {
     "U64": 8, "I64": 8, "F64": 8,
 }  # fmt: skip
 _MAX_SAFETENSORS_HEADER = 100_000_000  # the safetensors format's own limit
+#: The weight dtypes an unquantized checkpoint may hold (safetensors' names -> torch's): transformers casts
+#: them to the dtype the model is loaded in. These were verified to score within 7e-5 of each other (the
+#: tiny checkpoint saved in each). An integer, bool or float8 tensor is cast too, as its raw values (int8
+#: ``round(w * 100)`` loaded as 100x the weights): scores off by up to 0.99995 without a word.
+_FLOAT_WEIGHT_DTYPES = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64"}
 #: Weight files transformers loads, in its order of preference.
 _WEIGHT_FILES = (
     "model.safetensors",
@@ -1476,6 +1481,7 @@ def _safetensors_shapes(path: Path) -> dict[str, list[int]]:
             raise FileFormatError(
                 path, f"corrupt weights: tensor {name} {shape} {entry['dtype']} does not fit its byte range {offsets}"
             )
+        _refuse_weight_dtype(path, name, str(entry.get("dtype")), entry.get("dtype") in _FLOAT_WEIGHT_DTYPES)
         shapes[name] = shape
         end = max(end, offsets[1])
     data = size - 8 - n
@@ -1485,6 +1491,21 @@ def _safetensors_shapes(path: Path) -> dict[str, list[int]]:
             f"corrupt or truncated weights: the header describes {end} bytes of tensor data, the file holds {data}",
         )
     return shapes
+
+
+def _refuse_weight_dtype(path: Path, name: str, dtype: str, floating: bool) -> None:
+    """Refuse a weight tensor that is not of :data:`_FLOAT_WEIGHT_DTYPES` (naming the file, the tensor and its
+    dtype): transformers would cast its raw integer (or bool, float8) values to float and the model would
+    run on them (a quantized checkpoint's tensors without its ``quantization_config``, or a bad export)."""
+    if floating:
+        return
+    raise FileFormatError(
+        path,
+        f"tensor {name} is stored as {dtype}: only floating-point weights "
+        f"({', '.join(_FLOAT_WEIGHT_DTYPES.values())}, cast to the model's dtype) are supported in an unquantized "
+        "checkpoint; its values would be cast to float as they are (quantized weights without their "
+        "quantization_config in config.json?): use the checkpoint in floating point",
+    )
 
 
 def _torch_zip(path: Path) -> None:
@@ -1518,6 +1539,8 @@ def _torch_bin_shapes(path: Path) -> dict[str, list[int]]:
             raise FileFormatError(
                 path, f"not model weights: entry {name!r} is a {type(value).__name__}, not a named tensor"
             )
+        floating = value.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+        _refuse_weight_dtype(path, name, str(value.dtype).removeprefix("torch."), floating)
         shapes[name] = [int(d) for d in value.shape]
     return shapes
 
@@ -1554,12 +1577,29 @@ def _weight_shapes(path: Path) -> tuple[dict[str, list[int]], dict[str, Path]]:
         if not shard_path.is_file():
             raise FileFormatError(index, f"weight shard {shard} is missing")
         these = _file_shapes(shard_path)
+        # transformers reads every shard whole and the last copy of a tensor wins, whatever the index says:
+        # a second (stale, zeroed) copy in another shard was loaded in place of the one the index names
+        twice = sorted(set(these) & set(files))
+        if twice:
+            more = f" (and {len(twice) - 1} more)" if len(twice) > 1 else ""
+            raise FileFormatError(
+                shard_path,
+                f"tensor {twice[0]}{more} is also in {files[twice[0]].name}: a tensor must be in one shard only "
+                f"(transformers would load whichever copy it reads last, not the one {found} names)",
+            )
         shapes.update(these)
         files.update(dict.fromkeys(these, shard_path))
     _check_shard_numbers(index, set(weight_map.values()))
     for name, shard in weight_map.items():
         if name not in shapes:
             raise FileFormatError(path / shard, f"tensor {name} (listed in {found}) is not in this shard")
+        if files[name] != path / shard:
+            raise FileFormatError(
+                index,
+                f"weight_map names shard {shard} for tensor {name}, but that shard does not hold it; "
+                f"{files[name].name} does: the index does not describe these shards (rewrite it, or use the "
+                "checkpoint as saved)",
+            )
     return shapes, files
 
 
@@ -1743,16 +1783,62 @@ def _tokenizer_file(path: Path) -> Path:
     return path / "tokenizer.json" if (path / "tokenizer.json").is_file() else path
 
 
-def _check_tokenizer_range(path: Path, cfg: dict[str, Any]) -> None:
-    """Every token id of ``tokenizer.json`` must have a row in the embeddings config.json sizes
-    (``vocab_size``): else the load succeeded and each prompt holding such a token failed on its own
-    with an index error deep in torch (a tokenizer of a larger model). Read from the file, before the
-    model is built; the loaded tokenizer is checked again (:func:`_check_tokens_and_template`)."""
+#: Fields of ``tokenizer_config.json`` / ``special_tokens_map.json`` whose tokens the tokenizer adds when
+#: ``tokenizer.json`` lacks them (transformers' special-token attributes).
+_SPECIAL_TOKEN_FIELDS = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+_SPECIAL_TOKEN_LISTS = ("additional_special_tokens", "extra_special_tokens")
+
+
+def _token_text(value: object) -> str | None:
+    """A special token's text: a string, or an ``AddedToken`` written as an object with ``content``."""
+    if isinstance(value, dict):
+        value = value.get("content")
+    return value if isinstance(value, str) and value else None
+
+
+def _declared_tokens(path: Path) -> dict[str, str]:
+    """Token -> where it is declared (``tokenizer_config.json eos_token``), for the tokens the tokenizer's
+    side files declare: ``tokenizer_config.json``'s and ``special_tokens_map.json``'s special tokens and
+    ``added_tokens_decoder``, ``added_tokens.json``. Transformers adds each that ``tokenizer.json`` lacks
+    as a new token after the last one.
+
+    Raises:
+        FileFormatError: one of them cannot be read or is not a JSON object (naming it).
+    """
+    declared: dict[str, str] = {}
+    for name in ("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"):
+        file = path / name
+        if not file.is_file():
+            continue
+        data = _read_object(file)
+        if name == "added_tokens.json":
+            for added in data:
+                declared.setdefault(added, name)
+            continue
+        for field in _SPECIAL_TOKEN_FIELDS:
+            token = _token_text(data.get(field))
+            if token is not None:
+                declared.setdefault(token, f"{name} {field}")
+        for field in _SPECIAL_TOKEN_LISTS:
+            listed = data.get(field)
+            values = listed.values() if isinstance(listed, dict) else listed if isinstance(listed, list) else []
+            for value in values:
+                token = _token_text(value)
+                if token is not None:
+                    declared.setdefault(token, f"{name} {field}")
+        decoder = data.get("added_tokens_decoder")
+        for value in decoder.values() if isinstance(decoder, dict) else []:
+            token = _token_text(value)
+            if token is not None:
+                declared.setdefault(token, f"{name} added_tokens_decoder")
+    return declared
+
+
+def _tokenizer_json_tokens(path: Path) -> dict[str, int]:
+    """Token -> id of ``tokenizer.json`` (its model's vocabulary and its ``added_tokens``); empty without one."""
     fast = path / "tokenizer.json"
-    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
-    vocab_size = _positive_int(text, "vocab_size")
-    if vocab_size is None or not fast.is_file():
-        return
+    if not fast.is_file():
+        return {}
     data = _read_object(fast)
     model = data.get("model")
     vocab = model.get("vocab") if isinstance(model, dict) else None
@@ -1765,16 +1851,71 @@ def _check_tokenizer_range(path: Path, cfg: dict[str, Any]) -> None:
     for entry in added if isinstance(added, list) else []:
         if isinstance(entry, dict) and _is_token_id(entry.get("id")):
             ids[str(entry.get("content"))] = int(entry["id"])
+    return ids
+
+
+def _out_of_range_source(path: Path, tokens: list[str]) -> tuple[Path, str]:
+    """(file to name, what in it) for the tokens the loaded tokenizer holds past the embedding rows.
+
+    ``tokenizer.json`` when it holds them itself; else the side file and field that declares one
+    (a special token ``tokenizer.json`` lacks, which transformers adds); else ``tokenizer_config.json``'s
+    ``tokenizer_class`` when it is not a Qwen2 tokenizer (another model's class adds its own special
+    tokens: ``BertTokenizer`` adds ``[SEP]``, ``[CLS]``, ``[MASK]``); else both files, which cannot be told
+    apart from the loaded tokenizer alone.
+    """
+    in_json = _tokenizer_json_tokens(path)
+    if in_json and all(token in in_json for token in tokens):
+        return path / "tokenizer.json", "tokenizer.json holds them"
+    declared = _declared_tokens(path)
+    for token in tokens:
+        if token not in in_json and token in declared:
+            file, _, field = declared[token].partition(" ")
+            return path / file, f"{field or 'the file'} declares {token!r}, which tokenizer.json does not hold"
+    tok_cfg = path / "tokenizer_config.json"
+    tok_class = _read_object(tok_cfg).get("tokenizer_class") if tok_cfg.is_file() else None
+    if isinstance(tok_class, str) and not tok_class.startswith("Qwen2Tokenizer"):
+        return tok_cfg, (
+            f"tokenizer_class {tok_class!r} loads tokenizer.json as another model's tokenizer, which adds its own "
+            "tokens (a Qwen-VL checkpoint's is 'Qwen2Tokenizer')"
+        )
+    return path, "they come from tokenizer.json or tokenizer_config.json (which one cannot be told)"
+
+
+def _check_tokenizer_range(path: Path, cfg: dict[str, Any]) -> None:
+    """Every token id of ``tokenizer.json`` must have a row in the embeddings config.json sizes
+    (``vocab_size``): else the load succeeded and each prompt holding such a token failed on its own
+    with an index error deep in torch (a tokenizer of a larger model). Read from the file, before the
+    model is built; the loaded tokenizer is checked again (:func:`_check_tokens_and_template`)."""
+    fast = path / "tokenizer.json"
+    text = cfg["text_config"] if isinstance(cfg.get("text_config"), dict) else cfg
+    vocab_size = _positive_int(text, "vocab_size")
+    if vocab_size is None or not fast.is_file():
+        return
+    ids = _tokenizer_json_tokens(path)
     if not ids:
         return
     token, top = max(ids.items(), key=lambda item: item[1])
+    where = "text_config.vocab_size" if text is not cfg else "vocab_size"
     if top >= vocab_size:
-        where = "text_config.vocab_size" if text is not cfg else "vocab_size"
         raise FileFormatError(
             fast,
             f"the tokenizer has {top + 1} tokens (the last {token!r}), but the model's embeddings have "
             f"{vocab_size} rows (config.json {where}): text holding a token past them would fail with an "
             "index error; a tokenizer of another model, or tokens added without resizing the model",
+        )
+    # special tokens the side files declare and tokenizer.json lacks are added after its last token
+    # (an eos_token "<|nonexistent|>" became token 614 of a 614-row model): blamed on tokenizer.json
+    new = [(t, where_declared) for t, where_declared in _declared_tokens(path).items() if t not in ids]
+    if top + len(new) >= vocab_size:
+        first, declared_in = new[vocab_size - top - 1]
+        file, _, field = declared_in.partition(" ")
+        shown = ", ".join(repr(t) for t, _ in new[:3]) + (f" and {len(new) - 3} more" if len(new) > 3 else "")
+        raise FileFormatError(
+            path / file,
+            f"{field or 'the file'} declares {first!r}, a token tokenizer.json does not hold: the tokenizer adds "
+            f"{len(new)} such token(s) ({shown}) after its last, {top}, which makes {top + len(new) + 1} tokens, "
+            f"but the model's embeddings have {vocab_size} rows (config.json {where}); use a token tokenizer.json "
+            "holds (a token of another model's tokenizer?)",
         )
 
 
@@ -2532,13 +2673,17 @@ def _check_tokens_and_template(vl: QwenVL) -> None:
             )
     rows = int(vl.model.get_input_embeddings().num_embeddings)
     if len(vl.tokenizer) > rows:
-        tok_file = _tokenizer_file(vl.path)
-        last = str(vl.tokenizer.convert_ids_to_tokens(len(vl.tokenizer) - 1))
+        past = [str(t) for t in vl.tokenizer.convert_ids_to_tokens(list(range(rows, len(vl.tokenizer))))]
+        if (vl.path / "tokenizer.json").is_file():
+            tok_file, source = _out_of_range_source(vl.path, past)
+        else:
+            tok_file, source = vl.path, "from vocab.json, added_tokens.json or tokenizer_config.json"
+        shown = ", ".join(repr(t) for t in past[:3]) + (f" and {len(past) - 3} more" if len(past) > 3 else "")
         raise FileFormatError(
             tok_file,
-            f"the tokenizer has {len(vl.tokenizer)} tokens (the last {last!r}), but the model's embeddings "
-            f"have {rows} rows (config.json vocab_size): text holding a token past them would fail; "
-            "a tokenizer of another model, or tokens added without resizing the model",
+            f"the tokenizer has {len(vl.tokenizer)} tokens (past the last row: {shown}), but the model's "
+            f"embeddings have {rows} rows (config.json vocab_size): text holding a token past them would fail; "
+            f"{source}: a tokenizer of another model, or tokens added without resizing the model",
         )
     probe = VisualInputs(torch.zeros(0), (1, 1, 1), 1, 1.0, 1.0)
     image = dataclasses.replace(probe, second_per_grid_t=None, fps=None)
