@@ -25,7 +25,7 @@ from camerabench.eval.binary import ResolvedSamples
 from camerabench.eval.gallery import load_motion, misranked_fraction, motion_curves
 from camerabench.eval.knobs import subset_ap
 from camerabench.trajectory import Trajectory, pose_problem
-from camerabench.trajectory_formats import load_npz, save_npz
+from camerabench.trajectory_formats import load_npz
 
 # --------------------------------------------------------------------------- gallery poses
 
@@ -62,7 +62,7 @@ def test_load_motion_refuses_such_a_file_and_says_why(
 ) -> None:
     traj, reason = BAD_POSES[case]
     path = tmp_path / f"{case}.npz"
-    save_npz(path, traj)
+    np.savez(path, cam_c2w=traj.cam_c2w, timestamps=traj.timestamps)  # save_npz refuses such poses
     assert np.array_equal(load_npz(path).cam_c2w, traj.cam_c2w)  # the file holds the bad poses
     without: list[str] = []
     with caplog.at_level(logging.WARNING):
@@ -78,7 +78,7 @@ def test_a_lost_pose_is_still_a_gap_and_a_rigid_motion_is_drawn_as_before(tmp_pa
     c2w[2, :3, :3] = turn.as_matrix()
     c2w[2, :3, 3] = [0.5, -0.25, 2.0]
     path = tmp_path / "gap.npz"
-    save_npz(path, Trajectory(c2w, None, np.array([0.0, 0.5, 1.0])))
+    np.savez(path, cam_c2w=c2w, timestamps=np.array([0.0, 0.5, 1.0]))  # a method's file: save_npz refuses NaN
     without: list[str] = []
     curves = load_motion(path, without)
     assert curves is not None
