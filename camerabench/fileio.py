@@ -529,7 +529,34 @@ def _invalid_json(
                 f"its closing {text[pos]!r}: JSON allows no trailing comma; remove it",
                 comma_line if line is None else line,
             )
+    pointer = stand_in(text[:512].encode("utf-8", "replace"), "the file's content") if where == 1 else None
+    if pointer is not None:
+        return FileFormatError(path, f"invalid JSON: {pointer}", where)
     return FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", where)
+
+
+#: How the text files that stand in for another file after a failed download begin (a Git LFS or
+#: git-annex pointer of a clone made without its large files, a web page or a JSON error saved under
+#: the file's name), with what each is. FFmpeg said of such a video only "Invalid data found when
+#: processing input", the JSON readers "Expecting value (column 1)" (Hugging Face dataset repositories
+#: keep large label files in LFS).
+_STAND_INS = (
+    (b"version https://git-lfs.github.com/spec/", "a Git LFS pointer, not {what}: fetch it with `git lfs pull`"),
+    (b"/annex/objects/", "a git-annex pointer (of an unlocked file), not {what}: fetch it with `git annex get`"),
+    (b"<!doctype html", "a web page saved under the file's name (a sign-in, quota or warning page?), not {what}"),
+    (b"<html", "a web page saved under the file's name (a sign-in, quota or warning page?), not {what}"),
+)
+
+
+def stand_in(head: bytes, what: str, json_too: bool = False) -> str | None:
+    """What a file beginning with ``head`` is when it is a text file standing in for ``what`` (``"the
+    video"``) after a failed download (:data:`_STAND_INS`; with ``json_too``, a JSON document too: a
+    server's error reply), else None."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
+    found = next((said for start, said in _STAND_INS if text.startswith(start)), None)
+    if found is None and json_too and text.startswith(b"{"):
+        found = "a JSON document (a server's error reply saved under the file's name?), not {what}"
+    return None if found is None else found.format(what=what)
 
 
 def _zeros_to_end(fh: IO[bytes]) -> int | None:

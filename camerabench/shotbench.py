@@ -69,7 +69,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NoReturn
 
 from camerabench.errors import FileFormatError
-from camerabench.fileio import RepeatedKeyError, _check_readable, atomic_write_text, read_text, unique_keys
+from camerabench.fileio import RepeatedKeyError, _check_readable, atomic_write_text, read_text, stand_in, unique_keys
 from camerabench.labelfiles import is_blank
 
 __all__ = [
@@ -699,7 +699,12 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         ) from None
     except (InvalidFileException, ValueError, OSError, zipfile.BadZipFile, SyntaxError, TypeError) as exc:
         # a truncated or foreign file (BadZipFile), a damaged part (xml ParseError, a SyntaxError)
-        raise FileFormatError(path, f"not an xlsx table: {exc}") from None
+        try:
+            with path.open("rb") as fh:
+                pointer = stand_in(fh.read(512), "the xlsx table")
+        except OSError:  # a file that cannot be read again: openpyxl's error below stands, without this hint
+            pointer = None
+        raise FileFormatError(path, pointer or f"not an xlsx table: {exc}") from None
     holding = [
         ws for ws in values.worksheets if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)
     ]

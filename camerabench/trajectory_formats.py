@@ -68,7 +68,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.errors import CameraBenchError, FileFormatError
-from camerabench.fileio import _check_readable, _link_problem, atomic_open, read_error, read_text
+from camerabench.fileio import _check_readable, _link_problem, atomic_open, read_error, read_text, stand_in
 from camerabench.trajectory import (
     INTRINSIC_TOLERANCE,
     MAX_COORDINATE,
@@ -173,11 +173,14 @@ def _check_numpy_file(path: Path, what: str) -> None:
     _require_file(path)
     try:
         with path.open("rb") as fh:
-            head = fh.read(len(_NPY_MAGIC))
+            head = fh.read(512)
     except OSError as exc:
         raise FileFormatError(path, f"cannot read {what}: {exc}") from exc
     if not head:
         raise FileFormatError(path, f"empty file, not an {what}")
+    if (pointer := stand_in(head, f"the {what}")) is not None:
+        raise FileFormatError(path, pointer)
+    head = head[: len(_NPY_MAGIC)]
     if not (head.startswith(_NPY_MAGIC) or head.startswith(_ZIP_MAGIC)):
         raise FileFormatError(path, f"not an {what}: it starts with {head!r}, neither a NumPy array nor a zip archive")
 

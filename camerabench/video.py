@@ -43,7 +43,7 @@ from av.video.reformatter import ColorPrimaries, ColorTrc, VideoReformatter
 from numpy.typing import NDArray
 
 from camerabench.errors import VideoError
-from camerabench.fileio import atomic_open
+from camerabench.fileio import atomic_open, stand_in
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -315,6 +315,8 @@ def _open(path: Path) -> av.container.InputContainer:
         cut, truncated = _moov_cut(path), _truncated(path)
         why = f": its header (the MP4's moov box) is cut off ({cut})" if cut is not None else ""
         why = f": {truncated}" if cut is None and truncated is not None else why
+        stand_in = _stand_in(path) if not why else None
+        why = f": {stand_in}" if stand_in is not None else why
         raise VideoError(f"{path}: cannot open video ({exc}){why}") from exc
     if container.format.name == "tty":
         # FFmpeg renders a text file (.txt, .nfo, .asc, ...) as ANSI art: 640x400 "frames" of its
@@ -404,6 +406,16 @@ _MAX_TOP_LEVEL_BOXES = 10_000
 #: box only in a file that starts so (another format's first bytes, a small number, were followed
 #: as boxes into its data, where one in 50 runs of four bytes reads as a box name).
 _FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+
+
+def _stand_in(path: Path) -> str | None:
+    """What the text file at ``path`` is when it stands in for a video (:func:`~camerabench.fileio.stand_in`)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError:  # a file that cannot be read again: the caller's own error stands, without this hint
+        return None
+    return stand_in(head, "the video", json_too=True)
 
 
 def _moov_cut(path: Path) -> str | None:

@@ -63,7 +63,7 @@ from camerabench.baselines.vlm.compat import (
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.fileio import WriteError, make_folder, read_json, read_text, write_error
+from camerabench.fileio import WriteError, make_folder, read_json, read_text, stand_in, write_error
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -1450,7 +1450,8 @@ def _safetensors_shapes(path: Path) -> dict[str, list[int]]:
             head = fh.read(8)
             n = int.from_bytes(head, "little") if len(head) == 8 else -1
             if n < 2 or n > min(_MAX_SAFETENSORS_HEADER, size - 8):
-                raise FileFormatError(path, f"corrupt weights: not a safetensors file ({size} bytes)")
+                pointer = stand_in(head + fh.read(504), "the weights")
+                raise FileFormatError(path, pointer or f"corrupt weights: not a safetensors file ({size} bytes)")
             raw = fh.read(n)
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
@@ -1515,7 +1516,12 @@ def _torch_zip(path: Path) -> None:
     except OSError as exc:
         raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
     if not ok:
-        raise FileFormatError(path, "corrupt or truncated weights: not a complete torch zip archive")
+        try:
+            with open(path, "rb") as fh:
+                pointer = stand_in(fh.read(512), "the weights")
+        except OSError:  # a file that cannot be read again: the archive error below stands, without this hint
+            pointer = None
+        raise FileFormatError(path, pointer or "corrupt or truncated weights: not a complete torch zip archive")
 
 
 def _torch_bin_shapes(path: Path) -> dict[str, list[int]]:
