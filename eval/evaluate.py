@@ -743,17 +743,18 @@ def _say_empty_answers(name: str, run: MethodRun, mcq: MCQResult | None) -> None
         mcq.note = "; ".join(n for n in (said, mcq.note) if n)
 
 
-def _recorded_counts(info: RunInfo, run: MethodRun, dataset: Dataset) -> tuple[int, int]:
+def _recorded_counts(info: RunInfo, run: MethodRun, dataset: Dataset | None) -> tuple[int, int]:
     """The videos of ``dataset`` the method's predict run completed, ok and failed, from its
     records, as the job runner counts them when the run finishes: a video with a score record is
     failed when every one of its records failed, else ok. A video left without a record is counted
     as run.json books it: ok where it answered none of its questions (``video_info[video]``
     :data:`ROW_UNANSWERABLE_KEY`), failed where ``failures`` lists it; otherwise it was not run
     (or its records were removed) and is neither. Records of videos no longer in the dataset are
-    not counted."""
-    videos = set(dataset.videos())
+    not counted; with ``dataset`` None every video of the run is (what run.json counts)."""
+    scores = run.scores or {}
+    videos = set(dataset.videos()) if dataset is not None else {v for v, _q in scores} | info.seconds_per_video.keys()
     failed_only: dict[str, bool] = {}
-    for (video, _question), rec in (run.scores or {}).items():
+    for (video, _question), rec in scores.items():
         if video in videos:
             failed_only[video] = failed_only.get(video, True) and rec.status == "failed"
     ok = sum(1 for all_failed in failed_only.values() if not all_failed)
@@ -775,7 +776,10 @@ def _run_info(name: str, run: MethodRun, dataset: Dataset) -> RunInfoSummary | N
     if info is None:
         return None
     ok, failed = _recorded_counts(info, run, dataset)
-    if (ok, failed) != (info.videos_ok, info.videos_failed):
+    # run.json counts every video of the run: the dataset's may be a part of them (a preset evaluated
+    # on its own from a run over several), so its records are compared whole
+    whole_ok, whole_failed = _recorded_counts(info, run, None)
+    if (whole_ok, whole_failed) != (info.videos_ok, info.videos_failed):
         log.warning(
             "%s: %s counts %d video(s) ok and %d failed, but the records read count %d ok and %d failed: the "
             "records' counts are reported (run.json not saved since its records changed: lines removed or added "
@@ -784,8 +788,8 @@ def _run_info(name: str, run: MethodRun, dataset: Dataset) -> RunInfoSummary | N
             run.layout.run_info,
             info.videos_ok,
             info.videos_failed,
-            ok,
-            failed,
+            whole_ok,
+            whole_failed,
         )
     return RunInfoSummary(
         method=info.method,

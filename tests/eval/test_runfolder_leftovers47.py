@@ -4,7 +4,8 @@
    as done: evaluate then counted that question missing. It now runs the video again, its old
    lines dropped (each (video, question) once), and names the video.
 2. ``evaluate`` echoed run.json's ``videos_ok`` / ``videos_failed``; they now come from the
-   records, with a warning naming run.json and both counts where it disagrees.
+   records, with a warning naming run.json and both counts where it disagrees (the whole run's: a
+   dataset holding part of the run's videos is not a disagreement).
 3. A line cut in the middle of scores.jsonl was named as invalid JSON without saying it looks cut.
 """
 
@@ -71,6 +72,28 @@ def test_evaluate_counts_videos_from_the_records(
     assert (run_info.videos_ok, run_info.videos_failed) == (len(videos) - 1, 0)  # old code: run.json's 6
     said = [r.getMessage() for r in caplog.records if "run.json" in r.getMessage() and "counts" in r.getMessage()]
     assert len(said) == 1 and f"counts {len(videos)} video(s) ok" in said[0] and f"{len(videos) - 1} ok" in said[0]
+
+
+def test_a_dataset_holding_part_of_the_runs_videos_is_counted_without_a_warning(
+    dummy_run: Path, six_videos: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A preset evaluated on its own from a run over several (benchmarks/bench_geometry.py): run.json
+    counts the whole run, the records are compared whole, the dataset's videos are reported."""
+    from camerabench.labelfiles import read_binary_file, write_binary_file
+
+    part = Path(shutil.copytree(six_videos, tmp_path / "part"))
+    label_files = sorted((part / "labels" / "binary_classification").glob("*.jsonl"))
+    kept = sorted({r.image for r in read_binary_file(label_files[0])})[:4]
+    for path in label_files:
+        write_binary_file(path, [r for r in read_binary_file(path) if r.image in kept])
+    for video in (part / "videos").iterdir():
+        if video.name not in kept:
+            video.unlink()
+    with caplog.at_level(logging.WARNING):
+        result = evaluate(part, dummy_run, n_bootstrap=0, captions_minilm=False).result
+    run_info = result.methods["dummy"].run_info
+    assert run_info is not None and (run_info.videos_ok, run_info.videos_failed) == (4, 0)
+    assert "records read count" not in caplog.text  # old code: "counts 6 video(s) ok ... records read count 4"
 
 
 def test_evaluate_of_an_untouched_run_says_nothing_of_its_counts(
