@@ -108,6 +108,11 @@ def _in_the_way(blocker: Path) -> str:
             target = f" {os.readlink(blocker)}"
         except OSError:  # gone meanwhile, or unreadable: the link is still named
             target = ""
+        try:
+            os.stat(blocker)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # exists() is False for a loop too: it is not a broken link
+                return f"a link to{target}, a link loop (it leads back to itself), not a folder"
         return f"a link to{target}, which does not exist (a broken link), not a folder"
     return "a file, not a folder"
 
@@ -375,8 +380,16 @@ def _json_text(path: Path, obj: Any, indent: int | None = None, record: int | No
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         around = text[max(exc.start - 30, 0) : exc.end + 30]
+        encoding = sys.getfilesystemencoding()
+        locale_hint = (
+            f"; Python's file-system encoding here is {encoding} (the C or POSIX locale with Python's UTF-8 mode "
+            "off), which turns every non-ASCII byte of a file name into such an escape: run with LC_ALL=C.UTF-8 or "
+            "PYTHONUTF8=1"
+            if encoding.replace("-", "").lower() != "utf8"
+            else ""
+        )
         raise WriteError(
-            path, f"{where}holds a lone surrogate escape, not text (no UTF-8 file can hold it): {around!a}"
+            path, f"{where}holds a lone surrogate escape, not text (no UTF-8 file can hold it): {around!a}{locale_hint}"
         ) from None
     return text
 

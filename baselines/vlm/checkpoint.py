@@ -63,7 +63,7 @@ from camerabench.baselines.vlm.compat import (
 )
 from camerabench.baselines.vlm.config import DEFAULT_MAX_PIXELS
 from camerabench.errors import CameraBenchError, FileFormatError, PredictionError
-from camerabench.fileio import WriteError, make_folder, read_json, read_text, stand_in, write_error
+from camerabench.fileio import WriteError, make_folder, path_too_long, read_json, read_text, stand_in, write_error
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -342,6 +342,9 @@ def check_tiny_out(out: str | Path, overwrite: bool = False) -> None:
         CameraBenchError: naming ``out`` and what it holds.
     """
     out = Path(out)
+    too_long = path_too_long(out)
+    if too_long is not None:  # out.is_symlink() raised "[Errno 36] File name too long" as a traceback
+        raise CameraBenchError(f"{out}: cannot be a checkpoint folder: {too_long}")
     if overwrite or out.is_symlink() or not out.is_dir() or not (out / "config.json").is_file():
         return
     names = sorted(p.name for p in out.iterdir())

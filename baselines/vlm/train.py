@@ -1404,8 +1404,12 @@ class _Terminated(SystemExit):
 @contextlib.contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
     """While training, SIGTERM unwinds like Ctrl-C (so the resume state is saved) instead of ending
-    the process on the spot; only in the main thread, and only where SIGTERM has its default action."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+    the process on the spot; only in the main thread, and only where SIGTERM has its default action
+    or the command line's unwinding (:func:`camerabench.cli.sigterm_unwinds`, restored after)."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or (
+        previous != signal.SIG_DFL and not getattr(previous, "camerabench_unwinds", False)
+    ):
         yield
         return
 
@@ -1416,7 +1420,7 @@ def _sigterm_unwinds() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

@@ -14,15 +14,18 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from camerabench import __version__
 from camerabench.cli.args import read_negative_numbers
 from camerabench.errors import CameraBenchError
 
-__all__ = ["COMMANDS", "build_parser", "main", "method_output_to_stderr"]
+__all__ = ["COMMANDS", "Terminated", "build_parser", "main", "method_output_to_stderr", "sigterm_unwinds"]
 
 log = logging.getLogger("camerabench")
 
@@ -140,13 +143,114 @@ def _logging_restored() -> Iterator[None]:
         root.setLevel(level)
 
 
+class Terminated(SystemExit):
+    """SIGTERM arrived during a command: unwound like Ctrl-C (what the command cleans up on an
+    interrupt is cleaned up), then the process exits with 128 + 15."""
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill``, a batch system's time limit) raises
+    :class:`Terminated` instead of ending the process on the spot, so that every command cleans up
+    as on Ctrl-C: a ``report`` killed half-way left its CSVs and plots without report.md and a
+    stale lock, ``synth`` exited without saying how to continue (red team R93). The jobs runner and
+    training install their own handler over this one while they run (it carries
+    ``camerabench_unwinds``) and restore it after. Only in the main thread and only where SIGTERM
+    has its default action (a caller's own handler is left alone)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated(128 + signum)
+
+    terminated.camerabench_unwinds = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _StdoutError(CameraBenchError):
+    """Standard output could not take the command's output (a full disk, an I/O error)."""
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: a write or flush that fails with an ``OSError`` other
+    than a closed pipe (which :func:`~camerabench.cli.taxonomy.write_output` handles) is a
+    one-line error naming standard output: ``camerabench taxonomy > /dev/full`` and ``evaluate
+    --json`` onto a full disk ended in an ``OSError: [Errno 28]`` traceback (red team R93)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _failed(self, exc: OSError) -> _StdoutError:
+        return _StdoutError(
+            f"cannot write the command's output to standard output: {exc.strerror or exc} (what the command "
+            "wrote to files is kept)"
+        )
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _environment_problem(argv: Sequence[str]) -> str | None:
+    """Why the command cannot run in this process's environment, before anything is done: the
+    current folder deleted (a shell left in a removed folder: torch's import then died with "Intel
+    oneMKL FATAL ERROR", a report with a FileNotFoundError traceback, a relative --out was called a
+    link loop), or an argument holding bytes the file-system encoding cannot decode (the C or POSIX
+    locale with Python's UTF-8 mode turned off, ``PYTHONUTF8=0``: a path ``données/`` became
+    ``donn\udcc3\udca9es`` and run.json could not hold it, after the run folder was made)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return "the current folder no longer exists (deleted while this shell was in it): cd to an existing folder"
+    encoding = sys.getfilesystemencoding()
+    for arg in argv:
+        if any("\udc80" <= c <= "\udcff" for c in arg):
+            return (
+                f"the argument {arg!a} holds bytes that Python's file-system encoding here ({encoding}: the C or "
+                "POSIX locale with Python's UTF-8 mode off) cannot decode: run with LC_ALL=C.UTF-8 or PYTHONUTF8=1"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit code.
 
     The logging set-up it makes (a stderr handler on the root logger, its level, warnings sent
     through logging) is undone when it returns or raises, so that a caller in the same process
     (a notebook) gets its own logging back.
+
+    A standard stream closed when the program started (``camerabench ... >&-``, ``2>&-``; Python
+    then has ``sys.stdout`` / ``sys.stderr`` None) is the null device: the summary line's write
+    stopped finished commands with an ``AttributeError`` traceback, and the progress bar a
+    ``predict`` before its first video (red team R93).
     """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (the process's stream)
+    problem = _environment_problem(sys.argv[1:] if argv is None else argv)
+    if problem is not None:
+        sys.stderr.write(f"camerabench: {problem}\n")
+        return 1
     try:
         # building the parser imports every command module: a Ctrl-C there is an interrupt too
         args = build_parser().parse_args(argv)
@@ -168,8 +272,23 @@ def _run(args: argparse.Namespace) -> int:
         for printer in root.handlers:
             printer.addFilter(_own_info)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    stdout = sys.stdout
+    sys.stdout = _GuardedStdout(stdout)
     try:
-        return int(handler(args))
+        with sigterm_unwinds():
+            code = int(handler(args))
+        try:
+            sys.stdout.flush()  # a full disk under a redirected stdout fails here, not at exit
+        except BrokenPipeError:  # the reader is gone (``| head``): what it did not read it did not want
+            _output_to_null(stdout)
+        return code
+    except Terminated:
+        log.error("terminated (SIGTERM)")
+        return 143
+    except _StdoutError as exc:
+        log.error("%s", exc)
+        _output_to_null(stdout)
+        return 1
     except CameraBenchError as exc:
         log.error("%s", exc)
         return 1
@@ -181,6 +300,21 @@ def _run(args: argparse.Namespace) -> int:
         detail = f" ({exc})" if str(exc) else ""
         log.error("out of memory%s: use smaller inputs or settings, or a machine with more memory", detail)
         return 1
+    finally:
+        if isinstance(sys.stdout, _GuardedStdout):
+            sys.stdout = stdout
+
+
+def _output_to_null(stream: Any) -> None:
+    """Point ``stream``'s descriptor at the null device after it failed, so that what is still
+    buffered is dropped at exit, not reported again as "Exception ignored ... OSError"."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):  # no descriptor (a caller's stream): nothing to point elsewhere
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import hashlib
 import json
@@ -1116,14 +1117,15 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 def _sigterm_unwinds() -> Iterator[None]:
     """While running, SIGTERM unwinds like Ctrl-C instead of ending the process on the spot.
 
-    Only in the main thread and only where SIGTERM has its default action (a caller's own
-    handler is left alone).
+    Only in the main thread and only where SIGTERM has its default action or the command line's
+    unwinding (:func:`camerabench.cli.sigterm_unwinds`, restored after); a caller's own handler is
+    left alone.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
+    if previous is not signal.SIG_DFL and not getattr(previous, "camerabench_unwinds", False):
         yield
         return
     received: list[int] = []
@@ -1316,11 +1318,19 @@ def _resolved(path: Path) -> Path:
     """
     try:
         return path.resolve()
-    except (OSError, RuntimeError) as exc:  # RuntimeError: Python 3.11's "Symlink loop from ..."
+    except RuntimeError as exc:  # Python 3.11's "Symlink loop from ..."
         raise CameraBenchError(
             f"{path}: a link loop (a link that leads back to itself) on the way to the method folder: "
             "remove it, or choose another --out"
         ) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CameraBenchError(
+                f"{path}: a link loop (a link that leads back to itself) on the way to the method folder: "
+                "remove it, or choose another --out"
+            ) from exc
+        # the current folder deleted under a relative --out, a folder on the way that cannot be read
+        raise CameraBenchError(f"{path}: cannot resolve the method folder's path ({exc.strerror or exc})") from exc
 
 
 def _processes(execution: _Execution, jobs: int) -> int:

@@ -1437,7 +1437,7 @@ def generate_dataset(
                 with _render_pool(n_workers) as pool:
                     for index, st in pool.imap_unordered(_render_indexed, jobs):
                         progress(index, st)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):  # SystemExit: SIGTERM under the command line (cli.Terminated)
             log.warning(
                 "%s: %d of %d clips are finished; the same command again keeps them and renders the rest",
                 out,
