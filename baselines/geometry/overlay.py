@@ -35,7 +35,18 @@ Three detectors, all on the frames the method samples:
    two adjacent rows (:data:`SPLIT_SEAM_SPREAD`: not a scene's wider band), across
    which the strips either side each move as one but drift apart (:data:`SPLIT_DRIFT_PX`).
    Parallax (a dolly, a truck) and zooms make no lasting straight step and move blocks along a
-   strip differently; a still camera's straight edge (a table edge) does not drift.
+   strip differently; a still camera's straight edge (a table edge) does not drift. A divider
+   between the pictures (a thin band of constant colour, :data:`SPLIT_DIVIDER_LEVELS`) and the
+   steps either side of it are one seam.
+1d. **Picture-in-picture insets** (:func:`detect_inset`): a second clip in a box over part of
+   the main picture (often inside a border line). Its still inset over a slow pan was read as a
+   large subject sliding past a still camera (every score 0); labels follow the main picture. Found
+   as an axis-aligned rectangle inside the picture whose four sides are lasting edges, at the same
+   pixels in (nearly) every frame (:data:`INSET_STEP_LEVELS`), while the picture inside or outside
+   it moves (:data:`INSET_MOVING_SHARE`): a window frame, a doorway, a TV or a painting in the
+   scene moves with the scene under a moving camera, and under a still one nothing moves beside
+   it. The inset and its border are masked as an overlay is (the main picture decides). Insets
+   flush with a corner of the picture (two sides only) are not looked for.
 2. **Overlays**: corner pixels (2-D image structure) that keep their grey level (within
    :data:`STILL_LEVELS`) in at least :data:`STILL_SHARE` of the frame pairs in which the picture
    moves (at least :data:`MOVING_PIXEL_SHARE` of its corner pixels, or most corner pixels in
@@ -89,6 +100,8 @@ from camerabench.errors import PredictionError
 __all__ = [
     "BAR_RANGE",
     "BAR_TEXT_SHARE",
+    "INSET_MOVING_SHARE",
+    "INSET_STEP_LEVELS",
     "MAX_OVERLAY_SHARE",
     "MOVING_CELL_MIN_PX",
     "MOVING_CELL_PX",
@@ -103,6 +116,7 @@ __all__ = [
     "SplitScreen",
     "StaticMask",
     "detect_bars",
+    "detect_inset",
     "detect_panels",
     "split_screen_evidence",
     "static_mask",
@@ -243,6 +257,8 @@ class StaticMask:
         overlay_px: pixels masked as static overlays (beyond the bars and their margins).
         moving_pairs: frame pairs in which the picture moved.
         note: why no overlay was masked although pixels stayed put (empty otherwise).
+        inset: ``(x0, y0, x1, y1)`` of a picture-in-picture inset left out (:func:`detect_inset`;
+            None for none).
     """
 
     usable: NDArray[np.bool_]
@@ -251,6 +267,7 @@ class StaticMask:
     overlay_px: int = 0
     moving_pairs: int = 0
     note: str = ""
+    inset: tuple[int, int, int, int] | None = None
 
     @property
     def masked_fraction(self) -> float:
@@ -286,6 +303,8 @@ class StaticMask:
             out["panels_px"] = dict(self.panels)
         if self.note:
             out["overlay_note"] = self.note
+        if self.inset is not None:  # only then, as panels
+            out["inset_px"] = list(self.inset)
         return out
 
 
@@ -492,8 +511,51 @@ SPLIT_STILL_SIDE_PX = 0.5
 #: the strip to count as still: a plain sky, or a ramp across the seam, shows no motion whatever
 #: the camera does. The still real clips of the split-screen tests: 4.7-10.8 (their least block).
 SPLIT_TEXTURE_LEVELS = 2.0
+#: A divider: a band of columns (rows) between the two pictures whose grey levels have at most this
+#: standard deviation over the clip (along the column and over time: constant colour, constant
+#: over time), at most :data:`SPLIT_DIVIDER_SHARE` of the picture's width (height) wide. With it,
+#: the steps either side of the band are one seam (:func:`_seam_candidate`). Measured (R94
+#: ``split_pan_left_still``: a 4 px black divider between a pan and a still clip, H.264 crf 25,
+#: 480 px): the divider's columns 1.3-4.4 (compression rings next to the pictures); the pictures'
+#: columns 40-56. Without the band the seam's two edges, 1.3 work pixels apart, made a spread of
+#: 0.70 (over :data:`SPLIT_SEAM_SPREAD`), and a pan next to a still clip read Static; with it 0.09.
+SPLIT_DIVIDER_LEVELS = 8.0
+#: Widest divider, as a share of the picture's width (height): 14 px at 480 px (editors' dividers
+#: are 2-10 px at 1080p, 1-5 at 480).
+SPLIT_DIVIDER_SHARE = 0.03
 #: Fewest frame pairs to look for a split screen in.
 SPLIT_MIN_PAIRS = 3
+
+
+#: Picture-in-picture insets (module docstring, 1d): a pixel lies on a lasting edge when the
+#: grey-level step across it (between its two neighbours) is at least this many levels in at
+#: least :data:`INSET_PERSIST_SHARE` of the sampled frames. Measured (R94 ``pip_*``: an inset
+#: inside a 2 px white border, H.264 crf 25, 480 px): the border's outer and inner edges hold in
+#: every frame along 135-151 of the inset's 140 rows and 240-244 of its 240 columns; under a
+#: moving camera a scene edge leaves its pixel within a frame or two.
+INSET_STEP_LEVELS = 20
+INSET_PERSIST_SHARE = 0.8
+#: Gaps along a lasting edge closed before its run is measured (pixels): where the inset's content
+#: matches the border's grey for a moment, or compression blurs the step.
+INSET_GAP_PX = 9
+#: Each side of an inset is at least this share of the picture's side (the R94 insets: 30-50 %) ...
+INSET_MIN_SIDE = 0.15
+#: ... and the inset at most this share of the picture's area (the smaller picture; a larger one
+#: is the main picture, or a split screen).
+INSET_MAX_AREA = 0.5
+#: Two opposite sides are whole runs of lasting-edge pixels; the two joining them cover at least
+#: this share of their length (where the picture beside the border is as bright as the border, the
+#: step is lost: the R94-style inset over the real vtest pan, 0.85 of its top side).
+INSET_SIDE_SHARE = 0.7
+#: Its four sides meet within this many pixels (a border's two edges are 2-4 px apart).
+INSET_CORNER_PX = 4
+#: The inset is masked only when its inside or the picture outside it moves (at least
+#: :data:`MOVING_PIXEL_SHARE` of its edge pixels, lasting or not, change by more than
+#: :data:`STILL_LEVELS`) in at least this share of the frame pairs: edges that stay at the same
+#: pixels while a picture moves are an overlay; a still camera's window frame or painting, with
+#: nothing moving on either side, is scenery, and left alone. Measured (R94): the insets' or main
+#: pictures' moving side 0.93-1.00 of the pairs.
+INSET_MOVING_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -541,24 +603,46 @@ class SplitScreen:
         )
 
 
-def _seam_candidate(step: NDArray[np.float64]) -> tuple[int, float, float]:
+def _seam_candidate(
+    step: NDArray[np.float64], divider: NDArray[np.bool_] | None = None
+) -> tuple[int, float, float, tuple[int, int]]:
     """Column of the strongest lasting vertical step inside :data:`SPLIT_SEARCH`, its edge
-    ratio and its spread (:class:`SplitScreen`), from ``step`` ((N, W - 2): each frame's mean
-    absolute difference between columns x and x + 2, the step at column x + 1)."""
+    ratio, its spread (:class:`SplitScreen`) and the columns ``(stop, start)`` the strips either
+    side of it end and begin at, from ``step`` ((N, W - 2): each frame's mean absolute
+    difference between columns x and x + 2, the step at column x + 1). ``divider`` ((W,) bool:
+    columns touched by a thin band of constant colour, :data:`SPLIT_DIVIDER_LEVELS`) makes a
+    band next to the step, and the step on its other side, one seam: its spread is measured
+    beside the band and the strips begin beyond it."""
     ref = np.maximum(np.median(step, axis=1, keepdims=True), 1.0)
     ratio = np.quantile(step / ref, 0.1, axis=0)
     w = step.shape[1] + 2
     lo, hi = int(SPLIT_SEARCH[0] * w), int(np.ceil(SPLIT_SEARCH[1] * w))
     best = lo - 1 + int(np.argmax(ratio[lo - 1 : hi - 1]))
-    # inside SPLIT_SEARCH (at least 0.3 of the width from a border), best +- 2 is in the frame
-    beside = max(float(ratio[best - 2]), float(ratio[best + 2]))
-    return best + 1, float(ratio[best]), beside / max(float(ratio[best]), 1e-9)
+    first = last = best + 1  # the seam's columns
+    if divider is not None and divider[best - 1 : best + 4].any():
+        # the band's run of columns next to the step (its edges' steps fall on columns first - 1
+        # and last + 1, each two columns wide)
+        touched = np.flatnonzero(divider[best - 1 : best + 4]) + best - 1
+        first, last = int(touched.min()), int(touched.max())
+        while first > 0 and divider[first - 1]:
+            first -= 1
+        while last < w - 1 and divider[last + 1]:
+            last += 1
+    # inside SPLIT_SEARCH (at least 0.3 of the width from a border), best +- 2 is in the frame;
+    # a band is at most SPLIT_DIVIDER_SHARE wide, its sides +- 3 too
+    if first == last:
+        beside = max(float(ratio[best - 2]), float(ratio[best + 2]))
+        return best + 1, float(ratio[best]), beside / max(float(ratio[best]), 1e-9), (best - 1, best + 3)
+    # the first step columns clear of the band's edges: first - 2 and last + 2 (indices - 1)
+    beside = max(float(ratio[max(first - 3, 0)]), float(ratio[min(last + 1, len(ratio) - 1)]))
+    return (first + last + 1) // 2, float(ratio[best]), beside / max(float(ratio[best]), 1e-9), (first - 2, last + 3)
 
 
 def _side_drift(
-    shrunk: Callable[[int], NDArray[np.float32]], n: int, at: int, gap: int, along_counts: bool = True
+    shrunk: Callable[[int], NDArray[np.float32]], n: int, beside: tuple[int, int], gap: int, along_counts: bool = True
 ) -> NDArray[np.float64]:
-    """How far the strips (:data:`SPLIT_STRIP`) left and right of column ``at`` of the ``n``
+    """How far the strips (:data:`SPLIT_STRIP`) ending before column ``beside[0]`` and beginning
+    at column ``beside[1]`` (either side of a seam, :func:`_seam_candidate`) of the ``n``
     frames ``shrunk(i)`` gives ((H, W) each, made one at a time: no copy of the clip) move
     apart over each window of ``gap`` consecutive frame pairs (across the seam; along it only
     with ``along_counts`` and next to a still strip, :data:`SPLIT_STILL_SIDE_PX`): the largest component of the
@@ -573,7 +657,8 @@ def _side_drift(
     first = shrunk(0)
     h, w = first.shape
     width = max(8, round(SPLIT_STRIP * w))
-    cols = (slice(max(0, at - 2 - width), at - 2), slice(at + 2, at + 2 + width))
+    stop, start = beside
+    cols = (slice(max(0, stop - width), stop), slice(start, start + width))
     if min(c.stop - c.start for c in cols) < 8 or n < 2:
         return np.zeros(0)
     bounds = list(pairwise(np.linspace(0, h, SPLIT_BLOCKS + 1).round().astype(int).tolist()))
@@ -617,6 +702,22 @@ def _side_drift(
     return np.where(whole & coherent, apart, np.nan)
 
 
+def _divider(sums: NDArray[np.float64], count: int, size: int) -> NDArray[np.bool_]:
+    """Which of ``size`` work columns (rows) a divider touches (:data:`SPLIT_DIVIDER_LEVELS`):
+    from each picture column's grey-level sum and sum of squares (``sums``, (2, W)) over its
+    ``count`` pixels in the clip, the runs of constant columns at most :data:`SPLIT_DIVIDER_SHARE`
+    of the width wide, mapped onto the work columns."""
+    mean = sums[0] / count
+    flat = np.sqrt(np.maximum(sums[1] / count - np.square(mean), 0.0)) <= SPLIT_DIVIDER_LEVELS
+    width = len(flat)
+    edges = np.diff(np.concatenate([[0], flat.astype(np.int8), [0]]))
+    out = np.zeros(size, dtype=bool)
+    for begin, end in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True):
+        if end - begin <= SPLIT_DIVIDER_SHARE * width:
+            out[int(begin * size / width) : int(np.ceil(end * size / width))] = True
+    return out
+
+
 def split_screen_evidence(
     frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8],
     picture: tuple[int, int, int, int] | None = None,
@@ -648,19 +749,28 @@ def split_screen_evidence(
 
     # frame by frame: the steps between columns (rows) two apart, not a copy of the clip
     col_steps, row_steps = np.zeros((n, sw - 2)), np.zeros((n, sh - 2))
+    # and each picture column's (row's) grey-level sum and sum of squares over the clip, in the
+    # frames' own pixels (a divider a few pixels wide is blended away at the work size)
+    sums = {"x": np.zeros((2, pw)), "y": np.zeros((2, ph))}
     for i in range(n):
         small = shrunk(i)
         col_steps[i] = np.abs(small[:, 2:] - small[:, :-2]).mean(axis=0)
         row_steps[i] = np.abs(small[2:] - small[:-2]).mean(axis=1)
+        grey = stack[i, y0:y1, x0:x1].astype(np.float64)
+        for key, along in (("x", 0), ("y", 1)):
+            sums[key][0] += grey.sum(axis=along)
+            sums[key][1] += np.square(grey).sum(axis=along)
     out = []
     for axis, step, origin, factor in (("x", col_steps, x0, pw / sw), ("y", row_steps, y0, ph / sh)):
-        at, edge, spread = _seam_candidate(step)
+        at, edge, spread, beside = _seam_candidate(
+            step, _divider(sums[axis], n * (ph if axis == "x" else pw), step.shape[1] + 2)
+        )
         oriented = shrunk if axis == "x" else (lambda i: np.ascontiguousarray(shrunk(i).T))
         # the motion only where there is a seam (the costlier test)
         # a horizontal seam with the scene sliding along it is a horizon under a sideways move
         # or a roll (SPLIT_STILL_SIDE_PX): stacked pictures count by motion across the seam only
         drift = (
-            _side_drift(oriented, n, at, gap_frames, along_counts=axis == "x")
+            _side_drift(oriented, n, beside, gap_frames, along_counts=axis == "x")
             if edge >= SPLIT_EDGE_RATIO and spread <= SPLIT_SEAM_SPREAD
             else np.zeros(0)
         )
@@ -670,6 +780,119 @@ def split_screen_evidence(
         median = float(np.median(valid)) if enough else 0.0
         out.append(SplitScreen(axis, origin + round(at * factor), edge, median, len(valid), spread))
     return out
+
+
+def _longest_runs(lines: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Start and end (exclusive) of the longest run of True in each row of ``lines`` ((K, L))."""
+    k, length = lines.shape
+    padded = np.zeros((k, length + 2), dtype=np.int8)
+    padded[:, 1:-1] = lines
+    change = np.diff(padded, axis=1)
+    starts, ends = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+    for row in range(k):
+        begin, end = np.flatnonzero(change[row] == 1), np.flatnonzero(change[row] == -1)
+        if len(begin):
+            best = int(np.argmax(end - begin))
+            starts[row], ends[row] = begin[best], end[best]
+    return starts, ends
+
+
+def _rectangles(sides: NDArray[np.bool_], across: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """Rectangles ``(x0, y0, x1, y1)`` with two whole lasting vertical sides (``sides``: (H, W),
+    each column's longest run of lasting-edge pixels, :data:`INSET_MIN_SIDE` of the height at
+    least, the two starting and ending within :data:`INSET_CORNER_PX`) joined at top and bottom by
+    rows of ``across`` covering at least :data:`INSET_SIDE_SHARE` of the width between them."""
+    h, w = sides.shape
+    start, end = _longest_runs(sides.T)  # per column: rows
+    tall = np.flatnonzero(end - start >= INSET_MIN_SIDE * h)
+    c = INSET_CORNER_PX
+    out = []
+    for left in tall.tolist():
+        top, bottom = int(start[left]), int(end[left])
+        pair = (
+            (tall - left >= INSET_MIN_SIDE * w) & (np.abs(start[tall] - top) <= c) & (np.abs(end[tall] - bottom) <= c)
+        )
+        for right in tall[pair].tolist():
+            # not the picture's own edges, and the smaller picture
+            if left == 0 or top == 0 or right >= w - 1 or bottom >= h:
+                continue
+            if (right + 1 - left) * (bottom - top) > INSET_MAX_AREA * h * w:
+                continue
+            rows = [across[max(0, y - c) : y + c + 1, left : right + 1].mean(axis=1).max() for y in (top, bottom - 1)]
+            if min(rows) >= INSET_SIDE_SHARE:
+                out.append((left, top, right + 1, bottom))
+    return out
+
+
+def detect_inset(
+    frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], picture: tuple[int, int, int, int] | None = None
+) -> tuple[int, int, int, int] | None:
+    """A picture-in-picture inset's rectangle ``(x0, y0, x1, y1)`` (frame pixels, end exclusive,
+    its border included) in (N, H, W) frames, or None (module docstring, 1d).
+
+    Args:
+        frames: (N, H, W) grey or (N, H, W, 3) RGB uint8 frames, in time order.
+        picture: ``(x0, y0, x1, y1)`` inside bars and panels; the whole frame when None.
+
+    Example:
+        >>> import cv2
+        >>> rng = np.random.default_rng(0)
+        >>> scene = cv2.GaussianBlur(rng.integers(0, 255, size=(60, 140)).astype(np.uint8), (0, 0), 1.5)
+        >>> frames = np.stack([scene[:, 3 * i : 3 * i + 100] for i in range(10)])  # a pan
+        >>> detect_inset(frames) is None
+        True
+        >>> frames[:, 8:32, 60:92] = 255  # a still inset in a white border
+        >>> frames[:, 10:30, 62:90] = scene[10:30, 62:90]
+        >>> detect_inset(frames)
+        (59, 7, 93, 33)
+    """
+    stack = _as_stack(frames)
+    n, h, w = stack.shape
+    x0, y0, x1, y1 = picture if picture is not None else (0, 0, w, h)
+    pw, ph = x1 - x0, y1 - y0
+    if n < MIN_MOVING_PAIRS + 1 or min(pw, ph) < 16:
+        return None
+    across, down = np.zeros((ph, pw), dtype=np.int32), np.zeros((ph, pw), dtype=np.int32)
+    for frame in stack:
+        grey = frame[y0:y1, x0:x1].astype(np.int16)
+        across[:, 1:-1] += np.abs(grey[:, 2:] - grey[:, :-2]) >= INSET_STEP_LEVELS
+        down[1:-1] += np.abs(grey[2:] - grey[:-2]) >= INSET_STEP_LEVELS
+    vertical, horizontal = across >= INSET_PERSIST_SHARE * n, down >= INSET_PERSIST_SHARE * n
+    if not (vertical.any() and horizontal.any()):
+        return None
+    import cv2
+
+    gap = np.ones((INSET_GAP_PX, 1), np.uint8)
+    vertical = cv2.morphologyEx(vertical.astype(np.uint8), cv2.MORPH_CLOSE, gap).astype(bool)
+    horizontal = cv2.morphologyEx(horizontal.astype(np.uint8), cv2.MORPH_CLOSE, gap.T).astype(bool)
+    found = _rectangles(vertical, horizontal) + [
+        (y0_, x0_, y1_, x1_) for x0_, y0_, x1_, y1_ in _rectangles(horizontal.T, vertical.T)
+    ]
+    if not found:
+        return None
+    box = (min(f[0] for f in found), min(f[1] for f in found), max(f[2] for f in found), max(f[3] for f in found))
+    if (box[2] - box[0]) * (box[3] - box[1]) > INSET_MAX_AREA * pw * ph:
+        return None
+    # the inside or the picture outside it moves while the edges stay: an overlay, not scenery
+    margin = INSET_CORNER_PX
+    region = np.zeros((ph, pw), dtype=bool)
+    region[box[1] + margin : box[3] - margin, box[0] + margin : box[2] - margin] = True
+    outside = np.ones((ph, pw), dtype=bool)
+    outside[max(0, box[1] - margin) : box[3] + margin, max(0, box[0] - margin) : box[2] + margin] = False
+    moving = np.zeros((2, n - 1), dtype=bool)
+    for i in range(n - 1):
+        a, b = stack[i, y0:y1, x0:x1], stack[i + 1, y0:y1, x0:x1]
+        edges = np.zeros((ph, pw), dtype=bool)
+        for g in (a.astype(np.int16), b.astype(np.int16)):
+            edges[:, 1:-1] |= np.abs(g[:, 2:] - g[:, :-2]) >= INSET_STEP_LEVELS
+            edges[1:-1] |= np.abs(g[2:] - g[:-2]) >= INSET_STEP_LEVELS
+        changed = edges & (cv2.absdiff(a, b) > STILL_LEVELS)
+        for k, part in enumerate((region, outside)):
+            total = int((edges & part).sum())
+            moving[k, i] = total > 0 and int((changed & part).sum()) >= MOVING_PIXEL_SHARE * total
+    if float(moving.mean(axis=1).max()) < INSET_MOVING_SHARE:
+        return None
+    return box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0
 
 
 def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_frames: int = 5) -> StaticMask:
@@ -719,8 +942,15 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     for split in split_screen_evidence(stack, picture, gap_frames):
         if split.found:
             raise PredictionError(split.reason())
+    inset = detect_inset(stack, picture)
+    if inset is not None:  # the other picture, and its border's still edges (as an overlay's margin)
+        log.debug("picture-in-picture inset %s left out", inset)
+        usable[
+            max(0, inset[1] - OVERLAY_MARGIN_PX) : inset[3] + OVERLAY_MARGIN_PX,
+            max(0, inset[0] - OVERLAY_MARGIN_PX) : inset[2] + OVERLAY_MARGIN_PX,
+        ] = False
     if n < MIN_MOVING_PAIRS + 1:
-        return StaticMask(usable, bars, panels)
+        return StaticMask(usable, bars, panels, inset=inset)
 
     # Frame by frame (the sums below are those of whole-clip arrays, exactly: they count 0/1
     # values), so the extra memory is a few frames, not 8x the clip's grey levels (665 MB for
@@ -761,7 +991,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     structured_any |= current
     num_moving = int(moving.sum())
     if num_moving < MIN_MOVING_PAIRS:
-        return StaticMask(usable, bars, panels, moving_pairs=num_moving)
+        return StaticMask(usable, bars, panels, moving_pairs=num_moving, inset=inset)
     still_share = still_sum / num_moving
     # ... and over a longer gap (about a second of sampled frames): a slow move changes a
     # smooth texture by little from one frame to the next, but not over a second
@@ -785,7 +1015,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
             f"(over {MAX_OVERLAY_SHARE:.0%} of {num_structured}): a still scene part, not an overlay"
         )
         log.debug(note)
-        return StaticMask(usable, bars, panels, moving_pairs=num_moving, note=note)
+        return StaticMask(usable, bars, panels, moving_pairs=num_moving, note=note, inset=inset)
     blobs = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     keep = np.zeros(count, dtype=bool)
@@ -795,4 +1025,4 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     overlay = cv2.dilate(overlay, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
     overlay_px = int((overlay & usable).sum())
     usable &= ~overlay
-    return StaticMask(usable, bars, panels, overlay_px=overlay_px, moving_pairs=num_moving)
+    return StaticMask(usable, bars, panels, overlay_px=overlay_px, moving_pairs=num_moving, inset=inset)
