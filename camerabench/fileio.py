@@ -558,15 +558,26 @@ _STAND_INS = (
     (b"/annex/objects/", "a git-annex pointer (of an unlocked file), not {what}: fetch it with `git annex get`"),
     (b"<!doctype html", "a web page saved under the file's name (a sign-in, quota or warning page?), not {what}"),
     (b"<html", "a web page saved under the file's name (a sign-in, quota or warning page?), not {what}"),
+    (b"<head", "a web page saved under the file's name (a sign-in, quota or warning page?), not {what}"),
+    (
+        b"<?xml",
+        "an XML document (a storage server's error reply, such as S3's or Google Cloud Storage's AccessDenied or "
+        "NoSuchKey?) saved under the file's name, not {what}",
+    ),
 )
+#: How many of :data:`_STAND_INS` are pointers (the first ones): no text input of this package starts
+#: as they do, so :func:`read_text` refuses them in every text format (a TUM trajectory that was a
+#: pointer was "TUM lines hold 8 numbers; found 2", a TSV table "missing column(s)").
+_POINTERS = 2
 
 
-def stand_in(head: bytes, what: str, json_too: bool = False) -> str | None:
+def stand_in(head: bytes, what: str, json_too: bool = False, pointers_only: bool = False) -> str | None:
     """What a file beginning with ``head`` is when it is a text file standing in for ``what`` (``"the
     video"``) after a failed download (:data:`_STAND_INS`; with ``json_too``, a JSON document too: a
-    server's error reply), else None."""
+    server's error reply; with ``pointers_only``, only a Git LFS or git-annex pointer), else None."""
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
-    found = next((said for start, said in _STAND_INS if text.startswith(start)), None)
+    kinds = _STAND_INS[:_POINTERS] if pointers_only else _STAND_INS
+    found = next((said for start, said in kinds if text.startswith(start)), None)
     if found is None and json_too and text.startswith(b"{"):
         found = "a JSON document (a server's error reply saved under the file's name?), not {what}"
     return None if found is None else found.format(what=what)
@@ -596,6 +607,9 @@ def read_text(path: str | Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise read_error(path, exc) from exc
+    pointer = stand_in(data[:512], "the file's content", pointers_only=True)
+    if pointer is not None:
+        raise FileFormatError(path, pointer, 1)
     data = _strip_bom(path, data)
     try:
         return data.decode("utf-8")

@@ -225,6 +225,11 @@ def _environment_problem(argv: Sequence[str]) -> str | None:
     encoding = sys.getfilesystemencoding()
     for arg in argv:
         if any("\udc80" <= c <= "\udcff" for c in arg):
+            if encoding.replace("-", "").lower() == "utf8":  # a name written in another encoding (Latin-1)
+                return (
+                    f"the argument {arg!a} holds bytes that are not UTF-8 (a name written in another encoding, such "
+                    "as Latin-1?): no run record can hold it; rename the file or folder in UTF-8"
+                )
             return (
                 f"the argument {arg!a} holds bytes that Python's file-system encoding here ({encoding}: the C or "
                 "POSIX locale with Python's UTF-8 mode off) cannot decode: run with LC_ALL=C.UTF-8 or PYTHONUTF8=1"
@@ -251,14 +256,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         sys.stderr.write(f"camerabench: {problem}\n")
         return 1
-    try:
-        # building the parser imports every command module: a Ctrl-C there is an interrupt too
-        args = build_parser().parse_args(argv)
-    except KeyboardInterrupt:
-        sys.stderr.write("camerabench: interrupted\n")
-        return 130
-    with _logging_restored():
-        return _run(args)
+    # one command at a time in a process: commands share its logging set-up, sys.stdout and SIGTERM
+    # handler, and two run from threads at once left the root logger changed (red team R95)
+    with _ONE_AT_A_TIME, sigterm_unwinds():
+        try:
+            # building the parser imports every command module: a Ctrl-C (or SIGTERM) there stops it too
+            args = build_parser().parse_args(argv)
+        except KeyboardInterrupt:
+            sys.stderr.write("camerabench: interrupted\n")
+            return 130
+        except Terminated:
+            sys.stderr.write("camerabench: terminated (SIGTERM)\n")
+            return 143
+        with _logging_restored():
+            return _run(args)
+
+
+#: Held while a command runs (:func:`main`).
+_ONE_AT_A_TIME = threading.RLock()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -275,7 +290,7 @@ def _run(args: argparse.Namespace) -> int:
     stdout = sys.stdout
     sys.stdout = _GuardedStdout(stdout)
     try:
-        with sigterm_unwinds():
+        with sigterm_unwinds():  # a no-op under main's (kept for callers of _run)
             code = int(handler(args))
         try:
             sys.stdout.flush()  # a full disk under a redirected stdout fails here, not at exit

@@ -21,6 +21,7 @@ LFS = (
         (b"\xef\xbb\xbf\n  <!DOCTYPE html>\n<html><title>Sign in</title></html>", r"a web page saved under"),
         (b"<HTML><body>quota exceeded</body></HTML>", r"a web page saved under"),
         (b'{"error": "Entry not found"}', r"a JSON document"),
+        (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code></Error>', r"an XML document"),
     ],
 )
 def test_a_stand_in_for_a_video_is_named(tmp_path, content, said):
@@ -45,7 +46,7 @@ def test_a_label_file_that_is_a_pointer_is_named(tmp_path):
 
     path = tmp_path / "caption_data.json"
     path.write_bytes(LFS)
-    with pytest.raises(FileFormatError, match=r"caption_data\.json:1: invalid JSON: a Git LFS pointer, not the file's"):
+    with pytest.raises(FileFormatError, match=r"caption_data\.json:1: a Git LFS pointer, not the file's content"):
         read_json(path)
     path.write_text('{"a": }')  # a JSON document that is merely broken keeps the parser's own words
     with pytest.raises(FileFormatError, match=r"invalid JSON: Expecting value \(column 7\)"):
@@ -64,3 +65,17 @@ def test_a_trajectory_archive_or_table_that_is_a_pointer_is_named(tmp_path):
         _read_npz(npz, ["cam_c2w"])
     with pytest.raises(FileFormatError, match=r"shotbench\.xlsx: a Git LFS pointer, not the xlsx table"):
         list(_xlsx_rows(xlsx))
+
+
+def test_a_text_input_that_is_a_pointer_is_named_whatever_its_format(tmp_path):
+    """TUM/KITTI trajectories, TSV tables, YAML: every text input read by ``fileio.read_text`` (a TUM
+    file that was a pointer was ":1: TUM lines hold 8 numbers ...; found 2")."""
+    from camerabench.errors import FileFormatError
+    from camerabench.fileio import read_text
+
+    path = tmp_path / "traj.txt"
+    path.write_bytes(LFS.replace(b"\n", b"\r\n"))
+    with pytest.raises(FileFormatError, match=r"traj\.txt:1: a Git LFS pointer, not the file's content"):
+        read_text(path)
+    path.write_text("<html><body>not a pointer: read as text</body></html>\n")  # other formats judge it
+    assert read_text(path).startswith("<html>")
