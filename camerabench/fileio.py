@@ -545,6 +545,15 @@ def _invalid_json(
     pointer = stand_in(text[:512].encode("utf-8", "replace"), "the file's content") if where == 1 else None
     if pointer is not None:
         return FileFormatError(path, f"invalid JSON: {pointer}", where)
+    end = len(text.rstrip("\r\n"))
+    if line is not None and pos >= end and text[:end].strip():
+        # a JSON Lines record cut at its line end: JSON's column was that of the line break, "column 1"
+        return FileFormatError(
+            path,
+            f"invalid JSON: the line ends (column {end + 1}) before its record does: {exc.msg} (a missing "
+            "closing '}' or ']', or a record split over several lines?)",
+            where,
+        )
     return FileFormatError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", where)
 
 

@@ -264,3 +264,14 @@ def test_ground_truth_named_after_a_video_in_a_subfolder_names_the_stem_it_needs
         f"'%sub%2Fextra.mp4' + '{suffix}': a video in a subfolder of videos/ has its whole name, percent-encoded, "
         "as its stem, not 'extra' (see video_file_stem)"
     )
+
+
+def test_a_json_lines_record_cut_at_its_line_end_is_named_at_that_column(tmp_path: Path) -> None:
+    """Red team R95: a record missing its closing brace was "Expecting ',' delimiter (column 1)": JSON's
+    position was the line break's. The column is now where the line ends."""
+    from camerabench.fileio import read_jsonl
+
+    path = tmp_path / "Pan_Left.jsonl"
+    path.write_text('{"video": "a.mp4", "label": "no"\n{"video": "b.mp4"}\n')
+    with pytest.raises(FileFormatError, match=r"Pan_Left\.jsonl:1: invalid JSON: the line ends \(column 33\) before"):
+        read_jsonl(path, lambda record: record)
