@@ -528,11 +528,14 @@ SPLIT_MIN_PAIRS = 3
 
 
 #: Picture-in-picture insets (module docstring, 1d): a pixel lies on a lasting edge when the
-#: grey-level step across it (between its two neighbours) is at least this many levels in at
-#: least :data:`INSET_PERSIST_SHARE` of the sampled frames. Measured (R94 ``pip_*``: an inset
-#: inside a 2 px white border, H.264 crf 25, 480 px): the border's outer and inner edges hold in
-#: every frame along 135-151 of the inset's 140 rows and 240-244 of its 240 columns; under a
-#: moving camera a scene edge leaves its pixel within a frame or two.
+#: grey-level step across it (between its two neighbours) is at least this many levels, and its own
+#: grey level is within :data:`STILL_LEVELS` of its median, in at least :data:`INSET_PERSIST_SHARE`
+#: of the sampled frames (the step alone held at most pixels of dense texture moving past: red team
+#: R96's pan over a band of gravel between sky and water was taken for a 44 % inset and failed).
+#: Measured (R94 ``pip_*``: an inset inside a 2 px white border, H.264 crf 25, 480 px): the
+#: border's outer and inner edges hold in every frame along 135-151 of the inset's 140 rows and
+#: 240-244 of its 240 columns; under a moving camera a scene edge leaves its pixel within a frame or
+#: two.
 INSET_STEP_LEVELS = 20
 INSET_PERSIST_SHARE = 0.8
 #: Gaps along a lasting edge closed before its run is measured (pixels): where the inset's content
@@ -843,8 +846,8 @@ def detect_inset(
         True
         >>> frames[:, 8:32, 60:92] = 255  # a still inset in a white border
         >>> frames[:, 10:30, 62:90] = scene[10:30, 62:90]
-        >>> detect_inset(frames)
-        (59, 7, 93, 33)
+        >>> detect_inset(frames)  # the border itself: the scene beside it moves
+        (60, 8, 92, 32)
     """
     stack = _as_stack(frames)
     n, h, w = stack.shape
@@ -858,6 +861,15 @@ def detect_inset(
         across[:, 1:-1] += np.abs(grey[:, 2:] - grey[:, :-2]) >= INSET_STEP_LEVELS
         down[1:-1] += np.abs(grey[2:] - grey[:-2]) >= INSET_STEP_LEVELS
     vertical, horizontal = across >= INSET_PERSIST_SHARE * n, down >= INSET_PERSIST_SHARE * n
+    if not (vertical.any() and horizontal.any()):
+        return None
+    # an inset's edge keeps its grey levels too, not only a step: dense texture moving past (a band of
+    # gravel between sky and water under a pan) keeps steps at most pixels in most frames (red team R96)
+    picture_stack = stack[:, y0:y1, x0:x1]
+    median = np.median(picture_stack, axis=0)
+    kept = (np.abs(picture_stack.astype(np.float32) - median) <= STILL_LEVELS).sum(axis=0) >= INSET_PERSIST_SHARE * n
+    vertical &= kept
+    horizontal &= kept
     if not (vertical.any() and horizontal.any()):
         return None
     import cv2

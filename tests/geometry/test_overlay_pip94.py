@@ -92,3 +92,19 @@ def test_a_bordered_rectangle_in_the_scene_is_no_inset() -> None:
     assert detect_inset(panning) is None
     assert detect_inset(np.repeat(wide[None, :, :w], n, axis=0)) is None
     assert static_mask(panning).inset is None
+
+
+def test_a_band_of_dense_texture_moving_under_a_pan_is_not_an_inset() -> None:
+    """Red team R96: a pan over a band of gravel between a smooth sky and smooth water kept
+    grey-level steps at most of the band's pixels in most frames, its edges made a rectangle, and
+    44 % of the frame was masked as an inset (the clip failed: too little left to analyse). An
+    inset's edge keeps its grey levels too."""
+    rng = np.random.default_rng(3)
+    width = 480
+    sky = np.tile(np.linspace(150, 200, 90, dtype=np.float32)[:, None], (1, width + 200))
+    band = rng.integers(0, 255, size=(110, width + 200)).astype(np.uint8)  # old code: inset (1, 90, 479, 200)
+    water = np.tile(np.linspace(60, 90, 70, dtype=np.float32)[:, None], (1, width + 200))
+    scene = np.vstack([sky.astype(np.uint8), band, water.astype(np.uint8)])
+    frames = np.stack([scene[:, 15 * i : 15 * i + width] for i in range(13)])  # a pan, 15 px a frame
+    assert detect_inset(frames) is None
+    assert static_mask(frames).inset is None
