@@ -254,7 +254,8 @@ class StaticMask:
             ``right``; 0 for none), before the margin.
         panels: width in pixels of the blurred side panels found on each side (:func:`detect_panels`;
             all 0 for none), before the margin.
-        overlay_px: pixels masked as static overlays (beyond the bars and their margins).
+        overlay_px: pixels masked as static overlays (beyond the bars and their margins), a
+            picture-in-picture inset's included.
         moving_pairs: frame pairs in which the picture moved.
         note: why no overlay was masked although pixels stayed put (empty otherwise).
         inset: ``(x0, y0, x1, y1)`` of a picture-in-picture inset left out (:func:`detect_inset`;
@@ -529,7 +530,7 @@ SPLIT_MIN_PAIRS = 3
 
 #: Picture-in-picture insets (module docstring, 1d): a pixel lies on a lasting edge when the
 #: grey-level step across it (between its two neighbours) is at least this many levels, and its own
-#: grey level is within :data:`STILL_LEVELS` of its median, in at least :data:`INSET_PERSIST_SHARE`
+#: grey level is within :data:`STILL_LEVELS` of the middle frame's, in at least :data:`INSET_PERSIST_SHARE`
 #: of the sampled frames (the step alone held at most pixels of dense texture moving past: red team
 #: R96's pan over a band of gravel between sky and water was taken for a 44 % inset and failed).
 #: Measured (R94 ``pip_*``: an inset inside a 2 px white border, H.264 crf 25, 480 px): the
@@ -865,9 +866,12 @@ def detect_inset(
         return None
     # an inset's edge keeps its grey levels too, not only a step: dense texture moving past (a band of
     # gravel between sky and water under a pan) keeps steps at most pixels in most frames (red team R96)
-    picture_stack = stack[:, y0:y1, x0:x1]
-    median = np.median(picture_stack, axis=0)
-    kept = (np.abs(picture_stack.astype(np.float32) - median) <= STILL_LEVELS).sum(axis=0) >= INSET_PERSIST_SHARE * n
+    # (against the middle frame, frame by frame: the extra memory is a few frames, as static_mask's)
+    middle = stack[n // 2, y0:y1, x0:x1].astype(np.int16)
+    held = np.zeros((ph, pw), dtype=np.int32)
+    for frame in stack:
+        held += np.abs(frame[y0:y1, x0:x1].astype(np.int16) - middle) <= STILL_LEVELS
+    kept = held >= INSET_PERSIST_SHARE * n
     vertical &= kept
     horizontal &= kept
     if not (vertical.any() and horizontal.any()):
@@ -955,14 +959,17 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
         if split.found:
             raise PredictionError(split.reason())
     inset = detect_inset(stack, picture)
+    inset_px = 0  # counted with the overlays' pixels (masked as an overlay is)
     if inset is not None:  # the other picture, and its border's still edges (as an overlay's margin)
         log.debug("picture-in-picture inset %s left out", inset)
-        usable[
-            max(0, inset[1] - OVERLAY_MARGIN_PX) : inset[3] + OVERLAY_MARGIN_PX,
-            max(0, inset[0] - OVERLAY_MARGIN_PX) : inset[2] + OVERLAY_MARGIN_PX,
-        ] = False
+        box = (
+            slice(max(0, inset[1] - OVERLAY_MARGIN_PX), inset[3] + OVERLAY_MARGIN_PX),
+            slice(max(0, inset[0] - OVERLAY_MARGIN_PX), inset[2] + OVERLAY_MARGIN_PX),
+        )
+        inset_px = int(usable[box].sum())
+        usable[box] = False
     if n < MIN_MOVING_PAIRS + 1:
-        return StaticMask(usable, bars, panels, inset=inset)
+        return StaticMask(usable, bars, panels, overlay_px=inset_px, inset=inset)
 
     # Frame by frame (the sums below are those of whole-clip arrays, exactly: they count 0/1
     # values), so the extra memory is a few frames, not 8x the clip's grey levels (665 MB for
@@ -1003,7 +1010,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     structured_any |= current
     num_moving = int(moving.sum())
     if num_moving < MIN_MOVING_PAIRS:
-        return StaticMask(usable, bars, panels, moving_pairs=num_moving, inset=inset)
+        return StaticMask(usable, bars, panels, overlay_px=inset_px, moving_pairs=num_moving, inset=inset)
     still_share = still_sum / num_moving
     # ... and over a longer gap (about a second of sampled frames): a slow move changes a
     # smooth texture by little from one frame to the next, but not over a second
@@ -1027,7 +1034,7 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
             f"(over {MAX_OVERLAY_SHARE:.0%} of {num_structured}): a still scene part, not an overlay"
         )
         log.debug(note)
-        return StaticMask(usable, bars, panels, moving_pairs=num_moving, note=note, inset=inset)
+        return StaticMask(usable, bars, panels, overlay_px=inset_px, moving_pairs=num_moving, note=note, inset=inset)
     blobs = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     keep = np.zeros(count, dtype=bool)
@@ -1035,6 +1042,6 @@ def static_mask(frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], gap_fra
     overlay = keep[labels].astype(np.uint8)
     size = 2 * OVERLAY_MARGIN_PX + 1
     overlay = cv2.dilate(overlay, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
-    overlay_px = int((overlay & usable).sum())
+    overlay_px = int((overlay & usable).sum()) + inset_px
     usable &= ~overlay
     return StaticMask(usable, bars, panels, overlay_px=overlay_px, moving_pairs=num_moving, inset=inset)

@@ -223,13 +223,12 @@ def _environment_problem(argv: Sequence[str]) -> str | None:
     except FileNotFoundError:
         return "the current folder no longer exists (deleted while this shell was in it): cd to an existing folder"
     encoding = sys.getfilesystemencoding()
+    if encoding.replace("-", "").lower() == "utf8":
+        # a name in another encoding (Latin-1) under a UTF-8 locale: the commands that can (evaluate,
+        # report) read and escape it; a record that must hold it says so, naming the file
+        return None
     for arg in argv:
         if any("\udc80" <= c <= "\udcff" for c in arg):
-            if encoding.replace("-", "").lower() == "utf8":  # a name written in another encoding (Latin-1)
-                return (
-                    f"the argument {arg!a} holds bytes that are not UTF-8 (a name written in another encoding, such "
-                    "as Latin-1?): no run record can hold it; rename the file or folder in UTF-8"
-                )
             return (
                 f"the argument {arg!a} holds bytes that Python's file-system encoding here ({encoding}: the C or "
                 "POSIX locale with Python's UTF-8 mode off) cannot decode: run with LC_ALL=C.UTF-8 or PYTHONUTF8=1"

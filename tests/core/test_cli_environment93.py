@@ -76,16 +76,6 @@ def test_undecodable_arguments_under_an_ascii_file_system_encoding_are_refused(
     assert not any(tmp_path.iterdir())  # old code: an empty run folder, then a run.json that could not be written
 
 
-def test_non_utf8_bytes_under_a_utf8_encoding_are_named_as_such(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "utf-8")
-    out = tmp_path / "donn\udce9es"  # a Latin-1 'é' under a UTF-8 locale
-    assert cli.main(["predict", "--data", str(tmp_path), "--method", "dummy", "--out", str(out)]) == 1
-    err = capsys.readouterr().err
-    assert "not UTF-8 (a name written in another encoding" in err and "C or POSIX locale" not in err
-
-
 def _deliver_sigterm() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
     for _ in range(100):  # the handler runs in the main thread between bytecodes
