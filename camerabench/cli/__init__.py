@@ -193,11 +193,12 @@ class _GuardedStdout:
 
     def write(self, text: str) -> int:
         try:
-            return int(self._stream.write(text))
+            written = self._stream.write(text)
         except BrokenPipeError:
             raise
         except OSError as exc:
             raise self._failed(exc) from exc
+        return len(text) if written is None else int(written)  # some streams (a notebook's) return None
 
     def flush(self) -> None:
         try:

@@ -121,3 +121,26 @@ def test_a_method_folder_path_that_cannot_be_resolved_is_not_called_a_link_loop(
     with pytest.raises(cli.CameraBenchError, match="cannot resolve the method folder's path") as caught:
         runner._resolved(tmp_path / "run" / "dummy")
     assert "link loop" not in str(caught.value)
+
+
+class _NoCountStream:
+    """A stream whose ``write`` returns None, as some notebook streams' do."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.text.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stream_whose_write_returns_none_takes_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = _NoCountStream()
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert cli.main(["taxonomy"]) == 0  # the guard counted int(None): a TypeError traceback
+    assert "".join(stream.text).endswith("binary primitives\n")
