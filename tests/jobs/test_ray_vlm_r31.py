@@ -41,8 +41,16 @@ def _dies_first(marker: Path, deaths: int) -> str:
     )
 
 
-def _run(marker: Path, deaths: int, workers: int) -> dict[int, tuple[object, str | None]]:
-    jobs: list[tuple[str, dict[str, object]]] = [("6 // 3", {}), ("7 - 2", {}), ("2 * 4", {})]
+def _run(marker: Path, deaths: int, workers: int, pause: float = 0.0) -> dict[int, tuple[object, str | None]]:
+    """Three jobs; with ``pause``, each first waits until every actor has started setting up (two
+    marks) and then sleeps ``pause`` seconds, so that a surviving actor is still working when Ray
+    reports the other actor's death: without it the survivor may end every job first and the run
+    ends before the death is seen, which loses nothing but says nothing either."""
+    wait = (  # at most 10 s
+        f"[__import__('time').sleep(0.05) for _ in range(200) if __import__('os').path.getsize({str(marker)!r}) < 2]"
+    )
+    sleep = f"({wait}, __import__('time').sleep({pause}))[1] or " if pause else ""
+    jobs: list[tuple[str, dict[str, object]]] = [(sleep + "6 // 3", {}), (sleep + "7 - 2", {}), (sleep + "2 * 4", {})]
     init: tuple[str, dict[str, object]] = (_dies_first(marker, deaths), {})
     ray = RayOptions(videos_per_call=1)
     return {d.index: (d.result, d.died) for d in run_on_ray(jobs, eval, init, eval, "w", ray, True, workers)}
@@ -75,7 +83,7 @@ def test_with_several_actors_the_others_go_on_when_one_dies_setting_up(
 ) -> None:
     marker = tmp_path / "starts"
     with caplog.at_level(logging.WARNING, logger="camerabench.jobs.ray_backend"):
-        done = _run(marker, deaths=1, workers=2)
+        done = _run(marker, deaths=1, workers=2, pause=1.0)
     assert done == {0: (2, None), 1: (5, None), 2: (8, None)}
     assert marker.stat().st_size == 2  # no replacement while the other actor works
     assert [r.getMessage().endswith("going on with the other actors") for r in caplog.records] == [True]
