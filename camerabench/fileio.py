@@ -464,26 +464,38 @@ def _link_problem(path: Path, exc: OSError) -> str | None:
 def _wide_ascii(sample: bytes) -> bool:
     """Whether ``sample`` reads as ASCII text in UTF-16 or UTF-32 (either byte order): each
     character's one non-zero byte at the same place in its 2 or 4 bytes, zeros in the others."""
+    return _wide_codec(sample) is not None
+
+
+def _wide_codec(sample: bytes) -> str | None:
+    """The codec (``"utf-16-le"`` ...) in which ``sample`` reads as ASCII text as
+    :func:`_wide_ascii` tells it, else None."""
     if len(sample) < 4:
-        return False
+        return None
     for width in (2, 4):
         for at in range(width):
             lanes = [sample[k::width] for k in range(width)]
             if all(lanes[at]) and not any(any(lane) for k, lane in enumerate(lanes) if k != at):
-                return True
-    return False
+                return f"utf-{8 * width}-{'le' if at == 0 else 'be'}"
+    return None
 
 
 def _strip_bom(path: Path, data: bytes) -> bytes:
     """``data`` (a file's first bytes, or all of them) without a UTF-8 byte-order mark, which is
     skipped with a warning; UTF-16 or UTF-32 text (what Windows tools write as "Unicode") is a
     :class:`FileFormatError` that says so: it was reported as a stray byte 0xff, or, without a
-    byte-order mark, as invalid JSON or missing table columns."""
+    byte-order mark, as invalid JSON or missing table columns; such text that is a web page or a
+    pointer (:func:`stand_in`) is named as that."""
     wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
     if wide is None and _wide_ascii(data[:200]):
         wide = "UTF-16 or UTF-32 text without a byte-order mark (every second or fourth byte is 0)"
     if wide is not None:
-        raise FileFormatError(path, f"is {wide}, not UTF-8: save it as UTF-8", 1)
+        # a web page saved "as Unicode" is that page, whatever its encoding: saving it as UTF-8
+        # would not make it the file's content
+        said = stand_in(data[:512], "the file's content")
+        raise FileFormatError(
+            path, f"is {wide}, not UTF-8: save it as UTF-8" if said is None else f"{said}; it is {wide}", 1
+        )
     if data.startswith(_BOM):
         log.warning("%s: starts with a UTF-8 byte-order mark; reading the text after it", path)
         return data[len(_BOM) :]
@@ -580,11 +592,44 @@ _STAND_INS = (
 _POINTERS = 2
 
 
+_WIDE_CODECS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+"""The byte-order marks of :data:`_WIDE_BOMS` (in that order: UTF-32 LE's starts as UTF-16 LE's)
+and the codecs of the text after them."""
+
+
+def _narrow(head: bytes) -> bytes:
+    """``head`` (a file's first bytes) as UTF-8 when it is UTF-16 or UTF-32 text: after a byte-order
+    mark (:data:`_WIDE_CODECS`), or ASCII without one (:func:`_wide_ascii`); else as it is. A head
+    cut inside a character ends in U+FFFD.
+
+    Example:
+        >>> _narrow("<html>".encode("utf-16-be")), _narrow(b"\\x00\\x00\\x00 ftypisom")
+        (b'<html>', b'\\x00\\x00\\x00 ftypisom')
+    """
+    marked = next(((bom, name) for bom, name in _WIDE_CODECS if head.startswith(bom)), None)
+    if marked is not None:
+        return head[len(marked[0]) :].decode(marked[1], "replace").encode("utf-8")
+    codec = _wide_codec(head[:200])
+    return head if codec is None else head.decode(codec, "replace").encode("utf-8")
+
+
 def stand_in(head: bytes, what: str, json_too: bool = False, pointers_only: bool = False) -> str | None:
     """What a file beginning with ``head`` is when it is a text file standing in for ``what`` (``"the
     video"``) after a failed download (:data:`_STAND_INS`; with ``json_too``, a JSON document too: a
-    server's error reply; with ``pointers_only``, only a Git LFS or git-annex pointer), else None."""
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
+    server's error reply; with ``pointers_only``, only a Git LFS or git-annex pointer), else None.
+    UTF-16 or UTF-32 text (with a byte-order mark, or ASCII without one: :func:`_narrow`) is read
+    as its characters: a web page saved so by a Windows tool ("Unicode") starts ``ff fe 3c 00``.
+
+    Example:
+        >>> stand_in("<!DOCTYPE html>".encode("utf-16"), "the video")
+        "a web page saved under the file's name (a sign-in, quota or warning page?), not the video"
+    """
+    text = _narrow(head).removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
     kinds = _STAND_INS[:_POINTERS] if pointers_only else _STAND_INS
     found = next((said for start, said in kinds if text.startswith(start)), None)
     if found is None and json_too and text.startswith(b"{"):

@@ -27,7 +27,7 @@ LONG_FILES = (
     "notebooks/test_notebooks.py",  # ~80 s: three notebooks
     "geometry/test_colmap_end_to_end.py",  # ~70 s: single-threaded COLMAP on 6 clips
     "jobs/test_ray_backend.py",  # ~70 s: a local Ray instance
-    "jobs/test_vlm_identity_device.py",  # ~40 s: two local Ray instances with a tiny VLM on their workers
+    "jobs/test_vlm_identity_device.py",  # ~50 s: a local Ray instance with a tiny VLM on its workers
     "test_architecture.py",  # ~30 s: a cold mypy, ruff, an installed tree for import-linter
 )
 

@@ -52,13 +52,23 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_dataset(tmp_path_factory.mktemp("synth") / "data", clips=4, seed=0, size=(160, 96), workers=1)
 
 
+@pytest.fixture(scope="module")
+def fast_local(synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run folder of a local ``fast`` predict and caption run on :func:`synthetic`: the reference
+    both Ray runs (by path, shipping the videos) are compared with, made once for the two (it was
+    made again in each, the same bytes each time: ``fast`` is deterministic, as the comparison needs)."""
+    local = tmp_path_factory.mktemp("fast-local")
+    run_predict(synthetic, "fast", local)
+    run_caption(synthetic, "fast", local)
+    return local
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("ship", [False, True], ids=["by-path", "ship-videos"])
 def test_fast_on_ray_writes_the_bytes_of_the_local_backend(
-    ray_instance: None, synthetic: Path, tmp_path: Path, ship: bool
+    ray_instance: None, synthetic: Path, fast_local: Path, tmp_path: Path, ship: bool
 ) -> None:
-    local, on_ray = tmp_path / "local", tmp_path / "ray"
-    run_predict(synthetic, "fast", local)
+    local, on_ray = fast_local, tmp_path / "ray"
     summary = run_predict(synthetic, "fast", on_ray, backend="ray", ray=RayOptions(ship_videos=ship))
     assert summary.videos_ok == 4
     assert (on_ray / "fast" / "scores.jsonl").read_bytes() == (local / "fast" / "scores.jsonl").read_bytes()
@@ -69,7 +79,6 @@ def test_fast_on_ray_writes_the_bytes_of_the_local_backend(
     assert len(info.seconds_per_video) == 4 and all(s > 0 for s in info.seconds_per_video.values())
     assert read_run_info(local / "fast" / "run.json").backend["name"] == "local"
     # captions reuse the predict run's trajectories (shipped as files too)
-    run_caption(synthetic, "fast", local)
     run_caption(synthetic, "fast", on_ray, backend="ray", ray=RayOptions(ship_videos=ship))
     assert (on_ray / "fast" / "captions.jsonl").read_bytes() == (local / "fast" / "captions.jsonl").read_bytes()
 

@@ -6,8 +6,9 @@
    without CUDA and actors with it is simulated by a local Ray instance with one (logical) GPU whose
    worker processes take CUDA to be there exactly when Ray gave them a GPU (``CUDA_VISIBLE_DEVICES``
    set, as Ray sets it for a task or actor that reserves one); the driver's torch says no CUDA. The
-   Ray cases run in a child process: they need Ray instances of their own (the session's
-   ``ray_instance`` has no GPU and no such hook).
+   Ray cases run in a child process: they need a Ray instance of their own (the session's
+   ``ray_instance`` has no GPU and no such hook), one for all of them (the hook answers as this
+   CPU-only torch does for the last case, actors without CUDA).
 2. ``processor_sha256``: the tokenizer, chat template and processor files, recorded and compared on
    ``--resume`` beside the weights.
 """
@@ -127,14 +128,25 @@ from camerabench.records import read_run_info
 
 model, data, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 result = {}
+# once this file exists, the workers' torch answers as this CPU-only build does (the last case)
+NO_CUDA = out / "workers-without-cuda"
 
 
 def cuda_where_ray_gives_a_gpu():
     import os
     import torch
 
-    torch.cuda.is_available = lambda: bool(os.environ.get("CUDA_VISIBLE_DEVICES"))
-    torch.cuda.device_count = lambda: len([d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d])
+    has_cuda, devices = torch.cuda.is_available, torch.cuda.device_count  # this build's own answers
+
+    def is_available():
+        return has_cuda() if NO_CUDA.exists() else bool(os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+    def device_count():
+        if NO_CUDA.exists():
+            return devices()
+        return len([d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d])
+
+    torch.cuda.is_available, torch.cuda.device_count = is_available, device_count
 
 
 # this driver has no CUDA
@@ -147,12 +159,8 @@ try:  # a local run keeps the driver's check
 except CameraBenchError as exc:
     result["local"] = str(exc)
 
-def init(hook):
-    env = {"worker_process_setup_hook": cuda_where_ray_gives_a_gpu} if hook else None
-    ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, logging_level=logging.WARNING,
-             object_store_memory=256 * 2**20, runtime_env=env)
-
-init(hook=True)
+ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, logging_level=logging.WARNING,
+         object_store_memory=256 * 2**20, runtime_env={"worker_process_setup_hook": cuda_where_ray_gives_a_gpu})
 with QwenVLPredictor.loads_elsewhere():
     probe = QwenVLPredictor({"model": model, "device": "cuda"})
     default = QwenVLPredictor({"model": model})
@@ -181,9 +189,10 @@ for name, opts in (("actors", RayOptions(gpus_per_worker=0)), ("tasks", RayOptio
     result[name] = [info.settings["device_type"], info.settings["torch_dtype"], len(info.failures)]
 torch.cuda.is_available = lambda: False
 torch.cuda.device_count = lambda: 0
-ray.shutdown()
 
-init(hook=False)  # the actors have no CUDA either (a GPU reserved, CUDA_VISIBLE_DEVICES set)
+# the actors have no CUDA either (a GPU reserved, CUDA_VISIBLE_DEVICES set): the workers' torch answers as
+# this build does from now on (the same Ray instance: a second one cost its start and shutdown, 4-8 s)
+NO_CUDA.touch()
 try:
     runner.run_predict(data, "qwen-vl", out / "none", options={"model": model, "device": "cuda"},
                        backend="ray", ray=gpu)
