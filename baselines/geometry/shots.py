@@ -294,6 +294,22 @@ frames either side of a grey cut stay as far apart as the two next to it (the 41
 _PATTERN_NEIGHBOURS = ((0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0))
 
 
+FADE_RAMP_RATIO = 1.1
+"""Ratio of mean levels by which a step next to a change at another exposure must go on the same
+way for the change to be a step of a fade or a dip (:meth:`UnrelatedCuts._fade_step`), not a cut
+to another exposure of one place. Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px):
+fades in and out and dips of 0.5-2 s made from the 11 real clips of ``tests/data/real/videos``
+(gains linear to 0) step by 1.25x or more next to every step taken for a fade; red team R99's cuts
+to the same place at a fifth of the level (the vtest pan into the vtest tilt, the bikes truck
+right into the truck left, a street photograph by day into the same at night) hold their level
+within 1.02x either side of the cut."""
+
+DIP_RETURN_STEPS = 3
+"""Sampled frames within which a step down in level must come back up (or a step up have come
+down from), to the picture it left, for a change at another exposure with no ramp either side
+(:data:`FADE_RAMP_RATIO`) to be a short dip to black sampled at its bottom twice: at 5 fps the
+dips of 0.5-2 s over the real clips of ``tests/data/real/videos`` came back within 2 frames."""
+
 DIM_CONTRAST = 0.3
 """A sampled frame whose grey-level contrast (the standard deviation of its grey levels) is below
 this share of the clip's own (the 90th percentile over its sampled frames with a picture, so a
@@ -834,7 +850,11 @@ class UnrelatedCuts:
         while feature matching finds too few keypoints in the dim frame. As :func:`detect_cuts`
         judges a change at another exposure, the pair is one picture when the brighter frame is
         :data:`EXPOSURE_RATIO` times as bright or more, laid out alike (:data:`EXPOSURE_LAYOUT_SIDE`)
-        and of the same grey texture (:data:`GREY_CUT_DISTANCE`). Where the darker frame is dim
+        and of the same grey texture (:data:`GREY_CUT_DISTANCE`), and the change is part of a ramp
+        (:meth:`_ramps`: a neighbouring step goes on the same way, or a dip comes back up to its
+        picture; red team R99: a cut to the same place at a fifth of the level, which holds its
+        level either side, was taken for a fade and the two shots related by dense flow, a pan
+        right read as a pan left and right). Where the darker frame is dim
         (:data:`DIM_CONTRAST`), its texture is partly coding noise: the pair is a fade step also
         when the step beyond the brighter frame brightens on by :data:`EXPOSURE_RATIO`, one
         picture by the same rule (a ramp; a cut into a dark shot follows frames of steady level).
@@ -856,7 +876,7 @@ class UnrelatedCuts:
         if not self._exposure_step(darker, brighter):
             return False
         if not cues.texture_apart(darker, brighter, GREY_CUT_DISTANCE):
-            return True
+            return self._ramps(i, j)
         # a dim frame's texture is its coding noise's too: the fade is told by its ramp, the step
         # beyond the brighter frame brightening on by as much, one picture
         beyond = brighter + (brighter - darker)
@@ -866,6 +886,33 @@ class UnrelatedCuts:
             and cues.level[beyond] > cues.level[brighter]
             and self._exposure_step(brighter, beyond)
             and not cues.texture_apart(brighter, beyond, GREY_CUT_DISTANCE)
+        )
+
+    def _ramps(self, i: int, j: int) -> bool:
+        """Whether the change of level from frame ``i`` to the next frame ``j`` goes on through a
+        neighbouring step (``i - 1`` to ``i`` or ``j`` to ``j + 1``) the same way by
+        :data:`FADE_RAMP_RATIO` or more, laid out alike: a fade or a dip is a ramp over several
+        sampled frames, while a cut to another exposure of one place (the same street at night,
+        another camera at one set) holds its level on both sides of the step."""
+        cues = self._cues
+        up = cues.level[j] > cues.level[i]
+        for a, b in ((i - 1, i), (j, j + 1)):
+            if not (a >= 0 and b < self._n):
+                continue
+            lo, hi = (a, b) if up else (b, a)
+            ratio = cues.level[hi] / max(cues.level[lo], 1.0)
+            if ratio >= FADE_RAMP_RATIO and cues.laid_out_alike(a, b):
+                return True
+        # a short dip sampled at its bottom twice: down, hold, back up to the picture it left
+        dark, bright = (i, j) if up else (j, i)
+        others = (
+            range(dark - 1, max(dark - 1 - DIP_RETURN_STEPS, -1), -1)
+            if up
+            else range(dark + 1, min(dark + 1 + DIP_RETURN_STEPS, self._n))
+        )
+        return any(
+            cues.level[m] / max(cues.level[dark], 1.0) >= EXPOSURE_RATIO and cues.laid_out_alike(m, bright)
+            for m in others
         )
 
     def _exposure_step(self, darker: int, brighter: int) -> bool:

@@ -96,3 +96,20 @@ def test_a_splice_into_a_darker_shot_of_another_scene_is_still_a_cut(
     spliced = np.concatenate([frames[::2][:10], _faded(second, np.full(len(second), gain))])
     found = UnrelatedCuts(spliced)(10)
     assert found is not None and found[0] > 0.6
+
+
+def test_a_cut_to_the_same_place_at_another_exposure_is_still_a_cut(pan: tuple[NDArray[np.uint8], float]) -> None:
+    """Red team R99: the vtest pan cut into the vtest tilt (one street, one camera) at a fifth of
+    the level (at a third it is not asked: its change of colour does not stand out) is one layout
+    and one texture at two levels, as a fade step is, but it holds its level either side of the
+    cut: no ramp, no return (:data:`FADE_RAMP_RATIO`), so a cut; and a dip to black sampled twice
+    at its bottom comes back up to its picture, so no cut."""
+    frames, _ = pan
+    tilt, _ = _frames(VIDEOS / "opencv_vtest_digital_tilt_down.mp4")
+    gain = 0.2
+    spliced = np.concatenate([frames[::2][:10], _faded(tilt[::2][:10], np.full(10, gain))])
+    assert UnrelatedCuts(spliced)(10) is not None
+    dip = frames[::2][:16].copy()
+    dip[6:9] = _faded(dip[6:9], np.full(3, gain))  # down at 6, bottom 6-8, back up at 9
+    cuts = UnrelatedCuts(dip)
+    assert cuts(6) is None and cuts(9) is None
