@@ -525,10 +525,13 @@ def thin_class(labels: ArrayLike, videos: Sequence[str]) -> str | None:
     return None
 
 
-def _warn_thin(what: str, thin: Mapping[str, str], used: int, total: int, stacklevel: int) -> None:
-    """One :class:`ThinClassWarning` naming each thin primitive and why, and what was left out."""
+def _warn_thin(what: str, thin: Mapping[str, str], used: int, total: int, stacklevel: int, also: str = "") -> None:
+    """One :class:`ThinClassWarning` naming each thin primitive and why, and what was left out
+    (``also``: what else uses the same primitives, said where some are left)."""
     named = "; ".join(f"{n} ({why})" for n, why in thin.items())
-    rest = f"{what} uses {used} of {total} primitive(s)" if used else f"{what} is undefined (NaN): no primitive left"
+    rest = (
+        f"{what} uses {used} of {total} primitive(s){also}" if used else f"{what} is undefined (NaN): no primitive left"
+    )
     warnings.warn(
         f"bootstrap interval of AP is undefined (NaN) for {len(thin)} primitive(s) whose class is held by fewer "
         f"than 2 videos, as every replicate resamples that one video or none: {named}; {rest}",
@@ -714,7 +717,10 @@ def bootstrap_mean_ap(
         negatives, lie on fewer than 2 videos (:func:`thin_class`) has no interval: it is NaN,
         named in a :class:`ThinClassWarning`, and the mean's interval averages the other
         primitives with both classes (the warning says how many), NaN when none is left; as
-        the mean AP leaves out primitives whose AP is undefined. The other primitives'
+        the mean AP leaves out primitives whose AP is undefined. ``mean_ap_estimate`` is the
+        mean AP over the primitives the mean's interval averages (``mean_ap_primitives`` of
+        them; NaN when none): the estimate that interval is of, which differs from the mean of
+        every primitive when one is thin (red team R97). The other primitives'
         intervals are those computed with it (videos are resampled over all primitives).
         Replicates with no spread (AP 1 in each) give (lowest, highest replicate); an interval
         scipy's BCa cannot give is NaN with an :class:`UndefinedMetricWarning` (:func:`_bca_ci`).
@@ -751,10 +757,18 @@ def bootstrap_mean_ap(
         if in_mean.any()
         else nan_ci
     )
+    # the estimate the mean's interval is of: the mean AP over the same primitives
+    estimate = (
+        float(np.mean([cache.point_ap(*samples[j][:2], name=names[j]) for j in np.flatnonzero(in_mean)]))
+        if in_mean.any()
+        else math.nan
+    )
     return BinaryCI(
         per_primitive=per_ci,
         mean_ap=mean_ci,
         degenerate={n: int(np.isnan(aps[:, j]).sum()) for j, n in enumerate(names)},
+        mean_ap_estimate=estimate,
+        mean_ap_primitives=int(in_mean.sum()),
     )
 
 
@@ -794,10 +808,14 @@ def paired_bootstrap_test(
     set's labels (red team R59; the permutation test 6-8 %), and a single replicate gave p = 0.
 
     A primitive whose positives, or negatives, lie on fewer than 2 videos (:func:`thin_class`)
-    has no bootstrap (every replicate resamples that one video or none): the replicates leave it
-    out, and a :class:`ThinClassWarning` names it and says how many primitives the interval uses;
-    with no other primitive it is NaN. Its observed difference is defined and stays in ``diff``
-    and in the permutation test, which needs no spread of videos.
+    has no bootstrap (every replicate resamples that one video or none). Where other primitives
+    have one, the test leaves it out: ``diff``, the interval and the p-value all average those
+    other primitives, so that the interval is that of the difference beside it (red team R97: a
+    difference of +0.5 over 8 primitives printed beside an interval of [-34.2, -6.5] over 4 of
+    them); a :class:`ThinClassWarning` names it and says how many primitives the test uses.
+    Where every primitive is thin, there is no interval (NaN, with the warning), and ``diff`` and
+    the permutation p-value (which needs no spread of videos) average them all.
+    ``primitives`` of the result names the primitives the three numbers average.
 
     Coverage of the true difference (F63b; binormal scores, negatives N(0, 1), positives N(d, 1),
     B with d = 0.5, 1, 1.5, 2 on 4 primitives sharing the videos, A with the same d (equal) or
@@ -829,12 +847,13 @@ def paired_bootstrap_test(
     0.16 is found in 19 % (40 videos) to 36 % (100) of the runs only.
 
     Returns:
-        The observed mean-AP difference (over the primitives with both classes; NaN when there
-        is none), the 95 % percentile interval of the bootstrap replicates' difference (its
-        coverage measured above; over those primitives but the thin ones; a replicate in which
-        one lost a class is left out), the two-sided permutation p-value (NaN without a
-        difference or with ``n_bootstrap`` 0) and how many bootstrap replicates the interval
-        rests on.
+        The observed mean-AP difference (over the primitives with both classes, but the thin
+        ones where some are not; NaN when there is none), the 95 % percentile interval of the
+        bootstrap replicates' difference over the same primitives (its coverage measured above;
+        a replicate in which one lost a class is left out; NaN where each is thin), the
+        two-sided permutation p-value over the same primitives (NaN without a difference or
+        with ``n_bootstrap`` 0), how many bootstrap replicates the interval rests on, and the
+        primitives the three average.
     """
     n_bootstrap, seed = _checked_draws(n_bootstrap, seed)
     per_primitive_a = _checked_primitives(per_primitive_a, "paired_bootstrap_test (method A)")
@@ -862,15 +881,31 @@ def paired_bootstrap_test(
     obs_b = np.array([cache.point_ap(*_as_arrays(*per_primitive_b[n][:2]), name=n) for n in names])
     # the observed difference averages the primitives with a defined AP (both classes)
     two = np.array([_two_classes(_binary_labels(per_primitive_a[n][0])) for n in names], dtype=bool)
-    diff = float(np.mean(obs_a[two]) - np.mean(obs_b[two])) if two.any() else math.nan
     if n_bootstrap <= 0:
-        return PairedTest(diff, (math.nan, math.nan), math.nan, 0)
+        diff = float(np.mean(obs_a[two]) - np.mean(obs_b[two])) if two.any() else math.nan
+        return PairedTest(diff, (math.nan, math.nan), math.nan, 0, [n for n, t in zip(names, two, strict=True) if t])
     # the replicates average those of them whose classes each lie on 2 videos or more (a class on
     # one video is copied or lost by every replicate: no spread to test)
     thin = {n: why for n in names if (why := thin_class(per_primitive_a[n][0], per_primitive_a[n][2])) is not None}
     defined = two & np.array([n not in thin for n in names], dtype=bool)
     if thin:
-        _warn_thin("the paired test's interval", thin, int(defined.sum()), int(two.sum()), stacklevel=2)
+        _warn_thin(
+            "the paired test's interval",
+            thin,
+            int(defined.sum()),
+            int(two.sum()),
+            stacklevel=2,
+            also="; its difference and p-value average the same ones (the thin ones are left out of the test)",
+        )
+    # the difference, the interval and the p-value over the same primitives: those with an interval,
+    # or every one with both classes where none has one (then no interval)
+    tested = defined if defined.any() else two
+    diff = float(np.mean(obs_a[tested]) - np.mean(obs_b[tested])) if tested.any() else math.nan
+    # a thin primitive left out of the test is left out of the resampled videos too: the numbers are
+    # those of the test called without it
+    if defined.any() and thin:
+        keep = np.array([n not in thin for n in names], dtype=bool)
+        names, two, defined, tested = [n for n in names if n not in thin], two[keep], defined[keep], tested[keep]
     index = _video_index([per_primitive_a[n][2] for n in names])
     per_delta = np.empty((n_bootstrap, len(names)))
     for j, n in enumerate(names):
@@ -883,10 +918,9 @@ def paired_bootstrap_test(
     finite = deltas[np.isfinite(deltas)]
     # the percentile interval: the BCa one covered the true difference less often (F63b, docstring)
     ci = _percentile_ci(finite) if defined.any() else (math.nan, math.nan)
-    p = _permutation_p_value(
-        per_primitive_a, per_primitive_b, [n for n, t in zip(names, two, strict=True) if t], index, n_bootstrap, seed
-    )
-    return PairedTest(diff, ci, p, int(finite.size))
+    used = [n for n, t in zip(names, tested, strict=True) if t]
+    p = _permutation_p_value(per_primitive_a, per_primitive_b, used, index, n_bootstrap, seed)
+    return PairedTest(diff, ci, p, int(finite.size), used)
 
 
 def _permutation_p_value(

@@ -207,13 +207,20 @@ def binary_section(
         )
     thin = [n for n, r in resolved.items() if n not in undefined and thin_class(r.labels, r.videos) is not None]
     if thin and n_bootstrap > 0:
-        # bootstrap_mean_ap warned; the report says it too, beside the interval it changes
+        # bootstrap_mean_ap warned; the report says it too, beside the interval it changes, with the
+        # mean AP over those primitives (ci95.mean_ap_estimate): the number that interval is of (R97)
         kept = len(per_ap) - len(undefined) - len(thin)
         shown = ", ".join(thin[:5]) + (f" and {len(thin) - 5} more" if len(thin) > 5 else "")
+        over = (
+            f", whose mean AP is {100 * ci.mean_ap_estimate:.1f} (that interval's estimate; the mean AP of all "
+            f"{kept + len(thin)} is {100 * mean_ignoring_nan(list(per_ap.values())):.1f})"
+            if kept and ci.mean_ap_estimate is not None and math.isfinite(ci.mean_ap_estimate)
+            else ""
+        )
         notes.append(
             f"{len(thin)} primitive(s) have a class held by fewer than 2 videos ({shown}): their bootstrap "
             f"interval is undefined, and the mean AP interval averages the other {kept} primitive(s)"
-            + ("" if kept else " (none: it is undefined)")
+            + (over if kept else " (none: it is undefined)")
         )
     outside = sum(c.unanswerable for c in counts.values())
     if outside:
@@ -270,10 +277,13 @@ def compare_methods(
     whose common samples have one class only (or none in common) are left out, and so are
     primitives one of the methods has no record for at all or that only one method was evaluated
     on: the note gives the count and names of each kind. A primitive whose common samples have
-    a class held by fewer than 2 videos stays in the difference and the p-value but not in the
-    interval (no spread to resample): the note and a
-    :class:`~camerabench.eval.ap.ThinClassWarning` name it and say how many primitives the
-    interval rests on (none: it is NaN).
+    a class held by fewer than 2 videos has no bootstrap interval (no spread to resample): where
+    other primitives have one, it is left out of the test, so that the difference, the interval
+    and the p-value all average the same primitives (red team R97: a difference over 8 primitives
+    printed beside an interval over 4 of them); where none has one, there is no interval (NaN)
+    and the difference and the p-value average them all. The note and a
+    :class:`~camerabench.eval.ap.ThinClassWarning` name it; ``primitives`` of the comparison are
+    the primitives the three numbers average, and ``samples`` their samples.
     Without a common primitive (e.g. one method answered only VQA questions) no test runs: the
     comparison carries NaN and a note saying why. A test over so few videos that they have
     fewer distinct resamples than the replicates drawn (6 videos or fewer for 1000) says so in
@@ -321,7 +331,7 @@ def compare_methods(
         videos = [ra.videos[i] for i in ia]
         why_thin = thin_class(y, videos) if n_bootstrap > 0 else None
         if why_thin is not None:
-            thin[name] = why_thin  # tested without it: paired_bootstrap_test warns
+            thin[name] = why_thin  # left out of the test unless every primitive is thin: paired_bootstrap_test warns
         per_a[name] = (y, ra.scores[ia], videos)
         per_b[name] = (y, rb.scores[ib], videos)
     notes: list[str] = []  # every left-out primitive is named: none is dropped silently
@@ -343,16 +353,14 @@ def compare_methods(
         # a class on one video: every replicate resamples that video or none, so no spread to test
         named = "; ".join(f"{n} ({why})" for n, why in thin.items())
         used = len(per_a) - len(thin)
-        thin_note = (
-            f"{len(thin)} primitive(s) have a class held by fewer than 2 of the common videos: {named}; "
-            + (
-                f"the interval rests on the other {used} of {len(per_a)} primitive(s)"
-                if used
-                else "no interval (undefined)"
-            )
-            + " (the difference and the permutation p-value average all of them)"
+        notes.append(
+            f"left out {len(thin)} primitive(s) whose common samples have a class held by fewer than 2 videos "
+            f"(no bootstrap interval): {named}; the difference, the interval and the p-value all average the "
+            f"other {used} of {len(per_a)} primitive(s)"
+            if used
+            else f"{len(thin)} primitive(s) have a class held by fewer than 2 of the common videos: {named}; no "
+            "interval (undefined): the difference and the permutation p-value average all of them"
         )
-        notes.append(thin_note)
     if not per_a:
         why = "no primitive that both methods answered with both classes among their common samples"
         if unanswered and len(unanswered) == len(set(resolved_a) & set(resolved_b)):
@@ -364,7 +372,10 @@ def compare_methods(
         skipped = PairedTest(math.nan, (math.nan, math.nan), math.nan, 0)
         return Comparison.of(a, b, skipped, [], 0, note="; ".join([f"not tested: {why}", *notes]))
     test = paired_bootstrap_test(per_a, per_b, n_bootstrap=n_bootstrap, seed=seed, cache=cache)
-    n_videos = len({v for _, _, vs in per_a.values() for v in vs})
+    # the primitives the difference, the interval and the p-value average (the thin ones left out
+    # where others have an interval)
+    tested = sorted(test.primitives if test.primitives is not None else per_a)
+    n_videos = len({v for n in tested for v in per_a[n][2]})
     # distinct multisets of n_videos drawn from n_videos (past 30 videos, more than any bootstrap)
     resamples = math.comb(2 * n_videos - 1, n_videos) if n_videos <= 30 else None
     if resamples is not None and resamples < n_bootstrap and len(thin) < len(per_a):
@@ -379,8 +390,8 @@ def compare_methods(
     counts = _counts_note(test, n_videos, n_bootstrap)
     if counts is not None:
         notes.append(counts)
-    samples = int(sum(len(v[2]) for v in per_a.values()))
-    return Comparison.of(a, b, test, sorted(per_a), samples, note="; ".join(notes) or None)
+    samples = int(sum(len(per_a[n][2]) for n in tested))
+    return Comparison.of(a, b, test, tested, samples, note="; ".join(notes) or None)
 
 
 def _permutations_used(n_videos: int, n_permutations: int) -> int:

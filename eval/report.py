@@ -391,6 +391,30 @@ def _ci(pair: Sequence[float] | None) -> str:
     return f"[{_pct(pair[0])}, {_pct(pair[1])}]"
 
 
+def _interval_subset(b: BinaryResult) -> tuple[float, int] | None:
+    """``(estimate, k)`` when the mean AP interval averages only ``k`` of the primitives of the mean
+    AP (the others' positives or negatives lie on fewer than 2 videos): ``estimate`` is the mean AP
+    over those ``k``, the number the interval is of (red team R97: "35.2 | [36.5, 66.6]", an interval
+    of 4 primitives beside a mean of 8). None when the interval averages them all, is undefined, or
+    the document does not record its primitives (written before they were kept)."""
+    ci = b.ci95
+    if ci.mean_ap_estimate is None or ci.mean_ap_primitives is None:
+        return None
+    if ci.mean_ap_primitives >= b.primitives_in_mean or not all(math.isfinite(v) for v in ci.mean_ap):
+        return None
+    return ci.mean_ap_estimate, ci.mean_ap_primitives
+
+
+def _mean_ci_cell(b: BinaryResult) -> str:
+    """The binary table's 95% CI cell: ``[lo, hi]``, or ``E [lo, hi] on K of N primitives`` where the
+    interval averages K of the mean AP's N primitives, E being their mean AP (the interval's estimate)."""
+    subset = _interval_subset(b)
+    if subset is None:
+        return _ci(b.ci95.mean_ap)
+    estimate, k = subset
+    return f"{_pct(estimate)} {_ci(b.ci95.mean_ap)} on {k} of {b.primitives_in_mean} primitives"
+
+
 def _num(x: Any, digits: int = 4) -> str:
     if isinstance(x, int | float) and not isinstance(x, bool):
         return "n/a" if not math.isfinite(x) else f"{x:.{digits}g}"
@@ -623,7 +647,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             n,
             _kind(result, n),
             _pct(b.mean_ap),
-            _ci(b.ci95.mean_ap),
+            _mean_ci_cell(b),
             _pct(b.mean_roc_auc),
             b.samples,
             b.failed,
@@ -651,6 +675,13 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             ]
         )
     doc.table(header, rows)
+    if any(_interval_subset(methods[n]) is not None for n in order):
+        doc.p(
+            "A 95% CI cell reading `E [lo, hi] on K of N primitives`: the interval averages K of the N primitives "
+            "of the mean AP (each of the others has its positives, or negatives, on fewer than 2 videos: no spread "
+            "to resample, no interval), and E is the mean AP over those K, the estimate the interval is of; the "
+            "mean AP column averages all N (`ci95_mean_ap` and `ci95_primitives` in `binary_summary.csv`)."
+        )
     if differs:
         doc.p(
             f"The `{_plain(chance_name)} (own samples)` column: the AP of a constant score on the samples each "
@@ -735,6 +766,8 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "primitives",
             "unanswerable",
             "mean_chance",
+            "ci95_mean_ap",
+            "ci95_primitives",
         ],
         [
             [
@@ -750,11 +783,17 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
                 len(b.per_primitive),
                 b.unanswerable,
                 b.mean_chance,  # the chance level of the method's own samples (under drop, not the chance row's)
+                # the estimate the interval is of, over how many primitives (R97: of fewer than mean_ap's)
+                *(
+                    ("", "")
+                    if b.ci95.mean_ap_estimate is None
+                    else (b.ci95.mean_ap_estimate, b.ci95.mean_ap_primitives)
+                ),
             ]
             for n, b in ((n, methods[n]) for n in order)
         ]
         + (
-            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, "", "", "", "", "", "", chance.mean_ap]]
+            [[chance_name, "", chance.mean_ap, math.nan, math.nan, chance_auc, *[""] * 6, chance.mean_ap, "", ""]]
             if chance is not None
             else []
         ),
@@ -845,17 +884,25 @@ def _pr_figure(
 def _comparisons(doc: _Doc, comps: list[Comparison], out: Path, csvs: list[str]) -> None:
     if comps:
         doc.h(3, "Paired tests (mean AP difference, same samples; bootstrap interval, permutation p-value)")
+        # the difference, its interval and the p-value average the same primitives (R97): how many
         doc.table(
-            ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "samples"],
-            [[c.a, c.b, _pct(c.diff), _ci(c.ci95), _p_value(c), c.samples] for c in comps],
+            ["A", "B", "mean AP(A) - AP(B)", "95% CI", "p", "primitives", "samples"],
+            [[c.a, c.b, _pct(c.diff), _ci(c.ci95), _p_value(c), len(c.primitives), c.samples] for c in comps],
+        )
+        doc.p(
+            "The difference, its interval and the p-value of a row all average its `primitives` (named in "
+            "`comparisons.csv`); a primitive left out is named in the row's note."
         )
         for c in comps:
             if c.note:
                 doc.p(f"{_plain(c.a)} vs {_plain(c.b)}: {c.note}")
         _write_csv(
             out / "comparisons.csv",
-            ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples", "note"],
-            [[c.a, c.b, c.diff, *c.ci95, c.p_value, c.n_bootstrap, c.samples, c.note or ""] for c in comps],
+            ["a", "b", "mean_ap_diff", "ci95_lo", "ci95_hi", "p_value", "n_bootstrap", "samples", "primitives", "note"],
+            [
+                [c.a, c.b, c.diff, *c.ci95, c.p_value, c.n_bootstrap, c.samples, ";".join(c.primitives), c.note or ""]
+                for c in comps
+            ],
         )
         csvs.append("comparisons.csv")
 

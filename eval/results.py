@@ -492,14 +492,55 @@ class BinaryCI(Section):
 
     Attributes:
         per_primitive: primitive -> (lo, hi); NaN where AP is undefined or no bootstrap ran.
-        mean_ap: (lo, hi) of the unweighted mean AP.
+        mean_ap: (lo, hi) of the unweighted mean AP over the primitives the interval averages
+            (``mean_ap_primitives``): those of the mean AP less the ones whose positives or
+            negatives lie on fewer than 2 videos (no spread to resample), so it is the interval of
+            ``mean_ap_estimate``, which may differ from :attr:`BinaryResult.mean_ap`.
         degenerate: primitive -> replicates in which it had one class only (left out of its
             interval); None when no bootstrap ran.
+        mean_ap_estimate: the mean AP over the primitives ``mean_ap`` averages: the estimate
+            the interval is of (the section's ``mean_ap`` when it averages them all); NaN when it
+            averages none (the interval is NaN too); None when no bootstrap ran, or in a
+            ``metrics.json`` written before it was kept (red team R97: "35.2 [36.5, 66.6]" read as
+            an interval of 35.2, which averaged 8 primitives where the interval averaged 4).
+        mean_ap_primitives: how many primitives that is (None with ``mean_ap_estimate``).
     """
 
     per_primitive: dict[str, tuple[float, float]] = field(metadata=_FRACTION_CI)
     mean_ap: tuple[float, float] = field(metadata=_FRACTION_CI)
     degenerate: dict[str, int] | None = None
+    mean_ap_estimate: float | None = field(default=None, metadata=_FRACTION)
+    mean_ap_primitives: int | None = None
+
+    @classmethod
+    def _from_dict_at(cls, obj: Any, keys: tuple[str | int, ...]) -> BinaryCI:
+        if isinstance(obj, dict) and "mean_ap_estimate" in obj and obj["mean_ap_estimate"] is None:
+            # written (strict JSON writes an undefined mean as null): undefined (NaN), not "not computed"
+            obj = {**obj, "mean_ap_estimate": math.nan}
+        return super()._from_dict_at(obj, keys)
+
+    def _check(self, keys: tuple[str | int, ...]) -> None:
+        if (self.mean_ap_estimate is None) != (self.mean_ap_primitives is None):
+            given, absent = (
+                ("mean_ap_estimate", "mean_ap_primitives")
+                if self.mean_ap_estimate is not None
+                else ("mean_ap_primitives", "mean_ap_estimate")
+            )
+            raise ResultFormatError(
+                f"{given} is recorded but {absent} is not (they are recorded together or not at all)", keys
+            )
+        if self.mean_ap_primitives is not None:
+            _must(
+                self.mean_ap_primitives <= len(self.per_primitive),
+                f"{self.mean_ap_primitives}, but per_primitive has {len(self.per_primitive)} primitives",
+                (*keys, "mean_ap_primitives"),
+            )
+            _must(
+                math.isnan(self.mean_ap_estimate or 0.0) == (self.mean_ap_primitives == 0),
+                f"mean_ap_estimate {self.mean_ap_estimate} over {self.mean_ap_primitives} primitives (it is "
+                "undefined exactly when it averages none)",
+                (*keys, "mean_ap_estimate"),
+            )
 
 
 @dataclass
@@ -584,6 +625,13 @@ class BinaryResult(Section):
             f"{self.primitives_in_mean}, but per_primitive has {defined} defined APs",
             (*keys, "primitives_in_mean"),
         )
+        # the interval averages some of the mean AP's primitives (those with a spread to resample)
+        within = self.ci95.mean_ap_primitives
+        _must(
+            within is None or within <= defined,
+            f"{within}, but the mean AP averages {defined} primitives",
+            (*keys, "ci95", "mean_ap_primitives"),
+        )
 
 
 @dataclass
@@ -611,20 +659,25 @@ class PairedTest(Section):
         ci95: (lo, hi) percentile bootstrap interval of the difference (over resampled videos).
         p_value: two-sided paired permutation p-value (A's and B's scores swapped per video).
         n_bootstrap: replicates in which the difference was defined.
+        primitives: the primitives ``diff``, ``ci95`` and ``p_value`` all average (None where no
+            test ran); kept in memory, written as :attr:`Comparison.primitives`.
     """
 
     diff: float = field(metadata=_DIFFERENCE)
     ci95: tuple[float, float] = field(metadata=_DIFFERENCE_CI)
     p_value: float = field(metadata=_FRACTION)
     n_bootstrap: int
+    primitives: list[str] | None = field(default=None, metadata=_NOT_SERIALISED)
 
 
 @dataclass
 class Comparison(Section):
     """A paired test between methods ``a`` and ``b`` on their common samples.
 
-    ``note`` says which primitives were left out, or why no test ran (no common primitive;
-    the numbers are then NaN).
+    ``diff``, ``ci95`` and ``p_value`` all average the same ``primitives`` (those whose common
+    samples hold each class on 2 videos or more; all of them, with no interval, where none does)
+    over ``samples`` samples. ``note`` says which primitives were left out and why, or why no test
+    ran (no common primitive; the numbers are then NaN).
     """
 
     a: str

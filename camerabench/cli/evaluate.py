@@ -128,7 +128,9 @@ def _pct(x: float) -> str:
 
 
 def _interval_over(b: BinaryResult) -> str:
-    """`` over K/N`` when the mean AP interval averages fewer primitives than the mean AP, else ``""``.
+    """``: the interval of E over K/N`` when the mean AP interval averages fewer primitives than
+    the mean AP (E: their mean AP, the estimate the interval is about; red team R97: an interval
+    beside a mean it did not hold read as contradicting it), else ``""``.
 
     The mean AP averages the N primitives with a defined AP; its bootstrap interval leaves out
     those whose positives or negatives lie on fewer than 2 videos (their own interval is NaN,
@@ -143,7 +145,11 @@ def _interval_over(b: BinaryResult) -> str:
         for name, ap in b.per_primitive.items()
         if math.isfinite(ap) and all(math.isfinite(x) for x in b.ci95.per_primitive.get(name, (math.nan, math.nan)))
     )
-    return f" over {in_interval}/{b.primitives_in_mean}" if in_interval < b.primitives_in_mean else ""
+    if in_interval >= b.primitives_in_mean:
+        return ""
+    estimate = b.ci95.mean_ap_estimate  # the mean over those K (None in a file of an older camerabench)
+    of = f": the interval of {_pct(estimate)}" if estimate is not None else ""
+    return f"{of} over {in_interval}/{b.primitives_in_mean}"
 
 
 def _vqa_counts(v: VQAResult, *, with_retrieval: bool) -> str:
@@ -163,7 +169,7 @@ def _vqa_counts(v: VQAResult, *, with_retrieval: bool) -> str:
 def summary_lines(result: EvaluationResult) -> list[str]:
     """A short human-readable table of the headline numbers, one line per method.
 
-    The mean AP's 95 % interval reads ``[lo, hi over K/N]`` when it averages K of the N
+    The mean AP's 95 % interval reads ``[lo, hi: the interval of E over K/N]`` when it averages K of the N
     primitives of the mean (the others have a class on fewer than 2 videos): it need not then
     hold the mean. An MCQ section's counts name the rows of categories outside the method's
     coverage, which neither its failed nor its missing count holds, and its stale rows (answered

@@ -139,20 +139,20 @@ def test_a_paired_test_leaves_a_thin_primitive_out_of_its_replicates_and_matches
     per_b = {n: (y, rng.random(N), v) for n, (y, _, v) in per_a.items()}
     with pytest.warns(ThinClassWarning, match=r"one_pos .*paired test's interval uses 1 of 2"):
         test = paired_bootstrap_test(per_a, per_b, n_bootstrap=300, seed=6)
-    # the observed difference averages both primitives (both APs are defined), by sklearn
-    expected = np.mean(
-        [average_precision_score(y, s) - average_precision_score(y, per_b[n][1]) for n, (y, s, _) in per_a.items()]
-    )
-    assert test.diff == pytest.approx(expected, abs=1e-12)
-    # the replicates rest on "normal" alone
+    # the observed difference, the interval and the p-value all rest on "normal" alone (red team R97:
+    # a difference over both primitives beside an interval over one excluded its own estimate)
     y, sa, _ = per_a["normal"]
     sb = per_b["normal"][1]
+    assert test.primitives == ["normal"]
+    assert test.diff == pytest.approx(average_precision_score(y, sa) - average_precision_score(y, sb), abs=1e-12)
+    direct = paired_bootstrap_test({"normal": per_a["normal"]}, {"normal": per_b["normal"]}, n_bootstrap=300, seed=6)
+    assert test.p_value == direct.p_value
     w = _weights(300, 6)
     d = _replicate_aps(y, sa, w) - _replicate_aps(y, sb, w)
     d = d[np.isfinite(d)]
     assert test.n_bootstrap == d.size
     assert test.ci95 == pytest.approx(tuple(np.percentile(d, [2.5, 97.5])), abs=1e-12)  # the percentile interval
-    assert 0.0 < test.p_value <= 1.0  # a permutation test over both primitives (test_paired_permutation59.py)
+    assert 0.0 < test.p_value <= 1.0  # a permutation test (test_paired_permutation59.py)
     # only thin primitives: no interval (was p from replicates that copy one video); the permutation
     # p-value needs no spread of videos
     only_a, only_b = {"one_pos": per_a["one_pos"]}, {"one_pos": per_b["one_pos"]}
@@ -164,7 +164,9 @@ def test_a_paired_test_leaves_a_thin_primitive_out_of_its_replicates_and_matches
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         none = paired_bootstrap_test(per_a, per_b, n_bootstrap=0)
-    assert none.diff == test.diff and math.isnan(none.p_value)
+    # (and no interval leaves a thin primitive out: the difference is over both)
+    assert none.primitives == ["normal", "one_pos"] and math.isnan(none.p_value)
+    assert none.diff == pytest.approx(_observed_diff(per_a, per_b), abs=1e-12)
 
 
 def _resolved(per: dict[str, tuple[NDArray[np.bool_], NDArray[np.float64], list[str]]]) -> dict[str, ResolvedSamples]:
@@ -177,13 +179,12 @@ def test_compare_methods_says_how_many_primitives_its_interval_and_p_value_rest_
     per_b = {n: (y, rng.random(N), v) for n, (y, _, v) in per_a.items()}
     with pytest.warns(ThinClassWarning, match="uses 1 of 2"):
         comp = compare_methods("a", "b", _resolved(per_a), _resolved(per_b), n_bootstrap=300, seed=6)
-    assert comp.primitives == ["normal", "one_pos"] and comp.samples == 2 * N
-    assert comp.diff == pytest.approx(_observed_diff(per_a, per_b), abs=1e-12)
+    assert comp.primitives == ["normal"] and comp.samples == N  # what the difference, CI and p rest on
     assert comp.note is not None and "one_pos (its positives lie on 1 video)" in comp.note
-    assert "the interval rests on the other 1 of 2 primitive(s)" in comp.note
+    assert "the difference, the interval and the p-value all average the other 1 of 2 primitive(s)" in comp.note
     direct = paired_bootstrap_test({"normal": per_a["normal"]}, {"normal": per_b["normal"]}, n_bootstrap=300, seed=6)
-    assert (comp.ci95, comp.n_bootstrap) == (direct.ci95, direct.n_bootstrap)
-    assert comp.p_value == paired_bootstrap_test(per_a, per_b, n_bootstrap=300, seed=6).p_value  # over both
+    assert comp.diff == pytest.approx(direct.diff, abs=1e-12)
+    assert (comp.ci95, comp.n_bootstrap, comp.p_value) == (direct.ci95, direct.n_bootstrap, direct.p_value)
     # every primitive thin: the difference only, and the note says why (not that it rests on repeats)
     only_a, only_b = {"one_pos": per_a["one_pos"]}, {"one_pos": per_b["one_pos"]}
     with pytest.warns(ThinClassWarning):

@@ -128,6 +128,10 @@ def test_the_printed_interval_says_it_averages_fewer_primitives_than_the_mean(
     rest = line.split("mean AP ", 1)[1]
     interval = rest[rest.index("[") : rest.index("]") + 1]
     assert interval.endswith(" over 1/2]"), line
+    # and the estimate it is an interval of (red team R97): the mean AP over those primitives
+    of = float(interval.split(": the interval of ", 1)[1].split(" over ")[0])
+    lo, hi = (float(x) for x in interval[1:].split(":")[0].split(", "))
+    assert lo <= of <= hi, line
     assert "(over 2/2 primitives, 0 failed, 0 missing)" in rest
 
 
