@@ -103,7 +103,10 @@ class TextureBank:
     All levels of all textures live in one atlas image: texture i owns a cell holding its
     level 0 on the left and levels 1, 2, ... stacked on the right, each padded by one texel
     of its own wrapped content. A trilinear lookup is then two ``cv2.remap`` bilinear gathers
-    (OpenCV: a well-kept, fast C++ resampler) at per-sample atlas coordinates.
+    (OpenCV: a well-kept, fast C++ resampler) at per-sample atlas coordinates. The atlas has a
+    fourth channel of zeros: ``cv2.remap`` has a SIMD path for 4-channel float images and gathers
+    RGB + 0 in 0.6 ms where RGB alone took 1.5 ms (245760 lookups, one thread), the RGB values
+    identical.
 
     Args:
         textures: (T, S, S, 3) float32 in [0, 1] with S a power of two.
@@ -133,7 +136,7 @@ class TextureBank:
         cell_w, cell_h = size + 2 + sizes[1] + 2, max(size + 2, y)
         columns = int(np.ceil(np.sqrt(self.count)))
         rows = int(np.ceil(self.count / columns))
-        self.atlas = np.zeros((rows * cell_h, columns * cell_w, 3), dtype=np.float32)
+        self.atlas = np.zeros((rows * cell_h, columns * cell_w, 4), dtype=np.float32)  # RGB + 0
         self.level_sizes = np.array(sizes, dtype=np.float32)
         # level size of each ``level * count + texture`` index (a take instead of a division per lookup)
         self._flat_sizes = np.repeat(self.level_sizes, self.count)
@@ -147,7 +150,7 @@ class TextureBank:
                 x0, y0 = c * cell_w + offsets[k][0], r * cell_h + offsets[k][1]
                 # the level padded by one texel of its own wrapped content (what np.pad's "wrap"
                 # gives, written in place: padding the whole stack first took most of the build)
-                cell = self.atlas[y0 : y0 + s + 2, x0 : x0 + s + 2]
+                cell = self.atlas[y0 : y0 + s + 2, x0 : x0 + s + 2, :3]
                 cell[1:-1, 1:-1] = level[i]
                 cell[0, 1:-1] = level[i, -1]
                 cell[-1, 1:-1] = level[i, 0]
@@ -162,15 +165,21 @@ class TextureBank:
         return len(self.level_sizes) - 1
 
     def _bilinear(
-        self, flat: NDArray[np.intp], s: NDArray[np.float32], t: NDArray[np.float32], shape: tuple[int, int]
+        self,
+        flat: NDArray[np.intp],
+        s_scaled: NDArray[np.float32],
+        t_scaled: NDArray[np.float32],
+        shape: tuple[int, int],
     ) -> NDArray[np.float32]:
-        """Bilinear lookups; ``flat = level * count + texture``; ``shape`` (rows, cols) holds them all."""
+        """Bilinear lookups; ``flat = level * count + texture``; ``s_scaled``, ``t_scaled``: the
+        coordinates times the level's size; ``shape`` (rows, cols) holds them all."""
         import cv2
 
-        size = self._flat_sizes.take(flat)
         # texel centres of a level of size n sit at (i + 0.5) / n, i.e. map = origin - 0.5 + s n
-        map_x = self.origin_x.ravel().take(flat) + s * size
-        map_y = self.origin_y.ravel().take(flat) + t * size
+        map_x = self.origin_x.ravel().take(flat)
+        map_x += s_scaled
+        map_y = self.origin_y.ravel().take(flat)
+        map_y += t_scaled
         map_x -= 0.5
         map_y -= 0.5
         n = len(flat)
@@ -180,7 +189,7 @@ class TextureBank:
         out = cv2.remap(
             self.atlas, map_x.reshape(shape), map_y.reshape(shape), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        return np.asarray(out, dtype=np.float32).reshape(-1, 3)[:n]
+        return np.asarray(out, dtype=np.float32).reshape(-1, 4)[:n]
 
     def sample(
         self,
@@ -189,6 +198,8 @@ class TextureBank:
         t: NDArray[np.float32],
         lod: NDArray[np.float32],
         shape: tuple[int, int] | None = None,
+        *,
+        with_zeros: bool = False,
     ) -> NDArray[np.float32]:
         """Trilinear lookup.
 
@@ -199,13 +210,16 @@ class TextureBank:
             lod: (P,) level of detail (0 = full resolution; fractional values blend two levels).
             shape: a (rows, cols) grid with rows * cols >= P to lay the lookups out on (OpenCV
                 needs 2-D maps); default: rows of 1024.
+            with_zeros: return (P, 4): RGB and the atlas's channel of zeros, as OpenCV's
+                4-channel remap gives them (the renderer drops the zeros after blending; a copy
+                to (P, 3) per lookup cost more than the lookup's fast path saved).
 
         Returns:
-            (P, 3) colours.
+            (P, 3) colours ((P, 4) ``with_zeros``).
         """
         n = len(tex)
         if n == 0:  # (OpenCV refuses empty maps)
-            return np.zeros((0, 3), dtype=np.float32)
+            return np.zeros((0, 4 if with_zeros else 3), dtype=np.float32)
         if shape is None:
             shape = (-(-n // 1024), 1024)
         s = np.asarray(s - np.floor(s), dtype=np.float32)
@@ -213,14 +227,22 @@ class TextureBank:
         # (np.minimum/np.maximum: the same values as np.clip, several times faster on float32)
         lod = np.minimum(np.maximum(lod, np.float32(0.0)), np.float32(self.max_level)).astype(np.float32)
         base = np.minimum(lod.astype(np.intp), self.max_level - 1)
-        frac = (lod - base)[:, None]
+        # lod - base is exact in float32 (0 <= lod - base <= 1 with base an integer), so a float32
+        # ``frac`` gives the float64 one's products; repeated per channel, as a contiguous
+        # multiply (a broadcast over the channels took three times as long)
+        frac = np.repeat(lod - base.astype(np.float32), 4).reshape(-1, 4)
         flat = base * self.count + tex
-        lo = self._bilinear(flat, s, t, shape)
-        hi = self._bilinear(flat + self.count, s, t, shape)
+        size = self._flat_sizes.take(flat)
+        s_lo, t_lo = s * size, t * size
+        lo = self._bilinear(flat, s_lo, t_lo, shape)
+        # the next level is half the size: s * size / 2 is exactly s * (size / 2) (powers of two)
+        s_lo *= 0.5
+        t_lo *= 0.5
+        hi = self._bilinear(flat + self.count, s_lo, t_lo, shape)
         hi -= lo
         hi *= frac
         hi += lo
-        return hi
+        return hi if with_zeros else np.ascontiguousarray(hi[:, :3])
 
 
 def project_points(
@@ -392,17 +414,22 @@ def render_frame(
     tt = e2v * inv_d * scale_v.take(ids) + q["offset"][:, 1].astype(np.float32).take(ids)
     lod = np.log2(np.maximum(lod_scale.take(ids) * dd * inv_d * inv_d, np.float32(1.0)))
     shape = (hs, ws) if all_valid else None
-    colour = bank.sample(q["texture"].take(ids), s, tt, lod, shape)
-    colour *= q["shade"].astype(np.float32).take(ids)[:, None]
-    out: NDArray[np.float32]
+    # RGB + 0 (TextureBank: 4-channel images are faster to remap and resize), RGB kept at the end
+    colour = bank.sample(q["texture"].take(ids), s, tt, lod, shape, with_zeros=True)
+    # (one shade per sample repeated per channel: a contiguous multiply, 3x faster than a broadcast)
+    colour *= np.repeat(q["shade"].astype(np.float32).take(ids), 4).reshape(-1, 4)
     if all_valid:
-        out = colour.reshape(hs, ws, 3)
+        rgb0 = colour.reshape(hs, ws, 4)
     else:
-        out = np.zeros((hs, ws, 3), dtype=np.float32)
-        out[valid] = colour
-    if ss > 1:
-        import cv2  # OpenCV: INTER_AREA at an integer factor is the exact box average
+        rgb0 = np.zeros((hs, ws, 4), dtype=np.float32)
+        rgb0[valid] = colour
+    import cv2
 
+    # the channel of zeros dropped (OpenCV copies the values; 15x faster than numpy's strided copy)
+    out = np.asarray(cv2.cvtColor(rgb0, cv2.COLOR_RGBA2RGB), dtype=np.float32)
+    if ss > 1:
+        # OpenCV: INTER_AREA at an integer factor is the exact box average (on RGB: a 4-channel
+        # INTER_AREA sums in another order and differed in the last bit)
         out = np.asarray(cv2.resize(out, (width, height), interpolation=cv2.INTER_AREA), dtype=np.float32)
     return out
 
