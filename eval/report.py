@@ -680,7 +680,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "A 95% CI cell reading `E [lo, hi] on K of N primitives`: the interval averages K of the N primitives "
             "of the mean AP (each of the others has its positives, or negatives, on fewer than 2 videos: no spread "
             "to resample, no interval), and E is the mean AP over those K, the estimate the interval is of; the "
-            "mean AP column averages all N (`ci95_mean_ap` and `ci95_primitives` in `binary_summary.csv`)."
+            "mean AP column averages all N (`ci95_estimate` and `ci95_primitives` in `binary_summary.csv`)."
         )
     if differs:
         doc.p(
@@ -766,7 +766,7 @@ def _binary_part(doc: _Doc, ev: Evaluation, out: Path, csvs: list[str]) -> None:
             "primitives",
             "unanswerable",
             "mean_chance",
-            "ci95_mean_ap",
+            "ci95_estimate",
             "ci95_primitives",
         ],
         [

@@ -632,6 +632,27 @@ class BinaryResult(Section):
             f"{within}, but the mean AP averages {defined} primitives",
             (*keys, "ci95", "mean_ap_primitives"),
         )
+        # and its estimate is their mean (red team R100: a hand-edited estimate or count was read and
+        # printed beside an interval it was not the estimate of): over every primitive of the mean
+        # when the count is theirs, else over those with an interval of their own when they are as
+        # many (a primitive whose own interval failed may still be in the mean's: then unchecked)
+        estimate = self.ci95.mean_ap_estimate
+        if within and estimate is not None:
+            aps = {p: v for p, v in self.per_primitive.items() if not math.isnan(v)}
+            spread = [v for p, v in aps.items() if all(math.isfinite(x) for x in self.ci95.per_primitive.get(p, ()))]
+            _must(
+                within >= len(spread),
+                f"{within}, but {len(spread)} primitives of the mean have an interval of their own (each is in "
+                "the mean's interval)",
+                (*keys, "ci95", "mean_ap_primitives"),
+            )
+            over = list(aps.values()) if within == defined else spread if len(spread) == within else None
+            _must(
+                over is None or math.isclose(estimate, math.fsum(over) / len(over), rel_tol=0.0, abs_tol=1e-9),
+                f"{estimate}, but the mean AP over its {within} primitives is "
+                f"{math.fsum(over or [math.nan]) / max(len(over or []), 1)}",
+                (*keys, "ci95", "mean_ap_estimate"),
+            )
 
 
 @dataclass

@@ -100,7 +100,7 @@ def test_the_estimate_beside_the_mean_ap_interval_is_the_mean_over_its_primitive
         cell = f"{100 * subset:.1f} [{100 * lo:.1f}, {100 * hi:.1f}] on 2 of 3 primitives"
         row = next(x for x in md.splitlines() if x.startswith(f"| {name} |"))
         assert f"| {100 * every:.1f} | {cell} |" in row
-        assert float(rows[name]["ci95_mean_ap"]) == pytest.approx(subset, abs=1e-12)
+        assert float(rows[name]["ci95_estimate"]) == pytest.approx(subset, abs=1e-12)
         assert rows[name]["ci95_primitives"] == "2" and float(rows[name]["mean_ap"]) == pytest.approx(every)
     assert "interval averages K of the N primitives" in md
 
@@ -139,3 +139,20 @@ def test_the_interval_estimate_reads_back_and_is_refused_half_recorded() -> None
         BinaryCI.from_dict({**old, "mean_ap_estimate": 0.5})
     with pytest.raises(ResultFormatError, match="per_primitive has 1 primitives"):
         BinaryCI.from_dict({**old, "mean_ap_estimate": 0.5, "mean_ap_primitives": 2})
+
+
+def test_an_estimate_or_count_not_the_intervals_is_refused(reported: tuple[EvaluationResult, str, Path]) -> None:
+    """Red team R100: a hand-edited estimate (0.9) or count (all of the mean's primitives, or fewer
+    than have an interval of their own) was read and printed beside the interval."""
+    result = reported[0]
+    doc = strict_json(result.to_dict())
+    ci = doc["methods"]["a"]["binary"]["ci95"]
+    for edit, match in (
+        ({"mean_ap_estimate": 0.9}, "0.9, but the mean AP over its 2 primitives is"),
+        ({"mean_ap_primitives": 3}, "but the mean AP over its 3 primitives is"),
+        ({"mean_ap_primitives": 1}, "1, but 2 primitives of the mean have an interval of their own"),
+    ):
+        edited = json.loads(json.dumps(doc))
+        edited["methods"]["a"]["binary"]["ci95"] = {**ci, **edit}
+        with pytest.raises(ResultFormatError, match=match):
+            EvaluationResult.from_dict(edited)
