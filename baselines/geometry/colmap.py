@@ -10,7 +10,8 @@ Honesty rules:
 
 * Pure rotation (and zoom) defeats incremental SfM: it returns a small junk model (focal
   lengths that jump, translation that is noise), not nothing. COLMAP's own two-view geometry
-  tells it apart: when (nearly, > 90 %) all verified frame pairs, up to 10 frames apart, are
+  tells it apart: when (nearly, > 90 %) all verified frame pairs (sequential matching's: up to 10
+  frames apart, and 16, 32, 64 ... apart by its quadratic overlap) are
   ``PANORAMIC`` / ``PLANAR_OR_PANORAMIC`` (a homography explains them) or ``WATERMARK`` (a pure
   image shift: what a still camera gives behind moving objects), or have their parallax confined
   to a few cells of the frame (:func:`confined_parallax`: a car crossing a tripod tilt), and a
@@ -201,7 +202,9 @@ class MatchedFrames:
         configs: count of the two-view configurations of the verified frame pairs
             (``{"CALIBRATED": 12, "PANORAMIC": 3, ...}``).
         pairs: for each frame pair ``(i, j)``, ``i < j``, that COLMAP verified (consecutive ones
-            with any inliers, wider ones, up to sequential matching's overlap of 10 frames, with
+            with any inliers, wider ones, up to sequential matching's overlap of 10 frames and at
+            its quadratic overlap's 16, 32, 64 ... frames (pycolmap's default: R101 found pairs
+            512 frames apart in a 600-frame clip), with
             at least :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES`), the inlier
             keypoints ``(pixels in i (M, 2), pixels in j (M, 2))``.
         calibrated_pair: database image ids of the ``CALIBRATED`` pair (an essential matrix
@@ -1451,8 +1454,8 @@ class ColmapPredictor(GeometricPredictor):
             )
             info["max_reprojection_error_px"] = max_error_px
             # Consecutive frames of a slow move often lack parallax; the widest pairs (10 frames
-            # apart) do not when the camera translates. So: no parallax when (almost) no verified
-            # pair has any.
+            # apart and more: sequential matching's quadratic overlap) do not when the camera
+            # translates. So: no parallax when (almost) no verified pair has any.
             # A plane seen while the camera moves (a dolly toward a poster) is PLANAR_OR_PANORAMIC
             # too: the rotation+zoom fit of the widest pairs tells it from a rotation.
             # A pair whose parallax sits in a few cells of the frame is one object moving in front
