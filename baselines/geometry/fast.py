@@ -2883,18 +2883,27 @@ class FastPredictor(GeometricPredictor):
         features: FrameFeatures | None = None,
     ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]]]:
         """The longest shot between ``cuts`` of the frames ``shown`` (its slice), its overlay mask
-        and its trajectory; ``flashes`` (blank frames inside a shot) are left out of the mask.
+        and its trajectory; ``flashes`` (frames inside a shot with no shot change either side:
+        shots.without_flashes) are left out of the mask and of the motion.
         ``leading``: the blank frames before ``shown`` (cut frames are named in sampled frames)."""
         start, stop = longest_shot(cuts, len(shown))
         if stop - start < 2:
             raise PredictionError(
                 f"{video_path}: {cuts_text([c + leading for c in cuts])}; no shot has two sampled frames"
             )
-        frames, timestamps, grays = shown[start:stop], shown_ts[start:stop], shown_grays[start:stop]
+        # the flashes (blank frames, a dip to black, a flash lighting the picture: shots.without_flashes)
+        # are left out of the motion, the frames either side related across them, as the chain
+        # leaves out a blank frame: a lit frame's features and flow are the flash's, not the camera's
+        kept = [i for i in range(start, stop) if i not in flashes]
+        if len(kept) < 2:
+            raise PredictionError(
+                f"{video_path}: the longest shot's {stop - start} sampled frames are all flashes or dips skipped"
+            )
+        frames, timestamps, grays = shown[kept], shown_ts[kept], [shown_grays[i] for i in kept]
         steps = np.diff(timestamps)
         per_second = max(1, round(1.0 / float(np.median(steps)))) if len(steps) and (steps > 0).all() else 1
         # the overlay mask from the frames with a picture (a flash would hide a logo for a frame)
-        pictures = [g for i, g in enumerate(grays) if i + start not in flashes]
+        pictures = grays
         try:
             # (static_mask refuses a split screen: two pictures, no single camera motion)
             mask = static_mask(np.stack(pictures), gap_frames=per_second) if self.opt("mask_overlays") else None
@@ -2911,10 +2920,14 @@ class FastPredictor(GeometricPredictor):
             )
         except UnrelatedFramesError as exc:  # the pair's reason, with the file and the frames in ``shown``
             a, b = exc.frames
-            raise UnrelatedFramesError(f"{video_path}: {exc}", (a + start, b + start), exc.cut) from exc
+            raise UnrelatedFramesError(f"{video_path}: {exc}", (kept[a], kept[b]), exc.cut) from exc
         except PredictionError as exc:  # the pair's reason, with the file it is about
             raise PredictionError(f"{video_path}: {exc}") from exc
-        return slice(start, stop), mask, traj, pairs
+        # the flashes skipped here are recorded with the blank frames the chain skipped
+        skipped = [round(float(shown_ts[k]), 6) for k in range(start, stop) if k in flashes]
+        traj.meta[META_BLANK_FRAMES] = sorted([*traj.meta[META_BLANK_FRAMES], *skipped])
+        # pairs index the shot's frames, the skipped ones included
+        return slice(start, stop), mask, traj, [(kept[a] - start, kept[b] - start, p) for a, b, p in pairs]
 
     def _estimate_cut_shot(
         self,

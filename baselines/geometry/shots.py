@@ -647,32 +647,71 @@ def _lasts(cues: _Cues, k: int, changes: list[int]) -> bool:
     return all(cues.apart(i, j, lasting=True) for i in before for j in after)
 
 
-def flash_frames(frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool]) -> list[int]:
-    """Frames ``k`` that :func:`detect_cuts` cut on both sides (cuts ``k`` and ``k + 1``) but that
-    are one blank frame (``blank(k)``: black, white or uniform, as a flash or a dropped frame
-    gives) between two frames of one shot (frames ``k - 1`` and ``k + 1`` are within
-    :data:`CUT_DISTANCE` by colour, or :data:`GREY_CUT_DISTANCE` by grey texture where both are
-    colourless): no shot change, so the caller drops both cuts and skips
-    the frame. ``blank`` is called only on such frames.
+TRANSIENT_FRAMES = 2
+"""Most sampled frames between two cuts (:func:`detect_cuts`) that :func:`flash_frames` takes for
+a transient inside one shot when the frames either side of them are one picture (within
+:data:`CUT_DISTANCE` by colour at :meth:`_Cues.apart`'s exposure rules, or
+:data:`GREY_CUT_DISTANCE` by grey texture where both are colourless): a photographer's flash or a
+muzzle flash lights one frame, lightning one or two at ``fast``'s 5 fps, a dropped or corrupt
+frame one. Red team R99 (2026-12-07, ``fast``'s frames: 5 fps): the real vtest pan with one frame
+at 2.5x its level at 1.0 s and at 2.2 s read four cuts (the pan estimated over its last 1.4 s),
+the same pan dipping to white over 1.2 s two (its white frame at 2.0 s between frames at 0.8 and
+0.6 of white). A shot of another scene cut in for this long and out again to the same picture
+(an insert of 0.2-0.4 s) is left out the same way: the frames either side are one take, related
+across it. Longer runs, and runs whose frames either side differ (a cut through white to another
+shot: R99's ``c23_white_transition``), stay cuts."""
+
+
+def flash_frames(
+    frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool], transients: bool = True
+) -> list[int]:
+    """Frames inside one shot that :func:`detect_cuts` cut into and out of: no shot change, so the
+    caller drops those cuts and skips the frames. Either
+
+    * one blank frame ``k`` (``blank(k)``: black, white or uniform, as a flash or a dropped frame
+      gives) with cuts ``k`` and ``k + 1``, or
+    * a *transient*: a run of at most :data:`TRANSIENT_FRAMES` frames ``c .. d - 1`` between
+      consecutive cuts ``c`` and ``d`` (a flash, lightning, an insert of another shot cut out again),
+      whose frames either side (``c - 1`` and ``d``) each belong to a stretch without a cut of
+      more than :data:`TRANSIENT_FRAMES` frames or up to the clip's end (shots intercut every frame
+      or two stay cuts),
+
+    where the frames either side of the run (``k - 1`` and ``k + 1``; ``c - 1`` and ``d``) are one
+    picture (within :data:`CUT_DISTANCE` by colour, with :meth:`_Cues.apart`'s exposure rule, or
+    :data:`GREY_CUT_DISTANCE` by grey texture where both are colourless). ``blank`` is called only on
+    frames cut on both sides; ``transients`` False: blank frames only.
 
     Example:
         >>> rng = np.random.default_rng(0)
-        >>> shot = np.repeat(rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8), 5, axis=0)
+        >>> shot = np.repeat(rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8), 7, axis=0)
         >>> shot[2] = 255  # a flash
         >>> cuts = detect_cuts(shot)
         >>> cuts, flash_frames(shot, cuts, lambda k: bool(shot[k].min() == shot[k].max()))
         ([2, 3], [2])
+        >>> lit = shot.copy(); lit[2] = np.clip(shot[2].astype(np.int32) * 5 // 2, 0, 255)  # lit 2.5x
+        >>> cuts = detect_cuts(lit)
+        >>> cuts, flash_frames(lit, cuts, lambda k: False)
+        ([2, 3], [2])
     """
     _check_frames(frames)
-    found: list[int] = []
-    candidates = [k for k in sorted(set(cuts)) if k + 1 in cuts and 1 <= k < len(frames) - 1 and blank(k)]
-    if not candidates:
-        return found
-    picture = picture_frames(frames)  # as detect_cuts compared them
-    for k in candidates:
-        if not _Cues.of(picture[[k - 1, k + 1]]).apart(0, 1):
-            found.append(k)
-    return found
+    n = len(frames)
+    cut_set = set(cuts)
+    ordered = sorted(cut_set)
+    runs: list[tuple[int, int]] = []  # (first frame, frame after)
+    for i, (c, d) in enumerate(itertools.pairwise(ordered)):
+        if c < 1 or d >= n or d - c > TRANSIENT_FRAMES:
+            continue
+        # the stretches either side without a cut, each up to the clip's end or longer than the run
+        # may be: shots intercut every frame or two stay cuts
+        before = c - ordered[i - 1] if i > 0 else n
+        after = ordered[i + 2] - d if i + 2 < len(ordered) else n
+        if (d == c + 1 and blank(c)) or (transients and min(before, after) > TRANSIENT_FRAMES):
+            runs.append((c, d))
+    if not runs:
+        return []
+    cues = _Cues.of(picture_frames(frames))  # as detect_cuts compared them
+    found = {k for c, d in runs if not cues.apart(c - 1, d) for k in range(c, d)}
+    return sorted(found)
 
 
 def dip_frames(frames: NDArray[np.uint8], cuts: list[int]) -> list[list[int]]:
@@ -725,10 +764,12 @@ def without_flashes(
     timestamps: NDArray[np.float64],
     label: str = "",
 ) -> tuple[list[int], list[int]]:
-    """``cuts`` without the two cuts around each of the :func:`flash_frames` and those into, inside
-    and out of each dip to black (:func:`dip_frames`), and those frames (to be skipped, as the
-    frames on either side show one shot); a warning names them (``label``: the video) by their
-    ``timestamps``.
+    """``cuts`` without the two cuts around each blank frame of :func:`flash_frames`, those into,
+    inside and out of each dip to black (:func:`dip_frames`), and then those around each transient
+    of :func:`flash_frames` in what is left (a flash that lights the picture, lightning, an insert of
+    at most :data:`TRANSIENT_FRAMES` frames cut out again to the same picture), and those frames (to
+    be skipped, as the frames on either side show one shot); a warning names them (``label``: the
+    video) by their ``timestamps``.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -738,7 +779,7 @@ def without_flashes(
         >>> without_flashes(dipped, detect_cuts(dipped), lambda k: False, np.arange(9) / 10.0)
         ([], [3, 4, 5])
     """
-    flashes = flash_frames(frames, cuts, blank)
+    flashes = flash_frames(frames, cuts, blank, transients=False)
     if flashes:
         log.warning(
             "%s%d blank frame(s) between frames of one shot (a flash or a dropped frame) at %s s: not cuts",
@@ -756,7 +797,21 @@ def without_flashes(
             ", ".join(f"{timestamps[run[0]]:.3g}-{timestamps[run[-1]]:.3g} s" for run in dips),
         )
     dropped = {c for run in dips for c in range(run[0], run[-1] + 2)}
-    return [c for c in cuts if c not in dropped], sorted({*flashes, *(k for run in dips for k in run)})
+    cuts = [c for c in cuts if c not in dropped]
+    # what is left cut in and out again within TRANSIENT_FRAMES, one picture either side: a flash
+    # that lights the picture, lightning, an insert cut out again (flash_frames)
+    transients = flash_frames(frames, cuts, blank)
+    if transients:
+        log.warning(
+            "%s%d frame(s) unlike the frames either side, which are one picture (a flash or lightning, or a shot "
+            "of at most %d sampled frames cut in and out again) at %s s: not cuts; the frames are skipped",
+            f"{label}: " if label else "",
+            len(transients),
+            TRANSIENT_FRAMES,
+            ", ".join(f"{timestamps[k]:.3g}" for k in transients),
+        )
+    cuts = [c for c in cuts if c not in transients and c - 1 not in transients]
+    return cuts, sorted({*flashes, *transients, *(k for run in dips for k in run)})
 
 
 UNRELATED_CUT_DISTANCE = 0.25
