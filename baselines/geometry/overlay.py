@@ -45,8 +45,13 @@ Three detectors, all on the frames the method samples:
    pixels in (nearly) every frame (:data:`INSET_STEP_LEVELS`), while the picture inside or outside
    it moves (:data:`INSET_MOVING_SHARE`): a window frame, a doorway, a TV or a painting in the
    scene moves with the scene under a moving camera, and under a still one nothing moves beside
-   it. The inset and its border are masked as an overlay is (the main picture decides). Insets
-   flush with a corner of the picture (two sides only) are not looked for.
+   it. When only the outside moves, it moves on every side of the box with edges to tell
+   (:data:`INSET_SIDE_MIN_PX`): a still camera's house under a drifting sky (red team R103) is a
+   lasting rectangle with motion above it only, and was masked as a 28-40 % inset; ``fast`` then
+   had the sky's drift and the still strip beside the box left, read them as parallax and
+   estimated a translation (Move_Right 0.10-0.14). The inset and its border are masked as an
+   overlay is (the main picture decides). Insets flush with a corner of the picture (two sides
+   only) are not looked for.
 2. **Overlays**: corner pixels (2-D image structure) that keep their grey level (within
    :data:`STILL_LEVELS`) in at least :data:`STILL_SHARE` of the frame pairs in which the picture
    moves (at least :data:`MOVING_PIXEL_SHARE` of its corner pixels, or most corner pixels in
@@ -101,6 +106,7 @@ __all__ = [
     "BAR_RANGE",
     "BAR_TEXT_SHARE",
     "INSET_MOVING_SHARE",
+    "INSET_SIDE_MIN_PX",
     "INSET_STEP_LEVELS",
     "MAX_OVERLAY_SHARE",
     "MOVING_CELL_MIN_PX",
@@ -560,6 +566,18 @@ INSET_CORNER_PX = 4
 #: nothing moving on either side, is scenery, and left alone. Measured (R94): the insets' or main
 #: pictures' moving side 0.93-1.00 of the pairs.
 INSET_MOVING_SHARE = 0.5
+#: When only the picture outside an inset moves, each side of the picture beside it (the rows or
+#: columns the box spans, out to the picture's edge) with at least this many edge pixels per frame
+#: pair (mean; fewer say nothing: a sliver of picture, a flat wall) moves too: in at least
+#: :data:`INSET_MOVING_SHARE` of the pairs, or from the first frame to the last. A still camera's
+#: scene around a rectangle of it, with a sky drifting above (red team R103 ``still_clouds_left_40``
+#: and ``_60``, 480x270), was masked as a 28-40 % inset: its still side beside the box has
+#: 2,695-3,114 edge pixels, still in every pair and first to last. Real insets and logos found as
+#: insets (R94 ``pip_main_pan`` / ``slowpan``; hard preset seed 0, three ``static_overlay`` logos and
+#: two ``tracking`` subjects) have every side moving but one: the 134 px above a logo under a roll
+#: (seed 0 ``086``); the slow move out's still-looking side above its subject (987 px, seed 0
+#: ``049``) moves first to last. 400: about 3x the 134 and under a sixth of the 2,695.
+INSET_SIDE_MIN_PX = 400
 
 
 @dataclass(frozen=True)
@@ -895,18 +913,55 @@ def detect_inset(
     region[box[1] + margin : box[3] - margin, box[0] + margin : box[2] - margin] = True
     outside = np.ones((ph, pw), dtype=bool)
     outside[max(0, box[1] - margin) : box[3] + margin, max(0, box[0] - margin) : box[2] + margin] = False
-    moving = np.zeros((2, n - 1), dtype=bool)
-    for i in range(n - 1):
-        a, b = stack[i, y0:y1, x0:x1], stack[i + 1, y0:y1, x0:x1]
+    # the picture beside each side of the box (left, right, above, below): the rows (columns) the
+    # box spans, out to the picture's edge
+    sides = np.zeros((4, ph, pw), dtype=bool)
+    rows, cols = slice(box[1], box[3]), slice(box[0], box[2])
+    sides[0, rows, : max(0, box[0] - margin)] = True
+    sides[1, rows, box[2] + margin :] = True
+    sides[2, : max(0, box[1] - margin), cols] = True
+    sides[3, box[3] + margin :, cols] = True
+    parts = np.concatenate([region[None], outside[None], sides])
+
+    def changes(i: int, j: int) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+        """Per part: whether most of its edge pixels (in either frame) change between frames i
+        and j, and how many edge pixels it has."""
+        a, b = stack[i, y0:y1, x0:x1], stack[j, y0:y1, x0:x1]
         edges = np.zeros((ph, pw), dtype=bool)
         for g in (a.astype(np.int16), b.astype(np.int16)):
             edges[:, 1:-1] |= np.abs(g[:, 2:] - g[:, :-2]) >= INSET_STEP_LEVELS
             edges[1:-1] |= np.abs(g[2:] - g[:-2]) >= INSET_STEP_LEVELS
         changed = edges & (cv2.absdiff(a, b) > STILL_LEVELS)
-        for k, part in enumerate((region, outside)):
-            total = int((edges & part).sum())
-            moving[k, i] = total > 0 and int((changed & part).sum()) >= MOVING_PIXEL_SHARE * total
-    if float(moving.mean(axis=1).max()) < INSET_MOVING_SHARE:
+        total = (edges[None] & parts).sum(axis=(1, 2))
+        return (total > 0) & ((changed[None] & parts).sum(axis=(1, 2)) >= MOVING_PIXEL_SHARE * total), total
+
+    moving = np.zeros((len(parts), n - 1), dtype=bool)
+    edge_px = np.zeros(len(parts), dtype=np.int64)  # over the pairs
+    for i in range(n - 1):
+        moving[:, i], total = changes(i, i + 1)
+        edge_px += total
+    share = moving.mean(axis=1)
+    mean_px = edge_px / (n - 1)
+    # a still picture beside the box, with motion elsewhere outside it (a sky drifting above a still
+    # house), is a still camera's scene around a rectangle of it, not a main picture moving past an
+    # inset (red team R103): every side with edges enough to tell moves too, from frame to frame or
+    # from the first frame to the last (a slow move out, near its focus of expansion)
+    across_clip, _ = changes(0, n - 1)
+    beside = [k for k in range(2, len(parts)) if mean_px[k] >= INSET_SIDE_MIN_PX]
+    outside_moves = share[1] >= INSET_MOVING_SHARE and all(
+        share[k] >= INSET_MOVING_SHARE or across_clip[k] for k in beside
+    )
+    log.debug(
+        "inset candidate %s: inside moving %.2f, outside %.2f, beside (left right above below) %s, "
+        "first to last %s, edge px %s",
+        box,
+        share[0],
+        share[1],
+        np.round(share[2:], 2).tolist(),
+        across_clip[2:].tolist(),
+        np.round(mean_px[2:]).astype(int).tolist(),
+    )
+    if share[0] < INSET_MOVING_SHARE and not outside_moves:
         return None
     return box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0
 
