@@ -61,6 +61,7 @@ __all__ = [
     "PASS_SHARE",
     "UNRELATED_CUT_DISTANCE",
     "UNRELATED_CUT_RATIO",
+    "WASHED_CONTRAST",
     "UnrelatedCuts",
     "cut_distances",
     "cuts_text",
@@ -348,6 +349,20 @@ black over 1.4 s (gains 0.8 to 0 over 0.5 s, black 0.4 s, back over 0.5 s) capti
 other scenes at 2.4 s and 3 s" by ``fast``; its frames at gains 0.2 and 0 are dim (0.2 of the
 contrast), 0.4 and above are not.
 """
+
+WASHED_CONTRAST = 0.6
+"""A sampled frame whose grey-level contrast is below this share of the clip's own (as
+:data:`DIM_CONTRAST`) is *washed out*: blended toward a uniform level (the frames going into and
+coming out of a dip to white or grey scale every grey level's deviation down, as a dip to black
+does). Its hue and saturation are not its picture's (blending toward white desaturates it), so
+:func:`dip_frames` judges the frames either side of a dip, one of them washed out, by grey texture
+(:data:`GREY_CUT_DISTANCE`) and layout (:data:`EXPOSURE_LAYOUT_SIDE`), as another exposure of one
+picture, not by colour. Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px): red team
+R102's ``white_dip_pan`` / ``white_dip_still`` (0.5 s to white and back) and R99's
+``c22_white_dip_same`` (the vtest pan): the frames either side of the dim frames at 0.35 / 0.42,
+0.36 / 0.43 and 0.60 / 0.40 of the clip's contrast, 0.56 / 0.55 / 0.64 apart by colour at levels
+within 1.06x, their grey texture 0.02-0.05 apart; every frame of the 22 real clips of
+``bench_real.py`` is at 0.69 or more (:data:`DIM_CONTRAST`)."""
 
 
 def histogram_bins(height: int, width: int) -> tuple[int, int]:
@@ -662,6 +677,28 @@ across it. Longer runs, and runs whose frames either side differ (a cut through 
 shot: R99's ``c23_white_transition``), stay cuts."""
 
 
+def _lit_by(cues: _Cues, k: int, m: int) -> bool:
+    """Whether frame ``k`` is frame ``m`` lit by a flash: :data:`EXPOSURE_RATIO` times as bright or
+    more, laid out alike (:data:`EXPOSURE_LAYOUT_SIDE`), and one picture (:meth:`_Cues.apart`, and
+    within :data:`GREY_CUT_DISTANCE` in grey texture) with frame ``m`` brightened to its mean level
+    and clipped at white as a flash clips it. Measured (2026-12-07, ``fast``'s frames; red team
+    R102's first or last sampled frame lit 2.5x, still and panning): the lit frame and its
+    neighbour 0.111-0.123 apart in grey texture (the clipped highlights), the lit frame and the
+    neighbour brightened 0.025-0.035 apart (colour 0.12-0.19); the first frames of a cut to
+    another shot (R102's ``cut_noflash``, ``jumpcut_same_scene``) 0.17-0.29 and 0.50-0.90."""
+    if cues.level[k] < EXPOSURE_RATIO * max(cues.level[m], 1.0) or not cues.laid_out_alike(k, m):
+        return False
+    lit, shown = cues.picture[k].astype(np.float64), cues.picture[m].astype(np.float64)
+    target = float(lit.mean())
+    low, high = 1.0, 4.0 * 255.0 / max(float(shown.mean()), 1.0)
+    for _ in range(24):  # the gain that brings the clipped neighbour to the lit frame's mean level
+        gain = (low + high) / 2.0
+        low, high = (gain, high) if float(np.clip(shown * gain, 0, 255).mean()) < target else (low, gain)
+    brightened = np.clip(np.rint(shown * (low + high) / 2.0), 0, 255).astype(np.uint8)
+    pair = _Cues.of(np.stack([cues.picture[k], brightened]))
+    return not pair.apart(0, 1) and not pair.texture_apart(0, 1, GREY_CUT_DISTANCE)
+
+
 def flash_frames(
     frames: NDArray[np.uint8], cuts: list[int], blank: Callable[[int], bool], transients: bool = True
 ) -> list[int]:
@@ -674,7 +711,11 @@ def flash_frames(
       consecutive cuts ``c`` and ``d`` (a flash, lightning, an insert of another shot cut out again),
       whose frames either side (``c - 1`` and ``d``) each belong to a stretch without a cut of
       more than :data:`TRANSIENT_FRAMES` frames or up to the clip's end (shots intercut every frame
-      or two stay cuts),
+      or two stay cuts), or
+    * a run of at most :data:`TRANSIENT_FRAMES` frames at the clip's start or end cut from a longer
+      stretch, each frame blank or the frame next to the run lit by a flash (:func:`_lit_by`:
+      :data:`EXPOSURE_RATIO` or brighter, the same texture and layout): a flash at the first or last
+      sampled frame (red team R102; ``transients`` only),
 
     where the frames either side of the run (``k - 1`` and ``k + 1``; ``c - 1`` and ``d``) are one
     picture (within :data:`CUT_DISTANCE` by colour, with :meth:`_Cues.apart`'s exposure rule, or
@@ -707,10 +748,23 @@ def flash_frames(
         after = ordered[i + 2] - d if i + 2 < len(ordered) else n
         if (d == c + 1 and blank(c)) or (transients and min(before, after) > TRANSIENT_FRAMES):
             runs.append((c, d))
-    if not runs:
+    # a run at the clip's start or end, cut from a stretch longer than TRANSIENT_FRAMES: (first
+    # frame, frame after, the frame next to it)
+    ends: list[tuple[int, int, int]] = []
+    if transients and ordered:
+        first, last = ordered[0], ordered[-1]
+        if 1 <= first <= TRANSIENT_FRAMES and (ordered[1] if len(ordered) > 1 else n) - first > TRANSIENT_FRAMES:
+            ends.append((0, first, first))
+        if n - TRANSIENT_FRAMES <= last < n and last - (ordered[-2] if len(ordered) > 1 else 0) > TRANSIENT_FRAMES:
+            ends.append((last, n, last - 1))
+    if not runs and not ends:
         return []
     cues = _Cues.of(picture_frames(frames))  # as detect_cuts compared them
     found = {k for c, d in runs if not cues.apart(c - 1, d) for k in range(c, d)}
+    # at an end there is one side to compare with: each frame blank or that frame lit by a flash
+    for c, d, m in ends:
+        if all(blank(k) or _lit_by(cues, k, m) for k in range(c, d)):
+            found.update(range(c, d))
     return sorted(found)
 
 
@@ -719,7 +773,10 @@ def dip_frames(frames: NDArray[np.uint8], cuts: list[int]) -> list[list[int]]:
     frames' grey-level standard deviations) that :func:`detect_cuts` cut into or out of, between two
     frames that are not dim and show one scene (within :data:`CUT_DISTANCE` by colour, or
     :data:`GREY_CUT_DISTANCE` by grey texture where both are colourless): a dip to black inside a
-    shot, not a shot change. Runs at the clip's start or end (a fade in or out) are not dips.
+    shot, not a shot change. A dip to white or grey lowers the contrast the same way: where one of
+    the frames either side is washed out (:data:`WASHED_CONTRAST`), they are one scene also by grey
+    texture and layout, where the motion either side puts them (:func:`_one_scene`). Runs at the
+    clip's start or end (a fade in or out) are not dips.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -741,6 +798,7 @@ def dip_frames(frames: NDArray[np.uint8], cuts: list[int]) -> list[list[int]]:
     if reference <= 0.0:
         return []
     dim = contrast < DIM_CONTRAST * reference
+    washed = WASHED_CONTRAST * reference
     runs: list[list[int]] = []
     k = 1
     while k < len(frames) - 1:
@@ -751,10 +809,47 @@ def dip_frames(frames: NDArray[np.uint8], cuts: list[int]) -> list[list[int]]:
         while end + 1 < len(frames) and dim[end + 1]:
             end += 1
         cut_there = end + 1 < len(frames) and any(k <= c <= end + 1 for c in cuts)
-        if cut_there and not _Cues.of(picture[[k - 1, end + 1]]).apart(0, 1):
+        if cut_there and _one_scene(picture, k - 1, end + 1, bool(contrast[[k - 1, end + 1]].min() < washed)):
             runs.append(list(range(k, end + 1)))
         k = end + 1
     return runs
+
+
+def _one_scene(picture: NDArray[np.uint8], a: int, b: int, washed: bool) -> bool:
+    """Whether frames ``a`` and ``b`` of ``picture`` (:func:`picture_frames`) either side of a dip
+    show one scene: within :data:`CUT_DISTANCE` by colour (at :meth:`_Cues.apart`'s exposure rules),
+    or, one of them washed out (:data:`WASHED_CONTRAST`: its hue and saturation blended toward white
+    or grey), of one grey texture (:data:`GREY_CUT_DISTANCE`), laid out alike and where the motion
+    either side puts it (:data:`DIP_SHIFT_TOLERANCE`)."""
+    cues = _Cues.of(picture[[a, b]])
+    if not cues.apart(0, 1):
+        return True
+    if not (washed and not cues.texture_apart(0, 1, GREY_CUT_DISTANCE) and cues.laid_out_alike(0, 1)):
+        return False
+    import cv2
+
+    def shift(i: int, j: int) -> NDArray[np.float64]:
+        grey = [cv2.cvtColor(np.ascontiguousarray(picture[m]), cv2.COLOR_RGB2GRAY).astype(np.float32) for m in (i, j)]
+        grey = [(g - g.mean()) / max(float(g.std()), 1e-6) for g in grey]
+        window = cv2.createHanningWindow(grey[0].shape[::-1], cv2.CV_32F)
+        return np.array(cv2.phaseCorrelate(grey[0], grey[1], window)[0], dtype=np.float64)
+
+    steps = [shift(i, i + 1) for i in (a - 1, b) if i >= 0 and i + 1 < len(picture)]
+    if not steps:
+        return False  # no motion either side to tell a continued shot from a jump
+    expected = np.mean(steps, axis=0) * (b - a)
+    return bool(np.hypot(*(shift(a, b) - expected)) <= DIP_SHIFT_TOLERANCE * max(picture.shape[1:3]))
+
+
+DIP_SHIFT_TOLERANCE = 0.03
+"""Largest distance, as a share of the frame's longer side, between the shift (phase correlation of
+the normalised grey frames) across a dip to white from the frame before it to the frame after it
+and the shift the steps either side (per sampled frame) put there, for :func:`dip_frames` to take
+washed-out frames either side (:data:`WASHED_CONTRAST`) for one shot: a cut through white to
+another framing of one place keeps texture and layout. Measured (2026-12-07, ``fast``'s frames):
+R99's ``c22_white_dip_same`` (the vtest pan dipping to white) 0.3 px off over 3 frames, R102's
+``white_dip_pan`` 0.1 px (0.001 of the side); R99's ``c23_white_transition`` (the vtest pan cut
+through white to the vtest tilt: colour, texture and layout alike) 29 px (0.08 of 360 px)."""
 
 
 def without_flashes(
