@@ -2827,6 +2827,200 @@ class FastOptions(VideoGeometryOptions):
     )
 
 
+WHIP_MIN_SHIFT = 0.2
+"""Smallest median image shift (share of the frame's longer side) of the matches that the
+rotation+zoom relating the frames either side of a colour-cue cut fits, for :func:`whip_across`
+to take the change for fast camera motion (a whip pan) instead of a cut: the colour cue fires
+when the camera turns onto another part of the scene within one sampled step, which moves the
+picture by a large share of the frame, while a cut to the same place (another light, another
+exposure) relates by a near identity. Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px,
+fov 60 deg, every pair ``k - 2 .. k + 1`` across each colour-cue cut): red team R98's whip
+(``ds2/whip_40deg_250ms.mp4``: 40 deg in 0.25 s, 1/60 s shutter) 0.64 between the sharp frames
+either side (0.4 s and 1.0 s), ``tests/geometry/test_whip_f102.py``'s whip of 36 deg 0.57; the
+colour-cue cuts that a rotation relates at all: red team R99's (44 cut, fade and flash clips)
+at most 0.06 (``c23_white_transition``: 43 of 45 matches, zoom 1.01), the flashes of
+``c18_flash_pan`` 0.02, red team R88's occluder passing (``pan_r2_occlude_flower``) 0.03; the
+real clips of ``benchmarks/bench_real.py`` (22 and 20 held out) have no colour-cue cut."""
+
+WHIP_MAX_LOG_ZOOM = float(np.log(1.2))
+"""Largest |log zoom| of the rotation+zoom that relates the frames either side of a colour-cue
+cut for :func:`whip_across` to take it for a whip pan: a cut to the same subject at 1.5-3x (a
+punch-in, a jump cut to a closer framing) relates by a scale jump, which is a cut, not a zoom,
+while a whip turns the camera at one focal length. 1.2 lies between the whips' 1.00 and 1.01
+(red team R98 ``ds2/whip_40deg_250ms.mp4``; ``tests/geometry/test_whip_f102.py``) and a
+punch-in's 1.5 (the test's view turned 20 deg and punched in 1.5x: zoom 1.51, shift 0.37 of the
+frame, 20 of 23 matches fit; a geometric middle, 1.22, rounded down). The R99 and R88 cuts of
+:data:`WHIP_MIN_SHIFT` fit zooms of 0.99-1.01."""
+
+WHIP_FIT_PX = 1.5
+"""Largest transfer error (pixels) of a match that fits the rotation+zoom relating the frames
+across a colour-cue cut (:func:`whip_across`), and the threshold of the RANSAC homography whose
+inliers give the fit: the 1.5 px of :func:`_rotation_zoom_consensus`'s first fit. Not the still
+test's radius (five times the measured localisation noise): measured from the few dozen matches
+across a whip, the noise came out at 0.04 px on ``tests/geometry/test_whip_f102.py``'s whip
+(192 x 96, H.264), and 16 of its 35 homography inliers fitted within that 0.19 px where all fit
+within 1.5 px."""
+
+WHIP_MIN_FIT_SHARE = 0.5
+"""Smallest share of the feature matches across a colour-cue cut that the rotation+zoom fits
+(within :data:`WHIP_FIT_PX`; and at least
+:data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES` of them, the gate of every pair of
+``fast``) for :func:`whip_across` to take the change for a whip pan: the matches between two
+unrelated shots are mostly chance ones that no single rotation fits. Measured (2026-12-07, as
+:data:`WHIP_MIN_SHIFT`): the whips 60 of 65 matches (0.92, R98) and 36 of 42 (0.86, the test's);
+R88's occluder passing 4 of 128 and 9 of 58, the synthetic scene cuts of ``bench_geometry.py``'s
+hard preset (seed 0) under 20 homography inliers. A whip leaves a quarter to a half of the frame
+in common, so the count is absolute, not relative to the clip's own pairs (R98's holds: 712
+inliers)."""
+
+WHIP_BLUR_RATIO = 0.7
+"""Largest sharpness (mean absolute Laplacian) of the blurriest sampled frame between the two
+frames :func:`whip_across` relates across a colour-cue change, as a share of the smaller
+sharpness of those two, for the change to be a whip pan: a whip blurs the frames it passes
+through, and relating two frames needs one between them (a whip within one sampled step leaves
+none, and stays a cut, as before the whip rule). Two sharp frames next to each other that show
+another view of one scene are a cut (red team R102 ``jumpcut_same_scene``: a pan cut to a view
+35 deg to the left, related by a rotation at 34 deg, was read as a whip, Pan_Left 0.593 for a pan
+right). Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px): red team R98's whips 0.47
+(``ds2/whip_40deg_250ms``: 41.3 between 87.2 and 102.1) and 0.37 (``whip_pan_blur``: 70 deg in
+0.4 s); R102's jump cut through one flash frame 1.85 (the flash is sharp); a still scene's or a
+pan's sampled frames differ by content alone by 0.8-1.2 (R98's holds and pans; the jump cut's
+two views 28.5 and 15.8)."""
+
+WHIP_CONTINUITY = 0.5
+"""For two frames next to each other that :func:`whip_across` relates across a colour-cue change
+(no frame between them for :data:`WHIP_BLUR_RATIO` to judge): the smallest projection of the
+camera's turn over the sampled step just before or just after them onto the turn across the
+change, as a share of that turn, for the change to be fast camera motion: a fast pan goes on
+turning the same way by a similar step (red team R102 ``fastpan90_noflash``: 90 deg/s sampled at
+5 fps, 18 deg a step, cut at the colour change at 0.4 s and estimated from there: Pan_Right 2.2 for
+2.83), a jump cut within one scene turns by the cut alone (R102 ``jumpcut_same_scene``: 35 deg to
+the left across the cut, 1 deg to the right a step either side: a projection of -0.03). A whip
+within one sampled step between two holds continues neither way and stays a cut, as before the
+whip rule. Half: a pan slowing down or speeding up by up to 2x between steps still counts."""
+
+WHIP_REACH = (2, 1)
+"""How many sampled frames before and after a colour-cue change (a cut between frames ``k - 1``
+and ``k``) :func:`whip_across` looks for the frames it relates across it, nearest first: frames
+``k - 2 .. k + 1``. A whip's motion blur takes the features of the frames it passes through
+(red team R98's 40 deg in 0.25 s with 1/60 s shutter: the frames at 0.6 s and 0.8 s keep 11
+matches to each other, under :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES`, and
+18 from 0.6 s to 1.0 s), so the nearest sharp frames are related instead (0.4 s and 1.0 s: 65
+matches), the blurred frames between them left out of the motion as a flash is. Two sampled
+steps (0.4 s at 5 fps) before the change and one after: the frame before the change is the
+first to blur."""
+
+
+@dataclass(frozen=True)
+class Whip:
+    """A colour-cue change at frame ``k`` taken for fast camera motion: frames ``a < k <= b``
+        related across it by a rotation+zoom (``fits`` of the ``matches`` within :data:`WHIP_FIT_PX`, the
+    picture moved by ``shift`` of the frame's longer side), the frames strictly between them left out."""
+
+    k: int
+    a: int
+    b: int
+    rot_b_from_a: NDArray[np.float64]
+    zoom: float
+    fits: int
+    matches: int
+    shift: float
+
+    @property
+    def angle_deg(self) -> float:
+        """How far the camera turned from frame ``a`` to frame ``b`` (degrees)."""
+        return float(np.degrees(np.linalg.norm(Rotation.from_matrix(self.rot_b_from_a).as_rotvec())))
+
+
+def whip_across(
+    grays: list[NDArray[np.uint8]],
+    k: int,
+    features: FrameFeatures,
+    fov_deg: float,
+    bounds: tuple[int, int],
+    skip: set[int],
+) -> Whip | None:
+    """The frames either side of a colour-cue change between grey frames ``k - 1`` and ``k`` that a
+    camera rotation relates (a whip pan: :data:`WHIP_REACH`, :data:`WHIP_MIN_FIT_SHARE`,
+    :data:`WHIP_MIN_SHIFT`, :data:`WHIP_MAX_LOG_ZOOM`) with a frame between them blurred by the
+    motion (:data:`WHIP_BLUR_RATIO`) or, two frames next to each other, with the camera turning the
+    same way just before or after them (:data:`WHIP_CONTINUITY`: a fast pan), nearest first; None
+    where no pair does (a cut: unrelated shots, the same place at another exposure, a punch-in, a
+    jump cut within one scene). ``bounds``: the
+    frames ``[start, stop)`` of the shot around the change (between the neighbouring cuts);
+    ``skip``: frames not to relate (flashes). The features are the unmasked SIFT of
+    ``features`` (the overlay mask is not known yet; a static logo relates by the identity,
+    which the shift gate refuses)."""
+    import cv2
+
+    height, width = grays[k].shape
+    k_a = intrinsic_from_fov(width, height, fov_deg)
+    before = [a for a in range(k - 1, k - 1 - WHIP_REACH[0], -1) if a >= bounds[0] and a not in skip]
+    after = [b for b in range(k, k + WHIP_REACH[1] + 1) if b < bounds[1] and b not in skip]
+    spans = sorted(((a, b) for a in before for b in after), key=lambda ab: (ab[1] - ab[0], -ab[0]))
+    sharp: dict[int, float] = {}
+
+    def sharpness(i: int) -> float:
+        if i not in sharp:
+            sharp[i] = float(np.abs(cv2.Laplacian(grays[i].astype(np.float32), cv2.CV_32F, ksize=3)).mean())
+        return sharp[i]
+
+    def relate(a: int, b: int) -> tuple[NDArray[np.float64], float, int, int, float] | None:
+        """Rotation, zoom, fitting matches, matches and median shift (share of the frame) from ``a`` to ``b``."""
+        pts_a, desc_a = features.of(grays[a], features.max_features, None).result()
+        pts_b, desc_b = features.of(grays[b], features.max_features, None).result()
+        idx = _match(desc_a, desc_b)
+        if len(idx) < MIN_MATCHES:
+            return None
+        matched_a = pts_a[idx[:, 0]].astype(np.float64)
+        matched_b = pts_b[idx[:, 1]].astype(np.float64)
+        _, inl = cv2.findHomography(matched_a, matched_b, cv2.RANSAC, WHIP_FIT_PX, maxIters=2000, confidence=0.999)
+        if inl is None or int(inl.sum()) < MIN_MATCHES:
+            return None
+        held = inl.ravel().astype(bool)
+        rot, zoom, _ = fit_rotation_zoom(matched_a[held], matched_b[held], k_a)
+        fits = rotation_zoom_residual(matched_a, matched_b, k_a, rot, zoom) <= WHIP_FIT_PX
+        if int(fits.sum()) < max(MIN_MATCHES, WHIP_MIN_FIT_SHARE * len(idx)):
+            return None
+        shift = float(np.median(np.linalg.norm(matched_b[fits] - matched_a[fits], axis=1))) / max(width, height)
+        return rot, float(zoom), int(fits.sum()), len(idx), shift
+
+    def rotvec(rot: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(Rotation.from_matrix(rot).as_rotvec(), dtype=np.float64)
+
+    def continued(a: int, b: int, rot: NDArray[np.float64]) -> bool:
+        """Whether the camera turns the same way, as far (WHIP_CONTINUITY), just before ``a`` or after ``b``."""
+        turn = rotvec(rot)
+        for c, d in ((a - 1, a), (b, b + 1)):
+            if c < bounds[0] or d >= bounds[1] or c in skip or d in skip:
+                continue
+            near = relate(c, d)
+            if near is None:
+                continue
+            step = rotvec(near[0])
+            if float(step @ turn) >= WHIP_CONTINUITY * float(turn @ turn):
+                return True
+        return False
+
+    for a, b in spans:
+        # a whip blurs the frames it passes through; two sharp frames next to each other with another
+        # view of one scene are a cut (a jump cut), unless the camera turns the same way either side
+        if b - a >= 2 and min(sharpness(i) for i in range(a + 1, b)) > WHIP_BLUR_RATIO * min(
+            sharpness(a), sharpness(b)
+        ):
+            continue
+        related = relate(a, b)
+        if related is None:
+            continue
+        rot, zoom, fits, matches, shift = related
+        if shift < WHIP_MIN_SHIFT or abs(float(np.log(zoom))) > WHIP_MAX_LOG_ZOOM:
+            continue
+        if b - a == 1 and not continued(a, b, rot):
+            continue
+        return Whip(k, a, b, rot, zoom, fits, matches, shift)
+    return None
+
+
 def reset_cuts(video_path: Path, notes: dict[str, Any], shown_ts: NDArray[np.float64]) -> list[int]:
     """The frames analysed (at ``shown_ts``: sampled, not blank) that start a part after the video's
     timestamps start again (:func:`~camerabench.baselines.geometry.shots.timestamp_reset_cuts` of its
@@ -2881,10 +3075,12 @@ class FastPredictor(GeometricPredictor):
         flashes: list[int],
         leading: int,
         features: FrameFeatures | None = None,
+        blurred: frozenset[int] = frozenset(),
     ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]]]:
         """The longest shot between ``cuts`` of the frames ``shown`` (its slice), its overlay mask
         and its trajectory; ``flashes`` (frames inside a shot with no shot change either side:
-        shots.without_flashes) are left out of the mask and of the motion.
+        shots.without_flashes) and ``blurred`` (the frames a whip pan passes through:
+        :func:`whip_across`) are left out of the mask and of the motion.
         ``leading``: the blank frames before ``shown`` (cut frames are named in sampled frames)."""
         start, stop = longest_shot(cuts, len(shown))
         if stop - start < 2:
@@ -2894,10 +3090,11 @@ class FastPredictor(GeometricPredictor):
         # the flashes (blank frames, a dip to black, a flash lighting the picture: shots.without_flashes)
         # are left out of the motion, the frames either side related across them, as the chain
         # leaves out a blank frame: a lit frame's features and flow are the flash's, not the camera's
-        kept = [i for i in range(start, stop) if i not in flashes]
+        kept = [i for i in range(start, stop) if i not in flashes and i not in blurred]
         if len(kept) < 2:
             raise PredictionError(
-                f"{video_path}: the longest shot's {stop - start} sampled frames are all flashes or dips skipped"
+                f"{video_path}: the longest shot's {stop - start} sampled frames are all flashes, dips or "
+                "whip-pan frames skipped"
             )
         frames, timestamps, grays = shown[kept], shown_ts[kept], [shown_grays[i] for i in kept]
         steps = np.diff(timestamps)
@@ -2939,6 +3136,7 @@ class FastPredictor(GeometricPredictor):
         flashes: list[int],
         leading: int,
         features: FrameFeatures | None = None,
+        blurred: frozenset[int] = frozenset(),
     ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]], list[int], int]:
         """:meth:`_estimate_shot`, taking consecutive frames that cannot be related at all for a cut
         where their change stands out as one (:func:`~camerabench.baselines.geometry.shots.unrelated_cut`:
@@ -2949,7 +3147,7 @@ class FastPredictor(GeometricPredictor):
         while True:
             try:
                 shot, mask, traj, pairs = self._estimate_shot(
-                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features
+                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred
                 )
                 return shot, mask, traj, pairs, cuts, found
             except UnrelatedFramesError as exc:
@@ -2959,6 +3157,45 @@ class FastPredictor(GeometricPredictor):
                 log.warning("%s: taken for a cut (every label is then ambiguous); the longest shot is estimated", exc)
                 cuts = sorted([*cuts, b])
                 found += 1
+
+    def _whips(
+        self,
+        video_path: Path,
+        shown_ts: NDArray[np.float64],
+        shown_grays: list[NDArray[np.uint8]],
+        cuts: list[int],
+        flashes: list[int],
+        resets: list[int],
+        features: FrameFeatures,
+    ) -> list[Whip]:
+        """The colour-cue ``cuts`` (not ``resets``: the clocks of joined parts are unrelated) that
+        :func:`whip_across` takes for fast camera motion, logged (WARNING)."""
+        whips = []
+        for i, k in enumerate(cuts):
+            if k in resets:
+                continue
+            bounds = (cuts[i - 1] if i else 0, cuts[i + 1] if i + 1 < len(cuts) else len(shown_grays))
+            whip = whip_across(shown_grays, k, features, self.opt("fov_deg"), bounds, set(flashes))
+            if whip is None:
+                continue
+            log.warning(
+                "%s: the colour change at %.3g s is taken for fast camera motion (a whip pan), not a cut: the "
+                "frames at %.3g s and %.3g s relate by a rotation of %.1f deg (%d inliers of %d matches, the "
+                "picture shifted by %.2f of the frame, zoom x%.3f); the %d frame(s) between are left out of "
+                "the motion",
+                video_path,
+                shown_ts[k],
+                shown_ts[whip.a],
+                shown_ts[whip.b],
+                whip.angle_deg,
+                whip.fits,
+                whip.matches,
+                whip.shift,
+                whip.zoom,
+                whip.b - whip.a - 1,
+            )
+            whips.append(whip)
+        return whips
 
     def estimate(self, video_path: Path) -> tuple[Trajectory, dict[str, Any]]:
         # SIFT starts on each frame as it is decoded (FrameFeatures)
@@ -3022,20 +3259,51 @@ class FastPredictor(GeometricPredictor):
         # scene keep the palette; red team R83: a pan right read as a pan left as strong), and
         # after the flash logic, which must not take it back
         resets = reset_cuts(video_path, clip.notes, shown_ts)
-        cuts = sorted({*cuts, *resets})
-        try:
-            shot, mask, traj, pairs, cuts, unrelated = self._estimate_cut_shot(
-                video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features
-            )
-        except PredictionError as exc:
-            if not flashes:
-                raise
-            # the frames on either side of a flash do not relate after all (fast motion): the
-            # flashes are taken for cuts, as they read, and the longest shot is estimated
-            log.warning("%s: %s; the blank frame(s) are taken for cuts instead", video_path, exc)
-            shot, mask, traj, pairs, cuts, unrelated = self._estimate_cut_shot(
-                video_path, shown, shown_ts, shown_grays, sorted({*all_cuts, *resets}), [], leading, features
-            )
+        # a colour-cue change whose frames either side a camera rotation relates, far across the
+        # frame at one focal length, is fast camera motion (a whip pan), not a cut (whip_across)
+        whips = self._whips(video_path, shown_ts, shown_grays, cuts, flashes, resets, features)
+
+        def estimate(
+            cuts: list[int], blurred: frozenset[int]
+        ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]], list[int], int]:
+            try:
+                return self._estimate_cut_shot(
+                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred
+                )
+            except PredictionError as exc:
+                if not flashes:
+                    raise
+                # the frames on either side of a flash do not relate after all (fast motion): the
+                # flashes are taken for cuts, as they read, and the longest shot is estimated
+                log.warning("%s: %s; the blank frame(s) are taken for cuts instead", video_path, exc)
+                return self._estimate_cut_shot(
+                    video_path,
+                    shown,
+                    shown_ts,
+                    shown_grays,
+                    sorted({*all_cuts, *resets} - {w.k for w in whips}),
+                    [],
+                    leading,
+                    features,
+                    blurred,
+                )
+
+        cut_changes = sorted({*cuts, *resets})
+        blurred = frozenset(i for w in whips for i in range(w.a + 1, w.b))
+        if whips:
+            try:
+                shot, mask, traj, pairs, cuts, unrelated = estimate(
+                    sorted(set(cut_changes) - {w.k for w in whips}), blurred
+                )
+            except PredictionError as exc:
+                # the chain cannot relate across the whip after all: the changes are cuts, as they read
+                log.warning("%s: %s; the fast camera motion is taken for cut(s) after all", video_path, exc)
+                whips, blurred = [], frozenset()
+                shot, mask, traj, pairs, cuts, unrelated = estimate(cut_changes, blurred)
+        else:
+            shot, mask, traj, pairs, cuts, unrelated = estimate(cut_changes, blurred)
+        # a whip that a cut found later (frames the chain could not relate) falls inside is no whip
+        whips = [w for w in whips if not any(w.a < c <= w.b for c in cuts)]
         timestamps = shown_ts[shot]
         info = {
             **clip.notes,
@@ -3056,6 +3324,9 @@ class FastPredictor(GeometricPredictor):
             info["cuts_from_unrelated_frames"] = unrelated
         if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
             info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
+        if whips:  # colour-cue changes taken for fast camera motion (whip_across), not cuts
+            info["whips_s"] = [round(float(shown_ts[w.k]), 3) for w in whips]
+            info["whip_frames_skipped_s"] = [round(float(shown_ts[i]), 3) for w in whips for i in range(w.a + 1, w.b)]
         if cuts:
             info["cuts_s"] = [round(float(shown_ts[c]), 3) for c in cuts]
             info["shot_s"] = [round(float(timestamps[0]), 3), round(float(timestamps[-1]), 3)]
