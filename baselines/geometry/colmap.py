@@ -137,6 +137,8 @@ from camerabench.baselines.geometry.predictor import (
 )
 from camerabench.baselines.geometry.shots import (
     DIM_CONTRAST,
+    EXPOSURE_RATIO,
+    FADE_RAMP_RATIO,
     UNRELATED_CUT_DISTANCE,
     UNRELATED_CUT_RATIO,
     UnrelatedCuts,
@@ -167,6 +169,7 @@ __all__ = [
     "DIM_CONTRAST",
     "ColmapPredictor",
     "MatchedFrames",
+    "dim_end_shots",
     "dim_frames",
     "fixed_focal_zoom",
     "map_frames",
@@ -208,8 +211,14 @@ class MatchedFrames:
             at least :data:`~camerabench.baselines.geometry.twoview.MIN_MATCHES`), the inlier
             keypoints ``(pixels in i (M, 2), pixels in j (M, 2))``.
         calibrated_pair: database image ids of the ``CALIBRATED`` pair (an essential matrix
-            explains it better than a homography) farthest apart in time (the widest baseline),
-            then with the most inliers, among those with at least 100 inliers; or None.
+            explains it better than a homography) the mapper is started from, among those with at
+            least 100 inliers: the farthest apart in time (the widest baseline), then with the most
+            inliers, of those whose median triangulation angle (:func:`triangulation_angle_deg`) is
+            at least :data:`INIT_TRI_ANGLE_DEG`; where none is, the one with the largest angle (red
+            team R101: a dolly that stops at a third had its widest pair after the stop, no parallax,
+            and no model); or None.
+        calibrated_angle_deg: the median triangulation angle of ``calibrated_pair`` (degrees; NaN
+            without one).
         noise_px: feature localisation noise of the clip (pixels, standard deviation per
             coordinate): the median of
             :func:`~camerabench.baselines.geometry.twoview.localisation_noise_px` over the
@@ -236,6 +245,7 @@ class MatchedFrames:
     wide_configs: dict[str, int] | None = None
     wide_pairs: dict[tuple[int, int], float] | None = None
     confined_parallax: int = 0
+    calibrated_angle_deg: float = float("nan")
 
     @property
     def verified(self) -> int:
@@ -336,8 +346,10 @@ def match_frames(
     db = pycolmap.Database.open(str(db_path))
     verified_pairs: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     calibrated: list[tuple[int, int, int, int]] = []
+    essentials: dict[tuple[int, int], NDArray[np.float64]] = {}
     noise_by_gap: list[tuple[int, float, str, tuple[int, int]]] = []
     keypoints: dict[int, NDArray[np.float64]] = {}
+    calibrated_points: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     confined = 0
     try:
         pair_ids, geometries = db.read_two_view_geometries()
@@ -349,6 +361,12 @@ def match_frames(
             calibrated_geometry = pycolmap.TwoViewGeometryConfiguration(geometry.config).name == "CALIBRATED"
             if calibrated_geometry and len(geometry.inlier_matches) >= min_init_inliers:
                 calibrated.append((abs(f1 - f2), len(geometry.inlier_matches), int(id1), int(id2)))
+                essentials[(int(id1), int(id2))] = np.asarray(geometry.E, dtype=np.float64)
+                for image_id in (id1, id2):
+                    if image_id not in keypoints:
+                        keypoints[image_id] = np.asarray(db.read_keypoints(image_id), dtype=np.float64)[:, :2]
+                matches = np.asarray(geometry.inlier_matches)
+                calibrated_points[(int(id1), int(id2))] = (keypoints[id1][matches[:, 0]], keypoints[id2][matches[:, 1]])
             config_name = pycolmap.TwoViewGeometryConfiguration(geometry.config).name
             if config_name not in _ROTATION_CONFIGS and len(geometry.inlier_matches) > 0:
                 for image_id in (id1, id2):
@@ -372,7 +390,28 @@ def match_frames(
             verified_pairs[(min(f1, f2), max(f1, f2))] = (pts1, pts2) if f1 < f2 else (pts2, pts1)
     finally:
         db.close()
-    best = max(calibrated, default=None)
+    best, best_angle = None, float("nan")
+    if calibrated:
+        if prior_focal_px is None:
+            height, width = frames.shape[1:3]
+            focal, (cx, cy) = 1.2 * max(height, width), ((width - 1) / 2, (height - 1) / 2)
+        else:
+            focal = prior_focal_px
+            cx, cy = (
+                ((frames.shape[2] - 1) / 2, (frames.shape[1] - 1) / 2) if principal_point is None else principal_point
+            )
+        k = np.array([[focal, 0.0, cx], [0.0, focal, cy], [0.0, 0.0, 1.0]])
+        angles = {
+            (a, b): triangulation_angle_deg(*calibrated_points[(a, b)], k, essentials[(a, b)])
+            for _, _, a, b in calibrated
+        }
+        wide_enough = [c for c in calibrated if angles[c[2:]] >= INIT_TRI_ANGLE_DEG]
+        chosen = (
+            max(wide_enough)
+            if wide_enough
+            else max(calibrated, key=lambda c: (np.nan_to_num(angles[c[2:]], nan=-1.0), c[0], c[1]))
+        )
+        best, best_angle = chosen, angles[chosen[2:]]
     # Keypoints of nearby frames err alike (the same appearance gives the same bias), so the
     # noise a model sees across its baselines is measured on the widest verified pairs.
     widest = max((gap for gap, _, _, _ in noise_by_gap), default=0)
@@ -389,7 +428,70 @@ def match_frames(
         dict(wide_configs),
         wide_pairs,
         confined,
+        best_angle,
     )
+
+
+INIT_TRI_ANGLE_DEG = 1.0
+"""Smallest median triangulation angle (degrees, :func:`triangulation_angle_deg`) of a
+``CALIBRATED`` pair that may start the mapper as the widest one in time
+(:attr:`MatchedFrames.calibrated_pair`): the ``init_min_tri_angle_deg`` the mapper is given for
+that start, so a pair below it is one COLMAP refuses. Measured (2026-12-07, ``colmap`` defaults,
+10 fps, 480 px): red team R98's ``dolly_in_stop_third`` (a dolly that stops at a third of the
+clip): the widest pair in time (frames 9 and 25, both after the stop) gave no model and the
+rotation+zoom fallback read the dolly as Zoom_In 0.357, Move_In 0; the pair chosen by angle
+(1.78 deg) gives a fixed-focal model, Move_In 0.318, Zoom_In 0. The 22 real clips of
+``bench_real.py``: the chosen pairs' angles 1.01-10.76 deg where a calibrated pair exists (13
+clips; the other 9 turn or zoom only), the 20 held out 1.00-5.62 deg (8 clips); every clip's
+scores as with the widest pair."""
+
+
+def triangulation_angle_deg(
+    pts1: NDArray[np.float64], pts2: NDArray[np.float64], k: NDArray[np.float64], essential: NDArray[np.float64]
+) -> float:
+    """Median triangulation angle (degrees) of a verified pair's inliers ``pts1`` / ``pts2``
+    (``(M, 2)`` pixels) under its essential matrix (COLMAP's, for cameras with intrinsics ``k``):
+    the angle at each triangulated point between the rays from the two camera centres, over the
+    points in front of both cameras (the pose :func:`cv2.recoverPose` picks). What COLMAP's mapper
+    asks of an initial pair (``init_min_tri_angle``): a camera that translates little between the
+    two frames gives angles near 0 however far apart in time they are. NaN without points in front.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> world = np.c_[rng.uniform(-1, 1, (50, 2)), rng.uniform(4, 6, 50)]
+        >>> k = np.array([[300.0, 0, 160], [0, 300.0, 120], [0, 0, 1]])
+        >>> def seen(centre):
+        ...     p = (world - centre) @ k.T
+        ...     return p[:, :2] / p[:, 2:]
+        >>> ess = np.array([[0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]]) * 0.5  # [t]x for t = (-0.5, 0, 0), R = I
+        >>> round(triangulation_angle_deg(seen(np.zeros(3)), seen(np.array([0.5, 0, 0])), k, ess), 2)
+        5.55
+        >>> a, b = world, world - [0.5, 0, 0]  # the angles themselves, from the scene
+        >>> cos = (a * b).sum(1) / np.hypot.reduce(a, 1) / np.hypot.reduce(b, 1)
+        >>> round(float(np.degrees(np.median(np.arccos(cos)))), 2)
+        5.55
+    """
+    import cv2
+
+    kinv = np.linalg.inv(k)
+    x1 = pts1 @ kinv[:2, :2].T + kinv[:2, 2]
+    x2 = pts2 @ kinv[:2, :2].T + kinv[:2, 2]
+    if len(x1) < 5 or not np.isfinite(essential).all() or not essential.any():
+        return float("nan")
+    # every point in front of both cameras, however far: OpenCV's default leaves out those beyond 50
+    # baselines, i.e. every point of a short-baseline pair, whose small angle is the point here
+    _, rot, t, front, _ = cv2.recoverPose(essential, x1, x2, np.eye(3), distanceThresh=1e9)
+    ok = front.ravel() > 0
+    if not ok.any():
+        return float("nan")
+    proj1 = np.hstack([np.eye(3), np.zeros((3, 1))])
+    proj2 = np.hstack([rot, t.reshape(3, 1)])
+    homog = cv2.triangulatePoints(proj1, proj2, x1[ok].T, x2[ok].T)
+    points = (homog[:3] / homog[3]).T
+    centre2 = -rot.T @ t.ravel()
+    ray1, ray2 = points, points - centre2
+    cos = np.sum(ray1 * ray2, axis=1) / (np.linalg.norm(ray1, axis=1) * np.linalg.norm(ray2, axis=1))
+    return float(np.degrees(np.median(np.arccos(np.clip(cos, -1.0, 1.0)))))
 
 
 def confined_parallax(inliers: NDArray[np.float64], shape: tuple[int, ...]) -> bool:
@@ -1139,6 +1241,69 @@ def dim_frames(grays: list[NDArray[np.uint8]], ratio: float = DIM_CONTRAST) -> N
     return contrast < ratio * reference if reference > 0 else np.zeros(len(contrast), dtype=bool)
 
 
+DIM_CUT_STEADY = FADE_RAMP_RATIO
+"""Largest ratio of mean grey levels between neighbouring sampled frames either side of a step
+into (or out of) a dim stretch at a clip's end for the step to be a cut to a dark shot, not a
+fade (:func:`dim_end_shots`); the step itself changes the level by
+:data:`~camerabench.baselines.geometry.shots.EXPOSURE_RATIO` or more. A fade ramps, a cut to
+another exposure holds its level on both sides (shots.py :data:`FADE_RAMP_RATIO`, measured there).
+Measured (``colmap``'s frames: 10 fps, 480 px) on red team R99's clips (``ds_clips.json``): the
+cuts from a lit shot to a night one (c01, c03, c04, c15/c16/c16b at gain 0.2) step by 4.3-7.5x with
+both neighbouring steps under 1.1x; in every fade clip (c09-c12c, c24-c28) each step of 1.25x or
+more at an end had a neighbouring step of 1.1x or more (a ramp)."""
+
+
+def dim_end_shots(grays: list[NDArray[np.uint8]], dim: NDArray[np.bool_]) -> tuple[NDArray[np.bool_], list[int]]:
+    """Which dim frames (``dim``, :func:`dim_frames`) of a clip's grey frames ``grays`` at either
+    end are a shot of their own rather than the dark part of a fade, and the cuts that start them.
+
+    :func:`dim_frames` is measured against the clip's own contrast, so a cut from a lit shot to a
+    night one makes the whole night shot dim, and left out as a fade it was lost with its cut (red
+    team R101 on R99's day-to-night cuts: a night pan lost, no cut recorded). A fade is gradual, a
+    cut abrupt: a step at the edge of the dim stretch, or inside it, whose mean grey level changes
+    by :data:`~camerabench.baselines.geometry.shots.EXPOSURE_RATIO` or more while the neighbouring
+    steps on both sides change it by less than :data:`DIM_CUT_STEADY` (the level holds on both
+    sides; the neighbour on the dim side must exist) is a cut, and the dim frames beyond it (from
+    the first such cut of the end stretch on; before the last such cut of the start stretch) are a
+    shot. Returns a mask of those frames and the cuts (the index of the first frame after each).
+    A gradual fade, or a dim stretch inside the clip, is left to the caller.
+
+    Example:
+        >>> flat = [np.full((4, 4), v, dtype=np.uint8) for v in (200, 200, 201, 30, 30, 31)]
+        >>> shot, cuts = dim_end_shots(flat, np.array([0, 0, 0, 1, 1, 1], dtype=bool))
+        >>> shot.tolist(), cuts
+        ([False, False, False, True, True, True], [3])
+        >>> ramp = [np.full((4, 4), v, dtype=np.uint8) for v in (200, 200, 200, 120, 60, 30)]
+        >>> dim_end_shots(ramp, np.array([0, 0, 0, 1, 1, 1], dtype=bool))[1]
+        []
+    """
+    n = len(grays)
+    shot = np.zeros(n, dtype=bool)
+    if n < 3 or not dim.any() or dim.all():
+        return shot, []
+    level = np.array([max(float(g.mean()), 1.0) for g in grays])
+    step = np.maximum(level[1:] / level[:-1], level[:-1] / level[1:])  # step[k - 1]: frames k - 1 to k
+
+    def cut(k: int, dim_side: int) -> bool:
+        """Frames ``k - 1`` to ``k`` step by EXPOSURE_RATIO with the level held either side."""
+        if step[k - 1] < EXPOSURE_RATIO or not 1 <= k + dim_side <= n - 1:
+            return False
+        return all(step[j - 1] < DIM_CUT_STEADY for j in (k - 1, k + 1) if 1 <= j <= n - 1)
+
+    first_lit = int(np.argmax(~dim))
+    last_lit = n - 1 - int(np.argmax(~dim[::-1]))
+    cuts: list[int] = []
+    after = [k for k in range(last_lit + 1, n) if cut(k, 1)]
+    if after:  # a cut into the dim stretch at the end: a shot from there on
+        shot[after[0] :] = True
+        cuts.append(after[0])
+    before = [k for k in range(1, first_lit + 1) if cut(k, -1)]
+    if before:  # a cut out of the dim stretch at the start: a shot up to there
+        shot[: before[-1]] = True
+        cuts.append(before[-1])
+    return shot & dim, sorted(cuts)
+
+
 @dataclass(frozen=True)
 class _Dark:
     """The dim frames (:func:`dim_frames`) a clip leaves out: their sampled indices, how many of
@@ -1256,6 +1421,10 @@ class ColmapPredictor(GeometricPredictor):
         # so nothing relates across it; left out before cuts are looked for, like the blank ends
         seen = list(range(lead, n - trail))
         dim = dim_frames([all_grays[i] for i in seen])
+        # a dim stretch at either end that a cut starts (a lit shot cut to a night one) is a shot,
+        # not a fade: it is kept, and the cut is one (red team R101)
+        dim_shot, dim_cuts = dim_end_shots([all_grays[i] for i in seen], dim)
+        dim[dim_shot] = False
         kept = [i for i, d in zip(seen, dim, strict=True) if not d]
         dark = _Dark.of(clip.timestamps, all_grays, seen, kept)
         if dark.frames:
@@ -1273,7 +1442,9 @@ class ColmapPredictor(GeometricPredictor):
         # between two recordings of one scene (red team R83), and which the flash logic above
         # must not take back (as fast)
         resets = reset_cuts(video_path, clip.notes, shown_ts)
-        cuts = sorted({*cuts, *resets})
+        # the cuts into or out of a dim shot at an end (dim_end_shots), at its first frame kept after
+        into_dim = sorted({next(k for k, i in enumerate(kept) if i >= seen[c]) for c in dim_cuts})
+        cuts = sorted({*cuts, *resets, *into_dim})
         try:
             traj, info = self._cut_shot(video_path, clip, kept, cuts, flashes, dark, lead, trail)
         except PredictionError as exc:
@@ -1291,6 +1462,8 @@ class ColmapPredictor(GeometricPredictor):
             info["split_at_dim_frames_s"] = [round(float(shown_ts[k]), 3) for k in dark.gaps]
         if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
             info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
+        if dim_cuts:  # cuts into or out of a dim shot at an end, kept as a shot (dim_end_shots)
+            info["cuts_at_dim_shots"] = [round(float(clip.timestamps[seen[c]]), 3) for c in dim_cuts]
         return traj, info
 
     def _cut_shot(
@@ -1463,6 +1636,7 @@ class ColmapPredictor(GeometricPredictor):
             verified, flat, confined = matched.verified, matched.without_parallax, matched.confined_parallax
             parallax = wide_pair_parallax(matched, k0)
             info["wide_pair_parallax"] = parallax
+            info["calibrated_pair_tri_angle_deg"] = matched.calibrated_angle_deg
             info["confined_parallax_pairs"] = confined
             if verified > 0 and verified - flat - confined < 0.1 * verified and not parallax > 1.0:
                 why = f"{flat} of {verified} verified frame pairs have no parallax ({matched.configs})"
