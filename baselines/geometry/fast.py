@@ -2873,19 +2873,20 @@ hard preset (seed 0) under 20 homography inliers. A whip leaves a quarter to a h
 in common, so the count is absolute, not relative to the clip's own pairs (R98's holds: 712
 inliers)."""
 
-WHIP_BLUR_RATIO = 0.7
-"""Largest sharpness (mean absolute Laplacian) of the blurriest sampled frame between the two
-frames :func:`whip_across` relates across a colour-cue change, as a share of the smaller
-sharpness of those two, for the change to be a whip pan: a whip blurs the frames it passes
-through, and relating two frames needs one between them (a whip within one sampled step leaves
-none, and stays a cut, as before the whip rule). Two sharp frames next to each other that show
-another view of one scene are a cut (red team R102 ``jumpcut_same_scene``: a pan cut to a view
-35 deg to the left, related by a rotation at 34 deg, was read as a whip, Pan_Left 0.593 for a pan
-right). Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px): red team R98's whips 0.47
-(``ds2/whip_40deg_250ms``: 41.3 between 87.2 and 102.1) and 0.37 (``whip_pan_blur``: 70 deg in
-0.4 s); R102's jump cut through one flash frame 1.85 (the flash is sharp); a still scene's or a
-pan's sampled frames differ by content alone by 0.8-1.2 (R98's holds and pans; the jump cut's
-two views 28.5 and 15.8)."""
+WHIP_BLUR_RATIO = 0.9
+"""For a frame between the two :func:`whip_across` relates across a colour-cue change: the largest
+share of their smaller sharpness (mean absolute Laplacian), or of their smaller streak ratio (the
+mean gradient along the direction the picture moves over the mean gradient across it: motion blur
+lowers it), that the blurriest frame between them may have for the change to be a whip pan: a
+whip blurs the frames it passes through, and relating two frames needs one between them (a whip
+within one sampled step leaves none: :data:`WHIP_CONTINUITY`). A frame between that shows one of
+the two ends sharp (a jump cut within one scene, through a flash or not) sits at 1 or above by
+either measure. Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px), sharpness / streaks:
+red team R98's whips 0.47 / 0.83 (``ds2/whip_40deg_250ms``) and 0.37 / 0.83 (``whip_pan_blur``);
+red team R104's ``whip_r40_30`` 0.81 / 0.71 and ``whip_then_hold`` 0.88 / 0.77 (the whip lands on
+less texture than it leaves: a first version at 0.7 on sharpness alone took both for cuts);
+R102's ``jumpcut_same_scene`` 1.04 / - and its jump cut through a flash frame 1.85 / 1.18; a pan's
+or a hold's sampled frames differ by content alone by a few per cent from one step to the next."""
 
 WHIP_CONTINUITY = 0.5
 """For two frames next to each other that :func:`whip_across` relates across a colour-cue change
@@ -2965,8 +2966,9 @@ def whip_across(
             sharp[i] = float(np.abs(cv2.Laplacian(grays[i].astype(np.float32), cv2.CV_32F, ksize=3)).mean())
         return sharp[i]
 
-    def relate(a: int, b: int) -> tuple[NDArray[np.float64], float, int, int, float] | None:
-        """Rotation, zoom, fitting matches, matches and median shift (share of the frame) from ``a`` to ``b``."""
+    def relate(a: int, b: int) -> tuple[NDArray[np.float64], float, int, int, float, NDArray[np.float64]] | None:
+        """Rotation, zoom, fitting matches, matches, median shift (share of the frame) and the unit
+        direction the picture moves from ``a`` to ``b``."""
         pts_a, desc_a = features.of(grays[a], features.max_features, None).result()
         pts_b, desc_b = features.of(grays[b], features.max_features, None).result()
         idx = _match(desc_a, desc_b)
@@ -2982,8 +2984,10 @@ def whip_across(
         fits = rotation_zoom_residual(matched_a, matched_b, k_a, rot, zoom) <= WHIP_FIT_PX
         if int(fits.sum()) < max(MIN_MATCHES, WHIP_MIN_FIT_SHARE * len(idx)):
             return None
-        shift = float(np.median(np.linalg.norm(matched_b[fits] - matched_a[fits], axis=1))) / max(width, height)
-        return rot, float(zoom), int(fits.sum()), len(idx), shift
+        moves = matched_b[fits] - matched_a[fits]
+        shift = float(np.median(np.linalg.norm(moves, axis=1))) / max(width, height)
+        way = np.median(moves, axis=0)
+        return rot, float(zoom), int(fits.sum()), len(idx), shift, way / max(float(np.linalg.norm(way)), 1e-9)
 
     def rotvec(rot: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(Rotation.from_matrix(rot).as_rotvec(), dtype=np.float64)
@@ -3002,18 +3006,32 @@ def whip_across(
                 return True
         return False
 
+    def streaks(i: int, way: NDArray[np.float64]) -> float:
+        """Gradient along ``way`` over the gradient across it: motion blur along ``way`` lowers it."""
+        grey = grays[i].astype(np.float32)
+        gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+        along = float(np.abs(gx * way[0] + gy * way[1]).mean())
+        return along / max(float(np.abs(gy * way[0] - gx * way[1]).mean()), 1e-9)
+
+    def blurred(a: int, b: int, way: NDArray[np.float64]) -> bool:
+        """Whether a frame between ``a`` and ``b`` is blurred, as a whip blurs it (WHIP_BLUR_RATIO)."""
+        return any(
+            sharpness(i) <= WHIP_BLUR_RATIO * min(sharpness(a), sharpness(b))
+            or streaks(i, way) <= WHIP_BLUR_RATIO * min(streaks(a, way), streaks(b, way))
+            for i in range(a + 1, b)
+        )
+
     for a, b in spans:
-        # a whip blurs the frames it passes through; two sharp frames next to each other with another
-        # view of one scene are a cut (a jump cut), unless the camera turns the same way either side
-        if b - a >= 2 and min(sharpness(i) for i in range(a + 1, b)) > WHIP_BLUR_RATIO * min(
-            sharpness(a), sharpness(b)
-        ):
-            continue
         related = relate(a, b)
         if related is None:
             continue
-        rot, zoom, fits, matches, shift = related
+        rot, zoom, fits, matches, shift, way = related
         if shift < WHIP_MIN_SHIFT or abs(float(np.log(zoom))) > WHIP_MAX_LOG_ZOOM:
+            continue
+        # a whip blurs the frames it passes through; two sharp frames next to each other with another
+        # view of one scene are a cut (a jump cut), unless the camera turns the same way either side
+        if b - a >= 2 and not blurred(a, b, way):
             continue
         if b - a == 1 and not continued(a, b, rot):
             continue
