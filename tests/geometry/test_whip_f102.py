@@ -24,10 +24,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from camerabench.baselines.geometry.fast import FastOptions, FastPredictor, FrameFeatures, whip_across
-from camerabench.baselines.geometry.scoring import trajectory_scores
+from camerabench.baselines.geometry.fast import FrameFeatures, whip_across
 from camerabench.taxonomy import Primitive
-from camerabench.video import write_video
 
 VIDEOS = Path(__file__).resolve().parents[1] / "data" / "real" / "videos"
 FPS = 30
@@ -79,37 +77,28 @@ def _whip(pano: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.stack([np.mean(renders, axis=0).round().astype(np.uint8) for renders in exposures])
 
 
-def _predict(frames: NDArray[np.uint8], tmp_path: Path, name: str) -> tuple[dict[Primitive, float], dict[str, Any]]:
-    path = tmp_path / f"{name}.mp4"
-    write_video(path, frames, FPS)
-    predictor = FastPredictor(FastOptions())
-    predictor.setup()
-    traj, info = predictor.estimate(path)
-    return trajectory_scores(traj), info
-
-
 def test_a_whip_pan_is_not_cut_and_pans_right(
-    pano: NDArray[np.uint8], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    pano: NDArray[np.uint8], fast_on_frames: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        scores, info = _predict(_whip(pano), tmp_path, "whip")
+        scores, info = fast_on_frames(_whip(pano), "whip", FPS)
     assert "cuts_s" not in info, info
     assert info["whips_s"] == [0.8]
     assert "whip pan" in caplog.text
     assert scores[Primitive.PAN_RIGHT] > 0.5 > scores[Primitive.PAN_LEFT]
 
 
-def test_a_cut_to_another_scene_stays_a_cut(pano: NDArray[np.uint8], tmp_path: Path) -> None:
+def test_a_cut_to_another_scene_stays_a_cut(pano: NDArray[np.uint8], fast_on_frames: Any) -> None:
     import cv2
 
     city = cv2.resize(_first("kivy_city_rotate.mp4"), (W, H), interpolation=cv2.INTER_AREA)
     frames = np.stack([_view(pano, -18)] * 20 + [city] * 25)
-    _, info = _predict(frames, tmp_path, "cut")
+    _, info = fast_on_frames(frames, "cut", FPS)
     assert "whips_s" not in info
     assert info["cuts_s"]
 
 
-def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: NDArray[np.uint8], tmp_path: Path) -> None:
+def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: NDArray[np.uint8], fast_on_frames: Any) -> None:
     import cv2
 
     day = _view(pano, -18)
@@ -118,7 +107,7 @@ def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: NDArray[np.u
     hsv = cv2.cvtColor(day, cv2.COLOR_RGB2HSV)
     hsv[..., 0] = (hsv[..., 0].astype(np.int64) + 60) % 180
     night = np.asarray(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), np.uint8)
-    _, info = _predict(np.stack([day] * 20 + [night] * 25), tmp_path, "night")
+    _, info = fast_on_frames(np.stack([day] * 20 + [night] * 25), "night", FPS)
     assert "whips_s" not in info
     assert info["cuts_s"]
 
