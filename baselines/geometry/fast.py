@@ -85,7 +85,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -137,6 +137,7 @@ from camerabench.trajectory import (
     intrinsic_from_fov,
     picture_intrinsic,
 )
+from camerabench.video import VideoClip
 
 __all__ = [
     "FastPredictor",
@@ -2211,8 +2212,13 @@ def estimate_trajectory(
     grays: list[NDArray[np.uint8]] | None = None,
     picture: tuple[int, int, int, int] | None = None,
     features: FrameFeatures | None = None,
+    between: NDArray[np.bool_] | None = None,
 ) -> tuple[Trajectory, list[tuple[int, int, PairMotion]]]:
     """Chain two-view motion over (N, H, W, 3) RGB frames into a trajectory.
+
+    ``between`` (one flag per frame) marks the frames read at the native rate between two sampled
+    ones (:func:`read_between`): a pair there that cannot be related is compared with its own
+    window's pairs to be taken for a cut (:class:`~camerabench.baselines.geometry.shots.UnrelatedCuts`).
 
     Frame-to-frame parallax is often below the noise of feature positions, so every frame is
     related to the current *keyframe* ``a``, not to its predecessor: frames ``a+1, a+2, ...``
@@ -2299,6 +2305,7 @@ def estimate_trajectory(
             parallax_noise_ratio,
             fov_deg,
             region,
+            between,
         )
     finally:
         matching.shutdown(wait=False, cancel_futures=True)
@@ -2345,10 +2352,11 @@ def _chain(
     parallax_noise_ratio: float,
     fov_deg: float,
     region: tuple[float, float, float, float] | None = None,
+    between: NDArray[np.bool_] | None = None,
 ) -> tuple[Trajectory, list[tuple[int, int, PairMotion]]]:
     """The keyframe chaining of :func:`estimate_trajectory`, on features computed elsewhere
     (``region``: the picture inside bars or side panels, over which cells are counted; None: the
-    whole frame)."""
+    whole frame; ``between``: as there)."""
     n = len(frames)
     c2w = np.tile(np.eye(4), (n, 1, 1))
     intr = np.tile(k, (n, 1, 1))
@@ -2372,7 +2380,7 @@ def _chain(
 
     def pair_of(a: int, b: int, pts_a: NDArray[np.float64], pts_b: NDArray[np.float64], **kw: Any) -> PairMotion:
         label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
-        return estimate_pair(
+        pair = estimate_pair(
             pts_a,
             pts_b,
             intr[a],
@@ -2383,6 +2391,21 @@ def _chain(
             region=region,
             **kw,
         )
+        if between is None or pair.still or not all(between[i - 1] or between[i] for i in range(a + 1, b + 1)):
+            return pair
+        # Within a window read at the native rate where the picture changed at once (read_between:
+        # a whip pan, a snap zoom), the frames are 1/30 s apart and blurred by the motion: what a
+        # rotation+zoom leaves of the matches there is the blur's smear, not parallax (this stop's
+        # 60 deg whip in 0.25 s at 1/60 s: Move_In 0.25 and Move_Left 0.16 from six such pairs
+        # beside Pan_Right 1.07). The camera is taken to turn and zoom across the window; its
+        # translation, if any, is measured across the sampled frames either side.
+        import cv2
+
+        _, held = cv2.findHomography(pts_a, pts_b, cv2.RANSAC, WINDOW_FIT_PX, maxIters=2000, confidence=0.999)
+        keep = np.ones(len(pts_a), bool) if held is None or int(held.sum()) < MIN_MATCHES else held.ravel() > 0
+        rot, zoom, err = fit_rotation_zoom(pts_a[keep], pts_b[keep], intr[a])
+        log.debug("%s: inside a window read between sampled frames: rotation+zoom only", label)
+        return PairMotion(rot, np.zeros(3), zoom, True, pair.num_matches, int(keep.sum()), float(np.median(err)))
 
     # The chain relates a keyframe to b, then (most often) to b + 1: while this thread fits a
     # pair, one more thread matches the descriptors of the next (torch releases the GIL), so
@@ -2411,7 +2434,7 @@ def _chain(
         if b != a + 1:
             return
         if not cuts:
-            cuts.append(UnrelatedCuts(frames))
+            cuts.append(UnrelatedCuts(frames, between))
         cut = cuts[0](b)
         if cut is not None:
             raise UnrelatedFramesError(
@@ -2822,6 +2845,12 @@ class FastOptions(VideoGeometryOptions):
         gt=0,
     )
     mask_overlays: bool = option(True, "leave out static overlays and bars (overlay.static_mask)")
+    read_between: bool = option(
+        True,
+        "where the picture changes at once between two sampled frames (a cut found), read the video frames "
+        "the sampling skipped there and estimate the clip again with them: a whip pan, a snap zoom or a fast "
+        "pan is then motion, not a cut (fast.read_between; one more decoding of such clips)",
+    )
     deterministic: bool = option(
         False, "single-threaded OpenCV too (results are reproducible either way: RANSAC is seeded)"
     )
@@ -3053,6 +3082,191 @@ def whip_across(
     return None
 
 
+WINDOW_FIT_PX = 3.0
+"""RANSAC threshold (pixels) of the homography whose inliers give the rotation+zoom of a pair inside a
+window read between sampled frames (:func:`read_between`; :func:`estimate_trajectory`'s
+``between``): twice :data:`WHIP_FIT_PX`, for frames blurred by a whip's motion (this stop's 60 deg
+whip in 0.25 s, 1/60 s shutter: 6-10 px of smear a frame at 480 px)."""
+
+
+def _changes(info: dict[str, Any], timestamps: NDArray[np.float64]) -> list[int]:
+    """The sampled frames ``k`` (positions in the clip whose ``timestamps`` they are) where ``fast``'s
+    first reading (its run.json ``info``) found a cut from frame ``k - 1``: from the colour cue, from
+    frames the chain could not relate, from jumps; not where the timestamps start again (the parts'
+    clocks are unrelated however densely read). Whips (:func:`whip_across`) are not: the sampled
+    frames either side of them relate already, while the frames a whip passes through are too
+    blurred to relate one to the next (red team R104's ``whip_l30_24``-like 50 deg whip at 24 fps:
+    Pan_Left 0.874 from the sampled frames, 0.005 once its blurred frames were read and taken
+    for cuts)."""
+    resets = set(info.get("cuts_from_timestamp_resets", []))
+    positions: set[int] = set()
+    for t in info.get("cuts_s", []):
+        if t in resets:
+            continue
+        k = int(np.argmin(np.abs(timestamps - t)))
+        if abs(float(timestamps[k]) - t) <= 1e-3:  # run.json rounds times to the millisecond
+            positions.add(k)
+    return sorted(k for k in positions if k >= 1)
+
+
+def read_between(
+    video_path: Path, clip: VideoClip, changes: list[int], max_frames: int
+) -> tuple[VideoClip | None, list[list[float]]]:
+    """``clip`` with the video frames its sampling skipped between each sampled frame of
+    ``changes`` and the one before it (:func:`_changes`), and those steps' times, ``[t_{k-1}, t_k]``;
+    ``(None, [])`` when there is none to read (every frame there already sampled).
+
+    A change within one sampled step (0.2 s at 5 fps) is a cut, fast camera motion the sampled
+    frames cannot follow (a whip pan of 45 deg or more leaves the frames either side nothing in
+    common; a snap zoom; a pan of 100-150 deg/s), or a flash: the sampled frames alone cannot tell
+    them apart (red teams R104, R105: whips and snap zooms read as cuts, the hold scored). At the
+    native frame rate a cut stays a change between two frames next to each other, while motion is
+    continuous, and a flash lasts its frames: ``fast`` reads the clip again with those frames
+    (:func:`~camerabench.video.read_frames`; one more decoding, only for such clips: none of
+    ``benchmarks/bench_real.py``'s real clips changes at once). At most ``max_frames`` frames in
+    all (the sampled ones first). Each window is checked: the frames either side of it, decoded
+    again, must be the sampled ones pixel for pixel (a file whose frame count the reading had to
+    repair would name other frames), or nothing is added, with a warning.
+    """
+    from camerabench.video import read_frames
+
+    indices = [int(i) for i in clip.indices]
+    steps = [(indices[k - 1], indices[k]) for k in changes if 1 <= k < len(indices)]
+    between = sorted({i for a, b in steps for i in range(a + 1, b)} - set(indices))
+    if not between:
+        return None, []
+    room = max(0, max_frames - len(clip))
+    if len(between) > room:
+        log.warning(
+            "%s: %d frame(s) skipped by the sampling lie where the picture changes at once; %d read (max_frames %d)",
+            video_path,
+            len(between),
+            room,
+            max_frames,
+        )
+        between = between[:room]
+        if not between:
+            return None, []
+    ends = sorted({i for a, b in steps for i in (a, b)})
+    height, width = clip.frames.shape[1:3]
+    frames, times = read_frames(video_path, [*between, *ends], max_side=max(height, width))
+    got = dict(zip(sorted({*between, *ends}), zip(frames, times, strict=True), strict=True))
+    for i in ends:
+        k = indices.index(i)
+        if got[i][0].shape != clip.frames[k].shape or not np.array_equal(got[i][0], clip.frames[k]):
+            log.warning(
+                "%s: frame %d decoded again is not the sampled frame at %.3g s (a file whose frames the reading "
+                "had to reorder or repair); the frames between sampled ones are not read",
+                video_path,
+                i,
+                clip.timestamps[k],
+            )
+            return None, []
+    order = sorted([*indices, *between])
+    where = {i: k for k, i in enumerate(indices)}
+    new_frames = np.stack([clip.frames[where[i]] if i in where else got[i][0] for i in order])
+    new_times = np.array([clip.timestamps[where[i]] if i in where else got[i][1] for i in order], dtype=np.float64)
+    if not bool(np.all(np.diff(new_times) > 0)):
+        log.warning(
+            "%s: the frames between sampled ones do not fall between their times (timestamps the reading repaired); "
+            "they are not used",
+            video_path,
+        )
+        return None, []
+    windows = [[round(float(clip.timestamps[k - 1]), 3), round(float(clip.timestamps[k]), 3)] for k in changes]
+    return replace(clip, frames=new_frames, timestamps=new_times, indices=np.array(order, dtype=np.int64)), windows
+
+
+GRADUAL_MIN_SHIFT = 0.1
+"""Smallest camera motion across a sampled step where the picture changed at once (a colour-cue
+cut, a whip, a jump by the sampled frames) that makes the change camera motion once the frames
+between are read (:func:`read_between`) and the chain relates through them; less, and the change is
+a gradual transition (a dissolve, a fade through a colour: consecutive frames at the native rate
+differ a little each and relate by the identity), taken for a cut (:func:`gradual_changes`). The
+motion: a turn of this share of the field of view (6 deg at the default 60), a zoom of ``1 +`` it
+or a move of it in units of the scene depth. Half of :data:`WHIP_MIN_SHIFT`, which measured the
+whips (0.57-0.64 of the frame between the sharp frames either side) against the cuts a rotation
+relates (at most 0.06): a pan too slow to turn this far in a step (30 deg/s at 5 fps) changes the
+colour of a twentieth of its frame a step, which the colour cue does not take for a cut. Measured
+(2026-12-07, this stop's panorama clips, 30 fps read at 5 fps): a 9-frame dissolve between two
+still views 0 deg; whips of 45-90 deg, pans of 100-150 deg/s and a 1.8x snap zoom 20-90 deg or
+log 0.59 a step."""
+
+
+BLEND_MAX_RESIDUAL = 0.25
+"""For :func:`blended`: the largest share of the change between the ends of a window that a frame
+between may leave unexplained by a mix of the two ends (least squares, grey levels at a quarter
+of the size) for the window to be a dissolve. Measured (2026-12-07, this stop's panorama clips, 30 fps, H.264 crf 18):
+a 9-frame dissolve between two still views 0.00-0.01; frames of a whip pan between its blurred
+start and its sharp end 0.3-1.0."""
+
+BLEND_MAX_STEP = 0.6
+"""For :func:`blended`: the largest step of the mix (0 at the first end, 1 at the last) from one frame
+to the next for the window to be a dissolve, which mixes gradually; a step into a sharp frame that
+is the far end already (a whip's blurred last sampled frame, then its hold) jumps 0.8-1.0."""
+
+
+def blended(frames: NDArray[np.uint8]) -> bool:
+    """Whether the (N >= 3, H, W, 3) frames of a window read at the native rate (:func:`read_between`) go
+    from the first to the last as a dissolve does: each frame between a mix of the two ends
+    (:data:`BLEND_MAX_RESIDUAL`), the mix rising gradually (:data:`BLEND_MAX_STEP`)."""
+    import cv2
+
+    small = [
+        cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA).astype(
+            np.float64
+        )
+        for f in frames
+    ]
+    first, change = small[0], small[-1] - small[0]
+    energy = float((change * change).sum())
+    if len(small) < 3 or energy <= 0:
+        return False
+    mix = [0.0]
+    for f in small[1:-1]:
+        alpha = float(((f - first) * change).sum()) / energy
+        rest = f - first - alpha * change
+        if float((rest * rest).sum()) > BLEND_MAX_RESIDUAL * energy:
+            return False
+        mix.append(alpha)
+    mix.append(1.0)
+    return bool(np.all(np.abs(np.diff(mix)) <= BLEND_MAX_STEP))
+
+
+def gradual_changes(
+    traj: Trajectory,
+    windows: list[list[float]],
+    cuts_s: list[float],
+    fov_deg: float,
+    clip: VideoClip,
+) -> list[tuple[float, float]]:
+    """The ``windows`` (``[t0, t1]``: a sampled step where the picture changed at once, read again with
+    the frames between it into ``clip``: :func:`read_between`) that the estimate ``traj`` spans with
+    no cut inside (``cuts_s``), across which the camera moves less than :data:`GRADUAL_MIN_SHIFT`
+    and whose frames mix the two ends (:func:`blended`): gradual transitions, not camera motion."""
+    times = traj.timestamps
+    out = []
+    for t0, t1 in windows:
+        if any(t0 < c <= t1 + 1e-3 for c in cuts_s):
+            continue
+        inside = (clip.timestamps >= t0 - 1e-3) & (clip.timestamps <= t1 + 1e-3)
+        if not blended(clip.frames[inside]):
+            continue
+        i = int(np.argmin(np.abs(times - t0)))
+        j = int(np.argmin(np.abs(times - t1)))
+        if abs(float(times[i]) - t0) > 1e-3 or abs(float(times[j]) - t1) > 1e-3 or j <= i:
+            continue  # not both ends in the shot estimated
+        rel = np.linalg.inv(traj.cam_c2w[i]) @ traj.cam_c2w[j]
+        turn = float(np.degrees(np.linalg.norm(Rotation.from_matrix(rel[:3, :3]).as_rotvec())))
+        move = float(np.linalg.norm(rel[:3, 3]))
+        zoom = 0.0
+        if traj.intrinsic is not None:
+            zoom = abs(float(np.log(traj.intrinsic[j][0, 0] / traj.intrinsic[i][0, 0])))
+        if turn < GRADUAL_MIN_SHIFT * fov_deg and zoom < np.log1p(GRADUAL_MIN_SHIFT) and move < GRADUAL_MIN_SHIFT:
+            out.append((float(t0), float(t1)))
+    return out
+
+
 JUMP_MIN_ROLL_DEG = 5.0
 """Smallest roll (rotation about the optical axis, degrees) by which one sampled step departs from
 the mean roll of the steps either side for :func:`jump_cuts` to consider it a jump cut: a camera
@@ -3089,8 +3303,9 @@ departs (0.5 or more). Measured: the jump cuts 0.015 (R104 ``crop115_still``), 0
 @dataclass(frozen=True)
 class Jump:
     """A jump cut found by :func:`jump_cuts`: between analysed frames ``k - 1`` and ``k`` the camera
-    read as turning ``angle_deg`` (``roll_deg`` of it about the optical axis) and zooming ``zoom``,
-    while the steps either side held (their difference ``hold`` of the jump's departure)."""
+    read as turning ``angle_deg`` (``roll_deg`` of it about the optical axis, clockwise positive as
+    the Roll_Clockwise score counts it) and zooming ``zoom``, while the steps either side held (their
+    difference ``hold`` of the jump's departure)."""
 
     k: int
     angle_deg: float
@@ -3157,7 +3372,9 @@ def jump_cuts(
         ):
             continue
         angle = float(np.degrees(np.linalg.norm(r_mid)))
-        jumps.append(Jump(k, angle, float(np.degrees(r_mid[2])), float(np.exp(z_mid)), hold))
+        # r_mid turns frame i back onto frame i - 1: the camera's roll from i - 1 to i is its opposite
+        # (red team R105: a clockwise bump of 6 deg was logged as -6.0)
+        jumps.append(Jump(k, angle, -float(np.degrees(r_mid[2])), float(np.exp(z_mid)), hold))
     return jumps
 
 
@@ -3216,13 +3433,16 @@ class FastPredictor(GeometricPredictor):
         leading: int,
         features: FrameFeatures | None = None,
         blurred: frozenset[int] = frozenset(),
+        sampled: NDArray[np.float64] | None = None,
     ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]]]:
         """The longest shot between ``cuts`` of the frames ``shown`` (its slice), its overlay mask
         and its trajectory; ``flashes`` (frames inside a shot with no shot change either side:
         shots.without_flashes) and ``blurred`` (the frames a whip pan passes through:
         :func:`whip_across`) are left out of the mask and of the motion.
-        ``leading``: the blank frames before ``shown`` (cut frames are named in sampled frames)."""
-        start, stop = longest_shot(cuts, len(shown))
+        ``leading``: the blank frames before ``shown`` (cut frames are named in sampled frames);
+        ``sampled``: 1 for a frame of the sampling, 0 for one read between (:func:`read_between`),
+        so that the shots' lengths count the sampling's frames."""
+        start, stop = longest_shot(cuts, len(shown), sampled)
         if stop - start < 2:
             raise PredictionError(
                 f"{video_path}: {cuts_text([c + leading for c in cuts])}; no shot has two sampled frames"
@@ -3254,6 +3474,7 @@ class FastPredictor(GeometricPredictor):
                 parallax_px=self.opt("parallax_px"),
                 parallax_noise_ratio=self.opt("parallax_noise_ratio"),
                 features=features,
+                between=None if sampled is None else np.asarray(sampled)[kept] == 0,
             )
         except UnrelatedFramesError as exc:  # the pair's reason, with the file and the frames in ``shown``
             a, b = exc.frames
@@ -3277,6 +3498,7 @@ class FastPredictor(GeometricPredictor):
         leading: int,
         features: FrameFeatures | None = None,
         blurred: frozenset[int] = frozenset(),
+        sampled: NDArray[np.float64] | None = None,
     ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]], list[int], int]:
         """:meth:`_estimate_shot`, taking consecutive frames that cannot be related at all for a cut
         where their change stands out as one (:func:`~camerabench.baselines.geometry.shots.unrelated_cut`:
@@ -3287,7 +3509,7 @@ class FastPredictor(GeometricPredictor):
         while True:
             try:
                 shot, mask, traj, pairs = self._estimate_shot(
-                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred
+                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred, sampled
                 )
                 return shot, mask, traj, pairs, cuts, found
             except UnrelatedFramesError as exc:
@@ -3346,7 +3568,6 @@ class FastPredictor(GeometricPredictor):
             features.close()
 
     def _estimate(self, video_path: Path, features: FrameFeatures) -> tuple[Trajectory, dict[str, Any]]:
-        import cv2
 
         clip = sampled_clip(
             video_path,
@@ -3358,6 +3579,47 @@ class FastPredictor(GeometricPredictor):
         )
         if len(clip) < 2:
             raise PredictionError(f"{video_path}: {len(clip)} frame(s) sampled; two are needed")
+        traj, info = self._from_clip(video_path, clip, features)
+        if not self.opt("read_between"):
+            return traj, info
+        # where the picture changes at once between two sampled frames (a cut, a whip pan, a jump),
+        # the frames the sampling skipped there tell a cut from fast camera motion: read, and the
+        # clip estimated again with them (read_between)
+        denser, windows = read_between(video_path, clip, _changes(info, clip.timestamps), self.opt("max_frames"))
+        if denser is None:
+            return traj, info
+        log.info("%s: %d frame(s) the sampling skipped read around %s s", video_path, len(denser) - len(clip), windows)
+        sampled = frozenset(int(i) for i in clip.indices)
+        traj, info = self._from_clip(video_path, denser, features, sampled)
+        # a change the frames between read as continuous, though the camera hardly moved across it, is
+        # a gradual transition (a dissolve, a fade through a colour): a cut, as the sampled frames read it
+        gradual = gradual_changes(traj, windows, info.get("cuts_s", []), self.opt("fov_deg"), denser)
+        if gradual:
+            log.warning(
+                "%s: the picture changes across %s s without the camera moving that far (a dissolve or another "
+                "gradual transition): taken for cut(s)",
+                video_path,
+                gradual,
+            )
+            traj, info = self._from_clip(video_path, denser, features, sampled, [t1 for _, t1 in gradual])
+            info["cuts_at_gradual_changes_s"] = [t1 for _, t1 in gradual]
+        info["frames_read_between_s"] = windows
+        return traj, info
+
+    def _from_clip(
+        self,
+        video_path: Path,
+        clip: VideoClip,
+        features: FrameFeatures,
+        sampled: frozenset[int] | None = None,
+        forced: list[float] | None = None,
+    ) -> tuple[Trajectory, dict[str, Any]]:
+        """The trajectory of the longest shot of the sampled ``clip`` and run.json's details.
+        ``sampled``: the indices of the sampling's frames when ``clip`` also holds frames read between
+        them (:func:`read_between`; the shots' lengths count the sampling's frames); ``forced``: the
+        times of frames to take for the first of a shot (:func:`gradual_changes`)."""
+        import cv2
+
         # grey once, with OpenCV, for the blank ends, the overlay mask and SIFT alike
         all_grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in clip.frames]
         # a fade from or to black, a black leader: nothing there to relate (blank_ends)
@@ -3399,16 +3661,19 @@ class FastPredictor(GeometricPredictor):
         # scene keep the palette; red team R83: a pan right read as a pan left as strong), and
         # after the flash logic, which must not take it back
         resets = reset_cuts(video_path, clip.notes, shown_ts)
+        # gradual transitions found by reading the frames between sampled ones (gradual_changes)
+        kept = [k for k in range(1, len(shown)) if any(abs(float(shown_ts[k]) - t) <= 1e-3 for t in forced or [])]
+        weights = None if sampled is None else np.array([float(int(i) in sampled) for i in clip.indices[seen]])
         # a colour-cue change whose frames either side a camera rotation relates, far across the
         # frame at one focal length, is fast camera motion (a whip pan), not a cut (whip_across)
-        whips = self._whips(video_path, shown_ts, shown_grays, cuts, flashes, resets, features)
+        whips = self._whips(video_path, shown_ts, shown_grays, cuts, flashes, sorted({*resets, *kept}), features)
 
         def estimate(
             cuts: list[int], blurred: frozenset[int]
         ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]], list[int], int]:
             try:
                 return self._estimate_cut_shot(
-                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred
+                    video_path, shown, shown_ts, shown_grays, cuts, flashes, leading, features, blurred, weights
                 )
             except PredictionError as exc:
                 if not flashes:
@@ -3421,14 +3686,15 @@ class FastPredictor(GeometricPredictor):
                     shown,
                     shown_ts,
                     shown_grays,
-                    sorted({*all_cuts, *resets} - {w.k for w in whips}),
+                    sorted({*all_cuts, *resets, *kept} - {w.k for w in whips}),
                     [],
                     leading,
                     features,
                     blurred,
+                    weights,
                 )
 
-        cut_changes = sorted({*cuts, *resets})
+        cut_changes = sorted({*cuts, *resets, *kept})
         blurred = frozenset(i for w in whips for i in range(w.a + 1, w.b))
         if whips:
             try:

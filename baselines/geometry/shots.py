@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -938,16 +938,38 @@ class UnrelatedCuts:
     clip's median change computed once (the chain asks for every pair that feature matches cannot
     relate: every pair of a weakly textured clip).
 
+    With ``between`` (True for a frame read at the native rate between two sampled ones around a
+    change: :func:`~camerabench.baselines.geometry.fast.read_between`), a pair with such a frame is
+    compared with the other such pairs of its run (the pairs from the sampled frame before the
+    window to the one after), and the sampled pairs with each other: a whip pan's frames
+    at 30 fps change by 0.25-0.33 a frame each, blurred (too few matches), which stands out of a clip
+    of holds 6-8x but not of the whip's other frames, while a cut between two frames of one palette
+    stands out of its run's holds as it stands out of the clip's.
+
     Raises:
-        ValueError: ``frames`` is not (N, H, W, 3) uint8.
+        ValueError: ``frames`` is not (N, H, W, 3) uint8, or ``between`` not one flag per frame.
     """
 
-    def __init__(self, frames: NDArray[np.uint8]) -> None:
+    def __init__(self, frames: NDArray[np.uint8], between: NDArray[np.bool_] | None = None) -> None:
         _check_frames(frames)
         self._cues = _Cues.of(picture_frames(frames))
         self._n = len(frames)
         self._changes: dict[bool, NDArray[np.float64]] = {}
         self._contrast: NDArray[np.float64] | None = None
+        # each pair's run: -1 for the pairs at the sampling's spacing, r >= 0 for the r-th run of closer ones
+        self._runs = np.full(max(self._n - 1, 0), -1, dtype=np.int64)
+        if between is not None:
+            read = np.asarray(between, dtype=bool)
+            if read.shape != (self._n,):
+                raise ValueError(f"between must give one flag per frame ({self._n}), got shape {read.shape}")
+            run, previous = -1, False
+            for i in range(self._n - 1):
+                inside = bool(read[i] or read[i + 1])
+                if inside and not previous:
+                    run += 1
+                if inside:
+                    self._runs[i] = run
+                previous = inside
 
     def _all(self, grey: bool) -> NDArray[np.float64]:
         """Every consecutive change by colour (``grey`` False) or grey texture; NaN where the pair is
@@ -970,8 +992,13 @@ class UnrelatedCuts:
         grey = self._cues.grey(k - 1, k)
         changes = self._all(grey)
         change = float(changes[k - 1])
-        others = np.delete(changes, k - 1)
+        same = self._runs == self._runs[k - 1]  # the pairs of its run, or those at the sampling's spacing
+        same[k - 1] = False
+        others = changes[same]
         others = others[np.isfinite(others)]
+        if not len(others) and self._runs[k - 1] >= 0:  # a run of one pair: against the sampled pairs
+            others = changes[self._runs == -1]
+            others = others[np.isfinite(others)]
         if not len(others):
             # no other pair of the kind (a two-frame clip; the one colourless pair of a colour
             # clip): nothing for the change to stand out of, so no cut is taken (a lone pair of
@@ -1138,8 +1165,13 @@ def timestamp_reset_cuts(timestamps: NDArray[np.float64], reset_s: object) -> li
     return sorted(k for k in found if 0 < k < len(ts))
 
 
-def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
-    """``(start, stop)`` frame range of the longest shot (the earliest among equals).
+def longest_shot(
+    cuts: list[int], num_frames: int, weights: Sequence[float] | NDArray[np.float64] | None = None
+) -> tuple[int, int]:
+    """``(start, stop)`` frame range of the longest shot (the earliest among equals). With
+    ``weights`` (one per frame), a shot's length is the sum of its frames' weights, not their
+    count (``fast`` counts the sampled frames only, not those read between them around a change:
+    :func:`~camerabench.baselines.geometry.fast.read_between`).
 
     Example:
         >>> longest_shot([], 10), longest_shot([3, 8], 10)
@@ -1155,7 +1187,13 @@ def longest_shot(cuts: list[int], num_frames: int) -> tuple[int, int]:
     if any(not 0 < c < num_frames for c in cuts) or any(b <= a for a, b in itertools.pairwise(cuts)):
         raise ValueError(f"cuts must be increasing frame indices in 1..{num_frames - 1}, got {list(cuts)}")
     bounds = [0, *cuts, num_frames]
-    lengths = np.diff(bounds)
+    if weights is None:
+        lengths = np.diff(bounds)
+    else:
+        if len(weights) != num_frames:
+            raise ValueError(f"weights must give one weight per frame ({num_frames}), got {len(weights)}")
+        total = np.concatenate([[0.0], np.cumsum(np.asarray(weights, dtype=np.float64))])
+        lengths = total[bounds[1:]] - total[bounds[:-1]]
     i = int(np.argmax(lengths))
     return bounds[i], bounds[i + 1]
 

