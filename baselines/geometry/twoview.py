@@ -14,19 +14,24 @@ count tuned on clean renders.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
 __all__ = [
+    "LENS_BOUND_SHARE",
+    "LENS_K2_BOUND",
     "LENS_K_BOUND",
+    "LENS_LOG_FOCAL_BOUND",
     "LENS_MAX_BEND",
     "MIN_MATCHES",
     "ROTATION_RESIDUAL_PER_SIGMA",
+    "LensFit",
     "fit_rotation_zoom",
     "fit_rotation_zoom_focal",
+    "fit_rotation_zoom_lens",
     "fit_rotation_zoom_radial",
     "localisation_noise_px",
     "rotation_zoom_residual",
@@ -415,6 +420,152 @@ def fit_rotation_zoom_radial(
     fit = least_squares(residual, x0, loss="soft_l1", f_scale=1.0, method="trf", bounds=(lower, upper))
     err = np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1)
     return cv2.Rodrigues(fit.x[:3])[0], float(np.exp(fit.x[3])), float(fit.x[4]), err
+
+
+LENS_K2_BOUND = 1.0
+"""Largest ``|k2|`` (the second, ``r^4`` coefficient of the division model, normalised by the
+fitted focal length) that :func:`fit_rotation_zoom_lens` may fit.
+
+Measured (``fast``'s keyframe pairs that reach the lens refit, 2026-12, red team R106): a barrel lens
+of OpenCV ``k1 = -0.45`` seen as a 46 deg frame through the 60 deg guess fits ``k2`` -0.75 to
+-0.81 (0.5 held it at its bound with 0.09-0.10 px left instead of 0.075-0.087 px); equidistant
+fisheyes of 160 and 170 deg fit -0.03. A fit that ends on this bound is not taken
+(:data:`LENS_BOUND_SHARE`).
+"""
+
+LENS_LOG_FOCAL_BOUND = 1.5
+"""Largest ``|log|`` of the factor :func:`fit_rotation_zoom_lens` may apply to the guessed focal
+length (x0.22 to x4.5).
+
+Measured (as :data:`LENS_K2_BOUND`): equidistant fisheyes of 160 and 170 deg seen through the 60
+deg guess fit -0.88 and -0.95 (x0.41 and x0.39, the ratio of the guess to the fisheye's
+``r = f theta`` focal length is 0.41 and 0.39); the 46 deg barrel lens +0.30 (x1.35; 1.36 expected).
+Translating pairs run off to -1.5, where a focal length of a fifth of the guess flattens the
+picture's parallax (forward moves of the standard and hard presets: 0.6-1.4 px left there against
+noise gates of 0.37-1.6 px): such a fit ends on the bound and is not taken
+(:data:`LENS_BOUND_SHARE`).
+"""
+
+LENS_BOUND_SHARE = 0.99
+"""A parameter of :func:`fit_rotation_zoom_lens` past this share of its bound is "at its bound":
+the fit ran off along a direction the matches do not fix, which is what parallax does to it, and
+no lens was measured (see ``LensFit.at_bound``)."""
+
+
+class LensFit(NamedTuple):
+    """What :func:`fit_rotation_zoom_lens` fitted."""
+
+    rot_b_from_a: NDArray[np.float64]
+    """(3, 3) rotation from camera a to camera b."""
+    zoom: float
+    """Focal length of b over that of a."""
+    k1: float
+    """``r^2`` coefficient of the division model (normalised by the fitted focal length)."""
+    k2: float
+    """``r^4`` coefficient of the division model (normalised by the fitted focal length)."""
+    focal_scale: float
+    """Focal length of a (and of the lens's normalisation) over the guessed one."""
+    residual_px: NDArray[np.float64]
+    """(M,) transfer error in frame b's (distorted) pixels."""
+    at_bound: bool
+    """A parameter ended within :data:`LENS_BOUND_SHARE` of its bound, or the lens is not one-to-one
+    over the radii of the points (a ray would be seen twice): the fit is no measurement of a lens."""
+
+
+def _undistort_division2(offsets: NDArray[np.float64], k1: float, k2: float) -> NDArray[np.float64]:
+    """Normalised offsets (M, 2) of distorted pixels to rays: ``x_d / (1 + k1 r_d^2 + k2 r_d^4)``."""
+    r2 = np.sum(offsets * offsets, axis=1, keepdims=True)
+    return offsets / (1.0 + k1 * r2 + k2 * r2 * r2)
+
+
+def _distort_division2(offsets: NDArray[np.float64], k1: float, k2: float) -> NDArray[np.float64]:
+    """Inverse of :func:`_undistort_division2` by Newton's method on the radius (8 steps from the
+    one-coefficient solution of :func:`_distort_division`, exact for ``k2 = 0``)."""
+    r_u = np.sqrt(np.sum(offsets * offsets, axis=1, keepdims=True))
+    r_d = 2.0 * r_u / (1.0 + np.sqrt(np.maximum(1.0 - 4.0 * k1 * r_u * r_u, 0.0)))
+    for _ in range(8):
+        slope = 1.0 - r_u * (2.0 * k1 * r_d + 4.0 * k2 * r_d**3)
+        step = (r_d - r_u * (1.0 + k1 * r_d**2 + k2 * r_d**4)) / np.where(np.abs(slope) < 1e-9, 1e-9, slope)
+        r_d = r_d - step
+    return np.asarray(offsets * np.where(r_u > 1e-12, r_d / np.maximum(r_u, 1e-12), 1.0))
+
+
+def fit_rotation_zoom_lens(
+    pts_a: NDArray[np.float64],
+    pts_b: NDArray[np.float64],
+    k_a: NDArray[np.float64],
+    start: tuple[NDArray[np.float64], float, float] | None = None,
+) -> LensFit:
+    """:func:`fit_rotation_zoom_radial` with a lens beyond its one coefficient: two division-model
+    coefficients (``x_d / (1 + k1 r^2 + k2 r^4)``, :data:`LENS_K2_BOUND`) and a free focal length
+    (:data:`LENS_LOG_FOCAL_BOUND`), shared by both frames.
+
+    One coefficient at the guessed focal length fits a moderate barrel lens; a strong one (OpenCV
+    ``k1 = -0.45``) or a fisheye (``r = f theta``, 160-170 deg) leaves 0.4-1.3 px, which reads as
+    parallax. ``k1`` is held to the bound of :func:`fit_rotation_zoom_radial` (computed over the
+    guessed focal length). Robust soft-L1 (1 px), started from ``start`` (the one-coefficient refit's rotation,
+    zoom and ``k``) or the pinhole fit. The fit's extra freedom absorbs part of any parallax: see
+    ``LensFit.at_bound`` and ``fast``'s ``estimate_pair`` for what it is trusted with.
+
+    Raises:
+        ValueError: as :func:`fit_rotation_zoom`.
+
+    Example:
+        >>> k = np.array([[200.0, 0.0, 100.0], [0.0, 200.0, 80.0], [0.0, 0.0, 1.0]])
+        >>> grid = np.stack(np.meshgrid(np.linspace(0, 200, 9), np.linspace(0, 160, 7)), -1).reshape(-1, 2)
+        >>> f_true = 240.0  # the guess (200) is 17 % short
+        >>> rays = _undistort_division2((grid - k[:2, 2]) / f_true, -0.3, -0.2)
+        >>> c, s = np.cos(0.1), np.sin(0.1)  # a 5.7 deg pan and a 5 % zoom
+        >>> q = np.c_[rays, np.ones(len(rays))] @ np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]).T
+        >>> moved = _distort_division2(q[:, :2] / q[:, 2:] * 1.05, -0.3, -0.2) * f_true + k[:2, 2]
+        >>> fit = fit_rotation_zoom_lens(grid, moved, k)
+        >>> round(fit.zoom, 4), round(fit.focal_scale, 3), round(fit.k1, 3), bool(fit.residual_px.max() < 1e-4)
+        (1.05, 1.2, -0.3, True)
+    """
+    import cv2
+
+    pts_a = np.asarray(pts_a, dtype=np.float64)
+    pts_b = np.asarray(pts_b, dtype=np.float64)
+    if start is None:
+        rot0, zoom0, _ = fit_rotation_zoom(pts_a, pts_b, k_a)  # validates the input
+        k0 = 0.0
+    else:
+        rot0, zoom0, k0 = start
+    focal, centre = np.array([k_a[0, 0], k_a[1, 1]]), k_a[:2, 2]
+    offsets_guess = (pts_a - centre) / focal
+    r2_max = float(np.max(np.sum(offsets_guess * offsets_guess, axis=1))) if len(pts_a) else 0.0
+    k1_max = min(LENS_K_BOUND, LENS_MAX_BEND / r2_max) if r2_max > 0 else LENS_K_BOUND
+
+    def residual(params: NDArray[np.float64]) -> NDArray[np.float64]:
+        f_fit = focal * np.exp(params[6])
+        rays = np.c_[_undistort_division2((pts_a - centre) / f_fit, params[4], params[5]), np.ones(len(pts_a))]
+        q = rays @ cv2.Rodrigues(params[:3])[0].T
+        image_b = _distort_division2(q[:, :2] / q[:, 2:3] * np.exp(params[3]), params[4], params[5])
+        return np.asarray((image_b * f_fit + centre - pts_b).ravel())
+
+    bounds = np.array([k1_max, LENS_K2_BOUND, LENS_LOG_FOCAL_BOUND])
+    x0 = np.r_[cv2.Rodrigues(rot0)[0].ravel(), np.log(zoom0), np.clip(k0, -k1_max, k1_max), 0.0, 0.0]
+    fit = least_squares(
+        residual,
+        x0,
+        loss="soft_l1",
+        f_scale=1.0,
+        method="trf",
+        bounds=(np.r_[np.full(4, -np.inf), -bounds], np.r_[np.full(4, np.inf), bounds]),
+    )
+    k1, k2, log_focal = (float(v) for v in fit.x[4:])
+    err = np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1)
+    # one-to-one over the radii of the points (in the fitted focal length): 1 + k1 r^2 + k2 r^4 > 0
+    # and r / (1 + k1 r^2 + k2 r^4) growing with r
+    r2 = np.linspace(0.0, r2_max * np.exp(-2.0 * log_focal), 64)
+    denominator = 1.0 + k1 * r2 + k2 * r2 * r2
+    growing = 1.0 - k1 * r2 - 3.0 * k2 * r2 * r2
+    at_bound = bool(
+        np.any(np.abs(fit.x[4:]) > LENS_BOUND_SHARE * bounds) or np.any(denominator <= 0) or np.any(growing <= 0)
+    )
+    return LensFit(
+        cv2.Rodrigues(fit.x[:3])[0], float(np.exp(fit.x[3])), k1, k2, float(np.exp(log_focal)), err, at_bound
+    )
 
 
 def _soft_l1(residual: NDArray[np.float64]) -> float:
