@@ -135,3 +135,34 @@ def test_a_change_inside_a_window_is_compared_with_its_window(first_frame: Any) 
     assert UnrelatedCuts(still_window, flags)(7) is not None
     with pytest.raises(ValueError, match="one flag per frame"):
         UnrelatedCuts(frames, between[:-1])
+
+
+def test_a_second_reading_that_fails_leaves_the_first(
+    pano_view: Any, first_frame: Any, fast_on_frames: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team R107: a fade through black from a pan right to a pan left was a cut by the sampled
+    frames (the pan right, the longer shot, scored 0.838 of 0.873), but its near-black frames read
+    between relate to nothing, and the second reading failed the clip. A second reading that fails
+    now leaves the first one standing, and run.json says why the frames read were not used. (Here
+    the second reading of a plain cut is made to fail.)"""
+    import cv2
+
+    from camerabench.baselines.geometry.fast import FastPredictor
+    from camerabench.errors import PredictionError
+
+    city = cv2.resize(first_frame("kivy_city_rotate.mp4"), SIZE, interpolation=cv2.INTER_AREA)
+    frames = np.stack([pano_view(-20 + 20 * i / FPS, size=SIZE) for i in range(60)] + [city] * 30)
+    first = FastPredictor._from_clip
+
+    def failing(self: Any, video_path: Any, clip: Any, features: Any, sampled: Any = None, forced: Any = None) -> Any:
+        if sampled is not None:
+            raise PredictionError(f"{video_path}: frames 14-15: only 0 feature matches")
+        return first(self, video_path, clip, features, sampled, forced)
+
+    monkeypatch.setattr(FastPredictor, "_from_clip", failing)
+    scores, info = fast_on_frames(frames, "cut_then_fail", FPS)
+    assert info["cuts_s"] == [2.0], info
+    assert "frames_read_between_s" not in info
+    assert "only 0 feature matches" in info["frames_read_between_unused"]["reason"]
+    assert info["frames_read_between_unused"]["windows_s"] == [[1.8, 2.0]]
+    assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.radians(20 * 1.8), rel=0.1)
