@@ -155,19 +155,21 @@ def write_mjpeg():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def fast_on_frames(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """``run(frames, name, fps) -> (scores, info)``: ``frames`` (RGB (N, H, W, 3) uint8) written as
-    ``name``.mp4 at ``fps`` and estimated by ``fast`` with its default options, through the same
-    video reading a user's file takes; the trajectory's default scores and run.json's video info."""
+    """``run(frames, name, fps, method="fast") -> (scores, info)``: ``frames`` (RGB (N, H, W, 3) uint8)
+    written as ``name``.mp4 at ``fps`` and estimated by ``fast`` (or ``colmap``) with its default
+    options, through the same video reading a user's file takes; the trajectory's default scores and
+    run.json's video info."""
     import numpy as np
 
+    from camerabench.baselines.geometry.colmap import ColmapOptions, ColmapPredictor
     from camerabench.baselines.geometry.fast import FastOptions, FastPredictor
     from camerabench.baselines.geometry.scoring import trajectory_scores
     from camerabench.video import write_video
 
-    def run(frames: np.ndarray, name: str, fps: int):  # type: ignore[no-untyped-def]
+    def run(frames: np.ndarray, name: str, fps: int, method: str = "fast"):  # type: ignore[no-untyped-def]
         path = tmp_path / f"{name}.mp4"
         write_video(path, frames, fps)
-        predictor = FastPredictor(FastOptions())
+        predictor = ColmapPredictor(ColmapOptions()) if method == "colmap" else FastPredictor(FastOptions())
         predictor.setup()
         traj, info = predictor.estimate(path)
         return trajectory_scores(traj), info
