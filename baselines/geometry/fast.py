@@ -128,7 +128,7 @@ from camerabench.baselines.geometry.twoview import (
     rotation_zoom_transfer,
 )
 from camerabench.baselines.options import MethodOptions, option
-from camerabench.errors import CameraBenchError, PredictionError
+from camerabench.errors import CameraBenchError, PredictionError, VideoError
 from camerabench.trajectory import (
     META_ASSUMED_FOV_DEG,
     META_BLANK_FRAMES,
@@ -3663,9 +3663,18 @@ class FastPredictor(GeometricPredictor):
         read: list[list[float]] = []
         forced: list[float] = []
         for _ in range(READ_ROUNDS):
-            denser, windows = read_between(
-                video_path, current, _changes(info, current.timestamps), self.opt("max_frames")
-            )
+            try:
+                denser, windows = read_between(
+                    video_path, current, _changes(info, current.timestamps), self.opt("max_frames")
+                )
+            except VideoError as exc:
+                # the file, decoded a second time, does not give the frames (damage past the sampled
+                # frames' reach): the reading before stands, and says so
+                log.warning(
+                    "%s: the frames between sampled ones cannot be read (%s); the estimate is kept", video_path, exc
+                )
+                info = {**info, "frames_read_between_unused": {"windows_s": [], "reason": str(exc)}}
+                break
             if denser is None:
                 break
             log.info(

@@ -166,3 +166,24 @@ def test_a_second_reading_that_fails_leaves_the_first(
     assert "only 0 feature matches" in info["frames_read_between_unused"]["reason"]
     assert info["frames_read_between_unused"]["windows_s"] == [[1.8, 2.0]]
     assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.radians(20 * 1.8), rel=0.1)
+
+
+def test_frames_that_cannot_be_read_again_leave_the_first_reading(
+    pano_view: Any, first_frame: Any, fast_on_frames: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file decoded a second time does not give the frames between (damage the sampled frames
+    did not reach): the clip keeps its first reading instead of failing, and run.json says why."""
+    import cv2
+
+    import camerabench.video
+
+    def damaged(path: Any, indices: Any, max_side: Any = None) -> Any:
+        raise VideoError(f"{path}: corrupt video stream after 40 frames")
+
+    monkeypatch.setattr(camerabench.video, "read_frames", damaged)
+    city = cv2.resize(first_frame("kivy_city_rotate.mp4"), SIZE, interpolation=cv2.INTER_AREA)
+    frames = np.stack([pano_view(-20 + 20 * i / FPS, size=SIZE) for i in range(60)] + [city] * 30)
+    scores, info = fast_on_frames(frames, "cut_then_damaged", FPS)
+    assert info["cuts_s"] == [2.0], info
+    assert "corrupt video stream" in info["frames_read_between_unused"]["reason"]
+    assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.radians(20 * 1.8), rel=0.1)
