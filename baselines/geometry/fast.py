@@ -3762,6 +3762,28 @@ class FastPredictor(GeometricPredictor):
         cuts, flashes = without_flashes(
             shown, all_cuts, lambda k: blank_frame(shown_grays[k]), shown_ts, str(video_path)
         )
+        # Within a window read between sampled frames (read_between), a colour-cue change that does not
+        # stand out of its window's own changes is no cut by colour alone: a whip's blurred frames at
+        # 24 fps change colour by as much each (red team R107's 60 deg whip in 0.25 s at 23.976 fps,
+        # 1/48 s shutter: 0.28-0.39 a frame, two of them over CUT_DISTANCE; Pan_Right 0.771 of 1.047,
+        # cut at 1.251 s), while a cut there stands out of its window as it stands out of a clip
+        # (UnrelatedCuts' ratio). The chain relates across such a change or, where it cannot,
+        # UnrelatedCuts judges the pair as it judges any the chain cannot relate; a second reading that
+        # fails leaves the first.
+        in_motion: list[int] = []
+        if sampled is not None and cuts:
+            read = np.array([int(i) not in sampled for i in clip.indices[seen]])
+            window_cuts = UnrelatedCuts(shown, read)
+            in_motion = [k for k in cuts if window_cuts.read_between(k) and window_cuts(k) is None]
+            if in_motion:
+                log.info(
+                    "%s: colour change(s) at %s s inside frames read between sampled ones do not stand out of "
+                    "their window's own changes (%.0fx): left for the frames to relate",
+                    video_path,
+                    [round(float(shown_ts[k]), 3) for k in in_motion],
+                    UNRELATED_CUT_RATIO,
+                )
+                cuts = [k for k in cuts if k not in in_motion]
         # where the frame timestamps start again (parts joined end to end: a splice, ``cat a.ts
         # b.ts``, a recorder restarting its clock), the parts' clocks are unrelated and so is the
         # motion across the joint: a cut, whatever the colour cue says (two recordings of one
@@ -3803,18 +3825,37 @@ class FastPredictor(GeometricPredictor):
 
         cut_changes = sorted({*cuts, *resets, *kept})
         blurred = frozenset(i for w in whips for i in range(w.a + 1, w.b))
-        if whips:
+
+        def estimate_whips(
+            cut_changes: list[int],
+        ) -> tuple[slice, StaticMask | None, Trajectory, list[tuple[int, int, PairMotion]], list[int], int]:
+            nonlocal whips, blurred
+            if not whips:
+                return estimate(cut_changes, blurred)
             try:
-                shot, mask, traj, pairs, cuts, unrelated = estimate(
-                    sorted(set(cut_changes) - {w.k for w in whips}), blurred
-                )
+                return estimate(sorted(set(cut_changes) - {w.k for w in whips}), blurred)
             except PredictionError as exc:
                 # the chain cannot relate across the whip after all: the changes are cuts, as they read
                 log.warning("%s: %s; the fast camera motion is taken for cut(s) after all", video_path, exc)
                 whips, blurred = [], frozenset()
-                shot, mask, traj, pairs, cuts, unrelated = estimate(cut_changes, blurred)
+                return estimate(cut_changes, blurred)
+
+        if in_motion:
+            try:
+                shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
+            except PredictionError as exc:
+                # the frames do not relate across a colour change left for them (a cut inside a whip,
+                # red team R107's cut_mid_whip90): the changes are cuts, as the colour cue read them
+                log.warning(
+                    "%s: %s; the colour change(s) at %s s are taken for cut(s) after all",
+                    video_path,
+                    exc,
+                    [round(float(shown_ts[k]), 3) for k in in_motion],
+                )
+                cut_changes, in_motion = sorted({*cut_changes, *in_motion}), []
+                shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
         else:
-            shot, mask, traj, pairs, cuts, unrelated = estimate(cut_changes, blurred)
+            shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
         # a whip that a cut found later (frames the chain could not relate) falls inside is no whip
         whips = [w for w in whips if not any(w.a < c <= w.b for c in cuts)]
         # a jump cut the colour cue cannot see (one scene reframed in one sampled step between two
@@ -3866,6 +3907,8 @@ class FastPredictor(GeometricPredictor):
             info["cuts_from_jumps_s"] = [round(float(shown_ts[j.k]), 3) for j in jumps]
         if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
             info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
+        if in_motion:  # colour-cue changes inside frames read between, left for the chain (it related them)
+            info["colour_changes_in_motion_s"] = [round(float(shown_ts[k]), 3) for k in in_motion if k not in cuts]
         if whips:  # colour-cue changes taken for fast camera motion (whip_across), not cuts
             info["whips_s"] = [round(float(shown_ts[w.k]), 3) for w in whips]
             info["whip_frames_skipped_s"] = [round(float(shown_ts[i]), 3) for w in whips for i in range(w.a + 1, w.b)]

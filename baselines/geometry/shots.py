@@ -985,6 +985,13 @@ class UnrelatedCuts:
             self._changes[grey] = out
         return self._changes[grey]
 
+    def read_between(self, k: int) -> bool:
+        """Whether the pair of frames ``k - 1`` and ``k`` has a frame read between sampled ones
+        (``between``): it is then compared with the other pairs of its run."""
+        if not 0 < k < self._n:
+            raise ValueError(f"k must be a frame index in 1..{self._n - 1}, got {k}")
+        return bool(self._runs[k - 1] >= 0)
+
     def __call__(self, k: int) -> tuple[float, float] | None:
         """:func:`unrelated_cut` of frames ``k - 1`` and ``k``."""
         if not 0 < k < self._n:

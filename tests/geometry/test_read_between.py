@@ -187,3 +187,52 @@ def test_frames_that_cannot_be_read_again_leave_the_first_reading(
     assert info["cuts_s"] == [2.0], info
     assert "corrupt video stream" in info["frames_read_between_unused"]["reason"]
     assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.radians(20 * 1.8), rel=0.1)
+
+
+def _whip_at_24(pano_view: Any) -> np.ndarray:
+    """80 deg right in 0.3 s at 24 fps, each frame exposed for the whole 1/24 s (eight renders
+    averaged): the blurred frames read between change colour by as much each as a cut does."""
+
+    def frame(i: int) -> np.ndarray:
+        yaws = [-40 + 80 * _smooth((i + s / 8) / 24, 1.0, 1.3) for s in range(8)]
+        return np.mean([pano_view(y, size=SIZE).astype(np.float64) for y in yaws], axis=0).round().astype(np.uint8)
+
+    return np.stack([frame(i) for i in range(60)])
+
+
+def test_a_colour_change_inside_a_whip_at_24_fps_is_motion(pano_view: Any, fast_on_frames: Any) -> None:
+    """Red team R107: a 60 deg whip at 23.976 fps read 0.771 of 1.047 (0.140 at a variable frame
+    rate): between two of its blurred frames read at the native rate the colour cue fired again,
+    a change no larger than the whip's other frames'. Such a change is left for the frames to
+    relate (here: 0.743 -> 1.25 of 1.40, the cut at 1.125 s gone)."""
+    scores, info = fast_on_frames(_whip_at_24(pano_view), "whip80_24fps", 24)
+    assert "cuts_s" not in info, info
+    assert info["colour_changes_in_motion_s"] == [1.125], info
+    assert scores[Primitive.PAN_RIGHT] == pytest.approx(np.radians(80), rel=0.15)
+    assert scores[Primitive.PAN_LEFT] < 0.02
+
+
+def test_a_colour_change_the_frames_cannot_relate_is_a_cut_after_all(
+    pano_view: Any, fast_on_frames: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the chain cannot relate across a colour change left for it (red team R107's hard cut in
+    the middle of a 90 deg whip: the clip failed its second reading and the hold before the whip was
+    scored, 0.004), the change is a cut, as the colour cue read it (0.455 of the whip out of the
+    first shot). Here the chain is made to fail across the change."""
+    from camerabench.baselines.geometry.fast import FastPredictor
+    from camerabench.errors import PredictionError
+
+    first = FastPredictor._estimate_cut_shot
+
+    def across(self: Any, video_path: Any, shown: Any, shown_ts: Any, grays: Any, cuts: list[int], *rest: Any) -> Any:
+        change = [k for k in range(1, len(shown_ts)) if abs(float(shown_ts[k]) - 1.125) < 1e-3]
+        if change and change[0] not in cuts:
+            raise PredictionError(f"{video_path}: frames {change[0] - 1}-{change[0]}: only 2 feature matches")
+        return first(self, video_path, shown, shown_ts, grays, cuts, *rest)
+
+    monkeypatch.setattr(FastPredictor, "_estimate_cut_shot", across)
+    scores, info = fast_on_frames(_whip_at_24(pano_view), "whip80_24fps_cut", 24)
+    assert 1.125 in info["cuts_s"], info
+    assert "colour_changes_in_motion_s" not in info
+    assert info["frames_read_between_s"], info  # the second reading stands, with the cut
+    assert scores[Primitive.PAN_RIGHT] < np.radians(80) * 0.7
