@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CAST_LAYOUT_CORRELATION",
+    "CAST_RAMP_SHARE",
     "COLOURLESS_SHARE",
     "CUT_DISTANCE",
     "DIM_CONTRAST",
@@ -308,6 +309,21 @@ committed real clips): balanced 0.33 or more, and where under the limit (three s
 and 0.97, rounded down; before, the nine clips were cut 2-4 times each and the longest shot
 scored (a 15 deg pan read 0.147 of 0.262)."""
 
+CAST_RAMP_SHARE = 0.3
+"""For a change of colour cast between two frames (:data:`CAST_LAYOUT_CORRELATION`): the smallest
+projection of the cast's change over the step just before or just after them (the logs of the
+mean red and blue levels over the mean green) onto the change between them, as a share of it,
+for the change to be a white balance re-adapting: an automatic white balance moves over several
+sampled frames, while a cut to another grade of one composition (a match cut, a jump cut between
+two cameras set to another white balance) changes the cast at once and holds it either side.
+Measured (2026-12-07, ``fast``'s frames: 5 fps, <= 480 px): the 30 steps of red team R108's
+white-balance clips over :data:`CUT_DISTANCE`, 0.64-2.37 (the largest of the two neighbours);
+red team R110's cuts between two framings of one scene under two white balances (match cuts to
+the same composition in another grade, jump cuts of 2-4 deg and x1.1 between two cameras, at
+the sampled frames and at the native rate: those the first version of the rule, without this
+condition, took for casts) 0.00-0.01, a monitor cycling colours 0.00, a stage light switched
+from magenta to green 0.00. Between them, nearer the cuts."""
+
 GREY_LASTING_DISTANCE = GREY_CUT_DISTANCE
 """:data:`LASTING_DISTANCE` for a pair of colourless frames (:data:`GREY_CUT_DISTANCE`): the
 frames either side of a grey cut stay as far apart as the two next to it (the 410 splices of
@@ -540,6 +556,7 @@ class _Cues:
     textures: dict[int, NDArray[np.float32]] = field(default_factory=dict)
     layouts: dict[int, NDArray[np.float32]] = field(default_factory=dict)
     balanced: dict[int, NDArray[np.float32]] = field(default_factory=dict)
+    tints: dict[int, NDArray[np.float64]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, picture: NDArray[np.uint8]) -> _Cues:
@@ -576,18 +593,34 @@ class _Cues:
         return self.texture_apart(i, j, grey_limit) or not self.laid_out_alike(i, j)
 
     def recast(self, i: int, j: int, limit: float) -> bool:
-        """Whether frames ``i`` and ``j`` are one picture in another colour cast: laid out as one
-        (:data:`CAST_LAYOUT_CORRELATION`) and within ``limit`` of each other by colour once each is
+        """Whether frames ``i`` and ``j`` are one picture in a colour cast changing gradually: laid
+        out as one (:data:`CAST_LAYOUT_CORRELATION`), the cast changing the same way in a neighbouring
+        step (:data:`CAST_RAMP_SHARE`), and within ``limit`` of each other by colour once each is
         balanced to grey (:func:`_grey_world`)."""
         import cv2
 
         a, b = self.layout(i), self.layout(j)
         if float(a.std()) == 0.0 or float(b.std()) == 0.0 or np.corrcoef(a, b)[0, 1] < CAST_LAYOUT_CORRELATION:
             return False
+        # a white balance re-adapts over several frames; a cut to another grade changes it at once
+        turn = self.tint(j) - self.tint(i)
+        if not any(
+            float((self.tint(d) - self.tint(c)) @ turn) >= CAST_RAMP_SHARE * float(turn @ turn)
+            for c, d in ((i - 1, i), (j, j + 1))
+            if c >= 0 and d < len(self.hists)
+        ):
+            return False
         for k in (i, j):
             if k not in self.balanced:
                 self.balanced[k] = _histogram(_grey_world(self.picture[k]))
         return bool(cv2.compareHist(self.balanced[i], self.balanced[j], cv2.HISTCMP_BHATTACHARYYA) <= limit)
+
+    def tint(self, i: int) -> NDArray[np.float64]:
+        """The colour cast of frame ``i``: the logs of its mean red and blue levels over its mean green."""
+        if i not in self.tints:
+            means = self.picture[i].reshape(-1, 3).astype(np.float64).mean(axis=0)
+            self.tints[i] = np.log(np.maximum(means[[0, 2]], 1.0) / max(float(means[1]), 1.0))
+        return self.tints[i]
 
     def texture_apart(self, i: int, j: int, limit: float) -> bool:
         import cv2

@@ -7,8 +7,9 @@ and the hue-saturation histograms of sampled frames 0.2 s apart came 0.37-0.52 a
 :data:`~camerabench.baselines.geometry.shots.EXPOSURE_RATIO`, so the exposure branch never asked
 whether the picture was the same. R108's nine such clips (a still camera, pans, tilts, a zoom, a
 truck) were cut 2-4 times, and the longest shot scored: a pan of 15 deg read 0.147 of 0.262.
-Now a change that balancing each frame to grey takes back under the limit is judged as a change of
-exposure is: a cut only where the grey texture changes too or the picture is not laid out alike.
+Now a change that balancing each frame to grey takes back under the limit, between frames laid out
+alike, with the cast going on changing the same way in a neighbouring step, is judged as a change
+of exposure is: a cut only where the grey texture changes too or the picture is not laid out alike.
 """
 
 from __future__ import annotations
@@ -54,3 +55,23 @@ def test_a_cut_under_a_colour_cast_is_still_a_cut(pano_view: Any, first_frame: A
     assert detect_cuts(to_city) == [5]
     across = np.stack([_cast(pano_view(-35, size=SIZE), warm)] * 5 + [_cast(pano_view(35, size=SIZE), cool)] * 5)
     assert detect_cuts(across) == [5]
+
+
+@pytest.mark.parametrize("second", ["same", "rolled"])
+def test_a_cut_to_another_grade_of_one_composition_is_a_cut(pano_view: Any, second: str) -> None:
+    """Red team R110: a match cut to the same framing in another grade, or a jump cut between two
+    cameras 4 deg apart set to two white balances, looks like a cast of one picture (thumbnails
+    correlating 0.97-1.00, balanced 0.24-0.35 apart), but its cast changes at once and holds either
+    side (a neighbouring step carries 0.00-0.01 of it, a white balance re-adapting 0.64 or more):
+    a cut. The first version of the rule took them for casts."""
+    import cv2
+
+    warm, cool = np.array([1.15, 1.0, 0.85]), np.array([0.9, 1.0, 1.12])
+    view = pano_view(0, size=SIZE)
+    if second == "rolled":
+        turn = cv2.getRotationMatrix2D((SIZE[0] / 2, SIZE[1] / 2), 4.0, 1.0)
+        other = np.asarray(cv2.warpAffine(view, turn, SIZE, borderMode=cv2.BORDER_REFLECT101), np.uint8)
+    else:
+        other = view
+    frames = np.stack([_cast(view, warm)] * 5 + [_cast(other, cool)] * 5)
+    assert detect_cuts(frames) == [5]
