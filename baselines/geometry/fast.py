@@ -3770,10 +3770,10 @@ class FastPredictor(GeometricPredictor):
         # (UnrelatedCuts' ratio). The chain relates across such a change or, where it cannot,
         # UnrelatedCuts judges the pair as it judges any the chain cannot relate; a second reading that
         # fails leaves the first.
+        weights = None if sampled is None else np.array([float(int(i) in sampled) for i in clip.indices[seen]])
         in_motion: list[int] = []
-        if sampled is not None and cuts:
-            read = np.array([int(i) not in sampled for i in clip.indices[seen]])
-            window_cuts = UnrelatedCuts(shown, read)
+        if weights is not None and cuts:
+            window_cuts = UnrelatedCuts(shown, weights == 0)
             in_motion = [k for k in cuts if window_cuts.read_between(k) and window_cuts(k) is None]
             if in_motion:
                 log.info(
@@ -3792,7 +3792,6 @@ class FastPredictor(GeometricPredictor):
         resets = reset_cuts(video_path, clip.notes, shown_ts)
         # gradual transitions found by reading the frames between sampled ones (gradual_changes)
         kept = [k for k in range(1, len(shown)) if any(abs(float(shown_ts[k]) - t) <= 1e-3 for t in forced or [])]
-        weights = None if sampled is None else np.array([float(int(i) in sampled) for i in clip.indices[seen]])
         # a colour-cue change whose frames either side a camera rotation relates, far across the
         # frame at one focal length, is fast camera motion (a whip pan), not a cut (whip_across)
         whips = self._whips(video_path, shown_ts, shown_grays, cuts, flashes, sorted({*resets, *kept}), features)
