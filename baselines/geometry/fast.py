@@ -87,6 +87,7 @@ for the frame rate) makes the video fail, with that reason: there is no honest w
 
 from __future__ import annotations
 
+import itertools
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -3153,6 +3154,41 @@ steps is cut at the second once the first is read (red team R107: ``logo_whip60`
 frames next to each other has nothing between to read, so the readings stop there."""
 
 
+WINDOW_JUMP_SHARE = 0.85
+"""Smallest share of the zoom or roll of a window read between two sampled frames (the sum of its
+video frames' steps' |log zoom| or |roll|) that one step may carry for that step to be a cut
+(:func:`window_jump`; the step must also reach :data:`JUMP_MIN_LOG_ZOOM` or
+:data:`JUMP_MIN_ROLL_DEG`): a cut inside a whip to a second camera on the same scene at another
+focal length (red team R110: its colour change does not stand out of the whip's, the chain relates
+the two cameras' blurred frames, and the lens change was read as a zoom, Zoom_In 0.36-0.42) or a
+punch-in lands its zoom on one step, while a real snap zoom, roll snap or ramp spreads over
+several. As ``colmap.JUMP_CUT_FRAME_SHARE`` measured it on red team R105's clips (punch-ins
+0.993-1.000; real snaps, ramps and bumps 0.14-0.69). Checked (2026-12-07): R105's 44 clips keep
+every score (its punch-ins and lens switches found here first, before :func:`jump_cuts`), R107's
+40 clips too, R110's three cuts to a tighter camera inside a whip are cuts (the first camera's whip
+scored, 0.60-0.65 of 0.785, false zoom 0.03-0.06); the largest step of a 90 deg whip's blurred
+frames carries 0.71 of its window's noisy zoom (this stop's panorama whips)."""
+
+
+def window_jump(traj: Trajectory, first: int, last: int) -> tuple[int, float, float] | None:
+    """The step of ``traj`` from frame ``first`` to frame ``last`` (a window read between two sampled
+    frames) that carries the window's zoom or roll at once (:data:`WINDOW_JUMP_SHARE`, at least
+    :data:`JUMP_MIN_LOG_ZOOM` or :data:`JUMP_MIN_ROLL_DEG`): ``(k, |log zoom|, |roll| in degrees)``
+    for the step from frame ``k - 1`` to ``k``, or None."""
+    rot = traj.cam_c2w[:, :3, :3]
+    focal = None if traj.intrinsic is None else traj.intrinsic[:, 0, 0]
+    steps = range(first + 1, last + 1)
+    rolls = np.array(
+        [abs(float(np.degrees(Rotation.from_matrix(rot[j - 1].T @ rot[j]).as_rotvec()[2]))) for j in steps]
+    )
+    zooms = np.zeros(len(rolls)) if focal is None else np.abs(np.log(focal[first + 1 : last + 1] / focal[first:last]))
+    for values, least in ((zooms, JUMP_MIN_LOG_ZOOM), (rolls, JUMP_MIN_ROLL_DEG)):
+        at = int(np.argmax(values))
+        if values[at] >= least and values[at] >= WINDOW_JUMP_SHARE * float(values.sum()):
+            return first + 1 + at, float(zooms[at]), float(rolls[at])
+    return None
+
+
 def _changes(info: dict[str, Any], timestamps: NDArray[np.float64]) -> list[int]:
     """The sampled frames ``k`` (positions in the clip whose ``timestamps`` they are) where ``fast``'s
     first reading (its run.json ``info``) found a cut from frame ``k - 1``: from the colour cue, from
@@ -3855,6 +3891,31 @@ class FastPredictor(GeometricPredictor):
                 shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
         else:
             shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
+        # inside frames read between sampled ones, a step that carries its window's zoom or roll at once
+        # is a cut to a second camera on the same scene, which the chain relates (WINDOW_JUMP_SHARE)
+        window_cuts_found: list[int] = []
+        if weights is not None:
+            sampled_at = [m for m in range(shot.start, shot.stop) if weights[m] > 0]
+            jumped = []
+            for first, last in itertools.pairwise(sampled_at):
+                step = window_jump(traj, first - shot.start, last - shot.start) if last - first > 1 else None
+                if step is not None:
+                    jumped.append(step[0] + shot.start)
+                    log.warning(
+                        "%s: one video frame carries the zoom (x%.3f) or roll (%.1f deg) of the frames read "
+                        "between %.3g s and %.3g s (a jump cut or a second camera, not the camera's motion): taken "
+                        "for a cut at %.3g s",
+                        video_path,
+                        float(np.exp(step[1])),
+                        step[2],
+                        shown_ts[first],
+                        shown_ts[last],
+                        shown_ts[step[0] + shot.start],
+                    )
+            if jumped:
+                window_cuts_found = jumped
+                cut_changes, in_motion = sorted({*cut_changes, *jumped}), [k for k in in_motion if k not in jumped]
+                shot, mask, traj, pairs, cuts, unrelated = estimate_whips(cut_changes)
         # a whip that a cut found later (frames the chain could not relate) falls inside is no whip
         whips = [w for w in whips if not any(w.a < c <= w.b for c in cuts)]
         # a jump cut the colour cue cannot see (one scene reframed in one sampled step between two
@@ -3906,6 +3967,8 @@ class FastPredictor(GeometricPredictor):
             info["cuts_from_jumps_s"] = [round(float(shown_ts[j.k]), 3) for j in jumps]
         if resets:  # cuts where the timestamps start again (the clip's notes timestamps_reset_s)
             info["cuts_from_timestamp_resets"] = [round(float(shown_ts[c]), 3) for c in resets]
+        if window_cuts_found:  # one video frame carried its window's zoom or roll (window_jump)
+            info["cuts_from_window_jumps_s"] = [round(float(shown_ts[k]), 3) for k in window_cuts_found]
         if in_motion:  # colour-cue changes inside frames read between, left for the chain (it related them)
             info["colour_changes_in_motion_s"] = [round(float(shown_ts[k]), 3) for k in in_motion if k not in cuts]
         if whips:  # colour-cue changes taken for fast camera motion (whip_across), not cuts

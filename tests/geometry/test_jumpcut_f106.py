@@ -60,7 +60,9 @@ def test_a_punch_in_jump_cut_is_a_cut_with_static_scores(
     frames = np.stack([_window(scene, 0.0 if i < 16 else 1.0) for i in range(40)])
     with caplog.at_level(logging.WARNING):
         scores, info = fast_on_frames(frames, "punch_in", FPS)
-    assert info["cuts_from_jumps_s"] == [1.6], info
+    # found at the sampled frames (jump_cuts) or, reading the video frames between them, where one
+    # frame carries the window's zoom (fast.window_jump, which runs first)
+    assert [1.6] in (info.get("cuts_from_jumps_s"), info.get("cuts_from_window_jumps_s")), info
     assert info["cuts_s"] == [1.6]
     assert "jump cut" in caplog.text
     # the longest shot (the punch-in, held) is still: no motion scores, Static's score (minus the

@@ -236,3 +236,25 @@ def test_a_colour_change_the_frames_cannot_relate_is_a_cut_after_all(
     assert "colour_changes_in_motion_s" not in info
     assert info["frames_read_between_s"], info  # the second reading stands, with the cut
     assert scores[Primitive.PAN_RIGHT] < np.radians(80) * 0.7
+
+
+def test_a_cut_inside_a_whip_to_a_tighter_camera_is_a_cut(pano_view: Any, fast_on_frames: Any) -> None:
+    """Red team R110: a cut in the middle of a 24 fps whip to a second camera on the same whip with a
+    1.5x longer lens. Its colour change does not stand out of the whip's, and the chain relates the
+    two cameras' blurred frames, so the whole whip was chained with the lens change read as a zoom
+    (a false Zoom_In of 0.40-0.42). One video frame carries the window's zoom there, where a real
+    snap zoom spreads over several: a cut (``fast.WINDOW_JUMP_SHARE``)."""
+
+    def frame(i: int) -> np.ndarray:
+        views = []
+        for s in range(8):
+            t = (i + s / 16) / 24  # a 1/48 s shutter
+            zoom = 1.0 if i < 31 else 1.5  # the cut between frames 30 and 31 (1.29 s, mid-whip)
+            views.append(pano_view(-45 + 90 * _smooth(t, 1.0, 1.5), zoom, size=(320, 160)).astype(np.float64))
+        return np.mean(views, axis=0).round().astype(np.uint8)
+
+    scores, info = fast_on_frames(np.stack([frame(i) for i in range(60)]), "whip_cut_tighter", 24)
+    assert info["cuts_from_window_jumps_s"] == [1.292], info  # before: no cut, Zoom_In 0.408
+    assert info["cuts_s"] == [1.292] and info["frames_read_between_s"], info
+    assert scores[Primitive.ZOOM_IN] < 0.05
+    assert scores[Primitive.PAN_RIGHT] > 0.5  # the whip out of the first camera
