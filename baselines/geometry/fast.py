@@ -1232,6 +1232,91 @@ def rotation_with_movers(
     return pair
 
 
+MOVERS_RIGID_SHARE = 0.97
+"""Share of a translating pair's dense points that must fit its own translation (Sampson distance
+within the pair's parallax gate) for :func:`forward_past_near_objects` to keep the translation
+where :func:`rotation_with_movers` found a zoom with objects moving in front.
+
+Measured (``fast``'s pairs where the movers test fired with a consensus zoom that moves the
+points by more than the gate): red team R112's walks and dollies toward a wall with photo cards
+standing 2.5-4 units in front of it (a flat background, which a forward move scales exactly as a
+zoom does; 854x480 to 1080x1920, sensor noise, H.264): 0.998-1.000 of 1,185-1,341 points, read
+before as a zoom of x1.02-1.04 a pair with the cards for movers (Zoom_In 0.11-0.26, Move_In
+0.00-0.14 for 0.15-0.25); the real clips (``bench_real.py``'s three sets) where it fires with such
+a zoom: the ViSP desk's digital zooms with a hand pushing the cube (``visp_mbt_cube_digital_zoom_out``
+0.53-0.86, ``h_mbt_zoom_in_130`` 0.62-0.70) and the 2x digital zoom of the ViSP target
+(``h_mire2_zoom_in_2x_short20`` 0.90): hands and cubes pushed about do not move along a forward
+move's epipolar lines."""
+MOVERS_LENS_SHARE = 0.9
+"""The largest share of a translating pair's dense points that a rotation+zoom through a lens
+(:func:`~camerabench.baselines.geometry.twoview.fit_rotation_zoom_radial`, one radial coefficient)
+may explain within the pair's gate for :func:`forward_past_near_objects` to keep the translation.
+A zoom's flow is radial, which a forward move's epipolar lines always explain, so the rigid test
+alone also passed a zoom through a barrel lens whose edges lag the undistorted consensus (the hard
+preset's ``lens_distortion_zoom_in``, seed 0: read with a false Move_In 0.048 beside its Zoom_In):
+the lens fit explains 0.975 of its points. Objects at other depths are no lens: R112's walk-ins
+0.04-0.69, red team R113's multiplane push-in (five flat layers) 0.04-0.23."""
+MOVERS_RIGID_ZOOM_PX = 1.0
+"""How far, in units of the pair's parallax gate, the consensus zoom of :func:`rotation_with_movers`
+must move the dense points (median) for :func:`forward_past_near_objects` to ask whether a forward
+move explains them: a consensus that does not zoom visibly (a pan with a hand in front, the real
+desk pan at x1.0002-1.0025; the film drifts) is no flat background a camera moves toward."""
+
+
+def forward_past_near_objects(
+    flow: tuple[NDArray[np.float64], NDArray[np.float64]],
+    pair: PairMotion,
+    with_movers: PairMotion,
+    k_a: NDArray[np.float64],
+) -> bool:
+    """Whether a translating pair that :func:`rotation_with_movers` read as a zoom with moving
+    objects is a forward move past objects standing still in front of a flat background.
+
+    A camera moving toward a flat background scales it exactly as a zoom does, and the objects
+    standing in front grow faster (their depth is smaller): the movers test finds the background's
+    zoom as the consensus and the objects off it as movers. Two views allow both readings; a
+    rigid scene is the one that needs no moving objects: the pair's own translation (SIFT's
+    essential matrix, on background and objects alike) then explains the dense flow of both
+    (:data:`MOVERS_RIGID_SHARE` of the points within the pair's gate), while a hand or a person
+    moving about does not move along its epipolar lines. A zoom's radial flow fits a forward
+    move's epipolar lines whatever bends it, so a zoom through a lens must not explain the flow
+    too (:data:`MOVERS_LENS_SHARE`). Asked only where the consensus zooms visibly
+    (:data:`MOVERS_RIGID_ZOOM_PX`).
+
+    Args:
+        flow: the pair's dense correspondences ``(pts_a, pts_b)``, (M, 2) each.
+        pair: the translating pair (``estimate_pair``).
+        with_movers: :func:`rotation_with_movers`' reading of the same pair.
+        k_a: (3, 3) intrinsics of frame a.
+    """
+    pts_a, pts_b = flow
+    norm = float(np.linalg.norm(pair.t_b_from_a))
+    if pair.rotation_only or norm == 0.0 or len(pts_a) == 0:
+        return False
+    gate = pair.parallax_gate_px if np.isfinite(pair.parallax_gate_px) else 1.0
+    zoomed = float(np.median(rotation_zoom_residual(pts_a, pts_a, k_a, np.eye(3), with_movers.zoom)))
+    if zoomed <= MOVERS_RIGID_ZOOM_PX * gate:
+        return False
+    k_b = k_a.copy()
+    k_b[:2, :2] *= pair.zoom
+    f_mat = fundamental_matrix(k_a, k_b, pair.rot_b_from_a, pair.t_b_from_a / norm)
+    ones = np.ones((len(pts_a), 1))
+    dist = sampson_distance(f_mat, np.hstack([pts_a, ones]), np.hstack([pts_b, ones]))
+    share = float(np.mean(dist <= gate))
+    if share < MOVERS_RIGID_SHARE:
+        return False
+    # a zoom's radial flow fits a forward move whatever bends it: a lens is no depth
+    lens = float(np.mean(fit_rotation_zoom_radial(pts_a, pts_b, k_a)[3] <= gate))
+    log.debug(
+        "forward move or zoom with movers: the zoom moves %.2f px, %.3f of the flow fits the move, %.3f a zoom "
+        "through a lens",
+        zoomed,
+        share,
+        lens,
+    )
+    return lens < MOVERS_LENS_SHARE
+
+
 CONSENSUS_CANDIDATES = 3
 """How many homography groups :func:`_rotation_zoom_consensus` fits a rotation+zoom to: the RANSAC
 homography of all points, then of the points that no earlier group holds or fits; the
@@ -2584,6 +2669,9 @@ def _chain(
         # parallax, or objects moving in front of a turning camera? (the dense flow serves both tests)
         flow = dense_correspondences(grays[a], grays[b], usable)
         with_movers = rotation_with_movers(grays[a], grays[b], intr[a], usable, flow=flow)
+        if with_movers is not None and forward_past_near_objects(flow, pair, with_movers, intr[a]):
+            log.debug("%s: a zoom with objects approaching is one forward move through a rigid scene", label)
+            with_movers = None
         if with_movers is not None:
             log.debug("%s: rotation+zoom with moving objects (%s)", label, with_movers)
             return with_movers
