@@ -945,8 +945,9 @@ def _distortion(m: NDArray[np.float64]) -> str | None:
 def _orientation(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path: Path) -> _Orientation:
     """The display matrix of the frame (FFmpeg exports the container's onto every frame), else
     the stream's ``rotate`` tag (degrees clockwise, as older FFmpeg versions wrote it)."""
-    side_data: Any = frame.side_data  # PyAV's stub types it as a str mapping; it yields SideData
-    data = next((d for d in side_data if d.type == SideDataType.DISPLAYMATRIX), None)
+    # looked up by type: iterating it yields SideData up to PyAV 18.1.0 and the Type keys from 18.1.1
+    side_data: Any = frame.side_data
+    data = side_data.get(SideDataType.DISPLAYMATRIX)
     if data is not None:
         m = np.frombuffer(bytes(data), dtype=np.int32).astype(np.float64)
         return _Orientation.from_matrix(m[0], m[1], m[3], m[4], path)
@@ -1548,9 +1549,8 @@ def _dolby_vision_ipt(codec_tag: str, has_rpu: bool, trc: int) -> bool:
 
 
 def _has_dolby_vision_rpu(frame: av.VideoFrame) -> bool:
-    side_data: Any = frame.side_data  # PyAV's stub types it as a str mapping; it yields SideData
-    rpu = (SideDataType.DOVI_RPU_BUFFER, SideDataType.DOVI_METADATA)
-    return any(d.type in rpu for d in side_data)
+    side_data: Any = frame.side_data  # by type, as in _orientation
+    return any(side_data.get(kind) is not None for kind in (SideDataType.DOVI_RPU_BUFFER, SideDataType.DOVI_METADATA))
 
 
 def _dolby_vision_notes(path: Path) -> dict[str, Any]:
