@@ -1189,6 +1189,12 @@ class ColmapOptions(VideoGeometryOptions):
         ge=1,
         le=150,
     )
+    fixed_parts: bool = option(
+        False,
+        "the camera rides a vehicle (a car interior, a hood, a train cab, a cockpit, handlebars): what stays put "
+        "while the picture moves is the vehicle and is masked wherever it is (overlay.static_mask; off: only bars "
+        "and overlays at the top and bottom are). Not for footage from still cameras",
+    )
     init_max_forward_motion: float = option(
         0.95, "largest forward share of the initial pair's motion (COLMAP's default 0.95)", ge=0, le=1
     )
@@ -1786,7 +1792,7 @@ class ColmapPredictor(GeometricPredictor):
                 lead + leading,
                 trail + trailing,
             )
-        mask = static_mask(grays)
+        mask = static_mask(grays, fixed_parts=self.opt("fixed_parts"))
         usable = mask.usable if mask.any else None
         # The field of view is assumed across the picture inside black bars or blurred side panels
         # and the principal point at its centre, as fast's: a boxed picture is a whole camera frame

@@ -2990,6 +2990,14 @@ class FastOptions(VideoGeometryOptions):
         gt=0,
     )
     mask_overlays: bool = option(True, "leave out static overlays and bars (overlay.static_mask)")
+    fixed_parts: bool = option(
+        False,
+        "the camera rides a vehicle (a car interior, a hood, a train cab, a cockpit, handlebars): what stays put "
+        "while the picture moves is the vehicle, masked wherever it is, and the motion is the world's "
+        "(overlay.static_mask; off: a large part that stays put is a still scene, and a drive seen past an "
+        "interior reads as a still camera). Not for footage from still cameras: there it masks the still scene "
+        "and reads moving traffic or subjects as the camera's motion",
+    )
     read_between: bool = option(
         True,
         "where the picture changes at once between two sampled frames (a cut found), read the video frames "
@@ -3658,7 +3666,11 @@ class FastPredictor(GeometricPredictor):
         pictures = grays
         try:
             # (static_mask refuses a split screen: two pictures, no single camera motion)
-            mask = static_mask(np.stack(pictures), gap_frames=per_second) if self.opt("mask_overlays") else None
+            mask = (
+                static_mask(np.stack(pictures), gap_frames=per_second, fixed_parts=self.opt("fixed_parts"))
+                if self.opt("mask_overlays") or self.opt("fixed_parts")
+                else None
+            )
             traj, pairs = estimate_trajectory(
                 frames,
                 timestamps,
