@@ -361,6 +361,20 @@ class MethodOptions:
         """Every option with its value, JSON-able (what run.json records as settings)."""
         return {name: _jsonable(getattr(self, name)) for name in self.names()}
 
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every option that has a default, with it, JSON-able as :meth:`to_dict` records values
+        (a required option has none and is left out)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if "option" not in f.metadata or cls.spec(f.name).required:
+                continue
+            if f.default is not dataclasses.MISSING:
+                out[f.name] = _jsonable(f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                out[f.name] = _jsonable(f.default_factory())
+        return out
+
     def replace(self, **changes: Any) -> Self:
         return dataclasses.replace(self, **changes)
 

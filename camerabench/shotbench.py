@@ -1137,6 +1137,10 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
         raise FileFormatError(folder, "must be a folder of ShotBench tables, but it is a file")
     tables: dict[str, list[MCQRow]] = {}
     skipped: list[str] = []
+    # the first row asking each question (_question_key), over the tables read so far, with its file;
+    # and in each category
+    asked: dict[Hashable, tuple[Path, MCQRow]] = {}
+    in_category: dict[tuple[Hashable, str], tuple[Path, MCQRow]] = {}
     for path in sorted(folder.glob("*")):
         if path.name.startswith("."):
             continue
@@ -1145,7 +1149,7 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
             continue
         if path.stem in tables:
             raise FileFormatError(path, f"another table in {folder} has the stem {path.stem!r}")
-        tables[path.stem] = read_mcq_table(path, data_root)
+        tables[path.stem] = _across_tables(path, read_mcq_table(path, data_root), asked, in_category)
     if skipped:
         log.warning(
             "%s: %d entr%s not a %s table directly in the folder; not read: %s",
@@ -1156,6 +1160,68 @@ def read_mcq_dir(folder: str | Path, data_root: str | Path | None = None) -> dic
             ", ".join(skipped),
         )
     return tables
+
+
+def _across_tables(
+    path: Path,
+    rows: list[MCQRow],
+    asked: dict[Hashable, tuple[Path, MCQRow]],
+    in_category: dict[tuple[Hashable, str], tuple[Path, MCQRow]],
+) -> list[MCQRow]:
+    """``rows`` of table ``path`` less the repeats of an earlier table's rows; ``asked`` and
+    ``in_category`` (:func:`read_mcq_dir`) take this table's rows. A question two tables ask is
+    judged as within one table (:func:`read_mcq_table`, :func:`_repeated_row`), both files named:
+    with another answer an error (one of the two would be scored wrong whatever the reply), with
+    the same answer in the same category a repeat dropped with a warning (counted twice otherwise),
+    in another category kept (red team R116: both were read without a word, a contradiction cost
+    the MCQ accuracy 50.0 -> 40.0 and a repeat counted twice 50.0 -> 60.0).
+
+    Raises:
+        FileFormatError: a row gives another answer than an earlier table's row asking its question.
+    """
+    kept: list[MCQRow] = []
+    for row in rows:
+        key = _question_key(row)
+        first_path, first = asked.setdefault(key, (path, row))
+        if first_path != path:
+            text, first_text = row.options[row.answer], first.options[first.answer]
+            if text != first_text:
+                raise FileFormatError(
+                    path,
+                    f"row {row.index!r} asks the question of row {first.index!r} of {first_path.name} (line "
+                    f"{first.line}; the same media, question and options) with answer {row.answer!r} ({text!r}), "
+                    f"but that row has {first.answer!r} ({first_text!r}): one of the two would be scored wrong "
+                    "whatever the reply",
+                    row.line,
+                )
+            twin = in_category.get((key, row.category))
+            if twin is not None:
+                log.warning(
+                    "%s:%d: row %r repeats row %r of %s (line %d: the same media, question, options, answer and "
+                    "category); the repeat is dropped",
+                    path,
+                    row.line,
+                    row.index,
+                    twin[1].index,
+                    twin[0].name,
+                    twin[1].line,
+                )
+                continue
+            log.info(
+                "%s:%d: row %r asks the question of row %r of %s (line %d) for another category (%r, not %r): kept "
+                "in both",
+                path,
+                row.line,
+                row.index,
+                first.index,
+                first_path.name,
+                first.line,
+                row.category,
+                first.category,
+            )
+        in_category.setdefault((key, row.category), (path, row))
+        kept.append(row)
+    return kept
 
 
 def write_mcq_table(path: str | Path, rows: list[MCQRow]) -> None:

@@ -1237,6 +1237,7 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
     for name, first, what in (("images.txt", 1, "image"), ("frames.txt", 2, "frame")):
         lines = iter(data.get(name, []))
         ids: dict[str, str] = {}
+        named: dict[str, tuple[int, str]] = {}  # image name -> (line, image id)
         for number, line in lines:
             if not line or line.startswith("#"):
                 continue
@@ -1266,6 +1267,14 @@ def _check_colmap_text(folder: Path, fixed: Path) -> Path:
             if name == "images.txt":  # COLMAP's reader says "Check failed: inserted" or "Rig with ID 7 does not exist"
                 where, prefix = f"images.txt line {number}", "cannot read COLMAP model: "  # as cameras.txt's errors
                 _check_image_ids(folder, where, fields[0], fields[8], ids, cameras, prefix)
+                if fields[9] in named:  # name order is frame order: two images of one name leave it undefined
+                    raise FileFormatError(
+                        folder / name,
+                        f"image {fields[0]}: its name {fields[9]!r} is image {named[fields[9]][1]}'s too (line "
+                        f"{named[fields[9]][0]}): image names give the frame order",
+                        number,
+                    )
+                named[fields[9]] = (number, fields[0])
             if name == "images.txt":  # the next line (which may be empty) lists the image's points2D;
                 # pycolmap drops an image whose points2D line is missing at the end of the file
                 number, points = next(lines, (number + 1, "# the end of the file"))
@@ -1451,8 +1460,10 @@ def read_colmap_model(folder: PathLike) -> Trajectory:
         raise FileFormatError(folder, "the COLMAP model has no registered image")
     names = [im.name for im in images]
     twice = sorted(name for name, n in Counter(names).items() if n > 1)
-    if twice:  # name order is frame order: two images of one name leave it undefined
-        raise FileFormatError(folder, f"image name(s) used twice: {', '.join(twice[:3])}")
+    if twice:  # name order is frame order: two images of one name leave it undefined (text: checked above)
+        raise FileFormatError(
+            folder / f"images.{'bin' if binary else 'txt'}", f"image name(s) used twice: {', '.join(twice[:3])}"
+        )
     meta: dict[str, Any] = {META_IMAGE_NAMES: names}
     if len(images) > 1 and len(cameras) == 1:  # one camera, one focal length, for every image
         meta[META_FOCAL_FIXED] = True

@@ -222,8 +222,16 @@ def summary_lines(result: EvaluationResult) -> list[str]:
                 f", {outside}/{q.rows} rows outside coverage)" if outside else ")"
             )
             parts.append(f"MCQ avg {_pct(q.mean_accuracy)} pooled {_pct(q.pooled_accuracy)} {counts}")
-        if m.changed_videos:
-            parts.append("(videos changed since the run)")
+        if m.changed_videos:  # changed, or no longer readable (gone): the note says which (R116)
+            changed = " changed since its run" in m.changed_videos
+            gone = " can no longer be read" in m.changed_videos
+            parts.append(
+                "(videos changed and gone since the run)"
+                if changed and gone
+                else "(videos changed since the run)"
+                if changed
+                else "(videos gone or unreadable since the run)"
+            )
         if m.trajectory is not None:
             t = m.trajectory
             ape = t.mean.ape_trans_rmse

@@ -952,6 +952,30 @@ def _inputs_moved(info_path: Path, old: Mapping[str, Any], new: Mapping[str, Any
     return True
 
 
+def _added_at_default(options: Any, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The method options that settings ``new`` holds and the earlier run's ``old`` lacks (added to
+    the method since), whose values in ``new`` are their defaults (red team R116: every run made
+    before ``fixed_parts`` was added could not be resumed, though its default, off, is what the
+    method did before). A method without :class:`MethodOptions` has none.
+
+    Example:
+        >>> from camerabench.baselines.geometry.fast import FastOptions
+        >>> old = {"sample_fps": 5.0}
+        >>> _added_at_default(FastOptions(), old, {"sample_fps": 5.0, "fixed_parts": False, "seed": 1})
+        ['fixed_parts']
+        >>> _added_at_default(FastOptions(), old, {"sample_fps": 5.0, "fixed_parts": True})
+        []
+    """
+    if not isinstance(options, MethodOptions):
+        return []
+    defaults = options.defaults()
+    return [
+        k
+        for k in new
+        if k not in old and k not in _RESUMABLE_SETTINGS and k in defaults and _same_value(defaults[k], new[k])
+    ]
+
+
 def _settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for every setting that differs (``workers`` aside), in the old order.
 
@@ -2111,14 +2135,28 @@ def _run_locked(
                 *(("model",) if _model_moved(info_path, earlier.settings, settings) else ()),
                 *((_INPUTS_FOLDER,) if _inputs_moved(info_path, earlier.settings, settings) else ()),
             }
+            # options added to the method since the earlier run (a run by an older camerabench), set
+            # to their defaults: a new option's default keeps what the method did before it existed
+            at_default = _added_at_default(probe.options, earlier.settings, settings)
+            if at_default:
+                log.warning(
+                    "%s: the earlier run was made before option(s) %s existed; at their defaults now, they are "
+                    "taken as what that run did; resuming",
+                    info_path,
+                    ", ".join(f"{k}={json.dumps(settings[k])}" for k in at_default),
+                )
             differences = _settings_differences(
                 {k: v for k, v in earlier.settings.items() if k not in same_model},
-                {k: v for k, v in settings.items() if k not in same_model},
+                {k: v for k, v in settings.items() if k not in same_model and k not in at_default},
             )
             if differences:
                 # options the earlier run's settings lack were added to the method since (a run by an
                 # older camerabench): "use the earlier settings" cannot be followed there
-                added = [k for k in settings if k not in earlier.settings and k not in _RESUMABLE_SETTINGS]
+                added = [
+                    k
+                    for k in settings
+                    if k not in earlier.settings and k not in _RESUMABLE_SETTINGS and k not in at_default
+                ]
                 advice = (
                     f"the earlier run was made by an older camerabench without the option(s) {', '.join(added)}, so "
                     "it cannot be continued by this version; its records still evaluate (camerabench evaluate and "

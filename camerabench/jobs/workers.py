@@ -17,7 +17,10 @@ worker holds. That makes three promises possible:
   whole process group: the main process decides), and are terminated when the caller stops
   iterating for any reason (an exception, KeyboardInterrupt, ``close()``).
 - **A method that cannot be set up stops the run with one line** (the worker reports the
-  exception of ``init``), instead of a broken pool and a traceback per job.
+  exception of ``init``), instead of a broken pool and a traceback per job. A worker that dies
+  while setting up (the out-of-memory killer while a model loads) is not that: the others go on,
+  or another is started, as the Ray backend does with its actors; two such deaths in a row with
+  no worker set up stop the run.
 - **A job that raises, or whose result cannot cross the pipe, costs that job only**: it is
   reported as ``(index, None, reason)`` with the exception (:func:`job_error`), the worker
   goes on, and the traceback goes to the log; it is not taken for a death of the worker.
@@ -264,6 +267,7 @@ def run_in_workers(
     ctx = get_context("spawn")  # safe even if the caller holds threads (torch)
     pending: deque[int] = deque(range(len(jobs)))
     retried: set[int] = set()  # jobs whose worker died once: a second death is the job's failure
+    failed_starts = [0]  # workers in a row that died while setting up (reset when one is set up)
     live: list[_Worker] = []
     finished = False
 
@@ -308,8 +312,28 @@ def run_in_workers(
         w.process.join()
         w.conn.close()
         how = describe_exit(w.process.exitcode)
-        if not w.ready:
-            raise CameraBenchError(f"{what}: a worker process died ({how}) while setting up the method")
+        if not w.ready:  # as the Ray backend's actors (red team R116: one death stopped a local run)
+            failed_starts[0] += 1
+            setting_up = "a worker process died (%s) while setting up the method; %s"
+            if any(other.ready for other in live) or not pending:  # the others go on; nothing is lost
+                log.warning("%s: " + setting_up, what, how, "going on with the other workers")
+                return None
+            if failed_starts[0] >= 2:
+                raise CameraBenchError(
+                    f"{what}: a worker process died ({how}) while setting up the method, {failed_starts[0]} times in "
+                    "a row"
+                    + (
+                        " - e.g. killed for lack of memory: give it more (fewer --workers, a smaller model or dtype)"
+                        if w.process.exitcode == -signal.SIGKILL
+                        else ""
+                    )
+                )
+            if live:  # others are setting up
+                log.warning("%s: " + setting_up, what, how, "going on with the other workers")
+            else:
+                log.warning("%s: " + setting_up, what, how, "starting another")
+                start()
+            return None
         done = None
         if w.job is not None and w.job not in retried:
             log.warning(
@@ -361,6 +385,7 @@ def run_in_workers(
                     yield JobDone(index, None, reason, time.perf_counter() - w.sent_at)
                 else:  # "ready"
                     w.ready = True
+                    failed_starts[0] = 0
                 if not next_job(w):
                     live.remove(w)
                     _stop(w, terminate=False)

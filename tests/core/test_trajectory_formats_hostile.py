@@ -261,7 +261,7 @@ def test_a_text_colmap_quaternion_off_unit_norm_names_the_line(tmp_path: Path, q
         (IMAGE_1 + "2 1 0 0 0 1 0 0 2 b.png\n", None, "POINTS2D line", 4),  # pycolmap would drop image 2
         ("1 1 0 0 0 0 0 0 1 a.png\n2 1 0 0 0 1 0 0 2 b.png\n\n", None, "POINTS2D line", 2),  # a line lost
         (IMAGE_1 + "2 1 0 0 0 1 0 0 3 b.png\n\n", None, "cannot read COLMAP model", None),  # camera 3 missing
-        (IMAGE_1 + "2 1 0 0 0 1 0 0 2 a.png\n\n", None, "image name.* used twice: a.png", None),
+        (IMAGE_1 + "2 1 0 0 0 1 0 0 2 a.png\n\n", None, "image 2: its name 'a.png' is image 1's too \\(line 1\\)", 3),
         (IMAGE_1 + "2 1 0 0 0 1 0 0 2 b.png\n1 2 -1\n", None, None, None),
     ],
     ids=["no-final-points2d", "lost-points2d-line", "missing-camera", "duplicate-name", "valid"],

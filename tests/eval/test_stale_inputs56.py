@@ -285,3 +285,18 @@ def test_the_summary_lines_say_stale_rows_and_changed_videos(copy: tuple[Path, P
         result = evaluate(data, run, n_bootstrap=0).result
     (line,) = [x for x in summary_lines(result) if x.startswith("dummy")]
     assert ", 4 stale" in line and "(videos changed since the run)" in line
+
+
+def test_the_summary_line_says_gone_videos_as_gone(copy: tuple[Path, Path]) -> None:
+    """Red team R116: videos that are no longer there were summed up as "changed since the run"."""
+    from camerabench.cli.evaluate import summary_lines
+
+    data, run = copy
+    (data / "videos" / LABELS_ONLY).unlink()
+    result = evaluate(data, run, n_bootstrap=0).result
+    (line,) = [x for x in summary_lines(result) if x.startswith("dummy")]
+    assert "(videos gone or unreadable since the run)" in line and "changed" not in line
+    (data / "videos" / "v2.mp4").write_bytes(b"")
+    result = evaluate(data, run, n_bootstrap=0).result
+    (line,) = [x for x in summary_lines(result) if x.startswith("dummy")]
+    assert "(videos changed and gone since the run)" in line

@@ -26,8 +26,25 @@ def test_a_run_without_an_option_added_since_says_it_is_from_an_older_version(da
     run_predict(data, "dummy", out)
     _drop_setting(out, "seed")
     with pytest.raises(CameraBenchError, match=r"older camerabench without the option\(s\) seed.*another --out") as err:
-        run_predict(data, "dummy", out, resume=True)
+        run_predict(data, "dummy", out, resume=True, options={"seed": 5})
     assert "use the earlier settings" not in str(err.value)
+
+
+def test_an_option_added_since_at_its_default_resumes(
+    data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R116: a new option's default keeps what the method did before it existed (``fast``'s
+    ``fixed_parts``, off), so every run made before it was added could not be resumed."""
+    out = tmp_path / "out"
+    run_predict(data, "dummy", out)
+    scores = MethodFolder.of(out, "dummy").scores
+    before = scores.read_text()
+    lines = before.splitlines(keepends=True)
+    scores.write_text("".join(lines[: len(lines) // 2]))  # an interrupted run
+    _drop_setting(out, "seed")
+    run_predict(data, "dummy", out, resume=True)
+    assert "made before option(s) seed=0 existed" in caplog.text
+    assert sorted(scores.read_text().splitlines()) == sorted(before.splitlines())
 
 
 def test_a_changed_setting_still_says_use_the_earlier_settings(data: Path, tmp_path: Path) -> None:

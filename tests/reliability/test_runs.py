@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import operator
 import os
 import shutil
@@ -329,7 +330,7 @@ def test_a_worker_death_without_workers_is_a_recorded_failure(data: Path, tmp_pa
     ("init", "args", "message"),
     [
         (operator.truediv, (1, 0), "work: ZeroDivisionError: division by zero"),
-        (os.abort, (), "work: a worker process died (signal 6, SIGABRT) while setting up the method"),
+        (os.abort, (), "work: a worker process died (signal 6, SIGABRT) while setting up the method, 2 times in a row"),
     ],
 )
 def test_a_method_that_cannot_be_set_up_stops_the_run_with_one_line(
@@ -338,6 +339,31 @@ def test_a_method_that_cannot_be_set_up_stops_the_run_with_one_line(
     with pytest.raises(CameraBenchError) as exc:
         list(run_in_workers([(1, 2)] * 4, 2, init, args, operator.add, "work"))
     assert _one_line(exc) == message
+
+
+def _abort_first(marker: str) -> None:
+    """A worker set-up that dies in the first process to run it only (the out-of-memory killer
+    taking one worker while it loads a model)."""
+    try:
+        with open(marker, "x"):
+            pass
+    except FileExistsError:
+        return
+    os.abort()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_one_worker_dying_while_setting_up_does_not_stop_the_run(
+    workers: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Red team R116: one death stopped a local run (the Ray backend goes on with the other
+    actors, or starts another); two in a row still stop it (above)."""
+    marker = str(tmp_path / "died")
+    with caplog.at_level(logging.WARNING):
+        done = list(run_in_workers([(1, 2)] * 4, workers, _abort_first, (marker,), operator.add, "work"))
+    assert sorted((d.index, d.result, d.died) for d in done) == [(i, 3, None) for i in range(4)]
+    said = "going on with the other workers" if workers == 2 else "starting another"
+    assert f"work: a worker process died (signal 6, SIGABRT) while setting up the method; {said}" in caplog.text
 
 
 def _descendants(pid: int) -> set[int]:
