@@ -1037,7 +1037,9 @@ def _rectangles(sides: NDArray[np.bool_], across: NDArray[np.bool_]) -> list[tup
 
 
 def detect_inset(
-    frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8], picture: tuple[int, int, int, int] | None = None
+    frames: Sequence[NDArray[np.uint8]] | NDArray[np.uint8],
+    picture: tuple[int, int, int, int] | None = None,
+    windows: bool = False,
 ) -> tuple[int, int, int, int] | None:
     """A picture-in-picture inset's rectangle ``(x0, y0, x1, y1)`` (frame pixels, end exclusive,
     its border included) in (N, H, W) frames, or None (module docstring, 1d).
@@ -1045,6 +1047,10 @@ def detect_inset(
     Args:
         frames: (N, H, W) grey or (N, H, W, 3) RGB uint8 frames, in time order.
         picture: ``(x0, y0, x1, y1)`` inside bars and panels; the whole frame when None.
+        windows: the camera rides a vehicle (``fixed_parts``): a rectangle whose inside moves while
+            the picture around it stays put is a window of the vehicle's fixed part, with the world
+            in it, not an inset (a rectangular windscreen was masked as one, the world with it);
+            an inset over a moving picture (a dashcam's rear camera) is still found.
 
     Example:
         >>> import cv2
@@ -1153,6 +1159,9 @@ def detect_inset(
     )
     if share[0] < INSET_MOVING_SHARE and not outside_moves:
         return None
+    if windows and not outside_moves:  # a window of a vehicle's fixed part: the world is inside it
+        log.debug("inset candidate %s: a window in a part fixed to the camera (fixed_parts), not an inset", box)
+        return None
     return box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0
 
 
@@ -1215,7 +1224,7 @@ def static_mask(
     for split in split_screen_evidence(stack, picture, gap_frames):
         if split.found:
             raise PredictionError(split.reason())
-    inset = detect_inset(stack, picture)
+    inset = detect_inset(stack, picture, windows=fixed_parts)
     inset_px = 0  # counted with the overlays' pixels (masked as an overlay is)
     if inset is not None:  # the other picture, and its border's still edges (as an overlay's margin)
         log.debug("picture-in-picture inset %s left out", inset)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from camerabench.baselines.geometry.fast import FastPredictor
-from camerabench.baselines.geometry.overlay import static_mask
+from camerabench.baselines.geometry.overlay import detect_inset, static_mask
 from camerabench.dataset import Question
 from camerabench.taxonomy import Primitive
 from camerabench.video import read_video, write_video
@@ -26,25 +26,32 @@ from camerabench.video import read_video, write_video
 VIDEOS = Path(__file__).resolve().parents[2] / "tests" / "data" / "real" / "videos"
 
 
-def _dashboard(shape: tuple[int, int]) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
-    """A dark textured interior with dials and buttons, and where it is (all but a windscreen)."""
+def _dashboard(
+    shape: tuple[int, int], rectangle: bool = False, contrast: float = 20
+) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+    """A dark textured interior (grey-level spread ``contrast``) with dials and buttons, and where it
+    is (all but a windscreen: a trapezoid, or a ``rectangle`` as a train's or a bus's)."""
     h, w = shape
     rng = np.random.default_rng(0)
     tex = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.0)
-    tex = np.clip(50 + 20 * tex / tex.std(), 0, 255).astype(np.uint8)
+    tex = np.clip(50 + contrast * tex / tex.std(), 0, 255).astype(np.uint8)
     for _ in range(40):
         x, y = int(rng.integers(0, w - 20)), int(rng.integers(int(0.72 * h), h - 10))
         cv2.rectangle(tex, (x, y), (x + 14, y + 7), 140, -1)
     corners = [[0.14 * w, 0.12 * h], [0.86 * w, 0.12 * h], [0.95 * w, 0.68 * h], [0.05 * w, 0.68 * h]]
+    if rectangle:
+        corners = [[0.1 * w, 0.12 * h], [0.9 * w, 0.12 * h], [0.9 * w, 0.68 * h], [0.1 * w, 0.68 * h]]
     window = np.zeros((h, w), np.uint8)
     cv2.fillPoly(window, [np.array(corners, np.int32)], 1)
     return tex, window == 0
 
 
-def _behind_dashboard(name: str) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+def _behind_dashboard(
+    name: str, rectangle: bool = False, contrast: float = 20
+) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
     """The clip's frames as ``fast`` samples them (RGB), seen past the dashboard; and the part."""
     frames = read_video(VIDEOS / name, fps=5.0, max_side=480).frames
-    tex, part = _dashboard(frames.shape[1:3])
+    tex, part = _dashboard(frames.shape[1:3], rectangle, contrast)
     out = frames.copy()
     out[:, part] = tex[part][:, None]
     return out, part
@@ -67,6 +74,22 @@ def test_parts_are_masked_only_when_asked() -> None:
     eig = cv2.cornerMinEigenVal(grey[0].astype(np.float32), 5, ksize=3)
     corners = (eig > 300) & ~part
     assert fixed.usable[corners].mean() > 0.7, fixed.usable[corners].mean()
+
+
+def test_a_rectangular_windscreen_is_a_window_with_the_option() -> None:
+    """A rectangle whose inside moves while the picture around it stays put reads as a
+    picture-in-picture inset by default, masked with the world in it; with the option it is the
+    vehicle's window."""
+    frames, part = _behind_dashboard("opencv_vtest_digital_pan_right.mp4", rectangle=True, contrast=6)
+    grey = _grey(frames)
+    default = static_mask(grey)
+    assert default.inset is not None and default.usable[~part].mean() < 0.1
+    assert detect_inset(grey) is not None and detect_inset(grey, windows=True) is None
+    fixed = static_mask(grey, fixed_parts=True)
+    assert fixed.inset is None and fixed.fixed_px > 0
+    assert (~fixed.usable[part]).mean() > 0.95
+    eig = cv2.cornerMinEigenVal(grey[0].astype(np.float32), 5, ksize=3)
+    assert fixed.usable[(eig > 300) & ~part].mean() > 0.7
 
 
 def test_a_still_camera_keeps_its_scene_with_the_option() -> None:
