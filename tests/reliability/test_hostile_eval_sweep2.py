@@ -160,7 +160,10 @@ def _mcq_data(root: Path, tables: tuple[str, ...]) -> Path:
         (root / "videos" / v).write_bytes(b"")
     for t in tables:
         rows = [
-            MCQRow(str(i), t, ("video",), (f"videos/{v}",), "Which?", dict(OPTIONS), "A", "camera movement", i + 2)
+            # each table asks its own question: one two tables asked alike would be a repeat (read once)
+            MCQRow(
+                str(i), t, ("video",), (f"videos/{v}",), f"Which ({t})?", dict(OPTIONS), "A", "camera movement", i + 2
+            )
             for i, v in enumerate(VIDEOS)
         ]
         write_mcq_table(root / "labels" / "shotbench" / f"{t}.tsv", rows)

@@ -54,7 +54,7 @@ def test_a_misspelt_option_names_the_closest_one_and_lists_the_methods_options(
 ) -> None:
     # was: "does not take option(s) sample_fsp; it takes: ..." without the likely one
     assert main(_predict(data, tmp_path / "run", "--option", "sample_fsp=2")) == 1
-    assert "does not take option(s) sample_fsp; it takes: deterministic, fov_deg" in caplog.text
+    assert "does not take option(s) sample_fsp; it takes: deterministic, fixed_parts, fov_deg" in caplog.text
     assert "(did you mean sample_fps?)" in caplog.text
     assert not (tmp_path / "run").exists()
     with pytest.raises(CameraBenchError, match=r"\(did you mean max_side\?\)"):
