@@ -424,6 +424,11 @@ less than the zero-flow radius per frame still accumulates its motion against th
 """
 
 MAX_SEGMENT_LOG_ZOOM = float(np.log(1.3))
+#: :func:`_chain`'s ``moving_not_zooming``: a rotation-only pair zooming by at least this (log), the
+#: way the last translating pair moved along the optical axis (its translation's share along the
+#: axis at least :data:`FORWARD_ZOOM_ALONG`), is fitted again as a translation.
+FORWARD_ZOOM_LOG = float(np.log(1.02))
+FORWARD_ZOOM_ALONG = 0.7
 """A rotation+zoom pair this far zoomed (``|log zoom|``, a x1.3 zoom in or out) from its keyframe
 becomes the keyframe of the next frames.
 
@@ -2664,6 +2669,9 @@ def _chain(
             dense_pairs.add((a, b))
             return still
         if pair.rotation_only:
+            moving = moving_not_zooming(a, b, pair, pts_a, pts_b)
+            if moving is not None:
+                return moving
             confined = confined_rotation(a, b, pair, pts_a)
             return pair if confined is None else confined
         # parallax, or objects moving in front of a turning camera? (the dense flow serves both tests)
@@ -2680,6 +2688,64 @@ def _chain(
             if confined is not None:
                 return confined
         return pair
+
+    def moving_not_zooming(
+        a: int, b: int, pair: PairMotion, pts_a: NDArray[np.float64], pts_b: NDArray[np.float64]
+    ) -> PairMotion | None:
+        """A rotation-only pair that zooms the way the chain's last translating pair moved along
+        the optical axis (in while it moved forward, out while it moved back), with a residual
+        under the gate but over :data:`PARALLAX_NOISE_RATIO` times the segment's noise: the same
+        move seen through a far scene, not a lens that started to zoom (:data:`FORWARD_ZOOM_LOG`,
+        :data:`FORWARD_ZOOM_ALONG`). The pair fitted again with the noise gate alone, when that
+        translates it the same way; else None (the pair stands)."""
+        if pair.still or pair.with_movers or abs(np.log(pair.zoom)) < FORWARD_ZOOM_LOG:
+            return None
+        moved = next((p for _, _, p in reversed(pairs) if not p.rotation_only and not p.still), None)
+        if moved is None:
+            return None
+        along = -float(moved.t_b_from_a[2]) / max(float(np.linalg.norm(moved.t_b_from_a)), 1e-12)
+        if along * np.sign(np.log(pair.zoom)) < FORWARD_ZOOM_ALONG:
+            return None
+        first = related.get((a, a + 1))
+        noise = pair.noise_px if np.isfinite(pair.noise_px) else (first.noise_px if first is not None else np.nan)
+        if not np.isfinite(noise) or pair.parallax_px <= parallax_noise_ratio * noise:
+            return None
+        label = f"frames {a}-{b} (t={timestamps[a]:.2f}-{timestamps[b]:.2f} s)"
+        try:
+            again = estimate_pair(
+                pts_a,
+                pts_b,
+                intr[a],
+                parallax_px=1e-6,
+                seed=a * n + b,
+                label=label,
+                parallax_noise_ratio=parallax_noise_ratio,
+                region=region,
+            )
+        except PredictionError as exc:
+            log.debug(
+                "%s: x%.3f zoom while the camera moved along its axis; no translation fits (%s)", label, pair.zoom, exc
+            )
+            return None
+        moves = -float(again.t_b_from_a[2]) / max(float(np.linalg.norm(again.t_b_from_a)), 1e-12)
+        if again.rotation_only or moves * np.sign(np.log(pair.zoom)) < FORWARD_ZOOM_ALONG:
+            log.debug(
+                "%s: x%.3f zoom while the camera moved along its axis; the translation fitted goes %.2f along it: kept",
+                label,
+                pair.zoom,
+                moves,
+            )
+            return None
+        log.debug(
+            "%s: x%.3f zoom (residual %.2f px, %.1fx the noise) while the camera moved along its axis: a move, "
+            "%.2f along it",
+            label,
+            pair.zoom,
+            pair.parallax_px,
+            pair.parallax_px / noise,
+            moves,
+        )
+        return again
 
     def confined_rotation(a: int, b: int, pair: PairMotion, pts_a: NDArray[np.float64]) -> PairMotion | None:
         """A rotation-only pair whose feature matches lie in a few cells (:data:`CONFINED_ROTATION_CELLS`),

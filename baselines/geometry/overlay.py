@@ -523,10 +523,11 @@ def detect_tickers(
     or bottom edge that shift alike (:data:`TICKER_AGREE_PX`) by at least :data:`TICKER_MIN_SHIFT_PX`,
     while the next strip inward and the picture's middle shift otherwise (:data:`TICKER_JUMP_PX`),
     in :data:`TICKER_PAIR_SHARE` of the pairs, always the same way. On the real sets (50 clips),
-    the synthetic presets (seed 0, standard and hard: 144) and red teams R105-R115 (the other 520
-    clips, R114's six ticker-free broadcasts with a scrolling LED board, stingers and replays among
-    them) nothing is found; R114's four clips with a 6.5 % ticker are found (16 px at 270 rows),
-    its 12 % ticker at 420 px/s is not (its strips agree in 73 % of the pairs).
+    the synthetic presets (seed 0, standard and hard: 144) and red teams R105-R115 (526 clips
+    sampled at 5 fps and 480 px, R114's broadcasts with a scrolling LED board, stingers and replays
+    among them) nothing is found but R114's ticker clips: its four clips with a 6.5 % ticker are
+    found (16 px at 270 rows), its 12 % ticker at 420 px/s is not (its strips agree in 73 % of the
+    pairs).
 
     Example:
         >>> import cv2
