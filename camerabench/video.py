@@ -1056,6 +1056,8 @@ def _matroska_cut(path: Path) -> str | None:
             name = _MKV_NAMES.get(kind, f"element 0x{kind:X}")
             return f"the file ends {size - at} bytes into a {declared}-byte Matroska {name}"
 
+        if fh.read(4) != bytes.fromhex("1A45DFA3"):
+            return None  # not an EBML file's start: nothing to follow
         at = 0
         segment_body, segment_end = 0, -1
         for _ in range(_MAX_MKV_ELEMENTS):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from camerabench.dataset import Dataset
-from camerabench.video import VIDEO_EXTENSIONS, _ebml_number, probe_video, read_video
+from camerabench.video import VIDEO_EXTENSIONS, _ebml_number, _ends_inside, probe_video, read_video
 
 
 def _frames(count: int) -> list[np.ndarray]:
@@ -154,3 +154,26 @@ def test_broadcast_and_disc_extensions_are_videos(tmp_path: Path, extension: str
     (tmp_path / "videos" / f"clip{extension}").write_bytes(b"")
     (tmp_path / "videos" / "notes.txt").write_text("not a video")
     assert Dataset(tmp_path).videos() == [f"clip{extension}"]
+
+
+def test_files_whose_structure_cannot_be_followed_get_no_claim(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    for name, data, fmt in [
+        ("noise.webm", noise, "matroska,webm"),  # no EBML header
+        ("empty.webm", b"", "matroska,webm"),
+        ("noise.ts", bytes([0x00]) + noise, "mpegts"),  # no sync bytes at packet starts
+        ("empty.ts", b"", "mpegts"),
+        ("one.ts", b"\x47", "mpegts"),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert _ends_inside(path, fmt, live=True) is None, name
+    # a file of whole packets, and an MP4 (asked of no other format)
+    (tmp_path / "whole.ts").write_bytes((b"\x47" + bytes(187)) * 3)
+    assert _ends_inside(tmp_path / "whole.ts", "mpegts", live=True) is None
+    (tmp_path / "short.ts").write_bytes((b"\x47" + bytes(187)) * 3 + b"\x47\x00")
+    assert _ends_inside(tmp_path / "short.ts", "mpegts", live=True) == (
+        "the file ends 2 bytes into a 188-byte transport stream packet"
+    )
+    assert _ends_inside(tmp_path / "short.ts", "mov,mp4,m4a,3gp,3g2,mj2", live=True) is None
