@@ -975,12 +975,9 @@ def _orientation(frame: av.VideoFrame, stream: av.video.stream.VideoStream, path
 #: before each packet (192), and DVB with 16 bytes of Reed-Solomon parity after it (204).
 _TS_PACKETS = ((188, 0), (192, 4), (204, 0))
 
-#: Matroska element IDs: the Segment, its children (level 1), and the clusters' blocks.
+#: Matroska element IDs: the Segment, a cluster, and the names of those a cut is reported inside.
 _MKV_SEGMENT = 0x18538067
 _MKV_CLUSTER = 0x1F43B675
-_MKV_LEVEL1 = frozenset(
-    {0x114D9B74, 0x1549A966, 0x1654AE6B, _MKV_CLUSTER, 0x1C53BB6B, 0x1043A770, 0x1254C367, 0x1941A469}
-)
 _MKV_NAMES = {_MKV_CLUSTER: "cluster", 0xA3: "SimpleBlock", 0xA0: "BlockGroup", _MKV_SEGMENT: "Segment"}
 #: :func:`_matroska_cut` gives up after this many elements (a live WebM has one block per frame).
 _MAX_MKV_ELEMENTS = 2_000_000
@@ -1065,6 +1062,12 @@ def _matroska_cut(path: Path) -> str | None:
                 break
             found = header(at)
             if found is None:
+                if size - at < 12:  # too few bytes left for a whole header
+                    fh.seek(at)
+                    tail = fh.read()
+                    ident = _ebml_number(tail, 0, mask_marker=False)
+                    if ident is not None and ident[1] <= 4:  # an element's header begins, and the file ends in it
+                        return f"the file ends {size - at} bytes into a Matroska element's header"
                 return None  # not followed: no claim
             kind, length, body = found
             if kind == _MKV_SEGMENT:
