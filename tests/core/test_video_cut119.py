@@ -177,3 +177,17 @@ def test_files_whose_structure_cannot_be_followed_get_no_claim(tmp_path: Path) -
         "the file ends 2 bytes into a 188-byte transport stream packet"
     )
     assert _ends_inside(tmp_path / "short.ts", "mov,mp4,m4a,3gp,3g2,mj2", live=True) is None
+
+
+def test_a_live_webm_cut_inside_an_element_header_is_said_to_be(files: dict[str, Path], tmp_path: Path) -> None:
+    data, at, last = files["live"].read_bytes(), 0, 0
+    while at < len(data):  # the offset of the file's last element
+        ident = _ebml_number(data, at, mask_marker=False)
+        assert ident is not None
+        size = _ebml_number(data, at + ident[1], mask_marker=True)
+        assert size is not None
+        last, body = at, at + ident[1] + size[1]
+        at = body if ident[0] == 0x18538067 or size[0] < 0 else body + size[0]
+    cut = tmp_path / "header_cut.webm"
+    cut.write_bytes(data[: last + 2])
+    assert _ends_inside(cut, "matroska,webm", live=True) == "the file ends 2 bytes into a Matroska element's header"
